@@ -1,0 +1,152 @@
+"""Metadata lines lifted out of the text into fields: title, published date, source, ids, authors.
+
+A scraped text dump carries its metadata as lines ("News ID: 239617", "Published: 0337 GMT
+March 01, 2019", "Source : Nytimes", "— Austin Ramzy"); they become columns, not body text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from dateutil import parser as dateparser
+
+from cleaners.edits import Removal
+from cleaners.rules import MetadataRules
+
+_NAME_TOKEN = r"[A-Z][a-zA-Z'’]*\.?(?:-[A-Za-z][a-zA-Z'’]*)*"
+_NAME = rf"{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,3}}"
+_DASH_BYLINE = re.compile(rf"^[—–-]\s*({_NAME})$")
+_BARE_NAME = re.compile(rf"^({_NAME})$")
+_GMT_TIME_FIRST = re.compile(r"^(\d{1,2}):?(\d{2})\s*(?:GMT|UTC|Z)\s+(.+)$", re.IGNORECASE)
+_HAS_TIME = re.compile(r"\d{1,2}:\d{2}|\b(?:GMT|UTC)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?;:][\"'”’)\]]*$")
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+@dataclass
+class ArticleMetadata:
+    """Fields lifted from an article's text or given by its container (HTML, JSONL)."""
+
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+    external_ids: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+
+
+def parse_published(value: str) -> str | None:
+    """Return an ISO 8601 date (or date-time, when the value has a time) or None if unparseable."""
+    value = value.strip()
+    time_first = _GMT_TIME_FIRST.match(value)
+    if time_first:
+        hour, minute, rest = time_first.groups()
+        value = f"{rest} {hour}:{minute} UTC"
+    try:
+        parsed = dateparser.parse(value, fuzzy=False)
+    except (ValueError, OverflowError):
+        return None
+    if not 1900 <= parsed.year <= 2100:
+        return None
+    if not _HAS_TIME.search(value):
+        return parsed.date().isoformat()
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc)
+    return parsed.isoformat()
+
+
+def _label_pattern(labels: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True))
+    return re.compile(rf"^(?:{alternatives})\s*:\s*(\S.*)$", re.IGNORECASE)
+
+
+def lift_labelled_lines(
+    lines: list[str], rules: MetadataRules, metadata: ArticleMetadata
+) -> tuple[list[str], list[Removal]]:
+    """Move "Label: value" lines (published, source, ids, authors) into `metadata`."""
+    published = _label_pattern(rules.published_labels)
+    source = _label_pattern(rules.source_labels)
+    ids = _label_pattern(rules.id_labels)
+    authors = _label_pattern(tuple(label for label in rules.author_labels if label != "By"))
+    kept: list[str] = []
+    removals: list[Removal] = []
+    for line in lines:
+        reason = None
+        if match := published.match(line):
+            if (date := parse_published(match.group(1))) is not None:
+                metadata.published = metadata.published or date
+                reason = "metadata:published"
+        elif (match := source.match(line)) and len(match.group(1).split()) <= 6:
+            metadata.source = metadata.source or match.group(1).strip()
+            reason = "metadata:source"
+        elif (match := ids.match(line)) and len(match.group(1).split()) == 1:
+            metadata.external_ids.append(match.group(1))
+            reason = "metadata:id"
+        elif (match := authors.match(line)) and _BARE_NAME.match(match.group(1)):
+            metadata.authors.append(match.group(1))
+            reason = "metadata:author"
+        if reason:
+            removals.append(Removal(text=line, reason=reason))
+        else:
+            kept.append(line)
+    return kept, removals
+
+
+def is_prose(line: str) -> bool:
+    """True for a line that reads as running text: ends a sentence or is long."""
+    return bool(_SENTENCE_END.search(line)) or len(line.split()) >= 12
+
+
+def lift_bylines(
+    lines: list[str], rules: MetadataRules, metadata: ArticleMetadata
+) -> tuple[list[str], list[Removal]]:
+    """Move byline lines ("— Austin Ramzy", "By Jane Doe", a bare name after the body) into authors."""
+    by_line = re.compile(rf"^By\s+({_NAME}(?:\s*(?:,|and)\s*{_NAME})*)$") if "By" in rules.author_labels else None
+    last_prose = max((i for i, line in enumerate(lines) if line and is_prose(line)), default=-1)
+    kept: list[str] = []
+    removals: list[Removal] = []
+    for index, line in enumerate(lines):
+        names: list[str] = []
+        if match := _DASH_BYLINE.match(line):
+            names = [match.group(1)]
+        elif by_line and (match := by_line.match(line)):
+            names = [name.strip() for name in re.split(r",|\band\b", match.group(1)) if name.strip()]
+        elif index > last_prose and (match := _BARE_NAME.match(line)):
+            names = [match.group(1)]
+        if names:
+            metadata.authors.extend(name for name in names if name not in metadata.authors)
+            removals.append(Removal(text=line, reason="metadata:byline"))
+        else:
+            kept.append(line)
+    return kept, removals
+
+
+def title_key(text: str) -> str:
+    """Fold case, punctuation and spacing so a repeated title is recognised."""
+    return " ".join(_PUNCT.sub(" ", text.casefold()).split())
+
+
+def is_title_like(line: str, rules: MetadataRules) -> bool:
+    """True for a short line that does not end a sentence, as headlines do."""
+    words = line.split()
+    return 2 <= len(words) <= rules.title_max_words and not re.search(r"[.!;,:]$", line)
+
+
+def lift_title(
+    lines: list[str], rules: MetadataRules, metadata: ArticleMetadata
+) -> tuple[list[str], list[Removal]]:
+    """Take the headline from the first line when none is known, and drop its repeats in the body."""
+    removals: list[Removal] = []
+    content = [i for i, line in enumerate(lines) if line]
+    if metadata.title is None and len(content) >= 2 and is_title_like(lines[content[0]], rules):
+        metadata.title = lines[content[0]]
+        removals.append(Removal(text=lines[content[0]], reason="metadata:title"))
+        lines = lines[: content[0]] + lines[content[0] + 1 :]
+    if metadata.title:
+        wanted = title_key(metadata.title)
+        head = {i for i in [i for i, line in enumerate(lines) if line][:3] if title_key(lines[i]) == wanted}
+        removals.extend(Removal(text=lines[i], reason="repeated_title") for i in sorted(head))
+        lines = [line for i, line in enumerate(lines) if i not in head]
+    return lines, removals

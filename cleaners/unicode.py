@@ -1,0 +1,46 @@
+"""Unicode repair (ftfy) and whitespace normalisation.
+
+ftfy undoes mojibake ("donâ€™t" -> "don’t") and odd encodings; quotes are left as the
+source styled them unless the config asks otherwise, since dedup folds quote styles itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ftfy
+
+# NBSP, the typographic spaces, narrow NBSP, medium math space, ideographic space, tab.
+_ODD_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\v\f]")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACE_RUNS = re.compile(" {2,}")
+
+
+@dataclass(frozen=True)
+class WhitespaceReport:
+    """How many characters and lines the whitespace step touched."""
+
+    odd_spaces: int
+    invisible_chars: int
+    indented_lines: int
+
+
+def repair_unicode(text: str, *, uncurl_quotes: bool = False) -> tuple[str, bool]:
+    """Return the text with mojibake and broken encodings fixed, and whether it changed."""
+    repaired = ftfy.fix_text(text, uncurl_quotes=uncurl_quotes, normalization="NFC")
+    return repaired, repaired != text
+
+
+def normalise_whitespace(text: str) -> tuple[list[str], WhitespaceReport]:
+    """Split into lines with NBSPs and odd spaces made plain, runs collapsed and indentation gone."""
+    odd_spaces = len(_ODD_SPACES.findall(text))
+    invisible = len(_INVISIBLE.findall(text))
+    text = _INVISIBLE.sub("", _ODD_SPACES.sub(" ", text))
+    lines = []
+    indented = 0
+    for raw_line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if raw_line[:1] == " " and raw_line.strip():
+            indented += 1
+        lines.append(_SPACE_RUNS.sub(" ", raw_line).strip())
+    return lines, WhitespaceReport(odd_spaces, invisible, indented)

@@ -1,0 +1,40 @@
+"""The canonical policy: a total order on paragraphs (and articles) from the configured criteria.
+
+The order ends in (doc_id, para_idx), so the canonical copy never depends on input order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dedup.records import ParagraphRecord
+from dedup.settings import CanonicalPolicy
+
+_UNKNOWN_DATE = "9999"
+
+
+def source_rank(source: str | None, ranking: tuple[str, ...]) -> int:
+    """Position of a source in the ranking (case-insensitive); unlisted sources rank after all listed."""
+    folded = [name.casefold() for name in ranking]
+    if source and source.casefold() in folded:
+        return folded.index(source.casefold())
+    return len(ranking)
+
+
+def priority_key(policy: CanonicalPolicy) -> Callable[[ParagraphRecord, int], tuple]:
+    """Return key(record, n_words): smaller keys are preferred as canonical."""
+
+    def key(record: ParagraphRecord, n_words: int) -> tuple:
+        parts: list[object] = []
+        for criterion in policy.criteria:
+            if criterion == "most_complete":
+                parts.append(-n_words)
+            elif criterion == "source_rank":
+                parts.append(source_rank(record.source, policy.source_ranking))
+            elif criterion == "earliest_published":
+                parts.append(record.published or _UNKNOWN_DATE)
+            elif criterion == "cleanest":
+                parts.append(record.article_edits)
+        return (*parts, record.doc_id, record.para_idx)
+
+    return key

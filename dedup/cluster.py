@@ -1,0 +1,56 @@
+"""Clusters without chaining: each cluster is a canonical centre and the paragraphs it covers.
+
+Paragraphs are visited in canonical-policy order; an unassigned one becomes a centre and takes
+every unassigned verified neighbour that it covers (near-duplicate, or contained in it). So every
+member matches its canonical copy directly: A~B and B~C never pull an unrelated C in with A.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dedup.records import ClusterMembership
+from dedup.verify import Overlap
+
+
+def match_kind(measured: Overlap, jaccard_threshold: float) -> str:
+    """Name how a member matched its canonical paragraph."""
+    if measured.jaccard >= 1.0:
+        return "exact"
+    return "near_duplicate" if measured.jaccard >= jaccard_threshold else "contained"
+
+
+def centre_clusters(
+    order: Sequence[int],
+    overlaps: dict[tuple[int, int], Overlap],
+    ids: Sequence[str],
+    jaccard_threshold: float,
+    containment_threshold: float,
+) -> list[ClusterMembership]:
+    """Assign every paragraph (by position) to a cluster; `overlaps[(i, j)]` holds verified pairs, i < j."""
+    neighbours: dict[int, list[int]] = {}
+    for i, j in overlaps:
+        neighbours.setdefault(i, []).append(j)
+        neighbours.setdefault(j, []).append(i)
+    memberships: dict[int, ClusterMembership] = {}
+    for centre in order:
+        if centre in memberships:
+            continue
+        cluster_id = ids[centre]
+        memberships[centre] = ClusterMembership(cluster_id, True, "canonical", 1.0, 1.0)
+        for member in sorted(neighbours.get(centre, ())):
+            if member in memberships:
+                continue
+            pair = overlaps[(min(centre, member), max(centre, member))]
+            member_in_centre = pair.a_in_b if member < centre else pair.b_in_a
+            if pair.jaccard >= jaccard_threshold or member_in_centre >= containment_threshold:
+                measured = Overlap(pair.jaccard, member_in_centre, 0.0)
+                kind = match_kind(measured, jaccard_threshold)
+                memberships[member] = ClusterMembership(
+                    cluster_id, False, kind, round(pair.jaccard, 4), round(member_in_centre, 4)
+                )
+    has_members = {membership.cluster_id for membership in memberships.values() if not membership.is_canonical}
+    for position, membership in memberships.items():
+        if membership.is_canonical and membership.cluster_id not in has_members:
+            memberships[position] = ClusterMembership(membership.cluster_id, True, "unique", 1.0, 1.0)
+    return [memberships[position] for position in range(len(ids))]

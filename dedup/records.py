@@ -1,0 +1,28 @@
+"""What dedup takes in (a paragraph with its article's facts) and gives back (its cluster)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ParagraphRecord:
+    """A cleaned paragraph and the facts of its article that the canonical policy weighs."""
+
+    doc_id: str
+    para_idx: int
+    text: str
+    source: str | None = None
+    published: str | None = None
+    article_edits: int = 0
+
+
+@dataclass(frozen=True)
+class ClusterMembership:
+    """A paragraph's cluster, whether it is the canonical copy, and how it matched the canonical one."""
+
+    cluster_id: str
+    is_canonical: bool
+    match: str
+    jaccard: float
+    containment: float

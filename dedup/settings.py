@@ -1,0 +1,39 @@
+"""Typed dedup and canonical-policy settings, built once from the config file by `flows.config`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+POLICY_CRITERIA = ("most_complete", "source_rank", "earliest_published", "cleanest")
+
+
+@dataclass(frozen=True)
+class DedupSettings:
+    """Thresholds of paragraph dedup; see copydesk.toml for what each one means."""
+
+    min_words: int = 8
+    shingle_size: int = 3
+    num_perm: int = 128
+    seed: int = 1
+    jaccard_threshold: float = 0.7
+    containment_threshold: float = 0.8
+    lsh_bands: int = 32
+    lsh_rows: int = 4
+    article_duplicate_share: float = 0.9
+
+    def __post_init__(self) -> None:
+        if self.lsh_bands * self.lsh_rows > self.num_perm:
+            raise ValueError(f"lsh_bands x lsh_rows ({self.lsh_bands}x{self.lsh_rows}) exceeds num_perm {self.num_perm}")
+
+
+@dataclass(frozen=True)
+class CanonicalPolicy:
+    """Criteria, in order, that pick the canonical paragraph of a cluster."""
+
+    criteria: tuple[str, ...] = POLICY_CRITERIA
+    source_ranking: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = [name for name in self.criteria if name not in POLICY_CRITERIA]
+        if unknown:
+            raise ValueError(f"unknown canonical policy criteria {unknown}; choose from {list(POLICY_CRITERIA)}")

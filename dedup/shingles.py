@@ -1,0 +1,31 @@
+"""Paragraph normalisation and word shingles.
+
+Case, punctuation, quote and dash styles are folded so that "“It was,” he said" and
+"\"It was\", he said" shingle alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[^\w]+")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
+
+
+def normalised_words(text: str) -> list[str]:
+    """Return the paragraph's words, case-folded, accents kept, punctuation and quote styles dropped."""
+    folded = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold().replace("'", "")
+    return _NON_WORD.sub(" ", folded).split()
+
+
+def word_shingles(words: list[str], size: int) -> set[str]:
+    """Return the set of `size`-word shingles; a text shorter than `size` gives one shingle of all its words."""
+    if len(words) < size:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def exact_key(words: list[str]) -> str:
+    """Key under which short paragraphs are matched exactly."""
+    return " ".join(words)

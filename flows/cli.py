@@ -1,0 +1,88 @@
+"""The `copydesk` command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from flows import __version__
+
+DESCRIPTION = """Turn scraped news articles into a clean, deduplicated corpus.
+
+Reads every *.txt, *.html/*.htm and *.jsonl file under RAW_DIR (and .gz of each),
+cleans each article (unicode, whitespace, junk lines, metadata, corpus-aware spelling),
+clusters near-duplicate paragraphs across articles, and writes articles.parquet,
+paragraphs.parquet, corpus.jsonl, corrections.parquet, removed.parquet,
+rejected.parquet, report.html and manifest.json into OUT_DIR.
+
+Runs as a Prefect flow; without PREFECT_API_URL set, Prefect runs embedded (no server needed)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with one sub-command per job."""
+    parser = argparse.ArgumentParser(prog="copydesk", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"copydesk {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="clean and deduplicate RAW_DIR into OUT_DIR",
+                              description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("raw_dir", metavar="RAW_DIR", type=Path, help="folder of scraped articles (read recursively)")
+    run.add_argument("--out", metavar="OUT_DIR", type=Path, default=Path("clean"),
+                     help="output folder (default: clean)")
+    run.add_argument("--config", metavar="PATH", type=Path, default=None,
+                     help="config file (default: ./copydesk.toml, else the project's own)")
+    run.add_argument("--batch-size", metavar="N", type=int, default=1000,
+                     help="articles per Prefect task (default: 1000)")
+    run.add_argument("--force", action="store_true", help="rebuild even if OUT_DIR is up to date")
+    return parser
+
+
+def format_summary(summary, out_dir: Path) -> str:
+    """The closing lines of a run."""
+    if summary.up_to_date:
+        head = f"copydesk: {out_dir} is already up to date (nothing new); previous run:"
+    else:
+        head = f"copydesk: wrote {out_dir} in {summary.seconds:.1f}s"
+    return "\n".join(
+        [
+            head,
+            f"  articles      {summary.articles:>8,}  ({summary.duplicate_articles:,} wholly copies of another)",
+            f"  paragraphs    {summary.paragraphs:>8,}  ({summary.duplicate_paragraphs:,} duplicates in {summary.clusters:,} clusters)",
+            f"  removals      {summary.removals:>8,}  (removed.parquet)",
+            f"  corrections   {summary.corrections:>8,}  (corrections.parquet)",
+            f"  rejections    {summary.rejections:>8,}  (rejected.parquet)",
+            f"  report        {out_dir / 'report.html'}",
+        ]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `copydesk` console script."""
+    arguments = build_parser().parse_args(argv)
+    if not arguments.raw_dir.is_dir():
+        print(f"copydesk: RAW_DIR {arguments.raw_dir} is not a folder", file=sys.stderr)
+        return 2
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.config import ConfigError, load_config
+    from flows.pipeline import copydesk_run
+
+    try:
+        load_config(arguments.config)
+    except ConfigError as error:
+        print(f"copydesk: bad config: {error}", file=sys.stderr)
+        return 2
+    summary = copydesk_run(
+        raw_dir=str(arguments.raw_dir),
+        out_dir=str(arguments.out),
+        config_path=str(arguments.config) if arguments.config else None,
+        batch_size=arguments.batch_size,
+        force=arguments.force,
+    )
+    print(format_summary(summary, arguments.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""The config file (copydesk.toml), read once into typed settings that are passed down."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cleaners.rules import CleaningRules, LineRule, MetadataRules, SpellingRules
+from dedup.settings import CanonicalPolicy, DedupSettings
+
+DEFAULT_CONFIG_NAME = "copydesk.toml"
+
+
+class ConfigError(ValueError):
+    """The config file is missing, malformed, or names something copydesk does not know."""
+
+
+@dataclass(frozen=True)
+class InputSettings:
+    """Limits on what is read from the raw folder."""
+
+    max_file_bytes: int = 50_000_000
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of a run, with the raw table kept for the manifest."""
+
+    cleaning: CleaningRules
+    spelling: SpellingRules
+    dedup: DedupSettings
+    canonical: CanonicalPolicy
+    input: InputSettings
+    path: str
+    raw: dict[str, Any]
+
+    @property
+    def sha256(self) -> str:
+        """Hash of the settings, so a changed config means a new run."""
+        return hashlib.sha256(json.dumps(self.raw, sort_keys=True).encode()).hexdigest()
+
+
+def default_config_path() -> Path:
+    """`copydesk.toml` in the working directory, else the one beside the project's sources."""
+    local = Path.cwd() / DEFAULT_CONFIG_NAME
+    return local if local.is_file() else Path(__file__).resolve().parent.parent / DEFAULT_CONFIG_NAME
+
+
+def _line_rules(section: dict[str, Any], where: str) -> tuple[LineRule, ...]:
+    rules = []
+    for entry in section.get("rules", []):
+        if not entry.get("enabled", True):
+            continue
+        try:
+            rules.append(LineRule(name=entry["name"], pattern=re.compile(entry["pattern"])))
+        except KeyError as missing:
+            raise ConfigError(f"[[{where}.rules]] entry lacks {missing}") from None
+        except re.error as error:
+            raise ConfigError(f"[[{where}.rules]] {entry['name']}: bad regex: {error}") from None
+    return tuple(rules)
+
+
+def _known(section: dict[str, Any], cls: type, where: str) -> dict[str, Any]:
+    """Keep a section's keys that the settings class knows; reject typos loudly."""
+    fields = set(cls.__dataclass_fields__)
+    unknown = set(section) - fields
+    if unknown:
+        raise ConfigError(f"[{where}] has unknown keys {sorted(unknown)}; known: {sorted(fields)}")
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in section.items()}
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and validate the config file."""
+    path = path or default_config_path()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from None
+    junk = raw.get("junk", {})
+    captions = raw.get("captions", {})
+    spelling = _known(raw.get("spelling", {}), SpellingRules, "spelling")
+    spelling["protected_words"] = frozenset(spelling.get("protected_words", ()))
+    canonical = raw.get("canonical", {})
+    try:
+        cleaning = CleaningRules(
+            uncurl_quotes=raw.get("unicode", {}).get("uncurl_quotes", False),
+            junk_rules=_line_rules(junk, "junk"),
+            caption_rules=_line_rules(captions, "captions"),
+            caption_max_words=captions.get("max_words", 80),
+            bullet_chars=junk.get("bullet_chars", CleaningRules.bullet_chars),
+            metadata=MetadataRules(**_known(raw.get("metadata", {}), MetadataRules, "metadata")),
+        )
+        return Config(
+            cleaning=cleaning,
+            spelling=SpellingRules(**spelling),
+            dedup=DedupSettings(**_known(raw.get("dedup", {}), DedupSettings, "dedup")),
+            canonical=CanonicalPolicy(
+                criteria=tuple(canonical.get("policy", CanonicalPolicy.criteria)),
+                source_ranking=tuple(canonical.get("source_ranking", ())),
+            ),
+            input=InputSettings(**_known(raw.get("input", {}), InputSettings, "input")),
+            path=str(path),
+            raw=raw,
+        )
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"{path}: {error}") from None

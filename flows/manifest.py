@@ -1,0 +1,45 @@
+"""manifest.json: what a run read, with which settings and versions, and what it wrote."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+from pathlib import Path
+
+from flows import __version__
+from flows.config import Config
+from flows.schema import SCHEMA_VERSION
+
+MANIFEST = "manifest.json"
+PACKAGES = ("prefect", "datasketch", "trafilatura", "ftfy", "symspellpy", "pandas", "pyarrow")
+
+
+def inputs_fingerprint(raw_dir: Path, relative_paths: list[str], config: Config) -> str:
+    """Hash of every input's path, size and modification time, the config and the copydesk version."""
+    digest = hashlib.sha256(f"{__version__}\x00{SCHEMA_VERSION}\x00{config.sha256}".encode())
+    for relative_path in relative_paths:
+        try:
+            status = os.stat(raw_dir / relative_path)
+            digest.update(f"\x00{relative_path}\x00{status.st_size}\x00{status.st_mtime_ns}".encode())
+        except OSError as error:
+            digest.update(f"\x00{relative_path}\x00{error.errno}".encode())
+    return digest.hexdigest()
+
+
+def read_manifest(out_dir: Path) -> dict | None:
+    """The previous run's manifest, or None if there is none (or it is unreadable)."""
+    try:
+        return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, copydesk and the libraries whose behaviour shapes the output."""
+    found = {"python": platform.python_version(), "copydesk": __version__}
+    for package in PACKAGES:
+        found[package] = importlib.metadata.version(package)
+    return found

@@ -1,0 +1,148 @@
+"""The copydesk Prefect flow: read and clean in batches, fix spelling corpus-wide, deduplicate,
+write every output atomically. Tasks wrap the plain functions of flows/stages.py.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+
+from flows import stages
+from flows.config import load_config
+from flows.manifest import MANIFEST, inputs_fingerprint, read_manifest, versions
+from flows.outputs import file_sha256, write_jsonl, write_parquet, write_text
+from flows.progress import StageProgress
+from flows.readers import discover_inputs
+from flows.records import Document, Rejection
+from flows.report import render_report
+from flows.schema import SCHEMA_VERSION, TABLES
+from flows.tables import build_tables
+
+read_and_clean = task(stages.read_and_clean, name="read-and-clean", cache_policy=NO_CACHE)
+spelling_decisions = task(stages.spelling_decisions, name="spelling-decisions", cache_policy=NO_CACHE)
+apply_spelling = task(stages.apply_spelling, name="apply-spelling", cache_policy=NO_CACHE)
+deduplicate_documents = task(stages.deduplicate_documents, name="deduplicate", cache_policy=NO_CACHE)
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for the CLI's closing lines and the manifest."""
+
+    articles: int
+    paragraphs: int
+    duplicate_paragraphs: int
+    clusters: int
+    duplicate_articles: int
+    removals: int
+    corrections: int
+    rejections: int
+    seconds: float
+    up_to_date: bool = False
+
+
+def _batches(items: list, size: int) -> list[list]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _run_batches(stage: str, submitted: list, logger) -> list:
+    """Wait for a stage's batch futures, showing progress; results come back in submission order."""
+    results: dict[int, object] = {}
+    index_of = {future: index for index, future in enumerate(submitted)}
+    with StageProgress(stage, len(submitted), logger) as progress:
+        for future in as_completed(submitted):
+            results[index_of[future]] = future.result()
+            progress.advance()
+    return [results[index] for index in range(len(submitted))]
+
+
+@task(name="write-outputs", cache_policy=NO_CACHE)
+def write_outputs(
+    out_dir: Path, raw_dir: Path, documents: list[Document], rejections: list[Rejection], records, dedup,
+    manifest: dict, started: float,
+) -> RunSummary:
+    """Write every table, the corpus, the report, then the manifest last (it marks a complete run)."""
+    tables = build_tables(documents, rejections, dedup)
+    summary = RunSummary(
+        articles=len(tables.articles),
+        paragraphs=len(tables.paragraphs),
+        duplicate_paragraphs=sum(not row["is_canonical"] for row in tables.paragraphs),
+        clusters=len({row["cluster_id"] for row in tables.paragraphs if not row["is_canonical"]}),
+        duplicate_articles=len(dedup.duplicate_of),
+        removals=len(tables.removed),
+        corrections=len(tables.corrections),
+        rejections=len(tables.rejected),
+        seconds=0.0,
+    )
+    for name, schema in TABLES.items():
+        write_parquet(getattr(tables, name.removesuffix(".parquet")), schema, out_dir / name)
+    write_jsonl(tables.corpus, out_dir / "corpus.jsonl")
+    counts = {key: value for key, value in asdict(summary).items() if key not in ("seconds", "up_to_date")}
+    finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    report = render_report(
+        documents, records, dedup, {"counts": counts, "finished_at": finished_at, "raw_dir": str(raw_dir)},
+        tables.rejected,
+    )
+    write_text(report, out_dir / "report.html")
+    outputs = [*TABLES, "corpus.jsonl", "report.html"]
+    manifest |= {
+        "finished_at": finished_at,
+        "counts": counts,
+        "outputs": {name: file_sha256(out_dir / name) for name in outputs},
+        "elapsed_seconds": round(time.monotonic() - started, 3),
+    }
+    summary.seconds = manifest["elapsed_seconds"]
+    write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", out_dir / MANIFEST)
+    return summary
+
+
+@flow(name="copydesk-run")
+def copydesk_run(
+    raw_dir: str, out_dir: str, config_path: str | None = None, batch_size: int = 1000, force: bool = False
+) -> RunSummary:
+    """Clean and deduplicate every article under raw_dir into out_dir."""
+    started = time.monotonic()
+    logger = get_run_logger()
+    config = load_config(Path(config_path) if config_path else None)
+    raw, out = Path(raw_dir), Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    inputs = discover_inputs(raw)
+    fingerprint = inputs_fingerprint(raw, inputs, config)
+    previous = read_manifest(out)
+    if not force and previous and previous.get("inputs_fingerprint") == fingerprint:
+        logger.info("%s is up to date with %s: nothing new to do", out, raw)
+        return RunSummary(**previous["counts"], seconds=round(time.monotonic() - started, 3), up_to_date=True)
+    logger.info("%d input files under %s, config %s", len(inputs), raw, config.path)
+
+    batches = _batches(inputs, batch_size)
+    cleaned = _run_batches("clean", [read_and_clean.submit(raw, batch, config) for batch in batches], logger)
+    documents = [document for batch_documents, _ in cleaned for document in batch_documents]
+    rejections = [rejection for _, batch_rejections in cleaned for rejection in batch_rejections]
+    for rejection in rejections:
+        logger.warning("rejected %s: %s", rejection.source_path, rejection.reason)
+
+    decisions = spelling_decisions(documents, config)
+    logger.info("spelling: %d distinct tokens to fix", len(decisions))
+    document_batches = _batches(documents, batch_size)
+    _run_batches("spelling", [apply_spelling.submit(batch, decisions) for batch in document_batches], logger)
+
+    records, dedup = deduplicate_documents(documents, config)
+    logger.info("dedup: %d candidate pairs, %d verified", dedup.candidate_count, len(dedup.overlaps))
+
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "raw_dir": str(raw.resolve()),
+        "inputs": len(inputs),
+        "inputs_fingerprint": fingerprint,
+        "config_path": config.path,
+        "config_sha256": config.sha256,
+        "config": config.raw,
+        "versions": versions(),
+    }
+    return write_outputs(out, raw, documents, rejections, records, dedup, manifest, started)

@@ -1,0 +1,71 @@
+"""The output contract: every file copydesk writes and the Arrow schema of each table.
+
+Other projects read clean/ by these names and types; change them only with SCHEMA_VERSION.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+
+_strings = pa.list_(pa.string())
+
+ARTICLES = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("source_path", pa.string()),
+        ("source_item", pa.string()),
+        ("format", pa.string()),
+        ("title", pa.string()),
+        ("source", pa.string()),
+        ("url", pa.string()),
+        ("published", pa.string()),
+        ("authors", _strings),
+        ("external_ids", _strings),
+        ("text", pa.string()),
+        ("n_paragraphs", pa.int32()),
+        ("n_words", pa.int32()),
+        ("duplicate_of", pa.string()),
+        ("encoding", pa.string()),
+        ("content_hash", pa.string()),
+    ]
+)
+
+PARAGRAPHS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("para_idx", pa.int32()),
+        ("text", pa.string()),
+        ("n_words", pa.int32()),
+        ("cluster_id", pa.string()),
+        ("is_canonical", pa.bool_()),
+        ("match", pa.string()),
+        ("jaccard", pa.float32()),
+        ("containment", pa.float32()),
+    ]
+)
+
+CORRECTIONS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("para_idx", pa.int32()),
+        ("original", pa.string()),
+        ("corrected", pa.string()),
+        ("rule", pa.string()),
+        ("confidence", pa.float32()),
+        ("context", pa.string()),
+    ]
+)
+
+REMOVED = pa.schema([("doc_id", pa.string()), ("text", pa.string()), ("reason", pa.string())])
+
+REJECTED = pa.schema([("source_path", pa.string()), ("reason", pa.string())])
+
+TABLES = {
+    "articles.parquet": ARTICLES,
+    "paragraphs.parquet": PARAGRAPHS,
+    "corrections.parquet": CORRECTIONS,
+    "removed.parquet": REMOVED,
+    "rejected.parquet": REJECTED,
+}

@@ -1,0 +1,109 @@
+"""Rows of each output table, built from the documents and the dedup result."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dedup.deduplicate import DedupResult
+from dedup.records import ClusterMembership
+from dedup.shingles import normalised_words
+from flows.records import Document, Rejection
+
+
+@dataclass
+class OutputTables:
+    """Everything the writers need, as plain rows."""
+
+    articles: list[dict]
+    paragraphs: list[dict]
+    corrections: list[dict]
+    removed: list[dict]
+    rejected: list[dict]
+    corpus: list[dict]
+
+
+def memberships_by_document(
+    documents: Sequence[Document], dedup: DedupResult
+) -> dict[str, list[ClusterMembership]]:
+    """Split the flat membership list back into one list per document, in paragraph order."""
+    by_document: dict[str, list[ClusterMembership]] = {}
+    position = 0
+    for document in documents:
+        by_document[document.doc_id] = dedup.memberships[position : position + len(document.paragraphs)]
+        position += len(document.paragraphs)
+    return by_document
+
+
+def build_tables(documents: Sequence[Document], rejections: Sequence[Rejection], dedup: DedupResult) -> OutputTables:
+    """Turn documents, rejections and clusters into the rows of every output file."""
+    memberships = memberships_by_document(documents, dedup)
+    tables = OutputTables([], [], [], [], [], [])
+    for document in documents:
+        meta = document.metadata
+        words = [len(normalised_words(paragraph)) for paragraph in document.paragraphs]
+        tables.articles.append(
+            {
+                "doc_id": document.doc_id,
+                "source_path": document.source_path,
+                "source_item": document.source_item,
+                "format": document.format,
+                "title": meta.title,
+                "source": meta.source,
+                "url": meta.url,
+                "published": meta.published,
+                "authors": meta.authors,
+                "external_ids": meta.external_ids,
+                "text": "\n\n".join(document.paragraphs),
+                "n_paragraphs": len(document.paragraphs),
+                "n_words": sum(words),
+                "duplicate_of": dedup.duplicate_of.get(document.doc_id),
+                "encoding": document.encoding,
+                "content_hash": document.content_hash,
+            }
+        )
+        canonical_paragraphs = []
+        for para_idx, (paragraph, membership) in enumerate(zip(document.paragraphs, memberships[document.doc_id])):
+            tables.paragraphs.append(
+                {
+                    "doc_id": document.doc_id,
+                    "para_idx": para_idx,
+                    "text": paragraph,
+                    "n_words": words[para_idx],
+                    "cluster_id": membership.cluster_id,
+                    "is_canonical": membership.is_canonical,
+                    "match": membership.match,
+                    "jaccard": membership.jaccard,
+                    "containment": membership.containment,
+                }
+            )
+            if membership.is_canonical:
+                canonical_paragraphs.append(paragraph)
+        if canonical_paragraphs:
+            tables.corpus.append(
+                {
+                    "doc_id": document.doc_id,
+                    "title": meta.title,
+                    "source": meta.source,
+                    "url": meta.url,
+                    "published": meta.published,
+                    "text": "\n\n".join(canonical_paragraphs),
+                }
+            )
+        tables.removed.extend(
+            {"doc_id": document.doc_id, "text": removal.text, "reason": removal.reason} for removal in document.removals
+        )
+        tables.corrections.extend(
+            {
+                "doc_id": document.doc_id,
+                "para_idx": correction.para_idx,
+                "original": correction.original,
+                "corrected": correction.corrected,
+                "rule": correction.rule,
+                "confidence": correction.confidence,
+                "context": correction.context,
+            }
+            for correction in document.corrections
+        )
+    tables.rejected = [{"source_path": rejection.source_path, "reason": rejection.reason} for rejection in rejections]
+    return tables
