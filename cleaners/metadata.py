@@ -20,6 +20,7 @@ _NAME = rf"{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,3}}"
 _DASH_BYLINE = re.compile(rf"^[—–-]\s*({_NAME})$")
 _BARE_NAME = re.compile(rf"^({_NAME})$")
 _GMT_TIME_FIRST = re.compile(r"^(\d{1,2}):?(\d{2})\s*(?:GMT|UTC|Z)\s+(.+)$", re.IGNORECASE)
+_HAS_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}|\b(?:GMT|UTC)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?;:][\"'”’)\]]*$")
 _PUNCT = re.compile(r"[^\w\s]")
@@ -38,8 +39,13 @@ class ArticleMetadata:
 
 
 def parse_published(value: str) -> str | None:
-    """Return an ISO 8601 date (or date-time, when the value has a time) or None if unparseable."""
+    """Return an ISO 8601 date (or date-time, when the value has a time) or None if unparseable.
+
+    A value without a four-digit year is not a date: dateutil would fill the gaps from today.
+    """
     value = value.strip()
+    if not _HAS_YEAR.search(value):
+        return None
     time_first = _GMT_TIME_FIRST.match(value)
     if time_first:
         hour, minute, rest = time_first.groups()

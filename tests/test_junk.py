@@ -1,0 +1,75 @@
+"""Junk line rules from copydesk.toml, on the seeds and on text they must leave alone."""
+
+import pytest
+
+from cleaners.junk import line_junk_reason, remove_junk_lines, strip_bullet
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("Header Ads", "junk:site_furniture"),
+        ("SEO tools", "junk:site_furniture"),
+        ("Breaking News", "junk:site_furniture"),
+        ("No comments", "junk:site_furniture"),
+        ("Post Top Ad", "junk:site_furniture"),
+        ("Leave a reply", "junk:site_furniture"),
+        ("Security Key:", "junk:captcha"),
+        ("Captcha refresh", "junk:captcha"),
+        ("Page Generated in 0/0517 sec", "junk:page_generation"),
+        ("162", "junk:share_counter"),
+        ("0", "junk:share_counter"),
+        ("1.2k", "junk:share_counter"),
+        ("[Read about the two leaders’ first day in Hanoi, on Wednesday.]", "junk:link_promo"),
+        ("President Trump and Mr. Kim Jong-un meet 1-on-1 at the historic Metropole hotel in Hanoi. AP",
+         "caption:agency_credit"),
+        ("Leaders meet in Hanoi on 28 February 2019. Photo: Saul Loeb /Getty Images.", "caption:photo_credit"),
+        ("The president speaks in Vietnam. Photographer: SeongJoon Cho/Getty Images", "caption:photo_credit"),
+    ],
+)
+def test_junk_lines_are_removed_with_their_rule(config, line, reason):
+    assert line_junk_reason(line, config.cleaning) == reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Trump faces more political headwinds",
+        "“It was all about the sanctions,” Trump told a news conference after the talks were cut short.",
+        "The agency carried the news eight hours after Mr. Kim and Mr. Trump finished their social dinner.",
+        "Experts estimate that the North has 30 to 60 nuclear warheads.",
+        "2019 was the year of the Hanoi summit.",
+        "Breaking news from Hanoi surprised the delegations on Thursday.",
+        "North Korea has 1,000 artillery pieces near the border, AP reported.",
+        "The photo: a handshake that did not lead to a deal, the editors said.",
+        "[sic]",
+    ],
+)
+def test_real_text_is_not_junk(config, line):
+    assert line_junk_reason(line, config.cleaning) is None
+
+
+def test_bulleted_furniture_is_still_furniture(config):
+    kept, removed = remove_junk_lines(["• Breaking News", "", "• Mr. Kim said talks would continue."], config.cleaning)
+    assert kept == ["", "• Mr. Kim said talks would continue."]
+    assert [(r.text, r.reason) for r in removed] == [("• Breaking News", "junk:site_furniture")]
+
+
+def test_strip_bullet_only_strips_a_leading_marker():
+    assert strip_bullet("• Breaking News", "•-") == "Breaking News"
+    assert strip_bullet("-5 degrees overnight", "•-") == "-5 degrees overnight"
+    assert strip_bullet("Jong-un", "•-") == "Jong-un"
+
+
+def test_disabled_rule_removes_nothing(tmp_path):
+    from flows.config import load_config
+
+    config_file = tmp_path / "copydesk.toml"
+    config_file.write_text(
+        "[[junk.rules]]\nname = 'share_counter'\npattern = '^\\d+$'\nenabled = false\n"
+        "[[junk.rules]]\nname = 'promo'\npattern = '(?i)^buy now$'\n",
+        encoding="utf-8",
+    )
+    rules = load_config(config_file).cleaning
+    assert line_junk_reason("162", rules) is None
+    assert line_junk_reason("Buy now", rules) == "junk:promo"

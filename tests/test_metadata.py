@@ -1,0 +1,83 @@
+"""Metadata lines lifted into fields: published, source, ids, bylines, title."""
+
+import pytest
+
+from cleaners.metadata import ArticleMetadata, lift_bylines, lift_labelled_lines, lift_title, parse_published
+from cleaners.rules import MetadataRules
+
+RULES = MetadataRules()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0337 GMT March 01, 2019", "2019-03-01T03:37:00+00:00"),
+        ("March 1, 2019", "2019-03-01"),
+        ("2019-02-28", "2019-02-28"),
+        ("2019-02-28T14:05:00Z", "2019-02-28T14:05:00+00:00"),
+        ("28 Feb. 2019", "2019-02-28"),
+        ("not a date at all", None),
+        ("12", None),
+    ],
+)
+def test_published_values_parse_to_iso(value, expected):
+    assert parse_published(value) == expected
+
+
+def test_labelled_lines_become_fields():
+    lines = ["News ID: 239617", "Published: 0337 GMT March 01, 2019", "", "Body text here.", "Source : Nytimes"]
+    metadata = ArticleMetadata()
+    kept, removed = lift_labelled_lines(lines, RULES, metadata)
+    assert kept == ["", "Body text here."]
+    assert metadata.external_ids == ["239617"]
+    assert metadata.published.startswith("2019-03-01")
+    assert metadata.source == "Nytimes"
+    assert [r.reason for r in removed] == ["metadata:id", "metadata:published", "metadata:source"]
+
+
+def test_sentences_that_start_like_labels_stay():
+    lines = [
+        "Source: a senior official who spoke on condition of anonymity said the talks would resume next month.",
+        "Date: to be decided, according to the two delegations and their hosts in Hanoi.",
+    ]
+    metadata = ArticleMetadata()
+    kept, removed = lift_labelled_lines(lines, RULES, metadata)
+    assert kept == lines and removed == [] and metadata.source is None and metadata.published is None
+
+
+def test_dash_bylines_and_trailing_names_become_authors():
+    lines = ["Mr. Kim said talks would continue.", "", "— Austin Ramzy", "", "More text follows here.", "", "Choe Sang-Hun"]
+    metadata = ArticleMetadata()
+    kept, removed = lift_bylines(lines, RULES, metadata)
+    assert metadata.authors == ["Austin Ramzy", "Choe Sang-Hun"]
+    assert "More text follows here." in kept and "Choe Sang-Hun" not in kept
+    assert {r.reason for r in removed} == {"metadata:byline"}
+
+
+def test_name_like_subheading_inside_the_body_stays():
+    lines = ["North Korea", "", "The North has 30 to 60 nuclear warheads, experts estimate."]
+    kept, removed = lift_bylines(lines, RULES, ArticleMetadata())
+    assert kept == lines and removed == []
+
+
+def test_first_line_title_and_its_repeat_are_lifted():
+    title = "North Korea, US meeting breaks up without a joint statement"
+    lines = [title, "", title, "", "The second meeting broke up in disarray."]
+    metadata = ArticleMetadata()
+    kept, removed = lift_title(lines, RULES, metadata)
+    assert metadata.title == title
+    assert [line for line in kept if line] == ["The second meeting broke up in disarray."]
+    assert [r.reason for r in removed] == ["metadata:title", "repeated_title"]
+
+
+def test_known_title_is_removed_from_the_body_but_not_invented():
+    metadata = ArticleMetadata(title="Talks Collapse in Hanoi")
+    kept, removed = lift_title(["Talks collapse in Hanoi", "", "Body sentence."], RULES, metadata)
+    assert kept == ["", "Body sentence."] and [r.reason for r in removed] == ["repeated_title"]
+
+
+def test_a_first_sentence_is_not_taken_as_title():
+    metadata = ArticleMetadata()
+    lines = ["The talks ended early.", "", "Both leaders left Hanoi."]
+    kept, removed = lift_title(lines, RULES, metadata)
+    assert metadata.title is None and kept == lines and removed == []

@@ -1,0 +1,168 @@
+"""The whole pipeline through the CLI on real files: outputs, schema, re-runs, syndication, bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from flows.cli import main
+from flows.schema import TABLES
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
+
+OUTPUT_FILES = [*TABLES, "corpus.jsonl", "report.html", "manifest.json"]
+
+
+@pytest.fixture
+def raw_dir(tmp_path: Path) -> Path:
+    """A raw folder holding the three seeds."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in SEED_NAMES:
+        shutil.copy(SEEDS_DIR / name, raw / name)
+    return raw
+
+
+def run_cli(raw: Path, out: Path, *extra: str) -> int:
+    return main(["run", str(raw), "--out", str(out), "--config", str(REPO / "copydesk.toml"), *extra])
+
+
+def syndicated_copy(seed_text: str) -> str:
+    """Another outlet's copy of seed 004: its own junk, straight quotes, two paragraphs merged, one edit."""
+    body = seed_text.split("The second meeting between", 1)[1].split("Security Key:", 1)[0]
+    paragraphs = [p for p in ("The second meeting between" + body).split("\n\n") if p.strip()]
+    paragraphs[1:3] = [paragraphs[1] + " " + paragraphs[2]]
+    paragraphs[3] = paragraphs[3].replace("late-night", "late night")
+    text = "\n\n".join(paragraphs).replace("“", '"').replace("”", '"').replace("’", "'")
+    return f"Share this article\n\n1.2k\n\nNorth Korea, US talks end without a deal\n\n{text}\n\nLeave a reply\n"
+
+
+def test_seeds_end_to_end(prefect_harness, raw_dir, tmp_path, capsys):
+    out = tmp_path / "clean"
+    assert run_cli(raw_dir, out) == 0
+    printed = capsys.readouterr().out
+    assert "articles             3" in printed and "corrections          2" in printed
+    for name in OUTPUT_FILES:
+        assert (out / name).is_file(), name
+    for name, schema in TABLES.items():
+        assert pq.read_schema(out / name).equals(schema, check_metadata=False), name
+
+    articles = pd.read_parquet(out / "articles.parquet").set_index("source_path")
+    assert list(articles.index) == list(SEED_NAMES)
+    assert articles.loc[SEED_NAMES[0], "source"] == "Nytimes"
+    assert articles.loc[SEED_NAMES[2], "published"].startswith("2019-03-01")
+    assert articles.loc[SEED_NAMES[1], "title"] == "Trump’s Talks With Kim Jong-un Abruptly Ended"
+    assert articles["duplicate_of"].isna().all()
+    assert all("\n\n\n" not in text for text in articles["text"])
+
+    corrections = pd.read_parquet(out / "corrections.parquet")
+    assert sorted(zip(corrections.original, corrections.corrected)) == [
+        ("Hosaid", "Ho said"), ("denculearization", "denuclearization")]
+    paragraphs = pd.read_parquet(out / "paragraphs.parquet")
+    assert paragraphs.groupby("cluster_id")["is_canonical"].sum().eq(1).all()
+    assert paragraphs.text.str.contains("Ri Yong Ho said").sum() == 1
+
+    removed = pd.read_parquet(out / "removed.parquet")
+    assert {"Header Ads", "Post Top Ad", "Captcha refresh", "162"} <= set(removed.text)
+    assert removed.reason.str.len().gt(0).all()
+    assert len(pd.read_parquet(out / "rejected.parquet")) == 0
+
+    corpus = [json.loads(line) for line in (out / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [set(row) for row in corpus] == [{"doc_id", "title", "source", "url", "published", "text"}] * 3
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["counts"]["articles"] == 3 and manifest["versions"]["datasketch"].startswith("2.")
+    assert set(manifest["outputs"]) == set(OUTPUT_FILES) - {"manifest.json"}
+
+
+def test_rerun_with_nothing_new_changes_nothing(prefect_harness, raw_dir, tmp_path, capsys):
+    out = tmp_path / "clean"
+    run_cli(raw_dir, out)
+    before = {name: ((out / name).read_bytes(), (out / name).stat().st_mtime_ns) for name in OUTPUT_FILES}
+    capsys.readouterr()
+    assert run_cli(raw_dir, out) == 0
+    assert "already up to date" in capsys.readouterr().out
+    assert {name: ((out / name).read_bytes(), (out / name).stat().st_mtime_ns) for name in OUTPUT_FILES} == before
+    assert sorted(path.name for path in out.iterdir()) == sorted(OUTPUT_FILES)
+
+
+def test_forced_rerun_gives_identical_tables(prefect_harness, raw_dir, tmp_path):
+    out = tmp_path / "clean"
+    run_cli(raw_dir, out)
+    first = {name: (out / name).read_bytes() for name in [*TABLES, "corpus.jsonl"]}
+    run_cli(raw_dir, out, "--force")
+    assert {name: (out / name).read_bytes() for name in [*TABLES, "corpus.jsonl"]} == first
+
+
+def test_syndicated_copy_is_found_and_kept_once(prefect_harness, raw_dir, tmp_path):
+    seed = (raw_dir / SEED_NAMES[2]).read_text(encoding="utf-8")
+    copy_dir = raw_dir / "outlets"
+    copy_dir.mkdir()
+    (copy_dir / "copy.txt.gz").write_bytes(gzip.compress(syndicated_copy(seed).encode()))
+    out = tmp_path / "clean"
+    assert run_cli(raw_dir, out) == 0
+
+    articles = pd.read_parquet(out / "articles.parquet").set_index("source_path")
+    original_id = articles.loc[SEED_NAMES[2], "doc_id"]
+    assert articles.loc["outlets/copy.txt.gz", "duplicate_of"] == original_id
+    assert pd.isna(articles.loc[SEED_NAMES[2], "duplicate_of"])
+
+    paragraphs = pd.read_parquet(out / "paragraphs.parquet")
+    copy_id = articles.loc["outlets/copy.txt.gz", "doc_id"]
+    copied = paragraphs[paragraphs.doc_id == copy_id]
+    assert copied.cluster_id.map(paragraphs.cluster_id.value_counts()).ge(2).all()
+    merged = copied[copied.text.str.startswith("The Hanoi summit came")].iloc[0]
+    members = paragraphs[paragraphs.cluster_id == merged.cluster_id]
+    assert merged.is_canonical and len(members) == 3
+    assert set(members[~members.is_canonical].match) == {"contained"}
+
+    corpus_text = "\n".join(json.loads(line)["text"] for line in (out / "corpus.jsonl").open(encoding="utf-8"))
+    assert corpus_text.count("Having conducted the talks this time") == 1
+    assert corpus_text.count("After the meeting, Trump said two days of talks") == 1
+    removed = pd.read_parquet(out / "removed.parquet")
+    assert set(removed[removed.doc_id == copy_id].reason) >= {"junk:site_furniture", "junk:share_counter"}
+
+
+def test_bad_inputs_are_rejected_and_the_run_goes_on(prefect_harness, raw_dir, tmp_path):
+    (raw_dir / "empty.txt").write_bytes(b"")
+    (raw_dir / "binary.txt").write_bytes(b"\x00\x01\x02 not text")
+    (raw_dir / "feed.jsonl").write_text(
+        json.dumps({"id": "a1", "text": "Talks in Hanoi collapsed on Thursday, officials said."}) + "\n{broken\n",
+        encoding="utf-8",
+    )
+    (raw_dir / "junk_only.txt").write_text("Header Ads\n\n162\n\nPost Top Ad\n", encoding="utf-8")
+    out = tmp_path / "clean"
+    assert run_cli(raw_dir, out) == 0
+    rejected = pd.read_parquet(out / "rejected.parquet")
+    reasons = dict(zip(rejected.source_path, rejected.reason))
+    assert reasons["empty.txt"].startswith("empty")
+    assert "binary" in reasons["binary.txt"]
+    assert reasons["feed.jsonl"].startswith("line 2: invalid JSON")
+    assert reasons["junk_only.txt"].startswith("no article text left after cleaning")
+    articles = pd.read_parquet(out / "articles.parquet")
+    assert len(articles) == 4 and "feed.jsonl" in set(articles.source_path)
+
+
+def test_help_explains_the_command():
+    result = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--help"], capture_output=True, text=True,
+                            cwd=REPO, check=True)
+    assert "RAW_DIR" in result.stdout and "--out" in result.stdout and "corpus.jsonl" in result.stdout
+
+
+def test_console_script_runs_with_embedded_prefect(tmp_path, raw_dir):
+    """The real user path: the installed `copydesk` command, no Prefect server started by hand."""
+    script = Path(sys.executable).with_name("copydesk")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    result = subprocess.run([str(script), "run", str(raw_dir), "--out", str(tmp_path / "clean")],
+                            capture_output=True, text=True, env=env, timeout=300, cwd=REPO)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "articles             3" in result.stdout
+    assert (tmp_path / "clean" / "manifest.json").is_file()
