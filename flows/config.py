@@ -25,6 +25,7 @@ class InputSettings:
     """Limits on what is read from the raw folder."""
 
     max_file_bytes: int = 50_000_000
+    min_article_words: int = 5
 
 
 @dataclass(frozen=True)

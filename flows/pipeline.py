@@ -112,7 +112,7 @@ def copydesk_run(
     config = load_config(Path(config_path) if config_path else None)
     raw, out = Path(raw_dir), Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    inputs = discover_inputs(raw)
+    inputs, unread_folders = discover_inputs(raw)
     fingerprint = inputs_fingerprint(raw, inputs, config)
     previous = read_manifest(out)
     if not force and previous and previous.get("inputs_fingerprint") == fingerprint:
@@ -123,7 +123,7 @@ def copydesk_run(
     batches = _batches(inputs, batch_size)
     cleaned = _run_batches("clean", [read_and_clean.submit(raw, batch, config) for batch in batches], logger)
     documents = [document for batch_documents, _ in cleaned for document in batch_documents]
-    rejections = [rejection for _, batch_rejections in cleaned for rejection in batch_rejections]
+    rejections = unread_folders + [rejection for _, batch_rejections in cleaned for rejection in batch_rejections]
     for rejection in rejections:
         logger.warning("rejected %s: %s", rejection.source_path, rejection.reason)
 

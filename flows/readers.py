@@ -6,6 +6,7 @@ Nothing from inside an input (a JSONL id, a URL) ever becomes a path.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import hashlib
 import json
@@ -19,20 +20,42 @@ from cleaners.metadata import ArticleMetadata, parse_published
 from flows.records import RawArticle, Rejection
 
 FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+# htmldate's extensive search turns a "(c) 2019" footer into 2019-01-01: only dates the page states count.
+DATE_EXTRACTION = {"extensive_search": False, "original_date": True}
+
+
+def _cp1252_for_bad_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Decode the bytes UTF-8 rejects as cp1252 (latin-1 where cp1252 has no character)."""
+    bad = error.object[error.start : error.end]
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad), error.end
+
+
+codecs.register_error("copydesk-cp1252", _cp1252_for_bad_bytes)
 
 
 class InputError(Exception):
     """An input that cannot become an article; the message is the rejection reason."""
 
 
-def discover_inputs(raw_dir: Path) -> list[str]:
-    """Every file under raw_dir (recursive, symlinked folders not followed), as sorted relative paths."""
-    found = []
-    for folder, subfolders, files in os.walk(raw_dir, followlinks=False):
-        subfolders.sort()
+def discover_inputs(raw_dir: Path) -> tuple[list[str], list[Rejection]]:
+    """Every file under raw_dir as sorted relative paths, and the folders that were not read and why.
+
+    Symlinked folders are not followed (they could loop or leave raw_dir); each one is a rejection.
+    """
+    found: list[str] = []
+    skipped: list[Rejection] = []
+
+    def unreadable(error: OSError) -> None:
+        skipped.append(Rejection(os.path.relpath(error.filename, raw_dir), f"unreadable folder: {error.strerror}"))
+
+    for folder, subfolders, files in os.walk(raw_dir, onerror=unreadable, followlinks=False):
+        for name in subfolders:
+            if os.path.islink(os.path.join(folder, name)):
+                relative = os.path.relpath(os.path.join(folder, name), raw_dir)
+                skipped.append(Rejection(relative, "symlinked folder not followed"))
         for name in files:
             found.append(os.path.relpath(os.path.join(folder, name), raw_dir))
-    return sorted(found)
+    return sorted(found), sorted(skipped, key=lambda rejection: rejection.source_path)
 
 
 def input_format(relative_path: str) -> tuple[str | None, bool]:
@@ -45,7 +68,10 @@ def input_format(relative_path: str) -> tuple[str | None, bool]:
 
 
 def make_doc_id(source_path: str, item: str | None = None) -> str:
-    """A doc_id that depends only on where the article came from, so it is stable across runs."""
+    """A doc_id that depends only on where the article came from, so it is stable across runs.
+
+    `item` distinguishes the articles of one JSONL file ("id:<id>" or "line:<n>", never colliding).
+    """
     return hashlib.sha256(f"{source_path}\x00{item or ''}".encode()).hexdigest()[:16]
 
 
@@ -64,24 +90,39 @@ def read_capped(path: Path, compressed: bool, max_bytes: int) -> bytes:
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode bytes as UTF-8, falling back to cp1252 then latin-1; reject binary data."""
+    """Decode bytes as UTF-8; text that is not UTF-8 is cp1252 (latin-1 where cp1252 has a gap).
+
+    Mostly-UTF-8 text with a few stray cp1252 bytes keeps its UTF-8 characters ("utf-8+cp1252").
+    Binary data (NUL bytes) and empty text are rejected.
+    """
     if b"\x00" in data:
         raise InputError("binary data (NUL bytes), not text")
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if not text.strip():
-            raise InputError("empty: no text")
-        return text, "utf-8" if encoding == "utf-8-sig" else encoding
-    raise AssertionError("latin-1 decodes any bytes")
+    try:
+        text, encoding = data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        has_utf8_sequences = any(byte >= 0xC2 for byte in data) and _utf8_share(data) > 0.5
+        if has_utf8_sequences:
+            text, encoding = data.decode("utf-8-sig", errors="copydesk-cp1252"), "utf-8+cp1252"
+        else:
+            text = data.decode("cp1252", errors="copydesk-cp1252")
+            encoding = "cp1252"
+    if not text.strip():
+        raise InputError("empty: no text")
+    return text, encoding
+
+
+def _utf8_share(data: bytes) -> float:
+    """Share of the non-ASCII bytes that belong to valid UTF-8 sequences."""
+    non_ascii = sum(byte >= 0x80 for byte in data)
+    valid = sum(len(char.encode()) for char in data.decode("utf-8", errors="ignore") if ord(char) >= 0x80)
+    return valid / non_ascii if non_ascii else 1.0
 
 
 def extract_html(html: str, url: str | None = None) -> tuple[str, ArticleMetadata]:
     """Main text and metadata of an HTML page through trafilatura (comments off, tables on)."""
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=True
+        html, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        date_extraction_params=DATE_EXTRACTION,
     )
     if document is None or not (document.text or "").strip():
         raise InputError("no article text found in the HTML")
@@ -100,7 +141,7 @@ def _text_field(record: dict, key: str) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def jsonl_article(record: object, source_path: str, line_no: int, raw_line: bytes) -> RawArticle:
+def jsonl_article(record: object, source_path: str, line_no: int, raw_line: bytes, encoding: str) -> RawArticle:
     """One JSONL record (`text` or `html`, optional id, url, source, title, published) as an article."""
     if not isinstance(record, dict):
         raise InputError("not a JSON object")
@@ -121,15 +162,17 @@ def jsonl_article(record: object, source_path: str, line_no: int, raw_line: byte
         metadata.authors = extracted.authors
     else:
         raise InputError("no 'text' or 'html' field")
-    item = str(record["id"]) if record.get("id") is not None else f"line:{line_no}"
+    record_id = str(record["id"]).strip() if record.get("id") is not None else ""
+    item = f"id:{record_id}" if record_id else f"line:{line_no}"
     return RawArticle(
         doc_id=make_doc_id(source_path, item),
         source_path=source_path,
-        source_item=item,
+        source_item=record_id or item,
         format=article_format,
         text=text,
         metadata=metadata,
         content_hash=hashlib.sha256(raw_line).hexdigest(),
+        encoding=encoding,
     )
 
 
@@ -140,10 +183,12 @@ def read_jsonl(data: bytes, source_path: str) -> tuple[list[RawArticle], list[Re
         if not raw_line.strip():
             continue
         try:
-            line_text, _ = decode_text(raw_line)
-            articles.append(jsonl_article(json.loads(line_text), source_path, line_no, raw_line))
+            line_text, encoding = decode_text(raw_line)
+            articles.append(jsonl_article(json.loads(line_text), source_path, line_no, raw_line, encoding))
         except json.JSONDecodeError as error:
             rejections.append(Rejection(source_path, f"line {line_no}: invalid JSON ({error.msg})"))
+        except (ValueError, RecursionError) as error:
+            rejections.append(Rejection(source_path, f"line {line_no}: unreadable JSON ({type(error).__name__})"))
         except InputError as error:
             rejections.append(Rejection(source_path, f"line {line_no}: {error}"))
     if not articles and not rejections:

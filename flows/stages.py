@@ -17,11 +17,15 @@ from flows.records import Document, RawArticle, Rejection
 def clean_raw_article(raw: RawArticle, config: Config) -> Document | Rejection:
     """Clean one read article; an article with no text left is a rejection."""
     cleaned = clean_article(raw.text, config.cleaning, raw.metadata)
+    where = raw.source_path + (f" [{raw.source_item}]" if raw.source_item else "")
     if not cleaned.paragraphs:
         reasons = sorted({removal.reason for removal in cleaned.removals})
         detail = f" ({len(cleaned.removals)} lines removed: {', '.join(reasons)})" if reasons else ""
-        where = raw.source_path + (f" [{raw.source_item}]" if raw.source_item else "")
         return Rejection(where, f"no article text left after cleaning{detail}")
+    words = sum(len(paragraph.split()) for paragraph in cleaned.paragraphs)
+    if words < config.input.min_article_words:
+        minimum = config.input.min_article_words
+        return Rejection(where, f"too short after cleaning: {words} words (input.min_article_words is {minimum})")
     return Document(
         doc_id=raw.doc_id,
         source_path=raw.source_path,

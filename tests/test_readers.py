@@ -1,0 +1,661 @@
+"""flows/readers.py: discovery, format detection, decompression, decoding, HTML and JSONL reading.
+
+Every test writes real files into pytest's tmp_path and reads them back through the public
+functions; nothing is mocked.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from flows.readers import discover_inputs, input_format, read_input
+from flows.stages import read_and_clean
+from flows.records import RawArticle, Rejection
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS_DIR = REPO / "raw"
+SEED = "004_956c6de8b9b8fa00.txt"
+CLEANEVAL_INPUT = Path("/work/shared/data/cleaneval-dev/input")
+LIMIT = 1_000_000
+HEX16 = re.compile(r"^[0-9a-f]{16}$")
+
+
+def seed_bytes(name: str = SEED) -> bytes:
+    return (SEEDS_DIR / name).read_bytes()
+
+
+def seed_paragraphs(count: int = 4) -> list[str]:
+    """The first `count` long body paragraphs of the seed article (real news text)."""
+    lines = seed_bytes().decode("utf-8").splitlines()
+    return [line for line in lines if len(line) > 150][:count]
+
+
+def write(raw: Path, relative: str, data: bytes) -> Path:
+    path = raw / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def read_one(raw: Path, relative: str, max_bytes: int = LIMIT) -> RawArticle:
+    articles, rejections = read_input(raw, relative, max_bytes)
+    assert rejections == []
+    assert len(articles) == 1
+    return articles[0]
+
+
+def read_rejected(raw: Path, relative: str, max_bytes: int = LIMIT) -> str:
+    articles, rejections = read_input(raw, relative, max_bytes)
+    assert articles == []
+    assert len(rejections) == 1
+    assert rejections[0].source_path == relative
+    return rejections[0].reason
+
+
+def jsonl(*records: object) -> bytes:
+    return "\n".join(r if isinstance(r, str) else json.dumps(r) for r in records).encode("utf-8") + b"\n"
+
+
+# --------------------------------------------------------------------------- discover_inputs
+
+
+def test_discover_inputs_lists_files_recursively_as_sorted_relative_paths(tmp_path):
+    for relative in ["b.txt", "a/z.html", "a/b/deep.jsonl", "A.txt", "c/d/e/f.txt.gz"]:
+        write(tmp_path, relative, b"x")
+    (tmp_path / "empty_folder").mkdir()
+
+    assert discover_inputs(tmp_path)[0] == ["A.txt", "a/b/deep.jsonl", "a/z.html", "b.txt", "c/d/e/f.txt.gz"]
+
+
+def test_discover_inputs_on_empty_folder_is_empty(tmp_path):
+    assert discover_inputs(tmp_path)[0] == []
+
+
+def test_discover_inputs_does_not_follow_a_symlinked_folder_loop(tmp_path):
+    raw = tmp_path / "raw"
+    write(raw, "top.txt", b"x")
+    write(raw, "sub/inner.txt", b"y")
+    os.symlink(raw, raw / "sub" / "loop")  # raw/sub/loop -> raw: a cycle if followed
+    os.symlink(raw / "sub", raw / "alias")  # a second symlinked folder, not a cycle
+
+    # Neither symlinked folder is descended into: no duplicates, no endless recursion; each is reported.
+    found, skipped = discover_inputs(raw)
+    assert found == ["sub/inner.txt", "top.txt"]
+    assert [(r.source_path, r.reason) for r in skipped] == [
+        ("alias", "symlinked folder not followed"), ("sub/loop", "symlinked folder not followed")]
+
+
+def test_discover_inputs_finds_odd_file_names(tmp_path):
+    names = ["with space.txt", "-leading-dash.txt", "café – naïve 北京.html", "--.jsonl", "  padded .txt"]
+    for name in names:
+        write(tmp_path, name, b"x")
+
+    assert discover_inputs(tmp_path)[0] == sorted(names)
+    for name in discover_inputs(tmp_path)[0]:
+        assert (tmp_path / name).is_file()
+
+
+def test_discovered_odd_file_name_can_be_read(tmp_path):
+    name = "-café article ü.txt"
+    write(tmp_path, name, seed_bytes())
+
+    [found] = discover_inputs(tmp_path)[0]
+    article = read_one(tmp_path, found)
+    assert article.source_path == name
+    assert article.text == seed_bytes().decode("utf-8")
+
+
+# --------------------------------------------------------------------------- input_format
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("a.txt", ("txt", False)),
+        ("a.html", ("html", False)),
+        ("a.htm", ("html", False)),
+        ("a.jsonl", ("jsonl", False)),
+        ("dir/sub/a.txt", ("txt", False)),
+        ("A.TXT", ("txt", False)),
+        ("Page.HTML", ("html", False)),
+        ("Page.HtM", ("html", False)),
+        ("LINES.JSONL", ("jsonl", False)),
+        ("a.txt.gz", ("txt", True)),
+        ("a.html.gz", ("html", True)),
+        ("a.htm.gz", ("html", True)),
+        ("a.jsonl.gz", ("jsonl", True)),
+        ("A.TXT.GZ", ("txt", True)),
+        ("a.Jsonl.Gz", ("jsonl", True)),
+    ],
+)
+def test_input_format_recognises_supported_suffixes(name, expected):
+    assert input_format(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("notes.pdf", (None, False)),
+        ("data.json", (None, False)),
+        ("README", (None, False)),
+        ("a.txt.bak", (None, False)),
+        ("a.tar.gz", (None, True)),
+        ("bare.gz", (None, True)),
+        ("a.txt.gz.gz", (None, True)),
+        ("a.txt.zip", (None, False)),
+        ("folder.txt/file", (None, False)),
+    ],
+)
+def test_input_format_returns_none_for_unsupported_types(name, expected):
+    assert input_format(name) == expected
+
+
+# --------------------------------------------------------------------------- .txt
+
+
+def test_read_txt_seed_gives_one_utf8_article_with_the_file_text(tmp_path):
+    write(tmp_path, SEED, seed_bytes())
+
+    article = read_one(tmp_path, SEED)
+
+    assert article.format == "txt"
+    assert article.encoding == "utf-8"
+    assert article.source_path == SEED
+    assert article.source_item is None
+    assert article.text == seed_bytes().decode("utf-8")
+    assert HEX16.match(article.doc_id)
+    assert re.fullmatch(r"[0-9a-f]{64}", article.content_hash)
+    # A .txt file carries no container metadata; lifting it from the text is the cleaners' job.
+    assert article.metadata.title is None and article.metadata.published is None
+
+
+def test_txt_doc_id_is_stable_for_the_same_path(tmp_path):
+    write(tmp_path, SEED, seed_bytes())
+    first = read_one(tmp_path, SEED)
+    second = read_one(tmp_path, SEED)
+    assert first.doc_id == second.doc_id
+    assert first.content_hash == second.content_hash
+
+
+def test_txt_doc_id_depends_on_relative_path_not_on_raw_folder_location(tmp_path):
+    write(tmp_path / "run1", SEED, seed_bytes())
+    write(tmp_path / "run2", SEED, seed_bytes())
+    assert read_one(tmp_path / "run1", SEED).doc_id == read_one(tmp_path / "run2", SEED).doc_id
+
+
+def test_txt_doc_id_differs_for_a_different_path_with_the_same_content(tmp_path):
+    write(tmp_path, SEED, seed_bytes())
+    write(tmp_path, "copy/" + SEED, seed_bytes())
+    original = read_one(tmp_path, SEED)
+    copy = read_one(tmp_path, "copy/" + SEED)
+    assert original.doc_id != copy.doc_id
+    assert original.content_hash == copy.content_hash
+
+
+def test_txt_doc_id_ignores_content_but_content_hash_follows_it(tmp_path):
+    path = write(tmp_path, SEED, seed_bytes())
+    before = read_one(tmp_path, SEED)
+
+    path.write_bytes(seed_bytes() + b"\nA correction was appended to this article.\n")
+    after = read_one(tmp_path, SEED)
+
+    assert after.doc_id == before.doc_id
+    assert after.content_hash != before.content_hash
+    assert after.text.endswith("A correction was appended to this article.\n")
+
+
+# --------------------------------------------------------------------------- gzip
+
+
+def test_txt_gz_gives_the_same_text_as_the_plain_file(tmp_path):
+    write(tmp_path, SEED, seed_bytes())
+    write(tmp_path, SEED + ".gz", gzip.compress(seed_bytes()))
+
+    plain = read_one(tmp_path, SEED)
+    packed = read_one(tmp_path, SEED + ".gz")
+
+    assert packed.text == plain.text
+    assert packed.format == "txt"
+    assert packed.encoding == "utf-8"
+    # The hash is of the decompressed content, so the two are recognised as the same bytes.
+    assert packed.content_hash == plain.content_hash
+    assert packed.doc_id != plain.doc_id
+
+
+def test_truncated_gzip_is_rejected_as_gzip_without_raising(tmp_path):
+    compressed = gzip.compress(seed_bytes())
+    write(tmp_path, "cut.txt.gz", compressed[: len(compressed) // 2])
+
+    reason = read_rejected(tmp_path, "cut.txt.gz")
+
+    assert reason.startswith("corrupt or truncated gzip:")
+
+
+def test_gz_file_that_is_not_gzip_is_rejected_as_gzip(tmp_path):
+    write(tmp_path, "fake.txt.gz", seed_bytes())
+    assert read_rejected(tmp_path, "fake.txt.gz").startswith("corrupt or truncated gzip:")
+
+
+@pytest.mark.parametrize("filler", [b"\x00", b" "], ids=["zeros", "spaces"])
+def test_gzip_decompression_bomb_is_rejected_at_the_limit(tmp_path, filler):
+    bomb = gzip.compress(filler * 2_000_000)
+    assert len(bomb) < 100_000  # the compressed file itself is under the limit
+    write(tmp_path, "bomb.txt.gz", bomb)
+
+    reason = read_rejected(tmp_path, "bomb.txt.gz", max_bytes=100_000)
+
+    assert reason == "larger than the 100,000-byte limit (input.max_file_bytes)"
+
+
+def test_plain_file_over_the_limit_is_rejected_and_one_at_the_limit_is_read(tmp_path):
+    write(tmp_path, "big.txt", b"a" * 1001)
+    write(tmp_path, "fits.txt", b"a" * 1000)
+    assert read_rejected(tmp_path, "big.txt", max_bytes=1000) == "larger than the 1,000-byte limit (input.max_file_bytes)"
+    assert read_one(tmp_path, "fits.txt", max_bytes=1000).text == "a" * 1000
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n\t\r\n  \n"], ids=["empty", "whitespace"])
+def test_empty_or_whitespace_only_file_is_rejected_as_empty(tmp_path, content):
+    write(tmp_path, "blank.txt", content)
+    assert read_rejected(tmp_path, "blank.txt") == "empty: no text"
+
+
+def test_file_with_nul_bytes_is_rejected_as_binary(tmp_path):
+    write(tmp_path, "blob.txt", b"Looks like text\x00\x01\x02 but is not")
+    assert read_rejected(tmp_path, "blob.txt") == "binary data (NUL bytes), not text"
+
+
+def test_cp1252_bytes_are_decoded_and_the_encoding_recorded(tmp_path):
+    write(tmp_path, "windows.txt", b"\x93quoted\x94 caf\xe9")
+
+    article = read_one(tmp_path, "windows.txt")
+
+    assert article.encoding == "cp1252"
+    assert article.text == "\u201cquoted\u201d caf\u00e9"
+
+
+def test_utf8_bom_is_not_part_of_the_text(tmp_path):
+    write(tmp_path, "bom.txt", b"\xef\xbb\xbf" + "Caf\u00e9 opens.".encode("utf-8"))
+
+    article = read_one(tmp_path, "bom.txt")
+
+    assert article.text == "Caf\u00e9 opens."
+    assert "\ufeff" not in article.text
+    assert article.encoding == "utf-8"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read a chmod 000 file, so it cannot be made unreadable")
+def test_unreadable_file_is_rejected(tmp_path):
+    path = write(tmp_path, "locked.txt", seed_bytes())
+    path.chmod(0)
+    try:
+        reason = read_rejected(tmp_path, "locked.txt")
+    finally:
+        path.chmod(0o644)
+    assert reason.startswith("unreadable:")
+
+
+def test_directory_named_like_a_text_file_is_rejected_as_unreadable(tmp_path):
+    (tmp_path / "folder.txt").mkdir()
+    assert read_rejected(tmp_path, "folder.txt") == "unreadable: Is a directory"
+
+
+def test_missing_file_is_rejected_as_unreadable(tmp_path):
+    assert read_rejected(tmp_path, "gone.txt").startswith("unreadable:")
+
+
+def test_symlink_loop_file_is_rejected_as_unreadable(tmp_path):
+    os.symlink(tmp_path / "self.txt", tmp_path / "self.txt")
+    assert discover_inputs(tmp_path)[0] == ["self.txt"]
+    assert read_rejected(tmp_path, "self.txt").startswith("unreadable:")
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+NAV_ITEMS = ["Home", "World Affairs", "Sport Scores", "Subscribe Today"]
+FOOTER_TEXT = "Copyright World News Desk. All rights reserved."
+OG_TITLE = "North Korea, US meeting breaks up without a joint statement"
+
+
+def article_page(paragraphs: list[str]) -> str:
+    menu = "".join(f'<li><a href="/{i}">{item}</a></li>' for i, item in enumerate(NAV_ITEMS))
+    body = "\n".join(f"      <p>{p}</p>" for p in paragraphs)
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>North Korea, US meeting breaks up | World News Desk</title>
+  <meta property="og:title" content="{OG_TITLE}">
+  <meta property="og:site_name" content="World News Desk">
+</head>
+<body>
+  <header><nav class="menu"><ul>{menu}</ul></nav></header>
+  <main>
+    <article>
+      <h1>{OG_TITLE}</h1>
+{body}
+    </article>
+  </main>
+  <footer><p>{FOOTER_TEXT}</p><a href="/privacy">Privacy Policy</a></footer>
+</body>
+</html>
+"""
+
+
+def test_html_article_page_keeps_body_paragraphs_and_drops_nav_and_footer(tmp_path):
+    paragraphs = seed_paragraphs()
+    assert len(paragraphs) == 4
+    write(tmp_path, "page.html", article_page(paragraphs).encode("utf-8"))
+
+    article = read_one(tmp_path, "page.html")
+
+    assert article.format == "html"
+    assert article.encoding == "utf-8"
+    for paragraph in paragraphs:
+        assert paragraph in article.text
+    for item in NAV_ITEMS:
+        assert item not in article.text
+    assert "Copyright" not in article.text
+    assert "Privacy Policy" not in article.text
+    assert article.metadata.title == OG_TITLE
+    assert article.metadata.source == "World News Desk"
+
+
+def test_html_gz_reads_like_the_plain_page(tmp_path):
+    page = article_page(seed_paragraphs()).encode("utf-8")
+    write(tmp_path, "page.html", page)
+    write(tmp_path, "page.htm.gz", gzip.compress(page))
+
+    plain = read_one(tmp_path, "page.html")
+    packed = read_one(tmp_path, "page.htm.gz")
+
+    assert packed.format == "html"
+    assert packed.text == plain.text
+    assert packed.metadata == plain.metadata
+
+
+def test_real_cleaneval_page_gives_an_article_with_its_main_text(tmp_path):
+    if not CLEANEVAL_INPUT.is_dir():
+        pytest.skip(f"CleanEval dev set not present at {CLEANEVAL_INPUT}")
+    page = CLEANEVAL_INPUT / "54.html"
+    if not page.is_file():
+        pytest.skip(f"{page} is not in this copy of the CleanEval dev set")
+    write(tmp_path, "54.html", page.read_bytes())
+
+    article = read_one(tmp_path, "54.html", max_bytes=10_000_000)
+
+    assert article.format == "html"
+    assert len(article.text.strip()) > 1000
+    # Opening of the hand-cleaned gold text (GoldStandard/54.txt), with its run-together words fixed.
+    assert "The year was 1931. Universal was a struggling Hollywood studio." in article.text
+    assert article.metadata.title == (
+        "Standing in the Way of Ceremony: Production Code Objections to The Bride of Frankenstein"
+    )
+
+
+def test_html_with_an_empty_body_is_rejected_as_no_article_text(tmp_path):
+    write(tmp_path, "blank.html", b"<html><head><title>Nothing</title></head><body></body></html>")
+    assert read_rejected(tmp_path, "blank.html") == "no article text found in the HTML"
+
+
+def test_html_with_only_a_nav_menu_is_rejected_as_too_short(tmp_path, config):
+    """trafilatura's fallback returns the nav text "Home"; the article-size minimum rejects it."""
+    write(tmp_path, "nav.html", b"<html><body><nav>Home</nav></body></html>")
+    documents, rejections = read_and_clean(tmp_path, ["nav.html"], config)
+    assert documents == []
+    assert [r.reason for r in rejections] == ["too short after cleaning: 1 words (input.min_article_words is 5)"]
+
+
+def test_html_copyright_year_is_not_taken_as_the_publication_date(tmp_path):
+    page = article_page(seed_paragraphs()).replace(FOOTER_TEXT, "&copy; 2019 World News Desk")
+    write(tmp_path, "page.html", page.encode("utf-8"))
+
+    article = read_one(tmp_path, "page.html")
+
+    assert article.metadata.published is None
+
+
+# --------------------------------------------------------------------------- JSONL
+
+
+def test_jsonl_good_lines_become_articles_and_bad_lines_rejections_with_line_numbers(tmp_path):
+    paragraphs = seed_paragraphs()
+    data = jsonl(
+        {"id": "n-1", "text": paragraphs[0], "url": "https://example.com/a", "source": "AFP", "title": "Summit"},
+        "{not json",
+        [1, 2, 3],
+        {"title": "A record with neither body field", "url": "https://example.com/x"},
+        {"html": article_page(paragraphs[1:3]), "source": "Desk"},
+        {"text": "   ", "html": ""},
+    )
+    write(tmp_path, "feed.jsonl", data)
+
+    articles, rejections = read_input(tmp_path, "feed.jsonl", LIMIT)
+
+    assert [(r.source_path, r.reason) for r in rejections] == [
+        ("feed.jsonl", "line 2: invalid JSON (Expecting property name enclosed in double quotes)"),
+        ("feed.jsonl", "line 3: not a JSON object"),
+        ("feed.jsonl", "line 4: no 'text' or 'html' field"),
+        ("feed.jsonl", "line 6: no 'text' or 'html' field"),
+    ]
+    assert len(articles) == 2
+    text_article, html_article = articles
+
+    assert text_article.format == "jsonl"
+    assert text_article.text == paragraphs[0]
+    assert text_article.source_item == "n-1"
+    assert text_article.source_path == "feed.jsonl"
+    assert text_article.metadata.title == "Summit"
+    assert text_article.metadata.source == "AFP"
+    assert text_article.metadata.url == "https://example.com/a"
+
+    assert html_article.format == "jsonl+html"
+    assert html_article.source_item == "line:5"
+    assert paragraphs[1] in html_article.text and paragraphs[2] in html_article.text
+    assert "Subscribe Today" not in html_article.text
+    assert html_article.metadata.source == "Desk"  # the record's own field wins over the page's
+    assert html_article.metadata.title == OG_TITLE  # missing from the record, taken from the page
+
+
+def test_jsonl_blank_lines_are_skipped_but_still_counted(tmp_path):
+    write(tmp_path, "gaps.jsonl", b'\n\n{"text": "third line"}\n   \n{oops\n')
+
+    articles, rejections = read_input(tmp_path, "gaps.jsonl", LIMIT)
+
+    assert [a.source_item for a in articles] == ["line:3"]
+    assert [r.reason for r in rejections] == ["line 5: invalid JSON (Expecting property name enclosed in double quotes)"]
+
+
+def test_jsonl_with_no_lines_is_rejected_as_empty(tmp_path):
+    write(tmp_path, "none.jsonl", b"\n  \n\n")
+    assert read_rejected(tmp_path, "none.jsonl") == "empty: no JSONL lines"
+
+
+def test_jsonl_line_with_html_but_no_article_is_a_line_rejection(tmp_path):
+    write(tmp_path, "h.jsonl", jsonl({"text": "fine"}, {"html": "<html><body></body></html>"}))
+
+    articles, rejections = read_input(tmp_path, "h.jsonl", LIMIT)
+
+    assert [a.text for a in articles] == ["fine"]
+    assert rejections == [Rejection("h.jsonl", "line 2: no article text found in the HTML")]
+
+
+def test_jsonl_doc_id_uses_the_record_id(tmp_path):
+    write(tmp_path, "ids.jsonl", jsonl({"id": "alpha", "text": "one"}, {"id": "beta", "text": "two"}))
+    write(tmp_path, "swapped.jsonl", jsonl({"id": "beta", "text": "other"}, {"id": "alpha", "text": "more"}))
+
+    alpha, beta = read_input(tmp_path, "ids.jsonl", LIMIT)[0]
+    beta2, alpha2 = read_input(tmp_path, "swapped.jsonl", LIMIT)[0]
+
+    assert HEX16.match(alpha.doc_id) and HEX16.match(beta.doc_id)
+    assert alpha.doc_id != beta.doc_id
+    assert (alpha.source_item, beta.source_item) == ("alpha", "beta")
+    # The same id in another file is another article.
+    assert alpha2.doc_id != alpha.doc_id and beta2.doc_id != beta.doc_id
+
+
+def test_jsonl_doc_id_for_an_id_is_stable_across_reads_edits_and_line_moves(tmp_path):
+    path = write(tmp_path, "feed.jsonl", jsonl({"id": "story-7", "text": "first version"}))
+    before = read_input(tmp_path, "feed.jsonl", LIMIT)[0][0]
+
+    path.write_bytes(jsonl({"id": "other", "text": "new line on top"}, {"id": "story-7", "text": "second version"}))
+    after = read_input(tmp_path, "feed.jsonl", LIMIT)[0][1]
+
+    assert after.doc_id == before.doc_id
+    assert after.content_hash != before.content_hash
+
+
+def test_jsonl_same_id_twice_in_one_file_gives_the_same_doc_id(tmp_path):
+    write(tmp_path, "dup.jsonl", jsonl({"id": 42, "text": "one"}, {"id": "42", "text": "two"}))
+
+    first, second = read_input(tmp_path, "dup.jsonl", LIMIT)[0]
+
+    assert first.source_item == second.source_item == "42"
+    assert first.doc_id == second.doc_id
+    assert first.content_hash != second.content_hash
+
+
+def test_jsonl_doc_id_falls_back_to_the_line_number(tmp_path):
+    write(tmp_path, "noid.jsonl", jsonl({"text": "same"}, {"text": "same"}, {"id": None, "text": "same"}))
+
+    articles, rejections = read_input(tmp_path, "noid.jsonl", LIMIT)
+
+    assert rejections == []
+    assert [a.source_item for a in articles] == ["line:1", "line:2", "line:3"]
+    assert len({a.doc_id for a in articles}) == 3
+    assert articles[0].content_hash == articles[1].content_hash  # identical lines hash alike
+
+
+def test_jsonl_explicit_id_cannot_collide_with_a_line_number_fallback(tmp_path):
+    write(tmp_path, "clash.jsonl", jsonl({"id": "line:2", "text": "first article"}, {"text": "second article"}))
+
+    first, second = read_input(tmp_path, "clash.jsonl", LIMIT)[0]
+
+    assert first.doc_id != second.doc_id
+
+
+@pytest.mark.parametrize("published", ["2019-03-01T03:37:00Z", "March 1, 2019", "0337 GMT March 01, 2019"])
+def test_jsonl_published_is_parsed_to_iso(tmp_path, published):
+    write(tmp_path, "dated.jsonl", jsonl({"text": "body", "published": published}))
+
+    article = read_one(tmp_path, "dated.jsonl")
+
+    assert article.metadata.published.startswith("2019-03-01")
+
+
+def test_jsonl_published_values_exactly(tmp_path):
+    write(
+        tmp_path,
+        "dated.jsonl",
+        jsonl(
+            {"text": "a", "published": "2019-03-01T03:37:00Z"},
+            {"text": "b", "published": "March 1, 2019"},
+            {"text": "c", "published": "next Tuesday"},
+            {"text": "d", "published": 20190301},
+            {"text": "e", "published": "  "},
+        ),
+    )
+
+    articles, rejections = read_input(tmp_path, "dated.jsonl", LIMIT)
+
+    assert rejections == []
+    assert [a.metadata.published for a in articles] == ["2019-03-01T03:37:00+00:00", "2019-03-01", None, None, None]
+
+
+def test_jsonl_path_like_id_is_only_a_string(tmp_path):
+    raw = tmp_path / "raw"
+    write(raw, "evil.jsonl", jsonl({"id": "../../etc/passwd", "url": "file:///etc/passwd", "text": "harmless"}))
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+
+    article = read_one(raw, "evil.jsonl")
+
+    assert article.source_item == "../../etc/passwd"
+    assert HEX16.match(article.doc_id)
+    assert article.text == "harmless"
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_jsonl_gz_is_read_line_by_line(tmp_path):
+    write(tmp_path, "feed.jsonl.gz", gzip.compress(jsonl({"id": "a", "text": "one"}, "oops")))
+
+    articles, rejections = read_input(tmp_path, "feed.jsonl.gz", LIMIT)
+
+    assert [(a.source_item, a.text, a.format) for a in articles] == [("a", "one", "jsonl")]
+    assert [r.reason for r in rejections] == ["line 2: invalid JSON (Expecting value)"]
+
+
+def test_jsonl_line_with_nul_bytes_is_a_line_rejection(tmp_path):
+    write(tmp_path, "nul.jsonl", b'{"text": "ok"}\n{"text": "b\x00d"}\n')
+
+    articles, rejections = read_input(tmp_path, "nul.jsonl", LIMIT)
+
+    assert [a.text for a in articles] == ["ok"]
+    assert rejections == [Rejection("nul.jsonl", "line 2: binary data (NUL bytes), not text")]
+
+
+def test_jsonl_cp1252_line_records_its_encoding(tmp_path):
+    write(tmp_path, "win.jsonl", b'{"text": "caf\xe9"}\n')
+
+    article = read_one(tmp_path, "win.jsonl")
+
+    assert article.text == "caf\u00e9"
+    assert article.encoding == "cp1252"
+
+
+def test_jsonl_deeply_nested_line_is_a_rejection_not_an_exception(tmp_path):
+    write(tmp_path, "deep.jsonl", jsonl({"text": "fine"}, "[" * 100_000))
+
+    articles, rejections = read_input(tmp_path, "deep.jsonl", LIMIT)
+
+    assert [a.text for a in articles] == ["fine"]
+    assert len(rejections) == 1 and rejections[0].reason.startswith("line 2:")
+
+
+def test_jsonl_line_with_a_huge_integer_is_a_rejection_not_an_exception(tmp_path):
+    write(tmp_path, "big.jsonl", jsonl({"text": "fine"}, '{"text": "x", "n": ' + "1" * 5000 + "}"))
+
+    articles, rejections = read_input(tmp_path, "big.jsonl", LIMIT)
+
+    assert [a.text for a in articles] == ["fine"]
+    assert len(rejections) == 1 and rejections[0].reason.startswith("line 2:")
+
+
+# --------------------------------------------------------------------------- unsupported
+
+
+@pytest.mark.parametrize("name", ["notes.pdf", "archive.tar.gz", "README"])
+def test_unsupported_file_is_rejected_with_the_expected_types(tmp_path, name):
+    write(tmp_path, name, b"%PDF-1.4 whatever")
+
+    reason = read_rejected(tmp_path, name)
+
+    assert reason == "unsupported file type (expected .htm, .html, .jsonl, .txt, or .gz of one)"
+
+
+def test_unsupported_file_is_rejected_before_it_is_opened(tmp_path):
+    # The type check comes first: nothing is opened for a file of the wrong kind.
+    assert read_rejected(tmp_path, "missing.pdf").startswith("unsupported file type")
+
+
+def test_utf8_text_with_a_stray_cp1252_byte_keeps_its_utf8_characters(tmp_path):
+    write(tmp_path, "mixed.txt", "North Korea’s leader — Kim Jong-un".encode("utf-8") + b" said \x93no\x94.")
+    article = read_one(tmp_path, "mixed.txt")
+    assert article.text == "North Korea’s leader — Kim Jong-un said “no”."
+    assert article.encoding == "utf-8+cp1252"
+
+
+def test_jsonl_empty_id_falls_back_to_the_line_number(tmp_path):
+    write(tmp_path, "ids.jsonl", jsonl({"id": " ", "text": "first article"}, {"id": "", "text": "second article"}))
+    first, second = read_input(tmp_path, "ids.jsonl", LIMIT)[0]
+    assert (first.source_item, second.source_item) == ("line:1", "line:2")
+    assert first.doc_id != second.doc_id
