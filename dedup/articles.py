@@ -5,24 +5,34 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
-from dedup.records import ClusterMembership, ParagraphRecord
+from dedup.records import ParagraphRecord
+from dedup.verify import Overlap
 
 
 def copied_share(
-    records: Sequence[ParagraphRecord], memberships: Sequence[ClusterMembership], word_counts: Sequence[int]
+    records: Sequence[ParagraphRecord], overlaps: dict[tuple[int, int], Overlap], word_counts: Sequence[int]
 ) -> dict[str, dict[str, float]]:
-    """For each article, the share of its words in paragraphs clustered with each other article."""
-    docs_by_cluster: dict[str, set[str]] = defaultdict(set)
-    for record, membership in zip(records, memberships):
-        docs_by_cluster[membership.cluster_id].add(record.doc_id)
+    """For each article, the share of its words found in each other article.
+
+    A paragraph counts as copied from another article in proportion to how much of it that article's
+    verified matches contain (summed over them, at most all of it): quoting one sentence of a long
+    paragraph does not make the whole paragraph a copy, and a paragraph merged from two of the other
+    article's paragraphs is wholly copied.
+    """
+    contained: dict[tuple[int, str], float] = defaultdict(float)
+    for (i, j), measured in overlaps.items():
+        doc_i, doc_j = records[i].doc_id, records[j].doc_id
+        if doc_i != doc_j:
+            contained[(i, doc_j)] += measured.a_in_b
+            contained[(j, doc_i)] += measured.b_in_a
     total_words: dict[str, int] = defaultdict(int)
-    shared_words: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for record, membership, words in zip(records, memberships, word_counts):
+    for record, words in zip(records, word_counts):
         total_words[record.doc_id] += words
-        for other in docs_by_cluster[membership.cluster_id] - {record.doc_id}:
-            shared_words[record.doc_id][other] += words
+    shared_words: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for (position, other), share in contained.items():
+        shared_words[records[position].doc_id][other] += min(1.0, share) * word_counts[position]
     return {
-        doc: {other: shared / total_words[doc] for other, shared in others.items()}
+        doc: {other: min(1.0, shared / total_words[doc]) for other, shared in others.items()}
         for doc, others in shared_words.items()
         if total_words[doc]
     }

@@ -1,8 +1,10 @@
 """Clusters without chaining: each cluster is a canonical centre and the paragraphs it covers.
 
-Paragraphs are visited in canonical-policy order; an unassigned one becomes a centre and takes
-every unassigned verified neighbour that it covers (near-duplicate, or contained in it). So every
-member matches its canonical copy directly: A~B and B~C never pull an unrelated C in with A.
+Paragraphs are visited in canonical-policy order, except that a paragraph contained in a bigger one
+waits until every container has had its turn (a merged paragraph holds its parts whatever the
+policy says). An unassigned paragraph becomes a centre and takes every unassigned verified
+neighbour that it covers (near-duplicate, or contained in it). So every member matches its
+canonical copy directly: A~B and B~C never pull an unrelated C in with A.
 """
 
 from __future__ import annotations
@@ -20,6 +22,20 @@ def match_kind(measured: Overlap, jaccard_threshold: float) -> str:
     return "near_duplicate" if measured.jaccard >= jaccard_threshold else "contained"
 
 
+def containers_first(
+    order: Sequence[int], overlaps: dict[tuple[int, int], Overlap], jaccard_threshold: float, containment_threshold: float
+) -> list[int]:
+    """Policy order, with paragraphs contained in a bigger (not near-identical) one moved after the rest."""
+    contained = set()
+    for (i, j), measured in overlaps.items():
+        if measured.jaccard < jaccard_threshold:
+            if measured.a_in_b >= containment_threshold and measured.a_in_b > measured.b_in_a:
+                contained.add(i)
+            elif measured.b_in_a >= containment_threshold and measured.b_in_a > measured.a_in_b:
+                contained.add(j)
+    return [p for p in order if p not in contained] + [p for p in order if p in contained]
+
+
 def centre_clusters(
     order: Sequence[int],
     overlaps: dict[tuple[int, int], Overlap],
@@ -33,7 +49,7 @@ def centre_clusters(
         neighbours.setdefault(i, []).append(j)
         neighbours.setdefault(j, []).append(i)
     memberships: dict[int, ClusterMembership] = {}
-    for centre in order:
+    for centre in containers_first(order, overlaps, jaccard_threshold, containment_threshold):
         if centre in memberships:
             continue
         cluster_id = ids[centre]

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from dedup.articles import copied_share, duplicate_of
 from dedup.canonical import priority_key
 from dedup.cluster import centre_clusters
-from dedup.index import exact_candidate_pairs, lsh_candidate_pairs
+from dedup.index import lsh_candidate_pairs, shared_key_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.settings import CanonicalPolicy, DedupSettings
-from dedup.shingles import exact_key, normalised_words, word_shingles
+from dedup.shingles import exact_key, normalised_words, sentence_keys, word_shingles
 from dedup.signatures import minhash_signatures
 from dedup.verify import Overlap, overlap
 
@@ -43,7 +43,9 @@ def deduplicate(records: Sequence[ParagraphRecord], settings: DedupSettings, pol
         for a, b in lsh_candidate_pairs(signatures, settings.lsh_bands, settings.lsh_rows)
     }
     short_keys = ((i, exact_key(w)) for i, w in enumerate(words) if 0 < len(w) < settings.min_words)
-    candidates |= exact_candidate_pairs(short_keys)
+    candidates |= shared_key_pairs(short_keys)
+    sentences = ((i, key) for i in long_positions for key in sentence_keys(records[i].text, settings.min_words))
+    candidates |= shared_key_pairs(sentences)
     overlaps = {}
     for i, j in candidates:
         measured = overlap(shingles[i], shingles[j])
@@ -57,7 +59,7 @@ def deduplicate(records: Sequence[ParagraphRecord], settings: DedupSettings, pol
     memberships = centre_clusters(order, overlaps, ids, settings.jaccard_threshold, settings.containment_threshold)
     word_counts = [len(w) for w in words]
     article_key = _article_priority(records, word_counts, key)
-    shares = copied_share(records, memberships, word_counts)
+    shares = copied_share(records, overlaps, word_counts)
     links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
     return DedupResult(memberships, overlaps, len(candidates), shares, links)
 

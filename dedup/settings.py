@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-POLICY_CRITERIA = ("most_complete", "source_rank", "earliest_published", "cleanest")
+POLICY_CRITERIA = ("source_rank", "earliest_published", "cleanest", "most_complete")
 
 
 @dataclass(frozen=True)

@@ -29,3 +29,16 @@ def word_shingles(words: list[str], size: int) -> set[str]:
 def exact_key(words: list[str]) -> str:
     """Key under which short paragraphs are matched exactly."""
     return " ".join(words)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
+
+
+def sentence_keys(text: str, min_words: int) -> set[str]:
+    """Normalised sentences of at least `min_words` words: a merged or trimmed copy keeps them whole."""
+    keys = set()
+    for sentence in _SENTENCE_END.split(text):
+        words = normalised_words(sentence)
+        if len(words) >= min_words:
+            keys.add(" ".join(words))
+    return keys

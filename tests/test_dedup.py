@@ -1,0 +1,545 @@
+"""Unit tests of dedup/: shingles, MinHash, LSH, verification, clusters, canonical choice, article links.
+
+Every paragraph is real text from the seed articles in raw/; syndicated copies are built here the way
+outlets copy a wire story (quote style, case, a word changed, a sentence trimmed, paragraphs merged,
+junk words appended).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import random
+import re
+import tomllib
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from dedup.canonical import source_rank
+from dedup.deduplicate import DedupResult, deduplicate, paragraph_id
+from dedup.index import candidate_probability, lsh_candidate_pairs
+from dedup.records import ClusterMembership, ParagraphRecord
+from dedup.settings import POLICY_CRITERIA, CanonicalPolicy, DedupSettings
+from dedup.shingles import normalised_words, word_shingles
+from dedup.signatures import minhash_signatures
+from dedup.verify import Overlap, covers, overlap
+
+RAW = Path(__file__).resolve().parent.parent / "raw"
+SETTINGS = DedupSettings()
+RANKING = ("Reuters", "AP", "AFP", "Nytimes")  # [canonical] source_ranking in copydesk.toml
+POLICY = CanonicalPolicy(source_ranking=RANKING)  # [canonical] policy in copydesk.toml
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+@functools.cache
+def seed_paragraphs(prefix: str) -> tuple[str, ...]:
+    """The paragraphs of the seed article raw/<prefix>_*.txt: split on blank lines, stripped."""
+    (path,) = RAW.glob(f"{prefix}_*.txt")
+    blocks = re.split(r"\n\s*\n", path.read_text(encoding="utf-8"))
+    return tuple(block.strip() for block in blocks if block.strip())
+
+
+def seed_paragraph(prefix: str, opening: str) -> str:
+    """The one paragraph of a seed article that starts with `opening`."""
+    (found,) = [text for text in seed_paragraphs(prefix) if text.startswith(opening)]
+    return found
+
+
+def shingles(text: str) -> set[str]:
+    """The shingle set dedup computes for a paragraph under the default settings."""
+    return word_shingles(normalised_words(text), SETTINGS.shingle_size)
+
+
+def straight_quotes(text: str) -> str:
+    """The text with curly quotes and apostrophes made straight, as many outlets republish it."""
+    straightened = text.translate(str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"}))
+    assert straightened != text, "the paragraph has no curly quotes to straighten"
+    return straightened
+
+
+def change_word(text: str, old: str, new: str) -> str:
+    """The text with the one occurrence of the word `old` replaced by `new` (a copy editor's change)."""
+    assert len(re.findall(rf"\b{re.escape(old)}\b", text)) == 1
+    return re.sub(rf"\b{re.escape(old)}\b", new, text)
+
+
+def without(text: str, sentence: str) -> str:
+    """The text with one of its sentences cut out (a trimmed copy)."""
+    assert text.count(sentence) == 1
+    return " ".join(text.replace(sentence, "").split())
+
+
+def merged(*paragraphs: str) -> str:
+    """Consecutive paragraphs run together into one, as a republisher's layout often does."""
+    return " ".join(paragraphs)
+
+
+def with_junk(text: str) -> str:
+    """The text with scraped page furniture stuck to its end."""
+    return f"{text} Advertisement Share this article Read more"
+
+
+def article(
+    doc_id: str, texts: list[str], source: str | None = None, published: str | None = None
+) -> list[ParagraphRecord]:
+    """One article's paragraphs as dedup records, numbered from 0."""
+    return [ParagraphRecord(doc_id, idx, text, source=source, published=published) for idx, text in enumerate(texts)]
+
+
+def by_key(records: list[ParagraphRecord], result: DedupResult) -> dict[tuple[str, int], ClusterMembership]:
+    """Each paragraph's membership keyed by (doc_id, para_idx)."""
+    return {(r.doc_id, r.para_idx): m for r, m in zip(records, result.memberships)}
+
+
+def clusters(records: list[ParagraphRecord], result: DedupResult) -> dict[str, set[tuple[str, int]]]:
+    """Cluster id -> the (doc_id, para_idx) of its members."""
+    members: dict[str, set[tuple[str, int]]] = defaultdict(set)
+    for record, membership in zip(records, result.memberships):
+        members[membership.cluster_id].add((record.doc_id, record.para_idx))
+    return dict(members)
+
+
+def words(text: str) -> int:
+    """Number of normalised words in a paragraph."""
+    return len(normalised_words(text))
+
+
+# --- real paragraphs -------------------------------------------------------------------------------
+
+# 000: the Nytimes live blog (curly quotes throughout).
+LIAISON = seed_paragraph("000", "After Mr. Kim said the United States would be welcome")
+RELATIONS = seed_paragraph("000", "The two countries do not have formal diplomatic relations.")
+RELATIONS_FIRST = "The two countries do not have formal diplomatic relations."
+PROPAGANDA = seed_paragraph("000", "Mr. Kim’s second meeting in less than a year")
+KCNA = seed_paragraph("000", "“Deep opinions were exchanged")
+DETERRENT = seed_paragraph("000", "North Korea has indicated that it will not give up")
+SWEETENER = seed_paragraph("000", "Mr. Trump says North Korea has")
+MIDDAY = seed_paragraph("000", "By midday Thursday")
+PRESS_SECRETARY = seed_paragraph("000", "The White House said no agreement was reached")
+LUNCH = seed_paragraph("000", "First, a working lunch was cancelled.")
+LUNCH_CANCELLED = "First, a working lunch was cancelled."  # its first sentence
+BYLINE = seed_paragraph("000", "Choe Sang-Hun")
+DASHED_BYLINE = seed_paragraph("000", "— Choe Sang-Hun")
+OTHER_BYLINE = seed_paragraph("000", "— Austin Ramzy")
+# 001: a republished NYT story; 004: an agency-based story.
+SETBACK = seed_paragraph("001", "It also represents a major setback")
+ABE = seed_paragraph("001", "In Tokyo, Shinzo Abe")
+YONGBYON = seed_paragraph("004", "In return, Pyongyang was only offering to close")
+MOON = seed_paragraph("004", "South Korea’s President Moon Jae-in")
+HEADWINDS = seed_paragraph("004", "Trump faces more political headwinds")
+DATELINE = seed_paragraph("004", "News ID: 239617")
+
+
+def syndicated_corpus() -> list[ParagraphRecord]:
+    """A wire story and three outlets' copies of parts of it, plus unrelated paragraphs."""
+    return (
+        article(
+            "wire",
+            [LIAISON, RELATIONS, PROPAGANDA, KCNA, DETERRENT, SWEETENER, BYLINE],
+            source="Reuters",
+            published="2019-02-28T06:00:00Z",
+        )
+        + article(
+            "ap",
+            [
+                straight_quotes(LIAISON),
+                change_word(RELATIONS, "formal", "full"),
+                merged(DETERRENT, SWEETENER),
+                YONGBYON,
+                DASHED_BYLINE,
+            ],
+            source="AP",
+            published="2019-02-28T08:30:00Z",
+        )
+        + article(
+            "afp",
+            [with_junk(KCNA), LIAISON.upper(), without(RELATIONS, RELATIONS_FIRST), ABE],
+            source="AFP",
+            published="2019-02-28T09:15:00Z",
+        )
+        + article("nyt", [MOON, SETBACK, OTHER_BYLINE], source="Nytimes", published="2019-03-01T03:37:00Z")
+    )
+
+
+@pytest.fixture(scope="module")
+def corpus() -> tuple[list[ParagraphRecord], DedupResult]:
+    """The syndicated corpus and its dedup result under the copydesk.toml settings and policy."""
+    records = syndicated_corpus()
+    return records, deduplicate(records, SETTINGS, POLICY)
+
+
+# --- settings --------------------------------------------------------------------------------------
+
+
+def test_default_settings_match_copydesk_toml():
+    config = tomllib.loads((RAW.parent / "copydesk.toml").read_text(encoding="utf-8"))
+    assert dataclasses.asdict(DedupSettings()) == config["dedup"]
+    assert tuple(config["canonical"]["policy"]) == POLICY_CRITERIA == CanonicalPolicy().criteria
+    assert tuple(config["canonical"]["source_ranking"]) == RANKING
+
+
+def test_settings_reject_impossible_banding_and_unknown_criteria():
+    with pytest.raises(ValueError, match="exceeds num_perm"):
+        DedupSettings(lsh_bands=33, lsh_rows=4, num_perm=128)
+    with pytest.raises(ValueError, match="unknown canonical policy criteria"):
+        CanonicalPolicy(("most_complete", "newest_first"))
+
+
+# --- normalised_words / word_shingles --------------------------------------------------------------
+
+
+def test_curly_and_straight_quotes_shingle_alike():
+    straight = straight_quotes(LIAISON)
+    assert normalised_words(straight) == normalised_words(LIAISON)
+    assert shingles(straight) == shingles(LIAISON)
+    # the apostrophe of "it’s" / "it's" is dropped, not turned into a word break
+    assert "its" in normalised_words(LIAISON)
+    assert "s" not in normalised_words(LIAISON)
+
+
+def test_case_is_folded():
+    assert normalised_words(LIAISON.upper()) == normalised_words(LIAISON)
+    assert normalised_words(LIAISON)[:4] == ["after", "mr", "kim", "said"]
+
+
+def test_punctuation_and_dashes_are_dropped():
+    text = seed_paragraph("000", "• Both leaders expressed interest")
+    assert normalised_words(text) == (
+        "both leaders expressed interest in opening liaison offices de facto diplomatic missions "
+        "in washington and pyongyang the north korean capital"
+    ).split()
+
+
+def test_numbers_and_names_are_kept_as_words():
+    assert normalised_words(BYLINE) == ["choe", "sang", "hun"]
+    assert normalised_words(DASHED_BYLINE) == ["choe", "sang", "hun"]
+    assert normalised_words(DATELINE) == ["news", "id", "239617", "published", "0337", "gmt", "march", "01", "2019"]
+    yongbyon = normalised_words(YONGBYON)
+    assert yongbyon[:15] == "in return pyongyang was only offering to close a portion of the yongbyon complex a".split()
+    assert "17" in normalised_words(PROPAGANDA)
+
+
+def test_shingles_are_consecutive_word_triples():
+    assert word_shingles(normalised_words(HEADWINDS), 3) == {
+        "trump faces more",
+        "faces more political",
+        "more political headwinds",
+    }
+
+
+def test_short_text_gives_one_shingle():
+    assert word_shingles(normalised_words("Choe Sang-Hun"), 3) == {"choe sang hun"}
+    assert word_shingles(normalised_words("Header Ads"), 3) == {"header ads"}
+    assert word_shingles(normalised_words("— —"), 3) == set()
+
+
+# --- minhash_signatures ----------------------------------------------------------------------------
+
+
+def test_same_shingles_give_equal_signatures():
+    first, second, other = minhash_signatures(
+        [shingles(LIAISON), shingles(straight_quotes(LIAISON)), shingles(RELATIONS)], SETTINGS.num_perm, SETTINGS.seed
+    )
+    assert len(first.hashvalues) == SETTINGS.num_perm
+    assert list(first.hashvalues) == list(second.hashvalues)
+    assert list(first.hashvalues) != list(other.hashvalues)
+    # the seed fixes the permutations, so a second run gives the same signature
+    (again,) = minhash_signatures([shingles(LIAISON)], SETTINGS.num_perm, SETTINGS.seed)
+    assert list(again.hashvalues) == list(first.hashvalues)
+
+
+@pytest.mark.parametrize(
+    ("original", "copy"),
+    [
+        pytest.param(RELATIONS, without(RELATIONS, RELATIONS_FIRST), id="trimmed"),
+        pytest.param(DETERRENT, merged(DETERRENT, SWEETENER), id="merged"),
+    ],
+)
+def test_estimated_jaccard_is_close_to_exact(original, copy):
+    exact = overlap(shingles(original), shingles(copy)).jaccard
+    first, second = minhash_signatures([shingles(original), shingles(copy)], SETTINGS.num_perm, SETTINGS.seed)
+    assert 0.4 < exact < 0.9  # a real partial overlap, not a trivial 0 or 1
+    assert first.jaccard(second) == pytest.approx(exact, abs=0.15)
+
+
+# --- candidate_probability / lsh_candidate_pairs ---------------------------------------------------
+
+
+def test_candidate_probability_follows_the_banding_curve():
+    assert candidate_probability(0.0, 32, 4) == 0.0
+    assert candidate_probability(1.0, 32, 4) == 1.0
+    assert candidate_probability(0.5, 32, 4) == pytest.approx(0.8732, abs=1e-4)
+    assert candidate_probability(0.3, 32, 4) == pytest.approx(0.2291, abs=1e-4)
+    assert candidate_probability(0.7, 32, 4) > 0.999
+    assert candidate_probability(0.5, 16, 8) < candidate_probability(0.5, 32, 4)
+
+
+def test_near_duplicate_pair_is_an_lsh_candidate_and_unrelated_paragraphs_are_not():
+    texts = [RELATIONS, change_word(RELATIONS, "formal", "full"), YONGBYON, SETBACK, MOON]
+    signatures = minhash_signatures([shingles(t) for t in texts], SETTINGS.num_perm, SETTINGS.seed)
+    assert lsh_candidate_pairs(signatures, SETTINGS.lsh_bands, SETTINGS.lsh_rows) == {(0, 1)}
+
+
+def test_lsh_of_no_signatures_is_empty():
+    assert lsh_candidate_pairs([], SETTINGS.lsh_bands, SETTINGS.lsh_rows) == set()
+
+
+# --- overlap / covers ------------------------------------------------------------------------------
+
+
+def test_overlap_exact_numbers():
+    assert overlap({"a", "b", "c", "d"}, {"c", "d", "e"}) == Overlap(2 / 5, 2 / 4, 2 / 3)
+    assert overlap({"a", "b"}, {"a", "b"}) == Overlap(1.0, 1.0, 1.0)
+    assert overlap({"a"}, {"b"}) == Overlap(0.0, 0.0, 0.0)
+    assert overlap(set(), {"a"}) == Overlap(0.0, 0.0, 0.0)
+
+
+def test_covers_by_jaccard_or_by_containment_in_the_centre():
+    centre = {f"s{i}" for i in range(10)}
+    # 4 of the member's 5 shingles are in the centre: containment 0.8 reaches the threshold
+    member = {"s0", "s1", "s2", "s3", "x"}
+    assert covers(centre, member, 0.7, 0.8) == Overlap(4 / 11, 4 / 5, 4 / 10)
+    # 4 of 6: containment 0.667 and Jaccard 4/12, neither reaches its threshold
+    assert covers(centre, member | {"y"}, 0.7, 0.8) is None
+    # the centre is not contained in the small member
+    assert covers(member, centre, 0.7, 0.8) is None
+    # Jaccard alone is enough: 8 shared of 10 in the union
+    assert covers(centre, {f"s{i}" for i in range(8)}, 0.7, 0.99) == Overlap(0.8, 1.0, 0.8)
+    assert covers(centre, set(), 0.7, 0.8) is None
+
+
+def test_paragraph_merged_into_a_bigger_one_is_contained_in_it():
+    big = shingles(merged(DETERRENT, SWEETENER))
+    part = shingles(DETERRENT)
+    measured = covers(big, part, SETTINGS.jaccard_threshold, SETTINGS.containment_threshold)
+    assert measured is not None
+    assert measured.a_in_b == 1.0
+    assert measured.jaccard == pytest.approx(len(part) / len(big))
+    assert measured.jaccard < SETTINGS.jaccard_threshold  # matched by containment, not Jaccard
+    assert covers(part, big, SETTINGS.jaccard_threshold, SETTINGS.containment_threshold) is None
+
+
+# --- deduplicate: clusters -------------------------------------------------------------------------
+
+
+def test_near_duplicates_land_in_one_cluster_with_one_canonical(corpus):
+    records, result = corpus
+    members = clusters(records, result)
+    assert members["wire-0"] == {("wire", 0), ("ap", 0), ("afp", 1)}  # quotes and case
+    assert members["wire-1"] == {("wire", 1), ("ap", 1), ("afp", 2)}  # word changed, sentence trimmed
+    assert members["wire-3"] == {("wire", 3), ("afp", 0)}  # junk appended: the ranked wire copy is canonical
+    membership = by_key(records, result)
+    assert membership[("ap", 0)].match == "exact"
+    assert membership[("afp", 1)].match == "exact"
+    assert membership[("ap", 1)].match == "near_duplicate"
+    assert membership[("afp", 2)].match == "near_duplicate"
+    assert membership[("afp", 0)].match == "near_duplicate"
+    changed = overlap(shingles(RELATIONS), shingles(change_word(RELATIONS, "formal", "full")))
+    assert membership[("ap", 1)].jaccard == round(changed.jaccard, 4)
+    for cluster_id, keys in members.items():
+        canonicals = [f"{doc}-{idx}" for doc, idx in keys if membership[(doc, idx)].is_canonical]
+        assert canonicals == [cluster_id]
+
+
+def test_unrelated_paragraphs_are_unique_singletons(corpus):
+    records, result = corpus
+    members = clusters(records, result)
+    membership = by_key(records, result)
+    unique = [("wire", 2), ("ap", 3), ("afp", 3), ("nyt", 0), ("nyt", 1), ("nyt", 2)]
+    for key in unique:
+        assert membership[key].match == "unique", key
+        assert membership[key].is_canonical
+        assert members[membership[key].cluster_id] == {key}
+    assert sum(1 for m in result.memberships if m.match == "unique") == len(unique)
+
+
+def test_merged_paragraph_is_canonical_and_contains_both_parts(corpus):
+    records, result = corpus
+    membership = by_key(records, result)
+    assert clusters(records, result)["ap-2"] == {("ap", 2), ("wire", 4), ("wire", 5)}
+    assert membership[("ap", 2)].is_canonical and membership[("ap", 2)].match == "canonical"
+    for part in [("wire", 4), ("wire", 5)]:
+        assert membership[part].match == "contained"
+        assert membership[part].containment == 1.0
+        assert membership[part].jaccard < SETTINGS.jaccard_threshold
+
+
+def test_short_paragraphs_match_only_when_exactly_equal():
+    records = (
+        article("a", [BYLINE, HEADWINDS, LUNCH_CANCELLED])
+        + article("b", [DASHED_BYLINE, HEADWINDS.upper() + ".", OTHER_BYLINE])
+        + article("c", [HEADWINDS + " at home", LUNCH])
+    )
+    assert LUNCH.startswith(LUNCH_CANCELLED)
+    assert all(words(r.text) < SETTINGS.min_words for r in records[:-1])
+    result = deduplicate(records, SETTINGS, POLICY)
+    membership = by_key(records, result)
+    members = clusters(records, result)
+    assert members["a-0"] == {("a", 0), ("b", 0)}
+    assert membership[("b", 0)].match == "exact"
+    assert members["a-1"] == {("a", 1), ("b", 1)}
+    assert membership[("b", 1)].match == "exact"
+    # wholly contained, but short: no fuzzy match for fewer than min_words words
+    assert overlap(shingles(HEADWINDS), shingles(HEADWINDS + " at home")).a_in_b == 1.0
+    assert overlap(shingles(LUNCH_CANCELLED), shingles(LUNCH)).a_in_b == 1.0
+    for key in [("b", 2), ("c", 0), ("c", 1), ("a", 2)]:
+        assert membership[key].match == "unique", key
+
+
+def test_no_chaining_through_a_middle_paragraph():
+    press_secretary = without(PRESS_SECRETARY, "The White House said no agreement was reached during the meeting.")
+    a_text = merged(press_secretary, RELATIONS)
+    b_text = RELATIONS
+    c_text = merged(RELATIONS, LUNCH)
+    a, b, c = shingles(a_text), shingles(b_text), shingles(c_text)
+    jt, ct = SETTINGS.jaccard_threshold, SETTINGS.containment_threshold
+    assert covers(a, b, jt, ct) is not None and covers(b, c, jt, ct) is not None  # A~B, B~C
+    assert covers(a, c, jt, ct) is None and covers(c, a, jt, ct) is None  # A and C are not similar
+    records = article("a", [a_text]) + article("b", [b_text]) + article("c", [c_text])
+    result = deduplicate(records, SETTINGS, POLICY)
+    assert (0, 1) in result.overlaps and (1, 2) in result.overlaps
+    [ma, mb, mc] = result.memberships
+    assert words(a_text) > words(c_text) > words(b_text)  # A is visited first and becomes the centre
+    assert ma.cluster_id == mb.cluster_id == "a-0"
+    if mc.cluster_id == ma.cluster_id:  # only allowed if the canonical covers each member directly
+        [canonical] = [shingles(r.text) for r in records if paragraph_id(r) == ma.cluster_id]
+        assert covers(canonical, a, jt, ct) and covers(canonical, c, jt, ct)
+    assert mc.cluster_id == "c-0" and mc.match == "unique"
+
+
+def test_clusters_do_not_depend_on_record_order(corpus):
+    records = corpus[0]
+    # exact ties that only the final (doc_id, para_idx) tie-break orders, and a wholly copied article
+    extra = (
+        article("x", [merged(RELATIONS, LUNCH), HEADWINDS, HEADWINDS.lower()])
+        + article("y", [HEADWINDS.upper()])
+        + article("nyt-copy", [MOON.upper(), SETBACK.upper(), OTHER_BYLINE])
+    )
+    records = records + extra
+    expected = deduplicate(records, SETTINGS, POLICY)
+    expected_membership = by_key(records, expected)
+    assert clusters(records, expected)["x-1"] == {("x", 1), ("x", 2), ("y", 0)}
+    assert expected.duplicate_of == {"y": "x", "nyt-copy": "nyt"}
+    rng = random.Random(20190228)
+    for _ in range(5):
+        shuffled = records[:]
+        rng.shuffle(shuffled)
+        assert shuffled != records
+        result = deduplicate(shuffled, SETTINGS, POLICY)
+        assert by_key(shuffled, result) == expected_membership
+        assert result.duplicate_of == expected.duplicate_of
+
+
+# --- canonical policy ------------------------------------------------------------------------------
+
+
+def policy_copies() -> list[ParagraphRecord]:
+    """Four outlets' copies of one paragraph: earliest is trimmed, Reuters changed a word, Nytimes has junk."""
+    return (
+        article("early", [without(RELATIONS, RELATIONS_FIRST)], source="AFP", published="2019-02-28T05:00:00Z")
+        + article(
+            "reuters", [change_word(RELATIONS, "likewise", "also")], source="Reuters", published="2019-02-28T09:00:00Z"
+        )
+        + article("junky", [with_junk(RELATIONS)], source="Nytimes", published="2019-02-28T11:00:00Z")
+        + article("blog", [RELATIONS], source="Some Blog", published=None)
+    )
+
+
+@pytest.mark.parametrize(
+    ("policy", "canonical"),
+    [
+        pytest.param(CanonicalPolicy(("source_rank",), RANKING), "reuters-0", id="source_rank"),
+        pytest.param(CanonicalPolicy(("source_rank",), ("nytimes", "reuters")), "junky-0", id="ranking_casefolded"),
+        pytest.param(CanonicalPolicy(("earliest_published",), RANKING), "early-0", id="earliest_published"),
+        pytest.param(CanonicalPolicy(("most_complete",), RANKING), "junky-0", id="most_complete"),
+        pytest.param(POLICY, "reuters-0", id="default_policy"),
+    ],
+)
+def test_canonical_policy_picks_the_canonical_copy(policy, canonical):
+    records = policy_copies()
+    result = deduplicate(records, SETTINGS, policy)
+    assert {m.cluster_id for m in result.memberships} == {canonical}
+    [chosen] = [paragraph_id(r) for r, m in zip(records, result.memberships) if m.is_canonical]
+    assert chosen == canonical
+
+
+def test_unknown_publication_date_is_never_earliest():
+    records = policy_copies()
+    records = [r if r.doc_id != "early" else ParagraphRecord("early", 0, r.text, "AFP", None) for r in records]
+    result = deduplicate(records, SETTINGS, CanonicalPolicy(("earliest_published",)))
+    assert {m.cluster_id for m in result.memberships} == {"reuters-0"}
+
+
+def test_source_rank_is_case_insensitive_and_unlisted_sources_come_last():
+    assert source_rank("Reuters", RANKING) == 0
+    assert source_rank("afp", RANKING) == 2
+    assert source_rank("Some Blog", RANKING) == len(RANKING)
+    assert source_rank(None, RANKING) == len(RANKING)
+
+
+# --- duplicate_of ----------------------------------------------------------------------------------
+
+
+def test_wholly_copied_article_is_duplicate_of_the_original():
+    original = article("wire", [LIAISON, RELATIONS, KCNA, SWEETENER], source="Reuters")
+    copy = article(
+        "blog",
+        [straight_quotes(LIAISON), without(RELATIONS, RELATIONS_FIRST), merged(KCNA.upper(), SWEETENER)],
+        source="Some Blog",
+    )
+    unrelated = article("agency", [YONGBYON, MOON], source="AFP")
+    result = deduplicate(original + copy + unrelated, SETTINGS, POLICY)
+    assert set(result.copied_share["blog"]) == {"wire"} and result.copied_share["blog"]["wire"] > 0.95
+    assert result.copied_share["wire"]["blog"] < result.copied_share["blog"]["wire"]  # the trimmed sentence
+    assert result.duplicate_of == {"blog": "wire"}
+
+
+def test_partial_copy_is_not_a_duplicate():
+    original = article("wire", [LIAISON, RELATIONS, KCNA, PROPAGANDA], source="Reuters")
+    partial = article("partial", [straight_quotes(LIAISON), YONGBYON, change_word(RELATIONS, "formal", "full"), MOON])
+    result = deduplicate(original + partial, SETTINGS, POLICY)
+    copied = words(LIAISON) + words(RELATIONS)
+    # Shares count shingles contained, so the one changed word costs a little: within 0.05.
+    assert result.copied_share["partial"]["wire"] == pytest.approx(
+        copied / (copied + words(YONGBYON) + words(MOON)), abs=0.05
+    )
+    assert result.copied_share["wire"]["partial"] == pytest.approx(
+        copied / sum(words(t) for t in [LIAISON, RELATIONS, KCNA, PROPAGANDA]), abs=0.05
+    )
+    assert result.duplicate_of == {}
+
+
+# --- bugs ------------------------------------------------------------------------------------------
+
+
+def test_paragraph_wholly_contained_in_a_merged_paragraph_is_always_found():
+    records = article("ap", [merged(MIDDAY, PRESS_SECRETARY)]) + article("wire", [MIDDAY, PRESS_SECRETARY])
+    for part in (MIDDAY, PRESS_SECRETARY):
+        assert overlap(shingles(part), shingles(records[0].text)).a_in_b == 1.0
+    result = deduplicate(records, SETTINGS, POLICY)
+    assert [m.cluster_id for m in result.memberships] == ["ap-0", "ap-0", "ap-0"]
+
+
+def test_article_quoted_in_part_is_not_a_duplicate_of_the_quoting_article():
+    original = article("original", [merged(DETERRENT, SWEETENER), merged(LIAISON, RELATIONS)], source="Nytimes")
+    quoting = article("quoting", [DETERRENT, LIAISON, YONGBYON, MOON, SETBACK, ABE], source="AFP")
+    result = deduplicate(original + quoting, SETTINGS, POLICY)
+    quoted_words = words(DETERRENT) + words(LIAISON)
+    assert quoted_words / sum(words(r.text) for r in original) < 0.55  # only about half of it is quoted
+    assert [m.match for m in result.memberships[2:4]] == ["contained", "contained"]  # the quotes are found
+    assert "original" not in result.duplicate_of
+
+
+def test_cluster_membership_does_not_depend_on_the_canonical_policy():
+    records = article("wire", [DETERRENT, SWEETENER], source="Reuters") + article(
+        "blog", [merged(DETERRENT, SWEETENER)], source="Some Blog"
+    )
+    default = deduplicate(records, SETTINGS, POLICY)
+    assert {m.cluster_id for m in default.memberships} == {"blog-0"}
+    by_rank = deduplicate(records, SETTINGS, CanonicalPolicy(("source_rank",), RANKING))
+    assert (0, 2) in by_rank.overlaps and (1, 2) in by_rank.overlaps  # containment was verified
+    assert by_rank.memberships[2].match != "unique"
