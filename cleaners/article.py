@@ -1,15 +1,32 @@
-"""One article's cleaning, step by step: unicode, whitespace, metadata, junk, bylines, title, paragraphs."""
+"""One article's cleaning, in two halves around the corpus-wide boilerplate learning.
+
+prepare: unicode, whitespace, labelled metadata lines (so every source learns from the same lines).
+finish: junk rules, learned boilerplate, bylines, title, body trimming (text dumps), paragraphs.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cleaners.body import trim_outside_body
+from cleaners.boilerplate import ROOT_SOURCE, LearnedLine, remove_learned_lines
 from cleaners.edits import Removal
 from cleaners.junk import remove_junk_lines
 from cleaners.metadata import ArticleMetadata, lift_bylines, lift_labelled_lines, lift_title
 from cleaners.paragraphs import split_paragraphs
 from cleaners.rules import CleaningRules
 from cleaners.unicode import WhitespaceReport, normalise_whitespace, repair_unicode
+
+
+@dataclass
+class PreparedArticle:
+    """Normalised lines and the metadata lifted so far, before any line is judged junk."""
+
+    lines: list[str]
+    metadata: ArticleMetadata
+    removals: list[Removal] = field(default_factory=list)
+    unicode_repaired: bool = False
+    whitespace: WhitespaceReport = WhitespaceReport(0, 0, 0)
 
 
 @dataclass
@@ -23,23 +40,47 @@ class CleanedArticle:
     whitespace: WhitespaceReport = WhitespaceReport(0, 0, 0)
 
 
-def clean_article(text: str, rules: CleaningRules, metadata: ArticleMetadata | None = None) -> CleanedArticle:
-    """Clean one article's raw text; `metadata` holds fields its container already gave."""
+def prepare_article(text: str, rules: CleaningRules, metadata: ArticleMetadata | None = None) -> PreparedArticle:
+    """Repair unicode, normalise whitespace and lift labelled metadata lines."""
     metadata = metadata or ArticleMetadata()
     repaired, unicode_repaired = repair_unicode(text, uncurl_quotes=rules.uncurl_quotes)
     lines, whitespace = normalise_whitespace(repaired)
-    removals: list[Removal] = []
-    lines, removed = lift_labelled_lines(lines, rules.metadata, metadata)
+    lines, removals = lift_labelled_lines(lines, rules.metadata, metadata)
+    return PreparedArticle(lines, metadata, removals, unicode_repaired, whitespace)
+
+
+def finish_article(
+    prepared: PreparedArticle,
+    rules: CleaningRules,
+    *,
+    article_format: str = "txt",
+    learned: dict[str, LearnedLine] | None = None,
+    source: str = ROOT_SOURCE,
+) -> CleanedArticle:
+    """Remove junk and learned boilerplate, lift bylines and title, trim a text dump to its body."""
+    metadata = prepared.metadata
+    removals = list(prepared.removals)
+    lines, removed = remove_junk_lines(prepared.lines, rules)
     removals.extend(removed)
-    lines, removed = remove_junk_lines(lines, rules)
+    lines, removed = remove_learned_lines(lines, learned or {}, source, rules.bullet_chars)
     removals.extend(removed)
     for step in (lift_bylines, lift_title):
         lines, removed = step(lines, rules.metadata, metadata)
+        removals.extend(removed)
+    if article_format in rules.body.formats:
+        lines, removed = trim_outside_body(lines, rules.body)
         removals.extend(removed)
     return CleanedArticle(
         paragraphs=split_paragraphs(lines),
         metadata=metadata,
         removals=removals,
-        unicode_repaired=unicode_repaired,
-        whitespace=whitespace,
+        unicode_repaired=prepared.unicode_repaired,
+        whitespace=prepared.whitespace,
     )
+
+
+def clean_article(
+    text: str, rules: CleaningRules, metadata: ArticleMetadata | None = None, article_format: str = "txt"
+) -> CleanedArticle:
+    """Clean one article on its own (no learned boilerplate); `metadata` holds what its container gave."""
+    return finish_article(prepare_article(text, rules, metadata), rules, article_format=article_format)

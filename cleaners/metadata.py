@@ -129,6 +129,11 @@ def lift_bylines(
     return kept, removals
 
 
+def _ends_long_sentence(line: str) -> bool:
+    """A line of running text (six or more words ending a sentence): the body has begun."""
+    return bool(_SENTENCE_END.search(line)) and len(line.split()) >= 6
+
+
 def title_key(text: str) -> str:
     """Fold case, punctuation and spacing so a repeated title is recognised."""
     return " ".join(_PUNCT.sub(" ", text.casefold()).split())
@@ -143,13 +148,17 @@ def is_title_like(line: str, rules: MetadataRules) -> bool:
 def lift_title(
     lines: list[str], rules: MetadataRules, metadata: ArticleMetadata
 ) -> tuple[list[str], list[Removal]]:
-    """Take the headline from the first line when none is known, and drop its repeats in the body."""
+    """Take the headline (the first headline-like line before the prose starts) when none is known,
+    and drop its repeats at the top of the body."""
     removals: list[Removal] = []
     content = [i for i, line in enumerate(lines) if line]
-    if metadata.title is None and len(content) >= 2 and is_title_like(lines[content[0]], rules):
-        metadata.title = lines[content[0]]
-        removals.append(Removal(text=lines[content[0]], reason="metadata:title"))
-        lines = lines[: content[0]] + lines[content[0] + 1 :]
+    first_sentence = next((n for n, i in enumerate(content) if _ends_long_sentence(lines[i])), len(content))
+    head = content[:first_sentence]
+    headline = next((i for i in head if is_title_like(lines[i], rules)), None)
+    if metadata.title is None and headline is not None and len(content) >= 2:
+        metadata.title = lines[headline]
+        removals.append(Removal(text=lines[headline], reason="metadata:title"))
+        lines = lines[:headline] + lines[headline + 1 :]
     if metadata.title:
         wanted = title_key(metadata.title)
         head = {i for i in [i for i, line in enumerate(lines) if line][:3] if title_key(lines[i]) == wanted}

@@ -26,6 +26,29 @@ class MetadataRules:
 
 
 @dataclass(frozen=True)
+class BoilerplateRules:
+    """Thresholds for learning a source's recurring lines as boilerplate."""
+
+    enabled: bool = True
+    min_articles: int = 3
+    min_share: float = 0.3
+    prose_min_words: int = 8
+    prose_min_articles: int = 10
+    prose_min_share: float = 0.8
+
+
+@dataclass(frozen=True)
+class BodyRules:
+    """Text-dump heuristics: what counts as prose, and what a furniture line costs the body score."""
+
+    enabled: bool = True
+    formats: tuple[str, ...] = ("txt", "jsonl")
+    prose_min_words: int = 8
+    prose_min_stopword_share: float = 0.15
+    furniture_penalty: float = 6.0
+
+
+@dataclass(frozen=True)
 class CleaningRules:
     """Everything one article's cleaning needs: unicode options, junk rules, metadata labels."""
 
@@ -35,6 +58,8 @@ class CleaningRules:
     caption_max_words: int = 80
     bullet_chars: str = "•·▪●◦‣-*"
     metadata: MetadataRules = field(default_factory=MetadataRules)
+    boilerplate: BoilerplateRules = field(default_factory=BoilerplateRules)
+    body: BodyRules = field(default_factory=BodyRules)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cleaners.rules import CleaningRules, LineRule, MetadataRules, SpellingRules
+from cleaners.rules import BodyRules, BoilerplateRules, CleaningRules, LineRule, MetadataRules, SpellingRules
 from dedup.settings import CanonicalPolicy, DedupSettings
 
 DEFAULT_CONFIG_NAME = "copydesk.toml"
@@ -97,6 +97,8 @@ def load_config(path: Path | None = None) -> Config:
             caption_max_words=captions.get("max_words", 80),
             bullet_chars=junk.get("bullet_chars", CleaningRules.bullet_chars),
             metadata=MetadataRules(**_known(raw.get("metadata", {}), MetadataRules, "metadata")),
+            boilerplate=BoilerplateRules(**_known(raw.get("boilerplate", {}), BoilerplateRules, "boilerplate")),
+            body=BodyRules(**_known(raw.get("body", {}), BodyRules, "body")),
         )
         return Config(
             cleaning=cleaning,

@@ -25,7 +25,9 @@ from flows.report import render_report
 from flows.schema import SCHEMA_VERSION, TABLES
 from flows.tables import build_tables
 
-read_and_clean = task(stages.read_and_clean, name="read-and-clean", cache_policy=NO_CACHE)
+read_and_prepare = task(stages.read_and_prepare, name="read-and-prepare", cache_policy=NO_CACHE)
+learn_boilerplate = task(stages.learn_source_boilerplate, name="learn-boilerplate", cache_policy=NO_CACHE)
+finish_cleaning = task(stages.finish_cleaning, name="finish-cleaning", cache_policy=NO_CACHE)
 spelling_decisions = task(stages.spelling_decisions, name="spelling-decisions", cache_policy=NO_CACHE)
 apply_spelling = task(stages.apply_spelling, name="apply-spelling", cache_policy=NO_CACHE)
 deduplicate_documents = task(stages.deduplicate_documents, name="deduplicate", cache_policy=NO_CACHE)
@@ -64,11 +66,11 @@ def _run_batches(stage: str, submitted: list, logger) -> list:
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
 def write_outputs(
-    out_dir: Path, raw_dir: Path, documents: list[Document], rejections: list[Rejection], records, dedup,
-    manifest: dict, started: float,
+    out_dir: Path, raw_dir: Path, documents: list[Document], rejections: list[Rejection], boilerplate,
+    records, dedup, manifest: dict, started: float,
 ) -> RunSummary:
     """Write every table, the corpus, the report, then the manifest last (it marks a complete run)."""
-    tables = build_tables(documents, rejections, dedup)
+    tables = build_tables(documents, rejections, dedup, boilerplate)
     summary = RunSummary(
         articles=len(tables.articles),
         paragraphs=len(tables.paragraphs),
@@ -121,9 +123,17 @@ def copydesk_run(
     logger.info("%d input files under %s, config %s", len(inputs), raw, config.path)
 
     batches = _batches(inputs, batch_size)
-    cleaned = _run_batches("clean", [read_and_clean.submit(raw, batch, config) for batch in batches], logger)
+    read = _run_batches("read", [read_and_prepare.submit(raw, batch, config) for batch in batches], logger)
+    prepared = [item for batch_items, _ in read for item in batch_items]
+    rejections = unread_folders + [rejection for _, batch_rejections in read for rejection in batch_rejections]
+    boilerplate = learn_boilerplate(prepared, config)
+    logger.info("boilerplate: %d lines learned over %d sources", sum(map(len, boilerplate.values())), len(boilerplate))
+    prepared_batches = _batches(prepared, batch_size)
+    cleaned = _run_batches(
+        "clean", [finish_cleaning.submit(batch, boilerplate, config) for batch in prepared_batches], logger
+    )
     documents = [document for batch_documents, _ in cleaned for document in batch_documents]
-    rejections = unread_folders + [rejection for _, batch_rejections in cleaned for rejection in batch_rejections]
+    rejections += [rejection for _, batch_rejections in cleaned for rejection in batch_rejections]
     for rejection in rejections:
         logger.warning("rejected %s: %s", rejection.source_path, rejection.reason)
 
@@ -145,4 +155,4 @@ def copydesk_run(
         "config": config.raw,
         "versions": versions(),
     }
-    return write_outputs(out, raw, documents, rejections, records, dedup, manifest, started)
+    return write_outputs(out, raw, documents, rejections, boilerplate, records, dedup, manifest, started)

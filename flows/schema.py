@@ -62,10 +62,21 @@ REMOVED = pa.schema([("doc_id", pa.string()), ("text", pa.string()), ("reason", 
 
 REJECTED = pa.schema([("source_path", pa.string()), ("reason", pa.string())])
 
+BOILERPLATE = pa.schema(
+    [
+        ("source", pa.string()),
+        ("line", pa.string()),
+        ("key", pa.string()),
+        ("articles", pa.int32()),
+        ("source_articles", pa.int32()),
+    ]
+)
+
 TABLES = {
     "articles.parquet": ARTICLES,
     "paragraphs.parquet": PARAGRAPHS,
     "corrections.parquet": CORRECTIONS,
     "removed.parquet": REMOVED,
     "rejected.parquet": REJECTED,
+    "boilerplate.parquet": BOILERPLATE,
 }

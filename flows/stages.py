@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
-from cleaners.article import clean_article
+from cleaners.article import PreparedArticle, finish_article, prepare_article
+from cleaners.boilerplate import LearnedLine, learn_boilerplate, source_key
 from cleaners.spelling import SpellingDecision, Vocabulary, apply_corrections, decide_corrections, iter_words
 from dedup.deduplicate import DedupResult, deduplicate
 from dedup.records import ParagraphRecord
@@ -13,10 +15,57 @@ from flows.dictionary import load_base_dictionary
 from flows.readers import read_input
 from flows.records import Document, RawArticle, Rejection
 
+Boilerplate = dict[str, dict[str, LearnedLine]]
 
-def clean_raw_article(raw: RawArticle, config: Config) -> Document | Rejection:
-    """Clean one read article; an article with no text left is a rejection."""
-    cleaned = clean_article(raw.text, config.cleaning, raw.metadata)
+
+@dataclass
+class PreparedInput:
+    """A read article after the first half of cleaning, with the site its boilerplate is learned for."""
+
+    raw: RawArticle
+    prepared: PreparedArticle
+    source: str
+
+
+def read_and_prepare(
+    raw_dir: Path, relative_paths: list[str], config: Config
+) -> tuple[list[PreparedInput], list[Rejection]]:
+    """Read a batch of input files and prepare each article (unicode, whitespace, labelled metadata)."""
+    prepared: list[PreparedInput] = []
+    rejections: list[Rejection] = []
+    for relative_path in relative_paths:
+        articles, rejected = read_input(raw_dir, relative_path, config.input.max_file_bytes)
+        rejections.extend(rejected)
+        for raw in articles:
+            article = prepare_article(raw.text, config.cleaning, raw.metadata)
+            raw.text = ""  # the prepared lines replace it; no need to hold both
+            prepared.append(PreparedInput(raw, article, source_key(raw.source_path, article.metadata)))
+    return prepared, rejections
+
+
+def learn_source_boilerplate(prepared: list[PreparedInput], config: Config) -> Boilerplate:
+    """Learn every source's recurring lines from all prepared articles."""
+    pairs = ((item.source, item.prepared.lines) for item in prepared)
+    return learn_boilerplate(pairs, config.cleaning.boilerplate, config.cleaning.bullet_chars)
+
+
+def finish_cleaning(
+    prepared: list[PreparedInput], boilerplate: Boilerplate, config: Config
+) -> tuple[list[Document], list[Rejection]]:
+    """Finish cleaning a batch; an article with (almost) no text left is a rejection."""
+    documents: list[Document] = []
+    rejections: list[Rejection] = []
+    for item in prepared:
+        result = finish_document(item, boilerplate.get(item.source, {}), config)
+        (rejections if isinstance(result, Rejection) else documents).append(result)
+    return documents, rejections
+
+
+def finish_document(item: PreparedInput, learned: dict[str, LearnedLine], config: Config) -> Document | Rejection:
+    """Finish one article's cleaning into a Document, or reject it as empty or too short."""
+    raw = item.raw
+    cleaned = finish_article(item.prepared, config.cleaning, article_format=raw.format, learned=learned,
+                             source=item.source)
     where = raw.source_path + (f" [{raw.source_item}]" if raw.source_item else "")
     if not cleaned.paragraphs:
         reasons = sorted({removal.reason for removal in cleaned.removals})
@@ -41,16 +90,10 @@ def clean_raw_article(raw: RawArticle, config: Config) -> Document | Rejection:
 
 
 def read_and_clean(raw_dir: Path, relative_paths: list[str], config: Config) -> tuple[list[Document], list[Rejection]]:
-    """Read and clean a batch of input files."""
-    documents: list[Document] = []
-    rejections: list[Rejection] = []
-    for relative_path in relative_paths:
-        articles, rejected = read_input(raw_dir, relative_path, config.input.max_file_bytes)
-        rejections.extend(rejected)
-        for raw in articles:
-            result = clean_raw_article(raw, config)
-            (rejections if isinstance(result, Rejection) else documents).append(result)
-    return documents, rejections
+    """Read and clean files in one go, learning boilerplate from these files alone."""
+    prepared, rejections = read_and_prepare(raw_dir, relative_paths, config)
+    documents, rejected = finish_cleaning(prepared, learn_source_boilerplate(prepared, config), config)
+    return documents, rejections + rejected
 
 
 def metadata_words(documents: list[Document]) -> frozenset[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cleaners.boilerplate import LearnedLine
 from dedup.deduplicate import DedupResult
 from dedup.records import ClusterMembership
 from dedup.shingles import normalised_words
@@ -20,6 +21,7 @@ class OutputTables:
     corrections: list[dict]
     removed: list[dict]
     rejected: list[dict]
+    boilerplate: list[dict]
     corpus: list[dict]
 
 
@@ -35,10 +37,21 @@ def memberships_by_document(
     return by_document
 
 
-def build_tables(documents: Sequence[Document], rejections: Sequence[Rejection], dedup: DedupResult) -> OutputTables:
-    """Turn documents, rejections and clusters into the rows of every output file."""
+def build_tables(
+    documents: Sequence[Document],
+    rejections: Sequence[Rejection],
+    dedup: DedupResult,
+    boilerplate: dict[str, dict[str, LearnedLine]],
+) -> OutputTables:
+    """Turn documents, rejections, clusters and learned boilerplate into the rows of every output file."""
     memberships = memberships_by_document(documents, dedup)
-    tables = OutputTables([], [], [], [], [], [])
+    tables = OutputTables([], [], [], [], [], [], [])
+    tables.boilerplate = [
+        {"source": line.source, "line": line.example, "key": line.key, "articles": line.articles,
+         "source_articles": line.source_articles}
+        for source in sorted(boilerplate)
+        for line in sorted(boilerplate[source].values(), key=lambda learned: (-learned.articles, learned.key))
+    ]
     for document in documents:
         meta = document.metadata
         words = [len(normalised_words(paragraph)) for paragraph in document.paragraphs]

@@ -50,7 +50,7 @@ def test_every_removed_line_has_a_reason_and_no_prose_is_removed(seeds, cleaned)
     for name, article in cleaned.items():
         for removal in article.removals:
             assert removal.reason and removal.text
-            assert removal.reason.split(":")[0] in {"junk", "caption", "metadata", "repeated_title"}
+            assert removal.reason.split(":")[0] in {"junk", "caption", "metadata", "repeated_title", "outside_body", "learned"}
         removed_text = {removal.text for removal in article.removals}
         lines, _ = normalise_whitespace(repair_unicode(seeds[name])[0])
         for line in lines:

@@ -1,0 +1,87 @@
+"""Text-dump heuristics: find the article body (the main run of prose) in a scrape that lost its HTML,
+and remove the furniture around it.
+
+Each non-blank line is classed by its length, terminal punctuation, stopword share and shape (a link,
+a date, a bare number). The body is the stretch of lines with the highest score, prose counting for
+its words and every other line against, as in boilerpipe's and jusText's block scoring. Outside the
+body every line that is not prose goes; inside it, headings and short lines stay.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cleaners.edits import Removal
+from cleaners.rules import BodyRules
+
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_LINK_LIKE = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\s[|»›>]\s|^[|»›>]|[|»›>]$")
+_DATE_LIKE = re.compile(
+    r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*,?\s+)?(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}\s+\w{3,9}\.?\s+\d{4}|"
+    r"\w{3,9}\.?\s+\d{1,2},?\s+\d{4})(?:[,\s]+\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?)?(?:\s*\w{2,4})?$",
+    re.IGNORECASE,
+)
+_NUMBER_LIKE = re.compile(r"^[\d\s.,:%/()+-]+\w{0,10}$")
+STOPWORDS = frozenset(
+    "a about after all also an and are as at be been but by can could for from had has have he her his i if in "
+    "into is it its more not of on one or our out said says she so than that the their them there they this "
+    "to up was we were what when which who will with would you".split()
+)
+
+
+def stopword_share(line: str) -> float:
+    """Share of a line's words that are common function words (high in prose, low in menus)."""
+    words = re.findall(r"[a-z']+", line.lower())
+    return sum(word in STOPWORDS for word in words) / len(words) if words else 0.0
+
+
+def line_class(line: str, rules: BodyRules) -> str:
+    """Class a non-blank line: prose, link, date, number, or short (headings, menu items, labels)."""
+    if _LINK_LIKE.search(line):
+        return "link"
+    if _DATE_LIKE.match(line):
+        return "date"
+    if _NUMBER_LIKE.match(line):
+        return "number"
+    words = len(line.split())
+    ends_sentence = bool(_SENTENCE_END.search(line))
+    if words >= rules.prose_min_words and (ends_sentence or words >= 2 * rules.prose_min_words):
+        if stopword_share(line) >= rules.prose_min_stopword_share:
+            return "prose"
+    return "short"
+
+
+def body_span(classes: list[str | None], rules: BodyRules, word_counts: list[int]) -> tuple[int, int] | None:
+    """Indices [start, end) of the best-scoring run of lines (maximum-sum subarray), or None without prose."""
+    best, best_span = 0.0, None
+    running, start = 0.0, 0
+    for index, kind in enumerate(classes):
+        if kind is None:
+            continue
+        score = word_counts[index] if kind == "prose" else -rules.furniture_penalty
+        if running <= 0:
+            running, start = 0.0, index
+        running += score
+        if running > best:
+            best, best_span = running, (start, index + 1)
+    return best_span
+
+
+def trim_outside_body(lines: list[str], rules: BodyRules) -> tuple[list[str], list[Removal]]:
+    """Remove every line outside the article body that is not prose, naming its class."""
+    if not rules.enabled:
+        return lines, []
+    classes = [line_class(line, rules) if line else None for line in lines]
+    span = body_span(classes, rules, [len(line.split()) for line in lines])
+    if span is None:
+        return lines, []
+    start, end = span
+    kept: list[str] = []
+    removals: list[Removal] = []
+    for index, line in enumerate(lines):
+        outside = index < start or index >= end
+        if line and outside and classes[index] != "prose":
+            removals.append(Removal(text=line, reason=f"outside_body:{classes[index]}"))
+        else:
+            kept.append(line)
+    return kept, removals

@@ -1,0 +1,99 @@
+"""Per-source learned boilerplate: lines that recur across many articles of one site.
+
+A line like "Header Ads" on every page of a blog is that blog's furniture, whatever it says. A line
+is learned for a source when it appears in at least `min_articles` of the source's articles and at
+least `min_share` of them. A line that reads as prose (a real sentence, perhaps a quote several
+articles share) must clear the much higher `prose_min_share` in a source of `prose_min_articles`+.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from cleaners.edits import Removal
+from cleaners.junk import strip_bullet
+from cleaners.metadata import ArticleMetadata, is_prose
+from cleaners.rules import BoilerplateRules
+
+_DIGITS = re.compile(r"\d+")
+ROOT_SOURCE = "(root)"
+
+
+def line_key(line: str, bullet_chars: str) -> str:
+    """Fold bullets, case, digits and spacing so one site's recurring line matches across its pages."""
+    return _DIGITS.sub("0", " ".join(strip_bullet(line, bullet_chars).casefold().split()))
+
+
+def source_key(source_path: str, metadata: ArticleMetadata) -> str:
+    """The site an article came from: its URL's host, its top folder, its source field, or the root."""
+    if metadata.url:
+        host = urlsplit(metadata.url).hostname
+        if host:
+            return host.removeprefix("www.")
+    if "/" in source_path:
+        return source_path.split("/", 1)[0]
+    return metadata.source or ROOT_SOURCE
+
+
+@dataclass(frozen=True)
+class LearnedLine:
+    """A line learned as one source's boilerplate, with the evidence for it."""
+
+    source: str
+    key: str
+    example: str
+    articles: int
+    source_articles: int
+
+
+def learn_boilerplate(
+    articles: Iterable[tuple[str, list[str]]], rules: BoilerplateRules, bullet_chars: str
+) -> dict[str, dict[str, LearnedLine]]:
+    """Learn each source's boilerplate from (source, lines) pairs, one pair per article."""
+    if not rules.enabled:
+        return {}
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    examples: dict[tuple[str, str], str] = {}
+    totals: Counter[str] = Counter()
+    for source, lines in articles:
+        totals[source] += 1
+        keys = {}
+        for line in lines:
+            if line:
+                keys.setdefault(line_key(line, bullet_chars), line)
+        counts[source].update(keys.keys())
+        for key, line in keys.items():
+            examples.setdefault((source, key), line)
+    learned: dict[str, dict[str, LearnedLine]] = {}
+    for source, counter in counts.items():
+        total = totals[source]
+        for key, seen in counter.items():
+            share = seen / total
+            if seen < rules.min_articles or share < rules.min_share:
+                continue
+            example = examples[(source, key)]
+            if is_prose(example) and len(example.split()) >= rules.prose_min_words:
+                if total < rules.prose_min_articles or share < rules.prose_min_share:
+                    continue
+            learned.setdefault(source, {})[key] = LearnedLine(source, key, example, seen, total)
+    return learned
+
+
+def remove_learned_lines(
+    lines: list[str], learned: dict[str, LearnedLine], source: str, bullet_chars: str
+) -> tuple[list[str], list[Removal]]:
+    """Drop the lines learned as this source's boilerplate; the reason names the source."""
+    if not learned:
+        return lines, []
+    kept: list[str] = []
+    removals: list[Removal] = []
+    for line in lines:
+        if line and line_key(line, bullet_chars) in learned:
+            removals.append(Removal(text=line, reason=f"learned:{source}"))
+        else:
+            kept.append(line)
+    return kept, removals

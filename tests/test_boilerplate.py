@@ -1,0 +1,68 @@
+"""Per-source learned boilerplate: a site's recurring lines go, a quote shared by a few articles stays."""
+
+from cleaners.boilerplate import ROOT_SOURCE, learn_boilerplate, line_key, remove_learned_lines, source_key
+from cleaners.metadata import ArticleMetadata
+from cleaners.rules import BoilerplateRules
+
+RULES = BoilerplateRules()
+BULLETS = "•-"
+QUOTE = "“It was all about the sanctions,” Trump told a news conference after the talks were cut short."
+
+
+def site_pages(count: int, shared: list[str]) -> list[tuple[str, list[str]]]:
+    """`count` pages of one site, each with the shared lines and a body line of its own."""
+    topics = "Hanoi Seoul Tokyo Beijing Manila Hue Busan Osaka Kyoto Dalian Incheon Sapporo Nagoya Daegu".split()
+    return [("example.com", [*shared, f"This body sentence says something different about {topics[n]}."])
+            for n in range(count)]
+
+
+def test_line_key_folds_case_digits_bullets_and_spacing():
+    assert line_key("• 12  Comments", BULLETS) == line_key("3 comments", BULLETS) == "0 comments"
+
+
+def test_lines_on_most_pages_of_a_site_are_learned():
+    learned = learn_boilerplate(site_pages(5, ["Header Ads", "Share on Facebook", "© 2005 Example News"]), RULES, BULLETS)
+    assert set(learned["example.com"]) == {"header ads", "share on facebook", "© 0 example news"}
+    assert learned["example.com"]["header ads"].articles == 5
+
+
+def test_a_line_on_too_few_pages_is_not_learned():
+    pages = site_pages(10, [])
+    pages[0][1].append("Special offer today only")
+    pages[1][1].append("Special offer today only")
+    assert learn_boilerplate(pages, RULES, BULLETS) == {}
+
+
+def test_a_quote_shared_by_several_articles_of_a_source_is_kept():
+    pages = site_pages(12, [])
+    for _, lines in pages[:5]:
+        lines.append(QUOTE)
+    assert learn_boilerplate(pages, RULES, BULLETS) == {}
+
+
+def test_a_sentence_on_nearly_every_page_of_a_big_source_is_learned():
+    pages = site_pages(12, ["Sign up to our newsletter to get the best of the news delivered to your inbox."])
+    assert len(learn_boilerplate(pages, RULES, BULLETS)["example.com"]) == 1
+
+
+def test_sources_are_learned_separately():
+    pages = site_pages(4, ["Header Ads"]) + [("other.org", ["Header Ads", "Real text here."])]
+    assert set(learn_boilerplate(pages, RULES, BULLETS)) == {"example.com"}
+
+
+def test_learned_lines_are_removed_with_the_source_as_reason():
+    learned = learn_boilerplate(site_pages(3, ["Post Top Ad"]), RULES, BULLETS)["example.com"]
+    kept, removed = remove_learned_lines(["Post top ad", "", "Mr. Kim left Hanoi."], learned, "example.com", BULLETS)
+    assert kept == ["", "Mr. Kim left Hanoi."]
+    assert [(r.text, r.reason) for r in removed] == [("Post top ad", "learned:example.com")]
+
+
+def test_learning_can_be_switched_off():
+    assert learn_boilerplate(site_pages(5, ["Header Ads"]), BoilerplateRules(enabled=False), BULLETS) == {}
+
+
+def test_source_key_prefers_host_then_folder_then_source_field():
+    assert source_key("a.html", ArticleMetadata(url="https://www.nytimes.com/2019/x.html")) == "nytimes.com"
+    assert source_key("koreatimes/004.txt", ArticleMetadata(source="Reuters")) == "koreatimes"
+    assert source_key("feed.jsonl", ArticleMetadata(source="AFP")) == "AFP"
+    assert source_key("000.txt", ArticleMetadata()) == ROOT_SOURCE
