@@ -15,7 +15,7 @@ from cleaners.junk import remove_junk_lines
 from cleaners.metadata import ArticleMetadata, lift_bylines, lift_labelled_lines, lift_title
 from cleaners.paragraphs import split_paragraphs
 from cleaners.rules import CleaningRules
-from cleaners.unicode import WhitespaceReport, normalise_whitespace, repair_unicode
+from cleaners.unicode import WhitespaceReport, join_lone_bullets, normalise_whitespace, repair_unicode
 
 
 @dataclass
@@ -45,6 +45,7 @@ def prepare_article(text: str, rules: CleaningRules, metadata: ArticleMetadata |
     metadata = metadata or ArticleMetadata()
     repaired, unicode_repaired = repair_unicode(text, uncurl_quotes=rules.uncurl_quotes)
     lines, whitespace = normalise_whitespace(repaired)
+    lines = join_lone_bullets(lines, rules.bullet_chars)
     lines, removals = lift_labelled_lines(lines, rules.metadata, metadata)
     return PreparedArticle(lines, metadata, removals, unicode_repaired, whitespace)
 
@@ -67,7 +68,7 @@ def finish_article(
     for step in (lift_bylines, lift_title):
         lines, removed = step(lines, rules.metadata, metadata)
         removals.extend(removed)
-    if article_format in rules.body.formats:
+    if article_format.split("+")[-1] in rules.body.formats:
         lines, removed = trim_outside_body(lines, rules.body)
         removals.extend(removed)
     return CleanedArticle(

@@ -22,6 +22,7 @@ _DATE_LIKE = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_LIKE = re.compile(r"^[\d\s.,:%/()+-]+\w{0,10}$")
+_LIST_ITEM = re.compile(r"^(?:[•·▪●◦‣*–-]|\d{1,3}[.)])\s+\S")
 STOPWORDS = frozenset(
     "a about after all also an and are as at be been but by can could for from had has have he her his i if in "
     "into is it its more not of on one or our out said says she so than that the their them there they this "
@@ -36,13 +37,16 @@ def stopword_share(line: str) -> float:
 
 
 def line_class(line: str, rules: BodyRules) -> str:
-    """Class a non-blank line: prose, link, date, number, or short (headings, menu items, labels)."""
+    """Class a non-blank line: prose, list (a bulleted or numbered item), link, date, number, or short
+    (headings, menu items, labels)."""
     if _LINK_LIKE.search(line):
         return "link"
     if _DATE_LIKE.match(line):
         return "date"
     if _NUMBER_LIKE.match(line):
         return "number"
+    if _LIST_ITEM.match(line):
+        return "list"
     words = len(line.split())
     ends_sentence = bool(_SENTENCE_END.search(line))
     if words >= rules.prose_min_words and (ends_sentence or words >= 2 * rules.prose_min_words):
@@ -58,13 +62,41 @@ def body_span(classes: list[str | None], rules: BodyRules, word_counts: list[int
     for index, kind in enumerate(classes):
         if kind is None:
             continue
-        score = word_counts[index] if kind == "prose" else -rules.furniture_penalty
+        score = word_counts[index] if kind == "prose" else 0 if kind == "list" else -rules.furniture_penalty
         if running <= 0:
             running, start = 0.0, index
         running += score
         if running > best:
             best, best_span = running, (start, index + 1)
     return best_span
+
+
+def extend_over_lists(classes: list[str | None], start: int, end: int) -> tuple[int, int]:
+    """Grow the body over runs of list items that touch it: a list after a paragraph is content."""
+    while True:
+        before = start - 1
+        while before >= 0 and classes[before] is None:
+            before -= 1
+        if before < 0 or classes[before] != "list":
+            break
+        start = before
+    while True:
+        after = end
+        while after < len(classes) and classes[after] is None:
+            after += 1
+        if after >= len(classes) or classes[after] != "list":
+            break
+        end = after + 1
+    return start, end
+
+
+def body_words(lines: list[str], rules: BodyRules) -> int:
+    """How many words of prose the body of these lines holds (0 when there is no prose)."""
+    classes = [line_class(line, rules) if line else None for line in lines]
+    span = body_span(classes, rules, [len(line.split()) for line in lines])
+    if span is None:
+        return 0
+    return sum(len(lines[i].split()) for i in range(*span) if classes[i] == "prose")
 
 
 def trim_outside_body(lines: list[str], rules: BodyRules) -> tuple[list[str], list[Removal]]:
@@ -75,7 +107,7 @@ def trim_outside_body(lines: list[str], rules: BodyRules) -> tuple[list[str], li
     span = body_span(classes, rules, [len(line.split()) for line in lines])
     if span is None:
         return lines, []
-    start, end = span
+    start, end = extend_over_lists(classes, *span)
     kept: list[str] = []
     removals: list[Removal] = []
     for index, line in enumerate(lines):

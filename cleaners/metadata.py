@@ -140,8 +140,10 @@ def title_key(text: str) -> str:
 
 
 def is_title_like(line: str, rules: MetadataRules) -> bool:
-    """True for a short line that does not end a sentence, as headlines do."""
+    """True for a short line that does not end a sentence and is not a row of links, as headlines are."""
     words = line.split()
+    if re.search(r"\s[|»›]\s|https?://|www\.", line):
+        return False
     return 2 <= len(words) <= rules.title_max_words and not re.search(r"[.!;,:]$", line)
 
 

@@ -42,7 +42,7 @@ class BodyRules:
     """Text-dump heuristics: what counts as prose, and what a furniture line costs the body score."""
 
     enabled: bool = True
-    formats: tuple[str, ...] = ("txt", "jsonl")
+    formats: tuple[str, ...] = ("txt", "jsonl", "html-dump")
     prose_min_words: int = 8
     prose_min_stopword_share: float = 0.15
     furniture_penalty: float = 6.0

@@ -32,6 +32,21 @@ def repair_unicode(text: str, *, uncurl_quotes: bool = False) -> tuple[str, bool
     return repaired, repaired != text
 
 
+def join_lone_bullets(lines: list[str], bullet_chars: str) -> list[str]:
+    """Join a line that is only a bullet ("•") to the item on the next line, as the page showed it."""
+    joined: list[str] = []
+    pending = ""
+    for line in lines:
+        if len(line) == 1 and line in bullet_chars:
+            pending = line
+        elif pending and line:
+            joined.append(f"{pending} {line}")
+            pending = ""
+        elif not pending:
+            joined.append(line)
+    return joined + ([pending] if pending else [])
+
+
 def normalise_whitespace(text: str) -> tuple[list[str], WhitespaceReport]:
     """Split into lines with NBSPs and odd spaces made plain, runs collapsed and indentation gone."""
     odd_spaces = len(_ODD_SPACES.findall(text))

@@ -29,6 +29,18 @@ class InputSettings:
 
 
 @dataclass(frozen=True)
+class HtmlSettings:
+    """How HTML pages become text: trafilatura's options, and when to fall back to the page's text dump."""
+
+    include_comments: bool = False
+    include_tables: bool = True
+    favor_precision: bool = False
+    favor_recall: bool = False
+    dump_fallback_ratio: float = 0.5
+    body: BodyRules = BodyRules()
+
+
+@dataclass(frozen=True)
 class Config:
     """Every setting of a run, with the raw table kept for the manifest."""
 
@@ -37,6 +49,7 @@ class Config:
     dedup: DedupSettings
     canonical: CanonicalPolicy
     input: InputSettings
+    html: HtmlSettings
     path: str
     raw: dict[str, Any]
 
@@ -109,6 +122,7 @@ def load_config(path: Path | None = None) -> Config:
                 source_ranking=tuple(canonical.get("source_ranking", ())),
             ),
             input=InputSettings(**_known(raw.get("input", {}), InputSettings, "input")),
+            html=HtmlSettings(**_known(raw.get("html", {}), HtmlSettings, "html"), body=cleaning.body),
             path=str(path),
             raw=raw,
         )

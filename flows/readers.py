@@ -16,7 +16,10 @@ from pathlib import Path
 
 import trafilatura
 
+from cleaners.body import body_words
 from cleaners.metadata import ArticleMetadata, parse_published
+from flows.config import HtmlSettings
+from flows.html_text import visible_text
 from flows.records import RawArticle, Rejection
 
 FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
@@ -118,14 +121,25 @@ def _utf8_share(data: bytes) -> float:
     return valid / non_ascii if non_ascii else 1.0
 
 
-def extract_html(html: str, url: str | None = None) -> tuple[str, ArticleMetadata]:
-    """Main text and metadata of an HTML page through trafilatura (comments off, tables on)."""
+def extract_html(html: str, url: str | None = None, settings: HtmlSettings = HtmlSettings()) -> tuple[str, ArticleMetadata, str]:
+    """Main text, metadata and format ("html", or "html-dump" when the page's text dump keeps much
+    more of the body than trafilatura) of an HTML page."""
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=True,
-        date_extraction_params=DATE_EXTRACTION,
+        html, url=url, with_metadata=True, include_comments=settings.include_comments,
+        include_tables=settings.include_tables, favor_precision=settings.favor_precision,
+        favor_recall=settings.favor_recall, date_extraction_params=DATE_EXTRACTION,
     )
-    if document is None or not (document.text or "").strip():
+    extracted = (document.text or "") if document is not None else ""
+    dump = visible_text(html)
+    dump_body = body_words(dump.splitlines(), settings.body)
+    if len(extracted.split()) < settings.dump_fallback_ratio * dump_body:
+        text, article_format = dump, "html-dump"
+    elif extracted.strip():
+        text, article_format = extracted, "html"
+    else:
         raise InputError("no article text found in the HTML")
+    if document is None:
+        return text, ArticleMetadata(url=url), article_format
     metadata = ArticleMetadata(
         title=document.title or None,
         source=document.sitename or None,
@@ -133,7 +147,7 @@ def extract_html(html: str, url: str | None = None) -> tuple[str, ArticleMetadat
         published=parse_published(document.date) if document.date else None,
         authors=[name.strip() for name in (document.author or "").split(";") if name.strip()],
     )
-    return document.text, metadata
+    return text, metadata, article_format
 
 
 def _text_field(record: dict, key: str) -> str | None:
@@ -141,7 +155,9 @@ def _text_field(record: dict, key: str) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
-def jsonl_article(record: object, source_path: str, line_no: int, raw_line: bytes, encoding: str) -> RawArticle:
+def jsonl_article(
+    record: object, source_path: str, line_no: int, raw_line: bytes, encoding: str, html: HtmlSettings
+) -> RawArticle:
     """One JSONL record (`text` or `html`, optional id, url, source, title, published) as an article."""
     if not isinstance(record, dict):
         raise InputError("not a JSON object")
@@ -155,8 +171,8 @@ def jsonl_article(record: object, source_path: str, line_no: int, raw_line: byte
     if _text_field(record, "text"):
         text, article_format = record["text"], "jsonl"
     elif _text_field(record, "html"):
-        text, extracted = extract_html(record["html"], url)
-        article_format = "jsonl+html"
+        text, extracted, extraction = extract_html(record["html"], url, html)
+        article_format = f"jsonl+{extraction}"
         for name in ("title", "source", "url", "published"):
             setattr(metadata, name, getattr(metadata, name) or getattr(extracted, name))
         metadata.authors = extracted.authors
@@ -176,7 +192,7 @@ def jsonl_article(record: object, source_path: str, line_no: int, raw_line: byte
     )
 
 
-def read_jsonl(data: bytes, source_path: str) -> tuple[list[RawArticle], list[Rejection]]:
+def read_jsonl(data: bytes, source_path: str, html: HtmlSettings) -> tuple[list[RawArticle], list[Rejection]]:
     """Every good line of a JSONL file as an article; each bad line is a rejection naming its number."""
     articles, rejections = [], []
     for line_no, raw_line in enumerate(data.splitlines(), start=1):
@@ -184,7 +200,8 @@ def read_jsonl(data: bytes, source_path: str) -> tuple[list[RawArticle], list[Re
             continue
         try:
             line_text, encoding = decode_text(raw_line)
-            articles.append(jsonl_article(json.loads(line_text), source_path, line_no, raw_line, encoding))
+            record = json.loads(line_text)
+            articles.append(jsonl_article(record, source_path, line_no, raw_line, encoding, html))
         except json.JSONDecodeError as error:
             rejections.append(Rejection(source_path, f"line {line_no}: invalid JSON ({error.msg})"))
         except (ValueError, RecursionError) as error:
@@ -196,7 +213,9 @@ def read_jsonl(data: bytes, source_path: str) -> tuple[list[RawArticle], list[Re
     return articles, rejections
 
 
-def read_input(raw_dir: Path, relative_path: str, max_bytes: int) -> tuple[list[RawArticle], list[Rejection]]:
+def read_input(
+    raw_dir: Path, relative_path: str, max_bytes: int, html: HtmlSettings = HtmlSettings()
+) -> tuple[list[RawArticle], list[Rejection]]:
     """Read one input file into articles, or explain why it cannot be read."""
     article_format, compressed = input_format(relative_path)
     try:
@@ -204,11 +223,11 @@ def read_input(raw_dir: Path, relative_path: str, max_bytes: int) -> tuple[list[
             raise InputError(f"unsupported file type (expected {', '.join(sorted(FORMATS))}, or .gz of one)")
         data = read_capped(raw_dir / relative_path, compressed, max_bytes)
         if article_format == "jsonl":
-            return read_jsonl(data, relative_path)
+            return read_jsonl(data, relative_path, html)
         text, encoding = decode_text(data)
         metadata = ArticleMetadata()
         if article_format == "html":
-            text, metadata = extract_html(text)
+            text, metadata, article_format = extract_html(text, settings=html)
     except InputError as error:
         return [], [Rejection(relative_path, str(error))]
     article = RawArticle(

@@ -34,7 +34,7 @@ def read_and_prepare(
     prepared: list[PreparedInput] = []
     rejections: list[Rejection] = []
     for relative_path in relative_paths:
-        articles, rejected = read_input(raw_dir, relative_path, config.input.max_file_bytes)
+        articles, rejected = read_input(raw_dir, relative_path, config.input.max_file_bytes, config.html)
         rejections.extend(rejected)
         for raw in articles:
             article = prepare_article(raw.text, config.cleaning, raw.metadata)
