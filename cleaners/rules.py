@@ -77,3 +77,4 @@ class SpellingRules:
     name_runon_words: tuple[str, ...] = ("said", "says", "told", "added", "asked", "replied")
     protected_words: frozenset[str] = frozenset()
     min_confidence: float = 0.5
+    syndicated_max_edit_distance: int = 3

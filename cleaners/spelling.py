@@ -1,20 +1,24 @@
 """Corpus-aware spelling: typos and run-together words fixed from evidence in the corpus itself.
 
 A word spelled right elsewhere in the corpus is strong evidence that a rare near-miss is a typo of
-it ("denculearization" -> "denuclearization"). Each distinct token is judged once per run from
-vocabulary counts, then the decisions are applied to every paragraph. Names are only ever changed
-toward a name the corpus spells right more often, and only one edit away.
+it ("denculearization" -> "denuclearization"). Syndicated copies are stronger evidence still: where
+near-duplicate paragraphs disagree on a word, a rare unknown word facing a known word a few edits
+away is a typo of it ("negoshation" -> "negotiations"). Each distinct token (and each broken-word or
+missing-space span) is judged once per run, then the decisions are applied to every paragraph. Names
+are only ever changed toward a name the corpus spells right more often, or that a copy prints there.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from symspellpy import SymSpell, Verbosity
+from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
 from cleaners.edits import Correction
 from cleaners.rules import SpellingRules
@@ -22,6 +26,11 @@ from cleaners.rules import SpellingRules
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
 _CONTEXT_CHARS = 30
+# "denucle- arization": a word broken at a line end, its hyphen and the line break left in the text.
+_HYPHEN_BREAK = re.compile(r"(?<![\w-])([A-Za-z]{2,})- ([a-z]{2,})(?![\w-])")
+# "said.The": a sentence end with its space lost.
+_MISSING_SPACE = re.compile(r"(?<![\w.@/-])([a-z]{2,})([.!?])([A-Z][a-z]{1,})(?![\w.@/-])")
+_EDIT_DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA)
 
 
 @dataclass(frozen=True)
@@ -56,25 +65,29 @@ class SpellingDecision:
 
 @dataclass
 class Vocabulary:
-    """Token counts over the whole corpus: exact forms, lower-cased forms and word pairs."""
+    """Counts over the whole corpus: word forms, lower-cased forms, word pairs, and the spans that may
+    be broken words ("denucle- arization") or lost spaces ("said.The")."""
 
     forms: Counter[str]
     lowered: Counter[str]
     bigrams: Counter[str]
+    spans: Counter[str]
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Vocabulary:
-        """Count the words and adjacent word pairs of every text."""
+        """Count the words, adjacent word pairs and suspicious spans of every text."""
         forms: Counter[str] = Counter()
         bigrams: Counter[str] = Counter()
+        spans: Counter[str] = Counter()
         for text in texts:
             words = [word for _, _, word in iter_words(text)]
             forms.update(words)
             bigrams.update(f"{a.lower()} {b.lower()}" for a, b in zip(words, words[1:]))
+            spans.update(match.group() for pattern in (_HYPHEN_BREAK, _MISSING_SPACE) for match in pattern.finditer(text))
         lowered: Counter[str] = Counter()
         for form, count in forms.items():
             lowered[form.lower()] += count
-        return cls(forms=forms, lowered=lowered, bigrams=bigrams)
+        return cls(forms=forms, lowered=lowered, bigrams=bigrams, spans=spans)
 
 
 def iter_words(text: str) -> Iterator[tuple[int, int, str]]:
@@ -118,16 +131,34 @@ class SpellingJudge:
         lowered = word.lower()
         return lowered in self.base.counts or self.vocabulary.lowered[lowered] >= self.rules.min_support_count
 
-    def decide(self, token: str, protected: frozenset[str]) -> SpellingDecision | None:
-        """Return the fix for a token, or None when it should stay as it is."""
+    def is_suspect(self, token: str, protected: frozenset[str]) -> bool:
+        """True for a rare, unknown, unprotected word that a fix may touch."""
         rules = self.rules
         if token in protected or token in rules.protected_words or not token.isalpha():
-            return None
+            return False
         if not (token.islower() or token.istitle()) or len(token) < rules.min_word_length:
-            return None
-        if self.is_known(token) or self.vocabulary.lowered[token.lower()] > rules.rare_max_count:
+            return False
+        return not self.is_known(token) and self.vocabulary.lowered[token.lower()] <= rules.rare_max_count
+
+    def decide(self, token: str, protected: frozenset[str]) -> SpellingDecision | None:
+        """Return the fix for a token, or None when it should stay as it is."""
+        if not self.is_suspect(token, protected):
             return None
         return self._typo(token) or self._split(token)
+
+    def decide_span(self, span: str) -> SpellingDecision | None:
+        """Fix a word broken at a line end ("denucle- arization") or a lost space ("said.The")."""
+        if match := _HYPHEN_BREAK.fullmatch(span):
+            head, tail = match.groups()
+            joined = head + tail
+            if self.is_known(joined) and not (self.is_known(head) and self.is_known(tail)):
+                return SpellingDecision(joined, "join:broken_word", 0.9)
+            return None
+        if match := _MISSING_SPACE.fullmatch(span):
+            left, mark, right = match.groups()
+            if self.is_known(left) and self.is_known(right):
+                return SpellingDecision(f"{left}{mark} {right}", "space:after_sentence", 0.9)
+        return None
 
     def _typo(self, token: str) -> SpellingDecision | None:
         rules = self.rules
@@ -182,41 +213,117 @@ class SpellingJudge:
         return 0.6 if in_corpus and common else 0.0
 
 
-def decide_corrections(
-    vocabulary: Vocabulary, base: BaseDictionary, rules: SpellingRules, protected: frozenset[str] = frozenset()
+def _aligned_pairs(first: str, second: str) -> Iterator[tuple[str, str]]:
+    """Word-for-word disagreements of two copies: (word, word) or (run-together word, "two words")."""
+    left = [word for _, _, word in iter_words(first)]
+    right = [word for _, _, word in iter_words(second)]
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
+        if tag == "replace" and abs((i2 - i1) - (j2 - j1)) <= 2:
+            yield from _walk_block(left[i1:i2], right[j1:j2])
+
+
+def _walk_block(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
+    """Pair up the words of one disagreeing stretch, taking a word that equals two opposite words as run together."""
+    i = j = 0
+    while i < len(left) and j < len(right):
+        if j + 1 < len(right) and left[i].lower() == (right[j] + right[j + 1]).lower():
+            yield left[i], f"{right[j]} {right[j + 1]}"
+            i, j = i + 1, j + 2
+        elif i + 1 < len(left) and right[j].lower() == (left[i] + left[i + 1]).lower():
+            yield right[j], f"{left[i]} {left[i + 1]}"
+            i, j = i + 2, j + 1
+        else:
+            yield left[i], right[j]
+            i, j = i + 1, j + 1
+
+
+def aligned_decisions(
+    copies: Iterable[tuple[str, str]], judge: SpellingJudge, protected: frozenset[str]
 ) -> dict[str, SpellingDecision]:
-    """Judge every distinct token of the corpus once; return the confident fixes by token."""
+    """Typos that syndicated copies expose: a suspect word facing a known word a few edits away."""
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    limit = judge.rules.syndicated_max_edit_distance
+    for first, second in copies:
+        for a, b in _aligned_pairs(first, second):
+            for word, other in ((a, b), (b, a)):
+                if " " in word or word == other or not judge.is_suspect(word, protected):
+                    continue
+                if " " in other:
+                    if other.replace(" ", "").lower() == word.lower() and all(map(judge.is_known, other.split())):
+                        votes[word][other] += 1
+                elif judge.is_known(other) and word[0].isupper() == other[0].isupper():
+                    if _EDIT_DISTANCE.compare(word.lower(), other.lower(), limit) != -1:
+                        votes[word][other] += 1
+    decisions = {}
+    for word, candidates in votes.items():
+        (best, count), *others = candidates.most_common()
+        if others and others[0][1] == count:
+            continue
+        rule = "split:syndicated" if " " in best else "typo:syndicated"
+        decisions[word] = SpellingDecision(best, rule, round(min(0.95, 0.7 + 0.1 * count), 3))
+    return decisions
+
+
+def decide_corrections(
+    vocabulary: Vocabulary,
+    base: BaseDictionary,
+    rules: SpellingRules,
+    protected: frozenset[str] = frozenset(),
+    copies: Iterable[tuple[str, str]] = (),
+) -> dict[str, SpellingDecision]:
+    """Judge every distinct token and span of the corpus once; return the confident fixes.
+
+    `copies` are the texts of near-duplicate paragraph pairs; what they show overrides the
+    frequency evidence.
+    """
     if not rules.enabled:
         return {}
     judge = SpellingJudge(vocabulary, base, rules)
     decisions = {}
     for token in vocabulary.forms:
         decision = judge.decide(token, protected)
-        if decision is not None and decision.confidence >= rules.min_confidence:
+        if decision is not None:
             decisions[token] = decision
-    return decisions
+    for span in vocabulary.spans:
+        decision = judge.decide_span(span)
+        if decision is not None:
+            decisions[span] = decision
+    decisions |= aligned_decisions(copies, judge, protected)
+    return {key: decision for key, decision in decisions.items() if decision.confidence >= rules.min_confidence}
 
 
 def apply_corrections(
     paragraphs: list[str], decisions: dict[str, SpellingDecision]
 ) -> tuple[list[str], list[Correction]]:
-    """Apply token decisions to an article's paragraphs; return them and one record per fix."""
+    """Apply span, then token decisions to an article's paragraphs; return them and one record per fix."""
     if not decisions:
         return paragraphs, []
     corrected_paragraphs: list[str] = []
     corrections: list[Correction] = []
     for para_idx, paragraph in enumerate(paragraphs):
-        pieces: list[str] = []
-        last = 0
-        for start, end, word in iter_words(paragraph):
-            decision = decisions.get(word)
-            if decision is None:
-                continue
-            pieces.append(paragraph[last:start] + decision.replacement)
-            last = end
-            context = paragraph[max(0, start - _CONTEXT_CHARS) : end + _CONTEXT_CHARS]
-            corrections.append(
-                Correction(para_idx, word, decision.replacement, decision.rule, decision.confidence, context)
-            )
-        corrected_paragraphs.append("".join(pieces) + paragraph[last:])
+        spans = sorted((m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph))
+        paragraph = _replace(paragraph, spans, decisions, para_idx, corrections)
+        paragraph = _replace(paragraph, list(iter_words(paragraph)), decisions, para_idx, corrections)
+        corrected_paragraphs.append(paragraph)
     return corrected_paragraphs, corrections
+
+
+def _replace(
+    paragraph: str,
+    matches: list[tuple[int, int, str]],
+    decisions: dict[str, SpellingDecision],
+    para_idx: int,
+    corrections: list[Correction],
+) -> str:
+    """Replace each (start, end, text) match that has a decision, recording the fix."""
+    pieces: list[str] = []
+    last = 0
+    for start, end, found in matches:
+        decision = decisions.get(found)
+        if decision is None or start < last:
+            continue
+        pieces.append(paragraph[last:start] + decision.replacement)
+        last = end
+        context = paragraph[max(0, start - _CONTEXT_CHARS) : end + _CONTEXT_CHARS]
+        corrections.append(Correction(para_idx, found, decision.replacement, decision.rule, decision.confidence, context))
+    return "".join(pieces) + paragraph[last:]

@@ -103,3 +103,49 @@ def test_corrections_record_paragraph_rule_and_context(seed_paragraphs, base, co
         (1, "Hosaid", "Ho said", "split:name_runon"),
     ]
     assert all(0.5 <= c.confidence <= 1 and c.original in c.context for c in corrections)
+
+
+def test_word_broken_at_a_line_end_is_joined(base, config):
+    paragraphs = ["Talks on denuclearization stalled."] * 2 + ["The denucle- arization of the peninsula and a well- known site."]
+    corrected, corrections = apply_corrections(paragraphs, decide(paragraphs, base, config.spelling))
+    assert corrected[2] == "The denuclearization of the peninsula and a well- known site."
+    assert [(c.original, c.rule) for c in corrections] == [("denucle- arization", "join:broken_word")]
+
+
+def test_lost_space_after_a_sentence_is_restored(base, config):
+    paragraphs = ["Mr. Kim said.The talks ended. Visit example.com or U.S.Army pages, e.g.The list."]
+    corrected, corrections = apply_corrections(paragraphs, decide(paragraphs, base, config.spelling))
+    assert corrected == ["Mr. Kim said. The talks ended. Visit example.com or U.S.Army pages, e.g.The list."]
+    assert [c.rule for c in corrections] == ["space:after_sentence"]
+
+
+def test_syndicated_copies_expose_a_typo_three_edits_away(base, config):
+    wire = "The negotiations in Hanoi collapsed on Thursday after the sanctions dispute, officials said."
+    copy = "The negoshation in Hanoi collapsed on Thursday after the sanctions dispute, officials said."
+    paragraphs = [wire, wire, copy]
+    assert "negoshation" not in decide(paragraphs, base, config.spelling)
+    decisions = decide_corrections(Vocabulary.from_texts(paragraphs), base, config.spelling, copies=[(wire, copy)])
+    assert decisions["negoshation"].replacement == "negotiations"
+    assert decisions["negoshation"].rule == "typo:syndicated"
+
+
+def test_syndicated_copies_expose_run_together_words_and_names(base, config):
+    wire = "Foreign Minister Ri Yong Ho said Pyongyang had only wanted some sanctions eased."
+    copy = "Foreign Minister Ri Yong Hosaid Pyongyan had only wanted some sanctions eased."
+    decisions = decide_corrections(Vocabulary.from_texts([wire, copy, wire]), base, config.spelling, copies=[(copy, wire)])
+    assert decisions["Hosaid"].replacement == "Ho said"
+    assert decisions["Pyongyan"].replacement == "Pyongyang"
+
+
+def test_copies_that_differ_by_a_real_word_change_nothing(base, config):
+    wire = "Officials said the summit in Hanoi ended early without a joint statement from either side."
+    copy = "Officials said the meeting in Hanoi ended abruptly without a joint statement from either side."
+    decisions = decide_corrections(Vocabulary.from_texts([wire, copy]), base, config.spelling, copies=[(wire, copy)])
+    assert decisions == {}
+
+
+def test_a_rare_name_facing_a_different_name_is_left_alone(base, config):
+    wire = "North Korean Vice Foreign Minister Choe Son Hui told the briefing she had doubts."
+    copy = "North Korean Vice Foreign Minister Chloe Son Hui told the briefing she had doubts."
+    decisions = decide_corrections(Vocabulary.from_texts([wire, copy]), base, config.spelling, copies=[(wire, copy)])
+    assert "Choe" not in decisions and "Chloe" not in decisions
