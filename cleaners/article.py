@@ -1,7 +1,8 @@
 """One article's cleaning, in two halves around the corpus-wide boilerplate learning.
 
 prepare: unicode, whitespace, labelled metadata lines (so every source learns from the same lines).
-finish: junk rules, learned boilerplate, bylines, title, body trimming (text dumps), paragraphs.
+finish: junk sections and lines, learned boilerplate, bylines, title, body trimming (text dumps),
+paragraphs.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from cleaners.body import trim_outside_body
 from cleaners.boilerplate import ROOT_SOURCE, LearnedLine, remove_learned_lines
 from cleaners.edits import Removal
-from cleaners.junk import remove_junk_lines
+from cleaners.junk import remove_junk_lines, remove_sections
 from cleaners.metadata import ArticleMetadata, lift_bylines, lift_labelled_lines, lift_title
 from cleaners.paragraphs import split_paragraphs
 from cleaners.rules import CleaningRules
@@ -58,10 +59,13 @@ def finish_article(
     learned: dict[str, LearnedLine] | None = None,
     source: str = ROOT_SOURCE,
 ) -> CleanedArticle:
-    """Remove junk and learned boilerplate, lift bylines and title, trim a text dump to its body."""
+    """Remove junk sections, junk lines and learned boilerplate, lift bylines and title, trim a text
+    dump to its body."""
     metadata = prepared.metadata
     removals = list(prepared.removals)
-    lines, removed = remove_junk_lines(prepared.lines, rules)
+    lines, removed = remove_sections(prepared.lines, rules)
+    removals.extend(removed)
+    lines, removed = remove_junk_lines(lines, rules)
     removals.extend(removed)
     lines, removed = remove_learned_lines(lines, learned or {}, source, rules.bullet_chars)
     removals.extend(removed)

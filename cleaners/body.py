@@ -22,7 +22,7 @@ _DATE_LIKE = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_LIKE = re.compile(r"^[\d\s.,:%/()+-]+\w{0,10}$")
-_LIST_ITEM = re.compile(r"^(?:[•·▪●◦‣*–-]|\d{1,3}[.)])\s+\S")
+_LIST_ITEM = re.compile(r"^(?:[•·▪●◦‣*–-]|\d{1,3}[.)]?)\s+\S")
 STOPWORDS = frozenset(
     "a about after all also an and are as at be been but by can could for from had has have he her his i if in "
     "into is it its more not of on one or our out said says she so than that the their them there they this "
@@ -37,8 +37,8 @@ def stopword_share(line: str) -> float:
 
 
 def line_class(line: str, rules: BodyRules) -> str:
-    """Class a non-blank line: prose, list (a bulleted or numbered item), link, date, number, or short
-    (headings, menu items, labels)."""
+    """Class a non-blank line: prose, list (a bulleted or numbered item, or a long row of names and
+    figures such as a line-up), link, date, number, or short (headings, menu items, labels)."""
     if _LINK_LIKE.search(line):
         return "link"
     if _DATE_LIKE.match(line):
@@ -48,11 +48,15 @@ def line_class(line: str, rules: BodyRules) -> str:
     if _LIST_ITEM.match(line):
         return "list"
     words = len(line.split())
-    ends_sentence = bool(_SENTENCE_END.search(line))
-    if words >= rules.prose_min_words and (ends_sentence or words >= 2 * rules.prose_min_words):
-        if stopword_share(line) >= rules.prose_min_stopword_share:
+    stopwords = stopword_share(line)
+    if words >= rules.sentence_min_words and _SENTENCE_END.search(line):
+        if stopwords >= rules.prose_min_stopword_share:
             return "prose"
-    return "short"
+    if words < rules.prose_min_words:
+        return "short"
+    if stopwords >= 2 * rules.prose_min_stopword_share:
+        return "prose"  # running text that lost its full stop, like a standfirst
+    return "list"
 
 
 def body_span(classes: list[str | None], rules: BodyRules, word_counts: list[int]) -> tuple[int, int] | None:
@@ -72,22 +76,23 @@ def body_span(classes: list[str | None], rules: BodyRules, word_counts: list[int
 
 
 def extend_over_lists(classes: list[str | None], start: int, end: int) -> tuple[int, int]:
-    """Grow the body over runs of list items that touch it: a list after a paragraph is content."""
-    while True:
-        before = start - 1
-        while before >= 0 and classes[before] is None:
-            before -= 1
-        if before < 0 or classes[before] != "list":
-            break
-        start = before
-    while True:
-        after = end
-        while after < len(classes) and classes[after] is None:
-            after += 1
-        if after >= len(classes) or classes[after] != "list":
-            break
-        end = after + 1
-    return start, end
+    """Grow the body over lists that touch it (a line-up or a ranking after the last paragraph is content).
+
+    A list is a run of list lines, which may hold short lines (a label such as "Subs:") between them.
+    """
+    content = [index for index, kind in enumerate(classes) if kind is not None]
+    first, last = content.index(start), content.index(end - 1)
+    while first > 0 and _continues_list(classes, content[first - 1 :: -1]):
+        first -= 1
+    while last + 1 < len(content) and _continues_list(classes, content[last + 1 :]):
+        last += 1
+    return content[first], content[last] + 1
+
+
+def _continues_list(classes: list[str | None], ahead: list[int]) -> bool:
+    """True when the next line (ahead[0]) is a list item, or a short line with a list item right after it."""
+    kinds = [classes[index] for index in ahead[:2]]
+    return kinds[:1] == ["list"] or kinds == ["short", "list"]
 
 
 def body_words(lines: list[str], rules: BodyRules) -> int:

@@ -1,14 +1,19 @@
 """Junk lines: site furniture, captcha and page-generation lines, share counters, link promos,
-photo captions and credits.
+photo captions and credits, and junk sections (related links, comments, sponsored promos).
 
-The patterns live in the config (`[[junk.rules]]`, `[[captions.rules]]`); this module only applies
-them. A line is tested after list bullets are stripped, so "• Breaking News" is furniture too.
+The patterns live in the config (`[[junk.rules]]`, `[[captions.rules]]`, `[[junk.sections]]`); this
+module only applies them. A line is tested after list bullets are stripped, so "• Breaking News" is
+furniture too.
 """
 
 from __future__ import annotations
 
 from cleaners.edits import Removal
-from cleaners.rules import CleaningRules, LineRule
+from cleaners.metadata import is_prose
+from cleaners.rules import CleaningRules, LineRule, SectionRule
+
+# A comment section ("12 comments") only counts as one after this share of the article's prose.
+_END_SECTION_AFTER = 0.7
 
 
 def strip_bullet(line: str, bullet_chars: str) -> str:
@@ -52,4 +57,42 @@ def remove_junk_lines(lines: list[str], rules: CleaningRules) -> tuple[list[str]
             kept.append(line)
         else:
             removals.append(Removal(text=line, reason=reason))
+    return kept, removals
+
+
+def _section_end(lines: list[str], start: int, rule: SectionRule, prose_before: float) -> int | None:
+    """Index just past the block a section heading at `start` rules over, or None if it is no section."""
+    if rule.until == "end":
+        return len(lines) if prose_before >= _END_SECTION_AFTER else None
+    end = start + 1
+    while end < len(lines) and not lines[end]:
+        end += 1
+    if rule.until == "next":
+        return min(end + 1, len(lines))
+    while end < len(lines) and not (lines[end] and is_prose(lines[end])):
+        end += 1
+    return end
+
+
+def remove_sections(lines: list[str], rules: CleaningRules) -> tuple[list[str], list[Removal]]:
+    """Drop each junk section: its heading and the lines it rules over, every one with a reason."""
+    if not rules.section_rules:
+        return lines, []
+    prose_words = [len(line.split()) if line and is_prose(line) else 0 for line in lines]
+    total = sum(prose_words) or 1
+    kept: list[str] = []
+    removals: list[Removal] = []
+    index = seen = 0
+    while index < len(lines):
+        line = lines[index]
+        bare = strip_bullet(line, rules.bullet_chars) if line else ""
+        rule = next((rule for rule in rules.section_rules if bare and rule.pattern.search(bare)), None)
+        end = _section_end(lines, index, rule, seen / total) if rule else None
+        if end is None:
+            kept.append(line)
+            seen += prose_words[index]
+            index += 1
+            continue
+        removals.extend(Removal(text=text, reason=f"section:{rule.name}") for text in lines[index:end] if text)
+        index = end
     return kept, removals

@@ -15,6 +15,20 @@ class LineRule:
 
 
 @dataclass(frozen=True)
+class SectionRule:
+    """A heading that introduces a block of junk: it goes with the lines it rules over.
+
+    `until` is "prose" (the short lines after it: a related-links list), "next" (the one line after
+    it: a sponsored promo) or "end" (everything after it, if it comes after most of the article's
+    prose: a comment section).
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    until: str
+
+
+@dataclass(frozen=True)
 class MetadataRules:
     """Labels of metadata lines ("Published: ...", "Source : ...") lifted into fields."""
 
@@ -44,6 +58,7 @@ class BodyRules:
     enabled: bool = True
     formats: tuple[str, ...] = ("txt", "jsonl", "html-dump")
     prose_min_words: int = 8
+    sentence_min_words: int = 5
     prose_min_stopword_share: float = 0.15
     furniture_penalty: float = 6.0
 
@@ -55,6 +70,7 @@ class CleaningRules:
     uncurl_quotes: bool = False
     junk_rules: tuple[LineRule, ...] = ()
     caption_rules: tuple[LineRule, ...] = ()
+    section_rules: tuple[SectionRule, ...] = ()
     caption_max_words: int = 80
     bullet_chars: str = "•·▪●◦‣-*"
     metadata: MetadataRules = field(default_factory=MetadataRules)

@@ -6,11 +6,20 @@ import hashlib
 import json
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cleaners.rules import BodyRules, BoilerplateRules, CleaningRules, LineRule, MetadataRules, SpellingRules
+from cleaners.rules import (
+    BodyRules,
+    BoilerplateRules,
+    CleaningRules,
+    LineRule,
+    MetadataRules,
+    SectionRule,
+    SpellingRules,
+)
 from dedup.settings import CanonicalPolicy, DedupSettings
 
 DEFAULT_CONFIG_NAME = "copydesk.toml"
@@ -65,17 +74,33 @@ def default_config_path() -> Path:
     return local if local.is_file() else Path(__file__).resolve().parent.parent / DEFAULT_CONFIG_NAME
 
 
-def _line_rules(section: dict[str, Any], where: str) -> tuple[LineRule, ...]:
-    rules = []
-    for entry in section.get("rules", []):
+def _patterns(entries: list[dict[str, Any]], where: str) -> Iterator[tuple[dict[str, Any], re.Pattern[str]]]:
+    """Each enabled entry of a rule list with its compiled pattern; a missing key or bad regex is refused."""
+    for entry in entries:
         if not entry.get("enabled", True):
             continue
         try:
-            rules.append(LineRule(name=entry["name"], pattern=re.compile(entry["pattern"])))
+            yield entry, re.compile(entry["pattern"])
         except KeyError as missing:
-            raise ConfigError(f"[[{where}.rules]] entry lacks {missing}") from None
+            raise ConfigError(f"[[{where}]] entry {entry.get('name', '?')} lacks {missing}") from None
         except re.error as error:
-            raise ConfigError(f"[[{where}.rules]] {entry['name']}: bad regex: {error}") from None
+            raise ConfigError(f"[[{where}]] {entry.get('name', '?')}: bad regex: {error}") from None
+
+
+def _line_rules(section: dict[str, Any], where: str) -> tuple[LineRule, ...]:
+    return tuple(
+        LineRule(name=entry.get("name", where), pattern=pattern)
+        for entry, pattern in _patterns(section.get("rules", []), f"{where}.rules")
+    )
+
+
+def _section_rules(section: dict[str, Any]) -> tuple[SectionRule, ...]:
+    rules = []
+    for entry, pattern in _patterns(section.get("sections", []), "junk.sections"):
+        until = entry.get("until", "prose")
+        if until not in ("prose", "next", "end"):
+            raise ConfigError(f"[[junk.sections]] {entry.get('name')}: until must be prose, next or end")
+        rules.append(SectionRule(name=entry.get("name", "section"), pattern=pattern, until=until))
     return tuple(rules)
 
 
@@ -107,6 +132,7 @@ def load_config(path: Path | None = None) -> Config:
             uncurl_quotes=raw.get("unicode", {}).get("uncurl_quotes", False),
             junk_rules=_line_rules(junk, "junk"),
             caption_rules=_line_rules(captions, "captions"),
+            section_rules=_section_rules(junk),
             caption_max_words=captions.get("max_words", 80),
             bullet_chars=junk.get("bullet_chars", CleaningRules.bullet_chars),
             metadata=MetadataRules(**_known(raw.get("metadata", {}), MetadataRules, "metadata")),

@@ -33,7 +33,10 @@ BODY = [
         ("2019-02-28", "date"),
         ("1,024", "number"),
         ("12 comments", "number"),
-        ("Kim Jong-un Donald Trump Vietnam Hanoi Metropole Sofitel Legend Summit Talks", "short"),
+        ("Kim Jong-un Donald Trump Vietnam Hanoi Metropole Sofitel Legend Summit Talks", "list"),
+        ("1 Roger Federer (Switzerland)", "list"),
+        ("Could Yukos be a blessing in disguise?", "prose"),
+        ("It was a blessing in disguise, he said.", "prose"),
     ],
 )
 def test_lines_are_classed(line, kind):
@@ -64,3 +67,12 @@ def test_text_without_prose_is_left_alone():
 def test_trimming_can_be_switched_off():
     lines = ["Home", "", *BODY]
     assert trim_outside_body(lines, BodyRules(enabled=False)) == (lines, [])
+
+
+def test_a_line_up_after_the_last_paragraph_is_kept():
+    lines = [*BODY, "", "Kenny, Geary, Morgan, Bromby, Harley, Liddell, Montgomery, Jagielka, Thirlwell, Gray.",
+             "", "Subs Not Used:", "", "Francis, Kabba, Shaw, Haystead, Quinn, Tonge and Harley all stayed on the bench.",
+             "", "Home", "", "About us"]
+    kept, removed = trim_outside_body(lines, RULES)
+    assert "Subs Not Used:" in kept and [line for line in kept if line][-1].startswith("Francis, Kabba")
+    assert [r.text for r in removed] == ["Home", "About us"]

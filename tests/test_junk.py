@@ -73,3 +73,49 @@ def test_disabled_rule_removes_nothing(tmp_path):
     rules = load_config(config_file).cleaning
     assert line_junk_reason("162", rules) is None
     assert line_junk_reason("Buy now", rules) == "junk:promo"
+
+
+def test_related_links_section_goes_with_its_heading(config):
+    from cleaners.junk import remove_sections
+
+    lines = ["Mr. Kim left Hanoi on Saturday after the summit, officials said.", "", "Most Read", "",
+             "1. Johnny Cash manager Holiff dies", "2. Jones medals 'must go if guilty'", "",
+             "The talks will resume next month in Singapore, the agency said."]
+    kept, removed = remove_sections(lines, config.cleaning)
+    assert [line for line in kept if line] == [lines[0], lines[-1]]
+    assert {r.reason for r in removed} == {"section:related_links"} and len(removed) == 3
+
+
+def test_comment_section_at_the_end_goes_but_a_comment_link_at_the_top_stays(config):
+    from cleaners.junk import remove_sections
+
+    body = ["The second meeting between the two leaders broke up in disarray on Thursday in Hanoi."] * 4
+    lines = ["Comments (3)", "", *body, "", "12 comments", "sue1972", "Typical. Nobody ever asks the ordinary people."]
+    kept, removed = remove_sections(lines, config.cleaning)
+    assert kept == ["Comments (3)", "", *body, ""]
+    assert [r.reason for r in removed] == ["section:comments"] * 3
+
+
+def test_sponsored_label_takes_its_promo(config):
+    from cleaners.junk import remove_sections
+
+    lines = ["Sponsored Content", "Win a luxury weekend break for two", "", "Officials said the talks had ended early."]
+    kept, removed = remove_sections(lines, config.cleaning)
+    assert kept == ["", "Officials said the talks had ended early."] and len(removed) == 2
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Officials watch the result in Paris on Wednesday (Image: Getty Images)",
+        "Officials queue at the entrance in Manchester on Friday (EPA)",
+        "Crowds gather outside the hotel. Photo: Carl de Souza/Reuters",
+        "Commuters queue at the entrance in London on Tuesday. PA",
+    ],
+)
+def test_more_caption_credit_styles_are_removed(config, line):
+    assert line_junk_reason(line, config.cleaning).startswith("caption:")
+
+
+def test_a_paragraph_ending_in_a_wire_credit_is_not_a_caption(config):
+    assert line_junk_reason("The ministry confirmed the figures on Friday. (Reuters)", config.cleaning) is None
