@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 RAW ?= raw
 OUT ?= clean
 
-.PHONY: install run test bench clean-output
+.PHONY: install run test bench bench-clean bench-typos bench-dedup clean-output
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,17 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+bench: bench-clean bench-typos bench-dedup
+
+bench-clean: install
+	$(BIN)/python benchmarks/bench_clean.py
+
+bench-typos: install
+	$(BIN)/python benchmarks/bench_typos.py
+
+bench-dedup: install
+	$(BIN)/python benchmarks/bench_dedup.py
 
 clean-output:
 	rm -rf $(OUT)
