@@ -1,8 +1,12 @@
-"""Paragraph dedup end to end: shingle, sign, find candidates, verify, cluster, choose canonicals."""
+"""Paragraph dedup end to end: shingle, sign, find candidates, verify, cluster, choose canonicals.
+
+The flow runs it in two halves: matches are found first so the spelling stage can use the copies they
+reveal, then measured again on the corrected text and clustered.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from dedup.articles import copied_share, duplicate_of
@@ -32,10 +36,35 @@ def paragraph_id(record: ParagraphRecord) -> str:
     return f"{record.doc_id}-{record.para_idx}"
 
 
-def deduplicate(records: Sequence[ParagraphRecord], settings: DedupSettings, policy: CanonicalPolicy) -> DedupResult:
-    """Cluster near-duplicate and contained paragraphs and pick one canonical paragraph per cluster."""
-    words = [normalised_words(record.text) for record in records]
-    shingles = [word_shingles(paragraph_words, settings.shingle_size) for paragraph_words in words]
+@dataclass
+class Matches:
+    """Verified overlapping paragraph pairs (by position, i < j) and how many candidates were checked."""
+
+    overlaps: dict[tuple[int, int], Overlap]
+    candidate_count: int
+
+
+def _shingle_sets(texts: Sequence[str], settings: DedupSettings) -> tuple[list[list[str]], list[set[str]]]:
+    words = [normalised_words(text) for text in texts]
+    return words, [word_shingles(paragraph_words, settings.shingle_size) for paragraph_words in words]
+
+
+def _verified(
+    pairs: Iterable[tuple[int, int]], shingles: Sequence[set[str]], settings: DedupSettings
+) -> dict[tuple[int, int], Overlap]:
+    """Exact overlap of each pair, kept when it is a near-duplicate or a containment."""
+    floor = min(settings.jaccard_threshold, settings.containment_threshold)
+    overlaps = {}
+    for i, j in pairs:
+        measured = overlap(shingles[i], shingles[j])
+        if max(measured.jaccard, measured.a_in_b, measured.b_in_a) >= floor:
+            overlaps[(i, j)] = measured
+    return overlaps
+
+
+def find_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
+    """Candidate pairs from LSH, shared sentences and exact short text, each verified exactly."""
+    words, shingles = _shingle_sets(texts, settings)
     long_positions = [i for i, paragraph_words in enumerate(words) if len(paragraph_words) >= settings.min_words]
     signatures = minhash_signatures([shingles[i] for i in long_positions], settings.num_perm, settings.seed)
     candidates = {
@@ -44,24 +73,36 @@ def deduplicate(records: Sequence[ParagraphRecord], settings: DedupSettings, pol
     }
     short_keys = ((i, exact_key(w)) for i, w in enumerate(words) if 0 < len(w) < settings.min_words)
     candidates |= shared_key_pairs(short_keys)
-    sentences = ((i, key) for i in long_positions for key in sentence_keys(records[i].text, settings.min_words))
+    sentences = ((i, key) for i in long_positions for key in sentence_keys(texts[i], settings.min_words))
     candidates |= shared_key_pairs(sentences)
-    overlaps = {}
-    for i, j in candidates:
-        measured = overlap(shingles[i], shingles[j])
-        if max(measured.jaccard, measured.a_in_b, measured.b_in_a) >= min(
-            settings.jaccard_threshold, settings.containment_threshold
-        ):
-            overlaps[(i, j)] = measured
+    return Matches(_verified(candidates, shingles, settings), len(candidates))
+
+
+def remeasure(matches: Matches, texts: Sequence[str], settings: DedupSettings) -> Matches:
+    """Measure the verified pairs again on changed texts (after spelling fixes), keeping those that still match."""
+    _, shingles = _shingle_sets(texts, settings)
+    return Matches(_verified(matches.overlaps, shingles, settings), matches.candidate_count)
+
+
+def cluster_matches(
+    records: Sequence[ParagraphRecord], matches: Matches, settings: DedupSettings, policy: CanonicalPolicy
+) -> DedupResult:
+    """Cluster verified pairs around canonical paragraphs chosen by the policy; link copied articles."""
+    word_counts = [len(normalised_words(record.text)) for record in records]
     key = priority_key(policy)
-    order = sorted(range(len(records)), key=lambda i: key(records[i], len(words[i])))
+    order = sorted(range(len(records)), key=lambda i: key(records[i], word_counts[i]))
     ids = [paragraph_id(record) for record in records]
+    overlaps = matches.overlaps
     memberships = centre_clusters(order, overlaps, ids, settings.jaccard_threshold, settings.containment_threshold)
-    word_counts = [len(w) for w in words]
     article_key = _article_priority(records, word_counts, key)
     shares = copied_share(records, overlaps, word_counts)
     links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
-    return DedupResult(memberships, overlaps, len(candidates), shares, links)
+    return DedupResult(memberships, overlaps, matches.candidate_count, shares, links)
+
+
+def deduplicate(records: Sequence[ParagraphRecord], settings: DedupSettings, policy: CanonicalPolicy) -> DedupResult:
+    """Cluster near-duplicate and contained paragraphs and pick one canonical paragraph per cluster."""
+    return cluster_matches(records, find_matches([record.text for record in records], settings), settings, policy)
 
 
 def _article_priority(

@@ -1,5 +1,6 @@
-"""The copydesk Prefect flow: read and clean in batches, fix spelling corpus-wide, deduplicate,
-write every output atomically. Tasks wrap the plain functions of flows/stages.py.
+"""The copydesk Prefect flow: read and clean in batches, learn each site's boilerplate, find
+near-duplicate paragraphs, fix spelling corpus-wide with the copies they reveal, cluster, and write
+every output atomically. Tasks wrap the plain functions of flows/stages.py.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ learn_boilerplate = task(stages.learn_source_boilerplate, name="learn-boilerplat
 finish_cleaning = task(stages.finish_cleaning, name="finish-cleaning", cache_policy=NO_CACHE)
 spelling_decisions = task(stages.spelling_decisions, name="spelling-decisions", cache_policy=NO_CACHE)
 apply_spelling = task(stages.apply_spelling, name="apply-spelling", cache_policy=NO_CACHE)
-deduplicate_documents = task(stages.deduplicate_documents, name="deduplicate", cache_policy=NO_CACHE)
+match_paragraphs = task(stages.match_paragraphs, name="match-paragraphs", cache_policy=NO_CACHE)
+cluster_paragraphs = task(stages.cluster_paragraphs, name="cluster-paragraphs", cache_policy=NO_CACHE)
 
 
 @dataclass
@@ -137,13 +139,13 @@ def copydesk_run(
     for rejection in rejections:
         logger.warning("rejected %s: %s", rejection.source_path, rejection.reason)
 
-    decisions = spelling_decisions(documents, config)
-    logger.info("spelling: %d distinct tokens to fix", len(decisions))
+    matches = match_paragraphs(documents, config)
+    logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))
+    decisions = spelling_decisions(documents, matches, config)
+    logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     document_batches = _batches(documents, batch_size)
     _run_batches("spelling", [apply_spelling.submit(batch, decisions) for batch in document_batches], logger)
-
-    records, dedup = deduplicate_documents(documents, config)
-    logger.info("dedup: %d candidate pairs, %d verified", dedup.candidate_count, len(dedup.overlaps))
+    records, dedup = cluster_paragraphs(documents, matches, config)
 
     manifest = {
         "schema_version": SCHEMA_VERSION,

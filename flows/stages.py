@@ -8,7 +8,7 @@ from pathlib import Path
 from cleaners.article import PreparedArticle, finish_article, prepare_article
 from cleaners.boilerplate import LearnedLine, learn_boilerplate, source_key
 from cleaners.spelling import SpellingDecision, Vocabulary, apply_corrections, decide_corrections, iter_words
-from dedup.deduplicate import DedupResult, deduplicate
+from dedup.deduplicate import DedupResult, Matches, cluster_matches, find_matches, remeasure
 from dedup.records import ParagraphRecord
 from flows.config import Config
 from flows.dictionary import load_base_dictionary
@@ -107,10 +107,12 @@ def metadata_words(documents: list[Document]) -> frozenset[str]:
     return frozenset(words)
 
 
-def spelling_decisions(documents: list[Document], config: Config) -> dict[str, SpellingDecision]:
-    """Judge every distinct token of the corpus once."""
-    vocabulary = Vocabulary.from_texts(paragraph for document in documents for paragraph in document.paragraphs)
-    return decide_corrections(vocabulary, load_base_dictionary(), config.spelling, metadata_words(documents))
+def spelling_decisions(documents: list[Document], matches: Matches, config: Config) -> dict[str, SpellingDecision]:
+    """Judge every distinct token of the corpus once, with the syndicated copies the matches reveal."""
+    texts = [paragraph for document in documents for paragraph in document.paragraphs]
+    copies = ((texts[i], texts[j]) for i, j in matches.overlaps)
+    vocabulary = Vocabulary.from_texts(texts)
+    return decide_corrections(vocabulary, load_base_dictionary(), config.spelling, metadata_words(documents), copies)
 
 
 def apply_spelling(documents: list[Document], decisions: dict[str, SpellingDecision]) -> list[Document]:
@@ -136,7 +138,15 @@ def paragraph_records(documents: list[Document]) -> list[ParagraphRecord]:
     ]
 
 
-def deduplicate_documents(documents: list[Document], config: Config) -> tuple[list[ParagraphRecord], DedupResult]:
-    """Cluster the paragraphs of all documents and choose the canonical copies."""
+def match_paragraphs(documents: list[Document], config: Config) -> Matches:
+    """Find the verified near-duplicate and contained paragraph pairs of all documents."""
+    return find_matches([paragraph for document in documents for paragraph in document.paragraphs], config.dedup)
+
+
+def cluster_paragraphs(
+    documents: list[Document], matches: Matches, config: Config
+) -> tuple[list[ParagraphRecord], DedupResult]:
+    """Measure the matches again on the corrected paragraphs, cluster them and choose the canonical copies."""
     records = paragraph_records(documents)
-    return records, deduplicate(records, config.dedup, config.canonical)
+    matches = remeasure(matches, [record.text for record in records], config.dedup)
+    return records, cluster_matches(records, matches, config.dedup, config.canonical)
