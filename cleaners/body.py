@@ -13,6 +13,7 @@ import re
 
 from cleaners.edits import Removal
 from cleaners.rules import BodyRules
+from cleaners.stopwords import STOPWORDS
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _LINK_LIKE = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\s[|»›>]\s|^[|»›>]|[|»›>]$")
@@ -23,11 +24,6 @@ _DATE_LIKE = re.compile(
 )
 _NUMBER_LIKE = re.compile(r"^[\d\s.,:%/()+-]+\w{0,10}$")
 _LIST_ITEM = re.compile(r"^(?:[•·▪●◦‣*–-]|\d{1,3}[.)]?)\s+\S")
-STOPWORDS = frozenset(
-    "a about after all also an and are as at be been but by can could for from had has have he her his i if in "
-    "into is it its more not of on one or our out said says she so than that the their them there they this "
-    "to up was we were what when which who will with would you".split()
-)
 
 
 def stopword_share(line: str) -> float:

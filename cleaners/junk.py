@@ -68,7 +68,7 @@ def _section_end(lines: list[str], start: int, rule: SectionRule, prose_before: 
     while end < len(lines) and not lines[end]:
         end += 1
     if rule.until == "next":
-        return min(end + 1, len(lines))
+        return end + 1 if end < len(lines) and not is_prose(lines[end]) else start + 1
     while end < len(lines) and not (lines[end] and is_prose(lines[end])):
         end += 1
     return end

@@ -90,7 +90,9 @@ class SpellingRules:
     min_frequency_ratio: float = 3.0
     proper_noun_min_length: int = 6
     common_word_rank: int = 5000
+    closed_compound_max_left: int = 6
     name_runon_words: tuple[str, ...] = ("said", "says", "told", "added", "asked", "replied")
     protected_words: frozenset[str] = frozenset()
     min_confidence: float = 0.5
     syndicated_max_edit_distance: int = 3
+    syndicated_min_ratio: float = 2.0

@@ -22,6 +22,7 @@ from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
 from cleaners.edits import Correction
 from cleaners.rules import SpellingRules
+from cleaners.stopwords import STOPWORDS
 
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
@@ -31,6 +32,12 @@ _HYPHEN_BREAK = re.compile(r"(?<![\w-])([A-Za-z]{2,})- ([a-z]{2,})(?![\w-])")
 # "said.The": a sentence end with its space lost.
 _MISSING_SPACE = re.compile(r"(?<![\w.@/-])([a-z]{2,})([.!?])([A-Z][a-z]{1,})(?![\w.@/-])")
 _EDIT_DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA)
+# Regular English derivations: an unknown word made of a dictionary word and one of these is a word.
+DERIVATION_SUFFIXES = ("s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "ness", "ment", "ments", "able",
+                       "ful", "less", "ism", "ist", "ists", "ise", "ised", "ize", "ized", "ity", "al", "ally", "ian")
+DERIVATION_PREFIXES = ("re", "de", "un", "non", "pre", "post", "anti", "co", "counter", "over", "under", "out",
+                       "mis", "dis", "inter", "multi", "sub", "super", "cyber", "mega", "micro", "mini", "semi", "self")
+_NEIGHBOURS_KEPT = 6
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,7 @@ class Vocabulary:
     lowered: Counter[str]
     bigrams: Counter[str]
     spans: Counter[str]
+    neighbours: dict[str, set[str]]
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Vocabulary:
@@ -79,15 +87,30 @@ class Vocabulary:
         forms: Counter[str] = Counter()
         bigrams: Counter[str] = Counter()
         spans: Counter[str] = Counter()
+        neighbours: dict[str, set[str]] = defaultdict(set)
         for text in texts:
             words = [word for _, _, word in iter_words(text)]
             forms.update(words)
             bigrams.update(f"{a.lower()} {b.lower()}" for a, b in zip(words, words[1:]))
+            for a, b in zip(words, words[1:]):
+                for word, other, mark in ((a, b, "{}>"), (b, a, "<{}")):
+                    lowered = other.lower()
+                    if word[0].isupper() and lowered not in STOPWORDS and len(neighbours[word]) < _NEIGHBOURS_KEPT:
+                        neighbours[word].add(mark.format(lowered))
             spans.update(match.group() for pattern in (_HYPHEN_BREAK, _MISSING_SPACE) for match in pattern.finditer(text))
         lowered: Counter[str] = Counter()
         for form, count in forms.items():
             lowered[form.lower()] += count
-        return cls(forms=forms, lowered=lowered, bigrams=bigrams, spans=spans)
+        return cls(forms=forms, lowered=lowered, bigrams=bigrams, spans=spans, neighbours=dict(neighbours))
+
+    def shares_context(self, word: str, other: str) -> bool:
+        """True when `other` stands next to a content word that stands next to `word` (capitalised words only)."""
+        for neighbour in self.neighbours.get(word, ()):
+            if neighbour.endswith(">") and self.bigrams[f"{other.lower()} {neighbour[:-1]}"]:
+                return True
+            if neighbour.startswith("<") and self.bigrams[f"{neighbour[1:]} {other.lower()}"]:
+                return True
+        return False
 
 
 def iter_words(text: str) -> Iterator[tuple[int, int, str]]:
@@ -126,10 +149,23 @@ class SpellingJudge:
             index.create_dictionary_entry(word, 1)
         return index
 
-    def is_known(self, word: str) -> bool:
-        """True for a word of the base dictionary or one the corpus uses often enough."""
+    def is_dictionary_word(self, word: str) -> bool:
+        """True for a base-dictionary word or a regular derivation of one ("delisted", "wirelessly")."""
         lowered = word.lower()
-        return lowered in self.base.counts or self.vocabulary.lowered[lowered] >= self.rules.min_support_count
+        if lowered in self.base.counts:
+            return True
+        for suffix in DERIVATION_SUFFIXES:
+            stem = lowered.removesuffix(suffix)
+            if stem != lowered and len(stem) >= 3 and (stem in self.base.counts or stem + "e" in self.base.counts):
+                return True
+        return any(
+            lowered.startswith(prefix) and lowered[len(prefix) :] in self.base.counts and len(lowered) - len(prefix) >= 3
+            for prefix in DERIVATION_PREFIXES
+        )
+
+    def is_known(self, word: str) -> bool:
+        """True for a dictionary word (or a derivation of one) or a word the corpus uses often enough."""
+        return self.is_dictionary_word(word) or self.vocabulary.lowered[word.lower()] >= self.rules.min_support_count
 
     def is_suspect(self, token: str, protected: frozenset[str]) -> bool:
         """True for a rare, unknown, unprotected word that a fix may touch."""
@@ -139,6 +175,30 @@ class SpellingJudge:
         if not (token.islower() or token.istitle()) or len(token) < rules.min_word_length:
             return False
         return not self.is_known(token) and self.vocabulary.lowered[token.lower()] <= rules.rare_max_count
+
+    def is_aligned_typo(self, word: str, other: str, protected: frozenset[str]) -> bool:
+        """True when `word`, facing `other` in a copy of the same paragraph, is a typo of it.
+
+        `word` must be unknown to the dictionary and at most half as frequent in the corpus as
+        `other`; `other` is one known word a few edits away (fewer for short words), in the same
+        case, or the known words `word` runs together.
+        """
+        if word in protected or word in self.rules.protected_words or not word.isalpha() or len(word) < 3:
+            return False
+        if not (word.islower() or word.istitle()) or self.is_dictionary_word(word):
+            return False
+        parts = other.split()
+        if not all(self.is_known(part) for part in parts):
+            return False
+        support = min(self.vocabulary.lowered[part.lower()] for part in parts)
+        if self.vocabulary.lowered[word.lower()] * self.rules.syndicated_min_ratio > support:
+            return False
+        if len(parts) == 2:
+            return "".join(parts).lower() == word.lower()
+        if word[0].isupper() != other[0].isupper():
+            return False
+        limit = 1 if len(word) <= 4 else 2 if len(word) <= 7 else self.rules.syndicated_max_edit_distance
+        return _EDIT_DISTANCE.compare(word.lower(), other.lower(), limit) != -1
 
     def decide(self, token: str, protected: frozenset[str]) -> SpellingDecision | None:
         """Return the fix for a token, or None when it should stay as it is."""
@@ -175,6 +235,11 @@ class SpellingJudge:
             return None
         ranked = sorted(suggestions, key=lambda item: (-count_of[item.term], item.term))
         best = ranked[0]
+        if rule == "typo:proper_noun":
+            if best.term.lower() in (token.lower() + "s", token.lower()[:-1]) or not self.vocabulary.shares_context(
+                token, best.term
+            ):
+                return None  # a name's plural or possessive-less form, or a name in other company
         token_count = max(1, count_of[token])
         ratio = count_of[best.term] / token_count
         runner_up = count_of[ranked[1].term] if len(ranked) > 1 else 0
@@ -203,6 +268,8 @@ class SpellingJudge:
         """How well a cut is supported: a pair the corpus uses, a known pair, or two known common words."""
         if not (left.islower() and right.islower() and self.is_known(left) and self.is_known(right)):
             return 0.0
+        if len(left) <= self.rules.closed_compound_max_left and not {left, right} & STOPWORDS:
+            return 0.0  # "webpages", "frontman", "hardline": closed compounds, not lost spaces
         pair = f"{left} {right}"
         if self.vocabulary.bigrams[pair] >= 1:
             return 0.9
@@ -240,20 +307,14 @@ def _walk_block(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
 def aligned_decisions(
     copies: Iterable[tuple[str, str]], judge: SpellingJudge, protected: frozenset[str]
 ) -> dict[str, SpellingDecision]:
-    """Typos that syndicated copies expose: a suspect word facing a known word a few edits away."""
+    """Typos that syndicated copies expose: an unknown word facing, at the same place in another copy,
+    a known and more frequent word a few edits away (or the two words it runs together)."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
-    limit = judge.rules.syndicated_max_edit_distance
     for first, second in copies:
         for a, b in _aligned_pairs(first, second):
             for word, other in ((a, b), (b, a)):
-                if " " in word or word == other or not judge.is_suspect(word, protected):
-                    continue
-                if " " in other:
-                    if other.replace(" ", "").lower() == word.lower() and all(map(judge.is_known, other.split())):
-                        votes[word][other] += 1
-                elif judge.is_known(other) and word[0].isupper() == other[0].isupper():
-                    if _EDIT_DISTANCE.compare(word.lower(), other.lower(), limit) != -1:
-                        votes[word][other] += 1
+                if " " not in word and word != other and judge.is_aligned_typo(word, other, protected):
+                    votes[word][other] += 1
     decisions = {}
     for word, candidates in votes.items():
         (best, count), *others = candidates.most_common()

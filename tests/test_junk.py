@@ -119,3 +119,11 @@ def test_more_caption_credit_styles_are_removed(config, line):
 
 def test_a_paragraph_ending_in_a_wire_credit_is_not_a_caption(config):
     assert line_junk_reason("The ministry confirmed the figures on Friday. (Reuters)", config.cleaning) is None
+
+
+def test_sponsored_label_before_real_prose_takes_only_itself(config):
+    from cleaners.junk import remove_sections
+
+    lines = ["Sponsored", "Officials said the talks had ended early, and both leaders flew home."]
+    kept, removed = remove_sections(lines, config.cleaning)
+    assert kept == lines[1:] and [r.text for r in removed] == ["Sponsored"]

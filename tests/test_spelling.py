@@ -51,7 +51,7 @@ def test_a_name_seen_once_is_left_alone(base, config):
 
 
 def test_proper_noun_is_fixed_only_toward_a_name_the_corpus_spells_right(base, config):
-    paragraphs = ["Talks in Pyongyang resumed."] * 4 + ["Officials in Pyongyan said little."]
+    paragraphs = ["Talks in the capital Pyongyang resumed."] * 4 + ["Officials in the capital Pyongyan said little."]
     decisions = decide(paragraphs, base, config.spelling)
     assert decisions["Pyongyan"].replacement == "Pyongyang"
     assert decisions["Pyongyan"].rule == "typo:proper_noun"
@@ -149,3 +149,32 @@ def test_a_rare_name_facing_a_different_name_is_left_alone(base, config):
     copy = "North Korean Vice Foreign Minister Chloe Son Hui told the briefing she had doubts."
     decisions = decide_corrections(Vocabulary.from_texts([wire, copy]), base, config.spelling, copies=[(wire, copy)])
     assert "Choe" not in decisions and "Chloe" not in decisions
+
+
+@pytest.mark.parametrize(
+    ("word", "near"),
+    [("delisted", "listed"), ("rebrand", "brand"), ("speeded", "seeded"), ("wirelessly", "wireless"),
+     ("throughputs", "throughout")],
+)
+def test_regular_derivations_of_english_words_stay(base, config, word, near):
+    paragraphs = [f"The {near} items were shown to the board."] * 4 + [f"Officials said it was {word} on Monday."]
+    assert word not in decide(paragraphs, base, config.spelling)
+
+
+@pytest.mark.parametrize("word", ["webpages", "frontman", "hardline", "freefall", "cybersecurity", "sportscar"])
+def test_closed_compounds_are_not_split_without_a_copy(base, config, word):
+    left, right = {"webpages": ("web", "pages"), "frontman": ("front", "man"), "hardline": ("hard", "line"),
+                   "freefall": ("free", "fall"), "cybersecurity": ("cyber", "security"),
+                   "sportscar": ("sports", "car")}[word]
+    paragraphs = [f"The {left} {right} story ran."] * 3 + [f"The {word} story ran on Monday."]
+    assert word not in decide(paragraphs, base, config.spelling)
+
+
+def test_a_name_near_another_name_in_other_company_stays(base, config):
+    paragraphs = ["Mayor Tom Barrow opened the bridge."] * 4 + ["EU commissioner Jacques Barrot spoke in Brussels."]
+    assert "Barrot" not in decide(paragraphs, base, config.spelling)
+
+
+def test_a_names_plural_or_possessive_form_is_not_a_typo(base, config):
+    paragraphs = ["Coach Oatley said the capital team won."] * 4 + ["The Oatleys said the capital team won."]
+    assert "Oatleys" not in decide(paragraphs, base, config.spelling)
