@@ -21,14 +21,16 @@ def source_rank(source: str | None, ranking: tuple[str, ...]) -> int:
     return len(ranking)
 
 
-def priority_key(policy: CanonicalPolicy) -> Callable[[ParagraphRecord, int], tuple]:
-    """Return key(record, n_words): smaller keys are preferred as canonical."""
+def priority_key(policy: CanonicalPolicy) -> Callable[[ParagraphRecord, int, int], tuple]:
+    """Return key(record, n_words, n_copies): smaller keys are preferred as canonical."""
 
-    def key(record: ParagraphRecord, n_words: int) -> tuple:
+    def key(record: ParagraphRecord, n_words: int, n_copies: int = 0) -> tuple:
         parts: list[object] = []
         for criterion in policy.criteria:
             if criterion == "most_complete":
                 parts.append(-n_words)
+            elif criterion == "most_copied":
+                parts.append(-n_copies)
             elif criterion == "source_rank":
                 parts.append(source_rank(record.source, policy.source_ranking))
             elif criterion == "earliest_published":

@@ -1,9 +1,10 @@
 """Clusters without chaining: each cluster is a canonical centre and the paragraphs it covers.
 
-Paragraphs are visited in canonical-policy order, except that a paragraph contained in a bigger one
-waits until every container has had its turn (a merged paragraph holds its parts whatever the
-policy says). An unassigned paragraph becomes a centre and takes every unassigned verified
-neighbour that it covers (near-duplicate, or contained in it). So every member matches its
+Paragraphs are visited in canonical-policy order, except that a paragraph contained in a clearly
+bigger one waits until every container has had its turn (a merged paragraph holds its parts whatever
+the policy says). An unassigned paragraph becomes a centre and takes every unassigned verified
+neighbour that it covers: contained in it, or a near-duplicate that is not clearly bigger than it
+(a paragraph with a sentence more is never a member of the shorter one). So every member matches its
 canonical copy directly: A~B and B~C never pull an unrelated C in with A.
 """
 
@@ -23,16 +24,15 @@ def match_kind(measured: Overlap, jaccard_threshold: float) -> str:
 
 
 def containers_first(
-    order: Sequence[int], overlaps: dict[tuple[int, int], Overlap], jaccard_threshold: float, containment_threshold: float
+    order: Sequence[int], overlaps: dict[tuple[int, int], Overlap], containment_threshold: float, margin: float
 ) -> list[int]:
-    """Policy order, with paragraphs contained in a bigger (not near-identical) one moved after the rest."""
+    """Policy order, with paragraphs contained in a clearly bigger one (by `margin`) moved after the rest."""
     contained = set()
     for (i, j), measured in overlaps.items():
-        if measured.jaccard < jaccard_threshold:
-            if measured.a_in_b >= containment_threshold and measured.a_in_b > measured.b_in_a:
-                contained.add(i)
-            elif measured.b_in_a >= containment_threshold and measured.b_in_a > measured.a_in_b:
-                contained.add(j)
+        if measured.a_in_b >= containment_threshold and measured.a_in_b - measured.b_in_a >= margin:
+            contained.add(i)
+        elif measured.b_in_a >= containment_threshold and measured.b_in_a - measured.a_in_b >= margin:
+            contained.add(j)
     return [p for p in order if p not in contained] + [p for p in order if p in contained]
 
 
@@ -42,6 +42,7 @@ def centre_clusters(
     ids: Sequence[str],
     jaccard_threshold: float,
     containment_threshold: float,
+    container_margin: float,
 ) -> list[ClusterMembership]:
     """Assign every paragraph (by position) to a cluster; `overlaps[(i, j)]` holds verified pairs, i < j."""
     neighbours: dict[int, list[int]] = {}
@@ -49,7 +50,7 @@ def centre_clusters(
         neighbours.setdefault(i, []).append(j)
         neighbours.setdefault(j, []).append(i)
     memberships: dict[int, ClusterMembership] = {}
-    for centre in containers_first(order, overlaps, jaccard_threshold, containment_threshold):
+    for centre in containers_first(order, overlaps, containment_threshold, container_margin):
         if centre in memberships:
             continue
         cluster_id = ids[centre]
@@ -59,7 +60,9 @@ def centre_clusters(
                 continue
             pair = overlaps[(min(centre, member), max(centre, member))]
             member_in_centre = pair.a_in_b if member < centre else pair.b_in_a
-            if pair.jaccard >= jaccard_threshold or member_in_centre >= containment_threshold:
+            centre_in_member = pair.b_in_a if member < centre else pair.a_in_b
+            near = pair.jaccard >= jaccard_threshold and centre_in_member - member_in_centre < container_margin
+            if near or member_in_centre >= containment_threshold:
                 measured = Overlap(pair.jaccard, member_in_centre, 0.0)
                 kind = match_kind(measured, jaccard_threshold)
                 memberships[member] = ClusterMembership(

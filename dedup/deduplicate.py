@@ -6,6 +6,7 @@ reveal, then measured again on the corrected text and clustered.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -89,11 +90,14 @@ def cluster_matches(
 ) -> DedupResult:
     """Cluster verified pairs around canonical paragraphs chosen by the policy; link copied articles."""
     word_counts = [len(normalised_words(record.text)) for record in records]
+    copies = Counter(position for pair in matches.overlaps for position in pair)
     key = priority_key(policy)
-    order = sorted(range(len(records)), key=lambda i: key(records[i], word_counts[i]))
+    order = sorted(range(len(records)), key=lambda i: key(records[i], word_counts[i], copies[i]))
     ids = [paragraph_id(record) for record in records]
     overlaps = matches.overlaps
-    memberships = centre_clusters(order, overlaps, ids, settings.jaccard_threshold, settings.containment_threshold)
+    memberships = centre_clusters(
+        order, overlaps, ids, settings.jaccard_threshold, settings.containment_threshold, settings.container_margin
+    )
     article_key = _article_priority(records, word_counts, key)
     shares = copied_share(records, overlaps, word_counts)
     links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
@@ -106,7 +110,7 @@ def deduplicate(records: Sequence[ParagraphRecord], settings: DedupSettings, pol
 
 
 def _article_priority(
-    records: Sequence[ParagraphRecord], word_counts: Sequence[int], key: Callable[[ParagraphRecord, int], tuple]
+    records: Sequence[ParagraphRecord], word_counts: Sequence[int], key: Callable[..., tuple]
 ) -> dict[str, tuple]:
     """Rank whole articles with the paragraph policy, using the article's total words."""
     totals: dict[str, int] = {}

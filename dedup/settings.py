@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-POLICY_CRITERIA = ("source_rank", "earliest_published", "cleanest", "most_complete")
+POLICY_CRITERIA = ("source_rank", "earliest_published", "most_copied", "cleanest", "most_complete")
 
 
 @dataclass(frozen=True)
@@ -12,11 +12,12 @@ class DedupSettings:
     """Thresholds of paragraph dedup; see copydesk.toml for what each one means."""
 
     min_words: int = 8
-    shingle_size: int = 3
+    shingle_size: int = 2
     num_perm: int = 128
     seed: int = 1
     jaccard_threshold: float = 0.7
     containment_threshold: float = 0.8
+    container_margin: float = 0.15
     lsh_bands: int = 32
     lsh_rows: int = 4
     article_duplicate_share: float = 0.9

@@ -454,7 +454,9 @@ def policy_copies() -> list[ParagraphRecord]:
     [
         pytest.param(CanonicalPolicy(("source_rank",), RANKING), "reuters-0", id="source_rank"),
         pytest.param(CanonicalPolicy(("source_rank",), ("nytimes", "reuters")), "junky-0", id="ranking_casefolded"),
-        pytest.param(CanonicalPolicy(("earliest_published",), RANKING), "early-0", id="earliest_published"),
+        # The earliest copy is trimmed (contained in the others, a sentence short): containers come
+        # first whatever the policy, so the earliest of the complete copies is canonical.
+        pytest.param(CanonicalPolicy(("earliest_published",), RANKING), "reuters-0", id="earliest_published"),
         pytest.param(CanonicalPolicy(("most_complete",), RANKING), "junky-0", id="most_complete"),
         pytest.param(POLICY, "reuters-0", id="default_policy"),
     ],
@@ -465,6 +467,15 @@ def test_canonical_policy_picks_the_canonical_copy(policy, canonical):
     assert {m.cluster_id for m in result.memberships} == {canonical}
     [chosen] = [paragraph_id(r) for r, m in zip(records, result.memberships) if m.is_canonical]
     assert chosen == canonical
+
+
+def test_a_trimmed_copy_is_never_canonical_over_the_complete_one():
+    records = article("early", [without(RELATIONS, RELATIONS_FIRST)], published="2019-02-28T05:00:00Z") + article(
+        "late", [RELATIONS], published="2019-03-01T05:00:00Z"
+    )
+    result = deduplicate(records, SETTINGS, CanonicalPolicy(("earliest_published",)))
+    assert [m.cluster_id for m in result.memberships] == ["late-0", "late-0"]
+    assert result.memberships[0].match == "near_duplicate" and result.memberships[0].containment == 1.0
 
 
 def test_unknown_publication_date_is_never_earliest():
