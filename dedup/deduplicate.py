@@ -16,7 +16,7 @@ from dedup.cluster import centre_clusters
 from dedup.index import lsh_candidate_pairs, shared_key_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.settings import CanonicalPolicy, DedupSettings
-from dedup.shingles import exact_key, normalised_words, sentence_keys, word_shingles
+from dedup.shingles import exact_key, normalised_words, sentence_words, word_shingles
 from dedup.signatures import minhash_signatures
 from dedup.verify import Overlap, overlap
 
@@ -74,9 +74,27 @@ def find_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
     }
     short_keys = ((i, exact_key(w)) for i, w in enumerate(words) if 0 < len(w) < settings.min_words)
     candidates |= shared_key_pairs(short_keys)
-    sentences = ((i, key) for i in long_positions for key in sentence_keys(texts[i], settings.min_words))
-    candidates |= shared_key_pairs(sentences)
+    candidates |= _sentence_candidates(texts, long_positions, settings)
     return Matches(_verified(candidates, shingles, settings), len(candidates))
+
+
+def _sentence_candidates(
+    texts: Sequence[str], positions: Sequence[int], settings: DedupSettings
+) -> set[tuple[int, int]]:
+    """Paragraph pairs with a near-duplicate sentence: LSH over sentences finds a reworded part inside a
+    merged paragraph, whose Jaccard with the whole is too low for paragraph LSH."""
+    owners: list[int] = []
+    sentence_shingles: list[set[str]] = []
+    for position in positions:
+        for words in sentence_words(texts[position], settings.min_words):
+            owners.append(position)
+            sentence_shingles.append(word_shingles(words, settings.shingle_size))
+    signatures = minhash_signatures(sentence_shingles, settings.num_perm, settings.seed)
+    pairs = set()
+    for a, b in lsh_candidate_pairs(signatures, settings.lsh_bands, settings.lsh_rows):
+        if owners[a] != owners[b]:
+            pairs.add((min(owners[a], owners[b]), max(owners[a], owners[b])))
+    return pairs
 
 
 def remeasure(matches: Matches, texts: Sequence[str], settings: DedupSettings) -> Matches:

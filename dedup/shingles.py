@@ -34,11 +34,8 @@ def exact_key(words: list[str]) -> str:
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
 
 
-def sentence_keys(text: str, min_words: int) -> set[str]:
-    """Normalised sentences of at least `min_words` words: a merged or trimmed copy keeps them whole."""
-    keys = set()
-    for sentence in _SENTENCE_END.split(text):
-        words = normalised_words(sentence)
-        if len(words) >= min_words:
-            keys.add(" ".join(words))
-    return keys
+def sentence_words(text: str, min_words: int) -> list[list[str]]:
+    """Normalised words of each sentence of at least `min_words` words: a merged, split or trimmed copy
+    keeps its sentences nearly whole."""
+    sentences = (normalised_words(sentence) for sentence in _SENTENCE_END.split(text))
+    return [words for words in sentences if len(words) >= min_words]
