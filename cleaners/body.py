@@ -49,7 +49,7 @@ def line_class(line: str, rules: BodyRules) -> str:
         if stopwords >= rules.prose_min_stopword_share:
             return "prose"
     if words < rules.prose_min_words:
-        return "short"
+        return "list" if line.endswith(".") and words >= 2 else "short"  # "P Dowd (Staffordshire)."
     if stopwords >= 2 * rules.prose_min_stopword_share:
         return "prose"  # running text that lost its full stop, like a standfirst
     return "list"

@@ -76,3 +76,10 @@ def test_a_line_up_after_the_last_paragraph_is_kept():
     kept, removed = trim_outside_body(lines, RULES)
     assert "Subs Not Used:" in kept and [line for line in kept if line][-1].startswith("Francis, Kabba")
     assert [r.text for r in removed] == ["Home", "About us"]
+
+
+def test_short_sentences_closing_a_match_report_are_kept():
+    lines = [*BODY, "", "Kenny, Geary, Morgan, Bromby, Harley, Liddell, Montgomery, Jagielka, Thirlwell, Gray.",
+             "", "Att: 27,595.", "", "P Dowd (Staffordshire).", "", "Back to top"]
+    kept, removed = trim_outside_body(lines, RULES)
+    assert "P Dowd (Staffordshire)." in kept and [r.text for r in removed] == ["Back to top"]
