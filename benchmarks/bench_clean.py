@@ -11,9 +11,6 @@ how much article text it keeps, listing the junk that survives and the text that
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,10 +18,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import trafilatura
 
 import cleaneval
+from harness import fresh_folder, read_table, run_copydesk
 import junk_score
 import junk_sites
 
@@ -54,31 +51,6 @@ def require_data() -> None:
     if missing:
         sys.exit(f"bench_clean: shared data missing: {', '.join(missing)} (expected under {DATA}; "
                  "it is never copied into the project)")
-
-
-def run_copydesk(raw: Path, out: Path) -> None:
-    """Run the copydesk command line on raw into out (forced, so a changed cleaner is never skipped)."""
-    copydesk = Path(sys.executable).with_name("copydesk")
-    if not copydesk.exists():
-        sys.exit(f"bench_clean: {copydesk} not found; run with the project's .venv/bin/python")
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    try:
-        subprocess.run([str(copydesk), "run", str(raw), "--out", str(out), "--force"],
-                       check=True, env=env, cwd=PROJECT, capture_output=True, text=True)
-    except subprocess.CalledProcessError as error:
-        sys.exit(f"bench_clean: copydesk failed on {raw} (exit {error.returncode}):\n{error.stderr[-4000:]}")
-
-
-def fresh_folder(path: Path) -> Path:
-    """An empty folder at path (the benchmark's own raw folder, rewritten every run)."""
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    return path
-
-
-def read_table(out: Path, name: str, columns: list[str]) -> list[dict]:
-    """Rows of one of copydesk's Parquet outputs."""
-    return pq.read_table(out / name, columns=columns).to_pylist()
 
 
 def cleaned_texts(out: Path) -> dict[str, dict]:
@@ -147,7 +119,7 @@ def part_a(work: Path, quick: bool) -> None:
     dumps = {page.number: cleaneval.text_dump(page.html) for page in pages}
     raw, out = fresh_folder(work / "cleaneval" / "raw"), work / "cleaneval" / "clean"
     write_cleaneval_raw(pages, dumps, raw)
-    run_copydesk(raw, out)
+    run_copydesk(raw, out, "bench_clean")
     html_outputs, html_notes = copydesk_outputs(pages, out, "html", ".html")
     dump_outputs, dump_notes = copydesk_outputs(pages, out, "dump", ".txt")
     systems = {
@@ -304,7 +276,7 @@ def part_b(work: Path, quick: bool) -> None:
     pages = junk_sites.build_pages(articles, QUICK_ARTICLES if quick else ARTICLES, SEED)
     raw, out = fresh_folder(work / "junk" / "raw"), work / "junk" / "clean"
     junk_sites.write_pages(pages, raw, work / "junk" / "injected.jsonl")
-    run_copydesk(raw, out)
+    run_copydesk(raw, out, "bench_clean")
     texts, rejected = cleaned_texts(out), rejections(out)
     results = [junk_score.score_page(page, texts[page.path]["text"] if page.path in texts else "") for page in pages]
     titles = sum(title_lifted(page, texts) for page in pages)

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,9 +30,9 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-import pyarrow.parquet as pq
 
 import syndication
+from harness import read_table, run_copydesk
 from syndication import Paragraph, Sentence, Unit, WrittenArticle
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -104,26 +102,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help=f"{syndication.QUICK_STORIES} stories instead of {syndication.STORIES} (smoke test)")
     parser.add_argument("--out", type=Path, help="work folder kept after the run (default: a temporary folder)")
     return parser.parse_args(argv)
-
-
-def run_copydesk(raw: Path, out: Path) -> float:
-    """Run copydesk's command line on raw into out; return the wall time in seconds."""
-    copydesk = Path(sys.executable).with_name("copydesk")
-    if not copydesk.exists():
-        sys.exit(f"bench_dedup: {copydesk} not found; run with the project's .venv/bin/python")
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    started = time.monotonic()
-    try:
-        subprocess.run([str(copydesk), "run", str(raw), "--out", str(out), "--force"],
-                       check=True, env=env, cwd=PROJECT, capture_output=True, text=True)
-    except subprocess.CalledProcessError as error:
-        sys.exit(f"bench_dedup: copydesk failed on {raw} (exit {error.returncode}):\n{error.stderr[-4000:]}")
-    return time.monotonic() - started
-
-
-def read_table(out: Path, name: str, columns: list[str]) -> list[dict]:
-    """Rows of one of copydesk's Parquet outputs."""
-    return pq.read_table(out / name, columns=columns).to_pylist()
 
 
 def read_corpus(out: Path) -> list[dict]:
@@ -490,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     articles = syndication.build_articles(syndication.load_stories(), count)
     syndication.write_articles(articles, work / "raw")
     syndication.write_truth(articles, work / "truth.jsonl")
-    seconds = run_copydesk(work / "raw", work / "clean")
+    seconds = run_copydesk(work / "raw", work / "clean", "bench_dedup")
     run = read_run(work / "clean", articles, seconds)
     print(f"bench_dedup: {count} BBC stories syndicated (seed {syndication.SEED})\n")
     report(run, score(run.observed, run.corpus, articles))

@@ -22,9 +22,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
-import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +33,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 import typo_corpus
+from harness import fresh_folder, run_copydesk
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATA = PROJECT.parent / "shared" / "data"
@@ -98,26 +96,9 @@ def require_data() -> None:
                  "never copied into the project)")
 
 
-def fresh_folder(path: Path) -> Path:
-    """An empty folder at path."""
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    return path
-
-
-def run_copydesk(raw: Path, out: Path) -> Run:
+def run_and_read(raw: Path, out: Path) -> Run:
     """Run the copydesk command line once on raw into out (forced) and read what the scoring needs."""
-    copydesk = Path(sys.executable).with_name("copydesk")
-    if not copydesk.exists():
-        sys.exit(f"bench_typos: {copydesk} not found; run with the project's .venv/bin/python")
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    started = time.monotonic()
-    try:
-        subprocess.run([str(copydesk), "run", str(raw), "--out", str(out), "--force"],
-                       check=True, env=env, cwd=PROJECT, capture_output=True, text=True)
-    except subprocess.CalledProcessError as error:
-        sys.exit(f"bench_typos: copydesk failed (exit {error.returncode}):\n{error.stderr[-4000:]}")
-    wall = time.monotonic() - started
+    wall = run_copydesk(raw, out, "bench_typos")
     articles = pq.read_table(out / "articles.parquet", columns=["source_path", "doc_id", "title", "text"])
     corrections = pq.read_table(out / "corrections.parquet", columns=["doc_id", "original", "rule", "context"])
     rules = {(row["doc_id"], row["original"]): (row["rule"], row["context"]) for row in corrections.to_pylist()}
@@ -342,7 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         typo_corpus.write_corpus(typo_corpus.build_corpus(BBC, QUICK_STORIES if arguments.quick else STORIES),
                                  raw, truth)
         copies = typo_corpus.read_truth(truth)
-        run = run_copydesk(raw, out)
+        run = run_and_read(raw, out)
         judged: list[Judged] = []
         inserted = 0
         for copy in copies:

@@ -1,0 +1,41 @@
+"""What every benchmark shares: running the copydesk command line and reading its outputs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def run_copydesk(raw: Path, out: Path, bench: str) -> float:
+    """Run `copydesk run raw --out out --force` (so a changed cleaner is never skipped); return wall seconds."""
+    copydesk = Path(sys.executable).with_name("copydesk")
+    if not copydesk.exists():
+        sys.exit(f"{bench}: {copydesk} not found; run with the project's .venv/bin/python")
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    started = time.monotonic()
+    try:
+        subprocess.run([str(copydesk), "run", str(raw), "--out", str(out), "--force"],
+                       check=True, env=env, cwd=PROJECT, capture_output=True, text=True)
+    except subprocess.CalledProcessError as error:
+        sys.exit(f"{bench}: copydesk failed on {raw} (exit {error.returncode}):\n{error.stderr[-4000:]}")
+    return time.monotonic() - started
+
+
+def fresh_folder(path: Path) -> Path:
+    """An empty folder at path (a benchmark's own raw folder, rewritten every run)."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def read_table(out: Path, name: str, columns: list[str]) -> list[dict]:
+    """Rows of one of copydesk's Parquet outputs."""
+    return pq.read_table(out / name, columns=columns).to_pylist()
