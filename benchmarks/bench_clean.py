@@ -18,12 +18,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
-import trafilatura
-
 import cleaneval
-from harness import fresh_folder, read_table, run_copydesk
 import junk_score
 import junk_sites
+import trafilatura
+from harness import fresh_folder, read_table, run_copydesk
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATA = PROJECT.parent / "shared" / "data"
@@ -49,8 +48,10 @@ def require_data() -> None:
     """Exit with a clear message when the shared development data is not there."""
     missing = [str(path) for path in (CLEANEVAL / "input", CLEANEVAL / "GoldStandard", BBC) if not path.exists()]
     if missing:
-        sys.exit(f"bench_clean: shared data missing: {', '.join(missing)} (expected under {DATA}; "
-                 "it is never copied into the project)")
+        sys.exit(
+            f"bench_clean: shared data missing: {', '.join(missing)} (expected under {DATA}; "
+            "it is never copied into the project)"
+        )
 
 
 def cleaned_texts(out: Path) -> dict[str, dict]:
@@ -129,8 +130,10 @@ def part_a(work: Path, quick: bool) -> None:
         "copydesk-html": html_outputs,
         "copydesk-dump": dump_outputs,
     }
-    scores = {name: cleaneval.aggregate([cleaneval.score_page(outputs[page.number], page.gold) for page in pages])
-              for name, outputs in systems.items()}
+    scores = {
+        name: cleaneval.aggregate([cleaneval.score_page(outputs[page.number], page.gold) for page in pages])
+        for name, outputs in systems.items()
+    }
     best_baseline = max(scores[name].f1 for name in ("dump", "c4-filter", "trafilatura"))
     targets = {"copydesk-html": HTML_TARGET, "copydesk-dump": DUMP_TARGET}
     rows = []
@@ -140,8 +143,18 @@ def part_a(work: Path, quick: bool) -> None:
         if name in targets:
             target = f"≥ {targets[name]:.2f} & > {best_baseline:.3f}"
             verdict = "PASS" if score.f1 >= targets[name] and score.f1 > best_baseline else "FAIL"
-        rows.append([name, f"{score.precision:.3f}", f"{score.recall:.3f}", f"{score.f1:.3f}",
-                     f"{score.macro_f1:.3f}", empty, target, verdict])
+        rows.append(
+            [
+                name,
+                f"{score.precision:.3f}",
+                f"{score.recall:.3f}",
+                f"{score.f1:.3f}",
+                f"{score.macro_f1:.3f}",
+                empty,
+                target,
+                verdict,
+            ]
+        )
     print(f"PART A  CleanEval dev: {len(pages)} pages, bags of lowercased word 4-shingles, micro-averaged\n")
     print(format_table(["system", "P", "R", "F1", "macro F1", "rejected/empty", "target F1", ""], rows, "lrrrrrll"))
     for note in html_notes + dump_notes:
@@ -183,10 +196,20 @@ def junk_summary(results: list[junk_score.PageResult], rejected: int, titles: in
     kept = sum(result.kept_words for result in results)
     removed_share, kept_share = 1 - survived / injected, kept / total
     rows = [
-        ["injected junk lines removed", f"{injected - survived:,} / {injected:,}", pct(removed_share, 2),
-         f"≥ {pct(JUNK_TARGET, 1)}", "PASS" if removed_share >= JUNK_TARGET else "FAIL"],
-        ["article words kept (bag of words)", f"{kept:,} / {total:,}", pct(kept_share, 2),
-         f"≥ {pct(WORDS_TARGET, 1)}", "PASS" if kept_share >= WORDS_TARGET else "FAIL"],
+        [
+            "injected junk lines removed",
+            f"{injected - survived:,} / {injected:,}",
+            pct(removed_share, 2),
+            f"≥ {pct(JUNK_TARGET, 1)}",
+            "PASS" if removed_share >= JUNK_TARGET else "FAIL",
+        ],
+        [
+            "article words kept (bag of words)",
+            f"{kept:,} / {total:,}",
+            pct(kept_share, 2),
+            f"≥ {pct(WORDS_TARGET, 1)}",
+            "PASS" if kept_share >= WORDS_TARGET else "FAIL",
+        ],
         ["articles rejected", f"{rejected} / {len(results)}", pct(rejected / len(results), 1), "", ""],
         ["BBC title lifted into `title`", f"{titles} / {len(results)}", pct(titles / len(results), 1), "", ""],
     ]
@@ -216,8 +239,15 @@ def site_table(results: list[junk_score.PageResult], rejected_paths: set[str]) -
         survived = sum(len(result.survivors) for result in group)
         words = sum(result.article_words for result in group)
         rejected = sum(result.page.path in rejected_paths for result in group)
-        rows.append([site, len(group), rejected, pct(1 - survived / injected),
-                     pct(sum(result.kept_words for result in group) / words, 2)])
+        rows.append(
+            [
+                site,
+                len(group),
+                rejected,
+                pct(1 - survived / injected),
+                pct(sum(result.kept_words for result in group) / words, 2),
+            ]
+        )
     print(format_table(["site", "articles", "rejected", "junk removed", "words kept"], rows, "lrrrr"))
 
 
@@ -238,8 +268,9 @@ def survivors_table(results: list[junk_score.PageResult]) -> None:
     print(format_table(headers, rows, "rllll") if rows else "  (none)")
 
 
-def losses_tables(results: list[junk_score.PageResult], out: Path, texts: dict[str, dict],
-                  rejected: dict[str, str]) -> None:
+def losses_tables(
+    results: list[junk_score.PageResult], out: Path, texts: dict[str, dict], rejected: dict[str, str]
+) -> None:
     """Print the largest runs of article words missing from copydesk's text, and lost words by reason."""
     removals = rows_by_doc(out, "removed.parquet", ["text", "reason"])
     corrections = rows_by_doc(out, "corrections.parquet", ["original", "corrected", "rule"])
@@ -251,8 +282,9 @@ def losses_tables(results: list[junk_score.PageResult], out: Path, texts: dict[s
             reason = explain_loss(passage, removals[doc_id], corrections[doc_id], rejected.get(path))
             losses.append((len(junk_score.words(passage)), path, reason, passage))
     losses.sort(key=lambda loss: (-loss[0], loss[1]))
-    rows = [[size, path, shorten(reason, 40), shorten(passage, 80)]
-            for size, path, reason, passage in losses[:LOSSES_SHOWN]]
+    rows = [
+        [size, path, shorten(reason, 40), shorten(passage, 80)] for size, path, reason, passage in losses[:LOSSES_SHOWN]
+    ]
     headers = ["words", "page", "copydesk's reason", "lost article passage"]
     print(format_table(headers, rows, "rlll") if rows else "  (none)")
     by_reason: dict[str, list[int]] = defaultdict(list)
@@ -280,8 +312,10 @@ def part_b(work: Path, quick: bool) -> None:
     texts, rejected = cleaned_texts(out), rejections(out)
     results = [junk_score.score_page(page, texts[page.path]["text"] if page.path in texts else "") for page in pages]
     titles = sum(title_lifted(page, texts) for page in pages)
-    print(f"\nPART B  injected junk: {len(pages)} BBC articles on {len(junk_sites.SITES)} fake sites "
-          "(every line recorded in junk/injected.jsonl in the work folder)\n")
+    print(
+        f"\nPART B  injected junk: {len(pages)} BBC articles on {len(junk_sites.SITES)} fake sites "
+        "(every line recorded in junk/injected.jsonl in the work folder)\n"
+    )
     junk_summary(results, sum(page.path in rejected for page in pages), titles)
     print()
     kind_table(results)
@@ -302,8 +336,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         work = arguments.out.resolve() if arguments.out else Path(temporary)
         part_a(work, arguments.quick)
         part_b(work, arguments.quick)
-    print(f"\nbench_clean: finished in {time.monotonic() - started:.0f}s (work folder: "
-          f"{work if arguments.out else 'temporary, removed'})")
+    print(
+        f"\nbench_clean: finished in {time.monotonic() - started:.0f}s (work folder: "
+        f"{work if arguments.out else 'temporary, removed'})"
+    )
     return 0
 
 

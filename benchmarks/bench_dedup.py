@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-
 import syndication
 from harness import read_table, run_copydesk
 from syndication import Paragraph, Sentence, Unit, WrittenArticle
@@ -63,8 +62,10 @@ class Observed:
 
     def describe(self) -> str:
         """One line: where it is, how it was made and matched, and its start."""
-        return (f"{self.path} #{self.para_idx} [{self.source.kind}; {self.match}; units {show_units(self.units)}] "
-                f"{shorten(self.text)}")
+        return (
+            f"{self.path} #{self.para_idx} [{self.source.kind}; {self.match}; units {show_units(self.units)}] "
+            f"{shorten(self.text)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,11 @@ class Scores:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true",
-                        help=f"{syndication.QUICK_STORIES} stories instead of {syndication.STORIES} (smoke test)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{syndication.QUICK_STORIES} stories instead of {syndication.STORIES} (smoke test)",
+    )
     parser.add_argument("--out", type=Path, help="work folder kept after the run (default: a temporary folder)")
     return parser.parse_args(argv)
 
@@ -139,13 +143,26 @@ def observe(rows: list[dict], paths: dict[str, str], truth: dict[str, WrittenArt
     for doc_id, group in by_article(sorted(rows, key=lambda row: (row["doc_id"], row["para_idx"]))).items():
         path = paths[doc_id]
         matches = match_paragraphs([row["text"] for row in group], truth[path].paragraphs)
-        observed.extend(Observed(doc_id, row["para_idx"], row["text"], row["cluster_id"], row["is_canonical"],
-                                 row["match"], path, source, fit) for row, (source, fit) in zip(group, matches))
+        observed.extend(
+            Observed(
+                doc_id,
+                row["para_idx"],
+                row["text"],
+                row["cluster_id"],
+                row["is_canonical"],
+                row["match"],
+                path,
+                source,
+                fit,
+            )
+            for row, (source, fit) in zip(group, matches)
+        )
     return observed
 
 
-def corpus_paragraphs(corpus: list[dict], paths: dict[str, str],
-                      truth: dict[str, WrittenArticle]) -> list[tuple[str, Paragraph, str]]:
+def corpus_paragraphs(
+    corpus: list[dict], paths: dict[str, str], truth: dict[str, WrittenArticle]
+) -> list[tuple[str, Paragraph, str]]:
     """Every corpus paragraph as (doc_id, the written paragraph it comes from, its text)."""
     paragraphs = []
     for line in corpus:
@@ -161,8 +178,12 @@ def true_pairs(observed: Sequence[Observed]) -> set[tuple[int, int]]:
     for position, paragraph in enumerate(observed):
         for unit in paragraph.units:
             holders[unit].append(position)
-    return {(i, j) for members in holders.values() for i, j in combinations(sorted(set(members)), 2)
-            if observed[i].doc_id != observed[j].doc_id}
+    return {
+        (i, j)
+        for members in holders.values()
+        for i, j in combinations(sorted(set(members)), 2)
+        if observed[i].doc_id != observed[j].doc_id
+    }
 
 
 def predicted_pairs(observed: Sequence[Observed]) -> set[tuple[int, int]]:
@@ -171,8 +192,12 @@ def predicted_pairs(observed: Sequence[Observed]) -> set[tuple[int, int]]:
     for position, paragraph in enumerate(observed):
         if paragraph.units:
             clusters[paragraph.cluster_id].append(position)
-    return {(i, j) for members in clusters.values() for i, j in combinations(members, 2)
-            if observed[i].doc_id != observed[j].doc_id}
+    return {
+        (i, j)
+        for members in clusters.values()
+        for i, j in combinations(members, 2)
+        if observed[i].doc_id != observed[j].doc_id
+    }
 
 
 def canonicals(observed: Sequence[Observed]) -> dict[str, Observed]:
@@ -200,13 +225,13 @@ def sentences_of(paragraphs: Iterable[Paragraph]) -> set[Sentence]:
     return {sentence for paragraph in paragraphs for sentence in paragraph.sentences}
 
 
-def score(observed: list[Observed], corpus: list[tuple[str, Paragraph, str]],
-          articles: Sequence[WrittenArticle]) -> Scores:
+def score(
+    observed: list[Observed], corpus: list[tuple[str, Paragraph, str]], articles: Sequence[WrittenArticle]
+) -> Scores:
     """Pairwise, repetition and loss figures of one run."""
     predicted, true = predicted_pairs(observed), true_pairs(observed)
     centres = canonicals(observed)
-    lenient = sum(1 for i, j in predicted
-                  if (i, j) in true or inside_same_canonical(observed[i], observed[j], centres))
+    lenient = sum(1 for i, j in predicted if (i, j) in true or inside_same_canonical(observed[i], observed[j], centres))
     written = articles_per_unit((a.path, p) for a in articles for p in a.paragraphs)
     kept = articles_per_unit((doc_id, p) for doc_id, p, _ in corpus)
     duplicated = [unit for unit, holders in written.items() if len(holders) > 1]
@@ -214,8 +239,9 @@ def score(observed: list[Observed], corpus: list[tuple[str, Paragraph, str]],
     lost = sorted(unit for unit in written if unit not in kept)
     all_sentences = sentences_of(p for a in articles for p in a.paragraphs)
     lost_sentences = all_sentences - sentences_of(p for _, p, _ in corpus)
-    return Scores(predicted, true, lenient, repeated, len(duplicated), lost, len(written),
-                  lost_sentences, len(all_sentences))
+    return Scores(
+        predicted, true, lenient, repeated, len(duplicated), lost, len(written), lost_sentences, len(all_sentences)
+    )
 
 
 def ratio(part: int, whole: int) -> float:
@@ -260,13 +286,25 @@ def metrics_table(scores: Scores) -> str:
     loss = ratio(len(scores.lost), scores.all_units)
     sentence_loss = ratio(len(scores.lost_sentences), scores.all_sentences)
     rows = [
-        ("pairwise precision (strict: pair shares a unit)", f"{strict:.4f}", f">= {PRECISION_TARGET}",
-         verdict(strict, PRECISION_TARGET, False)),
-        ("pairwise precision (both share a unit with their canonical)", f"{lenient:.4f}", f">= {PRECISION_TARGET}",
-         verdict(lenient, PRECISION_TARGET, False)),
+        (
+            "pairwise precision (strict: pair shares a unit)",
+            f"{strict:.4f}",
+            f">= {PRECISION_TARGET}",
+            verdict(strict, PRECISION_TARGET, False),
+        ),
+        (
+            "pairwise precision (both share a unit with their canonical)",
+            f"{lenient:.4f}",
+            f">= {PRECISION_TARGET}",
+            verdict(lenient, PRECISION_TARGET, False),
+        ),
         ("pairwise recall", f"{recall:.4f}", f">= {RECALL_TARGET}", verdict(recall, RECALL_TARGET, False)),
-        ("duplicated units repeated in the corpus", f"{repeat:.2%}", f"<= {REPEAT_TARGET:.0%}",
-         verdict(repeat, REPEAT_TARGET, True)),
+        (
+            "duplicated units repeated in the corpus",
+            f"{repeat:.2%}",
+            f"<= {REPEAT_TARGET:.0%}",
+            verdict(repeat, REPEAT_TARGET, True),
+        ),
         ("units lost from the corpus", f"{loss:.2%}", f"<= {LOSS_TARGET:.1%}", verdict(loss, LOSS_TARGET, True)),
         ("source sentences lost from the corpus (info)", f"{sentence_loss:.2%}", "-", "-"),
     ]
@@ -282,13 +320,23 @@ def counts_table(run: Run, scores: Scores) -> str:
     rows = [
         ("articles written", f"{len(articles):,}", ", ".join(f"{n} {role}" for role, n in sorted(roles.items()))),
         ("articles in articles.parquet / corpus.jsonl", f"{len(set(paths)):,} / {corpus_docs:,}", ""),
-        ("paragraphs in paragraphs.parquet", f"{len(observed):,}", f"{sum(textless.values())} without source text "
-         f"kept ({', '.join(f'{n} {kind}' for kind, n in textless.items()) or 'none'})"),
-        ("paragraphs matched to a written one poorly", f"{sum(p.fit < POOR_FIT for p in observed):,}",
-         f"word Jaccard < {POOR_FIT}"),
+        (
+            "paragraphs in paragraphs.parquet",
+            f"{len(observed):,}",
+            f"{sum(textless.values())} without source text "
+            f"kept ({', '.join(f'{n} {kind}' for kind, n in textless.items()) or 'none'})",
+        ),
+        (
+            "paragraphs matched to a written one poorly",
+            f"{sum(p.fit < POOR_FIT for p in observed):,}",
+            f"word Jaccard < {POOR_FIT}",
+        ),
         ("clusters (with 2+ members)", f"{len(clusters):,} ({sum(n > 1 for n in clusters.values()):,})", ""),
-        ("true pairs / predicted pairs", f"{len(scores.true):,} / {len(scores.predicted):,}",
-         f"{len(scores.true & scores.predicted):,} both"),
+        (
+            "true pairs / predicted pairs",
+            f"{len(scores.true):,} / {len(scores.predicted):,}",
+            f"{len(scores.true & scores.predicted):,} both",
+        ),
         ("source units (in 2+ articles)", f"{scores.all_units:,} ({scores.duplicated_units:,})", ""),
         ("copydesk run wall time", f"{run.seconds:.1f}s", ""),
     ]
@@ -337,8 +385,9 @@ def nested(first: frozenset[Unit], second: frozenset[Unit]) -> bool:
     return first <= second or second <= first
 
 
-def print_pairs(title: str, pairs: list[tuple[int, int]], observed: list[Observed],
-                centres: dict[str, Observed]) -> None:
+def print_pairs(
+    title: str, pairs: list[tuple[int, int]], observed: list[Observed], centres: dict[str, Observed]
+) -> None:
     """Kinds of the pairs, then example pairs with both texts, their clusters and overlap."""
     print(f"\n{title}: {len(pairs):,}")
     if not pairs:
@@ -349,8 +398,10 @@ def print_pairs(title: str, pairs: list[tuple[int, int]], observed: list[Observe
     print(f"  {partial:,} of them overlap partly (neither paragraph holds all the other's units)")
     thresholds = copydesk_thresholds()
     meeting = sum(meets_thresholds(observed[i], observed[j], thresholds) for i, j in pairs)
-    print(f"  {meeting:,} of them meet copydesk.toml's thresholds (jaccard >= {thresholds[0]} or "
-          f"containment >= {thresholds[1]}, measured on this script's 3-shingles)")
+    print(
+        f"  {meeting:,} of them meet copydesk.toml's thresholds (jaccard >= {thresholds[0]} or "
+        f"containment >= {thresholds[1]}, measured on this script's 3-shingles)"
+    )
     for n, (i, j) in enumerate(sample(pairs), 1):
         first, second = observed[i], observed[j]
         print(f"{n:>3}. {first.describe()}\n     {second.describe()}\n     {overlap_note(first, second)}")
@@ -362,12 +413,18 @@ def print_pairs(title: str, pairs: list[tuple[int, int]], observed: list[Observe
 
 def unit_texts(articles: Sequence[WrittenArticle]) -> dict[Unit, str]:
     """The original text of every source unit (from originals and near misses)."""
-    return {next(iter(p.units)): p.text for a in articles if a.role != "copy"
-            for p in a.paragraphs if len(p.units) == 1 and p.ops[0] in ("original", "near_miss")}
+    return {
+        next(iter(p.units)): p.text
+        for a in articles
+        if a.role != "copy"
+        for p in a.paragraphs
+        if len(p.units) == 1 and p.ops[0] in ("original", "near_miss")
+    }
 
 
-def print_repeated(scores: Scores, corpus: list[tuple[str, Paragraph, str]], paths: dict[str, str],
-                   texts: dict[Unit, str]) -> None:
+def print_repeated(
+    scores: Scores, corpus: list[tuple[str, Paragraph, str]], paths: dict[str, str], texts: dict[Unit, str]
+) -> None:
     """Example units kept in more than one corpus article, with each corpus paragraph holding them."""
     print(f"\nRepeated units (duplicated in the input, in 2+ corpus articles): {len(scores.repeated):,}")
     holders: dict[Unit, list[frozenset[Unit]]] = defaultdict(list)
@@ -380,12 +437,13 @@ def print_repeated(scores: Scores, corpus: list[tuple[str, Paragraph, str]], pat
         print(f"{n:>3}. {show_units([unit])} {shorten(texts[unit])}")
         for doc_id, paragraph, text in corpus:
             if unit in paragraph.units:
-                print(f"     in corpus {paths[doc_id]} [{paragraph.kind}; units {show_units(paragraph.units)}] "
-                      f"{shorten(text)}")
+                print(
+                    f"     in corpus {paths[doc_id]} [{paragraph.kind}; units {show_units(paragraph.units)}] "
+                    f"{shorten(text)}"
+                )
 
 
-def removal_reasons(rows: list[dict], paths: dict[str, str],
-                    truth: dict[str, WrittenArticle]) -> dict[Unit, Counter]:
+def removal_reasons(rows: list[dict], paths: dict[str, str], truth: dict[str, WrittenArticle]) -> dict[Unit, Counter]:
     """For each source unit, copydesk's reasons (removed.parquet) for removing lines derived from it."""
     reasons: dict[Unit, Counter] = defaultdict(Counter)
     for doc_id, group in by_article(rows).items():
@@ -404,8 +462,13 @@ def lost_cause(unit: Unit, carriers: list[Observed], reasons: dict[Unit, Counter
     return f"removed in cleaning ({reason})"
 
 
-def print_lost(scores: Scores, observed: list[Observed], centres: dict[str, Observed], texts: dict[Unit, str],
-               reasons: dict[Unit, Counter]) -> None:
+def print_lost(
+    scores: Scores,
+    observed: list[Observed],
+    centres: dict[str, Observed],
+    texts: dict[Unit, str],
+    reasons: dict[Unit, Counter],
+) -> None:
     """Lost units by cause, then examples with where each copy of them went; then partly lost units."""
     carriers: dict[Unit, list[Observed]] = defaultdict(list)
     for paragraph in observed:
@@ -422,8 +485,10 @@ def print_lost(scores: Scores, observed: list[Observed], centres: dict[str, Obse
             print(f"     {paragraph.describe()}\n       canonical {centres[paragraph.cluster_id].describe()}")
     lost = set(scores.lost)
     partly = sum((story, para) not in lost for story, para, _ in scores.lost_sentences)
-    print(f"\n{partly:,} source sentences are lost although part of their paragraph is in the corpus "
-          "(a trimmed, split or merged copy kept, the rest clustered away)")
+    print(
+        f"\n{partly:,} source sentences are lost although part of their paragraph is in the corpus "
+        "(a trimmed, split or merged copy kept, the rest clustered away)"
+    )
 
 
 def read_run(out: Path, articles: list[WrittenArticle], seconds: float) -> Run:
@@ -435,24 +500,38 @@ def read_run(out: Path, articles: list[WrittenArticle], seconds: float) -> Run:
     observed = observe(read_table(out, "paragraphs.parquet", columns), paths, truth)
     corpus_lines = read_corpus(out)
     removals = read_table(out, "removed.parquet", ["doc_id", "text", "reason"])
-    return Run(articles, paths, observed, corpus_paragraphs(corpus_lines, paths, truth), len(corpus_lines),
-               removal_reasons(removals, paths, truth), seconds)
+    return Run(
+        articles,
+        paths,
+        observed,
+        corpus_paragraphs(corpus_lines, paths, truth),
+        len(corpus_lines),
+        removal_reasons(removals, paths, truth),
+        seconds,
+    )
 
 
 def report(run: Run, scores: Scores) -> None:
     """Print the metrics, the counts and examples of every kind of error."""
     centres, texts = canonicals(run.observed), unit_texts(run.articles)
     print(metrics_table(scores))
-    print("\nPrecision: the second row is the intended reading (a cluster is a canonical paragraph and the "
-          "members it covers,\nso two parts of one merged canonical belong together); the strict row counts "
-          "them as false.\n")
+    print(
+        "\nPrecision: the second row is the intended reading (a cluster is a canonical paragraph and the "
+        "members it covers,\nso two parts of one merged canonical belong together); the strict row counts "
+        "them as false.\n"
+    )
     print(counts_table(run, scores))
-    false_pairs = sorted(pair for pair in scores.predicted - scores.true
-                         if not inside_same_canonical(run.observed[pair[0]], run.observed[pair[1]], centres))
-    print_pairs("False pairs (same cluster, no shared unit, not both inside the canonical)", false_pairs,
-                run.observed, centres)
-    print_pairs("Missed pairs (share a unit, different clusters)", sorted(scores.true - scores.predicted),
-                run.observed, centres)
+    false_pairs = sorted(
+        pair
+        for pair in scores.predicted - scores.true
+        if not inside_same_canonical(run.observed[pair[0]], run.observed[pair[1]], centres)
+    )
+    print_pairs(
+        "False pairs (same cluster, no shared unit, not both inside the canonical)", false_pairs, run.observed, centres
+    )
+    print_pairs(
+        "Missed pairs (share a unit, different clusters)", sorted(scores.true - scores.predicted), run.observed, centres
+    )
     print_repeated(scores, run.corpus, run.paths, texts)
     print_lost(scores, run.observed, centres, texts, run.reasons)
 

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
-
 import typo_corpus
 from harness import fresh_folder, run_copydesk
 
@@ -92,8 +91,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def require_data() -> None:
     """Exit with a clear message when the shared BBC data is not there."""
     if not BBC.exists():
-        sys.exit(f"bench_typos: shared data missing: {BBC} (the BBC stories are read from {DATA}, "
-                 "never copied into the project)")
+        sys.exit(
+            f"bench_typos: shared data missing: {BBC} (the BBC stories are read from {DATA}, "
+            "never copied into the project)"
+        )
 
 
 def run_and_read(raw: Path, out: Path) -> Run:
@@ -112,7 +113,7 @@ def output_body(copy: typo_corpus.Copy, article: dict | None) -> list[str]:
         return []
     output = typo_corpus.tokens(article["text"])
     title = typo_corpus.tokens(copy.title)
-    return output[len(title):] if not article["title"] and output[: len(title)] == title else output
+    return output[len(title) :] if not article["title"] and output[: len(title)] == title else output
 
 
 def dissimilarity(token: str, group: Sequence[str]) -> float:
@@ -125,8 +126,8 @@ def dissimilarity(token: str, group: Sequence[str]) -> float:
 def split_block(sources: Sequence[str], targets: Sequence[str]) -> list[tuple[str, ...]]:
     """Give each source token a run of 0 to MAX_GROUP target tokens, the most similar partition (all used)."""
     if len(targets) > MAX_GROUP * len(sources):
-        head = [tuple(targets[index:index + 1]) for index in range(len(sources) - 1)]
-        return [*head, tuple(targets[len(sources) - 1:])]
+        head = [tuple(targets[index : index + 1]) for index in range(len(sources) - 1)]
+        return [*head, tuple(targets[len(sources) - 1 :])]
     inf = float("inf")
     cost = [[inf] * (len(targets) + 1) for _ in range(len(sources) + 1)]
     size = [[0] * (len(targets) + 1) for _ in range(len(sources) + 1)]
@@ -134,13 +135,13 @@ def split_block(sources: Sequence[str], targets: Sequence[str]) -> list[tuple[st
     for i in range(1, len(sources) + 1):
         for j in range(len(targets) + 1):
             for k in range(min(MAX_GROUP, j) + 1):
-                candidate = cost[i - 1][j - k] + dissimilarity(sources[i - 1], targets[j - k:j])
+                candidate = cost[i - 1][j - k] + dissimilarity(sources[i - 1], targets[j - k : j])
                 if candidate < cost[i][j]:
                     cost[i][j], size[i][j] = candidate, k
     groups: list[tuple[str, ...]] = []
     j = len(targets)
     for i in range(len(sources), 0, -1):
-        groups.append(tuple(targets[j - size[i][j]:j]))
+        groups.append(tuple(targets[j - size[i][j] : j]))
         j -= size[i][j]
     return groups[::-1]
 
@@ -169,8 +170,10 @@ def judge_copy(copy: typo_corpus.Copy, doc_id: str, output: list[str]) -> tuple[
         truth[error.input_index], kinds[error.input_index] = tuple(error.truth.split()), error.kind
     controls = dict(copy.controls)
     groups, inserted = align(copy.input_tokens, output)
-    judged = [Judged(doc_id, token, truth[index], kinds[index], controls.get(index), groups[index])
-              for index, token in enumerate(copy.input_tokens)]
+    judged = [
+        Judged(doc_id, token, truth[index], kinds[index], controls.get(index), groups[index])
+        for index, token in enumerate(copy.input_tokens)
+    ]
     return judged, inserted
 
 
@@ -207,15 +210,18 @@ def change_metric_rows(judged: list[Judged]) -> list[list[str]]:
     errors = [item for item in judged if item.kind != "clean"]
     precision, precision_text = share([item for item in judged if item.changed])
     recall, recall_text = share(errors)
-    rows = [["precision of changes", precision_text, f">= {PRECISION_TARGET}", verdict(precision >= PRECISION_TARGET)],
-            ["recall, all injected errors", recall_text, f">= {RECALL_TARGET}", verdict(recall >= RECALL_TARGET)]]
+    rows = [
+        ["precision of changes", precision_text, f">= {PRECISION_TARGET}", verdict(precision >= PRECISION_TARGET)],
+        ["recall, all injected errors", recall_text, f">= {RECALL_TARGET}", verdict(recall >= RECALL_TARGET)],
+    ]
     for kind, label in ERROR_KINDS.items():
         rows.append([f"  recall, {label}", share([item for item in errors if item.kind == kind])[1], "", ""])
     counts = token_counts(judged)
     unique = [item for item in errors if counts[item.token.lower()] == 1]
     rows.append(["  recall, errors whose typo is unique in the corpus", share(unique)[1], "", ""])
-    rows.append(["  injected errors changed wrongly", f"{sum(item.changed and not item.right for item in errors):,}",
-                 "", ""])
+    rows.append(
+        ["  injected errors changed wrongly", f"{sum(item.changed and not item.right for item in errors):,}", "", ""]
+    )
     return rows
 
 
@@ -224,12 +230,19 @@ def clean_metric_rows(judged: list[Judged]) -> list[list[str]]:
     clean = [item for item in judged if item.kind == "clean"]
     false = sum(item.changed for item in clean)
     per_10k = 10_000 * ratio(false, len(clean))
-    rows = [["false changes per 10,000 clean words", f"{per_10k:.2f} ({false:,} in {len(clean):,})",
-             f"<= {FALSE_PER_10K_TARGET}", verdict(per_10k <= FALSE_PER_10K_TARGET)]]
+    rows = [
+        [
+            "false changes per 10,000 clean words",
+            f"{per_10k:.2f} ({false:,} in {len(clean):,})",
+            f"<= {FALSE_PER_10K_TARGET}",
+            verdict(per_10k <= FALSE_PER_10K_TARGET),
+        ]
+    ]
     for kind, label in CONTROL_KINDS.items():
         group = [item for item in clean if item.control == kind]
-        rows.append([f"  controls changed: {label}", f"{sum(item.changed for item in group):,} / {len(group):,}",
-                     "", ""])
+        rows.append(
+            [f"  controls changed: {label}", f"{sum(item.changed for item in group):,} / {len(group):,}", "", ""]
+        )
     return rows
 
 
@@ -238,10 +251,18 @@ def other_metric_rows(judged: list[Judged], inserted: int, tokens: int, run: Run
     return [
         ["input words dropped (not spelling)", f"{sum(not item.output for item in judged):,}", "", ""],
         ["output words matching no input word", f"{inserted:,}", "", ""],
-        ["throughput, wall time", f"{tokens / run.wall_seconds:,.0f} tokens/s ({run.wall_seconds:.1f} s, "
-         "incl. Prefect start-up ~10 s)", "", ""],
-        ["throughput, flow elapsed_seconds", f"{tokens / run.flow_seconds:,.0f} tokens/s "
-         f"({run.flow_seconds:.1f} s)", "", ""],
+        [
+            "throughput, wall time",
+            f"{tokens / run.wall_seconds:,.0f} tokens/s ({run.wall_seconds:.1f} s, incl. Prefect start-up ~10 s)",
+            "",
+            "",
+        ],
+        [
+            "throughput, flow elapsed_seconds",
+            f"{tokens / run.flow_seconds:,.0f} tokens/s ({run.flow_seconds:.1f} s)",
+            "",
+            "",
+        ],
     ]
 
 
@@ -278,15 +299,19 @@ def miss_trait(item: Judged, counts: Counter[str]) -> str:
 def trait_rows(judged: list[Judged]) -> list[list[object]]:
     """Missed injected errors by kind and trait, most first."""
     counts = token_counts(judged)
-    traits = Counter((item.kind, miss_trait(item, counts))
-                     for item in judged if item.kind != "clean" and not item.right)
+    traits = Counter(
+        (item.kind, miss_trait(item, counts)) for item in judged if item.kind != "clean" and not item.right
+    )
     return [[ERROR_KINDS[kind], trait, count] for (kind, trait), count in traits.most_common()]
 
 
 def miss_rows(judged: list[Judged]) -> list[list[object]]:
     """The most common injected errors copydesk left unchanged."""
-    misses = Counter((item.kind, item.token.lower(), " ".join(item.truth).lower())
-                     for item in judged if item.kind != "clean" and not item.changed)
+    misses = Counter(
+        (item.kind, item.token.lower(), " ".join(item.truth).lower())
+        for item in judged
+        if item.kind != "clean" and not item.changed
+    )
     return [[count, kind, f"{typo} -> {truth}"] for (kind, typo, truth), count in misses.most_common(SHOWN)]
 
 
@@ -320,8 +345,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench_typos-") as temporary:
         work = arguments.out.resolve() if arguments.out else Path(temporary)
         raw, out, truth = fresh_folder(work / "raw"), work / "clean", work / "truth.jsonl"
-        typo_corpus.write_corpus(typo_corpus.build_corpus(BBC, QUICK_STORIES if arguments.quick else STORIES),
-                                 raw, truth)
+        typo_corpus.write_corpus(
+            typo_corpus.build_corpus(BBC, QUICK_STORIES if arguments.quick else STORIES), raw, truth
+        )
         copies = typo_corpus.read_truth(truth)
         run = run_and_read(raw, out)
         judged: list[Judged] = []
@@ -334,25 +360,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     tokens = sum(len(copy.input_tokens) + len(typo_corpus.tokens(copy.title)) for copy in copies)
     missing = sum(copy.path not in run.articles for copy in copies)
     unlifted = sum(copy.path in run.articles and not run.articles[copy.path]["title"] for copy in copies)
-    print(f"bench_typos: {len({copy.story for copy in copies})} BBC stories told by {len(copies)} outlet copies, "
-          f"{tokens:,} tokens; {sum(len(copy.errors) for copy in copies):,} injected errors "
-          f"(codespell {typo_corpus.CODESPELL_VERSION}, seed {typo_corpus.SEED}); "
-          f"{missing} copies missing from articles.parquet, {unlifted} titles not lifted\n")
+    print(
+        f"bench_typos: {len({copy.story for copy in copies})} BBC stories told by {len(copies)} outlet copies, "
+        f"{tokens:,} tokens; {sum(len(copy.errors) for copy in copies):,} injected errors "
+        f"(codespell {typo_corpus.CODESPELL_VERSION}, seed {typo_corpus.SEED}); "
+        f"{missing} copies missing from articles.parquet, {unlifted} titles not lifted\n"
+    )
     rows = [*change_metric_rows(judged), *clean_metric_rows(judged), *other_metric_rows(judged, inserted, tokens, run)]
     print(format_table(["metric", "value", "target", ""], rows, "lrll"))
-    print_section("Changes by copydesk rule", ["rule", "changes", "correct", "precision"],
-                  rule_rows(judged, run), "lrrr")
+    print_section(
+        "Changes by copydesk rule", ["rule", "changes", "correct", "precision"], rule_rows(judged, run), "lrrr"
+    )
     print_section("Missed errors by what they have in common", ["kind", "trait", "missed"], trait_rows(judged), "llr")
-    print_section(f"The {SHOWN} most common missed errors (left unchanged)", ["count", "kind", "typo -> truth"],
-                  miss_rows(judged), "rll")
-    print_section(f"The {SHOWN} most common wrong fixes of injected errors",
-                  ["count", "typo -> output", "truth", "rule", "context (corrections.parquet)"],
-                  change_rows(judged, run, set(ERROR_KINDS), truth=True), "rllll")
-    print_section(f"The {SHOWN} most common false changes (clean words changed)",
-                  ["count", "original -> output", "control", "rule", "context (corrections.parquet)"],
-                  change_rows(judged, run, {"clean"}, truth=False), "rllll")
-    print(f"\nbench_typos: finished in {time.monotonic() - started:.0f}s (work folder: "
-          f"{work if arguments.out else 'temporary, removed'})")
+    print_section(
+        f"The {SHOWN} most common missed errors (left unchanged)",
+        ["count", "kind", "typo -> truth"],
+        miss_rows(judged),
+        "rll",
+    )
+    print_section(
+        f"The {SHOWN} most common wrong fixes of injected errors",
+        ["count", "typo -> output", "truth", "rule", "context (corrections.parquet)"],
+        change_rows(judged, run, set(ERROR_KINDS), truth=True),
+        "rllll",
+    )
+    print_section(
+        f"The {SHOWN} most common false changes (clean words changed)",
+        ["count", "original -> output", "control", "rule", "context (corrections.parquet)"],
+        change_rows(judged, run, {"clean"}, truth=False),
+        "rllll",
+    )
+    print(
+        f"\nbench_typos: finished in {time.monotonic() - started:.0f}s (work folder: "
+        f"{work if arguments.out else 'temporary, removed'})"
+    )
     return 0
 
 

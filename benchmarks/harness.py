@@ -22,8 +22,14 @@ def run_copydesk(raw: Path, out: Path, bench: str) -> float:
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     started = time.monotonic()
     try:
-        subprocess.run([str(copydesk), "run", str(raw), "--out", str(out), "--force"],
-                       check=True, env=env, cwd=PROJECT, capture_output=True, text=True)
+        subprocess.run(
+            [str(copydesk), "run", str(raw), "--out", str(out), "--force"],
+            check=True,
+            env=env,
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+        )
     except subprocess.CalledProcessError as error:
         sys.exit(f"{bench}: copydesk failed on {raw} (exit {error.returncode}):\n{error.stderr[-4000:]}")
     return time.monotonic() - started

@@ -86,23 +86,32 @@ COMMENT = slots("comments", "{user}", "{ago}", "{comment}", "Reply", "Report abu
 SITES = (
     Site(
         "dailyledger",
-        top=slots("ads", "Header Ads") + slots("furniture", "Breaking News")
-        + slots("navigation", "Home", "World", "Business", "Politics", "Sport", "Technology", "Entertainment",
-                "Contact Us")
-        + slots("title_repeat", "{title}") + slots("byline", "By {author}") + slots("timestamp", "{date}")
+        top=slots("ads", "Header Ads")
+        + slots("furniture", "Breaking News")
+        + slots(
+            "navigation", "Home", "World", "Business", "Politics", "Sport", "Technology", "Entertainment", "Contact Us"
+        )
+        + slots("title_repeat", "{title}")
+        + slots("byline", "By {author}")
+        + slots("timestamp", "{date}")
         + slots("ads", "Post Top Ad"),
         inline=(slots("ads", "Advertisement"),),
-        bottom=slots("ads", "Post Bottom Ad") + slots("share", "Share this", "Tweet", "Email", "{count}")
-        + slots("related", "Related Posts") + related(3)
+        bottom=slots("ads", "Post Bottom Ad")
+        + slots("share", "Share this", "Tweet", "Email", "{count}")
+        + slots("related", "Related Posts")
+        + related(3)
         + slots("comments", "{n} comments", "Leave a Reply")
-        + slots("copyright", "© 2005 The Daily Ledger. All rights reserved.") + slots("ads", "Footer Ads"),
+        + slots("copyright", "© 2005 The Daily Ledger. All rights reserved.")
+        + slots("ads", "Footer Ads"),
         blank_lines=False,
     ),
     Site(
         "northernwire",
         top=slots("navigation", "Home | National | International | Business | Sports | Entertainment")
-        + slots("furniture", "Latest News") + slots("timestamp", "Last Updated: {date} {clock}")
-        + slots("ids", "News ID: {id}") + slots("title_repeat", "{title}"),
+        + slots("furniture", "Latest News")
+        + slots("timestamp", "Last Updated: {date} {clock}")
+        + slots("ids", "News ID: {id}")
+        + slots("title_repeat", "{title}"),
         inline=(slots("caption", "{caption_photo}"),),
         bottom=slots("share", "Share on Facebook", "Share on Twitter")
         + slots("comments", "Post your comment", "Name:", "Email:", "Comment:")
@@ -113,15 +122,24 @@ SITES = (
     ),
     Site(
         "metroherald",
-        top=slots("cookies", "We use cookies to improve your experience on our website. "
-                  "By continuing to browse, you agree to our use of cookies.", "Accept")
+        top=slots(
+            "cookies",
+            "We use cookies to improve your experience on our website. "
+            "By continuing to browse, you agree to our use of cookies.",
+            "Accept",
+        )
         + slots("navigation", "News", "UK", "World", "Money", "Sport", "Tech", "Showbiz")
-        + slots("byline", "By {author}, {beat}") + slots("timestamp", "{date}, {clock}"),
+        + slots("byline", "By {author}, {beat}")
+        + slots("timestamp", "{date}, {clock}"),
         inline=(
             slots("caption", "{caption_photo}"),
-            slots("newsletter", "Sign up for our newsletter",
-                  "Get the day's top stories delivered to your inbox every morning.", "Enter your email address",
-                  "Subscribe"),
+            slots(
+                "newsletter",
+                "Sign up for our newsletter",
+                "Get the day's top stories delivered to your inbox every morning.",
+                "Enter your email address",
+                "Subscribe",
+            ),
         ),
         bottom=slots("related", "More on this story") + related(2) + slots("copyright", "© Metro Herald 2005"),
         blank_lines=True,
@@ -129,13 +147,17 @@ SITES = (
     Site(
         "valleytimes",
         top=slots("furniture", "Skip to main content", "Menu", "Search", "Sign in")
-        + slots("timestamp", "Updated {clock}, {date}") + slots("byline", "By {author}"),
+        + slots("timestamp", "Updated {clock}, {date}")
+        + slots("byline", "By {author}"),
         inline=(
             slots("ads", "Advertisement", "Story continues below advertisement"),
             slots("caption", "{caption_picture}"),
         ),
-        bottom=slots("related", "Most Read") + related(1, "1. {related}") + related(1, "2. {related}")
-        + related(1, "3. {related}") + slots("footer", "About us | Contact | Privacy policy | Terms of use")
+        bottom=slots("related", "Most Read")
+        + related(1, "1. {related}")
+        + related(1, "2. {related}")
+        + related(1, "3. {related}")
+        + slots("footer", "About us | Contact | Privacy policy | Terms of use")
         + slots("copyright", "Copyright © 2005 The Valley Times. All rights reserved."),
         blank_lines=False,
     ),
@@ -143,19 +165,25 @@ SITES = (
         "globedigest",
         top=slots("navigation", "Home » {section}")
         + slots("share", "Facebook", "Twitter", "LinkedIn", "WhatsApp", "Email", "{count} shares")
-        + slots("timestamp", "{minutes} min read") + slots("title_repeat", "{title}"),
+        + slots("timestamp", "{minutes} min read")
+        + slots("title_repeat", "{title}"),
         inline=(related(1, "[Read more: {related}]"),),
-        bottom=slots("tags", "Tags: {tags}") + slots("furniture", "Print this article")
-        + slots("related", "Related Articles") + related(3, "• {related}")
+        bottom=slots("tags", "Tags: {tags}")
+        + slots("furniture", "Print this article")
+        + slots("related", "Related Articles")
+        + related(3, "• {related}")
         + slots("copyright", "© 2005 Globe Digest Media Ltd."),
         blank_lines=True,
     ),
     Site(
         "courier",
         top=slots("navigation", "Home", "News", "Sport", "Business", "Opinion", "Features", "Classifieds")
-        + slots("timestamp", "{date}") + slots("byline", "By {author}"),
+        + slots("timestamp", "{date}")
+        + slots("byline", "By {author}"),
         inline=(slots("ads", "ADVERTISEMENT"),),
-        bottom=slots("comments", "{n} comments", "Sort by: Newest | Oldest | Most popular") + COMMENT + COMMENT
+        bottom=slots("comments", "{n} comments", "Sort by: Newest | Oldest | Most popular")
+        + COMMENT
+        + COMMENT
         + slots("comments", "Add your comment", "You must be logged in to post a comment.")
         + slots("copyright", "© 2005 Courier Newspapers Ltd."),
         blank_lines=False,
@@ -163,32 +191,53 @@ SITES = (
     Site(
         "citypulse",
         top=slots("furniture", "Skip to content", "London {temperature}°C", "Log in | Register")
-        + slots("related", "Trending: Election 2005 | Six Nations | Oscars") + slots("title_repeat", "{title}")
-        + slots("byline", "Written by {author}") + slots("timestamp", "Published: {date}"),
+        + slots("related", "Trending: Election 2005 | Six Nations | Oscars")
+        + slots("title_repeat", "{title}")
+        + slots("byline", "Written by {author}")
+        + slots("timestamp", "Published: {date}"),
         inline=(slots("ads", "Sponsored Content", "{promo}"),),
-        bottom=slots("related", "You may also like") + related(2)
+        bottom=slots("related", "You may also like")
+        + related(2)
         + slots("share", "Follow us on Twitter", "Like us on Facebook")
         + slots("copyright", "© 2005 City Pulse. All rights reserved."),
         blank_lines=True,
     ),
     Site(
         "asiapost",
-        top=slots("source", "Source : Asia Business Post") + slots("timestamp", "Published : {iso}")
-        + slots("furniture", "Font size: A A A", "Print | Email | Share") + slots("share", "Views: {views}")
+        top=slots("source", "Source : Asia Business Post")
+        + slots("timestamp", "Published : {iso}")
+        + slots("furniture", "Font size: A A A", "Print | Email | Share")
+        + slots("share", "Views: {views}")
         + slots("title_repeat", "{title}"),
         inline=(slots("caption", "{caption_agency}"),),
         bottom=slots("furniture", "Rate this article: 1 2 3 4 5")
-        + slots("footer", "Disclaimer: The views expressed in this article are those of the author and do not "
-                "necessarily reflect the views of Asia Business Post.")
-        + slots("copyright", "Copyright © 2005 Asia Business Post Co., Ltd. All rights reserved. "
-                "Reproduction in whole or in part without permission is prohibited."),
+        + slots(
+            "footer",
+            "Disclaimer: The views expressed in this article are those of the author and do not "
+            "necessarily reflect the views of Asia Business Post.",
+        )
+        + slots(
+            "copyright",
+            "Copyright © 2005 Asia Business Post Co., Ltd. All rights reserved. "
+            "Reproduction in whole or in part without permission is prohibited.",
+        ),
         blank_lines=False,
     ),
     Site(
         "continental",
-        top=slots("navigation", "English | Français | Deutsch | Español", "Europe", "Americas", "Asia", "Africa",
-                  "Middle East", "Economy", "Culture")
-        + slots("furniture", "Listen to this article", "Audio {duration}") + slots("timestamp", "{short_date} {clock}"),
+        top=slots(
+            "navigation",
+            "English | Français | Deutsch | Español",
+            "Europe",
+            "Americas",
+            "Asia",
+            "Africa",
+            "Middle East",
+            "Economy",
+            "Culture",
+        )
+        + slots("furniture", "Listen to this article", "Audio {duration}")
+        + slots("timestamp", "{short_date} {clock}"),
         inline=(slots("caption", "{caption_bracket}"),),
         bottom=slots("furniture", "Download mp3", "Back to top")
         + slots("footer", "Contact | About us | Privacy policy | Terms of use | RSS")
@@ -197,29 +246,79 @@ SITES = (
     ),
     Site(
         "thebuzz",
-        top=slots("furniture", "Get the app") + slots("share", "Follow us on Twitter", "Like us on Facebook")
-        + slots("title_repeat", "{title}") + slots("byline", "By {author_upper} FOR THE BUZZ")
+        top=slots("furniture", "Get the app")
+        + slots("share", "Follow us on Twitter", "Like us on Facebook")
+        + slots("title_repeat", "{title}")
+        + slots("byline", "By {author_upper} FOR THE BUZZ")
         + slots("timestamp", "Published: {clock}, {date} | Updated: {clock}, {date}")
         + slots("furniture", "Scroll down for video"),
         inline=(slots("caption", "{caption_image}"), slots("ads", "Advertisement")),
         bottom=slots("share", "Share or comment on this article", "{count} shares")
-        + slots("related", "More from The Buzz") + related(2) + slots("copyright", "© 2005 The Buzz Media Group"),
+        + slots("related", "More from The Buzz")
+        + related(2)
+        + slots("copyright", "© 2005 The Buzz Media Group"),
         blank_lines=False,
     ),
 )
 
-AUTHORS = ("Sarah Jones", "Mark Davies", "Priya Patel", "Tom Fletcher", "Helen McKay", "David Okafor",
-           "Laura Chen", "James Whitfield", "Fiona Grant", "Rajesh Kumar")
+AUTHORS = (
+    "Sarah Jones",
+    "Mark Davies",
+    "Priya Patel",
+    "Tom Fletcher",
+    "Helen McKay",
+    "David Okafor",
+    "Laura Chen",
+    "James Whitfield",
+    "Fiona Grant",
+    "Rajesh Kumar",
+)
 BEATS = ("Business Reporter", "Political Correspondent", "Sports Editor", "Technology Reporter", "Arts Correspondent")
-CROWDS = ("Protesters", "Supporters", "Fans", "Officials", "Shoppers", "Investors", "Delegates", "Workers",
-          "Visitors", "Commuters")
-SCENES = ("gather outside the venue", "wait for the announcement", "queue at the entrance", "watch the result",
-          "arrive for the meeting", "react to the news", "line the streets", "leave the building")
-CITIES = ("London", "Brussels", "Glasgow", "Cardiff", "New York", "Tokyo", "Paris", "Manchester", "Belfast",
-          "Frankfurt")
+CROWDS = (
+    "Protesters",
+    "Supporters",
+    "Fans",
+    "Officials",
+    "Shoppers",
+    "Investors",
+    "Delegates",
+    "Workers",
+    "Visitors",
+    "Commuters",
+)
+SCENES = (
+    "gather outside the venue",
+    "wait for the announcement",
+    "queue at the entrance",
+    "watch the result",
+    "arrive for the meeting",
+    "react to the news",
+    "line the streets",
+    "leave the building",
+)
+CITIES = (
+    "London",
+    "Brussels",
+    "Glasgow",
+    "Cardiff",
+    "New York",
+    "Tokyo",
+    "Paris",
+    "Manchester",
+    "Belfast",
+    "Frankfurt",
+)
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-PHOTOGRAPHERS = ("Peter Macdiarmid", "Kirsty Wigglesworth", "Carl de Souza", "Leon Neal", "Dan Kitwood",
-                 "Jeff Mitchell", "Oli Scarff", "Matt Cardy")
+PHOTOGRAPHERS = (
+    "Peter Macdiarmid",
+    "Kirsty Wigglesworth",
+    "Carl de Souza",
+    "Leon Neal",
+    "Dan Kitwood",
+    "Jeff Mitchell",
+    "Oli Scarff",
+    "Matt Cardy",
+)
 AGENCIES = ("Reuters", "AFP", "Getty Images", "PA", "AP", "EPA")
 USERS = ("jonny_b", "Mike from Leeds", "sue1972", "RealistDave", "anna.k", "Grumpy Old Man", "eddie_w", "Carol S")
 COMMENTS = (
@@ -234,9 +333,13 @@ COMMENTS = (
     "Brilliant news, about time too.",
     "I'll believe it when I see it.",
 )
-PROMOS = ("Doctors stunned by this one simple trick", "You won't believe what these stars look like now",
-          "Top 10 holiday destinations for 2005", "Win a luxury weekend break for two",
-          "Compare the best mortgage deals today")
+PROMOS = (
+    "Doctors stunned by this one simple trick",
+    "You won't believe what these stars look like now",
+    "Top 10 holiday destinations for 2005",
+    "Win a luxury weekend break for two",
+    "Compare the best mortgage deals today",
+)
 FIRST_DAY = dt.date(2004, 10, 1)
 DAYS = 210
 
@@ -252,8 +355,9 @@ def random_day(rng: random.Random) -> dt.date:
 
 
 DRAWS: dict[str, Callable[[random.Random], str]] = {
-    "count": lambda rng: rng.choice((str(rng.randint(0, 999)), f"{rng.randint(1, 9)},{rng.randint(0, 999):03d}",
-                                      f"{rng.randint(11, 99) / 10:.1f}k")),
+    "count": lambda rng: rng.choice(
+        (str(rng.randint(0, 999)), f"{rng.randint(1, 9)},{rng.randint(0, 999):03d}", f"{rng.randint(11, 99) / 10:.1f}k")
+    ),
     "n": lambda rng: str(rng.randint(0, 60)),
     "views": lambda rng: f"{rng.randint(100, 25000):,}",
     "id": lambda rng: str(rng.randint(100000, 999999)),
@@ -283,9 +387,14 @@ class Fields(dict):
         day = random_day(rng)
         words = sorted({word.lower() for word in re.findall(r"[A-Za-z]{4,}", article.title)})
         super().__init__(
-            title=article.title, author=author, author_upper=author.upper(), beat=rng.choice(BEATS),
-            date=f"{day:%A}, {day.day} {day:%B %Y}", short_date=f"{day:%d/%m/%Y}",
-            section=article.category.capitalize(), tags=", ".join(rng.sample(words, min(3, len(words)))),
+            title=article.title,
+            author=author,
+            author_upper=author.upper(),
+            beat=rng.choice(BEATS),
+            date=f"{day:%A}, {day.day} {day:%B %Y}",
+            short_date=f"{day:%d/%m/%Y}",
+            section=article.category.capitalize(),
+            tags=", ".join(rng.sample(words, min(3, len(words)))),
             minutes=str(max(1, sum(len(p.split()) for p in article.paragraphs) // 200)),
         )
         self.rng = rng
@@ -317,8 +426,12 @@ def make_page(site: Site, article: Article, rng: random.Random, related_titles: 
     for group, position in zip(site.inline, positions):
         if position >= len(article.paragraphs):
             body.extend(junk_lines(group, fields))
-    lines = [Line(article.title, "title", "title"), *junk_lines(site.top, fields), *body,
-             *junk_lines(site.bottom, fields)]
+    lines = [
+        Line(article.title, "title", "title"),
+        *junk_lines(site.top, fields),
+        *body,
+        *junk_lines(site.bottom, fields),
+    ]
     return Page(site.slug, article, tuple(lines), site.blank_lines)
 
 
@@ -332,8 +445,12 @@ def load_articles(path: Path) -> list[Article]:
     with gzip.open(path, "rt", encoding="utf-8") as stream:
         records = [json.loads(line) for line in stream if line.strip()]
     return [
-        Article(record["id"], record["category"], one_line(record["title"]),
-                tuple(one_line(p) for p in record["text"].split("\n\n") if p.strip()))
+        Article(
+            record["id"],
+            record["category"],
+            one_line(record["title"]),
+            tuple(one_line(p) for p in record["text"].split("\n\n") if p.strip()),
+        )
         for record in records
     ]
 

@@ -4,8 +4,8 @@ Each sampled story is written once as published (the original, in its outlet's q
 more times by other outlets
 (1 to 5 copies in all). A copy is edited paragraph by paragraph: two adjacent paragraphs merged, one
 split at a sentence boundary, its last sentence trimmed, one or two words substituted or dropped; every
-outlet has its quote style (straight or curly) and its junk lines, which copydesk should remove. Near misses are honest: some stories
-come with another, unsampled story of the same category and topic that borrows a few of their names.
+outlet has its quote style (straight or curly) and its junk lines, which copydesk should remove.
+Near misses are honest: some stories come with another, unsampled story of the same category and topic that borrows a few of their names.
 
 Every written paragraph records the source sentences it holds (story id, paragraph index, sentence
 index); its source units are the original paragraphs those sentences come from.
@@ -68,21 +68,46 @@ OUTLETS = (
 MID_JUNK_LINES = ("Advertisement", "Advertisements")
 
 SYNONYMS = {
-    "said": "stated", "says": "states", "big": "large", "buy": "purchase", "help": "assist", "start": "begin",
-    "show": "reveal", "shows": "reveals", "rise": "increase", "fall": "drop", "expected": "predicted",
-    "however": "though", "also": "too", "about": "around", "many": "numerous", "told": "informed",
-    "major": "significant", "final": "last", "firm": "company", "chance": "opportunity", "added": "continued",
-    "warned": "cautioned", "claimed": "asserted", "announced": "revealed", "plans": "intends", "key": "crucial",
+    "said": "stated",
+    "says": "states",
+    "big": "large",
+    "buy": "purchase",
+    "help": "assist",
+    "start": "begin",
+    "show": "reveal",
+    "shows": "reveals",
+    "rise": "increase",
+    "fall": "drop",
+    "expected": "predicted",
+    "however": "though",
+    "also": "too",
+    "about": "around",
+    "many": "numerous",
+    "told": "informed",
+    "major": "significant",
+    "final": "last",
+    "firm": "company",
+    "chance": "opportunity",
+    "added": "continued",
+    "warned": "cautioned",
+    "claimed": "asserted",
+    "announced": "revealed",
+    "plans": "intends",
+    "key": "crucial",
 }
 DROPPABLE = {"very", "just", "also", "now", "still", "really", "already", "the", "that", "recently"}
 _SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"']))\s+(?=[\"'A-Z0-9£$])")
 _WORD = re.compile(r"\b[a-z]+\b")
 _NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{3,}\b")
 _NON_WORD = re.compile(r"[^\w]+")
-_NOT_NAMES = frozenset("January February March April May June July August September October November December "
-                       "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split())
-_STOP = frozenset("the a an and or of to in on for with at by from that this is was were be has have had it its "
-                  "as but not he she they his her their said says will would could also which who been".split())
+_NOT_NAMES = frozenset(
+    "January February March April May June July August September October November December "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
+)
+_STOP = frozenset(
+    "the a an and or of to in on for with at by from that this is was were be has have had it its "
+    "as but not he she they his her their said says will would could also which who been".split()
+)
 
 
 @dataclass(frozen=True)
@@ -147,8 +172,14 @@ def load_stories(path: Path = BBC) -> list[Story]:
         for line in lines:
             record = json.loads(line)
             paragraphs = [row.strip() for row in record["text"].splitlines() if re.search(r"\w", row)]
-            stories.append(Story(record["id"], record["category"], record["title"].strip(),
-                                 tuple(split_sentences(p) for p in paragraphs)))
+            stories.append(
+                Story(
+                    record["id"],
+                    record["category"],
+                    record["title"].strip(),
+                    tuple(split_sentences(p) for p in paragraphs),
+                )
+            )
     return stories
 
 
@@ -284,8 +315,9 @@ def content_words(story: Story) -> set[str]:
 def closest_story(story: Story, candidates: Sequence[Story], words: dict[str, set[str]]) -> Story | None:
     """The candidate of the same category whose content words (`words` by story id) overlap the story's most."""
     own = words[story.id]
-    scored = [(len(own & words[c.id]) / len(own | words[c.id]), c.id, c)
-              for c in candidates if c.category == story.category]
+    scored = [
+        (len(own & words[c.id]) / len(own | words[c.id]), c.id, c) for c in candidates if c.category == story.category
+    ]
     return max(scored)[2] if scored else None
 
 
@@ -322,8 +354,9 @@ def build_articles(stories: Sequence[Story], count: int, seed: int = SEED) -> li
         outlets = rng.sample(OUTLETS, 1 + rng.randint(0, MAX_EXTRA_COPIES))
         for n, outlet in enumerate(outlets):
             body = original_paragraphs(story) if n == 0 else edited_paragraphs(story, rng)
-            article = WrittenArticle(f"{outlet.name}/{story.id}.txt", story.id, outlet.name,
-                                     "original" if n == 0 else "copy")
+            article = WrittenArticle(
+                f"{outlet.name}/{story.id}.txt", story.id, outlet.name, "original" if n == 0 else "copy"
+            )
             article.paragraphs = with_junk(story.title, body, outlet, rng)
             articles.append(article)
         if rng.random() < NEAR_MISS_SHARE and (other := closest_story(story, unused, words)):
@@ -348,15 +381,27 @@ def write_truth(articles: Sequence[WrittenArticle], path: Path) -> None:
     with path.open("w", encoding="utf-8") as out:
         for article in articles:
             paragraphs = [{"text": p.text, "sentences": p.sentences, "ops": p.ops} for p in article.paragraphs]
-            out.write(json.dumps({"path": article.path, "story_id": article.story_id, "outlet": article.outlet,
-                                  "role": article.role, "paragraphs": paragraphs}, ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "path": article.path,
+                        "story_id": article.story_id,
+                        "outlet": article.outlet,
+                        "role": article.role,
+                        "paragraphs": paragraphs,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
 
 
 def require_data() -> None:
     """Exit with a clear message when the shared BBC data is not there."""
     if not BBC.exists():
-        sys.exit(f"syndication: shared data missing: {BBC} (expected under {DATA}; "
-                 "it is never copied into the project)")
+        sys.exit(
+            f"syndication: shared data missing: {BBC} (expected under {DATA}; it is never copied into the project)"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -94,9 +94,14 @@ def load_stories(path: Path) -> list[Story]:
     """Every story of the BBC JSON-lines file, paragraphs with their whitespace normalised."""
     with gzip.open(path, "rt", encoding="utf-8") as lines:
         records = [json.loads(line) for line in lines if line.strip()]
-    return [Story(record["id"], " ".join(record["title"].split()),
-                  tuple(" ".join(part.split()) for part in record["text"].split("\n\n") if part.strip()))
-            for record in records]
+    return [
+        Story(
+            record["id"],
+            " ".join(record["title"].split()),
+            tuple(" ".join(part.split()) for part in record["text"].split("\n\n") if part.strip()),
+        )
+        for record in records
+    ]
 
 
 def english_words() -> frozenset[str]:
@@ -109,12 +114,23 @@ def codespell_wheel(cache: Path = CODESPELL_CACHE) -> Path:
     """codespell's wheel (pinned, so the corpus never changes), downloaded once into the cache folder."""
     wheel = cache / f"codespell-{CODESPELL_VERSION}-py3-none-any.whl"
     if not wheel.exists():
-        command = [sys.executable, "-m", "pip", "download", f"codespell=={CODESPELL_VERSION}", "--no-deps",
-                   "--only-binary", ":all:", "-d", str(cache)]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            f"codespell=={CODESPELL_VERSION}",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "-d",
+            str(cache),
+        ]
         result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0 or not wheel.exists():
-            sys.exit(f"typo_corpus: could not download codespell {CODESPELL_VERSION} into {cache}:\n"
-                     f"{result.stderr[-2000:]}")
+            sys.exit(
+                f"typo_corpus: could not download codespell {CODESPELL_VERSION} into {cache}:\n{result.stderr[-2000:]}"
+            )
     return wheel
 
 
@@ -133,9 +149,14 @@ def typo_table(wheel: Path, english: frozenset[str]) -> dict[str, tuple[str, ...
 def pick_stories(stories: list[Story], count: int, rng: random.Random) -> list[Story]:
     """A sample of distinct stories long enough to carry errors, in a fixed order."""
     by_title = {story.title: story for story in sorted(stories, key=lambda story: story.id, reverse=True)}
-    eligible = sorted((story for story in by_title.values()
-                       if len(story.paragraphs) >= 2 and len(tokens(" ".join(story.paragraphs))) >= MIN_STORY_TOKENS),
-                      key=lambda story: story.id)
+    eligible = sorted(
+        (
+            story
+            for story in by_title.values()
+            if len(story.paragraphs) >= 2 and len(tokens(" ".join(story.paragraphs))) >= MIN_STORY_TOKENS
+        ),
+        key=lambda story: story.id,
+    )
     return sorted(rng.sample(eligible, min(count, len(eligible))), key=lambda story: story.id)
 
 
@@ -162,18 +183,27 @@ def sentence_start(text: str, start: int) -> bool:
 
 def misspelling_sites(body: str, index_at: dict[int, int], typos: dict[str, tuple[str, ...]]) -> list[int]:
     """Token indices of words with a known typo: lower-case, or capitalised only at a sentence start."""
-    return [index_at[match.start()] for match in WORD.finditer(body)
-            if len(match.group()) >= MIN_LETTERS and match.group().lower() in typos
-            and (match.group().islower() or (match.group().istitle() and sentence_start(body, match.start())))]
+    return [
+        index_at[match.start()]
+        for match in WORD.finditer(body)
+        if len(match.group()) >= MIN_LETTERS
+        and match.group().lower() in typos
+        and (match.group().islower() or (match.group().istitle() and sentence_start(body, match.start())))
+    ]
 
 
 def runon_sites(body: str, index_at: dict[int, int], english: frozenset[str]) -> list[int]:
     """Token indices of the first of two lower-case words one space apart whose join is not a word."""
     words = list(WORD.finditer(body))
-    return [index_at[left.start()] for left, right in zip(words, words[1:])
-            if body[left.end():right.start()] == " " and left.group().islower() and right.group().islower()
-            and min(len(left.group()), len(right.group())) >= MIN_LETTERS
-            and left.group() + right.group() not in english]
+    return [
+        index_at[left.start()]
+        for left, right in zip(words, words[1:])
+        if body[left.end() : right.start()] == " "
+        and left.group().islower()
+        and right.group().islower()
+        and min(len(left.group()), len(right.group())) >= MIN_LETTERS
+        and left.group() + right.group() not in english
+    ]
 
 
 def choose(sites: list[int], count: int, width: int, blocked: set[int], rng: random.Random) -> list[int]:
@@ -199,8 +229,9 @@ def cased(typo: str, word: str) -> str:
     return typo.capitalize() if word.istitle() else typo
 
 
-def corrupt_tokens(clean: list[str], typos: dict[int, str],
-                   runons: set[int]) -> tuple[list[str], list[Error], list[int]]:
+def corrupt_tokens(
+    clean: list[str], typos: dict[int, str], runons: set[int]
+) -> tuple[list[str], list[Error], list[int]]:
     """The input tokens, the errors, and the input index of every clean token."""
     input_tokens: list[str] = []
     errors: list[Error] = []
@@ -237,8 +268,14 @@ def control_kind(body: str, start: int, token: str, english: frozenset[str]) -> 
     return None
 
 
-def make_copy(story: Story, outlet: str, paragraphs: list[str], typos: dict[str, tuple[str, ...]],
-              english: frozenset[str], rng: random.Random) -> Copy:
+def make_copy(
+    story: Story,
+    outlet: str,
+    paragraphs: list[str],
+    typos: dict[str, tuple[str, ...]],
+    english: frozenset[str],
+    rng: random.Random,
+) -> Copy:
     """One outlet's copy with its own misspellings and run-together words."""
     body = "\n\n".join(paragraphs)
     matches = list(TOKEN.finditer(body))
@@ -246,8 +283,9 @@ def make_copy(story: Story, outlet: str, paragraphs: list[str], typos: dict[str,
     index_at = {match.start(): index for index, match in enumerate(matches)}
     blocked: set[int] = set()
     runons = choose(runon_sites(body, index_at, english), rounded(len(clean) * RUNON_RATE, rng), 2, blocked, rng)
-    misspelt = choose(misspelling_sites(body, index_at, typos), rounded(len(clean) * MISSPELLING_RATE, rng), 1,
-                      blocked, rng)
+    misspelt = choose(
+        misspelling_sites(body, index_at, typos), rounded(len(clean) * MISSPELLING_RATE, rng), 1, blocked, rng
+    )
     replacements = {index: cased(rng.choice(typos[clean[index].lower()]), clean[index]) for index in misspelt}
     corrupted = body
     for index in sorted([*misspelt, *runons], reverse=True):
@@ -260,10 +298,23 @@ def make_copy(story: Story, outlet: str, paragraphs: list[str], typos: dict[str,
     input_tokens, errors, positions = corrupt_tokens(clean, replacements, set(runons))
     assert tokens(corrupted) == input_tokens, f"token bookkeeping broke on {story.id}"
     touched = {error.clean_index for error in errors} | set(runon + 1 for runon in runons)
-    controls = [(positions[index], kind) for index, match in enumerate(matches) if index not in touched
-                and (kind := control_kind(body, match.start(), match.group(), english))]
-    return Copy(f"{outlet}/{story.id}.txt", story.id, outlet, story.title, body, corrupted, clean, input_tokens,
-                errors, controls)
+    controls = [
+        (positions[index], kind)
+        for index, match in enumerate(matches)
+        if index not in touched and (kind := control_kind(body, match.start(), match.group(), english))
+    ]
+    return Copy(
+        f"{outlet}/{story.id}.txt",
+        story.id,
+        outlet,
+        story.title,
+        body,
+        corrupted,
+        clean,
+        input_tokens,
+        errors,
+        controls,
+    )
 
 
 def build_corpus(bbc: Path, count: int) -> list[Copy]:

@@ -105,9 +105,7 @@ def is_prose(line: str) -> bool:
     return bool(_SENTENCE_END.search(line)) or len(line.split()) >= 12
 
 
-def lift_bylines(
-    lines: list[str], rules: MetadataRules, metadata: ArticleMetadata
-) -> tuple[list[str], list[Removal]]:
+def lift_bylines(lines: list[str], rules: MetadataRules, metadata: ArticleMetadata) -> tuple[list[str], list[Removal]]:
     """Move byline lines ("— Austin Ramzy", "By Jane Doe", a bare name after the body) into authors."""
     by_line = re.compile(rf"^By\s+({_NAME}(?:\s*(?:,|and)\s*{_NAME})*)$") if "By" in rules.author_labels else None
     last_prose = max((i for i, line in enumerate(lines) if line and is_prose(line)), default=-1)
@@ -147,9 +145,7 @@ def is_title_like(line: str, rules: MetadataRules) -> bool:
     return 2 <= len(words) <= rules.title_max_words and not re.search(r"[.!;,:]$", line)
 
 
-def lift_title(
-    lines: list[str], rules: MetadataRules, metadata: ArticleMetadata
-) -> tuple[list[str], list[Removal]]:
+def lift_title(lines: list[str], rules: MetadataRules, metadata: ArticleMetadata) -> tuple[list[str], list[Removal]]:
     """Take the headline (the first headline-like line before the prose starts) when none is known,
     and drop its repeats at the top of the body."""
     removals: list[Removal] = []

@@ -33,10 +33,60 @@ _HYPHEN_BREAK = re.compile(r"(?<![\w-])([A-Za-z]{2,})- ([a-z]{2,})(?![\w-])")
 _MISSING_SPACE = re.compile(r"(?<![\w.@/-])([a-z]{2,})([.!?])([A-Z][a-z]{1,})(?![\w.@/-])")
 _EDIT_DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA)
 # Regular English derivations: an unknown word made of a dictionary word and one of these is a word.
-DERIVATION_SUFFIXES = ("s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "ness", "ment", "ments", "able",
-                       "ful", "less", "ism", "ist", "ists", "ise", "ised", "ize", "ized", "ity", "al", "ally", "ian")
-DERIVATION_PREFIXES = ("re", "de", "un", "non", "pre", "post", "anti", "co", "counter", "over", "under", "out",
-                       "mis", "dis", "inter", "multi", "sub", "super", "cyber", "mega", "micro", "mini", "semi", "self")
+DERIVATION_SUFFIXES = (
+    "s",
+    "es",
+    "ed",
+    "d",
+    "ing",
+    "ly",
+    "er",
+    "ers",
+    "est",
+    "ness",
+    "ment",
+    "ments",
+    "able",
+    "ful",
+    "less",
+    "ism",
+    "ist",
+    "ists",
+    "ise",
+    "ised",
+    "ize",
+    "ized",
+    "ity",
+    "al",
+    "ally",
+    "ian",
+)
+DERIVATION_PREFIXES = (
+    "re",
+    "de",
+    "un",
+    "non",
+    "pre",
+    "post",
+    "anti",
+    "co",
+    "counter",
+    "over",
+    "under",
+    "out",
+    "mis",
+    "dis",
+    "inter",
+    "multi",
+    "sub",
+    "super",
+    "cyber",
+    "mega",
+    "micro",
+    "mini",
+    "semi",
+    "self",
+)
 _NEIGHBOURS_KEPT = 6
 
 
@@ -97,7 +147,9 @@ class Vocabulary:
                     lowered = other.lower()
                     if word[0].isupper() and lowered not in STOPWORDS and len(neighbours[word]) < _NEIGHBOURS_KEPT:
                         neighbours[word].add(mark.format(lowered))
-            spans.update(match.group() for pattern in (_HYPHEN_BREAK, _MISSING_SPACE) for match in pattern.finditer(text))
+            spans.update(
+                match.group() for pattern in (_HYPHEN_BREAK, _MISSING_SPACE) for match in pattern.finditer(text)
+            )
         lowered: Counter[str] = Counter()
         for form, count in forms.items():
             lowered[form.lower()] += count
@@ -159,7 +211,9 @@ class SpellingJudge:
             if stem != lowered and len(stem) >= 3 and (stem in self.base.counts or stem + "e" in self.base.counts):
                 return True
         return any(
-            lowered.startswith(prefix) and lowered[len(prefix) :] in self.base.counts and len(lowered) - len(prefix) >= 3
+            lowered.startswith(prefix)
+            and lowered[len(prefix) :] in self.base.counts
+            and len(lowered) - len(prefix) >= 3
             for prefix in DERIVATION_PREFIXES
         )
 
@@ -362,7 +416,9 @@ def apply_corrections(
     corrected_paragraphs: list[str] = []
     corrections: list[Correction] = []
     for para_idx, paragraph in enumerate(paragraphs):
-        spans = sorted((m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph))
+        spans = sorted(
+            (m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph)
+        )
         paragraph = _replace(paragraph, spans, decisions, para_idx, corrections)
         paragraph = _replace(paragraph, list(iter_words(paragraph)), decisions, para_idx, corrections)
         corrected_paragraphs.append(paragraph)
@@ -386,5 +442,7 @@ def _replace(
         pieces.append(paragraph[last:start] + decision.replacement)
         last = end
         context = paragraph[max(0, start - _CONTEXT_CHARS) : end + _CONTEXT_CHARS]
-        corrections.append(Correction(para_idx, found, decision.replacement, decision.rule, decision.confidence, context))
+        corrections.append(
+            Correction(para_idx, found, decision.replacement, decision.rule, decision.confidence, context)
+        )
     return "".join(pieces) + paragraph[last:]

@@ -24,7 +24,9 @@ class DedupSettings:
 
     def __post_init__(self) -> None:
         if self.lsh_bands * self.lsh_rows > self.num_perm:
-            raise ValueError(f"lsh_bands x lsh_rows ({self.lsh_bands}x{self.lsh_rows}) exceeds num_perm {self.num_perm}")
+            raise ValueError(
+                f"lsh_bands x lsh_rows ({self.lsh_bands}x{self.lsh_rows}) exceeds num_perm {self.num_perm}"
+            )
 
 
 @dataclass(frozen=True)

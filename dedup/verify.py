@@ -22,7 +22,9 @@ def overlap(a: set[str], b: set[str]) -> Overlap:
     return Overlap(shared / len(a | b), shared / len(a), shared / len(b))
 
 
-def covers(center: set[str], member: set[str], jaccard_threshold: float, containment_threshold: float) -> Overlap | None:
+def covers(
+    center: set[str], member: set[str], jaccard_threshold: float, containment_threshold: float
+) -> Overlap | None:
     """Return the overlap if `member` is a near-duplicate of `center` or contained in it, else None."""
     measured = overlap(member, center)
     if measured.jaccard >= jaccard_threshold or measured.a_in_b >= containment_threshold:

@@ -22,19 +22,31 @@ Runs as a Prefect flow; without PREFECT_API_URL set, Prefect runs embedded (no s
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per job."""
-    parser = argparse.ArgumentParser(prog="copydesk", description=DESCRIPTION,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="copydesk", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--version", action="version", version=f"copydesk {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = commands.add_parser("run", help="clean and deduplicate RAW_DIR into OUT_DIR",
-                              description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run = commands.add_parser(
+        "run",
+        help="clean and deduplicate RAW_DIR into OUT_DIR",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("raw_dir", metavar="RAW_DIR", type=Path, help="folder of scraped articles (read recursively)")
-    run.add_argument("--out", metavar="OUT_DIR", type=Path, default=Path("clean"),
-                     help="output folder (default: clean)")
-    run.add_argument("--config", metavar="PATH", type=Path, default=None,
-                     help="config file (default: ./copydesk.toml, else the project's own)")
-    run.add_argument("--batch-size", metavar="N", type=int, default=1000,
-                     help="articles per Prefect task (default: 1000)")
+    run.add_argument(
+        "--out", metavar="OUT_DIR", type=Path, default=Path("clean"), help="output folder (default: clean)"
+    )
+    run.add_argument(
+        "--config",
+        metavar="PATH",
+        type=Path,
+        default=None,
+        help="config file (default: ./copydesk.toml, else the project's own)",
+    )
+    run.add_argument(
+        "--batch-size", metavar="N", type=int, default=1000, help="articles per Prefect task (default: 1000)"
+    )
     run.add_argument("--force", action="store_true", help="rebuild even if OUT_DIR is up to date")
     return parser
 
@@ -49,7 +61,8 @@ def format_summary(summary, out_dir: Path) -> str:
         [
             head,
             f"  articles      {summary.articles:>8,}  ({summary.duplicate_articles:,} wholly copies of another)",
-            f"  paragraphs    {summary.paragraphs:>8,}  ({summary.duplicate_paragraphs:,} duplicates in {summary.clusters:,} clusters)",
+            f"  paragraphs    {summary.paragraphs:>8,}  "
+            f"({summary.duplicate_paragraphs:,} duplicates in {summary.clusters:,} clusters)",
             f"  removals      {summary.removals:>8,}  (removed.parquet)",
             f"  corrections   {summary.corrections:>8,}  (corrections.parquet)",
             f"  rejections    {summary.rejections:>8,}  (rejected.parquet)",

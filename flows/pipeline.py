@@ -68,8 +68,15 @@ def _run_batches(stage: str, submitted: list, logger) -> list:
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
 def write_outputs(
-    out_dir: Path, raw_dir: Path, documents: list[Document], rejections: list[Rejection], boilerplate,
-    records, dedup, manifest: dict, started: float,
+    out_dir: Path,
+    raw_dir: Path,
+    documents: list[Document],
+    rejections: list[Rejection],
+    boilerplate,
+    records,
+    dedup,
+    manifest: dict,
+    started: float,
 ) -> RunSummary:
     """Write every table, the corpus, the report, then the manifest last (it marks a complete run)."""
     tables = build_tables(documents, rejections, dedup, boilerplate)
@@ -90,7 +97,10 @@ def write_outputs(
     counts = {key: value for key, value in asdict(summary).items() if key not in ("seconds", "up_to_date")}
     finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     report = render_report(
-        documents, records, dedup, {"counts": counts, "finished_at": finished_at, "raw_dir": str(raw_dir)},
+        documents,
+        records,
+        dedup,
+        {"counts": counts, "finished_at": finished_at, "raw_dir": str(raw_dir)},
         tables.rejected,
     )
     write_text(report, out_dir / "report.html")

@@ -21,8 +21,12 @@ class StageProgress:
     def __enter__(self) -> StageProgress:
         if sys.stderr.isatty():
             self._bar = Progress(
-                TextColumn(f"[bold]{self.stage:<9}"), BarColumn(), MofNCompleteColumn(), TextColumn(self.unit),
-                TimeElapsedColumn(), transient=False,
+                TextColumn(f"[bold]{self.stage:<9}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn(self.unit),
+                TimeElapsedColumn(),
+                transient=False,
             )
             self._bar.start()
             self._task_id = self._bar.add_task(self.stage, total=self.total)

@@ -121,13 +121,20 @@ def _utf8_share(data: bytes) -> float:
     return valid / non_ascii if non_ascii else 1.0
 
 
-def extract_html(html: str, url: str | None = None, settings: HtmlSettings = HtmlSettings()) -> tuple[str, ArticleMetadata, str]:
+def extract_html(
+    html: str, url: str | None = None, settings: HtmlSettings = HtmlSettings()
+) -> tuple[str, ArticleMetadata, str]:
     """Main text, metadata and format ("html", or "html-dump" when the page's text dump keeps much
     more of the body than trafilatura) of an HTML page."""
     document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=settings.include_comments,
-        include_tables=settings.include_tables, favor_precision=settings.favor_precision,
-        favor_recall=settings.favor_recall, date_extraction_params=DATE_EXTRACTION,
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=settings.include_comments,
+        include_tables=settings.include_tables,
+        favor_precision=settings.favor_precision,
+        favor_recall=settings.favor_recall,
+        date_extraction_params=DATE_EXTRACTION,
     )
     extracted = (document.text or "") if document is not None else ""
     dump = visible_text(html)

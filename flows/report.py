@@ -62,9 +62,7 @@ def _script_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
 
 
-def cluster_views(
-    documents: Sequence[Document], records: Sequence[ParagraphRecord], dedup: DedupResult
-) -> list[dict]:
+def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphRecord], dedup: DedupResult) -> list[dict]:
     """Clusters with more than one member, largest and closest first, each with its members' diffs."""
     by_doc = {document.doc_id: document for document in documents}
     members_by_cluster: dict[str, list[int]] = defaultdict(list)
@@ -100,8 +98,13 @@ def cluster_views(
         ]
         mean_jaccard = sum(view["jaccard"] for view in member_views) / len(member_views)
         views.append(
-            {"id": cluster_id, "size": len(positions), "score": round(mean_jaccard, 3),
-             "canonical": canonical_view, "members": member_views}
+            {
+                "id": cluster_id,
+                "size": len(positions),
+                "score": round(mean_jaccard, 3),
+                "canonical": canonical_view,
+                "members": member_views,
+            }
         )
     views.sort(key=lambda view: (-view["size"], -view["score"], view["id"]))
     return views

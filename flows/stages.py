@@ -64,8 +64,9 @@ def finish_cleaning(
 def finish_document(item: PreparedInput, learned: dict[str, LearnedLine], config: Config) -> Document | Rejection:
     """Finish one article's cleaning into a Document, or reject it as empty or too short."""
     raw = item.raw
-    cleaned = finish_article(item.prepared, config.cleaning, article_format=raw.format, learned=learned,
-                             source=item.source)
+    cleaned = finish_article(
+        item.prepared, config.cleaning, article_format=raw.format, learned=learned, source=item.source
+    )
     where = raw.source_path + (f" [{raw.source_item}]" if raw.source_item else "")
     if not cleaned.paragraphs:
         reasons = sorted({removal.reason for removal in cleaned.removals})

@@ -25,9 +25,7 @@ class OutputTables:
     corpus: list[dict]
 
 
-def memberships_by_document(
-    documents: Sequence[Document], dedup: DedupResult
-) -> dict[str, list[ClusterMembership]]:
+def memberships_by_document(documents: Sequence[Document], dedup: DedupResult) -> dict[str, list[ClusterMembership]]:
     """Split the flat membership list back into one list per document, in paragraph order."""
     by_document: dict[str, list[ClusterMembership]] = {}
     position = 0
@@ -47,8 +45,13 @@ def build_tables(
     memberships = memberships_by_document(documents, dedup)
     tables = OutputTables([], [], [], [], [], [], [])
     tables.boilerplate = [
-        {"source": line.source, "line": line.example, "key": line.key, "articles": line.articles,
-         "source_articles": line.source_articles}
+        {
+            "source": line.source,
+            "line": line.example,
+            "key": line.key,
+            "articles": line.articles,
+            "source_articles": line.source_articles,
+        }
         for source in sorted(boilerplate)
         for line in sorted(boilerplate[source].values(), key=lambda learned: (-learned.articles, learned.key))
     ]

@@ -53,8 +53,18 @@ def test_menu_and_footer_around_the_body_are_removed():
 
 
 def test_prose_outside_the_body_is_kept():
-    lines = [*BODY, "", "Home", "About", "Contact", "Jobs", "Privacy", "Terms", "",
-             "The agency said talks would resume next month in a statement on Friday."]
+    lines = [
+        *BODY,
+        "",
+        "Home",
+        "About",
+        "Contact",
+        "Jobs",
+        "Privacy",
+        "Terms",
+        "",
+        "The agency said talks would resume next month in a statement on Friday.",
+    ]
     kept, _ = trim_outside_body(lines, RULES)
     assert kept[-1].startswith("The agency said talks would resume")
 
@@ -70,16 +80,35 @@ def test_trimming_can_be_switched_off():
 
 
 def test_a_line_up_after_the_last_paragraph_is_kept():
-    lines = [*BODY, "", "Kenny, Geary, Morgan, Bromby, Harley, Liddell, Montgomery, Jagielka, Thirlwell, Gray.",
-             "", "Subs Not Used:", "", "Francis, Kabba, Shaw, Haystead, Quinn, Tonge and Harley all stayed on the bench.",
-             "", "Home", "", "About us"]
+    lines = [
+        *BODY,
+        "",
+        "Kenny, Geary, Morgan, Bromby, Harley, Liddell, Montgomery, Jagielka, Thirlwell, Gray.",
+        "",
+        "Subs Not Used:",
+        "",
+        "Francis, Kabba, Shaw, Haystead, Quinn, Tonge and Harley all stayed on the bench.",
+        "",
+        "Home",
+        "",
+        "About us",
+    ]
     kept, removed = trim_outside_body(lines, RULES)
     assert "Subs Not Used:" in kept and [line for line in kept if line][-1].startswith("Francis, Kabba")
     assert [r.text for r in removed] == ["Home", "About us"]
 
 
 def test_short_sentences_closing_a_match_report_are_kept():
-    lines = [*BODY, "", "Kenny, Geary, Morgan, Bromby, Harley, Liddell, Montgomery, Jagielka, Thirlwell, Gray.",
-             "", "Att: 27,595.", "", "P Dowd (Staffordshire).", "", "Back to top"]
+    lines = [
+        *BODY,
+        "",
+        "Kenny, Geary, Morgan, Bromby, Harley, Liddell, Montgomery, Jagielka, Thirlwell, Gray.",
+        "",
+        "Att: 27,595.",
+        "",
+        "P Dowd (Staffordshire).",
+        "",
+        "Back to top",
+    ]
     kept, removed = trim_outside_body(lines, RULES)
     assert "P Dowd (Staffordshire)." in kept and [r.text for r in removed] == ["Back to top"]

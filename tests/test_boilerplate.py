@@ -12,8 +12,10 @@ QUOTE = "“It was all about the sanctions,” Trump told a news conference afte
 def site_pages(count: int, shared: list[str]) -> list[tuple[str, list[str]]]:
     """`count` pages of one site, each with the shared lines and a body line of its own."""
     topics = "Hanoi Seoul Tokyo Beijing Manila Hue Busan Osaka Kyoto Dalian Incheon Sapporo Nagoya Daegu".split()
-    return [("example.com", [*shared, f"This body sentence says something different about {topics[n]}."])
-            for n in range(count)]
+    return [
+        ("example.com", [*shared, f"This body sentence says something different about {topics[n]}."])
+        for n in range(count)
+    ]
 
 
 def test_line_key_folds_case_digits_bullets_and_spacing():
@@ -21,7 +23,9 @@ def test_line_key_folds_case_digits_bullets_and_spacing():
 
 
 def test_lines_on_most_pages_of_a_site_are_learned():
-    learned = learn_boilerplate(site_pages(5, ["Header Ads", "Share on Facebook", "© 2005 Example News"]), RULES, BULLETS)
+    learned = learn_boilerplate(
+        site_pages(5, ["Header Ads", "Share on Facebook", "© 2005 Example News"]), RULES, BULLETS
+    )
     assert set(learned["example.com"]) == {"header ads", "share on facebook", "© 0 example news"}
     assert learned["example.com"]["header ads"].articles == 5
 

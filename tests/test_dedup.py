@@ -208,10 +208,13 @@ def test_case_is_folded():
 
 def test_punctuation_and_dashes_are_dropped():
     text = seed_paragraph("000", "• Both leaders expressed interest")
-    assert normalised_words(text) == (
-        "both leaders expressed interest in opening liaison offices de facto diplomatic missions "
-        "in washington and pyongyang the north korean capital"
-    ).split()
+    assert (
+        normalised_words(text)
+        == (
+            "both leaders expressed interest in opening liaison offices de facto diplomatic missions "
+            "in washington and pyongyang the north korean capital"
+        ).split()
+    )
 
 
 def test_numbers_and_names_are_kept_as_words():

@@ -21,8 +21,10 @@ from cleaners.junk import line_junk_reason, remove_junk_lines, strip_bullet
         ("0", "junk:share_counter"),
         ("1.2k", "junk:share_counter"),
         ("[Read about the two leaders’ first day in Hanoi, on Wednesday.]", "junk:link_promo"),
-        ("President Trump and Mr. Kim Jong-un meet 1-on-1 at the historic Metropole hotel in Hanoi. AP",
-         "caption:agency_credit"),
+        (
+            "President Trump and Mr. Kim Jong-un meet 1-on-1 at the historic Metropole hotel in Hanoi. AP",
+            "caption:agency_credit",
+        ),
         ("Leaders meet in Hanoi on 28 February 2019. Photo: Saul Loeb /Getty Images.", "caption:photo_credit"),
         ("The president speaks in Vietnam. Photographer: SeongJoon Cho/Getty Images", "caption:photo_credit"),
     ],
@@ -78,9 +80,16 @@ def test_disabled_rule_removes_nothing(tmp_path):
 def test_related_links_section_goes_with_its_heading(config):
     from cleaners.junk import remove_sections
 
-    lines = ["Mr. Kim left Hanoi on Saturday after the summit, officials said.", "", "Most Read", "",
-             "1. Johnny Cash manager Holiff dies", "2. Jones medals 'must go if guilty'", "",
-             "The talks will resume next month in Singapore, the agency said."]
+    lines = [
+        "Mr. Kim left Hanoi on Saturday after the summit, officials said.",
+        "",
+        "Most Read",
+        "",
+        "1. Johnny Cash manager Holiff dies",
+        "2. Jones medals 'must go if guilty'",
+        "",
+        "The talks will resume next month in Singapore, the agency said.",
+    ]
     kept, removed = remove_sections(lines, config.cleaning)
     assert [line for line in kept if line] == [lines[0], lines[-1]]
     assert {r.reason for r in removed} == {"section:related_links"} and len(removed) == 3

@@ -46,7 +46,15 @@ def test_sentences_that_start_like_labels_stay():
 
 
 def test_dash_bylines_and_trailing_names_become_authors():
-    lines = ["Mr. Kim said talks would continue.", "", "— Austin Ramzy", "", "More text follows here.", "", "Choe Sang-Hun"]
+    lines = [
+        "Mr. Kim said talks would continue.",
+        "",
+        "— Austin Ramzy",
+        "",
+        "More text follows here.",
+        "",
+        "Choe Sang-Hun",
+    ]
     metadata = ArticleMetadata()
     kept, removed = lift_bylines(lines, RULES, metadata)
     assert metadata.authors == ["Austin Ramzy", "Choe Sang-Hun"]

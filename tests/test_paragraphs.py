@@ -14,9 +14,21 @@ def test_a_line_after_a_finished_sentence_is_a_new_paragraph():
 
 def test_hard_wrapped_lines_are_joined():
     lines = ["President Trump and Kim Jong-un ended their", "second summit meeting early on Thursday."]
-    assert split_paragraphs(lines) == ["President Trump and Kim Jong-un ended their second summit meeting early on Thursday."]
+    assert split_paragraphs(lines) == [
+        "President Trump and Kim Jong-un ended their second summit meeting early on Thursday."
+    ]
 
 
 def test_subheading_stays_its_own_paragraph():
-    lines = ["Moon said in a speech.", "", "Trump faces more political headwinds", "", "President Donald Trump embarked."]
-    assert split_paragraphs(lines) == ["Moon said in a speech.", "Trump faces more political headwinds", "President Donald Trump embarked."]
+    lines = [
+        "Moon said in a speech.",
+        "",
+        "Trump faces more political headwinds",
+        "",
+        "President Donald Trump embarked.",
+    ]
+    assert split_paragraphs(lines) == [
+        "Moon said in a speech.",
+        "Trump faces more political headwinds",
+        "President Donald Trump embarked.",
+    ]

@@ -65,7 +65,9 @@ def test_seeds_end_to_end(prefect_harness, raw_dir, tmp_path, capsys):
 
     corrections = pd.read_parquet(out / "corrections.parquet")
     assert sorted(zip(corrections.original, corrections.corrected)) == [
-        ("Hosaid", "Ho said"), ("denculearization", "denuclearization")]
+        ("Hosaid", "Ho said"),
+        ("denculearization", "denuclearization"),
+    ]
     paragraphs = pd.read_parquet(out / "paragraphs.parquet")
     assert paragraphs.groupby("cluster_id")["is_canonical"].sum().eq(1).all()
     assert paragraphs.text.str.contains("Ri Yong Ho said").sum() == 1
@@ -151,8 +153,9 @@ def test_bad_inputs_are_rejected_and_the_run_goes_on(prefect_harness, raw_dir, t
 
 
 def test_help_explains_the_command():
-    result = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--help"], capture_output=True, text=True,
-                            cwd=REPO, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "run", "--help"], capture_output=True, text=True, cwd=REPO, check=True
+    )
     assert "RAW_DIR" in result.stdout and "--out" in result.stdout and "corpus.jsonl" in result.stdout
 
 
@@ -161,8 +164,14 @@ def test_console_script_runs_with_embedded_prefect(tmp_path, raw_dir):
     script = Path(sys.executable).with_name("copydesk")
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
-    result = subprocess.run([str(script), "run", str(raw_dir), "--out", str(tmp_path / "clean")],
-                            capture_output=True, text=True, env=env, timeout=300, cwd=REPO)
+    result = subprocess.run(
+        [str(script), "run", str(raw_dir), "--out", str(tmp_path / "clean")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "articles             3" in result.stdout
     assert (tmp_path / "clean" / "manifest.json").is_file()

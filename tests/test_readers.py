@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from flows.readers import discover_inputs, input_format, read_input
-from flows.stages import read_and_clean
 from flows.records import RawArticle, Rejection
+from flows.stages import read_and_clean
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO / "raw"
@@ -88,7 +88,9 @@ def test_discover_inputs_does_not_follow_a_symlinked_folder_loop(tmp_path):
     found, skipped = discover_inputs(raw)
     assert found == ["sub/inner.txt", "top.txt"]
     assert [(r.source_path, r.reason) for r in skipped] == [
-        ("alias", "symlinked folder not followed"), ("sub/loop", "symlinked folder not followed")]
+        ("alias", "symlinked folder not followed"),
+        ("sub/loop", "symlinked folder not followed"),
+    ]
 
 
 def test_discover_inputs_finds_odd_file_names(tmp_path):
@@ -256,7 +258,9 @@ def test_gzip_decompression_bomb_is_rejected_at_the_limit(tmp_path, filler):
 def test_plain_file_over_the_limit_is_rejected_and_one_at_the_limit_is_read(tmp_path):
     write(tmp_path, "big.txt", b"a" * 1001)
     write(tmp_path, "fits.txt", b"a" * 1000)
-    assert read_rejected(tmp_path, "big.txt", max_bytes=1000) == "larger than the 1,000-byte limit (input.max_file_bytes)"
+    assert (
+        read_rejected(tmp_path, "big.txt", max_bytes=1000) == "larger than the 1,000-byte limit (input.max_file_bytes)"
+    )
     assert read_one(tmp_path, "fits.txt", max_bytes=1000).text == "a" * 1000
 
 
@@ -473,7 +477,9 @@ def test_jsonl_blank_lines_are_skipped_but_still_counted(tmp_path):
     articles, rejections = read_input(tmp_path, "gaps.jsonl", LIMIT)
 
     assert [a.source_item for a in articles] == ["line:3"]
-    assert [r.reason for r in rejections] == ["line 5: invalid JSON (Expecting property name enclosed in double quotes)"]
+    assert [r.reason for r in rejections] == [
+        "line 5: invalid JSON (Expecting property name enclosed in double quotes)"
+    ]
 
 
 def test_jsonl_with_no_lines_is_rejected_as_empty(tmp_path):

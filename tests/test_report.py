@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import re
 
+from cleaners.metadata import ArticleMetadata
 from dedup.deduplicate import deduplicate
 from dedup.settings import CanonicalPolicy, DedupSettings
 from flows.records import Document
 from flows.report import render_report, word_diff
 from flows.stages import paragraph_records
-from cleaners.metadata import ArticleMetadata
 
 HOSTILE = 'Officials said <script>alert("x")</script> the <img src=x onerror="alert(1)"> talks in Hanoi had collapsed.'
-PARAGRAPH = "The second meeting between North Korea’s leader Kim Jong-un and US President Donald Trump broke up in disarray."
+PARAGRAPH = (
+    "The second meeting between North Korea’s leader Kim Jong-un and US President Donald Trump broke up in disarray."
+)
 
 
 def document(doc_id: str, paragraphs: list[str], title: str) -> Document:
-    return Document(doc_id=doc_id, source_path=f"{doc_id}.txt", source_item=None, format="txt", content_hash="0",
-                    encoding="utf-8", metadata=ArticleMetadata(title=title, source="<b>Outlet</b>"),
-                    paragraphs=paragraphs)
+    return Document(
+        doc_id=doc_id,
+        source_path=f"{doc_id}.txt",
+        source_item=None,
+        format="txt",
+        content_hash="0",
+        encoding="utf-8",
+        metadata=ArticleMetadata(title=title, source="<b>Outlet</b>"),
+        paragraphs=paragraphs,
+    )
 
 
 def render(documents: list[Document]) -> str:
@@ -31,20 +40,30 @@ def render(documents: list[Document]) -> str:
 def test_word_diff_marks_what_differs():
     segments = word_diff("Trump said talks had collapsed", "Trump said the talks collapsed")
     assert [(s.kind, s.text) for s in segments] == [
-        ("same", "Trump said"), ("ins", "the"), ("same", "talks"), ("del", "had"), ("same", "collapsed")]
+        ("same", "Trump said"),
+        ("ins", "the"),
+        ("same", "talks"),
+        ("del", "had"),
+        ("same", "collapsed"),
+    ]
 
 
 def test_clusters_members_and_diffs_are_shown():
-    page = render([document("a", [PARAGRAPH], "Original"),
-                   document("b", [PARAGRAPH.replace("disarray", "chaos")], "Copy")])
+    page = render(
+        [document("a", [PARAGRAPH], "Original"), document("b", [PARAGRAPH.replace("disarray", "chaos")], "Copy")]
+    )
     assert page.count('class="cluster"') == 1
     assert "<del>disarray.</del>" in page and "<ins>chaos.</ins>" in page
     assert "near duplicate" in page
 
 
 def test_scraped_markup_is_escaped_everywhere():
-    page = render([document("a", [HOSTILE], '<script>alert("t")</script>'),
-                   document("b", [HOSTILE], "Copy <img src=x onerror=alert(2)>")])
+    page = render(
+        [
+            document("a", [HOSTILE], '<script>alert("t")</script>'),
+            document("b", [HOSTILE], "Copy <img src=x onerror=alert(2)>"),
+        ]
+    )
     body_scripts = re.findall(r"<script[^>]*>", page)
     assert body_scripts == ["<script>"], "only the report's own filter script"
     assert "<img" not in page and "&lt;img src=x onerror=" in page
@@ -55,4 +74,8 @@ def test_scraped_markup_is_escaped_everywhere():
 def test_only_the_reports_own_script_may_run():
     page = render([document("a", [PARAGRAPH], "One")])
     policy = re.search(r'Content-Security-Policy" content="([^"]+)"', page).group(1)
-    assert "default-src 'none'" in policy and "script-src 'sha256-" in policy and "unsafe-inline" not in policy.split("script-src")[1]
+    assert (
+        "default-src 'none'" in policy
+        and "script-src 'sha256-" in policy
+        and "unsafe-inline" not in policy.split("script-src")[1]
+    )

@@ -8,8 +8,20 @@ from cleaners.article import clean_article
 from cleaners.paragraphs import split_paragraphs
 from cleaners.unicode import normalise_whitespace, repair_unicode
 
-JUNK_STRINGS = ("Header Ads", "SEO tools", "Post Top Ad", "Breaking News", "No comments", "Security Key",
-                "Captcha refresh", "Page Generated", "News ID", "Published:", "Source :", "[Read about")
+JUNK_STRINGS = (
+    "Header Ads",
+    "SEO tools",
+    "Post Top Ad",
+    "Breaking News",
+    "No comments",
+    "Security Key",
+    "Captcha refresh",
+    "Page Generated",
+    "News ID",
+    "Published:",
+    "Source :",
+    "[Read about",
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +62,14 @@ def test_every_removed_line_has_a_reason_and_no_prose_is_removed(seeds, cleaned)
     for name, article in cleaned.items():
         for removal in article.removals:
             assert removal.reason and removal.text
-            assert removal.reason.split(":")[0] in {"junk", "caption", "metadata", "repeated_title", "outside_body", "learned"}
+            assert removal.reason.split(":")[0] in {
+                "junk",
+                "caption",
+                "metadata",
+                "repeated_title",
+                "outside_body",
+                "learned",
+            }
         removed_text = {removal.text for removal in article.removals}
         lines, _ = normalise_whitespace(repair_unicode(seeds[name])[0])
         for line in lines:

@@ -8,8 +8,20 @@ from cleaners.article import clean_article
 from cleaners.spelling import Vocabulary, apply_corrections, decide_corrections, iter_words
 from flows.dictionary import load_base_dictionary
 
-SEED_NAMES = ("Yongbyon", "Pyongyang", "Rodong", "Sinmun", "Choe", "Sang-Hun", "Eui-kyeom", "Metropole",
-              "Sofitel", "Huckabee", "Ramzy", "Motoko")
+SEED_NAMES = (
+    "Yongbyon",
+    "Pyongyang",
+    "Rodong",
+    "Sinmun",
+    "Choe",
+    "Sang-Hun",
+    "Eui-kyeom",
+    "Metropole",
+    "Sofitel",
+    "Huckabee",
+    "Ramzy",
+    "Motoko",
+)
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +70,11 @@ def test_proper_noun_is_fixed_only_toward_a_name_the_corpus_spells_right(base, c
 
 
 def test_run_together_words_split_when_the_corpus_uses_the_pair(base, config):
-    paragraphs = ["The sanctions imposed on Pyongyang stay.", "Harsh sanctions imposed last year.",
-                  "He criticised the sanctionsimposed by the council."]
+    paragraphs = [
+        "The sanctions imposed on Pyongyang stay.",
+        "Harsh sanctions imposed last year.",
+        "He criticised the sanctionsimposed by the council.",
+    ]
     decisions = decide(paragraphs, base, config.spelling)
     assert decisions["sanctionsimposed"].replacement == "sanctions imposed"
     assert decisions["sanctionsimposed"].rule == "split:run_together"
@@ -106,7 +121,9 @@ def test_corrections_record_paragraph_rule_and_context(seed_paragraphs, base, co
 
 
 def test_word_broken_at_a_line_end_is_joined(base, config):
-    paragraphs = ["Talks on denuclearization stalled."] * 2 + ["The denucle- arization of the peninsula and a well- known site."]
+    paragraphs = ["Talks on denuclearization stalled."] * 2 + [
+        "The denucle- arization of the peninsula and a well- known site."
+    ]
     corrected, corrections = apply_corrections(paragraphs, decide(paragraphs, base, config.spelling))
     assert corrected[2] == "The denuclearization of the peninsula and a well- known site."
     assert [(c.original, c.rule) for c in corrections] == [("denucle- arization", "join:broken_word")]
@@ -132,7 +149,9 @@ def test_syndicated_copies_expose_a_typo_three_edits_away(base, config):
 def test_syndicated_copies_expose_run_together_words_and_names(base, config):
     wire = "Foreign Minister Ri Yong Ho said Pyongyang had only wanted some sanctions eased."
     copy = "Foreign Minister Ri Yong Hosaid Pyongyan had only wanted some sanctions eased."
-    decisions = decide_corrections(Vocabulary.from_texts([wire, copy, wire]), base, config.spelling, copies=[(copy, wire)])
+    decisions = decide_corrections(
+        Vocabulary.from_texts([wire, copy, wire]), base, config.spelling, copies=[(copy, wire)]
+    )
     assert decisions["Hosaid"].replacement == "Ho said"
     assert decisions["Pyongyan"].replacement == "Pyongyang"
 
@@ -153,8 +172,13 @@ def test_a_rare_name_facing_a_different_name_is_left_alone(base, config):
 
 @pytest.mark.parametrize(
     ("word", "near"),
-    [("delisted", "listed"), ("rebrand", "brand"), ("speeded", "seeded"), ("wirelessly", "wireless"),
-     ("throughputs", "throughout")],
+    [
+        ("delisted", "listed"),
+        ("rebrand", "brand"),
+        ("speeded", "seeded"),
+        ("wirelessly", "wireless"),
+        ("throughputs", "throughout"),
+    ],
 )
 def test_regular_derivations_of_english_words_stay(base, config, word, near):
     paragraphs = [f"The {near} items were shown to the board."] * 4 + [f"Officials said it was {word} on Monday."]
@@ -163,9 +187,14 @@ def test_regular_derivations_of_english_words_stay(base, config, word, near):
 
 @pytest.mark.parametrize("word", ["webpages", "frontman", "hardline", "freefall", "cybersecurity", "sportscar"])
 def test_closed_compounds_are_not_split_without_a_copy(base, config, word):
-    left, right = {"webpages": ("web", "pages"), "frontman": ("front", "man"), "hardline": ("hard", "line"),
-                   "freefall": ("free", "fall"), "cybersecurity": ("cyber", "security"),
-                   "sportscar": ("sports", "car")}[word]
+    left, right = {
+        "webpages": ("web", "pages"),
+        "frontman": ("front", "man"),
+        "hardline": ("hard", "line"),
+        "freefall": ("free", "fall"),
+        "cybersecurity": ("cyber", "security"),
+        "sportscar": ("sports", "car"),
+    }[word]
     paragraphs = [f"The {left} {right} story ran."] * 3 + [f"The {word} story ran on Monday."]
     assert word not in decide(paragraphs, base, config.spelling)
 
