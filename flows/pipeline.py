@@ -22,7 +22,8 @@ from flows.outputs import file_sha256, write_jsonl, write_parquet, write_text
 from flows.progress import StageProgress
 from flows.readers import discover_inputs
 from flows.records import Document, Rejection
-from flows.report import render_report
+from flows.artifacts import publish_run_artifacts
+from flows.report import cluster_views, render_report
 from flows.schema import SCHEMA_VERSION, TABLES
 from flows.tables import build_tables
 
@@ -96,14 +97,16 @@ def write_outputs(
     write_jsonl(tables.corpus, out_dir / "corpus.jsonl")
     counts = {key: value for key, value in asdict(summary).items() if key not in ("seconds", "up_to_date")}
     finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    clusters = cluster_views(documents, records, dedup)
     report = render_report(
         documents,
-        records,
+        clusters,
         dedup,
         {"counts": counts, "finished_at": finished_at, "raw_dir": str(raw_dir)},
         tables.rejected,
     )
     write_text(report, out_dir / "report.html")
+    publish_run_artifacts(counts, clusters, str(out_dir))
     outputs = [*TABLES, "corpus.jsonl", "report.html"]
     manifest |= {
         "finished_at": finished_at,

@@ -112,12 +112,12 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
 
 def render_report(
     documents: Sequence[Document],
-    records: Sequence[ParagraphRecord],
+    clusters: list[dict],
     dedup: DedupResult,
     summary: dict[str, object],
     rejected: Sequence[dict],
 ) -> str:
-    """Render the whole report page."""
+    """Render the whole report page from the documents and their cluster views."""
     by_doc = {document.doc_id: document for document in documents}
     syndication = [
         {
@@ -131,7 +131,6 @@ def render_report(
         }
         for doc_id, original in sorted(dedup.duplicate_of.items())
     ]
-    clusters = cluster_views(documents, records, dedup)
     environment = Environment(loader=PackageLoader("flows", "templates"), autoescape=select_autoescape(default=True))
     return environment.get_template("report.html.j2").render(
         summary=summary,

@@ -175,3 +175,33 @@ def test_console_script_runs_with_embedded_prefect(tmp_path, raw_dir):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "articles             3" in result.stdout
     assert (tmp_path / "clean" / "manifest.json").is_file()
+
+
+def test_run_publishes_summary_and_top_cluster_artifacts(prefect_harness, raw_dir, tmp_path):
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, TaskRunFilter
+    from prefect.client.schemas.sorting import ArtifactSort
+
+    seed = (raw_dir / SEED_NAMES[2]).read_text(encoding="utf-8")
+    (raw_dir / "copy.txt").write_text(syndicated_copy(seed).replace("Hanoi", "<script>Hanoi</script>", 1))
+    assert run_cli(raw_dir, tmp_path / "clean") == 0
+    keys = ["copydesk-summary", "copydesk-top-clusters"]
+
+    async def latest_artifacts() -> list:
+        async with get_client() as client:
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=keys)),
+                flow_run_filter=FlowRunFilter(),
+                task_run_filter=TaskRunFilter(),
+                sort=ArtifactSort.CREATED_DESC,
+                limit=10,
+            )
+
+    by_key = {}
+    for artifact in asyncio.run(latest_artifacts()):  # newest first
+        by_key.setdefault(artifact.key, artifact)
+    assert set(by_key) == set(keys)
+    assert "| articles | 4 |" in by_key["copydesk-summary"].data
+    assert "<script>" not in str(by_key["copydesk-top-clusters"].data)

@@ -8,7 +8,7 @@ from cleaners.metadata import ArticleMetadata
 from dedup.deduplicate import deduplicate
 from dedup.settings import CanonicalPolicy, DedupSettings
 from flows.records import Document
-from flows.report import render_report, word_diff
+from flows.report import cluster_views, render_report, word_diff
 from flows.stages import paragraph_records
 
 HOSTILE = 'Officials said <script>alert("x")</script> the <img src=x onerror="alert(1)"> talks in Hanoi had collapsed.'
@@ -34,7 +34,8 @@ def render(documents: list[Document]) -> str:
     records = paragraph_records(documents)
     dedup = deduplicate(records, DedupSettings(), CanonicalPolicy())
     summary = {"counts": {"articles": len(documents)}, "finished_at": "now", "raw_dir": "raw"}
-    return render_report(documents, records, dedup, summary, [{"source_path": "<x>.txt", "reason": "empty"}])
+    clusters = cluster_views(documents, records, dedup)
+    return render_report(documents, clusters, dedup, summary, [{"source_path": "<x>.txt", "reason": "empty"}])
 
 
 def test_word_diff_marks_what_differs():
