@@ -16,13 +16,13 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
 from flows import stages
+from flows.artifacts import publish_run_artifacts
 from flows.config import load_config
 from flows.manifest import MANIFEST, inputs_fingerprint, read_manifest, versions
 from flows.outputs import file_sha256, write_jsonl, write_parquet, write_text
 from flows.progress import StageProgress
 from flows.readers import discover_inputs
 from flows.records import Document, Rejection
-from flows.artifacts import publish_run_artifacts
 from flows.report import cluster_views, render_report
 from flows.schema import SCHEMA_VERSION, TABLES
 from flows.tables import build_tables
