@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dedup.articles import copied_share, duplicate_of
 from dedup.canonical import priority_key
@@ -18,18 +18,21 @@ from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.settings import CanonicalPolicy, DedupSettings
 from dedup.shingles import exact_key, normalised_words, sentence_words, word_shingles
 from dedup.signatures import minhash_signatures
+from dedup.trim import trim_partial_repeats
 from dedup.verify import Overlap, overlap
 
 
 @dataclass
 class DedupResult:
-    """Cluster membership per input paragraph (same order), verified pairs, and article links."""
+    """Cluster membership per input paragraph (same order), verified pairs, article links, and the
+    canonical paragraphs whose corpus text drops sentences another canonical paragraph already holds."""
 
     memberships: list[ClusterMembership]
     overlaps: dict[tuple[int, int], Overlap]
     candidate_count: int
     copied_share: dict[str, dict[str, float]]
     duplicate_of: dict[str, str]
+    corpus_trims: dict[int, str] = field(default_factory=dict)
 
 
 def paragraph_id(record: ParagraphRecord) -> str:
@@ -39,10 +42,12 @@ def paragraph_id(record: ParagraphRecord) -> str:
 
 @dataclass
 class Matches:
-    """Verified overlapping paragraph pairs (by position, i < j) and how many candidates were checked."""
+    """Verified overlapping paragraph pairs (by position, i < j), pairs that share only a part (two
+    different merges of the same paragraph), and how many candidates were checked."""
 
     overlaps: dict[tuple[int, int], Overlap]
     candidate_count: int
+    partial: dict[tuple[int, int], Overlap] = field(default_factory=dict)
 
 
 def _shingle_sets(texts: Sequence[str], settings: DedupSettings) -> tuple[list[list[str]], list[set[str]]]:
@@ -51,16 +56,20 @@ def _shingle_sets(texts: Sequence[str], settings: DedupSettings) -> tuple[list[l
 
 
 def _verified(
-    pairs: Iterable[tuple[int, int]], shingles: Sequence[set[str]], settings: DedupSettings
-) -> dict[tuple[int, int], Overlap]:
-    """Exact overlap of each pair, kept when it is a near-duplicate or a containment."""
+    pairs: Iterable[tuple[int, int]], shingles: Sequence[set[str]], settings: DedupSettings, candidate_count: int
+) -> Matches:
+    """Exact overlap of each pair: a match when it is a near-duplicate or a containment, partial when
+    they share at least `partial_share` of one of them."""
     floor = min(settings.jaccard_threshold, settings.containment_threshold)
-    overlaps = {}
+    matches = Matches({}, candidate_count)
     for i, j in pairs:
         measured = overlap(shingles[i], shingles[j])
-        if max(measured.jaccard, measured.a_in_b, measured.b_in_a) >= floor:
-            overlaps[(i, j)] = measured
-    return overlaps
+        shared = max(measured.jaccard, measured.a_in_b, measured.b_in_a)
+        if shared >= floor:
+            matches.overlaps[(i, j)] = measured
+        elif shared >= settings.partial_share:
+            matches.partial[(i, j)] = measured
+    return matches
 
 
 def find_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
@@ -75,7 +84,7 @@ def find_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
     short_keys = ((i, exact_key(w)) for i, w in enumerate(words) if 0 < len(w) < settings.min_words)
     candidates |= shared_key_pairs(short_keys)
     candidates |= _sentence_candidates(texts, long_positions, settings)
-    return Matches(_verified(candidates, shingles, settings), len(candidates))
+    return _verified(candidates, shingles, settings, len(candidates))
 
 
 def _sentence_candidates(
@@ -100,7 +109,7 @@ def _sentence_candidates(
 def remeasure(matches: Matches, texts: Sequence[str], settings: DedupSettings) -> Matches:
     """Measure the verified pairs again on changed texts (after spelling fixes), keeping those that still match."""
     _, shingles = _shingle_sets(texts, settings)
-    return Matches(_verified(matches.overlaps, shingles, settings), matches.candidate_count)
+    return _verified([*matches.overlaps, *matches.partial], shingles, settings, matches.candidate_count)
 
 
 def cluster_matches(
@@ -119,7 +128,9 @@ def cluster_matches(
     article_key = _article_priority(records, word_counts, key)
     shares = copied_share(records, overlaps, word_counts)
     links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
-    return DedupResult(memberships, overlaps, matches.candidate_count, shares, links)
+    canonical = {position for position, membership in enumerate(memberships) if membership.is_canonical}
+    trims = trim_partial_repeats([record.text for record in records], canonical, order, matches.partial, settings)
+    return DedupResult(memberships, overlaps, matches.candidate_count, shares, links, trims)
 
 
 def deduplicate(records: Sequence[ParagraphRecord], settings: DedupSettings, policy: CanonicalPolicy) -> DedupResult:

@@ -18,6 +18,7 @@ class DedupSettings:
     jaccard_threshold: float = 0.7
     containment_threshold: float = 0.8
     container_margin: float = 0.15
+    partial_share: float = 0.2
     lsh_bands: int = 32
     lsh_rows: int = 4
     article_duplicate_share: float = 0.9

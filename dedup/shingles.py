@@ -34,8 +34,27 @@ def exact_key(words: list[str]) -> str:
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
 
 
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Sr|Jr|Gen|Sen|Rep|Gov|Prof|Lt|Col|Capt|Sgt|Inc|Ltd|Co|Corp|No|vs|etc|Jan|Feb|Mar|Apr|"
+    r"Aug|Sept|Sep|Oct|Nov|Dec)|\b[A-Z]|\b(?:[A-Za-z]\.)+[A-Za-z])\.$"
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a paragraph, as written; a full stop after "Mr", an initial or "U.S" ends none."""
+    sentences: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        if not piece.strip():
+            continue
+        if sentences and _ABBREVIATION.search(sentences[-1]):
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece)
+    return sentences
+
+
 def sentence_words(text: str, min_words: int) -> list[list[str]]:
     """Normalised words of each sentence of at least `min_words` words: a merged, split or trimmed copy
     keeps its sentences nearly whole."""
-    sentences = (normalised_words(sentence) for sentence in _SENTENCE_END.split(text))
+    sentences = (normalised_words(sentence) for sentence in split_sentences(text))
     return [words for words in sentences if len(words) >= min_words]

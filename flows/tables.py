@@ -55,6 +55,7 @@ def build_tables(
         for source in sorted(boilerplate)
         for line in sorted(boilerplate[source].values(), key=lambda learned: (-learned.articles, learned.key))
     ]
+    position = 0
     for document in documents:
         meta = document.metadata
         words = [len(normalised_words(paragraph)) for paragraph in document.paragraphs]
@@ -79,6 +80,7 @@ def build_tables(
             }
         )
         canonical_paragraphs = []
+        first_position, position = position, position + len(document.paragraphs)
         for para_idx, (paragraph, membership) in enumerate(zip(document.paragraphs, memberships[document.doc_id])):
             tables.paragraphs.append(
                 {
@@ -94,7 +96,9 @@ def build_tables(
                 }
             )
             if membership.is_canonical:
-                canonical_paragraphs.append(paragraph)
+                corpus_text = dedup.corpus_trims.get(first_position + para_idx, paragraph)
+                if corpus_text:
+                    canonical_paragraphs.append(corpus_text)
         if canonical_paragraphs:
             tables.corpus.append(
                 {

@@ -557,3 +557,16 @@ def test_cluster_membership_does_not_depend_on_the_canonical_policy():
     by_rank = deduplicate(records, SETTINGS, CanonicalPolicy(("source_rank",), RANKING))
     assert (0, 2) in by_rank.overlaps and (1, 2) in by_rank.overlaps  # containment was verified
     assert by_rank.memberships[2].match != "unique"
+
+
+def test_two_different_merges_keep_the_shared_paragraph_once_in_the_corpus():
+    first = article("first", [merged(DETERRENT, SWEETENER)], source="Reuters")
+    second = article("second", [merged(SWEETENER, LIAISON)], source="Some Blog")
+    result = deduplicate(first + second, SETTINGS, POLICY)
+    assert [m.is_canonical for m in result.memberships] == [True, True]  # neither covers the other
+    assert result.corpus_trims == {1: LIAISON}  # the ranked source keeps SWEETENER; the other keeps only its own part
+
+
+def test_a_partial_repeat_of_nothing_canonical_is_left_alone():
+    records = article("a", [DETERRENT]) + article("b", [SWEETENER])
+    assert deduplicate(records, SETTINGS, POLICY).corpus_trims == {}

@@ -1,0 +1,208 @@
+"""report.html in real headless Chromium: clusters and diffs shown, the filter works, scraped markup never runs."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from flows.cli import main
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
+from tests.test_pipeline import syndicated_copy
+
+CHROMIUM = shutil.which("chromium")
+if CHROMIUM is None:
+    pytest.skip("no `chromium` on PATH (make test installs it; apt-get install chromium)", allow_module_level=True)
+try:
+    from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, sync_playwright
+except ImportError:
+    pytest.skip("the playwright package is not installed (make test installs it)", allow_module_level=True)
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCRIPT_MARKUP = "<script>window.__pwned = 1</script>"
+# "onError", not "onerror": spelling splits the lower-case run-together word into "on error" (split:run_together),
+# which would defuse the handler; HTML attribute names ignore case, so this one would still fire if unescaped.
+IMG_MARKUP = '<img src=x onError="window.__pwned = 2">'
+N_ARTICLES = len(SEED_NAMES) + 2
+# In seed 000's paragraph on consular interests only, so only that paragraph's cluster holds it.
+FILTER_WORD = "Sweden"
+
+
+def hostile_wire_copy(seed_004: str) -> str:
+    """Another outlet's copy of seed 004 with a script tag inside a long sentence it shares with the seed."""
+    text = syndicated_copy(seed_004)
+    hostile = text.replace("told the briefing she had", f"told the briefing {SCRIPT_MARKUP} she had", 1)
+    assert hostile != text, "the sentence to plant the script in is missing from the copy"
+    return hostile
+
+
+def reworded_copy(seed_000: str) -> str:
+    """A third outlet's copy of five paragraphs of seed 000, a few words changed and an img tag planted in one."""
+    paragraphs = [p.strip() for p in seed_000.split("\n\n")]
+    starts = (
+        "A day that started",
+        "The White House said no agreement",
+        "The two countries do not have",
+        "Mr. Kim’s second meeting in less",
+        "North Korea has indicated",
+    )
+    chosen = [next(p for p in paragraphs if p.startswith(start)) for start in starts]
+    edits = [
+        ("ended abruptly", "ended suddenly"),
+        ("told reporters", "told journalists"),
+        ("often a channel", "frequently a channel"),
+        ("a perfect chance", f"a perfect {IMG_MARKUP} chance"),
+        ("other nuclear-capable", "other nuclear capable"),
+    ]
+    for index, (old, new) in enumerate(edits):
+        assert old in chosen[index], f"{old!r} is missing from seed 000"
+        chosen[index] = chosen[index].replace(old, new, 1)
+    return "Summit in Hanoi ends early without an agreement\n\n" + "\n\n".join(chosen) + "\n"
+
+
+@pytest.fixture(scope="module")
+def report_dir(prefect_harness, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An output folder built by the CLI from the seeds, a hostile wire copy and a reworded copy."""
+    raw = tmp_path_factory.mktemp("browser") / "raw"
+    raw.mkdir()
+    for name in SEED_NAMES:
+        shutil.copy(SEEDS_DIR / name, raw / name)
+    seeds = {name: (SEEDS_DIR / name).read_text(encoding="utf-8") for name in SEED_NAMES}
+    (raw / "wire").mkdir()
+    (raw / "wire" / "copy.txt").write_text(hostile_wire_copy(seeds[SEED_NAMES[2]]), encoding="utf-8")
+    (raw / "daily").mkdir()
+    (raw / "daily" / "copy.txt").write_text(reworded_copy(seeds[SEED_NAMES[0]]), encoding="utf-8")
+    out = raw.parent / "clean"
+    assert main(["run", str(raw), "--out", str(out), "--config", str(REPO / "copydesk.toml")]) == 0
+    paragraphs = pd.read_parquet(out / "paragraphs.parquet")
+    for markup in (SCRIPT_MARKUP, IMG_MARKUP):
+        holding = paragraphs[paragraphs.text.str.contains(markup, regex=False)]
+        assert len(holding) == 1, f"cleaning dropped or split the paragraph holding {markup!r}"
+        assert (paragraphs.cluster_id == holding.cluster_id.iloc[0]).sum() >= 2, f"{markup!r} is in no cluster"
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class OpenReport:
+    """The report open in a fresh page, with every dialog, console message and page error it raised."""
+
+    page: Page
+    dialogs: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def report(browser: Browser, report_dir: Path) -> Iterator[OpenReport]:
+    """report.html opened from disk in a new page, listeners registered before it loads."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    opened = OpenReport(page)
+
+    def on_dialog(dialog: Dialog) -> None:
+        opened.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def on_console(message: ConsoleMessage) -> None:
+        opened.console.append(f"{message.type}: {message.text}")
+
+    page.on("dialog", on_dialog)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: opened.errors.append(str(error)))
+    page.goto((report_dir / "report.html").as_uri(), wait_until="load")
+    yield opened
+    context.close()
+
+
+def figures(page: Page) -> dict[str, str]:
+    return dict(
+        page.locator("table.figures tr").evaluate_all(
+            "rows => rows.map(row => [...row.cells].map(cell => cell.innerText.trim()))"
+        )
+    )
+
+
+def test_clusters_with_canonical_members_and_diffs_are_shown(report: OpenReport) -> None:
+    """Clusters show a canonical paragraph beside members, word diffs, and the article count."""
+    page = report.page
+    clusters = page.locator("section.cluster:visible")
+    assert clusters.count() >= 2, f"expected at least 2 visible clusters, saw {clusters.count()}"
+    for index in range(clusters.count()):
+        cluster = clusters.nth(index)
+        name = cluster.get_attribute("id")
+        assert cluster.locator(".canonical p:visible").count() >= 1, f"{name} shows no canonical paragraph"
+        assert cluster.locator(".member:visible").count() >= 1, f"{name} shows no member"
+    diffs = page.locator(":is(del, ins):visible")
+    assert diffs.count() >= 1, "no <del> or <ins> word diff is visible"
+    assert figures(page).get("articles") == str(N_ARTICLES), f"summary table: {figures(page)}"
+    assert page.locator("#shown").inner_text() == str(page.locator("section.cluster").count())
+
+
+def test_filter_shows_only_matching_clusters_and_clearing_restores_all(report: OpenReport) -> None:
+    """Typing a word held by one cluster leaves only it visible; clearing the box shows every cluster."""
+    page = report.page
+    total = page.locator("section.cluster").count()
+    holders = page.locator("section.cluster").filter(has_text=re.compile(FILTER_WORD, re.IGNORECASE))
+    assert total >= 2 and holders.count() == 1, f"{FILTER_WORD!r} should be in 1 of {total} clusters"
+    expected_id = holders.get_attribute("id")
+
+    page.locator("#filter").fill(FILTER_WORD.lower())
+    visible = page.locator("section.cluster:visible")
+    assert visible.count() == 1, f"filter {FILTER_WORD!r} left {visible.count()} clusters visible, expected 1"
+    assert visible.get_attribute("id") == expected_id, "the filter kept the wrong cluster"
+    assert page.locator("#shown").inner_text() == "1", "#shown did not update to 1"
+
+    page.locator("#filter").fill("no cluster holds this phrase")
+    assert page.locator("section.cluster:visible").count() == 0, "a non-matching filter still shows clusters"
+    assert page.locator("#shown").inner_text() == "0"
+
+    page.locator("#filter").fill("")
+    assert page.locator("section.cluster:visible").count() == total, "clearing the filter did not restore all"
+    assert page.locator("#shown").inner_text() == str(total), "#shown did not return to the total"
+
+
+def test_scraped_markup_is_shown_as_text_and_never_runs(report: OpenReport) -> None:
+    """The planted script and img tags appear as literal text; nothing from them runs or is blocked noisily."""
+    page = report.page
+    page.locator("#filter").fill("pwned")  # exercise the page's own script once more
+    page.locator("#filter").fill("")
+    assert page.evaluate("typeof window.__pwned") == "undefined", "markup from an article ran in the page"
+    assert report.dialogs == [], f"a dialog fired: {report.dialogs}"
+    assert report.errors == [], f"page errors: {report.errors}"
+    blocked = [line for line in report.console if "Content Security Policy" in line or line.startswith("error")]
+    assert blocked == [], f"console errors (the filter script blocked?): {blocked}"
+    assert page.locator("script").count() == 1, "only the report's own script may be in the DOM"
+    assert page.locator("body img").count() == 0, "an <img> from an article became an element"
+    text = page.locator("body").inner_text()
+    for markup in (SCRIPT_MARKUP, IMG_MARKUP):
+        assert markup in text, f"{markup!r} is not shown as literal text"
+        assert page.locator("section.cluster:visible", has_text=markup).count() >= 1, f"{markup!r} not in a cluster"
+
+
+def test_full_page_screenshot_is_written(report: OpenReport, tmp_path: Path) -> None:
+    """A full-page screenshot of the report renders to a non-empty PNG."""
+    shot = tmp_path / "report.png"
+    report.page.screenshot(path=str(shot), full_page=True)
+    assert shot.is_file() and shot.stat().st_size > 10_000, "the screenshot is missing or empty"
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", "the screenshot is not a PNG"
