@@ -42,6 +42,7 @@ class Document:
     encoding: str
     metadata: ArticleMetadata
     paragraphs: list[str]
+    site: str = ""
     removals: list[Removal] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
     unicode_repaired: bool = False

@@ -20,6 +20,10 @@ from dedup.records import ParagraphRecord
 from flows.records import Document
 
 MAX_CLUSTERS = 1000
+MAX_SYNDICATION_ROWS = 500
+MAX_CHART_SOURCES = 15
+# Article pairs sharing at least this share of one article's words are listed as (partial) copies.
+PARTIAL_COPY_SHARE = 0.3
 
 FILTER_SCRIPT = """
 document.getElementById('filter').addEventListener('input', function (event) {
@@ -84,7 +88,7 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
                 "para_idx": record.para_idx,
                 "source_path": by_doc[record.doc_id].source_path,
                 "title": meta.title,
-                "source": meta.source,
+                "source": meta.source or by_doc[record.doc_id].site,
                 "published": meta.published,
                 "text": record.text,
                 "match": membership.match,
@@ -110,6 +114,67 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
     return views
 
 
+def syndication_rows(documents: Sequence[Document], dedup: DedupResult) -> list[dict]:
+    """Which article copies which and how much: whole copies first, then partial ones, largest share first."""
+    by_doc = {document.doc_id: document for document in documents}
+    rows = []
+    for doc_id, shares in dedup.copied_share.items():
+        for other, share in shares.items():
+            if share < PARTIAL_COPY_SHARE:
+                continue
+            rows.append(
+                {
+                    "doc_id": doc_id,
+                    "title": by_doc[doc_id].metadata.title,
+                    "source": by_doc[doc_id].metadata.source or by_doc[doc_id].site,
+                    "original_id": other,
+                    "original_title": by_doc[other].metadata.title,
+                    "original_source": by_doc[other].metadata.source or by_doc[other].site,
+                    "share": round(share, 3),
+                    "whole": dedup.duplicate_of.get(doc_id) == other,
+                }
+            )
+    rows.sort(key=lambda row: (not row["whole"], -row["share"], row["doc_id"], row["original_id"]))
+    return rows[:MAX_SYNDICATION_ROWS]
+
+
+def bar_chart(counts: dict[str, float], unit: str = "") -> list[dict]:
+    """Rows of a horizontal bar chart: label, value, and bar width in percent of the largest value."""
+    largest = max(counts.values(), default=0) or 1
+    return [
+        {
+            "label": label,
+            "value": f"{value:,.0f}{unit}" if unit != "%" else f"{value:.1f}%",
+            "width": 100 * value / largest,
+        }
+        for label, value in counts.items()
+    ]
+
+
+def cluster_size_chart(clusters: list[dict]) -> list[dict]:
+    """How many clusters have 2, 3, 4, 5 and 6 or more copies."""
+    sizes = {label: 0 for label in ("2", "3", "4", "5", "6+")}
+    for cluster in clusters:
+        sizes["6+" if cluster["size"] >= 6 else str(cluster["size"])] += 1
+    return bar_chart(sizes)
+
+
+def duplicated_share_chart(documents: Sequence[Document], dedup: DedupResult) -> list[dict]:
+    """Per source, the share of its paragraphs that are copies of a canonical paragraph elsewhere."""
+    totals: dict[str, int] = defaultdict(int)
+    copies: dict[str, int] = defaultdict(int)
+    position = 0
+    for document in documents:
+        source = document.metadata.source or document.site or "unknown source"
+        for membership in dedup.memberships[position : position + len(document.paragraphs)]:
+            totals[source] += 1
+            copies[source] += not membership.is_canonical
+        position += len(document.paragraphs)
+    shares = {source: 100 * copies[source] / totals[source] for source in totals}
+    top = sorted(shares, key=lambda source: (-shares[source], source))[:MAX_CHART_SOURCES]
+    return bar_chart({source: shares[source] for source in top}, "%")
+
+
 def render_report(
     documents: Sequence[Document],
     clusters: list[dict],
@@ -118,25 +183,14 @@ def render_report(
     rejected: Sequence[dict],
 ) -> str:
     """Render the whole report page from the documents and their cluster views."""
-    by_doc = {document.doc_id: document for document in documents}
-    syndication = [
-        {
-            "doc_id": doc_id,
-            "title": by_doc[doc_id].metadata.title,
-            "source": by_doc[doc_id].metadata.source,
-            "original_id": original,
-            "original_title": by_doc[original].metadata.title,
-            "original_source": by_doc[original].metadata.source,
-            "share": round(dedup.copied_share[doc_id][original], 3),
-        }
-        for doc_id, original in sorted(dedup.duplicate_of.items())
-    ]
     environment = Environment(loader=PackageLoader("flows", "templates"), autoescape=select_autoescape(default=True))
     return environment.get_template("report.html.j2").render(
         summary=summary,
         clusters=clusters[:MAX_CLUSTERS],
         cluster_total=len(clusters),
-        syndication=syndication,
+        syndication=syndication_rows(documents, dedup),
+        size_chart=cluster_size_chart(clusters),
+        source_chart=duplicated_share_chart(documents, dedup),
         rejected=rejected,
         script=FILTER_SCRIPT,
         script_hash=_script_hash(FILTER_SCRIPT),

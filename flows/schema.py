@@ -19,6 +19,7 @@ ARTICLES = pa.schema(
         ("format", pa.string()),
         ("title", pa.string()),
         ("source", pa.string()),
+        ("site", pa.string()),
         ("url", pa.string()),
         ("published", pa.string()),
         ("authors", _strings),

@@ -85,6 +85,7 @@ def finish_document(item: PreparedInput, learned: dict[str, LearnedLine], config
         encoding=raw.encoding,
         metadata=cleaned.metadata,
         paragraphs=cleaned.paragraphs,
+        site=item.source,
         removals=cleaned.removals,
         unicode_repaired=cleaned.unicode_repaired,
     )

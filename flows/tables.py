@@ -67,6 +67,7 @@ def build_tables(
                 "format": document.format,
                 "title": meta.title,
                 "source": meta.source,
+                "site": document.site,
                 "url": meta.url,
                 "published": meta.published,
                 "authors": meta.authors,
