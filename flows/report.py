@@ -7,11 +7,11 @@ allowed by hash in a Content-Security-Policy, so nothing from an article can run
 from __future__ import annotations
 
 import base64
-import difflib
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -19,6 +19,7 @@ from dedup.deduplicate import DedupResult
 from dedup.records import ParagraphRecord
 from flows.records import Document
 
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 MAX_CLUSTERS = 1000
 MAX_SYNDICATION_ROWS = 500
 MAX_CHART_SOURCES = 15
@@ -47,19 +48,34 @@ class DiffSegment:
     text: str
 
 
-def word_diff(canonical: str, member: str) -> list[DiffSegment]:
-    """Word-level diff of a member against its canonical paragraph."""
+def word_diff(canonical: str, member: str, window: bool = False) -> list[DiffSegment]:
+    """Word-level diff of a member against its canonical paragraph; quote styles and case do not count.
+
+    With `window`, canonical text before and after the member's part (a contained member) is
+    left out, marked by "…".
+    """
     old, new = canonical.split(), member.split()
+    folded_old, folded_new = [_fold(word) for word in old], [_fold(word) for word in new]
     segments = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, folded_old, folded_new, autojunk=False).get_opcodes():
         if tag == "equal":
-            segments.append(DiffSegment("same", " ".join(old[i1:i2])))
+            segments.append(DiffSegment("same", " ".join(new[j1:j2])))
             continue
         if i2 > i1:
             segments.append(DiffSegment("del", " ".join(old[i1:i2])))
         if j2 > j1:
             segments.append(DiffSegment("ins", " ".join(new[j1:j2])))
+    if window:
+        if segments and segments[0].kind == "del":
+            segments[0] = DiffSegment("same", "…")
+        if len(segments) > 1 and segments[-1].kind == "del":
+            segments[-1] = DiffSegment("same", "…")
     return segments
+
+
+def _fold(word: str) -> str:
+    """A word as dedup compares it: quote styles and case folded."""
+    return word.translate(_QUOTES).casefold()
 
 
 def _script_hash(script: str) -> str:
@@ -98,7 +114,13 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
 
         canonical_view = describe(canonical)
         member_views = [
-            describe(p) | {"diff": word_diff(records[canonical].text, records[p].text)} for p in sorted(others)
+            describe(p)
+            | {
+                "diff": word_diff(
+                    records[canonical].text, records[p].text, window=dedup.memberships[p].match == "contained"
+                )
+            }
+            for p in sorted(others)
         ]
         mean_jaccard = sum(view["jaccard"] for view in member_views) / len(member_views)
         views.append(

@@ -80,3 +80,13 @@ def test_only_the_reports_own_script_may_run():
         and "script-src 'sha256-" in policy
         and "unsafe-inline" not in policy.split("script-src")[1]
     )
+
+
+def test_quote_styles_and_case_are_not_differences():
+    segments = word_diff("“It was,” he said", '"it was," he said')
+    assert [s.kind for s in segments] == ["same"]
+
+
+def test_a_contained_member_shows_only_its_part_of_the_canonical():
+    segments = word_diff("Before text here. The shared part of it. After text here.", "The shared part of it.", True)
+    assert [(s.kind, s.text) for s in segments] == [("same", "…"), ("same", "The shared part of it."), ("same", "…")]
