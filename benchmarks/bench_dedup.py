@@ -26,15 +26,17 @@ import time
 import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import combinations
 from pathlib import Path
 
 import syndication
 from harness import read_table, run_copydesk
-from syndication import Paragraph, Sentence, Unit, WrittenArticle
+from syndication import Paragraph, Sentence, Story, Unit, WrittenArticle
 
 PROJECT = Path(__file__).resolve().parent.parent
+# A source sentence is still in a trimmed corpus paragraph when this share of its words is.
+PRESENT_SHARE = 0.6
 PRECISION_TARGET, RECALL_TARGET = 0.98, 0.95
 REPEAT_TARGET, LOSS_TARGET = 0.02, 0.005
 EXAMPLES, KINDS_SHOWN = 10, 8
@@ -161,15 +163,34 @@ def observe(rows: list[dict], paths: dict[str, str], truth: dict[str, WrittenArt
 
 
 def corpus_paragraphs(
-    corpus: list[dict], paths: dict[str, str], truth: dict[str, WrittenArticle]
+    corpus: list[dict], paths: dict[str, str], truth: dict[str, WrittenArticle], stories: dict[str, Story]
 ) -> list[tuple[str, Paragraph, str]]:
-    """Every corpus paragraph as (doc_id, the written paragraph it comes from, its text)."""
+    """Every corpus paragraph as (doc_id, the written paragraph it comes from, its text).
+
+    copydesk may drop from a corpus paragraph the sentences another canonical paragraph holds, so a
+    paragraph shorter than the one it was written as keeps only the source sentences still in its text.
+    """
     paragraphs = []
     for line in corpus:
         texts = [text for text in line["text"].split("\n\n") if text.strip()]
         matches = match_paragraphs(texts, truth[paths[line["doc_id"]]].paragraphs)
-        paragraphs.extend((line["doc_id"], source, text) for text, (source, _) in zip(texts, matches))
+        for text, (source, _) in zip(texts, matches):
+            if len(text) < len(source.text):
+                source = replace(source, sentences=present_sentences(source, text, stories))
+            paragraphs.append((line["doc_id"], source, text))
     return paragraphs
+
+
+def present_sentences(paragraph: Paragraph, text: str, stories: dict[str, Story]) -> tuple[Sentence, ...]:
+    """The source sentences of a written paragraph whose words are mostly in `text`."""
+    words = set(syndication.normalised_words(text))
+    kept = []
+    for sentence in paragraph.sentences:
+        story_id, para_idx, index = sentence
+        original = set(syndication.normalised_words(stories[story_id].paragraphs[para_idx][index]))
+        if original and len(original & words) / len(original) >= PRESENT_SHARE:
+            kept.append(sentence)
+    return tuple(kept)
 
 
 def true_pairs(observed: Sequence[Observed]) -> set[tuple[int, int]]:
@@ -491,7 +512,7 @@ def print_lost(
     )
 
 
-def read_run(out: Path, articles: list[WrittenArticle], seconds: float) -> Run:
+def read_run(out: Path, articles: list[WrittenArticle], stories: dict[str, Story], seconds: float) -> Run:
     """Read copydesk's outputs and map every paragraph onto the written one it comes from."""
     truth = {article.path: article for article in articles}
     rows = read_table(out, "articles.parquet", ["doc_id", "source_path"])
@@ -504,7 +525,7 @@ def read_run(out: Path, articles: list[WrittenArticle], seconds: float) -> Run:
         articles,
         paths,
         observed,
-        corpus_paragraphs(corpus_lines, paths, truth),
+        corpus_paragraphs(corpus_lines, paths, truth, stories),
         len(corpus_lines),
         removal_reasons(removals, paths, truth),
         seconds,
@@ -544,11 +565,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = arguments.out or Path(tempfile.mkdtemp(prefix="bench_dedup-"))
     shutil.rmtree(work / "raw", ignore_errors=True)
     count = syndication.QUICK_STORIES if arguments.quick else syndication.STORIES
-    articles = syndication.build_articles(syndication.load_stories(), count)
+    stories = syndication.load_stories()
+    articles = syndication.build_articles(stories, count)
     syndication.write_articles(articles, work / "raw")
     syndication.write_truth(articles, work / "truth.jsonl")
     seconds = run_copydesk(work / "raw", work / "clean", "bench_dedup")
-    run = read_run(work / "clean", articles, seconds)
+    run = read_run(work / "clean", articles, {story.id: story for story in stories}, seconds)
     print(f"bench_dedup: {count} BBC stories syndicated (seed {syndication.SEED})\n")
     report(run, score(run.observed, run.corpus, articles))
     kept = f"work folder: {work}" if arguments.out else "temporary work folder removed"
