@@ -5,7 +5,8 @@ more times by other outlets
 (1 to 5 copies in all). A copy is edited paragraph by paragraph: two adjacent paragraphs merged, one
 split at a sentence boundary, its last sentence trimmed, one or two words substituted or dropped; every
 outlet has its quote style (straight or curly) and its junk lines, which copydesk should remove.
-Near misses are honest: some stories come with another, unsampled story of the same category and topic that borrows a few of their names.
+Near misses are honest: some stories come with another, unsampled story of the same category and
+topic that borrows a few of their names.
 
 Every written paragraph records the source sentences it holds (story id, paragraph index, sentence
 index); its source units are the original paragraphs those sentences come from.

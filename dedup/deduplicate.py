@@ -7,7 +7,7 @@ reveal, then measured again on the corrected text and clustered.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from dedup.articles import copied_share, duplicate_of
@@ -81,10 +81,23 @@ def find_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
         (long_positions[a], long_positions[b])
         for a, b in lsh_candidate_pairs(signatures, settings.lsh_bands, settings.lsh_rows)
     }
-    short_keys = ((i, exact_key(w)) for i, w in enumerate(words) if 0 < len(w) < settings.min_words)
-    candidates |= shared_key_pairs(short_keys)
+    candidates |= shared_key_pairs(_short_text_keys(texts, words, long_positions, settings))
     candidates |= _sentence_candidates(texts, long_positions, settings)
     return _verified(candidates, shingles, settings, len(candidates))
+
+
+def _short_text_keys(
+    texts: Sequence[str], words: Sequence[list[str]], long_positions: Sequence[int], settings: DedupSettings
+) -> Iterator[tuple[int, str]]:
+    """Exact keys of short paragraphs, and of every sentence of the long ones: a short paragraph matches
+    an identical one, or a long paragraph it was split from."""
+    for position, paragraph_words in enumerate(words):
+        if 0 < len(paragraph_words) < settings.min_words:
+            yield position, exact_key(paragraph_words)
+    for position in long_positions:
+        for sentence in sentence_words(texts[position], 1):
+            if len(sentence) < settings.min_words:
+                yield position, exact_key(sentence)
 
 
 def _sentence_candidates(

@@ -371,7 +371,7 @@ def test_merged_paragraph_is_canonical_and_contains_both_parts(corpus):
         assert membership[part].jaccard < SETTINGS.jaccard_threshold
 
 
-def test_short_paragraphs_match_only_when_exactly_equal():
+def test_short_paragraphs_match_exactly_or_as_a_sentence_of_a_long_one():
     records = (
         article("a", [BYLINE, HEADWINDS, LUNCH_CANCELLED])
         + article("b", [DASHED_BYLINE, HEADWINDS.upper() + ".", OTHER_BYLINE])
@@ -386,10 +386,12 @@ def test_short_paragraphs_match_only_when_exactly_equal():
     assert membership[("b", 0)].match == "exact"
     assert members["a-1"] == {("a", 1), ("b", 1)}
     assert membership[("b", 1)].match == "exact"
-    # wholly contained, but short: no fuzzy match for fewer than min_words words
-    assert overlap(shingles(HEADWINDS), shingles(HEADWINDS + " at home")).a_in_b == 1.0
+    # a short paragraph split off a long one matches it exactly as one of its sentences
     assert overlap(shingles(LUNCH_CANCELLED), shingles(LUNCH)).a_in_b == 1.0
-    for key in [("b", 2), ("c", 0), ("c", 1), ("a", 2)]:
+    assert members["c-1"] == {("c", 1), ("a", 2)} and membership[("a", 2)].match == "contained"
+    # wholly contained, but short and not a whole sentence of it: no fuzzy match under min_words words
+    assert overlap(shingles(HEADWINDS), shingles(HEADWINDS + " at home")).a_in_b == 1.0
+    for key in [("b", 2), ("c", 0)]:
         assert membership[key].match == "unique", key
 
 
