@@ -256,9 +256,11 @@ class SpellingJudge:
 
     def decide(self, token: str, protected: frozenset[str]) -> SpellingDecision | None:
         """Return the fix for a token, or None when it should stay as it is."""
-        if not self.is_suspect(token, protected):
-            return None
-        return self._typo(token) or self._split(token)
+        if self.is_suspect(token, protected):
+            return self._typo(token) or self._split(token)
+        if token not in protected and token not in self.rules.protected_words and token.isalpha():
+            return self._name_runon(token)
+        return None
 
     def decide_span(self, span: str) -> SpellingDecision | None:
         """Fix a word broken at a line end ("denucle- arization") or a lost space ("said.The")."""
@@ -311,11 +313,16 @@ class SpellingJudge:
                 best = (confidence, left, right)
         if best is not None:
             return SpellingDecision(f"{best[1]} {best[2]}", "split:run_together", best[0])
-        if token.istitle():
-            for word in rules.name_runon_words:
-                name = token[: -len(word)]
-                if token.endswith(word) and len(name) >= 2 and not self.is_known(name + word):
-                    return SpellingDecision(f"{name} {word}", "split:name_runon", 0.7)
+        return self._name_runon(token)
+
+    def _name_runon(self, token: str) -> SpellingDecision | None:
+        """A name run into an attribution word ("Hosaid"), however often the copies repeat it."""
+        if not token.istitle() or self.is_dictionary_word(token):
+            return None
+        for word in self.rules.name_runon_words:
+            name = token[: -len(word)]
+            if token.endswith(word) and len(name) >= 2:
+                return SpellingDecision(f"{name} {word}", "split:name_runon", 0.7)
         return None
 
     def _split_confidence(self, left: str, right: str) -> float:

@@ -31,7 +31,10 @@ document.getElementById('filter').addEventListener('input', function (event) {
   var needle = event.target.value.toLowerCase();
   var shown = 0;
   document.querySelectorAll('.cluster').forEach(function (cluster) {
-    var match = cluster.textContent.toLowerCase().indexOf(needle) !== -1;
+    var text = Array.prototype.map.call(cluster.querySelectorAll('p, .meta'), function (element) {
+      return element.textContent;
+    }).join(' ');
+    var match = text.toLowerCase().indexOf(needle) !== -1;
     cluster.hidden = !match;
     if (match) { shown += 1; }
   });

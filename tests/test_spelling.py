@@ -207,3 +207,8 @@ def test_a_name_near_another_name_in_other_company_stays(base, config):
 def test_a_names_plural_or_possessive_form_is_not_a_typo(base, config):
     paragraphs = ["Coach Oatley said the capital team won."] * 4 + ["The Oatleys said the capital team won."]
     assert "Oatleys" not in decide(paragraphs, base, config.spelling)
+
+
+def test_a_name_runon_repeated_by_every_copy_is_still_split(base, config):
+    paragraphs = ["Foreign Minister Ri Yong Hosaid the offer was final."] * 3
+    assert decide(paragraphs, base, config.spelling)["Hosaid"].replacement == "Ho said"
