@@ -48,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size", metavar="N", type=int, default=1000, help="articles per Prefect task (default: 1000)"
     )
     run.add_argument("--force", action="store_true", help="rebuild even if OUT_DIR is up to date")
+    run.add_argument(
+        "--wait",
+        metavar="SECONDS",
+        type=float,
+        default=0.0,
+        help="if another run is writing OUT_DIR, wait this long for it (default: exit at once with status 3)",
+    )
     return parser
 
 
@@ -79,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.config import ConfigError, load_config
+    from flows.lock import RunLocked
     from flows.pipeline import copydesk_run
 
     try:
@@ -86,13 +94,18 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"copydesk: bad config: {error}", file=sys.stderr)
         return 2
-    summary = copydesk_run(
-        raw_dir=str(arguments.raw_dir),
-        out_dir=str(arguments.out),
-        config_path=str(arguments.config) if arguments.config else None,
-        batch_size=arguments.batch_size,
-        force=arguments.force,
-    )
+    try:
+        summary = copydesk_run(
+            raw_dir=str(arguments.raw_dir),
+            out_dir=str(arguments.out),
+            config_path=str(arguments.config) if arguments.config else None,
+            batch_size=arguments.batch_size,
+            force=arguments.force,
+            wait_seconds=arguments.wait,
+        )
+    except RunLocked as error:
+        print(f"copydesk: {error}", file=sys.stderr)
+        return 3
     print(format_summary(summary, arguments.out))
     return 0
 

@@ -17,7 +17,8 @@ from prefect.futures import as_completed
 
 from flows import stages
 from flows.artifacts import publish_run_artifacts
-from flows.config import load_config
+from flows.config import Config, load_config
+from flows.lock import run_lock
 from flows.manifest import MANIFEST, inputs_fingerprint, read_manifest, versions
 from flows.outputs import file_sha256, write_jsonl, write_parquet, write_text
 from flows.progress import StageProgress
@@ -121,14 +122,24 @@ def write_outputs(
 
 @flow(name="copydesk-run")
 def copydesk_run(
-    raw_dir: str, out_dir: str, config_path: str | None = None, batch_size: int = 1000, force: bool = False
+    raw_dir: str,
+    out_dir: str,
+    config_path: str | None = None,
+    batch_size: int = 1000,
+    force: bool = False,
+    wait_seconds: float = 0.0,
 ) -> RunSummary:
-    """Clean and deduplicate every article under raw_dir into out_dir."""
+    """Clean and deduplicate every article under raw_dir into out_dir, one run at a time per out_dir."""
     started = time.monotonic()
-    logger = get_run_logger()
     config = load_config(Path(config_path) if config_path else None)
     raw, out = Path(raw_dir), Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    with run_lock(out, wait_seconds):
+        return _run(raw, out, config, batch_size, force, started)
+
+
+def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, started: float) -> RunSummary:
+    """The flow's work once it holds the output folder."""
+    logger = get_run_logger()
     inputs, unread_folders = discover_inputs(raw)
     fingerprint = inputs_fingerprint(raw, inputs, config)
     previous = read_manifest(out)

@@ -1,0 +1,85 @@
+"""One run at a time per output folder; a lock left by a killed run never blocks the next."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flows.lock import RunLocked, run_lock
+from tests.conftest import REPO
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from flows.lock import run_lock
+with run_lock(Path(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def hold_lock(out: Path, seconds: float) -> subprocess.Popen:
+    """Another process that takes the output folder's lock and holds it."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(out), str(seconds)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_a_second_run_is_refused_with_a_clear_message(tmp_path):
+    holder = hold_lock(tmp_path, 30)
+    try:
+        with pytest.raises(RunLocked, match=r"being written by another copydesk run \(pid \d+"):
+            with run_lock(tmp_path):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_second_run_waits_for_the_first_when_asked(tmp_path):
+    holder = hold_lock(tmp_path, 1.5)
+    started = time.monotonic()
+    with run_lock(tmp_path, wait_seconds=30):
+        assert time.monotonic() - started >= 1.0
+    holder.wait()
+
+
+def test_the_lock_of_a_killed_run_is_free_at_once(tmp_path):
+    holder = hold_lock(tmp_path, 60)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    with run_lock(tmp_path):
+        assert (tmp_path / ".copydesk.lock").read_text().startswith(f"pid {os.getpid()}")
+
+
+def test_the_cli_exits_3_when_the_folder_is_busy(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("Officials in Hanoi said the talks would resume next month, the agency said.")
+    out = tmp_path / "clean"
+    holder = hold_lock(out, 60)
+    try:
+        env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
+        env = {key: value for key, value in env.items() if not key.startswith("PREFECT_API")}
+        result = subprocess.run(
+            [str(Path(sys.executable).with_name("copydesk")), "run", str(raw), "--out", str(out)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            timeout=300,
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 3
+    assert "being written by another copydesk run" in result.stderr
+    assert not (out / "articles.parquet").exists()
