@@ -1,5 +1,5 @@
-"""Atomic writers: each file is written to a temporary name beside it, then renamed into place,
-so a reader (or a killed run) sees the old complete file or the new complete one.
+"""File writers: each file is written to a temporary name beside it, flushed to disk, then renamed
+into place, so no reader ever sees half a file (flows/publish.py swaps whole runs at once).
 """
 
 from __future__ import annotations

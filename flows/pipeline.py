@@ -21,6 +21,7 @@ from flows.config import Config, load_config
 from flows.lock import run_lock
 from flows.manifest import MANIFEST, inputs_fingerprint, read_manifest, versions
 from flows.outputs import file_sha256, write_jsonl, write_parquet, write_text
+from flows.publish import publish, staging_folder
 from flows.progress import StageProgress
 from flows.readers import discover_inputs
 from flows.records import Document, Rejection
@@ -80,7 +81,8 @@ def write_outputs(
     manifest: dict,
     started: float,
 ) -> RunSummary:
-    """Write every table, the corpus, the report, then the manifest last (it marks a complete run)."""
+    """Write every table, the corpus, the report and the manifest into a new run folder, then publish it."""
+    staged = staging_folder(out_dir)
     tables = build_tables(documents, rejections, dedup, boilerplate)
     summary = RunSummary(
         articles=len(tables.articles),
@@ -94,8 +96,8 @@ def write_outputs(
         seconds=0.0,
     )
     for name, schema in TABLES.items():
-        write_parquet(getattr(tables, name.removesuffix(".parquet")), schema, out_dir / name)
-    write_jsonl(tables.corpus, out_dir / "corpus.jsonl")
+        write_parquet(getattr(tables, name.removesuffix(".parquet")), schema, staged / name)
+    write_jsonl(tables.corpus, staged / "corpus.jsonl")
     counts = {key: value for key, value in asdict(summary).items() if key not in ("seconds", "up_to_date")}
     finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     clusters = cluster_views(documents, records, dedup)
@@ -106,17 +108,18 @@ def write_outputs(
         {"counts": counts, "finished_at": finished_at, "raw_dir": str(raw_dir)},
         tables.rejected,
     )
-    write_text(report, out_dir / "report.html")
-    publish_run_artifacts(counts, clusters, str(out_dir))
+    write_text(report, staged / "report.html")
     outputs = [*TABLES, "corpus.jsonl", "report.html"]
     manifest |= {
         "finished_at": finished_at,
         "counts": counts,
-        "outputs": {name: file_sha256(out_dir / name) for name in outputs},
+        "outputs": {name: file_sha256(staged / name) for name in outputs},
         "elapsed_seconds": round(time.monotonic() - started, 3),
     }
     summary.seconds = manifest["elapsed_seconds"]
-    write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", out_dir / MANIFEST)
+    write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", staged / MANIFEST)
+    publish(out_dir, staged, [*outputs, MANIFEST])
+    publish_run_artifacts(counts, clusters, str(out_dir))
     return summary
 
 

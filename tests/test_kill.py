@@ -1,0 +1,98 @@
+"""A run killed with SIGKILL at any point leaves the previous complete outputs; the next run finishes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from flows.outputs import file_sha256
+from flows.schema import TABLES
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
+from tests.test_pipeline import syndicated_copy
+
+COPYDESK = Path(sys.executable).with_name("copydesk")
+
+
+def start_run(raw: Path, out: Path, home: Path) -> subprocess.Popen:
+    """The copydesk command in its own process, its log on a pipe."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
+    env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "INFO"}
+    command = [str(COPYDESK), "run", str(raw), "--out", str(out), "--force", "--batch-size", "1"]
+    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def kill_at_log_line(process: subprocess.Popen, pattern: str) -> str:
+    """SIGKILL the run as soon as it logs a line matching pattern; return that line."""
+    for line in process.stdout:
+        if re.search(pattern, line):
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            return line
+    pytest.fail(f"the run ended without logging {pattern!r}")
+
+
+def kill_when_writing(process: subprocess.Popen, out: Path, known: set[str]) -> None:
+    """SIGKILL the run as soon as it starts writing a new run folder."""
+    runs = out / ".runs"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        if runs.is_dir() and set(os.listdir(runs)) - known:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            return
+        time.sleep(0.002)
+    pytest.fail("the run never started writing")
+
+
+def published_outputs(out: Path) -> dict:
+    """Check the published outputs are one complete, readable run; return its manifest."""
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for name, digest in manifest["outputs"].items():
+        assert file_sha256(out / name) == digest, f"{name} is not the manifest's run"
+    for name in TABLES:
+        pq.read_table(out / name)
+    return manifest
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> tuple[Path, Path]:
+    """A raw folder with the seeds and an output folder with one complete run of them."""
+    raw, out = tmp_path / "raw", tmp_path / "clean"
+    raw.mkdir()
+    for name in SEED_NAMES:
+        shutil.copy(SEEDS_DIR / name, raw / name)
+    process = start_run(raw, out, tmp_path / "home")
+    process.communicate(timeout=300)
+    assert process.returncode == 0
+    return raw, out
+
+
+def test_killed_runs_leave_the_previous_outputs_and_the_next_run_finishes(corpus, tmp_path):
+    raw, out = corpus
+    before = published_outputs(out)
+    seed = (raw / SEED_NAMES[2]).read_text(encoding="utf-8")
+    for index in range(6):
+        (raw / f"outlet{index}.txt").write_text(syndicated_copy(seed).replace("Hanoi", f"Hanoi {index}", 1))
+    home = tmp_path / "home"
+    for pattern in (r"read: \d+/\d+ batches", r"dedup: \d+ candidate pairs", r"spelling: \d+/\d+ batches"):
+        kill_at_log_line(start_run(raw, out, home), pattern)
+        assert published_outputs(out) == before, f"killed after {pattern!r}"
+    kill_when_writing(start_run(raw, out, home), out, set(os.listdir(out / ".runs")))
+    assert published_outputs(out) == before, "killed while writing"
+
+    process = start_run(raw, out, home)
+    log, _ = process.communicate(timeout=300)
+    assert process.returncode == 0, log[-2000:]
+    after = published_outputs(out)
+    assert after["counts"]["articles"] == before["counts"]["articles"] + 6
+    assert len(os.listdir(out / ".runs")) <= 2, "folders of killed runs are cleared"
