@@ -21,8 +21,8 @@ from flows.config import Config, load_config
 from flows.lock import run_lock
 from flows.manifest import MANIFEST, inputs_fingerprint, read_manifest, versions
 from flows.outputs import file_sha256, write_jsonl, write_parquet, write_text
-from flows.publish import publish, staging_folder
 from flows.progress import StageProgress
+from flows.publish import publish, staging_folder
 from flows.readers import discover_inputs
 from flows.records import Document, Rejection
 from flows.report import cluster_views, render_report
