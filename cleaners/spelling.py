@@ -304,7 +304,6 @@ class SpellingJudge:
         return SpellingDecision(best.term, rule, _confidence(ratio, best.distance, rules))
 
     def _split(self, token: str) -> SpellingDecision | None:
-        rules = self.rules
         best: tuple[float, str, str] | None = None
         for cut in range(2, len(token) - 1):
             left, right = token[:cut], token[cut:]
