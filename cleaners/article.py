@@ -7,7 +7,7 @@ paragraphs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cleaners.body import trim_outside_body
 from cleaners.boilerplate import ROOT_SOURCE, LearnedLine, remove_learned_lines
@@ -61,7 +61,9 @@ def finish_article(
 ) -> CleanedArticle:
     """Remove junk sections, junk lines and learned boilerplate, lift bylines and title, trim a text
     dump to its body."""
-    metadata = prepared.metadata
+    metadata = replace(
+        prepared.metadata, authors=list(prepared.metadata.authors), external_ids=list(prepared.metadata.external_ids)
+    )
     removals = list(prepared.removals)
     lines, removed = remove_sections(prepared.lines, rules)
     removals.extend(removed)

@@ -22,11 +22,12 @@ from flows.lock import run_lock
 from flows.manifest import MANIFEST, inputs_fingerprint, read_manifest, versions
 from flows.outputs import file_sha256, write_jsonl, write_parquet, write_text
 from flows.progress import StageProgress
-from flows.publish import publish, staging_folder
+from flows.publish import CURRENT, publish, staging_folder
 from flows.readers import discover_inputs
 from flows.records import Document, Rejection
 from flows.report import cluster_views, render_report
 from flows.schema import SCHEMA_VERSION, TABLES
+from flows.state import STATE_VERSION, State, file_stamp, load_state, state_problem, write_state
 from flows.tables import build_tables
 
 read_and_prepare = task(stages.read_and_prepare, name="read-and-prepare", cache_policy=NO_CACHE)
@@ -80,6 +81,7 @@ def write_outputs(
     dedup,
     manifest: dict,
     started: float,
+    state: tuple[dict, list],
 ) -> RunSummary:
     """Write every table, the corpus, the report and the manifest into a new run folder, then publish it."""
     staged = staging_folder(out_dir)
@@ -117,6 +119,7 @@ def write_outputs(
         "elapsed_seconds": round(time.monotonic() - started, 3),
     }
     summary.seconds = manifest["elapsed_seconds"]
+    write_state(staged, *state)
     write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", staged / MANIFEST)
     publish(out_dir, staged, [*outputs, MANIFEST])
     publish_run_artifacts(counts, clusters, str(out_dir))
@@ -151,9 +154,26 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
         return RunSummary(**previous["counts"], seconds=round(time.monotonic() - started, 3), up_to_date=True)
     logger.info("%d input files under %s, config %s", len(inputs), raw, config.path)
 
-    batches = _batches(inputs, batch_size)
-    read = _run_batches("read", [read_and_prepare.submit(raw, batch, config) for batch in batches], logger)
-    prepared = [item for batch_items, _ in read for item in batch_items]
+    stamps = {path: stamp for path in inputs if (stamp := file_stamp(raw, path)) is not None}
+    problem = "--force" if force else state_problem(previous, config.sha256)
+    state = load_state(out / CURRENT) if problem is None else State({}, {})
+    if problem and previous:
+        logger.info("reading every input again: %s", problem)
+    reused = {
+        path: state.prepared[path]
+        for path in inputs
+        if path in state.prepared and state.stamps.get(path) == stamps.get(path)
+    }
+    to_read = [path for path in inputs if path not in reused]
+    logger.info("%d new or changed inputs to read, %d unchanged reused", len(to_read), len(reused))
+    read = _run_batches(
+        "read", [read_and_prepare.submit(raw, batch, config) for batch in _batches(to_read, batch_size)], logger
+    )
+    fresh: dict[str, list] = {}
+    for batch_items, _ in read:
+        for item in batch_items:
+            fresh.setdefault(item.raw.source_path, []).append(item)
+    prepared = [item for path in inputs for item in reused.get(path, fresh.get(path, []))]
     rejections = unread_folders + [rejection for _, batch_rejections in read for rejection in batch_rejections]
     boilerplate = learn_boilerplate(prepared, config)
     logger.info("boilerplate: %d lines learned over %d sources", sum(map(len, boilerplate.values())), len(boilerplate))
@@ -176,6 +196,9 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
 
     manifest = {
         "schema_version": SCHEMA_VERSION,
+        "state_version": STATE_VERSION,
+        "inputs_read": len(to_read),
+        "inputs_reused": len(reused),
         "raw_dir": str(raw.resolve()),
         "inputs": len(inputs),
         "inputs_fingerprint": fingerprint,
@@ -184,4 +207,5 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
         "config": config.raw,
         "versions": versions(),
     }
-    return write_outputs(out, raw, documents, rejections, boilerplate, records, dedup, manifest, started)
+    state_rows = ({path: stamps[path] for path in inputs if path in stamps}, prepared)
+    return write_outputs(out, raw, documents, rejections, boilerplate, records, dedup, manifest, started, state_rows)

@@ -1,0 +1,143 @@
+"""Incremental state, kept in each published run folder: what every input was when it was read, and
+every article as prepared from it, so a later run reads only new or changed inputs.
+
+The state carries a version; a state of another version, or one made under another config, is not
+used (the run reads everything again and says why).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cleaners.article import PreparedArticle
+from cleaners.edits import Removal
+from cleaners.metadata import ArticleMetadata
+from flows.outputs import write_parquet
+from flows.records import RawArticle
+from flows.stages import PreparedInput
+
+STATE_VERSION = 1
+STATE_FOLDER = "state"
+_strings = pa.list_(pa.string())
+INPUTS = pa.schema([("source_path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64())])
+DOCUMENTS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("source_path", pa.string()),
+        ("source_item", pa.string()),
+        ("format", pa.string()),
+        ("content_hash", pa.string()),
+        ("encoding", pa.string()),
+        ("site", pa.string()),
+        ("lines", _strings),
+        ("title", pa.string()),
+        ("source", pa.string()),
+        ("url", pa.string()),
+        ("published", pa.string()),
+        ("authors", _strings),
+        ("external_ids", _strings),
+        ("removed_texts", _strings),
+        ("removed_reasons", _strings),
+        ("unicode_repaired", pa.bool_()),
+    ]
+)
+
+
+@dataclass
+class State:
+    """The previous run's inputs (size, modification time) and its prepared articles by input."""
+
+    stamps: dict[str, tuple[int, int]]
+    prepared: dict[str, list[PreparedInput]]
+
+
+def file_stamp(raw_dir: Path, relative_path: str) -> tuple[int, int] | None:
+    """Size and modification time of an input, or None if it cannot be stat'ed."""
+    try:
+        status = os.stat(raw_dir / relative_path)
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
+
+
+def state_problem(manifest: dict | None, config_sha256: str) -> str | None:
+    """Why the previous run's state cannot be reused, or None when it can."""
+    if manifest is None:
+        return "no previous run"
+    if manifest.get("state_version") != STATE_VERSION:
+        return f"state version {manifest.get('state_version')} is not {STATE_VERSION}"
+    if manifest.get("config_sha256") != config_sha256:
+        return "the config changed"
+    return None
+
+
+def load_state(published: Path) -> State:
+    """Read the state of the published run folder."""
+    folder = published / STATE_FOLDER
+    stamps = {
+        row["source_path"]: (row["size"], row["mtime_ns"])
+        for row in pq.read_table(folder / "inputs.parquet").to_pylist()
+    }
+    prepared: dict[str, list[PreparedInput]] = defaultdict(list)
+    for row in pq.read_table(folder / "documents.parquet").to_pylist():
+        metadata = ArticleMetadata(
+            title=row["title"],
+            source=row["source"],
+            url=row["url"],
+            published=row["published"],
+            authors=row["authors"],
+            external_ids=row["external_ids"],
+        )
+        raw = RawArticle(
+            doc_id=row["doc_id"],
+            source_path=row["source_path"],
+            source_item=row["source_item"],
+            format=row["format"],
+            text="",
+            metadata=metadata,
+            content_hash=row["content_hash"],
+            encoding=row["encoding"],
+        )
+        removals = [Removal(text, reason) for text, reason in zip(row["removed_texts"], row["removed_reasons"])]
+        article = PreparedArticle(row["lines"], metadata, removals, row["unicode_repaired"])
+        prepared[row["source_path"]].append(PreparedInput(raw, article, row["site"]))
+    return State(stamps, dict(prepared))
+
+
+def write_state(staged: Path, stamps: dict[str, tuple[int, int]], prepared: list[PreparedInput]) -> None:
+    """Write the state of this run into its run folder."""
+    folder = staged / STATE_FOLDER
+    folder.mkdir()
+    inputs = [{"source_path": path, "size": size, "mtime_ns": mtime} for path, (size, mtime) in stamps.items()]
+    write_parquet(inputs, INPUTS, folder / "inputs.parquet")
+    rows = []
+    for item in prepared:
+        raw, meta = item.raw, item.prepared.metadata
+        rows.append(
+            {
+                "doc_id": raw.doc_id,
+                "source_path": raw.source_path,
+                "source_item": raw.source_item,
+                "format": raw.format,
+                "content_hash": raw.content_hash,
+                "encoding": raw.encoding,
+                "site": item.source,
+                "lines": item.prepared.lines,
+                "title": meta.title,
+                "source": meta.source,
+                "url": meta.url,
+                "published": meta.published,
+                "authors": meta.authors,
+                "external_ids": meta.external_ids,
+                "removed_texts": [removal.text for removal in item.prepared.removals],
+                "removed_reasons": [removal.reason for removal in item.prepared.removals],
+                "unicode_repaired": item.prepared.unicode_repaired,
+            }
+        )
+    write_parquet(rows, DOCUMENTS, folder / "documents.parquet")

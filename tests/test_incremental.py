@@ -1,0 +1,75 @@
+"""Incremental runs: only new or changed inputs are read, and the result equals a full rebuild."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+
+from flows.schema import TABLES
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
+from tests.test_pipeline import run_cli, syndicated_copy
+
+
+def manifest(out) -> dict:
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def tables(out) -> dict[str, pd.DataFrame]:
+    return {name: pd.read_parquet(out / name) for name in TABLES}
+
+
+def test_a_second_run_reads_only_new_and_changed_inputs_and_matches_a_rebuild(prefect_harness, tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "clean"
+    raw.mkdir()
+    for name in SEED_NAMES:
+        shutil.copy(SEEDS_DIR / name, raw / name)
+    assert run_cli(raw, out) == 0
+    assert (manifest(out)["inputs_read"], manifest(out)["inputs_reused"]) == (3, 0)
+    first_ids = set(pd.read_parquet(out / "articles.parquet").doc_id)
+
+    seed = (raw / SEED_NAMES[2]).read_text(encoding="utf-8")
+    (raw / "wire").mkdir()
+    (raw / "wire" / "copy.txt").write_text(syndicated_copy(seed), encoding="utf-8")
+    changed = raw / SEED_NAMES[1]
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\n\nA new closing paragraph was added by the site later on."
+    )
+    assert run_cli(raw, out) == 0
+    assert (manifest(out)["inputs_read"], manifest(out)["inputs_reused"]) == (2, 2)
+    articles = pd.read_parquet(out / "articles.parquet")
+    assert first_ids < set(articles.doc_id), "a changed file keeps its doc_id"
+    assert articles.set_index("source_path").loc[SEED_NAMES[1], "text"].endswith("added by the site later on.")
+    copy_row = articles.set_index("source_path").loc["wire/copy.txt"]
+    assert copy_row.duplicate_of == articles.set_index("source_path").loc[SEED_NAMES[2], "doc_id"]
+
+    rebuilt = tmp_path / "rebuilt"
+    assert run_cli(raw, rebuilt) == 0
+    for name, table in tables(out).items():
+        pd.testing.assert_frame_equal(table, tables(rebuilt)[name], obj=name)
+
+
+def test_a_deleted_input_leaves_the_corpus(prefect_harness, tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "clean"
+    raw.mkdir()
+    for name in SEED_NAMES:
+        shutil.copy(SEEDS_DIR / name, raw / name)
+    run_cli(raw, out)
+    (raw / SEED_NAMES[0]).unlink()
+    assert run_cli(raw, out) == 0
+    assert set(pd.read_parquet(out / "articles.parquet").source_path) == set(SEED_NAMES[1:])
+    assert manifest(out)["inputs_read"] == 0
+
+
+def test_a_changed_config_reads_everything_again(prefect_harness, tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "clean"
+    raw.mkdir()
+    shutil.copy(SEEDS_DIR / SEED_NAMES[0], raw / SEED_NAMES[0])
+    run_cli(raw, out)
+    config = tmp_path / "copydesk.toml"
+    config.write_text(
+        (REPO / "copydesk.toml").read_text(encoding="utf-8").replace("min_article_words = 5", "min_article_words = 6")
+    )
+    assert run_cli(raw, out, "--config", str(config)) == 0
+    assert (manifest(out)["inputs_read"], manifest(out)["inputs_reused"]) == (1, 0)
