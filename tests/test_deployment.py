@@ -1,0 +1,91 @@
+"""The prefect.yaml deployments on a real local Prefect server: deploy, trigger, a worker runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
+from tests.test_pipeline import syndicated_copy
+
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> dict[str, str]:
+    """A `prefect server start` process on a free loopback port, its environment for the CLI."""
+    home = tmp_path_factory.mktemp("prefect-server")
+    port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
+    env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    log = open(home / "server.log", "w")
+    process = subprocess.Popen(
+        [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{api}/health", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail(f"prefect server did not start: {(home / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+    yield env | {"PREFECT_API_URL": api}
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+def prefect(env: dict[str, str], *arguments: str, timeout: float = 300) -> str:
+    """Run the prefect CLI from the project folder; fail with its output if it fails."""
+    result = subprocess.run(
+        [PREFECT, "--no-prompt", *arguments], cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert result.returncode == 0, f"prefect {' '.join(arguments)}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+def run_ingest(env: dict[str, str], raw: Path, out: Path) -> dict:
+    """Trigger the ingest deployment, let a worker execute it once, return the run's manifest."""
+    prefect(env, "deployment", "run", "copydesk-run/ingest", "--param", f"raw_dir={raw}", "--param", f"out_dir={out}")
+    prefect(env, "worker", "start", "--pool", "copydesk", "--run-once")
+    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_deployed_ingest_runs_on_a_worker_and_reads_only_new_files(server, tmp_path):
+    prefect(server, "work-pool", "create", "copydesk", "--type", "process")
+    deployed = prefect(server, "deploy", "--all")
+    assert "copydesk-run/ingest" in deployed and "copydesk-run/rebuild" in deployed
+    raw, out = tmp_path / "raw", tmp_path / "clean"
+    raw.mkdir()
+    for name in SEED_NAMES:
+        shutil.copy(SEEDS_DIR / name, raw / name)
+    first = run_ingest(server, raw, out)
+    assert (first["counts"]["articles"], first["inputs_read"]) == (3, 3)
+
+    seed = (raw / SEED_NAMES[2]).read_text(encoding="utf-8")
+    (raw / "copy.txt").write_text(syndicated_copy(seed), encoding="utf-8")
+    second = run_ingest(server, raw, out)
+    assert (second["counts"]["articles"], second["inputs_read"], second["inputs_reused"]) == (4, 1, 3)
+    assert second["counts"]["duplicate_articles"] == 1, "the newcomer is deduplicated against the old articles"
