@@ -83,3 +83,31 @@ def test_the_cli_exits_3_when_the_folder_is_busy(tmp_path):
     assert result.returncode == 3
     assert "being written by another copydesk run" in result.stderr
     assert not (out / "articles.parquet").exists()
+
+
+def test_two_runs_started_together_take_turns(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for index in range(3):
+        (raw / f"{index}.txt").write_text(
+            f"Officials in Hanoi said talks would resume in {index + 2} weeks, the agency said."
+        )
+    out = tmp_path / "clean"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
+    command = [str(Path(sys.executable).with_name("copydesk")), "run", str(raw), "--out", str(out), "--wait", "300"]
+    runs = [
+        subprocess.Popen(
+            command,
+            cwd=REPO,
+            env=env | {"PREFECT_HOME": str(tmp_path / f"home{n}")},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(2)
+    ]
+    results = [run.communicate(timeout=300) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [err[-1500:] for _, err in results]
+    printed = [stdout for stdout, _ in results]
+    assert sum("already up to date" in text for text in printed) == 1, "the second waited, then found nothing new"
+    assert sorted(os.listdir(out / ".runs")) and (out / "manifest.json").is_file()
