@@ -37,6 +37,8 @@ def priority_key(policy: CanonicalPolicy) -> Callable[[ParagraphRecord, int, int
                 parts.append(record.published or _UNKNOWN_DATE)
             elif criterion == "cleanest":
                 parts.append(record.article_edits)
+            elif criterion == "incumbent":
+                parts.append(not record.incumbent)
         return (*parts, record.doc_id, record.para_idx)
 
     return key

@@ -15,6 +15,7 @@ class ParagraphRecord:
     source: str | None = None
     published: str | None = None
     article_edits: int = 0
+    incumbent: bool = False
 
 
 @dataclass(frozen=True)

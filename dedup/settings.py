@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-POLICY_CRITERIA = ("source_rank", "earliest_published", "most_copied", "cleanest", "most_complete")
+POLICY_CRITERIA = ("source_rank", "earliest_published", "incumbent", "most_copied", "cleanest", "most_complete")
 
 
 @dataclass(frozen=True)

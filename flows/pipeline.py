@@ -52,6 +52,7 @@ class RunSummary:
     corrections: int
     rejections: int
     seconds: float
+    canonical_changes: int = 0
     up_to_date: bool = False
 
 
@@ -81,7 +82,7 @@ def write_outputs(
     dedup,
     manifest: dict,
     started: float,
-    state: tuple[dict, list],
+    state: tuple[dict, list, frozenset],
 ) -> RunSummary:
     """Write every table, the corpus, the report and the manifest into a new run folder, then publish it."""
     staged = staging_folder(out_dir)
@@ -96,6 +97,7 @@ def write_outputs(
         corrections=len(tables.corrections),
         rejections=len(tables.rejected),
         seconds=0.0,
+        canonical_changes=manifest["canonical_changes"],
     )
     for name, schema in TABLES.items():
         write_parquet(getattr(tables, name.removesuffix(".parquet")), schema, staged / name)
@@ -192,13 +194,19 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     document_batches = _batches(documents, batch_size)
     _run_batches("spelling", [apply_spelling.submit(batch, decisions) for batch in document_batches], logger)
-    records, dedup = cluster_paragraphs(documents, matches, config)
+    records, dedup = cluster_paragraphs(documents, matches, config, state.canonical)
+    unseated = stages.unseated_incumbents(records, dedup)
+    if unseated:
+        logger.info(
+            "canonical: %d paragraphs canonical in the previous run gave way to ones the policy prefers", unseated
+        )
 
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "state_version": STATE_VERSION,
         "inputs_read": len(to_read),
         "inputs_reused": len(reused),
+        "canonical_changes": unseated,
         "raw_dir": str(raw.resolve()),
         "inputs": len(inputs),
         "inputs_fingerprint": fingerprint,
@@ -207,5 +215,9 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
         "config": config.raw,
         "versions": versions(),
     }
-    state_rows = ({path: stamps[path] for path in inputs if path in stamps}, prepared)
+    state_rows = (
+        {path: stamps[path] for path in inputs if path in stamps},
+        prepared,
+        stages.canonical_keys(records, dedup),
+    )
     return write_outputs(out, raw, documents, rejections, boilerplate, records, dedup, manifest, started, state_rows)

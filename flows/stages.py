@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,8 +125,14 @@ def apply_spelling(documents: list[Document], decisions: dict[str, SpellingDecis
     return documents
 
 
-def paragraph_records(documents: list[Document]) -> list[ParagraphRecord]:
-    """Every paragraph with the article facts the canonical policy weighs."""
+def paragraph_key(doc_id: str, text: str) -> str:
+    """Identifies a paragraph across runs: its article and its text."""
+    return f"{doc_id}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def paragraph_records(documents: list[Document], incumbents: frozenset[str] = frozenset()) -> list[ParagraphRecord]:
+    """Every paragraph with the article facts the canonical policy weighs (`incumbents`: keys of the
+    previous run's canonical paragraphs)."""
     return [
         ParagraphRecord(
             doc_id=document.doc_id,
@@ -134,6 +141,7 @@ def paragraph_records(documents: list[Document]) -> list[ParagraphRecord]:
             source=document.metadata.source,
             published=document.metadata.published,
             article_edits=len(document.removals) + len(document.corrections),
+            incumbent=paragraph_key(document.doc_id, paragraph) in incumbents,
         )
         for document in documents
         for para_idx, paragraph in enumerate(document.paragraphs)
@@ -146,9 +154,25 @@ def match_paragraphs(documents: list[Document], config: Config) -> Matches:
 
 
 def cluster_paragraphs(
-    documents: list[Document], matches: Matches, config: Config
+    documents: list[Document], matches: Matches, config: Config, incumbents: frozenset[str] = frozenset()
 ) -> tuple[list[ParagraphRecord], DedupResult]:
     """Measure the matches again on the corrected paragraphs, cluster them and choose the canonical copies."""
-    records = paragraph_records(documents)
+    records = paragraph_records(documents, incumbents)
     matches = remeasure(matches, [record.text for record in records], config.dedup)
     return records, cluster_matches(records, matches, config.dedup, config.canonical)
+
+
+def canonical_keys(records: list[ParagraphRecord], dedup: DedupResult) -> frozenset[str]:
+    """Keys of this run's canonical paragraphs, kept in the state for the next run."""
+    return frozenset(
+        paragraph_key(record.doc_id, record.text)
+        for record, membership in zip(records, dedup.memberships)
+        if membership.is_canonical
+    )
+
+
+def unseated_incumbents(records: list[ParagraphRecord], dedup: DedupResult) -> int:
+    """How many of the previous run's canonical paragraphs are still here but no longer canonical."""
+    return sum(
+        record.incumbent and not membership.is_canonical for record, membership in zip(records, dedup.memberships)
+    )

@@ -1,5 +1,6 @@
-"""Incremental state, kept in each published run folder: what every input was when it was read, and
-every article as prepared from it, so a later run reads only new or changed inputs.
+"""Incremental state, kept in each published run folder: what every input was when it was read,
+every article as prepared from it, and which paragraphs were canonical, so a later run reads only new
+or changed inputs and keeps canonical choices the policy does not overturn.
 
 The state carries a version; a state of another version, or one made under another config, is not
 used (the run reads everything again and says why).
@@ -25,6 +26,7 @@ from flows.stages import PreparedInput
 STATE_VERSION = 1
 STATE_FOLDER = "state"
 _strings = pa.list_(pa.string())
+CANONICAL = pa.schema([("key", pa.string())])
 INPUTS = pa.schema([("source_path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64())])
 DOCUMENTS = pa.schema(
     [
@@ -55,6 +57,7 @@ class State:
 
     stamps: dict[str, tuple[int, int]]
     prepared: dict[str, list[PreparedInput]]
+    canonical: frozenset[str] = frozenset()
 
 
 def file_stamp(raw_dir: Path, relative_path: str) -> tuple[int, int] | None:
@@ -107,13 +110,17 @@ def load_state(published: Path) -> State:
         removals = [Removal(text, reason) for text, reason in zip(row["removed_texts"], row["removed_reasons"])]
         article = PreparedArticle(row["lines"], metadata, removals, row["unicode_repaired"])
         prepared[row["source_path"]].append(PreparedInput(raw, article, row["site"]))
-    return State(stamps, dict(prepared))
+    canonical = frozenset(row["key"] for row in pq.read_table(folder / "canonical.parquet").to_pylist())
+    return State(stamps, dict(prepared), canonical)
 
 
-def write_state(staged: Path, stamps: dict[str, tuple[int, int]], prepared: list[PreparedInput]) -> None:
+def write_state(
+    staged: Path, stamps: dict[str, tuple[int, int]], prepared: list[PreparedInput], canonical: frozenset[str]
+) -> None:
     """Write the state of this run into its run folder."""
     folder = staged / STATE_FOLDER
     folder.mkdir()
+    write_parquet([{"key": key} for key in sorted(canonical)], CANONICAL, folder / "canonical.parquet")
     inputs = [{"source_path": path, "size": size, "mtime_ns": mtime} for path, (size, mtime) in stamps.items()]
     write_parquet(inputs, INPUTS, folder / "inputs.parquet")
     rows = []

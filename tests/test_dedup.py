@@ -572,3 +572,13 @@ def test_two_different_merges_keep_the_shared_paragraph_once_in_the_corpus():
 def test_a_partial_repeat_of_nothing_canonical_is_left_alone():
     records = article("a", [DETERRENT]) + article("b", [SWEETENER])
     assert deduplicate(records, SETTINGS, POLICY).corpus_trims == {}
+
+
+def test_an_incumbent_canonical_stays_unless_the_policy_prefers_the_newcomer():
+    policy = CanonicalPolicy(("source_rank", "incumbent", "most_complete"), RANKING)
+    old = ParagraphRecord("old", 0, RELATIONS, source="Some Blog", incumbent=True)
+    longer = ParagraphRecord("longer", 0, RELATIONS + " Both sides said so.", source="Other Blog")
+    assert deduplicate([old, longer], SETTINGS, policy).memberships[0].is_canonical  # length comes after incumbency
+    ranked = ParagraphRecord("ranked", 0, change_word(RELATIONS, "likewise", "also"), source="Reuters")
+    result = deduplicate([old, ranked], SETTINGS, policy)
+    assert [m.is_canonical for m in result.memberships] == [False, True]  # the ranked source comes first
