@@ -22,7 +22,7 @@ import cleaneval
 import junk_score
 import junk_sites
 import trafilatura
-from harness import fresh_folder, read_table, run_copydesk
+from harness import format_table, fresh_folder, read_table, run_copydesk
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATA = PROJECT.parent / "shared" / "data"
@@ -63,18 +63,6 @@ def cleaned_texts(out: Path) -> dict[str, dict]:
 def rejections(out: Path) -> dict[str, str]:
     """copydesk's rejection reason by source_path."""
     return {row["source_path"]: row["reason"] for row in read_table(out, "rejected.parquet", ["source_path", "reason"])}
-
-
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str) -> str:
-    """A plain-text table; `align` holds one letter a column, "l" (left) or "r" (right)."""
-    cells = [[str(cell) for cell in row] for row in rows]
-    widths = [max(len(header), *(len(row[i]) for row in cells)) for i, header in enumerate(headers)]
-
-    def line(values: Sequence[str]) -> str:
-        """One row, padded to the column widths."""
-        return "  ".join(v.rjust(w) if a == "r" else v.ljust(w) for v, w, a in zip(values, widths, align)).rstrip()
-
-    return "\n".join([line(headers), line(["-" * width for width in widths]), *map(line, cells)])
 
 
 def pct(value: float, digits: int = 1) -> str:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import typo_corpus
-from harness import fresh_folder, run_copydesk
+from harness import format_table, fresh_folder, run_copydesk
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATA = PROJECT.parent / "shared" / "data"
@@ -187,18 +187,6 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], align_: str) -> str:
-    """A plain-text table; align_ holds one letter a column, "l" (left) or "r" (right)."""
-    cells = [[str(cell) for cell in row] for row in rows]
-    widths = [max(len(header), *(len(row[i]) for row in cells)) for i, header in enumerate(headers)]
-
-    def line(values: Sequence[str]) -> str:
-        """One row, padded to the column widths."""
-        return " | ".join(v.rjust(w) if a == "r" else v.ljust(w) for v, w, a in zip(values, widths, align_)).rstrip()
-
-    return "\n".join([line(headers), line(["-" * width for width in widths]), *map(line, cells)])
-
-
 def share(items: list[Judged]) -> tuple[float, str]:
     """The share of items that are right, and how it reads in the table."""
     right = sum(item.right for item in items)
@@ -334,7 +322,7 @@ def change_rows(judged: list[Judged], run: Run, kinds: set[str], truth: bool) ->
 def print_section(title: str, headers: Sequence[str], rows: list[list[object]], align_: str) -> None:
     """A titled table, or "(none)"."""
     print(f"\n{title}\n")
-    print(format_table(headers, rows, align_) if rows else "  (none)")
+    print(format_table(headers, rows, align_, " | ") if rows else "  (none)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -367,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{missing} copies missing from articles.parquet, {unlifted} titles not lifted\n"
     )
     rows = [*change_metric_rows(judged), *clean_metric_rows(judged), *other_metric_rows(judged, inserted, tokens, run)]
-    print(format_table(["metric", "value", "target", ""], rows, "lrll"))
+    print(format_table(["metric", "value", "target", ""], rows, "lrll", " | "))
     print_section(
         "Changes by copydesk rule", ["rule", "changes", "correct", "precision"], rule_rows(judged, run), "lrrr"
     )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -45,3 +48,21 @@ def fresh_folder(path: Path) -> Path:
 def read_table(out: Path, name: str, columns: list[str]) -> list[dict]:
     """Rows of one of copydesk's Parquet outputs."""
     return pq.read_table(out / name, columns=columns).to_pylist()
+
+
+def bbc_records(path: Path) -> list[dict]:
+    """Every record (id, category, title, text) of the BBC JSON-lines file, in file order."""
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str, separator: str = "  ") -> str:
+    """A plain-text table; `align` holds one letter a column, "l" (left) or "r" (right)."""
+    cells = [[str(cell) for cell in row] for row in rows]
+    widths = [max(len(header), *(len(row[i]) for row in cells)) for i, header in enumerate(headers)]
+
+    def line(values: Sequence[str]) -> str:
+        """One row, padded to the column widths."""
+        return separator.join(v.rjust(w) if a == "r" else v.ljust(w) for v, w, a in zip(values, widths, align)).rstrip()
+
+    return "\n".join([line(headers), line(["-" * width for width in widths]), *map(line, cells)])

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gzip
 import hashlib
 import html
 import json
@@ -17,6 +16,8 @@ import random
 import re
 from collections.abc import Callable
 from pathlib import Path
+
+from harness import bbc_records
 
 Slot = tuple[str, str]  # (junk kind, line template)
 
@@ -442,8 +443,7 @@ def one_line(text: str) -> str:
 
 def load_articles(path: Path) -> list[Article]:
     """Every BBC article of the JSON-lines file, in file order."""
-    with gzip.open(path, "rt", encoding="utf-8") as stream:
-        records = [json.loads(line) for line in stream if line.strip()]
+    records = bbc_records(path)
     return [
         Article(
             record["id"],

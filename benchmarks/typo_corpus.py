@@ -13,7 +13,6 @@ The ground truth of each copy is one JSON line: clean and corrupted body, both t
 
 from __future__ import annotations
 
-import gzip
 import json
 import random
 import re
@@ -24,6 +23,8 @@ import zipfile
 from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
+
+from harness import bbc_records
 
 SEED = 2004
 CODESPELL_VERSION = "2.4.3"
@@ -92,8 +93,7 @@ def tokens(text: str) -> list[str]:
 
 def load_stories(path: Path) -> list[Story]:
     """Every story of the BBC JSON-lines file, paragraphs with their whitespace normalised."""
-    with gzip.open(path, "rt", encoding="utf-8") as lines:
-        records = [json.loads(line) for line in lines if line.strip()]
+    records = bbc_records(path)
     return [
         Story(
             record["id"],
