@@ -1,7 +1,7 @@
 """Corpus-aware spelling: typos and run-together words fixed from evidence in the corpus itself.
 
 A word spelled right elsewhere in the corpus is strong evidence that a rare near-miss is a typo of
-it ("denculearization" -> "denuclearization"). Syndicated copies are stronger evidence still: where
+it ("negotiatons" -> "negotiations"). Syndicated copies are stronger evidence still: where
 near-duplicate paragraphs disagree on a word, a rare unknown word facing a known word a few edits
 away is a typo of it ("negoshation" -> "negotiations"). Each distinct token (and each broken-word or
 missing-space span) is judged once per run, then the decisions are applied to every paragraph. Names
@@ -315,7 +315,7 @@ class SpellingJudge:
         return self._name_runon(token)
 
     def _name_runon(self, token: str) -> SpellingDecision | None:
-        """A name run into an attribution word ("Hosaid"), however often the copies repeat it."""
+        """A name run into an attribution word ("Moonsaid"), however often the copies repeat it."""
         if not token.istitle() or self.is_dictionary_word(token):
             return None
         for word in self.rules.name_runon_words:
