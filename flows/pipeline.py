@@ -27,7 +27,7 @@ from flows.readers import discover_inputs
 from flows.records import Document, Rejection
 from flows.report import cluster_views, render_report
 from flows.schema import SCHEMA_VERSION, TABLES
-from flows.state import STATE_VERSION, State, file_stamp, load_state, state_problem, write_state
+from flows.state import STATE_VERSION, State, file_digest, file_stamp, load_state, state_problem, write_state
 from flows.tables import build_tables
 
 read_and_prepare = task(stages.read_and_prepare, name="read-and-prepare", cache_policy=NO_CACHE)
@@ -82,7 +82,7 @@ def write_outputs(
     dedup,
     manifest: dict,
     started: float,
-    state: tuple[dict, list, frozenset],
+    state: tuple[dict, dict, list, frozenset],
 ) -> RunSummary:
     """Write every table, the corpus, the report and the manifest into a new run folder, then publish it."""
     staged = staging_folder(out_dir)
@@ -161,11 +161,7 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
     state = load_state(out / CURRENT) if problem is None else State({}, {})
     if problem and previous:
         logger.info("reading every input again: %s", problem)
-    reused = {
-        path: state.prepared[path]
-        for path in inputs
-        if path in state.prepared and state.stamps.get(path) == stamps.get(path)
-    }
+    reused = {path: state.prepared[path] for path in inputs if state.unchanged(raw, path, stamps.get(path))}
     to_read = [path for path in inputs if path not in reused]
     logger.info("%d new or changed inputs to read, %d unchanged reused", len(to_read), len(reused))
     read = _run_batches(
@@ -217,6 +213,7 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
     }
     state_rows = (
         {path: stamps[path] for path in inputs if path in stamps},
+        {path: state.hashes.get(path) if path in reused else file_digest(raw, path) for path in inputs},
         prepared,
         stages.canonical_keys(records, dedup),
     )

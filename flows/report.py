@@ -133,6 +133,7 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
                 "score": round(mean_jaccard, 3),
                 "canonical": canonical_view,
                 "members": member_views,
+                "replaced": [view for view, p in zip(member_views, sorted(others)) if records[p].incumbent],
             }
         )
     views.sort(key=lambda view: (-view["size"], -view["score"], view["id"]))

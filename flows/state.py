@@ -1,4 +1,5 @@
-"""Incremental state, kept in each published run folder: what every input was when it was read,
+"""Incremental state, kept in each published run folder: what every input was when it was read
+(size, modification time and content hash),
 every article as prepared from it, and which paragraphs were canonical, so a later run reads only new
 or changed inputs and keeps canonical choices the policy does not overturn.
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,15 +20,17 @@ import pyarrow.parquet as pq
 from cleaners.article import PreparedArticle
 from cleaners.edits import Removal
 from cleaners.metadata import ArticleMetadata
-from flows.outputs import write_parquet
+from flows.outputs import file_sha256, write_parquet
 from flows.records import RawArticle
 from flows.stages import PreparedInput
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 STATE_FOLDER = "state"
 _strings = pa.list_(pa.string())
 CANONICAL = pa.schema([("key", pa.string())])
-INPUTS = pa.schema([("source_path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64())])
+INPUTS = pa.schema(
+    [("source_path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()), ("sha256", pa.string())]
+)
 DOCUMENTS = pa.schema(
     [
         ("doc_id", pa.string()),
@@ -58,6 +61,15 @@ class State:
     stamps: dict[str, tuple[int, int]]
     prepared: dict[str, list[PreparedInput]]
     canonical: frozenset[str] = frozenset()
+    hashes: dict[str, str] = field(default_factory=dict)
+
+    def unchanged(self, raw_dir: Path, path: str, stamp: tuple[int, int] | None) -> bool:
+        """True when an input is as the previous run read it: same size and time, or same content."""
+        if path not in self.prepared:
+            return False
+        if self.stamps.get(path) == stamp:
+            return True
+        return path in self.hashes and file_digest(raw_dir, path) == self.hashes[path]
 
 
 def file_stamp(raw_dir: Path, relative_path: str) -> tuple[int, int] | None:
@@ -67,6 +79,14 @@ def file_stamp(raw_dir: Path, relative_path: str) -> tuple[int, int] | None:
     except OSError:
         return None
     return status.st_size, status.st_mtime_ns
+
+
+def file_digest(raw_dir: Path, relative_path: str) -> str | None:
+    """SHA-256 of an input's bytes on disk, or None if it cannot be read."""
+    try:
+        return file_sha256(raw_dir / relative_path)
+    except OSError:
+        return None
 
 
 def state_problem(manifest: dict | None, config_sha256: str) -> str | None:
@@ -83,10 +103,9 @@ def state_problem(manifest: dict | None, config_sha256: str) -> str | None:
 def load_state(published: Path) -> State:
     """Read the state of the published run folder."""
     folder = published / STATE_FOLDER
-    stamps = {
-        row["source_path"]: (row["size"], row["mtime_ns"])
-        for row in pq.read_table(folder / "inputs.parquet").to_pylist()
-    }
+    inputs = pq.read_table(folder / "inputs.parquet").to_pylist()
+    stamps = {row["source_path"]: (row["size"], row["mtime_ns"]) for row in inputs}
+    hashes = {row["source_path"]: row["sha256"] for row in inputs if row["sha256"]}
     prepared: dict[str, list[PreparedInput]] = defaultdict(list)
     for row in pq.read_table(folder / "documents.parquet").to_pylist():
         metadata = ArticleMetadata(
@@ -111,17 +130,24 @@ def load_state(published: Path) -> State:
         article = PreparedArticle(row["lines"], metadata, removals, row["unicode_repaired"])
         prepared[row["source_path"]].append(PreparedInput(raw, article, row["site"]))
     canonical = frozenset(row["key"] for row in pq.read_table(folder / "canonical.parquet").to_pylist())
-    return State(stamps, dict(prepared), canonical)
+    return State(stamps, dict(prepared), canonical, hashes)
 
 
 def write_state(
-    staged: Path, stamps: dict[str, tuple[int, int]], prepared: list[PreparedInput], canonical: frozenset[str]
+    staged: Path,
+    stamps: dict[str, tuple[int, int]],
+    hashes: dict[str, str | None],
+    prepared: list[PreparedInput],
+    canonical: frozenset[str],
 ) -> None:
     """Write the state of this run into its run folder."""
     folder = staged / STATE_FOLDER
     folder.mkdir()
     write_parquet([{"key": key} for key in sorted(canonical)], CANONICAL, folder / "canonical.parquet")
-    inputs = [{"source_path": path, "size": size, "mtime_ns": mtime} for path, (size, mtime) in stamps.items()]
+    inputs = [
+        {"source_path": path, "size": size, "mtime_ns": mtime, "sha256": hashes.get(path)}
+        for path, (size, mtime) in stamps.items()
+    ]
     write_parquet(inputs, INPUTS, folder / "inputs.parquet")
     rows = []
     for item in prepared:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pandas as pd
@@ -73,3 +74,15 @@ def test_a_changed_config_reads_everything_again(prefect_harness, tmp_path):
     )
     assert run_cli(raw, out, "--config", str(config)) == 0
     assert (manifest(out)["inputs_read"], manifest(out)["inputs_reused"]) == (1, 0)
+
+
+def test_a_touched_file_with_the_same_content_is_not_read_again(prefect_harness, tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "clean"
+    raw.mkdir()
+    for name in SEED_NAMES:
+        shutil.copy(SEEDS_DIR / name, raw / name)
+    run_cli(raw, out)
+    touched = raw / SEED_NAMES[0]
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 5_000_000_000))
+    assert run_cli(raw, out) == 0
+    assert (manifest(out)["inputs_read"], manifest(out)["inputs_reused"]) == (0, 3)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from cleaners.metadata import ArticleMetadata
 from dedup.deduplicate import deduplicate
@@ -90,3 +91,14 @@ def test_quote_styles_and_case_are_not_differences():
 def test_a_contained_member_shows_only_its_part_of_the_canonical():
     segments = word_diff("Before text here. The shared part of it. After text here.", "The shared part of it.", True)
     assert [(s.kind, s.text) for s in segments] == [("same", "…"), ("same", "The shared part of it."), ("same", "…")]
+
+
+def test_a_canonical_that_gave_way_is_named_in_its_cluster():
+    documents = [document("old", [PARAGRAPH], "Old <i>title</i>"), document("new", [PARAGRAPH], "New")]
+    documents[1].metadata.source = "Reuters"
+    records = [replace(record, incumbent=record.doc_id == "old") for record in paragraph_records(documents)]
+    dedup = deduplicate(records, DedupSettings(), CanonicalPolicy(("source_rank", "incumbent"), ("Reuters",)))
+    clusters = cluster_views(documents, records, dedup)
+    assert [view["doc_id"] for view in clusters[0]["replaced"]] == ["old"]
+    page = render_report(documents, clusters, dedup, {"counts": {}, "finished_at": "now", "raw_dir": "raw"}, [])
+    assert "canonical changed" in page and "Old &lt;i&gt;title&lt;/i&gt;" in page
