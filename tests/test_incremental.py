@@ -21,12 +21,18 @@ def tables(out) -> dict[str, pd.DataFrame]:
     return {name: pd.read_parquet(out / name) for name in TABLES}
 
 
-def test_a_second_run_reads_only_new_and_changed_inputs_and_matches_a_rebuild(prefect_harness, tmp_path):
+def seeded(tmp_path, names=SEED_NAMES):
+    """A raw folder holding the seeds, and an output folder after one run over it."""
     raw, out = tmp_path / "raw", tmp_path / "clean"
     raw.mkdir()
-    for name in SEED_NAMES:
+    for name in names:
         shutil.copy(SEEDS_DIR / name, raw / name)
     assert run_cli(raw, out) == 0
+    return raw, out
+
+
+def test_a_second_run_reads_only_new_and_changed_inputs_and_matches_a_rebuild(prefect_harness, tmp_path):
+    raw, out = seeded(tmp_path)
     assert (manifest(out)["inputs_read"], manifest(out)["inputs_reused"]) == (3, 0)
     first_ids = set(pd.read_parquet(out / "articles.parquet").doc_id)
 
@@ -52,11 +58,7 @@ def test_a_second_run_reads_only_new_and_changed_inputs_and_matches_a_rebuild(pr
 
 
 def test_a_deleted_input_leaves_the_corpus(prefect_harness, tmp_path):
-    raw, out = tmp_path / "raw", tmp_path / "clean"
-    raw.mkdir()
-    for name in SEED_NAMES:
-        shutil.copy(SEEDS_DIR / name, raw / name)
-    run_cli(raw, out)
+    raw, out = seeded(tmp_path)
     (raw / SEED_NAMES[0]).unlink()
     assert run_cli(raw, out) == 0
     assert set(pd.read_parquet(out / "articles.parquet").source_path) == set(SEED_NAMES[1:])
@@ -64,10 +66,7 @@ def test_a_deleted_input_leaves_the_corpus(prefect_harness, tmp_path):
 
 
 def test_a_changed_config_reads_everything_again(prefect_harness, tmp_path):
-    raw, out = tmp_path / "raw", tmp_path / "clean"
-    raw.mkdir()
-    shutil.copy(SEEDS_DIR / SEED_NAMES[0], raw / SEED_NAMES[0])
-    run_cli(raw, out)
+    raw, out = seeded(tmp_path, SEED_NAMES[:1])
     config = tmp_path / "copydesk.toml"
     config.write_text(
         (REPO / "copydesk.toml").read_text(encoding="utf-8").replace("min_article_words = 5", "min_article_words = 6")
@@ -77,11 +76,7 @@ def test_a_changed_config_reads_everything_again(prefect_harness, tmp_path):
 
 
 def test_a_touched_file_with_the_same_content_is_not_read_again(prefect_harness, tmp_path):
-    raw, out = tmp_path / "raw", tmp_path / "clean"
-    raw.mkdir()
-    for name in SEED_NAMES:
-        shutil.copy(SEEDS_DIR / name, raw / name)
-    run_cli(raw, out)
+    raw, out = seeded(tmp_path)
     touched = raw / SEED_NAMES[0]
     os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 5_000_000_000))
     assert run_cli(raw, out) == 0
