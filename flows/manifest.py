@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
-import os
 import platform
 from pathlib import Path
 
@@ -17,15 +16,14 @@ MANIFEST = "manifest.json"
 PACKAGES = ("prefect", "datasketch", "trafilatura", "ftfy", "symspellpy", "pandas", "pyarrow")
 
 
-def inputs_fingerprint(raw_dir: Path, relative_paths: list[str], config: Config) -> str:
-    """Hash of every input's path, size and modification time, the config and the copydesk version."""
+def inputs_fingerprint(relative_paths: list[str], stamps: dict[str, tuple[int, int]], config: Config) -> str:
+    """Hash of every input's path, size and modification time (`stamps`; "missing" when it could not
+    be stat'ed), the config and the copydesk version."""
     digest = hashlib.sha256(f"{__version__}\x00{SCHEMA_VERSION}\x00{config.sha256}".encode())
     for relative_path in relative_paths:
-        try:
-            status = os.stat(raw_dir / relative_path)
-            digest.update(f"\x00{relative_path}\x00{status.st_size}\x00{status.st_mtime_ns}".encode())
-        except OSError as error:
-            digest.update(f"\x00{relative_path}\x00{error.errno}".encode())
+        stamp = stamps.get(relative_path)
+        described = f"{stamp[0]}\x00{stamp[1]}" if stamp else "missing"
+        digest.update(f"\x00{relative_path}\x00{described}".encode())
     return digest.hexdigest()
 
 

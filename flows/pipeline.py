@@ -149,14 +149,14 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
     """The flow's work once it holds the output folder."""
     logger = get_run_logger()
     inputs, unread_folders = discover_inputs(raw)
-    fingerprint = inputs_fingerprint(raw, inputs, config)
+    stamps = {path: stamp for path in inputs if (stamp := file_stamp(raw, path)) is not None}
+    fingerprint = inputs_fingerprint(inputs, stamps, config)
     previous = read_manifest(out)
     if not force and previous and previous.get("inputs_fingerprint") == fingerprint:
         logger.info("%s is up to date with %s: nothing new to do", out, raw)
         return RunSummary(**previous["counts"], seconds=round(time.monotonic() - started, 3), up_to_date=True)
     logger.info("%d input files under %s, config %s", len(inputs), raw, config.path)
 
-    stamps = {path: stamp for path in inputs if (stamp := file_stamp(raw, path)) is not None}
     problem = "--force" if force else state_problem(previous, config.sha256)
     state = load_state(out / CURRENT) if problem is None else State({}, {})
     if problem and previous:
