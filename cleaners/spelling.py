@@ -221,10 +221,14 @@ class SpellingJudge:
         """True for a dictionary word (or a derivation of one) or a word the corpus uses often enough."""
         return self.is_dictionary_word(word) or self.vocabulary.lowered[word.lower()] >= self.rules.min_support_count
 
+    def may_change(self, word: str, protected: frozenset[str]) -> bool:
+        """True for an alphabetic word that neither the corpus's names nor the config protect."""
+        return word not in protected and word not in self.rules.protected_words and word.isalpha()
+
     def is_suspect(self, token: str, protected: frozenset[str]) -> bool:
         """True for a rare, unknown, unprotected word that a fix may touch."""
         rules = self.rules
-        if token in protected or token in rules.protected_words or not token.isalpha():
+        if not self.may_change(token, protected):
             return False
         if not (token.islower() or token.istitle()) or len(token) < rules.min_word_length:
             return False
@@ -237,7 +241,7 @@ class SpellingJudge:
         `other`; `other` is one known word a few edits away (fewer for short words), in the same
         case, or the known words `word` runs together.
         """
-        if word in protected or word in self.rules.protected_words or not word.isalpha() or len(word) < 3:
+        if not self.may_change(word, protected) or len(word) < 3:
             return False
         if not (word.islower() or word.istitle()) or self.is_dictionary_word(word):
             return False
@@ -258,7 +262,7 @@ class SpellingJudge:
         """Return the fix for a token, or None when it should stay as it is."""
         if self.is_suspect(token, protected):
             return self._typo(token) or self._split(token)
-        if token not in protected and token not in self.rules.protected_words and token.isalpha():
+        if self.may_change(token, protected):
             return self._name_runon(token)
         return None
 
