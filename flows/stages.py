@@ -92,13 +92,6 @@ def finish_document(item: PreparedInput, learned: dict[str, LearnedLine], config
     )
 
 
-def read_and_clean(raw_dir: Path, relative_paths: list[str], config: Config) -> tuple[list[Document], list[Rejection]]:
-    """Read and clean files in one go, learning boilerplate from these files alone."""
-    prepared, rejections = read_and_prepare(raw_dir, relative_paths, config)
-    documents, rejected = finish_cleaning(prepared, learn_source_boilerplate(prepared, config), config)
-    return documents, rejections + rejected
-
-
 def metadata_words(documents: list[Document]) -> frozenset[str]:
     """Words of titles, sources and authors: names the corpus itself vouches for."""
     words = set()

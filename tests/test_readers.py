@@ -16,7 +16,7 @@ import pytest
 
 from flows.readers import discover_inputs, input_format, read_input
 from flows.records import RawArticle, Rejection
-from flows.stages import read_and_clean
+from flows.stages import finish_cleaning, read_and_prepare
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO / "raw"
@@ -415,7 +415,9 @@ def test_html_with_an_empty_body_is_rejected_as_no_article_text(tmp_path):
 def test_html_with_only_a_nav_menu_is_rejected_as_too_short(tmp_path, config):
     """trafilatura's fallback returns the nav text "Home"; the article-size minimum rejects it."""
     write(tmp_path, "nav.html", b"<html><body><nav>Home</nav></body></html>")
-    documents, rejections = read_and_clean(tmp_path, ["nav.html"], config)
+    prepared, read_rejections = read_and_prepare(tmp_path, ["nav.html"], config)
+    documents, rejections = finish_cleaning(prepared, {}, config)
+    assert read_rejections == []
     assert documents == []
     assert [r.reason for r in rejections] == ["too short after cleaning: 1 words (input.min_article_words is 5)"]
 
