@@ -10,14 +10,16 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from dedup.articles import copied_share, duplicate_of
 from dedup.canonical import priority_key
 from dedup.cluster import centre_clusters
 from dedup.index import lsh_candidate_pairs, shared_key_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.settings import CanonicalPolicy, DedupSettings
-from dedup.shingles import exact_key, normalised_words, sentence_words, word_shingles
-from dedup.signatures import minhash_signatures
+from dedup.shingles import exact_key, normalised_words, sentence_words, split_sentences, word_shingles
+from dedup.signatures import paragraph_signatures, signatures_and_word_counts
 from dedup.trim import trim_partial_repeats
 from dedup.verify import Overlap, overlap
 
@@ -75,15 +77,24 @@ def _verified(
 def find_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
     """Candidate pairs from LSH, shared sentences and exact short text, each verified exactly."""
     words, shingles = _shingle_sets(texts, settings)
-    long_positions = [i for i, paragraph_words in enumerate(words) if len(paragraph_words) >= settings.min_words]
-    signatures = minhash_signatures([shingles[i] for i in long_positions], settings.num_perm, settings.seed)
-    candidates = {
-        (long_positions[a], long_positions[b])
-        for a, b in lsh_candidate_pairs(signatures, settings.lsh_bands, settings.lsh_rows)
-    }
+    long_positions = np.array(
+        [i for i, paragraph_words in enumerate(words) if len(paragraph_words) >= settings.min_words], dtype=np.int64
+    )
+    signatures = paragraph_signatures([texts[i] for i in long_positions], *_signing(settings))
+    candidates = _pairs_at(long_positions, lsh_candidate_pairs(signatures, settings.lsh_bands, settings.lsh_rows))
     candidates |= shared_key_pairs(_short_text_keys(texts, words, long_positions, settings))
     candidates |= _sentence_candidates(texts, long_positions, settings)
     return _verified(candidates, shingles, settings, len(candidates))
+
+
+def _signing(settings: DedupSettings) -> tuple[int, int, int]:
+    return settings.shingle_size, settings.num_perm, settings.seed
+
+
+def _pairs_at(positions: np.ndarray, pairs: np.ndarray) -> set[tuple[int, int]]:
+    """Pairs of row numbers mapped to the positions those rows stand for, each ordered (low, high)."""
+    mapped = np.sort(positions[pairs], axis=1) if len(pairs) else pairs
+    return {(first, second) for first, second in mapped.tolist() if first != second}
 
 
 def _short_text_keys(
@@ -105,18 +116,12 @@ def _sentence_candidates(
 ) -> set[tuple[int, int]]:
     """Paragraph pairs with a near-duplicate sentence: LSH over sentences finds a reworded part inside a
     merged paragraph, whose Jaccard with the whole is too low for paragraph LSH."""
-    owners: list[int] = []
-    sentence_shingles: list[set[str]] = []
-    for position in positions:
-        for words in sentence_words(texts[position], settings.min_words):
-            owners.append(position)
-            sentence_shingles.append(word_shingles(words, settings.shingle_size))
-    signatures = minhash_signatures(sentence_shingles, settings.num_perm, settings.seed)
-    pairs = set()
-    for a, b in lsh_candidate_pairs(signatures, settings.lsh_bands, settings.lsh_rows):
-        if owners[a] != owners[b]:
-            pairs.add((min(owners[a], owners[b]), max(owners[a], owners[b])))
-    return pairs
+    owners = [position for position in positions for _ in split_sentences(texts[position])]
+    sentences = [sentence for position in positions for sentence in split_sentences(texts[position])]
+    signatures, word_counts = signatures_and_word_counts(sentences, *_signing(settings))
+    long_enough = np.flatnonzero(word_counts >= settings.min_words)
+    pairs = lsh_candidate_pairs(signatures[long_enough], settings.lsh_bands, settings.lsh_rows)
+    return _pairs_at(np.asarray(owners, dtype=np.int64)[long_enough], pairs)
 
 
 def remeasure(matches: Matches, texts: Sequence[str], settings: DedupSettings) -> Matches:

@@ -3,6 +3,8 @@ and short text.
 
 datasketch's automatic (b, r) choice for a threshold optimises a weighted error and misses many
 pairs just above it; copydesk sets b and r itself so the recall curve 1 - (1 - s^r)^b is known.
+The bands are grouped column-wise in numpy (sort each band's keys, pair equal runs): the same pairs
+datasketch's MinHashLSH finds, without a Python object per signature and band.
 A paragraph merged into a bigger one has high containment but low Jaccard, so LSH finds it only by
 chance: pairs that share a whole normalised sentence are candidates too.
 """
@@ -10,9 +12,12 @@ chance: pairs that share a whole normalised sentence are candidates too.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from datasketch import MinHash, MinHashLSH
+import numpy as np
+
+# An odd 64-bit multiplier (from splitmix64) that folds a band's hash values into one key.
+_FOLD = np.uint64(0x9E3779B97F4A7C15)
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
@@ -20,20 +25,49 @@ def candidate_probability(similarity: float, bands: int, rows: int) -> float:
     return 1 - (1 - similarity**rows) ** bands
 
 
-def lsh_candidate_pairs(signatures: Sequence[MinHash], bands: int, rows: int) -> set[tuple[int, int]]:
-    """Return index pairs (i < j) that share at least one LSH band."""
-    if not signatures:
-        return set()
-    lsh = MinHashLSH(num_perm=len(signatures[0].hashvalues), params=(bands, rows))
-    with lsh.insertion_session() as session:
-        for position, signature in enumerate(signatures):
-            session.insert(position, signature, check_duplication=False)
-    pairs = set()
-    for position, signature in enumerate(signatures):
-        for other in lsh.query(signature):
-            if other != position:
-                pairs.add((min(position, other), max(position, other)))
-    return pairs
+def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """An (n, bands) uint64 array: each band's `rows` hash values folded into one key.
+
+    Two signatures share a key when they agree on the whole band; a 64-bit fold of 32-bit values can also
+    collide by chance (about 2**-64 a pair), which only adds a candidate that verification then drops.
+    """
+    blocks = signatures[:, : bands * rows].reshape(len(signatures), bands, rows).astype(np.uint64)
+    keys = blocks[:, :, 0].copy()
+    for row in range(1, rows):
+        keys = keys * _FOLD + blocks[:, :, row]
+    return keys
+
+
+def lsh_candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """Index pairs (i < j) that share at least one LSH band, as a sorted (m, 2) int64 array.
+
+    Each band is one column of keys: sorted, split into runs of equal keys, and every pair inside a run
+    is a candidate. Pairs are kept as packed int64s, merged band by band, so memory grows with the
+    distinct pairs, not with bands x pairs.
+    """
+    count = len(signatures)
+    if count < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    keys = band_keys(signatures, bands, rows)
+    packed = np.empty(0, dtype=np.int64)
+    for band in range(bands):
+        packed = np.union1d(packed, _run_pairs(keys[:, band], count))
+    return np.stack([packed // count, packed % count], axis=1)
+
+
+def _run_pairs(column: np.ndarray, count: int) -> np.ndarray:
+    """Packed pairs i * count + j (i < j) of positions holding equal keys in this column."""
+    order = np.argsort(column, kind="stable")
+    ordered = column[order]
+    run_starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    run_ends = np.r_[run_starts[1:], count]
+    later = np.repeat(run_ends, run_ends - run_starts) - np.arange(count) - 1  # run members after each one
+    if not later.any():
+        return np.empty(0, dtype=np.int64)
+    left = np.repeat(np.arange(count), later)
+    right = left + np.arange(len(left)) - np.repeat(np.cumsum(later) - later, later) + 1
+    first, second = order[left], order[right]
+    return np.minimum(first, second).astype(np.int64) * count + np.maximum(first, second)
 
 
 def shared_key_pairs(keys: Iterable[tuple[int, str]], max_group: int = 1000) -> set[tuple[int, int]]:

@@ -13,10 +13,19 @@ _NON_WORD = re.compile(r"[^\w]+")
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 
 
+def fold_text(text: str) -> str:
+    """NFKC, apostrophes of every style dropped, case folded."""
+    return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold().replace("'", "")
+
+
+def has_word_character(text: str) -> bool:
+    """Whether any character of the text can be part of a word."""
+    return _NON_WORD.fullmatch(text) is None
+
+
 def normalised_words(text: str) -> list[str]:
     """Return the paragraph's words, case-folded, accents kept, punctuation and quote styles dropped."""
-    folded = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).casefold().replace("'", "")
-    return _NON_WORD.sub(" ", folded).split()
+    return _NON_WORD.sub(" ", fold_text(text)).split()
 
 
 def word_shingles(words: list[str], size: int) -> set[str]:

@@ -1,13 +1,203 @@
-"""MinHash signatures of shingle sets (datasketch, affine32 scheme, fixed seed)."""
+"""MinHash signatures in bulk, equal to datasketch's: one compiled pass over the paragraphs' UTF-8 bytes.
+
+datasketch 2.x `MinHash` (scheme affine32) hashes each shingle with `hashfunc`, then takes the minimum of
+`a * fmix32(h) + b mod 2**32` over the shingles for each permutation (a, b). The same arithmetic runs here in
+numba, with a hash that is cheap to compute while scanning words: each word's MurmurHash3 (x86, 32-bit,
+seed 0), folded over the shingle's words. `shingle_hash32` is that hash for one shingle, so
+`MinHash(num_perm, seed, hashfunc=shingle_hash32)` gives exactly the signature computed here, and the
+rows work with datasketch's LSH and its storage backends (`as_lean_minhash`).
+
+Words are those of `dedup.shingles.normalised_words`. The compiled scan folds ASCII and common punctuation
+itself (lower case, apostrophes dropped, curly quotes, dashes and currency signs end a word); a text with
+other characters (accented letters, say) is folded in Python and scanned again as its words.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from datasketch import MinHash
+import mmh3
+import numpy as np
+from datasketch import LeanMinHash, MinHash
+from numba import njit, uint8, uint32
+
+from dedup.shingles import fold_text, has_word_character, normalised_words
+
+_SHINGLE_MULTIPLIER = 0x9E3779B1
+_MASK32 = 0xFFFFFFFF
+_MAX_HASH = np.uint32(_MASK32)
+
+# Character classes of the compiled scan. Complex characters (letters and marks outside ASCII, which
+# NFKC or case folding may change) send their text through Python's folding first.
+_SEPARATOR, _WORD, _DROP, _CAPITAL, _COMPLEX = 0, 1, 2, 3, 4
+# Non-ASCII blocks of punctuation and symbols the scan folds itself: Latin-1's, general punctuation
+# (curly quotes, dashes, spaces) and currency signs.
+_SCANNED_BLOCKS = (range(0x80, 0xC0), range(0x2000, 0x2070), range(0x20A0, 0x20D0))
 
 
-def minhash_signatures(shingle_sets: Sequence[set[str]], num_perm: int, seed: int) -> list[MinHash]:
-    """Return one MinHash per shingle set, computed in bulk with shared permutations."""
-    encoded = ([shingle.encode("utf-8") for shingle in sorted(shingles)] for shingles in shingle_sets)
-    return MinHash.bulk(encoded, num_perm=num_perm, seed=seed)
+def _character_classes() -> np.ndarray:
+    """Class of every code point of the Basic Multilingual Plane, as `normalised_words` treats it alone."""
+    classes = np.full(0x10000, _COMPLEX, dtype=np.uint8)
+    classes[:128] = _SEPARATOR
+    classes[[*b"abcdefghijklmnopqrstuvwxyz0123456789_"]] = _WORD
+    classes[[*b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"]] = _CAPITAL
+    classes[[*b"'`"]] = _DROP
+    for code_point in (code_point for block in _SCANNED_BLOCKS for code_point in block):
+        folded = fold_text(chr(code_point))
+        classes[code_point] = _DROP if not folded else _SEPARATOR if not has_word_character(folded) else _COMPLEX
+    return classes
+
+
+_CHARACTER_CLASSES = _character_classes()
+
+
+def _fmix32_int(value: int) -> int:
+    """MurmurHash3's 32-bit finaliser on a Python int."""
+    value ^= value >> 16
+    value = (value * 0x85EBCA6B) & _MASK32
+    value ^= value >> 13
+    value = (value * 0xC2B2AE35) & _MASK32
+    return value ^ (value >> 16)
+
+
+def shingle_hash32(shingle: bytes) -> int:
+    """The 32-bit hash of a shingle (words joined by single spaces), for `datasketch.MinHash(hashfunc=...)`."""
+    value = 0
+    for word in shingle.split(b" "):
+        value = _fmix32_int((value * _SHINGLE_MULTIPLIER + mmh3.hash(word, 0, signed=False)) & _MASK32)
+    return value
+
+
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutation parameters (a, b) for this num_perm and seed."""
+    a, b = MinHash(num_perm=num_perm, seed=seed).permutations
+    return a.astype(np.uint32), b.astype(np.uint32)
+
+
+def as_lean_minhash(signature: np.ndarray, seed: int) -> LeanMinHash:
+    """A signature row as datasketch's LeanMinHash, for its LSH and storage backends."""
+    return LeanMinHash(seed=seed, hashvalues=signature, scheme="affine32")
+
+
+def paragraph_signatures(texts: Sequence[str], shingle_size: int, num_perm: int, seed: int) -> np.ndarray:
+    """One MinHash signature per text over its `shingle_size`-word shingles: an (n, num_perm) uint32 array.
+
+    A text with fewer words than `shingle_size` has one shingle of all its words; one with no words keeps
+    datasketch's empty value (2**32 - 1 everywhere).
+    """
+    return signatures_and_word_counts(texts, shingle_size, num_perm, seed)[0]
+
+
+def signatures_and_word_counts(
+    texts: Sequence[str], shingle_size: int, num_perm: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """`paragraph_signatures`, and each text's number of normalised words from the same scan."""
+    a, b = permutations(num_perm, seed)
+    signatures, word_counts, complex_texts = _scan([text.encode() for text in texts], a, b, shingle_size, False)
+    complex_positions = np.flatnonzero(complex_texts)
+    if len(complex_positions):
+        folded = [" ".join(normalised_words(texts[position])).encode() for position in complex_positions]
+        signatures[complex_positions], word_counts[complex_positions], _ = _scan(folded, a, b, shingle_size, True)
+    return signatures, word_counts
+
+
+def _scan(encoded: list[bytes], a: np.ndarray, b: np.ndarray, size: int, folded: bool) -> tuple[np.ndarray, ...]:
+    starts = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=starts[1:])
+    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    return _signatures(data, starts, a, b, size, _CHARACTER_CLASSES, folded)
+
+
+@njit(inline="always")
+def _rotl32(value, shift):
+    return uint32((value << uint32(shift)) | (value >> uint32(32 - shift)))
+
+
+@njit(inline="always")
+def _fmix32(value):
+    value ^= value >> uint32(16)
+    value = uint32(value * uint32(0x85EBCA6B))
+    value ^= value >> uint32(13)
+    value = uint32(value * uint32(0xC2B2AE35))
+    return value ^ (value >> uint32(16))
+
+
+@njit(inline="always")
+def _mix_block(block):
+    block = uint32(block * uint32(0xCC9E2D51))
+    return uint32(_rotl32(block, 15) * uint32(0x1B873593))
+
+
+@njit(inline="always")
+def _fold_shingle(word_hashes, first, size):
+    value = uint32(0)
+    for slot in range(first, size):
+        value = _fmix32(uint32(value * uint32(_SHINGLE_MULTIPLIER) + word_hashes[slot]))
+    return value
+
+
+@njit(inline="always")
+def _take_minimum(row, a, b, shingle):
+    shingle = _fmix32(shingle)  # datasketch mixes every hashfunc value before permuting it
+    for permutation in range(len(a)):
+        value = uint32(a[permutation] * shingle + b[permutation])
+        row[permutation] = min(row[permutation], value)
+
+
+@njit(inline="always")
+def _character(data, position, classes, folded):
+    """Class and UTF-8 length of the character at `position`; in folded text every non-ASCII byte is a
+    word byte."""
+    lead = data[position]
+    if lead < 0x80:
+        return classes[lead], 1
+    if folded:
+        return uint8(_WORD), 1
+    if lead < 0xE0:
+        return classes[((uint32(lead) & 0x1F) << 6) | (uint32(data[position + 1]) & 0x3F)], 2
+    if lead < 0xF0:
+        code_point = ((uint32(lead) & 0x0F) << 12) | ((uint32(data[position + 1]) & 0x3F) << 6)
+        return classes[code_point | (uint32(data[position + 2]) & 0x3F)], 3
+    return uint8(_COMPLEX), 4
+
+
+@njit(cache=True)
+def _signatures(data, starts, a, b, size, classes, folded):  # pragma: no cover - compiled; tested against datasketch
+    """Scan each text's bytes once: MurmurHash3 each word as it ends, fold the last `size` into a shingle
+    hash, and keep the minimum of every permutation of it; count the words, flag texts to fold in Python."""
+    signatures = np.full((len(starts) - 1, len(a)), _MAX_HASH, dtype=np.uint32)
+    word_counts = np.zeros(len(starts) - 1, dtype=np.int64)
+    complex_texts = np.zeros(len(starts) - 1, dtype=np.bool_)
+    recent = np.zeros(size, dtype=np.uint32)  # hashes of the last `size` words, oldest first
+    for text in range(len(starts) - 1):
+        row = signatures[text]
+        words = 0
+        state, block, block_bytes, length = uint32(0), uint32(0), 0, 0
+        position, end = starts[text], starts[text + 1]
+        while position <= end:
+            kind, width = _character(data, position, classes, folded) if position < end else (uint8(_SEPARATOR), 1)
+            if kind == _COMPLEX:
+                complex_texts[text] = True
+                break
+            if kind == _WORD or kind == _CAPITAL:
+                block |= (uint32(data[position]) + uint32(32 if kind == _CAPITAL else 0)) << uint32(8 * block_bytes)
+                block_bytes += 1
+                length += 1
+                if block_bytes == 4:
+                    state = uint32(_rotl32(state ^ _mix_block(block), 13) * uint32(5) + uint32(0xE6546B64))
+                    block, block_bytes = uint32(0), 0
+            elif kind == _SEPARATOR and length > 0:
+                if block_bytes > 0:
+                    state ^= _mix_block(block)
+                for slot in range(size - 1):
+                    recent[slot] = recent[slot + 1]
+                recent[size - 1] = _fmix32(state ^ uint32(length))
+                words += 1
+                if words >= size:
+                    _take_minimum(row, a, b, _fold_shingle(recent, 0, size))
+                state, block, block_bytes, length = uint32(0), uint32(0), 0, 0
+            position += width
+        if 0 < words < size:
+            _take_minimum(row, a, b, _fold_shingle(recent, size - words, size))
+        word_counts[text] = words
+    return signatures, word_counts, complex_texts

@@ -16,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from datasketch import MinHashLSH
 
 from dedup.canonical import source_rank
 from dedup.deduplicate import DedupResult, deduplicate, paragraph_id
@@ -23,7 +24,7 @@ from dedup.index import candidate_probability, lsh_candidate_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.settings import POLICY_CRITERIA, CanonicalPolicy, DedupSettings
 from dedup.shingles import normalised_words, word_shingles
-from dedup.signatures import minhash_signatures
+from dedup.signatures import as_lean_minhash, paragraph_signatures
 from dedup.verify import Overlap, covers, overlap
 
 RAW = Path(__file__).resolve().parent.parent / "raw"
@@ -243,16 +244,18 @@ def test_short_text_gives_one_shingle():
 # --- minhash_signatures ----------------------------------------------------------------------------
 
 
+def signatures(texts: list[str]):
+    return paragraph_signatures(texts, SETTINGS.shingle_size, SETTINGS.num_perm, SETTINGS.seed)
+
+
 def test_same_shingles_give_equal_signatures():
-    first, second, other = minhash_signatures(
-        [shingles(LIAISON), shingles(straight_quotes(LIAISON)), shingles(RELATIONS)], SETTINGS.num_perm, SETTINGS.seed
-    )
-    assert len(first.hashvalues) == SETTINGS.num_perm
-    assert list(first.hashvalues) == list(second.hashvalues)
-    assert list(first.hashvalues) != list(other.hashvalues)
+    first, second, other = signatures([LIAISON, straight_quotes(LIAISON), RELATIONS])
+    assert len(first) == SETTINGS.num_perm
+    assert list(first) == list(second)
+    assert list(first) != list(other)
     # the seed fixes the permutations, so a second run gives the same signature
-    (again,) = minhash_signatures([shingles(LIAISON)], SETTINGS.num_perm, SETTINGS.seed)
-    assert list(again.hashvalues) == list(first.hashvalues)
+    (again,) = signatures([LIAISON])
+    assert list(again) == list(first)
 
 
 @pytest.mark.parametrize(
@@ -264,9 +267,9 @@ def test_same_shingles_give_equal_signatures():
 )
 def test_estimated_jaccard_is_close_to_exact(original, copy):
     exact = overlap(shingles(original), shingles(copy)).jaccard
-    first, second = minhash_signatures([shingles(original), shingles(copy)], SETTINGS.num_perm, SETTINGS.seed)
+    first, second = signatures([original, copy])
     assert 0.4 < exact < 0.9  # a real partial overlap, not a trivial 0 or 1
-    assert first.jaccard(second) == pytest.approx(exact, abs=0.15)
+    assert (first == second).mean() == pytest.approx(exact, abs=0.15)
 
 
 # --- candidate_probability / lsh_candidate_pairs ---------------------------------------------------
@@ -283,12 +286,33 @@ def test_candidate_probability_follows_the_banding_curve():
 
 def test_near_duplicate_pair_is_an_lsh_candidate_and_unrelated_paragraphs_are_not():
     texts = [RELATIONS, change_word(RELATIONS, "formal", "full"), YONGBYON, SETBACK, MOON]
-    signatures = minhash_signatures([shingles(t) for t in texts], SETTINGS.num_perm, SETTINGS.seed)
-    assert lsh_candidate_pairs(signatures, SETTINGS.lsh_bands, SETTINGS.lsh_rows) == {(0, 1)}
+    pairs = lsh_candidate_pairs(signatures(texts), SETTINGS.lsh_bands, SETTINGS.lsh_rows)
+    assert pairs.tolist() == [[0, 1]]
+
+
+def test_band_grouping_finds_exactly_the_pairs_datasketchs_lsh_finds():
+    seeds = [text for prefix in ("000", "001", "004") for text in seed_paragraphs(prefix) if words(text) >= 8]
+    rng = random.Random(7)
+    copies = [merged(text, rng.choice(seeds)) if rng.random() < 0.3 else with_junk(text) for text in seeds]
+    trimmed = [" ".join(text.split()[: max(8, len(text.split()) * 2 // 3)]) for text in seeds]
+    texts = seeds + copies + trimmed
+    rows = signatures(texts)
+    lsh = MinHashLSH(num_perm=SETTINGS.num_perm, params=(SETTINGS.lsh_bands, SETTINGS.lsh_rows))
+    for position, row in enumerate(rows):
+        lsh.insert(position, as_lean_minhash(row, SETTINGS.seed))
+    expected = {
+        (min(position, other), max(position, other))
+        for position, row in enumerate(rows)
+        for other in lsh.query(as_lean_minhash(row, SETTINGS.seed))
+        if other != position
+    }
+    found = {tuple(pair) for pair in lsh_candidate_pairs(rows, SETTINGS.lsh_bands, SETTINGS.lsh_rows).tolist()}
+    assert len(expected) > len(seeds)  # copies and near misses, not a trivial empty set
+    assert found == expected
 
 
 def test_lsh_of_no_signatures_is_empty():
-    assert lsh_candidate_pairs([], SETTINGS.lsh_bands, SETTINGS.lsh_rows) == set()
+    assert lsh_candidate_pairs(signatures([]), SETTINGS.lsh_bands, SETTINGS.lsh_rows).shape == (0, 2)
 
 
 # --- overlap / covers ------------------------------------------------------------------------------

@@ -1,0 +1,88 @@
+"""Bulk MinHash signatures equal datasketch's own, shingle for shingle, on real and hostile text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from datasketch import LeanMinHash, MinHash
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.shingles import normalised_words, word_shingles
+from dedup.signatures import (
+    _SCANNED_BLOCKS,
+    as_lean_minhash,
+    paragraph_signatures,
+    shingle_hash32,
+    signatures_and_word_counts,
+)
+from tests.conftest import SEED_NAMES, SEEDS_DIR
+
+HOSTILE = [
+    "“It’s Ri Yong Ho’s,” said Choe Sang-Hun — in Yongbyon, Rodong Sinmun reported.",
+    "Café naïve ÄÖÜ ß STRASSE İstanbul ǅemal ﬁnance ＦＵＬＬＷＩＤＴＨ ①②",
+    "price\u00a0£600m (€1.2bn; $1.13bn) … up 76%",
+    "denucle\u00adarization and co\u0301mbining marks, e\u0301 vs é",
+    "emoji 🎉 party 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 and 北朝鮮 외무상 text",
+    "Don't  `quote` it_now 'single' ‘curly’ ´acute´",
+    "",
+    "   ",
+    "one",
+    "— —",
+    "a b",
+]
+
+
+def seed_paragraphs() -> list[str]:
+    """Every paragraph of the three seed articles."""
+    texts = [(SEEDS_DIR / name).read_text(encoding="utf-8") for name in SEED_NAMES]
+    return [paragraph.strip() for text in texts for paragraph in text.split("\n\n") if paragraph.strip()]
+
+
+def datasketch_signature(text: str, size: int, num_perm: int, seed: int) -> np.ndarray:
+    """datasketch's own MinHash of the text's shingles, hashed with shingle_hash32."""
+    minhash = MinHash(num_perm=num_perm, seed=seed, hashfunc=shingle_hash32)
+    minhash.update_batch([shingle.encode() for shingle in word_shingles(normalised_words(text), size)])
+    return minhash.hashvalues
+
+
+@pytest.mark.parametrize(("size", "num_perm", "seed"), [(2, 128, 1), (1, 64, 7), (3, 256, 42)])
+def test_signatures_equal_datasketch_on_the_seeds_and_hostile_text(size, num_perm, seed):
+    texts = seed_paragraphs() + HOSTILE
+    signatures, word_counts = signatures_and_word_counts(texts, size, num_perm, seed)
+    assert signatures.shape == (len(texts), num_perm) and signatures.dtype == np.uint32
+    for text, signature, count in zip(texts, signatures, word_counts):
+        assert count == len(normalised_words(text)), text
+        np.testing.assert_array_equal(signature, datasketch_signature(text, size, num_perm, seed), err_msg=text)
+
+
+def test_signatures_equal_datasketch_bulk_and_load_as_lean_minhashes():
+    texts = seed_paragraphs()
+    shingles = [[shingle.encode() for shingle in word_shingles(normalised_words(text), 2)] for text in texts]
+    bulk = MinHash.bulk(shingles, num_perm=128, seed=1, hashfunc=shingle_hash32)
+    signatures = paragraph_signatures(texts, 2, 128, 1)
+    for minhash, row in zip(bulk, signatures):
+        np.testing.assert_array_equal(minhash.hashvalues, row)
+        assert as_lean_minhash(row, 1) == LeanMinHash(minhash)
+
+
+def test_every_scanned_punctuation_character_splits_or_joins_words_as_python_does():
+    texts = [f"Ab{chr(code)}Cd e{chr(code)} {chr(code)}f" for block in _SCANNED_BLOCKS for code in block]
+    signatures, word_counts = signatures_and_word_counts(texts, 2, 32, 1)
+    for text, signature, count in zip(texts, signatures, word_counts):
+        assert count == len(normalised_words(text)), repr(text)
+        np.testing.assert_array_equal(signature, datasketch_signature(text, 2, 32, 1), err_msg=repr(text))
+
+
+def test_text_without_words_keeps_the_empty_signature():
+    (empty,) = paragraph_signatures(["— … —"], 2, 16, 1)
+    np.testing.assert_array_equal(empty, MinHash(num_perm=16, seed=1).hashvalues)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=60), min_size=1, max_size=5), st.integers(min_value=1, max_value=3))
+def test_any_text_gets_datasketchs_signature(texts, size):
+    signatures, word_counts = signatures_and_word_counts(texts, size, 16, 3)
+    for text, signature, count in zip(texts, signatures, word_counts):
+        assert count == len(normalised_words(text))
+        np.testing.assert_array_equal(signature, datasketch_signature(text, size, 16, 3))
