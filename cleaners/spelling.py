@@ -139,7 +139,7 @@ class Vocabulary:
         spans: Counter[str] = Counter()
         neighbours: dict[str, set[str]] = defaultdict(set)
         for text in texts:
-            words = [word for _, _, word in iter_words(text)]
+            words = text_words(text)
             forms.update(words)
             bigrams.update(f"{a.lower()} {b.lower()}" for a, b in zip(words, words[1:]))
             for a, b in zip(words, words[1:]):
@@ -172,6 +172,13 @@ def iter_words(text: str) -> Iterator[tuple[int, int, str]]:
         start, end = match.span()
         if not any(s < end and start < e for s, e in skipped):
             yield start, end, match.group()
+
+
+def text_words(text: str) -> list[str]:
+    """The words `iter_words` yields, without their places: one regex pass when nothing is skipped."""
+    if _SKIP_SPANS.search(text) is None:
+        return _WORD.findall(text)
+    return [word for _, _, word in iter_words(text)]
 
 
 def _confidence(ratio: float, distance: int, rules: SpellingRules) -> float:
@@ -346,8 +353,9 @@ class SpellingJudge:
 
 def _aligned_pairs(first: str, second: str) -> Iterator[tuple[str, str]]:
     """Word-for-word disagreements of two copies: (word, word) or (run-together word, "two words")."""
-    left = [word for _, _, word in iter_words(first)]
-    right = [word for _, _, word in iter_words(second)]
+    left, right = text_words(first), text_words(second)
+    if left == right:
+        return
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
         if tag == "replace" and abs((i2 - i1) - (j2 - j1)) <= 2:
             yield from _walk_block(left[i1:i2], right[j1:j2])

@@ -1,6 +1,7 @@
 """The copydesk Prefect flow: read and clean in batches, learn each site's boilerplate, find
 near-duplicate paragraphs, fix spelling corpus-wide with the copies they reveal, cluster, and write
-every output atomically. Tasks wrap the plain functions of flows/stages.py.
+every output atomically. Tasks wrap the plain functions of flows/stages.py; their data goes in `quote`d,
+so Prefect does not walk every article looking for futures (that walk cost more than the work itself).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.utilities.annotations import quote
 
 from flows import stages
 from flows.artifacts import publish_run_artifacts
@@ -165,7 +167,7 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
     to_read = [path for path in inputs if path not in reused]
     logger.info("%d new or changed inputs to read, %d unchanged reused", len(to_read), len(reused))
     read = _run_batches(
-        "read", [read_and_prepare.submit(raw, batch, config) for batch in _batches(to_read, batch_size)], logger
+        "read", [read_and_prepare.submit(raw, quote(batch), config) for batch in _batches(to_read, batch_size)], logger
     )
     fresh: dict[str, list] = {}
     for batch_items, _ in read:
@@ -173,24 +175,28 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
             fresh.setdefault(item.raw.source_path, []).append(item)
     prepared = [item for path in inputs for item in reused.get(path, fresh.get(path, []))]
     rejections = unread_folders + [rejection for _, batch_rejections in read for rejection in batch_rejections]
-    boilerplate = learn_boilerplate(prepared, config)
+    boilerplate = learn_boilerplate(quote(prepared), config)
     logger.info("boilerplate: %d lines learned over %d sources", sum(map(len, boilerplate.values())), len(boilerplate))
     prepared_batches = _batches(prepared, batch_size)
     cleaned = _run_batches(
-        "clean", [finish_cleaning.submit(batch, boilerplate, config) for batch in prepared_batches], logger
+        "clean",
+        [finish_cleaning.submit(quote(batch), quote(boilerplate), config) for batch in prepared_batches],
+        logger,
     )
     documents = [document for batch_documents, _ in cleaned for document in batch_documents]
     rejections += [rejection for _, batch_rejections in cleaned for rejection in batch_rejections]
     for rejection in rejections:
         logger.warning("rejected %s: %s", rejection.source_path, rejection.reason)
 
-    matches = match_paragraphs(documents, config)
+    matches = match_paragraphs(quote(documents), config)
     logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))
-    decisions = spelling_decisions(documents, matches, config)
+    decisions = spelling_decisions(quote(documents), quote(matches), config)
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     document_batches = _batches(documents, batch_size)
-    _run_batches("spelling", [apply_spelling.submit(batch, decisions) for batch in document_batches], logger)
-    records, dedup = cluster_paragraphs(documents, matches, config, state.canonical)
+    _run_batches(
+        "spelling", [apply_spelling.submit(quote(batch), quote(decisions)) for batch in document_batches], logger
+    )
+    records, dedup = cluster_paragraphs(quote(documents), quote(matches), config, quote(state.canonical))
     unseated = stages.unseated_incumbents(records, dedup)
     if unseated:
         logger.info(
@@ -217,4 +223,11 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
         prepared,
         stages.canonical_keys(records, dedup),
     )
-    return write_outputs(out, raw, documents, rejections, boilerplate, records, dedup, manifest, started, state_rows)
+    return write_outputs(
+        out,
+        raw,
+        *map(quote, (documents, rejections, boilerplate, records, dedup)),
+        manifest,
+        started,
+        quote(state_rows),
+    )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cleaners.article import PreparedArticle, finish_article, prepare_article
 from cleaners.boilerplate import LearnedLine, learn_boilerplate, source_key
-from cleaners.spelling import SpellingDecision, Vocabulary, apply_corrections, decide_corrections, iter_words
+from cleaners.spelling import SpellingDecision, Vocabulary, apply_corrections, decide_corrections, text_words
 from dedup.deduplicate import DedupResult, Matches, cluster_matches, find_matches, remeasure
 from dedup.records import ParagraphRecord
 from flows.config import Config
@@ -99,7 +99,7 @@ def metadata_words(documents: list[Document]) -> frozenset[str]:
         meta = document.metadata
         for text in (meta.title, meta.source, *meta.authors):
             if text:
-                words.update(word for _, _, word in iter_words(text))
+                words.update(text_words(text))
     return frozenset(words)
 
 

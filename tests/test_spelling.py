@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from cleaners.article import clean_article
-from cleaners.spelling import Vocabulary, apply_corrections, decide_corrections, iter_words
+from cleaners.spelling import Vocabulary, apply_corrections, decide_corrections, iter_words, text_words
 from flows.dictionary import load_base_dictionary
 
 SEED_NAMES = (
@@ -89,6 +89,14 @@ def test_rare_correct_words_stay(base, config, word):
 def test_urls_hashtags_and_handles_are_not_words():
     text = "See www.denculearization.com and #denculearization or @denculearization, mail a@b.org now."
     assert [word for _, _, word in iter_words(text)] == ["See", "and", "or", "mail", "now"]
+    assert text_words(text) == ["See", "and", "or", "mail", "now"]
+
+
+def test_text_words_are_the_words_iter_words_finds(seeds):
+    paragraphs = [paragraph for text in seeds.values() for paragraph in text.split("\n\n")]
+    assert sum(len(text_words(paragraph)) for paragraph in paragraphs) > 1000
+    for paragraph in paragraphs:
+        assert text_words(paragraph) == [word for _, _, word in iter_words(paragraph)]
 
 
 def test_acronyms_numbers_and_short_words_stay(base, config):
