@@ -86,7 +86,8 @@ def _script_hash(script: str) -> str:
 
 
 def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphRecord], dedup: DedupResult) -> list[dict]:
-    """Clusters with more than one member, largest and closest first, each with its members' diffs."""
+    """Clusters with more than one member, largest and closest first. The first MAX_CLUSTERS, the ones the
+    report lists, carry their paragraphs and diffs; the rest only their id, size and score."""
     by_doc = {document.doc_id: document for document in documents}
     members_by_cluster: dict[str, list[int]] = defaultdict(list)
     for position, membership in enumerate(dedup.memberships):
@@ -95,48 +96,41 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
     for cluster_id, positions in members_by_cluster.items():
         if len(positions) < 2:
             continue
-        canonical = next(p for p in positions if dedup.memberships[p].is_canonical)
-        others = [p for p in positions if p != canonical]
-
-        def describe(position: int) -> dict:
-            record = records[position]
-            meta = by_doc[record.doc_id].metadata
-            membership = dedup.memberships[position]
-            return {
-                "doc_id": record.doc_id,
-                "para_idx": record.para_idx,
-                "source_path": by_doc[record.doc_id].source_path,
-                "title": meta.title,
-                "source": meta.source or by_doc[record.doc_id].site,
-                "published": meta.published,
-                "text": record.text,
-                "match": membership.match,
-                "jaccard": membership.jaccard,
-                "containment": membership.containment,
-            }
-
-        canonical_view = describe(canonical)
-        member_views = [
-            describe(p)
-            | {
-                "diff": word_diff(
-                    records[canonical].text, records[p].text, window=dedup.memberships[p].match == "contained"
-                )
-            }
-            for p in sorted(others)
-        ]
-        mean_jaccard = sum(view["jaccard"] for view in member_views) / len(member_views)
+        jaccards = [dedup.memberships[p].jaccard for p in positions if not dedup.memberships[p].is_canonical]
         views.append(
-            {
-                "id": cluster_id,
-                "size": len(positions),
-                "score": round(mean_jaccard, 3),
-                "canonical": canonical_view,
-                "members": member_views,
-                "replaced": [view for view, p in zip(member_views, sorted(others)) if records[p].incumbent],
-            }
+            {"id": cluster_id, "size": len(positions), "score": round(sum(jaccards) / len(jaccards), 3), "at": positions}
         )
     views.sort(key=lambda view: (-view["size"], -view["score"], view["id"]))
+
+    def describe(position: int) -> dict:
+        record, membership = records[position], dedup.memberships[position]
+        document = by_doc[record.doc_id]
+        return {
+            "doc_id": record.doc_id,
+            "para_idx": record.para_idx,
+            "source_path": document.source_path,
+            "title": document.metadata.title,
+            "source": document.metadata.source or document.site,
+            "published": document.metadata.published,
+            "text": record.text,
+            "match": membership.match,
+            "jaccard": membership.jaccard,
+            "containment": membership.containment,
+        }
+
+    for view in views[:MAX_CLUSTERS]:
+        positions = view.pop("at")
+        canonical = next(p for p in positions if dedup.memberships[p].is_canonical)
+        others = sorted(p for p in positions if p != canonical)
+        contained = [dedup.memberships[p].match == "contained" for p in others]
+        view["canonical"] = describe(canonical)
+        view["members"] = [
+            describe(p) | {"diff": word_diff(records[canonical].text, records[p].text, window=window)}
+            for p, window in zip(others, contained)
+        ]
+        view["replaced"] = [member for member, p in zip(view["members"], others) if records[p].incumbent]
+    for view in views[MAX_CLUSTERS:]:
+        del view["at"]
     return views
 
 
