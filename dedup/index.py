@@ -3,7 +3,7 @@ and short text.
 
 datasketch's automatic (b, r) choice for a threshold optimises a weighted error and misses many
 pairs just above it; copydesk sets b and r itself so the recall curve 1 - (1 - s^r)^b is known.
-The bands are grouped column-wise in numpy (sort each band's keys, pair equal runs): the same pairs
+The bands are grouped column-wise in numpy (sort each band's keys, pair equal runs, drop repeats by hashing): the same pairs
 datasketch's MinHashLSH finds, without a Python object per signature and band.
 A paragraph merged into a bigger one has high containment but low Jaccard, so LSH finds it only by
 chance: pairs that share a whole normalised sentence are candidates too.
@@ -15,9 +15,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 import numpy as np
+import pandas as pd
 
 # An odd 64-bit multiplier (from splitmix64) that folds a band's hash values into one key.
 _FOLD = np.uint64(0x9E3779B97F4A7C15)
+# Band pairs are merged into the distinct ones once this many (or as many as those) are pending.
+_MERGE_AT = 1 << 22
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
@@ -42,16 +45,21 @@ def lsh_candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.nda
     """Index pairs (i < j) that share at least one LSH band, as a sorted (m, 2) int64 array.
 
     Each band is one column of keys: sorted, split into runs of equal keys, and every pair inside a run
-    is a candidate. Pairs are kept as packed int64s, merged band by band, so memory grows with the
-    distinct pairs, not with bands x pairs.
+    is a candidate. Pairs are kept as packed int64s and merged whenever the new ones outgrow the distinct
+    ones so far, so memory grows with the distinct pairs, not with bands x pairs.
     """
     count = len(signatures)
     if count < 2:
         return np.empty((0, 2), dtype=np.int64)
     keys = band_keys(signatures, bands, rows)
     packed = np.empty(0, dtype=np.int64)
+    pending: list[np.ndarray] = []
     for band in range(bands):
-        packed = np.union1d(packed, _run_pairs(keys[:, band], count))
+        pending.append(_run_pairs(keys[:, band], count))
+        if band == bands - 1 or sum(map(len, pending)) > max(len(packed), _MERGE_AT):
+            packed = pd.unique(np.concatenate([packed, *pending]))
+            pending = []
+    packed.sort()
     return np.stack([packed // count, packed % count], axis=1)
 
 
