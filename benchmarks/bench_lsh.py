@@ -18,9 +18,9 @@ from collections.abc import Sequence
 
 import numpy as np
 from datasketch import MinHashLSH
+from harness import bbc_records, format_table
+from syndication import BBC
 
-from benchmarks.harness import bbc_records, format_table
-from benchmarks.syndication import BBC
 from dedup.index import lsh_candidate_pairs
 from dedup.signatures import as_lean_minhash, paragraph_signatures
 
