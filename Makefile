@@ -19,12 +19,17 @@ install: $(STAMP)
 run: install
 	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/copydesk run $(RAW) --out $(OUT)
 
-# The browser test drives Debian's chromium; as root (CI, a fresh machine) it is installed here.
+# Tests drive Debian's chromium (the report's browser test) and start its redis-server (the Redis LSH
+# index); as root (CI, a fresh machine) the missing ones are installed here. Each package names its command.
+SYSTEM_PACKAGES := chromium redis-server
+
 system-deps:
-	@if command -v chromium >/dev/null; then :; \
+	@missing=""; for package in $(SYSTEM_PACKAGES); do \
+		command -v $$package >/dev/null || missing="$$missing $$package"; done; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else echo "note: no chromium and not root: tests/test_report_browser.py will skip (apt-get install chromium)"; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "note: not root, so$$missing not installed: the tests that need them skip (apt-get install$$missing)"; fi
 
 test: install system-deps
 	$(BIN)/python -m pytest

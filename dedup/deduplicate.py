@@ -17,6 +17,7 @@ from dedup.canonical import priority_key
 from dedup.cluster import centre_clusters
 from dedup.index import lsh_candidate_pairs, shared_key_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
+from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.settings import CanonicalPolicy, DedupSettings
 from dedup.shingles import exact_key, normalised_words, sentence_words, split_sentences, word_shingles
 from dedup.signatures import paragraph_signatures, signatures_and_word_counts
@@ -81,10 +82,19 @@ def find_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
         [i for i, paragraph_words in enumerate(words) if len(paragraph_words) >= settings.min_words], dtype=np.int64
     )
     signatures = paragraph_signatures([texts[i] for i in long_positions], *_signing(settings))
-    candidates = _pairs_at(long_positions, lsh_candidate_pairs(signatures, settings.lsh_bands, settings.lsh_rows))
+    candidates = _pairs_at(long_positions, _lsh_pairs(signatures, settings, "paragraphs"))
     candidates |= shared_key_pairs(_short_text_keys(texts, words, long_positions, settings))
     candidates |= _sentence_candidates(texts, long_positions, settings)
     return _verified(candidates, shingles, settings, len(candidates))
+
+
+def _lsh_pairs(signatures: np.ndarray, settings: DedupSettings, index: str) -> np.ndarray:
+    """LSH candidate pairs of the signatures' rows, grouped in memory, or in Redis when `redis_url` is set."""
+    if settings.redis_url:
+        return redis_candidate_pairs(
+            signatures, settings.lsh_bands, settings.lsh_rows, settings.seed, settings.redis_url, index_basename(index)
+        )
+    return lsh_candidate_pairs(signatures, settings.lsh_bands, settings.lsh_rows)
 
 
 def _signing(settings: DedupSettings) -> tuple[int, int, int]:
@@ -120,7 +130,7 @@ def _sentence_candidates(
     sentences = [sentence for position in positions for sentence in split_sentences(texts[position])]
     signatures, word_counts = signatures_and_word_counts(sentences, *_signing(settings))
     long_enough = np.flatnonzero(word_counts >= settings.min_words)
-    pairs = lsh_candidate_pairs(signatures[long_enough], settings.lsh_bands, settings.lsh_rows)
+    pairs = _lsh_pairs(signatures[long_enough], settings, "sentences")
     return _pairs_at(np.asarray(owners, dtype=np.int64)[long_enough], pairs)
 
 

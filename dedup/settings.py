@@ -22,12 +22,15 @@ class DedupSettings:
     lsh_bands: int = 32
     lsh_rows: int = 4
     article_duplicate_share: float = 0.9
+    redis_url: str | None = None  # hold the LSH indexes in Redis ([scale] or --redis-url), not in memory
 
     def __post_init__(self) -> None:
         if self.lsh_bands * self.lsh_rows > self.num_perm:
             raise ValueError(
                 f"lsh_bands x lsh_rows ({self.lsh_bands}x{self.lsh_rows}) exceeds num_perm {self.num_perm}"
             )
+        if self.redis_url is not None and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("redis_url must be a redis://, rediss:// or unix:// URL")
 
 
 @dataclass(frozen=True)

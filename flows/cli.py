@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from flows import __version__
@@ -18,6 +19,13 @@ paragraphs.parquet, corpus.jsonl, corrections.parquet, removed.parquet,
 rejected.parquet, report.html and manifest.json into OUT_DIR.
 
 Runs as a Prefect flow; without PREFECT_API_URL set, Prefect runs embedded (no server needed)."""
+
+
+def positive_int(text: str) -> int:
+    """An argument that must be a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +63,23 @@ def build_parser() -> argparse.ArgumentParser:
         default=0.0,
         help="if another run is writing OUT_DIR, wait this long for it (default: exit at once with status 3)",
     )
+    dask = run.add_mutually_exclusive_group()
+    dask.add_argument(
+        "--dask-address",
+        metavar="ADDRESS",
+        help="run the batched tasks on the Dask scheduler at ADDRESS (tcp://HOST:PORT); workers need copydesk installed",
+    )
+    dask.add_argument(
+        "--dask-workers",
+        metavar="N",
+        type=positive_int,
+        help="run the batched tasks on a local Dask cluster of N worker processes started for the run",
+    )
+    run.add_argument(
+        "--redis-url",
+        metavar="URL",
+        help="hold the dedup LSH indexes in Redis at URL (redis://HOST:PORT/DB), over the config's [scale] redis_url",
+    )
     return parser
 
 
@@ -85,24 +110,29 @@ def main(argv: list[str] | None = None) -> int:
         print(f"copydesk: RAW_DIR {arguments.raw_dir} is not a folder", file=sys.stderr)
         return 2
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from flows.config import ConfigError, load_config
+    from flows.config import ConfigError, load_config, with_redis_url
     from flows.lock import RunLocked
     from flows.pipeline import copydesk_run
+    from flows.task_runner import api_shared_with_local_workers, dask_task_runner
 
     try:
-        load_config(arguments.config)
+        with_redis_url(load_config(arguments.config), arguments.redis_url)
     except ConfigError as error:
         print(f"copydesk: bad config: {error}", file=sys.stderr)
         return 2
+    runner = dask_task_runner(arguments.dask_address, arguments.dask_workers)
+    run = copydesk_run.with_options(task_runner=runner) if runner else copydesk_run
     try:
-        summary = copydesk_run(
-            raw_dir=str(arguments.raw_dir),
-            out_dir=str(arguments.out),
-            config_path=str(arguments.config) if arguments.config else None,
-            batch_size=arguments.batch_size,
-            force=arguments.force,
-            wait_seconds=arguments.wait,
-        )
+        with api_shared_with_local_workers() if arguments.dask_workers else nullcontext():
+            summary = run(
+                raw_dir=str(arguments.raw_dir),
+                out_dir=str(arguments.out),
+                config_path=str(arguments.config) if arguments.config else None,
+                batch_size=arguments.batch_size,
+                force=arguments.force,
+                wait_seconds=arguments.wait,
+                redis_url=arguments.redis_url,
+            )
     except RunLocked as error:
         print(f"copydesk: {error}", file=sys.stderr)
         return 3

@@ -7,7 +7,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,13 @@ class HtmlSettings:
 
 
 @dataclass(frozen=True)
+class ScaleSettings:
+    """Where work runs outside the flow process: `redis_url` holds the dedup LSH indexes in Redis."""
+
+    redis_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     """Every setting of a run, with the raw table kept for the manifest."""
 
@@ -64,8 +71,20 @@ class Config:
 
     @property
     def sha256(self) -> str:
-        """Hash of the settings, so a changed config means a new run."""
-        return hashlib.sha256(json.dumps(self.raw, sort_keys=True).encode()).hexdigest()
+        """Hash of the settings that shape the outputs, so a changed config means a new run; [scale] only
+        says where the work runs."""
+        shaping = {section: table for section, table in self.raw.items() if section != "scale"}
+        return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()
+
+
+def with_redis_url(config: Config, redis_url: str | None) -> Config:
+    """The config with its LSH indexes in Redis at `redis_url` (the command line's --redis-url), when given."""
+    if not redis_url:
+        return config
+    try:
+        return replace(config, dedup=replace(config.dedup, redis_url=redis_url))
+    except ValueError as error:
+        raise ConfigError(f"--redis-url: {error}") from None
 
 
 def default_config_path() -> Path:
@@ -127,6 +146,7 @@ def load_config(path: Path | None = None) -> Config:
     spelling = _known(raw.get("spelling", {}), SpellingRules, "spelling")
     spelling["protected_words"] = frozenset(spelling.get("protected_words", ()))
     canonical = raw.get("canonical", {})
+    scale = _known(raw.get("scale", {}), ScaleSettings, "scale")
     try:
         cleaning = CleaningRules(
             uncurl_quotes=raw.get("unicode", {}).get("uncurl_quotes", False),
@@ -142,7 +162,7 @@ def load_config(path: Path | None = None) -> Config:
         return Config(
             cleaning=cleaning,
             spelling=SpellingRules(**spelling),
-            dedup=DedupSettings(**_known(raw.get("dedup", {}), DedupSettings, "dedup")),
+            dedup=DedupSettings(**_known(raw.get("dedup", {}), DedupSettings, "dedup"), **scale),
             canonical=CanonicalPolicy(
                 criteria=tuple(canonical.get("policy", CanonicalPolicy.criteria)),
                 source_ranking=tuple(canonical.get("source_ranking", ())),

@@ -19,7 +19,7 @@ from prefect.utilities.annotations import quote
 
 from flows import stages
 from flows.artifacts import publish_run_artifacts
-from flows.config import Config, load_config
+from flows.config import Config, load_config, with_redis_url
 from flows.lock import run_lock
 from flows.manifest import MANIFEST, inputs_fingerprint, read_manifest, versions
 from flows.outputs import file_sha256, write_jsonl, write_parquet, write_text
@@ -31,6 +31,7 @@ from flows.report import cluster_views, render_report
 from flows.schema import SCHEMA_VERSION, TABLES
 from flows.state import STATE_VERSION, State, file_digest, file_stamp, load_state, state_problem, write_state
 from flows.tables import build_tables
+from flows.task_runner import task_runner_from_environment
 
 read_and_prepare = task(stages.read_and_prepare, name="read-and-prepare", cache_policy=NO_CACHE)
 learn_boilerplate = task(stages.learn_source_boilerplate, name="learn-boilerplate", cache_policy=NO_CACHE)
@@ -130,7 +131,7 @@ def write_outputs(
     return summary
 
 
-@flow(name="copydesk-run")
+@flow(name="copydesk-run", task_runner=task_runner_from_environment())
 def copydesk_run(
     raw_dir: str,
     out_dir: str,
@@ -138,10 +139,12 @@ def copydesk_run(
     batch_size: int = 1000,
     force: bool = False,
     wait_seconds: float = 0.0,
+    redis_url: str | None = None,
 ) -> RunSummary:
-    """Clean and deduplicate every article under raw_dir into out_dir, one run at a time per out_dir."""
+    """Clean and deduplicate every article under raw_dir into out_dir, one run at a time per out_dir;
+    `redis_url` holds the LSH indexes in Redis (over the config's [scale] redis_url)."""
     started = time.monotonic()
-    config = load_config(Path(config_path) if config_path else None)
+    config = with_redis_url(load_config(Path(config_path) if config_path else None), redis_url)
     raw, out = Path(raw_dir), Path(out_dir)
     with run_lock(out, wait_seconds):
         return _run(raw, out, config, batch_size, force, started)
@@ -193,9 +196,10 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
     decisions = spelling_decisions(quote(documents), quote(matches), config)
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     document_batches = _batches(documents, batch_size)
-    _run_batches(
+    spelled = _run_batches(
         "spelling", [apply_spelling.submit(quote(batch), quote(decisions)) for batch in document_batches], logger
     )
+    documents = [document for batch_documents in spelled for document in batch_documents]  # a Dask worker fixes copies
     records, dedup = cluster_paragraphs(quote(documents), quote(matches), config, quote(state.canonical))
     unseated = stages.unseated_incumbents(records, dedup)
     if unseated:

@@ -1,8 +1,13 @@
-"""Shared fixtures: the project's config, the seed articles, and a Prefect test harness."""
+"""Shared fixtures: the project's config, the seed articles, a Prefect test harness and a Redis server."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,3 +40,45 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def free_loopback_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def redis_url(tmp_path: Path) -> Iterator[str]:
+    """A real redis-server (Debian's, installed by `make system-deps`) on a free loopback port, persistence
+    off, stopped after the test."""
+    import redis
+
+    server = shutil.which("redis-server")
+    if server is None:
+        if os.geteuid() != 0:
+            pytest.skip("redis-server is not installed and only root may install it (apt-get install redis-server)")
+        pytest.fail("redis-server is not installed: `make system-deps` installs it (apt-get install redis-server)")
+    port = free_loopback_port()
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    options = ["--bind", "127.0.0.1", "--port", str(port), "--dir", str(folder), "--save", "", "--appendonly", "no"]
+    with (folder / "server.log").open("wb") as log:
+        process = subprocess.Popen([server, *options], stdout=log, stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with redis.Redis.from_url(url) as client:
+                    client.ping()
+                break
+            except redis.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"redis-server did not answer PING: {(folder / 'server.log').read_text()[-2000:]}")
+                time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

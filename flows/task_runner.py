@@ -1,0 +1,54 @@
+"""Where the flow's batched tasks run: Prefect's default thread pool, or a Dask cluster through prefect-dask."""
+
+from __future__ import annotations
+
+import copyreg
+import os
+from contextlib import AbstractContextManager, nullcontext
+
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.task_runners import TaskRunner
+from prefect.utilities.annotations import quote
+
+DASK_ADDRESS_VARIABLE = "COPYDESK_DASK_ADDRESS"
+DASK_WORKERS_VARIABLE = "COPYDESK_DASK_WORKERS"
+
+
+def dask_task_runner(address: str | None = None, workers: int | None = None) -> TaskRunner | None:
+    """A DaskTaskRunner on the scheduler at `address`, else on a local cluster of `workers` single-threaded
+    processes started for the run; None (Prefect's thread pool) when neither is given."""
+    if not address and not workers:
+        return None
+    from prefect_dask import DaskTaskRunner
+
+    _pickle_quotes_by_value()
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "dashboard_address": None})
+
+
+def _pickle_quotes_by_value() -> None:
+    """Prefect's `quote` (a tuple subclass) unpickles around a 1-tuple of its value, so a quoted task parameter
+    would reach a Dask worker changed; pickle it as `quote(value)`."""
+    copyreg.pickle(quote, lambda quoted: (quote, (quoted.unwrap(),)))
+
+
+def task_runner_from_environment() -> TaskRunner | None:
+    """The task runner that COPYDESK_DASK_ADDRESS or COPYDESK_DASK_WORKERS name (a deployment's job variables)."""
+    workers = os.environ.get(DASK_WORKERS_VARIABLE, "").strip()
+    if workers and not workers.isdigit():
+        raise ValueError(f"{DASK_WORKERS_VARIABLE} must be a number of workers, not {workers!r}")
+    return dask_task_runner(os.environ.get(DASK_ADDRESS_VARIABLE) or None, int(workers) if workers else None)
+
+
+def api_shared_with_local_workers() -> AbstractContextManager:
+    """Without PREFECT_API_URL every process that runs a task starts a temporary Prefect API of its own, each
+    worker of a local cluster too: start this process's now (Prefect stops it at exit) and point this process,
+    and so its workers, at it."""
+    if PREFECT_API_URL.value():
+        return nullcontext()
+    from prefect.server.api.server import SubprocessASGIServer
+
+    server = SubprocessASGIServer()
+    server.start()
+    return temporary_settings({PREFECT_API_URL: server.api_url})

@@ -1,0 +1,189 @@
+"""Scale-out on existing engines: the flow's batched tasks on a real Dask cluster, the LSH indexes in a real
+Redis; both give exactly the outputs of the embedded default on the same corpus."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+import redis
+from distributed import Client, LocalCluster
+
+from dedup.index import lsh_candidate_pairs
+from dedup.redis_index import index_basename, redis_candidate_pairs
+from dedup.signatures import paragraph_signatures
+from flows.config import load_config
+from flows.schema import TABLES
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
+from tests.test_pipeline import run_cli, syndicated_copy
+
+OUTPUTS = [*TABLES, "corpus.jsonl"]
+BATCH = ("--batch-size", "2")  # several batches, so both workers get some
+
+
+def outlet_copy(seed_text: str, header: str, footer: str) -> str:
+    """Another outlet's copy of a seed's prose: straight quotes, every third paragraph reworded, its own junk."""
+    paragraphs = [paragraph.strip() for paragraph in seed_text.split("\n\n") if len(paragraph.split()) >= 12]
+    edited = [
+        re.sub(r"\bsaid\b", "stated", paragraph, count=1) if index % 3 == 0 else paragraph
+        for index, paragraph in enumerate(paragraphs)
+    ]
+    text = "\n\n".join(edited).replace("“", '"').replace("”", '"').replace("’", "'")
+    return f"{header}\n\n{text}\n\n{footer}\n"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """The three seeds and five syndicated copies on three outlets, one of them a JSONL feed."""
+    raw = tmp_path_factory.mktemp("syndicated") / "raw"
+    raw.mkdir()
+    seeds = {}
+    for name in SEED_NAMES:
+        shutil.copy(SEEDS_DIR / name, raw / name)
+        seeds[name] = (SEEDS_DIR / name).read_text(encoding="utf-8")
+    for outlet in ("metro-wire", "the-ledger", "globe-post"):
+        (raw / outlet).mkdir()
+    (raw / "metro-wire" / "hanoi.txt.gz").write_bytes(gzip.compress(syndicated_copy(seeds[SEED_NAMES[2]]).encode()))
+    (raw / "metro-wire" / "summit.txt").write_text(
+        outlet_copy(seeds[SEED_NAMES[0]], "Skip to content", "Follow us on Twitter"), encoding="utf-8"
+    )
+    (raw / "the-ledger" / "talks.txt").write_text(
+        outlet_copy(seeds[SEED_NAMES[1]], "Print this article", "Leave a comment"), encoding="utf-8"
+    )
+    feed = [
+        {"id": "gp-1", "title": "Talks end early", "text": outlet_copy(seeds[SEED_NAMES[2]], "Share on Facebook", "")},
+        {"id": "gp-2", "title": "Trump walks away", "text": outlet_copy(seeds[SEED_NAMES[0]], "Subscribe now", "")},
+    ]
+    (raw / "globe-post" / "feed.jsonl").write_text("".join(json.dumps(row) + "\n" for row in feed), encoding="utf-8")
+    return raw
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in OUTPUTS}
+
+
+@pytest.fixture(scope="module")
+def embedded_outputs(prefect_harness, corpus, tmp_path_factory) -> dict[str, bytes]:
+    """Every output table of the embedded default run (Prefect's thread pool, LSH in memory)."""
+    out = tmp_path_factory.mktemp("embedded") / "clean"
+    assert run_cli(corpus, out, *BATCH) == 0
+    return outputs(out)
+
+
+def test_the_corpus_holds_every_kind_of_copy(embedded_outputs):
+    paragraphs = pd.read_parquet(pa.BufferReader(embedded_outputs["paragraphs.parquet"]))
+    assert set(paragraphs.match) >= {"exact", "near_duplicate", "contained"}
+
+
+def test_a_dask_cluster_gives_the_embedded_outputs(prefect_harness, corpus, embedded_outputs, tmp_path):
+    out = tmp_path / "clean"
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
+        assert run_cli(corpus, out, *BATCH, "--dask-address", cluster.scheduler_address) == 0
+        executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
+        stages = set(cluster.scheduler.task_prefixes)
+    assert stages == {"read_and_prepare", "finish_cleaning", "apply_spelling"}
+    assert len(executed) == 2 and all(executed.values()), executed
+    assert outputs(out) == embedded_outputs
+
+
+def test_a_local_dask_cluster_shares_the_embedded_api_and_gives_the_embedded_outputs(
+    corpus, embedded_outputs, tmp_path
+):
+    """The installed command without a Prefect server: its workers use the run's one temporary API."""
+    script = Path(sys.executable).with_name("copydesk")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    out = tmp_path / "clean"
+    result = subprocess.run(
+        [str(script), "run", str(corpus), "--out", str(out), *BATCH, "--dask-workers", "2"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (result.stdout + result.stderr).count("Starting temporary server") == 1
+    assert outputs(out) == embedded_outputs
+
+
+def test_the_redis_index_gives_the_embedded_outputs_and_leaves_no_keys(
+    prefect_harness, corpus, embedded_outputs, tmp_path, redis_url
+):
+    out = tmp_path / "clean"
+    assert run_cli(corpus, out, *BATCH, "--redis-url", redis_url) == 0
+    assert outputs(out) == embedded_outputs
+    with redis.Redis.from_url(redis_url) as client:
+        assert client.keys("copydesk:*") == []
+        assert client.info("stats")["total_commands_processed"] > 1000
+
+
+def seed_paragraph_signatures() -> np.ndarray:
+    """Signatures of the seeds' paragraphs and of straight-quoted copies of them."""
+    paragraphs = [
+        paragraph
+        for name in SEED_NAMES
+        for paragraph in (SEEDS_DIR / name).read_text(encoding="utf-8").split("\n\n")
+        if len(paragraph.split()) >= 8
+    ]
+    copies = [paragraph.replace("’", "'").replace(" the ", " a ", 1) for paragraph in paragraphs]
+    return paragraph_signatures(paragraphs + copies, 2, 128, 1)
+
+
+def test_redis_pairs_equal_the_in_memory_band_grouping(redis_url):
+    signatures = seed_paragraph_signatures()
+    pairs = redis_candidate_pairs(signatures, 32, 4, 1, redis_url, index_basename("paragraphs"))
+    assert len(pairs) > 20
+    assert np.array_equal(pairs, lsh_candidate_pairs(signatures, 32, 4))
+    with redis.Redis.from_url(redis_url) as client:
+        assert client.dbsize() == 0
+
+
+def test_an_index_that_fails_halfway_leaves_no_keys(redis_url):
+    with redis.Redis.from_url(redis_url) as client:
+        client.config_set("maxmemory", client.info("memory")["used_memory"] + 100_000)
+        with pytest.raises(redis.ResponseError, match="maxmemory"):
+            redis_candidate_pairs(seed_paragraph_signatures(), 32, 4, 1, redis_url, index_basename("paragraphs"))
+        assert client.dbsize() == 0
+
+
+def test_a_deployment_picks_its_task_runner_from_job_variables():
+    """prefect.yaml's job variables set the environment of the flow run's process; the flow reads it there."""
+    env = {**os.environ, "COPYDESK_DASK_ADDRESS": "tcp://127.0.0.1:8786"}
+    probe = "from flows.pipeline import copydesk_run as f; print(type(f.task_runner).__name__, f.task_runner.address)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=REPO, check=True
+    )
+    assert result.stdout.split() == ["DaskTaskRunner", "tcp://127.0.0.1:8786"]
+
+
+@pytest.mark.parametrize("option", [["--dask-workers", "0"], ["--dask-address", "tcp://h:1", "--dask-workers", "2"]])
+def test_bad_dask_options_are_refused(option, tmp_path):
+    with pytest.raises(SystemExit) as refused:
+        run_cli(tmp_path, tmp_path / "clean", *option)
+    assert refused.value.code == 2
+
+
+def test_the_scale_section_sets_the_redis_url_and_leaves_the_config_hash_alone(tmp_path):
+    project = REPO / "copydesk.toml"
+    scaled = tmp_path / "copydesk.toml"
+    scaled.write_text(project.read_text(encoding="utf-8").replace("# redis_url =", "redis_url ="), encoding="utf-8")
+    config = load_config(scaled)
+    assert config.dedup.redis_url == "redis://127.0.0.1:6379/0"
+    assert config.sha256 == load_config(project).sha256
+
+
+def test_a_redis_url_of_another_scheme_is_refused(tmp_path, capsys):
+    assert run_cli(tmp_path, tmp_path / "clean", "--redis-url", "http://127.0.0.1:6379") == 2
+    assert "redis_url must be a redis://" in capsys.readouterr().err
