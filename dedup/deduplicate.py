@@ -7,7 +7,7 @@ reveal, then measured again on the corrected text and clustered.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,8 +19,8 @@ from dedup.index import lsh_candidate_pairs, shared_key_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.settings import CanonicalPolicy, DedupSettings
-from dedup.shingles import exact_key, normalised_words, sentence_words, split_sentences, word_shingles
-from dedup.signatures import paragraph_signatures, signatures_and_word_counts
+from dedup.shingles import exact_key, normalised_words, split_sentences, word_shingles
+from dedup.signatures import count_words, signatures_and_word_counts
 from dedup.trim import trim_partial_repeats
 from dedup.verify import Overlap, overlap
 
@@ -53,16 +53,17 @@ class Matches:
     partial: dict[tuple[int, int], Overlap] = field(default_factory=dict)
 
 
-def _shingle_sets(texts: Sequence[str], settings: DedupSettings) -> tuple[list[list[str]], list[set[str]]]:
-    words = [normalised_words(text) for text in texts]
-    return words, [word_shingles(paragraph_words, settings.shingle_size) for paragraph_words in words]
+def _shingle_sets(texts: Sequence[str], positions: Iterable[int], settings: DedupSettings) -> dict[int, set[str]]:
+    """Shingle sets of the texts at these positions (the ones some candidate pair names)."""
+    return {i: word_shingles(normalised_words(texts[i]), settings.shingle_size) for i in positions}
 
 
 def _verified(
-    pairs: Iterable[tuple[int, int]], shingles: Sequence[set[str]], settings: DedupSettings, candidate_count: int
+    pairs: Collection[tuple[int, int]], texts: Sequence[str], settings: DedupSettings, candidate_count: int
 ) -> Matches:
     """Exact overlap of each pair: a match when it is a near-duplicate or a containment, partial when
     they share at least `partial_share` of one of them."""
+    shingles = _shingle_sets(texts, {position for pair in pairs for position in pair}, settings)
     floor = min(settings.jaccard_threshold, settings.containment_threshold)
     matches = Matches({}, candidate_count)
     for i, j in pairs:
@@ -76,16 +77,32 @@ def _verified(
 
 
 def find_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
-    """Candidate pairs from LSH, shared sentences and exact short text, each verified exactly."""
-    words, shingles = _shingle_sets(texts, settings)
-    long_positions = np.array(
-        [i for i, paragraph_words in enumerate(words) if len(paragraph_words) >= settings.min_words], dtype=np.int64
+    """Candidate pairs from LSH over paragraphs and over their sentences, and from exact short text (a
+    short paragraph, or a short sentence of a long one), each verified exactly."""
+    signatures, word_counts = signatures_and_word_counts(texts, *_signing(settings))
+    long_positions = np.flatnonzero(word_counts >= settings.min_words)
+    candidates = _pairs_at(long_positions, _lsh_pairs(signatures[long_positions], settings, "paragraphs"))
+    owners = np.array([p for p in long_positions for _ in split_sentences(texts[p])], dtype=np.int64)
+    sentences = [sentence for p in long_positions for sentence in split_sentences(texts[p])]
+    sentence_signatures, sentence_counts = signatures_and_word_counts(sentences, *_signing(settings))
+    long_sentences = np.flatnonzero(sentence_counts >= settings.min_words)
+    candidates |= _pairs_at(
+        owners[long_sentences], _lsh_pairs(sentence_signatures[long_sentences], settings, "sentences")
     )
-    signatures = paragraph_signatures([texts[i] for i in long_positions], *_signing(settings))
-    candidates = _pairs_at(long_positions, _lsh_pairs(signatures, settings, "paragraphs"))
-    candidates |= shared_key_pairs(_short_text_keys(texts, words, long_positions, settings))
-    candidates |= _sentence_candidates(texts, long_positions, settings)
-    return _verified(candidates, shingles, settings, len(candidates))
+    short_keys = (
+        *_exact_keys(texts, np.flatnonzero((word_counts > 0) & (word_counts < settings.min_words))),
+        *_exact_keys(sentences, np.flatnonzero((sentence_counts > 0) & (sentence_counts < settings.min_words)), owners),
+    )
+    candidates |= shared_key_pairs(short_keys)
+    return _verified(candidates, texts, settings, len(candidates))
+
+
+def _exact_keys(
+    texts: Sequence[str], positions: np.ndarray, owners: np.ndarray | None = None
+) -> Iterator[tuple[int, str]]:
+    """(owner, exact key) of the texts at these positions; a sentence's owner is its paragraph."""
+    for position in positions.tolist():
+        yield (position if owners is None else int(owners[position])), exact_key(normalised_words(texts[position]))
 
 
 def _lsh_pairs(signatures: np.ndarray, settings: DedupSettings, index: str) -> np.ndarray:
@@ -107,44 +124,16 @@ def _pairs_at(positions: np.ndarray, pairs: np.ndarray) -> set[tuple[int, int]]:
     return {(first, second) for first, second in mapped.tolist() if first != second}
 
 
-def _short_text_keys(
-    texts: Sequence[str], words: Sequence[list[str]], long_positions: Sequence[int], settings: DedupSettings
-) -> Iterator[tuple[int, str]]:
-    """Exact keys of short paragraphs, and of every sentence of the long ones: a short paragraph matches
-    an identical one, or a long paragraph it was split from."""
-    for position, paragraph_words in enumerate(words):
-        if 0 < len(paragraph_words) < settings.min_words:
-            yield position, exact_key(paragraph_words)
-    for position in long_positions:
-        for sentence in sentence_words(texts[position], 1):
-            if len(sentence) < settings.min_words:
-                yield position, exact_key(sentence)
-
-
-def _sentence_candidates(
-    texts: Sequence[str], positions: Sequence[int], settings: DedupSettings
-) -> set[tuple[int, int]]:
-    """Paragraph pairs with a near-duplicate sentence: LSH over sentences finds a reworded part inside a
-    merged paragraph, whose Jaccard with the whole is too low for paragraph LSH."""
-    owners = [position for position in positions for _ in split_sentences(texts[position])]
-    sentences = [sentence for position in positions for sentence in split_sentences(texts[position])]
-    signatures, word_counts = signatures_and_word_counts(sentences, *_signing(settings))
-    long_enough = np.flatnonzero(word_counts >= settings.min_words)
-    pairs = _lsh_pairs(signatures[long_enough], settings, "sentences")
-    return _pairs_at(np.asarray(owners, dtype=np.int64)[long_enough], pairs)
-
-
 def remeasure(matches: Matches, texts: Sequence[str], settings: DedupSettings) -> Matches:
     """Measure the verified pairs again on changed texts (after spelling fixes), keeping those that still match."""
-    _, shingles = _shingle_sets(texts, settings)
-    return _verified([*matches.overlaps, *matches.partial], shingles, settings, matches.candidate_count)
+    return _verified([*matches.overlaps, *matches.partial], texts, settings, matches.candidate_count)
 
 
 def cluster_matches(
     records: Sequence[ParagraphRecord], matches: Matches, settings: DedupSettings, policy: CanonicalPolicy
 ) -> DedupResult:
     """Cluster verified pairs around canonical paragraphs chosen by the policy; link copied articles."""
-    word_counts = [len(normalised_words(record.text)) for record in records]
+    word_counts = count_words([record.text for record in records]).tolist()
     copies = Counter(position for pair in matches.overlaps for position in pair)
     key = priority_key(policy)
     order = sorted(range(len(records)), key=lambda i: key(records[i], word_counts[i], copies[i]))

@@ -60,10 +60,3 @@ def split_sentences(text: str) -> list[str]:
         else:
             sentences.append(piece)
     return sentences
-
-
-def sentence_words(text: str, min_words: int) -> list[list[str]]:
-    """Normalised words of each sentence of at least `min_words` words: a merged, split or trimmed copy
-    keeps its sentences nearly whole."""
-    sentences = (normalised_words(sentence) for sentence in split_sentences(text))
-    return [words for words in sentences if len(words) >= min_words]

@@ -89,16 +89,26 @@ def paragraph_signatures(texts: Sequence[str], shingle_size: int, num_perm: int,
 
 
 def signatures_and_word_counts(
-    texts: Sequence[str], shingle_size: int, num_perm: int, seed: int
+    texts: Sequence[str],
+    shingle_size: int,
+    num_perm: int,
+    seed: int,
+    permuted_by: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """`paragraph_signatures`, and each text's number of normalised words from the same scan."""
-    a, b = permutations(num_perm, seed)
+    a, b = permuted_by or permutations(num_perm, seed)
     signatures, word_counts, complex_texts = _scan([text.encode() for text in texts], a, b, shingle_size, False)
     complex_positions = np.flatnonzero(complex_texts)
     if len(complex_positions):
         folded = [" ".join(normalised_words(texts[position])).encode() for position in complex_positions]
         signatures[complex_positions], word_counts[complex_positions], _ = _scan(folded, a, b, shingle_size, True)
     return signatures, word_counts
+
+
+def count_words(texts: Sequence[str]) -> np.ndarray:
+    """Each text's number of normalised words, from the compiled scan alone (no permutations)."""
+    no_permutations = np.empty(0, dtype=np.uint32)
+    return signatures_and_word_counts(texts, 1, 0, 0, (no_permutations, no_permutations))[1]
 
 
 def _scan(encoded: list[bytes], a: np.ndarray, b: np.ndarray, size: int, folded: bool) -> tuple[np.ndarray, ...]:

@@ -12,6 +12,7 @@ from dedup.shingles import normalised_words, word_shingles
 from dedup.signatures import (
     _SCANNED_BLOCKS,
     as_lean_minhash,
+    count_words,
     paragraph_signatures,
     shingle_hash32,
     signatures_and_word_counts,
@@ -51,6 +52,7 @@ def test_signatures_equal_datasketch_on_the_seeds_and_hostile_text(size, num_per
     texts = seed_paragraphs() + HOSTILE
     signatures, word_counts = signatures_and_word_counts(texts, size, num_perm, seed)
     assert signatures.shape == (len(texts), num_perm) and signatures.dtype == np.uint32
+    np.testing.assert_array_equal(count_words(texts), word_counts)
     for text, signature, count in zip(texts, signatures, word_counts):
         assert count == len(normalised_words(text)), text
         np.testing.assert_array_equal(signature, datasketch_signature(text, size, num_perm, seed), err_msg=text)
