@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 RAW ?= raw
 OUT ?= clean
 
-.PHONY: install system-deps run test bench bench-clean bench-typos bench-dedup clean-output
+.PHONY: install system-deps run test bench bench-clean bench-typos bench-dedup bench-warc clean-output
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ system-deps:
 test: install system-deps
 	$(BIN)/python -m pytest
 
-bench: bench-clean bench-typos bench-dedup
+bench: bench-clean bench-typos bench-dedup bench-warc
 
 bench-clean: install
 	$(BIN)/python benchmarks/bench_clean.py
@@ -44,6 +44,12 @@ bench-typos: install
 
 bench-dedup: install
 	$(BIN)/python benchmarks/bench_dedup.py
+
+# WARC reading on a generated crawl (cached in /tmp); `make bench-warc WARC_MB=50` for a quick run.
+WARC_MB ?= 1024
+
+bench-warc: install
+	$(BIN)/python benchmarks/bench_warc.py --megabytes $(WARC_MB)
 
 clean-output:
 	rm -rf $(OUT)

@@ -19,6 +19,8 @@ import pandas as pd
 
 # An odd 64-bit multiplier (from splitmix64) that folds a band's hash values into one key.
 _FOLD = np.uint64(0x9E3779B97F4A7C15)
+# Runs of equal band keys longer than this pair only their first member with the rest.
+MAX_RUN = 1000
 # Band pairs are merged into the distinct ones once this many (or as many as those) are pending.
 _MERGE_AT = 1 << 22
 
@@ -41,12 +43,14 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
-def lsh_candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+def lsh_candidate_pairs(signatures: np.ndarray, bands: int, rows: int, max_run: int = MAX_RUN) -> np.ndarray:
     """Index pairs (i < j) that share at least one LSH band, as a sorted (m, 2) int64 array.
 
     Each band is one column of keys: sorted, split into runs of equal keys, and every pair inside a run
     is a candidate. Pairs are kept as packed int64s and merged whenever the new ones outgrow the distinct
-    ones so far, so memory grows with the distinct pairs, not with bands x pairs.
+    ones so far, so memory grows with the distinct pairs, not with bands x pairs. A run longer than
+    `max_run` (a stock paragraph in thousands of articles) pairs only its first member with the rest,
+    instead of growing quadratically.
     """
     count = len(signatures)
     if count < 2:
@@ -55,7 +59,7 @@ def lsh_candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.nda
     packed = np.empty(0, dtype=np.int64)
     pending: list[np.ndarray] = []
     for band in range(bands):
-        pending.append(_run_pairs(keys[:, band], count))
+        pending.append(_run_pairs(keys[:, band], count, max_run))
         if band == bands - 1 or sum(map(len, pending)) > max(len(packed), _MERGE_AT):
             packed = pd.unique(np.concatenate([packed, *pending]))
             pending = []
@@ -63,13 +67,16 @@ def lsh_candidate_pairs(signatures: np.ndarray, bands: int, rows: int) -> np.nda
     return np.stack([packed // count, packed % count], axis=1)
 
 
-def _run_pairs(column: np.ndarray, count: int) -> np.ndarray:
+def _run_pairs(column: np.ndarray, count: int, max_run: int) -> np.ndarray:
     """Packed pairs i * count + j (i < j) of positions holding equal keys in this column."""
     order = np.argsort(column, kind="stable")
     ordered = column[order]
     run_starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    run_ends = np.r_[run_starts[1:], count]
-    later = np.repeat(run_ends, run_ends - run_starts) - np.arange(count) - 1  # run members after each one
+    run_sizes = np.diff(np.r_[run_starts, count])
+    later = np.repeat(run_starts + run_sizes, run_sizes) - np.arange(count) - 1  # run members after each one
+    long_runs = run_sizes > max_run
+    later[np.repeat(long_runs, run_sizes)] = 0
+    later[run_starts[long_runs]] = run_sizes[long_runs] - 1
     if not later.any():
         return np.empty(0, dtype=np.int64)
     left = np.repeat(np.arange(count), later)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from flows.outputs import file_sha256, write_jsonl, write_parquet, write_text
 from flows.progress import StageProgress
 from flows.publish import CURRENT, publish, staging_folder
 from flows.readers import discover_inputs
-from flows.records import Document, Rejection
+from flows.records import Document, Rejection, Version
 from flows.report import cluster_views, render_report
 from flows.schema import SCHEMA_VERSION, TABLES
 from flows.state import STATE_VERSION, State, file_digest, file_stamp, load_state, state_problem, write_state
@@ -56,6 +56,9 @@ class RunSummary:
     rejections: int
     seconds: float
     canonical_changes: int = 0
+    versions: int = 0
+    skipped: int = 0
+    skip_reasons: dict[str, int] = field(default_factory=dict)
     up_to_date: bool = False
 
 
@@ -80,6 +83,7 @@ def write_outputs(
     raw_dir: Path,
     documents: list[Document],
     rejections: list[Rejection],
+    earlier_captures: list[Version],
     boilerplate,
     records,
     dedup,
@@ -89,7 +93,7 @@ def write_outputs(
 ) -> RunSummary:
     """Write every table, the corpus, the report and the manifest into a new run folder, then publish it."""
     staged = staging_folder(out_dir)
-    tables = build_tables(documents, rejections, dedup, boilerplate)
+    tables = build_tables(documents, rejections, dedup, boilerplate, earlier_captures)
     summary = RunSummary(
         articles=len(tables.articles),
         paragraphs=len(tables.paragraphs),
@@ -101,11 +105,16 @@ def write_outputs(
         rejections=len(tables.rejected),
         seconds=0.0,
         canonical_changes=manifest["canonical_changes"],
+        versions=len(tables.versions),
+        skipped=sum(manifest["skipped_records"].values()),
+        skip_reasons=manifest["skipped_records"],
     )
     for name, schema in TABLES.items():
         write_parquet(getattr(tables, name.removesuffix(".parquet")), schema, staged / name)
     write_jsonl(tables.corpus, staged / "corpus.jsonl")
-    counts = {key: value for key, value in asdict(summary).items() if key not in ("seconds", "up_to_date")}
+    counts = {
+        key: value for key, value in asdict(summary).items() if key not in ("seconds", "up_to_date", "skip_reasons")
+    }
     finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     clusters = cluster_views(documents, records, dedup)
     report = render_report(
@@ -159,25 +168,31 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
     previous = read_manifest(out)
     if not force and previous and previous.get("inputs_fingerprint") == fingerprint:
         logger.info("%s is up to date with %s: nothing new to do", out, raw)
-        return RunSummary(**previous["counts"], seconds=round(time.monotonic() - started, 3), up_to_date=True)
+        seconds = round(time.monotonic() - started, 3)
+        skip_reasons = previous["skipped_records"]
+        return RunSummary(**previous["counts"], skip_reasons=skip_reasons, seconds=seconds, up_to_date=True)
     logger.info("%d input files under %s, config %s", len(inputs), raw, config.path)
 
     problem = "--force" if force else state_problem(previous, config.sha256)
     state = load_state(out / CURRENT) if problem is None else State({}, {})
     if problem and previous:
         logger.info("reading every input again: %s", problem)
-    reused = {path: state.prepared[path] for path in inputs if state.unchanged(raw, path, stamps.get(path))}
+    reused = {path: state.reads[path] for path in inputs if state.unchanged(raw, path, stamps.get(path))}
     to_read = [path for path in inputs if path not in reused]
     logger.info("%d new or changed inputs to read, %d unchanged reused", len(to_read), len(reused))
     read = _run_batches(
         "read", [read_and_prepare.submit(raw, quote(batch), config) for batch in _batches(to_read, batch_size)], logger
     )
-    fresh: dict[str, list] = {}
-    for batch_items, _ in read:
-        for item in batch_items:
-            fresh.setdefault(item.raw.source_path, []).append(item)
-    prepared = [item for path in inputs for item in reused.get(path, fresh.get(path, []))]
-    rejections = unread_folders + [rejection for _, batch_rejections in read for rejection in batch_rejections]
+    fresh = {path: input_read for batch_reads in read for path, input_read in batch_reads.items()}
+    reads = {path: reused[path] if path in reused else fresh[path] for path in inputs}
+    all_prepared = [item for input_read in reads.values() for item in input_read.prepared]
+    prepared, earlier_captures = stages.latest_captures(all_prepared)
+    rejections = unread_folders + [rejection for input_read in reads.values() for rejection in input_read.rejections]
+    skipped = stages.skipped_by_reason(reads.values())
+    if earlier_captures or skipped:
+        logger.info(
+            "WARC: %d earlier captures are versions, %d records skipped", len(earlier_captures), sum(skipped.values())
+        )
     boilerplate = learn_boilerplate(quote(prepared), config)
     logger.info("boilerplate: %d lines learned over %d sources", sum(map(len, boilerplate.values())), len(boilerplate))
     prepared_batches = _batches(prepared, batch_size)
@@ -213,6 +228,7 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
         "inputs_read": len(to_read),
         "inputs_reused": len(reused),
         "canonical_changes": unseated,
+        "skipped_records": skipped,
         "raw_dir": str(raw.resolve()),
         "inputs": len(inputs),
         "inputs_fingerprint": fingerprint,
@@ -224,13 +240,13 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
     state_rows = (
         {path: stamps[path] for path in inputs if path in stamps},
         {path: state.hashes.get(path) if path in reused else file_digest(raw, path) for path in inputs},
-        prepared,
+        reads,
         stages.canonical_keys(records, dedup),
     )
     return write_outputs(
         out,
         raw,
-        *map(quote, (documents, rejections, boilerplate, records, dedup)),
+        *map(quote, (documents, rejections, earlier_captures, boilerplate, records, dedup)),
         manifest,
         started,
         quote(state_rows),

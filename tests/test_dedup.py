@@ -313,6 +313,14 @@ def test_band_grouping_finds_exactly_the_pairs_datasketchs_lsh_finds():
     assert found == expected
 
 
+def test_a_band_run_longer_than_max_run_pairs_only_its_first_member():
+    rows = signatures([RELATIONS] * 12 + [YONGBYON, SETBACK])
+    all_pairs = lsh_candidate_pairs(rows, SETTINGS.lsh_bands, SETTINGS.lsh_rows, max_run=12)
+    star_pairs = lsh_candidate_pairs(rows, SETTINGS.lsh_bands, SETTINGS.lsh_rows, max_run=11)
+    assert len(all_pairs) == 66
+    assert star_pairs.tolist() == [[0, other] for other in range(1, 12)]
+
+
 def test_lsh_of_no_signatures_is_empty():
     assert lsh_candidate_pairs(signatures([]), SETTINGS.lsh_bands, SETTINGS.lsh_rows).shape == (0, 2)
 
