@@ -12,7 +12,8 @@ from flows import __version__
 
 DESCRIPTION = """Turn scraped news articles into a clean, deduplicated corpus.
 
-Reads every *.txt, *.html/*.htm and *.jsonl file under RAW_DIR (and .gz of each),
+Reads every *.txt, *.html/*.htm and *.jsonl file under RAW_DIR (and .gz of each), and
+every HTML page in crawlers' *.warc archives (the latest capture of each URL),
 cleans each article (unicode, whitespace, junk lines, metadata, corpus-aware spelling),
 clusters near-duplicate paragraphs across articles, and writes articles.parquet,
 paragraphs.parquet, corpus.jsonl, corrections.parquet, removed.parquet,
@@ -98,9 +99,21 @@ def format_summary(summary, out_dir: Path) -> str:
             f"  removals      {summary.removals:>8,}  (removed.parquet)",
             f"  corrections   {summary.corrections:>8,}  (corrections.parquet)",
             f"  rejections    {summary.rejections:>8,}  (rejected.parquet)",
+            *crawl_lines(summary),
             f"  report        {out_dir / 'report.html'}",
         ]
     )
+
+
+def crawl_lines(summary) -> list[str]:
+    """Closing lines for WARC input, when there was any: earlier captures kept as versions, records skipped."""
+    lines = []
+    if summary.versions:
+        lines.append(f"  versions      {summary.versions:>8,}  (earlier captures, versions.parquet)")
+    if summary.skipped:
+        reasons = ", ".join(f"{count:,} {reason}" for reason, count in summary.skip_reasons.items())
+        lines.append(f"  skipped       {summary.skipped:>8,}  (WARC records: {reasons})")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

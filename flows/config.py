@@ -7,7 +7,7 @@ import json
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,17 @@ class ScaleSettings:
 
 
 @dataclass(frozen=True)
+class WarcSettings:
+    """How pages read from WARC archives are attributed: a source name by host (a host not listed is its own)."""
+
+    source_names: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not all(isinstance(name, str) for name in self.source_names.values()):
+            raise ValueError("[warc] source_names maps hosts to names: every value must be a string")
+
+
+@dataclass(frozen=True)
 class Config:
     """Every setting of a run, with the raw table kept for the manifest."""
 
@@ -66,6 +77,7 @@ class Config:
     canonical: CanonicalPolicy
     input: InputSettings
     html: HtmlSettings
+    warc: WarcSettings
     path: str
     raw: dict[str, Any]
 
@@ -169,6 +181,7 @@ def load_config(path: Path | None = None) -> Config:
             ),
             input=InputSettings(**_known(raw.get("input", {}), InputSettings, "input")),
             html=HtmlSettings(**_known(raw.get("html", {}), HtmlSettings, "html"), body=cleaning.body),
+            warc=WarcSettings(**_known(raw.get("warc", {}), WarcSettings, "warc")),
             path=str(path),
             raw=raw,
         )

@@ -13,7 +13,7 @@ from flows.config import Config
 from flows.schema import SCHEMA_VERSION
 
 MANIFEST = "manifest.json"
-PACKAGES = ("prefect", "datasketch", "trafilatura", "ftfy", "symspellpy", "pandas", "pyarrow")
+PACKAGES = ("prefect", "datasketch", "trafilatura", "fastwarc", "ftfy", "symspellpy", "pandas", "pyarrow")
 
 
 def inputs_fingerprint(relative_paths: list[str], stamps: dict[str, tuple[int, int]], config: Config) -> str:

@@ -23,6 +23,8 @@ from flows.html_text import visible_text
 from flows.records import RawArticle, Rejection
 
 FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
+# WARC archives (.warc, .warc.gz) hold many pages and are read record by record by flows/warc.py.
+SUPPORTED_SUFFIXES = ", ".join(sorted([*FORMATS, ".warc"]))
 # htmldate's extensive search turns a "(c) 2019" footer into 2019-01-01: only dates the page states count.
 DATE_EXTRACTION = {"extensive_search": False, "original_date": True}
 
@@ -227,7 +229,7 @@ def read_input(
     article_format, compressed = input_format(relative_path)
     try:
         if article_format is None:
-            raise InputError(f"unsupported file type (expected {', '.join(sorted(FORMATS))}, or .gz of one)")
+            raise InputError(f"unsupported file type (expected {SUPPORTED_SUFFIXES}, or .gz of one)")
         data = read_capped(raw_dir / relative_path, compressed, max_bytes)
         if article_format == "jsonl":
             return read_jsonl(data, relative_path, html)

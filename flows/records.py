@@ -8,9 +8,18 @@ from cleaners.edits import Correction, Removal
 from cleaners.metadata import ArticleMetadata
 
 
+@dataclass(frozen=True)
+class Capture:
+    """Where and when a crawler fetched a page: a WARC response record's target URL, date and byte offset."""
+
+    url: str
+    captured: str | None
+    offset: int
+
+
 @dataclass
 class RawArticle:
-    """One article as read from the raw folder, before cleaning."""
+    """One article as read from the raw folder, before cleaning; a page read from a WARC file has its capture."""
 
     doc_id: str
     source_path: str
@@ -20,6 +29,7 @@ class RawArticle:
     metadata: ArticleMetadata
     content_hash: str
     encoding: str = "utf-8"
+    capture: Capture | None = None
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,20 @@ class Rejection:
     """An input (a file, or one line of a JSONL file) that could not become an article."""
 
     source_path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Version:
+    """An earlier capture of a crawled article, kept out of the corpus (a row of versions.parquet)."""
+
+    doc_id: str
+    url: str
+    canonical_url: str | None
+    captured: str | None
+    source_path: str
+    source_item: str | None
+    content_hash: str
     reason: str
 
 
@@ -46,3 +70,4 @@ class Document:
     removals: list[Removal] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
     unicode_repaired: bool = False
+    published_is_fallback: bool = False

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _strings = pa.list_(pa.string())
 
@@ -22,6 +22,7 @@ ARTICLES = pa.schema(
         ("site", pa.string()),
         ("url", pa.string()),
         ("published", pa.string()),
+        ("published_is_fallback", pa.bool_()),
         ("authors", _strings),
         ("external_ids", _strings),
         ("text", pa.string()),
@@ -73,6 +74,19 @@ BOILERPLATE = pa.schema(
     ]
 )
 
+VERSIONS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("url", pa.string()),
+        ("canonical_url", pa.string()),
+        ("captured", pa.string()),
+        ("source_path", pa.string()),
+        ("source_item", pa.string()),
+        ("content_hash", pa.string()),
+        ("reason", pa.string()),
+    ]
+)
+
 TABLES = {
     "articles.parquet": ARTICLES,
     "paragraphs.parquet": PARAGRAPHS,
@@ -80,4 +94,5 @@ TABLES = {
     "removed.parquet": REMOVED,
     "rejected.parquet": REJECTED,
     "boilerplate.parquet": BOILERPLATE,
+    "versions.parquet": VERSIONS,
 }

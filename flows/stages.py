@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleaners.article import PreparedArticle, finish_article, prepare_article
@@ -14,7 +16,8 @@ from dedup.records import ParagraphRecord
 from flows.config import Config
 from flows.dictionary import load_base_dictionary
 from flows.readers import read_input
-from flows.records import Document, RawArticle, Rejection
+from flows.records import Document, RawArticle, Rejection, Version
+from flows.warc import WarcOutcome, is_warc, read_warc
 
 Boilerplate = dict[str, dict[str, LearnedLine]]
 
@@ -28,20 +31,86 @@ class PreparedInput:
     source: str
 
 
-def read_and_prepare(
-    raw_dir: Path, relative_paths: list[str], config: Config
-) -> tuple[list[PreparedInput], list[Rejection]]:
+@dataclass
+class InputRead:
+    """What reading one input gave: its prepared articles, its rejections and its skipped WARC records by reason."""
+
+    prepared: list[PreparedInput] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+def input_outcomes(raw_dir: Path, relative_path: str, config: Config) -> Iterable[WarcOutcome]:
+    """One input's articles and rejections (and a WARC file's skipped records), a WARC file's streamed."""
+    if is_warc(relative_path):
+        return read_warc(raw_dir, relative_path, config.input.max_file_bytes, config.html, config.warc)
+    articles, rejections = read_input(raw_dir, relative_path, config.input.max_file_bytes, config.html)
+    return [*articles, *rejections]
+
+
+def read_and_prepare(raw_dir: Path, relative_paths: list[str], config: Config) -> dict[str, InputRead]:
     """Read a batch of input files and prepare each article (unicode, whitespace, labelled metadata)."""
-    prepared: list[PreparedInput] = []
-    rejections: list[Rejection] = []
+    reads: dict[str, InputRead] = {}
     for relative_path in relative_paths:
-        articles, rejected = read_input(raw_dir, relative_path, config.input.max_file_bytes, config.html)
-        rejections.extend(rejected)
-        for raw in articles:
-            article = prepare_article(raw.text, config.cleaning, raw.metadata)
-            raw.text = ""  # the prepared lines replace it; no need to hold both
-            prepared.append(PreparedInput(raw, article, source_key(raw.source_path, article.metadata)))
-    return prepared, rejections
+        read = reads[relative_path] = InputRead()
+        for outcome in input_outcomes(raw_dir, relative_path, config):
+            if isinstance(outcome, RawArticle):
+                article = prepare_article(outcome.text, config.cleaning, outcome.metadata)
+                outcome.text = ""  # the prepared lines replace it; no need to hold both
+                read.prepared.append(PreparedInput(outcome, article, source_key(outcome.source_path, article.metadata)))
+            elif isinstance(outcome, Rejection):
+                read.rejections.append(outcome)
+            else:
+                read.skipped[outcome.reason] += 1
+    return reads
+
+
+def skipped_by_reason(reads: Iterable[InputRead]) -> dict[str, int]:
+    """How many WARC records all inputs skipped, by reason."""
+    total: Counter[str] = Counter()
+    for read in reads:
+        total.update(read.skipped)
+    return dict(sorted(total.items()))
+
+
+def latest_captures(prepared: list[PreparedInput]) -> tuple[list[PreparedInput], list[Version]]:
+    """Keep the latest capture of each crawled article (WARC captures sharing a doc_id, that is a canonical
+    URL); the earlier ones become versions. Ties in capture time go to the later file and offset."""
+    latest: dict[str, PreparedInput] = {}
+    for item in prepared:
+        current = latest.get(item.raw.doc_id)
+        if item.raw.capture and (current is None or capture_order(item) > capture_order(current)):
+            latest[item.raw.doc_id] = item
+    kept: list[PreparedInput] = []
+    versions: list[Version] = []
+    for item in prepared:
+        article = latest.get(item.raw.doc_id) if item.raw.capture else item
+        if article is item:
+            kept.append(item)
+        else:
+            versions.append(earlier_capture(item, article))
+    return kept, versions
+
+
+def capture_order(item: PreparedInput) -> tuple[str, str, int]:
+    """Orders the captures of one article: capture time (ISO 8601 in UTC), then file and offset."""
+    capture = item.raw.capture
+    return capture.captured or "", item.raw.source_path, capture.offset
+
+
+def earlier_capture(item: PreparedInput, article: PreparedInput) -> Version:
+    """An earlier capture as a row of versions.parquet, saying how it joins the article's latest capture."""
+    raw, capture = item.raw, item.raw.capture
+    return Version(
+        doc_id=raw.doc_id,
+        url=capture.url,
+        canonical_url=raw.metadata.url,
+        captured=capture.captured,
+        source_path=raw.source_path,
+        source_item=raw.source_item,
+        content_hash=raw.content_hash,
+        reason="same_url" if capture.url == article.raw.capture.url else "same_canonical_url",
+    )
 
 
 def learn_source_boilerplate(prepared: list[PreparedInput], config: Config) -> Boilerplate:
@@ -77,6 +146,9 @@ def finish_document(item: PreparedInput, learned: dict[str, LearnedLine], config
     if words < config.input.min_article_words:
         minimum = config.input.min_article_words
         return Rejection(where, f"too short after cleaning: {words} words (input.min_article_words is {minimum})")
+    published_is_fallback = bool(raw.capture and raw.capture.captured and not cleaned.metadata.published)
+    if published_is_fallback:
+        cleaned.metadata.published = raw.capture.captured
     return Document(
         doc_id=raw.doc_id,
         source_path=raw.source_path,
@@ -89,6 +161,7 @@ def finish_document(item: PreparedInput, learned: dict[str, LearnedLine], config
         site=item.source,
         removals=cleaned.removals,
         unicode_repaired=cleaned.unicode_repaired,
+        published_is_fallback=published_is_fallback,
     )
 
 

@@ -1,7 +1,7 @@
 """Incremental state, kept in each published run folder: what every input was when it was read
-(size, modification time and content hash),
-every article as prepared from it, and which paragraphs were canonical, so a later run reads only new
-or changed inputs and keeps canonical choices the policy does not overturn.
+(size, modification time and content hash), every article as prepared from it (every capture, for a
+WARC file), its rejections and skipped records, and which paragraphs were canonical, so a later run
+reads only new or changed inputs and keeps canonical choices the policy does not overturn.
 
 The state carries a version; a state of another version, or one made under another config, is not
 used (the run reads everything again and says why).
@@ -21,16 +21,18 @@ from cleaners.article import PreparedArticle
 from cleaners.edits import Removal
 from cleaners.metadata import ArticleMetadata
 from flows.outputs import file_sha256, write_parquet
-from flows.records import RawArticle
-from flows.stages import PreparedInput
+from flows.records import Capture, RawArticle, Rejection
+from flows.schema import REJECTED
+from flows.stages import InputRead, PreparedInput
 
-STATE_VERSION = 2
+STATE_VERSION = 3
 STATE_FOLDER = "state"
 _strings = pa.list_(pa.string())
 CANONICAL = pa.schema([("key", pa.string())])
 INPUTS = pa.schema(
     [("source_path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()), ("sha256", pa.string())]
 )
+SKIPPED = pa.schema([("source_path", pa.string()), ("reason", pa.string()), ("records", pa.int64())])
 DOCUMENTS = pa.schema(
     [
         ("doc_id", pa.string()),
@@ -50,22 +52,26 @@ DOCUMENTS = pa.schema(
         ("removed_texts", _strings),
         ("removed_reasons", _strings),
         ("unicode_repaired", pa.bool_()),
+        ("capture_url", pa.string()),
+        ("captured", pa.string()),
+        ("capture_offset", pa.int64()),
     ]
 )
 
 
 @dataclass
 class State:
-    """The previous run's inputs (size, modification time) and its prepared articles by input."""
+    """The previous run's inputs (size, modification time) and what reading each one gave."""
 
     stamps: dict[str, tuple[int, int]]
-    prepared: dict[str, list[PreparedInput]]
+    reads: dict[str, InputRead]
     canonical: frozenset[str] = frozenset()
     hashes: dict[str, str] = field(default_factory=dict)
 
     def unchanged(self, raw_dir: Path, path: str, stamp: tuple[int, int] | None) -> bool:
-        """True when an input is as the previous run read it: same size and time, or same content."""
-        if path not in self.prepared:
+        """True when an input that gave articles is as the previous run read it: same size and time, or same
+        content (an input that gave none is read again: it may have become readable)."""
+        if path not in self.reads or not self.reads[path].prepared:
             return False
         if self.stamps.get(path) == stamp:
             return True
@@ -106,7 +112,7 @@ def load_state(published: Path) -> State:
     inputs = pq.read_table(folder / "inputs.parquet").to_pylist()
     stamps = {row["source_path"]: (row["size"], row["mtime_ns"]) for row in inputs}
     hashes = {row["source_path"]: row["sha256"] for row in inputs if row["sha256"]}
-    prepared: dict[str, list[PreparedInput]] = defaultdict(list)
+    reads: dict[str, InputRead] = defaultdict(InputRead)
     for row in pq.read_table(folder / "documents.parquet").to_pylist():
         metadata = ArticleMetadata(
             title=row["title"],
@@ -116,6 +122,7 @@ def load_state(published: Path) -> State:
             authors=row["authors"],
             external_ids=row["external_ids"],
         )
+        capture = Capture(row["capture_url"], row["captured"], row["capture_offset"]) if row["capture_url"] else None
         raw = RawArticle(
             doc_id=row["doc_id"],
             source_path=row["source_path"],
@@ -125,22 +132,27 @@ def load_state(published: Path) -> State:
             metadata=metadata,
             content_hash=row["content_hash"],
             encoding=row["encoding"],
+            capture=capture,
         )
         removals = [Removal(text, reason) for text, reason in zip(row["removed_texts"], row["removed_reasons"])]
         article = PreparedArticle(row["lines"], metadata, removals, row["unicode_repaired"])
-        prepared[row["source_path"]].append(PreparedInput(raw, article, row["site"]))
+        reads[row["source_path"]].prepared.append(PreparedInput(raw, article, row["site"]))
+    for row in pq.read_table(folder / "rejected.parquet").to_pylist():
+        reads[row["source_path"]].rejections.append(Rejection(row["source_path"], row["reason"]))
+    for row in pq.read_table(folder / "skipped.parquet").to_pylist():
+        reads[row["source_path"]].skipped[row["reason"]] = row["records"]
     canonical = frozenset(row["key"] for row in pq.read_table(folder / "canonical.parquet").to_pylist())
-    return State(stamps, dict(prepared), canonical, hashes)
+    return State(stamps, dict(reads), canonical, hashes)
 
 
 def write_state(
     staged: Path,
     stamps: dict[str, tuple[int, int]],
     hashes: dict[str, str | None],
-    prepared: list[PreparedInput],
+    reads: dict[str, InputRead],
     canonical: frozenset[str],
 ) -> None:
-    """Write the state of this run into its run folder."""
+    """Write the state of this run into its run folder; a read input's rejections name the input itself."""
     folder = staged / STATE_FOLDER
     folder.mkdir()
     write_parquet([{"key": key} for key in sorted(canonical)], CANONICAL, folder / "canonical.parquet")
@@ -149,9 +161,21 @@ def write_state(
         for path, (size, mtime) in stamps.items()
     ]
     write_parquet(inputs, INPUTS, folder / "inputs.parquet")
+    rejected = [
+        {"source_path": rejection.source_path, "reason": rejection.reason}
+        for read in reads.values()
+        for rejection in read.rejections
+    ]
+    write_parquet(rejected, REJECTED, folder / "rejected.parquet")
+    skipped = [
+        {"source_path": path, "reason": reason, "records": records}
+        for path, read in reads.items()
+        for reason, records in sorted(read.skipped.items())
+    ]
+    write_parquet(skipped, SKIPPED, folder / "skipped.parquet")
     rows = []
-    for item in prepared:
-        raw, meta = item.raw, item.prepared.metadata
+    for item in (item for read in reads.values() for item in read.prepared):
+        raw, meta, capture = item.raw, item.prepared.metadata, item.raw.capture
         rows.append(
             {
                 "doc_id": raw.doc_id,
@@ -171,6 +195,9 @@ def write_state(
                 "removed_texts": [removal.text for removal in item.prepared.removals],
                 "removed_reasons": [removal.reason for removal in item.prepared.removals],
                 "unicode_repaired": item.prepared.unicode_repaired,
+                "capture_url": capture.url if capture else None,
+                "captured": capture.captured if capture else None,
+                "capture_offset": capture.offset if capture else None,
             }
         )
     write_parquet(rows, DOCUMENTS, folder / "documents.parquet")

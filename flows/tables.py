@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from cleaners.boilerplate import LearnedLine
 from dedup.deduplicate import DedupResult
 from dedup.records import ClusterMembership
 from dedup.shingles import normalised_words
-from flows.records import Document, Rejection
+from flows.records import Document, Rejection, Version
 
 
 @dataclass
@@ -22,6 +22,7 @@ class OutputTables:
     removed: list[dict]
     rejected: list[dict]
     boilerplate: list[dict]
+    versions: list[dict]
     corpus: list[dict]
 
 
@@ -40,10 +41,12 @@ def build_tables(
     rejections: Sequence[Rejection],
     dedup: DedupResult,
     boilerplate: dict[str, dict[str, LearnedLine]],
+    versions: Sequence[Version],
 ) -> OutputTables:
-    """Turn documents, rejections, clusters and learned boilerplate into the rows of every output file."""
+    """Turn documents, rejections, clusters, learned boilerplate and earlier captures into the rows of every
+    output file."""
     memberships = memberships_by_document(documents, dedup)
-    tables = OutputTables([], [], [], [], [], [], [])
+    tables = OutputTables([], [], [], [], [], [], [asdict(version) for version in versions], [])
     tables.boilerplate = [
         {
             "source": line.source,
@@ -70,6 +73,7 @@ def build_tables(
                 "site": document.site,
                 "url": meta.url,
                 "published": meta.published,
+                "published_is_fallback": document.published_is_fallback,
                 "authors": meta.authors,
                 "external_ids": meta.external_ids,
                 "text": "\n\n".join(document.paragraphs),

@@ -32,6 +32,7 @@ def write_hostile_folder(raw) -> dict[str, str]:
         "bomb.txt.gz": (gzip.compress(b" " * 3_000_000), "rejected:larger than"),
         "-odd name ü.txt": (PROSE.encode(), "article"),
         "notes.pdf": (b"%PDF-1.4", "rejected:unsupported"),
+        "not-a-crawl.warc.gz": (gzip.compress(PROSE.encode()), "rejected:unreadable WARC"),
     }
     for name, (data, _) in cases.items():
         (raw / name).write_bytes(data if isinstance(data, bytes) else data.encode())

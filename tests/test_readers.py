@@ -415,9 +415,9 @@ def test_html_with_an_empty_body_is_rejected_as_no_article_text(tmp_path):
 def test_html_with_only_a_nav_menu_is_rejected_as_too_short(tmp_path, config):
     """trafilatura's fallback returns the nav text "Home"; the article-size minimum rejects it."""
     write(tmp_path, "nav.html", b"<html><body><nav>Home</nav></body></html>")
-    prepared, read_rejections = read_and_prepare(tmp_path, ["nav.html"], config)
-    documents, rejections = finish_cleaning(prepared, {}, config)
-    assert read_rejections == []
+    read = read_and_prepare(tmp_path, ["nav.html"], config)["nav.html"]
+    documents, rejections = finish_cleaning(read.prepared, {}, config)
+    assert read.rejections == []
     assert documents == []
     assert [r.reason for r in rejections] == ["too short after cleaning: 1 words (input.min_article_words is 5)"]
 
@@ -647,7 +647,7 @@ def test_unsupported_file_is_rejected_with_the_expected_types(tmp_path, name):
 
     reason = read_rejected(tmp_path, name)
 
-    assert reason == "unsupported file type (expected .htm, .html, .jsonl, .txt, or .gz of one)"
+    assert reason == "unsupported file type (expected .htm, .html, .jsonl, .txt, .warc, or .gz of one)"
 
 
 def test_unsupported_file_is_rejected_before_it_is_opened(tmp_path):
