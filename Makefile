@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 RAW ?= raw
 OUT ?= clean
 
-.PHONY: install system-deps run test bench bench-clean bench-typos bench-dedup bench-warc clean-output
+.PHONY: install system-deps run test bench bench-clean bench-typos bench-dedup bench-scale bench-warc clean-output
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ system-deps:
 test: install system-deps
 	$(BIN)/python -m pytest
 
-bench: bench-clean bench-typos bench-dedup bench-warc
+bench: bench-clean bench-typos bench-dedup bench-scale bench-warc
 
 bench-clean: install
 	$(BIN)/python benchmarks/bench_clean.py
@@ -44,6 +44,12 @@ bench-typos: install
 
 bench-dedup: install
 	$(BIN)/python benchmarks/bench_dedup.py
+
+# Issue 7's scale benchmark on a generated corpus; `make bench-scale SCALE_ARTICLES=20000` for a quick run.
+SCALE_ARTICLES ?= 1000000
+
+bench-scale: install
+	$(BIN)/python benchmarks/bench_scale.py --articles $(SCALE_ARTICLES)
 
 # WARC reading on a generated crawl (cached in /tmp); `make bench-warc WARC_MB=50` for a quick run.
 WARC_MB ?= 1024

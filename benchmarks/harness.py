@@ -17,22 +17,21 @@ import pyarrow.parquet as pq
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def run_copydesk(raw: Path, out: Path, bench: str) -> float:
-    """Run `copydesk run raw --out out --force` (so a changed cleaner is never skipped); return wall seconds."""
+def copydesk_command(raw: Path, out: Path, bench: str, *options: str) -> tuple[list[str], dict[str, str]]:
+    """The command line of `copydesk run raw --out out *options` and its environment (exits when not installed)."""
     copydesk = Path(sys.executable).with_name("copydesk")
     if not copydesk.exists():
         sys.exit(f"{bench}: {copydesk} not found; run with the project's .venv/bin/python")
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    return [str(copydesk), "run", str(raw), "--out", str(out), *options], env
+
+
+def run_copydesk(raw: Path, out: Path, bench: str) -> float:
+    """Run `copydesk run raw --out out --force` (so a changed cleaner is never skipped); return wall seconds."""
+    command, env = copydesk_command(raw, out, bench, "--force")
     started = time.monotonic()
     try:
-        subprocess.run(
-            [str(copydesk), "run", str(raw), "--out", str(out), "--force"],
-            check=True,
-            env=env,
-            cwd=PROJECT,
-            capture_output=True,
-            text=True,
-        )
+        subprocess.run(command, check=True, env=env, cwd=PROJECT, capture_output=True, text=True)
     except subprocess.CalledProcessError as error:
         sys.exit(f"{bench}: copydesk failed on {raw} (exit {error.returncode}):\n{error.stderr[-4000:]}")
     return time.monotonic() - started

@@ -13,6 +13,7 @@ The ground truth of each copy is one JSON line: clean and corrupted body, both t
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import re
@@ -126,7 +127,7 @@ def codespell_wheel(cache: Path = CODESPELL_CACHE) -> Path:
             "-d",
             str(cache),
         ]
-        result = subprocess.run(command, capture_output=True, text=True)
+        result = subprocess.run(command, check=False, capture_output=True, text=True)
         if result.returncode != 0 or not wheel.exists():
             sys.exit(
                 f"typo_corpus: could not download codespell {CODESPELL_VERSION} into {cache}:\n{result.stderr[-2000:]}"
@@ -197,7 +198,7 @@ def runon_sites(body: str, index_at: dict[int, int], english: frozenset[str]) ->
     words = list(WORD.finditer(body))
     return [
         index_at[left.start()]
-        for left, right in zip(words, words[1:])
+        for left, right in itertools.pairwise(words)
         if body[left.end() : right.start()] == " "
         and left.group().islower()
         and right.group().islower()
@@ -268,6 +269,36 @@ def control_kind(body: str, start: int, token: str, english: frozenset[str]) -> 
     return None
 
 
+def inject_errors(
+    body: str,
+    matches: list[re.Match[str]],
+    typos: dict[str, tuple[str, ...]],
+    english: frozenset[str],
+    rng: random.Random,
+    misspelling_rate: float = MISSPELLING_RATE,
+    runon_rate: float = RUNON_RATE,
+) -> tuple[str, dict[int, str], list[int]]:
+    """The body with misspellings and run-together words at these rates per token (`matches` are its tokens),
+    the misspelt token indices with their typos, and the first token index of each run-together pair."""
+    clean = [match.group() for match in matches]
+    index_at = {match.start(): index for index, match in enumerate(matches)}
+    blocked: set[int] = set()
+    runons = choose(runon_sites(body, index_at, english), rounded(len(clean) * runon_rate, rng), 2, blocked, rng)
+    misspelt = choose(
+        misspelling_sites(body, index_at, typos), rounded(len(clean) * misspelling_rate, rng), 1, blocked, rng
+    )
+    replacements = {index: cased(rng.choice(typos[clean[index].lower()]), clean[index]) for index in misspelt}
+    corrupted = body
+    for index in sorted([*misspelt, *runons], reverse=True):
+        if index in replacements:
+            start, end = matches[index].span()
+            corrupted = corrupted[:start] + replacements[index] + corrupted[end:]
+        else:
+            start, end = matches[index].start(), matches[index + 1].end()
+            corrupted = corrupted[:start] + clean[index] + clean[index + 1] + corrupted[end:]
+    return corrupted, replacements, runons
+
+
 def make_copy(
     story: Story,
     outlet: str,
@@ -280,24 +311,10 @@ def make_copy(
     body = "\n\n".join(paragraphs)
     matches = list(TOKEN.finditer(body))
     clean = [match.group() for match in matches]
-    index_at = {match.start(): index for index, match in enumerate(matches)}
-    blocked: set[int] = set()
-    runons = choose(runon_sites(body, index_at, english), rounded(len(clean) * RUNON_RATE, rng), 2, blocked, rng)
-    misspelt = choose(
-        misspelling_sites(body, index_at, typos), rounded(len(clean) * MISSPELLING_RATE, rng), 1, blocked, rng
-    )
-    replacements = {index: cased(rng.choice(typos[clean[index].lower()]), clean[index]) for index in misspelt}
-    corrupted = body
-    for index in sorted([*misspelt, *runons], reverse=True):
-        if index in replacements:
-            start, end = matches[index].span()
-            corrupted = corrupted[:start] + replacements[index] + corrupted[end:]
-        else:
-            start, end = matches[index].start(), matches[index + 1].end()
-            corrupted = corrupted[:start] + clean[index] + clean[index + 1] + corrupted[end:]
+    corrupted, replacements, runons = inject_errors(body, matches, typos, english, rng)
     input_tokens, errors, positions = corrupt_tokens(clean, replacements, set(runons))
     assert tokens(corrupted) == input_tokens, f"token bookkeeping broke on {story.id}"
-    touched = {error.clean_index for error in errors} | set(runon + 1 for runon in runons)
+    touched = {error.clean_index for error in errors} | {runon + 1 for runon in runons}
     controls = [
         (positions[index], kind)
         for index, match in enumerate(matches)
