@@ -16,6 +16,7 @@ import redis
 from datasketch import MinHashLSH
 from redis.connection import parse_url
 
+from dedup.index import MAX_RUN
 from dedup.signatures import as_lean_minhash
 
 _DELETE_BATCH = 1000
@@ -27,10 +28,11 @@ def index_basename(index: str) -> str:
 
 
 def redis_candidate_pairs(
-    signatures: np.ndarray, bands: int, rows: int, seed: int, redis_url: str, basename: str
+    signatures: np.ndarray, bands: int, rows: int, seed: int, redis_url: str, basename: str, max_run: int = MAX_RUN
 ) -> np.ndarray:
     """Index pairs (i < j) of rows of `signatures` (n x num_perm) that share at least one LSH band, as a sorted
-    (m, 2) int64 array, through an index whose Redis keys start with `basename`: deleted again, also on error."""
+    (m, 2) int64 array, through an index whose Redis keys start with `basename`: deleted again, also on error.
+    A bucket of more than `max_run` rows pairs only its first row with the rest, as in memory."""
     pairs: set[tuple[int, int]] = set()
     if len(signatures) > 1:
         storage = {"type": "redis", "basename": basename.encode(), "redis": parse_url(redis_url)}
@@ -39,19 +41,24 @@ def redis_candidate_pairs(
             with lsh.insertion_session() as session:
                 for position, signature in enumerate(signatures):
                     session.insert(str(position).encode(), as_lean_minhash(signature, seed), check_duplication=False)
-            pairs = _shared_bucket_pairs(lsh)
+            pairs = _shared_bucket_pairs(lsh, max_run)
         finally:
             delete_keys(redis_url, basename)
     return np.array(sorted(pairs), dtype=np.int64).reshape(len(pairs), 2)
 
 
-def _shared_bucket_pairs(lsh: MinHashLSH) -> set[tuple[int, int]]:
-    """Every pair of keys that share a bucket of some band: what querying each inserted signature finds."""
+def _shared_bucket_pairs(lsh: MinHashLSH, max_run: int) -> set[tuple[int, int]]:
+    """Every pair of keys that share a bucket of some band (what querying each inserted signature finds), but
+    only the first key with the rest in a bucket of more than `max_run`."""
     pairs: set[tuple[int, int]] = set()
     for hashtable, bucket_sizes in zip(lsh.hashtables, lsh.get_counts()):
         shared = [bucket for bucket, size in bucket_sizes.items() if size > 1]
         for members in hashtable.getmany(*shared) if shared else ():
-            pairs.update(combinations(sorted(int(member) for member in members), 2))
+            positions = sorted(int(member) for member in members)
+            if len(positions) > max_run:
+                pairs.update((positions[0], other) for other in positions[1:])
+            else:
+                pairs.update(combinations(positions, 2))
     return pairs
 
 

@@ -180,8 +180,11 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
     reused = {path: state.reads[path] for path in inputs if state.unchanged(raw, path, stamps.get(path))}
     to_read = [path for path in inputs if path not in reused]
     logger.info("%d new or changed inputs to read, %d unchanged reused", len(to_read), len(reused))
+    # The read tasks get RAW_DIR as an absolute path: a Dask worker's working folder is not the flow's.
     read = _run_batches(
-        "read", [read_and_prepare.submit(raw, quote(batch), config) for batch in _batches(to_read, batch_size)], logger
+        "read",
+        [read_and_prepare.submit(raw.absolute(), quote(batch), config) for batch in _batches(to_read, batch_size)],
+        logger,
     )
     fresh = {path: input_read for batch_reads in read for path, input_read in batch_reads.items()}
     reads = {path: reused[path] if path in reused else fresh[path] for path in inputs}

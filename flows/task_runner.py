@@ -14,6 +14,16 @@ DASK_ADDRESS_VARIABLE = "COPYDESK_DASK_ADDRESS"
 DASK_WORKERS_VARIABLE = "COPYDESK_DASK_WORKERS"
 
 
+def _quote_by_value(quoted: quote) -> tuple:
+    return quote, (quoted.unwrap(),)
+
+
+# Prefect's `quote` (a tuple subclass) unpickles around a 1-tuple of its value, so quoted task data would reach
+# a Dask worker changed. Pickled as `quote(value)` by every process that imports the flow: the flow's, and a
+# Dask scheduler's, which unpickles the tasks (importing the flow) before it pickles them again for a worker.
+copyreg.pickle(quote, _quote_by_value)
+
+
 def dask_task_runner(address: str | None = None, workers: int | None = None) -> TaskRunner | None:
     """A DaskTaskRunner on the scheduler at `address`, else on a local cluster of `workers` single-threaded
     processes started for the run; None (Prefect's thread pool) when neither is given."""
@@ -21,16 +31,9 @@ def dask_task_runner(address: str | None = None, workers: int | None = None) -> 
         return None
     from prefect_dask import DaskTaskRunner
 
-    _pickle_quotes_by_value()
     if address:
         return DaskTaskRunner(address=address)
     return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "dashboard_address": None})
-
-
-def _pickle_quotes_by_value() -> None:
-    """Prefect's `quote` (a tuple subclass) unpickles around a 1-tuple of its value, so a quoted task parameter
-    would reach a Dask worker changed; pickle it as `quote(value)`."""
-    copyreg.pickle(quote, lambda quoted: (quote, (quoted.unwrap(),)))
 
 
 def task_runner_from_environment() -> TaskRunner | None:

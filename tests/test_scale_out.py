@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -18,8 +19,9 @@ import pyarrow as pa
 import pytest
 import redis
 from distributed import Client, LocalCluster
+from prefect.utilities.annotations import quote
 
-from dedup.index import lsh_candidate_pairs
+from dedup.index import MAX_RUN, lsh_candidate_pairs
 from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.signatures import paragraph_signatures
 from flows.config import load_config
@@ -45,7 +47,7 @@ def outlet_copy(seed_text: str, header: str, footer: str) -> str:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
     """The three seeds and five syndicated copies on three outlets, one of them a JSONL feed."""
-    raw = tmp_path_factory.mktemp("syndicated") / "raw"
+    raw = tmp_path_factory.mktemp("syndicated") / "corpus"
     raw.mkdir()
     seeds = {}
     for name in SEED_NAMES:
@@ -85,10 +87,11 @@ def test_the_corpus_holds_every_kind_of_copy(embedded_outputs):
     assert set(paragraphs.match) >= {"exact", "near_duplicate", "contained"}
 
 
-def test_a_dask_cluster_gives_the_embedded_outputs(prefect_harness, corpus, embedded_outputs, tmp_path):
+def test_a_dask_cluster_gives_the_embedded_outputs(prefect_harness, corpus, embedded_outputs, tmp_path, monkeypatch):
     out = tmp_path / "clean"
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
-        assert run_cli(corpus, out, *BATCH, "--dask-address", cluster.scheduler_address) == 0
+        monkeypatch.chdir(corpus.parent)  # RAW_DIR relative to a folder the workers are not in
+        assert run_cli(Path(corpus.name), out, *BATCH, "--dask-address", cluster.scheduler_address) == 0
         executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
         stages = set(cluster.scheduler.task_prefixes)
     assert stages == {"read_and_prepare", "finish_cleaning", "apply_spelling"}
@@ -130,7 +133,7 @@ def test_the_redis_index_gives_the_embedded_outputs_and_leaves_no_keys(
 
 
 def seed_paragraph_signatures() -> np.ndarray:
-    """Signatures of the seeds' paragraphs and of straight-quoted copies of them."""
+    """Signatures of the seeds' paragraphs, twice, and of straight-quoted copies of them."""
     paragraphs = [
         paragraph
         for name in SEED_NAMES
@@ -138,14 +141,15 @@ def seed_paragraph_signatures() -> np.ndarray:
         if len(paragraph.split()) >= 8
     ]
     copies = [paragraph.replace("’", "'").replace(" the ", " a ", 1) for paragraph in paragraphs]
-    return paragraph_signatures(paragraphs + copies, 2, 128, 1)
+    return paragraph_signatures(paragraphs + paragraphs + copies, 2, 128, 1)
 
 
-def test_redis_pairs_equal_the_in_memory_band_grouping(redis_url):
+@pytest.mark.parametrize("max_run", [MAX_RUN, 2])
+def test_redis_pairs_equal_the_in_memory_band_grouping(redis_url, max_run):
     signatures = seed_paragraph_signatures()
-    pairs = redis_candidate_pairs(signatures, 32, 4, 1, redis_url, index_basename("paragraphs"))
-    assert len(pairs) > 20
-    assert np.array_equal(pairs, lsh_candidate_pairs(signatures, 32, 4))
+    pairs = redis_candidate_pairs(signatures, 32, 4, 1, redis_url, index_basename("paragraphs"), max_run)
+    assert len(pairs) > 100
+    assert np.array_equal(pairs, lsh_candidate_pairs(signatures, 32, 4, max_run))
     with redis.Redis.from_url(redis_url) as client:
         assert client.dbsize() == 0
 
@@ -156,6 +160,12 @@ def test_an_index_that_fails_halfway_leaves_no_keys(redis_url):
         with pytest.raises(redis.ResponseError, match="maxmemory"):
             redis_candidate_pairs(seed_paragraph_signatures(), 32, 4, 1, redis_url, index_basename("paragraphs"))
         assert client.dbsize() == 0
+
+
+def test_quoted_task_data_survives_pickling_for_a_dask_worker():
+    import flows.pipeline  # noqa: F401  (registers how quote pickles)
+
+    assert pickle.loads(pickle.dumps(quote(["a.txt", "b.txt"]))) == quote(["a.txt", "b.txt"])
 
 
 def test_a_deployment_picks_its_task_runner_from_job_variables():
