@@ -39,7 +39,8 @@ def paragraph_texts(count: int, rng: random.Random) -> list[str]:
     for index in range(count):
         if texts and rng.random() < COPY_SHARE:
             words = rng.choice(texts).split()
-            del words[rng.randrange(len(words))]
+            if len(words) > 8:
+                del words[rng.randrange(len(words))]
             words[rng.randrange(len(words))] = rng.choice(("reportedly", "also", "now", "then"))
         else:
             words = list(originals[index % len(originals)])
