@@ -11,8 +11,9 @@ from dataclasses import dataclass, field, replace
 
 from cleaners.body import trim_outside_body
 from cleaners.boilerplate import ROOT_SOURCE, LearnedLine, remove_learned_lines
-from cleaners.edits import Removal
+from cleaners.edits import Removal, Spared
 from cleaners.junk import remove_junk_lines, remove_sections
+from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.metadata import ArticleMetadata, lift_bylines, lift_labelled_lines, lift_title
 from cleaners.paragraphs import split_paragraphs
 from cleaners.rules import CleaningRules
@@ -32,11 +33,13 @@ class PreparedArticle:
 
 @dataclass
 class CleanedArticle:
-    """An article's paragraphs and metadata after cleaning, with everything removed and why."""
+    """An article's paragraphs and metadata after cleaning, with everything removed and why, and the lines
+    a maintainer's override kept from a rule."""
 
     paragraphs: list[str]
     metadata: ArticleMetadata
     removals: list[Removal] = field(default_factory=list)
+    spared: list[Spared] = field(default_factory=list)
     unicode_repaired: bool = False
     whitespace: WhitespaceReport = WhitespaceReport(0, 0, 0)
 
@@ -58,29 +61,36 @@ def finish_article(
     article_format: str = "txt",
     learned: dict[str, LearnedLine] | None = None,
     source: str = ROOT_SOURCE,
+    keep: KeptLines = NOTHING_KEPT,
 ) -> CleanedArticle:
     """Remove junk sections, junk lines and learned boilerplate, lift bylines and title, trim a text
-    dump to its body."""
+    dump to its body; the lines `keep` names stay whatever rule matches them."""
     metadata = replace(
         prepared.metadata, authors=list(prepared.metadata.authors), external_ids=list(prepared.metadata.external_ids)
     )
     removals = list(prepared.removals)
-    lines, removed = remove_sections(prepared.lines, rules)
+    spared: list[Spared] = []
+    lines, removed, kept = remove_sections(prepared.lines, rules, keep)
     removals.extend(removed)
-    lines, removed = remove_junk_lines(lines, rules)
+    spared.extend(kept)
+    lines, removed, kept = remove_junk_lines(lines, rules, keep)
     removals.extend(removed)
-    lines, removed = remove_learned_lines(lines, learned or {}, source, rules.bullet_chars)
+    spared.extend(kept)
+    lines, removed, kept = remove_learned_lines(lines, learned or {}, source, rules.bullet_chars, keep)
     removals.extend(removed)
+    spared.extend(kept)
     for step in (lift_bylines, lift_title):
-        lines, removed = step(lines, rules.metadata, metadata)
+        lines, removed = step(lines, rules.metadata, metadata, keep)
         removals.extend(removed)
     if article_format.split("+")[-1] in rules.body.formats:
-        lines, removed = trim_outside_body(lines, rules.body)
+        lines, removed, kept = trim_outside_body(lines, rules.body, keep)
         removals.extend(removed)
+        spared.extend(kept)
     return CleanedArticle(
         paragraphs=split_paragraphs(lines),
         metadata=metadata,
         removals=removals,
+        spared=spared,
         unicode_repaired=prepared.unicode_repaired,
         whitespace=prepared.whitespace,
     )

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from cleaners.edits import Removal
+from cleaners.edits import Removal, Spared
+from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
 from cleaners.rules import BodyRules
 from cleaners.stopwords import STOPWORDS
 
@@ -100,21 +101,19 @@ def body_words(lines: list[str], rules: BodyRules) -> int:
     return sum(len(lines[i].split()) for i in range(*span) if classes[i] == "prose")
 
 
-def trim_outside_body(lines: list[str], rules: BodyRules) -> tuple[list[str], list[Removal]]:
-    """Remove every line outside the article body that is not prose, naming its class."""
+def trim_outside_body(
+    lines: list[str], rules: BodyRules, keep: KeptLines = NOTHING_KEPT
+) -> tuple[list[str], list[Removal], list[Spared]]:
+    """Remove every line outside the article body that is not prose, naming its class, unless kept."""
     if not rules.enabled:
-        return lines, []
+        return lines, [], []
     classes = [line_class(line, rules) if line else None for line in lines]
     span = body_span(classes, rules, [len(line.split()) for line in lines])
     if span is None:
-        return lines, []
+        return lines, [], []
     start, end = extend_over_lists(classes, *span)
-    kept: list[str] = []
-    removals: list[Removal] = []
-    for index, line in enumerate(lines):
-        outside = index < start or index >= end
-        if line and outside and classes[index] != "prose":
-            removals.append(Removal(text=line, reason=f"outside_body:{classes[index]}"))
-        else:
-            kept.append(line)
-    return kept, removals
+    reasons = [
+        f"outside_body:{kind}" if line and (index < start or index >= end) and kind != "prose" else None
+        for index, (line, kind) in enumerate(zip(lines, classes))
+    ]
+    return drop_lines(lines, reasons, keep)

@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from cleaners.edits import Removal
+from cleaners.edits import Removal, Spared
 from cleaners.junk import strip_bullet
+from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
 from cleaners.metadata import ArticleMetadata, is_prose
 from cleaners.rules import BoilerplateRules
 
@@ -84,16 +85,10 @@ def learn_boilerplate(
 
 
 def remove_learned_lines(
-    lines: list[str], learned: dict[str, LearnedLine], source: str, bullet_chars: str
-) -> tuple[list[str], list[Removal]]:
-    """Drop the lines learned as this source's boilerplate; the reason names the source."""
+    lines: list[str], learned: dict[str, LearnedLine], source: str, bullet_chars: str, keep: KeptLines = NOTHING_KEPT
+) -> tuple[list[str], list[Removal], list[Spared]]:
+    """Drop the lines learned as this source's boilerplate, unless kept; the reason names the source."""
     if not learned:
-        return lines, []
-    kept: list[str] = []
-    removals: list[Removal] = []
-    for line in lines:
-        if line and line_key(line, bullet_chars) in learned:
-            removals.append(Removal(text=line, reason=f"learned:{source}"))
-        else:
-            kept.append(line)
-    return kept, removals
+        return lines, [], []
+    reasons = [f"learned:{source}" if line and line_key(line, bullet_chars) in learned else None for line in lines]
+    return drop_lines(lines, reasons, keep)

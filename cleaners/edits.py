@@ -23,3 +23,12 @@ class Correction:
     rule: str
     confidence: float
     context: str
+
+
+@dataclass(frozen=True)
+class Spared:
+    """A line a rule would have removed, kept because a maintainer's override names it."""
+
+    text: str
+    reason: str
+    override: str

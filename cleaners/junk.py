@@ -8,7 +8,8 @@ furniture too.
 
 from __future__ import annotations
 
-from cleaners.edits import Removal
+from cleaners.edits import Removal, Spared
+from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
 from cleaners.metadata import is_prose
 from cleaners.rules import CleaningRules, LineRule, SectionRule
 
@@ -43,21 +44,12 @@ def line_junk_reason(line: str, rules: CleaningRules) -> str | None:
     return None
 
 
-def remove_junk_lines(lines: list[str], rules: CleaningRules) -> tuple[list[str], list[Removal]]:
-    """Drop every line a junk or caption rule matches; blank lines are kept as paragraph breaks."""
-    kept: list[str] = []
-    removals: list[Removal] = []
-    for line in lines:
-        if not line:
-            kept.append(line)
-            continue
-        bare = strip_bullet(line, rules.bullet_chars)
-        reason = line_junk_reason(bare, rules)
-        if reason is None:
-            kept.append(line)
-        else:
-            removals.append(Removal(text=line, reason=reason))
-    return kept, removals
+def remove_junk_lines(
+    lines: list[str], rules: CleaningRules, keep: KeptLines = NOTHING_KEPT
+) -> tuple[list[str], list[Removal], list[Spared]]:
+    """Drop every line a junk or caption rule matches, unless kept; blank lines are kept as paragraph breaks."""
+    reasons = [line_junk_reason(strip_bullet(line, rules.bullet_chars), rules) if line else None for line in lines]
+    return drop_lines(lines, reasons, keep)
 
 
 def _section_end(lines: list[str], start: int, rule: SectionRule, prose_before: float) -> int | None:
@@ -74,14 +66,15 @@ def _section_end(lines: list[str], start: int, rule: SectionRule, prose_before: 
     return end
 
 
-def remove_sections(lines: list[str], rules: CleaningRules) -> tuple[list[str], list[Removal]]:
-    """Drop each junk section: its heading and the lines it rules over, every one with a reason."""
+def remove_sections(
+    lines: list[str], rules: CleaningRules, keep: KeptLines = NOTHING_KEPT
+) -> tuple[list[str], list[Removal], list[Spared]]:
+    """Drop each junk section: its heading and the lines it rules over, every one with a reason, unless kept."""
     if not rules.section_rules:
-        return lines, []
+        return lines, [], []
     prose_words = [len(line.split()) if line and is_prose(line) else 0 for line in lines]
     total = sum(prose_words) or 1
-    kept: list[str] = []
-    removals: list[Removal] = []
+    reasons: list[str | None] = [None] * len(lines)
     index = seen = 0
     while index < len(lines):
         line = lines[index]
@@ -89,10 +82,9 @@ def remove_sections(lines: list[str], rules: CleaningRules) -> tuple[list[str], 
         rule = next((rule for rule in rules.section_rules if bare and rule.pattern.search(bare)), None)
         end = _section_end(lines, index, rule, seen / total) if rule else None
         if end is None:
-            kept.append(line)
             seen += prose_words[index]
             index += 1
             continue
-        removals.extend(Removal(text=text, reason=f"section:{rule.name}") for text in lines[index:end] if text)
+        reasons[index:end] = [f"section:{rule.name}"] * (end - index)
         index = end
-    return kept, removals
+    return drop_lines(lines, reasons, keep)

@@ -13,6 +13,7 @@ from datetime import timezone
 from dateutil import parser as dateparser
 
 from cleaners.edits import Removal
+from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.rules import MetadataRules
 
 _NAME_TOKEN = r"[A-Z][a-zA-Z'’]*\.?(?:-[A-Za-z][a-zA-Z'’]*)*"
@@ -105,8 +106,11 @@ def is_prose(line: str) -> bool:
     return bool(_SENTENCE_END.search(line)) or len(line.split()) >= 12
 
 
-def lift_bylines(lines: list[str], rules: MetadataRules, metadata: ArticleMetadata) -> tuple[list[str], list[Removal]]:
-    """Move byline lines ("— Austin Ramzy", "By Jane Doe", a bare name after the body) into authors."""
+def lift_bylines(
+    lines: list[str], rules: MetadataRules, metadata: ArticleMetadata, keep: KeptLines = NOTHING_KEPT
+) -> tuple[list[str], list[Removal]]:
+    """Move byline lines ("— Austin Ramzy", "By Jane Doe", a bare name after the body) into authors; a kept
+    line stays."""
     by_line = re.compile(rf"^By\s+({_NAME}(?:\s*(?:,|and)\s*{_NAME})*)$") if "By" in rules.author_labels else None
     last_prose = max((i for i, line in enumerate(lines) if line and is_prose(line)), default=-1)
     kept: list[str] = []
@@ -119,7 +123,7 @@ def lift_bylines(lines: list[str], rules: MetadataRules, metadata: ArticleMetada
             names = [name.strip() for name in re.split(r",|\band\b", match.group(1)) if name.strip()]
         elif index > last_prose and (match := _BARE_NAME.match(line)):
             names = [match.group(1)]
-        if names:
+        if names and keep.override_for(line) is None:
             metadata.authors.extend(name for name in names if name not in metadata.authors)
             removals.append(Removal(text=line, reason="metadata:byline"))
         else:
@@ -145,21 +149,24 @@ def is_title_like(line: str, rules: MetadataRules) -> bool:
     return 2 <= len(words) <= rules.title_max_words and not re.search(r"[.!;,:]$", line)
 
 
-def lift_title(lines: list[str], rules: MetadataRules, metadata: ArticleMetadata) -> tuple[list[str], list[Removal]]:
+def lift_title(
+    lines: list[str], rules: MetadataRules, metadata: ArticleMetadata, keep: KeptLines = NOTHING_KEPT
+) -> tuple[list[str], list[Removal]]:
     """Take the headline (the first headline-like line before the prose starts) when none is known,
-    and drop its repeats at the top of the body."""
+    and drop its repeats at the top of the body; a kept line is neither."""
     removals: list[Removal] = []
     content = [i for i, line in enumerate(lines) if line]
     first_sentence = next((n for n, i in enumerate(content) if _ends_long_sentence(lines[i])), len(content))
     head = content[:first_sentence]
-    headline = next((i for i in head if is_title_like(lines[i], rules)), None)
+    headline = next((i for i in head if is_title_like(lines[i], rules) and keep.override_for(lines[i]) is None), None)
     if metadata.title is None and headline is not None and len(content) >= 2:
         metadata.title = lines[headline]
         removals.append(Removal(text=lines[headline], reason="metadata:title"))
         lines = lines[:headline] + lines[headline + 1 :]
     if metadata.title:
         wanted = title_key(metadata.title)
-        head = {i for i in [i for i, line in enumerate(lines) if line][:3] if title_key(lines[i]) == wanted}
+        top = [i for i, line in enumerate(lines) if line][:3]
+        head = {i for i in top if title_key(lines[i]) == wanted and keep.override_for(lines[i]) is None}
         removals.extend(Removal(text=lines[i], reason="repeated_title") for i in sorted(head))
         lines = [line for i, line in enumerate(lines) if i not in head]
     return lines, removals

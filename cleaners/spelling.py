@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -88,6 +88,8 @@ DERIVATION_PREFIXES = (
     "self",
 )
 _NEIGHBOURS_KEPT = 6
+# The rule of a correction a maintainer accepted (`copydesk review accept-correction`).
+ACCEPTED_RULE = "review:accepted"
 
 
 @dataclass(frozen=True)
@@ -423,6 +425,22 @@ def decide_corrections(
             decisions[span] = decision
     decisions |= aligned_decisions(copies, judge, protected)
     return {key: decision for key, decision in decisions.items() if decision.confidence >= rules.min_confidence}
+
+
+def is_correctable(text: str) -> bool:
+    """True for what the spelling stage can change: one word, a broken word or a lost space ("said.The")."""
+    return any(pattern.fullmatch(text) for pattern in (_WORD, _HYPHEN_BREAK, _MISSING_SPACE))
+
+
+def reviewed_decisions(
+    decisions: dict[str, SpellingDecision], rejected: Collection[str], accepted: Mapping[str, str]
+) -> dict[str, SpellingDecision]:
+    """The corpus's decisions after a maintainer's review: rejected words stay as written, accepted corrections
+    (word to replacement) apply everywhere."""
+    reviewed = {word: decision for word, decision in decisions.items() if word not in rejected}
+    return reviewed | {
+        word: SpellingDecision(replacement, ACCEPTED_RULE, 1.0) for word, replacement in accepted.items()
+    }
 
 
 def apply_corrections(

@@ -1,6 +1,7 @@
 """The canonical policy: a total order on paragraphs (and articles) from the configured criteria.
 
-The order ends in (doc_id, para_idx), so the canonical copy never depends on input order.
+A paragraph a maintainer preferred (`copydesk review prefer`) comes before every criterion; the order
+ends in (doc_id, para_idx), so the canonical copy never depends on input order.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def priority_key(policy: CanonicalPolicy) -> Callable[[ParagraphRecord, int, int
     """Return key(record, n_words, n_copies): smaller keys are preferred as canonical."""
 
     def key(record: ParagraphRecord, n_words: int, n_copies: int = 0) -> tuple:
-        parts: list[object] = []
+        parts: list[object] = [not record.preferred]
         for criterion in policy.criteria:
             if criterion == "most_complete":
                 parts.append(-n_words)

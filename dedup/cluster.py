@@ -6,12 +6,17 @@ the policy says). An unassigned paragraph becomes a centre and takes every unass
 neighbour that it covers: contained in it, or a near-duplicate that is not clearly bigger than it
 (a paragraph with a sentence more is never a member of the shorter one). So every member matches its
 canonical copy directly: A~B and B~C never pull an unrelated C in with A.
+
+Maintainers' decisions (dedup/constraints.py) come first: a paragraph joins a cluster with every
+paragraph merged with it ("merged" when it does not match the canonical copy itself), and never joins a
+cluster holding a paragraph split from it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints
 from dedup.records import ClusterMembership
 from dedup.verify import Overlap
 
@@ -43,31 +48,55 @@ def centre_clusters(
     jaccard_threshold: float,
     containment_threshold: float,
     container_margin: float,
+    constraints: ClusterConstraints = NO_CONSTRAINTS,
+    measure: Callable[[int, int], Overlap] | None = None,
 ) -> list[ClusterMembership]:
-    """Assign every paragraph (by position) to a cluster; `overlaps[(i, j)]` holds verified pairs, i < j."""
+    """Assign every paragraph (by position) to a cluster; `overlaps[(i, j)]` holds verified pairs, i < j, and
+    `measure(i, j)` measures a merged pair that is not one (needed only with merge constraints)."""
     neighbours: dict[int, list[int]] = {}
     for i, j in overlaps:
         neighbours.setdefault(i, []).append(j)
         neighbours.setdefault(j, []).append(i)
+
+    def covered(centre: int, member: int) -> ClusterMembership | None:
+        """The member's place in the centre's cluster, if the centre covers it."""
+        pair = overlaps.get((min(centre, member), max(centre, member)))
+        if pair is None:
+            return None
+        member_in_centre = pair.a_in_b if member < centre else pair.b_in_a
+        centre_in_member = pair.b_in_a if member < centre else pair.a_in_b
+        near = pair.jaccard >= jaccard_threshold and centre_in_member - member_in_centre < container_margin
+        if not (near or member_in_centre >= containment_threshold):
+            return None
+        kind = match_kind(Overlap(pair.jaccard, member_in_centre, 0.0), jaccard_threshold)
+        return ClusterMembership(ids[centre], False, kind, round(pair.jaccard, 4), round(member_in_centre, 4))
+
+    def merged(centre: int, member: int) -> ClusterMembership:
+        """A member that joins through a maintainer's merge, measured against the centre."""
+        key = (min(centre, member), max(centre, member))
+        pair = overlaps.get(key) or measure(*key)
+        member_in_centre = pair.a_in_b if member < centre else pair.b_in_a
+        return ClusterMembership(ids[centre], False, "merged", round(pair.jaccard, 4), round(member_in_centre, 4))
+
     memberships: dict[int, ClusterMembership] = {}
     for centre in containers_first(order, overlaps, containment_threshold, container_margin):
         if centre in memberships:
             continue
-        cluster_id = ids[centre]
-        memberships[centre] = ClusterMembership(cluster_id, True, "canonical", 1.0, 1.0)
-        for member in sorted(neighbours.get(centre, ())):
-            if member in memberships:
+        memberships[centre] = ClusterMembership(ids[centre], True, "canonical", 1.0, 1.0)
+        cluster = {centre}
+        group = constraints.groups.get(centre, ())
+        for member in [*group, *sorted(neighbours.get(centre, ()))]:
+            if member in memberships or not constraints.allowed(cluster, member):
                 continue
-            pair = overlaps[(min(centre, member), max(centre, member))]
-            member_in_centre = pair.a_in_b if member < centre else pair.b_in_a
-            centre_in_member = pair.b_in_a if member < centre else pair.a_in_b
-            near = pair.jaccard >= jaccard_threshold and centre_in_member - member_in_centre < container_margin
-            if near or member_in_centre >= containment_threshold:
-                measured = Overlap(pair.jaccard, member_in_centre, 0.0)
-                kind = match_kind(measured, jaccard_threshold)
-                memberships[member] = ClusterMembership(
-                    cluster_id, False, kind, round(pair.jaccard, 4), round(member_in_centre, 4)
-                )
+            joining = covered(centre, member) or (merged(centre, member) if member in group else None)
+            if joining is None:
+                continue
+            memberships[member] = joining
+            cluster.add(member)
+            for partner in constraints.groups.get(member, ()):
+                if partner not in memberships and constraints.allowed(cluster, partner):
+                    memberships[partner] = covered(centre, partner) or merged(centre, partner)
+                    cluster.add(partner)
     has_members = {membership.cluster_id for membership in memberships.values() if not membership.is_canonical}
     for position, membership in memberships.items():
         if membership.is_canonical and membership.cluster_id not in has_members:

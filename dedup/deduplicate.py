@@ -15,6 +15,7 @@ import numpy as np
 from dedup.articles import copied_share, duplicate_of
 from dedup.canonical import priority_key
 from dedup.cluster import centre_clusters
+from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, constrained_overlaps
 from dedup.index import lsh_candidate_pairs, shared_key_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.redis_index import index_basename, redis_candidate_pairs
@@ -130,23 +131,42 @@ def remeasure(matches: Matches, texts: Sequence[str], settings: DedupSettings) -
 
 
 def cluster_matches(
-    records: Sequence[ParagraphRecord], matches: Matches, settings: DedupSettings, policy: CanonicalPolicy
+    records: Sequence[ParagraphRecord],
+    matches: Matches,
+    settings: DedupSettings,
+    policy: CanonicalPolicy,
+    constraints: ClusterConstraints = NO_CONSTRAINTS,
 ) -> DedupResult:
-    """Cluster verified pairs around canonical paragraphs chosen by the policy; link copied articles."""
+    """Cluster verified pairs around canonical paragraphs chosen by the policy, within a maintainer's merge
+    and split constraints; link copied articles."""
     word_counts = count_words([record.text for record in records]).tolist()
-    copies = Counter(position for pair in matches.overlaps for position in pair)
+
+    def measure(i: int, j: int) -> Overlap:
+        """Exact overlap of two paragraphs no candidate search paired."""
+        return overlap(*(word_shingles(normalised_words(records[k].text), settings.shingle_size) for k in (i, j)))
+
+    overlaps = constrained_overlaps(matches.overlaps, constraints, measure)
+    decided = constraints.merged | constraints.split
+    partial = {pair: measured for pair, measured in matches.partial.items() if pair not in decided}
+    copies = Counter(position for pair in overlaps for position in pair)
     key = priority_key(policy)
     order = sorted(range(len(records)), key=lambda i: key(records[i], word_counts[i], copies[i]))
     ids = [paragraph_id(record) for record in records]
-    overlaps = matches.overlaps
     memberships = centre_clusters(
-        order, overlaps, ids, settings.jaccard_threshold, settings.containment_threshold, settings.container_margin
+        order,
+        overlaps,
+        ids,
+        settings.jaccard_threshold,
+        settings.containment_threshold,
+        settings.container_margin,
+        constraints,
+        measure,
     )
     article_key = _article_priority(records, word_counts, key)
     shares = copied_share(records, overlaps, word_counts)
     links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
     canonical = {position for position, membership in enumerate(memberships) if membership.is_canonical}
-    trims = trim_partial_repeats([record.text for record in records], canonical, order, matches.partial, settings)
+    trims = trim_partial_repeats([record.text for record in records], canonical, order, partial, settings)
     return DedupResult(memberships, overlaps, matches.candidate_count, shares, links, trims)
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ParagraphRecord:
-    """A cleaned paragraph and the facts of its article that the canonical policy weighs."""
+    """A cleaned paragraph and the facts of its article that the canonical policy weighs; `preferred` when a
+    maintainer chose it as its cluster's canonical copy."""
 
     doc_id: str
     para_idx: int
@@ -16,6 +17,7 @@ class ParagraphRecord:
     published: str | None = None
     article_edits: int = 0
     incumbent: bool = False
+    preferred: bool = False
 
 
 @dataclass(frozen=True)

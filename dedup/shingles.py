@@ -6,6 +6,7 @@ Case, punctuation, quote and dash styles are folded so that "“It was,” he sa
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -26,6 +27,12 @@ def has_word_character(text: str) -> bool:
 def normalised_words(text: str) -> list[str]:
     """Return the paragraph's words, case-folded, accents kept, punctuation and quote styles dropped."""
     return _NON_WORD.sub(" ", fold_text(text)).split()
+
+
+def paragraph_fingerprint(text: str) -> str:
+    """A stable name for a paragraph's text: the short SHA-256 of its normalised words, so quote styles,
+    case and punctuation do not change it."""
+    return hashlib.sha256(" ".join(normalised_words(text)).encode()).hexdigest()[:16]
 
 
 def word_shingles(words: list[str], size: int) -> set[str]:

@@ -9,6 +9,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from flows import __version__
+from flows.review import add_review_parser, run_review
 
 DESCRIPTION = """Turn scraped news articles into a clean, deduplicated corpus.
 
@@ -81,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="hold the dedup LSH indexes in Redis at URL (redis://HOST:PORT/DB), over the config's [scale] redis_url",
     )
+    run.add_argument(
+        "--overrides",
+        metavar="PATH",
+        type=Path,
+        default=None,
+        help="maintainers' decisions to apply besides OUT_DIR/overrides.toml (see `copydesk review --help`)",
+    )
+    add_review_parser(commands)
     return parser
 
 
@@ -100,6 +109,7 @@ def format_summary(summary, out_dir: Path) -> str:
             f"  corrections   {summary.corrections:>8,}  (corrections.parquet)",
             f"  rejections    {summary.rejections:>8,}  (rejected.parquet)",
             *crawl_lines(summary),
+            *overrides_lines(summary),
             f"  report        {out_dir / 'report.html'}",
         ]
     )
@@ -116,22 +126,38 @@ def crawl_lines(summary) -> list[str]:
     return lines
 
 
+def overrides_lines(summary) -> list[str]:
+    """The summary line of maintainers' decisions, when there are any."""
+    if not (summary.overrides_applied or summary.overrides_unmatched):
+        return []
+    applied, unmatched = summary.overrides_applied, summary.overrides_unmatched
+    return [f"  overrides     {applied:>8,}  applied ({unmatched:,} matched nothing: copydesk review list)"]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `copydesk` console script."""
     arguments = build_parser().parse_args(argv)
+    if arguments.command == "review":
+        return run_review(arguments)
     if not arguments.raw_dir.is_dir():
         print(f"copydesk: RAW_DIR {arguments.raw_dir} is not a folder", file=sys.stderr)
         return 2
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from flows.config import ConfigError, load_config, with_redis_url
     from flows.lock import RunLocked
+    from flows.overrides import OverridesError, load_overrides, override_paths
     from flows.pipeline import copydesk_run
     from flows.task_runner import api_shared_with_local_workers, dask_task_runner
 
     try:
-        with_redis_url(load_config(arguments.config), arguments.redis_url)
+        config = with_redis_url(load_config(arguments.config), arguments.redis_url)
     except ConfigError as error:
         print(f"copydesk: bad config: {error}", file=sys.stderr)
+        return 2
+    try:
+        load_overrides(override_paths(arguments.out, config, arguments.overrides))
+    except OverridesError as error:
+        print(f"copydesk: bad overrides: {error}", file=sys.stderr)
         return 2
     runner = dask_task_runner(arguments.dask_address, arguments.dask_workers)
     run = copydesk_run.with_options(task_runner=runner) if runner else copydesk_run
@@ -145,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 force=arguments.force,
                 wait_seconds=arguments.wait,
                 redis_url=arguments.redis_url,
+                overrides_path=str(arguments.overrides) if arguments.overrides else None,
             )
     except RunLocked as error:
         print(f"copydesk: {error}", file=sys.stderr)

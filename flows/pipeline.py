@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +24,7 @@ from flows.config import Config, load_config, with_redis_url
 from flows.lock import run_lock
 from flows.manifest import MANIFEST, inputs_fingerprint, read_manifest, versions
 from flows.outputs import file_sha256, write_jsonl, write_parquet, write_text
+from flows.overrides import Overrides, ReviewOutcome, load_overrides, override_paths, review_outcome
 from flows.progress import StageProgress
 from flows.publish import CURRENT, publish, staging_folder
 from flows.readers import discover_inputs
@@ -59,6 +61,8 @@ class RunSummary:
     versions: int = 0
     skipped: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
+    overrides_applied: int = 0
+    overrides_unmatched: int = 0
     up_to_date: bool = False
 
 
@@ -90,6 +94,7 @@ def write_outputs(
     manifest: dict,
     started: float,
     state: tuple[dict, dict, list, frozenset],
+    review: ReviewOutcome,
 ) -> RunSummary:
     """Write every table, the corpus, the report and the manifest into a new run folder, then publish it."""
     staged = staging_folder(out_dir)
@@ -108,6 +113,8 @@ def write_outputs(
         versions=len(tables.versions),
         skipped=sum(manifest["skipped_records"].values()),
         skip_reasons=manifest["skipped_records"],
+        overrides_applied=len(review.applied),
+        overrides_unmatched=len(review.unmatched),
     )
     for name, schema in TABLES.items():
         write_parquet(getattr(tables, name.removesuffix(".parquet")), schema, staged / name)
@@ -123,6 +130,8 @@ def write_outputs(
         dedup,
         {"counts": counts, "finished_at": finished_at, "raw_dir": str(raw_dir)},
         tables.rejected,
+        review,
+        out_dir,
     )
     write_text(report, staged / "report.html")
     outputs = [*TABLES, "corpus.jsonl", "report.html"]
@@ -149,24 +158,30 @@ def copydesk_run(
     force: bool = False,
     wait_seconds: float = 0.0,
     redis_url: str | None = None,
+    overrides_path: str | None = None,
 ) -> RunSummary:
-    """Clean and deduplicate every article under raw_dir into out_dir, one run at a time per out_dir;
+    """Clean and deduplicate every article under raw_dir into out_dir, one run at a time per out_dir, applying
+    the maintainers' decisions in out_dir/overrides.toml (and the config's and `overrides_path`, if named);
     `redis_url` holds the LSH indexes in Redis (over the config's [scale] redis_url)."""
     started = time.monotonic()
     config = with_redis_url(load_config(Path(config_path) if config_path else None), redis_url)
     raw, out = Path(raw_dir), Path(out_dir)
     with run_lock(out, wait_seconds):
-        return _run(raw, out, config, batch_size, force, started)
+        overrides = load_overrides(override_paths(out, config, Path(overrides_path) if overrides_path else None))
+        return _run(raw, out, config, batch_size, force, started, overrides)
 
 
-def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, started: float) -> RunSummary:
+def _run(
+    raw: Path, out: Path, config: Config, batch_size: int, force: bool, started: float, overrides: Overrides
+) -> RunSummary:
     """The flow's work once it holds the output folder."""
     logger = get_run_logger()
     inputs, unread_folders = discover_inputs(raw)
     stamps = {path: stamp for path in inputs if (stamp := file_stamp(raw, path)) is not None}
     fingerprint = inputs_fingerprint(inputs, stamps, config)
     previous = read_manifest(out)
-    if not force and previous and previous.get("inputs_fingerprint") == fingerprint:
+    same_overrides = previous and previous.get("overrides", {}).get("sha256", "") == overrides.sha256
+    if not force and same_overrides and previous.get("inputs_fingerprint") == fingerprint:
         logger.info("%s is up to date with %s: nothing new to do", out, raw)
         seconds = round(time.monotonic() - started, 3)
         skip_reasons = previous["skipped_records"]
@@ -198,27 +213,38 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
         )
     boilerplate = learn_boilerplate(quote(prepared), config)
     logger.info("boilerplate: %d lines learned over %d sources", sum(map(len, boilerplate.values())), len(boilerplate))
+    kept = overrides.kept_lines()
     prepared_batches = _batches(prepared, batch_size)
     cleaned = _run_batches(
         "clean",
-        [finish_cleaning.submit(quote(batch), quote(boilerplate), config) for batch in prepared_batches],
+        [finish_cleaning.submit(quote(batch), quote(boilerplate), config, quote(kept)) for batch in prepared_batches],
         logger,
     )
     documents = [document for batch_documents, _ in cleaned for document in batch_documents]
     rejections += [rejection for _, batch_rejections in cleaned for rejection in batch_rejections]
     for rejection in rejections:
         logger.warning("rejected %s: %s", rejection.source_path, rejection.reason)
+    spared = Counter(line.override for document in documents for line in document.spared)
+    for override, lines in sorted(spared.items()):
+        logger.info("override %s kept %d lines a rule would have removed", override, lines)
 
     matches = match_paragraphs(quote(documents), config)
     logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))
-    decisions = spelling_decisions(quote(documents), quote(matches), config)
+    decisions, spelling_applied = spelling_decisions(quote(documents), quote(matches), config, quote(overrides))
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     document_batches = _batches(documents, batch_size)
     spelled = _run_batches(
         "spelling", [apply_spelling.submit(quote(batch), quote(decisions)) for batch in document_batches], logger
     )
     documents = [document for batch_documents in spelled for document in batch_documents]  # a Dask worker fixes copies
-    records, dedup = cluster_paragraphs(quote(documents), quote(matches), config, quote(state.canonical))
+    records, dedup, paragraphs_applied = cluster_paragraphs(
+        quote(documents), quote(matches), config, quote(state.canonical), quote(overrides)
+    )
+    review = review_outcome(overrides, spared.keys() | spelling_applied | paragraphs_applied)
+    if overrides.decisions:
+        logger.info("overrides: %d applied, %d matched nothing", len(review.applied), len(review.unmatched))
+    for decision in review.unmatched:
+        logger.warning("override %s (%s) matched nothing in this run", decision.id, decision.kind)
     unseated = stages.unseated_incumbents(records, dedup)
     if unseated:
         logger.info(
@@ -238,6 +264,11 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
         "config_path": config.path,
         "config_sha256": config.sha256,
         "config": config.raw,
+        "overrides": {
+            "sha256": overrides.sha256,
+            "applied": [decision.id for decision in review.applied],
+            "unmatched": [decision.id for decision in review.unmatched],
+        },
         "versions": versions(),
     }
     state_rows = (
@@ -253,4 +284,5 @@ def _run(raw: Path, out: Path, config: Config, batch_size: int, force: bool, sta
         manifest,
         started,
         quote(state_rows),
+        quote(review),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cleaners.edits import Correction, Removal
+from cleaners.edits import Correction, Removal, Spared
 from cleaners.metadata import ArticleMetadata
 
 
@@ -56,7 +56,8 @@ class Version:
 
 @dataclass
 class Document:
-    """A cleaned article travelling through spelling and dedup to the writers."""
+    """A cleaned article travelling through spelling and dedup to the writers; `spared` are the lines a
+    maintainer's override kept from a rule."""
 
     doc_id: str
     source_path: str
@@ -68,6 +69,7 @@ class Document:
     paragraphs: list[str]
     site: str = ""
     removals: list[Removal] = field(default_factory=list)
+    spared: list[Spared] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
     unicode_repaired: bool = False
     published_is_fallback: bool = False

@@ -1,7 +1,9 @@
 """report.html: the dedup report a maintainer reviews in a browser.
 
-All scraped text is escaped by Jinja's autoescape; the page's only script is our own filter box,
-allowed by hash in a Content-Security-Policy, so nothing from an article can run.
+All scraped text is escaped by Jinja's autoescape; the page's only script is our own (the filter box and
+the buttons that copy a `copydesk review` command), allowed by hash in a Content-Security-Policy, so
+nothing from an article can run. Every decision shown (cluster membership, canonical choice, removed line,
+correction) carries the exact command that reverses it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import partial
+from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dedup.deduplicate import DedupResult
+from dedup.deduplicate import DedupResult, paragraph_id
 from dedup.records import ParagraphRecord
+from flows.overrides import NOTHING_REVIEWED, ReviewOutcome
 from flows.records import Document
+from flows.report_review import correction_rows, override_rows, removed_line_rows
+from flows.review import review_command
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 MAX_CLUSTERS = 1000
@@ -26,7 +33,7 @@ MAX_CHART_SOURCES = 15
 # Article pairs sharing at least this share of one article's words are listed as (partial) copies.
 PARTIAL_COPY_SHARE = 0.3
 
-FILTER_SCRIPT = """
+PAGE_SCRIPT = """
 document.getElementById('filter').addEventListener('input', function (event) {
   var needle = event.target.value.toLowerCase();
   var shown = 0;
@@ -39,6 +46,17 @@ document.getElementById('filter').addEventListener('input', function (event) {
     if (match) { shown += 1; }
   });
   document.getElementById('shown').textContent = shown;
+});
+document.addEventListener('click', function (event) {
+  var button = event.target.closest('button.copy');
+  if (!button) { return; }
+  var command = button.parentNode.querySelector('code');
+  function select() {
+    window.getSelection().selectAllChildren(command);
+    button.textContent = 'selected: copy it';
+  }
+  if (!navigator.clipboard) { select(); return; }
+  navigator.clipboard.writeText(command.textContent).then(function () { button.textContent = 'copied'; }, select);
 });
 """.strip()
 
@@ -106,8 +124,10 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
         record, membership = records[position], dedup.memberships[position]
         document = by_doc[record.doc_id]
         return {
+            "id": paragraph_id(record),
             "doc_id": record.doc_id,
             "para_idx": record.para_idx,
+            "preferred": record.preferred,
             "source_path": document.source_path,
             "title": document.metadata.title,
             "source": document.metadata.source or document.site,
@@ -201,8 +221,11 @@ def render_report(
     dedup: DedupResult,
     summary: dict[str, object],
     rejected: Sequence[dict],
+    review: ReviewOutcome = NOTHING_REVIEWED,
+    out_dir: Path = Path("clean"),
 ) -> str:
-    """Render the whole report page from the documents and their cluster views."""
+    """Render the whole report page from the documents and their cluster views; its review commands act on
+    out_dir."""
     environment = Environment(loader=PackageLoader("flows", "templates"), autoescape=select_autoescape(default=True))
     return environment.get_template("report.html.j2").render(
         summary=summary,
@@ -212,6 +235,11 @@ def render_report(
         size_chart=cluster_size_chart(clusters),
         source_chart=duplicated_share_chart(documents, dedup),
         rejected=rejected,
-        script=FILTER_SCRIPT,
-        script_hash=_script_hash(FILTER_SCRIPT),
+        removed=removed_line_rows(documents),
+        corrections=correction_rows(documents),
+        overrides=override_rows(review),
+        out_dir=out_dir.resolve(),
+        command=partial(review_command, out_dir.resolve()),
+        script=PAGE_SCRIPT,
+        script_hash=_script_hash(PAGE_SCRIPT),
     )

@@ -5,16 +5,27 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cleaners.article import PreparedArticle, finish_article, prepare_article
 from cleaners.boilerplate import LearnedLine, learn_boilerplate, source_key
-from cleaners.spelling import SpellingDecision, Vocabulary, apply_corrections, decide_corrections, text_words
+from cleaners.keep import NOTHING_KEPT, KeptLines
+from cleaners.spelling import (
+    SpellingDecision,
+    Vocabulary,
+    apply_corrections,
+    decide_corrections,
+    reviewed_decisions,
+    text_words,
+)
+from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, cluster_constraints
 from dedup.deduplicate import DedupResult, Matches, cluster_matches, find_matches, remeasure
 from dedup.records import ParagraphRecord
+from dedup.shingles import paragraph_fingerprint
 from flows.config import Config
 from flows.dictionary import load_base_dictionary
+from flows.overrides import NO_OVERRIDES, Overrides, source_label
 from flows.readers import read_input
 from flows.records import Document, RawArticle, Rejection, Version
 from flows.warc import WarcOutcome, is_warc, read_warc
@@ -120,22 +131,25 @@ def learn_source_boilerplate(prepared: list[PreparedInput], config: Config) -> B
 
 
 def finish_cleaning(
-    prepared: list[PreparedInput], boilerplate: Boilerplate, config: Config
+    prepared: list[PreparedInput], boilerplate: Boilerplate, config: Config, keep: KeptLines = NOTHING_KEPT
 ) -> tuple[list[Document], list[Rejection]]:
-    """Finish cleaning a batch; an article with (almost) no text left is a rejection."""
+    """Finish cleaning a batch, keeping the lines maintainers kept; an article with (almost) no text left is a
+    rejection."""
     documents: list[Document] = []
     rejections: list[Rejection] = []
     for item in prepared:
-        result = finish_document(item, boilerplate.get(item.source, {}), config)
+        result = finish_document(item, boilerplate.get(item.source, {}), config, keep)
         (rejections if isinstance(result, Rejection) else documents).append(result)
     return documents, rejections
 
 
-def finish_document(item: PreparedInput, learned: dict[str, LearnedLine], config: Config) -> Document | Rejection:
+def finish_document(
+    item: PreparedInput, learned: dict[str, LearnedLine], config: Config, keep: KeptLines = NOTHING_KEPT
+) -> Document | Rejection:
     """Finish one article's cleaning into a Document, or reject it as empty or too short."""
     raw = item.raw
     cleaned = finish_article(
-        item.prepared, config.cleaning, article_format=raw.format, learned=learned, source=item.source
+        item.prepared, config.cleaning, article_format=raw.format, learned=learned, source=item.source, keep=keep
     )
     where = raw.source_path + (f" [{raw.source_item}]" if raw.source_item else "")
     if not cleaned.paragraphs:
@@ -160,6 +174,7 @@ def finish_document(item: PreparedInput, learned: dict[str, LearnedLine], config
         paragraphs=cleaned.paragraphs,
         site=item.source,
         removals=cleaned.removals,
+        spared=cleaned.spared,
         unicode_repaired=cleaned.unicode_repaired,
         published_is_fallback=published_is_fallback,
     )
@@ -176,12 +191,24 @@ def metadata_words(documents: list[Document]) -> frozenset[str]:
     return frozenset(words)
 
 
-def spelling_decisions(documents: list[Document], matches: Matches, config: Config) -> dict[str, SpellingDecision]:
-    """Judge every distinct token of the corpus once, with the syndicated copies the matches reveal."""
+def spelling_decisions(
+    documents: list[Document], matches: Matches, config: Config, overrides: Overrides = NO_OVERRIDES
+) -> tuple[dict[str, SpellingDecision], frozenset[str]]:
+    """Judge every distinct token of the corpus once, with the syndicated copies the matches reveal, then apply
+    maintainers' rejected and accepted corrections; also the ids of those that found their word."""
     texts = [paragraph for document in documents for paragraph in document.paragraphs]
     copies = ((texts[i], texts[j]) for i, j in matches.overlaps)
     vocabulary = Vocabulary.from_texts(texts)
-    return decide_corrections(vocabulary, load_base_dictionary(), config.spelling, metadata_words(documents), copies)
+    decisions = decide_corrections(
+        vocabulary, load_base_dictionary(), config.spelling, metadata_words(documents), copies
+    )
+    rejected = {decision.target[0]: decision.id for decision in overrides.of_kind("reject_correction")}
+    accepted = {decision.target[0]: decision for decision in overrides.of_kind("accept_correction")}
+    applied = {rejected[word] for word in rejected.keys() & decisions.keys()} | {
+        decision.id for word, decision in accepted.items() if vocabulary.forms[word] or vocabulary.spans[word]
+    }
+    replacements = {word: decision.target[1] for word, decision in accepted.items()}
+    return reviewed_decisions(decisions, rejected, replacements), frozenset(applied)
 
 
 def apply_spelling(documents: list[Document], decisions: dict[str, SpellingDecision]) -> list[Document]:
@@ -220,12 +247,37 @@ def match_paragraphs(documents: list[Document], config: Config) -> Matches:
 
 
 def cluster_paragraphs(
-    documents: list[Document], matches: Matches, config: Config, incumbents: frozenset[str] = frozenset()
-) -> tuple[list[ParagraphRecord], DedupResult]:
-    """Measure the matches again on the corrected paragraphs, cluster them and choose the canonical copies."""
-    records = paragraph_records(documents, incumbents)
+    documents: list[Document],
+    matches: Matches,
+    config: Config,
+    incumbents: frozenset[str] = frozenset(),
+    overrides: Overrides = NO_OVERRIDES,
+) -> tuple[list[ParagraphRecord], DedupResult, frozenset[str]]:
+    """Measure the matches again on the corrected paragraphs, cluster them within maintainers' split, merge and
+    prefer decisions and choose the canonical copies; also the ids of the decisions that found their paragraphs."""
+    records, constraints, applied = reviewed_records(documents, paragraph_records(documents, incumbents), overrides)
     matches = remeasure(matches, [record.text for record in records], config.dedup)
-    return records, cluster_matches(records, matches, config.dedup, config.canonical)
+    return records, cluster_matches(records, matches, config.dedup, config.canonical, constraints), applied
+
+
+def reviewed_records(
+    documents: list[Document], records: list[ParagraphRecord], overrides: Overrides
+) -> tuple[list[ParagraphRecord], ClusterConstraints, frozenset[str]]:
+    """The records with the paragraphs maintainers preferred marked, the constraints their splits and merges
+    put on clustering, and the ids of the decisions whose paragraphs are in the corpus."""
+    split, merge, prefer = (overrides.of_kind(kind) for kind in ("split", "merge", "prefer"))
+    if not (split or merge or prefer):
+        return records, NO_CONSTRAINTS, frozenset()
+    fingerprints = [paragraph_fingerprint(record.text) for record in records]
+    sources = [source_label(doc.metadata.source, doc.site) for doc in documents for _ in doc.paragraphs]
+    keys = list(zip(fingerprints, sources))
+    preferred = {decision.target: decision.id for decision in prefer}
+    marked = [replace(record, preferred=True) if key in preferred else record for record, key in zip(records, keys)]
+    constraints = cluster_constraints(fingerprints, [d.target for d in merge], [d.target for d in split])
+    present = set(fingerprints)
+    applied = {decision.id for decision in split + merge if set(decision.target) <= present}
+    applied |= {preferred[key] for key in set(keys) & preferred.keys()}
+    return marked, constraints, frozenset(applied)
 
 
 def canonical_keys(records: list[ParagraphRecord], dedup: DedupResult) -> frozenset[str]:

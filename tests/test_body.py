@@ -46,7 +46,7 @@ def test_lines_are_classed(line, kind):
 def test_menu_and_footer_around_the_body_are_removed():
     menu = ["Home", "World", "Business", "Sport", ""]
     footer = ["", "Tags: Korea, Summit", "March 1, 2019", "About us | Contact | Privacy"]
-    kept, removed = trim_outside_body(menu + BODY + footer, RULES)
+    kept, removed, _ = trim_outside_body(menu + BODY + footer, RULES)
     assert [line for line in kept if line] == [line for line in BODY if line]
     assert {r.reason for r in removed} == {"outside_body:short", "outside_body:date", "outside_body:link"}
     assert len(removed) == 7
@@ -65,18 +65,18 @@ def test_prose_outside_the_body_is_kept():
         "",
         "The agency said talks would resume next month in a statement on Friday.",
     ]
-    kept, _ = trim_outside_body(lines, RULES)
+    kept, _, _ = trim_outside_body(lines, RULES)
     assert kept[-1].startswith("The agency said talks would resume")
 
 
 def test_text_without_prose_is_left_alone():
     lines = ["Breaking: talks collapse", "", "More soon"]
-    assert trim_outside_body(lines, RULES) == (lines, [])
+    assert trim_outside_body(lines, RULES) == (lines, [], [])
 
 
 def test_trimming_can_be_switched_off():
     lines = ["Home", "", *BODY]
-    assert trim_outside_body(lines, BodyRules(enabled=False)) == (lines, [])
+    assert trim_outside_body(lines, BodyRules(enabled=False)) == (lines, [], [])
 
 
 def test_a_line_up_after_the_last_paragraph_is_kept():
@@ -93,7 +93,7 @@ def test_a_line_up_after_the_last_paragraph_is_kept():
         "",
         "About us",
     ]
-    kept, removed = trim_outside_body(lines, RULES)
+    kept, removed, _ = trim_outside_body(lines, RULES)
     assert "Subs Not Used:" in kept and [line for line in kept if line][-1].startswith("Francis, Kabba")
     assert [r.text for r in removed] == ["Home", "About us"]
 
@@ -110,5 +110,5 @@ def test_short_sentences_closing_a_match_report_are_kept():
         "",
         "Back to top",
     ]
-    kept, removed = trim_outside_body(lines, RULES)
+    kept, removed, _ = trim_outside_body(lines, RULES)
     assert "P Dowd (Staffordshire)." in kept and [r.text for r in removed] == ["Back to top"]

@@ -56,7 +56,7 @@ def test_sources_are_learned_separately():
 
 def test_learned_lines_are_removed_with_the_source_as_reason():
     learned = learn_boilerplate(site_pages(3, ["Post Top Ad"]), RULES, BULLETS)["example.com"]
-    kept, removed = remove_learned_lines(["Post top ad", "", "Mr. Kim left Hanoi."], learned, "example.com", BULLETS)
+    kept, removed, _ = remove_learned_lines(["Post top ad", "", "Mr. Kim left Hanoi."], learned, "example.com", BULLETS)
     assert kept == ["", "Mr. Kim left Hanoi."]
     assert [(r.text, r.reason) for r in removed] == [("Post top ad", "learned:example.com")]
 

@@ -52,7 +52,8 @@ def test_real_text_is_not_junk(config, line):
 
 
 def test_bulleted_furniture_is_still_furniture(config):
-    kept, removed = remove_junk_lines(["• Breaking News", "", "• Mr. Kim said talks would continue."], config.cleaning)
+    lines = ["• Breaking News", "", "• Mr. Kim said talks would continue."]
+    kept, removed, _ = remove_junk_lines(lines, config.cleaning)
     assert kept == ["", "• Mr. Kim said talks would continue."]
     assert [(r.text, r.reason) for r in removed] == [("• Breaking News", "junk:site_furniture")]
 
@@ -90,7 +91,7 @@ def test_related_links_section_goes_with_its_heading(config):
         "",
         "The talks will resume next month in Singapore, the agency said.",
     ]
-    kept, removed = remove_sections(lines, config.cleaning)
+    kept, removed, _ = remove_sections(lines, config.cleaning)
     assert [line for line in kept if line] == [lines[0], lines[-1]]
     assert {r.reason for r in removed} == {"section:related_links"} and len(removed) == 3
 
@@ -100,7 +101,7 @@ def test_comment_section_at_the_end_goes_but_a_comment_link_at_the_top_stays(con
 
     body = ["The second meeting between the two leaders broke up in disarray on Thursday in Hanoi."] * 4
     lines = ["Comments (3)", "", *body, "", "12 comments", "sue1972", "Typical. Nobody ever asks the ordinary people."]
-    kept, removed = remove_sections(lines, config.cleaning)
+    kept, removed, _ = remove_sections(lines, config.cleaning)
     assert kept == ["Comments (3)", "", *body, ""]
     assert [r.reason for r in removed] == ["section:comments"] * 3
 
@@ -109,7 +110,7 @@ def test_sponsored_label_takes_its_promo(config):
     from cleaners.junk import remove_sections
 
     lines = ["Sponsored Content", "Win a luxury weekend break for two", "", "Officials said the talks had ended early."]
-    kept, removed = remove_sections(lines, config.cleaning)
+    kept, removed, _ = remove_sections(lines, config.cleaning)
     assert kept == ["", "Officials said the talks had ended early."] and len(removed) == 2
 
 
@@ -134,5 +135,5 @@ def test_sponsored_label_before_real_prose_takes_only_itself(config):
     from cleaners.junk import remove_sections
 
     lines = ["Sponsored", "Officials said the talks had ended early, and both leaders flew home."]
-    kept, removed = remove_sections(lines, config.cleaning)
+    kept, removed, _ = remove_sections(lines, config.cleaning)
     assert kept == lines[1:] and [r.text for r in removed] == ["Sponsored"]

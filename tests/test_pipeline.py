@@ -19,6 +19,9 @@ from flows.schema import TABLES
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 
 OUTPUT_FILES = [*TABLES, "corpus.jsonl", "report.html", "manifest.json"]
+# "onError", not "onerror": spelling splits the lower-case run-together word into "on error" (split:run_together),
+# which would defuse the handler; HTML attribute names ignore case, so this one would still fire if unescaped.
+IMG_MARKUP = '<img src=x onError="window.__pwned = 2">'
 
 
 @pytest.fixture
@@ -43,6 +46,30 @@ def syndicated_copy(seed_text: str) -> str:
     paragraphs[3] = paragraphs[3].replace("late-night", "late night")
     text = "\n\n".join(paragraphs).replace("“", '"').replace("”", '"').replace("’", "'")
     return f"Share this article\n\n1.2k\n\nNorth Korea, US talks end without a deal\n\n{text}\n\nLeave a reply\n"
+
+
+def reworded_copy(seed_000: str) -> str:
+    """A third outlet's copy of five paragraphs of seed 000, a few words changed and an img tag planted in one."""
+    paragraphs = [p.strip() for p in seed_000.split("\n\n")]
+    starts = (
+        "A day that started",
+        "The White House said no agreement",
+        "The two countries do not have",
+        "Mr. Kim’s second meeting in less",
+        "North Korea has indicated",
+    )
+    chosen = [next(p for p in paragraphs if p.startswith(start)) for start in starts]
+    edits = [
+        ("ended abruptly", "ended suddenly"),
+        ("told reporters", "told journalists"),
+        ("often a channel", "frequently a channel"),
+        ("a perfect chance", f"a perfect {IMG_MARKUP} chance"),
+        ("other nuclear-capable", "other nuclear capable"),
+    ]
+    for index, (old, new) in enumerate(edits):
+        assert old in chosen[index], f"{old!r} is missing from seed 000"
+        chosen[index] = chosen[index].replace(old, new, 1)
+    return "Summit in Hanoi ends early without an agreement\n\n" + "\n\n".join(chosen) + "\n"
 
 
 def test_seeds_end_to_end(prefect_harness, raw_dir, tmp_path, capsys):

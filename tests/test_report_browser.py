@@ -1,8 +1,10 @@
-"""report.html in real headless Chromium: clusters and diffs shown, the filter works, scraped markup never runs."""
+"""report.html in real headless Chromium: clusters and diffs shown, the filter works, scraped markup never runs,
+review commands copy to the clipboard, and the maintainers' overrides the run applied are listed."""
 
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -11,9 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from cleaners.keep import line_fingerprint
 from flows.cli import main
+from flows.overrides import read_overrides
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
-from tests.test_pipeline import syndicated_copy
+from tests.test_pipeline import IMG_MARKUP, reworded_copy, syndicated_copy
 
 CHROMIUM = shutil.which("chromium")
 if CHROMIUM is None:
@@ -32,12 +36,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCRIPT_MARKUP = "<script>window.__pwned = 1</script>"
-# "onError", not "onerror": spelling splits the lower-case run-together word into "on error" (split:run_together),
-# which would defuse the handler; HTML attribute names ignore case, so this one would still fire if unescaped.
-IMG_MARKUP = '<img src=x onError="window.__pwned = 2">'
 N_ARTICLES = len(SEED_NAMES) + 2
 # In seed 000's paragraph on consular interests only, so only that paragraph's cluster holds it.
 FILTER_WORD = "Sweden"
+KEPT_LINE = "Header Ads"  # seed 001's first line, kept by a maintainer's decision
+ABSENT_WORD = "teh"  # an accepted correction of a word the corpus does not hold
 
 
 def hostile_wire_copy(seed_004: str) -> str:
@@ -48,33 +51,10 @@ def hostile_wire_copy(seed_004: str) -> str:
     return hostile
 
 
-def reworded_copy(seed_000: str) -> str:
-    """A third outlet's copy of five paragraphs of seed 000, a few words changed and an img tag planted in one."""
-    paragraphs = [p.strip() for p in seed_000.split("\n\n")]
-    starts = (
-        "A day that started",
-        "The White House said no agreement",
-        "The two countries do not have",
-        "Mr. Kim’s second meeting in less",
-        "North Korea has indicated",
-    )
-    chosen = [next(p for p in paragraphs if p.startswith(start)) for start in starts]
-    edits = [
-        ("ended abruptly", "ended suddenly"),
-        ("told reporters", "told journalists"),
-        ("often a channel", "frequently a channel"),
-        ("a perfect chance", f"a perfect {IMG_MARKUP} chance"),
-        ("other nuclear-capable", "other nuclear capable"),
-    ]
-    for index, (old, new) in enumerate(edits):
-        assert old in chosen[index], f"{old!r} is missing from seed 000"
-        chosen[index] = chosen[index].replace(old, new, 1)
-    return "Summit in Hanoi ends early without an agreement\n\n" + "\n\n".join(chosen) + "\n"
-
-
 @pytest.fixture(scope="module")
 def report_dir(prefect_harness, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An output folder built by the CLI from the seeds, a hostile wire copy and a reworded copy."""
+    """An output folder built by the CLI from the seeds, a hostile wire copy and a reworded copy, then built again
+    with two maintainers' decisions: one that applies and one that matches nothing."""
     raw = tmp_path_factory.mktemp("browser") / "raw"
     raw.mkdir()
     for name in SEED_NAMES:
@@ -91,6 +71,9 @@ def report_dir(prefect_harness, tmp_path_factory: pytest.TempPathFactory) -> Pat
         holding = paragraphs[paragraphs.text.str.contains(markup, regex=False)]
         assert len(holding) == 1, f"cleaning dropped or split the paragraph holding {markup!r}"
         assert (paragraphs.cluster_id == holding.cluster_id.iloc[0]).sum() >= 2, f"{markup!r} is in no cluster"
+    for decision in (["keep-line", line_fingerprint(KEPT_LINE)], ["accept-correction", ABSENT_WORD, "the"]):
+        assert main(["review", *decision, "--out", str(out)]) == 0
+    assert main(["run", str(raw), "--out", str(out), "--config", str(REPO / "copydesk.toml")]) == 0
     return out
 
 
@@ -117,6 +100,7 @@ class OpenReport:
 def report(browser: Browser, report_dir: Path) -> Iterator[OpenReport]:
     """report.html opened from disk in a new page, listeners registered before it loads."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
     opened = OpenReport(page)
 
@@ -206,3 +190,31 @@ def test_full_page_screenshot_is_written(report: OpenReport, tmp_path: Path) -> 
     report.page.screenshot(path=str(shot), full_page=True)
     assert shot.is_file() and shot.stat().st_size > 10_000, "the screenshot is missing or empty"
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", "the screenshot is not a PNG"
+
+
+def test_applied_and_unmatched_overrides_are_listed_with_the_command_that_undoes_each(report: OpenReport) -> None:
+    """The overrides section lists the decision the run applied and the one that matched nothing, each with a
+    `copydesk review drop` command."""
+    page = report.page
+    applied, unmatched = page.locator("#overrides-applied tr"), page.locator("#overrides-unmatched tr")
+    assert applied.count() == 2 and unmatched.count() == 2, "a header row and one decision in each table"
+    assert KEPT_LINE in applied.nth(1).inner_text() and "keep line" in applied.nth(1).inner_text()
+    assert f"{ABSENT_WORD}\nthe" in unmatched.nth(1).inner_text()
+    for row in (applied.nth(1), unmatched.nth(1)):
+        assert re.fullmatch(r"copydesk review drop [\w-]+ --out \S+", row.locator("code").inner_text())
+    assert figures(page).get("overrides applied") == "1" and figures(page).get("overrides unmatched") == "1"
+
+
+def test_a_copy_button_puts_the_exact_reversing_command_on_the_clipboard(report: OpenReport, report_dir: Path) -> None:
+    """Clicking a cluster member's copy button copies its split command; run as copied, it records the split."""
+    page = report.page
+    command = page.locator("section.cluster .review .command").filter(has_text="copydesk review split").first
+    shown = command.locator("code").inner_text()
+    command.locator("button.copy").click()
+    command.locator("button.copy", has_text="copied").wait_for(timeout=5000)
+    assert page.evaluate("navigator.clipboard.readText()") == shown
+    words = shlex.split(shown)
+    assert words[:3] == ["copydesk", "review", "split"] and words[-2:] == ["--out", str(report_dir.resolve())]
+    assert main(words[1:]) == 0
+    assert [decision.kind for decision in read_overrides(report_dir / "overrides.toml")].count("split") == 1
+    assert report.errors == [], f"page errors: {report.errors}"
