@@ -7,7 +7,7 @@ reveal, then measured again on the corrected text and clustered.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,9 +21,9 @@ from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.settings import CanonicalPolicy, DedupSettings
 from dedup.shingles import exact_key, normalised_words, split_sentences, word_shingles
-from dedup.signatures import count_words, signatures_and_word_counts
+from dedup.signatures import count_words, shingle_hashes, signatures_and_word_counts
 from dedup.trim import trim_partial_repeats
-from dedup.verify import Overlap, overlap
+from dedup.verify import Overlap, overlap, pair_overlaps
 
 
 @dataclass
@@ -54,21 +54,18 @@ class Matches:
     partial: dict[tuple[int, int], Overlap] = field(default_factory=dict)
 
 
-def _shingle_sets(texts: Sequence[str], positions: Iterable[int], settings: DedupSettings) -> dict[int, set[str]]:
-    """Shingle sets of the texts at these positions (the ones some candidate pair names)."""
-    return {i: word_shingles(normalised_words(texts[i]), settings.shingle_size) for i in positions}
-
-
 def _verified(
     pairs: Collection[tuple[int, int]], texts: Sequence[str], settings: DedupSettings, candidate_count: int
 ) -> Matches:
     """Exact overlap of each pair: a match when it is a near-duplicate or a containment, partial when
     they share at least `partial_share` of one of them."""
-    shingles = _shingle_sets(texts, {position for pair in pairs for position in pair}, settings)
+    ordered = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+    positions = np.unique(ordered)
+    sets = shingle_hashes([texts[position] for position in positions.tolist()], settings.shingle_size).as_sets()
+    measured_pairs = pair_overlaps(np.searchsorted(positions, ordered), sets)
     floor = min(settings.jaccard_threshold, settings.containment_threshold)
     matches = Matches({}, candidate_count)
-    for i, j in pairs:
-        measured = overlap(shingles[i], shingles[j])
+    for (i, j), measured in zip(ordered.tolist(), measured_pairs):
         shared = max(measured.jaccard, measured.a_in_b, measured.b_in_a)
         if shared >= floor:
             matches.overlaps[(i, j)] = measured

@@ -15,6 +15,7 @@ other characters (accented letters, say) is folded in Python and scanned again a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import mmh3
 import numpy as np
@@ -89,33 +90,51 @@ def paragraph_signatures(texts: Sequence[str], shingle_size: int, num_perm: int,
 
 
 def signatures_and_word_counts(
-    texts: Sequence[str],
-    shingle_size: int,
-    num_perm: int,
-    seed: int,
-    permuted_by: tuple[np.ndarray, np.ndarray] | None = None,
+    texts: Sequence[str], shingle_size: int, num_perm: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """`paragraph_signatures`, and each text's number of normalised words from the same scan."""
-    a, b = permuted_by or permutations(num_perm, seed)
-    signatures, word_counts, complex_texts = _scan([text.encode() for text in texts], a, b, shingle_size, False)
-    complex_positions = np.flatnonzero(complex_texts)
-    if len(complex_positions):
-        folded = [" ".join(normalised_words(texts[position])).encode() for position in complex_positions]
-        signatures[complex_positions], word_counts[complex_positions], _ = _scan(folded, a, b, shingle_size, True)
-    return signatures, word_counts
+    hashes = shingle_hashes(texts, shingle_size)
+    a, b = permutations(num_perm, seed)
+    return _minimum_hashes(hashes.values, hashes.offsets, a, b), hashes.word_counts
 
 
 def count_words(texts: Sequence[str]) -> np.ndarray:
-    """Each text's number of normalised words, from the compiled scan alone (no permutations)."""
-    no_permutations = np.empty(0, dtype=np.uint32)
-    return signatures_and_word_counts(texts, 1, 0, 0, (no_permutations, no_permutations))[1]
+    """Each text's number of normalised words, from the compiled scan."""
+    return shingle_hashes(texts, 1).word_counts
 
 
-def _scan(encoded: list[bytes], a: np.ndarray, b: np.ndarray, size: int, folded: bool) -> tuple[np.ndarray, ...]:
+@dataclass(frozen=True)
+class ShingleHashes:
+    """Every text's shingle hashes (`shingle_hash32`) in one flat array: text i's are
+    values[offsets[i]:offsets[i + 1]], in text order; and each text's number of words."""
+
+    values: np.ndarray
+    offsets: np.ndarray
+    word_counts: np.ndarray
+
+    def as_sets(self) -> ShingleHashes:
+        """The same texts with each one's hashes sorted and repeats dropped (sets, for exact overlaps)."""
+        values, offsets = _sorted_sets(self.values, self.offsets)
+        return ShingleHashes(values, offsets, self.word_counts)
+
+
+def shingle_hashes(texts: Sequence[str], shingle_size: int) -> ShingleHashes:
+    """Hash every `shingle_size`-word shingle of every text in one compiled scan; a text with fewer words
+    has one shingle of all of them."""
+    values, offsets, word_counts, complex_texts = _scan([text.encode() for text in texts], shingle_size, False)
+    complex_positions = np.flatnonzero(complex_texts)
+    if len(complex_positions):
+        folded = [" ".join(normalised_words(texts[position])).encode() for position in complex_positions]
+        folded_values, folded_offsets, word_counts[complex_positions], _ = _scan(folded, shingle_size, True)
+        values, offsets = _replace_segments(values, offsets, complex_positions, folded_values, folded_offsets)
+    return ShingleHashes(values, offsets, word_counts)
+
+
+def _scan(encoded: list[bytes], size: int, folded: bool) -> tuple[np.ndarray, ...]:
     starts = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=starts[1:])
     data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
-    return _signatures(data, starts, a, b, size, _CHARACTER_CLASSES, folded)
+    return _hash_shingles(data, starts, size, _CHARACTER_CLASSES, folded)
 
 
 @njit(inline="always")
@@ -146,12 +165,17 @@ def _fold_shingle(word_hashes, first, size):
     return value
 
 
-@njit(inline="always")
-def _take_minimum(row, a, b, shingle):
-    shingle = _fmix32(shingle)  # datasketch mixes every hashfunc value before permuting it
-    for permutation in range(len(a)):
-        value = uint32(a[permutation] * shingle + b[permutation])
-        row[permutation] = min(row[permutation], value)
+@njit(cache=True)
+def _minimum_hashes(values, offsets, a, b):  # pragma: no cover - compiled; tested against datasketch
+    """datasketch's affine32 MinHash of each text's shingle hashes: the minimum of a * fmix32(h) + b."""
+    signatures = np.full((len(offsets) - 1, len(a)), _MAX_HASH, dtype=np.uint32)
+    for text in range(len(offsets) - 1):
+        row = signatures[text]
+        for index in range(offsets[text], offsets[text + 1]):
+            shingle = _fmix32(values[index])  # datasketch mixes every hashfunc value before permuting it
+            for permutation in range(len(a)):
+                row[permutation] = min(row[permutation], uint32(a[permutation] * shingle + b[permutation]))
+    return signatures
 
 
 @njit(inline="always")
@@ -172,15 +196,16 @@ def _character(data, position, classes, folded):
 
 
 @njit(cache=True)
-def _signatures(data, starts, a, b, size, classes, folded):  # pragma: no cover - compiled; tested against datasketch
-    """Scan each text's bytes once: MurmurHash3 each word as it ends, fold the last `size` into a shingle
-    hash, and keep the minimum of every permutation of it; count the words, flag texts to fold in Python."""
-    signatures = np.full((len(starts) - 1, len(a)), _MAX_HASH, dtype=np.uint32)
+def _hash_shingles(data, starts, size, classes, folded):  # pragma: no cover - compiled; tested against datasketch
+    """Scan each text's bytes once: MurmurHash3 each word as it ends and fold the last `size` into a shingle
+    hash; count the words, and flag the texts to fold in Python first."""
+    values = np.empty(len(data) // 2 + len(starts), dtype=np.uint32)  # a word takes a byte and a separator
+    offsets = np.zeros(len(starts), dtype=np.int64)
     word_counts = np.zeros(len(starts) - 1, dtype=np.int64)
     complex_texts = np.zeros(len(starts) - 1, dtype=np.bool_)
     recent = np.zeros(size, dtype=np.uint32)  # hashes of the last `size` words, oldest first
+    count = 0
     for text in range(len(starts) - 1):
-        row = signatures[text]
         words = 0
         state, block, block_bytes, length = uint32(0), uint32(0), 0, 0
         position, end = starts[text], starts[text + 1]
@@ -204,10 +229,49 @@ def _signatures(data, starts, a, b, size, classes, folded):  # pragma: no cover 
                 recent[size - 1] = _fmix32(state ^ uint32(length))
                 words += 1
                 if words >= size:
-                    _take_minimum(row, a, b, _fold_shingle(recent, 0, size))
+                    values[count] = _fold_shingle(recent, 0, size)
+                    count += 1
                 state, block, block_bytes, length = uint32(0), uint32(0), 0, 0
             position += width
         if 0 < words < size:
-            _take_minimum(row, a, b, _fold_shingle(recent, size - words, size))
+            values[count] = _fold_shingle(recent, size - words, size)
+            count += 1
         word_counts[text] = words
-    return signatures, word_counts, complex_texts
+        offsets[text + 1] = count
+    return values[:count].copy(), offsets, word_counts, complex_texts
+
+
+@njit(cache=True)
+def _replace_segments(values, offsets, positions, new_values, new_offsets):  # pragma: no cover - compiled
+    """The flat arrays with the segments of the texts at `positions` replaced by the new ones, in order."""
+    lengths = offsets[1:] - offsets[:-1]
+    for index in range(len(positions)):
+        lengths[positions[index]] = new_offsets[index + 1] - new_offsets[index]
+    merged_offsets = np.zeros(len(offsets), dtype=np.int64)
+    merged_offsets[1:] = np.cumsum(lengths)
+    merged = np.empty(merged_offsets[-1], dtype=np.uint32)
+    replaced = 0
+    for text in range(len(offsets) - 1):
+        if replaced < len(positions) and positions[replaced] == text:
+            source, start = new_values, new_offsets[replaced]
+            replaced += 1
+        else:
+            source, start = values, offsets[text]
+        merged[merged_offsets[text] : merged_offsets[text + 1]] = source[start : start + lengths[text]]
+    return merged, merged_offsets
+
+
+@njit(cache=True)
+def _sorted_sets(values, offsets):  # pragma: no cover - compiled
+    """Each text's segment sorted with repeats dropped, compacted into new flat arrays."""
+    sets = np.empty(len(values), dtype=np.uint32)
+    set_offsets = np.zeros(len(offsets), dtype=np.int64)
+    count = 0
+    for text in range(len(offsets) - 1):
+        segment = np.sort(values[offsets[text] : offsets[text + 1]])
+        for index in range(len(segment)):
+            if index == 0 or segment[index] != segment[index - 1]:
+                sets[count] = segment[index]
+                count += 1
+        set_offsets[text + 1] = count
+    return sets[:count].copy(), set_offsets

@@ -15,6 +15,7 @@ import tomllib
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 from datasketch import MinHashLSH
 
@@ -24,8 +25,8 @@ from dedup.index import candidate_probability, lsh_candidate_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.settings import POLICY_CRITERIA, CanonicalPolicy, DedupSettings
 from dedup.shingles import normalised_words, word_shingles
-from dedup.signatures import as_lean_minhash, paragraph_signatures
-from dedup.verify import Overlap, covers, overlap
+from dedup.signatures import as_lean_minhash, paragraph_signatures, shingle_hashes
+from dedup.verify import Overlap, covers, overlap, pair_overlaps
 
 RAW = Path(__file__).resolve().parent.parent / "raw"
 SETTINGS = DedupSettings()
@@ -333,6 +334,17 @@ def test_overlap_exact_numbers():
     assert overlap({"a", "b"}, {"a", "b"}) == Overlap(1.0, 1.0, 1.0)
     assert overlap({"a"}, {"b"}) == Overlap(0.0, 0.0, 0.0)
     assert overlap(set(), {"a"}) == Overlap(0.0, 0.0, 0.0)
+
+
+def test_pair_overlaps_of_hashed_shingles_equal_exact_overlaps():
+    seeds = [text for prefix in ("000", "001", "004") for text in seed_paragraphs(prefix)]
+    texts = seeds + [with_junk(text) for text in seeds] + [merged(a, b) for a, b in zip(seeds, seeds[1:])]
+    pairs = np.array([(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))], dtype=np.int64)
+    sets = shingle_hashes(texts, SETTINGS.shingle_size).as_sets()
+    measured = pair_overlaps(pairs, sets)
+    assert sum(m.jaccard > 0.5 for m in measured) > len(seeds)  # copies, merges and near misses among them
+    for (i, j), hashed in zip(pairs.tolist(), measured):
+        assert hashed == overlap(shingles(texts[i]), shingles(texts[j]))
 
 
 def test_covers_by_jaccard_or_by_containment_in_the_centre():
