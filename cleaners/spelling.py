@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from itertools import pairwise
 
 from symspellpy import SymSpell, Verbosity
 from symspellpy.editdistance import DistanceAlgorithm, EditDistance
@@ -135,23 +136,25 @@ class Vocabulary:
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Vocabulary:
-        """Count the words, adjacent word pairs and suspicious spans of every text."""
+        """Count the words, adjacent word pairs and suspicious spans of every text (a text repeated word
+        for word, a syndicated paragraph, is read once and counted as often as it occurs)."""
         forms: Counter[str] = Counter()
         bigrams: Counter[str] = Counter()
         spans: Counter[str] = Counter()
         neighbours: dict[str, set[str]] = defaultdict(set)
-        for text in texts:
+        for text, occurrences in Counter(texts).items():
             words = text_words(text)
-            forms.update(words)
-            bigrams.update(f"{a.lower()} {b.lower()}" for a, b in zip(words, words[1:]))
-            for a, b in zip(words, words[1:]):
-                for word, other, mark in ((a, b, "{}>"), (b, a, "<{}")):
-                    lowered = other.lower()
-                    if word[0].isupper() and lowered not in STOPWORDS and len(neighbours[word]) < _NEIGHBOURS_KEPT:
-                        neighbours[word].add(mark.format(lowered))
-            spans.update(
-                match.group() for pattern in (_HYPHEN_BREAK, _MISSING_SPACE) for match in pattern.finditer(text)
+            lowered_words = [word.lower() for word in words]
+            _count(forms, words, occurrences)
+            _count(bigrams, [f"{a} {b}" for a, b in pairwise(lowered_words)], occurrences)
+            _count(
+                spans,
+                [m.group() for pattern in (_HYPHEN_BREAK, _MISSING_SPACE) for m in pattern.finditer(text)],
+                occurrences,
             )
+            for position, word in enumerate(words):
+                if word[0].isupper():
+                    _note_neighbours(neighbours, word, lowered_words, position)
         lowered: Counter[str] = Counter()
         for form, count in forms.items():
             lowered[form.lower()] += count
@@ -165,6 +168,23 @@ class Vocabulary:
             if neighbour.startswith("<") and self.bigrams[f"{neighbour[1:]} {other.lower()}"]:
                 return True
         return False
+
+
+def _count(counter: Counter[str], items: list[str], occurrences: int) -> None:
+    """Add the items to the counter, each as many times as their text occurs."""
+    if occurrences == 1:
+        counter.update(items)
+    else:
+        for item, count in Counter(items).items():
+            counter[item] += count * occurrences
+
+
+def _note_neighbours(neighbours: dict[str, set[str]], word: str, lowered_words: list[str], position: int) -> None:
+    """Keep up to _NEIGHBOURS_KEPT content words beside a capitalised word: "<left" first, then "right>"."""
+    for other, mark in ((position - 1, "<{}"), (position + 1, "{}>")):
+        in_text = 0 <= other < len(lowered_words)
+        if in_text and lowered_words[other] not in STOPWORDS and len(neighbours[word]) < _NEIGHBOURS_KEPT:
+            neighbours[word].add(mark.format(lowered_words[other]))
 
 
 def iter_words(text: str) -> Iterator[tuple[int, int, str]]:
