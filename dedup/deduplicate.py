@@ -80,8 +80,9 @@ def find_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
     signatures, word_counts = signatures_and_word_counts(texts, *_signing(settings))
     long_positions = np.flatnonzero(word_counts >= settings.min_words)
     candidates = _pairs_at(long_positions, _lsh_pairs(signatures[long_positions], settings, "paragraphs"))
-    owners = np.array([p for p in long_positions for _ in split_sentences(texts[p])], dtype=np.int64)
-    sentences = [sentence for p in long_positions for sentence in split_sentences(texts[p])]
+    split = [split_sentences(texts[position]) for position in long_positions.tolist()]
+    owners = np.repeat(long_positions, [len(paragraph_sentences) for paragraph_sentences in split])
+    sentences = [sentence for paragraph_sentences in split for sentence in paragraph_sentences]
     sentence_signatures, sentence_counts = signatures_and_word_counts(sentences, *_signing(settings))
     long_sentences = np.flatnonzero(sentence_counts >= settings.min_words)
     candidates |= _pairs_at(
