@@ -476,7 +476,8 @@ def apply_corrections(
             (m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph)
         )
         paragraph = _replace(paragraph, spans, decisions, para_idx, corrections)
-        paragraph = _replace(paragraph, list(iter_words(paragraph)), decisions, para_idx, corrections)
+        if not decisions.keys().isdisjoint(text_words(paragraph)):
+            paragraph = _replace(paragraph, list(iter_words(paragraph)), decisions, para_idx, corrections)
         corrected_paragraphs.append(paragraph)
     return corrected_paragraphs, corrections
 
