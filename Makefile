@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 RAW ?= raw
 OUT ?= clean
 
-.PHONY: install system-deps run test bench bench-clean bench-typos bench-dedup bench-scale bench-warc clean-output
+.PHONY: install system-deps run test bench bench-clean bench-typos bench-dedup bench-lsh bench-scale bench-warc clean-output
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,7 +34,7 @@ system-deps:
 test: install system-deps
 	$(BIN)/python -m pytest
 
-bench: bench-clean bench-typos bench-dedup bench-scale bench-warc
+bench: bench-clean bench-typos bench-dedup bench-lsh bench-scale bench-warc
 
 bench-clean: install
 	$(BIN)/python benchmarks/bench_clean.py
@@ -44,6 +44,9 @@ bench-typos: install
 
 bench-dedup: install
 	$(BIN)/python benchmarks/bench_dedup.py
+
+bench-lsh: install
+	$(BIN)/python benchmarks/bench_lsh.py
 
 # Issue 7's scale benchmark on a generated corpus; `make bench-scale SCALE_ARTICLES=20000` for a quick run.
 SCALE_ARTICLES ?= 1000000
