@@ -378,9 +378,22 @@ def _aligned_pairs(first: str, second: str) -> Iterator[tuple[str, str]]:
     left, right = text_words(first), text_words(second)
     if left == right:
         return
+    left, right = _differing_middle(left, right)
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
         if tag == "replace" and abs((i2 - i1) - (j2 - j1)) <= 2:
             yield from _walk_block(left[i1:i2], right[j1:j2])
+
+
+def _differing_middle(left: list[str], right: list[str]) -> tuple[list[str], list[str]]:
+    """The two word lists without the words they begin and end with in common: copies usually differ in
+    a word or two, and aligning only the rest is what keeps SequenceMatcher cheap."""
+    start = 0
+    while start < min(len(left), len(right)) and left[start] == right[start]:
+        start += 1
+    end = 0
+    while end < min(len(left), len(right)) - start and left[-1 - end] == right[-1 - end]:
+        end += 1
+    return left[start : len(left) - end], right[start : len(right) - end]
 
 
 def _walk_block(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
