@@ -41,7 +41,7 @@ from harness import copydesk_command, format_table, fresh_folder
 from dedup.shingles import normalised_words, word_shingles
 from dedup.signatures import paragraph_signatures, shingle_hash32
 from flows.config import HtmlSettings, load_config
-from flows.readers import DATE_EXTRACTION
+from flows.readers import extraction_options
 
 PROJECT = Path(__file__).resolve().parent.parent
 FULL_SCALE = 1_000_000
@@ -302,15 +302,7 @@ def bare_trafilatura_seconds(raw: Path, html: HtmlSettings) -> float:
     pages = [path.read_text(encoding="utf-8") for path in sorted(raw.rglob("*.html"))]
     started = time.monotonic()
     for page in pages:
-        trafilatura.extract(
-            page,
-            with_metadata=True,
-            include_comments=html.include_comments,
-            include_tables=html.include_tables,
-            favor_precision=html.favor_precision,
-            favor_recall=html.favor_recall,
-            date_extraction_params=DATE_EXTRACTION,
-        )
+        trafilatura.extract(page, **extraction_options(html))
     return time.monotonic() - started
 
 

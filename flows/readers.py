@@ -123,21 +123,24 @@ def _utf8_share(data: bytes) -> float:
     return valid / non_ascii if non_ascii else 1.0
 
 
+def extraction_options(settings: HtmlSettings) -> dict[str, object]:
+    """trafilatura's keyword options as copydesk.toml's [html] sets them (metadata and dates always on)."""
+    return {
+        "with_metadata": True,
+        "include_comments": settings.include_comments,
+        "include_tables": settings.include_tables,
+        "favor_precision": settings.favor_precision,
+        "favor_recall": settings.favor_recall,
+        "date_extraction_params": DATE_EXTRACTION,
+    }
+
+
 def extract_html(
     html: str, url: str | None = None, settings: HtmlSettings = HtmlSettings()
 ) -> tuple[str, ArticleMetadata, str]:
     """Main text, metadata and format ("html", or "html-dump" when the page's text dump keeps much
     more of the body than trafilatura) of an HTML page."""
-    document = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=settings.include_comments,
-        include_tables=settings.include_tables,
-        favor_precision=settings.favor_precision,
-        favor_recall=settings.favor_recall,
-        date_extraction_params=DATE_EXTRACTION,
-    )
+    document = trafilatura.bare_extraction(html, url=url, **extraction_options(settings))
     extracted = (document.text or "") if document is not None else ""
     dump = visible_text(html)
     dump_body = body_words(dump.splitlines(), settings.body)
