@@ -1,5 +1,9 @@
 """ftfy repair and whitespace normalisation."""
 
+import ftfy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from cleaners.unicode import normalise_whitespace, repair_unicode
 
 
@@ -30,3 +34,54 @@ def test_nbsp_and_indentation_are_normalised(seeds):
 def test_space_runs_collapse_but_words_stay():
     lines, _ = normalise_whitespace("  Kim\u00a0 Jong-un\tmet   Trump \u200bin Hanoi.\r\nSecond line")
     assert lines == ["Kim Jong-un met Trump in Hanoi.", "Second line"]
+
+
+MOJIBAKE_PIECES = [
+    "â€™",
+    "â€œ",
+    "Ã©",
+    "Â\xa0",
+    "&amp;",
+    "&lt;b&gt;",
+    "<b>",
+    "\r\n",
+    "\n",
+    "\x85",
+    "\x1b[1m",
+    "\x07",
+    "\ufb01",
+    "ＡＢ",
+    "e\u0301",
+    "“",
+    "’",
+    "”",
+    "‘",
+    "–",
+    "—",
+    "…",
+    "€",
+    "£",
+    "Â",
+    "â",
+    "\x92",
+    "”£",
+    "plain words ",
+    "Rodong Sinmun ",
+    "\u2028",
+    "\t",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(MOJIBAKE_PIECES) | st.text(max_size=8), max_size=30).map("".join), st.booleans())
+def test_repair_unicode_is_exactly_ftfy(text, uncurl_quotes):
+    expected = ftfy.fix_text(text, uncurl_quotes=uncurl_quotes, normalization="NFC")
+    assert repair_unicode(text, uncurl_quotes=uncurl_quotes) == (expected, expected != text)
+
+
+def test_repair_unicode_is_exactly_ftfy_on_the_seeds(seeds):
+    for text in seeds.values():
+        mangled = text.replace("’", "â€™", 3) + "\nAT&amp;T <b>bold</b>\r\nafter &amp; <i>"
+        for sample in (text, mangled):
+            expected = ftfy.fix_text(sample, uncurl_quotes=False, normalization="NFC")
+            assert repair_unicode(sample) == (expected, expected != sample)
