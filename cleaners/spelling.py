@@ -10,6 +10,7 @@ are only ever changed toward a name the corpus spells right more often, or that 
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -28,6 +29,13 @@ from cleaners.stopwords import STOPWORDS
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
 _CONTEXT_CHARS = 30
+
+
+def _may_hold_skip_span(text: str) -> bool:
+    """Whether the text has what every _SKIP_SPANS match needs ("/" of a URL, "www.", "@", "#")."""
+    return "/" in text or "www." in text or "@" in text or "#" in text
+
+
 # "denucle- arization": a word broken at a line end, its hyphen and the line break left in the text.
 _HYPHEN_BREAK = re.compile(r"(?<![\w-])([A-Za-z]{2,})- ([a-z]{2,})(?![\w-])")
 # "said.The": a sentence end with its space lost.
@@ -198,7 +206,7 @@ def iter_words(text: str) -> Iterator[tuple[int, int, str]]:
 
 def text_words(text: str) -> list[str]:
     """The words `iter_words` yields, without their places: one regex pass when nothing is skipped."""
-    if _SKIP_SPANS.search(text) is None:
+    if not _may_hold_skip_span(text) or _SKIP_SPANS.search(text) is None:
         return _WORD.findall(text)
     return [word for _, _, word in iter_words(text)]
 
@@ -373,9 +381,8 @@ class SpellingJudge:
         return 0.6 if in_corpus and common else 0.0
 
 
-def _aligned_pairs(first: str, second: str) -> Iterator[tuple[str, str]]:
-    """Word-for-word disagreements of two copies: (word, word) or (run-together word, "two words")."""
-    left, right = text_words(first), text_words(second)
+def _aligned_pairs(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
+    """Word-for-word disagreements of two copies' words: (word, word) or (run-together word, "two words")."""
     if left == right:
         return
     left, right = _differing_middle(left, right)
@@ -417,8 +424,9 @@ def aligned_decisions(
     """Typos that syndicated copies expose: an unknown word facing, at the same place in another copy,
     a known and more frequent word a few edits away (or the two words it runs together)."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
+    words_of = functools.cache(text_words)  # a paragraph is in as many pairs as it has copies
     for first, second in copies:
-        for a, b in _aligned_pairs(first, second):
+        for a, b in _aligned_pairs(words_of(first), words_of(second)):
             for word, other in ((a, b), (b, a)):
                 if " " not in word and word != other and judge.is_aligned_typo(word, other, protected):
                     votes[word][other] += 1
