@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,3 +83,11 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def run_installed_copydesk(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """Run the installed `copydesk` command as a new user would: no Prefect server, a fresh PREFECT_HOME."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    script = Path(sys.executable).with_name("copydesk")
+    return subprocess.run([str(script), *arguments], capture_output=True, text=True, env=env, timeout=300, cwd=REPO)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import pytest
 
 from flows.cli import main
 from flows.schema import TABLES
-from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, run_installed_copydesk
 
 OUTPUT_FILES = [*TABLES, "corpus.jsonl", "report.html", "manifest.json"]
 # "onError", not "onerror": spelling splits the lower-case run-together word into "on error" (split:run_together),
@@ -188,17 +187,7 @@ def test_help_explains_the_command():
 
 def test_console_script_runs_with_embedded_prefect(tmp_path, raw_dir):
     """The real user path: the installed `copydesk` command, no Prefect server started by hand."""
-    script = Path(sys.executable).with_name("copydesk")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
-    result = subprocess.run(
-        [str(script), "run", str(raw_dir), "--out", str(tmp_path / "clean")],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        cwd=REPO,
-    )
+    result = run_installed_copydesk(tmp_path, "run", str(raw_dir), "--out", str(tmp_path / "clean"))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "articles             3" in result.stdout
     assert (tmp_path / "clean" / "manifest.json").is_file()

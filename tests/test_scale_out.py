@@ -26,7 +26,7 @@ from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.signatures import paragraph_signatures
 from flows.config import load_config
 from flows.schema import TABLES
-from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, run_installed_copydesk
 from tests.test_pipeline import run_cli, syndicated_copy
 
 OUTPUTS = [*TABLES, "corpus.jsonl"]
@@ -103,19 +103,8 @@ def test_a_local_dask_cluster_shares_the_embedded_api_and_gives_the_embedded_out
     corpus, embedded_outputs, tmp_path
 ):
     """The installed command without a Prefect server: its workers use the run's one temporary API."""
-    script = Path(sys.executable).with_name("copydesk")
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
     out = tmp_path / "clean"
-    result = subprocess.run(
-        [str(script), "run", str(corpus), "--out", str(out), *BATCH, "--dask-workers", "2"],
-        check=False,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        cwd=REPO,
-    )
+    result = run_installed_copydesk(tmp_path, "run", str(corpus), "--out", str(out), *BATCH, "--dask-workers", "2")
     assert result.returncode == 0, result.stderr[-2000:]
     assert (result.stdout + result.stderr).count("Starting temporary server") == 1
     assert outputs(out) == embedded_outputs
