@@ -344,8 +344,10 @@ def counts_table(run: Run, scores: Scores) -> str:
         (
             "paragraphs in paragraphs.parquet",
             f"{len(observed):,}",
-            f"{sum(textless.values())} without source text "
-            f"kept ({', '.join(f'{n} {kind}' for kind, n in textless.items()) or 'none'})",
+            (
+                f"{sum(textless.values())} without source text "
+                f"kept ({', '.join(f'{n} {kind}' for kind, n in textless.items()) or 'none'})"
+            ),
         ),
         (
             "paragraphs matched to a written one poorly",

@@ -28,7 +28,7 @@ class PreparedArticle:
     metadata: ArticleMetadata
     removals: list[Removal] = field(default_factory=list)
     unicode_repaired: bool = False
-    whitespace: WhitespaceReport = WhitespaceReport(0, 0, 0)
+    whitespace: WhitespaceReport = field(default_factory=lambda: WhitespaceReport(0, 0, 0))
 
 
 @dataclass
@@ -41,7 +41,7 @@ class CleanedArticle:
     removals: list[Removal] = field(default_factory=list)
     spared: list[Spared] = field(default_factory=list)
     unicode_repaired: bool = False
-    whitespace: WhitespaceReport = WhitespaceReport(0, 0, 0)
+    whitespace: WhitespaceReport = field(default_factory=lambda: WhitespaceReport(0, 0, 0))
 
 
 def prepare_article(text: str, rules: CleaningRules, metadata: ArticleMetadata | None = None) -> PreparedArticle:

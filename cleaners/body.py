@@ -46,9 +46,8 @@ def line_class(line: str, rules: BodyRules) -> str:
         return "list"
     words = len(line.split())
     stopwords = stopword_share(line)
-    if words >= rules.sentence_min_words and _SENTENCE_END.search(line):
-        if stopwords >= rules.prose_min_stopword_share:
-            return "prose"
+    if words >= rules.sentence_min_words and _SENTENCE_END.search(line) and stopwords >= rules.prose_min_stopword_share:
+        return "prose"
     if words < rules.prose_min_words:
         return "list" if line.endswith(".") and words >= 2 else "short"  # "P Dowd (Staffordshire)."
     if stopwords >= 2 * rules.prose_min_stopword_share:

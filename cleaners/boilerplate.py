@@ -77,9 +77,9 @@ def learn_boilerplate(
             if seen < rules.min_articles or share < rules.min_share:
                 continue
             example = examples[(source, key)]
-            if is_prose(example) and len(example.split()) >= rules.prose_min_words:
-                if total < rules.prose_min_articles or share < rules.prose_min_share:
-                    continue
+            is_long_prose = is_prose(example) and len(example.split()) >= rules.prose_min_words
+            if is_long_prose and (total < rules.prose_min_articles or share < rules.prose_min_share):
+                continue
             learned.setdefault(source, {})[key] = LearnedLine(source, key, example, seen, total)
     return learned
 

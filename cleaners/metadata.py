@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 
 from dateutil import parser as dateparser
 
@@ -60,7 +60,7 @@ def parse_published(value: str) -> str | None:
     if not _HAS_TIME.search(value):
         return parsed.date().isoformat()
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc)
+        parsed = parsed.astimezone(UTC)
     return parsed.isoformat()
 
 

@@ -332,11 +332,9 @@ class SpellingJudge:
             return None
         ranked = sorted(suggestions, key=lambda item: (-count_of[item.term], item.term))
         best = ranked[0]
-        if rule == "typo:proper_noun":
-            if best.term.lower() in (token.lower() + "s", token.lower()[:-1]) or not self.vocabulary.shares_context(
-                token, best.term
-            ):
-                return None  # a name's plural or possessive-less form, or a name in other company
+        name_form = best.term.lower() in (token.lower() + "s", token.lower()[:-1])
+        if rule == "typo:proper_noun" and (name_form or not self.vocabulary.shares_context(token, best.term)):
+            return None  # a name's plural or possessive-less form, or a name in other company
         token_count = max(1, count_of[token])
         ratio = count_of[best.term] / token_count
         runner_up = count_of[ranked[1].term] if len(ranked) > 1 else 0

@@ -103,8 +103,10 @@ def format_summary(summary, out_dir: Path) -> str:
         [
             head,
             f"  articles      {summary.articles:>8,}  ({summary.duplicate_articles:,} wholly copies of another)",
-            f"  paragraphs    {summary.paragraphs:>8,}  "
-            f"({summary.duplicate_paragraphs:,} duplicates in {summary.clusters:,} clusters)",
+            (
+                f"  paragraphs    {summary.paragraphs:>8,}  "
+                f"({summary.duplicate_paragraphs:,} duplicates in {summary.clusters:,} clusters)"
+            ),
             f"  removals      {summary.removals:>8,}  (removed.parquet)",
             f"  corrections   {summary.corrections:>8,}  (corrections.parquet)",
             f"  rejections    {summary.rejections:>8,}  (rejected.parquet)",

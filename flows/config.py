@@ -46,7 +46,7 @@ class HtmlSettings:
     favor_precision: bool = False
     favor_recall: bool = False
     dump_fallback_ratio: float = 0.5
-    body: BodyRules = BodyRules()
+    body: BodyRules = field(default_factory=BodyRules)
 
 
 @dataclass(frozen=True)

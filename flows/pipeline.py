@@ -10,7 +10,7 @@ import json
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -122,7 +122,7 @@ def write_outputs(
     counts = {
         key: value for key, value in asdict(summary).items() if key not in ("seconds", "up_to_date", "skip_reasons")
     }
-    finished_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     clusters = cluster_views(documents, records, dedup)
     report = render_report(
         documents,

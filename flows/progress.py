@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from types import TracebackType
+from typing import Self
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -18,7 +19,7 @@ class StageProgress:
         self._bar: Progress | None = None
         self._task_id = None
 
-    def __enter__(self) -> StageProgress:
+    def __enter__(self) -> Self:
         if sys.stderr.isatty():
             self._bar = Progress(
                 TextColumn(f"[bold]{self.stage:<9}"),

@@ -27,6 +27,8 @@ FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
 SUPPORTED_SUFFIXES = ", ".join(sorted([*FORMATS, ".warc"]))
 # htmldate's extensive search turns a "(c) 2019" footer into 2019-01-01: only dates the page states count.
 DATE_EXTRACTION = {"extensive_search": False, "original_date": True}
+# The [html] settings a caller that passes none gets (copydesk.toml's defaults).
+DEFAULT_HTML = HtmlSettings()
 
 
 def _cp1252_for_bad_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -136,7 +138,7 @@ def extraction_options(settings: HtmlSettings) -> dict[str, object]:
 
 
 def extract_html(
-    html: str, url: str | None = None, settings: HtmlSettings = HtmlSettings()
+    html: str, url: str | None = None, settings: HtmlSettings = DEFAULT_HTML
 ) -> tuple[str, ArticleMetadata, str]:
     """Main text, metadata and format ("html", or "html-dump" when the page's text dump keeps much
     more of the body than trafilatura) of an HTML page."""
@@ -226,7 +228,7 @@ def read_jsonl(data: bytes, source_path: str, html: HtmlSettings) -> tuple[list[
 
 
 def read_input(
-    raw_dir: Path, relative_path: str, max_bytes: int, html: HtmlSettings = HtmlSettings()
+    raw_dir: Path, relative_path: str, max_bytes: int, html: HtmlSettings = DEFAULT_HTML
 ) -> tuple[list[RawArticle], list[Rejection]]:
     """Read one input file into articles, or explain why it cannot be read."""
     article_format, compressed = input_format(relative_path)

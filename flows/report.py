@@ -116,7 +116,12 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
             continue
         jaccards = [dedup.memberships[p].jaccard for p in positions if not dedup.memberships[p].is_canonical]
         views.append(
-            {"id": cluster_id, "size": len(positions), "score": round(sum(jaccards) / len(jaccards), 3), "at": positions}
+            {
+                "id": cluster_id,
+                "size": len(positions),
+                "score": round(sum(jaccards) / len(jaccards), 3),
+                "at": positions,
+            }
         )
     views.sort(key=lambda view: (-view["size"], -view["score"], view["id"]))
 

@@ -90,4 +90,5 @@ def run_installed_copydesk(tmp_path: Path, *arguments: str) -> subprocess.Comple
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
     script = Path(sys.executable).with_name("copydesk")
-    return subprocess.run([str(script), *arguments], capture_output=True, text=True, env=env, timeout=300, cwd=REPO)
+    command = [str(script), *arguments]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, cwd=REPO, check=False)

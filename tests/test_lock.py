@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from flows.lock import RunLocked, run_lock
-from tests.conftest import REPO
+from tests.conftest import REPO, run_installed_copydesk
 
 HOLDER = """
 import sys, time
@@ -36,9 +36,11 @@ def hold_lock(out: Path, seconds: float) -> subprocess.Popen:
 def test_a_second_run_is_refused_with_a_clear_message(tmp_path):
     holder = hold_lock(tmp_path, 30)
     try:
-        with pytest.raises(RunLocked, match=r"being written by another copydesk run \(pid \d+"):
-            with run_lock(tmp_path):
-                pass
+        with (
+            pytest.raises(RunLocked, match=r"being written by another copydesk run \(pid \d+"),
+            run_lock(tmp_path),
+        ):
+            pass
     finally:
         holder.kill()
         holder.wait()
@@ -67,16 +69,7 @@ def test_the_cli_exits_3_when_the_folder_is_busy(tmp_path):
     out = tmp_path / "clean"
     holder = hold_lock(out, 60)
     try:
-        env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home")}
-        env = {key: value for key, value in env.items() if not key.startswith("PREFECT_API")}
-        result = subprocess.run(
-            [str(Path(sys.executable).with_name("copydesk")), "run", str(raw), "--out", str(out)],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=REPO,
-            timeout=300,
-        )
+        result = run_installed_copydesk(tmp_path, "run", str(raw), "--out", str(out))
     finally:
         holder.kill()
         holder.wait()

@@ -656,7 +656,7 @@ def test_unsupported_file_is_rejected_before_it_is_opened(tmp_path):
 
 
 def test_utf8_text_with_a_stray_cp1252_byte_keeps_its_utf8_characters(tmp_path):
-    write(tmp_path, "mixed.txt", "North Korea’s leader — Kim Jong-un".encode("utf-8") + b" said \x93no\x94.")
+    write(tmp_path, "mixed.txt", "North Korea’s leader — Kim Jong-un".encode() + b" said \x93no\x94.")
     article = read_one(tmp_path, "mixed.txt")
     assert article.text == "North Korea’s leader — Kim Jong-un said “no”."
     assert article.encoding == "utf-8+cp1252"
