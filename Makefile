@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 RAW ?= raw
 OUT ?= clean
 
-.PHONY: install system-deps run test bench bench-clean bench-typos bench-dedup bench-lsh bench-scale bench-warc clean-output
+.PHONY: install system-deps run test lint bench bench-clean bench-typos bench-dedup bench-lsh bench-scale bench-warc clean-output
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ system-deps:
 
 test: install system-deps
 	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 bench: bench-clean bench-typos bench-dedup bench-lsh bench-scale bench-warc
 
