@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from cleaners.boilerplate import LearnedLine
 from dedup.deduplicate import DedupResult
 from dedup.records import ClusterMembership
-from dedup.shingles import normalised_words
+from dedup.signatures import count_words
 from flows.records import Document, Rejection, Version
 
 
@@ -58,10 +58,11 @@ def build_tables(
         for source in sorted(boilerplate)
         for line in sorted(boilerplate[source].values(), key=lambda learned: (-learned.articles, learned.key))
     ]
+    word_counts = count_words([paragraph for document in documents for paragraph in document.paragraphs]).tolist()
     position = 0
     for document in documents:
         meta = document.metadata
-        words = [len(normalised_words(paragraph)) for paragraph in document.paragraphs]
+        words = word_counts[position : position + len(document.paragraphs)]
         tables.articles.append(
             {
                 "doc_id": document.doc_id,
