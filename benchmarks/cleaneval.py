@@ -10,56 +10,16 @@ from pathlib import Path
 import lxml.html
 from lxml import etree
 
+from flows import html_text
+
 SHINGLE = 4
 _TOKEN = re.compile(r"\w+")
 _SPACE = re.compile(r"\s+")
 _TEXT_WRAPPER = re.compile(r"^\s*<text\b[^>]*>|</text>\s*$", re.IGNORECASE)
 _GOLD_MARKER = re.compile(r"<[phl]>", re.IGNORECASE)
 DROPPED_TAGS = ("script", "style", "noscript", "head")
-BLOCK_TAGS = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "br",
-        "caption",
-        "center",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "option",
-        "p",
-        "pre",
-        "section",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-    ]
-)
+# The dump baseline ends lines where copydesk's own text dump does, but at no <title> (its <head> is dropped).
+BLOCK_TAGS = html_text.BLOCK_TAGS - {"title"}
 _PARSER = lxml.html.HTMLParser(encoding="utf-8")
 SENTENCE_END = (".", "!", "?", '"', "”", "’")
 

@@ -102,74 +102,12 @@ _WORD = re.compile(r"\b[a-z]+\b")
 _NAME = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{3,}\b")
 _NON_WORD = re.compile(r"[^\w]+")
 _NOT_NAMES = frozenset(
-    [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ]
+    "January February March April May June July August September October November December "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 )
 _STOP = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "with",
-        "at",
-        "by",
-        "from",
-        "that",
-        "this",
-        "is",
-        "was",
-        "were",
-        "be",
-        "has",
-        "have",
-        "had",
-        "it",
-        "its",
-        "as",
-        "but",
-        "not",
-        "he",
-        "she",
-        "they",
-        "his",
-        "her",
-        "their",
-        "said",
-        "says",
-        "will",
-        "would",
-        "could",
-        "also",
-        "which",
-        "who",
-        "been",
-    ]
+    "the a an and or of to in on for with at by from that this is was were be has have had it its "
+    "as but not he she they his her their said says will would could also which who been".split()
 )
 
 

@@ -11,22 +11,7 @@ QUOTE = "“It was all about the sanctions,” Trump told a news conference afte
 
 def site_pages(count: int, shared: list[str]) -> list[tuple[str, list[str]]]:
     """`count` pages of one site, each with the shared lines and a body line of its own."""
-    topics = [
-        "Hanoi",
-        "Seoul",
-        "Tokyo",
-        "Beijing",
-        "Manila",
-        "Hue",
-        "Busan",
-        "Osaka",
-        "Kyoto",
-        "Dalian",
-        "Incheon",
-        "Sapporo",
-        "Nagoya",
-        "Daegu",
-    ]
+    topics = "Hanoi Seoul Tokyo Beijing Manila Hue Busan Osaka Kyoto Dalian Incheon Sapporo Nagoya Daegu".split()
     return [
         ("example.com", [*shared, f"This body sentence says something different about {topics[n]}."])
         for n in range(count)

@@ -12,52 +12,9 @@ from tests.conftest import REPO
 
 RULES = load_config(REPO / "copydesk.toml").cleaning
 WORDS = st.sampled_from(
-    [
-        "the",
-        "talks",
-        "in",
-        "Hanoi",
-        "ended",
-        "early",
-        "on",
-        "Thursday",
-        "and",
-        "both",
-        "leaders",
-        "said",
-        "they",
-        "would",
-        "meet",
-        "again",
-        "soon",
-        "while",
-        "officials",
-        "from",
-        "Pyongyang",
-        "and",
-        "Washington",
-        "described",
-        "the",
-        "summit",
-        "as",
-        "productive",
-        "despite",
-        "the",
-        "lack",
-        "of",
-        "a",
-        "deal",
-        "Kim",
-        "Jong-un",
-        "Trump",
-        "Yongbyon",
-        "sanctions",
-        "nuclear",
-        "2019",
-        "12",
-        "percent",
-        "reporters",
-    ]
+    "the talks in Hanoi ended early on Thursday and both leaders said they would meet again soon while "
+    "officials from Pyongyang and Washington described the summit as productive despite the lack of a deal "
+    "Kim Jong-un Trump Yongbyon sanctions nuclear 2019 12 percent reporters".split()
 )
 SENTENCE = st.lists(WORDS, min_size=8, max_size=30).map(lambda words: " ".join(words).capitalize() + ".")
 PARAGRAPH = st.lists(SENTENCE, min_size=1, max_size=4).map(" ".join)
