@@ -1,15 +1,16 @@
-"""Clusters without chaining: each cluster is a canonical centre and the paragraphs it covers.
+"""Clusters without chaining: each cluster is a canonical centre and the near-duplicates it covers.
 
 Paragraphs are visited in canonical-policy order, except that a paragraph contained in a clearly
-bigger one waits until every container has had its turn (a merged paragraph holds its parts whatever
-the policy says). An unassigned paragraph becomes a centre and takes every unassigned verified
-neighbour that it covers: contained in it, or a near-duplicate that is not clearly bigger than it
-(a paragraph with a sentence more is never a member of the shorter one). So every member matches its
-canonical copy directly: A~B and B~C never pull an unrelated C in with A.
+bigger one waits until every container has had its turn (a paragraph with a sentence more is the
+canonical copy over it whatever the policy says). An unassigned paragraph becomes a centre and takes
+every unassigned verified neighbour that is a near-duplicate of it and not clearly bigger. So every
+member matches its canonical copy directly: A~B and B~C never pull an unrelated C in with A, and the
+two parts of a merged paragraph are two clusters, not members of the merge (containment is its own
+relation, dedup/containment.py).
 
 Maintainers' decisions (dedup/constraints.py) come first: a paragraph joins a cluster with every
-paragraph merged with it ("merged" when it does not match the canonical copy itself), and never joins a
-cluster holding a paragraph split from it.
+paragraph merged with it ("merged" when it is not a near-duplicate of the canonical copy itself), and
+never joins a cluster holding a paragraph split from it.
 """
 
 from __future__ import annotations
@@ -19,13 +20,6 @@ from collections.abc import Callable, Sequence
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints
 from dedup.records import ClusterMembership
 from dedup.verify import Overlap
-
-
-def match_kind(measured: Overlap, jaccard_threshold: float) -> str:
-    """Name how a member matched its canonical paragraph."""
-    if measured.jaccard >= 1.0:
-        return "exact"
-    return "near_duplicate" if measured.jaccard >= jaccard_threshold else "contained"
 
 
 def containers_first(
@@ -59,16 +53,15 @@ def centre_clusters(
         neighbours.setdefault(j, []).append(i)
 
     def covered(centre: int, member: int) -> ClusterMembership | None:
-        """The member's place in the centre's cluster, if the centre covers it."""
+        """The member's place in the centre's cluster, if it is a near-duplicate not clearly bigger."""
         pair = overlaps.get((min(centre, member), max(centre, member)))
         if pair is None:
             return None
         member_in_centre = pair.a_in_b if member < centre else pair.b_in_a
         centre_in_member = pair.b_in_a if member < centre else pair.a_in_b
-        near = pair.jaccard >= jaccard_threshold and centre_in_member - member_in_centre < container_margin
-        if not (near or member_in_centre >= containment_threshold):
+        if pair.jaccard < jaccard_threshold or centre_in_member - member_in_centre >= container_margin:
             return None
-        kind = match_kind(Overlap(pair.jaccard, member_in_centre, 0.0), jaccard_threshold)
+        kind = "exact" if pair.jaccard >= 1.0 else "near_duplicate"
         return ClusterMembership(ids[centre], False, kind, round(pair.jaccard, 4), round(member_in_centre, 4))
 
     def merged(centre: int, member: int) -> ClusterMembership:

@@ -16,6 +16,7 @@ from dedup.articles import copied_share, duplicate_of
 from dedup.canonical import priority_key
 from dedup.cluster import centre_clusters
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, constrained_overlaps
+from dedup.containment import link_containers
 from dedup.index import lsh_candidate_pairs, shared_key_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.redis_index import index_basename, redis_candidate_pairs
@@ -28,8 +29,8 @@ from dedup.verify import Overlap, overlap, pair_overlaps
 
 @dataclass
 class DedupResult:
-    """Cluster membership per input paragraph (same order), verified pairs, article links, and the
-    canonical paragraphs whose corpus text drops sentences another canonical paragraph already holds."""
+    """Cluster membership and container per input paragraph (same order), verified pairs, article links, and
+    the canonical paragraphs whose corpus text drops sentences another canonical paragraph already holds."""
 
     memberships: list[ClusterMembership]
     overlaps: dict[tuple[int, int], Overlap]
@@ -135,8 +136,8 @@ def cluster_matches(
     policy: CanonicalPolicy,
     constraints: ClusterConstraints = NO_CONSTRAINTS,
 ) -> DedupResult:
-    """Cluster verified pairs around canonical paragraphs chosen by the policy, within a maintainer's merge
-    and split constraints; link copied articles."""
+    """Cluster near-duplicate pairs around canonical paragraphs chosen by the policy, within a maintainer's
+    merge and split constraints; link contained paragraphs to their containers and copied articles."""
     word_counts = count_words([record.text for record in records]).tolist()
 
     def measure(i: int, j: int) -> Overlap:
@@ -160,6 +161,7 @@ def cluster_matches(
         constraints,
         measure,
     )
+    memberships = link_containers(memberships, order, overlaps, ids, settings.containment_threshold)
     article_key = _article_priority(records, word_counts, key)
     shares = copied_share(records, overlaps, word_counts)
     links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
@@ -169,7 +171,7 @@ def cluster_matches(
 
 
 def deduplicate(records: Sequence[ParagraphRecord], settings: DedupSettings, policy: CanonicalPolicy) -> DedupResult:
-    """Cluster near-duplicate and contained paragraphs and pick one canonical paragraph per cluster."""
+    """Cluster near-duplicate paragraphs, pick one canonical paragraph per cluster, link contained ones."""
     return cluster_matches(records, find_matches([record.text for record in records], settings), settings, policy)
 
 

@@ -22,10 +22,12 @@ class ParagraphRecord:
 
 @dataclass(frozen=True)
 class ClusterMembership:
-    """A paragraph's cluster, whether it is the canonical copy, and how it matched the canonical one."""
+    """A paragraph's cluster, whether the corpus keeps it as the canonical copy, how it matched the canonical
+    one (or its container), and the paragraph of another cluster its text lies inside, if any."""
 
     cluster_id: str
     is_canonical: bool
     match: str
     jaccard: float
     containment: float
+    contained_in: str | None = None

@@ -105,7 +105,8 @@ def format_summary(summary, out_dir: Path) -> str:
             f"  articles      {summary.articles:>8,}  ({summary.duplicate_articles:,} wholly copies of another)",
             (
                 f"  paragraphs    {summary.paragraphs:>8,}  "
-                f"({summary.duplicate_paragraphs:,} duplicates in {summary.clusters:,} clusters)"
+                f"({summary.duplicate_paragraphs:,} duplicates in {summary.clusters:,} clusters, "
+                f"{summary.contained_paragraphs:,} inside another paragraph)"
             ),
             f"  removals      {summary.removals:>8,}  (removed.parquet)",
             f"  corrections   {summary.corrections:>8,}  (corrections.parquet)",

@@ -29,7 +29,7 @@ from flows.progress import StageProgress
 from flows.publish import CURRENT, publish, staging_folder
 from flows.readers import discover_inputs
 from flows.records import Document, Rejection, Version
-from flows.report import cluster_views, render_report
+from flows.report import cluster_views, containment_views, render_report
 from flows.schema import SCHEMA_VERSION, TABLES
 from flows.state import STATE_VERSION, State, file_digest, file_stamp, load_state, state_problem, write_state
 from flows.tables import build_tables
@@ -58,6 +58,7 @@ class RunSummary:
     rejections: int
     seconds: float
     canonical_changes: int = 0
+    contained_paragraphs: int = 0
     versions: int = 0
     skipped: int = 0
     skip_reasons: dict[str, int] = field(default_factory=dict)
@@ -102,8 +103,11 @@ def write_outputs(
     summary = RunSummary(
         articles=len(tables.articles),
         paragraphs=len(tables.paragraphs),
-        duplicate_paragraphs=sum(not row["is_canonical"] for row in tables.paragraphs),
-        clusters=len({row["cluster_id"] for row in tables.paragraphs if not row["is_canonical"]}),
+        duplicate_paragraphs=sum(
+            row["cluster_id"] != f"{row['doc_id']}-{row['para_idx']}" for row in tables.paragraphs
+        ),
+        clusters=sum(size > 1 for size in Counter(row["cluster_id"] for row in tables.paragraphs).values()),
+        contained_paragraphs=sum(row["contained_in"] is not None for row in tables.paragraphs),
         duplicate_articles=len(dedup.duplicate_of),
         removals=len(tables.removed),
         corrections=len(tables.corrections),
@@ -132,6 +136,7 @@ def write_outputs(
         tables.rejected,
         review,
         out_dir,
+        containment_views(documents, records, dedup),
     )
     write_text(report, staged / "report.html")
     outputs = [*TABLES, "corpus.jsonl", "report.html"]

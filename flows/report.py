@@ -20,7 +20,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dedup.deduplicate import DedupResult, paragraph_id
-from dedup.records import ParagraphRecord
+from dedup.records import ClusterMembership, ParagraphRecord
 from flows.overrides import NOTHING_REVIEWED, ReviewOutcome
 from flows.records import Document
 from flows.report_review import correction_rows, override_rows, removed_line_rows
@@ -103,6 +103,26 @@ def _script_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
 
 
+def describe_paragraph(documents: dict[str, Document], record: ParagraphRecord, membership: ClusterMembership) -> dict:
+    """A paragraph as the report shows it: where it is from, its text and how it matched."""
+    document = documents[record.doc_id]
+    return {
+        "id": paragraph_id(record),
+        "doc_id": record.doc_id,
+        "para_idx": record.para_idx,
+        "preferred": record.preferred,
+        "source_path": document.source_path,
+        "title": document.metadata.title,
+        "source": document.metadata.source or document.site,
+        "published": document.metadata.published,
+        "text": record.text,
+        "match": membership.match,
+        "jaccard": membership.jaccard,
+        "containment": membership.containment,
+        "contained_in": membership.contained_in,
+    }
+
+
 def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphRecord], dedup: DedupResult) -> list[dict]:
     """Clusters with more than one member, largest and closest first. The first MAX_CLUSTERS, the ones the
     report lists, carry their paragraphs and diffs; the rest only their id, size and score."""
@@ -114,7 +134,7 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
     for cluster_id, positions in members_by_cluster.items():
         if len(positions) < 2:
             continue
-        jaccards = [dedup.memberships[p].jaccard for p in positions if not dedup.memberships[p].is_canonical]
+        jaccards = [dedup.memberships[p].jaccard for p in positions if paragraph_id(records[p]) != cluster_id]
         views.append(
             {
                 "id": cluster_id,
@@ -124,39 +144,57 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
             }
         )
     views.sort(key=lambda view: (-view["size"], -view["score"], view["id"]))
-
-    def describe(position: int) -> dict:
-        record, membership = records[position], dedup.memberships[position]
-        document = by_doc[record.doc_id]
-        return {
-            "id": paragraph_id(record),
-            "doc_id": record.doc_id,
-            "para_idx": record.para_idx,
-            "preferred": record.preferred,
-            "source_path": document.source_path,
-            "title": document.metadata.title,
-            "source": document.metadata.source or document.site,
-            "published": document.metadata.published,
-            "text": record.text,
-            "match": membership.match,
-            "jaccard": membership.jaccard,
-            "containment": membership.containment,
-        }
-
     for view in views[:MAX_CLUSTERS]:
         positions = view.pop("at")
-        canonical = next(p for p in positions if dedup.memberships[p].is_canonical)
+        [canonical] = [p for p in positions if paragraph_id(records[p]) == view["id"]]
         others = sorted(p for p in positions if p != canonical)
-        contained = [dedup.memberships[p].match == "contained" for p in others]
-        view["canonical"] = describe(canonical)
+        view["canonical"] = describe_paragraph(by_doc, records[canonical], dedup.memberships[canonical])
         view["members"] = [
-            describe(p) | {"diff": word_diff(records[canonical].text, records[p].text, window=window)}
-            for p, window in zip(others, contained)
+            describe_paragraph(by_doc, records[p], dedup.memberships[p])
+            | {"diff": word_diff(records[canonical].text, records[p].text)}
+            for p in others
         ]
         view["replaced"] = [member for member, p in zip(view["members"], others) if records[p].incumbent]
     for view in views[MAX_CLUSTERS:]:
         del view["at"]
     return views
+
+
+def containment_views(
+    documents: Sequence[Document], records: Sequence[ParagraphRecord], dedup: DedupResult
+) -> list[dict]:
+    """Paragraphs holding others' text (`contained_in`), those holding the most first: each container with
+    the paragraphs inside it, diffed against their part of it; at most MAX_CLUSTERS."""
+    by_doc = {document.doc_id: document for document in documents}
+    position_of = {paragraph_id(record): position for position, record in enumerate(records)}
+    inside: dict[str, list[int]] = defaultdict(list)
+    for position, membership in enumerate(dedup.memberships):
+        if membership.contained_in is not None:
+            inside[membership.contained_in].append(position)
+    containers = sorted(inside, key=lambda container: (-len(inside[container]), container))[:MAX_CLUSTERS]
+    views = []
+    for container in containers:
+        holder = position_of[container]
+        views.append(
+            {
+                "container": describe_paragraph(by_doc, records[holder], dedup.memberships[holder]),
+                "inside": [
+                    describe_paragraph(by_doc, records[p], dedup.memberships[p])
+                    | {
+                        "share": _share_inside(dedup, p, holder),
+                        "diff": word_diff(records[holder].text, records[p].text, window=True),
+                    }
+                    for p in inside[container]
+                ],
+            }
+        )
+    return views
+
+
+def _share_inside(dedup: DedupResult, part: int, container: int) -> float:
+    """The share of a paragraph's shingles found in its container."""
+    pair = dedup.overlaps[(min(part, container), max(part, container))]
+    return pair.a_in_b if part < container else pair.b_in_a
 
 
 def syndication_rows(documents: Sequence[Document], dedup: DedupResult) -> list[dict]:
@@ -205,7 +243,8 @@ def cluster_size_chart(clusters: list[dict]) -> list[dict]:
 
 
 def duplicated_share_chart(documents: Sequence[Document], dedup: DedupResult) -> list[dict]:
-    """Per source, the share of its paragraphs that are copies of a canonical paragraph elsewhere."""
+    """Per source, the share of its paragraphs whose text the corpus keeps elsewhere (a copy of a canonical
+    paragraph, or inside a bigger one)."""
     totals: dict[str, int] = defaultdict(int)
     copies: dict[str, int] = defaultdict(int)
     position = 0
@@ -228,14 +267,16 @@ def render_report(
     rejected: Sequence[dict],
     review: ReviewOutcome = NOTHING_REVIEWED,
     out_dir: Path = Path("clean"),
+    containers: Sequence[dict] = (),
 ) -> str:
-    """Render the whole report page from the documents and their cluster views; its review commands act on
-    out_dir."""
+    """Render the whole report page from the documents, their cluster and containment views; its review
+    commands act on out_dir."""
     environment = Environment(loader=PackageLoader("flows", "templates"), autoescape=select_autoescape(default=True))
     return environment.get_template("report.html.j2").render(
         summary=summary,
         clusters=clusters[:MAX_CLUSTERS],
         cluster_total=len(clusters),
+        containers=containers,
         syndication=syndication_rows(documents, dedup),
         size_chart=cluster_size_chart(clusters),
         source_chart=duplicated_share_chart(documents, dedup),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _strings = pa.list_(pa.string())
 
@@ -45,6 +45,7 @@ PARAGRAPHS = pa.schema(
         ("match", pa.string()),
         ("jaccard", pa.float32()),
         ("containment", pa.float32()),
+        ("contained_in", pa.string()),
     ]
 )
 

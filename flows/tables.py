@@ -99,6 +99,7 @@ def build_tables(
                     "match": membership.match,
                     "jaccard": membership.jaccard,
                     "containment": membership.containment,
+                    "contained_in": membership.contained_in,
                 }
             )
             if membership.is_canonical:

@@ -392,14 +392,17 @@ def test_near_duplicates_land_in_one_cluster_with_one_canonical(corpus):
     assert membership[("ap", 1)].jaccard == round(changed.jaccard, 4)
     for cluster_id, keys in members.items():
         canonicals = [f"{doc}-{idx}" for doc, idx in keys if membership[(doc, idx)].is_canonical]
-        assert canonicals == [cluster_id]
+        [centre] = [membership[key] for key in keys if f"{key[0]}-{key[1]}" == cluster_id]
+        # one canonical copy per cluster, none when the corpus holds the centre's text inside a bigger paragraph
+        assert canonicals == ([] if centre.match == "contained" else [cluster_id])
 
 
 def test_unrelated_paragraphs_are_unique_singletons(corpus):
     records, result = corpus
     members = clusters(records, result)
     membership = by_key(records, result)
-    unique = [("wire", 2), ("ap", 3), ("afp", 3), ("nyt", 0), ("nyt", 1), ("nyt", 2)]
+    # the merged paragraph is alone in its cluster too: its parts are contained in it, not its copies
+    unique = [("wire", 2), ("ap", 2), ("ap", 3), ("afp", 3), ("nyt", 0), ("nyt", 1), ("nyt", 2)]
     for key in unique:
         assert membership[key].match == "unique", key
         assert membership[key].is_canonical
@@ -407,15 +410,69 @@ def test_unrelated_paragraphs_are_unique_singletons(corpus):
     assert sum(1 for m in result.memberships if m.match == "unique") == len(unique)
 
 
-def test_merged_paragraph_is_canonical_and_contains_both_parts(corpus):
+def test_merged_paragraph_holds_both_parts_which_stay_two_clusters(corpus):
     records, result = corpus
     membership = by_key(records, result)
-    assert clusters(records, result)["ap-2"] == {("ap", 2), ("wire", 4), ("wire", 5)}
-    assert membership[("ap", 2)].is_canonical and membership[("ap", 2)].match == "canonical"
+    members = clusters(records, result)
+    assert members["ap-2"] == {("ap", 2)} and members["wire-4"] == {("wire", 4)} and members["wire-5"] == {("wire", 5)}
+    assert membership[("ap", 2)].is_canonical and membership[("ap", 2)].contained_in is None
     for part in [("wire", 4), ("wire", 5)]:
-        assert membership[part].match == "contained"
+        assert membership[part].contained_in == "ap-2"
+        assert membership[part].match == "contained" and not membership[part].is_canonical
         assert membership[part].containment == 1.0
         assert membership[part].jaccard < SETTINGS.jaccard_threshold
+
+
+def corpus_texts(records: list[ParagraphRecord], result: DedupResult) -> list[str]:
+    """The paragraphs corpus.jsonl keeps (canonical ones, trimmed of partial repeats)."""
+    kept = [position for position, membership in enumerate(result.memberships) if membership.is_canonical]
+    return [result.corpus_trims.get(position, records[position].text) for position in kept]
+
+
+def times_kept(text: str, kept: list[str]) -> int:
+    """How many corpus paragraphs hold all of a text's shingles."""
+    return sum(shingles(text) <= shingles(paragraph) for paragraph in kept)
+
+
+def test_each_part_of_a_merged_paragraph_is_kept_once_in_the_corpus():
+    records = (
+        article("one", [DETERRENT], source="Reuters")
+        + article("two", [SWEETENER], source="AP")
+        + article("three", [merged(DETERRENT, SWEETENER)], source="Some Blog")
+        + article("four", [straight_quotes(SWEETENER)], source="AFP")
+    )
+    result = deduplicate(records, SETTINGS, POLICY)
+    assert [m.cluster_id for m in result.memberships] == ["one-0", "two-0", "three-0", "two-0"]
+    assert [m.contained_in for m in result.memberships] == ["three-0", "three-0", None, "three-0"]
+    assert [m.match for m in result.memberships] == ["contained", "contained", "unique", "exact"]
+    kept = corpus_texts(records, result)
+    assert kept == [merged(DETERRENT, SWEETENER)]
+    assert times_kept(DETERRENT, kept) == times_kept(SWEETENER, kept) == 1
+
+
+def test_along_a_chain_of_containers_only_the_biggest_is_kept():
+    part, middle, whole = DETERRENT, merged(DETERRENT, SWEETENER), merged(DETERRENT, SWEETENER, LIAISON)
+    records = article("a", [part], source="Reuters") + article("b", [middle], source="AP") + article("c", [whole])
+    result = deduplicate(records, SETTINGS, POLICY)
+    assert len({m.cluster_id for m in result.memberships}) == 3  # no chaining into one cluster
+    assert [m.contained_in for m in result.memberships] == ["c-0", "c-0", None]  # the kept container first
+    assert [m.is_canonical for m in result.memberships] == [False, False, True]
+    assert corpus_texts(records, result) == [whole]
+
+
+def test_a_paragraph_inside_only_a_copy_the_corpus_leaves_out_is_kept():
+    extra = "Officials declined to say when the leaders would meet again."
+    longer = merged(PROPAGANDA, extra)
+    measured = overlap(shingles(PROPAGANDA), shingles(longer))
+    assert measured.a_in_b == 1.0 and measured.a_in_b - measured.b_in_a < SETTINGS.container_margin
+    records = article("wire", [PROPAGANDA], source="Reuters") + article("blog", [longer]) + article("quote", [extra])
+    result = deduplicate(records, SETTINGS, POLICY)
+    assert [m.cluster_id for m in result.memberships] == ["wire-0", "wire-0", "quote-0"]
+    assert result.memberships[1].match == "near_duplicate"  # a sentence more, but not clearly bigger
+    # the quoted sentence lies inside the blog's copy only, and the corpus keeps the wire's paragraph instead
+    assert result.memberships[2].contained_in == "blog-0" and result.memberships[2].is_canonical
+    kept = corpus_texts(records, result)
+    assert kept == [PROPAGANDA, extra] and times_kept(extra, kept) == 1
 
 
 def test_short_paragraphs_match_exactly_or_as_a_sentence_of_a_long_one():
@@ -435,7 +492,8 @@ def test_short_paragraphs_match_exactly_or_as_a_sentence_of_a_long_one():
     assert membership[("b", 1)].match == "exact"
     # a short paragraph split off a long one matches it exactly as one of its sentences
     assert overlap(shingles(LUNCH_CANCELLED), shingles(LUNCH)).a_in_b == 1.0
-    assert members["c-1"] == {("c", 1), ("a", 2)} and membership[("a", 2)].match == "contained"
+    assert members["a-2"] == {("a", 2)} and membership[("a", 2)].match == "contained"
+    assert membership[("a", 2)].contained_in == "c-1"
     # wholly contained, but short and not a whole sentence of it: no fuzzy match under min_words words
     assert overlap(shingles(HEADWINDS), shingles(HEADWINDS + " at home")).a_in_b == 1.0
     for key in [("b", 2), ("c", 0)]:
@@ -584,7 +642,8 @@ def test_paragraph_wholly_contained_in_a_merged_paragraph_is_always_found():
     for part in (MIDDAY, PRESS_SECRETARY):
         assert overlap(shingles(part), shingles(records[0].text)).a_in_b == 1.0
     result = deduplicate(records, SETTINGS, POLICY)
-    assert [m.cluster_id for m in result.memberships] == ["ap-0", "ap-0", "ap-0"]
+    assert [m.cluster_id for m in result.memberships] == ["ap-0", "wire-0", "wire-1"]
+    assert [m.contained_in for m in result.memberships] == [None, "ap-0", "ap-0"]
 
 
 def test_article_quoted_in_part_is_not_a_duplicate_of_the_quoting_article():
@@ -597,15 +656,16 @@ def test_article_quoted_in_part_is_not_a_duplicate_of_the_quoting_article():
     assert "original" not in result.duplicate_of
 
 
-def test_cluster_membership_does_not_depend_on_the_canonical_policy():
+def test_containment_does_not_depend_on_the_canonical_policy():
     records = article("wire", [DETERRENT, SWEETENER], source="Reuters") + article(
         "blog", [merged(DETERRENT, SWEETENER)], source="Some Blog"
     )
-    default = deduplicate(records, SETTINGS, POLICY)
-    assert {m.cluster_id for m in default.memberships} == {"blog-0"}
-    by_rank = deduplicate(records, SETTINGS, CanonicalPolicy(("source_rank",), RANKING))
-    assert (0, 2) in by_rank.overlaps and (1, 2) in by_rank.overlaps  # containment was verified
-    assert by_rank.memberships[2].match != "unique"
+    for policy in (POLICY, CanonicalPolicy(("source_rank",), RANKING), CanonicalPolicy(("earliest_published",))):
+        result = deduplicate(records, SETTINGS, policy)
+        assert (0, 2) in result.overlaps and (1, 2) in result.overlaps  # containment was verified
+        assert [m.cluster_id for m in result.memberships] == ["wire-0", "wire-1", "blog-0"]
+        assert [m.contained_in for m in result.memberships] == ["blog-0", "blog-0", None]
+        assert [m.is_canonical for m in result.memberships] == [False, False, True]
 
 
 def test_two_different_merges_keep_the_shared_paragraph_once_in_the_corpus():

@@ -89,12 +89,29 @@ def dedup_with(records, merge=(), split=()):
     return cluster_matches(records, find_matches([r.text for r in records], SETTINGS), SETTINGS, POLICY, constraints)
 
 
+def test_a_split_pair_is_never_linked_by_containment_and_the_part_stays_in_the_corpus():
+    whole = merged(SUMMIT, PROGRESS)
+    records = article("wire", [whole]) + article("site", [SUMMIT, PROGRESS])
+    before = dedup_with(records)
+    assert [m.contained_in for m in before.memberships] == [None, "wire-0", "wire-0"]
+    assert [m.is_canonical for m in before.memberships] == [True, False, False]
+    result = dedup_with(records, split=[(whole, SUMMIT)])
+    assert [m.contained_in for m in result.memberships] == [None, None, "wire-0"]
+    assert [m.is_canonical for m in result.memberships] == [True, True, False]  # not the same text: SUMMIT is kept
+    assert by_key(records, result)[("site", 0)].match == "unique"
+
+
 def test_a_split_pair_never_shares_a_cluster_even_through_a_third_paragraph():
-    records = article("wire", [merged(SUMMIT, PROGRESS)]) + article("site", [SUMMIT, PROGRESS])
-    assert clusters(records, dedup_with(records))["wire-0"] == {("wire", 0), ("site", 0), ("site", 1)}
-    result = dedup_with(records, split=[(SUMMIT, PROGRESS)])
+    whole = merged(SUMMIT, PROGRESS)
+    records = article("wire", [whole]) + article("site", [SUMMIT, PROGRESS])
+    merge = [(whole, SUMMIT), (whole, PROGRESS)]
+    together = dedup_with(records, merge=merge)
+    assert clusters(records, together) == {"wire-0": {("wire", 0), ("site", 0), ("site", 1)}}
+    assert [m.match for m in together.memberships] == ["canonical", "merged", "merged"]
+    assert [m.contained_in for m in together.memberships] == [None, None, None]  # one cluster, not containment
+    result = dedup_with(records, merge=merge, split=[(SUMMIT, PROGRESS)])
     assert clusters(records, result) == {"wire-0": {("wire", 0), ("site", 0)}, "site-1": {("site", 1)}}
-    assert by_key(records, result)[("site", 1)].match == "unique"
+    assert by_key(records, result)[("site", 1)].contained_in == "wire-0"  # still inside the merge, apart from SUMMIT
 
 
 def test_a_split_pair_is_no_longer_a_match():
