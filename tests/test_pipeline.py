@@ -71,6 +71,11 @@ def reworded_copy(seed_000: str) -> str:
     return "Summit in Hanoi ends early without an agreement\n\n" + "\n\n".join(chosen) + "\n"
 
 
+def paragraph_ids(paragraphs: pd.DataFrame) -> pd.Series:
+    """Each paragraphs.parquet row's id, `<doc_id>-<para_idx>`."""
+    return paragraphs.doc_id + "-" + paragraphs.para_idx.astype(str)
+
+
 def test_seeds_end_to_end(prefect_harness, raw_dir, tmp_path, capsys):
     out = tmp_path / "clean"
     assert run_cli(raw_dir, out) == 0
@@ -95,7 +100,12 @@ def test_seeds_end_to_end(prefect_harness, raw_dir, tmp_path, capsys):
         ("denculearization", "denuclearization"),
     ]
     paragraphs = pd.read_parquet(out / "paragraphs.parquet")
-    assert paragraphs.groupby("cluster_id")["is_canonical"].sum().eq(1).all()
+    centres = paragraphs[paragraphs.cluster_id == paragraph_ids(paragraphs)]
+    assert centres.cluster_id.is_unique and len(centres) == paragraphs.cluster_id.nunique()
+    # the canonical paragraphs are the clusters' centres, but for those whose text lies inside a kept paragraph
+    assert paragraphs.is_canonical.equals(
+        paragraphs.index.to_series().isin(centres.index) & (paragraphs.match != "contained")
+    )
     assert paragraphs.text.str.contains("Ri Yong Ho said").sum() == 1
 
     removed = pd.read_parquet(out / "removed.parquet")
@@ -145,14 +155,20 @@ def test_syndicated_copy_is_found_and_kept_once(prefect_harness, raw_dir, tmp_pa
     paragraphs = pd.read_parquet(out / "paragraphs.parquet")
     copy_id = articles.loc["outlets/copy.txt.gz", "doc_id"]
     copied = paragraphs[paragraphs.doc_id == copy_id]
-    assert copied.cluster_id.map(paragraphs.cluster_id.value_counts()).ge(2).all()
+    clustered = copied.cluster_id.map(paragraphs.cluster_id.value_counts()).ge(2)
+    assert (clustered | paragraph_ids(copied).isin(paragraphs.contained_in)).all(), "every paragraph is a copy"
     merged = copied[copied.text.str.startswith("The Hanoi summit came")].iloc[0]
-    members = paragraphs[paragraphs.cluster_id == merged.cluster_id]
-    assert merged.is_canonical and len(members) == 3
-    assert set(members[~members.is_canonical].match) == {"contained"}
+    merged_id = f"{merged.doc_id}-{merged.para_idx}"
+    assert merged.is_canonical and merged.match == "unique" and pd.isna(merged.contained_in)
+    seed = paragraphs[paragraphs.doc_id == original_id]
+    parts = seed[seed.text.str.startswith(("The Hanoi summit came", "After the meeting, Trump said"))]
+    assert len(parts) == 2 and parts.cluster_id.nunique() == 2 and merged_id not in set(parts.cluster_id)
+    assert (parts.contained_in == merged_id).all() and (parts.match == "contained").all()
+    assert not parts.is_canonical.any()
 
     corpus_text = "\n".join(json.loads(line)["text"] for line in (out / "corpus.jsonl").open(encoding="utf-8"))
     assert corpus_text.count("Having conducted the talks this time") == 1
+    assert corpus_text.count("The Hanoi summit came eight months") == 1
     assert corpus_text.count("After the meeting, Trump said two days of talks") == 1
     removed = pd.read_parquet(out / "removed.parquet")
     assert set(removed[removed.doc_id == copy_id].reason) >= {"junk:site_furniture", "junk:share_counter"}

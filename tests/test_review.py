@@ -25,7 +25,7 @@ from tests.test_incremental import manifest, tables
 from tests.test_pipeline import reworded_copy, run_cli, syndicated_copy
 
 SEED_000, SEED_001, SEED_004 = SEED_NAMES
-MEMBERSHIP = ["cluster_id", "is_canonical", "match", "jaccard", "containment"]
+MEMBERSHIP = ["cluster_id", "is_canonical", "match", "jaccard", "containment", "contained_in"]
 
 
 def write_corpus(raw: Path) -> None:
@@ -118,7 +118,7 @@ def with_new_paragraphs(paragraphs: pd.DataFrame, doc_id: str, at: int, texts: l
     later["cluster_id"] = doc_id + "-" + later.para_idx.astype(str)
     added = pd.DataFrame(
         [
-            [doc_id, index, text, 2, f"{doc_id}-{index}", True, "unique", 1.0, 1.0]
+            [doc_id, index, text, 2, f"{doc_id}-{index}", True, "unique", 1.0, 1.0, None]
             for index, text in enumerate(texts, at)
         ],
         columns=paragraphs.columns,
@@ -143,7 +143,7 @@ def test_a_split_takes_the_copy_out_of_its_cluster_and_changes_nothing_else(out,
     assert run_cli(corpus[0], out) == 0
 
     expected = paragraphs.copy()
-    expected.loc[copy.name, MEMBERSHIP] = [pid(copy), True, "unique", 1.0, 1.0]
+    expected.loc[copy.name, MEMBERSHIP] = [pid(copy), True, "unique", 1.0, 1.0, None]
     expected.loc[canonical.name, "match"] = "unique"
     articles = before["articles.parquet"].copy()
     articles.loc[articles.doc_id == copy.doc_id, "duplicate_of"] = None  # a paragraph of its own: not wholly a copy
@@ -156,21 +156,26 @@ def test_a_split_takes_the_copy_out_of_its_cluster_and_changes_nothing_else(out,
     assert "already up to date" in capsys.readouterr().out
 
 
-def test_a_split_pair_stays_apart_when_both_match_a_third_paragraph(out, corpus, ids):
-    before = tables(out)
+def test_a_split_unlinks_a_paragraph_from_its_container_and_keeps_it_in_the_corpus(out, corpus, ids):
+    before, corpus_before = tables(out), corpus_texts(out)
     paragraphs = before["paragraphs.parquet"]
     merged = paragraph(paragraphs, ids["wire/copy.txt"], "The Hanoi summit came")
     first = paragraph(paragraphs, ids[SEED_004], "The Hanoi summit came")
     second = paragraph(paragraphs, ids[SEED_004], "After the meeting, Trump said")
-    assert first.cluster_id == second.cluster_id == pid(merged), "together through the paragraph merging both"
-    assert first.text not in second.text and second.text not in first.text
-    decision = review(out, "split", pid(first), pid(second))
+    assert first.contained_in == second.contained_in == pid(merged), "both inside the paragraph merging both"
+    assert first.cluster_id != second.cluster_id != merged.cluster_id, "three paragraphs, three clusters"
+    assert first.match == "contained" and first.text not in corpus_before[first.doc_id]
+    decision = review(out, "split", pid(merged), pid(first))  # the report's command on the containment link
     assert run_cli(corpus[0], out) == 0
 
     expected = paragraphs.copy()
-    expected.loc[second.name, MEMBERSHIP] = [pid(second), True, "unique", 1.0, 1.0]
-    assert_only(out, before, {"paragraphs.parquet": expected})
-    assert second.text in corpus_texts(out)[second.doc_id]
+    expected.loc[first.name, MEMBERSHIP] = [pid(first), True, "unique", 1.0, 1.0, None]
+    after = tables(out)
+    assert_only(out, before, {"paragraphs.parquet": expected, "articles.parquet": after["articles.parquet"]})
+    pd.testing.assert_frame_equal(
+        after["articles.parquet"].drop(columns="duplicate_of"), before["articles.parquet"].drop(columns="duplicate_of")
+    )
+    assert first.text in corpus_texts(out)[first.doc_id]
     assert applied(out) == ([decision], [])
 
 
@@ -184,7 +189,13 @@ def test_a_merge_puts_two_paragraphs_in_one_cluster(out, corpus, ids):
     assert run_cli(corpus[0], out) == 0
 
     expected = paragraphs.copy()
-    expected.loc[other.name, MEMBERSHIP] = [pid(nytimes), False, "merged", *measured(other.text, nytimes.text)]
+    expected.loc[other.name, MEMBERSHIP] = [
+        pid(nytimes),
+        False,
+        "merged",
+        *measured(other.text, nytimes.text),
+        other.contained_in,
+    ]
     expected.loc[nytimes.name, "match"] = "canonical"  # Nytimes is in the config's source_ranking
     assert_only(out, before, {"paragraphs.parquet": expected})
     kept = [text for text in corpus_before[other.doc_id].split("\n\n") if text != other.text]
@@ -202,8 +213,14 @@ def test_prefer_makes_another_copy_canonical(out, corpus, ids):
     assert run_cli(corpus[0], out) == 0
 
     expected = paragraphs.copy()
-    expected.loc[copy.name, MEMBERSHIP] = [pid(copy), True, "canonical", 1.0, 1.0]
-    expected.loc[nytimes.name, MEMBERSHIP] = [pid(copy), False, "near_duplicate", *measured(nytimes.text, copy.text)]
+    expected.loc[copy.name, MEMBERSHIP] = [pid(copy), True, "canonical", 1.0, 1.0, copy.contained_in]
+    expected.loc[nytimes.name, MEMBERSHIP] = [
+        pid(copy),
+        False,
+        "near_duplicate",
+        *measured(nytimes.text, copy.text),
+        nytimes.contained_in,
+    ]
     assert_only(out, before, {"paragraphs.parquet": expected})
     kept = [text for text in corpus_before[nytimes.doc_id].split("\n\n") if text != nytimes.text]
     assert corpus_texts(out) == corpus_before | {nytimes.doc_id: "\n\n".join(kept), copy.doc_id: copy.text}
