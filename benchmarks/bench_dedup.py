@@ -31,7 +31,7 @@ import tempfile
 import time
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations
 from pathlib import Path
@@ -216,32 +216,33 @@ def present_sentences(paragraph: Paragraph, text: str, stories: dict[str, Story]
     return tuple(kept)
 
 
-def true_pairs(observed: Sequence[Observed]) -> set[tuple[int, int]]:
-    """Index pairs of paragraphs in different articles whose source units intersect."""
-    holders: dict[Unit, list[int]] = defaultdict(list)
+def pairs_by_key(observed: Sequence[Observed], keys: Callable[[Observed], Iterable[Hashable]]) -> set[tuple[int, int]]:
+    """Index pairs of paragraphs in different articles that share one of their keys."""
+    holders: dict[Hashable, set[int]] = defaultdict(set)
     for position, paragraph in enumerate(observed):
-        for unit in paragraph.units:
-            holders[unit].append(position)
+        for key in keys(paragraph):
+            holders[key].add(position)
     return {
         (i, j)
         for members in holders.values()
-        for i, j in combinations(sorted(set(members)), 2)
+        for i, j in combinations(sorted(members), 2)
         if observed[i].doc_id != observed[j].doc_id
     }
+
+
+def true_pairs(observed: Sequence[Observed]) -> set[tuple[int, int]]:
+    """Index pairs of paragraphs in different articles whose source units intersect."""
+    return pairs_by_key(observed, lambda paragraph: paragraph.units)
 
 
 def same_paragraph_pairs(observed: Sequence[Observed]) -> set[tuple[int, int]]:
     """Index pairs of paragraphs in different articles that hold the same source sentences."""
-    holders: dict[frozenset[Sentence], list[int]] = defaultdict(list)
-    for position, paragraph in enumerate(observed):
-        if paragraph.sentences:
-            holders[paragraph.sentences].append(position)
-    return {
-        (i, j)
-        for members in holders.values()
-        for i, j in combinations(members, 2)
-        if observed[i].doc_id != observed[j].doc_id
-    }
+    return pairs_by_key(observed, lambda paragraph: [paragraph.sentences] if paragraph.sentences else [])
+
+
+def predicted_pairs(observed: Sequence[Observed]) -> set[tuple[int, int]]:
+    """Index pairs of paragraphs in different articles with the same cluster_id (both holding source text)."""
+    return pairs_by_key(observed, lambda paragraph: [paragraph.cluster_id] if paragraph.units else [])
 
 
 def parts_and_wholes(observed: Sequence[Observed]) -> dict[int, set[int]]:
@@ -281,20 +282,6 @@ def linked_parts(observed: Sequence[Observed], parts: dict[int, set[int]]) -> li
         if observed[part].contained_in
         or any(observed[whole].cluster_id == observed[part].cluster_id for whole in wholes)
     ]
-
-
-def predicted_pairs(observed: Sequence[Observed]) -> set[tuple[int, int]]:
-    """Index pairs of paragraphs in different articles with the same cluster_id (both holding source text)."""
-    clusters: dict[str, list[int]] = defaultdict(list)
-    for position, paragraph in enumerate(observed):
-        if paragraph.units:
-            clusters[paragraph.cluster_id].append(position)
-    return {
-        (i, j)
-        for members in clusters.values()
-        for i, j in combinations(members, 2)
-        if observed[i].doc_id != observed[j].doc_id
-    }
 
 
 def canonicals(observed: Sequence[Observed]) -> dict[str, Observed]:

@@ -3,7 +3,8 @@
 Paragraphs are visited in canonical-policy order, except that a paragraph contained in a clearly
 bigger one waits until every container has had its turn (a paragraph with a sentence more is the
 canonical copy over it whatever the policy says). An unassigned paragraph becomes a centre and takes
-every unassigned verified neighbour that is a near-duplicate of it and not clearly bigger. So every
+every unassigned verified neighbour that is a near-duplicate of it and not clearly bigger: Jaccard at the
+threshold, or contained in it without being clearly smaller (a copy reworded in a few places). So every
 member matches its canonical copy directly: A~B and B~C never pull an unrelated C in with A, and the
 two parts of a merged paragraph are two clusters, not members of the merge (containment is its own
 relation, dedup/containment.py).
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints
+from dedup.containment import parts_inside
 from dedup.records import ClusterMembership
 from dedup.verify import Overlap
 
@@ -26,12 +28,7 @@ def containers_first(
     order: Sequence[int], overlaps: dict[tuple[int, int], Overlap], containment_threshold: float, margin: float
 ) -> list[int]:
     """Policy order, with paragraphs contained in a clearly bigger one (by `margin`) moved after the rest."""
-    contained = set()
-    for (i, j), measured in overlaps.items():
-        if measured.a_in_b >= containment_threshold and measured.a_in_b - measured.b_in_a >= margin:
-            contained.add(i)
-        elif measured.b_in_a >= containment_threshold and measured.b_in_a - measured.a_in_b >= margin:
-            contained.add(j)
+    contained = {part for part, _, _ in parts_inside(overlaps, containment_threshold, margin)}
     return [p for p in order if p not in contained] + [p for p in order if p in contained]
 
 
@@ -59,7 +56,11 @@ def centre_clusters(
             return None
         member_in_centre = pair.a_in_b if member < centre else pair.b_in_a
         centre_in_member = pair.b_in_a if member < centre else pair.a_in_b
-        if pair.jaccard < jaccard_threshold or centre_in_member - member_in_centre >= container_margin:
+        size_gap = member_in_centre - centre_in_member  # clearly smaller from +margin, clearly bigger from -margin
+        near = pair.jaccard >= jaccard_threshold or (
+            member_in_centre >= containment_threshold and size_gap < container_margin
+        )
+        if not near or size_gap <= -container_margin:
             return None
         kind = "exact" if pair.jaccard >= 1.0 else "near_duplicate"
         return ClusterMembership(ids[centre], False, kind, round(pair.jaccard, 4), round(member_in_centre, 4))

@@ -2,8 +2,8 @@
 another cluster (a part of a merged paragraph, a copy a sentence short) names it in `contained_in`.
 
 A paragraph lies inside another when at least `containment_threshold` of its shingles are there and the
-other is the bigger one (the one the policy prefers when both are the same size), so the relation never
-runs in a circle. A cluster's canonical paragraph lying inside a paragraph the corpus keeps is not kept
+other is clearly bigger (holding `container_margin` less of itself in it), so the relation never runs in
+a circle; two paragraphs of about one size inside each other are near-duplicates, one cluster's business. A cluster's canonical paragraph lying inside a paragraph the corpus keeps is not kept
 itself (match "contained"): its text is already there. Containers are decided before what they hold, so
 along a chain A in AB in ABC only ABC is kept. Each paragraph names, of its containers, one the corpus
 keeps if there is one, and among those the one the policy prefers.
@@ -12,29 +12,37 @@ keeps if there is one, and among those the one the policy prefers.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from dedup.records import ClusterMembership
 from dedup.verify import Overlap
 
 
+def parts_inside(
+    overlaps: dict[tuple[int, int], Overlap], containment_threshold: float, margin: float
+) -> Iterator[tuple[int, int, Overlap]]:
+    """(part, container, the pair's overlap seen from the part) of each verified pair where one paragraph lies
+    inside a clearly bigger one (by `margin`)."""
+    for (i, j), pair in overlaps.items():
+        if pair.a_in_b >= containment_threshold and pair.a_in_b - pair.b_in_a >= margin:
+            yield i, j, pair
+        elif pair.b_in_a >= containment_threshold and pair.b_in_a - pair.a_in_b >= margin:
+            yield j, i, Overlap(pair.jaccard, pair.b_in_a, pair.a_in_b)
+
+
 def containers_of(
     memberships: Sequence[ClusterMembership],
     overlaps: dict[tuple[int, int], Overlap],
-    rank: dict[int, int],
     containment_threshold: float,
+    margin: float,
 ) -> dict[int, dict[int, Overlap]]:
     """For each paragraph (by position), the paragraphs of other clusters it lies inside, with the pair's
     overlap seen from it (`a_in_b`: its share inside the container)."""
     containers: dict[int, dict[int, Overlap]] = defaultdict(dict)
-    for (i, j), pair in overlaps.items():
-        if memberships[i].cluster_id == memberships[j].cluster_id:
-            continue
-        if pair.a_in_b >= containment_threshold and (pair.a_in_b, rank[i]) > (pair.b_in_a, rank[j]):
-            containers[i][j] = pair
-        elif pair.b_in_a >= containment_threshold and (pair.b_in_a, rank[j]) > (pair.a_in_b, rank[i]):
-            containers[j][i] = Overlap(pair.jaccard, pair.b_in_a, pair.a_in_b)
+    for part, container, pair in parts_inside(overlaps, containment_threshold, margin):
+        if memberships[part].cluster_id != memberships[container].cluster_id:
+            containers[part][container] = pair
     return containers
 
 
@@ -63,11 +71,12 @@ def link_containers(
     overlaps: dict[tuple[int, int], Overlap],
     ids: Sequence[str],
     containment_threshold: float,
+    margin: float,
 ) -> list[ClusterMembership]:
     """The memberships with `contained_in` set, and canonical paragraphs whose text a kept container holds
     turned "contained" (measured against that container) and left out of the corpus."""
     rank = {position: index for index, position in enumerate(order)}
-    containers = containers_of(memberships, overlaps, rank, containment_threshold)
+    containers = containers_of(memberships, overlaps, containment_threshold, margin)
     kept = kept_in_corpus(memberships, containers)
     linked = []
     for position, membership in enumerate(memberships):

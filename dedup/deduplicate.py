@@ -161,7 +161,9 @@ def cluster_matches(
         constraints,
         measure,
     )
-    memberships = link_containers(memberships, order, overlaps, ids, settings.containment_threshold)
+    memberships = link_containers(
+        memberships, order, overlaps, ids, settings.containment_threshold, settings.container_margin
+    )
     article_key = _article_priority(records, word_counts, key)
     shares = copied_share(records, overlaps, word_counts)
     links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)

@@ -450,6 +450,20 @@ def test_each_part_of_a_merged_paragraph_is_kept_once_in_the_corpus():
     assert times_kept(DETERRENT, kept) == times_kept(SWEETENER, kept) == 1
 
 
+def test_a_copy_reworded_in_three_places_is_a_near_duplicate_not_contained():
+    reworded = change_word(
+        change_word(change_word(YONGBYON, "only", "merely"), "sprawling", "vast"), "believed", "thought"
+    )
+    measured = overlap(shingles(reworded), shingles(YONGBYON))
+    assert measured.jaccard < SETTINGS.jaccard_threshold <= SETTINGS.containment_threshold <= measured.a_in_b
+    assert measured.a_in_b == measured.b_in_a  # about one size: neither holds the other
+    records = article("wire", [YONGBYON], source="Reuters") + article("blog", [reworded])
+    result = deduplicate(records, SETTINGS, POLICY)
+    assert [m.cluster_id for m in result.memberships] == ["wire-0", "wire-0"]
+    assert [m.match for m in result.memberships] == ["canonical", "near_duplicate"]
+    assert [m.contained_in for m in result.memberships] == [None, None]
+
+
 def test_along_a_chain_of_containers_only_the_biggest_is_kept():
     part, middle, whole = DETERRENT, merged(DETERRENT, SWEETENER), merged(DETERRENT, SWEETENER, LIAISON)
     records = article("a", [part], source="Reuters") + article("b", [middle], source="AP") + article("c", [whole])

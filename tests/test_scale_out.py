@@ -85,6 +85,7 @@ def embedded_outputs(prefect_harness, corpus, tmp_path_factory) -> dict[str, byt
 def test_the_corpus_holds_every_kind_of_copy(embedded_outputs):
     paragraphs = pd.read_parquet(pa.BufferReader(embedded_outputs["paragraphs.parquet"]))
     assert set(paragraphs.match) >= {"exact", "near_duplicate", "contained"}
+    assert paragraphs.contained_in.notna().any()
 
 
 def test_a_dask_cluster_gives_the_embedded_outputs(prefect_harness, corpus, embedded_outputs, tmp_path, monkeypatch):
