@@ -9,13 +9,14 @@ from cleaners.metadata import ArticleMetadata
 from dedup.deduplicate import deduplicate
 from dedup.settings import CanonicalPolicy, DedupSettings
 from flows.records import Document
-from flows.report import cluster_views, render_report, word_diff
+from flows.report import cluster_views, containment_views, render_report, word_diff
 from flows.stages import paragraph_records
 
 HOSTILE = 'Officials said <script>alert("x")</script> the <img src=x onerror="alert(1)"> talks in Hanoi had collapsed.'
 PARAGRAPH = (
     "The second meeting between North Korea’s leader Kim Jong-un and US President Donald Trump broke up in disarray."
 )
+FOLLOWING = "Both sides left Hanoi without signing the joint statement that officials had drafted over the weekend."
 
 
 def document(doc_id: str, paragraphs: list[str], title: str) -> Document:
@@ -36,7 +37,10 @@ def render(documents: list[Document]) -> str:
     dedup = deduplicate(records, DedupSettings(), CanonicalPolicy())
     summary = {"counts": {"articles": len(documents)}, "finished_at": "now", "raw_dir": "raw"}
     clusters = cluster_views(documents, records, dedup)
-    return render_report(documents, clusters, dedup, summary, [{"source_path": "<x>.txt", "reason": "empty"}])
+    rejected = [{"source_path": "<x>.txt", "reason": "empty"}]
+    return render_report(
+        documents, clusters, dedup, summary, rejected, containers=containment_views(documents, records, dedup)
+    )
 
 
 def test_word_diff_marks_what_differs():
@@ -102,3 +106,14 @@ def test_a_canonical_that_gave_way_is_named_in_its_cluster():
     assert [view["doc_id"] for view in clusters[0]["replaced"]] == ["old"]
     page = render_report(documents, clusters, dedup, {"counts": {}, "finished_at": "now", "raw_dir": "raw"}, [])
     assert "canonical changed" in page and "Old &lt;i&gt;title&lt;/i&gt;" in page
+
+
+def test_paragraphs_inside_a_merged_one_are_shown_as_containment_not_as_a_cluster():
+    page = render(
+        [document("a", [PARAGRAPH, FOLLOWING], "Parts"), document("b", [f"{PARAGRAPH} {FOLLOWING}"], "Merge")]
+    )
+    assert page.count('class="cluster"') == 0, "no two paragraphs are the same paragraph"
+    [section] = re.findall(r'<section class="containment" id="container-b-0">.*?</section>', page, re.DOTALL)
+    assert section.count('class="member"') == 2 and section.count("left out of the corpus") == 2
+    assert "contained 100%" in section and "copydesk review split b-0 a-0" in section
+    assert "<del>" not in section, "each part is shown against its own part of the merge"
