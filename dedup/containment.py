@@ -3,10 +3,11 @@ another cluster (a part of a merged paragraph, a copy a sentence short) names it
 
 A paragraph lies inside another when at least `containment_threshold` of its shingles are there and the
 other is clearly bigger (holding `container_margin` less of itself in it), so the relation never runs in
-a circle; two paragraphs of about one size inside each other are near-duplicates, one cluster's business. A cluster's canonical paragraph lying inside a paragraph the corpus keeps is not kept
-itself (match "contained"): its text is already there. Containers are decided before what they hold, so
-along a chain A in AB in ABC only ABC is kept. Each paragraph names, of its containers, one the corpus
-keeps if there is one, and among those the one the policy prefers.
+a circle; two paragraphs of about one size inside each other are near-duplicates, one cluster's business.
+A cluster's canonical paragraph lying inside a paragraph the corpus keeps is not kept itself (match
+"contained"): its text is already there. Containers are decided before what they hold, so along a chain
+A in AB in ABC only ABC is kept. Each paragraph names, of its containers, one the corpus keeps if there
+is one, and among those the one the policy prefers.
 """
 
 from __future__ import annotations
