@@ -119,7 +119,7 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
             {
                 "id": cluster_id,
                 "size": len(positions),
-                "score": round(sum(jaccards) / len(jaccards), 3),
+                "score": round(sum(jaccards) / len(jaccards), 3) if jaccards else 1.0,
                 "at": positions,
             }
         )
@@ -145,7 +145,8 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
 
     for view in views[:MAX_CLUSTERS]:
         positions = view.pop("at")
-        canonical = next(p for p in positions if dedup.memberships[p].is_canonical)
+        # A cluster always has one canonical paragraph; should ids ever collide, its first member stands in.
+        canonical = next((p for p in positions if dedup.memberships[p].is_canonical), positions[0])
         others = sorted(p for p in positions if p != canonical)
         contained = [dedup.memberships[p].match == "contained" for p in others]
         view["canonical"] = describe(canonical)
