@@ -95,12 +95,14 @@ def is_long_prose(line: str, rules: BoilerplateRules) -> bool:
 
 
 def story_fingerprint(keys: dict[str, str], rules: BoilerplateRules) -> int:
-    """What makes an article its story: its long prose lines (by key), or all its lines if it has none.
+    """What makes an article its story: its long prose lines (numbers and all), or all its line keys if it has
+    none.
 
     Copies of one story that differ only in furniture (a time, a counter, a list of links) share it, so
     ten copies of a story are one article to learning; a copy with its prose edited counts as another.
     """
-    story = sorted(key for key, line in keys.items() if is_long_prose(line, rules)) or sorted(keys)
+    prose = (" ".join(line.split()) for line in keys.values() if is_long_prose(line, rules))
+    story = sorted(prose) or sorted(keys)
     return hash(tuple(story))
 
 

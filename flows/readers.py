@@ -58,8 +58,8 @@ def discover_inputs(raw_dir: Path, out_dir: Path | None = None) -> tuple[list[st
 
     Symlinked folders are not followed (they could loop or leave raw_dir); FIFOs, devices, sockets and
     symlinks leading out of raw_dir or to anything but a regular file are rejections, never opened.
-    copydesk's own outputs are never inputs: out_dir inside raw_dir is a rejection, not read; when
-    out_dir is raw_dir, its run folders, lock and output links are left out.
+    copydesk's outputs are never inputs: a folder holding a run's lock (out_dir, or an earlier one) is a
+    rejection, not read; when out_dir is raw_dir, its run folders, lock and output links are left out.
     """
     found: list[str] = []
     skipped: list[Rejection] = []
@@ -77,9 +77,9 @@ def discover_inputs(raw_dir: Path, out_dir: Path | None = None) -> tuple[list[st
                 subfolders.remove(name)
             elif os.path.islink(path):
                 skipped.append(Rejection(relative, "symlinked folder not followed"))
-            elif os.path.realpath(path) == out_root:
+            elif os.path.exists(os.path.join(path, LOCK_NAME)):
                 subfolders.remove(name)
-                skipped.append(Rejection(relative, "copydesk's output folder (OUT_DIR), not read"))
+                skipped.append(Rejection(relative, "a copydesk output folder, not read"))
         for name in files:
             path = os.path.join(folder, name)
             if out_root is not None and is_own_output(path, out_root):
@@ -122,9 +122,12 @@ def file_problem(path: str, raw_root: str) -> str | None:
             status = os.stat(path)
     except OSError as error:
         return f"unreadable: {error.strerror or error}"
-    if stat.S_ISREG(status.st_mode):
-        return None
-    kind = next((name for test, name in _FILE_KINDS if test(status.st_mode)), "not a file")
+    return None if stat.S_ISREG(status.st_mode) else not_regular(status.st_mode)
+
+
+def not_regular(mode: int) -> str:
+    """The rejection reason for a file of this mode that is not a regular file."""
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
     return f"not a regular file ({kind}), not read"
 
 
@@ -132,9 +135,10 @@ def open_regular(path: Path) -> BinaryIO:
     """Open a file for reading only if it is a regular file: a FIFO or device swapped in after discovery is
     refused without blocking (O_NONBLOCK), never read."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
         os.close(descriptor)
-        raise InputError("not a regular file, not read")
+        raise InputError(not_regular(mode))
     return os.fdopen(descriptor, "rb")
 
 
