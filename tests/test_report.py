@@ -102,3 +102,13 @@ def test_a_canonical_that_gave_way_is_named_in_its_cluster():
     assert [view["doc_id"] for view in clusters[0]["replaced"]] == ["old"]
     page = render_report(documents, clusters, dedup, {"counts": {}, "finished_at": "now", "raw_dir": "raw"}, [])
     assert "canonical changed" in page and "Old &lt;i&gt;title&lt;/i&gt;" in page
+
+
+def test_a_cluster_of_colliding_ids_without_a_member_still_renders():
+    documents = [document("same", [PARAGRAPH], "First"), document("same", [PARAGRAPH + " Again."], "Second")]
+    records = paragraph_records(documents)
+    dedup = deduplicate(records, DedupSettings(), CanonicalPolicy())
+    dedup.memberships = [replace(membership, is_canonical=True, match="unique") for membership in dedup.memberships]
+    [view] = cluster_views(documents, records, dedup)
+    assert (view["size"], view["score"], view["canonical"]["text"]) == (2, 1.0, PARAGRAPH)
+    assert render_report(documents, [view], dedup, {"counts": {}, "finished_at": "now", "raw_dir": "raw"}, [])
