@@ -65,6 +65,8 @@ def discover_inputs(raw_dir: Path, out_dir: Path | None = None) -> tuple[list[st
     skipped: list[Rejection] = []
     raw_root = os.path.realpath(raw_dir)
     out_root = os.path.realpath(out_dir) if out_dir is not None else None
+    if out_root is not None and os.path.commonpath([out_root, raw_root]) != raw_root:
+        out_root = None  # outside RAW_DIR: a link into it leads outside RAW_DIR, and is refused as such
 
     def unreadable(error: OSError) -> None:
         skipped.append(Rejection(os.path.relpath(error.filename, raw_dir), f"unreadable folder: {error.strerror}"))
