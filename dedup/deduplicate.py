@@ -98,7 +98,7 @@ def _at_positions(pairs: dict[tuple[int, int], Overlap], positions: np.ndarray) 
 
 
 def _representative_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
-    """Verified pairs among paragraphs no two of which are exact copies."""
+    """Verified pairs among the exact-copy groups' representatives and the paragraphs in no group."""
     signatures, word_counts = signatures_and_word_counts(texts, *_signing(settings))
     long_positions = np.flatnonzero(word_counts >= settings.min_words)
     candidates = _pairs_at(long_positions, _lsh_pairs(signatures[long_positions], settings, "paragraphs"))
