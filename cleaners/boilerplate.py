@@ -54,18 +54,24 @@ class LearnedLine:
 def learn_boilerplate(
     articles: Iterable[tuple[str, list[str]]], rules: BoilerplateRules, bullet_chars: str
 ) -> dict[str, dict[str, LearnedLine]]:
-    """Learn each source's boilerplate from (source, lines) pairs, one pair per article."""
+    """Learn each source's boilerplate from (source, lines) pairs, one pair per article; copies of one story
+    count once (see story_fingerprint), so a story a site repeats is never its boilerplate."""
     if not rules.enabled:
         return {}
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     examples: dict[tuple[str, str], str] = {}
     totals: Counter[str] = Counter()
+    stories: set[tuple[str, int]] = set()
     for source, lines in articles:
-        totals[source] += 1
         keys = {}
         for line in lines:
             if line:
                 keys.setdefault(line_key(line, bullet_chars), line)
+        story = (source, story_fingerprint(keys, rules))
+        if story in stories:
+            continue
+        stories.add(story)
+        totals[source] += 1
         counts[source].update(keys.keys())
         for key, line in keys.items():
             examples.setdefault((source, key), line)
@@ -77,11 +83,27 @@ def learn_boilerplate(
             if seen < rules.min_articles or share < rules.min_share:
                 continue
             example = examples[(source, key)]
-            is_long_prose = is_prose(example) and len(example.split()) >= rules.prose_min_words
-            if is_long_prose and (total < rules.prose_min_articles or share < rules.prose_min_share):
+            if is_long_prose(example, rules) and (total < rules.prose_min_articles or share < rules.prose_min_share):
                 continue
             learned.setdefault(source, {})[key] = LearnedLine(source, key, example, seen, total)
     return learned
+
+
+def is_long_prose(line: str, rules: BoilerplateRules) -> bool:
+    """True for a line that reads as a real sentence of at least `prose_min_words` words."""
+    return is_prose(line) and len(line.split()) >= rules.prose_min_words
+
+
+def story_fingerprint(keys: dict[str, str], rules: BoilerplateRules) -> int:
+    """What makes an article its story: its long prose lines (numbers and all), or all its line keys if it has
+    none.
+
+    Copies of one story that differ only in furniture (a time, a counter, a list of links) share it, so
+    ten copies of a story are one article to learning; a copy with its prose edited counts as another.
+    """
+    prose = (" ".join(line.split()) for line in keys.values() if is_long_prose(line, rules))
+    story = sorted(prose) or sorted(keys)
+    return hash(tuple(story))
 
 
 def remove_learned_lines(

@@ -6,7 +6,6 @@ reveal, then measured again on the corrected text and clustered.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -17,7 +16,8 @@ from dedup.canonical import priority_key
 from dedup.cluster import centre_clusters
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, constrained_overlaps
 from dedup.containment import link_containers
-from dedup.index import lsh_candidate_pairs, shared_key_pairs
+from dedup.exact import copies_still_exact, copy_counts, exact_copies, hubs, spread_over_copies
+from dedup.index import MAX_SHARED_GROUP, lsh_candidate_pairs, shared_key_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.settings import CanonicalPolicy, DedupSettings
@@ -48,11 +48,13 @@ def paragraph_id(record: ParagraphRecord) -> str:
 @dataclass
 class Matches:
     """Verified overlapping paragraph pairs (by position, i < j), pairs that share only a part (two
-    different merges of the same paragraph), and how many candidates were checked."""
+    different merges of the same paragraph), and how many candidates were checked; exact copies are
+    grouped (`copies`: representative -> its copies) and only representatives appear in the pairs."""
 
     overlaps: dict[tuple[int, int], Overlap]
     candidate_count: int
     partial: dict[tuple[int, int], Overlap] = field(default_factory=dict)
+    copies: dict[int, list[int]] = field(default_factory=dict)
 
 
 def _verified(
@@ -76,8 +78,28 @@ def _verified(
 
 
 def find_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
-    """Candidate pairs from LSH over paragraphs and over their sentences, and from exact short text (a
-    short paragraph, or a short sentence of a long one), each verified exactly."""
+    """Exact copies grouped, then candidate pairs of the groups' representatives from LSH over paragraphs and
+    over their sentences, and from exact short text (a short paragraph, or a short sentence of a long one),
+    each verified exactly."""
+    copies = exact_copies(texts, settings.min_words, MAX_SHARED_GROUP)
+    grouped = {position for others in copies.values() for position in others}
+    representatives = np.array([p for p in range(len(texts)) if p not in grouped], dtype=np.int64)
+    matches = _representative_matches([texts[p] for p in representatives.tolist()], settings)
+    return Matches(
+        _at_positions(matches.overlaps, representatives),
+        matches.candidate_count,
+        _at_positions(matches.partial, representatives),
+        copies,
+    )
+
+
+def _at_positions(pairs: dict[tuple[int, int], Overlap], positions: np.ndarray) -> dict[tuple[int, int], Overlap]:
+    """Pairs of row numbers as the (ascending) positions those rows stand for."""
+    return {(int(positions[i]), int(positions[j])): measured for (i, j), measured in pairs.items()}
+
+
+def _representative_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
+    """Verified pairs among the exact-copy groups' representatives and the paragraphs in no group."""
     signatures, word_counts = signatures_and_word_counts(texts, *_signing(settings))
     long_positions = np.flatnonzero(word_counts >= settings.min_words)
     candidates = _pairs_at(long_positions, _lsh_pairs(signatures[long_positions], settings, "paragraphs"))
@@ -125,8 +147,12 @@ def _pairs_at(positions: np.ndarray, pairs: np.ndarray) -> set[tuple[int, int]]:
 
 
 def remeasure(matches: Matches, texts: Sequence[str], settings: DedupSettings) -> Matches:
-    """Measure the verified pairs again on changed texts (after spelling fixes), keeping those that still match."""
-    return _verified([*matches.overlaps, *matches.partial], texts, settings, matches.candidate_count)
+    """Measure the verified pairs again on changed texts (after spelling fixes), keeping those that still match;
+    a copy that no longer equals its group's representative is measured against it instead."""
+    copies, left = copies_still_exact(matches.copies, texts)
+    measured = _verified([*matches.overlaps, *matches.partial, *left], texts, settings, matches.candidate_count)
+    measured.copies = copies
+    return measured
 
 
 def cluster_matches(
@@ -144,12 +170,15 @@ def cluster_matches(
         """Exact overlap of two paragraphs no candidate search paired."""
         return overlap(*(word_shingles(normalised_words(records[k].text), settings.shingle_size) for k in (i, j)))
 
-    overlaps = constrained_overlaps(matches.overlaps, constraints, measure)
-    decided = constraints.merged | constraints.split
-    partial = {pair: measured for pair, measured in matches.partial.items() if pair not in decided}
-    copies = Counter(position for pair in overlaps for position in pair)
+    copies = copy_counts(len(records), matches.overlaps, matches.copies)
     key = priority_key(policy)
     order = sorted(range(len(records)), key=lambda i: key(records[i], word_counts[i], copies[i]))
+    hub = hubs(matches.copies, order)
+    spread = spread_over_copies(matches.overlaps, matches.copies, hub, within=True)
+    overlaps = constrained_overlaps(spread, constraints, measure)
+    decided = constraints.merged | constraints.split
+    spread_partial = spread_over_copies(matches.partial, matches.copies, hub, within=False)
+    partial = {pair: measured for pair, measured in spread_partial.items() if pair not in decided}
     ids = [paragraph_id(record) for record in records]
     memberships = centre_clusters(
         order,

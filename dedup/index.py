@@ -21,6 +21,8 @@ import pandas as pd
 _FOLD = np.uint64(0x9E3779B97F4A7C15)
 # Runs of equal band keys longer than this pair only their first member with the rest.
 MAX_RUN = 1000
+# A key (short text, a sentence) shared by more paragraphs than this pairs none of them: a stock phrase.
+MAX_SHARED_GROUP = 1000
 # Band pairs are merged into the distinct ones once this many (or as many as those) are pending.
 _MERGE_AT = 1 << 22
 
@@ -85,7 +87,7 @@ def _run_pairs(column: np.ndarray, count: int, max_run: int) -> np.ndarray:
     return np.minimum(first, second).astype(np.int64) * count + np.maximum(first, second)
 
 
-def shared_key_pairs(keys: Iterable[tuple[int, str]], max_group: int = 1000) -> set[tuple[int, int]]:
+def shared_key_pairs(keys: Iterable[tuple[int, str]], max_group: int = MAX_SHARED_GROUP) -> set[tuple[int, int]]:
     """Return index pairs (i < j) that share a key (a normalised text or sentence).
 
     A key shared by more than `max_group` paragraphs (site boilerplate, a stock phrase) is skipped:

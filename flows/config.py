@@ -35,6 +35,10 @@ class InputSettings:
 
     max_file_bytes: int = 50_000_000
     min_article_words: int = 5
+    max_article_chars: int = 1_000_000
+    max_article_words: int = 100_000
+    max_paragraph_chars: int = 50_000
+    max_paragraph_words: int = 5_000
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""All visible text of an HTML page, one block element a line: the page as a text dump.
+"""All visible text of an HTML page, one block element a line: the page as a text dump; and HTML nesting
+kept within what libxml2 parses.
 
 copydesk falls back to this (then trims it to its body like any text dump) when trafilatura keeps
 much less of a page than the body heuristics find in it, as on list, table and forum pages.
@@ -17,6 +18,47 @@ BLOCK_TAGS = frozenset(
     "address article aside blockquote br caption center dd div dl dt fieldset figcaption figure footer form "
     "h1 h2 h3 h4 h5 h6 header hr li main nav ol option p pre section table tbody td tfoot th thead title tr ul".split()
 )
+
+
+# libxml2 gives up on elements nested deeper than 256 (and drops the rest of the page); copydesk keeps
+# pages well within that, leaving room for the wrappers trafilatura and lxml add.
+MAX_NESTING = 200
+# One tag, or a comment, script or style block copied whole (a "<" inside a script is not a tag).
+_TAG = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<(/?)([a-zA-Z][\w:-]*)[^>]*>", re.DOTALL | re.IGNORECASE)
+VOID_TAGS = frozenset("area base br col embed hr img input link meta param source track wbr".split())
+# An element of these kinds ends where the next one of its kind starts, closed or not.
+SIBLING_CLOSED = frozenset("p li dt dd option tr td th".split())
+
+
+def limit_nesting(html: str, max_depth: int = MAX_NESTING) -> str:
+    """The page with every tag that would open an element deeper than max_depth left out (with its end tag),
+    so text in thousands of unclosed <font> or <span> tags is kept; inline tags go from half that depth, so
+    the blocks inside them keep their lines. A page nested less is returned as is."""
+    if html.count("<") <= max_depth:
+        return html
+    open_tags: list[str] = []
+    dropped: dict[str, int] = {}
+
+    def visit(tag: re.Match[str]) -> str:
+        closing, name = tag[2], (tag[3] or "").lower()
+        if not name or name in VOID_TAGS or tag[0].endswith("/>"):
+            return tag[0]
+        if closing:
+            if dropped.get(name):
+                dropped[name] -= 1
+                return ""
+            if name in open_tags:
+                del open_tags[len(open_tags) - 1 - open_tags[::-1].index(name) :]
+            return tag[0]
+        if name in SIBLING_CLOSED and open_tags and open_tags[-1] == name:
+            open_tags.pop()
+        if len(open_tags) >= (max_depth if name in BLOCK_TAGS else max_depth // 2):
+            dropped[name] = dropped.get(name, 0) + 1
+            return ""
+        open_tags.append(name)
+        return tag[0]
+
+    return _TAG.sub(visit, html)
 
 
 def visible_text(html: str) -> str:

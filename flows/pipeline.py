@@ -181,7 +181,7 @@ def _run(
 ) -> RunSummary:
     """The flow's work once it holds the output folder."""
     logger = get_run_logger()
-    inputs, unread_folders = discover_inputs(raw)
+    inputs, unread_folders = discover_inputs(raw, out)
     stamps = {path: stamp for path in inputs if (stamp := file_stamp(raw, path)) is not None}
     fingerprint = inputs_fingerprint(inputs, stamps, config)
     previous = read_manifest(out)

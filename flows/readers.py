@@ -11,15 +11,22 @@ import gzip
 import hashlib
 import json
 import os
+import stat
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import BinaryIO
 
 import trafilatura
 
 from cleaners.body import body_words
 from cleaners.metadata import ArticleMetadata, parse_published
 from flows.config import HtmlSettings
-from flows.html_text import visible_text
+from flows.html_text import limit_nesting, visible_text
+from flows.lock import LOCK_NAME
+from flows.publish import CURRENT, RUNS
 from flows.records import RawArticle, Rejection
 
 FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
@@ -29,6 +36,8 @@ SUPPORTED_SUFFIXES = ", ".join(sorted([*FORMATS, ".warc"]))
 DATE_EXTRACTION = {"extensive_search": False, "original_date": True}
 # The [html] settings a caller that passes none gets (copydesk.toml's defaults).
 DEFAULT_HTML = HtmlSettings()
+# How much of an over-long JSONL line is read at a time while skipping it.
+_SKIP_CHUNK = 1 << 20
 
 
 def _cp1252_for_bad_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -44,25 +53,95 @@ class InputError(Exception):
     """An input that cannot become an article; the message is the rejection reason."""
 
 
-def discover_inputs(raw_dir: Path) -> tuple[list[str], list[Rejection]]:
-    """Every file under raw_dir as sorted relative paths, and the folders that were not read and why.
+def discover_inputs(raw_dir: Path, out_dir: Path | None = None) -> tuple[list[str], list[Rejection]]:
+    """Every readable file under raw_dir as sorted relative paths, and what was not read and why.
 
-    Symlinked folders are not followed (they could loop or leave raw_dir); each one is a rejection.
+    Symlinked folders are not followed (they could loop or leave raw_dir); FIFOs, devices, sockets and
+    symlinks leading out of raw_dir or to anything but a regular file are rejections, never opened.
+    copydesk's outputs are never inputs: a folder holding a run's lock (out_dir, or an earlier one) is a
+    rejection, not read; when out_dir is raw_dir, its run folders, lock and output links are left out.
     """
     found: list[str] = []
     skipped: list[Rejection] = []
+    raw_root = os.path.realpath(raw_dir)
+    out_root = os.path.realpath(out_dir) if out_dir is not None else None
+    if out_root is not None and os.path.commonpath([out_root, raw_root]) != raw_root:
+        out_root = None  # outside RAW_DIR: a link into it leads outside RAW_DIR, and is refused as such
 
     def unreadable(error: OSError) -> None:
         skipped.append(Rejection(os.path.relpath(error.filename, raw_dir), f"unreadable folder: {error.strerror}"))
 
     for folder, subfolders, files in os.walk(raw_dir, onerror=unreadable, followlinks=False):
-        for name in subfolders:
-            if os.path.islink(os.path.join(folder, name)):
-                relative = os.path.relpath(os.path.join(folder, name), raw_dir)
+        for name in list(subfolders):
+            path = os.path.join(folder, name)
+            relative = os.path.relpath(path, raw_dir)
+            if out_root is not None and is_own_output(path, out_root):
+                subfolders.remove(name)
+            elif os.path.islink(path):
                 skipped.append(Rejection(relative, "symlinked folder not followed"))
+            elif os.path.exists(os.path.join(path, LOCK_NAME)):
+                subfolders.remove(name)
+                skipped.append(Rejection(relative, "a copydesk output folder, not read"))
         for name in files:
-            found.append(os.path.relpath(os.path.join(folder, name), raw_dir))
+            path = os.path.join(folder, name)
+            if out_root is not None and is_own_output(path, out_root):
+                continue
+            problem = file_problem(path, raw_root)
+            if problem is None:
+                found.append(os.path.relpath(path, raw_dir))
+            else:
+                skipped.append(Rejection(os.path.relpath(path, raw_dir), problem))
     return sorted(found), sorted(skipped, key=lambda rejection: rejection.source_path)
+
+
+def is_own_output(path: str, out_root: str) -> bool:
+    """True for copydesk's own files in OUT_DIR: its run folders, current-run link and lock, and anything
+    that leads into its run folders (the output links)."""
+    located = os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+    if located in {os.path.join(out_root, name) for name in (RUNS, CURRENT, LOCK_NAME)}:
+        return True
+    runs = os.path.join(out_root, RUNS)
+    return os.path.commonpath([os.path.realpath(path), runs]) == runs
+
+
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+def file_problem(path: str, raw_root: str) -> str | None:
+    """Why a file found under RAW_DIR is not read, or None for a regular file (or a symlink to one inside
+    RAW_DIR); decided from lstat and stat, without opening it."""
+    try:
+        status = os.lstat(path)
+        if stat.S_ISLNK(status.st_mode):
+            if os.path.commonpath([os.path.realpath(path), raw_root]) != raw_root:
+                return "symlink to a file outside RAW_DIR, not read"
+            status = os.stat(path)
+    except OSError as error:
+        return f"unreadable: {error.strerror or error}"
+    return None if stat.S_ISREG(status.st_mode) else not_regular(status.st_mode)
+
+
+def not_regular(mode: int) -> str:
+    """The rejection reason for a file of this mode that is not a regular file."""
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
+    return f"not a regular file ({kind}), not read"
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a file for reading only if it is a regular file: a FIFO or device swapped in after discovery is
+    refused without blocking (O_NONBLOCK), never read."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise InputError(not_regular(mode))
+    return os.fdopen(descriptor, "rb")
 
 
 def input_format(relative_path: str) -> tuple[str | None, bool]:
@@ -82,15 +161,22 @@ def make_doc_id(source_path: str, item: str | None = None) -> str:
     return hashlib.sha256(f"{source_path}\x00{item or ''}".encode()).hexdigest()[:16]
 
 
-def read_capped(path: Path, compressed: bool, max_bytes: int) -> bytes:
-    """Read a file (gunzipping it if asked), refusing more than max_bytes of content."""
+@contextmanager
+def input_stream(path: Path, compressed: bool) -> Iterator[BinaryIO]:
+    """A regular file's bytes (gunzipped if asked); gzip and OS errors, also while reading, are InputErrors."""
     try:
-        with gzip.open(path, "rb") if compressed else open(path, "rb") as stream:
-            data = stream.read(max_bytes + 1)
+        with open_regular(path) as file, gzip.GzipFile(fileobj=file) if compressed else file as stream:
+            yield stream
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise InputError(f"corrupt or truncated gzip: {error}") from None
     except OSError as error:
         raise InputError(f"unreadable: {error.strerror or error}") from None
+
+
+def read_capped(path: Path, compressed: bool, max_bytes: int) -> bytes:
+    """Read a file (gunzipping it if asked), refusing more than max_bytes of content."""
+    with input_stream(path, compressed) as stream:
+        data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise InputError(f"larger than the {max_bytes:,}-byte limit (input.max_file_bytes)")
     return data
@@ -142,6 +228,7 @@ def extract_html(
 ) -> tuple[str, ArticleMetadata, str]:
     """Main text, metadata and format ("html", or "html-dump" when the page's text dump keeps much
     more of the body than trafilatura) of an HTML page."""
+    html = limit_nesting(html)
     document = trafilatura.bare_extraction(html, url=url, **extraction_options(settings))
     extracted = (document.text or "") if document is not None else ""
     dump = visible_text(html)
@@ -206,25 +293,69 @@ def jsonl_article(
     )
 
 
-def read_jsonl(data: bytes, source_path: str, html: HtmlSettings) -> tuple[list[RawArticle], list[Rejection]]:
-    """Every good line of a JSONL file as an article; each bad line is a rejection naming its number."""
-    articles, rejections = [], []
-    for line_no, raw_line in enumerate(data.splitlines(), start=1):
-        if not raw_line.strip():
+def jsonl_lines(stream: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
+    """Each line of a JSONL stream with its number, holding at most max_bytes of one line in memory; a longer
+    line comes as None (the rest of it is skipped unread into memory)."""
+    line_no = 0
+    while line := stream.readline(max_bytes + 1):
+        line_no += 1
+        if len(line.removesuffix(b"\n")) <= max_bytes:
+            yield line_no, line
             continue
-        try:
-            line_text, encoding = decode_text(raw_line)
-            record = json.loads(line_text)
-            articles.append(jsonl_article(record, source_path, line_no, raw_line, encoding, html))
-        except json.JSONDecodeError as error:
-            rejections.append(Rejection(source_path, f"line {line_no}: invalid JSON ({error.msg})"))
-        except (ValueError, RecursionError) as error:
-            rejections.append(Rejection(source_path, f"line {line_no}: unreadable JSON ({type(error).__name__})"))
-        except InputError as error:
-            rejections.append(Rejection(source_path, f"line {line_no}: {error}"))
+        while line and not line.endswith(b"\n"):
+            line = stream.readline(_SKIP_CHUNK)
+        yield line_no, None
+
+
+def read_jsonl(
+    path: Path, compressed: bool, source_path: str, max_bytes: int, html: HtmlSettings
+) -> tuple[list[RawArticle], list[Rejection]]:
+    """Every good line of a JSONL file (streamed, gzipped or not) as an article; each bad line, or line over
+    max_bytes, is a rejection naming its number. A repeated id is a second article if its text differs, else
+    a rejection naming the line it repeats."""
+    articles, rejections = [], []
+    first_seen: dict[str, tuple[int, str]] = {}
+    try:
+        with input_stream(path, compressed) as stream:
+            for line_no, raw_line in jsonl_lines(stream, max_bytes):
+                if raw_line is None:
+                    limit = f"larger than the {max_bytes:,}-byte limit (input.max_file_bytes)"
+                    rejections.append(Rejection(source_path, f"line {line_no}: {limit}"))
+                elif raw_line.strip():
+                    outcome = jsonl_outcome(raw_line, line_no, source_path, html, first_seen)
+                    (articles if isinstance(outcome, RawArticle) else rejections).append(outcome)
+    except InputError as error:
+        rejections.append(Rejection(source_path, str(error)))
     if not articles and not rejections:
         rejections.append(Rejection(source_path, "empty: no JSONL lines"))
     return articles, rejections
+
+
+def jsonl_outcome(
+    raw_line: bytes, line_no: int, source_path: str, html: HtmlSettings, first_seen: dict[str, tuple[int, str]]
+) -> RawArticle | Rejection:
+    """One JSONL line as an article or a rejection; `first_seen` maps each doc_id so far to its line and text
+    hash, so a repeated id never gives two articles one doc_id."""
+    try:
+        line_text, encoding = decode_text(raw_line)
+        article = jsonl_article(json.loads(line_text), source_path, line_no, raw_line, encoding, html)
+    except json.JSONDecodeError as error:
+        return Rejection(source_path, f"line {line_no}: invalid JSON ({error.msg})")
+    except (ValueError, RecursionError) as error:
+        return Rejection(source_path, f"line {line_no}: unreadable JSON ({type(error).__name__})")
+    except InputError as error:
+        return Rejection(source_path, f"line {line_no}: {error}")
+    text_hash = hashlib.sha256(article.text.encode()).hexdigest()
+    first = first_seen.setdefault(article.doc_id, (line_no, text_hash))
+    if first[0] == line_no:
+        return article
+    if first[1] == text_hash:
+        return Rejection(source_path, f"line {line_no}: duplicate of line {first[0]} (same id, same text)")
+    return replace(
+        article,
+        doc_id=make_doc_id(source_path, f"line:{line_no}"),
+        source_item=f"{article.source_item} (line {line_no})",
+    )
 
 
 def read_input(
@@ -235,9 +366,9 @@ def read_input(
     try:
         if article_format is None:
             raise InputError(f"unsupported file type (expected {SUPPORTED_SUFFIXES}, or .gz of one)")
-        data = read_capped(raw_dir / relative_path, compressed, max_bytes)
         if article_format == "jsonl":
-            return read_jsonl(data, relative_path, html)
+            return read_jsonl(raw_dir / relative_path, compressed, relative_path, max_bytes, html)
+        data = read_capped(raw_dir / relative_path, compressed, max_bytes)
         text, encoding = decode_text(data)
         metadata = ArticleMetadata()
         if article_format == "html":

@@ -139,14 +139,15 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
             {
                 "id": cluster_id,
                 "size": len(positions),
-                "score": round(sum(jaccards) / len(jaccards), 3),
+                "score": round(sum(jaccards) / len(jaccards), 3) if jaccards else 1.0,
                 "at": positions,
             }
         )
     views.sort(key=lambda view: (-view["size"], -view["score"], view["id"]))
     for view in views[:MAX_CLUSTERS]:
         positions = view.pop("at")
-        [canonical] = [p for p in positions if paragraph_id(records[p]) == view["id"]]
+        # A cluster's centre names it; should ids ever collide, its first member stands in.
+        canonical = next((p for p in positions if paragraph_id(records[p]) == view["id"]), positions[0])
         others = sorted(p for p in positions if p != canonical)
         view["canonical"] = describe_paragraph(by_doc, records[canonical], dedup.memberships[canonical])
         view["members"] = [

@@ -11,6 +11,7 @@ from pathlib import Path
 from cleaners.article import PreparedArticle, finish_article, prepare_article
 from cleaners.boilerplate import LearnedLine, learn_boilerplate, source_key
 from cleaners.keep import NOTHING_KEPT, KeptLines
+from cleaners.limits import drop_long_paragraphs, size_problem
 from cleaners.spelling import (
     SpellingDecision,
     Vocabulary,
@@ -65,7 +66,9 @@ def read_and_prepare(raw_dir: Path, relative_paths: list[str], config: Config) -
     for relative_path in relative_paths:
         read = reads[relative_path] = InputRead()
         for outcome in input_outcomes(raw_dir, relative_path, config):
-            if isinstance(outcome, RawArticle):
+            if isinstance(outcome, RawArticle) and (problem := article_size_problem(outcome, config)):
+                read.rejections.append(problem)
+            elif isinstance(outcome, RawArticle):
                 article = prepare_article(outcome.text, config.cleaning, outcome.metadata)
                 outcome.text = ""  # the prepared lines replace it; no need to hold both
                 read.prepared.append(PreparedInput(outcome, article, source_key(outcome.source_path, article.metadata)))
@@ -74,6 +77,18 @@ def read_and_prepare(raw_dir: Path, relative_paths: list[str], config: Config) -
             else:
                 read.skipped[outcome.reason] += 1
     return reads
+
+
+def article_size_problem(article: RawArticle, config: Config) -> Rejection | None:
+    """A rejection for an article too long to clean in bounded time, or None."""
+    limits = config.input
+    problem = size_problem(article.text, limits.max_article_chars, limits.max_article_words, "article")
+    return Rejection(where_from(article), f"too long: {problem}") if problem else None
+
+
+def where_from(article: RawArticle) -> str:
+    """The article's input path, with its item in a JSONL or WARC file: how rejections name it."""
+    return article.source_path + (f" [{article.source_item}]" if article.source_item else "")
 
 
 def skipped_by_reason(reads: Iterable[InputRead]) -> dict[str, int]:
@@ -151,7 +166,12 @@ def finish_document(
     cleaned = finish_article(
         item.prepared, config.cleaning, article_format=raw.format, learned=learned, source=item.source, keep=keep
     )
-    where = raw.source_path + (f" [{raw.source_item}]" if raw.source_item else "")
+    where = where_from(raw)
+    limits = config.input
+    cleaned.paragraphs, too_long = drop_long_paragraphs(
+        cleaned.paragraphs, limits.max_paragraph_chars, limits.max_paragraph_words
+    )
+    cleaned.removals.extend(too_long)
     if not cleaned.paragraphs:
         reasons = sorted({removal.reason for removal in cleaned.removals})
         detail = f" ({len(cleaned.removals)} lines removed: {', '.join(reasons)})" if reasons else ""

@@ -32,7 +32,7 @@ from lxml import etree
 
 from cleaners.metadata import parse_published
 from flows.config import HtmlSettings, WarcSettings
-from flows.readers import InputError, decode_text, extract_html, make_doc_id
+from flows.readers import InputError, decode_text, extract_html, make_doc_id, open_regular
 from flows.records import Capture, RawArticle, Rejection
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -74,10 +74,12 @@ def read_warc(
 ) -> Iterator[WarcOutcome]:
     """Every record of a WARC file as an article, a rejection or a skip, in file order, one at a time."""
     try:
-        with open(raw_dir / relative_path, "rb") as stream:
+        with open_regular(raw_dir / relative_path) as stream:
             yield from warc_records(stream, relative_path, max_bytes, html, warc)
     except OSError as error:
         yield Rejection(relative_path, f"unreadable: {error.strerror or error}")
+    except InputError as error:
+        yield Rejection(relative_path, str(error))
 
 
 def warc_records(

@@ -70,3 +70,17 @@ def test_source_key_prefers_host_then_folder_then_source_field():
     assert source_key("koreatimes/004.txt", ArticleMetadata(source="Reuters")) == "koreatimes"
     assert source_key("feed.jsonl", ArticleMetadata(source="AFP")) == "AFP"
     assert source_key("000.txt", ArticleMetadata()) == ROOT_SOURCE
+
+
+def test_copies_of_one_story_count_once_so_its_lines_are_not_learned():
+    headline, body = "Summit ends early without a deal", "The talks in Hanoi were cut short on Thursday afternoon."
+    copies = [("example.com", [headline, f"Updated {hour}:00", body]) for hour in range(12)]
+    others = site_pages(3, ["Example News Network"])
+    learned = learn_boilerplate(copies + others, RULES, BULLETS)["example.com"]
+    assert set(learned) == {"example news network"}
+    assert (learned["example news network"].articles, learned["example news network"].source_articles) == (3, 4)
+
+
+def test_articles_differing_only_in_the_numbers_of_their_prose_are_different_stories():
+    pages = [("example.com", ["Site Menu Line", f"The council voted on budget item {n} on Monday."]) for n in range(3)]
+    assert set(learn_boilerplate(pages, RULES, BULLETS)["example.com"]) == {"site menu line"}

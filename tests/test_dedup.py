@@ -12,6 +12,7 @@ import functools
 import itertools
 import random
 import re
+import time
 import tomllib
 from collections import defaultdict
 from pathlib import Path
@@ -703,3 +704,23 @@ def test_an_incumbent_canonical_stays_unless_the_policy_prefers_the_newcomer():
     ranked = ParagraphRecord("ranked", 0, change_word(RELATIONS, "likewise", "also"), source="Reuters")
     result = deduplicate([old, ranked], SETTINGS, policy)
     assert [m.is_canonical for m in result.memberships] == [False, True]  # the ranked source comes first
+
+
+def test_a_thousand_exact_copies_cost_linear_work_and_cluster_as_all_pairs_would():
+    copies = [article(f"copy{n:04}", [straight_quotes(LIAISON) if n % 2 else LIAISON, MOON]) for n in range(1000)]
+    near = article("blog", [change_word(RELATIONS, "formal", "full"), without(LIAISON, LIAISON.split(".")[0] + ".")])
+    records = [*article("wire", [RELATIONS], source="Reuters"), *[r for a in copies for r in a], *near]
+    started = time.monotonic()
+    result = deduplicate(records, SETTINGS, POLICY)
+    assert time.monotonic() - started < 60
+    assert len(result.overlaps) < 10 * len(records)  # pairs linear in the group, not 1000 * 999 / 2
+    members = clusters(records, result)
+    membership = by_key(records, result)
+    liaison_cluster = membership[("copy0000", 0)].cluster_id
+    assert members[liaison_cluster] == {(f"copy{n:04}", 0) for n in range(1000)} | {("blog", 1)}
+    assert members[membership[("copy0000", 1)].cluster_id] == {(f"copy{n:04}", 1) for n in range(1000)}
+    assert members["wire-0"] == {("wire", 0), ("blog", 0)}
+    assert sum(m.is_canonical for m in result.memberships) == 3
+    assert membership[("copy0001", 0)].match == "exact" and membership[("blog", 1)].match == "near_duplicate"
+    copied = {doc: original for doc, original in result.duplicate_of.items() if doc.startswith("copy")}
+    assert len(copied) == 999 and set(copied.values()) == {"copy0000"}  # each copy of the first, as with all pairs

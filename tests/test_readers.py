@@ -308,9 +308,9 @@ def test_unreadable_file_is_rejected(tmp_path):
     assert reason.startswith("unreadable:")
 
 
-def test_directory_named_like_a_text_file_is_rejected_as_unreadable(tmp_path):
+def test_directory_named_like_a_text_file_is_rejected_unread(tmp_path):
     (tmp_path / "folder.txt").mkdir()
-    assert read_rejected(tmp_path, "folder.txt") == "unreadable: Is a directory"
+    assert read_rejected(tmp_path, "folder.txt") == "not a regular file (a folder), not read"
 
 
 def test_missing_file_is_rejected_as_unreadable(tmp_path):
@@ -319,7 +319,7 @@ def test_missing_file_is_rejected_as_unreadable(tmp_path):
 
 def test_symlink_loop_file_is_rejected_as_unreadable(tmp_path):
     os.symlink(tmp_path / "self.txt", tmp_path / "self.txt")
-    assert discover_inputs(tmp_path)[0] == ["self.txt"]
+    assert discover_inputs(tmp_path) == ([], [Rejection("self.txt", "unreadable: Too many levels of symbolic links")])
     assert read_rejected(tmp_path, "self.txt").startswith("unreadable:")
 
 
@@ -523,14 +523,15 @@ def test_jsonl_doc_id_for_an_id_is_stable_across_reads_edits_and_line_moves(tmp_
     assert after.content_hash != before.content_hash
 
 
-def test_jsonl_same_id_twice_in_one_file_gives_the_same_doc_id(tmp_path):
-    write(tmp_path, "dup.jsonl", jsonl({"id": 42, "text": "one"}, {"id": "42", "text": "two"}))
+def test_jsonl_same_id_twice_in_one_file_is_a_second_article_or_a_duplicate_line(tmp_path):
+    records = ({"id": 42, "text": "one"}, {"id": "42", "text": "two"}, {"id": "42", "text": "one"})
+    write(tmp_path, "dup.jsonl", jsonl(*records))
 
-    first, second = read_input(tmp_path, "dup.jsonl", LIMIT)[0]
+    (first, second), rejections = read_input(tmp_path, "dup.jsonl", LIMIT)
 
-    assert first.source_item == second.source_item == "42"
-    assert first.doc_id == second.doc_id
-    assert first.content_hash != second.content_hash
+    assert (first.source_item, second.source_item) == ("42", "42 (line 2)")
+    assert first.doc_id != second.doc_id and (first.text, second.text) == ("one", "two")
+    assert rejections == [Rejection("dup.jsonl", "line 3: duplicate of line 1 (same id, same text)")]
 
 
 def test_jsonl_doc_id_falls_back_to_the_line_number(tmp_path):

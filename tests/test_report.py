@@ -117,3 +117,13 @@ def test_paragraphs_inside_a_merged_one_are_shown_as_containment_not_as_a_cluste
     assert section.count('class="member"') == 2 and section.count("left out of the corpus") == 2
     assert "contained 100%" in section and "copydesk review split b-0 a-0" in section
     assert "<del>" not in section, "each part is shown against its own part of the merge"
+
+
+def test_a_cluster_of_colliding_ids_without_a_member_still_renders():
+    documents = [document("same", [PARAGRAPH], "First"), document("same", [PARAGRAPH + " Again."], "Second")]
+    records = paragraph_records(documents)
+    dedup = deduplicate(records, DedupSettings(), CanonicalPolicy())
+    dedup.memberships = [replace(membership, is_canonical=True, match="unique") for membership in dedup.memberships]
+    [view] = cluster_views(documents, records, dedup)
+    assert (view["size"], view["score"], view["canonical"]["text"]) == (2, 1.0, PARAGRAPH)
+    assert render_report(documents, [view], dedup, {"counts": {}, "finished_at": "now", "raw_dir": "raw"}, [])

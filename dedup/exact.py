@@ -1,0 +1,106 @@
+"""Exact copies grouped before any pair is sought, so a paragraph printed a thousand times costs linear work.
+
+Paragraphs with the same normalised words have the same shingles: one representative (the first) stands
+for its group in candidate search and verification. Clustering then spreads the representative's pairs
+over the group through a hub, the group's member the canonical policy likes best: the hub pairs with every
+copy and with every member of each matching group, and every member pairs with the other group's hub.
+That gives each paragraph the partners clustering needs (a centre is always a hub or alone) in pairs
+linear in the group sizes, where all pairs of a group would be quadratic.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from dedup.shingles import exact_key, normalised_words
+from dedup.verify import Overlap
+
+EXACT = Overlap(1.0, 1.0, 1.0)
+Pairs = dict[tuple[int, int], Overlap]
+
+
+def exact_copies(texts: Sequence[str], min_words: int, max_short_group: int) -> dict[int, list[int]]:
+    """Each group of paragraphs with the same normalised words, as its first position -> the other positions.
+
+    A short paragraph (under min_words) printed more than max_short_group times (a stock line) is matched to
+    nothing, as the exact short-text pairs would not match it; empty paragraphs are never grouped.
+    """
+    groups: dict[str, list[int]] = defaultdict(list)
+    short: set[str] = set()
+    for position, text in enumerate(texts):
+        words = normalised_words(text)
+        if words:
+            key = exact_key(words)
+            groups[key].append(position)
+            if len(words) < min_words:
+                short.add(key)
+    return {
+        members[0]: members[1:]
+        for key, members in groups.items()
+        if len(members) > 1 and not (key in short and len(members) > max_short_group)
+    }
+
+
+def copies_still_exact(
+    copies: dict[int, list[int]], texts: Sequence[str]
+) -> tuple[dict[int, list[int]], list[tuple[int, int]]]:
+    """The groups after the texts changed (spelling fixes): members no longer equal to their representative
+    leave the group, each returned as a (representative, member) pair to measure."""
+    kept: dict[int, list[int]] = {}
+    left: list[tuple[int, int]] = []
+    for representative, others in copies.items():
+        key = exact_key(normalised_words(texts[representative]))
+        same = [other for other in others if exact_key(normalised_words(texts[other])) == key]
+        still = set(same)
+        left += [(representative, other) for other in others if other not in still]
+        if same:
+            kept[representative] = same
+    return kept, left
+
+
+def copy_counts(count: int, overlaps: Pairs, copies: dict[int, list[int]]) -> list[int]:
+    """How many verified copies each of `count` paragraphs has, counting every member of the groups involved."""
+    size = {representative: 1 + len(others) for representative, others in copies.items()}
+    counts = [0] * count
+    for i, j in overlaps:
+        counts[i] += size.get(j, 1)
+        counts[j] += size.get(i, 1)
+    for representative, others in copies.items():
+        total = counts[representative] + len(others)
+        for position in (representative, *others):
+            counts[position] = total
+    return counts
+
+
+def hubs(copies: dict[int, list[int]], order: Sequence[int]) -> dict[int, int]:
+    """Each group's hub, by its representative: the member first in `order` (the canonical policy's)."""
+    rank = {position: index for index, position in enumerate(order)}
+    return {
+        representative: min((representative, *others), key=rank.__getitem__)
+        for representative, others in copies.items()
+    }
+
+
+def spread_over_copies(pairs: Pairs, copies: dict[int, list[int]], hub: dict[int, int], within: bool) -> Pairs:
+    """The representatives' pairs spread over their groups through the hubs (see the module docstring), and
+    with `within`, each group's hub paired with its own copies."""
+    spread: Pairs = {}
+
+    def put(first: int, second: int, measured: Overlap) -> None:
+        """Record the pair (first of the lower representative's side), ordered by position."""
+        if first < second:
+            spread[(first, second)] = measured
+        elif first > second:
+            spread[(second, first)] = Overlap(measured.jaccard, measured.b_in_a, measured.a_in_b)
+
+    if within:
+        for representative, others in copies.items():
+            for member in (representative, *others):
+                put(hub[representative], member, EXACT)
+    for (i, j), measured in pairs.items():
+        for member in (j, *copies.get(j, ())):
+            put(hub.get(i, i), member, measured)
+        for member in (i, *copies.get(i, ())):
+            put(member, hub.get(j, j), measured)
+    return spread
