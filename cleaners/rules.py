@@ -101,7 +101,7 @@ class SpellingRules:
     syndicated_min_ratio: float = 2.0
     languages: tuple[str, ...] = ("en",)
     foreign_word_languages: tuple[str, ...] = ()
-    foreign_word_min_zipf: float = 3.0
+    foreign_word_min_zipf: float = 4.0
 
     def __post_init__(self) -> None:
         unsupported = sorted(set(self.languages) - SPELLING_WORD_LISTS)

@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import wordfreq
 
+from cleaners.rules import SpellingRules
 from cleaners.spelling import BaseDictionary
 
 WORDS_FILE = "frequency_dictionary_en_82_765.txt"
@@ -29,7 +30,9 @@ def english_dictionary() -> BaseDictionary:
 
 
 @lru_cache(maxsize=4)
-def load_base_dictionary(foreign_languages: tuple[str, ...] = (), foreign_min_zipf: float = 3.0) -> BaseDictionary:
+def load_base_dictionary(
+    foreign_languages: tuple[str, ...] = (), foreign_min_zipf: float = SpellingRules.foreign_word_min_zipf
+) -> BaseDictionary:
     """The English dictionary with the words of `foreign_languages` at least `foreign_min_zipf` common (and not
     English) as its foreign words."""
     english = english_dictionary()
