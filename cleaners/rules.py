@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# Languages the spelling stage has a base word list for (English: symspellpy's).
+SPELLING_WORD_LISTS = frozenset({"en"})
+
 
 @dataclass(frozen=True)
 class LineRule:
@@ -96,3 +99,23 @@ class SpellingRules:
     min_confidence: float = 0.5
     syndicated_max_edit_distance: int = 3
     syndicated_min_ratio: float = 2.0
+    languages: tuple[str, ...] = ("en",)
+    foreign_word_languages: tuple[str, ...] = ()
+    foreign_word_min_zipf: float = 4.0
+
+    def __post_init__(self) -> None:
+        unsupported = sorted(set(self.languages) - SPELLING_WORD_LISTS)
+        if unsupported:
+            raise ValueError(
+                f"[spelling] languages {unsupported} have no word list; copydesk has one for {sorted(SPELLING_WORD_LISTS)}"
+            )
+
+
+@dataclass(frozen=True)
+class LanguageRules:
+    """How each article's language is detected: on its first `sample_chars` characters, "und" when they hold
+    fewer than `min_letters` letters or the best guess is less sure than `min_confidence`."""
+
+    sample_chars: int = 500
+    min_letters: int = 20
+    min_confidence: float = 0.5

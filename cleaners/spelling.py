@@ -103,11 +103,13 @@ ACCEPTED_RULE = "review:accepted"
 
 @dataclass(frozen=True)
 class BaseDictionary:
-    """A general English word list with frequencies (symspellpy's) and known word pairs."""
+    """A general English word list with frequencies (symspellpy's) and known word pairs; `foreign` holds the
+    common words of other languages (lower case), which are never changed."""
 
     counts: dict[str, int]
     ranks: dict[str, int]
     bigrams: frozenset[str]
+    foreign: frozenset[str] = frozenset()
 
     @classmethod
     def from_lines(cls, word_lines: Iterable[str], bigram_lines: Iterable[str]) -> BaseDictionary:
@@ -259,8 +261,14 @@ class SpellingJudge:
         return self.is_dictionary_word(word) or self.vocabulary.lowered[word.lower()] >= self.rules.min_support_count
 
     def may_change(self, word: str, protected: frozenset[str]) -> bool:
-        """True for an alphabetic word that neither the corpus's names nor the config protect."""
-        return word not in protected and word not in self.rules.protected_words and word.isalpha()
+        """True for an alphabetic word that neither the corpus's names nor the config protect, and that is not a
+        common word of another language ("hausse", "werde")."""
+        return (
+            word not in protected
+            and word not in self.rules.protected_words
+            and word.isalpha()
+            and word.lower() not in self.base.foreign
+        )
 
     def is_suspect(self, token: str, protected: frozenset[str]) -> bool:
         """True for a rare, unknown, unprotected word that a fix may touch."""

@@ -21,6 +21,11 @@ _SPACE_RUNS = re.compile(" {2,}")
 # beside them they are never mojibake; ftfy changes them only when asked to uncurl quotes.
 _PLAIN_ASCII_LINE = re.compile("[\t\n\x20-\x25\x27-\x7e]*")
 _PLAIN_TYPOGRAPHIC_LINE = re.compile("[\t\n\x20-\x25\x27-\x7e\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u20ac]*")
+# Chinese, Japanese and Korean text writes its punctuation full-width ("，", "！", "（"): on a line holding these
+# scripts ftfy keeps full-width forms instead of narrowing them to ASCII (it still narrows "ＦＵＬＬ" elsewhere).
+_FULL_WIDTH_SCRIPT = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,8 @@ def repair_unicode(text: str, *, uncurl_quotes: bool = False) -> tuple[str, bool
 
     Exactly `ftfy.fix_text`, which fixes each line on its own, except that a line with nothing ftfy could
     change in it (printable ASCII, curly quotes, dashes; no "&" or control character) is kept without the
-    call: in scraped news that is most lines, and ftfy costs tens of microseconds a line.
+    call (in scraped news that is most lines, and ftfy costs tens of microseconds a line), and that a line of
+    Chinese, Japanese or Korean keeps its full-width punctuation.
     """
     plain_line = _PLAIN_ASCII_LINE if uncurl_quotes else _PLAIN_TYPOGRAPHIC_LINE
     pieces: list[str] = []
@@ -52,7 +58,13 @@ def repair_unicode(text: str, *, uncurl_quotes: bool = False) -> tuple[str, bool
             pieces.append(line)
         else:
             pieces.append(
-                ftfy.fix_text(line, uncurl_quotes=uncurl_quotes, normalization="NFC", unescape_html=unescape_html)
+                ftfy.fix_text(
+                    line,
+                    uncurl_quotes=uncurl_quotes,
+                    normalization="NFC",
+                    unescape_html=unescape_html,
+                    fix_character_width=_FULL_WIDTH_SCRIPT.search(line) is None,
+                )
             )
         start = end
     repaired = "".join(pieces)

@@ -1,7 +1,9 @@
 """Paragraph normalisation and word shingles.
 
 Case, punctuation, quote and dash styles are folded so that "“It was,” he said" and
-"\"It was\", he said" shingle alike.
+"\"It was\", he said" shingle alike. Scripts written without spaces between words (Chinese, Japanese,
+Thai, Lao, Khmer, Burmese) have no words to split on: each run of them gives its overlapping character
+pairs as its "words", so "政府宣布" is ["政府", "府宣", "宣布"] and its 2-word shingles are character trigrams.
 """
 
 from __future__ import annotations
@@ -11,6 +13,16 @@ import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[^\w]+")
+# Letters, marks and digits of the scripts written without spaces: Thai, Lao, Burmese, Khmer, the Japanese kana
+# and the CJK ideographs (with the iteration marks 々〆〇); their punctuation ("。", "、", "・", "ฯ") separates.
+_UNSPACED = (
+    "\u0e01-\u0e4e\u0e50-\u0e59\u0e81-\u0edf\u1000-\u1049\u1050-\u109f\u1780-\u17d3\u17dc\u17dd\u17e0-\u17e9"
+    "\u3005-\u3007\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\U00020000-\U0002fa1f"
+)
+_UNSPACED_CHARACTER = re.compile(f"[{_UNSPACED}]")
+_UNSPACED_RUN_OR_WORD = re.compile(f"([{_UNSPACED}]+)|[^\\W{_UNSPACED}]+")
+_CHARACTERS_PER_WORD = 2
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
 
 
@@ -25,8 +37,19 @@ def has_word_character(text: str) -> bool:
 
 
 def normalised_words(text: str) -> list[str]:
-    """Return the paragraph's words, case-folded, accents kept, punctuation and quote styles dropped."""
-    return _NON_WORD.sub(" ", fold_text(text)).split()
+    """Return the paragraph's words, case-folded, accents kept, punctuation and quote styles dropped; a run of a
+    script without spaces gives its overlapping character pairs (a lone character is one word)."""
+    folded = fold_text(text)
+    if _UNSPACED_CHARACTER.search(folded) is None:
+        return _NON_WORD.sub(" ", folded).split()
+    words: list[str] = []
+    for match in _UNSPACED_RUN_OR_WORD.finditer(folded):
+        run = match.group(1)
+        if run is None:
+            words.append(match.group())
+        else:
+            words.extend(run[start : start + _CHARACTERS_PER_WORD] for start in range(max(1, len(run) - 1)))
+    return words
 
 
 def paragraph_fingerprint(text: str) -> str:
@@ -47,7 +70,9 @@ def exact_key(words: list[str]) -> str:
     return " ".join(words)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
+# A sentence ends at ".", "!", "?" or "…" (then closing quotes or brackets) before a space, or at a full-width
+# "。", "！" or "？" with its closing quote or bracket ("。」"), space or none after it (Chinese and Japanese).
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?:(?<=[。！？])(?![」』”’）])|(?<=[。！？][」』”’）]))\s*")
 
 
 _ABBREVIATION = re.compile(

@@ -15,12 +15,14 @@ from cleaners.rules import (
     BodyRules,
     BoilerplateRules,
     CleaningRules,
+    LanguageRules,
     LineRule,
     MetadataRules,
     SectionRule,
     SpellingRules,
 )
 from dedup.settings import CanonicalPolicy, DedupSettings
+from flows.dictionary import missing_word_lists
 
 DEFAULT_CONFIG_NAME = "copydesk.toml"
 
@@ -76,6 +78,7 @@ class Config:
     """Every setting of a run, with the raw table kept for the manifest."""
 
     cleaning: CleaningRules
+    language: LanguageRules
     spelling: SpellingRules
     dedup: DedupSettings
     canonical: CanonicalPolicy
@@ -161,6 +164,8 @@ def load_config(path: Path | None = None) -> Config:
     captions = raw.get("captions", {})
     spelling = _known(raw.get("spelling", {}), SpellingRules, "spelling")
     spelling["protected_words"] = frozenset(spelling.get("protected_words", ()))
+    if missing := missing_word_lists(spelling.get("foreign_word_languages", ())):
+        raise ConfigError(f"[spelling] foreign_word_languages: wordfreq has no word list for {missing}")
     canonical = raw.get("canonical", {})
     scale = _known(raw.get("scale", {}), ScaleSettings, "scale")
     try:
@@ -177,6 +182,7 @@ def load_config(path: Path | None = None) -> Config:
         )
         return Config(
             cleaning=cleaning,
+            language=LanguageRules(**_known(raw.get("language", {}), LanguageRules, "language")),
             spelling=SpellingRules(**spelling),
             dedup=DedupSettings(**_known(raw.get("dedup", {}), DedupSettings, "dedup"), **scale),
             canonical=CanonicalPolicy(

@@ -239,7 +239,12 @@ def _run(
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     document_batches = _batches(documents, batch_size)
     spelled = _run_batches(
-        "spelling", [apply_spelling.submit(quote(batch), quote(decisions)) for batch in document_batches], logger
+        "spelling",
+        [
+            apply_spelling.submit(quote(batch), quote(decisions), config.spelling.languages)
+            for batch in document_batches
+        ],
+        logger,
     )
     documents = [document for batch_documents in spelled for document in batch_documents]  # a Dask worker fixes copies
     records, dedup, paragraphs_applied = cluster_paragraphs(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cleaners.edits import Correction, Removal, Spared
+from cleaners.language import UNDETERMINED
 from cleaners.metadata import ArticleMetadata
 
 
@@ -57,7 +58,7 @@ class Version:
 @dataclass
 class Document:
     """A cleaned article travelling through spelling and dedup to the writers; `spared` are the lines a
-    maintainer's override kept from a rule."""
+    maintainer's override kept from a rule; `language` is an ISO 639-1 code or "und"."""
 
     doc_id: str
     source_path: str
@@ -73,3 +74,4 @@ class Document:
     corrections: list[Correction] = field(default_factory=list)
     unicode_repaired: bool = False
     published_is_fallback: bool = False
+    language: str = UNDETERMINED

@@ -31,6 +31,7 @@ ARTICLES = pa.schema(
         ("duplicate_of", pa.string()),
         ("encoding", pa.string()),
         ("content_hash", pa.string()),
+        ("language", pa.string()),
     ]
 )
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cleaners.article import PreparedArticle, finish_article, prepare_article
 from cleaners.boilerplate import LearnedLine, learn_boilerplate, source_key
 from cleaners.keep import NOTHING_KEPT, KeptLines
+from cleaners.language import detect_language
 from cleaners.limits import drop_long_paragraphs, size_problem
 from cleaners.spelling import (
     SpellingDecision,
@@ -24,6 +25,7 @@ from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, cluster_constr
 from dedup.deduplicate import DedupResult, Matches, cluster_matches, find_matches, remeasure
 from dedup.records import ParagraphRecord
 from dedup.shingles import paragraph_fingerprint
+from dedup.signatures import count_words
 from flows.config import Config
 from flows.dictionary import load_base_dictionary
 from flows.overrides import NO_OVERRIDES, Overrides, source_label
@@ -176,7 +178,7 @@ def finish_document(
         reasons = sorted({removal.reason for removal in cleaned.removals})
         detail = f" ({len(cleaned.removals)} lines removed: {', '.join(reasons)})" if reasons else ""
         return Rejection(where, f"no article text left after cleaning{detail}")
-    words = sum(len(paragraph.split()) for paragraph in cleaned.paragraphs)
+    words = int(count_words(cleaned.paragraphs).sum())  # as n_words counts them: a script without spaces has words
     if words < config.input.min_article_words:
         minimum = config.input.min_article_words
         return Rejection(where, f"too short after cleaning: {words} words (input.min_article_words is {minimum})")
@@ -197,6 +199,7 @@ def finish_document(
         spared=cleaned.spared,
         unicode_repaired=cleaned.unicode_repaired,
         published_is_fallback=published_is_fallback,
+        language=detect_language(cleaned.paragraphs, config.language),
     )
 
 
@@ -214,14 +217,16 @@ def metadata_words(documents: list[Document]) -> frozenset[str]:
 def spelling_decisions(
     documents: list[Document], matches: Matches, config: Config, overrides: Overrides = NO_OVERRIDES
 ) -> tuple[dict[str, SpellingDecision], frozenset[str]]:
-    """Judge every distinct token of the corpus once, with the syndicated copies the matches reveal, then apply
-    maintainers' rejected and accepted corrections; also the ids of those that found their word."""
+    """Judge every distinct token of the articles in a language with a word list once, with the syndicated copies
+    the matches reveal between such articles, then apply maintainers' rejected and accepted corrections; also the
+    ids of those that found their word. Other articles' words are no evidence (a French "des" backs no change)."""
+    rules = config.spelling
     texts = [paragraph for document in documents for paragraph in document.paragraphs]
-    copies = ((texts[i], texts[j]) for i, j in matches.overlaps)
-    vocabulary = Vocabulary.from_texts(texts)
-    decisions = decide_corrections(
-        vocabulary, load_base_dictionary(), config.spelling, metadata_words(documents), copies
-    )
+    spelled = [document.language in rules.languages for document in documents for _ in document.paragraphs]
+    copies = ((texts[i], texts[j]) for i, j in matches.overlaps if spelled[i] and spelled[j])
+    vocabulary = Vocabulary.from_texts(text for text, in_language in zip(texts, spelled) if in_language)
+    base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
+    decisions = decide_corrections(vocabulary, base, rules, metadata_words(documents), copies)
     rejected = {decision.target[0]: decision.id for decision in overrides.of_kind("reject_correction")}
     accepted = {decision.target[0]: decision for decision in overrides.of_kind("accept_correction")}
     applied = {rejected[word] for word in rejected.keys() & decisions.keys()} | {
@@ -231,10 +236,14 @@ def spelling_decisions(
     return reviewed_decisions(decisions, rejected, replacements), frozenset(applied)
 
 
-def apply_spelling(documents: list[Document], decisions: dict[str, SpellingDecision]) -> list[Document]:
-    """Apply the corpus-wide decisions to a batch of documents, in place, and return them."""
+def apply_spelling(
+    documents: list[Document], decisions: dict[str, SpellingDecision], languages: Collection[str]
+) -> list[Document]:
+    """Apply the corpus-wide decisions to a batch of documents, in place, and return them; an article in a language
+    without a word list is never changed."""
     for document in documents:
-        document.paragraphs, document.corrections = apply_corrections(document.paragraphs, decisions)
+        if document.language in languages:
+            document.paragraphs, document.corrections = apply_corrections(document.paragraphs, decisions)
     return documents
 
 

@@ -83,6 +83,7 @@ def build_tables(
                 "duplicate_of": dedup.duplicate_of.get(document.doc_id),
                 "encoding": document.encoding,
                 "content_hash": document.content_hash,
+                "language": document.language,
             }
         )
         canonical_paragraphs = []
@@ -114,6 +115,7 @@ def build_tables(
                     "source": meta.source,
                     "url": meta.url,
                     "published": meta.published,
+                    "language": document.language,
                     "text": "\n\n".join(canonical_paragraphs),
                 }
             )

@@ -114,7 +114,7 @@ def test_seeds_end_to_end(prefect_harness, raw_dir, tmp_path, capsys):
     assert len(pd.read_parquet(out / "rejected.parquet")) == 0
 
     corpus = [json.loads(line) for line in (out / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [set(row) for row in corpus] == [{"doc_id", "title", "source", "url", "published", "text"}] * 3
+    assert [set(row) for row in corpus] == [{"doc_id", "title", "source", "url", "published", "language", "text"}] * 3
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"]["articles"] == 3 and manifest["versions"]["datasketch"].startswith("2.")
     assert set(manifest["outputs"]) == set(OUTPUT_FILES) - {"manifest.json"}

@@ -31,6 +31,12 @@ HOSTILE = [
     "one",
     "— —",
     "a b",
+    # Scripts without spaces: each run's character pairs are its words.
+    "连接两座沿海城市的新高铁线路于周一上午正式开通运营，全程仅需一个半小时。",
+    "日本のGDPは2.3%成長した。東京・大阪で「夏祭り」々",
+    "ภาษาไทยที่นี่ ครับ ฯ",
+    "的",
+    "Café 北京 naïve",
 ]
 
 
@@ -88,3 +94,16 @@ def test_any_text_gets_datasketchs_signature(texts, size):
     for text, signature, count in zip(texts, signatures, word_counts):
         assert count == len(normalised_words(text))
         np.testing.assert_array_equal(signature, datasketch_signature(text, size, 16, 3))
+
+
+# Runs of Chinese, Japanese and Thai with Latin words, digits and punctuation between them.
+_MIXED_SCRIPTS = "政府宣布新规定的日本のカレー々ภาษาไทย ี่abcXYZ019 ,.。、「」・-"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=_MIXED_SCRIPTS, max_size=40), min_size=1, max_size=5), st.integers(1, 3))
+def test_text_without_spaces_gets_datasketchs_signature(texts, size):
+    signatures, word_counts = signatures_and_word_counts(texts, size, 16, 5)
+    for text, signature, count in zip(texts, signatures, word_counts):
+        assert count == len(normalised_words(text))
+        np.testing.assert_array_equal(signature, datasketch_signature(text, size, 16, 5))

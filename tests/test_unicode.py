@@ -4,7 +4,7 @@ import ftfy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.unicode import normalise_whitespace, repair_unicode
+from cleaners.unicode import _FULL_WIDTH_SCRIPT, normalise_whitespace, repair_unicode
 
 
 def test_mojibake_is_repaired():
@@ -73,7 +73,12 @@ MOJIBAKE_PIECES = [
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(MOJIBAKE_PIECES) | st.text(max_size=8), max_size=30).map("".join), st.booleans())
+@given(
+    st.lists(st.sampled_from(MOJIBAKE_PIECES) | st.text(max_size=8), max_size=30).map(
+        lambda pieces: _FULL_WIDTH_SCRIPT.sub("", "".join(pieces))
+    ),
+    st.booleans(),
+)
 def test_repair_unicode_is_exactly_ftfy(text, uncurl_quotes):
     expected = ftfy.fix_text(text, uncurl_quotes=uncurl_quotes, normalization="NFC")
     assert repair_unicode(text, uncurl_quotes=uncurl_quotes) == (expected, expected != text)
@@ -85,3 +90,12 @@ def test_repair_unicode_is_exactly_ftfy_on_the_seeds(seeds):
         for sample in (text, mangled):
             expected = ftfy.fix_text(sample, uncurl_quotes=False, normalization="NFC")
             assert repair_unicode(sample) == (expected, expected != sample)
+
+
+def test_chinese_and_japanese_lines_keep_their_full_width_punctuation():
+    chinese = "全程仅需一个半小时，比原来（普通列车）快！\n"
+    japanese = "京都市で十七日、夏祭りが始まった？\n"
+    latin = "ＦＵＬＬＷＩＤＴＨ ｌｅｔｔｅｒｓ"
+    repaired, changed = repair_unicode(chinese + japanese + latin)
+    assert repaired == chinese + japanese + ftfy.fix_text(latin) and ftfy.fix_text(latin) == "FULLWIDTH letters"
+    assert changed
