@@ -97,6 +97,12 @@ DERIVATION_PREFIXES = (
     "self",
 )
 _NEIGHBOURS_KEPT = 6
+# Copies' disagreeing stretches longer than this many words (a rewritten sentence) are not aligned word by word.
+_MAX_ALIGNED_STRETCH = 12
+# Aligning a word with nothing costs this; facing two words costs how unlike they are (0 to 1).
+_UNPAIRED_COST = 0.6
+# A word's fix must have this many times the votes of any other fix the copies show.
+_VOTE_MARGIN = 2
 # The rule of a correction a maintainer accepted (`copydesk review accept-correction`).
 ACCEPTED_RULE = "review:accepted"
 
@@ -238,8 +244,9 @@ class SpellingJudge:
             index.create_dictionary_entry(word, 1)
         return index
 
-    def is_dictionary_word(self, word: str) -> bool:
-        """True for a base-dictionary word or a regular derivation of one ("delisted", "wirelessly")."""
+    def is_dictionary_word(self, word: str, prefixed: bool = True) -> bool:
+        """True for a base-dictionary word or a regular derivation of one ("delisted", "wirelessly"; with
+        `prefixed`, also "rebrand")."""
         lowered = word.lower()
         if lowered in self.base.counts:
             return True
@@ -247,7 +254,7 @@ class SpellingJudge:
             stem = lowered.removesuffix(suffix)
             if stem != lowered and len(stem) >= 3 and (stem in self.base.counts or stem + "e" in self.base.counts):
                 return True
-        return any(
+        return prefixed and any(
             lowered.startswith(prefix)
             and lowered[len(prefix) :] in self.base.counts
             and len(lowered) - len(prefix) >= 3
@@ -278,9 +285,7 @@ class SpellingJudge:
         `other`; `other` is one known word a few edits away (fewer for short words), in the same
         case, or the known words `word` runs together.
         """
-        if not self.may_change(word, protected) or len(word) < 3:
-            return False
-        if not (word.islower() or word.istitle()) or self.is_dictionary_word(word):
+        if not self.may_change(word, protected) or len(word) < 2:
             return False
         parts = other.split()
         if not all(self.is_known(part) for part in parts):
@@ -289,11 +294,20 @@ class SpellingJudge:
         if self.vocabulary.lowered[word.lower()] * self.rules.syndicated_min_ratio > support:
             return False
         if len(parts) == 2:
-            return "".join(parts).lower() == word.lower()
+            return self._is_aligned_runon(word, parts)
+        if not (word.islower() or word.istitle()) or self.is_dictionary_word(word):
+            return False
         if word[0].isupper() != other[0].isupper():
             return False
-        limit = 1 if len(word) <= 4 else 2 if len(word) <= 7 else self.rules.syndicated_max_edit_distance
-        return _EDIT_DISTANCE.compare(word.lower(), other.lower(), limit) != -1
+        return within_aligned_edits(word.lower(), other.lower(), self.rules.syndicated_max_edit_distance)
+
+    def _is_aligned_runon(self, word: str, parts: list[str]) -> bool:
+        """True when `word` is the two words a copy prints run together ("Cosaid", "AGsaid"), and not a
+        listed word ("overtime") or an inflection of one."""
+        joined = "".join(parts)
+        if word != joined and not ((word.islower() or word.istitle()) and word.lower() == joined.lower()):
+            return False
+        return not self.is_dictionary_word(word, prefixed=False)
 
     def decide(self, token: str, protected: frozenset[str]) -> SpellingDecision | None:
         """Return the fix for a token, or None when it should stay as it is."""
@@ -379,19 +393,32 @@ class SpellingJudge:
         return 0.6 if in_corpus and common else 0.0
 
 
+def within_aligned_edits(word: str, other: str, max_distance: int) -> bool:
+    """True when `word` is few enough edits (Damerau-Levenshtein) from `other` to be its typo where a copy prints
+    `other`: 1 for words of up to 4 letters, or 2 when it has the same letters ("tath"), 2 up to 7 letters,
+    `max_distance` beyond."""
+    if len(word) <= 4:
+        limit = 2 if sorted(word) == sorted(other) else 1
+    else:
+        limit = 2 if len(word) <= 7 else max_distance
+    return _EDIT_DISTANCE.compare(word, other, limit) != -1
+
+
 def _aligned_pairs(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
-    """Word-for-word disagreements of two copies' words: (word, word) or (run-together word, "two words")."""
+    """Word-for-word substitutions of two copies aligned over the whole paragraph: (word, word), or (run-together
+    word, "two words"). Copies may differ in many places (house style, a dateline, a dropped sentence): every
+    stretch where they disagree between words they share is aligned on its own."""
     if left == right:
         return
     left, right = _differing_middle(left, right)
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
-        if tag == "replace" and abs((i2 - i1) - (j2 - j1)) <= 2:
+        if tag == "replace" and max(i2 - i1, j2 - j1) <= _MAX_ALIGNED_STRETCH:
             yield from _walk_block(left[i1:i2], right[j1:j2])
 
 
 def _differing_middle(left: list[str], right: list[str]) -> tuple[list[str], list[str]]:
-    """The two word lists without the words they begin and end with in common: copies usually differ in
-    a word or two, and aligning only the rest is what keeps SequenceMatcher cheap."""
+    """The two word lists without the words they begin and end with in common (what keeps SequenceMatcher
+    cheap: most copies differ in the middle only)."""
     start = 0
     while start < min(len(left), len(right)) and left[start] == right[start]:
         start += 1
@@ -402,25 +429,50 @@ def _differing_middle(left: list[str], right: list[str]) -> tuple[list[str], lis
 
 
 def _walk_block(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
-    """Pair up the words of one disagreeing stretch, taking a word that equals two opposite words as run together."""
-    i = j = 0
-    while i < len(left) and j < len(right):
-        if j + 1 < len(right) and left[i].lower() == (right[j] + right[j + 1]).lower():
-            yield left[i], f"{right[j]} {right[j + 1]}"
-            i, j = i + 1, j + 2
-        elif i + 1 < len(left) and right[j].lower() == (left[i] + left[i + 1]).lower():
-            yield right[j], f"{left[i]} {left[i + 1]}"
-            i, j = i + 2, j + 1
-        else:
-            yield left[i], right[j]
-            i, j = i + 1, j + 1
+    """Align the words of one disagreeing stretch by edit distance (a word may face nothing, one word or the
+    two words it runs together) and yield the facing pairs: "(Reuters) - The ministr" against "The minister"
+    pairs "ministr" with "minister" and "Reuters" with nothing."""
+    rows, columns = len(left) + 1, len(right) + 1
+    cost = [[0.0] * columns for _ in range(rows)]
+    step: list[list[tuple[int, int]]] = [[(0, 0)] * columns for _ in range(rows)]
+    for i in range(rows):
+        for j in range(columns):
+            if i == j == 0:
+                continue
+            options = []
+            if i:
+                options.append((cost[i - 1][j] + _UNPAIRED_COST, (1, 0)))
+            if j:
+                options.append((cost[i][j - 1] + _UNPAIRED_COST, (0, 1)))
+            if i and j:
+                options.append((cost[i - 1][j - 1] + _pair_cost(left[i - 1], right[j - 1]), (1, 1)))
+            if i and j >= 2 and left[i - 1].lower() == (right[j - 2] + right[j - 1]).lower():
+                options.append((cost[i - 1][j - 2], (1, 2)))
+            if j and i >= 2 and right[j - 1].lower() == (left[i - 2] + left[i - 1]).lower():
+                options.append((cost[i - 2][j - 1], (2, 1)))
+            cost[i][j], step[i][j] = min(options)
+    pairs = []
+    i, j = rows - 1, columns - 1
+    while i or j:
+        di, dj = step[i][j]
+        if di and dj:
+            words_left, words_right = " ".join(left[i - di : i]), " ".join(right[j - dj : j])
+            pairs.append((words_left, words_right) if di == 1 else (words_right, words_left))
+        i, j = i - di, j - dj
+    yield from reversed(pairs)
+
+
+def _pair_cost(word: str, other: str) -> float:
+    """How unlike two words are, 0 (same letters) to 1 (nothing in common): the price of facing them."""
+    return 1.0 - SequenceMatcher(None, word.lower(), other.lower(), autojunk=False).ratio()
 
 
 def aligned_decisions(
     copies: Iterable[tuple[str, str]], judge: SpellingJudge, protected: frozenset[str]
 ) -> dict[str, SpellingDecision]:
     """Typos that syndicated copies expose: an unknown word facing, at the same place in another copy,
-    a known and more frequent word a few edits away (or the two words it runs together)."""
+    a known and more frequent word a few edits away (or the two words it runs together). Every pair of
+    copies votes; a word whose copies disagree on its fix (no fix with twice the votes of the next) stays."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     words_of = functools.cache(text_words)  # a paragraph is in as many pairs as it has copies
     for first, second in copies:
@@ -431,7 +483,7 @@ def aligned_decisions(
     decisions = {}
     for word, candidates in votes.items():
         (best, count), *others = candidates.most_common()
-        if others and others[0][1] == count:
+        if others and others[0][1] * _VOTE_MARGIN > count:
             continue
         rule = "split:syndicated" if " " in best else "typo:syndicated"
         decisions[word] = SpellingDecision(best, rule, round(min(0.95, 0.7 + 0.1 * count), 3))
