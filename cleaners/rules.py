@@ -96,3 +96,4 @@ class SpellingRules:
     min_confidence: float = 0.5
     syndicated_max_edit_distance: int = 3
     syndicated_min_ratio: float = 2.0
+    syndicated_local_max_length: int = 4

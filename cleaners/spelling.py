@@ -11,6 +11,7 @@ are only ever changed toward a name the corpus spells right more often, or that 
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import re
 from collections import Counter, defaultdict
@@ -103,6 +104,8 @@ _MAX_ALIGNED_STRETCH = 12
 _UNPAIRED_COST = 0.6
 # A word's fix must have this many times the votes of any other fix the copies show.
 _VOTE_MARGIN = 2
+# Joins a word and its paragraph's digest in the key of a fix made in that paragraph only.
+_SCOPE_MARK = "@"
 # The rule of a correction a maintainer accepted (`copydesk review accept-correction`).
 ACCEPTED_RULE = "review:accepted"
 
@@ -244,15 +247,21 @@ class SpellingJudge:
             index.create_dictionary_entry(word, 1)
         return index
 
-    def is_dictionary_word(self, word: str, prefixed: bool = True) -> bool:
+    def is_dictionary_word(self, word: str, prefixed: bool = True, strict: bool = False) -> bool:
         """True for a base-dictionary word or a regular derivation of one ("delisted", "wirelessly"; with
-        `prefixed`, also "rebrand")."""
+        `prefixed`, also "rebrand"). `strict` takes only stems of 4+ letters spelled as English inflects
+        them, not "beed", "sould" or "goodes"."""
         lowered = word.lower()
         if lowered in self.base.counts:
             return True
+        shortest = 4 if strict else 3
         for suffix in DERIVATION_SUFFIXES:
             stem = lowered.removesuffix(suffix)
-            if stem != lowered and len(stem) >= 3 and (stem in self.base.counts or stem + "e" in self.base.counts):
+            if stem == lowered or len(stem) < shortest:
+                continue
+            if stem in self.base.counts and (not strict or _inflects(stem, suffix)):
+                return True
+            if stem + "e" in self.base.counts and (not strict or suffix[0] in "aeiou"):
                 return True
         return prefixed and any(
             lowered.startswith(prefix)
@@ -290,16 +299,24 @@ class SpellingJudge:
         parts = other.split()
         if not all(self.is_known(part) for part in parts):
             return False
-        support = min(self.vocabulary.lowered[part.lower()] for part in parts)
-        if self.vocabulary.lowered[word.lower()] * self.rules.syndicated_min_ratio > support:
+        if not self._outnumbered(word.lower(), [part.lower() for part in parts]):
             return False
         if len(parts) == 2:
             return self._is_aligned_runon(word, parts)
-        if not (word.islower() or word.istitle()) or self.is_dictionary_word(word):
+        if not (word.islower() or word.istitle()) or self.is_dictionary_word(word, strict=True):
             return False
         if word[0].isupper() != other[0].isupper():
             return False
         return within_aligned_edits(word.lower(), other.lower(), self.rules.syndicated_max_edit_distance)
+
+    def _outnumbered(self, word: str, parts: list[str]) -> bool:
+        """True when the corpus prints `word` `syndicated_min_ratio` times less often than each of `parts`, or
+        only once where a copy prints dictionary words (a rare word's typo in a story two outlets tell)."""
+        count = self.vocabulary.lowered[word]
+        if count == 1 and all(part in self.base.counts for part in parts):
+            return True
+        support = min(self.vocabulary.lowered[part] for part in parts)
+        return count * self.rules.syndicated_min_ratio <= support
 
     def _is_aligned_runon(self, word: str, parts: list[str]) -> bool:
         """True when `word` is the two words a copy prints run together ("Cosaid", "AGsaid"), and not a
@@ -312,7 +329,10 @@ class SpellingJudge:
     def decide(self, token: str, protected: frozenset[str]) -> SpellingDecision | None:
         """Return the fix for a token, or None when it should stay as it is."""
         if self.is_suspect(token, protected):
-            return self._typo(token) or self._split(token)
+            typo, split = self._typo(token), self._split(token)
+            if typo and split:  # "quarterof": "quarter of" the corpus prints, not "quarter" two edits away
+                return max(typo, split, key=lambda decision: decision.confidence)
+            return typo or split
         if self.may_change(token, protected):
             return self._name_runon(token)
         return None
@@ -393,6 +413,15 @@ class SpellingJudge:
         return 0.6 if in_corpus and common else 0.0
 
 
+def _inflects(stem: str, suffix: str) -> bool:
+    """Whether English spells the stem with this suffix so: "-d" after an "e", "-es" after a hiss or an "o"."""
+    if suffix == "d":
+        return stem.endswith("e")
+    if suffix == "es":
+        return stem.endswith(("s", "x", "z", "ch", "sh", "o"))
+    return True
+
+
 def within_aligned_edits(word: str, other: str, max_distance: int) -> bool:
     """True when `word` is few enough edits (Damerau-Levenshtein) from `other` to be its typo where a copy prints
     `other`: 1 for words of up to 4 letters, or 2 when it has the same letters ("tath"), 2 up to 7 letters,
@@ -469,25 +498,55 @@ def _pair_cost(word: str, other: str) -> float:
 
 def aligned_decisions(
     copies: Iterable[tuple[str, str]], judge: SpellingJudge, protected: frozenset[str]
-) -> dict[str, SpellingDecision]:
+) -> tuple[dict[str, SpellingDecision], dict[str, set[str]]]:
     """Typos that syndicated copies expose: an unknown word facing, at the same place in another copy,
     a known and more frequent word a few edits away (or the two words it runs together). Every pair of
-    copies votes; a word whose copies disagree on its fix (no fix with twice the votes of the next) stays."""
+    copies votes. A word whose copies agree on its fix (it has twice the votes of any other) is fixed
+    everywhere; a short word ("og" is a typo of "of" here, an own goal there), or one whose copies disagree
+    ("th": "the" here, "to" there), only in the paragraphs whose own copies agree, under `scoped_key`.
+    Also returns what each word faces in a copy (whatever the verdict)."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
+    votes_in: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    faced: dict[str, set[str]] = defaultdict(set)
     words_of = functools.cache(text_words)  # a paragraph is in as many pairs as it has copies
     for first, second in copies:
         for a, b in _aligned_pairs(words_of(first), words_of(second)):
-            for word, other in ((a, b), (b, a)):
-                if " " not in word and word != other and judge.is_aligned_typo(word, other, protected):
+            for word, other, paragraph in ((a, b, first), (b, a, second)):
+                if " " in word or word == other:
+                    continue
+                faced[word].add(other)
+                if judge.is_aligned_typo(word, other, protected):
                     votes[word][other] += 1
-    decisions = {}
-    for word, candidates in votes.items():
-        (best, count), *others = candidates.most_common()
-        if others and others[0][1] * _VOTE_MARGIN > count:
-            continue
-        rule = "split:syndicated" if " " in best else "typo:syndicated"
-        decisions[word] = SpellingDecision(best, rule, round(min(0.95, 0.7 + 0.1 * count), 3))
-    return decisions
+                    votes_in[word, paragraph][other] += 1
+    short = judge.rules.syndicated_local_max_length
+    decisions = {
+        word: decision
+        for word, candidates in votes.items()
+        if len(word) > short and (decision := _voted(candidates))
+    }
+    for (word, paragraph), candidates in votes_in.items():
+        if word not in decisions and (decision := _voted(candidates)):
+            decisions[scoped_key(paragraph, word)] = decision
+    return decisions, faced
+
+
+def _voted(candidates: Counter[str]) -> SpellingDecision | None:
+    """The fix the copies vote for, if it has `_VOTE_MARGIN` times the votes of any other."""
+    (best, count), *others = candidates.most_common()
+    if others and others[0][1] * _VOTE_MARGIN > count:
+        return None
+    rule = "split:syndicated" if " " in best else "typo:syndicated"
+    return SpellingDecision(best, rule, round(min(0.95, 0.7 + 0.1 * count), 3))
+
+
+def scoped_key(paragraph: str, word: str) -> str:
+    """The decisions' key of a fix of `word` in this paragraph only ("th@1f0c...")."""
+    return f"{word}{_SCOPE_MARK}{hashlib.sha256(paragraph.encode()).hexdigest()[:16]}"
+
+
+def decided_word(key: str) -> str:
+    """The word or span a decisions' key fixes (a scoped key names its paragraph too)."""
+    return key.partition(_SCOPE_MARK)[0]
 
 
 def decide_corrections(
@@ -500,7 +559,7 @@ def decide_corrections(
     """Judge every distinct token and span of the corpus once; return the confident fixes.
 
     `copies` are the texts of near-duplicate paragraph pairs; what they show overrides the
-    frequency evidence.
+    frequency evidence: a word a copy prints otherwise is never changed to the corpus's guess.
     """
     if not rules.enabled:
         return {}
@@ -514,7 +573,13 @@ def decide_corrections(
         decision = judge.decide_span(span)
         if decision is not None:
             decisions[span] = decision
-    decisions |= aligned_decisions(copies, judge, protected)
+    aligned, faced = aligned_decisions(copies, judge, protected)
+    decisions = {
+        key: decision
+        for key, decision in decisions.items()
+        if key not in faced or decision.replacement in faced[key]
+    }
+    decisions |= aligned
     return {key: decision for key, decision in decisions.items() if decision.confidence >= rules.min_confidence}
 
 
@@ -528,7 +593,7 @@ def reviewed_decisions(
 ) -> dict[str, SpellingDecision]:
     """The corpus's decisions after a maintainer's review: rejected words stay as written, accepted corrections
     (word to replacement) apply everywhere."""
-    reviewed = {word: decision for word, decision in decisions.items() if word not in rejected}
+    reviewed = {key: decision for key, decision in decisions.items() if decided_word(key) not in rejected}
     return reviewed | {
         word: SpellingDecision(replacement, ACCEPTED_RULE, 1.0) for word, replacement in accepted.items()
     }
@@ -540,17 +605,26 @@ def apply_corrections(
     """Apply span, then token decisions to an article's paragraphs; return them and one record per fix."""
     if not decisions:
         return paragraphs, []
+    scoped = any(_SCOPE_MARK in key for key in decisions)
     corrected_paragraphs: list[str] = []
     corrections: list[Correction] = []
     for para_idx, paragraph in enumerate(paragraphs):
+        in_paragraph = _in_paragraph(decisions, paragraph) if scoped else decisions
         spans = sorted(
             (m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph)
         )
-        paragraph = _replace(paragraph, spans, decisions, para_idx, corrections)
-        if not decisions.keys().isdisjoint(text_words(paragraph)):
-            paragraph = _replace(paragraph, list(iter_words(paragraph)), decisions, para_idx, corrections)
+        paragraph = _replace(paragraph, spans, in_paragraph, para_idx, corrections)
+        if not in_paragraph.keys().isdisjoint(text_words(paragraph)):
+            paragraph = _replace(paragraph, list(iter_words(paragraph)), in_paragraph, para_idx, corrections)
         corrected_paragraphs.append(paragraph)
     return corrected_paragraphs, corrections
+
+
+def _in_paragraph(decisions: dict[str, SpellingDecision], paragraph: str) -> dict[str, SpellingDecision]:
+    """The decisions that hold in this paragraph, by the word they fix: everywhere, and in it only."""
+    suffix = scoped_key(paragraph, "")
+    scoped = {key.removesuffix(suffix): decision for key, decision in decisions.items() if key.endswith(suffix)}
+    return decisions | scoped if scoped else decisions
 
 
 def _replace(
