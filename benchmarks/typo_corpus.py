@@ -44,9 +44,11 @@ CODESPELL_CACHE = Path(tempfile.gettempdir()) / "copydesk-bench-cache" / "codesp
 NLPAUG_VERSION = "1.1.11"
 NLPAUG_CACHE = Path(tempfile.gettempdir()) / "copydesk-bench-cache" / "nlpaug"
 NLPAUG_LIST = "nlpaug/res/word/spelling/spelling_en.txt"
-# A human misspelling kept for the syndicated corpus is at most this many edits from its fix (drops ~5%
-# of nlpaug's: "wth" for "with" is kept, "hobe" for "have" too, "ahv" is not).
+# A human misspelling kept for the syndicated corpus is at most this many edits from its fix, and at most
+# SHORT_TYPO_EDITS from a fix of up to 4 letters (a reader still sees the word: "wth" for "with" and "tath"
+# for "that" are kept, "da" for "the" and "meua" for "my" are not).
 MAX_TYPO_EDITS = 3
+SHORT_TYPO_EDITS = 2
 ENGLISH_LIST = "frequency_dictionary_en_82_765.txt"
 OUTLETS = ("daily-ledger", "metro-wire", "the-courier", "northern-post", "evening-gazette")
 MISSPELLING_RATE = 1 / 150
@@ -182,8 +184,8 @@ def typo_table(wheel: Path, english: frozenset[str]) -> dict[str, tuple[str, ...
 
 
 def human_typo_table(english: frozenset[str]) -> dict[str, tuple[str, ...]]:
-    """codespell's typos and nlpaug's human misspellings (lower-case, not English words, at most
-    MAX_TYPO_EDITS edits from their fix), by their fix."""
+    """codespell's typos and nlpaug's human misspellings (lower-case ASCII, not English words, a few edits from
+    their fix), by their fix."""
     table = {fix: set(typos) for fix, typos in typo_table(codespell_wheel(), english).items()}
     with zipfile.ZipFile(pinned_wheel("nlpaug", NLPAUG_VERSION, NLPAUG_CACHE)) as archive:
         text = archive.read(NLPAUG_LIST).decode("utf-8")
@@ -192,8 +194,9 @@ def human_typo_table(english: frozenset[str]) -> dict[str, tuple[str, ...]]:
         if not (fix.isalpha() and fix.islower() and fix in english):
             continue
         for typo in typos:
-            human = typo.isalpha() and typo.islower() and typo not in english and len(typo) >= SYNDICATED_MIN_LETTERS
-            if human and EDITS.compare(fix, typo, MAX_TYPO_EDITS) != -1:
+            edits = SHORT_TYPO_EDITS if len(fix) <= 4 else MAX_TYPO_EDITS
+            human = WORD.fullmatch(typo) and typo.islower() and typo not in english and len(typo) >= 2
+            if human and EDITS.compare(fix, typo, edits) != -1:
                 table.setdefault(fix, set()).add(typo)
     return {fix: tuple(sorted(typos)) for fix, typos in table.items()}
 

@@ -434,8 +434,8 @@ def within_aligned_edits(word: str, other: str, max_distance: int) -> bool:
 
 
 def _aligned_pairs(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
-    """Word-for-word substitutions of two copies aligned over the whole paragraph: (word, word), or (run-together
-    word, "two words"). Copies may differ in many places (house style, a dateline, a dropped sentence): every
+    """Word-for-word substitutions of two copies aligned over the whole paragraph, left copy's side first:
+    (word, word), (run-together word, "two words") or ("two words", run-together word). Copies may differ in many places (house style, a dateline, a dropped sentence): every
     stretch where they disagree between words they share is aligned on its own."""
     if left == right:
         return
@@ -459,8 +459,9 @@ def _differing_middle(left: list[str], right: list[str]) -> tuple[list[str], lis
 
 def _walk_block(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
     """Align the words of one disagreeing stretch by edit distance (a word may face nothing, one word or the
-    two words it runs together) and yield the facing pairs: "(Reuters) - The ministr" against "The minister"
-    pairs "ministr" with "minister" and "Reuters" with nothing."""
+    two words it runs together) and yield the facing pairs that stand as far from the stretch's start, or
+    its end, on both sides (what the shared words around it anchor): "(Reuters) - The ministr" against
+    "The minister" pairs "ministr" with "minister" and "Reuters" with nothing."""
     rows, columns = len(left) + 1, len(right) + 1
     cost = [[0.0] * columns for _ in range(rows)]
     step: list[list[tuple[int, int]]] = [[(0, 0)] * columns for _ in range(rows)]
@@ -484,9 +485,9 @@ def _walk_block(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
     i, j = rows - 1, columns - 1
     while i or j:
         di, dj = step[i][j]
-        if di and dj:
-            words_left, words_right = " ".join(left[i - di : i]), " ".join(right[j - dj : j])
-            pairs.append((words_left, words_right) if di == 1 else (words_right, words_left))
+        anchored = i - di == j - dj or rows - i == columns - j  # as far from the stretch's start, or its end
+        if di and dj and anchored:
+            pairs.append((" ".join(left[i - di : i]), " ".join(right[j - dj : j])))
         i, j = i - di, j - dj
     yield from reversed(pairs)
 
