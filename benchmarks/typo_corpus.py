@@ -53,6 +53,8 @@ ENGLISH_LIST = "frequency_dictionary_en_82_765.txt"
 OUTLETS = ("daily-ledger", "metro-wire", "the-courier", "northern-post", "evening-gazette")
 MISSPELLING_RATE = 1 / 150
 RUNON_RATE = 1 / 400
+# In the syndicated corpus, names run into "said" ("Cosaid") besides: about 1 in 2,000 words.
+NAME_RUNON_RATE = 1 / 2000
 MIN_LETTERS = 4
 SYNDICATED_MIN_LETTERS = 2
 # Outlets' house styles: each outlet prints every one of these words in one of its forms.
@@ -297,26 +299,32 @@ def misspelling_sites(
 
 
 def runon_sites(
-    body: str, index_at: dict[int, int], english: frozenset[str], min_letters: int = MIN_LETTERS, names: bool = False
+    body: str, index_at: dict[int, int], english: frozenset[str], min_letters: int = MIN_LETTERS
 ) -> list[int]:
-    """Token indices of the first of two lower-case words one space apart whose join is not a word (with
-    `names`, also of a mid-sentence name before an attribution word: "Co said")."""
+    """Token indices of the first of two lower-case words one space apart whose join is not a word."""
     words = list(WORD.finditer(body))
     return [
         index_at[left.start()]
         for left, right in itertools.pairwise(words)
         if body[left.end() : right.start()] == " "
+        and left.group().islower()
         and right.group().islower()
-        and left.group().lower() + right.group() not in english
-        and (
-            (left.group().islower() and min(len(left.group()), len(right.group())) >= min_letters)
-            or (
-                names
-                and right.group() in NAME_RUNON_WORDS
-                and left.group()[0].isupper()
-                and not sentence_start(body, left.start())
-            )
-        )
+        and min(len(left.group()), len(right.group())) >= min_letters
+        and left.group() + right.group() not in english
+    ]
+
+
+def name_runon_sites(body: str, index_at: dict[int, int], english: frozenset[str]) -> list[int]:
+    """Token indices of a mid-sentence name one space before an attribution word ("Co said")."""
+    words = list(WORD.finditer(body))
+    return [
+        index_at[left.start()]
+        for left, right in itertools.pairwise(words)
+        if body[left.end() : right.start()] == " "
+        and right.group() in NAME_RUNON_WORDS
+        and left.group()[0].isupper()
+        and not sentence_start(body, left.start())
+        and (left.group() + right.group()).lower() not in english
     ]
 
 
@@ -403,12 +411,11 @@ def inject_errors(
     blocked: set[int] = set()
     min_letters = SYNDICATED_MIN_LETTERS if syndicated else MIN_LETTERS
     runons = choose(
-        runon_sites(body, index_at, english, min_letters, names=syndicated),
-        rounded(len(clean) * runon_rate, rng),
-        2,
-        blocked,
-        rng,
+        runon_sites(body, index_at, english, min_letters), rounded(len(clean) * runon_rate, rng), 2, blocked, rng
     )
+    if syndicated:
+        name_sites = name_runon_sites(body, index_at, english)
+        runons = sorted([*runons, *choose(name_sites, rounded(len(clean) * NAME_RUNON_RATE, rng), 2, blocked, rng)])
     misspelt = choose(
         misspelling_sites(body, index_at, typos, min_letters),
         rounded(len(clean) * misspelling_rate, rng),

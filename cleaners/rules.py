@@ -97,3 +97,4 @@ class SpellingRules:
     syndicated_max_edit_distance: int = 3
     syndicated_min_ratio: float = 2.0
     syndicated_local_max_length: int = 4
+    syndicated_common_word_rank: int = 100

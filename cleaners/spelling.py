@@ -249,8 +249,8 @@ class SpellingJudge:
 
     def is_dictionary_word(self, word: str, prefixed: bool = True, strict: bool = False) -> bool:
         """True for a base-dictionary word or a regular derivation of one ("delisted", "wirelessly"; with
-        `prefixed`, also "rebrand"). `strict` takes only stems of 4+ letters spelled as English inflects
-        them, not "beed", "sould" or "goodes"."""
+        `prefixed`, also "rebrand"). `strict` takes only common stems of 4+ letters spelled as English
+        inflects them, not "beed", "sould", "goodes" or "monts"."""
         lowered = word.lower()
         if lowered in self.base.counts:
             return True
@@ -259,9 +259,11 @@ class SpellingJudge:
             stem = lowered.removesuffix(suffix)
             if stem == lowered or len(stem) < shortest:
                 continue
-            if stem in self.base.counts and (not strict or _inflects(stem, suffix)):
+            if stem in self.base.counts and (not strict or (_inflects(stem, suffix) and self._is_common(stem))):
                 return True
-            if stem + "e" in self.base.counts and (not strict or suffix[0] in "aeiou"):
+            if stem + "e" in self.base.counts and (
+                not strict or (suffix[0] in "aeiou" and self._is_common(stem + "e"))
+            ):
                 return True
         return prefixed and any(
             lowered.startswith(prefix)
@@ -269,6 +271,10 @@ class SpellingJudge:
             and len(lowered) - len(prefix) >= 3
             for prefix in DERIVATION_PREFIXES
         )
+
+    def _is_common(self, word: str) -> bool:
+        """True for one of the `common_word_rank` commonest words of the dictionary."""
+        return self.base.ranks.get(word, math.inf) < self.rules.common_word_rank
 
     def is_known(self, word: str) -> bool:
         """True for a dictionary word (or a derivation of one) or a word the corpus uses often enough."""
@@ -307,7 +313,15 @@ class SpellingJudge:
             return False
         if word[0].isupper() != other[0].isupper():
             return False
-        return within_aligned_edits(word.lower(), other.lower(), self.rules.syndicated_max_edit_distance)
+        if self._runs_into(word.lower(), other.lower()):
+            return False
+        common = self.base.ranks.get(other.lower(), math.inf) < self.rules.syndicated_common_word_rank
+        return within_aligned_edits(word.lower(), other.lower(), self.rules.syndicated_max_edit_distance, common)
+
+    def _runs_into(self, word: str, other: str) -> bool:
+        """True when `word` is `other` run together with another known word ("aninternational"), not its typo."""
+        rest = word.removeprefix(other) if word.startswith(other) else word.removesuffix(other)
+        return rest != word and (rest in STOPWORDS or (len(rest) >= 3 and self.is_known(rest)))
 
     def _outnumbered(self, word: str, parts: list[str]) -> bool:
         """True when the corpus prints `word` `syndicated_min_ratio` times less often than each of `parts`, or
@@ -422,12 +436,12 @@ def _inflects(stem: str, suffix: str) -> bool:
     return True
 
 
-def within_aligned_edits(word: str, other: str, max_distance: int) -> bool:
+def within_aligned_edits(word: str, other: str, max_distance: int, common: bool = False) -> bool:
     """True when `word` is few enough edits (Damerau-Levenshtein) from `other` to be its typo where a copy prints
-    `other`: 1 for words of up to 4 letters, or 2 when it has the same letters ("tath"), 2 up to 7 letters,
-    `max_distance` beyond."""
+    `other`: 1 for words of up to 4 letters, or 2 when it has the same letters ("tath") or `other` is one of
+    the commonest words ("tem" for "the"), 2 up to 7 letters, `max_distance` beyond."""
     if len(word) <= 4:
-        limit = 2 if sorted(word) == sorted(other) else 1
+        limit = 2 if common or sorted(word) == sorted(other) else 1
     else:
         limit = 2 if len(word) <= 7 else max_distance
     return _EDIT_DISTANCE.compare(word, other, limit) != -1
@@ -521,9 +535,7 @@ def aligned_decisions(
                     votes_in[word, paragraph][other] += 1
     short = judge.rules.syndicated_local_max_length
     decisions = {
-        word: decision
-        for word, candidates in votes.items()
-        if len(word) > short and (decision := _voted(candidates))
+        word: decision for word, candidates in votes.items() if len(word) > short and (decision := _voted(candidates))
     }
     for (word, paragraph), candidates in votes_in.items():
         if word not in decisions and (decision := _voted(candidates)):
@@ -576,9 +588,7 @@ def decide_corrections(
             decisions[span] = decision
     aligned, faced = aligned_decisions(copies, judge, protected)
     decisions = {
-        key: decision
-        for key, decision in decisions.items()
-        if key not in faced or decision.replacement in faced[key]
+        key: decision for key, decision in decisions.items() if key not in faced or decision.replacement in faced[key]
     }
     decisions |= aligned
     return {key: decision for key, decision in decisions.items() if decision.confidence >= rules.min_confidence}
