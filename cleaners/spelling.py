@@ -321,7 +321,7 @@ class SpellingJudge:
     def _runs_into(self, word: str, other: str) -> bool:
         """True when `word` is `other` run together with another known word ("aninternational"), not its typo."""
         rest = word.removeprefix(other) if word.startswith(other) else word.removesuffix(other)
-        return rest != word and (rest in STOPWORDS or (len(rest) >= 3 and self.is_known(rest)))
+        return rest != word and len(rest) >= 2 and (rest in STOPWORDS or (len(rest) >= 3 and self.is_known(rest)))
 
     def _outnumbered(self, word: str, parts: list[str]) -> bool:
         """True when the corpus prints `word` `syndicated_min_ratio` times less often than each of `parts`, or
