@@ -30,6 +30,7 @@ from cleaners.stopwords import STOPWORDS
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
 _CONTEXT_CHARS = 30
+_VOWELS = "aeiou"
 
 
 def _may_hold_skip_span(text: str) -> bool:
@@ -428,12 +429,19 @@ class SpellingJudge:
 
 
 def _inflects(stem: str, suffix: str) -> bool:
-    """Whether English spells the stem with this suffix so: "-d" after an "e", "-es" after a hiss or an "o"."""
+    """Whether English spells the stem with this suffix so: "-d" after an "e", "-es" after a hiss or an "o",
+    a vowel suffix without the stem's silent "e" ("making", not "makeing") and after the doubled last
+    letter of a one-vowel stem ("dropped", not "droped")."""
     if suffix == "d":
         return stem.endswith("e")
     if suffix == "es":
         return stem.endswith(("s", "x", "z", "ch", "sh", "o"))
-    return True
+    if suffix[0] not in _VOWELS or suffix == "able":
+        return True
+    if stem.endswith("e") and not stem.endswith("ee"):
+        return False
+    one_vowel = len(re.findall(f"[{_VOWELS}]+", stem)) == 1
+    return not (one_vowel and stem[-1] not in _VOWELS + "wxy" and stem[-2] in _VOWELS and stem[-3] not in _VOWELS)
 
 
 def within_aligned_edits(word: str, other: str, max_distance: int, common: bool = False) -> bool:

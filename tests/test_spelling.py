@@ -297,3 +297,11 @@ def test_a_copy_that_prints_another_word_vetoes_the_corpus_guess(base, config):
     assert alone["quarterof"].replacement in {"quarter", "quarter of"}
     decisions = decide_with_copies(paragraphs + [wire, copy], [(wire, copy)], base, config.spelling)
     assert "quarterof" not in decisions
+
+
+@pytest.mark.parametrize(("typo", "word"), [("makeing", "making"), ("droped", "dropped"), ("monts", "months")])
+def test_misspelt_inflections_are_typos_where_a_copy_prints_the_word(base, config, typo, word):
+    wire = f"Officials said the firm was {word} progress on the plan before the vote on Monday."
+    copy = f"Officials said the firm was {typo} progress on the plan before the vote on Monday."
+    decisions = decide_with_copies([wire, copy], [(wire, copy)], base, config.spelling)
+    assert {key: decision.replacement for key, decision in decisions.items()} == {typo: word}
