@@ -5,7 +5,14 @@ from dataclasses import replace
 import pytest
 
 from cleaners.article import clean_article
-from cleaners.spelling import Vocabulary, apply_corrections, decide_corrections, iter_words, text_words
+from cleaners.spelling import (
+    Vocabulary,
+    apply_corrections,
+    decide_corrections,
+    iter_words,
+    reviewed_decisions,
+    text_words,
+)
 from flows.dictionary import load_base_dictionary
 
 SEED_NAMES = (
@@ -305,3 +312,12 @@ def test_misspelt_inflections_are_typos_where_a_copy_prints_the_word(base, confi
     copy = f"Officials said the firm was {typo} progress on the plan before the vote on Monday."
     decisions = decide_with_copies([wire, copy], [(wire, copy)], base, config.spelling)
     assert {key: decision.replacement for key, decision in decisions.items()} == {typo: word}
+
+
+def test_rejecting_a_word_drops_its_paragraph_only_fixes_too(base, config):
+    wire = "Officials from the ministry said that the plan would take time."
+    copy = "Officials fomr the ministry said tath the plan would take time."
+    others = ["Reports from the region said that talks would take time."] * 3
+    decisions = decide_with_copies([wire, copy, *others], [(wire, copy)], base, config.spelling)
+    corrected, _ = apply_corrections([copy], reviewed_decisions(decisions, {"fomr"}, {}))
+    assert corrected == ["Officials fomr the ministry said that the plan would take time."]
