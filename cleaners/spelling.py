@@ -562,7 +562,12 @@ def _voted(candidates: Counter[str]) -> SpellingDecision | None:
 
 def scoped_key(paragraph: str, word: str) -> str:
     """The decisions' key of a fix of `word` in this paragraph only ("th@1f0c...")."""
-    return f"{word}{_SCOPE_MARK}{hashlib.sha256(paragraph.encode()).hexdigest()[:16]}"
+    return f"{word}{_SCOPE_MARK}{_digest(paragraph)}"
+
+
+def _digest(paragraph: str) -> str:
+    """A short digest that names a paragraph in decisions' keys."""
+    return hashlib.sha256(paragraph.encode()).hexdigest()[:16]
 
 
 def decided_word(key: str) -> str:
@@ -624,11 +629,11 @@ def apply_corrections(
     """Apply span, then token decisions to an article's paragraphs; return them and one record per fix."""
     if not decisions:
         return paragraphs, []
-    scoped = any(_SCOPE_MARK in key for key in decisions)
+    scoped = _scoped_by_paragraph(decisions)
     corrected_paragraphs: list[str] = []
     corrections: list[Correction] = []
     for para_idx, paragraph in enumerate(paragraphs):
-        in_paragraph = _in_paragraph(decisions, paragraph) if scoped else decisions
+        in_paragraph = decisions | scoped.get(_digest(paragraph), {}) if scoped else decisions
         spans = sorted(
             (m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph)
         )
@@ -639,11 +644,14 @@ def apply_corrections(
     return corrected_paragraphs, corrections
 
 
-def _in_paragraph(decisions: dict[str, SpellingDecision], paragraph: str) -> dict[str, SpellingDecision]:
-    """The decisions that hold in this paragraph, by the word they fix: everywhere, and in it only."""
-    suffix = scoped_key(paragraph, "")
-    scoped = {key.removesuffix(suffix): decision for key, decision in decisions.items() if key.endswith(suffix)}
-    return decisions | scoped if scoped else decisions
+def _scoped_by_paragraph(decisions: dict[str, SpellingDecision]) -> dict[str, dict[str, SpellingDecision]]:
+    """The paragraph-only decisions by their paragraph's digest, then by the word they fix."""
+    scoped: dict[str, dict[str, SpellingDecision]] = defaultdict(dict)
+    for key, decision in decisions.items():
+        word, mark, digest = key.partition(_SCOPE_MARK)
+        if mark:
+            scoped[digest][word] = decision
+    return dict(scoped)
 
 
 def _replace(
