@@ -537,6 +537,7 @@ def aligned_decisions(
             for word, other, paragraph in ((a, b, first), (b, a, second)):
                 if " " in word or word == other:
                     continue
+                other = _attributed(word, other, judge.rules.name_runon_words)
                 faced[word].add(other)
                 if judge.is_aligned_typo(word, other, protected):
                     votes[word][other] += 1
@@ -549,6 +550,13 @@ def aligned_decisions(
         if word not in decisions and (decision := _voted(candidates)):
             decisions[scoped_key(paragraph, word)] = decision
     return decisions, faced
+
+
+def _attributed(word: str, other: str, verbs: tuple[str, ...]) -> str:
+    """The two words `word` runs together where the copy prints the first and its own attribution verb:
+    "Commissionsaid" facing "Commission" (the copy's "Commission says") is "Commission said"."""
+    verb = word[len(other) :]
+    return f"{other} {verb}" if word.startswith(other) and verb in verbs else other
 
 
 def _voted(candidates: Counter[str]) -> SpellingDecision | None:

@@ -321,3 +321,12 @@ def test_rejecting_a_word_drops_its_paragraph_only_fixes_too(base, config):
     decisions = decide_with_copies([wire, copy, *others], [(wire, copy)], base, config.spelling)
     corrected, _ = apply_corrections([copy], reviewed_decisions(decisions, {"fomr"}, {}))
     assert corrected == ["Officials fomr the ministry said that the plan would take time."]
+
+
+def test_a_name_run_into_said_is_split_where_the_copy_says_says(base, config):
+    wire = "Shares fell on Monday after the chairman of Co says the merger talks had ended."
+    copy = "Shares fell on Monday after the chairman of Cosaid the merger talks had ended."
+    decisions = decide_with_copies([wire, wire, copy], [(wire, copy)], base, config.spelling)
+    assert decisions["Cosaid"].replacement == "Co said"
+    corrected, _ = apply_corrections([wire, copy], decisions)
+    assert corrected == [wire, wire.replace("Co says", "Co said")]
