@@ -4,7 +4,9 @@ BBC stories are told by 2-3 fake outlets, so a rare word is spelled right elsewh
 copy carries its own real human misspellings (~1 word in 150) and run-together words (~1 in 400). By default
 the copies differ as real syndicated copies do (house style, datelines, dropped sentences, merged paragraphs,
 trimmed ends; misspellings of short words too; names run into "said"); `--plain` builds the first, easier
-corpus whose copies differ only by a dropped sentence or a swap (its figures stay reproducible). copydesk runs once over the whole corpus; each article's body is then scored token by token
+corpus whose copies differ only by a dropped sentence or a swap (its figures stay reproducible); `--seed`
+draws another sample (the rules were tuned on seed 1, the default is 2004). copydesk runs once over the whole
+corpus; each article's body is then scored token by token
 (tokens are \\w+ runs) by aligning three sequences: the truth (clean body) and the input (corrupted body), aligned
 exactly by the generator's record, and copydesk's output (its `text`), aligned to the input with difflib.
 

@@ -263,7 +263,7 @@ class SpellingJudge:
             if stem in self.base.counts and (not strict or (_inflects(stem, suffix) and self._is_common(stem))):
                 return True
             if stem + "e" in self.base.counts and (
-                not strict or (suffix[0] in "aeiou" and self._is_common(stem + "e"))
+                not strict or (suffix[0] in _VOWELS and self._is_common(stem + "e"))
             ):
                 return True
         return prefixed and any(
@@ -297,9 +297,10 @@ class SpellingJudge:
     def is_aligned_typo(self, word: str, other: str, protected: frozenset[str]) -> bool:
         """True when `word`, facing `other` in a copy of the same paragraph, is a typo of it.
 
-        `word` must be unknown to the dictionary and at most half as frequent in the corpus as
-        `other`; `other` is one known word a few edits away (fewer for short words), in the same
-        case, or the known words `word` runs together.
+        `word` must be unknown to the dictionary (nor a common word's regular inflection) and at most
+        half as frequent in the corpus as `other`, or seen once where `other` is in the dictionary;
+        `other` is one known word a few edits away (`within_aligned_edits`), in the same case, that
+        `word` is not merely run into, or the known words `word` runs together.
         """
         if not self.may_change(word, protected) or len(word) < 2:
             return False
@@ -457,8 +458,9 @@ def within_aligned_edits(word: str, other: str, max_distance: int, common: bool 
 
 def _aligned_pairs(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
     """Word-for-word substitutions of two copies aligned over the whole paragraph, left copy's side first:
-    (word, word), (run-together word, "two words") or ("two words", run-together word). Copies may differ in many places (house style, a dateline, a dropped sentence): every
-    stretch where they disagree between words they share is aligned on its own."""
+    (word, word), (run-together word, "two words") or ("two words", run-together word). Copies may differ
+    in many places (house style, a dateline, a dropped sentence): every stretch where they disagree
+    between words they share is aligned on its own."""
     if left == right:
         return
     left, right = _differing_middle(left, right)
