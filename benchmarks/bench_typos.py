@@ -1,8 +1,12 @@
 """Benchmark copydesk's typo correction on a corpus whose every error is known (typo_corpus.py).
 
 BBC stories are told by 2-3 fake outlets, so a rare word is spelled right elsewhere as in real news, and each
-copy carries its own real human misspellings (codespell's pairs, ~1 word in 150) and run-together words
-(~1 in 400). copydesk runs once over the whole corpus; each article's body is then scored token by token
+copy carries its own real human misspellings (~1 word in 150) and run-together words (~1 in 400). By default
+the copies differ as real syndicated copies do (house style, datelines, dropped sentences, merged paragraphs,
+trimmed ends; misspellings of short words too; names run into "said"); `--plain` builds the first, easier
+corpus whose copies differ only by a dropped sentence or a swap (its figures stay reproducible); `--seed`
+draws another sample (the rules were tuned on seed 1, the default is 2004). copydesk runs once over the whole
+corpus; each article's body is then scored token by token
 (tokens are \\w+ runs) by aligning three sequences: the truth (clean body) and the input (corrupted body), aligned
 exactly by the generator's record, and copydesk's output (its `text`), aligned to the input with difflib.
 
@@ -10,11 +14,12 @@ exactly by the generator's record, and copydesk's output (its `text`), aligned t
   cleaning steps, not from spelling); it is correct when the output equals the truth there;
 - precision = correct changes / changes; recall = injected errors fixed / injected errors;
 - false changes = changes to tokens that were already right, per 10,000 such clean tokens;
-- controls (capitalised mid-sentence names, numbers, rare correct words) are counted apart;
+- controls (capitalised mid-sentence names, numbers, rare correct words, house-style words that copies reword)
+  are counted apart;
 - throughput = corpus tokens / wall time of the copydesk run (which includes Prefect's start-up) and / the
   flow's own `elapsed_seconds` from manifest.json.
 
-    .venv/bin/python benchmarks/bench_typos.py [--quick] [--out DIR]
+    .venv/bin/python benchmarks/bench_typos.py [--quick] [--plain] [--seed N] [--out DIR]
 """
 
 from __future__ import annotations
@@ -38,14 +43,21 @@ PROJECT = Path(__file__).resolve().parent.parent
 DATA = PROJECT.parent / "shared" / "data"
 BBC = DATA / "bbc-news-2004.jsonl.gz"
 STORIES, QUICK_STORIES = 150, 40
-PRECISION_TARGET, RECALL_TARGET, FALSE_PER_10K_TARGET = 0.97, 0.85, 0.5
+PRECISION_TARGET, RECALL_TARGET, FALSE_PER_10K_TARGET = 0.99, 0.95, 0.2
 SHOWN = 15
 MAX_GROUP = 3
 # Misses are grouped by traits that the defaults of copydesk.toml make hard: typos under min_word_length (5)
 # letters, and right words without min_frequency_ratio (3) times the typo's count in the corpus.
 SHORT_WORD, FEW_TIMES = 5, 3
+# Recall is reported apart for misspelt words of 2 to 4 letters ("fomr", "tath", "teh").
+SHORT_LETTERS = range(2, 5)
 ERROR_KINDS = {"misspelling": "misspellings", "runon": "run-together words"}
-CONTROL_KINDS = {"name": "capitalised names", "number": "numbers", "rare": "rare correct words"}
+CONTROL_KINDS = {
+    "name": "capitalised names",
+    "number": "numbers",
+    "rare": "rare correct words",
+    "reworded": "house-style words (said/says, mln...)",
+}
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help=f"{QUICK_STORIES} stories instead of {STORIES}")
+    parser.add_argument("--plain", action="store_true", help="the first corpus: copies differ only where typos are")
+    parser.add_argument("--seed", type=int, default=typo_corpus.SEED, help="corpus seed (stories, edits, errors)")
     parser.add_argument("--out", type=Path, help="work folder kept after the run (default: a temporary folder)")
     return parser.parse_args(argv)
 
@@ -197,13 +211,18 @@ def change_metric_rows(judged: list[Judged]) -> list[list[str]]:
     """Precision and recall rows against their targets, recall per kind and for unique typos."""
     errors = [item for item in judged if item.kind != "clean"]
     precision, precision_text = share([item for item in judged if item.changed])
-    recall, recall_text = share(errors)
+    recall_text = share(errors)[1]
     rows = [
         ["precision of changes", precision_text, f">= {PRECISION_TARGET}", verdict(precision >= PRECISION_TARGET)],
-        ["recall, all injected errors", recall_text, f">= {RECALL_TARGET}", verdict(recall >= RECALL_TARGET)],
+        ["recall, all injected errors", recall_text, "", ""],
     ]
     for kind, label in ERROR_KINDS.items():
-        rows.append([f"  recall, {label}", share([item for item in errors if item.kind == kind])[1], "", ""])
+        kind_recall, kind_text = share([item for item in errors if item.kind == kind])
+        rows.append([f"  recall, {label}", kind_text, f">= {RECALL_TARGET}", verdict(kind_recall >= RECALL_TARGET)])
+    short = [item for item in errors if item.kind == "misspelling" and len(item.truth[0]) in SHORT_LETTERS]
+    rows.append(["  recall, misspelt words of 2-4 letters", share(short)[1], "", ""])
+    names = [item for item in errors if item.kind == "runon" and item.truth[0][0].isupper()]
+    rows.append(["  recall, names run into the next word", share(names)[1], "", ""])
     counts = token_counts(judged)
     unique = [item for item in errors if counts[item.token.lower()] == 1]
     rows.append(["  recall, errors whose typo is unique in the corpus", share(unique)[1], "", ""])
@@ -333,9 +352,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench_typos-") as temporary:
         work = arguments.out.resolve() if arguments.out else Path(temporary)
         raw, out, truth = fresh_folder(work / "raw"), work / "clean", work / "truth.jsonl"
-        typo_corpus.write_corpus(
-            typo_corpus.build_corpus(BBC, QUICK_STORIES if arguments.quick else STORIES), raw, truth
-        )
+        count = QUICK_STORIES if arguments.quick else STORIES
+        corpus = typo_corpus.build_corpus(BBC, count, arguments.seed, syndicated=not arguments.plain)
+        typo_corpus.write_corpus(corpus, raw, truth)
         copies = typo_corpus.read_truth(truth)
         run = run_and_read(raw, out)
         judged: list[Judged] = []
@@ -351,7 +370,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"bench_typos: {len({copy.story for copy in copies})} BBC stories told by {len(copies)} outlet copies, "
         f"{tokens:,} tokens; {sum(len(copy.errors) for copy in copies):,} injected errors "
-        f"(codespell {typo_corpus.CODESPELL_VERSION}, seed {typo_corpus.SEED}); "
+        f"({'plain corpus, codespell' if arguments.plain else 'syndicated corpus, codespell and nlpaug'}, "
+        f"seed {arguments.seed}); "
         f"{missing} copies missing from articles.parquet, {unlifted} titles not lifted\n"
     )
     rows = [*change_metric_rows(judged), *clean_metric_rows(judged), *other_metric_rows(judged, inserted, tokens, run)]

@@ -1,14 +1,23 @@
 """A deterministic typo corpus for bench_typos.py: BBC stories told by 2-3 fake outlets with errors injected.
 
 Each sampled story is written once per outlet as RAW/<outlet>/<story id>.txt (the title as the first line, then
-the paragraphs separated by blank lines). Every copy but the first gets a small editorial difference (a sentence
-dropped or two paragraphs swapped), and every copy gets its own independent errors: real human misspellings
-(codespell's single-fix `typo->fix` pairs whose typo is not an English word) at about 1 word in 150 and
-run-together words (the space between two lower-case words deleted) at about 1 in 400. Titles, capitalised
-mid-sentence words, numbers and words under 4 letters are never touched, and no two errors are adjacent.
+the paragraphs separated by blank lines), and every copy gets its own independent errors: real human
+misspellings at about 1 word in 150 and run-together words (a space deleted) at about 1 in 400. Titles,
+capitalised mid-sentence words (but for a name run into "said") and numbers are never touched, and no two
+errors are adjacent. Two corpora:
+
+- plain (the first benchmark): every copy but the first gets one small editorial difference (a sentence
+  dropped or two paragraphs swapped); misspellings are codespell's single-fix `typo->fix` pairs whose typo is
+  not an English word, of words of 4+ letters; run-together words join two lower-case words of 4+ letters;
+- syndicated (as real outlets print one story): each outlet has its house style (said/says, million/mln,
+  billion/bln, per cent/percent/pct, dollars/dlrs), half the copies open with an agency dateline, and every
+  copy but the first has sentences dropped, paragraphs merged or swapped and its end trimmed at random;
+  misspellings are codespell's and nlpaug's human misspellings (at most MAX_TYPO_EDITS edits from the word)
+  of words of 2+ letters; run-together words join lower-case words of 2+ letters, or a name and "said".
 
 The ground truth of each copy is one JSON line: clean and corrupted body, both token sequences (tokens are
-\\w+ runs), every injected error and every control token (names, numbers, rare correct words).
+\\w+ runs), every injected error and every control token (names, numbers, rare correct words, house-style
+words).
 """
 
 from __future__ import annotations
@@ -26,21 +35,47 @@ from importlib import resources
 from pathlib import Path
 
 from harness import bbc_records
+from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
 SEED = 2004
 CODESPELL_VERSION = "2.4.3"
 CODESPELL_CACHE = Path(tempfile.gettempdir()) / "copydesk-bench-cache" / "codespell"
+# nlpaug ships a list of human misspellings ("fix typo typo ..." lines), many of short common words.
+NLPAUG_VERSION = "1.1.11"
+NLPAUG_CACHE = Path(tempfile.gettempdir()) / "copydesk-bench-cache" / "nlpaug"
+NLPAUG_LIST = "nlpaug/res/word/spelling/spelling_en.txt"
+# A human misspelling kept for the syndicated corpus is at most this many edits from its fix, and at most
+# SHORT_TYPO_EDITS from a fix of up to 4 letters (a reader still sees the word: "wth" for "with" and "tath"
+# for "that" are kept, "da" for "the" and "meua" for "my" are not).
+MAX_TYPO_EDITS = 3
+SHORT_TYPO_EDITS = 2
 ENGLISH_LIST = "frequency_dictionary_en_82_765.txt"
 OUTLETS = ("daily-ledger", "metro-wire", "the-courier", "northern-post", "evening-gazette")
 MISSPELLING_RATE = 1 / 150
 RUNON_RATE = 1 / 400
+# In the syndicated corpus, names run into "said" ("Cosaid") besides: about 1 in 2,000 words.
+NAME_RUNON_RATE = 1 / 2000
 MIN_LETTERS = 4
+SYNDICATED_MIN_LETTERS = 2
+# Outlets' house styles: each outlet prints every one of these words in one of its forms.
+HOUSE_STYLES = (
+    ("said", ("said", "says")),
+    ("million", ("million", "mln")),
+    ("billion", ("billion", "bln")),
+    ("per cent", ("per cent", "percent", "pct")),
+    ("dollars", ("dollars", "dlrs")),
+)
+REWORDED = frozenset(word for _, forms in HOUSE_STYLES for form in forms for word in form.split())
+NAME_RUNON_WORDS = ("said", "says", "told")
+CITIES = ("LONDON", "NEW YORK", "PARIS", "BRUSSELS", "WASHINGTON", "TOKYO", "SYDNEY", "JOHANNESBURG")
+MONTHS = ("Jan", "Feb", "March", "April", "May", "June", "July", "Aug", "Sept", "Oct", "Nov", "Dec")
 MIN_STORY_TOKENS = 150
 
 TOKEN = re.compile(r"\w+")
 WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?![\w'’-])")
 PAIR = re.compile(r"([a-z]+)->([a-z]+)")
 SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'‘“])")
+EDITS = EditDistance(DistanceAlgorithm.DAMERAU_OSA)
 
 
 @dataclass(frozen=True)
@@ -113,14 +148,19 @@ def english_words() -> frozenset[str]:
 
 def codespell_wheel(cache: Path = CODESPELL_CACHE) -> Path:
     """codespell's wheel (pinned, so the corpus never changes), downloaded once into the cache folder."""
-    wheel = cache / f"codespell-{CODESPELL_VERSION}-py3-none-any.whl"
+    return pinned_wheel("codespell", CODESPELL_VERSION, cache)
+
+
+def pinned_wheel(package: str, version: str, cache: Path) -> Path:
+    """A package's pure-Python wheel at a pinned version, downloaded once into the cache folder."""
+    wheel = cache / f"{package}-{version}-py3-none-any.whl"
     if not wheel.exists():
         command = [
             sys.executable,
             "-m",
             "pip",
             "download",
-            f"codespell=={CODESPELL_VERSION}",
+            f"{package}=={version}",
             "--no-deps",
             "--only-binary",
             ":all:",
@@ -129,9 +169,7 @@ def codespell_wheel(cache: Path = CODESPELL_CACHE) -> Path:
         ]
         result = subprocess.run(command, check=False, capture_output=True, text=True)
         if result.returncode != 0 or not wheel.exists():
-            sys.exit(
-                f"typo_corpus: could not download codespell {CODESPELL_VERSION} into {cache}:\n{result.stderr[-2000:]}"
-            )
+            sys.exit(f"typo_corpus: could not download {package} {version} into {cache}:\n{result.stderr[-2000:]}")
     return wheel
 
 
@@ -144,6 +182,24 @@ def typo_table(wheel: Path, english: frozenset[str]) -> dict[str, tuple[str, ...
         match = PAIR.fullmatch(line.strip())
         if match and match.group(1) not in english:
             table.setdefault(match.group(2), set()).add(match.group(1))
+    return {fix: tuple(sorted(typos)) for fix, typos in table.items()}
+
+
+def human_typo_table(english: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """codespell's typos and nlpaug's human misspellings (lower-case ASCII, not English words, a few edits from
+    their fix), by their fix."""
+    table = {fix: set(typos) for fix, typos in typo_table(codespell_wheel(), english).items()}
+    with zipfile.ZipFile(pinned_wheel("nlpaug", NLPAUG_VERSION, NLPAUG_CACHE)) as archive:
+        text = archive.read(NLPAUG_LIST).decode("utf-8")
+    for line in text.splitlines():
+        fix, *typos = line.split()
+        if not (fix.isalpha() and fix.islower() and fix in english):
+            continue
+        for typo in typos:
+            edits = SHORT_TYPO_EDITS if len(fix) <= 4 else MAX_TYPO_EDITS
+            human = WORD.fullmatch(typo) and typo.islower() and typo not in english and len(typo) >= 2
+            if human and EDITS.compare(fix, typo, edits) != -1:
+                table.setdefault(fix, set()).add(typo)
     return {fix: tuple(sorted(typos)) for fix, typos in table.items()}
 
 
@@ -164,16 +220,63 @@ def pick_stories(stories: list[Story], count: int, rng: random.Random) -> list[S
 def edit_copy(paragraphs: tuple[str, ...], rng: random.Random) -> list[str]:
     """An outlet's editing: one sentence dropped, or two adjacent paragraphs swapped."""
     edited = list(paragraphs)
-    long_ones = [index for index, paragraph in enumerate(edited) if len(SENTENCE_BREAK.split(paragraph)) >= 2]
+    long_ones = multi_sentence(edited)
     if long_ones and rng.random() < 0.5:
-        index = rng.choice(long_ones)
-        sentences = SENTENCE_BREAK.split(edited[index])
-        del sentences[rng.randrange(len(sentences))]
-        edited[index] = " ".join(sentences)
+        drop_sentence(edited, rng.choice(long_ones), rng)
     else:
         index = rng.randrange(len(edited) - 1)
         edited[index], edited[index + 1] = edited[index + 1], edited[index]
     return edited
+
+
+def multi_sentence(paragraphs: list[str]) -> list[int]:
+    """Indices of the paragraphs of two or more sentences."""
+    return [index for index, paragraph in enumerate(paragraphs) if len(SENTENCE_BREAK.split(paragraph)) >= 2]
+
+
+def drop_sentence(paragraphs: list[str], index: int, rng: random.Random, last: bool = False) -> None:
+    """Drop one sentence (at random, or the last) of the paragraph at index, in place."""
+    sentences = SENTENCE_BREAK.split(paragraphs[index])
+    del sentences[-1 if last else rng.randrange(len(sentences))]
+    paragraphs[index] = " ".join(sentences)
+
+
+def edit_syndicated_copy(paragraphs: tuple[str, ...], rng: random.Random) -> list[str]:
+    """A real outlet's editing, each at random: a sentence dropped, two paragraphs merged (or swapped), the
+    end trimmed (the last paragraph, or the last sentence of a short story)."""
+    edited = list(paragraphs)
+    long_ones = multi_sentence(edited)
+    if long_ones and rng.random() < 0.6:
+        drop_sentence(edited, rng.choice(long_ones), rng)
+    if len(edited) >= 3 and rng.random() < 0.3:
+        index = rng.randrange(len(edited) - 1)
+        edited[index : index + 2] = [f"{edited[index]} {edited[index + 1]}"]
+    elif len(edited) >= 2 and rng.random() < 0.2:
+        index = rng.randrange(len(edited) - 1)
+        edited[index], edited[index + 1] = edited[index + 1], edited[index]
+    if rng.random() < 0.4:
+        if len(edited) >= 3:
+            del edited[-1]
+        elif multi_sentence(edited[-1:]):
+            drop_sentence(edited, len(edited) - 1, rng, last=True)
+    return edited
+
+
+def house_style(rng: random.Random) -> dict[str, str]:
+    """An outlet's house style: the form it prints of each HOUSE_STYLES word."""
+    return {word: rng.choice(forms) for word, forms in HOUSE_STYLES}
+
+
+def restyled(paragraphs: list[str], style: dict[str, str]) -> list[str]:
+    """The paragraphs in a house style (lower-case words only)."""
+    pattern = re.compile(r"\b(" + "|".join(re.escape(word) for word in style) + r")\b")
+    return [pattern.sub(lambda match: style[match.group()], paragraph) for paragraph in paragraphs]
+
+
+def dateline(paragraphs: list[str], outlet: str, rng: random.Random) -> list[str]:
+    """The paragraphs with an agency dateline before the first ("PARIS, Jan 12 (Metro Wire) - ")."""
+    place = f"{rng.choice(CITIES)}, {rng.choice(MONTHS)} {rng.randint(1, 28)}"
+    return [f"{place} ({outlet.replace('-', ' ').title()}) - {paragraphs[0]}", *paragraphs[1:]]
 
 
 def sentence_start(text: str, start: int) -> bool:
@@ -182,18 +285,22 @@ def sentence_start(text: str, start: int) -> bool:
     return not before or before.endswith(("\n", ".", "!", "?"))
 
 
-def misspelling_sites(body: str, index_at: dict[int, int], typos: dict[str, tuple[str, ...]]) -> list[int]:
+def misspelling_sites(
+    body: str, index_at: dict[int, int], typos: dict[str, tuple[str, ...]], min_letters: int = MIN_LETTERS
+) -> list[int]:
     """Token indices of words with a known typo: lower-case, or capitalised only at a sentence start."""
     return [
         index_at[match.start()]
         for match in WORD.finditer(body)
-        if len(match.group()) >= MIN_LETTERS
+        if len(match.group()) >= min_letters
         and match.group().lower() in typos
         and (match.group().islower() or (match.group().istitle() and sentence_start(body, match.start())))
     ]
 
 
-def runon_sites(body: str, index_at: dict[int, int], english: frozenset[str]) -> list[int]:
+def runon_sites(
+    body: str, index_at: dict[int, int], english: frozenset[str], min_letters: int = MIN_LETTERS
+) -> list[int]:
     """Token indices of the first of two lower-case words one space apart whose join is not a word."""
     words = list(WORD.finditer(body))
     return [
@@ -202,8 +309,22 @@ def runon_sites(body: str, index_at: dict[int, int], english: frozenset[str]) ->
         if body[left.end() : right.start()] == " "
         and left.group().islower()
         and right.group().islower()
-        and min(len(left.group()), len(right.group())) >= MIN_LETTERS
+        and min(len(left.group()), len(right.group())) >= min_letters
         and left.group() + right.group() not in english
+    ]
+
+
+def name_runon_sites(body: str, index_at: dict[int, int], english: frozenset[str]) -> list[int]:
+    """Token indices of a mid-sentence name one space before an attribution word ("Co said")."""
+    words = list(WORD.finditer(body))
+    return [
+        index_at[left.start()]
+        for left, right in itertools.pairwise(words)
+        if body[left.end() : right.start()] == " "
+        and right.group() in NAME_RUNON_WORDS
+        and left.group()[0].isupper()
+        and not sentence_start(body, left.start())
+        and (left.group() + right.group()).lower() not in english
     ]
 
 
@@ -255,7 +376,8 @@ def corrupt_tokens(
 
 
 def control_kind(body: str, start: int, token: str, english: frozenset[str]) -> str | None:
-    """A token no fixer should touch: a number, a capitalised mid-sentence word (name), a rare correct word.
+    """A token no fixer should touch: a number, a capitalised mid-sentence word (name), a house-style word
+    (reworded between copies: "said", "mln"), a rare correct word.
 
     A rare word is a stand-alone lower-case word (not part of "didn't" or "year-earlier") missing from the
     English word list."""
@@ -264,6 +386,8 @@ def control_kind(body: str, start: int, token: str, english: frozenset[str]) -> 
     if token[0].isupper() and not sentence_start(body, start):
         return "name"
     word = WORD.match(body, start)
+    if token.lower() in REWORDED:
+        return "reworded"
     if word and word.group() == token and token.islower() and len(token) >= MIN_LETTERS and token not in english:
         return "rare"
     return None
@@ -277,15 +401,27 @@ def inject_errors(
     rng: random.Random,
     misspelling_rate: float = MISSPELLING_RATE,
     runon_rate: float = RUNON_RATE,
+    syndicated: bool = False,
 ) -> tuple[str, dict[int, str], list[int]]:
     """The body with misspellings and run-together words at these rates per token (`matches` are its tokens),
-    the misspelt token indices with their typos, and the first token index of each run-together pair."""
+    the misspelt token indices with their typos, and the first token index of each run-together pair
+    (`syndicated`: words of 2+ letters, and names run into "said")."""
     clean = [match.group() for match in matches]
     index_at = {match.start(): index for index, match in enumerate(matches)}
     blocked: set[int] = set()
-    runons = choose(runon_sites(body, index_at, english), rounded(len(clean) * runon_rate, rng), 2, blocked, rng)
+    min_letters = SYNDICATED_MIN_LETTERS if syndicated else MIN_LETTERS
+    runons = choose(
+        runon_sites(body, index_at, english, min_letters), rounded(len(clean) * runon_rate, rng), 2, blocked, rng
+    )
+    if syndicated:
+        name_sites = name_runon_sites(body, index_at, english)
+        runons = sorted([*runons, *choose(name_sites, rounded(len(clean) * NAME_RUNON_RATE, rng), 2, blocked, rng)])
     misspelt = choose(
-        misspelling_sites(body, index_at, typos), rounded(len(clean) * misspelling_rate, rng), 1, blocked, rng
+        misspelling_sites(body, index_at, typos, min_letters),
+        rounded(len(clean) * misspelling_rate, rng),
+        1,
+        blocked,
+        rng,
     )
     replacements = {index: cased(rng.choice(typos[clean[index].lower()]), clean[index]) for index in misspelt}
     corrupted = body
@@ -306,12 +442,13 @@ def make_copy(
     typos: dict[str, tuple[str, ...]],
     english: frozenset[str],
     rng: random.Random,
+    syndicated: bool = False,
 ) -> Copy:
     """One outlet's copy with its own misspellings and run-together words."""
     body = "\n\n".join(paragraphs)
     matches = list(TOKEN.finditer(body))
     clean = [match.group() for match in matches]
-    corrupted, replacements, runons = inject_errors(body, matches, typos, english, rng)
+    corrupted, replacements, runons = inject_errors(body, matches, typos, english, rng, syndicated=syndicated)
     input_tokens, errors, positions = corrupt_tokens(clean, replacements, set(runons))
     assert tokens(corrupted) == input_tokens, f"token bookkeeping broke on {story.id}"
     touched = {error.clean_index for error in errors} | {runon + 1 for runon in runons}
@@ -334,18 +471,33 @@ def make_copy(
     )
 
 
-def build_corpus(bbc: Path, count: int) -> list[Copy]:
-    """count BBC stories, each told by 2-3 outlets with independent errors (always the same for a count)."""
-    rng = random.Random(SEED)
+def build_corpus(bbc: Path, count: int, seed: int = SEED, syndicated: bool = False) -> list[Copy]:
+    """count BBC stories, each told by 2-3 outlets with independent errors (always the same for a count and
+    seed). `syndicated` makes copies as real outlets print them: each in its house style, some with a dateline,
+    edited more (sentences dropped, paragraphs merged, ends trimmed), with human misspellings of words of 2+
+    letters and names run into "said"; without it the copies differ only by a dropped sentence or a swap."""
+    rng = random.Random(seed)
     english = english_words()
-    typos = typo_table(codespell_wheel(), english)
+    typos = human_typo_table(english) if syndicated else typo_table(codespell_wheel(), english)
     copies = []
     for story in pick_stories(load_stories(bbc), count, rng):
         outlets = rng.sample(OUTLETS, rng.choice((2, 3)))
         for number, outlet in enumerate(outlets):
-            paragraphs = list(story.paragraphs) if number == 0 else edit_copy(story.paragraphs, rng)
-            copies.append(make_copy(story, outlet, paragraphs, typos, english, rng))
+            paragraphs = syndicated_copy(story, outlet, number, rng) if syndicated else plain_copy(story, number, rng)
+            copies.append(make_copy(story, outlet, paragraphs, typos, english, rng, syndicated))
     return copies
+
+
+def plain_copy(story: Story, number: int, rng: random.Random) -> list[str]:
+    """The first outlet's copy as the BBC printed it; the others with a sentence dropped or a swap."""
+    return list(story.paragraphs) if number == 0 else edit_copy(story.paragraphs, rng)
+
+
+def syndicated_copy(story: Story, outlet: str, number: int, rng: random.Random) -> list[str]:
+    """An outlet's copy in its house style, edited unless it is the first, with a dateline half the time."""
+    paragraphs = list(story.paragraphs) if number == 0 else edit_syndicated_copy(story.paragraphs, rng)
+    paragraphs = restyled(paragraphs, house_style(rng))
+    return dateline(paragraphs, outlet, rng) if rng.random() < 0.5 else paragraphs
 
 
 def write_corpus(copies: list[Copy], raw: Path, truth: Path) -> None:

@@ -102,6 +102,8 @@ class SpellingRules:
     languages: tuple[str, ...] = ("en",)
     foreign_word_languages: tuple[str, ...] = ()
     foreign_word_min_zipf: float = 4.0
+    syndicated_local_max_length: int = 4
+    syndicated_common_word_rank: int = 100
 
     def __post_init__(self) -> None:
         unsupported = sorted(set(self.languages) - SPELLING_WORD_LISTS)

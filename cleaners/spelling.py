@@ -11,6 +11,7 @@ are only ever changed toward a name the corpus spells right more often, or that 
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import re
 from collections import Counter, defaultdict
@@ -29,6 +30,7 @@ from cleaners.stopwords import STOPWORDS
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
 _CONTEXT_CHARS = 30
+_VOWELS = "aeiou"
 
 
 def _may_hold_skip_span(text: str) -> bool:
@@ -97,6 +99,14 @@ DERIVATION_PREFIXES = (
     "self",
 )
 _NEIGHBOURS_KEPT = 6
+# Copies' disagreeing stretches longer than this many words (a rewritten sentence) are not aligned word by word.
+_MAX_ALIGNED_STRETCH = 12
+# Aligning a word with nothing costs this; facing two words costs how unlike they are (0 to 1).
+_UNPAIRED_COST = 0.6
+# A word's fix must have this many times the votes of any other fix the copies show.
+_VOTE_MARGIN = 2
+# Joins a word and its paragraph's digest in the key of a fix made in that paragraph only.
+_SCOPE_MARK = "@"
 # The rule of a correction a maintainer accepted (`copydesk review accept-correction`).
 ACCEPTED_RULE = "review:accepted"
 
@@ -240,21 +250,34 @@ class SpellingJudge:
             index.create_dictionary_entry(word, 1)
         return index
 
-    def is_dictionary_word(self, word: str) -> bool:
-        """True for a base-dictionary word or a regular derivation of one ("delisted", "wirelessly")."""
+    def is_dictionary_word(self, word: str, prefixed: bool = True, strict: bool = False) -> bool:
+        """True for a base-dictionary word or a regular derivation of one ("delisted", "wirelessly"; with
+        `prefixed`, also "rebrand"). `strict` takes only common stems of 4+ letters spelled as English
+        inflects them, not "beed", "sould", "goodes" or "monts"."""
         lowered = word.lower()
         if lowered in self.base.counts:
             return True
+        shortest = 4 if strict else 3
         for suffix in DERIVATION_SUFFIXES:
             stem = lowered.removesuffix(suffix)
-            if stem != lowered and len(stem) >= 3 and (stem in self.base.counts or stem + "e" in self.base.counts):
+            if stem == lowered or len(stem) < shortest:
+                continue
+            if stem in self.base.counts and (not strict or (_inflects(stem, suffix) and self._is_common(stem))):
                 return True
-        return any(
+            if stem + "e" in self.base.counts and (
+                not strict or (suffix[0] in _VOWELS and self._is_common(stem + "e"))
+            ):
+                return True
+        return prefixed and any(
             lowered.startswith(prefix)
             and lowered[len(prefix) :] in self.base.counts
             and len(lowered) - len(prefix) >= 3
             for prefix in DERIVATION_PREFIXES
         )
+
+    def _is_common(self, word: str) -> bool:
+        """True for one of the `common_word_rank` commonest words of the dictionary."""
+        return self.base.ranks.get(word, math.inf) < self.rules.common_word_rank
 
     def is_known(self, word: str) -> bool:
         """True for a dictionary word (or a derivation of one) or a word the corpus uses often enough."""
@@ -282,31 +305,58 @@ class SpellingJudge:
     def is_aligned_typo(self, word: str, other: str, protected: frozenset[str]) -> bool:
         """True when `word`, facing `other` in a copy of the same paragraph, is a typo of it.
 
-        `word` must be unknown to the dictionary and at most half as frequent in the corpus as
-        `other`; `other` is one known word a few edits away (fewer for short words), in the same
-        case, or the known words `word` runs together.
+        `word` must be unknown to the dictionary (nor a common word's regular inflection) and at most
+        half as frequent in the corpus as `other`, or seen once where `other` is in the dictionary;
+        `other` is one known word a few edits away (`within_aligned_edits`), in the same case, that
+        `word` is not merely run into, or the known words `word` runs together.
         """
-        if not self.may_change(word, protected) or len(word) < 3:
-            return False
-        if not (word.islower() or word.istitle()) or self.is_dictionary_word(word):
+        if not self.may_change(word, protected) or len(word) < 2:
             return False
         parts = other.split()
         if not all(self.is_known(part) for part in parts):
             return False
-        support = min(self.vocabulary.lowered[part.lower()] for part in parts)
-        if self.vocabulary.lowered[word.lower()] * self.rules.syndicated_min_ratio > support:
+        if not self._outnumbered(word.lower(), [part.lower() for part in parts]):
             return False
         if len(parts) == 2:
-            return "".join(parts).lower() == word.lower()
+            return self._is_aligned_runon(word, parts)
+        if not (word.islower() or word.istitle()) or self.is_dictionary_word(word, strict=True):
+            return False
         if word[0].isupper() != other[0].isupper():
             return False
-        limit = 1 if len(word) <= 4 else 2 if len(word) <= 7 else self.rules.syndicated_max_edit_distance
-        return _EDIT_DISTANCE.compare(word.lower(), other.lower(), limit) != -1
+        if self._runs_into(word.lower(), other.lower()):
+            return False
+        common = self.base.ranks.get(other.lower(), math.inf) < self.rules.syndicated_common_word_rank
+        return within_aligned_edits(word.lower(), other.lower(), self.rules.syndicated_max_edit_distance, common)
+
+    def _runs_into(self, word: str, other: str) -> bool:
+        """True when `word` is `other` run together with another known word ("aninternational"), not its typo."""
+        rest = word.removeprefix(other) if word.startswith(other) else word.removesuffix(other)
+        return rest != word and len(rest) >= 2 and (rest in STOPWORDS or (len(rest) >= 3 and self.is_known(rest)))
+
+    def _outnumbered(self, word: str, parts: list[str]) -> bool:
+        """True when the corpus prints `word` `syndicated_min_ratio` times less often than each of `parts`, or
+        only once where a copy prints dictionary words (a rare word's typo in a story two outlets tell)."""
+        count = self.vocabulary.lowered[word]
+        if count == 1 and all(part in self.base.counts for part in parts):
+            return True
+        support = min(self.vocabulary.lowered[part] for part in parts)
+        return count * self.rules.syndicated_min_ratio <= support
+
+    def _is_aligned_runon(self, word: str, parts: list[str]) -> bool:
+        """True when `word` is the two words a copy prints run together ("Cosaid", "AGsaid"), and not a
+        listed word ("overtime") or an inflection of one."""
+        joined = "".join(parts)
+        if word != joined and not ((word.islower() or word.istitle()) and word.lower() == joined.lower()):
+            return False
+        return not self.is_dictionary_word(word, prefixed=False)
 
     def decide(self, token: str, protected: frozenset[str]) -> SpellingDecision | None:
         """Return the fix for a token, or None when it should stay as it is."""
         if self.is_suspect(token, protected):
-            return self._typo(token) or self._split(token)
+            typo, split = self._typo(token), self._split(token)
+            if typo and split:  # "quarterof": "quarter of" the corpus prints, not "quarter" two edits away
+                return max(typo, split, key=lambda decision: decision.confidence)
+            return typo or split
         if self.may_change(token, protected):
             return self._name_runon(token)
         return None
@@ -387,19 +437,49 @@ class SpellingJudge:
         return 0.6 if in_corpus and common else 0.0
 
 
+def _inflects(stem: str, suffix: str) -> bool:
+    """Whether English spells the stem with this suffix so: "-d" after an "e", "-es" after a hiss or an "o",
+    a vowel suffix without the stem's silent "e" ("making", not "makeing") and after the doubled last
+    letter of a one-vowel stem ("dropped", not "droped")."""
+    if suffix == "d":
+        return stem.endswith("e")
+    if suffix == "es":
+        return stem.endswith(("s", "x", "z", "ch", "sh", "o"))
+    if suffix[0] not in _VOWELS or suffix == "able":
+        return True
+    if stem.endswith("e") and not stem.endswith("ee"):
+        return False
+    one_vowel = len(re.findall(f"[{_VOWELS}]+", stem)) == 1
+    return not (one_vowel and stem[-1] not in _VOWELS + "wxy" and stem[-2] in _VOWELS and stem[-3] not in _VOWELS)
+
+
+def within_aligned_edits(word: str, other: str, max_distance: int, common: bool = False) -> bool:
+    """True when `word` is few enough edits (Damerau-Levenshtein) from `other` to be its typo where a copy prints
+    `other`: 1 for words of up to 4 letters, or 2 when it has the same letters ("tath") or `other` is one of
+    the commonest words ("tem" for "the"), 2 up to 7 letters, `max_distance` beyond."""
+    if len(word) <= 4:
+        limit = 2 if common or sorted(word) == sorted(other) else 1
+    else:
+        limit = 2 if len(word) <= 7 else max_distance
+    return _EDIT_DISTANCE.compare(word, other, limit) != -1
+
+
 def _aligned_pairs(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
-    """Word-for-word disagreements of two copies' words: (word, word) or (run-together word, "two words")."""
+    """Word-for-word substitutions of two copies aligned over the whole paragraph, left copy's side first:
+    (word, word), (run-together word, "two words") or ("two words", run-together word). Copies may differ
+    in many places (house style, a dateline, a dropped sentence): every stretch where they disagree
+    between words they share is aligned on its own."""
     if left == right:
         return
     left, right = _differing_middle(left, right)
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
-        if tag == "replace" and abs((i2 - i1) - (j2 - j1)) <= 2:
+        if tag == "replace" and max(i2 - i1, j2 - j1) <= _MAX_ALIGNED_STRETCH:
             yield from _walk_block(left[i1:i2], right[j1:j2])
 
 
 def _differing_middle(left: list[str], right: list[str]) -> tuple[list[str], list[str]]:
-    """The two word lists without the words they begin and end with in common: copies usually differ in
-    a word or two, and aligning only the rest is what keeps SequenceMatcher cheap."""
+    """The two word lists without the words they begin and end with in common (what keeps SequenceMatcher
+    cheap: most copies differ in the middle only)."""
     start = 0
     while start < min(len(left), len(right)) and left[start] == right[start]:
         start += 1
@@ -410,40 +490,107 @@ def _differing_middle(left: list[str], right: list[str]) -> tuple[list[str], lis
 
 
 def _walk_block(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
-    """Pair up the words of one disagreeing stretch, taking a word that equals two opposite words as run together."""
-    i = j = 0
-    while i < len(left) and j < len(right):
-        if j + 1 < len(right) and left[i].lower() == (right[j] + right[j + 1]).lower():
-            yield left[i], f"{right[j]} {right[j + 1]}"
-            i, j = i + 1, j + 2
-        elif i + 1 < len(left) and right[j].lower() == (left[i] + left[i + 1]).lower():
-            yield right[j], f"{left[i]} {left[i + 1]}"
-            i, j = i + 2, j + 1
-        else:
-            yield left[i], right[j]
-            i, j = i + 1, j + 1
+    """Align the words of one disagreeing stretch by edit distance (a word may face nothing, one word or the
+    two words it runs together) and yield the facing pairs that stand as far from the stretch's start, or
+    its end, on both sides (what the shared words around it anchor): "(Reuters) - The ministr" against
+    "The minister" pairs "ministr" with "minister" and "Reuters" with nothing."""
+    rows, columns = len(left) + 1, len(right) + 1
+    cost = [[0.0] * columns for _ in range(rows)]
+    step: list[list[tuple[int, int]]] = [[(0, 0)] * columns for _ in range(rows)]
+    for i in range(rows):
+        for j in range(columns):
+            if i == j == 0:
+                continue
+            options = []
+            if i:
+                options.append((cost[i - 1][j] + _UNPAIRED_COST, (1, 0)))
+            if j:
+                options.append((cost[i][j - 1] + _UNPAIRED_COST, (0, 1)))
+            if i and j:
+                options.append((cost[i - 1][j - 1] + _pair_cost(left[i - 1], right[j - 1]), (1, 1)))
+            if i and j >= 2 and left[i - 1].lower() == (right[j - 2] + right[j - 1]).lower():
+                options.append((cost[i - 1][j - 2], (1, 2)))
+            if j and i >= 2 and right[j - 1].lower() == (left[i - 2] + left[i - 1]).lower():
+                options.append((cost[i - 2][j - 1], (2, 1)))
+            cost[i][j], step[i][j] = min(options)
+    pairs = []
+    i, j = rows - 1, columns - 1
+    while i or j:
+        di, dj = step[i][j]
+        anchored = i - di == j - dj or rows - i == columns - j  # as far from the stretch's start, or its end
+        if di and dj and anchored:
+            pairs.append((" ".join(left[i - di : i]), " ".join(right[j - dj : j])))
+        i, j = i - di, j - dj
+    yield from reversed(pairs)
+
+
+def _pair_cost(word: str, other: str) -> float:
+    """How unlike two words are, 0 (same letters) to 1 (nothing in common): the price of facing them."""
+    return 1.0 - SequenceMatcher(None, word.lower(), other.lower(), autojunk=False).ratio()
 
 
 def aligned_decisions(
     copies: Iterable[tuple[str, str]], judge: SpellingJudge, protected: frozenset[str]
-) -> dict[str, SpellingDecision]:
+) -> tuple[dict[str, SpellingDecision], dict[str, set[str]]]:
     """Typos that syndicated copies expose: an unknown word facing, at the same place in another copy,
-    a known and more frequent word a few edits away (or the two words it runs together)."""
+    a known and more frequent word a few edits away (or the two words it runs together). Every pair of
+    copies votes. A word whose copies agree on its fix (it has twice the votes of any other) is fixed
+    everywhere; a short word ("og" is a typo of "of" here, an own goal there), or one whose copies disagree
+    ("th": "the" here, "to" there), only in the paragraphs whose own copies agree, under `scoped_key`.
+    Also returns what each word faces in a copy (whatever the verdict)."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
+    votes_in: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    faced: dict[str, set[str]] = defaultdict(set)
     words_of = functools.cache(text_words)  # a paragraph is in as many pairs as it has copies
     for first, second in copies:
         for a, b in _aligned_pairs(words_of(first), words_of(second)):
-            for word, other in ((a, b), (b, a)):
-                if " " not in word and word != other and judge.is_aligned_typo(word, other, protected):
+            for word, other, paragraph in ((a, b, first), (b, a, second)):
+                if " " in word or word == other:
+                    continue
+                other = _attributed(word, other, judge.rules.name_runon_words)
+                faced[word].add(other)
+                if judge.is_aligned_typo(word, other, protected):
                     votes[word][other] += 1
-    decisions = {}
-    for word, candidates in votes.items():
-        (best, count), *others = candidates.most_common()
-        if others and others[0][1] == count:
-            continue
-        rule = "split:syndicated" if " " in best else "typo:syndicated"
-        decisions[word] = SpellingDecision(best, rule, round(min(0.95, 0.7 + 0.1 * count), 3))
-    return decisions
+                    votes_in[word, paragraph][other] += 1
+    short = judge.rules.syndicated_local_max_length
+    decisions = {
+        word: decision for word, candidates in votes.items() if len(word) > short and (decision := _voted(candidates))
+    }
+    for (word, paragraph), candidates in votes_in.items():
+        if word not in decisions and (decision := _voted(candidates)):
+            decisions[scoped_key(paragraph, word)] = decision
+    return decisions, faced
+
+
+def _attributed(word: str, other: str, verbs: tuple[str, ...]) -> str:
+    """The two words `word` runs together where the copy prints the first and its own attribution verb:
+    "Commissionsaid" facing "Commission" (the copy's "Commission says") is "Commission said"."""
+    verb = word[len(other) :]
+    return f"{other} {verb}" if word.startswith(other) and verb in verbs else other
+
+
+def _voted(candidates: Counter[str]) -> SpellingDecision | None:
+    """The fix the copies vote for, if it has `_VOTE_MARGIN` times the votes of any other."""
+    (best, count), *others = candidates.most_common()
+    if others and others[0][1] * _VOTE_MARGIN > count:
+        return None
+    rule = "split:syndicated" if " " in best else "typo:syndicated"
+    return SpellingDecision(best, rule, round(min(0.95, 0.7 + 0.1 * count), 3))
+
+
+def scoped_key(paragraph: str, word: str) -> str:
+    """The decisions' key of a fix of `word` in this paragraph only ("th@1f0c...")."""
+    return f"{word}{_SCOPE_MARK}{_digest(paragraph)}"
+
+
+def _digest(paragraph: str) -> str:
+    """A short digest that names a paragraph in decisions' keys."""
+    return hashlib.sha256(paragraph.encode()).hexdigest()[:16]
+
+
+def decided_word(key: str) -> str:
+    """The word or span a decisions' key fixes (a scoped key names its paragraph too)."""
+    return key.partition(_SCOPE_MARK)[0]
 
 
 def decide_corrections(
@@ -456,7 +603,7 @@ def decide_corrections(
     """Judge every distinct token and span of the corpus once; return the confident fixes.
 
     `copies` are the texts of near-duplicate paragraph pairs; what they show overrides the
-    frequency evidence.
+    frequency evidence: a word a copy prints otherwise is never changed to the corpus's guess.
     """
     if not rules.enabled:
         return {}
@@ -470,7 +617,11 @@ def decide_corrections(
         decision = judge.decide_span(span)
         if decision is not None:
             decisions[span] = decision
-    decisions |= aligned_decisions(copies, judge, protected)
+    aligned, faced = aligned_decisions(copies, judge, protected)
+    decisions = {
+        key: decision for key, decision in decisions.items() if key not in faced or decision.replacement in faced[key]
+    }
+    decisions |= aligned
     return {key: decision for key, decision in decisions.items() if decision.confidence >= rules.min_confidence}
 
 
@@ -484,7 +635,7 @@ def reviewed_decisions(
 ) -> dict[str, SpellingDecision]:
     """The corpus's decisions after a maintainer's review: rejected words stay as written, accepted corrections
     (word to replacement) apply everywhere."""
-    reviewed = {word: decision for word, decision in decisions.items() if word not in rejected}
+    reviewed = {key: decision for key, decision in decisions.items() if decided_word(key) not in rejected}
     return reviewed | {
         word: SpellingDecision(replacement, ACCEPTED_RULE, 1.0) for word, replacement in accepted.items()
     }
@@ -496,17 +647,29 @@ def apply_corrections(
     """Apply span, then token decisions to an article's paragraphs; return them and one record per fix."""
     if not decisions:
         return paragraphs, []
+    scoped = _scoped_by_paragraph(decisions)
     corrected_paragraphs: list[str] = []
     corrections: list[Correction] = []
     for para_idx, paragraph in enumerate(paragraphs):
+        in_paragraph = decisions | scoped.get(_digest(paragraph), {}) if scoped else decisions
         spans = sorted(
             (m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph)
         )
-        paragraph = _replace(paragraph, spans, decisions, para_idx, corrections)
-        if not decisions.keys().isdisjoint(text_words(paragraph)):
-            paragraph = _replace(paragraph, list(iter_words(paragraph)), decisions, para_idx, corrections)
+        paragraph = _replace(paragraph, spans, in_paragraph, para_idx, corrections)
+        if not in_paragraph.keys().isdisjoint(text_words(paragraph)):
+            paragraph = _replace(paragraph, list(iter_words(paragraph)), in_paragraph, para_idx, corrections)
         corrected_paragraphs.append(paragraph)
     return corrected_paragraphs, corrections
+
+
+def _scoped_by_paragraph(decisions: dict[str, SpellingDecision]) -> dict[str, dict[str, SpellingDecision]]:
+    """The paragraph-only decisions by their paragraph's digest, then by the word they fix."""
+    scoped: dict[str, dict[str, SpellingDecision]] = defaultdict(dict)
+    for key, decision in decisions.items():
+        word, mark, digest = key.partition(_SCOPE_MARK)
+        if mark:
+            scoped[digest][word] = decision
+    return dict(scoped)
 
 
 def _replace(

@@ -18,6 +18,7 @@ from cleaners.spelling import (
     Vocabulary,
     apply_corrections,
     decide_corrections,
+    decided_word,
     reviewed_decisions,
     text_words,
 )
@@ -229,7 +230,7 @@ def spelling_decisions(
     decisions = decide_corrections(vocabulary, base, rules, metadata_words(documents), copies)
     rejected = {decision.target[0]: decision.id for decision in overrides.of_kind("reject_correction")}
     accepted = {decision.target[0]: decision for decision in overrides.of_kind("accept_correction")}
-    applied = {rejected[word] for word in rejected.keys() & decisions.keys()} | {
+    applied = {rejected[word] for word in rejected.keys() & {decided_word(key) for key in decisions}} | {
         decision.id for word, decision in accepted.items() if vocabulary.forms[word] or vocabulary.spans[word]
     }
     replacements = {word: decision.target[1] for word, decision in accepted.items()}

@@ -5,7 +5,14 @@ from dataclasses import replace
 import pytest
 
 from cleaners.article import clean_article
-from cleaners.spelling import Vocabulary, apply_corrections, decide_corrections, iter_words, text_words
+from cleaners.spelling import (
+    Vocabulary,
+    apply_corrections,
+    decide_corrections,
+    iter_words,
+    reviewed_decisions,
+    text_words,
+)
 from flows.dictionary import load_base_dictionary
 
 SEED_NAMES = (
@@ -220,3 +227,106 @@ def test_a_names_plural_or_possessive_form_is_not_a_typo(base, config):
 def test_a_name_runon_repeated_by_every_copy_is_still_split(base, config):
     paragraphs = ["Foreign Minister Ri Yong Hosaid the offer was final."] * 3
     assert decide(paragraphs, base, config.spelling)["Hosaid"].replacement == "Ho said"
+
+
+def decide_with_copies(paragraphs, copies, base, rules):
+    return decide_corrections(Vocabulary.from_texts(paragraphs), base, rules, copies=copies)
+
+
+def test_copies_that_differ_in_several_places_fix_the_typo_and_nothing_reworded(base, config):
+    wire = (
+        "SEOUL, Dec 3 (Reuters) - North Korea's foreign minister said on Tuesday the talks would resume next "
+        "month. Exports rose 5 pct to 120 mln dlrs in October, the ministry said. Officials gave no details."
+    )
+    copy = (
+        "North Korea's foreign minester says on Tuesday the talks would resume next month. Exports rose "
+        "5 percent to 120 million dollars in October, the ministry says."
+    )
+    decisions = decide_with_copies([wire, copy], [(wire, copy)], base, config.spelling)
+    assert {word: decision.replacement for word, decision in decisions.items()} == {"minester": "minister"}
+    assert decisions["minester"].rule == "typo:syndicated"
+    corrected, _ = apply_corrections([wire, copy], decisions)
+    assert corrected == [wire, copy.replace("minester", "minister")]
+
+
+def test_short_word_typos_are_fixed_where_a_copy_prints_the_word(base, config):
+    wire = "Officials from the ministry said that the plan was likely to take months, not weeks."
+    copy = "Officials fomr the ministry said tath the plan was likly to take monts, not weeks."
+    elsewhere = "A fomr and a tath stood in the yard."
+    others = ["Reports from the region said that talks would likely take months."] * 3
+    decisions = decide_with_copies([wire, copy, elsewhere, *others], [(wire, copy)], base, config.spelling)
+    corrected, corrections = apply_corrections([copy, elsewhere], decisions)
+    assert corrected == [wire, elsewhere]
+    assert {(c.original, c.corrected) for c in corrections} == {
+        ("fomr", "from"),
+        ("tath", "that"),
+        ("likly", "likely"),
+        ("monts", "months"),
+    }
+
+
+def test_a_short_typo_is_fixed_only_in_the_paragraph_whose_copy_shows_it(base, config):
+    report = "Bramble 35 og, Mellor 38, Baros 61 and Gerrard 77 scored for the visitors at Anfield."
+    wire = "The minister of trade said the deal would be signed in March."
+    copy = "The minister og trade said the deal would be signed in March."
+    others = ["One of the ministers of state spoke of the end of the talks."] * 2
+    decisions = decide_with_copies(
+        [report, report, wire, copy, *others], [(report, report), (wire, copy)], base, config.spelling
+    )
+    assert "og" not in decisions
+    corrected, _ = apply_corrections([report, copy], decisions)
+    assert corrected == [report, wire]
+
+
+@pytest.mark.parametrize(("runon", "name"), [("Cosaid", "Co"), ("AGsaid", "AG"), ("Hosays", "Ho")])
+def test_names_run_into_said_are_split_where_a_copy_prints_them_apart(base, config, runon, name):
+    verb = runon.removeprefix(name)
+    wire = f"Shares fell on Monday after the chairman of {name} {verb} the merger talks had ended."
+    copy = f"Shares fell on Monday after the chairman of {runon} the merger talks had ended."
+    decisions = decide_with_copies([wire, wire, copy], [(wire, copy)], base, config.spelling)
+    assert decisions[runon].replacement == f"{name} {verb}"
+    assert decisions[runon].rule == "split:syndicated"
+
+
+def test_names_and_numbers_each_outlet_prints_its_own_way_stay(base, config):
+    wire = "Colonel Kadhafi met envoy Tony Blair in Tripoli on 12 March, aides of Kadhafi said, and 1,500 guests."
+    copy = "Colonel Gadhafi met envoy Tony Blair in Tripoli on 21 March, aides of Gadhafi said, and 1,050 guests."
+    paragraphs = [wire, copy, wire.replace("met", "saw"), copy.replace("met", "saw")]
+    decisions = decide_with_copies(paragraphs, [(wire, copy), (paragraphs[2], paragraphs[3])], base, config.spelling)
+    assert decisions == {}
+
+
+def test_a_copy_that_prints_another_word_vetoes_the_corpus_guess(base, config):
+    paragraphs = ["Officials said the quarter ended well."] * 4
+    wire = "Growth slowed in the first quarterof 2004, officials said."
+    copy = "Growth slowed in the first half of 2004, officials said."
+    alone = decide(paragraphs + [wire], base, config.spelling)
+    assert alone["quarterof"].replacement in {"quarter", "quarter of"}
+    decisions = decide_with_copies(paragraphs + [wire, copy], [(wire, copy)], base, config.spelling)
+    assert "quarterof" not in decisions
+
+
+@pytest.mark.parametrize(("typo", "word"), [("makeing", "making"), ("droped", "dropped"), ("monts", "months")])
+def test_misspelt_inflections_are_typos_where_a_copy_prints_the_word(base, config, typo, word):
+    wire = f"Officials said the firm was {word} progress on the plan before the vote on Monday."
+    copy = f"Officials said the firm was {typo} progress on the plan before the vote on Monday."
+    decisions = decide_with_copies([wire, copy], [(wire, copy)], base, config.spelling)
+    assert {key: decision.replacement for key, decision in decisions.items()} == {typo: word}
+
+
+def test_rejecting_a_word_drops_its_paragraph_only_fixes_too(base, config):
+    wire = "Officials from the ministry said that the plan would take time."
+    copy = "Officials fomr the ministry said tath the plan would take time."
+    others = ["Reports from the region said that talks would take time."] * 3
+    decisions = decide_with_copies([wire, copy, *others], [(wire, copy)], base, config.spelling)
+    corrected, _ = apply_corrections([copy], reviewed_decisions(decisions, {"fomr"}, {}))
+    assert corrected == ["Officials fomr the ministry said that the plan would take time."]
+
+
+def test_a_name_run_into_said_is_split_where_the_copy_says_says(base, config):
+    wire = "Shares fell on Monday after the chairman of Co says the merger talks had ended."
+    copy = "Shares fell on Monday after the chairman of Cosaid the merger talks had ended."
+    decisions = decide_with_copies([wire, wire, copy], [(wire, copy)], base, config.spelling)
+    assert decisions["Cosaid"].replacement == "Co said"
+    corrected, _ = apply_corrections([wire, copy], decisions)
+    assert corrected == [wire, wire.replace("Co says", "Co said")]
