@@ -2,7 +2,8 @@
 
 Its process gets a session of its own, so a terminal's Ctrl-C reaches copydesk and not the server copydesk
 still has to report the interrupted run to, and the kernel sends it SIGTERM when the process that started it
-dies, however that process ends (SIGKILL included: Linux's PR_SET_PDEATHSIG).
+dies, however that process ends (SIGKILL included: Linux's PR_SET_PDEATHSIG). Its output goes to
+PREFECT_HOME/temporary-server.log, not to the terminal, where it would land after copydesk's last line.
 """
 
 from __future__ import annotations
@@ -19,9 +20,15 @@ from types import SimpleNamespace
 
 from prefect.server.api import server as prefect_server
 from prefect.server.api.server import SubprocessASGIServer
-from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, temporary_settings
+from prefect.settings import (
+    PREFECT_API_URL,
+    PREFECT_HOME,
+    PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+    temporary_settings,
+)
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+SERVER_LOG = "temporary-server.log"
 # Prefect waits 20 s by default; a busy machine's first start (a fresh database to migrate) takes longer.
 STARTUP_SECONDS = 120
 
@@ -40,13 +47,21 @@ def servers_die_with_this_process() -> Iterator[None]:
     """While inside, every temporary Prefect API server this process starts dies with it (the one thread that
     starts it must live as long as the process: the kernel signals when that thread ends)."""
     prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
-    popen = functools.partial(subprocess.Popen, preexec_fn=functools.partial(_die_with, os.getpid(), prctl))
+    home = PREFECT_HOME.value()
+    home.mkdir(parents=True, exist_ok=True)
     original = prefect_server.subprocess
-    prefect_server.subprocess = SimpleNamespace(Popen=popen, TimeoutExpired=subprocess.TimeoutExpired)
-    try:
-        yield
-    finally:
-        prefect_server.subprocess = original
+    with open(home / SERVER_LOG, "ab") as log:
+        popen = functools.partial(
+            subprocess.Popen,
+            preexec_fn=functools.partial(_die_with, os.getpid(), prctl),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        prefect_server.subprocess = SimpleNamespace(Popen=popen, TimeoutExpired=subprocess.TimeoutExpired)
+        try:
+            yield
+        finally:
+            prefect_server.subprocess = original
 
 
 @contextmanager
