@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         type=Path,
         default=None,
-        help="config file (default: ./copydesk.toml, else the project's own)",
+        help="config file laid over the project's defaults (default: ./copydesk.toml, if there is one)",
     )
     run.add_argument(
         "--batch-size", metavar="N", type=positive_int, default=1000, help="articles per Prefect task (default: 1000)"
@@ -159,17 +159,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_command(arguments: argparse.Namespace) -> int:
-    """`copydesk run`: check the config, overrides and OUT_DIR, then run the flow and print its summary."""
-    from flows.api_server import temporary_api_server
+    """`copydesk run`: check the config, overrides and OUT_DIR (before loading the flow, which takes seconds),
+    then run the flow and print its summary."""
     from flows.config import load_config, with_redis_url
     from flows.lock import check_out_dir
     from flows.overrides import load_overrides, override_paths
-    from flows.pipeline import copydesk_run
-    from flows.task_runner import dask_task_runner
 
     config = with_redis_url(load_config(arguments.config), arguments.redis_url)
     load_overrides(override_paths(arguments.out, config, arguments.overrides))
     check_out_dir(arguments.out, arguments.wait)
+    from flows.api_server import temporary_api_server
+    from flows.pipeline import copydesk_run
+    from flows.task_runner import dask_task_runner
+
     runner = dask_task_runner(arguments.dask_address, arguments.dask_workers)
     run = copydesk_run.with_options(task_runner=runner) if runner else copydesk_run
     with temporary_api_server():

@@ -1,5 +1,6 @@
 """How the command ends when it cannot finish: for anything a user can cause, one line on stderr and a
-documented exit status (README, "The command line"), never a traceback. A bug still shows its traceback."""
+documented exit status (README, "The command line"), never a traceback. A bug still shows its traceback.
+Light to import (Prefect and the rest load inside), so a Ctrl-C while they load is handled too."""
 
 from __future__ import annotations
 
@@ -11,12 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from prefect.exceptions import TerminationSignal
-
-from flows.config import ConfigError
 from flows.escape import one_line
-from flows.lock import RunLocked
-from flows.overrides import OverridesError
 
 EXIT_USAGE = 2  # a bad command line, config or overrides file (argparse's own status for usage errors)
 EXIT_LOCKED = 3  # another run holds OUT_DIR
@@ -30,6 +26,16 @@ CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPE
 
 def failure(error: BaseException) -> tuple[int, str] | None:
     """The exit status and one-line message for an error a user can cause; None for anything else."""
+    if isinstance(error, KeyboardInterrupt):
+        return EXIT_INTERRUPTED, "interrupted; the published outputs are unchanged"
+    from prefect.exceptions import TerminationSignal
+
+    from flows.config import ConfigError
+    from flows.lock import RunLocked
+    from flows.overrides import OverridesError
+
+    if isinstance(error, TerminationSignal):
+        return EXIT_TERMINATED, "terminated; the published outputs are unchanged"
     if isinstance(error, ConfigError):
         return EXIT_USAGE, f"bad config: {error}"
     if isinstance(error, OverridesError):
@@ -40,12 +46,8 @@ def failure(error: BaseException) -> tuple[int, str] | None:
         where = f": {error.filename}" if error.filename else ""
         return (
             EXIT_CANNOT_WRITE,
-            f"cannot write the outputs ({error.strerror}{where}); the published ones are unchanged",
+            f"cannot write the outputs ({os.strerror(error.errno)}{where}); the published ones are unchanged",
         )
-    if isinstance(error, KeyboardInterrupt):
-        return EXIT_INTERRUPTED, "interrupted; the published outputs are unchanged"
-    if isinstance(error, TerminationSignal):
-        return EXIT_TERMINATED, "terminated; the published outputs are unchanged"
     return None
 
 
@@ -68,6 +70,8 @@ def _quiet_console_tracebacks() -> None:
 
 
 def _raise_termination(signal_number: int, _frame) -> None:
+    from prefect.exceptions import TerminationSignal
+
     raise TerminationSignal(signal_number)
 
 
@@ -84,11 +88,11 @@ def terminate_like_interrupt() -> Iterator[None]:
 def exit_status_of(command: Callable[[], int]) -> int:
     """Run `command`; an error a user can cause becomes its one line on stderr and its exit status. After a
     signal the process ends at once: a task still running in a worker thread cannot be stopped, only left."""
-    _quiet_console_tracebacks()
     try:
         with terminate_like_interrupt():
+            _quiet_console_tracebacks()
             return command()
-    except (Exception, KeyboardInterrupt, TerminationSignal) as error:
+    except BaseException as error:
         known = failure(error)
         if known is None:
             raise

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.publish import publish, staging_folder
 from tests.conftest import (
     COPYDESK,
     REPO,
@@ -300,3 +301,22 @@ def test_an_unreadable_config_fails_in_one_line(tmp_path):
             tmp_path, "run", str(raw), "--out", str(tmp_path / "out"), "--config", str(config)
         )
         assert_one_line_failure(result, 2, rf"bad config: {message}.*")
+
+
+def test_a_failed_run_removes_its_staging_folder_and_the_next_clears_a_killed_ones(tmp_path):
+    out = tmp_path / "clean"
+    with staging_folder(out) as first:
+        (first / "corpus.jsonl").write_text("{}\n", encoding="utf-8")
+        publish(out, first, ["corpus.jsonl"])
+    with pytest.raises(OSError, match="disk full"), staging_folder(out) as failed:
+        (failed / "corpus.jsonl").write_text("{", encoding="utf-8")
+        raise OSError(28, "disk full")
+    assert not failed.exists()
+    assert sorted(os.listdir(out / ".runs")) == [first.name]
+
+    killed = out / ".runs" / f"{first.name}-killed"  # a later run folder that never published
+    killed.mkdir()
+    with staging_folder(out) as second:
+        assert not killed.exists() and (out / ".runs" / first.name).is_dir(), "the published run stays"
+        publish(out, second, ["corpus.jsonl"])
+    assert sorted(os.listdir(out / ".runs")) == sorted([first.name, second.name])
