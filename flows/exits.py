@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -77,7 +78,11 @@ def _raise_termination(signal_number: int, _frame) -> None:
 
 @contextmanager
 def terminate_like_interrupt() -> Iterator[None]:
-    """SIGTERM unwinds the run like Ctrl-C does (Prefect records it as a crash, the staging folder goes)."""
+    """SIGTERM unwinds the run like Ctrl-C does (Prefect records it as a crash, the staging folder goes); only
+    the main thread may set a signal handler, so elsewhere SIGTERM keeps its own."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     previous = signal.signal(signal.SIGTERM, _raise_termination)
     try:
         yield
