@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Annotated
+
+from annotated_types import Ge, Interval
+
+# Bounds flows/config.py checks every value of the config file against.
+Share = Annotated[float, Interval(ge=0, le=1)]
+AtLeastOne = Annotated[int, Ge(1)]
 
 # Languages the spelling stage has a base word list for (English: symspellpy's).
 SPELLING_WORD_LISTS = frozenset({"en"})
@@ -39,7 +46,7 @@ class MetadataRules:
     source_labels: tuple[str, ...] = ("Source",)
     id_labels: tuple[str, ...] = ("News ID", "Article ID", "Story ID")
     author_labels: tuple[str, ...] = ("By", "Author", "Written by", "Reporting by")
-    title_max_words: int = 25
+    title_max_words: AtLeastOne = 25
 
 
 @dataclass(frozen=True)
@@ -47,11 +54,11 @@ class BoilerplateRules:
     """Thresholds for learning a source's recurring lines as boilerplate."""
 
     enabled: bool = True
-    min_articles: int = 3
-    min_share: float = 0.3
-    prose_min_words: int = 8
-    prose_min_articles: int = 10
-    prose_min_share: float = 0.8
+    min_articles: AtLeastOne = 3
+    min_share: Share = 0.3
+    prose_min_words: AtLeastOne = 8
+    prose_min_articles: AtLeastOne = 10
+    prose_min_share: Share = 0.8
 
 
 @dataclass(frozen=True)
@@ -60,10 +67,10 @@ class BodyRules:
 
     enabled: bool = True
     formats: tuple[str, ...] = ("txt", "jsonl", "html-dump")
-    prose_min_words: int = 8
-    sentence_min_words: int = 5
-    prose_min_stopword_share: float = 0.15
-    furniture_penalty: float = 6.0
+    prose_min_words: AtLeastOne = 8
+    sentence_min_words: AtLeastOne = 5
+    prose_min_stopword_share: Share = 0.15
+    furniture_penalty: Annotated[float, Ge(0)] = 6.0
 
 
 @dataclass(frozen=True)
@@ -86,24 +93,24 @@ class SpellingRules:
     """Thresholds of the corpus-aware spelling stage."""
 
     enabled: bool = True
-    min_word_length: int = 5
-    max_edit_distance: int = 2
-    rare_max_count: int = 1
-    min_support_count: int = 2
-    min_frequency_ratio: float = 3.0
-    proper_noun_min_length: int = 6
-    common_word_rank: int = 5000
-    closed_compound_max_left: int = 6
+    min_word_length: AtLeastOne = 5
+    max_edit_distance: AtLeastOne = 2
+    rare_max_count: AtLeastOne = 1
+    min_support_count: AtLeastOne = 2
+    min_frequency_ratio: Annotated[float, Ge(1)] = 3.0
+    proper_noun_min_length: AtLeastOne = 6
+    common_word_rank: AtLeastOne = 5000
+    closed_compound_max_left: Annotated[int, Ge(0)] = 6
     name_runon_words: tuple[str, ...] = ("said", "says", "told", "added", "asked", "replied")
     protected_words: frozenset[str] = frozenset()
-    min_confidence: float = 0.5
-    syndicated_max_edit_distance: int = 3
-    syndicated_min_ratio: float = 2.0
+    min_confidence: Share = 0.5
+    syndicated_max_edit_distance: AtLeastOne = 3
+    syndicated_min_ratio: Annotated[float, Ge(1)] = 2.0
     languages: tuple[str, ...] = ("en",)
     foreign_word_languages: tuple[str, ...] = ()
-    foreign_word_min_zipf: float = 4.0
-    syndicated_local_max_length: int = 4
-    syndicated_common_word_rank: int = 100
+    foreign_word_min_zipf: Annotated[float, Ge(0)] = 4.0
+    syndicated_local_max_length: AtLeastOne = 4
+    syndicated_common_word_rank: AtLeastOne = 100
 
     def __post_init__(self) -> None:
         unsupported = sorted(set(self.languages) - SPELLING_WORD_LISTS)
@@ -118,6 +125,6 @@ class LanguageRules:
     """How each article's language is detected: on its first `sample_chars` characters, "und" when they hold
     fewer than `min_letters` letters or the best guess is less sure than `min_confidence`."""
 
-    sample_chars: int = 500
-    min_letters: int = 20
-    min_confidence: float = 0.5
+    sample_chars: AtLeastOne = 500
+    min_letters: Annotated[int, Ge(0)] = 20
+    min_confidence: Share = 0.5

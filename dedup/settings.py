@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
+
+from annotated_types import Ge, Interval
+
+# Bounds flows/config.py checks every value of the config file against.
+Share = Annotated[float, Interval(ge=0, le=1)]
+AtLeastOne = Annotated[int, Ge(1)]
 
 POLICY_CRITERIA = ("source_rank", "earliest_published", "incumbent", "most_copied", "cleanest", "most_complete")
 
@@ -11,17 +18,17 @@ POLICY_CRITERIA = ("source_rank", "earliest_published", "incumbent", "most_copie
 class DedupSettings:
     """Thresholds of paragraph dedup; see copydesk.toml for what each one means."""
 
-    min_words: int = 8
-    shingle_size: int = 2
-    num_perm: int = 128
-    seed: int = 1
-    jaccard_threshold: float = 0.7
-    containment_threshold: float = 0.8
-    container_margin: float = 0.15
-    partial_share: float = 0.2
-    lsh_bands: int = 32
-    lsh_rows: int = 4
-    article_duplicate_share: float = 0.9
+    min_words: AtLeastOne = 8
+    shingle_size: AtLeastOne = 2
+    num_perm: AtLeastOne = 128
+    seed: Annotated[int, Ge(0)] = 1
+    jaccard_threshold: Share = 0.7
+    containment_threshold: Share = 0.8
+    container_margin: Share = 0.15
+    partial_share: Share = 0.2
+    lsh_bands: AtLeastOne = 32
+    lsh_rows: AtLeastOne = 4
+    article_duplicate_share: Share = 0.9
     redis_url: str | None = None  # hold the LSH indexes in Redis ([scale] or --redis-url), not in memory
 
     def __post_init__(self) -> None:

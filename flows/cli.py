@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from contextlib import nullcontext
 from pathlib import Path
+from typing import NoReturn
 
 from flows import __version__
+from flows.escape import one_line
 from flows.review import add_review_parser, run_review
 
 DESCRIPTION = """Turn scraped news articles into a clean, deduplicated corpus.
@@ -30,9 +31,16 @@ def positive_int(text: str) -> int:
     return int(text)
 
 
+class OneLineErrorParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr (exit status 2), pointing at --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with one sub-command per job."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrorParser(
         prog="copydesk", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"copydesk {__version__}")
@@ -52,10 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         type=Path,
         default=None,
-        help="config file (default: ./copydesk.toml, else the project's own)",
+        help="config file laid over the project's defaults (default: ./copydesk.toml, if there is one)",
     )
     run.add_argument(
-        "--batch-size", metavar="N", type=int, default=1000, help="articles per Prefect task (default: 1000)"
+        "--batch-size", metavar="N", type=positive_int, default=1000, help="articles per Prefect task (default: 1000)"
     )
     run.add_argument("--force", action="store_true", help="rebuild even if OUT_DIR is up to date")
     run.add_argument(
@@ -143,42 +151,41 @@ def main(argv: list[str] | None = None) -> int:
     if arguments.command == "review":
         return run_review(arguments)
     if not arguments.raw_dir.is_dir():
-        print(f"copydesk: RAW_DIR {arguments.raw_dir} is not a folder", file=sys.stderr)
+        print(f"copydesk: RAW_DIR {one_line(arguments.raw_dir)} is not a folder", file=sys.stderr)
         return 2
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from flows.config import ConfigError, load_config, with_redis_url
-    from flows.lock import RunLocked
-    from flows.overrides import OverridesError, load_overrides, override_paths
-    from flows.pipeline import copydesk_run
-    from flows.task_runner import api_shared_with_local_workers, dask_task_runner
+    from flows.exits import exit_status_of
 
-    try:
-        config = with_redis_url(load_config(arguments.config), arguments.redis_url)
-    except ConfigError as error:
-        print(f"copydesk: bad config: {error}", file=sys.stderr)
-        return 2
-    try:
-        load_overrides(override_paths(arguments.out, config, arguments.overrides))
-    except OverridesError as error:
-        print(f"copydesk: bad overrides: {error}", file=sys.stderr)
-        return 2
+    return exit_status_of(lambda: run_command(arguments))
+
+
+def run_command(arguments: argparse.Namespace) -> int:
+    """`copydesk run`: check the config, overrides and OUT_DIR (before loading the flow, which takes seconds),
+    then run the flow and print its summary."""
+    from flows.config import load_config, with_redis_url
+    from flows.lock import check_out_dir
+    from flows.overrides import load_overrides, override_paths
+
+    config = with_redis_url(load_config(arguments.config), arguments.redis_url)
+    load_overrides(override_paths(arguments.out, config, arguments.overrides))
+    check_out_dir(arguments.out, arguments.wait)
+    from flows.api_server import temporary_api_server
+    from flows.pipeline import copydesk_run
+    from flows.task_runner import dask_task_runner
+
     runner = dask_task_runner(arguments.dask_address, arguments.dask_workers)
     run = copydesk_run.with_options(task_runner=runner) if runner else copydesk_run
-    try:
-        with api_shared_with_local_workers() if arguments.dask_workers else nullcontext():
-            summary = run(
-                raw_dir=str(arguments.raw_dir),
-                out_dir=str(arguments.out),
-                config_path=str(arguments.config) if arguments.config else None,
-                batch_size=arguments.batch_size,
-                force=arguments.force,
-                wait_seconds=arguments.wait,
-                redis_url=arguments.redis_url,
-                overrides_path=str(arguments.overrides) if arguments.overrides else None,
-            )
-    except RunLocked as error:
-        print(f"copydesk: {error}", file=sys.stderr)
-        return 3
+    with temporary_api_server():
+        summary = run(
+            raw_dir=str(arguments.raw_dir),
+            out_dir=str(arguments.out),
+            config_path=str(arguments.config) if arguments.config else None,
+            batch_size=arguments.batch_size,
+            force=arguments.force,
+            wait_seconds=arguments.wait,
+            redis_url=arguments.redis_url,
+            overrides_path=str(arguments.overrides) if arguments.overrides else None,
+        )
     print(format_summary(summary, arguments.out))
     return 0
 

@@ -1,4 +1,5 @@
-"""The config file (copydesk.toml), read once into typed settings that are passed down."""
+"""The config file (copydesk.toml), overlaid on the project's defaults, validated as a whole, and read once
+into typed settings that are passed down."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from annotated_types import Ge
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from cleaners.rules import (
     BodyRules,
@@ -23,8 +26,13 @@ from cleaners.rules import (
 )
 from dedup.settings import CanonicalPolicy, DedupSettings
 from flows.dictionary import missing_word_lists
+from flows.overlay import overlay
 
 DEFAULT_CONFIG_NAME = "copydesk.toml"
+# The project's copydesk.toml, shipped inside the package (flows/copydesk.toml links to it in the sources).
+DEFAULTS_PATH = Path(__file__).resolve().parent / DEFAULT_CONFIG_NAME
+# Keys of a settings class that another section fills, so a file may not set them where the class is read.
+FILLED_ELSEWHERE = {"html": {"body"}, "dedup": {"redis_url"}}
 
 
 class ConfigError(ValueError):
@@ -35,12 +43,12 @@ class ConfigError(ValueError):
 class InputSettings:
     """Limits on what is read from the raw folder."""
 
-    max_file_bytes: int = 50_000_000
-    min_article_words: int = 5
-    max_article_chars: int = 1_000_000
-    max_article_words: int = 100_000
-    max_paragraph_chars: int = 50_000
-    max_paragraph_words: int = 5_000
+    max_file_bytes: Annotated[int, Ge(1)] = 50_000_000
+    min_article_words: Annotated[int, Ge(0)] = 5
+    max_article_chars: Annotated[int, Ge(1)] = 1_000_000
+    max_article_words: Annotated[int, Ge(1)] = 100_000
+    max_paragraph_chars: Annotated[int, Ge(1)] = 50_000
+    max_paragraph_words: Annotated[int, Ge(1)] = 5_000
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,7 @@ class HtmlSettings:
     include_tables: bool = True
     favor_precision: bool = False
     favor_recall: bool = False
-    dump_fallback_ratio: float = 0.5
+    dump_fallback_ratio: Annotated[float, Ge(0)] = 0.5
     body: BodyRules = field(default_factory=BodyRules)
 
 
@@ -67,10 +75,6 @@ class WarcSettings:
     """How pages read from WARC archives are attributed: a source name by host (a host not listed is its own)."""
 
     source_names: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if not all(isinstance(name, str) for name in self.source_names.values()):
-            raise ValueError("[warc] source_names maps hosts to names: every value must be a string")
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,69 @@ class Config:
         return hashlib.sha256(json.dumps(shaping, sort_keys=True).encode()).hexdigest()
 
 
+class _Table(BaseModel):
+    """A config table: every key typed, none unknown, no silent conversion ("0.7" is not a number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _Rule(_Table):
+    name: str
+    pattern: str = ""
+    enabled: bool = True
+
+
+class _Section(_Rule):
+    until: Literal["prose", "next", "end"] = "prose"
+
+
+class _Unicode(_Table):
+    uncurl_quotes: bool = False
+
+
+class _Junk(_Table):
+    bullet_chars: str = CleaningRules.bullet_chars
+    rules: tuple[_Rule, ...] = ()
+    sections: tuple[_Section, ...] = ()
+
+
+class _Captions(_Table):
+    max_words: Annotated[int, Ge(1)] = CleaningRules.caption_max_words
+    rules: tuple[_Rule, ...] = ()
+
+
+class _Canonical(_Table):
+    policy: tuple[str, ...] = CanonicalPolicy.criteria
+    source_ranking: tuple[str, ...] = ()
+
+
+class _Overrides(_Table):
+    file: str | None = None
+
+
+class _ConfigFile(_Table):
+    """The whole file: one field per section."""
+
+    unicode: _Unicode = _Unicode()
+    junk: _Junk = _Junk()
+    captions: _Captions = _Captions()
+    boilerplate: BoilerplateRules = BoilerplateRules()
+    body: BodyRules = BodyRules()
+    html: HtmlSettings = HtmlSettings()
+    metadata: MetadataRules = MetadataRules()
+    language: LanguageRules = LanguageRules()
+    spelling: SpellingRules = SpellingRules()
+    dedup: DedupSettings = DedupSettings()
+    scale: ScaleSettings = ScaleSettings()
+    canonical: _Canonical = _Canonical()
+    input: InputSettings = InputSettings()
+    warc: WarcSettings = WarcSettings()
+    overrides: _Overrides = _Overrides()
+
+
+_CONFIG_FILE = TypeAdapter(_ConfigFile)
+
+
 def with_redis_url(config: Config, redis_url: str | None) -> Config:
     """The config with its LSH indexes in Redis at `redis_url` (the command line's --redis-url), when given."""
     if not redis_url:
@@ -106,94 +173,104 @@ def with_redis_url(config: Config, redis_url: str | None) -> Config:
         raise ConfigError(f"--redis-url: {error}") from None
 
 
-def default_config_path() -> Path:
-    """`copydesk.toml` in the working directory, else the one beside the project's sources."""
+def default_config_path() -> Path | None:
+    """`copydesk.toml` in the working directory, if there is one (overlaid on the project's defaults)."""
     local = Path.cwd() / DEFAULT_CONFIG_NAME
-    return local if local.is_file() else Path(__file__).resolve().parent.parent / DEFAULT_CONFIG_NAME
+    return local if local.is_file() else None
 
 
-def _patterns(entries: list[dict[str, Any]], where: str) -> Iterator[tuple[dict[str, Any], re.Pattern[str]]]:
-    """Each enabled entry of a rule list with its compiled pattern; a missing key or bad regex is refused."""
-    for entry in entries:
-        if not entry.get("enabled", True):
-            continue
-        try:
-            yield entry, re.compile(entry["pattern"])
-        except KeyError as missing:
-            raise ConfigError(f"[[{where}]] entry {entry.get('name', '?')} lacks {missing}") from None
-        except re.error as error:
-            raise ConfigError(f"[[{where}]] {entry.get('name', '?')}: bad regex: {error}") from None
+def _read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's table; a missing, unreadable or malformed file is a ConfigError."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read config file {path}: {getattr(error, 'strerror', None) or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from None
 
 
-def _line_rules(section: dict[str, Any], where: str) -> tuple[LineRule, ...]:
+def _where(location: tuple) -> str:
+    """A pydantic error location as the file spells it: `[dedup] jaccard_threshold`, `[[junk.rules]] #2 name`."""
+    section, *rest = [str(part) for part in location] or ["?"]
+    if rest and rest[0] in ("rules", "sections") and len(rest) > 1 and rest[1].isdigit():
+        return " ".join([f"[[{section}.{rest[0]}]] #{int(rest[1]) + 1}", *rest[2:]])
+    return " ".join([f"[{section}]", *rest])
+
+
+def _problem(error: dict) -> str:
+    """One pydantic error as one readable phrase."""
+    if error["type"] in ("extra_forbidden", "unexpected_keyword_argument"):
+        return f"{_where(error['loc'])}: unknown {'section' if len(error['loc']) == 1 else 'key'}"
+    got = "" if isinstance(error["input"], dict) else f" (got {error['input']!r})"
+    return f"{_where(error['loc'])}: {error['msg'].removeprefix('Value error, ')}{got}"
+
+
+def _validated(table: dict[str, Any], path: Path) -> _ConfigFile:
+    """The merged table checked as a whole: types, ranges, unknown sections and keys."""
+    for section, keys in FILLED_ELSEWHERE.items():
+        for key in keys & set(table.get(section, {})):
+            raise ConfigError(f"{path}: [{section}] {key}: unknown key")
+    try:
+        return _CONFIG_FILE.validate_json(json.dumps(table, default=str))
+    except ValidationError as error:
+        raise ConfigError(f"{path}: " + "; ".join(_problem(each) for each in error.errors())) from None
+
+
+def _compiled(rule: _Rule, where: str, path: Path) -> re.Pattern[str]:
+    """A rule's pattern compiled; an empty or bad regex is refused."""
+    try:
+        if not rule.pattern:
+            raise re.error("no pattern")
+        return re.compile(rule.pattern)
+    except re.error as error:
+        raise ConfigError(f"{path}: [[{where}]] {rule.name}: bad regex: {error}") from None
+
+
+def _line_rules(rules: tuple[_Rule, ...], where: str, path: Path) -> tuple[LineRule, ...]:
+    return tuple(LineRule(rule.name, _compiled(rule, where, path)) for rule in rules if rule.enabled)
+
+
+def _section_rules(rules: tuple[_Section, ...], path: Path) -> tuple[SectionRule, ...]:
     return tuple(
-        LineRule(name=entry.get("name", where), pattern=pattern)
-        for entry, pattern in _patterns(section.get("rules", []), f"{where}.rules")
+        SectionRule(rule.name, _compiled(rule, "junk.sections", path), rule.until) for rule in rules if rule.enabled
     )
 
 
-def _section_rules(section: dict[str, Any]) -> tuple[SectionRule, ...]:
-    rules = []
-    for entry, pattern in _patterns(section.get("sections", []), "junk.sections"):
-        until = entry.get("until", "prose")
-        if until not in ("prose", "next", "end"):
-            raise ConfigError(f"[[junk.sections]] {entry.get('name')}: until must be prose, next or end")
-        rules.append(SectionRule(name=entry.get("name", "section"), pattern=pattern, until=until))
-    return tuple(rules)
-
-
-def _known(section: dict[str, Any], cls: type, where: str) -> dict[str, Any]:
-    """Keep a section's keys that the settings class knows; reject typos loudly."""
-    fields = set(cls.__dataclass_fields__)
-    unknown = set(section) - fields
-    if unknown:
-        raise ConfigError(f"[{where}] has unknown keys {sorted(unknown)}; known: {sorted(fields)}")
-    return {key: tuple(value) if isinstance(value, list) else value for key, value in section.items()}
-
-
 def load_config(path: Path | None = None) -> Config:
-    """Read and validate the config file."""
+    """The project's defaults with the file at `path` (else ./copydesk.toml, if any) overlaid, validated."""
     path = path or default_config_path()
+    table = overlay(_read_toml(DEFAULTS_PATH), _read_toml(path)) if path else _read_toml(DEFAULTS_PATH)
+    path = path or DEFAULTS_PATH
+    settings = _validated(table, path)
+    cleaning = CleaningRules(
+        uncurl_quotes=settings.unicode.uncurl_quotes,
+        junk_rules=_line_rules(settings.junk.rules, "junk.rules", path),
+        caption_rules=_line_rules(settings.captions.rules, "captions.rules", path),
+        section_rules=_section_rules(settings.junk.sections, path),
+        caption_max_words=settings.captions.max_words,
+        bullet_chars=settings.junk.bullet_chars,
+        metadata=settings.metadata,
+        boilerplate=settings.boilerplate,
+        body=settings.body,
+    )
+    if missing := missing_word_lists(settings.spelling.foreign_word_languages):
+        raise ConfigError(f"{path}: [spelling] foreign_word_languages: wordfreq has no word list for {missing}")
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except tomllib.TOMLDecodeError as error:
+        canonical = CanonicalPolicy(settings.canonical.policy, settings.canonical.source_ranking)
+        dedup = replace(settings.dedup, redis_url=settings.scale.redis_url)
+    except ValueError as error:
         raise ConfigError(f"{path}: {error}") from None
-    junk = raw.get("junk", {})
-    captions = raw.get("captions", {})
-    spelling = _known(raw.get("spelling", {}), SpellingRules, "spelling")
-    spelling["protected_words"] = frozenset(spelling.get("protected_words", ()))
-    if missing := missing_word_lists(spelling.get("foreign_word_languages", ())):
-        raise ConfigError(f"[spelling] foreign_word_languages: wordfreq has no word list for {missing}")
-    canonical = raw.get("canonical", {})
-    scale = _known(raw.get("scale", {}), ScaleSettings, "scale")
-    try:
-        cleaning = CleaningRules(
-            uncurl_quotes=raw.get("unicode", {}).get("uncurl_quotes", False),
-            junk_rules=_line_rules(junk, "junk"),
-            caption_rules=_line_rules(captions, "captions"),
-            section_rules=_section_rules(junk),
-            caption_max_words=captions.get("max_words", 80),
-            bullet_chars=junk.get("bullet_chars", CleaningRules.bullet_chars),
-            metadata=MetadataRules(**_known(raw.get("metadata", {}), MetadataRules, "metadata")),
-            boilerplate=BoilerplateRules(**_known(raw.get("boilerplate", {}), BoilerplateRules, "boilerplate")),
-            body=BodyRules(**_known(raw.get("body", {}), BodyRules, "body")),
-        )
-        return Config(
-            cleaning=cleaning,
-            language=LanguageRules(**_known(raw.get("language", {}), LanguageRules, "language")),
-            spelling=SpellingRules(**spelling),
-            dedup=DedupSettings(**_known(raw.get("dedup", {}), DedupSettings, "dedup"), **scale),
-            canonical=CanonicalPolicy(
-                criteria=tuple(canonical.get("policy", CanonicalPolicy.criteria)),
-                source_ranking=tuple(canonical.get("source_ranking", ())),
-            ),
-            input=InputSettings(**_known(raw.get("input", {}), InputSettings, "input")),
-            html=HtmlSettings(**_known(raw.get("html", {}), HtmlSettings, "html"), body=cleaning.body),
-            warc=WarcSettings(**_known(raw.get("warc", {}), WarcSettings, "warc")),
-            path=str(path),
-            raw=raw,
-        )
-    except (TypeError, ValueError) as error:
-        raise ConfigError(f"{path}: {error}") from None
+    return Config(
+        cleaning=cleaning,
+        language=settings.language,
+        spelling=settings.spelling,
+        dedup=dedup,
+        canonical=canonical,
+        input=settings.input,
+        html=replace(settings.html, body=settings.body),
+        warc=settings.warc,
+        path=str(path),
+        raw=table,
+    )

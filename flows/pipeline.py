@@ -21,6 +21,7 @@ from prefect.utilities.annotations import quote
 from flows import stages
 from flows.artifacts import publish_run_artifacts
 from flows.config import Config, load_config, with_redis_url
+from flows.escape import one_line
 from flows.lock import run_lock
 from flows.manifest import MANIFEST, inputs_fingerprint, read_manifest, versions
 from flows.outputs import file_sha256, write_jsonl, write_parquet, write_text
@@ -98,58 +99,58 @@ def write_outputs(
     review: ReviewOutcome,
 ) -> RunSummary:
     """Write every table, the corpus, the report and the manifest into a new run folder, then publish it."""
-    staged = staging_folder(out_dir)
-    tables = build_tables(documents, rejections, dedup, boilerplate, earlier_captures)
-    summary = RunSummary(
-        articles=len(tables.articles),
-        paragraphs=len(tables.paragraphs),
-        duplicate_paragraphs=sum(
-            row["cluster_id"] != f"{row['doc_id']}-{row['para_idx']}" for row in tables.paragraphs
-        ),
-        clusters=sum(size > 1 for size in Counter(row["cluster_id"] for row in tables.paragraphs).values()),
-        contained_paragraphs=sum(row["contained_in"] is not None for row in tables.paragraphs),
-        duplicate_articles=len(dedup.duplicate_of),
-        removals=len(tables.removed),
-        corrections=len(tables.corrections),
-        rejections=len(tables.rejected),
-        seconds=0.0,
-        canonical_changes=manifest["canonical_changes"],
-        versions=len(tables.versions),
-        skipped=sum(manifest["skipped_records"].values()),
-        skip_reasons=manifest["skipped_records"],
-        overrides_applied=len(review.applied),
-        overrides_unmatched=len(review.unmatched),
-    )
-    for name, schema in TABLES.items():
-        write_parquet(getattr(tables, name.removesuffix(".parquet")), schema, staged / name)
-    write_jsonl(tables.corpus, staged / "corpus.jsonl")
-    counts = {
-        key: value for key, value in asdict(summary).items() if key not in ("seconds", "up_to_date", "skip_reasons")
-    }
-    finished_at = datetime.now(UTC).isoformat(timespec="seconds")
-    clusters = cluster_views(documents, records, dedup)
-    report = render_report(
-        documents,
-        clusters,
-        dedup,
-        {"counts": counts, "finished_at": finished_at, "raw_dir": str(raw_dir)},
-        tables.rejected,
-        review,
-        out_dir,
-        containment_views(documents, records, dedup),
-    )
-    write_text(report, staged / "report.html")
-    outputs = [*TABLES, "corpus.jsonl", "report.html"]
-    manifest |= {
-        "finished_at": finished_at,
-        "counts": counts,
-        "outputs": {name: file_sha256(staged / name) for name in outputs},
-        "elapsed_seconds": round(time.monotonic() - started, 3),
-    }
-    summary.seconds = manifest["elapsed_seconds"]
-    write_state(staged, *state)
-    write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", staged / MANIFEST)
-    publish(out_dir, staged, [*outputs, MANIFEST])
+    with staging_folder(out_dir) as staged:
+        tables = build_tables(documents, rejections, dedup, boilerplate, earlier_captures)
+        summary = RunSummary(
+            articles=len(tables.articles),
+            paragraphs=len(tables.paragraphs),
+            duplicate_paragraphs=sum(
+                row["cluster_id"] != f"{row['doc_id']}-{row['para_idx']}" for row in tables.paragraphs
+            ),
+            clusters=sum(size > 1 for size in Counter(row["cluster_id"] for row in tables.paragraphs).values()),
+            contained_paragraphs=sum(row["contained_in"] is not None for row in tables.paragraphs),
+            duplicate_articles=len(dedup.duplicate_of),
+            removals=len(tables.removed),
+            corrections=len(tables.corrections),
+            rejections=len(tables.rejected),
+            seconds=0.0,
+            canonical_changes=manifest["canonical_changes"],
+            versions=len(tables.versions),
+            skipped=sum(manifest["skipped_records"].values()),
+            skip_reasons=manifest["skipped_records"],
+            overrides_applied=len(review.applied),
+            overrides_unmatched=len(review.unmatched),
+        )
+        for name, schema in TABLES.items():
+            write_parquet(getattr(tables, name.removesuffix(".parquet")), schema, staged / name)
+        write_jsonl(tables.corpus, staged / "corpus.jsonl")
+        counts = {
+            key: value for key, value in asdict(summary).items() if key not in ("seconds", "up_to_date", "skip_reasons")
+        }
+        finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+        clusters = cluster_views(documents, records, dedup)
+        report = render_report(
+            documents,
+            clusters,
+            dedup,
+            {"counts": counts, "finished_at": finished_at, "raw_dir": str(raw_dir)},
+            tables.rejected,
+            review,
+            out_dir,
+            containment_views(documents, records, dedup),
+        )
+        write_text(report, staged / "report.html")
+        outputs = [*TABLES, "corpus.jsonl", "report.html"]
+        manifest |= {
+            "finished_at": finished_at,
+            "counts": counts,
+            "outputs": {name: file_sha256(staged / name) for name in outputs},
+            "elapsed_seconds": round(time.monotonic() - started, 3),
+        }
+        summary.seconds = manifest["elapsed_seconds"]
+        write_state(staged, *state)
+        write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", staged / MANIFEST)
+        publish(out_dir, staged, [*outputs, MANIFEST])
     publish_run_artifacts(counts, clusters, str(out_dir))
     return summary
 
@@ -187,11 +188,11 @@ def _run(
     previous = read_manifest(out)
     same_overrides = previous and previous.get("overrides", {}).get("sha256", "") == overrides.sha256
     if not force and same_overrides and previous.get("inputs_fingerprint") == fingerprint:
-        logger.info("%s is up to date with %s: nothing new to do", out, raw)
+        logger.info("%s is up to date with %s: nothing new to do", one_line(out), one_line(raw))
         seconds = round(time.monotonic() - started, 3)
         skip_reasons = previous["skipped_records"]
         return RunSummary(**previous["counts"], skip_reasons=skip_reasons, seconds=seconds, up_to_date=True)
-    logger.info("%d input files under %s, config %s", len(inputs), raw, config.path)
+    logger.info("%d input files under %s, config %s", len(inputs), one_line(raw), one_line(config.path))
 
     problem = "--force" if force else state_problem(previous, config.sha256)
     state = load_state(out / CURRENT) if problem is None else State({}, {})
@@ -228,10 +229,10 @@ def _run(
     documents = [document for batch_documents, _ in cleaned for document in batch_documents]
     rejections += [rejection for _, batch_rejections in cleaned for rejection in batch_rejections]
     for rejection in rejections:
-        logger.warning("rejected %s: %s", rejection.source_path, rejection.reason)
+        logger.warning("rejected %s: %s", one_line(rejection.source_path), one_line(rejection.reason))
     spared = Counter(line.override for document in documents for line in document.spared)
     for override, lines in sorted(spared.items()):
-        logger.info("override %s kept %d lines a rule would have removed", override, lines)
+        logger.info("override %s kept %d lines a rule would have removed", one_line(override), lines)
 
     matches = match_paragraphs(quote(documents), config)
     logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))
@@ -254,7 +255,7 @@ def _run(
     if overrides.decisions:
         logger.info("overrides: %d applied, %d matched nothing", len(review.applied), len(review.unmatched))
     for decision in review.unmatched:
-        logger.warning("override %s (%s) matched nothing in this run", decision.id, decision.kind)
+        logger.warning("override %s (%s) matched nothing in this run", one_line(decision.id), one_line(decision.kind))
     unseated = stages.unseated_incumbents(records, dedup)
     if unseated:
         logger.info(

@@ -3,7 +3,8 @@
 A run writes every file into a fresh folder `OUT_DIR/.runs/<run>/`; publishing points the symlink
 `OUT_DIR/.current` at it with one atomic rename. The files readers open (`OUT_DIR/articles.parquet`,
 ...) are fixed symlinks through `.current`, so they always belong to one complete run: a run killed at
-any point leaves the previous run's outputs in place, and the next run clears what it left behind.
+any point leaves the previous run's outputs in place. A run that fails removes its own folder; the next run
+clears what a killed one left behind, before it writes (a full disk is not kept full by failed runs).
 """
 
 from __future__ import annotations
@@ -11,18 +12,36 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 RUNS = ".runs"
 CURRENT = ".current"
 
 
-def staging_folder(out_dir: Path) -> Path:
-    """A new, empty folder for this run's outputs."""
+def _clear_abandoned(out_dir: Path) -> None:
+    """Remove the folders of runs started after the published one that never published (killed runs): under
+    the run lock, nothing else is writing one."""
+    runs, published = out_dir / RUNS, current_run(out_dir)
+    if runs.is_dir():
+        for folder in runs.iterdir():
+            if published is None or folder.name > published:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def staging_folder(out_dir: Path) -> Iterator[Path]:
+    """A new, empty folder for this run's outputs, removed again if the run fails before publishing it."""
+    _clear_abandoned(out_dir)
     folder = out_dir / RUNS / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
     folder.mkdir(parents=True)
-    return folder
+    try:
+        yield folder
+    except BaseException:
+        if current_run(out_dir) != folder.name:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def _replace_symlink(link: Path, target: str) -> None:

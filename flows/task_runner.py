@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import copyreg
 import os
-from contextlib import AbstractContextManager, nullcontext
 
-from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import TaskRunner
 from prefect.utilities.annotations import quote
 
@@ -42,16 +40,3 @@ def task_runner_from_environment() -> TaskRunner | None:
     if workers and not workers.isdigit():
         raise ValueError(f"{DASK_WORKERS_VARIABLE} must be a number of workers, not {workers!r}")
     return dask_task_runner(os.environ.get(DASK_ADDRESS_VARIABLE) or None, int(workers) if workers else None)
-
-
-def api_shared_with_local_workers() -> AbstractContextManager:
-    """Without PREFECT_API_URL every process that runs a task starts a temporary Prefect API of its own, each
-    worker of a local cluster too: start this process's now (Prefect stops it at exit) and point this process,
-    and so its workers, at it."""
-    if PREFECT_API_URL.value():
-        return nullcontext()
-    from prefect.server.api.server import SubprocessASGIServer
-
-    server = SubprocessASGIServer()
-    server.start()
-    return temporary_settings({PREFECT_API_URL: server.api_url})

@@ -1,4 +1,5 @@
-"""Shared fixtures: the project's config, the seed articles, a Prefect test harness and a Redis server."""
+"""Shared fixtures: the project's config, the seed articles, a Prefect test harness and a Redis server; and a
+check at the end of the session that no Prefect server the tests started is still running."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,52 @@ SEEDS_DIR = REPO / "raw"
 SEED_NAMES = ("000_7f6a571870bd5064.txt", "001_fbf9d736c58d5084.txt", "004_956c6de8b9b8fa00.txt")
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Every process the tests start inherits this mark, so the session's end finds the servers it left running.
+SESSION_MARK = f"COPYDESK_TEST_SESSION={os.getpid()}-{time.time_ns()}"
+os.environ[SESSION_MARK.partition("=")[0]] = SESSION_MARK.partition("=")[2]
+PREFECT_SERVER_APP = b"prefect.server.api.server:create_app"
+
+
+def prefect_servers() -> dict[int, Path]:
+    """Running Prefect API server processes (Prefect's temporary uvicorn), by pid, with their /proc folder."""
+    servers = {}
+    for folder in Path("/proc").iterdir():
+        try:
+            if folder.name.isdigit() and PREFECT_SERVER_APP in (folder / "cmdline").read_bytes():
+                state = (folder / "stat").read_text().rpartition(")")[2].split()[0]
+                if state != "Z":
+                    servers[int(folder.name)] = folder
+        except OSError:
+            continue
+    return servers
+
+
+def parent_pid(folder: Path) -> int:
+    """The parent process id of the process whose /proc folder this is."""
+    return int((folder / "stat").read_text().rpartition(")")[2].split()[1])
+
+
+def servers_of_this_session() -> list[int]:
+    """Prefect servers started by this test session (they carry its mark) that still run."""
+    marked = []
+    for pid, folder in prefect_servers().items():
+        try:
+            if SESSION_MARK.encode() in (folder / "environ").read_bytes().split(b"\0"):
+                marked.append(pid)
+        except OSError:
+            continue
+    return marked
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_prefect_server_outlives_the_tests() -> Iterator[None]:
+    """Fail the session if a Prefect server any test started (through copydesk or the harness) still runs at
+    its end, after a grace period for servers whose parent just ended."""
+    yield
+    deadline = time.monotonic() + 20
+    while (left := servers_of_this_session()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"Prefect servers started by the tests still run: pids {left}"
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +87,11 @@ def prefect_harness():
     """A temporary Prefect API and database for the whole session."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    from flows.api_server import servers_die_with_this_process
+
+    with ExitStack() as stack:
+        with servers_die_with_this_process():
+            stack.enter_context(prefect_test_harness(server_startup_timeout=120))
         yield
 
 
@@ -85,10 +137,18 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+COPYDESK = Path(sys.executable).with_name("copydesk")
+
+
+def new_user_environment(home: Path) -> dict[str, str]:
+    """The environment of a new user's shell: no Prefect server named, a fresh PREFECT_HOME."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
+    env["PREFECT_HOME"] = str(home)
+    return env
+
+
 def run_installed_copydesk(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess:
     """Run the installed `copydesk` command as a new user would: no Prefect server, a fresh PREFECT_HOME."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
-    script = Path(sys.executable).with_name("copydesk")
-    command = [str(script), *arguments]
+    env = new_user_environment(tmp_path / "prefect-home")
+    command = [str(COPYDESK), *arguments]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, cwd=REPO, check=False)
