@@ -73,3 +73,7 @@ class Document:
     corrections: list[Correction] = field(default_factory=list)
     unicode_repaired: bool = False
     published_is_fallback: bool = False
+
+
+class InputError(Exception):
+    """An input that cannot become an article; the message is the rejection reason."""
