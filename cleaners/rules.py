@@ -61,6 +61,7 @@ class BodyRules:
     sentence_min_words: int = 5
     prose_min_stopword_share: float = 0.15
     furniture_penalty: float = 6.0
+    line_model: bool = True
 
 
 @dataclass(frozen=True)
