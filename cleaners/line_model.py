@@ -101,7 +101,7 @@ def drop_unlikely_lines(
     lines: list[str], rules: BodyRules, keep: KeptLines = NOTHING_KEPT
 ) -> tuple[list[str], list[Removal], list[Spared]]:
     """Remove the lines the shipped model finds unlikely to belong to the article ("body_model:<class>");
-    a finished sentence of prose_min_words+ words inside the body (grown over its lists) always stays."""
+    inside the body (grown over its lists) a list item or a finished sentence of prose_min_words+ words stays."""
     if not (rules.enabled and rules.line_model) or not any(lines):
         return lines, [], []
     model = shipped_model()
@@ -111,7 +111,7 @@ def drop_unlikely_lines(
         f"body_model:{classes[index]}"
         if features is not None
         and model.probability(features) < model.threshold
-        and not (start <= index < end and is_sentence(lines[index], rules))
+        and not (start <= index < end and (classes[index] == "list" or is_sentence(lines[index], rules)))
         else None
         for index, features in enumerate(line_features(lines, rules))
     ]
