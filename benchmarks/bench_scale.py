@@ -41,7 +41,7 @@ from harness import copydesk_command, format_table, fresh_folder
 from dedup.shingles import normalised_words, word_shingles
 from dedup.signatures import paragraph_signatures, shingle_hash32
 from flows.config import HtmlSettings, load_config
-from flows.readers import extraction_options
+from flows.extraction import extraction_options
 
 PROJECT = Path(__file__).resolve().parent.parent
 FULL_SCALE = 1_000_000

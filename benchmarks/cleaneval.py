@@ -1,4 +1,4 @@
-"""CleanEval 2007 pages: loading, the naive and C4 baselines, and word-shingle scoring."""
+"""CleanEval 2007 pages: loading, the C4 line filter baseline, and word-shingle scoring."""
 
 from __future__ import annotations
 
@@ -7,20 +7,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-import lxml.html
-from lxml import etree
-
-from flows import html_text
-
 SHINGLE = 4
 _TOKEN = re.compile(r"\w+")
-_SPACE = re.compile(r"\s+")
 _TEXT_WRAPPER = re.compile(r"^\s*<text\b[^>]*>|</text>\s*$", re.IGNORECASE)
 _GOLD_MARKER = re.compile(r"<[phl]>", re.IGNORECASE)
-DROPPED_TAGS = ("script", "style", "noscript", "head")
-# The dump baseline ends lines where copydesk's own text dump does, but at no <title> (its <head> is dropped).
-BLOCK_TAGS = html_text.BLOCK_TAGS - {"title"}
-_PARSER = lxml.html.HTMLParser(encoding="utf-8")
 SENTENCE_END = (".", "!", "?", '"', "”", "’")
 
 
@@ -63,24 +53,6 @@ def load_pages(folder: Path, limit: int | None = None) -> list[Page]:
         )
         for number in numbers
     ]
-
-
-def text_dump(html: str) -> str:
-    """All visible text of a page, one block element a line, as a careless scraper writes it."""
-    try:
-        root = lxml.html.document_fromstring(html.encode("utf-8"), parser=_PARSER)
-    except etree.ParserError:
-        return ""
-    etree.strip_elements(root, *DROPPED_TAGS, etree.Comment, etree.ProcessingInstruction, with_tail=False)
-    pieces: list[str] = []
-    for event, element in etree.iterwalk(root, events=("start", "end")):
-        block = element.tag in BLOCK_TAGS
-        if event == "start":
-            pieces.extend(["\n" if block else "", _SPACE.sub(" ", element.text or "")])
-        else:
-            pieces.extend(["\n" if block else "", _SPACE.sub(" ", element.tail or "")])
-    lines = (" ".join(line.split()) for line in "".join(pieces).split("\n"))
-    return "\n".join(line for line in lines if line)
 
 
 def c4_filter(text: str, min_words: int = 8) -> str:

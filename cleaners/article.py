@@ -14,6 +14,7 @@ from cleaners.boilerplate import ROOT_SOURCE, LearnedLine, remove_learned_lines
 from cleaners.edits import Removal, Spared
 from cleaners.junk import remove_junk_lines, remove_sections
 from cleaners.keep import NOTHING_KEPT, KeptLines
+from cleaners.line_model import drop_unlikely_lines
 from cleaners.metadata import ArticleMetadata, lift_bylines, lift_labelled_lines, lift_title
 from cleaners.paragraphs import split_paragraphs
 from cleaners.rules import CleaningRules
@@ -83,9 +84,10 @@ def finish_article(
         lines, removed = step(lines, rules.metadata, metadata, keep)
         removals.extend(removed)
     if article_format.split("+")[-1] in rules.body.formats:
-        lines, removed, kept = trim_outside_body(lines, rules.body, keep)
-        removals.extend(removed)
-        spared.extend(kept)
+        for trim in (trim_outside_body, drop_unlikely_lines):
+            lines, removed, kept = trim(lines, rules.body, keep)
+            removals.extend(removed)
+            spared.extend(kept)
     return CleanedArticle(
         paragraphs=split_paragraphs(lines),
         metadata=metadata,

@@ -33,6 +33,11 @@ def stopword_share(line: str) -> float:
     return sum(word in STOPWORDS for word in words) / len(words) if words else 0.0
 
 
+def is_sentence(line: str, rules: BodyRules) -> bool:
+    """True for a line of prose_min_words+ words that ends a sentence."""
+    return len(line.split()) >= rules.prose_min_words and bool(_SENTENCE_END.search(line))
+
+
 def line_class(line: str, rules: BodyRules) -> str:
     """Class a non-blank line: prose, list (a bulleted or numbered item, or a long row of names and
     figures such as a line-up), link, date, number, or short (headings, menu items, labels)."""

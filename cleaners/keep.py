@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from cleaners.edits import Removal, Spared
 
 # Removals a keep-line override can undo; metadata lines (title, bylines, labelled fields) become fields instead.
-KEEPABLE_REASONS = ("junk:", "caption:", "section:", "learned:", "outside_body:")
+KEEPABLE_REASONS = ("junk:", "caption:", "section:", "learned:", "outside_body:", "body_model:")
 
 
 def line_fingerprint(line: str) -> str:

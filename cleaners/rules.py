@@ -71,6 +71,7 @@ class BodyRules:
     sentence_min_words: AtLeastOne = 5
     prose_min_stopword_share: Share = 0.15
     furniture_penalty: Annotated[float, Ge(0)] = 6.0
+    line_model: bool = True
 
 
 @dataclass(frozen=True)

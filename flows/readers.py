@@ -19,23 +19,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
-import trafilatura
-
-from cleaners.body import body_words
 from cleaners.metadata import ArticleMetadata, parse_published
 from flows.config import HtmlSettings
-from flows.html_text import limit_nesting, visible_text
+from flows.extraction import DEFAULT_HTML, extract_html
 from flows.lock import LOCK_NAME
 from flows.publish import CURRENT, RUNS
-from flows.records import RawArticle, Rejection
+from flows.records import InputError, RawArticle, Rejection
 
 FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
 # WARC archives (.warc, .warc.gz) hold many pages and are read record by record by flows/warc.py.
 SUPPORTED_SUFFIXES = ", ".join(sorted([*FORMATS, ".warc"]))
-# htmldate's extensive search turns a "(c) 2019" footer into 2019-01-01: only dates the page states count.
-DATE_EXTRACTION = {"extensive_search": False, "original_date": True}
-# The [html] settings a caller that passes none gets (copydesk.toml's defaults).
-DEFAULT_HTML = HtmlSettings()
 # How much of an over-long JSONL line is read at a time while skipping it.
 _SKIP_CHUNK = 1 << 20
 
@@ -47,10 +40,6 @@ def _cp1252_for_bad_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
 
 
 codecs.register_error("copydesk-cp1252", _cp1252_for_bad_bytes)
-
-
-class InputError(Exception):
-    """An input that cannot become an article; the message is the rejection reason."""
 
 
 def discover_inputs(raw_dir: Path, out_dir: Path | None = None) -> tuple[list[str], list[Rejection]]:
@@ -209,46 +198,6 @@ def _utf8_share(data: bytes) -> float:
     non_ascii = sum(byte >= 0x80 for byte in data)
     valid = sum(len(char.encode()) for char in data.decode("utf-8", errors="ignore") if ord(char) >= 0x80)
     return valid / non_ascii if non_ascii else 1.0
-
-
-def extraction_options(settings: HtmlSettings) -> dict[str, object]:
-    """trafilatura's keyword options as copydesk.toml's [html] sets them (metadata and dates always on)."""
-    return {
-        "with_metadata": True,
-        "include_comments": settings.include_comments,
-        "include_tables": settings.include_tables,
-        "favor_precision": settings.favor_precision,
-        "favor_recall": settings.favor_recall,
-        "date_extraction_params": DATE_EXTRACTION,
-    }
-
-
-def extract_html(
-    html: str, url: str | None = None, settings: HtmlSettings = DEFAULT_HTML
-) -> tuple[str, ArticleMetadata, str]:
-    """Main text, metadata and format ("html", or "html-dump" when the page's text dump keeps much
-    more of the body than trafilatura) of an HTML page."""
-    html = limit_nesting(html)
-    document = trafilatura.bare_extraction(html, url=url, **extraction_options(settings))
-    extracted = (document.text or "") if document is not None else ""
-    dump = visible_text(html)
-    dump_body = body_words(dump.splitlines(), settings.body)
-    if len(extracted.split()) < settings.dump_fallback_ratio * dump_body:
-        text, article_format = dump, "html-dump"
-    elif extracted.strip():
-        text, article_format = extracted, "html"
-    else:
-        raise InputError("no article text found in the HTML")
-    if document is None:
-        return text, ArticleMetadata(url=url), article_format
-    metadata = ArticleMetadata(
-        title=document.title or None,
-        source=document.sitename or None,
-        url=document.url or url,
-        published=parse_published(document.date) if document.date else None,
-        authors=[name.strip() for name in (document.author or "").split(";") if name.strip()],
-    )
-    return text, metadata, article_format
 
 
 def _text_field(record: dict, key: str) -> str | None:

@@ -75,3 +75,7 @@ class Document:
     unicode_repaired: bool = False
     published_is_fallback: bool = False
     language: str = UNDETERMINED
+
+
+class InputError(Exception):
+    """An input that cannot become an article; the message is the rejection reason."""

@@ -130,7 +130,7 @@ def keep_line_decision(outputs: PublishedOutputs, line: str, by: str, at: str, n
         reasons = ", ".join(sorted(set(found.reason)))
         raise OverridesError(
             f"{found.text.iloc[0]!r} was lifted into the article's fields ({reasons}), not removed as junk; "
-            "keep-line undoes junk:, caption:, section:, learned: and outside_body: removals"
+            "keep-line undoes junk:, caption:, section:, learned:, outside_body: and body_model: removals"
         )
     text = keepable.text.iloc[0]
     return Override("keep_line", (line_fingerprint(text),), (excerpt(text.strip()),), by, at, note)

@@ -32,8 +32,9 @@ from lxml import etree
 
 from cleaners.metadata import parse_published
 from flows.config import HtmlSettings, WarcSettings
-from flows.readers import InputError, decode_text, extract_html, make_doc_id, open_regular
-from flows.records import Capture, RawArticle, Rejection
+from flows.extraction import extract_html
+from flows.readers import decode_text, make_doc_id, open_regular
+from flows.records import Capture, InputError, RawArticle, Rejection
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})

@@ -2,7 +2,9 @@
 
 import pytest
 
+from cleaners.article import clean_article
 from cleaners.body import line_class, trim_outside_body
+from cleaners.line_model import drop_unlikely_lines, line_features, shipped_model
 from cleaners.rules import BodyRules
 
 RULES = BodyRules()
@@ -112,3 +114,68 @@ def test_short_sentences_closing_a_match_report_are_kept():
     ]
     kept, removed, _ = trim_outside_body(lines, RULES)
     assert "P Dowd (Staffordshire)." in kept and [r.text for r in removed] == ["Back to top"]
+
+
+HARBOUR_DUMP = [
+    "Skip to content",
+    "Home",
+    "News",
+    "Sport",
+    "Weather",
+    "The city council approved the harbour redevelopment on Tuesday after a two-year dispute with residents.",
+    "Councillors voted 31 to 12 in favour of the plan, which includes 400 homes and a new ferry terminal.",
+    "Residents' groups said they would consider a legal challenge to the decision in the coming weeks.",
+    "The developer said construction would begin next spring and take about four years to complete.",
+    "Share this article",
+    "Most read",
+    "Man arrested after police chase through town centre",
+    "Schools to close early for the summer holidays",
+    "Council tax to rise by 5% next year",
+    "Contact us",
+    "Cookie settings",
+]
+
+
+def test_line_model_removes_menus_and_teaser_headlines_around_a_dump_article():
+    kept, removed, _ = drop_unlikely_lines(HARBOUR_DUMP, RULES)
+    assert kept == HARBOUR_DUMP[5:9]
+    assert len(removed) == len(HARBOUR_DUMP) - 4
+    assert all(removal.reason.startswith("body_model:") for removal in removed)
+    assert ("Council tax to rise by 5% next year", "body_model:list") in [(r.text, r.reason) for r in removed]
+
+
+def test_line_model_never_removes_a_sentence_inside_the_body():
+    bulleted = "• Mr. Kim said his presence at the talks indicated a willingness to denuclearize in principle."
+    lines = [bulleted, "", *BODY]
+    kept, _, _ = drop_unlikely_lines(lines, RULES)
+    assert kept[0] == bulleted
+    assert [line for line in BODY if len(line.split()) >= 8] == [line for line in kept[2:] if len(line.split()) >= 8]
+
+
+def test_line_model_can_be_switched_off():
+    assert drop_unlikely_lines(HARBOUR_DUMP, BodyRules(line_model=False)) == (HARBOUR_DUMP, [], [])
+
+
+def test_shipped_line_model_has_a_weight_for_every_feature_and_a_bias():
+    features = line_features(HARBOUR_DUMP, RULES)
+    assert len(shipped_model().weights) == len(features[0]) + 1
+    assert 0 < shipped_model().threshold < 1
+
+
+def test_label_led_newsletter_and_legal_lines_leave_a_dump_with_their_reasons(config):
+    article = [
+        "The second meeting between North Korea’s leader and the US president broke up in disarray on Thursday.",
+        "See also: Five things we learned in Hanoi",
+        "Related talks broke down on Tuesday.",
+        "Sign up for our Asia briefing, delivered to your inbox every morning.",
+        "Officials said the two sides would keep talking, but no date has been set for another summit.",
+        "Filed under: Asia, Diplomacy",
+        "© 2019 Example News Group. All rights reserved.",
+    ]
+    cleaned = clean_article("\n\n".join(article), config.cleaning)
+    reasons = {removal.text: removal.reason for removal in cleaned.removals}
+    assert reasons[article[1]] == "junk:label_led_links"
+    assert reasons[article[3]] == "junk:newsletter_prompt"
+    assert reasons[article[5]] == "junk:taxonomy"
+    assert reasons[article[6]] == "junk:copyright"
+    assert article[2] in cleaned.paragraphs

@@ -137,3 +137,69 @@ def test_sponsored_label_before_real_prose_takes_only_itself(config):
     lines = ["Sponsored", "Officials said the talks had ended early, and both leaders flew home."]
     kept, removed, _ = remove_sections(lines, config.cleaning)
     assert kept == lines[1:] and [r.text for r in removed] == ["Sponsored"]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("See also: Hanoi summit ends without a deal", "junk:label_led_links"),
+        ("SEE ALSO » Five things we learned in Vietnam", "junk:label_led_links"),
+        ("More from Reuters: Oil prices slide as talks stall", "junk:label_led_links"),
+        ("more on the economy: Rates, jobs and the housing market", "junk:label_led_links"),
+        ("Read more: Why the Fed raised rates again?", "junk:label_led_links"),
+        ("Related coverage: Kim arrives by train | Trump lands in Hanoi", "junk:label_led_links"),
+        ("Don't miss: The week in pictures", "junk:label_led_links"),
+        ("Filed under: Politics, World, Asia", "junk:taxonomy"),
+        ("Filed Under Politics", "junk:taxonomy"),
+        ("Topics: North Korea, nuclear weapons, diplomacy", "junk:taxonomy"),
+        ("TAGS: summit | sanctions | Kim Jong-un", "junk:taxonomy"),
+        ("Posted in Business | Tagged trade, tariffs", "junk:taxonomy"),
+        ("Categories:", "junk:taxonomy"),
+        ("Sign up for our daily newsletter", "junk:newsletter_prompt"),
+        ("Sign up for The Morning, our daily newsletter, and get the news first.", "junk:newsletter_prompt"),
+        ("SUBSCRIBE TO OUR WEEKLY BRIEFING", "junk:newsletter_prompt"),
+        ("Get the best of the week delivered straight to your inbox.", "junk:newsletter_prompt"),
+        ("Like this story? Sign up to receive our free politics newsletter", "junk:newsletter_prompt"),
+        ("By signing up, you agree to our Terms of Use and Privacy Policy.", "junk:newsletter_prompt"),
+        ("Thank you for subscribing!", "junk:newsletter_prompt"),
+        ("Enter your email address", "junk:newsletter_prompt"),
+        ("(c) 2019 The Daily Planet", "junk:copyright"),
+        ("© Copyright 2024 Example Media Group", "junk:copyright"),
+        ("© Example Media Group 2024", "junk:copyright"),
+        ("Copyright 2019 The Associated Press.", "junk:copyright"),
+        ("COPYRIGHT (C) 2003-2019 NEWS DESK LTD", "junk:copyright"),
+        ("All rights reserved.", "junk:copyright"),
+        ("Copyright World News Desk. All rights reserved.", "junk:copyright"),
+        (
+            "This material may not be published, broadcast, rewritten or redistributed without permission.",
+            "junk:copyright",
+        ),
+    ],
+)
+def test_label_led_newsletter_and_legal_lines_are_removed_with_their_rule(config, line, reason):
+    assert line_junk_reason(line, config.cleaning) == reason
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Related talks broke down on Tuesday.",
+        "See also the chart below, which shows exports falling for a third month.",
+        "More from the minister came later, when she spoke to reporters outside parliament.",
+        "Read more of the report and you find the numbers do not add up.",
+        "Filed under seal, the documents show the company knew of the defect in 2017.",
+        "Topics ranged from trade to the war in Ukraine, officials said.",
+        "Tags on the bags showed they had come from Frankfurt.",
+        "Posted in the window of the shop was a handwritten note thanking customers.",
+        "Categories of visa holders affected by the change include students and nurses.",
+        "Subscribers to the paper's print edition fell by 12% last year.",
+        "Signing up for the army was his way out of the village, he said.",
+        "He said he would sign up for another season if the club offered him a contract.",
+        "Copyright law was rewritten in 2019 after a decade of lobbying.",
+        "The court ruled that the copyright belonged to the photographer, not the magazine.",
+        "Under clause (c) the tenant may end the lease early.",
+        "The newsletter, which has 40,000 readers, first reported the resignation on Friday.",
+    ],
+)
+def test_prose_that_starts_like_a_label_or_legal_line_is_kept(config, line):
+    assert line_junk_reason(line, config.cleaning) is None

@@ -69,6 +69,7 @@ def test_every_removed_line_has_a_reason_and_no_prose_is_removed(seeds, cleaned)
                 "repeated_title",
                 "outside_body",
                 "learned",
+                "body_model",
             }
         removed_text = {removal.text for removal in article.removals}
         lines, _ = normalise_whitespace(repair_unicode(seeds[name])[0])

@@ -1,0 +1,118 @@
+"""A learned line classifier for text dumps: is a line part of the article?
+
+Each non-blank line is described by features that carry over to sites nobody has seen (its length,
+sentence end, stopword share, shape, a "Label:" prefix, where it stands, its neighbours and whether it
+lies in the body span). A logistic model over them, trained on one split of the benchmark pages
+(`benchmarks/train_line_model.py`) and shipped as `line_model.json`, gives each line a probability.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from cleaners.body import body_span, extend_over_lists, is_sentence, line_class, stopword_share
+from cleaners.edits import Removal, Spared
+from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
+from cleaners.rules import BodyRules
+
+MODEL_FILE = Path(__file__).with_name("line_model.json")
+CLASSES = ("prose", "list", "short", "link", "date", "number")
+_LABEL_PREFIX = re.compile(r"^[\w'’ -]{1,30}\s?[:|»›]")
+_CAPITALISED = re.compile(r"^[A-Z]")
+_WORD = re.compile(r"\w+")
+
+
+def _shape(line: str, kind: str) -> list[float]:
+    """Features of the line alone: length, class, stopwords, case, digits and a label prefix."""
+    words = line.split()
+    tokens = _WORD.findall(line)
+    capitalised = sum(bool(_CAPITALISED.match(word)) for word in words) / len(words)
+    digits = sum(char.isdigit() for char in line) / len(line)
+    return [
+        math.log1p(len(words)),
+        stopword_share(line),
+        capitalised,
+        digits,
+        float(bool(_LABEL_PREFIX.match(line))),
+        float(line[-1] in ".!?\"'”’)"),
+        sum(len(token) for token in tokens) / len(tokens) / 10 if tokens else 0.0,
+        *(float(kind == name) for name in CLASSES),
+    ]
+
+
+def classes_and_span(lines: list[str], rules: BodyRules) -> tuple[list[str | None], tuple[int, int]]:
+    """Each line's class (None for a blank one) and the body span ((0, 0) without prose)."""
+    classes = [line_class(line, rules) if line else None for line in lines]
+    return classes, body_span(classes, rules, [len(line.split()) for line in lines]) or (0, 0)
+
+
+def line_features(lines: list[str], rules: BodyRules) -> list[list[float] | None]:
+    """Features of each line (None for a blank one): its shape, its neighbours' and its place in the text."""
+    classes, span = classes_and_span(lines, rules)
+    content = [index for index, line in enumerate(lines) if line]
+    shapes = {index: _shape(lines[index], classes[index] or "short") for index in content}
+    total = len(content)
+    features: list[list[float] | None] = [None] * len(lines)
+    for order, index in enumerate(content):
+        before = content[order - 1] if order else None
+        after = content[order + 1] if order + 1 < total else None
+        window = content[max(0, order - 3) : order + 4]
+        inside = span[0] <= index < span[1]
+        distance = 0 if inside else min(abs(index - span[0]), abs(index - (span[1] - 1)))
+        features[index] = [
+            *shapes[index],
+            *(shapes[before][:2] if before is not None else [0.0, 0.0]),
+            *(shapes[after][:2] if after is not None else [0.0, 0.0]),
+            sum(classes[i] == "prose" for i in window) / len(window),
+            float(inside),
+            math.log1p(distance),
+            order / total,
+            float(order == 0 or order + 1 == total),
+        ]
+    return features
+
+
+@dataclass(frozen=True)
+class LineModel:
+    """Logistic weights (the last is the bias) and the probability under which a line is furniture."""
+
+    weights: tuple[float, ...]
+    threshold: float
+
+    def probability(self, features: list[float]) -> float:
+        """The model's probability that a line with these features belongs to the article."""
+        score = self.weights[-1] + sum(weight * value for weight, value in zip(self.weights, features))
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, score))))
+
+
+@cache
+def shipped_model() -> LineModel:
+    """The model shipped with copydesk (cleaners/line_model.json)."""
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    return LineModel(tuple(data["weights"]), data["threshold"])
+
+
+def drop_unlikely_lines(
+    lines: list[str], rules: BodyRules, keep: KeptLines = NOTHING_KEPT
+) -> tuple[list[str], list[Removal], list[Spared]]:
+    """Remove the lines the shipped model finds unlikely to belong to the article ("body_model:<class>");
+    inside the body (grown over its lists) a list item or a finished sentence of prose_min_words+ words stays."""
+    if not (rules.enabled and rules.line_model) or not any(lines):
+        return lines, [], []
+    model = shipped_model()
+    classes, span = classes_and_span(lines, rules)
+    start, end = extend_over_lists(classes, *span) if span[1] else span
+    reasons = [
+        f"body_model:{classes[index]}"
+        if features is not None
+        and model.probability(features) < model.threshold
+        and not (start <= index < end and (classes[index] == "list" or is_sentence(lines[index], rules)))
+        else None
+        for index, features in enumerate(line_features(lines, rules))
+    ]
+    return drop_lines(lines, reasons, keep)

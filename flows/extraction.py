@@ -1,0 +1,57 @@
+"""HTML pages to article text: trafilatura on one parse of the page, with the page's text dump as a
+fallback where trafilatura keeps much less of the body than the dump holds."""
+
+from __future__ import annotations
+
+import trafilatura
+from trafilatura.utils import load_html
+
+from cleaners.body import body_words
+from cleaners.metadata import ArticleMetadata, parse_published
+from flows.config import HtmlSettings
+from flows.html_text import limit_nesting, tree_text
+from flows.records import InputError
+
+# htmldate's extensive search turns a "(c) 2019" footer into 2019-01-01: only dates the page states count.
+DATE_EXTRACTION = {"extensive_search": False, "original_date": True}
+# The [html] settings a caller that passes none gets (copydesk.toml's defaults).
+DEFAULT_HTML = HtmlSettings()
+
+
+def extraction_options(settings: HtmlSettings) -> dict[str, object]:
+    """trafilatura's keyword options as copydesk.toml's [html] sets them (metadata and dates always on)."""
+    return {
+        "with_metadata": True,
+        "include_comments": settings.include_comments,
+        "include_tables": settings.include_tables,
+        "favor_precision": settings.favor_precision,
+        "favor_recall": settings.favor_recall,
+        "date_extraction_params": DATE_EXTRACTION,
+    }
+
+
+def extract_html(
+    html: str, url: str | None = None, settings: HtmlSettings = DEFAULT_HTML
+) -> tuple[str, ArticleMetadata, str]:
+    """Main text, metadata and format ("html", or "html-dump" when the page's text dump keeps much
+    more of the body than trafilatura) of an HTML page."""
+    tree = load_html(limit_nesting(html))
+    dump = tree_text(tree) if tree is not None else ""
+    document = trafilatura.bare_extraction(tree, url=url, **extraction_options(settings)) if tree is not None else None
+    extracted = (document.text or "") if document is not None else ""
+    if len(extracted.split()) < settings.dump_fallback_ratio * body_words(dump.splitlines(), settings.body):
+        text, article_format = dump, "html-dump"
+    elif extracted.strip():
+        text, article_format = extracted, "html"
+    else:
+        raise InputError("no article text found in the HTML")
+    if document is None:
+        return text, ArticleMetadata(url=url), article_format
+    metadata = ArticleMetadata(
+        title=document.title or None,
+        source=document.sitename or None,
+        url=document.url or url,
+        published=parse_published(document.date) if document.date else None,
+        authors=[name.strip() for name in (document.author or "").split(";") if name.strip()],
+    )
+    return text, metadata, article_format
