@@ -21,9 +21,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dedup.deduplicate import DedupResult, paragraph_id
 from dedup.records import ParagraphRecord
+from dedup.signatures import count_words
 from flows.overrides import NOTHING_REVIEWED, ReviewOutcome
 from flows.records import Document
-from flows.report_review import correction_rows, override_rows, removed_line_rows
+from flows.report_review import correction_rows, member_commands, override_rows, removed_line_rows
 from flows.review import review_command
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
@@ -103,27 +104,38 @@ def _script_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
 
 
-def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphRecord], dedup: DedupResult) -> list[dict]:
-    """Clusters with more than one member, largest and closest first. The first MAX_CLUSTERS, the ones the
-    report lists, carry their paragraphs and diffs; the rest only their id, size and score."""
+def cluster_views(
+    documents: Sequence[Document],
+    records: Sequence[ParagraphRecord],
+    dedup: DedupResult,
+    out_dir: Path = Path("clean"),
+) -> list[dict]:
+    """Clusters with more than one member, the most copied words (words of the members) first. The first
+    MAX_CLUSTERS, the ones the report lists, carry their paragraphs, diffs and review commands; the rest only
+    their id, size, copied words and score."""
     by_doc = {document.doc_id: document for document in documents}
     members_by_cluster: dict[str, list[int]] = defaultdict(list)
     for position, membership in enumerate(dedup.memberships):
         members_by_cluster[membership.cluster_id].append(position)
+    copies = {
+        cluster_id: [p for p in positions if not dedup.memberships[p].is_canonical]
+        for cluster_id, positions in members_by_cluster.items()
+        if len(positions) > 1
+    }
+    words = iter(count_words([records[p].text for positions in copies.values() for p in positions]).tolist())
     views = []
-    for cluster_id, positions in members_by_cluster.items():
-        if len(positions) < 2:
-            continue
-        jaccards = [dedup.memberships[p].jaccard for p in positions if not dedup.memberships[p].is_canonical]
+    for cluster_id, positions in copies.items():
+        jaccards = [dedup.memberships[p].jaccard for p in positions]
         views.append(
             {
                 "id": cluster_id,
-                "size": len(positions),
+                "size": len(positions) + 1,
+                "copied_words": sum(next(words) for _ in positions),
                 "score": round(sum(jaccards) / len(jaccards), 3),
-                "at": positions,
+                "at": members_by_cluster[cluster_id],
             }
         )
-    views.sort(key=lambda view: (-view["size"], -view["score"], view["id"]))
+    views.sort(key=lambda view: (-view["copied_words"], -view["size"], view["id"]))
 
     def describe(position: int) -> dict:
         record, membership = records[position], dedup.memberships[position]
@@ -153,6 +165,8 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
             describe(p) | {"diff": word_diff(records[canonical].text, records[p].text, window=window)}
             for p, window in zip(others, contained)
         ]
+        for member in view["members"]:
+            member["commands"] = member_commands(out_dir.resolve(), view["canonical"], member)
         view["replaced"] = [member for member, p in zip(view["members"], others) if records[p].incumbent]
     for view in views[MAX_CLUSTERS:]:
         del view["at"]
