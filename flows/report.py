@@ -12,8 +12,6 @@ import base64
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import partial
 from pathlib import Path
 
@@ -26,8 +24,8 @@ from flows.overrides import NOTHING_REVIEWED, ReviewOutcome
 from flows.records import Document
 from flows.report_review import correction_rows, member_commands, override_rows, removed_line_rows
 from flows.review import review_command
+from flows.word_diff import word_diff
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 MAX_CLUSTERS = 1000
 MAX_SYNDICATION_ROWS = 500
 MAX_CHART_SOURCES = 15
@@ -60,44 +58,6 @@ document.addEventListener('click', function (event) {
   navigator.clipboard.writeText(command.textContent).then(function () { button.textContent = 'copied'; }, select);
 });
 """.strip()
-
-
-@dataclass(frozen=True)
-class DiffSegment:
-    """A run of words that the member shares with the canonical paragraph, lacks, or adds."""
-
-    kind: str
-    text: str
-
-
-def word_diff(canonical: str, member: str, window: bool = False) -> list[DiffSegment]:
-    """Word-level diff of a member against its canonical paragraph; quote styles and case do not count.
-
-    With `window`, canonical text before and after the member's part (a contained member) is
-    left out, marked by "…".
-    """
-    old, new = canonical.split(), member.split()
-    folded_old, folded_new = [_fold(word) for word in old], [_fold(word) for word in new]
-    segments = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, folded_old, folded_new, autojunk=False).get_opcodes():
-        if tag == "equal":
-            segments.append(DiffSegment("same", " ".join(new[j1:j2])))
-            continue
-        if i2 > i1:
-            segments.append(DiffSegment("del", " ".join(old[i1:i2])))
-        if j2 > j1:
-            segments.append(DiffSegment("ins", " ".join(new[j1:j2])))
-    if window:
-        if segments and segments[0].kind == "del":
-            segments[0] = DiffSegment("same", "…")
-        if len(segments) > 1 and segments[-1].kind == "del":
-            segments[-1] = DiffSegment("same", "…")
-    return segments
-
-
-def _fold(word: str) -> str:
-    """A word as dedup compares it: quote styles and case folded."""
-    return word.translate(_QUOTES).casefold()
 
 
 def _script_hash(script: str) -> str:

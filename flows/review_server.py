@@ -17,10 +17,10 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from flows.report import word_diff
 from flows.report_review import member_commands, removed_line_command
 from flows.review import SERVE_PORT, review_command
 from flows.review_tables import CLUSTER_SORTS, LISTINGS, MAX_PER_PAGE, ClusterFilter, ReviewTables
+from flows.word_diff import word_diff
 
 PER_PAGE = 20
 SECURITY_HEADERS = {
@@ -72,16 +72,18 @@ class Query:
 
 def cluster_view(out_dir: Path, cluster: dict) -> dict:
     """A cluster as the page shows it: its canonical paragraph once, each member with its diff and commands."""
-    paragraphs = cluster.pop("paragraphs")
-    canonical = next((paragraph for paragraph in paragraphs if paragraph["is_canonical"]), paragraphs[0])
-    members = [paragraph for paragraph in paragraphs if paragraph is not canonical]
+    canonical, *members = cluster.pop("paragraphs")
+    return cluster | {"canonical": canonical, "members": member_views(out_dir, canonical, members)}
+
+
+def member_views(out_dir: Path, canonical: dict, members: list[dict]) -> list[dict]:
+    """Members with their word diff against the canonical paragraph and the review commands beside them."""
     for member in members:
         window = member["match"] == "contained"
-        member["diff"] = [
-            [segment.kind, segment.text] for segment in word_diff(canonical["text"], member["text"], window)
-        ]
+        diff = word_diff(canonical["text"], member["text"], window)
+        member["diff"] = [[segment.kind, segment.text] for segment in diff]
         member["commands"] = member_commands(out_dir, canonical, member)
-    return cluster | {"canonical": canonical, "members": members}
+    return members
 
 
 def listing_row(out_dir: Path, name: str, row: dict) -> dict:
@@ -117,6 +119,8 @@ class ReviewHandler(BaseHTTPRequestHandler):
                 self._json(self.server.tables.facets() | {"out_dir": str(self.server.out_dir)})
             elif url.path == "/api/clusters":
                 self._json(self._clusters(query))
+            elif url.path == "/api/members":
+                self._json(self._members(query))
             elif url.path.startswith("/api/") and url.path[5:] in LISTINGS:
                 self._json(self._listing(url.path[5:], query))
             else:
@@ -153,6 +157,14 @@ class ReviewHandler(BaseHTTPRequestHandler):
             "per_page": per_page,
             "clusters": [cluster_view(out_dir, c) for c in clusters],
         }
+
+    def _members(self, query: Query) -> dict:
+        after, (_, count) = query.number("after", int, 0, 10**9) or 0, query.page()
+        found = self.server.tables.members(query.text("cluster"), after, count)
+        if not found:
+            raise BadRequest(f"no cluster {query.text('cluster')!r} is listed")
+        canonical, *members = found
+        return {"after": after, "members": member_views(self.server.out_dir, canonical, members)}
 
     def _listing(self, name: str, query: Query) -> dict:
         page, per_page = query.page()

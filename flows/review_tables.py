@@ -30,6 +30,8 @@ CLUSTER_SORTS = {
     "score": "score ASC, copied_words DESC, cluster_id",
 }
 MAX_PER_PAGE = 100
+# Members a cluster shows at first; the page asks for the rest of a large cluster a page at a time.
+MEMBERS_SHOWN = 5
 
 
 class ReviewTablesError(Exception):
@@ -113,7 +115,10 @@ WITH paragraph AS (
 SELECT paragraph.id, paragraph.cluster_id, paragraph.doc_id, paragraph.para_idx, paragraph.text,
        paragraph.n_words, paragraph.is_canonical, paragraph.match, paragraph.jaccard, paragraph.containment,
        {contained_in} AS contained_in,
-       coalesce(nullif(articles.source, ''), articles.site) AS source, articles.title, articles.published
+       coalesce(nullif(articles.source, ''), articles.site) AS source, articles.title, articles.published,
+       row_number() OVER (
+           PARTITION BY paragraph.cluster_id ORDER BY paragraph.is_canonical DESC, paragraph.doc_id, paragraph.para_idx
+       ) - 1 AS position
 FROM paragraph
 JOIN (SELECT DISTINCT cluster_id FROM listed) USING (cluster_id)
 JOIN articles USING (doc_id)
@@ -211,14 +216,22 @@ class ReviewTables:
             f"ORDER BY {CLUSTER_SORTS[sort]} LIMIT ? OFFSET ?",
             [*parameters, per_page, (page - 1) * per_page],
         )
-        members = self._rows(
-            "SELECT * EXCLUDE (cluster_id), cluster_id FROM members WHERE list_contains(?, cluster_id) "
-            "ORDER BY is_canonical DESC, doc_id, para_idx",
-            [[cluster["cluster_id"] for cluster in found]],
-        )
+        members = self._paragraphs([cluster["cluster_id"] for cluster in found], 1, MEMBERS_SHOWN)
         for cluster in found:
             cluster["paragraphs"] = [member for member in members if member["cluster_id"] == cluster["cluster_id"]]
         return total, found
+
+    def members(self, cluster_id: str, after: int, count: int) -> list[dict]:
+        """A cluster's canonical paragraph and at most `count` of its other members, those after the first `after`."""
+        return self._paragraphs([cluster_id], after + 1, count)
+
+    def _paragraphs(self, cluster_ids: list[str], first: int, count: int) -> list[dict]:
+        """The canonical paragraph of each cluster and its members from position `first` on, at most `count`."""
+        return self._rows(
+            "SELECT * FROM members WHERE list_contains(?, cluster_id) "
+            "AND (position = 0 OR position BETWEEN ? AND ?) ORDER BY cluster_id, position",
+            [cluster_ids, first, first + count - 1],
+        )
 
     def listing(self, name: str, search: str, page: int, per_page: int) -> tuple[int, list[dict]]:
         """The total rows of a listing the search keeps and one page of them; none when its table is absent."""

@@ -18,15 +18,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from cleaners.keep import line_fingerprint
 from flows.cli import main
-from flows.overrides import read_overrides
 from flows.review_server import RunningServer, start_in_background
+from flows.review_tables import MEMBERS_SHOWN
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 from tests.test_pipeline import IMG_MARKUP, reworded_copy, syndicated_copy
-from tests.test_report_browser import CHROMIUM, CHROMIUM_ARGS, SCRIPT_MARKUP, hostile_wire_copy
+from tests.test_report_browser import (
+    SCRIPT_MARKUP,
+    assert_copied_split_command_records_the_split,
+    hostile_wire_copy,
+)
 
 FILTER_WORD = "Sweden"  # in seed 000's paragraph on consular interests only
 REMOVED_LINE = "Header Ads"  # seed 001's first line, removed as junk
@@ -88,14 +92,6 @@ def server(out_dir: Path) -> Iterator[RunningServer]:
     yield running
     running.stop()
     assert not running.thread.is_alive(), "the server thread outlived its test"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class ReviewPage:
@@ -199,23 +195,18 @@ def test_search_keeps_only_clusters_holding_the_words(review: ReviewPage, out_di
     assert review.status_total() == len(expected)
 
 
-def test_source_filter_keeps_the_clusters_with_a_copy_from_that_source(review: ReviewPage, out_dir: Path) -> None:
+@pytest.mark.parametrize(
+    ("control", "value", "column"), [("source", "wire", "sources"), ("match", "near_duplicate", "matches")]
+)
+def test_a_source_or_match_filter_keeps_the_clusters_holding_such_a_copy(
+    review: ReviewPage, out_dir: Path, control: str, value: str, column: str
+) -> None:
     expected = expected_clusters(out_dir)
-    from_wire = expected[expected.sources.map(lambda sources: "wire" in sources)]
-    assert 0 < len(from_wire) < len(expected)
-    review.loads(lambda: review.page.locator("#source").select_option("wire"))
-    assert review.status_total() == len(from_wire)
-    assert set(review.cluster_ids()) <= set(from_wire.index)
-
-
-def test_match_filter_keeps_the_clusters_with_that_kind_of_match(review: ReviewPage, out_dir: Path) -> None:
-    expected = expected_clusters(out_dir)
-    near = expected[expected.matches.map(lambda matches: "near_duplicate" in matches)]
-    assert 0 < len(near) < len(expected)
-    review.loads(lambda: review.page.locator("#match").select_option("near_duplicate"))
-    assert review.status_total() == len(near)
-    for section in review.page.locator("section.cluster").all():
-        assert section.locator('.member[data-match="near_duplicate"]').count() >= 1
+    kept = expected[expected[column].map(lambda values: value in values)]
+    assert 0 < len(kept) < len(expected)
+    review.loads(lambda: review.page.locator(f"#{control}").select_option(value))
+    assert review.status_total() == len(kept)
+    assert set(review.cluster_ids()) <= set(kept.index)
 
 
 def test_score_range_keeps_the_clusters_whose_mean_jaccard_is_in_it(review: ReviewPage, out_dir: Path) -> None:
@@ -260,16 +251,8 @@ def test_sorting_by_recency_puts_the_latest_published_first(review: ReviewPage, 
 
 def test_a_copy_button_puts_the_exact_split_command_on_the_clipboard(review: ReviewPage, out_dir: Path) -> None:
     """The copied split command is the one shown; run as copied, it records the split."""
-    page = review.page
-    command = page.locator("#results .review .command").filter(has_text="copydesk review split").first
-    shown = command.locator("code").inner_text()
-    command.locator("button.copy").click()
-    command.locator("button.copy", has_text="copied").wait_for(timeout=5000)
-    assert page.evaluate("navigator.clipboard.readText()") == shown
-    words = shlex.split(shown)
-    assert words[:3] == ["copydesk", "review", "split"] and words[-2:] == ["--out", str(out_dir.resolve())]
-    assert main(words[1:]) == 0
-    assert [decision.kind for decision in read_overrides(out_dir / "overrides.toml")].count("split") == 1
+    assert_copied_split_command_records_the_split(review.page.locator("#results .review"), out_dir)
+    assert review.errors == [], f"page errors: {review.errors}"
 
 
 def test_scraped_markup_is_shown_as_text_and_never_runs(review: ReviewPage) -> None:
@@ -373,6 +356,27 @@ def test_the_server_refuses_other_hosts_and_bad_parameters_and_sends_a_policy(se
     assert request(server, "/api/clusters?score_min=x").status == 400
     assert request(server, "/api/clusters?per_page=100000").status == 400
     assert request(server, "/api/clusters").status == 200
+
+
+def test_a_large_clusters_other_members_come_a_page_at_a_time(review: ReviewPage, out_dir: Path) -> None:
+    """A cluster lists its first members with its canonical paragraph; the rest come from /api/members, in order,
+    each once, with their diffs."""
+    expected = expected_clusters(out_dir)
+    largest = expected["size"].idxmax()
+    page = review.page
+    size = expected["size"].max()
+    assert size >= 4, "the run needs a cluster of at least 4 paragraphs"
+    review.loads(
+        lambda: (page.locator("#size-min").fill(str(size)), page.locator("#size-min").dispatch_event("change"))
+    )
+    members = page.locator(f"#cluster-{largest} .member")
+    assert members.count() == min(MEMBERS_SHOWN, size - 1)
+    shown = members.evaluate_all("items => items.map(item => item.dataset.id)")
+    more = page.evaluate(
+        "id => fetch('/api/members?cluster=' + id + '&after=1&per_page=2').then(response => response.json())", largest
+    )
+    assert [member["id"] for member in more["members"]] == shown[1:3]
+    assert all(member["diff"] and member["commands"] for member in more["members"])
 
 
 def test_the_serve_command_serves_the_page_until_stopped(out_dir: Path) -> None:

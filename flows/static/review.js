@@ -100,12 +100,26 @@ function clusterSection(cluster) {
   const members = element('ol', null, 'members');
   cluster.members.forEach((member) => members.append(memberItem(member)));
   section.append(members);
+  if (cluster.size - 1 > cluster.members.length) {
+    const more = element('button', null, 'more-members');
+    more.type = 'button';
+    const label = () => `show more copies (${(cluster.size - 1 - members.children.length).toLocaleString()} not shown)`;
+    more.textContent = label();
+    more.addEventListener('click', async () => {
+      const query = new URLSearchParams({ cluster: cluster.cluster_id, after: members.children.length, per_page: 50 });
+      const payload = await (await fetch('/api/members?' + query.toString())).json();
+      payload.members.forEach((member) => members.append(memberItem(member)));
+      more.textContent = label();
+      more.hidden = members.children.length >= cluster.size - 1;
+    });
+    section.append(more);
+  }
   return section;
 }
 
 function memberItem(member) {
   const item = element('li', null, 'member');
-  item.dataset.match = member.match;
+  Object.assign(item.dataset, { match: member.match, id: member.id });
   item.append(element('span', member.match.replace('_', ' '), 'tag'), element('span', describe(member), 'meta'),
     element('span', ` · Jaccard ${Number(member.jaccard).toFixed(3)} · contained ${Math.round(member.containment * 100)}%`, 'meta'));
   const link = containedLink(member);
@@ -199,8 +213,8 @@ async function start() {
   ['source', 'match', 'sort', 'per-page', 'score-min', 'score-max', 'size-min', 'size-max'].forEach((id) => {
     byId(id).addEventListener('change', restart);
   });
-  byId('controls').addEventListener('submit', (event) => { event.preventDefault(); restart(); });
-  byId('reset').addEventListener('click', () => {
+  byId('controls').addEventListener('submit', (event) => { event.preventDefault(); clearTimeout(typing); restart(); });
+  byId('clear-filters').addEventListener('click', () => {
     byId('controls').reset();
     state.paragraph = '';
     byId('paragraph-filter').hidden = true;
