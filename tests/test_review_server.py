@@ -164,6 +164,27 @@ def test_clusters_come_most_copied_words_first_with_the_canonical_once_and_each_
     assert review.errors == [] and not [line for line in review.console if line.startswith("error")]
 
 
+def test_a_long_run_a_copy_shares_is_folded_and_unfolds_to_the_copys_own_words(
+    review: ReviewPage, out_dir: Path
+) -> None:
+    """A copy's diff folds a long run of words it shares with the canonical paragraph into a button; unfolded, the
+    diff less its struck words (and the "…" around a contained copy) reads exactly as the copy."""
+    page = review.page
+    paragraph_id = (
+        page.locator("#results .member").filter(has=page.locator("button.unfold")).first.get_attribute("data-id")
+    )
+    member = page.locator(f'#results .member[data-id="{paragraph_id}"]')
+    while member.locator("button.unfold").count():
+        member.locator("button.unfold").first.click()
+    shown = member.locator("p.diff").evaluate(
+        "p => [...p.childNodes].filter(node => !['DEL', 'SPAN'].includes(node.nodeName))"
+        ".map(node => node.textContent).join('')"
+    )
+    paragraphs = pd.read_parquet(out_dir / "paragraphs.parquet")
+    text = paragraphs.text[paragraphs.doc_id + "-" + paragraphs.para_idx.astype(str) == paragraph_id].iloc[0]
+    assert shown.split() == text.split()
+
+
 def test_paging_reaches_every_cluster_and_the_last_page(review: ReviewPage, out_dir: Path) -> None:
     """Going next page by page shows every cluster exactly once; the last button lands on the last page."""
     expected = expected_clusters(out_dir)

@@ -117,6 +117,21 @@ function clusterSection(cluster) {
   return section;
 }
 
+// A long run of words a copy shares with the canonical paragraph (shown just above) is folded to its ends and a
+// button that unfolds it, so that what differs stands out.
+const SAME_RUN_FOLDED = 30;
+const SAME_RUN_ENDS = 8;
+
+function sameWords(text) {
+  const words = text.split(' ');
+  if (words.length <= SAME_RUN_FOLDED) { return [text]; }
+  const hidden = words.slice(SAME_RUN_ENDS, -SAME_RUN_ENDS).join(' ');
+  const unfold = element('button', `… ${(words.length - 2 * SAME_RUN_ENDS).toLocaleString()} words as above …`, 'unfold');
+  unfold.type = 'button';
+  unfold.addEventListener('click', () => unfold.replaceWith(hidden));
+  return [words.slice(0, SAME_RUN_ENDS).join(' ') + ' ', unfold, ' ' + words.slice(-SAME_RUN_ENDS).join(' ')];
+}
+
 function memberItem(member) {
   const item = element('li', null, 'member');
   Object.assign(item.dataset, { match: member.match, id: member.id });
@@ -130,7 +145,7 @@ function memberItem(member) {
     if (kind === 'del') { diff.append(element('del', text)); }
     else if (kind === 'ins') { diff.append(element('ins', text)); }
     else if (text === '…') { diff.append(element('span', text, 'ellipsis')); }
-    else { diff.append(text); }
+    else { diff.append(...sameWords(text)); }
   });
   item.append(diff);
   const review = element('div', null, 'review');
