@@ -214,6 +214,7 @@ function fillSelect(select, values) {
 }
 
 async function start() {
+  load();
   const facets = await (await fetch('/api/facets')).json();
   byId('out-dir').textContent = facets.out_dir;
   byId('cluster-count').textContent = facets.clusters.toLocaleString();
@@ -225,6 +226,9 @@ async function start() {
   });
   let typing = null;
   byId('search').addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(restart, 250); });
+  byId('search').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') { event.preventDefault(); clearTimeout(typing); restart(); }
+  });
   ['source', 'match', 'sort', 'per-page', 'score-min', 'score-max', 'size-min', 'size-max'].forEach((id) => {
     byId(id).addEventListener('change', restart);
   });
@@ -254,7 +258,6 @@ async function start() {
     if (!navigator.clipboard) { select(); return; }
     navigator.clipboard.writeText(code.textContent).then(() => { button.textContent = 'copied'; }, select);
   });
-  load();
 }
 
 start();
