@@ -26,6 +26,8 @@ from playwright.sync_api import Page, sync_playwright
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 PER_PAGE = 20
 TARGET_SECONDS = 1.0
+# The screenshot shows the top of the page: the controls, the legend and the first clusters with their copies.
+SCREENSHOT_HEIGHT = 2400
 
 
 def expected_clusters(out_dir: Path) -> int:
@@ -160,7 +162,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out_dir", type=Path, help="output folder of a `copydesk run`")
     parser.add_argument("--repeat", type=int, default=3, help="tries per step; the median is shown (default: 3)")
-    parser.add_argument("--screenshot", type=Path, help="save a PNG of the first page of clusters here")
+    parser.add_argument("--screenshot", type=Path, help="save a PNG of the top of the first page of clusters here")
     arguments = parser.parse_args()
     expected = expected_clusters(arguments.out_dir)
     process, url, startup = start_server(arguments.out_dir)
@@ -174,7 +176,8 @@ def main() -> None:
                 page.locator("#search").fill("")
                 page.reload(wait_until="load")
                 page.wait_for_function("() => Number(document.body.dataset.loaded || 0) > 0")
-                page.screenshot(path=str(arguments.screenshot), full_page=False)
+                clip = {"x": 0, "y": 0, "width": 1280, "height": SCREENSHOT_HEIGHT}
+                page.screenshot(path=str(arguments.screenshot), full_page=True, clip=clip)
             browser.close()
     finally:
         process.terminate()
