@@ -1,4 +1,4 @@
-"""Prefect artifacts of a run: a markdown summary and a table of the largest clusters, for the UI.
+"""Prefect artifacts of a run: a markdown summary and a table of the clusters with the most copied words, for the UI.
 
 Scraped text only enters as escaped, shortened excerpts, so nothing in an artifact can run.
 """
@@ -22,6 +22,7 @@ def publish_run_artifacts(counts: dict[str, int], clusters: list[dict], out_dir:
         {
             "cluster": cluster["id"],
             "copies": cluster["size"],
+            "copied_words": cluster["copied_words"],
             "mean_jaccard": cluster["score"],
             "canonical_source": html.escape(cluster["canonical"]["source"] or "unknown"),
             "canonical_text": html.escape(cluster["canonical"]["text"][:EXCERPT_CHARS]),
@@ -29,4 +30,6 @@ def publish_run_artifacts(counts: dict[str, int], clusters: list[dict], out_dir:
         for cluster in clusters[:TOP_CLUSTERS]
     ]
     if rows:
-        create_table_artifact(rows, key="copydesk-top-clusters", description="Largest paragraph clusters")
+        create_table_artifact(
+            rows, key="copydesk-top-clusters", description="Paragraph clusters with the most copied words"
+        )

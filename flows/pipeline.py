@@ -128,7 +128,7 @@ def write_outputs(
             key: value for key, value in asdict(summary).items() if key not in ("seconds", "up_to_date", "skip_reasons")
         }
         finished_at = datetime.now(UTC).isoformat(timespec="seconds")
-        clusters = cluster_views(documents, records, dedup)
+        clusters = cluster_views(documents, records, dedup, out_dir)
         report = render_report(
             documents,
             clusters,

@@ -12,8 +12,6 @@ import base64
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import partial
 from pathlib import Path
 
@@ -21,12 +19,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dedup.deduplicate import DedupResult, paragraph_id
 from dedup.records import ClusterMembership, ParagraphRecord
+from dedup.signatures import count_words
 from flows.overrides import NOTHING_REVIEWED, ReviewOutcome
 from flows.records import Document
-from flows.report_review import correction_rows, override_rows, removed_line_rows
+from flows.report_review import correction_rows, member_commands, override_rows, removed_line_rows
 from flows.review import review_command
+from flows.word_diff import word_diff
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
 MAX_CLUSTERS = 1000
 MAX_SYNDICATION_ROWS = 500
 MAX_CHART_SOURCES = 15
@@ -61,44 +60,6 @@ document.addEventListener('click', function (event) {
 """.strip()
 
 
-@dataclass(frozen=True)
-class DiffSegment:
-    """A run of words that the member shares with the canonical paragraph, lacks, or adds."""
-
-    kind: str
-    text: str
-
-
-def word_diff(canonical: str, member: str, window: bool = False) -> list[DiffSegment]:
-    """Word-level diff of a member against its canonical paragraph; quote styles and case do not count.
-
-    With `window`, canonical text before and after the member's part (a contained member) is
-    left out, marked by "…".
-    """
-    old, new = canonical.split(), member.split()
-    folded_old, folded_new = [_fold(word) for word in old], [_fold(word) for word in new]
-    segments = []
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, folded_old, folded_new, autojunk=False).get_opcodes():
-        if tag == "equal":
-            segments.append(DiffSegment("same", " ".join(new[j1:j2])))
-            continue
-        if i2 > i1:
-            segments.append(DiffSegment("del", " ".join(old[i1:i2])))
-        if j2 > j1:
-            segments.append(DiffSegment("ins", " ".join(new[j1:j2])))
-    if window:
-        if segments and segments[0].kind == "del":
-            segments[0] = DiffSegment("same", "…")
-        if len(segments) > 1 and segments[-1].kind == "del":
-            segments[-1] = DiffSegment("same", "…")
-    return segments
-
-
-def _fold(word: str) -> str:
-    """A word as dedup compares it: quote styles and case folded."""
-    return word.translate(_QUOTES).casefold()
-
-
 def _script_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
 
@@ -123,27 +84,39 @@ def describe_paragraph(documents: dict[str, Document], record: ParagraphRecord, 
     }
 
 
-def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphRecord], dedup: DedupResult) -> list[dict]:
-    """Clusters with more than one member, largest and closest first. The first MAX_CLUSTERS, the ones the
-    report lists, carry their paragraphs and diffs; the rest only their id, size and score."""
+def cluster_views(
+    documents: Sequence[Document],
+    records: Sequence[ParagraphRecord],
+    dedup: DedupResult,
+    out_dir: Path = Path("clean"),
+) -> list[dict]:
+    """Clusters with more than one member, the most copied words (words of the members) first. The first
+    MAX_CLUSTERS, the ones the report lists, carry their paragraphs, diffs and review commands; the rest only
+    their id, size, copied words and score."""
     by_doc = {document.doc_id: document for document in documents}
     members_by_cluster: dict[str, list[int]] = defaultdict(list)
     for position, membership in enumerate(dedup.memberships):
         members_by_cluster[membership.cluster_id].append(position)
+    copies = {
+        cluster_id: [p for p in positions if paragraph_id(records[p]) != cluster_id]
+        for cluster_id, positions in members_by_cluster.items()
+        if len(positions) > 1
+    }
+    words = iter(count_words([records[p].text for positions in copies.values() for p in positions]).tolist())
     views = []
-    for cluster_id, positions in members_by_cluster.items():
-        if len(positions) < 2:
-            continue
-        jaccards = [dedup.memberships[p].jaccard for p in positions if paragraph_id(records[p]) != cluster_id]
+    for cluster_id, positions in copies.items():
+        jaccards = [dedup.memberships[p].jaccard for p in positions]
         views.append(
             {
                 "id": cluster_id,
-                "size": len(positions),
+                "size": len(positions) + 1,
+                "copied_words": sum(next(words) for _ in positions),
                 "score": round(sum(jaccards) / len(jaccards), 3) if jaccards else 1.0,
-                "at": positions,
+                "at": members_by_cluster[cluster_id],
             }
         )
-    views.sort(key=lambda view: (-view["size"], -view["score"], view["id"]))
+    views.sort(key=lambda view: (-view["copied_words"], -view["size"], view["id"]))
+
     for view in views[:MAX_CLUSTERS]:
         positions = view.pop("at")
         # A cluster's centre names it; should ids ever collide, its first member stands in.
@@ -155,6 +128,8 @@ def cluster_views(documents: Sequence[Document], records: Sequence[ParagraphReco
             | {"diff": word_diff(records[canonical].text, records[p].text)}
             for p in others
         ]
+        for member in view["members"]:
+            member["commands"] = member_commands(out_dir.resolve(), view["canonical"], member)
         view["replaced"] = [member for member, p in zip(view["members"], others) if records[p].incumbent]
     for view in views[MAX_CLUSTERS:]:
         del view["at"]

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 
 from cleaners.keep import is_keepable, line_fingerprint
 from flows.overrides import Override, ReviewOutcome
 from flows.records import Document
+from flows.review import review_command
 
 MAX_REVIEW_ROWS = 1000
 
@@ -61,6 +63,29 @@ def correction_rows(documents: Sequence[Document]) -> list[dict]:
     rows = [row | {"articles": len(articles[key])} for key, row in found.items()]
     rows.sort(key=lambda row: (-row["count"], row["original"], row["corrected"]))
     return rows[:MAX_REVIEW_ROWS]
+
+
+def member_commands(out_dir: Path, canonical: dict, member: dict) -> list[dict]:
+    """The decisions offered beside a cluster member (its `id`, `match` and `source`): split it from the canonical
+    paragraph unless it is an exact copy; prefer it unless it is contained or an exact copy from the same source."""
+    commands = []
+    if member["match"] != "exact":
+        commands.append(
+            {
+                "says": "not the same paragraph",
+                "command": review_command(out_dir, "split", canonical["id"], member["id"]),
+            }
+        )
+    if member["match"] != "contained" and (member["match"] != "exact" or member["source"] != canonical["source"]):
+        commands.append(
+            {"says": "this copy should be canonical", "command": review_command(out_dir, "prefer", member["id"])}
+        )
+    return commands
+
+
+def removed_line_command(out_dir: Path, text: str, reasons: Sequence[str]) -> str | None:
+    """The keep-line command for a removed line, or None when it was lifted into the article's fields."""
+    return review_command(out_dir, "keep-line", line_fingerprint(text)) if any(map(is_keepable, reasons)) else None
 
 
 def override_rows(review: ReviewOutcome) -> dict[str, list[dict]]:

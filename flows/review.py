@@ -30,6 +30,7 @@ from flows.review_targets import (
     prefer_decision,
 )
 
+SERVE_PORT = 8765
 ACTIONS = {
     "split": "these two paragraphs are not duplicates: never put them in one cluster",
     "merge": "these two paragraphs are duplicates: always put them in one cluster",
@@ -39,6 +40,7 @@ ACTIONS = {
     "accept-correction": "correct WORD to REPLACEMENT everywhere",
     "list": "show the decisions and whether the last run applied them",
     "drop": "remove a decision by its id",
+    "serve": "browse every cluster, removed line and correction of OUT_DIR on a local page",
 }
 
 
@@ -71,7 +73,7 @@ def add_review_parser(commands: argparse._SubParsersAction) -> None:
     who.add_argument("--note", default="", help="why, in a few words")
     who.add_argument("--by", default=_user(), help="who decided (default: the login name)")
     for action, summary in ACTIONS.items():
-        parents = [where] if action in ("list", "drop") else [where, who]
+        parents = [] if action == "serve" else [where] if action in ("list", "drop") else [where, who]
         parser = actions.add_parser(action, parents=parents, help=summary, description=summary)
         if action in ("split", "merge"):
             parser.add_argument("paragraphs", nargs=2, metavar="PARAGRAPH", help="paragraph id or fingerprint")
@@ -87,6 +89,12 @@ def add_review_parser(commands: argparse._SubParsersAction) -> None:
                 parser.add_argument("replacement", metavar="REPLACEMENT")
         elif action == "drop":
             parser.add_argument("id", metavar="ID", help="the decision's id (copydesk review list shows them)")
+        elif action == "serve":
+            parser.add_argument("out", metavar="OUT_DIR", type=Path, help="output folder of a run")
+            parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+            parser.add_argument(
+                "--port", type=int, default=SERVE_PORT, help=f"port (default: {SERVE_PORT}; 0 for any free one)"
+            )
 
 
 def _user() -> str:
@@ -151,8 +159,22 @@ def _list(path: Path, out_dir: Path) -> int:
     return 0
 
 
+def _serve(arguments: argparse.Namespace) -> int:
+    """Serve the review page of OUT_DIR until interrupted."""
+    from flows.review_server import serve
+    from flows.review_tables import ReviewTablesError
+
+    try:
+        return serve(arguments.out, arguments.host, arguments.port)
+    except (ReviewTablesError, OSError) as error:
+        print(f"copydesk review serve: {error}", file=sys.stderr)
+        return 2
+
+
 def run_review(arguments: argparse.Namespace) -> int:
     """Carry out a review action; 2 when it names nothing it can act on."""
+    if arguments.action == "serve":
+        return _serve(arguments)
     path = arguments.file or arguments.out / OVERRIDES_NAME
     try:
         if arguments.action == "list":

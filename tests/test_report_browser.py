@@ -23,18 +23,10 @@ CHROMIUM = shutil.which("chromium")
 if CHROMIUM is None:
     pytest.skip("no `chromium` on PATH (make test installs it; apt-get install chromium)", allow_module_level=True)
 try:
-    from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, sync_playwright
+    from playwright.sync_api import Browser, ConsoleMessage, Dialog, Locator, Page
 except ImportError:
     pytest.skip("the playwright package is not installed (make test installs it)", allow_module_level=True)
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCRIPT_MARKUP = "<script>window.__pwned = 1</script>"
 N_ARTICLES = len(SEED_NAMES) + 2
 # In seed 000's paragraph on consular interests only, so only that paragraph's cluster holds it.
@@ -75,15 +67,6 @@ def report_dir(prefect_harness, tmp_path_factory: pytest.TempPathFactory) -> Pat
         assert main(["review", *decision, "--out", str(out)]) == 0
     assert main(["run", str(raw), "--out", str(out), "--config", str(REPO / "copydesk.toml")]) == 0
     return out
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, driven by Playwright."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @dataclass
@@ -207,14 +190,19 @@ def test_applied_and_unmatched_overrides_are_listed_with_the_command_that_undoes
 
 def test_a_copy_button_puts_the_exact_reversing_command_on_the_clipboard(report: OpenReport, report_dir: Path) -> None:
     """Clicking a cluster member's copy button copies its split command; run as copied, it records the split."""
-    page = report.page
-    command = page.locator("section.cluster .review .command").filter(has_text="copydesk review split").first
+    assert_copied_split_command_records_the_split(report.page.locator("section.cluster .review"), report_dir)
+    assert report.errors == [], f"page errors: {report.errors}"
+
+
+def assert_copied_split_command_records_the_split(review_commands: Locator, out_dir: Path) -> None:
+    """Click the copy button of the first split command among review_commands: the clipboard must hold the command
+    shown, for out_dir, and run as copied it must record the split."""
+    command = review_commands.locator(".command").filter(has_text="copydesk review split").first
     shown = command.locator("code").inner_text()
     command.locator("button.copy").click()
     command.locator("button.copy", has_text="copied").wait_for(timeout=5000)
-    assert page.evaluate("navigator.clipboard.readText()") == shown
+    assert command.page.evaluate("navigator.clipboard.readText()") == shown
     words = shlex.split(shown)
-    assert words[:3] == ["copydesk", "review", "split"] and words[-2:] == ["--out", str(report_dir.resolve())]
+    assert words[:3] == ["copydesk", "review", "split"] and words[-2:] == ["--out", str(out_dir.resolve())]
     assert main(words[1:]) == 0
-    assert [decision.kind for decision in read_overrides(report_dir / "overrides.toml")].count("split") == 1
-    assert report.errors == [], f"page errors: {report.errors}"
+    assert [decision.kind for decision in read_overrides(out_dir / "overrides.toml")].count("split") == 1
