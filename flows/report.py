@@ -97,10 +97,14 @@ def cluster_views(
     members_by_cluster: dict[str, list[int]] = defaultdict(list)
     for position, membership in enumerate(dedup.memberships):
         members_by_cluster[membership.cluster_id].append(position)
-    copies = {
-        cluster_id: [p for p in positions if paragraph_id(records[p]) != cluster_id]
+    # A cluster's centre names it; should ids ever collide, its first member stands in.
+    centres = {
+        cluster_id: next((p for p in positions if paragraph_id(records[p]) == cluster_id), positions[0])
         for cluster_id, positions in members_by_cluster.items()
         if len(positions) > 1
+    }
+    copies = {
+        cluster_id: [p for p in members_by_cluster[cluster_id] if p != centre] for cluster_id, centre in centres.items()
     }
     words = iter(count_words([records[p].text for positions in copies.values() for p in positions]).tolist())
     views = []
@@ -119,8 +123,7 @@ def cluster_views(
 
     for view in views[:MAX_CLUSTERS]:
         positions = view.pop("at")
-        # A cluster's centre names it; should ids ever collide, its first member stands in.
-        canonical = next((p for p in positions if paragraph_id(records[p]) == view["id"]), positions[0])
+        canonical = centres[view["id"]]
         others = sorted(p for p in positions if p != canonical)
         view["canonical"] = describe_paragraph(by_doc, records[canonical], dedup.memberships[canonical])
         view["members"] = [

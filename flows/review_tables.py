@@ -117,7 +117,8 @@ SELECT paragraph.id, paragraph.cluster_id, paragraph.doc_id, paragraph.para_idx,
        {contained_in} AS contained_in,
        coalesce(nullif(articles.source, ''), articles.site) AS source, articles.title, articles.published,
        row_number() OVER (
-           PARTITION BY paragraph.cluster_id ORDER BY paragraph.is_canonical DESC, paragraph.doc_id, paragraph.para_idx
+           PARTITION BY paragraph.cluster_id
+           ORDER BY paragraph.id = paragraph.cluster_id DESC, paragraph.doc_id, paragraph.para_idx
        ) - 1 AS position
 FROM paragraph
 JOIN (SELECT DISTINCT cluster_id FROM listed) USING (cluster_id)
@@ -133,10 +134,10 @@ CLUSTERS_SQL = """
 CREATE TABLE clusters AS
 SELECT cluster_id,
        count(*) AS size,
-       coalesce(sum(n_words) FILTER (WHERE NOT is_canonical), 0) AS copied_words,
+       coalesce(sum(n_words) FILTER (WHERE position > 0), 0) AS copied_words,
        count(DISTINCT source) AS outlets,
        max(published) AS latest,
-       coalesce(avg(jaccard) FILTER (WHERE NOT is_canonical), 1.0) AS score,
+       coalesce(avg(jaccard) FILTER (WHERE position > 0), 1.0) AS score,
        list(DISTINCT source) AS sources,
        list(DISTINCT match) AS matches,
        lower(string_agg(text || ' ' || coalesce(title, '') || ' ' || source, ' ')) AS haystack
@@ -197,7 +198,7 @@ class ReviewTables:
     def facets(self) -> dict:
         """What the filters offer: every source and match kind among listed clusters, and the totals."""
         sources = self._rows("SELECT DISTINCT source FROM members ORDER BY source", [])
-        matches = self._rows("SELECT DISTINCT match FROM members WHERE NOT is_canonical ORDER BY match", [])
+        matches = self._rows("SELECT DISTINCT match FROM members WHERE position > 0 ORDER BY match", [])
         totals = self._rows("SELECT count(*) AS clusters, coalesce(max(size), 0) AS largest FROM clusters", [])[0]
         return {
             "sources": [row["source"] for row in sources],
