@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from contextlib import nullcontext
 from pathlib import Path
 
 from flows import __version__
+from flows.console import add_output_options, configure_output
 from flows.review import add_review_parser, run_review
 
 DESCRIPTION = """Turn scraped news articles into a clean, deduplicated corpus.
@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="maintainers' decisions to apply besides OUT_DIR/overrides.toml (see `copydesk review --help`)",
     )
+    add_output_options(run)
     add_review_parser(commands)
     return parser
 
@@ -110,6 +111,7 @@ def format_summary(summary, out_dir: Path) -> str:
             f"  removals      {summary.removals:>8,}  (removed.parquet)",
             f"  corrections   {summary.corrections:>8,}  (corrections.parquet)",
             f"  rejections    {summary.rejections:>8,}  (rejected.parquet)",
+            *corpus_lines(summary),
             *crawl_lines(summary),
             *overrides_lines(summary),
             f"  report        {out_dir / 'report.html'}",
@@ -136,6 +138,18 @@ def overrides_lines(summary) -> list[str]:
     return [f"  overrides     {applied:>8,}  applied ({unmatched:,} matched nothing: copydesk review list)"]
 
 
+def print_summary(summary, arguments: argparse.Namespace) -> None:
+    """The closing lines, unless --quiet."""
+    if not arguments.quiet:
+        print(format_summary(summary, arguments.out))
+
+
+def corpus_lines(summary) -> list[str]:
+    """The corpus's closing line: documents kept, and those [corpus] min_words or min_kept_share dropped."""
+    dropped = f", {summary.corpus_dropped:,} dropped by [corpus] limits" if summary.corpus_dropped else ""
+    return [f"  corpus        {summary.corpus_documents:>8,}  documents (corpus/, corpus.parquet/{dropped})"]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `copydesk` console script."""
     arguments = build_parser().parse_args(argv)
@@ -144,12 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     if not arguments.raw_dir.is_dir():
         print(f"copydesk: RAW_DIR {arguments.raw_dir} is not a folder", file=sys.stderr)
         return 2
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    configure_output(arguments)
     from flows.config import ConfigError, load_config, with_redis_url
     from flows.lock import RunLocked
     from flows.overrides import OverridesError, load_overrides, override_paths
-    from flows.pipeline import copydesk_run
-    from flows.task_runner import api_shared_with_local_workers, dask_task_runner
+    from flows.summary import already_up_to_date
 
     try:
         config = with_redis_url(load_config(arguments.config), arguments.redis_url)
@@ -157,10 +170,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"copydesk: bad config: {error}", file=sys.stderr)
         return 2
     try:
-        load_overrides(override_paths(arguments.out, config, arguments.overrides))
+        overrides = load_overrides(override_paths(arguments.out, config, arguments.overrides))
     except OverridesError as error:
         print(f"copydesk: bad overrides: {error}", file=sys.stderr)
         return 2
+    if not arguments.force and (
+        summary := already_up_to_date(arguments.raw_dir, arguments.out, config, overrides.sha256)
+    ):
+        print_summary(summary, arguments)
+        return 0
+    # Prefect (and its temporary server) only once there is work to do.
+    from flows.pipeline import copydesk_run
+    from flows.task_runner import api_shared_with_local_workers, dask_task_runner
+
     runner = dask_task_runner(arguments.dask_address, arguments.dask_workers)
     run = copydesk_run.with_options(task_runner=runner) if runner else copydesk_run
     try:
@@ -178,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     except RunLocked as error:
         print(f"copydesk: {error}", file=sys.stderr)
         return 3
-    print(format_summary(summary, arguments.out))
+    print_summary(summary, arguments)
     return 0
 
 

@@ -50,6 +50,21 @@ class HtmlSettings:
 
 
 @dataclass(frozen=True)
+class CorpusSettings:
+    """Which canonical documents the corpus keeps, and how many documents go in each of its shards."""
+
+    min_words: int = 0
+    min_kept_share: float = 0.0
+    documents_per_shard: int = 10_000
+
+    def __post_init__(self) -> None:
+        if self.documents_per_shard < 1:
+            raise ValueError("[corpus] documents_per_shard must be at least 1")
+        if not 0.0 <= self.min_kept_share <= 1.0:
+            raise ValueError("[corpus] min_kept_share is a share of the article's words: between 0 and 1")
+
+
+@dataclass(frozen=True)
 class ScaleSettings:
     """Where work runs outside the flow process: `redis_url` holds the dedup LSH indexes in Redis."""
 
@@ -80,6 +95,7 @@ class Config:
     warc: WarcSettings
     path: str
     raw: dict[str, Any]
+    corpus: CorpusSettings = field(default_factory=CorpusSettings)
 
     @property
     def sha256(self) -> str:
@@ -182,6 +198,7 @@ def load_config(path: Path | None = None) -> Config:
             input=InputSettings(**_known(raw.get("input", {}), InputSettings, "input")),
             html=HtmlSettings(**_known(raw.get("html", {}), HtmlSettings, "html"), body=cleaning.body),
             warc=WarcSettings(**_known(raw.get("warc", {}), WarcSettings, "warc")),
+            corpus=CorpusSettings(**_known(raw.get("corpus", {}), CorpusSettings, "corpus")),
             path=str(path),
             raw=raw,
         )

@@ -30,6 +30,8 @@ class RawArticle:
     content_hash: str
     encoding: str = "utf-8"
     capture: Capture | None = None
+    input_id: str = ""
+    input_fields: str = "{}"
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,8 @@ class Version:
 @dataclass
 class Document:
     """A cleaned article travelling through spelling and dedup to the writers; `spared` are the lines a
-    maintainer's override kept from a rule."""
+    maintainer's override kept from a rule; `input_id` and `input_fields` (a JSON object) are the input record's
+    own id and its other fields."""
 
     doc_id: str
     source_path: str
@@ -73,3 +76,5 @@ class Document:
     corrections: list[Correction] = field(default_factory=list)
     unicode_repaired: bool = False
     published_is_fallback: bool = False
+    input_id: str = ""
+    input_fields: str = "{}"

@@ -177,6 +177,8 @@ def finish_document(
         spared=cleaned.spared,
         unicode_repaired=cleaned.unicode_repaired,
         published_is_fallback=published_is_fallback,
+        input_id=raw.input_id,
+        input_fields=raw.input_fields,
     )
 
 

@@ -25,7 +25,7 @@ from flows.records import Capture, RawArticle, Rejection
 from flows.schema import REJECTED
 from flows.stages import InputRead, PreparedInput
 
-STATE_VERSION = 3
+STATE_VERSION = 4
 STATE_FOLDER = "state"
 _strings = pa.list_(pa.string())
 CANONICAL = pa.schema([("key", pa.string())])
@@ -55,6 +55,8 @@ DOCUMENTS = pa.schema(
         ("capture_url", pa.string()),
         ("captured", pa.string()),
         ("capture_offset", pa.int64()),
+        ("input_id", pa.string()),
+        ("input_fields", pa.string()),
     ]
 )
 
@@ -133,6 +135,8 @@ def load_state(published: Path) -> State:
             content_hash=row["content_hash"],
             encoding=row["encoding"],
             capture=capture,
+            input_id=row["input_id"],
+            input_fields=row["input_fields"],
         )
         removals = [Removal(text, reason) for text, reason in zip(row["removed_texts"], row["removed_reasons"])]
         article = PreparedArticle(row["lines"], metadata, removals, row["unicode_repaired"])
@@ -198,6 +202,8 @@ def write_state(
                 "capture_url": capture.url if capture else None,
                 "captured": capture.captured if capture else None,
                 "capture_offset": capture.offset if capture else None,
+                "input_id": raw.input_id,
+                "input_fields": raw.input_fields,
             }
         )
     write_parquet(rows, DOCUMENTS, folder / "documents.parquet")

@@ -1,0 +1,48 @@
+"""What `copydesk run` prints: its progress bars and closing summary, Prefect's own log lines only under
+--verbose, and nothing but errors under --quiet. Set before Prefect is imported, since it reads its logging
+settings then."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from flows.progress import QUIET_VARIABLE
+
+
+def add_output_options(run: argparse.ArgumentParser) -> None:
+    """The --quiet and --verbose options of `copydesk run`."""
+    chatter = run.add_mutually_exclusive_group()
+    chatter.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print nothing but errors (no progress, no warnings, no summary; the exit status and manifest.json tell)",
+    )
+    chatter.add_argument(
+        "--verbose", "-v", action="store_true", help="also print Prefect's log lines (flow, task and server INFO)"
+    )
+
+
+def prefect_environment(verbose: bool, quiet: bool) -> dict[str, str]:
+    """The Prefect settings for the embedded run: its loggers at WARNING (ERROR under --quiet, INFO under
+    --verbose), its temporary server's too, and no usage analytics."""
+    level = "INFO" if verbose else "ERROR" if quiet else "WARNING"
+    settings = {
+        "PREFECT_LOGGING_LEVEL": level,
+        "PREFECT_SERVER_LOGGING_LEVEL": level,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    if quiet:
+        settings[QUIET_VARIABLE] = "1"
+    return settings
+
+
+def configure_output(arguments: argparse.Namespace) -> None:
+    """Apply --quiet and --verbose to this process (and the ones it starts); usage analytics stay as the user
+    set them."""
+    for name, value in prefect_environment(arguments.verbose, arguments.quiet).items():
+        if name == "PREFECT_SERVER_ANALYTICS_ENABLED":
+            os.environ.setdefault(name, value)
+        else:
+            os.environ[name] = value
