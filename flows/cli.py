@@ -16,11 +16,14 @@ DESCRIPTION = """Turn scraped news articles into a clean, deduplicated corpus.
 Reads every *.txt, *.html/*.htm and *.jsonl file under RAW_DIR (and .gz of each), and
 every HTML page in crawlers' *.warc archives (the latest capture of each URL),
 cleans each article (unicode, whitespace, junk lines, metadata, corpus-aware spelling),
-clusters near-duplicate paragraphs across articles, and writes articles.parquet,
-paragraphs.parquet, corpus.jsonl, corrections.parquet, removed.parquet,
+clusters near-duplicate paragraphs across articles, and writes the corpus
+(corpus/*.jsonl.gz, corpus.parquet/*.parquet; corpus.jsonl until schema 4),
+articles.parquet, paragraphs.parquet, corrections.parquet, removed.parquet,
 rejected.parquet, report.html and manifest.json into OUT_DIR.
 
-Runs as a Prefect flow; without PREFECT_API_URL set, Prefect runs embedded (no server needed)."""
+Runs as a Prefect flow; without PREFECT_API_URL set, Prefect runs embedded (no server needed,
+none started when OUT_DIR is already up to date). Prints a progress line per stage and a
+summary; Prefect's own log lines only with --verbose, nothing but errors with --quiet."""
 
 
 def positive_int(text: str) -> int:

@@ -9,6 +9,8 @@ import os
 
 from flows.progress import QUIET_VARIABLE
 
+USER_SETTINGS = ("PREFECT_SERVER_ANALYTICS_ENABLED", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
+
 
 def add_output_options(run: argparse.ArgumentParser) -> None:
     """The --quiet and --verbose options of `copydesk run`."""
@@ -26,12 +28,14 @@ def add_output_options(run: argparse.ArgumentParser) -> None:
 
 def prefect_environment(verbose: bool, quiet: bool) -> dict[str, str]:
     """The Prefect settings for the embedded run: its loggers at WARNING (ERROR under --quiet, INFO under
-    --verbose), its temporary server's too, and no usage analytics."""
+    --verbose), its temporary server's too; no usage analytics, and two minutes for the temporary server to
+    start on a busy machine (Prefect gives it 20 s)."""
     level = "INFO" if verbose else "ERROR" if quiet else "WARNING"
     settings = {
         "PREFECT_LOGGING_LEVEL": level,
         "PREFECT_SERVER_LOGGING_LEVEL": level,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     }
     if quiet:
         settings[QUIET_VARIABLE] = "1"
@@ -39,10 +43,10 @@ def prefect_environment(verbose: bool, quiet: bool) -> dict[str, str]:
 
 
 def configure_output(arguments: argparse.Namespace) -> None:
-    """Apply --quiet and --verbose to this process (and the ones it starts); usage analytics stay as the user
-    set them."""
+    """Apply --quiet and --verbose to this process (and the ones it starts); the analytics and start-up settings
+    stay as the user set them."""
     for name, value in prefect_environment(arguments.verbose, arguments.quiet).items():
-        if name == "PREFECT_SERVER_ANALYTICS_ENABLED":
+        if name in USER_SETTINGS:
             os.environ.setdefault(name, value)
         else:
             os.environ[name] = value

@@ -26,6 +26,7 @@ def corpus_record(document: Document, text: str, article_words: int) -> dict:
     return {
         "id": document.doc_id,
         "text": text,
+        "source": document.site,
         "metadata": {
             "title": meta.title or "",
             "source": meta.source or "",

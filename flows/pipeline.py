@@ -62,12 +62,6 @@ def _run_batches(progress: StageProgress, submitted: list, sizes: list[int]) -> 
     return [results[index] for index in range(len(submitted))]
 
 
-def _at_once(progress: StageProgress, result):
-    """A stage done in one piece: its progress completes with it."""
-    progress.advance(progress.total)
-    return result
-
-
 @task(name="write-outputs", cache_policy=NO_CACHE)
 def write_outputs(
     out_dir: Path,
@@ -85,7 +79,7 @@ def write_outputs(
     corpus_settings: CorpusSettings,
 ) -> RunSummary:
     """Write every table, the corpus, the report and the manifest into a new run folder, then publish it."""
-    progress = StageProgress("write", len(documents), get_run_logger())
+    progress = StageProgress("write", len(documents), get_run_logger(), in_one_piece=True)
     with progress:
         staged = staging_folder(out_dir)
         tables = build_tables(documents, rejections, dedup, boilerplate, earlier_captures)
@@ -112,7 +106,6 @@ def write_outputs(
         for name, schema in TABLES.items():
             write_parquet(getattr(tables, name.removesuffix(".parquet")), schema, staged / name)
         corpus_files = write_corpus(corpus, staged, corpus_settings.documents_per_shard)
-        progress.advance(len(documents) // 2)
         counts = {
             key: value for key, value in asdict(summary).items() if key not in ("seconds", "up_to_date", "skip_reasons")
         }
@@ -131,7 +124,6 @@ def write_outputs(
         write_text(dataset_card(TABLES), staged / DATASET_CARD)
         outputs = [*TABLES, *corpus_files, "report.html", DATASET_CARD]
         write_state(staged, *state)
-        progress.advance(len(documents) - progress.done)
     manifest["stages"].append(progress.entry())
     manifest |= {
         "finished_at": finished_at,
@@ -192,8 +184,8 @@ def _run(
     logger.info("%d input files under %s, config %s", len(inputs), raw, config.path)
     timings: list[StageProgress] = []
 
-    def stage(name: str, total: int, unit: str = "articles") -> StageProgress:
-        timings.append(StageProgress(name, total, logger, unit))
+    def stage(name: str, total: int, unit: str = "articles", in_one_piece: bool = False) -> StageProgress:
+        timings.append(StageProgress(name, total, logger, unit, in_one_piece))
         return timings[-1]
 
     problem = "--force" if force else state_problem(previous, config.sha256)
@@ -221,8 +213,8 @@ def _run(
         logger.info(
             "WARC: %d earlier captures are versions, %d records skipped", len(earlier_captures), sum(skipped.values())
         )
-    with stage("boilerplate", len(prepared)) as progress:
-        boilerplate = _at_once(progress, learn_boilerplate(quote(prepared), config))
+    with stage("boilerplate", len(prepared), in_one_piece=True) as progress:
+        boilerplate = learn_boilerplate(quote(prepared), config)
         progress.rows_out = sum(map(len, boilerplate.values()))
     logger.info("boilerplate: %d lines learned over %d sources", progress.rows_out, len(boilerplate))
     kept = overrides.kept_lines()
@@ -242,22 +234,23 @@ def _run(
         logger.info("override %s kept %d lines a rule would have removed", override, lines)
 
     paragraph_count = sum(len(document.paragraphs) for document in documents)
-    with stage("match", paragraph_count, "paragraphs") as progress:
-        matches = _at_once(progress, match_paragraphs(quote(documents), config))
+    with stage("match", paragraph_count, "paragraphs", in_one_piece=True) as progress:
+        matches = match_paragraphs(quote(documents), config)
         progress.rows_out = len(matches.overlaps)
     logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))
-    with stage("spelling", len(documents)) as progress:
+    with stage("spelling", paragraph_count, "paragraphs", in_one_piece=True) as progress:
         decisions, spelling_applied = spelling_decisions(quote(documents), quote(matches), config, quote(overrides))
-        logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
+        progress.rows_out = len(decisions)
+    logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
+    with stage("correct", len(documents)) as progress:
         document_batches = _batches(documents, batch_size)
         submitted = [apply_spelling.submit(quote(batch), quote(decisions)) for batch in document_batches]
         spelled = _run_batches(progress, submitted, list(map(len, document_batches)))
         documents = [document for batch_documents in spelled for document in batch_documents]  # a worker fixes copies
         progress.rows_out = sum(len(document.corrections) for document in documents)
-    with stage("cluster", paragraph_count, "paragraphs") as progress:
-        records, dedup, paragraphs_applied = _at_once(
-            progress,
-            cluster_paragraphs(quote(documents), quote(matches), config, quote(state.canonical), quote(overrides)),
+    with stage("cluster", paragraph_count, "paragraphs", in_one_piece=True) as progress:
+        records, dedup, paragraphs_applied = cluster_paragraphs(
+            quote(documents), quote(matches), config, quote(state.canonical), quote(overrides)
         )
         progress.rows_out = sum(not membership.is_canonical for membership in dedup.memberships)
     review = review_outcome(overrides, spared.keys() | spelling_applied | paragraphs_applied)

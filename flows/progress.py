@@ -23,12 +23,19 @@ def quiet() -> bool:
 
 
 class StageProgress:
-    """Counts a stage's finished units of work, shows them, and times the stage."""
+    """Counts a stage's finished units of work, shows them, and times the stage; a stage done in one piece
+    (`in_one_piece`) shows a pulsing bar until it is done."""
 
     def __init__(
-        self, stage: str, total: int, logger: logging.Logger | logging.LoggerAdapter, unit: str = "articles"
+        self,
+        stage: str,
+        total: int,
+        logger: logging.Logger | logging.LoggerAdapter,
+        unit: str = "articles",
+        in_one_piece: bool = False,
     ) -> None:
         self.stage, self.total, self.logger, self.unit = stage, total, logger, unit
+        self.in_one_piece = in_one_piece
         self.done = 0
         self.rows_out: int | None = None
         self.seconds = 0.0
@@ -49,21 +56,23 @@ class StageProgress:
                 transient=False,
             )
             self._bar.start()
-            self._task_id = self._bar.add_task(self.stage, total=self.total)
+            self._task_id = self._bar.add_task(self.stage, total=None if self.in_one_piece else self.total)
         return self
 
     def advance(self, amount: int = 1) -> None:
         """Record finished work."""
         self.done += amount
-        if self._bar is not None:
+        if self._bar is not None and not self.in_one_piece:
             self._bar.update(self._task_id, completed=self.done)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.seconds = time.monotonic() - self._started
+        if self.in_one_piece and kind is None:
+            self.done = self.total
         if self._bar is not None:
-            self._bar.update(self._task_id, completed=self.done)
+            self._bar.update(self._task_id, total=self.total, completed=self.done)
             self._bar.stop()
         elif kind is None and not quiet():
             print(f"{self.stage:<10} {self.done:>10,} {self.unit:<10} {self.seconds:8.1f}s", file=sys.stderr)

@@ -87,8 +87,8 @@ VERSIONS = pa.schema(
     ]
 )
 
-# The corpus for other tools (flows/corpus.py): `id` and `text` first, as datatrove and dolma read them, then
-# one metadata object whose fields are always present with one type (never null), so every reader infers the
+# The corpus for other tools (flows/corpus.py): `id` and `text` first, as datatrove and dolma read them, dolma's
+# required `source` (the article's site), then one metadata object whose fields are always present with one type (never null), so every reader infers the
 # same schema on every run.
 CORPUS_METADATA = pa.struct(
     [
@@ -105,7 +105,7 @@ CORPUS_METADATA = pa.struct(
         ("kept_share", pa.float64()),
     ]
 )
-CORPUS = pa.schema([("id", pa.string()), ("text", pa.string()), ("metadata", CORPUS_METADATA)])
+CORPUS = pa.schema([("id", pa.string()), ("text", pa.string()), ("source", pa.string()), ("metadata", CORPUS_METADATA)])
 
 TABLES = {
     "articles.parquet": ARTICLES,
