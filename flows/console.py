@@ -28,14 +28,14 @@ def add_output_options(run: argparse.ArgumentParser) -> None:
 
 def prefect_environment(verbose: bool, quiet: bool) -> dict[str, str]:
     """The Prefect settings for the embedded run: its loggers at WARNING (ERROR under --quiet, INFO under
-    --verbose), its temporary server's too; no usage analytics, and two minutes for the temporary server to
+    --verbose), its temporary server's too; no usage analytics, and five minutes for the temporary server to
     start on a busy machine (Prefect gives it 20 s)."""
     level = "INFO" if verbose else "ERROR" if quiet else "WARNING"
     settings = {
         "PREFECT_LOGGING_LEVEL": level,
         "PREFECT_SERVER_LOGGING_LEVEL": level,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
     }
     if quiet:
         settings[QUIET_VARIABLE] = "1"
@@ -43,10 +43,11 @@ def prefect_environment(verbose: bool, quiet: bool) -> dict[str, str]:
 
 
 def configure_output(arguments: argparse.Namespace) -> None:
-    """Apply --quiet and --verbose to this process (and the ones it starts); the analytics and start-up settings
-    stay as the user set them."""
+    """Apply --quiet and --verbose to this process (and the ones it starts); without either, Prefect settings the
+    user set in the environment (PREFECT_LOGGING_LEVEL=DEBUG, say) stay as they are."""
+    chosen = arguments.verbose or arguments.quiet
     for name, value in prefect_environment(arguments.verbose, arguments.quiet).items():
-        if name in USER_SETTINGS:
-            os.environ.setdefault(name, value)
-        else:
+        if chosen and name not in USER_SETTINGS:
             os.environ[name] = value
+        else:
+            os.environ.setdefault(name, value)
