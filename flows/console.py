@@ -9,7 +9,7 @@ import os
 
 from flows.progress import QUIET_VARIABLE
 
-USER_SETTINGS = ("PREFECT_SERVER_ANALYTICS_ENABLED", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
+USER_SETTINGS = ("PREFECT_SERVER_ANALYTICS_ENABLED", "DO_NOT_TRACK", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
 
 
 def add_output_options(run: argparse.ArgumentParser) -> None:
@@ -27,14 +27,15 @@ def add_output_options(run: argparse.ArgumentParser) -> None:
 
 
 def prefect_environment(verbose: bool, quiet: bool) -> dict[str, str]:
-    """The Prefect settings for the embedded run: its loggers at WARNING (ERROR under --quiet, INFO under
-    --verbose), its temporary server's too; no usage analytics, and five minutes for the temporary server to
-    start on a busy machine (Prefect gives it 20 s)."""
+    """Prefect's settings for the embedded run: its loggers (and its temporary server's) at WARNING, ERROR under
+    --quiet, INFO under --verbose; no analytics or telemetry notice; 300 s for the server to start (Prefect: 20)."""
     level = "INFO" if verbose else "ERROR" if quiet else "WARNING"
     settings = {
         "PREFECT_LOGGING_LEVEL": level,
         "PREFECT_SERVER_LOGGING_LEVEL": level,
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        # Prefect's SDK telemetry, and its first-run notice in a terminal, honour the DO_NOT_TRACK convention.
+        "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
     }
     if quiet:

@@ -47,7 +47,7 @@ class StageProgress:
         self._started = time.monotonic()
         if not quiet() and sys.stderr.isatty():
             self._bar = Progress(
-                TextColumn(f"[bold]{self.stage:<10}"),
+                TextColumn(f"[bold]{self.stage:<11}"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TextColumn(self.unit),
@@ -75,7 +75,7 @@ class StageProgress:
             self._bar.update(self._task_id, total=self.total, completed=self.done)
             self._bar.stop()
         elif kind is None and not quiet():
-            print(f"{self.stage:<10} {self.done:>10,} {self.unit:<10} {self.seconds:8.1f}s", file=sys.stderr)
+            print(f"{self.stage:<11} {self.done:>9,} {self.unit:<10} {self.seconds:7.1f}s", file=sys.stderr)
         self.logger.info("%s: %d/%d %s in %.1fs", self.stage, self.done, self.total, self.unit, self.seconds)
 
     def entry(self) -> dict:

@@ -9,7 +9,6 @@ used (the run reads everything again and says why).
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,15 +77,6 @@ class State:
         if self.stamps.get(path) == stamp:
             return True
         return path in self.hashes and file_digest(raw_dir, path) == self.hashes[path]
-
-
-def file_stamp(raw_dir: Path, relative_path: str) -> tuple[int, int] | None:
-    """Size and modification time of an input, or None if it cannot be stat'ed."""
-    try:
-        status = os.stat(raw_dir / relative_path)
-    except OSError:
-        return None
-    return status.st_size, status.st_mtime_ns
 
 
 def file_digest(raw_dir: Path, relative_path: str) -> str | None:

@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.config import Config
-from flows.manifest import inputs_fingerprint, read_manifest
+from flows.manifest import file_stamp, inputs_fingerprint, read_manifest
 from flows.readers import discover_inputs
 from flows.records import Rejection
-from flows.state import file_stamp
 
 
 @dataclass
