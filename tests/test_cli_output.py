@@ -33,7 +33,9 @@ PREFECT_CHATTER = ("Starting temporary server", "Flow run", "Task run", "Finishe
 def copydesk(tmp_path: Path, *arguments: str, api_url: str | None = None) -> subprocess.CompletedProcess:
     """The installed `copydesk` under umask 022, with a fresh PREFECT_HOME and no Prefect server unless named."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "COPYDESK_"))}
-    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    home = tmp_path / "prefect-home"
+    home.mkdir(parents=True, exist_ok=True)
+    env["PREFECT_HOME"] = str(home)
     if api_url:
         env["PREFECT_API_URL"] = api_url
     command = [str(Path(sys.executable).with_name("copydesk")), "run", *arguments]
