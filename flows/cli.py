@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import NoReturn
 
 from flows import __version__
+from flows.console import add_output_options, configure_output
 from flows.escape import one_line
 from flows.review import add_review_parser, run_review
 
@@ -17,11 +17,14 @@ DESCRIPTION = """Turn scraped news articles into a clean, deduplicated corpus.
 Reads every *.txt, *.html/*.htm and *.jsonl file under RAW_DIR (and .gz of each), and
 every HTML page in crawlers' *.warc archives (the latest capture of each URL),
 cleans each article (unicode, whitespace, junk lines, metadata, corpus-aware spelling),
-clusters near-duplicate paragraphs across articles, and writes articles.parquet,
-paragraphs.parquet, corpus.jsonl, corrections.parquet, removed.parquet,
+clusters near-duplicate paragraphs across articles, and writes the corpus
+(corpus/*.jsonl.gz, corpus.parquet/*.parquet; corpus.jsonl until schema 4),
+articles.parquet, paragraphs.parquet, corrections.parquet, removed.parquet,
 rejected.parquet, report.html and manifest.json into OUT_DIR.
 
-Runs as a Prefect flow; without PREFECT_API_URL set, Prefect runs embedded (no server needed)."""
+Runs as a Prefect flow; without PREFECT_API_URL set, Prefect runs embedded (no server needed,
+none started when OUT_DIR is already up to date). Prints a progress line per stage and a
+summary; Prefect's own log lines only with --verbose, nothing but errors with --quiet."""
 
 
 def positive_int(text: str) -> int:
@@ -97,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="maintainers' decisions to apply besides OUT_DIR/overrides.toml (see `copydesk review --help`)",
     )
+    add_output_options(run)
     add_review_parser(commands)
     return parser
 
@@ -119,6 +123,7 @@ def format_summary(summary, out_dir: Path) -> str:
             f"  removals      {summary.removals:>8,}  (removed.parquet)",
             f"  corrections   {summary.corrections:>8,}  (corrections.parquet)",
             f"  rejections    {summary.rejections:>8,}  (rejected.parquet)",
+            *corpus_lines(summary),
             *crawl_lines(summary),
             *overrides_lines(summary),
             f"  report        {out_dir / 'report.html'}",
@@ -145,6 +150,18 @@ def overrides_lines(summary) -> list[str]:
     return [f"  overrides     {applied:>8,}  applied ({unmatched:,} matched nothing: copydesk review list)"]
 
 
+def print_summary(summary, arguments: argparse.Namespace) -> None:
+    """The closing lines, unless --quiet."""
+    if not arguments.quiet:
+        print(format_summary(summary, arguments.out))
+
+
+def corpus_lines(summary) -> list[str]:
+    """The corpus's closing line: documents kept, and those [corpus] min_words or min_kept_share dropped."""
+    dropped = f", {summary.corpus_dropped:,} dropped by [corpus] limits" if summary.corpus_dropped else ""
+    return [f"  corpus        {summary.corpus_documents:>8,}  documents (corpus/, corpus.parquet/{dropped})"]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `copydesk` console script."""
     arguments = build_parser().parse_args(argv)
@@ -153,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     if not arguments.raw_dir.is_dir():
         print(f"copydesk: RAW_DIR {one_line(arguments.raw_dir)} is not a folder", file=sys.stderr)
         return 2
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    configure_output(arguments)
     from flows.exits import exit_status_of
 
     return exit_status_of(lambda: run_command(arguments))
@@ -167,7 +184,15 @@ def run_command(arguments: argparse.Namespace) -> int:
     from flows.overrides import load_overrides, override_paths
 
     config = with_redis_url(load_config(arguments.config), arguments.redis_url)
-    load_overrides(override_paths(arguments.out, config, arguments.overrides))
+    from flows.summary import already_up_to_date
+
+    overrides = load_overrides(override_paths(arguments.out, config, arguments.overrides))
+    if not arguments.force and (
+        summary := already_up_to_date(arguments.raw_dir, arguments.out, config, overrides.sha256)
+    ):
+        print_summary(summary, arguments)
+        return 0
+    # Prefect (and its temporary server) only once there is work to do.
     check_out_dir(arguments.out, arguments.wait)
     from flows.api_server import temporary_api_server
     from flows.pipeline import copydesk_run
@@ -186,7 +211,7 @@ def run_command(arguments: argparse.Namespace) -> int:
             redis_url=arguments.redis_url,
             overrides_path=str(arguments.overrides) if arguments.overrides else None,
         )
-    print(format_summary(summary, arguments.out))
+    print_summary(summary, arguments)
     return 0
 
 

@@ -15,6 +15,7 @@ from annotated_types import Ge
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from cleaners.rules import (
+    AtLeastOne,
     BodyRules,
     BoilerplateRules,
     CleaningRules,
@@ -22,6 +23,7 @@ from cleaners.rules import (
     LineRule,
     MetadataRules,
     SectionRule,
+    Share,
     SpellingRules,
 )
 from dedup.settings import CanonicalPolicy, DedupSettings
@@ -64,6 +66,15 @@ class HtmlSettings:
 
 
 @dataclass(frozen=True)
+class CorpusSettings:
+    """Which canonical documents the corpus keeps, and how many documents go in each of its shards."""
+
+    min_words: Annotated[int, Ge(0)] = 0
+    min_kept_share: Share = 0.0
+    documents_per_shard: AtLeastOne = 10_000
+
+
+@dataclass(frozen=True)
 class ScaleSettings:
     """Where work runs outside the flow process: `redis_url` holds the dedup LSH indexes in Redis."""
 
@@ -91,6 +102,7 @@ class Config:
     warc: WarcSettings
     path: str
     raw: dict[str, Any]
+    corpus: CorpusSettings = field(default_factory=CorpusSettings)
 
     @property
     def sha256(self) -> str:
@@ -157,6 +169,7 @@ class _ConfigFile(_Table):
     canonical: _Canonical = _Canonical()
     input: InputSettings = InputSettings()
     warc: WarcSettings = WarcSettings()
+    corpus: CorpusSettings = CorpusSettings()
     overrides: _Overrides = _Overrides()
 
 
@@ -271,6 +284,7 @@ def load_config(path: Path | None = None) -> Config:
         input=settings.input,
         html=replace(settings.html, body=settings.body),
         warc=settings.warc,
+        corpus=settings.corpus,
         path=str(path),
         raw=table,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import os
 import platform
 from pathlib import Path
 
@@ -25,6 +26,15 @@ def inputs_fingerprint(relative_paths: list[str], stamps: dict[str, tuple[int, i
         described = f"{stamp[0]}\x00{stamp[1]}" if stamp else "missing"
         digest.update(f"\x00{relative_path}\x00{described}".encode())
     return digest.hexdigest()
+
+
+def file_stamp(raw_dir: Path, relative_path: str) -> tuple[int, int] | None:
+    """Size and modification time of an input, or None if it cannot be stat'ed."""
+    try:
+        status = os.stat(raw_dir / relative_path)
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
 
 
 def read_manifest(out_dir: Path) -> dict | None:

@@ -4,11 +4,12 @@ into place, so no reader ever sees half a file (flows/publish.py swaps whole run
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
-import tempfile
-from collections.abc import Iterable
+import secrets
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,9 +17,14 @@ import pyarrow.parquet as pq
 
 
 def _atomic_path(target: Path) -> Path:
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    return Path(name)
+    """A new empty file beside the target, readable as the umask allows (mkstemp's would be 0600)."""
+    while True:
+        path = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return path
+        except FileExistsError:
+            continue
 
 
 def replace_atomically(temporary: Path, target: Path) -> None:
@@ -28,29 +34,45 @@ def replace_atomically(temporary: Path, target: Path) -> None:
     os.replace(temporary, target)
 
 
-def write_parquet(rows: list[dict], schema: pa.Schema, target: Path) -> None:
-    """Write rows as a Parquet table with the given schema, atomically."""
+def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
+    """Let `write` fill a temporary file beside the target, then rename it into place."""
     temporary = _atomic_path(target)
     try:
-        pq.write_table(pa.Table.from_pylist(rows, schema=schema), temporary, compression="zstd")
+        write(temporary)
         replace_atomically(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def write_parquet(rows: list[dict], schema: pa.Schema, target: Path) -> None:
+    """Write rows as a Parquet table with the given schema, atomically. No rows give a file of the schema and no
+    row group: readers that size batches by the first row group (Hugging Face datasets) fail on an empty one."""
+    if rows:
+        table = pa.Table.from_pylist(rows, schema=schema)
+        _write_atomically(target, lambda path: pq.write_table(table, path, compression="zstd"))
+    else:
+        _write_atomically(target, lambda path: pq.ParquetWriter(path, schema, compression="zstd").close())
 
 
 def write_text(content: str, target: Path) -> None:
     """Write a text file atomically."""
-    temporary = _atomic_path(target)
-    try:
-        temporary.write_text(content, encoding="utf-8")
-        replace_atomically(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+    _write_atomically(target, lambda path: path.write_text(content, encoding="utf-8"))
+
+
+def _jsonl(records: Iterable[dict]) -> str:
+    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
 
 
 def write_jsonl(records: Iterable[dict], target: Path) -> None:
     """Write one JSON object a line, atomically."""
-    write_text("".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records), target)
+    write_text(_jsonl(records), target)
+
+
+def write_jsonl_gz(records: Iterable[dict], target: Path) -> None:
+    """Write one JSON object a line, gzipped (no time stamp inside, so the same records give the same bytes),
+    atomically."""
+    content = gzip.compress(_jsonl(records).encode("utf-8"), mtime=0)
+    _write_atomically(target, lambda path: path.write_bytes(content))
 
 
 def file_sha256(path: Path) -> str:

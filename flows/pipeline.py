@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,19 +20,21 @@ from prefect.utilities.annotations import quote
 
 from flows import stages
 from flows.artifacts import publish_run_artifacts
-from flows.config import Config, load_config, with_redis_url
+from flows.config import Config, CorpusSettings, load_config, with_redis_url
+from flows.corpus import kept_records, shard_names, write_corpus
+from flows.dataset_card import DATASET_CARD, dataset_card
 from flows.escape import one_line
 from flows.lock import run_lock
-from flows.manifest import MANIFEST, inputs_fingerprint, read_manifest, versions
-from flows.outputs import file_sha256, write_jsonl, write_parquet, write_text
+from flows.manifest import MANIFEST, read_manifest, versions
+from flows.outputs import file_sha256, write_parquet, write_text
 from flows.overrides import Overrides, ReviewOutcome, load_overrides, override_paths, review_outcome
 from flows.progress import StageProgress
 from flows.publish import CURRENT, publish, staging_folder
-from flows.readers import discover_inputs
 from flows.records import Document, Rejection, Version
 from flows.report import cluster_views, containment_views, render_report
 from flows.schema import SCHEMA_VERSION, TABLES
-from flows.state import STATE_VERSION, State, file_digest, file_stamp, load_state, state_problem, write_state
+from flows.state import STATE_VERSION, State, file_digest, load_state, state_problem, write_state
+from flows.summary import RunSummary, inputs_seen, up_to_date_summary
 from flows.tables import build_tables
 from flows.task_runner import task_runner_from_environment
 
@@ -45,41 +47,19 @@ match_paragraphs = task(stages.match_paragraphs, name="match-paragraphs", cache_
 cluster_paragraphs = task(stages.cluster_paragraphs, name="cluster-paragraphs", cache_policy=NO_CACHE)
 
 
-@dataclass
-class RunSummary:
-    """What a run did, for the CLI's closing lines and the manifest."""
-
-    articles: int
-    paragraphs: int
-    duplicate_paragraphs: int
-    clusters: int
-    duplicate_articles: int
-    removals: int
-    corrections: int
-    rejections: int
-    seconds: float
-    canonical_changes: int = 0
-    contained_paragraphs: int = 0
-    versions: int = 0
-    skipped: int = 0
-    skip_reasons: dict[str, int] = field(default_factory=dict)
-    overrides_applied: int = 0
-    overrides_unmatched: int = 0
-    up_to_date: bool = False
-
-
 def _batches(items: list, size: int) -> list[list]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
-def _run_batches(stage: str, submitted: list, logger) -> list:
-    """Wait for a stage's batch futures, showing progress; results come back in submission order."""
+def _run_batches(progress: StageProgress, submitted: list, sizes: list[int]) -> list:
+    """Wait for a stage's batch futures, advancing its progress by each batch's size as it finishes; results
+    come back in submission order."""
     results: dict[int, object] = {}
     index_of = {future: index for index, future in enumerate(submitted)}
-    with StageProgress(stage, len(submitted), logger) as progress:
-        for future in as_completed(submitted):
-            results[index_of[future]] = future.result()
-            progress.advance()
+    for future in as_completed(submitted):
+        index = index_of[future]
+        results[index] = future.result()
+        progress.advance(sizes[index])
     return [results[index] for index in range(len(submitted))]
 
 
@@ -97,50 +77,61 @@ def write_outputs(
     started: float,
     state: tuple[dict, dict, list, frozenset],
     review: ReviewOutcome,
+    corpus_settings: CorpusSettings,
 ) -> RunSummary:
     """Write every table, the corpus, the report and the manifest into a new run folder, then publish it."""
+    progress = StageProgress("write", len(documents), get_run_logger(), in_one_piece=True)
     with staging_folder(out_dir) as staged:
-        tables = build_tables(documents, rejections, dedup, boilerplate, earlier_captures)
-        summary = RunSummary(
-            articles=len(tables.articles),
-            paragraphs=len(tables.paragraphs),
-            duplicate_paragraphs=sum(
-                row["cluster_id"] != f"{row['doc_id']}-{row['para_idx']}" for row in tables.paragraphs
-            ),
-            clusters=sum(size > 1 for size in Counter(row["cluster_id"] for row in tables.paragraphs).values()),
-            contained_paragraphs=sum(row["contained_in"] is not None for row in tables.paragraphs),
-            duplicate_articles=len(dedup.duplicate_of),
-            removals=len(tables.removed),
-            corrections=len(tables.corrections),
-            rejections=len(tables.rejected),
-            seconds=0.0,
-            canonical_changes=manifest["canonical_changes"],
-            versions=len(tables.versions),
-            skipped=sum(manifest["skipped_records"].values()),
-            skip_reasons=manifest["skipped_records"],
-            overrides_applied=len(review.applied),
-            overrides_unmatched=len(review.unmatched),
-        )
-        for name, schema in TABLES.items():
-            write_parquet(getattr(tables, name.removesuffix(".parquet")), schema, staged / name)
-        write_jsonl(tables.corpus, staged / "corpus.jsonl")
-        counts = {
-            key: value for key, value in asdict(summary).items() if key not in ("seconds", "up_to_date", "skip_reasons")
-        }
-        finished_at = datetime.now(UTC).isoformat(timespec="seconds")
-        clusters = cluster_views(documents, records, dedup, out_dir)
-        report = render_report(
-            documents,
-            clusters,
-            dedup,
-            {"counts": counts, "finished_at": finished_at, "raw_dir": str(raw_dir)},
-            tables.rejected,
-            review,
-            out_dir,
-            containment_views(documents, records, dedup),
-        )
-        write_text(report, staged / "report.html")
-        outputs = [*TABLES, "corpus.jsonl", "report.html"]
+        with progress:
+            tables = build_tables(documents, rejections, dedup, boilerplate, earlier_captures)
+            corpus = kept_records(tables.corpus, corpus_settings)
+            summary = RunSummary(
+                articles=len(tables.articles),
+                paragraphs=len(tables.paragraphs),
+                duplicate_paragraphs=sum(
+                    row["cluster_id"] != f"{row['doc_id']}-{row['para_idx']}" for row in tables.paragraphs
+                ),
+                clusters=sum(size > 1 for size in Counter(row["cluster_id"] for row in tables.paragraphs).values()),
+                contained_paragraphs=sum(row["contained_in"] is not None for row in tables.paragraphs),
+                duplicate_articles=len(dedup.duplicate_of),
+                removals=len(tables.removed),
+                corrections=len(tables.corrections),
+                rejections=len(tables.rejected),
+                seconds=0.0,
+                canonical_changes=manifest["canonical_changes"],
+                versions=len(tables.versions),
+                skipped=sum(manifest["skipped_records"].values()),
+                skip_reasons=manifest["skipped_records"],
+                overrides_applied=len(review.applied),
+                overrides_unmatched=len(review.unmatched),
+                corpus_documents=len(corpus),
+                corpus_dropped=len(tables.corpus) - len(corpus),
+            )
+            for name, schema in TABLES.items():
+                write_parquet(getattr(tables, name.removesuffix(".parquet")), schema, staged / name)
+            corpus_files = write_corpus(corpus, staged, corpus_settings.documents_per_shard)
+            counts = {
+                key: value
+                for key, value in asdict(summary).items()
+                if key not in ("seconds", "up_to_date", "skip_reasons")
+            }
+            finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+            clusters = cluster_views(documents, records, dedup, out_dir)
+            report = render_report(
+                documents,
+                clusters,
+                dedup,
+                {"counts": counts, "finished_at": finished_at, "raw_dir": str(raw_dir)},
+                tables.rejected,
+                review,
+                out_dir,
+                containment_views(documents, records, dedup),
+            )
+            write_text(report, staged / "report.html")
+            write_text(dataset_card(TABLES), staged / DATASET_CARD)
+            outputs = [*TABLES, *corpus_files, "report.html", DATASET_CARD]
+            write_state(staged, *state)
+        manifest["stages"].append(progress.entry())
         manifest |= {
             "finished_at": finished_at,
             "counts": counts,
@@ -148,10 +139,9 @@ def write_outputs(
             "elapsed_seconds": round(time.monotonic() - started, 3),
         }
         summary.seconds = manifest["elapsed_seconds"]
-        write_state(staged, *state)
         write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", staged / MANIFEST)
-        publish(out_dir, staged, [*outputs, MANIFEST])
-    publish_run_artifacts(counts, clusters, str(out_dir))
+        publish(out_dir, staged, [*TABLES, *shard_names(corpus_files), "report.html", DATASET_CARD, MANIFEST])
+    publish_run_artifacts(counts, clusters, manifest["stages"], out_dir)
     return summary
 
 
@@ -166,9 +156,18 @@ def copydesk_run(
     redis_url: str | None = None,
     overrides_path: str | None = None,
 ) -> RunSummary:
-    """Clean and deduplicate every article under raw_dir into out_dir, one run at a time per out_dir, applying
-    the maintainers' decisions in out_dir/overrides.toml (and the config's and `overrides_path`, if named);
-    `redis_url` holds the LSH indexes in Redis (over the config's [scale] redis_url)."""
+    """Clean and deduplicate every article under raw_dir into out_dir, one run at a time per out_dir.
+
+    Args:
+        raw_dir: Folder of scraped articles, read recursively (txt, html, jsonl, warc, and .gz of each).
+        out_dir: Output folder: the tables, the corpus, report.html and manifest.json.
+        config_path: copydesk.toml to use (default: the working folder's, else the project's own).
+        batch_size: Articles per Prefect task.
+        force: Rebuild everything even if out_dir is up to date with raw_dir.
+        wait_seconds: How long to wait for another run writing out_dir before giving up.
+        redis_url: Hold the dedup LSH indexes in Redis at this URL (over the config's [scale] redis_url).
+        overrides_path: Maintainers' decisions to apply besides out_dir/overrides.toml and the config's.
+    """
     started = time.monotonic()
     config = with_redis_url(load_config(Path(config_path) if config_path else None), redis_url)
     raw, out = Path(raw_dir), Path(out_dir)
@@ -182,17 +181,19 @@ def _run(
 ) -> RunSummary:
     """The flow's work once it holds the output folder."""
     logger = get_run_logger()
-    inputs, unread_folders = discover_inputs(raw, out)
-    stamps = {path: stamp for path in inputs if (stamp := file_stamp(raw, path)) is not None}
-    fingerprint = inputs_fingerprint(inputs, stamps, config)
+    seen = inputs_seen(raw, out, config)
+    inputs, stamps = seen.inputs, seen.stamps
     previous = read_manifest(out)
-    same_overrides = previous and previous.get("overrides", {}).get("sha256", "") == overrides.sha256
-    if not force and same_overrides and previous.get("inputs_fingerprint") == fingerprint:
+    seconds = round(time.monotonic() - started, 3)
+    if not force and (summary := up_to_date_summary(previous, seen, overrides.sha256, seconds)):
         logger.info("%s is up to date with %s: nothing new to do", one_line(out), one_line(raw))
-        seconds = round(time.monotonic() - started, 3)
-        skip_reasons = previous["skipped_records"]
-        return RunSummary(**previous["counts"], skip_reasons=skip_reasons, seconds=seconds, up_to_date=True)
+        return summary
     logger.info("%d input files under %s, config %s", len(inputs), one_line(raw), one_line(config.path))
+    timings: list[StageProgress] = []
+
+    def stage(name: str, total: int, unit: str = "articles", in_one_piece: bool = False) -> StageProgress:
+        timings.append(StageProgress(name, total, logger, unit, in_one_piece))
+        return timings[-1]
 
     problem = "--force" if force else state_problem(previous, config.sha256)
     state = load_state(out / CURRENT) if problem is None else State({}, {})
@@ -201,32 +202,37 @@ def _run(
     reused = {path: state.reads[path] for path in inputs if state.unchanged(raw, path, stamps.get(path))}
     to_read = [path for path in inputs if path not in reused]
     logger.info("%d new or changed inputs to read, %d unchanged reused", len(to_read), len(reused))
-    # The read tasks get RAW_DIR as an absolute path: a Dask worker's working folder is not the flow's.
-    read = _run_batches(
-        "read",
-        [read_and_prepare.submit(raw.absolute(), quote(batch), config) for batch in _batches(to_read, batch_size)],
-        logger,
-    )
-    fresh = {path: input_read for batch_reads in read for path, input_read in batch_reads.items()}
-    reads = {path: reused[path] if path in reused else fresh[path] for path in inputs}
-    all_prepared = [item for input_read in reads.values() for item in input_read.prepared]
-    prepared, earlier_captures = stages.latest_captures(all_prepared)
-    rejections = unread_folders + [rejection for input_read in reads.values() for rejection in input_read.rejections]
+    with stage("read", len(to_read), "files") as progress:
+        # The read tasks get RAW_DIR as an absolute path: a Dask worker's working folder is not the flow's.
+        file_batches = _batches(to_read, batch_size)
+        submitted = [read_and_prepare.submit(raw.absolute(), quote(batch), config) for batch in file_batches]
+        read = _run_batches(progress, submitted, list(map(len, file_batches)))
+        fresh = {path: input_read for batch_reads in read for path, input_read in batch_reads.items()}
+        reads = {path: reused[path] if path in reused else fresh[path] for path in inputs}
+        all_prepared = [item for input_read in reads.values() for item in input_read.prepared]
+        prepared, earlier_captures = stages.latest_captures(all_prepared)
+        progress.rows_out = len(prepared)
+    rejections = seen.unread_folders + [
+        rejection for input_read in reads.values() for rejection in input_read.rejections
+    ]
     skipped = stages.skipped_by_reason(reads.values())
     if earlier_captures or skipped:
         logger.info(
             "WARC: %d earlier captures are versions, %d records skipped", len(earlier_captures), sum(skipped.values())
         )
-    boilerplate = learn_boilerplate(quote(prepared), config)
-    logger.info("boilerplate: %d lines learned over %d sources", sum(map(len, boilerplate.values())), len(boilerplate))
+    with stage("boilerplate", len(prepared), in_one_piece=True) as progress:
+        boilerplate = learn_boilerplate(quote(prepared), config)
+        progress.rows_out = sum(map(len, boilerplate.values()))
+    logger.info("boilerplate: %d lines learned over %d sources", progress.rows_out, len(boilerplate))
     kept = overrides.kept_lines()
-    prepared_batches = _batches(prepared, batch_size)
-    cleaned = _run_batches(
-        "clean",
-        [finish_cleaning.submit(quote(batch), quote(boilerplate), config, quote(kept)) for batch in prepared_batches],
-        logger,
-    )
-    documents = [document for batch_documents, _ in cleaned for document in batch_documents]
+    with stage("clean", len(prepared)) as progress:
+        prepared_batches = _batches(prepared, batch_size)
+        submitted = [
+            finish_cleaning.submit(quote(batch), quote(boilerplate), config, quote(kept)) for batch in prepared_batches
+        ]
+        cleaned = _run_batches(progress, submitted, list(map(len, prepared_batches)))
+        documents = [document for batch_documents, _ in cleaned for document in batch_documents]
+        progress.rows_out = len(documents)
     rejections += [rejection for _, batch_rejections in cleaned for rejection in batch_rejections]
     for rejection in rejections:
         logger.warning("rejected %s: %s", one_line(rejection.source_path), one_line(rejection.reason))
@@ -234,23 +240,29 @@ def _run(
     for override, lines in sorted(spared.items()):
         logger.info("override %s kept %d lines a rule would have removed", one_line(override), lines)
 
-    matches = match_paragraphs(quote(documents), config)
+    paragraph_count = sum(len(document.paragraphs) for document in documents)
+    with stage("match", paragraph_count, "paragraphs", in_one_piece=True) as progress:
+        matches = match_paragraphs(quote(documents), config)
+        progress.rows_out = len(matches.overlaps)
     logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))
-    decisions, spelling_applied = spelling_decisions(quote(documents), quote(matches), config, quote(overrides))
+    with stage("spelling", paragraph_count, "paragraphs", in_one_piece=True) as progress:
+        decisions, spelling_applied = spelling_decisions(quote(documents), quote(matches), config, quote(overrides))
+        progress.rows_out = len(decisions)
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
-    document_batches = _batches(documents, batch_size)
-    spelled = _run_batches(
-        "spelling",
-        [
+    with stage("correct", len(documents)) as progress:
+        document_batches = _batches(documents, batch_size)
+        submitted = [
             apply_spelling.submit(quote(batch), quote(decisions), config.spelling.languages)
             for batch in document_batches
-        ],
-        logger,
-    )
-    documents = [document for batch_documents in spelled for document in batch_documents]  # a Dask worker fixes copies
-    records, dedup, paragraphs_applied = cluster_paragraphs(
-        quote(documents), quote(matches), config, quote(state.canonical), quote(overrides)
-    )
+        ]
+        spelled = _run_batches(progress, submitted, list(map(len, document_batches)))
+        documents = [document for batch_documents in spelled for document in batch_documents]  # a worker fixes copies
+        progress.rows_out = sum(len(document.corrections) for document in documents)
+    with stage("cluster", paragraph_count, "paragraphs", in_one_piece=True) as progress:
+        records, dedup, paragraphs_applied = cluster_paragraphs(
+            quote(documents), quote(matches), config, quote(state.canonical), quote(overrides)
+        )
+        progress.rows_out = sum(not membership.is_canonical for membership in dedup.memberships)
     review = review_outcome(overrides, spared.keys() | spelling_applied | paragraphs_applied)
     if overrides.decisions:
         logger.info("overrides: %d applied, %d matched nothing", len(review.applied), len(review.unmatched))
@@ -271,7 +283,7 @@ def _run(
         "skipped_records": skipped,
         "raw_dir": str(raw.resolve()),
         "inputs": len(inputs),
-        "inputs_fingerprint": fingerprint,
+        "inputs_fingerprint": seen.fingerprint,
         "config_path": config.path,
         "config_sha256": config.sha256,
         "config": config.raw,
@@ -281,6 +293,7 @@ def _run(
             "unmatched": [decision.id for decision in review.unmatched],
         },
         "versions": versions(),
+        "stages": [timing.entry() for timing in timings],
     }
     state_rows = (
         {path: stamps[path] for path in inputs if path in stamps},
@@ -296,4 +309,5 @@ def _run(
         started,
         quote(state_rows),
         quote(review),
+        config.corpus,
     )

@@ -26,6 +26,8 @@ from flows.lock import LOCK_NAME
 from flows.publish import CURRENT, RUNS
 from flows.records import InputError, RawArticle, Rejection
 
+# The JSONL fields an article is made of; any other field of a record is carried to the corpus as it is.
+JSONL_ARTICLE_FIELDS = frozenset({"id", "text", "html", "title", "source", "url", "published"})
 FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
 # WARC archives (.warc, .warc.gz) hold many pages and are read record by record by flows/warc.py.
 SUPPORTED_SUFFIXES = ", ".join(sorted([*FORMATS, ".warc"]))
@@ -230,6 +232,7 @@ def jsonl_article(
         raise InputError("no 'text' or 'html' field")
     record_id = str(record["id"]).strip() if record.get("id") is not None else ""
     item = f"id:{record_id}" if record_id else f"line:{line_no}"
+    carried = {key: value for key, value in sorted(record.items()) if key not in JSONL_ARTICLE_FIELDS}
     return RawArticle(
         doc_id=make_doc_id(source_path, item),
         source_path=source_path,
@@ -239,6 +242,8 @@ def jsonl_article(
         metadata=metadata,
         content_hash=hashlib.sha256(raw_line).hexdigest(),
         encoding=encoding,
+        input_id=record_id,
+        input_fields=json.dumps(carried, ensure_ascii=False),
     )
 
 

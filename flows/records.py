@@ -31,6 +31,8 @@ class RawArticle:
     content_hash: str
     encoding: str = "utf-8"
     capture: Capture | None = None
+    input_id: str = ""
+    input_fields: str = "{}"
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ class Version:
 @dataclass
 class Document:
     """A cleaned article travelling through spelling and dedup to the writers; `spared` are the lines a
-    maintainer's override kept from a rule; `language` is an ISO 639-1 code or "und"."""
+    maintainer's override kept from a rule; `language` is an ISO 639-1 code or "und"; `input_id` and
+    `input_fields` (a JSON object) are the input record's own id and its other fields."""
 
     doc_id: str
     source_path: str
@@ -75,6 +78,8 @@ class Document:
     unicode_repaired: bool = False
     published_is_fallback: bool = False
     language: str = UNDETERMINED
+    input_id: str = ""
+    input_fields: str = "{}"
 
 
 class InputError(Exception):

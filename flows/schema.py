@@ -89,6 +89,26 @@ VERSIONS = pa.schema(
     ]
 )
 
+# The corpus for other tools (flows/corpus.py): `id` and `text` first, as datatrove and dolma read them, dolma's
+# required `source` (the article's site), then one metadata object whose fields are always present with one type (never null), so every reader infers the
+# same schema on every run.
+CORPUS_METADATA = pa.struct(
+    [
+        ("title", pa.string()),
+        ("source", pa.string()),
+        ("url", pa.string()),
+        ("published", pa.string()),
+        ("source_path", pa.string()),
+        ("input_id", pa.string()),
+        ("input_fields", pa.string()),
+        ("language", pa.string()),
+        ("words", pa.int64()),
+        ("article_words", pa.int64()),
+        ("kept_share", pa.float64()),
+    ]
+)
+CORPUS = pa.schema([("id", pa.string()), ("text", pa.string()), ("source", pa.string()), ("metadata", CORPUS_METADATA)])
+
 TABLES = {
     "articles.parquet": ARTICLES,
     "paragraphs.parquet": PARAGRAPHS,

@@ -201,6 +201,8 @@ def finish_document(
         unicode_repaired=cleaned.unicode_repaired,
         published_is_fallback=published_is_fallback,
         language=detect_language(cleaned.paragraphs, config.language),
+        input_id=raw.input_id,
+        input_fields=raw.input_fields,
     )
 
 

@@ -9,7 +9,6 @@ used (the run reads everything again and says why).
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from flows.records import Capture, RawArticle, Rejection
 from flows.schema import REJECTED
 from flows.stages import InputRead, PreparedInput
 
-STATE_VERSION = 3
+STATE_VERSION = 4
 STATE_FOLDER = "state"
 _strings = pa.list_(pa.string())
 CANONICAL = pa.schema([("key", pa.string())])
@@ -55,6 +54,8 @@ DOCUMENTS = pa.schema(
         ("capture_url", pa.string()),
         ("captured", pa.string()),
         ("capture_offset", pa.int64()),
+        ("input_id", pa.string()),
+        ("input_fields", pa.string()),
     ]
 )
 
@@ -76,15 +77,6 @@ class State:
         if self.stamps.get(path) == stamp:
             return True
         return path in self.hashes and file_digest(raw_dir, path) == self.hashes[path]
-
-
-def file_stamp(raw_dir: Path, relative_path: str) -> tuple[int, int] | None:
-    """Size and modification time of an input, or None if it cannot be stat'ed."""
-    try:
-        status = os.stat(raw_dir / relative_path)
-    except OSError:
-        return None
-    return status.st_size, status.st_mtime_ns
 
 
 def file_digest(raw_dir: Path, relative_path: str) -> str | None:
@@ -133,6 +125,8 @@ def load_state(published: Path) -> State:
             content_hash=row["content_hash"],
             encoding=row["encoding"],
             capture=capture,
+            input_id=row["input_id"],
+            input_fields=row["input_fields"],
         )
         removals = [Removal(text, reason) for text, reason in zip(row["removed_texts"], row["removed_reasons"])]
         article = PreparedArticle(row["lines"], metadata, removals, row["unicode_repaired"])
@@ -198,6 +192,8 @@ def write_state(
                 "capture_url": capture.url if capture else None,
                 "captured": capture.captured if capture else None,
                 "capture_offset": capture.offset if capture else None,
+                "input_id": raw.input_id,
+                "input_fields": raw.input_fields,
             }
         )
     write_parquet(rows, DOCUMENTS, folder / "documents.parquet")

@@ -9,6 +9,7 @@ from cleaners.boilerplate import LearnedLine
 from dedup.deduplicate import DedupResult
 from dedup.records import ClusterMembership
 from dedup.signatures import count_words
+from flows.corpus import corpus_record, count_corpus_words
 from flows.records import Document, Rejection, Version
 
 
@@ -108,17 +109,7 @@ def build_tables(
                 if corpus_text:
                     canonical_paragraphs.append(corpus_text)
         if canonical_paragraphs:
-            tables.corpus.append(
-                {
-                    "doc_id": document.doc_id,
-                    "title": meta.title,
-                    "source": meta.source,
-                    "url": meta.url,
-                    "published": meta.published,
-                    "language": document.language,
-                    "text": "\n\n".join(canonical_paragraphs),
-                }
-            )
+            tables.corpus.append(corpus_record(document, "\n\n".join(canonical_paragraphs), sum(words)))
         tables.removed.extend(
             {"doc_id": document.doc_id, "text": removal.text, "reason": removal.reason} for removal in document.removals
         )
@@ -134,5 +125,6 @@ def build_tables(
             }
             for correction in document.corrections
         )
+    count_corpus_words(tables.corpus)
     tables.rejected = [{"source_path": rejection.source_path, "reason": rejection.reason} for rejection in rejections]
     return tables

@@ -78,10 +78,79 @@ def run_ingest(env: dict[str, str], raw: Path, out: Path) -> dict:
     return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
 
 
-def test_deployed_ingest_runs_on_a_worker_and_reads_only_new_files(server, tmp_path):
+@pytest.fixture(scope="module")
+def deployed(server) -> dict[str, str]:
+    """The work pool and every deployment of prefect.yaml on the server."""
     prefect(server, "work-pool", "create", "copydesk", "--type", "process")
     deployed = prefect(server, "deploy", "--all")
     assert "copydesk-run/ingest" in deployed and "copydesk-run/rebuild" in deployed
+    return server
+
+
+# Reads a deployment, and its flow runs' states, back through the Prefect client (the server's API).
+READ_BACK = """
+import json, sys
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+
+with get_client(sync_client=True) as client:
+    deployment = client.read_deployment_by_name(sys.argv[1])
+    runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment.id])))
+    print(json.dumps({
+        "limit": deployment.global_concurrency_limit.limit,
+        "collision_strategy": deployment.concurrency_options.collision_strategy.value,
+        "tags": deployment.tags,
+        "parameters": {
+            name: spec.get("description", "") for name, spec in deployment.parameter_openapi_schema["properties"].items()
+        },
+        "runs": {str(run.id): run.state.type.value for run in runs},
+    }))
+"""
+
+
+def read_back(env: dict[str, str], name: str) -> dict:
+    """The deployment `name` as the server holds it, with its flow runs' state types by id."""
+    result = subprocess.run(
+        [sys.executable, "-c", READ_BACK, name], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_deployments_allow_one_run_at_a_time_and_describe_their_parameters(deployed):
+    for name in ("copydesk-run/ingest", "copydesk-run/rebuild"):
+        deployment = read_back(deployed, name)
+        assert (deployment["limit"], deployment["collision_strategy"]) == (1, "CANCEL_NEW"), name
+        assert "copydesk" in deployment["tags"]
+        assert all(deployment["parameters"].values()), deployment["parameters"]
+
+
+def test_a_run_due_while_one_is_going_is_cancelled(deployed, tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "clean"
+    raw.mkdir()
+    for name in SEED_NAMES:
+        shutil.copy(SEEDS_DIR / name, raw / name)
+    before = set(read_back(deployed, "copydesk-run/ingest")["runs"])
+    for _ in range(2):
+        prefect(
+            deployed,
+            "deployment",
+            "run",
+            "copydesk-run/ingest",
+            "--param",
+            f"raw_dir={raw}",
+            "--param",
+            f"out_dir={out}",
+        )
+    prefect(deployed, "worker", "start", "--pool", "copydesk", "--run-once")
+    runs = read_back(deployed, "copydesk-run/ingest")["runs"]
+    states = sorted(state for run_id, state in runs.items() if run_id not in before)
+    assert states == ["CANCELLED", "COMPLETED"], runs
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["counts"]["articles"] == 3
+
+
+def test_deployed_ingest_runs_on_a_worker_and_reads_only_new_files(deployed, tmp_path):
+    server = deployed
     raw, out = tmp_path / "raw", tmp_path / "clean"
     raw.mkdir()
     for name in SEED_NAMES:

@@ -84,7 +84,7 @@ def test_killed_runs_leave_the_previous_outputs_and_the_next_run_finishes(corpus
     for index in range(6):
         (raw / f"outlet{index}.txt").write_text(syndicated_copy(seed).replace("Hanoi", f"Hanoi {index}", 1))
     home = tmp_path / "home"
-    for pattern in (r"read: \d+/\d+ batches", r"dedup: \d+ candidate pairs", r"spelling: \d+/\d+ batches"):
+    for pattern in (r"read: \d+/\d+ files", r"dedup: \d+ candidate pairs", r"correct: \d+/\d+ articles"):
         kill_at_log_line(start_run(raw, out, home), pattern)
         assert published_outputs(out) == before, f"killed after {pattern!r}"
     kill_when_writing(start_run(raw, out, home), out, set(os.listdir(out / ".runs")))

@@ -17,7 +17,8 @@ from flows.cli import main
 from flows.schema import TABLES
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, run_installed_copydesk
 
-OUTPUT_FILES = [*TABLES, "corpus.jsonl", "report.html", "manifest.json"]
+CORPUS_SHARDS = ["corpus/00000.jsonl.gz", "corpus.parquet/00000.parquet"]
+OUTPUT_FILES = [*TABLES, *CORPUS_SHARDS, "corpus.jsonl", "README.md", "report.html", "manifest.json"]
 # "onError", not "onerror": spelling splits the lower-case run-together word into "on error" (split:run_together),
 # which would defuse the handler; HTML attribute names ignore case, so this one would still fire if unescaped.
 IMG_MARKUP = '<img src=x onError="window.__pwned = 2">'
@@ -128,7 +129,8 @@ def test_rerun_with_nothing_new_changes_nothing(prefect_harness, raw_dir, tmp_pa
     assert run_cli(raw_dir, out) == 0
     assert "already up to date" in capsys.readouterr().out
     assert {name: ((out / name).read_bytes(), (out / name).stat().st_mtime_ns) for name in OUTPUT_FILES} == before
-    assert sorted(path.name for path in out.iterdir() if not path.name.startswith(".")) == sorted(OUTPUT_FILES)
+    published = sorted({name.split("/")[0] for name in OUTPUT_FILES})
+    assert sorted(path.name for path in out.iterdir() if not path.name.startswith(".")) == published
 
 
 def test_forced_rerun_gives_identical_tables(prefect_harness, raw_dir, tmp_path):
@@ -219,7 +221,7 @@ def test_run_publishes_summary_and_top_cluster_artifacts(prefect_harness, raw_di
     seed = (raw_dir / SEED_NAMES[2]).read_text(encoding="utf-8")
     (raw_dir / "copy.txt").write_text(syndicated_copy(seed).replace("Hanoi", "<script>Hanoi</script>", 1))
     assert run_cli(raw_dir, tmp_path / "clean") == 0
-    keys = ["copydesk-summary", "copydesk-top-clusters"]
+    keys = ["copydesk-summary", "copydesk-top-clusters", "copydesk-stages"]
 
     async def latest_artifacts() -> list:
         async with get_client() as client:
@@ -236,4 +238,9 @@ def test_run_publishes_summary_and_top_cluster_artifacts(prefect_harness, raw_di
         by_key.setdefault(artifact.key, artifact)
     assert set(by_key) == set(keys)
     assert "| articles | 4 |" in by_key["copydesk-summary"].data
+    assert (tmp_path / "clean" / "report.html").absolute().as_uri() in by_key["copydesk-summary"].data
     assert "<script>" not in str(by_key["copydesk-top-clusters"].data)
+    clusters, stages = (json.loads(by_key[key].data) for key in ("copydesk-top-clusters", "copydesk-stages"))
+    copied = [row["copied_words"] for row in clusters]
+    assert copied == sorted(copied, reverse=True) and copied[0] > 0, "the clusters that copied the most words first"
+    assert [row["stage"] for row in stages][-1] == "write" and all(row["seconds"] >= 0 for row in stages)
