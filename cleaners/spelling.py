@@ -283,14 +283,16 @@ class SpellingJudge:
         """True for a dictionary word (or a derivation of one) or a word the corpus uses often enough."""
         return self.is_dictionary_word(word) or self.vocabulary.lowered[word.lower()] >= self.rules.min_support_count
 
-    def may_change(self, word: str, protected: frozenset[str]) -> bool:
+    def may_change(self, word: str, protected: frozenset[str], copy_prints_english: bool = False) -> bool:
         """True for an alphabetic word that neither the corpus's names nor the config protect, and that is not a
-        common word of another language ("hausse", "werde")."""
+        common word of another language ("hausse", "werde") unless a copy of its English paragraph prints an
+        English word in its place (a quoted foreign word is printed alike in every copy; "wrok" facing "work"
+        is an English typo that happens to be Dutch)."""
         return (
             word not in protected
             and word not in self.rules.protected_words
             and word.isalpha()
-            and word.lower() not in self.base.foreign
+            and (copy_prints_english or word.lower() not in self.base.foreign)
         )
 
     def is_suspect(self, token: str, protected: frozenset[str]) -> bool:
@@ -310,7 +312,7 @@ class SpellingJudge:
         `other` is one known word a few edits away (`within_aligned_edits`), in the same case, that
         `word` is not merely run into, or the known words `word` runs together.
         """
-        if not self.may_change(word, protected) or len(word) < 2:
+        if not self.may_change(word, protected, copy_prints_english=True) or len(word) < 2:
             return False
         parts = other.split()
         if not all(self.is_known(part) for part in parts):

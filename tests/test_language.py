@@ -12,7 +12,7 @@ import pytest
 
 from cleaners.language import UNDETERMINED, detect_language, language_sample
 from cleaners.rules import LanguageRules
-from cleaners.spelling import Vocabulary, decide_corrections
+from cleaners.spelling import Vocabulary, decide_corrections, decided_word
 from dedup.deduplicate import find_matches
 from dedup.shingles import normalised_words, split_sentences
 from flows.config import ConfigError, load_config
@@ -146,3 +146,15 @@ def test_the_flow_detects_languages_corrects_only_english_and_dedups_chinese(mul
     corpus = [json.loads(line) for line in (out / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(corpus) == len(articles)
     assert all(row["language"] == by_doc.loc[row["doc_id"], "language"] for row in corpus)
+
+
+def test_an_english_typo_that_is_a_foreign_word_is_fixed_only_where_a_copy_prints_the_english_word(config):
+    """German "ist" for "is": a copy of the same English paragraph vouches for the fix; frequency alone never does."""
+    rules = config.spelling
+    base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
+    right = "The strike is planned for Tuesday, the union said after talks with the hospital board failed."
+    typo = right.replace(" is ", " ist ", 1)
+    vocabulary = Vocabulary.from_texts([right, typo])
+    assert decide_corrections(vocabulary, base, rules) == {}
+    [(key, decision)] = decide_corrections(vocabulary, base, rules, frozenset(), [(right, typo)]).items()
+    assert decided_word(key) == "ist" and (decision.replacement, decision.rule) == ("is", "typo:syndicated")
