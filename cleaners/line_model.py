@@ -101,12 +101,16 @@ def drop_unlikely_lines(
     lines: list[str], rules: BodyRules, keep: KeptLines = NOTHING_KEPT
 ) -> tuple[list[str], list[Removal], list[Spared]]:
     """Remove the lines the shipped model finds unlikely to belong to the article ("body_model:<class>");
-    inside the body (grown over its lists) a list item or a finished sentence of prose_min_words+ words stays."""
+    inside the body (grown over its lists) a list item or a finished sentence of prose_min_words+ words stays.
+    Without a body to judge against (no line reads as prose: a text in a language or script the model was
+    not trained on, a list), nothing is removed."""
     if not (rules.enabled and rules.line_model) or not any(lines):
         return lines, [], []
-    model = shipped_model()
     classes, span = classes_and_span(lines, rules)
-    start, end = extend_over_lists(classes, *span) if span[1] else span
+    if span[1] <= span[0]:
+        return lines, [], []
+    model = shipped_model()
+    start, end = extend_over_lists(classes, *span)
     reasons = [
         f"body_model:{classes[index]}"
         if features is not None

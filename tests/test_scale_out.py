@@ -103,9 +103,11 @@ def test_a_dask_cluster_gives_the_embedded_outputs(prefect_harness, corpus, embe
 def test_a_local_dask_cluster_shares_the_embedded_api_and_gives_the_embedded_outputs(
     corpus, embedded_outputs, tmp_path
 ):
-    """The installed command without a Prefect server: its workers use the run's one temporary API."""
+    """The installed command without a Prefect server: its workers use the run's one temporary API (--verbose
+    shows Prefect's log, where each temporary server announces itself)."""
     out = tmp_path / "clean"
-    result = run_installed_copydesk(tmp_path, "run", str(corpus), "--out", str(out), *BATCH, "--dask-workers", "2")
+    arguments = ("run", str(corpus), "--out", str(out), *BATCH, "--dask-workers", "2", "--verbose")
+    result = run_installed_copydesk(tmp_path, *arguments)
     assert result.returncode == 0, result.stderr[-2000:]
     assert (result.stdout + result.stderr).count("Starting temporary server") == 1
     assert outputs(out) == embedded_outputs
