@@ -25,18 +25,28 @@ EXIT_TERMINATED = 128 + signal.SIGTERM  # `kill`: 143
 CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 
+def _raised_while_handling(error: BaseException) -> Iterator[BaseException]:
+    """The error and those it was raised while handling (a signal that landed inside Prefect's task engine
+    comes back as the engine's own error about the interrupted task run)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
 def failure(error: BaseException) -> tuple[int, str] | None:
     """The exit status and one-line message for an error a user can cause; None for anything else."""
-    if isinstance(error, KeyboardInterrupt):
+    if any(isinstance(raised, KeyboardInterrupt) for raised in _raised_while_handling(error)):
         return EXIT_INTERRUPTED, "interrupted; the published outputs are unchanged"
-    from prefect.exceptions import TerminationSignal
+    from prefect.exceptions import TerminationSignal  # after the check above: Ctrl-C may stop Prefect's import
 
+    if any(isinstance(raised, TerminationSignal) for raised in _raised_while_handling(error)):
+        return EXIT_TERMINATED, "terminated; the published outputs are unchanged"
     from flows.config import ConfigError
     from flows.lock import RunLocked
     from flows.overrides import OverridesError
 
-    if isinstance(error, TerminationSignal):
-        return EXIT_TERMINATED, "terminated; the published outputs are unchanged"
     if isinstance(error, ConfigError):
         return EXIT_USAGE, f"bad config: {error}"
     if isinstance(error, OverridesError):

@@ -147,7 +147,7 @@ def test_a_signal_ends_the_run_at_once_leaving_the_outputs_and_no_server(
     before = snapshot(out)
     process = start_copydesk(tmp_path / "home", "run", str(raw), "--out", str(out), "--force", "--batch-size", "1")
     try:
-        wait_for_line(process, r"boilerplate: \d+ lines learned")
+        wait_for_line(process, r"read: \d+/\d+ files in")
         servers = servers_started_by(process.pid)
         assert servers, "copydesk started Prefect's temporary server"
         signalled = time.monotonic()
