@@ -214,6 +214,7 @@ function fillSelect(select, values) {
 }
 
 async function start() {
+  listen();
   load();
   const facets = await (await fetch('/api/facets')).json();
   byId('out-dir').textContent = facets.out_dir;
@@ -222,6 +223,12 @@ async function start() {
   fillSelect(byId('match'), facets.matches);
   document.querySelectorAll('.tab').forEach((tab) => {
     tab.hidden = tab.dataset.view !== 'clusters' && !facets.listings.includes(tab.dataset.view);
+  });
+}
+
+/** Every control's handler, attached before the first request so no early input is lost. */
+function listen() {
+  document.querySelectorAll('.tab').forEach((tab) => {
     tab.addEventListener('click', () => showView(tab.dataset.view));
   });
   let typing = null;
