@@ -8,11 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dedup.deduplicate import DedupResult
 from dedup.signatures import count_words
 from flows.config import CorpusSettings
-from flows.outputs import write_jsonl, write_jsonl_gz, write_parquet
+from flows.outputs import write_jsonl, write_jsonl_gz, write_table
 from flows.records import Document
-from flows.schema import CORPUS
+from flows.schema import CORPUS, CORPUS_METADATA
 
 JSONL_FOLDER = "corpus"
 PARQUET_FOLDER = "corpus.parquet"
@@ -20,47 +25,60 @@ PARQUET_FOLDER = "corpus.parquet"
 LEGACY_JSONL = "corpus.jsonl"
 
 
-def corpus_record(document: Document, text: str, article_words: int) -> dict:
-    """A document's corpus record; `words` and `kept_share` are filled by count_corpus_words."""
-    meta = document.metadata
-    return {
-        "id": document.doc_id,
-        "text": text,
-        "source": document.site,
-        "metadata": {
-            "title": meta.title or "",
-            "source": meta.source or "",
-            "url": meta.url or "",
-            "published": meta.published or "",
-            "source_path": document.source_path,
-            "input_id": document.input_id,
-            "input_fields": document.input_fields,
-            "language": document.language,
-            "words": 0,
-            "article_words": article_words,
-            "kept_share": 0.0,
+def canonical_texts(documents: Sequence[Document], dedup: DedupResult) -> list[list[str]]:
+    """Each document's canonical paragraphs as the corpus keeps them (trimmed of sentences kept elsewhere; a
+    paragraph trimmed to nothing is left out)."""
+    kept: list[list[str]] = [[] for _ in documents]
+    owners = (index for index, document in enumerate(documents) for _ in document.paragraphs)
+    texts = (paragraph for document in documents for paragraph in document.paragraphs)
+    for position, (owner, text, membership) in enumerate(zip(owners, texts, dedup.memberships)):
+        if membership.is_canonical and (corpus_text := dedup.corpus_trims.get(position, text)):
+            kept[owner].append(corpus_text)
+    return kept
+
+
+def corpus_table(documents: Sequence[Document], article_words: np.ndarray, dedup: DedupResult) -> pa.Table:
+    """One corpus record per document with canonical text; `kept_share` is the share of its article's words the
+    record keeps."""
+    kept = canonical_texts(documents, dedup)
+    chosen = [index for index, paragraphs in enumerate(kept) if paragraphs]
+    texts = ["\n\n".join(kept[index]) for index in chosen]
+    words = count_words(texts).tolist()
+    of_article = article_words[chosen].tolist() if chosen else []
+    metas = [documents[index].metadata for index in chosen]
+    chosen_documents = [documents[index] for index in chosen]
+    fields = {
+        **{name: [getattr(meta, name) or "" for meta in metas] for name in ("title", "source", "url", "published")},
+        **{
+            name: [getattr(document, name) for document in chosen_documents]
+            for name in ("source_path", "input_id", "input_fields", "language")
         },
+        "words": words,
+        "article_words": of_article,
+        "kept_share": [round(min(1.0, count / whole), 4) if whole else 0.0 for count, whole in zip(words, of_article)],
     }
+    metadata = pa.StructArray.from_arrays(
+        [pa.array(fields[field.name], field.type) for field in CORPUS_METADATA], fields=list(CORPUS_METADATA)
+    )
+    return pa.table(
+        {
+            "id": [document.doc_id for document in chosen_documents],
+            "text": texts,
+            "source": [document.site for document in chosen_documents],
+            "metadata": metadata,
+        },
+        schema=CORPUS,
+    )
 
 
-def count_corpus_words(records: Sequence[dict]) -> None:
-    """Fill each record's corpus word count and the share of its article's words that it keeps, in place."""
-    for record, words in zip(records, count_words([record["text"] for record in records]).tolist()):
-        metadata = record["metadata"]
-        metadata["words"] = words
-        metadata["kept_share"] = (
-            round(min(1.0, words / metadata["article_words"]), 4) if metadata["article_words"] else 0.0
-        )
-
-
-def kept_records(records: Sequence[dict], settings: CorpusSettings) -> list[dict]:
+def kept_records(corpus: pa.Table, settings: CorpusSettings) -> pa.Table:
     """The records long enough, in words and in share of their article, to stay in the corpus."""
-    return [
-        record
-        for record in records
-        if record["metadata"]["words"] >= settings.min_words
-        and record["metadata"]["kept_share"] >= settings.min_kept_share
-    ]
+    metadata = corpus["metadata"]
+    long_enough = pc.and_(
+        pc.greater_equal(pc.struct_field(metadata, "words"), settings.min_words),
+        pc.greater_equal(pc.struct_field(metadata, "kept_share"), settings.min_kept_share),
+    )
+    return corpus.filter(long_enough).combine_chunks()
 
 
 def legacy_record(record: dict) -> dict:
@@ -71,18 +89,18 @@ def legacy_record(record: dict) -> dict:
     return {"doc_id": record["id"], **fields, "text": record["text"]}
 
 
-def write_corpus(records: Sequence[dict], staged: Path, documents_per_shard: int) -> list[str]:
+def write_corpus(corpus: pa.Table, staged: Path, documents_per_shard: int) -> list[str]:
     """Write the corpus shards (at least one, empty when no record is kept) and corpus.jsonl into the run folder;
     return the files written, relative to it."""
     written = []
     for folder in (JSONL_FOLDER, PARQUET_FOLDER):
         (staged / folder).mkdir()
+    records = corpus.to_pylist()
     starts = range(0, max(len(records), 1), documents_per_shard)
     for shard, start in enumerate(starts):
-        rows = records[start : start + documents_per_shard]
         jsonl, parquet = f"{JSONL_FOLDER}/{shard:05d}.jsonl.gz", f"{PARQUET_FOLDER}/{shard:05d}.parquet"
-        write_jsonl_gz(rows, staged / jsonl)
-        write_parquet(list(rows), CORPUS, staged / parquet)
+        write_jsonl_gz(records[start : start + documents_per_shard], staged / jsonl)
+        write_table(corpus.slice(start, documents_per_shard), staged / parquet)
         written += [jsonl, parquet]
     write_jsonl(map(legacy_record, records), staged / LEGACY_JSONL)
     return [*written, LEGACY_JSONL]

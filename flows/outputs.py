@@ -45,13 +45,17 @@ def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
 
 
 def write_parquet(rows: list[dict], schema: pa.Schema, target: Path) -> None:
-    """Write rows as a Parquet table with the given schema, atomically. No rows give a file of the schema and no
-    row group: readers that size batches by the first row group (Hugging Face datasets) fail on an empty one."""
-    if rows:
-        table = pa.Table.from_pylist(rows, schema=schema)
+    """Write rows as a Parquet table with the given schema, atomically."""
+    write_table(pa.Table.from_pylist(rows, schema=schema), target)
+
+
+def write_table(table: pa.Table, target: Path) -> None:
+    """Write an Arrow table as Parquet, atomically. No rows give a file of the schema and no row group: readers
+    that size batches by the first row group (Hugging Face datasets) fail on an empty one."""
+    if table.num_rows:
         _write_atomically(target, lambda path: pq.write_table(table, path, compression="zstd"))
     else:
-        _write_atomically(target, lambda path: pq.ParquetWriter(path, schema, compression="zstd").close())
+        _write_atomically(target, lambda path: pq.ParquetWriter(path, table.schema, compression="zstd").close())
 
 
 def write_text(content: str, target: Path) -> None:

@@ -6,11 +6,8 @@ so Prefect does not walk every article looking for futures (that walk cost more 
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
-from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -21,22 +18,18 @@ from prefect.utilities.annotations import quote
 from flows import stages
 from flows.artifacts import publish_run_artifacts
 from flows.config import Config, CorpusSettings, load_config, with_redis_url
-from flows.corpus import kept_records, shard_names, write_corpus
-from flows.dataset_card import DATASET_CARD, dataset_card
 from flows.escape import one_line
 from flows.lock import run_lock
-from flows.manifest import MANIFEST, read_manifest, versions
-from flows.outputs import file_sha256, write_parquet, write_text
-from flows.overrides import Overrides, ReviewOutcome, load_overrides, override_paths, review_outcome
+from flows.manifest import read_manifest, versions
+from flows.overrides import Overrides, load_overrides, override_paths, review_outcome
 from flows.progress import StageProgress
-from flows.publish import CURRENT, publish, staging_folder
-from flows.records import Document, Rejection, Version
-from flows.report import cluster_views, containment_views, render_report
-from flows.schema import SCHEMA_VERSION, TABLES
-from flows.state import STATE_VERSION, State, file_digest, load_state, state_problem, write_state
+from flows.publish import CURRENT
+from flows.records import RunResult
+from flows.schema import SCHEMA_VERSION
+from flows.state import STATE_VERSION, State, StateRows, file_digest, load_state, state_problem
 from flows.summary import RunSummary, inputs_seen, up_to_date_summary
-from flows.tables import build_tables
 from flows.task_runner import task_runner_from_environment
+from flows.write import write_run
 
 read_and_prepare = task(stages.read_and_prepare, name="read-and-prepare", cache_policy=NO_CACHE)
 learn_boilerplate = task(stages.learn_source_boilerplate, name="learn-boilerplate", cache_policy=NO_CACHE)
@@ -67,82 +60,17 @@ def _run_batches(progress: StageProgress, submitted: list, sizes: list[int]) -> 
 def write_outputs(
     out_dir: Path,
     raw_dir: Path,
-    documents: list[Document],
-    rejections: list[Rejection],
-    earlier_captures: list[Version],
-    boilerplate,
-    records,
-    dedup,
+    result: RunResult,
+    state: StateRows,
     manifest: dict,
     started: float,
-    state: tuple[dict, dict, list, frozenset],
-    review: ReviewOutcome,
     corpus_settings: CorpusSettings,
 ) -> RunSummary:
-    """Write every table, the corpus, the report and the manifest into a new run folder, then publish it."""
-    progress = StageProgress("write", len(documents), get_run_logger(), in_one_piece=True)
-    with staging_folder(out_dir) as staged:
-        with progress:
-            tables = build_tables(documents, rejections, dedup, boilerplate, earlier_captures)
-            corpus = kept_records(tables.corpus, corpus_settings)
-            summary = RunSummary(
-                articles=len(tables.articles),
-                paragraphs=len(tables.paragraphs),
-                duplicate_paragraphs=sum(
-                    row["cluster_id"] != f"{row['doc_id']}-{row['para_idx']}" for row in tables.paragraphs
-                ),
-                clusters=sum(size > 1 for size in Counter(row["cluster_id"] for row in tables.paragraphs).values()),
-                contained_paragraphs=sum(row["contained_in"] is not None for row in tables.paragraphs),
-                duplicate_articles=len(dedup.duplicate_of),
-                removals=len(tables.removed),
-                corrections=len(tables.corrections),
-                rejections=len(tables.rejected),
-                seconds=0.0,
-                canonical_changes=manifest["canonical_changes"],
-                versions=len(tables.versions),
-                skipped=sum(manifest["skipped_records"].values()),
-                skip_reasons=manifest["skipped_records"],
-                overrides_applied=len(review.applied),
-                overrides_unmatched=len(review.unmatched),
-                corpus_documents=len(corpus),
-                corpus_dropped=len(tables.corpus) - len(corpus),
-            )
-            for name, schema in TABLES.items():
-                write_parquet(getattr(tables, name.removesuffix(".parquet")), schema, staged / name)
-            corpus_files = write_corpus(corpus, staged, corpus_settings.documents_per_shard)
-            counts = {
-                key: value
-                for key, value in asdict(summary).items()
-                if key not in ("seconds", "up_to_date", "skip_reasons")
-            }
-            finished_at = datetime.now(UTC).isoformat(timespec="seconds")
-            clusters = cluster_views(documents, records, dedup, out_dir)
-            report = render_report(
-                documents,
-                clusters,
-                dedup,
-                {"counts": counts, "finished_at": finished_at, "raw_dir": str(raw_dir)},
-                tables.rejected,
-                review,
-                out_dir,
-                containment_views(documents, records, dedup),
-            )
-            write_text(report, staged / "report.html")
-            write_text(dataset_card(TABLES), staged / DATASET_CARD)
-            outputs = [*TABLES, *corpus_files, "report.html", DATASET_CARD]
-            write_state(staged, *state)
-        manifest["stages"].append(progress.entry())
-        manifest |= {
-            "finished_at": finished_at,
-            "counts": counts,
-            "outputs": {name: file_sha256(staged / name) for name in outputs},
-            "elapsed_seconds": round(time.monotonic() - started, 3),
-        }
-        summary.seconds = manifest["elapsed_seconds"]
-        write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", staged / MANIFEST)
-        publish(out_dir, staged, [*TABLES, *shard_names(corpus_files), "report.html", DATASET_CARD, MANIFEST])
-    publish_run_artifacts(counts, clusters, manifest["stages"], out_dir)
-    return summary
+    """Write every table, the corpus, the report and the manifest into a new run folder, publish it, and record
+    the run's artifacts."""
+    written = write_run(out_dir, raw_dir, result, state, manifest, started, corpus_settings, get_run_logger())
+    publish_run_artifacts(manifest["counts"], written.clusters, manifest["stages"], out_dir)
+    return written.summary
 
 
 @flow(name="copydesk-run", task_runner=task_runner_from_environment())
@@ -295,19 +223,11 @@ def _run(
         "versions": versions(),
         "stages": [timing.entry() for timing in timings],
     }
-    state_rows = (
-        {path: stamps[path] for path in inputs if path in stamps},
-        {path: state.hashes.get(path) if path in reused else file_digest(raw, path) for path in inputs},
-        reads,
-        stages.canonical_keys(records, dedup),
+    state_rows = StateRows(
+        stamps={path: stamps[path] for path in inputs if path in stamps},
+        hashes={path: state.hashes.get(path) if path in reused else file_digest(raw, path) for path in inputs},
+        reads=reads,
+        canonical=stages.canonical_keys(records, dedup),
     )
-    return write_outputs(
-        out,
-        raw,
-        *map(quote, (documents, rejections, earlier_captures, boilerplate, records, dedup)),
-        manifest,
-        started,
-        quote(state_rows),
-        quote(review),
-        config.corpus,
-    )
+    result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review)
+    return write_outputs(out, raw, quote(result), quote(state_rows), manifest, started, config.corpus)

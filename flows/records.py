@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cleaners.edits import Correction, Removal, Spared
 from cleaners.language import UNDETERMINED
 from cleaners.metadata import ArticleMetadata
+
+if TYPE_CHECKING:  # only annotations: worker processes that read and clean need not import dedup
+    from cleaners.boilerplate import LearnedLine
+    from dedup.deduplicate import DedupResult
+    from dedup.records import ParagraphRecord
+    from flows.overrides import ReviewOutcome
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,20 @@ class Document:
     language: str = UNDETERMINED
     input_id: str = ""
     input_fields: str = "{}"
+
+
+@dataclass
+class RunResult:
+    """What the stages made of the inputs, handed to the write stage: the cleaned documents and their paragraph
+    records (same order), the rejections, earlier captures, learned boilerplate, dedup result and review outcome."""
+
+    documents: list[Document]
+    records: list[ParagraphRecord]
+    dedup: DedupResult
+    rejections: list[Rejection]
+    versions: list[Version]
+    boilerplate: dict[str, dict[str, LearnedLine]]
+    review: ReviewOutcome
 
 
 class InputError(Exception):

@@ -139,14 +139,19 @@ def load_state(published: Path) -> State:
     return State(stamps, dict(reads), canonical, hashes)
 
 
-def write_state(
-    staged: Path,
-    stamps: dict[str, tuple[int, int]],
-    hashes: dict[str, str | None],
-    reads: dict[str, InputRead],
-    canonical: frozenset[str],
-) -> None:
+@dataclass
+class StateRows:
+    """This run's state to write: each input's stamp and content hash, what reading it gave, canonical keys."""
+
+    stamps: dict[str, tuple[int, int]]
+    hashes: dict[str, str | None]
+    reads: dict[str, InputRead]
+    canonical: frozenset[str]
+
+
+def write_state(staged: Path, state: StateRows) -> None:
     """Write the state of this run into its run folder; a read input's rejections name the input itself."""
+    stamps, hashes, reads, canonical = state.stamps, state.hashes, state.reads, state.canonical
     folder = staged / STATE_FOLDER
     folder.mkdir()
     write_parquet([{"key": key} for key in sorted(canonical)], CANONICAL, folder / "canonical.parquet")

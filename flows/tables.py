@@ -1,130 +1,120 @@
-"""Rows of each output table, built from the documents and the dedup result."""
+"""Every output table, built column by column (Arrow, the schemas of flows/schema.py) from the run's result."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from operator import attrgetter
 
-from cleaners.boilerplate import LearnedLine
-from dedup.deduplicate import DedupResult
-from dedup.records import ClusterMembership
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from dedup.signatures import count_words
-from flows.corpus import corpus_record, count_corpus_words
-from flows.records import Document, Rejection, Version
+from flows.corpus import corpus_table
+from flows.records import Document, RunResult
+from flows.schema import ARTICLES, BOILERPLATE, CORRECTIONS, PARAGRAPHS, REJECTED, REMOVED, VERSIONS
+
+# The articles.parquet columns taken from the article's metadata.
+METADATA_COLUMNS = ("title", "source", "url", "published", "authors", "external_ids")
 
 
 @dataclass
 class OutputTables:
-    """Everything the writers need, as plain rows."""
+    """Every table the run publishes, and the corpus before its length filter."""
 
-    articles: list[dict]
-    paragraphs: list[dict]
-    corrections: list[dict]
-    removed: list[dict]
-    rejected: list[dict]
-    boilerplate: list[dict]
-    versions: list[dict]
-    corpus: list[dict]
-
-
-def memberships_by_document(documents: Sequence[Document], dedup: DedupResult) -> dict[str, list[ClusterMembership]]:
-    """Split the flat membership list back into one list per document, in paragraph order."""
-    by_document: dict[str, list[ClusterMembership]] = {}
-    position = 0
-    for document in documents:
-        by_document[document.doc_id] = dedup.memberships[position : position + len(document.paragraphs)]
-        position += len(document.paragraphs)
-    return by_document
+    articles: pa.Table
+    paragraphs: pa.Table
+    corrections: pa.Table
+    removed: pa.Table
+    rejected: pa.Table
+    boilerplate: pa.Table
+    versions: pa.Table
+    corpus: pa.Table
 
 
-def build_tables(
-    documents: Sequence[Document],
-    rejections: Sequence[Rejection],
-    dedup: DedupResult,
-    boilerplate: dict[str, dict[str, LearnedLine]],
-    versions: Sequence[Version],
-) -> OutputTables:
-    """Turn documents, rejections, clusters, learned boilerplate and earlier captures into the rows of every
-    output file."""
-    memberships = memberships_by_document(documents, dedup)
-    tables = OutputTables([], [], [], [], [], [], [asdict(version) for version in versions], [])
-    tables.boilerplate = [
-        {
-            "source": line.source,
-            "line": line.example,
-            "key": line.key,
-            "articles": line.articles,
-            "source_articles": line.source_articles,
-        }
-        for source in sorted(boilerplate)
-        for line in sorted(boilerplate[source].values(), key=lambda learned: (-learned.articles, learned.key))
+def _columns(items: Sequence, schema: pa.Schema, **computed: Sequence) -> pa.Table:
+    """A table of the schema: the columns given, the others each item's attribute of the column's name."""
+    return pa.table(
+        {name: computed[name] if name in computed else list(map(attrgetter(name), items)) for name in schema.names},
+        schema=schema,
+    )
+
+
+def _per_document(documents: Sequence[Document], counts: Sequence[int], values: Sequence) -> list:
+    """A document-level value repeated for each of its rows (`counts` rows per document)."""
+    return [value for value, count in zip(values, counts) for _ in range(count)]
+
+
+def articles_table(documents: Sequence[Document], article_words: np.ndarray, result: RunResult) -> pa.Table:
+    """articles.parquet: one row per document, its metadata, text and counts."""
+    metas = [document.metadata for document in documents]
+    return _columns(
+        documents,
+        ARTICLES,
+        **{name: [getattr(meta, name) for meta in metas] for name in METADATA_COLUMNS},
+        text=["\n\n".join(document.paragraphs) for document in documents],
+        n_paragraphs=[len(document.paragraphs) for document in documents],
+        n_words=article_words,
+        duplicate_of=[result.dedup.duplicate_of.get(document.doc_id) for document in documents],
+    )
+
+
+def paragraphs_table(documents: Sequence[Document], paragraph_words: np.ndarray, result: RunResult) -> pa.Table:
+    """paragraphs.parquet: one row per paragraph, in document order, with its cluster membership."""
+    sizes = [len(document.paragraphs) for document in documents]
+    memberships = result.dedup.memberships
+    return _columns(
+        memberships,
+        PARAGRAPHS,
+        doc_id=_per_document(documents, sizes, [document.doc_id for document in documents]),
+        para_idx=[para_idx for size in sizes for para_idx in range(size)],
+        text=[paragraph for document in documents for paragraph in document.paragraphs],
+        n_words=paragraph_words,
+    )
+
+
+def edits_table(documents: Sequence[Document], kind: str, schema: pa.Schema) -> pa.Table:
+    """removed.parquet or corrections.parquet: every document's edits of that kind (`removals`, `corrections`)."""
+    edits = [getattr(document, kind) for document in documents]
+    flat = [edit for document_edits in edits for edit in document_edits]
+    doc_ids = _per_document(documents, list(map(len, edits)), [document.doc_id for document in documents])
+    return _columns(flat, schema, doc_id=doc_ids)
+
+
+def boilerplate_table(result: RunResult) -> pa.Table:
+    """boilerplate.parquet: each site's learned lines, most widespread first."""
+    lines = [
+        line
+        for source in sorted(result.boilerplate)
+        for line in sorted(result.boilerplate[source].values(), key=lambda learned: (-learned.articles, learned.key))
     ]
-    word_counts = count_words([paragraph for document in documents for paragraph in document.paragraphs]).tolist()
-    position = 0
-    for document in documents:
-        meta = document.metadata
-        words = word_counts[position : position + len(document.paragraphs)]
-        tables.articles.append(
-            {
-                "doc_id": document.doc_id,
-                "source_path": document.source_path,
-                "source_item": document.source_item,
-                "format": document.format,
-                "title": meta.title,
-                "source": meta.source,
-                "site": document.site,
-                "url": meta.url,
-                "published": meta.published,
-                "published_is_fallback": document.published_is_fallback,
-                "authors": meta.authors,
-                "external_ids": meta.external_ids,
-                "text": "\n\n".join(document.paragraphs),
-                "n_paragraphs": len(document.paragraphs),
-                "n_words": sum(words),
-                "duplicate_of": dedup.duplicate_of.get(document.doc_id),
-                "encoding": document.encoding,
-                "content_hash": document.content_hash,
-                "language": document.language,
-            }
-        )
-        canonical_paragraphs = []
-        first_position, position = position, position + len(document.paragraphs)
-        for para_idx, (paragraph, membership) in enumerate(zip(document.paragraphs, memberships[document.doc_id])):
-            tables.paragraphs.append(
-                {
-                    "doc_id": document.doc_id,
-                    "para_idx": para_idx,
-                    "text": paragraph,
-                    "n_words": words[para_idx],
-                    "cluster_id": membership.cluster_id,
-                    "is_canonical": membership.is_canonical,
-                    "match": membership.match,
-                    "jaccard": membership.jaccard,
-                    "containment": membership.containment,
-                    "contained_in": membership.contained_in,
-                }
-            )
-            if membership.is_canonical:
-                corpus_text = dedup.corpus_trims.get(first_position + para_idx, paragraph)
-                if corpus_text:
-                    canonical_paragraphs.append(corpus_text)
-        if canonical_paragraphs:
-            tables.corpus.append(corpus_record(document, "\n\n".join(canonical_paragraphs), sum(words)))
-        tables.removed.extend(
-            {"doc_id": document.doc_id, "text": removal.text, "reason": removal.reason} for removal in document.removals
-        )
-        tables.corrections.extend(
-            {
-                "doc_id": document.doc_id,
-                "para_idx": correction.para_idx,
-                "original": correction.original,
-                "corrected": correction.corrected,
-                "rule": correction.rule,
-                "confidence": correction.confidence,
-                "context": correction.context,
-            }
-            for correction in document.corrections
-        )
-    count_corpus_words(tables.corpus)
-    tables.rejected = [{"source_path": rejection.source_path, "reason": rejection.reason} for rejection in rejections]
-    return tables
+    return _columns(lines, BOILERPLATE, line=[line.example for line in lines])
+
+
+def build_tables(result: RunResult) -> OutputTables:
+    """Turn the run's documents, rejections, clusters, learned boilerplate and earlier captures into every output
+    table."""
+    documents = result.documents
+    paragraph_words = count_words([paragraph for document in documents for paragraph in document.paragraphs])
+    owners = np.repeat(np.arange(len(documents)), [len(document.paragraphs) for document in documents])
+    article_words = np.bincount(owners, weights=paragraph_words, minlength=len(documents)).astype(np.int64)
+    return OutputTables(
+        articles=articles_table(documents, article_words, result),
+        paragraphs=paragraphs_table(documents, paragraph_words, result),
+        corrections=edits_table(documents, "corrections", CORRECTIONS),
+        removed=edits_table(documents, "removals", REMOVED),
+        rejected=_columns(result.rejections, REJECTED),
+        boilerplate=boilerplate_table(result),
+        versions=_columns(result.versions, VERSIONS),
+        corpus=corpus_table(documents, article_words, result.dedup),
+    )
+
+
+def paragraph_counts(paragraphs: pa.Table) -> tuple[int, int, int]:
+    """From paragraphs.parquet's columns: paragraphs in another's cluster, clusters of more than one, contained."""
+    own_id = pc.binary_join_element_wise(paragraphs["doc_id"], pc.cast(paragraphs["para_idx"], pa.string()), "-")
+    duplicates = pc.sum(pc.not_equal(paragraphs["cluster_id"], own_id)).as_py() or 0
+    sizes = pc.value_counts(paragraphs["cluster_id"]).field("counts")
+    clusters = pc.sum(pc.greater(sizes, 1)).as_py() or 0
+    return duplicates, clusters, paragraphs["contained_in"].null_count

@@ -1,0 +1,113 @@
+"""The write stage as a plain function (tested and profiled without Prefect): every table, the corpus, the report,
+the dataset card, the state and the manifest into a new run folder, then publish it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flows.config import CorpusSettings
+from flows.corpus import kept_records, shard_names, write_corpus
+from flows.dataset_card import DATASET_CARD, dataset_card
+from flows.manifest import MANIFEST
+from flows.outputs import file_sha256, write_table, write_text
+from flows.progress import StageProgress
+from flows.publish import publish, staging_folder
+from flows.records import RunResult
+from flows.report import cluster_views, containment_views, render_report
+from flows.schema import TABLES
+from flows.state import StateRows, write_state
+from flows.summary import RunSummary
+from flows.tables import OutputTables, build_tables, paragraph_counts
+
+
+@dataclass
+class Written:
+    """What the write stage wrote: the run's summary and the report's cluster views (for the run's artifacts)."""
+
+    summary: RunSummary
+    clusters: list[dict]
+
+
+def run_summary(tables: OutputTables, result: RunResult, manifest: dict, corpus_documents: int) -> RunSummary:
+    """The run's counts, taken from the tables' columns."""
+    duplicate_paragraphs, clusters, contained_paragraphs = paragraph_counts(tables.paragraphs)
+    return RunSummary(
+        articles=tables.articles.num_rows,
+        paragraphs=tables.paragraphs.num_rows,
+        duplicate_paragraphs=duplicate_paragraphs,
+        clusters=clusters,
+        contained_paragraphs=contained_paragraphs,
+        duplicate_articles=len(result.dedup.duplicate_of),
+        removals=tables.removed.num_rows,
+        corrections=tables.corrections.num_rows,
+        rejections=tables.rejected.num_rows,
+        seconds=0.0,
+        canonical_changes=manifest["canonical_changes"],
+        versions=tables.versions.num_rows,
+        skipped=sum(manifest["skipped_records"].values()),
+        skip_reasons=manifest["skipped_records"],
+        overrides_applied=len(result.review.applied),
+        overrides_unmatched=len(result.review.unmatched),
+        corpus_documents=corpus_documents,
+        corpus_dropped=tables.corpus.num_rows - corpus_documents,
+    )
+
+
+def write_run(
+    out_dir: Path,
+    raw_dir: Path,
+    result: RunResult,
+    state: StateRows,
+    manifest: dict,
+    started: float,
+    corpus_settings: CorpusSettings,
+    logger: logging.Logger | logging.LoggerAdapter,
+) -> Written:
+    """Write every output of the run into a new run folder and publish it; the manifest gains the write stage's
+    timing, the counts, the outputs' hashes and the elapsed seconds."""
+    progress = StageProgress("write", len(result.documents), logger, in_one_piece=True)
+    with staging_folder(out_dir) as staged:
+        with progress:
+            tables = build_tables(result)
+            corpus = kept_records(tables.corpus, corpus_settings)
+            summary = run_summary(tables, result, manifest, corpus.num_rows)
+            for name in TABLES:
+                write_table(getattr(tables, name.removesuffix(".parquet")), staged / name)
+            corpus_files = write_corpus(corpus, staged, corpus_settings.documents_per_shard)
+            counts = {
+                key: value
+                for key, value in asdict(summary).items()
+                if key not in ("seconds", "up_to_date", "skip_reasons")
+            }
+            finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+            clusters = cluster_views(result.documents, result.records, result.dedup, out_dir)
+            report = render_report(
+                result.documents,
+                clusters,
+                result.dedup,
+                {"counts": counts, "finished_at": finished_at, "raw_dir": str(raw_dir)},
+                tables.rejected.to_pylist(),
+                result.review,
+                out_dir,
+                containment_views(result.documents, result.records, result.dedup),
+            )
+            write_text(report, staged / "report.html")
+            write_text(dataset_card(TABLES), staged / DATASET_CARD)
+            outputs = [*TABLES, *corpus_files, "report.html", DATASET_CARD]
+            write_state(staged, state)
+        manifest["stages"].append(progress.entry())
+        manifest |= {
+            "finished_at": finished_at,
+            "counts": counts,
+            "outputs": {name: file_sha256(staged / name) for name in outputs},
+            "elapsed_seconds": round(time.monotonic() - started, 3),
+        }
+        summary.seconds = manifest["elapsed_seconds"]
+        write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", staged / MANIFEST)
+        publish(out_dir, staged, [*TABLES, *shard_names(corpus_files), "report.html", DATASET_CARD, MANIFEST])
+    return Written(summary, clusters)
