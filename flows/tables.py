@@ -117,4 +117,4 @@ def paragraph_counts(paragraphs: pa.Table) -> tuple[int, int, int]:
     duplicates = pc.sum(pc.not_equal(paragraphs["cluster_id"], own_id)).as_py() or 0
     sizes = pc.value_counts(paragraphs["cluster_id"]).field("counts")
     clusters = pc.sum(pc.greater(sizes, 1)).as_py() or 0
-    return duplicates, clusters, paragraphs["contained_in"].null_count
+    return duplicates, clusters, paragraphs.num_rows - paragraphs["contained_in"].null_count
