@@ -17,7 +17,7 @@ from prefect.utilities.annotations import quote
 
 from flows import stages
 from flows.artifacts import publish_run_artifacts
-from flows.config import Config, CorpusSettings, load_config, with_redis_url
+from flows.config import Config, load_config, with_redis_url
 from flows.escape import one_line
 from flows.lock import run_lock
 from flows.manifest import read_manifest, versions
@@ -29,7 +29,7 @@ from flows.schema import SCHEMA_VERSION
 from flows.state import STATE_VERSION, State, StateRows, file_digest, load_state, state_problem
 from flows.summary import RunSummary, inputs_seen, up_to_date_summary
 from flows.task_runner import task_runner_from_environment
-from flows.write import write_run
+from flows.write import WriteJob, write_run
 
 read_and_prepare = task(stages.read_and_prepare, name="read-and-prepare", cache_policy=NO_CACHE)
 learn_boilerplate = task(stages.learn_source_boilerplate, name="learn-boilerplate", cache_policy=NO_CACHE)
@@ -57,19 +57,11 @@ def _run_batches(progress: StageProgress, submitted: list, sizes: list[int]) -> 
 
 
 @task(name="write-outputs", cache_policy=NO_CACHE)
-def write_outputs(
-    out_dir: Path,
-    raw_dir: Path,
-    result: RunResult,
-    state: StateRows,
-    manifest: dict,
-    started: float,
-    corpus_settings: CorpusSettings,
-) -> RunSummary:
+def write_outputs(job: WriteJob, result: RunResult, state: StateRows) -> RunSummary:
     """Write every table, the corpus, the report and the manifest into a new run folder, publish it, and record
     the run's artifacts."""
-    written = write_run(out_dir, raw_dir, result, state, manifest, started, corpus_settings, get_run_logger())
-    publish_run_artifacts(manifest["counts"], written.clusters, manifest["stages"], out_dir)
+    written = write_run(job, result, state, get_run_logger())
+    publish_run_artifacts(job.manifest["counts"], written.clusters, job.manifest["stages"], job.out_dir)
     return written.summary
 
 
@@ -230,4 +222,5 @@ def _run(
         canonical=stages.canonical_keys(records, dedup),
     )
     result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review)
-    return write_outputs(out, raw, quote(result), quote(state_rows), manifest, started, config.corpus)
+    job = WriteJob(out, raw, manifest, started, config.corpus)
+    return write_outputs(job, quote(result), quote(state_rows))

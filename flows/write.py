@@ -26,6 +26,18 @@ from flows.tables import OutputTables, build_tables, paragraph_counts
 
 
 @dataclass
+class WriteJob:
+    """Where and how the write stage writes: the output and input folders, the manifest so far (the write stage
+    completes it), when the run started, and the corpus settings."""
+
+    out_dir: Path
+    raw_dir: Path
+    manifest: dict
+    started: float
+    corpus_settings: CorpusSettings
+
+
+@dataclass
 class Written:
     """What the write stage wrote: the run's summary and the report's cluster views (for the run's artifacts)."""
 
@@ -59,17 +71,11 @@ def run_summary(tables: OutputTables, result: RunResult, manifest: dict, corpus_
 
 
 def write_run(
-    out_dir: Path,
-    raw_dir: Path,
-    result: RunResult,
-    state: StateRows,
-    manifest: dict,
-    started: float,
-    corpus_settings: CorpusSettings,
-    logger: logging.Logger | logging.LoggerAdapter,
+    job: WriteJob, result: RunResult, state: StateRows, logger: logging.Logger | logging.LoggerAdapter
 ) -> Written:
     """Write every output of the run into a new run folder and publish it; the manifest gains the write stage's
     timing, the counts, the outputs' hashes and the elapsed seconds."""
+    out_dir, manifest, corpus_settings = job.out_dir, job.manifest, job.corpus_settings
     progress = StageProgress("write", len(result.documents), logger, in_one_piece=True)
     with staging_folder(out_dir) as staged:
         with progress:
@@ -90,7 +96,7 @@ def write_run(
                 result.documents,
                 clusters,
                 result.dedup,
-                {"counts": counts, "finished_at": finished_at, "raw_dir": str(raw_dir)},
+                {"counts": counts, "finished_at": finished_at, "raw_dir": str(job.raw_dir)},
                 tables.rejected.to_pylist(),
                 result.review,
                 out_dir,
@@ -105,7 +111,7 @@ def write_run(
             "finished_at": finished_at,
             "counts": counts,
             "outputs": {name: file_sha256(staged / name) for name in outputs},
-            "elapsed_seconds": round(time.monotonic() - started, 3),
+            "elapsed_seconds": round(time.monotonic() - job.started, 3),
         }
         summary.seconds = manifest["elapsed_seconds"]
         write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", staged / MANIFEST)
