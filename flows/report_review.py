@@ -3,7 +3,7 @@ first) and the maintainers' decisions a run applied or could not match, each wit
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,28 +17,29 @@ MAX_REVIEW_ROWS = 1000
 
 def removed_line_rows(documents: Sequence[Document]) -> list[dict]:
     """Each distinct removed line: its fingerprint, reasons, how often and in how many articles, and whether a
-    keep-line decision can undo it."""
-    counts: dict[str, int] = defaultdict(int)
-    reasons: dict[str, set[str]] = defaultdict(set)
-    articles: dict[str, set[str]] = defaultdict(set)
-    for document in documents:
-        for removal in document.removals:
-            counts[removal.text] += 1
-            reasons[removal.text].add(removal.reason)
-            articles[removal.text].add(document.doc_id)
-    rows = [
+    keep-line decision can undo it; the most frequent MAX_REVIEW_ROWS, counted first and described only then."""
+    removals = [
+        (removal.text, removal.reason, document.doc_id) for document in documents for removal in document.removals
+    ]
+    counts = Counter(text for text, _, _ in removals)
+    shown = sorted(counts, key=lambda text: (-counts[text], text))[:MAX_REVIEW_ROWS]
+    reasons: dict[str, set[str]] = {text: set() for text in shown}
+    articles: dict[str, set[str]] = {text: set() for text in shown}
+    for text, reason, doc_id in removals:
+        if text in reasons:
+            reasons[text].add(reason)
+            articles[text].add(doc_id)
+    return [
         {
             "text": text,
             "fingerprint": line_fingerprint(text),
             "reasons": sorted(reasons[text]),
-            "count": count,
+            "count": counts[text],
             "articles": len(articles[text]),
             "keepable": any(map(is_keepable, reasons[text])),
         }
-        for text, count in counts.items()
+        for text in shown
     ]
-    rows.sort(key=lambda row: (-row["count"], row["text"]))
-    return rows[:MAX_REVIEW_ROWS]
 
 
 def correction_rows(documents: Sequence[Document]) -> list[dict]:
