@@ -60,15 +60,26 @@ class Matches:
 def _verified(
     pairs: Collection[tuple[int, int]], texts: Sequence[str], settings: DedupSettings, candidate_count: int
 ) -> Matches:
-    """Exact overlap of each pair: a match when it is a near-duplicate or a containment, partial when
-    they share at least `partial_share` of one of them."""
+    """Exact overlap of each pair, classified (`classified`)."""
     ordered = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
-    positions = np.unique(ordered)
-    sets = shingle_hashes([texts[position] for position in positions.tolist()], settings.shingle_size).as_sets()
-    measured_pairs = pair_overlaps(np.searchsorted(positions, ordered), sets)
+    return classified(ordered, measured_overlaps(ordered, texts, settings.shingle_size), settings, candidate_count)
+
+
+def measured_overlaps(pairs: np.ndarray, texts: Sequence[str], shingle_size: int) -> list[Overlap]:
+    """Exact overlap of each pair of positions (rows of an (m, 2) array) of the texts' shingle sets."""
+    positions = np.unique(pairs)
+    sets = shingle_hashes([texts[position] for position in positions.tolist()], shingle_size).as_sets()
+    return pair_overlaps(np.searchsorted(positions, pairs), sets)
+
+
+def classified(
+    pairs: np.ndarray, measured_pairs: Sequence[Overlap], settings: DedupSettings, candidate_count: int
+) -> Matches:
+    """Measured pairs (ordered) as matches: a match when a near-duplicate or a containment, partial when they
+    share at least `partial_share` of one of them."""
     floor = min(settings.jaccard_threshold, settings.containment_threshold)
     matches = Matches({}, candidate_count)
-    for (i, j), measured in zip(ordered.tolist(), measured_pairs):
+    for (i, j), measured in zip(pairs.tolist(), measured_pairs):
         shared = max(measured.jaccard, measured.a_in_b, measured.b_in_a)
         if shared >= floor:
             matches.overlaps[(i, j)] = measured
