@@ -72,7 +72,7 @@ class StoredMatches:
     sentences) it signed and candidate pairs it verified."""
 
     matches: Matches
-    update: BandUpdate
+    update: BandUpdate | None
     signed: int
     verified: int
 

@@ -51,6 +51,9 @@ class StoredBands:
     folder: Path | None = None
 
 
+NO_BANDS = StoredBands()
+
+
 @dataclass
 class BandUpdate:
     """This run's store: the previous one's rows of the `present` paragraph texts and their sentences, the

@@ -20,6 +20,7 @@ from prefect.utilities.annotations import quote
 
 from flows import stages
 from flows.artifacts import publish_run_artifacts
+from flows.band_store import BandUpdate
 from flows.config import Config, CorpusSettings, load_config, with_redis_url
 from flows.corpus import kept_records, shard_names, write_corpus
 from flows.dataset_card import DATASET_CARD, dataset_card
@@ -75,7 +76,7 @@ def write_outputs(
     dedup,
     manifest: dict,
     started: float,
-    state: tuple[dict, dict, list, frozenset],
+    state: tuple[dict, dict, list, frozenset, BandUpdate | None],
     review: ReviewOutcome,
     corpus_settings: CorpusSettings,
 ) -> RunSummary:
@@ -242,9 +243,13 @@ def _run(
 
     paragraph_count = sum(len(document.paragraphs) for document in documents)
     with stage("match", paragraph_count, "paragraphs", in_one_piece=True) as progress:
-        matches = match_paragraphs(quote(documents), config)
+        matched = match_paragraphs(quote(documents), config, state.bands)
+        matches = matched.matches
         progress.rows_out = len(matches.overlaps)
     logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))
+    logger.info(
+        "dedup: %d texts signed and %d pairs measured, not in the previous store", matched.signed, matched.verified
+    )
     with stage("spelling", paragraph_count, "paragraphs", in_one_piece=True) as progress:
         decisions, spelling_applied = spelling_decisions(quote(documents), quote(matches), config, quote(overrides))
         progress.rows_out = len(decisions)
@@ -300,6 +305,7 @@ def _run(
         {path: state.hashes.get(path) if path in reused else file_digest(raw, path) for path in inputs},
         reads,
         stages.canonical_keys(records, dedup),
+        matched.update,
     )
     return write_outputs(
         out,

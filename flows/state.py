@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from cleaners.article import PreparedArticle
 from cleaners.edits import Removal
 from cleaners.metadata import ArticleMetadata
+from flows.band_store import NO_BANDS, BandUpdate, StoredBands, load_band_store, write_band_store
 from flows.outputs import file_sha256, write_parquet
 from flows.records import Capture, RawArticle, Rejection
 from flows.schema import REJECTED
@@ -68,6 +69,7 @@ class State:
     reads: dict[str, InputRead]
     canonical: frozenset[str] = frozenset()
     hashes: dict[str, str] = field(default_factory=dict)
+    bands: StoredBands = NO_BANDS
 
     def unchanged(self, raw_dir: Path, path: str, stamp: tuple[int, int] | None) -> bool:
         """True when an input that gave articles is as the previous run read it: same size and time, or same
@@ -136,7 +138,7 @@ def load_state(published: Path) -> State:
     for row in pq.read_table(folder / "skipped.parquet").to_pylist():
         reads[row["source_path"]].skipped[row["reason"]] = row["records"]
     canonical = frozenset(row["key"] for row in pq.read_table(folder / "canonical.parquet").to_pylist())
-    return State(stamps, dict(reads), canonical, hashes)
+    return State(stamps, dict(reads), canonical, hashes, load_band_store(folder))
 
 
 def write_state(
@@ -145,6 +147,7 @@ def write_state(
     hashes: dict[str, str | None],
     reads: dict[str, InputRead],
     canonical: frozenset[str],
+    bands: BandUpdate | None = None,
 ) -> None:
     """Write the state of this run into its run folder; a read input's rejections name the input itself."""
     folder = staged / STATE_FOLDER
@@ -197,3 +200,4 @@ def write_state(
             }
         )
     write_parquet(rows, DOCUMENTS, folder / "documents.parquet")
+    write_band_store(folder, bands)
