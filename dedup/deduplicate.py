@@ -24,7 +24,7 @@ from dedup.settings import CanonicalPolicy, DedupSettings
 from dedup.shingles import exact_key, normalised_words, split_sentences, word_shingles
 from dedup.signatures import count_words, shingle_hashes, signatures_and_word_counts
 from dedup.trim import trim_partial_repeats
-from dedup.verify import Overlap, overlap, pair_overlaps
+from dedup.verify import Overlap, overlap, pair_shares
 
 
 @dataclass
@@ -62,29 +62,29 @@ def _verified(
 ) -> Matches:
     """Exact overlap of each pair, classified (`classified`)."""
     ordered = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
-    return classified(ordered, measured_overlaps(ordered, texts, settings.shingle_size), settings, candidate_count)
+    return classified(ordered, measured_shares(ordered, texts, settings.shingle_size), settings, candidate_count)
 
 
-def measured_overlaps(pairs: np.ndarray, texts: Sequence[str], shingle_size: int) -> list[Overlap]:
-    """Exact overlap of each pair of positions (rows of an (m, 2) array) of the texts' shingle sets."""
+def measured_shares(pairs: np.ndarray, texts: Sequence[str], shingle_size: int) -> np.ndarray:
+    """Exact overlap of each pair of positions (rows of an (m, 2) array) of the texts' shingle sets, as
+    `dedup.verify.pair_shares` gives it."""
     positions = np.unique(pairs)
     sets = shingle_hashes([texts[position] for position in positions.tolist()], shingle_size).as_sets()
-    return pair_overlaps(np.searchsorted(positions, pairs), sets)
+    return pair_shares(np.searchsorted(positions, pairs), sets)
 
 
-def classified(
-    pairs: np.ndarray, measured_pairs: Sequence[Overlap], settings: DedupSettings, candidate_count: int
-) -> Matches:
-    """Measured pairs (ordered) as matches: a match when a near-duplicate or a containment, partial when they
-    share at least `partial_share` of one of them."""
+def classified(pairs: np.ndarray, shares: np.ndarray, settings: DedupSettings, candidate_count: int) -> Matches:
+    """Measured pairs (ordered, with their `pair_shares`) as matches: a match when a near-duplicate or a
+    containment, partial when they share at least `partial_share` of one of them."""
     floor = min(settings.jaccard_threshold, settings.containment_threshold)
+    most = shares.max(axis=1, initial=0.0)
     matches = Matches({}, candidate_count)
-    for (i, j), measured in zip(pairs.tolist(), measured_pairs):
-        shared = max(measured.jaccard, measured.a_in_b, measured.b_in_a)
-        if shared >= floor:
-            matches.overlaps[(i, j)] = measured
-        elif shared >= settings.partial_share:
-            matches.partial[(i, j)] = measured
+    for kept, target in (
+        (most >= floor, matches.overlaps),
+        ((most < floor) & (most >= settings.partial_share), matches.partial),
+    ):
+        rows = np.flatnonzero(kept)
+        target.update(zip(map(tuple, pairs[rows].tolist()), (Overlap(*row) for row in shares[rows].tolist())))
     return matches
 
 

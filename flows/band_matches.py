@@ -13,11 +13,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dedup.deduplicate import Matches, classified, measured_overlaps
+from dedup.deduplicate import Matches, classified, measured_shares
 from dedup.index import MAX_RUN, MAX_SHARED_GROUP
 from dedup.settings import DedupSettings
 from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, text_keys
-from dedup.verify import Overlap
 from flows.band_store import SCHEMAS, BandUpdate, StoredBands, store_connection
 
 # Candidate pairs (i < j) of representatives: rows sharing an LSH band key in the paragraph index or the
@@ -109,9 +108,8 @@ def stored_matches(texts: Sequence[str], settings: DedupSettings, stored: Stored
     shares[swapped] = shares[swapped][:, [0, 2, 1]]
     unknown = np.flatnonzero(np.isnan(shares[:, 0]))
     if len(unknown):
-        measured = measured_overlaps(pairs[unknown], texts, settings.shingle_size)
-        shares[unknown] = [(overlap.jaccard, overlap.a_in_b, overlap.b_in_a) for overlap in measured]
-    matches = classified(pairs, [Overlap(*row) for row in shares.tolist()], settings, len(pairs))
+        shares[unknown] = measured_shares(pairs[unknown], texts, settings.shingle_size)
+    matches = classified(pairs, shares, settings, len(pairs))
     matches.copies = copies
     shares[swapped] = shares[swapped][:, [0, 2, 1]]
     checked = pa.table({**_key_columns(pair_keys), **dict(zip(_SHARES, shares.T))}, schema=SCHEMAS["checked"])

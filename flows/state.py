@@ -1,7 +1,8 @@
 """Incremental state, kept in each published run folder: what every input was when it was read
 (size, modification time and content hash), every article as prepared from it (every capture, for a
-WARC file), its rejections and skipped records, and which paragraphs were canonical, so a later run
-reads only new or changed inputs and keeps canonical choices the policy does not overturn.
+WARC file), its rejections and skipped records, which paragraphs were canonical, and the dedup band-key
+store (flows/band_store.py), so a later run reads only new or changed inputs, signs and verifies only new
+paragraphs, and keeps canonical choices the policy does not overturn.
 
 The state carries a version; a state of another version, or one made under another config, is not
 used (the run reads everything again and says why).
