@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 BANDS_FOLDER = "bands"
@@ -72,21 +73,15 @@ def load_band_store(state_folder: Path) -> StoredBands:
 
 
 def store_connection(stored: StoredBands, new: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB whose views `texts`, `bands`, `sentences` and `checked` are the stored shards (read
-    in place) followed by the `new` rows."""
+    """An in-memory DuckDB whose views `texts`, `bands`, `sentences` and `checked` are the stored shards (scanned
+    in place as Arrow datasets, so no path is read as a glob) followed by the `new` rows."""
     connection = duckdb.connect(":memory:")
     for name, schema in SCHEMAS.items():
-        parts = []
-        if stored.folder is not None:
-            parts.append(f"SELECT * FROM read_parquet('{_glob(stored.folder / name)}')")
+        shards = ds.dataset(stored.folder / name, schema, format="parquet") if stored.folder else schema.empty_table()
+        connection.register(f"stored_{name}", shards)
         connection.register(f"new_{name}", new.get(name, schema.empty_table()))
-        parts.append(f"SELECT * FROM new_{name}")
-        connection.execute(f"CREATE VIEW {name} AS {' UNION ALL '.join(parts)}")
+        connection.execute(f"CREATE VIEW {name} AS SELECT * FROM stored_{name} UNION ALL SELECT * FROM new_{name}")
     return connection
-
-
-def _glob(folder: Path) -> str:
-    return str(folder / "*.parquet").replace("'", "''")
 
 
 def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
