@@ -24,7 +24,7 @@ from dedup.settings import CanonicalPolicy, DedupSettings
 from dedup.shingles import exact_key, normalised_words, split_sentences, word_shingles
 from dedup.signatures import count_words, shingle_hashes, signatures_and_word_counts
 from dedup.trim import trim_partial_repeats
-from dedup.verify import Overlap, overlap, pair_overlaps
+from dedup.verify import Overlap, overlap, pair_shares
 
 
 @dataclass
@@ -60,20 +60,31 @@ class Matches:
 def _verified(
     pairs: Collection[tuple[int, int]], texts: Sequence[str], settings: DedupSettings, candidate_count: int
 ) -> Matches:
-    """Exact overlap of each pair: a match when it is a near-duplicate or a containment, partial when
-    they share at least `partial_share` of one of them."""
+    """Exact overlap of each pair, classified (`classified`)."""
     ordered = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
-    positions = np.unique(ordered)
-    sets = shingle_hashes([texts[position] for position in positions.tolist()], settings.shingle_size).as_sets()
-    measured_pairs = pair_overlaps(np.searchsorted(positions, ordered), sets)
+    return classified(ordered, measured_shares(ordered, texts, settings.shingle_size), settings, candidate_count)
+
+
+def measured_shares(pairs: np.ndarray, texts: Sequence[str], shingle_size: int) -> np.ndarray:
+    """Exact overlap of each pair of positions (rows of an (m, 2) array) of the texts' shingle sets, as
+    `dedup.verify.pair_shares` gives it."""
+    positions = np.unique(pairs)
+    sets = shingle_hashes([texts[position] for position in positions.tolist()], shingle_size).as_sets()
+    return pair_shares(np.searchsorted(positions, pairs), sets)
+
+
+def classified(pairs: np.ndarray, shares: np.ndarray, settings: DedupSettings, candidate_count: int) -> Matches:
+    """Measured pairs (ordered, with their `pair_shares`) as matches: a match when a near-duplicate or a
+    containment, partial when they share at least `partial_share` of one of them."""
     floor = min(settings.jaccard_threshold, settings.containment_threshold)
+    most = shares.max(axis=1, initial=0.0)
     matches = Matches({}, candidate_count)
-    for (i, j), measured in zip(ordered.tolist(), measured_pairs):
-        shared = max(measured.jaccard, measured.a_in_b, measured.b_in_a)
-        if shared >= floor:
-            matches.overlaps[(i, j)] = measured
-        elif shared >= settings.partial_share:
-            matches.partial[(i, j)] = measured
+    for kept, target in (
+        (most >= floor, matches.overlaps),
+        ((most < floor) & (most >= settings.partial_share), matches.partial),
+    ):
+        rows = np.flatnonzero(kept)
+        target.update(zip(map(tuple, pairs[rows].tolist()), (Overlap(*row) for row in shares[rows].tolist())))
     return matches
 
 

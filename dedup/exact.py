@@ -10,10 +10,12 @@ linear in the group sizes, where all pairs of a group would be quadratic.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 
+import numpy as np
+
 from dedup.shingles import exact_key, normalised_words
+from dedup.text_signing import copy_groups, text_keys
 from dedup.verify import Overlap
 
 EXACT = Overlap(1.0, 1.0, 1.0)
@@ -26,20 +28,9 @@ def exact_copies(texts: Sequence[str], min_words: int, max_short_group: int) -> 
     A short paragraph (under min_words) printed more than max_short_group times (a stock line) is matched to
     nothing, as the exact short-text pairs would not match it; empty paragraphs are never grouped.
     """
-    groups: dict[str, list[int]] = defaultdict(list)
-    short: set[str] = set()
-    for position, text in enumerate(texts):
-        words = normalised_words(text)
-        if words:
-            key = exact_key(words)
-            groups[key].append(position)
-            if len(words) < min_words:
-                short.add(key)
-    return {
-        members[0]: members[1:]
-        for key, members in groups.items()
-        if len(members) > 1 and not (key in short and len(members) > max_short_group)
-    }
+    words = [normalised_words(text) for text in texts]
+    counts = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    return copy_groups(text_keys(list(map(exact_key, words))), counts, min_words, max_short_group)
 
 
 def copies_still_exact(

@@ -32,15 +32,16 @@ def overlap(a: set[str], b: set[str]) -> Overlap:
     return Overlap(shared / len(a | b), shared / len(a), shared / len(b))
 
 
-def pair_overlaps(pairs: np.ndarray, sets: ShingleHashes) -> list[Overlap]:
-    """The overlap of each pair (rows of `sets`, an (m, 2) array) of hashed shingle sets."""
-    shared = _shared_counts(sets.values, sets.offsets, pairs)
-    sizes = np.diff(sets.offsets)
+def pair_shares(pairs: np.ndarray, sets: ShingleHashes) -> np.ndarray:
+    """The overlap of each pair (rows of `sets`, an (m, 2) array) of hashed shingle sets as an (m, 3) float
+    array: Jaccard, share of the first in the second, of the second in the first (all 0 when either is empty)."""
+    shared = _shared_counts(sets.values, sets.offsets, pairs).astype(np.float64)
+    sizes = np.diff(sets.offsets).astype(np.float64)
     first, second = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
-    return [
-        Overlap(common / (a + b - common), common / a, common / b) if a and b else Overlap(0.0, 0.0, 0.0)
-        for common, a, b in zip(shared.tolist(), first.tolist(), second.tolist())
-    ]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.stack([shared / (first + second - shared), shared / first, shared / second], axis=1)
+    shares[(first == 0) | (second == 0)] = 0.0
+    return shares
 
 
 @njit(cache=True)

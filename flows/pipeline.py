@@ -162,9 +162,13 @@ def _run(
 
     paragraph_count = sum(len(document.paragraphs) for document in documents)
     with stage("match", paragraph_count, "paragraphs", in_one_piece=True) as progress:
-        matches = match_paragraphs(quote(documents), config)
+        matched = match_paragraphs(quote(documents), config, state.bands)
+        matches = matched.matches
         progress.rows_out = len(matches.overlaps)
     logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))
+    logger.info(
+        "dedup: %d texts signed and %d pairs measured, not in the previous store", matched.signed, matched.verified
+    )
     with stage("spelling", paragraph_count, "paragraphs", in_one_piece=True) as progress:
         decisions, spelling_applied = spelling_decisions(quote(documents), quote(matches), config, quote(overrides))
         progress.rows_out = len(decisions)
@@ -220,6 +224,7 @@ def _run(
         hashes={path: state.hashes.get(path) if path in reused else file_digest(raw, path) for path in inputs},
         reads=reads,
         canonical=stages.canonical_keys(records, dedup),
+        bands=matched.update,
     )
     result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review)
     job = WriteJob(out, raw, manifest, started, config.corpus)

@@ -27,6 +27,8 @@ from dedup.deduplicate import DedupResult, Matches, cluster_matches, find_matche
 from dedup.records import ParagraphRecord
 from dedup.shingles import paragraph_fingerprint
 from dedup.signatures import count_words
+from flows.band_matches import StoredMatches, stored_matches
+from flows.band_store import NO_BANDS, StoredBands
 from flows.config import Config
 from flows.dictionary import load_base_dictionary
 from flows.overrides import NO_OVERRIDES, Overrides, source_label
@@ -273,9 +275,14 @@ def paragraph_records(documents: list[Document], incumbents: frozenset[str] = fr
     ]
 
 
-def match_paragraphs(documents: list[Document], config: Config) -> Matches:
-    """Find the verified near-duplicate and contained paragraph pairs of all documents."""
-    return find_matches([paragraph for document in documents for paragraph in document.paragraphs], config.dedup)
+def match_paragraphs(documents: list[Document], config: Config, stored: StoredBands = NO_BANDS) -> StoredMatches:
+    """Find the verified near-duplicate and contained paragraph pairs of all documents, signing and verifying
+    only what the previous run's band-key store lacks; with Redis, everything, and no store is kept."""
+    texts = [paragraph for document in documents for paragraph in document.paragraphs]
+    if config.dedup.redis_url:
+        matches = find_matches(texts, config.dedup)
+        return StoredMatches(matches, None, len(texts), matches.candidate_count)
+    return stored_matches(texts, config.dedup, stored)
 
 
 def cluster_paragraphs(

@@ -28,7 +28,7 @@ from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.settings import POLICY_CRITERIA, CanonicalPolicy, DedupSettings
 from dedup.shingles import normalised_words, word_shingles
 from dedup.signatures import as_lean_minhash, paragraph_signatures, shingle_hashes
-from dedup.verify import Overlap, covers, overlap, pair_overlaps
+from dedup.verify import Overlap, covers, overlap, pair_shares
 
 RAW = Path(__file__).resolve().parent.parent / "raw"
 SETTINGS = DedupSettings()
@@ -338,12 +338,12 @@ def test_overlap_exact_numbers():
     assert overlap(set(), {"a"}) == Overlap(0.0, 0.0, 0.0)
 
 
-def test_pair_overlaps_of_hashed_shingles_equal_exact_overlaps():
+def test_pair_shares_of_hashed_shingles_equal_exact_overlaps():
     seeds = [text for prefix in ("000", "001", "004") for text in seed_paragraphs(prefix)]
     texts = seeds + [with_junk(text) for text in seeds] + [merged(a, b) for a, b in itertools.pairwise(seeds)]
     pairs = np.array([(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))], dtype=np.int64)
     sets = shingle_hashes(texts, SETTINGS.shingle_size).as_sets()
-    measured = pair_overlaps(pairs, sets)
+    measured = [Overlap(*row) for row in pair_shares(pairs, sets).tolist()]
     assert sum(m.jaccard > 0.5 for m in measured) > len(seeds)  # copies, merges and near misses among them
     for (i, j), hashed in zip(pairs.tolist(), measured):
         assert hashed == overlap(shingles(texts[i]), shingles(texts[j]))

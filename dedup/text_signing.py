@@ -1,0 +1,87 @@
+"""What the band-key store keeps per distinct text, computed only for texts it has not seen: a 64-bit key of
+the text as written, the key of its normalised words (exact copies share it), its word count and its LSH band
+keys; and the sentences of each long paragraph, the unit of the sentence index.
+
+Keys are pandas' 64-bit SipHash of the string (`pandas.util.hash_array`, fixed hash key, so stable across runs
+and machines); two different texts share a key about once in 2**64 pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dedup.index import band_keys
+from dedup.settings import DedupSettings
+from dedup.shingles import exact_key, normalised_words, split_sentences
+from dedup.signatures import signatures_and_word_counts
+
+
+def text_keys(texts: Sequence[str]) -> np.ndarray:
+    """Each text's stable 64-bit key, as a uint64 array."""
+    return pd.util.hash_array(np.array(texts, dtype=object), categorize=False)
+
+
+@dataclass(frozen=True)
+class SignedTexts:
+    """Per text (same order): key, key of its normalised words, word count, and band keys (n x bands; rows of
+    texts under `min_words` words are never read)."""
+
+    keys: np.ndarray
+    normalised_keys: np.ndarray
+    word_counts: np.ndarray
+    band_keys: np.ndarray
+
+
+def sign_texts(texts: Sequence[str], settings: DedupSettings) -> SignedTexts:
+    """Sign texts in one compiled scan; their normalised words are keyed in Python, once per text."""
+    signatures, word_counts = signatures_and_word_counts(texts, settings.shingle_size, settings.num_perm, settings.seed)
+    return SignedTexts(
+        text_keys(texts),
+        text_keys([exact_key(normalised_words(text)) for text in texts]),
+        word_counts,
+        band_keys(signatures, settings.lsh_bands, settings.lsh_rows),
+    )
+
+
+@dataclass(frozen=True)
+class Sentences:
+    """The sentences of some paragraphs, in order: the row of the paragraph each belongs to, its index in it,
+    and its text."""
+
+    owners: np.ndarray
+    indexes: np.ndarray
+    texts: list[str]
+
+
+def paragraph_sentences(texts: Sequence[str]) -> Sentences:
+    """Every sentence of each text (`split_sentences`), in text order."""
+    split = [split_sentences(text) for text in texts]
+    lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+    starts = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return Sentences(
+        np.repeat(np.arange(len(split)), lengths),
+        np.arange(int(lengths.sum())) - starts,
+        [sentence for sentences in split for sentence in sentences],
+    )
+
+
+def copy_groups(
+    normalised_keys: np.ndarray, word_counts: np.ndarray, min_words: int, max_short_group: int
+) -> dict[int, list[int]]:
+    """Each group of positions with the same normalised words, as its first position -> the others, in order
+    of first positions; empty texts are never grouped, and a short text (under min_words) in more than
+    max_short_group positions (a stock line) is not grouped either."""
+    positions = np.flatnonzero(word_counts > 0)
+    codes, _ = pd.factorize(normalised_keys[positions])
+    sizes = np.bincount(codes)[codes]
+    grouped = (sizes > 1) & ~((word_counts[positions] < min_words) & (sizes > max_short_group))
+    positions, codes = positions[grouped], codes[grouped]
+    order = np.argsort(codes, kind="stable")
+    positions, codes = positions[order], codes[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.empty(0, dtype=np.int64)
+    groups = np.split(positions, starts[1:]) if len(codes) else []
+    return {int(group[0]): group[1:].tolist() for group in groups}

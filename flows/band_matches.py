@@ -1,0 +1,177 @@
+"""The match stage over the band-key store: sign only texts the store has not seen, find candidate pairs by
+DuckDB joins on the band keys, and verify only pairs not checked before. The Matches equal
+`dedup.deduplicate.find_matches` on the same texts (exact copies, `MAX_RUN` and `MAX_SHARED_GROUP` included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dedup.deduplicate import Matches, classified, measured_shares
+from dedup.index import MAX_RUN, MAX_SHARED_GROUP
+from dedup.settings import DedupSettings
+from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, text_keys
+from flows.band_store import SCHEMAS, BandUpdate, StoredBands, store_connection
+
+# Candidate pairs (i < j) of representatives: rows sharing an LSH band key in the paragraph index or the
+# sentence index (all pairs of a run of at most $max_run rows, else its first owner with the rest, as
+# dedup/index.py), and owners sharing the normalised words of a short paragraph or sentence in a group of
+# at most $max_group rows (as dedup.index.shared_key_pairs).
+_CANDIDATES = """
+WITH long_reps AS (SELECT pos, key FROM reps WHERE words >= $min_words),
+sentence_rows AS (
+    SELECT r.pos AS owner, s.sentence, s.sentence_key AS key FROM long_reps r JOIN sentences s USING (key)
+),
+band_rows AS (
+    SELECT 0 AS kind, b.band, b.band_key, r.pos AS owner FROM long_reps r JOIN bands b USING (key)
+    UNION ALL
+    SELECT 1 AS kind, b.band, b.band_key, s.owner FROM sentence_rows s JOIN bands b USING (key)
+),
+runs AS (
+    SELECT kind, band, band_key, count(*) AS size, min(owner) AS first
+    FROM band_rows GROUP BY kind, band, band_key HAVING count(*) > 1
+),
+shared AS (SELECT * FROM band_rows JOIN runs USING (kind, band, band_key)),
+short_rows AS (
+    SELECT r.pos AS owner, t.normalised_key FROM reps r JOIN texts t USING (key)
+    WHERE r.words > 0 AND r.words < $min_words
+    UNION ALL
+    SELECT s.owner, t.normalised_key FROM sentence_rows s JOIN texts t USING (key)
+    WHERE t.words > 0 AND t.words < $min_words
+),
+short_groups AS (
+    SELECT normalised_key FROM short_rows GROUP BY normalised_key HAVING count(*) BETWEEN 2 AND $max_group
+),
+pairs AS (
+    SELECT a.owner AS i, b.owner AS j FROM shared a JOIN shared b USING (kind, band, band_key)
+    WHERE a.size <= $max_run AND a.owner < b.owner
+    UNION ALL
+    SELECT first, owner FROM shared WHERE size > $max_run AND owner > first
+    UNION ALL
+    SELECT a.owner, b.owner FROM short_rows a JOIN short_rows b USING (normalised_key)
+    WHERE a.owner < b.owner AND normalised_key IN (SELECT normalised_key FROM short_groups)
+)
+SELECT DISTINCT i, j FROM pairs ORDER BY i, j
+"""
+_CHECKED = """
+SELECT p.row, c.jaccard, c.first_in_second, c.second_in_first
+FROM pairs p JOIN checked c ON c.first_key = p.first_key AND c.second_key = p.second_key
+"""
+
+
+@dataclass
+class StoredMatches:
+    """The stage's matches, the store the run leaves for the next one, and how many texts (paragraphs and
+    sentences) it signed and candidate pairs it verified."""
+
+    matches: Matches
+    update: BandUpdate | None
+    signed: int
+    verified: int
+
+
+def stored_matches(texts: Sequence[str], settings: DedupSettings, stored: StoredBands) -> StoredMatches:
+    """Matches of the texts, signing and verifying only what the stored bands do not hold."""
+    keys = text_keys(texts)
+    distinct, first = np.unique(keys, return_index=True)
+    with store_connection(stored, {}) as connection:
+        known = _rows_of(connection, "texts", distinct)
+        fresh = np.flatnonzero(~np.isin(distinct, known["key"].to_numpy()))
+        signed = _signed([texts[position] for position in first[fresh].tolist()], settings)
+        described = pa.concat_tables([known, signed["texts"]]).sort_by("key")
+        new = _new_sentences(connection, texts, distinct, first, described, settings)
+    new = {name: pa.concat_tables([signed.get(name, SCHEMAS[name].empty_table()), new[name]]) for name in new}
+    rows = np.searchsorted(described["key"].to_numpy(), keys)
+    words = described["words"].to_numpy()[rows]
+    copies = copy_groups(described["normalised_key"].to_numpy()[rows], words, settings.min_words, MAX_SHARED_GROUP)
+    grouped = np.zeros(len(texts), dtype=bool)
+    grouped[[position for others in copies.values() for position in others]] = True
+    positions = np.flatnonzero(~grouped)
+    with store_connection(stored, new) as connection:
+        connection.register("reps", pa.table({"pos": positions, "key": keys[positions], "words": words[positions]}))
+        parameters = {"min_words": settings.min_words, "max_run": MAX_RUN, "max_group": MAX_SHARED_GROUP}
+        candidates = connection.sql(_CANDIDATES, params=parameters).to_arrow_table()
+        pairs = np.stack([candidates["i"].to_numpy(), candidates["j"].to_numpy()], axis=1).astype(np.int64)
+        pair_keys = keys[pairs]
+        swapped = pair_keys[:, 0] > pair_keys[:, 1]  # the store orders a pair by key, the matches by position
+        pair_keys[swapped] = pair_keys[swapped][:, ::-1]
+        connection.register("pairs", pa.table({"row": np.arange(len(pairs)), **_key_columns(pair_keys)}))
+        found = connection.sql(_CHECKED).to_arrow_table()
+    shares = np.full((len(pairs), 3), np.nan)  # jaccard, share of the first in the second, of the second in the first
+    shares[found["row"].to_numpy()] = np.stack([found[name].to_numpy() for name in _SHARES], axis=1).reshape(-1, 3)
+    shares[swapped] = shares[swapped][:, [0, 2, 1]]
+    unknown = np.flatnonzero(np.isnan(shares[:, 0]))
+    if len(unknown):
+        shares[unknown] = measured_shares(pairs[unknown], texts, settings.shingle_size)
+    matches = classified(pairs, shares, settings, len(pairs))
+    matches.copies = copies
+    shares[swapped] = shares[swapped][:, [0, 2, 1]]
+    checked = pa.table({**_key_columns(pair_keys), **dict(zip(_SHARES, shares.T))}, schema=SCHEMAS["checked"])
+    update = BandUpdate(stored, pa.table({"key": distinct}), checked, new)
+    return StoredMatches(matches, update, len(new["texts"]), len(unknown))
+
+
+_SHARES = ("jaccard", "first_in_second", "second_in_first")
+
+
+def _key_columns(pair_keys: np.ndarray) -> dict[str, np.ndarray]:
+    return {"first_key": pair_keys[:, 0], "second_key": pair_keys[:, 1]}
+
+
+def _rows_of(connection: duckdb.DuckDBPyConnection, table: str, keys: np.ndarray) -> pa.Table:
+    """The rows of a stored table whose key is one of `keys`."""
+    connection.register("wanted", pa.table({"key": keys}))
+    rows = connection.sql(f"SELECT * FROM {table} WHERE key IN (SELECT key FROM wanted)").to_arrow_table()
+    connection.unregister("wanted")
+    return rows.cast(SCHEMAS[table])
+
+
+def _signed(texts: Sequence[str], settings: DedupSettings) -> dict[str, pa.Table]:
+    """Rows of `texts` and `bands` for distinct texts the store does not hold."""
+    signed = sign_texts(texts, settings)
+    long = signed.word_counts >= settings.min_words
+    columns = (signed.keys, signed.normalised_keys, signed.word_counts)
+    return {
+        "texts": pa.table(dict(zip(SCHEMAS["texts"].names, columns)), schema=SCHEMAS["texts"]),
+        "bands": pa.table(
+            {
+                "key": np.repeat(signed.keys[long], settings.lsh_bands),
+                "band": np.tile(np.arange(settings.lsh_bands, dtype=np.int16), int(long.sum())),
+                "band_key": signed.band_keys[long].ravel(),
+            },
+            schema=SCHEMAS["bands"],
+        ),
+    }
+
+
+def _new_sentences(
+    connection: duckdb.DuckDBPyConnection,
+    texts: Sequence[str],
+    distinct: np.ndarray,
+    first: np.ndarray,
+    described: pa.Table,
+    settings: DedupSettings,
+) -> dict[str, pa.Table]:
+    """Rows of `sentences` for the long paragraph texts the store never split, and of `texts` and `bands` for
+    their sentences it does not hold."""
+    long_keys = described.filter(pc.greater_equal(described["words"], settings.min_words))["key"].to_numpy()
+    split = _rows_of(connection, "sentences", long_keys)["key"].to_numpy()
+    unsplit = long_keys[~np.isin(long_keys, split)]
+    owners = first[np.searchsorted(distinct, unsplit)]
+    sentences = paragraph_sentences([texts[position] for position in owners.tolist()])
+    sentence_keys = text_keys(sentences.texts)
+    table = pa.table(
+        {"key": unsplit[sentences.owners], "sentence": sentences.indexes, "sentence_key": sentence_keys},
+        schema=SCHEMAS["sentences"],
+    )
+    unseen, where = np.unique(sentence_keys, return_index=True)
+    keep = ~np.isin(unseen, described["key"].to_numpy())
+    unseen, where = unseen[keep], where[keep]
+    keep = ~np.isin(unseen, _rows_of(connection, "texts", unseen)["key"].to_numpy())
+    return {"sentences": table, **_signed([sentences.texts[row] for row in where[keep].tolist()], settings)}
