@@ -1,5 +1,16 @@
 """Shared fixtures: the project's config, the seed articles, a Prefect test harness and a Redis server; and a
-check at the end of the session that no Prefect server the tests started is still running."""
+check at the end of the session that no Prefect server the tests started is still running.
+
+What a test shares to stay fast (the suite runs on 2 CI cores; each Prefect server start costs some 10 s):
+- `prefect_harness` (session): one temporary Prefect API and database for every flow run in the test process
+  (`run_cli` in tests/test_pipeline.py runs the flow in-process on it).
+- `prefect_api_url` (session): that API's URL, for the installed command in a subprocess:
+  `run_installed_copydesk(tmp_path, ..., api_url=prefect_api_url)` or `env=shared_api_environment(home,
+  prefect_api_url)` for a Popen. The command then starts no server of its own. Only a test about the temporary
+  server itself (that a new user's command starts one, stops it, keeps it quiet) runs without it.
+- `seeds_run` (session): the raw folder of the seeds and the output folder of one run over it, to read only.
+  A test that changes either takes its own copy: `copy_run(seeds_run, tmp_path)`.
+"""
 
 from __future__ import annotations
 
@@ -95,6 +106,14 @@ def prefect_harness():
         yield
 
 
+@pytest.fixture(scope="session")
+def prefect_api_url(prefect_harness) -> str:
+    """The URL of the session's temporary Prefect API, for commands run in a subprocess to share."""
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()
+
+
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -170,8 +189,38 @@ def new_user_environment(home: Path) -> dict[str, str]:
     return env
 
 
-def run_installed_copydesk(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess:
-    """Run the installed `copydesk` command as a new user would: no Prefect server, a fresh PREFECT_HOME."""
-    env = new_user_environment(tmp_path / "prefect-home")
+def shared_api_environment(home: Path, api_url: str) -> dict[str, str]:
+    """A new user's environment (a fresh PREFECT_HOME) whose commands use the Prefect API at `api_url`."""
+    return new_user_environment(home) | {"PREFECT_API_URL": api_url}
+
+
+def run_installed_copydesk(tmp_path: Path, *arguments: str, api_url: str | None = None) -> subprocess.CompletedProcess:
+    """Run the installed `copydesk` command as a new user would, with a fresh PREFECT_HOME: with no Prefect server
+    (it starts its temporary one), or on the API at `api_url` (the `prefect_api_url` fixture's)."""
+    home = tmp_path / "prefect-home"
+    env = shared_api_environment(home, api_url) if api_url else new_user_environment(home)
     command = [str(COPYDESK), *arguments]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, cwd=REPO, check=False)
+
+
+def copy_run(run: tuple[Path, Path], folder: Path) -> tuple[Path, Path]:
+    """A copy of a run's raw and output folders (state, run folders and file times too) in `folder`, to change."""
+    raw, out = run
+    shutil.copytree(raw, folder / "raw", symlinks=True)
+    shutil.copytree(out, folder / "clean", symlinks=True)
+    return folder / "raw", folder / "clean"
+
+
+@pytest.fixture(scope="session")
+def seeds_run(prefect_harness, tmp_path_factory) -> tuple[Path, Path]:
+    """A raw folder of the seeds and the output folder of one run over it with the project's config; read only:
+    a test that changes them works on `copy_run(seeds_run, tmp_path)`."""
+    from flows.cli import main
+
+    folder = tmp_path_factory.mktemp("seeds-run")
+    raw, out = folder / "raw", folder / "clean"
+    raw.mkdir()
+    for name in SEED_NAMES:
+        shutil.copy(SEEDS_DIR / name, raw / name)
+    assert main(["run", str(raw), "--out", str(out), "--config", str(REPO / "copydesk.toml")]) == 0
+    return raw, out

@@ -107,12 +107,14 @@ def test_an_up_to_date_folder_is_answered_without_prefect(first_run, raw, tmp_pa
     assert seconds < 60, f"{seconds:.1f}s"
 
 
-def test_quiet_prints_nothing_and_verbose_prints_prefects_lines(first_run, raw, tmp_path):
+def test_quiet_prints_nothing_and_verbose_prints_prefects_lines(first_run, raw, prefect_api_url, tmp_path):
+    """--quiet as a new user runs it (the temporary server kept quiet too); --verbose on the session's API."""
     _, out = first_run
     quiet = copydesk(tmp_path / "quiet", str(raw), "--out", str(out), "--force", "--quiet")
     assert quiet.returncode == 0, quiet.stderr[-3000:]
     assert (quiet.stdout, quiet.stderr) == ("", "")
-    verbose = copydesk(tmp_path / "verbose", str(raw), "--out", str(tmp_path / "verbose-out"), "--verbose")
+    verbose_out = str(tmp_path / "verbose-out")
+    verbose = copydesk(tmp_path / "verbose", str(raw), "--out", verbose_out, "--verbose", api_url=prefect_api_url)
     assert verbose.returncode == 0, verbose.stderr[-3000:]
     assert "Finished in state Completed" in verbose.stderr and "Task run" in verbose.stderr
     assert "copydesk: wrote" in verbose.stdout

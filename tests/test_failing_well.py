@@ -206,13 +206,15 @@ def many_articles(folder: Path, count: int) -> Path:
     return folder
 
 
-def test_a_full_disk_fails_in_one_line_and_leaves_the_outputs_and_the_space(small_disk, tmp_path):
+def test_a_full_disk_fails_in_one_line_and_leaves_the_outputs_and_the_space(small_disk, prefect_api_url, tmp_path):
     out = small_disk / "clean"
-    first = run_installed_copydesk(tmp_path, "run", str(seeds_folder(tmp_path / "raw")), "--out", str(out))
+    raw = seeds_folder(tmp_path / "raw")
+    first = run_installed_copydesk(tmp_path, "run", str(raw), "--out", str(out), api_url=prefect_api_url)
     assert first.returncode == 0, first.stderr[-2000:]
     before, used = snapshot(out), shutil.disk_usage(small_disk).used
 
-    result = run_installed_copydesk(tmp_path, "run", str(many_articles(tmp_path / "big", 80)), "--out", str(out))
+    big = many_articles(tmp_path / "big", 80)
+    result = run_installed_copydesk(tmp_path, "run", str(big), "--out", str(out), api_url=prefect_api_url)
     assert result.returncode == 4, result.stderr[-2000:]
     assert (
         "copydesk: cannot write the outputs (No space left on device); the published ones are unchanged\n"

@@ -9,7 +9,7 @@ import shutil
 import pandas as pd
 
 from flows.schema import TABLES
-from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, copy_run
 from tests.test_pipeline import run_cli, syndicated_copy
 
 
@@ -21,8 +21,8 @@ def tables(out) -> dict[str, pd.DataFrame]:
     return {name: pd.read_parquet(out / name) for name in TABLES}
 
 
-def seeded(tmp_path, names=SEED_NAMES):
-    """A raw folder holding the seeds, and an output folder after one run over it."""
+def seeded(tmp_path, names):
+    """A raw folder holding some of the seeds, and an output folder after one run over it."""
     raw, out = tmp_path / "raw", tmp_path / "clean"
     raw.mkdir()
     for name in names:
@@ -31,8 +31,8 @@ def seeded(tmp_path, names=SEED_NAMES):
     return raw, out
 
 
-def test_a_second_run_reads_only_new_and_changed_inputs_and_matches_a_rebuild(prefect_harness, tmp_path):
-    raw, out = seeded(tmp_path)
+def test_a_second_run_reads_only_new_and_changed_inputs_and_matches_a_rebuild(seeds_run, tmp_path):
+    raw, out = copy_run(seeds_run, tmp_path)
     assert (manifest(out)["inputs_read"], manifest(out)["inputs_reused"]) == (3, 0)
     first_ids = set(pd.read_parquet(out / "articles.parquet").doc_id)
 
@@ -57,8 +57,8 @@ def test_a_second_run_reads_only_new_and_changed_inputs_and_matches_a_rebuild(pr
         pd.testing.assert_frame_equal(table, tables(rebuilt)[name], obj=name)
 
 
-def test_a_deleted_input_leaves_the_corpus(prefect_harness, tmp_path):
-    raw, out = seeded(tmp_path)
+def test_a_deleted_input_leaves_the_corpus(seeds_run, tmp_path):
+    raw, out = copy_run(seeds_run, tmp_path)
     (raw / SEED_NAMES[0]).unlink()
     assert run_cli(raw, out) == 0
     assert set(pd.read_parquet(out / "articles.parquet").source_path) == set(SEED_NAMES[1:])
@@ -75,8 +75,8 @@ def test_a_changed_config_reads_everything_again(prefect_harness, tmp_path):
     assert (manifest(out)["inputs_read"], manifest(out)["inputs_reused"]) == (1, 0)
 
 
-def test_a_touched_file_with_the_same_content_is_not_read_again(prefect_harness, tmp_path):
-    raw, out = seeded(tmp_path)
+def test_a_touched_file_with_the_same_content_is_not_read_again(seeds_run, tmp_path):
+    raw, out = copy_run(seeds_run, tmp_path)
     touched = raw / SEED_NAMES[0]
     os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 5_000_000_000))
     assert run_cli(raw, out) == 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -17,16 +16,16 @@ import pytest
 
 from flows.outputs import file_sha256
 from flows.schema import TABLES
-from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
+from tests.conftest import REPO, SEED_NAMES, copy_run, shared_api_environment
 from tests.test_pipeline import syndicated_copy
 
 COPYDESK = Path(sys.executable).with_name("copydesk")
 
 
-def start_run(raw: Path, out: Path, home: Path) -> subprocess.Popen:
-    """The copydesk command in its own process, its log on a pipe."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
-    env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "INFO"}
+def start_run(raw: Path, out: Path, home: Path, api_url: str) -> subprocess.Popen:
+    """The copydesk command in its own process on the Prefect API at `api_url`, its log on a pipe."""
+    env = shared_api_environment(home, api_url)
+    env |= {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "INFO"}
     command = [str(COPYDESK), "run", str(raw), "--out", str(out), "--force", "--batch-size", "1"]
     return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -64,33 +63,20 @@ def published_outputs(out: Path) -> dict:
     return manifest
 
 
-@pytest.fixture
-def corpus(tmp_path: Path) -> tuple[Path, Path]:
-    """A raw folder with the seeds and an output folder with one complete run of them."""
-    raw, out = tmp_path / "raw", tmp_path / "clean"
-    raw.mkdir()
-    for name in SEED_NAMES:
-        shutil.copy(SEEDS_DIR / name, raw / name)
-    process = start_run(raw, out, tmp_path / "home")
-    process.communicate(timeout=300)
-    assert process.returncode == 0
-    return raw, out
-
-
-def test_killed_runs_leave_the_previous_outputs_and_the_next_run_finishes(corpus, tmp_path):
-    raw, out = corpus
+def test_killed_runs_leave_the_previous_outputs_and_the_next_run_finishes(seeds_run, prefect_api_url, tmp_path):
+    raw, out = copy_run(seeds_run, tmp_path)
     before = published_outputs(out)
     seed = (raw / SEED_NAMES[2]).read_text(encoding="utf-8")
     for index in range(6):
         (raw / f"outlet{index}.txt").write_text(syndicated_copy(seed).replace("Hanoi", f"Hanoi {index}", 1))
     home = tmp_path / "home"
     for pattern in (r"read: \d+/\d+ files", r"dedup: \d+ candidate pairs", r"correct: \d+/\d+ articles"):
-        kill_at_log_line(start_run(raw, out, home), pattern)
+        kill_at_log_line(start_run(raw, out, home, prefect_api_url), pattern)
         assert published_outputs(out) == before, f"killed after {pattern!r}"
-    kill_when_writing(start_run(raw, out, home), out, set(os.listdir(out / ".runs")))
+    kill_when_writing(start_run(raw, out, home, prefect_api_url), out, set(os.listdir(out / ".runs")))
     assert published_outputs(out) == before, "killed while writing"
 
-    process = start_run(raw, out, home)
+    process = start_run(raw, out, home, prefect_api_url)
     log, _ = process.communicate(timeout=300)
     assert process.returncode == 0, log[-2000:]
     after = published_outputs(out)

@@ -15,7 +15,7 @@ import pytest
 
 from flows.cli import main
 from flows.schema import TABLES
-from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, run_installed_copydesk
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, copy_run, run_installed_copydesk
 
 CORPUS_SHARDS = ["corpus/00000.jsonl.gz", "corpus.parquet/00000.parquet"]
 OUTPUT_FILES = [*TABLES, *CORPUS_SHARDS, "corpus.jsonl", "README.md", "report.html", "manifest.json"]
@@ -121,9 +121,8 @@ def test_seeds_end_to_end(prefect_harness, raw_dir, tmp_path, capsys):
     assert set(manifest["outputs"]) == set(OUTPUT_FILES) - {"manifest.json"}
 
 
-def test_rerun_with_nothing_new_changes_nothing(prefect_harness, raw_dir, tmp_path, capsys):
-    out = tmp_path / "clean"
-    run_cli(raw_dir, out)
+def test_rerun_with_nothing_new_changes_nothing(seeds_run, tmp_path, capsys):
+    raw_dir, out = copy_run(seeds_run, tmp_path)
     before = {name: ((out / name).read_bytes(), (out / name).stat().st_mtime_ns) for name in OUTPUT_FILES}
     capsys.readouterr()
     assert run_cli(raw_dir, out) == 0
@@ -133,9 +132,8 @@ def test_rerun_with_nothing_new_changes_nothing(prefect_harness, raw_dir, tmp_pa
     assert sorted(path.name for path in out.iterdir() if not path.name.startswith(".")) == published
 
 
-def test_forced_rerun_gives_identical_tables(prefect_harness, raw_dir, tmp_path):
-    out = tmp_path / "clean"
-    run_cli(raw_dir, out)
+def test_forced_rerun_gives_identical_tables(seeds_run, tmp_path):
+    raw_dir, out = copy_run(seeds_run, tmp_path)
     first = {name: (out / name).read_bytes() for name in [*TABLES, "corpus.jsonl"]}
     run_cli(raw_dir, out, "--force")
     assert {name: (out / name).read_bytes() for name in [*TABLES, "corpus.jsonl"]} == first
