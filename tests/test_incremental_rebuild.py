@@ -20,8 +20,8 @@ from flows.overrides import OVERRIDES_NAME, Override, write_overrides
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 from tests.test_incremental import manifest, tables
 from tests.test_pipeline import reworded_copy, run_cli, syndicated_copy
+from tests.test_scale_corpus import BBC
 
-BBC = REPO.parent / "shared" / "data" / "bbc-news-2004.jsonl.gz"
 needs_bbc = pytest.mark.skipif(not BBC.is_file(), reason=f"the BBC stories are not at {BBC} (../shared/data)")
 # A site's own line under some of its articles: a short line the body keeps, learned once it recurs enough.
 SIGN_OFF = "Reporting by the Daily Wire news desk"
@@ -44,20 +44,22 @@ def rows(frame: pd.DataFrame) -> Counter[tuple[str, ...]]:
     return Counter(map(tuple, frame.map(repr).itertuples(index=False)))
 
 
-def table_differences(incremental: dict[str, pd.DataFrame], rebuilt: dict[str, pd.DataFrame]) -> str:
+def table_differences(
+    mine: dict[str, pd.DataFrame], theirs: dict[str, pd.DataFrame], labels: tuple[str, str] = ("incremental", "rebuild")
+) -> str:
     """What differs between two runs' tables, readably: columns, then the rows found in only one (sorted)."""
     report = []
-    for name in sorted(incremental.keys() | rebuilt.keys()):
-        if name not in incremental or name not in rebuilt:
+    for name in sorted(mine.keys() | theirs.keys()):
+        if name not in mine or name not in theirs:
             report.append(f"{name}: published by one run only")
             continue
-        mine, theirs = incremental[name], rebuilt[name]
-        if list(mine.columns) != list(theirs.columns) or list(mine.dtypes) != list(theirs.dtypes):
-            report.append(f"{name}: columns {dict(mine.dtypes)} != {dict(theirs.dtypes)}")
+        table, other = mine[name], theirs[name]
+        if list(table.columns) != list(other.columns) or list(table.dtypes) != list(other.dtypes):
+            report.append(f"{name}: columns {dict(table.dtypes)} != {dict(other.dtypes)}")
             continue
-        for label, extra in (("incremental", rows(mine) - rows(theirs)), ("rebuild", rows(theirs) - rows(mine))):
+        for label, extra in zip(labels, (rows(table) - rows(other), rows(other) - rows(table))):
             for row in sorted(extra)[:5]:
-                cells = ", ".join(f"{column}={cell[:120]!r}" for column, cell in zip(mine.columns, row))
+                cells = ", ".join(f"{column}={cell[:120]}" for column, cell in zip(table.columns, row))
                 report.append(f"{name}: only in the {label}: {cells}")
             if len(extra) > 5:
                 report.append(f"{name}: ... {len(extra) - 5} more rows only in the {label}")
