@@ -44,13 +44,16 @@ def prefect_servers() -> dict[int, Path]:
     servers = {}
     for folder in Path("/proc").iterdir():
         try:
-            if folder.name.isdigit() and PREFECT_SERVER_APP in (folder / "cmdline").read_bytes():
-                state = (folder / "stat").read_text().rpartition(")")[2].split()[0]
-                if state != "Z":
-                    servers[int(folder.name)] = folder
+            if folder.name.isdigit() and PREFECT_SERVER_APP in (folder / "cmdline").read_bytes() and running(folder):
+                servers[int(folder.name)] = folder
         except OSError:
             continue
     return servers
+
+
+def running(folder: Path) -> bool:
+    """True unless the process whose /proc folder this is has ended and waits to be reaped (a zombie)."""
+    return (folder / "stat").read_text().rpartition(")")[2].split()[0] != "Z"
 
 
 def parent_pid(folder: Path) -> int:

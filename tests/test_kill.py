@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -16,28 +17,56 @@ import pytest
 
 from flows.outputs import file_sha256
 from flows.schema import TABLES
-from tests.conftest import REPO, SEED_NAMES, copy_run, shared_api_environment
+from tests.conftest import REPO, SEED_NAMES, copy_run, new_user_environment, shared_api_environment
 from tests.test_pipeline import syndicated_copy
 
 COPYDESK = Path(sys.executable).with_name("copydesk")
 
 
-def start_run(raw: Path, out: Path, home: Path, api_url: str) -> subprocess.Popen:
-    """The copydesk command in its own process on the Prefect API at `api_url`, its log on a pipe."""
-    env = shared_api_environment(home, api_url)
+def start_run(
+    raw: Path,
+    out: Path,
+    home: Path,
+    api_url: str | None = None,
+    options: Sequence[str] = ("--force", "--batch-size", "1"),
+    marks: Mapping[str, str] | None = None,
+) -> subprocess.Popen:
+    """The copydesk command in its own process group (one killpg reaches all it starts), its log on a pipe, on the
+    Prefect API at `api_url` or its own temporary server; `marks` are environment variables every process it
+    starts inherits."""
+    env = shared_api_environment(home, api_url) if api_url else new_user_environment(home)
     env |= {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "INFO"}
-    command = [str(COPYDESK), "run", str(raw), "--out", str(out), "--force", "--batch-size", "1"]
-    return subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    command = [str(COPYDESK), "run", str(raw), "--out", str(out), *options]
+    return subprocess.Popen(
+        command,
+        cwd=REPO,
+        env=env | dict(marks or {}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def wait_for_log_line(process: subprocess.Popen, pattern: str) -> str:
+    """Read the run's log up to the first line matching pattern; return that line."""
+    for line in process.stdout:
+        if re.search(pattern, line):
+            return line
+    pytest.fail(f"the run ended without logging {pattern!r}")
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL the run and every process of its group, and reap it."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def kill_at_log_line(process: subprocess.Popen, pattern: str) -> str:
     """SIGKILL the run as soon as it logs a line matching pattern; return that line."""
-    for line in process.stdout:
-        if re.search(pattern, line):
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-            return line
-    pytest.fail(f"the run ended without logging {pattern!r}")
+    line = wait_for_log_line(process, pattern)
+    kill_group(process)
+    return line
 
 
 def kill_when_writing(process: subprocess.Popen, out: Path, known: set[str]) -> None:
@@ -46,8 +75,7 @@ def kill_when_writing(process: subprocess.Popen, out: Path, known: set[str]) -> 
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and process.poll() is None:
         if runs.is_dir() and set(os.listdir(runs)) - known:
-            process.send_signal(signal.SIGKILL)
-            process.wait()
+            kill_group(process)
             return
         time.sleep(0.002)
     pytest.fail("the run never started writing")
