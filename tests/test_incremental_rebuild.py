@@ -66,24 +66,21 @@ def table_differences(
     return "\n".join(report)
 
 
-def config_without_incumbent(folder: Path) -> Path:
-    """The project's config with `incumbent` taken out of the canonical policy, written into folder. With it, an
-    incremental run keeps the previous run's canonical copy where a fresh rebuild, which has no previous run,
-    falls through to the later criteria: a difference the policy asks for
-    (test_an_incumbent_keeps_its_place_where_a_rebuild_chooses_anew), so rebuild comparisons run without it and
-    any difference they find is a fault."""
+def config_with_incumbent(folder: Path) -> Path:
+    """The project's config with `incumbent` added to the canonical policy after the first two criteria, written
+    into folder: the opt-in that keeps the previous run's canonical copy, which a fresh rebuild cannot know."""
     project = (REPO / "copydesk.toml").read_text(encoding="utf-8")
-    policy = 'policy = ["source_rank", "earliest_published", "incumbent", '
+    policy = 'policy = ["source_rank", "earliest_published", '
     assert policy in project, "the canonical policy of copydesk.toml changed: update this helper"
     path = folder / "copydesk.toml"
-    path.write_text(project.replace(policy, 'policy = ["source_rank", "earliest_published", '), encoding="utf-8")
+    path.write_text(project.replace(policy, policy + '"incumbent", '), encoding="utf-8")
     return path
 
 
 @pytest.fixture(scope="module")
-def config_file(tmp_path_factory) -> Path:
-    """The config the rebuild comparisons run with (config_without_incumbent)."""
-    return config_without_incumbent(tmp_path_factory.mktemp("config"))
+def config_file() -> Path:
+    """The config the rebuild comparisons run with: the project's own, whose policy depends on no earlier run."""
+    return REPO / "copydesk.toml"
 
 
 def run(raw: Path, out: Path, config: Path) -> None:
@@ -195,7 +192,7 @@ def test_new_articles_in_a_site_and_a_new_outlet_copying_an_old_one(prefect_harn
 
 @needs_bbc
 def test_an_incumbent_keeps_its_place_where_a_rebuild_chooses_anew(prefect_harness, tmp_path):
-    project_config = REPO / "copydesk.toml"
+    project_config = config_with_incumbent(tmp_path)
     story = bbc_stories("business", 1)[0]
     raw, out = first_run(tmp_path, lambda raw: write_story(raw / "dailywire", story), project_config)
     copied = dict(story, text=story["text"].replace("Quarterly profits", "Profits", 1))

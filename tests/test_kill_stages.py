@@ -18,7 +18,6 @@ from tests.conftest import REPO, running
 from tests.test_incremental import manifest
 from tests.test_incremental_rebuild import (
     assert_incremental_equals_rebuild,
-    config_without_incumbent,
     published_tables,
     run,
     table_differences,
@@ -89,7 +88,7 @@ def test_a_run_killed_in_each_stage_leaves_the_previous_outputs_and_the_next_run
     prefect_harness, tmp_path
 ):
     raw, out = tmp_path / "raw", tmp_path / "clean"
-    config = config_without_incumbent(tmp_path)
+    config = REPO / "copydesk.toml"
     generate(raw, 0, FIRST_ARTICLES)
     run(raw, out, config)
     before, before_tables = published_outputs(out), published_tables(out)
