@@ -1,11 +1,12 @@
-"""Run a command and measure it: wall seconds, the peak resident memory of its whole process tree (sampled),
-and when each line of its output appeared."""
+"""Run a command and measure it: wall and CPU seconds, the peak resident memory of its whole process tree
+(sampled), and when each line of its output appeared."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import re
+import resource
 import subprocess
 import threading
 import time
@@ -22,11 +23,13 @@ TAIL_LINES = 200
 
 @dataclass(frozen=True)
 class Measured:
-    """A finished command: exit code, wall seconds, peak RSS of its process tree, and its timed output lines
-    (seconds after the start and the first line matching `watch`; the last TAIL_LINES)."""
+    """A finished command: exit code, wall seconds, CPU seconds of its process tree (the processes it waited
+    for), peak RSS of the tree, and its timed output lines (seconds after the start and the first line matching
+    `watch`; the last TAIL_LINES). CPU seconds hold on a busy machine, where wall seconds stretch."""
 
     returncode: int
     seconds: float
+    cpu_seconds: float
     peak_bytes: int
     watched: tuple[float, str] | None
     tail: tuple[str, ...]
@@ -46,6 +49,12 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def children_cpu_seconds() -> float:
+    """User and system seconds of every child of this process that has ended and been waited for."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(
     command: Sequence[str], env: dict[str, str] | None, cwd: Path, watch: re.Pattern[str] | None = None
 ) -> Measured:
@@ -53,7 +62,7 @@ def measure(
     matches (when given) is kept with the seconds at which it appeared."""
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     watched: list[tuple[float, str]] = []
-    started = time.monotonic()
+    cpu_before, started = children_cpu_seconds(), time.monotonic()
     process = subprocess.Popen(
         command, env=env or dict(os.environ), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -75,6 +84,6 @@ def measure(
             break
         except subprocess.TimeoutExpired:
             peak = max(peak, tree_rss(process.pid))
-    seconds = time.monotonic() - started
+    seconds, cpu_seconds = time.monotonic() - started, children_cpu_seconds() - cpu_before
     reader.join()
-    return Measured(process.returncode, seconds, peak, watched[0] if watched else None, tuple(tail))
+    return Measured(process.returncode, seconds, cpu_seconds, peak, watched[0] if watched else None, tuple(tail))

@@ -3,6 +3,7 @@ check at the end of the session that no Prefect server the tests started is stil
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import socket
@@ -12,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -175,3 +177,12 @@ def run_installed_copydesk(tmp_path: Path, *arguments: str) -> subprocess.Comple
     env = new_user_environment(tmp_path / "prefect-home")
     command = [str(COPYDESK), *arguments]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, cwd=REPO, check=False)
+
+
+def import_benchmark(name: str) -> ModuleType:
+    """A module of benchmarks/, imported as the benchmarks import each other (their folder on the path)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))

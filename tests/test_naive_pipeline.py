@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+from tests.conftest import import_benchmark
 
 FLOODS = (
     "Heavy rain swept across the north of England on Tuesday, flooding hundreds of homes and forcing the closure "
@@ -28,12 +26,8 @@ STRIKE = "Train drivers in the south west will strike for two days next month af
 
 @pytest.fixture(scope="module")
 def naive() -> ModuleType:
-    """The naive pipeline module, imported as the benchmarks import each other (their folder on the path)."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        return importlib.import_module("naive_pipeline")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    """The naive pipeline module."""
+    return import_benchmark("naive_pipeline")
 
 
 def test_later_copies_and_near_copies_of_paragraphs_are_dropped_and_counted(naive: ModuleType, tmp_path: Path) -> None:
