@@ -211,6 +211,7 @@ def measured_run(raw: Path, out: Path, *options: str) -> Run:
     if done.returncode != 0:
         tail = "\n".join(done.tail[-60:])
         sys.exit(f"bench_scale: copydesk failed on {raw} (exit {done.returncode}):\n{tail}")
+    shown(f"copydesk run {raw} --out {out}", done)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     stages, flow_seconds = tuple(manifest["stages"]), manifest["elapsed_seconds"]
     return Run(
@@ -226,12 +227,22 @@ def measured_run(raw: Path, out: Path, *options: str) -> Run:
     )
 
 
+def shown(what: str, done: Measured) -> None:
+    """A line on stderr for each run as it ends: a long benchmark shows what it has measured so far."""
+    print(
+        f"bench_scale: {what}: {done.seconds:,.1f}s, CPU {done.cpu_seconds:,.1f}s, peak {done.peak_bytes / GB:.2f} GB",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
 def naive_run(raw: Path, out_file: Path) -> NaiveRun:
     """Run the naive pipeline on raw into out_file in a process of its own, as copydesk runs."""
     done = measure([sys.executable, str(NAIVE_PIPELINE), str(raw), str(out_file)], None, PROJECT)
     if done.returncode != 0:
         tail = "\n".join(done.tail[-60:])
         sys.exit(f"bench_scale: the naive pipeline failed on {raw} (exit {done.returncode}):\n{tail}")
+    shown(f"naive pipeline {raw}", done)
     return NaiveRun(done.seconds, done.cpu_seconds, done.peak_bytes, json.loads(done.tail[-1]))
 
 
