@@ -1,20 +1,26 @@
-"""Benchmark copydesk at scale (issue 7) on a corpus grown from the BBC stories (scale_corpus.py); one table.
+"""Benchmark copydesk at scale (issues 7 and 14) on a corpus grown from the BBC stories (scale_corpus.py).
 
 - MinHash: body paragraphs of the corpus, signed in this process by datasketch (one `MinHash` a paragraph with
   `update_batch`, and `MinHash.bulk`), each with copydesk's `shingle_hash32` and with datasketch's default
   sha1 hash, and by copydesk's `paragraph_signatures`; every run includes normalising and shingling, times
   CPU seconds (so rates are per core), and copydesk's signatures must equal datasketch's with shingle_hash32;
-- end to end: `copydesk run` on N `.txt` articles and on M `.html` pages into fresh output folders (wall
-  time, including Prefect's start-up; the flow's own time from manifest.json beside it), the peak RSS of
-  its process tree (summed over the processes, sampled every 0.2 s), and bare `trafilatura.extract` with
-  copydesk's [html] options on the same pages in this process;
-- incremental: 10,000 new articles (new stories and copies) added to the N, and copydesk run again on the
-  same output folder.
+- side by side: the naive pipeline (naive_pipeline.py: ftfy, one datasketch MinHash a paragraph, MinHashLSH)
+  and `copydesk run` on the same 20,000 `.txt` articles, in alternating order over a few rounds; the ratio
+  of their summed wall times;
+- end to end: `copydesk run` on N `.txt` articles into a fresh output folder (wall time, start-up included),
+  the peak RSS of its process tree (summed over the processes, worker processes included, sampled every
+  0.2 s), its start-up (process start to the first stage) and every stage's seconds (manifest.json);
+- incremental: new articles (new stories and copies) added to the N, copydesk run again on the same output
+  folder, then a rebuild of the same files into a fresh folder whose outputs must equal it;
+- .html: `copydesk run` on M `.html` pages, embedded and on a local 2-worker Dask cluster, beside bare
+  `trafilatura.extract` with copydesk's [html] options on the same pages in this process.
 
-Corpora are cached under WORK by format, size and seed; the incremental batch is removed again after its run.
-The size targets hold at 1,000,000 articles: below that the table shows the measure and no verdict.
+Corpora are cached under WORK by format, size and seed (with how long they took to generate); the incremental
+batch is removed again after its runs. Each size's full run is recorded in WORK, so the 1,000,000 run compares
+its peak memory with the 100,000 one. The size targets are judged at the size they name; a smaller run shows
+the measure and no verdict. Zero for a size leaves its rows out.
 
-    .venv/bin/python benchmarks/bench_scale.py [--articles N] [--html-articles M] [--work DIR]
+    .venv/bin/python benchmarks/bench_scale.py [--articles N] [--new-articles K] [--html-articles M] [--work DIR]
 """
 
 from __future__ import annotations
@@ -22,21 +28,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import subprocess
+import os
+import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import astuple, dataclass
 from pathlib import Path
 
 import numpy as np
-import psutil
+import pyarrow.parquet as pq
 import scale_corpus
 import syndication
 import trafilatura
 from datasketch import MinHash
 from harness import copydesk_command, format_table, fresh_folder
+from measured import Measured, measure
 
 from dedup.shingles import normalised_words, word_shingles
 from dedup.signatures import paragraph_signatures, shingle_hash32
@@ -44,15 +52,18 @@ from flows.config import HtmlSettings, load_config
 from flows.extraction import extraction_options
 
 PROJECT = Path(__file__).resolve().parent.parent
-FULL_SCALE = 1_000_000
-NEW_ARTICLES = 10_000
+NAIVE_PIPELINE = Path(__file__).resolve().parent / "naive_pipeline.py"
+# The sizes issue 14's targets name: the full scale, the throughput scale, the incremental batch, side by side.
+FULL_SCALE, RATE_SCALE, NEW_ARTICLES, SIDE_BY_SIDE_ARTICLES = 1_000_000, 100_000, 10_000, 20_000
 MINHASH_TARGET = 150_000
-TXT_RATE_TARGET = 2_000
-FULL_SCALE_MINUTES, MEMORY_TARGET_GB, INCREMENTAL_TARGET_SECONDS = 30, 12, 60
+TXT_RATE_TARGET = 1_500
+FULL_SCALE_MINUTES, MEMORY_TARGET_GB, MEMORY_GROWTH_TARGET, INCREMENTAL_TARGET_SECONDS = 20, 8, 1.5, 60
+NAIVE_RATIO_TARGET = 0.5
 HTML_RATIO_TARGET = 1.2
-POLL_SECONDS = 0.2
 COPYDESK_REPEATS = 3
-GB = 1024**3
+MB, GB = 1024**2, 1024**3
+# The line copydesk prints as a stage ends (flows/progress.py): stage, count, unit, seconds.
+STAGE_LINE = re.compile(r"(\S+) +[\d,]+ \S+ +[\d.]+s$")
 
 Signer = Callable[[list[str], int, int, int], np.ndarray]
 
@@ -70,13 +81,29 @@ class Row:
 
 @dataclass(frozen=True)
 class Run:
-    """One copydesk run: wall and flow seconds, peak RSS of its process tree, inputs read and in all."""
+    """One copydesk run: wall, CPU (its process tree) and flow seconds, peak RSS of its process tree, inputs read
+    and in all, seconds to its first stage, and its manifest's stages (stage, unit, rows_in, rows_out, seconds)
+    and outputs."""
 
     seconds: float
+    cpu_seconds: float
     flow_seconds: float
     peak_bytes: int
     inputs_read: int
     inputs: int
+    startup_seconds: float
+    stages: tuple[dict, ...]
+    outputs: dict[str, str]
+
+
+@dataclass(frozen=True)
+class NaiveRun:
+    """One naive pipeline run: wall and CPU seconds, peak RSS, and its counts (naive_pipeline.NaiveCounts)."""
+
+    seconds: float
+    cpu_seconds: float
+    peak_bytes: int
+    counts: dict[str, int]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -89,6 +116,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=NEW_ARTICLES,
         help=f"articles of the incremental run (default {NEW_ARTICLES:,})",
     )
+    parser.add_argument(
+        "--no-rebuild-check",
+        dest="rebuild_check",
+        action="store_false",
+        help="skip the rebuild that the incremental run's outputs are compared with (a full run more)",
+    )
+    parser.add_argument(
+        "--side-by-side-articles",
+        type=int,
+        default=SIDE_BY_SIDE_ARTICLES,
+        help=f".txt articles of the naive pipeline beside copydesk (default {SIDE_BY_SIDE_ARTICLES:,})",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="side-by-side rounds, order alternating (default 2)")
     parser.add_argument("--html-articles", type=int, default=20_000, help=".html pages (default 20,000)")
     parser.add_argument("--minhash-paragraphs", type=int, default=50_000, help="paragraphs signed (default 50,000)")
     parser.add_argument("--seed", type=int, default=scale_corpus.SEED, help="corpus seed")
@@ -99,63 +139,139 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def corpus(work: Path, articles: int, as_html: bool, seed: int) -> Path:
-    """The cached corpus folder (raw/ and a `complete` stamp) of this size, format and seed; written when missing."""
+    """The cached corpus folder (raw/ and a `complete` stamp) of this size, format and seed; written when missing.
+    The stamp records the generation's wall and CPU seconds (after building its sources, timed apart) and the
+    files' bytes (apparent and on disk)."""
     folder = work / f"corpus-{'html' if as_html else 'txt'}-{articles}-seed{seed}"
     if not (folder / "complete").exists():
         started = time.monotonic()
+        scale_corpus.sources(seed)  # once a process whatever the size: timed apart
+        setup, cpu_started = time.monotonic() - started, cpu_seconds_so_far()
+        started = time.monotonic()
         scale_corpus.write_corpus(fresh_folder(folder / "raw"), 0, articles, as_html, seed)
-        seconds = time.monotonic() - started
-        (folder / "complete").write_text(f"{articles} articles written in {seconds:.1f}s\n")
+        seconds, cpu = time.monotonic() - started, cpu_seconds_so_far() - cpu_started
+        size, on_disk = folder_bytes(folder / "raw")
+        stamp = {"articles": articles, "setup_seconds": round(setup, 1), "seconds": round(seconds, 1)}
+        stamp |= {"cpu_seconds": round(cpu, 1)}
+        stamp |= {"bytes": size, "bytes_on_disk": on_disk}
+        (folder / "complete").write_text(json.dumps(stamp) + "\n")
         print(f"bench_scale: generated {articles:,} articles in {seconds:.1f}s under {folder}", file=sys.stderr)
     return folder
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes (0 when it has ended)."""
+def cpu_seconds_so_far() -> float:
+    """CPU seconds of this process and of its children that have ended (the generator's workers)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def folder_bytes(folder: Path) -> tuple[int, int]:
+    """The bytes of every file under folder, and the bytes they take on disk (whole blocks)."""
+    size = on_disk = 0
+    for root, _, names in os.walk(folder):
+        for name in names:
+            status = os.stat(os.path.join(root, name))
+            size, on_disk = size + status.st_size, on_disk + status.st_blocks * 512
+    return size, on_disk
+
+
+def generation_row(folder: Path) -> Row:
+    """How fast the corpus was generated and how much disk it takes, extrapolated to FULL_SCALE: from the wall
+    time, and from the CPU time spread over every core (what an idle machine takes)."""
     try:
-        root = psutil.Process(pid)
-        family = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
-    total = 0
-    for process in family:
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            total += process.memory_info().rss
-    return total
+        stamp = json.loads((folder / "complete").read_text())
+    except (json.JSONDecodeError, OSError):
+        return Row("corpus generation", f"not recorded (delete {folder} to time it)")
+    scale, cores = FULL_SCALE / stamp["articles"], os.cpu_count() or 1
+    idle = f", idle ~{stamp['cpu_seconds'] * scale / cores / 60:,.0f} min" if "cpu_seconds" in stamp else ""
+    return Row(
+        f"corpus generation, {stamp['articles']:,} .txt articles ({cores} processes)",
+        f"{stamp['articles'] / stamp['seconds']:,.0f} articles/s ({stamp['seconds']:,.1f}s, "
+        f"CPU {stamp.get('cpu_seconds', 0):,.1f}s; sources {stamp.get('setup_seconds', 0):,.1f}s first; "
+        f"{stamp['bytes'] / MB:,.0f} MB, {stamp['bytes_on_disk'] / MB:,.0f} MB "
+        f"on disk) -> {FULL_SCALE:,}: ~{stamp['seconds'] * scale / 60:,.0f} min at this pace{idle}, "
+        f"~{stamp['bytes_on_disk'] * scale / GB:,.1f} GB on disk",
+    )
+
+
+def startup_seconds(done: Measured, stages: Sequence[dict], flow_seconds: float) -> float:
+    """Seconds from the process's start to its first stage's: the first stage line's time less the stage's
+    seconds; without a stage line (run under --quiet), the wall time outside the flow."""
+    if done.watched is None:
+        return done.seconds - flow_seconds
+    at, line = done.watched
+    name = STAGE_LINE.match(line).group(1)
+    return at - next((stage["seconds"] for stage in stages if stage["stage"] == name), 0.0)
 
 
 def measured_run(raw: Path, out: Path, *options: str) -> Run:
     """Run copydesk on raw into out (with these options), sampling its process tree's memory until it ends."""
     command, env = copydesk_command(raw, out, "bench_scale", *options)
-    peak = 0
-    with tempfile.TemporaryFile() as log:
-        started = time.monotonic()
-        process = subprocess.Popen(command, env=env, cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT)
-        while True:
-            try:
-                process.wait(timeout=POLL_SECONDS)
-                break
-            except subprocess.TimeoutExpired:
-                peak = max(peak, tree_rss(process.pid))
-        seconds = time.monotonic() - started
-        if process.returncode != 0:
-            log.seek(0)
-            tail = log.read().decode("utf-8", errors="replace")[-4000:]
-            sys.exit(f"bench_scale: copydesk failed on {raw} (exit {process.returncode}):\n{tail}")
+    done = measure(command, env, PROJECT, STAGE_LINE)
+    if done.returncode != 0:
+        tail = "\n".join(done.tail[-60:])
+        sys.exit(f"bench_scale: copydesk failed on {raw} (exit {done.returncode}):\n{tail}")
+    shown(f"copydesk run {raw} --out {out}", done)
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    return Run(seconds, manifest["elapsed_seconds"], peak, manifest["inputs_read"], manifest["inputs"])
+    stages, flow_seconds = tuple(manifest["stages"]), manifest["elapsed_seconds"]
+    return Run(
+        done.seconds,
+        done.cpu_seconds,
+        flow_seconds,
+        done.peak_bytes,
+        manifest["inputs_read"],
+        manifest["inputs"],
+        startup_seconds(done, stages, flow_seconds),
+        stages,
+        manifest["outputs"],
+    )
 
 
-def incremental_run(folder: Path, out: Path, start: int, count: int, seed: int) -> Run:
-    """Add count articles numbered from start to the corpus, run copydesk on out again, remove them."""
+def shown(what: str, done: Measured) -> None:
+    """A line on stderr for each run as it ends: a long benchmark shows what it has measured so far."""
+    print(
+        f"bench_scale: {what}: {done.seconds:,.1f}s, CPU {done.cpu_seconds:,.1f}s, peak {done.peak_bytes / GB:.2f} GB",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def naive_run(raw: Path, out_file: Path) -> NaiveRun:
+    """Run the naive pipeline on raw into out_file in a process of its own, as copydesk runs."""
+    done = measure([sys.executable, str(NAIVE_PIPELINE), str(raw), str(out_file)], None, PROJECT)
+    if done.returncode != 0:
+        tail = "\n".join(done.tail[-60:])
+        sys.exit(f"bench_scale: the naive pipeline failed on {raw} (exit {done.returncode}):\n{tail}")
+    shown(f"naive pipeline {raw}", done)
+    return NaiveRun(done.seconds, done.cpu_seconds, done.peak_bytes, json.loads(done.tail[-1]))
+
+
+@contextlib.contextmanager
+def added_batch(folder: Path, start: int, count: int, seed: int) -> Iterator[None]:
+    """Articles numbered from start added to the cached corpus folder while the block runs, then removed."""
     stamp = folder / "complete"
     kept = stamp.read_text()
     stamp.unlink()  # until the batch is removed, the folder holds more than its name says
     scale_corpus.write_corpus(folder / "raw", start, count, False, seed)
-    run = measured_run(folder / "raw", out)
-    scale_corpus.remove_articles(folder / "raw", start, count)
-    stamp.write_text(kept)
-    return run
+    try:
+        yield
+    finally:
+        scale_corpus.remove_articles(folder / "raw", start, count)
+        stamp.write_text(kept)
+
+
+def differing_outputs(first: Path, second: Path) -> list[str]:
+    """The published tables and corpus files (.parquet, .jsonl) that differ between two output folders: by
+    content for Parquet (row for row), by the manifests' sha256 otherwise; a file only one has differs."""
+    hashes = [json.loads((out / "manifest.json").read_text(encoding="utf-8"))["outputs"] for out in (first, second)]
+    names = [{name for name in outputs if name.endswith((".parquet", ".jsonl"))} for outputs in hashes]
+    differing = sorted(names[0] ^ names[1])
+    for name in sorted(names[0] & names[1]):
+        if hashes[0][name] == hashes[1][name]:
+            continue
+        if not name.endswith(".parquet") or not pq.read_table(first / name).equals(pq.read_table(second / name)):
+            differing.append(name)
+    return differing
 
 
 def sample_paragraphs(seed: int, count: int) -> list[str]:
@@ -253,48 +369,182 @@ def verdict(passed: bool, factor: float) -> str:
     return "PASS" if passed else f"gap {factor:.2f}x"
 
 
-def at_scale(full_scale: bool, passed: bool, factor: float) -> str:
-    """The verdict of a target set for the full-scale run; none for a smaller one."""
-    return verdict(passed, factor) if full_scale else "(full scale only)"
+def ratio_row(measure: str, ratio: float, detail: str, target: float) -> Row:
+    """A row judging a ratio of times against the most it may be."""
+    return Row(
+        measure, f"{ratio:.2f}x ({detail})", target=f"<= {target}x", result=verdict(ratio <= target, ratio / target)
+    )
 
 
-def txt_rows(work: Path, articles: int, new_articles: int, seed: int) -> list[Row]:
-    """The end-to-end run on .txt articles, its memory, and an incremental run of new articles after it."""
-    folder = corpus(work, articles, False, seed)
-    out = fresh_folder(work / "out-txt")
-    full = measured_run(folder / "raw", out)
-    added = incremental_run(folder, out, articles, new_articles, seed)
-    rate, minutes, peak_gb = articles / full.seconds, full.seconds / 60, full.peak_bytes / GB
+def at_scale(judged: bool, passed: bool, factor: float) -> str:
+    """The verdict of a target set for another size than this run's: none when not judged."""
+    return verdict(passed, factor) if judged else "(at that size only)"
+
+
+def side_by_side_rows(work: Path, articles: int, seed: int, rounds: int) -> list[Row]:
+    """The naive pipeline and copydesk on the same .txt articles, alternating which runs first each round."""
+    raw = corpus(work, articles, False, seed) / "raw"
+    naive: list[NaiveRun] = []
+    copydesk: list[Run] = []
+    for round_number in range(rounds):
+        for naive_turn in (True, False) if round_number % 2 == 0 else (False, True):
+            if naive_turn:
+                naive.append(naive_run(raw, work / "naive-corpus.jsonl"))
+            else:
+                copydesk.append(measured_run(raw, fresh_folder(work / "out-side-by-side")))
+    naive_seconds, copydesk_seconds = sum(r.seconds for r in naive), sum(r.seconds for r in copydesk)
+    cpu_ratio = sum(r.cpu_seconds for r in copydesk) / sum(r.cpu_seconds for r in naive)
+    counts = naive[0].counts
+    each_round = ", ".join(f"{c.seconds / n.seconds:.2f}x" for n, c in zip(naive, copydesk))
     return [
         Row(
-            f"end to end, {articles:,} .txt articles",
-            f"{rate:,.0f} articles/s ({full.seconds:,.1f}s; flow {full.flow_seconds:,.1f}s)",
-            target=f">= {TXT_RATE_TARGET:,} articles/s",
-            result=verdict(rate >= TXT_RATE_TARGET, TXT_RATE_TARGET / rate),
+            f"naive pipeline (ftfy, a datasketch MinHash a paragraph, MinHashLSH), {articles:,} .txt articles",
+            f"{articles / (naive_seconds / rounds):,.0f} articles/s ({runs_seconds(naive)}; "
+            f"peak {max(r.peak_bytes for r in naive) / GB:.2f} GB; dropped {counts['paragraphs_dropped']:,} of "
+            f"{counts['paragraphs']:,} paragraphs, wrote {counts['articles_written']:,} articles)",
+        ),
+        Row(
+            f"copydesk on the same {articles:,} articles",
+            f"{articles / (copydesk_seconds / rounds):,.0f} articles/s ({runs_seconds(copydesk)}; "
+            f"peak {max(r.peak_bytes for r in copydesk) / GB:.2f} GB)",
+        ),
+        ratio_row(
+            f"copydesk / naive, side by side ({rounds} rounds, order alternating)",
+            copydesk_seconds / naive_seconds,
+            f"each round: {each_round}; CPU seconds {cpu_ratio:.2f}x",
+            NAIVE_RATIO_TARGET,
+        ),
+    ]
+
+
+def runs_seconds(runs: Sequence[Run | NaiveRun]) -> str:
+    """Each run's wall and CPU seconds."""
+    return ", ".join(f"{run.seconds:,.1f}s (CPU {run.cpu_seconds:,.1f}s)" for run in runs)
+
+
+@dataclass(frozen=True)
+class TxtRuns:
+    """The .txt runs: the full run, the incremental one after it, and the rebuild (None when not checked)
+    with the outputs where it differs from the incremental run."""
+
+    full: Run
+    incremental: Run
+    rebuild: Run | None
+    differing: tuple[str, ...]
+
+
+def txt_runs(work: Path, articles: int, new_articles: int, seed: int, rebuild_check: bool) -> TxtRuns:
+    """A full run on the .txt corpus, an incremental run of new articles after it, and a rebuild to compare."""
+    folder = corpus(work, articles, False, seed)
+    out, rebuilt = fresh_folder(work / "out-txt"), work / "out-rebuild"
+    full = measured_run(folder / "raw", out)
+    record = {"articles": articles, "seconds": full.seconds, "peak_bytes": full.peak_bytes}
+    (work / f"result-txt-{articles}-seed{seed}.json").write_text(json.dumps(record) + "\n")
+    with added_batch(folder, articles, new_articles, seed):
+        incremental = measured_run(folder / "raw", out)
+        rebuild = measured_run(folder / "raw", fresh_folder(rebuilt)) if rebuild_check else None
+    differing = tuple(differing_outputs(out, rebuilt)) if rebuild_check else ()
+    return TxtRuns(full, incremental, rebuild, differing)
+
+
+def recorded_peak(work: Path, articles: int, seed: int) -> int | None:
+    """The peak bytes of a recorded full run of this size, if one was made in work."""
+    with contextlib.suppress(OSError):
+        return json.loads((work / f"result-txt-{articles}-seed{seed}.json").read_text())["peak_bytes"]
+    return None
+
+
+def txt_rows(runs: TxtRuns, articles: int, new_articles: int, growth_base: int | None) -> list[Row]:
+    """The issue's targets on the .txt runs; growth_base is the recorded peak at RATE_SCALE, if any."""
+    full, added = runs.full, runs.incremental
+    rate, minutes, peak_gb = articles / full.seconds, full.seconds / 60, full.peak_bytes / GB
+    full_scale = articles >= FULL_SCALE
+    growth = full.peak_bytes / growth_base if growth_base else None
+    rows = [
+        Row(
+            f"end to end, {articles:,} .txt articles (start-up included)",
+            f"{rate:,.0f} articles/s ({full.seconds:,.1f}s; CPU {full.cpu_seconds:,.1f}s; "
+            f"flow {full.flow_seconds:,.1f}s; start-up {full.startup_seconds:,.1f}s)",
+            target=f">= {TXT_RATE_TARGET:,} articles/s at {RATE_SCALE:,}",
+            result=at_scale(RATE_SCALE <= articles < FULL_SCALE, rate >= TXT_RATE_TARGET, TXT_RATE_TARGET / rate),
         ),
         Row(
             f"time for {articles:,} .txt articles",
             f"{minutes:,.1f} min",
             target=f"< {FULL_SCALE_MINUTES} min for {FULL_SCALE:,}",
-            result=at_scale(articles >= FULL_SCALE, minutes < FULL_SCALE_MINUTES, minutes / FULL_SCALE_MINUTES),
+            result=at_scale(full_scale, minutes < FULL_SCALE_MINUTES, minutes / FULL_SCALE_MINUTES),
         ),
         Row(
             "peak memory of that run (RSS of the process tree)",
-            f"{peak_gb:.2f} GB",
+            f"{peak_gb:.2f} GB ({full.peak_bytes / articles / 1024:,.0f} KB an article)",
             target=f"< {MEMORY_TARGET_GB} GB for {FULL_SCALE:,}",
-            result=at_scale(articles >= FULL_SCALE, peak_gb < MEMORY_TARGET_GB, peak_gb / MEMORY_TARGET_GB),
+            result=at_scale(full_scale, peak_gb < MEMORY_TARGET_GB, peak_gb / MEMORY_TARGET_GB),
+        ),
+        Row(
+            f"peak memory at {articles:,} / at {RATE_SCALE:,}",
+            f"{growth:.2f}x" if growth else f"no {RATE_SCALE:,} run recorded in --work",
+            target=f"<= {MEMORY_GROWTH_TARGET}x for {FULL_SCALE:,}",
+            result=at_scale(
+                full_scale and growth is not None,
+                (growth or 0) <= MEMORY_GROWTH_TARGET,
+                (growth or 0) / MEMORY_GROWTH_TARGET,
+            ),
         ),
         Row(
             f"incremental: {new_articles:,} new articles against that state",
-            f"{added.seconds:,.1f}s (read {added.inputs_read:,} of {added.inputs:,}; flow {added.flow_seconds:,.1f}s)",
+            f"{added.seconds:,.1f}s (read {added.inputs_read:,} of {added.inputs:,}; flow {added.flow_seconds:,.1f}s; "
+            f"peak {added.peak_bytes / GB:.2f} GB)",
             target=f"< {INCREMENTAL_TARGET_SECONDS}s for {NEW_ARTICLES:,} against {FULL_SCALE:,}",
             result=at_scale(
-                articles >= FULL_SCALE and new_articles == NEW_ARTICLES,
+                full_scale and new_articles == NEW_ARTICLES,
                 added.seconds < INCREMENTAL_TARGET_SECONDS,
                 added.seconds / INCREMENTAL_TARGET_SECONDS,
             ),
         ),
     ]
+    if runs.rebuild is not None:
+        equal = not runs.differing
+        rows.append(
+            Row(
+                "incremental outputs equal a rebuild of the same files",
+                (f"equal (rebuild {runs.rebuild.seconds:,.1f}s)" if equal else "differ: " + ", ".join(runs.differing)),
+                target="equal",
+                result="PASS" if equal else "FAIL",
+            )
+        )
+    return rows
+
+
+def stage_table(runs: TxtRuns, articles: int, new_articles: int) -> str:
+    """Seconds of each stage (from manifest.json) of every .txt run, with start-up, the rest, wall time and
+    peak memory: a column a run."""
+    columns = {f"full, {articles:,}": runs.full, f"+{new_articles:,} incremental": runs.incremental}
+    if runs.rebuild is not None:
+        columns[f"rebuild, {articles + new_articles:,}"] = runs.rebuild
+    names = list(dict.fromkeys(stage["stage"] for run in columns.values() for stage in run.stages))
+
+    def stage_cell(run: Run, name: str) -> str:
+        """A stage's seconds and rows in, or nothing when the run had no such stage."""
+        found = [stage for stage in run.stages if stage["stage"] == name]
+        return "; ".join(f"{s['seconds']:,.1f}s ({s['rows_in']:,} {s['unit']})" for s in found)
+
+    def rest(run: Run) -> float:
+        """Wall seconds outside start-up and the stages (writing outputs outside a stage, shutting down)."""
+        return run.seconds - run.startup_seconds - sum(stage["seconds"] for stage in run.stages)
+
+    rows = [
+        ["start-up (process start to the first stage)", *(f"{run.startup_seconds:,.1f}s" for run in columns.values())],
+        *([name, *(stage_cell(run, name) for run in columns.values())] for name in names),
+        ["rest (outside the stages, shutdown)", *(f"{rest(run):,.1f}s" for run in columns.values())],
+        ["wall", *(f"{run.seconds:,.1f}s" for run in columns.values())],
+        ["CPU, process tree", *(f"{run.cpu_seconds:,.1f}s" for run in columns.values())],
+        [
+            "inputs read a second (start-up included)",
+            *(f"{run.inputs_read / run.seconds:,.0f}" for run in columns.values()),
+        ],
+        ["peak RSS, process tree", *(f"{run.peak_bytes / GB:.2f} GB" for run in columns.values())],
+    ]
+    return format_table(["stage", *columns], rows, "l" + "r" * len(columns), " | ")
 
 
 def bare_trafilatura_seconds(raw: Path, html: HtmlSettings) -> float:
@@ -321,11 +571,11 @@ def html_rows(work: Path, pages: int, seed: int) -> list[Row]:
                 f"{pages / run.seconds:,.0f} pages/s ({run.seconds:,.1f}s; flow {run.flow_seconds:,.1f}s; "
                 f"peak {run.peak_bytes / 2**30:.2f} GB)",
             ),
-            Row(
+            ratio_row(
                 f".html end to end / bare trafilatura, {label}",
-                f"{ratio:.2f}x (flow {run.flow_seconds / bare:.2f}x)",
-                target=f"<= {HTML_RATIO_TARGET}x",
-                result=verdict(ratio <= HTML_RATIO_TARGET, ratio / HTML_RATIO_TARGET),
+                ratio,
+                f"flow {run.flow_seconds / bare:.2f}x",
+                HTML_RATIO_TARGET,
             ),
         ]
     return [
@@ -335,21 +585,41 @@ def html_rows(work: Path, pages: int, seed: int) -> list[Row]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Measure and print the table."""
+    """Measure and print the tables."""
     arguments = parse_args(argv)
     syndication.require_data()
-    arguments.work.mkdir(parents=True, exist_ok=True)
-    rows = [
-        *minhash_rows(arguments.seed, arguments.minhash_paragraphs),
-        *txt_rows(arguments.work, arguments.articles, arguments.new_articles, arguments.seed),
-        *html_rows(arguments.work, arguments.html_articles, arguments.seed),
-    ]
+    work, seed = arguments.work, arguments.seed
+    work.mkdir(parents=True, exist_ok=True)
+    rows: list[Row] = []
+
+    def measured(new_rows: list[Row]) -> None:
+        """Add rows to the table, and show them at once on stderr (a long benchmark shows what it has)."""
+        rows.extend(new_rows)
+        for row in new_rows:
+            print(f"bench_scale: {row.measure}: {row.value} {row.result}".rstrip(), file=sys.stderr, flush=True)
+
+    if arguments.minhash_paragraphs:
+        measured(minhash_rows(seed, arguments.minhash_paragraphs))
+    if arguments.side_by_side_articles:
+        measured(side_by_side_rows(work, arguments.side_by_side_articles, seed, arguments.rounds))
+    runs = None
+    if arguments.articles:
+        runs = txt_runs(work, arguments.articles, arguments.new_articles, seed, arguments.rebuild_check)
+        growth_base = recorded_peak(work, RATE_SCALE, seed) if arguments.articles > RATE_SCALE else None
+        measured([generation_row(corpus(work, arguments.articles, False, seed))])
+        measured(txt_rows(runs, arguments.articles, arguments.new_articles, growth_base))
+    if arguments.html_articles:
+        measured(html_rows(work, arguments.html_articles, seed))
     print(
-        f"bench_scale: {arguments.articles:,} .txt articles, {arguments.html_articles:,} .html pages, "
-        f"{arguments.minhash_paragraphs:,} paragraphs signed (seed {arguments.seed}; work {arguments.work})\n"
+        f"bench_scale: {arguments.articles:,} .txt articles (+{arguments.new_articles:,}), "
+        f"{arguments.side_by_side_articles:,} side by side, {arguments.html_articles:,} .html pages, "
+        f"{arguments.minhash_paragraphs:,} paragraphs signed (seed {seed}; work {work}; {os.cpu_count()} cores)\n"
     )
     table = [astuple(row) for row in rows]
     print(format_table(["measure", "value", "vs one a paragraph", "target", "result"], table, "lllll", " | "))
+    if runs is not None:
+        print("\nStages of the .txt runs (manifest.json `stages`):\n")
+        print(stage_table(runs, arguments.articles, arguments.new_articles))
     return 0
 
 

@@ -14,6 +14,7 @@ What a test shares to stay fast (the suite runs on 2 CI cores; each Prefect serv
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import socket
@@ -23,6 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -227,3 +229,12 @@ def seeds_run(prefect_harness, tmp_path_factory) -> tuple[Path, Path]:
         shutil.copy(SEEDS_DIR / name, raw / name)
     assert main(["run", str(raw), "--out", str(out), "--config", str(REPO / "copydesk.toml")]) == 0
     return raw, out
+
+
+def import_benchmark(name: str) -> ModuleType:
+    """A module of benchmarks/, imported as the benchmarks import each other (their folder on the path)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from dedup.shingles import normalised_words, split_sentences
+from tests.conftest import REPO, import_benchmark
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-BBC = BENCHMARKS.parent.parent / "shared" / "data" / "bbc-news-2004.jsonl.gz"
+BBC = REPO.parent / "shared" / "data" / "bbc-news-2004.jsonl.gz"
 SEED = 7
 
 pytestmark = pytest.mark.skipif(not BBC.exists(), reason=f"shared BBC data not found at {BBC}")
@@ -20,12 +18,8 @@ pytestmark = pytest.mark.skipif(not BBC.exists(), reason=f"shared BBC data not f
 
 @pytest.fixture(scope="module")
 def scale_corpus() -> ModuleType:
-    """The generator module, imported as the benchmarks import each other (their folder on the path)."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        return importlib.import_module("scale_corpus")
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    """The generator module."""
+    return import_benchmark("scale_corpus")
 
 
 def files(folder: Path) -> dict[str, str]:
