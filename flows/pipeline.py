@@ -37,6 +37,7 @@ from flows.state import STATE_VERSION, State, file_digest, load_state, state_pro
 from flows.summary import RunSummary, inputs_seen, up_to_date_summary
 from flows.tables import build_tables
 from flows.task_runner import task_runner_from_environment
+from flows.vocabulary_store import StoredVocabulary
 
 read_and_prepare = task(stages.read_and_prepare, name="read-and-prepare", cache_policy=NO_CACHE)
 learn_boilerplate = task(stages.learn_source_boilerplate, name="learn-boilerplate", cache_policy=NO_CACHE)
@@ -75,7 +76,7 @@ def write_outputs(
     dedup,
     manifest: dict,
     started: float,
-    state: tuple[dict, dict, list, frozenset],
+    state: tuple[dict, dict, list, frozenset, StoredVocabulary],
     review: ReviewOutcome,
     corpus_settings: CorpusSettings,
 ) -> RunSummary:
@@ -246,7 +247,9 @@ def _run(
         progress.rows_out = len(matches.overlaps)
     logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))
     with stage("spelling", paragraph_count, "paragraphs", in_one_piece=True) as progress:
-        decisions, spelling_applied = spelling_decisions(quote(documents), quote(matches), config, quote(overrides))
+        decisions, spelling_applied, vocabulary = spelling_decisions(
+            quote(documents), quote(matches), config, quote(overrides), quote(state.vocabulary)
+        )
         progress.rows_out = len(decisions)
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     with stage("correct", len(documents)) as progress:
@@ -300,6 +303,7 @@ def _run(
         {path: state.hashes.get(path) if path in reused else file_digest(raw, path) for path in inputs},
         reads,
         stages.canonical_keys(records, dedup),
+        vocabulary,
     )
     return write_outputs(
         out,

@@ -1,7 +1,8 @@
 """Incremental state, kept in each published run folder: what every input was when it was read
 (size, modification time and content hash), every article as prepared from it (every capture, for a
 WARC file), its rejections and skipped records, and which paragraphs were canonical, so a later run
-reads only new or changed inputs and keeps canonical choices the policy does not overturn.
+reads only new or changed inputs and keeps canonical choices the policy does not overturn; and the spelling
+evidence (flows/vocabulary_store.py), so a later run counts only the paragraphs that changed.
 
 The state carries a version; a state of another version, or one made under another config, is not
 used (the run reads everything again and says why).
@@ -23,6 +24,7 @@ from flows.outputs import file_sha256, write_parquet
 from flows.records import Capture, RawArticle, Rejection
 from flows.schema import REJECTED
 from flows.stages import InputRead, PreparedInput
+from flows.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, load_vocabulary, write_vocabulary
 
 STATE_VERSION = 4
 STATE_FOLDER = "state"
@@ -68,6 +70,7 @@ class State:
     reads: dict[str, InputRead]
     canonical: frozenset[str] = frozenset()
     hashes: dict[str, str] = field(default_factory=dict)
+    vocabulary: StoredVocabulary = EMPTY_VOCABULARY
 
     def unchanged(self, raw_dir: Path, path: str, stamp: tuple[int, int] | None) -> bool:
         """True when an input that gave articles is as the previous run read it: same size and time, or same
@@ -136,7 +139,7 @@ def load_state(published: Path) -> State:
     for row in pq.read_table(folder / "skipped.parquet").to_pylist():
         reads[row["source_path"]].skipped[row["reason"]] = row["records"]
     canonical = frozenset(row["key"] for row in pq.read_table(folder / "canonical.parquet").to_pylist())
-    return State(stamps, dict(reads), canonical, hashes)
+    return State(stamps, dict(reads), canonical, hashes, load_vocabulary(folder))
 
 
 def write_state(
@@ -145,11 +148,13 @@ def write_state(
     hashes: dict[str, str | None],
     reads: dict[str, InputRead],
     canonical: frozenset[str],
+    vocabulary: StoredVocabulary = EMPTY_VOCABULARY,
 ) -> None:
     """Write the state of this run into its run folder; a read input's rejections name the input itself."""
     folder = staged / STATE_FOLDER
     folder.mkdir()
     write_parquet([{"key": key} for key in sorted(canonical)], CANONICAL, folder / "canonical.parquet")
+    write_vocabulary(folder, vocabulary)
     inputs = [
         {"source_path": path, "size": size, "mtime_ns": mtime, "sha256": hashes.get(path)}
         for path, (size, mtime) in stamps.items()
