@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -68,21 +69,27 @@ def updated_vocabulary(stored: StoredVocabulary, texts: Counter[str]) -> StoredV
     )
     changed = pc.not_equal(change, 0)
     changed_texts = pc.coalesce(joined.column("text_now"), joined.column("text_before")).filter(changed)
-    delta = count_evidence(zip(changed_texts.to_pylist(), change.filter(changed).to_pylist()))
+    weighted = zip(changed_texts.to_pylist(), change.filter(changed).to_pylist())
+    return StoredVocabulary(current.sort_by("digest"), added_counts(stored.counts, weighted))
+
+
+def added_counts(counts: pa.Table, weighted_texts: Iterable[tuple[str, int]]) -> pa.Table:
+    """Stored sums (kind, item, count) with these texts' evidence added, each times its weight (negative for a
+    paragraph taken away); what falls to zero is dropped."""
+    delta = count_evidence(weighted_texts)
     rows = [(kind, item, count) for kind in KINDS for item, count in getattr(delta, kind).items() if count]
     delta_table = pa.table(
         {name: [row[index] for row in rows] for index, name in enumerate(COUNTS.names)}, schema=COUNTS
     )
     summed = (
-        pa.concat_tables([stored.counts, delta_table])
+        pa.concat_tables([counts, delta_table])
         .group_by(["kind", "item"])
         .aggregate([("count", "sum")])
-        .rename_columns(["kind", "item", "count"])
+        .select(["kind", "item", "count_sum"])
+        .rename_columns(COUNTS.names)
     )
-    summed = summed.filter(pc.greater(summed.column("count"), 0)).sort_by(
-        [("kind", "ascending"), ("item", "ascending")]
-    )
-    return StoredVocabulary(current.sort_by("digest"), summed.select(COUNTS.names).cast(COUNTS))
+    summed = summed.filter(pc.greater(summed.column("count"), 0))
+    return summed.sort_by([("kind", "ascending"), ("item", "ascending")]).cast(COUNTS)
 
 
 def write_vocabulary(state_folder: Path, stored: StoredVocabulary) -> None:

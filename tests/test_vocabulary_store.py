@@ -4,7 +4,13 @@ from collections import Counter
 
 from cleaners.spelling import Vocabulary, decide_corrections
 from flows.dictionary import load_base_dictionary
-from flows.vocabulary_store import EMPTY_VOCABULARY, load_vocabulary, updated_vocabulary, write_vocabulary
+from flows.vocabulary_store import (
+    EMPTY_VOCABULARY,
+    added_counts,
+    load_vocabulary,
+    updated_vocabulary,
+    write_vocabulary,
+)
 
 BEFORE = [
     "Trade negotiations resumed in Geneva on Monday, said Maria Lopez.",
@@ -60,3 +66,9 @@ def test_decisions_follow_the_merged_counts_when_a_rare_spelling_becomes_common(
     assert decided["negotiatons"].replacement == "negotiations"
     after = updated_vocabulary(before, Counter(AFTER))
     assert "negotiatons" not in decide_corrections(Vocabulary.from_evidence(after.evidence()), base, rules)
+
+
+def test_articles_cleaned_again_are_counted_out_then_in_by_their_paragraphs():
+    stored = from_scratch(BEFORE)
+    recleaned = [(text, -1) for text in BEFORE[3:]] + [(text, 1) for text in AFTER[3:]]
+    assert added_counts(stored.counts, recleaned).equals(from_scratch([*BEFORE[:3], *AFTER[3:]]).counts)
