@@ -690,21 +690,36 @@ def reviewed_decisions(
     }
 
 
+@dataclass(frozen=True)
+class CorrectionTable:
+    """Decisions ready to apply to many articles: the corpus-wide ones, the paragraph-only ones by their paragraph's
+    digest, and whether any fixes a span (worked out once, not per article)."""
+
+    decisions: dict[str, SpellingDecision]
+    scoped: dict[str, dict[str, SpellingDecision]]
+    fixes_spans: bool
+
+    @classmethod
+    def of(cls, decisions: dict[str, SpellingDecision]) -> CorrectionTable:
+        """Sort the decisions for applying."""
+        fixes_spans = any(not _WORD.fullmatch(decided_word(key)) for key in decisions)
+        return cls(decisions, _scoped_by_paragraph(decisions), fixes_spans)
+
+
 def apply_corrections(
-    paragraphs: list[str], decisions: dict[str, SpellingDecision]
+    paragraphs: list[str], decisions: dict[str, SpellingDecision] | CorrectionTable
 ) -> tuple[list[str], list[Correction]]:
     """Apply span, then token decisions to an article's paragraphs; return them and one record per fix. Only a
-    paragraph that may hold a decided span (or a fix of its own) is searched for spans."""
-    if not decisions:
+    paragraph that may hold a decided span is searched for spans. Pass a CorrectionTable to apply to many."""
+    table = decisions if isinstance(decisions, CorrectionTable) else CorrectionTable.of(decisions)
+    if not table.decisions:
         return paragraphs, []
-    scoped = _scoped_by_paragraph(decisions)
-    fixes_spans = any(not _WORD.fullmatch(decided_word(key)) for key in decisions)
     corrected_paragraphs: list[str] = []
     corrections: list[Correction] = []
     for para_idx, paragraph in enumerate(paragraphs):
-        own = scoped.get(_digest(paragraph)) if scoped else None
-        in_paragraph = decisions | own if own else decisions
-        if fixes_spans and ("- " in paragraph or _SENTENCE_JOIN.search(paragraph)):
+        own = table.scoped.get(_digest(paragraph)) if table.scoped else None
+        in_paragraph = table.decisions | own if own else table.decisions
+        if table.fixes_spans and ("- " in paragraph or _SENTENCE_JOIN.search(paragraph)):
             spans = sorted(
                 (m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph)
             )

@@ -14,6 +14,7 @@ from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.language import detect_language
 from cleaners.limits import drop_long_paragraphs, size_problem
 from cleaners.spelling import (
+    CorrectionTable,
     SpellingDecision,
     Vocabulary,
     apply_corrections,
@@ -251,9 +252,10 @@ def apply_spelling(
 ) -> list[Document]:
     """Apply the corpus-wide decisions to a batch of documents, in place, and return them; an article in a language
     without a word list is never changed."""
+    table = CorrectionTable.of(decisions)
     for document in documents:
         if document.language in languages:
-            document.paragraphs, document.corrections = apply_corrections(document.paragraphs, decisions)
+            document.paragraphs, document.corrections = apply_corrections(document.paragraphs, table)
     return documents
 
 
