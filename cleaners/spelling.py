@@ -16,7 +16,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from itertools import pairwise
 
@@ -42,6 +42,8 @@ def _may_hold_skip_span(text: str) -> bool:
 _HYPHEN_BREAK = re.compile(r"(?<![\w-])([A-Za-z]{2,})- ([a-z]{2,})(?![\w-])")
 # "said.The": a sentence end with its space lost.
 _MISSING_SPACE = re.compile(r"(?<![\w.@/-])([a-z]{2,})([.!?])([A-Z][a-z]{1,})(?![\w.@/-])")
+# What every _MISSING_SPACE match holds: a sentence mark with a capital after it.
+_SENTENCE_JOIN = re.compile(r"[.!?][A-Z]")
 _EDIT_DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA)
 # Regular English derivations: an unknown word made of a dictionary word and one of these is a word.
 DERIVATION_SUFFIXES = (
@@ -98,7 +100,6 @@ DERIVATION_PREFIXES = (
     "semi",
     "self",
 )
-_NEIGHBOURS_KEPT = 6
 # Copies' disagreeing stretches longer than this many words (a rewritten sentence) are not aligned word by word.
 _MAX_ALIGNED_STRETCH = 12
 # Aligning a word with nothing costs this; facing two words costs how unlike they are (0 to 1).
@@ -144,6 +145,43 @@ class SpellingDecision:
 
 
 @dataclass
+class Evidence:
+    """What the vocabulary is counted from, as sums over paragraphs (so a paragraph's part can be added or taken
+    away): word forms, lower-cased word pairs, suspicious spans, and a capitalised word's content-word neighbours
+    ("Word\t<left", "Word\tright>")."""
+
+    forms: Counter[str] = field(default_factory=Counter)
+    bigrams: Counter[str] = field(default_factory=Counter)
+    spans: Counter[str] = field(default_factory=Counter)
+    neighbours: Counter[str] = field(default_factory=Counter)
+
+
+def count_evidence(weighted_texts: Iterable[tuple[str, int]]) -> Evidence:
+    """Count each text's words, word pairs, spans and neighbours times its weight (its occurrences; negative for a
+    text taken away). Each distinct text is read once."""
+    evidence = Evidence()
+    for text, weight in weighted_texts:
+        if weight == 0:
+            continue
+        words = text_words(text)
+        lowered_words = [word.lower() for word in words]
+        _count(evidence.forms, words, weight)
+        _count(evidence.bigrams, [f"{a} {b}" for a, b in pairwise(lowered_words)], weight)
+        if "- " in text or _SENTENCE_JOIN.search(text):
+            spans = [m.group() for pattern in (_HYPHEN_BREAK, _MISSING_SPACE) for m in pattern.finditer(text)]
+            _count(evidence.spans, spans, weight)
+        marks = {
+            mark
+            for position, word in enumerate(words)
+            if word[0].isupper()
+            for mark in _neighbour_marks(word, lowered_words, position)
+        }
+        for mark in marks:
+            evidence.neighbours[mark] += weight
+    return evidence
+
+
+@dataclass
 class Vocabulary:
     """Counts over the whole corpus: word forms, lower-cased forms, word pairs, and the spans that may
     be broken words ("denucle- arization") or lost spaces ("said.The")."""
@@ -158,27 +196,27 @@ class Vocabulary:
     def from_texts(cls, texts: Iterable[str]) -> Vocabulary:
         """Count the words, adjacent word pairs and suspicious spans of every text (a text repeated word
         for word, a syndicated paragraph, is read once and counted as often as it occurs)."""
-        forms: Counter[str] = Counter()
-        bigrams: Counter[str] = Counter()
-        spans: Counter[str] = Counter()
-        neighbours: dict[str, set[str]] = defaultdict(set)
-        for text, occurrences in Counter(texts).items():
-            words = text_words(text)
-            lowered_words = [word.lower() for word in words]
-            _count(forms, words, occurrences)
-            _count(bigrams, [f"{a} {b}" for a, b in pairwise(lowered_words)], occurrences)
-            _count(
-                spans,
-                [m.group() for pattern in (_HYPHEN_BREAK, _MISSING_SPACE) for m in pattern.finditer(text)],
-                occurrences,
-            )
-            for position, word in enumerate(words):
-                if word[0].isupper():
-                    _note_neighbours(neighbours, word, lowered_words, position)
+        return cls.from_evidence(count_evidence(Counter(texts).items()))
+
+    @classmethod
+    def from_evidence(cls, evidence: Evidence) -> Vocabulary:
+        """The vocabulary of counted evidence (what counts above zero)."""
+        forms = Counter({form: count for form, count in evidence.forms.items() if count > 0})
         lowered: Counter[str] = Counter()
         for form, count in forms.items():
             lowered[form.lower()] += count
-        return cls(forms=forms, lowered=lowered, bigrams=bigrams, spans=spans, neighbours=dict(neighbours))
+        neighbours: dict[str, set[str]] = defaultdict(set)
+        for key, count in evidence.neighbours.items():
+            if count > 0:
+                word, _, mark = key.partition("\t")
+                neighbours[word].add(mark)
+        return cls(
+            forms=forms,
+            lowered=lowered,
+            bigrams=Counter({pair: count for pair, count in evidence.bigrams.items() if count > 0}),
+            spans=Counter({span: count for span, count in evidence.spans.items() if count > 0}),
+            neighbours=dict(neighbours),
+        )
 
     def shares_context(self, word: str, other: str) -> bool:
         """True when `other` stands next to a content word that stands next to `word` (capitalised words only)."""
@@ -190,21 +228,20 @@ class Vocabulary:
         return False
 
 
-def _count(counter: Counter[str], items: list[str], occurrences: int) -> None:
-    """Add the items to the counter, each as many times as their text occurs."""
-    if occurrences == 1:
+def _count(counter: Counter[str], items: list[str], weight: int) -> None:
+    """Add the items to the counter, each `weight` times (the occurrences of their text)."""
+    if weight == 1:
         counter.update(items)
     else:
         for item, count in Counter(items).items():
-            counter[item] += count * occurrences
+            counter[item] += count * weight
 
 
-def _note_neighbours(neighbours: dict[str, set[str]], word: str, lowered_words: list[str], position: int) -> None:
-    """Keep up to _NEIGHBOURS_KEPT content words beside a capitalised word: "<left" first, then "right>"."""
+def _neighbour_marks(word: str, lowered_words: list[str], position: int) -> Iterator[str]:
+    """The content words beside a capitalised word, as evidence keys: "Word\t<left" and "Word\tright>"."""
     for other, mark in ((position - 1, "<{}"), (position + 1, "{}>")):
-        in_text = 0 <= other < len(lowered_words)
-        if in_text and lowered_words[other] not in STOPWORDS and len(neighbours[word]) < _NEIGHBOURS_KEPT:
-            neighbours[word].add(mark.format(lowered_words[other]))
+        if 0 <= other < len(lowered_words) and lowered_words[other] not in STOPWORDS:
+            yield f"{word}\t{mark.format(lowered_words[other])}"
 
 
 def iter_words(text: str) -> Iterator[tuple[int, int, str]]:
@@ -235,13 +272,23 @@ class SpellingJudge:
         self.vocabulary = vocabulary
         self.base = base
         self.rules = rules
-        self.lower_index = self._index(
-            word for word, count in vocabulary.lowered.items() if count >= rules.min_support_count and word.isalpha()
-        )
-        self.name_index = self._index(
+
+    @functools.cached_property
+    def lower_index(self) -> SymSpell:
+        """The words the corpus prints often enough to be a lower-case typo's fix (built when first asked)."""
+        return self._index(
             word
-            for word, count in vocabulary.forms.items()
-            if count >= rules.min_support_count and word.isalpha() and word.istitle()
+            for word, count in self.vocabulary.lowered.items()
+            if count >= self.rules.min_support_count and word.isalpha()
+        )
+
+    @functools.cached_property
+    def name_index(self) -> SymSpell:
+        """The names the corpus prints often enough to be a misspelt name's fix (built when first asked)."""
+        return self._index(
+            word
+            for word, count in self.vocabulary.forms.items()
+            if count >= self.rules.min_support_count and word.isalpha() and word.istitle()
         )
 
     def _index(self, words: Iterable[str]) -> SymSpell:
@@ -302,7 +349,7 @@ class SpellingJudge:
             return False
         if not (token.islower() or token.istitle()) or len(token) < rules.min_word_length:
             return False
-        return not self.is_known(token) and self.vocabulary.lowered[token.lower()] <= rules.rare_max_count
+        return self.vocabulary.lowered[token.lower()] <= rules.rare_max_count and not self.is_known(token)
 
     def is_aligned_typo(self, word: str, other: str, protected: frozenset[str]) -> bool:
         """True when `word`, facing `other` in a copy of the same paragraph, is a typo of it.
@@ -415,7 +462,7 @@ class SpellingJudge:
 
     def _name_runon(self, token: str) -> SpellingDecision | None:
         """A name run into an attribution word ("Moonsaid"), however often the copies repeat it."""
-        if not token.istitle() or self.is_dictionary_word(token):
+        if not token.istitle() or not token.endswith(self.rules.name_runon_words) or self.is_dictionary_word(token):
             return None
         for word in self.rules.name_runon_words:
             name = token[: -len(word)]
@@ -643,21 +690,40 @@ def reviewed_decisions(
     }
 
 
+@dataclass(frozen=True)
+class CorrectionTable:
+    """Decisions ready to apply to many articles: the corpus-wide ones, the paragraph-only ones by their paragraph's
+    digest, and whether any fixes a span (worked out once, not per article)."""
+
+    decisions: dict[str, SpellingDecision]
+    scoped: dict[str, dict[str, SpellingDecision]]
+    fixes_spans: bool
+
+    @classmethod
+    def of(cls, decisions: dict[str, SpellingDecision]) -> CorrectionTable:
+        """Sort the decisions for applying."""
+        fixes_spans = any(not _WORD.fullmatch(decided_word(key)) for key in decisions)
+        return cls(decisions, _scoped_by_paragraph(decisions), fixes_spans)
+
+
 def apply_corrections(
-    paragraphs: list[str], decisions: dict[str, SpellingDecision]
+    paragraphs: list[str], decisions: dict[str, SpellingDecision] | CorrectionTable
 ) -> tuple[list[str], list[Correction]]:
-    """Apply span, then token decisions to an article's paragraphs; return them and one record per fix."""
-    if not decisions:
+    """Apply span, then token decisions to an article's paragraphs; return them and one record per fix. Only a
+    paragraph that may hold a decided span is searched for spans. Pass a CorrectionTable to apply to many."""
+    table = decisions if isinstance(decisions, CorrectionTable) else CorrectionTable.of(decisions)
+    if not table.decisions:
         return paragraphs, []
-    scoped = _scoped_by_paragraph(decisions)
     corrected_paragraphs: list[str] = []
     corrections: list[Correction] = []
     for para_idx, paragraph in enumerate(paragraphs):
-        in_paragraph = decisions | scoped.get(_digest(paragraph), {}) if scoped else decisions
-        spans = sorted(
-            (m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph)
-        )
-        paragraph = _replace(paragraph, spans, in_paragraph, para_idx, corrections)
+        own = table.scoped.get(_digest(paragraph)) if table.scoped else None
+        in_paragraph = table.decisions | own if own else table.decisions
+        if table.fixes_spans and ("- " in paragraph or _SENTENCE_JOIN.search(paragraph)):
+            spans = sorted(
+                (m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph)
+            )
+            paragraph = _replace(paragraph, spans, in_paragraph, para_idx, corrections)
         if not in_paragraph.keys().isdisjoint(text_words(paragraph)):
             paragraph = _replace(paragraph, list(iter_words(paragraph)), in_paragraph, para_idx, corrections)
         corrected_paragraphs.append(paragraph)

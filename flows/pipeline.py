@@ -170,7 +170,9 @@ def _run(
         "dedup: %d texts signed and %d pairs measured, not in the previous store", matched.signed, matched.verified
     )
     with stage("spelling", paragraph_count, "paragraphs", in_one_piece=True) as progress:
-        decisions, spelling_applied = spelling_decisions(quote(documents), quote(matches), config, quote(overrides))
+        decisions, spelling_applied, vocabulary = spelling_decisions(
+            quote(documents), quote(matches), config, quote(overrides), quote(state.vocabulary)
+        )
         progress.rows_out = len(decisions)
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     with stage("correct", len(documents)) as progress:
@@ -225,6 +227,7 @@ def _run(
         reads=reads,
         canonical=stages.canonical_keys(records, dedup),
         bands=matched.update,
+        vocabulary=vocabulary,
     )
     result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review)
     job = WriteJob(out, raw, manifest, started, config.corpus)

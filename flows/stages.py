@@ -14,6 +14,7 @@ from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.language import detect_language
 from cleaners.limits import drop_long_paragraphs, size_problem
 from cleaners.spelling import (
+    CorrectionTable,
     SpellingDecision,
     Vocabulary,
     apply_corrections,
@@ -34,6 +35,7 @@ from flows.dictionary import load_base_dictionary
 from flows.overrides import NO_OVERRIDES, Overrides, source_label
 from flows.readers import read_input
 from flows.records import Document, RawArticle, Rejection, Version
+from flows.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, updated_vocabulary
 from flows.warc import WarcOutcome, is_warc, read_warc
 
 Boilerplate = dict[str, dict[str, LearnedLine]]
@@ -220,16 +222,22 @@ def metadata_words(documents: list[Document]) -> frozenset[str]:
 
 
 def spelling_decisions(
-    documents: list[Document], matches: Matches, config: Config, overrides: Overrides = NO_OVERRIDES
-) -> tuple[dict[str, SpellingDecision], frozenset[str]]:
+    documents: list[Document],
+    matches: Matches,
+    config: Config,
+    overrides: Overrides = NO_OVERRIDES,
+    stored: StoredVocabulary = EMPTY_VOCABULARY,
+) -> tuple[dict[str, SpellingDecision], frozenset[str], StoredVocabulary]:
     """Judge every distinct token of the articles in a language with a word list once, with the syndicated copies
     the matches reveal between such articles, then apply maintainers' rejected and accepted corrections; also the
-    ids of those that found their word. Other articles' words are no evidence (a French "des" backs no change)."""
+    ids of those that found their word, and the vocabulary to store (counted from `stored`, the previous run's, and
+    the paragraphs that changed). Other articles' words are no evidence (a French "des" backs no change)."""
     rules = config.spelling
     texts = [paragraph for document in documents for paragraph in document.paragraphs]
     spelled = [document.language in rules.languages for document in documents for _ in document.paragraphs]
     copies = ((texts[i], texts[j]) for i, j in matches.overlaps if spelled[i] and spelled[j])
-    vocabulary = Vocabulary.from_texts(text for text, in_language in zip(texts, spelled) if in_language)
+    stored = updated_vocabulary(stored, Counter(text for text, in_language in zip(texts, spelled) if in_language))
+    vocabulary = Vocabulary.from_evidence(stored.evidence())
     base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
     decisions = decide_corrections(vocabulary, base, rules, metadata_words(documents), copies)
     rejected = {decision.target[0]: decision.id for decision in overrides.of_kind("reject_correction")}
@@ -238,7 +246,7 @@ def spelling_decisions(
         decision.id for word, decision in accepted.items() if vocabulary.forms[word] or vocabulary.spans[word]
     }
     replacements = {word: decision.target[1] for word, decision in accepted.items()}
-    return reviewed_decisions(decisions, rejected, replacements), frozenset(applied)
+    return reviewed_decisions(decisions, rejected, replacements), frozenset(applied), stored
 
 
 def apply_spelling(
@@ -246,9 +254,10 @@ def apply_spelling(
 ) -> list[Document]:
     """Apply the corpus-wide decisions to a batch of documents, in place, and return them; an article in a language
     without a word list is never changed."""
+    table = CorrectionTable.of(decisions)
     for document in documents:
         if document.language in languages:
-            document.paragraphs, document.corrections = apply_corrections(document.paragraphs, decisions)
+            document.paragraphs, document.corrections = apply_corrections(document.paragraphs, table)
     return documents
 
 

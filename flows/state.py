@@ -1,8 +1,9 @@
 """Incremental state, kept in each published run folder: what every input was when it was read
 (size, modification time and content hash), every article as prepared from it (every capture, for a
-WARC file), its rejections and skipped records, which paragraphs were canonical, and the dedup band-key
-store (flows/band_store.py), so a later run reads only new or changed inputs, signs and verifies only new
-paragraphs, and keeps canonical choices the policy does not overturn.
+WARC file), its rejections and skipped records, which paragraphs were canonical, the dedup band-key
+store (flows/band_store.py) and the spelling evidence (flows/vocabulary_store.py), so a later run reads only
+new or changed inputs, signs and verifies only new paragraphs, counts only the paragraphs that changed, and
+keeps canonical choices the policy does not overturn.
 
 The state carries a version; a state of another version, or one made under another config, is not
 used (the run reads everything again and says why).
@@ -25,6 +26,7 @@ from flows.outputs import file_sha256, write_parquet
 from flows.records import Capture, RawArticle, Rejection
 from flows.schema import REJECTED
 from flows.stages import InputRead, PreparedInput
+from flows.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, load_vocabulary, write_vocabulary
 
 STATE_VERSION = 4
 STATE_FOLDER = "state"
@@ -71,6 +73,7 @@ class State:
     canonical: frozenset[str] = frozenset()
     hashes: dict[str, str] = field(default_factory=dict)
     bands: StoredBands = NO_BANDS
+    vocabulary: StoredVocabulary = EMPTY_VOCABULARY
 
     def unchanged(self, raw_dir: Path, path: str, stamp: tuple[int, int] | None) -> bool:
         """True when an input that gave articles is as the previous run read it: same size and time, or same
@@ -139,27 +142,29 @@ def load_state(published: Path) -> State:
     for row in pq.read_table(folder / "skipped.parquet").to_pylist():
         reads[row["source_path"]].skipped[row["reason"]] = row["records"]
     canonical = frozenset(row["key"] for row in pq.read_table(folder / "canonical.parquet").to_pylist())
-    return State(stamps, dict(reads), canonical, hashes, load_band_store(folder))
+    return State(stamps, dict(reads), canonical, hashes, load_band_store(folder), load_vocabulary(folder))
 
 
 @dataclass
 class StateRows:
-    """This run's state to write: each input's stamp and content hash, what reading it gave, canonical keys, and
-    the band-key store's update (None: no store, as with Redis)."""
+    """This run's state to write: each input's stamp and content hash, what reading it gave, canonical keys, the
+    band-key store's update (None: no store, as with Redis) and the spelling evidence."""
 
     stamps: dict[str, tuple[int, int]]
     hashes: dict[str, str | None]
     reads: dict[str, InputRead]
     canonical: frozenset[str]
     bands: BandUpdate | None = None
+    vocabulary: StoredVocabulary = EMPTY_VOCABULARY
 
 
 def write_state(staged: Path, state: StateRows) -> None:
     """Write the state of this run into its run folder; a read input's rejections name the input itself."""
-    stamps, hashes, reads, canonical, bands = state.stamps, state.hashes, state.reads, state.canonical, state.bands
+    stamps, hashes, reads, canonical = state.stamps, state.hashes, state.reads, state.canonical
     folder = staged / STATE_FOLDER
     folder.mkdir()
     write_parquet([{"key": key} for key in sorted(canonical)], CANONICAL, folder / "canonical.parquet")
+    write_vocabulary(folder, state.vocabulary)
     inputs = [
         {"source_path": path, "size": size, "mtime_ns": mtime, "sha256": hashes.get(path)}
         for path, (size, mtime) in stamps.items()
@@ -207,4 +212,4 @@ def write_state(staged: Path, state: StateRows) -> None:
             }
         )
     write_parquet(rows, DOCUMENTS, folder / "documents.parquet")
-    write_band_store(folder, bands)
+    write_band_store(folder, state.bands)

@@ -8,6 +8,7 @@ import shutil
 
 import pandas as pd
 
+from flows.publish import CURRENT
 from flows.schema import TABLES
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, copy_run
 from tests.test_pipeline import run_cli, syndicated_copy
@@ -81,3 +82,46 @@ def test_a_touched_file_with_the_same_content_is_not_read_again(seeds_run, tmp_p
     os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 5_000_000_000))
     assert run_cli(raw, out) == 0
     assert (manifest(out)["inputs_read"], manifest(out)["inputs_reused"]) == (0, 3)
+
+
+TALKS = (
+    "Trade negotiations resumed in Geneva on Monday after a pause of three weeks, officials from both sides said.",
+    "Farmers are watching the negotiations closely because export quotas for grain are on the table this year.",
+    "Diplomats said the negotiations could run into the spring if the question of tariffs is left open again.",
+    "A spokesman for the ministry said the negotiatons would take time but that both delegations were hopeful.",
+)
+LATER = (
+    "Critics of the government called the negotiatons a waste of time in a heated debate on Tuesday evening.",
+    "Union leaders said the negotiatons must protect jobs at the port before any agreement is signed this winter.",
+)
+
+
+def write_story(raw, name: str, paragraph: str) -> None:
+    (raw / name).write_text(f"Talks on trade\n\n{paragraph}\n\nThe talks continue this week in the city.\n")
+
+
+def corrected_words(out) -> set[str]:
+    return set(pd.read_parquet(out / "corrections.parquet").original)
+
+
+def test_an_incremental_run_equals_a_rebuild_when_a_spelling_decision_flips(prefect_harness, tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "clean"
+    raw.mkdir()
+    for number, paragraph in enumerate(TALKS):
+        write_story(raw, f"talks-{number}.txt", paragraph)
+    assert run_cli(raw, out) == 0
+    assert "negotiatons" in corrected_words(out), "a spelling printed once is a typo of the common one"
+
+    for number, paragraph in enumerate(LATER):
+        write_story(raw, f"later-{number}.txt", paragraph)
+    assert run_cli(raw, out) == 0
+    assert manifest(out)["inputs_read"] == len(LATER)
+    assert "negotiatons" not in corrected_words(out), "printed three times, the spelling is the corpus's own"
+
+    rebuilt = tmp_path / "rebuilt"
+    assert run_cli(raw, rebuilt) == 0
+    for name, table in tables(out).items():
+        pd.testing.assert_frame_equal(table, tables(rebuilt)[name], obj=name)
+    for name in ("counts.parquet", "paragraphs.parquet"):
+        stored, fresh = (pd.read_parquet(folder / CURRENT / "state" / "vocabulary" / name) for folder in (out, rebuilt))
+        pd.testing.assert_frame_equal(stored, fresh, obj=name)

@@ -1,0 +1,110 @@
+"""The spelling evidence kept in the state, so a run counts only the paragraphs that changed.
+
+The vocabulary is a sum over the in-language paragraphs a run spells: the state keeps that multiset (each distinct
+paragraph's digest, occurrences and text) and the sums it gave (`cleaners.spelling.Evidence`, one row per kind and
+item). A later run diffs its paragraphs against the stored ones, counts only the difference (a paragraph gone or
+rewritten is counted again with a negative weight) and adds it to the stored sums, so the evidence equals a count
+from scratch. Files: state/vocabulary/paragraphs.parquet and state/vocabulary/counts.parquet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from cleaners.spelling import Evidence, count_evidence
+
+VOCABULARY_FOLDER = "vocabulary"
+PARAGRAPHS = pa.schema([("digest", pa.string()), ("occurrences", pa.int64()), ("text", pa.string())])
+COUNTS = pa.schema([("kind", pa.string()), ("item", pa.string()), ("count", pa.int64())])
+KINDS = tuple(kind.name for kind in fields(Evidence))
+
+
+@dataclass(frozen=True)
+class StoredVocabulary:
+    """The paragraphs counted (digest, occurrences, text) and the evidence they sum to (kind, item, count)."""
+
+    paragraphs: pa.Table
+    counts: pa.Table
+
+    def evidence(self) -> Evidence:
+        """The stored sums as counters, each in (kind, item) order."""
+        evidence = Evidence()
+        for kind, item, count in zip(*(self.counts.column(name).to_pylist() for name in COUNTS.names)):
+            getattr(evidence, kind)[item] = count
+        return evidence
+
+
+EMPTY_VOCABULARY = StoredVocabulary(PARAGRAPHS.empty_table(), COUNTS.empty_table())
+
+
+def paragraph_digest(text: str) -> str:
+    """Names a paragraph's text in the stored multiset."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def updated_vocabulary(stored: StoredVocabulary, texts: Counter[str]) -> StoredVocabulary:
+    """The stored vocabulary brought up to these paragraphs (text: occurrences): only paragraphs whose occurrences
+    changed are counted, by how much they changed, and added to the stored sums."""
+    current = pa.table(
+        {
+            "digest": [paragraph_digest(text) for text in texts],
+            "occurrences": list(texts.values()),
+            "text": list(texts),
+        },
+        schema=PARAGRAPHS,
+    )
+    joined = current.join(
+        stored.paragraphs, "digest", join_type="full outer", left_suffix="_now", right_suffix="_before"
+    )
+    change = pc.subtract(
+        pc.fill_null(joined.column("occurrences_now"), 0), pc.fill_null(joined.column("occurrences_before"), 0)
+    )
+    changed = pc.not_equal(change, 0)
+    changed_texts = pc.coalesce(joined.column("text_now"), joined.column("text_before")).filter(changed)
+    weighted = zip(changed_texts.to_pylist(), change.filter(changed).to_pylist())
+    return StoredVocabulary(current.sort_by("digest"), added_counts(stored.counts, weighted))
+
+
+def added_counts(counts: pa.Table, weighted_texts: Iterable[tuple[str, int]]) -> pa.Table:
+    """Stored sums (kind, item, count) with these texts' evidence added, each times its weight (negative for a
+    paragraph taken away); what falls to zero is dropped."""
+    delta = count_evidence(weighted_texts)
+    rows = [(kind, item, count) for kind in KINDS for item, count in getattr(delta, kind).items() if count]
+    delta_table = pa.table(
+        {name: [row[index] for row in rows] for index, name in enumerate(COUNTS.names)}, schema=COUNTS
+    )
+    summed = (
+        pa.concat_tables([counts, delta_table])
+        .group_by(["kind", "item"])
+        .aggregate([("count", "sum")])
+        .select(["kind", "item", "count_sum"])
+        .rename_columns(COUNTS.names)
+    )
+    summed = summed.filter(pc.greater(summed.column("count"), 0))
+    return summed.sort_by([("kind", "ascending"), ("item", "ascending")]).cast(COUNTS)
+
+
+def write_vocabulary(state_folder: Path, stored: StoredVocabulary) -> None:
+    """Write the vocabulary into a run folder's state."""
+    folder = state_folder / VOCABULARY_FOLDER
+    folder.mkdir()
+    pq.write_table(stored.paragraphs, folder / "paragraphs.parquet")
+    pq.write_table(stored.counts, folder / "counts.parquet")
+
+
+def load_vocabulary(state_folder: Path) -> StoredVocabulary:
+    """Read the vocabulary of a run folder's state; a state without one (an older run) gives an empty one, so the
+    next run counts every paragraph."""
+    folder = state_folder / VOCABULARY_FOLDER
+    if not folder.is_dir():
+        return EMPTY_VOCABULARY
+    paragraphs = pq.read_table(folder / "paragraphs.parquet", schema=PARAGRAPHS)
+    return StoredVocabulary(paragraphs, pq.read_table(folder / "counts.parquet", schema=COUNTS))

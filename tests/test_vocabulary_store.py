@@ -1,0 +1,74 @@
+"""The stored spelling evidence: an update counts only changed paragraphs and equals a count from scratch."""
+
+from collections import Counter
+
+from cleaners.spelling import Vocabulary, decide_corrections
+from flows.dictionary import load_base_dictionary
+from flows.vocabulary_store import (
+    EMPTY_VOCABULARY,
+    added_counts,
+    load_vocabulary,
+    updated_vocabulary,
+    write_vocabulary,
+)
+
+BEFORE = [
+    "Trade negotiations resumed in Geneva on Monday, said Maria Lopez.",
+    "The negotiations stalled after the minister left.The talks will go on.",
+    "Officials expect the negotiations to finish by the end of the month.",
+    "A spokesman said the negotiatons would take time and the deal is a long- term plan.",
+    "Trade negotiations resumed in Geneva on Monday, said Maria Lopez.",
+]
+AFTER = [
+    *BEFORE[1:4],  # one copy of the first paragraph removed, the last kept once
+    "Trade negotiations resumed in Geneva on Monday, said Maria Lopez.",
+    "Critics called the negotiatons a waste; supporters said the negotiatons were overdue.",
+]
+
+
+def from_scratch(texts):
+    return updated_vocabulary(EMPTY_VOCABULARY, Counter(texts))
+
+
+def test_an_update_equals_a_count_from_scratch_when_paragraphs_come_and_go():
+    updated = updated_vocabulary(from_scratch(BEFORE), Counter(AFTER))
+    rebuilt = from_scratch(AFTER)
+    assert updated.counts.equals(rebuilt.counts)
+    assert updated.paragraphs.equals(rebuilt.paragraphs)
+    assert Vocabulary.from_evidence(updated.evidence()) == Vocabulary.from_texts(AFTER)
+
+
+def test_an_update_counts_a_removed_paragraph_out_of_every_sum():
+    updated = updated_vocabulary(from_scratch(BEFORE), Counter(BEFORE[1:3]))
+    vocabulary = Vocabulary.from_evidence(updated.evidence())
+    assert vocabulary.forms["negotiations"] == 2
+    assert "negotiatons" not in vocabulary.forms
+    assert "Geneva" not in vocabulary.forms and "Lopez" not in vocabulary.neighbours
+    assert not vocabulary.spans["long- term"]
+    assert vocabulary.spans["left.The"] == 1
+
+
+def test_the_stored_vocabulary_reads_back_as_written(tmp_path):
+    stored = from_scratch(BEFORE)
+    write_vocabulary(tmp_path, stored)
+    loaded = load_vocabulary(tmp_path)
+    assert loaded.counts.equals(stored.counts) and loaded.paragraphs.equals(stored.paragraphs)
+
+
+def test_a_state_without_a_vocabulary_counts_everything_again(tmp_path):
+    assert updated_vocabulary(load_vocabulary(tmp_path), Counter(BEFORE)).counts.equals(from_scratch(BEFORE).counts)
+
+
+def test_decisions_follow_the_merged_counts_when_a_rare_spelling_becomes_common(config):
+    base, rules = load_base_dictionary(), config.spelling
+    before = from_scratch(BEFORE)
+    decided = decide_corrections(Vocabulary.from_evidence(before.evidence()), base, rules)
+    assert decided["negotiatons"].replacement == "negotiations"
+    after = updated_vocabulary(before, Counter(AFTER))
+    assert "negotiatons" not in decide_corrections(Vocabulary.from_evidence(after.evidence()), base, rules)
+
+
+def test_articles_cleaned_again_are_counted_out_then_in_by_their_paragraphs():
+    stored = from_scratch(BEFORE)
+    recleaned = [(text, -1) for text in BEFORE[3:]] + [(text, 1) for text in AFTER[3:]]
+    assert added_counts(stored.counts, recleaned).equals(from_scratch([*BEFORE[:3], *AFTER[3:]]).counts)
