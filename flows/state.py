@@ -19,6 +19,8 @@ import pyarrow.parquet as pq
 from cleaners.article import PreparedArticle
 from cleaners.edits import Removal
 from cleaners.metadata import ArticleMetadata
+from flows.finished import FinishedCleaning, load_finished, write_finished
+from flows.line_counts import LineCounts, load_line_counts, write_line_counts
 from flows.outputs import file_sha256, write_parquet
 from flows.records import Capture, RawArticle, Rejection
 from flows.schema import REJECTED
@@ -68,6 +70,8 @@ class State:
     reads: dict[str, InputRead]
     canonical: frozenset[str] = frozenset()
     hashes: dict[str, str] = field(default_factory=dict)
+    line_counts: LineCounts = field(default_factory=LineCounts)
+    finished: FinishedCleaning = field(default_factory=FinishedCleaning)
 
     def unchanged(self, raw_dir: Path, path: str, stamp: tuple[int, int] | None) -> bool:
         """True when an input that gave articles is as the previous run read it: same size and time, or same
@@ -136,7 +140,7 @@ def load_state(published: Path) -> State:
     for row in pq.read_table(folder / "skipped.parquet").to_pylist():
         reads[row["source_path"]].skipped[row["reason"]] = row["records"]
     canonical = frozenset(row["key"] for row in pq.read_table(folder / "canonical.parquet").to_pylist())
-    return State(stamps, dict(reads), canonical, hashes)
+    return State(stamps, dict(reads), canonical, hashes, load_line_counts(folder), load_finished(folder))
 
 
 def write_state(
@@ -145,10 +149,14 @@ def write_state(
     hashes: dict[str, str | None],
     reads: dict[str, InputRead],
     canonical: frozenset[str],
+    line_counts: LineCounts,
+    finished: tuple[pa.Table, frozenset[tuple[str, str, str]]],
 ) -> None:
     """Write the state of this run into its run folder; a read input's rejections name the input itself."""
     folder = staged / STATE_FOLDER
     folder.mkdir()
+    write_line_counts(folder, line_counts)
+    write_finished(folder, *finished)
     write_parquet([{"key": key} for key in sorted(canonical)], CANONICAL, folder / "canonical.parquet")
     inputs = [
         {"source_path": path, "size": size, "mtime_ns": mtime, "sha256": hashes.get(path)}
