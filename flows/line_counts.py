@@ -133,7 +133,8 @@ def learn_incrementally(
             members[story].append(name)
     old_counted = {(row["site"], row["story"]): name for name, row in old.items() if row["counted"]}
     old_lines = {identity(item): item.prepared.lines for read in previous_reads.values() for item in read.prepared}
-    counted = {name for name in carried if old[name]["counted"]}
+    taken_back: set[Identity] = set()
+    counted_now: set[Identity] = set()
     deltas: dict[tuple[str, str], _Delta] = defaultdict(_Delta)
     for story in touched:
         before = old_counted.get(story)
@@ -141,18 +142,19 @@ def learn_incrementally(
         if before == after and before in carried:
             continue
         if before is not None:
-            counted.discard(before)
+            taken_back.add(before)
             lines = old_lines[before] if before not in carried else prepared[position[before]].prepared.lines
             for key in article_line_keys(lines, bullet_chars):
                 deltas[(story[0], key)].change -= 1
                 deltas[(story[0], key)].taken_back.add(before)
         if after is not None:
-            counted.add(after)
+            counted_now.add(after)
             for key, line in keys.of(after).items():
                 delta = deltas[(story[0], key)]
                 delta.change += 1
                 if delta.example is None or position[after] < delta.example[0]:
                     delta.example = (position[after], line, after)
+    counted = {name for name in carried if old[name]["counted"]} - taken_back | counted_now
     stories = pa.Table.from_pylist(
         [
             {"source_path": name[0], "doc_id": name[1], "site": story_of[name][0], "story": story_of[name][1]}
