@@ -33,11 +33,11 @@ def story(number: int, furniture: list[str]) -> list[str]:
     ]
 
 
-def learn(items: list[PreparedInput], previous: LineCounts = LineCounts(), reads=None, reread=None):
+def learn(items: list[PreparedInput], previous: LineCounts | None = None, reads=None, reread=None):
     """Learn over `items`, updating `previous` (counts of `reads`) for the inputs in `reread`."""
     reread = [item.raw.source_path for item in items] if reread is None else reread
     boilerplate = RULES.boilerplate
-    return learn_incrementally(items, previous, reads or {}, reread, boilerplate, RULES.bullet_chars)
+    return learn_incrementally(items, previous or LineCounts(), reads or {}, reread, boilerplate, RULES.bullet_chars)
 
 
 def reads_of(items: list[PreparedInput]) -> dict[str, InputRead]:
