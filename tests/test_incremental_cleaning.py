@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cleaners.keep import line_fingerprint
 from tests.test_incremental import manifest, tables
 from tests.test_pipeline import run_cli
 
@@ -101,3 +102,16 @@ def test_new_articles_of_another_site_are_the_only_ones_finished(prefect_harness
     clean = {entry["stage"]: entry for entry in manifest(out)["stages"]}["clean"]
     assert (clean["rows_in"], clean["rows_out"]) == (2, 8), "two finished, six carried, eight articles"
     assert_equals_rebuild(tmp_path, raw, out)
+
+
+def test_a_new_keep_line_override_finishes_again_only_the_articles_holding_the_line(prefect_harness, tmp_path):
+    raw, out = first_run(tmp_path, range(7), ferry={0, 1, 2})
+    assert FERRY_LINE not in text_of(out, "harbour/0.txt")
+    (out / "overrides.toml").write_text(f"[[keep_line]]\nline = '{line_fingerprint(FERRY_LINE)}'\n", encoding="utf-8")
+    assert run_cli(raw, out) == 0
+    assert FERRY_LINE in text_of(out, "harbour/0.txt")
+    assert {entry["stage"]: entry["rows_in"] for entry in manifest(out)["stages"]}["clean"] == 3
+    rebuilt = tmp_path / "rebuilt"
+    assert run_cli(raw, rebuilt, "--overrides", str(out / "overrides.toml")) == 0
+    for name, table in tables(out).items():
+        pd.testing.assert_frame_equal(table, tables(rebuilt)[name], obj=name)
