@@ -15,11 +15,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cleaners.boilerplate import LearnedLine, LineCount, article_line_keys, decide_boilerplate, story_fingerprint
+from cleaners.boilerplate import LineCount, article_line_keys, decide_boilerplate, story_fingerprint
 from cleaners.rules import BoilerplateRules
-from flows.stages import InputRead, PreparedInput
+from flows.stages import Boilerplate, InputRead, PreparedInput
 
-Boilerplate = dict[str, dict[str, LearnedLine]]
 Identity = tuple[str, str]
 Story = tuple[str, int]
 STORIES_FILE, COUNTS_FILE = "line_stories.parquet", "line_counts.parquet"
