@@ -8,9 +8,10 @@ articles share) must clear the much higher `prose_min_share` in a source of `pro
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -51,6 +52,67 @@ class LearnedLine:
     source_articles: int
 
 
+@dataclass(frozen=True)
+class LineCount:
+    """How many of a source's stories hold a line (by its key), with the line as the earliest of them wrote it."""
+
+    source: str
+    key: str
+    stories: int
+    example: str
+
+
+def article_line_keys(lines: list[str], bullet_chars: str) -> dict[str, str]:
+    """An article's line keys, each with the first line that folds to it."""
+    keys: dict[str, str] = {}
+    for line in lines:
+        if line:
+            keys.setdefault(line_key(line, bullet_chars), line)
+    return keys
+
+
+def count_lines(
+    articles: Iterable[tuple[str, list[str]]], rules: BoilerplateRules, bullet_chars: str
+) -> tuple[list[LineCount], Counter[str]]:
+    """Count, from (source, lines) pairs in order, the stories of each source holding each line, and each
+    source's stories; a story counts with the lines of its first article (see story_fingerprint)."""
+    counts: dict[tuple[str, str], int] = Counter()
+    examples: dict[tuple[str, str], str] = {}
+    totals: Counter[str] = Counter()
+    stories: set[tuple[str, int]] = set()
+    for source, lines in articles:
+        keys = article_line_keys(lines, bullet_chars)
+        story = (source, story_fingerprint(keys, rules))
+        if story in stories:
+            continue
+        stories.add(story)
+        totals[source] += 1
+        for key, line in keys.items():
+            counts[(source, key)] += 1
+            examples.setdefault((source, key), line)
+    return [LineCount(source, key, seen, examples[(source, key)]) for (source, key), seen in counts.items()], totals
+
+
+def decide_boilerplate(
+    counts: Iterable[LineCount], totals: Mapping[str, int], rules: BoilerplateRules
+) -> dict[str, dict[str, LearnedLine]]:
+    """Each source's boilerplate from its line counts and its number of stories."""
+    if not rules.enabled:
+        return {}
+    learned: dict[str, dict[str, LearnedLine]] = {}
+    for count in counts:
+        total = totals[count.source]
+        share = count.stories / total
+        if count.stories < rules.min_articles or share < rules.min_share:
+            continue
+        prose_short_of_share = total < rules.prose_min_articles or share < rules.prose_min_share
+        if prose_short_of_share and is_long_prose(count.example, rules):
+            continue
+        line = LearnedLine(count.source, count.key, count.example, count.stories, total)
+        learned.setdefault(count.source, {})[count.key] = line
+    return learned
+
+
 def learn_boilerplate(
     articles: Iterable[tuple[str, list[str]]], rules: BoilerplateRules, bullet_chars: str
 ) -> dict[str, dict[str, LearnedLine]]:
@@ -58,35 +120,7 @@ def learn_boilerplate(
     count once (see story_fingerprint), so a story a site repeats is never its boilerplate."""
     if not rules.enabled:
         return {}
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    examples: dict[tuple[str, str], str] = {}
-    totals: Counter[str] = Counter()
-    stories: set[tuple[str, int]] = set()
-    for source, lines in articles:
-        keys = {}
-        for line in lines:
-            if line:
-                keys.setdefault(line_key(line, bullet_chars), line)
-        story = (source, story_fingerprint(keys, rules))
-        if story in stories:
-            continue
-        stories.add(story)
-        totals[source] += 1
-        counts[source].update(keys.keys())
-        for key, line in keys.items():
-            examples.setdefault((source, key), line)
-    learned: dict[str, dict[str, LearnedLine]] = {}
-    for source, counter in counts.items():
-        total = totals[source]
-        for key, seen in counter.items():
-            share = seen / total
-            if seen < rules.min_articles or share < rules.min_share:
-                continue
-            example = examples[(source, key)]
-            if is_long_prose(example, rules) and (total < rules.prose_min_articles or share < rules.prose_min_share):
-                continue
-            learned.setdefault(source, {})[key] = LearnedLine(source, key, example, seen, total)
-    return learned
+    return decide_boilerplate(*count_lines(articles, rules, bullet_chars), rules)
 
 
 def is_long_prose(line: str, rules: BoilerplateRules) -> bool:
@@ -99,11 +133,13 @@ def story_fingerprint(keys: dict[str, str], rules: BoilerplateRules) -> int:
     none.
 
     Copies of one story that differ only in furniture (a time, a counter, a list of links) share it, so
-    ten copies of a story are one article to learning; a copy with its prose edited counts as another.
+    ten copies of a story are one article to learning; a copy with its prose edited counts as another. Stable
+    across processes and runs, so stored counts name the same story.
     """
     prose = (" ".join(line.split()) for line in keys.values() if is_long_prose(line, rules))
     story = sorted(prose) or sorted(keys)
-    return hash(tuple(story))
+    digest = hashlib.blake2b("\n".join(story).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def remove_learned_lines(

@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 
-from flows import stages
+from flows import finished, line_counts, stages
 from flows.artifacts import publish_run_artifacts
 from flows.config import Config, load_config, with_redis_url
 from flows.escape import one_line
@@ -32,7 +32,7 @@ from flows.task_runner import task_runner_from_environment
 from flows.write import WriteJob, write_run
 
 read_and_prepare = task(stages.read_and_prepare, name="read-and-prepare", cache_policy=NO_CACHE)
-learn_boilerplate = task(stages.learn_source_boilerplate, name="learn-boilerplate", cache_policy=NO_CACHE)
+learn_boilerplate = task(line_counts.learn_incrementally, name="learn-boilerplate", cache_policy=NO_CACHE)
 finish_cleaning = task(stages.finish_cleaning, name="finish-cleaning", cache_policy=NO_CACHE)
 spelling_decisions = task(stages.spelling_decisions, name="spelling-decisions", cache_policy=NO_CACHE)
 apply_spelling = task(stages.apply_spelling, name="apply-spelling", cache_policy=NO_CACHE)
@@ -141,19 +141,30 @@ def _run(
             "WARC: %d earlier captures are versions, %d records skipped", len(earlier_captures), sum(skipped.values())
         )
     with stage("boilerplate", len(prepared), in_one_piece=True) as progress:
-        boilerplate = learn_boilerplate(quote(prepared), config)
+        rules, bullets = config.cleaning.boilerplate, config.cleaning.bullet_chars
+        learning = learn_boilerplate(
+            quote(prepared), quote(state.line_counts), quote(state.reads), quote(to_read), rules, bullets
+        )
+        boilerplate = learning.boilerplate
         progress.rows_out = sum(map(len, boilerplate.values()))
     logger.info("boilerplate: %d lines learned over %d sources", progress.rows_out, len(boilerplate))
     kept = overrides.kept_lines()
-    with stage("clean", len(prepared)) as progress:
-        prepared_batches = _batches(prepared, batch_size)
+    redo = finished.to_finish(prepared, state.finished, to_read, learning.changed, kept, bullets)
+    with stage("clean", len(redo)) as progress:
+        prepared_batches = _batches(redo, batch_size)
         submitted = [
             finish_cleaning.submit(quote(batch), quote(boilerplate), config, quote(kept)) for batch in prepared_batches
         ]
         cleaned = _run_batches(progress, submitted, list(map(len, prepared_batches)))
-        documents = [document for batch_documents, _ in cleaned for document in batch_documents]
+        fresh = finished.by_article(
+            redo,
+            [document for batch, _ in cleaned for document in batch],
+            [item for _, batch in cleaned for item in batch],
+        )
+        documents, clean_rejections, finished_table = finished.in_order(prepared, fresh, state.finished)
         progress.rows_out = len(documents)
-    rejections += [rejection for _, batch_rejections in cleaned for rejection in batch_rejections]
+    logger.info("clean: %d articles finished, %d carried over", len(redo), len(prepared) - len(redo))
+    rejections += clean_rejections
     for rejection in rejections:
         logger.warning("rejected %s: %s", one_line(rejection.source_path), one_line(rejection.reason))
     spared = Counter(line.override for document in documents for line in document.spared)
@@ -228,6 +239,8 @@ def _run(
         canonical=stages.canonical_keys(records, dedup),
         bands=matched.update,
         vocabulary=vocabulary,
+        line_counts=learning.line_counts,
+        finished=(finished_table, finished.kept_rows(kept)),
     )
     result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review)
     job = WriteJob(out, raw, manifest, started, config.corpus)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cleaners.article import PreparedArticle, finish_article, prepare_article
-from cleaners.boilerplate import LearnedLine, learn_boilerplate, source_key
+from cleaners.boilerplate import LearnedLine, source_key
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.language import detect_language
 from cleaners.limits import drop_long_paragraphs, size_problem
@@ -144,12 +144,6 @@ def earlier_capture(item: PreparedInput, article: PreparedInput) -> Version:
         content_hash=raw.content_hash,
         reason="same_url" if capture.url == article.raw.capture.url else "same_canonical_url",
     )
-
-
-def learn_source_boilerplate(prepared: list[PreparedInput], config: Config) -> Boilerplate:
-    """Learn every source's recurring lines from all prepared articles."""
-    pairs = ((item.source, item.prepared.lines) for item in prepared)
-    return learn_boilerplate(pairs, config.cleaning.boilerplate, config.cleaning.bullet_chars)
 
 
 def finish_cleaning(

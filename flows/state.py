@@ -22,6 +22,8 @@ from cleaners.article import PreparedArticle
 from cleaners.edits import Removal
 from cleaners.metadata import ArticleMetadata
 from flows.band_store import NO_BANDS, BandUpdate, StoredBands, load_band_store, write_band_store
+from flows.finished import FinishedCleaning, load_finished, write_finished
+from flows.line_counts import LineCounts, load_line_counts, write_line_counts
 from flows.outputs import file_sha256, write_parquet
 from flows.records import Capture, RawArticle, Rejection
 from flows.schema import REJECTED
@@ -74,6 +76,8 @@ class State:
     hashes: dict[str, str] = field(default_factory=dict)
     bands: StoredBands = NO_BANDS
     vocabulary: StoredVocabulary = EMPTY_VOCABULARY
+    line_counts: LineCounts = field(default_factory=LineCounts)
+    finished: FinishedCleaning = field(default_factory=FinishedCleaning)
 
     def unchanged(self, raw_dir: Path, path: str, stamp: tuple[int, int] | None) -> bool:
         """True when an input that gave articles is as the previous run read it: same size and time, or same
@@ -142,13 +146,23 @@ def load_state(published: Path) -> State:
     for row in pq.read_table(folder / "skipped.parquet").to_pylist():
         reads[row["source_path"]].skipped[row["reason"]] = row["records"]
     canonical = frozenset(row["key"] for row in pq.read_table(folder / "canonical.parquet").to_pylist())
-    return State(stamps, dict(reads), canonical, hashes, load_band_store(folder), load_vocabulary(folder))
+    return State(
+        stamps,
+        dict(reads),
+        canonical,
+        hashes,
+        load_band_store(folder),
+        load_vocabulary(folder),
+        load_line_counts(folder),
+        load_finished(folder),
+    )
 
 
 @dataclass
 class StateRows:
     """This run's state to write: each input's stamp and content hash, what reading it gave, canonical keys, the
-    band-key store's update (None: no store, as with Redis) and the spelling evidence."""
+    band-key store's update (None: no store, as with Redis), the spelling evidence, the boilerplate line counts
+    and each article as the clean stage left it."""
 
     stamps: dict[str, tuple[int, int]]
     hashes: dict[str, str | None]
@@ -156,6 +170,8 @@ class StateRows:
     canonical: frozenset[str]
     bands: BandUpdate | None = None
     vocabulary: StoredVocabulary = EMPTY_VOCABULARY
+    line_counts: LineCounts = field(default_factory=LineCounts)
+    finished: tuple[pa.Table, frozenset[tuple[str, str, str]]] | None = None
 
 
 def write_state(staged: Path, state: StateRows) -> None:
@@ -163,6 +179,9 @@ def write_state(staged: Path, state: StateRows) -> None:
     stamps, hashes, reads, canonical = state.stamps, state.hashes, state.reads, state.canonical
     folder = staged / STATE_FOLDER
     folder.mkdir()
+    write_line_counts(folder, state.line_counts)
+    if state.finished is not None:
+        write_finished(folder, *state.finished)
     write_parquet([{"key": key} for key in sorted(canonical)], CANONICAL, folder / "canonical.parquet")
     write_vocabulary(folder, state.vocabulary)
     inputs = [
