@@ -12,6 +12,8 @@ Share = Annotated[float, Interval(ge=0, le=1)]
 AtLeastOne = Annotated[int, Ge(1)]
 
 POLICY_CRITERIA = ("source_rank", "earliest_published", "incumbent", "most_copied", "cleanest", "most_complete")
+# The default leaves out `incumbent`, which makes a run's choice depend on the runs before it.
+DEFAULT_POLICY = tuple(name for name in POLICY_CRITERIA if name != "incumbent")
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class DedupSettings:
 class CanonicalPolicy:
     """Criteria, in order, that pick the canonical paragraph of a cluster."""
 
-    criteria: tuple[str, ...] = POLICY_CRITERIA
+    criteria: tuple[str, ...] = DEFAULT_POLICY
     source_ranking: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

@@ -25,7 +25,7 @@ from dedup.canonical import source_rank
 from dedup.deduplicate import DedupResult, deduplicate, paragraph_id
 from dedup.index import candidate_probability, lsh_candidate_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
-from dedup.settings import POLICY_CRITERIA, CanonicalPolicy, DedupSettings
+from dedup.settings import DEFAULT_POLICY, CanonicalPolicy, DedupSettings
 from dedup.shingles import normalised_words, word_shingles
 from dedup.signatures import as_lean_minhash, paragraph_signatures, shingle_hashes
 from dedup.verify import Overlap, covers, overlap, pair_shares
@@ -184,7 +184,7 @@ def test_default_settings_match_copydesk_toml():
     defaults = dataclasses.asdict(DedupSettings())
     assert defaults.pop("redis_url") is None  # set in [scale], and TOML has no null to write
     assert defaults == config["dedup"]
-    assert tuple(config["canonical"]["policy"]) == POLICY_CRITERIA == CanonicalPolicy().criteria
+    assert tuple(config["canonical"]["policy"]) == DEFAULT_POLICY == CanonicalPolicy().criteria
     assert tuple(config["canonical"]["source_ranking"]) == RANKING
 
 
