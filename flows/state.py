@@ -30,7 +30,7 @@ from flows.schema import REJECTED
 from flows.stages import InputRead, PreparedInput
 from flows.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, load_vocabulary, write_vocabulary
 
-STATE_VERSION = 4
+STATE_VERSION = 5
 STATE_FOLDER = "state"
 _strings = pa.list_(pa.string())
 CANONICAL = pa.schema([("key", pa.string())])
