@@ -31,8 +31,8 @@ def _shape(line: str, kind: str) -> list[float]:
     """Features of the line alone: length, class, stopwords, case, digits and a label prefix."""
     words = line.split()
     tokens = _WORD.findall(line)
-    capitalised = sum(bool(_CAPITALISED.match(word)) for word in words) / len(words)
-    digits = sum(char.isdigit() for char in line) / len(line)
+    capitalised = sum(map(bool, map(_CAPITALISED.match, words))) / len(words)
+    digits = sum(map(str.isdigit, line)) / len(line)
     return [
         math.log1p(len(words)),
         stopword_share(line),
@@ -51,9 +51,12 @@ def classes_and_span(lines: list[str], rules: BodyRules) -> tuple[list[str | Non
     return classes, body_span(classes, rules, [len(line.split()) for line in lines]) or (0, 0)
 
 
-def line_features(lines: list[str], rules: BodyRules) -> list[list[float] | None]:
-    """Features of each line (None for a blank one): its shape, its neighbours' and its place in the text."""
-    classes, span = classes_and_span(lines, rules)
+def line_features(
+    lines: list[str], rules: BodyRules, classified: tuple[list[str | None], tuple[int, int]] | None = None
+) -> list[list[float] | None]:
+    """Features of each line (None for a blank one): its shape, its neighbours' and its place in the text
+    (`classified`: the lines' classes_and_span, when already known)."""
+    classes, span = classified or classes_and_span(lines, rules)
     content = [index for index, line in enumerate(lines) if line]
     shapes = {index: _shape(lines[index], classes[index] or "short") for index in content}
     total = len(content)
@@ -117,6 +120,6 @@ def drop_unlikely_lines(
         and model.probability(features) < model.threshold
         and not (start <= index < end and (classes[index] == "list" or is_sentence(lines[index], rules)))
         else None
-        for index, features in enumerate(line_features(lines, rules))
+        for index, features in enumerate(line_features(lines, rules, (classes, span)))
     ]
     return drop_lines(lines, reasons, keep)
