@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 
-from flows import stages
+from flows import shard_stages, stages
 from flows.artifacts import publish_run_artifacts
 from flows.config import Config, CorpusSettings, load_config, with_redis_url
 from flows.corpus import kept_records, shard_names, write_corpus
@@ -28,19 +28,21 @@ from flows.lock import run_lock
 from flows.manifest import MANIFEST, read_manifest, versions
 from flows.outputs import file_sha256, write_parquet, write_text
 from flows.overrides import Overrides, ReviewOutcome, load_overrides, override_paths, review_outcome
+from flows.prepared import carry_shards, prepared_shards, work_folder
 from flows.progress import StageProgress
 from flows.publish import CURRENT, publish, staging_folder
 from flows.records import Document, Rejection, Version
 from flows.report import cluster_views, containment_views, render_report
 from flows.schema import SCHEMA_VERSION, TABLES
+from flows.shards import shard_name
 from flows.state import STATE_VERSION, State, file_digest, load_state, state_problem, write_state
 from flows.summary import RunSummary, inputs_seen, up_to_date_summary
 from flows.tables import build_tables
 from flows.task_runner import task_runner_from_environment
 
-read_and_prepare = task(stages.read_and_prepare, name="read-and-prepare", cache_policy=NO_CACHE)
+read_and_prepare = task(shard_stages.read_into_shard, name="read-and-prepare", cache_policy=NO_CACHE)
 learn_boilerplate = task(stages.learn_source_boilerplate, name="learn-boilerplate", cache_policy=NO_CACHE)
-finish_cleaning = task(stages.finish_cleaning, name="finish-cleaning", cache_policy=NO_CACHE)
+finish_cleaning = task(shard_stages.finish_shard, name="finish-cleaning", cache_policy=NO_CACHE)
 spelling_decisions = task(stages.spelling_decisions, name="spelling-decisions", cache_policy=NO_CACHE)
 apply_spelling = task(stages.apply_spelling, name="apply-spelling", cache_policy=NO_CACHE)
 match_paragraphs = task(stages.match_paragraphs, name="match-paragraphs", cache_policy=NO_CACHE)
@@ -75,7 +77,7 @@ def write_outputs(
     dedup,
     manifest: dict,
     started: float,
-    state: tuple[dict, dict, list, frozenset],
+    state: tuple[dict, dict, dict, frozenset, list],
     review: ReviewOutcome,
     corpus_settings: CorpusSettings,
 ) -> RunSummary:
@@ -173,11 +175,19 @@ def copydesk_run(
     raw, out = Path(raw_dir), Path(out_dir)
     with run_lock(out, wait_seconds):
         overrides = load_overrides(override_paths(out, config, Path(overrides_path) if overrides_path else None))
-        return _run(raw, out, config, batch_size, force, started, overrides)
+        with work_folder(out) as work:
+            return _run(raw, out, config, batch_size, force, started, overrides, work)
 
 
 def _run(
-    raw: Path, out: Path, config: Config, batch_size: int, force: bool, started: float, overrides: Overrides
+    raw: Path,
+    out: Path,
+    config: Config,
+    batch_size: int,
+    force: bool,
+    started: float,
+    overrides: Overrides,
+    work: Path,
 ) -> RunSummary:
     """The flow's work once it holds the output folder."""
     logger = get_run_logger()
@@ -203,15 +213,18 @@ def _run(
     to_read = [path for path in inputs if path not in reused]
     logger.info("%d new or changed inputs to read, %d unchanged reused", len(to_read), len(reused))
     with stage("read", len(to_read), "files") as progress:
+        carried = carry_shards(state.shards, set(reused), work)
         # The read tasks get RAW_DIR as an absolute path: a Dask worker's working folder is not the flow's.
         file_batches = _batches(to_read, batch_size)
-        submitted = [read_and_prepare.submit(raw.absolute(), quote(batch), config) for batch in file_batches]
+        submitted = [
+            read_and_prepare.submit(raw.absolute(), quote(batch), config, work / shard_name(len(carried) + number))
+            for number, batch in enumerate(file_batches)
+        ]
         read = _run_batches(progress, submitted, list(map(len, file_batches)))
-        fresh = {path: input_read for batch_reads in read for path, input_read in batch_reads.items()}
+        fresh = {path: input_read for shard_read in read for path, input_read in shard_read.reads.items()}
         reads = {path: reused[path] if path in reused else fresh[path] for path in inputs}
-        all_prepared = [item for input_read in reads.values() for item in input_read.prepared]
-        prepared, earlier_captures = stages.latest_captures(all_prepared)
-        progress.rows_out = len(prepared)
+        prepared, earlier_captures = prepared_shards([*carried, *(shard_read.path for shard_read in read)], inputs)
+        progress.rows_out = prepared.articles
     rejections = seen.unread_folders + [
         rejection for input_read in reads.values() for rejection in input_read.rejections
     ]
@@ -220,20 +233,20 @@ def _run(
         logger.info(
             "WARC: %d earlier captures are versions, %d records skipped", len(earlier_captures), sum(skipped.values())
         )
-    with stage("boilerplate", len(prepared), in_one_piece=True) as progress:
-        boilerplate = learn_boilerplate(quote(prepared), config)
+    with stage("boilerplate", prepared.articles, in_one_piece=True) as progress:
+        boilerplate = learn_boilerplate(quote(prepared.boilerplate_articles()), config)
         progress.rows_out = sum(map(len, boilerplate.values()))
     logger.info("boilerplate: %d lines learned over %d sources", progress.rows_out, len(boilerplate))
     kept = overrides.kept_lines()
-    with stage("clean", len(prepared)) as progress:
-        prepared_batches = _batches(prepared, batch_size)
+    with stage("clean", prepared.articles) as progress:
         submitted = [
-            finish_cleaning.submit(quote(batch), quote(boilerplate), config, quote(kept)) for batch in prepared_batches
+            finish_cleaning.submit(shard, quote(rows), quote(boilerplate), config, quote(kept))
+            for shard, rows in zip(prepared.paths, prepared.rows)
         ]
-        cleaned = _run_batches(progress, submitted, list(map(len, prepared_batches)))
-        documents = [document for batch_documents, _ in cleaned for document in batch_documents]
+        cleaned = prepared.in_input_order(_run_batches(progress, submitted, list(map(len, prepared.rows))))
+        documents = [result for result in cleaned if isinstance(result, Document)]
         progress.rows_out = len(documents)
-    rejections += [rejection for _, batch_rejections in cleaned for rejection in batch_rejections]
+    rejections += [result for result in cleaned if isinstance(result, Rejection)]
     for rejection in rejections:
         logger.warning("rejected %s: %s", one_line(rejection.source_path), one_line(rejection.reason))
     spared = Counter(line.override for document in documents for line in document.spared)
@@ -300,6 +313,7 @@ def _run(
         {path: state.hashes.get(path) if path in reused else file_digest(raw, path) for path in inputs},
         reads,
         stages.canonical_keys(records, dedup),
+        prepared.paths,
     )
     return write_outputs(
         out,
