@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copyreg
 import os
+import signal
 import threading
 import time
 from typing import Self
@@ -30,8 +31,10 @@ copyreg.pickle(quote, _quote_by_value)
 
 
 def _exit_with_parent(parent: int) -> None:
-    """Run in each worker process as it starts: end it as soon as `parent`, the flow process that started it, is
-    gone (killed outright, or ended by a signal before it could stop its workers), also if it already is."""
+    """Run in each worker process as it starts: leave Ctrl-C to the flow process (which stops its workers), and
+    end as soon as `parent`, the flow process that started it, is gone (killed outright, or ended by a signal
+    before it could stop its workers), also if it already is."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -58,7 +61,7 @@ class WorkerProcesses(ProcessPoolTaskRunner):
     def __exit__(self, exc_type, exc_value, traceback) -> None:
         if exc_type is not None and self._executor is not None:
             for process in list(self._executor._processes.values()):
-                process.terminate()
+                process.kill()  # a task half done leaves at most a temporary file in the work folder
         super().__exit__(exc_type, exc_value, traceback)
 
 
