@@ -1,6 +1,7 @@
-"""Where the flow's batched tasks run: worker processes on this machine, one per core by default (Prefect's
-process pool), the flow process itself (Prefect's thread pool) with one worker, or a Dask cluster through
-prefect-dask."""
+"""Where the flow's batched tasks run: the flow process itself (Prefect's thread pool) by default, worker
+processes on this machine (Prefect's process pool) when more than one worker is asked for, or a Dask cluster
+through prefect-dask. The thread pool is the default because it measured faster than worker processes
+(docs/scaling.md)."""
 
 from __future__ import annotations
 
@@ -65,15 +66,9 @@ class WorkerProcesses(ProcessPoolTaskRunner):
         super().__exit__(exc_type, exc_value, traceback)
 
 
-def default_workers() -> int:
-    """One worker process per core this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
 def local_task_runner(workers: int | None = None) -> TaskRunner:
-    """`workers` processes on this machine (default: one per core); with one, the tasks run in the flow process."""
-    workers = workers or default_workers()
-    return ThreadPoolTaskRunner() if workers == 1 else WorkerProcesses(workers)
+    """`workers` processes on this machine; with one (the default), the tasks run in the flow process."""
+    return WorkerProcesses(workers) if workers and workers > 1 else ThreadPoolTaskRunner()
 
 
 def dask_task_runner(address: str | None = None, workers: int | None = None) -> TaskRunner | None:
@@ -98,6 +93,6 @@ def _workers_from(variable: str) -> int | None:
 
 def task_runner_from_environment() -> TaskRunner:
     """The task runner that COPYDESK_DASK_ADDRESS, COPYDESK_DASK_WORKERS or COPYDESK_WORKERS name (a deployment's
-    job variables); without any, one worker process per core."""
+    job variables); without any, the flow process's thread pool."""
     dask = dask_task_runner(os.environ.get(DASK_ADDRESS_VARIABLE) or None, _workers_from(DASK_WORKERS_VARIABLE))
     return dask or local_task_runner(_workers_from(WORKERS_VARIABLE))

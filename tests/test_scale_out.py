@@ -76,7 +76,7 @@ def outputs(out: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def embedded_outputs(prefect_harness, corpus, tmp_path_factory) -> dict[str, bytes]:
-    """Every output table of the embedded default run (one worker process per core, LSH in memory)."""
+    """Every output table of the embedded default run (the flow process's thread pool, LSH in memory)."""
     out = tmp_path_factory.mktemp("embedded") / "clean"
     assert run_cli(corpus, out, *BATCH) == 0
     return outputs(out)
@@ -88,12 +88,12 @@ def test_the_corpus_holds_every_kind_of_copy(embedded_outputs):
     assert paragraphs.contained_in.notna().any()
 
 
-def test_the_flow_process_alone_gives_the_outputs_of_the_worker_processes(
+def test_worker_processes_give_the_outputs_of_the_flow_process_alone(
     prefect_harness, corpus, embedded_outputs, tmp_path
 ):
-    """--workers 1 runs the batched tasks on Prefect's thread pool in the flow process, as before processes."""
+    """--workers 2 runs the batched tasks in two worker processes instead of the flow process's thread pool."""
     out = tmp_path / "clean"
-    assert run_cli(corpus, out, *BATCH, "--workers", "1") == 0
+    assert run_cli(corpus, out, *BATCH, "--workers", "2") == 0
     assert outputs(out) == embedded_outputs
 
 

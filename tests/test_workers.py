@@ -1,4 +1,4 @@
-"""The batched tasks run in worker processes, one per core by default: each worker serves many tasks (its
+"""With more than one worker, the batched tasks run in worker processes: each worker serves many tasks (its
 start-up is paid once), and no worker outlives its run, whether the run finishes or is killed."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from prefect import task
 
-from flows.task_runner import WorkerProcesses, default_workers, local_task_runner
+from flows.task_runner import WorkerProcesses, local_task_runner
 from tests.conftest import COPYDESK, REPO, SEED_NAMES, SEEDS_DIR, new_user_environment
 
 MARK = "COPYDESK_WORKERS_TEST"
@@ -31,9 +31,10 @@ def test_each_worker_process_runs_many_tasks(prefect_harness):
     assert len(set(pids)) <= 2 and os.getpid() not in pids
 
 
-def test_the_default_is_one_worker_process_per_core_and_one_worker_runs_in_the_flow_process():
-    assert isinstance(local_task_runner(), WorkerProcesses) and local_task_runner()._max_workers == default_workers()
+def test_the_default_and_one_worker_run_in_the_flow_process_and_more_in_worker_processes():
+    assert not isinstance(local_task_runner(), WorkerProcesses)
     assert not isinstance(local_task_runner(1), WorkerProcesses)
+    assert isinstance(local_task_runner(2), WorkerProcesses) and local_task_runner(2)._max_workers == 2
 
 
 def marked_processes(mark: str) -> dict[int, bytes]:
