@@ -30,7 +30,7 @@ from flows.shards import link_or_copy, read_columns, shard_name
 from flows.stages import InputRead
 from flows.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, load_vocabulary, write_vocabulary
 
-STATE_VERSION = 4
+STATE_VERSION = 5
 STATE_FOLDER = "state"
 CANONICAL = pa.schema([("key", pa.string())])
 INPUTS = pa.schema(
