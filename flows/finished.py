@@ -110,16 +110,6 @@ def _changed_overrides(before: frozenset[tuple[str, str, str]], after: frozenset
     )
 
 
-def by_article(
-    items: list[PreparedInput], documents: list[Document], rejections: list[Rejection]
-) -> dict[Identity, Finished]:
-    """Pair finished articles with their items: a document by its input and doc_id, the rest with the
-    rejections in order."""
-    found = {(document.source_path, document.doc_id): document for document in documents}
-    rejected = iter(rejections)
-    return {identity(item): found.get(identity(item)) or next(rejected) for item in items}
-
-
 def in_order(
     prepared: list[PreparedInput], fresh: Mapping[Identity, Finished], previous: FinishedCleaning
 ) -> tuple[list[Document], list[Rejection], pa.Table]:

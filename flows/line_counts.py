@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from cleaners.boilerplate import LineCount, article_line_keys, decide_boilerplate, story_fingerprint
 from cleaners.rules import BoilerplateRules
-from flows.stages import Boilerplate, InputRead, PreparedInput
+from flows.stages import Boilerplate, PreparedInput
 
 Identity = tuple[str, str]
 Story = tuple[str, int]
@@ -93,6 +93,18 @@ def identity(item: PreparedInput) -> Identity:
     return item.raw.source_path, item.raw.doc_id
 
 
+def _carried(name: Identity, position: Collection[Identity], reread: Collection[str]) -> bool:
+    """True when a previously counted article is still there and its input was not read again."""
+    return name in position and name[0] not in reread
+
+
+def taken_back(previous: LineCounts, prepared: list[PreparedInput], reread: Collection[str]) -> set[Identity]:
+    """The previously counted articles that went or changed: those whose prepared lines learn_incrementally needs."""
+    position, reread = {identity(item) for item in prepared}, set(reread)
+    names = zip(previous.stories["source_path"].to_pylist(), previous.stories["doc_id"].to_pylist())
+    return {name for name in names if not _carried(name, position, reread)}
+
+
 def write_line_counts(folder: Path, line_counts: LineCounts) -> None:
     """Write the stories and counts into the state folder."""
     pq.write_table(line_counts.stories, folder / STORIES_FILE)
@@ -109,17 +121,18 @@ def load_line_counts(folder: Path) -> LineCounts:
 def learn_incrementally(
     prepared: list[PreparedInput],
     previous: LineCounts,
-    previous_reads: Mapping[str, InputRead],
+    previous_lines: Mapping[Identity, list[str]],
     reread: Collection[str],
     rules: BoilerplateRules,
     bullet_chars: str,
 ) -> Learning:
-    """Update the previous counts for the articles that came, went or changed (those of `reread` inputs), and
-    decide every site's boilerplate; equal to counting all of `prepared` afresh."""
+    """Update the previous counts for the articles that came, went or changed (those of `reread` inputs; the
+    prepared lines of those that went or changed in `previous_lines`), and decide every site's boilerplate; equal
+    to counting all of `prepared` afresh."""
     position = {identity(item): index for index, item in enumerate(prepared)}
     reread = set(reread)
     old = {(row["source_path"], row["doc_id"]): row for row in previous.stories.to_pylist()}
-    carried = {name for name in old if name in position and name[0] not in reread}
+    carried = {name for name in old if _carried(name, position, reread)}
     new = [identity(item) for item in prepared if identity(item) not in carried]
     keys = _LineKeys(prepared, position, bullet_chars)
     story_of = {name: (old[name]["site"], old[name]["story"]) for name in carried}
@@ -131,7 +144,6 @@ def learn_incrementally(
         if story in touched:
             members[story].append(name)
     old_counted = {(row["site"], row["story"]): name for name, row in old.items() if row["counted"]}
-    old_lines = {identity(item): item.prepared.lines for read in previous_reads.values() for item in read.prepared}
     taken_back: set[Identity] = set()
     counted_now: set[Identity] = set()
     deltas: dict[tuple[str, str], _Delta] = defaultdict(_Delta)
@@ -142,7 +154,7 @@ def learn_incrementally(
             continue
         if before is not None:
             taken_back.add(before)
-            lines = old_lines[before] if before not in carried else prepared[position[before]].prepared.lines
+            lines = previous_lines[before] if before not in carried else prepared[position[before]].prepared.lines
             for key in article_line_keys(lines, bullet_chars):
                 deltas[(story[0], key)].change -= 1
                 deltas[(story[0], key)].taken_back.add(before)

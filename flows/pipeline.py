@@ -15,25 +15,28 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 
-from flows import finished, line_counts, stages
+from flows import finished, line_counts, shard_stages, stages
 from flows.artifacts import publish_run_artifacts
 from flows.config import Config, load_config, with_redis_url
 from flows.escape import one_line
+from flows.line_counts import identity
 from flows.lock import run_lock
 from flows.manifest import read_manifest, versions
 from flows.overrides import Overrides, load_overrides, override_paths, review_outcome
+from flows.prepared import carry_shards, prepared_shards, previous_lines, work_folder
 from flows.progress import StageProgress
 from flows.publish import CURRENT
 from flows.records import RunResult
 from flows.schema import SCHEMA_VERSION
+from flows.shards import shard_name
 from flows.state import STATE_VERSION, State, StateRows, file_digest, load_state, state_problem
 from flows.summary import RunSummary, inputs_seen, up_to_date_summary
 from flows.task_runner import task_runner_from_environment
 from flows.write import WriteJob, write_run
 
-read_and_prepare = task(stages.read_and_prepare, name="read-and-prepare", cache_policy=NO_CACHE)
+read_and_prepare = task(shard_stages.read_into_shard, name="read-and-prepare", cache_policy=NO_CACHE)
 learn_boilerplate = task(line_counts.learn_incrementally, name="learn-boilerplate", cache_policy=NO_CACHE)
-finish_cleaning = task(stages.finish_cleaning, name="finish-cleaning", cache_policy=NO_CACHE)
+finish_cleaning = task(shard_stages.finish_shard, name="finish-cleaning", cache_policy=NO_CACHE)
 spelling_decisions = task(stages.spelling_decisions, name="spelling-decisions", cache_policy=NO_CACHE)
 apply_spelling = task(stages.apply_spelling, name="apply-spelling", cache_policy=NO_CACHE)
 match_paragraphs = task(stages.match_paragraphs, name="match-paragraphs", cache_policy=NO_CACHE)
@@ -93,11 +96,19 @@ def copydesk_run(
     raw, out = Path(raw_dir), Path(out_dir)
     with run_lock(out, wait_seconds):
         overrides = load_overrides(override_paths(out, config, Path(overrides_path) if overrides_path else None))
-        return _run(raw, out, config, batch_size, force, started, overrides)
+        with work_folder(out) as work:
+            return _run(raw, out, config, batch_size, force, started, overrides, work)
 
 
 def _run(
-    raw: Path, out: Path, config: Config, batch_size: int, force: bool, started: float, overrides: Overrides
+    raw: Path,
+    out: Path,
+    config: Config,
+    batch_size: int,
+    force: bool,
+    started: float,
+    overrides: Overrides,
+    work: Path,
 ) -> RunSummary:
     """The flow's work once it holds the output folder."""
     logger = get_run_logger()
@@ -123,15 +134,18 @@ def _run(
     to_read = [path for path in inputs if path not in reused]
     logger.info("%d new or changed inputs to read, %d unchanged reused", len(to_read), len(reused))
     with stage("read", len(to_read), "files") as progress:
+        carried = carry_shards(state.shards, set(reused), work)
         # The read tasks get RAW_DIR as an absolute path: a Dask worker's working folder is not the flow's.
         file_batches = _batches(to_read, batch_size)
-        submitted = [read_and_prepare.submit(raw.absolute(), quote(batch), config) for batch in file_batches]
+        submitted = [
+            read_and_prepare.submit(raw.absolute(), quote(batch), config, work / shard_name(len(carried) + number))
+            for number, batch in enumerate(file_batches)
+        ]
         read = _run_batches(progress, submitted, list(map(len, file_batches)))
-        fresh = {path: input_read for batch_reads in read for path, input_read in batch_reads.items()}
+        fresh = {path: input_read for shard_read in read for path, input_read in shard_read.reads.items()}
         reads = {path: reused[path] if path in reused else fresh[path] for path in inputs}
-        all_prepared = [item for input_read in reads.values() for item in input_read.prepared]
-        prepared, earlier_captures = stages.latest_captures(all_prepared)
-        progress.rows_out = len(prepared)
+        prepared, earlier_captures = prepared_shards([*carried, *(shard_read.path for shard_read in read)], inputs)
+        progress.rows_out = prepared.articles
     rejections = seen.unread_folders + [
         rejection for input_read in reads.values() for rejection in input_read.rejections
     ]
@@ -140,30 +154,34 @@ def _run(
         logger.info(
             "WARC: %d earlier captures are versions, %d records skipped", len(earlier_captures), sum(skipped.values())
         )
-    with stage("boilerplate", len(prepared), in_one_piece=True) as progress:
+    per_shard = prepared.read_articles()
+    articles = prepared.in_input_order(per_shard)
+    with stage("boilerplate", len(articles), in_one_piece=True) as progress:
         rules, bullets = config.cleaning.boilerplate, config.cleaning.bullet_chars
+        going = previous_lines(state.shards, line_counts.taken_back(state.line_counts, articles, to_read))
         learning = learn_boilerplate(
-            quote(prepared), quote(state.line_counts), quote(state.reads), quote(to_read), rules, bullets
+            quote(articles), quote(state.line_counts), quote(going), quote(to_read), rules, bullets
         )
         boilerplate = learning.boilerplate
         progress.rows_out = sum(map(len, boilerplate.values()))
     logger.info("boilerplate: %d lines learned over %d sources", progress.rows_out, len(boilerplate))
     kept = overrides.kept_lines()
-    redo = finished.to_finish(prepared, state.finished, to_read, learning.changed, kept, bullets)
+    redo = finished.to_finish(articles, state.finished, to_read, learning.changed, kept, bullets)
+    work_paths, work_rows, work_items = prepared.chosen(per_shard, redo)
     with stage("clean", len(redo)) as progress:
-        prepared_batches = _batches(redo, batch_size)
         submitted = [
-            finish_cleaning.submit(quote(batch), quote(boilerplate), config, quote(kept)) for batch in prepared_batches
+            finish_cleaning.submit(shard, quote(rows), quote(boilerplate), config, quote(kept))
+            for shard, rows in zip(work_paths, work_rows)
         ]
-        cleaned = _run_batches(progress, submitted, list(map(len, prepared_batches)))
-        fresh = finished.by_article(
-            redo,
-            [document for batch, _ in cleaned for document in batch],
-            [item for _, batch in cleaned for item in batch],
-        )
-        documents, clean_rejections, finished_table = finished.in_order(prepared, fresh, state.finished)
+        cleaned = _run_batches(progress, submitted, list(map(len, work_rows)))
+        fresh = {
+            identity(item): result
+            for shard_items, results in zip(work_items, cleaned, strict=True)
+            for item, result in zip(shard_items, results, strict=True)
+        }
+        documents, clean_rejections, finished_table = finished.in_order(articles, fresh, state.finished)
         progress.rows_out = len(documents)
-    logger.info("clean: %d articles finished, %d carried over", len(redo), len(prepared) - len(redo))
+    logger.info("clean: %d articles finished, %d carried over", len(redo), len(articles) - len(redo))
     rejections += clean_rejections
     for rejection in rejections:
         logger.warning("rejected %s: %s", one_line(rejection.source_path), one_line(rejection.reason))
@@ -237,6 +255,7 @@ def _run(
         hashes={path: state.hashes.get(path) if path in reused else file_digest(raw, path) for path in inputs},
         reads=reads,
         canonical=stages.canonical_keys(records, dedup),
+        shards=prepared.paths,
         bands=matched.update,
         vocabulary=vocabulary,
         line_counts=learning.line_counts,

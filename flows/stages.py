@@ -52,11 +52,13 @@ class PreparedInput:
 
 @dataclass
 class InputRead:
-    """What reading one input gave: its prepared articles, its rejections and its skipped WARC records by reason."""
+    """What reading one input gave: its prepared articles (or, once they are in a shard, only how many), its
+    rejections and its skipped WARC records by reason."""
 
     prepared: list[PreparedInput] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
+    articles: int = 0
 
 
 def input_outcomes(raw_dir: Path, relative_path: str, config: Config) -> Iterable[WarcOutcome]:
@@ -83,6 +85,7 @@ def read_and_prepare(raw_dir: Path, relative_paths: list[str], config: Config) -
                 read.rejections.append(outcome)
             else:
                 read.skipped[outcome.reason] += 1
+        read.articles = len(read.prepared)
     return reads
 
 
@@ -153,10 +156,16 @@ def finish_cleaning(
     rejection."""
     documents: list[Document] = []
     rejections: list[Rejection] = []
-    for item in prepared:
-        result = finish_document(item, boilerplate.get(item.source, {}), config, keep)
+    for result in finish_documents(prepared, boilerplate, config, keep):
         (rejections if isinstance(result, Rejection) else documents).append(result)
     return documents, rejections
+
+
+def finish_documents(
+    prepared: list[PreparedInput], boilerplate: Boilerplate, config: Config, keep: KeptLines = NOTHING_KEPT
+) -> list[Document | Rejection]:
+    """Finish cleaning a batch: a Document or a Rejection for each article, in order."""
+    return [finish_document(item, boilerplate.get(item.source, {}), config, keep) for item in prepared]
 
 
 def finish_document(

@@ -1,15 +1,24 @@
-"""Where the flow's batched tasks run: Prefect's default thread pool, or a Dask cluster through prefect-dask."""
+"""Where the flow's batched tasks run: the flow process itself (Prefect's thread pool) by default, worker
+processes on this machine (Prefect's process pool) when more than one worker is asked for, or a Dask cluster
+through prefect-dask. The thread pool is the default because it measured faster than worker processes
+(docs/scaling.md)."""
 
 from __future__ import annotations
 
 import copyreg
 import os
+import signal
+import threading
+import time
+from typing import Self
 
-from prefect.task_runners import TaskRunner
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 DASK_ADDRESS_VARIABLE = "COPYDESK_DASK_ADDRESS"
 DASK_WORKERS_VARIABLE = "COPYDESK_DASK_WORKERS"
+WORKERS_VARIABLE = "COPYDESK_WORKERS"
+PARENT_POLL_SECONDS = 0.5
 
 
 def _quote_by_value(quoted: quote) -> tuple:
@@ -20,6 +29,46 @@ def _quote_by_value(quoted: quote) -> tuple:
 # a Dask worker changed. Pickled as `quote(value)` by every process that imports the flow: the flow's, and a
 # Dask scheduler's, which unpickles the tasks (importing the flow) before it pickles them again for a worker.
 copyreg.pickle(quote, _quote_by_value)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Run in each worker process as it starts: leave Ctrl-C to the flow process (which stops its workers), and
+    end as soon as `parent`, the flow process that started it, is gone (killed outright, or ended by a signal
+    before it could stop its workers), also if it already is."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+class WorkerProcesses(ProcessPoolTaskRunner):
+    """Prefect's process pool whose workers never outlive the run: stopped at once when the run fails or is
+    interrupted (not after their current task), and ending themselves if the flow process dies."""
+
+    def __init__(self, max_workers: int | None = None):
+        super().__init__(max_workers, initializer=_exit_with_parent)
+
+    def duplicate(self) -> Self:
+        return type(self)(self._max_workers)
+
+    def __enter__(self) -> Self:
+        self._initargs = (os.getpid(),)  # the process that starts the workers, whichever imported the runner
+        return super().__enter__()
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        if exc_type is not None and self._executor is not None:
+            for process in list(self._executor._processes.values()):
+                process.kill()  # a task half done leaves at most a temporary file in the work folder
+        super().__exit__(exc_type, exc_value, traceback)
+
+
+def local_task_runner(workers: int | None = None) -> TaskRunner:
+    """`workers` processes on this machine; with one (the default), the tasks run in the flow process."""
+    return WorkerProcesses(workers) if workers and workers > 1 else ThreadPoolTaskRunner()
 
 
 def dask_task_runner(address: str | None = None, workers: int | None = None) -> TaskRunner | None:
@@ -34,9 +83,16 @@ def dask_task_runner(address: str | None = None, workers: int | None = None) -> 
     return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "dashboard_address": None})
 
 
-def task_runner_from_environment() -> TaskRunner | None:
-    """The task runner that COPYDESK_DASK_ADDRESS or COPYDESK_DASK_WORKERS name (a deployment's job variables)."""
-    workers = os.environ.get(DASK_WORKERS_VARIABLE, "").strip()
-    if workers and not workers.isdigit():
-        raise ValueError(f"{DASK_WORKERS_VARIABLE} must be a number of workers, not {workers!r}")
-    return dask_task_runner(os.environ.get(DASK_ADDRESS_VARIABLE) or None, int(workers) if workers else None)
+def _workers_from(variable: str) -> int | None:
+    """The number of workers an environment variable gives, None when it is unset or empty."""
+    workers = os.environ.get(variable, "").strip()
+    if workers and not (workers.isdigit() and int(workers) >= 1):
+        raise ValueError(f"{variable} must be a number of workers, not {workers!r}")
+    return int(workers) if workers else None
+
+
+def task_runner_from_environment() -> TaskRunner:
+    """The task runner that COPYDESK_DASK_ADDRESS, COPYDESK_DASK_WORKERS or COPYDESK_WORKERS name (a deployment's
+    job variables); without any, the flow process's thread pool."""
+    dask = dask_task_runner(os.environ.get(DASK_ADDRESS_VARIABLE) or None, _workers_from(DASK_WORKERS_VARIABLE))
+    return dask or local_task_runner(_workers_from(WORKERS_VARIABLE))

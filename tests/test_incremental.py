@@ -7,6 +7,7 @@ import os
 import shutil
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from flows.publish import CURRENT
 from flows.schema import TABLES
@@ -125,3 +126,40 @@ def test_an_incremental_run_equals_a_rebuild_when_a_spelling_decision_flips(pref
     for name in ("counts.parquet", "paragraphs.parquet"):
         stored, fresh = (pd.read_parquet(folder / CURRENT / "state" / "vocabulary" / name) for folder in (out, rebuilt))
         pd.testing.assert_frame_equal(stored, fresh, obj=name)
+
+
+def state_shards(out) -> dict[tuple[str, ...], int]:
+    """The published state's shards of prepared articles: the inputs of each, and its inode."""
+    return {
+        tuple(pq.read_table(shard, columns=["source_path"]).column(0).to_pylist()): shard.stat().st_ino
+        for shard in sorted((out / ".current" / "state" / "prepared").glob("*.parquet"))
+    }
+
+
+def test_an_incremental_run_links_the_shards_of_unchanged_inputs_rewrites_the_rest_and_matches_a_rebuild(
+    prefect_harness, tmp_path
+):
+    raw, out = tmp_path / "raw", tmp_path / "clean"
+    raw.mkdir()
+    for name in SEED_NAMES:
+        shutil.copy(SEEDS_DIR / name, raw / name)
+    assert run_cli(raw, out, "--batch-size", "2") == 0
+    before = state_shards(out)
+    assert list(before) == [SEED_NAMES[:2], SEED_NAMES[2:]]
+
+    (raw / "wire").mkdir()
+    (raw / "wire" / "copy.txt").write_text(syndicated_copy((raw / SEED_NAMES[2]).read_text()), encoding="utf-8")
+    changed = raw / SEED_NAMES[1]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nA closing paragraph the site added later on.")
+    assert run_cli(raw, out, "--batch-size", "2") == 0
+    after = state_shards(out)
+    assert list(after) == [SEED_NAMES[:1], SEED_NAMES[2:], (SEED_NAMES[1], "wire/copy.txt")]
+    assert after[SEED_NAMES[2:]] == before[SEED_NAMES[2:]], "an unchanged shard is the same file, hard-linked"
+    assert after[SEED_NAMES[:1]] != before[SEED_NAMES[:2]], "a shard with a changed input is rewritten without it"
+    assert not (out / ".work").exists()
+
+    rebuilt = tmp_path / "rebuilt"
+    assert run_cli(raw, rebuilt, "--batch-size", "2") == 0
+    assert [len(inputs) for inputs in state_shards(rebuilt)] == [2, 2]
+    for name, table in tables(out).items():
+        pd.testing.assert_frame_equal(table, tables(rebuilt)[name], obj=name)

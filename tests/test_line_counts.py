@@ -9,9 +9,9 @@ from cleaners.article import prepare_article
 from cleaners.boilerplate import learn_boilerplate
 from cleaners.metadata import ArticleMetadata
 from cleaners.rules import CleaningRules
-from flows.line_counts import LineCounts, learn_incrementally
+from flows.line_counts import LineCounts, identity, learn_incrementally, taken_back
 from flows.records import RawArticle
-from flows.stages import InputRead, PreparedInput
+from flows.stages import PreparedInput
 
 RULES = CleaningRules()
 TOPICS = "pier lighthouse ferry marina lifeboat dredging quay slipway breakwater customs tides regatta".split()
@@ -33,15 +33,13 @@ def story(number: int, furniture: list[str]) -> list[str]:
     ]
 
 
-def learn(items: list[PreparedInput], previous: LineCounts | None = None, reads=None, reread=None):
-    """Learn over `items`, updating `previous` (counts of `reads`) for the inputs in `reread`."""
+def learn(items: list[PreparedInput], previous: LineCounts | None = None, counted=None, reread=None):
+    """Learn over `items`, updating `previous` (counts of the articles `counted`) for the inputs in `reread`."""
     reread = [item.raw.source_path for item in items] if reread is None else reread
-    boilerplate = RULES.boilerplate
-    return learn_incrementally(items, previous or LineCounts(), reads or {}, reread, boilerplate, RULES.bullet_chars)
-
-
-def reads_of(items: list[PreparedInput]) -> dict[str, InputRead]:
-    return {item.raw.source_path: InputRead(prepared=[item]) for item in items}
+    previous = previous or LineCounts()
+    going = taken_back(previous, items, reread)
+    lines = {identity(item): item.prepared.lines for item in counted or [] if identity(item) in going}
+    return learn_incrementally(items, previous, lines, reread, RULES.boilerplate, RULES.bullet_chars)
 
 
 def sorted_counts(learning):
@@ -63,7 +61,7 @@ def test_deleting_the_copy_a_story_counted_with_counts_the_next_copy_and_its_lin
     others = [article(f"a/{n}.txt", story(n, ["Harbour Gazette print edition"])) for n in range(3, 5)]
     before = learn([first, copy, *others])
     assert "harbour gazette print edition" not in before.boilerplate.get("harbour", {}), "2 stories of 3"
-    after = learn([copy, *others], before.line_counts, reads_of([first, copy, *others]), reread=[])
+    after = learn([copy, *others], before.line_counts, [first, copy, *others], reread=[])
     assert set(after.boilerplate["harbour"]) == {"harbour gazette print edition"}
     assert after.changed == {"harbour": {"harbour gazette print edition"}}
     assert_as_if_counted_afresh(after, [copy, *others])
@@ -75,7 +73,7 @@ def test_a_line_whose_example_article_went_takes_its_example_from_the_next_artic
     ]
     before = learn(items)
     assert before.boilerplate["harbour"]["share this story"].example == "• SHARE this story"
-    after = learn(items[1:], before.line_counts, reads_of(items), reread=[])
+    after = learn(items[1:], before.line_counts, items, reread=[])
     assert after.boilerplate["harbour"]["share this story"].example == "Share this story"
     assert_as_if_counted_afresh(after, items[1:])
 
@@ -91,17 +89,13 @@ def test_any_mix_of_new_deleted_and_changed_inputs_gives_the_counts_of_a_fresh_c
     current = {n: version(n, 0) for n in range(30)}
     learning = learn(sorted(current.values(), key=lambda item: item.raw.source_path))
     for edition in range(1, 6):
-        previous_reads = reads_of(list(current.values()))
+        previous = dict(current)
         for n in chance.sample(range(40), 8):
             if n in current and chance.random() < 0.5:
                 del current[n]
             else:
                 current[n] = version(n, edition)
-        changed = [
-            item.raw.source_path
-            for n, item in current.items()
-            if previous_reads.get(item.raw.source_path, InputRead()).prepared[:1] != [item]
-        ]
+        changed = [item.raw.source_path for n, item in current.items() if previous.get(n) is not item]
         items = sorted(current.values(), key=lambda item: item.raw.source_path)
-        learning = learn(items, learning.line_counts, previous_reads, reread=changed)
+        learning = learn(items, learning.line_counts, list(previous.values()), reread=changed)
         assert_as_if_counted_afresh(learning, items)

@@ -76,7 +76,7 @@ def outputs(out: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def embedded_outputs(prefect_harness, corpus, tmp_path_factory) -> dict[str, bytes]:
-    """Every output table of the embedded default run (Prefect's thread pool, LSH in memory)."""
+    """Every output table of the embedded default run (the flow process's thread pool, LSH in memory)."""
     out = tmp_path_factory.mktemp("embedded") / "clean"
     assert run_cli(corpus, out, *BATCH) == 0
     return outputs(out)
@@ -88,6 +88,15 @@ def test_the_corpus_holds_every_kind_of_copy(embedded_outputs):
     assert paragraphs.contained_in.notna().any()
 
 
+def test_worker_processes_give_the_outputs_of_the_flow_process_alone(
+    prefect_harness, corpus, embedded_outputs, tmp_path
+):
+    """--workers 2 runs the batched tasks in two worker processes instead of the flow process's thread pool."""
+    out = tmp_path / "clean"
+    assert run_cli(corpus, out, *BATCH, "--workers", "2") == 0
+    assert outputs(out) == embedded_outputs
+
+
 def test_a_dask_cluster_gives_the_embedded_outputs(prefect_harness, corpus, embedded_outputs, tmp_path, monkeypatch):
     out = tmp_path / "clean"
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
@@ -95,7 +104,7 @@ def test_a_dask_cluster_gives_the_embedded_outputs(prefect_harness, corpus, embe
         assert run_cli(Path(corpus.name), out, *BATCH, "--dask-address", cluster.scheduler_address) == 0
         executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
         stages = set(cluster.scheduler.task_prefixes)
-    assert stages == {"read_and_prepare", "finish_cleaning", "apply_spelling"}
+    assert stages == {"read_into_shard", "finish_shard", "apply_spelling"}
     assert len(executed) == 2 and all(executed.values()), executed
     assert outputs(out) == embedded_outputs
 
