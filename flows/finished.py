@@ -20,25 +20,15 @@ from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.metadata import ArticleMetadata
 from flows.line_counts import Identity, identity
 from flows.records import Document, Rejection
+from flows.shards import ARTICLE_METADATA, ARTICLE_ORIGIN
 from flows.stages import PreparedInput
 
 FINISHED_FILE, KEPT_FILE = "finished.parquet", "kept_lines.parquet"
 _strings = pa.list_(pa.string())
 FINISHED = pa.schema(
     [
-        ("doc_id", pa.string()),
-        ("source_path", pa.string()),
-        ("source_item", pa.string()),
-        ("format", pa.string()),
-        ("content_hash", pa.string()),
-        ("encoding", pa.string()),
-        ("site", pa.string()),
-        ("title", pa.string()),
-        ("source", pa.string()),
-        ("url", pa.string()),
-        ("published", pa.string()),
-        ("authors", _strings),
-        ("external_ids", _strings),
+        *ARTICLE_ORIGIN,
+        *ARTICLE_METADATA,
         ("paragraphs", _strings),
         ("removed_texts", _strings),
         ("removed_reasons", _strings),

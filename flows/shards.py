@@ -19,22 +19,30 @@ from flows.records import Capture, RawArticle
 from flows.stages import PreparedInput
 
 _strings = pa.list_(pa.string())
+# Where an article came from and its metadata: the columns the prepared shards and the state's finished
+# articles (flows/finished.py) share.
+ARTICLE_ORIGIN = [
+    ("doc_id", pa.string()),
+    ("source_path", pa.string()),
+    ("source_item", pa.string()),
+    ("format", pa.string()),
+    ("content_hash", pa.string()),
+    ("encoding", pa.string()),
+    ("site", pa.string()),
+]
+ARTICLE_METADATA = [
+    ("title", pa.string()),
+    ("source", pa.string()),
+    ("url", pa.string()),
+    ("published", pa.string()),
+    ("authors", _strings),
+    ("external_ids", _strings),
+]
 PREPARED = pa.schema(
     [
-        ("doc_id", pa.string()),
-        ("source_path", pa.string()),
-        ("source_item", pa.string()),
-        ("format", pa.string()),
-        ("content_hash", pa.string()),
-        ("encoding", pa.string()),
-        ("site", pa.string()),
+        *ARTICLE_ORIGIN,
         ("lines", _strings),
-        ("title", pa.string()),
-        ("source", pa.string()),
-        ("url", pa.string()),
-        ("published", pa.string()),
-        ("authors", _strings),
-        ("external_ids", _strings),
+        *ARTICLE_METADATA,
         ("removed_texts", _strings),
         ("removed_reasons", _strings),
         ("unicode_repaired", pa.bool_()),
