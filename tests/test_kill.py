@@ -101,7 +101,8 @@ def test_killed_runs_leave_the_previous_outputs_and_the_next_run_finishes(seeds_
     for pattern in (r"read: \d+/\d+ files", r"dedup: \d+ candidate pairs", r"correct: \d+/\d+ articles"):
         kill_at_log_line(start_run(raw, out, home, prefect_api_url), pattern)
         assert published_outputs(out) == before, f"killed after {pattern!r}"
-    kill_when_writing(start_run(raw, out, home, prefect_api_url), out, set(os.listdir(out / ".runs")))
+    known = set(os.listdir(out / ".runs"))
+    kill_when_writing(start_run(raw, out, home, prefect_api_url), out, known)
     assert published_outputs(out) == before, "killed while writing"
 
     process = start_run(raw, out, home, prefect_api_url)

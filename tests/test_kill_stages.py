@@ -69,15 +69,15 @@ def assert_no_process_left(mark: str, stage: str) -> None:
     assert not left, f"processes of the run killed in {stage} still run: pids {left}"
 
 
-def kill_in_stage(process: subprocess.Popen, stage: str, out: Path) -> None:
-    """SIGKILL the run's process group as soon as `stage` starts (write: once its run folder appears), and check
-    the stage had not ended."""
+def kill_in_stage(process: subprocess.Popen, stage: str, out: Path, known: set[str]) -> None:
+    """SIGKILL the run's process group as soon as `stage` starts (write: once a run folder not in `known`, the
+    folders before the run started, appears), and check the stage had not ended."""
     index = STAGES.index(stage)
     if index == 0:
         kill_at_log_line(process, READ_STARTS)
     elif stage == "write":
         wait_for_log_line(process, progress_line(STAGES[index - 1]))
-        kill_when_writing(process, out, set(os.listdir(out / ".runs")))
+        kill_when_writing(process, out, known)
     else:
         kill_at_log_line(process, progress_line(STAGES[index - 1]))
     after = process.stdout.read()
@@ -97,7 +97,9 @@ def test_a_run_killed_in_each_stage_leaves_the_previous_outputs_and_the_next_run
     marks = [f"{os.getpid()}-{time.time_ns()}-{stage}" for stage in STAGES]
     try:
         for stage, mark in zip(STAGES, marks):
-            kill_in_stage(start_run(raw, out, tmp_path / "home", options=options, marks={MARK: mark}), stage, out)
+            known = set(os.listdir(out / ".runs"))  # before the run: its own folder may appear before its log is read
+            process = start_run(raw, out, tmp_path / "home", options=options, marks={MARK: mark})
+            kill_in_stage(process, stage, out, known)
             assert_no_process_left(mark, stage)
             assert published_outputs(out) == before, f"killed in {stage}: the published run changed"
             differences = table_differences(published_tables(out), before_tables, ("now", "before the kill"))
