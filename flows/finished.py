@@ -17,10 +17,9 @@ import pyarrow.parquet as pq
 from cleaners.boilerplate import article_line_keys
 from cleaners.edits import Removal, Spared
 from cleaners.keep import NOTHING_KEPT, KeptLines
-from cleaners.metadata import ArticleMetadata
 from flows.line_counts import Identity, identity
 from flows.records import Document, Rejection
-from flows.shards import ARTICLE_METADATA, ARTICLE_ORIGIN
+from flows.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_of, metadata_row
 from flows.stages import PreparedInput
 
 FINISHED_FILE, KEPT_FILE = "finished.parquet", "kept_lines.parquet"
@@ -146,12 +145,7 @@ def _row(item: PreparedInput, result: Finished) -> dict:
         "content_hash": result.content_hash,
         "encoding": result.encoding,
         "site": result.site,
-        "title": meta.title,
-        "source": meta.source,
-        "url": meta.url,
-        "published": meta.published,
-        "authors": meta.authors,
-        "external_ids": meta.external_ids,
+        **metadata_row(meta),
         "paragraphs": result.paragraphs,
         "removed_texts": [removal.text for removal in result.removals],
         "removed_reasons": [removal.reason for removal in result.removals],
@@ -170,14 +164,7 @@ def _from_row(row: dict) -> Finished:
     """A finished article back from its row."""
     if row["rejection"] is not None:
         return Rejection(row["rejected_as"], row["rejection"])
-    metadata = ArticleMetadata(
-        title=row["title"],
-        source=row["source"],
-        url=row["url"],
-        published=row["published"],
-        authors=row["authors"],
-        external_ids=row["external_ids"],
-    )
+    metadata = metadata_of(row)
     return Document(
         doc_id=row["doc_id"],
         source_path=row["source_path"],

@@ -55,6 +55,16 @@ PREPARED = pa.schema(
 )
 
 
+def metadata_row(meta: ArticleMetadata) -> dict:
+    """An article's metadata as the ARTICLE_METADATA columns of a row."""
+    return {name: getattr(meta, name) for name, _ in ARTICLE_METADATA}
+
+
+def metadata_of(row: dict) -> ArticleMetadata:
+    """An article's metadata back from the ARTICLE_METADATA columns of a row."""
+    return ArticleMetadata(**{name: row[name] for name, _ in ARTICLE_METADATA})
+
+
 def shard_name(number: int) -> str:
     """The file name of a run's shard `number`."""
     return f"{number:05d}.parquet"
@@ -71,12 +81,7 @@ def _row(item: PreparedInput) -> dict:
         "encoding": raw.encoding,
         "site": item.source,
         "lines": item.prepared.lines,
-        "title": meta.title,
-        "source": meta.source,
-        "url": meta.url,
-        "published": meta.published,
-        "authors": meta.authors,
-        "external_ids": meta.external_ids,
+        **metadata_row(meta),
         "removed_texts": [removal.text for removal in item.prepared.removals],
         "removed_reasons": [removal.reason for removal in item.prepared.removals],
         "unicode_repaired": item.prepared.unicode_repaired,
@@ -89,14 +94,7 @@ def _row(item: PreparedInput) -> dict:
 
 
 def _item(row: dict) -> PreparedInput:
-    metadata = ArticleMetadata(
-        title=row["title"],
-        source=row["source"],
-        url=row["url"],
-        published=row["published"],
-        authors=row["authors"],
-        external_ids=row["external_ids"],
-    )
+    metadata = metadata_of(row)
     capture = Capture(row["capture_url"], row["captured"], row["capture_offset"]) if row["capture_url"] else None
     raw = RawArticle(
         doc_id=row["doc_id"],
