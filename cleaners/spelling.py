@@ -354,10 +354,10 @@ class SpellingJudge:
     def is_aligned_typo(self, word: str, other: str, protected: frozenset[str]) -> bool:
         """True when `word`, facing `other` in a copy of the same paragraph, is a typo of it.
 
-        `word` must be unknown to the dictionary (nor a common word's regular inflection) and at most
-        half as frequent in the corpus as `other`, or seen once where `other` is in the dictionary;
-        `other` is one known word a few edits away (`within_aligned_edits`), in the same case, that
-        `word` is not merely run into, or the known words `word` runs together.
+        `word` must be unknown to the dictionary (nor a common word's regular inflection), or a rare variant
+        (`_is_rare_variant`), and at most half as frequent in the corpus as `other`, or seen once where `other`
+        is in the dictionary; `other` is one known word a few edits away (`within_aligned_edits`), in the same
+        case, that `word` is not merely run into, or the known words `word` runs together.
         """
         if not self.may_change(word, protected, copy_prints_english=True) or len(word) < 2:
             return False
@@ -368,14 +368,31 @@ class SpellingJudge:
             return False
         if len(parts) == 2:
             return self._is_aligned_runon(word, parts)
-        if not (word.islower() or word.istitle()) or self.is_dictionary_word(word, strict=True):
-            return False
-        if word[0].isupper() != other[0].isupper():
+        if not (word.islower() or word.istitle()) or word[0].isupper() != other[0].isupper():
             return False
         if self._runs_into(word.lower(), other.lower()):
             return False
+        if self.is_dictionary_word(word, strict=True):
+            return self._is_rare_variant(word, other)
         common = self.base.ranks.get(other.lower(), math.inf) < self.rules.syndicated_common_word_rank
         return within_aligned_edits(word.lower(), other.lower(), self.rules.syndicated_max_edit_distance, common)
+
+    def _is_rare_variant(self, word: str, other: str) -> bool:
+        """True when a lower-case word that English spells ("reporte", "politicals" as regular derivations, or a word
+        past `syndicated_rare_word_rank` in the list), facing `other` in a copy, is its typo: `other` is a commoner
+        word of the list 1 edit away (2 from 7 letters). Rewording between common words (says/said) never is."""
+        rank = self.base.ranks.get(word, math.inf)
+        if not word.islower() or rank < self.rules.syndicated_rare_word_rank:
+            return False
+        if self.base.ranks.get(other, math.inf) >= rank:
+            return False
+        return _EDIT_DISTANCE.compare(word, other, 1 if len(word) < 7 else 2) != -1
+
+    def fixed_in_place_only(self, word: str, fix: str) -> bool:
+        """True when the copies' fix of a word applies in their paragraphs only: a short word ("og": "of" here, an
+        own goal there) or a word English spells, not split ("reporte" may be meant elsewhere)."""
+        short = len(word) <= self.rules.syndicated_local_max_length
+        return short or (" " not in fix and self.is_dictionary_word(word, strict=True))
 
     def _runs_into(self, word: str, other: str) -> bool:
         """True when `word` is `other` run together with another known word ("aninternational"), not its typo."""
@@ -601,9 +618,10 @@ def aligned_decisions(
                 if judge.is_aligned_typo(word, other, protected):
                     votes[word][other] += 1
                     votes_in[word, paragraph][other] += 1
-    short = judge.rules.syndicated_local_max_length
     decisions = {
-        word: decision for word, candidates in votes.items() if len(word) > short and (decision := _voted(candidates))
+        word: decision
+        for word, candidates in votes.items()
+        if (decision := _voted(candidates)) and not judge.fixed_in_place_only(word, decision.replacement)
     }
     for (word, paragraph), candidates in votes_in.items():
         if word not in decisions and (decision := _voted(candidates)):
