@@ -394,6 +394,11 @@ class SpellingJudge:
         short = len(word) <= self.rules.syndicated_local_max_length
         return short or (" " not in fix and self.is_dictionary_word(word, strict=True))
 
+    def copies_needed(self, word: str) -> int:
+        """How many copies must print the fix: two for a word of the English list ("heeded" facing "needed" in one
+        copy may be a rewording, or the other copy's typo), else one."""
+        return 2 if word.lower() in self.base.counts else 1
+
     def _runs_into(self, word: str, other: str) -> bool:
         """True when `word` is `other` run together with another known word ("aninternational"), not its typo."""
         rest = word.removeprefix(other) if word.startswith(other) else word.removesuffix(other)
@@ -621,10 +626,11 @@ def aligned_decisions(
     decisions = {
         word: decision
         for word, candidates in votes.items()
-        if (decision := _voted(candidates)) and not judge.fixed_in_place_only(word, decision.replacement)
+        if (decision := _voted(candidates, judge.copies_needed(word)))
+        and not judge.fixed_in_place_only(word, decision.replacement)
     }
     for (word, paragraph), candidates in votes_in.items():
-        if word not in decisions and (decision := _voted(candidates)):
+        if word not in decisions and (decision := _voted(candidates, judge.copies_needed(word))):
             decisions[scoped_key(paragraph, word)] = decision
     return decisions, faced
 
@@ -636,10 +642,10 @@ def _attributed(word: str, other: str, verbs: tuple[str, ...]) -> str:
     return f"{other} {verb}" if word.startswith(other) and verb in verbs else other
 
 
-def _voted(candidates: Counter[str]) -> SpellingDecision | None:
-    """The fix the copies vote for, if it has `_VOTE_MARGIN` times the votes of any other."""
+def _voted(candidates: Counter[str], needed: int = 1) -> SpellingDecision | None:
+    """The fix the copies vote for, if it has `needed` votes and `_VOTE_MARGIN` times the votes of any other."""
     (best, count), *others = candidates.most_common()
-    if others and others[0][1] * _VOTE_MARGIN > count:
+    if count < needed or (others and others[0][1] * _VOTE_MARGIN > count):
         return None
     rule = "split:syndicated" if " " in best else "typo:syndicated"
     return SpellingDecision(best, rule, round(min(0.95, 0.7 + 0.1 * count), 3))
