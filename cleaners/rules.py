@@ -113,6 +113,7 @@ class SpellingRules:
     syndicated_local_max_length: AtLeastOne = 4
     syndicated_common_word_rank: AtLeastOne = 1000
     syndicated_rare_word_rank: AtLeastOne = 30000
+    context_typos: bool = True
 
     def __post_init__(self) -> None:
         unsupported = sorted(set(self.languages) - SPELLING_WORD_LISTS)

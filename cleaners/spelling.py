@@ -394,6 +394,24 @@ class SpellingJudge:
         short = len(word) <= self.rules.syndicated_local_max_length
         return short or (" " not in fix and self.is_dictionary_word(word, strict=True))
 
+    def fits_between(self, word: str, before: str, after: str) -> set[str]:
+        """The English words a few edits from `word` (as `within_aligned_edits` allows) that the corpus prints
+        after `before` and before `after`."""
+        common_rank = self.rules.syndicated_common_word_rank
+        limit = self.rules.syndicated_max_edit_distance
+        return {
+            suggestion.term
+            for suggestion in self.lower_index.lookup(
+                word, Verbosity.ALL, max_edit_distance=self.rules.max_edit_distance
+            )
+            if suggestion.term in self.base.counts
+            and self.vocabulary.bigrams[f"{before} {suggestion.term}"]
+            and self.vocabulary.bigrams[f"{suggestion.term} {after}"]
+            and within_aligned_edits(
+                word, suggestion.term, limit, self.base.ranks.get(suggestion.term, math.inf) < common_rank
+            )
+        }
+
     def copies_needed(self, word: str) -> int:
         """How many copies must print the fix: two for a word of the English list ("heeded" facing "needed" in one
         copy may be a rewording, or the other copy's typo), else one."""
@@ -635,6 +653,42 @@ def aligned_decisions(
     return decisions, faced
 
 
+def context_decisions(
+    judge: SpellingJudge, protected: frozenset[str], decided: Collection[str]
+) -> dict[str, SpellingDecision]:
+    """Typos of copies the matching did not pair: a lower-case unknown word printed once, between words that the
+    corpus prints on either side of exactly one English word a few edits away ("beat proffit forecasts" where
+    another outlet's "beat profit forecasts" stands in a paragraph of its own). Words already decided or faced
+    in a copy are left to the copies."""
+    vocabulary, rules = judge.vocabulary, judge.rules
+    suspects = {
+        word
+        for word, count in vocabulary.lowered.items()
+        if count <= rules.rare_max_count
+        and word in vocabulary.forms
+        and word not in decided
+        and judge.may_change(word, protected)
+        and not judge.is_known(word)
+    }
+    if not suspects:
+        return {}
+    left: dict[str, set[str]] = defaultdict(set)
+    right: dict[str, set[str]] = defaultdict(set)
+    for pair in vocabulary.bigrams:
+        first, _, second = pair.partition(" ")
+        if second in suspects:
+            left[second].add(first)
+        if first in suspects:
+            right[first].add(second)
+    decisions = {}
+    for word in suspects:
+        if len(left[word]) == len(right[word]) == 1:
+            fits = judge.fits_between(word, next(iter(left[word])), next(iter(right[word])))
+            if len(fits) == 1:
+                decisions[word] = SpellingDecision(fits.pop(), "typo:context", 0.75)
+    return decisions
+
+
 def _attributed(word: str, other: str, verbs: tuple[str, ...]) -> str:
     """The two words `word` runs together where the copy prints the first and its own attribution verb:
     "Commissionsaid" facing "Commission" (the copy's "Commission says") is "Commission said"."""
@@ -695,6 +749,9 @@ def decide_corrections(
         key: decision for key, decision in decisions.items() if key not in faced or decision.replacement in faced[key]
     }
     decisions |= aligned
+    if rules.context_typos:
+        decided = {decided_word(key) for key in decisions} | faced.keys()
+        decisions |= context_decisions(judge, protected, decided)
     return {key: decision for key, decision in decisions.items() if decision.confidence >= rules.min_confidence}
 
 

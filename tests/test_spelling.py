@@ -418,3 +418,27 @@ def test_a_rare_english_word_is_a_typo_only_where_two_copies_print_the_common_wo
     assert fixes(two_copies) == {"wether": "whether"}
     corrected, _ = apply_corrections([copy], two_copies)
     assert corrected == [wire]
+
+
+def test_a_typo_in_a_paragraph_no_copy_pairs_is_fixed_from_the_words_around_it(base, config):
+    wire = "Reuters beat profit forecasts on Tuesday, posting a 52% rise in profit for the year."
+    merged = "Analysts in London said Reuters beat proffit forecasts for 2004, and its shares rose 3% by noon."
+    decisions = decide([wire, merged], base, config.spelling)
+    assert fixes(decisions) == {"proffit": "profit"}
+    assert decisions["proffit"].rule == "typo:context"
+    off = decide([wire, merged], base, replace(config.spelling, context_typos=False))
+    assert fixes(off) == {}
+
+
+def test_words_around_a_typo_that_fit_two_words_or_a_name_change_nothing(base, config):
+    paragraphs = [
+        'Choe Sang-Hun said "the grous of users in Yongbyon grew 12% in 2019", Rodong Sinmun reported.',
+        "Officials said the group of users grew.",
+        "Officials said the groups of users grew.",
+        "Officials in Yongbyan said the group of 12 met.",
+        "Officials in Yongbyon said the groups of 12 met.",
+    ]
+    decisions = decide(paragraphs, base, config.spelling)
+    assert "grous" not in fixes(decisions) and "Yongbyan" not in fixes(decisions)
+    corrected, _ = apply_corrections(paragraphs[:1], decisions)
+    assert corrected == paragraphs[:1]
