@@ -13,6 +13,9 @@ exactly by the generator's record, and copydesk's output (its `text`), aligned t
 - a change is an input token that copydesk replaced (dropped tokens are counted apart: they come from other
   cleaning steps, not from spelling); it is correct when the output equals the truth there;
 - precision = correct changes / changes; recall = injected errors fixed / injected errors;
+- recall is also reported over the errors another copy prints right: by the generator's ground truth, another
+  copy of the story prints the true word(s) unchanged at the same place in the story (whether or not copydesk
+  pairs the two paragraphs); only there can a copy be evidence;
 - false changes = changes to tokens that were already right, per 10,000 such clean tokens;
 - controls (capitalised mid-sentence names, numbers, rare correct words, house-style words that copies reword)
   are counted apart;
@@ -70,6 +73,7 @@ class Judged:
     kind: str
     control: str | None
     output: tuple[str, ...]
+    evidenced: bool = False
 
     @property
     def changed(self) -> bool:
@@ -176,8 +180,11 @@ def align(source: list[str], target: list[str]) -> tuple[list[tuple[str, ...]], 
     return groups, inserted
 
 
-def judge_copy(copy: typo_corpus.Copy, doc_id: str, output: list[str]) -> tuple[list[Judged], int]:
-    """Every input token of a copy judged against its truth, and the count of unmatched output tokens."""
+def judge_copy(
+    copy: typo_corpus.Copy, doc_id: str, output: list[str], evidenced: set[tuple[str, int]]
+) -> tuple[list[Judged], int]:
+    """Every input token of a copy judged against its truth (`evidenced` holds the (path, input index) of the
+    errors another copy prints right), and the count of unmatched output tokens."""
     truth: list[tuple[str, ...]] = [(token,) for token in copy.input_tokens]
     kinds = ["clean"] * len(copy.input_tokens)
     for error in copy.errors:
@@ -185,10 +192,52 @@ def judge_copy(copy: typo_corpus.Copy, doc_id: str, output: list[str]) -> tuple[
     controls = dict(copy.controls)
     groups, inserted = align(copy.input_tokens, output)
     judged = [
-        Judged(doc_id, token, truth[index], kinds[index], controls.get(index), groups[index])
+        Judged(
+            doc_id,
+            token,
+            truth[index],
+            kinds[index],
+            controls.get(index),
+            groups[index],
+            (copy.path, index) in evidenced,
+        )
         for index, token in enumerate(copy.input_tokens)
     ]
     return judged, inserted
+
+
+def printed_right(copy: typo_corpus.Copy) -> dict[int, str]:
+    """The words a copy prints as the story has them, by their place in the story (its errors left out)."""
+    corrupted = {error.clean_index for error in copy.errors}
+    corrupted |= {error.clean_index + 1 for error in copy.errors if error.kind == "runon"}
+    return {
+        place: word
+        for index, (place, word) in enumerate(zip(copy.story_positions, copy.clean_tokens, strict=True))
+        if place >= 0 and index not in corrupted
+    }
+
+
+def evidenced_errors(copies: list[typo_corpus.Copy]) -> set[tuple[str, int]]:
+    """The (path, input index) of every error that another copy of its story prints right: the same word(s) at
+    the same place in the story, by the generator's ground truth (not by what copydesk paired)."""
+    printed = {copy.path: printed_right(copy) for copy in copies}
+    by_story: dict[str, list[typo_corpus.Copy]] = {}
+    for copy in copies:
+        by_story.setdefault(copy.story, []).append(copy)
+    evidenced = set()
+    for copy in copies:
+        for error in copy.errors:
+            span = range(error.clean_index, error.clean_index + (2 if error.kind == "runon" else 1))
+            places = [(copy.story_positions[index], copy.clean_tokens[index]) for index in span]
+            if any(place < 0 for place, _ in places):
+                continue
+            if any(
+                all(printed[other.path].get(place) == word for place, word in places)
+                for other in by_story[copy.story]
+                if other.path != copy.path
+            ):
+                evidenced.add((copy.path, error.input_index))
+    return evidenced
 
 
 def ratio(part: int, whole: int) -> float:
@@ -229,6 +278,17 @@ def change_metric_rows(judged: list[Judged]) -> list[list[str]]:
     rows.append(
         ["  injected errors changed wrongly", f"{sum(item.changed and not item.right for item in errors):,}", "", ""]
     )
+    return rows + evidenced_rows([item for item in errors if item.evidenced])
+
+
+def evidenced_rows(evidenced: list[Judged]) -> list[list[str]]:
+    """Recall over the errors another copy prints right (where copies are evidence), per kind against the target."""
+    rows = [["recall, errors another copy prints right", share(evidenced)[1], "", ""]]
+    for kind, label in ERROR_KINDS.items():
+        kind_recall, kind_text = share([item for item in evidenced if item.kind == kind])
+        rows.append([f"  recall, {label}", kind_text, f">= {RECALL_TARGET}", verdict(kind_recall >= RECALL_TARGET)])
+    short = [item for item in evidenced if item.kind == "misspelling" and len(item.truth[0]) in SHORT_LETTERS]
+    rows.append(["  recall, misspelt words of 2-4 letters", share(short)[1], "", ""])
     return rows
 
 
@@ -357,11 +417,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         typo_corpus.write_corpus(corpus, raw, truth)
         copies = typo_corpus.read_truth(truth)
         run = run_and_read(raw, out)
+        evidenced = evidenced_errors(copies)
         judged: list[Judged] = []
         inserted = 0
         for copy in copies:
             article = run.articles.get(copy.path)
-            items, extra = judge_copy(copy, article["doc_id"] if article else "", output_body(copy, article))
+            doc_id = article["doc_id"] if article else ""
+            items, extra = judge_copy(copy, doc_id, output_body(copy, article), evidenced)
             judged += items
             inserted += extra
     tokens = sum(len(copy.input_tokens) + len(typo_corpus.tokens(copy.title)) for copy in copies)
@@ -384,6 +446,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"The {SHOWN} most common missed errors (left unchanged)",
         ["count", "kind", "typo -> truth"],
         miss_rows(judged),
+        "rll",
+    )
+    print_section(
+        f"The {SHOWN} most common missed errors another copy prints right (left unchanged)",
+        ["count", "kind", "typo -> truth"],
+        miss_rows([item for item in judged if item.evidenced]),
         "rll",
     )
     print_section(

@@ -16,8 +16,9 @@ errors are adjacent. Two corpora:
   of words of 2+ letters; run-together words join lower-case words of 2+ letters, or a name and "said".
 
 The ground truth of each copy is one JSON line: clean and corrupted body, both token sequences (tokens are
-\\w+ runs), every injected error and every control token (names, numbers, rare correct words, house-style
-words).
+\\w+ runs), every injected error, every control token (names, numbers, rare correct words, house-style
+words) and where each clean token stands in the story as the BBC printed it (so which copies print a word at
+the same place is known).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import zipfile
 from dataclasses import asdict, dataclass
+from difflib import SequenceMatcher
 from importlib import resources
 from pathlib import Path
 
@@ -112,6 +114,7 @@ class Copy:
     input_tokens: list[str]
     errors: list[Error]
     controls: list[tuple[int, str]]
+    story_positions: list[int]
 
     @classmethod
     def from_json(cls, line: str) -> Copy:
@@ -468,7 +471,23 @@ def make_copy(
         input_tokens,
         errors,
         controls,
+        story_positions(tokens(" ".join(story.paragraphs)), paragraphs),
     )
+
+
+def story_positions(story_tokens: list[str], paragraphs: list[str]) -> list[int]:
+    """For each token of a copy's paragraphs, its index in the story's tokens, or -1 (a dateline, a word the house
+    style rewrote into more or fewer words). Each paragraph is aligned on its own, so swapped paragraphs map too;
+    a word restyled one for one ("said" printed "says") keeps its place."""
+    positions: list[int] = []
+    for paragraph in paragraphs:
+        words = tokens(paragraph)
+        mapped = [-1] * len(words)
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, words, story_tokens, autojunk=False).get_opcodes():
+            if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1 == 1):
+                mapped[i1:i2] = range(j1, j2)
+        positions += mapped
+    return positions
 
 
 def build_corpus(bbc: Path, count: int, seed: int = SEED, syndicated: bool = False) -> list[Copy]:

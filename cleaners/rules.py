@@ -111,7 +111,9 @@ class SpellingRules:
     foreign_word_languages: tuple[str, ...] = ()
     foreign_word_min_zipf: Annotated[float, Ge(0)] = 4.0
     syndicated_local_max_length: AtLeastOne = 4
-    syndicated_common_word_rank: AtLeastOne = 100
+    syndicated_common_word_rank: AtLeastOne = 1000
+    syndicated_rare_word_rank: AtLeastOne = 30000
+    context_typos: bool = True
 
     def __post_init__(self) -> None:
         unsupported = sorted(set(self.languages) - SPELLING_WORD_LISTS)

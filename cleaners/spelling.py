@@ -354,10 +354,10 @@ class SpellingJudge:
     def is_aligned_typo(self, word: str, other: str, protected: frozenset[str]) -> bool:
         """True when `word`, facing `other` in a copy of the same paragraph, is a typo of it.
 
-        `word` must be unknown to the dictionary (nor a common word's regular inflection) and at most
-        half as frequent in the corpus as `other`, or seen once where `other` is in the dictionary;
-        `other` is one known word a few edits away (`within_aligned_edits`), in the same case, that
-        `word` is not merely run into, or the known words `word` runs together.
+        `word` must be unknown to the dictionary (nor a common word's regular inflection), or a rare variant
+        (`_is_rare_variant`), and at most half as frequent in the corpus as `other`, or seen once where `other`
+        is in the dictionary; `other` is one known word a few edits away (`within_aligned_edits`), in the same
+        case, that `word` is not merely run into, or the known words `word` runs together.
         """
         if not self.may_change(word, protected, copy_prints_english=True) or len(word) < 2:
             return False
@@ -368,14 +368,54 @@ class SpellingJudge:
             return False
         if len(parts) == 2:
             return self._is_aligned_runon(word, parts)
-        if not (word.islower() or word.istitle()) or self.is_dictionary_word(word, strict=True):
-            return False
-        if word[0].isupper() != other[0].isupper():
+        if not (word.islower() or word.istitle()) or word[0].isupper() != other[0].isupper():
             return False
         if self._runs_into(word.lower(), other.lower()):
             return False
+        if self.is_dictionary_word(word, strict=True):
+            return self._is_rare_variant(word, other)
         common = self.base.ranks.get(other.lower(), math.inf) < self.rules.syndicated_common_word_rank
         return within_aligned_edits(word.lower(), other.lower(), self.rules.syndicated_max_edit_distance, common)
+
+    def _is_rare_variant(self, word: str, other: str) -> bool:
+        """True when a lower-case word that English spells ("reporte", "politicals" as regular derivations, or a word
+        past `syndicated_rare_word_rank` in the list), facing `other` in a copy, is its typo: `other` is a commoner
+        word of the list 1 edit away (2 from 7 letters). Rewording between common words (says/said) never is."""
+        rank = self.base.ranks.get(word, math.inf)
+        if not word.islower() or rank < self.rules.syndicated_rare_word_rank:
+            return False
+        if self.base.ranks.get(other, math.inf) >= rank:
+            return False
+        return _EDIT_DISTANCE.compare(word, other, 1 if len(word) < 7 else 2) != -1
+
+    def fixed_in_place_only(self, word: str, fix: str) -> bool:
+        """True when the copies' fix of a word applies in their paragraphs only: a short word ("og": "of" here, an
+        own goal there) or a word English spells, not split ("reporte" may be meant elsewhere)."""
+        short = len(word) <= self.rules.syndicated_local_max_length
+        return short or (" " not in fix and self.is_dictionary_word(word, strict=True))
+
+    def fits_between(self, word: str, before: str, after: str) -> set[str]:
+        """The English words a few edits from `word` (as `within_aligned_edits` allows) that the corpus prints
+        after `before` and before `after`."""
+        common_rank = self.rules.syndicated_common_word_rank
+        limit = self.rules.syndicated_max_edit_distance
+        return {
+            suggestion.term
+            for suggestion in self.lower_index.lookup(
+                word, Verbosity.ALL, max_edit_distance=self.rules.max_edit_distance
+            )
+            if suggestion.term in self.base.counts
+            and self.vocabulary.bigrams[f"{before} {suggestion.term}"]
+            and self.vocabulary.bigrams[f"{suggestion.term} {after}"]
+            and within_aligned_edits(
+                word, suggestion.term, limit, self.base.ranks.get(suggestion.term, math.inf) < common_rank
+            )
+        }
+
+    def copies_needed(self, word: str) -> int:
+        """How many copies must print the fix: two for a word of the English list ("heeded" facing "needed" in one
+        copy may be a rewording, or the other copy's typo), else one."""
+        return 2 if word.lower() in self.base.counts else 1
 
     def _runs_into(self, word: str, other: str) -> bool:
         """True when `word` is `other` run together with another known word ("aninternational"), not its typo."""
@@ -601,14 +641,52 @@ def aligned_decisions(
                 if judge.is_aligned_typo(word, other, protected):
                     votes[word][other] += 1
                     votes_in[word, paragraph][other] += 1
-    short = judge.rules.syndicated_local_max_length
     decisions = {
-        word: decision for word, candidates in votes.items() if len(word) > short and (decision := _voted(candidates))
+        word: decision
+        for word, candidates in votes.items()
+        if (decision := _voted(candidates, judge.copies_needed(word)))
+        and not judge.fixed_in_place_only(word, decision.replacement)
     }
     for (word, paragraph), candidates in votes_in.items():
-        if word not in decisions and (decision := _voted(candidates)):
+        if word not in decisions and (decision := _voted(candidates, judge.copies_needed(word))):
             decisions[scoped_key(paragraph, word)] = decision
     return decisions, faced
+
+
+def context_decisions(
+    judge: SpellingJudge, protected: frozenset[str], decided: Collection[str]
+) -> dict[str, SpellingDecision]:
+    """Typos of copies the matching did not pair: a lower-case unknown word printed once, between words that the
+    corpus prints on either side of exactly one English word a few edits away ("beat proffit forecasts" where
+    another outlet's "beat profit forecasts" stands in a paragraph of its own). Words already decided or faced
+    in a copy are left to the copies."""
+    vocabulary, rules = judge.vocabulary, judge.rules
+    suspects = {
+        word
+        for word, count in vocabulary.lowered.items()
+        if count <= rules.rare_max_count
+        and word in vocabulary.forms
+        and word not in decided
+        and judge.may_change(word, protected)
+        and not judge.is_known(word)
+    }
+    if not suspects:
+        return {}
+    left: dict[str, set[str]] = defaultdict(set)
+    right: dict[str, set[str]] = defaultdict(set)
+    for pair in vocabulary.bigrams:
+        first, _, second = pair.partition(" ")
+        if second in suspects:
+            left[second].add(first)
+        if first in suspects:
+            right[first].add(second)
+    decisions = {}
+    for word in suspects:
+        if len(left[word]) == len(right[word]) == 1:
+            fits = judge.fits_between(word, next(iter(left[word])), next(iter(right[word])))
+            if len(fits) == 1:
+                decisions[word] = SpellingDecision(fits.pop(), "typo:context", 0.75)
+    return decisions
 
 
 def _attributed(word: str, other: str, verbs: tuple[str, ...]) -> str:
@@ -618,10 +696,10 @@ def _attributed(word: str, other: str, verbs: tuple[str, ...]) -> str:
     return f"{other} {verb}" if word.startswith(other) and verb in verbs else other
 
 
-def _voted(candidates: Counter[str]) -> SpellingDecision | None:
-    """The fix the copies vote for, if it has `_VOTE_MARGIN` times the votes of any other."""
+def _voted(candidates: Counter[str], needed: int = 1) -> SpellingDecision | None:
+    """The fix the copies vote for, if it has `needed` votes and `_VOTE_MARGIN` times the votes of any other."""
     (best, count), *others = candidates.most_common()
-    if others and others[0][1] * _VOTE_MARGIN > count:
+    if count < needed or (others and others[0][1] * _VOTE_MARGIN > count):
         return None
     rule = "split:syndicated" if " " in best else "typo:syndicated"
     return SpellingDecision(best, rule, round(min(0.95, 0.7 + 0.1 * count), 3))
@@ -671,6 +749,9 @@ def decide_corrections(
         key: decision for key, decision in decisions.items() if key not in faced or decision.replacement in faced[key]
     }
     decisions |= aligned
+    if rules.context_typos:
+        decided = {decided_word(key) for key in decisions} | faced.keys()
+        decisions |= context_decisions(judge, protected, decided)
     return {key: decision for key, decision in decisions.items() if decision.confidence >= rules.min_confidence}
 
 

@@ -9,6 +9,7 @@ from cleaners.spelling import (
     Vocabulary,
     apply_corrections,
     decide_corrections,
+    decided_word,
     iter_words,
     reviewed_decisions,
     text_words,
@@ -330,3 +331,114 @@ def test_a_name_run_into_said_is_split_where_the_copy_says_says(base, config):
     assert decisions["Cosaid"].replacement == "Co said"
     corrected, _ = apply_corrections([wire, copy], decisions)
     assert corrected == [wire, wire.replace("Co says", "Co said")]
+
+
+def fixes(decisions):
+    return {decided_word(key): decision.replacement for key, decision in decisions.items()}
+
+
+@pytest.mark.parametrize(
+    ("wire", "typo", "word"),
+    [
+        ("The agency reported that 1,500 workers had left Yongbyon on 12 March.", "reporte", "reported"),
+        ("Several political parties met Choe Sang-Hun in Seoul on Monday, aides said.", "politicals", "political"),
+        ("Nothing changes unless Rodong Sinmun prints it, one official said in 2019.", "unles", "unless"),
+    ],
+)
+def test_a_rare_variant_is_fixed_only_in_the_paragraph_whose_copy_prints_the_word(base, config, wire, typo, word):
+    copy = wire.replace(word, typo, 1)
+    elsewhere = f'"The {typo} were there," she said of the 3 cases.'
+    decisions = decide_with_copies([wire, wire, wire, wire, copy, elsewhere], [(wire, copy)], base, config.spelling)
+    assert fixes(decisions) == {typo: word}
+    assert typo not in decisions  # in the copy's paragraph only
+    corrected, corrections = apply_corrections([copy, elsewhere], decisions)
+    assert corrected == [wire, elsewhere]
+    assert [(c.original, c.corrected, c.rule) for c in corrections] == [(typo, word, "typo:syndicated")]
+
+
+@pytest.mark.parametrize(("typo", "word"), [("ssy", "says"), ("tpw", "two"), ("mked", "made")])
+def test_a_short_typo_two_edits_from_a_common_word_is_fixed_where_a_copy_prints_it(base, config, typo, word):
+    wire = f"Choe Sang-Hun {word} the 2 reactors at Yongbyon were shut, Rodong Sinmun reported."
+    if word != "says":
+        wire = wire.replace("Hun", "Hun says", 1)
+    copy = wire.replace(f" {word} ", f" {typo} ", 1)
+    decisions = decide_with_copies([wire, copy], [(wire, copy)], base, config.spelling)
+    assert fixes(decisions) == {typo: word}
+    corrected, _ = apply_corrections([wire, copy], decisions)
+    assert corrected == [wire, wire]
+
+
+def test_rewording_between_english_words_is_never_a_fix(base, config):
+    wire = "Profits rose 5 pct to 120 mln dlrs, the firm said, and the warning was heeded in Yongbyon."
+    copy = "Profit rose 5 percent to 120 million dollars, the firm says, and the warning was needed in Yongbyon."
+    decisions = decide_with_copies([wire, copy], [(wire, copy)], base, config.spelling)
+    assert fixes(decisions) == {}
+
+
+def test_names_each_outlet_spells_its_own_way_stay(base, config):
+    wire = 'Choe Sang-Hun wrote that "the reactor at Yongbyon is closed", Rodong Sinmun said on 3 June 2019.'
+    copy = 'Choi Sang-hun wrote that "the reactor at Yongbyon is closed", Rodong Simnun said on 3 June 2019.'
+    decisions = decide_with_copies([wire, copy], [(wire, copy)], base, config.spelling)
+    assert fixes(decisions) == {}
+
+
+def test_copies_differing_in_house_style_dateline_and_a_dropped_sentence_fix_every_typo(base, config):
+    wire = (
+        'SEOUL, Dec 3 (Reuters) - North Korea reported on Tuesday that its foreign minister says "the talks are '
+        'over", Rodong Sinmun said. Exports rose 5 pct to 120 mln dlrs in October, and the politicals parties in '
+        "Pyongyang were silent. Choe Sang-Hun said the 2 reactors at Yongbyon would restart within tpw months."
+    )
+    copy = (
+        'North Korea reporte on Tuesday that its foreign minester ssy "the talks are over", Rodong Sinmun says. '
+        "Exports rose 5 percent to 120 million dollars in October, and the political parties in Pyongyang "
+        "were silent. Choe Sang-Hun says the 2 reactors at Yongbyon would restart within two months."
+    )
+    decisions = decide_with_copies([wire, copy], [(wire, copy)], base, config.spelling)
+    assert fixes(decisions) == {
+        "reporte": "reported",
+        "minester": "minister",
+        "ssy": "says",
+        "politicals": "political",
+        "tpw": "two",
+    }
+    corrected, _ = apply_corrections([wire, copy], decisions)
+    assert corrected == [
+        wire.replace("politicals", "political").replace("tpw", "two"),
+        copy.replace("reporte", "reported").replace("minester", "minister").replace("ssy", "says"),
+    ]
+
+
+def test_a_rare_english_word_is_a_typo_only_where_two_copies_print_the_common_word(base, config):
+    wire = "Officials in Yongbyon could not say whether the 2 reactors would restart, Rodong Sinmun reported."
+    copy = wire.replace("whether", "wether")
+    second = wire.replace("reported", "said")
+    one_copy = decide_with_copies([wire, copy], [(wire, copy)], base, config.spelling)
+    assert fixes(one_copy) == {}
+    two_copies = decide_with_copies([wire, second, copy], [(wire, copy), (second, copy)], base, config.spelling)
+    assert fixes(two_copies) == {"wether": "whether"}
+    corrected, _ = apply_corrections([copy], two_copies)
+    assert corrected == [wire]
+
+
+def test_a_typo_in_a_paragraph_no_copy_pairs_is_fixed_from_the_words_around_it(base, config):
+    wire = "Reuters beat profit forecasts on Tuesday, posting a 52% rise in profit for the year."
+    merged = "Analysts in London said Reuters beat proffit forecasts for 2004, and its shares rose 3% by noon."
+    decisions = decide([wire, merged], base, config.spelling)
+    assert fixes(decisions) == {"proffit": "profit"}
+    assert decisions["proffit"].rule == "typo:context"
+    off = decide([wire, merged], base, replace(config.spelling, context_typos=False))
+    assert fixes(off) == {}
+
+
+def test_words_around_a_typo_that_fit_two_words_or_a_name_change_nothing(base, config):
+    paragraphs = [
+        'Choe Sang-Hun said "the grous of users in Yongbyon grew 12% in 2019", Rodong Sinmun reported.',
+        "Officials said the group of users grew.",
+        "Officials said the groups of users grew.",
+        "Officials in Yongbyan said the group of 12 met.",
+        "Officials in Yongbyon said the groups of 12 met.",
+    ]
+    decisions = decide(paragraphs, base, config.spelling)
+    assert "grous" not in fixes(decisions) and "Yongbyan" not in fixes(decisions)
+    corrected, _ = apply_corrections(paragraphs[:1], decisions)
+    assert corrected == paragraphs[:1]
