@@ -31,9 +31,17 @@ SCREENSHOT_HEIGHT = 2400
 
 
 def expected_clusters(out_dir: Path) -> int:
-    """Clusters of more than one paragraph in paragraphs.parquet, counted apart from the server."""
-    query = "SELECT count(*) FROM (SELECT cluster_id FROM read_parquet(?) GROUP BY cluster_id HAVING count(*) > 1)"
-    return duckdb.execute(query, [str(out_dir / "paragraphs.parquet")]).fetchone()[0]
+    """The clusters the page lists, counted apart from the server from paragraphs.parquet: those of more than one
+    paragraph, and (where the run has `contained_in`) those of a paragraph contained in another or containing one."""
+    paragraphs = duckdb.read_parquet(str(out_dir / "paragraphs.parquet"))
+    linked = ""
+    if "contained_in" in paragraphs.columns:
+        linked = """
+            UNION SELECT cluster_id FROM paragraphs WHERE contained_in IS NOT NULL
+            UNION SELECT cluster_id FROM paragraphs WHERE doc_id || '-' || para_idx IN (
+                SELECT contained_in FROM paragraphs WHERE contained_in IS NOT NULL)"""
+    query = f"SELECT count(*) FROM (SELECT cluster_id FROM paragraphs GROUP BY cluster_id HAVING count(*) > 1{linked})"
+    return duckdb.sql(query).fetchall()[0][0]
 
 
 def start_server(out_dir: Path) -> tuple[subprocess.Popen, str, float]:
@@ -150,6 +158,33 @@ def measure(page: Page, url: str, repeat: int, expected: int) -> list[list[objec
     return timed.rows
 
 
+# The screenshot's cluster: a short one (3 or 4 copies of at most 60 words) with a paragraph contained in another.
+SCREENSHOT_CLUSTER = """
+WITH paragraph AS (SELECT *, doc_id || '-' || para_idx AS id FROM read_parquet(?)),
+sizes AS (SELECT cluster_id, count(*) AS size, max(n_words) AS longest FROM paragraph GROUP BY cluster_id)
+SELECT id FROM paragraph JOIN sizes USING (cluster_id)
+WHERE contained_in IS NOT NULL AND size BETWEEN 3 AND 4 AND longest BETWEEN 25 AND 60 ORDER BY id LIMIT 1
+"""
+
+
+def screenshot(page: Page, out_dir: Path, path: Path) -> None:
+    """A PNG of the page from its controls down: the first page of clusters, or (on a run with `contained_in`) the
+    cluster of a paragraph contained in another, as its "contained in" link brings it up, down to its end."""
+    page.locator("#search").fill("")
+    page.reload(wait_until="load")
+    page.wait_for_function("() => Number(document.body.dataset.loaded || 0) > 0")
+    height = SCREENSHOT_HEIGHT
+    paragraphs = str(out_dir / "paragraphs.parquet")
+    if "contained_in" in duckdb.read_parquet(paragraphs).columns:
+        (paragraph,) = duckdb.execute(SCREENSHOT_CLUSTER, [paragraphs]).fetchone()
+        before = page.evaluate("Number(document.body.dataset.loaded || 0)")
+        page.evaluate("id => showParagraph(id)", paragraph)
+        page.wait_for_function("before => Number(document.body.dataset.loaded || 0) > before", arg=before)
+        box = page.locator("section.cluster").first.bounding_box()
+        height = int(box["y"] + page.evaluate("window.scrollY") + box["height"]) + 16
+    page.screenshot(path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": 1280, "height": height})
+
+
 def search_for(page: Page, text: str) -> Callable[[], None]:
     def search() -> None:
         page.locator("#search").fill(text)
@@ -173,11 +208,7 @@ def main() -> None:
             rows = [["server start (tables loaded)", f"{startup:.3f}", f"{expected:,} clusters", ""]]
             rows += measure(page, url, arguments.repeat, expected)
             if arguments.screenshot:
-                page.locator("#search").fill("")
-                page.reload(wait_until="load")
-                page.wait_for_function("() => Number(document.body.dataset.loaded || 0) > 0")
-                clip = {"x": 0, "y": 0, "width": 1280, "height": SCREENSHOT_HEIGHT}
-                page.screenshot(path=str(arguments.screenshot), full_page=True, clip=clip)
+                screenshot(page, arguments.out_dir, arguments.screenshot)
             browser.close()
     finally:
         process.terminate()

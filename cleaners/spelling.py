@@ -15,7 +15,7 @@ import hashlib
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from itertools import pairwise
@@ -26,6 +26,7 @@ from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 from cleaners.edits import Correction
 from cleaners.rules import SpellingRules
 from cleaners.stopwords import STOPWORDS
+from cleaners.ticking import no_progress, ticking
 
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
@@ -619,19 +620,22 @@ def _pair_cost(word: str, other: str) -> float:
 
 
 def aligned_decisions(
-    copies: Iterable[tuple[str, str]], judge: SpellingJudge, protected: frozenset[str]
+    copies: Iterable[tuple[str, str]],
+    judge: SpellingJudge,
+    protected: frozenset[str],
+    advance: Callable[[int], None] = no_progress,
 ) -> tuple[dict[str, SpellingDecision], dict[str, set[str]]]:
     """Typos that syndicated copies expose: an unknown word facing, at the same place in another copy,
     a known and more frequent word a few edits away (or the two words it runs together). Every pair of
     copies votes. A word whose copies agree on its fix (it has twice the votes of any other) is fixed
     everywhere; a short word ("og" is a typo of "of" here, an own goal there), or one whose copies disagree
     ("th": "the" here, "to" there), only in the paragraphs whose own copies agree, under `scoped_key`.
-    Also returns what each word faces in a copy (whatever the verdict)."""
+    Also returns what each word faces in a copy (whatever the verdict); `advance` counts the pairs aligned."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     votes_in: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     faced: dict[str, set[str]] = defaultdict(set)
     words_of = functools.cache(text_words)  # a paragraph is in as many pairs as it has copies
-    for first, second in copies:
+    for first, second in ticking(copies, advance):
         for a, b in _aligned_pairs(words_of(first), words_of(second)):
             for word, other, paragraph in ((a, b, first), (b, a, second)):
                 if " " in word or word == other:
@@ -726,25 +730,27 @@ def decide_corrections(
     rules: SpellingRules,
     protected: frozenset[str] = frozenset(),
     copies: Iterable[tuple[str, str]] = (),
+    advance: Callable[[int], None] = no_progress,
 ) -> dict[str, SpellingDecision]:
     """Judge every distinct token and span of the corpus once; return the confident fixes.
 
     `copies` are the texts of near-duplicate paragraph pairs; what they show overrides the
     frequency evidence: a word a copy prints otherwise is never changed to the corpus's guess.
+    `advance` counts the tokens and spans judged, then the pairs of copies aligned, as it goes.
     """
     if not rules.enabled:
         return {}
     judge = SpellingJudge(vocabulary, base, rules)
     decisions = {}
-    for token in vocabulary.forms:
+    for token in ticking(vocabulary.forms, advance):
         decision = judge.decide(token, protected)
         if decision is not None:
             decisions[token] = decision
-    for span in vocabulary.spans:
+    for span in ticking(vocabulary.spans, advance):
         decision = judge.decide_span(span)
         if decision is not None:
             decisions[span] = decision
-    aligned, faced = aligned_decisions(copies, judge, protected)
+    aligned, faced = aligned_decisions(copies, judge, protected, advance)
     decisions = {
         key: decision for key, decision in decisions.items() if key not in faced or decision.replacement in faced[key]
     }

@@ -8,7 +8,7 @@ and machines); two different texts share a key about once in 2**64 pairs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,7 +57,7 @@ class Sentences:
     texts: list[str]
 
 
-def paragraph_sentences(texts: Sequence[str]) -> Sentences:
+def paragraph_sentences(texts: Iterable[str]) -> Sentences:
     """Every sentence of each text (`split_sentences`), in text order."""
     split = [split_sentences(text) for text in texts]
     lengths = np.fromiter(map(len, split), dtype=np.int64, count=len(split))

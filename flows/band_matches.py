@@ -18,6 +18,7 @@ from dedup.index import MAX_RUN, MAX_SHARED_GROUP
 from dedup.settings import DedupSettings
 from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, text_keys
 from flows.band_store import SCHEMAS, BandUpdate, StoredBands, store_connection
+from flows.progress import NO_PROGRESS, Ticker, in_chunks, ticking
 
 # Candidate pairs (i < j) of representatives: rows sharing an LSH band key in the paragraph index or the
 # sentence index (all pairs of a run of at most $max_run rows, else its first owner with the rest, as
@@ -76,16 +77,20 @@ class StoredMatches:
     verified: int
 
 
-def stored_matches(texts: Sequence[str], settings: DedupSettings, stored: StoredBands) -> StoredMatches:
-    """Matches of the texts, signing and verifying only what the stored bands do not hold."""
+def stored_matches(
+    texts: Sequence[str], settings: DedupSettings, stored: StoredBands, progress: Ticker = NO_PROGRESS
+) -> StoredMatches:
+    """Matches of the texts, signing and verifying only what the stored bands do not hold; `progress` sees each
+    pass (signing paragraphs, splitting and signing sentences, finding candidates, verifying pairs) as it goes."""
     keys = text_keys(texts)
     distinct, first = np.unique(keys, return_index=True)
     with store_connection(stored, {}) as connection:
         known = _rows_of(connection, "texts", distinct)
         fresh = np.flatnonzero(~np.isin(distinct, known["key"].to_numpy()))
-        signed = _signed([texts[position] for position in first[fresh].tolist()], settings)
+        progress.phase("signing paragraphs", len(fresh), "paragraphs")
+        signed = _signed([texts[position] for position in first[fresh].tolist()], settings, progress)
         described = pa.concat_tables([known, signed["texts"]]).sort_by("key")
-        new = _new_sentences(connection, texts, distinct, first, described, settings)
+        new = _new_sentences(connection, texts, distinct, first, described, settings, progress)
     new = {name: pa.concat_tables([signed.get(name, SCHEMAS[name].empty_table()), new[name]]) for name in new}
     rows = np.searchsorted(described["key"].to_numpy(), keys)
     words = described["words"].to_numpy()[rows]
@@ -94,9 +99,11 @@ def stored_matches(texts: Sequence[str], settings: DedupSettings, stored: Stored
     grouped[[position for others in copies.values() for position in others]] = True
     positions = np.flatnonzero(~grouped)
     with store_connection(stored, new) as connection:
+        progress.phase("candidates", len(positions), "paragraphs")
         connection.register("reps", pa.table({"pos": positions, "key": keys[positions], "words": words[positions]}))
         parameters = {"min_words": settings.min_words, "max_run": MAX_RUN, "max_group": MAX_SHARED_GROUP}
         candidates = connection.sql(_CANDIDATES, params=parameters).to_arrow_table()
+        progress.advance(len(positions))
         pairs = np.stack([candidates["i"].to_numpy(), candidates["j"].to_numpy()], axis=1).astype(np.int64)
         pair_keys = keys[pairs]
         swapped = pair_keys[:, 0] > pair_keys[:, 1]  # the store orders a pair by key, the matches by position
@@ -107,8 +114,10 @@ def stored_matches(texts: Sequence[str], settings: DedupSettings, stored: Stored
     shares[found["row"].to_numpy()] = np.stack([found[name].to_numpy() for name in _SHARES], axis=1).reshape(-1, 3)
     shares[swapped] = shares[swapped][:, [0, 2, 1]]
     unknown = np.flatnonzero(np.isnan(shares[:, 0]))
+    progress.phase("verifying", len(unknown), "pairs")
     if len(unknown):
         shares[unknown] = measured_shares(pairs[unknown], texts, settings.shingle_size)
+    progress.advance(len(unknown))
     matches = classified(pairs, shares, settings, len(pairs))
     matches.copies = copies
     shares[swapped] = shares[swapped][:, [0, 2, 1]]
@@ -118,6 +127,7 @@ def stored_matches(texts: Sequence[str], settings: DedupSettings, stored: Stored
 
 
 _SHARES = ("jaccard", "first_in_second", "second_in_first")
+SIGNED = ("texts", "bands")
 
 
 def _key_columns(pair_keys: np.ndarray) -> dict[str, np.ndarray]:
@@ -132,9 +142,18 @@ def _rows_of(connection: duckdb.DuckDBPyConnection, table: str, keys: np.ndarray
     return rows.cast(SCHEMAS[table])
 
 
-def _signed(texts: Sequence[str], settings: DedupSettings) -> dict[str, pa.Table]:
-    """Rows of `texts` and `bands` for distinct texts the store does not hold."""
+def _signed(texts: Sequence[str], settings: DedupSettings, progress: Ticker = NO_PROGRESS) -> dict[str, pa.Table]:
+    """Rows of `texts` and `bands` for distinct texts the store does not hold, signed a chunk at a time (each
+    chunk advances `progress`)."""
+    chunks = [_signed_chunk(chunk, settings, progress) for chunk in in_chunks(list(texts))]
+    chunks = chunks or [_signed_chunk([], settings, progress)]
+    return {name: pa.concat_tables([chunk[name] for chunk in chunks]) for name in SIGNED}
+
+
+def _signed_chunk(texts: Sequence[str], settings: DedupSettings, progress: Ticker) -> dict[str, pa.Table]:
+    """Rows of `texts` and `bands` for some texts."""
     signed = sign_texts(texts, settings)
+    progress.advance(len(texts))
     long = signed.word_counts >= settings.min_words
     columns = (signed.keys, signed.normalised_keys, signed.word_counts)
     return {
@@ -157,6 +176,7 @@ def _new_sentences(
     first: np.ndarray,
     described: pa.Table,
     settings: DedupSettings,
+    progress: Ticker = NO_PROGRESS,
 ) -> dict[str, pa.Table]:
     """Rows of `sentences` for the long paragraph texts the store never split, and of `texts` and `bands` for
     their sentences it does not hold."""
@@ -164,7 +184,8 @@ def _new_sentences(
     split = _rows_of(connection, "sentences", long_keys)["key"].to_numpy()
     unsplit = long_keys[~np.isin(long_keys, split)]
     owners = first[np.searchsorted(distinct, unsplit)]
-    sentences = paragraph_sentences([texts[position] for position in owners.tolist()])
+    progress.phase("splitting sentences", len(owners), "paragraphs")
+    sentences = paragraph_sentences(ticking((texts[position] for position in owners.tolist()), progress.advance))
     sentence_keys = text_keys(sentences.texts)
     table = pa.table(
         {"key": unsplit[sentences.owners], "sentence": sentences.indexes, "sentence_key": sentence_keys},
@@ -174,4 +195,5 @@ def _new_sentences(
     keep = ~np.isin(unseen, described["key"].to_numpy())
     unseen, where = unseen[keep], where[keep]
     keep = ~np.isin(unseen, _rows_of(connection, "texts", unseen)["key"].to_numpy())
-    return {"sentences": table, **_signed([sentences.texts[row] for row in where[keep].tolist()], settings)}
+    progress.phase("signing sentences", int(keep.sum()), "sentences")
+    return {"sentences": table, **_signed([sentences.texts[row] for row in where[keep].tolist()], settings, progress)}

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from cleaners.boilerplate import LineCount, article_line_keys, decide_boilerplate, story_fingerprint
 from cleaners.rules import BoilerplateRules
+from flows.progress import NO_PROGRESS, Ticker, ticking
 from flows.stages import Boilerplate, PreparedInput
 
 Identity = tuple[str, str]
@@ -125,10 +126,11 @@ def learn_incrementally(
     reread: Collection[str],
     rules: BoilerplateRules,
     bullet_chars: str,
+    progress: Ticker = NO_PROGRESS,
 ) -> Learning:
     """Update the previous counts for the articles that came, went or changed (those of `reread` inputs; the
     prepared lines of those that went or changed in `previous_lines`), and decide every site's boilerplate; equal
-    to counting all of `prepared` afresh."""
+    to counting all of `prepared` afresh. `progress` advances over the articles as their stories are known."""
     position = {identity(item): index for index, item in enumerate(prepared)}
     reread = set(reread)
     old = {(row["source_path"], row["doc_id"]): row for row in previous.stories.to_pylist()}
@@ -136,7 +138,11 @@ def learn_incrementally(
     new = [identity(item) for item in prepared if identity(item) not in carried]
     keys = _LineKeys(prepared, position, bullet_chars)
     story_of = {name: (old[name]["site"], old[name]["story"]) for name in carried}
-    story_of |= {name: (prepared[position[name]].source, story_fingerprint(keys.of(name), rules)) for name in new}
+    progress.advance(len(carried))
+    story_of |= {
+        name: (prepared[position[name]].source, story_fingerprint(keys.of(name), rules))
+        for name in ticking(new, progress.advance)
+    }
     gone = [name for name in old if name not in carried]
     touched = {(old[name]["site"], old[name]["story"]) for name in gone} | {story_of[name] for name in new}
     members: dict[Story, list[Identity]] = defaultdict(list)

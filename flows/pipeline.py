@@ -122,8 +122,8 @@ def _run(
     logger.info("%d input files under %s, config %s", len(inputs), one_line(raw), one_line(config.path))
     timings: list[StageProgress] = []
 
-    def stage(name: str, total: int, unit: str = "articles", in_one_piece: bool = False) -> StageProgress:
-        timings.append(StageProgress(name, total, logger, unit, in_one_piece))
+    def stage(name: str, total: int, unit: str = "articles") -> StageProgress:
+        timings.append(StageProgress(name, total, logger, unit))
         return timings[-1]
 
     problem = "--force" if force else state_problem(previous, config.sha256)
@@ -156,11 +156,11 @@ def _run(
         )
     per_shard = prepared.read_articles()
     articles = prepared.in_input_order(per_shard)
-    with stage("boilerplate", len(articles), in_one_piece=True) as progress:
+    with stage("boilerplate", len(articles)) as progress:
         rules, bullets = config.cleaning.boilerplate, config.cleaning.bullet_chars
         going = previous_lines(state.shards, line_counts.taken_back(state.line_counts, articles, to_read))
         learning = learn_boilerplate(
-            quote(articles), quote(state.line_counts), quote(going), quote(to_read), rules, bullets
+            quote(articles), quote(state.line_counts), quote(going), quote(to_read), rules, bullets, quote(progress)
         )
         boilerplate = learning.boilerplate
         progress.rows_out = sum(map(len, boilerplate.values()))
@@ -190,17 +190,17 @@ def _run(
         logger.info("override %s kept %d lines a rule would have removed", one_line(override), lines)
 
     paragraph_count = sum(len(document.paragraphs) for document in documents)
-    with stage("match", paragraph_count, "paragraphs", in_one_piece=True) as progress:
-        matched = match_paragraphs(quote(documents), config, state.bands)
+    with stage("match", paragraph_count, "paragraphs") as progress:
+        matched = match_paragraphs(quote(documents), config, state.bands, quote(progress))
         matches = matched.matches
         progress.rows_out = len(matches.overlaps)
     logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))
     logger.info(
         "dedup: %d texts signed and %d pairs measured, not in the previous store", matched.signed, matched.verified
     )
-    with stage("spelling", paragraph_count, "paragraphs", in_one_piece=True) as progress:
+    with stage("spelling", paragraph_count, "paragraphs") as progress:
         decisions, spelling_applied, vocabulary = spelling_decisions(
-            quote(documents), quote(matches), config, quote(overrides), quote(state.vocabulary)
+            quote(documents), quote(matches), config, quote(overrides), quote(state.vocabulary), quote(progress)
         )
         progress.rows_out = len(decisions)
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
@@ -213,9 +213,9 @@ def _run(
         spelled = _run_batches(progress, submitted, list(map(len, document_batches)))
         documents = [document for batch_documents in spelled for document in batch_documents]  # a worker fixes copies
         progress.rows_out = sum(len(document.corrections) for document in documents)
-    with stage("cluster", paragraph_count, "paragraphs", in_one_piece=True) as progress:
+    with stage("cluster", paragraph_count, "paragraphs") as progress:
         records, dedup, paragraphs_applied = cluster_paragraphs(
-            quote(documents), quote(matches), config, quote(state.canonical), quote(overrides)
+            quote(documents), quote(matches), config, quote(state.canonical), quote(overrides), quote(progress)
         )
         progress.rows_out = sum(not membership.is_canonical for membership in dedup.memberships)
     review = review_outcome(overrides, spared.keys() | spelling_applied | paragraphs_applied)

@@ -1,5 +1,6 @@
 """Progress per stage: a bar over articles (or paragraphs, files) in a terminal, one closing line per stage
-otherwise (CI, cron), nothing under --quiet; each stage's seconds and rows in and out go to the manifest."""
+otherwise (CI, cron), nothing under --quiet; each stage's seconds and rows in and out go to the manifest. A stage
+done in several passes (matching: signing, then verifying pairs) shows each pass's count on its bar as it goes."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ import os
 import sys
 import time
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from cleaners.ticking import in_chunks, ticking
+
+__all__ = ["NO_PROGRESS", "StageProgress", "Ticker", "in_chunks", "quiet", "ticking"]
 # Set by `copydesk run --quiet` (and inherited by the processes it starts): no bars, no stage lines.
 QUIET_VARIABLE = "COPYDESK_QUIET"
+REDRAW_SECONDS = 0.1
 
 
 def quiet() -> bool:
@@ -22,24 +27,42 @@ def quiet() -> bool:
     return os.environ.get(QUIET_VARIABLE, "") not in ("", "0")
 
 
+class Ticker(Protocol):
+    """What a stage function reports its progress to: finished work, and the start of each of its passes."""
+
+    def advance(self, amount: int = 1) -> None: ...
+
+    def phase(self, label: str, total: int, unit: str) -> None: ...
+
+
+class NoProgress:
+    """A Ticker that keeps nothing: the default of every stage function, so tests and benchmarks call them bare."""
+
+    def advance(self, amount: int = 1) -> None:
+        """Nothing to record."""
+
+    def phase(self, label: str, total: int, unit: str) -> None:
+        """Nothing to show."""
+
+
+NO_PROGRESS = NoProgress()
+
+
 class StageProgress:
-    """Counts a stage's finished units of work, shows them, and times the stage; a stage done in one piece
-    (`in_one_piece`) shows a pulsing bar until it is done."""
+    """Counts a stage's finished units of work, shows them, and times the stage. A stage done in passes (`phase`)
+    shows each pass's own count on its line; at its end the line shows the stage's total."""
 
     def __init__(
-        self,
-        stage: str,
-        total: int,
-        logger: logging.Logger | logging.LoggerAdapter,
-        unit: str = "articles",
-        in_one_piece: bool = False,
+        self, stage: str, total: int, logger: logging.Logger | logging.LoggerAdapter, unit: str = "articles"
     ) -> None:
         self.stage, self.total, self.logger, self.unit = stage, total, logger, unit
-        self.in_one_piece = in_one_piece
         self.done = 0
         self.rows_out: int | None = None
         self.seconds = 0.0
+        self.phases: list[tuple[str, int, str]] = []
+        self._counted = 0
         self._started = 0.0
+        self._drawn = 0.0
         self._bar: Progress | None = None
         self._task_id = None
 
@@ -47,32 +70,42 @@ class StageProgress:
         self._started = time.monotonic()
         if not quiet() and sys.stderr.isatty():
             self._bar = Progress(
-                TextColumn(f"[bold]{self.stage:<11}"),
+                TextColumn("[bold]{task.fields[label]:<24}"),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn(self.unit),
+                TextColumn("{task.fields[unit]}"),
                 TimeElapsedColumn(),
                 console=Console(stderr=True),
                 transient=False,
             )
             self._bar.start()
-            self._task_id = self._bar.add_task(self.stage, total=None if self.in_one_piece else self.total)
+            self._task_id = self._bar.add_task(self.stage, total=self.total, label=self.stage, unit=self.unit)
         return self
 
     def advance(self, amount: int = 1) -> None:
-        """Record finished work."""
-        self.done += amount
-        if self._bar is not None and not self.in_one_piece:
-            self._bar.update(self._task_id, completed=self.done)
+        """Record finished work (of the current pass, if the stage is in passes)."""
+        self._counted += amount
+        if not self.phases:
+            self.done = self._counted
+        if self._bar is not None and (now := time.monotonic()) - self._drawn >= REDRAW_SECONDS:
+            self._drawn = now
+            self._bar.update(self._task_id, completed=self._counted)
+
+    def phase(self, label: str, total: int, unit: str) -> None:
+        """Start a pass of the stage over `total` `unit`s; its count starts from 0 on the stage's line."""
+        self.phases.append((label, total, unit))
+        self._counted = 0
+        if self._bar is not None:
+            self._bar.update(self._task_id, total=total, completed=0, label=f"{self.stage}: {label}", unit=unit)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.seconds = time.monotonic() - self._started
-        if self.in_one_piece and kind is None:
+        if self.phases and kind is None:
             self.done = self.total
         if self._bar is not None:
-            self._bar.update(self._task_id, total=self.total, completed=self.done)
+            self._bar.update(self._task_id, total=self.total, completed=self.done, label=self.stage, unit=self.unit)
             self._bar.stop()
         elif kind is None and not quiet():
             print(f"{self.stage:<11} {self.done:>9,} {self.unit:<10} {self.seconds:7.1f}s", file=sys.stderr)

@@ -33,6 +33,7 @@ from flows.band_store import NO_BANDS, StoredBands
 from flows.config import Config
 from flows.dictionary import load_base_dictionary
 from flows.overrides import NO_OVERRIDES, Overrides, source_label
+from flows.progress import NO_PROGRESS, Ticker, ticking
 from flows.readers import read_input
 from flows.records import Document, RawArticle, Rejection, Version
 from flows.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, updated_vocabulary
@@ -230,19 +231,24 @@ def spelling_decisions(
     config: Config,
     overrides: Overrides = NO_OVERRIDES,
     stored: StoredVocabulary = EMPTY_VOCABULARY,
+    progress: Ticker = NO_PROGRESS,
 ) -> tuple[dict[str, SpellingDecision], frozenset[str], StoredVocabulary]:
     """Judge every distinct token of the articles in a language with a word list once, with the syndicated copies
     the matches reveal between such articles, then apply maintainers' rejected and accepted corrections; also the
     ids of those that found their word, and the vocabulary to store (counted from `stored`, the previous run's, and
-    the paragraphs that changed). Other articles' words are no evidence (a French "des" backs no change)."""
+    the paragraphs that changed). Other articles' words are no evidence (a French "des" backs no change).
+    `progress` sees the paragraphs counted, then the words judged and the copies aligned."""
     rules = config.spelling
     texts = [paragraph for document in documents for paragraph in document.paragraphs]
     spelled = [document.language in rules.languages for document in documents for _ in document.paragraphs]
-    copies = ((texts[i], texts[j]) for i, j in matches.overlaps if spelled[i] and spelled[j])
-    stored = updated_vocabulary(stored, Counter(text for text, in_language in zip(texts, spelled) if in_language))
+    copies = [(texts[i], texts[j]) for i, j in matches.overlaps if spelled[i] and spelled[j]]
+    in_language = Counter(text for text, in_language in zip(texts, spelled) if in_language)
+    stored = updated_vocabulary(stored, in_language, progress)
     vocabulary = Vocabulary.from_evidence(stored.evidence())
     base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
-    decisions = decide_corrections(vocabulary, base, rules, metadata_words(documents), copies)
+    judged = len(vocabulary.forms) + len(vocabulary.spans) + len(copies) if rules.enabled else 0
+    progress.phase("judging words, aligning copies", judged, "words, pairs")
+    decisions = decide_corrections(vocabulary, base, rules, metadata_words(documents), copies, progress.advance)
     rejected = {decision.target[0]: decision.id for decision in overrides.of_kind("reject_correction")}
     accepted = {decision.target[0]: decision for decision in overrides.of_kind("accept_correction")}
     applied = {rejected[word] for word in rejected.keys() & {decided_word(key) for key in decisions}} | {
@@ -269,7 +275,7 @@ def paragraph_key(doc_id: str, text: str) -> str:
     return f"{doc_id}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
-def paragraph_records(documents: list[Document], incumbents: frozenset[str] = frozenset()) -> list[ParagraphRecord]:
+def paragraph_records(documents: Iterable[Document], incumbents: frozenset[str] = frozenset()) -> list[ParagraphRecord]:
     """Every paragraph with the article facts the canonical policy weighs (`incumbents`: keys of the
     previous run's canonical paragraphs)."""
     return [
@@ -287,14 +293,18 @@ def paragraph_records(documents: list[Document], incumbents: frozenset[str] = fr
     ]
 
 
-def match_paragraphs(documents: list[Document], config: Config, stored: StoredBands = NO_BANDS) -> StoredMatches:
+def match_paragraphs(
+    documents: list[Document], config: Config, stored: StoredBands = NO_BANDS, progress: Ticker = NO_PROGRESS
+) -> StoredMatches:
     """Find the verified near-duplicate and contained paragraph pairs of all documents, signing and verifying
     only what the previous run's band-key store lacks; with Redis, everything, and no store is kept."""
     texts = [paragraph for document in documents for paragraph in document.paragraphs]
     if config.dedup.redis_url:
+        progress.phase("matching in Redis", len(texts), "paragraphs")
         matches = find_matches(texts, config.dedup)
+        progress.advance(len(texts))
         return StoredMatches(matches, None, len(texts), matches.candidate_count)
-    return stored_matches(texts, config.dedup, stored)
+    return stored_matches(texts, config.dedup, stored, progress)
 
 
 def cluster_paragraphs(
@@ -303,12 +313,22 @@ def cluster_paragraphs(
     config: Config,
     incumbents: frozenset[str] = frozenset(),
     overrides: Overrides = NO_OVERRIDES,
+    progress: Ticker = NO_PROGRESS,
 ) -> tuple[list[ParagraphRecord], DedupResult, frozenset[str]]:
     """Measure the matches again on the corrected paragraphs, cluster them within maintainers' split, merge and
-    prefer decisions and choose the canonical copies; also the ids of the decisions that found their paragraphs."""
-    records, constraints, applied = reviewed_records(documents, paragraph_records(documents, incumbents), overrides)
+    prefer decisions and choose the canonical copies; also the ids of the decisions that found their paragraphs.
+    `progress` sees each pass: the articles' paragraphs recorded, the pairs measured again, the clustering."""
+    progress.phase("recording paragraphs", len(documents), "articles")
+    records = paragraph_records(ticking(documents, progress.advance), incumbents)
+    records, constraints, applied = reviewed_records(documents, records, overrides)
+    pairs = len(matches.overlaps) + len(matches.partial)
+    progress.phase("measuring pairs again", pairs, "pairs")
     matches = remeasure(matches, [record.text for record in records], config.dedup)
-    return records, cluster_matches(records, matches, config.dedup, config.canonical, constraints), applied
+    progress.advance(pairs)
+    progress.phase("clustering", len(records), "paragraphs")
+    dedup = cluster_matches(records, matches, config.dedup, config.canonical, constraints)
+    progress.advance(len(records))
+    return records, dedup, applied
 
 
 def reviewed_records(

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.spelling import Evidence, count_evidence
+from flows.progress import NO_PROGRESS, Ticker, ticking
 
 VOCABULARY_FOLDER = "vocabulary"
 PARAGRAPHS = pa.schema([("digest", pa.string()), ("occurrences", pa.int64()), ("text", pa.string())])
@@ -50,9 +51,11 @@ def paragraph_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def updated_vocabulary(stored: StoredVocabulary, texts: Counter[str]) -> StoredVocabulary:
+def updated_vocabulary(
+    stored: StoredVocabulary, texts: Counter[str], progress: Ticker = NO_PROGRESS
+) -> StoredVocabulary:
     """The stored vocabulary brought up to these paragraphs (text: occurrences): only paragraphs whose occurrences
-    changed are counted, by how much they changed, and added to the stored sums."""
+    changed are counted, by how much they changed, and added to the stored sums (`progress` sees them counted)."""
     current = pa.table(
         {
             "digest": [paragraph_digest(text) for text in texts],
@@ -70,6 +73,8 @@ def updated_vocabulary(stored: StoredVocabulary, texts: Counter[str]) -> StoredV
     changed = pc.not_equal(change, 0)
     changed_texts = pc.coalesce(joined.column("text_now"), joined.column("text_before")).filter(changed)
     weighted = zip(changed_texts.to_pylist(), change.filter(changed).to_pylist())
+    progress.phase("counting words", len(changed_texts), "paragraphs")
+    weighted = ticking(weighted, progress.advance)
     return StoredVocabulary(current.sort_by("digest"), added_counts(stored.counts, weighted))
 
 

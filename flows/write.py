@@ -76,15 +76,22 @@ def write_run(
     """Write every output of the run into a new run folder and publish it; the manifest gains the write stage's
     timing, the counts, the outputs' hashes and the elapsed seconds."""
     out_dir, manifest, corpus_settings = job.out_dir, job.manifest, job.corpus_settings
-    progress = StageProgress("write", len(result.documents), logger, in_one_piece=True)
+    progress = StageProgress("write", len(result.documents), logger)
     with staging_folder(out_dir) as staged:
         with progress:
+            progress.phase("building tables", len(result.documents), "articles")
             tables = build_tables(result)
             corpus = kept_records(tables.corpus, corpus_settings)
             summary = run_summary(tables, result, manifest, corpus.num_rows)
+            progress.advance(len(result.documents))
+            progress.phase("writing tables", len(TABLES), "tables")
             for name in TABLES:
                 write_table(getattr(tables, name.removesuffix(".parquet")), staged / name)
+                progress.advance()
+            progress.phase("writing the corpus", corpus.num_rows, "documents")
             corpus_files = write_corpus(corpus, staged, corpus_settings.documents_per_shard)
+            progress.advance(corpus.num_rows)
+            progress.phase("writing the report", len(result.documents), "articles")
             counts = {
                 key: value
                 for key, value in asdict(summary).items()
@@ -105,7 +112,10 @@ def write_run(
             write_text(report, staged / "report.html")
             write_text(dataset_card(TABLES), staged / DATASET_CARD)
             outputs = [*TABLES, *corpus_files, "report.html", DATASET_CARD]
+            progress.advance(len(result.documents))
+            progress.phase("writing the state", len(result.documents), "articles")
             write_state(staged, state)
+            progress.advance(len(result.documents))
         manifest["stages"].append(progress.entry())
         manifest |= {
             "finished_at": finished_at,

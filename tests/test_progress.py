@@ -1,0 +1,198 @@
+"""Progress of the long stages done in one piece (boilerplate, match, spelling, cluster, write): each reports its
+passes and the work done in each as it goes, to a bar in a terminal, without changing what it computes."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import shutil
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from cleaners import ticking
+from flows import line_counts, stages
+from flows.line_counts import LineCounts
+from flows.progress import QUIET_VARIABLE, StageProgress
+from tests.conftest import SEED_NAMES, SEEDS_DIR
+
+# Small enough that the seeds' few hundred paragraphs, words and pairs are reported in several steps.
+SMALL_STEP = 7
+
+
+class Recorder:
+    """A Ticker that keeps every pass of a stage: its label, total and unit, the work reported and in how many
+    reports."""
+
+    def __init__(self) -> None:
+        self.passes: list[dict] = []
+
+    def phase(self, label: str, total: int, unit: str) -> None:
+        self.passes.append({"label": label, "total": total, "unit": unit, "done": 0, "reports": 0})
+
+    def advance(self, amount: int = 1) -> None:
+        if not self.passes:
+            self.phase("", -1, "")
+        self.passes[-1]["done"] += amount
+        self.passes[-1]["reports"] += amount > 0
+
+    def labels(self) -> list[str]:
+        return [one["label"] for one in self.passes]
+
+
+@pytest.fixture(scope="module")
+def raw(tmp_path_factory) -> Path:
+    """The seed articles from one site, their copies from a second and edited copies from a third (a word of each
+    paragraph changed): boilerplate to learn, exact copies and near-duplicates."""
+    folder = tmp_path_factory.mktemp("raw")
+    for site in ("first-site", "second-site", "third-site"):
+        (folder / site).mkdir()
+        for name in SEED_NAMES:
+            shutil.copy(SEEDS_DIR / name, folder / site / name)
+    for path in (folder / "third-site").iterdir():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        path.write_text("\n".join(line.replace(" the ", " this ", 1) for line in lines), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def prepared(raw, config) -> list[stages.PreparedInput]:
+    paths = sorted(str(path.relative_to(raw)) for path in raw.rglob("*.txt"))
+    return [item for read in stages.read_and_prepare(raw, paths, config).values() for item in read.prepared]
+
+
+@pytest.fixture(scope="module")
+def documents(prepared, config) -> list:
+    learned = learn(prepared, config)
+    documents, _ = stages.finish_cleaning(prepared, learned.boilerplate, config)
+    return documents
+
+
+def learn(prepared, config, progress=None) -> line_counts.Learning:
+    rules = config.cleaning
+    paths = sorted({item.raw.source_path for item in prepared})
+    extra = {"progress": progress} if progress else {}
+    return line_counts.learn_incrementally(
+        prepared, LineCounts(), {}, paths, rules.boilerplate, rules.bullet_chars, **extra
+    )
+
+
+@pytest.fixture
+def small_steps(monkeypatch):
+    monkeypatch.setattr(ticking, "REPORT_EVERY", SMALL_STEP)
+
+
+def assert_each_pass_done_in_steps(recorder: Recorder) -> None:
+    for one in recorder.passes:
+        assert one["done"] == one["total"], one
+    assert any(one["reports"] > 1 for one in recorder.passes), "progress is reported as the work goes"
+
+
+def test_boilerplate_counts_each_article_as_its_story_is_known(prepared, config, small_steps):
+    recorder = Recorder()
+    learning = learn(prepared, config, recorder)
+    assert recorder.passes == [
+        {"label": "", "total": -1, "unit": "", "done": len(prepared), "reports": -(-len(prepared) // SMALL_STEP)}
+    ]
+    assert learning.boilerplate == learn(prepared, config).boilerplate
+
+
+def test_matching_reports_each_pass_and_finds_the_same_matches(documents, config, small_steps):
+    recorder = Recorder()
+    watched = stages.match_paragraphs(documents, config, progress=recorder)
+    assert recorder.labels() == [
+        "signing paragraphs",
+        "splitting sentences",
+        "signing sentences",
+        "candidates",
+        "verifying",
+    ]
+    assert_each_pass_done_in_steps(recorder)
+    assert recorder.passes[0]["reports"] > 1, "paragraphs are signed a chunk at a time"
+    ticking.REPORT_EVERY = 1_000_000  # one chunk: as before progress was reported
+    whole = stages.match_paragraphs(documents, config)
+    assert watched.matches.overlaps == whole.matches.overlaps and watched.matches.overlaps
+    assert watched.matches.copies == whole.matches.copies and watched.update.new == whole.update.new
+
+
+def test_spelling_reports_paragraphs_counted_then_words_and_copies_judged(documents, config, small_steps):
+    matches = stages.match_paragraphs(documents, config).matches
+    recorder = Recorder()
+    decisions, _, _ = stages.spelling_decisions(documents, matches, config, progress=recorder)
+    assert recorder.labels() == ["counting words", "judging words, aligning copies"]
+    assert_each_pass_done_in_steps(recorder)
+    assert decisions and decisions == stages.spelling_decisions(documents, matches, config)[0]
+
+
+def test_a_stage_in_passes_ends_on_its_own_total(capsys, monkeypatch):
+    monkeypatch.delenv(QUIET_VARIABLE, raising=False)
+    with StageProgress("match", 74, logging.getLogger("test"), "paragraphs") as progress:
+        progress.phase("signing paragraphs", 40, "paragraphs")
+        progress.advance(40)
+        progress.phase("verifying", 3, "pairs")
+        progress.advance(3)
+    assert capsys.readouterr().err.split()[:3] == ["match", "74", "paragraphs"]
+    assert progress.entry()["rows_in"] == progress.entry()["rows_out"] == 74
+
+
+class Terminal(io.StringIO):
+    """Standard error as a terminal would be: rich draws its bars on it."""
+
+    def isatty(self) -> bool:
+        return True
+
+    def text(self) -> str:
+        """What was drawn, without the terminal's colour and cursor codes."""
+        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", self.getvalue())
+
+
+def test_in_a_terminal_the_bar_shows_the_pass_under_way_and_its_count(monkeypatch):
+    monkeypatch.delenv(QUIET_VARIABLE, raising=False)
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with StageProgress("match", 74, logging.getLogger("test"), "paragraphs") as progress:
+        progress.phase("verifying", 30, "pairs")
+        progress.advance(12)
+        deadline = time.monotonic() + 10
+        while "12/30 pairs" not in terminal.text() and time.monotonic() < deadline:
+            time.sleep(0.05)  # rich redraws ten times a second
+        progress.advance(18)
+    drawn = terminal.text()
+    assert "match: verifying" in drawn and "12/30 pairs" in drawn
+    assert "74/74 paragraphs" in drawn.split("\r")[-1], "the stage's line ends on its own total"
+
+
+def test_every_stage_of_a_run_reports_all_its_work(prefect_harness, raw, tmp_path, monkeypatch, small_steps):
+    """The real flow: each stage's passes (or the stage itself) are counted to their totals."""
+    from flows.pipeline import copydesk_run
+
+    counted: dict[str, list[list]] = defaultdict(list)
+    phase, advance = StageProgress.phase, StageProgress.advance
+
+    def watched_phase(self: StageProgress, label: str, total: int, unit: str) -> None:
+        counted[self.stage].append([label, total, 0])
+        phase(self, label, total, unit)
+
+    def watched_advance(self: StageProgress, amount: int = 1) -> None:
+        if not counted[self.stage]:
+            counted[self.stage].append(["", self.total, 0])
+        counted[self.stage][-1][2] += amount
+        advance(self, amount)
+
+    monkeypatch.setattr(StageProgress, "phase", watched_phase)
+    monkeypatch.setattr(StageProgress, "advance", watched_advance)
+    copydesk_run(str(raw), str(tmp_path / "out"))
+    assert list(counted) == ["read", "boilerplate", "clean", "match", "spelling", "correct", "cluster", "write"]
+    for stage, passes in counted.items():
+        assert all(done == total for _, total, done in passes), (stage, passes)
+    assert [label for label, _, _ in counted["write"]] == [
+        "building tables",
+        "writing tables",
+        "writing the corpus",
+        "writing the report",
+        "writing the state",
+    ]
