@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
-from cleaners.body import body_span, extend_over_lists, is_sentence, line_class, stopword_share
+from cleaners.body import body_span, extend_over_lists, is_sentence, line_class, line_facts, word_count
 from cleaners.edits import Removal, Spared
 from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
+from cleaners.memo import LINES_REMEMBERED
 from cleaners.rules import BodyRules
 
 MODEL_FILE = Path(__file__).with_name("line_model.json")
@@ -27,28 +29,38 @@ _CAPITALISED = re.compile(r"^[A-Z]")
 _WORD = re.compile(r"\w+")
 
 
-def _shape(line: str, kind: str) -> list[float]:
-    """Features of the line alone: length, class, stopwords, case, digits and a label prefix."""
-    words = line.split()
+# Each class as the model reads it: one 0/1 feature per class.
+_ONE_HOT = {kind: tuple(float(kind == name) for name in CLASSES) for kind in CLASSES}
+_SENTENCE_CLOSERS = frozenset(".!?\"'”’)")
+
+
+@lru_cache(maxsize=LINES_REMEMBERED)
+def _line_shape(line: str) -> tuple[float, ...]:
+    """Features of the line alone but its class: length, stopwords, case, digits and a label prefix."""
+    facts = line_facts(line)
     tokens = _WORD.findall(line)
-    capitalised = sum(map(bool, map(_CAPITALISED.match, words))) / len(words)
-    digits = sum(map(str.isdigit, line)) / len(line)
-    return [
-        math.log1p(len(words)),
-        stopword_share(line),
+    capitalised = sum(map(bool, map(_CAPITALISED.match, line.split()))) / facts.words
+    digits = (sum(map(line.count, "0123456789")) if line.isascii() else sum(map(str.isdigit, line))) / len(line)
+    return (
+        math.log1p(facts.words),
+        facts.stopword_share,
         capitalised,
         digits,
         float(bool(_LABEL_PREFIX.match(line))),
-        float(line[-1] in ".!?\"'”’)"),
-        sum(len(token) for token in tokens) / len(tokens) / 10 if tokens else 0.0,
-        *(float(kind == name) for name in CLASSES),
-    ]
+        float(line[-1] in _SENTENCE_CLOSERS),
+        sum(map(len, tokens)) / len(tokens) / 10 if tokens else 0.0,
+    )
+
+
+def _shape(line: str, kind: str) -> list[float]:
+    """Features of the line alone: length, class, stopwords, case, digits and a label prefix."""
+    return [*_line_shape(line), *_ONE_HOT[kind]]
 
 
 def classes_and_span(lines: list[str], rules: BodyRules) -> tuple[list[str | None], tuple[int, int]]:
     """Each line's class (None for a blank one) and the body span ((0, 0) without prose)."""
     classes = [line_class(line, rules) if line else None for line in lines]
-    return classes, body_span(classes, rules, [len(line.split()) for line in lines]) or (0, 0)
+    return classes, body_span(classes, rules, [word_count(line) for line in lines]) or (0, 0)
 
 
 def line_features(
@@ -89,7 +101,7 @@ class LineModel:
 
     def probability(self, features: list[float]) -> float:
         """The model's probability that a line with these features belongs to the article."""
-        score = self.weights[-1] + sum(weight * value for weight, value in zip(self.weights, features))
+        score = self.weights[-1] + sum(map(operator.mul, self.weights, features))
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, score))))
 
 
