@@ -21,6 +21,8 @@ from cleaners.stopwords import STOPWORDS
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _LINK_LIKE = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\s[|»›>]\s|^[|»›>]|[|»›>]$")
+# Every branch of _LINK_LIKE holds one of these; a line without any is no link, found far quicker than the search.
+_LINK_MARKS = ("http", "www.", "@", "|", "»", "›", ">")
 _DATE_LIKE = re.compile(
     r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*,?\s+)?(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}\s+\w{3,9}\.?\s+\d{4}|"
     r"\w{3,9}\.?\s+\d{1,2},?\s+\d{4})(?:[,\s]+\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?)?(?:\s*\w{2,4})?$",
@@ -28,13 +30,16 @@ _DATE_LIKE = re.compile(
 )
 _NUMBER_LIKE = re.compile(r"^[\d\s.,:%/()+-]+\w{0,10}$")
 _LIST_ITEM = re.compile(r"^(?:[•·▪●◦‣*–-]|\d{1,3}[.)]?)\s+\S")
-_WORDS = re.compile(r"[a-z']+")
+# A line's words are its runs of a-z and apostrophes, once lowercased: in its UTF-8 bytes every other byte
+# (a multi-byte character's too) becomes a space, and the bytes split on spaces.
+_WORD_BYTES = bytes(byte if chr(byte) in "abcdefghijklmnopqrstuvwxyz'" else ord(" ") for byte in range(256))
+_STOPWORD_BYTES = frozenset(word.encode() for word in STOPWORDS)
 
 
 def stopword_share(line: str) -> float:
     """Share of a line's words that are common function words (high in prose, low in menus)."""
-    words = _WORDS.findall(line.lower())
-    return sum(map(STOPWORDS.__contains__, words)) / len(words) if words else 0.0
+    words = line.lower().encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split()
+    return sum(map(_STOPWORD_BYTES.__contains__, words)) / len(words) if words else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +56,7 @@ class LineFacts:
 @lru_cache(maxsize=LINES_REMEMBERED)
 def line_facts(line: str) -> LineFacts:
     """The facts of a non-blank line (remembered for the most recent distinct lines)."""
-    if _LINK_LIKE.search(line):
+    if any(mark in line for mark in _LINK_MARKS) and _LINK_LIKE.search(line):
         shape_class = "link"
     elif _DATE_LIKE.match(line):
         shape_class = "date"

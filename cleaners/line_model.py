@@ -25,30 +25,42 @@ from cleaners.rules import BodyRules
 MODEL_FILE = Path(__file__).with_name("line_model.json")
 CLASSES = ("prose", "list", "short", "link", "date", "number")
 _LABEL_PREFIX = re.compile(r"^[\w'’ -]{1,30}\s?[:|»›]")
-_CAPITALISED = re.compile(r"^[A-Z]")
 _WORD = re.compile(r"\w+")
-
-
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Bytes of a line as _digits_and_tokens reads them: a word character (\w) stays, any other byte becomes a space.
+_ASCII_WORD_BYTES = bytes(byte if chr(byte).isalnum() or chr(byte) == "_" else ord(" ") for byte in range(128))
+_ASCII_WORD_BYTES += b" " * 128
+_DIGIT_BYTES = b"0123456789"
 # Each class as the model reads it: one 0/1 feature per class.
 _ONE_HOT = {kind: tuple(float(kind == name) for name in CLASSES) for kind in CLASSES}
 _SENTENCE_CLOSERS = frozenset(".!?\"'”’)")
+
+
+def _digits_and_tokens(line: str) -> tuple[int, int, int]:
+    """A line's digits, its \\w+ tokens, and the characters in them."""
+    others = _NON_ASCII.findall(line)
+    if any(map(str.isalnum, others)):  # a letter or digit beyond ASCII: Unicode's rules, character by character
+        tokens = _WORD.findall(line)
+        return sum(map(str.isdigit, line)), len(tokens), sum(map(len, tokens))
+    data = line.encode("ascii", "replace")  # each other character (a curly quote, a dash) a "?": no word, no digit
+    spaced = data.translate(_ASCII_WORD_BYTES)
+    return len(data) - len(data.translate(None, _DIGIT_BYTES)), len(spaced.split()), len(spaced) - spaced.count(b" ")
 
 
 @lru_cache(maxsize=LINES_REMEMBERED)
 def _line_shape(line: str) -> tuple[float, ...]:
     """Features of the line alone but its class: length, stopwords, case, digits and a label prefix."""
     facts = line_facts(line)
-    tokens = _WORD.findall(line)
-    capitalised = sum(map(bool, map(_CAPITALISED.match, line.split()))) / facts.words
-    digits = (sum(map(line.count, "0123456789")) if line.isascii() else sum(map(str.isdigit, line))) / len(line)
+    digits, tokens, token_chars = _digits_and_tokens(line)
+    capitalised = sum(1 for word in line.split() if "A" <= word[0] <= "Z") / facts.words
     return (
         math.log1p(facts.words),
         facts.stopword_share,
         capitalised,
-        digits,
+        digits / len(line),
         float(bool(_LABEL_PREFIX.match(line))),
         float(line[-1] in _SENTENCE_CLOSERS),
-        sum(map(len, tokens)) / len(tokens) / 10 if tokens else 0.0,
+        token_chars / tokens / 10 if tokens else 0.0,
     )
 
 
