@@ -10,14 +10,19 @@ body every line that is not prose goes; inside it, headings and short lines stay
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
 
 from cleaners.edits import Removal, Spared
 from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
+from cleaners.memo import LINES_REMEMBERED
 from cleaners.rules import BodyRules
 from cleaners.stopwords import STOPWORDS
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _LINK_LIKE = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\s[|»›>]\s|^[|»›>]|[|»›>]$")
+# Every branch of _LINK_LIKE holds one of these; a line without any is no link, found far quicker than the search.
+_LINK_MARKS = ("http", "www.", "@", "|", "»", "›", ">")
 _DATE_LIKE = re.compile(
     r"^(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*,?\s+)?(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2}\s+\w{3,9}\.?\s+\d{4}|"
     r"\w{3,9}\.?\s+\d{1,2},?\s+\d{4})(?:[,\s]+\d{1,2}[:.]\d{2}(?:\s*[ap]\.?m\.?)?)?(?:\s*\w{2,4})?$",
@@ -25,33 +30,64 @@ _DATE_LIKE = re.compile(
 )
 _NUMBER_LIKE = re.compile(r"^[\d\s.,:%/()+-]+\w{0,10}$")
 _LIST_ITEM = re.compile(r"^(?:[•·▪●◦‣*–-]|\d{1,3}[.)]?)\s+\S")
+# A line's words are its runs of a-z and apostrophes, once lowercased: in its UTF-8 bytes every other byte
+# (a multi-byte character's too) becomes a space, and the bytes split on spaces.
+_WORD_BYTES = bytes(byte if chr(byte) in "abcdefghijklmnopqrstuvwxyz'" else ord(" ") for byte in range(256))
+_STOPWORD_BYTES = frozenset(word.encode() for word in STOPWORDS)
 
 
 def stopword_share(line: str) -> float:
     """Share of a line's words that are common function words (high in prose, low in menus)."""
-    words = re.findall(r"[a-z']+", line.lower())
-    return sum(word in STOPWORDS for word in words) / len(words) if words else 0.0
+    words = line.lower().encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split()
+    return sum(map(_STOPWORD_BYTES.__contains__, words)) / len(words) if words else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class LineFacts:
+    """What the body heuristics read of a non-blank line, found once per distinct line: its words, stopword
+    share, whether it ends a sentence, and the class its shape alone gives (link, date, number, list) if any."""
+
+    words: int
+    stopword_share: float
+    ends_sentence: bool
+    shape_class: str | None
+
+
+@lru_cache(maxsize=LINES_REMEMBERED)
+def line_facts(line: str) -> LineFacts:
+    """The facts of a non-blank line (remembered for the most recent distinct lines)."""
+    if any(mark in line for mark in _LINK_MARKS) and _LINK_LIKE.search(line):
+        shape_class = "link"
+    elif _DATE_LIKE.match(line):
+        shape_class = "date"
+    elif _NUMBER_LIKE.match(line):
+        shape_class = "number"
+    elif _LIST_ITEM.match(line):
+        shape_class = "list"
+    else:
+        shape_class = None
+    return LineFacts(len(line.split()), stopword_share(line), bool(_SENTENCE_END.search(line)), shape_class)
+
+
+def word_count(line: str) -> int:
+    """How many whitespace-separated words a line holds (0 for a blank one)."""
+    return line_facts(line).words if line else 0
 
 
 def is_sentence(line: str, rules: BodyRules) -> bool:
     """True for a line of prose_min_words+ words that ends a sentence."""
-    return len(line.split()) >= rules.prose_min_words and bool(_SENTENCE_END.search(line))
+    facts = line_facts(line)
+    return facts.words >= rules.prose_min_words and facts.ends_sentence
 
 
 def line_class(line: str, rules: BodyRules) -> str:
     """Class a non-blank line: prose, list (a bulleted or numbered item, or a long row of names and
     figures such as a line-up), link, date, number, or short (headings, menu items, labels)."""
-    if _LINK_LIKE.search(line):
-        return "link"
-    if _DATE_LIKE.match(line):
-        return "date"
-    if _NUMBER_LIKE.match(line):
-        return "number"
-    if _LIST_ITEM.match(line):
-        return "list"
-    words = len(line.split())
-    stopwords = stopword_share(line)
-    if words >= rules.sentence_min_words and _SENTENCE_END.search(line) and stopwords >= rules.prose_min_stopword_share:
+    facts = line_facts(line)
+    if facts.shape_class is not None:
+        return facts.shape_class
+    words, stopwords = facts.words, facts.stopword_share
+    if words >= rules.sentence_min_words and facts.ends_sentence and stopwords >= rules.prose_min_stopword_share:
         return "prose"
     if words < rules.prose_min_words:
         return "list" if line.endswith(".") and words >= 2 else "short"  # "P Dowd (Staffordshire)."
@@ -99,10 +135,10 @@ def _continues_list(classes: list[str | None], ahead: list[int]) -> bool:
 def body_words(lines: list[str], rules: BodyRules) -> int:
     """How many words of prose the body of these lines holds (0 when there is no prose)."""
     classes = [line_class(line, rules) if line else None for line in lines]
-    span = body_span(classes, rules, [len(line.split()) for line in lines])
+    span = body_span(classes, rules, [word_count(line) for line in lines])
     if span is None:
         return 0
-    return sum(len(lines[i].split()) for i in range(*span) if classes[i] == "prose")
+    return sum(word_count(lines[i]) for i in range(*span) if classes[i] == "prose")
 
 
 def trim_outside_body(
@@ -112,7 +148,7 @@ def trim_outside_body(
     if not rules.enabled:
         return lines, [], []
     classes = [line_class(line, rules) if line else None for line in lines]
-    span = body_span(classes, rules, [len(line.split()) for line in lines])
+    span = body_span(classes, rules, [word_count(line) for line in lines])
     if span is None:
         return lines, [], []
     start, end = extend_over_lists(classes, *span)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from cleaners.edits import Removal, Spared
 from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
+from cleaners.memo import remembered_per_line
 from cleaners.metadata import is_prose
 from cleaners.rules import CleaningRules, LineRule, SectionRule
 
@@ -44,12 +45,25 @@ def line_junk_reason(line: str, rules: CleaningRules) -> str | None:
     return None
 
 
+@remembered_per_line
+def _bulleted_junk_reason(line: str, rules: CleaningRules) -> str | None:
+    """Why a line, with its bullet, is junk (see line_junk_reason), or None."""
+    return line_junk_reason(strip_bullet(line, rules.bullet_chars), rules)
+
+
 def remove_junk_lines(
     lines: list[str], rules: CleaningRules, keep: KeptLines = NOTHING_KEPT
 ) -> tuple[list[str], list[Removal], list[Spared]]:
     """Drop every line a junk or caption rule matches, unless kept; blank lines are kept as paragraph breaks."""
-    reasons = [line_junk_reason(strip_bullet(line, rules.bullet_chars), rules) if line else None for line in lines]
+    reasons = [_bulleted_junk_reason(line, rules) if line else None for line in lines]
     return drop_lines(lines, reasons, keep)
+
+
+@remembered_per_line
+def _heading_rule(line: str, rules: CleaningRules) -> SectionRule | None:
+    """The first section rule whose pattern matches a non-blank line without its bullet, if any."""
+    bare = strip_bullet(line, rules.bullet_chars)
+    return next((rule for rule in rules.section_rules if bare and rule.pattern.search(bare)), None)
 
 
 def _section_end(lines: list[str], start: int, rule: SectionRule, prose_before: float) -> int | None:
@@ -78,8 +92,7 @@ def remove_sections(
     index = seen = 0
     while index < len(lines):
         line = lines[index]
-        bare = strip_bullet(line, rules.bullet_chars) if line else ""
-        rule = next((rule for rule in rules.section_rules if bare and rule.pattern.search(bare)), None)
+        rule = _heading_rule(line, rules) if line else None
         end = _section_end(lines, index, rule, seen / total) if rule else None
         if end is None:
             seen += prose_words[index]

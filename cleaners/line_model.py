@@ -10,45 +10,69 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
-from cleaners.body import body_span, extend_over_lists, is_sentence, line_class, stopword_share
+from cleaners.body import body_span, extend_over_lists, is_sentence, line_class, line_facts, word_count
 from cleaners.edits import Removal, Spared
 from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
+from cleaners.memo import LINES_REMEMBERED
 from cleaners.rules import BodyRules
 
 MODEL_FILE = Path(__file__).with_name("line_model.json")
 CLASSES = ("prose", "list", "short", "link", "date", "number")
 _LABEL_PREFIX = re.compile(r"^[\w'’ -]{1,30}\s?[:|»›]")
-_CAPITALISED = re.compile(r"^[A-Z]")
 _WORD = re.compile(r"\w+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# Bytes of a line as _digits_and_tokens reads them: a word character (\w) stays, any other byte becomes a space.
+_ASCII_WORD_BYTES = bytes(byte if chr(byte).isalnum() or chr(byte) == "_" else ord(" ") for byte in range(128))
+_ASCII_WORD_BYTES += b" " * 128
+_DIGIT_BYTES = b"0123456789"
+# Each class as the model reads it: one 0/1 feature per class.
+_ONE_HOT = {kind: tuple(float(kind == name) for name in CLASSES) for kind in CLASSES}
+_SENTENCE_CLOSERS = frozenset(".!?\"'”’)")
+
+
+def _digits_and_tokens(line: str) -> tuple[int, int, int]:
+    """A line's digits, its \\w+ tokens, and the characters in them."""
+    others = _NON_ASCII.findall(line)
+    if any(map(str.isalnum, others)):  # a letter or digit beyond ASCII: Unicode's rules, character by character
+        tokens = _WORD.findall(line)
+        return sum(map(str.isdigit, line)), len(tokens), sum(map(len, tokens))
+    data = line.encode("ascii", "replace")  # each other character (a curly quote, a dash) a "?": no word, no digit
+    spaced = data.translate(_ASCII_WORD_BYTES)
+    return len(data) - len(data.translate(None, _DIGIT_BYTES)), len(spaced.split()), len(spaced) - spaced.count(b" ")
+
+
+@lru_cache(maxsize=LINES_REMEMBERED)
+def _line_shape(line: str) -> tuple[float, ...]:
+    """Features of the line alone but its class: length, stopwords, case, digits and a label prefix."""
+    facts = line_facts(line)
+    digits, tokens, token_chars = _digits_and_tokens(line)
+    capitalised = sum(1 for word in line.split() if "A" <= word[0] <= "Z") / facts.words
+    return (
+        math.log1p(facts.words),
+        facts.stopword_share,
+        capitalised,
+        digits / len(line),
+        float(bool(_LABEL_PREFIX.match(line))),
+        float(line[-1] in _SENTENCE_CLOSERS),
+        token_chars / tokens / 10 if tokens else 0.0,
+    )
 
 
 def _shape(line: str, kind: str) -> list[float]:
     """Features of the line alone: length, class, stopwords, case, digits and a label prefix."""
-    words = line.split()
-    tokens = _WORD.findall(line)
-    capitalised = sum(map(bool, map(_CAPITALISED.match, words))) / len(words)
-    digits = sum(map(str.isdigit, line)) / len(line)
-    return [
-        math.log1p(len(words)),
-        stopword_share(line),
-        capitalised,
-        digits,
-        float(bool(_LABEL_PREFIX.match(line))),
-        float(line[-1] in ".!?\"'”’)"),
-        sum(len(token) for token in tokens) / len(tokens) / 10 if tokens else 0.0,
-        *(float(kind == name) for name in CLASSES),
-    ]
+    return [*_line_shape(line), *_ONE_HOT[kind]]
 
 
 def classes_and_span(lines: list[str], rules: BodyRules) -> tuple[list[str | None], tuple[int, int]]:
     """Each line's class (None for a blank one) and the body span ((0, 0) without prose)."""
     classes = [line_class(line, rules) if line else None for line in lines]
-    return classes, body_span(classes, rules, [len(line.split()) for line in lines]) or (0, 0)
+    return classes, body_span(classes, rules, [word_count(line) for line in lines]) or (0, 0)
 
 
 def line_features(
@@ -89,7 +113,7 @@ class LineModel:
 
     def probability(self, features: list[float]) -> float:
         """The model's probability that a line with these features belongs to the article."""
-        score = self.weights[-1] + sum(weight * value for weight, value in zip(self.weights, features))
+        score = self.weights[-1] + sum(map(operator.mul, self.weights, features))
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, score))))
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC
+from functools import lru_cache
 
 from dateutil import parser as dateparser
 
 from cleaners.edits import Removal
 from cleaners.keep import NOTHING_KEPT, KeptLines
+from cleaners.memo import LINES_REMEMBERED
 from cleaners.rules import MetadataRules
 
 _NAME_TOKEN = r"[A-Z][a-zA-Z'’]*\.?(?:-[A-Za-z][a-zA-Z'’]*)*"
@@ -101,6 +103,7 @@ def lift_labelled_lines(
     return kept, removals
 
 
+@lru_cache(maxsize=LINES_REMEMBERED)
 def is_prose(line: str) -> bool:
     """True for a line that reads as running text: ends a sentence or is long."""
     return bool(_SENTENCE_END.search(line)) or len(line.split()) >= 12

@@ -1,11 +1,14 @@
 """Text-dump heuristics: the body is found, furniture around it goes, headings and lists inside stay."""
 
+import re
+
 import pytest
 
 from cleaners.article import clean_article
-from cleaners.body import line_class, trim_outside_body
-from cleaners.line_model import drop_unlikely_lines, line_features, shipped_model
+from cleaners.body import line_class, stopword_share, trim_outside_body
+from cleaners.line_model import _digits_and_tokens, drop_unlikely_lines, line_features, shipped_model
 from cleaners.rules import BodyRules
+from cleaners.stopwords import STOPWORDS
 
 RULES = BodyRules()
 BODY = [
@@ -179,3 +182,35 @@ def test_label_led_newsletter_and_legal_lines_leave_a_dump_with_their_reasons(co
     assert reasons[article[5]] == "junk:taxonomy"
     assert reasons[article[6]] == "junk:copyright"
     assert article[2] in cleaned.paragraphs
+
+
+# Lines where a byte-level shortcut could go wrong: curly quotes, letters and digits beyond ASCII, the Kelvin
+# sign (lowercased to an ASCII "k"), other whitespace, an underscore, apostrophes.
+TRICKY_LINES = [
+    "The League One side held the loosehead side of the foolish São Paulo will be close to a deal.",
+    "“It was a blessing,” he said — and the K\u212a of it was ²³ and ٣ and 45%.",
+    "don't 'the' a-b snake_case 12_000\tthe\x0bof\x0cthe\u2028the\u0085of",
+    "İstanbul, Ça va? ÅÄÖ åäö the and of",
+    "...",
+    "x",
+]
+
+
+@pytest.mark.parametrize("line", TRICKY_LINES)
+def test_stopword_share_counts_the_lowercased_runs_of_letters_and_apostrophes(line):
+    words = re.findall(r"[a-z']+", line.lower())
+    assert stopword_share(line) == (sum(word in STOPWORDS for word in words) / len(words) if words else 0.0)
+
+
+@pytest.mark.parametrize("line", TRICKY_LINES)
+def test_line_shape_counts_digits_and_word_tokens_as_unicode_does(line):
+    tokens = re.findall(r"\w+", line)
+    assert _digits_and_tokens(line) == (sum(map(str.isdigit, line)), len(tokens), sum(map(len, tokens)))
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["See http://example.com", "www.example.com", "Mail jane@example.co.uk", "A > B", "» Home", "Home ›", "a|b|"],
+)
+def test_every_kind_of_link_mark_still_makes_a_link(line):
+    assert line_class(line, RULES) == "link"

@@ -2,6 +2,7 @@
 
 import pytest
 
+from cleaners.edits import Removal
 from cleaners.junk import line_junk_reason, remove_junk_lines, strip_bullet
 
 
@@ -203,3 +204,16 @@ def test_label_led_newsletter_and_legal_lines_are_removed_with_their_rule(config
 )
 def test_prose_that_starts_like_a_label_or_legal_line_is_kept(config, line):
     assert line_junk_reason(line, config.cleaning) is None
+
+
+def test_a_line_judged_under_one_set_of_rules_is_judged_afresh_under_another(tmp_path):
+    from flows.config import load_config
+
+    promo, plain = tmp_path / "promo.toml", tmp_path / "plain.toml"
+    promo.write_text("[[junk.rules]]\nname = 'promo'\npattern = '(?i)^buy now$'\n", encoding="utf-8")
+    plain.write_text("[[junk.rules]]\nname = 'promo'\npattern = '(?i)^sell now$'\n", encoding="utf-8")
+    promo_rules, plain_rules = load_config(promo).cleaning, load_config(plain).cleaning
+    lines = ["Buy now", "", "The ministry confirmed the figures on Friday."]
+    for _ in range(2):  # the second time from what each rules object remembers
+        assert remove_junk_lines(lines, promo_rules)[1] == [Removal("Buy now", "junk:promo")]
+        assert remove_junk_lines(lines, plain_rules)[1] == []

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cleaners.language import UNDETERMINED, detect_language, language_sample
+from cleaners.language import UNDETERMINED, _identifier, detect_language, language_sample
 from cleaners.rules import LanguageRules
 from cleaners.spelling import Vocabulary, decide_corrections, decided_word
 from dedup.deduplicate import find_matches
@@ -158,3 +158,12 @@ def test_an_english_typo_that_is_a_foreign_word_is_fixed_only_where_a_copy_print
     assert decide_corrections(vocabulary, base, rules) == {}
     [(key, decision)] = decide_corrections(vocabulary, base, rules, frozenset(), [(right, typo)]).items()
     assert decided_word(key) == "ist" and (decision.replacement, decision.rule) == ("is", "typo:syndicated")
+
+
+def test_the_compiled_walk_scores_every_text_exactly_as_py3langid_does():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    reference = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    texts = [language_sample(article_paragraphs(path.name), 500) for path in sorted(MULTILINGUAL.glob("*.txt"))]
+    texts += ["", "12345", "Paris Berlin Madrid", "Die Regierung hat am Montag neue Regeln beschlossen."]
+    assert [_identifier().classify(text) for text in texts] == [reference.classify(text) for text in texts]
