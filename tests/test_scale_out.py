@@ -104,7 +104,7 @@ def test_a_dask_cluster_gives_the_embedded_outputs(prefect_harness, corpus, embe
         assert run_cli(Path(corpus.name), out, *BATCH, "--dask-address", cluster.scheduler_address) == 0
         executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
         stages = set(cluster.scheduler.task_prefixes)
-    assert stages == {"read_into_shard", "finish_shard", "apply_spelling"}
+    assert stages == {"read_into_shard", "finish_shard", "spell_shard"}
     assert len(executed) == 2 and all(executed.values()), executed
     assert outputs(out) == embedded_outputs
 
