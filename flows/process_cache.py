@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 Loaded = TypeVar("Loaded")
 _loaded: dict[tuple[Path, Callable], tuple[tuple[int, int, int], object]] = {}
+_loading = threading.Lock()  # the flow process's thread pool runs several tasks at once
 
 
 def load_once(path: Path, load: Callable[[Path], Loaded]) -> Loaded:
@@ -16,9 +18,10 @@ def load_once(path: Path, load: Callable[[Path], Loaded]) -> Loaded:
     and size: a new run writes a new file); only the latest file per loader is kept."""
     status = path.stat()
     stamp = (status.st_mtime_ns, status.st_ino, status.st_size)
-    kept = _loaded.get((path, load))
-    if kept is None or kept[0] != stamp:
-        for key in [key for key in _loaded if key[1] is load]:
-            del _loaded[key]
-        kept = _loaded[(path, load)] = (stamp, load(path))
+    with _loading:
+        kept = _loaded.get((path, load))
+        if kept is None or kept[0] != stamp:
+            for key in [key for key in _loaded if key[1] is load]:
+                del _loaded[key]
+            kept = _loaded[(path, load)] = (stamp, load(path))
     return kept[1]  # type: ignore[return-value]

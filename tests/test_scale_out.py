@@ -76,9 +76,9 @@ def outputs(out: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def embedded_outputs(prefect_harness, corpus, tmp_path_factory) -> dict[str, bytes]:
-    """Every output table of the embedded default run (the flow process's thread pool, LSH in memory)."""
+    """Every output table of the run in the flow process alone (its thread pool, LSH in memory)."""
     out = tmp_path_factory.mktemp("embedded") / "clean"
-    assert run_cli(corpus, out, *BATCH) == 0
+    assert run_cli(corpus, out, *BATCH, "--workers", "1") == 0
     return outputs(out)
 
 
