@@ -1,7 +1,6 @@
-"""Where the flow's batched tasks run: the flow process itself (Prefect's thread pool) by default, worker
-processes on this machine (Prefect's process pool) when more than one worker is asked for, or a Dask cluster
-through prefect-dask. The thread pool is the default because it measured faster than worker processes
-(docs/scaling.md)."""
+"""Where the flow's batched tasks run: worker processes on this machine (Prefect's process pool), one a core
+for `copydesk run` by default; the flow process itself (Prefect's thread pool) with one worker; or a Dask
+cluster through prefect-dask. Why processes are the default: docs/scaling.md, "What crosses processes now"."""
 
 from __future__ import annotations
 
