@@ -81,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         metavar="N",
         type=positive_int,
-        help="run the batched tasks in N worker processes on this machine (default: 1, in copydesk's own process, which measured faster)",
+        help="run the batched tasks in N worker processes on this machine (default: one a core, no more than the batches of inputs; 1: in copydesk's own process)",
     )
     dask.add_argument(
         "--dask-address",
@@ -190,11 +190,13 @@ def run_command(arguments: argparse.Namespace) -> int:
     from flows.overrides import load_overrides, override_paths
 
     config = with_redis_url(load_config(arguments.config), arguments.redis_url)
-    from flows.summary import already_up_to_date
+    from flows.manifest import read_manifest
+    from flows.summary import inputs_seen, up_to_date_summary
 
     overrides = load_overrides(override_paths(arguments.out, config, arguments.overrides))
+    seen = inputs_seen(arguments.raw_dir, arguments.out, config)
     if not arguments.force and (
-        summary := already_up_to_date(arguments.raw_dir, arguments.out, config, overrides.sha256)
+        summary := up_to_date_summary(read_manifest(arguments.out), seen, overrides.sha256, 0.0)
     ):
         print_summary(summary, arguments)
         return 0
@@ -202,12 +204,14 @@ def run_command(arguments: argparse.Namespace) -> int:
     check_out_dir(arguments.out, arguments.wait)
     from flows.api_server import temporary_api_server
     from flows.pipeline import copydesk_run
-    from flows.task_runner import dask_task_runner, local_task_runner
+    from flows.task_runner import dask_task_runner, default_workers, local_task_runner, task_runner_from_environment
 
     runner = dask_task_runner(arguments.dask_address, arguments.dask_workers)
     if arguments.workers:
         runner = local_task_runner(arguments.workers)
-    run = copydesk_run.with_options(task_runner=runner) if runner else copydesk_run  # else the environment's
+    elif not runner:  # the environment's, else a worker process a core
+        runner = task_runner_from_environment(default_workers(len(seen.inputs), arguments.batch_size))
+    run = copydesk_run.with_options(task_runner=runner)
     with temporary_api_server():
         summary = run(
             raw_dir=str(arguments.raw_dir),

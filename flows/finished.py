@@ -107,8 +107,22 @@ def in_order(
     results = [fresh.get(identity(item)) or previous.articles[identity(item)] for item in prepared]
     documents = [result for result in results if isinstance(result, Document)]
     rejections = [result for result in results if isinstance(result, Rejection)]
-    table = pa.Table.from_pylist([_row(item, result) for item, result in zip(prepared, results)], FINISHED)
-    return documents, rejections, table
+    return documents, rejections, finished_table(prepared, results)
+
+
+def finished_table(prepared: list[PreparedInput], results: list[Finished]) -> pa.Table:
+    """The finished cleaning of each prepared article, as rows of the state's table in their order."""
+    return pa.Table.from_pylist([_row(item, result) for item, result in zip(prepared, results, strict=True)], FINISHED)
+
+
+def read_finished(paths: list[Path]) -> dict[Identity, Finished]:
+    """The finished articles of the given tables (the clean stage's shards), by identity."""
+    return {key: result for path in paths for key, result in _by_identity(pq.read_table(path)).items()}
+
+
+def _by_identity(table: pa.Table) -> dict[Identity, Finished]:
+    """A table of finished articles as Documents and Rejections by identity."""
+    return {(row["source_path"], row["doc_id"]): _from_row(row) for row in table.to_pylist()}
 
 
 def write_finished(folder: Path, table: pa.Table, keep: frozenset[tuple[str, str, str]]) -> None:
@@ -122,9 +136,7 @@ def load_finished(folder: Path) -> FinishedCleaning:
     """Read the stored finished articles (none when the state has none)."""
     if not (folder / FINISHED_FILE).exists():
         return FinishedCleaning()
-    articles = {
-        (row["source_path"], row["doc_id"]): _from_row(row) for row in pq.read_table(folder / FINISHED_FILE).to_pylist()
-    }
+    articles = _by_identity(pq.read_table(folder / FINISHED_FILE))
     kept = frozenset(tuple(row.values()) for row in pq.read_table(folder / KEPT_FILE).to_pylist())
     return FinishedCleaning(articles, kept)
 

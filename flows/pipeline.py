@@ -19,7 +19,6 @@ from flows import finished, line_counts, shard_stages, stages
 from flows.artifacts import publish_run_artifacts
 from flows.config import Config, load_config, with_redis_url
 from flows.escape import one_line
-from flows.line_counts import identity
 from flows.lock import run_lock
 from flows.manifest import read_manifest, versions
 from flows.overrides import Overrides, load_overrides, override_paths, review_outcome
@@ -27,8 +26,10 @@ from flows.prepared import carry_shards, prepared_shards, previous_lines, work_f
 from flows.progress import StageProgress
 from flows.publish import CURRENT
 from flows.records import RunResult
+from flows.run_files import write_boilerplate, write_decisions
 from flows.schema import SCHEMA_VERSION
 from flows.shards import shard_name
+from flows.spelled import lay_over, write_for_spelling
 from flows.state import STATE_VERSION, State, StateRows, file_digest, load_state, state_problem
 from flows.summary import RunSummary, inputs_seen, up_to_date_summary
 from flows.task_runner import task_runner_from_environment
@@ -38,7 +39,7 @@ read_and_prepare = task(shard_stages.read_into_shard, name="read-and-prepare", c
 learn_boilerplate = task(line_counts.learn_incrementally, name="learn-boilerplate", cache_policy=NO_CACHE)
 finish_cleaning = task(shard_stages.finish_shard, name="finish-cleaning", cache_policy=NO_CACHE)
 spelling_decisions = task(stages.spelling_decisions, name="spelling-decisions", cache_policy=NO_CACHE)
-apply_spelling = task(stages.apply_spelling, name="apply-spelling", cache_policy=NO_CACHE)
+apply_spelling = task(shard_stages.spell_shard, name="apply-spelling", cache_policy=NO_CACHE)
 match_paragraphs = task(stages.match_paragraphs, name="match-paragraphs", cache_policy=NO_CACHE)
 cluster_paragraphs = task(stages.cluster_paragraphs, name="cluster-paragraphs", cache_policy=NO_CACHE)
 
@@ -167,18 +168,15 @@ def _run(
     logger.info("boilerplate: %d lines learned over %d sources", progress.rows_out, len(boilerplate))
     kept = overrides.kept_lines()
     redo = finished.to_finish(articles, state.finished, to_read, learning.changed, kept, bullets)
-    work_paths, work_rows, work_items = prepared.chosen(per_shard, redo)
+    work_paths, work_rows = prepared.chosen(per_shard, redo)
     with stage("clean", len(redo)) as progress:
+        learned = write_boilerplate(boilerplate, work)
         submitted = [
-            finish_cleaning.submit(shard, quote(rows), quote(boilerplate), config, quote(kept))
+            finish_cleaning.submit(shard, quote(rows), learned, config, work / f"finished-{shard.name}", quote(kept))
             for shard, rows in zip(work_paths, work_rows)
         ]
         cleaned = _run_batches(progress, submitted, list(map(len, work_rows)))
-        fresh = {
-            identity(item): result
-            for shard_items, results in zip(work_items, cleaned, strict=True)
-            for item, result in zip(shard_items, results, strict=True)
-        }
+        fresh = finished.read_finished([done.path for done in cleaned])
         documents, clean_rejections, finished_table = finished.in_order(articles, fresh, state.finished)
         progress.rows_out = len(documents)
     logger.info("clean: %d articles finished, %d carried over", len(redo), len(articles) - len(redo))
@@ -205,14 +203,15 @@ def _run(
         progress.rows_out = len(decisions)
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     with stage("correct", len(documents)) as progress:
-        document_batches = _batches(documents, batch_size)
+        groups = write_for_spelling(finished_table, work / "finished.parquet", batch_size)
+        fixes, languages = write_decisions(decisions, work), config.spelling.languages
         submitted = [
-            apply_spelling.submit(quote(batch), quote(decisions), config.spelling.languages)
-            for batch in document_batches
+            apply_spelling.submit(groups.path, group, fixes, languages, work / f"spelled-{shard_name(group)}")
+            for group in range(len(groups.documents_per_group))
         ]
-        spelled = _run_batches(progress, submitted, list(map(len, document_batches)))
-        documents = [document for batch_documents in spelled for document in batch_documents]  # a worker fixes copies
-        progress.rows_out = sum(len(document.corrections) for document in documents)
+        spelled = _run_batches(progress, submitted, groups.documents_per_group)
+        lay_over(documents, groups.document_rows, [done.path for done in spelled])
+        progress.rows_out = sum(done.rows for done in spelled)
     with stage("cluster", paragraph_count, "paragraphs") as progress:
         records, dedup, paragraphs_applied = cluster_paragraphs(
             quote(documents), quote(matches), config, quote(state.canonical), quote(overrides), quote(progress)

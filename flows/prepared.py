@@ -73,18 +73,17 @@ class PreparedShards:
 
     def chosen(
         self, per_shard: list[list[PreparedInput]], chosen: list[PreparedInput]
-    ) -> tuple[list[Path], list[list[int]], list[list[PreparedInput]]]:
-        """The shards holding any of the `chosen` articles (of `per_shard`, as read_articles gave them), the
-        rows of those articles in each, and the articles themselves."""
+    ) -> tuple[list[Path], list[list[int]]]:
+        """The shards holding any of the `chosen` articles (of `per_shard`, as read_articles gave them), and the
+        rows of those articles in each."""
         wanted = {id(item) for item in chosen}
-        paths, rows, items = [], [], []
+        paths, rows = [], []
         for path, shard_rows, shard_items in zip(self.paths, self.rows, per_shard, strict=True):
-            picked = [(row, item) for row, item in zip(shard_rows, shard_items, strict=True) if id(item) in wanted]
+            picked = [row for row, item in zip(shard_rows, shard_items, strict=True) if id(item) in wanted]
             if picked:
                 paths.append(path)
-                rows.append([row for row, _ in picked])
-                items.append([item for _, item in picked])
-        return paths, rows, items
+                rows.append(picked)
+        return paths, rows
 
 
 def previous_lines(shards: list[Path], wanted: set[tuple[str, str]]) -> dict[tuple[str, str], list[str]]:

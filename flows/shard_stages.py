@@ -1,16 +1,29 @@
 """The batched stages over shards, as plain functions a worker process runs: read a batch of inputs into one
-shard of prepared articles, and finish cleaning the articles of one shard."""
+shard of prepared articles, finish cleaning the articles of one shard into a shard of finished articles, and
+apply the spelling decisions to one row group of the run's finished articles. Each reads its input from files,
+writes its result as a Parquet file in the run's work folder and returns the path with a few counts: articles
+never cross between processes, and the run-wide data (learned boilerplate, decisions) is a file each process
+loads once."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow.parquet as pq
+
 from cleaners.keep import NOTHING_KEPT, KeptLines
+from cleaners.spelling import apply_corrections
 from flows.config import Config
-from flows.records import Document, Rejection
+from flows.finished import finished_table
+from flows.outputs import write_table
+from flows.process_cache import load_once
+from flows.records import Rejection
+from flows.run_files import read_boilerplate, read_corrections
 from flows.shards import read_shard, write_shard
-from flows.stages import Boilerplate, InputRead, finish_documents, read_and_prepare
+from flows.spelled import write_spelled
+from flows.stages import InputRead, finish_documents, read_and_prepare
 
 
 @dataclass
@@ -20,6 +33,15 @@ class ShardRead:
 
     path: Path
     reads: dict[str, InputRead]
+
+
+@dataclass
+class ShardDone:
+    """A per-shard task's result: the file it wrote and how many rows of it count (articles finished as
+    Documents, or articles the spelling changed)."""
+
+    path: Path
+    rows: int
 
 
 def read_into_shard(raw_dir: Path, relative_paths: list[str], config: Config, shard: Path) -> ShardRead:
@@ -32,7 +54,30 @@ def read_into_shard(raw_dir: Path, relative_paths: list[str], config: Config, sh
 
 
 def finish_shard(
-    shard: Path, rows: list[int], boilerplate: Boilerplate, config: Config, keep: KeptLines = NOTHING_KEPT
-) -> list[Document | Rejection]:
-    """Finish cleaning the articles at `rows` of a shard: a Document or a Rejection for each, in that order."""
-    return finish_documents(read_shard(shard, rows), boilerplate, config, keep)
+    shard: Path, rows: list[int], boilerplate: Path, config: Config, target: Path, keep: KeptLines = NOTHING_KEPT
+) -> ShardDone:
+    """Finish cleaning the articles at `rows` of a shard with the learned boilerplate in the file `boilerplate`,
+    and write a Document or a Rejection for each, in that order, to `target` (flows/finished.py's table)."""
+    prepared = read_shard(shard, rows)
+    results = finish_documents(prepared, load_once(boilerplate, read_boilerplate), config, keep)
+    write_table(finished_table(prepared, results), target)
+    return ShardDone(target, sum(not isinstance(result, Rejection) for result in results))
+
+
+def spell_shard(finished: Path, group: int, decisions: Path, languages: Collection[str], target: Path) -> ShardDone:
+    """Apply the spelling decisions in the file `decisions` to the articles of row group `group` of the finished
+    table `finished`, and write those it changes to `target` (flows/spelled.py); an article in a language without
+    a word list, or rejected, is never changed."""
+    file = pq.ParquetFile(finished)
+    first_row = sum(file.metadata.row_group(earlier).num_rows for earlier in range(group))
+    columns = file.read_row_group(group, columns=["paragraphs", "language", "rejection"]).to_pydict()
+    table = load_once(decisions, read_corrections)
+    changed = []
+    articles = zip(columns["paragraphs"], columns["language"], columns["rejection"], strict=True)
+    for row, (paragraphs, language, rejection) in enumerate(articles, start=first_row):
+        if rejection is None and language in languages:
+            spelled, corrections = apply_corrections(paragraphs, table)
+            if corrections or spelled != paragraphs:
+                changed.append((row, spelled, corrections))
+    write_spelled(changed, target)
+    return ShardDone(target, sum(len(corrections) for _, _, corrections in changed))

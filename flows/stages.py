@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -14,10 +14,8 @@ from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.language import detect_language
 from cleaners.limits import drop_long_paragraphs, size_problem
 from cleaners.spelling import (
-    CorrectionTable,
     SpellingDecision,
     Vocabulary,
-    apply_corrections,
     decide_corrections,
     decided_word,
     reviewed_decisions,
@@ -256,18 +254,6 @@ def spelling_decisions(
     }
     replacements = {word: decision.target[1] for word, decision in accepted.items()}
     return reviewed_decisions(decisions, rejected, replacements), frozenset(applied), stored
-
-
-def apply_spelling(
-    documents: list[Document], decisions: dict[str, SpellingDecision], languages: Collection[str]
-) -> list[Document]:
-    """Apply the corpus-wide decisions to a batch of documents, in place, and return them; an article in a language
-    without a word list is never changed."""
-    table = CorrectionTable.of(decisions)
-    for document in documents:
-        if document.language in languages:
-            document.paragraphs, document.corrections = apply_corrections(document.paragraphs, table)
-    return documents
 
 
 def paragraph_key(doc_id: str, text: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flows.config import Config
-from flows.manifest import file_stamp, inputs_fingerprint, read_manifest
+from flows.manifest import file_stamp, inputs_fingerprint
 from flows.readers import discover_inputs
 from flows.records import Rejection
 
@@ -64,8 +64,3 @@ def up_to_date_summary(
         return None
     skip_reasons = previous["skipped_records"]
     return RunSummary(**previous["counts"], skip_reasons=skip_reasons, seconds=seconds, up_to_date=True)
-
-
-def already_up_to_date(raw: Path, out: Path, config: Config, overrides_sha256: str) -> RunSummary | None:
-    """The previous run's summary if OUT_DIR is up to date with RAW_DIR, the config and the overrides."""
-    return up_to_date_summary(read_manifest(out), inputs_seen(raw, out, config), overrides_sha256, 0.0)

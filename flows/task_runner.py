@@ -1,7 +1,6 @@
-"""Where the flow's batched tasks run: the flow process itself (Prefect's thread pool) by default, worker
-processes on this machine (Prefect's process pool) when more than one worker is asked for, or a Dask cluster
-through prefect-dask. The thread pool is the default because it measured faster than worker processes
-(docs/scaling.md)."""
+"""Where the flow's batched tasks run: worker processes on this machine (Prefect's process pool), one a core
+for `copydesk run` by default; the flow process itself (Prefect's thread pool) with one worker; or a Dask
+cluster through prefect-dask. Why processes are the default: docs/scaling.md, "What crosses processes now"."""
 
 from __future__ import annotations
 
@@ -67,8 +66,14 @@ class WorkerProcesses(ProcessPoolTaskRunner):
 
 
 def local_task_runner(workers: int | None = None) -> TaskRunner:
-    """`workers` processes on this machine; with one (the default), the tasks run in the flow process."""
+    """`workers` processes on this machine; with one (or none given), the tasks run in the flow process."""
     return WorkerProcesses(workers) if workers and workers > 1 else ThreadPoolTaskRunner()
+
+
+def default_workers(inputs: int, batch_size: int) -> int:
+    """Worker processes for a run on this machine that names none: one a core, and no more than its batches of
+    inputs (a run of one batch stays in the flow process, with no worker start-up to pay)."""
+    return max(1, min(os.cpu_count() or 1, -(-inputs // batch_size)))
 
 
 def dask_task_runner(address: str | None = None, workers: int | None = None) -> TaskRunner | None:
@@ -91,8 +96,9 @@ def _workers_from(variable: str) -> int | None:
     return int(workers) if workers else None
 
 
-def task_runner_from_environment() -> TaskRunner:
+def task_runner_from_environment(workers: int | None = None) -> TaskRunner:
     """The task runner that COPYDESK_DASK_ADDRESS, COPYDESK_DASK_WORKERS or COPYDESK_WORKERS name (a deployment's
-    job variables); without any, the flow process's thread pool."""
+    job variables); without any, `workers` processes on this machine (by default none: the flow process's
+    thread pool)."""
     dask = dask_task_runner(os.environ.get(DASK_ADDRESS_VARIABLE) or None, _workers_from(DASK_WORKERS_VARIABLE))
-    return dask or local_task_runner(_workers_from(WORKERS_VARIABLE))
+    return dask or local_task_runner(_workers_from(WORKERS_VARIABLE) or workers)

@@ -76,9 +76,9 @@ def outputs(out: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def embedded_outputs(prefect_harness, corpus, tmp_path_factory) -> dict[str, bytes]:
-    """Every output table of the embedded default run (the flow process's thread pool, LSH in memory)."""
+    """Every output table of the run in the flow process alone (its thread pool, LSH in memory)."""
     out = tmp_path_factory.mktemp("embedded") / "clean"
-    assert run_cli(corpus, out, *BATCH) == 0
+    assert run_cli(corpus, out, *BATCH, "--workers", "1") == 0
     return outputs(out)
 
 
@@ -104,7 +104,7 @@ def test_a_dask_cluster_gives_the_embedded_outputs(prefect_harness, corpus, embe
         assert run_cli(Path(corpus.name), out, *BATCH, "--dask-address", cluster.scheduler_address) == 0
         executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
         stages = set(cluster.scheduler.task_prefixes)
-    assert stages == {"read_into_shard", "finish_shard", "apply_spelling"}
+    assert stages == {"read_into_shard", "finish_shard", "spell_shard"}
     assert len(executed) == 2 and all(executed.values()), executed
     assert outputs(out) == embedded_outputs
 

@@ -1,9 +1,11 @@
 """With more than one worker, the batched tasks run in worker processes: each worker serves many tasks (its
-start-up is paid once), and no worker outlives its run, whether the run finishes or is killed."""
+start-up is paid once), the tasks hand files and counts across, not articles, and no worker outlives its run,
+whether the run finishes or is killed."""
 
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import signal
 import subprocess
@@ -13,7 +15,25 @@ from pathlib import Path
 import pytest
 from prefect import task
 
-from flows.task_runner import WorkerProcesses, local_task_runner
+from cleaners.boilerplate import LearnedLine
+from cleaners.spelling import SpellingDecision, apply_corrections, text_words
+from flows import finished
+from flows.process_cache import load_once
+from flows.records import Document
+from flows.run_files import read_boilerplate, read_corrections, write_boilerplate, write_decisions
+from flows.shard_stages import finish_shard, read_into_shard, spell_shard
+from flows.shards import read_shard
+from flows.spelled import lay_over, write_for_spelling
+from flows.stages import finish_documents
+from flows.task_runner import (
+    DASK_ADDRESS_VARIABLE,
+    DASK_WORKERS_VARIABLE,
+    WORKERS_VARIABLE,
+    WorkerProcesses,
+    default_workers,
+    local_task_runner,
+    task_runner_from_environment,
+)
 from tests.conftest import COPYDESK, REPO, SEED_NAMES, SEEDS_DIR, new_user_environment
 
 MARK = "COPYDESK_WORKERS_TEST"
@@ -31,10 +51,94 @@ def test_each_worker_process_runs_many_tasks(prefect_harness):
     assert len(set(pids)) <= 2 and os.getpid() not in pids
 
 
-def test_the_default_and_one_worker_run_in_the_flow_process_and_more_in_worker_processes():
+def test_one_worker_runs_in_the_flow_process_and_more_in_worker_processes():
     assert not isinstance(local_task_runner(), WorkerProcesses)
     assert not isinstance(local_task_runner(1), WorkerProcesses)
     assert isinstance(local_task_runner(2), WorkerProcesses) and local_task_runner(2)._max_workers == 2
+
+
+def test_a_run_takes_a_worker_a_core_but_no_more_than_its_batches_of_inputs(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert [default_workers(inputs, 1000) for inputs in (0, 1, 1000, 1001, 2500, 100_000)] == [1, 1, 1, 2, 3, 4]
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert default_workers(100_000, 1000) == 1
+
+
+def test_the_environment_names_the_workers_before_the_default(monkeypatch):
+    for variable in (WORKERS_VARIABLE, DASK_ADDRESS_VARIABLE, DASK_WORKERS_VARIABLE):
+        monkeypatch.delenv(variable, raising=False)
+    assert task_runner_from_environment(3)._max_workers == 3
+    assert not isinstance(task_runner_from_environment(), WorkerProcesses)
+    monkeypatch.setenv(WORKERS_VARIABLE, "1")
+    assert not isinstance(task_runner_from_environment(3), WorkerProcesses)
+
+
+def test_a_file_is_loaded_once_per_process_until_it_changes(tmp_path):
+    loads = []
+
+    def load(path: Path) -> str:
+        loads.append(path)
+        return path.read_text()
+
+    decisions = tmp_path / "decisions.txt"
+    decisions.write_text("first run")
+    assert [load_once(decisions, load) for _ in range(3)] == ["first run"] * 3
+    decisions.write_text("the next run, longer")
+    assert load_once(decisions, load) == "the next run, longer"
+    assert len(loads) == 2
+
+
+def test_boilerplate_and_spelling_decisions_come_back_from_their_files_unchanged(tmp_path):
+    boilerplate = {
+        "example.com": {
+            "share this story": LearnedLine("example.com", "share this story", "Share this story", 40, 52),
+            "follow us": LearnedLine("example.com", "follow us", "Follow us!", 12, 52),
+        },
+        "news.example.org": {"read more": LearnedLine("news.example.org", "read more", "Read more", 9, 10)},
+    }
+    decisions = {
+        "recieve": SpellingDecision("receive", "edit_distance", 0.875),
+        "teh": SpellingDecision("the", "x", 1.0),
+    }
+    assert read_boilerplate(write_boilerplate(boilerplate, tmp_path)) == boilerplate
+    assert list(read_boilerplate(tmp_path / "boilerplate.parquet")["example.com"]) == ["share this story", "follow us"]
+    assert read_corrections(write_decisions(decisions, tmp_path)).decisions == decisions
+
+
+def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_in_process_gives(tmp_path, config):
+    """Finishing a shard and spelling it through files gives the documents that cleaning and spelling them in one
+    process give; what goes back to the flow is a path and a count, whatever the number of articles."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in SEED_NAMES:
+        shutil.copy(SEEDS_DIR / name, raw / name)
+    read = read_into_shard(raw, list(SEED_NAMES), config, tmp_path / "00000.parquet")
+    rows = list(range(sum(input_read.articles for input_read in read.reads.values())))
+    prepared = read_shard(read.path, rows)
+    boilerplate = write_boilerplate({}, tmp_path)
+
+    done = finish_shard(read.path, rows, boilerplate, config, tmp_path / "finished-00000.parquet")
+    in_process = finish_documents(prepared, {}, config)
+    assert len(pickle.dumps(done)) < 500 and done.rows == len(in_process) == len(SEED_NAMES)
+    fresh = finished.read_finished([done.path])
+    assert [fresh[(item.raw.source_path, item.raw.doc_id)] for item in prepared] == in_process
+
+    word = min(text_words(in_process[1].paragraphs[0]))
+    decisions = {word: SpellingDecision(word.upper() + "X", "test", 1.0)}
+    groups = write_for_spelling(finished.finished_table(prepared, in_process), tmp_path / "finished.parquet", 2)
+    assert groups.documents_per_group == [2, 1]
+    fixes = write_decisions(decisions, tmp_path)
+    spelled = [
+        spell_shard(groups.path, group, fixes, config.spelling.languages, tmp_path / f"spelled-{group}.parquet")
+        for group in range(2)
+    ]
+    documents = finished.read_finished([done.path])
+    ordered = [documents[(item.raw.source_path, item.raw.doc_id)] for item in prepared]
+    lay_over(ordered, groups.document_rows, [shard.path for shard in spelled])
+    expected = [apply_corrections(document.paragraphs, decisions) for document in in_process]
+    assert [(document.paragraphs, document.corrections) for document in ordered] == expected
+    assert sum(shard.rows for shard in spelled) == sum(len(corrections) for _, corrections in expected) > 0
+    assert all(isinstance(document, Document) for document in ordered)
 
 
 def marked_processes(mark: str) -> dict[int, bytes]:
