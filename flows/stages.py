@@ -307,8 +307,19 @@ def cluster_paragraphs(
     """Measure the matches again on the corrected paragraphs, cluster them within maintainers' split, merge and
     prefer decisions and choose the canonical copies; also the ids of the decisions that found their paragraphs."""
     records, constraints, applied = reviewed_records(documents, paragraph_records(documents, incumbents), overrides)
-    matches = remeasure(matches, [record.text for record in records], config.dedup)
+    matches = remeasure(matches, [record.text for record in records], config.dedup, corrected_positions(documents))
     return records, cluster_matches(records, matches, config.dedup, config.canonical, constraints), applied
+
+
+def corrected_positions(documents: list[Document]) -> set[int]:
+    """Positions (over all documents' paragraphs) of the paragraphs the spelling fixes changed: the only texts that
+    differ from those the matches were measured on."""
+    positions: set[int] = set()
+    start = 0
+    for document in documents:
+        positions.update(start + correction.para_idx for correction in document.corrections)
+        start += len(document.paragraphs)
+    return positions
 
 
 def reviewed_records(
