@@ -16,14 +16,24 @@ _UNKNOWN_DATE = "9999"
 
 def source_rank(source: str | None, ranking: tuple[str, ...]) -> int:
     """Position of a source in the ranking (case-insensitive); unlisted sources rank after all listed."""
-    folded = [name.casefold() for name in ranking]
-    if source and source.casefold() in folded:
-        return folded.index(source.casefold())
-    return len(ranking)
+    return source_ranks(ranking)(source)
+
+
+def source_ranks(ranking: tuple[str, ...]) -> Callable[[str | None], int]:
+    """source_rank for one ranking, its names folded once (not once a paragraph)."""
+    positions: dict[str, int] = {}
+    for position, name in enumerate(ranking):
+        positions.setdefault(name.casefold(), position)
+
+    def rank(source: str | None) -> int:
+        return positions.get(source.casefold(), len(ranking)) if source else len(ranking)
+
+    return rank
 
 
 def priority_key(policy: CanonicalPolicy) -> Callable[[ParagraphRecord, int, int], tuple]:
     """Return key(record, n_words, n_copies): smaller keys are preferred as canonical."""
+    rank = source_ranks(policy.source_ranking)
 
     def key(record: ParagraphRecord, n_words: int, n_copies: int = 0) -> tuple:
         parts: list[object] = [not record.preferred]
@@ -33,7 +43,7 @@ def priority_key(policy: CanonicalPolicy) -> Callable[[ParagraphRecord, int, int
             elif criterion == "most_copied":
                 parts.append(-n_copies)
             elif criterion == "source_rank":
-                parts.append(source_rank(record.source, policy.source_ranking))
+                parts.append(rank(record.source))
             elif criterion == "earliest_published":
                 parts.append(record.published or _UNKNOWN_DATE)
             elif criterion == "cleanest":

@@ -157,11 +157,30 @@ def _pairs_at(positions: np.ndarray, pairs: np.ndarray) -> set[tuple[int, int]]:
     return {(first, second) for first, second in mapped.tolist() if first != second}
 
 
-def remeasure(matches: Matches, texts: Sequence[str], settings: DedupSettings) -> Matches:
+def remeasure(
+    matches: Matches, texts: Sequence[str], settings: DedupSettings, changed: Collection[int] | None = None
+) -> Matches:
     """Measure the verified pairs again on changed texts (after spelling fixes), keeping those that still match;
-    a copy that no longer equals its group's representative is measured against it instead."""
+    a copy that no longer equals its group's representative is measured against it instead. With `changed` (the
+    positions whose text changed), only pairs holding one are measured again: the others measure as they did."""
     copies, left = copies_still_exact(matches.copies, texts)
-    measured = _verified([*matches.overlaps, *matches.partial, *left], texts, settings, matches.candidate_count)
+    pairs = [*matches.overlaps, *matches.partial, *left]
+    if changed is None:
+        measured = _verified(pairs, texts, settings, matches.candidate_count)
+    else:
+        touched = set(changed)
+        again = [pair for pair in pairs if pair[0] in touched or pair[1] in touched]
+        measured = _verified(again, texts, settings, matches.candidate_count)
+        for kept, found in ((measured.overlaps, matches.overlaps), (measured.partial, matches.partial)):
+            kept.update(
+                (pair, overlap)
+                for pair, overlap in found.items()
+                if pair not in kept and pair[0] not in touched and pair[1] not in touched
+            )
+        measured.overlaps, measured.partial = (
+            dict(sorted(measured.overlaps.items())),
+            dict(sorted(measured.partial.items())),
+        )
     measured.copies = copies
     return measured
 

@@ -40,9 +40,17 @@ def copies_still_exact(
     leave the group, each returned as a (representative, member) pair to measure."""
     kept: dict[int, list[int]] = {}
     left: list[tuple[int, int]] = []
+    keys: dict[str, str] = {}  # by text: most copies are the same text, normalised once
+
+    def key_of(position: int) -> str:
+        text = texts[position]
+        if (key := keys.get(text)) is None:
+            key = keys[text] = exact_key(normalised_words(text))
+        return key
+
     for representative, others in copies.items():
-        key = exact_key(normalised_words(texts[representative]))
-        same = [other for other in others if exact_key(normalised_words(texts[other])) == key]
+        key = key_of(representative)
+        same = [other for other in others if key_of(other) == key]
         still = set(same)
         left += [(representative, other) for other in others if other not in still]
         if same:

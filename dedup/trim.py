@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from dedup.settings import DedupSettings
-from dedup.shingles import normalised_words, split_sentences, word_shingles
+from dedup.shingles import normalised_words, split_sentences
 from dedup.verify import Overlap
 
 
@@ -21,20 +21,48 @@ def trim_partial_repeats(
 ) -> dict[int, str]:
     """Corpus text of each canonical paragraph that repeats sentences of a preferred canonical one
     ("" when nothing of it is left)."""
-    rank = {position: index for index, position in enumerate(order)}
     pairs = [(i, j) for i, j in partial if i in canonical and j in canonical]
+    if not pairs:
+        return {}
+    rank = {position: index for index, position in enumerate(order)}
+    shingles = _Shingles(settings.shingle_size)
     trimmed: dict[int, str] = {}
     for i, j in sorted(pairs, key=lambda pair: (min(rank[pair[0]], rank[pair[1]]), max(rank[pair[0]], rank[pair[1]]))):
         keeper, other = (i, j) if rank[i] < rank[j] else (j, i)
-        held = word_shingles(normalised_words(texts[keeper]), settings.shingle_size)
-        sentences = split_sentences(trimmed.get(other, texts[other]))
-        kept = [sentence for sentence in sentences if not _held(sentence, held, settings)]
+        held = shingles.of(texts[keeper])
+        sentences = shingles.sentences(trimmed.get(other, texts[other]))
+        kept = [sentence for sentence in sentences if not _held(shingles.of(sentence), held, settings)]
         if len(kept) < len(sentences):
             trimmed[other] = " ".join(kept)
     return trimmed
 
 
-def _held(sentence: str, held: set[str], settings: DedupSettings) -> bool:
+class _Shingles:
+    """Each text's sentences and shingle set, made once however many pairs the text is in. A shingle is a tuple
+    of words (words hold no space, so tuples are equal when `word_shingles`' joined strings are), made without
+    joining strings: the pairs grow faster than the corpus, as a sentence printed again pairs its paragraphs."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.made: dict[str, set[tuple[str, ...]]] = {}
+        self.split: dict[str, list[str]] = {}
+
+    def of(self, text: str) -> set[tuple[str, ...]]:
+        if (found := self.made.get(text)) is None:
+            words = normalised_words(text)
+            if len(words) < self.size:
+                found = {tuple(words)} if words else set()
+            else:
+                found = set(zip(*(words[start:] for start in range(self.size))))
+            self.made[text] = found
+        return found
+
+    def sentences(self, text: str) -> list[str]:
+        if (found := self.split.get(text)) is None:
+            found = self.split[text] = split_sentences(text)
+        return found
+
+
+def _held(shingles: set[tuple[str, ...]], held: set[tuple[str, ...]], settings: DedupSettings) -> bool:
     """True when most of a sentence's shingles are in the preferred paragraph."""
-    shingles = word_shingles(normalised_words(sentence), settings.shingle_size)
     return bool(shingles) and len(shingles & held) / len(shingles) >= settings.containment_threshold

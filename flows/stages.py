@@ -309,12 +309,23 @@ def cluster_paragraphs(
     records, constraints, applied = reviewed_records(documents, records, overrides)
     pairs = len(matches.overlaps) + len(matches.partial)
     progress.phase("measuring pairs again", pairs, "pairs")
-    matches = remeasure(matches, [record.text for record in records], config.dedup)
+    matches = remeasure(matches, [record.text for record in records], config.dedup, corrected_positions(documents))
     progress.advance(pairs)
     progress.phase("clustering", len(records), "paragraphs")
     dedup = cluster_matches(records, matches, config.dedup, config.canonical, constraints)
     progress.advance(len(records))
     return records, dedup, applied
+
+
+def corrected_positions(documents: list[Document]) -> set[int]:
+    """Positions (over all documents' paragraphs) of the paragraphs the spelling fixes changed: the only texts that
+    differ from those the matches were measured on."""
+    positions: set[int] = set()
+    start = 0
+    for document in documents:
+        positions.update(start + correction.para_idx for correction in document.corrections)
+        start += len(document.paragraphs)
+    return positions
 
 
 def reviewed_records(

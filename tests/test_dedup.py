@@ -22,7 +22,7 @@ import pytest
 from datasketch import MinHashLSH
 
 from dedup.canonical import source_rank
-from dedup.deduplicate import DedupResult, deduplicate, paragraph_id
+from dedup.deduplicate import DedupResult, deduplicate, find_matches, paragraph_id, remeasure
 from dedup.index import candidate_probability, lsh_candidate_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.settings import DEFAULT_POLICY, CanonicalPolicy, DedupSettings
@@ -724,3 +724,34 @@ def test_a_thousand_exact_copies_cost_linear_work_and_cluster_as_all_pairs_would
     assert membership[("copy0001", 0)].match == "exact" and membership[("blog", 1)].match == "near_duplicate"
     copied = {doc: original for doc, original in result.duplicate_of.items() if doc.startswith("copy")}
     assert len(copied) == 999 and set(copied.values()) == {"copy0000"}  # each copy of the first, as with all pairs
+
+
+def test_remeasuring_only_the_changed_paragraphs_equals_measuring_every_pair_again():
+    """After spelling fixes, pairs without a changed paragraph keep their measure: the result (values and order)
+    equals measuring every pair again, and ignoring the change would differ."""
+    base = (
+        "The finance ministry said on Tuesday that the budget deficit narrowed to its lowest level in a decade, "
+        "helped by strong tax receipts and lower spending on unemployment benefits."
+    )
+    other = (
+        "Heavy rain forced the organisers to cancel the opening day of the festival, and thousands of visitors "
+        "were sent home as the fields around the main stage turned to mud."
+    )
+    texts = [
+        base,
+        base.replace("Tuesday", "Wednesday"),
+        other,
+        other.replace("thousands", "hundreds"),
+        other + " The festival is expected to reopen on Saturday if the weather allows.",
+        base,
+    ]
+    settings = DedupSettings()
+    matches = find_matches(texts, settings)
+    fixed = [*texts]
+    fixed[3] = "Heavy rain forced the organisers to cancel the opening day of the festival."
+    full = remeasure(matches, fixed, settings)
+    only_changed = remeasure(matches, fixed, settings, {3})
+    assert list(only_changed.overlaps.items()) == list(full.overlaps.items())
+    assert list(only_changed.partial.items()) == list(full.partial.items())
+    assert only_changed.copies == full.copies == {0: [5]}
+    assert remeasure(matches, fixed, settings, set()).overlaps != full.overlaps
