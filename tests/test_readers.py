@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.config import HtmlSettings
 from flows.readers import discover_inputs, input_format, read_input
 from flows.records import RawArticle, Rejection
 from flows.stages import finish_cleaning, read_and_prepare
@@ -668,3 +669,39 @@ def test_jsonl_empty_id_falls_back_to_the_line_number(tmp_path):
     first, second = read_input(tmp_path, "ids.jsonl", LIMIT)[0]
     assert (first.source_item, second.source_item) == ("line:1", "line:2")
     assert first.doc_id != second.doc_id
+
+
+READER_COMMENTS = [
+    f"Reader {number} wrote that the talks in Hanoi were always going to be difficult, and that both sides "
+    f"should have prepared the ground far better before the leaders met for the {number}th time this year."
+    for number in range(1, 13)
+]
+
+
+def page_with_reader_comments(paragraphs: list[str]) -> str:
+    """An article page followed by a comment section holding more prose than the article."""
+    comments = "".join(f'<div class="comment"><p>{text}</p></div>' for text in READER_COMMENTS)
+    section = f'<section id="comments" class="comments"><h2>Comments</h2>{comments}</section>'
+    return article_page(paragraphs).replace("</main>", f"</main>{section}")
+
+
+def test_readers_comments_do_not_make_an_article_page_fall_back_to_its_text_dump(tmp_path):
+    paragraphs = seed_paragraphs(2)
+    write(tmp_path, "page.html", page_with_reader_comments(paragraphs).encode("utf-8"))
+
+    article = read_one(tmp_path, "page.html")
+
+    assert article.format == "html"
+    assert paragraphs[0] in article.text
+    assert "Reader 3 wrote" not in article.text
+
+
+def test_readers_comments_are_kept_when_the_config_includes_comments(tmp_path):
+    paragraphs = seed_paragraphs(2)
+    write(tmp_path, "page.html", page_with_reader_comments(paragraphs).encode("utf-8"))
+    html = HtmlSettings(include_comments=True)
+
+    [article], _ = read_input(tmp_path, "page.html", LIMIT, html)
+
+    assert article.format == "html"
+    assert paragraphs[0] in article.text and "Reader 3 wrote" in article.text
