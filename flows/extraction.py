@@ -9,7 +9,7 @@ from trafilatura.utils import load_html
 from cleaners.body import body_words
 from cleaners.metadata import ArticleMetadata, parse_published
 from flows.config import HtmlSettings
-from flows.html_text import limit_nesting, tree_text
+from flows.html_text import limit_nesting, tree_text, visible_text
 from flows.records import InputError
 
 # htmldate's extensive search turns a "(c) 2019" footer into 2019-01-01: only dates the page states count.
@@ -35,8 +35,9 @@ def extract_html(
 ) -> tuple[str, ArticleMetadata, str]:
     """Main text, metadata and format ("html", or "html-dump" when trafilatura finds nothing or the page's
     text dump keeps much more of the body than trafilatura, readers' comments not counted) of an HTML page."""
-    tree = load_html(limit_nesting(html))
-    dump = tree_text(tree) if tree is not None else ""
+    page = limit_nesting(html)
+    tree = load_html(page)
+    dump = tree_text(tree) if tree is not None else visible_text(page)
     document = trafilatura.bare_extraction(tree, url=url, **extraction_options(settings)) if tree is not None else None
     extracted = (document.text or "") if document is not None else ""
     comments = (document.comments or "") if document is not None else ""

@@ -408,6 +408,20 @@ def test_real_cleaneval_page_gives_an_article_with_its_main_text(tmp_path):
     )
 
 
+def test_real_page_trafilatura_cannot_read_falls_back_to_its_text_dump(tmp_path):
+    """CleanEval page 49 (tune split) without CleanEval's <text> wrapper is a bare <table> fragment that
+    trafilatura's parser refuses; its text dump still holds the page."""
+    page = CLEANEVAL_INPUT / "49.html"
+    if not page.is_file():
+        pytest.skip(f"CleanEval dev page not present at {page}")
+    write(tmp_path, "49.html", re.sub(rb"^\s*<text\b[^>]*>|</text>\s*$", b"", page.read_bytes()))
+
+    article = read_one(tmp_path, "49.html", max_bytes=10_000_000)
+
+    assert article.format == "html-dump"
+    assert "Residential Long Distance Phone Service" in article.text
+
+
 def test_html_with_an_empty_body_is_rejected_as_no_article_text(tmp_path):
     write(tmp_path, "blank.html", b"<html><head><title>Nothing</title></head><body></body></html>")
     assert read_rejected(tmp_path, "blank.html") == "no article text found in the HTML"
