@@ -21,6 +21,7 @@ from cleaners.rules import MetadataRules
 _NAME_TOKEN = r"[A-Z][a-zA-Z'’]*\.?(?:-[A-Za-z][a-zA-Z'’]*)*"
 _NAME = rf"{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,3}}"
 _DASH_BYLINE = re.compile(rf"^[—–-]\s*({_NAME})$")
+_DASH_LED = re.compile(r"^[—–-]\s")
 _BARE_NAME = re.compile(rf"^({_NAME})$")
 _GMT_TIME_FIRST = re.compile(r"^(\d{1,2}):?(\d{2})\s*(?:GMT|UTC|Z)\s+(.+)$", re.IGNORECASE)
 _HAS_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -113,14 +114,15 @@ def lift_bylines(
     lines: list[str], rules: MetadataRules, metadata: ArticleMetadata, keep: KeptLines = NOTHING_KEPT
 ) -> tuple[list[str], list[Removal]]:
     """Move byline lines ("— Austin Ramzy", "By Jane Doe", a bare name after the body) into authors; a kept
-    line stays."""
+    line stays, and so does a dash-led name beside another dash-led line (an item of a list)."""
     by_line = re.compile(rf"^By\s+({_NAME}(?:\s*(?:,|and)\s*{_NAME})*)$") if "By" in rules.author_labels else None
     last_prose = max((i for i, line in enumerate(lines) if line and is_prose(line)), default=-1)
+    listed = _dash_list_items(lines)
     kept: list[str] = []
     removals: list[Removal] = []
     for index, line in enumerate(lines):
         names: list[str] = []
-        if match := _DASH_BYLINE.match(line):
+        if index not in listed and (match := _DASH_BYLINE.match(line)):
             names = [match.group(1)]
         elif by_line and (match := by_line.match(line)):
             names = [name.strip() for name in re.split(r",|\band\b", match.group(1)) if name.strip()]
@@ -132,6 +134,17 @@ def lift_bylines(
         else:
             kept.append(line)
     return kept, removals
+
+
+def _dash_list_items(lines: list[str]) -> set[int]:
+    """Indexes of dash-led lines whose previous or next non-blank line is led by the same dash: a list's items."""
+    content = [index for index, line in enumerate(lines) if line]
+    marks = [None, *(lines[index][0] if _DASH_LED.match(lines[index]) else None for index in content), None]
+    return {
+        index
+        for order, index in enumerate(content, 1)
+        if marks[order] and marks[order] in (marks[order - 1], marks[order + 1])
+    }
 
 
 def _ends_long_sentence(line: str) -> bool:

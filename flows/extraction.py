@@ -1,5 +1,5 @@
 """HTML pages to article text: trafilatura on one parse of the page, with the page's text dump as a
-fallback where trafilatura keeps much less of the body than the dump holds."""
+fallback where trafilatura keeps much less of the body than the dump holds (beside readers' comments)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from trafilatura.utils import load_html
 from cleaners.body import body_words
 from cleaners.metadata import ArticleMetadata, parse_published
 from flows.config import HtmlSettings
-from flows.html_text import limit_nesting, tree_text
+from flows.html_text import limit_nesting, tree_text, visible_text
 from flows.records import InputError
 
 # htmldate's extensive search turns a "(c) 2019" footer into 2019-01-01: only dates the page states count.
@@ -22,7 +22,7 @@ def extraction_options(settings: HtmlSettings) -> dict[str, object]:
     """trafilatura's keyword options as copydesk.toml's [html] sets them (metadata and dates always on)."""
     return {
         "with_metadata": True,
-        "include_comments": settings.include_comments,
+        "include_comments": True,
         "include_tables": settings.include_tables,
         "favor_precision": settings.favor_precision,
         "favor_recall": settings.favor_recall,
@@ -33,18 +33,23 @@ def extraction_options(settings: HtmlSettings) -> dict[str, object]:
 def extract_html(
     html: str, url: str | None = None, settings: HtmlSettings = DEFAULT_HTML
 ) -> tuple[str, ArticleMetadata, str]:
-    """Main text, metadata and format ("html", or "html-dump" when the page's text dump keeps much
-    more of the body than trafilatura) of an HTML page."""
-    tree = load_html(limit_nesting(html))
-    dump = tree_text(tree) if tree is not None else ""
+    """Main text, metadata and format ("html", or "html-dump" when trafilatura finds nothing or the page's
+    text dump keeps much more of the body than trafilatura, readers' comments not counted) of an HTML page."""
+    page = limit_nesting(html)
+    tree = load_html(page)
+    dump = tree_text(tree) if tree is not None else visible_text(page)
     document = trafilatura.bare_extraction(tree, url=url, **extraction_options(settings)) if tree is not None else None
     extracted = (document.text or "") if document is not None else ""
-    if len(extracted.split()) < settings.dump_fallback_ratio * body_words(dump.splitlines(), settings.body):
-        text, article_format = dump, "html-dump"
-    elif extracted.strip():
-        text, article_format = extracted, "html"
-    else:
+    comments = (document.comments or "") if document is not None else ""
+    if settings.include_comments:
+        extracted = "\n".join(part for part in (extracted, comments) if part)
+    missed = body_words(dump.splitlines(), settings.body) - len(comments.split())
+    if not (extracted.strip() or dump):
         raise InputError("no article text found in the HTML")
+    if not extracted.strip() or len(extracted.split()) < settings.dump_fallback_ratio * missed:
+        text, article_format = dump, "html-dump"
+    else:
+        text, article_format = extracted, "html"
     if document is None:
         return text, ArticleMetadata(url=url), article_format
     metadata = ArticleMetadata(

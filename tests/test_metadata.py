@@ -62,6 +62,15 @@ def test_dash_bylines_and_trailing_names_become_authors():
     assert {r.reason for r in removed} == {"metadata:byline"}
 
 
+def test_dash_led_names_in_a_list_stay_while_a_lone_dash_byline_goes():
+    items = ["- Paid Social", "- Content Marketing", "- Jonas Platte"]
+    lines = ["Our services and sponsors include the following.", "", *items, "", "— Austin Ramzy"]
+    metadata = ArticleMetadata()
+    kept, removed = lift_bylines(lines, RULES, metadata)
+    assert [line for line in kept if line.startswith("- ")] == items
+    assert metadata.authors == ["Austin Ramzy"] and [r.text for r in removed] == ["— Austin Ramzy"]
+
+
 def test_name_like_subheading_inside_the_body_stays():
     lines = ["North Korea", "", "The North has 30 to 60 nuclear warheads, experts estimate."]
     kept, removed = lift_bylines(lines, RULES, ArticleMetadata())

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from flows.config import HtmlSettings
 from flows.readers import discover_inputs, input_format, read_input
 from flows.records import RawArticle, Rejection
 from flows.stages import finish_cleaning, read_and_prepare
@@ -407,6 +408,20 @@ def test_real_cleaneval_page_gives_an_article_with_its_main_text(tmp_path):
     )
 
 
+def test_real_page_trafilatura_cannot_read_falls_back_to_its_text_dump(tmp_path):
+    """CleanEval page 49 (tune split) without CleanEval's <text> wrapper is a bare <table> fragment that
+    trafilatura's parser refuses; its text dump still holds the page."""
+    page = CLEANEVAL_INPUT / "49.html"
+    if not page.is_file():
+        pytest.skip(f"CleanEval dev page not present at {page}")
+    write(tmp_path, "49.html", re.sub(rb"^\s*<text\b[^>]*>|</text>\s*$", b"", page.read_bytes()))
+
+    article = read_one(tmp_path, "49.html", max_bytes=10_000_000)
+
+    assert article.format == "html-dump"
+    assert "Residential Long Distance Phone Service" in article.text
+
+
 def test_html_with_an_empty_body_is_rejected_as_no_article_text(tmp_path):
     write(tmp_path, "blank.html", b"<html><head><title>Nothing</title></head><body></body></html>")
     assert read_rejected(tmp_path, "blank.html") == "no article text found in the HTML"
@@ -668,3 +683,39 @@ def test_jsonl_empty_id_falls_back_to_the_line_number(tmp_path):
     first, second = read_input(tmp_path, "ids.jsonl", LIMIT)[0]
     assert (first.source_item, second.source_item) == ("line:1", "line:2")
     assert first.doc_id != second.doc_id
+
+
+READER_COMMENTS = [
+    f"Reader {number} wrote that the talks in Hanoi were always going to be difficult, and that both sides "
+    f"should have prepared the ground far better before the leaders met for the {number}th time this year."
+    for number in range(1, 13)
+]
+
+
+def page_with_reader_comments(paragraphs: list[str]) -> str:
+    """An article page followed by a comment section holding more prose than the article."""
+    comments = "".join(f'<div class="comment"><p>{text}</p></div>' for text in READER_COMMENTS)
+    section = f'<section id="comments" class="comments"><h2>Comments</h2>{comments}</section>'
+    return article_page(paragraphs).replace("</main>", f"</main>{section}")
+
+
+def test_readers_comments_do_not_make_an_article_page_fall_back_to_its_text_dump(tmp_path):
+    paragraphs = seed_paragraphs(2)
+    write(tmp_path, "page.html", page_with_reader_comments(paragraphs).encode("utf-8"))
+
+    article = read_one(tmp_path, "page.html")
+
+    assert article.format == "html"
+    assert paragraphs[0] in article.text
+    assert "Reader 3 wrote" not in article.text
+
+
+def test_readers_comments_are_kept_when_the_config_includes_comments(tmp_path):
+    paragraphs = seed_paragraphs(2)
+    write(tmp_path, "page.html", page_with_reader_comments(paragraphs).encode("utf-8"))
+    html = HtmlSettings(include_comments=True)
+
+    [article], _ = read_input(tmp_path, "page.html", LIMIT, html)
+
+    assert article.format == "html"
+    assert paragraphs[0] in article.text and "Reader 3 wrote" in article.text
