@@ -31,8 +31,13 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else echo "note: not root, so$$missing not installed: the tests that need them skip (apt-get install$$missing)"; fi
 
+# The test files run in TEST_WORKERS processes (pytest-xdist; auto: one a core), each file's tests in one worker
+# (its module fixtures run once), the slowest files first (tests/conftest.py, SLOWEST_FILES, kept in that order by
+# --no-loadscope-reorder). `make test TEST_WORKERS=0` runs them in this process, one after another.
+TEST_WORKERS ?= auto
+
 test: install system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
