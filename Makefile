@@ -31,8 +31,14 @@ system-deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else echo "note: not root, so$$missing not installed: the tests that need them skip (apt-get install$$missing)"; fi
 
+# The test files run in TEST_WORKERS processes (pytest-xdist), each file's tests in one worker (its module fixtures
+# run once), the slowest files first (tests/conftest.py, SLOWEST_FILES, kept in that order by --no-loadscope-reorder).
+# 2 for CI's 2 cores, named rather than `auto` (in a container it can count the host's CPUs);
+# `make test TEST_WORKERS=0` runs the files in this process, one after another.
+TEST_WORKERS ?= 2
+
 test: install system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

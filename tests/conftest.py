@@ -10,16 +10,25 @@ What a test shares to stay fast (the suite runs on 2 CI cores; each Prefect serv
   server itself (that a new user's command starts one, stops it, keeps it quiet) runs without it.
 - `seeds_run` (session): the raw folder of the seeds and the output folder of one run over it, to read only.
   A test that changes either takes its own copy: `copy_run(seeds_run, tmp_path)`.
+
+`make test` runs the files in worker processes (pytest-xdist, `--dist loadfile`: a file's tests stay together, so
+its module fixtures run once). Each worker is a test session of its own: the session fixtures above start once
+per worker, and nothing a worker uses is shared with another: ports are free ones asked of the kernel, folders
+are tmp_path's, and each session has its own PREFECT_HOME (below). Workers take files in collection order, so
+the slowest files are collected first (`SLOWEST_FILES`): a long file started last would leave the other worker
+idle while it ran.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -35,6 +44,11 @@ SEEDS_DIR = REPO / "raw"
 SEED_NAMES = ("000_7f6a571870bd5064.txt", "001_fbf9d736c58d5084.txt", "004_956c6de8b9b8fa00.txt")
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# A Prefect home of this session's own (set before Prefect is imported): the harness's server log and Prefect's
+# files are not shared with another worker of the same run, nor with copydesk runs outside the tests.
+SESSION_PREFECT_HOME = tempfile.mkdtemp(prefix="copydesk-tests-prefect-home-")
+os.environ["PREFECT_HOME"] = SESSION_PREFECT_HOME
+atexit.register(shutil.rmtree, SESSION_PREFECT_HOME, ignore_errors=True)
 # Every process the tests start inherits this mark, so the session's end finds the servers it left running.
 SESSION_MARK = f"COPYDESK_TEST_SESSION={os.getpid()}-{time.time_ns()}"
 os.environ[SESSION_MARK.partition("=")[0]] = SESSION_MARK.partition("=")[2]
@@ -73,6 +87,32 @@ def servers_of_this_session() -> list[int]:
         except OSError:
             continue
     return marked
+
+
+# The files whose tests take longest (each starts Prefect servers, runs the flow many times or drives Chromium),
+# slowest first; the rest follow in their usual order. Under pytest-xdist a worker takes the next file when it runs
+# low, so these start first. A new slow file belongs here by its time alone: `pytest tests/test_x.py --durations=5`.
+SLOWEST_FILES = (
+    "test_kill_stages.py",
+    "test_deployment.py",
+    "test_failing_well.py",
+    "test_review_server.py",
+    "test_scale_out.py",
+    "test_incremental_rebuild.py",
+    "test_cli_output.py",
+    "test_workers.py",
+    "test_review.py",
+    "test_report_browser.py",
+    "test_pipeline.py",
+    "test_kill.py",
+    "test_hostile_inputs.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Collect the slowest files first (a stable sort keeps each file's tests, and the other files, in order)."""
+    rank = {name: position for position, name in enumerate(SLOWEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOWEST_FILES)))
 
 
 @pytest.fixture(scope="session", autouse=True)

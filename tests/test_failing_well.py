@@ -105,14 +105,14 @@ def assert_one_line_failure(result: subprocess.CompletedProcess, status: int, me
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory) -> tuple[Path, Path, str]:
-    """The seeds and a file whose name holds a newline and a forged log line, run once into an output folder;
-    the raw folder, the output folder and the run's log."""
+def published(prefect_api_url, tmp_path_factory) -> tuple[Path, Path, str]:
+    """The seeds and a file whose name holds a newline and a forged log line, run once into an output folder (on
+    the session's Prefect API); the raw folder, the output folder and the run's log."""
     folder = tmp_path_factory.mktemp("published")
     raw = seeds_folder(folder / "raw")
     (raw / f"note\n{FORGED}.txt").write_text("Too short.", encoding="utf-8")
     out = folder / "clean"
-    result = run_installed_copydesk(folder, "run", str(raw), "--out", str(out))
+    result = run_installed_copydesk(folder, "run", str(raw), "--out", str(out), api_url=prefect_api_url)
     assert result.returncode == 0, result.stderr[-2000:]
     return raw, out, result.stderr
 

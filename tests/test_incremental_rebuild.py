@@ -17,7 +17,7 @@ import pytest
 
 from cleaners.keep import line_fingerprint
 from flows.overrides import OVERRIDES_NAME, Override, write_overrides
-from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, copy_run
 from tests.test_incremental import manifest, tables
 from tests.test_pipeline import reworded_copy, run_cli, syndicated_copy
 from tests.test_scale_corpus import BBC
@@ -147,6 +147,13 @@ def seeds_and_a_wire_copy(raw: Path) -> None:
     (raw / "wire" / "copy.txt").write_text(syndicated_copy((raw / SEED_NAMES[2]).read_text(encoding="utf-8")))
 
 
+@pytest.fixture(scope="module")
+def wire_copy_run(prefect_harness, tmp_path_factory, config_file) -> tuple[Path, Path]:
+    """One run over the seeds and a wire copy of seed 004, to read only: a test that changes it works on
+    `copy_run(wire_copy_run, tmp_path)`."""
+    return first_run(tmp_path_factory.mktemp("wire-copy"), seeds_and_a_wire_copy, config_file)
+
+
 def articles_by_path(out: Path) -> pd.DataFrame:
     return pd.read_parquet(out / "articles.parquet").set_index("source_path")
 
@@ -209,8 +216,8 @@ def test_an_incumbent_keeps_its_place_where_a_rebuild_chooses_anew(prefect_harne
     assert canonical_doc(tmp_path / "rebuilt", opening) == new_id
 
 
-def test_a_changed_input_moves_its_copies_to_another_article(prefect_harness, tmp_path, config_file):
-    raw, out = first_run(tmp_path, seeds_and_a_wire_copy, config_file)
+def test_a_changed_input_moves_its_copies_to_another_article(wire_copy_run, tmp_path, config_file):
+    raw, out = copy_run(wire_copy_run, tmp_path)
     articles = articles_by_path(out)
     seed_004, seed_000 = articles.loc[SEED_NAMES[2], "doc_id"], articles.loc[SEED_NAMES[0], "doc_id"]
     assert articles.loc["wire/copy.txt", "duplicate_of"] == seed_004
@@ -224,8 +231,8 @@ def test_a_changed_input_moves_its_copies_to_another_article(prefect_harness, tm
     assert sizes.filter(like=seed_000).max() == 2, "seed 000 gained one"
 
 
-def test_a_deleted_original_leaves_its_copy_canonical(prefect_harness, tmp_path, config_file):
-    raw, out = first_run(tmp_path, seeds_and_a_wire_copy, config_file)
+def test_a_deleted_original_leaves_its_copy_canonical(wire_copy_run, tmp_path, config_file):
+    raw, out = copy_run(wire_copy_run, tmp_path)
     copy = articles_by_path(out).loc["wire/copy.txt"]
     assert pd.notna(copy.duplicate_of)
     paragraphs = pd.read_parquet(out / "paragraphs.parquet")
@@ -301,8 +308,8 @@ def test_a_new_article_makes_a_rare_spelling_common_and_its_correction_is_undone
     assert articles_by_path(out).text.str.contains("goverment").sum() == 2
 
 
-def test_a_new_copy_from_a_preferred_source_takes_the_canonical_place(prefect_harness, tmp_path, config_file):
-    raw, out = first_run(tmp_path, seeds_and_a_wire_copy, config_file)
+def test_a_new_copy_from_a_preferred_source_takes_the_canonical_place(wire_copy_run, tmp_path, config_file):
+    raw, out = copy_run(wire_copy_run, tmp_path)
     opening = "The second meeting between North Korea"
     seed_004 = articles_by_path(out).loc[SEED_NAMES[2], "doc_id"]
     assert canonical_doc(out, opening) == seed_004
@@ -317,8 +324,8 @@ def test_a_new_copy_from_a_preferred_source_takes_the_canonical_place(prefect_ha
     assert manifest(out)["canonical_changes"] > 0
 
 
-def test_a_maintainers_override_added_between_runs(prefect_harness, tmp_path, config_file):
-    raw, out = first_run(tmp_path, copy_seeds, config_file)
+def test_a_maintainers_override_added_between_runs(seeds_run, tmp_path, config_file):
+    raw, out = copy_run(seeds_run, tmp_path)
     typo, furniture = "denculearization", "• Breaking News"
     assert typo in set(pd.read_parquet(out / "corrections.parquet").original)
     assert furniture in set(pd.read_parquet(out / "removed.parquet").text)
