@@ -1,12 +1,14 @@
 """Bounded work per article and per paragraph: text too long to be news is refused before it costs time.
 
-A whole article over the limits is rejected; a paragraph over them (a page that lost its line breaks, a
-data dump) is removed with a reason, so the rest of its article is still cleaned.
+A whole article over the limits is rejected. A paragraph over them (a page that lost its line breaks, an
+essay printed as one block) is split at sentence ends into paragraphs within them; a sentence still over
+them (a data dump) is removed with a reason, so the rest of its article is still cleaned.
 """
 
 from __future__ import annotations
 
 from cleaners.edits import Removal
+from dedup.shingles import split_sentences
 
 TOO_LONG_PARAGRAPH = "too_long_paragraph"
 
@@ -24,13 +26,27 @@ def size_problem(text: str, max_chars: int, max_words: int, settings: str) -> st
     return None
 
 
-def drop_long_paragraphs(paragraphs: list[str], max_chars: int, max_words: int) -> tuple[list[str], list[Removal]]:
-    """The paragraphs within the limits, and a removal for each one over them."""
+def split_long_paragraphs(paragraphs: list[str], max_chars: int, max_words: int) -> tuple[list[str], list[Removal]]:
+    """The paragraphs within the limits, one over them split at sentence ends into runs of sentences within them,
+    and a removal for each sentence that alone is over them."""
     kept: list[str] = []
     removals: list[Removal] = []
     for paragraph in paragraphs:
         if size_problem(paragraph, max_chars, max_words, "paragraph") is None:
             kept.append(paragraph)
-        else:
-            removals.append(Removal(text=paragraph, reason=TOO_LONG_PARAGRAPH))
+            continue
+        run: list[str] = []
+        run_chars, run_words = -1, 0  # the joined run's characters: its sentences and a space between each two
+        for sentence in split_sentences(paragraph):
+            chars, words = len(sentence), len(sentence.split())
+            if chars > max_chars or words > max_words:
+                removals.append(Removal(text=sentence, reason=TOO_LONG_PARAGRAPH))
+                continue
+            if run and (run_chars + 1 + chars > max_chars or run_words + words > max_words):
+                kept.append(" ".join(run))
+                run, run_chars, run_words = [], -1, 0
+            run.append(sentence)
+            run_chars, run_words = run_chars + 1 + chars, run_words + words
+        if run:
+            kept.append(" ".join(run))
     return kept, removals

@@ -12,7 +12,7 @@ from cleaners.article import PreparedArticle, finish_article, prepare_article
 from cleaners.boilerplate import LearnedLine, source_key
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.language import detect_language
-from cleaners.limits import drop_long_paragraphs, size_problem
+from cleaners.limits import size_problem, split_long_paragraphs
 from cleaners.spelling import (
     SpellingDecision,
     Vocabulary,
@@ -177,7 +177,7 @@ def finish_document(
     )
     where = where_from(raw)
     limits = config.input
-    cleaned.paragraphs, too_long = drop_long_paragraphs(
+    cleaned.paragraphs, too_long = split_long_paragraphs(
         cleaned.paragraphs, limits.max_paragraph_chars, limits.max_paragraph_words
     )
     cleaned.removals.extend(too_long)
