@@ -181,13 +181,13 @@ def test_the_server_dies_with_a_killed_command(tmp_path):
 
 @pytest.fixture
 def small_disk(tmp_path) -> Path:
-    """A 400 KB tmpfs mounted for the test (root only), unmounted after it."""
+    """A 640 KB tmpfs mounted for the test (root only), unmounted after it."""
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs to fill needs root")
     disk = tmp_path / "disk"
     disk.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(disk)], capture_output=True, check=False
+        ["mount", "-t", "tmpfs", "-o", "size=640k", "tmpfs", str(disk)], capture_output=True, check=False
     )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
@@ -213,7 +213,7 @@ def test_a_full_disk_fails_in_one_line_and_leaves_the_outputs_and_the_space(smal
     assert first.returncode == 0, first.stderr[-2000:]
     before, used = snapshot(out), shutil.disk_usage(small_disk).used
 
-    big = many_articles(tmp_path / "big", 80)
+    big = many_articles(tmp_path / "big", 160)
     result = run_installed_copydesk(tmp_path, "run", str(big), "--out", str(out), api_url=prefect_api_url)
     assert result.returncode == 4, result.stderr[-2000:]
     assert (
