@@ -12,13 +12,16 @@
   0.2 s), its start-up (process start to the first stage) and every stage's seconds (manifest.json);
 - incremental: new articles (new stories and copies) added to the N, copydesk run again on the same output
   folder, then a rebuild of the same files into a fresh folder whose outputs must equal it;
+- memory: peak RSS against articles fitted over every full run recorded in WORK, extrapolated to 1,000,000;
 - .html: `copydesk run` on M `.html` pages, embedded and on a local 2-worker Dask cluster, beside bare
   `trafilatura.extract` with copydesk's [html] options on the same pages in this process.
 
-Corpora are cached under WORK by format, size and seed (with how long they took to generate); the incremental
-batch is removed again after its runs. Each size's full run is recorded in WORK, so the 1,000,000 run compares
-its peak memory with the 100,000 one. The size targets are judged at the size they name; a smaller run shows
-the measure and no verdict. Zero for a size leaves its rows out.
+Corpora are cached under WORK by format, size and seed (with how long they took to generate; a smaller corpus
+is linked from a larger cached one, since articles depend only on their number and the seed), and so is the
+incremental batch, linked into the corpus for its runs and removed again after them. Each size's full run is
+recorded in WORK, so the 1,000,000 run compares its peak memory with the 100,000 one. Every run shows the
+machine's load average while it ran. The size targets are judged at the size they name; a smaller run shows
+the measure and no verdict. Zero for a size leaves its rows out; 1,000,000 runs only when asked for.
 
     .venv/bin/python benchmarks/bench_scale.py [--articles N] [--new-articles K] [--html-articles M] [--work DIR]
 """
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -81,14 +85,15 @@ class Row:
 
 @dataclass(frozen=True)
 class Run:
-    """One copydesk run: wall, CPU (its process tree) and flow seconds, peak RSS of its process tree, inputs read
-    and in all, seconds to its first stage, and its manifest's stages (stage, unit, rows_in, rows_out, seconds)
-    and outputs."""
+    """One copydesk run: wall, CPU (its process tree) and flow seconds, peak RSS of its process tree, the load
+    average while it ran, inputs read and in all, seconds to its first stage, and its manifest's stages (stage,
+    unit, rows_in, rows_out, seconds) and outputs."""
 
     seconds: float
     cpu_seconds: float
     flow_seconds: float
     peak_bytes: int
+    load_average: float
     inputs_read: int
     inputs: int
     startup_seconds: float
@@ -98,18 +103,20 @@ class Run:
 
 @dataclass(frozen=True)
 class NaiveRun:
-    """One naive pipeline run: wall and CPU seconds, peak RSS, and its counts (naive_pipeline.NaiveCounts)."""
+    """One naive pipeline run: wall and CPU seconds, peak RSS, the load average while it ran, and its counts
+    (naive_pipeline.NaiveCounts)."""
 
     seconds: float
     cpu_seconds: float
     peak_bytes: int
+    load_average: float
     counts: dict[str, int]
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--articles", type=int, default=FULL_SCALE, help=f".txt articles (default {FULL_SCALE:,})")
+    parser.add_argument("--articles", type=int, default=RATE_SCALE, help=f".txt articles (default {RATE_SCALE:,})")
     parser.add_argument(
         "--new-articles",
         type=int,
@@ -139,10 +146,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def corpus(work: Path, articles: int, as_html: bool, seed: int) -> Path:
-    """The cached corpus folder (raw/ and a `complete` stamp) of this size, format and seed; written when missing.
-    The stamp records the generation's wall and CPU seconds (after building its sources, timed apart) and the
-    files' bytes (apparent and on disk)."""
-    folder = work / f"corpus-{'html' if as_html else 'txt'}-{articles}-seed{seed}"
+    """The cached corpus folder (raw/ and a `complete` stamp) of this size, format and seed; when missing, linked
+    from a larger cached one, or written. A written corpus's stamp records the generation's wall and CPU seconds
+    (after building its sources, timed apart) and the files' bytes (apparent and on disk)."""
+    kind = "html" if as_html else "txt"
+    folder = work / f"corpus-{kind}-{articles}-seed{seed}"
+    larger = sorted(
+        (stamp_articles(stamp), stamp.parent)
+        for stamp in work.glob(f"corpus-{kind}-*-seed{seed}/complete")
+        if stamp_articles(stamp) > articles
+    )
+    if not (folder / "complete").exists() and larger:
+        source = larger[0][1]
+        link_articles(source / "raw", fresh_folder(folder / "raw"), articles)
+        (folder / "complete").write_text(json.dumps({"articles": articles, "linked_from": str(source)}) + "\n")
     if not (folder / "complete").exists():
         started = time.monotonic()
         scale_corpus.sources(seed)  # once a process whatever the size: timed apart
@@ -156,6 +173,31 @@ def corpus(work: Path, articles: int, as_html: bool, seed: int) -> Path:
         stamp |= {"bytes": size, "bytes_on_disk": on_disk}
         (folder / "complete").write_text(json.dumps(stamp) + "\n")
         print(f"bench_scale: generated {articles:,} articles in {seconds:.1f}s under {folder}", file=sys.stderr)
+    return folder
+
+
+def stamp_articles(stamp: Path) -> int:
+    """The articles a cached corpus's `complete` stamp counts."""
+    return json.loads(stamp.read_text())["articles"]
+
+
+def link_articles(source: Path, target: Path, below: int | None = None) -> None:
+    """Hard-link every article file under source (those numbered below `below`, when given) to the same place
+    under target."""
+    for path in sorted(source.glob("*/*/*_*")):
+        if below is None or int(path.name.partition("_")[0]) < below:
+            link = target / path.relative_to(source)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, link)
+
+
+def batch(work: Path, start: int, count: int, seed: int) -> Path:
+    """The cached folder (raw/ and a `complete` stamp) of the .txt articles numbered start to start + count - 1:
+    an incremental batch; written when missing."""
+    folder = work / f"batch-txt-{start}+{count}-seed{seed}"
+    if not (folder / "complete").exists():
+        scale_corpus.write_corpus(fresh_folder(folder / "raw"), start, count, False, seed)
+        (folder / "complete").write_text(json.dumps({"start": start, "articles": count}) + "\n")
     return folder
 
 
@@ -182,6 +224,8 @@ def generation_row(folder: Path) -> Row:
         stamp = json.loads((folder / "complete").read_text())
     except (json.JSONDecodeError, OSError):
         return Row("corpus generation", f"not recorded (delete {folder} to time it)")
+    if "linked_from" in stamp:
+        return Row("corpus generation", f"linked from {stamp['linked_from']} (not timed)")
     scale, cores = FULL_SCALE / stamp["articles"], os.cpu_count() or 1
     idle = f", idle ~{stamp['cpu_seconds'] * scale / cores / 60:,.0f} min" if "cpu_seconds" in stamp else ""
     return Row(
@@ -219,6 +263,7 @@ def measured_run(raw: Path, out: Path, *options: str) -> Run:
         done.cpu_seconds,
         flow_seconds,
         done.peak_bytes,
+        done.load_average,
         manifest["inputs_read"],
         manifest["inputs"],
         startup_seconds(done, stages, flow_seconds),
@@ -230,7 +275,8 @@ def measured_run(raw: Path, out: Path, *options: str) -> Run:
 def shown(what: str, done: Measured) -> None:
     """A line on stderr for each run as it ends: a long benchmark shows what it has measured so far."""
     print(
-        f"bench_scale: {what}: {done.seconds:,.1f}s, CPU {done.cpu_seconds:,.1f}s, peak {done.peak_bytes / GB:.2f} GB",
+        f"bench_scale: {what}: {done.seconds:,.1f}s, CPU {done.cpu_seconds:,.1f}s, "
+        f"peak {done.peak_bytes / GB:.2f} GB, load {done.load_average:.1f}",
         file=sys.stderr,
         flush=True,
     )
@@ -243,16 +289,18 @@ def naive_run(raw: Path, out_file: Path) -> NaiveRun:
         tail = "\n".join(done.tail[-60:])
         sys.exit(f"bench_scale: the naive pipeline failed on {raw} (exit {done.returncode}):\n{tail}")
     shown(f"naive pipeline {raw}", done)
-    return NaiveRun(done.seconds, done.cpu_seconds, done.peak_bytes, json.loads(done.tail[-1]))
+    return NaiveRun(done.seconds, done.cpu_seconds, done.peak_bytes, done.load_average, json.loads(done.tail[-1]))
 
 
 @contextlib.contextmanager
-def added_batch(folder: Path, start: int, count: int, seed: int) -> Iterator[None]:
-    """Articles numbered from start added to the cached corpus folder while the block runs, then removed."""
+def added_batch(folder: Path, work: Path, start: int, count: int, seed: int) -> Iterator[None]:
+    """Articles numbered from start (the cached batch) linked into the cached corpus folder while the block runs,
+    then removed."""
+    added = batch(work, start, count, seed)
     stamp = folder / "complete"
     kept = stamp.read_text()
     stamp.unlink()  # until the batch is removed, the folder holds more than its name says
-    scale_corpus.write_corpus(folder / "raw", start, count, False, seed)
+    link_articles(added / "raw", folder / "raw")
     try:
         yield
     finally:
@@ -392,6 +440,7 @@ def side_by_side_rows(work: Path, articles: int, seed: int, rounds: int) -> list
                 naive.append(naive_run(raw, work / "naive-corpus.jsonl"))
             else:
                 copydesk.append(measured_run(raw, fresh_folder(work / "out-side-by-side")))
+    record_full_run(work, articles, seed, max(copydesk, key=lambda run: run.peak_bytes))
     naive_seconds, copydesk_seconds = sum(r.seconds for r in naive), sum(r.seconds for r in copydesk)
     cpu_ratio = sum(r.cpu_seconds for r in copydesk) / sum(r.cpu_seconds for r in naive)
     counts = naive[0].counts
@@ -418,17 +467,17 @@ def side_by_side_rows(work: Path, articles: int, seed: int, rounds: int) -> list
 
 
 def runs_seconds(runs: Sequence[Run | NaiveRun]) -> str:
-    """Each run's wall and CPU seconds."""
-    return ", ".join(f"{run.seconds:,.1f}s (CPU {run.cpu_seconds:,.1f}s)" for run in runs)
+    """Each run's wall and CPU seconds, and the load average while it ran."""
+    return ", ".join(f"{run.seconds:,.1f}s (CPU {run.cpu_seconds:,.1f}s, load {run.load_average:.1f})" for run in runs)
 
 
 @dataclass(frozen=True)
 class TxtRuns:
-    """The .txt runs: the full run, the incremental one after it, and the rebuild (None when not checked)
-    with the outputs where it differs from the incremental run."""
+    """The .txt runs: the full run, the incremental one after it (None without new articles), and the rebuild
+    (None when not checked) with the outputs where it differs from the incremental run."""
 
     full: Run
-    incremental: Run
+    incremental: Run | None
     rebuild: Run | None
     differing: tuple[str, ...]
 
@@ -438,20 +487,46 @@ def txt_runs(work: Path, articles: int, new_articles: int, seed: int, rebuild_ch
     folder = corpus(work, articles, False, seed)
     out, rebuilt = fresh_folder(work / "out-txt"), work / "out-rebuild"
     full = measured_run(folder / "raw", out)
-    record = {"articles": articles, "seconds": full.seconds, "peak_bytes": full.peak_bytes}
-    (work / f"result-txt-{articles}-seed{seed}.json").write_text(json.dumps(record) + "\n")
-    with added_batch(folder, articles, new_articles, seed):
+    record_full_run(work, articles, seed, full)
+    if not new_articles:
+        return TxtRuns(full, None, None, ())
+    with added_batch(folder, work, articles, new_articles, seed):
         incremental = measured_run(folder / "raw", out)
         rebuild = measured_run(folder / "raw", fresh_folder(rebuilt)) if rebuild_check else None
     differing = tuple(differing_outputs(out, rebuilt)) if rebuild_check else ()
     return TxtRuns(full, incremental, rebuild, differing)
 
 
-def recorded_peak(work: Path, articles: int, seed: int) -> int | None:
-    """The peak bytes of a recorded full run of this size, if one was made in work."""
-    with contextlib.suppress(OSError):
-        return json.loads((work / f"result-txt-{articles}-seed{seed}.json").read_text())["peak_bytes"]
-    return None
+def record_full_run(work: Path, articles: int, seed: int, run: Run) -> None:
+    """Keep a full run's size, seconds and peak memory in work, for the memory rows of later runs."""
+    record = {"articles": articles, "seconds": run.seconds, "peak_bytes": run.peak_bytes}
+    record |= {"cpu_seconds": run.cpu_seconds, "load_average": round(run.load_average, 1)}
+    (work / f"result-txt-{articles}-seed{seed}.json").write_text(json.dumps(record) + "\n")
+
+
+def recorded_peaks(work: Path, seed: int) -> dict[int, int]:
+    """The peak bytes of every full run recorded in work, by its articles."""
+    records = (json.loads(path.read_text()) for path in work.glob(f"result-txt-*-seed{seed}.json"))
+    return {record["articles"]: record["peak_bytes"] for record in records}
+
+
+def memory_fit_row(peaks: dict[int, int]) -> Row:
+    """Peak memory against articles fitted as a line over the recorded full runs (two sizes or more), with
+    the memory an article adds between successive sizes, extrapolated to FULL_SCALE."""
+    sizes = sorted(peaks)
+    per_article, fixed = np.polyfit(sizes, [peaks[size] for size in sizes], 1)
+    predicted = (per_article * FULL_SCALE + fixed) / GB
+    steps = ", ".join(
+        f"{low:,}->{high:,}: {(peaks[high] - peaks[low]) / (high - low) / 1024:,.0f} KB"
+        for low, high in itertools.pairwise(sizes)
+    )
+    return Row(
+        f"peak memory fitted over the full runs of {', '.join(f'{size:,}' for size in sizes)} articles",
+        f"{per_article / 1024:,.0f} KB an article + {fixed / GB:.2f} GB (an article between sizes: {steps}) "
+        f"-> {FULL_SCALE:,}: ~{predicted:,.1f} GB",
+        target=f"< {MEMORY_TARGET_GB} GB for {FULL_SCALE:,}",
+        result=f"extrapolated {verdict(predicted < MEMORY_TARGET_GB, predicted / MEMORY_TARGET_GB)}",
+    )
 
 
 def txt_rows(runs: TxtRuns, articles: int, new_articles: int, growth_base: int | None) -> list[Row]:
@@ -464,7 +539,7 @@ def txt_rows(runs: TxtRuns, articles: int, new_articles: int, growth_base: int |
         Row(
             f"end to end, {articles:,} .txt articles (start-up included)",
             f"{rate:,.0f} articles/s ({full.seconds:,.1f}s; CPU {full.cpu_seconds:,.1f}s; "
-            f"flow {full.flow_seconds:,.1f}s; start-up {full.startup_seconds:,.1f}s)",
+            f"flow {full.flow_seconds:,.1f}s; start-up {full.startup_seconds:,.1f}s; load {full.load_average:.1f})",
             target=f">= {TXT_RATE_TARGET:,} articles/s at {RATE_SCALE:,}",
             result=at_scale(RATE_SCALE <= articles < FULL_SCALE, rate >= TXT_RATE_TARGET, TXT_RATE_TARGET / rate),
         ),
@@ -490,18 +565,22 @@ def txt_rows(runs: TxtRuns, articles: int, new_articles: int, growth_base: int |
                 (growth or 0) / MEMORY_GROWTH_TARGET,
             ),
         ),
-        Row(
-            f"incremental: {new_articles:,} new articles against that state",
-            f"{added.seconds:,.1f}s (read {added.inputs_read:,} of {added.inputs:,}; flow {added.flow_seconds:,.1f}s; "
-            f"peak {added.peak_bytes / GB:.2f} GB)",
-            target=f"< {INCREMENTAL_TARGET_SECONDS}s for {NEW_ARTICLES:,} against {FULL_SCALE:,}",
-            result=at_scale(
-                full_scale and new_articles == NEW_ARTICLES,
-                added.seconds < INCREMENTAL_TARGET_SECONDS,
-                added.seconds / INCREMENTAL_TARGET_SECONDS,
-            ),
-        ),
     ]
+    if added is not None:
+        rows.append(
+            Row(
+                f"incremental: {new_articles:,} new articles against that state",
+                f"{added.seconds:,.1f}s (CPU {added.cpu_seconds:,.1f}s; read {added.inputs_read:,} of "
+                f"{added.inputs:,}; flow {added.flow_seconds:,.1f}s; peak {added.peak_bytes / GB:.2f} GB; "
+                f"load {added.load_average:.1f})",
+                target=f"< {INCREMENTAL_TARGET_SECONDS}s for {NEW_ARTICLES:,} against {FULL_SCALE:,}",
+                result=at_scale(
+                    full_scale and new_articles == NEW_ARTICLES,
+                    added.seconds < INCREMENTAL_TARGET_SECONDS,
+                    added.seconds / INCREMENTAL_TARGET_SECONDS,
+                ),
+            )
+        )
     if runs.rebuild is not None:
         equal = not runs.differing
         rows.append(
@@ -518,7 +597,9 @@ def txt_rows(runs: TxtRuns, articles: int, new_articles: int, growth_base: int |
 def stage_table(runs: TxtRuns, articles: int, new_articles: int) -> str:
     """Seconds of each stage (from manifest.json) of every .txt run, with start-up, the rest, wall time and
     peak memory: a column a run."""
-    columns = {f"full, {articles:,}": runs.full, f"+{new_articles:,} incremental": runs.incremental}
+    columns = {f"full, {articles:,}": runs.full}
+    if runs.incremental is not None:
+        columns[f"+{new_articles:,} incremental"] = runs.incremental
     if runs.rebuild is not None:
         columns[f"rebuild, {articles + new_articles:,}"] = runs.rebuild
     names = list(dict.fromkeys(stage["stage"] for run in columns.values() for stage in run.stages))
@@ -543,6 +624,7 @@ def stage_table(runs: TxtRuns, articles: int, new_articles: int) -> str:
             *(f"{run.inputs_read / run.seconds:,.0f}" for run in columns.values()),
         ],
         ["peak RSS, process tree", *(f"{run.peak_bytes / GB:.2f} GB" for run in columns.values())],
+        ["load average (1 min, mean over the run)", *(f"{run.load_average:.1f}" for run in columns.values())],
     ]
     return format_table(["stage", *columns], rows, "l" + "r" * len(columns), " | ")
 
@@ -569,7 +651,7 @@ def html_rows(work: Path, pages: int, seed: int) -> list[Row]:
             Row(
                 f"end to end, {pages:,} .html pages, {label}",
                 f"{pages / run.seconds:,.0f} pages/s ({run.seconds:,.1f}s; flow {run.flow_seconds:,.1f}s; "
-                f"peak {run.peak_bytes / 2**30:.2f} GB)",
+                f"peak {run.peak_bytes / 2**30:.2f} GB; load {run.load_average:.1f})",
             ),
             ratio_row(
                 f".html end to end / bare trafilatura, {label}",
@@ -605,9 +687,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     runs = None
     if arguments.articles:
         runs = txt_runs(work, arguments.articles, arguments.new_articles, seed, arguments.rebuild_check)
-        growth_base = recorded_peak(work, RATE_SCALE, seed) if arguments.articles > RATE_SCALE else None
+        growth_base = recorded_peaks(work, seed).get(RATE_SCALE) if arguments.articles > RATE_SCALE else None
         measured([generation_row(corpus(work, arguments.articles, False, seed))])
         measured(txt_rows(runs, arguments.articles, arguments.new_articles, growth_base))
+    if len(recorded_peaks(work, seed)) >= 2:
+        measured([memory_fit_row(recorded_peaks(work, seed))])
     if arguments.html_articles:
         measured(html_rows(work, arguments.html_articles, seed))
     print(

@@ -1,5 +1,5 @@
 """Run a command and measure it: wall and CPU seconds, the peak resident memory of its whole process tree
-(sampled), and when each line of its output appeared."""
+(sampled), the machine's load while it ran, and when each line of its output appeared."""
 
 from __future__ import annotations
 
@@ -24,13 +24,15 @@ TAIL_LINES = 200
 @dataclass(frozen=True)
 class Measured:
     """A finished command: exit code, wall seconds, CPU seconds of its process tree (the processes it waited
-    for), peak RSS of the tree, and its timed output lines (seconds after the start and the first line matching
-    `watch`; the last TAIL_LINES). CPU seconds hold on a busy machine, where wall seconds stretch."""
+    for), peak RSS of the tree, the 1-minute load average (mean of the samples while it ran), and its timed
+    output lines (seconds after the start and the first line matching `watch`; the last TAIL_LINES). CPU
+    seconds hold on a busy machine, where wall seconds stretch."""
 
     returncode: int
     seconds: float
     cpu_seconds: float
     peak_bytes: int
+    load_average: float
     watched: tuple[float, str] | None
     tail: tuple[str, ...]
 
@@ -78,12 +80,15 @@ def measure(
     reader = threading.Thread(target=read_lines, daemon=True)
     reader.start()
     peak = 0
+    loads = [os.getloadavg()[0]]
     while True:
         try:
             process.wait(timeout=POLL_SECONDS)
             break
         except subprocess.TimeoutExpired:
             peak = max(peak, tree_rss(process.pid))
+            loads.append(os.getloadavg()[0])
     seconds, cpu_seconds = time.monotonic() - started, children_cpu_seconds() - cpu_before
     reader.join()
-    return Measured(process.returncode, seconds, cpu_seconds, peak, watched[0] if watched else None, tuple(tail))
+    load = sum(loads) / len(loads)
+    return Measured(process.returncode, seconds, cpu_seconds, peak, load, watched[0] if watched else None, tuple(tail))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
+from pathlib import Path
 
 import pytest
 
 from flows.progress import QUIET_VARIABLE, StageProgress
-from tests.conftest import import_benchmark
+from tests.conftest import REPO, import_benchmark
 
 
 def test_the_benchmark_reads_the_line_a_stage_prints_as_it_ends(
@@ -19,3 +22,73 @@ def test_the_benchmark_reads_the_line_a_stage_prints_as_it_ends(
         progress.advance(12_345)
     line = capsys.readouterr().err.splitlines()[-1]
     assert bench_scale.STAGE_LINE.match(line).group(1) == "spelling"
+
+
+BBC = REPO.parent / "shared" / "data" / "bbc-news-2004.jsonl.gz"
+SEED = 7
+needs_bbc = pytest.mark.skipif(not BBC.exists(), reason=f"shared BBC data not found at {BBC}")
+
+
+def files(folder: Path) -> dict[str, str]:
+    """Every file under folder by relative path, with its text."""
+    return {str(path.relative_to(folder)): path.read_text(encoding="utf-8") for path in folder.rglob("*.*")}
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    """The generator's files for articles 0-119 and 0-299 of SEED, written apart from the benchmark's cache."""
+    scale_corpus = import_benchmark("scale_corpus")
+    folder = tmp_path_factory.mktemp("written")
+    scale_corpus.write_corpus(folder / "120", 0, 120, False, SEED, workers=1)
+    scale_corpus.write_corpus(folder / "300", 0, 300, False, SEED, workers=1)
+    return {"120": files(folder / "120"), "300": files(folder / "300")}
+
+
+@needs_bbc
+def test_a_smaller_corpus_is_linked_from_a_larger_cached_one(
+    tmp_path: Path, written: dict[str, dict[str, str]]
+) -> None:
+    bench_scale = import_benchmark("bench_scale")
+    larger = bench_scale.corpus(tmp_path, 250, False, SEED)
+    smaller = bench_scale.corpus(tmp_path, 120, False, SEED)
+    assert files(smaller / "raw") == written["120"]
+    assert json.loads((smaller / "complete").read_text()) == {"articles": 120, "linked_from": str(larger)}
+    assert bench_scale.generation_row(smaller).value == f"linked from {larger} (not timed)"
+
+
+@needs_bbc
+def test_the_cached_batch_is_in_the_corpus_only_while_its_runs_last(
+    tmp_path: Path, written: dict[str, dict[str, str]]
+) -> None:
+    bench_scale = import_benchmark("bench_scale")
+    folder = bench_scale.corpus(tmp_path, 250, False, SEED)
+    before, stamp = files(folder / "raw"), (folder / "complete").read_text()
+    with bench_scale.added_batch(folder, tmp_path, 250, 50, SEED):
+        assert files(folder / "raw") == written["300"]
+        assert not (folder / "complete").exists()
+    assert files(folder / "raw") == before
+    assert (folder / "complete").read_text() == stamp
+    assert len(files(bench_scale.batch(tmp_path, 250, 50, SEED) / "raw")) == 50
+
+
+def test_a_measured_command_shows_its_memory_and_the_load_it_ran_under(tmp_path: Path) -> None:
+    measured = import_benchmark("measured")
+    holds_memory = (
+        "import time; block = bytearray(200 * 2**20); block[::4096] = b'x' * len(block[::4096]); time.sleep(1)"
+    )
+    done = measured.measure([sys.executable, "-c", holds_memory], None, tmp_path)
+    assert done.returncode == 0
+    assert done.peak_bytes > 200 * 2**20
+    assert done.load_average >= 0
+    assert done.seconds >= 1
+
+
+def test_peak_memory_is_fitted_per_article_and_extrapolated_to_the_full_scale() -> None:
+    bench_scale = import_benchmark("bench_scale")
+    kb = 1024
+    peaks = {20_000: 20_000 * 60 * kb + 2**30, 50_000: 50_000 * 60 * kb + 2**30, 100_000: 100_000 * 60 * kb + 2**30}
+    row = bench_scale.memory_fit_row(peaks)
+    assert row.value.startswith("60 KB an article + 1.00 GB")
+    assert "20,000->50,000: 60 KB, 50,000->100,000: 60 KB" in row.value
+    assert row.value.endswith(f"-> 1,000,000: ~{(1_000_000 * 60 * kb + 2**30) / 2**30:,.1f} GB")
+    assert row.result == "extrapolated gap 7.28x"
