@@ -6,11 +6,12 @@ at while tuning). copydesk on the HTML and on careless text dumps of the pages (
 line) stands beside bare trafilatura (default and favor_precision), readability-lxml, jusText, jusText on the
 dump and a C4-style line filter, by the scrapinghub metric (bags of lowercased word 4-shingles,
 micro-averaged) and WCXB's word F1 (bags of lowercased words, macro-averaged). Part C times copydesk's HTML
-path beside bare trafilatura on the same pages.
+path beside bare trafilatura on the same pages. With --tune-only, part A alone on the tune split (all a
+change may be tuned on), with the tune pages where copydesk trails a baseline of its kind.
 Part B wraps BBC articles in the junk of fake news sites and measures how much junk copydesk removes and
 how much article text it keeps, listing the junk that survives and the text that is lost.
 
-    .venv/bin/python benchmarks/bench_clean.py [--quick] [--out DIR]
+    .venv/bin/python benchmarks/bench_clean.py [--quick] [--tune-only] [--out DIR]
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ SEED = 2005
 ARTICLES, QUICK_ARTICLES = 300, 60
 QUICK_PAGES = 16
 SPEED_PAGES = 150
+TRAILING_BY = 0.01  # --tune-only lists the tune pages where copydesk's shingle F1 trails a baseline by more
 JUNK_TARGET, WORDS_TARGET = 0.98, 0.995
 SURVIVORS_SHOWN, LOSSES_SHOWN = 15, 10
 COPYDESK = {"copydesk-html": "html", "copydesk-dump": "dump"}
@@ -53,6 +55,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a small sample (smoke test)")
+    parser.add_argument(
+        "--tune-only",
+        action="store_true",
+        help="part A on the tune split alone, listing the pages where copydesk trails (never the held-apart split)",
+    )
     parser.add_argument("--out", type=Path, help="work folder kept after the run (default: a temporary folder)")
     return parser.parse_args(argv)
 
@@ -93,13 +100,14 @@ def shorten(text: str, width: int = 110) -> str:
 # Part A: extraction on pages with gold text
 
 
-def load_sets(quick: bool) -> dict[str, list[wcxb.Page]]:
-    """Both sets' pages by set name, named "cleaneval/N" and "wcxb/NNNN"."""
+def load_sets(quick: bool, splits: Sequence[str] = wcxb.SPLITS) -> dict[str, list[wcxb.Page]]:
+    """Both sets' pages of these splits by set name, named "cleaneval/N" and "wcxb/NNNN"."""
     limit = QUICK_PAGES if quick else None
     cleaneval_pages = [
         wcxb.Page(f"cleaneval/{page.number}", page.html, page.gold) for page in cleaneval.load_pages(CLEANEVAL, limit)
     ]
-    return {"CleanEval": cleaneval_pages, "WCXB": wcxb.load_pages(WCXB, limit)}
+    sets = {"CleanEval": cleaneval_pages, "WCXB": wcxb.load_pages(WCXB, limit)}
+    return {name: [page for page in pages if page.split in splits] for name, pages in sets.items()}
 
 
 def write_raw(pages: list[wcxb.Page], dumps: dict[str, str], raw: Path) -> None:
@@ -135,10 +143,27 @@ def score_row(outputs: dict[str, str], pages: list[wcxb.Page]) -> list[float]:
     return [shingle.precision, shingle.recall, shingle.f1, *macro]
 
 
-def part_a(work: Path, quick: bool) -> None:
-    """Score every system on each set and split, and print the table."""
+def trailing_pages(systems: dict[str, dict[str, str]], pages: list[wcxb.Page]) -> list[list[str]]:
+    """Rows of the pages where a copydesk system's shingle F1 trails a baseline of its kind by TRAILING_BY+."""
+    rows = []
+    for page in pages:
+        for name, kind in COPYDESK.items():
+            rivals = baselines.HTML_SYSTEMS if kind == "html" else baselines.DUMP_SYSTEMS
+            scores = {
+                system: cleaneval.score_page(systems[system][page.name], page.gold).f1 for system in (name, *rivals)
+            }
+            best = max(rivals, key=scores.__getitem__)
+            if scores[best] - scores[name] > TRAILING_BY:
+                rows.append([page.name, name, f"{scores[name]:.3f}", best, f"{scores[best]:.3f}"])
+    return rows
+
+
+def part_a(work: Path, quick: bool, tune_only: bool = False) -> None:
+    """Score every system on each set and split and print the table; with tune_only, the tune split alone,
+    the pages where copydesk trails and no timing."""
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
-    sets = load_sets(quick)
+    splits = wcxb.SPLITS[:1] if tune_only else wcxb.SPLITS
+    sets = load_sets(quick, splits)
     pages = [page for group in sets.values() for page in group]
     dumps = {page.name: visible_text(page.html) for page in pages}
     raw, out = fresh_folder(work / "extraction" / "raw"), work / "extraction" / "clean"
@@ -152,7 +177,7 @@ def part_a(work: Path, quick: bool) -> None:
         systems[name] = baselines.cached_outputs(name, run, dumps)
     rows = []
     for set_name, group in sets.items():
-        for split in wcxb.SPLITS:
+        for split in splits:
             chosen = [page for page in group if page.split == split]
             scores = {name: score_row(outputs, chosen) for name, outputs in systems.items()}
             for name, score in scores.items():
@@ -173,6 +198,10 @@ def part_a(work: Path, quick: bool) -> None:
     print(format_table(headers, rows, "llrlrrrrrrl"))
     for note in notes:
         print(f"  rejected by copydesk: {note}")
+    if tune_only:
+        print(f"\ntune pages where copydesk's shingle F1 trails a baseline of its kind by more than {TRAILING_BY}\n")
+        print(format_table(["page", "system", "F1", "best baseline", "F1"], trailing_pages(systems, pages), "llrlr"))
+        return
     part_c(pages[:SPEED_PAGES])
 
 
@@ -372,8 +401,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench_clean-") as temporary:
         work = arguments.out.resolve() if arguments.out else Path(temporary)
-        part_a(work, arguments.quick)
-        part_b(work, arguments.quick)
+        part_a(work, arguments.quick, arguments.tune_only)
+        if not arguments.tune_only:
+            part_b(work, arguments.quick)
     print(
         f"\nbench_clean: finished in {time.monotonic() - started:.0f}s (work folder: "
         f"{work if arguments.out else 'temporary, removed'})"

@@ -18,12 +18,14 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 
 def copydesk_command(raw: Path, out: Path, bench: str, *options: str) -> tuple[list[str], dict[str, str]]:
-    """The command line of `copydesk run raw --out out *options` and its environment (exits when not installed)."""
-    copydesk = Path(sys.executable).with_name("copydesk")
-    if not copydesk.exists():
-        sys.exit(f"{bench}: {copydesk} not found; run with the project's .venv/bin/python")
+    """The command line of `copydesk run raw --out out *options` and its environment (exits when not installed).
+
+    It runs `python -m flows.cli` from PROJECT, so a benchmark measures the code of the checkout it lives in
+    (a git worktree's), not whichever checkout the venv's `copydesk` script was installed from."""
+    if not Path(sys.executable).with_name("copydesk").exists():
+        sys.exit(f"{bench}: copydesk is not installed beside {sys.executable}; run with the project's .venv/bin/python")
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    return [str(copydesk), "run", str(raw), "--out", str(out), *options], env
+    return [sys.executable, "-m", "flows.cli", "run", str(raw), "--out", str(out), *options], env
 
 
 def run_copydesk(raw: Path, out: Path, bench: str) -> float:

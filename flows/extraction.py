@@ -30,6 +30,17 @@ def extraction_options(settings: HtmlSettings) -> dict[str, object]:
     }
 
 
+def falls_short(extracted_words: int, dump: str, comments: str, settings: HtmlSettings) -> bool:
+    """Whether trafilatura kept fewer than dump_fallback_ratio of the words of prose the body finder sees in
+    the dump, less the readers' comments. The body never holds more words than the whole dump, so where
+    trafilatura kept that share of the dump's words the body finder is not asked (most article pages)."""
+    if extracted_words >= settings.dump_fallback_ratio * len(dump.split()):
+        return False
+    return extracted_words < settings.dump_fallback_ratio * (
+        body_words(dump.splitlines(), settings.body) - len(comments.split())
+    )
+
+
 def extract_html(
     html: str, url: str | None = None, settings: HtmlSettings = DEFAULT_HTML
 ) -> tuple[str, ArticleMetadata, str]:
@@ -43,10 +54,9 @@ def extract_html(
     comments = (document.comments or "") if document is not None else ""
     if settings.include_comments:
         extracted = "\n".join(part for part in (extracted, comments) if part)
-    missed = body_words(dump.splitlines(), settings.body) - len(comments.split())
     if not (extracted.strip() or dump):
         raise InputError("no article text found in the HTML")
-    if not extracted.strip() or len(extracted.split()) < settings.dump_fallback_ratio * missed:
+    if not extracted.strip() or falls_short(len(extracted.split()), dump, comments, settings):
         text, article_format = dump, "html-dump"
     else:
         text, article_format = extracted, "html"

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from flows.config import HtmlSettings
+from flows.extraction import falls_short
 from flows.readers import discover_inputs, input_format, read_input
 from flows.records import RawArticle, Rejection
 from flows.stages import finish_cleaning, read_and_prepare
@@ -719,3 +720,27 @@ def test_readers_comments_are_kept_when_the_config_includes_comments(tmp_path):
 
     assert article.format == "html"
     assert paragraphs[0] in article.text and "Reader 3 wrote" in article.text
+
+
+MENU_LINES = ["Home", "World", "Business", "Sport", "Contact us", "Subscribe"]
+
+
+def test_extraction_falls_short_when_trafilatura_keeps_little_of_the_dumps_prose():
+    dump = "\n".join(MENU_LINES + READER_COMMENTS)
+    prose_words = sum(len(line.split()) for line in READER_COMMENTS)
+
+    assert falls_short(prose_words // 4, dump, "", HtmlSettings())
+    assert not falls_short(prose_words // 2 + 1, dump, "", HtmlSettings())
+
+
+def test_extraction_does_not_fall_short_where_the_dumps_prose_is_readers_comments():
+    dump = "\n".join(MENU_LINES + READER_COMMENTS)
+
+    assert not falls_short(20, dump, "\n".join(READER_COMMENTS), HtmlSettings())
+
+
+def test_extraction_does_not_fall_short_when_trafilatura_keeps_half_the_dumps_words():
+    dump = "\n".join(MENU_LINES + READER_COMMENTS[:2])
+
+    assert not falls_short(len(dump.split()) // 2, dump, "", HtmlSettings())
+    assert falls_short(10, dump, "", HtmlSettings())
