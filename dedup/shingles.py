@@ -77,6 +77,10 @@ def exact_key(words: list[str]) -> str:
 # A sentence ends at ".", "!", "?" or "…" (then closing quotes or brackets) before a space, or at a full-width
 # "。", "！" or "？" with its closing quote or bracket ("。」"), space or none after it (Chinese and Japanese).
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?:(?<=[。！？])(?![」』”’）])|(?<=[。！？][」』”’）]))\s*")
+# Without a full-width ending the same splits are the matches of this, the ending kept with the sentence before it:
+# found some 3x faster than by the look-behinds, which the regex engine tries at every character.
+_LATIN_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+")
+_FULL_WIDTH_END = re.compile("[。！？]")
 
 
 _ABBREVIATION = re.compile(
@@ -88,11 +92,24 @@ _ABBREVIATION = re.compile(
 def split_sentences(text: str) -> list[str]:
     """The sentences of a paragraph, as written; a full stop after "Mr", an initial or "U.S" ends none."""
     sentences: list[str] = []
-    for piece in _SENTENCE_END.split(text):
+    for piece in _sentence_pieces(text):
         if not piece.strip():
             continue
-        if sentences and _ABBREVIATION.search(sentences[-1]):
+        # An abbreviation holds no space: only the last sentence's text after its last space is searched.
+        if sentences and _ABBREVIATION.search(sentences[-1][sentences[-1].rfind(" ") + 1 :]):
             sentences[-1] = f"{sentences[-1]} {piece}"
         else:
             sentences.append(piece)
     return sentences
+
+
+def _sentence_pieces(text: str) -> list[str]:
+    """The text split at every sentence end (`_SENTENCE_END`), before abbreviations are joined again."""
+    if _FULL_WIDTH_END.search(text):
+        return _SENTENCE_END.split(text)
+    pieces, start = [], 0
+    for end in _LATIN_SENTENCE_END.finditer(text):
+        pieces.append(text[start : end.start() + 1])
+        start = end.end()
+    pieces.append(text[start:])
+    return pieces

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import mmh3
 import numpy as np
@@ -130,10 +131,27 @@ def shingle_hashes(texts: Sequence[str], shingle_size: int) -> ShingleHashes:
     return ShingleHashes(values, offsets, word_counts)
 
 
-def _scan(encoded: list[bytes], size: int, folded: bool) -> tuple[np.ndarray, ...]:
+def normalised_texts(texts: Sequence[str]) -> list[str]:
+    """Each text's normalised words joined by single spaces (`exact_key(normalised_words(text))`), written by
+    the compiled scan; a text with characters the scan does not fold goes through Python."""
+    data, starts = _joined([text.encode() for text in texts])
+    written, offsets, complex_texts = _normalised_bytes(data, starts, _CHARACTER_CLASSES)
+    joined, bounds = written.tobytes().decode("ascii"), offsets.tolist()
+    normalised = [joined[start:end] for start, end in pairwise(bounds)]
+    for position in np.flatnonzero(complex_texts).tolist():
+        normalised[position] = " ".join(normalised_words(texts[position]))
+    return normalised
+
+
+def _joined(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """The encoded texts as one byte array, and where each starts (with the end last)."""
     starts = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=starts[1:])
-    data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), starts
+
+
+def _scan(encoded: list[bytes], size: int, folded: bool) -> tuple[np.ndarray, ...]:
+    data, starts = _joined(encoded)
     return _hash_shingles(data, starts, size, _CHARACTER_CLASSES, folded)
 
 
@@ -239,6 +257,37 @@ def _hash_shingles(data, starts, size, classes, folded):  # pragma: no cover - c
         word_counts[text] = words
         offsets[text + 1] = count
     return values[:count].copy(), offsets, word_counts, complex_texts
+
+
+@njit(cache=True)
+def _normalised_bytes(data, starts, classes):  # pragma: no cover - compiled; tested against normalised_words
+    """Each text's words as the scan reads them, lower case, joined by single spaces (ASCII: a text with any
+    other word character is flagged to fold in Python, and left empty here)."""
+    written = np.empty(len(data), dtype=np.uint8)  # a space is written only for a separator read
+    offsets = np.zeros(len(starts), dtype=np.int64)
+    complex_texts = np.zeros(len(starts) - 1, dtype=np.bool_)
+    count = 0
+    for text in range(len(starts) - 1):
+        first, in_word = count, False
+        position, end = starts[text], starts[text + 1]
+        while position < end:
+            kind, width = _character(data, position, classes, False)
+            if kind == _COMPLEX:
+                complex_texts[text] = True
+                count = first
+                break
+            if kind == _WORD or kind == _CAPITAL:
+                if not in_word and count > first:
+                    written[count] = 32
+                    count += 1
+                written[count] = data[position] + (32 if kind == _CAPITAL else 0)
+                count += 1
+                in_word = True
+            elif kind == _SEPARATOR:
+                in_word = False
+            position += width
+        offsets[text + 1] = count
+    return written[:count].copy(), offsets, complex_texts
 
 
 @njit(cache=True)

@@ -16,8 +16,8 @@ import pandas as pd
 
 from dedup.index import band_keys
 from dedup.settings import DedupSettings
-from dedup.shingles import exact_key, normalised_words, split_sentences
-from dedup.signatures import signatures_and_word_counts
+from dedup.shingles import split_sentences
+from dedup.signatures import normalised_texts, signatures_and_word_counts
 
 
 def text_keys(texts: Sequence[str]) -> np.ndarray:
@@ -36,12 +36,12 @@ class SignedTexts:
     band_keys: np.ndarray
 
 
-def sign_texts(texts: Sequence[str], settings: DedupSettings) -> SignedTexts:
-    """Sign texts in one compiled scan; their normalised words are keyed in Python, once per text."""
+def sign_texts(texts: Sequence[str], keys: np.ndarray, settings: DedupSettings) -> SignedTexts:
+    """Sign texts (whose `text_keys` are `keys`) in one compiled scan, and key their normalised words."""
     signatures, word_counts = signatures_and_word_counts(texts, settings.shingle_size, settings.num_perm, settings.seed)
     return SignedTexts(
-        text_keys(texts),
-        text_keys([exact_key(normalised_words(text)) for text in texts]),
+        keys,
+        text_keys(normalised_texts(texts)),
         word_counts,
         band_keys(signatures, settings.lsh_bands, settings.lsh_rows),
     )

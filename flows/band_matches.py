@@ -88,7 +88,7 @@ def stored_matches(
         known = _rows_of(connection, "texts", distinct)
         fresh = np.flatnonzero(~np.isin(distinct, known["key"].to_numpy()))
         progress.phase("signing paragraphs", len(fresh), "paragraphs")
-        signed = _signed([texts[position] for position in first[fresh].tolist()], settings, progress)
+        signed = _signed([texts[position] for position in first[fresh].tolist()], distinct[fresh], settings, progress)
         described = pa.concat_tables([known, signed["texts"]]).sort_by("key")
         new = _new_sentences(connection, texts, distinct, first, described, settings, progress)
     new = {name: pa.concat_tables([signed.get(name, SCHEMAS[name].empty_table()), new[name]]) for name in new}
@@ -142,17 +142,24 @@ def _rows_of(connection: duckdb.DuckDBPyConnection, table: str, keys: np.ndarray
     return rows.cast(SCHEMAS[table])
 
 
-def _signed(texts: Sequence[str], settings: DedupSettings, progress: Ticker = NO_PROGRESS) -> dict[str, pa.Table]:
-    """Rows of `texts` and `bands` for distinct texts the store does not hold, signed a chunk at a time (each
-    chunk advances `progress`)."""
-    chunks = [_signed_chunk(chunk, settings, progress) for chunk in in_chunks(list(texts))]
-    chunks = chunks or [_signed_chunk([], settings, progress)]
+def _signed(
+    texts: Sequence[str], keys: np.ndarray, settings: DedupSettings, progress: Ticker = NO_PROGRESS
+) -> dict[str, pa.Table]:
+    """Rows of `texts` and `bands` for distinct texts (with their `text_keys`) the store does not hold, signed a
+    chunk at a time (each chunk advances `progress`)."""
+    chunks = [
+        _signed_chunk(chunk, chunk_keys, settings, progress)
+        for chunk, chunk_keys in zip(in_chunks(list(texts)), in_chunks(keys), strict=True)
+    ]
+    chunks = chunks or [_signed_chunk([], keys, settings, progress)]
     return {name: pa.concat_tables([chunk[name] for chunk in chunks]) for name in SIGNED}
 
 
-def _signed_chunk(texts: Sequence[str], settings: DedupSettings, progress: Ticker) -> dict[str, pa.Table]:
+def _signed_chunk(
+    texts: Sequence[str], keys: np.ndarray, settings: DedupSettings, progress: Ticker
+) -> dict[str, pa.Table]:
     """Rows of `texts` and `bands` for some texts."""
-    signed = sign_texts(texts, settings)
+    signed = sign_texts(texts, keys, settings)
     progress.advance(len(texts))
     long = signed.word_counts >= settings.min_words
     columns = (signed.keys, signed.normalised_keys, signed.word_counts)
@@ -196,4 +203,5 @@ def _new_sentences(
     unseen, where = unseen[keep], where[keep]
     keep = ~np.isin(unseen, _rows_of(connection, "texts", unseen)["key"].to_numpy())
     progress.phase("signing sentences", int(keep.sum()), "sentences")
-    return {"sentences": table, **_signed([sentences.texts[row] for row in where[keep].tolist()], settings, progress)}
+    fresh = [sentences.texts[row] for row in where[keep].tolist()]
+    return {"sentences": table, **_signed(fresh, unseen[keep], settings, progress)}

@@ -8,11 +8,12 @@ from datasketch import LeanMinHash, MinHash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.shingles import normalised_words, word_shingles
+from dedup.shingles import exact_key, normalised_words, split_sentences, word_shingles
 from dedup.signatures import (
     _SCANNED_BLOCKS,
     as_lean_minhash,
     count_words,
+    normalised_texts,
     paragraph_signatures,
     shingle_hash32,
     signatures_and_word_counts,
@@ -107,3 +108,31 @@ def test_text_without_spaces_gets_datasketchs_signature(texts, size):
     for text, signature, count in zip(texts, signatures, word_counts):
         assert count == len(normalised_words(text))
         np.testing.assert_array_equal(signature, datasketch_signature(text, size, 16, 5))
+
+
+def python_normalised(texts: list[str]) -> list[str]:
+    """The key short texts and exact copies are matched by, folded in Python."""
+    return [exact_key(normalised_words(text)) for text in texts]
+
+
+def test_normalised_texts_equal_pythons_on_the_seeds_their_sentences_and_hostile_text():
+    paragraphs = seed_paragraphs()
+    texts = paragraphs + [sentence for text in paragraphs for sentence in split_sentences(text)] + HOSTILE
+    assert normalised_texts(texts) == python_normalised(texts)
+
+
+def test_every_scanned_punctuation_character_normalises_as_python_does():
+    texts = [f"Ab{chr(code)}Cd e{chr(code)} {chr(code)}f" for block in _SCANNED_BLOCKS for code in block]
+    assert normalised_texts(texts) == python_normalised(texts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=60), max_size=5))
+def test_any_text_normalises_as_python_does(texts):
+    assert normalised_texts(texts) == python_normalised(texts)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=_MIXED_SCRIPTS + "Don't ‘x’ — A1_b", max_size=40), max_size=5))
+def test_mixed_scripts_normalise_as_python_does(texts):
+    assert normalised_texts(texts) == python_normalised(texts)
