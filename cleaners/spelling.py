@@ -554,6 +554,15 @@ def within_aligned_edits(word: str, other: str, max_distance: int, common: bool 
     return _EDIT_DISTANCE.compare(word, other, limit) != -1
 
 
+Substitutions = tuple[tuple[str, str], ...]
+
+
+def copy_substitutions(first: str, second: str) -> Substitutions:
+    """What two copies of a paragraph print in each other's place, word for word (`_aligned_pairs`): a function of
+    their texts alone, so a run may keep it for the next."""
+    return tuple(_aligned_pairs(text_words(first), text_words(second)))
+
+
 def _aligned_pairs(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
     """Word-for-word substitutions of two copies aligned over the whole paragraph, left copy's side first:
     (word, word), (run-together word, "two words") or ("two words", run-together word). Copies may differ
@@ -624,19 +633,20 @@ def aligned_decisions(
     judge: SpellingJudge,
     protected: frozenset[str],
     advance: Callable[[int], None] = no_progress,
+    align: Callable[[str, str], Substitutions] = copy_substitutions,
 ) -> tuple[dict[str, SpellingDecision], dict[str, set[str]]]:
     """Typos that syndicated copies expose: an unknown word facing, at the same place in another copy,
     a known and more frequent word a few edits away (or the two words it runs together). Every pair of
     copies votes. A word whose copies agree on its fix (it has twice the votes of any other) is fixed
     everywhere; a short word ("og" is a typo of "of" here, an own goal there), or one whose copies disagree
     ("th": "the" here, "to" there), only in the paragraphs whose own copies agree, under `scoped_key`.
-    Also returns what each word faces in a copy (whatever the verdict); `advance` counts the pairs aligned."""
+    Also returns what each word faces in a copy (whatever the verdict); `advance` counts the pairs aligned, `align`
+    aligns them (or recalls an earlier run's alignment)."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     votes_in: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     faced: dict[str, set[str]] = defaultdict(set)
-    words_of = functools.cache(text_words)  # a paragraph is in as many pairs as it has copies
     for first, second in ticking(copies, advance):
-        for a, b in _aligned_pairs(words_of(first), words_of(second)):
+        for a, b in align(first, second):
             for word, other, paragraph in ((a, b, first), (b, a, second)):
                 if " " in word or word == other:
                     continue
@@ -731,12 +741,14 @@ def decide_corrections(
     protected: frozenset[str] = frozenset(),
     copies: Iterable[tuple[str, str]] = (),
     advance: Callable[[int], None] = no_progress,
+    align: Callable[[str, str], Substitutions] = copy_substitutions,
 ) -> dict[str, SpellingDecision]:
     """Judge every distinct token and span of the corpus once; return the confident fixes.
 
     `copies` are the texts of near-duplicate paragraph pairs; what they show overrides the
     frequency evidence: a word a copy prints otherwise is never changed to the corpus's guess.
-    `advance` counts the tokens and spans judged, then the pairs of copies aligned, as it goes.
+    `advance` counts the tokens and spans judged, then the pairs of copies aligned, as it goes; `align` gives what
+    a pair of copies prints in each other's place (`copy_substitutions`, or an earlier run's result of it).
     """
     if not rules.enabled:
         return {}
@@ -750,7 +762,7 @@ def decide_corrections(
         decision = judge.decide_span(span)
         if decision is not None:
             decisions[span] = decision
-    aligned, faced = aligned_decisions(copies, judge, protected, advance)
+    aligned, faced = aligned_decisions(copies, judge, protected, advance, align)
     decisions = {
         key: decision for key, decision in decisions.items() if key not in faced or decision.replacement in faced[key]
     }

@@ -26,6 +26,7 @@ from dedup.deduplicate import DedupResult, Matches, cluster_matches, find_matche
 from dedup.records import ParagraphRecord
 from dedup.shingles import paragraph_fingerprint
 from dedup.signatures import count_words
+from flows.alignment_store import CopyAligner
 from flows.band_matches import StoredMatches, stored_matches
 from flows.band_store import NO_BANDS, StoredBands
 from flows.config import Config
@@ -234,7 +235,7 @@ def spelling_decisions(
     """Judge every distinct token of the articles in a language with a word list once, with the syndicated copies
     the matches reveal between such articles, then apply maintainers' rejected and accepted corrections; also the
     ids of those that found their word, and the vocabulary to store (counted from `stored`, the previous run's, and
-    the paragraphs that changed). Other articles' words are no evidence (a French "des" backs no change).
+    the paragraphs that changed, with the copies' alignments: only pairs not aligned before are). Other articles' words are no evidence (a French "des" backs no change).
     `progress` sees the paragraphs counted, then the words judged and the copies aligned."""
     rules = config.spelling
     texts = [paragraph for document in documents for paragraph in document.paragraphs]
@@ -242,17 +243,20 @@ def spelling_decisions(
     copies = [(texts[i], texts[j]) for i, j in matches.overlaps if spelled[i] and spelled[j]]
     in_language = Counter(text for text, in_language in zip(texts, spelled) if in_language)
     stored = updated_vocabulary(stored, in_language, progress)
+    aligner = CopyAligner(stored.alignments)
     vocabulary = Vocabulary.from_evidence(stored.evidence())
     base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
     judged = len(vocabulary.forms) + len(vocabulary.spans) + len(copies) if rules.enabled else 0
     progress.phase("judging words, aligning copies", judged, "words, pairs")
-    decisions = decide_corrections(vocabulary, base, rules, metadata_words(documents), copies, progress.advance)
+    protected = metadata_words(documents)
+    decisions = decide_corrections(vocabulary, base, rules, protected, copies, progress.advance, aligner)
     rejected = {decision.target[0]: decision.id for decision in overrides.of_kind("reject_correction")}
     accepted = {decision.target[0]: decision for decision in overrides.of_kind("accept_correction")}
     applied = {rejected[word] for word in rejected.keys() & {decided_word(key) for key in decisions}} | {
         decision.id for word, decision in accepted.items() if vocabulary.forms[word] or vocabulary.spans[word]
     }
     replacements = {word: decision.target[1] for word, decision in accepted.items()}
+    stored = replace(stored, alignments=aligner.used)
     return reviewed_decisions(decisions, rejected, replacements), frozenset(applied), stored
 
 

@@ -4,15 +4,15 @@ The vocabulary is a sum over the in-language paragraphs a run spells: the state 
 paragraph's digest, occurrences and text) and the sums it gave (`cleaners.spelling.Evidence`, one row per kind and
 item). A later run diffs its paragraphs against the stored ones, counts only the difference (a paragraph gone or
 rewritten is counted again with a negative weight) and adds it to the stored sums, so the evidence equals a count
-from scratch. Files: state/vocabulary/paragraphs.parquet and state/vocabulary/counts.parquet.
+from scratch. Files: state/vocabulary/paragraphs.parquet and state/vocabulary/counts.parquet; beside them the copies'
+alignments (flows/alignment_store.py), the other evidence a later run recalls instead of working out again.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import pyarrow as pa
@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.spelling import Evidence, count_evidence
+from flows.alignment_store import StoredAlignments, load_alignments, paragraph_digest, write_alignments
 from flows.progress import NO_PROGRESS, Ticker, ticking
 
 VOCABULARY_FOLDER = "vocabulary"
@@ -30,10 +31,12 @@ KINDS = tuple(kind.name for kind in fields(Evidence))
 
 @dataclass(frozen=True)
 class StoredVocabulary:
-    """The paragraphs counted (digest, occurrences, text) and the evidence they sum to (kind, item, count)."""
+    """The paragraphs counted (digest, occurrences, text), the evidence they sum to (kind, item, count) and what
+    each pair of copies judged prints in the other's place."""
 
     paragraphs: pa.Table
     counts: pa.Table
+    alignments: StoredAlignments = field(default_factory=dict)
 
     def evidence(self) -> Evidence:
         """The stored sums as counters, each in (kind, item) order."""
@@ -46,16 +49,12 @@ class StoredVocabulary:
 EMPTY_VOCABULARY = StoredVocabulary(PARAGRAPHS.empty_table(), COUNTS.empty_table())
 
 
-def paragraph_digest(text: str) -> str:
-    """Names a paragraph's text in the stored multiset."""
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 def updated_vocabulary(
     stored: StoredVocabulary, texts: Counter[str], progress: Ticker = NO_PROGRESS
 ) -> StoredVocabulary:
     """The stored vocabulary brought up to these paragraphs (text: occurrences): only paragraphs whose occurrences
-    changed are counted, by how much they changed, and added to the stored sums (`progress` sees them counted)."""
+    changed are counted, by how much they changed, and added to the stored sums (`progress` sees them counted); the
+    stored alignments are kept for the judging to recall."""
     current = pa.table(
         {
             "digest": [paragraph_digest(text) for text in texts],
@@ -75,7 +74,7 @@ def updated_vocabulary(
     weighted = zip(changed_texts.to_pylist(), change.filter(changed).to_pylist())
     progress.phase("counting words", len(changed_texts), "paragraphs")
     weighted = ticking(weighted, progress.advance)
-    return StoredVocabulary(current.sort_by("digest"), added_counts(stored.counts, weighted))
+    return StoredVocabulary(current.sort_by("digest"), added_counts(stored.counts, weighted), stored.alignments)
 
 
 def added_counts(counts: pa.Table, weighted_texts: Iterable[tuple[str, int]]) -> pa.Table:
@@ -103,6 +102,7 @@ def write_vocabulary(state_folder: Path, stored: StoredVocabulary) -> None:
     folder.mkdir()
     pq.write_table(stored.paragraphs, folder / "paragraphs.parquet")
     pq.write_table(stored.counts, folder / "counts.parquet")
+    write_alignments(folder, stored.alignments)
 
 
 def load_vocabulary(state_folder: Path) -> StoredVocabulary:
@@ -112,4 +112,5 @@ def load_vocabulary(state_folder: Path) -> StoredVocabulary:
     if not folder.is_dir():
         return EMPTY_VOCABULARY
     paragraphs = pq.read_table(folder / "paragraphs.parquet", schema=PARAGRAPHS)
-    return StoredVocabulary(paragraphs, pq.read_table(folder / "counts.parquet", schema=COUNTS))
+    counts = pq.read_table(folder / "counts.parquet", schema=COUNTS)
+    return StoredVocabulary(paragraphs, counts, load_alignments(folder))

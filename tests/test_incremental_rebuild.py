@@ -287,18 +287,27 @@ def test_a_deletion_makes_a_line_stop_being_boilerplate_and_older_articles_keep_
     assert articles_by_path(out).text.str.contains(SIGN_OFF).sum() == 2
 
 
-@needs_bbc
-def test_a_new_article_makes_a_rare_spelling_common_and_its_correction_is_undone(
-    prefect_harness, tmp_path, config_file
-):
+def goverment_stories() -> tuple[list[dict], list[dict]]:
+    """Two politics stories that print "goverment" once each, and nine others that spell it right."""
     misspelt = [
         dict(story, text=story["text"].replace("government", "goverment", 1))
         for story in bbc_stories("politics", 3)[1:]
     ]
-    others = bbc_stories("politics", 12)[3:]
-    raw, out = first_run(
-        tmp_path, lambda raw: [write_story(raw / "dailywire", s) for s in [misspelt[0], *others]], config_file
-    )
+    return misspelt, bbc_stories("politics", 12)[3:]
+
+
+def write_stories(raw: Path, stories: list[dict]) -> None:
+    """The stories as one site's articles (dailywire)."""
+    for story in stories:
+        write_story(raw / "dailywire", story)
+
+
+@needs_bbc
+def test_a_new_article_makes_a_rare_spelling_common_and_its_correction_is_undone(
+    prefect_harness, tmp_path, config_file
+):
+    misspelt, others = goverment_stories()
+    raw, out = first_run(tmp_path, lambda raw: write_stories(raw, [misspelt[0], *others]), config_file)
     corrections = pd.read_parquet(out / "corrections.parquet")
     assert ("goverment", "government") in set(zip(corrections.original, corrections.corrected)), "rare: a typo"
 
@@ -306,6 +315,39 @@ def test_a_new_article_makes_a_rare_spelling_common_and_its_correction_is_undone
     assert_incremental_equals_rebuild(raw, out, config_file, tmp_path / "rebuilt")
     assert "goverment" not in set(pd.read_parquet(out / "corrections.parquet").original), "printed twice: a word"
     assert articles_by_path(out).text.str.contains("goverment").sum() == 2
+
+
+@needs_bbc
+def test_a_deleted_article_makes_a_spelling_rare_again_and_its_correction_returns(
+    prefect_harness, tmp_path, config_file
+):
+    misspelt, others = goverment_stories()
+    raw, out = first_run(tmp_path, lambda raw: write_stories(raw, misspelt + others), config_file)
+    assert "goverment" not in set(pd.read_parquet(out / "corrections.parquet").original), "printed twice: a word"
+
+    (raw / "dailywire" / f"{misspelt[1]['id']}.txt").unlink()
+    assert_incremental_equals_rebuild(raw, out, config_file, tmp_path / "rebuilt")
+    corrections = pd.read_parquet(out / "corrections.parquet")
+    assert ("goverment", "government") in set(zip(corrections.original, corrections.corrected)), "rare again: a typo"
+
+
+@needs_bbc
+def test_a_new_copy_exposes_a_typo_and_the_pairs_of_copies_are_kept(prefect_harness, tmp_path, config_file):
+    stories = bbc_stories("business", 12)
+    story = next(story for story in stories if "companies" in story["text"])
+    others = [other for other in stories if other is not story][:6]
+    misspelt = dict(story, text=story["text"].replace("companies", "kompanys", 1))
+
+    raw, out = first_run(tmp_path, lambda raw: write_stories(raw, [misspelt, *others]), config_file)
+    alignments = out / ".current" / "state" / "vocabulary" / "alignments.parquet"
+    assert "kompanys" not in set(pd.read_parquet(out / "corrections.parquet").original), "three edits: no copy, no fix"
+    assert len(pd.read_parquet(alignments)) == 0
+
+    write_story(raw / "eveningpost", story)
+    assert_incremental_equals_rebuild(raw, out, config_file, tmp_path / "rebuilt")
+    corrections = pd.read_parquet(out / "corrections.parquet")
+    assert ("kompanys", "companies") in set(zip(corrections.original, corrections.corrected)), "a copy prints it right"
+    assert len(pd.read_parquet(alignments)) > 0, "the pairs of copies are kept for the next run"
 
 
 def test_a_new_copy_from_a_preferred_source_takes_the_canonical_place(wire_copy_run, tmp_path, config_file):

@@ -1,0 +1,82 @@
+"""The syndicated copies' alignments kept in the state, so a run aligns only the pairs of copies it has not seen.
+
+What two copies print in each other's place (`cleaners.spelling.copy_substitutions`) depends on their texts alone:
+the state keeps, for every pair of copies a run judged, the two paragraphs' digests and the words each prints in the
+other's place. A later run recalls the pairs it still has and aligns only new ones; pairs it no longer has are
+dropped. File: state/vocabulary/alignments.parquet (beside the vocabulary, flows/vocabulary_store.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cleaners.spelling import Substitutions, copy_substitutions
+
+ALIGNMENTS_FILE = "alignments.parquet"
+ALIGNMENTS = pa.schema(
+    [
+        ("first", pa.string()),
+        ("second", pa.string()),
+        ("first_words", pa.list_(pa.string())),
+        ("second_words", pa.list_(pa.string())),
+    ]
+)
+# Each pair of copies (its two paragraphs' digests, in the order aligned) and what it showed.
+StoredAlignments = dict[tuple[str, str], Substitutions]
+
+
+def paragraph_digest(text: str) -> str:
+    """Names a paragraph's text in the state."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class CopyAligner:
+    """Aligns pairs of copies, recalling what an earlier run's alignment of the same two texts gave; keeps every
+    pair it was asked for (`used`, the next run's store) and counts those it aligned anew (`aligned`)."""
+
+    def __init__(self, stored: StoredAlignments) -> None:
+        self.stored = stored
+        self.used: StoredAlignments = {}
+        self.aligned = 0
+
+    def __call__(self, first: str, second: str) -> Substitutions:
+        """What the copies print in each other's place, first copy's side first."""
+        key = (paragraph_digest(first), paragraph_digest(second))
+        substitutions = self.stored.get(key)
+        if substitutions is None:
+            substitutions = copy_substitutions(first, second)
+            self.aligned += 1
+        self.used[key] = substitutions
+        return substitutions
+
+
+def write_alignments(folder: Path, alignments: StoredAlignments) -> None:
+    """Write the alignments into a state folder, one row a pair in digest order."""
+    keys = sorted(alignments)
+    table = pa.table(
+        {
+            "first": [first for first, _ in keys],
+            "second": [second for _, second in keys],
+            "first_words": [[word for word, _ in alignments[key]] for key in keys],
+            "second_words": [[other for _, other in alignments[key]] for key in keys],
+        },
+        schema=ALIGNMENTS,
+    )
+    pq.write_table(table, folder / ALIGNMENTS_FILE)
+
+
+def load_alignments(folder: Path) -> StoredAlignments:
+    """Read the alignments of a state folder; a state without them (an older run) gives none, so every pair is
+    aligned again."""
+    path = folder / ALIGNMENTS_FILE
+    if not path.is_file():
+        return {}
+    columns = pq.read_table(path, schema=ALIGNMENTS).to_pydict()
+    return {
+        (first, second): tuple(zip(first_words, second_words))
+        for first, second, first_words, second_words in zip(*(columns[name] for name in ALIGNMENTS.names))
+    }

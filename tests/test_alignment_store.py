@@ -1,0 +1,33 @@
+"""The stored alignments of syndicated copies: recalled pairs give what aligning them gives, and read back as written."""
+
+from cleaners.spelling import copy_substitutions
+from flows.alignment_store import CopyAligner, load_alignments, write_alignments
+
+WIRE = "The negotiations in Hanoi collapsed on Thursday after the sanctions dispute, officials said."
+COPY = "The negoshation in Hanoi collapsed on Thursday after the sanctions dispute, officialssaid."
+
+
+def test_a_pair_aligned_once_is_recalled_and_not_aligned_again(tmp_path):
+    first = CopyAligner({})
+    assert first(WIRE, COPY) == copy_substitutions(WIRE, COPY)
+    assert first.aligned == 1
+    write_alignments(tmp_path, first.used)
+
+    later = CopyAligner(load_alignments(tmp_path))
+    assert later(WIRE, COPY) == (("negotiations", "negoshation"), ("officials said", "officialssaid"))
+    assert later.aligned == 0
+    assert later(COPY, WIRE) == copy_substitutions(COPY, WIRE), "the other order is another alignment"
+    assert later.aligned == 1 and len(later.used) == 2
+
+
+def test_pairs_not_asked_for_again_are_not_kept(tmp_path):
+    first = CopyAligner({})
+    first(WIRE, COPY)
+    first(WIRE, WIRE)
+    later = CopyAligner(first.used)
+    later(WIRE, COPY)
+    assert list(later.used) == [next(iter(first.used))]
+
+
+def test_a_state_without_alignments_aligns_every_pair(tmp_path):
+    assert load_alignments(tmp_path) == {}
