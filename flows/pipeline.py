@@ -179,6 +179,7 @@ def _run(
         documents, clean_rejections, finished_table = finished.in_order(articles, fresh, state.finished)
         progress.rows_out = len(documents)
     logger.info("clean: %d articles finished, %d carried over", len(redo), len(articles) - len(redo))
+    del per_shard, articles, redo, fresh  # the prepared articles are in their shards: the flow keeps the Documents
     rejections += clean_rejections
     for rejection in rejections:
         logger.warning("rejected %s: %s", one_line(rejection.source_path), one_line(rejection.reason))
