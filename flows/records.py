@@ -65,7 +65,7 @@ class Version:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
     """A cleaned article travelling through spelling and dedup to the writers; `removed_lines` counts the lines
     cleaning removed (the lines themselves stay in the finished table, flows/finished.py); `language` is an ISO
