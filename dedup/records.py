@@ -1,11 +1,12 @@
-"""What dedup takes in (a paragraph with its article's facts) and gives back (its cluster)."""
+"""What dedup takes in (a paragraph with its article's facts) and gives back (its cluster): one of each per
+paragraph of the corpus, so slotted (no per-object dict)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParagraphRecord:
     """A cleaned paragraph and the facts of its article that the canonical policy weighs; `preferred` when a
     maintainer chose it as its cluster's canonical copy."""
@@ -20,7 +21,7 @@ class ParagraphRecord:
     preferred: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClusterMembership:
     """A paragraph's cluster, whether the corpus keeps it as the canonical copy, how it matched the canonical
     one (or its container), and the paragraph of another cluster its text lies inside, if any."""

@@ -90,19 +90,20 @@ def legacy_record(record: dict) -> dict:
 
 
 def write_corpus(corpus: pa.Table, staged: Path, documents_per_shard: int) -> list[str]:
-    """Write the corpus shards (at least one, empty when no record is kept) and corpus.jsonl into the run folder;
-    return the files written, relative to it."""
+    """Write the corpus shards (at least one, empty when no record is kept) and corpus.jsonl into the run folder,
+    a shard's records at a time as Python objects; return the files written, relative to it."""
     written = []
     for folder in (JSONL_FOLDER, PARQUET_FOLDER):
         (staged / folder).mkdir()
-    records = corpus.to_pylist()
-    starts = range(0, max(len(records), 1), documents_per_shard)
-    for shard, start in enumerate(starts):
-        jsonl, parquet = f"{JSONL_FOLDER}/{shard:05d}.jsonl.gz", f"{PARQUET_FOLDER}/{shard:05d}.parquet"
-        write_jsonl_gz(records[start : start + documents_per_shard], staged / jsonl)
-        write_table(corpus.slice(start, documents_per_shard), staged / parquet)
+    shards = [
+        corpus.slice(start, documents_per_shard) for start in range(0, max(corpus.num_rows, 1), documents_per_shard)
+    ]
+    for number, shard in enumerate(shards):
+        jsonl, parquet = f"{JSONL_FOLDER}/{number:05d}.jsonl.gz", f"{PARQUET_FOLDER}/{number:05d}.parquet"
+        write_jsonl_gz(shard.to_pylist(), staged / jsonl)
+        write_table(shard, staged / parquet)
         written += [jsonl, parquet]
-    write_jsonl(map(legacy_record, records), staged / LEGACY_JSONL)
+    write_jsonl((legacy_record(record) for shard in shards for record in shard.to_pylist()), staged / LEGACY_JSONL)
     return [*written, LEGACY_JSONL]
 
 

@@ -1,5 +1,7 @@
-"""Stored finished cleaning: each article's Document as the clean stage left it (before spelling), or the
-rejection cleaning gave it, and the keep-line overrides it was finished under. A run finishes again only new and
+"""Stored finished cleaning: each article's Document as the clean stage left it (before spelling), with the lines
+it removed and those overrides spared, or the rejection cleaning gave it, and the keep-line overrides it was
+finished under. The flow reads the Documents back without their removed and spared lines: only the write stage
+needs those, and it reads them from the table. A run finishes again only new and
 changed articles, those holding a line whose learned status changed for their site, and those holding a line a
 changed keep-line override names; the rest are carried over.
 """
@@ -12,14 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.boilerplate import article_line_keys
-from cleaners.edits import Removal, Spared
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from flows.line_counts import Identity, identity
-from flows.records import Document, Rejection
-from flows.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_of, metadata_row
+from flows.records import CleanedDocument, Document, Rejection
+from flows.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, link_or_copy, metadata_of, metadata_row
 from flows.stages import PreparedInput
 
 FINISHED_FILE, KEPT_FILE = "finished.parquet", "kept_lines.parquet"
@@ -44,14 +46,17 @@ FINISHED = pa.schema(
     ]
 )
 KEPT = pa.schema([("kind", pa.string()), ("target", pa.string()), ("override", pa.string())])
-Finished = Document | Rejection
+# The columns the flow reads its Documents and Rejections from (the removed and spared lines stay in the table).
+DOCUMENT_COLUMNS = [name for name in FINISHED.names if not name.startswith(("removed_", "spared_"))]
 
 
 @dataclass
 class FinishedCleaning:
-    """The previous run's finished articles by identity, and the keep-line overrides they were finished under."""
+    """The previous run's finished articles (the state's table) with each one's row by identity, and the keep-line
+    overrides they were finished under."""
 
-    articles: dict[Identity, Finished] = field(default_factory=dict)
+    table: pa.Table = field(default_factory=FINISHED.empty_table)
+    rows: dict[Identity, int] = field(default_factory=dict)
     kept: frozenset[tuple[str, str, str]] = frozenset()
 
 
@@ -78,7 +83,7 @@ def to_finish(
     return [
         item
         for item in prepared
-        if identity(item) not in previous.articles
+        if identity(item) not in previous.rows
         or item.raw.source_path in reread
         or (
             item.source in changed
@@ -100,34 +105,58 @@ def _changed_overrides(before: frozenset[tuple[str, str, str]], after: frozenset
 
 
 def in_order(
-    prepared: list[PreparedInput], fresh: Mapping[Identity, Finished], previous: FinishedCleaning
+    prepared: list[PreparedInput], fresh: pa.Table, previous: FinishedCleaning
 ) -> tuple[list[Document], list[Rejection], pa.Table]:
-    """Every article's finished cleaning in the order of `prepared`, fresh where finished again, else carried; and
-    the table to store (taken now: spelling changes the documents later)."""
-    results = [fresh.get(identity(item)) or previous.articles[identity(item)] for item in prepared]
+    """Every article's finished cleaning in the order of `prepared`, fresh (rows of `fresh`) where finished again,
+    else carried; and the table to store, its rows taken as they are (spelling changes the documents later)."""
+    fresh_rows = _rows_by_identity(fresh)
+    carried_from = fresh.num_rows
+    rows = [
+        fresh_rows[key] if key in fresh_rows else carried_from + previous.rows[key] for key in map(identity, prepared)
+    ]
+    table = pa.concat_tables([fresh, previous.table]).take(pa.array(rows, pa.int64())).combine_chunks()
+    removed_lines = pc.list_value_length(table["removed_texts"])
+    results = [
+        _from_row(row)
+        for row in table.select(DOCUMENT_COLUMNS).append_column("removed_lines", removed_lines).to_pylist()
+    ]
     documents = [result for result in results if isinstance(result, Document)]
     rejections = [result for result in results if isinstance(result, Rejection)]
-    return documents, rejections, finished_table(prepared, results)
+    return documents, rejections, table
 
 
-def finished_table(prepared: list[PreparedInput], results: list[Finished]) -> pa.Table:
+def finished_table(prepared: list[PreparedInput], results: list[CleanedDocument | Rejection]) -> pa.Table:
     """The finished cleaning of each prepared article, as rows of the state's table in their order."""
     return pa.Table.from_pylist([_row(item, result) for item, result in zip(prepared, results, strict=True)], FINISHED)
 
 
-def read_finished(paths: list[Path]) -> dict[Identity, Finished]:
-    """The finished articles of the given tables (the clean stage's shards), by identity."""
-    return {key: result for path in paths for key, result in _by_identity(pq.read_table(path)).items()}
+def read_finished(paths: list[Path]) -> pa.Table:
+    """The finished articles of the given tables (the clean stage's shards), as one table."""
+    return pa.concat_tables([FINISHED.empty_table(), *(_read(path) for path in paths)])
 
 
-def _by_identity(table: pa.Table) -> dict[Identity, Finished]:
-    """A table of finished articles as Documents and Rejections by identity."""
-    return {(row["source_path"], row["doc_id"]): _from_row(row) for row in table.to_pylist()}
+def _read(path: Path) -> pa.Table:
+    """A stored table of finished articles, in the FINISHED schema."""
+    return pq.read_table(path).cast(FINISHED)
 
 
-def write_finished(folder: Path, table: pa.Table, keep: frozenset[tuple[str, str, str]]) -> None:
-    """Write the finished articles and the keep-line overrides they were finished under into the state folder."""
-    pq.write_table(table, folder / FINISHED_FILE)
+def _rows_by_identity(table: pa.Table) -> dict[Identity, int]:
+    """Each finished article's row in the table, by identity."""
+    names = table.select(["source_path", "doc_id"]).to_pydict()
+    return {key: row for row, key in enumerate(zip(names["source_path"], names["doc_id"]))}
+
+
+def spared_by_override(table: pa.Table) -> dict[str, int]:
+    """How many lines each keep-line override spared from a rule, over the finished articles of the table."""
+    overrides = pc.list_flatten(table["spared_overrides"])
+    counts = pc.value_counts(overrides) if len(overrides) else []
+    return {count["values"].as_py(): count["counts"].as_py() for count in counts}
+
+
+def write_finished(folder: Path, table: Path, keep: frozenset[tuple[str, str, str]]) -> None:
+    """Put the finished articles (the run's table, written once for spelling, linked in) and the keep-line
+    overrides they were finished under into the state folder."""
+    link_or_copy(table, folder / FINISHED_FILE)
     kept = [{"kind": kind, "target": target, "override": override} for kind, target, override in sorted(keep)]
     pq.write_table(pa.Table.from_pylist(kept, KEPT), folder / KEPT_FILE)
 
@@ -136,18 +165,19 @@ def load_finished(folder: Path) -> FinishedCleaning:
     """Read the stored finished articles (none when the state has none)."""
     if not (folder / FINISHED_FILE).exists():
         return FinishedCleaning()
-    articles = _by_identity(pq.read_table(folder / FINISHED_FILE))
+    table = _read(folder / FINISHED_FILE)
     kept = frozenset(tuple(row.values()) for row in pq.read_table(folder / KEPT_FILE).to_pylist())
-    return FinishedCleaning(articles, kept)
+    return FinishedCleaning(table, _rows_by_identity(table), kept)
 
 
-def _row(item: PreparedInput, result: Finished) -> dict:
+def _row(item: PreparedInput, finished: CleanedDocument | Rejection) -> dict:
     """A finished article as a row of the state's table."""
     raw = item.raw
-    if isinstance(result, Rejection):
-        return {"doc_id": raw.doc_id, "source_path": raw.source_path, "rejected_as": result.source_path} | {
-            "rejection": result.reason
+    if isinstance(finished, Rejection):
+        return {"doc_id": raw.doc_id, "source_path": raw.source_path, "rejected_as": finished.source_path} | {
+            "rejection": finished.reason
         }
+    result, removals, spared = finished.document, finished.removals, finished.spared
     meta = result.metadata
     return {
         "doc_id": result.doc_id,
@@ -159,11 +189,11 @@ def _row(item: PreparedInput, result: Finished) -> dict:
         "site": result.site,
         **metadata_row(meta),
         "paragraphs": result.paragraphs,
-        "removed_texts": [removal.text for removal in result.removals],
-        "removed_reasons": [removal.reason for removal in result.removals],
-        "spared_texts": [line.text for line in result.spared],
-        "spared_reasons": [line.reason for line in result.spared],
-        "spared_overrides": [line.override for line in result.spared],
+        "removed_texts": [removal.text for removal in removals],
+        "removed_reasons": [removal.reason for removal in removals],
+        "spared_texts": [line.text for line in spared],
+        "spared_reasons": [line.reason for line in spared],
+        "spared_overrides": [line.override for line in spared],
         "unicode_repaired": result.unicode_repaired,
         "published_is_fallback": result.published_is_fallback,
         "language": result.language,
@@ -172,8 +202,8 @@ def _row(item: PreparedInput, result: Finished) -> dict:
     }
 
 
-def _from_row(row: dict) -> Finished:
-    """A finished article back from its row."""
+def _from_row(row: dict) -> Document | Rejection:
+    """A finished article back from its row (the DOCUMENT_COLUMNS and how many lines cleaning removed)."""
     if row["rejection"] is not None:
         return Rejection(row["rejected_as"], row["rejection"])
     metadata = metadata_of(row)
@@ -187,11 +217,7 @@ def _from_row(row: dict) -> Finished:
         metadata=metadata,
         paragraphs=row["paragraphs"],
         site=row["site"],
-        removals=[Removal(text, reason) for text, reason in zip(row["removed_texts"], row["removed_reasons"])],
-        spared=[
-            Spared(text, reason, override)
-            for text, reason, override in zip(row["spared_texts"], row["spared_reasons"], row["spared_overrides"])
-        ],
+        removed_lines=row["removed_lines"],
         unicode_repaired=row["unicode_repaired"],
         published_is_fallback=row["published_is_fallback"],
         language=row["language"],

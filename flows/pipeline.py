@@ -7,7 +7,6 @@ so Prefect does not walk every article looking for futures (that walk cost more 
 from __future__ import annotations
 
 import time
-from collections import Counter
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -180,10 +179,11 @@ def _run(
         documents, clean_rejections, finished_table = finished.in_order(articles, fresh, state.finished)
         progress.rows_out = len(documents)
     logger.info("clean: %d articles finished, %d carried over", len(redo), len(articles) - len(redo))
+    del per_shard, articles, redo, fresh  # the prepared articles are in their shards: the flow keeps the Documents
     rejections += clean_rejections
     for rejection in rejections:
         logger.warning("rejected %s: %s", one_line(rejection.source_path), one_line(rejection.reason))
-    spared = Counter(line.override for document in documents for line in document.spared)
+    spared = finished.spared_by_override(finished_table)
     for override, lines in sorted(spared.items()):
         logger.info("override %s kept %d lines a rule would have removed", one_line(override), lines)
 
@@ -258,8 +258,8 @@ def _run(
         bands=matched.update,
         vocabulary=vocabulary,
         line_counts=learning.line_counts,
-        finished=(finished_table, finished.kept_rows(kept)),
+        finished=(groups.path, finished.kept_rows(kept)),
     )
-    result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review)
+    result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review, groups.path)
     job = WriteJob(out, raw, manifest, started, config.corpus)
     return write_outputs(job, quote(result), quote(state_rows))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cleaners.edits import Correction, Removal, Spared
@@ -64,11 +65,12 @@ class Version:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
-    """A cleaned article travelling through spelling and dedup to the writers; `spared` are the lines a
-    maintainer's override kept from a rule; `language` is an ISO 639-1 code or "und"; `input_id` and
-    `input_fields` (a JSON object) are the input record's own id and its other fields."""
+    """A cleaned article travelling through spelling and dedup to the writers; `removed_lines` counts the lines
+    cleaning removed (the lines themselves stay in the finished table, flows/finished.py); `language` is an ISO
+    639-1 code or "und"; `input_id` and `input_fields` (a JSON object) are the input record's own id and its other
+    fields."""
 
     doc_id: str
     source_path: str
@@ -79,8 +81,7 @@ class Document:
     metadata: ArticleMetadata
     paragraphs: list[str]
     site: str = ""
-    removals: list[Removal] = field(default_factory=list)
-    spared: list[Spared] = field(default_factory=list)
+    removed_lines: int = 0
     corrections: list[Correction] = field(default_factory=list)
     unicode_repaired: bool = False
     published_is_fallback: bool = False
@@ -90,9 +91,20 @@ class Document:
 
 
 @dataclass
+class CleanedDocument:
+    """A Document as the clean stage finished it, with the lines it removed and the lines a maintainer's override
+    kept from a rule: written to the finished table, which the flow reads back without them."""
+
+    document: Document
+    removals: list[Removal]
+    spared: list[Spared]
+
+
+@dataclass
 class RunResult:
     """What the stages made of the inputs, handed to the write stage: the cleaned documents and their paragraph
-    records (same order), the rejections, earlier captures, learned boilerplate, dedup result and review outcome."""
+    records (same order), the rejections, earlier captures, learned boilerplate, dedup result, review outcome and
+    the run's finished table (flows/finished.py, a Parquet file: the lines cleaning removed are read from it)."""
 
     documents: list[Document]
     records: list[ParagraphRecord]
@@ -101,6 +113,7 @@ class RunResult:
     versions: list[Version]
     boilerplate: dict[str, dict[str, LearnedLine]]
     review: ReviewOutcome
+    finished: Path
 
 
 class InputError(Exception):

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
+import pyarrow as pa
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dedup.deduplicate import DedupResult, paragraph_id
@@ -24,6 +25,7 @@ from flows.overrides import NOTHING_REVIEWED, ReviewOutcome
 from flows.records import Document
 from flows.report_review import correction_rows, member_commands, override_rows, removed_line_rows
 from flows.review import review_command
+from flows.schema import REMOVED
 from flows.word_diff import word_diff
 
 MAX_CLUSTERS = 1000
@@ -31,6 +33,7 @@ MAX_SYNDICATION_ROWS = 500
 MAX_CHART_SOURCES = 15
 # Article pairs sharing at least this share of one article's words are listed as (partial) copies.
 PARTIAL_COPY_SHARE = 0.3
+NO_REMOVALS = REMOVED.empty_table()
 
 PAGE_SCRIPT = """
 document.getElementById('filter').addEventListener('input', function (event) {
@@ -247,9 +250,10 @@ def render_report(
     review: ReviewOutcome = NOTHING_REVIEWED,
     out_dir: Path = Path("clean"),
     containers: Sequence[dict] = (),
+    removed: pa.Table = NO_REMOVALS,
 ) -> str:
-    """Render the whole report page from the documents, their cluster and containment views; its review
-    commands act on out_dir."""
+    """Render the whole report page from the documents, their cluster and containment views and the removed lines
+    (removed.parquet's table); its review commands act on out_dir."""
     environment = Environment(loader=PackageLoader("flows", "templates"), autoescape=select_autoescape(default=True))
     return environment.get_template("report.html.j2").render(
         summary=summary,
@@ -260,7 +264,7 @@ def render_report(
         size_chart=cluster_size_chart(clusters),
         source_chart=duplicated_share_chart(documents, dedup),
         rejected=rejected,
-        removed=removed_line_rows(documents),
+        removed=removed_line_rows(removed),
         corrections=correction_rows(documents),
         overrides=override_rows(review),
         out_dir=out_dir.resolve(),

@@ -3,10 +3,12 @@ first) and the maintainers' decisions a run applied or could not match, each wit
 
 from __future__ import annotations
 
-import heapq
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cleaners.keep import is_keepable, line_fingerprint
 from flows.overrides import Override, ReviewOutcome
@@ -16,30 +18,27 @@ from flows.review import review_command
 MAX_REVIEW_ROWS = 1000
 
 
-def removed_line_rows(documents: Sequence[Document]) -> list[dict]:
-    """Each distinct removed line: its fingerprint, reasons, how often and in how many articles, and whether a
-    keep-line decision can undo it; the most frequent MAX_REVIEW_ROWS, counted first and described only then."""
-    removals = [
-        (removal.text, removal.reason, document.doc_id) for document in documents for removal in document.removals
-    ]
-    counts = Counter(text for text, _, _ in removals)
-    shown = heapq.nsmallest(MAX_REVIEW_ROWS, counts, key=lambda text: (-counts[text], text))  # not every line sorted
-    reasons: dict[str, set[str]] = {text: set() for text in shown}
-    articles: dict[str, set[str]] = {text: set() for text in shown}
-    for text, reason, doc_id in removals:
-        if text in reasons:
-            reasons[text].add(reason)
-            articles[text].add(doc_id)
+def removed_line_rows(removed: pa.Table) -> list[dict]:
+    """Each distinct removed line of removed.parquet's table: its fingerprint, reasons, how often and in how many
+    articles, and whether a keep-line decision can undo it; the most frequent MAX_REVIEW_ROWS, counted first (in
+    Arrow, not as Python rows) and described only then."""
+    counts = pa.Table.from_struct_array(pc.value_counts(removed["text"]))
+    order = pc.sort_indices(counts, [("counts", "descending"), ("values", "ascending")])[:MAX_REVIEW_ROWS]
+    shown = counts.take(order).rename_columns(["text", "count"])
+    rows = removed.filter(pc.is_in(removed["text"], shown["text"]))
+    described = rows.group_by("text").aggregate([("reason", "distinct"), ("doc_id", "count_distinct")])
+    reasons = dict(zip(described["text"].to_pylist(), map(sorted, described["reason_distinct"].to_pylist())))
+    articles = dict(zip(described["text"].to_pylist(), described["doc_id_count_distinct"].to_pylist()))
     return [
         {
             "text": text,
             "fingerprint": line_fingerprint(text),
-            "reasons": sorted(reasons[text]),
-            "count": counts[text],
-            "articles": len(articles[text]),
+            "reasons": reasons[text],
+            "count": count,
+            "articles": articles[text],
             "keepable": any(map(is_keepable, reasons[text])),
         }
-        for text in shown
+        for text, count in zip(shown["text"].to_pylist(), shown["count"].to_pylist())
     ]
 
 

@@ -34,7 +34,7 @@ from flows.dictionary import load_base_dictionary
 from flows.overrides import NO_OVERRIDES, Overrides, source_label
 from flows.progress import NO_PROGRESS, Ticker, ticking
 from flows.readers import read_input
-from flows.records import Document, RawArticle, Rejection, Version
+from flows.records import CleanedDocument, Document, RawArticle, Rejection, Version
 from flows.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, updated_vocabulary
 from flows.warc import WarcOutcome, is_warc, read_warc
 
@@ -157,21 +157,25 @@ def finish_cleaning(
     documents: list[Document] = []
     rejections: list[Rejection] = []
     for result in finish_documents(prepared, boilerplate, config, keep):
-        (rejections if isinstance(result, Rejection) else documents).append(result)
+        if isinstance(result, Rejection):
+            rejections.append(result)
+        else:
+            documents.append(result.document)
     return documents, rejections
 
 
 def finish_documents(
     prepared: list[PreparedInput], boilerplate: Boilerplate, config: Config, keep: KeptLines = NOTHING_KEPT
-) -> list[Document | Rejection]:
-    """Finish cleaning a batch: a Document or a Rejection for each article, in order."""
+) -> list[CleanedDocument | Rejection]:
+    """Finish cleaning a batch: a cleaned Document or a Rejection for each article, in order."""
     return [finish_document(item, boilerplate.get(item.source, {}), config, keep) for item in prepared]
 
 
 def finish_document(
     item: PreparedInput, learned: dict[str, LearnedLine], config: Config, keep: KeptLines = NOTHING_KEPT
-) -> Document | Rejection:
-    """Finish one article's cleaning into a Document, or reject it as empty or too short."""
+) -> CleanedDocument | Rejection:
+    """Finish one article's cleaning into a Document with its removed and spared lines, or reject it as empty or
+    too short."""
     raw = item.raw
     cleaned = finish_article(
         item.prepared, config.cleaning, article_format=raw.format, learned=learned, source=item.source, keep=keep
@@ -193,7 +197,7 @@ def finish_document(
     published_is_fallback = bool(raw.capture and raw.capture.captured and not cleaned.metadata.published)
     if published_is_fallback:
         cleaned.metadata.published = raw.capture.captured
-    return Document(
+    document = Document(
         doc_id=raw.doc_id,
         source_path=raw.source_path,
         source_item=raw.source_item,
@@ -203,14 +207,14 @@ def finish_document(
         metadata=cleaned.metadata,
         paragraphs=cleaned.paragraphs,
         site=item.source,
-        removals=cleaned.removals,
-        spared=cleaned.spared,
+        removed_lines=len(cleaned.removals),
         unicode_repaired=cleaned.unicode_repaired,
         published_is_fallback=published_is_fallback,
         language=detect_language(cleaned.paragraphs, config.language),
         input_id=raw.input_id,
         input_fields=raw.input_fields,
     )
+    return CleanedDocument(document, cleaned.removals, cleaned.spared)
 
 
 def metadata_words(documents: list[Document]) -> frozenset[str]:
@@ -275,7 +279,7 @@ def paragraph_records(documents: Iterable[Document], incumbents: frozenset[str] 
             text=paragraph,
             source=document.metadata.source,
             published=document.metadata.published,
-            article_edits=len(document.removals) + len(document.corrections),
+            article_edits=document.removed_lines + len(document.corrections),
             incumbent=paragraph_key(document.doc_id, paragraph) in incumbents,
         )
         for document in documents

@@ -116,7 +116,7 @@ def load_state(published: Path) -> State:
 class StateRows:
     """This run's state to write: each input's stamp and content hash, what reading it gave, canonical keys, the
     prepared-article shards, the band-key store's update (None: no store, as with Redis), the spelling evidence,
-    the boilerplate line counts and each article as the clean stage left it."""
+    the boilerplate line counts and each article as the clean stage left it (the run's finished table, a file)."""
 
     stamps: dict[str, tuple[int, int]]
     hashes: dict[str, str | None]
@@ -126,7 +126,7 @@ class StateRows:
     bands: BandUpdate | None = None
     vocabulary: StoredVocabulary = EMPTY_VOCABULARY
     line_counts: LineCounts = field(default_factory=LineCounts)
-    finished: tuple[pa.Table, frozenset[tuple[str, str, str]]] | None = None
+    finished: tuple[Path, frozenset[tuple[str, str, str]]] | None = None
 
 
 def write_state(staged: Path, state: StateRows) -> None:

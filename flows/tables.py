@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from dedup.signatures import count_words
 from flows.corpus import corpus_table
@@ -74,12 +76,28 @@ def paragraphs_table(documents: Sequence[Document], paragraph_words: np.ndarray,
     )
 
 
-def edits_table(documents: Sequence[Document], kind: str, schema: pa.Schema) -> pa.Table:
-    """removed.parquet or corrections.parquet: every document's edits of that kind (`removals`, `corrections`)."""
-    edits = [getattr(document, kind) for document in documents]
+def corrections_table(documents: Sequence[Document]) -> pa.Table:
+    """corrections.parquet: every document's spelling corrections."""
+    edits = [document.corrections for document in documents]
     flat = [edit for document_edits in edits for edit in document_edits]
     doc_ids = _per_document(documents, list(map(len, edits)), [document.doc_id for document in documents])
-    return _columns(flat, schema, doc_id=doc_ids)
+    return _columns(flat, CORRECTIONS, doc_id=doc_ids)
+
+
+def removed_table(finished: Path) -> pa.Table:
+    """removed.parquet: every document's removed lines, read as Arrow columns from the run's finished table (its
+    rows that are not rejections, in order), never as Python objects."""
+    columns = pq.read_table(finished, columns=["doc_id", "removed_texts", "removed_reasons", "rejection"])
+    documents = columns.filter(pc.is_null(columns["rejection"]))
+    owners = pc.list_parent_indices(documents["removed_texts"])
+    return pa.table(
+        {
+            "doc_id": documents["doc_id"].take(owners),
+            "text": pc.list_flatten(documents["removed_texts"]),
+            "reason": pc.list_flatten(documents["removed_reasons"]),
+        },
+        schema=REMOVED,
+    ).combine_chunks()
 
 
 def boilerplate_table(result: RunResult) -> pa.Table:
@@ -102,8 +120,8 @@ def build_tables(result: RunResult) -> OutputTables:
     return OutputTables(
         articles=articles_table(documents, article_words, result),
         paragraphs=paragraphs_table(documents, paragraph_words, result),
-        corrections=edits_table(documents, "corrections", CORRECTIONS),
-        removed=edits_table(documents, "removals", REMOVED),
+        corrections=corrections_table(documents),
+        removed=removed_table(result.finished),
         rejected=_columns(result.rejections, REJECTED),
         boilerplate=boilerplate_table(result),
         versions=_columns(result.versions, VERSIONS),

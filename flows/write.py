@@ -108,6 +108,7 @@ def write_run(
                 result.review,
                 out_dir,
                 containment_views(result.documents, result.records, result.dedup),
+                tables.removed,
             )
             write_text(report, staged / "report.html")
             write_text(dataset_card(TABLES), staged / DATASET_CARD)

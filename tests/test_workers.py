@@ -120,22 +120,24 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
     done = finish_shard(read.path, rows, boilerplate, config, tmp_path / "finished-00000.parquet")
     in_process = finish_documents(prepared, {}, config)
     assert len(pickle.dumps(done)) < 500 and done.rows == len(in_process) == len(SEED_NAMES)
-    fresh = finished.read_finished([done.path])
-    assert [fresh[(item.raw.source_path, item.raw.doc_id)] for item in prepared] == in_process
+    documents, rejections, table = finished.in_order(
+        prepared, finished.read_finished([done.path]), finished.FinishedCleaning()
+    )
+    assert documents == [cleaned.document for cleaned in in_process] and not rejections
+    assert table.equals(finished.finished_table(prepared, in_process))
 
-    word = min(text_words(in_process[1].paragraphs[0]))
+    word = min(text_words(documents[1].paragraphs[0]))
     decisions = {word: SpellingDecision(word.upper() + "X", "test", 1.0)}
-    groups = write_for_spelling(finished.finished_table(prepared, in_process), tmp_path / "finished.parquet", 2)
+    groups = write_for_spelling(table, tmp_path / "finished.parquet", 2)
     assert groups.documents_per_group == [2, 1]
     fixes = write_decisions(decisions, tmp_path)
     spelled = [
         spell_shard(groups.path, group, fixes, config.spelling.languages, tmp_path / f"spelled-{group}.parquet")
         for group in range(2)
     ]
-    documents = finished.read_finished([done.path])
-    ordered = [documents[(item.raw.source_path, item.raw.doc_id)] for item in prepared]
+    ordered, _, _ = finished.in_order(prepared, finished.read_finished([done.path]), finished.FinishedCleaning())
     lay_over(ordered, groups.document_rows, [shard.path for shard in spelled])
-    expected = [apply_corrections(document.paragraphs, decisions) for document in in_process]
+    expected = [apply_corrections(document.paragraphs, decisions) for document in documents]
     assert [(document.paragraphs, document.corrections) for document in ordered] == expected
     assert sum(shard.rows for shard in spelled) == sum(len(corrections) for _, corrections in expected) > 0
     assert all(isinstance(document, Document) for document in ordered)
