@@ -17,6 +17,7 @@ from prefect.utilities.annotations import quote
 
 from flows import finished, line_counts, shard_stages, stages
 from flows.artifacts import publish_run_artifacts
+from flows.cluster_store import ClusterUpdate
 from flows.config import Config, load_config, with_redis_url
 from flows.escape import one_line
 from flows.lock import run_lock
@@ -214,7 +215,13 @@ def _run(
         progress.rows_out = sum(done.rows for done in spelled)
     with stage("cluster", paragraph_count, "paragraphs") as progress:
         records, dedup, paragraphs_applied = cluster_paragraphs(
-            quote(documents), quote(matches), config, quote(state.canonical), quote(overrides), quote(progress)
+            quote(documents),
+            quote(matches),
+            config,
+            quote(state.canonical),
+            quote(overrides),
+            quote(progress),
+            quote(state.clusters),
         )
         progress.rows_out = sum(not membership.is_canonical for membership in dedup.memberships)
     review = review_outcome(overrides, spared.keys() | spelling_applied | paragraphs_applied)
@@ -259,6 +266,7 @@ def _run(
         vocabulary=vocabulary,
         line_counts=learning.line_counts,
         finished=(finished_table, finished.kept_rows(kept)),
+        clusters=ClusterUpdate(state.clusters, records, dedup),
     )
     result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review)
     job = WriteJob(out, raw, manifest, started, config.corpus)

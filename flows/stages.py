@@ -21,6 +21,7 @@ from cleaners.spelling import (
     reviewed_decisions,
     text_words,
 )
+from dedup.carry import NOTHING_CARRIED, CarriedClusters
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, cluster_constraints
 from dedup.deduplicate import DedupResult, Matches, cluster_matches, find_matches, remeasure
 from dedup.records import ParagraphRecord
@@ -300,9 +301,11 @@ def cluster_paragraphs(
     incumbents: frozenset[str] = frozenset(),
     overrides: Overrides = NO_OVERRIDES,
     progress: Ticker = NO_PROGRESS,
+    carried: CarriedClusters = NOTHING_CARRIED,
 ) -> tuple[list[ParagraphRecord], DedupResult, frozenset[str]]:
     """Measure the matches again on the corrected paragraphs, cluster them within maintainers' split, merge and
     prefer decisions and choose the canonical copies; also the ids of the decisions that found their paragraphs.
+    Components of the pair graph `carried` (the previous run's) holds keep their clusters.
     `progress` sees each pass: the articles' paragraphs recorded, the pairs measured again, the clustering."""
     progress.phase("recording paragraphs", len(documents), "articles")
     records = paragraph_records(ticking(documents, progress.advance), incumbents)
@@ -312,7 +315,7 @@ def cluster_paragraphs(
     matches = remeasure(matches, [record.text for record in records], config.dedup, corrected_positions(documents))
     progress.advance(pairs)
     progress.phase("clustering", len(records), "paragraphs")
-    dedup = cluster_matches(records, matches, config.dedup, config.canonical, constraints)
+    dedup = cluster_matches(records, matches, config.dedup, config.canonical, constraints, carried)
     progress.advance(len(records))
     return records, dedup, applied
 
