@@ -229,6 +229,10 @@ def _run(
         logger.info("overrides: %d applied, %d matched nothing", len(review.applied), len(review.unmatched))
     for decision in review.unmatched:
         logger.warning("override %s (%s) matched nothing in this run", one_line(decision.id), one_line(decision.kind))
+    logger.info(
+        "cluster: %(carried)d components of the pair graph carried over, %(clustered)d clustered",
+        stages.component_counts(dedup),
+    )
     unseated = stages.unseated_incumbents(records, dedup)
     if unseated:
         logger.info(
@@ -241,6 +245,7 @@ def _run(
         "inputs_read": len(to_read),
         "inputs_reused": len(reused),
         "canonical_changes": unseated,
+        "components": stages.component_counts(dedup),
         "skipped_records": skipped,
         "raw_dir": str(raw.resolve()),
         "inputs": len(inputs),

@@ -365,3 +365,11 @@ def unseated_incumbents(records: list[ParagraphRecord], dedup: DedupResult) -> i
     return sum(
         record.incumbent and not membership.is_canonical for record, membership in zip(records, dedup.memberships)
     )
+
+
+def component_counts(dedup: DedupResult) -> dict[str, int]:
+    """How many components of the pair graph (of more than one paragraph) kept the previous run's clusters and
+    how many were clustered (those a maintainer's merge or split touches are not counted)."""
+    components = dedup.components
+    carried = len(components.carried)
+    return {"carried": carried, "clustered": len(components.signatures) - carried}
