@@ -264,7 +264,7 @@ def paragraph_key(doc_id: str, text: str) -> str:
 
 def paragraph_records(documents: Iterable[Document], incumbents: frozenset[str] = frozenset()) -> list[ParagraphRecord]:
     """Every paragraph with the article facts the canonical policy weighs (`incumbents`: keys of the
-    previous run's canonical paragraphs)."""
+    previous run's canonical paragraphs; with none, as in a first run or a rebuild, no key is hashed)."""
     return [
         ParagraphRecord(
             doc_id=document.doc_id,
@@ -273,7 +273,7 @@ def paragraph_records(documents: Iterable[Document], incumbents: frozenset[str] 
             source=document.metadata.source,
             published=document.metadata.published,
             article_edits=len(document.removals) + len(document.corrections),
-            incumbent=paragraph_key(document.doc_id, paragraph) in incumbents,
+            incumbent=bool(incumbents) and paragraph_key(document.doc_id, paragraph) in incumbents,
         )
         for document in documents
         for para_idx, paragraph in enumerate(document.paragraphs)
