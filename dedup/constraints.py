@@ -30,6 +30,25 @@ class ClusterConstraints:
         barred = self.apart.get(newcomer)
         return not barred or barred.isdisjoint(cluster)
 
+    def positions(self) -> set[int]:
+        """Every position a merge or a split names."""
+        return {position for pair in self.merged | self.split for position in pair}
+
+    def renumbered(self, index: dict[int, int]) -> ClusterConstraints:
+        """The constraints with each position replaced by its number in `index` (which holds every position)."""
+        if not (self.merged or self.split):
+            return self
+
+        def pairs(named: frozenset[tuple[int, int]]) -> frozenset[tuple[int, int]]:
+            return frozenset((index[i], index[j]) for i, j in named)
+
+        return ClusterConstraints(
+            pairs(self.merged),
+            pairs(self.split),
+            {index[p]: tuple(index[other] for other in group) for p, group in self.groups.items()},
+            {index[p]: frozenset(index[other] for other in barred) for p, barred in self.apart.items()},
+        )
+
 
 NO_CONSTRAINTS = ClusterConstraints()
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from dedup.articles import copied_share, duplicate_of
 from dedup.canonical import priority_key
+from dedup.carry import NOTHING_CARRIED, CarriedClusters, CarriedOver, Components, carry_over
 from dedup.cluster import centre_clusters
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, constrained_overlaps
 from dedup.containment import link_containers
@@ -30,7 +31,8 @@ from dedup.verify import Overlap, overlap, pair_shares
 @dataclass
 class DedupResult:
     """Cluster membership and container per input paragraph (same order), verified pairs, article links, and
-    the canonical paragraphs whose corpus text drops sentences another canonical paragraph already holds."""
+    the canonical paragraphs whose corpus text drops sentences another canonical paragraph already holds, and
+    the components of the pair graph to store for the next run."""
 
     memberships: list[ClusterMembership]
     overlaps: dict[tuple[int, int], Overlap]
@@ -38,6 +40,7 @@ class DedupResult:
     copied_share: dict[str, dict[str, float]]
     duplicate_of: dict[str, str]
     corpus_trims: dict[int, str] = field(default_factory=dict)
+    components: Components = field(default_factory=Components)
 
 
 def paragraph_id(record: ParagraphRecord) -> str:
@@ -191,18 +194,22 @@ def cluster_matches(
     settings: DedupSettings,
     policy: CanonicalPolicy,
     constraints: ClusterConstraints = NO_CONSTRAINTS,
+    carried: CarriedClusters = NOTHING_CARRIED,
 ) -> DedupResult:
     """Cluster near-duplicate pairs around canonical paragraphs chosen by the policy, within a maintainer's
-    merge and split constraints; link contained paragraphs to their containers and copied articles."""
-    word_counts = count_words([record.text for record in records]).tolist()
+    merge and split constraints; link contained paragraphs to their containers and copied articles. Components
+    of the pair graph `carried` holds from the previous run keep their clusters (dedup/carry.py)."""
+    texts = [record.text for record in records]
+    word_counts = count_words(texts).tolist()
 
     def measure(i: int, j: int) -> Overlap:
         """Exact overlap of two paragraphs no candidate search paired."""
-        return overlap(*(word_shingles(normalised_words(records[k].text), settings.shingle_size) for k in (i, j)))
+        return overlap(*(word_shingles(normalised_words(texts[k]), settings.shingle_size) for k in (i, j)))
 
     copies = copy_counts(len(records), matches.overlaps, matches.copies)
     key = priority_key(policy)
-    order = sorted(range(len(records)), key=lambda i: key(records[i], word_counts[i], copies[i]))
+    keys = [key(record, words, copied) for record, words, copied in zip(records, word_counts, copies)]
+    order = sorted(range(len(records)), key=keys.__getitem__)
     hub = hubs(matches.copies, order)
     spread = spread_over_copies(matches.overlaps, matches.copies, hub, within=True)
     overlaps = constrained_overlaps(spread, constraints, measure)
@@ -210,6 +217,61 @@ def cluster_matches(
     spread_partial = spread_over_copies(matches.partial, matches.copies, hub, within=False)
     partial = {pair: measured for pair, measured in spread_partial.items() if pair not in decided}
     ids = [paragraph_id(record) for record in records]
+    kept = carry_over(ids, keys, texts, overlaps, partial, constraints, carried)
+    memberships, trims = _cluster_rest(kept, order, overlaps, partial, ids, texts, settings, constraints, measure)
+    article_key = _article_priority(records, word_counts, key)
+    shares = copied_share(records, overlaps, word_counts)
+    links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
+    return DedupResult(memberships, overlaps, matches.candidate_count, shares, links, trims, kept.components)
+
+
+def _cluster_rest(
+    kept: CarriedOver,
+    order: Sequence[int],
+    overlaps: dict[tuple[int, int], Overlap],
+    partial: dict[tuple[int, int], Overlap],
+    ids: Sequence[str],
+    texts: Sequence[str],
+    settings: DedupSettings,
+    constraints: ClusterConstraints,
+    measure: Callable[[int, int], Overlap],
+) -> tuple[list[ClusterMembership], dict[int, str]]:
+    """Every paragraph's membership and the corpus trims: the carried ones, and the rest clustered (numbered
+    afresh, as a smaller corpus: no pair leaves a component)."""
+    if not kept.memberships:
+        return _clustered(order, overlaps, partial, ids, texts, settings, constraints, measure)
+    rest = [position for position in range(len(ids)) if position not in kept.memberships]
+    index = {position: number for number, position in enumerate(rest)}
+
+    def renumbered(pairs: dict[tuple[int, int], Overlap]) -> dict[tuple[int, int], Overlap]:
+        return {(index[i], index[j]): measured for (i, j), measured in pairs.items() if i in index}
+
+    rest_memberships, rest_trims = _clustered(
+        [index[position] for position in order if position in index],
+        renumbered(overlaps),
+        renumbered(partial),
+        [ids[position] for position in rest],
+        [texts[position] for position in rest],
+        settings,
+        constraints.renumbered(index),
+        lambda i, j: measure(rest[i], rest[j]),
+    )
+    memberships = kept.memberships | dict(zip(rest, rest_memberships))
+    trims = kept.trims | {rest[number]: text for number, text in rest_trims.items()}
+    return [memberships[position] for position in range(len(ids))], trims
+
+
+def _clustered(
+    order: Sequence[int],
+    overlaps: dict[tuple[int, int], Overlap],
+    partial: dict[tuple[int, int], Overlap],
+    ids: Sequence[str],
+    texts: Sequence[str],
+    settings: DedupSettings,
+    constraints: ClusterConstraints,
+    measure: Callable[[int, int], Overlap],
+) -> tuple[list[ClusterMembership], dict[int, str]]:
+    """Centre clusters, containment links and the corpus trims of the canonical paragraphs sharing a part."""
     memberships = centre_clusters(
         order,
         overlaps,
@@ -223,12 +285,8 @@ def cluster_matches(
     memberships = link_containers(
         memberships, order, overlaps, ids, settings.containment_threshold, settings.container_margin
     )
-    article_key = _article_priority(records, word_counts, key)
-    shares = copied_share(records, overlaps, word_counts)
-    links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
     canonical = {position for position, membership in enumerate(memberships) if membership.is_canonical}
-    trims = trim_partial_repeats([record.text for record in records], canonical, order, partial, settings)
-    return DedupResult(memberships, overlaps, matches.candidate_count, shares, links, trims)
+    return memberships, trim_partial_repeats(texts, canonical, order, partial, settings)
 
 
 def deduplicate(records: Sequence[ParagraphRecord], settings: DedupSettings, policy: CanonicalPolicy) -> DedupResult:

@@ -16,6 +16,7 @@ from prefect.utilities.annotations import quote
 
 from flows import finished, line_counts, shard_stages, stages
 from flows.artifacts import publish_run_artifacts
+from flows.cluster_store import ClusterUpdate
 from flows.config import Config, load_config, with_redis_url
 from flows.escape import one_line
 from flows.lock import run_lock
@@ -214,7 +215,13 @@ def _run(
         progress.rows_out = sum(done.rows for done in spelled)
     with stage("cluster", paragraph_count, "paragraphs") as progress:
         records, dedup, paragraphs_applied = cluster_paragraphs(
-            quote(documents), quote(matches), config, quote(state.canonical), quote(overrides), quote(progress)
+            quote(documents),
+            quote(matches),
+            config,
+            quote(state.canonical),
+            quote(overrides),
+            quote(progress),
+            quote(state.clusters),
         )
         progress.rows_out = sum(not membership.is_canonical for membership in dedup.memberships)
     review = review_outcome(overrides, spared.keys() | spelling_applied | paragraphs_applied)
@@ -222,6 +229,10 @@ def _run(
         logger.info("overrides: %d applied, %d matched nothing", len(review.applied), len(review.unmatched))
     for decision in review.unmatched:
         logger.warning("override %s (%s) matched nothing in this run", one_line(decision.id), one_line(decision.kind))
+    logger.info(
+        "cluster: %(carried)d components of the pair graph carried over, %(clustered)d clustered",
+        stages.component_counts(dedup),
+    )
     unseated = stages.unseated_incumbents(records, dedup)
     if unseated:
         logger.info(
@@ -234,6 +245,7 @@ def _run(
         "inputs_read": len(to_read),
         "inputs_reused": len(reused),
         "canonical_changes": unseated,
+        "components": stages.component_counts(dedup),
         "skipped_records": skipped,
         "raw_dir": str(raw.resolve()),
         "inputs": len(inputs),
@@ -259,6 +271,7 @@ def _run(
         vocabulary=vocabulary,
         line_counts=learning.line_counts,
         finished=(groups.path, finished.kept_rows(kept)),
+        clusters=ClusterUpdate(state.clusters, records, dedup),
     )
     result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review, groups.path)
     job = WriteJob(out, raw, manifest, started, config.corpus)

@@ -21,6 +21,7 @@ from cleaners.spelling import (
     reviewed_decisions,
     text_words,
 )
+from dedup.carry import NOTHING_CARRIED, CarriedClusters
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, cluster_constraints
 from dedup.deduplicate import DedupResult, Matches, cluster_matches, find_matches, remeasure
 from dedup.records import ParagraphRecord
@@ -271,7 +272,7 @@ def paragraph_key(doc_id: str, text: str) -> str:
 
 def paragraph_records(documents: Iterable[Document], incumbents: frozenset[str] = frozenset()) -> list[ParagraphRecord]:
     """Every paragraph with the article facts the canonical policy weighs (`incumbents`: keys of the
-    previous run's canonical paragraphs)."""
+    previous run's canonical paragraphs; with none, as in a first run or a rebuild, no key is hashed)."""
     return [
         ParagraphRecord(
             doc_id=document.doc_id,
@@ -280,7 +281,7 @@ def paragraph_records(documents: Iterable[Document], incumbents: frozenset[str] 
             source=document.metadata.source,
             published=document.metadata.published,
             article_edits=document.removed_lines + len(document.corrections),
-            incumbent=paragraph_key(document.doc_id, paragraph) in incumbents,
+            incumbent=bool(incumbents) and paragraph_key(document.doc_id, paragraph) in incumbents,
         )
         for document in documents
         for para_idx, paragraph in enumerate(document.paragraphs)
@@ -308,9 +309,11 @@ def cluster_paragraphs(
     incumbents: frozenset[str] = frozenset(),
     overrides: Overrides = NO_OVERRIDES,
     progress: Ticker = NO_PROGRESS,
+    carried: CarriedClusters = NOTHING_CARRIED,
 ) -> tuple[list[ParagraphRecord], DedupResult, frozenset[str]]:
     """Measure the matches again on the corrected paragraphs, cluster them within maintainers' split, merge and
     prefer decisions and choose the canonical copies; also the ids of the decisions that found their paragraphs.
+    Components of the pair graph `carried` (the previous run's) holds keep their clusters.
     `progress` sees each pass: the articles' paragraphs recorded, the pairs measured again, the clustering."""
     progress.phase("recording paragraphs", len(documents), "articles")
     records = paragraph_records(ticking(documents, progress.advance), incumbents)
@@ -320,7 +323,7 @@ def cluster_paragraphs(
     matches = remeasure(matches, [record.text for record in records], config.dedup, corrected_positions(documents))
     progress.advance(pairs)
     progress.phase("clustering", len(records), "paragraphs")
-    dedup = cluster_matches(records, matches, config.dedup, config.canonical, constraints)
+    dedup = cluster_matches(records, matches, config.dedup, config.canonical, constraints, carried)
     progress.advance(len(records))
     return records, dedup, applied
 
@@ -370,3 +373,11 @@ def unseated_incumbents(records: list[ParagraphRecord], dedup: DedupResult) -> i
     return sum(
         record.incumbent and not membership.is_canonical for record, membership in zip(records, dedup.memberships)
     )
+
+
+def component_counts(dedup: DedupResult) -> dict[str, int]:
+    """How many components of the pair graph (of more than one paragraph) kept the previous run's clusters and
+    how many were clustered (those a maintainer's merge or split touches are not counted)."""
+    components = dedup.components
+    carried = len(components.carried)
+    return {"carried": carried, "clustered": len(components.signatures) - carried}

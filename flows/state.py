@@ -2,10 +2,10 @@
 (size, modification time and content hash), every article as prepared from it (every capture, for a
 WARC file) in shards (state/prepared/NNNNN.parquet, flows/shards.py), its rejections and skipped records,
 which paragraphs were canonical, the dedup band-key store (flows/band_store.py), the spelling evidence
-(flows/vocabulary_store.py), the boilerplate line counts (flows/line_counts.py) and each article as cleaning
-finished it (flows/finished.py), so a later run reads only new or changed inputs, carries the shards of unchanged
+(flows/vocabulary_store.py), the boilerplate line counts (flows/line_counts.py), each article as cleaning
+finished it (flows/finished.py) and the clustered components (flows/cluster_store.py), so a later run reads only new or changed inputs, carries the shards of unchanged
 ones over by hard link, signs and verifies only new paragraphs, counts only the paragraphs that changed, finishes
-cleaning only new and touched articles, and keeps canonical choices the policy does not overturn.
+cleaning only new and touched articles, clusters only components of the pair graph that changed, and keeps canonical choices the policy does not overturn.
 
 The state carries a version; a state of another version, or one made under another config, is not
 used (the run reads everything again and says why).
@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.band_store import NO_BANDS, BandUpdate, StoredBands, load_band_store, write_band_store
+from flows.cluster_store import NO_CLUSTERS, ClusterUpdate, StoredClusters, load_clusters, write_clusters
 from flows.finished import FinishedCleaning, load_finished, write_finished
 from flows.line_counts import LineCounts, load_line_counts, write_line_counts
 from flows.outputs import file_sha256, write_parquet
@@ -53,6 +54,7 @@ class State:
     line_counts: LineCounts = field(default_factory=LineCounts)
     finished: FinishedCleaning = field(default_factory=FinishedCleaning)
     shards: list[Path] = field(default_factory=list)
+    clusters: StoredClusters = NO_CLUSTERS
 
     def unchanged(self, raw_dir: Path, path: str, stamp: tuple[int, int] | None) -> bool:
         """True when an input that gave articles is as the previous run read it: same size and time, or same
@@ -109,6 +111,7 @@ def load_state(published: Path) -> State:
         load_line_counts(folder),
         load_finished(folder),
         shards,
+        load_clusters(folder),
     )
 
 
@@ -116,7 +119,8 @@ def load_state(published: Path) -> State:
 class StateRows:
     """This run's state to write: each input's stamp and content hash, what reading it gave, canonical keys, the
     prepared-article shards, the band-key store's update (None: no store, as with Redis), the spelling evidence,
-    the boilerplate line counts and each article as the clean stage left it (the run's finished table, a file)."""
+    the boilerplate line counts, each article as the clean stage left it (the run's finished table, a file) and
+    the clustered components."""
 
     stamps: dict[str, tuple[int, int]]
     hashes: dict[str, str | None]
@@ -127,6 +131,7 @@ class StateRows:
     vocabulary: StoredVocabulary = EMPTY_VOCABULARY
     line_counts: LineCounts = field(default_factory=LineCounts)
     finished: tuple[Path, frozenset[tuple[str, str, str]]] | None = None
+    clusters: ClusterUpdate | None = None
 
 
 def write_state(staged: Path, state: StateRows) -> None:
@@ -160,3 +165,4 @@ def write_state(staged: Path, state: StateRows) -> None:
     ]
     write_parquet(skipped, SKIPPED, folder / "skipped.parquet")
     write_band_store(folder, state.bands)
+    write_clusters(folder, state.clusters)

@@ -379,3 +379,18 @@ def test_a_maintainers_override_added_between_runs(seeds_run, tmp_path, config_f
     assert furniture not in set(pd.read_parquet(out / "removed.parquet").text)
     assert articles_by_path(out).loc[SEED_NAMES[1], "text"].startswith(furniture)
     assert sorted(manifest(out)["overrides"]["applied"]) == sorted(decision.id for decision in decisions)
+
+
+def test_an_untouched_cluster_is_carried_over_while_a_new_copy_joins_another(wire_copy_run, tmp_path, config_file):
+    raw, out = copy_run(wire_copy_run, tmp_path)
+    seed_000 = articles_by_path(out).loc[SEED_NAMES[0], "doc_id"]
+    assert cluster_sizes(out).filter(like=seed_000).max() == 1
+    assert manifest(out)["components"]["carried"] == 0
+
+    (raw / "third").mkdir()
+    (raw / "third" / "copy.txt").write_text(reworded_copy((raw / SEED_NAMES[0]).read_text(encoding="utf-8")))
+    assert_incremental_equals_rebuild(raw, out, config_file, tmp_path / "rebuilt")
+    assert cluster_sizes(out).filter(like=seed_000).max() == 2, "seed 000's paragraphs gained their copies"
+    carried = manifest(out)["components"]
+    assert carried["carried"] > 0 and carried["clustered"] > 0, "seed 004 and its wire copy kept their clusters"
+    assert manifest(tmp_path / "rebuilt")["components"]["carried"] == 0

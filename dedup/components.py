@@ -1,0 +1,83 @@
+"""Components of the pair graph and a signature of what clustering one of them takes in (issue 14).
+
+Clustering never reaches across components: a cluster, its canonical choice, containment links and trims are
+decided from the component's paragraphs (their policy keys and texts) and its pairs alone. A component whose
+signature the previous run stored was clustered from the same input, so its result can be carried over.
+A signature sums 128-bit hashes of its paragraphs and of its pairs (each pair oriented by its paragraphs'
+hashes, not their positions, which move between runs), so it does not depend on where the paragraphs sit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from dedup.verify import Overlap
+
+Pairs = dict[tuple[int, int], Overlap]
+_LANES = 2
+_MIX_1, _MIX_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+# One tag a kind of pair, so a near-duplicate and a partial pair of the same measure differ.
+_PAIR_TAGS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xD6E8FEB86659FD93))
+
+
+def component_labels(count: int, pairs: np.ndarray) -> np.ndarray:
+    """Each of `count` positions' component, named by its smallest position; `pairs` is an (m, 2) array."""
+    labels = np.arange(count, dtype=np.int64)
+    first, second = pairs[:, 0], pairs[:, 1]
+    while len(pairs):
+        low, high = np.minimum(labels[first], labels[second]), np.maximum(labels[first], labels[second])
+        if (low == high).all():
+            break
+        np.minimum.at(labels, high, low)
+        while not np.array_equal(jumped := labels[labels], labels):
+            labels = jumped
+    return labels
+
+
+def paragraph_hashes(keys: Sequence[tuple], texts: Sequence[str]) -> np.ndarray:
+    """A 128-bit hash (two uint64 lanes a row) of each paragraph's policy key (which ends in its id) and text."""
+    digests = b"".join(
+        hashlib.blake2b(f"{key!r}\0{text}".encode(), digest_size=8 * _LANES).digest() for key, text in zip(keys, texts)
+    )
+    return np.frombuffer(digests, dtype=np.uint64).reshape(-1, _LANES)
+
+
+def component_signatures(labels: np.ndarray, hashes: np.ndarray, pair_kinds: Sequence[Pairs]) -> dict[int, bytes]:
+    """The signature of each component of more than one paragraph, by label: its paragraphs' hashes and its pairs
+    of each kind (with their measures) summed."""
+    sums = np.zeros((len(labels), _LANES), dtype=np.uint64)
+    np.add.at(sums, labels, hashes)
+    for tag, pairs in zip(_PAIR_TAGS, pair_kinds):
+        if pairs:
+            positions = np.array(list(pairs), dtype=np.int64)
+            measures = np.array(
+                [(measured.jaccard, measured.a_in_b, measured.b_in_a) for measured in pairs.values()], dtype=np.float64
+            )
+            np.add.at(sums, labels[positions[:, 0]], _pair_hashes(hashes, positions, measures, tag))
+    sizes = np.bincount(labels, minlength=len(labels))
+    shared = np.flatnonzero(sizes > 1)
+    return dict(zip(shared.tolist(), (row.tobytes() for row in sums[shared])))
+
+
+def _pair_hashes(hashes: np.ndarray, positions: np.ndarray, measures: np.ndarray, tag: np.uint64) -> np.ndarray:
+    """Each pair's hash: its paragraphs' hashes, the lower first, and its measures seen from that one."""
+    first, second = hashes[positions[:, 0]], hashes[positions[:, 1]]
+    flipped = first[:, 0] > second[:, 0]
+    low = np.where(flipped[:, None], second, first)
+    high = np.where(flipped[:, None], first, second)
+    jaccard, low_in_high, high_in_low = measures.T
+    inside = np.where(flipped, high_in_low, low_in_high), np.where(flipped, low_in_high, high_in_low)
+    mixed = np.full(len(positions), tag, dtype=np.uint64)
+    for value in (jaccard, *inside):
+        mixed = _mix(mixed ^ value.view(np.uint64))
+    return np.stack([_mix(_mix(mixed ^ high[:, lane]) ^ low[:, lane]) for lane in range(_LANES)], axis=1)
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit reaches every output bit."""
+    values = (values ^ (values >> np.uint64(30))) * _MIX_1
+    values = (values ^ (values >> np.uint64(27))) * _MIX_2
+    return values ^ (values >> np.uint64(31))

@@ -1,0 +1,98 @@
+"""The clustered components of each run, kept in its state (state/clusters.parquet): a row per paragraph of every
+component of the pair graph that may be stored (dedup/carry.py), with the component's signature, the paragraph's
+membership and, for a trimmed canonical paragraph, its corpus text. The next run carries over the clusters of
+the components whose signature is here and clusters only the others.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from dedup.carry import CarriedMember
+from dedup.deduplicate import DedupResult, paragraph_id
+from dedup.records import ClusterMembership, ParagraphRecord
+from flows.outputs import write_table
+
+CLUSTERS_FILE = "clusters.parquet"
+SIGNATURE = pa.binary(16)
+CLUSTERS = pa.schema(
+    [
+        ("signature", SIGNATURE),
+        ("paragraph_id", pa.string()),
+        ("cluster_id", pa.string()),
+        ("is_canonical", pa.bool_()),
+        ("match", pa.string()),
+        ("jaccard", pa.float64()),
+        ("containment", pa.float64()),
+        ("contained_in", pa.string()),
+        ("corpus_text", pa.string()),
+    ]
+)
+_MEMBERSHIP = ("cluster_id", "is_canonical", "match", "jaccard", "containment", "contained_in")
+
+
+@dataclass(frozen=True)
+class StoredClusters:
+    """The previous run's clustered components (none when it stored none)."""
+
+    table: pa.Table = field(default_factory=CLUSTERS.empty_table)
+
+    def members(self, signatures: Collection[bytes]) -> dict[bytes, list[CarriedMember]]:
+        """The stored members of those of the signatures that are stored."""
+        if not self.table.num_rows or not signatures:
+            return {}
+        found = self.table.filter(pc.is_in(self.table["signature"], pa.array(list(signatures), SIGNATURE)))
+        columns = [found[name].to_pylist() for name in CLUSTERS.names]
+        members: dict[bytes, list[CarriedMember]] = defaultdict(list)
+        for signature, paragraph, *membership, corpus_text in zip(*columns):
+            members[signature].append(CarriedMember(paragraph, ClusterMembership(*membership), corpus_text))
+        return dict(members)
+
+
+NO_CLUSTERS = StoredClusters()
+
+
+@dataclass
+class ClusterUpdate:
+    """What the next run's store is made of: the previous store (for the components carried over) and this run's
+    paragraphs and clusters."""
+
+    previous: StoredClusters
+    records: Sequence[ParagraphRecord]
+    dedup: DedupResult
+
+
+def load_clusters(folder: Path) -> StoredClusters:
+    """The stored components of a state folder (none in a state written before they were stored)."""
+    path = folder / CLUSTERS_FILE
+    return StoredClusters(pq.read_table(path, schema=CLUSTERS)) if path.is_file() else NO_CLUSTERS
+
+
+def write_clusters(folder: Path, update: ClusterUpdate | None) -> None:
+    """Write this run's store: the carried components' rows as they were, and a row per paragraph of each
+    component clustered this run."""
+    if update is None:
+        return
+    previous, components = update.previous.table, update.dedup.components
+    carried = previous.filter(pc.is_in(previous["signature"], pa.array(list(components.carried), SIGNATURE)))
+    clustered = {
+        label: signature for label, signature in components.signatures.items() if signature not in components.carried
+    }
+    positions = np.flatnonzero(np.isin(components.labels, np.fromiter(clustered, dtype=np.int64))).tolist()
+    memberships = [update.dedup.memberships[position] for position in positions]
+    trims = update.dedup.corpus_trims
+    columns = {
+        "signature": [clustered[int(components.labels[position])] for position in positions],
+        "paragraph_id": [paragraph_id(update.records[position]) for position in positions],
+        **{name: [getattr(membership, name) for membership in memberships] for name in _MEMBERSHIP},
+        "corpus_text": [trims.get(position) for position in positions],
+    }
+    write_table(pa.concat_tables([carried, pa.table(columns, schema=CLUSTERS)]), folder / CLUSTERS_FILE)

@@ -1,0 +1,130 @@
+"""Clusters carried over from the previous run: components of the pair graph whose paragraphs, policy keys, texts
+and pairs did not change keep their stored clusters; the result always equals clustering everything again."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from dedup.components import component_labels
+from dedup.constraints import cluster_constraints
+from dedup.deduplicate import DedupResult, cluster_matches, find_matches
+from dedup.records import ParagraphRecord
+from dedup.shingles import paragraph_fingerprint
+from flows.cluster_store import NO_CLUSTERS, ClusterUpdate, StoredClusters, load_clusters, write_clusters
+from tests.test_dedup import (
+    DETERRENT,
+    KCNA,
+    LIAISON,
+    MOON,
+    POLICY,
+    RELATIONS,
+    SETTINGS,
+    SWEETENER,
+    article,
+    change_word,
+    merged,
+    syndicated_corpus,
+    with_junk,
+)
+
+
+def clustered(records: list[ParagraphRecord], stored: StoredClusters = NO_CLUSTERS, constraints=None) -> DedupResult:
+    """Match and cluster the records, carrying over what `stored` holds."""
+    matches = find_matches([record.text for record in records], SETTINGS)
+    extra = {} if constraints is None else {"constraints": constraints}
+    return cluster_matches(records, matches, SETTINGS, POLICY, carried=stored, **extra)
+
+
+def stored(folder: Path, records: list[ParagraphRecord], result: DedupResult, previous=NO_CLUSTERS) -> StoredClusters:
+    """The run's clusters written into a state folder and read back, as the next run reads them."""
+    folder.mkdir(exist_ok=True)
+    write_clusters(folder, ClusterUpdate(previous, records, result))
+    return load_clusters(folder)
+
+
+def assert_same_result(carried: DedupResult, fresh: DedupResult) -> None:
+    assert carried.memberships == fresh.memberships
+    assert carried.corpus_trims == fresh.corpus_trims
+    assert carried.overlaps == fresh.overlaps
+    assert carried.copied_share == fresh.copied_share
+    assert carried.duplicate_of == fresh.duplicate_of
+
+
+def marked(store: StoredClusters) -> StoredClusters:
+    """The store with every stored membership's match renamed, to see which memberships a run took from it."""
+    match = store.table["match"].to_pylist()
+    column = store.table.schema.get_field_index("match")
+    return StoredClusters(store.table.set_column(column, "match", [[f"stored {m}" for m in match]]))
+
+
+def test_components_are_connected_positions_named_by_their_smallest():
+    pairs = np.array([[5, 1], [1, 3], [6, 7], [3, 5]], dtype=np.int64)
+    assert component_labels(8, pairs).tolist() == [0, 1, 2, 1, 4, 1, 6, 6]
+    assert component_labels(3, np.zeros((0, 2), dtype=np.int64)).tolist() == [0, 1, 2]
+
+
+def test_an_unchanged_corpus_carries_every_cluster_over(tmp_path):
+    records = syndicated_corpus()
+    first = clustered(records)
+    assert first.components.signatures and not first.components.carried
+    store = marked(stored(tmp_path / "state", records, first))
+    again = clustered(records, store)
+    assert again.components.carried == frozenset(first.components.signatures.values())
+    shared = {
+        position for position, label in enumerate(first.components.labels) if label in first.components.signatures
+    }
+    assert {p for p, m in enumerate(again.memberships) if m.match.startswith("stored")} == shared
+
+
+def test_a_new_article_before_the_others_moves_positions_but_not_the_carried_clusters(tmp_path):
+    records = syndicated_corpus()
+    store = stored(tmp_path / "state", records, clustered(records))
+    newcomer = article("aaa", [MOON + " Seoul said so on Friday.", "A paragraph about the weather in Hanoi today."])
+    grown = [*newcomer, *records]
+    carried, fresh = clustered(grown, store), clustered(grown)
+    assert_same_result(carried, fresh)
+    assert carried.components.carried, "the wire story's components did not change"
+    moon = next(p for p, r in enumerate(grown) if r.text == MOON)
+    assert carried.components.signatures[int(carried.components.labels[moon])] not in carried.components.carried
+
+
+def test_a_cluster_gaining_a_member_and_a_preferred_copy_are_clustered_again(tmp_path):
+    records = syndicated_corpus()
+    store = marked(stored(tmp_path / "state", records, clustered(records)))
+    copy = article("reuters-copy", [change_word(KCNA, "Deep", "Profound"), LIAISON], source="Reuters")
+    grown = [*records, *copy]
+    carried, fresh = clustered(grown, store), clustered(grown)
+    unmarked = [dataclasses.replace(m, match=m.match.removeprefix("stored ")) for m in carried.memberships]
+    assert unmarked == fresh.memberships
+    liaison = [p for p, r in enumerate(grown) if r.text == LIAISON]
+    assert not any(carried.memberships[p].match.startswith("stored") for p in liaison)
+    assert any(m.match.startswith("stored") for m in carried.memberships), "untouched clusters came from the store"
+
+
+def test_a_member_deleted_with_its_article_unstores_its_component(tmp_path):
+    records = syndicated_corpus()
+    store = stored(tmp_path / "state", records, clustered(records))
+    fewer = [record for record in records if record.doc_id != "ap"]
+    carried, fresh = clustered(fewer, store), clustered(fewer)
+    assert_same_result(carried, fresh)
+    assert len(carried.components.carried) < len(store.members(set(store.table["signature"].to_pylist())))
+    assert stored(tmp_path / "next", fewer, carried, store).table.num_rows < store.table.num_rows
+
+
+def test_components_a_maintainer_merged_are_neither_stored_nor_carried(tmp_path):
+    records = [
+        *article("wire", [DETERRENT, SWEETENER, RELATIONS], source="Reuters"),
+        *article("ap", [merged(DETERRENT, SWEETENER), with_junk(RELATIONS)], source="AP"),
+    ]
+    fingerprints = [paragraph_fingerprint(record.text) for record in records]
+    constraints = cluster_constraints(fingerprints, [(fingerprints[0], fingerprints[1])], [])
+    first = clustered(records, constraints=constraints)
+    store = stored(tmp_path / "state", records, first)
+    labels = first.components.labels
+    assert int(labels[0]) not in first.components.signatures
+    again = clustered(records, store, constraints)
+    assert_same_result(again, first)
+    assert "merged" in {again.memberships[0].match, again.memberships[1].match}
