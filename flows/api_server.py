@@ -153,29 +153,14 @@ def launch_api_server() -> LaunchedServer | None:
     return None if PREFECT_API_URL.value() else LaunchedServer()
 
 
-@contextmanager
-def temporary_api_server(launched: LaunchedServer | None = None) -> Iterator[None]:
-    """Without PREFECT_API_URL, point this process at Prefect's temporary server (`launched` earlier, else
-    launched now) once it answers: every thread, Prefect's own included (which would otherwise start a server
-    of their own), and the worker processes it starts. A configured API is used as it is."""
-    if PREFECT_API_URL.value():
-        yield
+def use_api_server(launched: LaunchedServer | None) -> None:
+    """Once the `launched` server answers, point this process at it for as long as it lives (to the process's
+    exit, when Prefect's log and event workers drain into it): every thread, Prefect's own included (which
+    would otherwise start a server of their own), and the worker processes it starts. None: a configured API."""
+    if launched is None:
         return
-    launched = launched or LaunchedServer()
-    launched.wait_until_healthy(max(STARTUP_SECONDS, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()))
-    with _environment_variable(PREFECT_API_URL.name, launched.api_url):
-        yield
-
-
-@contextmanager
-def _environment_variable(name: str, value: str) -> Iterator[None]:
-    """Set an environment variable, and Prefect's process-wide settings from it, while inside."""
     from prefect.context import refresh_global_settings_context
 
-    os.environ[name] = value
+    launched.wait_until_healthy(max(STARTUP_SECONDS, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()))
+    os.environ[PREFECT_API_URL.name] = launched.api_url
     refresh_global_settings_context()
-    try:
-        yield
-    finally:
-        del os.environ[name]
-        refresh_global_settings_context()
