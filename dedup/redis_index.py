@@ -10,14 +10,15 @@ from __future__ import annotations
 import re
 import uuid
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
-import redis
-from datasketch import MinHashLSH
-from redis.connection import parse_url
 
 from dedup.index import MAX_RUN
 from dedup.signatures import as_lean_minhash
+
+if TYPE_CHECKING:  # datasketch (scipy) and redis load only for a run that uses Redis
+    from datasketch import MinHashLSH
 
 _DELETE_BATCH = 1000
 
@@ -33,6 +34,9 @@ def redis_candidate_pairs(
     """Index pairs (i < j) of rows of `signatures` (n x num_perm) that share at least one LSH band, as a sorted
     (m, 2) int64 array, through an index whose Redis keys start with `basename`: deleted again, also on error.
     A bucket of more than `max_run` rows pairs only its first row with the rest, as in memory."""
+    from datasketch import MinHashLSH
+    from redis.connection import parse_url
+
     pairs: set[tuple[int, int]] = set()
     if len(signatures) > 1:
         storage = {"type": "redis", "basename": basename.encode(), "redis": parse_url(redis_url)}
@@ -64,6 +68,8 @@ def _shared_bucket_pairs(lsh: MinHashLSH, max_run: int) -> set[tuple[int, int]]:
 
 def delete_keys(redis_url: str, basename: str) -> None:
     """Delete every key starting with `basename`."""
+    import redis
+
     pattern = re.sub(r"([*?\[\]\\])", r"\\\1", basename) + "*"
     with redis.Redis.from_url(redis_url) as client:
         batch = []

@@ -17,13 +17,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import mmh3
 import numpy as np
-from datasketch import LeanMinHash, MinHash
 from numba import njit, uint8, uint32
 
 from dedup.shingles import fold_text, has_word_character, normalised_words
+
+if TYPE_CHECKING:  # datasketch (scipy, redis: seconds) loads where used, not in processes that only read and clean
+    from datasketch import LeanMinHash
 
 _SHINGLE_MULTIPLIER = 0x9E3779B1
 _MASK32 = 0xFFFFFFFF
@@ -72,12 +75,16 @@ def shingle_hash32(shingle: bytes) -> int:
 
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's affine32 permutation parameters (a, b) for this num_perm and seed."""
+    from datasketch import MinHash
+
     a, b = MinHash(num_perm=num_perm, seed=seed).permutations
     return a.astype(np.uint32), b.astype(np.uint32)
 
 
 def as_lean_minhash(signature: np.ndarray, seed: int) -> LeanMinHash:
     """A signature row as datasketch's LeanMinHash, for its LSH and storage backends."""
+    from datasketch import LeanMinHash
+
     return LeanMinHash(seed=seed, hashvalues=signature, scheme="affine32")
 
 

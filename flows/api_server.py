@@ -4,27 +4,32 @@ Its process gets a session of its own, so a terminal's Ctrl-C reaches copydesk a
 still has to report the interrupted run to, and the kernel sends it SIGTERM when the process that started it
 dies, however that process ends (SIGKILL included: Linux's PR_SET_PDEATHSIG). Its output goes to
 PREFECT_HOME/temporary-server.log, not to the terminal, where it would land after copydesk's last line.
+`copydesk run` launches it before loading the flow, so the server's start-up (seconds of imports and database
+checks) runs beside the flow's imports instead of after them.
 """
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import functools
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 
-from prefect.server.api import server as prefect_server
-from prefect.server.api.server import SubprocessASGIServer
+import prefect
 from prefect.settings import (
     PREFECT_API_URL,
     PREFECT_HOME,
     PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
-    temporary_settings,
+    get_current_settings,
 )
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -46,17 +51,11 @@ def _die_with(parent: int, prctl) -> None:
 def servers_die_with_this_process() -> Iterator[None]:
     """While inside, every temporary Prefect API server this process starts dies with it (the one thread that
     starts it must live as long as the process: the kernel signals when that thread ends)."""
-    prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
-    home = PREFECT_HOME.value()
-    home.mkdir(parents=True, exist_ok=True)
+    from prefect.server.api import server as prefect_server  # the server's own modules: seconds to import
+
     original = prefect_server.subprocess
-    with open(home / SERVER_LOG, "ab") as log:
-        popen = functools.partial(
-            subprocess.Popen,
-            preexec_fn=functools.partial(_die_with, os.getpid(), prctl),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    with open(_server_log(), "ab") as log:
+        popen = functools.partial(subprocess.Popen, **_dying_with_this_process(log))
         prefect_server.subprocess = SimpleNamespace(Popen=popen, TimeoutExpired=subprocess.TimeoutExpired)
         try:
             yield
@@ -64,16 +63,104 @@ def servers_die_with_this_process() -> Iterator[None]:
             prefect_server.subprocess = original
 
 
-@contextmanager
-def temporary_api_server() -> Iterator[None]:
-    """Without PREFECT_API_URL, start Prefect's temporary server now, from this thread, dying with this process,
-    and point this process (and so the workers of a local Dask cluster) at it; Prefect's own code that would
-    start one finds this one running. Prefect stops it at exit, once its log and event workers have drained."""
-    if PREFECT_API_URL.value():
-        yield
+def _server_log() -> Path:
+    """Where the temporary servers' output goes."""
+    home = PREFECT_HOME.value()
+    home.mkdir(parents=True, exist_ok=True)
+    return home / SERVER_LOG
+
+
+def _dying_with_this_process(log) -> dict:
+    """Popen's arguments for a server process that dies with this one and writes to `log`."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
+    preexec = functools.partial(_die_with, os.getpid(), prctl)
+    return {"preexec_fn": preexec, "stdout": log, "stderr": subprocess.STDOUT}
+
+
+def _free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LaunchedServer:
+    """Prefect's temporary API server, launched at once and waited for only when the flow needs its API: the
+    command Prefect 3's own `SubprocessASGIServer` runs (uvicorn serving `create_app`, no UI), without importing
+    the server's modules into this process."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self.port = 0
+        self._launch()
+        atexit.register(self.stop)  # registered before Prefect's log and event workers: runs after they drain
+
+    def _launch(self) -> None:
+        self.port = _free_port()
+        environment = {
+            **os.environ,
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+            **get_current_settings().to_environment_variables(exclude_unset=True),
+        }
+        command = [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent)]
+        command += ["--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1"]
+        command += ["--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
+        with open(_server_log(), "ab") as log:
+            self.process = subprocess.Popen(command, env=environment, **_dying_with_this_process(log))
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def wait_until_healthy(self, timeout: float) -> None:
+        """Return once the API answers its health check; relaunch on another port if this one was taken
+        (uvicorn's exit status 3); RuntimeError if the server ends or `timeout` seconds pass first."""
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        with httpx.Client() as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() == 3:
+                    self._launch()
+                elif self.process.poll() is not None:
+                    raise RuntimeError(f"Prefect's temporary server ended with status {self.process.returncode}")
+                try:
+                    if client.get(f"{self.api_url}/health").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.1)
+        raise RuntimeError(f"Prefect's temporary server did not answer within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        """End the server (SIGTERM, then SIGKILL after five seconds) and reap it."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+
+def launch_api_server() -> LaunchedServer | None:
+    """Without PREFECT_API_URL, launch Prefect's temporary server now, from this thread (which must live as
+    long as the process: the kernel signals the server when it ends); None when an API is configured."""
+    return None if PREFECT_API_URL.value() else LaunchedServer()
+
+
+def use_api_server(launched: LaunchedServer | None) -> None:
+    """Once the `launched` server answers, point this process at it for as long as it lives (to the process's
+    exit, when Prefect's log and event workers drain into it): every thread, Prefect's own included (which
+    would otherwise start a server of their own), and the worker processes it starts. None: a configured API."""
+    if launched is None:
         return
-    with servers_die_with_this_process():
-        server = SubprocessASGIServer()
-        server.start(timeout=max(STARTUP_SECONDS, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()))
-    with temporary_settings({PREFECT_API_URL: server.api_url}):
-        yield
+    from prefect.context import refresh_global_settings_context
+
+    launched.wait_until_healthy(max(STARTUP_SECONDS, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()))
+    os.environ[PREFECT_API_URL.name] = launched.api_url
+    refresh_global_settings_context()

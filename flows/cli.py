@@ -200,9 +200,11 @@ def run_command(arguments: argparse.Namespace) -> int:
     ):
         print_summary(summary, arguments)
         return 0
-    # Prefect (and its temporary server) only once there is work to do.
+    # Prefect (and its temporary server) only once there is work to do; the server starts while the flow loads.
     check_out_dir(arguments.out, arguments.wait)
-    from flows.api_server import temporary_api_server
+    from flows.api_server import launch_api_server, use_api_server
+
+    launched = launch_api_server()
     from flows.pipeline import copydesk_run
     from flows.task_runner import dask_task_runner, default_workers, local_task_runner, task_runner_from_environment
 
@@ -212,17 +214,17 @@ def run_command(arguments: argparse.Namespace) -> int:
     elif not runner:  # the environment's, else a worker process a core
         runner = task_runner_from_environment(default_workers(len(seen.inputs), arguments.batch_size))
     run = copydesk_run.with_options(task_runner=runner)
-    with temporary_api_server():
-        summary = run(
-            raw_dir=str(arguments.raw_dir),
-            out_dir=str(arguments.out),
-            config_path=str(arguments.config) if arguments.config else None,
-            batch_size=arguments.batch_size,
-            force=arguments.force,
-            wait_seconds=arguments.wait,
-            redis_url=arguments.redis_url,
-            overrides_path=str(arguments.overrides) if arguments.overrides else None,
-        )
+    use_api_server(launched)
+    summary = run(
+        raw_dir=str(arguments.raw_dir),
+        out_dir=str(arguments.out),
+        config_path=str(arguments.config) if arguments.config else None,
+        batch_size=arguments.batch_size,
+        force=arguments.force,
+        wait_seconds=arguments.wait,
+        redis_url=arguments.redis_url,
+        overrides_path=str(arguments.overrides) if arguments.overrides else None,
+    )
     print_summary(summary, arguments)
     return 0
 
