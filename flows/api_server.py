@@ -25,6 +25,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import prefect
+from prefect.logging import get_logger
 from prefect.settings import (
     PREFECT_API_URL,
     PREFECT_HOME,
@@ -109,6 +110,8 @@ class LaunchedServer:
         command += ["--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
         with open(_server_log(), "ab") as log:
             self.process = subprocess.Popen(command, env=environment, **_dying_with_this_process(log))
+        # Prefect's own words for it (shown with --verbose), so a log tells how many temporary servers a run started.
+        get_logger("server").info("Starting temporary server on http://127.0.0.1:%d", self.port)
 
     @property
     def api_url(self) -> str:
