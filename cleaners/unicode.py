@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 import ftfy
+from ftfy.badness import is_bad
 
 # NBSP, the typographic spaces, narrow NBSP, medium math space, ideographic space, tab.
 _ODD_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\v\f]")
@@ -21,6 +22,16 @@ _SPACE_RUNS = re.compile(" {2,}")
 # beside them they are never mojibake; ftfy changes them only when asked to uncurl quotes.
 _PLAIN_ASCII_LINE = re.compile("[\t\n\x20-\x25\x27-\x7e]*")
 _PLAIN_TYPOGRAPHIC_LINE = re.compile("[\t\n\x20-\x25\x27-\x7e\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u20ac]*")
+# The same lines with Latin-1 letters and signs ("©", "£", "°", "é", NBSP) too: on these every ftfy fix but the
+# mojibake one leaves the line as it is (no C1 control, ligature, full-width form, curly quote when uncurling, line
+# break, surrogate, escape or control character, and NFC already), and that one changes only a line its own
+# heuristic (`ftfy.badness.is_bad`) finds bad, so ftfy is called only for those.
+_LATIN1_ASCII_LINE = re.compile("[\t\n\x20-\x25\x27-\x7e\u00a0-\u00ff]*")
+_LATIN1_TYPOGRAPHIC_LINE = re.compile(
+    "[\t\n\x20-\x25\x27-\x7e\u00a0-\u00ff\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u20ac]*"
+)
+# ftfy fixes a longer line in pieces of this many characters, and the pieces are judged one by one.
+_FTFY_SEGMENT = ftfy.TextFixerConfig().max_decode_length
 # Chinese, Japanese and Korean text writes its punctuation full-width ("，", "！", "（"): on a line holding these
 # scripts ftfy keeps full-width forms instead of narrowing them to ASCII (it still narrows "ＦＵＬＬ" elsewhere).
 _FULL_WIDTH_SCRIPT = re.compile(
@@ -41,11 +52,13 @@ def repair_unicode(text: str, *, uncurl_quotes: bool = False) -> tuple[str, bool
     """Return the text with mojibake and broken encodings fixed, and whether it changed.
 
     Exactly `ftfy.fix_text`, which fixes each line on its own, except that a line with nothing ftfy could
-    change in it (printable ASCII, curly quotes, dashes; no "&" or control character) is kept without the
-    call (in scraped news that is most lines, and ftfy costs tens of microseconds a line), and that a line of
-    Chinese, Japanese or Korean keeps its full-width punctuation.
+    change in it (printable ASCII, curly quotes, dashes; no "&" or control character; Latin-1 letters and signs
+    only where ftfy's mojibake heuristic finds nothing) is kept without the call (in scraped news that is most
+    lines, and ftfy costs tens of microseconds a line), and that a line of Chinese, Japanese or Korean keeps its
+    full-width punctuation.
     """
     plain_line = _PLAIN_ASCII_LINE if uncurl_quotes else _PLAIN_TYPOGRAPHIC_LINE
+    latin1_line = _LATIN1_ASCII_LINE if uncurl_quotes else _LATIN1_TYPOGRAPHIC_LINE
     pieces: list[str] = []
     unescape_html: bool | str = "auto"  # ftfy's own rule: once a line holds "<", no later line is unescaped
     start = 0
@@ -54,7 +67,9 @@ def repair_unicode(text: str, *, uncurl_quotes: bool = False) -> tuple[str, bool
         line = text[start:end]
         if unescape_html == "auto" and "<" in line:
             unescape_html = False
-        if plain_line.fullmatch(line):
+        if plain_line.fullmatch(line) or (
+            len(line) <= _FTFY_SEGMENT and latin1_line.fullmatch(line) and not is_bad(line)
+        ):
             pieces.append(line)
         else:
             pieces.append(
