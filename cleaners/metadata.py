@@ -67,6 +67,7 @@ def parse_published(value: str) -> str | None:
     return parsed.isoformat()
 
 
+@lru_cache(maxsize=64)
 def _label_pattern(labels: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True))
     return re.compile(rf"^(?:{alternatives})\s*:\s*(\S.*)$", re.IGNORECASE)
@@ -83,6 +84,9 @@ def lift_labelled_lines(
     kept: list[str] = []
     removals: list[Removal] = []
     for line in lines:
+        if ":" not in line:  # every label ends in a colon: most lines need no pattern tried
+            kept.append(line)
+            continue
         reason = None
         if match := published.match(line):
             if (date := parse_published(match.group(1))) is not None:

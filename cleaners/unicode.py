@@ -103,13 +103,13 @@ def join_lone_bullets(lines: list[str], bullet_chars: str) -> list[str]:
 
 def normalise_whitespace(text: str) -> tuple[list[str], WhitespaceReport]:
     """Split into lines with NBSPs and odd spaces made plain, runs collapsed and indentation gone."""
-    odd_spaces = len(_ODD_SPACES.findall(text))
-    invisible = len(_INVISIBLE.findall(text))
-    text = _INVISIBLE.sub("", _ODD_SPACES.sub(" ", text))
+    text, odd_spaces = _ODD_SPACES.subn(" ", text)
+    text, invisible = _INVISIBLE.subn("", text)
     lines = []
     indented = 0
-    for raw_line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if raw_line[:1] == " " and raw_line.strip():
+    for raw_line in _SPACE_RUNS.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n")).split("\n"):
+        line = raw_line.strip()
+        if line and raw_line[:1] == " ":
             indented += 1
-        lines.append(_SPACE_RUNS.sub(" ", raw_line).strip())
+        lines.append(line)
     return lines, WhitespaceReport(odd_spaces, invisible, indented)
