@@ -16,10 +16,13 @@ TOO_LONG_PARAGRAPH = "too_long_paragraph"
 def size_problem(text: str, max_chars: int, max_words: int, settings: str) -> str | None:
     """Why a text is over the limits (`settings` names the config keys' prefix), or None when it is within them.
 
-    Characters are checked first, so counting the words of a huge text is never needed.
+    Characters are checked first, so counting the words of a huge text is never needed; nor are the words of a
+    text too short to hold more than max_words (n characters hold at most (n + 1) // 2 words).
     """
     if len(text) > max_chars:
         return f"{len(text):,} characters (input.max_{settings}_chars is {max_chars:,})"
+    if (len(text) + 1) // 2 <= max_words:
+        return None
     words = len(text.split())
     if words > max_words:
         return f"{words:,} words (input.max_{settings}_words is {max_words:,})"

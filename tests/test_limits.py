@@ -1,6 +1,9 @@
 """Bounded paragraphs: one over the limits is split at sentence ends, and only a sentence over them alone goes."""
 
-from cleaners.limits import TOO_LONG_PARAGRAPH, split_long_paragraphs
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaners.limits import TOO_LONG_PARAGRAPH, size_problem, split_long_paragraphs
 
 SENTENCES = [
     "Choe Sang-Hun reported from Seoul that the talks on Yongbyon had stalled.",
@@ -34,3 +37,16 @@ def test_a_sentence_over_the_limits_alone_is_removed_with_a_reason_and_the_rest_
     kept, removals = split_long_paragraphs([f"{SENTENCES[0]} {dump} {SENTENCES[1]}"], 10_000, 30)
     assert [(removal.text, removal.reason) for removal in removals] == [(dump + " " + SENTENCES[1], TOO_LONG_PARAGRAPH)]
     assert kept == [SENTENCES[0]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab \n\t\u00a0", max_size=12), st.integers(min_value=1, max_value=7))
+def test_a_text_is_over_the_word_limit_exactly_when_it_has_more_words(text, max_words):
+    words = len(text.split())
+    problem = size_problem(text, 1_000, max_words, "article")
+    assert problem == (f"{words:,} words (input.max_article_words is {max_words:,})" if words > max_words else None)
+
+
+def test_the_shortest_text_over_the_word_limit_is_refused():
+    assert size_problem("a b c", 1_000, 2, "article") == "3 words (input.max_article_words is 2)"
+    assert size_problem("a b c", 1_000, 3, "article") is None
