@@ -16,20 +16,22 @@ from ftfy.badness import is_bad
 _ODD_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\v\f]")
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACE_RUNS = re.compile(" {2,}")
-# Lines ftfy leaves as they are: printable ASCII but "&" (HTML entities), tabs, and the curly quotes,
+# Characters ftfy leaves as they are: printable ASCII but "&" (HTML entities), tabs, and the curly quotes,
 # dashes, ellipsis and euro sign news text is full of. None of these is a UTF-8 continuation byte in the
 # encodings ftfy undoes (Windows-1252, Latin-1, Mac Roman, ...), so without a letter such as "â" or "£"
 # beside them they are never mojibake; ftfy changes them only when asked to uncurl quotes.
-_PLAIN_ASCII_LINE = re.compile("[\t\n\x20-\x25\x27-\x7e]*")
-_PLAIN_TYPOGRAPHIC_LINE = re.compile("[\t\n\x20-\x25\x27-\x7e\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u20ac]*")
-# The same lines with Latin-1 letters and signs ("©", "£", "°", "é", NBSP) too: on these every ftfy fix but the
-# mojibake one leaves the line as it is (no C1 control, ligature, full-width form, curly quote when uncurling, line
-# break, surrogate, escape or control character, and NFC already), and that one changes only a line its own
-# heuristic (`ftfy.badness.is_bad`) finds bad, so ftfy is called only for those.
-_LATIN1_ASCII_LINE = re.compile("[\t\n\x20-\x25\x27-\x7e\u00a0-\u00ff]*")
-_LATIN1_TYPOGRAPHIC_LINE = re.compile(
-    "[\t\n\x20-\x25\x27-\x7e\u00a0-\u00ff\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u20ac]*"
-)
+_PLAIN_ASCII = "\t\n\x20-\x25\x27-\x7e"
+_TYPOGRAPHIC = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u20ac"
+# The first character outside them, by whether quotes are uncurled: only its line can need ftfy.
+_NOT_PLAIN = {False: re.compile(f"[^{_PLAIN_ASCII}{_TYPOGRAPHIC}]"), True: re.compile(f"[^{_PLAIN_ASCII}]")}
+# Lines of those characters with Latin-1 letters and signs ("©", "£", "°", "é", NBSP) too: on these every ftfy fix
+# but the mojibake one leaves the line as it is (no C1 control, ligature, full-width form, curly quote when
+# uncurling, line break, surrogate, escape or control character, and NFC already), and that one changes only a line
+# its own heuristic (`ftfy.badness.is_bad`) finds bad, so ftfy is called only for those.
+_LATIN1_LINE = {
+    False: re.compile(f"[{_PLAIN_ASCII}{_TYPOGRAPHIC}\u00a0-\u00ff]*"),
+    True: re.compile(f"[{_PLAIN_ASCII}\u00a0-\u00ff]*"),
+}
 # ftfy fixes a longer line in pieces of this many characters, and the pieces are judged one by one.
 _FTFY_SEGMENT = ftfy.TextFixerConfig().max_decode_length
 # Chinese, Japanese and Korean text writes its punctuation full-width ("，", "！", "（"): on a line holding these
@@ -57,19 +59,16 @@ def repair_unicode(text: str, *, uncurl_quotes: bool = False) -> tuple[str, bool
     lines, and ftfy costs tens of microseconds a line), and that a line of Chinese, Japanese or Korean keeps its
     full-width punctuation.
     """
-    plain_line = _PLAIN_ASCII_LINE if uncurl_quotes else _PLAIN_TYPOGRAPHIC_LINE
-    latin1_line = _LATIN1_ASCII_LINE if uncurl_quotes else _LATIN1_TYPOGRAPHIC_LINE
+    not_plain, latin1_line = _NOT_PLAIN[uncurl_quotes], _LATIN1_LINE[uncurl_quotes]
+    first_angle = text.find("<")  # ftfy's own rule: from the first line holding "<" on, no line is unescaped
     pieces: list[str] = []
-    unescape_html: bool | str = "auto"  # ftfy's own rule: once a line holds "<", no later line is unescaped
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start) + 1 or len(text)
+    done = 0
+    while found := not_plain.search(text, done):
+        start = text.rfind("\n", 0, found.start()) + 1
+        end = text.find("\n", found.start()) + 1 or len(text)
         line = text[start:end]
-        if unescape_html == "auto" and "<" in line:
-            unescape_html = False
-        if plain_line.fullmatch(line) or (
-            len(line) <= _FTFY_SEGMENT and latin1_line.fullmatch(line) and not is_bad(line)
-        ):
+        pieces.append(text[done:start])
+        if len(line) <= _FTFY_SEGMENT and latin1_line.fullmatch(line) and not is_bad(line):
             pieces.append(line)
         else:
             pieces.append(
@@ -77,11 +76,14 @@ def repair_unicode(text: str, *, uncurl_quotes: bool = False) -> tuple[str, bool
                     line,
                     uncurl_quotes=uncurl_quotes,
                     normalization="NFC",
-                    unescape_html=unescape_html,
+                    unescape_html=False if 0 <= first_angle < end else "auto",
                     fix_character_width=_FULL_WIDTH_SCRIPT.search(line) is None,
                 )
             )
-        start = end
+        done = end
+    if not done:
+        return text, False
+    pieces.append(text[done:])
     repaired = "".join(pieces)
     return repaired, repaired != text
 
