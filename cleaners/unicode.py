@@ -32,6 +32,10 @@ _LATIN1_LINE = {
     False: re.compile(f"[{_PLAIN_ASCII}{_TYPOGRAPHIC}\u00a0-\u00ff]*"),
     True: re.compile(f"[{_PLAIN_ASCII}\u00a0-\u00ff]*"),
 }
+# ftfy's mojibake heuristic (`is_bad`, a regular expression) looks for sequences of at most this many characters,
+# each holding a character outside ASCII (tests/test_unicode.py checks both on ftfy's own pattern).
+_BADNESS_SPAN = 7
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 # ftfy fixes a longer line in pieces of this many characters, and the pieces are judged one by one.
 _FTFY_SEGMENT = ftfy.TextFixerConfig().max_decode_length
 # Chinese, Japanese and Korean text writes its punctuation full-width ("，", "！", "（"): on a line holding these
@@ -68,7 +72,7 @@ def repair_unicode(text: str, *, uncurl_quotes: bool = False) -> tuple[str, bool
         end = text.find("\n", found.start()) + 1 or len(text)
         line = text[start:end]
         pieces.append(text[done:start])
-        if len(line) <= _FTFY_SEGMENT and latin1_line.fullmatch(line) and not is_bad(line):
+        if len(line) <= _FTFY_SEGMENT and latin1_line.fullmatch(line) and not _may_be_mojibake(line):
             pieces.append(line)
         else:
             pieces.append(
@@ -86,6 +90,20 @@ def repair_unicode(text: str, *, uncurl_quotes: bool = False) -> tuple[str, bool
     pieces.append(text[done:])
     repaired = "".join(pieces)
     return repaired, repaired != text
+
+
+def _may_be_mojibake(line: str) -> bool:
+    """ftfy's `is_bad` run only on the stretches around the line's non-ASCII characters, where its sequences can be;
+    True also when a stretch's start alone makes one (its "^"), so False means `is_bad(line)` is False."""
+    start = end = -1
+    for found in _NON_ASCII.finditer(line):
+        low, high = max(0, found.start() - _BADNESS_SPAN + 1), found.start() + _BADNESS_SPAN
+        if low > end:
+            if end >= 0 and is_bad(line[start:end]):
+                return True
+            start = low
+        end = high
+    return end >= 0 and is_bad(line[start:end])
 
 
 def join_lone_bullets(lines: list[str], bullet_chars: str) -> list[str]:

@@ -1,10 +1,19 @@
 """ftfy repair and whitespace normalisation."""
 
+import re
+
 import ftfy
+from ftfy.badness import BADNESS_RE, is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.unicode import _FULL_WIDTH_SCRIPT, normalise_whitespace, repair_unicode
+from cleaners.unicode import (
+    _BADNESS_SPAN,
+    _FULL_WIDTH_SCRIPT,
+    _may_be_mojibake,
+    normalise_whitespace,
+    repair_unicode,
+)
 
 
 def test_mojibake_is_repaired():
@@ -130,6 +139,33 @@ def test_ftfy_changes_latin1_text_only_as_mojibake():
     assert ftfy.fix_text(text, fix_encoding=False, uncurl_quotes=False, normalization="NFC") == text
     text_without_quotes = text.replace("‘’“”", "")
     assert ftfy.fix_text(text_without_quotes, fix_encoding=False, uncurl_quotes=True) == text_without_quotes
+
+
+def test_ftfy_looks_for_mojibake_in_short_sequences_each_holding_a_non_ascii_character():
+    """The premise of judging a line only around its non-ASCII characters: every alternative of ftfy's badness
+    pattern spans at most _BADNESS_SPAN characters and requires one that only a non-ASCII character matches."""
+    tree = re._parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    assert tree.getwidth()[1] <= _BADNESS_SPAN and not BADNESS_RE.flags & re.IGNORECASE
+    ((branch_op, (_, alternatives)),) = tree.data
+    assert branch_op is re._constants.BRANCH
+
+    def only_non_ascii(op, value) -> bool:
+        if op is re._constants.LITERAL:
+            return value >= 0x80
+        if op is re._constants.IN:
+            ranges = [(item, item) if kind is re._constants.LITERAL else item for kind, item in value]
+            return all(kind in (re._constants.LITERAL, re._constants.RANGE) for kind, _ in value) and all(
+                low >= 0x80 for low, _ in ranges
+            )
+        return False
+
+    assert all(any(only_non_ascii(op, value) for op, value in alternative) for alternative in alternatives)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(MOJIBAKE_PIECES) | LATIN1_TEXT | st.text(max_size=4), max_size=20).map("".join))
+def test_a_line_judged_clean_around_its_non_ascii_characters_is_clean(line):
+    assert is_bad(line) <= _may_be_mojibake(line)
 
 
 def test_chinese_and_japanese_lines_keep_their_full_width_punctuation():
