@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from cleaners.edits import Removal
 from dedup.shingles import split_sentences
+from dedup.signatures import count_words
 
 TOO_LONG_PARAGRAPH = "too_long_paragraph"
 
@@ -50,3 +51,12 @@ def split_long_paragraphs(paragraphs: list[str], max_chars: int, max_words: int)
         if run:
             kept.append(" ".join(run))
     return kept, removals
+
+
+def words_short_of(paragraphs: list[str], minimum: int) -> int | None:
+    """The paragraphs' words (as count_words counts them) when fewer than `minimum`, else None; the first paragraph
+    alone settles most articles, since no paragraph lowers the count."""
+    if int(count_words(paragraphs[:1]).sum()) >= minimum:
+        return None
+    words = int(count_words(paragraphs).sum())
+    return words if words < minimum else None

@@ -1,6 +1,7 @@
 """Bounded paragraphs: one over the limits is split at sentence ends, and only a sentence over them alone goes."""
 
-from cleaners.limits import TOO_LONG_PARAGRAPH, split_long_paragraphs
+from cleaners.limits import TOO_LONG_PARAGRAPH, split_long_paragraphs, words_short_of
+from dedup.signatures import count_words
 
 SENTENCES = [
     "Choe Sang-Hun reported from Seoul that the talks on Yongbyon had stalled.",
@@ -34,3 +35,15 @@ def test_a_sentence_over_the_limits_alone_is_removed_with_a_reason_and_the_rest_
     kept, removals = split_long_paragraphs([f"{SENTENCES[0]} {dump} {SENTENCES[1]}"], 10_000, 30)
     assert [(removal.text, removal.reason) for removal in removals] == [(dump + " " + SENTENCES[1], TOO_LONG_PARAGRAPH)]
     assert kept == [SENTENCES[0]]
+
+
+def test_an_article_short_of_words_is_told_its_count_and_one_long_enough_none():
+    short = ["Seoul, Monday.", "Talks stall."]
+    assert words_short_of(short, 5) == int(count_words(short).sum()) == 4
+    assert words_short_of([*short, "Officials in Hanoi said on Thursday that the talks had ended."], 5) is None
+    assert words_short_of(["首脳会談は決裂した。"], 5) is None  # a script without spaces has words
+
+
+def test_a_long_first_paragraph_settles_the_word_count_whatever_follows():
+    assert words_short_of([SENTENCES[0], "", "ok"], 5) is None
+    assert words_short_of([SENTENCES[0]], 14) == 13  # "Sang-Hun" is two words
