@@ -1,6 +1,6 @@
 """Bounded paragraphs: one over the limits is split at sentence ends, and only a sentence over them alone goes."""
 
-from cleaners.limits import TOO_LONG_PARAGRAPH, split_long_paragraphs, words_short_of
+from cleaners.limits import TOO_LONG_PARAGRAPH, size_problem, split_long_paragraphs, words_short_of
 from dedup.signatures import count_words
 
 SENTENCES = [
@@ -47,3 +47,9 @@ def test_an_article_short_of_words_is_told_its_count_and_one_long_enough_none():
 def test_a_long_first_paragraph_settles_the_word_count_whatever_follows():
     assert words_short_of([SENTENCES[0], "", "ok"], 5) is None
     assert words_short_of([SENTENCES[0]], 14) == 13  # "Sang-Hun" is two words
+
+
+def test_a_text_is_over_the_word_limit_only_by_its_words():
+    assert size_problem("Talks stall in Hanoi", 100, 4, "paragraph") is None
+    assert size_problem("Talks stall in Hanoi again", 100, 4, "paragraph") == "5 words (input.max_paragraph_words is 4)"
+    assert size_problem("Seoul", 100, 5, "paragraph") is None
