@@ -8,6 +8,8 @@ furniture too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cleaners.edits import Removal, Spared
 from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
 from cleaners.memo import remembered_per_line
@@ -66,10 +68,11 @@ def _heading_rule(line: str, rules: CleaningRules) -> SectionRule | None:
     return next((rule for rule in rules.section_rules if bare and rule.pattern.search(bare)), None)
 
 
-def _section_end(lines: list[str], start: int, rule: SectionRule, prose_before: float) -> int | None:
-    """Index just past the block a section heading at `start` rules over, or None if it is no section."""
+def _section_end(lines: list[str], start: int, rule: SectionRule, prose_before: Callable[[], float]) -> int | None:
+    """Index just past the block a section heading at `start` rules over, or None if it is no section
+    (`prose_before`: the share of the prose before it, asked only of a section that runs to the end)."""
     if rule.until == "end":
-        return len(lines) if prose_before >= _END_SECTION_AFTER else None
+        return len(lines) if prose_before() >= _END_SECTION_AFTER else None
     end = start + 1
     while end < len(lines) and not lines[end]:
         end += 1
@@ -86,18 +89,32 @@ def remove_sections(
     """Drop each junk section: its heading and the lines it rules over, every one with a reason, unless kept."""
     if not rules.section_rules:
         return lines, [], []
-    prose_words = [len(line.split()) if line and is_prose(line) else 0 for line in lines]
-    total = sum(prose_words) or 1
+    headings = [_heading_rule(line, rules) if line else None for line in lines]
+    if headings.count(None) == len(headings):
+        return list(lines), [], []
+    prose_words: list[int] = []  # each line's words if it is prose, counted when a section runs to the end
+    passed: list[int] = []  # the lines before `index` outside every section found
     reasons: list[str | None] = [None] * len(lines)
-    index = seen = 0
+    index = 0
     while index < len(lines):
-        line = lines[index]
-        rule = _heading_rule(line, rules) if line else None
-        end = _section_end(lines, index, rule, seen / total) if rule else None
+        rule = headings[index]
+        end = _section_end(lines, index, rule, _prose_share(lines, passed, prose_words)) if rule else None
         if end is None:
-            seen += prose_words[index]
+            passed.append(index)
             index += 1
             continue
         reasons[index:end] = [f"section:{rule.name}"] * (end - index)
         index = end
     return drop_lines(lines, reasons, keep)
+
+
+def _prose_share(lines: list[str], passed: list[int], prose_words: list[int]) -> Callable[[], float]:
+    """The share of the article's prose words on the `passed` lines, found only when asked (filling
+    `prose_words` once)."""
+
+    def share() -> float:
+        if not prose_words:
+            prose_words.extend(len(line.split()) if line and is_prose(line) else 0 for line in lines)
+        return sum(prose_words[index] for index in passed) / (sum(prose_words) or 1)
+
+    return share

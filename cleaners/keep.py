@@ -52,6 +52,8 @@ def drop_lines(
 ) -> tuple[list[str], list[Removal], list[Spared]]:
     """Drop each line with a reason (`reasons[i]` for `lines[i]`, None to keep it) unless an override keeps it;
     a blank line with a reason goes without a record."""
+    if reasons.count(None) == len(reasons):
+        return list(lines), [], []
     kept: list[str] = []
     removals: list[Removal] = []
     spared: list[Spared] = []

@@ -8,7 +8,8 @@ them (a data dump) is removed with a reason, so the rest of its article is still
 from __future__ import annotations
 
 from cleaners.edits import Removal
-from dedup.shingles import split_sentences
+from dedup.shingles import normalised_words, split_sentences
+from dedup.signatures import count_words
 
 TOO_LONG_PARAGRAPH = "too_long_paragraph"
 
@@ -53,3 +54,13 @@ def split_long_paragraphs(paragraphs: list[str], max_chars: int, max_words: int)
         if run:
             kept.append(" ".join(run))
     return kept, removals
+
+
+def words_short_of(paragraphs: list[str], minimum: int) -> int | None:
+    """The paragraphs' words (as count_words counts them) when fewer than `minimum`, else None; the first paragraph
+    alone settles most articles, since no paragraph lowers the count (its normalised_words are the words
+    count_words counts, without the compiled scan's cost per call)."""
+    if paragraphs and len(normalised_words(paragraphs[0])) >= minimum:
+        return None
+    words = int(count_words(paragraphs).sum())
+    return words if words < minimum else None

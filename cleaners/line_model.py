@@ -12,6 +12,7 @@ import json
 import math
 import operator
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -76,25 +77,29 @@ def classes_and_span(lines: list[str], rules: BodyRules) -> tuple[list[str | Non
 
 
 def line_features(
-    lines: list[str], rules: BodyRules, classified: tuple[list[str | None], tuple[int, int]] | None = None
+    lines: list[str],
+    rules: BodyRules,
+    classified: tuple[list[str | None], tuple[int, int]] | None = None,
+    wanted: Collection[int] | None = None,
 ) -> list[list[float] | None]:
-    """Features of each line (None for a blank one): its shape, its neighbours' and its place in the text
-    (`classified`: the lines' classes_and_span, when already known)."""
+    """Features of each line (None for a blank one, and for one not in `wanted` when given): its shape, its
+    neighbours' and its place in the text (`classified`: the lines' classes_and_span, when already known)."""
     classes, span = classified or classes_and_span(lines, rules)
     content = [index for index, line in enumerate(lines) if line]
-    shapes = {index: _shape(lines[index], classes[index] or "short") for index in content}
     total = len(content)
     features: list[list[float] | None] = [None] * len(lines)
     for order, index in enumerate(content):
+        if wanted is not None and index not in wanted:
+            continue
         before = content[order - 1] if order else None
         after = content[order + 1] if order + 1 < total else None
         window = content[max(0, order - 3) : order + 4]
         inside = span[0] <= index < span[1]
         distance = 0 if inside else min(abs(index - span[0]), abs(index - (span[1] - 1)))
         features[index] = [
-            *shapes[index],
-            *(shapes[before][:2] if before is not None else [0.0, 0.0]),
-            *(shapes[after][:2] if after is not None else [0.0, 0.0]),
+            *_shape(lines[index], classes[index] or "short"),
+            *(_line_shape(lines[before])[:2] if before is not None else [0.0, 0.0]),
+            *(_line_shape(lines[after])[:2] if after is not None else [0.0, 0.0]),
             sum(classes[i] == "prose" for i in window) / len(window),
             float(inside),
             math.log1p(distance),
@@ -138,12 +143,15 @@ def drop_unlikely_lines(
         return lines, [], []
     model = shipped_model()
     start, end = extend_over_lists(classes, *span)
+    judged = {
+        index
+        for index, line in enumerate(lines)
+        if line and not (start <= index < end and (classes[index] == "list" or is_sentence(line, rules)))
+    }
     reasons = [
         f"body_model:{classes[index]}"
-        if features is not None
-        and model.probability(features) < model.threshold
-        and not (start <= index < end and (classes[index] == "list" or is_sentence(lines[index], rules)))
+        if features is not None and model.probability(features) < model.threshold
         else None
-        for index, features in enumerate(line_features(lines, rules, (classes, span)))
+        for index, features in enumerate(line_features(lines, rules, (classes, span), judged))
     ]
     return drop_lines(lines, reasons, keep)

@@ -12,7 +12,7 @@ from cleaners.article import PreparedArticle, finish_article, prepare_article
 from cleaners.boilerplate import LearnedLine, source_key
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.language import detect_language
-from cleaners.limits import size_problem, split_long_paragraphs
+from cleaners.limits import size_problem, split_long_paragraphs, words_short_of
 from cleaners.spelling import (
     SpellingDecision,
     Vocabulary,
@@ -26,7 +26,6 @@ from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, cluster_constr
 from dedup.deduplicate import DedupResult, Matches, cluster_matches, find_matches, remeasure
 from dedup.records import ParagraphRecord
 from dedup.shingles import paragraph_fingerprint
-from dedup.signatures import count_words
 from flows.alignment_store import CopyAligner
 from flows.band_matches import StoredMatches, stored_matches
 from flows.band_store import NO_BANDS, StoredBands
@@ -191,9 +190,9 @@ def finish_document(
         reasons = sorted({removal.reason for removal in cleaned.removals})
         detail = f" ({len(cleaned.removals)} lines removed: {', '.join(reasons)})" if reasons else ""
         return Rejection(where, f"no article text left after cleaning{detail}")
-    words = int(count_words(cleaned.paragraphs).sum())  # as n_words counts them: a script without spaces has words
-    if words < config.input.min_article_words:
-        minimum = config.input.min_article_words
+    minimum = config.input.min_article_words
+    words = words_short_of(cleaned.paragraphs, minimum)  # as n_words counts them: a script without spaces has words
+    if words is not None:
         return Rejection(where, f"too short after cleaning: {words} words (input.min_article_words is {minimum})")
     published_is_fallback = bool(raw.capture and raw.capture.captured and not cleaned.metadata.published)
     if published_is_fallback:

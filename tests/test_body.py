@@ -214,3 +214,10 @@ def test_line_shape_counts_digits_and_word_tokens_as_unicode_does(line):
 )
 def test_every_kind_of_link_mark_still_makes_a_link(line):
     assert line_class(line, RULES) == "link"
+
+
+def test_line_features_of_the_wanted_lines_are_those_of_every_line():
+    every = line_features(HARBOUR_DUMP, RULES)
+    wanted = {index for index, line in enumerate(HARBOUR_DUMP) if line and index % 3 == 0}
+    some = line_features(HARBOUR_DUMP, RULES, wanted=wanted)
+    assert [features if index in wanted else None for index, features in enumerate(every)] == some

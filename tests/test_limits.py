@@ -3,7 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.limits import TOO_LONG_PARAGRAPH, size_problem, split_long_paragraphs
+from cleaners.limits import TOO_LONG_PARAGRAPH, size_problem, split_long_paragraphs, words_short_of
+from dedup.signatures import count_words
 
 SENTENCES = [
     "Choe Sang-Hun reported from Seoul that the talks on Yongbyon had stalled.",
@@ -50,3 +51,19 @@ def test_a_text_is_over_the_word_limit_exactly_when_it_has_more_words(text, max_
 def test_the_shortest_text_over_the_word_limit_is_refused():
     assert size_problem("a b c", 1_000, 2, "article") == "3 words (input.max_article_words is 2)"
     assert size_problem("a b c", 1_000, 3, "article") is None
+def test_an_article_short_of_words_is_told_its_count_and_one_long_enough_none():
+    short = ["Seoul, Monday.", "Talks stall."]
+    assert words_short_of(short, 5) == int(count_words(short).sum()) == 4
+    assert words_short_of([*short, "Officials in Hanoi said on Thursday that the talks had ended."], 5) is None
+    assert words_short_of(["首脳会談は決裂した。"], 5) is None  # a script without spaces has words
+
+
+def test_a_long_first_paragraph_settles_the_word_count_whatever_follows():
+    assert words_short_of([SENTENCES[0], "", "ok"], 5) is None
+    assert words_short_of([SENTENCES[0]], 14) == 13  # "Sang-Hun" is two words
+
+
+def test_a_text_is_over_the_word_limit_only_by_its_words():
+    assert size_problem("Talks stall in Hanoi", 100, 4, "paragraph") is None
+    assert size_problem("Talks stall in Hanoi again", 100, 4, "paragraph") == "5 words (input.max_paragraph_words is 4)"
+    assert size_problem("Seoul", 100, 5, "paragraph") is None
