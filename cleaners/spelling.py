@@ -610,10 +610,11 @@ def within_aligned_edits(word: str, other: str, max_distance: int, common: bool 
 Substitutions = tuple[tuple[str, str], ...]
 
 
-def copy_substitutions(first: str, second: str) -> Substitutions:
+def copy_substitutions(first: str, second: str, words: Callable[[str], list[str]] = text_words) -> Substitutions:
     """What two copies of a paragraph print in each other's place, word for word (`_aligned_pairs`): a function of
-    their texts alone, so a run may keep it for the next."""
-    return tuple(_aligned_pairs(text_words(first), text_words(second)))
+    their texts alone, so a run may keep it for the next. `words` gives a text's words (`text_words`, or a cache
+    of it for texts in many pairs)."""
+    return tuple(_aligned_pairs(words(first), words(second)))
 
 
 def _aligned_pairs(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
@@ -632,13 +633,21 @@ def _aligned_pairs(left: list[str], right: list[str]) -> Iterator[tuple[str, str
 def _differing_middle(left: list[str], right: list[str]) -> tuple[list[str], list[str]]:
     """The two word lists without the words they begin and end with in common (what keeps SequenceMatcher
     cheap: most copies differ in the middle only)."""
-    start = 0
-    while start < min(len(left), len(right)) and left[start] == right[start]:
-        start += 1
-    end = 0
-    while end < min(len(left), len(right)) - start and left[-1 - end] == right[-1 - end]:
-        end += 1
+    start = _shared_prefix_length(left, right)
+    end = _shared_prefix_length(left[start:][::-1], right[start:][::-1])
     return left[start : len(left) - end], right[start : len(right) - end]
+
+
+def _shared_prefix_length(left: list[str], right: list[str]) -> int:
+    """How many words the two lists begin with in common, found by halving (list slices compare in C)."""
+    low, high = 0, min(len(left), len(right))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if left[:middle] == right[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _walk_block(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
@@ -676,6 +685,7 @@ def _walk_block(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
     yield from reversed(pairs)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _pair_cost(word: str, other: str) -> float:
     """How unlike two words are, 0 (same letters) to 1 (nothing in common): the price of facing them."""
     return 1.0 - SequenceMatcher(None, word.lower(), other.lower(), autojunk=False).ratio()
