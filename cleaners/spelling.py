@@ -18,8 +18,11 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from itertools import pairwise
+from itertools import chain
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from symspellpy import SymSpell, Verbosity
 from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
@@ -45,6 +48,8 @@ _HYPHEN_BREAK = re.compile(r"(?<![\w-])([A-Za-z]{2,})- ([a-z]{2,})(?![\w-])")
 _MISSING_SPACE = re.compile(r"(?<![\w.@/-])([a-z]{2,})([.!?])([A-Z][a-z]{1,})(?![\w.@/-])")
 # What every _MISSING_SPACE match holds: a sentence mark with a capital after it.
 _SENTENCE_JOIN = re.compile(r"[.!?][A-Z]")
+# What every _HYPHEN_BREAK or _MISSING_SPACE match holds: a text without it has no span to count.
+_SPAN_HINT = re.compile(r"[A-Za-z]- [a-z]|[a-z][.!?][A-Z][a-z]")
 _EDIT_DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA)
 # Regular English derivations: an unknown word made of a dictionary word and one of these is a word.
 DERIVATION_SUFFIXES = (
@@ -159,27 +164,82 @@ class Evidence:
 
 def count_evidence(weighted_texts: Iterable[tuple[str, int]]) -> Evidence:
     """Count each text's words, word pairs, spans and neighbours times its weight (its occurrences; negative for a
-    text taken away). Each distinct text is read once."""
-    evidence = Evidence()
+    text taken away). Each distinct text is read once; the words of all texts are counted together as arrays of word
+    ids (`_count_words`)."""
+    texts, weights = [], []
     for text, weight in weighted_texts:
-        if weight == 0:
-            continue
-        words = text_words(text)
-        lowered_words = [word.lower() for word in words]
-        _count(evidence.forms, words, weight)
-        _count(evidence.bigrams, [f"{a} {b}" for a, b in pairwise(lowered_words)], weight)
-        if "- " in text or _SENTENCE_JOIN.search(text):
+        if weight:
+            texts.append(text)
+            weights.append(weight)
+    evidence = Evidence()
+    _count_words(evidence, [text_words(text) for text in texts], weights)
+    for text, weight in zip(texts, weights):
+        if _SPAN_HINT.search(text):
             spans = [m.group() for pattern in (_HYPHEN_BREAK, _MISSING_SPACE) for m in pattern.finditer(text)]
             _count(evidence.spans, spans, weight)
-        marks = {
-            mark
-            for position, word in enumerate(words)
-            if word[0].isupper()
-            for mark in _neighbour_marks(word, lowered_words, position)
-        }
-        for mark in marks:
-            evidence.neighbours[mark] += weight
     return evidence
+
+
+def _count_words(evidence: Evidence, word_lists: list[list[str]], weights: list[int]) -> None:
+    """Add the word forms, lower-cased word pairs and capitalised words' content-word neighbours (each once a text)
+    of these texts' words, each text's times its weight: every word becomes the id of its form and of its lower-cased
+    form, what is counted is summed over ids (Arrow group-bys), and only the distinct keys are spelled out."""
+    words = pa.array(list(chain.from_iterable(word_lists)), pa.string())
+    if not len(words):
+        return
+    encoded = words.dictionary_encode()
+    forms, form_ids = encoded.dictionary, encoded.indices.to_numpy()
+    lowered_encoded = pc.utf8_lower(forms).dictionary_encode()
+    lowered, lower_ids = lowered_encoded.dictionary, lowered_encoded.indices.to_numpy()[form_ids]
+    lengths = np.fromiter(map(len, word_lists), np.int64, len(word_lists))
+    text_ids = np.repeat(np.arange(len(word_lists)), lengths)
+    text_weights = np.asarray(weights, np.int64)
+    word_weights = text_weights[text_ids]
+    summed = _summed({"form": form_ids}, word_weights)
+    _add(evidence.forms, forms.take(summed.column("form")), summed)
+    same_text = text_ids[1:] == text_ids[:-1]  # a word and the next one stand in the same text
+    summed = _summed(
+        {"first": lower_ids[:-1][same_text], "second": lower_ids[1:][same_text]}, word_weights[1:][same_text]
+    )
+    pairs = pc.binary_join_element_wise(
+        lowered.take(summed.column("first")), lowered.take(summed.column("second")), " "
+    )
+    _add(evidence.bigrams, pairs, summed)
+    capitalised = np.array([form[0].isupper() for form in forms.to_pylist()])[form_ids]
+    content = ~np.array([word in STOPWORDS for word in lowered.to_pylist()])[lower_ids]
+    left = np.flatnonzero(capitalised[1:] & same_text & content[:-1]) + 1  # positions with a left neighbour mark
+    right = np.flatnonzero(capitalised[:-1] & same_text & content[1:])
+    marks = pa.table(  # each text's marks once: (text, word, neighbour, whether the neighbour is on the right)
+        {
+            "text": np.concatenate([text_ids[left], text_ids[right]]),
+            "form": np.concatenate([form_ids[left], form_ids[right]]),
+            "neighbour": np.concatenate([lower_ids[left - 1], lower_ids[right + 1]]),
+            "right": np.repeat([False, True], [len(left), len(right)]),
+        }
+    )
+    marks = marks.group_by(marks.column_names).aggregate([])
+    summed = _summed(
+        {name: marks.column(name) for name in ("form", "neighbour", "right")},
+        pc.take(text_weights, marks.column("text")),
+    )
+    neighbour = lowered.take(summed.column("neighbour"))
+    placed = pc.if_else(
+        summed.column("right"),
+        pc.binary_join_element_wise(neighbour, ">", ""),
+        pc.binary_join_element_wise("<", neighbour, ""),
+    )
+    _add(evidence.neighbours, pc.binary_join_element_wise(forms.take(summed.column("form")), placed, "\t"), summed)
+
+
+def _summed(keys: dict[str, pa.Array | np.ndarray], weights: pa.Array | np.ndarray) -> pa.Table:
+    """The key columns' distinct rows with their weights summed ("weight_sum"), sums of zero left out."""
+    summed = pa.table({**keys, "weight": weights}).group_by(list(keys)).aggregate([("weight", "sum")])
+    return summed.filter(pc.not_equal(summed.column("weight_sum"), 0))
+
+
+def _add(counter: Counter[str], items: pa.Array, summed: pa.Table) -> None:
+    """Add each item's summed weight to the counter."""
+    counter.update(dict(zip(items.to_pylist(), summed.column("weight_sum").to_pylist())))
 
 
 @dataclass
@@ -236,13 +296,6 @@ def _count(counter: Counter[str], items: list[str], weight: int) -> None:
     else:
         for item, count in Counter(items).items():
             counter[item] += count * weight
-
-
-def _neighbour_marks(word: str, lowered_words: list[str], position: int) -> Iterator[str]:
-    """The content words beside a capitalised word, as evidence keys: "Word\t<left" and "Word\tright>"."""
-    for other, mark in ((position - 1, "<{}"), (position + 1, "{}>")):
-        if 0 <= other < len(lowered_words) and lowered_words[other] not in STOPWORDS:
-            yield f"{word}\t{mark.format(lowered_words[other])}"
 
 
 def iter_words(text: str) -> Iterator[tuple[int, int, str]]:
@@ -557,10 +610,11 @@ def within_aligned_edits(word: str, other: str, max_distance: int, common: bool 
 Substitutions = tuple[tuple[str, str], ...]
 
 
-def copy_substitutions(first: str, second: str) -> Substitutions:
+def copy_substitutions(first: str, second: str, words: Callable[[str], list[str]] = text_words) -> Substitutions:
     """What two copies of a paragraph print in each other's place, word for word (`_aligned_pairs`): a function of
-    their texts alone, so a run may keep it for the next."""
-    return tuple(_aligned_pairs(text_words(first), text_words(second)))
+    their texts alone, so a run may keep it for the next. `words` gives a text's words (`text_words`, or a cache
+    of it for texts in many pairs)."""
+    return tuple(_aligned_pairs(words(first), words(second)))
 
 
 def _aligned_pairs(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
@@ -579,13 +633,21 @@ def _aligned_pairs(left: list[str], right: list[str]) -> Iterator[tuple[str, str
 def _differing_middle(left: list[str], right: list[str]) -> tuple[list[str], list[str]]:
     """The two word lists without the words they begin and end with in common (what keeps SequenceMatcher
     cheap: most copies differ in the middle only)."""
-    start = 0
-    while start < min(len(left), len(right)) and left[start] == right[start]:
-        start += 1
-    end = 0
-    while end < min(len(left), len(right)) - start and left[-1 - end] == right[-1 - end]:
-        end += 1
+    start = _shared_prefix_length(left, right)
+    end = _shared_prefix_length(left[start:][::-1], right[start:][::-1])
     return left[start : len(left) - end], right[start : len(right) - end]
+
+
+def _shared_prefix_length(left: list[str], right: list[str]) -> int:
+    """How many words the two lists begin with in common, found by halving (list slices compare in C)."""
+    low, high = 0, min(len(left), len(right))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if left[:middle] == right[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 def _walk_block(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
@@ -623,6 +685,7 @@ def _walk_block(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
     yield from reversed(pairs)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _pair_cost(word: str, other: str) -> float:
     """How unlike two words are, 0 (same letters) to 1 (nothing in common): the price of facing them."""
     return 1.0 - SequenceMatcher(None, word.lower(), other.lower(), autojunk=False).ratio()

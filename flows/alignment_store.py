@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cleaners.spelling import Substitutions, copy_substitutions
+from cleaners.spelling import Substitutions, copy_substitutions, text_words
 
 ALIGNMENTS_FILE = "alignments.parquet"
 ALIGNMENTS = pa.schema(
@@ -36,22 +36,39 @@ def paragraph_digest(text: str) -> str:
 
 class CopyAligner:
     """Aligns pairs of copies, recalling what an earlier run's alignment of the same two texts gave; keeps every
-    pair it was asked for (`used`, the next run's store) and counts those it aligned anew (`aligned`)."""
+    pair it was asked for (`used`, the next run's store) and counts those it aligned anew (`aligned`). A text in
+    many pairs is digested, and split into words, once."""
 
     def __init__(self, stored: StoredAlignments) -> None:
         self.stored = stored
         self.used: StoredAlignments = {}
         self.aligned = 0
+        self.digests: dict[str, str] = {}
+        self.words: dict[str, list[str]] = {}
 
     def __call__(self, first: str, second: str) -> Substitutions:
         """What the copies print in each other's place, first copy's side first."""
-        key = (paragraph_digest(first), paragraph_digest(second))
+        key = (self.digest(first), self.digest(second))
         substitutions = self.stored.get(key)
         if substitutions is None:
-            substitutions = copy_substitutions(first, second)
+            substitutions = copy_substitutions(first, second, self.text_words)
             self.aligned += 1
         self.used[key] = substitutions
         return substitutions
+
+    def digest(self, text: str) -> str:
+        """The text's `paragraph_digest`, worked out once."""
+        digest = self.digests.get(text)
+        if digest is None:
+            digest = self.digests[text] = paragraph_digest(text)
+        return digest
+
+    def text_words(self, text: str) -> list[str]:
+        """The text's words (`cleaners.spelling.text_words`), found once."""
+        words = self.words.get(text)
+        if words is None:
+            words = self.words[text] = text_words(text)
+        return words
 
 
 def write_alignments(folder: Path, alignments: StoredAlignments) -> None:

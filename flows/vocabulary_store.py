@@ -39,10 +39,11 @@ class StoredVocabulary:
     alignments: StoredAlignments = field(default_factory=dict)
 
     def evidence(self) -> Evidence:
-        """The stored sums as counters, each in (kind, item) order."""
+        """The stored sums as counters, each in (kind, item) order (the rows of one kind read as two columns)."""
         evidence = Evidence()
-        for kind, item, count in zip(*(self.counts.column(name).to_pylist() for name in COUNTS.names)):
-            getattr(evidence, kind)[item] = count
+        for kind in KINDS:
+            rows = self.counts.filter(pc.equal(self.counts.column("kind"), kind))
+            getattr(evidence, kind).update(dict(zip(rows.column("item").to_pylist(), rows.column("count").to_pylist())))
         return evidence
 
 

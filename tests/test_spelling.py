@@ -6,8 +6,10 @@ import pytest
 
 from cleaners.article import clean_article
 from cleaners.spelling import (
+    Evidence,
     Vocabulary,
     apply_corrections,
+    count_evidence,
     decide_corrections,
     decided_word,
     iter_words,
@@ -442,3 +444,24 @@ def test_words_around_a_typo_that_fit_two_words_or_a_name_change_nothing(base, c
     assert "grous" not in fixes(decisions) and "Yongbyan" not in fixes(decisions)
     corrected, _ = apply_corrections(paragraphs[:1], decisions)
     assert corrected == paragraphs[:1]
+
+
+def test_texts_counted_together_give_the_sums_of_each_text_counted_alone():
+    texts = [
+        ("Trade talks resumed in Geneva, said Maria Lopez. Lopez met Geneva officials; Geneva officials agreed.", 3),
+        ("The negotiatons stalled after the minister left.The talks go on, a long- term plan.", -2),
+        ("See https://example.com/Geneva-talks and #Geneva for Maria Lopez's notes.", 1),
+        ("2024 - 31 - 0", 5),
+        ("", 2),
+    ]
+    together = count_evidence(texts)
+    alone = Evidence()
+    for text, weight in texts:
+        for kind in ("forms", "bigrams", "spans", "neighbours"):
+            for item, count in getattr(count_evidence([(text, 1)]), kind).items():
+                getattr(alone, kind)[item] += count * weight
+    assert together == alone
+    assert together.neighbours["Geneva\tofficials>"] == 3  # a mark counts once a text, however often it stands there
+    assert together.neighbours["Lopez\t<maria"] == 3 and "Geneva\tsaid>" not in together.neighbours
+    assert together.bigrams["lopez lopez"] == 3 and together.spans["left.The"] == -2
+    assert "Geneva-talks" not in together.forms and together.forms["Lopez's"] == 1
