@@ -4,14 +4,22 @@ distinct paragraph and sentence text of that run, so the next run signs and veri
 - `texts`: key (64-bit hash of the text as written), key of its normalised words, word count;
 - `bands`: key, band, band key, one row per LSH band of each text of `min_words` words or more;
 - `sentences`: key of a long paragraph text, index, key of the sentence (sentences are texts too);
-- `checked`: every candidate pair of the run by text keys (first < second) with its exact overlap.
+- `checked`: every candidate pair of the run by text keys (first < second) with its exact overlap;
+- `representatives`: each text key that stood for its exact copies, with how many positions it stood at;
+- `crowded`: the band runs of more than MAX_RUN rows, with the key of their first owner;
+- `crowded_groups`: the short texts' normalised keys shared by more than MAX_SHARED_GROUP rows.
 
-A run queries the previous store in place with DuckDB (`store_connection`) and writes its own by filtering
-the previous rows to the texts still present and adding the new ones, a shard at a time.
+The last three let the next run search candidates only where something changed (flows/band_matches.py); a
+store without them (written by an older copydesk) is still read, and the next run searches everywhere.
+
+A run queries the previous store in place with DuckDB (`store_connection`) and writes its own by linking
+the previous shards whose rows it keeps, rewriting those it drops rows of, and adding the new rows as new
+shards; the last three tables are small and written whole.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +30,8 @@ import pyarrow.parquet as pq
 
 BANDS_FOLDER = "bands"
 SHARD_ROWS = 1_000_000
+# DuckDB's memory for the store's joins: beyond it, they spill to the run's work folder.
+MEMORY_LIMIT = "1GB"
 SCHEMAS = {
     "texts": pa.schema([("key", pa.uint64()), ("normalised_key", pa.uint64()), ("words", pa.int64())]),
     "bands": pa.schema([("key", pa.uint64()), ("band", pa.int16()), ("band_key", pa.uint64())]),
@@ -36,12 +46,20 @@ SCHEMAS = {
         ]
     ),
 }
-# What the next run keeps of each table: the rows of the paragraph texts present now and of their sentences.
+SEARCH_SCHEMAS = {
+    "representatives": pa.schema([("key", pa.uint64()), ("count", pa.int64())]),
+    "crowded": pa.schema(
+        [("kind", pa.int8()), ("band", pa.int16()), ("band_key", pa.uint64()), ("first_key", pa.uint64())]
+    ),
+    "crowded_groups": pa.schema([("normalised_key", pa.uint64())]),
+}
+# Which rows of each table the next run keeps: those of the paragraph texts present now and of their
+# sentences, and the pairs this run checked (a query over `rows`, a previous shard or this run's new rows).
 _KEPT = {
-    "texts": "SELECT * FROM texts WHERE key IN (SELECT key FROM kept_texts)",
-    "bands": "SELECT * FROM bands WHERE key IN (SELECT key FROM kept_texts)",
-    "sentences": "SELECT * FROM sentences WHERE key IN (SELECT key FROM present)",
-    "checked": "SELECT * FROM checked_now",
+    "texts": "SELECT * FROM rows WHERE key IN (SELECT key FROM kept_texts)",
+    "bands": "SELECT * FROM rows WHERE key IN (SELECT key FROM kept_texts)",
+    "sentences": "SELECT * FROM rows WHERE key IN (SELECT key FROM present)",
+    "checked": "SELECT * FROM rows SEMI JOIN checked_now USING (first_key, second_key)",
 }
 
 
@@ -51,6 +69,11 @@ class StoredBands:
 
     folder: Path | None = None
 
+    @property
+    def searched(self) -> bool:
+        """Whether the store holds what its run's candidate search left (`SEARCH_SCHEMAS`)."""
+        return self.folder is not None and all((self.folder / name).is_dir() for name in SEARCH_SCHEMAS)
+
 
 NO_BANDS = StoredBands()
 
@@ -58,12 +81,15 @@ NO_BANDS = StoredBands()
 @dataclass
 class BandUpdate:
     """This run's store: the previous one's rows of the `present` paragraph texts and their sentences, the
-    `new` rows of each table, and every candidate pair this run checked."""
+    `new` rows of each table, every candidate pair this run checked, what its candidate search leaves for the
+    next run (`search`, tables of SEARCH_SCHEMAS) and where DuckDB may spill."""
 
     previous: StoredBands
     present: pa.Table
     checked: pa.Table
     new: dict[str, pa.Table] = field(default_factory=dict)
+    search: dict[str, pa.Table] = field(default_factory=dict)
+    spill: Path | None = None
 
 
 def load_band_store(state_folder: Path) -> StoredBands:
@@ -72,41 +98,93 @@ def load_band_store(state_folder: Path) -> StoredBands:
     return StoredBands(folder if all((folder / name).is_dir() for name in SCHEMAS) else None)
 
 
-def store_connection(stored: StoredBands, new: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB whose views `texts`, `bands`, `sentences` and `checked` are the stored shards (scanned
-    in place as Arrow datasets, so no path is read as a glob) followed by the `new` rows."""
-    connection = duckdb.connect(":memory:")
+def store_connection(
+    stored: StoredBands, new: dict[str, pa.Table], spill: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB, its memory bounded (spilling into `spill`, when given) and one thread per core,
+    whose views `texts`, `bands`, `sentences` and `checked` are the stored shards (scanned in place as Arrow
+    datasets, so no path is read as a glob) followed by the `new` rows; `previous_<name>` are the stored
+    tables of SEARCH_SCHEMAS (empty when the store has none)."""
+    config = {"memory_limit": MEMORY_LIMIT, "threads": len(os.sched_getaffinity(0))}
+    connection = duckdb.connect(":memory:", config=config | ({"temp_directory": str(spill)} if spill else {}))
     for name, schema in SCHEMAS.items():
-        shards = ds.dataset(stored.folder / name, schema, format="parquet") if stored.folder else schema.empty_table()
-        connection.register(f"stored_{name}", shards)
+        connection.register(f"stored_{name}", _stored_table(stored, name, schema))
         connection.register(f"new_{name}", new.get(name, schema.empty_table()))
         connection.execute(f"CREATE VIEW {name} AS SELECT * FROM stored_{name} UNION ALL SELECT * FROM new_{name}")
+    for name, schema in SEARCH_SCHEMAS.items():
+        connection.register(
+            f"previous_{name}", _stored_table(stored, name, schema) if stored.searched else schema.empty_table()
+        )
     return connection
 
 
+def _stored_table(stored: StoredBands, name: str, schema: pa.Schema) -> ds.Dataset | pa.Table:
+    """A stored table's shards as one dataset, or an empty table when there is no store."""
+    return ds.dataset(stored.folder / name, schema, format="parquet") if stored.folder else schema.empty_table()
+
+
 def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
-    """Write this run's store into its state folder, in shards of at most SHARD_ROWS rows (nothing when the run
-    kept none: the next run signs every text)."""
+    """Write this run's store into its state folder: each previous shard linked when the run keeps all its rows,
+    else rewritten with those it keeps, then the new rows in shards of at most SHARD_ROWS rows (nothing when the
+    run kept no store: the next run signs every text)."""
     if update is None:
         return
     folder = state_folder / BANDS_FOLDER
-    with store_connection(update.previous, update.new) as connection:
+    with store_connection(update.previous, update.new, update.spill) as connection:
         connection.register("present", update.present)
         connection.register("checked_now", update.checked)
         connection.execute(
             "CREATE TEMP TABLE kept_texts AS SELECT key FROM present UNION "
             "SELECT sentence_key FROM sentences WHERE key IN (SELECT key FROM present)"
         )
-        for name, query in _KEPT.items():
-            _write_shards(connection.sql(query).to_arrow_reader(SHARD_ROWS), SCHEMAS[name], folder / name)
+        new_checked = connection.sql("SELECT * FROM checked_now ANTI JOIN stored_checked USING (first_key, second_key)")
+        news = update.new | {"checked": new_checked.to_arrow_table()}
+        for name, schema in SCHEMAS.items():
+            previous = sorted((update.previous.folder / name).glob("*.parquet")) if update.previous.folder else []
+            _carry_shards(
+                connection, previous, news.get(name, schema.empty_table()), _KEPT[name], schema, folder / name
+            )
+    for name, schema in SEARCH_SCHEMAS.items():
+        table = update.search.get(name, schema.empty_table())
+        _write_shards(table.cast(schema).to_reader(SHARD_ROWS), schema, folder / name)
 
 
-def _write_shards(batches: pa.RecordBatchReader, schema: pa.Schema, folder: Path) -> None:
-    """One Parquet file per batch (at least one, so an empty table still has its schema on disk)."""
+def _carry_shards(
+    connection: duckdb.DuckDBPyConnection,
+    previous: list[Path],
+    new: pa.Table,
+    kept: str,
+    schema: pa.Schema,
+    folder: Path,
+) -> None:
+    """Write a table's shards into `folder`: each previous shard linked when the `kept` query keeps all its rows,
+    else rewritten with those it keeps (none: dropped), then the `new` rows the query keeps."""
     folder.mkdir(parents=True)
     written = 0
-    for batch in batches:
-        pq.write_table(pa.Table.from_batches([batch]).cast(schema), folder / f"part-{written:05d}.parquet")
+    for shard in previous:
+        connection.register("rows", ds.dataset(shard, schema, format="parquet"))
+        kept_rows = connection.sql(kept).to_arrow_table()
+        connection.unregister("rows")
+        if not kept_rows.num_rows:
+            continue
+        target = folder / f"part-{written:05d}.parquet"
+        if kept_rows.num_rows == pq.ParquetFile(shard).metadata.num_rows:
+            os.link(shard, target)  # both stores are in the same OUT_DIR
+        else:
+            pq.write_table(kept_rows.cast(schema), target)
         written += 1
+    connection.register("rows", new)
+    _write_shards(connection.sql(kept).to_arrow_reader(SHARD_ROWS), schema, folder, written)
+    connection.unregister("rows")
+
+
+def _write_shards(batches: pa.RecordBatchReader, schema: pa.Schema, folder: Path, written: int = 0) -> None:
+    """One Parquet file per batch after the `written` ones (at least one file in all, so an empty table still
+    has its schema on disk)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for batch in batches:
+        if batch.num_rows or not written:
+            pq.write_table(pa.Table.from_batches([batch]).cast(schema), folder / f"part-{written:05d}.parquet")
+            written += 1
     if not written:
         pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
