@@ -53,13 +53,19 @@ SEARCH_SCHEMAS = {
     ),
     "crowded_groups": pa.schema([("normalised_key", pa.uint64())]),
 }
-# Which rows of each table the next run keeps: those of the paragraph texts present now and of their
-# sentences, and the pairs this run checked (a query over `rows`, a previous shard or this run's new rows).
-_KEPT = {
-    "texts": "SELECT * FROM rows WHERE key IN (SELECT key FROM kept_texts)",
-    "bands": "SELECT * FROM rows WHERE key IN (SELECT key FROM kept_texts)",
-    "sentences": "SELECT * FROM rows WHERE key IN (SELECT key FROM present)",
-    "checked": "SELECT * FROM rows SEMI JOIN checked_now USING (first_key, second_key)",
+# The previous rows the next run drops: those of the texts no longer present (neither a paragraph text of this
+# run nor a sentence of one), of the paragraph texts no longer present, and the pairs this run did not check;
+# for each table, the dropped keys and the columns that match them. Every new row is kept.
+_DROPPED = {
+    "dropped_texts": "SELECT key FROM stored_texts ANTI JOIN kept_texts USING (key)",
+    "dropped_paragraphs": "SELECT DISTINCT key FROM stored_sentences ANTI JOIN present USING (key)",
+    "dropped_pairs": "SELECT first_key, second_key FROM stored_checked ANTI JOIN checked_now USING (first_key, second_key)",
+}
+_DROPS = {
+    "texts": ("dropped_texts", "key"),
+    "bands": ("dropped_texts", "key"),
+    "sentences": ("dropped_paragraphs", "key"),
+    "checked": ("dropped_pairs", "first_key, second_key"),
 }
 
 
@@ -124,7 +130,7 @@ def _stored_table(stored: StoredBands, name: str, schema: pa.Schema) -> ds.Datas
 
 
 def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
-    """Write this run's store into its state folder: each previous shard linked when the run keeps all its rows,
+    """Write this run's store into its state folder: the previous shards linked when the run keeps all their rows,
     else rewritten with those it keeps, then the new rows in shards of at most SHARD_ROWS rows (nothing when the
     run kept no store: the next run signs every text)."""
     if update is None:
@@ -137,54 +143,55 @@ def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
             "CREATE TEMP TABLE kept_texts AS SELECT key FROM present UNION "
             "SELECT sentence_key FROM sentences WHERE key IN (SELECT key FROM present)"
         )
+        for name, query in _DROPPED.items():
+            connection.execute(f"CREATE TEMP TABLE {name} AS {query}")
         new_checked = connection.sql("SELECT * FROM checked_now ANTI JOIN stored_checked USING (first_key, second_key)")
         news = update.new | {"checked": new_checked.to_arrow_table()}
         for name, schema in SCHEMAS.items():
             previous = sorted((update.previous.folder / name).glob("*.parquet")) if update.previous.folder else []
-            _carry_shards(
-                connection, previous, news.get(name, schema.empty_table()), _KEPT[name], schema, folder / name
-            )
+            _carry_shards(connection, previous, _DROPS[name], schema, folder / name)
+            _write_shards(news.get(name, schema.empty_table()), schema, folder / name)
     for name, schema in SEARCH_SCHEMAS.items():
-        table = update.search.get(name, schema.empty_table())
-        _write_shards(table.cast(schema).to_reader(SHARD_ROWS), schema, folder / name)
+        _write_shards(update.search.get(name, schema.empty_table()), schema, folder / name)
 
 
 def _carry_shards(
     connection: duckdb.DuckDBPyConnection,
     previous: list[Path],
-    new: pa.Table,
-    kept: str,
+    dropped: tuple[str, str],
     schema: pa.Schema,
     folder: Path,
 ) -> None:
-    """Write a table's shards into `folder`: each previous shard linked when the `kept` query keeps all its rows,
-    else rewritten with those it keeps (none: dropped), then the `new` rows the query keeps."""
+    """Carry a table's previous shards into `folder`: linked when none of their rows is `dropped` (a table of
+    keys and the columns that match them), else rewritten without those rows (or left out, when all are)."""
+    dropped_keys, columns = dropped
+    anything_dropped = connection.sql(f"SELECT count(*) FROM {dropped_keys}").fetchall()[0][0]
     folder.mkdir(parents=True)
     written = 0
     for shard in previous:
-        connection.register("rows", ds.dataset(shard, schema, format="parquet"))
-        kept_rows = connection.sql(kept).to_arrow_table()
-        connection.unregister("rows")
-        if not kept_rows.num_rows:
-            continue
+        rows = pq.ParquetFile(shard).metadata.num_rows
+        kept = None
+        if anything_dropped:
+            connection.register("rows", ds.dataset(shard, schema, format="parquet"))
+            kept = connection.sql(f"SELECT * FROM rows ANTI JOIN {dropped_keys} USING ({columns})").to_arrow_table()
+            connection.unregister("rows")
         target = folder / f"part-{written:05d}.parquet"
-        if kept_rows.num_rows == pq.ParquetFile(shard).metadata.num_rows:
+        if kept is not None and kept.num_rows < rows:
+            if kept.num_rows:
+                pq.write_table(kept.cast(schema), target)
+                written += 1
+        elif rows:
             os.link(shard, target)  # both stores are in the same OUT_DIR
-        else:
-            pq.write_table(kept_rows.cast(schema), target)
-        written += 1
-    connection.register("rows", new)
-    _write_shards(connection.sql(kept).to_arrow_reader(SHARD_ROWS), schema, folder, written)
-    connection.unregister("rows")
-
-
-def _write_shards(batches: pa.RecordBatchReader, schema: pa.Schema, folder: Path, written: int = 0) -> None:
-    """One Parquet file per batch after the `written` ones (at least one file in all, so an empty table still
-    has its schema on disk)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for batch in batches:
-        if batch.num_rows or not written:
-            pq.write_table(pa.Table.from_batches([batch]).cast(schema), folder / f"part-{written:05d}.parquet")
             written += 1
+
+
+def _write_shards(table: pa.Table, schema: pa.Schema, folder: Path) -> None:
+    """The table in shards of at most SHARD_ROWS rows, after those the folder holds (at least one shard in all,
+    so an empty table still has its schema on disk)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = len(list(folder.iterdir()))
+    for start in range(0, table.num_rows, SHARD_ROWS):
+        pq.write_table(table.slice(start, SHARD_ROWS).cast(schema), folder / f"part-{written:05d}.parquet")
+        written += 1
     if not written:
         pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
