@@ -111,7 +111,7 @@ def store_connection(
     whose views `texts`, `bands`, `sentences` and `checked` are the stored shards (scanned in place as Arrow
     datasets, so no path is read as a glob) followed by the `new` rows; `previous_<name>` are the stored
     tables of SEARCH_SCHEMAS (empty when the store has none)."""
-    config = {"memory_limit": MEMORY_LIMIT, "threads": len(os.sched_getaffinity(0))}
+    config = {"memory_limit": MEMORY_LIMIT, "threads": os.cpu_count() or 1}
     connection = duckdb.connect(":memory:", config=config | ({"temp_directory": str(spill)} if spill else {}))
     for name, schema in SCHEMAS.items():
         connection.register(f"stored_{name}", _stored_table(stored, name, schema))
