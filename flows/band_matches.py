@@ -1,6 +1,7 @@
 """The match stage over the band-key store: sign only texts the store has not seen, find candidate pairs by
-DuckDB joins on the band keys where they changed (flows/band_search.py), and verify only pairs not checked before. The Matches equal
-`dedup.deduplicate.find_matches` on the same texts (exact copies, `MAX_RUN` and `MAX_SHARED_GROUP` included).
+DuckDB joins on the band keys where they changed (flows/band_search.py), and verify only pairs not checked
+before. The Matches equal `dedup.deduplicate.find_matches` on the same texts (exact copies, `MAX_RUN` and
+`MAX_SHARED_GROUP` included).
 """
 
 from __future__ import annotations
