@@ -1,12 +1,14 @@
 """The match stage over the band-key store: sign only texts the store has not seen, find candidate pairs by
-DuckDB joins on the band keys, and verify only pairs not checked before. The Matches equal
-`dedup.deduplicate.find_matches` on the same texts (exact copies, `MAX_RUN` and `MAX_SHARED_GROUP` included).
+DuckDB joins on the band keys where they changed (flows/band_search.py), and verify only pairs not checked
+before. The Matches equal `dedup.deduplicate.find_matches` on the same texts (exact copies, `MAX_RUN` and
+`MAX_SHARED_GROUP` included).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -14,52 +16,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dedup.deduplicate import Matches, classified, measured_shares
-from dedup.index import MAX_RUN, MAX_SHARED_GROUP
+from dedup.index import MAX_SHARED_GROUP
 from dedup.settings import DedupSettings
 from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, text_keys
+from flows.band_search import candidate_pairs
 from flows.band_store import SCHEMAS, BandUpdate, StoredBands, store_connection
 from flows.progress import NO_PROGRESS, Ticker, in_chunks, ticking
 
-# Candidate pairs (i < j) of representatives: rows sharing an LSH band key in the paragraph index or the
-# sentence index (all pairs of a run of at most $max_run rows, else its first owner with the rest, as
-# dedup/index.py), and owners sharing the normalised words of a short paragraph or sentence in a group of
-# at most $max_group rows (as dedup.index.shared_key_pairs).
-_CANDIDATES = """
-WITH long_reps AS (SELECT pos, key FROM reps WHERE words >= $min_words),
-sentence_rows AS (
-    SELECT r.pos AS owner, s.sentence, s.sentence_key AS key FROM long_reps r JOIN sentences s USING (key)
-),
-band_rows AS (
-    SELECT 0 AS kind, b.band, b.band_key, r.pos AS owner FROM long_reps r JOIN bands b USING (key)
-    UNION ALL
-    SELECT 1 AS kind, b.band, b.band_key, s.owner FROM sentence_rows s JOIN bands b USING (key)
-),
-runs AS (
-    SELECT kind, band, band_key, count(*) AS size, min(owner) AS first
-    FROM band_rows GROUP BY kind, band, band_key HAVING count(*) > 1
-),
-shared AS (SELECT * FROM band_rows JOIN runs USING (kind, band, band_key)),
-short_rows AS (
-    SELECT r.pos AS owner, t.normalised_key FROM reps r JOIN texts t USING (key)
-    WHERE r.words > 0 AND r.words < $min_words
-    UNION ALL
-    SELECT s.owner, t.normalised_key FROM sentence_rows s JOIN texts t USING (key)
-    WHERE t.words > 0 AND t.words < $min_words
-),
-short_groups AS (
-    SELECT normalised_key FROM short_rows GROUP BY normalised_key HAVING count(*) BETWEEN 2 AND $max_group
-),
-pairs AS (
-    SELECT a.owner AS i, b.owner AS j FROM shared a JOIN shared b USING (kind, band, band_key)
-    WHERE a.size <= $max_run AND a.owner < b.owner
-    UNION ALL
-    SELECT first, owner FROM shared WHERE size > $max_run AND owner > first
-    UNION ALL
-    SELECT a.owner, b.owner FROM short_rows a JOIN short_rows b USING (normalised_key)
-    WHERE a.owner < b.owner AND normalised_key IN (SELECT normalised_key FROM short_groups)
-)
-SELECT DISTINCT i, j FROM pairs ORDER BY i, j
-"""
 _CHECKED = """
 SELECT p.row, c.jaccard, c.first_in_second, c.second_in_first
 FROM pairs p JOIN checked c ON c.first_key = p.first_key AND c.second_key = p.second_key
@@ -78,13 +41,18 @@ class StoredMatches:
 
 
 def stored_matches(
-    texts: Sequence[str], settings: DedupSettings, stored: StoredBands, progress: Ticker = NO_PROGRESS
+    texts: Sequence[str],
+    settings: DedupSettings,
+    stored: StoredBands,
+    progress: Ticker = NO_PROGRESS,
+    spill: Path | None = None,
 ) -> StoredMatches:
-    """Matches of the texts, signing and verifying only what the stored bands do not hold; `progress` sees each
-    pass (signing paragraphs, splitting and signing sentences, finding candidates, verifying pairs) as it goes."""
+    """Matches of the texts, signing and verifying only what the stored bands do not hold and searching candidates
+    only where they changed; `progress` sees each pass (signing paragraphs, splitting and signing sentences,
+    finding candidates, verifying pairs) as it goes; DuckDB spills into `spill`, when given."""
     keys = text_keys(texts)
     distinct, first = np.unique(keys, return_index=True)
-    with store_connection(stored, {}) as connection:
+    with store_connection(stored, {}, spill) as connection:
         known = _rows_of(connection, "texts", distinct)
         fresh = np.flatnonzero(~np.isin(distinct, known["key"].to_numpy()))
         progress.phase("signing paragraphs", len(fresh), "paragraphs")
@@ -98,13 +66,11 @@ def stored_matches(
     grouped = np.zeros(len(texts), dtype=bool)
     grouped[[position for others in copies.values() for position in others]] = True
     positions = np.flatnonzero(~grouped)
-    with store_connection(stored, new) as connection:
+    with store_connection(stored, new, spill) as connection:
         progress.phase("candidates", len(positions), "paragraphs")
-        connection.register("reps", pa.table({"pos": positions, "key": keys[positions], "words": words[positions]}))
-        parameters = {"min_words": settings.min_words, "max_run": MAX_RUN, "max_group": MAX_SHARED_GROUP}
-        candidates = connection.sql(_CANDIDATES, params=parameters).to_arrow_table()
+        reps = pa.table({"pos": positions, "key": keys[positions], "words": words[positions]})
+        pairs, left = candidate_pairs(connection, reps, settings.min_words, stored.searched)
         progress.advance(len(positions))
-        pairs = np.stack([candidates["i"].to_numpy(), candidates["j"].to_numpy()], axis=1).astype(np.int64)
         pair_keys = keys[pairs]
         swapped = pair_keys[:, 0] > pair_keys[:, 1]  # the store orders a pair by key, the matches by position
         pair_keys[swapped] = pair_keys[swapped][:, ::-1]
@@ -122,7 +88,7 @@ def stored_matches(
     matches.copies = copies
     shares[swapped] = shares[swapped][:, [0, 2, 1]]
     checked = pa.table({**_key_columns(pair_keys), **dict(zip(_SHARES, shares.T))}, schema=SCHEMAS["checked"])
-    update = BandUpdate(stored, pa.table({"key": distinct}), checked, new)
+    update = BandUpdate(stored, pa.table({"key": distinct}), checked, new, left, spill)
     return StoredMatches(matches, update, len(new["texts"]), len(unknown))
 
 

@@ -4,14 +4,22 @@ distinct paragraph and sentence text of that run, so the next run signs and veri
 - `texts`: key (64-bit hash of the text as written), key of its normalised words, word count;
 - `bands`: key, band, band key, one row per LSH band of each text of `min_words` words or more;
 - `sentences`: key of a long paragraph text, index, key of the sentence (sentences are texts too);
-- `checked`: every candidate pair of the run by text keys (first < second) with its exact overlap.
+- `checked`: every candidate pair of the run by text keys (first < second) with its exact overlap;
+- `representatives`: each text key that stood for its exact copies, with how many positions it stood at;
+- `crowded`: the band runs of more than MAX_RUN rows, with the key of their first owner;
+- `crowded_groups`: the short texts' normalised keys shared by more than MAX_SHARED_GROUP rows.
 
-A run queries the previous store in place with DuckDB (`store_connection`) and writes its own by filtering
-the previous rows to the texts still present and adding the new ones, a shard at a time.
+The last three let the next run search candidates only where something changed (flows/band_matches.py); a
+store without them (written by an older copydesk) is still read, and the next run searches everywhere.
+
+A run queries the previous store in place with DuckDB (`store_connection`) and writes its own by linking
+the previous shards whose rows it keeps, rewriting those it drops rows of, and adding the new rows as new
+shards; the last three tables are small and written whole.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +30,8 @@ import pyarrow.parquet as pq
 
 BANDS_FOLDER = "bands"
 SHARD_ROWS = 1_000_000
+# DuckDB's memory for the store's joins: beyond it, they spill to the run's work folder.
+MEMORY_LIMIT = "1GB"
 SCHEMAS = {
     "texts": pa.schema([("key", pa.uint64()), ("normalised_key", pa.uint64()), ("words", pa.int64())]),
     "bands": pa.schema([("key", pa.uint64()), ("band", pa.int16()), ("band_key", pa.uint64())]),
@@ -36,12 +46,26 @@ SCHEMAS = {
         ]
     ),
 }
-# What the next run keeps of each table: the rows of the paragraph texts present now and of their sentences.
-_KEPT = {
-    "texts": "SELECT * FROM texts WHERE key IN (SELECT key FROM kept_texts)",
-    "bands": "SELECT * FROM bands WHERE key IN (SELECT key FROM kept_texts)",
-    "sentences": "SELECT * FROM sentences WHERE key IN (SELECT key FROM present)",
-    "checked": "SELECT * FROM checked_now",
+SEARCH_SCHEMAS = {
+    "representatives": pa.schema([("key", pa.uint64()), ("count", pa.int64())]),
+    "crowded": pa.schema(
+        [("kind", pa.int8()), ("band", pa.int16()), ("band_key", pa.uint64()), ("first_key", pa.uint64())]
+    ),
+    "crowded_groups": pa.schema([("normalised_key", pa.uint64())]),
+}
+# The previous rows the next run drops: those of the texts no longer present (neither a paragraph text of this
+# run nor a sentence of one), of the paragraph texts no longer present, and the pairs this run did not check;
+# for each table, the dropped keys and the columns that match them. Every new row is kept.
+_DROPPED = {
+    "dropped_texts": "SELECT key FROM stored_texts ANTI JOIN kept_texts USING (key)",
+    "dropped_paragraphs": "SELECT DISTINCT key FROM stored_sentences ANTI JOIN present USING (key)",
+    "dropped_pairs": "SELECT first_key, second_key FROM stored_checked ANTI JOIN checked_now USING (first_key, second_key)",
+}
+_DROPS = {
+    "texts": ("dropped_texts", "key"),
+    "bands": ("dropped_texts", "key"),
+    "sentences": ("dropped_paragraphs", "key"),
+    "checked": ("dropped_pairs", "first_key, second_key"),
 }
 
 
@@ -51,6 +75,11 @@ class StoredBands:
 
     folder: Path | None = None
 
+    @property
+    def searched(self) -> bool:
+        """Whether the store holds what its run's candidate search left (`SEARCH_SCHEMAS`)."""
+        return self.folder is not None and all((self.folder / name).is_dir() for name in SEARCH_SCHEMAS)
+
 
 NO_BANDS = StoredBands()
 
@@ -58,12 +87,15 @@ NO_BANDS = StoredBands()
 @dataclass
 class BandUpdate:
     """This run's store: the previous one's rows of the `present` paragraph texts and their sentences, the
-    `new` rows of each table, and every candidate pair this run checked."""
+    `new` rows of each table, every candidate pair this run checked, what its candidate search leaves for the
+    next run (`search`, tables of SEARCH_SCHEMAS) and where DuckDB may spill."""
 
     previous: StoredBands
     present: pa.Table
     checked: pa.Table
     new: dict[str, pa.Table] = field(default_factory=dict)
+    search: dict[str, pa.Table] = field(default_factory=dict)
+    spill: Path | None = None
 
 
 def load_band_store(state_folder: Path) -> StoredBands:
@@ -72,41 +104,94 @@ def load_band_store(state_folder: Path) -> StoredBands:
     return StoredBands(folder if all((folder / name).is_dir() for name in SCHEMAS) else None)
 
 
-def store_connection(stored: StoredBands, new: dict[str, pa.Table]) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB whose views `texts`, `bands`, `sentences` and `checked` are the stored shards (scanned
-    in place as Arrow datasets, so no path is read as a glob) followed by the `new` rows."""
-    connection = duckdb.connect(":memory:")
+def store_connection(
+    stored: StoredBands, new: dict[str, pa.Table], spill: Path | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB, its memory bounded (spilling into `spill`, when given) and one thread per core,
+    whose views `texts`, `bands`, `sentences` and `checked` are the stored shards (scanned in place as Arrow
+    datasets, so no path is read as a glob) followed by the `new` rows; `previous_<name>` are the stored
+    tables of SEARCH_SCHEMAS (empty when the store has none)."""
+    config = {"memory_limit": MEMORY_LIMIT, "threads": os.cpu_count() or 1}
+    connection = duckdb.connect(":memory:", config=config | ({"temp_directory": str(spill)} if spill else {}))
     for name, schema in SCHEMAS.items():
-        shards = ds.dataset(stored.folder / name, schema, format="parquet") if stored.folder else schema.empty_table()
-        connection.register(f"stored_{name}", shards)
+        connection.register(f"stored_{name}", _stored_table(stored, name, schema))
         connection.register(f"new_{name}", new.get(name, schema.empty_table()))
         connection.execute(f"CREATE VIEW {name} AS SELECT * FROM stored_{name} UNION ALL SELECT * FROM new_{name}")
+    for name, schema in SEARCH_SCHEMAS.items():
+        connection.register(
+            f"previous_{name}", _stored_table(stored, name, schema) if stored.searched else schema.empty_table()
+        )
     return connection
 
 
+def _stored_table(stored: StoredBands, name: str, schema: pa.Schema) -> ds.Dataset | pa.Table:
+    """A stored table's shards as one dataset, or an empty table when there is no store."""
+    return ds.dataset(stored.folder / name, schema, format="parquet") if stored.folder else schema.empty_table()
+
+
 def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
-    """Write this run's store into its state folder, in shards of at most SHARD_ROWS rows (nothing when the run
-    kept none: the next run signs every text)."""
+    """Write this run's store into its state folder: the previous shards linked when the run keeps all their rows,
+    else rewritten with those it keeps, then the new rows in shards of at most SHARD_ROWS rows (nothing when the
+    run kept no store: the next run signs every text)."""
     if update is None:
         return
     folder = state_folder / BANDS_FOLDER
-    with store_connection(update.previous, update.new) as connection:
+    with store_connection(update.previous, update.new, update.spill) as connection:
         connection.register("present", update.present)
         connection.register("checked_now", update.checked)
         connection.execute(
             "CREATE TEMP TABLE kept_texts AS SELECT key FROM present UNION "
             "SELECT sentence_key FROM sentences WHERE key IN (SELECT key FROM present)"
         )
-        for name, query in _KEPT.items():
-            _write_shards(connection.sql(query).to_arrow_reader(SHARD_ROWS), SCHEMAS[name], folder / name)
+        for name, query in _DROPPED.items():
+            connection.execute(f"CREATE TEMP TABLE {name} AS {query}")
+        new_checked = connection.sql("SELECT * FROM checked_now ANTI JOIN stored_checked USING (first_key, second_key)")
+        news = update.new | {"checked": new_checked.to_arrow_table()}
+        for name, schema in SCHEMAS.items():
+            previous = sorted((update.previous.folder / name).glob("*.parquet")) if update.previous.folder else []
+            _carry_shards(connection, previous, _DROPS[name], schema, folder / name)
+            _write_shards(news.get(name, schema.empty_table()), schema, folder / name)
+    for name, schema in SEARCH_SCHEMAS.items():
+        _write_shards(update.search.get(name, schema.empty_table()), schema, folder / name)
 
 
-def _write_shards(batches: pa.RecordBatchReader, schema: pa.Schema, folder: Path) -> None:
-    """One Parquet file per batch (at least one, so an empty table still has its schema on disk)."""
+def _carry_shards(
+    connection: duckdb.DuckDBPyConnection,
+    previous: list[Path],
+    dropped: tuple[str, str],
+    schema: pa.Schema,
+    folder: Path,
+) -> None:
+    """Carry a table's previous shards into `folder`: linked when none of their rows is `dropped` (a table of
+    keys and the columns that match them), else rewritten without those rows (or left out, when all are)."""
+    dropped_keys, columns = dropped
+    anything_dropped = connection.sql(f"SELECT count(*) FROM {dropped_keys}").fetchall()[0][0]
     folder.mkdir(parents=True)
     written = 0
-    for batch in batches:
-        pq.write_table(pa.Table.from_batches([batch]).cast(schema), folder / f"part-{written:05d}.parquet")
+    for shard in previous:
+        rows = pq.ParquetFile(shard).metadata.num_rows
+        kept = None
+        if anything_dropped:
+            connection.register("rows", ds.dataset(shard, schema, format="parquet"))
+            kept = connection.sql(f"SELECT * FROM rows ANTI JOIN {dropped_keys} USING ({columns})").to_arrow_table()
+            connection.unregister("rows")
+        target = folder / f"part-{written:05d}.parquet"
+        if kept is not None and kept.num_rows < rows:
+            if kept.num_rows:
+                pq.write_table(kept.cast(schema), target)
+                written += 1
+        elif rows:
+            os.link(shard, target)  # both stores are in the same OUT_DIR
+            written += 1
+
+
+def _write_shards(table: pa.Table, schema: pa.Schema, folder: Path) -> None:
+    """The table in shards of at most SHARD_ROWS rows, after those the folder holds (at least one shard in all,
+    so an empty table still has its schema on disk)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = len(list(folder.iterdir()))
+    for start in range(0, table.num_rows, SHARD_ROWS):
+        pq.write_table(table.slice(start, SHARD_ROWS).cast(schema), folder / f"part-{written:05d}.parquet")
         written += 1
     if not written:
         pq.write_table(schema.empty_table(), folder / "part-00000.parquet")

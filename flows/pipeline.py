@@ -190,7 +190,7 @@ def _run(
 
     paragraph_count = sum(len(document.paragraphs) for document in documents)
     with stage("match", paragraph_count, "paragraphs") as progress:
-        matched = match_paragraphs(quote(documents), config, state.bands, quote(progress))
+        matched = match_paragraphs(quote(documents), config, state.bands, quote(progress), work / "match-spill")
         matches = matched.matches
         progress.rows_out = len(matches.overlaps)
     logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))

@@ -288,17 +288,22 @@ def paragraph_records(documents: Iterable[Document], incumbents: frozenset[str] 
 
 
 def match_paragraphs(
-    documents: list[Document], config: Config, stored: StoredBands = NO_BANDS, progress: Ticker = NO_PROGRESS
+    documents: list[Document],
+    config: Config,
+    stored: StoredBands = NO_BANDS,
+    progress: Ticker = NO_PROGRESS,
+    spill: Path | None = None,
 ) -> StoredMatches:
     """Find the verified near-duplicate and contained paragraph pairs of all documents, signing and verifying
-    only what the previous run's band-key store lacks; with Redis, everything, and no store is kept."""
+    only what the previous run's band-key store lacks (DuckDB spilling into `spill`, when given); with Redis,
+    everything, and no store is kept."""
     texts = [paragraph for document in documents for paragraph in document.paragraphs]
     if config.dedup.redis_url:
         progress.phase("matching in Redis", len(texts), "paragraphs")
         matches = find_matches(texts, config.dedup)
         progress.advance(len(texts))
         return StoredMatches(matches, None, len(texts), matches.candidate_count)
-    return stored_matches(texts, config.dedup, stored, progress)
+    return stored_matches(texts, config.dedup, stored, progress, spill)
 
 
 def cluster_paragraphs(

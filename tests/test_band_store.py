@@ -4,7 +4,9 @@ texts, and a run over a stored state signs and verifies only texts it has not se
 from __future__ import annotations
 
 import importlib
+import shutil
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +16,9 @@ import pytest
 from dedup.deduplicate import Matches, find_matches
 from dedup.signatures import count_words
 from dedup.text_signing import paragraph_sentences, text_keys
+from flows import band_matches, band_search
 from flows.band_matches import StoredMatches, stored_matches
-from flows.band_store import BANDS_FOLDER, NO_BANDS, StoredBands, load_band_store, write_band_store
+from flows.band_store import BANDS_FOLDER, NO_BANDS, SCHEMAS, StoredBands, load_band_store, write_band_store
 from flows.config import load_config
 from flows.state import STATE_VERSION, state_problem
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
@@ -121,3 +124,65 @@ def test_a_state_written_under_other_dedup_settings_is_not_used(tmp_path):
     assert changed.dedup.num_perm == 256
     manifest = {"state_version": STATE_VERSION, "config_sha256": load_config(None).sha256}
     assert state_problem(manifest, changed.sha256) == "the config changed"
+
+
+def stored_rows(state: Path) -> dict[str, set[tuple]]:
+    """Every table of a written store, as a set of rows (shards and row order aside)."""
+    folder = state / BANDS_FOLDER
+    return {table.name: set(zip(*pq.read_table(table).to_pydict().values())) for table in sorted(folder.iterdir())}
+
+
+@pytest.fixture
+def crowded(monkeypatch):
+    """Band runs over 3 rows and short-text groups over 3 owners are crowded, so they arise, grow and move."""
+    monkeypatch.setattr(band_search, "MAX_RUN", 3)
+    monkeypatch.setattr(band_search, "MAX_SHARED_GROUP", 3)
+    monkeypatch.setattr(band_matches, "MAX_SHARED_GROUP", 3)
+
+
+def test_an_incremental_search_finds_the_pairs_a_full_one_finds_as_copies_crowd_and_move(articles, crowded, tmp_path):
+    # articles inserted before the others (moving the first owner of crowded runs and exact copies'
+    # representatives), some deleted, new ones added; then some of the first ones deleted again
+    runs = [articles[5:-40], articles[:3] + articles[5:100] + articles[110:], articles[2:90] + articles[100:]]
+    stored = NO_BANDS
+    for number, run_articles in enumerate(runs):
+        texts = flat(run_articles)
+        incremental = stored_run(texts, stored, tmp_path / f"incremental-{number}")
+        rebuilt = stored_run(texts, NO_BANDS, tmp_path / f"rebuilt-{number}")
+        assert_same_matches(incremental.matches, rebuilt.matches)
+        assert stored_rows(tmp_path / f"incremental-{number}") == stored_rows(tmp_path / f"rebuilt-{number}")
+        stored = load_band_store(tmp_path / f"incremental-{number}")
+        assert stored.searched
+    first_owners = [
+        {(kind, band, key): first for kind, band, key, first in stored_rows(tmp_path / f"rebuilt-{number}")["crowded"]}
+        for number in range(len(runs))
+    ]
+    assert any(
+        before[bucket] != after[bucket]
+        for before, after in pairwise(first_owners)
+        for bucket in before.keys() & after.keys()
+    ), "a crowded run's first owner moved between runs"
+    assert all(stored_rows(tmp_path / f"rebuilt-{number}")["crowded_groups"] for number in range(len(runs)))
+
+
+def test_a_store_without_the_search_tables_is_searched_in_full(articles, tmp_path):
+    texts = flat(articles)
+    stored_run(flat(articles[:-40]), NO_BANDS, tmp_path / "old")
+    shutil.rmtree(tmp_path / "old" / BANDS_FOLDER / "representatives")
+    older = load_band_store(tmp_path / "old")
+    assert older.folder is not None and not older.searched
+    assert_same_matches(stored_run(texts, older, tmp_path / "new").matches, find_matches(texts, SETTINGS))
+
+
+def test_a_run_links_the_shards_it_keeps_whole_and_rewrites_those_it_drops_rows_of(articles, tmp_path):
+    stored_run(flat(articles), NO_BANDS, tmp_path / "first")
+    stored_run(flat(articles), load_band_store(tmp_path / "first"), tmp_path / "again")
+    stored_run(flat(articles[:-40]), load_band_store(tmp_path / "again"), tmp_path / "fewer")
+    for table in SCHEMAS:
+        first, again, fewer = (
+            sorted((tmp_path / run / BANDS_FOLDER / table).iterdir()) for run in ("first", "again", "fewer")
+        )
+        assert [shard.stat().st_ino for shard in again] == [shard.stat().st_ino for shard in first]
+        assert len(fewer) == len(first)
+        assert not {shard.stat().st_ino for shard in fewer} & {shard.stat().st_ino for shard in first}
+    assert stored_rows(tmp_path / "again") == stored_rows(tmp_path / "first")
