@@ -218,75 +218,83 @@ def cluster_matches(
     partial = {pair: measured for pair, measured in spread_partial.items() if pair not in decided}
     ids = [paragraph_id(record) for record in records]
     kept = carry_over(ids, keys, texts, overlaps, partial, constraints, carried)
-    memberships, trims = _cluster_rest(kept, order, overlaps, partial, ids, texts, settings, constraints, measure)
+    inputs = ClusteringInputs(order, overlaps, partial, ids, texts, settings, constraints, measure)
+    memberships, trims = _cluster_rest(kept, inputs)
     article_key = _article_priority(records, word_counts, key)
     shares = copied_share(records, overlaps, word_counts)
     links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
     return DedupResult(memberships, overlaps, matches.candidate_count, shares, links, trims, kept.components)
 
 
-def _cluster_rest(
-    kept: CarriedOver,
-    order: Sequence[int],
-    overlaps: dict[tuple[int, int], Overlap],
-    partial: dict[tuple[int, int], Overlap],
-    ids: Sequence[str],
-    texts: Sequence[str],
-    settings: DedupSettings,
-    constraints: ClusterConstraints,
-    measure: Callable[[int, int], Overlap],
-) -> tuple[list[ClusterMembership], dict[int, str]]:
+@dataclass
+class ClusteringInputs:
+    """What clustering a set of paragraphs takes in: the policy order of their positions, their overlapping and
+    partial pairs, ids and texts, the settings, the maintainers' constraints and how to measure an unpaired pair."""
+
+    order: Sequence[int]
+    overlaps: dict[tuple[int, int], Overlap]
+    partial: dict[tuple[int, int], Overlap]
+    ids: Sequence[str]
+    texts: Sequence[str]
+    settings: DedupSettings
+    constraints: ClusterConstraints
+    measure: Callable[[int, int], Overlap]
+
+    def restricted_to(self, positions: Sequence[int]) -> ClusteringInputs:
+        """The same inputs for the paragraphs at `positions` (ascending), numbered 0.. in that order; no pair
+        may leave them."""
+        index = {position: number for number, position in enumerate(positions)}
+
+        def renumbered(pairs: dict[tuple[int, int], Overlap]) -> dict[tuple[int, int], Overlap]:
+            return {(index[i], index[j]): measured for (i, j), measured in pairs.items() if i in index}
+
+        return ClusteringInputs(
+            [index[position] for position in self.order if position in index],
+            renumbered(self.overlaps),
+            renumbered(self.partial),
+            [self.ids[position] for position in positions],
+            [self.texts[position] for position in positions],
+            self.settings,
+            self.constraints.renumbered(index),
+            lambda i, j: self.measure(positions[i], positions[j]),
+        )
+
+
+def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs) -> tuple[list[ClusterMembership], dict[int, str]]:
     """Every paragraph's membership and the corpus trims: the carried ones, and the rest clustered (numbered
     afresh, as a smaller corpus: no pair leaves a component)."""
     if not kept.memberships:
-        return _clustered(order, overlaps, partial, ids, texts, settings, constraints, measure)
-    rest = [position for position in range(len(ids)) if position not in kept.memberships]
-    index = {position: number for number, position in enumerate(rest)}
-
-    def renumbered(pairs: dict[tuple[int, int], Overlap]) -> dict[tuple[int, int], Overlap]:
-        return {(index[i], index[j]): measured for (i, j), measured in pairs.items() if i in index}
-
-    rest_memberships, rest_trims = _clustered(
-        [index[position] for position in order if position in index],
-        renumbered(overlaps),
-        renumbered(partial),
-        [ids[position] for position in rest],
-        [texts[position] for position in rest],
-        settings,
-        constraints.renumbered(index),
-        lambda i, j: measure(rest[i], rest[j]),
-    )
+        return _clustered(inputs)
+    rest = [position for position in range(len(inputs.ids)) if position not in kept.memberships]
+    rest_memberships, rest_trims = _clustered(inputs.restricted_to(rest))
     memberships = kept.memberships | dict(zip(rest, rest_memberships))
     trims = kept.trims | {rest[number]: text for number, text in rest_trims.items()}
-    return [memberships[position] for position in range(len(ids))], trims
+    return [memberships[position] for position in range(len(inputs.ids))], trims
 
 
-def _clustered(
-    order: Sequence[int],
-    overlaps: dict[tuple[int, int], Overlap],
-    partial: dict[tuple[int, int], Overlap],
-    ids: Sequence[str],
-    texts: Sequence[str],
-    settings: DedupSettings,
-    constraints: ClusterConstraints,
-    measure: Callable[[int, int], Overlap],
-) -> tuple[list[ClusterMembership], dict[int, str]]:
+def _clustered(inputs: ClusteringInputs) -> tuple[list[ClusterMembership], dict[int, str]]:
     """Centre clusters, containment links and the corpus trims of the canonical paragraphs sharing a part."""
+    settings = inputs.settings
     memberships = centre_clusters(
-        order,
-        overlaps,
-        ids,
+        inputs.order,
+        inputs.overlaps,
+        inputs.ids,
         settings.jaccard_threshold,
         settings.containment_threshold,
         settings.container_margin,
-        constraints,
-        measure,
+        inputs.constraints,
+        inputs.measure,
     )
     memberships = link_containers(
-        memberships, order, overlaps, ids, settings.containment_threshold, settings.container_margin
+        memberships,
+        inputs.order,
+        inputs.overlaps,
+        inputs.ids,
+        settings.containment_threshold,
+        settings.container_margin,
     )
     canonical = {position for position, membership in enumerate(memberships) if membership.is_canonical}
-    return memberships, trim_partial_repeats(texts, canonical, order, partial, settings)
+    return memberships, trim_partial_repeats(inputs.texts, canonical, inputs.order, inputs.partial, settings)
 
 
 def deduplicate(records: Sequence[ParagraphRecord], settings: DedupSettings, policy: CanonicalPolicy) -> DedupResult:
