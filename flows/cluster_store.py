@@ -20,23 +20,15 @@ from dedup.carry import CarriedMember
 from dedup.deduplicate import DedupResult, paragraph_id
 from dedup.records import ClusterMembership, ParagraphRecord
 from flows.outputs import write_table
+from flows.schema import MEMBERSHIP
 
 CLUSTERS_FILE = "clusters.parquet"
 SIGNATURE = pa.binary(16)
+# The membership columns of paragraphs.parquet, with the overlaps kept as clustering measured them (float64).
+_MEMBERSHIP = [field.with_type(pa.float64()) if pa.types.is_floating(field.type) else field for field in MEMBERSHIP]
 CLUSTERS = pa.schema(
-    [
-        ("signature", SIGNATURE),
-        ("paragraph_id", pa.string()),
-        ("cluster_id", pa.string()),
-        ("is_canonical", pa.bool_()),
-        ("match", pa.string()),
-        ("jaccard", pa.float64()),
-        ("containment", pa.float64()),
-        ("contained_in", pa.string()),
-        ("corpus_text", pa.string()),
-    ]
+    [("signature", SIGNATURE), ("paragraph_id", pa.string()), *_MEMBERSHIP, ("corpus_text", pa.string())]
 )
-_MEMBERSHIP = ("cluster_id", "is_canonical", "match", "jaccard", "containment", "contained_in")
 
 
 @dataclass(frozen=True)
@@ -92,7 +84,7 @@ def write_clusters(folder: Path, update: ClusterUpdate | None) -> None:
     columns = {
         "signature": [clustered[int(components.labels[position])] for position in positions],
         "paragraph_id": [paragraph_id(update.records[position]) for position in positions],
-        **{name: [getattr(membership, name) for membership in memberships] for name in _MEMBERSHIP},
+        **{field.name: [getattr(membership, field.name) for membership in memberships] for field in MEMBERSHIP},
         "corpus_text": [trims.get(position) for position in positions],
     }
     write_table(pa.concat_tables([carried, pa.table(columns, schema=CLUSTERS)]), folder / CLUSTERS_FILE)
