@@ -6,7 +6,7 @@ again and never stored, as the signature does not hold the constraints.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -66,21 +66,22 @@ class CarriedOver:
 
 def carry_over(
     ids: Sequence[str],
-    keys: Sequence[tuple],
+    keys: Mapping[int, tuple],
     texts: Sequence[str],
     overlaps: Pairs,
     partial: Pairs,
     constraints: ClusterConstraints,
     carried: CarriedClusters,
 ) -> CarriedOver:
-    """Sign every component of the overlapping and partial pairs and take the clusters of those stored."""
+    """Sign every component of the overlapping and partial pairs and take the clusters of those stored; `keys`
+    holds the policy key of each paragraph in a pair (the others are alone, never signed)."""
     pairs = np.array([*overlaps, *partial], dtype=np.int64).reshape(-1, 2)
     labels = component_labels(len(ids), pairs)
-    signatures = component_signatures(labels, paragraph_hashes(keys, texts), (overlaps, partial))
+    signatures = component_signatures(labels, paragraph_hashes(len(ids), keys, texts), (overlaps, partial))
     for label in {int(labels[position]) for position in constraints.positions()}:
         signatures.pop(label, None)
     stored = carried.members(signatures.values())
-    position_of = {paragraph_id: position for position, paragraph_id in enumerate(ids)} if stored else {}
+    position_of = {ids[position]: position for position in keys} if stored else {}
     memberships: dict[int, ClusterMembership] = {}
     trims: dict[int, str] = {}
     for members in stored.values():

@@ -166,12 +166,12 @@ def remeasure(
     """Measure the verified pairs again on changed texts (after spelling fixes), keeping those that still match;
     a copy that no longer equals its group's representative is measured against it instead. With `changed` (the
     positions whose text changed), only pairs holding one are measured again: the others measure as they did."""
-    copies, left = copies_still_exact(matches.copies, texts)
+    touched = None if changed is None else set(changed)
+    copies, left = copies_still_exact(matches.copies, texts, touched)
     pairs = [*matches.overlaps, *matches.partial, *left]
-    if changed is None:
+    if touched is None:
         measured = _verified(pairs, texts, settings, matches.candidate_count)
     else:
-        touched = set(changed)
         again = [pair for pair in pairs if pair[0] in touched or pair[1] in touched]
         measured = _verified(again, texts, settings, matches.candidate_count)
         for kept, found in ((measured.overlaps, matches.overlaps), (measured.partial, matches.partial)):
@@ -208,8 +208,11 @@ def cluster_matches(
 
     copies = copy_counts(len(records), matches.overlaps, matches.copies)
     key = priority_key(policy)
-    keys = [key(record, words, copied) for record, words, copied in zip(records, word_counts, copies)]
-    order = sorted(range(len(records)), key=keys.__getitem__)
+    keys = {
+        position: key(records[position], word_counts[position], copies[position])
+        for position in _paired(len(records), matches, constraints).tolist()
+    }
+    order = sorted(keys, key=keys.__getitem__)
     hub = hubs(matches.copies, order)
     spread = spread_over_copies(matches.overlaps, matches.copies, hub, within=True)
     overlaps = constrained_overlaps(spread, constraints, measure)
@@ -260,16 +263,30 @@ class ClusteringInputs:
         )
 
 
+def _paired(count: int, matches: Matches, constraints: ClusterConstraints) -> np.ndarray:
+    """The positions (ascending) in a pair, an exact-copy group or a maintainer's merge or split: each of the
+    others is a component of its own, its paragraph a cluster of its own."""
+    named = np.zeros(count, dtype=bool)
+    for pairs in (matches.overlaps, matches.partial):
+        named[np.fromiter((position for pair in pairs for position in pair), dtype=np.int64)] = True
+    for representative, others in matches.copies.items():
+        named[[representative, *others]] = True
+    named[list(constraints.positions())] = True
+    return np.flatnonzero(named)
+
+
 def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs) -> tuple[list[ClusterMembership], dict[int, str]]:
-    """Every paragraph's membership and the corpus trims: the carried ones, and the rest clustered (numbered
-    afresh, as a smaller corpus: no pair leaves a component)."""
-    if not kept.memberships:
-        return _clustered(inputs)
-    rest = [position for position in range(len(inputs.ids)) if position not in kept.memberships]
+    """Every paragraph's membership and the corpus trims: the carried ones, the paired rest clustered (numbered
+    afresh, as a smaller corpus: no pair leaves a component), and each paragraph outside `inputs.order` (in no
+    pair) unique."""
+    rest = sorted(position for position in inputs.order if position not in kept.memberships)
     rest_memberships, rest_trims = _clustered(inputs.restricted_to(rest))
     memberships = kept.memberships | dict(zip(rest, rest_memberships))
     trims = kept.trims | {rest[number]: text for number, text in rest_trims.items()}
-    return [memberships[position] for position in range(len(inputs.ids))], trims
+    return [
+        memberships.get(position) or ClusterMembership(paragraph, True, "unique", 1.0, 1.0)
+        for position, paragraph in enumerate(inputs.ids)
+    ], trims
 
 
 def _clustered(inputs: ClusteringInputs) -> tuple[list[ClusterMembership], dict[int, str]]:
