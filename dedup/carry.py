@@ -18,28 +18,29 @@ from dedup.records import ClusterMembership
 
 
 @dataclass(frozen=True)
-class CarriedMember:
-    """A paragraph of a stored component as the run that clustered it left it: its membership and, for a trimmed
-    canonical paragraph, its corpus text."""
+class CarriedRows:
+    """The stored rows of some components as the run that clustered them left them, column by column: the
+    signatures found, and each row's paragraph id, membership and, for a trimmed canonical paragraph, corpus text."""
 
-    paragraph_id: str
-    membership: ClusterMembership
-    corpus_text: str | None = None
+    signatures: frozenset[bytes] = frozenset()
+    paragraph_ids: list[str] = field(default_factory=list)
+    memberships: list[ClusterMembership] = field(default_factory=list)
+    corpus_texts: list[str | None] = field(default_factory=list)
 
 
 class CarriedClusters(Protocol):
     """The previous run's clustered components, by signature."""
 
-    def members(self, signatures: Collection[bytes]) -> dict[bytes, list[CarriedMember]]:
-        """The stored members of those of the signatures that are stored."""
+    def members(self, signatures: Collection[bytes]) -> CarriedRows:
+        """The stored rows of those of the signatures that are stored."""
         ...
 
 
 class NothingCarried:
     """No previous run: every component is clustered."""
 
-    def members(self, signatures: Collection[bytes]) -> dict[bytes, list[CarriedMember]]:
-        return {}
+    def members(self, signatures: Collection[bytes]) -> CarriedRows:
+        return CarriedRows()
 
 
 NOTHING_CARRIED = NothingCarried()
@@ -81,13 +82,8 @@ def carry_over(
     for label in {int(labels[position]) for position in constraints.positions()}:
         signatures.pop(label, None)
     stored = carried.members(signatures.values())
-    position_of = {ids[position]: position for position in keys} if stored else {}
-    memberships: dict[int, ClusterMembership] = {}
-    trims: dict[int, str] = {}
-    for members in stored.values():
-        for member in members:
-            position = position_of[member.paragraph_id]
-            memberships[position] = member.membership
-            if member.corpus_text is not None:
-                trims[position] = member.corpus_text
-    return CarriedOver(Components(labels, signatures, frozenset(stored)), memberships, trims)
+    position_of = {ids[position]: position for position in keys} if stored.paragraph_ids else {}
+    positions = [position_of[paragraph_id] for paragraph_id in stored.paragraph_ids]
+    memberships = dict(zip(positions, stored.memberships))
+    trims = {position: text for position, text in zip(positions, stored.corpus_texts) if text is not None}
+    return CarriedOver(Components(labels, signatures, stored.signatures), memberships, trims)

@@ -6,7 +6,6 @@ the components whose signature is here and clusters only the others.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dedup.carry import CarriedMember
+from dedup.carry import CarriedRows
 from dedup.deduplicate import DedupResult, paragraph_id
 from dedup.records import ClusterMembership, ParagraphRecord
 from flows.outputs import write_table
@@ -37,16 +36,16 @@ class StoredClusters:
 
     table: pa.Table = field(default_factory=CLUSTERS.empty_table)
 
-    def members(self, signatures: Collection[bytes]) -> dict[bytes, list[CarriedMember]]:
-        """The stored members of those of the signatures that are stored."""
+    def members(self, signatures: Collection[bytes]) -> CarriedRows:
+        """The stored rows of those of the signatures that are stored."""
         if not self.table.num_rows or not signatures:
-            return {}
+            return CarriedRows()
         found = self.table.filter(pc.is_in(self.table["signature"], pa.array(list(signatures), SIGNATURE)))
-        columns = [found[name].to_pylist() for name in CLUSTERS.names]
-        members: dict[bytes, list[CarriedMember]] = defaultdict(list)
-        for signature, paragraph, *membership, corpus_text in zip(*columns):
-            members[signature].append(CarriedMember(paragraph, ClusterMembership(*membership), corpus_text))
-        return dict(members)
+        columns = found.to_pydict()
+        memberships = list(map(ClusterMembership, *(columns[field.name] for field in MEMBERSHIP)))
+        return CarriedRows(
+            frozenset(columns["signature"]), columns["paragraph_id"], memberships, columns["corpus_text"]
+        )
 
 
 NO_CLUSTERS = StoredClusters()

@@ -110,7 +110,7 @@ def test_a_member_deleted_with_its_article_unstores_its_component(tmp_path):
     fewer = [record for record in records if record.doc_id != "ap"]
     carried, fresh = clustered(fewer, store), clustered(fewer)
     assert_same_result(carried, fresh)
-    assert len(carried.components.carried) < len(store.members(set(store.table["signature"].to_pylist())))
+    assert len(carried.components.carried) < len(store.members(set(store.table["signature"].to_pylist())).signatures)
     assert stored(tmp_path / "next", fewer, carried, store).table.num_rows < store.table.num_rows
 
 
