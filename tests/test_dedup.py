@@ -726,17 +726,20 @@ def test_a_thousand_exact_copies_cost_linear_work_and_cluster_as_all_pairs_would
     assert len(copied) == 999 and set(copied.values()) == {"copy0000"}  # each copy of the first, as with all pairs
 
 
+DEFICIT = (
+    "The finance ministry said on Tuesday that the budget deficit narrowed to its lowest level in a decade, "
+    "helped by strong tax receipts and lower spending on unemployment benefits."
+)
+FESTIVAL = (
+    "Heavy rain forced the organisers to cancel the opening day of the festival, and thousands of visitors "
+    "were sent home as the fields around the main stage turned to mud."
+)
+
+
 def test_remeasuring_only_the_changed_paragraphs_equals_measuring_every_pair_again():
     """After spelling fixes, pairs without a changed paragraph keep their measure: the result (values and order)
     equals measuring every pair again, and ignoring the change would differ."""
-    base = (
-        "The finance ministry said on Tuesday that the budget deficit narrowed to its lowest level in a decade, "
-        "helped by strong tax receipts and lower spending on unemployment benefits."
-    )
-    other = (
-        "Heavy rain forced the organisers to cancel the opening day of the festival, and thousands of visitors "
-        "were sent home as the fields around the main stage turned to mud."
-    )
+    base, other = DEFICIT, FESTIVAL
     texts = [
         base,
         base.replace("Tuesday", "Wednesday"),
@@ -760,14 +763,7 @@ def test_remeasuring_only_the_changed_paragraphs_equals_measuring_every_pair_aga
 def test_remeasuring_checks_only_the_copy_groups_holding_a_changed_paragraph():
     """A copy the spelling fixes changed leaves its group and is measured against its representative, as when
     every group is checked; a group holding no changed position is taken as it was, without normalising it."""
-    base = (
-        "The finance ministry said on Tuesday that the budget deficit narrowed to its lowest level in a decade, "
-        "helped by strong tax receipts and lower spending on unemployment benefits."
-    )
-    other = (
-        "Heavy rain forced the organisers to cancel the opening day of the festival, and thousands of visitors "
-        "were sent home as the fields around the main stage turned to mud."
-    )
+    base, other = DEFICIT, FESTIVAL
     texts = [base, other, base, other, base]
     settings = DedupSettings()
     matches = find_matches(texts, settings)
