@@ -6,7 +6,7 @@ again and never stored, as the signature does not hold the constraints.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -18,28 +18,29 @@ from dedup.records import ClusterMembership
 
 
 @dataclass(frozen=True)
-class CarriedMember:
-    """A paragraph of a stored component as the run that clustered it left it: its membership and, for a trimmed
-    canonical paragraph, its corpus text."""
+class CarriedRows:
+    """The stored rows of some components as the run that clustered them left them, column by column: the
+    signatures found, and each row's paragraph id, membership and, for a trimmed canonical paragraph, corpus text."""
 
-    paragraph_id: str
-    membership: ClusterMembership
-    corpus_text: str | None = None
+    signatures: frozenset[bytes] = frozenset()
+    paragraph_ids: list[str] = field(default_factory=list)
+    memberships: list[ClusterMembership] = field(default_factory=list)
+    corpus_texts: list[str | None] = field(default_factory=list)
 
 
 class CarriedClusters(Protocol):
     """The previous run's clustered components, by signature."""
 
-    def members(self, signatures: Collection[bytes]) -> dict[bytes, list[CarriedMember]]:
-        """The stored members of those of the signatures that are stored."""
+    def members(self, signatures: Collection[bytes]) -> CarriedRows:
+        """The stored rows of those of the signatures that are stored."""
         ...
 
 
 class NothingCarried:
     """No previous run: every component is clustered."""
 
-    def members(self, signatures: Collection[bytes]) -> dict[bytes, list[CarriedMember]]:
-        return {}
+    def members(self, signatures: Collection[bytes]) -> CarriedRows:
+        return CarriedRows()
 
 
 NOTHING_CARRIED = NothingCarried()
@@ -66,27 +67,23 @@ class CarriedOver:
 
 def carry_over(
     ids: Sequence[str],
-    keys: Sequence[tuple],
+    keys: Mapping[int, tuple],
     texts: Sequence[str],
     overlaps: Pairs,
     partial: Pairs,
     constraints: ClusterConstraints,
     carried: CarriedClusters,
 ) -> CarriedOver:
-    """Sign every component of the overlapping and partial pairs and take the clusters of those stored."""
+    """Sign every component of the overlapping and partial pairs and take the clusters of those stored; `keys`
+    holds the policy key of each paragraph in a pair (the others are alone, never signed)."""
     pairs = np.array([*overlaps, *partial], dtype=np.int64).reshape(-1, 2)
     labels = component_labels(len(ids), pairs)
-    signatures = component_signatures(labels, paragraph_hashes(keys, texts), (overlaps, partial))
+    signatures = component_signatures(labels, paragraph_hashes(len(ids), keys, texts), (overlaps, partial))
     for label in {int(labels[position]) for position in constraints.positions()}:
         signatures.pop(label, None)
     stored = carried.members(signatures.values())
-    position_of = {paragraph_id: position for position, paragraph_id in enumerate(ids)} if stored else {}
-    memberships: dict[int, ClusterMembership] = {}
-    trims: dict[int, str] = {}
-    for members in stored.values():
-        for member in members:
-            position = position_of[member.paragraph_id]
-            memberships[position] = member.membership
-            if member.corpus_text is not None:
-                trims[position] = member.corpus_text
-    return CarriedOver(Components(labels, signatures, frozenset(stored)), memberships, trims)
+    position_of = {ids[position]: position for position in keys} if stored.paragraph_ids else {}
+    positions = [position_of[paragraph_id] for paragraph_id in stored.paragraph_ids]
+    memberships = dict(zip(positions, stored.memberships))
+    trims = {position: text for position, text in zip(positions, stored.corpus_texts) if text is not None}
+    return CarriedOver(Components(labels, signatures, stored.signatures), memberships, trims)

@@ -10,7 +10,7 @@ hashes, not their positions, which move between runs), so it does not depend on 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -37,12 +37,18 @@ def component_labels(count: int, pairs: np.ndarray) -> np.ndarray:
     return labels
 
 
-def paragraph_hashes(keys: Sequence[tuple], texts: Sequence[str]) -> np.ndarray:
-    """A 128-bit hash (two uint64 lanes a row) of each paragraph's policy key (which ends in its id) and text."""
+def paragraph_hashes(count: int, keys: Mapping[int, tuple], texts: Sequence[str]) -> np.ndarray:
+    """A 128-bit hash (two uint64 lanes a row) of each of `count` paragraphs' policy key (which ends in its id)
+    and text, for the positions `keys` holds; the others' rows are 0."""
     digests = b"".join(
-        hashlib.blake2b(f"{key!r}\0{text}".encode(), digest_size=8 * _LANES).digest() for key, text in zip(keys, texts)
+        hashlib.blake2b(f"{key!r}\0{texts[position]}".encode(), digest_size=8 * _LANES).digest()
+        for position, key in keys.items()
     )
-    return np.frombuffer(digests, dtype=np.uint64).reshape(-1, _LANES)
+    hashes = np.zeros((count, _LANES), dtype=np.uint64)
+    hashes[np.fromiter(keys, dtype=np.int64, count=len(keys))] = np.frombuffer(digests, dtype=np.uint64).reshape(
+        -1, _LANES
+    )
+    return hashes
 
 
 def component_signatures(labels: np.ndarray, hashes: np.ndarray, pair_kinds: Sequence[Pairs]) -> dict[int, bytes]:

@@ -166,12 +166,12 @@ def remeasure(
     """Measure the verified pairs again on changed texts (after spelling fixes), keeping those that still match;
     a copy that no longer equals its group's representative is measured against it instead. With `changed` (the
     positions whose text changed), only pairs holding one are measured again: the others measure as they did."""
-    copies, left = copies_still_exact(matches.copies, texts)
+    touched = None if changed is None else set(changed)
+    copies, left = copies_still_exact(matches.copies, texts, touched)
     pairs = [*matches.overlaps, *matches.partial, *left]
-    if changed is None:
+    if touched is None:
         measured = _verified(pairs, texts, settings, matches.candidate_count)
     else:
-        touched = set(changed)
         again = [pair for pair in pairs if pair[0] in touched or pair[1] in touched]
         measured = _verified(again, texts, settings, matches.candidate_count)
         for kept, found in ((measured.overlaps, matches.overlaps), (measured.partial, matches.partial)):
@@ -208,8 +208,11 @@ def cluster_matches(
 
     copies = copy_counts(len(records), matches.overlaps, matches.copies)
     key = priority_key(policy)
-    keys = [key(record, words, copied) for record, words, copied in zip(records, word_counts, copies)]
-    order = sorted(range(len(records)), key=keys.__getitem__)
+    keys = {
+        position: key(records[position], word_counts[position], copies[position])
+        for position in _paired(len(records), matches, constraints).tolist()
+    }
+    order = sorted(keys, key=keys.__getitem__)
     hub = hubs(matches.copies, order)
     spread = spread_over_copies(matches.overlaps, matches.copies, hub, within=True)
     overlaps = constrained_overlaps(spread, constraints, measure)
@@ -218,75 +221,97 @@ def cluster_matches(
     partial = {pair: measured for pair, measured in spread_partial.items() if pair not in decided}
     ids = [paragraph_id(record) for record in records]
     kept = carry_over(ids, keys, texts, overlaps, partial, constraints, carried)
-    memberships, trims = _cluster_rest(kept, order, overlaps, partial, ids, texts, settings, constraints, measure)
+    inputs = ClusteringInputs(order, overlaps, partial, ids, texts, settings, constraints, measure)
+    memberships, trims = _cluster_rest(kept, inputs)
     article_key = _article_priority(records, word_counts, key)
     shares = copied_share(records, overlaps, word_counts)
     links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
     return DedupResult(memberships, overlaps, matches.candidate_count, shares, links, trims, kept.components)
 
 
-def _cluster_rest(
-    kept: CarriedOver,
-    order: Sequence[int],
-    overlaps: dict[tuple[int, int], Overlap],
-    partial: dict[tuple[int, int], Overlap],
-    ids: Sequence[str],
-    texts: Sequence[str],
-    settings: DedupSettings,
-    constraints: ClusterConstraints,
-    measure: Callable[[int, int], Overlap],
-) -> tuple[list[ClusterMembership], dict[int, str]]:
-    """Every paragraph's membership and the corpus trims: the carried ones, and the rest clustered (numbered
-    afresh, as a smaller corpus: no pair leaves a component)."""
-    if not kept.memberships:
-        return _clustered(order, overlaps, partial, ids, texts, settings, constraints, measure)
-    rest = [position for position in range(len(ids)) if position not in kept.memberships]
-    index = {position: number for number, position in enumerate(rest)}
+@dataclass
+class ClusteringInputs:
+    """What clustering a set of paragraphs takes in: the policy order of their positions, their overlapping and
+    partial pairs, ids and texts, the settings, the maintainers' constraints and how to measure an unpaired pair."""
 
-    def renumbered(pairs: dict[tuple[int, int], Overlap]) -> dict[tuple[int, int], Overlap]:
-        return {(index[i], index[j]): measured for (i, j), measured in pairs.items() if i in index}
+    order: Sequence[int]
+    overlaps: dict[tuple[int, int], Overlap]
+    partial: dict[tuple[int, int], Overlap]
+    ids: Sequence[str]
+    texts: Sequence[str]
+    settings: DedupSettings
+    constraints: ClusterConstraints
+    measure: Callable[[int, int], Overlap]
 
-    rest_memberships, rest_trims = _clustered(
-        [index[position] for position in order if position in index],
-        renumbered(overlaps),
-        renumbered(partial),
-        [ids[position] for position in rest],
-        [texts[position] for position in rest],
-        settings,
-        constraints.renumbered(index),
-        lambda i, j: measure(rest[i], rest[j]),
-    )
+    def restricted_to(self, positions: Sequence[int]) -> ClusteringInputs:
+        """The same inputs for the paragraphs at `positions` (ascending), numbered 0.. in that order; no pair
+        may leave them."""
+        index = {position: number for number, position in enumerate(positions)}
+
+        def renumbered(pairs: dict[tuple[int, int], Overlap]) -> dict[tuple[int, int], Overlap]:
+            return {(index[i], index[j]): measured for (i, j), measured in pairs.items() if i in index}
+
+        return ClusteringInputs(
+            [index[position] for position in self.order if position in index],
+            renumbered(self.overlaps),
+            renumbered(self.partial),
+            [self.ids[position] for position in positions],
+            [self.texts[position] for position in positions],
+            self.settings,
+            self.constraints.renumbered(index),
+            lambda i, j: self.measure(positions[i], positions[j]),
+        )
+
+
+def _paired(count: int, matches: Matches, constraints: ClusterConstraints) -> np.ndarray:
+    """The positions (ascending) in a pair, an exact-copy group or a maintainer's merge or split: each of the
+    others is a component of its own, its paragraph a cluster of its own."""
+    named = np.zeros(count, dtype=bool)
+    for pairs in (matches.overlaps, matches.partial):
+        named[np.fromiter((position for pair in pairs for position in pair), dtype=np.int64)] = True
+    for representative, others in matches.copies.items():
+        named[[representative, *others]] = True
+    named[list(constraints.positions())] = True
+    return np.flatnonzero(named)
+
+
+def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs) -> tuple[list[ClusterMembership], dict[int, str]]:
+    """Every paragraph's membership and the corpus trims: the carried ones, the paired rest clustered (numbered
+    afresh, as a smaller corpus: no pair leaves a component), and each paragraph outside `inputs.order` (in no
+    pair) unique."""
+    rest = sorted(position for position in inputs.order if position not in kept.memberships)
+    rest_memberships, rest_trims = _clustered(inputs.restricted_to(rest))
     memberships = kept.memberships | dict(zip(rest, rest_memberships))
     trims = kept.trims | {rest[number]: text for number, text in rest_trims.items()}
-    return [memberships[position] for position in range(len(ids))], trims
+    return [
+        memberships.get(position) or ClusterMembership(paragraph, True, "unique", 1.0, 1.0)
+        for position, paragraph in enumerate(inputs.ids)
+    ], trims
 
 
-def _clustered(
-    order: Sequence[int],
-    overlaps: dict[tuple[int, int], Overlap],
-    partial: dict[tuple[int, int], Overlap],
-    ids: Sequence[str],
-    texts: Sequence[str],
-    settings: DedupSettings,
-    constraints: ClusterConstraints,
-    measure: Callable[[int, int], Overlap],
-) -> tuple[list[ClusterMembership], dict[int, str]]:
+def _clustered(inputs: ClusteringInputs) -> tuple[list[ClusterMembership], dict[int, str]]:
     """Centre clusters, containment links and the corpus trims of the canonical paragraphs sharing a part."""
+    settings = inputs.settings
     memberships = centre_clusters(
-        order,
-        overlaps,
-        ids,
+        inputs.order,
+        inputs.overlaps,
+        inputs.ids,
         settings.jaccard_threshold,
         settings.containment_threshold,
         settings.container_margin,
-        constraints,
-        measure,
+        inputs.constraints,
+        inputs.measure,
     )
     memberships = link_containers(
-        memberships, order, overlaps, ids, settings.containment_threshold, settings.container_margin
+        memberships,
+        inputs.order,
+        inputs.overlaps,
+        inputs.ids,
+        settings.containment_threshold,
+        settings.container_margin,
     )
     canonical = {position for position, membership in enumerate(memberships) if membership.is_canonical}
-    return memberships, trim_partial_repeats(texts, canonical, order, partial, settings)
+    return memberships, trim_partial_repeats(inputs.texts, canonical, inputs.order, inputs.partial, settings)
 
 
 def deduplicate(records: Sequence[ParagraphRecord], settings: DedupSettings, policy: CanonicalPolicy) -> DedupResult:

@@ -34,10 +34,11 @@ def exact_copies(texts: Sequence[str], min_words: int, max_short_group: int) -> 
 
 
 def copies_still_exact(
-    copies: dict[int, list[int]], texts: Sequence[str]
+    copies: dict[int, list[int]], texts: Sequence[str], changed: set[int] | None = None
 ) -> tuple[dict[int, list[int]], list[tuple[int, int]]]:
     """The groups after the texts changed (spelling fixes): members no longer equal to their representative
-    leave the group, each returned as a (representative, member) pair to measure."""
+    leave the group, each returned as a (representative, member) pair to measure. With `changed` (the positions
+    whose text changed), a group holding none of them stays as it was."""
     kept: dict[int, list[int]] = {}
     left: list[tuple[int, int]] = []
     keys: dict[str, str] = {}  # by text: most copies are the same text, normalised once
@@ -49,6 +50,9 @@ def copies_still_exact(
         return key
 
     for representative, others in copies.items():
+        if changed is not None and representative not in changed and changed.isdisjoint(others):
+            kept[representative] = others
+            continue
         key = key_of(representative)
         same = [other for other in others if key_of(other) == key]
         still = set(same)

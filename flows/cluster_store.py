@@ -6,7 +6,6 @@ the components whose signature is here and clusters only the others.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,27 +15,19 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dedup.carry import CarriedMember
+from dedup.carry import CarriedRows
 from dedup.deduplicate import DedupResult, paragraph_id
 from dedup.records import ClusterMembership, ParagraphRecord
 from flows.outputs import write_table
+from flows.schema import MEMBERSHIP
 
 CLUSTERS_FILE = "clusters.parquet"
 SIGNATURE = pa.binary(16)
+# The membership columns of paragraphs.parquet, with the overlaps kept as clustering measured them (float64).
+_MEMBERSHIP = [field.with_type(pa.float64()) if pa.types.is_floating(field.type) else field for field in MEMBERSHIP]
 CLUSTERS = pa.schema(
-    [
-        ("signature", SIGNATURE),
-        ("paragraph_id", pa.string()),
-        ("cluster_id", pa.string()),
-        ("is_canonical", pa.bool_()),
-        ("match", pa.string()),
-        ("jaccard", pa.float64()),
-        ("containment", pa.float64()),
-        ("contained_in", pa.string()),
-        ("corpus_text", pa.string()),
-    ]
+    [("signature", SIGNATURE), ("paragraph_id", pa.string()), *_MEMBERSHIP, ("corpus_text", pa.string())]
 )
-_MEMBERSHIP = ("cluster_id", "is_canonical", "match", "jaccard", "containment", "contained_in")
 
 
 @dataclass(frozen=True)
@@ -45,16 +36,16 @@ class StoredClusters:
 
     table: pa.Table = field(default_factory=CLUSTERS.empty_table)
 
-    def members(self, signatures: Collection[bytes]) -> dict[bytes, list[CarriedMember]]:
-        """The stored members of those of the signatures that are stored."""
+    def members(self, signatures: Collection[bytes]) -> CarriedRows:
+        """The stored rows of those of the signatures that are stored."""
         if not self.table.num_rows or not signatures:
-            return {}
+            return CarriedRows()
         found = self.table.filter(pc.is_in(self.table["signature"], pa.array(list(signatures), SIGNATURE)))
-        columns = [found[name].to_pylist() for name in CLUSTERS.names]
-        members: dict[bytes, list[CarriedMember]] = defaultdict(list)
-        for signature, paragraph, *membership, corpus_text in zip(*columns):
-            members[signature].append(CarriedMember(paragraph, ClusterMembership(*membership), corpus_text))
-        return dict(members)
+        columns = found.to_pydict()
+        memberships = list(map(ClusterMembership, *(columns[field.name] for field in MEMBERSHIP)))
+        return CarriedRows(
+            frozenset(columns["signature"]), columns["paragraph_id"], memberships, columns["corpus_text"]
+        )
 
 
 NO_CLUSTERS = StoredClusters()
@@ -92,7 +83,7 @@ def write_clusters(folder: Path, update: ClusterUpdate | None) -> None:
     columns = {
         "signature": [clustered[int(components.labels[position])] for position in positions],
         "paragraph_id": [paragraph_id(update.records[position]) for position in positions],
-        **{name: [getattr(membership, name) for membership in memberships] for name in _MEMBERSHIP},
+        **{field.name: [getattr(membership, field.name) for membership in memberships] for field in MEMBERSHIP},
         "corpus_text": [trims.get(position) for position in positions],
     }
     write_table(pa.concat_tables([carried, pa.table(columns, schema=CLUSTERS)]), folder / CLUSTERS_FILE)

@@ -35,18 +35,23 @@ ARTICLES = pa.schema(
     ]
 )
 
+# A paragraph's cluster (dedup.records.ClusterMembership), as paragraphs.parquet publishes it.
+MEMBERSHIP = [
+    pa.field("cluster_id", pa.string()),
+    pa.field("is_canonical", pa.bool_()),
+    pa.field("match", pa.string()),
+    pa.field("jaccard", pa.float32()),
+    pa.field("containment", pa.float32()),
+    pa.field("contained_in", pa.string()),
+]
+
 PARAGRAPHS = pa.schema(
     [
         ("doc_id", pa.string()),
         ("para_idx", pa.int32()),
         ("text", pa.string()),
         ("n_words", pa.int32()),
-        ("cluster_id", pa.string()),
-        ("is_canonical", pa.bool_()),
-        ("match", pa.string()),
-        ("jaccard", pa.float32()),
-        ("containment", pa.float32()),
-        ("contained_in", pa.string()),
+        *MEMBERSHIP,
     ]
 )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup.components import component_labels
+from dedup.components import component_labels, paragraph_hashes
 from dedup.constraints import cluster_constraints
 from dedup.deduplicate import DedupResult, cluster_matches, find_matches
 from dedup.records import ParagraphRecord
@@ -110,7 +110,7 @@ def test_a_member_deleted_with_its_article_unstores_its_component(tmp_path):
     fewer = [record for record in records if record.doc_id != "ap"]
     carried, fresh = clustered(fewer, store), clustered(fewer)
     assert_same_result(carried, fresh)
-    assert len(carried.components.carried) < len(store.members(set(store.table["signature"].to_pylist())))
+    assert len(carried.components.carried) < len(store.members(set(store.table["signature"].to_pylist())).signatures)
     assert stored(tmp_path / "next", fewer, carried, store).table.num_rows < store.table.num_rows
 
 
@@ -128,3 +128,34 @@ def test_components_a_maintainer_merged_are_neither_stored_nor_carried(tmp_path)
     again = clustered(records, store, constraints)
     assert_same_result(again, first)
     assert "merged" in {again.memberships[0].match, again.memberships[1].match}
+
+
+def test_only_paragraphs_in_a_pair_are_hashed_for_signing():
+    """A paragraph in no pair is a component of its own, never stored: its hash row stays 0, and the others'
+    rows are the hashes of their keys and texts wherever they sit."""
+    texts = [LIAISON, MOON, KCNA]
+    keys = {0: ("key", "a-0"), 2: ("key", "c-0")}
+    hashes = paragraph_hashes(3, keys, texts)
+    assert not hashes[1].any()
+    assert np.array_equal(hashes[[0, 2]], paragraph_hashes(2, {0: keys[0], 1: keys[2]}, [LIAISON, KCNA]))
+
+
+def test_paragraphs_in_no_pair_are_unique_whether_clusters_are_carried_or_not(tmp_path):
+    records = syndicated_corpus()
+    first = clustered(records)
+    again = clustered(records, stored(tmp_path, records, first))
+    alone = [
+        position
+        for position in range(len(records))
+        if not any(
+            position in pair for pair in (*first.overlaps, *find_matches([r.text for r in records], SETTINGS).partial)
+        )
+    ]
+    assert alone
+    for result in (first, again):
+        for position in alone:
+            membership = result.memberships[position]
+            assert (membership.cluster_id, membership.match) == (
+                f"{records[position].doc_id}-{records[position].para_idx}",
+                "unique",
+            )

@@ -726,17 +726,20 @@ def test_a_thousand_exact_copies_cost_linear_work_and_cluster_as_all_pairs_would
     assert len(copied) == 999 and set(copied.values()) == {"copy0000"}  # each copy of the first, as with all pairs
 
 
+DEFICIT = (
+    "The finance ministry said on Tuesday that the budget deficit narrowed to its lowest level in a decade, "
+    "helped by strong tax receipts and lower spending on unemployment benefits."
+)
+FESTIVAL = (
+    "Heavy rain forced the organisers to cancel the opening day of the festival, and thousands of visitors "
+    "were sent home as the fields around the main stage turned to mud."
+)
+
+
 def test_remeasuring_only_the_changed_paragraphs_equals_measuring_every_pair_again():
     """After spelling fixes, pairs without a changed paragraph keep their measure: the result (values and order)
     equals measuring every pair again, and ignoring the change would differ."""
-    base = (
-        "The finance ministry said on Tuesday that the budget deficit narrowed to its lowest level in a decade, "
-        "helped by strong tax receipts and lower spending on unemployment benefits."
-    )
-    other = (
-        "Heavy rain forced the organisers to cancel the opening day of the festival, and thousands of visitors "
-        "were sent home as the fields around the main stage turned to mud."
-    )
+    base, other = DEFICIT, FESTIVAL
     texts = [
         base,
         base.replace("Tuesday", "Wednesday"),
@@ -755,3 +758,20 @@ def test_remeasuring_only_the_changed_paragraphs_equals_measuring_every_pair_aga
     assert list(only_changed.partial.items()) == list(full.partial.items())
     assert only_changed.copies == full.copies == {0: [5]}
     assert remeasure(matches, fixed, settings, set()).overlaps != full.overlaps
+
+
+def test_remeasuring_checks_only_the_copy_groups_holding_a_changed_paragraph():
+    """A copy the spelling fixes changed leaves its group and is measured against its representative, as when
+    every group is checked; a group holding no changed position is taken as it was, without normalising it."""
+    base, other = DEFICIT, FESTIVAL
+    texts = [base, other, base, other, base]
+    settings = DedupSettings()
+    matches = find_matches(texts, settings)
+    assert matches.copies == {0: [2, 4], 1: [3]}
+    fixed = [*texts]
+    fixed[4] = base.replace("Tuesday", "Wednesday")
+    full = remeasure(matches, fixed, settings)
+    only_changed = remeasure(matches, fixed, settings, {4})
+    assert only_changed.copies == full.copies == {0: [2], 1: [3]}
+    assert list(only_changed.overlaps.items()) == list(full.overlaps.items()) and (0, 4) in full.overlaps
+    assert remeasure(matches, fixed, settings, set()).copies == {0: [2, 4], 1: [3]}  # told nothing changed
