@@ -5,7 +5,10 @@ write them) and the same shards as Parquet (corpus.parquet/NNNNN.parquet); also 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from itertools import chain, repeat
 from pathlib import Path
 
 import numpy as np
@@ -89,22 +92,27 @@ def legacy_record(record: dict) -> dict:
     return {"doc_id": record["id"], **fields, "text": record["text"]}
 
 
+def _write_shard(shard: pa.Table, staged: Path, number: int) -> list[str]:
+    """Write one corpus shard as gzipped JSONL and as Parquet; return the two files, relative to the run folder."""
+    jsonl, parquet = f"{JSONL_FOLDER}/{number:05d}.jsonl.gz", f"{PARQUET_FOLDER}/{number:05d}.parquet"
+    write_jsonl_gz(shard.to_pylist(), staged / jsonl)
+    write_table(shard, staged / parquet)
+    return [jsonl, parquet]
+
+
 def write_corpus(corpus: pa.Table, staged: Path, documents_per_shard: int) -> list[str]:
     """Write the corpus shards (at least one, empty when no record is kept) and corpus.jsonl into the run folder,
-    a shard's records at a time as Python objects; return the files written, relative to it."""
-    written = []
+    the shards on every core (gzip and Parquet encoding release the GIL; each shard's bytes are as one thread
+    writes them); return the files written, relative to it."""
     for folder in (JSONL_FOLDER, PARQUET_FOLDER):
         (staged / folder).mkdir()
     shards = [
         corpus.slice(start, documents_per_shard) for start in range(0, max(corpus.num_rows, 1), documents_per_shard)
     ]
-    for number, shard in enumerate(shards):
-        jsonl, parquet = f"{JSONL_FOLDER}/{number:05d}.jsonl.gz", f"{PARQUET_FOLDER}/{number:05d}.parquet"
-        write_jsonl_gz(shard.to_pylist(), staged / jsonl)
-        write_table(shard, staged / parquet)
-        written += [jsonl, parquet]
-    write_jsonl((legacy_record(record) for shard in shards for record in shard.to_pylist()), staged / LEGACY_JSONL)
-    return [*written, LEGACY_JSONL]
+    with ThreadPoolExecutor(max_workers=min(len(shards), os.cpu_count() or 1)) as pool:
+        written = pool.map(_write_shard, shards, repeat(staged), range(len(shards)))
+        write_jsonl((legacy_record(record) for record in corpus.to_pylist()), staged / LEGACY_JSONL)
+        return [*chain.from_iterable(written), LEGACY_JSONL]
 
 
 def shard_names(written: Sequence[str]) -> list[str]:
