@@ -51,6 +51,8 @@ def test_a_text_is_over_the_word_limit_exactly_when_it_has_more_words(text, max_
 def test_the_shortest_text_over_the_word_limit_is_refused():
     assert size_problem("a b c", 1_000, 2, "article") == "3 words (input.max_article_words is 2)"
     assert size_problem("a b c", 1_000, 3, "article") is None
+
+
 def test_an_article_short_of_words_is_told_its_count_and_one_long_enough_none():
     short = ["Seoul, Monday.", "Talks stall."]
     assert words_short_of(short, 5) == int(count_words(short).sum()) == 4
