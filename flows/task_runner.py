@@ -1,6 +1,6 @@
 """Where the flow's batched tasks run: worker processes on this machine (Prefect's process pool), one a core
 for `copydesk run` by default; the flow process itself (Prefect's thread pool) with one worker; or a Dask
-cluster through prefect-dask. Why processes are the default: docs/scaling.md, "What crosses processes now"."""
+cluster through prefect-dask. Why processes are the default: docs/scaling.md, "Worker processes, the thread pool and Dask"."""
 
 from __future__ import annotations
 
