@@ -218,6 +218,9 @@ def _run(
         lay_over(documents, document_rows(finished_table), spelled_rows)
         stored_spelling = write_stored(finished_table, spelled_rows, work / SPELLED_FILE)
         progress.rows_out = sum(len(document.corrections) for document in documents)
+    logger.info(
+        "correct: %d articles spelled again, %d carried over", len(plan.applying), len(documents) - len(plan.applying)
+    )
     with stage("cluster", paragraph_count, "paragraphs") as progress:
         records, dedup, paragraphs_applied = cluster_paragraphs(
             quote(documents),
