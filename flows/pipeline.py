@@ -29,7 +29,8 @@ from flows.records import RunResult
 from flows.run_files import write_boilerplate, write_decisions
 from flows.schema import SCHEMA_VERSION
 from flows.shards import shard_name
-from flows.spelled import lay_over, write_for_spelling
+from flows.spelled import document_rows, lay_over, write_for_spelling
+from flows.spelled_store import SPELLED_FILE, plan_spelling, spelled_this_run, write_stored
 from flows.state import STATE_VERSION, State, StateRows, file_digest, load_state, state_problem
 from flows.summary import RunSummary, inputs_seen, up_to_date_summary
 from flows.task_runner import task_runner_from_environment
@@ -204,15 +205,22 @@ def _run(
         progress.rows_out = len(decisions)
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     with stage("correct", len(documents)) as progress:
-        groups = write_for_spelling(finished_table, work / "finished.parquet", batch_size)
-        fixes, languages = write_decisions(decisions, work), config.spelling.languages
+        fixes = write_decisions(decisions, work)
+        plan = plan_spelling(finished_table, decisions, config.spelling.languages, state.finished, state.spelled)
+        groups = write_for_spelling(finished_table, plan.applying, work, batch_size)
+        progress.advance(len(documents) - len(plan.applying))
         submitted = [
-            apply_spelling.submit(groups.path, group, fixes, languages, work / f"spelled-{shard_name(group)}")
-            for group in range(len(groups.documents_per_group))
+            apply_spelling.submit(groups.path, group, fixes, work / f"spelled-{shard_name(group)}")
+            for group in range(len(groups.rows_per_group))
         ]
-        spelled = _run_batches(progress, submitted, groups.documents_per_group)
-        lay_over(documents, groups.document_rows, [done.path for done in spelled])
-        progress.rows_out = sum(done.rows for done in spelled)
+        spelled = _run_batches(progress, submitted, groups.rows_per_group)
+        spelled_rows = spelled_this_run(plan, [done.path for done in spelled])
+        lay_over(documents, document_rows(finished_table), spelled_rows)
+        stored_spelling = write_stored(finished_table, spelled_rows, work / SPELLED_FILE)
+        progress.rows_out = sum(len(document.corrections) for document in documents)
+    logger.info(
+        "correct: %d articles spelled again, %d carried over", len(plan.applying), len(documents) - len(plan.applying)
+    )
     with stage("cluster", paragraph_count, "paragraphs") as progress:
         records, dedup, paragraphs_applied = cluster_paragraphs(
             quote(documents),
@@ -270,9 +278,10 @@ def _run(
         bands=matched.update,
         vocabulary=vocabulary,
         line_counts=learning.line_counts,
-        finished=(groups.path, finished.kept_rows(kept)),
+        finished=(groups.finished, finished.kept_rows(kept)),
+        spelled=(fixes, stored_spelling),
         clusters=ClusterUpdate(state.clusters, records, dedup),
     )
-    result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review, groups.path)
+    result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review, groups.finished)
     job = WriteJob(out, raw, manifest, started, config.corpus)
     return write_outputs(job, quote(result), quote(state_rows))

@@ -64,8 +64,12 @@ def write_decisions(decisions: dict[str, SpellingDecision], folder: Path) -> Pat
     return target
 
 
+def read_decisions(path: Path) -> dict[str, SpellingDecision]:
+    """The spelling decisions back from their file."""
+    rows = pq.read_table(path).to_pylist()
+    return {row["key"]: SpellingDecision(row["replacement"], row["rule"], row["confidence"]) for row in rows}
+
+
 def read_corrections(path: Path) -> CorrectionTable:
     """The spelling decisions back from their file, ready to apply to many articles."""
-    rows = pq.read_table(path).to_pylist()
-    decisions = {row["key"]: SpellingDecision(row["replacement"], row["rule"], row["confidence"]) for row in rows}
-    return CorrectionTable.of(decisions)
+    return CorrectionTable.of(read_decisions(path))

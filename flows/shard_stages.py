@@ -1,13 +1,12 @@
 """The batched stages over shards, as plain functions a worker process runs: read a batch of inputs into one
 shard of prepared articles, finish cleaning the articles of one shard into a shard of finished articles, and
-apply the spelling decisions to one row group of the run's finished articles. Each reads its input from files,
+apply the spelling decisions to one row group of the run's articles to spell. Each reads its input from files,
 writes its result as a Parquet file in the run's work folder and returns the path with a few counts: articles
 never cross between processes, and the run-wide data (learned boilerplate, decisions) is a file each process
 loads once."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,20 +63,16 @@ def finish_shard(
     return ShardDone(target, sum(not isinstance(result, Rejection) for result in results))
 
 
-def spell_shard(finished: Path, group: int, decisions: Path, languages: Collection[str], target: Path) -> ShardDone:
-    """Apply the spelling decisions in the file `decisions` to the articles of row group `group` of the finished
-    table `finished`, and write those it changes to `target` (flows/spelled.py); an article in a language without
-    a word list, or rejected, is never changed."""
-    file = pq.ParquetFile(finished)
-    first_row = sum(file.metadata.row_group(earlier).num_rows for earlier in range(group))
-    columns = file.read_row_group(group, columns=["paragraphs", "language", "rejection"]).to_pydict()
+def spell_shard(articles: Path, group: int, decisions: Path, target: Path) -> ShardDone:
+    """Apply the spelling decisions in the file `decisions` to the articles of row group `group` of `articles`
+    (flows/spelled.py's articles to spell: their row in the run's finished table and their paragraphs), and write
+    those it changes to `target`."""
+    columns = pq.ParquetFile(articles).read_row_group(group).to_pydict()
     table = load_once(decisions, read_corrections)
     changed = []
-    articles = zip(columns["paragraphs"], columns["language"], columns["rejection"], strict=True)
-    for row, (paragraphs, language, rejection) in enumerate(articles, start=first_row):
-        if rejection is None and language in languages:
-            spelled, corrections = apply_corrections(paragraphs, table)
-            if corrections or spelled != paragraphs:
-                changed.append((row, spelled, corrections))
+    for row, paragraphs in zip(columns["row"], columns["paragraphs"], strict=True):
+        spelled, corrections = apply_corrections(paragraphs, table)
+        if corrections or spelled != paragraphs:
+            changed.append((row, spelled, corrections))
     write_spelled(changed, target)
     return ShardDone(target, sum(len(corrections) for _, _, corrections in changed))

@@ -1,12 +1,11 @@
 """Spelling fixes as the apply-spelling tasks hand them back: a Parquet shard per task with a row for each
 finished article the fixes changed (its row in the run's finished table, its new paragraphs and the corrections),
-which the flow lays over the documents it holds."""
+which the flow lays over the documents it holds, with the rows it carried from the previous run
+(flows/spelled_store.py)."""
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import asdict, dataclass
-from itertools import accumulate
 from pathlib import Path
 
 import pyarrow as pa
@@ -49,35 +48,43 @@ def write_spelled(changed: list[tuple[int, list[str], list[Correction]]], target
     write_parquet(rows, SPELLED, target)
 
 
-def lay_over(documents: list[Document], document_rows: list[int], shards: list[Path]) -> None:
-    """Give the documents (at `document_rows` of the finished table) the paragraphs and corrections the shards
-    hold for them, in place."""
+def read_spelled(shards: list[Path]) -> pa.Table:
+    """The rows of the given shards, as one table."""
+    return pa.concat_tables([SPELLED.empty_table(), *(pq.read_table(shard).cast(SPELLED) for shard in shards)])
+
+
+def lay_over(documents: list[Document], document_rows: list[int], spelled: pa.Table) -> None:
+    """Give the documents (at `document_rows` of the finished table) the paragraphs and corrections `spelled` holds
+    for them, in place."""
     at_row = dict(zip(document_rows, documents, strict=True))
-    for shard in shards:
-        for row in pq.read_table(shard).to_pylist():
-            document = at_row[row["row"]]
-            document.paragraphs = row["paragraphs"]
-            document.corrections = [Correction(**correction) for correction in row["corrections"]]
+    for row in spelled.to_pylist():
+        document = at_row[row["row"]]
+        document.paragraphs = row["paragraphs"]
+        document.corrections = [Correction(**correction) for correction in row["corrections"]]
+
+
+def document_rows(table: pa.Table) -> list[int]:
+    """The rows of the run's finished table (flows/finished.py) that are Documents, not rejections."""
+    return pc.indices_nonzero(pc.is_null(table["rejection"])).to_pylist()
 
 
 @dataclass
 class SpellingGroups:
-    """The run's finished table written for the apply-spelling tasks, a row group a task: where it is, the rows
-    that are Documents (not rejections), and how many of them each row group holds."""
+    """The run's finished table as written (for the state and the write stage), and the articles to apply the
+    spelling decisions to (their row in it and their paragraphs) written for the apply-spelling tasks, a row group
+    a task: how many articles each row group holds."""
 
+    finished: Path
     path: Path
-    document_rows: list[int]
-    documents_per_group: list[int]
+    rows_per_group: list[int]
 
 
-def write_for_spelling(table: pa.Table, target: Path, rows_per_group: int) -> SpellingGroups:
-    """Write the run's finished table (flows/finished.py) to `target` in row groups of `rows_per_group` rows."""
-    pq.write_table(table, target, row_group_size=rows_per_group)
-    document_rows = pc.indices_nonzero(pc.is_null(table["rejection"])).to_pylist()
+def write_for_spelling(table: pa.Table, rows: list[int], folder: Path, rows_per_group: int) -> SpellingGroups:
+    """Write the run's finished table to `folder`, and its articles at `rows` in row groups of `rows_per_group`."""
+    finished, target = folder / "finished.parquet", folder / "to-spell.parquet"
+    pq.write_table(table, finished, row_group_size=rows_per_group)
+    chosen = pa.table({"row": pa.array(rows, pa.int64()), "paragraphs": table["paragraphs"].take(rows)})
+    pq.write_table(chosen, target, row_group_size=rows_per_group)
     metadata = pq.ParquetFile(target).metadata
     sizes = [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)]
-    per_group = [
-        bisect_left(document_rows, end) - bisect_left(document_rows, end - size)
-        for end, size in zip(accumulate(sizes), sizes)
-    ]
-    return SpellingGroups(target, document_rows, per_group)
+    return SpellingGroups(finished, target, [size for size in sizes if size])

@@ -28,6 +28,7 @@ from flows.outputs import file_sha256, write_parquet
 from flows.records import Rejection
 from flows.schema import REJECTED
 from flows.shards import link_or_copy, read_columns, shard_name
+from flows.spelled_store import StoredSpelling, load_spelling, write_spelling
 from flows.stages import InputRead
 from flows.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, load_vocabulary, write_vocabulary
 
@@ -55,6 +56,7 @@ class State:
     finished: FinishedCleaning = field(default_factory=FinishedCleaning)
     shards: list[Path] = field(default_factory=list)
     clusters: StoredClusters = NO_CLUSTERS
+    spelled: StoredSpelling = field(default_factory=StoredSpelling)
 
     def unchanged(self, raw_dir: Path, path: str, stamp: tuple[int, int] | None) -> bool:
         """True when an input that gave articles is as the previous run read it: same size and time, or same
@@ -112,6 +114,7 @@ def load_state(published: Path) -> State:
         load_finished(folder),
         shards,
         load_clusters(folder),
+        load_spelling(folder),
     )
 
 
@@ -119,8 +122,8 @@ def load_state(published: Path) -> State:
 class StateRows:
     """This run's state to write: each input's stamp and content hash, what reading it gave, canonical keys, the
     prepared-article shards, the band-key store's update (None: no store, as with Redis), the spelling evidence,
-    the boilerplate line counts, each article as the clean stage left it (the run's finished table, a file) and
-    the clustered components."""
+    the boilerplate line counts, each article as the clean stage left it (the run's finished table, a file), the
+    clustered components and the spelling applied (the decisions file and the articles they changed, files)."""
 
     stamps: dict[str, tuple[int, int]]
     hashes: dict[str, str | None]
@@ -132,6 +135,7 @@ class StateRows:
     line_counts: LineCounts = field(default_factory=LineCounts)
     finished: tuple[Path, frozenset[tuple[str, str, str]]] | None = None
     clusters: ClusterUpdate | None = None
+    spelled: tuple[Path, Path] | None = None
 
 
 def write_state(staged: Path, state: StateRows) -> None:
@@ -166,3 +170,5 @@ def write_state(staged: Path, state: StateRows) -> None:
     write_parquet(skipped, SKIPPED, folder / "skipped.parquet")
     write_band_store(folder, state.bands)
     write_clusters(folder, state.clusters)
+    if state.spelled is not None:
+        write_spelling(folder, *state.spelled)

@@ -394,3 +394,48 @@ def test_an_untouched_cluster_is_carried_over_while_a_new_copy_joins_another(wir
     carried = manifest(out)["components"]
     assert carried["carried"] > 0 and carried["clustered"] > 0, "seed 004 and its wire copy kept their clusters"
     assert manifest(tmp_path / "rebuilt")["components"]["carried"] == 0
+
+
+def test_a_new_article_flips_an_old_articles_correction_and_its_deletion_flips_it_back(
+    seeds_run, tmp_path, config_file
+):
+    raw, out = copy_run(seeds_run, tmp_path)
+    typo = "denculearization"
+    assert typo in set(pd.read_parquet(out / "corrections.parquet").original)
+
+    (raw / "analysis").mkdir()
+    analysis = raw / "analysis" / "typo.txt"
+    analysis.write_text(
+        f"Analysts doubt the talks\n\nThe promise of {typo} was never on the table.\n", encoding="utf-8"
+    )
+    assert_incremental_equals_rebuild(raw, out, config_file, tmp_path / "rebuilt")
+    assert typo not in set(pd.read_parquet(out / "corrections.parquet").original), "printed twice: a word"
+    assert articles_by_path(out).loc[SEED_NAMES[0], "text"].count(typo) == 1, "seed 000 is not fixed any more"
+
+    analysis.unlink()
+    assert_incremental_equals_rebuild(raw, out, config_file, tmp_path / "rebuilt-again")
+    assert typo in set(pd.read_parquet(out / "corrections.parquet").original), "rare again: seed 000 is fixed again"
+
+
+def test_a_config_change_applies_the_spelling_to_every_article_again(seeds_run, tmp_path, config_file):
+    raw, out = copy_run(seeds_run, tmp_path)
+    assert "denculearization" in set(pd.read_parquet(out / "corrections.parquet").original)
+    longer = tmp_path / "copydesk.toml"
+    longer.write_text(config_file.read_text(encoding="utf-8").replace("min_word_length = 5", "min_word_length = 17"))
+    assert longer.read_text(encoding="utf-8") != config_file.read_text(encoding="utf-8")
+
+    assert_incremental_equals_rebuild(raw, out, longer, tmp_path / "rebuilt")
+    assert "denculearization" not in set(pd.read_parquet(out / "corrections.parquet").original), "16 letters: too short"
+
+
+def test_a_state_without_the_stored_spelling_applies_it_to_every_article_again(wire_copy_run, tmp_path, config_file):
+    raw, out = copy_run(wire_copy_run, tmp_path)
+    state = out / ".current" / "state"
+    for name in ("spelled.parquet", "decisions.parquet"):
+        (state / name).unlink()
+
+    (raw / "third").mkdir()
+    (raw / "third" / "copy.txt").write_text(reworded_copy((raw / SEED_NAMES[0]).read_text(encoding="utf-8")))
+    assert_incremental_equals_rebuild(raw, out, config_file, tmp_path / "rebuilt")
+    assert "denculearization" in set(pd.read_parquet(out / "corrections.parquet").original)
+    assert (out / ".current" / "state" / "spelled.parquet").is_file()

@@ -12,6 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from prefect import task
 
@@ -23,7 +24,7 @@ from flows.records import Document
 from flows.run_files import read_boilerplate, read_corrections, write_boilerplate, write_decisions
 from flows.shard_stages import finish_shard, read_into_shard, spell_shard
 from flows.shards import read_shard
-from flows.spelled import lay_over, write_for_spelling
+from flows.spelled import document_rows, lay_over, read_spelled, write_for_spelling
 from flows.stages import finish_documents
 from flows.task_runner import (
     DASK_ADDRESS_VARIABLE,
@@ -128,15 +129,12 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
 
     word = min(text_words(documents[1].paragraphs[0]))
     decisions = {word: SpellingDecision(word.upper() + "X", "test", 1.0)}
-    groups = write_for_spelling(table, tmp_path / "finished.parquet", 2)
-    assert groups.documents_per_group == [2, 1]
+    groups = write_for_spelling(table, document_rows(table), tmp_path, 2)
+    assert groups.rows_per_group == [2, 1] and pq.read_table(groups.finished).equals(table)
     fixes = write_decisions(decisions, tmp_path)
-    spelled = [
-        spell_shard(groups.path, group, fixes, config.spelling.languages, tmp_path / f"spelled-{group}.parquet")
-        for group in range(2)
-    ]
+    spelled = [spell_shard(groups.path, group, fixes, tmp_path / f"spelled-{group}.parquet") for group in range(2)]
     ordered, _, _ = finished.in_order(prepared, finished.read_finished([done.path]), finished.FinishedCleaning())
-    lay_over(ordered, groups.document_rows, [shard.path for shard in spelled])
+    lay_over(ordered, document_rows(table), read_spelled([shard.path for shard in spelled]))
     expected = [apply_corrections(document.paragraphs, decisions) for document in documents]
     assert [(document.paragraphs, document.corrections) for document in ordered] == expected
     assert sum(shard.rows for shard in spelled) == sum(len(corrections) for _, corrections in expected) > 0
