@@ -319,25 +319,29 @@ class Vocabulary:
     def from_texts(cls, texts: Iterable[str]) -> Vocabulary:
         """Count the words, adjacent word pairs and suspicious spans of every text (a text repeated word
         for word, a syndicated paragraph, is read once and counted as often as it occurs)."""
-        return cls.from_evidence(count_evidence(Counter(texts).items()))
+        return cls.from_table(evidence_table(Counter(texts).items()))
 
     @classmethod
-    def from_evidence(cls, evidence: Evidence) -> Vocabulary:
-        """The vocabulary of counted evidence (what counts above zero)."""
-        forms = Counter({form: count for form, count in evidence.forms.items() if count > 0})
+    def from_table(cls, table: pa.Table) -> Vocabulary:
+        """The vocabulary of evidence rows (kind, item, count): what counts above zero, read kind by kind."""
+        positive = table.filter(pc.greater(table.column("count"), 0))
+        counted = {}
+        for kind in EVIDENCE_KINDS:
+            rows = positive.filter(pc.equal(positive.column("kind"), kind))
+            counted[kind] = zip(rows.column("item").to_pylist(), rows.column("count").to_pylist())
+        forms = Counter(dict(counted["forms"]))
         lowered: Counter[str] = Counter()
         for form, count in forms.items():
             lowered[form.lower()] += count
         neighbours: dict[str, set[str]] = defaultdict(set)
-        for key, count in evidence.neighbours.items():
-            if count > 0:
-                word, _, mark = key.partition("\t")
-                neighbours[word].add(mark)
+        for key, _ in counted["neighbours"]:
+            word, _, mark = key.partition("\t")
+            neighbours[word].add(mark)
         return cls(
             forms=forms,
             lowered=lowered,
-            bigrams=Counter({pair: count for pair, count in evidence.bigrams.items() if count > 0}),
-            spans=Counter({span: count for span, count in evidence.spans.items() if count > 0}),
+            bigrams=Counter(dict(counted["bigrams"])),
+            spans=Counter(dict(counted["spans"])),
             neighbours=dict(neighbours),
         )
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_ROWS, Evidence, evidence_table, summed_evidence
+from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_ROWS, evidence_table, summed_evidence
 from flows.alignment_store import StoredAlignments, load_alignments, paragraph_digest, write_alignments
 from flows.progress import NO_PROGRESS, Ticker, ticking
 
@@ -37,10 +37,6 @@ class StoredVocabulary:
     paragraphs: pa.Table
     counts: pa.Table
     alignments: StoredAlignments = field(default_factory=dict)
-
-    def evidence(self) -> Evidence:
-        """The stored sums as counters, each in (kind, item) order."""
-        return Evidence.from_table(self.counts)
 
 
 EMPTY_VOCABULARY = StoredVocabulary(PARAGRAPHS.empty_table(), COUNTS.empty_table())
