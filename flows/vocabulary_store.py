@@ -69,7 +69,8 @@ def updated_vocabulary(
     change = pc.subtract(
         pc.fill_null(joined.column("occurrences_now"), 0), pc.fill_null(joined.column("occurrences_before"), 0)
     )
-    changed = joined.filter(pc.not_equal(change, 0)).append_column("change", change.filter(pc.not_equal(change, 0)))
+    differs = pc.not_equal(change, 0)
+    changed = joined.filter(differs).append_column("change", change.filter(differs))
     progress.phase("counting words", changed.num_rows, "paragraphs")
     weighted = ticking(_weighted_texts(changed, now_texts, stored.paragraphs.column("text")), progress.advance)
     counts = added_counts(stored.counts, weighted)
