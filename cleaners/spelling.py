@@ -16,9 +16,9 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from difflib import SequenceMatcher
-from itertools import chain
+from itertools import chain, islice
 
 import numpy as np
 import pyarrow as pa
@@ -112,6 +112,13 @@ _MAX_ALIGNED_STRETCH = 12
 _UNPAIRED_COST = 0.6
 # A word's fix must have this many times the votes of any other fix the copies show.
 _VOTE_MARGIN = 2
+# Texts whose words are counted together (`evidence_table`): what bounds the memory of counting.
+COUNT_CHUNK_TEXTS = 16384
+# Evidence rows kept from counted chunks before they are summed into one table (or twice the rows of the last sum,
+# so that each row is summed a few times at most however many chunks there are).
+_MERGED_ROWS = 500_000
+# Evidence as rows: what kind of item (an `Evidence` field), the item, and its count.
+EVIDENCE_ROWS = pa.schema([("kind", pa.string()), ("item", pa.string()), ("count", pa.int64())])
 # Joins a word and its paragraph's digest in the key of a fix made in that paragraph only.
 _SCOPE_MARK = "@"
 # The rule of a correction a maintainer accepted (`copydesk review accept-correction`).
@@ -161,33 +168,87 @@ class Evidence:
     spans: Counter[str] = field(default_factory=Counter)
     neighbours: Counter[str] = field(default_factory=Counter)
 
+    @classmethod
+    def from_table(cls, table: pa.Table) -> Evidence:
+        """Evidence from rows (kind, item, count), each kind's counters in the rows' order."""
+        evidence = cls()
+        for kind in EVIDENCE_KINDS:
+            rows = table.filter(pc.equal(table.column("kind"), kind))
+            getattr(evidence, kind).update(dict(zip(rows.column("item").to_pylist(), rows.column("count").to_pylist())))
+        return evidence
+
+
+EVIDENCE_KINDS = tuple(kind.name for kind in fields(Evidence))
+
 
 def count_evidence(weighted_texts: Iterable[tuple[str, int]]) -> Evidence:
     """Count each text's words, word pairs, spans and neighbours times its weight (its occurrences; negative for a
-    text taken away). Each distinct text is read once; the words of all texts are counted together as arrays of word
-    ids (`_count_words`)."""
-    texts, weights = [], []
-    for text, weight in weighted_texts:
-        if weight:
-            texts.append(text)
-            weights.append(weight)
-    evidence = Evidence()
-    _count_words(evidence, [text_words(text) for text in texts], weights)
+    text taken away), as `evidence_table` sums them."""
+    return Evidence.from_table(evidence_table(weighted_texts))
+
+
+def evidence_table(weighted_texts: Iterable[tuple[str, int]], chunk_texts: int = COUNT_CHUNK_TEXTS) -> pa.Table:
+    """The evidence of these texts as rows (kind, item, count), each text's times its weight, sums of zero left
+    out. Texts are counted `chunk_texts` at a time (each distinct text read once; the words of a chunk's texts
+    counted together as arrays of word ids, `_chunk_rows`) and the chunks' sums added up by Arrow group-bys, so the
+    memory it takes is a chunk's words and the distinct items, whatever the number of texts."""
+    parts: list[pa.Table] = []
+    summed_rows = 0
+    for chunk in _batched(((text, weight) for text, weight in weighted_texts if weight), chunk_texts):
+        texts, weights = zip(*chunk)
+        parts.extend(_chunk_rows(texts, weights))
+        if sum(part.num_rows for part in parts) > max(_MERGED_ROWS, 2 * summed_rows):
+            parts = [summed_evidence(parts)]
+            summed_rows = parts[0].num_rows
+    return summed_evidence(parts)
+
+
+def _batched(items: Iterable[tuple[str, int]], size: int) -> Iterator[list[tuple[str, int]]]:
+    """The items in lists of `size` (the last one shorter)."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def summed_evidence(parts: list[pa.Table]) -> pa.Table:
+    """Evidence rows (kind, item, count) with each item's counts summed, sums of zero left out."""
+    if not parts:
+        return EVIDENCE_ROWS.empty_table()
+    summed = (
+        pa.concat_tables(parts)
+        .group_by(["kind", "item"])
+        .aggregate([("count", "sum")])
+        .select(["kind", "item", "count_sum"])
+        .rename_columns(EVIDENCE_ROWS.names)
+    )
+    return summed.filter(pc.not_equal(summed.column("count"), 0))
+
+
+def _chunk_rows(texts: tuple[str, ...], weights: tuple[int, ...]) -> list[pa.Table]:
+    """The evidence rows of a chunk of texts: their words' (`_word_rows`), then their spans (searched only in texts
+    where `_SPAN_HINT` stands)."""
+    spans: Counter[str] = Counter()
     for text, weight in zip(texts, weights):
         if _SPAN_HINT.search(text):
-            spans = [m.group() for pattern in (_HYPHEN_BREAK, _MISSING_SPACE) for m in pattern.finditer(text)]
-            _count(evidence.spans, spans, weight)
-    return evidence
+            _count(
+                spans,
+                [m.group() for pattern in (_HYPHEN_BREAK, _MISSING_SPACE) for m in pattern.finditer(text)],
+                weight,
+            )
+    span_rows = _rows("spans", pa.array(list(spans), pa.string()), pa.array(list(spans.values()), pa.int64()))
+    return [*_word_rows([text_words(text) for text in texts], weights), span_rows]
 
 
-def _count_words(evidence: Evidence, word_lists: list[list[str]], weights: list[int]) -> None:
-    """Add the word forms, lower-cased word pairs and capitalised words' content-word neighbours (each once a text)
-    of these texts' words, each text's times its weight: every word becomes the id of its form and of its lower-cased
-    form, what is counted is summed over ids (Arrow group-bys), and only the distinct keys are spelled out."""
+def _word_rows(word_lists: list[list[str]], weights: tuple[int, ...]) -> list[pa.Table]:
+    """The evidence rows of these texts' words: word forms, lower-cased word pairs and capitalised words'
+    content-word neighbours (each once a text), each text's times its weight. Every word becomes the id of its form
+    and of its lower-cased form, what is counted is summed over ids (Arrow group-bys), and only the distinct keys
+    are spelled out."""
     words = pa.array(list(chain.from_iterable(word_lists)), pa.string())
     if not len(words):
-        return
+        return []
     encoded = words.dictionary_encode()
+    del words
     forms, form_ids = encoded.dictionary, encoded.indices.to_numpy()
     lowered_encoded = pc.utf8_lower(forms).dictionary_encode()
     lowered, lower_ids = lowered_encoded.dictionary, lowered_encoded.indices.to_numpy()[form_ids]
@@ -196,7 +257,7 @@ def _count_words(evidence: Evidence, word_lists: list[list[str]], weights: list[
     text_weights = np.asarray(weights, np.int64)
     word_weights = text_weights[text_ids]
     summed = _summed({"form": form_ids}, word_weights)
-    _add(evidence.forms, forms.take(summed.column("form")), summed)
+    form_rows = _rows("forms", forms.take(summed.column("form")), summed.column("weight_sum"))
     same_text = text_ids[1:] == text_ids[:-1]  # a word and the next one stand in the same text
     summed = _summed(
         {"first": lower_ids[:-1][same_text], "second": lower_ids[1:][same_text]}, word_weights[1:][same_text]
@@ -204,7 +265,7 @@ def _count_words(evidence: Evidence, word_lists: list[list[str]], weights: list[
     pairs = pc.binary_join_element_wise(
         lowered.take(summed.column("first")), lowered.take(summed.column("second")), " "
     )
-    _add(evidence.bigrams, pairs, summed)
+    bigram_rows = _rows("bigrams", pairs, summed.column("weight_sum"))
     capitalised = np.array([form[0].isupper() for form in forms.to_pylist()])[form_ids]
     content = ~np.array([word in STOPWORDS for word in lowered.to_pylist()])[lower_ids]
     left = np.flatnonzero(capitalised[1:] & same_text & content[:-1]) + 1  # positions with a left neighbour mark
@@ -228,7 +289,8 @@ def _count_words(evidence: Evidence, word_lists: list[list[str]], weights: list[
         pc.binary_join_element_wise(neighbour, ">", ""),
         pc.binary_join_element_wise("<", neighbour, ""),
     )
-    _add(evidence.neighbours, pc.binary_join_element_wise(forms.take(summed.column("form")), placed, "\t"), summed)
+    marked = pc.binary_join_element_wise(forms.take(summed.column("form")), placed, "\t")
+    return [form_rows, bigram_rows, _rows("neighbours", marked, summed.column("weight_sum"))]
 
 
 def _summed(keys: dict[str, pa.Array | np.ndarray], weights: pa.Array | np.ndarray) -> pa.Table:
@@ -237,9 +299,9 @@ def _summed(keys: dict[str, pa.Array | np.ndarray], weights: pa.Array | np.ndarr
     return summed.filter(pc.not_equal(summed.column("weight_sum"), 0))
 
 
-def _add(counter: Counter[str], items: pa.Array, summed: pa.Table) -> None:
-    """Add each item's summed weight to the counter."""
-    counter.update(dict(zip(items.to_pylist(), summed.column("weight_sum").to_pylist())))
+def _rows(kind: str, items: pa.Array, counts: pa.Array | pa.ChunkedArray) -> pa.Table:
+    """Evidence rows of one kind: each item with its count."""
+    return pa.table({"kind": pa.repeat(kind, len(items)), "item": items, "count": counts}, schema=EVIDENCE_ROWS)
 
 
 @dataclass
@@ -257,25 +319,29 @@ class Vocabulary:
     def from_texts(cls, texts: Iterable[str]) -> Vocabulary:
         """Count the words, adjacent word pairs and suspicious spans of every text (a text repeated word
         for word, a syndicated paragraph, is read once and counted as often as it occurs)."""
-        return cls.from_evidence(count_evidence(Counter(texts).items()))
+        return cls.from_table(evidence_table(Counter(texts).items()))
 
     @classmethod
-    def from_evidence(cls, evidence: Evidence) -> Vocabulary:
-        """The vocabulary of counted evidence (what counts above zero)."""
-        forms = Counter({form: count for form, count in evidence.forms.items() if count > 0})
+    def from_table(cls, table: pa.Table) -> Vocabulary:
+        """The vocabulary of evidence rows (kind, item, count): what counts above zero, read kind by kind."""
+        positive = table.filter(pc.greater(table.column("count"), 0))
+        counted = {}
+        for kind in EVIDENCE_KINDS:
+            rows = positive.filter(pc.equal(positive.column("kind"), kind))
+            counted[kind] = zip(rows.column("item").to_pylist(), rows.column("count").to_pylist())
+        forms = Counter(dict(counted["forms"]))
         lowered: Counter[str] = Counter()
         for form, count in forms.items():
             lowered[form.lower()] += count
         neighbours: dict[str, set[str]] = defaultdict(set)
-        for key, count in evidence.neighbours.items():
-            if count > 0:
-                word, _, mark = key.partition("\t")
-                neighbours[word].add(mark)
+        for key, _ in counted["neighbours"]:
+            word, _, mark = key.partition("\t")
+            neighbours[word].add(mark)
         return cls(
             forms=forms,
             lowered=lowered,
-            bigrams=Counter({pair: count for pair, count in evidence.bigrams.items() if count > 0}),
-            spans=Counter({span: count for span, count in evidence.spans.items() if count > 0}),
+            bigrams=Counter(dict(counted["bigrams"])),
+            spans=Counter(dict(counted["spans"])),
             neighbours=dict(neighbours),
         )
 

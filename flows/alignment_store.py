@@ -37,7 +37,8 @@ def paragraph_digest(text: str) -> str:
 class CopyAligner:
     """Aligns pairs of copies, recalling what an earlier run's alignment of the same two texts gave; keeps every
     pair it was asked for (`used`, the next run's store) and counts those it aligned anew (`aligned`). A text in
-    many pairs is digested, and split into words, once."""
+    many pairs is digested, and split into words, once; its words are kept as references to one string per
+    spelling (`spellings`), so the texts' words take a pointer each."""
 
     def __init__(self, stored: StoredAlignments) -> None:
         self.stored = stored
@@ -45,6 +46,7 @@ class CopyAligner:
         self.aligned = 0
         self.digests: dict[str, str] = {}
         self.words: dict[str, list[str]] = {}
+        self.spellings: dict[str, str] = {}
 
     def __call__(self, first: str, second: str) -> Substitutions:
         """What the copies print in each other's place, first copy's side first."""
@@ -67,7 +69,8 @@ class CopyAligner:
         """The text's words (`cleaners.spelling.text_words`), found once."""
         words = self.words.get(text)
         if words is None:
-            words = self.words[text] = text_words(text)
+            spelling = self.spellings.setdefault
+            words = self.words[text] = [spelling(word, word) for word in text_words(text)]
         return words
 
 

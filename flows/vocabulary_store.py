@@ -11,22 +11,22 @@ alignments (flows/alignment_store.py), the other evidence a later run recalls in
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cleaners.spelling import Evidence, count_evidence
+from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_ROWS, evidence_table, summed_evidence
 from flows.alignment_store import StoredAlignments, load_alignments, paragraph_digest, write_alignments
 from flows.progress import NO_PROGRESS, Ticker, ticking
 
 VOCABULARY_FOLDER = "vocabulary"
 PARAGRAPHS = pa.schema([("digest", pa.string()), ("occurrences", pa.int64()), ("text", pa.string())])
-COUNTS = pa.schema([("kind", pa.string()), ("item", pa.string()), ("count", pa.int64())])
-KINDS = tuple(kind.name for kind in fields(Evidence))
+COUNTS = EVIDENCE_ROWS
 
 
 @dataclass(frozen=True)
@@ -38,14 +38,6 @@ class StoredVocabulary:
     counts: pa.Table
     alignments: StoredAlignments = field(default_factory=dict)
 
-    def evidence(self) -> Evidence:
-        """The stored sums as counters, each in (kind, item) order (the rows of one kind read as two columns)."""
-        evidence = Evidence()
-        for kind in KINDS:
-            rows = self.counts.filter(pc.equal(self.counts.column("kind"), kind))
-            getattr(evidence, kind).update(dict(zip(rows.column("item").to_pylist(), rows.column("count").to_pylist())))
-        return evidence
-
 
 EMPTY_VOCABULARY = StoredVocabulary(PARAGRAPHS.empty_table(), COUNTS.empty_table())
 
@@ -55,44 +47,63 @@ def updated_vocabulary(
 ) -> StoredVocabulary:
     """The stored vocabulary brought up to these paragraphs (text: occurrences): only paragraphs whose occurrences
     changed are counted, by how much they changed, and added to the stored sums (`progress` sees them counted); the
-    stored alignments are kept for the judging to recall."""
-    current = pa.table(
+    stored alignments are kept for the judging to recall. Paragraphs are joined by digest alone, and a changed
+    paragraph's text is taken (from `texts`, or from the store for one gone) only when it is counted."""
+    now_texts = list(texts)
+    digests = [paragraph_digest(text) for text in now_texts]
+    now = pa.table(
         {
-            "digest": [paragraph_digest(text) for text in texts],
-            "occurrences": list(texts.values()),
-            "text": list(texts),
-        },
-        schema=PARAGRAPHS,
+            "digest": pa.array(digests, pa.string()),
+            "occurrences_now": pa.array(texts.values(), pa.int64()),
+            "row_now": np.arange(len(digests), dtype=np.int64),
+        }
     )
-    joined = current.join(
-        stored.paragraphs, "digest", join_type="full outer", left_suffix="_now", right_suffix="_before"
+    before = pa.table(
+        {
+            "digest": stored.paragraphs.column("digest"),
+            "occurrences_before": stored.paragraphs.column("occurrences"),
+            "row_before": np.arange(stored.paragraphs.num_rows, dtype=np.int64),
+        }
     )
+    joined = now.join(before, "digest", join_type="full outer")
     change = pc.subtract(
         pc.fill_null(joined.column("occurrences_now"), 0), pc.fill_null(joined.column("occurrences_before"), 0)
     )
-    changed = pc.not_equal(change, 0)
-    changed_texts = pc.coalesce(joined.column("text_now"), joined.column("text_before")).filter(changed)
-    weighted = zip(changed_texts.to_pylist(), change.filter(changed).to_pylist())
-    progress.phase("counting words", len(changed_texts), "paragraphs")
-    weighted = ticking(weighted, progress.advance)
-    return StoredVocabulary(current.sort_by("digest"), added_counts(stored.counts, weighted), stored.alignments)
+    differs = pc.not_equal(change, 0)
+    changed = joined.filter(differs).append_column("change", change.filter(differs))
+    progress.phase("counting words", changed.num_rows, "paragraphs")
+    weighted = ticking(_weighted_texts(changed, now_texts, stored.paragraphs.column("text")), progress.advance)
+    counts = added_counts(stored.counts, weighted)
+    in_digest_order = sorted(range(len(digests)), key=digests.__getitem__)
+    paragraphs = pa.table(
+        {
+            "digest": [digests[row] for row in in_digest_order],
+            "occurrences": [texts[now_texts[row]] for row in in_digest_order],
+            "text": [now_texts[row] for row in in_digest_order],
+        },
+        schema=PARAGRAPHS,
+    )
+    return StoredVocabulary(paragraphs, counts, stored.alignments)
+
+
+def _weighted_texts(
+    changed: pa.Table, now_texts: list[str], stored_texts: pa.ChunkedArray
+) -> Iterator[tuple[str, int]]:
+    """Each changed paragraph's text (this run's, or the store's for a paragraph gone) with its change, the stored
+    texts taken a chunk at a time."""
+    for start in range(0, changed.num_rows, COUNT_CHUNK_TEXTS):
+        chunk = changed.slice(start, COUNT_CHUNK_TEXTS)
+        rows_now = chunk.column("row_now").to_pylist()
+        gone = pc.is_null(chunk.column("row_now"))
+        gone_texts = iter(stored_texts.take(chunk.column("row_before").filter(gone)).to_pylist())
+        for row_now, weight in zip(rows_now, chunk.column("change").to_pylist()):
+            yield (now_texts[row_now] if row_now is not None else next(gone_texts)), weight
 
 
 def added_counts(counts: pa.Table, weighted_texts: Iterable[tuple[str, int]]) -> pa.Table:
     """Stored sums (kind, item, count) with these texts' evidence added, each times its weight (negative for a
     paragraph taken away); what falls to zero is dropped."""
-    delta = count_evidence(weighted_texts)
-    rows = [(kind, item, count) for kind in KINDS for item, count in getattr(delta, kind).items() if count]
-    delta_table = pa.table(
-        {name: [row[index] for row in rows] for index, name in enumerate(COUNTS.names)}, schema=COUNTS
-    )
-    summed = (
-        pa.concat_tables([counts, delta_table])
-        .group_by(["kind", "item"])
-        .aggregate([("count", "sum")])
-        .select(["kind", "item", "count_sum"])
-        .rename_columns(COUNTS.names)
-    )
+    summed = summed_evidence([counts, evidence_table(weighted_texts)])
     summed = summed.filter(pc.greater(summed.column("count"), 0))
     return summed.sort_by([("kind", "ascending"), ("item", "ascending")]).cast(COUNTS)
 

@@ -12,6 +12,7 @@ from cleaners.spelling import (
     count_evidence,
     decide_corrections,
     decided_word,
+    evidence_table,
     iter_words,
     reviewed_decisions,
     text_words,
@@ -465,3 +466,19 @@ def test_texts_counted_together_give_the_sums_of_each_text_counted_alone():
     assert together.neighbours["Lopez\t<maria"] == 3 and "Geneva\tsaid>" not in together.neighbours
     assert together.bigrams["lopez lopez"] == 3 and together.spans["left.The"] == -2
     assert "Geneva-talks" not in together.forms and together.forms["Lopez's"] == 1
+
+
+def test_texts_counted_a_few_at_a_time_give_the_rows_of_all_counted_together():
+    texts = [
+        ("Trade talks resumed in Geneva, said Maria Lopez. Lopez met Geneva officials.", 3),
+        ("The negotiatons stalled after the minister left.The talks go on, a long- term plan.", -2),
+        ("Geneva officials met Maria Lopez again, a long- term plan.", 2),
+        ("Trade talks resumed in Geneva, said Maria Lopez. Lopez met Geneva officials.", -3),
+        ("Geneva officials met Maria Lopez again.", 1),
+    ]
+    sort = [("kind", "ascending"), ("item", "ascending")]
+    in_pairs = evidence_table(texts, chunk_texts=2).sort_by(sort)
+    assert in_pairs.equals(evidence_table(texts).sort_by(sort))
+    assert Evidence.from_table(in_pairs) == count_evidence(texts)
+    assert 0 not in in_pairs.column("count").to_pylist(), "what sums to zero over the chunks is left out"
+    assert Evidence.from_table(in_pairs).forms["Trade"] == 0 and Evidence.from_table(in_pairs).spans["long- term"] == 0

@@ -35,12 +35,12 @@ def test_an_update_equals_a_count_from_scratch_when_paragraphs_come_and_go():
     rebuilt = from_scratch(AFTER)
     assert updated.counts.equals(rebuilt.counts)
     assert updated.paragraphs.equals(rebuilt.paragraphs)
-    assert Vocabulary.from_evidence(updated.evidence()) == Vocabulary.from_texts(AFTER)
+    assert Vocabulary.from_table(updated.counts) == Vocabulary.from_texts(AFTER)
 
 
 def test_an_update_counts_a_removed_paragraph_out_of_every_sum():
     updated = updated_vocabulary(from_scratch(BEFORE), Counter(BEFORE[1:3]))
-    vocabulary = Vocabulary.from_evidence(updated.evidence())
+    vocabulary = Vocabulary.from_table(updated.counts)
     assert vocabulary.forms["negotiations"] == 2
     assert "negotiatons" not in vocabulary.forms
     assert "Geneva" not in vocabulary.forms and "Lopez" not in vocabulary.neighbours
@@ -62,10 +62,10 @@ def test_a_state_without_a_vocabulary_counts_everything_again(tmp_path):
 def test_decisions_follow_the_merged_counts_when_a_rare_spelling_becomes_common(config):
     base, rules = load_base_dictionary(), config.spelling
     before = from_scratch(BEFORE)
-    decided = decide_corrections(Vocabulary.from_evidence(before.evidence()), base, rules)
+    decided = decide_corrections(Vocabulary.from_table(before.counts), base, rules)
     assert decided["negotiatons"].replacement == "negotiations"
     after = updated_vocabulary(before, Counter(AFTER))
-    assert "negotiatons" not in decide_corrections(Vocabulary.from_evidence(after.evidence()), base, rules)
+    assert "negotiatons" not in decide_corrections(Vocabulary.from_table(after.counts), base, rules)
 
 
 def test_articles_cleaned_again_are_counted_out_then_in_by_their_paragraphs():
