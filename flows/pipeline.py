@@ -30,7 +30,7 @@ from flows.run_files import write_boilerplate, write_decisions
 from flows.schema import SCHEMA_VERSION
 from flows.shards import shard_name
 from flows.spelled import lay_over, write_for_spelling
-from flows.state import STATE_VERSION, State, StateRows, file_digest, load_state, state_problem
+from flows.state import STATE_FOLDER, STATE_VERSION, State, StateRows, file_digest, load_state, state_problem
 from flows.summary import RunSummary, inputs_seen, up_to_date_summary
 from flows.task_runner import task_runner_from_environment
 from flows.write import WriteJob, write_run
@@ -274,5 +274,7 @@ def _run(
         clusters=ClusterUpdate(state.clusters, records, dedup),
     )
     result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review, groups.path)
-    job = WriteJob(out, raw, manifest, started, config.corpus)
+    job = WriteJob(
+        out, raw, manifest, started, config.corpus, out / CURRENT / STATE_FOLDER if problem is None else None
+    )
     return write_outputs(job, quote(result), quote(state_rows))
