@@ -127,6 +127,7 @@ def cluster_views(
         )
     views.sort(key=lambda view: (-view["copied_words"], -view["size"], view["id"]))
 
+    resolved_out = out_dir.resolve()
     for view in views[:MAX_CLUSTERS]:
         positions = view.pop("at")
         canonical = centres[view["id"]]
@@ -138,7 +139,7 @@ def cluster_views(
             for p in others
         ]
         for member in view["members"]:
-            member["commands"] = member_commands(out_dir.resolve(), view["canonical"], member)
+            member["commands"] = member_commands(resolved_out, view["canonical"], member)
         view["replaced"] = [member for member, p in zip(view["members"], others) if records[p].incumbent]
     for view in views[MAX_CLUSTERS:]:
         del view["at"]
