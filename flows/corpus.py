@@ -103,7 +103,7 @@ def _write_shard(shard: pa.Table, staged: Path, number: int) -> list[str]:
 def write_corpus(corpus: pa.Table, staged: Path, documents_per_shard: int) -> list[str]:
     """Write the corpus shards (at least one, empty when no record is kept) and corpus.jsonl into the run folder,
     the shards on every core (gzip and Parquet encoding release the GIL; each shard's bytes are as one thread
-    writes them); return the files written, relative to it."""
+    writes them) and corpus.jsonl a shard's records at a time; return the files written, relative to it."""
     for folder in (JSONL_FOLDER, PARQUET_FOLDER):
         (staged / folder).mkdir()
     shards = [
@@ -111,7 +111,8 @@ def write_corpus(corpus: pa.Table, staged: Path, documents_per_shard: int) -> li
     ]
     with ThreadPoolExecutor(max_workers=min(len(shards), os.cpu_count() or 1)) as pool:
         written = pool.map(_write_shard, shards, repeat(staged), range(len(shards)))
-        write_jsonl((legacy_record(record) for record in corpus.to_pylist()), staged / LEGACY_JSONL)
+        batches = corpus.to_batches(max_chunksize=documents_per_shard)
+        write_jsonl((legacy_record(record) for batch in batches for record in batch.to_pylist()), staged / LEGACY_JSONL)
         return [*chain.from_iterable(written), LEGACY_JSONL]
 
 

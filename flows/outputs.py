@@ -63,13 +63,23 @@ def write_text(content: str, target: Path) -> None:
     _write_atomically(target, lambda path: path.write_text(content, encoding="utf-8"))
 
 
+def _json_line(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
 def _jsonl(records: Iterable[dict]) -> str:
-    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+    return "".join(map(_json_line, records))
 
 
 def write_jsonl(records: Iterable[dict], target: Path) -> None:
-    """Write one JSON object a line, atomically."""
-    write_text(_jsonl(records), target)
+    """Write one JSON object a line, atomically, a line at a time through the file's buffer (the records and the
+    file's text are never all in memory at once)."""
+
+    def write(path: Path) -> None:
+        with open(path, "w", encoding="utf-8") as stream:
+            stream.writelines(map(_json_line, records))
+
+    _write_atomically(target, write)
 
 
 def write_jsonl_gz(records: Iterable[dict], target: Path) -> None:

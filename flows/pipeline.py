@@ -31,7 +31,7 @@ from flows.schema import SCHEMA_VERSION
 from flows.shards import shard_name
 from flows.spelled import document_rows, lay_over, write_for_spelling
 from flows.spelled_store import SPELLED_FILE, plan_spelling, spelled_this_run, write_stored
-from flows.state import STATE_VERSION, State, StateRows, file_digest, load_state, state_problem
+from flows.state import STATE_FOLDER, STATE_VERSION, State, StateRows, file_digest, load_state, state_problem
 from flows.summary import RunSummary, inputs_seen, up_to_date_summary
 from flows.task_runner import task_runner_from_environment
 from flows.write import WriteJob, write_run
@@ -283,5 +283,7 @@ def _run(
         clusters=ClusterUpdate(state.clusters, records, dedup),
     )
     result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review, groups.finished)
-    job = WriteJob(out, raw, manifest, started, config.corpus)
+    job = WriteJob(
+        out, raw, manifest, started, config.corpus, out / CURRENT / STATE_FOLDER if problem is None else None
+    )
     return write_outputs(job, quote(result), quote(state_rows))

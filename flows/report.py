@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -26,7 +26,7 @@ from flows.records import Document
 from flows.report_review import correction_rows, member_commands, override_rows, removed_line_rows
 from flows.review import review_command
 from flows.schema import REMOVED
-from flows.word_diff import word_diff
+from flows.word_diff import DiffSegment, word_diff
 
 MAX_CLUSTERS = 1000
 MAX_SYNDICATION_ROWS = 500
@@ -34,6 +34,8 @@ MAX_CHART_SOURCES = 15
 # Article pairs sharing at least this share of one article's words are listed as (partial) copies.
 PARTIAL_COPY_SHARE = 0.3
 NO_REMOVALS = REMOVED.empty_table()
+# Word-diffs a member against its canonical paragraph, windowed or not (word_diff, or a DiffRecall of stored diffs).
+Differ = Callable[[str, str, bool], list[DiffSegment]]
 
 PAGE_SCRIPT = """
 document.getElementById('filter').addEventListener('input', function (event) {
@@ -92,10 +94,11 @@ def cluster_views(
     records: Sequence[ParagraphRecord],
     dedup: DedupResult,
     out_dir: Path = Path("clean"),
+    diff: Differ = word_diff,
 ) -> list[dict]:
     """Clusters with more than one member, the most copied words (words of the members) first. The first
-    MAX_CLUSTERS, the ones the report lists, carry their paragraphs, diffs and review commands; the rest only
-    their id, size, copied words and score."""
+    MAX_CLUSTERS, the ones the report lists, carry their paragraphs, diffs (made by `diff`) and review commands;
+    the rest only their id, size, copied words and score."""
     by_doc = {document.doc_id: document for document in documents}
     members_by_cluster: dict[str, list[int]] = defaultdict(list)
     for position, membership in enumerate(dedup.memberships):
@@ -124,6 +127,7 @@ def cluster_views(
         )
     views.sort(key=lambda view: (-view["copied_words"], -view["size"], view["id"]))
 
+    resolved_out = out_dir.resolve()
     for view in views[:MAX_CLUSTERS]:
         positions = view.pop("at")
         canonical = centres[view["id"]]
@@ -131,11 +135,11 @@ def cluster_views(
         view["canonical"] = describe_paragraph(by_doc, records[canonical], dedup.memberships[canonical])
         view["members"] = [
             describe_paragraph(by_doc, records[p], dedup.memberships[p])
-            | {"diff": word_diff(records[canonical].text, records[p].text)}
+            | {"diff": diff(records[canonical].text, records[p].text, False)}
             for p in others
         ]
         for member in view["members"]:
-            member["commands"] = member_commands(out_dir.resolve(), view["canonical"], member)
+            member["commands"] = member_commands(resolved_out, view["canonical"], member)
         view["replaced"] = [member for member, p in zip(view["members"], others) if records[p].incumbent]
     for view in views[MAX_CLUSTERS:]:
         del view["at"]
@@ -143,10 +147,10 @@ def cluster_views(
 
 
 def containment_views(
-    documents: Sequence[Document], records: Sequence[ParagraphRecord], dedup: DedupResult
+    documents: Sequence[Document], records: Sequence[ParagraphRecord], dedup: DedupResult, diff: Differ = word_diff
 ) -> list[dict]:
     """Paragraphs holding others' text (`contained_in`), those holding the most first: each container with
-    the paragraphs inside it, diffed against their part of it; at most MAX_CLUSTERS."""
+    the paragraphs inside it, diffed (by `diff`) against their part of it; at most MAX_CLUSTERS."""
     by_doc = {document.doc_id: document for document in documents}
     position_of = {paragraph_id(record): position for position, record in enumerate(records)}
     inside: dict[str, list[int]] = defaultdict(list)
@@ -164,7 +168,7 @@ def containment_views(
                     describe_paragraph(by_doc, records[p], dedup.memberships[p])
                     | {
                         "share": _share_inside(dedup, p, holder),
-                        "diff": word_diff(records[holder].text, records[p].text, window=True),
+                        "diff": diff(records[holder].text, records[p].text, True),
                     }
                     for p in inside[container]
                 ],

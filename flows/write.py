@@ -16,6 +16,7 @@ from pathlib import Path
 from flows.config import CorpusSettings
 from flows.corpus import kept_records, shard_names, write_corpus
 from flows.dataset_card import DATASET_CARD, dataset_card
+from flows.diff_store import DiffRecall, load_diffs, write_diffs
 from flows.manifest import MANIFEST
 from flows.outputs import file_sha256, write_table, write_text
 from flows.progress import StageProgress
@@ -23,7 +24,7 @@ from flows.publish import publish, staging_folder
 from flows.records import RunResult
 from flows.report import cluster_views, containment_views, render_report
 from flows.schema import TABLES
-from flows.state import StateRows, write_state
+from flows.state import STATE_FOLDER, StateRows, write_state
 from flows.summary import RunSummary
 from flows.tables import OutputTables, build_tables, paragraph_counts
 
@@ -31,13 +32,15 @@ from flows.tables import OutputTables, build_tables, paragraph_counts
 @dataclass
 class WriteJob:
     """Where and how the write stage writes: the output and input folders, the manifest so far (the write stage
-    completes it), when the run started, and the corpus settings."""
+    completes it), when the run started, the corpus settings, and the previous run's state folder when the run
+    uses it (the report recalls its diffs)."""
 
     out_dir: Path
     raw_dir: Path
     manifest: dict
     started: float
     corpus_settings: CorpusSettings
+    previous_state: Path | None = None
 
 
 @dataclass
@@ -113,7 +116,8 @@ def write_run(
                 if key not in ("seconds", "up_to_date", "skip_reasons")
             }
             finished_at = datetime.now(UTC).isoformat(timespec="seconds")
-            clusters = cluster_views(result.documents, result.records, result.dedup, out_dir)
+            recall = DiffRecall(load_diffs(job.previous_state))
+            clusters = cluster_views(result.documents, result.records, result.dedup, out_dir, recall)
             report = render_report(
                 result.documents,
                 clusters,
@@ -122,7 +126,7 @@ def write_run(
                 tables.rejected.to_pylist(),
                 result.review,
                 out_dir,
-                containment_views(result.documents, result.records, result.dedup),
+                containment_views(result.documents, result.records, result.dedup, recall),
                 tables.removed,
             )
             write_text(report, staged / "report.html")
@@ -131,6 +135,7 @@ def write_run(
             progress.advance(len(result.documents))
             progress.phase("writing the state", len(result.documents), "articles")
             write_state(staged, state)
+            write_diffs(staged / STATE_FOLDER, recall.used)
             progress.advance(len(result.documents))
         manifest["stages"].append(progress.entry())
         manifest |= {
