@@ -45,11 +45,11 @@ UNION ALL
 SELECT r.pos, t.normalised_key FROM long_reps r JOIN sentences s USING (key) JOIN ({texts}) t ON t.key = s.sentence_key
 WHERE t.words > 0 AND t.words < getvariable('min_words')
 """
-# The band rows are read (and sorted) a slice of the bands at a time.
+# A full search reads (and sorts) the band rows a slice of the bands at a time; an incremental one reads few.
 _SLICE = "band % getvariable('slices') = getvariable('slice')"
 _EVERY = {"bands": f"SELECT * FROM bands WHERE {_SLICE}", "texts": "SELECT * FROM texts", "restricted": ""}
 _TOUCHED_ONLY = {
-    "bands": f"SELECT * FROM bands WHERE band_key IN (SELECT band_key FROM touched) AND {_SLICE}",
+    "bands": "SELECT * FROM bands WHERE band_key IN (SELECT band_key FROM touched)",
     "texts": "SELECT * FROM texts WHERE normalised_key IN (SELECT normalised_key FROM touched_groups)",
     "restricted": "SEMI JOIN touched USING (kind, band, band_key)",
 }
@@ -162,15 +162,15 @@ def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool) -> N
     connection.execute(_BAND_ROWS.format(**searched))
     connection.execute(_SHORT_ROWS.format(**searched))
     connection.execute(_GROUPS)
-    _band_runs(connection)
+    _band_runs(connection, incremental)
 
 
-def _band_runs(connection: duckdb.DuckDBPyConnection) -> None:
+def _band_runs(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:
     """Pair the owners of each band run (`band_pairs`: i < j, repeats left in) from the band rows sorted by
-    bucket, a slice of the bands at a time (at most about SORTED_ROWS rows each, so the sort fits DuckDB's
-    memory), and keep the crowded runs (`crowded_runs`: more than MAX_RUN rows, with their first owner) and
+    bucket (a full search a slice of the bands at a time, at most about SORTED_ROWS rows each so that the sort
+    fits DuckDB's memory; an incremental one, which reads few rows, at once), and keep the crowded runs (`crowded_runs`: more than MAX_RUN rows, with their first owner) and
     their rows (`crowded_rows`)."""
-    slices = -(-connection.sql("SELECT count(*) FROM bands").fetchall()[0][0] // SORTED_ROWS) or 1
+    slices = 1 if incremental else -(-connection.sql("SELECT count(*) FROM bands").fetchall()[0][0] // SORTED_ROWS) or 1
     connection.execute(f"SET VARIABLE slices = {slices}")
     found = []
     for part in range(slices):
