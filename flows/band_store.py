@@ -171,7 +171,8 @@ def _carry_shards(
     folder: Path,
 ) -> None:
     """Carry a table's previous shards into `folder`: linked when none of their rows is `dropped` (a table of
-    keys and the columns that match them), else rewritten without those rows (or left out, when all are)."""
+    keys and the columns that match them; a shard's key columns alone tell), else rewritten without those rows
+    (or left out, when all are)."""
     dropped_keys, columns = dropped
     anything_dropped = connection.sql(f"SELECT count(*) FROM {dropped_keys}").fetchall()[0][0]
     folder.mkdir(parents=True)
@@ -181,16 +182,24 @@ def _carry_shards(
         kept = None
         if anything_dropped:
             connection.register("rows", ds.dataset(shard, schema, format="parquet"))
-            kept = connection.sql(f"SELECT * FROM rows ANTI JOIN {dropped_keys} USING ({columns})").to_arrow_table()
+            if _holds_dropped(connection, dropped):
+                kept = connection.sql(f"SELECT * FROM rows ANTI JOIN {dropped_keys} USING ({columns})").to_arrow_table()
             connection.unregister("rows")
         target = folder / f"part-{written:05d}.parquet"
-        if kept is not None and kept.num_rows < rows:
+        if kept is not None:
             if kept.num_rows:
                 pq.write_table(kept.cast(schema), target)
                 written += 1
         elif rows:
             os.link(shard, target)  # both stores are in the same OUT_DIR
             written += 1
+
+
+def _holds_dropped(connection: duckdb.DuckDBPyConnection, dropped: tuple[str, str]) -> bool:
+    """Whether the shard registered as `rows` holds a dropped row (found from its key columns alone)."""
+    dropped_keys, columns = dropped
+    query = f"SELECT EXISTS (SELECT 1 FROM rows SEMI JOIN {dropped_keys} USING ({columns}))"
+    return bool(connection.sql(query).fetchall()[0][0])
 
 
 def _write_shards(table: pa.Table, schema: pa.Schema, folder: Path) -> None:
