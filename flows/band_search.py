@@ -59,8 +59,7 @@ SELECT normalised_key, count(*) AS size FROM short_rows GROUP BY ALL HAVING coun
 """
 # The band rows of a slice, sorted so that each bucket's rows are consecutive, its first owner first.
 _SORTED_ROWS = "SELECT kind, band, band_key, owner FROM band_rows ORDER BY ALL"
-# Band rows (about: the stored and new rows of `bands`) sorted in one slice: more, and they are sorted a slice
-# of the bands at a time.
+# A full search sorts its band rows in slices of about this many (counted as the stored and new rows of `bands`).
 SORTED_ROWS = 10_000_000
 _PAIRS = """
 WITH short_shared AS (
@@ -167,9 +166,9 @@ def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool) -> N
 
 def _band_runs(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:
     """Pair the owners of each band run (`band_pairs`: i < j, repeats left in) from the band rows sorted by
-    bucket (a full search a slice of the bands at a time, at most about SORTED_ROWS rows each so that the sort
-    fits DuckDB's memory; an incremental one, which reads few rows, at once), and keep the crowded runs (`crowded_runs`: more than MAX_RUN rows, with their first owner) and
-    their rows (`crowded_rows`)."""
+    bucket, and keep the crowded runs (`crowded_runs`: more than MAX_RUN rows, with their first owner) and their
+    rows (`crowded_rows`). A full search sorts a slice of the bands at a time (about SORTED_ROWS rows, so the
+    sort fits DuckDB's memory); an incremental one reads few rows and sorts them at once."""
     slices = 1 if incremental else -(-connection.sql("SELECT count(*) FROM bands").fetchall()[0][0] // SORTED_ROWS) or 1
     connection.execute(f"SET VARIABLE slices = {slices}")
     found = []
