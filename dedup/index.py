@@ -74,17 +74,23 @@ def _run_pairs(column: np.ndarray, count: int, max_run: int) -> np.ndarray:
     order = np.argsort(column, kind="stable")
     ordered = column[order]
     run_starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    run_sizes = np.diff(np.r_[run_starts, count])
+    left, right = run_pair_indexes(np.diff(np.r_[run_starts, count]), max_run)
+    first, second = order[left], order[right]
+    return np.minimum(first, second).astype(np.int64) * count + np.maximum(first, second)
+
+
+def run_pair_indexes(run_sizes: np.ndarray, max_run: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (left < right) of rows laid out in consecutive runs of these sizes: every pair inside a run
+    of at most `max_run` rows, and the first row of a longer run with each other one."""
+    count = int(run_sizes.sum())
+    run_starts = np.cumsum(run_sizes) - run_sizes
     later = np.repeat(run_starts + run_sizes, run_sizes) - np.arange(count) - 1  # run members after each one
     long_runs = run_sizes > max_run
     later[np.repeat(long_runs, run_sizes)] = 0
     later[run_starts[long_runs]] = run_sizes[long_runs] - 1
-    if not later.any():
-        return np.empty(0, dtype=np.int64)
     left = np.repeat(np.arange(count), later)
     right = left + np.arange(len(left)) - np.repeat(np.cumsum(later) - later, later) + 1
-    first, second = order[left], order[right]
-    return np.minimum(first, second).astype(np.int64) * count + np.maximum(first, second)
+    return left, right
 
 
 def shared_key_pairs(keys: Iterable[tuple[int, str]], max_group: int = MAX_SHARED_GROUP) -> set[tuple[int, int]]:

@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from dedup.index import MAX_RUN, MAX_SHARED_GROUP
+from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pair_indexes
 from flows.band_store import SEARCH_SCHEMAS
 
 _LONG_REPS = (
@@ -29,7 +29,7 @@ _LONG_REPS = (
 )
 # The rows of the band runs and short-text groups searched: every one, or those `touched`.
 _BAND_ROWS = """
-CREATE OR REPLACE TEMP TABLE band_rows AS
+CREATE OR REPLACE TEMP VIEW band_rows AS
 SELECT * FROM (
     SELECT 0::TINYINT AS kind, b.band, b.band_key, r.pos AS owner FROM long_reps r JOIN ({bands}) b USING (key)
     UNION ALL
@@ -45,28 +45,28 @@ UNION ALL
 SELECT r.pos, t.normalised_key FROM long_reps r JOIN sentences s USING (key) JOIN ({texts}) t ON t.key = s.sentence_key
 WHERE t.words > 0 AND t.words < getvariable('min_words')
 """
-_EVERY = {"bands": "SELECT * FROM bands", "texts": "SELECT * FROM texts", "restricted": ""}
+# A full search reads (and sorts) the band rows a slice of the bands at a time; an incremental one reads few.
+_SLICE = "band % getvariable('slices') = getvariable('slice')"
+_EVERY = {"bands": f"SELECT * FROM bands WHERE {_SLICE}", "texts": "SELECT * FROM texts", "restricted": ""}
 _TOUCHED_ONLY = {
     "bands": "SELECT * FROM bands WHERE band_key IN (SELECT band_key FROM touched)",
     "texts": "SELECT * FROM texts WHERE normalised_key IN (SELECT normalised_key FROM touched_groups)",
     "restricted": "SEMI JOIN touched USING (kind, band, band_key)",
 }
-_BUCKETS = """
-CREATE OR REPLACE TEMP TABLE runs AS
-SELECT kind, band, band_key, count(*) AS size, min(owner) AS first FROM band_rows GROUP BY ALL HAVING count(*) > 1;
+_GROUPS = """
 CREATE OR REPLACE TEMP TABLE groups AS
-SELECT normalised_key, count(*) AS size FROM short_rows GROUP BY ALL HAVING count(*) > 1;
+SELECT normalised_key, count(*) AS size FROM short_rows GROUP BY ALL HAVING count(*) > 1
 """
+# The band rows of a slice, sorted so that each bucket's rows are consecutive, its first owner first.
+_SORTED_ROWS = "SELECT kind, band, band_key, owner FROM band_rows ORDER BY ALL"
+# A full search sorts its band rows in slices of about this many (counted as the stored and new rows of `bands`).
+SORTED_ROWS = 10_000_000
 _PAIRS = """
-WITH shared AS (SELECT * FROM band_rows JOIN runs USING (kind, band, band_key)),
-short_shared AS (
+WITH short_shared AS (
     SELECT * FROM short_rows JOIN groups USING (normalised_key) WHERE size <= getvariable('max_group')
 ),
 pairs AS (
-    SELECT a.owner AS i, b.owner AS j FROM shared a JOIN shared b USING (kind, band, band_key)
-    WHERE a.size <= getvariable('max_run') AND a.owner < b.owner
-    UNION ALL
-    SELECT first, owner FROM shared WHERE size > getvariable('max_run') AND owner > first
+    SELECT i, j FROM band_pairs
     UNION ALL
     SELECT a.owner, b.owner FROM short_shared a JOIN short_shared b USING (normalised_key) WHERE a.owner < b.owner
     UNION ALL
@@ -103,18 +103,15 @@ WHERE s.key IN (SELECT key FROM dirt) AND t.words > 0 AND t.words < getvariable(
 _DIRTY = """
 CREATE OR REPLACE TEMP TABLE dirty AS
 SELECT DISTINCT r.key FROM (
-    SELECT owner FROM (
-        SELECT b.owner, kind, band, band_key FROM band_rows b JOIN runs USING (kind, band, band_key)
-        WHERE size > getvariable('max_run')
-    ) ANTI JOIN previous_crowded USING (kind, band, band_key)
+    SELECT owner FROM crowded_rows ANTI JOIN previous_crowded USING (kind, band, band_key)
     UNION ALL
     SELECT owner FROM (
         SELECT s.owner, normalised_key FROM short_rows s JOIN groups USING (normalised_key)
         WHERE size > getvariable('max_group')
     ) ANTI JOIN previous_crowded_groups USING (normalised_key)
     UNION ALL
-    SELECT c.pos FROM previous_crowded p JOIN runs USING (kind, band, band_key) JOIN rep_counts c ON c.key = p.first_key
-    WHERE size > getvariable('max_run') AND c.pos <> runs.first
+    SELECT c.pos FROM previous_crowded p JOIN crowded_runs r USING (kind, band, band_key)
+    JOIN rep_counts c ON c.key = p.first_key WHERE c.pos <> r.first
 ) moved JOIN reps r ON r.pos = moved.owner
 ANTI JOIN dirt USING (key)
 """
@@ -123,8 +120,7 @@ _CLEAN = "CREATE OR REPLACE TEMP TABLE clean AS SELECT key, pos FROM rep_counts 
 _LEFT = {
     "representatives": "SELECT key, count FROM rep_counts",
     "crowded": """
-        SELECT kind, band, band_key, r.key AS first_key FROM runs JOIN reps r ON r.pos = runs.first
-        WHERE size > getvariable('max_run')
+        SELECT kind, band, band_key, r.key AS first_key FROM crowded_runs c JOIN reps r ON r.pos = c.first
     """,
     "crowded_groups": """
         SELECT normalised_key FROM groups WHERE size > getvariable('max_group')
@@ -141,7 +137,7 @@ def candidate_pairs(
     over a `store_connection` holding this run's texts, and what the search leaves for the next run; searched
     incrementally when the store holds what the previous search left."""
     connection.register("reps", reps)
-    for name, value in (("min_words", min_words), ("max_run", MAX_RUN), ("max_group", MAX_SHARED_GROUP)):
+    for name, value in (("min_words", min_words), ("max_group", MAX_SHARED_GROUP)):
         connection.execute(f"SET VARIABLE {name} = {int(value)}")
     connection.execute(_LONG_REPS)
     connection.execute(_COUNTS)
@@ -164,4 +160,46 @@ def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool) -> N
         connection.execute(_TOUCHED)
     connection.execute(_BAND_ROWS.format(**searched))
     connection.execute(_SHORT_ROWS.format(**searched))
-    connection.execute(_BUCKETS)
+    connection.execute(_GROUPS)
+    _band_runs(connection, incremental)
+
+
+def _band_runs(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:
+    """Pair the owners of each band run (`band_pairs`: i < j, repeats left in) from the band rows sorted by
+    bucket, and keep the crowded runs (`crowded_runs`: more than MAX_RUN rows, with their first owner) and their
+    rows (`crowded_rows`). A full search sorts a slice of the bands at a time (about SORTED_ROWS rows, so the
+    sort fits DuckDB's memory); an incremental one reads few rows and sorts them at once."""
+    slices = 1 if incremental else -(-connection.sql("SELECT count(*) FROM bands").fetchall()[0][0] // SORTED_ROWS) or 1
+    connection.execute(f"SET VARIABLE slices = {slices}")
+    found = []
+    for part in range(slices):
+        connection.execute(f"SET VARIABLE slice = {part}")
+        found.append(_runs_in(connection.sql(_SORTED_ROWS)))
+    for name in found[0]:
+        connection.register(name, pa.concat_tables([tables[name] for tables in found]))
+
+
+def _runs_in(sorted_rows: duckdb.DuckDBPyRelation) -> dict[str, pa.Table]:
+    """The pairs, crowded runs and crowded rows (as `_band_runs`) of band rows sorted by bucket and owner."""
+    columns = [column.to_numpy() for column in sorted_rows.to_arrow_table().columns]
+    kind, band, band_key, owner = columns
+    starts = np.flatnonzero(
+        np.r_[True, (kind[1:] != kind[:-1]) | (band[1:] != band[:-1]) | (band_key[1:] != band_key[:-1])]
+    )
+    sizes = np.diff(np.r_[starts, len(owner)])
+    left, right = run_pair_indexes(sizes[sizes > 1], MAX_RUN)
+    owners = owner[np.repeat(sizes > 1, sizes)]
+    first, second = owners[left], owners[right]
+    distinct = first < second
+    crowded = sizes > MAX_RUN
+    in_crowded = np.repeat(crowded, sizes)
+    names = ("kind", "band", "band_key")
+    return {
+        "band_pairs": pa.table({"i": first[distinct], "j": second[distinct]}),
+        "crowded_runs": pa.table(
+            {**{name: column[starts[crowded]] for name, column in zip(names, columns)}, "first": owner[starts[crowded]]}
+        ),
+        "crowded_rows": pa.table(
+            {**{name: column[in_crowded] for name, column in zip(names, columns)}, "owner": owner[in_crowded]}
+        ),
+    }

@@ -30,6 +30,8 @@ import pyarrow.parquet as pq
 
 BANDS_FOLDER = "bands"
 SHARD_ROWS = 1_000_000
+# A table's parts of fewer than SHARD_ROWS rows (one an incremental run, mostly) merged once there are more.
+MAX_SMALL_PARTS = 8
 # DuckDB's memory for the store's joins: beyond it, they spill to the run's work folder.
 MEMORY_LIMIT = "1GB"
 SCHEMAS = {
@@ -78,7 +80,7 @@ class StoredBands:
     @property
     def searched(self) -> bool:
         """Whether the store holds what its run's candidate search left (`SEARCH_SCHEMAS`)."""
-        return self.folder is not None and all((self.folder / name).is_dir() for name in SEARCH_SCHEMAS)
+        return self.folder is not None and _holds_tables(self.folder, SEARCH_SCHEMAS)
 
 
 NO_BANDS = StoredBands()
@@ -101,7 +103,12 @@ class BandUpdate:
 def load_band_store(state_folder: Path) -> StoredBands:
     """The store of a run's state folder (none when that run wrote none)."""
     folder = state_folder / BANDS_FOLDER
-    return StoredBands(folder if all((folder / name).is_dir() for name in SCHEMAS) else None)
+    return StoredBands(folder if _holds_tables(folder, SCHEMAS) else None)
+
+
+def _holds_tables(folder: Path, tables: dict[str, pa.Schema]) -> bool:
+    """Whether a store folder holds a folder for each of these tables."""
+    return all((folder / name).is_dir() for name in tables)
 
 
 def store_connection(
@@ -151,6 +158,7 @@ def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
             previous = sorted((update.previous.folder / name).glob("*.parquet")) if update.previous.folder else []
             _carry_shards(connection, previous, _DROPS[name], schema, folder / name)
             _write_shards(news.get(name, schema.empty_table()), schema, folder / name)
+            _compact_small_parts(schema, folder / name)
     for name, schema in SEARCH_SCHEMAS.items():
         _write_shards(update.search.get(name, schema.empty_table()), schema, folder / name)
 
@@ -163,7 +171,8 @@ def _carry_shards(
     folder: Path,
 ) -> None:
     """Carry a table's previous shards into `folder`: linked when none of their rows is `dropped` (a table of
-    keys and the columns that match them), else rewritten without those rows (or left out, when all are)."""
+    keys and the columns that match them; a shard's key columns alone tell), else rewritten without those rows
+    (or left out, when all are)."""
     dropped_keys, columns = dropped
     anything_dropped = connection.sql(f"SELECT count(*) FROM {dropped_keys}").fetchall()[0][0]
     folder.mkdir(parents=True)
@@ -173,10 +182,11 @@ def _carry_shards(
         kept = None
         if anything_dropped:
             connection.register("rows", ds.dataset(shard, schema, format="parquet"))
-            kept = connection.sql(f"SELECT * FROM rows ANTI JOIN {dropped_keys} USING ({columns})").to_arrow_table()
+            if _holds_dropped(connection, dropped):
+                kept = connection.sql(f"SELECT * FROM rows ANTI JOIN {dropped_keys} USING ({columns})").to_arrow_table()
             connection.unregister("rows")
         target = folder / f"part-{written:05d}.parquet"
-        if kept is not None and kept.num_rows < rows:
+        if kept is not None:
             if kept.num_rows:
                 pq.write_table(kept.cast(schema), target)
                 written += 1
@@ -185,13 +195,34 @@ def _carry_shards(
             written += 1
 
 
+def _holds_dropped(connection: duckdb.DuckDBPyConnection, dropped: tuple[str, str]) -> bool:
+    """Whether the shard registered as `rows` holds a dropped row (found from its key columns alone)."""
+    dropped_keys, columns = dropped
+    query = f"SELECT EXISTS (SELECT 1 FROM rows SEMI JOIN {dropped_keys} USING ({columns}))"
+    return bool(connection.sql(query).fetchall()[0][0])
+
+
 def _write_shards(table: pa.Table, schema: pa.Schema, folder: Path) -> None:
     """The table in shards of at most SHARD_ROWS rows, after those the folder holds (at least one shard in all,
     so an empty table still has its schema on disk)."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = len(list(folder.iterdir()))
+    written = max((int(part.stem.removeprefix("part-")) + 1 for part in folder.glob("part-*.parquet")), default=0)
     for start in range(0, table.num_rows, SHARD_ROWS):
         pq.write_table(table.slice(start, SHARD_ROWS).cast(schema), folder / f"part-{written:05d}.parquet")
         written += 1
     if not written:
         pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
+
+
+def _compact_small_parts(schema: pa.Schema, folder: Path) -> None:
+    """Rewrite a table's parts of fewer than SHARD_ROWS rows as full shards once there are more than
+    MAX_SMALL_PARTS of them (the parts are this run's files or links: the previous store keeps its own)."""
+    small = [
+        part for part in sorted(folder.glob("part-*.parquet")) if pq.ParquetFile(part).metadata.num_rows < SHARD_ROWS
+    ]
+    if len(small) <= MAX_SMALL_PARTS:
+        return
+    rows = pa.concat_tables([pq.read_table(part, schema=schema) for part in small])
+    for part in small:
+        part.unlink()
+    _write_shards(rows, schema, folder)

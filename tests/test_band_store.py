@@ -16,7 +16,7 @@ import pytest
 from dedup.deduplicate import Matches, find_matches
 from dedup.signatures import count_words
 from dedup.text_signing import paragraph_sentences, text_keys
-from flows import band_matches, band_search
+from flows import band_matches, band_search, band_store
 from flows.band_matches import StoredMatches, stored_matches
 from flows.band_store import BANDS_FOLDER, NO_BANDS, SCHEMAS, StoredBands, load_band_store, write_band_store
 from flows.config import load_config
@@ -186,3 +186,23 @@ def test_a_run_links_the_shards_it_keeps_whole_and_rewrites_those_it_drops_rows_
         assert len(fewer) == len(first)
         assert not {shard.stat().st_ino for shard in fewer} & {shard.stat().st_ino for shard in first}
     assert stored_rows(tmp_path / "again") == stored_rows(tmp_path / "first")
+
+
+def test_a_full_search_in_slices_of_the_bands_finds_what_one_slice_finds(articles, monkeypatch, tmp_path):
+    texts = flat(articles)
+    monkeypatch.setattr(band_search, "SORTED_ROWS", 1000)
+    sliced = stored_run(texts, NO_BANDS, tmp_path / "sliced")
+    assert_same_matches(sliced.matches, find_matches(texts, SETTINGS))
+
+
+def test_small_parts_are_merged_once_there_are_more_than_the_bound(articles, monkeypatch, tmp_path):
+    monkeypatch.setattr(band_store, "MAX_SMALL_PARTS", 2)
+    stored = NO_BANDS
+    for number, end in enumerate(range(len(articles) - 40, len(articles) + 1, 10)):
+        stored_run(flat(articles[:end]), stored, tmp_path / f"run-{number}")
+        stored = load_band_store(tmp_path / f"run-{number}")
+    stored_run(flat(articles), NO_BANDS, tmp_path / "rebuilt")
+    for table in SCHEMAS:
+        parts = list((tmp_path / f"run-{number}" / BANDS_FOLDER / table).iterdir())
+        assert sum(pq.ParquetFile(part).metadata.num_rows < band_store.SHARD_ROWS for part in parts) <= 2
+    assert stored_rows(tmp_path / f"run-{number}") == stored_rows(tmp_path / "rebuilt")
