@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from cleaners.body import trim_outside_body
 from cleaners.boilerplate import ROOT_SOURCE, LearnedLine, remove_learned_lines
 from cleaners.edits import Removal, Spared
-from cleaners.junk import remove_junk_lines, remove_sections
+from cleaners.junk import remove_junk_lines, remove_repeated_runs, remove_sections
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.line_model import drop_unlikely_lines
 from cleaners.metadata import ArticleMetadata, lift_bylines, lift_labelled_lines, lift_title
@@ -78,6 +78,9 @@ def finish_article(
     removals.extend(removed)
     spared.extend(kept)
     lines, removed, kept = remove_learned_lines(lines, learned or {}, source, rules.bullet_chars, keep)
+    removals.extend(removed)
+    spared.extend(kept)
+    lines, removed, kept = remove_repeated_runs(lines, rules.body, keep)
     removals.extend(removed)
     spared.extend(kept)
     for step in (lift_bylines, lift_title):

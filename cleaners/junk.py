@@ -1,5 +1,6 @@
 """Junk lines: site furniture, captcha and page-generation lines, share counters, link promos,
-photo captions and credits, and junk sections (related links, comments, sponsored promos).
+photo captions and credits, junk sections (related links, comments, sponsored promos), and long runs of
+lines the article already printed (a page that prints its story once for each screen size).
 
 The patterns live in the config (`[[junk.rules]]`, `[[captions.rules]]`, `[[junk.sections]]`); this
 module only applies them. A line is tested after list bullets are stripped, so "• Breaking News" is
@@ -14,10 +15,11 @@ from cleaners.edits import Removal, Spared
 from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
 from cleaners.memo import remembered_per_line
 from cleaners.metadata import is_prose
-from cleaners.rules import CleaningRules, LineRule, SectionRule
+from cleaners.rules import BodyRules, CleaningRules, LineRule, SectionRule
 
 # A comment section ("12 comments") only counts as one after this share of the article's prose.
 _END_SECTION_AFTER = 0.7
+REPEATED_RUN = "junk:repeated_run"
 
 
 def strip_bullet(line: str, bullet_chars: str) -> str:
@@ -118,3 +120,31 @@ def _prose_share(lines: list[str], passed: list[int], prose_words: list[int]) ->
         return sum(prose_words[index] for index in passed) / (sum(prose_words) or 1)
 
     return share
+
+
+def remove_repeated_runs(
+    lines: list[str], rules: BodyRules, keep: KeptLines = NOTHING_KEPT
+) -> tuple[list[str], list[Removal], list[Spared]]:
+    """Drop each run of `repeated_run_min_lines`+ lines in a row (blank lines aside) that all repeat earlier
+    lines of the article and hold `repeated_run_min_words`+ words between them: a story printed again (one
+    copy for each screen size). A paragraph repeated alone (a quoted post, a pull quote) stays."""
+    distinct = set(lines)
+    distinct.discard("")
+    if len(lines) - lines.count("") - len(distinct) < rules.repeated_run_min_lines:  # too few repeats for a run
+        return list(lines), [], []
+    seen: set[str] = set()
+    runs: list[list[int]] = [[]]  # the repeated lines between each two lines the article prints first
+    for index, line in enumerate(lines):
+        if line in seen:
+            runs[-1].append(index)
+        elif line:
+            seen.add(line)
+            runs.append([])
+    reasons: list[str | None] = [None] * len(lines)
+    for run in runs:
+        if (
+            len(run) >= rules.repeated_run_min_lines
+            and sum(len(lines[i].split()) for i in run) >= rules.repeated_run_min_words
+        ):
+            reasons[run[0] : run[-1] + 1] = [REPEATED_RUN] * (run[-1] + 1 - run[0])
+    return drop_lines(lines, reasons, keep)

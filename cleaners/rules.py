@@ -63,7 +63,8 @@ class BoilerplateRules:
 
 @dataclass(frozen=True)
 class BodyRules:
-    """Text-dump heuristics: what counts as prose, and what a furniture line costs the body score."""
+    """Text-dump heuristics: what counts as prose, and what a furniture line costs the body score; and, for
+    every format, how long a run of repeated lines must be to go."""
 
     enabled: bool = True
     formats: tuple[str, ...] = ("txt", "jsonl", "html-dump")
@@ -72,6 +73,8 @@ class BodyRules:
     prose_min_stopword_share: Share = 0.15
     furniture_penalty: Annotated[float, Ge(0)] = 6.0
     line_model: bool = True
+    repeated_run_min_lines: AtLeastOne = 5
+    repeated_run_min_words: AtLeastOne = 100
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 import pytest
 
 from cleaners.edits import Removal
-from cleaners.junk import line_junk_reason, remove_junk_lines, strip_bullet
+from cleaners.junk import line_junk_reason, remove_junk_lines, remove_repeated_runs, strip_bullet
+from cleaners.rules import BodyRules
 
 
 @pytest.mark.parametrize(
@@ -217,3 +218,30 @@ def test_a_line_judged_under_one_set_of_rules_is_judged_afresh_under_another(tmp
     for _ in range(2):  # the second time from what each rules object remembers
         assert remove_junk_lines(lines, promo_rules)[1] == [Removal("Buy now", "junk:promo")]
         assert remove_junk_lines(lines, plain_rules)[1] == []
+
+
+STORY = [
+    "How much does a home remodel cost in California? It depends on where you live and what you change.",
+    "Labour is the largest part of most remodeling budgets, often more than half of what a project costs.",
+    "Materials make up most of the rest, and premium finishes can double the price of a kitchen.",
+    "Permits are needed for structural, electrical and plumbing work, and their fees vary by city.",
+    "Costs in San Francisco run well above the national average, while inland towns cost much less.",
+    "Planning the work in detail, and doing the simple jobs yourself, keeps a budget under control.",
+]
+
+
+def test_a_story_printed_again_on_the_same_page_loses_its_second_copy():
+    rules = BodyRules()
+    lines = ["Remodeling costs", "", *STORY, "", "Related Post", *STORY, "Reach us at our Newark office."]
+    kept, removals, _ = remove_repeated_runs(lines, rules)
+    assert kept == ["Remodeling costs", "", *STORY, "", "Related Post", "Reach us at our Newark office."]
+    assert [removal.reason for removal in removals] == ["junk:repeated_run"] * len(STORY)
+
+
+def test_a_quoted_paragraph_or_a_short_repeated_run_is_kept():
+    rules = BodyRules()
+    forum = [STORY[0], "I disagree with that.", STORY[0], "So do I, and here is why.", *STORY[1:3], *STORY[1:3]]
+    assert remove_repeated_runs(forum, rules) == (forum, [], [])
+    short = ["Price", "$40", "Storage", "Cloud", "Power", "Battery"]
+    page = [*short, STORY[0], *short]
+    assert remove_repeated_runs(page, rules) == (page, [], [])
