@@ -83,7 +83,8 @@ def write_for_spelling(table: pa.Table, rows: list[int], folder: Path, rows_per_
     """Write the run's finished table to `folder`, and its articles at `rows` in row groups of `rows_per_group`."""
     finished, target = folder / "finished.parquet", folder / "to-spell.parquet"
     pq.write_table(table, finished, row_group_size=rows_per_group)
-    chosen = pa.table({"row": pa.array(rows, pa.int64()), "paragraphs": table["paragraphs"].take(rows)})
+    indices = pa.array(rows, pa.int64())  # typed even when empty: take() has no kernel for a null array
+    chosen = pa.table({"row": indices, "paragraphs": table["paragraphs"].take(indices)})
     pq.write_table(chosen, target, row_group_size=rows_per_group)
     metadata = pq.ParquetFile(target).metadata
     sizes = [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)]

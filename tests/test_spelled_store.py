@@ -169,3 +169,11 @@ def test_a_state_without_stored_spelling_spells_every_article_again(tmp_path):
     assert load_spelling(tmp_path) == StoredSpelling()
     plan = plan_spelling(table, {"goverment": GOVERNMENT}, LANGUAGES, previous, StoredSpelling())
     assert plan.applying == [0, 1, 2, 3] and plan.carried.num_rows == 0
+
+
+def test_a_run_with_nothing_to_spell_again_writes_an_empty_file_of_articles(tmp_path):
+    table = finished_articles(ARTICLES)
+    groups = write_for_spelling(table, [], tmp_path, 2)
+    assert groups.rows_per_group == []
+    assert pq.read_table(groups.path).num_rows == 0
+    assert pq.read_table(groups.finished).num_rows == len(ARTICLES)
