@@ -55,15 +55,21 @@ def seeds_folder(folder: Path) -> Path:
 def start_copydesk(home: Path, *arguments: str) -> subprocess.Popen:
     """The installed command in a session of its own (as a terminal's foreground job is), its log on a pipe."""
     env = new_user_environment(home) | {"PREFECT_LOGGING_LEVEL": "INFO"}
-    return subprocess.Popen(
-        [str(COPYDESK), *arguments],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    # Ctrl-C's default action, as a terminal's foreground job has it: an ignored SIGINT passes through exec
+    # (POSIX), and this test process may have inherited one from whatever started it; a handled one does not.
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(
+            [str(COPYDESK), *arguments],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, inherited)
 
 
 def wait_for_line(process: subprocess.Popen, pattern: str) -> list[str]:
