@@ -171,14 +171,19 @@ class Evidence:
     @classmethod
     def from_table(cls, table: pa.Table) -> Evidence:
         """Evidence from rows (kind, item, count), each kind's counters in the rows' order."""
-        evidence = cls()
-        for kind in EVIDENCE_KINDS:
-            rows = table.filter(pc.equal(table.column("kind"), kind))
-            getattr(evidence, kind).update(dict(zip(rows.column("item").to_pylist(), rows.column("count").to_pylist())))
-        return evidence
+        return cls(**{kind: Counter(counts) for kind, counts in _counts_by_kind(table).items()})
 
 
 EVIDENCE_KINDS = tuple(kind.name for kind in fields(Evidence))
+
+
+def _counts_by_kind(table: pa.Table) -> dict[str, dict[str, int]]:
+    """Evidence rows (kind, item, count) as each kind's counts by item, in the rows' order."""
+    counts = {}
+    for kind in EVIDENCE_KINDS:
+        rows = table.filter(pc.equal(table.column("kind"), kind))
+        counts[kind] = dict(zip(rows.column("item").to_pylist(), rows.column("count").to_pylist()))
+    return counts
 
 
 def count_evidence(weighted_texts: Iterable[tuple[str, int]]) -> Evidence:
@@ -324,24 +329,20 @@ class Vocabulary:
     @classmethod
     def from_table(cls, table: pa.Table) -> Vocabulary:
         """The vocabulary of evidence rows (kind, item, count): what counts above zero, read kind by kind."""
-        positive = table.filter(pc.greater(table.column("count"), 0))
-        counted = {}
-        for kind in EVIDENCE_KINDS:
-            rows = positive.filter(pc.equal(positive.column("kind"), kind))
-            counted[kind] = zip(rows.column("item").to_pylist(), rows.column("count").to_pylist())
-        forms = Counter(dict(counted["forms"]))
+        counted = _counts_by_kind(table.filter(pc.greater(table.column("count"), 0)))
+        forms = Counter(counted["forms"])
         lowered: Counter[str] = Counter()
         for form, count in forms.items():
             lowered[form.lower()] += count
         neighbours: dict[str, set[str]] = defaultdict(set)
-        for key, _ in counted["neighbours"]:
+        for key in counted["neighbours"]:
             word, _, mark = key.partition("\t")
             neighbours[word].add(mark)
         return cls(
             forms=forms,
             lowered=lowered,
-            bigrams=Counter(dict(counted["bigrams"])),
-            spans=Counter(dict(counted["spans"])),
+            bigrams=Counter(counted["bigrams"]),
+            spans=Counter(counted["spans"]),
             neighbours=dict(neighbours),
         )
 
