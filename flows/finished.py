@@ -109,7 +109,7 @@ def in_order(
 ) -> tuple[list[Document], list[Rejection], pa.Table]:
     """Every article's finished cleaning in the order of `prepared`, fresh (rows of `fresh`) where finished again,
     else carried; and the table to store, its rows taken as they are (spelling changes the documents later)."""
-    fresh_rows = _rows_by_identity(fresh)
+    fresh_rows = rows_by_identity(fresh)
     carried_from = fresh.num_rows
     rows = [
         fresh_rows[key] if key in fresh_rows else carried_from + previous.rows[key] for key in map(identity, prepared)
@@ -140,8 +140,8 @@ def _read(path: Path) -> pa.Table:
     return pq.read_table(path).cast(FINISHED)
 
 
-def _rows_by_identity(table: pa.Table) -> dict[Identity, int]:
-    """Each finished article's row in the table, by identity."""
+def rows_by_identity(table: pa.Table) -> dict[Identity, int]:
+    """Each article's row in a table with `source_path` and `doc_id` columns, by identity."""
     names = table.select(["source_path", "doc_id"]).to_pydict()
     return {key: row for row, key in enumerate(zip(names["source_path"], names["doc_id"]))}
 
@@ -167,7 +167,7 @@ def load_finished(folder: Path) -> FinishedCleaning:
         return FinishedCleaning()
     table = _read(folder / FINISHED_FILE)
     kept = frozenset(tuple(row.values()) for row in pq.read_table(folder / KEPT_FILE).to_pylist())
-    return FinishedCleaning(table, _rows_by_identity(table), kept)
+    return FinishedCleaning(table, rows_by_identity(table), kept)
 
 
 def _row(item: PreparedInput, finished: CleanedDocument | Rejection) -> dict:

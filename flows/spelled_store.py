@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.spelling import SpellingDecision, decided_word, scoped_key
-from flows.finished import FinishedCleaning
+from flows.finished import FinishedCleaning, rows_by_identity
 from flows.line_counts import Identity
 from flows.outputs import write_table
 from flows.run_files import DECISIONS_FILE, read_decisions
@@ -122,7 +122,7 @@ def _as_finished_before(table: pa.Table, finished: FinishedCleaning) -> pa.Array
 
 def _rows_of(spelled: pa.Table, table: pa.Table) -> list[int]:
     """Each stored row's row in this run's table by identity (-1: the article is gone)."""
-    rows = {identity: row for row, identity in enumerate(_identities(table))}
+    rows = rows_by_identity(table)
     return [rows.get(identity, -1) for identity in _identities(spelled)]
 
 
