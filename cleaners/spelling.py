@@ -30,6 +30,7 @@ from cleaners.edits import Correction
 from cleaners.rules import SpellingRules
 from cleaners.stopwords import STOPWORDS
 from cleaners.ticking import no_progress, ticking
+from cleaners.word_blocks import matching_blocks
 
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
@@ -692,14 +693,24 @@ def _aligned_pairs(left: list[str], right: list[str]) -> Iterator[tuple[str, str
     if left == right:
         return
     left, right = _differing_middle(left, right)
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
-        if tag == "replace" and max(i2 - i1, j2 - j1) <= _MAX_ALIGNED_STRETCH:
+    for i1, i2, j1, j2 in _replaced_stretches(left, right):
+        if max(i2 - i1, j2 - j1) <= _MAX_ALIGNED_STRETCH:
             yield from _walk_block(left[i1:i2], right[j1:j2])
 
 
+def _replaced_stretches(left: list[str], right: list[str]) -> Iterator[tuple[int, int, int, int]]:
+    """The stretches (i1, i2, j1, j2) that difflib's `get_opcodes` tags "replace": words on both sides between two
+    matching blocks (`cleaners.word_blocks.matching_blocks`, difflib's own, compiled)."""
+    i = j = 0
+    for block_i, block_j, size in matching_blocks(left, right):
+        if i < block_i and j < block_j:
+            yield i, block_i, j, block_j
+        i, j = block_i + size, block_j + size
+
+
 def _differing_middle(left: list[str], right: list[str]) -> tuple[list[str], list[str]]:
-    """The two word lists without the words they begin and end with in common (what keeps SequenceMatcher
-    cheap: most copies differ in the middle only)."""
+    """The two word lists without the words they begin and end with in common (what keeps the matching cheap:
+    most copies differ in the middle only)."""
     start = _shared_prefix_length(left, right)
     end = _shared_prefix_length(left[start:][::-1], right[start:][::-1])
     return left[start : len(left) - end], right[start : len(right) - end]
