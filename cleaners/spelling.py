@@ -23,9 +23,10 @@ from itertools import chain, islice
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from symspellpy import SymSpell, Verbosity
+from symspellpy import Verbosity
 from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
+from cleaners.delete_index import PartialIndex, partial_index
 from cleaners.edits import Correction
 from cleaners.rules import SpellingRules
 from cleaners.stopwords import STOPWORDS
@@ -396,28 +397,34 @@ class SpellingJudge:
         self.rules = rules
 
     @functools.cached_property
-    def lower_index(self) -> SymSpell:
-        """The words the corpus prints often enough to be a lower-case typo's fix (built when first asked)."""
-        return self._index(
-            word
-            for word, count in self.vocabulary.lowered.items()
-            if count >= self.rules.min_support_count and word.isalpha()
+    def lower_index(self) -> PartialIndex:
+        """The words the corpus prints often enough to be a lower-case typo's fix, for looking up its rare words
+        (built when first asked)."""
+        lowered, rules = self.vocabulary.lowered, self.rules
+        return partial_index(
+            (word for word, count in lowered.items() if count >= rules.min_support_count and word.isalpha()),
+            {word for word, count in lowered.items() if count <= rules.rare_max_count},
+            rules.max_edit_distance,
         )
 
     @functools.cached_property
-    def name_index(self) -> SymSpell:
-        """The names the corpus prints often enough to be a misspelt name's fix (built when first asked)."""
-        return self._index(
-            word
-            for word, count in self.vocabulary.forms.items()
-            if count >= self.rules.min_support_count and word.isalpha() and word.istitle()
+    def name_index(self) -> PartialIndex:
+        """The names the corpus prints often enough to be a misspelt name's fix, for looking up its rare names
+        (built when first asked)."""
+        forms, rules = self.vocabulary.forms, self.rules
+        return partial_index(
+            (
+                word
+                for word, count in forms.items()
+                if count >= rules.min_support_count and word.isalpha() and word.istitle()
+            ),
+            {
+                word
+                for word in forms
+                if word.istitle() and self.vocabulary.lowered[word.lower()] <= rules.rare_max_count
+            },
+            rules.max_edit_distance,
         )
-
-    def _index(self, words: Iterable[str]) -> SymSpell:
-        index = SymSpell(max_dictionary_edit_distance=self.rules.max_edit_distance)
-        for word in words:
-            index.create_dictionary_entry(word, 1)
-        return index
 
     def is_dictionary_word(self, word: str, prefixed: bool = True, strict: bool = False) -> bool:
         """True for a base-dictionary word or a regular derivation of one ("delisted", "wirelessly"; with
