@@ -3,42 +3,71 @@ autojunk=False).get_matching_blocks()` finds, in a fraction of its time.
 
 SequenceMatcher without junk finds the longest block the two lists share (of the longest, the one that starts first
 in `a`, then first in `b`), then recursively the longest blocks left of it and right of it, and joins blocks that
-touch. `matching_blocks` does the same on word ids: each word of either list becomes the id of its spelling, so
-words compare as integers, and `_longest_match` walks `b`'s places of each word of `a` as difflib's `b2j` lists do.
-With no junk word, difflib's loops that extend the block it found over junk change nothing, so they have no
-counterpart here (tests/test_word_blocks.py checks the blocks against difflib's on real copies and on Hypothesis's).
+touch. `matching_blocks` does the same on word codes (`CodedWords`: each spelling one integer, given to many texts'
+words at once), so words compare as integers, and `_longest_match` walks `b`'s places of each word of `a` in the
+order difflib's `b2j` lists hold them. With no junk word, difflib's loops that extend the block it found over junk
+change nothing, so they have no counterpart here (tests/test_word_blocks.py checks the blocks against difflib's on
+real copies and on Hypothesis's lists).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain
+
 import numpy as np
+import pyarrow as pa
 from numba import njit
 
 # A matching block: where it starts in `a`, where in `b`, and how many words long it is.
 Block = tuple[int, int, int]
 
 
-def matching_blocks(a: list[str], b: list[str]) -> list[Block]:
-    """The blocks `SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()` returns, the last one
-    (len(a), len(b), 0) included."""
-    ids: dict[str, int] = {}
-    a_ids = np.array([ids.setdefault(word, len(ids)) for word in a], dtype=np.int64)
-    b_ids = np.array([ids.setdefault(word, len(ids)) for word in b], dtype=np.int64)
-    return [(int(i), int(j), int(k)) for i, j, k in _matching_blocks(a_ids, b_ids, len(ids))]
+@dataclass(frozen=True)
+class CodedWords:
+    """Texts' words as codes: one integer array a text, the same code for the same spelling, and each code's
+    spelling."""
+
+    texts: list[np.ndarray]
+    spellings: list[str]
+
+    @classmethod
+    def of(cls, word_lists: Sequence[list[str]]) -> CodedWords:
+        """The words of these texts coded together (one Arrow dictionary encoding of them all)."""
+        encoded = pa.array(list(chain.from_iterable(word_lists)), pa.string()).dictionary_encode()
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        ends = np.cumsum([len(words) for words in word_lists], dtype=np.int64)
+        return cls(np.split(codes, ends[:-1]) if len(word_lists) else [], encoded.dictionary.to_pylist())
+
+
+def matching_blocks(a: np.ndarray, b: np.ndarray) -> list[Block]:
+    """The blocks `SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()` returns for two coded word
+    lists, the last one (len(a), len(b), 0) included."""
+    return [(int(i), int(j), int(k)) for i, j, k in _matching_blocks(a, b)]
 
 
 @njit(cache=True)
-def _matching_blocks(a, b, id_count):  # pragma: no cover - compiled; tested against difflib
-    """The matching blocks of two id arrays as difflib joins them, one row (i, j, size) a block, then the end."""
-    places_start = np.zeros(id_count + 1, dtype=np.int64)  # b's places of id x: places[places_start[x]:...[x + 1]]
-    for word in b:
-        places_start[word + 1] += 1
-    places_start = np.cumsum(places_start)
-    places = np.empty(len(b), dtype=np.int64)
-    filled = places_start[:-1].copy()
-    for j in range(len(b)):  # ascending, as difflib's b2j lists are
-        places[filled[b[j]]] = j
-        filled[b[j]] += 1
+def differing_middle(a, b):  # pragma: no cover - compiled; tested through the spelling's alignments
+    """How many codes the two arrays begin with in common, and where their common ending starts in each."""
+    start = 0
+    shortest = min(len(a), len(b))
+    while start < shortest and a[start] == b[start]:
+        start += 1
+    a_end, b_end = len(a), len(b)
+    while a_end > start and b_end > start and a[a_end - 1] == b[b_end - 1]:
+        a_end -= 1
+        b_end -= 1
+    return start, a_end, b_end
+
+
+@njit(cache=True)
+def _matching_blocks(a, b):  # pragma: no cover - compiled; tested against difflib
+    """The matching blocks of two code arrays as difflib joins them, one row (i, j, size) a block, then the end."""
+    places = np.argsort(b, kind="mergesort")  # b's places by code, each code's in ascending order as in b2j
+    sorted_codes = b[places]
+    places_start = np.searchsorted(sorted_codes, a, side="left")  # a[i]'s places: places[start[i]:end[i]]
+    places_end = np.searchsorted(sorted_codes, a, side="right")
     lengths = np.zeros((2, len(b) + 1), dtype=np.int64)  # a block's length ending at b[j - 1], last row and this
     touched = np.zeros((2, len(b)), dtype=np.int64)
     found = np.empty((len(a) + 1, 3), dtype=np.int64)
@@ -46,7 +75,7 @@ def _matching_blocks(a, b, id_count):  # pragma: no cover - compiled; tested aga
     queue = [(0, len(a), 0, len(b))]
     while queue:
         a_low, a_high, b_low, b_high = queue.pop()
-        i, j, size = _longest_match(a, places, places_start, a_low, a_high, b_low, b_high, lengths, touched)
+        i, j, size = _longest_match(places, places_start, places_end, a_low, a_high, b_low, b_high, lengths, touched)
         if size:
             found[count, 0], found[count, 1], found[count, 2] = i, j, size
             count += 1
@@ -75,14 +104,16 @@ def _matching_blocks(a, b, id_count):  # pragma: no cover - compiled; tested aga
 
 
 @njit(cache=True)
-def _longest_match(a, places, places_start, a_low, a_high, b_low, b_high, lengths, touched):  # pragma: no cover
+def _longest_match(
+    places, places_start, places_end, a_low, a_high, b_low, b_high, lengths, touched
+):  # pragma: no cover
     """difflib's `find_longest_match` without junk: the longest block of a[a_low:a_high] and b[b_low:b_high], the
     first to end in `a` (then in `b`) of the longest; `lengths` and `touched` are scratch, left all zero."""
     best_i, best_j, best_size = a_low, b_low, 0
     last, counts = 0, np.zeros(2, dtype=np.int64)
     for i in range(a_low, a_high):
         row = 1 - last
-        for place in range(places_start[a[i]], places_start[a[i] + 1]):
+        for place in range(places_start[i], places_end[i]):
             j = places[place]
             if j < b_low:
                 continue

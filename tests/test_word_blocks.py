@@ -1,4 +1,5 @@
-"""The compiled matching blocks (cleaners/word_blocks.py) are difflib's, on real copies and on Hypothesis's lists."""
+"""The compiled matching blocks (cleaners/word_blocks.py) are difflib's, and the copies' substitutions found with them
+are those found with difflib, on real copies and on Hypothesis's lists."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.spelling import text_words
-from cleaners.word_blocks import matching_blocks
+from cleaners.spelling import _MAX_ALIGNED_STRETCH, _walk_block, aligned_substitutions, text_words
+from cleaners.word_blocks import CodedWords, matching_blocks
 
 SEEDS = Path(__file__).parent.parent / "raw"
 WIRE = (
@@ -29,10 +30,34 @@ def difflib_blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
     return [tuple(block) for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()]
 
 
+def blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
+    return matching_blocks(*CodedWords.of([a, b]).texts)
+
+
+def difflib_substitutions(left: list[str], right: list[str]) -> tuple[tuple[str, str], ...]:
+    """What the spelling stage aligned before the compiled blocks: difflib's "replace" opcodes past the words both
+    lists begin and end with."""
+    start = next((at for at, (a, b) in enumerate(zip(left, right)) if a != b), min(len(left), len(right)))
+    end = 0
+    while end < min(len(left), len(right)) - start and left[-1 - end] == right[-1 - end]:
+        end += 1
+    left, right = left[start : len(left) - end], right[start : len(right) - end]
+    pairs = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
+        if tag == "replace" and max(i2 - i1, j2 - j1) <= _MAX_ALIGNED_STRETCH:
+            pairs.extend(_walk_block(left[i1:i2], right[j1:j2]))
+    return tuple(pairs)
+
+
+def substitutions(left: list[str], right: list[str]) -> tuple[tuple[str, str], ...]:
+    coded = CodedWords.of([left, right])
+    return aligned_substitutions(*coded.texts, coded.spellings)
+
+
 def test_the_blocks_of_two_copies_are_difflibs():
     wire, copy = text_words(WIRE), text_words(COPY)
-    assert matching_blocks(wire, copy) == difflib_blocks(wire, copy)
-    assert matching_blocks(copy, wire) == difflib_blocks(copy, wire)
+    assert blocks(wire, copy) == difflib_blocks(wire, copy)
+    assert blocks(copy, wire) == difflib_blocks(copy, wire)
 
 
 def test_the_blocks_of_every_pair_of_the_seed_articles_paragraphs_are_difflibs():
@@ -43,13 +68,22 @@ def test_the_blocks_of_every_pair_of_the_seed_articles_paragraphs_are_difflibs()
     ]
     assert len(paragraphs) > 20
     for first, second in combinations(paragraphs, 2):
-        assert matching_blocks(first, second) == difflib_blocks(first, second)
+        assert blocks(first, second) == difflib_blocks(first, second)
+        assert substitutions(first, second) == difflib_substitutions(first, second)
 
 
 def test_lists_with_nothing_in_common_or_nothing_at_all_have_only_the_end_block():
-    assert matching_blocks([], []) == [(0, 0, 0)]
-    assert matching_blocks(["a", "b"], []) == [(2, 0, 0)]
-    assert matching_blocks(["a"], ["b", "c"]) == [(1, 2, 0)]
+    assert blocks([], []) == [(0, 0, 0)]
+    assert blocks(["a", "b"], []) == [(2, 0, 0)]
+    assert blocks(["a"], ["b", "c"]) == [(1, 2, 0)]
+
+
+def test_texts_coded_together_share_a_code_for_a_spelling():
+    coded = CodedWords.of([["the", "minister", "said"], [], ["The", "minister"]])
+    first, nothing, second = coded.texts
+    assert len(nothing) == 0 and first[1] == second[1] and first[0] != second[0]
+    assert [coded.spellings[code] for code in first] == ["the", "minister", "said"]
+    assert CodedWords.of([]).texts == []
 
 
 few_words = st.lists(st.sampled_from(["the", "a", "said", "minister", "talks", "Sinmun"]), max_size=40)
@@ -58,7 +92,8 @@ few_words = st.lists(st.sampled_from(["the", "a", "said", "minister", "talks", "
 @settings(max_examples=500, deadline=None)
 @given(few_words, few_words)
 def test_the_blocks_of_any_two_word_lists_are_difflibs(a, b):
-    assert matching_blocks(a, b) == difflib_blocks(a, b)
+    assert blocks(a, b) == difflib_blocks(a, b)
+    assert substitutions(a, b) == difflib_substitutions(a, b)
 
 
 @settings(max_examples=300, deadline=None)
@@ -70,4 +105,5 @@ def test_the_blocks_of_a_list_and_its_edited_copy_are_difflibs(a, edits):
             copy.insert(min(place, len(copy)), word)
         elif copy:
             del copy[place % len(copy)]
-    assert matching_blocks(a, copy) == difflib_blocks(a, copy)
+    assert blocks(a, copy) == difflib_blocks(a, copy)
+    assert substitutions(a, copy) == difflib_substitutions(a, copy)
