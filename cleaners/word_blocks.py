@@ -12,9 +12,9 @@ real copies and on Hypothesis's lists).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, islice
 
 import numpy as np
 import pyarrow as pa
@@ -22,6 +22,10 @@ from numba import njit
 
 # A matching block: where it starts in `a`, where in `b`, and how many words long it is.
 Block = tuple[int, int, int]
+
+
+# Texts whose words are coded together: what bounds the memory of coding (their words as Python strings at once).
+CODE_CHUNK_TEXTS = 4096
 
 
 @dataclass(frozen=True)
@@ -33,12 +37,20 @@ class CodedWords:
     spellings: list[str]
 
     @classmethod
-    def of(cls, word_lists: Sequence[list[str]]) -> CodedWords:
-        """The words of these texts coded together (one Arrow dictionary encoding of them all)."""
-        encoded = pa.array(list(chain.from_iterable(word_lists)), pa.string()).dictionary_encode()
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        ends = np.cumsum([len(words) for words in word_lists], dtype=np.int64)
-        return cls(np.split(codes, ends[:-1]) if len(word_lists) else [], encoded.dictionary.to_pylist())
+    def of(cls, word_lists: Iterable[list[str]], chunk_texts: int = CODE_CHUNK_TEXTS) -> CodedWords:
+        """The words of these texts coded together: `chunk_texts` texts' words at a time by an Arrow dictionary
+        encoding, whose distinct spellings alone are given their codes in Python."""
+        codes: dict[str, int] = {}
+        texts: list[np.ndarray] = []
+        lists = iter(word_lists)
+        while chunk := list(islice(lists, chunk_texts)):
+            encoded = pa.array(list(chain.from_iterable(chunk)), pa.string()).dictionary_encode()
+            spelling_codes = np.array(
+                [codes.setdefault(spelling, len(codes)) for spelling in encoded.dictionary.to_pylist()], np.int64
+            )
+            chunk_codes = spelling_codes[encoded.indices.to_numpy(zero_copy_only=False)]
+            texts.extend(np.split(chunk_codes, np.cumsum([len(words) for words in chunk[:-1]], dtype=np.int64)))
+        return cls(texts, list(codes))
 
 
 def matching_blocks(a: np.ndarray, b: np.ndarray) -> list[Block]:

@@ -53,7 +53,7 @@ class CopyAligner:
             if (self.digest(first), self.digest(second)) not in stored
             for text in (first, second)
         }
-        coded = CodedWords.of([text_words(text) for text in unaligned])
+        coded = CodedWords.of(text_words(text) for text in unaligned)
         self.codes = dict(zip(unaligned, coded.texts))
         self.spellings = coded.spellings
 

@@ -7,6 +7,7 @@ from difflib import SequenceMatcher
 from itertools import combinations
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -78,11 +79,13 @@ def test_lists_with_nothing_in_common_or_nothing_at_all_have_only_the_end_block(
     assert blocks(["a"], ["b", "c"]) == [(1, 2, 0)]
 
 
-def test_texts_coded_together_share_a_code_for_a_spelling():
-    coded = CodedWords.of([["the", "minister", "said"], [], ["The", "minister"]])
+@pytest.mark.parametrize("chunk_texts", [1, 2, 4096])
+def test_texts_coded_together_share_a_code_for_a_spelling_whatever_the_chunks(chunk_texts):
+    texts = [["the", "minister", "said"], [], ["The", "minister"]]
+    coded = CodedWords.of(texts, chunk_texts)
     first, nothing, second = coded.texts
     assert len(nothing) == 0 and first[1] == second[1] and first[0] != second[0]
-    assert [coded.spellings[code] for code in first] == ["the", "minister", "said"]
+    assert [[coded.spellings[code] for code in codes] for codes in coded.texts] == texts
     assert CodedWords.of([]).texts == []
 
 
