@@ -23,13 +23,15 @@ from itertools import chain, islice
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from symspellpy import SymSpell, Verbosity
+from symspellpy import Verbosity
 from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
+from cleaners.delete_index import PartialIndex, partial_index
 from cleaners.edits import Correction
 from cleaners.rules import SpellingRules
 from cleaners.stopwords import STOPWORDS
 from cleaners.ticking import no_progress, ticking
+from cleaners.word_blocks import CodedWords, differing_middle, matching_blocks
 
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
@@ -395,28 +397,34 @@ class SpellingJudge:
         self.rules = rules
 
     @functools.cached_property
-    def lower_index(self) -> SymSpell:
-        """The words the corpus prints often enough to be a lower-case typo's fix (built when first asked)."""
-        return self._index(
-            word
-            for word, count in self.vocabulary.lowered.items()
-            if count >= self.rules.min_support_count and word.isalpha()
+    def lower_index(self) -> PartialIndex:
+        """The words the corpus prints often enough to be a lower-case typo's fix, for looking up its rare words
+        (built when first asked)."""
+        lowered, rules = self.vocabulary.lowered, self.rules
+        return partial_index(
+            (word for word, count in lowered.items() if count >= rules.min_support_count and word.isalpha()),
+            {word for word, count in lowered.items() if count <= rules.rare_max_count},
+            rules.max_edit_distance,
         )
 
     @functools.cached_property
-    def name_index(self) -> SymSpell:
-        """The names the corpus prints often enough to be a misspelt name's fix (built when first asked)."""
-        return self._index(
-            word
-            for word, count in self.vocabulary.forms.items()
-            if count >= self.rules.min_support_count and word.isalpha() and word.istitle()
+    def name_index(self) -> PartialIndex:
+        """The names the corpus prints often enough to be a misspelt name's fix, for looking up its rare names
+        (built when first asked)."""
+        forms, rules = self.vocabulary.forms, self.rules
+        return partial_index(
+            (
+                word
+                for word, count in forms.items()
+                if count >= rules.min_support_count and word.isalpha() and word.istitle()
+            ),
+            {
+                word
+                for word in forms
+                if word.istitle() and self.vocabulary.lowered[word.lower()] <= rules.rare_max_count
+            },
+            rules.max_edit_distance,
         )
-
-    def _index(self, words: Iterable[str]) -> SymSpell:
-        index = SymSpell(max_dictionary_edit_distance=self.rules.max_edit_distance)
-        for word in words:
-            index.create_dictionary_entry(word, 1)
-        return index
 
     def is_dictionary_word(self, word: str, prefixed: bool = True, strict: bool = False) -> bool:
         """True for a base-dictionary word or a regular derivation of one ("delisted", "wirelessly"; with
@@ -677,44 +685,34 @@ def within_aligned_edits(word: str, other: str, max_distance: int, common: bool 
 Substitutions = tuple[tuple[str, str], ...]
 
 
-def copy_substitutions(first: str, second: str, words: Callable[[str], list[str]] = text_words) -> Substitutions:
-    """What two copies of a paragraph print in each other's place, word for word (`_aligned_pairs`): a function of
-    their texts alone, so a run may keep it for the next. `words` gives a text's words (`text_words`, or a cache
-    of it for texts in many pairs)."""
-    return tuple(_aligned_pairs(words(first), words(second)))
+def copy_substitutions(first: str, second: str) -> Substitutions:
+    """What two copies of a paragraph print in each other's place, word for word (`aligned_substitutions`): a
+    function of their texts alone, so a run may keep it for the next."""
+    coded = CodedWords.of([text_words(first), text_words(second)])
+    return aligned_substitutions(*coded.texts, coded.spellings)
 
 
-def _aligned_pairs(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
-    """Word-for-word substitutions of two copies aligned over the whole paragraph, left copy's side first:
-    (word, word), (run-together word, "two words") or ("two words", run-together word). Copies may differ
-    in many places (house style, a dateline, a dropped sentence): every stretch where they disagree
-    between words they share is aligned on its own."""
-    if left == right:
-        return
-    left, right = _differing_middle(left, right)
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
-        if tag == "replace" and max(i2 - i1, j2 - j1) <= _MAX_ALIGNED_STRETCH:
-            yield from _walk_block(left[i1:i2], right[j1:j2])
-
-
-def _differing_middle(left: list[str], right: list[str]) -> tuple[list[str], list[str]]:
-    """The two word lists without the words they begin and end with in common (what keeps SequenceMatcher
-    cheap: most copies differ in the middle only)."""
-    start = _shared_prefix_length(left, right)
-    end = _shared_prefix_length(left[start:][::-1], right[start:][::-1])
-    return left[start : len(left) - end], right[start : len(right) - end]
-
-
-def _shared_prefix_length(left: list[str], right: list[str]) -> int:
-    """How many words the two lists begin with in common, found by halving (list slices compare in C)."""
-    low, high = 0, min(len(left), len(right))
-    while low < high:
-        middle = (low + high + 1) // 2
-        if left[:middle] == right[:middle]:
-            low = middle
-        else:
-            high = middle - 1
-    return low
+def aligned_substitutions(left: np.ndarray, right: np.ndarray, spellings: list[str]) -> Substitutions:
+    """Word-for-word substitutions of two copies (their words coded, `cleaners.word_blocks.CodedWords`, and each
+    code's spelling) aligned over the whole paragraph, left copy's side first: (word, word), (run-together word,
+    "two words") or ("two words", run-together word). Copies may differ in many places (house style, a dateline, a
+    dropped sentence): every stretch where they disagree between words they share is aligned on its own (difflib's
+    "replace" opcodes, found past the words they begin and end with in common, what keeps it cheap)."""
+    start, left_end, right_end = differing_middle(left, right)
+    left, right = left[start:left_end], right[start:right_end]
+    if not (len(left) and len(right)):
+        return ()
+    pairs: list[tuple[str, str]] = []
+    i = j = 0
+    for block_i, block_j, size in matching_blocks(left, right):
+        if i < block_i and j < block_j and max(block_i - i, block_j - j) <= _MAX_ALIGNED_STRETCH:
+            pairs.extend(
+                _walk_block(
+                    [spellings[code] for code in left[i:block_i]], [spellings[code] for code in right[j:block_j]]
+                )
+            )
+        i, j = block_i + size, block_j + size
+    return tuple(pairs)
 
 
 def _walk_block(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:

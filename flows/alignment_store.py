@@ -9,12 +9,14 @@ dropped. File: state/vocabulary/alignments.parquet (beside the vocabulary, flows
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cleaners.spelling import Substitutions, copy_substitutions, text_words
+from cleaners.spelling import Substitutions, aligned_substitutions, copy_substitutions, text_words
+from cleaners.word_blocks import CodedWords
 
 ALIGNMENTS_FILE = "alignments.parquet"
 ALIGNMENTS = pa.schema(
@@ -36,24 +38,34 @@ def paragraph_digest(text: str) -> str:
 
 class CopyAligner:
     """Aligns pairs of copies, recalling what an earlier run's alignment of the same two texts gave; keeps every
-    pair it was asked for (`used`, the next run's store) and counts those it aligned anew (`aligned`). A text in
-    many pairs is digested, and split into words, once; its words are kept as references to one string per
-    spelling (`spellings`), so the texts' words take a pointer each."""
+    pair it was asked for (`used`, the next run's store) and counts those it aligned anew (`aligned`). The words of
+    the texts of `copies` (the pairs it will be asked for) that the store lacks are coded all at once
+    (`CodedWords`), each text's once however many pairs it is in; a pair of other texts is coded when asked."""
 
-    def __init__(self, stored: StoredAlignments) -> None:
+    def __init__(self, stored: StoredAlignments, copies: Iterable[tuple[str, str]] = ()) -> None:
         self.stored = stored
         self.used: StoredAlignments = {}
         self.aligned = 0
         self.digests: dict[str, str] = {}
-        self.words: dict[str, list[str]] = {}
-        self.spellings: dict[str, str] = {}
+        unaligned = {
+            text: None
+            for first, second in copies
+            if (self.digest(first), self.digest(second)) not in stored
+            for text in (first, second)
+        }
+        coded = CodedWords.of(text_words(text) for text in unaligned)
+        self.codes = dict(zip(unaligned, coded.texts))
+        self.spellings = coded.spellings
 
     def __call__(self, first: str, second: str) -> Substitutions:
         """What the copies print in each other's place, first copy's side first."""
         key = (self.digest(first), self.digest(second))
         substitutions = self.stored.get(key)
         if substitutions is None:
-            substitutions = copy_substitutions(first, second, self.text_words)
+            if first in self.codes and second in self.codes:
+                substitutions = aligned_substitutions(self.codes[first], self.codes[second], self.spellings)
+            else:
+                substitutions = copy_substitutions(first, second)
             self.aligned += 1
         self.used[key] = substitutions
         return substitutions
@@ -64,14 +76,6 @@ class CopyAligner:
         if digest is None:
             digest = self.digests[text] = paragraph_digest(text)
         return digest
-
-    def text_words(self, text: str) -> list[str]:
-        """The text's words (`cleaners.spelling.text_words`), found once."""
-        words = self.words.get(text)
-        if words is None:
-            spelling = self.spellings.setdefault
-            words = self.words[text] = [spelling(word, word) for word in text_words(text)]
-        return words
 
 
 def write_alignments(folder: Path, alignments: StoredAlignments) -> None:

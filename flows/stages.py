@@ -247,7 +247,7 @@ def spelling_decisions(
     copies = [(texts[i], texts[j]) for i, j in matches.overlaps if spelled[i] and spelled[j]]
     in_language = Counter(text for text, in_language in zip(texts, spelled) if in_language)
     stored = updated_vocabulary(stored, in_language, progress)
-    aligner = CopyAligner(stored.alignments)
+    aligner = CopyAligner(stored.alignments, copies)
     vocabulary = Vocabulary.from_table(stored.counts)
     base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
     judged = len(vocabulary.forms) + len(vocabulary.spans) + len(copies) if rules.enabled else 0

@@ -74,16 +74,15 @@ def updated_vocabulary(
     progress.phase("counting words", changed.num_rows, "paragraphs")
     weighted = ticking(_weighted_texts(changed, now_texts, stored.paragraphs.column("text")), progress.advance)
     counts = added_counts(stored.counts, weighted)
-    in_digest_order = sorted(range(len(digests)), key=digests.__getitem__)
     paragraphs = pa.table(
         {
-            "digest": [digests[row] for row in in_digest_order],
-            "occurrences": [texts[now_texts[row]] for row in in_digest_order],
-            "text": [now_texts[row] for row in in_digest_order],
+            "digest": now.column("digest"),
+            "occurrences": now.column("occurrences_now"),
+            "text": pa.array(now_texts, pa.string()),
         },
         schema=PARAGRAPHS,
     )
-    return StoredVocabulary(paragraphs, counts, stored.alignments)
+    return StoredVocabulary(paragraphs.sort_by("digest"), counts, stored.alignments)
 
 
 def _weighted_texts(

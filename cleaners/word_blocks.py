@@ -1,0 +1,146 @@
+"""difflib's matching blocks of two word lists, compiled: the same blocks `SequenceMatcher(None, a, b,
+autojunk=False).get_matching_blocks()` finds, in a fraction of its time.
+
+SequenceMatcher without junk finds the longest block the two lists share (of the longest, the one that starts first
+in `a`, then first in `b`), then recursively the longest blocks left of it and right of it, and joins blocks that
+touch. `matching_blocks` does the same on word codes (`CodedWords`: each spelling one integer, given to many texts'
+words at once), so words compare as integers, and `_longest_match` walks `b`'s places of each word of `a` in the
+order difflib's `b2j` lists hold them. With no junk word, difflib's loops that extend the block it found over junk
+change nothing, so they have no counterpart here (tests/test_word_blocks.py checks the blocks against difflib's on
+real copies and on Hypothesis's lists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import chain, islice
+
+import numpy as np
+import pyarrow as pa
+from numba import njit
+
+# A matching block: where it starts in `a`, where in `b`, and how many words long it is.
+Block = tuple[int, int, int]
+
+
+# Texts whose words are coded together: what bounds the memory of coding (their words as Python strings at once).
+CODE_CHUNK_TEXTS = 4096
+
+
+@dataclass(frozen=True)
+class CodedWords:
+    """Texts' words as codes: one integer array a text, the same code for the same spelling, and each code's
+    spelling."""
+
+    texts: list[np.ndarray]
+    spellings: list[str]
+
+    @classmethod
+    def of(cls, word_lists: Iterable[list[str]], chunk_texts: int = CODE_CHUNK_TEXTS) -> CodedWords:
+        """The words of these texts coded together: `chunk_texts` texts' words at a time by an Arrow dictionary
+        encoding, whose distinct spellings alone are given their codes in Python."""
+        codes: dict[str, int] = {}
+        texts: list[np.ndarray] = []
+        lists = iter(word_lists)
+        while chunk := list(islice(lists, chunk_texts)):
+            encoded = pa.array(list(chain.from_iterable(chunk)), pa.string()).dictionary_encode()
+            spelling_codes = np.array(
+                [codes.setdefault(spelling, len(codes)) for spelling in encoded.dictionary.to_pylist()], np.int64
+            )
+            chunk_codes = spelling_codes[encoded.indices.to_numpy(zero_copy_only=False)]
+            texts.extend(np.split(chunk_codes, np.cumsum([len(words) for words in chunk[:-1]], dtype=np.int64)))
+        return cls(texts, list(codes))
+
+
+def matching_blocks(a: np.ndarray, b: np.ndarray) -> list[Block]:
+    """The blocks `SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()` returns for two coded word
+    lists, the last one (len(a), len(b), 0) included."""
+    return [(int(i), int(j), int(k)) for i, j, k in _matching_blocks(a, b)]
+
+
+@njit(cache=True)
+def differing_middle(a, b):  # pragma: no cover - compiled; tested through the spelling's alignments
+    """How many codes the two arrays begin with in common, and where their common ending starts in each."""
+    start = 0
+    shortest = min(len(a), len(b))
+    while start < shortest and a[start] == b[start]:
+        start += 1
+    a_end, b_end = len(a), len(b)
+    while a_end > start and b_end > start and a[a_end - 1] == b[b_end - 1]:
+        a_end -= 1
+        b_end -= 1
+    return start, a_end, b_end
+
+
+@njit(cache=True)
+def _matching_blocks(a, b):  # pragma: no cover - compiled; tested against difflib
+    """The matching blocks of two code arrays as difflib joins them, one row (i, j, size) a block, then the end."""
+    places = np.argsort(b, kind="mergesort")  # b's places by code, each code's in ascending order as in b2j
+    sorted_codes = b[places]
+    places_start = np.searchsorted(sorted_codes, a, side="left")  # a[i]'s places: places[start[i]:end[i]]
+    places_end = np.searchsorted(sorted_codes, a, side="right")
+    lengths = np.zeros((2, len(b) + 1), dtype=np.int64)  # a block's length ending at b[j - 1], last row and this
+    touched = np.zeros((2, len(b)), dtype=np.int64)
+    found = np.empty((len(a) + 1, 3), dtype=np.int64)
+    count = 0
+    queue = [(0, len(a), 0, len(b))]
+    while queue:
+        a_low, a_high, b_low, b_high = queue.pop()
+        i, j, size = _longest_match(places, places_start, places_end, a_low, a_high, b_low, b_high, lengths, touched)
+        if size:
+            found[count, 0], found[count, 1], found[count, 2] = i, j, size
+            count += 1
+            if a_low < i and b_low < j:
+                queue.append((a_low, i, b_low, j))
+            if i + size < a_high and j + size < b_high:
+                queue.append((i + size, a_high, j + size, b_high))
+    blocks = found[:count][np.argsort(found[:count, 0])]  # blocks never share a start in `a`
+    joined = np.empty((count + 1, 3), dtype=np.int64)
+    kept = 0
+    first_i = first_j = size = 0
+    for row in range(count):
+        i, j, k = blocks[row, 0], blocks[row, 1], blocks[row, 2]
+        if first_i + size == i and first_j + size == j:
+            size += k
+        else:
+            if size:
+                joined[kept, 0], joined[kept, 1], joined[kept, 2] = first_i, first_j, size
+                kept += 1
+            first_i, first_j, size = i, j, k
+    if size:
+        joined[kept, 0], joined[kept, 1], joined[kept, 2] = first_i, first_j, size
+        kept += 1
+    joined[kept, 0], joined[kept, 1], joined[kept, 2] = len(a), len(b), 0
+    return joined[: kept + 1]
+
+
+@njit(cache=True)
+def _longest_match(
+    places, places_start, places_end, a_low, a_high, b_low, b_high, lengths, touched
+):  # pragma: no cover
+    """difflib's `find_longest_match` without junk: the longest block of a[a_low:a_high] and b[b_low:b_high], the
+    first to end in `a` (then in `b`) of the longest; `lengths` and `touched` are scratch, left all zero."""
+    best_i, best_j, best_size = a_low, b_low, 0
+    last, counts = 0, np.zeros(2, dtype=np.int64)
+    for i in range(a_low, a_high):
+        row = 1 - last
+        for place in range(places_start[i], places_end[i]):
+            j = places[place]
+            if j < b_low:
+                continue
+            if j >= b_high:
+                break
+            size = lengths[last, j] + 1
+            lengths[row, j + 1] = size
+            touched[row, counts[row]] = j + 1
+            counts[row] += 1
+            if size > best_size:
+                best_i, best_j, best_size = i - size + 1, j - size + 1, size
+        for t in range(counts[last]):
+            lengths[last, touched[last, t]] = 0
+        counts[last] = 0
+        last = row
+    for t in range(counts[last]):
+        lengths[last, touched[last, t]] = 0
+    return best_i, best_j, best_size
