@@ -10,6 +10,7 @@ from typing import NoReturn
 from flows import __version__
 from flows.console import add_output_options, configure_output
 from flows.escape import one_line
+from flows.exits import end_without_teardown
 from flows.review import add_review_parser, run_review
 
 DESCRIPTION = """Turn scraped news articles into a clean, deduplicated corpus.
@@ -169,7 +170,17 @@ def corpus_lines(summary) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `copydesk` console script."""
+    """Entry point of the `copydesk` console script. Without `argv` (the process's own command line) the process
+    ends with the command's exit status once its exit handlers ran, without tearing down its heap (seconds after
+    a large run); given `argv` (tests, a caller in Python), it returns the status."""
+    status = command_status(argv)
+    if argv is None:
+        end_without_teardown(status)
+    return status
+
+
+def command_status(argv: list[str] | None) -> int:
+    """Run the command `argv` names (None: the process's command line) and return its exit status."""
     arguments = build_parser().parse_args(argv)
     if arguments.command == "review":
         return run_review(arguments)
