@@ -193,11 +193,21 @@ def command_status(argv: list[str] | None) -> int:
     return exit_status_of(lambda: run_command(arguments))
 
 
+def launch_prefect_server(arguments: argparse.Namespace):
+    """Check that OUT_DIR can be written (before any work), then launch Prefect's temporary server (None when an
+    API is configured)."""
+    from flows.lock import check_out_dir
+
+    check_out_dir(arguments.out, arguments.wait)
+    from flows.api_server import launch_api_server
+
+    return launch_api_server()
+
+
 def run_command(arguments: argparse.Namespace) -> int:
     """`copydesk run`: check the config, overrides and OUT_DIR (before loading the flow, which takes seconds),
     then run the flow and print its summary."""
     from flows.config import load_config, with_redis_url
-    from flows.lock import check_out_dir
     from flows.overrides import load_overrides, override_paths
 
     config = with_redis_url(load_config(arguments.config), arguments.redis_url)
@@ -205,18 +215,19 @@ def run_command(arguments: argparse.Namespace) -> int:
     from flows.summary import inputs_seen, up_to_date_summary
 
     overrides = load_overrides(override_paths(arguments.out, config, arguments.overrides))
+    previous = read_manifest(arguments.out)
+    # Prefect (and its temporary server) only once there is work to do; the server starts while the flow loads,
+    # and already while RAW_DIR is looked at when there is surely work (--force, or no previous run).
+    surely_work = arguments.force or previous is None
+    launched = launch_prefect_server(arguments) if surely_work else None
     seen = inputs_seen(arguments.raw_dir, arguments.out, config)
-    if not arguments.force and (
-        summary := up_to_date_summary(read_manifest(arguments.out), seen, overrides.sha256, 0.0)
-    ):
-        print_summary(summary, arguments)
-        return 0
-    # Prefect (and its temporary server) only once there is work to do; the server starts while the flow loads.
-    check_out_dir(arguments.out, arguments.wait)
-    from flows.api_server import launch_api_server, use_api_server
-
-    launched = launch_api_server()
-    from flows.pipeline import copydesk_run
+    if not surely_work:
+        if summary := up_to_date_summary(previous, seen, overrides.sha256, 0.0):
+            print_summary(summary, arguments)
+            return 0
+        launched = launch_prefect_server(arguments)
+    from flows.api_server import use_api_server
+    from flows.pipeline import copydesk_run, inputs_seen_by_command
     from flows.task_runner import dask_task_runner, default_workers, local_task_runner, task_runner_from_environment
 
     runner = dask_task_runner(arguments.dask_address, arguments.dask_workers)
@@ -226,16 +237,18 @@ def run_command(arguments: argparse.Namespace) -> int:
         runner = task_runner_from_environment(default_workers(len(seen.inputs), arguments.batch_size))
     run = copydesk_run.with_options(task_runner=runner)
     use_api_server(launched)
-    summary = run(
-        raw_dir=str(arguments.raw_dir),
-        out_dir=str(arguments.out),
-        config_path=str(arguments.config) if arguments.config else None,
-        batch_size=arguments.batch_size,
-        force=arguments.force,
-        wait_seconds=arguments.wait,
-        redis_url=arguments.redis_url,
-        overrides_path=str(arguments.overrides) if arguments.overrides else None,
-    )
+    # The flow takes the inputs seen above, unless waiting for another run may leave RAW_DIR changed by then.
+    with inputs_seen_by_command(arguments.raw_dir, arguments.out, config, None if arguments.wait else seen):
+        summary = run(
+            raw_dir=str(arguments.raw_dir),
+            out_dir=str(arguments.out),
+            config_path=str(arguments.config) if arguments.config else None,
+            batch_size=arguments.batch_size,
+            force=arguments.force,
+            wait_seconds=arguments.wait,
+            redis_url=arguments.redis_url,
+            overrides_path=str(arguments.overrides) if arguments.overrides else None,
+        )
     print_summary(summary, arguments)
     return 0
 

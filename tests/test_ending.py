@@ -1,6 +1,6 @@
 """A process whose work is done (the command line, a worker process) ends without tearing down its heap, yet
 otherwise as the interpreter would end it: its threads joined, its exit handlers run, its output flushed, its
-exit status kept."""
+exit status kept. And the flow takes RAW_DIR's files as the command saw them instead of looking again."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from pathlib import Path
 import pytest
 from prefect import task
 
+from flows.config import load_config
+from flows.pipeline import _inputs_seen, inputs_seen_by_command
+from flows.summary import inputs_seen
 from flows.task_runner import WorkerProcess, WorkerProcesses
-from tests.conftest import REPO
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 
 ENDING = """
 import atexit, sys, threading, time
@@ -86,3 +89,16 @@ def test_worker_processes_run_their_exit_handlers_and_end_without_tearing_down(p
     assert workers and all(isinstance(worker, WorkerProcess) for worker in workers)
     assert all(worker.exitcode == 0 for worker in workers)
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(f"exit-handler-{pid}" for pid in pids)
+
+
+def test_the_flow_takes_the_inputs_the_command_saw_and_looks_again_outside(tmp_path):
+    raw, out, config = tmp_path / "raw", tmp_path / "clean", load_config(REPO / "copydesk.toml")
+    raw.mkdir()
+    (raw / SEED_NAMES[0]).write_bytes((SEEDS_DIR / SEED_NAMES[0]).read_bytes())
+    seen = inputs_seen(raw, out, config)
+    (raw / SEED_NAMES[1]).write_bytes((SEEDS_DIR / SEED_NAMES[1]).read_bytes())
+    with inputs_seen_by_command(raw, out, config, seen):
+        assert _inputs_seen(raw, out, config) is seen
+    with inputs_seen_by_command(raw, out, config, None):
+        assert _inputs_seen(raw, out, config).inputs == sorted(SEED_NAMES[:2])
+    assert _inputs_seen(raw, out, config) == inputs_seen(raw, out, config) != seen
