@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from flows import __version__
 from flows.console import add_output_options, configure_output
 from flows.escape import one_line
 from flows.exits import end_without_teardown
 from flows.review import add_review_parser, run_review
+
+if TYPE_CHECKING:
+    from flows.api_server import LaunchedServer
 
 DESCRIPTION = """Turn scraped news articles into a clean, deduplicated corpus.
 
@@ -193,7 +196,7 @@ def command_status(argv: list[str] | None) -> int:
     return exit_status_of(lambda: run_command(arguments))
 
 
-def launch_prefect_server(arguments: argparse.Namespace):
+def launch_prefect_server(arguments: argparse.Namespace) -> LaunchedServer | None:
     """Check that OUT_DIR can be written (before any work), then launch Prefect's temporary server (None when an
     API is configured)."""
     from flows.lock import check_out_dir
