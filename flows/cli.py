@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from flows import __version__
 from flows.console import add_output_options, configure_output
 from flows.escape import one_line
+from flows.exits import end_without_teardown
 from flows.review import add_review_parser, run_review
+
+if TYPE_CHECKING:
+    from flows.api_server import LaunchedServer
 
 DESCRIPTION = """Turn scraped news articles into a clean, deduplicated corpus.
 
@@ -169,7 +173,17 @@ def corpus_lines(summary) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the `copydesk` console script."""
+    """Entry point of the `copydesk` console script. Without `argv` (the process's own command line) the process
+    ends with the command's exit status once its exit handlers ran, without tearing down its heap (seconds after
+    a large run); given `argv` (tests, a caller in Python), it returns the status."""
+    status = command_status(argv)
+    if argv is None:
+        end_without_teardown(status)
+    return status
+
+
+def command_status(argv: list[str] | None) -> int:
+    """Run the command `argv` names (None: the process's command line) and return its exit status."""
     arguments = build_parser().parse_args(argv)
     if arguments.command == "review":
         return run_review(arguments)
@@ -182,11 +196,21 @@ def main(argv: list[str] | None = None) -> int:
     return exit_status_of(lambda: run_command(arguments))
 
 
+def launch_prefect_server(arguments: argparse.Namespace) -> LaunchedServer | None:
+    """Check that OUT_DIR can be written (before any work), then launch Prefect's temporary server (None when an
+    API is configured)."""
+    from flows.lock import check_out_dir
+
+    check_out_dir(arguments.out, arguments.wait)
+    from flows.api_server import launch_api_server
+
+    return launch_api_server()
+
+
 def run_command(arguments: argparse.Namespace) -> int:
     """`copydesk run`: check the config, overrides and OUT_DIR (before loading the flow, which takes seconds),
     then run the flow and print its summary."""
     from flows.config import load_config, with_redis_url
-    from flows.lock import check_out_dir
     from flows.overrides import load_overrides, override_paths
 
     config = with_redis_url(load_config(arguments.config), arguments.redis_url)
@@ -194,18 +218,19 @@ def run_command(arguments: argparse.Namespace) -> int:
     from flows.summary import inputs_seen, up_to_date_summary
 
     overrides = load_overrides(override_paths(arguments.out, config, arguments.overrides))
+    previous = read_manifest(arguments.out)
+    # Prefect (and its temporary server) only once there is work to do; the server starts while the flow loads,
+    # and already while RAW_DIR is looked at when there is surely work (--force, or no previous run).
+    surely_work = arguments.force or previous is None
+    launched = launch_prefect_server(arguments) if surely_work else None
     seen = inputs_seen(arguments.raw_dir, arguments.out, config)
-    if not arguments.force and (
-        summary := up_to_date_summary(read_manifest(arguments.out), seen, overrides.sha256, 0.0)
-    ):
-        print_summary(summary, arguments)
-        return 0
-    # Prefect (and its temporary server) only once there is work to do; the server starts while the flow loads.
-    check_out_dir(arguments.out, arguments.wait)
-    from flows.api_server import launch_api_server, use_api_server
-
-    launched = launch_api_server()
-    from flows.pipeline import copydesk_run
+    if not surely_work:
+        if summary := up_to_date_summary(previous, seen, overrides.sha256, 0.0):
+            print_summary(summary, arguments)
+            return 0
+        launched = launch_prefect_server(arguments)
+    from flows.api_server import use_api_server
+    from flows.pipeline import copydesk_run, inputs_seen_by_command
     from flows.task_runner import dask_task_runner, default_workers, local_task_runner, task_runner_from_environment
 
     runner = dask_task_runner(arguments.dask_address, arguments.dask_workers)
@@ -215,16 +240,18 @@ def run_command(arguments: argparse.Namespace) -> int:
         runner = task_runner_from_environment(default_workers(len(seen.inputs), arguments.batch_size))
     run = copydesk_run.with_options(task_runner=runner)
     use_api_server(launched)
-    summary = run(
-        raw_dir=str(arguments.raw_dir),
-        out_dir=str(arguments.out),
-        config_path=str(arguments.config) if arguments.config else None,
-        batch_size=arguments.batch_size,
-        force=arguments.force,
-        wait_seconds=arguments.wait,
-        redis_url=arguments.redis_url,
-        overrides_path=str(arguments.overrides) if arguments.overrides else None,
-    )
+    # The flow takes the inputs seen above, unless waiting for another run may leave RAW_DIR changed by then.
+    with inputs_seen_by_command(arguments.raw_dir, arguments.out, config, None if arguments.wait else seen):
+        summary = run(
+            raw_dir=str(arguments.raw_dir),
+            out_dir=str(arguments.out),
+            config_path=str(arguments.config) if arguments.config else None,
+            batch_size=arguments.batch_size,
+            force=arguments.force,
+            wait_seconds=arguments.wait,
+            redis_url=arguments.redis_url,
+            overrides_path=str(arguments.overrides) if arguments.overrides else None,
+        )
     print_summary(summary, arguments)
     return 0
 

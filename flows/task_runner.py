@@ -5,14 +5,17 @@ cluster through prefect-dask. Why processes are the default: docs/scaling.md, "W
 from __future__ import annotations
 
 import copyreg
+import multiprocessing.context
 import os
 import signal
 import threading
 import time
-from typing import Self
+from typing import NoReturn, Self
 
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
+
+from flows.exits import end_without_teardown
 
 DASK_ADDRESS_VARIABLE = "COPYDESK_DASK_ADDRESS"
 DASK_WORKERS_VARIABLE = "COPYDESK_DASK_WORKERS"
@@ -44,9 +47,24 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+class WorkerProcess(multiprocessing.context.SpawnProcess):
+    """A worker process started as Prefect starts them (spawn) that, once the pool lets it go, ends without
+    tearing down its heap: the end of a run does not wait seconds for each worker to free its objects."""
+
+    def _bootstrap(self, parent_sentinel=None) -> NoReturn:
+        end_without_teardown(super()._bootstrap(parent_sentinel))
+
+
+class WorkerContext(multiprocessing.context.SpawnContext):
+    """Prefect's start method for workers (spawn), each a WorkerProcess."""
+
+    Process = WorkerProcess
+
+
 class WorkerProcesses(ProcessPoolTaskRunner):
     """Prefect's process pool whose workers never outlive the run: stopped at once when the run fails or is
-    interrupted (not after their current task), and ending themselves if the flow process dies."""
+    interrupted (not after their current task), ending themselves if the flow process dies, and ending without
+    tearing down their heaps when the run is done."""
 
     def __init__(self, max_workers: int | None = None):
         super().__init__(max_workers, initializer=_exit_with_parent)
@@ -56,7 +74,9 @@ class WorkerProcesses(ProcessPoolTaskRunner):
 
     def __enter__(self) -> Self:
         self._initargs = (os.getpid(),)  # the process that starts the workers, whichever imported the runner
-        return super().__enter__()
+        super().__enter__()
+        self._executor._mp_context = WorkerContext()  # the pool starts its workers on the first tasks submitted
+        return self
 
     def __exit__(self, exc_type, exc_value, traceback) -> None:
         if exc_type is not None and self._executor is not None:
