@@ -17,12 +17,18 @@ by a crowded run's first owner moving: then the owners concerned are dirt too, a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pair_indexes
-from flows.band_store import SEARCH_SCHEMAS
+from flows.band_store import SEARCH_SCHEMAS, StoredBands, rows_holding
+
+# The band rows whose column (key or band_key) holds one of some values: the stored parts' and the new ones.
+BandLookup = Callable[[str, np.ndarray], pa.Table]
 
 _LONG_REPS = (
     "CREATE OR REPLACE TEMP TABLE long_reps AS SELECT pos, key FROM reps WHERE words >= getvariable('min_words')"
@@ -45,11 +51,12 @@ UNION ALL
 SELECT r.pos, t.normalised_key FROM long_reps r JOIN sentences s USING (key) JOIN ({texts}) t ON t.key = s.sentence_key
 WHERE t.words > 0 AND t.words < getvariable('min_words')
 """
-# A full search reads (and sorts) the band rows a slice of the bands at a time; an incremental one reads few.
+# A full search reads (and sorts) the band rows a slice of the bands at a time; an incremental one reads those
+# of the touched band keys (`touched_bands`, found by `rows_holding` in parts sorted by band key).
 _SLICE = "band % getvariable('slices') = getvariable('slice')"
 _EVERY = {"bands": f"SELECT * FROM bands WHERE {_SLICE}", "texts": "SELECT * FROM texts", "restricted": ""}
 _TOUCHED_ONLY = {
-    "bands": "SELECT * FROM bands WHERE band_key IN (SELECT band_key FROM touched)",
+    "bands": "SELECT * FROM touched_bands",
     "texts": "SELECT * FROM texts WHERE normalised_key IN (SELECT normalised_key FROM touched_groups)",
     "restricted": "SEMI JOIN touched USING (kind, band, band_key)",
 }
@@ -83,12 +90,17 @@ CREATE OR REPLACE TEMP TABLE dirt AS
 SELECT key FROM rep_counts n FULL JOIN previous_representatives p USING (key) WHERE n.count IS DISTINCT FROM p.count;
 CREATE OR REPLACE TEMP TABLE touched_groups (normalised_key UBIGINT);
 """
+# The texts whose bands a dirt key touches: its own (kind 0) and its sentences' (kind 1).
+_DIRT_TEXTS = """
+CREATE OR REPLACE TEMP TABLE dirt_texts AS
+SELECT key, 0::TINYINT AS kind FROM dirt
+UNION ALL
+SELECT sentence_key, 1::TINYINT FROM sentences WHERE key IN (SELECT key FROM dirt)
+"""
+# The buckets touched: those of the dirt texts' bands (`dirt_bands`, found by key) and every crowded run.
 _TOUCHED = """
 CREATE OR REPLACE TEMP TABLE touched AS
-SELECT 0::TINYINT AS kind, band, band_key FROM bands WHERE key IN (SELECT key FROM dirt)
-UNION
-SELECT 1::TINYINT, b.band, b.band_key FROM sentences s JOIN bands b ON b.key = s.sentence_key
-WHERE s.key IN (SELECT key FROM dirt)
+SELECT d.kind, b.band, b.band_key FROM dirt_bands b JOIN dirt_texts d USING (key)
 UNION
 SELECT kind, band, band_key FROM previous_crowded;
 CREATE OR REPLACE TEMP TABLE touched_groups AS
@@ -131,37 +143,50 @@ _LEFT = {
 
 
 def candidate_pairs(
-    connection: duckdb.DuckDBPyConnection, reps: pa.Table, min_words: int, incremental: bool
+    connection: duckdb.DuckDBPyConnection, reps: pa.Table, min_words: int, stored: StoredBands, new_bands: pa.Table
 ) -> tuple[np.ndarray, dict[str, pa.Table]]:
     """Candidate pairs (i < j, sorted: an (m, 2) int64 array) of the representatives `reps` (pos, key, words)
-    over a `store_connection` holding this run's texts, and what the search leaves for the next run; searched
-    incrementally when the store holds what the previous search left."""
+    over a `store_connection` of the `stored` bands holding this run's texts (its `new_bands` among them), and
+    what the search leaves for the next run; searched incrementally when the store holds what the previous
+    search left."""
+    incremental = stored.searched
+    lookup = partial(rows_holding, stored, "bands", new_bands) if incremental else None
     connection.register("reps", reps)
     for name, value in (("min_words", min_words), ("max_group", MAX_SHARED_GROUP)):
         connection.execute(f"SET VARIABLE {name} = {int(value)}")
     connection.execute(_LONG_REPS)
     connection.execute(_COUNTS)
-    _read_buckets(connection, incremental)
+    _read_buckets(connection, lookup)
     if incremental:
         connection.execute(_DIRTY)
         if connection.sql("SELECT count(*) FROM dirty").fetchall()[0][0]:
             connection.execute("INSERT INTO dirt SELECT key FROM dirty")
-            _read_buckets(connection, incremental)
+            _read_buckets(connection, lookup)
     connection.execute(_CLEAN)
     pairs = connection.sql(_PAIRS).fetchnumpy()
     left = {name: connection.sql(query).to_arrow_table().cast(SEARCH_SCHEMAS[name]) for name, query in _LEFT.items()}
     return np.stack([pairs["i"], pairs["j"]], axis=1).astype(np.int64).reshape(-1, 2), left
 
 
-def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:
-    """The rows, runs and groups of the buckets searched: those `dirt` touches, or all."""
-    searched = _TOUCHED_ONLY if incremental else _EVERY
-    if incremental:
+def _read_buckets(connection: duckdb.DuckDBPyConnection, lookup: BandLookup | None) -> None:
+    """The rows, runs and groups of the buckets searched: those `dirt` touches (their band rows found by
+    `lookup`), or all (without one)."""
+    searched = _TOUCHED_ONLY if lookup else _EVERY
+    if lookup:
+        connection.execute(_DIRT_TEXTS)
+        connection.register("dirt_bands", lookup("key", _column(connection, "SELECT DISTINCT key FROM dirt_texts")))
         connection.execute(_TOUCHED)
+        touched_keys = _column(connection, "SELECT DISTINCT band_key FROM touched")
+        connection.register("touched_bands", lookup("band_key", touched_keys))
     connection.execute(_BAND_ROWS.format(**searched))
     connection.execute(_SHORT_ROWS.format(**searched))
     connection.execute(_GROUPS)
-    _band_runs(connection, incremental)
+    _band_runs(connection, lookup is not None)
+
+
+def _column(connection: duckdb.DuckDBPyConnection, query: str) -> np.ndarray:
+    """The one column a query returns, as a numpy array."""
+    return next(iter(connection.sql(query).fetchnumpy().values()))
 
 
 def _band_runs(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -48,6 +49,9 @@ SCHEMAS = {
         ]
     ),
 }
+# The column a table's parts are sorted by (a part this copydesk writes): rows found by it are found by a
+# binary search that walks the part in order. Parts of an older store, unsorted, are searched the same way.
+SORTED_BY = {"bands": "band_key"}
 SEARCH_SCHEMAS = {
     "representatives": pa.schema([("key", pa.uint64()), ("count", pa.int64())]),
     "crowded": pa.schema(
@@ -136,6 +140,35 @@ def _stored_table(stored: StoredBands, name: str, schema: pa.Schema) -> ds.Datas
     return ds.dataset(stored.folder / name, schema, format="parquet") if stored.folder else schema.empty_table()
 
 
+def rows_holding(stored: StoredBands, name: str, new: pa.Table, column: str, values: np.ndarray) -> pa.Table:
+    """The rows of a table (its stored parts, read one at a time, then the `new` rows) whose `column` holds one
+    of `values`, without a join over every row."""
+    wanted = _Wanted(np.sort(values))
+    parts = sorted((stored.folder / name).glob("*.parquet")) if stored.folder else []
+    tables = (pq.read_table(part, schema=SCHEMAS[name]) for part in parts)
+    return pa.concat_tables([wanted.rows_of(table, column) for table in (*tables, new)]).cast(SCHEMAS[name])
+
+
+class _Wanted:
+    """Sorted 64-bit values, and a mark for each prefix of their top bits (about 16 prefixes a value):
+    a column is checked against the marks first, in the column's order (in order when the column is sorted),
+    and only the few values whose prefix is marked are searched for."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+        bits = int(np.clip(np.ceil(np.log2(max(len(values), 1) * 16)), 10, 28))
+        self.shift = np.uint64(64 - bits)
+        self.marked = np.zeros(1 << bits, dtype=bool)
+        self.marked[values >> self.shift] = True
+
+    def rows_of(self, table: pa.Table, column: str) -> pa.Table:
+        """The rows of `table` whose `column` holds a wanted value."""
+        column_values = table[column].to_numpy()
+        maybe = np.flatnonzero(self.marked[column_values >> self.shift])
+        places = np.minimum(np.searchsorted(self.values, column_values[maybe]), len(self.values) - 1)
+        return table.take(maybe[self.values[places] == column_values[maybe]])
+
+
 def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
     """Write this run's store into its state folder: the previous shards linked when the run keeps all their rows,
     else rewritten with those it keeps, then the new rows in shards of at most SHARD_ROWS rows (nothing when the
@@ -188,7 +221,7 @@ def _carry_shards(
         target = folder / f"part-{written:05d}.parquet"
         if kept is not None:
             if kept.num_rows:
-                pq.write_table(kept.cast(schema), target)
+                pq.write_table(_in_store_order(kept.cast(schema), folder.name), target)
                 written += 1
         elif rows:
             os.link(shard, target)  # both stores are in the same OUT_DIR
@@ -208,7 +241,8 @@ def _write_shards(table: pa.Table, schema: pa.Schema, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     written = max((int(part.stem.removeprefix("part-")) + 1 for part in folder.glob("part-*.parquet")), default=0)
     for start in range(0, table.num_rows, SHARD_ROWS):
-        pq.write_table(table.slice(start, SHARD_ROWS).cast(schema), folder / f"part-{written:05d}.parquet")
+        shard = _in_store_order(table.slice(start, SHARD_ROWS).cast(schema), folder.name)
+        pq.write_table(shard, folder / f"part-{written:05d}.parquet")
         written += 1
     if not written:
         pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
@@ -226,3 +260,8 @@ def _compact_small_parts(schema: pa.Schema, folder: Path) -> None:
     for part in small:
         part.unlink()
     _write_shards(rows, schema, folder)
+
+
+def _in_store_order(part: pa.Table, name: str) -> pa.Table:
+    """A part of a table as the store writes it: sorted by the table's `SORTED_BY` column, if it has one."""
+    return part.sort_by(SORTED_BY[name]) if name in SORTED_BY else part
