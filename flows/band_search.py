@@ -52,7 +52,7 @@ SELECT r.pos, t.normalised_key FROM long_reps r JOIN sentences s USING (key) JOI
 WHERE t.words > 0 AND t.words < getvariable('min_words')
 """
 # A full search reads (and sorts) the band rows a slice of the bands at a time; an incremental one reads those
-# of the touched band keys (`touched_bands`, found by `rows_holding` in parts sorted by band key).
+# of the touched band keys (`touched_bands`, found by `rows_holding`, each stored part read once).
 _SLICE = "band % getvariable('slices') = getvariable('slice')"
 _EVERY = {"bands": f"SELECT * FROM bands WHERE {_SLICE}", "texts": "SELECT * FROM texts", "restricted": ""}
 _TOUCHED_ONLY = {

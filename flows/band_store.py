@@ -49,9 +49,6 @@ SCHEMAS = {
         ]
     ),
 }
-# The column a table's parts are sorted by (a part this copydesk writes): rows found by it are found by a
-# binary search that walks the part in order. Parts of an older store, unsorted, are searched the same way.
-SORTED_BY = {"bands": "band_key"}
 SEARCH_SCHEMAS = {
     "representatives": pa.schema([("key", pa.uint64()), ("count", pa.int64())]),
     "crowded": pa.schema(
@@ -150,9 +147,9 @@ def rows_holding(stored: StoredBands, name: str, new: pa.Table, column: str, val
 
 
 class _Wanted:
-    """Sorted 64-bit values, and a mark for each prefix of their top bits (about 16 prefixes a value):
-    a column is checked against the marks first, in the column's order (in order when the column is sorted),
-    and only the few values whose prefix is marked are searched for."""
+    """Sorted 64-bit values (keys: uniform hashes) and a mark for each prefix of their top bits, about 16
+    prefixes a value: a column's values are checked against the marks first, and only the few whose prefix is
+    marked are searched for (a numpy gather, then a binary search of a few rows, not a hash join)."""
 
     def __init__(self, values: np.ndarray) -> None:
         self.values = values
@@ -221,7 +218,7 @@ def _carry_shards(
         target = folder / f"part-{written:05d}.parquet"
         if kept is not None:
             if kept.num_rows:
-                pq.write_table(_in_store_order(kept.cast(schema), folder.name), target)
+                pq.write_table(kept.cast(schema), target)
                 written += 1
         elif rows:
             os.link(shard, target)  # both stores are in the same OUT_DIR
@@ -241,8 +238,7 @@ def _write_shards(table: pa.Table, schema: pa.Schema, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     written = max((int(part.stem.removeprefix("part-")) + 1 for part in folder.glob("part-*.parquet")), default=0)
     for start in range(0, table.num_rows, SHARD_ROWS):
-        shard = _in_store_order(table.slice(start, SHARD_ROWS).cast(schema), folder.name)
-        pq.write_table(shard, folder / f"part-{written:05d}.parquet")
+        pq.write_table(table.slice(start, SHARD_ROWS).cast(schema), folder / f"part-{written:05d}.parquet")
         written += 1
     if not written:
         pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
@@ -260,8 +256,3 @@ def _compact_small_parts(schema: pa.Schema, folder: Path) -> None:
     for part in small:
         part.unlink()
     _write_shards(rows, schema, folder)
-
-
-def _in_store_order(part: pa.Table, name: str) -> pa.Table:
-    """A part of a table as the store writes it: sorted by the table's `SORTED_BY` column, if it has one."""
-    return part.sort_by(SORTED_BY[name]) if name in SORTED_BY else part

@@ -208,25 +208,6 @@ def test_small_parts_are_merged_once_there_are_more_than_the_bound(articles, mon
     assert stored_rows(tmp_path / f"run-{number}") == stored_rows(tmp_path / "rebuilt")
 
 
-def test_band_parts_are_written_sorted_by_band_key_and_unsorted_ones_still_searched(articles, tmp_path):
-    stored_run(flat(articles[:-40]), NO_BANDS, tmp_path / "sorted")
-    shutil.copytree(tmp_path / "sorted", tmp_path / "unsorted")
-    for part in (tmp_path / "unsorted" / BANDS_FOLDER / "bands").iterdir():  # an older copydesk's layout
-        rows = pq.read_table(part)
-        pq.write_table(rows.take(np.random.default_rng(0).permutation(rows.num_rows)), part)
-    texts = flat(articles)
-    runs = [
-        stored_run(texts, load_band_store(tmp_path / name), tmp_path / f"{name}-next")
-        for name in ("sorted", "unsorted")
-    ]
-    for run in runs:
-        assert_same_matches(run.matches, find_matches(texts, SETTINGS))
-    assert stored_rows(tmp_path / "sorted-next") == stored_rows(tmp_path / "unsorted-next")
-    for part in (tmp_path / "sorted-next" / BANDS_FOLDER / "bands").iterdir():
-        band_keys = pq.read_table(part)["band_key"].to_numpy()
-        assert np.all(band_keys[:-1] <= band_keys[1:])
-
-
 def test_rows_holding_finds_the_rows_whose_column_holds_a_value(articles, tmp_path):
     stored_run(flat(articles), NO_BANDS, tmp_path / "state")
     stored = load_band_store(tmp_path / "state")
