@@ -17,18 +17,12 @@ by a crowded run's first owner moving: then the owners concerned are dirt too, a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pair_indexes
-from flows.band_store import SEARCH_SCHEMAS, StoredBands, rows_holding
-
-# The band rows whose column (key or band_key) holds one of some values: the stored parts' and the new ones.
-BandLookup = Callable[[str, np.ndarray], pa.Table]
+from flows.band_store import SEARCH_SCHEMAS
 
 _LONG_REPS = (
     "CREATE OR REPLACE TEMP TABLE long_reps AS SELECT pos, key FROM reps WHERE words >= getvariable('min_words')"
@@ -52,7 +46,7 @@ SELECT r.pos, t.normalised_key FROM long_reps r JOIN sentences s USING (key) JOI
 WHERE t.words > 0 AND t.words < getvariable('min_words')
 """
 # A full search reads (and sorts) the band rows a slice of the bands at a time; an incremental one reads those
-# of the touched band keys (`touched_bands`, found by `rows_holding`, each stored part read once).
+# of the touched band keys (`touched_bands`, one scan of the bands for both kinds).
 _SLICE = "band % getvariable('slices') = getvariable('slice')"
 _EVERY = {"bands": f"SELECT * FROM bands WHERE {_SLICE}", "texts": "SELECT * FROM texts", "restricted": ""}
 _TOUCHED_ONLY = {
@@ -90,19 +84,18 @@ CREATE OR REPLACE TEMP TABLE dirt AS
 SELECT key FROM rep_counts n FULL JOIN previous_representatives p USING (key) WHERE n.count IS DISTINCT FROM p.count;
 CREATE OR REPLACE TEMP TABLE touched_groups (normalised_key UBIGINT);
 """
-# The texts whose bands a dirt key touches: its own (kind 0) and its sentences' (kind 1).
-_DIRT_TEXTS = """
+# The texts whose bands a dirt key touches (its own, kind 0, and its sentences', kind 1), the buckets touched
+# (those of their bands and every crowded run) and the band rows of those buckets: one scan of the bands each.
+_TOUCHED = """
 CREATE OR REPLACE TEMP TABLE dirt_texts AS
 SELECT key, 0::TINYINT AS kind FROM dirt
 UNION ALL
-SELECT sentence_key, 1::TINYINT FROM sentences WHERE key IN (SELECT key FROM dirt)
-"""
-# The buckets touched: those of the dirt texts' bands (`dirt_bands`, found by key) and every crowded run.
-_TOUCHED = """
+SELECT sentence_key, 1::TINYINT FROM sentences WHERE key IN (SELECT key FROM dirt);
 CREATE OR REPLACE TEMP TABLE touched AS
-SELECT d.kind, b.band, b.band_key FROM dirt_bands b JOIN dirt_texts d USING (key)
+SELECT d.kind, b.band, b.band_key FROM bands b JOIN dirt_texts d USING (key)
 UNION
 SELECT kind, band, band_key FROM previous_crowded;
+CREATE OR REPLACE TEMP TABLE touched_bands AS SELECT * FROM bands WHERE band_key IN (SELECT band_key FROM touched);
 CREATE OR REPLACE TEMP TABLE touched_groups AS
 SELECT normalised_key FROM texts
 WHERE key IN (SELECT key FROM dirt) AND words > 0 AND words < getvariable('min_words')
@@ -143,50 +136,37 @@ _LEFT = {
 
 
 def candidate_pairs(
-    connection: duckdb.DuckDBPyConnection, reps: pa.Table, min_words: int, stored: StoredBands, new_bands: pa.Table
+    connection: duckdb.DuckDBPyConnection, reps: pa.Table, min_words: int, incremental: bool
 ) -> tuple[np.ndarray, dict[str, pa.Table]]:
     """Candidate pairs (i < j, sorted: an (m, 2) int64 array) of the representatives `reps` (pos, key, words)
-    over a `store_connection` of the `stored` bands holding this run's texts (its `new_bands` among them), and
-    what the search leaves for the next run; searched incrementally when the store holds what the previous
-    search left."""
-    incremental = stored.searched
-    lookup = partial(rows_holding, stored, "bands", new_bands) if incremental else None
+    over a `store_connection` holding this run's texts, and what the search leaves for the next run; searched
+    incrementally when the store holds what the previous search left."""
     connection.register("reps", reps)
     for name, value in (("min_words", min_words), ("max_group", MAX_SHARED_GROUP)):
         connection.execute(f"SET VARIABLE {name} = {int(value)}")
     connection.execute(_LONG_REPS)
     connection.execute(_COUNTS)
-    _read_buckets(connection, lookup)
+    _read_buckets(connection, incremental)
     if incremental:
         connection.execute(_DIRTY)
         if connection.sql("SELECT count(*) FROM dirty").fetchall()[0][0]:
             connection.execute("INSERT INTO dirt SELECT key FROM dirty")
-            _read_buckets(connection, lookup)
+            _read_buckets(connection, incremental)
     connection.execute(_CLEAN)
     pairs = connection.sql(_PAIRS).fetchnumpy()
     left = {name: connection.sql(query).to_arrow_table().cast(SEARCH_SCHEMAS[name]) for name, query in _LEFT.items()}
     return np.stack([pairs["i"], pairs["j"]], axis=1).astype(np.int64).reshape(-1, 2), left
 
 
-def _read_buckets(connection: duckdb.DuckDBPyConnection, lookup: BandLookup | None) -> None:
-    """The rows, runs and groups of the buckets searched: those `dirt` touches (their band rows found by
-    `lookup`), or all (without one)."""
-    searched = _TOUCHED_ONLY if lookup else _EVERY
-    if lookup:
-        connection.execute(_DIRT_TEXTS)
-        connection.register("dirt_bands", lookup("key", _column(connection, "SELECT DISTINCT key FROM dirt_texts")))
+def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:
+    """The rows, runs and groups of the buckets searched: those `dirt` touches, or all."""
+    searched = _TOUCHED_ONLY if incremental else _EVERY
+    if incremental:
         connection.execute(_TOUCHED)
-        touched_keys = _column(connection, "SELECT DISTINCT band_key FROM touched")
-        connection.register("touched_bands", lookup("band_key", touched_keys))
     connection.execute(_BAND_ROWS.format(**searched))
     connection.execute(_SHORT_ROWS.format(**searched))
     connection.execute(_GROUPS)
-    _band_runs(connection, lookup is not None)
-
-
-def _column(connection: duckdb.DuckDBPyConnection, query: str) -> np.ndarray:
-    """The one column a query returns, as a numpy array."""
-    return next(iter(connection.sql(query).fetchnumpy().values()))
+    _band_runs(connection, incremental)
 
 
 def _band_runs(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -135,35 +134,6 @@ def store_connection(
 def _stored_table(stored: StoredBands, name: str, schema: pa.Schema) -> ds.Dataset | pa.Table:
     """A stored table's shards as one dataset, or an empty table when there is no store."""
     return ds.dataset(stored.folder / name, schema, format="parquet") if stored.folder else schema.empty_table()
-
-
-def rows_holding(stored: StoredBands, name: str, new: pa.Table, column: str, values: np.ndarray) -> pa.Table:
-    """The rows of a table (its stored parts, read one at a time, then the `new` rows) whose `column` holds one
-    of `values`, without a join over every row."""
-    wanted = _Wanted(np.sort(values))
-    parts = sorted((stored.folder / name).glob("*.parquet")) if stored.folder else []
-    tables = (pq.read_table(part, schema=SCHEMAS[name]) for part in parts)
-    return pa.concat_tables([wanted.rows_of(table, column) for table in (*tables, new)]).cast(SCHEMAS[name])
-
-
-class _Wanted:
-    """Sorted 64-bit values (keys: uniform hashes) and a mark for each prefix of their top bits, about 16
-    prefixes a value: a column's values are checked against the marks first, and only the few whose prefix is
-    marked are searched for (a numpy gather, then a binary search of a few rows, not a hash join)."""
-
-    def __init__(self, values: np.ndarray) -> None:
-        self.values = values
-        bits = int(np.clip(np.ceil(np.log2(max(len(values), 1) * 16)), 10, 28))
-        self.shift = np.uint64(64 - bits)
-        self.marked = np.zeros(1 << bits, dtype=bool)
-        self.marked[values >> self.shift] = True
-
-    def rows_of(self, table: pa.Table, column: str) -> pa.Table:
-        """The rows of `table` whose `column` holds a wanted value."""
-        column_values = table[column].to_numpy()
-        maybe = np.flatnonzero(self.marked[column_values >> self.shift])
-        places = np.minimum(np.searchsorted(self.values, column_values[maybe]), len(self.values) - 1)
-        return table.take(maybe[self.values[places] == column_values[maybe]])
 
 
 def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:

@@ -206,17 +206,3 @@ def test_small_parts_are_merged_once_there_are_more_than_the_bound(articles, mon
         parts = list((tmp_path / f"run-{number}" / BANDS_FOLDER / table).iterdir())
         assert sum(pq.ParquetFile(part).metadata.num_rows < band_store.SHARD_ROWS for part in parts) <= 2
     assert stored_rows(tmp_path / f"run-{number}") == stored_rows(tmp_path / "rebuilt")
-
-
-def test_rows_holding_finds_the_rows_whose_column_holds_a_value(articles, tmp_path):
-    stored_run(flat(articles), NO_BANDS, tmp_path / "state")
-    stored = load_band_store(tmp_path / "state")
-    rows = pq.read_table(tmp_path / "state" / BANDS_FOLDER / "bands")
-    new = rows.slice(0, 500).take(np.random.default_rng(1).permutation(500))
-    for column in ("key", "band_key"):
-        values = rows[column].to_numpy()
-        wanted = np.r_[values[::97], np.arange(1, 50, dtype=np.uint64)]
-        found = band_store.rows_holding(stored, "bands", new, column, wanted)
-        wanted_values = set(wanted.tolist())
-        expected = [row for row in rows.to_pylist() + new.to_pylist() if row[column] in wanted_values]
-        assert sorted(found.to_pylist(), key=str) == sorted(expected, key=str)
