@@ -45,11 +45,12 @@ UNION ALL
 SELECT r.pos, t.normalised_key FROM long_reps r JOIN sentences s USING (key) JOIN ({texts}) t ON t.key = s.sentence_key
 WHERE t.words > 0 AND t.words < getvariable('min_words')
 """
-# A full search reads (and sorts) the band rows a slice of the bands at a time; an incremental one reads few.
+# A full search reads (and sorts) the band rows a slice of the bands at a time; an incremental one reads those
+# of the touched band keys (`touched_bands`, one scan of the bands for both kinds).
 _SLICE = "band % getvariable('slices') = getvariable('slice')"
 _EVERY = {"bands": f"SELECT * FROM bands WHERE {_SLICE}", "texts": "SELECT * FROM texts", "restricted": ""}
 _TOUCHED_ONLY = {
-    "bands": "SELECT * FROM bands WHERE band_key IN (SELECT band_key FROM touched)",
+    "bands": "SELECT * FROM touched_bands",
     "texts": "SELECT * FROM texts WHERE normalised_key IN (SELECT normalised_key FROM touched_groups)",
     "restricted": "SEMI JOIN touched USING (kind, band, band_key)",
 }
@@ -83,14 +84,18 @@ CREATE OR REPLACE TEMP TABLE dirt AS
 SELECT key FROM rep_counts n FULL JOIN previous_representatives p USING (key) WHERE n.count IS DISTINCT FROM p.count;
 CREATE OR REPLACE TEMP TABLE touched_groups (normalised_key UBIGINT);
 """
+# The texts whose bands a dirt key touches (its own, kind 0, and its sentences', kind 1), the buckets touched
+# (those of their bands and every crowded run) and the band rows of those buckets: one scan of the bands each.
 _TOUCHED = """
+CREATE OR REPLACE TEMP TABLE dirt_texts AS
+SELECT key, 0::TINYINT AS kind FROM dirt
+UNION ALL
+SELECT sentence_key, 1::TINYINT FROM sentences WHERE key IN (SELECT key FROM dirt);
 CREATE OR REPLACE TEMP TABLE touched AS
-SELECT 0::TINYINT AS kind, band, band_key FROM bands WHERE key IN (SELECT key FROM dirt)
-UNION
-SELECT 1::TINYINT, b.band, b.band_key FROM sentences s JOIN bands b ON b.key = s.sentence_key
-WHERE s.key IN (SELECT key FROM dirt)
+SELECT d.kind, b.band, b.band_key FROM bands b JOIN dirt_texts d USING (key)
 UNION
 SELECT kind, band, band_key FROM previous_crowded;
+CREATE OR REPLACE TEMP TABLE touched_bands AS SELECT * FROM bands WHERE band_key IN (SELECT band_key FROM touched);
 CREATE OR REPLACE TEMP TABLE touched_groups AS
 SELECT normalised_key FROM texts
 WHERE key IN (SELECT key FROM dirt) AND words > 0 AND words < getvariable('min_words')
