@@ -28,6 +28,8 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from flows.parts import compact_small_parts, write_parts
+
 BANDS_FOLDER = "bands"
 SHARD_ROWS = 1_000_000
 # A table's parts of fewer than SHARD_ROWS rows (one an incremental run, mostly) merged once there are more.
@@ -157,10 +159,10 @@ def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
         for name, schema in SCHEMAS.items():
             previous = sorted((update.previous.folder / name).glob("*.parquet")) if update.previous.folder else []
             _carry_shards(connection, previous, _DROPS[name], schema, folder / name)
-            _write_shards(news.get(name, schema.empty_table()), schema, folder / name)
-            _compact_small_parts(schema, folder / name)
+            write_parts(news.get(name, schema.empty_table()), schema, folder / name, SHARD_ROWS)
+            compact_small_parts(schema, folder / name, SHARD_ROWS, MAX_SMALL_PARTS)
     for name, schema in SEARCH_SCHEMAS.items():
-        _write_shards(update.search.get(name, schema.empty_table()), schema, folder / name)
+        write_parts(update.search.get(name, schema.empty_table()), schema, folder / name, SHARD_ROWS)
 
 
 def _carry_shards(
@@ -200,29 +202,3 @@ def _holds_dropped(connection: duckdb.DuckDBPyConnection, dropped: tuple[str, st
     dropped_keys, columns = dropped
     query = f"SELECT EXISTS (SELECT 1 FROM rows SEMI JOIN {dropped_keys} USING ({columns}))"
     return bool(connection.sql(query).fetchall()[0][0])
-
-
-def _write_shards(table: pa.Table, schema: pa.Schema, folder: Path) -> None:
-    """The table in shards of at most SHARD_ROWS rows, after those the folder holds (at least one shard in all,
-    so an empty table still has its schema on disk)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = max((int(part.stem.removeprefix("part-")) + 1 for part in folder.glob("part-*.parquet")), default=0)
-    for start in range(0, table.num_rows, SHARD_ROWS):
-        pq.write_table(table.slice(start, SHARD_ROWS).cast(schema), folder / f"part-{written:05d}.parquet")
-        written += 1
-    if not written:
-        pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
-
-
-def _compact_small_parts(schema: pa.Schema, folder: Path) -> None:
-    """Rewrite a table's parts of fewer than SHARD_ROWS rows as full shards once there are more than
-    MAX_SMALL_PARTS of them (the parts are this run's files or links: the previous store keeps its own)."""
-    small = [
-        part for part in sorted(folder.glob("part-*.parquet")) if pq.ParquetFile(part).metadata.num_rows < SHARD_ROWS
-    ]
-    if len(small) <= MAX_SMALL_PARTS:
-        return
-    rows = pa.concat_tables([pq.read_table(part, schema=schema) for part in small])
-    for part in small:
-        part.unlink()
-    _write_shards(rows, schema, folder)

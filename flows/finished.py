@@ -3,7 +3,9 @@ it removed and those overrides spared, or the rejection cleaning gave it, and th
 finished under. The flow reads the Documents back without their removed and spared lines: only the write stage
 needs those, and it reads them from the table. A run finishes again only new and
 changed articles, those holding a line whose learned status changed for their site, and those holding a line a
-changed keep-line override names; the rest are carried over.
+changed keep-line override names; the rest are carried over. The state keeps the table as parts
+(state/finished/part-NNNNN.parquet, flows/parts.py): a part whose rows a run carries unchanged is linked, the rest
+written anew; a state of the older layout (one state/finished.parquet) is read as a single part.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -20,11 +23,18 @@ import pyarrow.parquet as pq
 from cleaners.boilerplate import article_line_keys
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from flows.line_counts import Identity, identity
+from flows.parts import StoredParts, carry_parts, read_parts
 from flows.records import CleanedDocument, Document, Rejection
-from flows.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, link_or_copy, metadata_of, metadata_row
+from flows.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_of, metadata_row
 from flows.stages import PreparedInput
 
-FINISHED_FILE, KEPT_FILE = "finished.parquet", "kept_lines.parquet"
+FINISHED_FOLDER, KEPT_FILE = "finished", "kept_lines.parquet"
+# The layout of states written before the table was kept as parts: read as one part.
+FINISHED_FILE = "finished.parquet"
+# Articles a part of the stored table holds; a run's parts of fewer are merged once there are more than
+# MAX_SMALL_PARTS.
+PART_ROWS = 1_000
+MAX_SMALL_PARTS = 8
 _strings = pa.list_(pa.string())
 FINISHED = pa.schema(
     [
@@ -52,12 +62,13 @@ DOCUMENT_COLUMNS = [name for name in FINISHED.names if not name.startswith(("rem
 
 @dataclass
 class FinishedCleaning:
-    """The previous run's finished articles (the state's table) with each one's row by identity, and the keep-line
-    overrides they were finished under."""
+    """The previous run's finished articles (the state's table) with each one's row by identity, the keep-line
+    overrides they were finished under, and the parts the table was read from."""
 
     table: pa.Table = field(default_factory=FINISHED.empty_table)
     rows: dict[Identity, int] = field(default_factory=dict)
     kept: frozenset[tuple[str, str, str]] = frozenset()
+    parts: StoredParts = field(default_factory=StoredParts)
 
 
 def kept_rows(keep: KeptLines) -> frozenset[tuple[str, str, str]]:
@@ -153,21 +164,32 @@ def spared_by_override(table: pa.Table) -> dict[str, int]:
     return {count["values"].as_py(): count["counts"].as_py() for count in counts}
 
 
-def write_finished(folder: Path, table: Path, keep: frozenset[tuple[str, str, str]]) -> None:
-    """Put the finished articles (the run's table, written once for spelling, linked in) and the keep-line
-    overrides they were finished under into the state folder."""
-    link_or_copy(table, folder / FINISHED_FILE)
+def write_finished(
+    folder: Path, table: pa.Table, previous: FinishedCleaning, keep: frozenset[tuple[str, str, str]]
+) -> None:
+    """Put the run's finished articles into the state folder as parts (the previous run's parts whose rows stand
+    unchanged linked, the other rows written anew) with the keep-line overrides they were finished under."""
+    now = rows_by_identity(table)
+    positions = np.full(previous.table.num_rows, -1, dtype=np.int64)
+    for name, row in previous.rows.items():
+        positions[row] = now.get(name, -1)
+    carry_parts(table, previous.table, previous.parts, positions, folder / FINISHED_FOLDER, PART_ROWS, MAX_SMALL_PARTS)
     kept = [{"kind": kind, "target": target, "override": override} for kind, target, override in sorted(keep)]
     pq.write_table(pa.Table.from_pylist(kept, KEPT), folder / KEPT_FILE)
 
 
 def load_finished(folder: Path) -> FinishedCleaning:
-    """Read the stored finished articles (none when the state has none)."""
-    if not (folder / FINISHED_FILE).exists():
+    """Read the stored finished articles (none when the state has none; one part from a state of the older
+    layout)."""
+    if (folder / FINISHED_FOLDER).is_dir():
+        table, parts = read_parts(folder / FINISHED_FOLDER, FINISHED)
+    elif (folder / FINISHED_FILE).exists():
+        table = _read(folder / FINISHED_FILE)
+        parts = StoredParts([folder / FINISHED_FILE], [table.num_rows])
+    else:
         return FinishedCleaning()
-    table = _read(folder / FINISHED_FILE)
     kept = frozenset(tuple(row.values()) for row in pq.read_table(folder / KEPT_FILE).to_pylist())
-    return FinishedCleaning(table, rows_by_identity(table), kept)
+    return FinishedCleaning(table, rows_by_identity(table), kept, parts)
 
 
 def _row(item: PreparedInput, finished: CleanedDocument | Rejection) -> dict:

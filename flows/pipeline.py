@@ -303,11 +303,11 @@ def _run(
         bands=matched.update,
         vocabulary=vocabulary,
         line_counts=learning.line_counts,
-        finished=(groups.finished, finished.kept_rows(kept)),
+        finished=(finished_table, state.finished, finished.kept_rows(kept)),
         spelled=(fixes, stored_spelling),
         clusters=ClusterUpdate(state.clusters, records, dedup),
     )
-    result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review, groups.finished)
+    result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review, finished_table)
     job = WriteJob(
         out, raw, manifest, started, config.corpus, out / CURRENT / STATE_FOLDER if problem is None else None
     )

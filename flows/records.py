@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cleaners.edits import Correction, Removal, Spared
@@ -11,6 +10,8 @@ from cleaners.language import UNDETERMINED
 from cleaners.metadata import ArticleMetadata
 
 if TYPE_CHECKING:  # only annotations: worker processes that read and clean need not import dedup
+    import pyarrow as pa
+
     from cleaners.boilerplate import LearnedLine
     from dedup.deduplicate import DedupResult
     from dedup.records import ParagraphRecord
@@ -104,7 +105,7 @@ class CleanedDocument:
 class RunResult:
     """What the stages made of the inputs, handed to the write stage: the cleaned documents and their paragraph
     records (same order), the rejections, earlier captures, learned boilerplate, dedup result, review outcome and
-    the run's finished table (flows/finished.py, a Parquet file: the lines cleaning removed are read from it)."""
+    the run's finished table (flows/finished.py, Arrow columns: the lines cleaning removed are read from it)."""
 
     documents: list[Document]
     records: list[ParagraphRecord]
@@ -113,7 +114,7 @@ class RunResult:
     versions: list[Version]
     boilerplate: dict[str, dict[str, LearnedLine]]
     review: ReviewOutcome
-    finished: Path
+    finished: pa.Table
 
 
 class InputError(Exception):

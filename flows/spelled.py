@@ -70,22 +70,21 @@ def document_rows(table: pa.Table) -> list[int]:
 
 @dataclass
 class SpellingGroups:
-    """The run's finished table as written (for the state and the write stage), and the articles to apply the
-    spelling decisions to (their row in it and their paragraphs) written for the apply-spelling tasks, a row group
-    a task: how many articles each row group holds."""
+    """The articles of the run's finished table to apply the spelling decisions to (their row in it and their
+    paragraphs), written for the apply-spelling tasks a row group a task, and how many articles each row group
+    holds."""
 
-    finished: Path
     path: Path
     rows_per_group: list[int]
 
 
 def write_for_spelling(table: pa.Table, rows: list[int], folder: Path, rows_per_group: int) -> SpellingGroups:
-    """Write the run's finished table to `folder`, and its articles at `rows` in row groups of `rows_per_group`."""
-    finished, target = folder / "finished.parquet", folder / "to-spell.parquet"
-    pq.write_table(table, finished, row_group_size=rows_per_group)
+    """Write the articles of the run's finished table at `rows` to `folder` in row groups of `rows_per_group` (the
+    table itself stays in memory: the state keeps it in parts, flows/finished.py)."""
+    target = folder / "to-spell.parquet"
     indices = pa.array(rows, pa.int64())  # typed even when empty: take() has no kernel for a null array
     chosen = pa.table({"row": indices, "paragraphs": table["paragraphs"].take(indices)})
     pq.write_table(chosen, target, row_group_size=rows_per_group)
     metadata = pq.ParquetFile(target).metadata
     sizes = [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)]
-    return SpellingGroups(finished, target, [size for size in sizes if size])
+    return SpellingGroups(target, [size for size in sizes if size])

@@ -122,7 +122,8 @@ def load_state(published: Path) -> State:
 class StateRows:
     """This run's state to write: each input's stamp and content hash, what reading it gave, canonical keys, the
     prepared-article shards, the band-key store's update (None: no store, as with Redis), the spelling evidence,
-    the boilerplate line counts, each article as the clean stage left it (the run's finished table, a file), the
+    the boilerplate line counts, each article as the clean stage left it (the run's finished table, the previous
+    run's it carries parts of, and the keep-line overrides), the
     clustered components and the spelling applied (the decisions file and the articles they changed, files)."""
 
     stamps: dict[str, tuple[int, int]]
@@ -133,7 +134,7 @@ class StateRows:
     bands: BandUpdate | None = None
     vocabulary: StoredVocabulary = EMPTY_VOCABULARY
     line_counts: LineCounts = field(default_factory=LineCounts)
-    finished: tuple[Path, frozenset[tuple[str, str, str]]] | None = None
+    finished: tuple[pa.Table, FinishedCleaning, frozenset[tuple[str, str, str]]] | None = None
     clusters: ClusterUpdate | None = None
     spelled: tuple[Path, Path] | None = None
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from dedup.signatures import count_words
 from flows.corpus import corpus_table
@@ -84,10 +82,10 @@ def corrections_table(documents: Sequence[Document]) -> pa.Table:
     return _columns(flat, CORRECTIONS, doc_id=doc_ids)
 
 
-def removed_table(finished: Path) -> pa.Table:
-    """removed.parquet: every document's removed lines, read as Arrow columns from the run's finished table (its
+def removed_table(finished: pa.Table) -> pa.Table:
+    """removed.parquet: every document's removed lines, taken as Arrow columns from the run's finished table (its
     rows that are not rejections, in order), never as Python objects."""
-    columns = pq.read_table(finished, columns=["doc_id", "removed_texts", "removed_reasons", "rejection"])
+    columns = finished.select(["doc_id", "removed_texts", "removed_reasons", "rejection"])
     documents = columns.filter(pc.is_null(columns["rejection"]))
     owners = pc.list_parent_indices(documents["removed_texts"])
     return pa.table(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -44,7 +42,7 @@ def document(doc_id: str, paragraphs: list[str], **edits) -> Document:
     )
 
 
-def finished_file(documents: list[Document], removals: dict[str, list[Removal]], folder: Path) -> Path:
+def finished_table(documents: list[Document], removals: dict[str, list[Removal]]) -> pa.Table:
     """The run's finished table: each document with its removed lines, and a rejected article between them."""
     rows = [
         {
@@ -56,26 +54,24 @@ def finished_file(documents: list[Document], removals: dict[str, list[Removal]],
         for document in documents
     ]
     rows.insert(1, {"doc_id": "broken", "source_path": "broken.txt", "rejected_as": "broken.txt", "rejection": "empty"})
-    path = folder / "finished.parquet"
-    pq.write_table(pa.Table.from_pylist(rows, FINISHED), path)
-    return path
+    return pa.Table.from_pylist(rows, FINISHED)
 
 
-def run_result(documents: list[Document], folder: Path, removals: dict[str, list[Removal]] | None = None) -> RunResult:
+def run_result(documents: list[Document], removals: dict[str, list[Removal]] | None = None) -> RunResult:
     records = paragraph_records(documents)
     dedup = deduplicate(records, DedupSettings(), CanonicalPolicy())
     rejections = [Rejection("broken.txt", "empty")]
-    finished = finished_file(documents, removals or {}, folder)
+    finished = finished_table(documents, removals or {})
     return RunResult(documents, records, dedup, rejections, [], {}, NOTHING_REVIEWED, finished)
 
 
-def test_paragraph_rows_follow_documents_and_their_clusters(tmp_path):
+def test_paragraph_rows_follow_documents_and_their_clusters():
     documents = [
         document("a", [SUMMIT, AFTER], removed_lines=1),
         document("b", [SUMMIT, MARKETS]),
         document("c", [WEATHER], corrections=[Correction(0, "teh", "the", "typo", 0.9, "in teh north")]),
     ]
-    tables = build_tables(run_result(documents, tmp_path, {"a": [Removal("Share this story", "boilerplate")]}))
+    tables = build_tables(run_result(documents, {"a": [Removal("Share this story", "boilerplate")]}))
     paragraphs = tables.paragraphs.to_pylist()
     assert [(row["doc_id"], row["para_idx"], row["text"]) for row in paragraphs] == [
         ("a", 0, SUMMIT),
@@ -105,19 +101,19 @@ def test_paragraph_rows_follow_documents_and_their_clusters(tmp_path):
     assert corpus[0]["metadata"]["kept_share"] < 1.0 == corpus[1]["metadata"]["kept_share"]
 
 
-def test_counts_come_from_the_paragraph_columns(tmp_path):
+def test_counts_come_from_the_paragraph_columns():
     documents = [document("a", [SUMMIT, AFTER]), document("b", [SUMMIT]), document("c", [SUMMIT, WEATHER])]
-    tables = build_tables(run_result(documents, tmp_path))
+    tables = build_tables(run_result(documents))
     assert paragraph_counts(tables.paragraphs) == (2, 1, 0)
     merged = [document("a", [SUMMIT, AFTER]), document("b", [f"{SUMMIT} {AFTER}"])]
-    duplicates, clusters, contained = paragraph_counts(build_tables(run_result(merged, tmp_path)).paragraphs)
+    duplicates, clusters, contained = paragraph_counts(build_tables(run_result(merged)).paragraphs)
     assert (duplicates, clusters, contained) == (0, 0, 2)
 
 
 def test_every_table_and_corpus_shard_writes_with_its_schema_even_when_empty(tmp_path):
     for documents, folder in (([document("a", [SUMMIT]), document("b", [SUMMIT])], "some"), ([], "none")):
         (tmp_path / folder).mkdir()
-        tables = build_tables(run_result(documents, tmp_path / folder))
+        tables = build_tables(run_result(documents))
         for name, schema in TABLES.items():
             write_table(getattr(tables, name.removesuffix(".parquet")), tmp_path / folder / name)
             assert pq.read_schema(tmp_path / folder / name).equals(schema)

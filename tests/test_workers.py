@@ -12,7 +12,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 from prefect import task
 
@@ -130,7 +129,7 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
     word = min(text_words(documents[1].paragraphs[0]))
     decisions = {word: SpellingDecision(word.upper() + "X", "test", 1.0)}
     groups = write_for_spelling(table, document_rows(table), tmp_path, 2)
-    assert groups.rows_per_group == [2, 1] and pq.read_table(groups.finished).equals(table)
+    assert groups.rows_per_group == [2, 1]
     fixes = write_decisions(decisions, tmp_path)
     spelled = [spell_shard(groups.path, group, fixes, tmp_path / f"spelled-{group}.parquet") for group in range(2)]
     ordered, _, _ = finished.in_order(prepared, finished.read_finished([done.path]), finished.FinishedCleaning())

@@ -1,0 +1,106 @@
+"""State tables kept as folders of Parquet parts (`part-NNNNN.parquet`): a run links the previous run's parts it
+keeps whole (a link is never written to afterwards: a changed part is written anew under a new name), writes the
+rest as new parts, and merges its small parts once there are more than a bound, so the folder stays a few files."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PART_GLOB = "part-*.parquet"
+
+
+@dataclass(frozen=True)
+class StoredParts:
+    """A previous run's parts of one table, in the order their rows were read, with how many rows each holds."""
+
+    paths: list[Path] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+
+
+def part_paths(folder: Path) -> list[Path]:
+    """A table's parts in order."""
+    return sorted(folder.glob(PART_GLOB))
+
+
+def read_parts(folder: Path, schema: pa.Schema) -> tuple[pa.Table, StoredParts]:
+    """A table's parts read as one table (in the schema), and the parts it was read from."""
+    paths = part_paths(folder)
+    tables = [pq.read_table(path).cast(schema) for path in paths]
+    return pa.concat_tables([schema.empty_table(), *tables]), StoredParts(paths, [table.num_rows for table in tables])
+
+
+def _next_number(folder: Path) -> int:
+    """The number of the next part to add to a folder."""
+    return max((int(part.stem.removeprefix("part-")) + 1 for part in folder.glob(PART_GLOB)), default=0)
+
+
+def link_part(part: Path, folder: Path) -> None:
+    """Add a previous run's part to a table's folder as a hard link (both runs are in the same OUT_DIR)."""
+    os.link(part, folder / f"part-{_next_number(folder):05d}.parquet")
+
+
+def write_parts(table: pa.Table, schema: pa.Schema, folder: Path, rows_per_part: int) -> None:
+    """The table as new parts of at most `rows_per_part` rows, after those the folder holds (at least one part in
+    all, so an empty table still has its schema on disk)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = _next_number(folder)
+    for start in range(0, table.num_rows, rows_per_part):
+        pq.write_table(table.slice(start, rows_per_part).cast(schema), folder / f"part-{written:05d}.parquet")
+        written += 1
+    if not written:
+        pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
+
+
+def compact_small_parts(schema: pa.Schema, folder: Path, rows_per_part: int, max_small_parts: int) -> None:
+    """Rewrite a table's parts of fewer than `rows_per_part` rows as full parts once there are more than
+    `max_small_parts` of them (the parts are this run's files or links: the previous run keeps its own)."""
+    small = [part for part in part_paths(folder) if pq.ParquetFile(part).metadata.num_rows < rows_per_part]
+    if len(small) <= max_small_parts:
+        return
+    rows = pa.concat_tables([pq.read_table(part, schema=schema) for part in small])
+    for part in small:
+        part.unlink()
+    write_parts(rows, schema, folder, rows_per_part)
+
+
+def carry_parts(
+    table: pa.Table,
+    previous_table: pa.Table,
+    previous: StoredParts,
+    positions: np.ndarray,
+    folder: Path,
+    rows_per_part: int,
+    max_small_parts: int,
+) -> None:
+    """Write `table` into `folder` as parts: each previous part (rows of `previous_table`, read from `previous`)
+    whose rows all stand unchanged in `table` is linked, the other rows of `table` are written as new parts, and
+    small parts are merged past the bound. `positions` holds each previous row's row in `table`, or -1 when it is
+    gone."""
+    folder.mkdir(parents=True, exist_ok=True)
+    covered = np.zeros(table.num_rows, dtype=bool)
+    start = 0
+    for path, rows in zip(previous.paths, previous.rows, strict=True):
+        at = positions[start : start + rows]
+        if rows and (at >= 0).all() and _stand_unchanged(previous_table.slice(start, rows), table, at):
+            link_part(path, folder)
+            covered[at] = True
+        start += rows
+    write_parts(table.filter(pa.array(~covered)), table.schema, folder, rows_per_part)
+    compact_small_parts(table.schema, folder, rows_per_part, max_small_parts)
+
+
+def _stand_unchanged(rows: pa.Table, table: pa.Table, at: np.ndarray) -> bool:
+    """Whether `rows` equal the table's rows at these positions, compared a run of consecutive positions at a time
+    (slices, not copies)."""
+    breaks = [0, *(np.flatnonzero(np.diff(at) != 1) + 1).tolist(), len(at)]
+    return all(
+        rows.slice(first, end - first).equals(table.slice(int(at[first]), end - first))
+        for first, end in pairwise(breaks)
+    )

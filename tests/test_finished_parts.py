@@ -1,0 +1,104 @@
+"""The state's finished table kept as parts (flows/finished.py, flows/parts.py): a run links the previous run's
+parts whose rows it carries unchanged, writes the rest anew, merges small parts past the bound, and reads a state
+of the older layout (one finished.parquet)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from flows import finished
+from flows.finished import FINISHED, FINISHED_FILE, FINISHED_FOLDER, KEPT_FILE, FinishedCleaning
+from flows.parts import part_paths
+
+SUMMIT = "The second meeting between the two leaders ended without a deal, officials said on Friday."
+TALKS = "Negotiators met again on Tuesday and the government said talks would resume next month."
+MARKETS = "Stocks rose in Seoul as investors bet the government would ease its limits on exports."
+WEATHER = "Heavy rain is expected across the region, and forecasters urged drivers to take care."
+ARTICLES = {
+    "summit.txt": [SUMMIT, WEATHER],
+    "talks.txt": [TALKS],
+    "markets.txt": [MARKETS],
+    "weather.txt": [WEATHER],
+    "rain.txt": [WEATHER, TALKS],
+    "seoul.txt": [MARKETS, SUMMIT],
+}
+
+
+@pytest.fixture(autouse=True)
+def parts_of_two(monkeypatch):
+    monkeypatch.setattr(finished, "PART_ROWS", 2)
+
+
+def finished_table(articles: dict[str, list[str]]) -> pa.Table:
+    """A run's finished table holding these articles (source path: paragraphs)."""
+    rows = [
+        {"source_path": path, "doc_id": path.removesuffix(".txt"), "paragraphs": paragraphs, "language": "en"}
+        for path, paragraphs in articles.items()
+    ]
+    return pa.Table.from_pylist(rows, FINISHED)
+
+
+def stored(table: pa.Table, previous: FinishedCleaning, folder: Path) -> FinishedCleaning:
+    """Write the table into a state folder as a run does, and read it back as the next run does."""
+    folder.mkdir(parents=True)
+    finished.write_finished(folder, table, previous, frozenset())
+    return finished.load_finished(folder)
+
+
+def rows(table: pa.Table) -> list[dict]:
+    """The articles of a finished table, in order of identity (the parts hold them in any order)."""
+    return sorted(table.to_pylist(), key=lambda row: (row["source_path"], row["doc_id"]))
+
+
+def inodes(folder: Path) -> set[int]:
+    return {part.stat().st_ino for part in part_paths(folder / FINISHED_FOLDER)}
+
+
+def test_unchanged_parts_are_linked_and_a_changed_part_is_written_anew(tmp_path):
+    first = stored(finished_table(ARTICLES), FinishedCleaning(), tmp_path / "first")
+    assert first.parts.rows == [2, 2, 2]
+    changed = ARTICLES | {"markets.txt": [MARKETS, WEATHER]}
+    second = stored(finished_table(changed), first, tmp_path / "second")
+    linked = inodes(tmp_path / "first") & inodes(tmp_path / "second")
+    assert len(linked) == 2, "the parts of summit and talks, rain and seoul are the previous run's files"
+    assert rows(second.table) == rows(finished_table(changed))
+    assert second.table.take([second.rows[("markets.txt", "markets")]])["paragraphs"].to_pylist() == [
+        [MARKETS, WEATHER]
+    ]
+
+
+def test_a_gone_article_rewrites_its_part_and_a_new_one_is_added(tmp_path):
+    first = stored(finished_table(ARTICLES), FinishedCleaning(), tmp_path / "first")
+    later = {path: paragraphs for path, paragraphs in ARTICLES.items() if path != "talks.txt"}
+    later["storm.txt"] = [WEATHER, MARKETS]
+    second = stored(finished_table(later), first, tmp_path / "second")
+    assert len(inodes(tmp_path / "first") & inodes(tmp_path / "second")) == 2
+    assert ("talks.txt", "talks") not in second.rows and ("storm.txt", "storm") in second.rows
+    assert rows(second.table) == rows(finished_table(later))
+
+
+def test_small_parts_are_merged_once_there_are_more_than_the_bound(monkeypatch, tmp_path):
+    monkeypatch.setattr(finished, "MAX_SMALL_PARTS", 1)
+    articles, previous = dict(ARTICLES), FinishedCleaning()
+    for run, extra in enumerate(["storm", "flood", "drought"]):
+        articles[f"{extra}.txt"] = [f"{extra.title()} news: {WEATHER}"]
+        previous = stored(finished_table(articles), previous, tmp_path / f"run-{run}")
+        assert sum(count < finished.PART_ROWS for count in previous.parts.rows) <= 1
+    assert rows(previous.table) == rows(finished_table(articles))
+
+
+def test_a_state_of_the_older_layout_is_read_and_its_file_linked_when_unchanged(tmp_path):
+    old = tmp_path / "old"
+    old.mkdir()
+    pq.write_table(finished_table(ARTICLES), old / FINISHED_FILE)
+    pq.write_table(pa.Table.from_pylist([], finished.KEPT), old / KEPT_FILE)
+    previous = finished.load_finished(old)
+    assert previous.table.equals(finished_table(ARTICLES)) and previous.parts.rows == [len(ARTICLES)]
+    stored(finished_table(ARTICLES), previous, tmp_path / "new")
+    assert inodes(tmp_path / "new") == {(old / FINISHED_FILE).stat().st_ino}
+    stored(finished_table(ARTICLES | {"talks.txt": [TALKS, SUMMIT]}), previous, tmp_path / "changed")
+    assert (old / FINISHED_FILE).stat().st_ino not in inodes(tmp_path / "changed")
