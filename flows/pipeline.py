@@ -34,7 +34,7 @@ from flows.spelled_store import SPELLED_FILE, plan_spelling, spelled_this_run, w
 from flows.state import STATE_FOLDER, STATE_VERSION, State, StateRows, file_digest, load_state, state_problem
 from flows.summary import RunSummary, inputs_seen, up_to_date_summary
 from flows.task_runner import task_runner_from_environment
-from flows.write import WriteJob, frozen_heap, write_run
+from flows.write import WriteJob, write_run
 
 read_and_prepare = task(shard_stages.read_into_shard, name="read-and-prepare", cache_policy=NO_CACHE)
 learn_boilerplate = task(line_counts.learn_incrementally, name="learn-boilerplate", cache_policy=NO_CACHE)
@@ -221,7 +221,7 @@ def _run(
     logger.info(
         "correct: %d articles spelled again, %d carried over", len(plan.applying), len(documents) - len(plan.applying)
     )
-    with stage("cluster", paragraph_count, "paragraphs") as progress, frozen_heap():
+    with stage("cluster", paragraph_count, "paragraphs") as progress:
         records, dedup, paragraphs_applied = cluster_paragraphs(
             quote(documents),
             quote(matches),
