@@ -212,8 +212,7 @@ def cluster_matches(
         position: key(records[position], word_counts[position], copies[position])
         for position in _paired(len(records), matches, constraints).tolist()
     }
-    order = sorted(keys, key=keys.__getitem__)
-    hub = hubs(matches.copies, order)
+    hub = hubs(matches.copies, keys)
     spread = spread_over_copies(matches.overlaps, matches.copies, hub, within=True)
     overlaps = constrained_overlaps(spread, constraints, measure)
     decided = constraints.merged | constraints.split
@@ -221,7 +220,8 @@ def cluster_matches(
     partial = {pair: measured for pair, measured in spread_partial.items() if pair not in decided}
     ids = [paragraph_id(record) for record in records]
     kept = carry_over(ids, keys, texts, overlaps, partial, constraints, carried)
-    inputs = ClusteringInputs(order, overlaps, partial, ids, texts, settings, constraints, measure)
+    rest = sorted((position for position in keys if position not in kept.memberships), key=keys.__getitem__)
+    inputs = ClusteringInputs(rest, overlaps, partial, ids, texts, settings, constraints, measure)
     memberships, trims = _cluster_rest(kept, inputs)
     article_key = _article_priority(records, word_counts, key)
     shares = copied_share(records, overlaps, word_counts)
@@ -276,10 +276,10 @@ def _paired(count: int, matches: Matches, constraints: ClusterConstraints) -> np
 
 
 def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs) -> tuple[list[ClusterMembership], dict[int, str]]:
-    """Every paragraph's membership and the corpus trims: the carried ones, the paired rest clustered (numbered
-    afresh, as a smaller corpus: no pair leaves a component), and each paragraph outside `inputs.order` (in no
-    pair) unique."""
-    rest = sorted(position for position in inputs.order if position not in kept.memberships)
+    """Every paragraph's membership and the corpus trims: the carried ones, the paired rest (`inputs.order`, in
+    policy order) clustered (numbered afresh, as a smaller corpus: no pair leaves a component), and each paragraph
+    in no pair unique."""
+    rest = sorted(inputs.order)
     rest_memberships, rest_trims = _clustered(inputs.restricted_to(rest))
     memberships = kept.memberships | dict(zip(rest, rest_memberships))
     trims = kept.trims | {rest[number]: text for number, text in rest_trims.items()}

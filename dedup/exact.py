@@ -10,7 +10,7 @@ linear in the group sizes, where all pairs of a group would be quadratic.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -76,11 +76,10 @@ def copy_counts(count: int, overlaps: Pairs, copies: dict[int, list[int]]) -> li
     return counts
 
 
-def hubs(copies: dict[int, list[int]], order: Sequence[int]) -> dict[int, int]:
-    """Each group's hub, by its representative: the member first in `order` (the canonical policy's)."""
-    rank = {position: index for index, position in enumerate(order)}
+def hubs(copies: dict[int, list[int]], keys: Mapping[int, tuple]) -> dict[int, int]:
+    """Each group's hub, by its representative: the member with the smallest policy key (`keys` holds them all)."""
     return {
-        representative: min((representative, *others), key=rank.__getitem__)
+        representative: min((representative, *others), key=keys.__getitem__)
         for representative, others in copies.items()
     }
 

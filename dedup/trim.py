@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from dedup.settings import DedupSettings
 from dedup.shingles import normalised_words, split_sentences
+from dedup.signatures import normalised_texts
 from dedup.verify import Overlap
 
 
@@ -25,10 +26,13 @@ def trim_partial_repeats(
     if not pairs:
         return {}
     rank = {position: index for index, position in enumerate(order)}
+    ordered = [(i, j) if rank[i] < rank[j] else (j, i) for i, j in pairs]
+    ordered.sort(key=lambda pair: (rank[pair[0]], rank[pair[1]]))
     shingles = _Shingles(settings.shingle_size)
+    shingles.normalise([texts[keeper] for keeper, _ in ordered])
+    shingles.normalise([sentence for _, other in ordered for sentence in shingles.sentences(texts[other])])
     trimmed: dict[int, str] = {}
-    for i, j in sorted(pairs, key=lambda pair: (min(rank[pair[0]], rank[pair[1]]), max(rank[pair[0]], rank[pair[1]]))):
-        keeper, other = (i, j) if rank[i] < rank[j] else (j, i)
+    for keeper, other in ordered:
         held = shingles.of(texts[keeper])
         sentences = shingles.sentences(trimmed.get(other, texts[other]))
         kept = [sentence for sentence in sentences if not _held(shingles.of(sentence), held, settings)]
@@ -44,12 +48,23 @@ class _Shingles:
 
     def __init__(self, size: int) -> None:
         self.size = size
+        self.words: dict[str, list[str]] = {}
         self.made: dict[str, set[tuple[str, ...]]] = {}
         self.split: dict[str, list[str]] = {}
 
+    def normalise(self, texts: list[str]) -> None:
+        """Find the words of many texts at once with the compiled scan (`normalised_texts`), each text once."""
+        new = [text for text in dict.fromkeys(texts) if text not in self.words]
+        if not new:
+            return
+        for text, joined in zip(new, normalised_texts(new)):
+            self.words[text] = joined.split(" ") if joined else []
+
     def of(self, text: str) -> set[tuple[str, ...]]:
         if (found := self.made.get(text)) is None:
-            words = normalised_words(text)
+            words = self.words.get(text)
+            if words is None:
+                words = normalised_words(text)
             if len(words) < self.size:
                 found = {tuple(words)} if words else set()
             else:

@@ -102,7 +102,7 @@ def load_state(published: Path) -> State:
         reads[row["source_path"]].rejections.append(Rejection(row["source_path"], row["reason"]))
     for row in pq.read_table(folder / "skipped.parquet").to_pylist():
         reads[row["source_path"]].skipped[row["reason"]] = row["records"]
-    canonical = frozenset(row["key"] for row in pq.read_table(folder / "canonical.parquet").to_pylist())
+    canonical = frozenset(pq.read_table(folder / "canonical.parquet", columns=["key"])["key"].to_pylist())
     return State(
         stamps,
         dict(reads),

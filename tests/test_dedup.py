@@ -691,6 +691,15 @@ def test_two_different_merges_keep_the_shared_paragraph_once_in_the_corpus():
     assert result.corpus_trims == {1: LIAISON}  # the ranked source keeps SWEETENER; the other keeps only its own part
 
 
+def test_a_partial_repeat_is_trimmed_whatever_its_quote_style_and_case():
+    """The shared sentences are found on the folded words (curly or straight quotes, any case, accents kept)."""
+    first = article("first", [merged(KCNA, SWEETENER)], source="Reuters")
+    shouted = merged(straight_quotes(KCNA).upper(), LIAISON.replace("Mr.", "Señor"))
+    result = deduplicate(first + article("second", [shouted], source="Some Blog"), SETTINGS, POLICY)
+    assert [m.is_canonical for m in result.memberships] == [True, True]
+    assert result.corpus_trims == {1: LIAISON.replace("Mr.", "Señor")}
+
+
 def test_a_partial_repeat_of_nothing_canonical_is_left_alone():
     records = article("a", [DETERRENT]) + article("b", [SWEETENER])
     assert deduplicate(records, SETTINGS, POLICY).corpus_trims == {}
