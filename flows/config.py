@@ -62,6 +62,7 @@ class HtmlSettings:
     favor_precision: bool = False
     favor_recall: bool = False
     dump_fallback_ratio: Annotated[float, Ge(0)] = 0.5
+    vote_lines: bool = True
     body: BodyRules = field(default_factory=BodyRules)
 
 

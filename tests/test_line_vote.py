@@ -1,0 +1,73 @@
+"""The line vote between extractors (flows/line_vote.py) and the metadata extract_html reads for itself."""
+
+from __future__ import annotations
+
+import trafilatura
+
+from flows.config import HtmlSettings
+from flows.extraction import DATE_EXTRACTION, extract_html
+from flows.line_vote import add_agreed_lines, words_of
+
+TIPS_INTRO = "Many IT workers fear that their jobs will move offshore. Here is what the analysts advise."
+TIPS = [
+    "Look to smaller organizations. Fortune 500 companies will focus most on offshoring.",
+    "Start your own consulting business if you have the entrepreneurial spirit.",
+]
+CLOSING = "Whatever you choose, keep your skills current and your network alive, the analysts said."
+TEASER = "Ten tips for coders who want to keep their jobs"
+EXTRACTED = f"How to survive the offshoring wave\n{TIPS_INTRO}\n{CLOSING}"
+DUMP = ["Home", "News", "How to survive the offshoring wave", TIPS_INTRO, *TIPS, CLOSING, "Related stories", TEASER]
+DUMP_KEPT = ["How to survive the offshoring wave", TIPS_INTRO, *TIPS, CLOSING]
+
+
+def test_lines_both_other_extractors_keep_go_back_in_their_place():
+    readability = "\n".join([TIPS_INTRO, *TIPS, CLOSING])
+    voted = add_agreed_lines(EXTRACTED, DUMP, DUMP_KEPT, [readability])
+    assert voted.split("\n") == ["How to survive the offshoring wave", TIPS_INTRO, *TIPS, CLOSING]
+
+
+def test_a_line_only_one_other_extractor_keeps_stays_out():
+    readability_with_teaser = f"{TIPS_INTRO}\n{CLOSING}\n{TEASER}"
+    # the teaser: readability keeps it, the dump cleaning does not; the tips: the dump cleaning alone
+    assert add_agreed_lines(EXTRACTED, DUMP, DUMP_KEPT, [readability_with_teaser]) == EXTRACTED
+
+
+def test_a_line_the_extractor_already_holds_in_other_words_spacing_is_not_added_again():
+    extracted = EXTRACTED.replace("offshore.", "offshore .").upper()
+    readability = f"{TIPS_INTRO}\n{CLOSING}"
+    assert add_agreed_lines(extracted, DUMP, DUMP_KEPT, [readability]) == extracted
+
+
+def test_words_match_whole_words_only():
+    assert " news " not in words_of("Newsletter sign-up")
+    assert " sign up " in words_of("Newsletter sign-up")
+
+
+PAGE = """<html><head><title>Harbour reopens after storm | Coast Gazette</title>
+<meta name="author" content="Mary Lane"><meta property="og:site_name" content="Coast Gazette">
+<meta property="article:published_time" content="2024-03-05T08:00:00Z">
+<link rel="canonical" href="https://coastgazette.example/news/harbour-reopens"></head>
+<body><nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>
+<article><h1>Harbour reopens after storm</h1>
+<p>The harbour at Port Ellen reopened on Tuesday after a storm closed it for four days, the port authority said.</p>
+<p>Fishing boats queued at the entrance from dawn, and the first ferry left for the mainland at nine o'clock.</p>
+<p>Engineers had inspected the breakwater overnight and found only minor damage to the outer wall.</p>
+<p>The authority said repairs would start next week and would not disrupt the ferry timetable this spring.</p>
+</article><footer><p>(c) 2019 Coast Gazette. All rights reserved.</p></footer></body></html>"""
+
+
+def test_metadata_is_what_trafilatura_finds_on_the_page():
+    _, metadata, article_format = extract_html(PAGE)
+    found = trafilatura.bare_extraction(PAGE, with_metadata=True, date_extraction_params=DATE_EXTRACTION)
+    assert article_format == "html"
+    assert (metadata.title, metadata.source, metadata.url) == (found.title, found.sitename, found.url)
+    assert metadata.authors == ["Mary Lane"]
+    assert metadata.published is not None and metadata.published.startswith("2024-03-05")
+
+
+def test_without_the_vote_the_text_is_trafilaturas():
+    text, _, _ = extract_html(PAGE, settings=HtmlSettings(vote_lines=False))
+    found = trafilatura.bare_extraction(PAGE, include_comments=True, date_extraction_params=DATE_EXTRACTION)
+    assert text == found.text
+    voted, _, _ = extract_html(PAGE)
+    assert [line for line in voted.split("\n") if line in text.split("\n")] == text.split("\n")
