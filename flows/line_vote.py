@@ -18,7 +18,7 @@ def words_by_line(text: str) -> list[str]:
 
 
 def words_of(text: str) -> str:
-    """A text's lowercased words, one space apart and padded with a space each side, line breaks included."""
+    """A text's lowercased words over all its lines, one space apart and padded with a space each side."""
     return f" {' '.join(_NOT_WORD.sub(' ', text.lower()).split())} "
 
 
