@@ -222,7 +222,7 @@ def cluster_matches(
     partial = {pair: measured for pair, measured in spread_partial.items() if pair not in decided}
     ids = [paragraph_id(record) for record in records]
     kept = carry_over(ids, keys, texts, overlaps, constraints, carried)
-    rest = sorted((position for position in keys if position not in kept.memberships), key=keys.__getitem__)
+    rest = sorted(_clustering(kept, constraints), key=keys.__getitem__)
     memberships = _cluster_rest(kept, ClusteringInputs(rest, overlaps, ids, settings, constraints, measure))
     canonical = {position for position in keys if memberships[position].is_canonical}
     trims = carry_trims(texts, trim_keepers(canonical, partial, keys.__getitem__), settings, carried)
@@ -276,9 +276,18 @@ def _paired(count: int, matches: Matches, constraints: ClusterConstraints) -> np
     return np.flatnonzero(named)
 
 
+def _clustering(kept: CarriedOver, constraints: ClusterConstraints) -> set[int]:
+    """The positions to cluster: those of a component of more than one paragraph not carried over, or of a
+    maintainer's merge or split; a paragraph alone in its component is unique whatever it is partly paired with."""
+    labels = kept.components.labels
+    shared = np.flatnonzero(np.bincount(labels, minlength=len(labels))[labels] > 1).tolist()
+    return {*shared, *constraints.positions()} - kept.memberships.keys()
+
+
 def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs) -> list[ClusterMembership]:
     """Every paragraph's membership: the carried ones, the paired rest (`inputs.order`, in policy order) clustered
-    (numbered afresh, as a smaller corpus: no pair leaves a component), and each paragraph in no pair unique."""
+    (numbered afresh, as a smaller corpus: no pair leaves a component), and each paragraph in no overlapping pair
+    unique."""
     rest = sorted(inputs.order)
     memberships = kept.memberships | dict(zip(rest, _clustered(inputs.restricted_to(rest))))
     return [
