@@ -17,8 +17,8 @@ from dedup.verify import Overlap
 def trim_keepers(
     canonical: Collection[int], partial: dict[tuple[int, int], Overlap], rank: Callable[[int], Any]
 ) -> dict[int, list[int]]:
-    """The canonical paragraphs a canonical paragraph sharing a part with them may lose sentences to: each one
-    that trails another in policy order (`rank`, lower first), with the canonical ones ahead of it in that order."""
+    """Each canonical paragraph partly paired with a canonical one the policy prefers (lower `rank`), with its
+    keepers: the canonical paragraphs it is partly paired with and trails, in policy order."""
     keepers: dict[int, list[int]] = {}
     for i, j in partial:
         if i in canonical and j in canonical:
