@@ -8,13 +8,23 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from dedup.components import component_labels, paragraph_hashes
 from dedup.constraints import cluster_constraints
 from dedup.deduplicate import DedupResult, cluster_matches, find_matches
 from dedup.records import ParagraphRecord
 from dedup.shingles import paragraph_fingerprint
-from flows.cluster_store import NO_CLUSTERS, ClusterUpdate, StoredClusters, load_clusters, write_clusters
+from flows.cluster_store import (
+    CLUSTERS_FILE,
+    NO_CLUSTERS,
+    TRIMS_FILE,
+    ClusterUpdate,
+    StoredClusters,
+    load_clusters,
+    write_clusters,
+)
 from tests.test_dedup import (
     DETERRENT,
     KCNA,
@@ -217,3 +227,18 @@ def test_a_trim_that_dropped_nothing_is_stored_as_null_and_carried(tmp_path):
     store = stored(tmp_path / "state", records, result)
     assert store.trims(set(result.trim_keys.values())) == {result.trim_keys[1]: None}
     assert_same_result(clustered(records, store), result)
+
+
+def test_a_store_with_trims_in_its_clusters_file_is_read_and_its_trims_made_again(tmp_path):
+    """A state written before trims were stored apart: clusters.parquet holds a corpus_text column, no trims.parquet."""
+    records = syndicated_corpus()
+    first = clustered(records)
+    store = stored(tmp_path, records, first)
+    older = store.table.append_column("corpus_text", pa.array([None] * store.table.num_rows, pa.string()))
+    pq.write_table(older, tmp_path / CLUSTERS_FILE)
+    (tmp_path / TRIMS_FILE).unlink()
+    loaded = load_clusters(tmp_path)
+    assert loaded.table.equals(store.table) and not loaded.trim_table.num_rows
+    again = clustered(records, loaded)
+    assert_same_result(again, first)
+    assert again.components.carried == frozenset(first.components.signatures.values())
