@@ -1,11 +1,14 @@
-"""Clusters carried over from the previous run (issue 14): a component of the pair graph whose signature the
-previous run stored (same paragraphs, policy keys, texts and pairs) keeps the memberships and corpus trims it
-had; only the others are clustered again. Components a maintainer's merge or split touches are always clustered
-again and never stored, as the signature does not hold the constraints.
+"""Clusters and trims carried over from the previous run (issue 14). A component of the graph of overlapping
+pairs whose signature the previous run stored (same paragraphs, policy keys, texts and pairs) keeps the memberships
+it had; only the others are clustered again. Components a maintainer's merge or split touches are always clustered
+again and never stored, as the signature does not hold the constraints. Partial pairs decide only the corpus trims
+between canonical paragraphs: a trim whose key (its paragraph's text and its keepers' texts in policy order, all
+it reads) the previous run stored keeps the corpus text it had; only the others are trimmed again.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -15,32 +18,40 @@ import numpy as np
 from dedup.components import Pairs, component_labels, component_signatures, paragraph_hashes
 from dedup.constraints import ClusterConstraints
 from dedup.records import ClusterMembership
+from dedup.settings import DedupSettings
+from dedup.trim import trim_partial_repeats
 
 
 @dataclass(frozen=True)
 class CarriedRows:
     """The stored rows of some components as the run that clustered them left them, column by column: the
-    signatures found, and each row's paragraph id, membership and, for a trimmed canonical paragraph, corpus text."""
+    signatures found, and each row's paragraph id and membership."""
 
     signatures: frozenset[bytes] = frozenset()
     paragraph_ids: list[str] = field(default_factory=list)
     memberships: list[ClusterMembership] = field(default_factory=list)
-    corpus_texts: list[str | None] = field(default_factory=list)
 
 
 class CarriedClusters(Protocol):
-    """The previous run's clustered components, by signature."""
+    """The previous run's clustered components, by signature, and its trims, by key."""
 
     def members(self, signatures: Collection[bytes]) -> CarriedRows:
         """The stored rows of those of the signatures that are stored."""
         ...
 
+    def trims(self, keys: Collection[bytes]) -> dict[bytes, str | None]:
+        """The corpus text stored for those of the trim keys that are stored (None: nothing was trimmed)."""
+        ...
+
 
 class NothingCarried:
-    """No previous run: every component is clustered."""
+    """No previous run: every component is clustered, every trim made."""
 
     def members(self, signatures: Collection[bytes]) -> CarriedRows:
         return CarriedRows()
+
+    def trims(self, keys: Collection[bytes]) -> dict[bytes, str | None]:
+        return {}
 
 
 NOTHING_CARRIED = NothingCarried()
@@ -58,11 +69,10 @@ class Components:
 
 @dataclass
 class CarriedOver:
-    """The components, and what was carried over for their positions: memberships and corpus trims."""
+    """The components, and the memberships carried over for their positions."""
 
     components: Components
     memberships: dict[int, ClusterMembership]
-    trims: dict[int, str]
 
 
 def carry_over(
@@ -70,20 +80,53 @@ def carry_over(
     keys: Mapping[int, tuple],
     texts: Sequence[str],
     overlaps: Pairs,
-    partial: Pairs,
     constraints: ClusterConstraints,
     carried: CarriedClusters,
 ) -> CarriedOver:
-    """Sign every component of the overlapping and partial pairs and take the clusters of those stored; `keys`
-    holds the policy key of each paragraph in a pair (the others are alone, never signed)."""
-    pairs = np.array([*overlaps, *partial], dtype=np.int64).reshape(-1, 2)
+    """Sign every component of the overlapping pairs and take the clusters of those stored; `keys` holds the
+    policy key of each paragraph in a pair (the others are alone, never signed)."""
+    pairs = np.array(list(overlaps), dtype=np.int64).reshape(-1, 2)
     labels = component_labels(len(ids), pairs)
-    signatures = component_signatures(labels, paragraph_hashes(len(ids), keys, texts), (overlaps, partial))
+    signatures = component_signatures(labels, paragraph_hashes(len(ids), keys, texts), (overlaps,))
     for label in {int(labels[position]) for position in constraints.positions()}:
         signatures.pop(label, None)
     stored = carried.members(signatures.values())
     position_of = {ids[position]: position for position in keys} if stored.paragraph_ids else {}
     positions = [position_of[paragraph_id] for paragraph_id in stored.paragraph_ids]
-    memberships = dict(zip(positions, stored.memberships))
-    trims = {position: text for position, text in zip(positions, stored.corpus_texts) if text is not None}
-    return CarriedOver(Components(labels, signatures, stored.signatures), memberships, trims)
+    return CarriedOver(Components(labels, signatures, stored.signatures), dict(zip(positions, stored.memberships)))
+
+
+@dataclass
+class CarriedTrims:
+    """The corpus text of each trimmed canonical paragraph (by position), and the key of every trim this run
+    asked for (by position), trimmed or not, for the next run to carry."""
+
+    texts: dict[int, str]
+    keys: dict[int, bytes]
+
+
+def carry_trims(
+    texts: Sequence[str], keepers: dict[int, list[int]], settings: DedupSettings, carried: CarriedClusters
+) -> CarriedTrims:
+    """The trims of `keepers` (`dedup.trim.trim_keepers`): those whose key is stored taken as stored, the others
+    made (`trim_partial_repeats`)."""
+    keys = trim_keys(texts, keepers)
+    stored = carried.trims(set(keys.values()))
+    made = trim_partial_repeats(
+        texts, {other: ahead for other, ahead in keepers.items() if keys[other] not in stored}, settings
+    )
+    found = {other: stored[key] for other, key in keys.items() if key in stored} | made
+    return CarriedTrims({other: text for other, text in sorted(found.items()) if text is not None}, keys)
+
+
+def trim_keys(texts: Sequence[str], keepers: dict[int, list[int]]) -> dict[int, bytes]:
+    """A 128-bit key of all a trim reads: the text of the paragraph trimmed and its keepers' texts, in order."""
+    hashes = {
+        position: hashlib.blake2b(texts[position].encode(), digest_size=16).digest()
+        for other, ahead in keepers.items()
+        for position in (other, *ahead)
+    }
+    return {
+        other: hashlib.blake2b(b"".join(hashes[position] for position in (other, *ahead)), digest_size=16).digest()
+        for other, ahead in keepers.items()
+    }

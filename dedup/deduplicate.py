@@ -13,7 +13,7 @@ import numpy as np
 
 from dedup.articles import copied_share, duplicate_of
 from dedup.canonical import priority_key
-from dedup.carry import NOTHING_CARRIED, CarriedClusters, CarriedOver, Components, carry_over
+from dedup.carry import NOTHING_CARRIED, CarriedClusters, CarriedOver, Components, carry_over, carry_trims
 from dedup.cluster import centre_clusters
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, constrained_overlaps
 from dedup.containment import link_containers
@@ -24,15 +24,15 @@ from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.settings import CanonicalPolicy, DedupSettings
 from dedup.shingles import exact_key, normalised_words, split_sentences, word_shingles
 from dedup.signatures import count_words, shingle_hashes, signatures_and_word_counts
-from dedup.trim import trim_partial_repeats
+from dedup.trim import trim_keepers
 from dedup.verify import Overlap, overlap, pair_shares
 
 
 @dataclass
 class DedupResult:
     """Cluster membership and container per input paragraph (same order), verified pairs, article links, and
-    the canonical paragraphs whose corpus text drops sentences another canonical paragraph already holds, and
-    the components of the pair graph to store for the next run."""
+    the canonical paragraphs whose corpus text drops sentences another canonical paragraph already holds; the
+    components of the overlapping pairs and the trims' keys to store for the next run."""
 
     memberships: list[ClusterMembership]
     overlaps: dict[tuple[int, int], Overlap]
@@ -41,6 +41,7 @@ class DedupResult:
     duplicate_of: dict[str, str]
     corpus_trims: dict[int, str] = field(default_factory=dict)
     components: Components = field(default_factory=Components)
+    trim_keys: dict[int, bytes] = field(default_factory=dict)
 
 
 def paragraph_id(record: ParagraphRecord) -> str:
@@ -197,8 +198,9 @@ def cluster_matches(
     carried: CarriedClusters = NOTHING_CARRIED,
 ) -> DedupResult:
     """Cluster near-duplicate pairs around canonical paragraphs chosen by the policy, within a maintainer's
-    merge and split constraints; link contained paragraphs to their containers and copied articles. Components
-    of the pair graph `carried` holds from the previous run keep their clusters (dedup/carry.py)."""
+    merge and split constraints; link contained paragraphs to their containers and copied articles; trim the
+    canonical paragraphs sharing a part. Components of the overlapping pairs and trims `carried` holds from the
+    previous run keep their clusters and corpus texts (dedup/carry.py)."""
     texts = [record.text for record in records]
     word_counts = count_words(texts).tolist()
 
@@ -219,26 +221,27 @@ def cluster_matches(
     spread_partial = spread_over_copies(matches.partial, matches.copies, hub, within=False)
     partial = {pair: measured for pair, measured in spread_partial.items() if pair not in decided}
     ids = [paragraph_id(record) for record in records]
-    kept = carry_over(ids, keys, texts, overlaps, partial, constraints, carried)
-    rest = sorted((position for position in keys if position not in kept.memberships), key=keys.__getitem__)
-    inputs = ClusteringInputs(rest, overlaps, partial, ids, texts, settings, constraints, measure)
-    memberships, trims = _cluster_rest(kept, inputs)
+    kept = carry_over(ids, keys, texts, overlaps, constraints, carried)
+    rest = sorted(_clustering(kept, constraints), key=keys.__getitem__)
+    memberships = _cluster_rest(kept, ClusteringInputs(rest, overlaps, ids, settings, constraints, measure))
+    canonical = {position for position in keys if memberships[position].is_canonical}
+    trims = carry_trims(texts, trim_keepers(canonical, partial, keys.__getitem__), settings, carried)
     article_key = _article_priority(records, word_counts, key)
     shares = copied_share(records, overlaps, word_counts)
     links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
-    return DedupResult(memberships, overlaps, matches.candidate_count, shares, links, trims, kept.components)
+    return DedupResult(
+        memberships, overlaps, matches.candidate_count, shares, links, trims.texts, kept.components, trims.keys
+    )
 
 
 @dataclass
 class ClusteringInputs:
-    """What clustering a set of paragraphs takes in: the policy order of their positions, their overlapping and
-    partial pairs, ids and texts, the settings, the maintainers' constraints and how to measure an unpaired pair."""
+    """What clustering a set of paragraphs takes in: the policy order of their positions, their overlapping pairs,
+    ids, the settings, the maintainers' constraints and how to measure an unpaired pair."""
 
     order: Sequence[int]
     overlaps: dict[tuple[int, int], Overlap]
-    partial: dict[tuple[int, int], Overlap]
     ids: Sequence[str]
-    texts: Sequence[str]
     settings: DedupSettings
     constraints: ClusterConstraints
     measure: Callable[[int, int], Overlap]
@@ -254,9 +257,7 @@ class ClusteringInputs:
         return ClusteringInputs(
             [index[position] for position in self.order if position in index],
             renumbered(self.overlaps),
-            renumbered(self.partial),
             [self.ids[position] for position in positions],
-            [self.texts[position] for position in positions],
             self.settings,
             self.constraints.renumbered(index),
             lambda i, j: self.measure(positions[i], positions[j]),
@@ -275,22 +276,28 @@ def _paired(count: int, matches: Matches, constraints: ClusterConstraints) -> np
     return np.flatnonzero(named)
 
 
-def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs) -> tuple[list[ClusterMembership], dict[int, str]]:
-    """Every paragraph's membership and the corpus trims: the carried ones, the paired rest (`inputs.order`, in
-    policy order) clustered (numbered afresh, as a smaller corpus: no pair leaves a component), and each paragraph
-    in no pair unique."""
+def _clustering(kept: CarriedOver, constraints: ClusterConstraints) -> set[int]:
+    """The positions to cluster: those of a component of more than one paragraph not carried over, or of a
+    maintainer's merge or split; a paragraph alone in its component is unique whatever it is partly paired with."""
+    labels = kept.components.labels
+    shared = np.flatnonzero(np.bincount(labels, minlength=len(labels))[labels] > 1).tolist()
+    return {*shared, *constraints.positions()} - kept.memberships.keys()
+
+
+def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs) -> list[ClusterMembership]:
+    """Every paragraph's membership: the carried ones, the paired rest (`inputs.order`, in policy order) clustered
+    (numbered afresh, as a smaller corpus: no pair leaves a component), and each paragraph in no overlapping pair
+    unique."""
     rest = sorted(inputs.order)
-    rest_memberships, rest_trims = _clustered(inputs.restricted_to(rest))
-    memberships = kept.memberships | dict(zip(rest, rest_memberships))
-    trims = kept.trims | {rest[number]: text for number, text in rest_trims.items()}
+    memberships = kept.memberships | dict(zip(rest, _clustered(inputs.restricted_to(rest))))
     return [
         memberships.get(position) or ClusterMembership(paragraph, True, "unique", 1.0, 1.0)
         for position, paragraph in enumerate(inputs.ids)
-    ], trims
+    ]
 
 
-def _clustered(inputs: ClusteringInputs) -> tuple[list[ClusterMembership], dict[int, str]]:
-    """Centre clusters, containment links and the corpus trims of the canonical paragraphs sharing a part."""
+def _clustered(inputs: ClusteringInputs) -> list[ClusterMembership]:
+    """Centre clusters and containment links."""
     settings = inputs.settings
     memberships = centre_clusters(
         inputs.order,
@@ -302,7 +309,7 @@ def _clustered(inputs: ClusteringInputs) -> tuple[list[ClusterMembership], dict[
         inputs.constraints,
         inputs.measure,
     )
-    memberships = link_containers(
+    return link_containers(
         memberships,
         inputs.order,
         inputs.overlaps,
@@ -310,8 +317,6 @@ def _clustered(inputs: ClusteringInputs) -> tuple[list[ClusterMembership], dict[
         settings.containment_threshold,
         settings.container_margin,
     )
-    canonical = {position for position, membership in enumerate(memberships) if membership.is_canonical}
-    return memberships, trim_partial_repeats(inputs.texts, canonical, inputs.order, inputs.partial, settings)
 
 
 def deduplicate(records: Sequence[ParagraphRecord], settings: DedupSettings, policy: CanonicalPolicy) -> DedupResult:

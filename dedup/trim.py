@@ -5,7 +5,8 @@ prefers whole and drops from the other the sentences the first already holds (B)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
 
 from dedup.settings import DedupSettings
 from dedup.shingles import normalised_words, split_sentences
@@ -13,31 +14,39 @@ from dedup.signatures import normalised_texts
 from dedup.verify import Overlap
 
 
+def trim_keepers(
+    canonical: Collection[int], partial: dict[tuple[int, int], Overlap], rank: Callable[[int], Any]
+) -> dict[int, list[int]]:
+    """Each canonical paragraph partly paired with a canonical one the policy prefers (lower `rank`), with its
+    keepers: the canonical paragraphs it is partly paired with and trails, in policy order."""
+    keepers: dict[int, list[int]] = {}
+    for i, j in partial:
+        if i in canonical and j in canonical:
+            keeper, other = (i, j) if rank(i) < rank(j) else (j, i)
+            keepers.setdefault(other, []).append(keeper)
+    for ahead in keepers.values():
+        ahead.sort(key=rank)
+    return keepers
+
+
 def trim_partial_repeats(
-    texts: Sequence[str],
-    canonical: set[int],
-    order: Sequence[int],
-    partial: dict[tuple[int, int], Overlap],
-    settings: DedupSettings,
+    texts: Sequence[str], keepers: dict[int, list[int]], settings: DedupSettings
 ) -> dict[int, str]:
-    """Corpus text of each canonical paragraph that repeats sentences of a preferred canonical one
-    ("" when nothing of it is left)."""
-    pairs = [(i, j) for i, j in partial if i in canonical and j in canonical]
-    if not pairs:
+    """Corpus text of each paragraph of `keepers` (`trim_keepers`) that repeats sentences of one ahead of it
+    ("" when nothing of it is left): each keeper in turn drops from it the sentences its whole text holds."""
+    if not keepers:
         return {}
-    rank = {position: index for index, position in enumerate(order)}
-    ordered = [(i, j) if rank[i] < rank[j] else (j, i) for i, j in pairs]
-    ordered.sort(key=lambda pair: (rank[pair[0]], rank[pair[1]]))
     shingles = _Shingles(settings.shingle_size)
-    shingles.normalise([texts[keeper] for keeper, _ in ordered])
-    shingles.normalise([sentence for _, other in ordered for sentence in shingles.sentences(texts[other])])
+    shingles.normalise([texts[keeper] for ahead in keepers.values() for keeper in ahead])
+    shingles.normalise([sentence for other in keepers for sentence in shingles.sentences(texts[other])])
     trimmed: dict[int, str] = {}
-    for keeper, other in ordered:
-        held = shingles.of(texts[keeper])
-        sentences = shingles.sentences(trimmed.get(other, texts[other]))
-        kept = [sentence for sentence in sentences if not _held(shingles.of(sentence), held, settings)]
-        if len(kept) < len(sentences):
-            trimmed[other] = " ".join(kept)
+    for other, ahead in keepers.items():
+        for keeper in ahead:
+            held = shingles.of(texts[keeper])
+            sentences = shingles.sentences(trimmed.get(other, texts[other]))
+            kept = [sentence for sentence in sentences if not _held(shingles.of(sentence), held, settings)]
+            if len(kept) < len(sentences):
+                trimmed[other] = " ".join(kept)
     return trimmed
 
 

@@ -1,7 +1,8 @@
-"""The clustered components of each run, kept in its state (state/clusters.parquet): a row per paragraph of every
-component of the pair graph that may be stored (dedup/carry.py), with the component's signature, the paragraph's
-membership and, for a trimmed canonical paragraph, its corpus text. The next run carries over the clusters of
-the components whose signature is here and clusters only the others.
+"""The clustered components and the trims of each run, kept in its state. state/clusters.parquet: a row per
+paragraph of every component of the overlapping pairs that may be stored (dedup/carry.py), with the component's
+signature and the paragraph's membership. state/trims.parquet: a row per trim the run asked for, its key and the
+corpus text it gave (null: nothing trimmed). The next run carries over the clusters of the components whose
+signature is stored and the trims whose key is, and clusters and trims only the others.
 """
 
 from __future__ import annotations
@@ -22,19 +23,20 @@ from flows.outputs import write_table
 from flows.schema import MEMBERSHIP
 
 CLUSTERS_FILE = "clusters.parquet"
+TRIMS_FILE = "trims.parquet"
 SIGNATURE = pa.binary(16)
 # The membership columns of paragraphs.parquet, with the overlaps kept as clustering measured them (float64).
 _MEMBERSHIP = [field.with_type(pa.float64()) if pa.types.is_floating(field.type) else field for field in MEMBERSHIP]
-CLUSTERS = pa.schema(
-    [("signature", SIGNATURE), ("paragraph_id", pa.string()), *_MEMBERSHIP, ("corpus_text", pa.string())]
-)
+CLUSTERS = pa.schema([("signature", SIGNATURE), ("paragraph_id", pa.string()), *_MEMBERSHIP])
+TRIMS = pa.schema([("key", SIGNATURE), ("corpus_text", pa.string())])
 
 
 @dataclass(frozen=True)
 class StoredClusters:
-    """The previous run's clustered components (none when it stored none)."""
+    """The previous run's clustered components and trims (none when it stored none)."""
 
     table: pa.Table = field(default_factory=CLUSTERS.empty_table)
+    trim_table: pa.Table = field(default_factory=TRIMS.empty_table)
 
     def members(self, signatures: Collection[bytes]) -> CarriedRows:
         """The stored rows of those of the signatures that are stored."""
@@ -43,9 +45,14 @@ class StoredClusters:
         found = self.table.filter(pc.is_in(self.table["signature"], pa.array(list(signatures), SIGNATURE)))
         columns = found.to_pydict()
         memberships = list(map(ClusterMembership, *(columns[field.name] for field in MEMBERSHIP)))
-        return CarriedRows(
-            frozenset(columns["signature"]), columns["paragraph_id"], memberships, columns["corpus_text"]
-        )
+        return CarriedRows(frozenset(columns["signature"]), columns["paragraph_id"], memberships)
+
+    def trims(self, keys: Collection[bytes]) -> dict[bytes, str | None]:
+        """The corpus text stored for those of the trim keys that are stored (None: nothing was trimmed)."""
+        if not self.trim_table.num_rows or not keys:
+            return {}
+        found = self.trim_table.filter(pc.is_in(self.trim_table["key"], pa.array(list(keys), SIGNATURE)))
+        return dict(zip(found["key"].to_pylist(), found["corpus_text"].to_pylist()))
 
 
 NO_CLUSTERS = StoredClusters()
@@ -62,14 +69,19 @@ class ClusterUpdate:
 
 
 def load_clusters(folder: Path) -> StoredClusters:
-    """The stored components of a state folder (none in a state written before they were stored)."""
-    path = folder / CLUSTERS_FILE
-    return StoredClusters(pq.read_table(path, schema=CLUSTERS)) if path.is_file() else NO_CLUSTERS
+    """The stored components and trims of a state folder (none in a state written before they were stored)."""
+    clusters, trims = folder / CLUSTERS_FILE, folder / TRIMS_FILE
+    return StoredClusters(
+        pq.read_table(clusters, columns=CLUSTERS.names).cast(CLUSTERS)
+        if clusters.is_file()
+        else CLUSTERS.empty_table(),
+        pq.read_table(trims, schema=TRIMS) if trims.is_file() else TRIMS.empty_table(),
+    )
 
 
 def write_clusters(folder: Path, update: ClusterUpdate | None) -> None:
     """Write this run's store: the carried components' rows as they were, and a row per paragraph of each
-    component clustered this run."""
+    component clustered this run; a row per trim this run asked for."""
     if update is None:
         return
     previous, components = update.previous.table, update.dedup.components
@@ -79,11 +91,12 @@ def write_clusters(folder: Path, update: ClusterUpdate | None) -> None:
     }
     positions = np.flatnonzero(np.isin(components.labels, np.fromiter(clustered, dtype=np.int64))).tolist()
     memberships = [update.dedup.memberships[position] for position in positions]
-    trims = update.dedup.corpus_trims
     columns = {
         "signature": [clustered[int(components.labels[position])] for position in positions],
         "paragraph_id": [paragraph_id(update.records[position]) for position in positions],
         **{field.name: [getattr(membership, field.name) for membership in memberships] for field in MEMBERSHIP},
-        "corpus_text": [trims.get(position) for position in positions],
     }
     write_table(pa.concat_tables([carried, pa.table(columns, schema=CLUSTERS)]), folder / CLUSTERS_FILE)
+    trims = update.dedup.corpus_trims
+    keyed = {key: trims.get(position) for position, key in update.dedup.trim_keys.items()}
+    write_table(pa.table({"key": list(keyed), "corpus_text": list(keyed.values())}, schema=TRIMS), folder / TRIMS_FILE)

@@ -317,7 +317,8 @@ def cluster_paragraphs(
 ) -> tuple[list[ParagraphRecord], DedupResult, frozenset[str]]:
     """Measure the matches again on the corrected paragraphs, cluster them within maintainers' split, merge and
     prefer decisions and choose the canonical copies; also the ids of the decisions that found their paragraphs.
-    Components of the pair graph `carried` (the previous run's) holds keep their clusters.
+    Components of the overlapping pairs and trims `carried` (the previous run's) holds keep their clusters and corpus
+    texts.
     `progress` sees each pass: the articles' paragraphs recorded, the pairs measured again, the clustering."""
     progress.phase("recording paragraphs", len(documents), "articles")
     records = paragraph_records(ticking(documents, progress.advance), incumbents)

@@ -1,5 +1,6 @@
-"""Clusters carried over from the previous run: components of the pair graph whose paragraphs, policy keys, texts
-and pairs did not change keep their stored clusters; the result always equals clustering everything again."""
+"""Clusters and trims carried over from the previous run: components of the overlapping pairs whose paragraphs,
+policy keys, texts and pairs did not change keep their stored clusters, and trims whose paragraph and keepers' texts
+did not change keep their stored corpus text; the result always equals clustering and trimming everything again."""
 
 from __future__ import annotations
 
@@ -7,13 +8,23 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from dedup.components import component_labels, paragraph_hashes
 from dedup.constraints import cluster_constraints
 from dedup.deduplicate import DedupResult, cluster_matches, find_matches
 from dedup.records import ParagraphRecord
 from dedup.shingles import paragraph_fingerprint
-from flows.cluster_store import NO_CLUSTERS, ClusterUpdate, StoredClusters, load_clusters, write_clusters
+from flows.cluster_store import (
+    CLUSTERS_FILE,
+    NO_CLUSTERS,
+    TRIMS_FILE,
+    ClusterUpdate,
+    StoredClusters,
+    load_clusters,
+    write_clusters,
+)
 from tests.test_dedup import (
     DETERRENT,
     KCNA,
@@ -58,6 +69,21 @@ def marked(store: StoredClusters) -> StoredClusters:
     match = store.table["match"].to_pylist()
     column = store.table.schema.get_field_index("match")
     return StoredClusters(store.table.set_column(column, "match", [[f"stored {m}" for m in match]]))
+
+
+def marked_trims(store: StoredClusters) -> StoredClusters:
+    """The store with every stored trim's corpus text renamed, to see which trims a run took from it."""
+    texts = [None if text is None else f"stored {text}" for text in store.trim_table["corpus_text"].to_pylist()]
+    column = store.trim_table.schema.get_field_index("corpus_text")
+    return StoredClusters(store.table, store.trim_table.set_column(column, "corpus_text", [texts]))
+
+
+def two_merges() -> list[ParagraphRecord]:
+    """Two different merges sharing SWEETENER: a partial pair; the blog's copy is trimmed to LIAISON."""
+    return [
+        *article("first", [merged(DETERRENT, SWEETENER)], source="Reuters"),
+        *article("second", [merged(SWEETENER, LIAISON)], source="Some Blog"),
+    ]
 
 
 def test_components_are_connected_positions_named_by_their_smallest():
@@ -159,3 +185,60 @@ def test_paragraphs_in_no_pair_are_unique_whether_clusters_are_carried_or_not(tm
                 f"{records[position].doc_id}-{records[position].para_idx}",
                 "unique",
             )
+
+
+def test_a_partial_pair_joins_no_component_but_its_trim_is_keyed():
+    records = two_merges()
+    result = clustered(records)
+    assert result.corpus_trims == {1: LIAISON}
+    assert not result.components.signatures, "each merge is alone among the overlapping pairs"
+    assert list(result.trim_keys) == [1]
+
+
+def test_an_unchanged_trim_is_carried_wherever_its_paragraphs_moved(tmp_path):
+    records = two_merges()
+    store = marked_trims(stored(tmp_path / "state", records, clustered(records)))
+    grown = [*article("aaa", ["A paragraph about the weather in Hanoi today."]), *records]
+    assert clustered(grown, store).corpus_trims == {2: f"stored {LIAISON}"}
+    assert clustered(grown).corpus_trims == {2: LIAISON}
+
+
+def test_a_trim_whose_keepers_changed_is_made_again(tmp_path):
+    records = two_merges()
+    store = marked_trims(stored(tmp_path / "state", records, clustered(records)))
+    grown = [*records, *article("third", [merged(LIAISON, KCNA)], source="AP")]
+    carried, fresh = clustered(grown, store), clustered(grown)
+    assert_same_result(carried, fresh)
+    assert carried.corpus_trims[1] == "", "the AP copy now holds LIAISON too: nothing of the blog's is left"
+
+
+def test_a_trim_that_dropped_nothing_is_stored_as_null_and_carried(tmp_path):
+    """Two canonical paragraphs partly paired by a sentence printed again with another ending: the repeat holds
+    too little of the keeper's sentence to be dropped, and the next run does not look at it again."""
+    dinner = "The two leaders met for dinner at the Metropole hotel on Wednesday"
+    records = [
+        *article(
+            "wire", [f"{dinner} evening in central Hanoi. Officials said the talks resume on Thursday."], "Reuters"
+        ),
+        *article("blog", [f"{dinner} before cameras left. Analysts in Seoul expected little progress from it."]),
+    ]
+    result = clustered(records)
+    assert list(result.trim_keys) == [1] and not result.corpus_trims
+    store = stored(tmp_path / "state", records, result)
+    assert store.trims(set(result.trim_keys.values())) == {result.trim_keys[1]: None}
+    assert_same_result(clustered(records, store), result)
+
+
+def test_a_store_with_trims_in_its_clusters_file_is_read_and_its_trims_made_again(tmp_path):
+    """A state written before trims were stored apart: clusters.parquet holds a corpus_text column, no trims.parquet."""
+    records = syndicated_corpus()
+    first = clustered(records)
+    store = stored(tmp_path, records, first)
+    older = store.table.append_column("corpus_text", pa.array([None] * store.table.num_rows, pa.string()))
+    pq.write_table(older, tmp_path / CLUSTERS_FILE)
+    (tmp_path / TRIMS_FILE).unlink()
+    loaded = load_clusters(tmp_path)
+    assert loaded.table.equals(store.table) and not loaded.trim_table.num_rows
+    again = clustered(records, loaded)
+    assert_same_result(again, first)
+    assert again.components.carried == frozenset(first.components.signatures.values())
