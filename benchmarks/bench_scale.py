@@ -605,9 +605,13 @@ def stage_table(runs: TxtRuns, articles: int, new_articles: int) -> str:
     names = list(dict.fromkeys(stage["stage"] for run in columns.values() for stage in run.stages))
 
     def stage_cell(run: Run, name: str) -> str:
-        """A stage's seconds and rows in, or nothing when the run had no such stage."""
+        """A stage's seconds, the flow process's CPU seconds in it and rows in, or nothing when the run had no
+        such stage."""
         found = [stage for stage in run.stages if stage["stage"] == name]
-        return "; ".join(f"{s['seconds']:,.1f}s ({s['rows_in']:,} {s['unit']})" for s in found)
+        return "; ".join(
+            f"{s['seconds']:,.1f}s, flow CPU {s.get('flow_cpu_seconds', 0):,.1f}s ({s['rows_in']:,} {s['unit']})"
+            for s in found
+        )
 
     def rest(run: Run) -> float:
         """Wall seconds outside start-up and the stages (writing outputs outside a stage, shutting down)."""

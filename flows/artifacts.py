@@ -58,4 +58,8 @@ def publish_run_artifacts(counts: dict[str, int], clusters: list[dict], stages: 
         create_table_artifact(
             rows, key="copydesk-top-clusters", description="Paragraph clusters whose copies hold the most words"
         )
-    create_table_artifact(stages, key="copydesk-stages", description="Seconds, rows in and rows out of each stage")
+    create_table_artifact(
+        [{key: value for key, value in stage.items() if key != "phases"} for stage in stages],
+        key="copydesk-stages",
+        description="Seconds, rows in and rows out of each stage",
+    )

@@ -59,15 +59,19 @@ class StageProgress:
         self.done = 0
         self.rows_out: int | None = None
         self.seconds = 0.0
+        self.cpu_seconds = 0.0
         self.phases: list[tuple[str, int, str]] = []
+        self.phase_times: list[dict] = []
         self._counted = 0
         self._started = 0.0
+        self._cpu_started = 0.0
+        self._phase_started = (0.0, 0.0)
         self._drawn = 0.0
         self._bar: Progress | None = None
         self._task_id = None
 
     def __enter__(self) -> Self:
-        self._started = time.monotonic()
+        self._started, self._cpu_started = time.monotonic(), time.process_time()
         if not quiet() and sys.stderr.isatty():
             self._bar = Progress(
                 TextColumn("[bold]{task.fields[label]:<24}"),
@@ -93,7 +97,9 @@ class StageProgress:
 
     def phase(self, label: str, total: int, unit: str) -> None:
         """Start a pass of the stage over `total` `unit`s; its count starts from 0 on the stage's line."""
+        self._end_phase()
         self.phases.append((label, total, unit))
+        self._phase_started = (time.monotonic(), time.process_time())
         self._counted = 0
         if self._bar is not None:
             self._bar.update(self._task_id, total=total, completed=0, label=f"{self.stage}: {label}", unit=unit)
@@ -102,6 +108,8 @@ class StageProgress:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.seconds = time.monotonic() - self._started
+        self.cpu_seconds = time.process_time() - self._cpu_started
+        self._end_phase()
         if self.phases and kind is None:
             self.done = self.total
         if self._bar is not None:
@@ -111,8 +119,21 @@ class StageProgress:
             print(f"{self.stage:<11} {self.done:>9,} {self.unit:<10} {self.seconds:7.1f}s", file=sys.stderr)
         self.logger.info("%s: %d/%d %s in %.1fs", self.stage, self.done, self.total, self.unit, self.seconds)
 
+    def _end_phase(self) -> None:
+        """Time the pass under way, if any: wall seconds and the CPU seconds of this process."""
+        if len(self.phase_times) < len(self.phases):
+            wall, cpu = self._phase_started
+            self.phase_times.append(
+                {
+                    "phase": self.phases[-1][0],
+                    "seconds": round(time.monotonic() - wall, 3),
+                    "flow_cpu_seconds": round(time.process_time() - cpu, 3),
+                }
+            )
+
     def entry(self) -> dict:
-        """The stage's line of the manifest's `stages`: seconds, rows in and rows out."""
+        """The stage's line of the manifest's `stages`: seconds, rows in and rows out, the CPU seconds of the flow
+        process (worker processes not included) and, for a stage in passes, each pass's times."""
         rows_out = self.done if self.rows_out is None else self.rows_out
         return {
             "stage": self.stage,
@@ -120,4 +141,6 @@ class StageProgress:
             "rows_in": self.total,
             "rows_out": rows_out,
             "seconds": round(self.seconds, 3),
+            "flow_cpu_seconds": round(self.cpu_seconds, 3),
+            "phases": self.phase_times,
         }

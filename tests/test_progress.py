@@ -139,6 +139,24 @@ def test_a_stage_in_passes_ends_on_its_own_total(capsys, monkeypatch):
     assert progress.entry()["rows_in"] == progress.entry()["rows_out"] == 74
 
 
+def test_a_stage_and_each_of_its_passes_are_timed_in_wall_and_cpu_seconds(monkeypatch):
+    monkeypatch.setenv(QUIET_VARIABLE, "1")
+    with StageProgress("spelling", 2, logging.getLogger("test"), "paragraphs") as progress:
+        progress.phase("counting words", 1, "paragraphs")
+        time.sleep(0.2)  # wall time without CPU
+        progress.phase("judging words", 1, "tokens")
+        busy_until = time.process_time() + 0.2
+        while time.process_time() < busy_until:
+            pass
+    entry = progress.entry()
+    counting, judging = entry["phases"]
+    assert (counting["phase"], judging["phase"]) == ("counting words", "judging words")
+    assert counting["seconds"] >= 0.2 > counting["flow_cpu_seconds"]
+    assert judging["flow_cpu_seconds"] >= 0.2
+    assert entry["flow_cpu_seconds"] >= counting["flow_cpu_seconds"] + judging["flow_cpu_seconds"] - 0.01
+    assert entry["seconds"] >= counting["seconds"] + judging["seconds"] - 0.01
+
+
 class Terminal(io.StringIO):
     """Standard error as a terminal would be: rich draws its bars on it."""
 
