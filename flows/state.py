@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from flows.band_store import NO_BANDS, BandUpdate, StoredBands, load_band_store, write_band_store
 from flows.cluster_store import NO_CLUSTERS, ClusterUpdate, StoredClusters, load_clusters, write_clusters
-from flows.finished import FinishedCleaning, load_finished, write_finished
+from flows.finished import CarriedParts, FinishedCleaning, load_finished, write_finished
 from flows.line_counts import LineCounts, load_line_counts, write_line_counts
 from flows.outputs import file_sha256, write_parquet
 from flows.records import Rejection
@@ -123,7 +123,7 @@ class StateRows:
     """This run's state to write: each input's stamp and content hash, what reading it gave, canonical keys, the
     prepared-article shards, the band-key store's update (None: no store, as with Redis), the spelling evidence,
     the boilerplate line counts, each article as the clean stage left it (the run's finished table, the previous
-    run's it carries parts of, and the keep-line overrides), the
+    run's parts it carries unchanged, and the keep-line overrides), the
     clustered components and the spelling applied (the decisions file and the articles they changed, files)."""
 
     stamps: dict[str, tuple[int, int]]
@@ -134,7 +134,7 @@ class StateRows:
     bands: BandUpdate | None = None
     vocabulary: StoredVocabulary = EMPTY_VOCABULARY
     line_counts: LineCounts = field(default_factory=LineCounts)
-    finished: tuple[pa.Table, FinishedCleaning, frozenset[tuple[str, str, str]]] | None = None
+    finished: tuple[pa.Table, CarriedParts, frozenset[tuple[str, str, str]]] | None = None
     clusters: ClusterUpdate | None = None
     spelled: tuple[Path, Path] | None = None
 
