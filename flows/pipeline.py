@@ -37,7 +37,7 @@ from flows.spelled_store import SPELLED_FILE, StoredSpelling, plan_spelling, spe
 from flows.state import STATE_FOLDER, STATE_VERSION, State, StateRows, file_digest, load_state, state_problem
 from flows.summary import InputsSeen, RunSummary, inputs_seen, up_to_date_summary
 from flows.task_runner import task_runner_from_environment
-from flows.vocabulary_store import EMPTY_VOCABULARY
+from flows.vocabulary_store import EMPTY_VOCABULARY, write_vocabulary
 from flows.write import WriteJob, write_run
 
 read_and_prepare = task(shard_stages.read_into_shard, name="read-and-prepare", cache_policy=NO_CACHE)
@@ -185,6 +185,8 @@ def _run(
         )
     per_shard = prepared.read_articles()
     articles = prepared.in_input_order(per_shard)
+    written_state = work / STATE_FOLDER  # state files written as their stage ends, linked in by the write stage
+    written_state.mkdir()
     with stage("boilerplate", len(articles)) as progress:
         rules, bullets = config.cleaning.boilerplate, config.cleaning.bullet_chars
         going = previous_lines(state.shards, line_counts.taken_back(state.line_counts, articles, to_read))
@@ -193,7 +195,8 @@ def _run(
         )
         boilerplate = learning.boilerplate
         progress.rows_out = sum(map(len, boilerplate.values()))
-    state.line_counts = line_counts.LineCounts()  # learning holds the counts to store
+        line_counts.write_line_counts(written_state, learning.line_counts)
+    state.line_counts = learning.line_counts = line_counts.LineCounts()  # the counts to store are written
     del going
     release_free_memory()
     logger.info("boilerplate: %d lines learned over %d sources", progress.rows_out, len(boilerplate))
@@ -235,7 +238,9 @@ def _run(
             quote(documents), quote(matches), config, quote(overrides), quote(state.vocabulary), quote(progress)
         )
         progress.rows_out = len(decisions)
-    state.vocabulary = EMPTY_VOCABULARY  # `vocabulary` is the one to store
+        write_vocabulary(written_state, vocabulary)
+    state.vocabulary = EMPTY_VOCABULARY
+    del vocabulary
     release_free_memory()
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     with stage("correct", len(documents)) as progress:
@@ -315,8 +320,7 @@ def _run(
         canonical=stages.canonical_keys(records, dedup),
         shards=prepared.paths,
         bands=matched.update,
-        vocabulary=vocabulary,
-        line_counts=learning.line_counts,
+        written=written_state,
         finished=(finished_table, carried_finished, finished.kept_rows(kept)),
         spelled=(fixes, stored_spelling),
         clusters=ClusterUpdate(state.clusters, records, dedup),
