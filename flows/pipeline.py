@@ -18,6 +18,7 @@ from prefect.utilities.annotations import quote
 
 from flows import finished, line_counts, shard_stages, stages
 from flows.artifacts import publish_run_artifacts
+from flows.band_store import write_band_store
 from flows.cluster_store import ClusterUpdate
 from flows.config import Config, load_config, with_redis_url
 from flows.escape import one_line
@@ -228,6 +229,8 @@ def _run(
         matched = match_paragraphs(quote(documents), config, state.bands, quote(progress), work / "match-spill")
         matches = matched.matches
         progress.rows_out = len(matches.overlaps)
+        write_band_store(written_state, matched.update)
+    matched.update = None  # the store is written
     release_free_memory()
     logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))
     logger.info(
@@ -319,7 +322,6 @@ def _run(
         reads=reads,
         canonical=stages.canonical_keys(records, dedup),
         shards=prepared.paths,
-        bands=matched.update,
         written=written_state,
         finished=(finished_table, carried_finished, finished.kept_rows(kept)),
         spelled=(fixes, stored_spelling),

@@ -20,7 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flows.band_store import NO_BANDS, BandUpdate, StoredBands, load_band_store, write_band_store
+from flows.band_store import NO_BANDS, StoredBands, load_band_store
 from flows.cluster_store import NO_CLUSTERS, ClusterUpdate, StoredClusters, load_clusters, write_clusters
 from flows.finished import CarriedParts, FinishedCleaning, load_finished, write_finished
 from flows.line_counts import LineCounts, load_line_counts
@@ -121,9 +121,9 @@ def load_state(published: Path) -> State:
 @dataclass
 class StateRows:
     """This run's state to write: each input's stamp and content hash, what reading it gave, canonical keys, the
-    prepared-article shards, the band-key store's update (None: no store, as with Redis), the state files the
-    stages wrote as they ended (`written`: the boilerplate line counts, the spelling evidence; linked in, so the
-    flow need not hold them until the write stage), each article as the clean stage left it (the run's finished table, the previous
+    prepared-article shards, the state files the stages wrote as they ended (`written`: the boilerplate line
+    counts, the band-key store, none with Redis, and the spelling evidence; linked in, so the flow need not hold
+    them until the write stage), each article as the clean stage left it (the run's finished table, the previous
     run's parts it carries unchanged, and the keep-line overrides), the
     clustered components and the spelling applied (the decisions file and the articles they changed, files)."""
 
@@ -132,7 +132,6 @@ class StateRows:
     reads: dict[str, InputRead]
     canonical: frozenset[str]
     shards: list[Path] = field(default_factory=list)
-    bands: BandUpdate | None = None
     written: Path | None = None
     finished: tuple[pa.Table, CarriedParts, frozenset[tuple[str, str, str]]] | None = None
     clusters: ClusterUpdate | None = None
@@ -179,7 +178,6 @@ def write_state(staged: Path, state: StateRows) -> None:
         for reason, records in sorted(read.skipped.items())
     ]
     write_parquet(skipped, SKIPPED, folder / "skipped.parquet")
-    write_band_store(folder, state.bands)
     write_clusters(folder, state.clusters)
     if state.spelled is not None:
         write_spelling(folder, *state.spelled)
