@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from cleaners.boilerplate import article_line_keys
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from flows.line_counts import Identity, identity
-from flows.parts import StoredParts, carry_parts, read_parts
+from flows.parts import StoredParts, read_parts, unchanged_parts, write_with_links
 from flows.records import CleanedDocument, Document, Rejection
 from flows.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_of, metadata_row
 from flows.stages import PreparedInput
@@ -164,16 +164,29 @@ def spared_by_override(table: pa.Table) -> dict[str, int]:
     return {count["values"].as_py(): count["counts"].as_py() for count in counts}
 
 
-def write_finished(
-    folder: Path, table: pa.Table, previous: FinishedCleaning, keep: frozenset[tuple[str, str, str]]
-) -> None:
-    """Put the run's finished articles into the state folder as parts (the previous run's parts whose rows stand
-    unchanged linked, the other rows written anew) with the keep-line overrides they were finished under."""
+@dataclass
+class CarriedParts:
+    """The previous run's parts of the finished table whose rows all stand unchanged in this run's table (linked
+    into the state, not written again) and, per row of this run's table, whether one of them holds it."""
+
+    links: list[Path]
+    covered: np.ndarray
+
+
+def carried_parts(table: pa.Table, previous: FinishedCleaning) -> CarriedParts:
+    """Which of the previous run's parts this run's finished table carries unchanged: decided once the previous
+    table is no longer needed otherwise, so the flow lets it go before the write stage."""
     now = rows_by_identity(table)
     positions = np.full(previous.table.num_rows, -1, dtype=np.int64)
     for name, row in previous.rows.items():
         positions[row] = now.get(name, -1)
-    carry_parts(table, previous.table, previous.parts, positions, folder / FINISHED_FOLDER, PART_ROWS, MAX_SMALL_PARTS)
+    return CarriedParts(*unchanged_parts(table, previous.table, previous.parts, positions))
+
+
+def write_finished(folder: Path, table: pa.Table, carried: CarriedParts, keep: frozenset[tuple[str, str, str]]) -> None:
+    """Put the run's finished articles into the state folder as parts (the previous run's parts `carried` linked,
+    the other rows written anew) with the keep-line overrides they were finished under."""
+    write_with_links(table, carried.links, carried.covered, folder / FINISHED_FOLDER, PART_ROWS, MAX_SMALL_PARTS)
     kept = [{"kind": kind, "target": target, "override": override} for kind, target, override in sorted(keep)]
     pq.write_table(pa.Table.from_pylist(kept, KEPT), folder / KEPT_FILE)
 

@@ -70,28 +70,32 @@ def compact_small_parts(schema: pa.Schema, folder: Path, rows_per_part: int, max
     write_parts(rows, schema, folder, rows_per_part)
 
 
-def carry_parts(
-    table: pa.Table,
-    previous_table: pa.Table,
-    previous: StoredParts,
-    positions: np.ndarray,
-    folder: Path,
-    rows_per_part: int,
-    max_small_parts: int,
-) -> None:
-    """Write `table` into `folder` as parts: each previous part (rows of `previous_table`, read from `previous`)
-    whose rows all stand unchanged in `table` is linked, the other rows of `table` are written as new parts, and
-    small parts are merged past the bound. `positions` holds each previous row's row in `table`, or -1 when it is
-    gone."""
-    folder.mkdir(parents=True, exist_ok=True)
+def unchanged_parts(
+    table: pa.Table, previous_table: pa.Table, previous: StoredParts, positions: np.ndarray
+) -> tuple[list[Path], np.ndarray]:
+    """The previous parts (rows of `previous_table`, read from `previous`) whose rows all stand unchanged in `table`,
+    and which rows of `table` they hold (`positions`: each previous row's row in `table`, or -1 when it is gone).
+    Decided apart from writing, so the previous table can go before the parts are written."""
+    links: list[Path] = []
     covered = np.zeros(table.num_rows, dtype=bool)
     start = 0
     for path, rows in zip(previous.paths, previous.rows, strict=True):
         at = positions[start : start + rows]
         if rows and (at >= 0).all() and _stand_unchanged(previous_table.slice(start, rows), table, at):
-            link_part(path, folder)
+            links.append(path)
             covered[at] = True
         start += rows
+    return links, covered
+
+
+def write_with_links(
+    table: pa.Table, links: list[Path], covered: np.ndarray, folder: Path, rows_per_part: int, max_small_parts: int
+) -> None:
+    """Link the previous parts `links` into `folder`, write the rows of `table` they do not cover as new parts,
+    and merge small parts past the bound."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in links:
+        link_part(path, folder)
     write_parts(table.filter(pa.array(~covered)), table.schema, folder, rows_per_part)
     compact_small_parts(table.schema, folder, rows_per_part, max_small_parts)
 

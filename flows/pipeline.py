@@ -18,11 +18,13 @@ from prefect.utilities.annotations import quote
 
 from flows import finished, line_counts, shard_stages, stages
 from flows.artifacts import publish_run_artifacts
+from flows.band_store import write_band_store
 from flows.cluster_store import ClusterUpdate
 from flows.config import Config, load_config, with_redis_url
 from flows.escape import one_line
 from flows.lock import run_lock
 from flows.manifest import read_manifest, versions
+from flows.memory import release_free_memory
 from flows.overrides import Overrides, load_overrides, override_paths, review_outcome
 from flows.prepared import carry_shards, prepared_shards, previous_lines, work_folder
 from flows.progress import StageProgress
@@ -32,10 +34,11 @@ from flows.run_files import write_boilerplate, write_decisions
 from flows.schema import SCHEMA_VERSION
 from flows.shards import shard_name
 from flows.spelled import document_rows, lay_over, write_for_spelling
-from flows.spelled_store import SPELLED_FILE, plan_spelling, spelled_this_run, write_stored
+from flows.spelled_store import SPELLED_FILE, StoredSpelling, plan_spelling, spelled_this_run, write_stored
 from flows.state import STATE_FOLDER, STATE_VERSION, State, StateRows, file_digest, load_state, state_problem
 from flows.summary import InputsSeen, RunSummary, inputs_seen, up_to_date_summary
 from flows.task_runner import task_runner_from_environment
+from flows.vocabulary_store import EMPTY_VOCABULARY, write_vocabulary
 from flows.write import WriteJob, write_run
 
 read_and_prepare = task(shard_stages.read_into_shard, name="read-and-prepare", cache_policy=NO_CACHE)
@@ -183,6 +186,8 @@ def _run(
         )
     per_shard = prepared.read_articles()
     articles = prepared.in_input_order(per_shard)
+    written_state = work / STATE_FOLDER  # state files written as their stage ends, linked in by the write stage
+    written_state.mkdir()
     with stage("boilerplate", len(articles)) as progress:
         rules, bullets = config.cleaning.boilerplate, config.cleaning.bullet_chars
         going = previous_lines(state.shards, line_counts.taken_back(state.line_counts, articles, to_read))
@@ -191,6 +196,10 @@ def _run(
         )
         boilerplate = learning.boilerplate
         progress.rows_out = sum(map(len, boilerplate.values()))
+        line_counts.write_line_counts(written_state, learning.line_counts)
+    state.line_counts = learning.line_counts = line_counts.LineCounts()  # the counts to store are written
+    del going
+    release_free_memory()
     logger.info("boilerplate: %d lines learned over %d sources", progress.rows_out, len(boilerplate))
     kept = overrides.kept_lines()
     redo = finished.to_finish(articles, state.finished, to_read, learning.changed, kept, bullets)
@@ -207,6 +216,7 @@ def _run(
         progress.rows_out = len(documents)
     logger.info("clean: %d articles finished, %d carried over", len(redo), len(articles) - len(redo))
     del per_shard, articles, redo, fresh  # the prepared articles are in their shards: the flow keeps the Documents
+    release_free_memory()
     rejections += clean_rejections
     for rejection in rejections:
         logger.warning("rejected %s: %s", one_line(rejection.source_path), one_line(rejection.reason))
@@ -219,6 +229,9 @@ def _run(
         matched = match_paragraphs(quote(documents), config, state.bands, quote(progress), work / "match-spill")
         matches = matched.matches
         progress.rows_out = len(matches.overlaps)
+        write_band_store(written_state, matched.update)
+    matched.update = None  # the store is written
+    release_free_memory()
     logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))
     logger.info(
         "dedup: %d texts signed and %d pairs measured, not in the previous store", matched.signed, matched.verified
@@ -228,6 +241,10 @@ def _run(
             quote(documents), quote(matches), config, quote(overrides), quote(state.vocabulary), quote(progress)
         )
         progress.rows_out = len(decisions)
+        write_vocabulary(written_state, vocabulary)
+    state.vocabulary = EMPTY_VOCABULARY
+    del vocabulary
+    release_free_memory()
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     with stage("correct", len(documents)) as progress:
         fixes = write_decisions(decisions, work)
@@ -246,6 +263,10 @@ def _run(
     logger.info(
         "correct: %d articles spelled again, %d carried over", len(plan.applying), len(documents) - len(plan.applying)
     )
+    del plan, spelled_rows
+    carried_finished = finished.carried_parts(finished_table, state.finished)
+    state.finished, state.spelled = finished.FinishedCleaning(), StoredSpelling()  # the state keeps this run's
+    release_free_memory()
     with stage("cluster", paragraph_count, "paragraphs") as progress:
         records, dedup, paragraphs_applied = cluster_paragraphs(
             quote(documents),
@@ -257,6 +278,7 @@ def _run(
             quote(state.clusters),
         )
         progress.rows_out = sum(not membership.is_canonical for membership in dedup.memberships)
+    release_free_memory()
     review = review_outcome(overrides, spared.keys() | spelling_applied | paragraphs_applied)
     if overrides.decisions:
         logger.info("overrides: %d applied, %d matched nothing", len(review.applied), len(review.unmatched))
@@ -300,10 +322,8 @@ def _run(
         reads=reads,
         canonical=stages.canonical_keys(records, dedup),
         shards=prepared.paths,
-        bands=matched.update,
-        vocabulary=vocabulary,
-        line_counts=learning.line_counts,
-        finished=(finished_table, state.finished, finished.kept_rows(kept)),
+        written=written_state,
+        finished=(finished_table, carried_finished, finished.kept_rows(kept)),
         spelled=(fixes, stored_spelling),
         clusters=ClusterUpdate(state.clusters, records, dedup),
     )

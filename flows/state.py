@@ -20,17 +20,17 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flows.band_store import NO_BANDS, BandUpdate, StoredBands, load_band_store, write_band_store
+from flows.band_store import NO_BANDS, StoredBands, load_band_store
 from flows.cluster_store import NO_CLUSTERS, ClusterUpdate, StoredClusters, load_clusters, write_clusters
-from flows.finished import FinishedCleaning, load_finished, write_finished
-from flows.line_counts import LineCounts, load_line_counts, write_line_counts
+from flows.finished import CarriedParts, FinishedCleaning, load_finished, write_finished
+from flows.line_counts import LineCounts, load_line_counts
 from flows.outputs import file_sha256, write_parquet
 from flows.records import Rejection
 from flows.schema import REJECTED
 from flows.shards import link_or_copy, read_columns, shard_name
 from flows.spelled_store import StoredSpelling, load_spelling, write_spelling
 from flows.stages import InputRead
-from flows.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, load_vocabulary, write_vocabulary
+from flows.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, load_vocabulary
 
 STATE_VERSION = 5
 STATE_FOLDER = "state"
@@ -121,9 +121,10 @@ def load_state(published: Path) -> State:
 @dataclass
 class StateRows:
     """This run's state to write: each input's stamp and content hash, what reading it gave, canonical keys, the
-    prepared-article shards, the band-key store's update (None: no store, as with Redis), the spelling evidence,
-    the boilerplate line counts, each article as the clean stage left it (the run's finished table, the previous
-    run's it carries parts of, and the keep-line overrides), the
+    prepared-article shards, the state files the stages wrote as they ended (`written`: the boilerplate line
+    counts, the band-key store, none with Redis, and the spelling evidence; linked in, so the flow need not hold
+    them until the write stage), each article as the clean stage left it (the run's finished table, the previous
+    run's parts it carries unchanged, and the keep-line overrides), the
     clustered components and the spelling applied (the decisions file and the articles they changed, files)."""
 
     stamps: dict[str, tuple[int, int]]
@@ -131,12 +132,20 @@ class StateRows:
     reads: dict[str, InputRead]
     canonical: frozenset[str]
     shards: list[Path] = field(default_factory=list)
-    bands: BandUpdate | None = None
-    vocabulary: StoredVocabulary = EMPTY_VOCABULARY
-    line_counts: LineCounts = field(default_factory=LineCounts)
-    finished: tuple[pa.Table, FinishedCleaning, frozenset[tuple[str, str, str]]] | None = None
+    written: Path | None = None
+    finished: tuple[pa.Table, CarriedParts, frozenset[tuple[str, str, str]]] | None = None
     clusters: ClusterUpdate | None = None
     spelled: tuple[Path, Path] | None = None
+
+
+def link_written(written: Path, folder: Path) -> None:
+    """Link the state files the stages already wrote (`written`, their subfolders kept) into the state folder."""
+    for source in sorted(written.rglob("*")):
+        target = folder / source.relative_to(written)
+        if source.is_dir():
+            target.mkdir()
+        else:
+            link_or_copy(source, target)
 
 
 def write_state(staged: Path, state: StateRows) -> None:
@@ -147,11 +156,11 @@ def write_state(staged: Path, state: StateRows) -> None:
     (folder / PREPARED_FOLDER).mkdir(parents=True)
     for number, shard in enumerate(state.shards):
         link_or_copy(shard, folder / PREPARED_FOLDER / shard_name(number))
-    write_line_counts(folder, state.line_counts)
+    if state.written is not None:
+        link_written(state.written, folder)
     if state.finished is not None:
         write_finished(folder, *state.finished)
     write_parquet([{"key": key} for key in sorted(canonical)], CANONICAL, folder / "canonical.parquet")
-    write_vocabulary(folder, state.vocabulary)
     inputs = [
         {"source_path": path, "size": size, "mtime_ns": mtime, "sha256": hashes.get(path)}
         for path, (size, mtime) in stamps.items()
@@ -169,7 +178,6 @@ def write_state(staged: Path, state: StateRows) -> None:
         for reason, records in sorted(read.skipped.items())
     ]
     write_parquet(skipped, SKIPPED, folder / "skipped.parquet")
-    write_band_store(folder, state.bands)
     write_clusters(folder, state.clusters)
     if state.spelled is not None:
         write_spelling(folder, *state.spelled)

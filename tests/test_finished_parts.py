@@ -45,7 +45,7 @@ def finished_table(articles: dict[str, list[str]]) -> pa.Table:
 def stored(table: pa.Table, previous: FinishedCleaning, folder: Path) -> FinishedCleaning:
     """Write the table into a state folder as a run does, and read it back as the next run does."""
     folder.mkdir(parents=True)
-    finished.write_finished(folder, table, previous, frozenset())
+    finished.write_finished(folder, table, finished.carried_parts(table, previous), frozenset())
     return finished.load_finished(folder)
 
 

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cleaners.spelling import SpellingDecision, apply_corrections, scoped_key
-from flows.finished import FINISHED, FinishedCleaning, load_finished, write_finished
+from flows.finished import FINISHED, FinishedCleaning, carried_parts, load_finished, write_finished
 from flows.run_files import write_decisions
 from flows.shard_stages import spell_shard
 from flows.spelled import write_for_spelling
@@ -67,7 +67,7 @@ def correct(table: pa.Table, decisions: dict, plan: SpellingPlan, folder: Path) 
 
 def stored_finished(table: pa.Table, folder: Path) -> FinishedCleaning:
     """The finished table as the next run reads it from the state."""
-    write_finished(folder, table, FinishedCleaning(), frozenset())
+    write_finished(folder, table, carried_parts(table, FinishedCleaning()), frozenset())
     return load_finished(folder)
 
 
