@@ -105,12 +105,10 @@ CREATE TEMP TABLE counted AS
     LEFT JOIN choice t ON t.before_path = n.source_path AND t.before_doc = n.doc_id
     LEFT JOIN choice a ON a.after_position = n.position;
 """
-# The change to each (site, key) count: +1 for each story's line counted now (`plus`, with its position and line),
-# -1 for each taken back (`minus`, with its article, from the articles now or, gone or changed, `gone_keys`).
+# The change to each (site, key) count: +1 for each story's line counted now (with the position and line of the
+# earliest), -1 for each taken back (`minus`, with its article, from the articles now or, gone or changed,
+# `gone_keys`).
 _CHANGES = """
-CREATE TEMP TABLE plus AS
-    SELECT a.site, unnest(a.keys) AS key, unnest(a.lines) AS line, a.position, a.source_path, a.doc_id
-    FROM articles a JOIN choice c ON c.after_position = a.position;
 CREATE TEMP TABLE minus AS
     SELECT c.site, unnest(a.keys) AS key, a.source_path, a.doc_id
     FROM choice c JOIN articles a ON a.source_path = c.before_path AND a.doc_id = c.before_doc WHERE c.before_carried
@@ -119,21 +117,21 @@ CREATE TEMP TABLE minus AS
     FROM choice c JOIN gone_keys g ON g.source_path = c.before_path AND g.doc_id = c.before_doc
     WHERE NOT c.before_carried;
 CREATE TEMP TABLE changes AS
-    SELECT site, key, sum(change)::BIGINT AS change
-    FROM (SELECT site, key, 1 AS change FROM plus UNION ALL SELECT site, key, -1 FROM minus) GROUP BY ALL;
-CREATE TEMP TABLE firsts AS
-    SELECT site, key, min(position) AS position, arg_min(line, position) AS line,
-        arg_min(source_path, position) AS path, arg_min(doc_id, position) AS doc
-    FROM plus GROUP BY ALL;
+    SELECT site, key, sum(change)::BIGINT AS change, min(position) AS position, arg_min(line, position) AS line
+    FROM (
+        SELECT a.site, unnest(a.keys) AS key, unnest(a.lines) AS line, a.position, 1 AS change
+        FROM articles a JOIN choice c ON c.after_position = a.position
+        UNION ALL SELECT site, key, NULL, NULL, -1 FROM minus
+    ) GROUP BY ALL;
 """
 # The changed counts, each with its example: the earliest of the line counted now and the previous example, or,
 # when the previous example's article was taken back (`lost`), the earliest counted article of its site holding it.
 _MERGED = """
 CREATE TEMP TABLE merged AS
     SELECT ch.site, ch.key, coalesce(p.stories, 0) + ch.change AS stories, m.source_path IS NOT NULL AS lost,
-        p.stories IS NOT NULL AND m.source_path IS NULL AND (f.position IS NULL OR e.position < f.position) AS kept,
-        p.example, p.example_path, p.example_doc, f.line, f.path, f.doc
-    FROM changes ch LEFT JOIN previous p USING (site, key) LEFT JOIN firsts f USING (site, key)
+        p.stories IS NOT NULL AND m.source_path IS NULL AND (ch.position IS NULL OR e.position < ch.position) AS kept,
+        p.example, p.example_path, p.example_doc, ch.line, f.source_path AS path, f.doc_id AS doc
+    FROM changes ch LEFT JOIN previous p USING (site, key) LEFT JOIN now f ON f.position = ch.position
     LEFT JOIN minus m ON m.site = ch.site AND m.key = ch.key
         AND m.source_path = p.example_path AND m.doc_id = p.example_doc
     LEFT JOIN now e ON e.source_path = p.example_path AND e.doc_id = p.example_doc
