@@ -20,10 +20,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cleaners.boilerplate import article_line_keys
 from cleaners.keep import NOTHING_KEPT, KeptLines
-from flows.line_counts import Identity, identity
 from flows.parts import StoredParts, read_parts, unchanged_parts, write_with_links
+from flows.prepared import Identity, RunArticles
 from flows.records import CleanedDocument, Document, Rejection
 from flows.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_of, metadata_row
 from flows.stages import PreparedInput
@@ -80,28 +79,24 @@ def kept_rows(keep: KeptLines) -> frozenset[tuple[str, str, str]]:
 
 
 def to_finish(
-    prepared: list[PreparedInput],
+    articles: RunArticles,
     previous: FinishedCleaning,
     reread: Collection[str],
     changed: Mapping[str, set[str]],
     keep: KeptLines,
-    bullet_chars: str,
-) -> list[PreparedInput]:
-    """The articles to finish again: new or changed ones, those holding a line whose learned status changed for
-    their site, and those holding a line a keep-line override added or removed since names."""
+) -> list[int]:
+    """The positions of the articles to finish again: new or changed ones, those holding a line whose learned
+    status changed for their site, and those holding a line a keep-line override added or removed since names."""
     overrides = _changed_overrides(previous.kept, kept_rows(keep))
     reread = set(reread)
-    return [
-        item
-        for item in prepared
-        if identity(item) not in previous.rows
-        or item.raw.source_path in reread
-        or (
-            item.source in changed
-            and not changed[item.source].isdisjoint(article_line_keys(item.prepared.lines, bullet_chars))
-        )
-        or (overrides is not NOTHING_KEPT and any(overrides.override_for(line) for line in item.prepared.lines if line))
-    ]
+    redo = [name not in previous.rows or name[0] in reread for name in articles.names]
+    if not all(redo):
+        for position in articles.holding(changed):
+            redo[position] = True
+    if overrides is not NOTHING_KEPT:
+        for position, lines in enumerate(articles.lines()):
+            redo[position] = redo[position] or any(overrides.override_for(line) for line in lines if line)
+    return [position for position, again in enumerate(redo) if again]
 
 
 def _changed_overrides(before: frozenset[tuple[str, str, str]], after: frozenset[tuple[str, str, str]]) -> KeptLines:
@@ -116,15 +111,13 @@ def _changed_overrides(before: frozenset[tuple[str, str, str]], after: frozenset
 
 
 def in_order(
-    prepared: list[PreparedInput], fresh: pa.Table, previous: FinishedCleaning
+    names: list[Identity], fresh: pa.Table, previous: FinishedCleaning
 ) -> tuple[list[Document], list[Rejection], pa.Table]:
-    """Every article's finished cleaning in the order of `prepared`, fresh (rows of `fresh`) where finished again,
+    """Every article's finished cleaning in the order of `names`, fresh (rows of `fresh`) where finished again,
     else carried; and the table to store, its rows taken as they are (spelling changes the documents later)."""
     fresh_rows = rows_by_identity(fresh)
     carried_from = fresh.num_rows
-    rows = [
-        fresh_rows[key] if key in fresh_rows else carried_from + previous.rows[key] for key in map(identity, prepared)
-    ]
+    rows = [fresh_rows[key] if key in fresh_rows else carried_from + previous.rows[key] for key in names]
     table = pa.concat_tables([fresh, previous.table]).take(pa.array(rows, pa.int64())).combine_chunks()
     removed_lines = pc.list_value_length(table["removed_texts"])
     results = [

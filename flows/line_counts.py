@@ -1,13 +1,13 @@
 """Stored boilerplate statistics: which story each article is, and per site and line key how many stories hold
 the line. A run counts only the articles it read (and takes back those of deleted or changed inputs), merges the
-change into the previous counts with DuckDB, and decides the boilerplate again from the counts
-(cleaners/boilerplate.py decide_boilerplate).
+change into the previous counts with DuckDB over the articles' line keys (flows/line_keys.py, written by the read
+tasks), and decides the boilerplate again from the counts (cleaners/boilerplate.py decide_boilerplate).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,13 +15,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cleaners.boilerplate import LineCount, article_line_keys, decide_boilerplate, story_fingerprint
+from cleaners.boilerplate import LineCount, decide_boilerplate
 from cleaners.rules import BoilerplateRules
-from flows.progress import NO_PROGRESS, Ticker, ticking
-from flows.stages import Boilerplate, PreparedInput
+from flows.line_keys import previous_keys
+from flows.prepared import RunArticles
+from flows.progress import NO_PROGRESS, Ticker
+from flows.stages import Boilerplate
 
-Identity = tuple[str, str]
-Story = tuple[str, int]
 STORIES_FILE, COUNTS_FILE = "line_stories.parquet", "line_counts.parquet"
 STORIES = pa.schema(
     [
@@ -64,48 +64,6 @@ class Learning:
     changed: dict[str, set[str]]
 
 
-@dataclass
-class _Delta:
-    """The change to one (site, key) count: stories added minus taken back, the earliest added line, and the
-    articles taken back (if one was the example, the example is found again)."""
-
-    change: int = 0
-    example: tuple[int, str, Identity] | None = None
-    taken_back: set[Identity] = field(default_factory=set)
-
-
-class _LineKeys:
-    """Line keys of the current articles, computed for those a run looks at and kept."""
-
-    def __init__(self, prepared: list[PreparedInput], position: Mapping[Identity, int], bullet_chars: str):
-        self.prepared, self.position, self.bullet_chars = prepared, position, bullet_chars
-        self.known: dict[Identity, dict[str, str]] = {}
-
-    def of(self, name: Identity) -> dict[str, str]:
-        """The article's line keys, each with its first line."""
-        if name not in self.known:
-            lines = self.prepared[self.position[name]].prepared.lines
-            self.known[name] = article_line_keys(lines, self.bullet_chars)
-        return self.known[name]
-
-
-def identity(item: PreparedInput) -> Identity:
-    """An article's name across runs: its input and doc_id."""
-    return item.raw.source_path, item.raw.doc_id
-
-
-def _carried(name: Identity, position: Collection[Identity], reread: Collection[str]) -> bool:
-    """True when a previously counted article is still there and its input was not read again."""
-    return name in position and name[0] not in reread
-
-
-def taken_back(previous: LineCounts, prepared: list[PreparedInput], reread: Collection[str]) -> set[Identity]:
-    """The previously counted articles that went or changed: those whose prepared lines learn_incrementally needs."""
-    position, reread = {identity(item) for item in prepared}, set(reread)
-    names = zip(previous.stories["source_path"].to_pylist(), previous.stories["doc_id"].to_pylist())
-    return {name for name in names if not _carried(name, position, reread)}
-
-
 def write_line_counts(folder: Path, line_counts: LineCounts) -> None:
     """Write the stories and counts into the state folder."""
     pq.write_table(line_counts.stories, folder / STORIES_FILE)
@@ -119,131 +77,119 @@ def load_line_counts(folder: Path) -> LineCounts:
     return LineCounts(pq.read_table(folder / STORIES_FILE), pq.read_table(folder / COUNTS_FILE))
 
 
+# Which stories the run touches (those of articles that came, went or changed), the article each counts with
+# before (`before`, one the previous run counted) and after (`after`: its earliest article now), and, where they
+# differ or the one before changed, the choice: the article taken back and the one counted now.
+_STORIES = """
+CREATE TEMP TABLE now AS SELECT position, source_path, doc_id, site, story FROM articles;
+CREATE TEMP TABLE carried AS
+    SELECT o.source_path, o.doc_id, o.counted FROM old o JOIN now USING (source_path, doc_id)
+    ANTI JOIN reread USING (source_path);
+CREATE TEMP TABLE touched AS
+    SELECT site, story FROM old ANTI JOIN carried USING (source_path, doc_id)
+    UNION SELECT site, story FROM now ANTI JOIN carried USING (source_path, doc_id);
+CREATE TEMP TABLE after AS
+    SELECT n.site, n.story, min(n.position) AS position FROM now n JOIN touched USING (site, story) GROUP BY ALL;
+CREATE TEMP TABLE before AS
+    SELECT o.site, o.story, o.source_path, o.doc_id, c.source_path IS NOT NULL AS carried
+    FROM old o JOIN touched USING (site, story) LEFT JOIN carried c USING (source_path, doc_id) WHERE o.counted;
+CREATE TEMP TABLE choice AS
+    SELECT coalesce(b.site, a.site) AS site, b.source_path AS before_path, b.doc_id AS before_doc,
+        b.carried AS before_carried, a.position AS after_position
+    FROM before b FULL JOIN after a ON a.site = b.site AND a.story = b.story LEFT JOIN now n ON n.position = a.position
+    WHERE NOT coalesce(b.carried AND b.source_path = n.source_path AND b.doc_id = n.doc_id, false);
+CREATE TEMP TABLE counted AS
+    SELECT n.position, n.source_path, n.doc_id, n.site, n.story,
+        (coalesce(c.counted, false) AND t.before_path IS NULL) OR a.after_position IS NOT NULL AS counted
+    FROM now n LEFT JOIN carried c USING (source_path, doc_id)
+    LEFT JOIN choice t ON t.before_path = n.source_path AND t.before_doc = n.doc_id
+    LEFT JOIN choice a ON a.after_position = n.position;
+"""
+# The change to each (site, key) count: +1 for each story's line counted now (with the position and line of the
+# earliest), -1 for each taken back (`minus`, with its article, from the articles now or, gone or changed,
+# `gone_keys`).
+_CHANGES = """
+CREATE TEMP TABLE minus AS
+    SELECT c.site, unnest(a.keys) AS key, a.source_path, a.doc_id
+    FROM choice c JOIN articles a ON a.source_path = c.before_path AND a.doc_id = c.before_doc WHERE c.before_carried
+    UNION ALL
+    SELECT c.site, unnest(g.keys) AS key, g.source_path, g.doc_id
+    FROM choice c JOIN gone_keys g ON g.source_path = c.before_path AND g.doc_id = c.before_doc
+    WHERE NOT c.before_carried;
+CREATE TEMP TABLE changes AS
+    SELECT site, key, sum(change)::BIGINT AS change, min(position) AS position, arg_min(line, position) AS line
+    FROM (
+        SELECT a.site, unnest(a.keys) AS key, unnest(a.lines) AS line, a.position, 1 AS change
+        FROM articles a JOIN choice c ON c.after_position = a.position
+        UNION ALL SELECT site, key, NULL, NULL, -1 FROM minus
+    ) GROUP BY ALL;
+"""
+# The changed counts, each with its example: the earliest of the line counted now and the previous example, or,
+# when the previous example's article was taken back (`lost`), the earliest counted article of its site holding it.
+_MERGED = """
+CREATE TEMP TABLE merged AS
+    SELECT ch.site, ch.key, coalesce(p.stories, 0) + ch.change AS stories, m.source_path IS NOT NULL AS lost,
+        p.stories IS NOT NULL AND m.source_path IS NULL AND (ch.position IS NULL OR e.position < ch.position) AS kept,
+        p.example, p.example_path, p.example_doc, ch.line, f.source_path AS path, f.doc_id AS doc
+    FROM changes ch LEFT JOIN previous p USING (site, key) LEFT JOIN now f ON f.position = ch.position
+    LEFT JOIN minus m ON m.site = ch.site AND m.key = ch.key
+        AND m.source_path = p.example_path AND m.doc_id = p.example_doc
+    LEFT JOIN now e ON e.source_path = p.example_path AND e.doc_id = p.example_doc
+    WHERE coalesce(p.stories, 0) + ch.change > 0;
+CREATE TEMP TABLE found AS
+    SELECT site, key, arg_min(line, position) AS line, arg_min(source_path, position) AS path,
+        arg_min(doc_id, position) AS doc
+    FROM (
+        SELECT a.position, a.site, a.source_path, a.doc_id, unnest(a.keys) AS key, unnest(a.lines) AS line
+        FROM articles a JOIN counted c USING (position)
+        WHERE c.counted AND a.site IN (SELECT site FROM merged WHERE lost)
+    ) SEMI JOIN (SELECT site, key FROM merged WHERE lost) USING (site, key)
+    GROUP BY ALL;
+"""
+_COUNTS = """
+SELECT p.* FROM previous p ANTI JOIN changes USING (site, key)
+UNION ALL
+SELECT m.site, m.key, m.stories,
+    CASE WHEN m.lost THEN coalesce(o.line, m.line, '') WHEN m.kept THEN m.example ELSE m.line END,
+    CASE WHEN m.lost THEN coalesce(o.path, m.path, '') WHEN m.kept THEN m.example_path ELSE m.path END,
+    CASE WHEN m.lost THEN coalesce(o.doc, m.doc, '') WHEN m.kept THEN m.example_doc ELSE m.doc END,
+    false
+FROM merged m LEFT JOIN found o USING (site, key)
+"""
+
+
 def learn_incrementally(
-    prepared: list[PreparedInput],
+    articles: RunArticles,
     previous: LineCounts,
-    previous_lines: Mapping[Identity, list[str]],
+    previous_shards: list[Path],
     reread: Collection[str],
     rules: BoilerplateRules,
     bullet_chars: str,
     progress: Ticker = NO_PROGRESS,
 ) -> Learning:
-    """Update the previous counts for the articles that came, went or changed (those of `reread` inputs; the
-    prepared lines of those that went or changed in `previous_lines`), and decide every site's boilerplate; equal
-    to counting all of `prepared` afresh. `progress` advances over the articles as their stories are known."""
-    position = {identity(item): index for index, item in enumerate(prepared)}
-    reread = set(reread)
-    old = {(row["source_path"], row["doc_id"]): row for row in previous.stories.to_pylist()}
-    carried = {name for name in old if _carried(name, position, reread)}
-    new = [identity(item) for item in prepared if identity(item) not in carried]
-    keys = _LineKeys(prepared, position, bullet_chars)
-    story_of = {name: (old[name]["site"], old[name]["story"]) for name in carried}
-    progress.advance(len(carried))
-    story_of |= {
-        name: (prepared[position[name]].source, story_fingerprint(keys.of(name), rules))
-        for name in ticking(new, progress.advance)
-    }
-    gone = [name for name in old if name not in carried]
-    touched = {(old[name]["site"], old[name]["story"]) for name in gone} | {story_of[name] for name in new}
-    members: dict[Story, list[Identity]] = defaultdict(list)
-    for name, story in story_of.items():
-        if story in touched:
-            members[story].append(name)
-    old_counted = {(row["site"], row["story"]): name for name, row in old.items() if row["counted"]}
-    taken_back: set[Identity] = set()
-    counted_now: set[Identity] = set()
-    deltas: dict[tuple[str, str], _Delta] = defaultdict(_Delta)
-    for story in touched:
-        before = old_counted.get(story)
-        after = min(members[story], key=position.__getitem__) if members[story] else None
-        if before == after and before in carried:
-            continue
-        if before is not None:
-            taken_back.add(before)
-            lines = previous_lines[before] if before not in carried else prepared[position[before]].prepared.lines
-            for key in article_line_keys(lines, bullet_chars):
-                deltas[(story[0], key)].change -= 1
-                deltas[(story[0], key)].taken_back.add(before)
-        if after is not None:
-            counted_now.add(after)
-            for key, line in keys.of(after).items():
-                delta = deltas[(story[0], key)]
-                delta.change += 1
-                if delta.example is None or position[after] < delta.example[0]:
-                    delta.example = (position[after], line, after)
-    counted = {name for name in carried if old[name]["counted"]} - taken_back | counted_now
-    stories = pa.Table.from_pylist(
-        [
-            {"source_path": name[0], "doc_id": name[1], "site": story_of[name][0], "story": story_of[name][1]}
-            | {"counted": name in counted}
-            for name in position
-        ],
-        STORIES,
-    )
-    counts = _merged_counts(previous.counts, deltas, position, prepared, counted, keys)
-    totals = defaultdict(int)
-    for name in counted:
-        totals[story_of[name][0]] += 1
-    return _decided(previous.counts, counts, stories, dict(totals), rules)
-
-
-def _merged_counts(
-    previous: pa.Table,
-    deltas: Mapping[tuple[str, str], _Delta],
-    position: Mapping[Identity, int],
-    prepared: list[PreparedInput],
-    counted: Collection[Identity],
-    keys: _LineKeys,
-) -> pa.Table:
-    """The previous counts with the changes applied; an example whose article was taken back is found again."""
-    changes = pa.Table.from_pylist(
-        [{"site": site, "key": key, "change": delta.change} for (site, key), delta in deltas.items()],
-        pa.schema([("site", pa.string()), ("key", pa.string()), ("change", pa.int64())]),
-    )
+    """Update the previous counts for the articles that came, went or changed (those of `reread` inputs; the line
+    keys of those that went or changed read from `previous_shards`), and decide every site's boilerplate; equal to
+    counting all of `articles` afresh. DuckDB over the articles' line keys (flows/line_keys.py)."""
+    reread_paths = pa.array(sorted(set(reread)), pa.string())
     with duckdb.connect() as db:
-        db.register("previous", previous)
-        db.register("changes", changes)
-        kept = db.sql("SELECT p.* FROM previous p ANTI JOIN changes c USING (site, key)").to_arrow_table()
-        touched = db.sql("SELECT p.* FROM changes c JOIN previous p USING (site, key)").to_arrow_table().to_pylist()
-    before = {(row["site"], row["key"]): row for row in touched}
-    rows, lost = [], defaultdict(set)
-    for (site, key), delta in deltas.items():
-        row = before.get((site, key))
-        stories = (row["stories"] if row else 0) + delta.change
-        if stories <= 0:
-            continue
-        candidates = [delta.example] if delta.example else []
-        if row and (row["example_path"], row["example_doc"]) in delta.taken_back:
-            lost[site].add(key)
-        elif row:
-            previous_example = (row["example_path"], row["example_doc"])
-            candidates.append((position[previous_example], row["example"], previous_example))
-        _, example, (path, doc) = min(candidates) if candidates else (0, "", ("", ""))
-        rows.append({"site": site, "key": key, "stories": stories, "example": example})
-        rows[-1] |= {"example_path": path, "example_doc": doc, "learned": False}
-    found = _first_examples(lost, prepared, counted, keys)
-    for row in rows:
-        if (row["site"], row["key"]) in found:
-            row["example"], (row["example_path"], row["example_doc"]) = found[(row["site"], row["key"])]
-    return pa.concat_tables([kept, pa.Table.from_pylist(rows, COUNTS)])
-
-
-def _first_examples(
-    lost: Mapping[str, set[str]],
-    prepared: list[PreparedInput],
-    counted: Collection[Identity],
-    keys: _LineKeys,
-) -> dict[tuple[str, str], tuple[str, Identity]]:
-    """For keys whose example went, the line of the earliest counted article of their site holding them."""
-    found: dict[tuple[str, str], tuple[str, Identity]] = {}
-    for item in prepared:
-        name = identity(item)
-        if item.source not in lost or name not in counted:
-            continue
-        for key, line in keys.of(name).items():
-            if key in lost[item.source] and (item.source, key) not in found:
-                found[(item.source, key)] = (line, name)
-    return found
+        articles.register(db)
+        db.register("old", previous.stories)
+        db.register("previous", previous.counts)
+        db.register("reread", pa.table({"source_path": reread_paths}))
+        db.execute(_STORIES)
+        progress.advance(len(articles.names))
+        gone = db.sql("SELECT before_path, before_doc FROM choice WHERE NOT before_carried").fetchall()
+        db.register("gone_keys", previous_keys(previous_shards, gone, rules, bullet_chars))
+        db.execute(_CHANGES)
+        db.execute(_MERGED)
+        counts = db.sql(_COUNTS).to_arrow_table()
+        stories = db.sql(
+            "SELECT source_path, doc_id, site, story, counted FROM counted ORDER BY position"
+        ).to_arrow_table()
+        totals = dict(db.sql("SELECT site, count(*) FROM counted WHERE counted GROUP BY site").fetchall())
+    return _decided(
+        previous.counts, counts.rename_columns(COUNTS.names).cast(COUNTS), stories.cast(STORIES), totals, rules
+    )
 
 
 def _decided(

@@ -26,7 +26,7 @@ from flows.lock import run_lock
 from flows.manifest import read_manifest, versions
 from flows.memory import release_free_memory
 from flows.overrides import Overrides, load_overrides, override_paths, review_outcome
-from flows.prepared import carry_shards, prepared_shards, previous_lines, work_folder
+from flows.prepared import carry_shards, prepared_shards, work_folder
 from flows.progress import StageProgress
 from flows.publish import CURRENT
 from flows.records import RunResult
@@ -164,7 +164,9 @@ def _run(
     to_read = [path for path in inputs if path not in reused]
     logger.info("%d new or changed inputs to read, %d unchanged reused", len(to_read), len(reused))
     with stage("read", len(to_read), "files") as progress:
-        carried = carry_shards(state.shards, set(reused), work)
+        carried = carry_shards(
+            state.shards, set(reused), work, config.cleaning.boilerplate, config.cleaning.bullet_chars
+        )
         # The read tasks get RAW_DIR as an absolute path: a Dask worker's working folder is not the flow's.
         file_batches = _batches(to_read, batch_size)
         submitted = [
@@ -184,26 +186,29 @@ def _run(
         logger.info(
             "WARC: %d earlier captures are versions, %d records skipped", len(earlier_captures), sum(skipped.values())
         )
-    per_shard = prepared.read_articles()
-    articles = prepared.in_input_order(per_shard)
+    articles = prepared.run_articles()
     written_state = work / STATE_FOLDER  # state files written as their stage ends, linked in by the write stage
     written_state.mkdir()
-    with stage("boilerplate", len(articles)) as progress:
+    with stage("boilerplate", len(articles.names)) as progress:
         rules, bullets = config.cleaning.boilerplate, config.cleaning.bullet_chars
-        going = previous_lines(state.shards, line_counts.taken_back(state.line_counts, articles, to_read))
         learning = learn_boilerplate(
-            quote(articles), quote(state.line_counts), quote(going), quote(to_read), rules, bullets, quote(progress)
+            quote(articles),
+            quote(state.line_counts),
+            quote(state.shards),
+            quote(to_read),
+            rules,
+            bullets,
+            quote(progress),
         )
         boilerplate = learning.boilerplate
         progress.rows_out = sum(map(len, boilerplate.values()))
         line_counts.write_line_counts(written_state, learning.line_counts)
     state.line_counts = learning.line_counts = line_counts.LineCounts()  # the counts to store are written
-    del going
     release_free_memory()
     logger.info("boilerplate: %d lines learned over %d sources", progress.rows_out, len(boilerplate))
     kept = overrides.kept_lines()
-    redo = finished.to_finish(articles, state.finished, to_read, learning.changed, kept, bullets)
-    work_paths, work_rows = prepared.chosen(per_shard, redo)
+    redo = finished.to_finish(articles, state.finished, to_read, learning.changed, kept)
+    work_paths, work_rows = articles.chosen(redo)
     with stage("clean", len(redo)) as progress:
         learned = write_boilerplate(boilerplate, work)
         submitted = [
@@ -212,10 +217,10 @@ def _run(
         ]
         cleaned = _run_batches(progress, submitted, list(map(len, work_rows)))
         fresh = finished.read_finished([done.path for done in cleaned])
-        documents, clean_rejections, finished_table = finished.in_order(articles, fresh, state.finished)
+        documents, clean_rejections, finished_table = finished.in_order(articles.names, fresh, state.finished)
         progress.rows_out = len(documents)
-    logger.info("clean: %d articles finished, %d carried over", len(redo), len(articles) - len(redo))
-    del per_shard, articles, redo, fresh  # the prepared articles are in their shards: the flow keeps the Documents
+    logger.info("clean: %d articles finished, %d carried over", len(redo), len(articles.names) - len(redo))
+    del articles, redo, fresh
     release_free_memory()
     rejections += clean_rejections
     for rejection in rejections:

@@ -16,6 +16,7 @@ from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.spelling import apply_corrections
 from flows.config import Config
 from flows.finished import finished_table
+from flows.line_keys import write_line_keys
 from flows.outputs import write_table
 from flows.process_cache import load_once
 from flows.records import Rejection
@@ -44,9 +45,12 @@ class ShardDone:
 
 
 def read_into_shard(raw_dir: Path, relative_paths: list[str], config: Config, shard: Path) -> ShardRead:
-    """Read and prepare a batch of inputs, write their articles to `shard`, and return what else reading gave."""
+    """Read and prepare a batch of inputs, write their articles to `shard` and their line keys beside it, and return
+    what else reading gave."""
     reads = read_and_prepare(raw_dir, relative_paths, config)
-    write_shard([item for read in reads.values() for item in read.prepared], shard)
+    prepared = [item for read in reads.values() for item in read.prepared]
+    write_shard(prepared, shard)
+    write_line_keys(prepared, shard, config.cleaning.boilerplate, config.cleaning.bullet_chars)
     for read in reads.values():
         read.prepared = []
     return ShardRead(shard, reads)

@@ -1,5 +1,6 @@
 """Prepared-article shards: the Parquet files the read stage writes, the clean stage reads and the state keeps
-(state/prepared/NNNNN.parquet), one schema for all of them, defined here."""
+(state/prepared/NNNNN.parquet), one schema for all of them, defined here; each shard's line keys
+(flows/line_keys.py) beside it in line_keys/NNNNN.parquet, linked and carried with it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pyarrow.parquet as pq
 from cleaners.article import PreparedArticle
 from cleaners.edits import Removal
 from cleaners.metadata import ArticleMetadata
-from flows.outputs import write_parquet
+from flows.outputs import write_parquet, write_table
 from flows.records import Capture, RawArticle
 from flows.stages import PreparedInput
 
@@ -65,9 +66,25 @@ def metadata_of(row: dict) -> ArticleMetadata:
     return ArticleMetadata(**{name: row[name] for name, _ in ARTICLE_METADATA})
 
 
+LINE_KEYS_FOLDER = "line_keys"
+
+
 def shard_name(number: int) -> str:
     """The file name of a run's shard `number`."""
     return f"{number:05d}.parquet"
+
+
+def line_keys_path(shard: Path) -> Path:
+    """Where a shard's line keys are: line_keys/ beside it, under the shard's name."""
+    return shard.parent / LINE_KEYS_FOLDER / shard.name
+
+
+def link_shard(shard: Path, target: Path) -> None:
+    """Link a shard, and its line keys when it has them, as `target`."""
+    link_or_copy(shard, target)
+    if line_keys_path(shard).exists():
+        line_keys_path(target).parent.mkdir(exist_ok=True)
+        link_or_copy(line_keys_path(shard), line_keys_path(target))
 
 
 def _row(item: PreparedInput) -> dict:
@@ -132,17 +149,22 @@ def read_columns(path: Path, columns: list[str]) -> dict[str, list]:
 
 
 def carry_shard(previous: Path, kept_sources: set[str], target: Path) -> bool:
-    """Carry a previous run's shard into this run as `target`: hard-linked when every article in it comes from
-    an input in `kept_sources`, else rewritten with only theirs; False (nothing written) when none is kept."""
+    """Carry a previous run's shard (and its line keys, when it has them) into this run as `target`: hard-linked
+    when every article in it comes from an input in `kept_sources`, else rewritten with only theirs; False
+    (nothing written) when none is kept."""
     sources = read_columns(previous, ["source_path"])["source_path"]
     if sources and all(source in kept_sources for source in sources):
-        link_or_copy(previous, target)
+        link_shard(previous, target)
         return True
     table = pq.read_table(previous)
-    kept = table.filter(pc.is_in(table["source_path"], pa.array(sorted(kept_sources), pa.string())))
+    kept_rows = pc.is_in(table["source_path"], pa.array(sorted(kept_sources), pa.string()))
+    kept = table.filter(kept_rows)
     if not kept.num_rows:
         return False
     write_parquet(kept.to_pylist(), PREPARED, target)
+    if line_keys_path(previous).exists():
+        line_keys_path(target).parent.mkdir(exist_ok=True)
+        write_table(pq.read_table(line_keys_path(previous)).filter(kept_rows), line_keys_path(target))
     return True
 
 

@@ -17,8 +17,8 @@ import pyarrow.parquet as pq
 
 from cleaners.spelling import SpellingDecision, decided_word, scoped_key
 from flows.finished import FinishedCleaning, rows_by_identity
-from flows.line_counts import Identity
 from flows.outputs import write_table
+from flows.prepared import Identity
 from flows.run_files import DECISIONS_FILE, read_decisions
 from flows.shards import link_or_copy
 from flows.spelled import SPELLED, read_spelled

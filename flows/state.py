@@ -27,7 +27,7 @@ from flows.line_counts import LineCounts, load_line_counts
 from flows.outputs import file_sha256, write_parquet
 from flows.records import Rejection
 from flows.schema import REJECTED
-from flows.shards import link_or_copy, read_columns, shard_name
+from flows.shards import link_or_copy, link_shard, read_columns, shard_name
 from flows.spelled_store import StoredSpelling, load_spelling, write_spelling
 from flows.stages import InputRead
 from flows.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, load_vocabulary
@@ -155,7 +155,7 @@ def write_state(staged: Path, state: StateRows) -> None:
     folder = staged / STATE_FOLDER
     (folder / PREPARED_FOLDER).mkdir(parents=True)
     for number, shard in enumerate(state.shards):
-        link_or_copy(shard, folder / PREPARED_FOLDER / shard_name(number))
+        link_shard(shard, folder / PREPARED_FOLDER / shard_name(number))
     if state.written is not None:
         link_written(state.written, folder)
     if state.finished is not None:

@@ -439,3 +439,24 @@ def test_a_state_without_the_stored_spelling_applies_it_to_every_article_again(w
     assert_incremental_equals_rebuild(raw, out, config_file, tmp_path / "rebuilt")
     assert "denculearization" in set(pd.read_parquet(out / "corrections.parquet").original)
     assert (out / ".current" / "state" / "spelled.parquet").is_file()
+
+
+def test_a_state_without_line_keys_gets_them_from_its_shards_lines(wire_copy_run, tmp_path, config_file):
+    """A state written before the read tasks wrote line keys beside the shards: the articles taken back and those
+    carried are keyed from the shards' lines, and the next state has every shard's line keys."""
+    raw, out = copy_run(wire_copy_run, tmp_path)
+    prepared = out / ".current" / "state" / "prepared"
+    shutil.rmtree(prepared / "line_keys")
+
+    (raw / SEED_NAMES[1]).unlink()
+    (raw / "third").mkdir()
+    (raw / "third" / "copy.txt").write_text(reworded_copy((raw / SEED_NAMES[0]).read_text(encoding="utf-8")))
+    assert_incremental_equals_rebuild(raw, out, config_file, tmp_path / "rebuilt")
+    prepared = out / ".current" / "state" / "prepared"
+    shards = sorted(path.name for path in prepared.glob("*.parquet"))
+    assert len(shards) == 2 and sorted(path.name for path in (prepared / "line_keys").glob("*.parquet")) == shards
+    stories = pd.read_parquet(out / ".current" / "state" / "line_stories.parquet")
+    rebuilt = pd.read_parquet(tmp_path / "rebuilt" / ".current" / "state" / "line_stories.parquet")
+    assert rows(stories) == rows(rebuilt)
+    counts = pd.read_parquet(out / ".current" / "state" / "line_counts.parquet")
+    assert counts.equals(pd.read_parquet(tmp_path / "rebuilt" / ".current" / "state" / "line_counts.parquet"))

@@ -4,13 +4,19 @@ with the same counts and examples, as counting every article afresh."""
 from __future__ import annotations
 
 import random
+from pathlib import Path
+
+import pyarrow.parquet as pq
 
 from cleaners.article import prepare_article
 from cleaners.boilerplate import learn_boilerplate
 from cleaners.metadata import ArticleMetadata
 from cleaners.rules import CleaningRules
-from flows.line_counts import LineCounts, identity, learn_incrementally, taken_back
+from flows.line_counts import LineCounts, learn_incrementally
+from flows.line_keys import ensure_line_keys, write_line_keys
+from flows.prepared import RunArticles, carry_shards
 from flows.records import RawArticle
+from flows.shards import line_keys_path, shard_name, write_shard
 from flows.stages import PreparedInput
 
 RULES = CleaningRules()
@@ -33,21 +39,40 @@ def story(number: int, furniture: list[str]) -> list[str]:
     ]
 
 
-def learn(items: list[PreparedInput], previous: LineCounts | None = None, counted=None, reread=None):
-    """Learn over `items`, updating `previous` (counts of the articles `counted`) for the inputs in `reread`."""
+def shard_of(items: list[PreparedInput], folder: Path) -> Path:
+    """The articles written as the next shard in `folder`, with their line keys, as the read task writes them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shard = folder / shard_name(len(list(folder.glob("*.parquet"))))
+    write_shard(items, shard)
+    write_line_keys(items, shard, RULES.boilerplate, RULES.bullet_chars)
+    return shard
+
+
+def in_one_shard(items: list[PreparedInput], folder: Path) -> RunArticles:
+    """The articles as a run's articles, all in one shard in their order."""
+    names = [(item.raw.source_path, item.raw.doc_id) for item in items]
+    return RunArticles([shard_of(items, folder)], names, [(0, row) for row in range(len(items))])
+
+
+def learn(folder: Path, items: list[PreparedInput], previous=None, counted=None, reread=None, without_keys=False):
+    """Learn over `items`, updating `previous` (counts of the articles `counted`, in the previous run's shard, with
+    no line keys if `without_keys`) for the inputs in `reread`."""
     reread = [item.raw.source_path for item in items] if reread is None else reread
-    previous = previous or LineCounts()
-    going = taken_back(previous, items, reread)
-    lines = {identity(item): item.prepared.lines for item in counted or [] if identity(item) in going}
-    return learn_incrementally(items, previous, lines, reread, RULES.boilerplate, RULES.bullet_chars)
+    previous_shards = [shard_of(counted, folder / "previous")] if counted else []
+    if without_keys:
+        line_keys_path(previous_shards[0]).unlink()
+    articles = in_one_shard(items, folder / "now")
+    return learn_incrementally(
+        articles, previous or LineCounts(), previous_shards, reread, RULES.boilerplate, RULES.bullet_chars
+    )
 
 
 def sorted_counts(learning):
     return learning.line_counts.counts.sort_by([("site", "ascending"), ("key", "ascending")]).to_pylist()
 
 
-def assert_as_if_counted_afresh(updated, items: list[PreparedInput]) -> None:
-    fresh = learn(items)
+def assert_as_if_counted_afresh(folder: Path, updated, items: list[PreparedInput]) -> None:
+    fresh = learn(folder / "fresh", items)
     assert updated.boilerplate == fresh.boilerplate
     assert updated.boilerplate == learn_boilerplate(
         ((item.source, item.prepared.lines) for item in items), RULES.boilerplate, RULES.bullet_chars
@@ -55,30 +80,30 @@ def assert_as_if_counted_afresh(updated, items: list[PreparedInput]) -> None:
     assert sorted_counts(updated) == sorted_counts(fresh)
 
 
-def test_deleting_the_copy_a_story_counted_with_counts_the_next_copy_and_its_lines():
+def test_deleting_the_copy_a_story_counted_with_counts_the_next_copy_and_its_lines(tmp_path):
     first = article("a/1.txt", story(1, ["Tide tables inside", "Updated 9:00"]))
     copy = article("a/2.txt", story(1, ["Harbour Gazette print edition"]))
     others = [article(f"a/{n}.txt", story(n, ["Harbour Gazette print edition"])) for n in range(3, 5)]
-    before = learn([first, copy, *others])
+    before = learn(tmp_path / "run", [first, copy, *others])
     assert "harbour gazette print edition" not in before.boilerplate.get("harbour", {}), "2 stories of 3"
-    after = learn([copy, *others], before.line_counts, [first, copy, *others], reread=[])
+    after = learn(tmp_path / "run", [copy, *others], before.line_counts, [first, copy, *others], reread=[])
     assert set(after.boilerplate["harbour"]) == {"harbour gazette print edition"}
     assert after.changed == {"harbour": {"harbour gazette print edition"}}
-    assert_as_if_counted_afresh(after, [copy, *others])
+    assert_as_if_counted_afresh(tmp_path / "check", after, [copy, *others])
 
 
-def test_a_line_whose_example_article_went_takes_its_example_from_the_next_article():
+def test_a_line_whose_example_article_went_takes_its_example_from_the_next_article(tmp_path):
     items = [
         article(f"a/{n}.txt", story(n, ["• SHARE this story" if n == 0 else "Share this story"])) for n in range(5)
     ]
-    before = learn(items)
+    before = learn(tmp_path / "run", items)
     assert before.boilerplate["harbour"]["share this story"].example == "• SHARE this story"
-    after = learn(items[1:], before.line_counts, items, reread=[])
+    after = learn(tmp_path / "run", items[1:], before.line_counts, items, reread=[])
     assert after.boilerplate["harbour"]["share this story"].example == "Share this story"
-    assert_as_if_counted_afresh(after, items[1:])
+    assert_as_if_counted_afresh(tmp_path / "check", after, items[1:])
 
 
-def test_any_mix_of_new_deleted_and_changed_inputs_gives_the_counts_of_a_fresh_count():
+def test_any_mix_of_new_deleted_and_changed_inputs_gives_the_counts_of_a_fresh_count(tmp_path):
     chance = random.Random(14)
     furniture = ["Harbour Gazette print edition", "Share this story", "Tide tables inside", "Sign in", "Weather: 12C"]
 
@@ -87,7 +112,7 @@ def test_any_mix_of_new_deleted_and_changed_inputs_gives_the_counts_of_a_fresh_c
         return article(f"{'ab'[n % 2]}/{n:02}.txt", story(n // 3 + edition, lines), site="ab"[n % 3 == 0])
 
     current = {n: version(n, 0) for n in range(30)}
-    learning = learn(sorted(current.values(), key=lambda item: item.raw.source_path))
+    learning = learn(tmp_path / "run", sorted(current.values(), key=lambda item: item.raw.source_path))
     for edition in range(1, 6):
         previous = dict(current)
         for n in chance.sample(range(40), 8):
@@ -97,5 +122,38 @@ def test_any_mix_of_new_deleted_and_changed_inputs_gives_the_counts_of_a_fresh_c
                 current[n] = version(n, edition)
         changed = [item.raw.source_path for n, item in current.items() if previous.get(n) is not item]
         items = sorted(current.values(), key=lambda item: item.raw.source_path)
-        learning = learn(items, learning.line_counts, list(previous.values()), reread=changed)
-        assert_as_if_counted_afresh(learning, items)
+        learning = learn(tmp_path / "run", items, learning.line_counts, list(previous.values()), reread=changed)
+        assert_as_if_counted_afresh(tmp_path / "check", learning, items)
+
+
+def test_articles_taken_back_from_a_shard_without_line_keys_are_taken_back_from_its_lines(tmp_path):
+    """A state written before the read tasks wrote line keys: the lines of the articles taken back are keyed."""
+    items = [article(f"a/{n}.txt", story(n, ["Share this story", f"Updated {n}:00"])) for n in range(6)]
+    before = learn(tmp_path / "run", items)
+    kept, changed = items[2:], [article("a/1.txt", story(9, ["Sign in"]))]
+    with_keys = learn(tmp_path / "with", [changed[0], *kept], before.line_counts, items, reread=["a/1.txt"])
+    without = learn(
+        tmp_path / "without", [changed[0], *kept], before.line_counts, items, reread=["a/1.txt"], without_keys=True
+    )
+    assert sorted_counts(without) == sorted_counts(with_keys)
+    assert without.line_counts.stories.equals(with_keys.line_counts.stories)
+    assert_as_if_counted_afresh(tmp_path / "check", without, [changed[0], *kept])
+
+
+def test_carried_shards_bring_their_line_keys_or_get_them_computed(tmp_path):
+    """A shard carried whole links its line keys; one carried without an input keeps the other inputs' keys; one
+    of an older state, without keys, gets them computed from its lines: all as the read task writes them."""
+    first = [article(f"a/{n}.txt", story(n, ["Share this story"])) for n in range(3)]
+    second = [article(f"b/{n}.txt", story(n, ["Sign in"]), site="b") for n in range(3)]
+    third = [article(f"c/{n}.txt", story(n, ["Weather: 12C"]), site="c") for n in range(2)]
+    previous = [shard_of(items, tmp_path / "previous") for items in (first, second, third)]
+    line_keys_path(previous[2]).unlink()
+    kept = {item.raw.source_path for item in [*first, *second[1:], *third]}
+    (tmp_path / "work").mkdir()
+    carried = carry_shards(previous, kept, tmp_path / "work", RULES.boilerplate, RULES.bullet_chars)
+    assert line_keys_path(carried[0]).stat().st_ino == line_keys_path(previous[0]).stat().st_ino
+    expected = [shard_of(items, tmp_path / "expected") for items in (first, second[1:], third)]
+    for shard, wanted in zip(carried, expected, strict=True):
+        assert pq.read_table(line_keys_path(shard)).equals(pq.read_table(line_keys_path(wanted)))
+    ensure_line_keys(carried[2], RULES.boilerplate, RULES.bullet_chars)
+    assert pq.read_table(line_keys_path(carried[2])).equals(pq.read_table(line_keys_path(expected[2])))

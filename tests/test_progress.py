@@ -17,7 +17,10 @@ import pytest
 from cleaners import ticking
 from flows import line_counts, stages
 from flows.line_counts import LineCounts
+from flows.line_keys import write_line_keys
+from flows.prepared import RunArticles
 from flows.progress import QUIET_VARIABLE, StageProgress
+from flows.shards import shard_name, write_shard
 from tests.conftest import SEED_NAMES, SEEDS_DIR
 
 # Small enough that the seeds' few hundred paragraphs, words and pairs are reported in several steps.
@@ -66,18 +69,28 @@ def prepared(raw, config) -> list[stages.PreparedInput]:
 
 
 @pytest.fixture(scope="module")
-def documents(prepared, config) -> list:
-    learned = learn(prepared, config)
+def articles(prepared, config, tmp_path_factory) -> RunArticles:
+    """The prepared articles in one shard with their line keys, as the read task writes them."""
+    shard = tmp_path_factory.mktemp("work") / shard_name(0)
+    write_shard(prepared, shard)
+    write_line_keys(prepared, shard, config.cleaning.boilerplate, config.cleaning.bullet_chars)
+    names = [(item.raw.source_path, item.raw.doc_id) for item in prepared]
+    return RunArticles([shard], names, [(0, row) for row in range(len(prepared))])
+
+
+@pytest.fixture(scope="module")
+def documents(prepared, articles, config) -> list:
+    learned = learn(articles, config)
     documents, _ = stages.finish_cleaning(prepared, learned.boilerplate, config)
     return documents
 
 
-def learn(prepared, config, progress=None) -> line_counts.Learning:
+def learn(articles: RunArticles, config, progress=None) -> line_counts.Learning:
     rules = config.cleaning
-    paths = sorted({item.raw.source_path for item in prepared})
+    paths = sorted({source_path for source_path, _ in articles.names})
     extra = {"progress": progress} if progress else {}
     return line_counts.learn_incrementally(
-        prepared, LineCounts(), {}, paths, rules.boilerplate, rules.bullet_chars, **extra
+        articles, LineCounts(), [], paths, rules.boilerplate, rules.bullet_chars, **extra
     )
 
 
@@ -92,13 +105,12 @@ def assert_each_pass_done_in_steps(recorder: Recorder) -> None:
     assert any(one["reports"] > 1 for one in recorder.passes), "progress is reported as the work goes"
 
 
-def test_boilerplate_counts_each_article_as_its_story_is_known(prepared, config, small_steps):
+def test_boilerplate_counts_every_article_once_their_stories_are_known(articles, config, small_steps):
     recorder = Recorder()
-    learning = learn(prepared, config, recorder)
-    assert recorder.passes == [
-        {"label": "", "total": -1, "unit": "", "done": len(prepared), "reports": -(-len(prepared) // SMALL_STEP)}
-    ]
-    assert learning.boilerplate == learn(prepared, config).boilerplate
+    learning = learn(articles, config, recorder)
+    done = len(articles.names)
+    assert recorder.passes == [{"label": "", "total": -1, "unit": "", "done": done, "reports": 1}]
+    assert learning.boilerplate == learn(articles, config).boilerplate
 
 
 def test_matching_reports_each_pass_and_finds_the_same_matches(documents, config, small_steps):

@@ -120,8 +120,9 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
     done = finish_shard(read.path, rows, boilerplate, config, tmp_path / "finished-00000.parquet")
     in_process = finish_documents(prepared, {}, config)
     assert len(pickle.dumps(done)) < 500 and done.rows == len(in_process) == len(SEED_NAMES)
+    names = [(item.raw.source_path, item.raw.doc_id) for item in prepared]
     documents, rejections, table = finished.in_order(
-        prepared, finished.read_finished([done.path]), finished.FinishedCleaning()
+        names, finished.read_finished([done.path]), finished.FinishedCleaning()
     )
     assert documents == [cleaned.document for cleaned in in_process] and not rejections
     assert table.equals(finished.finished_table(prepared, in_process))
@@ -132,7 +133,7 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
     assert groups.rows_per_group == [2, 1]
     fixes = write_decisions(decisions, tmp_path)
     spelled = [spell_shard(groups.path, group, fixes, tmp_path / f"spelled-{group}.parquet") for group in range(2)]
-    ordered, _, _ = finished.in_order(prepared, finished.read_finished([done.path]), finished.FinishedCleaning())
+    ordered, _, _ = finished.in_order(names, finished.read_finished([done.path]), finished.FinishedCleaning())
     lay_over(ordered, document_rows(table), read_spelled([shard.path for shard in spelled]))
     expected = [apply_corrections(document.paragraphs, decisions) for document in documents]
     assert [(document.paragraphs, document.corrections) for document in ordered] == expected
