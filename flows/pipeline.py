@@ -154,7 +154,7 @@ def _run(
         return timings[-1]
 
     problem = "--force" if force else state_problem(previous, config.sha256)
-    state = load_state(out / CURRENT) if problem is None else State({}, {})
+    state = load_state(out / CURRENT) if problem is None else State()
     if problem and previous:
         logger.info("reading every input again: %s", problem)
     reused = {path: state.reads[path] for path in inputs if state.unchanged(raw, path, stamps.get(path))}
