@@ -33,7 +33,7 @@ from flows.schema import SCHEMA_VERSION
 from flows.shards import shard_name
 from flows.spelled import document_rows, lay_over, write_for_spelling
 from flows.spelled_store import SPELLED_FILE, plan_spelling, spelled_this_run, write_stored
-from flows.state import STATE_FOLDER, STATE_VERSION, State, StateRows, file_digest, load_state, state_problem
+from flows.state import STATE_FOLDER, STATE_VERSION, State, StateRows, load_state, state_problem
 from flows.summary import InputsSeen, RunSummary, inputs_seen, up_to_date_summary
 from flows.task_runner import task_runner_from_environment
 from flows.write import WriteJob, write_run
@@ -170,6 +170,7 @@ def _run(
         ]
         read = _run_batches(progress, submitted, list(map(len, file_batches)))
         fresh = {path: input_read for shard_read in read for path, input_read in shard_read.reads.items()}
+        hashed = {path: digest for shard_read in read for path, digest in shard_read.hashes.items()}
         reads = {path: reused[path] if path in reused else fresh[path] for path in inputs}
         prepared, earlier_captures = prepared_shards([*carried, *(shard_read.path for shard_read in read)], inputs)
         progress.rows_out = prepared.articles
@@ -296,7 +297,7 @@ def _run(
     }
     state_rows = StateRows(
         stamps={path: stamps[path] for path in inputs if path in stamps},
-        hashes={path: state.hashes.get(path) if path in reused else file_digest(raw, path) for path in inputs},
+        hashes={path: state.hashes.get(path) if path in reused else hashed[path] for path in inputs},
         reads=reads,
         canonical=stages.canonical_keys(records, dedup),
         shards=prepared.paths,

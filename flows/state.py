@@ -27,7 +27,8 @@ from flows.band_store import NO_BANDS, BandUpdate, StoredBands, load_band_store,
 from flows.cluster_store import NO_CLUSTERS, ClusterUpdate, StoredClusters, load_clusters, write_clusters
 from flows.finished import FinishedCleaning, load_finished, write_finished
 from flows.line_counts import LineCounts, load_line_counts, write_line_counts
-from flows.outputs import file_sha256, write_parquet
+from flows.manifest import file_digest
+from flows.outputs import write_parquet
 from flows.records import Rejection
 from flows.schema import REJECTED
 from flows.shards import link_or_copy, read_columns, shard_name
@@ -115,14 +116,6 @@ class State:
         if self.stamps.get(path) == stamp:
             return True
         return path in self.hashes and file_digest(raw_dir, path) == self.hashes[path]
-
-
-def file_digest(raw_dir: Path, relative_path: str) -> str | None:
-    """SHA-256 of an input's bytes on disk, or None if it cannot be read."""
-    try:
-        return file_sha256(raw_dir / relative_path)
-    except OSError:
-        return None
 
 
 def state_problem(manifest: dict | None, config_sha256: str) -> str | None:
