@@ -55,6 +55,7 @@ class State:
     def __init__(self, published: Path | None = None) -> None:
         self.folder = published / STATE_FOLDER if published is not None else None
         self._parts: dict[str, Future] = {}
+        self._read: dict[str, object] = {}
         if self.folder is not None:
             reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="state")
             self._parts = {name: reading.submit(load, self.folder) for name, load in _PARTS.items()}
@@ -62,7 +63,9 @@ class State:
 
     def _part(self, name: str, empty: Callable[[], object]):
         """A part of the state, waiting for it if it is still being read; `empty()` without a state."""
-        return self._parts[name].result() if name in self._parts else empty()
+        if name not in self._read:  # kept once read: asked for once an input, a future's lock costs
+            self._read[name] = self._parts[name].result() if name in self._parts else empty()
+        return self._read[name]
 
     @property
     def stamps(self) -> dict[str, tuple[int, int]]:
