@@ -15,6 +15,8 @@ from flows.review import add_review_parser, run_review
 
 if TYPE_CHECKING:
     from flows.api_server import LaunchedServer
+    from flows.config import Config
+    from flows.summary import InputsSeen, RunSummary
 
 DESCRIPTION = """Turn scraped news articles into a clean, deduplicated corpus.
 
@@ -229,6 +231,22 @@ def run_command(arguments: argparse.Namespace) -> int:
             print_summary(summary, arguments)
             return 0
         launched = launch_prefect_server(arguments)
+    from flows.publish import CURRENT
+    from flows.state import state_problem, state_read_ahead
+
+    # The previous run's state is read while the flow loads and the server starts, when the run will use it.
+    reused = None if arguments.force or state_problem(previous, config.sha256) else arguments.out / CURRENT
+    with state_read_ahead(reused):
+        summary = run_flow(arguments, config, seen, launched)
+    print_summary(summary, arguments)
+    return 0
+
+
+def run_flow(
+    arguments: argparse.Namespace, config: Config, seen: InputsSeen, launched: LaunchedServer | None
+) -> RunSummary:
+    """Run the flow over `arguments.raw_dir` on its task runner, once the `launched` server answers, taking the
+    inputs the command `seen`; return its summary."""
     from flows.api_server import use_api_server
     from flows.pipeline import copydesk_run, inputs_seen_by_command
     from flows.task_runner import dask_task_runner, default_workers, local_task_runner, task_runner_from_environment
@@ -242,7 +260,7 @@ def run_command(arguments: argparse.Namespace) -> int:
     use_api_server(launched)
     # The flow takes the inputs seen above, unless waiting for another run may leave RAW_DIR changed by then.
     with inputs_seen_by_command(arguments.raw_dir, arguments.out, config, None if arguments.wait else seen):
-        summary = run(
+        return run(
             raw_dir=str(arguments.raw_dir),
             out_dir=str(arguments.out),
             config_path=str(arguments.config) if arguments.config else None,
@@ -252,8 +270,6 @@ def run_command(arguments: argparse.Namespace) -> int:
             redis_url=arguments.redis_url,
             overrides_path=str(arguments.overrides) if arguments.overrides else None,
         )
-    print_summary(summary, arguments)
-    return 0
 
 
 if __name__ == "__main__":

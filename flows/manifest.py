@@ -7,10 +7,12 @@ import importlib.metadata
 import json
 import os
 import platform
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from flows import __version__
 from flows.config import Config
+from flows.outputs import file_sha256
 from flows.schema import SCHEMA_VERSION
 
 MANIFEST = "manifest.json"
@@ -35,6 +37,20 @@ def file_stamp(raw_dir: Path, relative_path: str) -> tuple[int, int] | None:
     except OSError:
         return None
     return status.st_size, status.st_mtime_ns
+
+
+def file_digest(raw_dir: Path, relative_path: str) -> str | None:
+    """SHA-256 of an input's bytes on disk, or None if it cannot be read."""
+    try:
+        return file_sha256(raw_dir / relative_path)
+    except OSError:
+        return None
+
+
+def output_hashes(folder: Path, names: list[str]) -> dict[str, str]:
+    """SHA-256 of each of a run folder's written files, on a thread a core (hashing lets go of the GIL)."""
+    with ThreadPoolExecutor(os.cpu_count() or 1) as hashing:
+        return dict(zip(names, hashing.map(lambda name: file_sha256(folder / name), names)))
 
 
 def read_manifest(out_dir: Path) -> dict | None:

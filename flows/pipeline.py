@@ -34,11 +34,11 @@ from flows.run_files import write_boilerplate, write_decisions
 from flows.schema import SCHEMA_VERSION
 from flows.shards import shard_name
 from flows.spelled import document_rows, lay_over, write_for_spelling
-from flows.spelled_store import SPELLED_FILE, StoredSpelling, plan_spelling, spelled_this_run, write_stored
-from flows.state import STATE_FOLDER, STATE_VERSION, State, StateRows, file_digest, load_state, state_problem
+from flows.spelled_store import SPELLED_FILE, plan_spelling, spelled_this_run, write_stored
+from flows.state import STATE_FOLDER, STATE_VERSION, State, StateRows, load_state, state_problem
 from flows.summary import InputsSeen, RunSummary, inputs_seen, up_to_date_summary
 from flows.task_runner import task_runner_from_environment
-from flows.vocabulary_store import EMPTY_VOCABULARY, write_vocabulary
+from flows.vocabulary_store import write_vocabulary
 from flows.write import WriteJob, write_run
 
 read_and_prepare = task(shard_stages.read_into_shard, name="read-and-prepare", cache_policy=NO_CACHE)
@@ -157,7 +157,7 @@ def _run(
         return timings[-1]
 
     problem = "--force" if force else state_problem(previous, config.sha256)
-    state = load_state(out / CURRENT) if problem is None else State({}, {})
+    state = load_state(out / CURRENT) if problem is None else State()
     if problem and previous:
         logger.info("reading every input again: %s", problem)
     reused = {path: state.reads[path] for path in inputs if state.unchanged(raw, path, stamps.get(path))}
@@ -175,6 +175,7 @@ def _run(
         ]
         read = _run_batches(progress, submitted, list(map(len, file_batches)))
         fresh = {path: input_read for shard_read in read for path, input_read in shard_read.reads.items()}
+        hashed = {path: digest for shard_read in read for path, digest in shard_read.hashes.items()}
         reads = {path: reused[path] if path in reused else fresh[path] for path in inputs}
         prepared, earlier_captures = prepared_shards([*carried, *(shard_read.path for shard_read in read)], inputs)
         progress.rows_out = prepared.articles
@@ -203,7 +204,8 @@ def _run(
         boilerplate = learning.boilerplate
         progress.rows_out = sum(map(len, boilerplate.values()))
         line_counts.write_line_counts(written_state, learning.line_counts)
-    state.line_counts = learning.line_counts = line_counts.LineCounts()  # the counts to store are written
+    learning.line_counts = line_counts.LineCounts()  # the counts to store are written
+    state.let_go("line_counts")
     release_free_memory()
     logger.info("boilerplate: %d lines learned over %d sources", progress.rows_out, len(boilerplate))
     kept = overrides.kept_lines()
@@ -247,7 +249,7 @@ def _run(
         )
         progress.rows_out = len(decisions)
         write_vocabulary(written_state, vocabulary)
-    state.vocabulary = EMPTY_VOCABULARY
+    state.let_go("vocabulary")
     del vocabulary
     release_free_memory()
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
@@ -270,7 +272,7 @@ def _run(
     )
     del plan, spelled_rows
     carried_finished = finished.carried_parts(finished_table, state.finished)
-    state.finished, state.spelled = finished.FinishedCleaning(), StoredSpelling()  # the state keeps this run's
+    state.let_go("finished", "spelled")  # the state keeps this run's
     release_free_memory()
     with stage("cluster", paragraph_count, "paragraphs") as progress:
         records, dedup, paragraphs_applied = cluster_paragraphs(
@@ -323,7 +325,7 @@ def _run(
     }
     state_rows = StateRows(
         stamps={path: stamps[path] for path in inputs if path in stamps},
-        hashes={path: state.hashes.get(path) if path in reused else file_digest(raw, path) for path in inputs},
+        hashes={path: state.hashes.get(path) if path in reused else hashed[path] for path in inputs},
         reads=reads,
         canonical=stages.canonical_keys(records, dedup),
         shards=prepared.paths,

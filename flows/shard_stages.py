@@ -7,7 +7,7 @@ loads once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -17,6 +17,7 @@ from cleaners.spelling import apply_corrections
 from flows.config import Config
 from flows.finished import finished_table
 from flows.line_keys import write_line_keys
+from flows.manifest import file_digest
 from flows.outputs import write_table
 from flows.process_cache import load_once
 from flows.records import Rejection
@@ -29,10 +30,11 @@ from flows.stages import InputRead, finish_documents, read_and_prepare
 @dataclass
 class ShardRead:
     """What reading a batch of inputs gave: the shard its prepared articles are in, and per input its
-    rejections, skipped records and how many articles it gave."""
+    rejections, skipped records and how many articles it gave, and its content hash once read (for the state)."""
 
     path: Path
     reads: dict[str, InputRead]
+    hashes: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -53,7 +55,7 @@ def read_into_shard(raw_dir: Path, relative_paths: list[str], config: Config, sh
     write_line_keys(prepared, shard, config.cleaning.boilerplate, config.cleaning.bullet_chars)
     for read in reads.values():
         read.prepared = []
-    return ShardRead(shard, reads)
+    return ShardRead(shard, reads, {path: file_digest(raw_dir, path) for path in relative_paths})
 
 
 def finish_shard(

@@ -14,6 +14,9 @@ used (the run reads everything again and says why).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +27,8 @@ from flows.band_store import NO_BANDS, StoredBands, load_band_store
 from flows.cluster_store import NO_CLUSTERS, ClusterUpdate, StoredClusters, load_clusters, write_clusters
 from flows.finished import CarriedParts, FinishedCleaning, load_finished, write_finished
 from flows.line_counts import LineCounts, load_line_counts
-from flows.outputs import file_sha256, write_parquet
+from flows.manifest import file_digest
+from flows.outputs import write_parquet
 from flows.records import Rejection
 from flows.schema import REJECTED
 from flows.shards import link_or_copy, link_shard, read_columns, shard_name
@@ -42,21 +46,76 @@ SKIPPED = pa.schema([("source_path", pa.string()), ("reason", pa.string()), ("re
 PREPARED_FOLDER = "prepared"
 
 
-@dataclass
 class State:
-    """The previous run's inputs (size, modification time) and what reading each one gave."""
+    """The previous run's state: each input's stamp and content hash, what reading it gave, its prepared shards,
+    canonical keys, band store, vocabulary, line counts, finished articles, clusters and spelling (all empty without
+    a state folder). The parts are read on a thread of their own, one after another in the order the stages need
+    them, from when the state is made: a stage waits only for a part not read yet."""
 
-    stamps: dict[str, tuple[int, int]]
-    reads: dict[str, InputRead]
-    canonical: frozenset[str] = frozenset()
-    hashes: dict[str, str] = field(default_factory=dict)
-    bands: StoredBands = NO_BANDS
-    vocabulary: StoredVocabulary = EMPTY_VOCABULARY
-    line_counts: LineCounts = field(default_factory=LineCounts)
-    finished: FinishedCleaning = field(default_factory=FinishedCleaning)
-    shards: list[Path] = field(default_factory=list)
-    clusters: StoredClusters = NO_CLUSTERS
-    spelled: StoredSpelling = field(default_factory=StoredSpelling)
+    def __init__(self, published: Path | None = None) -> None:
+        self.folder = published / STATE_FOLDER if published is not None else None
+        self._parts: dict[str, Future] = {}
+        self._read: dict[str, object] = {}
+        if self.folder is not None:
+            reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="state")
+            self._parts = {name: reading.submit(load, self.folder) for name, load in _PARTS.items()}
+            reading.shutdown(wait=False)  # its thread ends once every part is read
+
+    def _part(self, name: str, empty: Callable[[], object]):
+        """A part of the state, waiting for it if it is still being read; `empty()` without a state."""
+        if name not in self._read:  # kept once read: asked for once an input, a future's lock costs
+            self._read[name] = self._parts[name].result() if name in self._parts else empty()
+        return self._read[name]
+
+    def let_go(self, *names: str) -> None:
+        """Drop parts the run no longer needs: asked for again, each is the empty part."""
+        for name in names:
+            self._parts.pop(name, None)
+            self._read.pop(name, None)
+
+    @property
+    def stamps(self) -> dict[str, tuple[int, int]]:
+        return self._part("inputs", lambda: ({}, {}))[0]
+
+    @property
+    def hashes(self) -> dict[str, str]:
+        return self._part("inputs", lambda: ({}, {}))[1]
+
+    @property
+    def reads(self) -> dict[str, InputRead]:
+        return self._part("reads", lambda: ({}, []))[0]
+
+    @property
+    def shards(self) -> list[Path]:
+        return self._part("reads", lambda: ({}, []))[1]
+
+    @property
+    def line_counts(self) -> LineCounts:
+        return self._part("line_counts", LineCounts)
+
+    @property
+    def finished(self) -> FinishedCleaning:
+        return self._part("finished", FinishedCleaning)
+
+    @property
+    def bands(self) -> StoredBands:
+        return self._part("bands", lambda: NO_BANDS)
+
+    @property
+    def vocabulary(self) -> StoredVocabulary:
+        return self._part("vocabulary", lambda: EMPTY_VOCABULARY)
+
+    @property
+    def spelled(self) -> StoredSpelling:
+        return self._part("spelled", StoredSpelling)
+
+    @property
+    def canonical(self) -> frozenset[str]:
+        return self._part("canonical", frozenset)
+
+    @property
+    def clusters(self) -> StoredClusters:
+        return self._part("clusters", lambda: NO_CLUSTERS)
 
     def unchanged(self, raw_dir: Path, path: str, stamp: tuple[int, int] | None) -> bool:
         """True when an input that gave articles is as the previous run read it: same size and time, or same
@@ -66,14 +125,6 @@ class State:
         if self.stamps.get(path) == stamp:
             return True
         return path in self.hashes and file_digest(raw_dir, path) == self.hashes[path]
-
-
-def file_digest(raw_dir: Path, relative_path: str) -> str | None:
-    """SHA-256 of an input's bytes on disk, or None if it cannot be read."""
-    try:
-        return file_sha256(raw_dir / relative_path)
-    except OSError:
-        return None
 
 
 def state_problem(manifest: dict | None, config_sha256: str) -> str | None:
@@ -87,12 +138,16 @@ def state_problem(manifest: dict | None, config_sha256: str) -> str | None:
     return None
 
 
-def load_state(published: Path) -> State:
-    """Read the state of the published run folder."""
-    folder = published / STATE_FOLDER
-    inputs = pq.read_table(folder / "inputs.parquet").to_pylist()
-    stamps = {row["source_path"]: (row["size"], row["mtime_ns"]) for row in inputs}
-    hashes = {row["source_path"]: row["sha256"] for row in inputs if row["sha256"]}
+def _inputs(folder: Path) -> tuple[dict[str, tuple[int, int]], dict[str, str]]:
+    """Each input's stamp (size, modification time) and content hash, as the state recorded them."""
+    inputs = pq.read_table(folder / "inputs.parquet")
+    paths, sizes, times = (inputs[name].to_pylist() for name in ("source_path", "size", "mtime_ns"))
+    stamps = dict(zip(paths, zip(sizes, times)))
+    return stamps, {path: digest for path, digest in zip(paths, inputs["sha256"].to_pylist()) if digest}
+
+
+def _reads(folder: Path) -> tuple[dict[str, InputRead], list[Path]]:
+    """What reading each input gave (articles in the prepared shards, rejections, skipped records), and the shards."""
     reads: dict[str, InputRead] = defaultdict(InputRead)
     shards = sorted((folder / PREPARED_FOLDER).glob("*.parquet"))
     for shard in shards:
@@ -102,20 +157,46 @@ def load_state(published: Path) -> State:
         reads[row["source_path"]].rejections.append(Rejection(row["source_path"], row["reason"]))
     for row in pq.read_table(folder / "skipped.parquet").to_pylist():
         reads[row["source_path"]].skipped[row["reason"]] = row["records"]
-    canonical = frozenset(pq.read_table(folder / "canonical.parquet", columns=["key"])["key"].to_pylist())
-    return State(
-        stamps,
-        dict(reads),
-        canonical,
-        hashes,
-        load_band_store(folder),
-        load_vocabulary(folder),
-        load_line_counts(folder),
-        load_finished(folder),
-        shards,
-        load_clusters(folder),
-        load_spelling(folder),
-    )
+    return dict(reads), shards
+
+
+def _canonical(folder: Path) -> frozenset[str]:
+    return frozenset(pq.read_table(folder / "canonical.parquet", columns=["key"])["key"].to_pylist())
+
+
+# The state's parts in the order the stages need them (read, boilerplate, clean, match, spelling, correct, cluster).
+_PARTS: dict[str, Callable[[Path], object]] = {
+    "inputs": _inputs,
+    "reads": _reads,
+    "line_counts": load_line_counts,
+    "finished": load_finished,
+    "bands": load_band_store,
+    "vocabulary": load_vocabulary,
+    "spelled": load_spelling,
+    "canonical": _canonical,
+    "clusters": load_clusters,
+}
+# A state begun by `copydesk run` before its flow started (state_read_ahead), by published run folder.
+_read_ahead: dict[Path, State] = {}
+
+
+def load_state(published: Path) -> State:
+    """The state of the published run folder (OUT_DIR/.current), read on a thread of its own: the one `copydesk
+    run` began reading ahead when it is of this same run folder."""
+    return _read_ahead.pop(published.resolve(), None) or State(published)
+
+
+@contextmanager
+def state_read_ahead(published: Path | None) -> Iterator[None]:
+    """While inside, the state of `published` (None: none) is being read, and load_state of the same run folder
+    (the run folder it leads to, whatever ran between) takes it instead of reading it again."""
+    key = published.resolve() if published is not None else None
+    if key is not None:
+        _read_ahead[key] = State(published)
+    try:
+        yield
+    finally:
+        _read_ahead.pop(key, None)
 
 
 @dataclass

@@ -17,8 +17,8 @@ from flows.config import CorpusSettings
 from flows.corpus import kept_records, shard_names, write_corpus
 from flows.dataset_card import DATASET_CARD, dataset_card
 from flows.diff_store import DiffRecall, load_diffs, write_diffs
-from flows.manifest import MANIFEST
-from flows.outputs import file_sha256, write_table, write_text
+from flows.manifest import MANIFEST, output_hashes
+from flows.outputs import write_table, write_text
 from flows.progress import StageProgress
 from flows.publish import publish, staging_folder
 from flows.records import RunResult
@@ -145,7 +145,7 @@ def write_run(
         manifest |= {
             "finished_at": finished_at,
             "counts": counts,
-            "outputs": {name: file_sha256(staged / name) for name in outputs},
+            "outputs": output_hashes(staged, outputs),
             "elapsed_seconds": round(time.monotonic() - job.started, 3),
         }
         summary.seconds = manifest["elapsed_seconds"]

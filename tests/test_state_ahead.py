@@ -1,0 +1,63 @@
+"""The previous run's state is read on a thread of its own, part by part, as the stages come to need it; `copydesk
+run` begins reading it before the flow loads and the server starts, and the flow takes what it began only when it
+is the state of the run folder published when the flow holds OUT_DIR. Each read task hashes the inputs it read."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import pyarrow.parquet as pq
+
+from flows.config import load_config
+from flows.publish import CURRENT
+from flows.shard_stages import read_into_shard
+from flows.state import STATE_FOLDER, State, load_state, state_read_ahead
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, copy_run
+
+
+def test_the_state_read_on_its_thread_holds_what_the_previous_run_stored(seeds_run):
+    raw, out = seeds_run
+    state = load_state(out / CURRENT)
+    stored = pq.read_table(out / CURRENT / STATE_FOLDER / "inputs.parquet").to_pylist()
+    assert state.stamps == {row["source_path"]: (row["size"], row["mtime_ns"]) for row in stored}
+    assert state.hashes == {row["source_path"]: row["sha256"] for row in stored}
+    assert sorted(state.reads) == sorted(SEED_NAMES) and all(read.articles == 1 for read in state.reads.values())
+    assert [shard.parent.name for shard in state.shards] == ["prepared"]
+    assert state.line_counts.counts.num_rows and state.finished.table.num_rows == len(SEED_NAMES)
+    assert state.bands.folder is not None and state.vocabulary.counts.num_rows and state.canonical
+    assert all(state.unchanged(raw, name, state.stamps[name]) for name in SEED_NAMES)
+
+
+def test_without_a_state_every_part_is_empty():
+    state = State()
+    assert (state.stamps, state.hashes, state.reads, state.shards, state.canonical) == ({}, {}, {}, [], frozenset())
+    assert state.bands.folder is None and not state.finished.table.num_rows and not state.clusters.table.num_rows
+    assert not state.unchanged(REPO, SEED_NAMES[0], None)
+
+
+def test_the_flow_takes_the_state_read_ahead_only_for_the_run_folder_published_now(seeds_run, tmp_path):
+    _, out = copy_run(seeds_run, tmp_path)
+    with state_read_ahead(out / CURRENT):
+        ahead = load_state(out / CURRENT)
+        assert load_state(out / CURRENT) is not ahead  # taken once
+    with state_read_ahead(out / CURRENT):
+        published = (out / CURRENT).resolve()
+        republished = published.with_name(published.name + "-later")
+        shutil.copytree(published, republished, symlinks=True)
+        (out / CURRENT).unlink()
+        (out / CURRENT).symlink_to(republished)
+        later = load_state(out / CURRENT)  # another run published meanwhile: its state is read, not the one begun
+        assert later.folder == out / CURRENT / STATE_FOLDER and later.stamps == ahead.stamps
+    with state_read_ahead(None):
+        assert load_state(out / CURRENT) is not ahead
+
+
+def test_a_read_task_hashes_the_inputs_it_read(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in SEED_NAMES[:2]:
+        shutil.copy(SEEDS_DIR / name, raw / name)
+    read = read_into_shard(raw, [*SEED_NAMES[:2], "gone.txt"], load_config(REPO / "copydesk.toml"), tmp_path / "s")
+    expected = {name: hashlib.sha256((raw / name).read_bytes()).hexdigest() for name in SEED_NAMES[:2]}
+    assert read.hashes == expected | {"gone.txt": None}
