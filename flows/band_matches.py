@@ -22,7 +22,7 @@ from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, tex
 from flows.band_search import candidate_pairs
 from flows.band_store import NO_BANDS, SCHEMAS, BandUpdate, StoredBands, store_connection
 from flows.progress import NO_PROGRESS, Ticker, in_chunks, ticking
-from flows.signed_pool import NOTHING_SIGNED, SignedPool
+from flows.signed_pool import NOTHING_SIGNED, SignedPool, bands_table
 
 _CHECKED = """
 SELECT p.row, c.jaccard, c.first_in_second, c.second_in_first
@@ -181,14 +181,7 @@ def _signed_chunk(
     columns = (signed.keys, signed.normalised_keys, signed.word_counts)
     return {
         "texts": pa.table(dict(zip(SCHEMAS["texts"].names, columns)), schema=SCHEMAS["texts"]),
-        "bands": pa.table(
-            {
-                "key": np.repeat(signed.keys[long], settings.lsh_bands),
-                "band": np.tile(np.arange(settings.lsh_bands, dtype=np.int16), int(long.sum())),
-                "band_key": signed.band_keys[long].ravel(),
-            },
-            schema=SCHEMAS["bands"],
-        ),
+        "bands": bands_table(signed.keys[long], signed.band_keys[long]),
     }
 
 
