@@ -74,11 +74,11 @@ def shingle_hash32(shingle: bytes) -> int:
 
 
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's affine32 permutation parameters (a, b) for this num_perm and seed."""
-    from datasketch import MinHash
-
-    a, b = MinHash(num_perm=num_perm, seed=seed).permutations
-    return a.astype(np.uint32), b.astype(np.uint32)
+    """datasketch's affine32 permutation parameters (a, b) for this num_perm and seed, drawn as its
+    `MinHash._init_permutations` draws them (an odd a), so that processes that only sign need not import it."""
+    generator = np.random.RandomState(seed)
+    a = generator.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    return a, generator.randint(0, 1 << 32, num_perm, dtype=np.uint32)
 
 
 def as_lean_minhash(signature: np.ndarray, seed: int) -> LeanMinHash:

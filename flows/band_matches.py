@@ -1,12 +1,12 @@
-"""The match stage over the band-key store: sign only texts the store has not seen, find candidate pairs by
-DuckDB joins on the band keys where they changed (flows/band_search.py), and verify only pairs not checked
-before. The Matches equal `dedup.deduplicate.find_matches` on the same texts (exact copies, `MAX_RUN` and
-`MAX_SHARED_GROUP` included).
+"""The match stage over the band-key store: take the rows of texts the store has not seen from those the
+finishing tasks signed (flows/signed_pool.py), signing only what they lack, find candidate pairs by DuckDB joins on
+the band keys where they changed (flows/band_search.py), and verify only pairs not checked before. The Matches equal
+`dedup.deduplicate.find_matches` on the same texts (exact copies, `MAX_RUN` and `MAX_SHARED_GROUP` included).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +20,9 @@ from dedup.index import MAX_SHARED_GROUP
 from dedup.settings import DedupSettings
 from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, text_keys
 from flows.band_search import candidate_pairs
-from flows.band_store import SCHEMAS, BandUpdate, StoredBands, store_connection
+from flows.band_store import NO_BANDS, SCHEMAS, BandUpdate, StoredBands, store_connection
 from flows.progress import NO_PROGRESS, Ticker, in_chunks, ticking
+from flows.signed_pool import NOTHING_SIGNED, SignedPool, bands_table
 
 _CHECKED = """
 SELECT p.row, c.jaccard, c.first_in_second, c.second_in_first
@@ -46,20 +47,16 @@ def stored_matches(
     stored: StoredBands,
     progress: Ticker = NO_PROGRESS,
     spill: Path | None = None,
+    signed: SignedPool = NOTHING_SIGNED,
 ) -> StoredMatches:
-    """Matches of the texts, signing and verifying only what the stored bands do not hold and searching candidates
-    only where they changed; `progress` sees each pass (signing paragraphs, splitting and signing sentences,
-    finding candidates, verifying pairs) as it goes; DuckDB spills into `spill`, when given."""
+    """Matches of the texts, taking the rows the stored bands do not hold from `signed` (signing only what it
+    lacks), verifying only new pairs and searching candidates only where they changed; `progress` sees each pass
+    (signing paragraphs, splitting and signing sentences, finding candidates, verifying pairs) as it goes; DuckDB
+    spills into `spill`, when given."""
     keys = text_keys(texts)
     distinct, first = np.unique(keys, return_index=True)
     with store_connection(stored, {}, spill) as connection:
-        known = _rows_of(connection, "texts", distinct)
-        fresh = np.flatnonzero(~np.isin(distinct, known["key"].to_numpy()))
-        progress.phase("signing paragraphs", len(fresh), "paragraphs")
-        signed = _signed([texts[position] for position in first[fresh].tolist()], distinct[fresh], settings, progress)
-        described = pa.concat_tables([known, signed["texts"]]).sort_by("key")
-        new = _new_sentences(connection, texts, distinct, first, described, settings, progress)
-    new = {name: pa.concat_tables([signed.get(name, SCHEMAS[name].empty_table()), new[name]]) for name in new}
+        described, new = _described(connection, texts, distinct, first, signed, settings, progress)
     rows = np.searchsorted(described["key"].to_numpy(), keys)
     words = described["words"].to_numpy()[rows]
     copies = copy_groups(described["normalised_key"].to_numpy()[rows], words, settings.min_words, MAX_SHARED_GROUP)
@@ -96,6 +93,14 @@ _SHARES = ("jaccard", "first_in_second", "second_in_first")
 SIGNED = ("texts", "bands")
 
 
+def signed_rows(texts: Sequence[str], settings: DedupSettings) -> dict[str, pa.Table]:
+    """The `texts`, `bands` and `sentences` rows of the distinct texts and of their sentences, each distinct text
+    once (bands in the order of their texts): what a finishing task leaves beside its shard."""
+    distinct, first = np.unique(text_keys(texts), return_index=True)
+    with store_connection(NO_BANDS, {}) as connection:
+        return _described(connection, texts, distinct, first, NOTHING_SIGNED, settings, NO_PROGRESS)[1]
+
+
 def _key_columns(pair_keys: np.ndarray) -> dict[str, np.ndarray]:
     return {"first_key": pair_keys[:, 0], "second_key": pair_keys[:, 1]}
 
@@ -106,6 +111,51 @@ def _rows_of(connection: duckdb.DuckDBPyConnection, table: str, keys: np.ndarray
     rows = connection.sql(f"SELECT * FROM {table} WHERE key IN (SELECT key FROM wanted)").to_arrow_table()
     connection.unregister("wanted")
     return rows.cast(SCHEMAS[table])
+
+
+def _described(
+    connection: duckdb.DuckDBPyConnection,
+    texts: Sequence[str],
+    distinct: np.ndarray,
+    first: np.ndarray,
+    signed: SignedPool,
+    settings: DedupSettings,
+    progress: Ticker,
+) -> tuple[pa.Table, dict[str, pa.Table]]:
+    """The `texts` rows of the distinct paragraph texts (`distinct` keys, first at positions `first`), sorted by
+    key, and the new rows of every table for those the store does not hold and their sentences."""
+    known = _rows_of(connection, "texts", distinct)
+    fresh = distinct[~np.isin(distinct, known["key"].to_numpy())]
+    paragraphs = _taken_or_signed(
+        fresh,
+        lambda lacking: [texts[position] for position in first[np.searchsorted(distinct, lacking)].tolist()],
+        signed,
+        settings,
+        progress,
+        "paragraphs",
+    )
+    described = pa.concat_tables([known, paragraphs["texts"]]).sort_by("key")
+    sentences = _new_sentences(connection, texts, distinct, first, described, signed, settings, progress)
+    return described, {"sentences": sentences.pop("sentences")} | {
+        name: pa.concat_tables([paragraphs[name], sentences[name]]) for name in SIGNED
+    }
+
+
+def _taken_or_signed(
+    keys: np.ndarray,
+    texts_of: Callable[[np.ndarray], list[str]],
+    signed: SignedPool,
+    settings: DedupSettings,
+    progress: Ticker,
+    unit: str,
+) -> dict[str, pa.Table]:
+    """Rows of `texts` and `bands` for distinct keys the store does not hold: taken from `signed` where it holds
+    them, the rest signed from their texts (`texts_of` the lacking keys)."""
+    taken = signed.texts_of(keys)
+    lacking = keys[~np.isin(keys, taken["texts"]["key"].to_numpy())]
+    progress.phase(f"signing {unit}", len(lacking), unit)
+    made = _signed(texts_of(lacking), lacking, settings, progress)
+    return {name: pa.concat_tables([taken[name], made[name]]) for name in SIGNED}
 
 
 def _signed(
@@ -131,14 +181,7 @@ def _signed_chunk(
     columns = (signed.keys, signed.normalised_keys, signed.word_counts)
     return {
         "texts": pa.table(dict(zip(SCHEMAS["texts"].names, columns)), schema=SCHEMAS["texts"]),
-        "bands": pa.table(
-            {
-                "key": np.repeat(signed.keys[long], settings.lsh_bands),
-                "band": np.tile(np.arange(settings.lsh_bands, dtype=np.int16), int(long.sum())),
-                "band_key": signed.band_keys[long].ravel(),
-            },
-            schema=SCHEMAS["bands"],
-        ),
+        "bands": bands_table(signed.keys[long], signed.band_keys[long]),
     }
 
 
@@ -148,26 +191,40 @@ def _new_sentences(
     distinct: np.ndarray,
     first: np.ndarray,
     described: pa.Table,
+    signed: SignedPool,
     settings: DedupSettings,
-    progress: Ticker = NO_PROGRESS,
+    progress: Ticker,
 ) -> dict[str, pa.Table]:
     """Rows of `sentences` for the long paragraph texts the store never split, and of `texts` and `bands` for
-    their sentences it does not hold."""
+    their sentences it does not hold: taken from `signed` where it holds them, else split and signed here."""
     long_keys = described.filter(pc.greater_equal(described["words"], settings.min_words))["key"].to_numpy()
     split = _rows_of(connection, "sentences", long_keys)["key"].to_numpy()
     unsplit = long_keys[~np.isin(long_keys, split)]
-    owners = first[np.searchsorted(distinct, unsplit)]
+    taken = signed.sentences_of(unsplit)
+    lacking = unsplit[~np.isin(unsplit, taken["key"].to_numpy())]
+    owners = first[np.searchsorted(distinct, lacking)]
     progress.phase("splitting sentences", len(owners), "paragraphs")
     sentences = paragraph_sentences(ticking((texts[position] for position in owners.tolist()), progress.advance))
     sentence_keys = text_keys(sentences.texts)
-    table = pa.table(
-        {"key": unsplit[sentences.owners], "sentence": sentences.indexes, "sentence_key": sentence_keys},
-        schema=SCHEMAS["sentences"],
+    table = pa.concat_tables(
+        [
+            taken,
+            pa.table(
+                {"key": lacking[sentences.owners], "sentence": sentences.indexes, "sentence_key": sentence_keys},
+                schema=SCHEMAS["sentences"],
+            ),
+        ]
     )
-    unseen, where = np.unique(sentence_keys, return_index=True)
-    keep = ~np.isin(unseen, described["key"].to_numpy())
-    unseen, where = unseen[keep], where[keep]
-    keep = ~np.isin(unseen, _rows_of(connection, "texts", unseen)["key"].to_numpy())
-    progress.phase("signing sentences", int(keep.sum()), "sentences")
-    fresh = [sentences.texts[row] for row in where[keep].tolist()]
-    return {"sentences": table, **_signed(fresh, unseen[keep], settings, progress)}
+    unseen = np.unique(table["sentence_key"].to_numpy())
+    unseen = unseen[~np.isin(unseen, described["key"].to_numpy())]
+    unseen = unseen[~np.isin(unseen, _rows_of(connection, "texts", unseen)["key"].to_numpy())]
+    split_keys, where = np.unique(sentence_keys, return_index=True)  # the sentences of `taken` are in `signed`
+    rows = _taken_or_signed(
+        unseen,
+        lambda lacking: [sentences.texts[row] for row in where[np.searchsorted(split_keys, lacking)].tolist()],
+        signed,
+        settings,
+        progress,
+        "sentences",
+    )
+    return {"sentences": table, **rows}

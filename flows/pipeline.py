@@ -33,6 +33,7 @@ from flows.records import RunResult
 from flows.run_files import write_boilerplate, write_decisions
 from flows.schema import SCHEMA_VERSION
 from flows.shards import shard_name
+from flows.signed_pool import signed_folder
 from flows.spelled import document_rows, lay_over, write_for_spelling
 from flows.spelled_store import SPELLED_FILE, plan_spelling, spelled_this_run, write_stored
 from flows.state import STATE_FOLDER, STATE_VERSION, State, StateRows, load_state, state_problem
@@ -233,7 +234,8 @@ def _run(
 
     paragraph_count = sum(len(document.paragraphs) for document in documents)
     with stage("match", paragraph_count, "paragraphs") as progress:
-        matched = match_paragraphs(quote(documents), config, state.bands, quote(progress), work / "match-spill")
+        signed = [signed_folder(done.path) for done in cleaned]
+        matched = match_paragraphs(quote(documents), config, state.bands, quote(progress), work / "match-spill", signed)
         matches = matched.matches
         progress.rows_out = len(matches.overlaps)
         write_band_store(written_state, matched.update)

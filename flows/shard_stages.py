@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.spelling import apply_corrections
+from flows.band_matches import signed_rows
 from flows.config import Config
 from flows.finished import finished_table
 from flows.line_keys import write_line_keys
@@ -23,6 +24,7 @@ from flows.process_cache import load_once
 from flows.records import Rejection
 from flows.run_files import read_boilerplate, read_corrections
 from flows.shards import read_shard, write_shard
+from flows.signed_pool import signed_folder, write_signed
 from flows.spelled import write_spelled
 from flows.stages import InputRead, finish_documents, read_and_prepare
 
@@ -62,11 +64,16 @@ def finish_shard(
     shard: Path, rows: list[int], boilerplate: Path, config: Config, target: Path, keep: KeptLines = NOTHING_KEPT
 ) -> ShardDone:
     """Finish cleaning the articles at `rows` of a shard with the learned boilerplate in the file `boilerplate`,
-    and write a Document or a Rejection for each, in that order, to `target` (flows/finished.py's table)."""
+    and write a Document or a Rejection for each, in that order, to `target` (flows/finished.py's table); without
+    Redis, also the signed rows of the Documents' paragraphs for the match stage (`signed_folder(target)`)."""
     prepared = read_shard(shard, rows)
     results = finish_documents(prepared, load_once(boilerplate, read_boilerplate), config, keep)
     write_table(finished_table(prepared, results), target)
-    return ShardDone(target, sum(not isinstance(result, Rejection) for result in results))
+    documents = [result.document for result in results if not isinstance(result, Rejection)]
+    if not config.dedup.redis_url:
+        paragraphs = [paragraph for document in documents for paragraph in document.paragraphs]
+        write_signed(signed_rows(paragraphs, config.dedup), signed_folder(target))
+    return ShardDone(target, len(documents))
 
 
 def spell_shard(articles: Path, group: int, decisions: Path, target: Path) -> ShardDone:

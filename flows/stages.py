@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from flows.overrides import NO_OVERRIDES, Overrides, source_label
 from flows.progress import NO_PROGRESS, Ticker, ticking
 from flows.readers import read_input
 from flows.records import CleanedDocument, Document, RawArticle, Rejection, Version
+from flows.signed_pool import read_signed
 from flows.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, updated_vocabulary
 from flows.warc import WarcOutcome, is_warc, read_warc
 
@@ -293,17 +294,18 @@ def match_paragraphs(
     stored: StoredBands = NO_BANDS,
     progress: Ticker = NO_PROGRESS,
     spill: Path | None = None,
+    signed: Sequence[Path] = (),
 ) -> StoredMatches:
     """Find the verified near-duplicate and contained paragraph pairs of all documents, signing and verifying
-    only what the previous run's band-key store lacks (DuckDB spilling into `spill`, when given); with Redis,
-    everything, and no store is kept."""
+    only what the previous run's band-key store lacks and the finishing tasks' `signed` folders do not hold
+    (DuckDB spilling into `spill`, when given); with Redis, everything, and no store is kept."""
     texts = [paragraph for document in documents for paragraph in document.paragraphs]
     if config.dedup.redis_url:
         progress.phase("matching in Redis", len(texts), "paragraphs")
         matches = find_matches(texts, config.dedup)
         progress.advance(len(texts))
         return StoredMatches(matches, None, len(texts), matches.candidate_count)
-    return stored_matches(texts, config.dedup, stored, progress, spill)
+    return stored_matches(texts, config.dedup, stored, progress, spill, read_signed(signed, config.dedup))
 
 
 def cluster_paragraphs(

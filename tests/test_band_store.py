@@ -17,9 +17,10 @@ from dedup.deduplicate import Matches, find_matches
 from dedup.signatures import count_words
 from dedup.text_signing import paragraph_sentences, text_keys
 from flows import band_matches, band_search, band_store
-from flows.band_matches import StoredMatches, stored_matches
+from flows.band_matches import StoredMatches, signed_rows, stored_matches
 from flows.band_store import BANDS_FOLDER, NO_BANDS, SCHEMAS, StoredBands, load_band_store, write_band_store
 from flows.config import load_config
+from flows.signed_pool import SignedPool, read_signed, signed_folder, write_signed
 from flows.state import STATE_VERSION, state_problem
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 
@@ -206,3 +207,86 @@ def test_small_parts_are_merged_once_there_are_more_than_the_bound(articles, mon
         parts = list((tmp_path / f"run-{number}" / BANDS_FOLDER / table).iterdir())
         assert sum(pq.ParquetFile(part).metadata.num_rows < band_store.SHARD_ROWS for part in parts) <= 2
     assert stored_rows(tmp_path / f"run-{number}") == stored_rows(tmp_path / "rebuilt")
+
+
+class SigningPhases:
+    """A Ticker that keeps how many texts each signing or splitting pass of the match stage had to do."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, int] = {}
+
+    def phase(self, label: str, total: int, unit: str) -> None:
+        self.totals[label] = total
+
+    def advance(self, amount: int = 1) -> None:
+        """Nothing to keep."""
+
+    def signed_here(self) -> int:
+        return sum(total for label, total in self.totals.items() if label.startswith(("signing", "splitting")))
+
+
+def signed_by_tasks(shards: list[list[list[str]]], folder: Path) -> SignedPool:
+    """The signed rows finishing tasks leave for these shards of articles, read back as the match stage reads them."""
+    folders = [signed_folder(folder / f"finished-{number:05d}.parquet") for number in range(len(shards))]
+    for shard, signed in zip(shards, folders, strict=True):
+        write_signed(signed_rows(flat(shard), SETTINGS), signed)
+    return read_signed(folders, SETTINGS)
+
+
+def new_rows(run: StoredMatches) -> dict[str, set[tuple]]:
+    return {name: set(zip(*table.to_pydict().values())) for name, table in run.update.new.items()}
+
+
+def test_a_shards_signed_rows_hold_each_distinct_text_once_with_its_bands_in_order(articles):
+    texts = flat(articles[:60] + articles[:30])
+    rows = signed_rows(texts, SETTINGS)
+    keys = rows["texts"]["key"].to_numpy()
+    assert len(np.unique(keys)) == len(keys) and set(keys.tolist()) == distinct_texts(flat(articles[:60]))
+    long = keys[rows["texts"]["words"].to_numpy() >= SETTINGS.min_words]
+    assert np.array_equal(rows["bands"]["key"].to_numpy(), np.repeat(long, SETTINGS.lsh_bands))
+    split = set(zip(rows["sentences"]["key"].to_pylist(), rows["sentences"]["sentence"].to_pylist()))
+    long_paragraphs = text_keys(texts)[count_words(texts) >= SETTINGS.min_words]
+    assert len(split) == rows["sentences"].num_rows and set(rows["sentences"]["key"].to_pylist()) == set(
+        long_paragraphs.tolist()
+    )
+
+
+def test_the_stage_takes_what_the_finishing_tasks_signed_and_signs_nothing_again(articles, tmp_path):
+    texts = flat(articles)
+    shards = [articles[::3], articles[1::3], articles[2::3]]  # copies of a story in several shards
+    phases = SigningPhases()
+    taken = stored_matches(texts, SETTINGS, NO_BANDS, phases, signed=signed_by_tasks(shards, tmp_path))
+    signed_here = stored_matches(texts, SETTINGS, NO_BANDS)
+    assert phases.signed_here() == 0
+    assert_same_matches(taken.matches, signed_here.matches)
+    assert new_rows(taken) == new_rows(signed_here)
+    assert taken.signed == signed_here.signed
+
+
+def test_texts_neither_stored_nor_signed_by_a_task_are_signed_in_the_stage(articles, tmp_path):
+    """After a run that kept no store (Redis), the carried articles' texts are in no file: the stage signs them."""
+    texts = flat(articles)
+    phases = SigningPhases()
+    run = stored_matches(texts, SETTINGS, NO_BANDS, phases, signed=signed_by_tasks([articles[-40:]], tmp_path))
+    signed_here = stored_matches(texts, SETTINGS, NO_BANDS)
+    assert 0 < phases.totals["signing paragraphs"] <= len(set(texts) - set(flat(articles[-40:])))
+    assert_same_matches(run.matches, signed_here.matches)
+    assert new_rows(run) == new_rows(signed_here)
+
+
+def test_an_incremental_run_takes_its_new_texts_from_the_tasks_and_keeps_the_store_of_one_that_signs(
+    articles, tmp_path
+):
+    old, added = articles[:-40], articles[-40:]
+    stored_run(flat(old), NO_BANDS, tmp_path / "old")
+    stored = load_band_store(tmp_path / "old")
+    texts = flat(articles)
+    phases = SigningPhases()
+    pool = signed_by_tasks([added[:25], added[25:]], tmp_path)
+    (tmp_path / "taken").mkdir()
+    taken = stored_matches(texts, SETTINGS, stored, phases, signed=pool)
+    write_band_store(tmp_path / "taken", taken.update)
+    signed_here = stored_run(texts, stored, tmp_path / "signed")
+    assert phases.signed_here() == 0
+    assert_same_matches(taken.matches, signed_here.matches)
+    assert stored_rows(tmp_path / "taken") == stored_rows(tmp_path / "signed")

@@ -133,6 +133,23 @@ def test_the_redis_index_gives_the_embedded_outputs_and_leaves_no_keys(
         assert client.info("stats")["total_commands_processed"] > 1000
 
 
+def test_a_run_after_a_redis_run_signs_the_texts_of_the_articles_it_carries(
+    prefect_harness, corpus, embedded_outputs, tmp_path, redis_url
+):
+    """A Redis run keeps no band store, and the next run's finishing tasks sign only the articles they finish:
+    the match stage signs the carried articles' texts itself, and the outputs are the embedded run's."""
+    raw = tmp_path / corpus.name
+    shutil.copytree(corpus, raw)
+    feed = (raw / "globe-post" / "feed.jsonl").read_bytes()
+    (raw / "globe-post" / "feed.jsonl").unlink()
+    out = tmp_path / "clean"
+    assert run_cli(raw, out, *BATCH, "--redis-url", redis_url) == 0
+    (raw / "globe-post" / "feed.jsonl").write_bytes(feed)
+    assert run_cli(raw, out, *BATCH) == 0
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["inputs_reused"] > 0
+    assert outputs(out) == embedded_outputs
+
+
 def seed_paragraph_signatures() -> np.ndarray:
     """Signatures of the seeds' paragraphs, twice, and of straight-quoted copies of them."""
     paragraphs = [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from datasketch import LeanMinHash, MinHash
@@ -15,10 +18,11 @@ from dedup.signatures import (
     count_words,
     normalised_texts,
     paragraph_signatures,
+    permutations,
     shingle_hash32,
     signatures_and_word_counts,
 )
-from tests.conftest import SEED_NAMES, SEEDS_DIR
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 
 HOSTILE = [
     "“It’s Ri Yong Ho’s,” said Choe Sang-Hun — in Yongbyon, Rodong Sinmun reported.",
@@ -136,3 +140,19 @@ def test_any_text_normalises_as_python_does(texts):
 @given(st.lists(st.text(alphabet=_MIXED_SCRIPTS + "Don't ‘x’ — A1_b", max_size=40), max_size=5))
 def test_mixed_scripts_normalise_as_python_does(texts):
     assert normalised_texts(texts) == python_normalised(texts)
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (16, 3), (1, 0), (256, 42)])
+def test_the_permutations_are_datasketchs(num_perm, seed):
+    a, b = MinHash(num_perm=num_perm, seed=seed).permutations
+    np.testing.assert_array_equal(np.stack(permutations(num_perm, seed)), np.stack([a, b]).astype(np.uint32))
+
+
+def test_a_finishing_task_signs_its_paragraphs_without_importing_datasketch():
+    """Worker processes sign what they clean; datasketch (scipy, redis) would cost each a share of a second."""
+    code = (
+        "import sys; from flows.band_matches import signed_rows; from flows.config import load_config; "
+        "rows = signed_rows(['Talks ended early in Hanoi. Both sides said they would meet again soon.'], "
+        "load_config(None).dedup); assert rows['bands'].num_rows and 'datasketch' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
