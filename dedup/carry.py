@@ -3,13 +3,14 @@ pairs whose signature the previous run stored (same paragraphs, policy keys, tex
 it had; only the others are clustered again. Components a maintainer's merge or split touches are always clustered
 again and never stored, as the signature does not hold the constraints. Partial pairs decide only the corpus trims
 between canonical paragraphs: a trim whose key (its paragraph's text and its keepers' texts in policy order, all
-it reads) the previous run stored keeps the corpus text it had; only the others are trimmed again.
+it reads) the previous run stored keeps the corpus text it had; only the others are trimmed again. A pair measured
+again after spelling fixes whose two texts the previous run measured keeps the measure it had (`measure_keys`).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -20,6 +21,7 @@ from dedup.constraints import ClusterConstraints
 from dedup.records import ClusterMembership
 from dedup.settings import DedupSettings
 from dedup.trim import trim_partial_repeats
+from dedup.verify import Overlap
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,10 @@ class CarriedClusters(Protocol):
         """The corpus text stored for those of the trim keys that are stored (None: nothing was trimmed)."""
         ...
 
+    def measures(self, keys: Collection[bytes]) -> dict[bytes, Overlap]:
+        """The overlap stored for those of the pair keys (`measure_keys`) that are stored."""
+        ...
+
 
 class NothingCarried:
     """No previous run: every component is clustered, every trim made."""
@@ -51,6 +57,9 @@ class NothingCarried:
         return CarriedRows()
 
     def trims(self, keys: Collection[bytes]) -> dict[bytes, str | None]:
+        return {}
+
+    def measures(self, keys: Collection[bytes]) -> dict[bytes, Overlap]:
         return {}
 
 
@@ -121,12 +130,24 @@ def carry_trims(
 
 def trim_keys(texts: Sequence[str], keepers: dict[int, list[int]]) -> dict[int, bytes]:
     """A 128-bit key of all a trim reads: the text of the paragraph trimmed and its keepers' texts, in order."""
-    hashes = {
-        position: hashlib.blake2b(texts[position].encode(), digest_size=16).digest()
-        for other, ahead in keepers.items()
-        for position in (other, *ahead)
-    }
+    hashes = text_hashes(texts, (position for other, ahead in keepers.items() for position in (other, *ahead)))
+    return {other: _joined_key(hashes[position] for position in (other, *ahead)) for other, ahead in keepers.items()}
+
+
+def measure_keys(texts: Sequence[str], pairs: np.ndarray) -> list[bytes]:
+    """A 128-bit key of all measuring a pair reads: its two texts, the one at the lower position first (the
+    measures are oriented so); `pairs` is an (m, 2) array of positions."""
+    hashes = text_hashes(texts, pairs.ravel().tolist())
+    return [_joined_key((hashes[first], hashes[second])) for first, second in pairs.tolist()]
+
+
+def text_hashes(texts: Sequence[str], positions: Iterable[int]) -> dict[int, bytes]:
+    """The 128-bit BLAKE2b hash of the text at each of the positions."""
     return {
-        other: hashlib.blake2b(b"".join(hashes[position] for position in (other, *ahead)), digest_size=16).digest()
-        for other, ahead in keepers.items()
+        position: hashlib.blake2b(texts[position].encode(), digest_size=16).digest()
+        for position in dict.fromkeys(positions)
     }
+
+
+def _joined_key(hashes: Iterable[bytes]) -> bytes:
+    return hashlib.blake2b(b"".join(hashes), digest_size=16).digest()

@@ -13,7 +13,15 @@ import numpy as np
 
 from dedup.articles import copied_share, duplicate_of
 from dedup.canonical import priority_key
-from dedup.carry import NOTHING_CARRIED, CarriedClusters, CarriedOver, Components, carry_over, carry_trims
+from dedup.carry import (
+    NOTHING_CARRIED,
+    CarriedClusters,
+    CarriedOver,
+    Components,
+    carry_over,
+    carry_trims,
+    measure_keys,
+)
 from dedup.cluster import centre_clusters
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, constrained_overlaps
 from dedup.containment import link_containers
@@ -32,7 +40,8 @@ from dedup.verify import Overlap, overlap, pair_shares
 class DedupResult:
     """Cluster membership and container per input paragraph (same order), verified pairs, article links, and
     the canonical paragraphs whose corpus text drops sentences another canonical paragraph already holds; the
-    components of the overlapping pairs and the trims' keys to store for the next run."""
+    components of the overlapping pairs, the trims' keys and the measures of the pairs measured again (by
+    `measure_keys`) to store for the next run."""
 
     memberships: list[ClusterMembership]
     overlaps: dict[tuple[int, int], Overlap]
@@ -42,6 +51,7 @@ class DedupResult:
     corpus_trims: dict[int, str] = field(default_factory=dict)
     components: Components = field(default_factory=Components)
     trim_keys: dict[int, bytes] = field(default_factory=dict)
+    measures: dict[bytes, Overlap] = field(default_factory=dict)
 
 
 def paragraph_id(record: ParagraphRecord) -> str:
@@ -53,12 +63,14 @@ def paragraph_id(record: ParagraphRecord) -> str:
 class Matches:
     """Verified overlapping paragraph pairs (by position, i < j), pairs that share only a part (two
     different merges of the same paragraph), and how many candidates were checked; exact copies are
-    grouped (`copies`: representative -> its copies) and only representatives appear in the pairs."""
+    grouped (`copies`: representative -> its copies) and only representatives appear in the pairs; after
+    `remeasure`, the measure of each pair it measured again, by `measure_keys` (kept or not)."""
 
     overlaps: dict[tuple[int, int], Overlap]
     candidate_count: int
     partial: dict[tuple[int, int], Overlap] = field(default_factory=dict)
     copies: dict[int, list[int]] = field(default_factory=dict)
+    remeasured: dict[bytes, Overlap] = field(default_factory=dict)
 
 
 def _verified(
@@ -162,19 +174,29 @@ def _pairs_at(positions: np.ndarray, pairs: np.ndarray) -> set[tuple[int, int]]:
 
 
 def remeasure(
-    matches: Matches, texts: Sequence[str], settings: DedupSettings, changed: Collection[int] | None = None
+    matches: Matches,
+    texts: Sequence[str],
+    settings: DedupSettings,
+    changed: Collection[int] | None = None,
+    carried: CarriedClusters = NOTHING_CARRIED,
 ) -> Matches:
     """Measure the verified pairs again on changed texts (after spelling fixes), keeping those that still match;
     a copy that no longer equals its group's representative is measured against it instead. With `changed` (the
-    positions whose text changed), only pairs holding one are measured again: the others measure as they did."""
+    positions whose text changed), only pairs holding one are measured again: the others measure as they did,
+    and a pair whose two texts `carried` measured takes that measure."""
     touched = None if changed is None else set(changed)
     copies, left = copies_still_exact(matches.copies, texts, touched)
     pairs = [*matches.overlaps, *matches.partial, *left]
     if touched is None:
         measured = _verified(pairs, texts, settings, matches.candidate_count)
     else:
-        again = [pair for pair in pairs if pair[0] in touched or pair[1] in touched]
-        measured = _verified(again, texts, settings, matches.candidate_count)
+        again = np.array(
+            sorted(pair for pair in pairs if pair[0] in touched or pair[1] in touched), dtype=np.int64
+        ).reshape(-1, 2)
+        keys = measure_keys(texts, again)
+        shares = _carried_shares(again, keys, texts, settings.shingle_size, carried)
+        measured = classified(again, shares, settings, matches.candidate_count)
+        measured.remeasured = dict(zip(keys, (Overlap(*row) for row in shares.tolist())))
         for kept, found in ((measured.overlaps, matches.overlaps), (measured.partial, matches.partial)):
             kept.update(
                 (pair, overlap)
@@ -187,6 +209,21 @@ def remeasure(
         )
     measured.copies = copies
     return measured
+
+
+def _carried_shares(
+    pairs: np.ndarray, keys: list[bytes], texts: Sequence[str], shingle_size: int, carried: CarriedClusters
+) -> np.ndarray:
+    """`measured_shares` of the pairs, those whose key `carried` holds taken as stored."""
+    stored = carried.measures(set(keys))
+    shares = np.zeros((len(pairs), 3), dtype=np.float64)
+    known = np.array([key in stored for key in keys], dtype=bool)
+    if known.any():
+        found = (stored[key] for key in keys if key in stored)
+        shares[known] = [(measured.jaccard, measured.a_in_b, measured.b_in_a) for measured in found]
+    if not known.all():
+        shares[~known] = measured_shares(pairs[~known], texts, shingle_size)
+    return shares
 
 
 def cluster_matches(
@@ -230,7 +267,15 @@ def cluster_matches(
     shares = copied_share(records, overlaps, word_counts)
     links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
     return DedupResult(
-        memberships, overlaps, matches.candidate_count, shares, links, trims.texts, kept.components, trims.keys
+        memberships,
+        overlaps,
+        matches.candidate_count,
+        shares,
+        links,
+        trims.texts,
+        kept.components,
+        trims.keys,
+        matches.remeasured,
     )
 
 

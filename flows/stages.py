@@ -319,15 +319,16 @@ def cluster_paragraphs(
 ) -> tuple[list[ParagraphRecord], DedupResult, frozenset[str]]:
     """Measure the matches again on the corrected paragraphs, cluster them within maintainers' split, merge and
     prefer decisions and choose the canonical copies; also the ids of the decisions that found their paragraphs.
-    Components of the overlapping pairs and trims `carried` (the previous run's) holds keep their clusters and corpus
-    texts.
+    Components of the overlapping pairs, trims and pairs measured again that `carried` (the previous run's) holds keep
+    their clusters, corpus texts and measures.
     `progress` sees each pass: the articles' paragraphs recorded, the pairs measured again, the clustering."""
     progress.phase("recording paragraphs", len(documents), "articles")
     records = paragraph_records(ticking(documents, progress.advance), incumbents)
     records, constraints, applied = reviewed_records(documents, records, overrides)
     pairs = len(matches.overlaps) + len(matches.partial)
     progress.phase("measuring pairs again", pairs, "pairs")
-    matches = remeasure(matches, [record.text for record in records], config.dedup, corrected_positions(documents))
+    texts = [record.text for record in records]
+    matches = remeasure(matches, texts, config.dedup, corrected_positions(documents), carried)
     progress.advance(pairs)
     progress.phase("clustering", len(records), "paragraphs")
     dedup = cluster_matches(records, matches, config.dedup, config.canonical, constraints, carried)

@@ -1,6 +1,7 @@
 """Clusters and trims carried over from the previous run: components of the overlapping pairs whose paragraphs,
 policy keys, texts and pairs did not change keep their stored clusters, and trims whose paragraph and keepers' texts
-did not change keep their stored corpus text; the result always equals clustering and trimming everything again."""
+did not change keep their stored corpus text, and pairs measured again after spelling fixes whose two texts did not
+change keep their stored measure; the result always equals clustering, trimming and measuring everything again."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ import pyarrow.parquet as pq
 
 from dedup.components import component_labels, paragraph_hashes
 from dedup.constraints import cluster_constraints
-from dedup.deduplicate import DedupResult, cluster_matches, find_matches
+from dedup.deduplicate import DedupResult, cluster_matches, find_matches, remeasure
 from dedup.records import ParagraphRecord
 from dedup.shingles import paragraph_fingerprint
+from dedup.verify import Overlap
 from flows.cluster_store import (
     CLUSTERS_FILE,
+    MEASURES_FILE,
     NO_CLUSTERS,
     TRIMS_FILE,
     ClusterUpdate,
@@ -237,8 +240,45 @@ def test_a_store_with_trims_in_its_clusters_file_is_read_and_its_trims_made_agai
     older = store.table.append_column("corpus_text", pa.array([None] * store.table.num_rows, pa.string()))
     pq.write_table(older, tmp_path / CLUSTERS_FILE)
     (tmp_path / TRIMS_FILE).unlink()
+    (tmp_path / MEASURES_FILE).unlink()
     loaded = load_clusters(tmp_path)
-    assert loaded.table.equals(store.table) and not loaded.trim_table.num_rows
+    assert loaded.table.equals(store.table) and not loaded.trim_table.num_rows and not loaded.measure_table.num_rows
     again = clustered(records, loaded)
     assert_same_result(again, first)
     assert again.components.carried == frozenset(first.components.signatures.values())
+
+
+def spelled(records: list[ParagraphRecord], position: int, old: str, new: str) -> list[ParagraphRecord]:
+    """The records after a spelling fix changed one word of the paragraph at `position`."""
+    fixed = dataclasses.replace(records[position], text=change_word(records[position].text, old, new))
+    return [*records[:position], fixed, *records[position + 1 :]]
+
+
+def test_a_pair_measured_again_keeps_its_stored_measure_until_one_of_its_texts_changes(tmp_path):
+    """Spelling fixes change a paragraph after matching: its pairs are measured again, and the next run, whose text
+    is the same, takes the stored measures; a fix that changes the text again measures them again."""
+    records = syndicated_corpus()
+    matches = find_matches([record.text for record in records], SETTINGS)
+    kcna = next(p for p, r in enumerate(records) if r.text == KCNA)
+    fixed = spelled(records, kcna, "Deep", "Profound")
+    first = remeasure(matches, [r.text for r in fixed], SETTINGS, {kcna})
+    assert first.remeasured, "the fixed paragraph's pairs were measured again"
+    result = cluster_matches(fixed, first, SETTINGS, POLICY)
+    store = stored(tmp_path / "state", fixed, result)
+    assert store.measure_table.num_rows == len(first.remeasured)
+    column = store.measure_table.schema.get_field_index("jaccard")
+    marked_store = StoredClusters(
+        store.table,
+        store.trim_table,
+        store.measure_table.set_column(column, "jaccard", [[0.999] * len(first.remeasured)]),
+    )
+    again = remeasure(matches, [r.text for r in fixed], SETTINGS, {kcna}, marked_store)
+    assert {measured.jaccard for measured in again.remeasured.values()} == {0.999}, "every measure came from the store"
+    assert remeasure(matches, [r.text for r in fixed], SETTINGS, {kcna}, store).overlaps == first.overlaps
+    refixed = spelled(records, kcna, "Deep", "Frank")
+    fresh = remeasure(matches, [r.text for r in refixed], SETTINGS, {kcna})
+    carried = remeasure(matches, [r.text for r in refixed], SETTINGS, {kcna}, marked_store)
+    assert list(carried.overlaps.items()) == list(fresh.overlaps.items())
+    assert list(carried.partial.items()) == list(fresh.partial.items())
+    assert 0.999 not in {measured.jaccard for measured in carried.remeasured.values()}
+    assert isinstance(next(iter(carried.remeasured.values())), Overlap)
