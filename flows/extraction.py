@@ -30,7 +30,7 @@ from cleaners.line_model import drop_unlikely_lines
 from cleaners.metadata import ArticleMetadata, parse_published
 from cleaners.rules import BodyRules
 from flows.config import HtmlSettings
-from flows.html_text import limit_nesting, tree_text, visible_text
+from flows.html_text import limit_nesting, nested_too_deep, tree_text, visible_text
 from flows.line_vote import add_agreed_lines
 from flows.records import InputError
 
@@ -68,6 +68,16 @@ def dump_body_lines(dump_lines: list[str], rules: BodyRules) -> list[str]:
     lines, _, _ = trim_outside_body(dump_lines, rules, NOTHING_KEPT)
     lines, _, _ = drop_unlikely_lines(lines, rules, NOTHING_KEPT)
     return lines
+
+
+def parse_page(html: str) -> tuple[str, etree._Element | None]:
+    """The page and its tree as trafilatura parses it (None when it cannot); a page libxml2 parses nested
+    deeper than MAX_NESTING is parsed again with its nesting limited (limit_nesting), so no text is lost."""
+    tree = load_html(html)
+    if tree is not None and not nested_too_deep(tree):
+        return html, tree
+    page = limit_nesting(html)
+    return page, (load_html(page) if page != html else tree)
 
 
 def extraction_options(settings: HtmlSettings) -> dict[str, object]:
@@ -129,8 +139,7 @@ def extract_html(
     text dump keeps much more of the body than trafilatura, readers' comments not counted) of an HTML page.
     With [html] vote_lines, the dump lines that trafilatura left out and both its readability check and the
     dump cleaning keep are added to its text, each after the line before it in the page."""
-    page = limit_nesting(html)
-    tree = load_html(page)
+    page, tree = parse_page(html)
     dump = tree_text(tree) if tree is not None else visible_text(page)
     # metadata first: trafilatura reads it from the tree it then extracts from (htmldate may prune that tree)
     metadata = page_metadata(tree, url) if tree is not None else ArticleMetadata(url=url)

@@ -12,7 +12,8 @@ import re
 import lxml.html
 from lxml import etree
 
-_SPACE = re.compile(r"\s+")
+# Where tree_text breaks a line: a character no parsed page holds (libxml2 never keeps a NUL in text).
+BLOCK_BREAK = "\x00"
 DROPPED_TAGS = frozenset(("script", "style", "noscript", "head", "template", "svg"))
 BLOCK_TAGS = frozenset(
     "address article aside blockquote br caption center dd div dl dt fieldset figcaption figure footer form "
@@ -28,6 +29,14 @@ _TAG = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<(/?)([a-zA-Z][\w:-]
 VOID_TAGS = frozenset("area base br col embed hr img input link meta param source track wbr".split())
 # An element of these kinds ends where the next one of its kind starts, closed or not.
 SIBLING_CLOSED = frozenset("p li dt dd option tr td th".split())
+# Whether a parsed page holds an element deeper than MAX_NESTING (its root at depth 1), in one XPath.
+_DEEPER_THAN_LIMIT = etree.XPath(f"boolean({'/*' * (MAX_NESTING + 1)})")
+
+
+def nested_too_deep(tree: etree._Element) -> bool:
+    """Whether a parsed page nests deeper than MAX_NESTING: libxml2 stopped at its own limit (and dropped the
+    rest of the page), or came so near it that the wrappers trafilatura and lxml add could reach it."""
+    return bool(_DEEPER_THAN_LIMIT(tree))
 
 
 def limit_nesting(html: str, max_depth: int = MAX_NESTING) -> str:
@@ -71,22 +80,23 @@ def visible_text(html: str) -> str:
 
 
 def tree_text(root: etree._Element) -> str:
-    """The visible text of a parsed page, one block a line, without changing the tree (no recursion)."""
+    """The visible text of a parsed page, one block a line, without changing the tree (no recursion): its
+    text pieces as they are, with a BLOCK_BREAK at each block's start and end, split at those once."""
     pieces: list[str] = []
-    stack: list[tuple[etree._Element, bool]] = [(root, False)]
-    while stack:
-        element, closing = stack.pop()
-        tag = element.tag if isinstance(element.tag, str) else None
-        if closing or tag is None or tag in DROPPED_TAGS:
-            if closing and tag in BLOCK_TAGS:
-                pieces.append("\n")
-            if element is not root:
-                pieces.append(_SPACE.sub(" ", element.tail or ""))
+    walk = etree.iterwalk(root, events=("start", "end", "comment", "pi"))
+    for event, element in walk:
+        if event == "start":
+            if element.tag in DROPPED_TAGS:
+                walk.skip_subtree()  # its end event still comes, with its tail
+                continue
+            if element.tag in BLOCK_TAGS:
+                pieces.append(BLOCK_BREAK)
+            if element.text:
+                pieces.append(element.text)
             continue
-        if tag in BLOCK_TAGS:
-            pieces.append("\n")
-        pieces.append(_SPACE.sub(" ", element.text or ""))
-        stack.append((element, True))
-        stack.extend((child, False) for child in reversed(element))
-    lines = (" ".join(line.split()) for line in "".join(pieces).split("\n"))
+        if event == "end" and element.tag in BLOCK_TAGS:
+            pieces.append(BLOCK_BREAK)
+        if element.tail and element is not root:
+            pieces.append(element.tail)
+    lines = (" ".join(line.split()) for line in "".join(pieces).split(BLOCK_BREAK))
     return "\n".join(line for line in lines if line)

@@ -16,7 +16,8 @@ import pandas as pd
 import pytest
 from prefect.settings import PREFECT_API_URL
 
-from flows.html_text import limit_nesting, visible_text
+from flows.extraction import parse_page
+from flows.html_text import limit_nesting, nested_too_deep, visible_text
 from flows.readers import extract_html
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 from tests.test_pipeline import run_cli
@@ -297,6 +298,18 @@ def test_deeply_nested_html_keeps_its_text():
     text, _, _ = extract_html(html)
     assert all(line in text for line in STORY)
     assert visible_text(limit_nesting(html)).splitlines() == STORY
+
+
+def test_only_a_page_parsed_deeper_than_the_limit_has_its_nesting_limited():
+    story = "".join(f"<p>{line}</p>" for line in STORY)
+    ordinary, near_the_limit, beyond_libxml2 = (
+        f"<html><body>{'<div>' * depth}{story}{'</div>' * depth}</body></html>" for depth in (20, 230, 5000)
+    )
+    assert parse_page(ordinary)[0] is ordinary and not nested_too_deep(parse_page(ordinary)[1])
+    for page in (near_the_limit, beyond_libxml2):
+        limited, tree = parse_page(page)
+        assert limited == limit_nesting(page) != page and not nested_too_deep(tree)
+        assert all(line in extract_html(page)[0] for line in STORY)
 
 
 def test_limit_nesting_leaves_a_page_within_the_limit_as_it_is():
