@@ -1,6 +1,7 @@
 """The corpus other tools load as it is: one record per article with canonical text, `id` and `text` first and a
 metadata object of fixed fields, written as gzipped JSONL shards (corpus/NNNNN.jsonl.gz, as datatrove and dolma
-write them) and the same shards as Parquet (corpus.parquet/NNNNN.parquet); also the deprecated corpus.jsonl.
+write them; a deflate chunk a line, the previous run's carried, flows/gzip_chunks.py) and the same shards as Parquet
+(corpus.parquet/NNNNN.parquet); also the deprecated corpus.jsonl.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from itertools import chain, repeat
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +19,15 @@ import pyarrow.compute as pc
 from dedup.deduplicate import DedupResult
 from dedup.signatures import count_words
 from flows.config import CorpusSettings
-from flows.outputs import write_jsonl, write_jsonl_gz, write_table
+from flows.gzip_chunks import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines
+from flows.outputs import json_line, write_bytes, write_jsonl, write_table
 from flows.records import Document
 from flows.schema import CORPUS, CORPUS_METADATA
 
 JSONL_FOLDER = "corpus"
 PARQUET_FOLDER = "corpus.parquet"
+# A gzipped JSONL shard's path in the run folder, by its number.
+JSONL_SHARD = JSONL_FOLDER + "/{:05d}.jsonl.gz"
 # corpus.jsonl in its schema 2 shape, kept for one release (removed with schema 4).
 LEGACY_JSONL = "corpus.jsonl"
 
@@ -92,28 +96,38 @@ def legacy_record(record: dict) -> dict:
     return {"doc_id": record["id"], **fields, "text": record["text"]}
 
 
-def _write_shard(shard: pa.Table, staged: Path, number: int) -> list[str]:
-    """Write one corpus shard as gzipped JSONL and as Parquet; return the two files, relative to the run folder."""
-    jsonl, parquet = f"{JSONL_FOLDER}/{number:05d}.jsonl.gz", f"{PARQUET_FOLDER}/{number:05d}.parquet"
-    write_jsonl_gz(shard.to_pylist(), staged / jsonl)
+def _write_shard(shard: pa.Table, staged: Path, number: int, carried: CarriedChunks) -> tuple[list[str], ChunkIndex]:
+    """Write one corpus shard as gzipped JSONL (the previous run's chunks of its unchanged lines carried) and as
+    Parquet; return the two files, relative to the run folder, and where the gzipped lines' chunks lie."""
+    jsonl, parquet = JSONL_SHARD.format(number), f"{PARQUET_FOLDER}/{number:05d}.parquet"
+    content, chunks = gzip_lines([json_line(record).encode() for record in shard.to_pylist()], number, carried)
+    write_bytes(content, staged / jsonl)
     write_table(shard, staged / parquet)
-    return [jsonl, parquet]
+    return [jsonl, parquet], chunks
 
 
-def write_corpus(corpus: pa.Table, staged: Path, documents_per_shard: int) -> list[str]:
+def write_corpus(
+    corpus: pa.Table, staged: Path, documents_per_shard: int, carried: CarriedChunks = NOTHING_CARRIED
+) -> tuple[list[str], ChunkIndex]:
     """Write the corpus shards (at least one, empty when no record is kept) and corpus.jsonl into the run folder,
-    the shards on every core (gzip and Parquet encoding release the GIL; each shard's bytes are as one thread
-    writes them) and corpus.jsonl a shard's records at a time; return the files written, relative to it."""
+    the shards on every core (deflate and Parquet encoding release the GIL; each shard's bytes are as one thread
+    writes them) and corpus.jsonl a shard's records at a time; return the files written, relative to it, and where
+    the gzipped shards' chunks lie."""
     for folder in (JSONL_FOLDER, PARQUET_FOLDER):
         (staged / folder).mkdir()
     shards = [
         corpus.slice(start, documents_per_shard) for start in range(0, max(corpus.num_rows, 1), documents_per_shard)
     ]
+    index = ChunkIndex()
     with ThreadPoolExecutor(max_workers=min(len(shards), os.cpu_count() or 1)) as pool:
-        written = pool.map(_write_shard, shards, repeat(staged), range(len(shards)))
+        written = pool.map(_write_shard, shards, repeat(staged), range(len(shards)), repeat(carried))
         batches = corpus.to_batches(max_chunksize=documents_per_shard)
         write_jsonl((legacy_record(record) for batch in batches for record in batch.to_pylist()), staged / LEGACY_JSONL)
-        return [*chain.from_iterable(written), LEGACY_JSONL]
+        files = []
+        for shard_files, chunks in written:
+            files += shard_files
+            index.extend(chunks)
+        return [*files, LEGACY_JSONL], index
 
 
 def shard_names(written: Sequence[str]) -> list[str]:
