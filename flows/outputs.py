@@ -67,13 +67,12 @@ def json_line(record: dict) -> str:
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
-def write_jsonl(records: Iterable[dict], target: Path) -> None:
-    """Write one JSON object a line, atomically, a line at a time through the file's buffer (the records and the
-    file's text are never all in memory at once)."""
+def write_lines(lines: Iterable[bytes], target: Path) -> None:
+    """Write lines of bytes, atomically, a line at a time through the file's buffer (never all in memory at once)."""
 
     def write(path: Path) -> None:
-        with open(path, "w", encoding="utf-8") as stream:
-            stream.writelines(map(json_line, records))
+        with open(path, "wb") as stream:
+            stream.writelines(lines)
 
     _write_atomically(target, write)
 
