@@ -103,13 +103,14 @@ NOTHING_CARRIED = CarriedChunks({}, {}, b"")
 @contextmanager
 def carried_chunks(state_folder: Path | None, shard_path: str, legacy_path: str) -> Iterator[CarriedChunks]:
     """The records of the run whose state folder is given (its shards at `shard_path` with the shard number put in,
-    its corpus.jsonl at `legacy_path`, relative to the run folder); none without a folder or in a state written
-    before records were carried."""
+    its corpus.jsonl at `legacy_path`, relative to the run folder); none without a folder, in a state written
+    before records were carried, or when one of those files is gone."""
     path = state_folder / CHUNKS_FILE if state_folder else None
-    if path is None or not path.is_file():
+    columns = pq.read_table(path, schema=CHUNKS).to_pydict() if path is not None and path.is_file() else None
+    files = [*(shard_path.format(shard) for shard in set(columns["shard"])), legacy_path] if columns else []
+    if not files or not all((state_folder.parent / name).is_file() for name in files):
         yield NOTHING_CARRIED
         return
-    columns = pq.read_table(path, schema=CHUNKS).to_pydict()
     located = {row[0]: row[1:] for row in zip(*(columns[name] for name in CHUNKS.names))}
     with ExitStack() as stack:
 

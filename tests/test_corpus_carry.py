@@ -85,8 +85,10 @@ def test_records_carried_from_the_previous_run_give_the_bytes_of_fresh_files(tmp
     assert [gzip.decompress(content) for content in fresh[:2]] == [b"".join(lines) for lines in second]
 
 
-def test_a_state_without_chunks_carries_nothing(tmp_path):
+def test_a_state_without_chunks_or_their_files_carries_nothing(tmp_path):
     (tmp_path / "state").mkdir()
-    for folder in (None, tmp_path / "state"):
+    write_run(tmp_path / "run", [seed_lines()])
+    (tmp_path / "run" / LEGACY_PATH).unlink()
+    for folder in (None, tmp_path / "state", tmp_path / "run" / "state"):
         with carried_chunks(folder, SHARD_PATH, LEGACY_PATH) as carried:
             assert carried is NOTHING_CARRIED
