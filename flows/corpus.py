@@ -1,14 +1,16 @@
 """The corpus other tools load as it is: one record per article with canonical text, `id` and `text` first and a
 metadata object of fixed fields, written as gzipped JSONL shards (corpus/NNNNN.jsonl.gz, as datatrove and dolma
-write them) and the same shards as Parquet (corpus.parquet/NNNNN.parquet); also the deprecated corpus.jsonl.
+write them; a deflate chunk a line) and the same shards as Parquet
+(corpus.parquet/NNNNN.parquet); also the deprecated corpus.jsonl. The records the previous run wrote the same
+are carried as its bytes (flows/corpus_carry.py).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from itertools import chain, repeat
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +20,15 @@ import pyarrow.compute as pc
 from dedup.deduplicate import DedupResult
 from dedup.signatures import count_words
 from flows.config import CorpusSettings
-from flows.outputs import write_jsonl, write_jsonl_gz, write_table
+from flows.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines
+from flows.outputs import json_line, write_bytes, write_lines, write_table
 from flows.records import Document
 from flows.schema import CORPUS, CORPUS_METADATA
 
 JSONL_FOLDER = "corpus"
 PARQUET_FOLDER = "corpus.parquet"
+# A gzipped JSONL shard's path in the run folder, by its number.
+JSONL_SHARD = JSONL_FOLDER + "/{:05d}.jsonl.gz"
 # corpus.jsonl in its schema 2 shape, kept for one release (removed with schema 4).
 LEGACY_JSONL = "corpus.jsonl"
 
@@ -92,28 +97,48 @@ def legacy_record(record: dict) -> dict:
     return {"doc_id": record["id"], **fields, "text": record["text"]}
 
 
-def _write_shard(shard: pa.Table, staged: Path, number: int) -> list[str]:
-    """Write one corpus shard as gzipped JSONL and as Parquet; return the two files, relative to the run folder."""
-    jsonl, parquet = f"{JSONL_FOLDER}/{number:05d}.jsonl.gz", f"{PARQUET_FOLDER}/{number:05d}.parquet"
-    write_jsonl_gz(shard.to_pylist(), staged / jsonl)
+def _write_shard(
+    shard: pa.Table, staged: Path, number: int, carried: CarriedChunks
+) -> tuple[list[str], ChunkIndex, list[bytes]]:
+    """Write one corpus shard as gzipped JSONL and as Parquet; return the two files, relative to the run folder, where
+    the gzipped lines' chunks lie, and the shard's corpus.jsonl lines (the previous run's carried)."""
+    jsonl, parquet = JSONL_SHARD.format(number), f"{PARQUET_FOLDER}/{number:05d}.parquet"
+    records = shard.to_pylist()
+    content, chunks = gzip_lines([json_line(record).encode() for record in records], number, carried)
+    write_bytes(content, staged / jsonl)
     write_table(shard, staged / parquet)
-    return [jsonl, parquet]
+    legacy_lines = [
+        line if (line := carried.legacy_line(digest)) is not None else json_line(legacy_record(record)).encode()
+        for digest, record in zip(chunks.digests, records)
+    ]
+    chunks.legacy_lengths = list(map(len, legacy_lines))
+    return [jsonl, parquet], chunks, legacy_lines
 
 
-def write_corpus(corpus: pa.Table, staged: Path, documents_per_shard: int) -> list[str]:
+def write_corpus(
+    corpus: pa.Table, staged: Path, documents_per_shard: int, carried: CarriedChunks = NOTHING_CARRIED
+) -> tuple[list[str], ChunkIndex]:
     """Write the corpus shards (at least one, empty when no record is kept) and corpus.jsonl into the run folder,
-    the shards on every core (gzip and Parquet encoding release the GIL; each shard's bytes are as one thread
-    writes them) and corpus.jsonl a shard's records at a time; return the files written, relative to it."""
+    the shards on every core (deflate and Parquet encoding release the GIL; each shard's bytes are as one thread
+    writes them) and corpus.jsonl a shard's lines at a time, in order; return the files written, relative to it, and
+    where each record's bytes lie."""
     for folder in (JSONL_FOLDER, PARQUET_FOLDER):
         (staged / folder).mkdir()
     shards = [
         corpus.slice(start, documents_per_shard) for start in range(0, max(corpus.num_rows, 1), documents_per_shard)
     ]
+    index, files = ChunkIndex(), []
+
+    def legacy_lines(written: Iterable[tuple[list[str], ChunkIndex, list[bytes]]]) -> Iterator[bytes]:
+        for shard_files, chunks, lines in written:
+            files.extend(shard_files)
+            index.extend(chunks)
+            yield from lines
+
     with ThreadPoolExecutor(max_workers=min(len(shards), os.cpu_count() or 1)) as pool:
-        written = pool.map(_write_shard, shards, repeat(staged), range(len(shards)))
-        batches = corpus.to_batches(max_chunksize=documents_per_shard)
-        write_jsonl((legacy_record(record) for batch in batches for record in batch.to_pylist()), staged / LEGACY_JSONL)
-        return [*chain.from_iterable(written), LEGACY_JSONL]
+        written = pool.map(_write_shard, shards, repeat(staged), range(len(shards)), repeat(carried))
+        write_lines(legacy_lines(written), staged / LEGACY_JSONL)
+    return [*files, LEGACY_JSONL], index
 
 
 def shard_names(written: Sequence[str]) -> list[str]:

@@ -4,7 +4,6 @@ into place, so no reader ever sees half a file (flows/publish.py swaps whole run
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
@@ -63,29 +62,23 @@ def write_text(content: str, target: Path) -> None:
     _write_atomically(target, lambda path: path.write_text(content, encoding="utf-8"))
 
 
-def _json_line(record: dict) -> str:
+def json_line(record: dict) -> str:
+    """One JSON object and its newline (UTF-8 as it is, not escaped)."""
     return json.dumps(record, ensure_ascii=False) + "\n"
 
 
-def _jsonl(records: Iterable[dict]) -> str:
-    return "".join(map(_json_line, records))
-
-
-def write_jsonl(records: Iterable[dict], target: Path) -> None:
-    """Write one JSON object a line, atomically, a line at a time through the file's buffer (the records and the
-    file's text are never all in memory at once)."""
+def write_lines(lines: Iterable[bytes], target: Path) -> None:
+    """Write lines of bytes, atomically, a line at a time through the file's buffer (never all in memory at once)."""
 
     def write(path: Path) -> None:
-        with open(path, "w", encoding="utf-8") as stream:
-            stream.writelines(map(_json_line, records))
+        with open(path, "wb") as stream:
+            stream.writelines(lines)
 
     _write_atomically(target, write)
 
 
-def write_jsonl_gz(records: Iterable[dict], target: Path) -> None:
-    """Write one JSON object a line, gzipped (no time stamp inside, so the same records give the same bytes),
-    atomically."""
-    content = gzip.compress(_jsonl(records).encode("utf-8"), mtime=0)
+def write_bytes(content: bytes, target: Path) -> None:
+    """Write a file's bytes atomically."""
     _write_atomically(target, lambda path: path.write_bytes(content))
 
 

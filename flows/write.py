@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flows.config import CorpusSettings
-from flows.corpus import kept_records, shard_names, write_corpus
+from flows.corpus import JSONL_SHARD, LEGACY_JSONL, kept_records, shard_names, write_corpus
+from flows.corpus_carry import carried_chunks, write_chunk_index
 from flows.dataset_card import DATASET_CARD, dataset_card
 from flows.diff_store import DiffRecall, load_diffs, write_diffs
 from flows.manifest import MANIFEST, output_hashes
@@ -33,7 +34,7 @@ from flows.tables import OutputTables, build_tables, paragraph_counts
 class WriteJob:
     """Where and how the write stage writes: the output and input folders, the manifest so far (the write stage
     completes it), when the run started, the corpus settings, and the previous run's state folder when the run
-    uses it (the report recalls its diffs)."""
+    uses it (the report recalls its diffs, the corpus its records' bytes)."""
 
     out_dir: Path
     raw_dir: Path
@@ -111,7 +112,8 @@ def write_run(
                 write_table(getattr(tables, name.removesuffix(".parquet")), staged / name)
                 progress.advance()
             progress.phase("writing the corpus", corpus.num_rows, "documents")
-            corpus_files = write_corpus(corpus, staged, corpus_settings.documents_per_shard)
+            with carried_chunks(job.previous_state, JSONL_SHARD, LEGACY_JSONL) as carried:
+                corpus_files, chunks = write_corpus(corpus, staged, corpus_settings.documents_per_shard, carried)
             progress.advance(corpus.num_rows)
             progress.phase("writing the report", len(result.documents), "articles")
             counts = {
@@ -140,6 +142,7 @@ def write_run(
             progress.phase("writing the state", len(result.documents), "articles")
             write_state(staged, state)
             write_diffs(staged / STATE_FOLDER, recall.used)
+            write_chunk_index(staged / STATE_FOLDER, chunks)
             progress.advance(len(result.documents))
         manifest["stages"].append(progress.entry())
         manifest |= {

@@ -118,7 +118,7 @@ def test_every_table_and_corpus_shard_writes_with_its_schema_even_when_empty(tmp
             write_table(getattr(tables, name.removesuffix(".parquet")), tmp_path / folder / name)
             assert pq.read_schema(tmp_path / folder / name).equals(schema)
         corpus = kept_records(tables.corpus, CorpusSettings(min_words=5, min_kept_share=0.0, documents_per_shard=1))
-        written = write_corpus(corpus, tmp_path / folder, 1)
+        written, _ = write_corpus(corpus, tmp_path / folder, 1)
         assert len([name for name in written if name.endswith(".parquet")]) == max(corpus.num_rows, 1)
     assert pq.read_table(tmp_path / "some" / "paragraphs.parquet").num_rows == 2
     assert pq.read_metadata(tmp_path / "none" / "articles.parquet").num_row_groups == 0

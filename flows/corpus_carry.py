@@ -1,0 +1,161 @@
+"""The corpus's records carried from the previous run as the bytes it wrote: a run copies each unchanged record's
+compressed chunk from the previous gzipped JSONL shards and its line from the previous corpus.jsonl, and serialises
+and compresses only the records that are new or changed.
+
+A gzipped shard holds one deflate chunk a line: each line compressed on its own (level 9, a fresh window) and ending
+on a byte boundary (a sync flush, as `pigz --independent` writes its blocks), so the chunks join into one gzip
+member: the header, the chunks in line order, an empty last block, then the CRC-32 and length of all the lines. A
+shard's bytes depend on its lines alone, so an incremental run writes the file a rebuild writes. The state keeps
+where each record's bytes lie (state/corpus_chunks.parquet: its JSON line's digest, its chunk's shard, offset and
+length, its corpus.jsonl line's offset and length); the next run reads them from the previous run's files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import struct
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from itertools import accumulate
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+CHUNKS_FILE = "corpus_chunks.parquet"
+CHUNKS = pa.schema(
+    [
+        ("digest", pa.binary(16)),
+        ("shard", pa.int32()),
+        ("offset", pa.int64()),
+        ("length", pa.int64()),
+        ("legacy_offset", pa.int64()),
+        ("legacy_length", pa.int64()),
+    ]
+)
+# The gzip header zlib writes at level 9: no file name, no time stamp, "best compression", Unix.
+HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03"
+# An empty last deflate block (fixed codes), closing the chunks.
+LAST_BLOCK = b"\x03\x00"
+
+
+def line_digest(line: bytes) -> bytes:
+    """The 16-byte digest a record's carried bytes are found by: its JSON line's."""
+    return hashlib.blake2b(line, digest_size=16).digest()
+
+
+def deflated(line: bytes) -> bytes:
+    """One line compressed on its own at level 9, ending on a byte boundary and not last (a sync flush)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(line) + compressor.flush(zlib.Z_SYNC_FLUSH)
+
+
+@dataclass
+class ChunkIndex:
+    """Where each record's bytes lie in the run's files: its line's digest, its chunk's shard number, offset and
+    length, and the length of its corpus.jsonl line (the lines follow each other in record order)."""
+
+    digests: list[bytes] = field(default_factory=list)
+    shards: list[int] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)
+    legacy_lengths: list[int] = field(default_factory=list)
+
+    def extend(self, other: ChunkIndex) -> None:
+        """Add the next shard's records."""
+        for name in ("digests", "shards", "offsets", "lengths", "legacy_lengths"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+class CarriedChunks:
+    """The previous run's records by their line's digest, read from its files (mapped, not loaded) when asked."""
+
+    def __init__(
+        self, located: dict[bytes, tuple[int, int, int, int, int]], shards: dict[int, mmap.mmap], legacy: bytes
+    ) -> None:
+        self.located = located
+        self.shards = shards
+        self.legacy = legacy
+
+    def chunk(self, digest: bytes) -> bytes | None:
+        """The compressed chunk of the line of this digest, or None when the previous run wrote no such line."""
+        where = self.located.get(digest)
+        if where is None:
+            return None
+        shard, offset, length, _, _ = where
+        return self.shards[shard][offset : offset + length]
+
+    def legacy_line(self, digest: bytes) -> bytes | None:
+        """The corpus.jsonl line of the record of this digest, or None when the previous run wrote no such record."""
+        where = self.located.get(digest)
+        if where is None:
+            return None
+        _, _, _, offset, length = where
+        return self.legacy[offset : offset + length]
+
+
+NOTHING_CARRIED = CarriedChunks({}, {}, b"")
+
+
+@contextmanager
+def carried_chunks(state_folder: Path | None, shard_path: str, legacy_path: str) -> Iterator[CarriedChunks]:
+    """The records of the run whose state folder is given (its shards at `shard_path` with the shard number put in,
+    its corpus.jsonl at `legacy_path`, relative to the run folder); none without a folder, in a state written
+    before records were carried, or when one of those files is gone."""
+    path = state_folder / CHUNKS_FILE if state_folder else None
+    columns = pq.read_table(path, schema=CHUNKS).to_pydict() if path is not None and path.is_file() else None
+    files = [*(shard_path.format(shard) for shard in set(columns["shard"])), legacy_path] if columns else []
+    if not files or not all((state_folder.parent / name).is_file() for name in files):
+        yield NOTHING_CARRIED
+        return
+    located = {row[0]: row[1:] for row in zip(*(columns[name] for name in CHUNKS.names))}
+    with ExitStack() as stack:
+
+        def mapped(relative: str) -> mmap.mmap | bytes:
+            stream = stack.enter_context(open(state_folder.parent / relative, "rb"))
+            if not stream.seek(0, 2):
+                return b""  # mmap refuses an empty file
+            return stack.enter_context(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))
+
+        shards = {shard: mapped(shard_path.format(shard)) for shard in set(columns["shard"])}
+        yield CarriedChunks(located, shards, mapped(legacy_path))
+
+
+def gzip_lines(lines: Sequence[bytes], shard: int, carried: CarriedChunks) -> tuple[bytes, ChunkIndex]:
+    """A gzip file of the lines, one chunk a line (carried when the previous run wrote the line, else compressed),
+    and where each chunk lies in it."""
+    parts, index = [HEADER], ChunkIndex()
+    offset, crc, size = len(HEADER), 0, 0
+    for line in lines:
+        digest = line_digest(line)
+        chunk = carried.chunk(digest)
+        if chunk is None:
+            chunk = deflated(line)
+        parts.append(chunk)
+        index.digests.append(digest)
+        index.shards.append(shard)
+        index.offsets.append(offset)
+        index.lengths.append(len(chunk))
+        offset += len(chunk)
+        crc, size = zlib.crc32(line, crc), size + len(line)
+    parts += [LAST_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
+    return b"".join(parts), index
+
+
+def write_chunk_index(state_folder: Path, index: ChunkIndex) -> None:
+    """Write where the run's records lie into its state folder."""
+    table = pa.table(
+        {
+            "digest": index.digests,
+            "shard": index.shards,
+            "offset": index.offsets,
+            "length": index.lengths,
+            "legacy_offset": [0, *accumulate(index.legacy_lengths)][: len(index.legacy_lengths)],
+            "legacy_length": index.legacy_lengths,
+        },
+        schema=CHUNKS,
+    )
+    pq.write_table(table, state_folder / CHUNKS_FILE)

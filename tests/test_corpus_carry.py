@@ -1,0 +1,94 @@
+"""The corpus's records carried as bytes: a gzip shard of one deflate chunk a line is one gzip member every reader
+decompresses to the lines, and the files written with the previous run's chunks and lines carried are byte for byte
+the files written from scratch."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zlib
+from pathlib import Path
+
+from flows.corpus_carry import (
+    CHUNKS_FILE,
+    NOTHING_CARRIED,
+    CarriedChunks,
+    ChunkIndex,
+    carried_chunks,
+    gzip_lines,
+    line_digest,
+    write_chunk_index,
+)
+from tests.conftest import SEED_NAMES, SEEDS_DIR
+
+SHARD_PATH = "corpus/{:05d}.jsonl.gz"
+LEGACY_PATH = "corpus.jsonl"
+
+
+def seed_lines() -> list[bytes]:
+    """JSON lines of the seed articles' paragraphs, as the corpus writes its records."""
+    paragraphs = [
+        paragraph
+        for name in SEED_NAMES
+        for paragraph in (SEEDS_DIR / name).read_text(encoding="utf-8").split("\n\n")
+        if paragraph.strip()
+    ]
+    return [
+        (json.dumps({"id": f"p{n}", "text": text}, ensure_ascii=False) + "\n").encode()
+        for n, text in enumerate(paragraphs)
+    ]
+
+
+def write_run(run: Path, shards: list[list[bytes]], carried: CarriedChunks = NOTHING_CARRIED) -> list[bytes]:
+    """Write the shards of lines, a legacy line a record (carried or made again) and the index into a run folder, as
+    the write stage does; return every file's bytes."""
+    (run / "corpus").mkdir(parents=True)
+    (run / "state").mkdir()
+    index, written, legacy = ChunkIndex(), [], []
+    for number, lines in enumerate(shards):
+        content, chunks = gzip_lines(lines, number, carried)
+        (run / SHARD_PATH.format(number)).write_bytes(content)
+        legacy_lines = [carried.legacy_line(digest) or b"legacy " + line for digest, line in zip(chunks.digests, lines)]
+        chunks.legacy_lengths = list(map(len, legacy_lines))
+        index.extend(chunks)
+        written.append(content)
+        legacy += legacy_lines
+    (run / LEGACY_PATH).write_bytes(b"".join(legacy))
+    write_chunk_index(run / "state", index)
+    return [*written, (run / LEGACY_PATH).read_bytes(), (run / "state" / CHUNKS_FILE).read_bytes()]
+
+
+def test_a_shard_is_one_gzip_member_of_its_lines():
+    lines = seed_lines()
+    content, index = gzip_lines(lines, 0, NOTHING_CARRIED)
+    assert gzip.decompress(content) == b"".join(lines)
+    # zlib's gzip mode stops after the first member: the whole shard is one
+    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    assert decompressor.decompress(content) == b"".join(lines) and decompressor.eof and not decompressor.unused_data
+    assert len(index.digests) == len(lines) and index.offsets[0] == 10
+    assert gzip.decompress(gzip_lines([], 0, NOTHING_CARRIED)[0]) == b""
+
+
+def test_records_carried_from_the_previous_run_give_the_bytes_of_fresh_files(tmp_path):
+    lines = seed_lines()
+    first = [lines[:20], lines[20:]]
+    write_run(tmp_path / "first", first)
+    changed = b'{"id": "p3", "text": "A paragraph that changed."}\n'
+    # lines moved between shards, one changed, one dropped, one new
+    second = [[lines[25], *lines[:3], changed, *lines[4:20]], [*lines[20:25], *lines[26:-1], b'{"id": "new"}\n']]
+    fresh = write_run(tmp_path / "fresh", second)
+    with carried_chunks(tmp_path / "first" / "state", SHARD_PATH, LEGACY_PATH) as carried:
+        assert write_run(tmp_path / "second", second, carried) == fresh
+        found = [carried.chunk(line_digest(line)) is not None for shard in second for line in shard]
+        assert found.count(False) == 2  # the changed line and the new one were compressed
+        assert carried.legacy_line(line_digest(lines[25])) == b"legacy " + lines[25]
+    assert [gzip.decompress(content) for content in fresh[:2]] == [b"".join(lines) for lines in second]
+
+
+def test_a_state_without_chunks_or_their_files_carries_nothing(tmp_path):
+    (tmp_path / "state").mkdir()
+    write_run(tmp_path / "run", [seed_lines()])
+    (tmp_path / "run" / LEGACY_PATH).unlink()
+    for folder in (None, tmp_path / "state", tmp_path / "run" / "state"):
+        with carried_chunks(folder, SHARD_PATH, LEGACY_PATH) as carried:
+            assert carried is NOTHING_CARRIED
