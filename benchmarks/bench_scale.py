@@ -500,7 +500,7 @@ def txt_runs(work: Path, articles: int, new_articles: int, seed: int, rebuild_ch
 def record_full_run(work: Path, articles: int, seed: int, run: Run) -> None:
     """Keep a full run's size, seconds and peak memory in work, for the memory rows of later runs."""
     record = {"articles": articles, "seconds": run.seconds, "peak_bytes": run.peak_bytes}
-    record |= {"cpu_seconds": run.cpu_seconds, "load_average": round(run.load_average, 1)}
+    record |= {"cpu_seconds": run.cpu_seconds, "load_average": round(run.load_average, 1), "stages": run.stages}
     (work / f"result-txt-{articles}-seed{seed}.json").write_text(json.dumps(record) + "\n")
 
 
@@ -594,14 +594,49 @@ def txt_rows(runs: TxtRuns, articles: int, new_articles: int, growth_base: int |
     return rows
 
 
-def stage_table(runs: TxtRuns, articles: int, new_articles: int) -> str:
-    """Seconds of each stage (from manifest.json) of every .txt run, with start-up, the rest, wall time and
-    peak memory: a column a run."""
+def run_columns(runs: TxtRuns, articles: int, new_articles: int) -> dict[str, Run]:
+    """The .txt runs that ran, by the heading of their column."""
     columns = {f"full, {articles:,}": runs.full}
     if runs.incremental is not None:
         columns[f"+{new_articles:,} incremental"] = runs.incremental
     if runs.rebuild is not None:
         columns[f"rebuild, {articles + new_articles:,}"] = runs.rebuild
+    return columns
+
+
+def phase_table(runs: TxtRuns, articles: int, new_articles: int) -> str:
+    """Seconds and the flow process's CPU seconds of each pass of a stage (manifest.json `phases`): a column a
+    run, a row a stage's pass."""
+    columns = run_columns(runs, articles, new_articles)
+    passes = {
+        (stage["stage"], phase["phase"]): None
+        for run in columns.values()
+        for stage in run.stages
+        for phase in stage.get("phases", ())
+    }
+
+    def phase_cell(run: Run, stage_name: str, phase_name: str) -> str:
+        """A pass's seconds and flow CPU seconds, or nothing when the run had no such pass."""
+        found = [
+            phase
+            for stage in run.stages
+            if stage["stage"] == stage_name
+            for phase in stage.get("phases", ())
+            if phase["phase"] == phase_name
+        ]
+        return "; ".join(f"{p['seconds']:,.1f}s, flow CPU {p['flow_cpu_seconds']:,.1f}s" for p in found)
+
+    rows = [
+        [f"{stage_name}: {phase_name}", *(phase_cell(run, stage_name, phase_name) for run in columns.values())]
+        for stage_name, phase_name in passes
+    ]
+    return format_table(["stage: pass", *columns], rows, "l" + "r" * len(columns), " | ")
+
+
+def stage_table(runs: TxtRuns, articles: int, new_articles: int) -> str:
+    """Seconds of each stage (from manifest.json) of every .txt run, with start-up, the rest, wall time and
+    peak memory: a column a run."""
+    columns = run_columns(runs, articles, new_articles)
     names = list(dict.fromkeys(stage["stage"] for run in columns.values() for stage in run.stages))
 
     def stage_cell(run: Run, name: str) -> str:
@@ -708,6 +743,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if runs is not None:
         print("\nStages of the .txt runs (manifest.json `stages`):\n")
         print(stage_table(runs, arguments.articles, arguments.new_articles))
+        print("\nPasses of the stages (manifest.json `phases`):\n")
+        print(phase_table(runs, arguments.articles, arguments.new_articles))
     return 0
 
 

@@ -92,3 +92,17 @@ def test_peak_memory_is_fitted_per_article_and_extrapolated_to_the_full_scale() 
     assert "20,000->50,000: 60 KB, 50,000->100,000: 60 KB" in row.value
     assert row.value.endswith(f"-> 1,000,000: ~{(1_000_000 * 60 * kb + 2**30) / 2**30:,.1f} GB")
     assert row.result == "extrapolated gap 7.28x"
+
+
+def test_the_passes_of_each_stage_are_tabled_from_a_real_runs_manifest(seeds_run: tuple[Path, Path]) -> None:
+    bench_scale = import_benchmark("bench_scale")
+    stages = tuple(json.loads((seeds_run[1] / "manifest.json").read_text())["stages"])
+    run = bench_scale.Run(1.0, 1.0, 1.0, 2**20, 0.5, 3, 3, 0.1, stages, {})
+    table = bench_scale.phase_table(bench_scale.TxtRuns(run, run, None, ()), 3, 0).splitlines()
+    passes = [(stage["stage"], phase) for stage in stages for phase in stage["phases"]]
+    assert passes, "the seeds run's manifest records the passes of its stages"
+    assert [cell.strip() for cell in table[0].split(" | ")][1:] == ["full, 3", "+0 incremental"]
+    for (stage_name, phase), line in zip(passes, table[2:], strict=True):
+        cells = [cell.strip() for cell in line.split(" | ")]
+        shown = f"{phase['seconds']:,.1f}s, flow CPU {phase['flow_cpu_seconds']:,.1f}s"
+        assert cells == [f"{stage_name}: {phase['phase']}", shown, shown]
