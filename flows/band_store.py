@@ -25,7 +25,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from flows.parts import compact_small_parts, part_paths, write_parts
@@ -188,10 +187,10 @@ def _carry_shards(
         rows = pq.ParquetFile(shard).metadata.num_rows
         kept = None
         if anything_dropped:
-            connection.register("rows", ds.dataset(shard, schema, format="parquet"))
+            connection.read_parquet([str(shard)]).create_view("rows")
             if _holds_dropped(connection, dropped):
                 kept = connection.sql(f"SELECT * FROM rows ANTI JOIN {dropped_keys} USING ({columns})").to_arrow_table()
-            connection.unregister("rows")
+            connection.execute("DROP VIEW rows")
         target = folder / f"part-{written:05d}.parquet"
         if kept is not None:
             if kept.num_rows:
