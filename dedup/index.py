@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 # An odd 64-bit multiplier (from splitmix64) that folds a band's hash values into one key.
 _FOLD = np.uint64(0x9E3779B97F4A7C15)
@@ -71,26 +72,39 @@ def lsh_candidate_pairs(signatures: np.ndarray, bands: int, rows: int, max_run: 
 
 def _run_pairs(column: np.ndarray, count: int, max_run: int) -> np.ndarray:
     """Packed pairs i * count + j (i < j) of positions holding equal keys in this column."""
-    order = np.argsort(column, kind="stable")
+    order = np.argsort(column, kind="stable")  # each run of equal keys in ascending positions
     ordered = column[order]
-    run_starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    left, right = run_pair_indexes(np.diff(np.r_[run_starts, count]), max_run)
-    first, second = order[left], order[right]
-    return np.minimum(first, second).astype(np.int64) * count + np.maximum(first, second)
+    first, second = run_pairs(np.r_[np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]), count], order, max_run)
+    return first.astype(np.int64) * count + second
 
 
-def run_pair_indexes(run_sizes: np.ndarray, max_run: int) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (left < right) of rows laid out in consecutive runs of these sizes: every pair inside a run
-    of at most `max_run` rows, and the first row of a longer run with each other one."""
-    count = int(run_sizes.sum())
-    run_starts = np.cumsum(run_sizes) - run_sizes
-    later = np.repeat(run_starts + run_sizes, run_sizes) - np.arange(count) - 1  # run members after each one
-    long_runs = run_sizes > max_run
-    later[np.repeat(long_runs, run_sizes)] = 0
-    later[run_starts[long_runs]] = run_sizes[long_runs] - 1
-    left = np.repeat(np.arange(count), later)
-    right = left + np.arange(len(left)) - np.repeat(np.cumsum(later) - later, later) + 1
-    return left, right
+def run_pairs(starts: np.ndarray, owners: np.ndarray, max_run: int) -> tuple[np.ndarray, np.ndarray]:
+    """The owner pairs (first < second) of rows laid out in consecutive runs (`starts`: each run's first row, then
+    the number of rows), each run's owners ascending: every pair inside a run of at most `max_run` rows, and the
+    first row's owner of a longer run with each other one; a pair of one owner with itself is left out."""
+    return _run_pairs_compiled(starts.astype(np.int64, copy=False), owners.astype(np.int64, copy=False), max_run)
+
+
+@njit(cache=True)
+def _run_pairs_compiled(starts, owners, max_run):  # pragma: no cover - compiled; tested through run_pairs
+    """`run_pairs` in two passes over the runs: count the pairs, then write them."""
+    pairs = 0
+    for run in range(len(starts) - 1):
+        start, end = starts[run], starts[run + 1]
+        for left in range(start, end if end - start <= max_run else start + 1):
+            for right in range(left + 1, end):
+                pairs += owners[left] < owners[right]
+    first = np.empty(pairs, dtype=np.int64)
+    second = np.empty(pairs, dtype=np.int64)
+    written = 0
+    for run in range(len(starts) - 1):
+        start, end = starts[run], starts[run + 1]
+        for left in range(start, end if end - start <= max_run else start + 1):
+            for right in range(left + 1, end):
+                if owners[left] < owners[right]:
+                    first[written], second[written] = owners[left], owners[right]
+                    written += 1
+    return first, second
 
 
 def shared_key_pairs(keys: Iterable[tuple[int, str]], max_group: int = MAX_SHARED_GROUP) -> set[tuple[int, int]]:

@@ -21,7 +21,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pair_indexes
+from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pairs
 from flows.band_store import SEARCH_SCHEMAS
 
 _LONG_REPS = (
@@ -191,16 +191,13 @@ def _runs_in(sorted_rows: duckdb.DuckDBPyRelation) -> dict[str, pa.Table]:
     starts = np.flatnonzero(
         np.r_[True, (kind[1:] != kind[:-1]) | (band[1:] != band[:-1]) | (band_key[1:] != band_key[:-1])]
     )
+    first, second = run_pairs(np.r_[starts, len(owner)], owner, MAX_RUN)
     sizes = np.diff(np.r_[starts, len(owner)])
-    left, right = run_pair_indexes(sizes[sizes > 1], MAX_RUN)
-    owners = owner[np.repeat(sizes > 1, sizes)]
-    first, second = owners[left], owners[right]
-    distinct = first < second
     crowded = sizes > MAX_RUN
     in_crowded = np.repeat(crowded, sizes)
     names = ("kind", "band", "band_key")
     return {
-        "band_pairs": pa.table({"i": first[distinct], "j": second[distinct]}),
+        "band_pairs": pa.table({"i": first, "j": second}),
         "crowded_runs": pa.table(
             {**{name: column[starts[crowded]] for name, column in zip(names, columns)}, "first": owner[starts[crowded]]}
         ),

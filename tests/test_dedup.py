@@ -23,7 +23,7 @@ from datasketch import MinHashLSH
 
 from dedup.canonical import source_rank
 from dedup.deduplicate import DedupResult, deduplicate, find_matches, paragraph_id, remeasure
-from dedup.index import candidate_probability, lsh_candidate_pairs
+from dedup.index import candidate_probability, lsh_candidate_pairs, run_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.settings import DEFAULT_POLICY, CanonicalPolicy, DedupSettings
 from dedup.shingles import normalised_words, word_shingles
@@ -322,6 +322,16 @@ def test_a_band_run_longer_than_max_run_pairs_only_its_first_member():
     star_pairs = lsh_candidate_pairs(rows, SETTINGS.lsh_bands, SETTINGS.lsh_rows, max_run=11)
     assert len(all_pairs) == 66
     assert star_pairs.tolist() == [[0, other] for other in range(1, 12)]
+
+
+def test_run_pairs_pairs_a_short_run_whole_a_long_one_from_its_first_owner_and_no_owner_with_itself():
+    # runs of owners (ascending in each): [3, 5, 5, 9], [1], [2, 4, 6, 7, 8] (longer than max_run 4), [0, 0]
+    owners = np.array([3, 5, 5, 9, 1, 2, 4, 6, 7, 8, 0, 0])
+    first, second = run_pairs(np.array([0, 4, 5, 10, 12]), owners, 4)
+    assert list(zip(first.tolist(), second.tolist())) == [
+        (3, 5), (3, 5), (3, 9), (5, 9), (5, 9), (2, 4), (2, 6), (2, 7), (2, 8)
+    ]  # fmt: skip
+    assert [array.size for array in run_pairs(np.array([0]), np.empty(0, dtype=np.int64), 4)] == [0, 0]
 
 
 def test_lsh_of_no_signatures_is_empty():
