@@ -199,22 +199,15 @@ def evidence_table(weighted_texts: Iterable[tuple[str, int]], chunk_texts: int =
     out. Texts are counted `chunk_texts` at a time (each distinct text read once; the words of a chunk's texts
     counted together as arrays of word ids, `_chunk_rows`) and the chunks' sums added up by Arrow group-bys, so the
     memory it takes is a chunk's words and the distinct items, whatever the number of texts."""
-    chunks = _batched(((text, weight) for text, weight in weighted_texts if weight), chunk_texts)
-    return summed_in_steps(chain.from_iterable(_chunk_rows(*zip(*chunk)) for chunk in chunks))
-
-
-def summed_in_steps(parts: Iterable[pa.Table]) -> pa.Table:
-    """`summed_evidence` of these parts, taken one at a time: the pending rows are summed whenever they pass
-    max(_MERGED_ROWS, twice the last sum), so the memory it takes is about the distinct items, whatever the parts."""
-    pending: list[pa.Table] = []
-    pending_rows = summed_rows = 0
-    for part in parts:
-        pending.append(part)
-        pending_rows += part.num_rows
-        if pending_rows > max(_MERGED_ROWS, 2 * summed_rows):
-            pending = [summed_evidence(pending)]
-            pending_rows = summed_rows = pending[0].num_rows
-    return pending[0] if len(pending) == 1 and summed_rows else summed_evidence(pending)
+    parts: list[pa.Table] = []
+    summed_rows = 0
+    for chunk in _batched(((text, weight) for text, weight in weighted_texts if weight), chunk_texts):
+        texts, weights = zip(*chunk)
+        parts.extend(_chunk_rows(texts, weights))
+        if sum(part.num_rows for part in parts) > max(_MERGED_ROWS, 2 * summed_rows):
+            parts = [summed_evidence(parts)]
+            summed_rows = parts[0].num_rows
+    return summed_evidence(parts)
 
 
 def _batched(items: Iterable[tuple[str, int]], size: int) -> Iterator[list[tuple[str, int]]]:

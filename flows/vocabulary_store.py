@@ -18,16 +18,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from pyarrow import feather
 
-from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_ROWS, evidence_table, summed_in_steps
+from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_ROWS, evidence_table
 from flows.alignment_store import StoredAlignments, load_alignments, paragraph_digest, write_alignments
 from flows.progress import NO_PROGRESS, Ticker, ticking
 
@@ -36,6 +37,12 @@ PARAGRAPHS = pa.schema([("digest", pa.string()), ("occurrences", pa.int64()), ("
 COUNTS = EVIDENCE_ROWS
 # What a finishing task counted: each distinct text's digest and its occurrences in the task's articles.
 COUNTED = pa.schema([("digest", pa.string()), ("occurrences", pa.int64())])
+_SUMMED = """
+SELECT kind, item, sum(count)::BIGINT AS count
+FROM (SELECT * FROM stored UNION ALL SELECT * FROM here UNION ALL SELECT * FROM tasks)
+GROUP BY kind, item
+HAVING sum(count) > 0
+"""
 
 
 @dataclass(frozen=True)
@@ -129,11 +136,15 @@ def _weighted_texts(
 
 def added_counts(counts: pa.Table, weighted_texts: Iterable[tuple[str, int]], counted: Sequence[Path] = ()) -> pa.Table:
     """Stored sums (kind, item, count) with these texts' evidence added, each times its weight (negative for a
-    paragraph taken away), and the evidence the finishing tasks counted in the `counted` folders; what falls to zero
-    is dropped."""
-    tasks_counts = (feather.read_table(folder / "counts.arrow", memory_map=True) for folder in counted)
-    summed = summed_in_steps(chain(tasks_counts, [evidence_table(weighted_texts), counts]))
-    summed = summed.filter(pc.greater(summed.column("count"), 0))
+    paragraph taken away), and the evidence the finishing tasks counted in the `counted` folders, summed by DuckDB
+    (the tasks' files scanned in place, on every core); what falls to zero is dropped."""
+    here = evidence_table(weighted_texts)
+    tasks = ds.dataset([str(folder / "counts.arrow") for folder in counted], schema=COUNTS, format="ipc")
+    with duckdb.connect() as db:
+        db.register("stored", counts)
+        db.register("here", here)
+        db.register("tasks", tasks)
+        summed = db.sql(_SUMMED).to_arrow_table()
     return summed.sort_by([("kind", "ascending"), ("item", "ascending")]).cast(COUNTS)
 
 
