@@ -10,7 +10,7 @@ alignments (flows/alignment_store.py), the other evidence a later run recalls in
 The finishing tasks count the paragraphs they finish where they are, on every core: each leaves beside its finished
 shard a folder (`counted_folder`) of the evidence rows of its in-language paragraphs (`counts.arrow`) and the digest
 and occurrences of each text it counted (`paragraphs.arrow`). The stage adds those sums and counts itself only what
-the tasks' counts leave out (a paragraph gone, or one of an article carried over that the previous run did not count).
+the tasks' counts leave out: the old paragraphs of articles finished again or deleted.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def counted_folder(finished: Path) -> Path:
 
 def write_counted(texts: Counter[str], folder: Path) -> None:
     """Count these paragraphs (text: occurrences) into `folder` for the spelling stage to add up: their evidence
-    rows and each text's digest with its occurrences (Arrow IPC files, uncompressed: the flow maps them)."""
+    rows and each text's digest with its occurrences (Arrow IPC files, uncompressed: DuckDB scans them in place)."""
     folder.mkdir(exist_ok=True)
     feather.write_feather(evidence_table(texts.items()), folder / "counts.arrow", compression="uncompressed")
     digests = pa.array([paragraph_digest(text) for text in texts], pa.string())
