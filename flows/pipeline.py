@@ -39,7 +39,7 @@ from flows.spelled_store import SPELLED_FILE, plan_spelling, spelled_this_run, w
 from flows.state import STATE_FOLDER, STATE_VERSION, State, StateRows, load_state, state_problem
 from flows.summary import InputsSeen, RunSummary, inputs_seen, up_to_date_summary
 from flows.task_runner import task_runner_from_environment
-from flows.vocabulary_store import write_vocabulary
+from flows.vocabulary_store import counted_folder, write_vocabulary
 from flows.write import WriteJob, write_run
 
 read_and_prepare = task(shard_stages.read_into_shard, name="read-and-prepare", cache_policy=NO_CACHE)
@@ -246,8 +246,15 @@ def _run(
         "dedup: %d texts signed and %d pairs measured, not in the previous store", matched.signed, matched.verified
     )
     with stage("spelling", paragraph_count, "paragraphs") as progress:
+        counted = [counted_folder(done.path) for done in cleaned]
         decisions, spelling_applied, vocabulary = spelling_decisions(
-            quote(documents), quote(matches), config, quote(overrides), quote(state.vocabulary), quote(progress)
+            quote(documents),
+            quote(matches),
+            config,
+            quote(overrides),
+            quote(state.vocabulary),
+            quote(progress),
+            counted,
         )
         progress.rows_out = len(decisions)
         write_vocabulary(written_state, vocabulary)

@@ -7,6 +7,7 @@ loads once."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from flows.shards import read_shard, write_shard
 from flows.signed_pool import signed_folder, write_signed
 from flows.spelled import write_spelled
 from flows.stages import InputRead, finish_documents, read_and_prepare
+from flows.vocabulary_store import counted_folder, write_counted
 
 
 @dataclass
@@ -64,12 +66,16 @@ def finish_shard(
     shard: Path, rows: list[int], boilerplate: Path, config: Config, target: Path, keep: KeptLines = NOTHING_KEPT
 ) -> ShardDone:
     """Finish cleaning the articles at `rows` of a shard with the learned boilerplate in the file `boilerplate`,
-    and write a Document or a Rejection for each, in that order, to `target` (flows/finished.py's table); without
-    Redis, also the signed rows of the Documents' paragraphs for the match stage (`signed_folder(target)`)."""
+    and write a Document or a Rejection for each, in that order, to `target` (flows/finished.py's table), the
+    spelling evidence of the paragraphs of those in a spelled language (`counted_folder(target)`) and, without Redis,
+    the signed rows of the Documents' paragraphs for the match stage (`signed_folder(target)`)."""
     prepared = read_shard(shard, rows)
     results = finish_documents(prepared, load_once(boilerplate, read_boilerplate), config, keep)
     write_table(finished_table(prepared, results), target)
     documents = [result.document for result in results if not isinstance(result, Rejection)]
+    languages = config.spelling.languages
+    spelled = Counter(text for document in documents if document.language in languages for text in document.paragraphs)
+    write_counted(spelled, counted_folder(target))
     if not config.dedup.redis_url:
         paragraphs = [paragraph for document in documents for paragraph in document.paragraphs]
         write_signed(signed_rows(paragraphs, config.dedup), signed_folder(target))

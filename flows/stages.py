@@ -236,18 +236,21 @@ def spelling_decisions(
     overrides: Overrides = NO_OVERRIDES,
     stored: StoredVocabulary = EMPTY_VOCABULARY,
     progress: Ticker = NO_PROGRESS,
+    counted: Sequence[Path] = (),
 ) -> tuple[dict[str, SpellingDecision], frozenset[str], StoredVocabulary]:
     """Judge every distinct token of the articles in a language with a word list once, with the syndicated copies
     the matches reveal between such articles, then apply maintainers' rejected and accepted corrections; also the
     ids of those that found their word, and the vocabulary to store (counted from `stored`, the previous run's, and
-    the paragraphs that changed, with the copies' alignments: only pairs not aligned before are). Other articles' words are no evidence (a French "des" backs no change).
+    the paragraphs that changed, with the copies' alignments: only pairs not aligned before are; what the finishing
+    tasks counted is read from their `counted` folders). Other articles' words are no evidence (a French "des" backs
+    no change).
     `progress` sees the paragraphs counted, then the words judged and the copies aligned."""
     rules = config.spelling
     texts = [paragraph for document in documents for paragraph in document.paragraphs]
     spelled = [document.language in rules.languages for document in documents for _ in document.paragraphs]
     copies = [(texts[i], texts[j]) for i, j in matches.overlaps if spelled[i] and spelled[j]]
     in_language = Counter(text for text, in_language in zip(texts, spelled) if in_language)
-    stored = updated_vocabulary(stored, in_language, progress)
+    stored = updated_vocabulary(stored, in_language, progress, counted)
     aligner = CopyAligner(stored.alignments, copies)
     vocabulary = Vocabulary.from_table(stored.counts)
     base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)

@@ -1,14 +1,17 @@
 """The stored spelling evidence: an update counts only changed paragraphs and equals a count from scratch."""
 
 from collections import Counter
+from pathlib import Path
 
 from cleaners.spelling import Vocabulary, decide_corrections
 from flows.dictionary import load_base_dictionary
 from flows.vocabulary_store import (
     EMPTY_VOCABULARY,
     added_counts,
+    counted_folder,
     load_vocabulary,
     updated_vocabulary,
+    write_counted,
     write_vocabulary,
 )
 
@@ -72,3 +75,52 @@ def test_articles_cleaned_again_are_counted_out_then_in_by_their_paragraphs():
     stored = from_scratch(BEFORE)
     recleaned = [(text, -1) for text in BEFORE[3:]] + [(text, 1) for text in AFTER[3:]]
     assert added_counts(stored.counts, recleaned).equals(from_scratch([*BEFORE[:3], *AFTER[3:]]).counts)
+
+
+class CountedHere:
+    """A Ticker that keeps how many paragraphs the stage counted itself."""
+
+    def __init__(self) -> None:
+        self.paragraphs = 0
+
+    def phase(self, label: str, total: int, unit: str) -> None:
+        self.paragraphs = total
+
+    def advance(self, amount: int = 1) -> None:
+        """Nothing to keep."""
+
+
+def counted_by_tasks(shards: list[list[str]], folder: Path) -> list[Path]:
+    """The folders finishing tasks leave for these shards of paragraphs."""
+    folders = [counted_folder(folder / f"finished-{number:05d}.parquet") for number in range(len(shards))]
+    for shard, counted in zip(shards, folders, strict=True):
+        write_counted(Counter(shard), counted)
+    return folders
+
+
+def test_what_the_finishing_tasks_counted_adds_up_to_a_count_from_scratch(tmp_path):
+    here = CountedHere()
+    shards = [BEFORE[:2], BEFORE[2:]]  # the first paragraph twice, in both shards
+    updated = updated_vocabulary(EMPTY_VOCABULARY, Counter(BEFORE), here, counted_by_tasks(shards, tmp_path))
+    assert here.paragraphs == 0
+    assert updated.counts.equals(from_scratch(BEFORE).counts)
+    assert updated.paragraphs.equals(from_scratch(BEFORE).paragraphs)
+
+
+def test_articles_finished_again_count_out_their_old_paragraphs_and_count_in_what_the_tasks_counted(tmp_path):
+    carried, refinished, deleted = BEFORE[:2], BEFORE[2:4], BEFORE[4:]
+    new = [AFTER[2], AFTER[4], "Geneva officials met Maria Lopez again."]
+    here = CountedHere()
+    counted = counted_by_tasks([new], tmp_path)
+    updated = updated_vocabulary(from_scratch(carried + refinished + deleted), Counter(carried + new), here, counted)
+    rebuilt = from_scratch(carried + new)
+    assert updated.counts.equals(rebuilt.counts) and updated.paragraphs.equals(rebuilt.paragraphs)
+    assert here.paragraphs == 3, "the old paragraphs of the articles finished again or deleted are counted out here"
+
+
+def test_a_text_the_tasks_counted_that_is_neither_here_nor_stored_is_counted_here_instead(tmp_path):
+    here = CountedHere()
+    counted = counted_by_tasks([AFTER, ["A paragraph of an article no longer in the run."]], tmp_path)
+    updated = updated_vocabulary(EMPTY_VOCABULARY, Counter(AFTER), here, counted)
+    assert here.paragraphs == len(set(AFTER))
+    assert updated.counts.equals(from_scratch(AFTER).counts)
