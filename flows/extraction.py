@@ -5,9 +5,11 @@ keep put back in (a vote of extractors)."""
 
 from __future__ import annotations
 
+import re
 import threading
 from contextlib import suppress
 
+import ftfy
 import trafilatura
 import trafilatura.external
 from htmldate import find_date
@@ -38,6 +40,9 @@ from flows.records import InputError
 DATE_EXTRACTION = {"extensive_search": False, "original_date": True}
 # The [html] settings a caller that passes none gets (copydesk.toml's defaults).
 DEFAULT_HTML = HtmlSettings()
+# A C1 control character in a page is mojibake (UTF-8 read as Latin-1: "â\x80\x99" for "’"); trafilatura drops
+# such characters and leaves "â", which no later repair can undo.
+_C1_CONTROL = re.compile("[\x80-\x9f]")
 
 
 # trafilatura runs readability-lxml's algorithm (its own port) on every page to check its own extraction, and
@@ -68,6 +73,12 @@ def dump_body_lines(dump_lines: list[str], rules: BodyRules) -> list[str]:
     lines, _, _ = trim_outside_body(dump_lines, rules, NOTHING_KEPT)
     lines, _, _ = drop_unlikely_lines(lines, rules, NOTHING_KEPT)
     return lines
+
+
+def repair_mojibake(html: str) -> str:
+    """The page with UTF-8 read as Latin-1 or Windows-1252 decoded again (ftfy's encoding fix), where it holds a
+    C1 control character (otherwise as it is): before parsing, while the bytes that tell how are still there."""
+    return ftfy.fix_encoding(html) if _C1_CONTROL.search(html) else html
 
 
 def parse_page(html: str) -> tuple[str, etree._Element | None]:
@@ -139,7 +150,7 @@ def extract_html(
     text dump keeps much more of the body than trafilatura, readers' comments not counted) of an HTML page.
     With [html] vote_lines, the dump lines that trafilatura left out and both its readability check and the
     dump cleaning keep are added to its text, each after the line before it in the page."""
-    page, tree = parse_page(html)
+    page, tree = parse_page(repair_mojibake(html))
     dump = tree_text(tree) if tree is not None else visible_text(page)
     # metadata first: trafilatura reads it from the tree it then extracts from (htmldate may prune that tree)
     metadata = page_metadata(tree, url) if tree is not None else ArticleMetadata(url=url)
