@@ -38,6 +38,7 @@ from flows.spelled import document_rows, lay_over, write_for_spelling
 from flows.spelled_store import SPELLED_FILE, plan_spelling, spelled_this_run, write_stored
 from flows.state import STATE_FOLDER, STATE_VERSION, State, StateRows, load_state, state_problem
 from flows.summary import InputsSeen, RunSummary, inputs_seen, up_to_date_summary
+from flows.tables import REMOVED_FROM
 from flows.task_runner import task_runner_from_environment
 from flows.vocabulary_store import write_vocabulary
 from flows.write import WriteJob, write_run
@@ -269,13 +270,15 @@ def _run(
         cleaned = lay_over(cleaned, document_rows(finished_table), spelled_rows)
         stored_spelling = write_stored(finished_table, spelled_rows, work / SPELLED_FILE)
         progress.rows_out = cleaned.corrections.num_rows
+        carried_finished = finished.carried_parts(finished_table, state.finished)
+        finished.write_finished(written_state, finished_table, carried_finished, finished.kept_rows(kept))
+    removed_lines = finished_table.select(REMOVED_FROM)  # the rest of the finished table is in the state
     logger.info(
         "correct: %d articles spelled again, %d carried over",
         len(plan.applying),
         cleaned.article_count - len(plan.applying),
     )
-    del plan, spelled_rows
-    carried_finished = finished.carried_parts(finished_table, state.finished)
+    del plan, spelled_rows, finished_table
     state.let_go("finished", "spelled")  # the state keeps this run's
     release_free_memory()
     with stage("cluster", paragraph_count, "paragraphs") as progress:
@@ -334,11 +337,10 @@ def _run(
         canonical=stages.canonical_keys(records, dedup),
         shards=prepared.paths,
         written=written_state,
-        finished=(finished_table, carried_finished, finished.kept_rows(kept)),
         spelled=(fixes, stored_spelling),
         clusters=ClusterUpdate(state.clusters, records, dedup),
     )
-    result = RunResult(cleaned, records, dedup, rejections, earlier_captures, boilerplate, review, finished_table)
+    result = RunResult(cleaned, records, dedup, rejections, earlier_captures, boilerplate, review, removed_lines)
     job = WriteJob(
         out, raw, manifest, started, config.corpus, out / CURRENT / STATE_FOLDER if problem is None else None
     )

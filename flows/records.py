@@ -106,8 +106,8 @@ class CleanedDocument:
 class RunResult:
     """What the stages made of the inputs, handed to the write stage: the cleaned articles' columns
     (flows/cleaned.py) and their paragraph records (same order), the rejections, earlier captures, learned
-    boilerplate, dedup result, review outcome and the run's finished table (flows/finished.py, Arrow columns: the
-    lines cleaning removed are read from it)."""
+    boilerplate, dedup result, review outcome and the columns of the run's finished table (flows/finished.py) the
+    lines cleaning removed are read from (flows/tables.py REMOVED_FROM; the state holds the whole table)."""
 
     cleaned: Cleaned
     records: list[ParagraphRecord]

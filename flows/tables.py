@@ -17,6 +17,9 @@ from flows.corpus import corpus_table
 from flows.records import RunResult
 from flows.schema import ARTICLES, BOILERPLATE, CORRECTIONS, PARAGRAPHS, REJECTED, REMOVED, VERSIONS
 
+# The columns of the run's finished table (flows/finished.py) removed.parquet is taken from.
+REMOVED_FROM = ["doc_id", "removed_texts", "removed_reasons", "rejection"]
+
 
 @dataclass
 class OutputTables:
@@ -76,7 +79,7 @@ def corrections_table(cleaned: Cleaned) -> pa.Table:
 def removed_table(finished: pa.Table) -> pa.Table:
     """removed.parquet: every document's removed lines, taken as Arrow columns from the run's finished table (its
     rows that are not rejections, in order), never as Python objects."""
-    columns = finished.select(["doc_id", "removed_texts", "removed_reasons", "rejection"])
+    columns = finished.select(REMOVED_FROM)
     documents = columns.filter(pc.is_null(columns["rejection"]))
     owners = pc.list_parent_indices(documents["removed_texts"])
     return pa.table(
