@@ -15,30 +15,26 @@ import pyarrow.compute as pc
 
 from flows.shards import ARTICLE_METADATA, ARTICLE_ORIGIN
 
-ARTICLE_COLUMNS = pa.schema(
-    [
-        *ARTICLE_ORIGIN,
-        *ARTICLE_METADATA,
-        ("unicode_repaired", pa.bool_()),
-        ("published_is_fallback", pa.bool_()),
-        ("language", pa.string()),
-        ("input_id", pa.string()),
-        ("input_fields", pa.string()),
-        ("removed_lines", pa.int32()),
-    ]
-)
+# What finishing an article found or kept of its input, beside its origin and metadata (flows/finished.py's table).
+CLEANING_FACTS = [
+    ("unicode_repaired", pa.bool_()),
+    ("published_is_fallback", pa.bool_()),
+    ("language", pa.string()),
+    ("input_id", pa.string()),
+    ("input_fields", pa.string()),
+]
+ARTICLE_COLUMNS = pa.schema([*ARTICLE_ORIGIN, *ARTICLE_METADATA, *CLEANING_FACTS, ("removed_lines", pa.int32())])
 PARAGRAPH_COLUMNS = pa.schema([("article", pa.int32()), ("para_idx", pa.int32()), ("text", pa.string())])
-CORRECTION_COLUMNS = pa.schema(
-    [
-        ("article", pa.int32()),
-        ("para_idx", pa.int64()),
-        ("original", pa.string()),
-        ("corrected", pa.string()),
-        ("rule", pa.string()),
-        ("confidence", pa.float64()),
-        ("context", pa.string()),
-    ]
-)
+# A spelling correction's fields (cleaners.edits.Correction), as the spelling stage's rows hold them.
+CORRECTION = [
+    ("para_idx", pa.int64()),
+    ("original", pa.string()),
+    ("corrected", pa.string()),
+    ("rule", pa.string()),
+    ("confidence", pa.float64()),
+    ("context", pa.string()),
+]
+CORRECTION_COLUMNS = pa.schema([("article", pa.int32()), *CORRECTION])
 # The article columns the report shows beside a paragraph or an article.
 FACT_COLUMNS = ["doc_id", "source_path", "title", "source", "site", "published"]
 
@@ -72,15 +68,18 @@ class Cleaned:
         """An article-level value (a Python list, a value an article) repeated for each of its paragraphs."""
         return [values[article] for article in self.paragraph_articles().tolist()]
 
+    def paragraph_counts(self) -> np.ndarray:
+        """How many paragraphs each article has."""
+        return np.bincount(self.paragraph_articles(), minlength=self.article_count)
+
     def first_paragraphs(self) -> np.ndarray:
         """Each article's first paragraph's position over all paragraphs."""
-        counts = np.bincount(self.paragraph_articles(), minlength=self.article_count)
+        counts = self.paragraph_counts()
         return np.cumsum(counts) - counts
 
     def paragraph_lists(self) -> pa.ListArray:
         """Each article's paragraphs as a list of texts, an article a row."""
-        counts = np.bincount(self.paragraph_articles(), minlength=self.article_count)
-        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        offsets = np.concatenate([[0], np.cumsum(self.paragraph_counts())])
         return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), one_array(self.paragraphs["text"]))
 
     def facts(self, doc_ids: Collection[str]) -> dict[str, dict]:

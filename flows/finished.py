@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.keep import NOTHING_KEPT, KeptLines
-from flows.cleaned import Cleaned, from_finished
+from flows.cleaned import CLEANING_FACTS, Cleaned, from_finished
 from flows.parts import StoredParts, read_parts, unchanged_parts, write_with_links
 from flows.prepared import Identity, RunArticles
 from flows.records import CleanedDocument, Rejection
@@ -46,11 +46,7 @@ FINISHED = pa.schema(
         ("spared_texts", _strings),
         ("spared_reasons", _strings),
         ("spared_overrides", _strings),
-        ("unicode_repaired", pa.bool_()),
-        ("published_is_fallback", pa.bool_()),
-        ("language", pa.string()),
-        ("input_id", pa.string()),
-        ("input_fields", pa.string()),
+        *CLEANING_FACTS,
         ("rejected_as", pa.string()),
         ("rejection", pa.string()),
     ]

@@ -14,28 +14,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.edits import Correction
-from flows.cleaned import CORRECTION_COLUMNS, Cleaned, paragraph_rows
+from flows.cleaned import CORRECTION, CORRECTION_COLUMNS, Cleaned, paragraph_rows
 from flows.outputs import write_parquet
 
 SPELLED = pa.schema(
     [
         ("row", pa.int64()),
         ("paragraphs", pa.list_(pa.string())),
-        (
-            "corrections",
-            pa.list_(
-                pa.struct(
-                    [
-                        ("para_idx", pa.int64()),
-                        ("original", pa.string()),
-                        ("corrected", pa.string()),
-                        ("rule", pa.string()),
-                        ("confidence", pa.float64()),
-                        ("context", pa.string()),
-                    ]
-                )
-            ),
-        ),
+        ("corrections", pa.list_(pa.struct(CORRECTION))),
     ]
 )
 
