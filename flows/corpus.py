@@ -19,10 +19,10 @@ import pyarrow.compute as pc
 
 from dedup.deduplicate import DedupResult
 from dedup.signatures import count_words
+from flows.cleaned import Cleaned, one_array
 from flows.config import CorpusSettings
 from flows.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines
 from flows.outputs import json_line, write_bytes, write_lines, write_table
-from flows.records import Document
 from flows.schema import CORPUS, CORPUS_METADATA
 
 JSONL_FOLDER = "corpus"
@@ -33,50 +33,53 @@ JSONL_SHARD = JSONL_FOLDER + "/{:05d}.jsonl.gz"
 LEGACY_JSONL = "corpus.jsonl"
 
 
-def canonical_texts(documents: Sequence[Document], dedup: DedupResult) -> list[list[str]]:
-    """Each document's canonical paragraphs as the corpus keeps them (trimmed of sentences kept elsewhere; a
-    paragraph trimmed to nothing is left out)."""
-    kept: list[list[str]] = [[] for _ in documents]
-    owners = (index for index, document in enumerate(documents) for _ in document.paragraphs)
-    texts = (paragraph for document in documents for paragraph in document.paragraphs)
-    for position, (owner, text, membership) in enumerate(zip(owners, texts, dedup.memberships)):
-        if membership.is_canonical and (corpus_text := dedup.corpus_trims.get(position, text)):
-            kept[owner].append(corpus_text)
-    return kept
+def canonical_texts(cleaned: Cleaned, dedup: DedupResult) -> pa.ListArray:
+    """Each article's canonical paragraphs as the corpus keeps them (trimmed of sentences kept elsewhere; a
+    paragraph trimmed to nothing is left out), a list of texts an article."""
+    canonical = np.fromiter(
+        (membership.is_canonical for membership in dedup.memberships), bool, cleaned.paragraph_count
+    )
+    trimmed = sorted(position for position in dedup.corpus_trims if canonical[position])
+    trims = [dedup.corpus_trims[position] for position in trimmed]
+    replaced = np.arange(cleaned.paragraph_count)
+    replaced[trimmed] = cleaned.paragraph_count + np.arange(len(trimmed))
+    canonical[[position for position, text in zip(trimmed, trims) if not text]] = False
+    kept = np.flatnonzero(canonical)
+    texts = pa.concat_arrays([one_array(cleaned.paragraphs["text"]), pa.array(trims, pa.string())])
+    counts = np.bincount(cleaned.paragraph_articles()[kept], minlength=cleaned.article_count)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
+    return pa.ListArray.from_arrays(offsets, texts.take(pa.array(replaced[kept], pa.int64())))
 
 
-def corpus_table(documents: Sequence[Document], article_words: np.ndarray, dedup: DedupResult) -> pa.Table:
-    """One corpus record per document with canonical text; `kept_share` is the share of its article's words the
+def corpus_table(cleaned: Cleaned, article_words: np.ndarray, dedup: DedupResult) -> pa.Table:
+    """One corpus record per article with canonical text; `kept_share` is the share of its article's words the
     record keeps."""
-    kept = canonical_texts(documents, dedup)
-    chosen = [index for index, paragraphs in enumerate(kept) if paragraphs]
-    texts = ["\n\n".join(kept[index]) for index in chosen]
-    words = count_words(texts).tolist()
-    of_article = article_words[chosen].tolist() if chosen else []
-    metas = [documents[index].metadata for index in chosen]
-    chosen_documents = [documents[index] for index in chosen]
+    kept = canonical_texts(cleaned, dedup)
+    chosen = np.flatnonzero(pc.list_value_length(kept).to_numpy())
+    texts = pc.binary_join(kept.take(pa.array(chosen, pa.int64())), "\n\n")
+    words = count_words(texts.to_pylist()).tolist()
+    of_article = article_words[chosen].tolist()
+    articles = cleaned.articles.take(pa.array(chosen, pa.int64()))
     fields = {
-        **{name: [getattr(meta, name) or "" for meta in metas] for name in ("title", "source", "url", "published")},
-        **{
-            name: [getattr(document, name) for document in chosen_documents]
-            for name in ("source_path", "input_id", "input_fields", "language")
-        },
+        **{name: pc.fill_null(articles[name], "") for name in ("title", "source", "url", "published")},
+        **{name: articles[name] for name in ("source_path", "input_id", "input_fields", "language")},
         "words": words,
         "article_words": of_article,
         "kept_share": [round(min(1.0, count / whole), 4) if whole else 0.0 for count, whole in zip(words, of_article)],
     }
     metadata = pa.StructArray.from_arrays(
-        [pa.array(fields[field.name], field.type) for field in CORPUS_METADATA], fields=list(CORPUS_METADATA)
+        [_array(fields[field.name], field.type) for field in CORPUS_METADATA], fields=list(CORPUS_METADATA)
     )
     return pa.table(
-        {
-            "id": [document.doc_id for document in chosen_documents],
-            "text": texts,
-            "source": [document.site for document in chosen_documents],
-            "metadata": metadata,
-        },
-        schema=CORPUS,
-    )
+        {"id": articles["doc_id"], "text": texts, "source": articles["site"], "metadata": metadata}, schema=CORPUS
+    ).combine_chunks()
+
+
+def _array(values: Sequence | pa.ChunkedArray, kind: pa.DataType) -> pa.Array:
+    """A Python sequence or an Arrow column as one array of the type."""
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks().cast(kind)
+    return pa.array(values, kind)
 
 
 def kept_records(corpus: pa.Table, settings: CorpusSettings) -> pa.Table:

@@ -1,7 +1,7 @@
 """Stored finished cleaning: each article's Document as the clean stage left it (before spelling), with the lines
 it removed and those overrides spared, or the rejection cleaning gave it, and the keep-line overrides it was
-finished under. The flow reads the Documents back without their removed and spared lines: only the write stage
-needs those, and it reads them from the table. A run finishes again only new and
+finished under. The flow takes the articles from the table as Arrow columns (flows/cleaned.py), without their removed
+and spared lines: only the write stage needs those, and it reads them from the table. A run finishes again only new and
 changed articles, those holding a line whose learned status changed for their site, and those holding a line a
 changed keep-line override names; the rest are carried over. The state keeps the table as parts
 (state/finished/part-NNNNN.parquet, flows/parts.py): a part whose rows a run carries unchanged is linked, the rest
@@ -21,10 +21,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.keep import NOTHING_KEPT, KeptLines
+from flows.cleaned import CLEANING_FACTS, Cleaned, from_finished
 from flows.parts import StoredParts, read_parts, unchanged_parts, write_with_links
 from flows.prepared import Identity, RunArticles
-from flows.records import CleanedDocument, Document, Rejection
-from flows.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_of, metadata_row
+from flows.records import CleanedDocument, Rejection
+from flows.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_row
 from flows.stages import PreparedInput
 
 FINISHED_FOLDER, KEPT_FILE = "finished", "kept_lines.parquet"
@@ -45,18 +46,12 @@ FINISHED = pa.schema(
         ("spared_texts", _strings),
         ("spared_reasons", _strings),
         ("spared_overrides", _strings),
-        ("unicode_repaired", pa.bool_()),
-        ("published_is_fallback", pa.bool_()),
-        ("language", pa.string()),
-        ("input_id", pa.string()),
-        ("input_fields", pa.string()),
+        *CLEANING_FACTS,
         ("rejected_as", pa.string()),
         ("rejection", pa.string()),
     ]
 )
 KEPT = pa.schema([("kind", pa.string()), ("target", pa.string()), ("override", pa.string())])
-# The columns the flow reads its Documents and Rejections from (the removed and spared lines stay in the table).
-DOCUMENT_COLUMNS = [name for name in FINISHED.names if not name.startswith(("removed_", "spared_"))]
 
 
 @dataclass
@@ -112,21 +107,17 @@ def _changed_overrides(before: frozenset[tuple[str, str, str]], after: frozenset
 
 def in_order(
     names: list[Identity], fresh: pa.Table, previous: FinishedCleaning
-) -> tuple[list[Document], list[Rejection], pa.Table]:
+) -> tuple[Cleaned, list[Rejection], pa.Table]:
     """Every article's finished cleaning in the order of `names`, fresh (rows of `fresh`) where finished again,
-    else carried; and the table to store, its rows taken as they are (spelling changes the documents later)."""
+    else carried: the cleaned articles' columns, the rejections, and the table to store, its rows taken as they are
+    (spelling changes the cleaned columns later)."""
     fresh_rows = rows_by_identity(fresh)
     carried_from = fresh.num_rows
     rows = [fresh_rows[key] if key in fresh_rows else carried_from + previous.rows[key] for key in names]
     table = pa.concat_tables([fresh, previous.table]).take(pa.array(rows, pa.int64())).combine_chunks()
-    removed_lines = pc.list_value_length(table["removed_texts"])
-    results = [
-        _from_row(row)
-        for row in table.select(DOCUMENT_COLUMNS).append_column("removed_lines", removed_lines).to_pylist()
-    ]
-    documents = [result for result in results if isinstance(result, Document)]
-    rejections = [result for result in results if isinstance(result, Rejection)]
-    return documents, rejections, table
+    rejected = table.select(["rejected_as", "rejection"]).filter(pc.is_valid(table["rejection"])).to_pylist()
+    rejections = [Rejection(row["rejected_as"], row["rejection"]) for row in rejected]
+    return from_finished(table), rejections, table
 
 
 def finished_table(prepared: list[PreparedInput], results: list[CleanedDocument | Rejection]) -> pa.Table:
@@ -228,27 +219,3 @@ def _row(item: PreparedInput, finished: CleanedDocument | Rejection) -> dict:
         "input_id": result.input_id,
         "input_fields": result.input_fields,
     }
-
-
-def _from_row(row: dict) -> Document | Rejection:
-    """A finished article back from its row (the DOCUMENT_COLUMNS and how many lines cleaning removed)."""
-    if row["rejection"] is not None:
-        return Rejection(row["rejected_as"], row["rejection"])
-    metadata = metadata_of(row)
-    return Document(
-        doc_id=row["doc_id"],
-        source_path=row["source_path"],
-        source_item=row["source_item"],
-        format=row["format"],
-        content_hash=row["content_hash"],
-        encoding=row["encoding"],
-        metadata=metadata,
-        paragraphs=row["paragraphs"],
-        site=row["site"],
-        removed_lines=row["removed_lines"],
-        unicode_repaired=row["unicode_repaired"],
-        published_is_fallback=row["published_is_fallback"],
-        language=row["language"],
-        input_id=row["input_id"],
-        input_fields=row["input_fields"],
-    )

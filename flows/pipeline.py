@@ -38,6 +38,7 @@ from flows.spelled import document_rows, lay_over, write_for_spelling
 from flows.spelled_store import SPELLED_FILE, plan_spelling, spelled_this_run, write_stored
 from flows.state import STATE_FOLDER, STATE_VERSION, State, StateRows, load_state, state_problem
 from flows.summary import InputsSeen, RunSummary, inputs_seen, up_to_date_summary
+from flows.tables import REMOVED_FROM
 from flows.task_runner import task_runner_from_environment
 from flows.vocabulary_store import counted_folder, write_vocabulary
 from flows.write import WriteJob, write_run
@@ -218,10 +219,10 @@ def _run(
             finish_cleaning.submit(shard, quote(rows), learned, config, work / f"finished-{shard.name}", quote(kept))
             for shard, rows in zip(work_paths, work_rows)
         ]
-        cleaned = _run_batches(progress, submitted, list(map(len, work_rows)))
-        fresh = finished.read_finished([done.path for done in cleaned])
-        documents, clean_rejections, finished_table = finished.in_order(articles.names, fresh, state.finished)
-        progress.rows_out = len(documents)
+        finished_shards = _run_batches(progress, submitted, list(map(len, work_rows)))
+        fresh = finished.read_finished([done.path for done in finished_shards])
+        cleaned, clean_rejections, finished_table = finished.in_order(articles.names, fresh, state.finished)
+        progress.rows_out = cleaned.article_count
     logger.info("clean: %d articles finished, %d carried over", len(redo), len(articles.names) - len(redo))
     del articles, redo, fresh
     release_free_memory()
@@ -232,10 +233,10 @@ def _run(
     for override, lines in sorted(spared.items()):
         logger.info("override %s kept %d lines a rule would have removed", one_line(override), lines)
 
-    paragraph_count = sum(len(document.paragraphs) for document in documents)
+    paragraph_count = cleaned.paragraph_count
     with stage("match", paragraph_count, "paragraphs") as progress:
-        signed = [signed_folder(done.path) for done in cleaned]
-        matched = match_paragraphs(quote(documents), config, state.bands, quote(progress), work / "match-spill", signed)
+        signed = [signed_folder(done.path) for done in finished_shards]
+        matched = match_paragraphs(quote(cleaned), config, state.bands, quote(progress), work / "match-spill", signed)
         matches = matched.matches
         progress.rows_out = len(matches.overlaps)
         write_band_store(written_state, matched.update)
@@ -246,9 +247,9 @@ def _run(
         "dedup: %d texts signed and %d pairs measured, not in the previous store", matched.signed, matched.verified
     )
     with stage("spelling", paragraph_count, "paragraphs") as progress:
-        counted = [counted_folder(done.path) for done in cleaned]
+        counted = [counted_folder(done.path) for done in finished_shards]
         decisions, spelling_applied, vocabulary = spelling_decisions(
-            quote(documents),
+            quote(cleaned),
             quote(matches),
             config,
             quote(overrides),
@@ -262,30 +263,34 @@ def _run(
     del vocabulary
     release_free_memory()
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
-    with stage("correct", len(documents)) as progress:
+    with stage("correct", cleaned.article_count) as progress:
         fixes = write_decisions(decisions, work)
         plan = plan_spelling(finished_table, decisions, config.spelling.languages, state.finished, state.spelled)
         groups = write_for_spelling(finished_table, plan.applying, work, batch_size)
-        progress.advance(len(documents) - len(plan.applying))
+        progress.advance(cleaned.article_count - len(plan.applying))
         submitted = [
             apply_spelling.submit(groups.path, group, fixes, work / f"spelled-{shard_name(group)}")
             for group in range(len(groups.rows_per_group))
         ]
         spelled = _run_batches(progress, submitted, groups.rows_per_group)
         spelled_rows = spelled_this_run(plan, [done.path for done in spelled])
-        lay_over(documents, document_rows(finished_table), spelled_rows)
+        cleaned = lay_over(cleaned, document_rows(finished_table), spelled_rows)
         stored_spelling = write_stored(finished_table, spelled_rows, work / SPELLED_FILE)
-        progress.rows_out = sum(len(document.corrections) for document in documents)
+        progress.rows_out = cleaned.corrections.num_rows
+        carried_finished = finished.carried_parts(finished_table, state.finished)
+        finished.write_finished(written_state, finished_table, carried_finished, finished.kept_rows(kept))
+    removed_lines = finished_table.select(REMOVED_FROM)  # the rest of the finished table is in the state
     logger.info(
-        "correct: %d articles spelled again, %d carried over", len(plan.applying), len(documents) - len(plan.applying)
+        "correct: %d articles spelled again, %d carried over",
+        len(plan.applying),
+        cleaned.article_count - len(plan.applying),
     )
-    del plan, spelled_rows
-    carried_finished = finished.carried_parts(finished_table, state.finished)
+    del plan, spelled_rows, finished_table
     state.let_go("finished", "spelled")  # the state keeps this run's
     release_free_memory()
     with stage("cluster", paragraph_count, "paragraphs") as progress:
         records, dedup, paragraphs_applied = cluster_paragraphs(
-            quote(documents),
+            quote(cleaned),
             quote(matches),
             config,
             quote(state.canonical),
@@ -339,11 +344,10 @@ def _run(
         canonical=stages.canonical_keys(records, dedup),
         shards=prepared.paths,
         written=written_state,
-        finished=(finished_table, carried_finished, finished.kept_rows(kept)),
         spelled=(fixes, stored_spelling),
         clusters=ClusterUpdate(state.clusters, records, dedup),
     )
-    result = RunResult(documents, records, dedup, rejections, earlier_captures, boilerplate, review, finished_table)
+    result = RunResult(cleaned, records, dedup, rejections, earlier_captures, boilerplate, review, removed_lines)
     job = WriteJob(
         out, raw, manifest, started, config.corpus, out / CURRENT / STATE_FOLDER if problem is None else None
     )

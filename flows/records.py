@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # only annotations: worker processes that read and clean need
     from cleaners.boilerplate import LearnedLine
     from dedup.deduplicate import DedupResult
     from dedup.records import ParagraphRecord
+    from flows.cleaned import Cleaned
     from flows.overrides import ReviewOutcome
 
 
@@ -103,11 +104,12 @@ class CleanedDocument:
 
 @dataclass
 class RunResult:
-    """What the stages made of the inputs, handed to the write stage: the cleaned documents and their paragraph
-    records (same order), the rejections, earlier captures, learned boilerplate, dedup result, review outcome and
-    the run's finished table (flows/finished.py, Arrow columns: the lines cleaning removed are read from it)."""
+    """What the stages made of the inputs, handed to the write stage: the cleaned articles' columns
+    (flows/cleaned.py) and their paragraph records (same order), the rejections, earlier captures, learned
+    boilerplate, dedup result, review outcome and the columns of the run's finished table (flows/finished.py) the
+    lines cleaning removed are read from (flows/tables.py REMOVED_FROM; the state holds the whole table)."""
 
-    documents: list[Document]
+    cleaned: Cleaned
     records: list[ParagraphRecord]
     dedup: DedupResult
     rejections: list[Rejection]

@@ -21,11 +21,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from dedup.deduplicate import DedupResult, paragraph_id
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.signatures import count_words
+from flows.cleaned import Cleaned
 from flows.overrides import NOTHING_REVIEWED, ReviewOutcome
-from flows.records import Document
 from flows.report_review import correction_rows, member_commands, override_rows, removed_line_rows
 from flows.review import review_command
-from flows.schema import REMOVED
+from flows.schema import CORRECTIONS, REMOVED
 from flows.word_diff import DiffSegment, word_diff
 
 MAX_CLUSTERS = 1000
@@ -34,6 +34,7 @@ MAX_CHART_SOURCES = 15
 # Article pairs sharing at least this share of one article's words are listed as (partial) copies.
 PARTIAL_COPY_SHARE = 0.3
 NO_REMOVALS = REMOVED.empty_table()
+NO_CORRECTIONS = CORRECTIONS.empty_table()
 # Word-diffs a member against its canonical paragraph, windowed or not (word_diff, or a DiffRecall of stored diffs).
 Differ = Callable[[str, str, bool], list[DiffSegment]]
 
@@ -69,18 +70,19 @@ def _script_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
 
 
-def describe_paragraph(documents: dict[str, Document], record: ParagraphRecord, membership: ClusterMembership) -> dict:
-    """A paragraph as the report shows it: where it is from, its text and how it matched."""
-    document = documents[record.doc_id]
+def describe_paragraph(articles: dict[str, dict], record: ParagraphRecord, membership: ClusterMembership) -> dict:
+    """A paragraph as the report shows it: where it is from (its article's facts, flows/cleaned.py), its text and how
+    it matched."""
+    article = articles[record.doc_id]
     return {
         "id": paragraph_id(record),
         "doc_id": record.doc_id,
         "para_idx": record.para_idx,
         "preferred": record.preferred,
-        "source_path": document.source_path,
-        "title": document.metadata.title,
-        "source": document.metadata.source or document.site,
-        "published": document.metadata.published,
+        "source_path": article["source_path"],
+        "title": article["title"],
+        "source": article["source"] or article["site"],
+        "published": article["published"],
         "text": record.text,
         "match": membership.match,
         "jaccard": membership.jaccard,
@@ -90,7 +92,7 @@ def describe_paragraph(documents: dict[str, Document], record: ParagraphRecord, 
 
 
 def cluster_views(
-    documents: Sequence[Document],
+    cleaned: Cleaned,
     records: Sequence[ParagraphRecord],
     dedup: DedupResult,
     out_dir: Path = Path("clean"),
@@ -99,7 +101,6 @@ def cluster_views(
     """Clusters with more than one member, the most copied words (words of the members) first. The first
     MAX_CLUSTERS, the ones the report lists, carry their paragraphs, diffs (made by `diff`) and review commands;
     the rest only their id, size, copied words and score."""
-    by_doc = {document.doc_id: document for document in documents}
     members_by_cluster: dict[str, list[int]] = defaultdict(list)
     for position, membership in enumerate(dedup.memberships):
         members_by_cluster[membership.cluster_id].append(position)
@@ -128,6 +129,7 @@ def cluster_views(
     views.sort(key=lambda view: (-view["copied_words"], -view["size"], view["id"]))
 
     resolved_out = out_dir.resolve()
+    by_doc = cleaned.facts({records[p].doc_id for view in views[:MAX_CLUSTERS] for p in view["at"]})
     for view in views[:MAX_CLUSTERS]:
         positions = view.pop("at")
         canonical = centres[view["id"]]
@@ -147,17 +149,18 @@ def cluster_views(
 
 
 def containment_views(
-    documents: Sequence[Document], records: Sequence[ParagraphRecord], dedup: DedupResult, diff: Differ = word_diff
+    cleaned: Cleaned, records: Sequence[ParagraphRecord], dedup: DedupResult, diff: Differ = word_diff
 ) -> list[dict]:
     """Paragraphs holding others' text (`contained_in`), those holding the most first: each container with
     the paragraphs inside it, diffed (by `diff`) against their part of it; at most MAX_CLUSTERS."""
-    by_doc = {document.doc_id: document for document in documents}
     position_of = {paragraph_id(record): position for position, record in enumerate(records)}
     inside: dict[str, list[int]] = defaultdict(list)
     for position, membership in enumerate(dedup.memberships):
         if membership.contained_in is not None:
             inside[membership.contained_in].append(position)
     containers = sorted(inside, key=lambda container: (-len(inside[container]), container))[:MAX_CLUSTERS]
+    shown = [position for container in containers for position in (position_of[container], *inside[container])]
+    by_doc = cleaned.facts({records[position].doc_id for position in shown})
     views = []
     for container in containers:
         holder = position_of[container]
@@ -183,9 +186,11 @@ def _share_inside(dedup: DedupResult, part: int, container: int) -> float:
     return pair.a_in_b if part < container else pair.b_in_a
 
 
-def syndication_rows(documents: Sequence[Document], dedup: DedupResult) -> list[dict]:
+def syndication_rows(cleaned: Cleaned, dedup: DedupResult) -> list[dict]:
     """Which article copies which and how much: whole copies first, then partial ones, largest share first."""
-    by_doc = {document.doc_id: document for document in documents}
+    by_doc = cleaned.facts(
+        {*dedup.copied_share, *(other for shares in dedup.copied_share.values() for other in shares)}
+    )
     rows = []
     for doc_id, shares in dedup.copied_share.items():
         for other, share in shares.items():
@@ -194,11 +199,11 @@ def syndication_rows(documents: Sequence[Document], dedup: DedupResult) -> list[
             rows.append(
                 {
                     "doc_id": doc_id,
-                    "title": by_doc[doc_id].metadata.title,
-                    "source": by_doc[doc_id].metadata.source or by_doc[doc_id].site,
+                    "title": by_doc[doc_id]["title"],
+                    "source": by_doc[doc_id]["source"] or by_doc[doc_id]["site"],
                     "original_id": other,
-                    "original_title": by_doc[other].metadata.title,
-                    "original_source": by_doc[other].metadata.source or by_doc[other].site,
+                    "original_title": by_doc[other]["title"],
+                    "original_source": by_doc[other]["source"] or by_doc[other]["site"],
                     "share": round(share, 3),
                     "whole": dedup.duplicate_of.get(doc_id) == other,
                 }
@@ -228,25 +233,23 @@ def cluster_size_chart(clusters: list[dict]) -> list[dict]:
     return bar_chart(sizes)
 
 
-def duplicated_share_chart(documents: Sequence[Document], dedup: DedupResult) -> list[dict]:
+def duplicated_share_chart(cleaned: Cleaned, dedup: DedupResult) -> list[dict]:
     """Per source, the share of its paragraphs whose text the corpus keeps elsewhere (a copy of a canonical
     paragraph, or inside a bigger one)."""
     totals: dict[str, int] = defaultdict(int)
     copies: dict[str, int] = defaultdict(int)
-    position = 0
-    for document in documents:
-        source = document.metadata.source or document.site or "unknown source"
-        for membership in dedup.memberships[position : position + len(document.paragraphs)]:
-            totals[source] += 1
-            copies[source] += not membership.is_canonical
-        position += len(document.paragraphs)
+    labels = cleaned.articles.select(["source", "site"]).to_pydict()
+    sources = [source or site or "unknown source" for source, site in zip(labels["source"], labels["site"])]
+    for source, membership in zip(cleaned.per_paragraph(sources), dedup.memberships):
+        totals[source] += 1
+        copies[source] += not membership.is_canonical
     shares = {source: 100 * copies[source] / totals[source] for source in totals}
     top = sorted(shares, key=lambda source: (-shares[source], source))[:MAX_CHART_SOURCES]
     return bar_chart({source: shares[source] for source in top}, "%")
 
 
 def render_report(
-    documents: Sequence[Document],
+    cleaned: Cleaned,
     clusters: list[dict],
     dedup: DedupResult,
     summary: dict[str, object],
@@ -255,21 +258,22 @@ def render_report(
     out_dir: Path = Path("clean"),
     containers: Sequence[dict] = (),
     removed: pa.Table = NO_REMOVALS,
+    corrections: pa.Table = NO_CORRECTIONS,
 ) -> str:
-    """Render the whole report page from the documents, their cluster and containment views and the removed lines
-    (removed.parquet's table); its review commands act on out_dir."""
+    """Render the whole report page from the cleaned articles, their cluster and containment views, the removed lines
+    and the corrections (removed.parquet's and corrections.parquet's tables); its review commands act on out_dir."""
     environment = Environment(loader=PackageLoader("flows", "templates"), autoescape=select_autoescape(default=True))
     return environment.get_template("report.html.j2").render(
         summary=summary,
         clusters=clusters[:MAX_CLUSTERS],
         cluster_total=len(clusters),
         containers=containers,
-        syndication=syndication_rows(documents, dedup),
+        syndication=syndication_rows(cleaned, dedup),
         size_chart=cluster_size_chart(clusters),
-        source_chart=duplicated_share_chart(documents, dedup),
+        source_chart=duplicated_share_chart(cleaned, dedup),
         rejected=rejected,
         removed=removed_line_rows(removed),
-        corrections=correction_rows(documents),
+        corrections=correction_rows(corrections),
         overrides=override_rows(review),
         out_dir=out_dir.resolve(),
         command=partial(review_command, out_dir.resolve()),

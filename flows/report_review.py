@@ -12,7 +12,6 @@ import pyarrow.compute as pc
 
 from cleaners.keep import is_keepable, line_fingerprint
 from flows.overrides import Override, ReviewOutcome
-from flows.records import Document
 from flows.review import review_command
 
 MAX_REVIEW_ROWS = 1000
@@ -42,25 +41,17 @@ def removed_line_rows(removed: pa.Table) -> list[dict]:
     ]
 
 
-def correction_rows(documents: Sequence[Document]) -> list[dict]:
-    """Each distinct correction (word, replacement, rule): how often, in how many articles, and one context."""
+def correction_rows(corrections: pa.Table) -> list[dict]:
+    """Each distinct correction (word, replacement, rule) of corrections.parquet's table: how often, in how many
+    articles, and one context."""
     found: dict[tuple[str, str, str], dict] = {}
     articles: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    for document in documents:
-        for correction in document.corrections:
-            key = (correction.original, correction.corrected, correction.rule)
-            row = found.setdefault(
-                key,
-                {
-                    "original": correction.original,
-                    "corrected": correction.corrected,
-                    "rule": correction.rule,
-                    "context": correction.context,
-                    "count": 0,
-                },
-            )
-            row["count"] += 1
-            articles[key].add(document.doc_id)
+    for correction in corrections.select(["doc_id", "original", "corrected", "rule", "context"]).to_pylist():
+        key = (correction["original"], correction["corrected"], correction["rule"])
+        fields = {name: correction[name] for name in ("original", "corrected", "rule", "context")}
+        row = found.setdefault(key, fields | {"count": 0})
+        row["count"] += 1
+        articles[key].add(correction["doc_id"])
     rows = [row | {"articles": len(articles[key])} for key, row in found.items()]
     rows.sort(key=lambda row: (-row["count"], row["original"], row["corrected"]))
     return rows[:MAX_REVIEW_ROWS]

@@ -1,40 +1,27 @@
 """Spelling fixes as the apply-spelling tasks hand them back: a Parquet shard per task with a row for each
 finished article the fixes changed (its row in the run's finished table, its new paragraphs and the corrections),
-which the flow lays over the documents it holds, with the rows it carried from the previous run
-(flows/spelled_store.py)."""
+which the flow lays over the cleaned articles' columns it holds (flows/cleaned.py), with the rows it carried from the
+previous run (flows/spelled_store.py)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.edits import Correction
+from flows.cleaned import CORRECTION, CORRECTION_COLUMNS, Cleaned, paragraph_rows
 from flows.outputs import write_parquet
-from flows.records import Document
 
 SPELLED = pa.schema(
     [
         ("row", pa.int64()),
         ("paragraphs", pa.list_(pa.string())),
-        (
-            "corrections",
-            pa.list_(
-                pa.struct(
-                    [
-                        ("para_idx", pa.int64()),
-                        ("original", pa.string()),
-                        ("corrected", pa.string()),
-                        ("rule", pa.string()),
-                        ("confidence", pa.float64()),
-                        ("context", pa.string()),
-                    ]
-                )
-            ),
-        ),
+        ("corrections", pa.list_(pa.struct(CORRECTION))),
     ]
 )
 
@@ -53,14 +40,27 @@ def read_spelled(shards: list[Path]) -> pa.Table:
     return pa.concat_tables([SPELLED.empty_table(), *(pq.read_table(shard).cast(SPELLED) for shard in shards)])
 
 
-def lay_over(documents: list[Document], document_rows: list[int], spelled: pa.Table) -> None:
-    """Give the documents (at `document_rows` of the finished table) the paragraphs and corrections `spelled` holds
-    for them, in place."""
-    at_row = dict(zip(document_rows, documents, strict=True))
-    for row in spelled.to_pylist():
-        document = at_row[row["row"]]
-        document.paragraphs = row["paragraphs"]
-        document.corrections = [Correction(**correction) for correction in row["corrections"]]
+def lay_over(cleaned: Cleaned, document_rows: list[int], spelled: pa.Table) -> Cleaned:
+    """The cleaned articles (at `document_rows` of the finished table) with the paragraphs and corrections `spelled`
+    holds for them, as Arrow columns."""
+    if not spelled.num_rows:
+        return cleaned
+    spelled_articles = np.searchsorted(np.asarray(document_rows, np.int64), spelled["row"].to_numpy())
+    changed = np.zeros(cleaned.article_count, bool)
+    changed[spelled_articles] = True
+    kept = cleaned.paragraphs.filter(pa.array(~changed[cleaned.paragraph_articles()]))
+    paragraphs = pa.concat_tables([kept, paragraph_rows(spelled["paragraphs"], spelled_articles)])
+    order = np.lexsort((paragraphs["para_idx"].to_numpy(), paragraphs["article"].to_numpy()))
+    corrections = spelled["corrections"].combine_chunks()
+    owners = spelled_articles[pc.list_parent_indices(corrections).to_numpy()]
+    fields = corrections.flatten()
+    columns = [pa.array(owners, pa.int32()), *(pc.struct_field(fields, name) for name in CORRECTION_COLUMNS.names[1:])]
+    by_article = np.argsort(owners, kind="stable")
+    return Cleaned(
+        cleaned.articles,
+        paragraphs.take(order).combine_chunks(),
+        pa.table(columns, schema=CORRECTION_COLUMNS).take(by_article),
+    )
 
 
 def document_rows(table: pa.Table) -> list[int]:

@@ -7,6 +7,11 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cleaners.article import PreparedArticle, finish_article, prepare_article
 from cleaners.boilerplate import LearnedLine, source_key
@@ -32,12 +37,15 @@ from flows.band_store import NO_BANDS, StoredBands
 from flows.config import Config
 from flows.dictionary import load_base_dictionary
 from flows.overrides import NO_OVERRIDES, Overrides, source_label
-from flows.progress import NO_PROGRESS, Ticker, ticking
+from flows.progress import NO_PROGRESS, Ticker
 from flows.readers import read_input
 from flows.records import CleanedDocument, Document, RawArticle, Rejection, Version
 from flows.signed_pool import read_signed
 from flows.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, updated_vocabulary
 from flows.warc import WarcOutcome, is_warc, read_warc
+
+if TYPE_CHECKING:  # flows.cleaned imports flows.shards, which imports this module
+    from flows.cleaned import Cleaned
 
 Boilerplate = dict[str, dict[str, LearnedLine]]
 
@@ -218,19 +226,19 @@ def finish_document(
     return CleanedDocument(document, cleaned.removals, cleaned.spared)
 
 
-def metadata_words(documents: list[Document]) -> frozenset[str]:
-    """Words of titles, sources and authors: names the corpus itself vouches for."""
+def metadata_words(articles: pa.Table) -> frozenset[str]:
+    """Words of titles, sources and authors (the cleaned articles' columns): names the corpus itself vouches for."""
     words = set()
-    for document in documents:
-        meta = document.metadata
-        for text in (meta.title, meta.source, *meta.authors):
+    columns = articles.select(["title", "source", "authors"]).to_pydict()
+    for title, source, authors in zip(columns["title"], columns["source"], columns["authors"]):
+        for text in (title, source, *authors):
             if text:
                 words.update(text_words(text))
     return frozenset(words)
 
 
 def spelling_decisions(
-    documents: list[Document],
+    cleaned: Cleaned,
     matches: Matches,
     config: Config,
     overrides: Overrides = NO_OVERRIDES,
@@ -246,8 +254,10 @@ def spelling_decisions(
     no change).
     `progress` sees the paragraphs counted, then the words judged and the copies aligned."""
     rules = config.spelling
-    texts = [paragraph for document in documents for paragraph in document.paragraphs]
-    spelled = [document.language in rules.languages for document in documents for _ in document.paragraphs]
+    texts = cleaned.texts()
+    spelled = cleaned.per_paragraph(
+        pc.is_in(cleaned.articles["language"], pa.array(rules.languages, pa.string())).to_pylist()
+    )
     copies = [(texts[i], texts[j]) for i, j in matches.overlaps if spelled[i] and spelled[j]]
     in_language = Counter(text for text, in_language in zip(texts, spelled) if in_language)
     stored = updated_vocabulary(stored, in_language, progress, counted)
@@ -256,7 +266,7 @@ def spelling_decisions(
     base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
     judged = len(vocabulary.forms) + len(vocabulary.spans) + len(copies) if rules.enabled else 0
     progress.phase("judging words, aligning copies", judged, "words, pairs")
-    protected = metadata_words(documents)
+    protected = metadata_words(cleaned.articles)
     decisions = decide_corrections(vocabulary, base, rules, protected, copies, progress.advance, aligner)
     rejected = {decision.target[0]: decision.id for decision in overrides.of_kind("reject_correction")}
     accepted = {decision.target[0]: decision for decision in overrides.of_kind("accept_correction")}
@@ -273,36 +283,40 @@ def paragraph_key(doc_id: str, text: str) -> str:
     return f"{doc_id}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
-def paragraph_records(documents: Iterable[Document], incumbents: frozenset[str] = frozenset()) -> list[ParagraphRecord]:
+def paragraph_records(cleaned: Cleaned, incumbents: frozenset[str] = frozenset()) -> list[ParagraphRecord]:
     """Every paragraph with the article facts the canonical policy weighs (`incumbents`: keys of the
     previous run's canonical paragraphs; with none, as in a first run or a rebuild, no key is hashed)."""
+    articles = cleaned.articles.select(["doc_id", "source", "published"]).to_pydict()
+    corrections = np.bincount(cleaned.corrections["article"].to_numpy(), minlength=cleaned.article_count)
+    edits = (cleaned.articles["removed_lines"].to_numpy() + corrections).tolist()
     return [
         ParagraphRecord(
-            doc_id=document.doc_id,
+            doc_id=articles["doc_id"][article],
             para_idx=para_idx,
             text=paragraph,
-            source=document.metadata.source,
-            published=document.metadata.published,
-            article_edits=document.removed_lines + len(document.corrections),
-            incumbent=bool(incumbents) and paragraph_key(document.doc_id, paragraph) in incumbents,
+            source=articles["source"][article],
+            published=articles["published"][article],
+            article_edits=edits[article],
+            incumbent=bool(incumbents) and paragraph_key(articles["doc_id"][article], paragraph) in incumbents,
         )
-        for document in documents
-        for para_idx, paragraph in enumerate(document.paragraphs)
+        for article, para_idx, paragraph in zip(
+            cleaned.paragraph_articles().tolist(), cleaned.paragraphs["para_idx"].to_pylist(), cleaned.texts()
+        )
     ]
 
 
 def match_paragraphs(
-    documents: list[Document],
+    cleaned: Cleaned,
     config: Config,
     stored: StoredBands = NO_BANDS,
     progress: Ticker = NO_PROGRESS,
     spill: Path | None = None,
     signed: Sequence[Path] = (),
 ) -> StoredMatches:
-    """Find the verified near-duplicate and contained paragraph pairs of all documents, signing and verifying
+    """Find the verified near-duplicate and contained paragraph pairs of all cleaned articles, signing and verifying
     only what the previous run's band-key store lacks and the finishing tasks' `signed` folders do not hold
     (DuckDB spilling into `spill`, when given); with Redis, everything, and no store is kept."""
-    texts = [paragraph for document in documents for paragraph in document.paragraphs]
+    texts = cleaned.texts()
     if config.dedup.redis_url:
         progress.phase("matching in Redis", len(texts), "paragraphs")
         matches = find_matches(texts, config.dedup)
@@ -312,7 +326,7 @@ def match_paragraphs(
 
 
 def cluster_paragraphs(
-    documents: list[Document],
+    cleaned: Cleaned,
     matches: Matches,
     config: Config,
     incumbents: frozenset[str] = frozenset(),
@@ -325,13 +339,14 @@ def cluster_paragraphs(
     Components of the overlapping pairs, trims and pairs measured again that `carried` (the previous run's) holds keep
     their clusters, corpus texts and measures.
     `progress` sees each pass: the articles' paragraphs recorded, the pairs measured again, the clustering."""
-    progress.phase("recording paragraphs", len(documents), "articles")
-    records = paragraph_records(ticking(documents, progress.advance), incumbents)
-    records, constraints, applied = reviewed_records(documents, records, overrides)
+    progress.phase("recording paragraphs", cleaned.article_count, "articles")
+    records = paragraph_records(cleaned, incumbents)
+    progress.advance(cleaned.article_count)
+    records, constraints, applied = reviewed_records(cleaned, records, overrides)
     pairs = len(matches.overlaps) + len(matches.partial)
     progress.phase("measuring pairs again", pairs, "pairs")
     texts = [record.text for record in records]
-    matches = remeasure(matches, texts, config.dedup, corrected_positions(documents), carried)
+    matches = remeasure(matches, texts, config.dedup, corrected_positions(cleaned), carried)
     progress.advance(pairs)
     progress.phase("clustering", len(records), "paragraphs")
     dedup = cluster_matches(records, matches, config.dedup, config.canonical, constraints, carried)
@@ -339,19 +354,16 @@ def cluster_paragraphs(
     return records, dedup, applied
 
 
-def corrected_positions(documents: list[Document]) -> set[int]:
-    """Positions (over all documents' paragraphs) of the paragraphs the spelling fixes changed: the only texts that
+def corrected_positions(cleaned: Cleaned) -> set[int]:
+    """Positions (over all articles' paragraphs) of the paragraphs the spelling fixes changed: the only texts that
     differ from those the matches were measured on."""
-    positions: set[int] = set()
-    start = 0
-    for document in documents:
-        positions.update(start + correction.para_idx for correction in document.corrections)
-        start += len(document.paragraphs)
-    return positions
+    corrections = cleaned.corrections
+    starts = cleaned.first_paragraphs()[corrections["article"].to_numpy()]
+    return set((starts + corrections["para_idx"].to_numpy()).tolist())
 
 
 def reviewed_records(
-    documents: list[Document], records: list[ParagraphRecord], overrides: Overrides
+    cleaned: Cleaned, records: list[ParagraphRecord], overrides: Overrides
 ) -> tuple[list[ParagraphRecord], ClusterConstraints, frozenset[str]]:
     """The records with the paragraphs maintainers preferred marked, the constraints their splits and merges
     put on clustering, and the ids of the decisions whose paragraphs are in the corpus."""
@@ -359,7 +371,8 @@ def reviewed_records(
     if not (split or merge or prefer):
         return records, NO_CONSTRAINTS, frozenset()
     fingerprints = [paragraph_fingerprint(record.text) for record in records]
-    sources = [source_label(doc.metadata.source, doc.site) for doc in documents for _ in doc.paragraphs]
+    labels = cleaned.articles.select(["source", "site"]).to_pydict()
+    sources = cleaned.per_paragraph(list(map(source_label, labels["source"], labels["site"])))
     keys = list(zip(fingerprints, sources))
     preferred = {decision.target: decision.id for decision in prefer}
     marked = [replace(record, preferred=True) if key in preferred else record for record, key in zip(records, keys)]

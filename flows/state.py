@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from flows.band_store import NO_BANDS, StoredBands, load_band_store
 from flows.cluster_store import NO_CLUSTERS, ClusterUpdate, StoredClusters, load_clusters, write_clusters
-from flows.finished import CarriedParts, FinishedCleaning, load_finished, write_finished
+from flows.finished import FinishedCleaning, load_finished
 from flows.line_counts import LineCounts, load_line_counts
 from flows.manifest import file_digest
 from flows.outputs import write_parquet
@@ -203,9 +203,8 @@ def state_read_ahead(published: Path | None) -> Iterator[None]:
 class StateRows:
     """This run's state to write: each input's stamp and content hash, what reading it gave, canonical keys, the
     prepared-article shards, the state files the stages wrote as they ended (`written`: the boilerplate line
-    counts, the band-key store, none with Redis, and the spelling evidence; linked in, so the flow need not hold
-    them until the write stage), each article as the clean stage left it (the run's finished table, the previous
-    run's parts it carries unchanged, and the keep-line overrides), the
+    counts, the band-key store, none with Redis, the spelling evidence and each article as the clean stage left
+    it, the finished table's parts; linked in, so the flow need not hold them until the write stage), the
     clustered components and the spelling applied (the decisions file and the articles they changed, files)."""
 
     stamps: dict[str, tuple[int, int]]
@@ -214,7 +213,6 @@ class StateRows:
     canonical: frozenset[str]
     shards: list[Path] = field(default_factory=list)
     written: Path | None = None
-    finished: tuple[pa.Table, CarriedParts, frozenset[tuple[str, str, str]]] | None = None
     clusters: ClusterUpdate | None = None
     spelled: tuple[Path, Path] | None = None
 
@@ -239,8 +237,6 @@ def write_state(staged: Path, state: StateRows) -> None:
         link_shard(shard, folder / PREPARED_FOLDER / shard_name(number))
     if state.written is not None:
         link_written(state.written, folder)
-    if state.finished is not None:
-        write_finished(folder, *state.finished)
     write_parquet([{"key": key} for key in sorted(canonical)], CANONICAL, folder / "canonical.parquet")
     inputs = [
         {"source_path": path, "size": size, "mtime_ns": mtime, "sha256": hashes.get(path)}

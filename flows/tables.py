@@ -1,4 +1,5 @@
-"""Every output table, built column by column (Arrow, the schemas of flows/schema.py) from the run's result."""
+"""Every output table, built column by column (Arrow, the schemas of flows/schema.py) from the run's result: the
+articles' tables with Arrow compute from the cleaned articles' columns (flows/cleaned.py)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dedup.signatures import count_words
+from flows.cleaned import Cleaned
 from flows.corpus import corpus_table
-from flows.records import Document, RunResult
+from flows.records import RunResult
 from flows.schema import ARTICLES, BOILERPLATE, CORRECTIONS, PARAGRAPHS, REJECTED, REMOVED, VERSIONS
 
-# The articles.parquet columns taken from the article's metadata.
-METADATA_COLUMNS = ("title", "source", "url", "published", "authors", "external_ids")
+# The columns of the run's finished table (flows/finished.py) removed.parquet is taken from.
+REMOVED_FROM = ["doc_id", "removed_texts", "removed_reasons", "rejection"]
 
 
 @dataclass
@@ -33,59 +35,51 @@ class OutputTables:
     corpus: pa.Table
 
 
-def _columns(items: Sequence, schema: pa.Schema, **computed: Sequence) -> pa.Table:
+def _columns(items: Sequence, schema: pa.Schema, **computed: Sequence | pa.ChunkedArray) -> pa.Table:
     """A table of the schema: the columns given, the others each item's attribute of the column's name."""
     return pa.table(
         {name: computed[name] if name in computed else list(map(attrgetter(name), items)) for name in schema.names},
         schema=schema,
-    )
+    ).combine_chunks()
 
 
-def _per_document(documents: Sequence[Document], counts: Sequence[int], values: Sequence) -> list:
-    """A document-level value repeated for each of its rows (`counts` rows per document)."""
-    return [value for value, count in zip(values, counts) for _ in range(count)]
+def articles_table(cleaned: Cleaned, article_words: np.ndarray, result: RunResult) -> pa.Table:
+    """articles.parquet: one row per article, its metadata, text and counts."""
+    articles, paragraphs = cleaned.articles, cleaned.paragraph_lists()
+    computed = {
+        "text": pc.binary_join(paragraphs, "\n\n"),
+        "n_paragraphs": pc.list_value_length(paragraphs),
+        "n_words": article_words,
+        "duplicate_of": list(map(result.dedup.duplicate_of.get, articles["doc_id"].to_pylist())),
+    }
+    taken = {name: articles[name] for name in ARTICLES.names if name not in computed}
+    return _columns([], ARTICLES, **taken, **computed)
 
 
-def articles_table(documents: Sequence[Document], article_words: np.ndarray, result: RunResult) -> pa.Table:
-    """articles.parquet: one row per document, its metadata, text and counts."""
-    metas = [document.metadata for document in documents]
+def paragraphs_table(cleaned: Cleaned, paragraph_words: np.ndarray, result: RunResult) -> pa.Table:
+    """paragraphs.parquet: one row per paragraph, in article order, with its cluster membership."""
+    paragraphs = cleaned.paragraphs
     return _columns(
-        documents,
-        ARTICLES,
-        **{name: [getattr(meta, name) for meta in metas] for name in METADATA_COLUMNS},
-        text=["\n\n".join(document.paragraphs) for document in documents],
-        n_paragraphs=[len(document.paragraphs) for document in documents],
-        n_words=article_words,
-        duplicate_of=[result.dedup.duplicate_of.get(document.doc_id) for document in documents],
-    )
-
-
-def paragraphs_table(documents: Sequence[Document], paragraph_words: np.ndarray, result: RunResult) -> pa.Table:
-    """paragraphs.parquet: one row per paragraph, in document order, with its cluster membership."""
-    sizes = [len(document.paragraphs) for document in documents]
-    memberships = result.dedup.memberships
-    return _columns(
-        memberships,
+        result.dedup.memberships,
         PARAGRAPHS,
-        doc_id=_per_document(documents, sizes, [document.doc_id for document in documents]),
-        para_idx=[para_idx for size in sizes for para_idx in range(size)],
-        text=[paragraph for document in documents for paragraph in document.paragraphs],
+        doc_id=cleaned.articles["doc_id"].take(paragraphs["article"]),
+        para_idx=paragraphs["para_idx"],
+        text=paragraphs["text"],
         n_words=paragraph_words,
     )
 
 
-def corrections_table(documents: Sequence[Document]) -> pa.Table:
-    """corrections.parquet: every document's spelling corrections."""
-    edits = [document.corrections for document in documents]
-    flat = [edit for document_edits in edits for edit in document_edits]
-    doc_ids = _per_document(documents, list(map(len, edits)), [document.doc_id for document in documents])
-    return _columns(flat, CORRECTIONS, doc_id=doc_ids)
+def corrections_table(cleaned: Cleaned) -> pa.Table:
+    """corrections.parquet: every article's spelling corrections."""
+    corrections = cleaned.corrections
+    doc_ids = cleaned.articles["doc_id"].take(corrections["article"])
+    return _columns([], CORRECTIONS, doc_id=doc_ids, **{name: corrections[name] for name in CORRECTIONS.names[1:]})
 
 
 def removed_table(finished: pa.Table) -> pa.Table:
     """removed.parquet: every document's removed lines, taken as Arrow columns from the run's finished table (its
     rows that are not rejections, in order), never as Python objects."""
-    columns = finished.select(["doc_id", "removed_texts", "removed_reasons", "rejection"])
+    columns = finished.select(REMOVED_FROM)
     documents = columns.filter(pc.is_null(columns["rejection"]))
     owners = pc.list_parent_indices(documents["removed_texts"])
     return pa.table(
@@ -109,21 +103,21 @@ def boilerplate_table(result: RunResult) -> pa.Table:
 
 
 def build_tables(result: RunResult) -> OutputTables:
-    """Turn the run's documents, rejections, clusters, learned boilerplate and earlier captures into every output
-    table."""
-    documents = result.documents
-    paragraph_words = count_words([paragraph for document in documents for paragraph in document.paragraphs])
-    owners = np.repeat(np.arange(len(documents)), [len(document.paragraphs) for document in documents])
-    article_words = np.bincount(owners, weights=paragraph_words, minlength=len(documents)).astype(np.int64)
+    """Turn the run's cleaned articles, rejections, clusters, learned boilerplate and earlier captures into every
+    output table."""
+    cleaned = result.cleaned
+    paragraph_words = count_words(cleaned.texts())
+    owners = cleaned.paragraph_articles()
+    article_words = np.bincount(owners, weights=paragraph_words, minlength=cleaned.article_count).astype(np.int64)
     return OutputTables(
-        articles=articles_table(documents, article_words, result),
-        paragraphs=paragraphs_table(documents, paragraph_words, result),
-        corrections=corrections_table(documents),
+        articles=articles_table(cleaned, article_words, result),
+        paragraphs=paragraphs_table(cleaned, paragraph_words, result),
+        corrections=corrections_table(cleaned),
         removed=removed_table(result.finished),
         rejected=_columns(result.rejections, REJECTED),
         boilerplate=boilerplate_table(result),
         versions=_columns(result.versions, VERSIONS),
-        corpus=corpus_table(documents, article_words, result.dedup),
+        corpus=corpus_table(cleaned, article_words, result.dedup),
     )
 
 

@@ -99,14 +99,14 @@ def write_run(
     """Write every output of the run into a new run folder and publish it; the manifest gains the write stage's
     timing, the counts, the outputs' hashes and the elapsed seconds."""
     out_dir, manifest, corpus_settings = job.out_dir, job.manifest, job.corpus_settings
-    progress = StageProgress("write", len(result.documents), logger)
+    progress = StageProgress("write", result.cleaned.article_count, logger)
     with frozen_heap(), staging_folder(out_dir) as staged:
         with progress:
-            progress.phase("building tables", len(result.documents), "articles")
+            progress.phase("building tables", result.cleaned.article_count, "articles")
             tables = build_tables(result)
             corpus = kept_records(tables.corpus, corpus_settings)
             summary = run_summary(tables, result, manifest, corpus.num_rows)
-            progress.advance(len(result.documents))
+            progress.advance(result.cleaned.article_count)
             progress.phase("writing tables", len(TABLES), "tables")
             for name in TABLES:
                 write_table(getattr(tables, name.removesuffix(".parquet")), staged / name)
@@ -115,7 +115,7 @@ def write_run(
             with carried_chunks(job.previous_state, JSONL_SHARD, LEGACY_JSONL) as carried:
                 corpus_files, chunks = write_corpus(corpus, staged, corpus_settings.documents_per_shard, carried)
             progress.advance(corpus.num_rows)
-            progress.phase("writing the report", len(result.documents), "articles")
+            progress.phase("writing the report", result.cleaned.article_count, "articles")
             counts = {
                 key: value
                 for key, value in asdict(summary).items()
@@ -123,27 +123,28 @@ def write_run(
             }
             finished_at = datetime.now(UTC).isoformat(timespec="seconds")
             recall = DiffRecall(load_diffs(job.previous_state))
-            clusters = cluster_views(result.documents, result.records, result.dedup, out_dir, recall)
+            clusters = cluster_views(result.cleaned, result.records, result.dedup, out_dir, recall)
             report = render_report(
-                result.documents,
+                result.cleaned,
                 clusters,
                 result.dedup,
                 {"counts": counts, "finished_at": finished_at, "raw_dir": str(job.raw_dir)},
                 tables.rejected.to_pylist(),
                 result.review,
                 out_dir,
-                containment_views(result.documents, result.records, result.dedup, recall),
+                containment_views(result.cleaned, result.records, result.dedup, recall),
                 tables.removed,
+                tables.corrections,
             )
             write_text(report, staged / "report.html")
             write_text(dataset_card(TABLES), staged / DATASET_CARD)
             outputs = [*TABLES, *corpus_files, "report.html", DATASET_CARD]
-            progress.advance(len(result.documents))
-            progress.phase("writing the state", len(result.documents), "articles")
+            progress.advance(result.cleaned.article_count)
+            progress.phase("writing the state", result.cleaned.article_count, "articles")
             write_state(staged, state)
             write_diffs(staged / STATE_FOLDER, recall.used)
             write_chunk_index(staged / STATE_FOLDER, chunks)
-            progress.advance(len(result.documents))
+            progress.advance(result.cleaned.article_count)
         manifest["stages"].append(progress.entry())
         manifest |= {
             "finished_at": finished_at,

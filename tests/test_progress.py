@@ -16,6 +16,8 @@ import pytest
 
 from cleaners import ticking
 from flows import line_counts, stages
+from flows.cleaned import Cleaned
+from flows.finished import FinishedCleaning, finished_table, in_order
 from flows.line_counts import LineCounts
 from flows.line_keys import write_line_keys
 from flows.prepared import RunArticles
@@ -79,10 +81,11 @@ def articles(prepared, config, tmp_path_factory) -> RunArticles:
 
 
 @pytest.fixture(scope="module")
-def documents(prepared, articles, config) -> list:
+def cleaned(prepared, articles, config) -> Cleaned:
+    """The finished articles' columns, as the flow holds them."""
     learned = learn(articles, config)
-    documents, _ = stages.finish_cleaning(prepared, learned.boilerplate, config)
-    return documents
+    table = finished_table(prepared, stages.finish_documents(prepared, learned.boilerplate, config))
+    return in_order(articles.names, table, FinishedCleaning())[0]
 
 
 def learn(articles: RunArticles, config, progress=None) -> line_counts.Learning:
@@ -113,9 +116,9 @@ def test_boilerplate_counts_every_article_once_their_stories_are_known(articles,
     assert learning.boilerplate == learn(articles, config).boilerplate
 
 
-def test_matching_reports_each_pass_and_finds_the_same_matches(documents, config, small_steps):
+def test_matching_reports_each_pass_and_finds_the_same_matches(cleaned, config, small_steps):
     recorder = Recorder()
-    watched = stages.match_paragraphs(documents, config, progress=recorder)
+    watched = stages.match_paragraphs(cleaned, config, progress=recorder)
     assert recorder.labels() == [
         "signing paragraphs",
         "splitting sentences",
@@ -126,18 +129,18 @@ def test_matching_reports_each_pass_and_finds_the_same_matches(documents, config
     assert_each_pass_done_in_steps(recorder)
     assert recorder.passes[0]["reports"] > 1, "paragraphs are signed a chunk at a time"
     ticking.REPORT_EVERY = 1_000_000  # one chunk: as before progress was reported
-    whole = stages.match_paragraphs(documents, config)
+    whole = stages.match_paragraphs(cleaned, config)
     assert watched.matches.overlaps == whole.matches.overlaps and watched.matches.overlaps
     assert watched.matches.copies == whole.matches.copies and watched.update.new == whole.update.new
 
 
-def test_spelling_reports_paragraphs_counted_then_words_and_copies_judged(documents, config, small_steps):
-    matches = stages.match_paragraphs(documents, config).matches
+def test_spelling_reports_paragraphs_counted_then_words_and_copies_judged(cleaned, config, small_steps):
+    matches = stages.match_paragraphs(cleaned, config).matches
     recorder = Recorder()
-    decisions, _, _ = stages.spelling_decisions(documents, matches, config, progress=recorder)
+    decisions, _, _ = stages.spelling_decisions(cleaned, matches, config, progress=recorder)
     assert recorder.labels() == ["counting words", "judging words, aligning copies"]
     assert_each_pass_done_in_steps(recorder)
-    assert decisions and decisions == stages.spelling_decisions(documents, matches, config)[0]
+    assert decisions and decisions == stages.spelling_decisions(cleaned, matches, config)[0]
 
 
 def test_a_stage_in_passes_ends_on_its_own_total(capsys, monkeypatch):

@@ -11,6 +11,7 @@ from dedup.settings import CanonicalPolicy, DedupSettings
 from flows.records import Document
 from flows.report import cluster_views, containment_views, render_report, word_diff
 from flows.stages import paragraph_records
+from tests.cleaned_articles import cleaned_of
 
 HOSTILE = 'Officials said <script>alert("x")</script> the <img src=x onerror="alert(1)"> talks in Hanoi had collapsed.'
 PARAGRAPH = (
@@ -33,13 +34,14 @@ def document(doc_id: str, paragraphs: list[str], title: str) -> Document:
 
 
 def render(documents: list[Document]) -> str:
-    records = paragraph_records(documents)
+    cleaned = cleaned_of(documents)
+    records = paragraph_records(cleaned)
     dedup = deduplicate(records, DedupSettings(), CanonicalPolicy())
     summary = {"counts": {"articles": len(documents)}, "finished_at": "now", "raw_dir": "raw"}
-    clusters = cluster_views(documents, records, dedup)
+    clusters = cluster_views(cleaned, records, dedup)
     rejected = [{"source_path": "<x>.txt", "reason": "empty"}]
     return render_report(
-        documents, clusters, dedup, summary, rejected, containers=containment_views(documents, records, dedup)
+        cleaned, clusters, dedup, summary, rejected, containers=containment_views(cleaned, records, dedup)
     )
 
 
@@ -100,11 +102,12 @@ def test_a_contained_member_shows_only_its_part_of_the_canonical():
 def test_a_canonical_that_gave_way_is_named_in_its_cluster():
     documents = [document("old", [PARAGRAPH], "Old <i>title</i>"), document("new", [PARAGRAPH], "New")]
     documents[1].metadata.source = "Reuters"
-    records = [replace(record, incumbent=record.doc_id == "old") for record in paragraph_records(documents)]
+    cleaned = cleaned_of(documents)
+    records = [replace(record, incumbent=record.doc_id == "old") for record in paragraph_records(cleaned)]
     dedup = deduplicate(records, DedupSettings(), CanonicalPolicy(("source_rank", "incumbent"), ("Reuters",)))
-    clusters = cluster_views(documents, records, dedup)
+    clusters = cluster_views(cleaned, records, dedup)
     assert [view["doc_id"] for view in clusters[0]["replaced"]] == ["old"]
-    page = render_report(documents, clusters, dedup, {"counts": {}, "finished_at": "now", "raw_dir": "raw"}, [])
+    page = render_report(cleaned, clusters, dedup, {"counts": {}, "finished_at": "now", "raw_dir": "raw"}, [])
     assert "canonical changed" in page and "Old &lt;i&gt;title&lt;/i&gt;" in page
 
 
@@ -120,10 +123,10 @@ def test_paragraphs_inside_a_merged_one_are_shown_as_containment_not_as_a_cluste
 
 
 def test_a_cluster_of_colliding_ids_without_a_member_still_renders():
-    documents = [document("same", [PARAGRAPH], "First"), document("same", [PARAGRAPH + " Again."], "Second")]
-    records = paragraph_records(documents)
+    cleaned = cleaned_of([document("same", [PARAGRAPH], "First"), document("same", [PARAGRAPH + " Again."], "Second")])
+    records = paragraph_records(cleaned)
     dedup = deduplicate(records, DedupSettings(), CanonicalPolicy())
     dedup.memberships = [replace(membership, is_canonical=True, match="unique") for membership in dedup.memberships]
-    [view] = cluster_views(documents, records, dedup)
+    [view] = cluster_views(cleaned, records, dedup)
     assert (view["size"], view["score"], view["canonical"]["text"]) == (2, 1.0, PARAGRAPH)
-    assert render_report(documents, [view], dedup, {"counts": {}, "finished_at": "now", "raw_dir": "raw"}, [])
+    assert render_report(cleaned, [view], dedup, {"counts": {}, "finished_at": "now", "raw_dir": "raw"}, [])

@@ -18,6 +18,7 @@ from flows.records import Document, Rejection, RunResult
 from flows.schema import TABLES
 from flows.stages import paragraph_records
 from flows.tables import build_tables, paragraph_counts
+from tests.cleaned_articles import cleaned_of, finished_row
 
 SUMMIT = (
     "The second meeting between North Korea's leader Kim Jong-un and US President Donald Trump broke up in disarray."
@@ -44,25 +45,18 @@ def document(doc_id: str, paragraphs: list[str], **edits) -> Document:
 
 def finished_table(documents: list[Document], removals: dict[str, list[Removal]]) -> pa.Table:
     """The run's finished table: each document with its removed lines, and a rejected article between them."""
-    rows = [
-        {
-            "doc_id": document.doc_id,
-            "source_path": document.source_path,
-            "removed_texts": [removal.text for removal in removals.get(document.doc_id, [])],
-            "removed_reasons": [removal.reason for removal in removals.get(document.doc_id, [])],
-        }
-        for document in documents
-    ]
+    rows = [finished_row(document, removals.get(document.doc_id, [])) for document in documents]
     rows.insert(1, {"doc_id": "broken", "source_path": "broken.txt", "rejected_as": "broken.txt", "rejection": "empty"})
     return pa.Table.from_pylist(rows, FINISHED)
 
 
 def run_result(documents: list[Document], removals: dict[str, list[Removal]] | None = None) -> RunResult:
-    records = paragraph_records(documents)
+    finished = finished_table(documents, removals or {})
+    cleaned = cleaned_of(documents, finished)
+    records = paragraph_records(cleaned)
     dedup = deduplicate(records, DedupSettings(), CanonicalPolicy())
     rejections = [Rejection("broken.txt", "empty")]
-    finished = finished_table(documents, removals or {})
-    return RunResult(documents, records, dedup, rejections, [], {}, NOTHING_REVIEWED, finished)
+    return RunResult(cleaned, records, dedup, rejections, [], {}, NOTHING_REVIEWED, finished)
 
 
 def test_paragraph_rows_follow_documents_and_their_clusters():

@@ -16,10 +16,11 @@ import pytest
 from prefect import task
 
 from cleaners.boilerplate import LearnedLine
+from cleaners.edits import Correction
 from cleaners.spelling import SpellingDecision, apply_corrections, text_words
 from flows import finished
+from flows.cleaned import CORRECTION_COLUMNS
 from flows.process_cache import load_once
-from flows.records import Document
 from flows.run_files import read_boilerplate, read_corrections, write_boilerplate, write_decisions
 from flows.shard_stages import finish_shard, read_into_shard, spell_shard
 from flows.shards import read_shard
@@ -106,8 +107,8 @@ def test_boilerplate_and_spelling_decisions_come_back_from_their_files_unchanged
 
 
 def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_in_process_gives(tmp_path, config):
-    """Finishing a shard and spelling it through files gives the documents that cleaning and spelling them in one
-    process give; what goes back to the flow is a path and a count, whatever the number of articles."""
+    """Finishing a shard and spelling it through files gives the articles' columns that cleaning and spelling them in
+    one process give; what goes back to the flow is a path and a count, whatever the number of articles."""
     raw = tmp_path / "raw"
     raw.mkdir()
     for name in SEED_NAMES:
@@ -121,10 +122,13 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
     in_process = finish_documents(prepared, {}, config)
     assert len(pickle.dumps(done)) < 500 and done.rows == len(in_process) == len(SEED_NAMES)
     names = [(item.raw.source_path, item.raw.doc_id) for item in prepared]
-    documents, rejections, table = finished.in_order(
+    cleaned, rejections, table = finished.in_order(
         names, finished.read_finished([done.path]), finished.FinishedCleaning()
     )
-    assert documents == [cleaned.document for cleaned in in_process] and not rejections
+    documents = [result.document for result in in_process]
+    assert cleaned.texts() == [paragraph for document in documents for paragraph in document.paragraphs]
+    assert cleaned.articles["doc_id"].to_pylist() == [document.doc_id for document in documents] and not rejections
+    assert cleaned.articles["removed_lines"].to_pylist() == [document.removed_lines for document in documents]
     assert table.equals(finished.finished_table(prepared, in_process))
 
     word = min(text_words(documents[1].paragraphs[0]))
@@ -133,12 +137,14 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
     assert groups.rows_per_group == [2, 1]
     fixes = write_decisions(decisions, tmp_path)
     spelled = [spell_shard(groups.path, group, fixes, tmp_path / f"spelled-{group}.parquet") for group in range(2)]
-    ordered, _, _ = finished.in_order(names, finished.read_finished([done.path]), finished.FinishedCleaning())
-    lay_over(ordered, document_rows(table), read_spelled([shard.path for shard in spelled]))
+    laid = lay_over(cleaned, document_rows(table), read_spelled([shard.path for shard in spelled]))
     expected = [apply_corrections(document.paragraphs, decisions) for document in documents]
-    assert [(document.paragraphs, document.corrections) for document in ordered] == expected
-    assert sum(shard.rows for shard in spelled) == sum(len(corrections) for _, corrections in expected) > 0
-    assert all(isinstance(document, Document) for document in ordered)
+    assert laid.texts() == [paragraph for paragraphs, _ in expected for paragraph in paragraphs]
+    corrections = laid.corrections.to_pylist()
+    assert [
+        (row["article"], Correction(*(row[name] for name in CORRECTION_COLUMNS.names[1:]))) for row in corrections
+    ] == [(article, correction) for article, (_, fixes) in enumerate(expected) for correction in fixes]
+    assert sum(shard.rows for shard in spelled) == len(corrections) > 0
 
 
 def marked_processes(mark: str) -> dict[int, bytes]:

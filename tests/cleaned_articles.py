@@ -1,0 +1,43 @@
+"""Cleaned articles' columns (flows/cleaned.py) made from Documents as the flow makes them: the rows of a finished
+table, then the spelling stage's rows laid over them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+
+import pyarrow as pa
+
+from cleaners.edits import Removal
+from flows.cleaned import Cleaned, from_finished
+from flows.finished import FINISHED
+from flows.records import Document
+from flows.shards import metadata_row
+from flows.spelled import SPELLED, document_rows, lay_over
+
+# The Document fields a finished table holds as they are.
+FIELDS = ("doc_id", "source_path", "source_item", "format", "content_hash", "encoding", "site", "paragraphs")
+FLAGS = ("unicode_repaired", "published_is_fallback", "language", "input_id", "input_fields")
+
+
+def finished_row(document: Document, removals: Sequence[Removal] = ()) -> dict:
+    """A document as a row of the finished table, with the lines cleaning removed from it."""
+    return {
+        **{name: getattr(document, name) for name in (*FIELDS, *FLAGS)},
+        **metadata_row(document.metadata),
+        "removed_texts": [removal.text for removal in removals],
+        "removed_reasons": [removal.reason for removal in removals],
+    }
+
+
+def cleaned_of(documents: Sequence[Document], table: pa.Table | None = None) -> Cleaned:
+    """The documents' columns, from `table` (their finished table, by default their rows alone) with their
+    corrections laid over them as the spelling stage's rows."""
+    table = pa.Table.from_pylist(list(map(finished_row, documents)), FINISHED) if table is None else table
+    rows = document_rows(table)
+    spelled = [
+        {"row": row, "paragraphs": document.paragraphs, "corrections": list(map(asdict, document.corrections))}
+        for row, document in zip(rows, documents, strict=True)
+        if document.corrections
+    ]
+    return lay_over(from_finished(table), rows, pa.Table.from_pylist(spelled, SPELLED))
