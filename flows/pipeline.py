@@ -41,7 +41,7 @@ from flows.summary import InputsSeen, RunSummary, inputs_seen, up_to_date_summar
 from flows.tables import REMOVED_FROM
 from flows.task_runner import task_runner_from_environment
 from flows.vocabulary_store import counted_folder, write_vocabulary
-from flows.write import WriteJob, write_run
+from flows.write import WriteJob, frozen_heap, write_run
 
 read_and_prepare = task(shard_stages.read_into_shard, name="read-and-prepare", cache_policy=NO_CACHE)
 learn_boilerplate = task(line_counts.learn_incrementally, name="learn-boilerplate", cache_policy=NO_CACHE)
@@ -288,7 +288,7 @@ def _run(
     del plan, spelled_rows, finished_table
     state.let_go("finished", "spelled")  # the state keeps this run's
     release_free_memory()
-    with stage("cluster", paragraph_count, "paragraphs") as progress:
+    with stage("cluster", paragraph_count, "paragraphs") as progress, frozen_heap():
         records, dedup, paragraphs_applied = cluster_paragraphs(
             quote(cleaned),
             quote(matches),

@@ -6,6 +6,7 @@ change keep their stored measure; the result always equals clustering, trimming 
 from __future__ import annotations
 
 import dataclasses
+import gc
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ from flows.cluster_store import (
     load_clusters,
     write_clusters,
 )
+from flows.write import frozen_heap
 from tests.test_dedup import (
     DETERRENT,
     KCNA,
@@ -282,3 +284,27 @@ def test_a_pair_measured_again_keeps_its_stored_measure_until_one_of_its_texts_c
     assert list(carried.partial.items()) == list(fresh.partial.items())
     assert 0.999 not in {measured.jaccard for measured in carried.remeasured.values()}
     assert isinstance(next(iter(carried.remeasured.values())), Overlap)
+
+
+def test_clustering_on_a_frozen_heap_collects_nothing_and_gives_the_same_result(tmp_path):
+    """The flow clusters on a frozen heap (`flows.write.frozen_heap`): full collections would walk every article
+    and paragraph of the run, so they grow with the corpus; the collector is back as it was afterwards."""
+    records = syndicated_corpus()
+    store = stored(tmp_path / "state", records, clustered(records))
+    grown = [*article("aaa", [MOON + " Seoul said so on Friday."]), *records]
+    collections: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(seen)
+    try:
+        with frozen_heap():
+            frozen = clustered(grown, store)
+            assert not gc.isenabled()
+    finally:
+        gc.callbacks.remove(seen)
+    assert collections == []
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert_same_result(frozen, clustered(grown, store))
