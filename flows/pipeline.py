@@ -24,7 +24,7 @@ from flows.config import Config, load_config, with_redis_url
 from flows.escape import one_line
 from flows.lock import run_lock
 from flows.manifest import read_manifest, versions
-from flows.memory import release_free_memory
+from flows.memory import frozen_heap, release_free_memory
 from flows.overrides import Overrides, load_overrides, override_paths, review_outcome
 from flows.prepared import carry_shards, prepared_shards, work_folder
 from flows.progress import StageProgress
@@ -41,7 +41,7 @@ from flows.summary import InputsSeen, RunSummary, inputs_seen, up_to_date_summar
 from flows.tables import REMOVED_FROM
 from flows.task_runner import task_runner_from_environment
 from flows.vocabulary_store import counted_folder, write_vocabulary
-from flows.write import WriteJob, frozen_heap, write_run
+from flows.write import WriteJob, write_run
 
 read_and_prepare = task(shard_stages.read_into_shard, name="read-and-prepare", cache_policy=NO_CACHE)
 learn_boilerplate = task(line_counts.learn_incrementally, name="learn-boilerplate", cache_policy=NO_CACHE)
