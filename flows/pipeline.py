@@ -22,6 +22,7 @@ from flows.band_store import write_band_store
 from flows.cluster_store import ClusterUpdate
 from flows.config import Config, load_config, with_redis_url
 from flows.escape import one_line
+from flows.handoffs import remove_handoffs
 from flows.lock import run_lock
 from flows.manifest import read_manifest, versions
 from flows.memory import frozen_heap, release_free_memory
@@ -30,7 +31,7 @@ from flows.prepared import carry_shards, prepared_shards, work_folder
 from flows.progress import StageProgress
 from flows.publish import CURRENT
 from flows.records import RunResult
-from flows.run_files import remove_handed_over, write_boilerplate, write_decisions
+from flows.run_files import write_boilerplate, write_decisions
 from flows.schema import SCHEMA_VERSION
 from flows.shards import shard_name
 from flows.signed_pool import signed_folder
@@ -241,7 +242,7 @@ def _run(
         progress.rows_out = len(matches.overlaps)
         write_band_store(written_state, matched.update)
     matched.update = None  # the store is written
-    remove_handed_over(signed)
+    remove_handoffs(signed)
     release_free_memory()
     logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))
     logger.info(
@@ -260,7 +261,7 @@ def _run(
         )
         progress.rows_out = len(decisions)
         write_vocabulary(written_state, vocabulary)
-    remove_handed_over(counted)
+    remove_handoffs(counted)
     state.let_go("vocabulary")
     del vocabulary
     release_free_memory()

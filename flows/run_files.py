@@ -1,12 +1,9 @@
 """What the flow writes once into its work folder for every per-shard task of a run, as Parquet: the learned
 boilerplate (for finishing the cleaning) and the spelling decisions (for applying them). A task gets the file's
-path and loads it once per process (flows/process_cache.py), instead of receiving it pickled with each task.
-Also the removal of what the tasks left for one stage, once that stage has read it."""
+path and loads it once per process (flows/process_cache.py), instead of receiving it pickled with each task."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterable
 from pathlib import Path
 
 import pyarrow as pa
@@ -76,10 +73,3 @@ def read_decisions(path: Path) -> dict[str, SpellingDecision]:
 def read_corrections(path: Path) -> CorrectionTable:
     """The spelling decisions back from their file, ready to apply to many articles."""
     return CorrectionTable.of(read_decisions(path))
-
-
-def remove_handed_over(folders: Iterable[Path]) -> None:
-    """Remove the folders the tasks left for one stage (signed rows, spelling evidence) once it has read them: the
-    run's work folder then holds one stage's hand-offs at a time, not every stage's."""
-    for folder in folders:
-        shutil.rmtree(folder, ignore_errors=True)

@@ -19,20 +19,19 @@ from pyarrow import feather
 
 from dedup.settings import DedupSettings
 from flows.band_store import SCHEMAS
+from flows.handoffs import handoff_folder, write_handoff
 
 SIGNED_TABLES = ("texts", "bands", "sentences")
 
 
 def signed_folder(finished: Path) -> Path:
     """The folder of the signed rows beside a finished shard."""
-    return finished.with_name(f"{finished.stem}.signed")
+    return handoff_folder(finished, "signed")
 
 
 def write_signed(rows: dict[str, pa.Table], folder: Path) -> None:
     """Write a shard's signed rows (SIGNED_TABLES, bands in the order of their texts) into `folder`."""
-    folder.mkdir(exist_ok=True)
-    for name in SIGNED_TABLES:
-        feather.write_feather(rows[name], folder / f"{name}.arrow", compression="uncompressed")
+    write_handoff({name: rows[name] for name in SIGNED_TABLES}, folder)
 
 
 def bands_table(keys: np.ndarray, band_keys: np.ndarray) -> pa.Table:

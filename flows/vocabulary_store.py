@@ -30,6 +30,7 @@ from pyarrow import feather
 
 from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_ROWS, evidence_table
 from flows.alignment_store import StoredAlignments, load_alignments, paragraph_digest, write_alignments
+from flows.handoffs import handoff_folder, write_handoff
 from flows.progress import NO_PROGRESS, Ticker, ticking
 
 VOCABULARY_FOLDER = "vocabulary"
@@ -150,17 +151,15 @@ def added_counts(counts: pa.Table, weighted_texts: Iterable[tuple[str, int]], co
 
 def counted_folder(finished: Path) -> Path:
     """The folder of a finishing task's counted paragraphs, beside its finished shard."""
-    return finished.with_name(f"{finished.stem}.vocabulary")
+    return handoff_folder(finished, "vocabulary")
 
 
 def write_counted(texts: Counter[str], folder: Path) -> None:
     """Count these paragraphs (text: occurrences) into `folder` for the spelling stage to add up: their evidence
     rows and each text's digest with its occurrences (Arrow IPC files, uncompressed: DuckDB scans them in place)."""
-    folder.mkdir(exist_ok=True)
-    feather.write_feather(evidence_table(texts.items()), folder / "counts.arrow", compression="uncompressed")
     digests = pa.array([paragraph_digest(text) for text in texts], pa.string())
     paragraphs = pa.table({"digest": digests, "occurrences": pa.array(texts.values(), pa.int64())}, schema=COUNTED)
-    feather.write_feather(paragraphs, folder / "paragraphs.arrow", compression="uncompressed")
+    write_handoff({"counts": evidence_table(texts.items()), "paragraphs": paragraphs}, folder)
 
 
 def write_vocabulary(state_folder: Path, stored: StoredVocabulary) -> None:
