@@ -32,9 +32,9 @@ import junk_sites
 import wcxb
 from harness import format_table, fresh_folder, read_table, run_copydesk
 
-from flows.extraction import extract_html
-from flows.html_text import visible_text
-from flows.records import InputError
+from flows.reading.extraction import extract_html
+from flows.reading.html_text import visible_text
+from flows.stages.records import InputError
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATA = PROJECT.parent / "shared" / "data"

@@ -20,9 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 from dedup.deduplicate import Matches, find_matches
-from flows.band_matches import stored_matches
-from flows.band_store import NO_BANDS, load_band_store, write_band_store
 from flows.config import load_config
+from flows.stages.band_matches import stored_matches
+from flows.state.band_store import NO_BANDS, load_band_store, write_band_store
 
 
 def timed(label: str, work: Callable[[], Matches]) -> Matches:

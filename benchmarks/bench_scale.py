@@ -53,7 +53,7 @@ from measured import Measured, measure
 from dedup.shingles import normalised_words, word_shingles
 from dedup.signatures import paragraph_signatures, shingle_hash32
 from flows.config import HtmlSettings, load_config
-from flows.extraction import extraction_options
+from flows.reading.extraction import extraction_options
 
 PROJECT = Path(__file__).resolve().parent.parent
 NAIVE_PIPELINE = Path(__file__).resolve().parent / "naive_pipeline.py"
@@ -66,7 +66,7 @@ NAIVE_RATIO_TARGET = 0.5
 HTML_RATIO_TARGET = 1.2
 COPYDESK_REPEATS = 3
 MB, GB = 1024**2, 1024**3
-# The line copydesk prints as a stage ends (flows/progress.py): stage, count, unit, seconds.
+# The line copydesk prints as a stage ends (flows/runtime/progress.py): stage, count, unit, seconds.
 STAGE_LINE = re.compile(r"(\S+) +[\d,]+ \S+ +[\d.]+s$")
 
 Signer = Callable[[list[str], int, int, int], np.ndarray]

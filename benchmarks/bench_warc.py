@@ -5,7 +5,7 @@ written as crawlers write it: one gzip member per record, each page a request an
 each page wrapped in its outlet's furniture (inline style and script, menu, related links, footer),
 and among them images, redirects, 404 pages and robots.txt. Then, each in a fresh process, it reads the
 whole file with bare FastWARC (every payload read), bare warcio (when installed) and copydesk's
-reader (flows/warc.py: every record classified, every page through the HTML path into an article),
+reader (flows/reading/warc.py: every record classified, every page through the HTML path into an article),
 and prints records/s (wall clock; CPU seconds beside it, as the machine may be shared), articles/s and
 the resident memory before reading and at its peak: a streaming reader's peak stays near its start.
 
@@ -145,8 +145,8 @@ def reader_function(reader: str) -> Callable[[Path], tuple[int, int]]:
     """One reader, its imports done: it reads a whole file, every payload, and returns (records, articles)."""
     if reader == "copydesk":
         from flows.config import load_config
-        from flows.records import RawArticle
-        from flows.warc import read_warc
+        from flows.reading.warc import read_warc
+        from flows.stages.records import RawArticle
 
         config = load_config(PROJECT / "copydesk.toml")
 
@@ -216,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     labels = {
         "fastwarc": f"FastWARC {installed('fastwarc')}, bare iteration",
         "warcio": f"warcio {installed('warcio')}, bare iteration",
-        "copydesk": "copydesk flows/warc.py (FastWARC + HTML path)",
+        "copydesk": "copydesk flows/reading/warc.py (FastWARC + HTML path)",
     }
     rows = []
     for reader in READERS:

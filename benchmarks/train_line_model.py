@@ -19,7 +19,7 @@ from bench_clean import load_sets
 
 from cleaners.line_model import MODEL_FILE, line_features
 from cleaners.rules import BodyRules
-from flows.html_text import visible_text
+from flows.reading.html_text import visible_text
 
 _WORD = re.compile(r"\w+")
 L2 = 1.0

@@ -1,5 +1,5 @@
 """Counting a long loop's progress for whoever shows it: the pure stages take a callable `advance(amount)` and
-report through `ticking`, so they stay free of any display (flows/progress.py shows it)."""
+report through `ticking`, so they stay free of any display (flows/runtime/progress.py shows it)."""
 
 from __future__ import annotations
 

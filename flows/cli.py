@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from flows import __version__
-from flows.console import add_output_options, configure_output
 from flows.escape import one_line
-from flows.exits import end_without_teardown
-from flows.review import add_review_parser, run_review
+from flows.review.commands import add_review_parser, run_review
+from flows.runtime.console import add_output_options, configure_output
+from flows.runtime.exits import end_without_teardown
 
 if TYPE_CHECKING:
-    from flows.api_server import LaunchedServer
     from flows.config import Config
-    from flows.summary import InputsSeen, RunSummary
+    from flows.outputs.summary import InputsSeen, RunSummary
+    from flows.runtime.api_server import LaunchedServer
 
 DESCRIPTION = """Turn scraped news articles into a clean, deduplicated corpus.
 
@@ -193,7 +193,7 @@ def command_status(argv: list[str] | None) -> int:
         print(f"copydesk: RAW_DIR {one_line(arguments.raw_dir)} is not a folder", file=sys.stderr)
         return 2
     configure_output(arguments)
-    from flows.exits import exit_status_of
+    from flows.runtime.exits import exit_status_of
 
     return exit_status_of(lambda: run_command(arguments))
 
@@ -201,10 +201,10 @@ def command_status(argv: list[str] | None) -> int:
 def launch_prefect_server(arguments: argparse.Namespace) -> LaunchedServer | None:
     """Check that OUT_DIR can be written (before any work), then launch Prefect's temporary server (None when an
     API is configured)."""
-    from flows.lock import check_out_dir
+    from flows.runtime.lock import check_out_dir
 
     check_out_dir(arguments.out, arguments.wait)
-    from flows.api_server import launch_api_server
+    from flows.runtime.api_server import launch_api_server
 
     return launch_api_server()
 
@@ -213,11 +213,11 @@ def run_command(arguments: argparse.Namespace) -> int:
     """`copydesk run`: check the config, overrides and OUT_DIR (before loading the flow, which takes seconds),
     then run the flow and print its summary."""
     from flows.config import load_config, with_redis_url
-    from flows.overrides import load_overrides, override_paths
+    from flows.review.overrides import load_overrides, override_paths
 
     config = with_redis_url(load_config(arguments.config), arguments.redis_url)
-    from flows.manifest import read_manifest
-    from flows.summary import inputs_seen, up_to_date_summary
+    from flows.outputs.manifest import read_manifest
+    from flows.outputs.summary import inputs_seen, up_to_date_summary
 
     overrides = load_overrides(override_paths(arguments.out, config, arguments.overrides))
     previous = read_manifest(arguments.out)
@@ -231,8 +231,8 @@ def run_command(arguments: argparse.Namespace) -> int:
             print_summary(summary, arguments)
             return 0
         launched = launch_prefect_server(arguments)
-    from flows.publish import CURRENT
-    from flows.state import state_problem, state_read_ahead
+    from flows.outputs.publish import CURRENT
+    from flows.state.folder import state_problem, state_read_ahead
 
     # The previous run's state is read while the flow loads and the server starts, when the run will use it.
     reused = None if arguments.force or state_problem(previous, config.sha256) else arguments.out / CURRENT
@@ -247,9 +247,14 @@ def run_flow(
 ) -> RunSummary:
     """Run the flow over `arguments.raw_dir` on its task runner, once the `launched` server answers, taking the
     inputs the command `seen`; return its summary."""
-    from flows.api_server import use_api_server
     from flows.pipeline import copydesk_run, inputs_seen_by_command
-    from flows.task_runner import dask_task_runner, default_workers, local_task_runner, task_runner_from_environment
+    from flows.runtime.api_server import use_api_server
+    from flows.runtime.task_runner import (
+        dask_task_runner,
+        default_workers,
+        local_task_runner,
+        task_runner_from_environment,
+    )
 
     runner = dask_task_runner(arguments.dask_address, arguments.dask_workers)
     if arguments.workers:

@@ -27,8 +27,8 @@ from cleaners.rules import (
     SpellingRules,
 )
 from dedup.settings import CanonicalPolicy, DedupSettings
-from flows.dictionary import missing_word_lists
 from flows.overlay import overlay
+from flows.stages.dictionary import missing_word_lists
 
 DEFAULT_CONFIG_NAME = "copydesk.toml"
 # The project's copydesk.toml, shipped inside the package (flows/copydesk.toml links to it in the sources).

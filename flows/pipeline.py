@@ -1,6 +1,6 @@
 """The copydesk Prefect flow: read and clean in batches, learn each site's boilerplate, find
 near-duplicate paragraphs, fix spelling corpus-wide with the copies they reveal, cluster, and write
-every output atomically. Tasks wrap the plain functions of flows/stages.py; their data goes in `quote`d,
+every output atomically. Tasks wrap the plain functions of flows/stages/steps.py; their data goes in `quote`d,
 so Prefect does not walk every article looking for futures (that walk cost more than the work itself).
 """
 
@@ -16,41 +16,42 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 
-from flows import finished, line_counts, shard_stages, stages
-from flows.artifacts import publish_run_artifacts
-from flows.band_store import write_band_store
-from flows.cluster_store import ClusterUpdate
 from flows.config import Config, load_config, with_redis_url
 from flows.escape import one_line
-from flows.handoffs import remove_handoffs
-from flows.lock import run_lock
-from flows.manifest import read_manifest, versions
-from flows.memory import frozen_heap, release_free_memory
-from flows.overrides import Overrides, load_overrides, override_paths, review_outcome
-from flows.prepared import carry_shards, prepared_shards, work_folder
-from flows.progress import StageProgress
-from flows.publish import CURRENT
-from flows.records import RunResult
-from flows.run_files import write_boilerplate, write_decisions
-from flows.schema import SCHEMA_VERSION
-from flows.shards import shard_name
-from flows.signed_pool import signed_folder
-from flows.spelled import document_rows, lay_over, write_for_spelling
-from flows.spelled_store import SPELLED_FILE, plan_spelling, spelled_this_run, write_stored
-from flows.state import STATE_FOLDER, STATE_VERSION, State, StateRows, load_state, state_problem
-from flows.summary import InputsSeen, RunSummary, inputs_seen, up_to_date_summary
-from flows.tables import REMOVED_FROM
-from flows.task_runner import task_runner_from_environment
-from flows.vocabulary_store import counted_folder, write_vocabulary
-from flows.write import WriteJob, write_run
+from flows.outputs.artifacts import publish_run_artifacts
+from flows.outputs.manifest import read_manifest, versions
+from flows.outputs.publish import CURRENT
+from flows.outputs.schema import SCHEMA_VERSION
+from flows.outputs.summary import InputsSeen, RunSummary, inputs_seen, up_to_date_summary
+from flows.outputs.tables import REMOVED_FROM
+from flows.outputs.write import WriteJob, write_run
+from flows.review.overrides import Overrides, load_overrides, override_paths, review_outcome
+from flows.runtime.lock import run_lock
+from flows.runtime.memory import frozen_heap, release_free_memory
+from flows.runtime.progress import StageProgress
+from flows.runtime.task_runner import task_runner_from_environment
+from flows.stages import shard_steps, steps
+from flows.stages.handoffs import remove_handoffs
+from flows.stages.prepared import carry_shards, prepared_shards, work_folder
+from flows.stages.records import RunResult
+from flows.stages.run_files import write_boilerplate, write_decisions
+from flows.stages.shards import shard_name
+from flows.stages.signed_pool import signed_folder
+from flows.stages.spelled import document_rows, lay_over, write_for_spelling
+from flows.state import finished, line_counts
+from flows.state.band_store import write_band_store
+from flows.state.cluster_store import ClusterUpdate
+from flows.state.folder import STATE_FOLDER, STATE_VERSION, State, StateRows, load_state, state_problem
+from flows.state.spelled_store import SPELLED_FILE, plan_spelling, spelled_this_run, write_stored
+from flows.state.vocabulary_store import counted_folder, write_vocabulary
 
-read_and_prepare = task(shard_stages.read_into_shard, name="read-and-prepare", cache_policy=NO_CACHE)
+read_and_prepare = task(shard_steps.read_into_shard, name="read-and-prepare", cache_policy=NO_CACHE)
 learn_boilerplate = task(line_counts.learn_incrementally, name="learn-boilerplate", cache_policy=NO_CACHE)
-finish_cleaning = task(shard_stages.finish_shard, name="finish-cleaning", cache_policy=NO_CACHE)
-spelling_decisions = task(stages.spelling_decisions, name="spelling-decisions", cache_policy=NO_CACHE)
-apply_spelling = task(shard_stages.spell_shard, name="apply-spelling", cache_policy=NO_CACHE)
-match_paragraphs = task(stages.match_paragraphs, name="match-paragraphs", cache_policy=NO_CACHE)
-cluster_paragraphs = task(stages.cluster_paragraphs, name="cluster-paragraphs", cache_policy=NO_CACHE)
+finish_cleaning = task(shard_steps.finish_shard, name="finish-cleaning", cache_policy=NO_CACHE)
+spelling_decisions = task(steps.spelling_decisions, name="spelling-decisions", cache_policy=NO_CACHE)
+apply_spelling = task(shard_steps.spell_shard, name="apply-spelling", cache_policy=NO_CACHE)
+match_paragraphs = task(steps.match_paragraphs, name="match-paragraphs", cache_policy=NO_CACHE)
+cluster_paragraphs = task(steps.cluster_paragraphs, name="cluster-paragraphs", cache_policy=NO_CACHE)
 
 
 # RAW_DIR's files as `copydesk run` saw them just before starting the flow in its own process, by (RAW_DIR,
@@ -185,7 +186,7 @@ def _run(
     rejections = seen.unread_folders + [
         rejection for input_read in reads.values() for rejection in input_read.rejections
     ]
-    skipped = stages.skipped_by_reason(reads.values())
+    skipped = steps.skipped_by_reason(reads.values())
     if earlier_captures or skipped:
         logger.info(
             "WARC: %d earlier captures are versions, %d records skipped", len(earlier_captures), sum(skipped.values())
@@ -310,9 +311,9 @@ def _run(
         logger.warning("override %s (%s) matched nothing in this run", one_line(decision.id), one_line(decision.kind))
     logger.info(
         "cluster: %(carried)d components of the pair graph carried over, %(clustered)d clustered",
-        stages.component_counts(dedup),
+        steps.component_counts(dedup),
     )
-    unseated = stages.unseated_incumbents(records, dedup)
+    unseated = steps.unseated_incumbents(records, dedup)
     if unseated:
         logger.info(
             "canonical: %d paragraphs canonical in the previous run gave way to ones the policy prefers", unseated
@@ -324,7 +325,7 @@ def _run(
         "inputs_read": len(to_read),
         "inputs_reused": len(reused),
         "canonical_changes": unseated,
-        "components": stages.component_counts(dedup),
+        "components": steps.component_counts(dedup),
         "skipped_records": skipped,
         "raw_dir": str(raw.resolve()),
         "inputs": len(inputs),
@@ -344,7 +345,7 @@ def _run(
         stamps={path: stamps[path] for path in inputs if path in stamps},
         hashes={path: state.hashes.get(path) if path in reused else hashed[path] for path in inputs},
         reads=reads,
-        canonical=stages.canonical_keys(records, dedup),
+        canonical=steps.canonical_keys(records, dedup),
         shards=prepared.paths,
         written=written_state,
         spelled=(fixes, stored_spelling),

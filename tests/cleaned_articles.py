@@ -1,4 +1,4 @@
-"""Cleaned articles' columns (flows/cleaned.py) made from Documents as the flow makes them: the rows of a finished
+"""Cleaned articles' columns (flows/stages/cleaned.py) made from Documents as the flow makes them: the rows of a finished
 table, then the spelling stage's rows laid over them."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from dataclasses import asdict
 import pyarrow as pa
 
 from cleaners.edits import Removal
-from flows.cleaned import Cleaned, from_finished
-from flows.finished import FINISHED
-from flows.records import Document
-from flows.shards import metadata_row
-from flows.spelled import SPELLED, document_rows, lay_over
+from flows.stages.cleaned import Cleaned, from_finished
+from flows.stages.records import Document
+from flows.stages.shards import metadata_row
+from flows.stages.spelled import SPELLED, document_rows, lay_over
+from flows.state.finished import FINISHED
 
 # The Document fields a finished table holds as they are.
 FIELDS = ("doc_id", "source_path", "source_item", "format", "content_hash", "encoding", "site", "paragraphs")

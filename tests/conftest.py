@@ -143,7 +143,7 @@ def prefect_harness():
     """A temporary Prefect API and database for the whole session."""
     from prefect.testing.utilities import prefect_test_harness
 
-    from flows.api_server import servers_die_with_this_process
+    from flows.runtime.api_server import servers_die_with_this_process
 
     with ExitStack() as stack:
         with servers_die_with_this_process():

@@ -1,7 +1,7 @@
 """The stored alignments of syndicated copies: recalled pairs give what aligning them gives, and read back as written."""
 
 from cleaners.spelling import copy_substitutions
-from flows.alignment_store import CopyAligner, load_alignments, write_alignments
+from flows.state.alignment_store import CopyAligner, load_alignments, write_alignments
 
 WIRE = "The negotiations in Hanoi collapsed on Thursday after the sanctions dispute, officials said."
 COPY = "The negoshation in Hanoi collapsed on Thursday after the sanctions dispute, officialssaid."

@@ -1,4 +1,4 @@
-"""The band-key store (flows/band_store.py, flows/band_matches.py): matches equal to find_matches on the same
+"""The band-key store (flows/state/band_store.py, flows/stages/band_matches.py): matches equal to find_matches on the same
 texts, and a run over a stored state signs and verifies only texts it has not seen."""
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ import pytest
 from dedup.deduplicate import Matches, find_matches
 from dedup.signatures import count_words
 from dedup.text_signing import paragraph_sentences, text_keys
-from flows import band_matches, band_search, band_store
-from flows.band_matches import StoredMatches, signed_rows, stored_matches
-from flows.band_store import BANDS_FOLDER, NO_BANDS, SCHEMAS, StoredBands, load_band_store, write_band_store
 from flows.config import load_config
-from flows.signed_pool import SignedPool, read_signed, signed_folder, write_signed
-from flows.state import STATE_VERSION, state_problem
+from flows.stages import band_matches, band_search
+from flows.stages.band_matches import StoredMatches, signed_rows, stored_matches
+from flows.stages.signed_pool import SignedPool, read_signed, signed_folder, write_signed
+from flows.state import band_store
+from flows.state.band_store import BANDS_FOLDER, NO_BANDS, SCHEMAS, StoredBands, load_band_store, write_band_store
+from flows.state.folder import STATE_VERSION, state_problem
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 
 BENCHMARKS = REPO / "benchmarks"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.progress import QUIET_VARIABLE, StageProgress
+from flows.runtime.progress import QUIET_VARIABLE, StageProgress
 from tests.conftest import REPO, import_benchmark
 
 

@@ -19,7 +19,8 @@ from dedup.deduplicate import DedupResult, cluster_matches, find_matches, remeas
 from dedup.records import ParagraphRecord
 from dedup.shingles import paragraph_fingerprint
 from dedup.verify import Overlap
-from flows.cluster_store import (
+from flows.runtime.memory import frozen_heap
+from flows.state.cluster_store import (
     CLUSTERS_FILE,
     MEASURES_FILE,
     NO_CLUSTERS,
@@ -29,7 +30,6 @@ from flows.cluster_store import (
     load_clusters,
     write_clusters,
 )
-from flows.memory import frozen_heap
 from tests.test_dedup import (
     DETERRENT,
     KCNA,
@@ -287,7 +287,7 @@ def test_a_pair_measured_again_keeps_its_stored_measure_until_one_of_its_texts_c
 
 
 def test_clustering_on_a_frozen_heap_collects_nothing_and_gives_the_same_result(tmp_path):
-    """The flow clusters on a frozen heap (`flows.memory.frozen_heap`): full collections would walk every article
+    """The flow clusters on a frozen heap (`flows.runtime.memory.frozen_heap`): full collections would walk every article
     and paragraph of the run, so they grow with the corpus; the collector is back as it was afterwards."""
     records = syndicated_corpus()
     store = stored(tmp_path / "state", records, clustered(records))

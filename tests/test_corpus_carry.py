@@ -9,7 +9,7 @@ import json
 import zlib
 from pathlib import Path
 
-from flows.corpus_carry import (
+from flows.outputs.corpus_carry import (
     CHUNKS_FILE,
     NOTHING_CARRIED,
     CarriedChunks,

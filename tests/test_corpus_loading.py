@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.cli import main
-from flows.corpus import JSONL_FOLDER, PARQUET_FOLDER
-from flows.schema import CORPUS, TABLES
+from flows.outputs.corpus import JSONL_FOLDER, PARQUET_FOLDER
+from flows.outputs.schema import CORPUS, TABLES
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 from tests.test_pipeline import run_cli, syndicated_copy
 

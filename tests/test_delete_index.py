@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from symspellpy import SymSpell, Verbosity
 
 from cleaners.delete_index import partial_index
-from flows.dictionary import english_dictionary
+from flows.stages.dictionary import english_dictionary
 
 
 def full_index(words: list[str], max_edit_distance: int) -> SymSpell:

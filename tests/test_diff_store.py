@@ -7,10 +7,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flows.diff_store import DIFFS_FILE, DiffRecall, load_diffs, write_diffs
-from flows.publish import CURRENT
-from flows.state import STATE_FOLDER
-from flows.word_diff import word_diff
+from flows.outputs.publish import CURRENT
+from flows.outputs.word_diff import word_diff
+from flows.state.diff_store import DIFFS_FILE, DiffRecall, load_diffs, write_diffs
+from flows.state.folder import STATE_FOLDER
 from tests.conftest import SEED_NAMES, copy_run
 from tests.test_pipeline import run_cli, syndicated_copy
 

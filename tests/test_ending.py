@@ -15,15 +15,15 @@ import pytest
 from prefect import task
 
 from flows.config import load_config
+from flows.outputs.summary import inputs_seen
 from flows.pipeline import _inputs_seen, inputs_seen_by_command
-from flows.summary import inputs_seen
-from flows.task_runner import WorkerProcess, WorkerProcesses
+from flows.runtime.task_runner import WorkerProcess, WorkerProcesses
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 
 ENDING = """
 import atexit, sys, threading, time
 from pathlib import Path
-from flows.exits import end_without_teardown
+from flows.runtime.exits import end_without_teardown
 
 marks = Path(sys.argv[1])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.extraction import extract_html, repair_mojibake
+from flows.reading.extraction import extract_html, repair_mojibake
 
 STORY = [
     "The harbour’s new breakwater opened on Tuesday – two years late – and the port authority’s chief was pleased.",

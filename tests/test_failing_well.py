@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.publish import publish, staging_folder
+from flows.outputs.publish import publish, staging_folder
 from tests.conftest import (
     COPYDESK,
     REPO,

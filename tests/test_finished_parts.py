@@ -1,4 +1,4 @@
-"""The state's finished table kept as parts (flows/finished.py, flows/parts.py): a run links the previous run's
+"""The state's finished table kept as parts (flows/state/finished.py, flows/state/parts.py): a run links the previous run's
 parts whose rows it carries unchanged, writes the rest anew, merges small parts past the bound, and reads a state
 of the older layout (one finished.parquet)."""
 
@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from flows import finished
-from flows.finished import FINISHED, FINISHED_FILE, FINISHED_FOLDER, KEPT_FILE, FinishedCleaning
-from flows.parts import part_paths
+from flows.state import finished
+from flows.state.finished import FINISHED, FINISHED_FILE, FINISHED_FOLDER, KEPT_FILE, FinishedCleaning
+from flows.state.parts import part_paths
 
 SUMMIT = "The second meeting between the two leaders ended without a deal, officials said on Friday."
 TALKS = "Negotiators met again on Tuesday and the government said talks would resume next month."

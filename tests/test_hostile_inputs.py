@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 from prefect.settings import PREFECT_API_URL
 
-from flows.extraction import parse_page
-from flows.html_text import limit_nesting, nested_too_deep, visible_text
-from flows.readers import extract_html
+from flows.reading.extraction import parse_page
+from flows.reading.html_text import limit_nesting, nested_too_deep, visible_text
+from flows.reading.readers import extract_html
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 from tests.test_pipeline import run_cli
 

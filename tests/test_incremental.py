@@ -9,8 +9,8 @@ import shutil
 import pandas as pd
 import pyarrow.parquet as pq
 
-from flows.publish import CURRENT
-from flows.schema import TABLES
+from flows.outputs.publish import CURRENT
+from flows.outputs.schema import TABLES
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, copy_run
 from tests.test_pipeline import run_cli, syndicated_copy
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from cleaners.keep import line_fingerprint
-from flows.overrides import OVERRIDES_NAME, Override, write_overrides
+from flows.review.overrides import OVERRIDES_NAME, Override, write_overrides
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, copy_run
 from tests.test_incremental import manifest, tables
 from tests.test_pipeline import reworded_copy, run_cli, syndicated_copy
@@ -28,7 +28,7 @@ SIGN_OFF = "Reporting by the Daily Wire news desk"
 
 
 def published_tables(out: Path) -> dict[str, pd.DataFrame]:
-    """Every table a run publishes, read with pandas: flows/schema.py TABLES, the corpus shards (each folder as
+    """Every table a run publishes, read with pandas: flows/outputs/schema.py TABLES, the corpus shards (each folder as
     one table) and the legacy corpus.jsonl. No published table holds a run-specific column (when a run started
     or finished, its id, its timings live in manifest.json alone), so every column is compared."""
     jsonl_shards = sorted((out / "corpus").glob("*.jsonl.gz"))

@@ -15,8 +15,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from flows.outputs import file_sha256
-from flows.schema import TABLES
+from flows.outputs.files import file_sha256
+from flows.outputs.schema import TABLES
 from tests.conftest import REPO, SEED_NAMES, copy_run, new_user_environment, shared_api_environment
 from tests.test_pipeline import syndicated_copy
 

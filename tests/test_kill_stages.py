@@ -29,7 +29,7 @@ from tests.test_scale_corpus import BBC
 pytestmark = pytest.mark.skipif(not BBC.is_file(), reason=f"the scale corpus grows from the BBC stories at {BBC}")
 
 STAGES = ("read", "boilerplate", "clean", "match", "spelling", "correct", "cluster", "write")
-# The flow logs this line just before the read stage; each stage's progress line (flows/progress.py) ends it.
+# The flow logs this line just before the read stage; each stage's progress line (flows/runtime/progress.py) ends it.
 READ_STARTS = r"new or changed inputs to read"
 # Enough articles that every stage still runs when the kill lands; a few batches for each batched stage.
 FIRST_ARTICLES, NEW_ARTICLES = 300, 100

@@ -16,7 +16,7 @@ from cleaners.spelling import Vocabulary, decide_corrections, decided_word
 from dedup.deduplicate import find_matches
 from dedup.shingles import normalised_words, split_sentences
 from flows.config import ConfigError, load_config
-from flows.dictionary import load_base_dictionary
+from flows.stages.dictionary import load_base_dictionary
 from tests.conftest import REPO
 from tests.test_pipeline import run_cli
 

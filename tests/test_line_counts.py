@@ -12,12 +12,12 @@ from cleaners.article import prepare_article
 from cleaners.boilerplate import learn_boilerplate
 from cleaners.metadata import ArticleMetadata
 from cleaners.rules import CleaningRules
-from flows.line_counts import LineCounts, learn_incrementally
-from flows.line_keys import ensure_line_keys, write_line_keys
-from flows.prepared import RunArticles, carry_shards
-from flows.records import RawArticle
-from flows.shards import line_keys_path, shard_name, write_shard
-from flows.stages import PreparedInput
+from flows.stages.line_keys import ensure_line_keys, write_line_keys
+from flows.stages.prepared import RunArticles, carry_shards
+from flows.stages.records import RawArticle
+from flows.stages.shards import line_keys_path, shard_name, write_shard
+from flows.stages.steps import PreparedInput
+from flows.state.line_counts import LineCounts, learn_incrementally
 
 RULES = CleaningRules()
 TOPICS = "pier lighthouse ferry marina lifeboat dredging quay slipway breakwater customs tides regatta".split()

@@ -1,12 +1,12 @@
-"""The line vote between extractors (flows/line_vote.py) and the metadata extract_html reads for itself."""
+"""The line vote between extractors (flows/reading/line_vote.py) and the metadata extract_html reads for itself."""
 
 from __future__ import annotations
 
 import trafilatura
 
 from flows.config import HtmlSettings
-from flows.extraction import DATE_EXTRACTION, extract_html
-from flows.line_vote import add_agreed_lines, words_of
+from flows.reading.extraction import DATE_EXTRACTION, extract_html
+from flows.reading.line_vote import add_agreed_lines, words_of
 
 TIPS_INTRO = "Many IT workers fear that their jobs will move offshore. Here is what the analysts advise."
 TIPS = [

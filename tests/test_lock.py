@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from flows.lock import RunLocked, run_lock
+from flows.runtime.lock import RunLocked, run_lock
 from tests.conftest import REPO, run_installed_copydesk
 
 HOLDER = """
 import sys, time
 from pathlib import Path
-from flows.lock import run_lock
+from flows.runtime.lock import run_lock
 with run_lock(Path(sys.argv[1])):
     print("locked", flush=True)
     time.sleep(float(sys.argv[2]))

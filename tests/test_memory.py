@@ -1,4 +1,4 @@
-"""Freed memory given back between stages (flows/memory.py): what malloc and the Arrow pool hold free leaves the
+"""Freed memory given back between stages (flows/runtime/memory.py): what malloc and the Arrow pool hold free leaves the
 process's RSS, and the live objects stay as they were."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from flows.memory import _TRIM, release_free_memory
+from flows.runtime.memory import _TRIM, release_free_memory
 
 
 def resident_mb() -> float:

@@ -16,7 +16,7 @@ from dedup.constraints import cluster_constraints
 from dedup.deduplicate import cluster_matches, find_matches
 from dedup.shingles import paragraph_fingerprint
 from dedup.verify import overlap
-from flows.overrides import Override, OverridesError, load_overrides, read_overrides, write_overrides
+from flows.review.overrides import Override, OverridesError, load_overrides, read_overrides, write_overrides
 from tests.test_dedup import (
     POLICY,
     SETTINGS,

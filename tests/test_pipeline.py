@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from flows.cli import main
-from flows.schema import TABLES
+from flows.outputs.schema import TABLES
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, copy_run, run_installed_copydesk
 
 CORPUS_SHARDS = ["corpus/00000.jsonl.gz", "corpus.parquet/00000.parquet"]

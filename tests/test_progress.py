@@ -15,14 +15,15 @@ from pathlib import Path
 import pytest
 
 from cleaners import ticking
-from flows import line_counts, stages
-from flows.cleaned import Cleaned
-from flows.finished import FinishedCleaning, finished_table, in_order
-from flows.line_counts import LineCounts
-from flows.line_keys import write_line_keys
-from flows.prepared import RunArticles
-from flows.progress import QUIET_VARIABLE, StageProgress
-from flows.shards import shard_name, write_shard
+from flows.runtime.progress import QUIET_VARIABLE, StageProgress
+from flows.stages import steps
+from flows.stages.cleaned import Cleaned
+from flows.stages.line_keys import write_line_keys
+from flows.stages.prepared import RunArticles
+from flows.stages.shards import shard_name, write_shard
+from flows.state import line_counts
+from flows.state.finished import FinishedCleaning, finished_table, in_order
+from flows.state.line_counts import LineCounts
 from tests.conftest import SEED_NAMES, SEEDS_DIR
 
 # Small enough that the seeds' few hundred paragraphs, words and pairs are reported in several steps.
@@ -65,9 +66,9 @@ def raw(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def prepared(raw, config) -> list[stages.PreparedInput]:
+def prepared(raw, config) -> list[steps.PreparedInput]:
     paths = sorted(str(path.relative_to(raw)) for path in raw.rglob("*.txt"))
-    return [item for read in stages.read_and_prepare(raw, paths, config).values() for item in read.prepared]
+    return [item for read in steps.read_and_prepare(raw, paths, config).values() for item in read.prepared]
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +85,7 @@ def articles(prepared, config, tmp_path_factory) -> RunArticles:
 def cleaned(prepared, articles, config) -> Cleaned:
     """The finished articles' columns, as the flow holds them."""
     learned = learn(articles, config)
-    table = finished_table(prepared, stages.finish_documents(prepared, learned.boilerplate, config))
+    table = finished_table(prepared, steps.finish_documents(prepared, learned.boilerplate, config))
     return in_order(articles.names, table, FinishedCleaning())[0]
 
 
@@ -118,7 +119,7 @@ def test_boilerplate_counts_every_article_once_their_stories_are_known(articles,
 
 def test_matching_reports_each_pass_and_finds_the_same_matches(cleaned, config, small_steps):
     recorder = Recorder()
-    watched = stages.match_paragraphs(cleaned, config, progress=recorder)
+    watched = steps.match_paragraphs(cleaned, config, progress=recorder)
     assert recorder.labels() == [
         "signing paragraphs",
         "splitting sentences",
@@ -129,18 +130,18 @@ def test_matching_reports_each_pass_and_finds_the_same_matches(cleaned, config, 
     assert_each_pass_done_in_steps(recorder)
     assert recorder.passes[0]["reports"] > 1, "paragraphs are signed a chunk at a time"
     ticking.REPORT_EVERY = 1_000_000  # one chunk: as before progress was reported
-    whole = stages.match_paragraphs(cleaned, config)
+    whole = steps.match_paragraphs(cleaned, config)
     assert watched.matches.overlaps == whole.matches.overlaps and watched.matches.overlaps
     assert watched.matches.copies == whole.matches.copies and watched.update.new == whole.update.new
 
 
 def test_spelling_reports_paragraphs_counted_then_words_and_copies_judged(cleaned, config, small_steps):
-    matches = stages.match_paragraphs(cleaned, config).matches
+    matches = steps.match_paragraphs(cleaned, config).matches
     recorder = Recorder()
-    decisions, _, _ = stages.spelling_decisions(cleaned, matches, config, progress=recorder)
+    decisions, _, _ = steps.spelling_decisions(cleaned, matches, config, progress=recorder)
     assert recorder.labels() == ["counting words", "judging words, aligning copies"]
     assert_each_pass_done_in_steps(recorder)
-    assert decisions and decisions == stages.spelling_decisions(cleaned, matches, config)[0]
+    assert decisions and decisions == steps.spelling_decisions(cleaned, matches, config)[0]
 
 
 def test_a_stage_in_passes_ends_on_its_own_total(capsys, monkeypatch):

@@ -1,4 +1,4 @@
-"""flows/readers.py: discovery, format detection, decompression, decoding, HTML and JSONL reading.
+"""flows/reading/readers.py: discovery, format detection, decompression, decoding, HTML and JSONL reading.
 
 Every test writes real files into pytest's tmp_path and reads them back through the public
 functions; nothing is mocked.
@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from flows.config import HtmlSettings
-from flows.extraction import falls_short
-from flows.readers import discover_inputs, input_format, read_input
-from flows.records import RawArticle, Rejection
-from flows.stages import finish_cleaning, read_and_prepare
+from flows.reading.extraction import falls_short
+from flows.reading.readers import discover_inputs, input_format, read_input
+from flows.stages.records import RawArticle, Rejection
+from flows.stages.steps import finish_cleaning, read_and_prepare
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO / "raw"

@@ -8,9 +8,9 @@ from dataclasses import replace
 from cleaners.metadata import ArticleMetadata
 from dedup.deduplicate import deduplicate
 from dedup.settings import CanonicalPolicy, DedupSettings
-from flows.records import Document
-from flows.report import cluster_views, containment_views, render_report, word_diff
-from flows.stages import paragraph_records
+from flows.outputs.report import cluster_views, containment_views, render_report, word_diff
+from flows.stages.records import Document
+from flows.stages.steps import paragraph_records
 from tests.cleaned_articles import cleaned_of
 
 HOSTILE = 'Officials said <script>alert("x")</script> the <img src=x onerror="alert(1)"> talks in Hanoi had collapsed.'

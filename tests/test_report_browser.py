@@ -15,7 +15,7 @@ import pytest
 
 from cleaners.keep import line_fingerprint
 from flows.cli import main
-from flows.overrides import read_overrides
+from flows.review.overrides import read_overrides
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 from tests.test_pipeline import IMG_MARKUP, reworded_copy, syndicated_copy
 

@@ -17,8 +17,8 @@ from cleaners.keep import line_fingerprint
 from dedup.shingles import paragraph_fingerprint
 from dedup.verify import overlap
 from flows.cli import main
-from flows.overrides import read_overrides
-from flows.review import review_command
+from flows.review.commands import review_command
+from flows.review.overrides import read_overrides
 from tests.conftest import SEED_NAMES, SEEDS_DIR
 from tests.test_dedup import shingles
 from tests.test_incremental import manifest, tables

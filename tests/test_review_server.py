@@ -21,8 +21,8 @@ from playwright.sync_api import Browser, Page
 
 from cleaners.keep import line_fingerprint
 from flows.cli import main
-from flows.review_server import RunningServer, start_in_background
-from flows.review_tables import MEMBERS_SHOWN
+from flows.review.server import RunningServer, start_in_background
+from flows.review.tables import MEMBERS_SHOWN
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 from tests.test_pipeline import IMG_MARKUP, reworded_copy, syndicated_copy
 from tests.test_report_browser import (

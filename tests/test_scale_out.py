@@ -25,7 +25,7 @@ from dedup.index import MAX_RUN, lsh_candidate_pairs
 from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.signatures import paragraph_signatures
 from flows.config import load_config
-from flows.schema import TABLES
+from flows.outputs.schema import TABLES
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, run_installed_copydesk
 from tests.test_pipeline import run_cli, syndicated_copy
 

@@ -151,7 +151,7 @@ def test_the_permutations_are_datasketchs(num_perm, seed):
 def test_a_finishing_task_signs_its_paragraphs_without_importing_datasketch():
     """Worker processes sign what they clean; datasketch (scipy, redis) would cost each a share of a second."""
     code = (
-        "import sys; from flows.band_matches import signed_rows; from flows.config import load_config; "
+        "import sys; from flows.stages.band_matches import signed_rows; from flows.config import load_config; "
         "rows = signed_rows(['Talks ended early in Hanoi. Both sides said they would meet again soon.'], "
         "load_config(None).dedup); assert rows['bands'].num_rows and 'datasketch' not in sys.modules"
     )

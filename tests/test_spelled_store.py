@@ -1,4 +1,4 @@
-"""The correct stage's carrying (flows/spelled_store.py): a run applies its spelling decisions only to articles
+"""The correct stage's carrying (flows/state/spelled_store.py): a run applies its spelling decisions only to articles
 finished otherwise since the previous run and to those holding a word or span whose decision changed, carries
 every other article's stored result, and so ends with what applying every decision to every article gives."""
 
@@ -10,11 +10,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cleaners.spelling import SpellingDecision, apply_corrections, scoped_key
-from flows.finished import FINISHED, FinishedCleaning, carried_parts, load_finished, write_finished
-from flows.run_files import write_decisions
-from flows.shard_stages import spell_shard
-from flows.spelled import write_for_spelling
-from flows.spelled_store import (
+from flows.stages.run_files import write_decisions
+from flows.stages.shard_steps import spell_shard
+from flows.stages.spelled import write_for_spelling
+from flows.state.finished import FINISHED, FinishedCleaning, carried_parts, load_finished, write_finished
+from flows.state.spelled_store import (
     SPELLED_FILE,
     SpellingPlan,
     StoredSpelling,

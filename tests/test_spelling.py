@@ -17,7 +17,7 @@ from cleaners.spelling import (
     reviewed_decisions,
     text_words,
 )
-from flows.dictionary import load_base_dictionary
+from flows.stages.dictionary import load_base_dictionary
 
 SEED_NAMES = (
     "Yongbyon",

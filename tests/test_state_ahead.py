@@ -10,9 +10,9 @@ import shutil
 import pyarrow.parquet as pq
 
 from flows.config import load_config
-from flows.publish import CURRENT
-from flows.shard_stages import read_into_shard
-from flows.state import STATE_FOLDER, State, load_state, state_read_ahead
+from flows.outputs.publish import CURRENT
+from flows.stages.shard_steps import read_into_shard
+from flows.state.folder import STATE_FOLDER, State, load_state, state_read_ahead
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, copy_run
 
 

@@ -10,14 +10,14 @@ from cleaners.metadata import ArticleMetadata
 from dedup.deduplicate import deduplicate
 from dedup.settings import CanonicalPolicy, DedupSettings
 from flows.config import CorpusSettings
-from flows.corpus import kept_records, write_corpus
-from flows.finished import FINISHED
-from flows.outputs import write_table
-from flows.overrides import NOTHING_REVIEWED
-from flows.records import Document, Rejection, RunResult
-from flows.schema import TABLES
-from flows.stages import paragraph_records
-from flows.tables import build_tables, paragraph_counts
+from flows.outputs.corpus import kept_records, write_corpus
+from flows.outputs.files import write_table
+from flows.outputs.schema import TABLES
+from flows.outputs.tables import build_tables, paragraph_counts
+from flows.review.overrides import NOTHING_REVIEWED
+from flows.stages.records import Document, Rejection, RunResult
+from flows.stages.steps import paragraph_records
+from flows.state.finished import FINISHED
 from tests.cleaned_articles import cleaned_of, finished_row
 
 SUMMIT = (

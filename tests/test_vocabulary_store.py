@@ -4,8 +4,8 @@ from collections import Counter
 from pathlib import Path
 
 from cleaners.spelling import Vocabulary, decide_corrections
-from flows.dictionary import load_base_dictionary
-from flows.vocabulary_store import (
+from flows.stages.dictionary import load_base_dictionary
+from flows.state.vocabulary_store import (
     EMPTY_VOCABULARY,
     added_counts,
     counted_folder,

@@ -1,4 +1,4 @@
-"""WARC input (flows/warc.py): crawls written with FastWARC's own writer, gzipped and plain, read back.
+"""WARC input (flows/reading/warc.py): crawls written with FastWARC's own writer, gzipped and plain, read back.
 
 The pages wrap the seed articles in real site furniture; every test writes real files into tmp_path.
 """
@@ -16,9 +16,9 @@ import pytest
 from fastwarc.stream_io import GzipWriter
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
-from flows.schema import TABLES
-from flows.stages import finish_cleaning, latest_captures, read_and_prepare
-from flows.warc import canonical_url, source_name
+from flows.outputs.schema import TABLES
+from flows.reading.warc import canonical_url, source_name
+from flows.stages.steps import finish_cleaning, latest_captures, read_and_prepare
 from tests.conftest import SEED_NAMES, SEEDS_DIR
 from tests.test_pipeline import run_cli
 

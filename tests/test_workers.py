@@ -18,15 +18,8 @@ from prefect import task
 from cleaners.boilerplate import LearnedLine
 from cleaners.edits import Correction
 from cleaners.spelling import SpellingDecision, apply_corrections, text_words
-from flows import finished
-from flows.cleaned import CORRECTION_COLUMNS
-from flows.process_cache import load_once
-from flows.run_files import read_boilerplate, read_corrections, write_boilerplate, write_decisions
-from flows.shard_stages import finish_shard, read_into_shard, spell_shard
-from flows.shards import read_shard
-from flows.spelled import document_rows, lay_over, read_spelled, write_for_spelling
-from flows.stages import finish_documents
-from flows.task_runner import (
+from flows.runtime.process_cache import load_once
+from flows.runtime.task_runner import (
     DASK_ADDRESS_VARIABLE,
     DASK_WORKERS_VARIABLE,
     WORKERS_VARIABLE,
@@ -35,6 +28,13 @@ from flows.task_runner import (
     local_task_runner,
     task_runner_from_environment,
 )
+from flows.stages.cleaned import CORRECTION_COLUMNS
+from flows.stages.run_files import read_boilerplate, read_corrections, write_boilerplate, write_decisions
+from flows.stages.shard_steps import finish_shard, read_into_shard, spell_shard
+from flows.stages.shards import read_shard
+from flows.stages.spelled import document_rows, lay_over, read_spelled, write_for_spelling
+from flows.stages.steps import finish_documents
+from flows.state import finished
 from tests.conftest import COPYDESK, REPO, SEED_NAMES, SEEDS_DIR, new_user_environment
 
 MARK = "COPYDESK_WORKERS_TEST"

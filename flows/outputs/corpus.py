@@ -1,0 +1,149 @@
+"""The corpus other tools load as it is: one record per article with canonical text, `id` and `text` first and a
+metadata object of fixed fields, written as gzipped JSONL shards (corpus/NNNNN.jsonl.gz, as datatrove and dolma
+write them; a deflate chunk a line) and the same shards as Parquet
+(corpus.parquet/NNNNN.parquet); also the deprecated corpus.jsonl. The records the previous run wrote the same
+are carried as its bytes (flows/outputs/corpus_carry.py).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from itertools import repeat
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dedup.deduplicate import DedupResult
+from dedup.signatures import count_words
+from flows.config import CorpusSettings
+from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines
+from flows.outputs.files import json_line, write_bytes, write_lines, write_table
+from flows.outputs.schema import CORPUS, CORPUS_METADATA
+from flows.stages.cleaned import Cleaned, one_array
+
+JSONL_FOLDER = "corpus"
+PARQUET_FOLDER = "corpus.parquet"
+# A gzipped JSONL shard's path in the run folder, by its number.
+JSONL_SHARD = JSONL_FOLDER + "/{:05d}.jsonl.gz"
+# corpus.jsonl in its schema 2 shape, kept for one release (removed with schema 4).
+LEGACY_JSONL = "corpus.jsonl"
+
+
+def canonical_texts(cleaned: Cleaned, dedup: DedupResult) -> pa.ListArray:
+    """Each article's canonical paragraphs as the corpus keeps them (trimmed of sentences kept elsewhere; a
+    paragraph trimmed to nothing is left out), a list of texts an article."""
+    canonical = np.fromiter(
+        (membership.is_canonical for membership in dedup.memberships), bool, cleaned.paragraph_count
+    )
+    trimmed = sorted(position for position in dedup.corpus_trims if canonical[position])
+    trims = [dedup.corpus_trims[position] for position in trimmed]
+    replaced = np.arange(cleaned.paragraph_count)
+    replaced[trimmed] = cleaned.paragraph_count + np.arange(len(trimmed))
+    canonical[[position for position, text in zip(trimmed, trims) if not text]] = False
+    kept = np.flatnonzero(canonical)
+    texts = pa.concat_arrays([one_array(cleaned.paragraphs["text"]), pa.array(trims, pa.string())])
+    counts = np.bincount(cleaned.paragraph_articles()[kept], minlength=cleaned.article_count)
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
+    return pa.ListArray.from_arrays(offsets, texts.take(pa.array(replaced[kept], pa.int64())))
+
+
+def corpus_table(cleaned: Cleaned, article_words: np.ndarray, dedup: DedupResult) -> pa.Table:
+    """One corpus record per article with canonical text; `kept_share` is the share of its article's words the
+    record keeps."""
+    kept = canonical_texts(cleaned, dedup)
+    chosen = np.flatnonzero(pc.list_value_length(kept).to_numpy())
+    texts = pc.binary_join(kept.take(pa.array(chosen, pa.int64())), "\n\n")
+    words = count_words(texts.to_pylist()).tolist()
+    of_article = article_words[chosen].tolist()
+    articles = cleaned.articles.take(pa.array(chosen, pa.int64()))
+    fields = {
+        **{name: pc.fill_null(articles[name], "") for name in ("title", "source", "url", "published")},
+        **{name: articles[name] for name in ("source_path", "input_id", "input_fields", "language")},
+        "words": words,
+        "article_words": of_article,
+        "kept_share": [round(min(1.0, count / whole), 4) if whole else 0.0 for count, whole in zip(words, of_article)],
+    }
+    metadata = pa.StructArray.from_arrays(
+        [_array(fields[field.name], field.type) for field in CORPUS_METADATA], fields=list(CORPUS_METADATA)
+    )
+    return pa.table(
+        {"id": articles["doc_id"], "text": texts, "source": articles["site"], "metadata": metadata}, schema=CORPUS
+    ).combine_chunks()
+
+
+def _array(values: Sequence | pa.ChunkedArray, kind: pa.DataType) -> pa.Array:
+    """A Python sequence or an Arrow column as one array of the type."""
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks().cast(kind)
+    return pa.array(values, kind)
+
+
+def kept_records(corpus: pa.Table, settings: CorpusSettings) -> pa.Table:
+    """The records long enough, in words and in share of their article, to stay in the corpus."""
+    metadata = corpus["metadata"]
+    long_enough = pc.and_(
+        pc.greater_equal(pc.struct_field(metadata, "words"), settings.min_words),
+        pc.greater_equal(pc.struct_field(metadata, "kept_share"), settings.min_kept_share),
+    )
+    return corpus.filter(long_enough).combine_chunks()
+
+
+def legacy_record(record: dict) -> dict:
+    """A record in corpus.jsonl's schema 2 shape: doc_id, title, source, url, published (null when unknown),
+    language, text."""
+    metadata = record["metadata"]
+    fields = {name: metadata[name] or None for name in ("title", "source", "url", "published", "language")}
+    return {"doc_id": record["id"], **fields, "text": record["text"]}
+
+
+def _write_shard(
+    shard: pa.Table, staged: Path, number: int, carried: CarriedChunks
+) -> tuple[list[str], ChunkIndex, list[bytes]]:
+    """Write one corpus shard as gzipped JSONL and as Parquet; return the two files, relative to the run folder, where
+    the gzipped lines' chunks lie, and the shard's corpus.jsonl lines (the previous run's carried)."""
+    jsonl, parquet = JSONL_SHARD.format(number), f"{PARQUET_FOLDER}/{number:05d}.parquet"
+    records = shard.to_pylist()
+    content, chunks = gzip_lines([json_line(record).encode() for record in records], number, carried)
+    write_bytes(content, staged / jsonl)
+    write_table(shard, staged / parquet)
+    legacy_lines = [
+        line if (line := carried.legacy_line(digest)) is not None else json_line(legacy_record(record)).encode()
+        for digest, record in zip(chunks.digests, records)
+    ]
+    chunks.legacy_lengths = list(map(len, legacy_lines))
+    return [jsonl, parquet], chunks, legacy_lines
+
+
+def write_corpus(
+    corpus: pa.Table, staged: Path, documents_per_shard: int, carried: CarriedChunks = NOTHING_CARRIED
+) -> tuple[list[str], ChunkIndex]:
+    """Write the corpus shards (at least one, empty when no record is kept) and corpus.jsonl into the run folder,
+    the shards on every core (deflate and Parquet encoding release the GIL; each shard's bytes are as one thread
+    writes them) and corpus.jsonl a shard's lines at a time, in order; return the files written, relative to it, and
+    where each record's bytes lie."""
+    for folder in (JSONL_FOLDER, PARQUET_FOLDER):
+        (staged / folder).mkdir()
+    shards = [
+        corpus.slice(start, documents_per_shard) for start in range(0, max(corpus.num_rows, 1), documents_per_shard)
+    ]
+    index, files = ChunkIndex(), []
+
+    def legacy_lines(written: Iterable[tuple[list[str], ChunkIndex, list[bytes]]]) -> Iterator[bytes]:
+        for shard_files, chunks, lines in written:
+            files.extend(shard_files)
+            index.extend(chunks)
+            yield from lines
+
+    with ThreadPoolExecutor(max_workers=min(len(shards), os.cpu_count() or 1)) as pool:
+        written = pool.map(_write_shard, shards, repeat(staged), range(len(shards)), repeat(carried))
+        write_lines(legacy_lines(written), staged / LEGACY_JSONL)
+    return [*files, LEGACY_JSONL], index
+
+
+def shard_names(written: Sequence[str]) -> list[str]:
+    """The top-level names to publish for the files write_corpus wrote (a shard folder once)."""
+    return list(dict.fromkeys(name.split("/", 1)[0] for name in written))

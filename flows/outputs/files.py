@@ -1,0 +1,91 @@
+"""File writers: each file is written to a temporary name beside it, flushed to disk, then renamed
+into place, so no reader ever sees half a file (flows/outputs/publish.py swaps whole runs at once).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def _atomic_path(target: Path) -> Path:
+    """A new empty file beside the target, readable as the umask allows (mkstemp's would be 0600)."""
+    while True:
+        path = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return path
+        except FileExistsError:
+            continue
+
+
+def replace_atomically(temporary: Path, target: Path) -> None:
+    """Flush a finished temporary file to disk and rename it over the target."""
+    with open(temporary, "rb") as stream:
+        os.fsync(stream.fileno())
+    os.replace(temporary, target)
+
+
+def _write_atomically(target: Path, write: Callable[[Path], object]) -> None:
+    """Let `write` fill a temporary file beside the target, then rename it into place."""
+    temporary = _atomic_path(target)
+    try:
+        write(temporary)
+        replace_atomically(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_parquet(rows: list[dict], schema: pa.Schema, target: Path) -> None:
+    """Write rows as a Parquet table with the given schema, atomically."""
+    write_table(pa.Table.from_pylist(rows, schema=schema), target)
+
+
+def write_table(table: pa.Table, target: Path) -> None:
+    """Write an Arrow table as Parquet, atomically. No rows give a file of the schema and no row group: readers
+    that size batches by the first row group (Hugging Face datasets) fail on an empty one."""
+    if table.num_rows:
+        _write_atomically(target, lambda path: pq.write_table(table, path, compression="zstd"))
+    else:
+        _write_atomically(target, lambda path: pq.ParquetWriter(path, table.schema, compression="zstd").close())
+
+
+def write_text(content: str, target: Path) -> None:
+    """Write a text file atomically."""
+    _write_atomically(target, lambda path: path.write_text(content, encoding="utf-8"))
+
+
+def json_line(record: dict) -> str:
+    """One JSON object and its newline (UTF-8 as it is, not escaped)."""
+    return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def write_lines(lines: Iterable[bytes], target: Path) -> None:
+    """Write lines of bytes, atomically, a line at a time through the file's buffer (never all in memory at once)."""
+
+    def write(path: Path) -> None:
+        with open(path, "wb") as stream:
+            stream.writelines(lines)
+
+    _write_atomically(target, write)
+
+
+def write_bytes(content: bytes, target: Path) -> None:
+    """Write a file's bytes atomically."""
+    _write_atomically(target, lambda path: path.write_bytes(content))
+
+
+def file_sha256(path: Path) -> str:
+    """Content hash of a written file, recorded in the manifest."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

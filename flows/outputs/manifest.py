@@ -1,0 +1,69 @@
+"""manifest.json: what a run read, with which settings and versions, and what it wrote."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from flows import __version__
+from flows.config import Config
+from flows.outputs.files import file_sha256
+from flows.outputs.schema import SCHEMA_VERSION
+
+MANIFEST = "manifest.json"
+PACKAGES = ("prefect", "datasketch", "trafilatura", "fastwarc", "ftfy", "symspellpy", "pandas", "pyarrow")
+
+
+def inputs_fingerprint(relative_paths: list[str], stamps: dict[str, tuple[int, int]], config: Config) -> str:
+    """Hash of every input's path, size and modification time (`stamps`; "missing" when it could not
+    be stat'ed), the config and the copydesk version."""
+    digest = hashlib.sha256(f"{__version__}\x00{SCHEMA_VERSION}\x00{config.sha256}".encode())
+    for relative_path in relative_paths:
+        stamp = stamps.get(relative_path)
+        described = f"{stamp[0]}\x00{stamp[1]}" if stamp else "missing"
+        digest.update(f"\x00{relative_path}\x00{described}".encode())
+    return digest.hexdigest()
+
+
+def file_stamp(raw_dir: Path, relative_path: str) -> tuple[int, int] | None:
+    """Size and modification time of an input, or None if it cannot be stat'ed."""
+    try:
+        status = os.stat(raw_dir / relative_path)
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
+
+
+def file_digest(raw_dir: Path, relative_path: str) -> str | None:
+    """SHA-256 of an input's bytes on disk, or None if it cannot be read."""
+    try:
+        return file_sha256(raw_dir / relative_path)
+    except OSError:
+        return None
+
+
+def output_hashes(folder: Path, names: list[str]) -> dict[str, str]:
+    """SHA-256 of each of a run folder's written files, on a thread a core (hashing lets go of the GIL)."""
+    with ThreadPoolExecutor(os.cpu_count() or 1) as hashing:
+        return dict(zip(names, hashing.map(lambda name: file_sha256(folder / name), names)))
+
+
+def read_manifest(out_dir: Path) -> dict | None:
+    """The previous run's manifest, or None if there is none (or it is unreadable)."""
+    try:
+        return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, copydesk and the libraries whose behaviour shapes the output."""
+    found = {"python": platform.python_version(), "copydesk": __version__}
+    for package in PACKAGES:
+        found[package] = importlib.metadata.version(package)
+    return found

@@ -1,0 +1,284 @@
+"""report.html: the dedup report a maintainer reviews in a browser.
+
+All scraped text is escaped by Jinja's autoescape; the page's only script is our own (the filter box and
+the buttons that copy a `copydesk review` command), allowed by hash in a Content-Security-Policy, so
+nothing from an article can run. Every decision shown (cluster membership, canonical choice, removed line,
+correction) carries the exact command that reverses it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+
+import pyarrow as pa
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from dedup.deduplicate import DedupResult, paragraph_id
+from dedup.records import ClusterMembership, ParagraphRecord
+from dedup.signatures import count_words
+from flows.outputs.report_review import correction_rows, member_commands, override_rows, removed_line_rows
+from flows.outputs.schema import CORRECTIONS, REMOVED
+from flows.outputs.word_diff import DiffSegment, word_diff
+from flows.review.commands import review_command
+from flows.review.overrides import NOTHING_REVIEWED, ReviewOutcome
+from flows.stages.cleaned import Cleaned
+
+MAX_CLUSTERS = 1000
+MAX_SYNDICATION_ROWS = 500
+MAX_CHART_SOURCES = 15
+# Article pairs sharing at least this share of one article's words are listed as (partial) copies.
+PARTIAL_COPY_SHARE = 0.3
+NO_REMOVALS = REMOVED.empty_table()
+NO_CORRECTIONS = CORRECTIONS.empty_table()
+# Word-diffs a member against its canonical paragraph, windowed or not (word_diff, or a DiffRecall of stored diffs).
+Differ = Callable[[str, str, bool], list[DiffSegment]]
+
+PAGE_SCRIPT = """
+document.getElementById('filter').addEventListener('input', function (event) {
+  var needle = event.target.value.toLowerCase();
+  var shown = 0;
+  document.querySelectorAll('.cluster').forEach(function (cluster) {
+    var text = Array.prototype.map.call(cluster.querySelectorAll('p, .meta'), function (element) {
+      return element.textContent;
+    }).join(' ');
+    var match = text.toLowerCase().indexOf(needle) !== -1;
+    cluster.hidden = !match;
+    if (match) { shown += 1; }
+  });
+  document.getElementById('shown').textContent = shown;
+});
+document.addEventListener('click', function (event) {
+  var button = event.target.closest('button.copy');
+  if (!button) { return; }
+  var command = button.parentNode.querySelector('code');
+  function select() {
+    window.getSelection().selectAllChildren(command);
+    button.textContent = 'selected: copy it';
+  }
+  if (!navigator.clipboard) { select(); return; }
+  navigator.clipboard.writeText(command.textContent).then(function () { button.textContent = 'copied'; }, select);
+});
+""".strip()
+
+
+def _script_hash(script: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+
+
+def describe_paragraph(articles: dict[str, dict], record: ParagraphRecord, membership: ClusterMembership) -> dict:
+    """A paragraph as the report shows it: where it is from (its article's facts, flows/stages/cleaned.py), its text and how
+    it matched."""
+    article = articles[record.doc_id]
+    return {
+        "id": paragraph_id(record),
+        "doc_id": record.doc_id,
+        "para_idx": record.para_idx,
+        "preferred": record.preferred,
+        "source_path": article["source_path"],
+        "title": article["title"],
+        "source": article["source"] or article["site"],
+        "published": article["published"],
+        "text": record.text,
+        "match": membership.match,
+        "jaccard": membership.jaccard,
+        "containment": membership.containment,
+        "contained_in": membership.contained_in,
+    }
+
+
+def cluster_views(
+    cleaned: Cleaned,
+    records: Sequence[ParagraphRecord],
+    dedup: DedupResult,
+    out_dir: Path = Path("clean"),
+    diff: Differ = word_diff,
+) -> list[dict]:
+    """Clusters with more than one member, the most copied words (words of the members) first. The first
+    MAX_CLUSTERS, the ones the report lists, carry their paragraphs, diffs (made by `diff`) and review commands;
+    the rest only their id, size, copied words and score."""
+    members_by_cluster: dict[str, list[int]] = defaultdict(list)
+    for position, membership in enumerate(dedup.memberships):
+        members_by_cluster[membership.cluster_id].append(position)
+    # A cluster's centre names it; should ids ever collide, its first member stands in.
+    centres = {
+        cluster_id: next((p for p in positions if paragraph_id(records[p]) == cluster_id), positions[0])
+        for cluster_id, positions in members_by_cluster.items()
+        if len(positions) > 1
+    }
+    copies = {
+        cluster_id: [p for p in members_by_cluster[cluster_id] if p != centre] for cluster_id, centre in centres.items()
+    }
+    words = iter(count_words([records[p].text for positions in copies.values() for p in positions]).tolist())
+    views = []
+    for cluster_id, positions in copies.items():
+        jaccards = [dedup.memberships[p].jaccard for p in positions]
+        views.append(
+            {
+                "id": cluster_id,
+                "size": len(positions) + 1,
+                "copied_words": sum(next(words) for _ in positions),
+                "score": round(sum(jaccards) / len(jaccards), 3) if jaccards else 1.0,
+                "at": members_by_cluster[cluster_id],
+            }
+        )
+    views.sort(key=lambda view: (-view["copied_words"], -view["size"], view["id"]))
+
+    resolved_out = out_dir.resolve()
+    by_doc = cleaned.facts({records[p].doc_id for view in views[:MAX_CLUSTERS] for p in view["at"]})
+    for view in views[:MAX_CLUSTERS]:
+        positions = view.pop("at")
+        canonical = centres[view["id"]]
+        others = sorted(p for p in positions if p != canonical)
+        view["canonical"] = describe_paragraph(by_doc, records[canonical], dedup.memberships[canonical])
+        view["members"] = [
+            describe_paragraph(by_doc, records[p], dedup.memberships[p])
+            | {"diff": diff(records[canonical].text, records[p].text, False)}
+            for p in others
+        ]
+        for member in view["members"]:
+            member["commands"] = member_commands(resolved_out, view["canonical"], member)
+        view["replaced"] = [member for member, p in zip(view["members"], others) if records[p].incumbent]
+    for view in views[MAX_CLUSTERS:]:
+        del view["at"]
+    return views
+
+
+def containment_views(
+    cleaned: Cleaned, records: Sequence[ParagraphRecord], dedup: DedupResult, diff: Differ = word_diff
+) -> list[dict]:
+    """Paragraphs holding others' text (`contained_in`), those holding the most first: each container with
+    the paragraphs inside it, diffed (by `diff`) against their part of it; at most MAX_CLUSTERS."""
+    position_of = {paragraph_id(record): position for position, record in enumerate(records)}
+    inside: dict[str, list[int]] = defaultdict(list)
+    for position, membership in enumerate(dedup.memberships):
+        if membership.contained_in is not None:
+            inside[membership.contained_in].append(position)
+    containers = sorted(inside, key=lambda container: (-len(inside[container]), container))[:MAX_CLUSTERS]
+    shown = [position for container in containers for position in (position_of[container], *inside[container])]
+    by_doc = cleaned.facts({records[position].doc_id for position in shown})
+    views = []
+    for container in containers:
+        holder = position_of[container]
+        views.append(
+            {
+                "container": describe_paragraph(by_doc, records[holder], dedup.memberships[holder]),
+                "inside": [
+                    describe_paragraph(by_doc, records[p], dedup.memberships[p])
+                    | {
+                        "share": _share_inside(dedup, p, holder),
+                        "diff": diff(records[holder].text, records[p].text, True),
+                    }
+                    for p in inside[container]
+                ],
+            }
+        )
+    return views
+
+
+def _share_inside(dedup: DedupResult, part: int, container: int) -> float:
+    """The share of a paragraph's shingles found in its container."""
+    pair = dedup.overlaps[(min(part, container), max(part, container))]
+    return pair.a_in_b if part < container else pair.b_in_a
+
+
+def syndication_rows(cleaned: Cleaned, dedup: DedupResult) -> list[dict]:
+    """Which article copies which and how much: whole copies first, then partial ones, largest share first."""
+    by_doc = cleaned.facts(
+        {*dedup.copied_share, *(other for shares in dedup.copied_share.values() for other in shares)}
+    )
+    rows = []
+    for doc_id, shares in dedup.copied_share.items():
+        for other, share in shares.items():
+            if share < PARTIAL_COPY_SHARE:
+                continue
+            rows.append(
+                {
+                    "doc_id": doc_id,
+                    "title": by_doc[doc_id]["title"],
+                    "source": by_doc[doc_id]["source"] or by_doc[doc_id]["site"],
+                    "original_id": other,
+                    "original_title": by_doc[other]["title"],
+                    "original_source": by_doc[other]["source"] or by_doc[other]["site"],
+                    "share": round(share, 3),
+                    "whole": dedup.duplicate_of.get(doc_id) == other,
+                }
+            )
+    rows.sort(key=lambda row: (not row["whole"], -row["share"], row["doc_id"], row["original_id"]))
+    return rows[:MAX_SYNDICATION_ROWS]
+
+
+def bar_chart(counts: dict[str, float], unit: str = "") -> list[dict]:
+    """Rows of a horizontal bar chart: label, value, and bar width in percent of the largest value."""
+    largest = max(counts.values(), default=0) or 1
+    return [
+        {
+            "label": label,
+            "value": f"{value:,.0f}{unit}" if unit != "%" else f"{value:.1f}%",
+            "width": 100 * value / largest,
+        }
+        for label, value in counts.items()
+    ]
+
+
+def cluster_size_chart(clusters: list[dict]) -> list[dict]:
+    """How many clusters have 2, 3, 4, 5 and 6 or more copies."""
+    sizes = {label: 0 for label in ("2", "3", "4", "5", "6+")}
+    for cluster in clusters:
+        sizes["6+" if cluster["size"] >= 6 else str(cluster["size"])] += 1
+    return bar_chart(sizes)
+
+
+def duplicated_share_chart(cleaned: Cleaned, dedup: DedupResult) -> list[dict]:
+    """Per source, the share of its paragraphs whose text the corpus keeps elsewhere (a copy of a canonical
+    paragraph, or inside a bigger one)."""
+    totals: dict[str, int] = defaultdict(int)
+    copies: dict[str, int] = defaultdict(int)
+    labels = cleaned.articles.select(["source", "site"]).to_pydict()
+    sources = [source or site or "unknown source" for source, site in zip(labels["source"], labels["site"])]
+    for source, membership in zip(cleaned.per_paragraph(sources), dedup.memberships):
+        totals[source] += 1
+        copies[source] += not membership.is_canonical
+    shares = {source: 100 * copies[source] / totals[source] for source in totals}
+    top = sorted(shares, key=lambda source: (-shares[source], source))[:MAX_CHART_SOURCES]
+    return bar_chart({source: shares[source] for source in top}, "%")
+
+
+def render_report(
+    cleaned: Cleaned,
+    clusters: list[dict],
+    dedup: DedupResult,
+    summary: dict[str, object],
+    rejected: Sequence[dict],
+    review: ReviewOutcome = NOTHING_REVIEWED,
+    out_dir: Path = Path("clean"),
+    containers: Sequence[dict] = (),
+    removed: pa.Table = NO_REMOVALS,
+    corrections: pa.Table = NO_CORRECTIONS,
+) -> str:
+    """Render the whole report page from the cleaned articles, their cluster and containment views, the removed lines
+    and the corrections (removed.parquet's and corrections.parquet's tables); its review commands act on out_dir."""
+    environment = Environment(
+        loader=PackageLoader("flows.outputs", "templates"), autoescape=select_autoescape(default=True)
+    )
+    return environment.get_template("report.html.j2").render(
+        summary=summary,
+        clusters=clusters[:MAX_CLUSTERS],
+        cluster_total=len(clusters),
+        containers=containers,
+        syndication=syndication_rows(cleaned, dedup),
+        size_chart=cluster_size_chart(clusters),
+        source_chart=duplicated_share_chart(cleaned, dedup),
+        rejected=rejected,
+        removed=removed_line_rows(removed),
+        corrections=correction_rows(corrections),
+        overrides=override_rows(review),
+        out_dir=out_dir.resolve(),
+        command=partial(review_command, out_dir.resolve()),
+        script=PAGE_SCRIPT,
+        script_hash=_script_hash(PAGE_SCRIPT),
+    )

@@ -1,0 +1,140 @@
+"""The write stage as a plain function (tested and profiled without Prefect): every table, the corpus, the report,
+the dataset card, the state and the manifest into a new run folder, then publish it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flows.config import CorpusSettings
+from flows.outputs.corpus import JSONL_SHARD, LEGACY_JSONL, kept_records, shard_names, write_corpus
+from flows.outputs.corpus_carry import carried_chunks, write_chunk_index
+from flows.outputs.dataset_card import DATASET_CARD, dataset_card
+from flows.outputs.files import write_table, write_text
+from flows.outputs.manifest import MANIFEST, output_hashes
+from flows.outputs.publish import publish, staging_folder
+from flows.outputs.report import cluster_views, containment_views, render_report
+from flows.outputs.schema import TABLES
+from flows.outputs.summary import RunSummary
+from flows.outputs.tables import OutputTables, build_tables, paragraph_counts
+from flows.runtime.memory import frozen_heap
+from flows.runtime.progress import StageProgress
+from flows.stages.records import RunResult
+from flows.state.diff_store import DiffRecall, load_diffs, write_diffs
+from flows.state.folder import STATE_FOLDER, StateRows, write_state
+
+
+@dataclass
+class WriteJob:
+    """Where and how the write stage writes: the output and input folders, the manifest so far (the write stage
+    completes it), when the run started, the corpus settings, and the previous run's state folder when the run
+    uses it (the report recalls its diffs, the corpus its records' bytes)."""
+
+    out_dir: Path
+    raw_dir: Path
+    manifest: dict
+    started: float
+    corpus_settings: CorpusSettings
+    previous_state: Path | None = None
+
+
+@dataclass
+class Written:
+    """What the write stage wrote: the run's summary and the report's cluster views (for the run's artifacts)."""
+
+    summary: RunSummary
+    clusters: list[dict]
+
+
+def run_summary(tables: OutputTables, result: RunResult, manifest: dict, corpus_documents: int) -> RunSummary:
+    """The run's counts, taken from the tables' columns."""
+    duplicate_paragraphs, clusters, contained_paragraphs = paragraph_counts(tables.paragraphs)
+    return RunSummary(
+        articles=tables.articles.num_rows,
+        paragraphs=tables.paragraphs.num_rows,
+        duplicate_paragraphs=duplicate_paragraphs,
+        clusters=clusters,
+        contained_paragraphs=contained_paragraphs,
+        duplicate_articles=len(result.dedup.duplicate_of),
+        removals=tables.removed.num_rows,
+        corrections=tables.corrections.num_rows,
+        rejections=tables.rejected.num_rows,
+        seconds=0.0,
+        canonical_changes=manifest["canonical_changes"],
+        versions=tables.versions.num_rows,
+        skipped=sum(manifest["skipped_records"].values()),
+        skip_reasons=manifest["skipped_records"],
+        overrides_applied=len(result.review.applied),
+        overrides_unmatched=len(result.review.unmatched),
+        corpus_documents=corpus_documents,
+        corpus_dropped=tables.corpus.num_rows - corpus_documents,
+    )
+
+
+def write_run(
+    job: WriteJob, result: RunResult, state: StateRows, logger: logging.Logger | logging.LoggerAdapter
+) -> Written:
+    """Write every output of the run into a new run folder and publish it; the manifest gains the write stage's
+    timing, the counts, the outputs' hashes and the elapsed seconds."""
+    out_dir, manifest, corpus_settings = job.out_dir, job.manifest, job.corpus_settings
+    progress = StageProgress("write", result.cleaned.article_count, logger)
+    with frozen_heap(), staging_folder(out_dir) as staged:
+        with progress:
+            progress.phase("building tables", result.cleaned.article_count, "articles")
+            tables = build_tables(result)
+            corpus = kept_records(tables.corpus, corpus_settings)
+            summary = run_summary(tables, result, manifest, corpus.num_rows)
+            progress.advance(result.cleaned.article_count)
+            progress.phase("writing tables", len(TABLES), "tables")
+            for name in TABLES:
+                write_table(getattr(tables, name.removesuffix(".parquet")), staged / name)
+                progress.advance()
+            progress.phase("writing the corpus", corpus.num_rows, "documents")
+            with carried_chunks(job.previous_state, JSONL_SHARD, LEGACY_JSONL) as carried:
+                corpus_files, chunks = write_corpus(corpus, staged, corpus_settings.documents_per_shard, carried)
+            progress.advance(corpus.num_rows)
+            progress.phase("writing the report", result.cleaned.article_count, "articles")
+            counts = {
+                key: value
+                for key, value in asdict(summary).items()
+                if key not in ("seconds", "up_to_date", "skip_reasons")
+            }
+            finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+            recall = DiffRecall(load_diffs(job.previous_state))
+            clusters = cluster_views(result.cleaned, result.records, result.dedup, out_dir, recall)
+            report = render_report(
+                result.cleaned,
+                clusters,
+                result.dedup,
+                {"counts": counts, "finished_at": finished_at, "raw_dir": str(job.raw_dir)},
+                tables.rejected.to_pylist(),
+                result.review,
+                out_dir,
+                containment_views(result.cleaned, result.records, result.dedup, recall),
+                tables.removed,
+                tables.corrections,
+            )
+            write_text(report, staged / "report.html")
+            write_text(dataset_card(TABLES), staged / DATASET_CARD)
+            outputs = [*TABLES, *corpus_files, "report.html", DATASET_CARD]
+            progress.advance(result.cleaned.article_count)
+            progress.phase("writing the state", result.cleaned.article_count, "articles")
+            write_state(staged, state)
+            write_diffs(staged / STATE_FOLDER, recall.used)
+            write_chunk_index(staged / STATE_FOLDER, chunks)
+            progress.advance(result.cleaned.article_count)
+        manifest["stages"].append(progress.entry())
+        manifest |= {
+            "finished_at": finished_at,
+            "counts": counts,
+            "outputs": output_hashes(staged, outputs),
+            "elapsed_seconds": round(time.monotonic() - job.started, 3),
+        }
+        summary.seconds = manifest["elapsed_seconds"]
+        write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", staged / MANIFEST)
+        publish(out_dir, staged, [*TABLES, *shard_names(corpus_files), "report.html", DATASET_CARD, MANIFEST])
+    return Written(summary, clusters)

@@ -1,0 +1,175 @@
+"""HTML pages to article text: trafilatura on one parse of the page, with the page's text dump as a
+fallback where trafilatura keeps much less of the body than the dump holds (beside readers' comments), and
+the dump lines trafilatura leaves out that both its own readability fallback and copydesk's dump cleaning
+keep put back in (a vote of extractors)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from contextlib import suppress
+
+import ftfy
+import trafilatura
+import trafilatura.external
+from htmldate import find_date
+from lxml import etree
+from trafilatura.metadata import (
+    META_URL,
+    examine_meta,
+    extract_author,
+    extract_meta_json,
+    extract_sitename,
+    extract_title,
+    extract_url,
+)
+from trafilatura.settings import Document
+from trafilatura.utils import load_html
+
+from cleaners.body import body_words, trim_outside_body
+from cleaners.keep import NOTHING_KEPT
+from cleaners.line_model import drop_unlikely_lines
+from cleaners.metadata import ArticleMetadata, parse_published
+from cleaners.rules import BodyRules
+from flows.config import HtmlSettings
+from flows.reading.html_text import limit_nesting, nested_too_deep, tree_text, visible_text
+from flows.reading.line_vote import add_agreed_lines
+from flows.stages.records import InputError
+
+# htmldate's extensive search turns a "(c) 2019" footer into 2019-01-01: only dates the page states count.
+DATE_EXTRACTION = {"extensive_search": False, "original_date": True}
+# The [html] settings a caller that passes none gets (copydesk.toml's defaults).
+DEFAULT_HTML = HtmlSettings()
+# A C1 control character in a page is mojibake (UTF-8 read as Latin-1: "â\x80\x99" for "’"); trafilatura drops
+# such characters and leaves "â", which no later repair can undo.
+_C1_CONTROL = re.compile("[\x80-\x9f]")
+
+
+# trafilatura runs readability-lxml's algorithm (its own port) on every page to check its own extraction, and
+# keeps the result only when it prefers it; copydesk keeps the first run's tree of each page for its vote.
+_trafilatura_readability = trafilatura.external.try_readability
+_readability_seen = threading.local()
+
+
+def _remembered_readability(tree: etree._Element) -> etree._Element:
+    """trafilatura's readability check, its first result on the page remembered for the line vote."""
+    result = _trafilatura_readability(tree)
+    if getattr(_readability_seen, "tree", None) is None:
+        _readability_seen.tree = result
+    return result
+
+
+trafilatura.external.try_readability = _remembered_readability
+
+
+def readability_text() -> str:
+    """The text of the readability tree trafilatura computed on the page it last extracted in this thread."""
+    tree = getattr(_readability_seen, "tree", None)
+    return tree_text(tree) if tree is not None else ""
+
+
+def dump_body_lines(dump_lines: list[str], rules: BodyRules) -> list[str]:
+    """The dump lines copydesk's dump cleaning keeps: its body, less the lines the line model finds unlikely."""
+    lines, _, _ = trim_outside_body(dump_lines, rules, NOTHING_KEPT)
+    lines, _, _ = drop_unlikely_lines(lines, rules, NOTHING_KEPT)
+    return lines
+
+
+def repair_mojibake(html: str) -> str:
+    """The page with UTF-8 read as Latin-1 or Windows-1252 decoded again (ftfy's encoding fix), where it holds a
+    C1 control character (otherwise as it is): before parsing, while the bytes that tell how are still there."""
+    return ftfy.fix_encoding(html) if _C1_CONTROL.search(html) else html
+
+
+def parse_page(html: str) -> tuple[str, etree._Element | None]:
+    """The page and its tree as trafilatura parses it (None when it cannot); a page libxml2 parses nested
+    deeper than MAX_NESTING is parsed again with its nesting limited (limit_nesting), so no text is lost."""
+    tree = load_html(html)
+    if tree is not None and not nested_too_deep(tree):
+        return html, tree
+    page = limit_nesting(html)
+    return page, (load_html(page) if page != html else tree)
+
+
+def extraction_options(settings: HtmlSettings) -> dict[str, object]:
+    """trafilatura's keyword options as copydesk.toml's [html] sets them (metadata comes from page_metadata)."""
+    return {
+        "with_metadata": False,
+        "include_comments": True,
+        "include_tables": settings.include_tables,
+        "favor_precision": settings.favor_precision,
+        "favor_recall": settings.favor_recall,
+        "date_extraction_params": DATE_EXTRACTION,
+    }
+
+
+def page_metadata(tree: etree._Element, url: str | None) -> ArticleMetadata:
+    """Title, site name, URL, date and authors as trafilatura's extract_metadata finds them, step for step,
+    without the categories, tags and licence it also looks for (a quarter of its time; copydesk keeps none)."""
+    found: Document = examine_meta(tree)
+    if found.author and " " not in found.author:
+        found.author = None
+    with suppress(Exception):  # as trafilatura guards its JSON-LD parsing: the meta tags' findings stay
+        found = extract_meta_json(tree, found)
+    found.title = found.title or extract_title(tree)
+    found.author = found.author or extract_author(tree)
+    found.url = found.url or extract_url(tree, url)
+    found.date = find_date(tree, **DATE_EXTRACTION, url=found.url)
+    found.sitename = found.sitename or extract_sitename(tree)
+    if found.sitename:
+        found.sitename = found.sitename.lstrip("@")
+        if found.sitename and "." not in found.sitename and not found.sitename[0].isupper():
+            found.sitename = found.sitename.title()
+    elif found.url and (match := META_URL.match(found.url)):
+        found.sitename = match[1]
+    found.clean_and_trim()
+    return ArticleMetadata(
+        title=found.title or None,
+        source=found.sitename or None,
+        url=found.url or url,
+        published=parse_published(found.date) if found.date else None,
+        authors=[name.strip() for name in (found.author or "").split(";") if name.strip()],
+    )
+
+
+def falls_short(extracted_words: int, dump: str, comments: str, settings: HtmlSettings) -> bool:
+    """Whether trafilatura kept fewer than dump_fallback_ratio of the words of prose the body finder sees in
+    the dump, less the readers' comments. The body never holds more words than the whole dump, so where
+    trafilatura kept that share of the dump's words the body finder is not asked (most article pages)."""
+    if extracted_words >= settings.dump_fallback_ratio * len(dump.split()):
+        return False
+    return extracted_words < settings.dump_fallback_ratio * (
+        body_words(dump.splitlines(), settings.body) - len(comments.split())
+    )
+
+
+def extract_html(
+    html: str, url: str | None = None, settings: HtmlSettings = DEFAULT_HTML
+) -> tuple[str, ArticleMetadata, str]:
+    """Main text, metadata and format ("html", or "html-dump" when trafilatura finds nothing or the page's
+    text dump keeps much more of the body than trafilatura, readers' comments not counted) of an HTML page.
+    With [html] vote_lines, the dump lines that trafilatura left out and both its readability check and the
+    dump cleaning keep are added to its text, each after the line before it in the page."""
+    page, tree = parse_page(repair_mojibake(html))
+    dump = tree_text(tree) if tree is not None else visible_text(page)
+    # metadata first: trafilatura reads it from the tree it then extracts from (htmldate may prune that tree)
+    metadata = page_metadata(tree, url) if tree is not None else ArticleMetadata(url=url)
+    _readability_seen.tree = None
+    document = trafilatura.bare_extraction(tree, url=url, **extraction_options(settings)) if tree is not None else None
+    extracted = (document.text or "") if document is not None else ""
+    comments = (document.comments or "") if document is not None else ""
+    if settings.include_comments:
+        extracted = "\n".join(part for part in (extracted, comments) if part)
+    if not (extracted.strip() or dump):
+        raise InputError("no article text found in the HTML")
+    if not extracted.strip() or falls_short(len(extracted.split()), dump, comments, settings):
+        text, article_format = dump, "html-dump"
+    elif settings.vote_lines:
+        dump_lines = dump.split("\n")
+        voted = add_agreed_lines(
+            extracted, dump_lines, dump_body_lines(dump_lines, settings.body), [readability_text()]
+        )
+        text, article_format = voted, "html"
+    else:
+        text, article_format = extracted, "html"
+    return text, metadata if document is not None else ArticleMetadata(url=url), article_format

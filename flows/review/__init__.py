@@ -1,0 +1,1 @@
+"""Maintainers' review: the overrides file, `copydesk review` and its local review page."""

@@ -1,0 +1,124 @@
+"""Where the flow's batched tasks run: worker processes on this machine (Prefect's process pool), one a core
+for `copydesk run` by default; the flow process itself (Prefect's thread pool) with one worker; or a Dask
+cluster through prefect-dask. Why processes are the default: docs/scaling.md, "Worker processes, the thread pool and Dask"."""
+
+from __future__ import annotations
+
+import copyreg
+import multiprocessing.context
+import os
+import signal
+import threading
+import time
+from typing import NoReturn, Self
+
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
+
+from flows.runtime.exits import end_without_teardown
+
+DASK_ADDRESS_VARIABLE = "COPYDESK_DASK_ADDRESS"
+DASK_WORKERS_VARIABLE = "COPYDESK_DASK_WORKERS"
+WORKERS_VARIABLE = "COPYDESK_WORKERS"
+PARENT_POLL_SECONDS = 0.5
+
+
+def _quote_by_value(quoted: quote) -> tuple:
+    return quote, (quoted.unwrap(),)
+
+
+# Prefect's `quote` (a tuple subclass) unpickles around a 1-tuple of its value, so quoted task data would reach
+# a Dask worker changed. Pickled as `quote(value)` by every process that imports the flow: the flow's, and a
+# Dask scheduler's, which unpickles the tasks (importing the flow) before it pickles them again for a worker.
+copyreg.pickle(quote, _quote_by_value)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Run in each worker process as it starts: leave Ctrl-C to the flow process (which stops its workers), and
+    end as soon as `parent`, the flow process that started it, is gone (killed outright, or ended by a signal
+    before it could stop its workers), also if it already is."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+class WorkerProcess(multiprocessing.context.SpawnProcess):
+    """A worker process started as Prefect starts them (spawn) that, once the pool lets it go, ends without
+    tearing down its heap: the end of a run does not wait seconds for each worker to free its objects."""
+
+    def _bootstrap(self, parent_sentinel=None) -> NoReturn:
+        end_without_teardown(super()._bootstrap(parent_sentinel))
+
+
+class WorkerContext(multiprocessing.context.SpawnContext):
+    """Prefect's start method for workers (spawn), each a WorkerProcess."""
+
+    Process = WorkerProcess
+
+
+class WorkerProcesses(ProcessPoolTaskRunner):
+    """Prefect's process pool whose workers never outlive the run: stopped at once when the run fails or is
+    interrupted (not after their current task), ending themselves if the flow process dies, and ending without
+    tearing down their heaps when the run is done."""
+
+    def __init__(self, max_workers: int | None = None):
+        super().__init__(max_workers, initializer=_exit_with_parent)
+
+    def duplicate(self) -> Self:
+        return type(self)(self._max_workers)
+
+    def __enter__(self) -> Self:
+        self._initargs = (os.getpid(),)  # the process that starts the workers, whichever imported the runner
+        super().__enter__()
+        self._executor._mp_context = WorkerContext()  # the pool starts its workers on the first tasks submitted
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        if exc_type is not None and self._executor is not None:
+            for process in list(self._executor._processes.values()):
+                process.kill()  # a task half done leaves at most a temporary file in the work folder
+        super().__exit__(exc_type, exc_value, traceback)
+
+
+def local_task_runner(workers: int | None = None) -> TaskRunner:
+    """`workers` processes on this machine; with one (or none given), the tasks run in the flow process."""
+    return WorkerProcesses(workers) if workers and workers > 1 else ThreadPoolTaskRunner()
+
+
+def default_workers(inputs: int, batch_size: int) -> int:
+    """Worker processes for a run on this machine that names none: one a core, and no more than its batches of
+    inputs (a run of one batch stays in the flow process, with no worker start-up to pay)."""
+    return max(1, min(os.cpu_count() or 1, -(-inputs // batch_size)))
+
+
+def dask_task_runner(address: str | None = None, workers: int | None = None) -> TaskRunner | None:
+    """A DaskTaskRunner on the scheduler at `address`, else on a local cluster of `workers` single-threaded
+    processes started for the run; None (Prefect's thread pool) when neither is given."""
+    if not address and not workers:
+        return None
+    from prefect_dask import DaskTaskRunner
+
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "dashboard_address": None})
+
+
+def _workers_from(variable: str) -> int | None:
+    """The number of workers an environment variable gives, None when it is unset or empty."""
+    workers = os.environ.get(variable, "").strip()
+    if workers and not (workers.isdigit() and int(workers) >= 1):
+        raise ValueError(f"{variable} must be a number of workers, not {workers!r}")
+    return int(workers) if workers else None
+
+
+def task_runner_from_environment(workers: int | None = None) -> TaskRunner:
+    """The task runner that COPYDESK_DASK_ADDRESS, COPYDESK_DASK_WORKERS or COPYDESK_WORKERS name (a deployment's
+    job variables); without any, `workers` processes on this machine (by default none: the flow process's
+    thread pool)."""
+    dask = dask_task_runner(os.environ.get(DASK_ADDRESS_VARIABLE) or None, _workers_from(DASK_WORKERS_VARIABLE))
+    return dask or local_task_runner(_workers_from(WORKERS_VARIABLE) or workers)

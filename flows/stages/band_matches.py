@@ -1,0 +1,230 @@
+"""The match stage over the band-key store: take the rows of texts the store has not seen from those the
+finishing tasks signed (flows/stages/signed_pool.py), signing only what they lack, find candidate pairs by DuckDB joins on
+the band keys where they changed (flows/stages/band_search.py), and verify only pairs not checked before. The Matches equal
+`dedup.deduplicate.find_matches` on the same texts (exact copies, `MAX_RUN` and `MAX_SHARED_GROUP` included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dedup.deduplicate import Matches, classified, measured_shares
+from dedup.index import MAX_SHARED_GROUP
+from dedup.settings import DedupSettings
+from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, text_keys
+from flows.runtime.progress import NO_PROGRESS, Ticker, in_chunks, ticking
+from flows.stages.band_search import candidate_pairs
+from flows.stages.signed_pool import NOTHING_SIGNED, SignedPool, bands_table
+from flows.state.band_store import NO_BANDS, SCHEMAS, BandUpdate, StoredBands, store_connection
+
+_CHECKED = """
+SELECT p.row, c.jaccard, c.first_in_second, c.second_in_first
+FROM pairs p JOIN checked c ON c.first_key = p.first_key AND c.second_key = p.second_key
+"""
+
+
+@dataclass
+class StoredMatches:
+    """The stage's matches, the store the run leaves for the next one, and how many texts (paragraphs and
+    sentences) it signed and candidate pairs it verified."""
+
+    matches: Matches
+    update: BandUpdate | None
+    signed: int
+    verified: int
+
+
+def stored_matches(
+    texts: Sequence[str],
+    settings: DedupSettings,
+    stored: StoredBands,
+    progress: Ticker = NO_PROGRESS,
+    spill: Path | None = None,
+    signed: SignedPool = NOTHING_SIGNED,
+) -> StoredMatches:
+    """Matches of the texts, taking the rows the stored bands do not hold from `signed` (signing only what it
+    lacks), verifying only new pairs and searching candidates only where they changed; `progress` sees each pass
+    (signing paragraphs, splitting and signing sentences, finding candidates, verifying pairs) as it goes; DuckDB
+    spills into `spill`, when given."""
+    keys = text_keys(texts)
+    distinct, first = np.unique(keys, return_index=True)
+    with store_connection(stored, {}, spill) as connection:
+        described, new = _described(connection, texts, distinct, first, signed, settings, progress)
+    rows = np.searchsorted(described["key"].to_numpy(), keys)
+    words = described["words"].to_numpy()[rows]
+    copies = copy_groups(described["normalised_key"].to_numpy()[rows], words, settings.min_words, MAX_SHARED_GROUP)
+    grouped = np.zeros(len(texts), dtype=bool)
+    grouped[[position for others in copies.values() for position in others]] = True
+    positions = np.flatnonzero(~grouped)
+    with store_connection(stored, new, spill) as connection:
+        progress.phase("candidates", len(positions), "paragraphs")
+        reps = pa.table({"pos": positions, "key": keys[positions], "words": words[positions]})
+        pairs, left = candidate_pairs(connection, reps, settings.min_words, stored.searched)
+        progress.advance(len(positions))
+        pair_keys = keys[pairs]
+        swapped = pair_keys[:, 0] > pair_keys[:, 1]  # the store orders a pair by key, the matches by position
+        pair_keys[swapped] = pair_keys[swapped][:, ::-1]
+        connection.register("pairs", pa.table({"row": np.arange(len(pairs)), **_key_columns(pair_keys)}))
+        found = connection.sql(_CHECKED).to_arrow_table()
+    shares = np.full((len(pairs), 3), np.nan)  # jaccard, share of the first in the second, of the second in the first
+    shares[found["row"].to_numpy()] = np.stack([found[name].to_numpy() for name in _SHARES], axis=1).reshape(-1, 3)
+    shares[swapped] = shares[swapped][:, [0, 2, 1]]
+    unknown = np.flatnonzero(np.isnan(shares[:, 0]))
+    progress.phase("verifying", len(unknown), "pairs")
+    if len(unknown):
+        shares[unknown] = measured_shares(pairs[unknown], texts, settings.shingle_size)
+    progress.advance(len(unknown))
+    matches = classified(pairs, shares, settings, len(pairs))
+    matches.copies = copies
+    shares[swapped] = shares[swapped][:, [0, 2, 1]]
+    checked = pa.table({**_key_columns(pair_keys), **dict(zip(_SHARES, shares.T))}, schema=SCHEMAS["checked"])
+    update = BandUpdate(stored, pa.table({"key": distinct}), checked, new, left, spill)
+    return StoredMatches(matches, update, len(new["texts"]), len(unknown))
+
+
+_SHARES = ("jaccard", "first_in_second", "second_in_first")
+SIGNED = ("texts", "bands")
+
+
+def signed_rows(texts: Sequence[str], settings: DedupSettings) -> dict[str, pa.Table]:
+    """The `texts`, `bands` and `sentences` rows of the distinct texts and of their sentences, each distinct text
+    once (bands in the order of their texts): what a finishing task leaves beside its shard."""
+    distinct, first = np.unique(text_keys(texts), return_index=True)
+    with store_connection(NO_BANDS, {}) as connection:
+        return _described(connection, texts, distinct, first, NOTHING_SIGNED, settings, NO_PROGRESS)[1]
+
+
+def _key_columns(pair_keys: np.ndarray) -> dict[str, np.ndarray]:
+    return {"first_key": pair_keys[:, 0], "second_key": pair_keys[:, 1]}
+
+
+def _rows_of(connection: duckdb.DuckDBPyConnection, table: str, keys: np.ndarray) -> pa.Table:
+    """The rows of a stored table whose key is one of `keys`."""
+    connection.register("wanted", pa.table({"key": keys}))
+    rows = connection.sql(f"SELECT * FROM {table} WHERE key IN (SELECT key FROM wanted)").to_arrow_table()
+    connection.unregister("wanted")
+    return rows.cast(SCHEMAS[table])
+
+
+def _described(
+    connection: duckdb.DuckDBPyConnection,
+    texts: Sequence[str],
+    distinct: np.ndarray,
+    first: np.ndarray,
+    signed: SignedPool,
+    settings: DedupSettings,
+    progress: Ticker,
+) -> tuple[pa.Table, dict[str, pa.Table]]:
+    """The `texts` rows of the distinct paragraph texts (`distinct` keys, first at positions `first`), sorted by
+    key, and the new rows of every table for those the store does not hold and their sentences."""
+    known = _rows_of(connection, "texts", distinct)
+    fresh = distinct[~np.isin(distinct, known["key"].to_numpy())]
+    paragraphs = _taken_or_signed(
+        fresh,
+        lambda lacking: [texts[position] for position in first[np.searchsorted(distinct, lacking)].tolist()],
+        signed,
+        settings,
+        progress,
+        "paragraphs",
+    )
+    described = pa.concat_tables([known, paragraphs["texts"]]).sort_by("key")
+    sentences = _new_sentences(connection, texts, distinct, first, described, signed, settings, progress)
+    return described, {"sentences": sentences.pop("sentences")} | {
+        name: pa.concat_tables([paragraphs[name], sentences[name]]) for name in SIGNED
+    }
+
+
+def _taken_or_signed(
+    keys: np.ndarray,
+    texts_of: Callable[[np.ndarray], list[str]],
+    signed: SignedPool,
+    settings: DedupSettings,
+    progress: Ticker,
+    unit: str,
+) -> dict[str, pa.Table]:
+    """Rows of `texts` and `bands` for distinct keys the store does not hold: taken from `signed` where it holds
+    them, the rest signed from their texts (`texts_of` the lacking keys)."""
+    taken = signed.texts_of(keys)
+    lacking = keys[~np.isin(keys, taken["texts"]["key"].to_numpy())]
+    progress.phase(f"signing {unit}", len(lacking), unit)
+    made = _signed(texts_of(lacking), lacking, settings, progress)
+    return {name: pa.concat_tables([taken[name], made[name]]) for name in SIGNED}
+
+
+def _signed(
+    texts: Sequence[str], keys: np.ndarray, settings: DedupSettings, progress: Ticker = NO_PROGRESS
+) -> dict[str, pa.Table]:
+    """Rows of `texts` and `bands` for distinct texts (with their `text_keys`) the store does not hold, signed a
+    chunk at a time (each chunk advances `progress`)."""
+    chunks = [
+        _signed_chunk(chunk, chunk_keys, settings, progress)
+        for chunk, chunk_keys in zip(in_chunks(list(texts)), in_chunks(keys), strict=True)
+    ]
+    chunks = chunks or [_signed_chunk([], keys, settings, progress)]
+    return {name: pa.concat_tables([chunk[name] for chunk in chunks]) for name in SIGNED}
+
+
+def _signed_chunk(
+    texts: Sequence[str], keys: np.ndarray, settings: DedupSettings, progress: Ticker
+) -> dict[str, pa.Table]:
+    """Rows of `texts` and `bands` for some texts."""
+    signed = sign_texts(texts, keys, settings)
+    progress.advance(len(texts))
+    long = signed.word_counts >= settings.min_words
+    columns = (signed.keys, signed.normalised_keys, signed.word_counts)
+    return {
+        "texts": pa.table(dict(zip(SCHEMAS["texts"].names, columns)), schema=SCHEMAS["texts"]),
+        "bands": bands_table(signed.keys[long], signed.band_keys[long]),
+    }
+
+
+def _new_sentences(
+    connection: duckdb.DuckDBPyConnection,
+    texts: Sequence[str],
+    distinct: np.ndarray,
+    first: np.ndarray,
+    described: pa.Table,
+    signed: SignedPool,
+    settings: DedupSettings,
+    progress: Ticker,
+) -> dict[str, pa.Table]:
+    """Rows of `sentences` for the long paragraph texts the store never split, and of `texts` and `bands` for
+    their sentences it does not hold: taken from `signed` where it holds them, else split and signed here."""
+    long_keys = described.filter(pc.greater_equal(described["words"], settings.min_words))["key"].to_numpy()
+    split = _rows_of(connection, "sentences", long_keys)["key"].to_numpy()
+    unsplit = long_keys[~np.isin(long_keys, split)]
+    taken = signed.sentences_of(unsplit)
+    lacking = unsplit[~np.isin(unsplit, taken["key"].to_numpy())]
+    owners = first[np.searchsorted(distinct, lacking)]
+    progress.phase("splitting sentences", len(owners), "paragraphs")
+    sentences = paragraph_sentences(ticking((texts[position] for position in owners.tolist()), progress.advance))
+    sentence_keys = text_keys(sentences.texts)
+    table = pa.concat_tables(
+        [
+            taken,
+            pa.table(
+                {"key": lacking[sentences.owners], "sentence": sentences.indexes, "sentence_key": sentence_keys},
+                schema=SCHEMAS["sentences"],
+            ),
+        ]
+    )
+    unseen = np.unique(table["sentence_key"].to_numpy())
+    unseen = unseen[~np.isin(unseen, described["key"].to_numpy())]
+    unseen = unseen[~np.isin(unseen, _rows_of(connection, "texts", unseen)["key"].to_numpy())]
+    split_keys, where = np.unique(sentence_keys, return_index=True)  # the sentences of `taken` are in `signed`
+    rows = _taken_or_signed(
+        unseen,
+        lambda lacking: [sentences.texts[row] for row in where[np.searchsorted(split_keys, lacking)].tolist()],
+        signed,
+        settings,
+        progress,
+        "sentences",
+    )
+    return {"sentences": table, **rows}

@@ -1,0 +1,207 @@
+"""Candidate pairs of the match stage, by DuckDB joins over the band-key store (flows/state/band_store.py): the pairs
+`dedup.deduplicate.find_matches` finds among the representatives of exact copies.
+
+A pair is a candidate when a bucket both are in makes it: a band run (rows sharing an LSH band key in the
+paragraph index or the sentence index) makes every pair of a run of at most MAX_RUN rows, and its first owner
+(the smallest position) with each other one beyond that, as dedup/index.py; a short-text group (owners sharing
+the normalised words of a short paragraph or sentence) makes every pair of a group of 2 to MAX_SHARED_GROUP
+rows, as `dedup.index.shared_key_pairs`.
+
+A full search reads every stored band. An incremental one reads only the buckets of the representatives whose
+count changed since the previous run (`dirt`: new, gone, now a copy or no longer one), and every run crowded
+before (its first owner can move with the positions); each bucket it does not read has the same owners as
+before, so it makes the same pairs, and the previous run's candidates between representatives of no changed
+bucket (`clean`) carry over. A bucket read can stop making a pair it made before only by becoming crowded or
+by a crowded run's first owner moving: then the owners concerned are dirt too, and their buckets are read.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pairs
+from flows.state.band_store import SEARCH_SCHEMAS
+
+_LONG_REPS = (
+    "CREATE OR REPLACE TEMP TABLE long_reps AS SELECT pos, key FROM reps WHERE words >= getvariable('min_words')"
+)
+# The rows of the band runs and short-text groups searched: every one, or those `touched`.
+_BAND_ROWS = """
+CREATE OR REPLACE TEMP VIEW band_rows AS
+SELECT * FROM (
+    SELECT 0::TINYINT AS kind, b.band, b.band_key, r.pos AS owner FROM long_reps r JOIN ({bands}) b USING (key)
+    UNION ALL
+    SELECT 1::TINYINT, b.band, b.band_key, r.pos
+    FROM long_reps r JOIN sentences s USING (key) JOIN ({bands}) b ON b.key = s.sentence_key
+) {restricted}
+"""
+_SHORT_ROWS = """
+CREATE OR REPLACE TEMP TABLE short_rows AS
+SELECT r.pos AS owner, t.normalised_key FROM reps r JOIN ({texts}) t USING (key)
+WHERE r.words > 0 AND r.words < getvariable('min_words')
+UNION ALL
+SELECT r.pos, t.normalised_key FROM long_reps r JOIN sentences s USING (key) JOIN ({texts}) t ON t.key = s.sentence_key
+WHERE t.words > 0 AND t.words < getvariable('min_words')
+"""
+# A full search reads (and sorts) the band rows a slice of the bands at a time; an incremental one reads those
+# of the touched band keys (`touched_bands`, one scan of the bands for both kinds).
+_SLICE = "band % getvariable('slices') = getvariable('slice')"
+_EVERY = {"bands": f"SELECT * FROM bands WHERE {_SLICE}", "texts": "SELECT * FROM texts", "restricted": ""}
+_TOUCHED_ONLY = {
+    "bands": "SELECT * FROM touched_bands",
+    "texts": "SELECT * FROM texts WHERE normalised_key IN (SELECT normalised_key FROM touched_groups)",
+    "restricted": "SEMI JOIN touched USING (kind, band, band_key)",
+}
+_GROUPS = """
+CREATE OR REPLACE TEMP TABLE groups AS
+SELECT normalised_key, count(*) AS size FROM short_rows GROUP BY ALL HAVING count(*) > 1
+"""
+# The band rows of a slice, sorted so that each bucket's rows are consecutive, its first owner first.
+_SORTED_ROWS = "SELECT kind, band, band_key, owner FROM band_rows ORDER BY ALL"
+# A full search sorts its band rows in slices of about this many (counted as the stored and new rows of `bands`).
+SORTED_ROWS = 10_000_000
+_PAIRS = """
+WITH short_shared AS (
+    SELECT * FROM short_rows JOIN groups USING (normalised_key) WHERE size <= getvariable('max_group')
+),
+pairs AS (
+    SELECT i, j FROM band_pairs
+    UNION ALL
+    SELECT a.owner, b.owner FROM short_shared a JOIN short_shared b USING (normalised_key) WHERE a.owner < b.owner
+    UNION ALL
+    SELECT least(a.pos, b.pos), greatest(a.pos, b.pos)
+    FROM stored_checked c JOIN clean a ON a.key = c.first_key JOIN clean b ON b.key = c.second_key
+)
+SELECT DISTINCT i, j FROM pairs ORDER BY i, j
+"""
+# Each representative key with its count of positions, and the keys whose count changed (all of them when
+# the previous run left no representatives).
+_COUNTS = """
+CREATE OR REPLACE TEMP TABLE rep_counts AS SELECT key, count(*) AS count, min(pos) AS pos FROM reps GROUP BY key;
+CREATE OR REPLACE TEMP TABLE dirt AS
+SELECT key FROM rep_counts n FULL JOIN previous_representatives p USING (key) WHERE n.count IS DISTINCT FROM p.count;
+CREATE OR REPLACE TEMP TABLE touched_groups (normalised_key UBIGINT);
+"""
+# The texts whose bands a dirt key touches (its own, kind 0, and its sentences', kind 1), the buckets touched
+# (those of their bands and every crowded run) and the band rows of those buckets: one scan of the bands each.
+_TOUCHED = """
+CREATE OR REPLACE TEMP TABLE dirt_texts AS
+SELECT key, 0::TINYINT AS kind FROM dirt
+UNION ALL
+SELECT sentence_key, 1::TINYINT FROM sentences WHERE key IN (SELECT key FROM dirt);
+CREATE OR REPLACE TEMP TABLE touched AS
+SELECT d.kind, b.band, b.band_key FROM bands b JOIN dirt_texts d USING (key)
+UNION
+SELECT kind, band, band_key FROM previous_crowded;
+CREATE OR REPLACE TEMP TABLE touched_bands AS SELECT * FROM bands WHERE band_key IN (SELECT band_key FROM touched);
+CREATE OR REPLACE TEMP TABLE touched_groups AS
+SELECT normalised_key FROM texts
+WHERE key IN (SELECT key FROM dirt) AND words > 0 AND words < getvariable('min_words')
+UNION
+SELECT t.normalised_key FROM sentences s JOIN texts t ON t.key = s.sentence_key
+WHERE s.key IN (SELECT key FROM dirt) AND t.words > 0 AND t.words < getvariable('min_words');
+"""
+# Owners whose previous pairs a touched bucket may have made and no longer makes: every owner of a run or
+# group crowded now and not before, and the previous first owner of a run still crowded but led by another.
+_DIRTY = """
+CREATE OR REPLACE TEMP TABLE dirty AS
+SELECT DISTINCT r.key FROM (
+    SELECT owner FROM crowded_rows ANTI JOIN previous_crowded USING (kind, band, band_key)
+    UNION ALL
+    SELECT owner FROM (
+        SELECT s.owner, normalised_key FROM short_rows s JOIN groups USING (normalised_key)
+        WHERE size > getvariable('max_group')
+    ) ANTI JOIN previous_crowded_groups USING (normalised_key)
+    UNION ALL
+    SELECT c.pos FROM previous_crowded p JOIN crowded_runs r USING (kind, band, band_key)
+    JOIN rep_counts c ON c.key = p.first_key WHERE c.pos <> r.first
+) moved JOIN reps r ON r.pos = moved.owner
+ANTI JOIN dirt USING (key)
+"""
+_CLEAN = "CREATE OR REPLACE TEMP TABLE clean AS SELECT key, pos FROM rep_counts ANTI JOIN dirt USING (key)"
+# What the search leaves for the next one (SEARCH_SCHEMAS): a crowded group it did not read stays crowded.
+_LEFT = {
+    "representatives": "SELECT key, count FROM rep_counts",
+    "crowded": """
+        SELECT kind, band, band_key, r.key AS first_key FROM crowded_runs c JOIN reps r ON r.pos = c.first
+    """,
+    "crowded_groups": """
+        SELECT normalised_key FROM groups WHERE size > getvariable('max_group')
+        UNION ALL
+        SELECT normalised_key FROM previous_crowded_groups ANTI JOIN touched_groups USING (normalised_key)
+    """,
+}
+
+
+def candidate_pairs(
+    connection: duckdb.DuckDBPyConnection, reps: pa.Table, min_words: int, incremental: bool
+) -> tuple[np.ndarray, dict[str, pa.Table]]:
+    """Candidate pairs (i < j, sorted: an (m, 2) int64 array) of the representatives `reps` (pos, key, words)
+    over a `store_connection` holding this run's texts, and what the search leaves for the next run; searched
+    incrementally when the store holds what the previous search left."""
+    connection.register("reps", reps)
+    for name, value in (("min_words", min_words), ("max_group", MAX_SHARED_GROUP)):
+        connection.execute(f"SET VARIABLE {name} = {int(value)}")
+    connection.execute(_LONG_REPS)
+    connection.execute(_COUNTS)
+    _read_buckets(connection, incremental)
+    if incremental:
+        connection.execute(_DIRTY)
+        if connection.sql("SELECT count(*) FROM dirty").fetchall()[0][0]:
+            connection.execute("INSERT INTO dirt SELECT key FROM dirty")
+            _read_buckets(connection, incremental)
+    connection.execute(_CLEAN)
+    pairs = connection.sql(_PAIRS).fetchnumpy()
+    left = {name: connection.sql(query).to_arrow_table().cast(SEARCH_SCHEMAS[name]) for name, query in _LEFT.items()}
+    return np.stack([pairs["i"], pairs["j"]], axis=1).astype(np.int64).reshape(-1, 2), left
+
+
+def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:
+    """The rows, runs and groups of the buckets searched: those `dirt` touches, or all."""
+    searched = _TOUCHED_ONLY if incremental else _EVERY
+    if incremental:
+        connection.execute(_TOUCHED)
+    connection.execute(_BAND_ROWS.format(**searched))
+    connection.execute(_SHORT_ROWS.format(**searched))
+    connection.execute(_GROUPS)
+    _band_runs(connection, incremental)
+
+
+def _band_runs(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:
+    """Pair the owners of each band run (`band_pairs`: i < j, repeats left in) from the band rows sorted by
+    bucket, and keep the crowded runs (`crowded_runs`: more than MAX_RUN rows, with their first owner) and their
+    rows (`crowded_rows`). A full search sorts a slice of the bands at a time (about SORTED_ROWS rows, so the
+    sort fits DuckDB's memory); an incremental one reads few rows and sorts them at once."""
+    slices = 1 if incremental else -(-connection.sql("SELECT count(*) FROM bands").fetchall()[0][0] // SORTED_ROWS) or 1
+    connection.execute(f"SET VARIABLE slices = {slices}")
+    found = []
+    for part in range(slices):
+        connection.execute(f"SET VARIABLE slice = {part}")
+        found.append(_runs_in(connection.sql(_SORTED_ROWS)))
+    for name in found[0]:
+        connection.register(name, pa.concat_tables([tables[name] for tables in found]))
+
+
+def _runs_in(sorted_rows: duckdb.DuckDBPyRelation) -> dict[str, pa.Table]:
+    """The pairs, crowded runs and crowded rows (as `_band_runs`) of band rows sorted by bucket and owner."""
+    columns = [column.to_numpy() for column in sorted_rows.to_arrow_table().columns]
+    kind, band, band_key, owner = columns
+    starts = np.flatnonzero(
+        np.r_[True, (kind[1:] != kind[:-1]) | (band[1:] != band[:-1]) | (band_key[1:] != band_key[:-1])]
+    )
+    first, second = run_pairs(np.r_[starts, len(owner)], owner, MAX_RUN)
+    sizes = np.diff(np.r_[starts, len(owner)])
+    crowded = sizes > MAX_RUN
+    in_crowded = np.repeat(crowded, sizes)
+    names = ("kind", "band", "band_key")
+    return {
+        "band_pairs": pa.table({"i": first, "j": second}),
+        "crowded_runs": pa.table(
+            {**{name: column[starts[crowded]] for name, column in zip(names, columns)}, "first": owner[starts[crowded]]}
+        ),
+        "crowded_rows": pa.table(
+            {**{name: column[in_crowded] for name, column in zip(names, columns)}, "owner": owner[in_crowded]}
+        ),
+    }

@@ -1,0 +1,91 @@
+"""Each prepared article's site, story and line keys (each key with the first line folding to it): what learning
+the boilerplate and choosing the articles to finish again read of an article. The read task writes them beside its
+shard (flows/stages/shards.py line_keys_path), they are carried with the shard, and a shard without them (a state written
+before they were) has them computed once from its lines."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from cleaners.boilerplate import article_line_keys, story_fingerprint
+from cleaners.rules import BoilerplateRules
+from flows.outputs.files import write_table
+from flows.stages.shards import line_keys_path, read_columns
+from flows.stages.steps import PreparedInput
+
+_strings = pa.list_(pa.string())
+LINE_KEYS = pa.schema(
+    [
+        ("source_path", pa.string()),
+        ("doc_id", pa.string()),
+        ("site", pa.string()),
+        ("story", pa.int64()),
+        ("keys", _strings),
+        ("lines", _strings),
+    ]
+)
+# The columns of a shard the line keys are computed from.
+_SHARD_COLUMNS = ["source_path", "doc_id", "site", "lines"]
+
+
+def line_keys_table(
+    articles: Collection[tuple[str, str, str, list[str]]], rules: BoilerplateRules, bullet_chars: str
+) -> pa.Table:
+    """The line keys of (source_path, doc_id, site, lines) articles, a row each in their order."""
+    columns: dict[str, list] = {name: [] for name in LINE_KEYS.names}
+    for source_path, doc_id, site, lines in articles:
+        keys = article_line_keys(lines, bullet_chars)
+        for name, value in zip(
+            LINE_KEYS.names,
+            (source_path, doc_id, site, story_fingerprint(keys, rules), list(keys), list(keys.values())),
+        ):
+            columns[name].append(value)
+    return pa.table(columns, LINE_KEYS)
+
+
+def write_line_keys(items: list[PreparedInput], shard: Path, rules: BoilerplateRules, bullet_chars: str) -> None:
+    """Write the line keys of a shard's prepared articles (in its order) beside it."""
+    articles = [(item.raw.source_path, item.raw.doc_id, item.source, item.prepared.lines) for item in items]
+    _write(line_keys_table(articles, rules, bullet_chars), shard)
+
+
+def ensure_line_keys(shard: Path, rules: BoilerplateRules, bullet_chars: str) -> None:
+    """Compute and write a shard's line keys from its lines, unless it has them."""
+    if not line_keys_path(shard).exists():
+        columns = read_columns(shard, _SHARD_COLUMNS)
+        _write(line_keys_table(_articles(columns), rules, bullet_chars), shard)
+
+
+def _articles(columns: dict[str, list]) -> list[tuple[str, str, str, list[str]]]:
+    return list(zip(*(columns[name] for name in _SHARD_COLUMNS)))
+
+
+def _write(table: pa.Table, shard: Path) -> None:
+    target = line_keys_path(shard)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_table(table, target)
+
+
+def previous_keys(
+    shards: list[Path], wanted: Collection[tuple[str, str]], rules: BoilerplateRules, bullet_chars: str
+) -> pa.Table:
+    """The line keys of the previous run's articles named in `wanted` (by input and doc_id), from its shards (only
+    those holding any; computed from the lines of a shard without line keys): what the boilerplate counts take
+    back."""
+    wanted = set(wanted)
+    found = [LINE_KEYS.empty_table()]
+    for shard in shards:
+        names = read_columns(shard, ["source_path", "doc_id"])
+        rows = [row for row, name in enumerate(zip(names["source_path"], names["doc_id"])) if name in wanted]
+        if not rows:
+            continue
+        if line_keys_path(shard).exists():
+            found.append(pq.read_table(line_keys_path(shard)).take(pa.array(rows, pa.int64())))
+        else:
+            columns = pq.read_table(shard, columns=_SHARD_COLUMNS).take(pa.array(rows, pa.int64())).to_pydict()
+            found.append(line_keys_table(_articles(columns), rules, bullet_chars))
+    return pa.concat_tables(found)

@@ -1,0 +1,97 @@
+"""The batched stages over shards, as plain functions a worker process runs: read a batch of inputs into one
+shard of prepared articles, finish cleaning the articles of one shard into a shard of finished articles, and
+apply the spelling decisions to one row group of the run's articles to spell. Each reads its input from files,
+writes its result as a Parquet file in the run's work folder and returns the path with a few counts: articles
+never cross between processes, and the run-wide data (learned boilerplate, decisions) is a file each process
+loads once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from cleaners.keep import NOTHING_KEPT, KeptLines
+from cleaners.spelling import apply_corrections
+from flows.config import Config
+from flows.outputs.files import write_table
+from flows.outputs.manifest import file_digest
+from flows.runtime.process_cache import load_once
+from flows.stages.band_matches import signed_rows
+from flows.stages.line_keys import write_line_keys
+from flows.stages.records import Rejection
+from flows.stages.run_files import read_boilerplate, read_corrections
+from flows.stages.shards import read_shard, write_shard
+from flows.stages.signed_pool import signed_folder, write_signed
+from flows.stages.spelled import write_spelled
+from flows.stages.steps import InputRead, finish_documents, read_and_prepare
+from flows.state.finished import finished_table
+from flows.state.vocabulary_store import counted_folder, write_counted
+
+
+@dataclass
+class ShardRead:
+    """What reading a batch of inputs gave: the shard its prepared articles are in, and per input its
+    rejections, skipped records and how many articles it gave, and its content hash once read (for the state)."""
+
+    path: Path
+    reads: dict[str, InputRead]
+    hashes: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass
+class ShardDone:
+    """A per-shard task's result: the file it wrote and how many rows of it count (articles finished as
+    Documents, or articles the spelling changed)."""
+
+    path: Path
+    rows: int
+
+
+def read_into_shard(raw_dir: Path, relative_paths: list[str], config: Config, shard: Path) -> ShardRead:
+    """Read and prepare a batch of inputs, write their articles to `shard` and their line keys beside it, and return
+    what else reading gave."""
+    reads = read_and_prepare(raw_dir, relative_paths, config)
+    prepared = [item for read in reads.values() for item in read.prepared]
+    write_shard(prepared, shard)
+    write_line_keys(prepared, shard, config.cleaning.boilerplate, config.cleaning.bullet_chars)
+    for read in reads.values():
+        read.prepared = []
+    return ShardRead(shard, reads, {path: file_digest(raw_dir, path) for path in relative_paths})
+
+
+def finish_shard(
+    shard: Path, rows: list[int], boilerplate: Path, config: Config, target: Path, keep: KeptLines = NOTHING_KEPT
+) -> ShardDone:
+    """Finish cleaning the articles at `rows` of a shard with the learned boilerplate in the file `boilerplate`,
+    and write a Document or a Rejection for each, in that order, to `target` (flows/state/finished.py's table), the
+    spelling evidence of the paragraphs of those in a spelled language (`counted_folder(target)`) and, without Redis,
+    the signed rows of the Documents' paragraphs for the match stage (`signed_folder(target)`)."""
+    prepared = read_shard(shard, rows)
+    results = finish_documents(prepared, load_once(boilerplate, read_boilerplate), config, keep)
+    write_table(finished_table(prepared, results), target)
+    documents = [result.document for result in results if not isinstance(result, Rejection)]
+    languages = config.spelling.languages
+    spelled = Counter(text for document in documents if document.language in languages for text in document.paragraphs)
+    write_counted(spelled, counted_folder(target))
+    if not config.dedup.redis_url:
+        paragraphs = [paragraph for document in documents for paragraph in document.paragraphs]
+        write_signed(signed_rows(paragraphs, config.dedup), signed_folder(target))
+    return ShardDone(target, len(documents))
+
+
+def spell_shard(articles: Path, group: int, decisions: Path, target: Path) -> ShardDone:
+    """Apply the spelling decisions in the file `decisions` to the articles of row group `group` of `articles`
+    (flows/stages/spelled.py's articles to spell: their row in the run's finished table and their paragraphs), and write
+    those it changes to `target`."""
+    columns = pq.ParquetFile(articles).read_row_group(group).to_pydict()
+    table = load_once(decisions, read_corrections)
+    changed = []
+    for row, paragraphs in zip(columns["row"], columns["paragraphs"], strict=True):
+        spelled, corrections = apply_corrections(paragraphs, table)
+        if corrections or spelled != paragraphs:
+            changed.append((row, spelled, corrections))
+    write_spelled(changed, target)
+    return ShardDone(target, sum(len(corrections) for _, _, corrections in changed))

@@ -1,0 +1,407 @@
+"""The work of each stage as plain functions (tested without Prefect); flows/pipeline.py wraps them."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cleaners.article import PreparedArticle, finish_article, prepare_article
+from cleaners.boilerplate import LearnedLine, source_key
+from cleaners.keep import NOTHING_KEPT, KeptLines
+from cleaners.language import detect_language
+from cleaners.limits import size_problem, split_long_paragraphs, words_short_of
+from cleaners.spelling import (
+    SpellingDecision,
+    Vocabulary,
+    decide_corrections,
+    decided_word,
+    reviewed_decisions,
+    text_words,
+)
+from dedup.carry import NOTHING_CARRIED, CarriedClusters
+from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, cluster_constraints
+from dedup.deduplicate import DedupResult, Matches, cluster_matches, find_matches, remeasure
+from dedup.records import ParagraphRecord
+from dedup.shingles import paragraph_fingerprint
+from flows.config import Config
+from flows.reading.readers import read_input
+from flows.reading.warc import WarcOutcome, is_warc, read_warc
+from flows.review.overrides import NO_OVERRIDES, Overrides, source_label
+from flows.runtime.progress import NO_PROGRESS, Ticker
+from flows.stages.band_matches import StoredMatches, stored_matches
+from flows.stages.dictionary import load_base_dictionary
+from flows.stages.records import CleanedDocument, Document, RawArticle, Rejection, Version
+from flows.stages.signed_pool import read_signed
+from flows.state.alignment_store import CopyAligner
+from flows.state.band_store import NO_BANDS, StoredBands
+from flows.state.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, updated_vocabulary
+
+if TYPE_CHECKING:  # flows.stages.cleaned imports flows.stages.shards, which imports this module
+    from flows.stages.cleaned import Cleaned
+
+Boilerplate = dict[str, dict[str, LearnedLine]]
+
+
+@dataclass
+class PreparedInput:
+    """A read article after the first half of cleaning, with the site its boilerplate is learned for."""
+
+    raw: RawArticle
+    prepared: PreparedArticle
+    source: str
+
+
+@dataclass
+class InputRead:
+    """What reading one input gave: its prepared articles (or, once they are in a shard, only how many), its
+    rejections and its skipped WARC records by reason."""
+
+    prepared: list[PreparedInput] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    articles: int = 0
+
+
+def input_outcomes(raw_dir: Path, relative_path: str, config: Config) -> Iterable[WarcOutcome]:
+    """One input's articles and rejections (and a WARC file's skipped records), a WARC file's streamed."""
+    if is_warc(relative_path):
+        return read_warc(raw_dir, relative_path, config.input.max_file_bytes, config.html, config.warc)
+    articles, rejections = read_input(raw_dir, relative_path, config.input.max_file_bytes, config.html)
+    return [*articles, *rejections]
+
+
+def read_and_prepare(raw_dir: Path, relative_paths: list[str], config: Config) -> dict[str, InputRead]:
+    """Read a batch of input files and prepare each article (unicode, whitespace, labelled metadata)."""
+    reads: dict[str, InputRead] = {}
+    for relative_path in relative_paths:
+        read = reads[relative_path] = InputRead()
+        for outcome in input_outcomes(raw_dir, relative_path, config):
+            if isinstance(outcome, RawArticle) and (problem := article_size_problem(outcome, config)):
+                read.rejections.append(problem)
+            elif isinstance(outcome, RawArticle):
+                article = prepare_article(outcome.text, config.cleaning, outcome.metadata)
+                outcome.text = ""  # the prepared lines replace it; no need to hold both
+                read.prepared.append(PreparedInput(outcome, article, source_key(outcome.source_path, article.metadata)))
+            elif isinstance(outcome, Rejection):
+                read.rejections.append(outcome)
+            else:
+                read.skipped[outcome.reason] += 1
+        read.articles = len(read.prepared)
+    return reads
+
+
+def article_size_problem(article: RawArticle, config: Config) -> Rejection | None:
+    """A rejection for an article too long to clean in bounded time, or None."""
+    limits = config.input
+    problem = size_problem(article.text, limits.max_article_chars, limits.max_article_words, "article")
+    return Rejection(where_from(article), f"too long: {problem}") if problem else None
+
+
+def where_from(article: RawArticle) -> str:
+    """The article's input path, with its item in a JSONL or WARC file: how rejections name it."""
+    return article.source_path + (f" [{article.source_item}]" if article.source_item else "")
+
+
+def skipped_by_reason(reads: Iterable[InputRead]) -> dict[str, int]:
+    """How many WARC records all inputs skipped, by reason."""
+    total: Counter[str] = Counter()
+    for read in reads:
+        total.update(read.skipped)
+    return dict(sorted(total.items()))
+
+
+def latest_captures(prepared: list[PreparedInput]) -> tuple[list[PreparedInput], list[Version]]:
+    """Keep the latest capture of each crawled article (WARC captures sharing a doc_id, that is a canonical
+    URL); the earlier ones become versions. Ties in capture time go to the later file and offset."""
+    latest: dict[str, PreparedInput] = {}
+    for item in prepared:
+        current = latest.get(item.raw.doc_id)
+        if item.raw.capture and (current is None or capture_order(item) > capture_order(current)):
+            latest[item.raw.doc_id] = item
+    kept: list[PreparedInput] = []
+    versions: list[Version] = []
+    for item in prepared:
+        article = latest.get(item.raw.doc_id) if item.raw.capture else item
+        if article is item:
+            kept.append(item)
+        else:
+            versions.append(earlier_capture(item, article))
+    return kept, versions
+
+
+def capture_order(item: PreparedInput) -> tuple[str, str, int]:
+    """Orders the captures of one article: capture time (ISO 8601 in UTC), then file and offset."""
+    capture = item.raw.capture
+    return capture.captured or "", item.raw.source_path, capture.offset
+
+
+def earlier_capture(item: PreparedInput, article: PreparedInput) -> Version:
+    """An earlier capture as a row of versions.parquet, saying how it joins the article's latest capture."""
+    raw, capture = item.raw, item.raw.capture
+    return Version(
+        doc_id=raw.doc_id,
+        url=capture.url,
+        canonical_url=raw.metadata.url,
+        captured=capture.captured,
+        source_path=raw.source_path,
+        source_item=raw.source_item,
+        content_hash=raw.content_hash,
+        reason="same_url" if capture.url == article.raw.capture.url else "same_canonical_url",
+    )
+
+
+def finish_cleaning(
+    prepared: list[PreparedInput], boilerplate: Boilerplate, config: Config, keep: KeptLines = NOTHING_KEPT
+) -> tuple[list[Document], list[Rejection]]:
+    """Finish cleaning a batch, keeping the lines maintainers kept; an article with (almost) no text left is a
+    rejection."""
+    documents: list[Document] = []
+    rejections: list[Rejection] = []
+    for result in finish_documents(prepared, boilerplate, config, keep):
+        if isinstance(result, Rejection):
+            rejections.append(result)
+        else:
+            documents.append(result.document)
+    return documents, rejections
+
+
+def finish_documents(
+    prepared: list[PreparedInput], boilerplate: Boilerplate, config: Config, keep: KeptLines = NOTHING_KEPT
+) -> list[CleanedDocument | Rejection]:
+    """Finish cleaning a batch: a cleaned Document or a Rejection for each article, in order."""
+    return [finish_document(item, boilerplate.get(item.source, {}), config, keep) for item in prepared]
+
+
+def finish_document(
+    item: PreparedInput, learned: dict[str, LearnedLine], config: Config, keep: KeptLines = NOTHING_KEPT
+) -> CleanedDocument | Rejection:
+    """Finish one article's cleaning into a Document with its removed and spared lines, or reject it as empty or
+    too short."""
+    raw = item.raw
+    cleaned = finish_article(
+        item.prepared, config.cleaning, article_format=raw.format, learned=learned, source=item.source, keep=keep
+    )
+    where = where_from(raw)
+    limits = config.input
+    cleaned.paragraphs, too_long = split_long_paragraphs(
+        cleaned.paragraphs, limits.max_paragraph_chars, limits.max_paragraph_words
+    )
+    cleaned.removals.extend(too_long)
+    if not cleaned.paragraphs:
+        reasons = sorted({removal.reason for removal in cleaned.removals})
+        detail = f" ({len(cleaned.removals)} lines removed: {', '.join(reasons)})" if reasons else ""
+        return Rejection(where, f"no article text left after cleaning{detail}")
+    minimum = config.input.min_article_words
+    words = words_short_of(cleaned.paragraphs, minimum)  # as n_words counts them: a script without spaces has words
+    if words is not None:
+        return Rejection(where, f"too short after cleaning: {words} words (input.min_article_words is {minimum})")
+    published_is_fallback = bool(raw.capture and raw.capture.captured and not cleaned.metadata.published)
+    if published_is_fallback:
+        cleaned.metadata.published = raw.capture.captured
+    document = Document(
+        doc_id=raw.doc_id,
+        source_path=raw.source_path,
+        source_item=raw.source_item,
+        format=raw.format,
+        content_hash=raw.content_hash,
+        encoding=raw.encoding,
+        metadata=cleaned.metadata,
+        paragraphs=cleaned.paragraphs,
+        site=item.source,
+        removed_lines=len(cleaned.removals),
+        unicode_repaired=cleaned.unicode_repaired,
+        published_is_fallback=published_is_fallback,
+        language=detect_language(cleaned.paragraphs, config.language),
+        input_id=raw.input_id,
+        input_fields=raw.input_fields,
+    )
+    return CleanedDocument(document, cleaned.removals, cleaned.spared)
+
+
+def metadata_words(articles: pa.Table) -> frozenset[str]:
+    """Words of titles, sources and authors (the cleaned articles' columns): names the corpus itself vouches for."""
+    words = set()
+    columns = articles.select(["title", "source", "authors"]).to_pydict()
+    for title, source, authors in zip(columns["title"], columns["source"], columns["authors"]):
+        for text in (title, source, *authors):
+            if text:
+                words.update(text_words(text))
+    return frozenset(words)
+
+
+def spelling_decisions(
+    cleaned: Cleaned,
+    matches: Matches,
+    config: Config,
+    overrides: Overrides = NO_OVERRIDES,
+    stored: StoredVocabulary = EMPTY_VOCABULARY,
+    progress: Ticker = NO_PROGRESS,
+    counted: Sequence[Path] = (),
+) -> tuple[dict[str, SpellingDecision], frozenset[str], StoredVocabulary]:
+    """Judge every distinct token of the articles in a language with a word list once, with the syndicated copies
+    the matches reveal between such articles, then apply maintainers' rejected and accepted corrections; also the
+    ids of those that found their word, and the vocabulary to store (counted from `stored`, the previous run's, and
+    the paragraphs that changed, with the copies' alignments: only pairs not aligned before are; what the finishing
+    tasks counted is read from their `counted` folders). Other articles' words are no evidence (a French "des" backs
+    no change).
+    `progress` sees the paragraphs counted, then the words judged and the copies aligned."""
+    rules = config.spelling
+    texts = cleaned.texts()
+    spelled = cleaned.per_paragraph(
+        pc.is_in(cleaned.articles["language"], pa.array(rules.languages, pa.string())).to_pylist()
+    )
+    copies = [(texts[i], texts[j]) for i, j in matches.overlaps if spelled[i] and spelled[j]]
+    in_language = Counter(text for text, in_language in zip(texts, spelled) if in_language)
+    stored = updated_vocabulary(stored, in_language, progress, counted)
+    aligner = CopyAligner(stored.alignments, copies)
+    vocabulary = Vocabulary.from_table(stored.counts)
+    base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
+    judged = len(vocabulary.forms) + len(vocabulary.spans) + len(copies) if rules.enabled else 0
+    progress.phase("judging words, aligning copies", judged, "words, pairs")
+    protected = metadata_words(cleaned.articles)
+    decisions = decide_corrections(vocabulary, base, rules, protected, copies, progress.advance, aligner)
+    rejected = {decision.target[0]: decision.id for decision in overrides.of_kind("reject_correction")}
+    accepted = {decision.target[0]: decision for decision in overrides.of_kind("accept_correction")}
+    applied = {rejected[word] for word in rejected.keys() & {decided_word(key) for key in decisions}} | {
+        decision.id for word, decision in accepted.items() if vocabulary.forms[word] or vocabulary.spans[word]
+    }
+    replacements = {word: decision.target[1] for word, decision in accepted.items()}
+    stored = replace(stored, alignments=aligner.used)
+    return reviewed_decisions(decisions, rejected, replacements), frozenset(applied), stored
+
+
+def paragraph_key(doc_id: str, text: str) -> str:
+    """Identifies a paragraph across runs: its article and its text."""
+    return f"{doc_id}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+
+def paragraph_records(cleaned: Cleaned, incumbents: frozenset[str] = frozenset()) -> list[ParagraphRecord]:
+    """Every paragraph with the article facts the canonical policy weighs (`incumbents`: keys of the
+    previous run's canonical paragraphs; with none, as in a first run or a rebuild, no key is hashed)."""
+    articles = cleaned.articles.select(["doc_id", "source", "published"]).to_pydict()
+    corrections = np.bincount(cleaned.corrections["article"].to_numpy(), minlength=cleaned.article_count)
+    edits = (cleaned.articles["removed_lines"].to_numpy() + corrections).tolist()
+    return [
+        ParagraphRecord(
+            doc_id=articles["doc_id"][article],
+            para_idx=para_idx,
+            text=paragraph,
+            source=articles["source"][article],
+            published=articles["published"][article],
+            article_edits=edits[article],
+            incumbent=bool(incumbents) and paragraph_key(articles["doc_id"][article], paragraph) in incumbents,
+        )
+        for article, para_idx, paragraph in zip(
+            cleaned.paragraph_articles().tolist(), cleaned.paragraphs["para_idx"].to_pylist(), cleaned.texts()
+        )
+    ]
+
+
+def match_paragraphs(
+    cleaned: Cleaned,
+    config: Config,
+    stored: StoredBands = NO_BANDS,
+    progress: Ticker = NO_PROGRESS,
+    spill: Path | None = None,
+    signed: Sequence[Path] = (),
+) -> StoredMatches:
+    """Find the verified near-duplicate and contained paragraph pairs of all cleaned articles, signing and verifying
+    only what the previous run's band-key store lacks and the finishing tasks' `signed` folders do not hold
+    (DuckDB spilling into `spill`, when given); with Redis, everything, and no store is kept."""
+    texts = cleaned.texts()
+    if config.dedup.redis_url:
+        progress.phase("matching in Redis", len(texts), "paragraphs")
+        matches = find_matches(texts, config.dedup)
+        progress.advance(len(texts))
+        return StoredMatches(matches, None, len(texts), matches.candidate_count)
+    return stored_matches(texts, config.dedup, stored, progress, spill, read_signed(signed, config.dedup))
+
+
+def cluster_paragraphs(
+    cleaned: Cleaned,
+    matches: Matches,
+    config: Config,
+    incumbents: frozenset[str] = frozenset(),
+    overrides: Overrides = NO_OVERRIDES,
+    progress: Ticker = NO_PROGRESS,
+    carried: CarriedClusters = NOTHING_CARRIED,
+) -> tuple[list[ParagraphRecord], DedupResult, frozenset[str]]:
+    """Measure the matches again on the corrected paragraphs, cluster them within maintainers' split, merge and
+    prefer decisions and choose the canonical copies; also the ids of the decisions that found their paragraphs.
+    Components of the overlapping pairs, trims and pairs measured again that `carried` (the previous run's) holds keep
+    their clusters, corpus texts and measures.
+    `progress` sees each pass: the articles' paragraphs recorded, the pairs measured again, the clustering."""
+    progress.phase("recording paragraphs", cleaned.article_count, "articles")
+    records = paragraph_records(cleaned, incumbents)
+    progress.advance(cleaned.article_count)
+    records, constraints, applied = reviewed_records(cleaned, records, overrides)
+    pairs = len(matches.overlaps) + len(matches.partial)
+    progress.phase("measuring pairs again", pairs, "pairs")
+    texts = [record.text for record in records]
+    matches = remeasure(matches, texts, config.dedup, corrected_positions(cleaned), carried)
+    progress.advance(pairs)
+    progress.phase("clustering", len(records), "paragraphs")
+    dedup = cluster_matches(records, matches, config.dedup, config.canonical, constraints, carried)
+    progress.advance(len(records))
+    return records, dedup, applied
+
+
+def corrected_positions(cleaned: Cleaned) -> set[int]:
+    """Positions (over all articles' paragraphs) of the paragraphs the spelling fixes changed: the only texts that
+    differ from those the matches were measured on."""
+    corrections = cleaned.corrections
+    starts = cleaned.first_paragraphs()[corrections["article"].to_numpy()]
+    return set((starts + corrections["para_idx"].to_numpy()).tolist())
+
+
+def reviewed_records(
+    cleaned: Cleaned, records: list[ParagraphRecord], overrides: Overrides
+) -> tuple[list[ParagraphRecord], ClusterConstraints, frozenset[str]]:
+    """The records with the paragraphs maintainers preferred marked, the constraints their splits and merges
+    put on clustering, and the ids of the decisions whose paragraphs are in the corpus."""
+    split, merge, prefer = (overrides.of_kind(kind) for kind in ("split", "merge", "prefer"))
+    if not (split or merge or prefer):
+        return records, NO_CONSTRAINTS, frozenset()
+    fingerprints = [paragraph_fingerprint(record.text) for record in records]
+    labels = cleaned.articles.select(["source", "site"]).to_pydict()
+    sources = cleaned.per_paragraph(list(map(source_label, labels["source"], labels["site"])))
+    keys = list(zip(fingerprints, sources))
+    preferred = {decision.target: decision.id for decision in prefer}
+    marked = [replace(record, preferred=True) if key in preferred else record for record, key in zip(records, keys)]
+    constraints = cluster_constraints(fingerprints, [d.target for d in merge], [d.target for d in split])
+    present = set(fingerprints)
+    applied = {decision.id for decision in split + merge if set(decision.target) <= present}
+    applied |= {preferred[key] for key in set(keys) & preferred.keys()}
+    return marked, constraints, frozenset(applied)
+
+
+def canonical_keys(records: list[ParagraphRecord], dedup: DedupResult) -> frozenset[str]:
+    """Keys of this run's canonical paragraphs, kept in the state for the next run."""
+    return frozenset(
+        paragraph_key(record.doc_id, record.text)
+        for record, membership in zip(records, dedup.memberships)
+        if membership.is_canonical
+    )
+
+
+def unseated_incumbents(records: list[ParagraphRecord], dedup: DedupResult) -> int:
+    """How many of the previous run's canonical paragraphs are still here but no longer canonical."""
+    return sum(
+        record.incumbent and not membership.is_canonical for record, membership in zip(records, dedup.memberships)
+    )
+
+
+def component_counts(dedup: DedupResult) -> dict[str, int]:
+    """How many components of the pair graph (of more than one paragraph) kept the previous run's clusters and
+    how many were clustered (those a maintainer's merge or split touches are not counted)."""
+    components = dedup.components
+    carried = len(components.carried)
+    return {"carried": carried, "clustered": len(components.signatures) - carried}

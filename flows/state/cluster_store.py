@@ -1,0 +1,124 @@
+"""The clustered components and the trims of each run, kept in its state. state/clusters.parquet: a row per
+paragraph of every component of the overlapping pairs that may be stored (dedup/carry.py), with the component's
+signature and the paragraph's membership. state/trims.parquet: a row per trim the run asked for, its key and the
+corpus text it gave (null: nothing trimmed). state/remeasured.parquet: a row per pair measured again after spelling
+fixes, the key of its two texts and its overlap. The next run carries over the clusters of the components whose
+signature is stored, the trims and the measures whose key is, and clusters, trims and measures only the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from dedup.carry import CarriedRows
+from dedup.deduplicate import DedupResult, paragraph_id
+from dedup.records import ClusterMembership, ParagraphRecord
+from dedup.verify import Overlap
+from flows.outputs.files import write_table
+from flows.outputs.schema import MEMBERSHIP
+
+CLUSTERS_FILE = "clusters.parquet"
+TRIMS_FILE = "trims.parquet"
+MEASURES_FILE = "remeasured.parquet"
+SIGNATURE = pa.binary(16)
+# The membership columns of paragraphs.parquet, with the overlaps kept as clustering measured them (float64).
+_MEMBERSHIP = [field.with_type(pa.float64()) if pa.types.is_floating(field.type) else field for field in MEMBERSHIP]
+CLUSTERS = pa.schema([("signature", SIGNATURE), ("paragraph_id", pa.string()), *_MEMBERSHIP])
+TRIMS = pa.schema([("key", SIGNATURE), ("corpus_text", pa.string())])
+_OVERLAP = [field.name for field in fields(Overlap)]
+MEASURES = pa.schema([("key", SIGNATURE), *((name, pa.float64()) for name in _OVERLAP)])
+
+
+@dataclass(frozen=True)
+class StoredClusters:
+    """The previous run's clustered components, trims and pairs measured again (none when it stored none)."""
+
+    table: pa.Table = field(default_factory=CLUSTERS.empty_table)
+    trim_table: pa.Table = field(default_factory=TRIMS.empty_table)
+    measure_table: pa.Table = field(default_factory=MEASURES.empty_table)
+
+    def members(self, signatures: Collection[bytes]) -> CarriedRows:
+        """The stored rows of those of the signatures that are stored."""
+        if not self.table.num_rows or not signatures:
+            return CarriedRows()
+        found = self.table.filter(pc.is_in(self.table["signature"], pa.array(list(signatures), SIGNATURE)))
+        columns = found.to_pydict()
+        memberships = list(map(ClusterMembership, *(columns[field.name] for field in MEMBERSHIP)))
+        return CarriedRows(frozenset(columns["signature"]), columns["paragraph_id"], memberships)
+
+    def trims(self, keys: Collection[bytes]) -> dict[bytes, str | None]:
+        """The corpus text stored for those of the trim keys that are stored (None: nothing was trimmed)."""
+        if not self.trim_table.num_rows or not keys:
+            return {}
+        found = self.trim_table.filter(pc.is_in(self.trim_table["key"], pa.array(list(keys), SIGNATURE)))
+        return dict(zip(found["key"].to_pylist(), found["corpus_text"].to_pylist()))
+
+    def measures(self, keys: Collection[bytes]) -> dict[bytes, Overlap]:
+        """The overlap stored for those of the pair keys that are stored."""
+        if not self.measure_table.num_rows or not keys:
+            return {}
+        found = self.measure_table.filter(pc.is_in(self.measure_table["key"], pa.array(list(keys), SIGNATURE)))
+        overlaps = map(Overlap, *(found[name].to_pylist() for name in _OVERLAP))
+        return dict(zip(found["key"].to_pylist(), overlaps))
+
+
+NO_CLUSTERS = StoredClusters()
+
+
+@dataclass
+class ClusterUpdate:
+    """What the next run's store is made of: the previous store (for the components carried over) and this run's
+    paragraphs and clusters."""
+
+    previous: StoredClusters
+    records: Sequence[ParagraphRecord]
+    dedup: DedupResult
+
+
+def load_clusters(folder: Path) -> StoredClusters:
+    """The stored components, trims and measures of a state folder (none in a state written before they were
+    stored)."""
+    clusters, trims, measures = folder / CLUSTERS_FILE, folder / TRIMS_FILE, folder / MEASURES_FILE
+    return StoredClusters(
+        pq.read_table(clusters, columns=CLUSTERS.names).cast(CLUSTERS)
+        if clusters.is_file()
+        else CLUSTERS.empty_table(),
+        pq.read_table(trims, schema=TRIMS) if trims.is_file() else TRIMS.empty_table(),
+        pq.read_table(measures, schema=MEASURES) if measures.is_file() else MEASURES.empty_table(),
+    )
+
+
+def write_clusters(folder: Path, update: ClusterUpdate | None) -> None:
+    """Write this run's store: the carried components' rows as they were, and a row per paragraph of each
+    component clustered this run; a row per trim this run asked for; a row per pair it measured again."""
+    if update is None:
+        return
+    previous, components = update.previous.table, update.dedup.components
+    carried = previous.filter(pc.is_in(previous["signature"], pa.array(list(components.carried), SIGNATURE)))
+    clustered = {
+        label: signature for label, signature in components.signatures.items() if signature not in components.carried
+    }
+    positions = np.flatnonzero(np.isin(components.labels, np.fromiter(clustered, dtype=np.int64))).tolist()
+    memberships = [update.dedup.memberships[position] for position in positions]
+    columns = {
+        "signature": [clustered[int(components.labels[position])] for position in positions],
+        "paragraph_id": [paragraph_id(update.records[position]) for position in positions],
+        **{field.name: [getattr(membership, field.name) for membership in memberships] for field in MEMBERSHIP},
+    }
+    write_table(pa.concat_tables([carried, pa.table(columns, schema=CLUSTERS)]), folder / CLUSTERS_FILE)
+    trims = update.dedup.corpus_trims
+    keyed = {key: trims.get(position) for position, key in update.dedup.trim_keys.items()}
+    write_table(pa.table({"key": list(keyed), "corpus_text": list(keyed.values())}, schema=TRIMS), folder / TRIMS_FILE)
+    measures = update.dedup.measures
+    columns = {
+        "key": list(measures),
+        **{name: [getattr(measured, name) for measured in measures.values()] for name in _OVERLAP},
+    }
+    write_table(pa.table(columns, schema=MEASURES), folder / MEASURES_FILE)

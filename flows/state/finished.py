@@ -1,0 +1,221 @@
+"""Stored finished cleaning: each article's Document as the clean stage left it (before spelling), with the lines
+it removed and those overrides spared, or the rejection cleaning gave it, and the keep-line overrides it was
+finished under. The flow takes the articles from the table as Arrow columns (flows/stages/cleaned.py), without their removed
+and spared lines: only the write stage needs those, and it reads them from the table. A run finishes again only new and
+changed articles, those holding a line whose learned status changed for their site, and those holding a line a
+changed keep-line override names; the rest are carried over. The state keeps the table as parts
+(state/finished/part-NNNNN.parquet, flows/state/parts.py): a part whose rows a run carries unchanged is linked, the rest
+written anew; a state of the older layout (one state/finished.parquet) is read as a single part.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from cleaners.keep import NOTHING_KEPT, KeptLines
+from flows.stages.cleaned import CLEANING_FACTS, Cleaned, from_finished
+from flows.stages.prepared import Identity, RunArticles
+from flows.stages.records import CleanedDocument, Rejection
+from flows.stages.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_row
+from flows.stages.steps import PreparedInput
+from flows.state.parts import StoredParts, read_parts, unchanged_parts, write_with_links
+
+FINISHED_FOLDER, KEPT_FILE = "finished", "kept_lines.parquet"
+# The layout of states written before the table was kept as parts: read as one part.
+FINISHED_FILE = "finished.parquet"
+# Articles a part of the stored table holds; a run's parts of fewer are merged once there are more than
+# MAX_SMALL_PARTS.
+PART_ROWS = 1_000
+MAX_SMALL_PARTS = 8
+_strings = pa.list_(pa.string())
+FINISHED = pa.schema(
+    [
+        *ARTICLE_ORIGIN,
+        *ARTICLE_METADATA,
+        ("paragraphs", _strings),
+        ("removed_texts", _strings),
+        ("removed_reasons", _strings),
+        ("spared_texts", _strings),
+        ("spared_reasons", _strings),
+        ("spared_overrides", _strings),
+        *CLEANING_FACTS,
+        ("rejected_as", pa.string()),
+        ("rejection", pa.string()),
+    ]
+)
+KEPT = pa.schema([("kind", pa.string()), ("target", pa.string()), ("override", pa.string())])
+
+
+@dataclass
+class FinishedCleaning:
+    """The previous run's finished articles (the state's table) with each one's row by identity, the keep-line
+    overrides they were finished under, and the parts the table was read from."""
+
+    table: pa.Table = field(default_factory=FINISHED.empty_table)
+    rows: dict[Identity, int] = field(default_factory=dict)
+    kept: frozenset[tuple[str, str, str]] = frozenset()
+    parts: StoredParts = field(default_factory=StoredParts)
+
+
+def kept_rows(keep: KeptLines) -> frozenset[tuple[str, str, str]]:
+    """The keep-line overrides as (kind, fingerprint or pattern, override id) rows."""
+    return frozenset(
+        [("line", fingerprint, override) for fingerprint, override in keep.by_fingerprint.items()]
+        + [("pattern", pattern.pattern, override) for pattern, override in keep.patterns]
+    )
+
+
+def to_finish(
+    articles: RunArticles,
+    previous: FinishedCleaning,
+    reread: Collection[str],
+    changed: Mapping[str, set[str]],
+    keep: KeptLines,
+) -> list[int]:
+    """The positions of the articles to finish again: new or changed ones, those holding a line whose learned
+    status changed for their site, and those holding a line a keep-line override added or removed since names."""
+    overrides = _changed_overrides(previous.kept, kept_rows(keep))
+    reread = set(reread)
+    redo = [name not in previous.rows or name[0] in reread for name in articles.names]
+    if not all(redo):
+        for position in articles.holding(changed):
+            redo[position] = True
+    if overrides is not NOTHING_KEPT:
+        for position, lines in enumerate(articles.lines()):
+            redo[position] = redo[position] or any(overrides.override_for(line) for line in lines if line)
+    return [position for position, again in enumerate(redo) if again]
+
+
+def _changed_overrides(before: frozenset[tuple[str, str, str]], after: frozenset[tuple[str, str, str]]) -> KeptLines:
+    """The keep-line overrides that came or went, as lines to look for."""
+    changed = before ^ after
+    if not changed:
+        return NOTHING_KEPT
+    return KeptLines(
+        {target: override for kind, target, override in changed if kind == "line"},
+        tuple((re.compile(target), override) for kind, target, override in changed if kind == "pattern"),
+    )
+
+
+def in_order(
+    names: list[Identity], fresh: pa.Table, previous: FinishedCleaning
+) -> tuple[Cleaned, list[Rejection], pa.Table]:
+    """Every article's finished cleaning in the order of `names`, fresh (rows of `fresh`) where finished again,
+    else carried: the cleaned articles' columns, the rejections, and the table to store, its rows taken as they are
+    (spelling changes the cleaned columns later)."""
+    fresh_rows = rows_by_identity(fresh)
+    carried_from = fresh.num_rows
+    rows = [fresh_rows[key] if key in fresh_rows else carried_from + previous.rows[key] for key in names]
+    table = pa.concat_tables([fresh, previous.table]).take(pa.array(rows, pa.int64())).combine_chunks()
+    rejected = table.select(["rejected_as", "rejection"]).filter(pc.is_valid(table["rejection"])).to_pylist()
+    rejections = [Rejection(row["rejected_as"], row["rejection"]) for row in rejected]
+    return from_finished(table), rejections, table
+
+
+def finished_table(prepared: list[PreparedInput], results: list[CleanedDocument | Rejection]) -> pa.Table:
+    """The finished cleaning of each prepared article, as rows of the state's table in their order."""
+    return pa.Table.from_pylist([_row(item, result) for item, result in zip(prepared, results, strict=True)], FINISHED)
+
+
+def read_finished(paths: list[Path]) -> pa.Table:
+    """The finished articles of the given tables (the clean stage's shards), as one table."""
+    return pa.concat_tables([FINISHED.empty_table(), *(_read(path) for path in paths)])
+
+
+def _read(path: Path) -> pa.Table:
+    """A stored table of finished articles, in the FINISHED schema."""
+    return pq.read_table(path).cast(FINISHED)
+
+
+def rows_by_identity(table: pa.Table) -> dict[Identity, int]:
+    """Each article's row in a table with `source_path` and `doc_id` columns, by identity."""
+    names = table.select(["source_path", "doc_id"]).to_pydict()
+    return {key: row for row, key in enumerate(zip(names["source_path"], names["doc_id"]))}
+
+
+def spared_by_override(table: pa.Table) -> dict[str, int]:
+    """How many lines each keep-line override spared from a rule, over the finished articles of the table."""
+    overrides = pc.list_flatten(table["spared_overrides"])
+    counts = pc.value_counts(overrides) if len(overrides) else []
+    return {count["values"].as_py(): count["counts"].as_py() for count in counts}
+
+
+@dataclass
+class CarriedParts:
+    """The previous run's parts of the finished table whose rows all stand unchanged in this run's table (linked
+    into the state, not written again) and, per row of this run's table, whether one of them holds it."""
+
+    links: list[Path]
+    covered: np.ndarray
+
+
+def carried_parts(table: pa.Table, previous: FinishedCleaning) -> CarriedParts:
+    """Which of the previous run's parts this run's finished table carries unchanged: decided once the previous
+    table is no longer needed otherwise, so the flow lets it go before the write stage."""
+    now = rows_by_identity(table)
+    positions = np.full(previous.table.num_rows, -1, dtype=np.int64)
+    for name, row in previous.rows.items():
+        positions[row] = now.get(name, -1)
+    return CarriedParts(*unchanged_parts(table, previous.table, previous.parts, positions))
+
+
+def write_finished(folder: Path, table: pa.Table, carried: CarriedParts, keep: frozenset[tuple[str, str, str]]) -> None:
+    """Put the run's finished articles into the state folder as parts (the previous run's parts `carried` linked,
+    the other rows written anew) with the keep-line overrides they were finished under."""
+    write_with_links(table, carried.links, carried.covered, folder / FINISHED_FOLDER, PART_ROWS, MAX_SMALL_PARTS)
+    kept = [{"kind": kind, "target": target, "override": override} for kind, target, override in sorted(keep)]
+    pq.write_table(pa.Table.from_pylist(kept, KEPT), folder / KEPT_FILE)
+
+
+def load_finished(folder: Path) -> FinishedCleaning:
+    """Read the stored finished articles (none when the state has none; one part from a state of the older
+    layout)."""
+    if (folder / FINISHED_FOLDER).is_dir():
+        table, parts = read_parts(folder / FINISHED_FOLDER, FINISHED)
+    elif (folder / FINISHED_FILE).exists():
+        table = _read(folder / FINISHED_FILE)
+        parts = StoredParts([folder / FINISHED_FILE], [table.num_rows])
+    else:
+        return FinishedCleaning()
+    kept = frozenset(tuple(row.values()) for row in pq.read_table(folder / KEPT_FILE).to_pylist())
+    return FinishedCleaning(table, rows_by_identity(table), kept, parts)
+
+
+def _row(item: PreparedInput, finished: CleanedDocument | Rejection) -> dict:
+    """A finished article as a row of the state's table."""
+    raw = item.raw
+    if isinstance(finished, Rejection):
+        return {"doc_id": raw.doc_id, "source_path": raw.source_path, "rejected_as": finished.source_path} | {
+            "rejection": finished.reason
+        }
+    result, removals, spared = finished.document, finished.removals, finished.spared
+    meta = result.metadata
+    return {
+        "doc_id": result.doc_id,
+        "source_path": result.source_path,
+        "source_item": result.source_item,
+        "format": result.format,
+        "content_hash": result.content_hash,
+        "encoding": result.encoding,
+        "site": result.site,
+        **metadata_row(meta),
+        "paragraphs": result.paragraphs,
+        "removed_texts": [removal.text for removal in removals],
+        "removed_reasons": [removal.reason for removal in removals],
+        "spared_texts": [line.text for line in spared],
+        "spared_reasons": [line.reason for line in spared],
+        "spared_overrides": [line.override for line in spared],
+        "unicode_repaired": result.unicode_repaired,
+        "published_is_fallback": result.published_is_fallback,
+        "language": result.language,
+        "input_id": result.input_id,
+        "input_fields": result.input_fields,
+    }

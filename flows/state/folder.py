@@ -1,0 +1,260 @@
+"""Incremental state, kept in each published run folder: what every input was when it was read
+(size, modification time and content hash), every article as prepared from it (every capture, for a
+WARC file) in shards (state/prepared/NNNNN.parquet, flows/stages/shards.py), its rejections and skipped records,
+which paragraphs were canonical, the dedup band-key store (flows/state/band_store.py), the spelling evidence
+(flows/state/vocabulary_store.py), the boilerplate line counts (flows/state/line_counts.py), each article as cleaning
+finished it (flows/state/finished.py) and the clustered components (flows/state/cluster_store.py), so a later run reads only new or changed inputs, carries the shards of unchanged
+ones over by hard link, signs and verifies only new paragraphs, counts only the paragraphs that changed, finishes
+cleaning only new and touched articles, clusters only components of the pair graph that changed, and keeps canonical choices the policy does not overturn.
+
+The state carries a version; a state of another version, or one made under another config, is not
+used (the run reads everything again and says why).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from flows.outputs.files import write_parquet
+from flows.outputs.manifest import file_digest
+from flows.outputs.schema import REJECTED
+from flows.stages.records import Rejection
+from flows.stages.shards import link_or_copy, link_shard, read_columns, shard_name
+from flows.stages.steps import InputRead
+from flows.state.band_store import NO_BANDS, StoredBands, load_band_store
+from flows.state.cluster_store import NO_CLUSTERS, ClusterUpdate, StoredClusters, load_clusters, write_clusters
+from flows.state.finished import FinishedCleaning, load_finished
+from flows.state.line_counts import LineCounts, load_line_counts
+from flows.state.spelled_store import StoredSpelling, load_spelling, write_spelling
+from flows.state.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, load_vocabulary
+
+STATE_VERSION = 5
+STATE_FOLDER = "state"
+CANONICAL = pa.schema([("key", pa.string())])
+INPUTS = pa.schema(
+    [("source_path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()), ("sha256", pa.string())]
+)
+SKIPPED = pa.schema([("source_path", pa.string()), ("reason", pa.string()), ("records", pa.int64())])
+PREPARED_FOLDER = "prepared"
+
+
+class State:
+    """The previous run's state: each input's stamp and content hash, what reading it gave, its prepared shards,
+    canonical keys, band store, vocabulary, line counts, finished articles, clusters and spelling (all empty without
+    a state folder). The parts are read on a thread of their own, one after another in the order the stages need
+    them, from when the state is made: a stage waits only for a part not read yet."""
+
+    def __init__(self, published: Path | None = None) -> None:
+        self.folder = published / STATE_FOLDER if published is not None else None
+        self._parts: dict[str, Future] = {}
+        self._read: dict[str, object] = {}
+        if self.folder is not None:
+            reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="state")
+            self._parts = {name: reading.submit(load, self.folder) for name, load in _PARTS.items()}
+            reading.shutdown(wait=False)  # its thread ends once every part is read
+
+    def _part(self, name: str, empty: Callable[[], object]):
+        """A part of the state, waiting for it if it is still being read; `empty()` without a state."""
+        if name not in self._read:  # kept once read: asked for once an input, a future's lock costs
+            self._read[name] = self._parts[name].result() if name in self._parts else empty()
+        return self._read[name]
+
+    def let_go(self, *names: str) -> None:
+        """Drop parts the run no longer needs: asked for again, each is the empty part."""
+        for name in names:
+            self._parts.pop(name, None)
+            self._read.pop(name, None)
+
+    @property
+    def stamps(self) -> dict[str, tuple[int, int]]:
+        return self._part("inputs", lambda: ({}, {}))[0]
+
+    @property
+    def hashes(self) -> dict[str, str]:
+        return self._part("inputs", lambda: ({}, {}))[1]
+
+    @property
+    def reads(self) -> dict[str, InputRead]:
+        return self._part("reads", lambda: ({}, []))[0]
+
+    @property
+    def shards(self) -> list[Path]:
+        return self._part("reads", lambda: ({}, []))[1]
+
+    @property
+    def line_counts(self) -> LineCounts:
+        return self._part("line_counts", LineCounts)
+
+    @property
+    def finished(self) -> FinishedCleaning:
+        return self._part("finished", FinishedCleaning)
+
+    @property
+    def bands(self) -> StoredBands:
+        return self._part("bands", lambda: NO_BANDS)
+
+    @property
+    def vocabulary(self) -> StoredVocabulary:
+        return self._part("vocabulary", lambda: EMPTY_VOCABULARY)
+
+    @property
+    def spelled(self) -> StoredSpelling:
+        return self._part("spelled", StoredSpelling)
+
+    @property
+    def canonical(self) -> frozenset[str]:
+        return self._part("canonical", frozenset)
+
+    @property
+    def clusters(self) -> StoredClusters:
+        return self._part("clusters", lambda: NO_CLUSTERS)
+
+    def unchanged(self, raw_dir: Path, path: str, stamp: tuple[int, int] | None) -> bool:
+        """True when an input that gave articles is as the previous run read it: same size and time, or same
+        content (an input that gave none is read again: it may have become readable)."""
+        if path not in self.reads or not self.reads[path].articles:
+            return False
+        if self.stamps.get(path) == stamp:
+            return True
+        return path in self.hashes and file_digest(raw_dir, path) == self.hashes[path]
+
+
+def state_problem(manifest: dict | None, config_sha256: str) -> str | None:
+    """Why the previous run's state cannot be reused, or None when it can."""
+    if manifest is None:
+        return "no previous run"
+    if manifest.get("state_version") != STATE_VERSION:
+        return f"state version {manifest.get('state_version')} is not {STATE_VERSION}"
+    if manifest.get("config_sha256") != config_sha256:
+        return "the config changed"
+    return None
+
+
+def _inputs(folder: Path) -> tuple[dict[str, tuple[int, int]], dict[str, str]]:
+    """Each input's stamp (size, modification time) and content hash, as the state recorded them."""
+    inputs = pq.read_table(folder / "inputs.parquet")
+    paths, sizes, times = (inputs[name].to_pylist() for name in ("source_path", "size", "mtime_ns"))
+    stamps = dict(zip(paths, zip(sizes, times)))
+    return stamps, {path: digest for path, digest in zip(paths, inputs["sha256"].to_pylist()) if digest}
+
+
+def _reads(folder: Path) -> tuple[dict[str, InputRead], list[Path]]:
+    """What reading each input gave (articles in the prepared shards, rejections, skipped records), and the shards."""
+    reads: dict[str, InputRead] = defaultdict(InputRead)
+    shards = sorted((folder / PREPARED_FOLDER).glob("*.parquet"))
+    for shard in shards:
+        for source_path in read_columns(shard, ["source_path"])["source_path"]:
+            reads[source_path].articles += 1
+    for row in pq.read_table(folder / "rejected.parquet").to_pylist():
+        reads[row["source_path"]].rejections.append(Rejection(row["source_path"], row["reason"]))
+    for row in pq.read_table(folder / "skipped.parquet").to_pylist():
+        reads[row["source_path"]].skipped[row["reason"]] = row["records"]
+    return dict(reads), shards
+
+
+def _canonical(folder: Path) -> frozenset[str]:
+    return frozenset(pq.read_table(folder / "canonical.parquet", columns=["key"])["key"].to_pylist())
+
+
+# The state's parts in the order the stages need them (read, boilerplate, clean, match, spelling, correct, cluster).
+_PARTS: dict[str, Callable[[Path], object]] = {
+    "inputs": _inputs,
+    "reads": _reads,
+    "line_counts": load_line_counts,
+    "finished": load_finished,
+    "bands": load_band_store,
+    "vocabulary": load_vocabulary,
+    "spelled": load_spelling,
+    "canonical": _canonical,
+    "clusters": load_clusters,
+}
+# A state begun by `copydesk run` before its flow started (state_read_ahead), by published run folder.
+_read_ahead: dict[Path, State] = {}
+
+
+def load_state(published: Path) -> State:
+    """The state of the published run folder (OUT_DIR/.current), read on a thread of its own: the one `copydesk
+    run` began reading ahead when it is of this same run folder."""
+    return _read_ahead.pop(published.resolve(), None) or State(published)
+
+
+@contextmanager
+def state_read_ahead(published: Path | None) -> Iterator[None]:
+    """While inside, the state of `published` (None: none) is being read, and load_state of the same run folder
+    (the run folder it leads to, whatever ran between) takes it instead of reading it again."""
+    key = published.resolve() if published is not None else None
+    if key is not None:
+        _read_ahead[key] = State(published)
+    try:
+        yield
+    finally:
+        _read_ahead.pop(key, None)
+
+
+@dataclass
+class StateRows:
+    """This run's state to write: each input's stamp and content hash, what reading it gave, canonical keys, the
+    prepared-article shards, the state files the stages wrote as they ended (`written`: the boilerplate line
+    counts, the band-key store, none with Redis, the spelling evidence and each article as the clean stage left
+    it, the finished table's parts; linked in, so the flow need not hold them until the write stage), the
+    clustered components and the spelling applied (the decisions file and the articles they changed, files)."""
+
+    stamps: dict[str, tuple[int, int]]
+    hashes: dict[str, str | None]
+    reads: dict[str, InputRead]
+    canonical: frozenset[str]
+    shards: list[Path] = field(default_factory=list)
+    written: Path | None = None
+    clusters: ClusterUpdate | None = None
+    spelled: tuple[Path, Path] | None = None
+
+
+def link_written(written: Path, folder: Path) -> None:
+    """Link the state files the stages already wrote (`written`, their subfolders kept) into the state folder."""
+    for source in sorted(written.rglob("*")):
+        target = folder / source.relative_to(written)
+        if source.is_dir():
+            target.mkdir()
+        else:
+            link_or_copy(source, target)
+
+
+def write_state(staged: Path, state: StateRows) -> None:
+    """Write the state of this run into its run folder, its shards linked in; a read input's rejections name
+    the input itself."""
+    stamps, hashes, reads, canonical = state.stamps, state.hashes, state.reads, state.canonical
+    folder = staged / STATE_FOLDER
+    (folder / PREPARED_FOLDER).mkdir(parents=True)
+    for number, shard in enumerate(state.shards):
+        link_shard(shard, folder / PREPARED_FOLDER / shard_name(number))
+    if state.written is not None:
+        link_written(state.written, folder)
+    write_parquet([{"key": key} for key in sorted(canonical)], CANONICAL, folder / "canonical.parquet")
+    inputs = [
+        {"source_path": path, "size": size, "mtime_ns": mtime, "sha256": hashes.get(path)}
+        for path, (size, mtime) in stamps.items()
+    ]
+    write_parquet(inputs, INPUTS, folder / "inputs.parquet")
+    rejected = [
+        {"source_path": rejection.source_path, "reason": rejection.reason}
+        for read in reads.values()
+        for rejection in read.rejections
+    ]
+    write_parquet(rejected, REJECTED, folder / "rejected.parquet")
+    skipped = [
+        {"source_path": path, "reason": reason, "records": records}
+        for path, read in reads.items()
+        for reason, records in sorted(read.skipped.items())
+    ]
+    write_parquet(skipped, SKIPPED, folder / "skipped.parquet")
+    write_clusters(folder, state.clusters)
+    if state.spelled is not None:
+        write_spelling(folder, *state.spelled)

@@ -1,0 +1,196 @@
+"""Stored spelling: the decisions a run applied and each article they changed (its paragraphs and corrections, by
+identity), kept in the state so the next run applies its decisions only to articles finished otherwise since, and
+to those holding a word or span whose decision came, went or changed; every other article carries its stored
+result."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from cleaners.spelling import SpellingDecision, decided_word, scoped_key
+from flows.outputs.files import write_table
+from flows.stages.prepared import Identity
+from flows.stages.run_files import DECISIONS_FILE, read_decisions
+from flows.stages.shards import link_or_copy
+from flows.stages.spelled import SPELLED, read_spelled
+from flows.state.finished import FinishedCleaning, rows_by_identity
+
+SPELLED_FILE = "spelled.parquet"
+IDENTITY = [("source_path", pa.string()), ("doc_id", pa.string())]
+# Each article the decisions changed, by identity: its spelled paragraphs and its corrections.
+STORED = pa.schema([*IDENTITY, *(field for field in SPELLED if field.name != "row")])
+# Alternatives per regular expression: RE2 builds one automaton a pattern, within a memory budget.
+_RUNS_PER_PATTERN = 2000
+_LETTER_RUN = re.compile("[A-Za-z]+")
+
+
+@dataclass(frozen=True)
+class StoredSpelling:
+    """The previous run's decisions (None: none stored, so every article is spelled again) and its spelled rows."""
+
+    decisions: dict[str, SpellingDecision] | None = None
+    spelled: pa.Table = field(default_factory=STORED.empty_table)
+
+
+@dataclass
+class SpellingPlan:
+    """What the correct stage does with each article of the run's finished table: the rows to apply the decisions
+    to, and the stored rows carried as they are (in the shards' schema, `row` naming this run's row)."""
+
+    applying: list[int]
+    carried: pa.Table
+
+
+def load_spelling(folder: Path) -> StoredSpelling:
+    """The stored decisions and spelled rows of a state folder (none when the state has no spelling stored)."""
+    if not (folder / SPELLED_FILE).exists() or not (folder / DECISIONS_FILE).exists():
+        return StoredSpelling()
+    spelled = pq.read_table(folder / SPELLED_FILE).cast(STORED).combine_chunks()
+    return StoredSpelling(read_decisions(folder / DECISIONS_FILE), spelled)
+
+
+def write_spelling(folder: Path, decisions: Path, spelled: Path) -> None:
+    """Link this run's decisions file and spelled rows into the state folder."""
+    link_or_copy(decisions, folder / DECISIONS_FILE)
+    link_or_copy(spelled, folder / SPELLED_FILE)
+
+
+def plan_spelling(
+    table: pa.Table,
+    decisions: dict[str, SpellingDecision],
+    languages: Collection[str],
+    finished: FinishedCleaning,
+    stored: StoredSpelling,
+) -> SpellingPlan:
+    """Which articles of the finished table `table` the decisions are applied to, and which stored rows carry:
+    an article in a language with a word list is spelled again unless its paragraphs and language are as the
+    previous run finished them and it holds no word or span whose decision changed."""
+    spellable = pc.and_(pc.is_null(table["rejection"]), pc.is_in(table["language"], pa.array(sorted(languages))))
+    if stored.decisions is None:
+        return SpellingPlan(pc.indices_nonzero(spellable).to_pylist(), SPELLED.empty_table())
+    unchanged = pc.and_(spellable, _as_finished_before(table, finished))
+    stored_rows = _rows_of(stored.spelled, table)
+    changed = _changed_keys(stored.decisions, decisions)
+    touched = _touched_rows(table, stored.spelled, stored_rows, changed)
+    keep = pc.and_(unchanged, pc.invert(touched)).to_pylist()
+    applying = [row for row, (spell, kept) in enumerate(zip(spellable.to_pylist(), keep)) if spell and not kept]
+    carried_rows = [row if row >= 0 and keep[row] else -1 for row in stored_rows]
+    carried = stored.spelled.append_column("row", pa.array(carried_rows, pa.int64()))
+    carried = carried.filter(pc.greater_equal(carried["row"], 0)).select(SPELLED.names)
+    return SpellingPlan(applying, carried)
+
+
+def spelled_this_run(plan: SpellingPlan, shards: list[Path]) -> pa.Table:
+    """The articles the decisions changed in this run, in the shards' schema: those carried and those the
+    apply-spelling tasks changed (their shards)."""
+    return pa.concat_tables([plan.carried, read_spelled(shards)])
+
+
+def write_stored(table: pa.Table, spelled: pa.Table, target: Path) -> Path:
+    """Write the articles the decisions changed (`spelled`, rows of the finished table `table`) by identity, for
+    the state, to `target`; return it."""
+    identities = table.select([name for name, _ in IDENTITY]).take(spelled["row"])
+    write_table(
+        pa.Table.from_arrays([*identities.columns, *spelled.drop_columns("row").columns], schema=STORED), target
+    )
+    return target
+
+
+def _as_finished_before(table: pa.Table, finished: FinishedCleaning) -> pa.Array:
+    """Per row of `table`: whether the previous run finished the article with the same paragraphs and language."""
+    before = pa.array([finished.rows.get(identity) for identity in _identities(table)], pa.int64())
+    previous = finished.table.select(["paragraphs", "language", "rejection"]).take(before)
+    same = pc.and_(
+        pc.and_(pc.is_valid(before), pc.is_null(previous["rejection"])),
+        pc.equal(pc.fill_null(table["language"], ""), pc.fill_null(previous["language"], "")),
+    )
+    now, then = table["paragraphs"], previous["paragraphs"]
+    same = pc.fill_null(pc.and_(same, pc.equal(pc.list_value_length(now), pc.list_value_length(then))), False)
+    differing = pc.not_equal(pc.list_flatten(pc.filter(now, same)), pc.list_flatten(pc.filter(then, same)))
+    compared = pc.indices_nonzero(same)
+    unequal = pc.unique(pc.take(compared, pc.filter(pc.list_parent_indices(pc.filter(now, same)), differing)))
+    return pc.and_(same, pc.invert(_mask(unequal, table.num_rows)))
+
+
+def _rows_of(spelled: pa.Table, table: pa.Table) -> list[int]:
+    """Each stored row's row in this run's table by identity (-1: the article is gone)."""
+    rows = rows_by_identity(table)
+    return [rows.get(identity, -1) for identity in _identities(spelled)]
+
+
+def _identities(table: pa.Table) -> Iterator[Identity]:
+    """Each row's article identity (flows/state/line_counts.py)."""
+    return zip(table["source_path"].to_pylist(), table["doc_id"].to_pylist())
+
+
+def _changed_keys(before: dict[str, SpellingDecision], after: dict[str, SpellingDecision]) -> set[str]:
+    """The decisions' keys that came, went, or fix to another replacement, rule or confidence."""
+    return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+
+
+def _touched_rows(table: pa.Table, spelled: pa.Table, stored_at: list[int], changed: set[str]) -> pa.Array:
+    """Per row of `table`: whether the article may hold a word or span whose decision changed. A fix applies to a
+    whole word or span, so each of its letter runs is a whole letter run of the text it is applied to: a paragraph
+    as finished, or with span fixes made, where a word is whole in the stored spelled paragraph, or was fixed (a
+    stored correction's original). A paragraph-only key applies only in the paragraph of its digest."""
+    paragraphs = table["paragraphs"].combine_chunks()
+    rows = pa.array([row if row >= 0 else None for row in stored_at], pa.int64())
+    corrections = pc.list_flatten(spelled["corrections"])
+    texts = [paragraphs.flatten(), pc.list_flatten(spelled["paragraphs"]), pc.struct_field(corrections, "original")]
+    owners = [
+        pc.list_parent_indices(paragraphs),
+        pc.take(rows, pc.list_parent_indices(spelled["paragraphs"])),
+        pc.take(rows, pc.list_parent_indices(spelled["corrections"])),
+    ]
+    everywhere = {key for key in changed if decided_word(key) == key}
+    holding = _holding(pa.chunked_array(texts, pa.string()), everywhere)
+    touched = pc.filter(pa.chunked_array(owners, pa.int64()), holding)
+    if changed != everywhere:
+        corrected = pc.take(rows, pc.list_parent_indices(spelled["corrections"]))
+        first = pc.subtract(pc.take(paragraphs.offsets, corrected), paragraphs.offsets[0])
+        fixed_at = pc.add(first, pc.struct_field(corrections, "para_idx"))
+        scoped = _in_scoped_paragraphs(paragraphs, pc.drop_null(fixed_at), changed - everywhere)
+        touched = pa.chunked_array([*touched.chunks, scoped], pa.int64())
+    return _mask(pc.unique(pc.drop_null(touched)), table.num_rows)
+
+
+def _in_scoped_paragraphs(paragraphs: pa.ListArray, fixed_at: pa.Array, scoped: set[str]) -> pa.Array:
+    """The rows with a paragraph that paragraph-only keys name by digest and that holds a letter run of their word
+    as finished, or had a fix (positions `fixed_at` among the flattened paragraphs): with span fixes made, it may
+    hold the word where the paragraph as finished does not."""
+    texts = paragraphs.flatten()
+    holding = pc.indices_nonzero(_holding(texts, {decided_word(key) for key in scoped}))
+    positions = pc.unique(pa.chunked_array([holding, fixed_at.cast(pa.uint64())]))
+    positions = pc.filter(positions, pc.less(positions, len(texts)))
+    digests = {key[len(decided_word(key)) :] for key in scoped}
+    named = [
+        position
+        for position, text in zip(positions.to_pylist(), pc.take(texts, positions).to_pylist())
+        if scoped_key(text, "") in digests
+    ]
+    return pc.take(pc.list_parent_indices(paragraphs), pa.array(named, pa.int64()))
+
+
+def _holding(texts: pa.ChunkedArray | pa.Array, words: Collection[str]) -> pa.Array:
+    """Per text: whether it holds, as a whole letter run, the longest letter run of one of the words (a word
+    without letters is never applied)."""
+    runs = sorted({max(found, key=len) for word in words if (found := _LETTER_RUN.findall(word))})
+    holding = pa.array(np.zeros(len(texts), dtype=bool))
+    for start in range(0, len(runs), _RUNS_PER_PATTERN):
+        alternatives = "|".join(map(re.escape, runs[start : start + _RUNS_PER_PATTERN]))
+        pattern = rf"(?:^|[^A-Za-z])(?:{alternatives})(?:[^A-Za-z]|$)"
+        holding = pc.or_(holding, pc.match_substring_regex(texts, pattern))
+    return holding
+
+
+def _mask(rows: pa.Array, size: int) -> pa.Array:
+    """A boolean array of `size` true at `rows`."""
+    return pc.is_in(pa.array(np.arange(size, dtype=np.int64)), value_set=rows.cast(pa.int64()))

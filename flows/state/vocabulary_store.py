@@ -1,0 +1,182 @@
+"""The spelling evidence kept in the state, so a run counts only the paragraphs that changed.
+
+The vocabulary is a sum over the in-language paragraphs a run spells: the state keeps that multiset (each distinct
+paragraph's digest, occurrences and text) and the sums it gave (`cleaners.spelling.Evidence`, one row per kind and
+item). A later run diffs its paragraphs against the stored ones, counts only the difference (a paragraph gone or
+rewritten is counted again with a negative weight) and adds it to the stored sums, so the evidence equals a count
+from scratch. Files: state/vocabulary/paragraphs.parquet and state/vocabulary/counts.parquet; beside them the copies'
+alignments (flows/state/alignment_store.py), the other evidence a later run recalls instead of working out again.
+
+The finishing tasks count the paragraphs they finish where they are, on every core: each leaves beside its finished
+shard a folder (`counted_folder`) of the evidence rows of its in-language paragraphs (`counts.arrow`) and the digest
+and occurrences of each text it counted (`paragraphs.arrow`). The stage adds those sums and counts itself only what
+the tasks' counts leave out: the old paragraphs of articles finished again or deleted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+from pyarrow import feather
+
+from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_ROWS, evidence_table
+from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
+from flows.stages.handoffs import handoff_folder, write_handoff
+from flows.state.alignment_store import StoredAlignments, load_alignments, paragraph_digest, write_alignments
+
+VOCABULARY_FOLDER = "vocabulary"
+PARAGRAPHS = pa.schema([("digest", pa.string()), ("occurrences", pa.int64()), ("text", pa.string())])
+COUNTS = EVIDENCE_ROWS
+# What a finishing task counted: each distinct text's digest and its occurrences in the task's articles.
+COUNTED = pa.schema([("digest", pa.string()), ("occurrences", pa.int64())])
+_SUMMED = """
+SELECT kind, item, sum(count)::BIGINT AS count
+FROM (SELECT * FROM stored UNION ALL SELECT * FROM here UNION ALL SELECT * FROM tasks)
+GROUP BY kind, item
+HAVING sum(count) > 0
+"""
+
+
+@dataclass(frozen=True)
+class StoredVocabulary:
+    """The paragraphs counted (digest, occurrences, text), the evidence they sum to (kind, item, count) and what
+    each pair of copies judged prints in the other's place."""
+
+    paragraphs: pa.Table
+    counts: pa.Table
+    alignments: StoredAlignments = field(default_factory=dict)
+
+
+EMPTY_VOCABULARY = StoredVocabulary(PARAGRAPHS.empty_table(), COUNTS.empty_table())
+
+
+def updated_vocabulary(
+    stored: StoredVocabulary, texts: Counter[str], progress: Ticker = NO_PROGRESS, counted: Sequence[Path] = ()
+) -> StoredVocabulary:
+    """The stored vocabulary brought up to these paragraphs (text: occurrences): only paragraphs whose occurrences
+    changed are counted, by how much they changed, and added to the stored sums with what the finishing tasks
+    counted in the `counted` folders (`progress` sees the paragraphs this process counts); the stored alignments are
+    kept for the judging to recall. Paragraphs are joined by digest alone, and a changed paragraph's text is taken
+    (from `texts`, or from the store for one gone) only when it is counted here."""
+    now_texts = list(texts)
+    digests = [paragraph_digest(text) for text in now_texts]
+    now = pa.table(
+        {
+            "digest": pa.array(digests, pa.string()),
+            "occurrences_now": pa.array(texts.values(), pa.int64()),
+            "row_now": np.arange(len(digests), dtype=np.int64),
+        }
+    )
+    before = pa.table(
+        {
+            "digest": stored.paragraphs.column("digest"),
+            "occurrences_before": stored.paragraphs.column("occurrences"),
+            "row_before": np.arange(stored.paragraphs.num_rows, dtype=np.int64),
+        }
+    )
+    joined = now.join(before, "digest", join_type="full outer")
+    by_tasks = _counted_occurrences(counted)
+    if not pc.all(pc.is_in(by_tasks.column("digest"), joined.column("digest")), min_count=0).as_py():
+        counted, by_tasks = (), _counted_occurrences(())  # a text neither here nor stored: count it all here
+    joined = joined.join(by_tasks, "digest", join_type="left outer")
+    change = pc.subtract(
+        pc.subtract(
+            pc.fill_null(joined.column("occurrences_now"), 0), pc.fill_null(joined.column("occurrences_before"), 0)
+        ),
+        pc.fill_null(joined.column("occurrences_counted"), 0),
+    )
+    differs = pc.not_equal(change, 0)
+    changed = joined.filter(differs).append_column("change", change.filter(differs))
+    progress.phase("counting words", changed.num_rows, "paragraphs")
+    weighted = ticking(_weighted_texts(changed, now_texts, stored.paragraphs.column("text")), progress.advance)
+    counts = added_counts(stored.counts, weighted, counted)
+    paragraphs = pa.table(
+        {
+            "digest": now.column("digest"),
+            "occurrences": now.column("occurrences_now"),
+            "text": pa.array(now_texts, pa.string()),
+        },
+        schema=PARAGRAPHS,
+    )
+    return StoredVocabulary(paragraphs.sort_by("digest"), counts, stored.alignments)
+
+
+def _counted_occurrences(counted: Sequence[Path]) -> pa.Table:
+    """Each text the finishing tasks counted, by digest, with its occurrences over all their folders."""
+    tables = [feather.read_table(folder / "paragraphs.arrow") for folder in counted]
+    return (
+        pa.concat_tables([COUNTED.empty_table(), *tables])
+        .group_by("digest")
+        .aggregate([("occurrences", "sum")])
+        .rename_columns(["digest", "occurrences_counted"])
+    )
+
+
+def _weighted_texts(
+    changed: pa.Table, now_texts: list[str], stored_texts: pa.ChunkedArray
+) -> Iterator[tuple[str, int]]:
+    """Each changed paragraph's text (this run's, or the store's for a paragraph gone) with its change, the stored
+    texts taken a chunk at a time."""
+    for start in range(0, changed.num_rows, COUNT_CHUNK_TEXTS):
+        chunk = changed.slice(start, COUNT_CHUNK_TEXTS)
+        rows_now = chunk.column("row_now").to_pylist()
+        gone = pc.is_null(chunk.column("row_now"))
+        gone_texts = iter(stored_texts.take(chunk.column("row_before").filter(gone)).to_pylist())
+        for row_now, weight in zip(rows_now, chunk.column("change").to_pylist()):
+            yield (now_texts[row_now] if row_now is not None else next(gone_texts)), weight
+
+
+def added_counts(counts: pa.Table, weighted_texts: Iterable[tuple[str, int]], counted: Sequence[Path] = ()) -> pa.Table:
+    """Stored sums (kind, item, count) with these texts' evidence added, each times its weight (negative for a
+    paragraph taken away), and the evidence the finishing tasks counted in the `counted` folders, summed by DuckDB
+    (the tasks' files scanned in place, on every core); what falls to zero is dropped."""
+    here = evidence_table(weighted_texts)
+    tasks = ds.dataset([str(folder / "counts.arrow") for folder in counted], schema=COUNTS, format="ipc")
+    with duckdb.connect() as db:
+        db.register("stored", counts)
+        db.register("here", here)
+        db.register("tasks", tasks)
+        summed = db.sql(_SUMMED).to_arrow_table()
+    return summed.sort_by([("kind", "ascending"), ("item", "ascending")]).cast(COUNTS)
+
+
+def counted_folder(finished: Path) -> Path:
+    """The folder of a finishing task's counted paragraphs, beside its finished shard."""
+    return handoff_folder(finished, "vocabulary")
+
+
+def write_counted(texts: Counter[str], folder: Path) -> None:
+    """Count these paragraphs (text: occurrences) into `folder` for the spelling stage to add up: their evidence
+    rows and each text's digest with its occurrences (Arrow IPC files, uncompressed: DuckDB scans them in place)."""
+    digests = pa.array([paragraph_digest(text) for text in texts], pa.string())
+    paragraphs = pa.table({"digest": digests, "occurrences": pa.array(texts.values(), pa.int64())}, schema=COUNTED)
+    write_handoff({"counts": evidence_table(texts.items()), "paragraphs": paragraphs}, folder)
+
+
+def write_vocabulary(state_folder: Path, stored: StoredVocabulary) -> None:
+    """Write the vocabulary into a run folder's state."""
+    folder = state_folder / VOCABULARY_FOLDER
+    folder.mkdir()
+    pq.write_table(stored.paragraphs, folder / "paragraphs.parquet")
+    pq.write_table(stored.counts, folder / "counts.parquet")
+    write_alignments(folder, stored.alignments)
+
+
+def load_vocabulary(state_folder: Path) -> StoredVocabulary:
+    """Read the vocabulary of a run folder's state; a state without one (an older run) gives an empty one, so the
+    next run counts every paragraph."""
+    folder = state_folder / VOCABULARY_FOLDER
+    if not folder.is_dir():
+        return EMPTY_VOCABULARY
+    paragraphs = pq.read_table(folder / "paragraphs.parquet", schema=PARAGRAPHS)
+    counts = pq.read_table(folder / "counts.parquet", schema=COUNTS)
+    return StoredVocabulary(paragraphs, counts, load_alignments(folder))
