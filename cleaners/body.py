@@ -30,6 +30,10 @@ _DATE_LIKE = re.compile(
 )
 _NUMBER_LIKE = re.compile(r"^[\d\s.,:%/()+-]+\w{0,10}$")
 _LIST_ITEM = re.compile(r"^(?:[•·▪●◦‣*–-]|\d{1,3}[.)]?)\s+\S")
+# A row of a fixture list or a results table: two named sides with "v" or a score between them ("Mauritius v
+# Madagascar", "Arsenal 2-1 Chelsea"); next to another row it is a list line (line_classes). Not "vs": on the
+# tune pages rows of "A vs. B" were links to comparison articles.
+_FIXTURE_ROW = re.compile(r"^[A-ZÀ-Þ0-9][^.!?:]*\s(?:v|\d{1,3} ?[-–] ?\d{1,3})\s[A-ZÀ-Þ0-9][^.!?:]*$")
 # A line's words are its runs of a-z and apostrophes, once lowercased: in its UTF-8 bytes every other byte
 # (a multi-byte character's too) becomes a space, and the bytes split on spaces.
 _WORD_BYTES = bytes(byte if chr(byte) in "abcdefghijklmnopqrstuvwxyz'" else ord(" ") for byte in range(256))
@@ -45,12 +49,14 @@ def stopword_share(line: str) -> float:
 @dataclass(frozen=True, slots=True)
 class LineFacts:
     """What the body heuristics read of a non-blank line, found once per distinct line: its words, stopword
-    share, whether it ends a sentence, and the class its shape alone gives (link, date, number, list) if any."""
+    share, whether it ends a sentence, the class its shape alone gives (link, date, number, list) if any, and
+    whether it reads as a fixture or result row."""
 
     words: int
     stopword_share: float
     ends_sentence: bool
     shape_class: str | None
+    fixture_row: bool
 
 
 @lru_cache(maxsize=LINES_REMEMBERED)
@@ -66,7 +72,9 @@ def line_facts(line: str) -> LineFacts:
         shape_class = "list"
     else:
         shape_class = None
-    return LineFacts(len(line.split()), stopword_share(line), bool(_SENTENCE_END.search(line)), shape_class)
+    ends_sentence = bool(_SENTENCE_END.search(line))
+    fixture_row = not ends_sentence and _FIXTURE_ROW.match(line) is not None
+    return LineFacts(len(line.split()), stopword_share(line), ends_sentence, shape_class, fixture_row)
 
 
 def word_count(line: str) -> int:
@@ -94,6 +102,20 @@ def line_class(line: str, rules: BodyRules) -> str:
     if stopwords >= 2 * rules.prose_min_stopword_share:
         return "prose"  # running text that lost its full stop, like a standfirst
     return "list"
+
+
+def line_classes(lines: list[str], rules: BodyRules) -> list[str | None]:
+    """Each line's class (None for a blank one); a short fixture or result row next to another such row (a
+    table of them, blank lines aside) is a list line: one row alone may be a teaser headline ("Hearts 2-1 Hibs")."""
+    classes = [line_class(line, rules) if line else None for line in lines]
+    rows = [kind == "short" and line_facts(line).fixture_row for line, kind in zip(lines, classes) if kind is not None]
+    if rows.count(True) < 2:
+        return classes
+    content = [index for index, kind in enumerate(classes) if kind is not None]
+    for position, index in enumerate(content):
+        if rows[position] and ((position > 0 and rows[position - 1]) or rows[position + 1 : position + 2] == [True]):
+            classes[index] = "list"
+    return classes
 
 
 def body_span(classes: list[str | None], rules: BodyRules, word_counts: list[int]) -> tuple[int, int] | None:
@@ -134,7 +156,7 @@ def _continues_list(classes: list[str | None], ahead: list[int]) -> bool:
 
 def body_words(lines: list[str], rules: BodyRules) -> int:
     """How many words of prose the body of these lines holds (0 when there is no prose)."""
-    classes = [line_class(line, rules) if line else None for line in lines]
+    classes = line_classes(lines, rules)
     span = body_span(classes, rules, [word_count(line) for line in lines])
     if span is None:
         return 0
@@ -147,7 +169,7 @@ def trim_outside_body(
     """Remove every line outside the article body that is not prose, naming its class, unless kept."""
     if not rules.enabled:
         return lines, [], []
-    classes = [line_class(line, rules) if line else None for line in lines]
+    classes = line_classes(lines, rules)
     span = body_span(classes, rules, [word_count(line) for line in lines])
     if span is None:
         return lines, [], []

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-from cleaners.body import body_span, extend_over_lists, is_sentence, line_class, line_facts, word_count
+from cleaners.body import body_span, extend_over_lists, is_sentence, line_classes, line_facts, word_count
 from cleaners.edits import Removal, Spared
 from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
 from cleaners.memo import LINES_REMEMBERED
@@ -72,7 +72,7 @@ def _shape(line: str, kind: str) -> list[float]:
 
 def classes_and_span(lines: list[str], rules: BodyRules) -> tuple[list[str | None], tuple[int, int]]:
     """Each line's class (None for a blank one) and the body span ((0, 0) without prose)."""
-    classes = [line_class(line, rules) if line else None for line in lines]
+    classes = line_classes(lines, rules)
     return classes, body_span(classes, rules, [word_count(line) for line in lines]) or (0, 0)
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from cleaners.article import clean_article
-from cleaners.body import line_class, stopword_share, trim_outside_body
+from cleaners.body import line_class, line_classes, stopword_share, trim_outside_body
 from cleaners.line_model import _digits_and_tokens, drop_unlikely_lines, line_features, shipped_model
 from cleaners.rules import BodyRules
 from cleaners.stopwords import STOPWORDS
@@ -40,6 +40,7 @@ BODY = [
         ("12 comments", "number"),
         ("Kim Jong-un Donald Trump Vietnam Hanoi Metropole Sofitel Legend Summit Talks", "list"),
         ("1 Roger Federer (Switzerland)", "list"),
+        ("Chelsea v Arsenal was the game everyone wanted to see on Sunday.", "prose"),
         ("Could Yukos be a blessing in disguise?", "prose"),
         ("It was a blessing in disguise, he said.", "prose"),
     ],
@@ -101,6 +102,38 @@ def test_a_line_up_after_the_last_paragraph_is_kept():
     kept, removed, _ = trim_outside_body(lines, RULES)
     assert "Subs Not Used:" in kept and [line for line in kept if line][-1].startswith("Francis, Kabba")
     assert [r.text for r in removed] == ["Home", "About us"]
+
+
+def test_a_fixture_list_after_the_last_paragraph_is_kept_and_the_menu_after_it_goes():
+    fixtures = ["Seychelles v South Africa", "Mauritius v Madagascar", "Winners meet in final match"]
+    fixtures += ["Mozambique v Zimbabwe", "Namibia v Botswana"]
+    lines = [*BODY, "", *fixtures, "", "Home", "", "Contact us"]
+    kept, removed, _ = trim_outside_body(lines, RULES)
+    assert [line for line in kept if line][-5:] == fixtures
+    assert [r.text for r in removed] == ["Home", "Contact us"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "kinds"),
+    [
+        (["Arsenal 2-1 Chelsea", "", "Burnley or Liverpool v Bournemouth"], ["list", None, "list"]),
+        (["Arlo Pro 2 vs. Ring Spotlight Cam", "Nest Cam Indoor vs. Amazon Cloud Cam"], ["short", "short"]),
+        (["Mozambique v Zimbabwe", "Winners meet in final match"], ["short", "short"]),
+        (["Read pages 10-12 of the report", "Namibia v Botswana"], ["short", "short"]),
+        (
+            ["Chelsea v Arsenal was the game everyone wanted to see on Sunday.", "Namibia v Botswana"],
+            ["prose", "short"],
+        ),
+    ],
+)
+def test_a_fixture_or_result_row_is_a_list_line_only_next_to_another(lines, kinds):
+    assert line_classes(lines, RULES) == kinds
+
+
+def test_a_teaser_headline_with_a_score_after_the_body_still_goes():
+    lines = [*BODY, "", "Most read", "Hearts 2-1 Livingston", "Council tax to rise by 5% next year"]
+    _, removed, _ = trim_outside_body(lines, RULES)
+    assert [r.text for r in removed] == ["Most read", "Hearts 2-1 Livingston", "Council tax to rise by 5% next year"]
 
 
 def test_short_sentences_closing_a_match_report_are_kept():
