@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from cleaners.edits import Removal, Spared
 from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
@@ -105,16 +106,20 @@ def line_class(line: str, rules: BodyRules) -> str:
 
 
 def line_classes(lines: list[str], rules: BodyRules) -> list[str | None]:
-    """Each line's class (None for a blank one); a short fixture or result row next to another such row (a
-    table of them, blank lines aside) is a list line: one row alone may be a teaser headline ("Hearts 2-1 Hibs")."""
+    """Each line's class (None for a blank one). Short fixture or result rows at most one line apart (blank
+    lines aside) make a table: the rows and a short note between two of them ("Winners meet in final match") are
+    list lines. A row alone may be a teaser headline ("Hearts 2-1 Hibs"): it stays short."""
     classes = [line_class(line, rules) if line else None for line in lines]
-    rows = [kind == "short" and line_facts(line).fixture_row for line, kind in zip(lines, classes) if kind is not None]
-    if rows.count(True) < 2:
-        return classes
     content = [index for index, kind in enumerate(classes) if kind is not None]
-    for position, index in enumerate(content):
-        if rows[position] and ((position > 0 and rows[position - 1]) or rows[position + 1 : position + 2] == [True]):
-            classes[index] = "list"
+    rows = [
+        position
+        for position, index in enumerate(content)
+        if classes[index] == "short" and line_facts(lines[index]).fixture_row
+    ]
+    for first, second in pairwise(rows):
+        if second - first <= 2:
+            for index in content[first : second + 1]:
+                classes[index] = "list" if classes[index] == "short" else classes[index]
     return classes
 
 

@@ -119,6 +119,11 @@ def test_a_fixture_list_after_the_last_paragraph_is_kept_and_the_menu_after_it_g
         (["Arsenal 2-1 Chelsea", "", "Burnley or Liverpool v Bournemouth"], ["list", None, "list"]),
         (["Arlo Pro 2 vs. Ring Spotlight Cam", "Nest Cam Indoor vs. Amazon Cloud Cam"], ["short", "short"]),
         (["Mozambique v Zimbabwe", "Winners meet in final match"], ["short", "short"]),
+        (
+            ["Mozambique v Zimbabwe", "", "Winners meet in final match", "Namibia v Botswana"],
+            ["list", None, "list", "list"],
+        ),
+        (["Mozambique v Zimbabwe", "Home", "About us", "Namibia v Botswana"], ["short", "short", "short", "short"]),
         (["Read pages 10-12 of the report", "Namibia v Botswana"], ["short", "short"]),
         (
             ["Chelsea v Arsenal was the game everyone wanted to see on Sunday.", "Namibia v Botswana"],
