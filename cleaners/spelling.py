@@ -773,14 +773,19 @@ def aligned_decisions(
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     votes_in: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     faced: dict[str, set[str]] = defaultdict(set)
+    judged: dict[tuple[str, str], tuple[str, bool]] = {}  # each distinct facing judged once: what it faces, a typo?
     for first, second in ticking(copies, advance):
         for a, b in align(first, second):
             for word, other, paragraph in ((a, b, first), (b, a, second)):
                 if " " in word or word == other:
                     continue
-                other = _attributed(word, other, judge.rules.name_runon_words)
+                verdict = judged.get((word, other))
+                if verdict is None:
+                    attributed = _attributed(word, other, judge.rules.name_runon_words)
+                    verdict = judged[word, other] = (attributed, judge.is_aligned_typo(word, attributed, protected))
+                other, is_typo = verdict
                 faced[word].add(other)
-                if judge.is_aligned_typo(word, other, protected):
+                if is_typo:
                     votes[word][other] += 1
                     votes_in[word, paragraph][other] += 1
     decisions = {

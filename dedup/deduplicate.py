@@ -6,7 +6,9 @@ reveal, then measured again on the corrected text and clustered.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,9 +33,12 @@ from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.settings import CanonicalPolicy, DedupSettings
 from dedup.shingles import exact_key, normalised_words, split_sentences, word_shingles
-from dedup.signatures import count_words, shingle_hashes, signatures_and_word_counts
+from dedup.signatures import ShingleHashes, count_words, shingle_hashes, signatures_and_word_counts
 from dedup.trim import trim_keepers
 from dedup.verify import Overlap, overlap, pair_shares
+
+# Pairs below which verifying stays on one thread (a part of fewer is not worth a thread).
+_PAIRS_A_THREAD = 2048
 
 
 @dataclass
@@ -83,10 +88,19 @@ def _verified(
 
 def measured_shares(pairs: np.ndarray, texts: Sequence[str], shingle_size: int) -> np.ndarray:
     """Exact overlap of each pair of positions (rows of an (m, 2) array) of the texts' shingle sets, as
-    `dedup.verify.pair_shares` gives it."""
+    `dedup.verify.pair_shares` gives it: the sets hashed, then the pairs measured, a part on each core (threads: the
+    compiled kernels let go of the GIL)."""
     positions = np.unique(pairs)
-    sets = shingle_hashes([texts[position] for position in positions.tolist()], shingle_size).as_sets()
-    return pair_shares(np.searchsorted(positions, pairs), sets)
+    parts = max(1, min(os.cpu_count() or 1, len(pairs) // _PAIRS_A_THREAD))
+    with ThreadPoolExecutor(parts) as pool:
+        sets = ShingleHashes.joined(
+            pool.map(
+                lambda part: shingle_hashes([texts[position] for position in part.tolist()], shingle_size).as_sets(),
+                np.array_split(positions, parts),
+            )
+        )
+        rows = np.searchsorted(positions, pairs)
+        return np.concatenate([*pool.map(lambda part: pair_shares(part, sets), np.array_split(rows, parts))])
 
 
 def classified(pairs: np.ndarray, shares: np.ndarray, settings: DedupSettings, candidate_count: int) -> Matches:

@@ -14,7 +14,7 @@ other characters (accented letters, say) is folded in Python and scanned again a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -120,6 +120,18 @@ class ShingleHashes:
     offsets: np.ndarray
     word_counts: np.ndarray
 
+    @classmethod
+    def joined(cls, parts: Iterable[ShingleHashes]) -> ShingleHashes:
+        """The texts of several parts, one part's after another's."""
+        parts = list(parts)
+        ends = np.cumsum([0] + [len(part.values) for part in parts])
+        offsets = [part.offsets[:-1] + end for part, end in zip(parts, ends)]
+        return cls(
+            np.concatenate([part.values for part in parts]),
+            np.concatenate([*offsets, ends[-1:]]).astype(parts[0].offsets.dtype),
+            np.concatenate([part.word_counts for part in parts]),
+        )
+
     def as_sets(self) -> ShingleHashes:
         """The same texts with each one's hashes sorted and repeats dropped (sets, for exact overlaps)."""
         values, offsets = _sorted_sets(self.values, self.offsets)
@@ -220,7 +232,7 @@ def _character(data, position, classes, folded):
     return uint8(_COMPLEX), 4
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _hash_shingles(data, starts, size, classes, folded):  # pragma: no cover - compiled; tested against datasketch
     """Scan each text's bytes once: MurmurHash3 each word as it ends and fold the last `size` into a shingle
     hash; count the words, and flag the texts to fold in Python first."""
@@ -297,7 +309,7 @@ def _normalised_bytes(data, starts, classes):  # pragma: no cover - compiled; te
     return written[:count].copy(), offsets, complex_texts
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _replace_segments(values, offsets, positions, new_values, new_offsets):  # pragma: no cover - compiled
     """The flat arrays with the segments of the texts at `positions` replaced by the new ones, in order."""
     lengths = offsets[1:] - offsets[:-1]
@@ -317,7 +329,7 @@ def _replace_segments(values, offsets, positions, new_values, new_offsets):  # p
     return merged, merged_offsets
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _sorted_sets(values, offsets):  # pragma: no cover - compiled
     """Each text's segment sorted with repeats dropped, compacted into new flat arrays."""
     sets = np.empty(len(values), dtype=np.uint32)

@@ -44,7 +44,7 @@ def pair_shares(pairs: np.ndarray, sets: ShingleHashes) -> np.ndarray:
     return shares
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _shared_counts(values, offsets, pairs):  # pragma: no cover - compiled; tested against overlap()
     """How many values each pair of sorted segments has in common (a merge walk)."""
     shared = np.zeros(len(pairs), dtype=np.int64)

@@ -22,7 +22,15 @@ import pytest
 from datasketch import MinHashLSH
 
 from dedup.canonical import source_rank
-from dedup.deduplicate import DedupResult, deduplicate, find_matches, paragraph_id, remeasure
+from dedup.deduplicate import (
+    _PAIRS_A_THREAD,
+    DedupResult,
+    deduplicate,
+    find_matches,
+    measured_shares,
+    paragraph_id,
+    remeasure,
+)
 from dedup.index import candidate_probability, lsh_candidate_pairs, run_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.settings import DEFAULT_POLICY, CanonicalPolicy, DedupSettings
@@ -348,15 +356,31 @@ def test_overlap_exact_numbers():
     assert overlap(set(), {"a"}) == Overlap(0.0, 0.0, 0.0)
 
 
-def test_pair_shares_of_hashed_shingles_equal_exact_overlaps():
+def copies_and_merges() -> tuple[list[str], list[str]]:
+    """The seed articles' paragraphs, and those with copies carrying junk and merges of neighbours."""
     seeds = [text for prefix in ("000", "001", "004") for text in seed_paragraphs(prefix)]
-    texts = seeds + [with_junk(text) for text in seeds] + [merged(a, b) for a, b in itertools.pairwise(seeds)]
+    return seeds, seeds + [with_junk(text) for text in seeds] + [merged(a, b) for a, b in itertools.pairwise(seeds)]
+
+
+def test_pair_shares_of_hashed_shingles_equal_exact_overlaps():
+    seeds, texts = copies_and_merges()
     pairs = np.array([(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))], dtype=np.int64)
     sets = shingle_hashes(texts, SETTINGS.shingle_size).as_sets()
     measured = [Overlap(*row) for row in pair_shares(pairs, sets).tolist()]
     assert sum(m.jaccard > 0.5 for m in measured) > len(seeds)  # copies, merges and near misses among them
     for (i, j), hashed in zip(pairs.tolist(), measured):
         assert hashed == overlap(shingles(texts[i]), shingles(texts[j]))
+
+
+def test_pairs_measured_in_parts_on_every_core_equal_one_pass():
+    _, texts = copies_and_merges()
+    pairs = np.array([(i, j) for i in range(len(texts)) for j in range(len(texts)) if i != j], dtype=np.int64)
+    pairs = pairs[np.random.default_rng(7).permutation(len(pairs))][: 4 * _PAIRS_A_THREAD]  # texts in every part
+    positions = np.unique(pairs)
+    sets = shingle_hashes([texts[position] for position in positions.tolist()], SETTINGS.shingle_size).as_sets()
+    one_pass = pair_shares(np.searchsorted(positions, pairs), sets)
+    assert np.array_equal(measured_shares(pairs, texts, SETTINGS.shingle_size), one_pass)
+    assert measured_shares(pairs[:0], texts, SETTINGS.shingle_size).shape == (0, 3)
 
 
 def test_covers_by_jaccard_or_by_containment_in_the_centre():

@@ -3,14 +3,18 @@
 from collections import Counter
 from pathlib import Path
 
-from cleaners.spelling import Vocabulary, decide_corrections
+import pyarrow.compute as pc
+
+from cleaners.spelling import Vocabulary, decide_corrections, evidence_table
 from flows.stages.dictionary import load_base_dictionary
 from flows.state.vocabulary_store import (
+    COUNTS,
     EMPTY_VOCABULARY,
     added_counts,
     counted_folder,
     load_vocabulary,
     updated_vocabulary,
+    with_change,
     write_counted,
     write_vocabulary,
 )
@@ -27,6 +31,9 @@ AFTER = [
     "Trade negotiations resumed in Geneva on Monday, said Maria Lopez.",
     "Critics called the negotiatons a waste; supporters said the negotiatons were overdue.",
 ]
+
+
+SORTED = [("kind", "ascending"), ("item", "ascending")]
 
 
 def from_scratch(texts):
@@ -49,6 +56,17 @@ def test_an_update_counts_a_removed_paragraph_out_of_every_sum():
     assert "Geneva" not in vocabulary.forms and "Lopez" not in vocabulary.neighbours
     assert not vocabulary.spans["long- term"]
     assert vocabulary.spans["left.The"] == 1
+
+
+def test_a_change_added_to_the_stored_sums_keeps_them_sorted_and_drops_what_falls_to_zero():
+    stored = from_scratch(BEFORE).counts
+    change = evidence_table([(BEFORE[3], -1), (AFTER[-1], 1)])  # "long- term" falls to zero, "Critics" comes
+    added = with_change(stored, change)
+    assert added.equals(from_scratch([*BEFORE[:3], BEFORE[4], AFTER[-1]]).counts)
+    assert added.equals(added.sort_by(SORTED))
+    assert with_change(stored, evidence_table([])).equals(stored)
+    counted_anew = change.filter(pc.greater(change["count"], 0))
+    assert with_change(COUNTS.empty_table(), counted_anew).equals(counted_anew.sort_by(SORTED))
 
 
 def test_the_stored_vocabulary_reads_back_as_written(tmp_path):

@@ -28,7 +28,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from pyarrow import feather
 
-from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_ROWS, evidence_table
+from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_KINDS, EVIDENCE_ROWS, evidence_table
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
 from flows.stages.handoffs import handoff_folder, write_handoff
 from flows.state.alignment_store import StoredAlignments, load_alignments, paragraph_digest, write_alignments
@@ -38,11 +38,12 @@ PARAGRAPHS = pa.schema([("digest", pa.string()), ("occurrences", pa.int64()), ("
 COUNTS = EVIDENCE_ROWS
 # What a finishing task counted: each distinct text's digest and its occurrences in the task's articles.
 COUNTED = pa.schema([("digest", pa.string()), ("occurrences", pa.int64())])
-_SUMMED = """
+# The run's change to the sums: the flow's own rows and the tasks' files, each item once.
+_CHANGE = """
 SELECT kind, item, sum(count)::BIGINT AS count
-FROM (SELECT * FROM stored UNION ALL SELECT * FROM here UNION ALL SELECT * FROM tasks)
+FROM (SELECT * FROM here UNION ALL SELECT * FROM tasks)
 GROUP BY kind, item
-HAVING sum(count) > 0
+HAVING sum(count) <> 0
 """
 
 
@@ -136,17 +137,50 @@ def _weighted_texts(
 
 
 def added_counts(counts: pa.Table, weighted_texts: Iterable[tuple[str, int]], counted: Sequence[Path] = ()) -> pa.Table:
-    """Stored sums (kind, item, count) with these texts' evidence added, each times its weight (negative for a
-    paragraph taken away), and the evidence the finishing tasks counted in the `counted` folders, summed by DuckDB
-    (the tasks' files scanned in place, on every core); what falls to zero is dropped."""
+    """Stored sums (kind, item, count, sorted) with these texts' evidence added, each times its weight (negative for
+    a paragraph taken away), and the evidence the finishing tasks counted in the `counted` folders: the change is
+    summed by DuckDB (the tasks' files scanned in place, on every core), then added to the stored sums
+    (`with_change`); what falls to zero is dropped."""
     here = evidence_table(weighted_texts)
     tasks = ds.dataset([str(folder / "counts.arrow") for folder in counted], schema=COUNTS, format="ipc")
     with duckdb.connect() as db:
-        db.register("stored", counts)
         db.register("here", here)
         db.register("tasks", tasks)
-        summed = db.sql(_SUMMED).to_arrow_table()
-    return summed.sort_by([("kind", "ascending"), ("item", "ascending")]).cast(COUNTS)
+        change = db.sql(_CHANGE).to_arrow_table().cast(COUNTS)
+    return with_change(counts.cast(COUNTS), change)
+
+
+def with_change(counts: pa.Table, change: pa.Table) -> pa.Table:
+    """Sums sorted by (kind, item) with a change (rows of distinct items) added, still sorted, rows not above zero
+    left out: each changed item found in its kind's stored rows by a hash lookup, new items placed by a binary
+    search, so the stored rows are neither summed nor sorted again."""
+    parts = []
+    for kind in sorted(EVIDENCE_KINDS):
+        stored = counts.filter(pc.equal(counts.column("kind"), kind)).combine_chunks()
+        changed = change.filter(pc.equal(change.column("kind"), kind))
+        places = pc.index_in(changed.column("item"), value_set=stored.column("item"))
+        found = pc.is_valid(places)
+        sums = stored.column("count").to_numpy().copy()
+        sums[places.filter(found).to_numpy()] += changed.column("count").filter(found).to_numpy()
+        fresh = changed.filter(pc.invert(found)).sort_by("item")
+        items = stored.column("item").to_numpy(zero_copy_only=False)
+        before = np.searchsorted(items, fresh.column("item").to_numpy(zero_copy_only=False))
+        merged = pa.concat_tables([stored.set_column(2, "count", pa.array(sums, pa.int64())), fresh])
+        parts.append(merged.take(_merge_order(stored.num_rows, before)))
+    summed = pa.concat_tables([COUNTS.empty_table(), *parts])
+    return summed.filter(pc.greater(summed.column("count"), 0))
+
+
+def _merge_order(stored: int, before: np.ndarray) -> np.ndarray:
+    """Where to take each row of `stored` sorted rows followed by new rows (sorted) that go before the stored rows
+    at `before`, so that all stand in order."""
+    fresh = before + np.arange(len(before))
+    order = np.empty(stored + len(before), dtype=np.int64)
+    is_fresh = np.zeros(len(order), dtype=bool)
+    is_fresh[fresh] = True
+    order[fresh] = stored + np.arange(len(before))
+    order[~is_fresh] = np.arange(stored)
+    return order
 
 
 def counted_folder(finished: Path) -> Path:
