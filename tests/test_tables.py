@@ -1,4 +1,5 @@
-"""The output tables built column-wise from a run's result, and the run's counts taken from their columns."""
+"""The output tables built column-wise from a run's result, a slice of articles at a time, and the run's counts taken
+from their columns."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from cleaners.metadata import ArticleMetadata
 from dedup.deduplicate import deduplicate
 from dedup.settings import CanonicalPolicy, DedupSettings
 from flows.config import CorpusSettings
-from flows.outputs.corpus import kept_records, write_corpus
+from flows.outputs.corpus import write_corpus
 from flows.outputs.files import write_table
-from flows.outputs.schema import TABLES
-from flows.outputs.tables import build_tables, paragraph_counts
+from flows.outputs.schema import ARTICLES, CORPUS, PARAGRAPHS, TABLES
+from flows.outputs.tables import ArticleTables, ParagraphCounts, article_tables, run_tables
+from flows.outputs.write import write_article_tables
 from flows.review.overrides import NOTHING_REVIEWED
 from flows.stages.records import Document, Rejection, RunResult
 from flows.stages.steps import paragraph_records
@@ -59,13 +61,32 @@ def run_result(documents: list[Document], removals: dict[str, list[Removal]] | N
     return RunResult(cleaned, records, dedup, rejections, [], {}, NOTHING_REVIEWED, finished)
 
 
+def whole(result: RunResult, slice_articles: int = 1000) -> ArticleTables:
+    """The article-ordered tables of every slice joined."""
+    slices = list(article_tables(result, slice_articles))
+    return ArticleTables(
+        *(
+            pa.concat_tables([schema.empty_table(), *(getattr(tables, name) for tables in slices)])
+            for name, schema in (("articles", ARTICLES), ("paragraphs", PARAGRAPHS), ("corpus", CORPUS))
+        )
+    )
+
+
+def paragraph_counts(result: RunResult, slice_articles: int = 1000) -> tuple[int, int, int]:
+    counts = ParagraphCounts()
+    for tables in article_tables(result, slice_articles):
+        counts.add(tables.paragraphs)
+    return counts.duplicates, len(counts.cluster_ids), counts.contained
+
+
 def test_paragraph_rows_follow_documents_and_their_clusters():
     documents = [
         document("a", [SUMMIT, AFTER], removed_lines=1),
         document("b", [SUMMIT, MARKETS]),
         document("c", [WEATHER], corrections=[Correction(0, "teh", "the", "typo", 0.9, "in teh north")]),
     ]
-    tables = build_tables(run_result(documents, {"a": [Removal("Share this story", "boilerplate")]}))
+    result = run_result(documents, {"a": [Removal("Share this story", "boilerplate")]})
+    tables, whole_run = whole(result), run_tables(result)
     paragraphs = tables.paragraphs.to_pylist()
     assert [(row["doc_id"], row["para_idx"], row["text"]) for row in paragraphs] == [
         ("a", 0, SUMMIT),
@@ -83,9 +104,9 @@ def test_paragraph_rows_follow_documents_and_their_clusters():
         sum(row["n_words"] for row in paragraphs if row["doc_id"] == doc_id) for doc_id in "abc"
     ]
     assert articles[0]["authors"] == ["A. Writer"] and articles[0]["title"] == "Title a"
-    assert tables.removed.to_pylist() == [{"doc_id": "a", "text": "Share this story", "reason": "boilerplate"}]
-    assert tables.corrections.column("doc_id").to_pylist() == ["c"]
-    assert tables.rejected.to_pylist() == [{"source_path": "broken.txt", "reason": "empty"}]
+    assert whole_run.removed.to_pylist() == [{"doc_id": "a", "text": "Share this story", "reason": "boilerplate"}]
+    assert whole_run.corrections.column("doc_id").to_pylist() == ["c"]
+    assert whole_run.rejected.to_pylist() == [{"source_path": "broken.txt", "reason": "empty"}]
     corpus = tables.corpus.to_pylist()
     assert [(record["id"], record["text"]) for record in corpus] == [
         ("a", AFTER),
@@ -97,22 +118,57 @@ def test_paragraph_rows_follow_documents_and_their_clusters():
 
 def test_counts_come_from_the_paragraph_columns():
     documents = [document("a", [SUMMIT, AFTER]), document("b", [SUMMIT]), document("c", [SUMMIT, WEATHER])]
-    tables = build_tables(run_result(documents))
-    assert paragraph_counts(tables.paragraphs) == (2, 1, 0)
+    assert paragraph_counts(run_result(documents)) == (2, 1, 0)
+    # A cluster's copies in other slices than its canonical paragraph's count once.
+    assert paragraph_counts(run_result(documents), 1) == (2, 1, 0)
     merged = [document("a", [SUMMIT, AFTER]), document("b", [f"{SUMMIT} {AFTER}"])]
-    duplicates, clusters, contained = paragraph_counts(build_tables(run_result(merged)).paragraphs)
-    assert (duplicates, clusters, contained) == (0, 0, 2)
+    assert paragraph_counts(run_result(merged)) == paragraph_counts(run_result(merged), 1) == (0, 0, 2)
+
+
+def test_slices_of_articles_give_the_tables_of_the_whole_run():
+    documents = [
+        document("a", [SUMMIT, AFTER]),
+        document("b", [SUMMIT, MARKETS], corrections=[Correction(1, "Seuol", "Seoul", "typo", 0.9, "in Seuol")]),
+        document("c", [WEATHER, AFTER]),
+        document("d", [MARKETS, WEATHER]),
+    ]
+    result = run_result(documents)
+    canonical = [position for position, member in enumerate(result.dedup.memberships) if member.is_canonical]
+    # Trimmed corpus texts (sentences kept elsewhere), one trimmed to nothing, in the slices they fall in.
+    result.dedup.corpus_trims = {canonical[1]: "Both sides left Hanoi.", canonical[-1]: ""}
+    one = whole(result)
+    for slice_articles in (1, 2, 3):
+        sliced = whole(result, slice_articles)
+        for name in ("articles", "paragraphs", "corpus"):
+            assert getattr(sliced, name).equals(getattr(one, name)), (name, slice_articles)
+        assert paragraph_counts(result, slice_articles) == paragraph_counts(result)
+    # b (corrected) holds only copies; d's one canonical paragraph is trimmed to nothing.
+    assert one.corpus.select(["id", "text"]).to_pylist() == [
+        {"id": "a", "text": f"{SUMMIT}\n\nBoth sides left Hanoi."},
+        {"id": "c", "text": WEATHER},
+    ]
+    second, first_paragraph = result.cleaned.slice(1, 3)
+    assert first_paragraph == 2 and second.articles["doc_id"].to_pylist() == ["b", "c"]
+    assert second.paragraphs.select(["article", "para_idx"]).to_pylist()[1:3] == [
+        {"article": 0, "para_idx": 1},
+        {"article": 1, "para_idx": 0},
+    ]
+    assert second.corrections.select(["article", "original"]).to_pylist() == [{"article": 0, "original": "Seuol"}]
 
 
 def test_every_table_and_corpus_shard_writes_with_its_schema_even_when_empty(tmp_path):
+    settings = CorpusSettings(min_words=5, min_kept_share=0.0, documents_per_shard=1)
     for documents, folder in (([document("a", [SUMMIT]), document("b", [SUMMIT])], "some"), ([], "none")):
         (tmp_path / folder).mkdir()
-        tables = build_tables(run_result(documents))
+        result = run_result(documents)
+        _, _, corpus = write_article_tables(result, tmp_path / folder, settings, 1)
+        tables = run_tables(result)
+        for name in ("corrections", "removed", "rejected", "boilerplate", "versions"):
+            write_table(getattr(tables, name), tmp_path / folder / f"{name}.parquet")
         for name, schema in TABLES.items():
-            write_table(getattr(tables, name.removesuffix(".parquet")), tmp_path / folder / name)
             assert pq.read_schema(tmp_path / folder / name).equals(schema)
-        corpus = kept_records(tables.corpus, CorpusSettings(min_words=5, min_kept_share=0.0, documents_per_shard=1))
         written, _ = write_corpus(corpus, tmp_path / folder, 1)
         assert len([name for name in written if name.endswith(".parquet")]) == max(corpus.num_rows, 1)
     assert pq.read_table(tmp_path / "some" / "paragraphs.parquet").num_rows == 2
+    assert pq.read_metadata(tmp_path / "some" / "paragraphs.parquet").num_row_groups == 2
     assert pq.read_metadata(tmp_path / "none" / "articles.parquet").num_row_groups == 0

@@ -8,7 +8,7 @@ are carried as its bytes (flows/outputs/corpus_carry.py).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import repeat
 from pathlib import Path
@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dedup.deduplicate import DedupResult
+from dedup.records import ClusterMembership
 from dedup.signatures import count_words
 from flows.config import CorpusSettings
 from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines
@@ -33,14 +33,15 @@ JSONL_SHARD = JSONL_FOLDER + "/{:05d}.jsonl.gz"
 LEGACY_JSONL = "corpus.jsonl"
 
 
-def canonical_texts(cleaned: Cleaned, dedup: DedupResult) -> pa.ListArray:
+def canonical_texts(
+    cleaned: Cleaned, memberships: Sequence[ClusterMembership], corpus_trims: Mapping[int, str]
+) -> pa.ListArray:
     """Each article's canonical paragraphs as the corpus keeps them (trimmed of sentences kept elsewhere; a
-    paragraph trimmed to nothing is left out), a list of texts an article."""
-    canonical = np.fromiter(
-        (membership.is_canonical for membership in dedup.memberships), bool, cleaned.paragraph_count
-    )
-    trimmed = sorted(position for position in dedup.corpus_trims if canonical[position])
-    trims = [dedup.corpus_trims[position] for position in trimmed]
+    paragraph trimmed to nothing is left out), a list of texts an article; `memberships` and `corpus_trims` (by
+    position) are of the articles' paragraphs."""
+    canonical = np.fromiter((membership.is_canonical for membership in memberships), bool, cleaned.paragraph_count)
+    trimmed = sorted(position for position in corpus_trims if canonical[position])
+    trims = [corpus_trims[position] for position in trimmed]
     replaced = np.arange(cleaned.paragraph_count)
     replaced[trimmed] = cleaned.paragraph_count + np.arange(len(trimmed))
     canonical[[position for position, text in zip(trimmed, trims) if not text]] = False
@@ -51,10 +52,15 @@ def canonical_texts(cleaned: Cleaned, dedup: DedupResult) -> pa.ListArray:
     return pa.ListArray.from_arrays(offsets, texts.take(pa.array(replaced[kept], pa.int64())))
 
 
-def corpus_table(cleaned: Cleaned, article_words: np.ndarray, dedup: DedupResult) -> pa.Table:
+def corpus_table(
+    cleaned: Cleaned,
+    article_words: np.ndarray,
+    memberships: Sequence[ClusterMembership],
+    corpus_trims: Mapping[int, str],
+) -> pa.Table:
     """One corpus record per article with canonical text; `kept_share` is the share of its article's words the
     record keeps."""
-    kept = canonical_texts(cleaned, dedup)
+    kept = canonical_texts(cleaned, memberships, corpus_trims)
     chosen = np.flatnonzero(pc.list_value_length(kept).to_numpy())
     texts = pc.binary_join(kept.take(pa.array(chosen, pa.int64())), "\n\n")
     words = count_words(texts.to_pylist()).tolist()

@@ -8,7 +8,8 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -49,12 +50,28 @@ def write_parquet(rows: list[dict], schema: pa.Schema, target: Path) -> None:
 
 
 def write_table(table: pa.Table, target: Path) -> None:
-    """Write an Arrow table as Parquet, atomically. No rows give a file of the schema and no row group: readers
-    that size batches by the first row group (Hugging Face datasets) fail on an empty one."""
-    if table.num_rows:
-        _write_atomically(target, lambda path: pq.write_table(table, path, compression="zstd"))
-    else:
-        _write_atomically(target, lambda path: pq.ParquetWriter(path, table.schema, compression="zstd").close())
+    """Write an Arrow table as Parquet, atomically."""
+    with parquet_writer(target, table.schema) as write:
+        write(table)
+
+
+@contextmanager
+def parquet_writer(target: Path, schema: pa.Schema) -> Iterator[Callable[[pa.Table], None]]:
+    """Write tables of the schema one after another as one Parquet file (a row group or more each), renamed into
+    place once all are written. No rows give a file of the schema and no row group: readers that size batches by
+    the first row group (Hugging Face datasets) fail on an empty one."""
+    temporary = _atomic_path(target)
+    try:
+        with pq.ParquetWriter(temporary, schema, compression="zstd") as writer:
+
+            def write(table: pa.Table) -> None:
+                if table.num_rows:
+                    writer.write_table(table)
+
+            yield write
+        replace_atomically(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def write_text(content: str, target: Path) -> None:

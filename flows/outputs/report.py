@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -153,12 +153,12 @@ def containment_views(
 ) -> list[dict]:
     """Paragraphs holding others' text (`contained_in`), those holding the most first: each container with
     the paragraphs inside it, diffed (by `diff`) against their part of it; at most MAX_CLUSTERS."""
-    position_of = {paragraph_id(record): position for position, record in enumerate(records)}
     inside: dict[str, list[int]] = defaultdict(list)
     for position, membership in enumerate(dedup.memberships):
         if membership.contained_in is not None:
             inside[membership.contained_in].append(position)
     containers = sorted(inside, key=lambda container: (-len(inside[container]), container))[:MAX_CLUSTERS]
+    position_of = _positions(cleaned, containers)
     shown = [position for container in containers for position in (position_of[container], *inside[container])]
     by_doc = cleaned.facts({records[position].doc_id for position in shown})
     views = []
@@ -180,6 +180,19 @@ def containment_views(
     return views
 
 
+def _positions(cleaned: Cleaned, ids: Collection[str]) -> dict[str, int]:
+    """The position of each paragraph named (`paragraph_id`), found from its article's first paragraph, not from
+    every paragraph's id (a later article of the same doc_id wins, as a map of every id would have it)."""
+    wanted = {id_.rpartition("-")[0] for id_ in ids}
+    doc_ids = cleaned.articles["doc_id"].to_pylist()
+    first = {
+        doc_id: position
+        for doc_id, position in zip(doc_ids, cleaned.first_paragraphs().tolist(), strict=True)
+        if doc_id in wanted
+    }
+    return {id_: first[id_.rpartition("-")[0]] + int(id_.rpartition("-")[2]) for id_ in ids}
+
+
 def _share_inside(dedup: DedupResult, part: int, container: int) -> float:
     """The share of a paragraph's shingles found in its container."""
     pair = dedup.overlaps[(min(part, container), max(part, container))]
@@ -188,28 +201,27 @@ def _share_inside(dedup: DedupResult, part: int, container: int) -> float:
 
 def syndication_rows(cleaned: Cleaned, dedup: DedupResult) -> list[dict]:
     """Which article copies which and how much: whole copies first, then partial ones, largest share first."""
-    by_doc = cleaned.facts(
-        {*dedup.copied_share, *(other for shares in dedup.copied_share.values() for other in shares)}
-    )
-    rows = []
-    for doc_id, shares in dedup.copied_share.items():
-        for other, share in shares.items():
-            if share < PARTIAL_COPY_SHARE:
-                continue
-            rows.append(
-                {
-                    "doc_id": doc_id,
-                    "title": by_doc[doc_id]["title"],
-                    "source": by_doc[doc_id]["source"] or by_doc[doc_id]["site"],
-                    "original_id": other,
-                    "original_title": by_doc[other]["title"],
-                    "original_source": by_doc[other]["source"] or by_doc[other]["site"],
-                    "share": round(share, 3),
-                    "whole": dedup.duplicate_of.get(doc_id) == other,
-                }
-            )
-    rows.sort(key=lambda row: (not row["whole"], -row["share"], row["doc_id"], row["original_id"]))
-    return rows[:MAX_SYNDICATION_ROWS]
+    pairs = [
+        (dedup.duplicate_of.get(doc_id) != other, -round(share, 3), doc_id, other)
+        for doc_id, shares in dedup.copied_share.items()
+        for other, share in shares.items()
+        if share >= PARTIAL_COPY_SHARE
+    ]
+    shown = sorted(pairs)[:MAX_SYNDICATION_ROWS]
+    by_doc = cleaned.facts({doc for _, _, doc_id, other in shown for doc in (doc_id, other)})
+    return [
+        {
+            "doc_id": doc_id,
+            "title": by_doc[doc_id]["title"],
+            "source": by_doc[doc_id]["source"] or by_doc[doc_id]["site"],
+            "original_id": other,
+            "original_title": by_doc[other]["title"],
+            "original_source": by_doc[other]["source"] or by_doc[other]["site"],
+            "share": -share,
+            "whole": not partial,
+        }
+        for partial, share, doc_id, other in shown
+    ]
 
 
 def bar_chart(counts: dict[str, float], unit: str = "") -> list[dict]:

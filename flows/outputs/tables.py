@@ -1,16 +1,19 @@
 """Every output table, built column by column (Arrow, the schemas of flows/outputs/schema.py) from the run's result: the
-articles' tables with Arrow compute from the cleaned articles' columns (flows/stages/cleaned.py)."""
+articles' tables with Arrow compute from the cleaned articles' columns (flows/stages/cleaned.py), a slice of articles
+at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from operator import attrgetter
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dedup.records import ClusterMembership
 from dedup.signatures import count_words
 from flows.outputs.corpus import corpus_table
 from flows.outputs.schema import ARTICLES, BOILERPLATE, CORRECTIONS, PARAGRAPHS, REJECTED, REMOVED, VERSIONS
@@ -21,18 +24,47 @@ from flows.stages.records import RunResult
 REMOVED_FROM = ["doc_id", "removed_texts", "removed_reasons", "rejection"]
 
 
+# How many articles the write stage builds and writes at a time: the article-ordered tables (articles, paragraphs,
+# the corpus before its length filter) are never held whole.
+SLICE_ARTICLES = 10_000
+
+
 @dataclass
-class OutputTables:
-    """Every table the run publishes, and the corpus before its length filter."""
+class ArticleTables:
+    """The article-ordered tables of a slice of the run's articles, and its corpus before its length filter."""
 
     articles: pa.Table
     paragraphs: pa.Table
+    corpus: pa.Table
+
+
+@dataclass
+class RunTables:
+    """The tables the run builds whole (few rows an article, or read whole by the report)."""
+
     corrections: pa.Table
     removed: pa.Table
     rejected: pa.Table
     boilerplate: pa.Table
     versions: pa.Table
-    corpus: pa.Table
+
+
+@dataclass
+class ParagraphCounts:
+    """The run's paragraph counts, summed over the slices of paragraphs.parquet's columns: paragraphs in another's
+    cluster, clusters of more than one (the ids those paragraphs name), paragraphs inside another."""
+
+    duplicates: int = 0
+    cluster_ids: set[str] = field(default_factory=set)
+    contained: int = 0
+
+    def add(self, paragraphs: pa.Table) -> None:
+        """Count a slice of paragraphs.parquet's rows."""
+        own_id = pc.binary_join_element_wise(paragraphs["doc_id"], pc.cast(paragraphs["para_idx"], pa.string()), "-")
+        elsewhere = pc.not_equal(paragraphs["cluster_id"], own_id)
+        self.duplicates += pc.sum(elsewhere).as_py() or 0
+        self.cluster_ids.update(pc.unique(paragraphs["cluster_id"].filter(elsewhere)).to_pylist())
+        self.contained += paragraphs.num_rows - paragraphs["contained_in"].null_count
 
 
 def _columns(items: Sequence, schema: pa.Schema, **computed: Sequence | pa.ChunkedArray) -> pa.Table:
@@ -56,11 +88,13 @@ def articles_table(cleaned: Cleaned, article_words: np.ndarray, result: RunResul
     return _columns([], ARTICLES, **taken, **computed)
 
 
-def paragraphs_table(cleaned: Cleaned, paragraph_words: np.ndarray, result: RunResult) -> pa.Table:
+def paragraphs_table(
+    cleaned: Cleaned, paragraph_words: np.ndarray, memberships: Sequence[ClusterMembership]
+) -> pa.Table:
     """paragraphs.parquet: one row per paragraph, in article order, with its cluster membership."""
     paragraphs = cleaned.paragraphs
     return _columns(
-        result.dedup.memberships,
+        memberships,
         PARAGRAPHS,
         doc_id=cleaned.articles["doc_id"].take(paragraphs["article"]),
         para_idx=paragraphs["para_idx"],
@@ -102,29 +136,34 @@ def boilerplate_table(result: RunResult) -> pa.Table:
     return _columns(lines, BOILERPLATE, line=[line.example for line in lines])
 
 
-def build_tables(result: RunResult) -> OutputTables:
-    """Turn the run's cleaned articles, rejections, clusters, learned boilerplate and earlier captures into every
-    output table."""
-    cleaned = result.cleaned
-    paragraph_words = count_words(cleaned.texts())
-    owners = cleaned.paragraph_articles()
-    article_words = np.bincount(owners, weights=paragraph_words, minlength=cleaned.article_count).astype(np.int64)
-    return OutputTables(
-        articles=articles_table(cleaned, article_words, result),
-        paragraphs=paragraphs_table(cleaned, paragraph_words, result),
-        corrections=corrections_table(cleaned),
+def article_tables(result: RunResult, slice_articles: int = SLICE_ARTICLES) -> Iterator[ArticleTables]:
+    """The article-ordered tables, `slice_articles` articles at a time, in order."""
+    trimmed = sorted(result.dedup.corpus_trims)
+    for start in range(0, result.cleaned.article_count, slice_articles):
+        cleaned, first = result.cleaned.slice(start, min(start + slice_articles, result.cleaned.article_count))
+        last = first + cleaned.paragraph_count
+        memberships = result.dedup.memberships[first:last]
+        trims = {
+            position - first: result.dedup.corpus_trims[position]
+            for position in trimmed[bisect_left(trimmed, first) : bisect_left(trimmed, last)]
+        }
+        paragraph_words = count_words(cleaned.texts())
+        owners = cleaned.paragraph_articles()
+        article_words = np.bincount(owners, weights=paragraph_words, minlength=cleaned.article_count).astype(np.int64)
+        yield ArticleTables(
+            articles=articles_table(cleaned, article_words, result),
+            paragraphs=paragraphs_table(cleaned, paragraph_words, memberships),
+            corpus=corpus_table(cleaned, article_words, memberships, trims),
+        )
+
+
+def run_tables(result: RunResult) -> RunTables:
+    """The tables built whole: the corrections, removed lines, rejections, learned boilerplate and earlier
+    captures."""
+    return RunTables(
+        corrections=corrections_table(result.cleaned),
         removed=removed_table(result.finished),
         rejected=_columns(result.rejections, REJECTED),
         boilerplate=boilerplate_table(result),
         versions=_columns(result.versions, VERSIONS),
-        corpus=corpus_table(cleaned, article_words, result.dedup),
     )
-
-
-def paragraph_counts(paragraphs: pa.Table) -> tuple[int, int, int]:
-    """From paragraphs.parquet's columns: paragraphs in another's cluster, clusters of more than one, contained."""
-    own_id = pc.binary_join_element_wise(paragraphs["doc_id"], pc.cast(paragraphs["para_idx"], pa.string()), "-")
-    duplicates = pc.sum(pc.not_equal(paragraphs["cluster_id"], own_id)).as_py() or 0
-    sizes = pc.value_counts(paragraphs["cluster_id"]).field("counts")
-    clusters = pc.sum(pc.greater(sizes, 1)).as_py() or 0
-    return duplicates, clusters, paragraphs.num_rows - paragraphs["contained_in"].null_count

@@ -10,22 +10,27 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
+
 from flows.config import CorpusSettings
 from flows.outputs.corpus import JSONL_SHARD, LEGACY_JSONL, kept_records, shard_names, write_corpus
 from flows.outputs.corpus_carry import carried_chunks, write_chunk_index
 from flows.outputs.dataset_card import DATASET_CARD, dataset_card
-from flows.outputs.files import write_table, write_text
+from flows.outputs.files import parquet_writer, write_table, write_text
 from flows.outputs.manifest import MANIFEST, output_hashes
 from flows.outputs.publish import publish, staging_folder
 from flows.outputs.report import cluster_views, containment_views, render_report
-from flows.outputs.schema import TABLES
+from flows.outputs.schema import ARTICLES, CORPUS, PARAGRAPHS, TABLES
 from flows.outputs.summary import RunSummary
-from flows.outputs.tables import OutputTables, build_tables, paragraph_counts
+from flows.outputs.tables import SLICE_ARTICLES, ParagraphCounts, RunTables, article_tables, run_tables
 from flows.runtime.memory import frozen_heap
 from flows.runtime.progress import StageProgress
 from flows.stages.records import RunResult
 from flows.state.diff_store import DiffRecall, load_diffs, write_diffs
 from flows.state.folder import STATE_FOLDER, StateRows, write_state
+
+# The tables built and written a slice of articles at a time (write_article_tables).
+SLICED_TABLES = ("articles.parquet", "paragraphs.parquet")
 
 
 @dataclass
@@ -50,15 +55,17 @@ class Written:
     clusters: list[dict]
 
 
-def run_summary(tables: OutputTables, result: RunResult, manifest: dict, corpus_documents: int) -> RunSummary:
-    """The run's counts, taken from the tables' columns."""
-    duplicate_paragraphs, clusters, contained_paragraphs = paragraph_counts(tables.paragraphs)
+def run_summary(
+    tables: RunTables, result: RunResult, manifest: dict, paragraphs: ParagraphCounts, corpus_records: int, kept: int
+) -> RunSummary:
+    """The run's counts, taken from the tables' columns (`corpus_records` before the corpus's length filter,
+    `kept` after it)."""
     return RunSummary(
-        articles=tables.articles.num_rows,
-        paragraphs=tables.paragraphs.num_rows,
-        duplicate_paragraphs=duplicate_paragraphs,
-        clusters=clusters,
-        contained_paragraphs=contained_paragraphs,
+        articles=result.cleaned.article_count,
+        paragraphs=result.cleaned.paragraph_count,
+        duplicate_paragraphs=paragraphs.duplicates,
+        clusters=len(paragraphs.cluster_ids),
+        contained_paragraphs=paragraphs.contained,
         duplicate_articles=len(result.dedup.duplicate_of),
         removals=tables.removed.num_rows,
         corrections=tables.corrections.num_rows,
@@ -70,9 +77,28 @@ def run_summary(tables: OutputTables, result: RunResult, manifest: dict, corpus_
         skip_reasons=manifest["skipped_records"],
         overrides_applied=len(result.review.applied),
         overrides_unmatched=len(result.review.unmatched),
-        corpus_documents=corpus_documents,
-        corpus_dropped=tables.corpus.num_rows - corpus_documents,
+        corpus_documents=kept,
+        corpus_dropped=corpus_records - kept,
     )
+
+
+def write_article_tables(
+    result: RunResult, staged: Path, settings: CorpusSettings, slice_articles: int = SLICE_ARTICLES
+) -> tuple[ParagraphCounts, int, pa.Table]:
+    """Build and write articles.parquet and paragraphs.parquet `slice_articles` articles at a time; return the
+    paragraph counts, how many corpus records were made and those the length filter keeps."""
+    paragraphs, corpus_records, kept = ParagraphCounts(), 0, []
+    with (
+        parquet_writer(staged / "articles.parquet", ARTICLES) as write_articles,
+        parquet_writer(staged / "paragraphs.parquet", PARAGRAPHS) as write_paragraphs,
+    ):
+        for tables in article_tables(result, slice_articles):
+            write_articles(tables.articles)
+            write_paragraphs(tables.paragraphs)
+            paragraphs.add(tables.paragraphs)
+            corpus_records += tables.corpus.num_rows
+            kept.append(kept_records(tables.corpus, settings))
+    return paragraphs, corpus_records, pa.concat_tables([CORPUS.empty_table(), *kept])
 
 
 def write_run(
@@ -84,15 +110,13 @@ def write_run(
     progress = StageProgress("write", result.cleaned.article_count, logger)
     with frozen_heap(), staging_folder(out_dir) as staged:
         with progress:
-            progress.phase("building tables", result.cleaned.article_count, "articles")
-            tables = build_tables(result)
-            corpus = kept_records(tables.corpus, corpus_settings)
-            summary = run_summary(tables, result, manifest, corpus.num_rows)
-            progress.advance(result.cleaned.article_count)
-            progress.phase("writing tables", len(TABLES), "tables")
-            for name in TABLES:
+            progress.phase("building and writing tables", result.cleaned.article_count, "articles")
+            paragraphs, corpus_records, corpus = write_article_tables(result, staged, corpus_settings)
+            tables = run_tables(result)
+            for name in [name for name in TABLES if name not in SLICED_TABLES]:
                 write_table(getattr(tables, name.removesuffix(".parquet")), staged / name)
-                progress.advance()
+            summary = run_summary(tables, result, manifest, paragraphs, corpus_records, corpus.num_rows)
+            progress.advance(result.cleaned.article_count)
             progress.phase("writing the corpus", corpus.num_rows, "documents")
             with carried_chunks(job.previous_state, JSONL_SHARD, LEGACY_JSONL) as carried:
                 corpus_files, chunks = write_corpus(corpus, staged, corpus_settings.documents_per_shard, carried)

@@ -82,10 +82,31 @@ class Cleaned:
         offsets = np.concatenate([[0], np.cumsum(self.paragraph_counts())])
         return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), one_array(self.paragraphs["text"]))
 
+    def slice(self, start: int, stop: int) -> tuple[Cleaned, int]:
+        """Articles `start` to `stop` with their paragraphs and corrections (rows renumbered from the first), and
+        the position of their first paragraph over all paragraphs (slices of the columns, no copy but the numbers)."""
+        first, last = np.searchsorted(self.paragraph_articles(), [start, stop]).tolist()
+        corrected = self.corrections["article"].to_numpy()
+        first_correction, last_correction = np.searchsorted(corrected, [start, stop]).tolist()
+        return (
+            Cleaned(
+                self.articles.slice(start, stop - start),
+                _renumbered(self.paragraphs.slice(first, last - first), start),
+                _renumbered(self.corrections.slice(first_correction, last_correction - first_correction), start),
+            ),
+            first,
+        )
+
     def facts(self, doc_ids: Collection[str]) -> dict[str, dict]:
         """The FACT_COLUMNS of the articles named, by doc_id (only theirs become Python objects)."""
         chosen = pc.is_in(self.articles["doc_id"], pa.array(list(doc_ids), pa.string()))
         return {row["doc_id"]: row for row in self.articles.select(FACT_COLUMNS).filter(chosen).to_pylist()}
+
+
+def _renumbered(rows: pa.Table, first_article: int) -> pa.Table:
+    """Rows of a paragraph or correction table whose articles are counted from `first_article`."""
+    shifted = pc.subtract(rows["article"], pa.scalar(first_article, pa.int32()))
+    return rows.set_column(0, rows.schema.field(0), shifted)
 
 
 def from_finished(table: pa.Table) -> Cleaned:
