@@ -8,9 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
+import numpy as np
+from numba import njit
+
 from dedup.settings import DedupSettings
-from dedup.shingles import normalised_words, split_sentences
-from dedup.signatures import normalised_texts
+from dedup.shingles import split_sentences
+from dedup.signatures import shingle_hashes
 from dedup.verify import Overlap
 
 
@@ -33,60 +36,53 @@ def trim_partial_repeats(
     texts: Sequence[str], keepers: dict[int, list[int]], settings: DedupSettings
 ) -> dict[int, str]:
     """Corpus text of each paragraph of `keepers` (`trim_keepers`) that repeats sentences of one ahead of it
-    ("" when nothing of it is left): each keeper in turn drops from it the sentences its whole text holds."""
+    ("" when nothing of it is left): the sentences most of whose shingles a keeper's whole text holds dropped.
+    Each paragraph's sentences and each keeper are shingled once (`shingle_hashes`), however many pairs hold them:
+    the pairs grow faster than the corpus, as a sentence printed again pairs all the paragraphs holding it."""
     if not keepers:
         return {}
-    shingles = _Shingles(settings.shingle_size)
-    shingles.normalise([texts[keeper] for ahead in keepers.values() for keeper in ahead])
-    shingles.normalise([sentence for other in keepers for sentence in shingles.sentences(texts[other])])
+    split = [split_sentences(texts[other]) for other in keepers]
+    sentences = shingle_hashes([sentence for found in split for sentence in found], settings.shingle_size).as_sets()
+    ahead = dict.fromkeys(keeper for found in keepers.values() for keeper in found)
+    held = shingle_hashes([texts[keeper] for keeper in ahead], settings.shingle_size).as_sets()
+    number = {keeper: index for index, keeper in enumerate(ahead)}
+    bounds = np.zeros(len(split) + 1, dtype=np.int64)
+    np.cumsum([len(found) for found in split], out=bounds[1:])
+    dropped = _dropped_sentences(
+        sentences.values,
+        sentences.offsets,
+        held.values,
+        held.offsets,
+        bounds,
+        np.repeat(np.arange(len(split)), [len(found) for found in keepers.values()]),
+        np.array([number[keeper] for found in keepers.values() for keeper in found], dtype=np.int64),
+        settings.containment_threshold,
+    ).tolist()
     trimmed: dict[int, str] = {}
-    for other, ahead in keepers.items():
-        for keeper in ahead:
-            held = shingles.of(texts[keeper])
-            sentences = shingles.sentences(trimmed.get(other, texts[other]))
-            kept = [sentence for sentence in sentences if not _held(shingles.of(sentence), held, settings)]
-            if len(kept) < len(sentences):
-                trimmed[other] = " ".join(kept)
+    for other, found, start in zip(keepers, split, bounds.tolist()):
+        gone = dropped[start : start + len(found)]
+        if any(gone):
+            trimmed[other] = " ".join(sentence for sentence, out in zip(found, gone) if not out)
     return trimmed
 
 
-class _Shingles:
-    """Each text's sentences and shingle set, made once however many pairs the text is in. A shingle is a tuple
-    of words (words hold no space, so tuples are equal when `word_shingles`' joined strings are), made without
-    joining strings: the pairs grow faster than the corpus, as a sentence printed again pairs its paragraphs."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.words: dict[str, list[str]] = {}
-        self.made: dict[str, set[tuple[str, ...]]] = {}
-        self.split: dict[str, list[str]] = {}
-
-    def normalise(self, texts: list[str]) -> None:
-        """Find the words of many texts at once with the compiled scan (`normalised_texts`), each text once."""
-        new = [text for text in dict.fromkeys(texts) if text not in self.words]
-        if not new:
-            return
-        for text, joined in zip(new, normalised_texts(new)):
-            self.words[text] = joined.split(" ") if joined else []
-
-    def of(self, text: str) -> set[tuple[str, ...]]:
-        if (found := self.made.get(text)) is None:
-            words = self.words.get(text)
-            if words is None:
-                words = normalised_words(text)
-            if len(words) < self.size:
-                found = {tuple(words)} if words else set()
-            else:
-                found = set(zip(*(words[start:] for start in range(self.size))))
-            self.made[text] = found
-        return found
-
-    def sentences(self, text: str) -> list[str]:
-        if (found := self.split.get(text)) is None:
-            found = self.split[text] = split_sentences(text)
-        return found
-
-
-def _held(shingles: set[tuple[str, ...]], held: set[tuple[str, ...]], settings: DedupSettings) -> bool:
-    """True when most of a sentence's shingles are in the preferred paragraph."""
-    return bool(shingles) and len(shingles & held) / len(shingles) >= settings.containment_threshold
+@njit(cache=True)
+def _dropped_sentences(values, offsets, held, held_offsets, bounds, others, keepers, threshold):  # pragma: no cover
+    """For every sentence (its shingle-hash set at values[offsets[s]:offsets[s + 1]]), whether a keeper of its
+    paragraph holds at least `threshold` of it; paragraph o's sentences are bounds[o]:bounds[o + 1], and pair p
+    is paragraph others[p] with the keeper whose set is held[held_offsets[keepers[p]]:...]."""
+    dropped = np.zeros(len(offsets) - 1, dtype=np.bool_)
+    for pair in range(len(others)):
+        keeper = held[held_offsets[keepers[pair]] : held_offsets[keepers[pair] + 1]]
+        for sentence in range(bounds[others[pair]], bounds[others[pair] + 1]):
+            start, end = offsets[sentence], offsets[sentence + 1]
+            if dropped[sentence] or end == start:
+                continue
+            found, at = 0, 0
+            for index in range(start, end):  # both sorted: one walk through the keeper's set
+                while at < len(keeper) and keeper[at] < values[index]:
+                    at += 1
+                if at < len(keeper) and keeper[at] == values[index]:
+                    found += 1
+            dropped[sentence] = found / (end - start) >= threshold
+    return dropped

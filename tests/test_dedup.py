@@ -36,6 +36,7 @@ from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.settings import DEFAULT_POLICY, CanonicalPolicy, DedupSettings
 from dedup.shingles import normalised_words, word_shingles
 from dedup.signatures import as_lean_minhash, paragraph_signatures, shingle_hashes
+from dedup.trim import trim_partial_repeats
 from dedup.verify import Overlap, covers, overlap, pair_shares
 
 RAW = Path(__file__).resolve().parent.parent / "raw"
@@ -732,6 +733,28 @@ def test_a_partial_repeat_is_trimmed_whatever_its_quote_style_and_case():
     result = deduplicate(first + article("second", [shouted], source="Some Blog"), SETTINGS, POLICY)
     assert [m.is_canonical for m in result.memberships] == [True, True]
     assert result.corpus_trims == {1: LIAISON.replace("Mr.", "Señor")}
+
+
+def test_a_paragraph_partly_repeating_two_keepers_loses_what_each_holds():
+    first = article("first", [merged(DETERRENT, SWEETENER)], source="Reuters")
+    second = article("second", [merged(KCNA, LIAISON)], source="AP")
+    third = article("third", [merged(SWEETENER, MOON, KCNA)], source="Some Blog")
+    result = deduplicate(first + second + third, SETTINGS, POLICY)
+    assert [m.is_canonical for m in result.memberships] == [True, True, True]
+    assert result.corpus_trims == {2: MOON}
+
+
+def test_a_trim_keeps_the_other_sentences_as_written_in_any_script():
+    """Sentences end at full-width stops too; the kept ones are joined by a space, a sentence's closing quote
+    dropped as the split drops it, and a paragraph no keeper holds a sentence of is not trimmed."""
+    texts = [
+        "政府宣布新政策。",
+        "政府宣布新政策。市民表示欢迎！ “Deep opinions were exchanged.” Mr. Kim left.",
+        "Mr. Kim left.",
+    ]
+    assert trim_partial_repeats(texts, {1: [0, 2], 2: [0]}, SETTINGS) == {
+        1: "市民表示欢迎！ “Deep opinions were exchanged."
+    }
 
 
 def test_a_partial_repeat_of_nothing_canonical_is_left_alone():
