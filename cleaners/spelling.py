@@ -50,8 +50,9 @@ _HYPHEN_BREAK = re.compile(r"(?<![\w-])([A-Za-z]{2,})- ([a-z]{2,})(?![\w-])")
 _MISSING_SPACE = re.compile(r"(?<![\w.@/-])([a-z]{2,})([.!?])([A-Z][a-z]{1,})(?![\w.@/-])")
 # What every _MISSING_SPACE match holds: a sentence mark with a capital after it.
 _SENTENCE_JOIN = re.compile(r"[.!?][A-Z]")
-# What every _HYPHEN_BREAK or _MISSING_SPACE match holds: a text without it has no span to count.
-_SPAN_HINT = re.compile(r"[A-Za-z]- [a-z]|[a-z][.!?][A-Z][a-z]")
+# What every _HYPHEN_BREAK or _MISSING_SPACE match holds: a text without it has no span to count. ASCII classes only,
+# so Arrow's RE2 finds it as Python's re would, over a chunk's texts at once.
+_SPAN_HINT = r"[A-Za-z]- [a-z]|[a-z][.!?][A-Z][a-z]"
 _EDIT_DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA)
 # Regular English derivations: an unknown word made of a dictionary word and one of these is a word.
 DERIVATION_SUFFIXES = (
@@ -201,13 +202,22 @@ def evidence_table(weighted_texts: Iterable[tuple[str, int]], chunk_texts: int =
     memory it takes is a chunk's words and the distinct items, whatever the number of texts."""
     parts: list[pa.Table] = []
     summed_rows = 0
-    for chunk in _batched(((text, weight) for text, weight in weighted_texts if weight), chunk_texts):
-        texts, weights = zip(*chunk)
-        parts.extend(_chunk_rows(texts, weights))
+    for chunk in evidence_chunks(weighted_texts, chunk_texts):
+        parts.extend(chunk)
         if sum(part.num_rows for part in parts) > max(_MERGED_ROWS, 2 * summed_rows):
             parts = [summed_evidence(parts)]
             summed_rows = parts[0].num_rows
     return summed_evidence(parts)
+
+
+def evidence_chunks(
+    weighted_texts: Iterable[tuple[str, int]], chunk_texts: int = COUNT_CHUNK_TEXTS
+) -> Iterator[list[pa.Table]]:
+    """The evidence rows of the texts `chunk_texts` at a time, a list of tables a chunk: each item once a chunk with
+    its sum over the chunk, though an item recurs across chunks (`summed_evidence` adds them up)."""
+    for chunk in _batched(((text, weight) for text, weight in weighted_texts if weight), chunk_texts):
+        texts, weights = zip(*chunk)
+        yield _chunk_rows(texts, weights)
 
 
 def _batched(items: Iterable[tuple[str, int]], size: int) -> Iterator[list[tuple[str, int]]]:
@@ -235,13 +245,11 @@ def _chunk_rows(texts: tuple[str, ...], weights: tuple[int, ...]) -> list[pa.Tab
     """The evidence rows of a chunk of texts: their words' (`_word_rows`), then their spans (searched only in texts
     where `_SPAN_HINT` stands)."""
     spans: Counter[str] = Counter()
-    for text, weight in zip(texts, weights):
-        if _SPAN_HINT.search(text):
-            _count(
-                spans,
-                [m.group() for pattern in (_HYPHEN_BREAK, _MISSING_SPACE) for m in pattern.finditer(text)],
-                weight,
-            )
+    hinted = pc.match_substring_regex(pa.array(texts, pa.string()), _SPAN_HINT).to_numpy(zero_copy_only=False)
+    for position in np.flatnonzero(hinted).tolist():
+        text = texts[position]
+        found = [m.group() for pattern in (_HYPHEN_BREAK, _MISSING_SPACE) for m in pattern.finditer(text)]
+        _count(spans, found, weights[position])
     span_rows = _rows("spans", pa.array(list(spans), pa.string()), pa.array(list(spans.values()), pa.int64()))
     return [*_word_rows([text_words(text) for text in texts], weights), span_rows]
 

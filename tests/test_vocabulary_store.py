@@ -4,8 +4,9 @@ from collections import Counter
 from pathlib import Path
 
 import pyarrow.compute as pc
+from pyarrow import feather
 
-from cleaners.spelling import Vocabulary, decide_corrections, evidence_table
+from cleaners.spelling import Vocabulary, decide_corrections, evidence_table, summed_evidence
 from flows.stages.dictionary import load_base_dictionary
 from flows.state.vocabulary_store import (
     COUNTS,
@@ -114,6 +115,16 @@ def counted_by_tasks(shards: list[list[str]], folder: Path) -> list[Path]:
     for shard, counted in zip(shards, folders, strict=True):
         write_counted(Counter(shard), counted)
     return folders
+
+
+def test_a_tasks_counted_rows_add_up_to_the_evidence_of_its_paragraphs(tmp_path):
+    texts = Counter(BEFORE + AFTER)
+    folder = counted_by_tasks([BEFORE + AFTER], tmp_path)[0]
+    rows = feather.read_table(folder / "counts.arrow")
+    sort = [("kind", "ascending"), ("item", "ascending")]
+    assert summed_evidence([rows]).sort_by(sort).equals(evidence_table(texts.items()).sort_by(sort))
+    spans = rows.filter(rows["kind"].to_numpy(zero_copy_only=False) == "spans").to_pydict()
+    assert sorted(zip(spans["item"], spans["count"])) == [("left.The", 2), ("long- term", 2)]
 
 
 def test_what_the_finishing_tasks_counted_adds_up_to_a_count_from_scratch(tmp_path):

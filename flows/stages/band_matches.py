@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -22,7 +23,7 @@ from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, tex
 from flows.runtime.progress import NO_PROGRESS, Ticker, in_chunks, ticking
 from flows.stages.band_search import candidate_pairs
 from flows.stages.signed_pool import NOTHING_SIGNED, SignedPool, bands_table
-from flows.state.band_store import NO_BANDS, SCHEMAS, BandUpdate, StoredBands, store_connection
+from flows.state.band_store import SCHEMAS, BandUpdate, StoredBands, store_connection
 
 _CHECKED = """
 SELECT p.row, c.jaccard, c.first_in_second, c.second_in_first
@@ -56,7 +57,7 @@ def stored_matches(
     keys = text_keys(texts)
     distinct, first = np.unique(keys, return_index=True)
     with store_connection(stored, {}, spill) as connection:
-        described, new = _described(connection, texts, distinct, first, signed, settings, progress)
+        described, new = _described(partial(_rows_of, connection), texts, distinct, first, signed, settings, progress)
     rows = np.searchsorted(described["key"].to_numpy(), keys)
     words = described["words"].to_numpy()[rows]
     copies = copy_groups(described["normalised_key"].to_numpy()[rows], words, settings.min_words, MAX_SHARED_GROUP)
@@ -91,14 +92,21 @@ def stored_matches(
 
 _SHARES = ("jaccard", "first_in_second", "second_in_first")
 SIGNED = ("texts", "bands")
+# The rows of a stored table (by name) whose key is one of some keys.
+StoredRows = Callable[[str, np.ndarray], pa.Table]
 
 
 def signed_rows(texts: Sequence[str], settings: DedupSettings) -> dict[str, pa.Table]:
     """The `texts`, `bands` and `sentences` rows of the distinct texts and of their sentences, each distinct text
-    once (bands in the order of their texts): what a finishing task leaves beside its shard."""
+    once (bands in the order of their texts): what a finishing task leaves beside its shard. No store is asked (a
+    worker has none), so no DuckDB is opened."""
     distinct, first = np.unique(text_keys(texts), return_index=True)
-    with store_connection(NO_BANDS, {}) as connection:
-        return _described(connection, texts, distinct, first, NOTHING_SIGNED, settings, NO_PROGRESS)[1]
+    return _described(_nothing_stored, texts, distinct, first, NOTHING_SIGNED, settings, NO_PROGRESS)[1]
+
+
+def _nothing_stored(table: str, keys: np.ndarray) -> pa.Table:
+    """No rows of a stored table: what an empty store holds for any keys."""
+    return SCHEMAS[table].empty_table()
 
 
 def _key_columns(pair_keys: np.ndarray) -> dict[str, np.ndarray]:
@@ -114,7 +122,7 @@ def _rows_of(connection: duckdb.DuckDBPyConnection, table: str, keys: np.ndarray
 
 
 def _described(
-    connection: duckdb.DuckDBPyConnection,
+    stored_rows: StoredRows,
     texts: Sequence[str],
     distinct: np.ndarray,
     first: np.ndarray,
@@ -123,8 +131,8 @@ def _described(
     progress: Ticker,
 ) -> tuple[pa.Table, dict[str, pa.Table]]:
     """The `texts` rows of the distinct paragraph texts (`distinct` keys, first at positions `first`), sorted by
-    key, and the new rows of every table for those the store does not hold and their sentences."""
-    known = _rows_of(connection, "texts", distinct)
+    key, and the new rows of every table for those the store (`stored_rows`) does not hold and their sentences."""
+    known = stored_rows("texts", distinct)
     fresh = distinct[~np.isin(distinct, known["key"].to_numpy())]
     paragraphs = _taken_or_signed(
         fresh,
@@ -135,7 +143,7 @@ def _described(
         "paragraphs",
     )
     described = pa.concat_tables([known, paragraphs["texts"]]).sort_by("key")
-    sentences = _new_sentences(connection, texts, distinct, first, described, signed, settings, progress)
+    sentences = _new_sentences(stored_rows, texts, distinct, first, described, signed, settings, progress)
     return described, {"sentences": sentences.pop("sentences")} | {
         name: pa.concat_tables([paragraphs[name], sentences[name]]) for name in SIGNED
     }
@@ -186,7 +194,7 @@ def _signed_chunk(
 
 
 def _new_sentences(
-    connection: duckdb.DuckDBPyConnection,
+    stored_rows: StoredRows,
     texts: Sequence[str],
     distinct: np.ndarray,
     first: np.ndarray,
@@ -198,7 +206,7 @@ def _new_sentences(
     """Rows of `sentences` for the long paragraph texts the store never split, and of `texts` and `bands` for
     their sentences it does not hold: taken from `signed` where it holds them, else split and signed here."""
     long_keys = described.filter(pc.greater_equal(described["words"], settings.min_words))["key"].to_numpy()
-    split = _rows_of(connection, "sentences", long_keys)["key"].to_numpy()
+    split = stored_rows("sentences", long_keys)["key"].to_numpy()
     unsplit = long_keys[~np.isin(long_keys, split)]
     taken = signed.sentences_of(unsplit)
     lacking = unsplit[~np.isin(unsplit, taken["key"].to_numpy())]
@@ -217,7 +225,7 @@ def _new_sentences(
     )
     unseen = np.unique(table["sentence_key"].to_numpy())
     unseen = unseen[~np.isin(unseen, described["key"].to_numpy())]
-    unseen = unseen[~np.isin(unseen, _rows_of(connection, "texts", unseen)["key"].to_numpy())]
+    unseen = unseen[~np.isin(unseen, stored_rows("texts", unseen)["key"].to_numpy())]
     split_keys, where = np.unique(sentence_keys, return_index=True)  # the sentences of `taken` are in `signed`
     rows = _taken_or_signed(
         unseen,

@@ -28,7 +28,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from pyarrow import feather
 
-from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_KINDS, EVIDENCE_ROWS, evidence_table
+from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_KINDS, EVIDENCE_ROWS, evidence_chunks, evidence_table
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
 from flows.stages.handoffs import handoff_folder, write_handoff
 from flows.state.alignment_store import StoredAlignments, load_alignments, paragraph_digest, write_alignments
@@ -190,10 +190,12 @@ def counted_folder(finished: Path) -> Path:
 
 def write_counted(texts: Counter[str], folder: Path) -> None:
     """Count these paragraphs (text: occurrences) into `folder` for the spelling stage to add up: their evidence
-    rows and each text's digest with its occurrences (Arrow IPC files, uncompressed: DuckDB scans them in place)."""
+    rows and each text's digest with its occurrences (Arrow IPC files, uncompressed: DuckDB scans them in place).
+    The rows are left as counted, chunk by chunk: the stage's sum over every task adds up an item's rows anyway."""
     digests = pa.array([paragraph_digest(text) for text in texts], pa.string())
     paragraphs = pa.table({"digest": digests, "occurrences": pa.array(texts.values(), pa.int64())}, schema=COUNTED)
-    write_handoff({"counts": evidence_table(texts.items()), "paragraphs": paragraphs}, folder)
+    counts = [part for chunk in evidence_chunks(texts.items()) for part in chunk]
+    write_handoff({"counts": pa.concat_tables([COUNTS.empty_table(), *counts]), "paragraphs": paragraphs}, folder)
 
 
 def write_vocabulary(state_folder: Path, stored: StoredVocabulary) -> None:
