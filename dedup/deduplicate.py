@@ -6,7 +6,6 @@ reveal, then measured again on the corrected text and clustered.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from dedup.carry import (
 from dedup.cluster import centre_clusters
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, constrained_overlaps
 from dedup.containment import link_containers
+from dedup.cores import usable_cores
 from dedup.exact import copies_still_exact, copy_counts, exact_copies, hubs, spread_over_copies
 from dedup.index import MAX_SHARED_GROUP, lsh_candidate_pairs, shared_key_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
@@ -91,7 +91,7 @@ def measured_shares(pairs: np.ndarray, texts: Sequence[str], shingle_size: int) 
     `dedup.verify.pair_shares` gives it: the sets hashed, then the pairs measured, a part on each core (threads: the
     compiled kernels let go of the GIL)."""
     positions = np.unique(pairs)
-    parts = max(1, min(os.cpu_count() or 1, len(pairs) // _PAIRS_A_THREAD))
+    parts = max(1, min(usable_cores(), len(pairs) // _PAIRS_A_THREAD))
     with ThreadPoolExecutor(parts) as pool:
         sets = ShingleHashes.joined(
             pool.map(

@@ -9,6 +9,7 @@ import pickle
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from prefect import task
 from cleaners.boilerplate import LearnedLine
 from cleaners.edits import Correction
 from cleaners.spelling import SpellingDecision, apply_corrections, text_words
+from dedup.cores import usable_cores
 from flows.runtime.process_cache import load_once
 from flows.runtime.task_runner import (
     DASK_ADDRESS_VARIABLE,
@@ -59,10 +61,29 @@ def test_one_worker_runs_in_the_flow_process_and_more_in_worker_processes():
 
 
 def test_a_run_takes_a_worker_a_core_but_no_more_than_its_batches_of_inputs(monkeypatch):
-    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
     assert [default_workers(inputs, 1000) for inputs in (0, 1, 1000, 1001, 2500, 100_000)] == [1, 1, 1, 2, 3, 4]
-    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
     assert default_workers(100_000, 1000) == 1
+
+
+def test_usable_cores_are_the_cores_this_process_may_run_on():
+    allowed = os.sched_getaffinity(0)
+    assert usable_cores() == len(allowed) <= (os.cpu_count() or 1)
+    narrowed = subprocess.run(
+        [
+            "taskset",
+            "-c",
+            str(min(allowed)),
+            sys.executable,
+            "-c",
+            "from dedup.cores import usable_cores; print(usable_cores())",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert narrowed.stdout.strip() == "1"
 
 
 def test_the_environment_names_the_workers_before_the_default(monkeypatch):

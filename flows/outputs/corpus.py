@@ -7,7 +7,6 @@ are carried as its bytes (flows/outputs/corpus_carry.py).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from itertools import repeat
@@ -17,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dedup.cores import usable_cores
 from dedup.records import ClusterMembership
 from dedup.signatures import count_words
 from flows.config import CorpusSettings
@@ -144,7 +144,7 @@ def write_corpus(
             index.extend(chunks)
             yield from lines
 
-    with ThreadPoolExecutor(max_workers=min(len(shards), os.cpu_count() or 1)) as pool:
+    with ThreadPoolExecutor(max_workers=min(len(shards), usable_cores())) as pool:
         written = pool.map(_write_shard, shards, repeat(staged), range(len(shards)), repeat(carried))
         write_lines(legacy_lines(written), staged / LEGACY_JSONL)
     return [*files, LEGACY_JSONL], index

@@ -10,6 +10,7 @@ import platform
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from dedup.cores import usable_cores
 from flows import __version__
 from flows.config import Config
 from flows.outputs.files import file_sha256
@@ -49,7 +50,7 @@ def file_digest(raw_dir: Path, relative_path: str) -> str | None:
 
 def output_hashes(folder: Path, names: list[str]) -> dict[str, str]:
     """SHA-256 of each of a run folder's written files, on a thread a core (hashing lets go of the GIL)."""
-    with ThreadPoolExecutor(os.cpu_count() or 1) as hashing:
+    with ThreadPoolExecutor(usable_cores()) as hashing:
         return dict(zip(names, hashing.map(lambda name: file_sha256(folder / name), names)))
 
 

@@ -15,6 +15,7 @@ from typing import NoReturn, Self
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
+from dedup.cores import usable_cores
 from flows.runtime.exits import end_without_teardown
 
 DASK_ADDRESS_VARIABLE = "COPYDESK_DASK_ADDRESS"
@@ -93,7 +94,7 @@ def local_task_runner(workers: int | None = None) -> TaskRunner:
 def default_workers(inputs: int, batch_size: int) -> int:
     """Worker processes for a run on this machine that names none: one a core, and no more than its batches of
     inputs (a run of one batch stays in the flow process, with no worker start-up to pay)."""
-    return max(1, min(os.cpu_count() or 1, -(-inputs // batch_size)))
+    return max(1, min(usable_cores(), -(-inputs // batch_size)))
 
 
 def dask_task_runner(address: str | None = None, workers: int | None = None) -> TaskRunner | None:

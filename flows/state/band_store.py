@@ -27,6 +27,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dedup.cores import usable_cores
 from flows.state.parts import compact_small_parts, part_paths, write_parts
 
 BANDS_FOLDER = "bands"
@@ -119,7 +120,7 @@ def store_connection(
     whose views `texts`, `bands`, `sentences` and `checked` are the stored shards (scanned in place by DuckDB's
     Parquet reader) followed by the `new` rows; `previous_<name>` are the stored tables of SEARCH_SCHEMAS (empty
     when the store has none)."""
-    config = {"memory_limit": MEMORY_LIMIT, "threads": os.cpu_count() or 1}
+    config = {"memory_limit": MEMORY_LIMIT, "threads": usable_cores()}
     connection = duckdb.connect(":memory:", config=config | ({"temp_directory": str(spill)} if spill else {}))
     for name, schema in SCHEMAS.items():
         _register_stored(connection, f"stored_{name}", stored.folder, name, schema)
