@@ -345,7 +345,7 @@ def _run(
         stamps={path: stamps[path] for path in inputs if path in stamps},
         hashes={path: state.hashes.get(path) if path in reused else hashed[path] for path in inputs},
         reads=reads,
-        canonical=steps.canonical_keys(records, dedup),
+        canonical=steps.canonical_keys(records, cleaned.texts(), dedup),
         shards=prepared.paths,
         written=written_state,
         spelled=(fixes, stored_spelling),

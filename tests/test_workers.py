@@ -126,7 +126,7 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
         names, finished.read_finished([done.path]), finished.FinishedCleaning()
     )
     documents = [result.document for result in in_process]
-    assert cleaned.texts() == [paragraph for document in documents for paragraph in document.paragraphs]
+    assert list(cleaned.texts()) == [paragraph for document in documents for paragraph in document.paragraphs]
     assert cleaned.articles["doc_id"].to_pylist() == [document.doc_id for document in documents] and not rejections
     assert cleaned.articles["removed_lines"].to_pylist() == [document.removed_lines for document in documents]
     assert table.equals(finished.finished_table(prepared, in_process))
@@ -139,7 +139,7 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
     spelled = [spell_shard(groups.path, group, fixes, tmp_path / f"spelled-{group}.parquet") for group in range(2)]
     laid = lay_over(cleaned, document_rows(table), read_spelled([shard.path for shard in spelled]))
     expected = [apply_corrections(document.paragraphs, decisions) for document in documents]
-    assert laid.texts() == [paragraph for paragraphs, _ in expected for paragraph in paragraphs]
+    assert list(laid.texts()) == [paragraph for paragraphs, _ in expected for paragraph in paragraphs]
     corrections = laid.corrections.to_pylist()
     assert [
         (row["article"], Correction(*(row[name] for name in CORRECTION_COLUMNS.names[1:]))) for row in corrections
