@@ -52,6 +52,14 @@ def test_each_worker_process_runs_many_tasks(prefect_harness):
     assert len(set(pids)) <= 2 and os.getpid() not in pids
 
 
+def test_workers_stopped_once_the_tasks_are_done_are_gone_before_the_run_ends(prefect_harness):
+    with WorkerProcesses(2) as runner:
+        pids = {future.result() for future in [runner.submit(worker_pid, {}) for _ in range(4)]}
+        runner.stop_workers()
+        assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+        runner.stop_workers()  # once stopped, stopping again does nothing
+
+
 def test_one_worker_runs_in_the_flow_process_and_more_in_worker_processes():
     assert not isinstance(local_task_runner(), WorkerProcesses)
     assert not isinstance(local_task_runner(1), WorkerProcesses)
