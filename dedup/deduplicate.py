@@ -242,6 +242,7 @@ def _carried_shares(
 
 def cluster_matches(
     records: Sequence[ParagraphRecord],
+    texts: Sequence[str],
     matches: Matches,
     settings: DedupSettings,
     policy: CanonicalPolicy,
@@ -251,8 +252,7 @@ def cluster_matches(
     """Cluster near-duplicate pairs around canonical paragraphs chosen by the policy, within a maintainer's
     merge and split constraints; link contained paragraphs to their containers and copied articles; trim the
     canonical paragraphs sharing a part. Components of the overlapping pairs and trims `carried` holds from the
-    previous run keep their clusters and corpus texts (dedup/carry.py)."""
-    texts = [record.text for record in records]
+    previous run keep their clusters and corpus texts (dedup/carry.py). `texts` are the records' texts, in order."""
     word_counts = count_words(texts).tolist()
 
     def measure(i: int, j: int) -> Overlap:
@@ -378,9 +378,12 @@ def _clustered(inputs: ClusteringInputs) -> list[ClusterMembership]:
     )
 
 
-def deduplicate(records: Sequence[ParagraphRecord], settings: DedupSettings, policy: CanonicalPolicy) -> DedupResult:
-    """Cluster near-duplicate paragraphs, pick one canonical paragraph per cluster, link contained ones."""
-    return cluster_matches(records, find_matches([record.text for record in records], settings), settings, policy)
+def deduplicate(
+    records: Sequence[ParagraphRecord], texts: Sequence[str], settings: DedupSettings, policy: CanonicalPolicy
+) -> DedupResult:
+    """Cluster near-duplicate paragraphs (the records' `texts`, in order), pick one canonical paragraph per cluster,
+    link contained ones."""
+    return cluster_matches(records, texts, find_matches(texts, settings), settings, policy)
 
 
 def _article_priority(

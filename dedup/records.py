@@ -1,5 +1,6 @@
-"""What dedup takes in (a paragraph with its article's facts) and gives back (its cluster): one of each per
-paragraph of the corpus, so slotted (no per-object dict)."""
+"""What dedup takes in (a paragraph's place and its article's facts; its text comes beside it, in a sequence of the
+same order) and gives back (its cluster): one of each per paragraph of the corpus, so slotted (no per-object
+dict)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class ParagraphRecord:
-    """A cleaned paragraph and the facts of its article that the canonical policy weighs; `preferred` when a
-    maintainer chose it as its cluster's canonical copy."""
+    """A cleaned paragraph's place and the facts of its article that the canonical policy weighs; `preferred` when
+    a maintainer chose it as its cluster's canonical copy. It holds no text: the caller holds the texts once."""
 
     doc_id: str
     para_idx: int
-    text: str
     source: str | None = None
     published: str | None = None
     article_edits: int = 0

@@ -106,9 +106,14 @@ def signatures_and_word_counts(
     return _minimum_hashes(hashes.values, hashes.offsets, a, b), hashes.word_counts
 
 
+# How many texts count_words scans at once: their bytes and word hashes are held for so many only.
+COUNT_AT_ONCE = 10_000
+
+
 def count_words(texts: Sequence[str]) -> np.ndarray:
-    """Each text's number of normalised words, from the compiled scan."""
-    return shingle_hashes(texts, 1).word_counts
+    """Each text's number of normalised words, from the compiled scan, COUNT_AT_ONCE texts at a time."""
+    starts = range(0, len(texts), COUNT_AT_ONCE) or range(1)  # no texts: one empty scan gives the empty counts
+    return np.concatenate([shingle_hashes(texts[start : start + COUNT_AT_ONCE], 1).word_counts for start in starts])
 
 
 @dataclass(frozen=True)

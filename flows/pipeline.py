@@ -29,7 +29,7 @@ from flows.review.overrides import Overrides, load_overrides, override_paths, re
 from flows.runtime.lock import run_lock
 from flows.runtime.memory import frozen_heap, release_free_memory
 from flows.runtime.progress import StageProgress
-from flows.runtime.task_runner import task_runner_from_environment
+from flows.runtime.task_runner import stop_workers, task_runner_from_environment
 from flows.stages import shard_steps, steps
 from flows.stages.handoffs import remove_handoffs
 from flows.stages.prepared import carry_shards, prepared_shards, work_folder
@@ -291,6 +291,7 @@ def _run(
     )
     del plan, spelled_rows, finished_table
     state.let_go("finished", "spelled")  # the state keeps this run's
+    stop_workers()  # the batched tasks are done: the workers' memory leaves before cluster and write
     release_free_memory()
     with stage("cluster", paragraph_count, "paragraphs") as progress, frozen_heap():
         records, dedup, paragraphs_applied = cluster_paragraphs(
@@ -303,6 +304,7 @@ def _run(
             quote(state.clusters),
         )
         progress.rows_out = sum(not membership.is_canonical for membership in dedup.memberships)
+    del matched, matches  # the clusters hold the pairs measured again
     release_free_memory()
     review = review_outcome(overrides, spared.keys() | spelling_applied | paragraphs_applied)
     if overrides.decisions:
@@ -345,7 +347,7 @@ def _run(
         stamps={path: stamps[path] for path in inputs if path in stamps},
         hashes={path: state.hashes.get(path) if path in reused else hashed[path] for path in inputs},
         reads=reads,
-        canonical=steps.canonical_keys(records, dedup),
+        canonical=steps.canonical_keys(records, cleaned.texts(), dedup),
         shards=prepared.paths,
         written=written_state,
         spelled=(fixes, stored_spelling),

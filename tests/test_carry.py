@@ -16,7 +16,6 @@ import pyarrow.parquet as pq
 from dedup.components import component_labels, paragraph_hashes
 from dedup.constraints import cluster_constraints
 from dedup.deduplicate import DedupResult, cluster_matches, find_matches, remeasure
-from dedup.records import ParagraphRecord
 from dedup.shingles import paragraph_fingerprint
 from dedup.verify import Overlap
 from flows.runtime.memory import frozen_heap
@@ -39,25 +38,30 @@ from tests.test_dedup import (
     RELATIONS,
     SETTINGS,
     SWEETENER,
+    Paragraph,
     article,
     change_word,
     merged,
+    records_of,
     syndicated_corpus,
+    texts_of,
     with_junk,
 )
 
 
-def clustered(records: list[ParagraphRecord], stored: StoredClusters = NO_CLUSTERS, constraints=None) -> DedupResult:
+def clustered(records: list[Paragraph], stored: StoredClusters = NO_CLUSTERS, constraints=None) -> DedupResult:
     """Match and cluster the records, carrying over what `stored` holds."""
-    matches = find_matches([record.text for record in records], SETTINGS)
+    texts = texts_of(records)
     extra = {} if constraints is None else {"constraints": constraints}
-    return cluster_matches(records, matches, SETTINGS, POLICY, carried=stored, **extra)
+    return cluster_matches(
+        records_of(records), texts, find_matches(texts, SETTINGS), SETTINGS, POLICY, carried=stored, **extra
+    )
 
 
-def stored(folder: Path, records: list[ParagraphRecord], result: DedupResult, previous=NO_CLUSTERS) -> StoredClusters:
+def stored(folder: Path, records: list[Paragraph], result: DedupResult, previous=NO_CLUSTERS) -> StoredClusters:
     """The run's clusters written into a state folder and read back, as the next run reads them."""
     folder.mkdir(exist_ok=True)
-    write_clusters(folder, ClusterUpdate(previous, records, result))
+    write_clusters(folder, ClusterUpdate(previous, records_of(records), result))
     return load_clusters(folder)
 
 
@@ -83,7 +87,7 @@ def marked_trims(store: StoredClusters) -> StoredClusters:
     return StoredClusters(store.table, store.trim_table.set_column(column, "corpus_text", [texts]))
 
 
-def two_merges() -> list[ParagraphRecord]:
+def two_merges() -> list[Paragraph]:
     """Two different merges sharing SWEETENER: a partial pair; the blog's copy is trimmed to LIAISON."""
     return [
         *article("first", [merged(DETERRENT, SWEETENER)], source="Reuters"),
@@ -250,7 +254,7 @@ def test_a_store_with_trims_in_its_clusters_file_is_read_and_its_trims_made_agai
     assert again.components.carried == frozenset(first.components.signatures.values())
 
 
-def spelled(records: list[ParagraphRecord], position: int, old: str, new: str) -> list[ParagraphRecord]:
+def spelled(records: list[Paragraph], position: int, old: str, new: str) -> list[Paragraph]:
     """The records after a spelling fix changed one word of the paragraph at `position`."""
     fixed = dataclasses.replace(records[position], text=change_word(records[position].text, old, new))
     return [*records[:position], fixed, *records[position + 1 :]]
@@ -265,7 +269,7 @@ def test_a_pair_measured_again_keeps_its_stored_measure_until_one_of_its_texts_c
     fixed = spelled(records, kcna, "Deep", "Profound")
     first = remeasure(matches, [r.text for r in fixed], SETTINGS, {kcna})
     assert first.remeasured, "the fixed paragraph's pairs were measured again"
-    result = cluster_matches(fixed, first, SETTINGS, POLICY)
+    result = cluster_matches(records_of(fixed), texts_of(fixed), first, SETTINGS, POLICY)
     store = stored(tmp_path / "state", fixed, result)
     assert store.measure_table.num_rows == len(first.remeasured)
     column = store.measure_table.schema.get_field_index("jaccard")

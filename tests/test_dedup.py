@@ -96,19 +96,53 @@ def with_junk(text: str) -> str:
     return f"{text} Advertisement Share this article Read more"
 
 
-def article(
-    doc_id: str, texts: list[str], source: str | None = None, published: str | None = None
-) -> list[ParagraphRecord]:
-    """One article's paragraphs as dedup records, numbered from 0."""
-    return [ParagraphRecord(doc_id, idx, text, source=source, published=published) for idx, text in enumerate(texts)]
+@dataclasses.dataclass(frozen=True)
+class Paragraph:
+    """A paragraph as these tests write it: a dedup record's fields and its text (dedup takes the texts beside the
+    records)."""
+
+    doc_id: str
+    para_idx: int
+    text: str
+    source: str | None = None
+    published: str | None = None
+    incumbent: bool = False
+    preferred: bool = False
+
+    @property
+    def record(self) -> ParagraphRecord:
+        """The dedup record, without the text."""
+        fields = dataclasses.asdict(self)
+        del fields["text"]
+        return ParagraphRecord(**fields)
 
 
-def by_key(records: list[ParagraphRecord], result: DedupResult) -> dict[tuple[str, int], ClusterMembership]:
+def records_of(paragraphs: list[Paragraph]) -> list[ParagraphRecord]:
+    """The paragraphs' dedup records, in order."""
+    return [paragraph.record for paragraph in paragraphs]
+
+
+def texts_of(paragraphs: list[Paragraph]) -> list[str]:
+    """The paragraphs' texts, in order."""
+    return [paragraph.text for paragraph in paragraphs]
+
+
+def deduplicated(paragraphs: list[Paragraph], settings: DedupSettings, policy: CanonicalPolicy) -> DedupResult:
+    """`deduplicate` of the paragraphs' records and texts."""
+    return deduplicate(records_of(paragraphs), texts_of(paragraphs), settings, policy)
+
+
+def article(doc_id: str, texts: list[str], source: str | None = None, published: str | None = None) -> list[Paragraph]:
+    """One article's paragraphs, numbered from 0."""
+    return [Paragraph(doc_id, idx, text, source=source, published=published) for idx, text in enumerate(texts)]
+
+
+def by_key(records: list[Paragraph], result: DedupResult) -> dict[tuple[str, int], ClusterMembership]:
     """Each paragraph's membership keyed by (doc_id, para_idx)."""
     return {(r.doc_id, r.para_idx): m for r, m in zip(records, result.memberships)}
 
 
-def clusters(records: list[ParagraphRecord], result: DedupResult) -> dict[str, set[tuple[str, int]]]:
+def clusters(records: list[Paragraph], result: DedupResult) -> dict[str, set[tuple[str, int]]]:
     """Cluster id -> the (doc_id, para_idx) of its members."""
     members: dict[str, set[tuple[str, int]]] = defaultdict(set)
     for record, membership in zip(records, result.memberships):
@@ -147,7 +181,7 @@ HEADWINDS = seed_paragraph("004", "Trump faces more political headwinds")
 DATELINE = seed_paragraph("004", "News ID: 239617")
 
 
-def syndicated_corpus() -> list[ParagraphRecord]:
+def syndicated_corpus() -> list[Paragraph]:
     """A wire story and three outlets' copies of parts of it, plus unrelated paragraphs."""
     return (
         article(
@@ -179,10 +213,10 @@ def syndicated_corpus() -> list[ParagraphRecord]:
 
 
 @pytest.fixture(scope="module")
-def corpus() -> tuple[list[ParagraphRecord], DedupResult]:
+def corpus() -> tuple[list[Paragraph], DedupResult]:
     """The syndicated corpus and its dedup result under the copydesk.toml settings and policy."""
     records = syndicated_corpus()
-    return records, deduplicate(records, SETTINGS, POLICY)
+    return records, deduplicated(records, SETTINGS, POLICY)
 
 
 # --- settings --------------------------------------------------------------------------------------
@@ -459,7 +493,7 @@ def test_merged_paragraph_holds_both_parts_which_stay_two_clusters(corpus):
         assert membership[part].jaccard < SETTINGS.jaccard_threshold
 
 
-def corpus_texts(records: list[ParagraphRecord], result: DedupResult) -> list[str]:
+def corpus_texts(records: list[Paragraph], result: DedupResult) -> list[str]:
     """The paragraphs corpus.jsonl keeps (canonical ones, trimmed of partial repeats)."""
     kept = [position for position, membership in enumerate(result.memberships) if membership.is_canonical]
     return [result.corpus_trims.get(position, records[position].text) for position in kept]
@@ -477,7 +511,7 @@ def test_each_part_of_a_merged_paragraph_is_kept_once_in_the_corpus():
         + article("three", [merged(DETERRENT, SWEETENER)], source="Some Blog")
         + article("four", [straight_quotes(SWEETENER)], source="AFP")
     )
-    result = deduplicate(records, SETTINGS, POLICY)
+    result = deduplicated(records, SETTINGS, POLICY)
     assert [m.cluster_id for m in result.memberships] == ["one-0", "two-0", "three-0", "two-0"]
     assert [m.contained_in for m in result.memberships] == ["three-0", "three-0", None, "three-0"]
     assert [m.match for m in result.memberships] == ["contained", "contained", "unique", "exact"]
@@ -494,7 +528,7 @@ def test_a_copy_reworded_in_three_places_is_a_near_duplicate_not_contained():
     assert measured.jaccard < SETTINGS.jaccard_threshold <= SETTINGS.containment_threshold <= measured.a_in_b
     assert measured.a_in_b == measured.b_in_a  # about one size: neither holds the other
     records = article("wire", [YONGBYON], source="Reuters") + article("blog", [reworded])
-    result = deduplicate(records, SETTINGS, POLICY)
+    result = deduplicated(records, SETTINGS, POLICY)
     assert [m.cluster_id for m in result.memberships] == ["wire-0", "wire-0"]
     assert [m.match for m in result.memberships] == ["canonical", "near_duplicate"]
     assert [m.contained_in for m in result.memberships] == [None, None]
@@ -503,7 +537,7 @@ def test_a_copy_reworded_in_three_places_is_a_near_duplicate_not_contained():
 def test_along_a_chain_of_containers_only_the_biggest_is_kept():
     part, middle, whole = DETERRENT, merged(DETERRENT, SWEETENER), merged(DETERRENT, SWEETENER, LIAISON)
     records = article("a", [part], source="Reuters") + article("b", [middle], source="AP") + article("c", [whole])
-    result = deduplicate(records, SETTINGS, POLICY)
+    result = deduplicated(records, SETTINGS, POLICY)
     assert len({m.cluster_id for m in result.memberships}) == 3  # no chaining into one cluster
     assert [m.contained_in for m in result.memberships] == ["c-0", "c-0", None]  # the kept container first
     assert [m.is_canonical for m in result.memberships] == [False, False, True]
@@ -516,7 +550,7 @@ def test_a_paragraph_inside_only_a_copy_the_corpus_leaves_out_is_kept():
     measured = overlap(shingles(PROPAGANDA), shingles(longer))
     assert measured.a_in_b == 1.0 and measured.a_in_b - measured.b_in_a < SETTINGS.container_margin
     records = article("wire", [PROPAGANDA], source="Reuters") + article("blog", [longer]) + article("quote", [extra])
-    result = deduplicate(records, SETTINGS, POLICY)
+    result = deduplicated(records, SETTINGS, POLICY)
     assert [m.cluster_id for m in result.memberships] == ["wire-0", "wire-0", "quote-0"]
     assert result.memberships[1].match == "near_duplicate"  # a sentence more, but not clearly bigger
     # the quoted sentence lies inside the blog's copy only, and the corpus keeps the wire's paragraph instead
@@ -533,7 +567,7 @@ def test_short_paragraphs_match_exactly_or_as_a_sentence_of_a_long_one():
     )
     assert LUNCH.startswith(LUNCH_CANCELLED)
     assert all(words(r.text) < SETTINGS.min_words for r in records[:-1])
-    result = deduplicate(records, SETTINGS, POLICY)
+    result = deduplicated(records, SETTINGS, POLICY)
     membership = by_key(records, result)
     members = clusters(records, result)
     assert members["a-0"] == {("a", 0), ("b", 0)}
@@ -560,7 +594,7 @@ def test_no_chaining_through_a_middle_paragraph():
     assert covers(a, b, jt, ct) is not None and covers(b, c, jt, ct) is not None  # A~B, B~C
     assert covers(a, c, jt, ct) is None and covers(c, a, jt, ct) is None  # A and C are not similar
     records = article("a", [a_text]) + article("b", [b_text]) + article("c", [c_text])
-    result = deduplicate(records, SETTINGS, POLICY)
+    result = deduplicated(records, SETTINGS, POLICY)
     assert (0, 1) in result.overlaps and (1, 2) in result.overlaps
     [ma, mb, mc] = result.memberships
     assert words(a_text) > words(c_text) > words(b_text)  # A is visited first and becomes the centre
@@ -580,7 +614,7 @@ def test_clusters_do_not_depend_on_record_order(corpus):
         + article("nyt-copy", [MOON.upper(), SETBACK.upper(), OTHER_BYLINE])
     )
     records = records + extra
-    expected = deduplicate(records, SETTINGS, POLICY)
+    expected = deduplicated(records, SETTINGS, POLICY)
     expected_membership = by_key(records, expected)
     assert clusters(records, expected)["x-1"] == {("x", 1), ("x", 2), ("y", 0)}
     assert expected.duplicate_of == {"y": "x", "nyt-copy": "nyt"}
@@ -589,7 +623,7 @@ def test_clusters_do_not_depend_on_record_order(corpus):
         shuffled = records[:]
         rng.shuffle(shuffled)
         assert shuffled != records
-        result = deduplicate(shuffled, SETTINGS, POLICY)
+        result = deduplicated(shuffled, SETTINGS, POLICY)
         assert by_key(shuffled, result) == expected_membership
         assert result.duplicate_of == expected.duplicate_of
 
@@ -597,7 +631,7 @@ def test_clusters_do_not_depend_on_record_order(corpus):
 # --- canonical policy ------------------------------------------------------------------------------
 
 
-def policy_copies() -> list[ParagraphRecord]:
+def policy_copies() -> list[Paragraph]:
     """Four outlets' copies of one paragraph: earliest is trimmed, Reuters changed a word, Nytimes has junk."""
     return (
         article("early", [without(RELATIONS, RELATIONS_FIRST)], source="AFP", published="2019-02-28T05:00:00Z")
@@ -623,7 +657,7 @@ def policy_copies() -> list[ParagraphRecord]:
 )
 def test_canonical_policy_picks_the_canonical_copy(policy, canonical):
     records = policy_copies()
-    result = deduplicate(records, SETTINGS, policy)
+    result = deduplicated(records, SETTINGS, policy)
     assert {m.cluster_id for m in result.memberships} == {canonical}
     [chosen] = [paragraph_id(r) for r, m in zip(records, result.memberships) if m.is_canonical]
     assert chosen == canonical
@@ -633,15 +667,15 @@ def test_a_trimmed_copy_is_never_canonical_over_the_complete_one():
     records = article("early", [without(RELATIONS, RELATIONS_FIRST)], published="2019-02-28T05:00:00Z") + article(
         "late", [RELATIONS], published="2019-03-01T05:00:00Z"
     )
-    result = deduplicate(records, SETTINGS, CanonicalPolicy(("earliest_published",)))
+    result = deduplicated(records, SETTINGS, CanonicalPolicy(("earliest_published",)))
     assert [m.cluster_id for m in result.memberships] == ["late-0", "late-0"]
     assert result.memberships[0].match == "near_duplicate" and result.memberships[0].containment == 1.0
 
 
 def test_unknown_publication_date_is_never_earliest():
     records = policy_copies()
-    records = [r if r.doc_id != "early" else ParagraphRecord("early", 0, r.text, "AFP", None) for r in records]
-    result = deduplicate(records, SETTINGS, CanonicalPolicy(("earliest_published",)))
+    records = [r if r.doc_id != "early" else Paragraph("early", 0, r.text, "AFP", None) for r in records]
+    result = deduplicated(records, SETTINGS, CanonicalPolicy(("earliest_published",)))
     assert {m.cluster_id for m in result.memberships} == {"reuters-0"}
 
 
@@ -663,7 +697,7 @@ def test_wholly_copied_article_is_duplicate_of_the_original():
         source="Some Blog",
     )
     unrelated = article("agency", [YONGBYON, MOON], source="AFP")
-    result = deduplicate(original + copy + unrelated, SETTINGS, POLICY)
+    result = deduplicated(original + copy + unrelated, SETTINGS, POLICY)
     assert set(result.copied_share["blog"]) == {"wire"} and result.copied_share["blog"]["wire"] > 0.95
     assert result.copied_share["wire"]["blog"] < result.copied_share["blog"]["wire"]  # the trimmed sentence
     assert result.duplicate_of == {"blog": "wire"}
@@ -672,7 +706,7 @@ def test_wholly_copied_article_is_duplicate_of_the_original():
 def test_partial_copy_is_not_a_duplicate():
     original = article("wire", [LIAISON, RELATIONS, KCNA, PROPAGANDA], source="Reuters")
     partial = article("partial", [straight_quotes(LIAISON), YONGBYON, change_word(RELATIONS, "formal", "full"), MOON])
-    result = deduplicate(original + partial, SETTINGS, POLICY)
+    result = deduplicated(original + partial, SETTINGS, POLICY)
     copied = words(LIAISON) + words(RELATIONS)
     # Shares count shingles contained, so the one changed word costs a little: within 0.05.
     assert result.copied_share["partial"]["wire"] == pytest.approx(
@@ -691,7 +725,7 @@ def test_paragraph_wholly_contained_in_a_merged_paragraph_is_always_found():
     records = article("ap", [merged(MIDDAY, PRESS_SECRETARY)]) + article("wire", [MIDDAY, PRESS_SECRETARY])
     for part in (MIDDAY, PRESS_SECRETARY):
         assert overlap(shingles(part), shingles(records[0].text)).a_in_b == 1.0
-    result = deduplicate(records, SETTINGS, POLICY)
+    result = deduplicated(records, SETTINGS, POLICY)
     assert [m.cluster_id for m in result.memberships] == ["ap-0", "wire-0", "wire-1"]
     assert [m.contained_in for m in result.memberships] == [None, "ap-0", "ap-0"]
 
@@ -699,7 +733,7 @@ def test_paragraph_wholly_contained_in_a_merged_paragraph_is_always_found():
 def test_article_quoted_in_part_is_not_a_duplicate_of_the_quoting_article():
     original = article("original", [merged(DETERRENT, SWEETENER), merged(LIAISON, RELATIONS)], source="Nytimes")
     quoting = article("quoting", [DETERRENT, LIAISON, YONGBYON, MOON, SETBACK, ABE], source="AFP")
-    result = deduplicate(original + quoting, SETTINGS, POLICY)
+    result = deduplicated(original + quoting, SETTINGS, POLICY)
     quoted_words = words(DETERRENT) + words(LIAISON)
     assert quoted_words / sum(words(r.text) for r in original) < 0.55  # only about half of it is quoted
     assert [m.match for m in result.memberships[2:4]] == ["contained", "contained"]  # the quotes are found
@@ -711,7 +745,7 @@ def test_containment_does_not_depend_on_the_canonical_policy():
         "blog", [merged(DETERRENT, SWEETENER)], source="Some Blog"
     )
     for policy in (POLICY, CanonicalPolicy(("source_rank",), RANKING), CanonicalPolicy(("earliest_published",))):
-        result = deduplicate(records, SETTINGS, policy)
+        result = deduplicated(records, SETTINGS, policy)
         assert (0, 2) in result.overlaps and (1, 2) in result.overlaps  # containment was verified
         assert [m.cluster_id for m in result.memberships] == ["wire-0", "wire-1", "blog-0"]
         assert [m.contained_in for m in result.memberships] == ["blog-0", "blog-0", None]
@@ -721,7 +755,7 @@ def test_containment_does_not_depend_on_the_canonical_policy():
 def test_two_different_merges_keep_the_shared_paragraph_once_in_the_corpus():
     first = article("first", [merged(DETERRENT, SWEETENER)], source="Reuters")
     second = article("second", [merged(SWEETENER, LIAISON)], source="Some Blog")
-    result = deduplicate(first + second, SETTINGS, POLICY)
+    result = deduplicated(first + second, SETTINGS, POLICY)
     assert [m.is_canonical for m in result.memberships] == [True, True]  # neither covers the other
     assert result.corpus_trims == {1: LIAISON}  # the ranked source keeps SWEETENER; the other keeps only its own part
 
@@ -730,7 +764,7 @@ def test_a_partial_repeat_is_trimmed_whatever_its_quote_style_and_case():
     """The shared sentences are found on the folded words (curly or straight quotes, any case, accents kept)."""
     first = article("first", [merged(KCNA, SWEETENER)], source="Reuters")
     shouted = merged(straight_quotes(KCNA).upper(), LIAISON.replace("Mr.", "Señor"))
-    result = deduplicate(first + article("second", [shouted], source="Some Blog"), SETTINGS, POLICY)
+    result = deduplicated(first + article("second", [shouted], source="Some Blog"), SETTINGS, POLICY)
     assert [m.is_canonical for m in result.memberships] == [True, True]
     assert result.corpus_trims == {1: LIAISON.replace("Mr.", "Señor")}
 
@@ -739,7 +773,7 @@ def test_a_paragraph_partly_repeating_two_keepers_loses_what_each_holds():
     first = article("first", [merged(DETERRENT, SWEETENER)], source="Reuters")
     second = article("second", [merged(KCNA, LIAISON)], source="AP")
     third = article("third", [merged(SWEETENER, MOON, KCNA)], source="Some Blog")
-    result = deduplicate(first + second + third, SETTINGS, POLICY)
+    result = deduplicated(first + second + third, SETTINGS, POLICY)
     assert [m.is_canonical for m in result.memberships] == [True, True, True]
     assert result.corpus_trims == {2: MOON}
 
@@ -759,16 +793,16 @@ def test_a_trim_keeps_the_other_sentences_as_written_in_any_script():
 
 def test_a_partial_repeat_of_nothing_canonical_is_left_alone():
     records = article("a", [DETERRENT]) + article("b", [SWEETENER])
-    assert deduplicate(records, SETTINGS, POLICY).corpus_trims == {}
+    assert deduplicated(records, SETTINGS, POLICY).corpus_trims == {}
 
 
 def test_an_incumbent_canonical_stays_unless_the_policy_prefers_the_newcomer():
     policy = CanonicalPolicy(("source_rank", "incumbent", "most_complete"), RANKING)
-    old = ParagraphRecord("old", 0, RELATIONS, source="Some Blog", incumbent=True)
-    longer = ParagraphRecord("longer", 0, RELATIONS + " Both sides said so.", source="Other Blog")
-    assert deduplicate([old, longer], SETTINGS, policy).memberships[0].is_canonical  # length comes after incumbency
-    ranked = ParagraphRecord("ranked", 0, change_word(RELATIONS, "likewise", "also"), source="Reuters")
-    result = deduplicate([old, ranked], SETTINGS, policy)
+    old = Paragraph("old", 0, RELATIONS, source="Some Blog", incumbent=True)
+    longer = Paragraph("longer", 0, RELATIONS + " Both sides said so.", source="Other Blog")
+    assert deduplicated([old, longer], SETTINGS, policy).memberships[0].is_canonical  # length comes after incumbency
+    ranked = Paragraph("ranked", 0, change_word(RELATIONS, "likewise", "also"), source="Reuters")
+    result = deduplicated([old, ranked], SETTINGS, policy)
     assert [m.is_canonical for m in result.memberships] == [False, True]  # the ranked source comes first
 
 
@@ -777,7 +811,7 @@ def test_a_thousand_exact_copies_cost_linear_work_and_cluster_as_all_pairs_would
     near = article("blog", [change_word(RELATIONS, "formal", "full"), without(LIAISON, LIAISON.split(".")[0] + ".")])
     records = [*article("wire", [RELATIONS], source="Reuters"), *[r for a in copies for r in a], *near]
     started = time.monotonic()
-    result = deduplicate(records, SETTINGS, POLICY)
+    result = deduplicated(records, SETTINGS, POLICY)
     assert time.monotonic() - started < 60
     assert len(result.overlaps) < 10 * len(records)  # pairs linear in the group, not 1000 * 999 / 2
     members = clusters(records, result)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import wordfreq
 
 from cleaners.language import UNDETERMINED, _identifier, detect_language, language_sample
 from cleaners.rules import LanguageRules
@@ -16,7 +17,7 @@ from cleaners.spelling import Vocabulary, decide_corrections, decided_word
 from dedup.deduplicate import find_matches
 from dedup.shingles import normalised_words, split_sentences
 from flows.config import ConfigError, load_config
-from flows.stages.dictionary import load_base_dictionary
+from flows.stages.dictionary import common_words, load_base_dictionary
 from tests.conftest import REPO
 from tests.test_pipeline import run_cli
 
@@ -158,6 +159,12 @@ def test_an_english_typo_that_is_a_foreign_word_is_fixed_only_where_a_copy_print
     assert decide_corrections(vocabulary, base, rules) == {}
     [(key, decision)] = decide_corrections(vocabulary, base, rules, frozenset(), [(right, typo)]).items()
     assert decided_word(key) == "ist" and (decision.replacement, decision.rule) == ("is", "typo:syndicated")
+
+
+def test_the_foreign_words_are_kept_and_the_word_lists_they_come_from_let_go():
+    words = common_words(("de", "fr"), 4.0)
+    assert {"nicht", "und", "avec", "pourquoi"} <= words and "über" not in words  # Latin letters only
+    assert wordfreq.get_frequency_list.cache_info().currsize == 0
 
 
 def test_the_compiled_walk_scores_every_text_exactly_as_py3langid_does():

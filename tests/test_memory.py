@@ -1,14 +1,22 @@
 """Freed memory given back between stages (flows/runtime/memory.py): what malloc and the Arrow pool hold free leaves the
-process's RSS, and the live objects stay as they were."""
+process's RSS, and the live objects stay as they were. The flow's texts stay in their Arrow column: Python strings are
+made of them as they are read (flows/stages/cleaned.py `ColumnTexts`), and passes over all of them go a chunk at a
+time."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pytest
 
+from dedup.signatures import COUNT_AT_ONCE, count_words, shingle_hashes
+from dedup.text_signing import KEYS_AT_ONCE, text_keys
 from flows.runtime.memory import _TRIM, release_free_memory
+from flows.stages.cleaned import TEXTS_AT_ONCE, ColumnTexts
+from tests.test_dedup import seed_paragraphs
 
 
 def resident_mb() -> float:
@@ -38,3 +46,28 @@ def test_live_arrow_tables_are_untouched_by_giving_back_the_freed_ones():
     release_free_memory()
     assert pa.total_allocated_bytes() == held
     assert table["text"][12_345].as_py() == "Post Top Ad 12345"
+
+
+def seed_texts(count: int) -> list[str]:
+    """`count` paragraphs of the seed articles (repeated, each made distinct by its number)."""
+    paragraphs = [text for prefix in ("000", "001", "004") for text in seed_paragraphs(prefix)]
+    return [f"{paragraphs[number % len(paragraphs)]} ({number})" for number in range(count)]
+
+
+def test_column_texts_read_as_the_column_holds_them_a_chunk_at_a_time():
+    texts = seed_texts(TEXTS_AT_ONCE * 2 + 7)
+    middle = len(texts) // 2
+    column = pa.chunked_array([texts[:middle], texts[middle:]])  # the flow's texts may come in several chunks
+    read = ColumnTexts(column)
+    assert len(read) == len(texts) and list(read) == texts
+    assert read[0] == texts[0] and read[middle] == texts[middle] and read[-1] == texts[-1]
+    assert read[middle - 2 : middle + 2] == texts[middle - 2 : middle + 2] and read[5:1] == []
+    assert list(read.take([middle + 3, 2, middle + 3])) == [texts[middle + 3], texts[2], texts[middle + 3]]
+
+
+def test_words_and_keys_counted_a_chunk_at_a_time_equal_those_of_all_at_once():
+    texts = [*seed_texts(COUNT_AT_ONCE + KEYS_AT_ONCE // 2), "", "Señor Kim’s “talks”."]
+    read = ColumnTexts(pa.chunked_array([texts]))
+    assert count_words(read).tolist() == shingle_hashes(texts, 1).word_counts.tolist()
+    assert text_keys(read).tolist() == pd.util.hash_array(np.array(texts, dtype=object), categorize=False).tolist()
+    assert count_words([]).tolist() == [] and text_keys([]).tolist() == []

@@ -24,9 +24,11 @@ from tests.test_dedup import (
     by_key,
     clusters,
     merged,
+    records_of,
     seed_paragraph,
     shingles,
     straight_quotes,
+    texts_of,
 )
 
 BREAKING = "• Breaking News"
@@ -86,7 +88,8 @@ def dedup_with(records, merge=(), split=()):
     fingerprints = [paragraph_fingerprint(record.text) for record in records]
     pairs = [[tuple(map(paragraph_fingerprint, pair)) for pair in decided] for decided in (merge, split)]
     constraints = cluster_constraints(fingerprints, *pairs)
-    return cluster_matches(records, find_matches([r.text for r in records], SETTINGS), SETTINGS, POLICY, constraints)
+    texts = texts_of(records)
+    return cluster_matches(records_of(records), texts, find_matches(texts, SETTINGS), SETTINGS, POLICY, constraints)
 
 
 def test_a_split_pair_is_never_linked_by_containment_and_the_part_stays_in_the_corpus():

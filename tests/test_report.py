@@ -36,7 +36,7 @@ def document(doc_id: str, paragraphs: list[str], title: str) -> Document:
 def render(documents: list[Document]) -> str:
     cleaned = cleaned_of(documents)
     records = paragraph_records(cleaned)
-    dedup = deduplicate(records, DedupSettings(), CanonicalPolicy())
+    dedup = deduplicate(records, list(cleaned.texts()), DedupSettings(), CanonicalPolicy())
     summary = {"counts": {"articles": len(documents)}, "finished_at": "now", "raw_dir": "raw"}
     clusters = cluster_views(cleaned, records, dedup)
     rejected = [{"source_path": "<x>.txt", "reason": "empty"}]
@@ -104,7 +104,9 @@ def test_a_canonical_that_gave_way_is_named_in_its_cluster():
     documents[1].metadata.source = "Reuters"
     cleaned = cleaned_of(documents)
     records = [replace(record, incumbent=record.doc_id == "old") for record in paragraph_records(cleaned)]
-    dedup = deduplicate(records, DedupSettings(), CanonicalPolicy(("source_rank", "incumbent"), ("Reuters",)))
+    dedup = deduplicate(
+        records, list(cleaned.texts()), DedupSettings(), CanonicalPolicy(("source_rank", "incumbent"), ("Reuters",))
+    )
     clusters = cluster_views(cleaned, records, dedup)
     assert [view["doc_id"] for view in clusters[0]["replaced"]] == ["old"]
     page = render_report(cleaned, clusters, dedup, {"counts": {}, "finished_at": "now", "raw_dir": "raw"}, [])
@@ -125,7 +127,7 @@ def test_paragraphs_inside_a_merged_one_are_shown_as_containment_not_as_a_cluste
 def test_a_cluster_of_colliding_ids_without_a_member_still_renders():
     cleaned = cleaned_of([document("same", [PARAGRAPH], "First"), document("same", [PARAGRAPH + " Again."], "Second")])
     records = paragraph_records(cleaned)
-    dedup = deduplicate(records, DedupSettings(), CanonicalPolicy())
+    dedup = deduplicate(records, list(cleaned.texts()), DedupSettings(), CanonicalPolicy())
     dedup.memberships = [replace(membership, is_canonical=True, match="unique") for membership in dedup.memberships]
     [view] = cluster_views(cleaned, records, dedup)
     assert (view["size"], view["score"], view["canonical"]["text"]) == (2, 1.0, PARAGRAPH)

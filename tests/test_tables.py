@@ -56,7 +56,7 @@ def run_result(documents: list[Document], removals: dict[str, list[Removal]] | N
     finished = finished_table(documents, removals or {})
     cleaned = cleaned_of(documents, finished)
     records = paragraph_records(cleaned)
-    dedup = deduplicate(records, DedupSettings(), CanonicalPolicy())
+    dedup = deduplicate(records, list(cleaned.texts()), DedupSettings(), CanonicalPolicy())
     rejections = [Rejection("broken.txt", "empty")]
     return RunResult(cleaned, records, dedup, rejections, [], {}, NOTHING_REVIEWED, finished)
 

@@ -54,6 +54,14 @@ def test_each_worker_process_runs_many_tasks(prefect_harness):
     assert len(set(pids)) <= 2 and os.getpid() not in pids
 
 
+def test_workers_stopped_once_the_tasks_are_done_are_gone_before_the_run_ends(prefect_harness):
+    with WorkerProcesses(2) as runner:
+        pids = {future.result() for future in [runner.submit(worker_pid, {}) for _ in range(4)]}
+        runner.stop_workers()
+        assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+        runner.stop_workers()  # once stopped, stopping again does nothing
+
+
 def test_one_worker_runs_in_the_flow_process_and_more_in_worker_processes():
     assert not isinstance(local_task_runner(), WorkerProcesses)
     assert not isinstance(local_task_runner(1), WorkerProcesses)
@@ -147,7 +155,7 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
         names, finished.read_finished([done.path]), finished.FinishedCleaning()
     )
     documents = [result.document for result in in_process]
-    assert cleaned.texts() == [paragraph for document in documents for paragraph in document.paragraphs]
+    assert list(cleaned.texts()) == [paragraph for document in documents for paragraph in document.paragraphs]
     assert cleaned.articles["doc_id"].to_pylist() == [document.doc_id for document in documents] and not rejections
     assert cleaned.articles["removed_lines"].to_pylist() == [document.removed_lines for document in documents]
     assert table.equals(finished.finished_table(prepared, in_process))
@@ -160,7 +168,7 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
     spelled = [spell_shard(groups.path, group, fixes, tmp_path / f"spelled-{group}.parquet") for group in range(2)]
     laid = lay_over(cleaned, document_rows(table), read_spelled([shard.path for shard in spelled]))
     expected = [apply_corrections(document.paragraphs, decisions) for document in documents]
-    assert laid.texts() == [paragraph for paragraphs, _ in expected for paragraph in paragraphs]
+    assert list(laid.texts()) == [paragraph for paragraphs, _ in expected for paragraph in paragraphs]
     corrections = laid.corrections.to_pylist()
     assert [
         (row["article"], Correction(*(row[name] for name in CORRECTION_COLUMNS.names[1:]))) for row in corrections

@@ -70,7 +70,9 @@ def _script_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
 
 
-def describe_paragraph(articles: dict[str, dict], record: ParagraphRecord, membership: ClusterMembership) -> dict:
+def describe_paragraph(
+    articles: dict[str, dict], record: ParagraphRecord, text: str, membership: ClusterMembership
+) -> dict:
     """A paragraph as the report shows it: where it is from (its article's facts, flows/stages/cleaned.py), its text and how
     it matched."""
     article = articles[record.doc_id]
@@ -83,7 +85,7 @@ def describe_paragraph(articles: dict[str, dict], record: ParagraphRecord, membe
         "title": article["title"],
         "source": article["source"] or article["site"],
         "published": article["published"],
-        "text": record.text,
+        "text": text,
         "match": membership.match,
         "jaccard": membership.jaccard,
         "containment": membership.containment,
@@ -113,7 +115,8 @@ def cluster_views(
     copies = {
         cluster_id: [p for p in members_by_cluster[cluster_id] if p != centre] for cluster_id, centre in centres.items()
     }
-    words = iter(count_words([records[p].text for positions in copies.values() for p in positions]).tolist())
+    texts = cleaned.texts()
+    words = iter(count_words(texts.take([p for positions in copies.values() for p in positions])).tolist())
     views = []
     for cluster_id, positions in copies.items():
         jaccards = [dedup.memberships[p].jaccard for p in positions]
@@ -134,11 +137,12 @@ def cluster_views(
         positions = view.pop("at")
         canonical = centres[view["id"]]
         others = sorted(p for p in positions if p != canonical)
-        view["canonical"] = describe_paragraph(by_doc, records[canonical], dedup.memberships[canonical])
+        canonical_text = texts[canonical]
+        view["canonical"] = describe_paragraph(by_doc, records[canonical], canonical_text, dedup.memberships[canonical])
         view["members"] = [
-            describe_paragraph(by_doc, records[p], dedup.memberships[p])
-            | {"diff": diff(records[canonical].text, records[p].text, False)}
-            for p in others
+            describe_paragraph(by_doc, records[p], text, dedup.memberships[p])
+            | {"diff": diff(canonical_text, text, False)}
+            for p, text in zip(others, map(texts.__getitem__, others))
         ]
         for member in view["members"]:
             member["commands"] = member_commands(resolved_out, view["canonical"], member)
@@ -161,19 +165,18 @@ def containment_views(
     position_of = _positions(cleaned, containers)
     shown = [position for container in containers for position in (position_of[container], *inside[container])]
     by_doc = cleaned.facts({records[position].doc_id for position in shown})
+    texts = cleaned.texts()
     views = []
     for container in containers:
         holder = position_of[container]
+        holder_text = texts[holder]
         views.append(
             {
-                "container": describe_paragraph(by_doc, records[holder], dedup.memberships[holder]),
+                "container": describe_paragraph(by_doc, records[holder], holder_text, dedup.memberships[holder]),
                 "inside": [
-                    describe_paragraph(by_doc, records[p], dedup.memberships[p])
-                    | {
-                        "share": _share_inside(dedup, p, holder),
-                        "diff": diff(records[holder].text, records[p].text, True),
-                    }
-                    for p in inside[container]
+                    describe_paragraph(by_doc, records[p], text, dedup.memberships[p])
+                    | {"share": _share_inside(dedup, p, holder), "diff": diff(holder_text, text, True)}
+                    for p, text in zip(inside[container], map(texts.__getitem__, inside[container]))
                 ],
             }
         )

@@ -12,6 +12,7 @@ import threading
 import time
 from typing import NoReturn, Self
 
+from prefect.context import FlowRunContext
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
@@ -79,11 +80,25 @@ class WorkerProcesses(ProcessPoolTaskRunner):
         self._executor._mp_context = WorkerContext()  # the pool starts its workers on the first tasks submitted
         return self
 
+    def stop_workers(self) -> None:
+        """End the worker processes now, once the run has no task left to give them: the memory they hold leaves
+        the process tree before the flow's last stages."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
     def __exit__(self, exc_type, exc_value, traceback) -> None:
         if exc_type is not None and self._executor is not None:
             for process in list(self._executor._processes.values()):
                 process.kill()  # a task half done leaves at most a temporary file in the work folder
         super().__exit__(exc_type, exc_value, traceback)
+
+
+def stop_workers() -> None:
+    """End the running flow's worker processes, when it runs its tasks in them (no task may be submitted after)."""
+    context = FlowRunContext.get()
+    if context is not None and isinstance(context.task_runner, WorkerProcesses):
+        context.task_runner.stop_workers()
 
 
 def local_task_runner(workers: int | None = None) -> TaskRunner:

@@ -6,8 +6,9 @@ where a pure function takes them, and only for as long as it runs."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 import numpy as np
 import pyarrow as pa
@@ -56,9 +57,9 @@ class Cleaned:
     def paragraph_count(self) -> int:
         return self.paragraphs.num_rows
 
-    def texts(self) -> list[str]:
-        """Every paragraph's text, in order, as Python strings."""
-        return self.paragraphs["text"].to_pylist()
+    def texts(self) -> ColumnTexts:
+        """Every paragraph's text, in order, each made a Python string only when read."""
+        return ColumnTexts(self.paragraphs["text"])
 
     def paragraph_articles(self) -> np.ndarray:
         """Each paragraph's article (its row in `articles`)."""
@@ -101,6 +102,41 @@ class Cleaned:
         """The FACT_COLUMNS of the articles named, by doc_id (only theirs become Python objects)."""
         chosen = pc.is_in(self.articles["doc_id"], pa.array(list(doc_ids), pa.string()))
         return {row["doc_id"]: row for row in self.articles.select(FACT_COLUMNS).filter(chosen).to_pylist()}
+
+
+# How many texts ColumnTexts makes Python strings of at once when iterated.
+TEXTS_AT_ONCE = 10_000
+
+
+class ColumnTexts(Sequence[str]):
+    """A column of texts read as Python strings, each made when read and let go by the reader: the column holds
+    every text once, and a pass over all of them holds TEXTS_AT_ONCE at a time."""
+
+    def __init__(self, column: pa.ChunkedArray) -> None:
+        self._column = column
+
+    def __len__(self) -> int:
+        return len(self._column)
+
+    @overload
+    def __getitem__(self, position: int) -> str: ...
+
+    @overload
+    def __getitem__(self, positions: slice) -> list[str]: ...
+
+    def __getitem__(self, position: int | slice) -> str | list[str]:
+        if isinstance(position, slice):
+            start, stop, step = position.indices(len(self))
+            return self._column.slice(start, max(stop - start, 0)).to_pylist()[::step]
+        return self._column[position].as_py()
+
+    def __iter__(self) -> Iterator[str]:
+        for start in range(0, len(self), TEXTS_AT_ONCE):
+            yield from self[start : start + TEXTS_AT_ONCE]
+
+    def take(self, positions: Sequence[int]) -> ColumnTexts:
+        """The texts at these positions, in their order (their bytes copied, no Python string made)."""
+        return ColumnTexts(self._column.take(pa.array(positions, pa.int64())))
 
 
 def _renumbered(rows: pa.Table, first_article: int) -> pa.Table:

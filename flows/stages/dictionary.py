@@ -44,15 +44,18 @@ def load_base_dictionary(
 
 def common_words(languages: Iterable[str], min_zipf: float) -> set[str]:
     """The words of Latin letters only (all spelling can change) that are at least `min_zipf` common in one of the
-    languages (Zipf frequency: log10 of occurrences per billion words; 3 is once per million)."""
+    languages (Zipf frequency: log10 of occurrences per billion words; 3 is once per million); wordfreq's lists are
+    let go once read."""
     buckets_kept = round((_MAX_ZIPF - min_zipf) * _BUCKETS_PER_ZIPF) + 1
-    return {
+    words = {
         word
         for language in languages
         for bucket in wordfreq.get_frequency_list(language, wordlist="best")[:buckets_kept]
         for word in bucket
         if word.isascii() and word.isalpha()
     }
+    wordfreq.get_frequency_list.cache_clear()  # it keeps each whole list read: 160 MB for the default 7 languages
+    return words
 
 
 def missing_word_lists(languages: Iterable[str]) -> list[str]:

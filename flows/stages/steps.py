@@ -254,7 +254,7 @@ def spelling_decisions(
     no change).
     `progress` sees the paragraphs counted, then the words judged and the copies aligned."""
     rules = config.spelling
-    texts = cleaned.texts()
+    texts = list(cleaned.texts())  # the copies' pairs and the counts share these strings
     spelled = cleaned.per_paragraph(
         pc.is_in(cleaned.articles["language"], pa.array(rules.languages, pa.string())).to_pylist()
     )
@@ -289,19 +289,22 @@ def paragraph_records(cleaned: Cleaned, incumbents: frozenset[str] = frozenset()
     articles = cleaned.articles.select(["doc_id", "source", "published"]).to_pydict()
     corrections = np.bincount(cleaned.corrections["article"].to_numpy(), minlength=cleaned.article_count)
     edits = (cleaned.articles["removed_lines"].to_numpy() + corrections).tolist()
+    owners = cleaned.paragraph_articles().tolist()
+    held = [False] * len(owners)
+    if incumbents:
+        held = [
+            paragraph_key(articles["doc_id"][owner], text) in incumbents for owner, text in zip(owners, cleaned.texts())
+        ]
     return [
         ParagraphRecord(
             doc_id=articles["doc_id"][article],
             para_idx=para_idx,
-            text=paragraph,
             source=articles["source"][article],
             published=articles["published"][article],
             article_edits=edits[article],
-            incumbent=bool(incumbents) and paragraph_key(articles["doc_id"][article], paragraph) in incumbents,
+            incumbent=incumbent,
         )
-        for article, para_idx, paragraph in zip(
-            cleaned.paragraph_articles().tolist(), cleaned.paragraphs["para_idx"].to_pylist(), cleaned.texts()
-        )
+        for article, para_idx, incumbent in zip(owners, cleaned.paragraphs["para_idx"].to_pylist(), held)
     ]
 
 
@@ -345,11 +348,11 @@ def cluster_paragraphs(
     records, constraints, applied = reviewed_records(cleaned, records, overrides)
     pairs = len(matches.overlaps) + len(matches.partial)
     progress.phase("measuring pairs again", pairs, "pairs")
-    texts = [record.text for record in records]
+    texts = cleaned.texts()
     matches = remeasure(matches, texts, config.dedup, corrected_positions(cleaned), carried)
     progress.advance(pairs)
     progress.phase("clustering", len(records), "paragraphs")
-    dedup = cluster_matches(records, matches, config.dedup, config.canonical, constraints, carried)
+    dedup = cluster_matches(records, texts, matches, config.dedup, config.canonical, constraints, carried)
     progress.advance(len(records))
     return records, dedup, applied
 
@@ -370,7 +373,7 @@ def reviewed_records(
     split, merge, prefer = (overrides.of_kind(kind) for kind in ("split", "merge", "prefer"))
     if not (split or merge or prefer):
         return records, NO_CONSTRAINTS, frozenset()
-    fingerprints = [paragraph_fingerprint(record.text) for record in records]
+    fingerprints = list(map(paragraph_fingerprint, cleaned.texts()))
     labels = cleaned.articles.select(["source", "site"]).to_pydict()
     sources = cleaned.per_paragraph(list(map(source_label, labels["source"], labels["site"])))
     keys = list(zip(fingerprints, sources))
@@ -383,11 +386,12 @@ def reviewed_records(
     return marked, constraints, frozenset(applied)
 
 
-def canonical_keys(records: list[ParagraphRecord], dedup: DedupResult) -> frozenset[str]:
-    """Keys of this run's canonical paragraphs, kept in the state for the next run."""
+def canonical_keys(records: list[ParagraphRecord], texts: Sequence[str], dedup: DedupResult) -> frozenset[str]:
+    """Keys of this run's canonical paragraphs (`texts`: the records' texts, in order), kept in the state for the
+    next run."""
     return frozenset(
-        paragraph_key(record.doc_id, record.text)
-        for record, membership in zip(records, dedup.memberships)
+        paragraph_key(record.doc_id, text)
+        for record, text, membership in zip(records, texts, dedup.memberships)
         if membership.is_canonical
     )
 
