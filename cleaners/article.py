@@ -83,10 +83,12 @@ def finish_article(
     lines, removed, kept = remove_repeated_runs(lines, rules.body, keep)
     removals.extend(removed)
     spared.extend(kept)
-    for step in (lift_bylines, lift_title):
-        lines, removed = step(lines, rules.metadata, metadata, keep)
-        removals.extend(removed)
-    if article_format.split("+")[-1] in rules.body.formats:
+    container = article_format.split("+")[-1]
+    lines, removed = lift_bylines(lines, rules.metadata, metadata, keep, extracted=container == "html")
+    removals.extend(removed)
+    lines, removed = lift_title(lines, rules.metadata, metadata, keep)
+    removals.extend(removed)
+    if container in rules.body.formats:
         for trim in (trim_outside_body, drop_unlikely_lines):
             lines, removed, kept = trim(lines, rules.body, keep)
             removals.extend(removed)

@@ -22,6 +22,8 @@ _NAME_TOKEN = r"[A-Z][a-zA-Z'’]*\.?(?:-[A-Za-z][a-zA-Z'’]*)*"
 _NAME = rf"{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,3}}"
 _DASH_BYLINE = re.compile(rf"^[—–-]\s*({_NAME})$")
 _DASH_LED = re.compile(r"^[—–-]\s")
+# trafilatura writes each list item as "- item": in text it extracted, a line led so is an item, never a byline.
+EXTRACTED_LIST_ITEM = "- "
 _BARE_NAME = re.compile(rf"^({_NAME})$")
 _GMT_TIME_FIRST = re.compile(r"^(\d{1,2}):?(\d{2})\s*(?:GMT|UTC|Z)\s+(.+)$", re.IGNORECASE)
 _HAS_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -115,13 +117,21 @@ def is_prose(line: str) -> bool:
 
 
 def lift_bylines(
-    lines: list[str], rules: MetadataRules, metadata: ArticleMetadata, keep: KeptLines = NOTHING_KEPT
+    lines: list[str],
+    rules: MetadataRules,
+    metadata: ArticleMetadata,
+    keep: KeptLines = NOTHING_KEPT,
+    *,
+    extracted: bool = False,
 ) -> tuple[list[str], list[Removal]]:
     """Move byline lines ("— Austin Ramzy", "By Jane Doe", a bare name after the body) into authors; a kept
-    line stays, and so does a dash-led name beside another dash-led line (an item of a list)."""
+    line stays, and so does a dash-led name beside another dash-led line (an item of a list), or in `extracted`
+    text (trafilatura's) one led by its list mark, "- "."""
     by_line = re.compile(rf"^By\s+({_NAME}(?:\s*(?:,|and)\s*{_NAME})*)$") if "By" in rules.author_labels else None
     last_prose = max((i for i, line in enumerate(lines) if line and is_prose(line)), default=-1)
     listed = _dash_list_items(lines)
+    if extracted:
+        listed.update(index for index, line in enumerate(lines) if line.startswith(EXTRACTED_LIST_ITEM))
     kept: list[str] = []
     removals: list[Removal] = []
     for index, line in enumerate(lines):

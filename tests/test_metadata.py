@@ -2,8 +2,9 @@
 
 import pytest
 
+from cleaners.article import clean_article
 from cleaners.metadata import ArticleMetadata, lift_bylines, lift_labelled_lines, lift_title, parse_published
-from cleaners.rules import MetadataRules
+from cleaners.rules import CleaningRules, MetadataRules
 
 RULES = MetadataRules()
 
@@ -69,6 +70,42 @@ def test_dash_led_names_in_a_list_stay_while_a_lone_dash_byline_goes():
     kept, removed = lift_bylines(lines, RULES, metadata)
     assert [line for line in kept if line.startswith("- ")] == items
     assert metadata.authors == ["Austin Ramzy"] and [r.text for r in removed] == ["— Austin Ramzy"]
+
+
+# A page's list of headed items as trafilatura writes it: each <li> a "- " line, a paragraph under each.
+EXTRACTED_LIST = [
+    "The clinics below offer sliding-scale fees to anyone in the city who asks.",
+    "",
+    "- Marina Counseling Center",
+    "Sessions start at twenty dollars and evening hours are available on weekdays.",
+    "",
+    "- Holos Institute",
+    "Its therapists work with families and speak Spanish, Cantonese and Tagalog.",
+    "",
+    "— Austin Ramzy",
+]
+
+
+def test_extracted_list_items_stay_while_a_dash_byline_of_the_page_goes():
+    metadata = ArticleMetadata()
+    kept, removed = lift_bylines(EXTRACTED_LIST, RULES, metadata, extracted=True)
+    assert "- Marina Counseling Center" in kept and "- Holos Institute" in kept
+    assert metadata.authors == ["Austin Ramzy"] and [r.text for r in removed] == ["— Austin Ramzy"]
+
+
+def test_outside_extracted_text_a_lone_hyphen_led_name_is_still_a_byline():
+    lines = ["Mr. Kim said talks would continue on Tuesday in Hanoi.", "", "- Austin Ramzy"]
+    metadata = ArticleMetadata()
+    kept, removed = lift_bylines(lines, RULES, metadata)
+    assert metadata.authors == ["Austin Ramzy"] and kept == lines[:2] and len(removed) == 1
+
+
+def test_only_an_html_page_s_text_keeps_its_hyphen_led_names_as_list_items():
+    text = "\n".join(EXTRACTED_LIST)
+    html = clean_article(text, CleaningRules(), article_format="html")
+    assert "- Holos Institute" in "\n".join(html.paragraphs) and html.metadata.authors == ["Austin Ramzy"]
+    dump = clean_article(text, CleaningRules(), article_format="txt")
+    assert "Holos Institute" in dump.metadata.authors and "Holos Institute" not in "\n".join(dump.paragraphs)
 
 
 def test_name_like_subheading_inside_the_body_stays():
