@@ -36,6 +36,7 @@ from cleaners.word_blocks import CodedWords, differing_middle, matching_blocks
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
 _CONTEXT_CHARS = 30
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _VOWELS = "aeiou"
 
 
@@ -933,17 +934,43 @@ def reviewed_decisions(
 @dataclass(frozen=True)
 class CorrectionTable:
     """Decisions ready to apply to many articles: the corpus-wide ones, the paragraph-only ones by their paragraph's
-    digest, and whether any fixes a span (worked out once, not per article)."""
+    digest, whether any fixes a span, and an RE2 pattern finding any decided word or span as written (worked out
+    once, not per article)."""
 
     decisions: dict[str, SpellingDecision]
     scoped: dict[str, dict[str, SpellingDecision]]
     fixes_spans: bool
+    decided: str
 
     @classmethod
     def of(cls, decisions: dict[str, SpellingDecision]) -> CorrectionTable:
         """Sort the decisions for applying."""
         fixes_spans = any(not _WORD.fullmatch(decided_word(key)) for key in decisions)
-        return cls(decisions, _scoped_by_paragraph(decisions), fixes_spans)
+        return cls(
+            decisions, _scoped_by_paragraph(decisions), fixes_spans, _standing_alone({*map(decided_word, decisions)})
+        )
+
+    def may_change(self, paragraphs: pa.Array) -> np.ndarray:
+        """Which paragraphs hold a decided word or span as written with no ASCII letter either side, over many at
+        once (Arrow's RE2): apply_corrections leaves every other paragraph as it is, since it replaces only words and
+        spans that are the decisions' keys, and `_WORD`, `_HYPHEN_BREAK` and `_MISSING_SPACE` find none beside a
+        letter."""
+        if not self.decisions:
+            return np.zeros(len(paragraphs), bool)
+        return pc.match_substring_regex(paragraphs, self.decided).to_numpy(zero_copy_only=False)
+
+
+def _standing_alone(texts: set[str]) -> str:
+    """An RE2 pattern finding any of `texts` as written; those that begin and end with an ASCII letter only with no
+    ASCII letter either side."""
+    bounded = sorted(text for text in texts if text and _ASCII_LETTERS.issuperset(text[0] + text[-1]))
+    alone = [f"(?:^|[^A-Za-z])(?:{'|'.join(map(_literal, bounded))})(?:[^A-Za-z]|$)"] if bounded else []
+    return "|".join(alone + [_literal(text) for text in sorted(texts.difference(bounded))])
+
+
+def _literal(text: str) -> str:
+    """`text` as an RE2 pattern matching itself: ASCII punctuation and spaces as hexadecimal escapes."""
+    return "".join(f"\\x{ord(char):02x}" if char.isascii() and not char.isalnum() else char for char in text)
 
 
 def apply_corrections(

@@ -18,6 +18,8 @@ from dedup.deduplicate import find_matches
 from dedup.shingles import normalised_words, split_sentences
 from flows.config import ConfigError, load_config
 from flows.stages.dictionary import common_words, load_base_dictionary
+from flows.stages.records import Rejection
+from flows.stages.steps import finish_documents, read_and_prepare
 from tests.conftest import REPO
 from tests.test_pipeline import run_cli
 
@@ -174,3 +176,18 @@ def test_the_compiled_walk_scores_every_text_exactly_as_py3langid_does():
     texts = [language_sample(article_paragraphs(path.name), 500) for path in sorted(MULTILINGUAL.glob("*.txt"))]
     texts += ["", "12345", "Paris Berlin Madrid", "Die Regierung hat am Montag neue Regeln beschlossen."]
     assert [_identifier().classify(text) for text in texts] == [reference.classify(text) for text in texts]
+
+
+def test_a_batch_finished_together_gives_each_document_the_language_of_its_own_paragraphs(tmp_path, config):
+    names = sorted(path.name for path in MULTILINGUAL.glob("*.txt"))
+    for name in names:
+        shutil.copy(MULTILINGUAL / name, tmp_path / name)
+    (tmp_path / "f_short.txt").write_text("Breaking news\n\nYes.\n", encoding="utf-8")  # rejected, among them
+    reads = read_and_prepare(tmp_path, sorted(path.name for path in tmp_path.iterdir()), config)
+    results = finish_documents([item for read in reads.values() for item in read.prepared], {}, config)
+    assert [type(result) for result in results].index(Rejection) == names.index("fr_budget_agence.txt")
+    documents = [result.document for result in results if not isinstance(result, Rejection)]
+    assert [document.source_path for document in documents] == names
+    languages = [document.language for document in documents]
+    assert languages == [detect_language(document.paragraphs, config.language) for document in documents]
+    assert set(languages) == {expected_language(name) for name in names}

@@ -2,11 +2,14 @@
 
 from dataclasses import replace
 
+import pyarrow as pa
 import pytest
 
 from cleaners.article import clean_article
 from cleaners.spelling import (
+    CorrectionTable,
     Evidence,
+    SpellingDecision,
     Vocabulary,
     apply_corrections,
     count_evidence,
@@ -15,6 +18,7 @@ from cleaners.spelling import (
     evidence_table,
     iter_words,
     reviewed_decisions,
+    scoped_key,
     text_words,
 )
 from flows.stages.dictionary import load_base_dictionary
@@ -482,3 +486,31 @@ def test_texts_counted_a_few_at_a_time_give_the_rows_of_all_counted_together():
     assert Evidence.from_table(in_pairs) == count_evidence(texts)
     assert 0 not in in_pairs.column("count").to_pylist(), "what sums to zero over the chunks is left out"
     assert Evidence.from_table(in_pairs).forms["Trade"] == 0 and Evidence.from_table(in_pairs).spans["long- term"] == 0
+
+
+def test_the_paragraphs_a_table_may_change_are_those_holding_a_decided_word_or_span_standing_alone():
+    scoped = "The delegation met thw minister in Hanoi on Friday."
+    paragraphs = [
+        "The goverment said the talks would resume next month.",  # a decided word
+        "The goverments of both countries said nothing.",  # inside a longer word: no token is the decided one
+        "Officials said.The talks ended without a deal.",  # a decided span
+        "Officials said. The talks ended without a deal.",  # the span's words apart: nothing decided
+        "Talks on denucle- arization resumed (goverment)",  # a span, and a word between brackets
+        "Gas prices rose 3.5% in the second quarter.",  # nothing decided
+        scoped,  # the paragraph a scoped decision names
+        "Another thw stood here.",  # the scoped word in another paragraph: left alone, but it may change
+        "",
+        "Ministers’ goverment-backed plan was signed",  # a hyphenated compound: not the decided word
+    ]
+    decisions = {
+        "goverment": SpellingDecision("government", "typo:frequency", 0.9),
+        "said.The": SpellingDecision("said. The", "span:missing_space", 0.9),
+        "denucle- arization": SpellingDecision("denuclearization", "span:hyphen_break", 0.9),
+        scoped_key(scoped, "thw"): SpellingDecision("the", "typo:syndicated", 0.9),
+    }
+    table = CorrectionTable.of(decisions)
+    may_change = table.may_change(pa.array(paragraphs, pa.string())).tolist()
+    assert may_change == [True, False, True, False, True, False, True, True, False, True]
+    changed = [apply_corrections([paragraph], table)[0] != [paragraph] for paragraph in paragraphs]
+    assert changed == [True, False, True, False, True, False, True, False, False, False]
+    assert not CorrectionTable.of({}).may_change(pa.array(paragraphs, pa.string())).any()

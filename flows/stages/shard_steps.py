@@ -11,6 +11,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.keep import NOTHING_KEPT, KeptLines
@@ -86,10 +89,14 @@ def spell_shard(articles: Path, group: int, decisions: Path, target: Path) -> Sh
     """Apply the spelling decisions in the file `decisions` to the articles of row group `group` of `articles`
     (flows/stages/spelled.py's articles to spell: their row in the run's finished table and their paragraphs), and write
     those it changes to `target`."""
-    columns = pq.ParquetFile(articles).read_row_group(group).to_pydict()
+    columns = pq.ParquetFile(articles).read_row_group(group)
     table = load_once(decisions, read_corrections)
+    lists = columns["paragraphs"].combine_chunks()
+    owners = pc.list_parent_indices(lists).to_numpy()
+    chosen = pa.array(np.unique(owners[table.may_change(lists.flatten())]), pa.int64())
+    chosen_rows = columns.take(chosen).to_pydict()  # the articles a fix may change: the others keep their paragraphs
     changed = []
-    for row, paragraphs in zip(columns["row"], columns["paragraphs"], strict=True):
+    for row, paragraphs in zip(chosen_rows["row"], chosen_rows["paragraphs"], strict=True):
         spelled, corrections = apply_corrections(paragraphs, table)
         if corrections or spelled != paragraphs:
             changed.append((row, spelled, corrections))
