@@ -46,7 +46,7 @@ class DedupResult:
     """Cluster membership and container per input paragraph (same order), verified pairs, article links, and
     the canonical paragraphs whose corpus text drops sentences another canonical paragraph already holds; the
     components of the overlapping pairs, the trims' keys and the measures of the pairs measured again (by
-    `measure_keys`) to store for the next run."""
+    `measure_keys`) to store for the next run; each paragraph's number of words (`count_words`, for the write stage)."""
 
     memberships: list[ClusterMembership]
     overlaps: dict[tuple[int, int], Overlap]
@@ -57,6 +57,7 @@ class DedupResult:
     components: Components = field(default_factory=Components)
     trim_keys: dict[int, bytes] = field(default_factory=dict)
     measures: dict[bytes, Overlap] = field(default_factory=dict)
+    word_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def paragraph_id(record: ParagraphRecord) -> str:
@@ -253,7 +254,8 @@ def cluster_matches(
     canonical paragraphs sharing a part. Components of the overlapping pairs and trims `carried` holds from the
     previous run keep their clusters and corpus texts (dedup/carry.py)."""
     texts = [record.text for record in records]
-    word_counts = count_words(texts).tolist()
+    counted = count_words(texts)
+    word_counts = counted.tolist()
 
     def measure(i: int, j: int) -> Overlap:
         """Exact overlap of two paragraphs no candidate search paired."""
@@ -290,6 +292,7 @@ def cluster_matches(
         kept.components,
         trims.keys,
         matches.remeasured,
+        counted,
     )
 
 
