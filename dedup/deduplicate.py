@@ -70,13 +70,15 @@ class Matches:
     """Verified overlapping paragraph pairs (by position, i < j), pairs that share only a part (two
     different merges of the same paragraph), and how many candidates were checked; exact copies are
     grouped (`copies`: representative -> its copies) and only representatives appear in the pairs; after
-    `remeasure`, the measure of each pair it measured again, by `measure_keys` (kept or not)."""
+    `remeasure`, the measure of each pair it measured again, by `measure_keys` (kept or not); each text's number of
+    words (`count_words`) when the matching knew them (None: clustering counts them)."""
 
     overlaps: dict[tuple[int, int], Overlap]
     candidate_count: int
     partial: dict[tuple[int, int], Overlap] = field(default_factory=dict)
     copies: dict[int, list[int]] = field(default_factory=dict)
     remeasured: dict[bytes, Overlap] = field(default_factory=dict)
+    word_counts: np.ndarray | None = None
 
 
 def _verified(
@@ -223,7 +225,18 @@ def remeasure(
             dict(sorted(measured.partial.items())),
         )
     measured.copies = copies
+    measured.word_counts = _recounted(matches.word_counts, texts, touched)
     return measured
+
+
+def _recounted(word_counts: np.ndarray | None, texts: Sequence[str], changed: set[int] | None) -> np.ndarray | None:
+    """The texts' word counts with the `changed` positions counted again (None when unknown or all changed)."""
+    if word_counts is None or changed is None:
+        return None
+    positions = sorted(changed)
+    recounted = word_counts.copy()
+    recounted[positions] = count_words([texts[position] for position in positions])
+    return recounted
 
 
 def _carried_shares(
@@ -254,7 +267,7 @@ def cluster_matches(
     canonical paragraphs sharing a part. Components of the overlapping pairs and trims `carried` holds from the
     previous run keep their clusters and corpus texts (dedup/carry.py)."""
     texts = [record.text for record in records]
-    counted = count_words(texts)
+    counted = count_words(texts) if matches.word_counts is None else matches.word_counts
     word_counts = counted.tolist()
 
     def measure(i: int, j: int) -> Overlap:

@@ -25,6 +25,7 @@ from dedup.canonical import source_rank
 from dedup.deduplicate import (
     _PAIRS_A_THREAD,
     DedupResult,
+    cluster_matches,
     deduplicate,
     find_matches,
     measured_shares,
@@ -35,7 +36,7 @@ from dedup.index import candidate_probability, lsh_candidate_pairs, run_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.settings import DEFAULT_POLICY, CanonicalPolicy, DedupSettings
 from dedup.shingles import normalised_words, word_shingles
-from dedup.signatures import as_lean_minhash, paragraph_signatures, shingle_hashes
+from dedup.signatures import as_lean_minhash, count_words, paragraph_signatures, shingle_hashes
 from dedup.trim import trim_partial_repeats
 from dedup.verify import Overlap, covers, overlap, pair_shares
 
@@ -824,6 +825,15 @@ def test_remeasuring_only_the_changed_paragraphs_equals_measuring_every_pair_aga
     assert list(only_changed.partial.items()) == list(full.partial.items())
     assert only_changed.copies == full.copies == {0: [5]}
     assert remeasure(matches, fixed, settings, set()).overlaps != full.overlaps
+    # The match stage's word counts are counted again where a text changed; unknown, clustering counts them.
+    matches.word_counts = count_words(texts)
+    assert remeasure(matches, fixed, settings, {3}).word_counts.tolist() == count_words(fixed).tolist()
+    assert remeasure(matches, fixed, settings).word_counts is None
+    records = [ParagraphRecord(f"d{position}", 0, text) for position, text in enumerate(fixed)]
+    taken = cluster_matches(records, remeasure(matches, fixed, settings, {3}), settings, CanonicalPolicy())
+    counted = cluster_matches(records, full, settings, CanonicalPolicy())
+    assert (taken.memberships, taken.copied_share) == (counted.memberships, counted.copied_share)
+    assert taken.word_counts.tolist() == counted.word_counts.tolist()
 
 
 def test_remeasuring_checks_only_the_copy_groups_holding_a_changed_paragraph():
