@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from datasketch import MinHashLSH
 
+from dedup.articles import copied_share
 from dedup.canonical import source_rank
 from dedup.deduplicate import (
     _PAIRS_A_THREAD,
@@ -683,6 +684,39 @@ def test_partial_copy_is_not_a_duplicate():
         copied / sum(words(t) for t in [LIAISON, RELATIONS, KCNA, PROPAGANDA]), abs=0.05
     )
     assert result.duplicate_of == {}
+
+
+def walked_shares(records, overlaps, word_counts):
+    """copied_share as a walk over the pairs: each sum added in the pairs' order, dicts in the order met."""
+    contained = defaultdict(float)
+    for (i, j), measured in overlaps.items():
+        if records[i].doc_id != records[j].doc_id:
+            contained[(i, records[j].doc_id)] += measured.a_in_b
+            contained[(j, records[i].doc_id)] += measured.b_in_a
+    totals = defaultdict(int)
+    for record, count in zip(records, word_counts):
+        totals[record.doc_id] += count
+    shared = defaultdict(lambda: defaultdict(float))
+    for (position, other), share in contained.items():
+        shared[records[position].doc_id][other] += min(1.0, share) * word_counts[position]
+    return {
+        doc: {o: min(1.0, s / totals[doc]) for o, s in others.items()} for doc, others in shared.items() if totals[doc]
+    }
+
+
+def test_copied_shares_are_summed_in_the_order_a_walk_over_the_pairs_adds_them():
+    randomly = random.Random(14)
+    records = [ParagraphRecord(f"doc{randomly.randrange(40)}", 0, "") for _ in range(300)]
+    word_counts = [randomly.choice([0, 1, 7, 30, 120]) for _ in records]
+    pairs = {tuple(sorted(randomly.sample(range(300), 2))) for _ in range(2000)}
+    overlaps = {pair: Overlap(randomly.random(), randomly.random(), randomly.random()) for pair in pairs}
+    shares = copied_share(records, overlaps, word_counts)
+    expected = walked_shares(records, overlaps, word_counts)
+    assert [(doc, list(others.items())) for doc, others in shares.items()] == [
+        (doc, list(others.items())) for doc, others in expected.items()
+    ]
+    assert all(type(share) is float for others in shares.values() for share in others.values())
+    assert copied_share([], {}, []) == {}
 
 
 # --- bugs ------------------------------------------------------------------------------------------
