@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from dedup.records import ParagraphRecord
 from dedup.verify import Overlap
@@ -17,25 +18,37 @@ def copied_share(
     A paragraph counts as copied from another article in proportion to how much of it that article's
     verified matches contain (summed over them, at most all of it): quoting one sentence of a long
     paragraph does not make the whole paragraph a copy, and a paragraph merged from two of the other
-    article's paragraphs is wholly copied.
+    article's paragraphs is wholly copied. Summed by array, each sum's terms added in the pairs' order, and the
+    articles (and each one's others) in the order they are first met, as a walk over the pairs would.
     """
-    contained: dict[tuple[int, str], float] = defaultdict(float)
-    for (i, j), measured in overlaps.items():
-        doc_i, doc_j = records[i].doc_id, records[j].doc_id
-        if doc_i != doc_j:
-            contained[(i, doc_j)] += measured.a_in_b
-            contained[(j, doc_i)] += measured.b_in_a
-    total_words: dict[str, int] = defaultdict(int)
-    for record, words in zip(records, word_counts):
-        total_words[record.doc_id] += words
-    shared_words: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for (position, other), share in contained.items():
-        shared_words[records[position].doc_id][other] += min(1.0, share) * word_counts[position]
-    return {
-        doc: {other: min(1.0, shared / total_words[doc]) for other, shared in others.items()}
-        for doc, others in shared_words.items()
-        if total_words[doc]
-    }
+    numbers: dict[str, int] = {}
+    article = np.fromiter((numbers.setdefault(record.doc_id, len(numbers)) for record in records), np.int64)
+    names, count = list(numbers), len(numbers)
+    pairs = np.array(list(overlaps), dtype=np.int64).reshape(-1, 2)
+    shares = np.array([(measured.a_in_b, measured.b_in_a) for measured in overlaps.values()], np.float64)
+    across = article[pairs[:, 0]] != article[pairs[:, 1]]
+    pairs, shares = pairs[across], shares[across].reshape(-1, 2)
+    # Each paragraph's share inside each other article: (paragraph, other article), a pair's two sides in turn.
+    inside = np.stack([pairs[:, 0] * count + article[pairs[:, 1]], pairs[:, 1] * count + article[pairs[:, 0]]], 1)
+    contained, held = _sums_in_order(inside.ravel(), shares.ravel())
+    paragraph = contained // count
+    copied = np.minimum(1.0, held) * np.asarray(word_counts, np.float64)[paragraph]
+    shared_keys, shared = _sums_in_order(article[paragraph] * count + contained % count, copied)
+    totals = np.bincount(article, weights=np.asarray(word_counts, np.float64), minlength=count).tolist()
+    result: dict[str, dict[str, float]] = {}
+    for key, words in zip(shared_keys.tolist(), shared.tolist()):
+        doc, other = divmod(key, count)
+        if totals[doc]:
+            result.setdefault(names[doc], {})[names[other]] = min(1.0, words / totals[doc])
+    return result
+
+
+def _sums_in_order(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct key, in the order first met, and the sum of its values, added in their order."""
+    distinct, first, group = np.unique(keys, return_index=True, return_inverse=True)
+    sums = np.bincount(group.ravel(), weights=values, minlength=len(distinct))
+    order = np.argsort(first, kind="stable")
+    return distinct[order], sums[order]
 
 
 def duplicate_of(

@@ -46,7 +46,7 @@ class DedupResult:
     """Cluster membership and container per input paragraph (same order), verified pairs, article links, and
     the canonical paragraphs whose corpus text drops sentences another canonical paragraph already holds; the
     components of the overlapping pairs, the trims' keys and the measures of the pairs measured again (by
-    `measure_keys`) to store for the next run."""
+    `measure_keys`) to store for the next run; each paragraph's number of words (`count_words`, for the write stage)."""
 
     memberships: list[ClusterMembership]
     overlaps: dict[tuple[int, int], Overlap]
@@ -57,6 +57,7 @@ class DedupResult:
     components: Components = field(default_factory=Components)
     trim_keys: dict[int, bytes] = field(default_factory=dict)
     measures: dict[bytes, Overlap] = field(default_factory=dict)
+    word_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def paragraph_id(record: ParagraphRecord) -> str:
@@ -69,13 +70,15 @@ class Matches:
     """Verified overlapping paragraph pairs (by position, i < j), pairs that share only a part (two
     different merges of the same paragraph), and how many candidates were checked; exact copies are
     grouped (`copies`: representative -> its copies) and only representatives appear in the pairs; after
-    `remeasure`, the measure of each pair it measured again, by `measure_keys` (kept or not)."""
+    `remeasure`, the measure of each pair it measured again, by `measure_keys` (kept or not); each text's number of
+    words (`count_words`) when the matching knew them (None: clustering counts them)."""
 
     overlaps: dict[tuple[int, int], Overlap]
     candidate_count: int
     partial: dict[tuple[int, int], Overlap] = field(default_factory=dict)
     copies: dict[int, list[int]] = field(default_factory=dict)
     remeasured: dict[bytes, Overlap] = field(default_factory=dict)
+    word_counts: np.ndarray | None = None
 
 
 def _verified(
@@ -222,7 +225,18 @@ def remeasure(
             dict(sorted(measured.partial.items())),
         )
     measured.copies = copies
+    measured.word_counts = _recounted(matches.word_counts, texts, touched)
     return measured
+
+
+def _recounted(word_counts: np.ndarray | None, texts: Sequence[str], changed: set[int] | None) -> np.ndarray | None:
+    """The texts' word counts with the `changed` positions counted again (None when unknown or all changed)."""
+    if word_counts is None or changed is None:
+        return None
+    positions = sorted(changed)
+    recounted = word_counts.copy()
+    recounted[positions] = count_words([texts[position] for position in positions])
+    return recounted
 
 
 def _carried_shares(
@@ -253,7 +267,8 @@ def cluster_matches(
     merge and split constraints; link contained paragraphs to their containers and copied articles; trim the
     canonical paragraphs sharing a part. Components of the overlapping pairs and trims `carried` holds from the
     previous run keep their clusters and corpus texts (dedup/carry.py). `texts` are the records' texts, in order."""
-    word_counts = count_words(texts).tolist()
+    counted = count_words(texts) if matches.word_counts is None else matches.word_counts
+    word_counts = counted.tolist()
 
     def measure(i: int, j: int) -> Overlap:
         """Exact overlap of two paragraphs no candidate search paired."""
@@ -290,6 +305,7 @@ def cluster_matches(
         kept.components,
         trims.keys,
         matches.remeasured,
+        counted,
     )
 
 

@@ -75,7 +75,9 @@ def test_the_store_finds_the_matches_find_matches_finds(articles):
     texts = flat(articles)
     expected = find_matches(texts, SETTINGS)
     assert expected.overlaps and expected.partial and expected.copies, "the corpus has copies of every kind"
-    assert_same_matches(stored_matches(texts, SETTINGS, NO_BANDS).matches, expected)
+    matched = stored_matches(texts, SETTINGS, NO_BANDS).matches
+    assert_same_matches(matched, expected)
+    assert matched.word_counts.tolist() == count_words(texts).tolist(), "each text's words, for clustering"
 
 
 def test_a_second_run_on_the_same_texts_signs_and_verifies_nothing(articles, tmp_path):
@@ -102,6 +104,7 @@ def test_new_articles_sign_only_their_unseen_texts_and_verify_only_pairs_with_th
     assert set(run.update.new["texts"]["key"].to_pylist()) == unseen
     assert run.signed == len(unseen) > 0
     assert_same_matches(run.matches, find_matches(texts, SETTINGS))
+    assert run.matches.word_counts.tolist() == count_words(texts).tolist(), "stored texts' words read from the store"
     keys = text_keys(texts)
     with_new = [pair for pair in (*run.matches.overlaps, *run.matches.partial) if unseen & {*keys[list(pair)].tolist()}]
     assert 0 < run.verified < run.matches.candidate_count

@@ -21,10 +21,12 @@ import numpy as np
 import pytest
 from datasketch import MinHashLSH
 
+from dedup.articles import copied_share
 from dedup.canonical import source_rank
 from dedup.deduplicate import (
     _PAIRS_A_THREAD,
     DedupResult,
+    cluster_matches,
     deduplicate,
     find_matches,
     measured_shares,
@@ -35,7 +37,7 @@ from dedup.index import candidate_probability, lsh_candidate_pairs, run_pairs
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.settings import DEFAULT_POLICY, CanonicalPolicy, DedupSettings
 from dedup.shingles import normalised_words, word_shingles
-from dedup.signatures import as_lean_minhash, paragraph_signatures, shingle_hashes
+from dedup.signatures import as_lean_minhash, count_words, paragraph_signatures, shingle_hashes
 from dedup.trim import trim_partial_repeats
 from dedup.verify import Overlap, covers, overlap, pair_shares
 
@@ -718,6 +720,39 @@ def test_partial_copy_is_not_a_duplicate():
     assert result.duplicate_of == {}
 
 
+def walked_shares(records, overlaps, word_counts):
+    """copied_share as a walk over the pairs: each sum added in the pairs' order, dicts in the order met."""
+    contained = defaultdict(float)
+    for (i, j), measured in overlaps.items():
+        if records[i].doc_id != records[j].doc_id:
+            contained[(i, records[j].doc_id)] += measured.a_in_b
+            contained[(j, records[i].doc_id)] += measured.b_in_a
+    totals = defaultdict(int)
+    for record, count in zip(records, word_counts):
+        totals[record.doc_id] += count
+    shared = defaultdict(lambda: defaultdict(float))
+    for (position, other), share in contained.items():
+        shared[records[position].doc_id][other] += min(1.0, share) * word_counts[position]
+    return {
+        doc: {o: min(1.0, s / totals[doc]) for o, s in others.items()} for doc, others in shared.items() if totals[doc]
+    }
+
+
+def test_copied_shares_are_summed_in_the_order_a_walk_over_the_pairs_adds_them():
+    randomly = random.Random(14)
+    records = [ParagraphRecord(f"doc{randomly.randrange(40)}", 0, "") for _ in range(300)]
+    word_counts = [randomly.choice([0, 1, 7, 30, 120]) for _ in records]
+    pairs = {tuple(sorted(randomly.sample(range(300), 2))) for _ in range(2000)}
+    overlaps = {pair: Overlap(randomly.random(), randomly.random(), randomly.random()) for pair in pairs}
+    shares = copied_share(records, overlaps, word_counts)
+    expected = walked_shares(records, overlaps, word_counts)
+    assert [(doc, list(others.items())) for doc, others in shares.items()] == [
+        (doc, list(others.items())) for doc, others in expected.items()
+    ]
+    assert all(type(share) is float for others in shares.values() for share in others.values())
+    assert copied_share([], {}, []) == {}
+
+
 # --- bugs ------------------------------------------------------------------------------------------
 
 
@@ -858,6 +893,15 @@ def test_remeasuring_only_the_changed_paragraphs_equals_measuring_every_pair_aga
     assert list(only_changed.partial.items()) == list(full.partial.items())
     assert only_changed.copies == full.copies == {0: [5]}
     assert remeasure(matches, fixed, settings, set()).overlaps != full.overlaps
+    # The match stage's word counts are counted again where a text changed; unknown, clustering counts them.
+    matches.word_counts = count_words(texts)
+    assert remeasure(matches, fixed, settings, {3}).word_counts.tolist() == count_words(fixed).tolist()
+    assert remeasure(matches, fixed, settings).word_counts is None
+    records = [ParagraphRecord(f"d{position}", 0, text) for position, text in enumerate(fixed)]
+    taken = cluster_matches(records, remeasure(matches, fixed, settings, {3}), settings, CanonicalPolicy())
+    counted = cluster_matches(records, full, settings, CanonicalPolicy())
+    assert (taken.memberships, taken.copied_share) == (counted.memberships, counted.copied_share)
+    assert taken.word_counts.tolist() == counted.word_counts.tolist()
 
 
 def test_remeasuring_checks_only_the_copy_groups_holding_a_changed_paragraph():

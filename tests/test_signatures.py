@@ -101,6 +101,13 @@ def test_any_text_gets_datasketchs_signature(texts, size):
         np.testing.assert_array_equal(signature, datasketch_signature(text, size, 16, 3))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=60) | st.sampled_from(HOSTILE), max_size=5))
+def test_the_words_of_paragraphs_joined_are_the_sum_of_theirs(texts):
+    # No word spans a paragraph break: the write stage sums a corpus record's words from its paragraphs'.
+    assert count_words(["\n\n".join(texts)]).tolist() == [sum(count_words(texts).tolist())]
+
+
 # Runs of Chinese, Japanese and Thai with Latin words, digits and punctuation between them.
 _MIXED_SCRIPTS = "政府宣布新规定的日本のカレー々ภาษาไทย ี่abcXYZ019 ,.。、「」・-"
 

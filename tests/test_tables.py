@@ -10,6 +10,7 @@ from cleaners.edits import Correction, Removal
 from cleaners.metadata import ArticleMetadata
 from dedup.deduplicate import deduplicate
 from dedup.settings import CanonicalPolicy, DedupSettings
+from dedup.signatures import count_words
 from flows.config import CorpusSettings
 from flows.outputs.corpus import write_corpus
 from flows.outputs.files import write_table
@@ -114,6 +115,19 @@ def test_paragraph_rows_follow_documents_and_their_clusters():
         ("c", WEATHER),
     ]
     assert corpus[0]["metadata"]["kept_share"] < 1.0 == corpus[1]["metadata"]["kept_share"]
+
+
+def test_words_are_counted_once_and_a_records_words_are_its_texts():
+    cafe = "Café naïve in Tōkyō: don't ‘quote’ it — 北朝鮮 외무상 said."
+    documents = [document("a", [SUMMIT, cafe, AFTER]), document("b", [SUMMIT]), document("c", ["的", WEATHER])]
+    result = run_result(documents)
+    result.dedup.corpus_trims = {1: "Café naïve in Tōkyō: don't."}  # a's second paragraph, trimmed
+    tables = whole(result, 2)
+    texts = result.cleaned.texts()
+    assert tables.paragraphs["n_words"].to_pylist() == count_words(texts).tolist() == result.dedup.word_counts.tolist()
+    records = tables.corpus.to_pylist()
+    assert "Café naïve in Tōkyō: don't.\n\n" + AFTER in records[0]["text"]
+    assert [record["metadata"]["words"] for record in records] == count_words([r["text"] for r in records]).tolist()
 
 
 def test_counts_come_from_the_paragraph_columns():

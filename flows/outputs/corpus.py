@@ -34,11 +34,15 @@ LEGACY_JSONL = "corpus.jsonl"
 
 
 def canonical_texts(
-    cleaned: Cleaned, memberships: Sequence[ClusterMembership], corpus_trims: Mapping[int, str]
-) -> pa.ListArray:
+    cleaned: Cleaned,
+    paragraph_words: np.ndarray,
+    memberships: Sequence[ClusterMembership],
+    corpus_trims: Mapping[int, str],
+) -> tuple[pa.ListArray, np.ndarray]:
     """Each article's canonical paragraphs as the corpus keeps them (trimmed of sentences kept elsewhere; a
-    paragraph trimmed to nothing is left out), a list of texts an article; `memberships` and `corpus_trims` (by
-    position) are of the articles' paragraphs."""
+    paragraph trimmed to nothing is left out), a list of texts an article, and the words they hold: the paragraphs'
+    counts (`paragraph_words`) summed, a trimmed paragraph's counted from its trim (no word spans the paragraphs'
+    joins); `memberships` and `corpus_trims` (by position) are of the articles' paragraphs."""
     canonical = np.fromiter((membership.is_canonical for membership in memberships), bool, cleaned.paragraph_count)
     trimmed = sorted(position for position in corpus_trims if canonical[position])
     trims = [corpus_trims[position] for position in trimmed]
@@ -47,23 +51,27 @@ def canonical_texts(
     canonical[[position for position, text in zip(trimmed, trims) if not text]] = False
     kept = np.flatnonzero(canonical)
     texts = pa.concat_arrays([one_array(cleaned.paragraphs["text"]), pa.array(trims, pa.string())])
-    counts = np.bincount(cleaned.paragraph_articles()[kept], minlength=cleaned.article_count)
+    owners = cleaned.paragraph_articles()[kept]
+    counts = np.bincount(owners, minlength=cleaned.article_count)
     offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
-    return pa.ListArray.from_arrays(offsets, texts.take(pa.array(replaced[kept], pa.int64())))
+    words = np.concatenate([paragraph_words, count_words(trims)])[replaced[kept]]
+    kept_words = np.bincount(owners, weights=words, minlength=cleaned.article_count).astype(np.int64)
+    return pa.ListArray.from_arrays(offsets, texts.take(pa.array(replaced[kept], pa.int64()))), kept_words
 
 
 def corpus_table(
     cleaned: Cleaned,
+    paragraph_words: np.ndarray,
     article_words: np.ndarray,
     memberships: Sequence[ClusterMembership],
     corpus_trims: Mapping[int, str],
 ) -> pa.Table:
     """One corpus record per article with canonical text; `kept_share` is the share of its article's words the
-    record keeps."""
-    kept = canonical_texts(cleaned, memberships, corpus_trims)
+    record keeps (`paragraph_words` and `article_words`: each paragraph's and article's words)."""
+    kept, kept_words = canonical_texts(cleaned, paragraph_words, memberships, corpus_trims)
     chosen = np.flatnonzero(pc.list_value_length(kept).to_numpy())
     texts = pc.binary_join(kept.take(pa.array(chosen, pa.int64())), "\n\n")
-    words = count_words(texts.to_pylist()).tolist()
+    words = kept_words[chosen].tolist()
     of_article = article_words[chosen].tolist()
     articles = cleaned.articles.take(pa.array(chosen, pa.int64()))
     fields = {

@@ -20,7 +20,6 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dedup.deduplicate import DedupResult, paragraph_id
 from dedup.records import ClusterMembership, ParagraphRecord
-from dedup.signatures import count_words
 from flows.outputs.report_review import correction_rows, member_commands, override_rows, removed_line_rows
 from flows.outputs.schema import CORRECTIONS, REMOVED
 from flows.outputs.word_diff import DiffSegment, word_diff
@@ -116,7 +115,7 @@ def cluster_views(
         cluster_id: [p for p in members_by_cluster[cluster_id] if p != centre] for cluster_id, centre in centres.items()
     }
     texts = cleaned.texts()
-    words = iter(count_words(texts.take([p for positions in copies.values() for p in positions])).tolist())
+    words = dedup.word_counts.tolist()
     views = []
     for cluster_id, positions in copies.items():
         jaccards = [dedup.memberships[p].jaccard for p in positions]
@@ -124,7 +123,7 @@ def cluster_views(
             {
                 "id": cluster_id,
                 "size": len(positions) + 1,
-                "copied_words": sum(next(words) for _ in positions),
+                "copied_words": sum(words[p] for p in positions),
                 "score": round(sum(jaccards) / len(jaccards), 3) if jaccards else 1.0,
                 "at": members_by_cluster[cluster_id],
             }

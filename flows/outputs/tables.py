@@ -14,7 +14,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dedup.records import ClusterMembership
-from dedup.signatures import count_words
 from flows.outputs.corpus import corpus_table
 from flows.outputs.schema import ARTICLES, BOILERPLATE, CORRECTIONS, PARAGRAPHS, REJECTED, REMOVED, VERSIONS
 from flows.stages.cleaned import Cleaned
@@ -147,13 +146,13 @@ def article_tables(result: RunResult, slice_articles: int = SLICE_ARTICLES) -> I
             position - first: result.dedup.corpus_trims[position]
             for position in trimmed[bisect_left(trimmed, first) : bisect_left(trimmed, last)]
         }
-        paragraph_words = count_words(cleaned.texts())
+        paragraph_words = result.dedup.word_counts[first:last]
         owners = cleaned.paragraph_articles()
         article_words = np.bincount(owners, weights=paragraph_words, minlength=cleaned.article_count).astype(np.int64)
         yield ArticleTables(
             articles=articles_table(cleaned, article_words, result),
             paragraphs=paragraphs_table(cleaned, paragraph_words, memberships),
-            corpus=corpus_table(cleaned, article_words, memberships, trims),
+            corpus=corpus_table(cleaned, paragraph_words, article_words, memberships, trims),
         )
 
 

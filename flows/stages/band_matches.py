@@ -83,7 +83,7 @@ def stored_matches(
         shares[unknown] = measured_shares(pairs[unknown], texts, settings.shingle_size)
     progress.advance(len(unknown))
     matches = classified(pairs, shares, settings, len(pairs))
-    matches.copies = copies
+    matches.copies, matches.word_counts = copies, words
     shares[swapped] = shares[swapped][:, [0, 2, 1]]
     checked = pa.table({**_key_columns(pair_keys), **dict(zip(_SHARES, shares.T))}, schema=SCHEMAS["checked"])
     update = BandUpdate(stored, pa.table({"key": distinct}), checked, new, left, spill)
