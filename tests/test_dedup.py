@@ -897,9 +897,9 @@ def test_remeasuring_only_the_changed_paragraphs_equals_measuring_every_pair_aga
     matches.word_counts = count_words(texts)
     assert remeasure(matches, fixed, settings, {3}).word_counts.tolist() == count_words(fixed).tolist()
     assert remeasure(matches, fixed, settings).word_counts is None
-    records = [ParagraphRecord(f"d{position}", 0, text) for position, text in enumerate(fixed)]
-    taken = cluster_matches(records, remeasure(matches, fixed, settings, {3}), settings, CanonicalPolicy())
-    counted = cluster_matches(records, full, settings, CanonicalPolicy())
+    records = [ParagraphRecord(f"d{position}", 0) for position in range(len(fixed))]
+    taken = cluster_matches(records, fixed, remeasure(matches, fixed, settings, {3}), settings, CanonicalPolicy())
+    counted = cluster_matches(records, fixed, full, settings, CanonicalPolicy())
     assert (taken.memberships, taken.copied_share) == (counted.memberships, counted.copied_share)
     assert taken.word_counts.tolist() == counted.word_counts.tolist()
 
