@@ -14,7 +14,7 @@ other characters (accented letters, say) is folded in Python and scanned again a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -112,8 +112,13 @@ COUNT_AT_ONCE = 10_000
 
 def count_words(texts: Sequence[str]) -> np.ndarray:
     """Each text's number of normalised words, from the compiled scan, COUNT_AT_ONCE texts at a time."""
-    starts = range(0, len(texts), COUNT_AT_ONCE) or range(1)  # no texts: one empty scan gives the empty counts
-    return np.concatenate([shingle_hashes(texts[start : start + COUNT_AT_ONCE], 1).word_counts for start in starts])
+    return chunkwise(lambda chunk: shingle_hashes(chunk, 1).word_counts, texts, COUNT_AT_ONCE)
+
+
+def chunkwise(per_chunk: Callable[[Sequence[str]], np.ndarray], texts: Sequence[str], size: int) -> np.ndarray:
+    """`per_chunk`'s array of each `size` texts in turn, joined: what it holds at once is bounded by one chunk."""
+    starts = range(0, len(texts), size) or range(1)  # no texts: one empty chunk gives the empty array
+    return np.concatenate([per_chunk(texts[start : start + size]) for start in starts])
 
 
 @dataclass(frozen=True)

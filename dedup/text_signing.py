@@ -17,7 +17,7 @@ import pandas as pd
 from dedup.index import band_keys
 from dedup.settings import DedupSettings
 from dedup.shingles import split_sentences
-from dedup.signatures import normalised_texts, signatures_and_word_counts
+from dedup.signatures import chunkwise, normalised_texts, signatures_and_word_counts
 
 # How many texts text_keys hashes at once (the keys are each text's alone: chunks only bound what is held).
 KEYS_AT_ONCE = 10_000
@@ -25,12 +25,8 @@ KEYS_AT_ONCE = 10_000
 
 def text_keys(texts: Sequence[str]) -> np.ndarray:
     """Each text's stable 64-bit key, as a uint64 array, KEYS_AT_ONCE texts at a time."""
-    starts = range(0, len(texts), KEYS_AT_ONCE) or range(1)  # no texts: one empty array gives the empty keys
-    return np.concatenate(
-        [
-            pd.util.hash_array(np.array(texts[start : start + KEYS_AT_ONCE], dtype=object), categorize=False)
-            for start in starts
-        ]
+    return chunkwise(
+        lambda chunk: pd.util.hash_array(np.array(chunk, dtype=object), categorize=False), texts, KEYS_AT_ONCE
     )
 
 

@@ -62,6 +62,7 @@ def test_column_texts_read_as_the_column_holds_them_a_chunk_at_a_time():
     assert len(read) == len(texts) and list(read) == texts
     assert read[0] == texts[0] and read[middle] == texts[middle] and read[-1] == texts[-1]
     assert read[middle - 2 : middle + 2] == texts[middle - 2 : middle + 2] and read[5:1] == []
+    assert read[middle + 2 : middle - 3 : -2] == texts[middle + 2 : middle - 3 : -2] and read[::-1] == texts[::-1]
     assert list(read.take([middle + 3, 2, middle + 3])) == [texts[middle + 3], texts[2], texts[middle + 3]]
 
 

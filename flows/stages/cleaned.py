@@ -127,7 +127,9 @@ class ColumnTexts(Sequence[str]):
     def __getitem__(self, position: int | slice) -> str | list[str]:
         if isinstance(position, slice):
             start, stop, step = position.indices(len(self))
-            return self._column.slice(start, max(stop - start, 0)).to_pylist()[::step]
+            if step != 1:
+                return [self._column[at].as_py() for at in range(start, stop, step)]
+            return self._column.slice(start, max(stop - start, 0)).to_pylist()
         return self._column[position].as_py()
 
     def __iter__(self) -> Iterator[str]:
