@@ -5,7 +5,7 @@ from __future__ import annotations
 import trafilatura
 
 from flows.config import HtmlSettings
-from flows.reading.extraction import DATE_EXTRACTION, extract_html, figure_words
+from flows.reading.extraction import DATE_EXTRACTION, caption_and_author_words, extract_html
 from flows.reading.line_vote import add_agreed_lines, words_of
 
 TIPS_INTRO = "Many IT workers fear that their jobs will move offshore. Here is what the analysts advise."
@@ -89,15 +89,31 @@ def test_a_figure_caption_trafilatura_leaves_out_is_not_voted_back_in():
     assert text == story
 
 
-def test_the_same_sentence_outside_a_figure_is_still_voted_back_in():
-    page = _page_with(f"<div class='photo'><img src='boats.jpg'><span class='caption'>{CAPTION}</span></div>")
+def test_a_caption_or_author_box_by_its_class_is_not_voted_back_in():
+    bio = "Mary Lane has covered the coast and its ferries for the Gazette since she joined it in 2009."
+    for block in (
+        f"<div class='wp-caption'><img src='boats.jpg'><p class='wp-caption-text'>{CAPTION}</p></div>",
+        f"<div class='photo'><img src='boats.jpg'><span class='caption'>{CAPTION}</span></div>",
+        f"<div class='author-bio'><img src='lane.jpg'><p>{bio}</p></div>",
+    ):
+        story, _, _ = extract_html(_page_with(block), settings=HtmlSettings(vote_lines=False))
+        assert extract_html(_page_with(block))[0] == story
+
+
+def test_the_same_sentence_in_another_container_trafilatura_leaves_out_is_still_voted_back_in():
+    page = _page_with(f"<div class='photo'><img src='boats.jpg'><span class='share'>{CAPTION}</span></div>")
     text, _, _ = extract_html(page, settings=HtmlSettings(vote_lines=False))
     voted, _, _ = extract_html(page)
     assert CAPTION not in text
     assert voted.split("\n")[3] == CAPTION
 
 
-def test_figure_words_are_each_line_of_every_figure_and_caption():
-    page = _page_with(f"<figure><img src='a.jpg'><figcaption>{CAPTION}<br>Photo: Ann Roe</figcaption></figure>")
-    assert figure_words(trafilatura.load_html(page)) == {words_of(CAPTION), " photo ann roe "}
-    assert figure_words(trafilatura.load_html(PAGE)) == set()
+def test_caption_and_author_words_are_each_line_of_every_figure_and_caption():
+    figure = f"<figure><img src='a.jpg'><figcaption>{CAPTION}<br>Photo: Ann Roe</figcaption></figure>"
+    page = _page_with(f"{figure}<p class='byline-author'>Mary Lane</p>")
+    assert caption_and_author_words(trafilatura.load_html(page)) == {
+        words_of(CAPTION),
+        " photo ann roe ",
+        " mary lane ",
+    }
+    assert caption_and_author_words(trafilatura.load_html(PAGE)) == set()
