@@ -17,6 +17,7 @@ from cleaners.edits import Removal
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.memo import LINES_REMEMBERED
 from cleaners.rules import MetadataRules
+from cleaners.stopwords import STOPWORDS
 
 _NAME_TOKEN = r"[A-Z][a-zA-Z'’]*\.?(?:-[A-Za-z][a-zA-Z'’]*)*"
 _NAME = rf"{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,3}}"
@@ -25,6 +26,14 @@ _DASH_LED = re.compile(r"^[—–-]\s")
 # trafilatura writes each list item as "- item": in text it extracted, a line led so is an item, never a byline.
 EXTRACTED_LIST_ITEM = "- "
 _BARE_NAME = re.compile(rf"^({_NAME})$")
+# Words no name holds but buttons and menus do ("Learn More", "Contact Us", "Who We Are"): function words and
+# pronouns ("Will" is a first name), and the verbs that open a button or a link ("Sign In", "View All").
+_NOT_IN_NAMES = (STOPWORDS - {"will"}) | {"us", "your", "my", "me"}
+_BUTTON_VERBS = frozenset(
+    "learn read view submit sign log download accept close explore load get start discover select change continue "
+    "join ask contact subscribe follow share reach call click go see find shop book watch try back".split()
+)
+TRAILING_MENU = "junk:trailing_menu"
 _GMT_TIME_FIRST = re.compile(r"^(\d{1,2}):?(\d{2})\s*(?:GMT|UTC|Z)\s+(.+)$", re.IGNORECASE)
 _HAS_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}|\b(?:GMT|UTC)\b", re.IGNORECASE)
@@ -116,6 +125,15 @@ def is_prose(line: str) -> bool:
     return bool(_SENTENCE_END.search(line)) or len(line.split()) >= 12
 
 
+def is_menu_label(line: str) -> bool:
+    """True for a name-like line that is a button or a menu item: it holds a function word or a pronoun, a word
+    in capitals ("SKIP ADVERTISEMENT"), or opens with a button's verb; an initial ("A Freeland") is no word."""
+    words = line.split()
+    return words[0].lower() in _BUTTON_VERBS or any(
+        len(word) > 1 and (word.lower() in _NOT_IN_NAMES or (len(word) > 2 and word.isupper())) for word in words
+    )
+
+
 def lift_bylines(
     lines: list[str],
     rules: MetadataRules,
@@ -126,7 +144,9 @@ def lift_bylines(
 ) -> tuple[list[str], list[Removal]]:
     """Move byline lines ("— Austin Ramzy", "By Jane Doe", a bare name after the body) into authors; a kept
     line stays, and so does a dash-led name beside another dash-led line (an item of a list), or in `extracted`
-    text (trafilatura's) one led by its list mark, "- "."""
+    text (trafilatura's) one led by its list mark, "- ". A name-like line after the body that is a button or
+    menu item ("Learn More"), or any such line in `extracted` text (its page's markup names the authors), is
+    removed as TRAILING_MENU and names nobody."""
     by_line = re.compile(rf"^By\s+({_NAME}(?:\s*(?:,|and)\s*{_NAME})*)$") if "By" in rules.author_labels else None
     last_prose = max((i for i, line in enumerate(lines) if line and is_prose(line)), default=-1)
     listed = _dash_list_items(lines)
@@ -136,15 +156,18 @@ def lift_bylines(
     removals: list[Removal] = []
     for index, line in enumerate(lines):
         names: list[str] = []
+        reason = "metadata:byline"
         if index not in listed and (match := _DASH_BYLINE.match(line)):
             names = [match.group(1)]
         elif by_line and (match := by_line.match(line)):
             names = [name.strip() for name in re.split(r",|\band\b", match.group(1)) if name.strip()]
         elif index > last_prose and (match := _BARE_NAME.match(line)):
             names = [match.group(1)]
+            reason = TRAILING_MENU if extracted or is_menu_label(line) else reason
         if names and keep.override_for(line) is None:
-            metadata.authors.extend(name for name in names if name not in metadata.authors)
-            removals.append(Removal(text=line, reason="metadata:byline"))
+            if reason != TRAILING_MENU:
+                metadata.authors.extend(name for name in names if name not in metadata.authors)
+            removals.append(Removal(text=line, reason=reason))
         else:
             kept.append(line)
     return kept, removals

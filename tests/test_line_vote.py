@@ -5,7 +5,7 @@ from __future__ import annotations
 import trafilatura
 
 from flows.config import HtmlSettings
-from flows.reading.extraction import DATE_EXTRACTION, extract_html
+from flows.reading.extraction import DATE_EXTRACTION, caption_and_author_words, extract_html
 from flows.reading.line_vote import add_agreed_lines, words_of
 
 TIPS_INTRO = "Many IT workers fear that their jobs will move offshore. Here is what the analysts advise."
@@ -71,3 +71,49 @@ def test_without_the_vote_the_text_is_trafilaturas():
     assert text == found.text
     voted, _, _ = extract_html(PAGE)
     assert [line for line in voted.split("\n") if line in text.split("\n")] == text.split("\n")
+
+
+CAPTION = "Fishing boats wait at the harbour entrance on Tuesday morning as the first ferry leaves for the mainland."
+
+
+def _page_with(block: str) -> str:
+    """PAGE with `block` between its second and third paragraphs."""
+    return PAGE.replace("<p>Engineers", f"{block}<p>Engineers")
+
+
+def test_a_figure_caption_trafilatura_leaves_out_is_not_voted_back_in():
+    page = _page_with(f"<figure><img src='boats.jpg'><figcaption>{CAPTION}</figcaption></figure>")
+    text, _, _ = extract_html(page)
+    story, _, _ = extract_html(page, settings=HtmlSettings(vote_lines=False))
+    assert CAPTION not in text
+    assert text == story
+
+
+def test_a_caption_or_author_box_by_its_class_is_not_voted_back_in():
+    bio = "Mary Lane has covered the coast and its ferries for the Gazette since she joined it in 2009."
+    for block in (
+        f"<div class='wp-caption'><img src='boats.jpg'><p class='wp-caption-text'>{CAPTION}</p></div>",
+        f"<div class='photo'><img src='boats.jpg'><span class='caption'>{CAPTION}</span></div>",
+        f"<div class='author-bio'><img src='lane.jpg'><p>{bio}</p></div>",
+    ):
+        story, _, _ = extract_html(_page_with(block), settings=HtmlSettings(vote_lines=False))
+        assert extract_html(_page_with(block))[0] == story
+
+
+def test_the_same_sentence_in_another_container_trafilatura_leaves_out_is_still_voted_back_in():
+    page = _page_with(f"<div class='photo'><img src='boats.jpg'><span class='share'>{CAPTION}</span></div>")
+    text, _, _ = extract_html(page, settings=HtmlSettings(vote_lines=False))
+    voted, _, _ = extract_html(page)
+    assert CAPTION not in text
+    assert voted.split("\n")[3] == CAPTION
+
+
+def test_caption_and_author_words_are_each_line_of_every_figure_and_caption():
+    figure = f"<figure><img src='a.jpg'><figcaption>{CAPTION}<br>Photo: Ann Roe</figcaption></figure>"
+    page = _page_with(f"{figure}<p class='byline-author'>Mary Lane</p>")
+    assert caption_and_author_words(trafilatura.load_html(page)) == {
+        words_of(CAPTION),
+        " photo ann roe ",
+        " mary lane ",
+    }
+    assert caption_and_author_words(trafilatura.load_html(PAGE)) == set()

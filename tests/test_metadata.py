@@ -3,7 +3,15 @@
 import pytest
 
 from cleaners.article import clean_article
-from cleaners.metadata import ArticleMetadata, lift_bylines, lift_labelled_lines, lift_title, parse_published
+from cleaners.metadata import (
+    TRAILING_MENU,
+    ArticleMetadata,
+    is_menu_label,
+    lift_bylines,
+    lift_labelled_lines,
+    lift_title,
+    parse_published,
+)
 from cleaners.rules import CleaningRules, MetadataRules
 
 RULES = MetadataRules()
@@ -106,6 +114,45 @@ def test_only_an_html_page_s_text_keeps_its_hyphen_led_names_as_list_items():
     assert "- Holos Institute" in "\n".join(html.paragraphs) and html.metadata.authors == ["Austin Ramzy"]
     dump = clean_article(text, CleaningRules(), article_format="txt")
     assert "Holos Institute" in dump.metadata.authors and "Holos Institute" not in "\n".join(dump.paragraphs)
+
+
+STORY_END = "The council will vote on the new ferry timetable at its meeting in March, a spokesman said."
+
+
+@pytest.mark.parametrize(
+    "label", ["Learn More", "Contact Us", "About Us", "Who We Are", "View All", "Sign In", "SKIP ADVERTISEMENT"]
+)
+def test_a_button_or_menu_label_after_the_body_names_nobody(label):
+    metadata = ArticleMetadata()
+    kept, removed = lift_bylines([STORY_END, "", label], RULES, metadata)
+    assert metadata.authors == [] and kept == [STORY_END, ""]
+    assert [(r.text, r.reason) for r in removed] == [(label, TRAILING_MENU)]
+
+
+@pytest.mark.parametrize(
+    "name", ["Choe Sang-Hun", "A Freeland", "Will Hutton", "Mary-Kate O'Brien", "Peter J. Tomasek"]
+)
+def test_a_name_after_the_body_of_a_text_is_still_its_author(name):
+    metadata = ArticleMetadata()
+    _, removed = lift_bylines([STORY_END, "", name], RULES, metadata)
+    assert metadata.authors == [name] and [r.reason for r in removed] == ["metadata:byline"]
+    assert not is_menu_label(name)
+
+
+def test_in_extracted_text_a_trailing_name_like_line_names_nobody_but_a_byline_still_does():
+    metadata = ArticleMetadata(authors=["Mary Lane"])
+    lines = ["By Jane Doe", "", STORY_END, "", "— Austin Ramzy", "", "Related Topics", "Jeff Muizelaar"]
+    kept, removed = lift_bylines(lines, RULES, metadata, extracted=True)
+    assert metadata.authors == ["Mary Lane", "Jane Doe", "Austin Ramzy"]
+    assert kept == ["", STORY_END, "", ""]
+    assert [r.reason for r in removed] == ["metadata:byline", "metadata:byline", TRAILING_MENU, TRAILING_MENU]
+
+
+def test_only_text_from_a_page_leaves_a_trailing_name_out_of_authors():
+    text = f"{STORY_END}\n\nJeff Muizelaar\n"
+    assert clean_article(text, CleaningRules(), article_format="txt").metadata.authors == ["Jeff Muizelaar"]
+    html = clean_article(text, CleaningRules(), article_format="html")
+    assert html.metadata.authors == [] and html.paragraphs == [STORY_END]
 
 
 def test_name_like_subheading_inside_the_body_stays():

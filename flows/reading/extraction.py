@@ -1,7 +1,7 @@
 """HTML pages to article text: trafilatura on one parse of the page, with the page's text dump as a
 fallback where trafilatura keeps much less of the body than the dump holds (beside readers' comments), and
 the dump lines trafilatura leaves out that both its own readability fallback and copydesk's dump cleaning
-keep put back in (a vote of extractors)."""
+keep put back in (a vote of extractors), unless they are a figure's, a caption's or an author box's (not the article's text)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from cleaners.metadata import ArticleMetadata, parse_published
 from cleaners.rules import BodyRules
 from flows.config import HtmlSettings
 from flows.reading.html_text import limit_nesting, nested_too_deep, tree_text, visible_text
-from flows.reading.line_vote import add_agreed_lines
+from flows.reading.line_vote import add_agreed_lines, words_of
 from flows.stages.records import InputError
 
 # htmldate's extensive search turns a "(c) 2019" footer into 2019-01-01: only dates the page states count.
@@ -43,6 +43,11 @@ DEFAULT_HTML = HtmlSettings()
 # A C1 control character in a page is mojibake (UTF-8 read as Latin-1: "â\x80\x99" for "’"); trafilatura drops
 # such characters and leaves "â", which no later repair can undo.
 _C1_CONTROL = re.compile("[\x80-\x9f]")
+# A page's figures, captions and author boxes (by their tag, or a class naming a caption, a credit or an author):
+# trafilatura leaves them out, and the vote never puts their lines back.
+_CAPTIONS_AND_AUTHORS = etree.XPath(
+    "//figure|//figcaption|//*[contains(@class, 'caption') or contains(@class, 'credit') or contains(@class, 'author')]"
+)
 
 
 # trafilatura runs readability-lxml's algorithm (its own port) on every page to check its own extraction, and
@@ -73,6 +78,13 @@ def dump_body_lines(dump_lines: list[str], rules: BodyRules) -> list[str]:
     lines, _, _ = trim_outside_body(dump_lines, rules, NOTHING_KEPT)
     lines, _, _ = drop_unlikely_lines(lines, rules, NOTHING_KEPT)
     return lines
+
+
+def caption_and_author_words(tree: etree._Element) -> set[str]:
+    """The words (as words_of gives them) of each line of the page's figures, captions and author boxes."""
+    return {
+        words_of(line) for element in _CAPTIONS_AND_AUTHORS(tree) for line in tree_text(element).split("\n") if line
+    }
 
 
 def repair_mojibake(html: str) -> str:
@@ -149,7 +161,8 @@ def extract_html(
     """Main text, metadata and format ("html", or "html-dump" when trafilatura finds nothing or the page's
     text dump keeps much more of the body than trafilatura, readers' comments not counted) of an HTML page.
     With [html] vote_lines, the dump lines that trafilatura left out and both its readability check and the
-    dump cleaning keep are added to its text, each after the line before it in the page."""
+    dump cleaning keep are added to its text, each after the line before it in the page; a line of a figure,
+    a caption or an author box is not."""
     page, tree = parse_page(repair_mojibake(html))
     dump = tree_text(tree) if tree is not None else visible_text(page)
     # metadata first: trafilatura reads it from the tree it then extracts from (htmldate may prune that tree)
@@ -166,9 +179,9 @@ def extract_html(
         text, article_format = dump, "html-dump"
     elif settings.vote_lines:
         dump_lines = dump.split("\n")
-        voted = add_agreed_lines(
-            extracted, dump_lines, dump_body_lines(dump_lines, settings.body), [readability_text()]
-        )
+        left_out = caption_and_author_words(tree)
+        kept = [line for line in dump_body_lines(dump_lines, settings.body) if words_of(line) not in left_out]
+        voted = add_agreed_lines(extracted, dump_lines, kept, [readability_text()])
         text, article_format = voted, "html"
     else:
         text, article_format = extracted, "html"
