@@ -78,11 +78,11 @@ def _pair_hashes(hashes: np.ndarray, positions: np.ndarray, measures: np.ndarray
     inside = np.where(flipped, high_in_low, low_in_high), np.where(flipped, low_in_high, high_in_low)
     mixed = np.full(len(positions), tag, dtype=np.uint64)
     for value in (jaccard, *inside):
-        mixed = _mix(mixed ^ value.view(np.uint64))
-    return np.stack([_mix(_mix(mixed ^ high[:, lane]) ^ low[:, lane]) for lane in range(_LANES)], axis=1)
+        mixed = mix64(mixed ^ value.view(np.uint64))
+    return np.stack([mix64(mix64(mixed ^ high[:, lane]) ^ low[:, lane]) for lane in range(_LANES)], axis=1)
 
 
-def _mix(values: np.ndarray) -> np.ndarray:
+def mix64(values: np.ndarray) -> np.ndarray:
     """splitmix64's finaliser: every input bit reaches every output bit."""
     values = (values ^ (values >> np.uint64(30))) * _MIX_1
     values = (values ^ (values >> np.uint64(27))) * _MIX_2

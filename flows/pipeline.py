@@ -294,6 +294,7 @@ def _run(
     stop_workers()  # the batched tasks are done: the workers' memory leaves before cluster and write
     release_free_memory()
     with stage("cluster", paragraph_count, "paragraphs") as progress, frozen_heap():
+        keys = steps.paragraph_keys(cleaned) if state.canonical else []  # the incumbent test's, kept for the state's
         records, dedup, paragraphs_applied = cluster_paragraphs(
             quote(cleaned),
             quote(matches),
@@ -302,6 +303,7 @@ def _run(
             quote(overrides),
             quote(progress),
             quote(state.clusters),
+            quote(keys),
         )
         progress.rows_out = sum(not membership.is_canonical for membership in dedup.memberships)
     del matched, matches  # the clusters hold the pairs measured again
@@ -347,12 +349,13 @@ def _run(
         stamps={path: stamps[path] for path in inputs if path in stamps},
         hashes={path: state.hashes.get(path) if path in reused else hashed[path] for path in inputs},
         reads=reads,
-        canonical=steps.canonical_keys(records, cleaned.texts(), dedup),
+        canonical=steps.canonical_keys(records, cleaned.texts(), dedup, keys),
         shards=prepared.paths,
         written=written_state,
         spelled=(fixes, stored_spelling),
         clusters=ClusterUpdate(state.clusters, records, dedup),
     )
+    del keys
     result = RunResult(cleaned, records, dedup, rejections, earlier_captures, boilerplate, review, removed_lines)
     job = WriteJob(
         out, raw, manifest, started, config.corpus, out / CURRENT / STATE_FOLDER if problem is None else None

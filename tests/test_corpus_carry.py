@@ -5,10 +5,15 @@ the files written from scratch."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import zlib
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from flows.outputs.corpus import record_digests
 from flows.outputs.corpus_carry import (
     CHUNKS_FILE,
     NOTHING_CARRIED,
@@ -16,9 +21,9 @@ from flows.outputs.corpus_carry import (
     ChunkIndex,
     carried_chunks,
     gzip_lines,
-    line_digest,
     write_chunk_index,
 )
+from flows.outputs.schema import CORPUS, CORPUS_METADATA
 from tests.conftest import SEED_NAMES, SEEDS_DIR
 
 SHARD_PATH = "corpus/{:05d}.jsonl.gz"
@@ -39,6 +44,17 @@ def seed_lines() -> list[bytes]:
     ]
 
 
+def digest(line: bytes) -> bytes:
+    """A record's digest, here its line's (the write stage's is of the fields its line is made of)."""
+    return hashlib.blake2b(line, digest_size=16).digest()
+
+
+def gzipped(lines: list[bytes], number: int, carried: CarriedChunks) -> tuple[bytes, ChunkIndex]:
+    """The shard of the lines, those the previous run wrote carried, the others made."""
+    fresh = {row: line for row, line in enumerate(lines) if not carried.holds(digest(line))}
+    return gzip_lines(list(map(digest, lines)), fresh, number, carried)
+
+
 def write_run(run: Path, shards: list[list[bytes]], carried: CarriedChunks = NOTHING_CARRIED) -> list[bytes]:
     """Write the shards of lines, a legacy line a record (carried or made again) and the index into a run folder, as
     the write stage does; return every file's bytes."""
@@ -46,9 +62,12 @@ def write_run(run: Path, shards: list[list[bytes]], carried: CarriedChunks = NOT
     (run / "state").mkdir()
     index, written, legacy = ChunkIndex(), [], []
     for number, lines in enumerate(shards):
-        content, chunks = gzip_lines(lines, number, carried)
+        content, chunks = gzipped(lines, number, carried)
         (run / SHARD_PATH.format(number)).write_bytes(content)
-        legacy_lines = [carried.legacy_line(digest) or b"legacy " + line for digest, line in zip(chunks.digests, lines)]
+        legacy_lines = [
+            carried.legacy_line(digest) if carried.holds(digest) else b"legacy " + line
+            for digest, line in zip(chunks.digests, lines)
+        ]
         chunks.legacy_lengths = list(map(len, legacy_lines))
         index.extend(chunks)
         written.append(content)
@@ -60,13 +79,14 @@ def write_run(run: Path, shards: list[list[bytes]], carried: CarriedChunks = NOT
 
 def test_a_shard_is_one_gzip_member_of_its_lines():
     lines = seed_lines()
-    content, index = gzip_lines(lines, 0, NOTHING_CARRIED)
+    content, index = gzipped(lines, 0, NOTHING_CARRIED)
     assert gzip.decompress(content) == b"".join(lines)
     # zlib's gzip mode stops after the first member: the whole shard is one
     decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
     assert decompressor.decompress(content) == b"".join(lines) and decompressor.eof and not decompressor.unused_data
     assert len(index.digests) == len(lines) and index.offsets[0] == 10
-    assert gzip.decompress(gzip_lines([], 0, NOTHING_CARRIED)[0]) == b""
+    assert index.line_crcs == [zlib.crc32(line) for line in lines] and index.line_lengths == list(map(len, lines))
+    assert gzip.decompress(gzipped([], 0, NOTHING_CARRIED)[0]) == b""
 
 
 def test_records_carried_from_the_previous_run_give_the_bytes_of_fresh_files(tmp_path):
@@ -79,9 +99,9 @@ def test_records_carried_from_the_previous_run_give_the_bytes_of_fresh_files(tmp
     fresh = write_run(tmp_path / "fresh", second)
     with carried_chunks(tmp_path / "first" / "state", SHARD_PATH, LEGACY_PATH) as carried:
         assert write_run(tmp_path / "second", second, carried) == fresh
-        found = [carried.chunk(line_digest(line)) is not None for shard in second for line in shard]
+        found = [carried.holds(digest(line)) for shard in second for line in shard]
         assert found.count(False) == 2  # the changed line and the new one were compressed
-        assert carried.legacy_line(line_digest(lines[25])) == b"legacy " + lines[25]
+        assert carried.legacy_line(digest(lines[25])) == b"legacy " + lines[25]
     assert [gzip.decompress(content) for content in fresh[:2]] == [b"".join(lines) for lines in second]
 
 
@@ -92,3 +112,34 @@ def test_a_state_without_chunks_or_their_files_carries_nothing(tmp_path):
     for folder in (None, tmp_path / "state", tmp_path / "run" / "state"):
         with carried_chunks(folder, SHARD_PATH, LEGACY_PATH) as carried:
             assert carried is NOTHING_CARRIED
+
+
+def test_a_state_of_line_digests_carries_nothing(tmp_path):
+    write_run(tmp_path / "run", [seed_lines()])
+    index = tmp_path / "run" / "state" / CHUNKS_FILE
+    pq.write_table(pq.read_table(index).drop_columns(["line_crc", "line_length"]), index)
+    with carried_chunks(tmp_path / "run" / "state", SHARD_PATH, LEGACY_PATH) as carried:
+        assert carried is NOTHING_CARRIED
+
+
+def test_a_record_digest_changes_with_every_field_and_null():
+    metadata = {field.name: ("x" if pa.types.is_string(field.type) else 1) for field in CORPUS_METADATA}
+    record = {"id": "a", "text": "Some text.", "source": "site", "metadata": metadata}
+    changed = [
+        record,
+        dict(record),
+        {**record, "id": "b"},
+        {**record, "text": "Some text!"},
+        {**record, "source": None},
+    ]
+    changed += [{**record, "source": ""}, {**record, "text": "site", "source": "Some text."}]
+    changed += [{**record, "metadata": {**metadata, name: None}} for name in metadata]
+    changed += [
+        {**record, "metadata": {**metadata, "kept_share": 0.5}},
+        {**record, "metadata": {**metadata, "words": 2}},
+    ]
+    digests = record_digests(pa.Table.from_pylist(changed, CORPUS))
+    assert digests[0] == digests[1] and len(digests[0]) == 16
+    assert len(set(digests[1:])) == len(changed) - 1
+    shard = pa.Table.from_pylist(changed, CORPUS).slice(2, 3)
+    assert record_digests(shard) == digests[2:5]

@@ -13,9 +13,11 @@ from itertools import repeat
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dedup.components import mix64
 from dedup.cores import usable_cores
 from dedup.records import ClusterMembership
 from dedup.signatures import count_words
@@ -114,19 +116,48 @@ def legacy_record(record: dict) -> dict:
     return {"doc_id": record["id"], **fields, "text": record["text"]}
 
 
+def record_digests(records: pa.Table) -> list[bytes]:
+    """A 128-bit digest of each corpus record's fields, all its JSON lines are made of: each column's values and
+    nulls hashed (pandas' SipHash of a string, a number's bits), the columns mixed in order, two lanes of two hash
+    keys; no record is made a Python object."""
+    columns = [records[name].combine_chunks() for name in ("id", "text", "source")]
+    columns += records["metadata"].combine_chunks().flatten()
+    lanes = np.zeros((records.num_rows, len(_DIGEST_KEYS)), dtype=np.uint64)
+    for column in columns:
+        nulls = pc.is_null(column).to_numpy(zero_copy_only=False).astype(np.uint64)
+        if pa.types.is_string(column.type):
+            values = pc.fill_null(column, "").to_numpy(zero_copy_only=False)
+            hashed = [pd.util.hash_array(values, hash_key=key, categorize=False) for key in _DIGEST_KEYS]
+        else:
+            bits = pc.fill_null(column, 0).to_numpy().view(np.uint64)
+            hashed = [bits ^ np.uint64(lane) for lane in range(len(_DIGEST_KEYS))]
+        for lane, values in enumerate(hashed):
+            lanes[:, lane] = mix64(mix64(lanes[:, lane] ^ values) ^ nulls)
+    return [row.tobytes() for row in lanes]
+
+
+# pandas' hash_array keys (16 characters) of the digests' two lanes.
+_DIGEST_KEYS = ("copydesk-record0", "copydesk-record1")
+
+
 def _write_shard(
     shard: pa.Table, staged: Path, number: int, carried: CarriedChunks
 ) -> tuple[list[str], ChunkIndex, list[bytes]]:
     """Write one corpus shard as gzipped JSONL and as Parquet; return the two files, relative to the run folder, where
-    the gzipped lines' chunks lie, and the shard's corpus.jsonl lines (the previous run's carried)."""
+    the gzipped lines' chunks lie, and the shard's corpus.jsonl lines. A record the previous run wrote (by its
+    digest) is carried as its bytes; only the others are made Python records and JSON lines."""
     jsonl, parquet = JSONL_SHARD.format(number), f"{PARQUET_FOLDER}/{number:05d}.parquet"
-    records = shard.to_pylist()
-    content, chunks = gzip_lines([json_line(record).encode() for record in records], number, carried)
+    digests = record_digests(shard)
+    rows = [row for row, digest in enumerate(digests) if not carried.holds(digest)]
+    records = dict(zip(rows, shard.take(pa.array(rows, pa.int64())).to_pylist()))
+    content, chunks = gzip_lines(
+        digests, {row: json_line(record).encode() for row, record in records.items()}, number, carried
+    )
     write_bytes(content, staged / jsonl)
     write_table(shard, staged / parquet)
     legacy_lines = [
-        line if (line := carried.legacy_line(digest)) is not None else json_line(legacy_record(record)).encode()
-        for digest, record in zip(chunks.digests, records)
+        json_line(legacy_record(records[row])).encode() if row in records else carried.legacy_line(digest)
+        for row, digest in enumerate(digests)
     ]
     chunks.legacy_lengths = list(map(len, legacy_lines))
     return [jsonl, parquet], chunks, legacy_lines

@@ -6,17 +6,18 @@ A gzipped shard holds one deflate chunk a line: each line compressed on its own 
 on a byte boundary (a sync flush, as `pigz --independent` writes its blocks), so the chunks join into one gzip
 member: the header, the chunks in line order, an empty last block, then the CRC-32 and length of all the lines. A
 shard's bytes depend on its lines alone, so an incremental run writes the file a rebuild writes. The state keeps
-where each record's bytes lie (state/corpus_chunks.parquet: its JSON line's digest, its chunk's shard, offset and
-length, its corpus.jsonl line's offset and length); the next run reads them from the previous run's files.
+where each record's bytes lie (state/corpus_chunks.parquet: its record's digest (`flows.outputs.corpus.record_digests`,
+of the fields its line is made of), its chunk's shard, offset and length, its corpus.jsonl line's offset and length,
+its JSON line's CRC-32 and length); the next run reads them from the previous run's files and makes a JSON line only
+for a record it does not find, the CRC-32 of a shard's lines combined from theirs.
 """
 
 from __future__ import annotations
 
-import hashlib
 import mmap
 import struct
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -34,6 +35,8 @@ CHUNKS = pa.schema(
         ("length", pa.int64()),
         ("legacy_offset", pa.int64()),
         ("legacy_length", pa.int64()),
+        ("line_crc", pa.int64()),
+        ("line_length", pa.int64()),
     ]
 )
 # The gzip header zlib writes at level 9: no file name, no time stamp, "best compression", Unix.
@@ -42,58 +45,65 @@ HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03"
 LAST_BLOCK = b"\x03\x00"
 
 
-def line_digest(line: bytes) -> bytes:
-    """The 16-byte digest a record's carried bytes are found by: its JSON line's."""
-    return hashlib.blake2b(line, digest_size=16).digest()
-
-
 def deflated(line: bytes) -> bytes:
     """One line compressed on its own at level 9, ending on a byte boundary and not last (a sync flush)."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
     return compressor.compress(line) + compressor.flush(zlib.Z_SYNC_FLUSH)
 
 
+def crc_joined(crc: int, line_crc: int, line_length: int) -> int:
+    """The CRC-32 of some bytes (of CRC-32 `crc`) followed by a line of this CRC-32 and length: CRC-32 is affine in
+    its start value and the bytes, so the line's part is its CRC-32 and the start value's is carried over zeros."""
+    zeros = bytes(line_length)
+    return zlib.crc32(zeros, crc) ^ zlib.crc32(zeros) ^ line_crc
+
+
 @dataclass
 class ChunkIndex:
-    """Where each record's bytes lie in the run's files: its line's digest, its chunk's shard number, offset and
-    length, and the length of its corpus.jsonl line (the lines follow each other in record order)."""
+    """Where each record's bytes lie in the run's files: its digest, its chunk's shard number, offset and length,
+    the length of its corpus.jsonl line (the lines follow each other in record order), its JSON line's CRC-32 and
+    length."""
 
     digests: list[bytes] = field(default_factory=list)
     shards: list[int] = field(default_factory=list)
     offsets: list[int] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
     legacy_lengths: list[int] = field(default_factory=list)
+    line_crcs: list[int] = field(default_factory=list)
+    line_lengths: list[int] = field(default_factory=list)
 
     def extend(self, other: ChunkIndex) -> None:
         """Add the next shard's records."""
-        for name in ("digests", "shards", "offsets", "lengths", "legacy_lengths"):
+        for name in ("digests", "shards", "offsets", "lengths", "legacy_lengths", "line_crcs", "line_lengths"):
             getattr(self, name).extend(getattr(other, name))
 
 
 class CarriedChunks:
-    """The previous run's records by their line's digest, read from its files (mapped, not loaded) when asked."""
+    """The previous run's records by their digest, read from its files (mapped, not loaded) when asked."""
 
     def __init__(
-        self, located: dict[bytes, tuple[int, int, int, int, int]], shards: dict[int, mmap.mmap], legacy: bytes
+        self,
+        located: dict[bytes, tuple[int, int, int, int, int, int, int]],
+        shards: dict[int, mmap.mmap],
+        legacy: bytes,
     ) -> None:
         self.located = located
         self.shards = shards
         self.legacy = legacy
 
-    def chunk(self, digest: bytes) -> bytes | None:
-        """The compressed chunk of the line of this digest, or None when the previous run wrote no such line."""
-        where = self.located.get(digest)
-        if where is None:
-            return None
-        shard, offset, length, _, _ = where
-        return self.shards[shard][offset : offset + length]
+    def holds(self, digest: bytes) -> bool:
+        """Whether the previous run wrote the record of this digest."""
+        return digest in self.located
 
-    def legacy_line(self, digest: bytes) -> bytes | None:
-        """The corpus.jsonl line of the record of this digest, or None when the previous run wrote no such record."""
-        where = self.located.get(digest)
-        if where is None:
-            return None
-        _, _, _, offset, length = where
+    def chunk(self, digest: bytes) -> tuple[bytes, int, int]:
+        """The compressed chunk of the line of the record of this digest (one the previous run wrote), and the line's
+        CRC-32 and length."""
+        shard, offset, length, _, _, line_crc, line_length = self.located[digest]
+        return self.shards[shard][offset : offset + length], line_crc, line_length
+
+    def legacy_line(self, digest: bytes) -> bytes:
+        """The corpus.jsonl line of the record of this digest (one the previous run wrote)."""
+        _, _, _, offset, length, _, _ = self.located[digest]
         return self.legacy[offset : offset + length]
 
 
@@ -104,9 +114,10 @@ NOTHING_CARRIED = CarriedChunks({}, {}, b"")
 def carried_chunks(state_folder: Path | None, shard_path: str, legacy_path: str) -> Iterator[CarriedChunks]:
     """The records of the run whose state folder is given (its shards at `shard_path` with the shard number put in,
     its corpus.jsonl at `legacy_path`, relative to the run folder); none without a folder, in a state written
-    before records were carried, or when one of those files is gone."""
+    before records were carried by their fields' digests, or when one of those files is gone."""
     path = state_folder / CHUNKS_FILE if state_folder else None
-    columns = pq.read_table(path, schema=CHUNKS).to_pydict() if path is not None and path.is_file() else None
+    readable = path is not None and path.is_file() and set(CHUNKS.names) <= set(pq.read_schema(path).names)
+    columns = pq.read_table(path, schema=CHUNKS).to_pydict() if readable else None
     files = [*(shard_path.format(shard) for shard in set(columns["shard"])), legacy_path] if columns else []
     if not files or not all((state_folder.parent / name).is_file() for name in files):
         yield NOTHING_CARRIED
@@ -124,23 +135,28 @@ def carried_chunks(state_folder: Path | None, shard_path: str, legacy_path: str)
         yield CarriedChunks(located, shards, mapped(legacy_path))
 
 
-def gzip_lines(lines: Sequence[bytes], shard: int, carried: CarriedChunks) -> tuple[bytes, ChunkIndex]:
-    """A gzip file of the lines, one chunk a line (carried when the previous run wrote the line, else compressed),
-    and where each chunk lies in it."""
+def gzip_lines(
+    digests: Sequence[bytes], fresh: Mapping[int, bytes], shard: int, carried: CarriedChunks
+) -> tuple[bytes, ChunkIndex]:
+    """A gzip file of the lines of the records of these digests, one chunk a line: the lines `fresh` holds (by row)
+    compressed, the others' chunks carried; and where each chunk lies in it."""
     parts, index = [HEADER], ChunkIndex()
     offset, crc, size = len(HEADER), 0, 0
-    for line in lines:
-        digest = line_digest(line)
-        chunk = carried.chunk(digest)
-        if chunk is None:
-            chunk = deflated(line)
+    for row, digest in enumerate(digests):
+        line = fresh.get(row)
+        if line is None:
+            chunk, line_crc, line_length = carried.chunk(digest)
+        else:
+            chunk, line_crc, line_length = deflated(line), zlib.crc32(line), len(line)
         parts.append(chunk)
         index.digests.append(digest)
         index.shards.append(shard)
         index.offsets.append(offset)
         index.lengths.append(len(chunk))
+        index.line_crcs.append(line_crc)
+        index.line_lengths.append(line_length)
         offset += len(chunk)
-        crc, size = zlib.crc32(line, crc), size + len(line)
+        crc, size = crc_joined(crc, line_crc, line_length), size + line_length
     parts += [LAST_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
     return b"".join(parts), index
 
@@ -155,6 +171,8 @@ def write_chunk_index(state_folder: Path, index: ChunkIndex) -> None:
             "length": index.lengths,
             "legacy_offset": [0, *accumulate(index.legacy_lengths)][: len(index.legacy_lengths)],
             "legacy_length": index.legacy_lengths,
+            "line_crc": index.line_crcs,
+            "line_length": index.line_lengths,
         },
         schema=CHUNKS,
     )

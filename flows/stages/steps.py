@@ -6,6 +6,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -288,18 +289,24 @@ def paragraph_key(doc_id: str, text: str) -> str:
     return f"{doc_id}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
-def paragraph_records(cleaned: Cleaned, incumbents: frozenset[str] = frozenset()) -> list[ParagraphRecord]:
-    """Every paragraph with the article facts the canonical policy weighs (`incumbents`: keys of the
-    previous run's canonical paragraphs; with none, as in a first run or a rebuild, no key is hashed)."""
+def paragraph_keys(cleaned: Cleaned) -> list[str]:
+    """Every paragraph's `paragraph_key`, in order."""
+    return list(map(paragraph_key, cleaned.per_paragraph(cleaned.articles["doc_id"].to_pylist()), cleaned.texts()))
+
+
+def paragraph_records(
+    cleaned: Cleaned, incumbents: frozenset[str] = frozenset(), keys: Sequence[str] = ()
+) -> list[ParagraphRecord]:
+    """Every paragraph with the article facts the canonical policy weighs (`incumbents`: keys of the previous run's
+    canonical paragraphs, found among `keys`, the `paragraph_keys` when the caller made them; with no incumbents, as
+    in a first run or a rebuild, no key is hashed)."""
     articles = cleaned.articles.select(["doc_id", "source", "published"]).to_pydict()
     corrections = np.bincount(cleaned.corrections["article"].to_numpy(), minlength=cleaned.article_count)
     edits = (cleaned.articles["removed_lines"].to_numpy() + corrections).tolist()
     owners = cleaned.paragraph_articles().tolist()
     held = [False] * len(owners)
     if incumbents:
-        held = [
-            paragraph_key(articles["doc_id"][owner], text) in incumbents for owner, text in zip(owners, cleaned.texts())
-        ]
+        held = [key in incumbents for key in (keys or paragraph_keys(cleaned))]
     return [
         ParagraphRecord(
             doc_id=articles["doc_id"][article],
@@ -341,14 +348,15 @@ def cluster_paragraphs(
     overrides: Overrides = NO_OVERRIDES,
     progress: Ticker = NO_PROGRESS,
     carried: CarriedClusters = NOTHING_CARRIED,
+    keys: Sequence[str] = (),
 ) -> tuple[list[ParagraphRecord], DedupResult, frozenset[str]]:
     """Measure the matches again on the corrected paragraphs, cluster them within maintainers' split, merge and
     prefer decisions and choose the canonical copies; also the ids of the decisions that found their paragraphs.
     Components of the overlapping pairs, trims and pairs measured again that `carried` (the previous run's) holds keep
-    their clusters, corpus texts and measures.
+    their clusters, corpus texts and measures; `keys`: the `paragraph_keys`, when the caller made them.
     `progress` sees each pass: the articles' paragraphs recorded, the pairs measured again, the clustering."""
     progress.phase("recording paragraphs", cleaned.article_count, "articles")
-    records = paragraph_records(cleaned, incumbents)
+    records = paragraph_records(cleaned, incumbents, keys)
     progress.advance(cleaned.article_count)
     records, constraints, applied = reviewed_records(cleaned, records, overrides)
     pairs = len(matches.overlaps) + len(matches.partial)
@@ -391,9 +399,13 @@ def reviewed_records(
     return marked, constraints, frozenset(applied)
 
 
-def canonical_keys(records: list[ParagraphRecord], texts: Sequence[str], dedup: DedupResult) -> frozenset[str]:
-    """Keys of this run's canonical paragraphs (`texts`: the records' texts, in order), kept in the state for the
-    next run."""
+def canonical_keys(
+    records: list[ParagraphRecord], texts: Sequence[str], dedup: DedupResult, keys: Sequence[str] = ()
+) -> frozenset[str]:
+    """Keys of this run's canonical paragraphs (`texts`: the records' texts, in order; `keys`: their
+    `paragraph_keys`, when the caller made them), kept in the state for the next run."""
+    if keys:
+        return frozenset(compress(keys, (membership.is_canonical for membership in dedup.memberships)))
     return frozenset(
         paragraph_key(record.doc_id, text)
         for record, text, membership in zip(records, texts, dedup.memberships)
