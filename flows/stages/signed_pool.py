@@ -86,8 +86,8 @@ class SignedPool:
 
 NOTHING_SIGNED = SignedPool(
     SCHEMAS["texts"].empty_table(),
-    np.empty(0, dtype=np.int64),
-    np.empty(0, dtype=np.int64),
+    np.empty(0, dtype=np.int32),
+    np.empty(0, dtype=np.int32),
     SCHEMAS["sentences"].empty_table(),
 )
 
@@ -101,7 +101,7 @@ def read_signed(folders: Sequence[Path], settings: DedupSettings) -> SignedPool:
         [feather.read_table(folder / f"{name}.arrow", memory_map=True) for folder in folders]
         for name in ("texts", "sentences")
     )
-    folder_of_text = np.repeat(np.arange(len(folders)), [table.num_rows for table in texts])
+    folder_of_text = np.repeat(np.arange(len(folders), dtype=np.int32), [table.num_rows for table in texts])
     first_band = np.concatenate([_first_bands(table, settings) for table in texts])
     texts = pa.concat_tables(texts)
     _, first = np.unique(texts["key"].to_numpy(), return_index=True)
@@ -122,4 +122,4 @@ def read_signed(folders: Sequence[Path], settings: DedupSettings) -> SignedPool:
 def _first_bands(texts: pa.Table, settings: DedupSettings) -> np.ndarray:
     """The row of each text's first band in its folder's `bands` (-1: under `min_words` words)."""
     long = texts["words"].to_numpy() >= settings.min_words
-    return np.where(long, (np.cumsum(long) - 1) * settings.lsh_bands, -1)
+    return np.where(long, (np.cumsum(long, dtype=np.int32) - 1) * np.int32(settings.lsh_bands), np.int32(-1))
