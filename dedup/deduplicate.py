@@ -39,6 +39,8 @@ from dedup.verify import Overlap, overlap, pair_shares
 
 # Pairs below which verifying stays on one thread (a part of fewer is not worth a thread).
 _PAIRS_A_THREAD = 2048
+# Texts whose shingle sets the verifying pass hashes at once on a core (their strings and bytes held meanwhile).
+HASH_AT_ONCE = 10_000
 
 
 @dataclass
@@ -91,15 +93,17 @@ def _verified(
 
 def measured_shares(pairs: np.ndarray, texts: Sequence[str], shingle_size: int) -> np.ndarray:
     """Exact overlap of each pair of positions (rows of an (m, 2) array) of the texts' shingle sets, as
-    `dedup.verify.pair_shares` gives it: the sets hashed, then the pairs measured, a part on each core (threads: the
-    compiled kernels let go of the GIL)."""
+    `dedup.verify.pair_shares` gives it: the sets hashed HASH_AT_ONCE texts at a time (so the texts' strings are
+    held a chunk at a time), then the pairs measured, a part on each core (threads: the compiled kernels let go of
+    the GIL)."""
     positions = np.unique(pairs)
     parts = max(1, min(usable_cores(), len(pairs) // _PAIRS_A_THREAD))
+    chunks = np.array_split(positions, max(parts, -(-len(positions) // HASH_AT_ONCE)))
     with ThreadPoolExecutor(parts) as pool:
         sets = ShingleHashes.joined(
             pool.map(
-                lambda part: shingle_hashes([texts[position] for position in part.tolist()], shingle_size).as_sets(),
-                np.array_split(positions, parts),
+                lambda chunk: shingle_hashes([texts[position] for position in chunk.tolist()], shingle_size).as_sets(),
+                chunks,
             )
         )
         rows = np.searchsorted(positions, pairs)

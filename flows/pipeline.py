@@ -238,12 +238,15 @@ def _run(
     paragraph_count = cleaned.paragraph_count
     with stage("match", paragraph_count, "paragraphs") as progress:
         signed = [signed_folder(done.path) for done in finished_shards]
-        matched = match_paragraphs(quote(cleaned), config, state.bands, quote(progress), work / "match-spill", signed)
+        new_rows = work / "match-new"
+        matched = match_paragraphs(
+            quote(cleaned), config, state.bands, quote(progress), work / "match-spill", signed, new_rows
+        )
         matches = matched.matches
         progress.rows_out = len(matches.overlaps)
         write_band_store(written_state, matched.update)
     matched.update = None  # the store is written
-    remove_handoffs(signed)
+    remove_handoffs([*signed, new_rows])  # the store links the new rows' parts
     release_free_memory()
     logger.info("dedup: %d candidate pairs, %d verified", matches.candidate_count, len(matches.overlaps))
     logger.info(

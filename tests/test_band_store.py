@@ -10,6 +10,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -19,10 +20,12 @@ from dedup.text_signing import paragraph_sentences, text_keys
 from flows.config import load_config
 from flows.stages import band_matches, band_search
 from flows.stages.band_matches import StoredMatches, signed_rows, stored_matches
+from flows.stages.new_rows import PartRows
 from flows.stages.signed_pool import SignedPool, read_signed, signed_folder, write_signed
 from flows.state import band_store
 from flows.state.band_store import BANDS_FOLDER, NO_BANDS, SCHEMAS, StoredBands, load_band_store, write_band_store
 from flows.state.folder import STATE_VERSION, state_problem
+from flows.state.parts import part_paths
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 
 BENCHMARKS = REPO / "benchmarks"
@@ -238,7 +241,11 @@ def signed_by_tasks(shards: list[list[list[str]]], folder: Path) -> SignedPool:
 
 
 def new_rows(run: StoredMatches) -> dict[str, set[tuple]]:
-    return {name: set(zip(*table.to_pydict().values())) for name, table in run.update.new.items()}
+    """The run's new rows of each table, held or written as parts, as a set of rows."""
+    tables = {
+        name: rows if isinstance(rows, pa.Table) else pq.read_table(rows) for name, rows in run.update.new.items()
+    }
+    return {name: set(zip(*table.to_pydict().values())) for name, table in tables.items()}
 
 
 def test_a_shards_signed_rows_hold_each_distinct_text_once_with_its_bands_in_order(articles):
@@ -259,12 +266,15 @@ def test_the_stage_takes_what_the_finishing_tasks_signed_and_signs_nothing_again
     texts = flat(articles)
     shards = [articles[::3], articles[1::3], articles[2::3]]  # copies of a story in several shards
     phases = SigningPhases()
-    taken = stored_matches(texts, SETTINGS, NO_BANDS, phases, signed=signed_by_tasks(shards, tmp_path))
+    pool = signed_by_tasks(shards, tmp_path)
+    taken = stored_matches(texts, SETTINGS, NO_BANDS, phases, signed=pool, parts=tmp_path / "new")
     signed_here = stored_matches(texts, SETTINGS, NO_BANDS)
     assert phases.signed_here() == 0
     assert_same_matches(taken.matches, signed_here.matches)
     assert new_rows(taken) == new_rows(signed_here)
     assert taken.signed == signed_here.signed
+    written = {name: pq.read_table(parts).num_rows for name, parts in taken.update.new.items()}
+    assert written == {name: table.num_rows for name, table in signed_here.update.new.items()}, "each row once"
 
 
 def test_texts_neither_stored_nor_signed_by_a_task_are_signed_in_the_stage(articles, tmp_path):
@@ -288,9 +298,31 @@ def test_an_incremental_run_takes_its_new_texts_from_the_tasks_and_keeps_the_sto
     phases = SigningPhases()
     pool = signed_by_tasks([added[:25], added[25:]], tmp_path)
     (tmp_path / "taken").mkdir()
-    taken = stored_matches(texts, SETTINGS, stored, phases, signed=pool)
+    taken = stored_matches(texts, SETTINGS, stored, phases, signed=pool, parts=tmp_path / "new")
     write_band_store(tmp_path / "taken", taken.update)
     signed_here = stored_run(texts, stored, tmp_path / "signed")
     assert phases.signed_here() == 0
     assert_same_matches(taken.matches, signed_here.matches)
     assert stored_rows(tmp_path / "taken") == stored_rows(tmp_path / "signed")
+    new_bands = taken.update.new["bands"]
+    stored_bands = part_paths(tmp_path / "taken" / BANDS_FOLDER / "bands")
+    assert {part.stat().st_ino for part in new_bands} <= {part.stat().st_ino for part in stored_bands}, "linked in"
+
+
+def test_new_rows_are_written_in_parts_of_at_most_so_many_rows_in_the_order_they_come(tmp_path):
+    sink = PartRows(tmp_path / "new", rows_per_part=5)
+    for first, last in ((0, 3), (3, 3), (3, 10), (10, 11)):
+        sink.add(
+            "texts",
+            pa.table(
+                {
+                    "key": np.arange(first, last, dtype=np.uint64),
+                    "normalised_key": np.arange(first, last, dtype=np.uint64),
+                    "words": np.arange(first, last),
+                }
+            ),
+        )
+    parts = sink.rows()
+    assert [pq.read_metadata(part).num_rows for part in parts["texts"]] == [5, 5, 1]
+    assert pq.read_table(parts["texts"])["key"].to_pylist() == list(range(11)) and sink.count("texts") == 11
+    assert parts["bands"] == [] and parts["sentences"] == []

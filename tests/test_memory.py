@@ -1,7 +1,7 @@
 """Freed memory given back between stages (flows/runtime/memory.py): what malloc and the Arrow pool hold free leaves the
 process's RSS, and the live objects stay as they were. The flow's texts stay in their Arrow column: Python strings are
-made of them as they are read (flows/stages/cleaned.py `ColumnTexts`), and passes over all of them go a chunk at a
-time."""
+made of them as they are read (flows/stages/cleaned.py `ColumnTexts`), and passes over all of them (words counted,
+keys, the verifying pass's shingle sets) go a chunk at a time."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from dedup import deduplicate
 from dedup.signatures import COUNT_AT_ONCE, count_words, shingle_hashes
 from dedup.text_signing import KEYS_AT_ONCE, text_keys
+from dedup.verify import pair_shares
 from flows.runtime.memory import _TRIM, release_free_memory
 from flows.stages.cleaned import TEXTS_AT_ONCE, ColumnTexts
 from tests.test_dedup import seed_paragraphs
@@ -72,3 +74,14 @@ def test_words_and_keys_counted_a_chunk_at_a_time_equal_those_of_all_at_once():
     assert count_words(read).tolist() == shingle_hashes(texts, 1).word_counts.tolist()
     assert text_keys(read).tolist() == pd.util.hash_array(np.array(texts, dtype=object), categorize=False).tolist()
     assert count_words([]).tolist() == [] and text_keys([]).tolist() == []
+
+
+def test_pairs_measured_over_sets_hashed_a_chunk_at_a_time_equal_those_of_all_at_once(monkeypatch):
+    texts = [*seed_texts(1_000), "", "Señor Kim’s “talks”."]
+    pairs = np.sort(np.random.default_rng(14).choice(len(texts), size=(3_000, 2)), axis=1)
+    pairs = np.unique(pairs[pairs[:, 0] < pairs[:, 1]], axis=0)
+    positions = np.unique(pairs)
+    whole = pair_shares(np.searchsorted(positions, pairs), shingle_hashes([texts[p] for p in positions], 2).as_sets())
+    monkeypatch.setattr(deduplicate, "HASH_AT_ONCE", 97)
+    assert len(positions) > 5 * deduplicate.HASH_AT_ONCE, "several chunks on each core"
+    assert np.array_equal(deduplicate.measured_shares(pairs, ColumnTexts(pa.chunked_array([texts])), 2), whole)

@@ -22,6 +22,7 @@ from dedup.settings import DedupSettings
 from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, text_keys
 from flows.runtime.progress import NO_PROGRESS, Ticker, in_chunks, ticking
 from flows.stages.band_search import candidate_pairs
+from flows.stages.new_rows import HeldRows, NewRowSink, PartRows
 from flows.stages.signed_pool import NOTHING_SIGNED, SignedPool, bands_table
 from flows.state.band_store import SCHEMAS, BandUpdate, StoredBands, store_connection
 
@@ -49,15 +50,19 @@ def stored_matches(
     progress: Ticker = NO_PROGRESS,
     spill: Path | None = None,
     signed: SignedPool = NOTHING_SIGNED,
+    parts: Path | None = None,
 ) -> StoredMatches:
     """Matches of the texts, taking the rows the stored bands do not hold from `signed` (signing only what it
     lacks), verifying only new pairs and searching candidates only where they changed; `progress` sees each pass
     (signing paragraphs, splitting and signing sentences, finding candidates, verifying pairs) as it goes; DuckDB
-    spills into `spill`, when given."""
+    spills into `spill`, when given. The store's new rows are written as Parquet parts into `parts` as they are
+    taken or signed, when given, else held."""
     keys = text_keys(texts)
     distinct, first = np.unique(keys, return_index=True)
+    sink = PartRows(parts) if parts else HeldRows()
     with store_connection(stored, {}, spill) as connection:
-        described, new = _described(partial(_rows_of, connection), texts, distinct, first, signed, settings, progress)
+        described = _described(partial(_rows_of, connection), texts, distinct, first, signed, settings, progress, sink)
+    new = sink.rows()
     rows = np.searchsorted(described["key"].to_numpy(), keys)
     words = described["words"].to_numpy()[rows]
     copies = copy_groups(described["normalised_key"].to_numpy()[rows], words, settings.min_words, MAX_SHARED_GROUP)
@@ -87,11 +92,10 @@ def stored_matches(
     shares[swapped] = shares[swapped][:, [0, 2, 1]]
     checked = pa.table({**_key_columns(pair_keys), **dict(zip(_SHARES, shares.T))}, schema=SCHEMAS["checked"])
     update = BandUpdate(stored, pa.table({"key": distinct}), checked, new, left, spill)
-    return StoredMatches(matches, update, len(new["texts"]), len(unknown))
+    return StoredMatches(matches, update, sink.count("texts"), len(unknown))
 
 
 _SHARES = ("jaccard", "first_in_second", "second_in_first")
-SIGNED = ("texts", "bands")
 # The rows of a stored table (by name) whose key is one of some keys.
 StoredRows = Callable[[str, np.ndarray], pa.Table]
 
@@ -101,7 +105,9 @@ def signed_rows(texts: Sequence[str], settings: DedupSettings) -> dict[str, pa.T
     once (bands in the order of their texts): what a finishing task leaves beside its shard. No store is asked (a
     worker has none), so no DuckDB is opened."""
     distinct, first = np.unique(text_keys(texts), return_index=True)
-    return _described(_nothing_stored, texts, distinct, first, NOTHING_SIGNED, settings, NO_PROGRESS)[1]
+    rows = HeldRows()
+    _described(_nothing_stored, texts, distinct, first, NOTHING_SIGNED, settings, NO_PROGRESS, rows)
+    return rows.rows()
 
 
 def _nothing_stored(table: str, keys: np.ndarray) -> pa.Table:
@@ -129,9 +135,11 @@ def _described(
     signed: SignedPool,
     settings: DedupSettings,
     progress: Ticker,
-) -> tuple[pa.Table, dict[str, pa.Table]]:
+    into: NewRowSink,
+) -> pa.Table:
     """The `texts` rows of the distinct paragraph texts (`distinct` keys, first at positions `first`), sorted by
-    key, and the new rows of every table for those the store (`stored_rows`) does not hold and their sentences."""
+    key; the new rows of every table for those the store (`stored_rows`) does not hold and their sentences are
+    added to `into`."""
     known = stored_rows("texts", distinct)
     fresh = distinct[~np.isin(distinct, known["key"].to_numpy())]
     paragraphs = _taken_or_signed(
@@ -141,12 +149,11 @@ def _described(
         settings,
         progress,
         "paragraphs",
+        into,
     )
-    described = pa.concat_tables([known, paragraphs["texts"]]).sort_by("key")
-    sentences = _new_sentences(stored_rows, texts, distinct, first, described, signed, settings, progress)
-    return described, {"sentences": sentences.pop("sentences")} | {
-        name: pa.concat_tables([paragraphs[name], sentences[name]]) for name in SIGNED
-    }
+    described = pa.concat_tables([known, paragraphs]).sort_by("key")
+    _new_sentences(stored_rows, texts, distinct, first, described, signed, settings, progress, into)
+    return described
 
 
 def _taken_or_signed(
@@ -156,41 +163,34 @@ def _taken_or_signed(
     settings: DedupSettings,
     progress: Ticker,
     unit: str,
-) -> dict[str, pa.Table]:
-    """Rows of `texts` and `bands` for distinct keys the store does not hold: taken from `signed` where it holds
-    them, the rest signed from their texts (`texts_of` the lacking keys)."""
-    taken = signed.texts_of(keys)
-    lacking = keys[~np.isin(keys, taken["texts"]["key"].to_numpy())]
+    into: NewRowSink,
+) -> pa.Table:
+    """Rows of `texts` and `bands` for distinct keys the store does not hold, added to `into`: taken from
+    `signed` where it holds them, the rest signed from their texts (`texts_of` the lacking keys); their `texts`
+    rows."""
+    taken = signed.take(keys, into)
+    lacking = keys[~np.isin(keys, taken["key"].to_numpy())]
     progress.phase(f"signing {unit}", len(lacking), unit)
-    made = _signed(texts_of(lacking), lacking, settings, progress)
-    return {name: pa.concat_tables([taken[name], made[name]]) for name in SIGNED}
-
-
-def _signed(
-    texts: Sequence[str], keys: np.ndarray, settings: DedupSettings, progress: Ticker = NO_PROGRESS
-) -> dict[str, pa.Table]:
-    """Rows of `texts` and `bands` for distinct texts (with their `text_keys`) the store does not hold, signed a
-    chunk at a time (each chunk advances `progress`)."""
-    chunks = [
-        _signed_chunk(chunk, chunk_keys, settings, progress)
-        for chunk, chunk_keys in zip(in_chunks(list(texts)), in_chunks(keys), strict=True)
+    made = [
+        _signed_chunk(chunk, chunk_keys, settings, progress, into)
+        for chunk, chunk_keys in zip(in_chunks(texts_of(lacking)), in_chunks(lacking), strict=True)
     ]
-    chunks = chunks or [_signed_chunk([], keys, settings, progress)]
-    return {name: pa.concat_tables([chunk[name] for chunk in chunks]) for name in SIGNED}
+    return pa.concat_tables([taken, *made])
 
 
 def _signed_chunk(
-    texts: Sequence[str], keys: np.ndarray, settings: DedupSettings, progress: Ticker
-) -> dict[str, pa.Table]:
-    """Rows of `texts` and `bands` for some texts."""
+    texts: Sequence[str], keys: np.ndarray, settings: DedupSettings, progress: Ticker, into: NewRowSink
+) -> pa.Table:
+    """Rows of `texts` and `bands` for some distinct texts (with their `text_keys`) the store does not hold,
+    added to `into` (advancing `progress`); their `texts` rows."""
     signed = sign_texts(texts, keys, settings)
     progress.advance(len(texts))
     long = signed.word_counts >= settings.min_words
     columns = (signed.keys, signed.normalised_keys, signed.word_counts)
-    return {
-        "texts": pa.table(dict(zip(SCHEMAS["texts"].names, columns)), schema=SCHEMAS["texts"]),
-        "bands": bands_table(signed.keys[long], signed.band_keys[long]),
-    }
+    rows = pa.table(dict(zip(SCHEMAS["texts"].names, columns)), schema=SCHEMAS["texts"])
+    into.add("texts", rows)
+    into.add("bands", bands_table(signed.keys[long], signed.band_keys[long]))
+    return rows
 
 
 def _new_sentences(
@@ -202,9 +202,11 @@ def _new_sentences(
     signed: SignedPool,
     settings: DedupSettings,
     progress: Ticker,
-) -> dict[str, pa.Table]:
-    """Rows of `sentences` for the long paragraph texts the store never split, and of `texts` and `bands` for
-    their sentences it does not hold: taken from `signed` where it holds them, else split and signed here."""
+    into: NewRowSink,
+) -> None:
+    """Add to `into` the rows of `sentences` for the long paragraph texts the store never split, and of `texts`
+    and `bands` for their sentences it does not hold: taken from `signed` where it holds them, else split and
+    signed here."""
     long_keys = described.filter(pc.greater_equal(described["words"], settings.min_words))["key"].to_numpy()
     split = stored_rows("sentences", long_keys)["key"].to_numpy()
     unsplit = long_keys[~np.isin(long_keys, split)]
@@ -223,16 +225,17 @@ def _new_sentences(
             ),
         ]
     )
+    into.add("sentences", table)
     unseen = np.unique(table["sentence_key"].to_numpy())
     unseen = unseen[~np.isin(unseen, described["key"].to_numpy())]
     unseen = unseen[~np.isin(unseen, stored_rows("texts", unseen)["key"].to_numpy())]
     split_keys, where = np.unique(sentence_keys, return_index=True)  # the sentences of `taken` are in `signed`
-    rows = _taken_or_signed(
+    _taken_or_signed(
         unseen,
         lambda lacking: [sentences.texts[row] for row in where[np.searchsorted(split_keys, lacking)].tolist()],
         signed,
         settings,
         progress,
         "sentences",
+        into,
     )
-    return {"sentences": table, **rows}

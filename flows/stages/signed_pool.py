@@ -19,6 +19,7 @@ from pyarrow import feather
 
 from dedup.settings import DedupSettings
 from flows.stages.handoffs import handoff_folder, write_handoff
+from flows.stages.new_rows import NewRowSink
 from flows.state.band_store import SCHEMAS
 
 SIGNED_TABLES = ("texts", "bands", "sentences")
@@ -49,27 +50,34 @@ def bands_table(keys: np.ndarray, band_keys: np.ndarray) -> pa.Table:
 
 @dataclass(frozen=True)
 class SignedPool:
-    """The signed rows of a run's finishing tasks, each text once: its `texts` row (sorted by key) and the row of
-    its first band key in `band_keys` (-1: under `min_words` words, no bands), and the `sentences` rows of each
-    long paragraph text, of one shard."""
+    """The signed rows of a run's finishing tasks, each text once: its `texts` row (sorted by key), the folder it
+    was taken from and the row of its first band in that folder's `bands` (-1: under `min_words` words, no
+    bands), and the `sentences` rows of each long paragraph text, of one folder. The bands stay in the folders'
+    files, read one folder at a time when taken."""
 
     texts: pa.Table
+    folder_of: np.ndarray
     first_band: np.ndarray
-    band_keys: np.ndarray
     sentences: pa.Table
+    folders: tuple[Path, ...] = ()
     bands_per_text: int = 1
 
-    def texts_of(self, keys: np.ndarray) -> dict[str, pa.Table]:
-        """The `texts` and `bands` rows of those of the distinct `keys` the pool holds."""
+    def take(self, keys: np.ndarray, into: NewRowSink) -> pa.Table:
+        """Add the `texts` and `bands` rows of those of the distinct `keys` the pool holds to `into`; their
+        `texts` rows."""
         held = self.texts["key"].to_numpy()
         rows = np.searchsorted(held, keys)
         found = rows < len(held)
         found[found] = held[rows[found]] == keys[found]
         rows = rows[found]
-        long = self.first_band[rows] >= 0
-        starts = self.first_band[rows][long]
-        band_rows = starts[:, np.newaxis] + np.arange(self.bands_per_text)
-        return {"texts": self.texts.take(rows), "bands": bands_table(held[rows][long], self.band_keys[band_rows])}
+        taken = self.texts.take(rows)
+        into.add("texts", taken)
+        rows = rows[self.first_band[rows] >= 0]
+        for number in np.unique(self.folder_of[rows]).tolist():
+            starts = self.first_band[rows[self.folder_of[rows] == number]]
+            band_rows = (starts[:, np.newaxis] + np.arange(self.bands_per_text)).ravel()
+            into.add("bands", feather.read_table(self.folders[number] / "bands.arrow", memory_map=True).take(band_rows))
+        return taken
 
     def sentences_of(self, keys: np.ndarray) -> pa.Table:
         """The `sentences` rows of those of the paragraph `keys` the pool split."""
@@ -78,8 +86,8 @@ class SignedPool:
 
 NOTHING_SIGNED = SignedPool(
     SCHEMAS["texts"].empty_table(),
-    np.empty(0, dtype=np.int64),
-    np.empty(0, dtype=np.uint64),
+    np.empty(0, dtype=np.int32),
+    np.empty(0, dtype=np.int32),
     SCHEMAS["sentences"].empty_table(),
 )
 
@@ -93,10 +101,9 @@ def read_signed(folders: Sequence[Path], settings: DedupSettings) -> SignedPool:
         [feather.read_table(folder / f"{name}.arrow", memory_map=True) for folder in folders]
         for name in ("texts", "sentences")
     )
-    band_keys = [feather.read_table(folder / "bands.arrow", ["band_key"], memory_map=True) for folder in folders]
+    folder_of_text = np.repeat(np.arange(len(folders), dtype=np.int32), [table.num_rows for table in texts])
+    first_band = np.concatenate([_first_bands(table, settings) for table in texts])
     texts = pa.concat_tables(texts)
-    long = texts["words"].to_numpy() >= settings.min_words
-    first_band = np.where(long, (np.cumsum(long) - 1) * settings.lsh_bands, -1)
     _, first = np.unique(texts["key"].to_numpy(), return_index=True)
     folder_of_row = np.repeat(np.arange(len(folders)), [table.num_rows for table in sentences])
     sentences = pa.concat_tables(sentences)
@@ -104,8 +111,15 @@ def read_signed(folders: Sequence[Path], settings: DedupSettings) -> SignedPool:
     from_first = folder_of_row[first_row][key_of_row] == folder_of_row
     return SignedPool(
         texts.take(first),
+        folder_of_text[first],
         first_band[first],
-        pa.concat_tables(band_keys)["band_key"].to_numpy(),
         sentences.filter(pa.array(from_first)),
+        tuple(folders),
         settings.lsh_bands,
     )
+
+
+def _first_bands(texts: pa.Table, settings: DedupSettings) -> np.ndarray:
+    """The row of each text's first band in its folder's `bands` (-1: under `min_words` words)."""
+    long = texts["words"].to_numpy() >= settings.min_words
+    return np.where(long, (np.cumsum(long, dtype=np.int32) - 1) * np.int32(settings.lsh_bands), np.int32(-1))

@@ -327,17 +327,19 @@ def match_paragraphs(
     progress: Ticker = NO_PROGRESS,
     spill: Path | None = None,
     signed: Sequence[Path] = (),
+    parts: Path | None = None,
 ) -> StoredMatches:
     """Find the verified near-duplicate and contained paragraph pairs of all cleaned articles, signing and verifying
     only what the previous run's band-key store lacks and the finishing tasks' `signed` folders do not hold
-    (DuckDB spilling into `spill`, when given); with Redis, everything, and no store is kept."""
+    (DuckDB spilling into `spill`, the store's new rows written as Parquet parts into `parts`, when given); with
+    Redis, everything, and no store is kept."""
     texts = cleaned.texts()
     if config.dedup.redis_url:
         progress.phase("matching in Redis", len(texts), "paragraphs")
         matches = find_matches(texts, config.dedup)
         progress.advance(len(texts))
         return StoredMatches(matches, None, len(texts), matches.candidate_count)
-    return stored_matches(texts, config.dedup, stored, progress, spill, read_signed(signed, config.dedup))
+    return stored_matches(texts, config.dedup, stored, progress, spill, read_signed(signed, config.dedup), parts)
 
 
 def cluster_paragraphs(

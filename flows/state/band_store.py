@@ -20,6 +20,7 @@ shards; the last three tables are small and written whole.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dedup.cores import usable_cores
-from flows.state.parts import compact_small_parts, part_paths, write_parts
+from flows.state.parts import compact_small_parts, link_part, part_paths, write_parts
 
 BANDS_FOLDER = "bands"
 SHARD_ROWS = 1_000_000
@@ -65,6 +66,8 @@ _DROPPED = {
     "dropped_paragraphs": "SELECT DISTINCT key FROM stored_sentences ANTI JOIN present USING (key)",
     "dropped_pairs": "SELECT first_key, second_key FROM stored_checked ANTI JOIN checked_now USING (first_key, second_key)",
 }
+# A run's new rows of a table: an Arrow table, or Parquet parts in the run's work folder (flows/stages/new_rows.py).
+NewRows = Mapping[str, pa.Table | Sequence[Path]]
 _DROPS = {
     "texts": ("dropped_texts", "key"),
     "bands": ("dropped_texts", "key"),
@@ -97,7 +100,7 @@ class BandUpdate:
     previous: StoredBands
     present: pa.Table
     checked: pa.Table
-    new: dict[str, pa.Table] = field(default_factory=dict)
+    new: NewRows = field(default_factory=dict)
     search: dict[str, pa.Table] = field(default_factory=dict)
     spill: Path | None = None
 
@@ -113,9 +116,7 @@ def _holds_tables(folder: Path, tables: dict[str, pa.Schema]) -> bool:
     return all((folder / name).is_dir() for name in tables)
 
 
-def store_connection(
-    stored: StoredBands, new: dict[str, pa.Table], spill: Path | None = None
-) -> duckdb.DuckDBPyConnection:
+def store_connection(stored: StoredBands, new: NewRows, spill: Path | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB, its memory bounded (spilling into `spill`, when given) and one thread per core,
     whose views `texts`, `bands`, `sentences` and `checked` are the stored shards (scanned in place by DuckDB's
     Parquet reader) followed by the `new` rows; `previous_<name>` are the stored tables of SEARCH_SCHEMAS (empty
@@ -123,30 +124,37 @@ def store_connection(
     config = {"memory_limit": MEMORY_LIMIT, "threads": usable_cores()}
     connection = duckdb.connect(":memory:", config=config | ({"temp_directory": str(spill)} if spill else {}))
     for name, schema in SCHEMAS.items():
-        _register_stored(connection, f"stored_{name}", stored.folder, name, schema)
-        connection.register(f"new_{name}", new.get(name, schema.empty_table()))
+        _register_rows(connection, f"stored_{name}", _stored_parts(stored.folder, name), schema)
+        _register_rows(connection, f"new_{name}", new.get(name, ()), schema)
         connection.execute(f"CREATE VIEW {name} AS SELECT * FROM stored_{name} UNION ALL SELECT * FROM new_{name}")
     for name, schema in SEARCH_SCHEMAS.items():
-        _register_stored(connection, f"previous_{name}", stored.folder if stored.searched else None, name, schema)
+        parts = _stored_parts(stored.folder if stored.searched else None, name)
+        _register_rows(connection, f"previous_{name}", parts, schema)
     return connection
 
 
-def _register_stored(
-    connection: duckdb.DuckDBPyConnection, view: str, folder: Path | None, name: str, schema: pa.Schema
+def _stored_parts(folder: Path | None, name: str) -> list[Path]:
+    """A stored table's shards (none without a store)."""
+    return part_paths(folder / name) if folder else []
+
+
+def _register_rows(
+    connection: duckdb.DuckDBPyConnection, view: str, rows: pa.Table | Sequence[Path], schema: pa.Schema
 ) -> None:
-    """A stored table's shards as the view `view`, read by DuckDB's own Parquet reader (each shard named, so no
-    path is read as a glob; about half the CPU of scanning them as Arrow datasets), or an empty table."""
-    parts = part_paths(folder / name) if folder else []
-    if not parts:
+    """Rows as the view `view`: an Arrow table, or Parquet files read by DuckDB's own Parquet reader (each file
+    named, so no path is read as a glob; about half the CPU of scanning them as Arrow datasets)."""
+    if isinstance(rows, pa.Table):
+        connection.register(view, rows)
+    elif not rows:
         connection.register(view, schema.empty_table())
-        return
-    connection.read_parquet([str(part) for part in parts]).create_view(view)
+    else:
+        connection.read_parquet([str(part) for part in rows]).create_view(view)
 
 
 def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
     """Write this run's store into its state folder: the previous shards linked when the run keeps all their rows,
-    else rewritten with those it keeps, then the new rows in shards of at most SHARD_ROWS rows (nothing when the
-    run kept no store: the next run signs every text)."""
+    else rewritten with those it keeps, then the new rows in shards of at most SHARD_ROWS rows, linked when they
+    are parts already (nothing when the run kept no store: the next run signs every text)."""
     if update is None:
         return
     folder = state_folder / BANDS_FOLDER
@@ -164,10 +172,21 @@ def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
         for name, schema in SCHEMAS.items():
             previous = sorted((update.previous.folder / name).glob("*.parquet")) if update.previous.folder else []
             _carry_shards(connection, previous, _DROPS[name], schema, folder / name)
-            write_parts(news.get(name, schema.empty_table()), schema, folder / name, SHARD_ROWS)
+            _add_new(news.get(name, ()), schema, folder / name)
             compact_small_parts(schema, folder / name, SHARD_ROWS, MAX_SMALL_PARTS)
     for name, schema in SEARCH_SCHEMAS.items():
         write_parts(update.search.get(name, schema.empty_table()), schema, folder / name, SHARD_ROWS)
+
+
+def _add_new(rows: pa.Table | Sequence[Path], schema: pa.Schema, folder: Path) -> None:
+    """A table's new rows added to its folder: a table written in shards of SHARD_ROWS rows, parts linked (and an
+    empty part written when the folder would hold none)."""
+    if isinstance(rows, pa.Table):
+        write_parts(rows, schema, folder, SHARD_ROWS)
+        return
+    for part in rows:
+        link_part(part, folder)
+    write_parts(schema.empty_table(), schema, folder, SHARD_ROWS)
 
 
 def _carry_shards(

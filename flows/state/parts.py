@@ -42,7 +42,8 @@ def _next_number(folder: Path) -> int:
 
 
 def link_part(part: Path, folder: Path) -> None:
-    """Add a previous run's part to a table's folder as a hard link (both runs are in the same OUT_DIR)."""
+    """Add a part (a previous run's, or one this run wrote into its work folder) to a table's folder as a hard link
+    (both are in the same OUT_DIR)."""
     os.link(part, folder / f"part-{_next_number(folder):05d}.parquet")
 
 

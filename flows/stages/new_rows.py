@@ -1,0 +1,84 @@
+"""Where the match stage puts the band store's new rows (flows/state/band_store.py SCHEMAS) as it takes or signs
+them: held as Arrow tables (a finishing task's shard, a test), or written as Parquet parts into the run's work
+folder, so the flow never holds a whole corpus's bands; the store scans those parts and links them in."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from flows.state.band_store import SCHEMAS, SHARD_ROWS, NewRows
+
+NEW_TABLES = ("texts", "bands", "sentences")
+# The columns worth a Parquet dictionary (repeated values); the hash keys are near-unique, and trying one for them
+# cost more than writing them (bands at 20,000: 0.59 -> 0.25 CPU s).
+_DICTIONARY = {"texts": ["words"], "bands": ["key", "band"], "sentences": ["key", "sentence"]}
+
+
+class HeldRows:
+    """New rows held in memory, a table of each of NEW_TABLES in the order they were added."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, list[pa.Table]] = {name: [] for name in NEW_TABLES}
+
+    def add(self, name: str, rows: pa.Table) -> None:
+        """Add rows to a table."""
+        self._tables[name].append(rows)
+
+    def count(self, name: str) -> int:
+        """How many rows a table holds."""
+        return sum(table.num_rows for table in self._tables[name])
+
+    def rows(self) -> dict[str, pa.Table]:
+        """Each table whole."""
+        return {name: pa.concat_tables([SCHEMAS[name].empty_table(), *tables]) for name, tables in self._tables.items()}
+
+
+class PartRows:
+    """New rows written as they come into `folder`/NAME/part-NNNNN.parquet, parts of at most `rows_per_part` rows
+    (SHARD_ROWS, the store's own), so the store links them in unchanged."""
+
+    def __init__(self, folder: Path, rows_per_part: int = SHARD_ROWS) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+        self.folder, self.rows_per_part = folder, rows_per_part
+        self._parts: dict[str, list[Path]] = {name: [] for name in NEW_TABLES}
+        self._counts = dict.fromkeys(NEW_TABLES, 0)
+        self._open: dict[str, pq.ParquetWriter] = {}
+
+    def add(self, name: str, rows: pa.Table) -> None:
+        """Write rows to a table, starting a part whenever the last one is full."""
+        rows = rows.cast(SCHEMAS[name])
+        while rows.num_rows:
+            room = self.rows_per_part - self._counts[name] % self.rows_per_part
+            if name not in self._open:
+                self._start(name)
+            self._open[name].write_table(rows.slice(0, room))
+            self._counts[name] += min(room, rows.num_rows)
+            rows = rows.slice(room)
+            if self._counts[name] % self.rows_per_part == 0:
+                self._open.pop(name).close()
+
+    def count(self, name: str) -> int:
+        """How many rows a table holds."""
+        return self._counts[name]
+
+    def rows(self) -> NewRows:
+        """Each table's parts, every part closed."""
+        for writer in self._open.values():
+            writer.close()
+        self._open.clear()
+        return {name: list(parts) for name, parts in self._parts.items()}
+
+    def _start(self, name: str) -> None:
+        """Open a table's next part."""
+        parts = self._parts[name]
+        path = self.folder / name / f"part-{len(parts):05d}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        parts.append(path)
+        self._open[name] = pq.ParquetWriter(path, SCHEMAS[name], use_dictionary=_DICTIONARY[name])
+
+
+NewRowSink = HeldRows | PartRows
