@@ -118,6 +118,11 @@ class ColumnTexts(Sequence[str]):
     def __len__(self) -> int:
         return len(self._column)
 
+    @property
+    def column(self) -> pa.ChunkedArray:
+        """The texts as the Arrow column holds them."""
+        return self._column
+
     @overload
     def __getitem__(self, position: int) -> str: ...
 
@@ -136,9 +141,21 @@ class ColumnTexts(Sequence[str]):
         for start in range(0, len(self), TEXTS_AT_ONCE):
             yield from self[start : start + TEXTS_AT_ONCE]
 
-    def take(self, positions: Sequence[int]) -> ColumnTexts:
-        """The texts at these positions, in their order (their bytes copied, no Python string made)."""
-        return ColumnTexts(self._column.take(pa.array(positions, pa.int64())))
+    def take(self, positions: Sequence[int] | np.ndarray) -> ColumnTexts:
+        """The texts at these positions, in their order (their bytes copied, no Python string made): each chunk's
+        taken from it alone (Arrow's take over a column of several chunks joins them all first)."""
+        positions = np.asarray(positions, dtype=np.int64)
+        lengths = np.array([len(chunk) for chunk in self._column.chunks], dtype=np.int64)
+        starts = np.cumsum(lengths) - lengths
+        chunk_of = np.searchsorted(starts, positions, side="right") - 1
+        order = np.argsort(chunk_of, kind="stable")
+        bounds = np.searchsorted(chunk_of[order], np.arange(len(lengths) + 1))
+        parts = [
+            chunk.take(pa.array(positions[order[low:high]] - start))
+            for chunk, start, low, high in zip(self._column.chunks, starts, bounds[:-1], bounds[1:])
+        ]
+        taken = pa.concat_arrays(parts) if parts else pa.array([], self._column.type)
+        return ColumnTexts(pa.chunked_array([taken.take(pa.array(np.argsort(order, kind="stable")))]))
 
 
 def _renumbered(rows: pa.Table, first_article: int) -> pa.Table:
