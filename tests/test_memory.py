@@ -14,8 +14,9 @@ import pytest
 
 from dedup.signatures import COUNT_AT_ONCE, count_words, shingle_hashes
 from dedup.text_signing import KEYS_AT_ONCE, text_keys
+from flows.outputs.tables import published_texts
 from flows.runtime.memory import _TRIM, release_free_memory
-from flows.stages.cleaned import TEXTS_AT_ONCE, ColumnTexts
+from flows.stages.cleaned import TEXTS_AT_ONCE, Cleaned, ColumnTexts, paragraph_rows
 from tests.test_dedup import seed_paragraphs
 
 
@@ -72,3 +73,17 @@ def test_words_and_keys_counted_a_chunk_at_a_time_equal_those_of_all_at_once():
     assert count_words(read).tolist() == shingle_hashes(texts, 1).word_counts.tolist()
     assert text_keys(read).tolist() == pd.util.hash_array(np.array(texts, dtype=object), categorize=False).tolist()
     assert count_words([]).tolist() == [] and text_keys([]).tolist() == []
+
+
+def test_paragraph_texts_are_large_strings_each_chunk_left_where_it_is():
+    # a million articles' texts pass the 2 GB that string's int32 offsets reach: no chunk's are joined to another's
+    texts = seed_texts(30)
+    lists = pa.chunked_array([pa.array([texts[:10], texts[10:12]]), pa.array([texts[12:]])])
+    rows = paragraph_rows(lists, np.array([0, 1, 2]))
+    column = rows["text"]
+    assert column.type == pa.large_string() and column.num_chunks == 2
+    for chunk, given in zip(column.chunks, lists.chunks):
+        assert chunk.buffers()[2].address == given.values.buffers()[2].address, "the texts' bytes are not copied"
+    assert list(ColumnTexts(column)) == texts and rows["article"].to_pylist() == [0] * 10 + [1] * 2 + [2] * 18
+    published = published_texts(Cleaned(paragraphs=rows))
+    assert published.paragraphs["text"].type == pa.string() and published.paragraphs["text"].to_pylist() == texts

@@ -25,7 +25,9 @@ CLEANING_FACTS = [
     ("input_fields", pa.string()),
 ]
 ARTICLE_COLUMNS = pa.schema([*ARTICLE_ORIGIN, *ARTICLE_METADATA, *CLEANING_FACTS, ("removed_lines", pa.int32())])
-PARAGRAPH_COLUMNS = pa.schema([("article", pa.int32()), ("para_idx", pa.int32()), ("text", pa.string())])
+# The texts are large_string (int64 offsets): a million articles' paragraphs pass the 2 GB that int32 offsets reach;
+# the write stage's tables cast them back to string a slice at a time.
+PARAGRAPH_COLUMNS = pa.schema([("article", pa.int32()), ("para_idx", pa.int32()), ("text", pa.large_string())])
 # A spelling correction's fields (cleaners.edits.Correction), as the spelling stage's rows hold them.
 CORRECTION = [
     ("para_idx", pa.int64()),
@@ -175,13 +177,14 @@ def from_finished(table: pa.Table) -> Cleaned:
 
 
 def paragraph_rows(lists: pa.ChunkedArray, articles: np.ndarray) -> pa.Table:
-    """The texts of `lists` (a list of texts a row) as PARAGRAPH_COLUMNS rows, row i's of article `articles[i]`."""
-    texts = one_array(lists)
-    counts = pc.fill_null(pc.list_value_length(texts), 0).to_numpy()
+    """The texts of `lists` (a list of texts a row) as PARAGRAPH_COLUMNS rows, row i's of article `articles[i]`: each
+    chunk's texts made large_string apart, so no chunk's offsets are joined with another's."""
+    counts = pc.fill_null(pc.list_value_length(lists), 0).to_numpy()
     starts = np.cumsum(counts) - counts
     para_idx = np.arange(counts.sum()) - np.repeat(starts, counts)
+    texts = pa.chunked_array([chunk.flatten().cast(pa.large_string()) for chunk in lists.chunks], pa.large_string())
     return pa.table(
-        [pa.array(np.repeat(articles, counts), pa.int32()), pa.array(para_idx, pa.int32()), texts.flatten()],
+        [pa.array(np.repeat(articles, counts), pa.int32()), pa.array(para_idx, pa.int32()), texts],
         schema=PARAGRAPH_COLUMNS,
     )
 

@@ -39,7 +39,8 @@ if TYPE_CHECKING:  # flows.stages.cleaned imports flows.stages.steps, which impo
     from flows.stages.cleaned import ColumnTexts
 
 VOCABULARY_FOLDER = "vocabulary"
-PARAGRAPHS = pa.schema([("digest", pa.string()), ("occurrences", pa.int64()), ("text", pa.string())])
+# The texts large_string as the cleaned paragraphs' are (a state written with string ones reads as these).
+PARAGRAPHS = pa.schema([("digest", pa.string()), ("occurrences", pa.int64()), ("text", pa.large_string())])
 COUNTS = EVIDENCE_ROWS
 # What a finishing task counted: each distinct text's digest and its occurrences in the task's articles.
 COUNTED = pa.schema([("digest", pa.string()), ("occurrences", pa.int64())])
