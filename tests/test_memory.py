@@ -65,6 +65,8 @@ def test_column_texts_read_as_the_column_holds_them_a_chunk_at_a_time():
     assert read[middle - 2 : middle + 2] == texts[middle - 2 : middle + 2] and read[5:1] == []
     assert read[middle + 2 : middle - 3 : -2] == texts[middle + 2 : middle - 3 : -2] and read[::-1] == texts[::-1]
     assert list(read.take([middle + 3, 2, middle + 3])) == [texts[middle + 3], texts[2], texts[middle + 3]]
+    in_order = read.take([2, 5, middle + 3])  # each chunk's texts taken apart, left as parts: not copied again
+    assert list(in_order) == [texts[2], texts[5], texts[middle + 3]] and in_order.column.num_chunks == 2
 
 
 def test_words_and_keys_counted_a_chunk_at_a_time_equal_those_of_all_at_once():

@@ -144,8 +144,9 @@ class ColumnTexts(Sequence[str]):
             yield from self[start : start + TEXTS_AT_ONCE]
 
     def take(self, positions: Sequence[int] | np.ndarray) -> ColumnTexts:
-        """The texts at these positions, in their order (their bytes copied, no Python string made): each chunk's
-        taken from it alone (Arrow's take over a column of several chunks joins them all first)."""
+        """The texts at these positions, in their order (their bytes copied once, no Python string made): each
+        chunk's taken from it alone (Arrow's take over a column of several chunks joins them all first), and put in
+        order only when the positions go back to an earlier chunk."""
         positions = np.asarray(positions, dtype=np.int64)
         lengths = np.array([len(chunk) for chunk in self._column.chunks], dtype=np.int64)
         starts = np.cumsum(lengths) - lengths
@@ -156,8 +157,10 @@ class ColumnTexts(Sequence[str]):
             chunk.take(pa.array(positions[order[low:high]] - start))
             for chunk, start, low, high in zip(self._column.chunks, starts, bounds[:-1], bounds[1:])
         ]
-        taken = pa.concat_arrays(parts) if parts else pa.array([], self._column.type)
-        return ColumnTexts(pa.chunked_array([taken.take(pa.array(np.argsort(order, kind="stable")))]))
+        if (np.diff(chunk_of) >= 0).all():  # the positions go through the chunks in order: so do the parts
+            return ColumnTexts(pa.chunked_array(parts, self._column.type))
+        in_order = pa.concat_arrays(parts).take(pa.array(np.argsort(order, kind="stable")))
+        return ColumnTexts(pa.chunked_array([in_order]))
 
 
 def _renumbered(rows: pa.Table, first_article: int) -> pa.Table:
