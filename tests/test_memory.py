@@ -16,7 +16,7 @@ from dedup.signatures import COUNT_AT_ONCE, count_words, shingle_hashes
 from dedup.text_signing import KEYS_AT_ONCE, text_keys
 from flows.outputs.tables import published_texts
 from flows.runtime.memory import _TRIM, release_free_memory
-from flows.stages.cleaned import TEXTS_AT_ONCE, Cleaned, ColumnTexts, paragraph_rows
+from flows.stages.cleaned import PARAGRAPH_COLUMNS, TEXTS_AT_ONCE, Cleaned, ColumnTexts, paragraph_rows
 from tests.test_dedup import seed_paragraphs
 
 
@@ -89,3 +89,17 @@ def test_paragraph_texts_are_large_strings_each_chunk_left_where_it_is():
     assert list(ColumnTexts(column)) == texts and rows["article"].to_pylist() == [0] * 10 + [1] * 2 + [2] * 18
     published = published_texts(Cleaned(paragraphs=rows))
     assert published.paragraphs["text"].type == pa.string() and published.paragraphs["text"].to_pylist() == texts
+
+
+def test_a_slice_of_texts_past_2_gb_is_published_as_string():
+    # the bytes past 2 GB are calloc'd and never touched but for the slice's: the process stays small
+    data = np.zeros(2**31 + 64, np.uint8)
+    data[2**31 + 10 : 2**31 + 20] = ord("b")
+    offsets = np.array([0, 10, 2**31 + 10, 2**31 + 20], np.int64)
+    column = pa.Array.from_buffers(pa.large_string(), 3, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    rows = pa.table(
+        [pa.array([0, 0, 1], pa.int32()), pa.array([0, 1, 0], pa.int32()), column], schema=PARAGRAPH_COLUMNS
+    )
+    part, first = Cleaned(pa.table({"doc_id": ["a", "b"]}), rows).slice(1, 2)
+    published = published_texts(part).paragraphs["text"]
+    assert first == 2 and published.type == pa.string() and published.to_pylist() == ["b" * 10]

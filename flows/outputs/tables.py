@@ -159,10 +159,12 @@ def article_tables(result: RunResult, slice_articles: int = SLICE_ARTICLES) -> I
 
 def published_texts(cleaned: Cleaned) -> Cleaned:
     """A slice of the cleaned articles with its texts cast from large_string to string, as the published tables
-    hold them (a slice's texts are far under the 2 GB int32 offsets reach)."""
+    hold them: each chunk's slice copied alone first (a slice's texts are far under the 2 GB int32 offsets reach,
+    but its offsets into a larger column may not be)."""
     paragraphs = cleaned.paragraphs
-    text = paragraphs.schema.get_field_index("text")
-    return replace(cleaned, paragraphs=paragraphs.set_column(text, "text", paragraphs["text"].cast(pa.string())))
+    texts = [pa.concat_arrays([chunk]).cast(pa.string()) for chunk in paragraphs["text"].chunks]
+    text = pa.chunked_array(texts, pa.string())
+    return replace(cleaned, paragraphs=paragraphs.set_column(paragraphs.schema.get_field_index("text"), "text", text))
 
 
 def run_tables(result: RunResult) -> RunTables:
