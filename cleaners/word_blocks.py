@@ -37,10 +37,13 @@ class CodedWords:
     spellings: list[str]
 
     @classmethod
-    def of(cls, word_lists: Iterable[list[str]], chunk_texts: int = CODE_CHUNK_TEXTS) -> CodedWords:
+    def of(
+        cls, word_lists: Iterable[list[str]], chunk_texts: int = CODE_CHUNK_TEXTS, codes: dict[str, int] | None = None
+    ) -> CodedWords:
         """The words of these texts coded together: `chunk_texts` texts' words at a time by an Arrow dictionary
-        encoding, whose distinct spellings alone are given their codes in Python."""
-        codes: dict[str, int] = {}
+        encoding, whose distinct spellings alone are given their codes in Python (`codes`, when given, holds
+        earlier codes to keep and is given the new ones, so texts coded before compare with these)."""
+        codes = {} if codes is None else codes
         texts: list[np.ndarray] = []
         lists = iter(word_lists)
         while chunk := list(islice(lists, chunk_texts)):

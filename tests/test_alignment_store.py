@@ -1,7 +1,11 @@
 """The stored alignments of syndicated copies: recalled pairs give what aligning them gives, and read back as written."""
 
+import numpy as np
+import pyarrow as pa
+
 from cleaners.spelling import copy_substitutions
-from flows.state.alignment_store import CopyAligner, load_alignments, write_alignments
+from flows.stages.cleaned import ColumnTexts
+from flows.state.alignment_store import CopyAligner, copy_texts, load_alignments, write_alignments
 
 WIRE = "The negotiations in Hanoi collapsed on Thursday after the sanctions dispute, officials said."
 COPY = "The negoshation in Hanoi collapsed on Thursday after the sanctions dispute, officialssaid."
@@ -31,3 +35,18 @@ def test_pairs_not_asked_for_again_are_not_kept(tmp_path):
 
 def test_a_state_without_alignments_aligns_every_pair(tmp_path):
     assert load_alignments(tmp_path) == {}
+
+
+def test_copies_read_a_chunk_at_a_time_align_as_those_coded_all_at_once():
+    other = "Officials said the sanctions dispute was settled in Hanoi on Thursday after negotiations."
+    texts = [WIRE, COPY, other, COPY.replace("Hanoi", "Hanoy"), WIRE]
+    column = ColumnTexts(pa.chunked_array([texts[:2], texts[2:]], pa.string()))
+    pairs = np.array([[0, 1], [0, 3], [1, 3], [2, 4], [3, 4]])
+    aligner = CopyAligner({})
+    read = []
+    for first, second in copy_texts(column, pairs, aligner, at_once=2):
+        assert first in aligner.codes and second in aligner.codes
+        assert len(aligner.codes) <= 4, "the codes of the chunk's texts only"
+        read.append((first, second, aligner(first, second)))
+    assert read == [(texts[i], texts[j], copy_substitutions(texts[i], texts[j])) for i, j in pairs.tolist()]
+    assert aligner.aligned == len(pairs)

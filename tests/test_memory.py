@@ -16,8 +16,9 @@ from dedup import deduplicate
 from dedup.signatures import COUNT_AT_ONCE, count_words, shingle_hashes
 from dedup.text_signing import KEYS_AT_ONCE, text_keys
 from dedup.verify import pair_shares
+from flows.outputs.tables import published_texts
 from flows.runtime.memory import _TRIM, release_free_memory
-from flows.stages.cleaned import TEXTS_AT_ONCE, ColumnTexts
+from flows.stages.cleaned import PARAGRAPH_COLUMNS, TEXTS_AT_ONCE, Cleaned, ColumnTexts, paragraph_rows
 from tests.test_dedup import seed_paragraphs
 
 
@@ -66,6 +67,8 @@ def test_column_texts_read_as_the_column_holds_them_a_chunk_at_a_time():
     assert read[middle - 2 : middle + 2] == texts[middle - 2 : middle + 2] and read[5:1] == []
     assert read[middle + 2 : middle - 3 : -2] == texts[middle + 2 : middle - 3 : -2] and read[::-1] == texts[::-1]
     assert list(read.take([middle + 3, 2, middle + 3])) == [texts[middle + 3], texts[2], texts[middle + 3]]
+    in_order = read.take([2, 5, middle + 3])  # each chunk's texts taken apart, left as parts: not copied again
+    assert list(in_order) == [texts[2], texts[5], texts[middle + 3]] and in_order.column.num_chunks == 2
 
 
 def test_words_and_keys_counted_a_chunk_at_a_time_equal_those_of_all_at_once():
@@ -85,3 +88,31 @@ def test_pairs_measured_over_sets_hashed_a_chunk_at_a_time_equal_those_of_all_at
     monkeypatch.setattr(deduplicate, "HASH_AT_ONCE", 97)
     assert len(positions) > 5 * deduplicate.HASH_AT_ONCE, "several chunks on each core"
     assert np.array_equal(deduplicate.measured_shares(pairs, ColumnTexts(pa.chunked_array([texts])), 2), whole)
+
+
+def test_paragraph_texts_are_large_strings_each_chunk_left_where_it_is():
+    # a million articles' texts pass the 2 GB that string's int32 offsets reach: no chunk's are joined to another's
+    texts = seed_texts(30)
+    lists = pa.chunked_array([pa.array([texts[:10], texts[10:12]]), pa.array([texts[12:]])])
+    rows = paragraph_rows(lists, np.array([0, 1, 2]))
+    column = rows["text"]
+    assert column.type == pa.large_string() and column.num_chunks == 2
+    for chunk, given in zip(column.chunks, lists.chunks):
+        assert chunk.buffers()[2].address == given.values.buffers()[2].address, "the texts' bytes are not copied"
+    assert list(ColumnTexts(column)) == texts and rows["article"].to_pylist() == [0] * 10 + [1] * 2 + [2] * 18
+    published = published_texts(Cleaned(paragraphs=rows))
+    assert published.paragraphs["text"].type == pa.string() and published.paragraphs["text"].to_pylist() == texts
+
+
+def test_a_slice_of_texts_past_2_gb_is_published_as_string():
+    # the bytes past 2 GB are calloc'd and never touched but for the slice's: the process stays small
+    data = np.zeros(2**31 + 64, np.uint8)
+    data[2**31 + 10 : 2**31 + 20] = ord("b")
+    offsets = np.array([0, 10, 2**31 + 10, 2**31 + 20], np.int64)
+    column = pa.Array.from_buffers(pa.large_string(), 3, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    rows = pa.table(
+        [pa.array([0, 0, 1], pa.int32()), pa.array([0, 1, 0], pa.int32()), column], schema=PARAGRAPH_COLUMNS
+    )
+    part, first = Cleaned(pa.table({"doc_id": ["a", "b"]}), rows).slice(1, 2)
+    published = published_texts(part).paragraphs["text"]
+    assert first == 2 and published.type == pa.string() and published.to_pylist() == ["b" * 10]

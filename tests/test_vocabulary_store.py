@@ -3,10 +3,13 @@
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import feather
 
 from cleaners.spelling import Vocabulary, decide_corrections, evidence_table, summed_evidence
+from flows.stages.cleaned import ColumnTexts
 from flows.stages.dictionary import load_base_dictionary
 from flows.state.vocabulary_store import (
     COUNTS,
@@ -37,20 +40,34 @@ AFTER = [
 SORTED = [("kind", "ascending"), ("item", "ascending")]
 
 
+def read(texts):
+    """Every paragraph of `texts` as the spelling stage reads them: a column and the positions counted."""
+    return ColumnTexts(pa.chunked_array([texts], pa.string())), np.arange(len(texts))
+
+
 def from_scratch(texts):
-    return updated_vocabulary(EMPTY_VOCABULARY, Counter(texts))
+    return updated_vocabulary(EMPTY_VOCABULARY, *read(texts))
 
 
 def test_an_update_equals_a_count_from_scratch_when_paragraphs_come_and_go():
-    updated = updated_vocabulary(from_scratch(BEFORE), Counter(AFTER))
+    updated = updated_vocabulary(from_scratch(BEFORE), *read(AFTER))
     rebuilt = from_scratch(AFTER)
     assert updated.counts.equals(rebuilt.counts)
     assert updated.paragraphs.equals(rebuilt.paragraphs)
     assert Vocabulary.from_table(updated.counts) == Vocabulary.from_texts(AFTER)
 
 
+def test_only_the_paragraphs_at_the_positions_are_counted_from_a_column_of_several_chunks():
+    foreign = "Les négociations reprennent lundi à Genève, a dit Maria Lopez."
+    column = pa.chunked_array([BEFORE[:2], [foreign], BEFORE[2:]], pa.string())
+    counted = updated_vocabulary(EMPTY_VOCABULARY, ColumnTexts(column), np.array([0, 1, 3, 4, 5]))
+    assert counted.counts.equals(from_scratch(BEFORE).counts)
+    assert counted.paragraphs.equals(from_scratch(BEFORE).paragraphs)
+    assert foreign not in counted.paragraphs["text"].to_pylist()
+
+
 def test_an_update_counts_a_removed_paragraph_out_of_every_sum():
-    updated = updated_vocabulary(from_scratch(BEFORE), Counter(BEFORE[1:3]))
+    updated = updated_vocabulary(from_scratch(BEFORE), *read(BEFORE[1:3]))
     vocabulary = Vocabulary.from_table(updated.counts)
     assert vocabulary.forms["negotiations"] == 2
     assert "negotiatons" not in vocabulary.forms
@@ -78,7 +95,7 @@ def test_the_stored_vocabulary_reads_back_as_written(tmp_path):
 
 
 def test_a_state_without_a_vocabulary_counts_everything_again(tmp_path):
-    assert updated_vocabulary(load_vocabulary(tmp_path), Counter(BEFORE)).counts.equals(from_scratch(BEFORE).counts)
+    assert updated_vocabulary(load_vocabulary(tmp_path), *read(BEFORE)).counts.equals(from_scratch(BEFORE).counts)
 
 
 def test_decisions_follow_the_merged_counts_when_a_rare_spelling_becomes_common(config):
@@ -86,7 +103,7 @@ def test_decisions_follow_the_merged_counts_when_a_rare_spelling_becomes_common(
     before = from_scratch(BEFORE)
     decided = decide_corrections(Vocabulary.from_table(before.counts), base, rules)
     assert decided["negotiatons"].replacement == "negotiations"
-    after = updated_vocabulary(before, Counter(AFTER))
+    after = updated_vocabulary(before, *read(AFTER))
     assert "negotiatons" not in decide_corrections(Vocabulary.from_table(after.counts), base, rules)
 
 
@@ -130,7 +147,7 @@ def test_a_tasks_counted_rows_add_up_to_the_evidence_of_its_paragraphs(tmp_path)
 def test_what_the_finishing_tasks_counted_adds_up_to_a_count_from_scratch(tmp_path):
     here = CountedHere()
     shards = [BEFORE[:2], BEFORE[2:]]  # the first paragraph twice, in both shards
-    updated = updated_vocabulary(EMPTY_VOCABULARY, Counter(BEFORE), here, counted_by_tasks(shards, tmp_path))
+    updated = updated_vocabulary(EMPTY_VOCABULARY, *read(BEFORE), here, counted_by_tasks(shards, tmp_path))
     assert here.paragraphs == 0
     assert updated.counts.equals(from_scratch(BEFORE).counts)
     assert updated.paragraphs.equals(from_scratch(BEFORE).paragraphs)
@@ -141,7 +158,7 @@ def test_articles_finished_again_count_out_their_old_paragraphs_and_count_in_wha
     new = [AFTER[2], AFTER[4], "Geneva officials met Maria Lopez again."]
     here = CountedHere()
     counted = counted_by_tasks([new], tmp_path)
-    updated = updated_vocabulary(from_scratch(carried + refinished + deleted), Counter(carried + new), here, counted)
+    updated = updated_vocabulary(from_scratch(carried + refinished + deleted), *read(carried + new), here, counted)
     rebuilt = from_scratch(carried + new)
     assert updated.counts.equals(rebuilt.counts) and updated.paragraphs.equals(rebuilt.paragraphs)
     assert here.paragraphs == 3, "the old paragraphs of the articles finished again or deleted are counted out here"
@@ -150,6 +167,6 @@ def test_articles_finished_again_count_out_their_old_paragraphs_and_count_in_wha
 def test_a_text_the_tasks_counted_that_is_neither_here_nor_stored_is_counted_here_instead(tmp_path):
     here = CountedHere()
     counted = counted_by_tasks([AFTER, ["A paragraph of an article no longer in the run."]], tmp_path)
-    updated = updated_vocabulary(EMPTY_VOCABULARY, Counter(AFTER), here, counted)
+    updated = updated_vocabulary(EMPTY_VOCABULARY, *read(AFTER), here, counted)
     assert here.paragraphs == len(set(AFTER))
     assert updated.counts.equals(from_scratch(AFTER).counts)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from operator import attrgetter
 
 import numpy as np
@@ -140,6 +140,7 @@ def article_tables(result: RunResult, slice_articles: int = SLICE_ARTICLES) -> I
     trimmed = sorted(result.dedup.corpus_trims)
     for start in range(0, result.cleaned.article_count, slice_articles):
         cleaned, first = result.cleaned.slice(start, min(start + slice_articles, result.cleaned.article_count))
+        cleaned = published_texts(cleaned)
         last = first + cleaned.paragraph_count
         memberships = result.dedup.memberships[first:last]
         trims = {
@@ -154,6 +155,16 @@ def article_tables(result: RunResult, slice_articles: int = SLICE_ARTICLES) -> I
             paragraphs=paragraphs_table(cleaned, paragraph_words, memberships),
             corpus=corpus_table(cleaned, paragraph_words, article_words, memberships, trims),
         )
+
+
+def published_texts(cleaned: Cleaned) -> Cleaned:
+    """A slice of the cleaned articles with its texts cast from large_string to string, as the published tables
+    hold them: each chunk's slice copied alone first (a slice's texts are far under the 2 GB int32 offsets reach,
+    but its offsets into a larger column may not be)."""
+    paragraphs = cleaned.paragraphs
+    texts = [pa.concat_arrays([chunk]).cast(pa.string()) for chunk in paragraphs["text"].chunks]
+    text = pa.chunked_array(texts, pa.string())
+    return replace(cleaned, paragraphs=paragraphs.set_column(paragraphs.schema.get_field_index("text"), "text", text))
 
 
 def run_tables(result: RunResult) -> RunTables:

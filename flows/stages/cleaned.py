@@ -25,7 +25,9 @@ CLEANING_FACTS = [
     ("input_fields", pa.string()),
 ]
 ARTICLE_COLUMNS = pa.schema([*ARTICLE_ORIGIN, *ARTICLE_METADATA, *CLEANING_FACTS, ("removed_lines", pa.int32())])
-PARAGRAPH_COLUMNS = pa.schema([("article", pa.int32()), ("para_idx", pa.int32()), ("text", pa.string())])
+# The texts are large_string (int64 offsets): a million articles' paragraphs pass the 2 GB that int32 offsets reach;
+# the write stage's tables cast them back to string a slice at a time.
+PARAGRAPH_COLUMNS = pa.schema([("article", pa.int32()), ("para_idx", pa.int32()), ("text", pa.large_string())])
 # A spelling correction's fields (cleaners.edits.Correction), as the spelling stage's rows hold them.
 CORRECTION = [
     ("para_idx", pa.int64()),
@@ -118,6 +120,11 @@ class ColumnTexts(Sequence[str]):
     def __len__(self) -> int:
         return len(self._column)
 
+    @property
+    def column(self) -> pa.ChunkedArray:
+        """The texts as the Arrow column holds them."""
+        return self._column
+
     @overload
     def __getitem__(self, position: int) -> str: ...
 
@@ -136,9 +143,24 @@ class ColumnTexts(Sequence[str]):
         for start in range(0, len(self), TEXTS_AT_ONCE):
             yield from self[start : start + TEXTS_AT_ONCE]
 
-    def take(self, positions: Sequence[int]) -> ColumnTexts:
-        """The texts at these positions, in their order (their bytes copied, no Python string made)."""
-        return ColumnTexts(self._column.take(pa.array(positions, pa.int64())))
+    def take(self, positions: Sequence[int] | np.ndarray) -> ColumnTexts:
+        """The texts at these positions, in their order (their bytes copied once, no Python string made): each
+        chunk's taken from it alone (Arrow's take over a column of several chunks joins them all first), and put in
+        order only when the positions go back to an earlier chunk."""
+        positions = np.asarray(positions, dtype=np.int64)
+        lengths = np.array([len(chunk) for chunk in self._column.chunks], dtype=np.int64)
+        starts = np.cumsum(lengths) - lengths
+        chunk_of = np.searchsorted(starts, positions, side="right") - 1
+        order = np.argsort(chunk_of, kind="stable")
+        bounds = np.searchsorted(chunk_of[order], np.arange(len(lengths) + 1))
+        parts = [
+            chunk.take(pa.array(positions[order[low:high]] - start))
+            for chunk, start, low, high in zip(self._column.chunks, starts, bounds[:-1], bounds[1:])
+        ]
+        if (np.diff(chunk_of) >= 0).all():  # the positions go through the chunks in order: so do the parts
+            return ColumnTexts(pa.chunked_array(parts, self._column.type))
+        in_order = pa.concat_arrays(parts).take(pa.array(np.argsort(order, kind="stable")))
+        return ColumnTexts(pa.chunked_array([in_order]))
 
 
 def _renumbered(rows: pa.Table, first_article: int) -> pa.Table:
@@ -158,13 +180,14 @@ def from_finished(table: pa.Table) -> Cleaned:
 
 
 def paragraph_rows(lists: pa.ChunkedArray, articles: np.ndarray) -> pa.Table:
-    """The texts of `lists` (a list of texts a row) as PARAGRAPH_COLUMNS rows, row i's of article `articles[i]`."""
-    texts = one_array(lists)
-    counts = pc.fill_null(pc.list_value_length(texts), 0).to_numpy()
+    """The texts of `lists` (a list of texts a row) as PARAGRAPH_COLUMNS rows, row i's of article `articles[i]`: each
+    chunk's texts made large_string apart, so no chunk's offsets are joined with another's."""
+    counts = pc.fill_null(pc.list_value_length(lists), 0).to_numpy()
     starts = np.cumsum(counts) - counts
     para_idx = np.arange(counts.sum()) - np.repeat(starts, counts)
+    texts = pa.chunked_array([chunk.flatten().cast(pa.large_string()) for chunk in lists.chunks], pa.large_string())
     return pa.table(
-        [pa.array(np.repeat(articles, counts), pa.int32()), pa.array(para_idx, pa.int32()), texts.flatten()],
+        [pa.array(np.repeat(articles, counts), pa.int32()), pa.array(para_idx, pa.int32()), texts],
         schema=PARAGRAPH_COLUMNS,
     )
 

@@ -41,7 +41,7 @@ from flows.stages.band_matches import StoredMatches, stored_matches
 from flows.stages.dictionary import load_base_dictionary
 from flows.stages.records import CleanedDocument, Document, RawArticle, Rejection, Version
 from flows.stages.signed_pool import read_signed
-from flows.state.alignment_store import CopyAligner
+from flows.state.alignment_store import CopyAligner, copy_texts
 from flows.state.band_store import NO_BANDS, StoredBands
 from flows.state.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, updated_vocabulary
 
@@ -260,19 +260,19 @@ def spelling_decisions(
     no change).
     `progress` sees the paragraphs counted, then the words judged and the copies aligned."""
     rules = config.spelling
-    texts = list(cleaned.texts())  # the copies' pairs and the counts share these strings
-    spelled = cleaned.per_paragraph(
-        pc.is_in(cleaned.articles["language"], pa.array(rules.languages, pa.string())).to_pylist()
-    )
-    copies = [(texts[i], texts[j]) for i, j in matches.overlaps if spelled[i] and spelled[j]]
-    in_language = Counter(text for text, in_language in zip(texts, spelled) if in_language)
-    stored = updated_vocabulary(stored, in_language, progress, counted)
-    aligner = CopyAligner(stored.alignments, copies)
+    texts = cleaned.texts()  # made Python strings a chunk at a time: counted by digest, copies read in pairs
+    in_language = pc.is_in(cleaned.articles["language"], pa.array(rules.languages, pa.string()))
+    spelled = in_language.to_numpy(zero_copy_only=False)[cleaned.paragraph_articles()]
+    pairs = np.array(list(matches.overlaps), dtype=np.int64).reshape(-1, 2)
+    pairs = pairs[spelled[pairs[:, 0]] & spelled[pairs[:, 1]]]
+    stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted)
+    aligner = CopyAligner(stored.alignments)
     vocabulary = Vocabulary.from_table(stored.counts)
     base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
-    judged = len(vocabulary.forms) + len(vocabulary.spans) + len(copies) if rules.enabled else 0
+    judged = len(vocabulary.forms) + len(vocabulary.spans) + len(pairs) if rules.enabled else 0
     progress.phase("judging words, aligning copies", judged, "words, pairs")
     protected = metadata_words(cleaned.articles)
+    copies = copy_texts(texts, pairs, aligner)
     decisions = decide_corrections(vocabulary, base, rules, protected, copies, progress.advance, aligner)
     rejected = {decision.target[0]: decision.id for decision in overrides.of_kind("reject_correction")}
     accepted = {decision.target[0]: decision for decision in overrides.of_kind("accept_correction")}

@@ -9,14 +9,19 @@ dropped. File: state/vocabulary/alignments.parquet (beside the vocabulary, flows
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cleaners.spelling import Substitutions, aligned_substitutions, copy_substitutions, text_words
 from cleaners.word_blocks import CodedWords
+
+if TYPE_CHECKING:  # flows.stages.cleaned imports flows.stages.steps, which imports this module
+    from flows.stages.cleaned import ColumnTexts
 
 ALIGNMENTS_FILE = "alignments.parquet"
 ALIGNMENTS = pa.schema(
@@ -39,22 +44,32 @@ def paragraph_digest(text: str) -> str:
 class CopyAligner:
     """Aligns pairs of copies, recalling what an earlier run's alignment of the same two texts gave; keeps every
     pair it was asked for (`used`, the next run's store) and counts those it aligned anew (`aligned`). The words of
-    the texts of `copies` (the pairs it will be asked for) that the store lacks are coded all at once
+    the texts of the pairs it is told to expect (`expect`) that the store lacks are coded all at once
     (`CodedWords`), each text's once however many pairs it is in; a pair of other texts is coded when asked."""
 
     def __init__(self, stored: StoredAlignments, copies: Iterable[tuple[str, str]] = ()) -> None:
         self.stored = stored
         self.used: StoredAlignments = {}
         self.aligned = 0
+        self.codes: dict[str, np.ndarray] = {}
+        self.word_codes: dict[str, int] = {}
+        self.expect(copies)
+
+    def expect(self, copies: Iterable[tuple[str, str]]) -> None:
+        """Code the texts of these pairs the store lacks, in place of those of the pairs expected before (a text
+        of those keeps its codes)."""
         self.digests: dict[str, str] = {}
         unaligned = {
             text: None
             for first, second in copies
-            if (self.digest(first), self.digest(second)) not in stored
+            if (self.digest(first), self.digest(second)) not in self.stored
             for text in (first, second)
         }
-        coded = CodedWords.of(text_words(text) for text in unaligned)
-        self.codes = dict(zip(unaligned, coded.texts))
+        fresh = [text for text in unaligned if text not in self.codes]
+        coded = CodedWords.of((text_words(text) for text in fresh), codes=self.word_codes)
+        self.codes = {text: self.codes[text] for text in unaligned if text in self.codes} | dict(
+            zip(fresh, coded.texts)
+        )
         self.spellings = coded.spellings
 
     def __call__(self, first: str, second: str) -> Substitutions:
@@ -104,3 +119,19 @@ def load_alignments(folder: Path) -> StoredAlignments:
         (first, second): tuple(zip(first_words, second_words))
         for first, second, first_words, second_words in zip(*(columns[name] for name in ALIGNMENTS.names))
     }
+
+
+# How many pairs of copies `copy_texts` makes Python strings of at once.
+COPIES_AT_ONCE = 16384
+
+
+def copy_texts(
+    texts: ColumnTexts, pairs: np.ndarray, aligner: CopyAligner, at_once: int = COPIES_AT_ONCE
+) -> Iterator[tuple[str, str]]:
+    """The texts of each pair of positions (rows of an (m, 2) array), `at_once` pairs' made Python strings at a
+    time, each chunk's expected by the aligner before it is given."""
+    for start in range(0, len(pairs), at_once):
+        chunk = pairs[start : start + at_once]
+        copies = list(zip(texts.take(chunk[:, 0]), texts.take(chunk[:, 1])))
+        aligner.expect(copies)
+        yield from copies

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -29,12 +30,17 @@ import pyarrow.parquet as pq
 from pyarrow import feather
 
 from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_KINDS, EVIDENCE_ROWS, evidence_chunks, evidence_table
+from dedup.signatures import chunkwise
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
 from flows.stages.handoffs import handoff_folder, write_handoff
 from flows.state.alignment_store import StoredAlignments, load_alignments, paragraph_digest, write_alignments
 
+if TYPE_CHECKING:  # flows.stages.cleaned imports flows.stages.steps, which imports this module
+    from flows.stages.cleaned import ColumnTexts
+
 VOCABULARY_FOLDER = "vocabulary"
-PARAGRAPHS = pa.schema([("digest", pa.string()), ("occurrences", pa.int64()), ("text", pa.string())])
+# The texts large_string as the cleaned paragraphs' are (a state written with string ones reads as these).
+PARAGRAPHS = pa.schema([("digest", pa.string()), ("occurrences", pa.int64()), ("text", pa.large_string())])
 COUNTS = EVIDENCE_ROWS
 # What a finishing task counted: each distinct text's digest and its occurrences in the task's articles.
 COUNTED = pa.schema([("digest", pa.string()), ("occurrences", pa.int64())])
@@ -61,22 +67,18 @@ EMPTY_VOCABULARY = StoredVocabulary(PARAGRAPHS.empty_table(), COUNTS.empty_table
 
 
 def updated_vocabulary(
-    stored: StoredVocabulary, texts: Counter[str], progress: Ticker = NO_PROGRESS, counted: Sequence[Path] = ()
+    stored: StoredVocabulary,
+    texts: ColumnTexts,
+    positions: np.ndarray,
+    progress: Ticker = NO_PROGRESS,
+    counted: Sequence[Path] = (),
 ) -> StoredVocabulary:
-    """The stored vocabulary brought up to these paragraphs (text: occurrences): only paragraphs whose occurrences
-    changed are counted, by how much they changed, and added to the stored sums with what the finishing tasks
-    counted in the `counted` folders (`progress` sees the paragraphs this process counts); the stored alignments are
-    kept for the judging to recall. Paragraphs are joined by digest alone, and a changed paragraph's text is taken
-    (from `texts`, or from the store for one gone) only when it is counted here."""
-    now_texts = list(texts)
-    digests = [paragraph_digest(text) for text in now_texts]
-    now = pa.table(
-        {
-            "digest": pa.array(digests, pa.string()),
-            "occurrences_now": pa.array(texts.values(), pa.int64()),
-            "row_now": np.arange(len(digests), dtype=np.int64),
-        }
-    )
+    """The stored vocabulary brought up to the paragraphs at `positions` of `texts` (repeats counted): only
+    paragraphs whose occurrences changed are counted, by how much they changed, and added to the stored sums with
+    what the finishing tasks counted in the `counted` folders (`progress` sees the paragraphs this process counts);
+    the stored alignments are kept for the judging to recall. Paragraphs are joined by digest alone, and a changed
+    paragraph's text is taken (from `texts`, or from the store for one gone) only when it is counted here."""
+    now = text_occurrences(texts, positions)
     before = pa.table(
         {
             "digest": stored.paragraphs.column("digest"),
@@ -98,17 +100,27 @@ def updated_vocabulary(
     differs = pc.not_equal(change, 0)
     changed = joined.filter(differs).append_column("change", change.filter(differs))
     progress.phase("counting words", changed.num_rows, "paragraphs")
-    weighted = ticking(_weighted_texts(changed, now_texts, stored.paragraphs.column("text")), progress.advance)
+    weighted = ticking(_weighted_texts(changed, texts, stored.paragraphs.column("text")), progress.advance)
     counts = added_counts(stored.counts, weighted, counted)
     paragraphs = pa.table(
         {
             "digest": now.column("digest"),
             "occurrences": now.column("occurrences_now"),
-            "text": pa.array(now_texts, pa.string()),
+            "text": texts.take(now.column("row_now").to_numpy()).column,
         },
         schema=PARAGRAPHS,
     )
     return StoredVocabulary(paragraphs.sort_by("digest"), counts, stored.alignments)
+
+
+def text_occurrences(texts: ColumnTexts, positions: np.ndarray) -> pa.Table:
+    """Each distinct text at these positions of `texts`: its digest, its occurrences there and its first position
+    (`row_now`); every text is digested as the column is read, COUNT_CHUNK_TEXTS at a time, and those at `positions`
+    counted by digest, not held as strings."""
+    digests = chunkwise(lambda chunk: np.array(list(map(paragraph_digest, chunk)), "S16"), texts, COUNT_CHUNK_TEXTS)
+    read = pa.table({"digest": pa.array(digests[positions]).cast(pa.string()), "row": pa.array(positions, pa.int64())})
+    grouped = read.group_by("digest", use_threads=False).aggregate([("row", "count"), ("row", "min")])
+    return grouped.select(["digest", "row_count", "row_min"]).rename_columns(["digest", "occurrences_now", "row_now"])
 
 
 def _counted_occurrences(counted: Sequence[Path]) -> pa.Table:
@@ -122,18 +134,17 @@ def _counted_occurrences(counted: Sequence[Path]) -> pa.Table:
     )
 
 
-def _weighted_texts(
-    changed: pa.Table, now_texts: list[str], stored_texts: pa.ChunkedArray
-) -> Iterator[tuple[str, int]]:
-    """Each changed paragraph's text (this run's, or the store's for a paragraph gone) with its change, the stored
-    texts taken a chunk at a time."""
+def _weighted_texts(changed: pa.Table, texts: ColumnTexts, stored_texts: pa.ChunkedArray) -> Iterator[tuple[str, int]]:
+    """Each changed paragraph's text (this run's, or the store's for a paragraph gone) with its change, the texts
+    taken a chunk at a time."""
     for start in range(0, changed.num_rows, COUNT_CHUNK_TEXTS):
         chunk = changed.slice(start, COUNT_CHUNK_TEXTS)
-        rows_now = chunk.column("row_now").to_pylist()
-        gone = pc.is_null(chunk.column("row_now"))
-        gone_texts = iter(stored_texts.take(chunk.column("row_before").filter(gone)).to_pylist())
-        for row_now, weight in zip(rows_now, chunk.column("change").to_pylist()):
-            yield (now_texts[row_now] if row_now is not None else next(gone_texts)), weight
+        rows_now = chunk.column("row_now")
+        here = pc.is_valid(rows_now)
+        now_texts = iter(texts.take(rows_now.filter(here).to_numpy()))
+        gone_texts = iter(stored_texts.take(chunk.column("row_before").filter(pc.invert(here))).to_pylist())
+        for is_here, weight in zip(here.to_pylist(), chunk.column("change").to_pylist()):
+            yield next(now_texts) if is_here else next(gone_texts), weight
 
 
 def added_counts(counts: pa.Table, weighted_texts: Iterable[tuple[str, int]], counted: Sequence[Path] = ()) -> pa.Table:
