@@ -279,13 +279,13 @@ def _run(
             apply_spelling.submit(groups.path, group, fixes, work / f"spelled-{shard_name(group)}")
             for group in range(len(groups.rows_per_group))
         ]
+        carried_finished = finished.carried_parts(finished_table, state.finished)  # written while the tasks spell
+        finished.write_finished(written_state, finished_table, carried_finished, finished.kept_rows(kept))
         spelled = _run_batches(progress, submitted, groups.rows_per_group)
         spelled_rows = spelled_this_run(plan, [done.path for done in spelled])
         cleaned = lay_over(cleaned, document_rows(finished_table), spelled_rows)
         stored_spelling = write_stored(finished_table, spelled_rows, work / SPELLED_FILE)
         progress.rows_out = cleaned.corrections.num_rows
-        carried_finished = finished.carried_parts(finished_table, state.finished)
-        finished.write_finished(written_state, finished_table, carried_finished, finished.kept_rows(kept))
     removed_lines = finished_table.select(REMOVED_FROM)  # the rest of the finished table is in the state
     logger.info(
         "correct: %d articles spelled again, %d carried over",

@@ -1,12 +1,14 @@
 """Corpus-aware typo and run-together-word correction: fixes what the corpus proves, leaves names alone."""
 
 from dataclasses import replace
+from itertools import product
 
 import pyarrow as pa
 import pytest
 
 from cleaners.article import clean_article
 from cleaners.spelling import (
+    ALTERNATIVES_PER_PATTERN,
     CorrectionTable,
     Evidence,
     SpellingDecision,
@@ -514,3 +516,21 @@ def test_the_paragraphs_a_table_may_change_are_those_holding_a_decided_word_or_s
     changed = [apply_corrections([paragraph], table)[0] != [paragraph] for paragraph in paragraphs]
     assert changed == [True, False, True, False, True, False, True, False, False, False]
     assert not CorrectionTable.of({}).may_change(pa.array(paragraphs, pa.string())).any()
+    searched = {place for place, may in enumerate(may_change) if may}
+    assert apply_corrections(paragraphs, table, searched) == apply_corrections(paragraphs, table)
+    assert apply_corrections(paragraphs, table, set()) == (paragraphs, []), "only the searched paragraphs change"
+
+
+def test_decided_words_beyond_one_patterns_worth_are_found_whichever_pattern_holds_them():
+    """RE2 patterns hold a bounded number of words each (one automaton, within its memory budget): a table of more
+    decided words than one pattern holds finds each of them standing alone, and none inside a longer word."""
+    words = ["".join(letters) for letters in product("bcdfg", "qxz", "aeiou", "klmnpr", "stvwy", "aeo")][:4100]
+    table = CorrectionTable.of({word: SpellingDecision("fixed", "typo:frequency", 0.9) for word in words})
+    assert len(table.decided) == -(-len(words) // ALTERNATIVES_PER_PATTERN) == 3
+    paragraphs = [
+        f"The {words[0]} came first.",
+        f"Then ({words[-1]}) came last.",
+        f"A {words[2500]}s stood inside a longer word, as did x{words[1]}.",
+        "Nothing decided here.",
+    ]
+    assert table.may_change(pa.array(paragraphs, pa.string())).tolist() == [True, True, False, False]

@@ -48,10 +48,26 @@ def worker_pid() -> int:
     return os.getpid()
 
 
-def test_each_worker_process_runs_many_tasks(prefect_harness):
+@task
+def client_seen_before() -> tuple[int, bool]:
+    """The worker's pid, and whether the API client this task's engine uses served an earlier task."""
+    from prefect.client.orchestration import get_client
+
+    client = get_client(sync_client=True)
+    seen = getattr(client, "copydesk_test_seen", False)
+    client.copydesk_test_seen = True
+    return os.getpid(), seen
+
+
+def test_each_worker_process_runs_many_tasks_with_one_api_client(prefect_api_url, monkeypatch):
+    """A worker serves many tasks, and builds its Prefect API client once for them, not two a task (each with its
+    TLS context and settings)."""
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api_url)  # as `copydesk run` sets it before its workers start
     with WorkerProcesses(2) as runner:
-        pids = [future.result() for future in [runner.submit(worker_pid, {}) for _ in range(8)]]
-    assert len(set(pids)) <= 2 and os.getpid() not in pids
+        seen = [future.result() for future in [runner.submit(client_seen_before, {}) for _ in range(8)]]
+    pids = {pid for pid, _ in seen}
+    assert len(pids) <= 2 and os.getpid() not in pids
+    assert [before for _, before in seen].count(False) == len(pids)
 
 
 def test_workers_stopped_once_the_tasks_are_done_are_gone_before_the_run_ends(prefect_harness):

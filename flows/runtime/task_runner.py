@@ -49,6 +49,23 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+def _keep_one_api_client() -> None:
+    """Enter a Prefect API client for the worker's life, when the API is known as it starts: each task's engine takes
+    it (`get_client` and `SyncClientContext.get_or_create` look for one) instead of building two clients, each with
+    its TLS context and settings, for every task."""
+    from prefect.context import SyncClientContext
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        SyncClientContext().__enter__()  # left when the worker ends
+
+
+def _start_worker(parent: int) -> None:
+    """Run in each worker process as it starts (see `_exit_with_parent` and `_keep_one_api_client`)."""
+    _exit_with_parent(parent)
+    _keep_one_api_client()
+
+
 class WorkerProcess(multiprocessing.context.SpawnProcess):
     """A worker process started as Prefect starts them (spawn) that, once the pool lets it go, ends without
     tearing down its heap: the end of a run does not wait seconds for each worker to free its objects."""
@@ -69,7 +86,7 @@ class WorkerProcesses(ProcessPoolTaskRunner):
     tearing down their heaps when the run is done."""
 
     def __init__(self, max_workers: int | None = None):
-        super().__init__(max_workers, initializer=_exit_with_parent)
+        super().__init__(max_workers, initializer=_start_worker)
 
     def duplicate(self) -> Self:
         return type(self)(self._max_workers)

@@ -93,11 +93,15 @@ def spell_shard(articles: Path, group: int, decisions: Path, target: Path) -> Sh
     table = load_once(decisions, read_corrections)
     lists = columns["paragraphs"].combine_chunks()
     owners = pc.list_parent_indices(lists).to_numpy()
-    chosen = pa.array(np.unique(owners[table.may_change(lists.flatten())]), pa.int64())
-    chosen_rows = columns.take(chosen).to_pydict()  # the articles a fix may change: the others keep their paragraphs
+    holding = np.flatnonzero(table.may_change(lists.flatten()))  # the paragraphs a fix may change, flattened
+    starts = lists.offsets.to_numpy()
+    places = holding - (starts[owners[holding]] - starts[0])  # each one's place in its article
+    chosen, first = np.unique(owners[holding], return_index=True)
+    searched = np.split(places, first)[1:]  # each chosen article's places
+    chosen_rows = columns.take(pa.array(chosen, pa.int64())).to_pydict()  # the others keep their paragraphs
     changed = []
-    for row, paragraphs in zip(chosen_rows["row"], chosen_rows["paragraphs"], strict=True):
-        spelled, corrections = apply_corrections(paragraphs, table)
+    for row, paragraphs, where in zip(chosen_rows["row"], chosen_rows["paragraphs"], searched, strict=True):
+        spelled, corrections = apply_corrections(paragraphs, table, set(where.tolist()))
         if corrections or spelled != paragraphs:
             changed.append((row, spelled, corrections))
     write_spelled(changed, target)

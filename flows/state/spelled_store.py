@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cleaners.spelling import SpellingDecision, decided_word, scoped_key
+from cleaners.spelling import STANDING_ALONE, SpellingDecision, alternations, decided_word, matching_any, scoped_key
 from flows.outputs.files import write_table
 from flows.stages.prepared import Identity
 from flows.stages.run_files import DECISIONS_FILE, read_decisions
@@ -27,8 +27,6 @@ SPELLED_FILE = "spelled.parquet"
 IDENTITY = [("source_path", pa.string()), ("doc_id", pa.string())]
 # Each article the decisions changed, by identity: its spelled paragraphs and its corrections.
 STORED = pa.schema([*IDENTITY, *(field for field in SPELLED if field.name != "row")])
-# Alternatives per regular expression: RE2 builds one automaton a pattern, within a memory budget.
-_RUNS_PER_PATTERN = 2000
 _LETTER_RUN = re.compile("[A-Za-z]+")
 
 
@@ -183,12 +181,7 @@ def _holding(texts: pa.ChunkedArray | pa.Array, words: Collection[str]) -> pa.Ar
     """Per text: whether it holds, as a whole letter run, the longest letter run of one of the words (a word
     without letters is never applied)."""
     runs = sorted({max(found, key=len) for word in words if (found := _LETTER_RUN.findall(word))})
-    holding = pa.array(np.zeros(len(texts), dtype=bool))
-    for start in range(0, len(runs), _RUNS_PER_PATTERN):
-        alternatives = "|".join(map(re.escape, runs[start : start + _RUNS_PER_PATTERN]))
-        pattern = rf"(?:^|[^A-Za-z])(?:{alternatives})(?:[^A-Za-z]|$)"
-        holding = pc.or_(holding, pc.match_substring_regex(texts, pattern))
-    return holding
+    return pa.array(matching_any(texts, alternations(runs, STANDING_ALONE)))
 
 
 def _mask(rows: pa.Array, size: int) -> pa.Array:
