@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from cleaners.edits import Removal, Spared
@@ -143,10 +144,22 @@ def story_fingerprint(keys: dict[str, str], rules: BoilerplateRules) -> int:
 
 
 def remove_learned_lines(
-    lines: list[str], learned: dict[str, LearnedLine], source: str, bullet_chars: str, keep: KeptLines = NOTHING_KEPT
+    lines: list[str],
+    learned: dict[str, LearnedLine],
+    source: str,
+    bullet_chars: str,
+    keep: KeptLines = NOTHING_KEPT,
+    known_keys: Mapping[str, str] = MappingProxyType({}),
 ) -> tuple[list[str], list[Removal], list[Spared]]:
-    """Drop the lines learned as this source's boilerplate, unless kept; the reason names the source."""
+    """Drop the lines learned as this source's boilerplate, unless kept; the reason names the source. `known_keys`:
+    lines whose `line_key` is known already (line: key), so it is not computed again."""
     if not learned:
         return lines, [], []
-    reasons = [f"learned:{source}" if line and line_key(line, bullet_chars) in learned else None for line in lines]
+    reason = f"learned:{source}"
+    reasons: list[str | None] = []
+    for line in lines:
+        key = known_keys.get(line) if line else None
+        if key is None and line:
+            key = line_key(line, bullet_chars)
+        reasons.append(reason if key in learned else None)
     return drop_lines(lines, reasons, keep)

@@ -23,7 +23,7 @@ from flows.outputs.files import write_table
 from flows.outputs.manifest import file_digest
 from flows.runtime.process_cache import load_once
 from flows.stages.band_matches import signed_rows
-from flows.stages.line_keys import write_line_keys
+from flows.stages.line_keys import known_line_keys, write_line_keys
 from flows.stages.records import Rejection
 from flows.stages.run_files import read_boilerplate, read_corrections
 from flows.stages.shards import read_shard, write_shard
@@ -73,6 +73,8 @@ def finish_shard(
     spelling evidence of the paragraphs of those in a spelled language (`counted_folder(target)`) and, without Redis,
     the signed rows of the Documents' paragraphs for the match stage (`signed_folder(target)`)."""
     prepared = read_shard(shard, rows)
+    for item, keys in zip(prepared, known_line_keys(shard, rows), strict=True):
+        item.prepared.line_keys = keys
     results = finish_documents(prepared, load_once(boilerplate, read_boilerplate), config, keep)
     write_table(finished_table(prepared, results), target)
     documents = [result.document for result in results if not isinstance(result, Rejection)]
