@@ -137,7 +137,11 @@ def story_fingerprint(keys: dict[str, str], rules: BoilerplateRules) -> int:
     ten copies of a story are one article to learning; a copy with its prose edited counts as another. Stable
     across processes and runs, so stored counts name the same story.
     """
-    prose = (" ".join(line.split()) for line in keys.values() if is_long_prose(line, rules))
+    prose = []
+    for line in keys.values():
+        words = line.split()  # is_long_prose's test, each line split once
+        if len(words) >= rules.prose_min_words and is_prose(line):
+            prose.append(" ".join(words))
     story = sorted(prose) or sorted(keys)
     digest = hashlib.blake2b("\n".join(story).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)

@@ -4,6 +4,8 @@ whether the run finishes or is killed."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import pickle
 import shutil
@@ -20,6 +22,7 @@ from cleaners.boilerplate import LearnedLine
 from cleaners.edits import Correction
 from cleaners.spelling import SpellingDecision, apply_corrections, text_words
 from dedup.cores import usable_cores
+from flows.outputs.manifest import file_digest
 from flows.runtime.process_cache import load_once
 from flows.runtime.task_runner import (
     DASK_ADDRESS_VARIABLE,
@@ -190,6 +193,23 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
         (row["article"], Correction(*(row[name] for name in CORRECTION_COLUMNS.names[1:]))) for row in corrections
     ] == [(article, correction) for article, (_, fixes) in enumerate(expected) for correction in fixes]
     assert sum(shard.rows for shard in spelled) == len(corrections) > 0
+
+
+def test_the_read_task_hashes_each_input_as_its_bytes_on_disk(tmp_path, config):
+    """The content hashes kept for the state are each input file's SHA-256, whether taken from its article (a plain
+    .txt or .html file) or from hashing the file (a .gz, JSONL lines, an article rejected as too long)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    text = (SEEDS_DIR / SEED_NAMES[0]).read_bytes()
+    (raw / "plain.txt").write_bytes(text)
+    (raw / "packed.txt.gz").write_bytes(gzip.compress(text))
+    (raw / "page.html").write_text(f"<html><body><p>{text.decode().splitlines()[-1]}</p></body></html>")
+    (raw / "lines.jsonl").write_text(json.dumps({"text": text.decode()}) + "\n" + json.dumps({"text": "Hi."}) + "\n")
+    (raw / "long.txt").write_text("word " * (config.input.max_article_words + 1))
+    names = sorted(path.name for path in raw.iterdir())
+    read = read_into_shard(raw, names, config, tmp_path / "00000.parquet")
+    assert read.hashes == {name: file_digest(raw, name) for name in names}
+    assert read.reads["long.txt"].rejections and read.reads["plain.txt"].articles == 1
 
 
 def marked_processes(mark: str) -> dict[int, bytes]:
