@@ -64,7 +64,7 @@ def parse_published(value: str) -> str | None:
 @lru_cache(maxsize=LINES_REMEMBERED)
 def _parsed_published(value: str) -> str | None:
     """parse_published of a stripped value, remembered: a corpus prints the same dates again and again, and
-    dateutil takes a third of a millisecond a value."""
+    dateutil takes about 0.03 ms a value."""
     if not _HAS_YEAR.search(value):
         return None
     time_first = _GMT_TIME_FIRST.match(value)
