@@ -30,6 +30,9 @@ class PreparedArticle:
     removals: list[Removal] = field(default_factory=list)
     unicode_repaired: bool = False
     whitespace: WhitespaceReport = field(default_factory=lambda: WhitespaceReport(0, 0, 0))
+    # Lines whose boilerplate `line_key` is known already (line: key): the read task's, so finishing needs not
+    # compute them again.
+    line_keys: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -77,7 +80,9 @@ def finish_article(
     lines, removed, kept = remove_junk_lines(lines, rules, keep)
     removals.extend(removed)
     spared.extend(kept)
-    lines, removed, kept = remove_learned_lines(lines, learned or {}, source, rules.bullet_chars, keep)
+    lines, removed, kept = remove_learned_lines(
+        lines, learned or {}, source, rules.bullet_chars, keep, prepared.line_keys
+    )
     removals.extend(removed)
     spared.extend(kept)
     lines, removed, kept = remove_repeated_runs(lines, rules.body, keep)

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from cleaners.edits import Removal, Spared
@@ -136,17 +137,33 @@ def story_fingerprint(keys: dict[str, str], rules: BoilerplateRules) -> int:
     ten copies of a story are one article to learning; a copy with its prose edited counts as another. Stable
     across processes and runs, so stored counts name the same story.
     """
-    prose = (" ".join(line.split()) for line in keys.values() if is_long_prose(line, rules))
+    prose = []
+    for line in keys.values():
+        words = line.split()  # is_long_prose's test, each line split once
+        if len(words) >= rules.prose_min_words and is_prose(line):
+            prose.append(" ".join(words))
     story = sorted(prose) or sorted(keys)
     digest = hashlib.blake2b("\n".join(story).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
 
 
 def remove_learned_lines(
-    lines: list[str], learned: dict[str, LearnedLine], source: str, bullet_chars: str, keep: KeptLines = NOTHING_KEPT
+    lines: list[str],
+    learned: dict[str, LearnedLine],
+    source: str,
+    bullet_chars: str,
+    keep: KeptLines = NOTHING_KEPT,
+    known_keys: Mapping[str, str] = MappingProxyType({}),
 ) -> tuple[list[str], list[Removal], list[Spared]]:
-    """Drop the lines learned as this source's boilerplate, unless kept; the reason names the source."""
+    """Drop the lines learned as this source's boilerplate, unless kept; the reason names the source. `known_keys`:
+    lines whose `line_key` is known already (line: key), so it is not computed again."""
     if not learned:
         return lines, [], []
-    reasons = [f"learned:{source}" if line and line_key(line, bullet_chars) in learned else None for line in lines]
+    reason = f"learned:{source}"
+    reasons: list[str | None] = []
+    for line in lines:
+        key = known_keys.get(line) if line else None
+        if key is None and line:
+            key = line_key(line, bullet_chars)
+        reasons.append(reason if key in learned else None)
     return drop_lines(lines, reasons, keep)

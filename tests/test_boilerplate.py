@@ -1,6 +1,13 @@
 """Per-source learned boilerplate: a site's recurring lines go, a quote shared by a few articles stays."""
 
-from cleaners.boilerplate import ROOT_SOURCE, learn_boilerplate, line_key, remove_learned_lines, source_key
+from cleaners.boilerplate import (
+    ROOT_SOURCE,
+    article_line_keys,
+    learn_boilerplate,
+    line_key,
+    remove_learned_lines,
+    source_key,
+)
 from cleaners.metadata import ArticleMetadata
 from cleaners.rules import BoilerplateRules
 
@@ -59,6 +66,17 @@ def test_learned_lines_are_removed_with_the_source_as_reason():
     kept, removed, _ = remove_learned_lines(["Post top ad", "", "Mr. Kim left Hanoi."], learned, "example.com", BULLETS)
     assert kept == ["", "Mr. Kim left Hanoi."]
     assert [(r.text, r.reason) for r in removed] == [("Post top ad", "learned:example.com")]
+
+
+def test_learned_lines_are_found_by_the_keys_the_read_task_made():
+    learned = learn_boilerplate(site_pages(3, ["Post Top Ad 12"]), RULES, BULLETS)["example.com"]
+    lines = ["Post top ad 7", "", "• Post Top Ad 3", "Mr. Kim left Hanoi."]
+    known = article_line_keys(lines, BULLETS)  # key -> its first line, as the line-keys file holds them
+    by_line = {line: key for key, line in known.items()}
+    assert list(known) == ["post top ad 0", "mr. kim left hanoi."]
+    with_keys = remove_learned_lines(lines, learned, "example.com", BULLETS, known_keys=by_line)
+    assert with_keys == remove_learned_lines(lines, learned, "example.com", BULLETS)
+    assert with_keys[0] == ["", "Mr. Kim left Hanoi."]  # the bulleted line, not in `by_line`, was keyed here
 
 
 def test_learning_can_be_switched_off():

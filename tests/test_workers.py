@@ -4,6 +4,8 @@ whether the run finishes or is killed."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import pickle
 import shutil
@@ -14,12 +16,15 @@ import time
 from pathlib import Path
 
 import pytest
-from prefect import task
+from prefect import flow, task
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from cleaners.boilerplate import LearnedLine
 from cleaners.edits import Correction
 from cleaners.spelling import SpellingDecision, apply_corrections, text_words
 from dedup.cores import usable_cores
+from flows.outputs.manifest import file_digest
+from flows.pipeline import SPELLING_TASKS_PER_WORKER, spelling_group_rows
 from flows.runtime.process_cache import load_once
 from flows.runtime.task_runner import (
     DASK_ADDRESS_VARIABLE,
@@ -29,6 +34,7 @@ from flows.runtime.task_runner import (
     default_workers,
     local_task_runner,
     task_runner_from_environment,
+    worker_processes,
 )
 from flows.stages.cleaned import CORRECTION_COLUMNS
 from flows.stages.run_files import read_boilerplate, read_corrections, write_boilerplate, write_decisions
@@ -190,6 +196,46 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
         (row["article"], Correction(*(row[name] for name in CORRECTION_COLUMNS.names[1:]))) for row in corrections
     ] == [(article, correction) for article, (_, fixes) in enumerate(expected) for correction in fixes]
     assert sum(shard.rows for shard in spelled) == len(corrections) > 0
+
+
+def test_the_read_task_hashes_each_input_as_its_bytes_on_disk(tmp_path, config):
+    """The content hashes kept for the state are each input file's SHA-256, whether taken from its article (a plain
+    .txt or .html file) or from hashing the file (a .gz, JSONL lines, an article rejected as too long)."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    text = (SEEDS_DIR / SEED_NAMES[0]).read_bytes()
+    (raw / "plain.txt").write_bytes(text)
+    (raw / "packed.txt.gz").write_bytes(gzip.compress(text))
+    (raw / "page.html").write_text(f"<html><body><p>{text.decode().splitlines()[-1]}</p></body></html>")
+    (raw / "lines.jsonl").write_text(json.dumps({"text": text.decode()}) + "\n" + json.dumps({"text": "Hi."}) + "\n")
+    (raw / "long.txt").write_text("word " * (config.input.max_article_words + 1))
+    names = sorted(path.name for path in raw.iterdir())
+    read = read_into_shard(raw, names, config, tmp_path / "00000.parquet")
+    assert read.hashes == {name: file_digest(raw, name) for name in names}
+    assert read.reads["long.txt"].rejections and read.reads["plain.txt"].articles == 1
+
+
+@flow(task_runner=WorkerProcesses(2))
+def workers_seen_in_processes() -> int | None:
+    return worker_processes()
+
+
+@flow(task_runner=ThreadPoolTaskRunner())
+def workers_seen_in_threads() -> int | None:
+    return worker_processes()
+
+
+def test_a_flow_knows_how_many_worker_processes_run_its_tasks(prefect_harness):
+    assert workers_seen_in_processes() == 2
+    assert workers_seen_in_threads() is None and worker_processes() is None
+
+
+def test_the_correct_stage_gives_each_worker_a_few_large_tasks_not_one_a_batch():
+    assert spelling_group_rows(100_000, 1000, 2) == 12_500  # 8 tasks: 2 workers, SPELLING_TASKS_PER_WORKER each
+    assert spelling_group_rows(20_001, 1000, 2) == 2501
+    assert spelling_group_rows(3000, 1000, 2) == 1000  # never fewer articles a task than --batch-size
+    assert spelling_group_rows(100_000, 1000, None) == 1000  # the thread pool or Dask: a task a batch
+    assert SPELLING_TASKS_PER_WORKER == 4
 
 
 def marked_processes(mark: str) -> dict[int, bytes]:

@@ -118,6 +118,15 @@ def stop_workers() -> None:
         context.task_runner.stop_workers()
 
 
+def worker_processes() -> int | None:
+    """How many worker processes the running flow runs its tasks in, or None when it runs them elsewhere (its thread
+    pool, Dask)."""
+    context = FlowRunContext.get()
+    if context is not None and isinstance(context.task_runner, WorkerProcesses):
+        return context.task_runner._max_workers
+    return None
+
+
 def local_task_runner(workers: int | None = None) -> TaskRunner:
     """`workers` processes on this machine; with one (or none given), the tasks run in the flow process."""
     return WorkerProcesses(workers) if workers and workers > 1 else ThreadPoolTaskRunner()

@@ -60,6 +60,16 @@ def ensure_line_keys(shard: Path, rules: BoilerplateRules, bullet_chars: str) ->
         _write(line_keys_table(_articles(columns), rules, bullet_chars), shard)
 
 
+def known_line_keys(shard: Path, rows: list[int]) -> list[dict[str, str]]:
+    """For the articles at `rows` of a shard, each line of theirs the read task keyed (the first of its key's):
+    line -> key; empty dicts for a shard without line keys."""
+    if not line_keys_path(shard).exists():
+        return [{} for _ in rows]
+    table = pq.read_table(line_keys_path(shard), columns=["keys", "lines"]).take(pa.array(rows, pa.int64()))
+    columns = table.to_pydict()
+    return [dict(zip(lines, keys, strict=True)) for lines, keys in zip(columns["lines"], columns["keys"])]
+
+
 def _articles(columns: dict[str, list]) -> list[tuple[str, str, str, list[str]]]:
     return list(zip(*(columns[name] for name in _SHARD_COLUMNS)))
 

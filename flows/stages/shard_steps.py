@@ -21,9 +21,10 @@ from cleaners.spelling import apply_corrections
 from flows.config import Config
 from flows.outputs.files import write_table
 from flows.outputs.manifest import file_digest
+from flows.reading.readers import input_format
 from flows.runtime.process_cache import load_once
 from flows.stages.band_matches import signed_rows
-from flows.stages.line_keys import write_line_keys
+from flows.stages.line_keys import known_line_keys, write_line_keys
 from flows.stages.records import Rejection
 from flows.stages.run_files import read_boilerplate, read_corrections
 from flows.stages.shards import read_shard, write_shard
@@ -60,9 +61,19 @@ def read_into_shard(raw_dir: Path, relative_paths: list[str], config: Config, sh
     prepared = [item for read in reads.values() for item in read.prepared]
     write_shard(prepared, shard)
     write_line_keys(prepared, shard, config.cleaning.boilerplate, config.cleaning.bullet_chars)
+    hashes = {path: input_digest(raw_dir, path, reads[path]) for path in relative_paths}
     for read in reads.values():
         read.prepared = []
-    return ShardRead(shard, reads, {path: file_digest(raw_dir, path) for path in relative_paths})
+    return ShardRead(shard, reads, hashes)
+
+
+def input_digest(raw_dir: Path, relative_path: str, read: InputRead) -> str | None:
+    """An input's `file_digest`: for a plain .txt or .html file that gave its article, the article's content hash
+    (the SHA-256 of the bytes it was read from, the whole file), else the file hashed again."""
+    article_format, compressed = input_format(relative_path)
+    if article_format in ("txt", "html") and not compressed and len(read.prepared) == 1:
+        return read.prepared[0].raw.content_hash
+    return file_digest(raw_dir, relative_path)
 
 
 def finish_shard(
@@ -73,6 +84,8 @@ def finish_shard(
     spelling evidence of the paragraphs of those in a spelled language (`counted_folder(target)`) and, without Redis,
     the signed rows of the Documents' paragraphs for the match stage (`signed_folder(target)`)."""
     prepared = read_shard(shard, rows)
+    for item, keys in zip(prepared, known_line_keys(shard, rows), strict=True):
+        item.prepared.line_keys = keys
     results = finish_documents(prepared, load_once(boilerplate, read_boilerplate), config, keep)
     write_table(finished_table(prepared, results), target)
     documents = [result.document for result in results if not isinstance(result, Rejection)]
