@@ -34,6 +34,7 @@ from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.settings import CanonicalPolicy, DedupSettings
 from dedup.shingles import exact_key, normalised_words, split_sentences, word_shingles
 from dedup.signatures import ShingleHashes, count_words, shingle_hashes, signatures_and_word_counts
+from dedup.text_hash import text_hashes
 from dedup.trim import trim_keepers
 from dedup.verify import Overlap, overlap, pair_shares
 
@@ -73,7 +74,8 @@ class Matches:
     different merges of the same paragraph), and how many candidates were checked; exact copies are
     grouped (`copies`: representative -> its copies) and only representatives appear in the pairs; after
     `remeasure`, the measure of each pair it measured again, by `measure_keys` (kept or not); each text's number of
-    words (`count_words`) when the matching knew them (None: clustering counts them)."""
+    words (`count_words`) when the matching knew them (None: clustering counts them); after `remeasure`, each text's
+    `text_hashes` (None: clustering hashes them)."""
 
     overlaps: dict[tuple[int, int], Overlap]
     candidate_count: int
@@ -81,6 +83,7 @@ class Matches:
     copies: dict[int, list[int]] = field(default_factory=dict)
     remeasured: dict[bytes, Overlap] = field(default_factory=dict)
     word_counts: np.ndarray | None = None
+    text_hashes: np.ndarray | None = None
 
 
 def _verified(
@@ -208,13 +211,14 @@ def remeasure(
     touched = None if changed is None else set(changed)
     copies, left = copies_still_exact(matches.copies, texts, touched)
     pairs = [*matches.overlaps, *matches.partial, *left]
+    hashes = text_hashes(texts)
     if touched is None:
         measured = _verified(pairs, texts, settings, matches.candidate_count)
     else:
         again = np.array(
             sorted(pair for pair in pairs if pair[0] in touched or pair[1] in touched), dtype=np.int64
         ).reshape(-1, 2)
-        keys = measure_keys(texts, again)
+        keys = measure_keys(hashes, again)
         shares = _carried_shares(again, keys, texts, settings.shingle_size, carried)
         measured = classified(again, shares, settings, matches.candidate_count)
         measured.remeasured = dict(zip(keys, (Overlap(*row) for row in shares.tolist())))
@@ -230,6 +234,7 @@ def remeasure(
         )
     measured.copies = copies
     measured.word_counts = _recounted(matches.word_counts, texts, touched)
+    measured.text_hashes = hashes
     return measured
 
 
@@ -291,11 +296,12 @@ def cluster_matches(
     spread_partial = spread_over_copies(matches.partial, matches.copies, hub, within=False)
     partial = {pair: measured for pair, measured in spread_partial.items() if pair not in decided}
     ids = [paragraph_id(record) for record in records]
-    kept = carry_over(ids, keys, texts, overlaps, constraints, carried)
+    hashes = text_hashes(texts) if matches.text_hashes is None else matches.text_hashes
+    kept = carry_over(ids, keys, hashes, overlaps, constraints, carried)
     rest = sorted(_clustering(kept, constraints), key=keys.__getitem__)
     memberships = _cluster_rest(kept, ClusteringInputs(rest, overlaps, ids, settings, constraints, measure))
     canonical = {position for position in keys if memberships[position].is_canonical}
-    trims = carry_trims(texts, trim_keepers(canonical, partial, keys.__getitem__), settings, carried)
+    trims = carry_trims(texts, hashes, trim_keepers(canonical, partial, keys.__getitem__), settings, carried)
     article_key = _article_priority(records, word_counts, key)
     shares = copied_share(records, overlaps, word_counts)
     links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
