@@ -21,7 +21,7 @@ from dedup.constraints import ClusterConstraints
 from dedup.records import ClusterMembership
 from dedup.settings import DedupSettings
 from dedup.trim import trim_partial_repeats
-from dedup.verify import Overlap
+from dedup.verify import Overlap, pair_positions
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,7 @@ def carry_over(
     """Sign every component of the overlapping pairs and take the clusters of those stored; `keys` holds the
     policy key of each paragraph in a pair (the others are alone, never signed), `hashes` each text's
     `dedup.text_hash.text_hashes`."""
-    pairs = np.array(list(overlaps), dtype=np.int64).reshape(-1, 2)
-    labels = component_labels(len(ids), pairs)
+    labels = component_labels(len(ids), pair_positions(overlaps))
     signatures = component_signatures(labels, paragraph_hashes(len(ids), keys, hashes), (overlaps,))
     for label in {int(labels[position]) for position in constraints.positions()}:
         signatures.pop(label, None)

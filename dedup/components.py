@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from dedup.text_hash import text_hashes
-from dedup.verify import Overlap
+from dedup.verify import Overlap, pair_measures, pair_positions
 
 Pairs = dict[tuple[int, int], Overlap]
 _LANES = 2
@@ -58,11 +58,8 @@ def component_signatures(labels: np.ndarray, hashes: np.ndarray, pair_kinds: Seq
     np.add.at(sums, labels, hashes)
     for tag, pairs in zip(_PAIR_TAGS, pair_kinds):
         if pairs:
-            positions = np.array(list(pairs), dtype=np.int64)
-            measures = np.array(
-                [(measured.jaccard, measured.a_in_b, measured.b_in_a) for measured in pairs.values()], dtype=np.float64
-            )
-            np.add.at(sums, labels[positions[:, 0]], _pair_hashes(hashes, positions, measures, tag))
+            positions = pair_positions(pairs)
+            np.add.at(sums, labels[positions[:, 0]], _pair_hashes(hashes, positions, pair_measures(pairs), tag))
     sizes = np.bincount(labels, minlength=len(labels))
     shared = np.flatnonzero(sizes > 1)
     return dict(zip(shared.tolist(), (row.tobytes() for row in sums[shared])))

@@ -36,7 +36,7 @@ from dedup.shingles import exact_key, normalised_words, split_sentences, word_sh
 from dedup.signatures import ShingleHashes, count_words, shingle_hashes, signatures_and_word_counts
 from dedup.text_hash import text_hashes
 from dedup.trim import trim_keepers
-from dedup.verify import Overlap, overlap, pair_shares
+from dedup.verify import Overlap, overlap, pair_positions, pair_shares
 
 # Pairs below which verifying stays on one thread (a part of fewer is not worth a thread).
 _PAIRS_A_THREAD = 2048
@@ -210,32 +210,42 @@ def remeasure(
     and a pair whose two texts `carried` measured takes that measure."""
     touched = None if changed is None else set(changed)
     copies, left = copies_still_exact(matches.copies, texts, touched)
-    pairs = [*matches.overlaps, *matches.partial, *left]
     hashes = text_hashes(texts)
     if touched is None:
-        measured = _verified(pairs, texts, settings, matches.candidate_count)
+        measured = _verified([*matches.overlaps, *matches.partial, *left], texts, settings, matches.candidate_count)
     else:
-        again = np.array(
-            sorted(pair for pair in pairs if pair[0] in touched or pair[1] in touched), dtype=np.int64
-        ).reshape(-1, 2)
+        is_touched = np.zeros(len(texts), dtype=bool)
+        is_touched[np.fromiter(touched, dtype=np.int64, count=len(touched))] = True
+        pairs = np.concatenate(
+            [pair_positions(matches.overlaps), pair_positions(matches.partial), np.array(left, np.int64).reshape(-1, 2)]
+        )
+        again = pairs[is_touched[pairs].any(axis=1)]
+        again = again[np.lexsort((again[:, 1], again[:, 0]))]
         keys = measure_keys(hashes, again)
         shares = _carried_shares(again, keys, texts, settings.shingle_size, carried)
         measured = classified(again, shares, settings, matches.candidate_count)
         measured.remeasured = dict(zip(keys, (Overlap(*row) for row in shares.tolist())))
-        for kept, found in ((measured.overlaps, matches.overlaps), (measured.partial, matches.partial)):
-            kept.update(
-                (pair, overlap)
-                for pair, overlap in found.items()
-                if pair not in kept and pair[0] not in touched and pair[1] not in touched
-            )
-        measured.overlaps, measured.partial = (
-            dict(sorted(measured.overlaps.items())),
-            dict(sorted(measured.partial.items())),
-        )
+        measured.overlaps = _with_untouched(measured.overlaps, matches.overlaps, is_touched)
+        measured.partial = _with_untouched(measured.partial, matches.partial, is_touched)
     measured.copies = copies
     measured.word_counts = _recounted(matches.word_counts, texts, touched)
     measured.text_hashes = hashes
     return measured
+
+
+def _with_untouched(
+    kept: dict[tuple[int, int], Overlap], found: dict[tuple[int, int], Overlap], is_touched: np.ndarray
+) -> dict[tuple[int, int], Overlap]:
+    """The pairs measured again (`kept`) and those `found` before that hold no touched position and are not kept,
+    ordered by position (as `dict(sorted(...))` orders them), by array."""
+    found_positions = pair_positions(found)
+    untouched = np.flatnonzero(~is_touched[found_positions].any(axis=1))
+    found_measures = list(found.values())
+    positions = np.concatenate([pair_positions(kept), found_positions[untouched]])
+    measures = [*kept.values(), *map(found_measures.__getitem__, untouched.tolist())]
+    _, first = np.unique(positions[:, 0] * len(is_touched) + positions[:, 1], return_index=True)  # kept's first
+    chosen = positions[first]
+    return dict(zip(zip(chosen[:, 0].tolist(), chosen[:, 1].tolist()), map(measures.__getitem__, first.tolist())))
 
 
 def _recounted(word_counts: np.ndarray | None, texts: Sequence[str], changed: set[int] | None) -> np.ndarray | None:
@@ -293,8 +303,9 @@ def cluster_matches(
     spread = spread_over_copies(matches.overlaps, matches.copies, hub, within=True)
     overlaps = constrained_overlaps(spread, constraints, measure)
     decided = constraints.merged | constraints.split
-    spread_partial = spread_over_copies(matches.partial, matches.copies, hub, within=False)
-    partial = {pair: measured for pair, measured in spread_partial.items() if pair not in decided}
+    partial = spread_over_copies(matches.partial, matches.copies, hub, within=False)
+    if decided:
+        partial = {pair: measured for pair, measured in partial.items() if pair not in decided}
     ids = [paragraph_id(record) for record in records]
     hashes = text_hashes(texts) if matches.text_hashes is None else matches.text_hashes
     kept = carry_over(ids, keys, hashes, overlaps, constraints, carried)
@@ -354,7 +365,7 @@ def _paired(count: int, matches: Matches, constraints: ClusterConstraints) -> np
     others is a component of its own, its paragraph a cluster of its own."""
     named = np.zeros(count, dtype=bool)
     for pairs in (matches.overlaps, matches.partial):
-        named[np.fromiter((position for pair in pairs for position in pair), dtype=np.int64)] = True
+        named[pair_positions(pairs).ravel()] = True
     for representative, others in matches.copies.items():
         named[[representative, *others]] = True
     named[list(constraints.positions())] = True
