@@ -346,9 +346,16 @@ class ClusteringInputs:
         """The same inputs for the paragraphs at `positions` (ascending), numbered 0.. in that order; no pair
         may leave them."""
         index = {position: number for number, position in enumerate(positions)}
+        numbers = np.full(len(self.ids), -1, dtype=np.int64)
+        numbers[np.fromiter(positions, dtype=np.int64, count=len(positions))] = np.arange(len(positions))
 
         def renumbered(pairs: dict[tuple[int, int], Overlap]) -> dict[tuple[int, int], Overlap]:
-            return {(index[i], index[j]): measured for (i, j), measured in pairs.items() if i in index}
+            """The pairs among the positions, renumbered, in their order (by array: most pairs are elsewhere)."""
+            found = pair_positions(pairs)
+            rows = np.flatnonzero(numbers[found[:, 0]] >= 0)
+            inside, measures = numbers[found[rows]], list(pairs.values())
+            pairs_inside = zip(inside[:, 0].tolist(), inside[:, 1].tolist())
+            return dict(zip(pairs_inside, map(measures.__getitem__, rows.tolist())))
 
         return ClusteringInputs(
             [index[position] for position in self.order if position in index],
