@@ -315,7 +315,7 @@ def cluster_matches(
     trims = carry_trims(texts, hashes, trim_keepers(canonical, partial, keys.__getitem__), settings, carried)
     article_key = _article_priority(records, word_counts, key)
     shares = copied_share(records, overlaps, word_counts)
-    links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
+    links = duplicate_of(shares, settings.article_duplicate_share, article_key)
     return DedupResult(
         memberships,
         overlaps,
@@ -432,11 +432,19 @@ def deduplicate(
 
 def _article_priority(
     records: Sequence[ParagraphRecord], word_counts: Sequence[int], key: Callable[..., tuple]
-) -> dict[str, tuple]:
-    """Rank whole articles with the paragraph policy, using the article's total words."""
+) -> Callable[[str], tuple]:
+    """Rank whole articles with the paragraph policy, using the article's total words: each article's key made
+    when first asked for (`duplicate_of` asks only for articles that copy or are copied)."""
     totals: dict[str, int] = {}
     first: dict[str, ParagraphRecord] = {}
     for record, count in zip(records, word_counts):
         totals[record.doc_id] = totals.get(record.doc_id, 0) + count
         first.setdefault(record.doc_id, record)
-    return {doc: key(first[doc], totals[doc])[:-1] for doc in totals}
+    made: dict[str, tuple] = {}
+
+    def priority(doc: str) -> tuple:
+        if (found := made.get(doc)) is None:
+            found = made[doc] = key(first[doc], totals[doc])[:-1]
+        return found
+
+    return priority
