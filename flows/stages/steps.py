@@ -32,6 +32,7 @@ from dedup.deduplicate import DedupResult, Matches, cluster_matches, find_matche
 from dedup.records import ParagraphRecord
 from dedup.shingles import paragraph_fingerprint
 from dedup.text_hash import text_hashes
+from dedup.verify import pair_positions
 from flows.config import Config
 from flows.reading.readers import read_input
 from flows.reading.warc import WarcOutcome, is_warc, read_warc
@@ -263,7 +264,7 @@ def spelling_decisions(
     texts = cleaned.texts()  # made Python strings a chunk at a time: counted by digest, copies read in pairs
     in_language = pc.is_in(cleaned.articles["language"], pa.array(rules.languages, pa.string()))
     spelled = in_language.to_numpy(zero_copy_only=False)[cleaned.paragraph_articles()]
-    pairs = np.array(list(matches.overlaps), dtype=np.int64).reshape(-1, 2)
+    pairs = pair_positions(matches.overlaps)
     pairs = pairs[spelled[pairs[:, 0]] & spelled[pairs[:, 1]]]
     stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted)
     aligner = CopyAligner(stored.alignments)
