@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from dedup.records import ParagraphRecord
-from dedup.verify import Overlap
+from dedup.verify import Overlap, pair_measures, pair_positions
 
 
 def copied_share(
@@ -24,8 +24,7 @@ def copied_share(
     numbers: dict[str, int] = {}
     article = np.fromiter((numbers.setdefault(record.doc_id, len(numbers)) for record in records), np.int64)
     names, count = list(numbers), len(numbers)
-    pairs = np.array(list(overlaps), dtype=np.int64).reshape(-1, 2)
-    shares = np.array([(measured.a_in_b, measured.b_in_a) for measured in overlaps.values()], np.float64)
+    pairs, shares = pair_positions(overlaps), pair_measures(overlaps)[:, 1:]
     across = article[pairs[:, 0]] != article[pairs[:, 1]]
     pairs, shares = pairs[across], shares[across].reshape(-1, 2)
     # Each paragraph's share inside each other article: (paragraph, other article), a pair's two sides in turn.

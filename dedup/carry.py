@@ -10,7 +10,7 @@ again after spelling fixes whose two texts the previous run measured keeps the m
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -21,7 +21,7 @@ from dedup.constraints import ClusterConstraints
 from dedup.records import ClusterMembership
 from dedup.settings import DedupSettings
 from dedup.trim import trim_partial_repeats
-from dedup.verify import Overlap
+from dedup.verify import Overlap, pair_positions
 
 
 @dataclass(frozen=True)
@@ -87,16 +87,16 @@ class CarriedOver:
 def carry_over(
     ids: Sequence[str],
     keys: Mapping[int, tuple],
-    texts: Sequence[str],
+    hashes: np.ndarray,
     overlaps: Pairs,
     constraints: ClusterConstraints,
     carried: CarriedClusters,
 ) -> CarriedOver:
     """Sign every component of the overlapping pairs and take the clusters of those stored; `keys` holds the
-    policy key of each paragraph in a pair (the others are alone, never signed)."""
-    pairs = np.array(list(overlaps), dtype=np.int64).reshape(-1, 2)
-    labels = component_labels(len(ids), pairs)
-    signatures = component_signatures(labels, paragraph_hashes(len(ids), keys, texts), (overlaps,))
+    policy key of each paragraph in a pair (the others are alone, never signed), `hashes` each text's
+    `dedup.text_hash.text_hashes`."""
+    labels = component_labels(len(ids), pair_positions(overlaps))
+    signatures = component_signatures(labels, paragraph_hashes(len(ids), keys, hashes), (overlaps,))
     for label in {int(labels[position]) for position in constraints.positions()}:
         signatures.pop(label, None)
     stored = carried.members(signatures.values())
@@ -115,11 +115,15 @@ class CarriedTrims:
 
 
 def carry_trims(
-    texts: Sequence[str], keepers: dict[int, list[int]], settings: DedupSettings, carried: CarriedClusters
+    texts: Sequence[str],
+    hashes: np.ndarray,
+    keepers: dict[int, list[int]],
+    settings: DedupSettings,
+    carried: CarriedClusters,
 ) -> CarriedTrims:
     """The trims of `keepers` (`dedup.trim.trim_keepers`): those whose key is stored taken as stored, the others
-    made (`trim_partial_repeats`)."""
-    keys = trim_keys(texts, keepers)
+    made (`trim_partial_repeats`); `hashes` holds each text's `dedup.text_hash.text_hashes`."""
+    keys = trim_keys(hashes, keepers)
     stored = carried.trims(set(keys.values()))
     made = trim_partial_repeats(
         texts, {other: ahead for other, ahead in keepers.items() if keys[other] not in stored}, settings
@@ -128,26 +132,19 @@ def carry_trims(
     return CarriedTrims({other: text for other, text in sorted(found.items()) if text is not None}, keys)
 
 
-def trim_keys(texts: Sequence[str], keepers: dict[int, list[int]]) -> dict[int, bytes]:
-    """A 128-bit key of all a trim reads: the text of the paragraph trimmed and its keepers' texts, in order."""
-    hashes = text_hashes(texts, (position for other, ahead in keepers.items() for position in (other, *ahead)))
-    return {other: _joined_key(hashes[position] for position in (other, *ahead)) for other, ahead in keepers.items()}
+def trim_keys(hashes: np.ndarray, keepers: dict[int, list[int]]) -> dict[int, bytes]:
+    """A 128-bit key of all a trim reads: the text of the paragraph trimmed and its keepers' texts, in order
+    (`hashes`: each text's `dedup.text_hash.text_hashes`)."""
+    return {other: _joined_key(hashes[[other, *ahead]].tobytes()) for other, ahead in keepers.items()}
 
 
-def measure_keys(texts: Sequence[str], pairs: np.ndarray) -> list[bytes]:
+def measure_keys(hashes: np.ndarray, pairs: np.ndarray) -> list[bytes]:
     """A 128-bit key of all measuring a pair reads: its two texts, the one at the lower position first (the
-    measures are oriented so); `pairs` is an (m, 2) array of positions."""
-    hashes = text_hashes(texts, pairs.ravel().tolist())
-    return [_joined_key((hashes[first], hashes[second])) for first, second in pairs.tolist()]
+    measures are oriented so); `pairs` is an (m, 2) array of positions, `hashes` each text's
+    `dedup.text_hash.text_hashes`."""
+    joined = np.ascontiguousarray(hashes[pairs.reshape(-1, 2)]).reshape(-1, 4)
+    return [_joined_key(row) for row in joined.view(np.dtype((np.void, 32))).ravel().tolist()]
 
 
-def text_hashes(texts: Sequence[str], positions: Iterable[int]) -> dict[int, bytes]:
-    """The 128-bit BLAKE2b hash of the text at each of the positions."""
-    return {
-        position: hashlib.blake2b(texts[position].encode(), digest_size=16).digest()
-        for position in dict.fromkeys(positions)
-    }
-
-
-def _joined_key(hashes: Iterable[bytes]) -> bytes:
-    return hashlib.blake2b(b"".join(hashes), digest_size=16).digest()
+def _joined_key(hashed: bytes) -> bytes:
+    return hashlib.blake2b(hashed, digest_size=16).digest()

@@ -9,18 +9,20 @@ hashes, not their positions, which move between runs), so it does not depend on 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from dedup.verify import Overlap
+from dedup.text_hash import text_hashes
+from dedup.verify import Overlap, pair_measures, pair_positions
 
 Pairs = dict[tuple[int, int], Overlap]
 _LANES = 2
 _MIX_1, _MIX_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 # One tag a kind of pair, so a near-duplicate and a partial pair of the same measure differ.
 _PAIR_TAGS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xD6E8FEB86659FD93))
+# Mixed into a paragraph's key hash before its text hash, so a key and a text are never taken for each other.
+_KEY_TAG = np.uint64(0xA0761D6478BD642F)
 
 
 def component_labels(count: int, pairs: np.ndarray) -> np.ndarray:
@@ -37,17 +39,15 @@ def component_labels(count: int, pairs: np.ndarray) -> np.ndarray:
     return labels
 
 
-def paragraph_hashes(count: int, keys: Mapping[int, tuple], texts: Sequence[str]) -> np.ndarray:
+def paragraph_hashes(count: int, keys: Mapping[int, tuple], texts: np.ndarray) -> np.ndarray:
     """A 128-bit hash (two uint64 lanes a row) of each of `count` paragraphs' policy key (which ends in its id)
-    and text, for the positions `keys` holds; the others' rows are 0."""
-    digests = b"".join(
-        hashlib.blake2b(f"{key!r}\0{texts[position]}".encode(), digest_size=8 * _LANES).digest()
-        for position, key in keys.items()
-    )
+    and text, for the positions `keys` holds; the others' rows are 0. `texts` holds the texts' 128-bit hashes
+    (`dedup.text_hash.text_hashes`, a row a position); each key's repr is hashed the same way, and the two mixed
+    lane by lane."""
+    positions = np.fromiter(keys, dtype=np.int64, count=len(keys))
+    hashed_keys = text_hashes([repr(key) for key in keys.values()])
     hashes = np.zeros((count, _LANES), dtype=np.uint64)
-    hashes[np.fromiter(keys, dtype=np.int64, count=len(keys))] = np.frombuffer(digests, dtype=np.uint64).reshape(
-        -1, _LANES
-    )
+    hashes[positions] = mix64(mix64(hashed_keys ^ _KEY_TAG) ^ texts[positions])
     return hashes
 
 
@@ -58,11 +58,8 @@ def component_signatures(labels: np.ndarray, hashes: np.ndarray, pair_kinds: Seq
     np.add.at(sums, labels, hashes)
     for tag, pairs in zip(_PAIR_TAGS, pair_kinds):
         if pairs:
-            positions = np.array(list(pairs), dtype=np.int64)
-            measures = np.array(
-                [(measured.jaccard, measured.a_in_b, measured.b_in_a) for measured in pairs.values()], dtype=np.float64
-            )
-            np.add.at(sums, labels[positions[:, 0]], _pair_hashes(hashes, positions, measures, tag))
+            positions = pair_positions(pairs)
+            np.add.at(sums, labels[positions[:, 0]], _pair_hashes(hashes, positions, pair_measures(pairs), tag))
     sizes = np.bincount(labels, minlength=len(labels))
     shared = np.flatnonzero(sizes > 1)
     return dict(zip(shared.tolist(), (row.tobytes() for row in sums[shared])))

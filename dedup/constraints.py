@@ -110,7 +110,10 @@ def constrained_overlaps(
     constraints: ClusterConstraints,
     measure: Callable[[int, int], Overlap],
 ) -> dict[tuple[int, int], Overlap]:
-    """The verified pairs without the split ones and with the merged ones (measured by `measure(i, j)`)."""
+    """The verified pairs without the split ones and with the merged ones (measured by `measure(i, j)`); without
+    either, the verified pairs themselves (not a copy)."""
+    if not (constraints.split or constraints.merged):
+        return overlaps
     kept = {pair: measured for pair, measured in overlaps.items() if pair not in constraints.split}
     for pair in sorted(constraints.merged - kept.keys() - constraints.split):
         kept[pair] = measure(*pair)

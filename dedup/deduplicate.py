@@ -34,8 +34,9 @@ from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.settings import CanonicalPolicy, DedupSettings
 from dedup.shingles import exact_key, normalised_words, split_sentences, word_shingles
 from dedup.signatures import ShingleHashes, count_words, shingle_hashes, signatures_and_word_counts
+from dedup.text_hash import text_hashes
 from dedup.trim import trim_keepers
-from dedup.verify import Overlap, overlap, pair_shares
+from dedup.verify import Overlap, overlap, pair_positions, pair_shares
 
 # Pairs below which verifying stays on one thread (a part of fewer is not worth a thread).
 _PAIRS_A_THREAD = 2048
@@ -73,7 +74,8 @@ class Matches:
     different merges of the same paragraph), and how many candidates were checked; exact copies are
     grouped (`copies`: representative -> its copies) and only representatives appear in the pairs; after
     `remeasure`, the measure of each pair it measured again, by `measure_keys` (kept or not); each text's number of
-    words (`count_words`) when the matching knew them (None: clustering counts them)."""
+    words (`count_words`) when the matching knew them (None: clustering counts them); after `remeasure`, each text's
+    `text_hashes` (None: clustering hashes them)."""
 
     overlaps: dict[tuple[int, int], Overlap]
     candidate_count: int
@@ -81,6 +83,7 @@ class Matches:
     copies: dict[int, list[int]] = field(default_factory=dict)
     remeasured: dict[bytes, Overlap] = field(default_factory=dict)
     word_counts: np.ndarray | None = None
+    text_hashes: np.ndarray | None = None
 
 
 def _verified(
@@ -207,30 +210,42 @@ def remeasure(
     and a pair whose two texts `carried` measured takes that measure."""
     touched = None if changed is None else set(changed)
     copies, left = copies_still_exact(matches.copies, texts, touched)
-    pairs = [*matches.overlaps, *matches.partial, *left]
+    hashes = text_hashes(texts)
     if touched is None:
-        measured = _verified(pairs, texts, settings, matches.candidate_count)
+        measured = _verified([*matches.overlaps, *matches.partial, *left], texts, settings, matches.candidate_count)
     else:
-        again = np.array(
-            sorted(pair for pair in pairs if pair[0] in touched or pair[1] in touched), dtype=np.int64
-        ).reshape(-1, 2)
-        keys = measure_keys(texts, again)
+        is_touched = np.zeros(len(texts), dtype=bool)
+        is_touched[np.fromiter(touched, dtype=np.int64, count=len(touched))] = True
+        pairs = np.concatenate(
+            [pair_positions(matches.overlaps), pair_positions(matches.partial), np.array(left, np.int64).reshape(-1, 2)]
+        )
+        again = pairs[is_touched[pairs].any(axis=1)]
+        again = again[np.lexsort((again[:, 1], again[:, 0]))]
+        keys = measure_keys(hashes, again)
         shares = _carried_shares(again, keys, texts, settings.shingle_size, carried)
         measured = classified(again, shares, settings, matches.candidate_count)
         measured.remeasured = dict(zip(keys, (Overlap(*row) for row in shares.tolist())))
-        for kept, found in ((measured.overlaps, matches.overlaps), (measured.partial, matches.partial)):
-            kept.update(
-                (pair, overlap)
-                for pair, overlap in found.items()
-                if pair not in kept and pair[0] not in touched and pair[1] not in touched
-            )
-        measured.overlaps, measured.partial = (
-            dict(sorted(measured.overlaps.items())),
-            dict(sorted(measured.partial.items())),
-        )
+        measured.overlaps = _with_untouched(measured.overlaps, matches.overlaps, is_touched)
+        measured.partial = _with_untouched(measured.partial, matches.partial, is_touched)
     measured.copies = copies
     measured.word_counts = _recounted(matches.word_counts, texts, touched)
+    measured.text_hashes = hashes
     return measured
+
+
+def _with_untouched(
+    kept: dict[tuple[int, int], Overlap], found: dict[tuple[int, int], Overlap], is_touched: np.ndarray
+) -> dict[tuple[int, int], Overlap]:
+    """The pairs measured again (`kept`) and those `found` before that hold no touched position and are not kept,
+    ordered by position (as `dict(sorted(...))` orders them), by array."""
+    found_positions = pair_positions(found)
+    untouched = np.flatnonzero(~is_touched[found_positions].any(axis=1))
+    found_measures = list(found.values())
+    positions = np.concatenate([pair_positions(kept), found_positions[untouched]])
+    measures = [*kept.values(), *map(found_measures.__getitem__, untouched.tolist())]
+    _, first = np.unique(positions[:, 0] * len(is_touched) + positions[:, 1], return_index=True)  # kept's first
+    chosen = positions[first]
+    return dict(zip(zip(chosen[:, 0].tolist(), chosen[:, 1].tolist()), map(measures.__getitem__, first.tolist())))
 
 
 def _recounted(word_counts: np.ndarray | None, texts: Sequence[str], changed: set[int] | None) -> np.ndarray | None:
@@ -288,17 +303,19 @@ def cluster_matches(
     spread = spread_over_copies(matches.overlaps, matches.copies, hub, within=True)
     overlaps = constrained_overlaps(spread, constraints, measure)
     decided = constraints.merged | constraints.split
-    spread_partial = spread_over_copies(matches.partial, matches.copies, hub, within=False)
-    partial = {pair: measured for pair, measured in spread_partial.items() if pair not in decided}
+    partial = spread_over_copies(matches.partial, matches.copies, hub, within=False)
+    if decided:
+        partial = {pair: measured for pair, measured in partial.items() if pair not in decided}
     ids = [paragraph_id(record) for record in records]
-    kept = carry_over(ids, keys, texts, overlaps, constraints, carried)
+    hashes = text_hashes(texts) if matches.text_hashes is None else matches.text_hashes
+    kept = carry_over(ids, keys, hashes, overlaps, constraints, carried)
     rest = sorted(_clustering(kept, constraints), key=keys.__getitem__)
     memberships = _cluster_rest(kept, ClusteringInputs(rest, overlaps, ids, settings, constraints, measure))
     canonical = {position for position in keys if memberships[position].is_canonical}
-    trims = carry_trims(texts, trim_keepers(canonical, partial, keys.__getitem__), settings, carried)
+    trims = carry_trims(texts, hashes, trim_keepers(canonical, partial, keys.__getitem__), settings, carried)
     article_key = _article_priority(records, word_counts, key)
     shares = copied_share(records, overlaps, word_counts)
-    links = duplicate_of(shares, settings.article_duplicate_share, article_key.__getitem__)
+    links = duplicate_of(shares, settings.article_duplicate_share, article_key)
     return DedupResult(
         memberships,
         overlaps,
@@ -329,9 +346,16 @@ class ClusteringInputs:
         """The same inputs for the paragraphs at `positions` (ascending), numbered 0.. in that order; no pair
         may leave them."""
         index = {position: number for number, position in enumerate(positions)}
+        numbers = np.full(len(self.ids), -1, dtype=np.int64)
+        numbers[np.fromiter(positions, dtype=np.int64, count=len(positions))] = np.arange(len(positions))
 
         def renumbered(pairs: dict[tuple[int, int], Overlap]) -> dict[tuple[int, int], Overlap]:
-            return {(index[i], index[j]): measured for (i, j), measured in pairs.items() if i in index}
+            """The pairs among the positions, renumbered, in their order (by array: most pairs are elsewhere)."""
+            found = pair_positions(pairs)
+            rows = np.flatnonzero(numbers[found[:, 0]] >= 0)
+            inside, measures = numbers[found[rows]], list(pairs.values())
+            pairs_inside = zip(inside[:, 0].tolist(), inside[:, 1].tolist())
+            return dict(zip(pairs_inside, map(measures.__getitem__, rows.tolist())))
 
         return ClusteringInputs(
             [index[position] for position in self.order if position in index],
@@ -348,7 +372,7 @@ def _paired(count: int, matches: Matches, constraints: ClusterConstraints) -> np
     others is a component of its own, its paragraph a cluster of its own."""
     named = np.zeros(count, dtype=bool)
     for pairs in (matches.overlaps, matches.partial):
-        named[np.fromiter((position for pair in pairs for position in pair), dtype=np.int64)] = True
+        named[pair_positions(pairs).ravel()] = True
     for representative, others in matches.copies.items():
         named[[representative, *others]] = True
     named[list(constraints.positions())] = True
@@ -408,11 +432,19 @@ def deduplicate(
 
 def _article_priority(
     records: Sequence[ParagraphRecord], word_counts: Sequence[int], key: Callable[..., tuple]
-) -> dict[str, tuple]:
-    """Rank whole articles with the paragraph policy, using the article's total words."""
+) -> Callable[[str], tuple]:
+    """Rank whole articles with the paragraph policy, using the article's total words: each article's key made
+    when first asked for (`duplicate_of` asks only for articles that copy or are copied)."""
     totals: dict[str, int] = {}
     first: dict[str, ParagraphRecord] = {}
     for record, count in zip(records, word_counts):
         totals[record.doc_id] = totals.get(record.doc_id, 0) + count
         first.setdefault(record.doc_id, record)
-    return {doc: key(first[doc], totals[doc])[:-1] for doc in totals}
+    made: dict[str, tuple] = {}
+
+    def priority(doc: str) -> tuple:
+        if (found := made.get(doc)) is None:
+            found = made[doc] = key(first[doc], totals[doc])[:-1]
+        return found
+
+    return priority

@@ -14,7 +14,7 @@ from numba import njit
 from dedup.settings import DedupSettings
 from dedup.shingles import split_sentences
 from dedup.signatures import shingle_hashes
-from dedup.verify import Overlap
+from dedup.verify import Overlap, pair_positions
 
 
 def trim_keepers(
@@ -23,10 +23,13 @@ def trim_keepers(
     """Each canonical paragraph partly paired with a canonical one the policy prefers (lower `rank`), with its
     keepers: the canonical paragraphs it is partly paired with and trails, in policy order."""
     keepers: dict[int, list[int]] = {}
-    for i, j in partial:
-        if i in canonical and j in canonical:
-            keeper, other = (i, j) if rank(i) < rank(j) else (j, i)
-            keepers.setdefault(other, []).append(keeper)
+    positions = pair_positions(partial)
+    marked = np.fromiter(canonical, dtype=np.int64, count=len(canonical))
+    is_canonical = np.zeros(1 + max(int(positions.max(initial=-1)), int(marked.max(initial=-1))), dtype=bool)
+    is_canonical[marked] = True
+    for i, j in positions[is_canonical[positions].all(axis=1)].tolist():  # most partial pairs hold a copy
+        keeper, other = (i, j) if rank(i) < rank(j) else (j, i)
+        keepers.setdefault(other, []).append(keeper)
     for ahead in keepers.values():
         ahead.sort(key=rank)
     return keepers

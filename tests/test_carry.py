@@ -9,6 +9,7 @@ import dataclasses
 import gc
 from pathlib import Path
 
+import mmh3
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -17,8 +18,10 @@ from dedup.components import component_labels, paragraph_hashes
 from dedup.constraints import cluster_constraints
 from dedup.deduplicate import DedupResult, cluster_matches, find_matches, remeasure
 from dedup.shingles import paragraph_fingerprint
+from dedup.text_hash import TEXT_SEED, text_hashes
 from dedup.verify import Overlap
 from flows.runtime.memory import frozen_heap
+from flows.stages.cleaned import ColumnTexts
 from flows.state.cluster_store import (
     CLUSTERS_FILE,
     MEASURES_FILE,
@@ -170,9 +173,23 @@ def test_only_paragraphs_in_a_pair_are_hashed_for_signing():
     rows are the hashes of their keys and texts wherever they sit."""
     texts = [LIAISON, MOON, KCNA]
     keys = {0: ("key", "a-0"), 2: ("key", "c-0")}
-    hashes = paragraph_hashes(3, keys, texts)
+    hashes = paragraph_hashes(3, keys, text_hashes(texts))
     assert not hashes[1].any()
-    assert np.array_equal(hashes[[0, 2]], paragraph_hashes(2, {0: keys[0], 1: keys[2]}, [LIAISON, KCNA]))
+    assert np.array_equal(hashes[[0, 2]], paragraph_hashes(2, {0: keys[0], 1: keys[2]}, text_hashes([LIAISON, KCNA])))
+    moved = paragraph_hashes(3, {0: ("key", "c-0"), 2: ("key", "a-0")}, text_hashes(texts))
+    assert not (moved[[0, 2]] == hashes[[0, 2]]).all(axis=1).any(), "a key with another text hashes apart"
+
+
+def test_texts_are_hashed_from_their_arrow_bytes_as_murmur3_hashes_them():
+    """text_hashes reads an Arrow column's buffers (chunks of both string types, sliced) and equals mmh3's
+    MurmurHash3 x64_128 of each text's UTF-8 bytes, every tail length included."""
+    texts = [LIAISON, MOON, "", "Pyongyang\u00a0", "ñ" * 9, *(KCNA[:length] for length in range(40))]
+    expected = np.array([mmh3.hash64(text.encode(), TEXT_SEED, signed=False) for text in texts], dtype=np.uint64)
+    assert np.array_equal(text_hashes(texts), expected)
+    large = pa.array(["skipped", *texts], pa.large_string()).slice(1)
+    column = pa.chunked_array([pa.array(texts[:3], pa.string()).cast(pa.large_string()), large.slice(3)])
+    assert np.array_equal(text_hashes(ColumnTexts(column)), expected)
+    assert text_hashes([]).shape == (0, 2)
 
 
 def test_paragraphs_in_no_pair_are_unique_whether_clusters_are_carried_or_not(tmp_path):

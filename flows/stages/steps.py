@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,6 +31,8 @@ from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, cluster_constr
 from dedup.deduplicate import DedupResult, Matches, cluster_matches, find_matches, remeasure
 from dedup.records import ParagraphRecord
 from dedup.shingles import paragraph_fingerprint
+from dedup.text_hash import text_hashes
+from dedup.verify import pair_positions
 from flows.config import Config
 from flows.reading.readers import read_input
 from flows.reading.warc import WarcOutcome, is_warc, read_warc
@@ -263,7 +264,7 @@ def spelling_decisions(
     texts = cleaned.texts()  # made Python strings a chunk at a time: counted by digest, copies read in pairs
     in_language = pc.is_in(cleaned.articles["language"], pa.array(rules.languages, pa.string()))
     spelled = in_language.to_numpy(zero_copy_only=False)[cleaned.paragraph_articles()]
-    pairs = np.array(list(matches.overlaps), dtype=np.int64).reshape(-1, 2)
+    pairs = pair_positions(matches.overlaps)
     pairs = pairs[spelled[pairs[:, 0]] & spelled[pairs[:, 1]]]
     stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted)
     aligner = CopyAligner(stored.alignments)
@@ -285,13 +286,18 @@ def spelling_decisions(
 
 
 def paragraph_key(doc_id: str, text: str) -> str:
-    """Identifies a paragraph across runs: its article and its text."""
-    return f"{doc_id}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+    """Identifies a paragraph across runs: its article and its text (64 bits of its `text_hashes`)."""
+    return _paragraph_key(doc_id, int(text_hashes([text])[0, 0]))
+
+
+def _paragraph_key(doc_id: str, hashed: int) -> str:
+    return f"{doc_id}:{hashed:016x}"
 
 
 def paragraph_keys(cleaned: Cleaned) -> list[str]:
-    """Every paragraph's `paragraph_key`, in order."""
-    return list(map(paragraph_key, cleaned.per_paragraph(cleaned.articles["doc_id"].to_pylist()), cleaned.texts()))
+    """Every paragraph's `paragraph_key`, in order (the texts hashed together, from their column)."""
+    doc_ids = cleaned.per_paragraph(cleaned.articles["doc_id"].to_pylist())
+    return list(map(_paragraph_key, doc_ids, text_hashes(cleaned.texts())[:, 0].tolist()))
 
 
 def paragraph_records(
@@ -406,12 +412,12 @@ def canonical_keys(
 ) -> frozenset[str]:
     """Keys of this run's canonical paragraphs (`texts`: the records' texts, in order; `keys`: their
     `paragraph_keys`, when the caller made them), kept in the state for the next run."""
+    canonical = [membership.is_canonical for membership in dedup.memberships]
     if keys:
-        return frozenset(compress(keys, (membership.is_canonical for membership in dedup.memberships)))
+        return frozenset(compress(keys, canonical))
+    hashes = text_hashes(texts)[:, 0].tolist()
     return frozenset(
-        paragraph_key(record.doc_id, text)
-        for record, text, membership in zip(records, texts, dedup.memberships)
-        if membership.is_canonical
+        _paragraph_key(record.doc_id, hashed) for record, hashed in compress(zip(records, hashes), canonical)
     )
 
 

@@ -1,0 +1,94 @@
+"""A 128-bit hash of each text, read straight from the bytes of an Arrow column of strings (no Python string is
+made): MurmurHash3 x64_128 of its UTF-8 bytes, compiled (equal to `mmh3.hash64(text, TEXT_SEED, signed=False)`,
+tests/test_carry.py). What the cluster stage identifies texts by across runs (dedup/carry.py: component signatures,
+trim and measure keys): hashing every paragraph costs about as much as reading its bytes once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+from numba import njit, uint64
+
+TEXT_SEED = 0x636F7079  # "copy"
+_C1, _C2 = 0x87C37B91114253D5, 0x4CF5AD432745937F
+
+
+def text_hashes(texts: Sequence[str]) -> np.ndarray:
+    """Each text's 128-bit hash, as an (n, 2) uint64 array (MurmurHash3 x64_128's h1 and h2). A sequence that holds
+    an Arrow column (`column`, as flows' ColumnTexts does) is hashed from its buffers; any other is made one."""
+    column = getattr(texts, "column", None)
+    if column is None:
+        column = pa.chunked_array([pa.array(list(texts), pa.large_string())])
+    parts = [_chunk_hashes(chunk) for chunk in column.chunks]
+    return np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.uint64)
+
+
+def _chunk_hashes(chunk: pa.Array) -> np.ndarray:
+    if chunk.type != pa.large_string():
+        chunk = chunk.cast(pa.large_string())
+    _, offsets, data = chunk.buffers()
+    starts = np.frombuffer(offsets, dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+    return _murmur3_128(data, starts, uint64(TEXT_SEED))
+
+
+@njit(inline="always")
+def _rotl64(value, shift):
+    return (value << uint64(shift)) | (value >> uint64(64 - shift))
+
+
+@njit(inline="always")
+def _fmix64(value):
+    value ^= value >> uint64(33)
+    value *= uint64(0xFF51AFD7ED558CCD)
+    value ^= value >> uint64(33)
+    value *= uint64(0xC4CEB9FE1A85EC53)
+    return value ^ (value >> uint64(33))
+
+
+@njit(inline="always")
+def _word(data, start, length):
+    """The little-endian number of `length` (at most 8) bytes from `start`."""
+    value = uint64(0)
+    for index in range(length):
+        value |= uint64(data[start + index]) << uint64(8 * index)
+    return value
+
+
+@njit(cache=True)
+def _murmur3_128(data, starts, seed):  # pragma: no cover - compiled; tested against mmh3
+    """MurmurHash3 x64_128 of each text's bytes, data[starts[i]:starts[i + 1]]."""
+    c1, c2 = uint64(_C1), uint64(_C2)
+    hashes = np.empty((len(starts) - 1, 2), dtype=np.uint64)
+    for text in range(len(starts) - 1):
+        start, end = starts[text], starts[text + 1]
+        length = end - start
+        h1, h2 = seed, seed
+        blocks_end = start + (length // 16) * 16
+        for block in range(start, blocks_end, 16):
+            k1, k2 = _word(data, block, 8), _word(data, block + 8, 8)
+            k1 = _rotl64(k1 * c1, 31) * c2
+            h1 ^= k1
+            h1 = (_rotl64(h1, 27) + h2) * uint64(5) + uint64(0x52DCE729)
+            k2 = _rotl64(k2 * c2, 33) * c1
+            h2 ^= k2
+            h2 = (_rotl64(h2, 31) + h1) * uint64(5) + uint64(0x38495AB5)
+        tail = end - blocks_end
+        if tail > 8:
+            k2 = _word(data, blocks_end + 8, tail - 8)
+            h2 ^= _rotl64(k2 * c2, 33) * c1
+        if tail > 0:
+            k1 = _word(data, blocks_end, min(tail, 8))
+            h1 ^= _rotl64(k1 * c1, 31) * c2
+        h1 ^= uint64(length)
+        h2 ^= uint64(length)
+        h1 += h2
+        h2 += h1
+        h1, h2 = _fmix64(h1), _fmix64(h2)
+        h1 += h2
+        h2 += h1
+        hashes[text, 0], hashes[text, 1] = h1, h2
+    return hashes
