@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from cleaners.edits import Correction
 from flows.outputs.files import write_parquet
+from flows.stages.chunked import take_rows
 from flows.stages.cleaned import CORRECTION, CORRECTION_COLUMNS, Cleaned, paragraph_rows
 
 SPELLED = pa.schema(
@@ -83,7 +84,7 @@ def write_for_spelling(table: pa.Table, rows: list[int], folder: Path, rows_per_
     table itself stays in memory: the state keeps it in parts, flows/state/finished.py)."""
     target = folder / "to-spell.parquet"
     indices = pa.array(rows, pa.int64())  # typed even when empty: take() has no kernel for a null array
-    chosen = pa.table({"row": indices, "paragraphs": table["paragraphs"].take(indices)})
+    chosen = take_rows(table.select(["paragraphs"]), rows).add_column(0, "row", pa.chunked_array([indices]))
     pq.write_table(chosen, target, row_group_size=rows_per_group)
     metadata = pq.ParquetFile(target).metadata
     sizes = [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)]
