@@ -10,6 +10,9 @@ import pytest
 
 from flows.stages import chunked
 from flows.stages.chunked import take_rows
+from flows.stages.cleaned import from_finished
+from flows.stages.spelled import SPELLED, lay_over
+from flows.state.finished import FINISHED
 from tests.test_dedup import seed_paragraphs
 
 PARAGRAPHS = [text for prefix in ("000", "001", "004") for text in seed_paragraphs(prefix)]
@@ -51,3 +54,29 @@ def test_a_long_run_is_a_slice_and_the_rest_is_copied_a_bounded_number_at_a_time
     assert [len(chunk) for chunk in taken["paragraphs"].chunks] == [4, 6, 5]
     run = taken["paragraphs"].chunks[1]
     assert run.values.buffers()[2].address == table["paragraphs"].chunks[1].values.buffers()[2].address
+
+
+def test_spelled_paragraphs_are_laid_over_in_article_order_without_joining_the_chunks(monkeypatch):
+    monkeypatch.setattr(chunked, "RUN_ROWS", 4)
+    articles = [list(PARAGRAPHS[start : start + 3 + start % 3]) for start in range(0, 24, 3)]
+    rows = [
+        {"doc_id": str(number), "source_path": f"{number}.txt", "paragraphs": paragraphs}
+        for number, paragraphs in enumerate(articles)
+    ]
+    table = pa.concat_tables([pa.Table.from_pylist(rows[start : start + 3], FINISHED) for start in (0, 3, 6)])
+    cleaned = from_finished(table)
+    spelled_articles = {5: ["The goverment said so.", "Twice."], 0: ["Once."], 2: articles[2][:2] + ["Fixed."]}
+    correction = {"para_idx": 0, "original": "a", "corrected": "b", "rule": "typo", "confidence": 0.9, "context": "a"}
+    spelled = pa.Table.from_pylist(
+        [
+            {"row": row, "paragraphs": texts, "corrections": [correction] * row}
+            for row, texts in spelled_articles.items()
+        ],
+        SPELLED,
+    )
+    laid = lay_over(cleaned, list(range(len(articles))), spelled)
+    expected = [spelled_articles.get(number, paragraphs) for number, paragraphs in enumerate(articles)]
+    assert laid.paragraphs["text"].to_pylist() == [text for paragraphs in expected for text in paragraphs]
+    assert laid.paragraphs["article"].to_pylist() == [n for n, paragraphs in enumerate(expected) for _ in paragraphs]
+    assert laid.paragraphs["para_idx"].to_pylist() == [i for paragraphs in expected for i in range(len(paragraphs))]
+    assert laid.paragraphs["text"].num_chunks > 1 and laid.corrections["article"].to_pylist() == [2, 2, 5, 5, 5, 5, 5]

@@ -43,15 +43,20 @@ def read_spelled(shards: list[Path]) -> pa.Table:
 
 def lay_over(cleaned: Cleaned, document_rows: list[int], spelled: pa.Table) -> Cleaned:
     """The cleaned articles (at `document_rows` of the finished table) with the paragraphs and corrections `spelled`
-    holds for them, as Arrow columns."""
+    holds for them, as Arrow columns: the paragraphs kept and the spelled ones taken in order without joining the
+    columns' chunks (flows/stages/chunked.py), so at most the texts once more are made, a slice at a time."""
     if not spelled.num_rows:
         return cleaned
     spelled_articles = np.searchsorted(np.asarray(document_rows, np.int64), spelled["row"].to_numpy())
     changed = np.zeros(cleaned.article_count, bool)
     changed[spelled_articles] = True
-    kept = cleaned.paragraphs.filter(pa.array(~changed[cleaned.paragraph_articles()]))
-    paragraphs = pa.concat_tables([kept, paragraph_rows(spelled["paragraphs"], spelled_articles)])
-    order = np.lexsort((paragraphs["para_idx"].to_numpy(), paragraphs["article"].to_numpy()))
+    owners = cleaned.paragraph_articles()
+    kept = np.flatnonzero(~changed[owners])
+    spelled_rows = paragraph_rows(spelled["paragraphs"], spelled_articles)
+    articles = np.concatenate([owners[kept], spelled_rows["article"].to_numpy()])
+    places = np.concatenate([cleaned.paragraphs["para_idx"].to_numpy()[kept], spelled_rows["para_idx"].to_numpy()])
+    rows = np.concatenate([kept, cleaned.paragraph_count + np.arange(spelled_rows.num_rows)])
+    paragraphs = take_rows(pa.concat_tables([cleaned.paragraphs, spelled_rows]), rows[np.lexsort((places, articles))])
     corrections = spelled["corrections"].combine_chunks()
     owners = spelled_articles[pc.list_parent_indices(corrections).to_numpy()]
     fields = corrections.flatten()
@@ -59,7 +64,7 @@ def lay_over(cleaned: Cleaned, document_rows: list[int], spelled: pa.Table) -> C
     by_article = np.argsort(owners, kind="stable")
     return Cleaned(
         cleaned.articles,
-        paragraphs.take(order).combine_chunks(),
+        paragraphs,
         pa.table(columns, schema=CORRECTION_COLUMNS).take(by_article),
     )
 
