@@ -63,3 +63,11 @@ def _copied(batches: list[pa.RecordBatch], batch_of: np.ndarray, local: np.ndarr
     if (np.diff(batch_of) >= 0).all():  # the rows go through the batches in order: so do the parts
         return joined
     return joined.take(pa.array(np.argsort(order, kind="stable")))
+
+
+def copied(table: pa.Table) -> pa.Table:
+    """The table's rows copied a chunk at a time (no chunks joined), so it holds buffers of its own rather than slices
+    of larger ones: tables read from Parquet leave their reading's scratch between their buffers, and the allocator
+    keeps those pages as long as a slice of them lives."""
+    batches = [batch.take(pa.array(np.arange(batch.num_rows))) for batch in table.to_batches()]
+    return pa.Table.from_batches(batches, table.schema)
