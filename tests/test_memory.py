@@ -5,11 +5,14 @@ keys, the verifying pass's shingle sets) go a chunk at a time."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from dedup import deduplicate
@@ -18,7 +21,12 @@ from dedup.text_signing import KEYS_AT_ONCE, text_keys
 from dedup.verify import pair_shares
 from flows.outputs.tables import published_texts
 from flows.runtime.memory import _TRIM, release_free_memory
+from flows.stages.chunked import RUN_ROWS
 from flows.stages.cleaned import PARAGRAPH_COLUMNS, TEXTS_AT_ONCE, Cleaned, ColumnTexts, paragraph_rows
+from flows.stages.spelled import SPELLED, document_rows, lay_over, write_for_spelling
+from flows.state.finished import FINISHED, FinishedCleaning, carried_parts, in_order, rows_by_identity, write_finished
+from flows.state.parts import StoredParts
+from flows.state.spelled_store import STORED, StoredSpelling, plan_spelling
 from tests.test_dedup import seed_paragraphs
 
 
@@ -116,3 +124,63 @@ def test_a_slice_of_texts_past_2_gb_is_published_as_string():
     part, first = Cleaned(pa.table({"doc_id": ["a", "b"]}), rows).slice(1, 2)
     published = published_texts(part).paragraphs["text"]
     assert first == 2 and published.type == pa.string() and published.to_pylist() == ["b" * 10]
+
+
+def finished_parts_past_2_gb(sizes: list[int], rows: int) -> FinishedCleaning:
+    """A stored finished table of a part a size, `rows` articles a part: the first article's paragraphs 10 bytes and
+    the rest of the size, the others' two empty ones; all in English. The bytes are calloc'd and never touched: the process stays
+    small."""
+    parts = []
+    for number, size in enumerate(sizes):
+        offsets = np.array([0, 10] + [size] * (2 * rows - 1), np.int32)
+        strings = pa.Array.from_buffers(
+            pa.string(), 2 * rows, [None, pa.py_buffer(offsets), pa.py_buffer(np.zeros(size, np.uint8))]
+        )
+        columns = {field.name: pa.nulls(rows, field.type) for field in FINISHED}
+        columns["source_path"] = pa.array([f"{number}-{row}.txt" for row in range(rows)])
+        columns["doc_id"] = pa.array([f"{number}-{row}" for row in range(rows)])
+        columns["language"] = pa.array(["en"] * rows)
+        columns["paragraphs"] = pa.ListArray.from_arrays(pa.array(np.arange(0, 2 * rows + 1, 2), pa.int32()), strings)
+        parts.append(pa.table(columns, schema=FINISHED))
+    table = pa.concat_tables(parts)
+    return FinishedCleaning(table, rows_by_identity(table))
+
+
+def test_a_finished_table_past_2_gb_of_paragraphs_is_carried_without_joining_its_parts():
+    # a million articles' finished paragraphs pass 2 GB: the stored parts' rows, taken in order, are not joined
+    big = 2**30 + 2**29
+    previous = finished_parts_past_2_gb([big, big], RUN_ROWS)
+    names = list(previous.rows)
+    before = resident_mb()
+    cleaned, rejections, table = in_order(names, FINISHED.empty_table(), previous)
+    assert table.num_rows == 2 * RUN_ROWS and not rejections and resident_mb() - before < 200
+    for chunk, given in zip(table["paragraphs"].chunks, previous.table["paragraphs"].chunks, strict=True):
+        assert chunk.values.buffers()[2].address == given.values.buffers()[2].address, "the texts are not copied"
+    assert (
+        cleaned.paragraph_count == 4 * RUN_ROWS and cleaned.paragraphs["article"][2 * RUN_ROWS + 1].as_py() == RUN_ROWS
+    )
+    lengths = pc.binary_length(cleaned.paragraphs["text"])
+    assert lengths[1].as_py() == lengths[2 * RUN_ROWS + 1].as_py() == big - 10
+
+
+def test_the_correct_stage_takes_a_finished_table_past_2_gb_without_joining_its_parts(tmp_path):
+    # an incremental run's plan compares the stored parts' rows with this run's, writes the articles to spell, and
+    # links the parts whose rows stand unchanged
+    big = 2**30 + 2**29
+    stored = finished_parts_past_2_gb([big, big], RUN_ROWS)
+    paths = [tmp_path / "part-00000.parquet", tmp_path / "part-00001.parquet"]
+    for path in paths:
+        pq.write_table(FINISHED.empty_table(), path)  # stand-ins for the stored parts, to link
+    previous = replace(stored, parts=StoredParts(paths, [RUN_ROWS, RUN_ROWS]))
+    before = resident_mb()
+    cleaned, _, table = in_order(list(previous.rows), FINISHED.empty_table(), previous)
+    plan = plan_spelling(table, {}, ["en"], previous, StoredSpelling({}, STORED.empty_table()))
+    assert plan.applying == [], "every article as the previous run finished it"
+    groups = write_for_spelling(table, [RUN_ROWS + 1, 1, 2], tmp_path, RUN_ROWS)
+    assert pq.read_table(groups.path).to_pylist() == [{"row": row, "paragraphs": ["", ""]} for row in (1001, 1, 2)]
+    carried = carried_parts(table, previous)
+    assert carried.links == paths and carried.covered.all()
+    write_finished(tmp_path / "state", table, carried, frozenset())
+    assert sorted(path.name for path in (tmp_path / "state" / "finished").iterdir()) == [path.name for path in paths]
+    assert lay_over(cleaned, document_rows(table), SPELLED.empty_table()) is cleaned
+    assert resident_mb() - before < 200

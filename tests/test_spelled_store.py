@@ -41,13 +41,14 @@ GOVERNMENT = SpellingDecision("government", "typo:frequency", 0.85)
 
 
 def finished_articles(articles: dict[str, list[str]], languages: dict[str, str] | None = None) -> pa.Table:
-    """A run's finished table holding these articles (source path: paragraphs), in English unless named."""
+    """A run's finished table holding these articles (source path: paragraphs), in English unless named: a chunk an
+    article, as the flow's comes in parts (never joined: past 2 GB of text they cannot be)."""
     rows = [
         {"source_path": path, "doc_id": path.removesuffix(".txt"), "paragraphs": paragraphs}
         | {"language": (languages or {}).get(path, "en")}
         for path, paragraphs in articles.items()
     ]
-    return pa.Table.from_pylist(rows, FINISHED)
+    return pa.concat_tables([FINISHED.empty_table(), *(pa.Table.from_pylist([row], FINISHED) for row in rows)])
 
 
 def correct(table: pa.Table, decisions: dict, plan: SpellingPlan, folder: Path) -> pa.Table:

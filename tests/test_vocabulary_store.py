@@ -6,11 +6,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from pyarrow import feather
 
 from cleaners.spelling import Vocabulary, decide_corrections, evidence_table, summed_evidence
 from flows.stages.cleaned import ColumnTexts
 from flows.stages.dictionary import load_base_dictionary
+from flows.state import vocabulary_store
 from flows.state.vocabulary_store import (
     COUNTS,
     EMPTY_VOCABULARY,
@@ -170,3 +172,15 @@ def test_a_text_the_tasks_counted_that_is_neither_here_nor_stored_is_counted_her
     updated = updated_vocabulary(EMPTY_VOCABULARY, *read(AFTER), here, counted)
     assert here.paragraphs == len(set(AFTER))
     assert updated.counts.equals(from_scratch(AFTER).counts)
+
+
+def test_the_vocabulary_to_store_points_at_the_runs_texts_and_is_written_a_slice_at_a_time(tmp_path, monkeypatch):
+    texts, positions = read([*AFTER, *BEFORE])
+    counted = updated_vocabulary(EMPTY_VOCABULARY, texts, positions)
+    assert counted.texts is texts.column and "text" not in counted.counted.column_names, "no text copied"
+    monkeypatch.setattr(vocabulary_store, "WRITE_ROWS", 2)
+    write_vocabulary(tmp_path, counted)
+    written = pq.ParquetFile(tmp_path / "vocabulary" / "paragraphs.parquet")
+    assert written.metadata.num_row_groups == 3, "5 distinct paragraphs, 2 at a time"
+    assert load_vocabulary(tmp_path).paragraphs.equals(from_scratch(AFTER + BEFORE).paragraphs)
+    assert written.read().to_pylist() == counted.paragraphs.to_pylist()

@@ -111,7 +111,8 @@ def corrections_table(cleaned: Cleaned) -> pa.Table:
 
 def removed_table(finished: pa.Table) -> pa.Table:
     """removed.parquet: every document's removed lines, taken as Arrow columns from the run's finished table (its
-    rows that are not rejections, in order), never as Python objects."""
+    rows that are not rejections, in order), never as Python objects; the lines' chunks are the table's, never
+    joined (past 2 GB of lines they could not be)."""
     columns = finished.select(REMOVED_FROM)
     documents = columns.filter(pc.is_null(columns["rejection"]))
     owners = pc.list_parent_indices(documents["removed_texts"])
@@ -122,7 +123,7 @@ def removed_table(finished: pa.Table) -> pa.Table:
             "reason": pc.list_flatten(documents["removed_reasons"]),
         },
         schema=REMOVED,
-    ).combine_chunks()
+    )
 
 
 def boilerplate_table(result: RunResult) -> pa.Table:

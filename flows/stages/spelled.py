@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from cleaners.edits import Correction
 from flows.outputs.files import write_parquet
+from flows.stages.chunked import take_rows
 from flows.stages.cleaned import CORRECTION, CORRECTION_COLUMNS, Cleaned, paragraph_rows
 
 SPELLED = pa.schema(
@@ -42,15 +43,20 @@ def read_spelled(shards: list[Path]) -> pa.Table:
 
 def lay_over(cleaned: Cleaned, document_rows: list[int], spelled: pa.Table) -> Cleaned:
     """The cleaned articles (at `document_rows` of the finished table) with the paragraphs and corrections `spelled`
-    holds for them, as Arrow columns."""
+    holds for them, as Arrow columns: the paragraphs kept and the spelled ones taken in order without joining the
+    columns' chunks (flows/stages/chunked.py), so at most the texts once more are made, a slice at a time."""
     if not spelled.num_rows:
         return cleaned
     spelled_articles = np.searchsorted(np.asarray(document_rows, np.int64), spelled["row"].to_numpy())
     changed = np.zeros(cleaned.article_count, bool)
     changed[spelled_articles] = True
-    kept = cleaned.paragraphs.filter(pa.array(~changed[cleaned.paragraph_articles()]))
-    paragraphs = pa.concat_tables([kept, paragraph_rows(spelled["paragraphs"], spelled_articles)])
-    order = np.lexsort((paragraphs["para_idx"].to_numpy(), paragraphs["article"].to_numpy()))
+    owners = cleaned.paragraph_articles()
+    kept = np.flatnonzero(~changed[owners])
+    spelled_rows = paragraph_rows(spelled["paragraphs"], spelled_articles)
+    articles = np.concatenate([owners[kept], spelled_rows["article"].to_numpy()])
+    places = np.concatenate([cleaned.paragraphs["para_idx"].to_numpy()[kept], spelled_rows["para_idx"].to_numpy()])
+    rows = np.concatenate([kept, cleaned.paragraph_count + np.arange(spelled_rows.num_rows)])
+    paragraphs = take_rows(pa.concat_tables([cleaned.paragraphs, spelled_rows]), rows[np.lexsort((places, articles))])
     corrections = spelled["corrections"].combine_chunks()
     owners = spelled_articles[pc.list_parent_indices(corrections).to_numpy()]
     fields = corrections.flatten()
@@ -58,7 +64,7 @@ def lay_over(cleaned: Cleaned, document_rows: list[int], spelled: pa.Table) -> C
     by_article = np.argsort(owners, kind="stable")
     return Cleaned(
         cleaned.articles,
-        paragraphs.take(order).combine_chunks(),
+        paragraphs,
         pa.table(columns, schema=CORRECTION_COLUMNS).take(by_article),
     )
 
@@ -83,7 +89,7 @@ def write_for_spelling(table: pa.Table, rows: list[int], folder: Path, rows_per_
     table itself stays in memory: the state keeps it in parts, flows/state/finished.py)."""
     target = folder / "to-spell.parquet"
     indices = pa.array(rows, pa.int64())  # typed even when empty: take() has no kernel for a null array
-    chosen = pa.table({"row": indices, "paragraphs": table["paragraphs"].take(indices)})
+    chosen = take_rows(table.select(["paragraphs"]), rows).add_column(0, "row", pa.chunked_array([indices]))
     pq.write_table(chosen, target, row_group_size=rows_per_group)
     metadata = pq.ParquetFile(target).metadata
     sizes = [metadata.row_group(group).num_rows for group in range(metadata.num_row_groups)]

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.keep import NOTHING_KEPT, KeptLines
+from flows.stages.chunked import copied, take_rows
 from flows.stages.cleaned import CLEANING_FACTS, Cleaned, from_finished
 from flows.stages.prepared import Identity, RunArticles
 from flows.stages.records import CleanedDocument, Rejection
@@ -110,11 +111,14 @@ def in_order(
 ) -> tuple[Cleaned, list[Rejection], pa.Table]:
     """Every article's finished cleaning in the order of `names`, fresh (rows of `fresh`) where finished again,
     else carried: the cleaned articles' columns, the rejections, and the table to store, its rows taken as they are
-    (spelling changes the cleaned columns later)."""
+    (spelling changes the cleaned columns later). The table keeps chunks, never joined (past 2 GB of paragraphs they
+    cannot be, flows/stages/chunked.py): runs of carried rows are slices of the stored parts (held until the correct
+    stage anyway), the fresh rows are copied a chunk at a time first (slices of the shards read would keep the pages
+    of their reading's scratch: 44 MB at 40,000 articles, for as long as the run holds the texts)."""
     fresh_rows = rows_by_identity(fresh)
     carried_from = fresh.num_rows
     rows = [fresh_rows[key] if key in fresh_rows else carried_from + previous.rows[key] for key in names]
-    table = pa.concat_tables([fresh, previous.table]).take(pa.array(rows, pa.int64())).combine_chunks()
+    table = take_rows(pa.concat_tables([copied(fresh), previous.table]), rows)
     rejected = table.select(["rejected_as", "rejection"]).filter(pc.is_valid(table["rejection"])).to_pylist()
     rejections = [Rejection(row["rejected_as"], row["rejection"]) for row in rejected]
     return from_finished(table), rejections, table

@@ -17,6 +17,8 @@ import pyarrow.parquet as pq
 
 from cleaners.spelling import STANDING_ALONE, SpellingDecision, alternations, decided_word, matching_any, scoped_key
 from flows.outputs.files import write_table
+from flows.stages.chunked import take_rows
+from flows.stages.cleaned import ColumnTexts
 from flows.stages.prepared import Identity
 from flows.stages.run_files import DECISIONS_FILE, read_decisions
 from flows.stages.shards import link_or_copy
@@ -28,6 +30,8 @@ IDENTITY = [("source_path", pa.string()), ("doc_id", pa.string())]
 # Each article the decisions changed, by identity: its spelled paragraphs and its corrections.
 STORED = pa.schema([*IDENTITY, *(field for field in SPELLED if field.name != "row")])
 _LETTER_RUN = re.compile("[A-Za-z]+")
+# How many articles the plan compares with the previous run's at a time.
+COMPARE_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ def load_spelling(folder: Path) -> StoredSpelling:
     """The stored decisions and spelled rows of a state folder (none when the state has no spelling stored)."""
     if not (folder / SPELLED_FILE).exists() or not (folder / DECISIONS_FILE).exists():
         return StoredSpelling()
-    spelled = pq.read_table(folder / SPELLED_FILE).cast(STORED).combine_chunks()
+    spelled = pq.read_table(folder / SPELLED_FILE).cast(STORED)  # its row groups' chunks, never joined
     return StoredSpelling(read_decisions(folder / DECISIONS_FILE), spelled)
 
 
@@ -95,7 +99,7 @@ def spelled_this_run(plan: SpellingPlan, shards: list[Path]) -> pa.Table:
 def write_stored(table: pa.Table, spelled: pa.Table, target: Path) -> Path:
     """Write the articles the decisions changed (`spelled`, rows of the finished table `table`) by identity, for
     the state, to `target`; return it."""
-    identities = table.select([name for name, _ in IDENTITY]).take(spelled["row"])
+    identities = take_rows(table.select([name for name, _ in IDENTITY]), spelled["row"].to_numpy())
     write_table(
         pa.Table.from_arrays([*identities.columns, *spelled.drop_columns("row").columns], schema=STORED), target
     )
@@ -103,19 +107,39 @@ def write_stored(table: pa.Table, spelled: pa.Table, target: Path) -> Path:
 
 
 def _as_finished_before(table: pa.Table, finished: FinishedCleaning) -> pa.Array:
-    """Per row of `table`: whether the previous run finished the article with the same paragraphs and language."""
-    before = pa.array([finished.rows.get(identity) for identity in _identities(table)], pa.int64())
-    previous = finished.table.select(["paragraphs", "language", "rejection"]).take(before)
+    """Per row of `table`: whether the previous run finished the article with the same paragraphs and language,
+    compared COMPARE_ROWS articles at a time: the previous rows taken without joining the stored parts
+    (flows/stages/chunked.py), and no more than a slice's paragraphs copied."""
+    before = np.array([finished.rows.get(identity, -1) for identity in _identities(table)], np.int64)
+    stored = finished.table.select(["paragraphs", "language", "rejection"])
+    as_before = np.zeros(table.num_rows, bool)
+    for start in range(0, table.num_rows, COMPARE_ROWS):
+        known = np.flatnonzero(before[start : start + COMPARE_ROWS] >= 0)
+        now = _rows_at(table.select(["paragraphs", "language"]).slice(start, COMPARE_ROWS), known)
+        as_before[start + known[_same_rows(now, take_rows(stored, before[start + known]))]] = True
+    return pa.array(as_before)
+
+
+def _rows_at(table: pa.Table, rows: np.ndarray) -> pa.Table:
+    """The table's rows at `rows` (increasing): the table itself when they are all of its rows."""
+    return table if len(rows) == table.num_rows else table.take(pa.array(rows, pa.int64()))
+
+
+def _same_rows(now: pa.Table, then: pa.Table) -> np.ndarray:
+    """The positions of the rows of `now` whose row beside it in `then` (the previous run's) is no rejection and
+    has the same paragraphs and language."""
     same = pc.and_(
-        pc.and_(pc.is_valid(before), pc.is_null(previous["rejection"])),
-        pc.equal(pc.fill_null(table["language"], ""), pc.fill_null(previous["language"], "")),
+        pc.is_null(then["rejection"]),
+        pc.equal(pc.fill_null(now["language"], ""), pc.fill_null(then["language"], "")),
     )
-    now, then = table["paragraphs"], previous["paragraphs"]
+    now, then = now["paragraphs"], then["paragraphs"]
     same = pc.fill_null(pc.and_(same, pc.equal(pc.list_value_length(now), pc.list_value_length(then))), False)
-    differing = pc.not_equal(pc.list_flatten(pc.filter(now, same)), pc.list_flatten(pc.filter(then, same)))
-    compared = pc.indices_nonzero(same)
-    unequal = pc.unique(pc.take(compared, pc.filter(pc.list_parent_indices(pc.filter(now, same)), differing)))
-    return pc.and_(same, pc.invert(_mask(unequal, table.num_rows)))
+    compared = np.flatnonzero(same.to_numpy(zero_copy_only=False))
+    if len(compared) < len(now):  # the others' paragraphs left out, so the two sides' paragraphs pair up
+        now, then = _rows_at(pa.table({"p": now}), compared)["p"], _rows_at(pa.table({"p": then}), compared)["p"]
+    differing = pc.not_equal(pc.list_flatten(now), pc.list_flatten(then))
+    unequal = pc.filter(pc.list_parent_indices(now), differing).to_numpy()
+    return np.setdiff1d(compared, compared[unequal])
 
 
 def _rows_of(spelled: pa.Table, table: pa.Table) -> list[int]:
@@ -139,39 +163,50 @@ def _touched_rows(table: pa.Table, spelled: pa.Table, stored_at: list[int], chan
     whole word or span, so each of its letter runs is a whole letter run of the text it is applied to: a paragraph
     as finished, or with span fixes made, where a word is whole in the stored spelled paragraph, or was fixed (a
     stored correction's original). A paragraph-only key applies only in the paragraph of its digest."""
-    paragraphs = table["paragraphs"].combine_chunks()
+    paragraphs = table["paragraphs"]  # its chunks, never joined: past 2 GB of text they cannot be
     rows = pa.array([row if row >= 0 else None for row in stored_at], pa.int64())
     corrections = pc.list_flatten(spelled["corrections"])
-    texts = [paragraphs.flatten(), pc.list_flatten(spelled["paragraphs"]), pc.struct_field(corrections, "original")]
+    texts = [
+        pc.list_flatten(paragraphs),
+        pc.list_flatten(spelled["paragraphs"]),
+        pc.struct_field(corrections, "original"),
+    ]
     owners = [
         pc.list_parent_indices(paragraphs),
         pc.take(rows, pc.list_parent_indices(spelled["paragraphs"])),
         pc.take(rows, pc.list_parent_indices(spelled["corrections"])),
     ]
     everywhere = {key for key in changed if decided_word(key) == key}
-    holding = _holding(pa.chunked_array(texts, pa.string()), everywhere)
-    touched = pc.filter(pa.chunked_array(owners, pa.int64()), holding)
+    holding = _holding(_chunks(texts), everywhere)
+    touched = pc.filter(_chunks(owners), holding)
     if changed != everywhere:
+        counts = pc.fill_null(pc.list_value_length(paragraphs), 0).to_numpy()
+        firsts = pa.array(np.cumsum(counts) - counts)  # each article's first paragraph among the flattened ones
         corrected = pc.take(rows, pc.list_parent_indices(spelled["corrections"]))
-        first = pc.subtract(pc.take(paragraphs.offsets, corrected), paragraphs.offsets[0])
-        fixed_at = pc.add(first, pc.struct_field(corrections, "para_idx"))
+        fixed_at = pc.add(pc.take(firsts, corrected), pc.struct_field(corrections, "para_idx"))
         scoped = _in_scoped_paragraphs(paragraphs, pc.drop_null(fixed_at), changed - everywhere)
         touched = pa.chunked_array([*touched.chunks, scoped], pa.int64())
     return _mask(pc.unique(pc.drop_null(touched)), table.num_rows)
 
 
-def _in_scoped_paragraphs(paragraphs: pa.ListArray, fixed_at: pa.Array, scoped: set[str]) -> pa.Array:
+def _chunks(columns: list[pa.Array | pa.ChunkedArray]) -> pa.ChunkedArray:
+    """Columns of one type one after another, as one column of their chunks (none joined)."""
+    chunks = [chunk for column in columns for chunk in getattr(column, "chunks", [column])]
+    return pa.chunked_array(chunks, columns[0].type)
+
+
+def _in_scoped_paragraphs(paragraphs: pa.ChunkedArray, fixed_at: pa.Array, scoped: set[str]) -> pa.Array:
     """The rows with a paragraph that paragraph-only keys name by digest and that holds a letter run of their word
     as finished, or had a fix (positions `fixed_at` among the flattened paragraphs): with span fixes made, it may
     hold the word where the paragraph as finished does not."""
-    texts = paragraphs.flatten()
+    texts = pc.list_flatten(paragraphs)
     holding = pc.indices_nonzero(_holding(texts, {decided_word(key) for key in scoped}))
     positions = pc.unique(pa.chunked_array([holding, fixed_at.cast(pa.uint64())]))
-    positions = pc.filter(positions, pc.less(positions, len(texts)))
+    positions = pc.filter(positions, pc.less(positions, len(texts))).to_numpy().astype(np.int64)
     digests = {key[len(decided_word(key)) :] for key in scoped}
     named = [
         position
-        for position, text in zip(positions.to_pylist(), pc.take(texts, positions).to_pylist())
+        for position, text in zip(positions.tolist(), ColumnTexts(texts).take(positions), strict=True)
         if scoped_key(text, "") in digests
     ]
     return pc.take(pc.list_parent_indices(paragraphs), pa.array(named, pa.int64()))

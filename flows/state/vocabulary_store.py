@@ -44,6 +44,10 @@ PARAGRAPHS = pa.schema([("digest", pa.string()), ("occurrences", pa.int64()), ("
 COUNTS = EVIDENCE_ROWS
 # What a finishing task counted: each distinct text's digest and its occurrences in the task's articles.
 COUNTED = pa.schema([("digest", pa.string()), ("occurrences", pa.int64())])
+# The paragraphs counted as the flow holds them: each text's row in a column of texts, not the text.
+COUNTED_ROWS = pa.schema([*COUNTED, ("row", pa.int64())])
+# How many paragraphs' texts the stored vocabulary is written with at a time.
+WRITE_ROWS = 65_536
 # The run's change to the sums: the flow's own rows and the tasks' files, each item once.
 _CHANGE = """
 SELECT kind, item, sum(count)::BIGINT AS count
@@ -55,15 +59,35 @@ HAVING sum(count) <> 0
 
 @dataclass(frozen=True)
 class StoredVocabulary:
-    """The paragraphs counted (digest, occurrences, text), the evidence they sum to (kind, item, count) and what
-    each pair of copies judged prints in the other's place."""
+    """The paragraphs counted (COUNTED_ROWS: digest, occurrences, and the row of each one's text in `texts`: this
+    run's own column of paragraphs, not copied, or the stored texts as read), the evidence they sum to (kind, item,
+    count) and what each pair of copies judged prints in the other's place."""
 
-    paragraphs: pa.Table
+    counted: pa.Table
+    texts: pa.ChunkedArray
     counts: pa.Table
     alignments: StoredAlignments = field(default_factory=dict)
 
+    @property
+    def paragraphs(self) -> pa.Table:
+        """The paragraphs counted as the state keeps them (PARAGRAPHS: digest, occurrences, text), whole."""
+        return pa.concat_tables([PARAGRAPHS.empty_table(), *self.paragraph_slices(WRITE_ROWS)])
 
-EMPTY_VOCABULARY = StoredVocabulary(PARAGRAPHS.empty_table(), COUNTS.empty_table())
+    def paragraph_slices(self, rows: int) -> Iterator[pa.Table]:
+        """The paragraphs counted as the state keeps them, `rows` at a time: only a slice's texts taken at once."""
+        from flows.stages.cleaned import ColumnTexts  # flows.stages imports this module
+
+        texts = ColumnTexts(self.texts)
+        for start in range(0, self.counted.num_rows, rows):
+            part = self.counted.slice(start, rows)
+            taken = texts.take(part["row"].to_numpy()).column.cast(pa.large_string())  # the offsets only, if string
+            columns = [part["digest"], part["occurrences"], taken]
+            yield pa.Table.from_arrays(columns, schema=PARAGRAPHS)
+
+
+EMPTY_VOCABULARY = StoredVocabulary(
+    COUNTED_ROWS.empty_table(), pa.chunked_array([], pa.large_string()), COUNTS.empty_table()
+)
 
 
 def updated_vocabulary(
@@ -77,13 +101,15 @@ def updated_vocabulary(
     paragraphs whose occurrences changed are counted, by how much they changed, and added to the stored sums with
     what the finishing tasks counted in the `counted` folders (`progress` sees the paragraphs this process counts);
     the stored alignments are kept for the judging to recall. Paragraphs are joined by digest alone, and a changed
-    paragraph's text is taken (from `texts`, or from the store for one gone) only when it is counted here."""
+    paragraph's text is taken (from `texts`, or from the store for one gone) only when it is counted here; the
+    paragraphs to store keep each one's position in `texts`, whose column they hold (the texts are taken from it
+    only as they are written)."""
     now = text_occurrences(texts, positions)
     before = pa.table(
         {
-            "digest": stored.paragraphs.column("digest"),
-            "occurrences_before": stored.paragraphs.column("occurrences"),
-            "row_before": np.arange(stored.paragraphs.num_rows, dtype=np.int64),
+            "digest": stored.counted.column("digest"),
+            "occurrences_before": stored.counted.column("occurrences"),
+            "row_before": stored.counted.column("row"),
         }
     )
     joined = now.join(before, "digest", join_type="full outer")
@@ -100,17 +126,14 @@ def updated_vocabulary(
     differs = pc.not_equal(change, 0)
     changed = joined.filter(differs).append_column("change", change.filter(differs))
     progress.phase("counting words", changed.num_rows, "paragraphs")
-    weighted = ticking(_weighted_texts(changed, texts, stored.paragraphs.column("text")), progress.advance)
+    from flows.stages.cleaned import ColumnTexts  # flows.stages imports this module
+
+    weighted = ticking(_weighted_texts(changed, texts, ColumnTexts(stored.texts)), progress.advance)
     counts = added_counts(stored.counts, weighted, counted)
-    paragraphs = pa.table(
-        {
-            "digest": now.column("digest"),
-            "occurrences": now.column("occurrences_now"),
-            "text": texts.take(now.column("row_now").to_numpy()).column,
-        },
-        schema=PARAGRAPHS,
+    paragraphs = pa.Table.from_arrays(
+        [now.column("digest"), now.column("occurrences_now"), now.column("row_now")], schema=COUNTED_ROWS
     )
-    return StoredVocabulary(paragraphs.sort_by("digest"), counts, stored.alignments)
+    return StoredVocabulary(paragraphs.sort_by("digest"), texts.column, counts, stored.alignments)
 
 
 def text_occurrences(texts: ColumnTexts, positions: np.ndarray) -> pa.Table:
@@ -134,15 +157,15 @@ def _counted_occurrences(counted: Sequence[Path]) -> pa.Table:
     )
 
 
-def _weighted_texts(changed: pa.Table, texts: ColumnTexts, stored_texts: pa.ChunkedArray) -> Iterator[tuple[str, int]]:
+def _weighted_texts(changed: pa.Table, texts: ColumnTexts, stored_texts: ColumnTexts) -> Iterator[tuple[str, int]]:
     """Each changed paragraph's text (this run's, or the store's for a paragraph gone) with its change, the texts
-    taken a chunk at a time."""
+    taken a chunk at a time (each column's chunks taken apart, never joined)."""
     for start in range(0, changed.num_rows, COUNT_CHUNK_TEXTS):
         chunk = changed.slice(start, COUNT_CHUNK_TEXTS)
         rows_now = chunk.column("row_now")
         here = pc.is_valid(rows_now)
         now_texts = iter(texts.take(rows_now.filter(here).to_numpy()))
-        gone_texts = iter(stored_texts.take(chunk.column("row_before").filter(pc.invert(here))).to_pylist())
+        gone_texts = iter(stored_texts.take(chunk.column("row_before").filter(pc.invert(here)).to_numpy()))
         for is_here, weight in zip(here.to_pylist(), chunk.column("change").to_pylist()):
             yield next(now_texts) if is_here else next(gone_texts), weight
 
@@ -213,7 +236,9 @@ def write_vocabulary(state_folder: Path, stored: StoredVocabulary) -> None:
     """Write the vocabulary into a run folder's state."""
     folder = state_folder / VOCABULARY_FOLDER
     folder.mkdir()
-    pq.write_table(stored.paragraphs, folder / "paragraphs.parquet")
+    with pq.ParquetWriter(folder / "paragraphs.parquet", PARAGRAPHS) as writer:
+        for paragraphs in stored.paragraph_slices(WRITE_ROWS):
+            writer.write_table(paragraphs, row_group_size=WRITE_ROWS)
     pq.write_table(stored.counts, folder / "counts.parquet")
     write_alignments(folder, stored.alignments)
 
@@ -226,4 +251,6 @@ def load_vocabulary(state_folder: Path) -> StoredVocabulary:
         return EMPTY_VOCABULARY
     paragraphs = pq.read_table(folder / "paragraphs.parquet", schema=PARAGRAPHS)
     counts = pq.read_table(folder / "counts.parquet", schema=COUNTS)
-    return StoredVocabulary(paragraphs, counts, load_alignments(folder))
+    rows = pa.array(np.arange(paragraphs.num_rows, dtype=np.int64))
+    counted = pa.Table.from_arrays([paragraphs["digest"], paragraphs["occurrences"], rows], schema=COUNTED_ROWS)
+    return StoredVocabulary(counted, paragraphs["text"], counts, load_alignments(folder))
