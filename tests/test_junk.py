@@ -2,6 +2,7 @@
 
 import pytest
 
+from cleaners.article import clean_article
 from cleaners.edits import Removal
 from cleaners.junk import line_junk_reason, remove_junk_lines, remove_repeated_runs, strip_bullet
 from cleaners.rules import BodyRules
@@ -261,6 +262,21 @@ def test_comment_stamps_go_and_the_comments_and_an_event_list_stay(config):
         Removal("May 27, 2014 at 8:02 am", "junk:timestamp"),
     ]
     assert kept == [line for line in lines if "2014 at" not in line]
+
+
+def test_a_timestamp_at_the_top_of_a_story_is_never_its_title(config):
+    # 17 of the scale corpus's 20,000 articles had such a stamp as their title before the rule
+    text = (
+        "Monday, 24 January 2005, 03:43 GMT\n"
+        "Ministers will publish plans for a new system of identity cards next week, the Home Office said on Sunday.\n"
+        "The scheme, which has been debated for more than two years, would start with passports in 2008.\n"
+    )
+    cleaned = clean_article(text, config.cleaning)
+    assert cleaned.metadata.title is None
+    assert [(removal.text, removal.reason) for removal in cleaned.removals] == [
+        ("Monday, 24 January 2005, 03:43 GMT", "junk:timestamp")
+    ]
+    assert len(cleaned.paragraphs) == 2
 
 
 def test_a_line_judged_under_one_set_of_rules_is_judged_afresh_under_another(tmp_path):
