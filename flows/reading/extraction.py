@@ -1,7 +1,8 @@
 """HTML pages to article text: trafilatura on one parse of the page, with the page's text dump as a
 fallback where trafilatura keeps much less of the body than the dump holds (beside readers' comments), and
 the dump lines trafilatura leaves out that both its own readability fallback and copydesk's dump cleaning
-keep put back in (a vote of extractors), unless they are a figure's, a caption's or an author box's (not the article's text)."""
+keep put back in (a vote of extractors), unless they are a figure's, a caption's or an author box's (not the article's text);
+table rows that are only links (navigation bars laid out as tables) left out."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from cleaners.rules import BodyRules
 from flows.config import HtmlSettings
 from flows.reading.html_text import limit_nesting, nested_too_deep, tree_text, visible_text
 from flows.reading.line_vote import add_agreed_lines, words_of
+from flows.reading.link_rows import drop_link_rows
 from flows.stages.records import InputError
 
 # htmldate's extensive search turns a "(c) 2019" footer into 2019-01-01: only dates the page states count.
@@ -162,7 +164,7 @@ def extract_html(
     text dump keeps much more of the body than trafilatura, readers' comments not counted) of an HTML page.
     With [html] vote_lines, the dump lines that trafilatura left out and both its readability check and the
     dump cleaning keep are added to its text, each after the line before it in the page; a line of a figure,
-    a caption or an author box is not."""
+    a caption or an author box is not. Table rows that are only links (navigation bars) go."""
     page, tree = parse_page(repair_mojibake(html))
     dump = tree_text(tree) if tree is not None else visible_text(page)
     # metadata first: trafilatura reads it from the tree it then extracts from (htmldate may prune that tree)
@@ -182,7 +184,7 @@ def extract_html(
         left_out = caption_and_author_words(tree)
         kept = [line for line in dump_body_lines(dump_lines, settings.body) if words_of(line) not in left_out]
         voted = add_agreed_lines(extracted, dump_lines, kept, [readability_text()])
-        text, article_format = voted, "html"
+        text, article_format = drop_link_rows(voted, tree), "html"
     else:
-        text, article_format = extracted, "html"
+        text, article_format = drop_link_rows(extracted, tree), "html"
     return text, metadata if document is not None else ArticleMetadata(url=url), article_format
