@@ -15,7 +15,8 @@ from ftfy.chardata import HTML_ENTITY_RE
 
 # NBSP, the typographic spaces, narrow NBSP, medium math space, ideographic space, tab.
 _ODD_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\v\f]")
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 _SPACE_RUNS = re.compile(" {2,}")
 # Characters ftfy leaves as they are: printable ASCII but "&" (HTML entities), tabs, and the curly quotes,
 # dashes, ellipsis and euro sign news text is full of. None of these is a UTF-8 continuation byte in the
@@ -131,10 +132,15 @@ def join_lone_bullets(lines: list[str], bullet_chars: str) -> list[str]:
 def normalise_whitespace(text: str) -> tuple[list[str], WhitespaceReport]:
     """Split into lines with NBSPs and odd spaces made plain, runs collapsed and indentation gone."""
     text, odd_spaces = _ODD_SPACES.subn(" ", text)
-    text, invisible = _INVISIBLE.subn("", text)
+    invisible = 0
+    if not text.isascii() and any(char in text for char in _INVISIBLE_CHARS):  # a few scans cost less than the regex's
+        text, invisible = _INVISIBLE.subn("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "  " in text:
+        text = _SPACE_RUNS.sub(" ", text)
     lines = []
     indented = 0
-    for raw_line in _SPACE_RUNS.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n")).split("\n"):
+    for raw_line in text.split("\n"):
         line = raw_line.strip()
         if line and raw_line[:1] == " ":
             indented += 1

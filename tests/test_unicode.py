@@ -45,6 +45,13 @@ def test_space_runs_collapse_but_words_stay():
     assert lines == ["Kim Jong-un met Trump in Hanoi.", "Second line"]
 
 
+def test_invisible_characters_are_removed_and_counted_and_plain_text_is_kept():
+    lines, report = normalise_whitespace("Soft\u00adware and zero\u200bwidth\ufeff joins\nThe plain  line\rends")
+    assert lines == ["Software and zerowidth joins", "The plain line", "ends"]
+    assert (report.invisible_chars, report.odd_spaces, report.indented_lines) == (3, 0, 0)
+    assert normalise_whitespace("Plain ASCII, one space.")[0] == ["Plain ASCII, one space."]
+
+
 MOJIBAKE_PIECES = [
     "â€™",
     "â€œ",
