@@ -118,8 +118,10 @@ def _sequence(items: sre_parser.SubPattern | list) -> _Piece:
             every = None
         required.extend(piece.required)
         if piece.exact is not None and (len(piece.exact) == 1 or "" in run):
-            run = {before + after for before in run for after in piece.exact}
-            continue
+            joined = {before + after for before in run for after in piece.exact}
+            if len(joined) <= _MAX_EXACT:
+                run = joined
+                continue
         required.append(frozenset(run))
         run = set(piece.exact) if piece.exact is not None else {""}
     required.append(frozenset(run))
@@ -133,7 +135,7 @@ def _piece(op: int, value: object) -> _Piece:
         return _Piece(frozenset({chr(value)}))
     if op in _ZERO_WIDTH:
         return _Piece(frozenset({""}))
-    if op == sre.IN and all(item_op == sre.LITERAL for item_op, _ in value):
+    if op == sre.IN and len(value) <= _MAX_EXACT and all(item_op == sre.LITERAL for item_op, _ in value):
         return _Piece(frozenset(chr(code) for _, code in value))
     if op == sre.SUBPATTERN:
         return _sequence(value[-1])

@@ -66,6 +66,11 @@ def test_required_strings_follow_the_parse():
     assert required_literals(re.compile(r"\w+(a|bc)?\d")) == ()  # nothing every match must hold
 
 
+def test_a_pattern_of_many_optional_pieces_stays_few_strings():
+    pattern = re.compile("".join(f"({letter}{letter})?" for letter in "abcdefghijklmnopqrstuvwx") + "[xyz]{3}!")
+    assert required_literals(pattern) == (("!",),)
+
+
 def test_the_case_traps_are_every_character_re_folds_to_ascii_that_lower_does_not():
     folds_to_ascii = re.compile("(?i)[\x00-\x7f]")
     traps = [chr(code) for code in range(0x80, 0x110000) if folds_to_ascii.fullmatch(chr(code))]
