@@ -18,9 +18,11 @@ from cleaners.edits import Removal, Spared
 from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
 from cleaners.memo import LINES_REMEMBERED
 from cleaners.rules import BodyRules
+from cleaners.sentence_end import ends_with_mark
 from cleaners.stopwords import STOPWORDS
 
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+# A line ends a sentence with one of these (closing quotes and brackets after it aside).
+_SENTENCE_MARKS = ".!?…"
 _LINK_LIKE = re.compile(r"https?://|www\.|\S+@\S+\.\w+|\s[|»›>]\s|^[|»›>]|[|»›>]$")
 # Every branch of _LINK_LIKE holds one of these; a line without any is no link, found far quicker than the search.
 _LINK_MARKS = ("http", "www.", "@", "|", "»", "›", ">")
@@ -73,7 +75,7 @@ def line_facts(line: str) -> LineFacts:
         shape_class = "list"
     else:
         shape_class = None
-    ends_sentence = bool(_SENTENCE_END.search(line))
+    ends_sentence = ends_with_mark(line, _SENTENCE_MARKS)
     fixture_row = not ends_sentence and _FIXTURE_ROW.match(line) is not None
     return LineFacts(len(line.split()), stopword_share(line), ends_sentence, shape_class, fixture_row)
 

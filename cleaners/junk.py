@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from cleaners.edits import Removal, Spared
 from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
+from cleaners.literals import lowered_for_literals, may_match
 from cleaners.memo import remembered_per_line
 from cleaners.metadata import is_prose
 from cleaners.rules import BodyRules, CleaningRules, LineRule, SectionRule
@@ -29,21 +30,23 @@ def strip_bullet(line: str, bullet_chars: str) -> str:
     return line
 
 
-def matching_rule(line: str, rules: tuple[LineRule, ...]) -> str | None:
-    """Return the name of the first rule whose pattern matches the line, if any."""
+def matching_rule(line: str, rules: tuple[LineRule, ...], lowered: str | None = None) -> str | None:
+    """Return the name of the first rule whose pattern matches the line, if any; `lowered`: the line as
+    `lowered_for_literals` gives it, to skip the patterns whose required strings it lacks."""
     for rule in rules:
-        if rule.pattern.search(line):
+        if (not rule.required or may_match(lowered, rule.required)) and rule.pattern.search(line):
             return rule.name
     return None
 
 
 def line_junk_reason(line: str, rules: CleaningRules) -> str | None:
     """Return why a (bullet-stripped) line is junk, "junk:<rule>" or "caption:<rule>", or None."""
-    junk = matching_rule(line, rules.junk_rules)
+    lowered = lowered_for_literals(line)
+    junk = matching_rule(line, rules.junk_rules, lowered)
     if junk:
         return f"junk:{junk}"
     if len(line.split()) <= rules.caption_max_words:
-        caption = matching_rule(line, rules.caption_rules)
+        caption = matching_rule(line, rules.caption_rules, lowered)
         if caption:
             return f"caption:{caption}"
     return None

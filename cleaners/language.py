@@ -89,7 +89,13 @@ def language_sample(paragraphs: Sequence[str], sample_chars: int) -> str:
 def detect_language(paragraphs: Sequence[str], rules: LanguageRules) -> str:
     """The ISO 639-1 code of the paragraphs' language, or "und" when they are too short or the model unsure."""
     sample = language_sample(paragraphs, rules.sample_chars)
-    if sum(map(str.isalpha, sample)) < rules.min_letters:
+    if not _holds_letters(sample, rules.min_letters):
         return UNDETERMINED
     language, confidence = _identifier().classify(sample)
     return language if confidence >= rules.min_confidence else UNDETERMINED
+
+
+def _holds_letters(sample: str, least: int) -> bool:
+    """Whether the sample holds `least` letters or more: counted in its start first (news text is mostly letters), in
+    the whole only when the start holds too few."""
+    return sum(map(str.isalpha, sample[: 4 * least])) >= least or sum(map(str.isalpha, sample)) >= least

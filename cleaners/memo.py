@@ -19,19 +19,25 @@ LINES_REMEMBERED = 1 << 14
 
 
 class _SameRules(Generic[Rules]):
-    """A rules object as a cache key: equal only to a key holding that very object (which it keeps alive, so
-    its identity is never reused while remembered)."""
+    """A rules object as a cache key: one per rules object (`_key_of`), so the key's own identity (hashed and compared
+    in C) stands for the rules'; it keeps them alive, so their identity is never reused while remembered."""
 
     __slots__ = ("rules",)
 
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
 
-    def __hash__(self) -> int:
-        return id(self.rules)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _SameRules) and other.rules is self.rules
+# Each rules object's key, by its id.
+_KEYS: dict[int, _SameRules] = {}
+
+
+def _key_of(rules: Rules) -> _SameRules[Rules]:
+    """The one key of a rules object."""
+    key = _KEYS.get(id(rules))
+    if key is None:
+        key = _KEYS[id(rules)] = _SameRules(rules)
+    return key
 
 
 def remembered_per_line(function: Callable[[str, Rules], Verdict]) -> Callable[[str, Rules], Verdict]:
@@ -43,6 +49,6 @@ def remembered_per_line(function: Callable[[str, Rules], Verdict]) -> Callable[[
 
     @wraps(function)
     def judge(line: str, rules: Rules) -> Verdict:
-        return remembered(line, _SameRules(rules))
+        return remembered(line, _key_of(rules))
 
     return judge

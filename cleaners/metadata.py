@@ -17,6 +17,7 @@ from cleaners.edits import Removal
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.memo import LINES_REMEMBERED
 from cleaners.rules import MetadataRules
+from cleaners.sentence_end import ends_with_mark
 from cleaners.stopwords import STOPWORDS
 
 _NAME_TOKEN = r"[A-Z][a-zA-Z'’]*\.?(?:-[A-Za-z][a-zA-Z'’]*)*"
@@ -37,7 +38,8 @@ TRAILING_MENU = "junk:trailing_menu"
 _GMT_TIME_FIRST = re.compile(r"^(\d{1,2}):?(\d{2})\s*(?:GMT|UTC|Z)\s+(.+)$", re.IGNORECASE)
 _HAS_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}|\b(?:GMT|UTC)\b", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?;:][\"'”’)\]]*$")
+# A line reads as running text when it ends with one of these (closing quotes and brackets after it aside).
+_PROSE_MARKS = ".!?;:"
 _PUNCT = re.compile(r"[^\w\s]")
 
 
@@ -128,7 +130,7 @@ def lift_labelled_lines(
 @lru_cache(maxsize=LINES_REMEMBERED)
 def is_prose(line: str) -> bool:
     """True for a line that reads as running text: ends a sentence or is long."""
-    return bool(_SENTENCE_END.search(line)) or len(line.split()) >= 12
+    return ends_with_mark(line, _PROSE_MARKS) or len(line.split()) >= 12
 
 
 def is_menu_label(line: str) -> bool:
@@ -192,7 +194,7 @@ def _dash_list_items(lines: list[str]) -> set[int]:
 
 def _ends_long_sentence(line: str) -> bool:
     """A line of running text (six or more words ending a sentence): the body has begun."""
-    return bool(_SENTENCE_END.search(line)) and len(line.split()) >= 6
+    return ends_with_mark(line, _PROSE_MARKS) and len(line.split()) >= 6
 
 
 def title_key(text: str) -> str:

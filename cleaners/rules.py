@@ -8,6 +8,8 @@ from typing import Annotated
 
 from annotated_types import Ge, Interval
 
+from cleaners.literals import Required, required_literals
+
 # Bounds flows/config.py checks every value of the config file against.
 Share = Annotated[float, Interval(ge=0, le=1)]
 AtLeastOne = Annotated[int, Ge(1)]
@@ -22,6 +24,11 @@ class LineRule:
 
     name: str
     pattern: re.Pattern[str]
+    # Strings one of each set of which every match holds (cleaners/literals.py): a line lacking them skips the pattern.
+    required: Required = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "required", required_literals(self.pattern))
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 
 import ftfy
 from ftfy.badness import is_bad
+from ftfy.chardata import HTML_ENTITY_RE
 
 # NBSP, the typographic spaces, narrow NBSP, medium math space, ideographic space, tab.
 _ODD_SPACES = re.compile("[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\v\f]")
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 _SPACE_RUNS = re.compile(" {2,}")
 # Characters ftfy leaves as they are: printable ASCII but "&" (HTML entities), tabs, and the curly quotes,
 # dashes, ellipsis and euro sign news text is full of. None of these is a UTF-8 continuation byte in the
@@ -24,13 +26,14 @@ _PLAIN_ASCII = "\t\n\x20-\x25\x27-\x7e"
 _TYPOGRAPHIC = "\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u20ac"
 # The first character outside them, by whether quotes are uncurled: only its line can need ftfy.
 _NOT_PLAIN = {False: re.compile(f"[^{_PLAIN_ASCII}{_TYPOGRAPHIC}]"), True: re.compile(f"[^{_PLAIN_ASCII}]")}
-# Lines of those characters with Latin-1 letters and signs ("©", "£", "°", "é", NBSP) too: on these every ftfy fix
-# but the mojibake one leaves the line as it is (no C1 control, ligature, full-width form, curly quote when
-# uncurling, line break, surrogate, escape or control character, and NFC already), and that one changes only a line
-# its own heuristic (`ftfy.badness.is_bad`) finds bad, so ftfy is called only for those.
+# Lines of those characters with Latin-1 letters and signs ("©", "£", "°", "é", NBSP), list bullets ("•") and "&" too:
+# on these every ftfy fix but the mojibake one and HTML unescaping leaves the line as it is (no C1 control,
+# ligature, full-width form, curly quote when uncurling, line break, surrogate, escape or control character, and
+# NFC already); unescaping changes only what ftfy's own entity pattern finds, and the mojibake fix only a line its
+# own heuristic (`ftfy.badness.is_bad`) finds bad, so ftfy is called only for those.
 _LATIN1_LINE = {
-    False: re.compile(f"[{_PLAIN_ASCII}{_TYPOGRAPHIC}\u00a0-\u00ff]*"),
-    True: re.compile(f"[{_PLAIN_ASCII}\u00a0-\u00ff]*"),
+    False: re.compile(f"[{_PLAIN_ASCII}{_TYPOGRAPHIC}\u00a0-\u00ff\u2022&]*"),
+    True: re.compile(f"[{_PLAIN_ASCII}\u00a0-\u00ff\u2022&]*"),
 }
 # ftfy's mojibake heuristic (`is_bad`, a regular expression) looks for sequences of at most this many characters,
 # each holding a character outside ASCII (tests/test_unicode.py checks both on ftfy's own pattern).
@@ -72,7 +75,7 @@ def repair_unicode(text: str, *, uncurl_quotes: bool = False) -> tuple[str, bool
         end = text.find("\n", found.start()) + 1 or len(text)
         line = text[start:end]
         pieces.append(text[done:start])
-        if len(line) <= _FTFY_SEGMENT and latin1_line.fullmatch(line) and not _may_be_mojibake(line):
+        if len(line) <= _FTFY_SEGMENT and latin1_line.fullmatch(line) and not _may_change(line):
             pieces.append(line)
         else:
             pieces.append(
@@ -90,6 +93,11 @@ def repair_unicode(text: str, *, uncurl_quotes: bool = False) -> tuple[str, bool
     pieces.append(text[done:])
     repaired = "".join(pieces)
     return repaired, repaired != text
+
+
+def _may_change(line: str) -> bool:
+    """Whether ftfy may change a line of `_LATIN1_LINE`'s characters: an HTML entity ftfy unescapes, or mojibake."""
+    return ("&" in line and HTML_ENTITY_RE.search(line) is not None) or _may_be_mojibake(line)
 
 
 def _may_be_mojibake(line: str) -> bool:
@@ -124,10 +132,15 @@ def join_lone_bullets(lines: list[str], bullet_chars: str) -> list[str]:
 def normalise_whitespace(text: str) -> tuple[list[str], WhitespaceReport]:
     """Split into lines with NBSPs and odd spaces made plain, runs collapsed and indentation gone."""
     text, odd_spaces = _ODD_SPACES.subn(" ", text)
-    text, invisible = _INVISIBLE.subn("", text)
+    invisible = 0
+    if not text.isascii() and any(char in text for char in _INVISIBLE_CHARS):  # a few scans cost less than the regex's
+        text, invisible = _INVISIBLE.subn("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "  " in text:
+        text = _SPACE_RUNS.sub(" ", text)
     lines = []
     indented = 0
-    for raw_line in _SPACE_RUNS.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n")).split("\n"):
+    for raw_line in text.split("\n"):
         line = raw_line.strip()
         if line and raw_line[:1] == " ":
             indented += 1

@@ -51,6 +51,13 @@ def test_too_few_letters_are_undetermined_and_enough_are_judged(config):
     assert detect_language(["Die Regierung hat am Montag neue Regeln beschlossen."], config.language) == "de"
 
 
+def test_letters_after_a_long_start_of_figures_count(config):
+    figures = "2019 — 4,500 / 12.5% — 3:1 — 10,000 — 2.4 — 19:45 — 1,250 — 7-3 — 88% — 2,000,000 — 14.6 —"
+    german = "Die Regierung hat am Montag neue Regeln beschlossen. Sie gelten ab dem ersten Januar für alle Schulen."
+    assert detect_language([figures, german], config.language) == "de"
+    assert detect_language([figures, "Yes."], config.language) == UNDETERMINED
+
+
 def test_an_unsure_guess_is_undetermined():
     names = ["Paris Berlin Madrid Warszawa London Roma Praha"]  # letters enough, but no language's words
     assert detect_language(names, LanguageRules(min_confidence=0.5)) == UNDETERMINED

@@ -45,6 +45,13 @@ def test_space_runs_collapse_but_words_stay():
     assert lines == ["Kim Jong-un met Trump in Hanoi.", "Second line"]
 
 
+def test_invisible_characters_are_removed_and_counted_and_plain_text_is_kept():
+    lines, report = normalise_whitespace("Soft\u00adware and zero\u200bwidth\ufeff joins\nThe plain  line\rends")
+    assert lines == ["Software and zerowidth joins", "The plain line", "ends"]
+    assert (report.invisible_chars, report.odd_spaces, report.indented_lines) == (3, 0, 0)
+    assert normalise_whitespace("Plain ASCII, one space.")[0] == ["Plain ASCII, one space."]
+
+
 MOJIBAKE_PIECES = [
     "â€™",
     "â€œ",
@@ -95,7 +102,7 @@ MOJIBAKE_PIECES = [
     "Œ",
     "ÿ",
 ]
-LATIN1_TEXT = st.text(alphabet=st.characters(min_codepoint=0xA0, max_codepoint=0xFF) | st.sampled_from("ab .,\n’–"))
+LATIN1_TEXT = st.text(alphabet=st.characters(min_codepoint=0xA0, max_codepoint=0xFF) | st.sampled_from("ab .,\n’–•&;#"))
 
 
 @settings(max_examples=400, deadline=None)
@@ -119,23 +126,23 @@ def test_repair_unicode_is_exactly_ftfy_on_the_seeds(seeds):
 
 
 def test_latin1_lines_ftfy_would_repair_are_still_repaired():
-    text = "CafÃ© society\nPrices from Â£5\nAT&amp;T and Müller\nNorth Koreaâ€™s leader\nSnow at\xa00°C\n"
+    text = "CafÃ© society\nPrices from Â£5\nAT&amp;T and Müller\nNorth Koreaâ€™s leader\nSnow at\xa00°C\n• Q&amp;A\n"
     repaired, changed = repair_unicode(text)
-    assert repaired == "Café society\nPrices from £5\nAT&T and Müller\nNorth Korea’s leader\nSnow at\xa00°C\n"
+    assert repaired == "Café society\nPrices from £5\nAT&T and Müller\nNorth Korea’s leader\nSnow at\xa00°C\n• Q&A\n"
     assert changed
 
 
 def test_latin1_lines_ftfy_keeps_are_kept():
-    text = "© 2005 Café Müller. All rights reserved.\nSnow at\xa00°C in São Paulo, £8m for “Señor” Ibáñez\n"
+    text = "© 2005 Café Müller. All rights reserved.\nSnow at\xa00°C in São Paulo, £8m for “Señor” Ibáñez\n• M&S and AT&T\n"
     assert repair_unicode(text) == (text, False)
     assert ftfy.fix_text(text, uncurl_quotes=False, normalization="NFC") == text
 
 
 def test_ftfy_changes_latin1_text_only_as_mojibake():
-    """The fast path's premise: with the mojibake fix off, ftfy leaves every Latin-1 letter and sign, and the
-    typographic marks it keeps, as they are, whatever their neighbours."""
+    """The fast path's premise: with the mojibake fix off, ftfy leaves every Latin-1 letter and sign, the
+    typographic marks it keeps, bullets and an "&" outside an entity as they are, whatever their neighbours."""
     latin1 = "".join(map(chr, range(0xA0, 0x100)))
-    text = f"{latin1} a{latin1[::-1]}.\t‘’“”–—…€ {latin1[::2]}\n"
+    text = f"{latin1} a{latin1[::-1]}.\t‘’“”–—…€ • Q&A&#x {latin1[::2]}\n"
     assert ftfy.fix_text(text, fix_encoding=False, uncurl_quotes=False, normalization="NFC") == text
     text_without_quotes = text.replace("‘’“”", "")
     assert ftfy.fix_text(text_without_quotes, fix_encoding=False, uncurl_quotes=True) == text_without_quotes
