@@ -203,6 +203,15 @@ def test_a_full_search_in_slices_of_the_bands_finds_what_one_slice_finds(article
     assert_same_matches(sliced.matches, find_matches(texts, SETTINGS))
 
 
+def test_a_slice_read_a_group_of_its_band_keys_at_a_time_finds_what_one_read_finds(articles, monkeypatch, tmp_path):
+    """What a full search does when DuckDB runs out of memory sorting a slice: each bucket stays in one group."""
+    texts = flat(articles)
+    read_slice = band_search._slice_runs
+    monkeypatch.setattr(band_search, "_slice_runs", lambda connection, groups, split: read_slice(connection, 4, split))
+    grouped = stored_run(texts, NO_BANDS, tmp_path / "grouped")
+    assert_same_matches(grouped.matches, find_matches(texts, SETTINGS))
+
+
 def test_small_parts_are_merged_once_there_are_more_than_the_bound(articles, monkeypatch, tmp_path):
     monkeypatch.setattr(band_store, "MAX_SMALL_PARTS", 2)
     stored = NO_BANDS

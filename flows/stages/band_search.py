@@ -47,7 +47,10 @@ WHERE t.words > 0 AND t.words < getvariable('min_words')
 """
 # A full search reads (and sorts) the band rows a slice of the bands at a time; an incremental one reads those
 # of the touched band keys (`touched_bands`, one scan of the bands for both kinds).
-_SLICE = "band % getvariable('slices') = getvariable('slice')"
+# A slice DuckDB cannot sort within its memory is read again a group of its band keys at a time (`part` of `parts`).
+_SLICE = "band % getvariable('slices') = getvariable('slice') AND band_key % getvariable('parts') = getvariable('part')"
+# The most groups a slice is split into before its out-of-memory error is raised.
+MAX_PARTS = 64
 _EVERY = {"bands": f"SELECT * FROM bands WHERE {_SLICE}", "texts": "SELECT * FROM texts", "restricted": ""}
 _TOUCHED_ONLY = {
     "bands": "SELECT * FROM touched_bands",
@@ -179,9 +182,26 @@ def _band_runs(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None
     found = []
     for part in range(slices):
         connection.execute(f"SET VARIABLE slice = {part}")
-        found.append(_runs_in(connection.sql(_SORTED_ROWS)))
+        found.extend(_slice_runs(connection, 1, not incremental))
     for name in found[0]:
         connection.register(name, pa.concat_tables([tables[name] for tables in found]))
+
+
+def _slice_runs(connection: duckdb.DuckDBPyConnection, groups: int, may_split: bool) -> list[dict[str, pa.Table]]:
+    """The runs (as `_runs_in`) of the current slice, its band keys read in `groups` groups; when DuckDB runs out of
+    memory sorting one and the search may split (a full one), the slice is read again in twice as many groups, up to
+    MAX_PARTS (a bucket's rows share their band key, so each stays in one group)."""
+    try:
+        found = []
+        for part in range(groups):
+            connection.execute(f"SET VARIABLE parts = {groups}")
+            connection.execute(f"SET VARIABLE part = {part}")
+            found.append(_runs_in(connection.sql(_SORTED_ROWS)))
+        return found
+    except duckdb.OutOfMemoryException:
+        if not may_split or groups >= MAX_PARTS:
+            raise
+        return _slice_runs(connection, groups * 2, may_split)
 
 
 def _runs_in(sorted_rows: duckdb.DuckDBPyRelation) -> dict[str, pa.Table]:
