@@ -4,14 +4,15 @@ finished sentence; a line broken mid-sentence (hard wrap) is joined to the one b
 
 from __future__ import annotations
 
-import re
+from cleaners.sentence_end import ends_with_mark
 
-_ENDS_SENTENCE = re.compile(r"[.!?:;][\"'”’)\]]*$")
+# A line ends its paragraph when it ends with one of these (closing quotes and brackets after it aside).
+_PARAGRAPH_MARKS = ".!?:;"
 
 
 def is_wrapped_continuation(previous: str, line: str) -> bool:
     """True when `line` continues `previous` (a hard wrap), not a new paragraph."""
-    return not _ENDS_SENTENCE.search(previous) and line[:1].islower()
+    return not ends_with_mark(previous, _PARAGRAPH_MARKS) and line[:1].islower()
 
 
 def split_paragraphs(lines: list[str]) -> list[str]:

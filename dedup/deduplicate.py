@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 
@@ -440,11 +441,9 @@ def _article_priority(
     for record, count in zip(records, word_counts):
         totals[record.doc_id] = totals.get(record.doc_id, 0) + count
         first.setdefault(record.doc_id, record)
-    made: dict[str, tuple] = {}
 
+    @cache
     def priority(doc: str) -> tuple:
-        if (found := made.get(doc)) is None:
-            found = made[doc] = key(first[doc], totals[doc])[:-1]
-        return found
+        return key(first[doc], totals[doc])[:-1]
 
     return priority

@@ -191,10 +191,10 @@ def _slice_runs(connection: duckdb.DuckDBPyConnection, groups: int, may_split: b
     """The runs (as `_runs_in`) of the current slice, its band keys read in `groups` groups; when DuckDB runs out of
     memory sorting one and the search may split (a full one), the slice is read again in twice as many groups, up to
     MAX_PARTS (a bucket's rows share their band key, so each stays in one group)."""
+    connection.execute(f"SET VARIABLE parts = {groups}")
     try:
         found = []
         for part in range(groups):
-            connection.execute(f"SET VARIABLE parts = {groups}")
             connection.execute(f"SET VARIABLE part = {part}")
             found.append(_runs_in(connection.sql(_SORTED_ROWS)))
         return found
