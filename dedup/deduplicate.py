@@ -180,12 +180,16 @@ def _exact_keys(
 
 
 def _lsh_pairs(signatures: np.ndarray, settings: DedupSettings, index: str) -> np.ndarray:
-    """LSH candidate pairs of the signatures' rows, grouped in memory, or in Redis when `redis_url` is set."""
+    """LSH candidate pairs of the signatures' rows under the bands and rows of their `index` (paragraphs or
+    sentences), grouped in memory, or in Redis when `redis_url` is set."""
+    bands, rows = (
+        (settings.sentence_lsh_bands, settings.sentence_lsh_rows)
+        if index == "sentences"
+        else (settings.lsh_bands, settings.lsh_rows)
+    )
     if settings.redis_url:
-        return redis_candidate_pairs(
-            signatures, settings.lsh_bands, settings.lsh_rows, settings.seed, settings.redis_url, index_basename(index)
-        )
-    return lsh_candidate_pairs(signatures, settings.lsh_bands, settings.lsh_rows)
+        return redis_candidate_pairs(signatures, bands, rows, settings.seed, settings.redis_url, index_basename(index))
+    return lsh_candidate_pairs(signatures, bands, rows)
 
 
 def _signing(settings: DedupSettings) -> tuple[int, int, int]:

@@ -30,14 +30,25 @@ class DedupSettings:
     partial_share: Share = 0.2
     lsh_bands: AtLeastOne = 32
     lsh_rows: AtLeastOne = 4
+    sentence_lsh_bands: AtLeastOne = 24
+    sentence_lsh_rows: AtLeastOne = 5
     article_duplicate_share: Share = 0.9
     redis_url: str | None = None  # hold the LSH indexes in Redis ([scale] or --redis-url), not in memory
 
+    @property
+    def stored_bands(self) -> int:
+        """Band keys kept per text: the paragraph index's `lsh_bands`, then the sentence index's."""
+        return self.lsh_bands + self.sentence_lsh_bands
+
     def __post_init__(self) -> None:
-        if self.lsh_bands * self.lsh_rows > self.num_perm:
-            raise ValueError(
-                f"lsh_bands x lsh_rows ({self.lsh_bands}x{self.lsh_rows}) exceeds num_perm {self.num_perm}"
-            )
+        for prefix, bands, rows in (
+            ("", self.lsh_bands, self.lsh_rows),
+            ("sentence_", self.sentence_lsh_bands, self.sentence_lsh_rows),
+        ):
+            if bands * rows > self.num_perm:
+                raise ValueError(
+                    f"{prefix}lsh_bands x {prefix}lsh_rows ({bands}x{rows}) exceeds num_perm {self.num_perm}"
+                )
         if self.redis_url is not None and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("redis_url must be a redis://, rediss:// or unix:// URL")
 

@@ -32,8 +32,8 @@ def text_keys(texts: Sequence[str]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class SignedTexts:
-    """Per text (same order): key, key of its normalised words, word count, and band keys (n x bands; rows of
-    texts under `min_words` words are never read)."""
+    """Per text (same order): key, key of its normalised words, word count, and band keys (n x `stored_bands`:
+    the paragraph index's, then the sentence index's; rows of texts under `min_words` words are never read)."""
 
     keys: np.ndarray
     normalised_keys: np.ndarray
@@ -48,7 +48,12 @@ def sign_texts(texts: Sequence[str], keys: np.ndarray, settings: DedupSettings) 
         keys,
         text_keys(normalised_texts(texts)),
         word_counts,
-        band_keys(signatures, settings.lsh_bands, settings.lsh_rows),
+        np.hstack(
+            [
+                band_keys(signatures, settings.lsh_bands, settings.lsh_rows),
+                band_keys(signatures, settings.sentence_lsh_bands, settings.sentence_lsh_rows),
+            ]
+        ),
     )
 
 

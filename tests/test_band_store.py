@@ -142,8 +142,8 @@ def stored_rows(state: Path) -> dict[str, set[tuple]]:
 
 @pytest.fixture
 def crowded(monkeypatch):
-    """Band runs over 3 rows and short-text groups over 3 owners are crowded, so they arise, grow and move."""
-    monkeypatch.setattr(band_search, "MAX_RUN", 3)
+    """Band runs over 2 rows and short-text groups over 3 owners are crowded, so they arise, grow and move."""
+    monkeypatch.setattr(band_search, "MAX_RUN", 2)
     monkeypatch.setattr(band_search, "MAX_SHARED_GROUP", 3)
     monkeypatch.setattr(band_matches, "MAX_SHARED_GROUP", 3)
 
@@ -212,6 +212,23 @@ def test_a_slice_read_a_group_of_its_band_keys_at_a_time_finds_what_one_read_fin
     assert_same_matches(grouped.matches, find_matches(texts, SETTINGS))
 
 
+def test_pairs_found_in_several_band_runs_are_kept_once_sorted_up_to_the_largest_positions():
+    top = 2**32 - 1
+    first, second = np.array([5, 0, 5, 7, 0, top - 1]), np.array([9, 3, 9, top, 3, top])
+    kept = band_search.distinct_pairs(first, second)
+    assert [pair.tolist() for pair in kept] == [[0, 5, 7, top - 1], [3, 9, top, top]]
+
+
+def test_pairs_fetched_in_small_batches_from_the_sliced_search_find_what_find_matches_finds(
+    articles, monkeypatch, tmp_path
+):
+    texts = flat(articles)
+    monkeypatch.setattr(band_search, "SORTED_ROWS", 1000)
+    monkeypatch.setattr(band_search, "_BATCH_ROWS", 7)
+    batched = stored_run(texts, NO_BANDS, tmp_path / "batched")
+    assert_same_matches(batched.matches, find_matches(texts, SETTINGS))
+
+
 def test_small_parts_are_merged_once_there_are_more_than_the_bound(articles, monkeypatch, tmp_path):
     monkeypatch.setattr(band_store, "MAX_SMALL_PARTS", 2)
     stored = NO_BANDS
@@ -263,7 +280,7 @@ def test_a_shards_signed_rows_hold_each_distinct_text_once_with_its_bands_in_ord
     keys = rows["texts"]["key"].to_numpy()
     assert len(np.unique(keys)) == len(keys) and set(keys.tolist()) == distinct_texts(flat(articles[:60]))
     long = keys[rows["texts"]["words"].to_numpy() >= SETTINGS.min_words]
-    assert np.array_equal(rows["bands"]["key"].to_numpy(), np.repeat(long, SETTINGS.lsh_bands))
+    assert np.array_equal(rows["bands"]["key"].to_numpy(), np.repeat(long, SETTINGS.stored_bands))
     split = set(zip(rows["sentences"]["key"].to_pylist(), rows["sentences"]["sentence"].to_pylist()))
     long_paragraphs = text_keys(texts)[count_words(texts) >= SETTINGS.min_words]
     assert len(split) == rows["sentences"].num_rows and set(rows["sentences"]["key"].to_pylist()) == set(

@@ -74,6 +74,10 @@ ADDED_RULE = len(tomllib.loads((REPO / "copydesk.toml").read_text(encoding="utf-
         ('[dedup]\nnum_perm = "128"\n', r"\[dedup\] num_perm: Input should be a valid integer"),
         ("[dedup]\nshingle_size = 0\n", r"\[dedup\] shingle_size: .*greater than or equal to 1"),
         ("[dedup]\nlsh_bands = 64\nlsh_rows = 4\n", r"\[dedup\]: lsh_bands x lsh_rows \(64x4\) exceeds num_perm 128"),
+        (
+            "[dedup]\nsentence_lsh_bands = 26\n",
+            r"\[dedup\]: sentence_lsh_bands x sentence_lsh_rows \(26x5\) exceeds num_perm 128",
+        ),
         ("[dedupe]\njaccard_threshold = 0.6\n", r"\[dedupe\]: unknown section"),
         ("[dedup]\njacard_threshold = 0.6\n", r"\[dedup\] jacard_threshold: unknown key"),
         ("[spelling]\nenabled = 1\n", r"\[spelling\] enabled: Input should be a valid boolean"),

@@ -72,7 +72,7 @@ def stored_matches(
     with store_connection(stored, new, spill) as connection:
         progress.phase("candidates", len(positions), "paragraphs")
         reps = pa.table({"pos": positions, "key": keys[positions], "words": words[positions]})
-        pairs, left = candidate_pairs(connection, reps, settings.min_words, stored.searched)
+        pairs, left = candidate_pairs(connection, reps, settings, stored.searched)
         progress.advance(len(positions))
         pair_keys = keys[pairs]
         swapped = pair_keys[:, 0] > pair_keys[:, 1]  # the store orders a pair by key, the matches by position

@@ -2,7 +2,7 @@
 `dedup.deduplicate.find_matches` finds among the representatives of exact copies.
 
 A pair is a candidate when a bucket both are in makes it: a band run (rows sharing an LSH band key in the
-paragraph index or the sentence index) makes every pair of a run of at most MAX_RUN rows, and its first owner
+paragraph index, a text's first `lsh_bands` bands, or in the sentence index, the rest) makes every pair of a run of at most MAX_RUN rows, and its first owner
 (the smallest position) with each other one beyond that, as dedup/index.py; a short-text group (owners sharing
 the normalised words of a short paragraph or sentence) makes every pair of a group of 2 to MAX_SHARED_GROUP
 rows, as `dedup.index.shared_key_pairs`.
@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pairs
+from dedup.settings import DedupSettings
 from flows.state.band_store import SEARCH_SCHEMAS
 
 _LONG_REPS = (
@@ -32,9 +33,11 @@ _BAND_ROWS = """
 CREATE OR REPLACE TEMP VIEW band_rows AS
 SELECT * FROM (
     SELECT 0::TINYINT AS kind, b.band, b.band_key, r.pos AS owner FROM long_reps r JOIN ({bands}) b USING (key)
+    WHERE b.band < getvariable('paragraph_bands')
     UNION ALL
     SELECT 1::TINYINT, b.band, b.band_key, r.pos
     FROM long_reps r JOIN sentences s USING (key) JOIN ({bands}) b ON b.key = s.sentence_key
+    WHERE b.band >= getvariable('paragraph_bands')
 ) {restricted}
 """
 _SHORT_ROWS = """
@@ -49,6 +52,8 @@ WHERE t.words > 0 AND t.words < getvariable('min_words')
 # of the touched band keys (`touched_bands`, one scan of the bands for both kinds).
 # A slice DuckDB cannot sort within its memory is read again a group of its band keys at a time (`part` of `parts`).
 _SLICE = "band % getvariable('slices') = getvariable('slice') AND band_key % getvariable('parts') = getvariable('part')"
+# Pairs fetched from DuckDB a batch of this many rows at a time.
+_BATCH_ROWS = 1_000_000
 # The most groups a slice is split into before its out-of-memory error is raised.
 MAX_PARTS = 64
 _EVERY = {"bands": f"SELECT * FROM bands WHERE {_SLICE}", "texts": "SELECT * FROM texts", "restricted": ""}
@@ -96,6 +101,7 @@ UNION ALL
 SELECT sentence_key, 1::TINYINT FROM sentences WHERE key IN (SELECT key FROM dirt);
 CREATE OR REPLACE TEMP TABLE touched AS
 SELECT d.kind, b.band, b.band_key FROM bands b JOIN dirt_texts d USING (key)
+WHERE (b.band < getvariable('paragraph_bands')) = (d.kind = 0)
 UNION
 SELECT kind, band, band_key FROM previous_crowded;
 CREATE OR REPLACE TEMP TABLE touched_bands AS SELECT * FROM bands WHERE band_key IN (SELECT band_key FROM touched);
@@ -139,13 +145,14 @@ _LEFT = {
 
 
 def candidate_pairs(
-    connection: duckdb.DuckDBPyConnection, reps: pa.Table, min_words: int, incremental: bool
+    connection: duckdb.DuckDBPyConnection, reps: pa.Table, settings: DedupSettings, incremental: bool
 ) -> tuple[np.ndarray, dict[str, pa.Table]]:
     """Candidate pairs (i < j, sorted: an (m, 2) int64 array) of the representatives `reps` (pos, key, words)
     over a `store_connection` holding this run's texts, and what the search leaves for the next run; searched
     incrementally when the store holds what the previous search left."""
     connection.register("reps", reps)
-    for name, value in (("min_words", min_words), ("max_group", MAX_SHARED_GROUP)):
+    variables = {"min_words": settings.min_words, "max_group": MAX_SHARED_GROUP, "paragraph_bands": settings.lsh_bands}
+    for name, value in variables.items():
         connection.execute(f"SET VARIABLE {name} = {int(value)}")
     connection.execute(_LONG_REPS)
     connection.execute(_COUNTS)
@@ -156,9 +163,18 @@ def candidate_pairs(
             connection.execute("INSERT INTO dirt SELECT key FROM dirty")
             _read_buckets(connection, incremental)
     connection.execute(_CLEAN)
-    pairs = connection.sql(_PAIRS).fetchnumpy()
+    pairs = _fetched_pairs(connection.sql(_PAIRS))
     left = {name: connection.sql(query).to_arrow_table().cast(SEARCH_SCHEMAS[name]) for name, query in _LEFT.items()}
-    return np.stack([pairs["i"], pairs["j"]], axis=1).astype(np.int64).reshape(-1, 2), left
+    return pairs, left
+
+
+def _fetched_pairs(pairs: duckdb.DuckDBPyRelation) -> np.ndarray:
+    """The (m, 2) int64 array of a query's pairs, streamed a batch at a time (a result larger than DuckDB's memory
+    limit is not materialised inside it)."""
+    batches = [
+        np.stack([batch["i"].to_numpy(), batch["j"].to_numpy()], axis=1) for batch in pairs.to_arrow_reader(_BATCH_ROWS)
+    ]
+    return np.concatenate(batches).astype(np.int64, copy=False) if batches else np.empty((0, 2), dtype=np.int64)
 
 
 def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:
@@ -173,18 +189,24 @@ def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool) -> N
 
 
 def _band_runs(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:
-    """Pair the owners of each band run (`band_pairs`: i < j, repeats left in) from the band rows sorted by
-    bucket, and keep the crowded runs (`crowded_runs`: more than MAX_RUN rows, with their first owner) and their
-    rows (`crowded_rows`). A full search sorts a slice of the bands at a time (about SORTED_ROWS rows, so the
-    sort fits DuckDB's memory); an incremental one reads few rows and sorts them at once."""
+    """Pair the owners of each band run (`band_pairs`: i < j, distinct within a slice, a DuckDB table so that the
+    pairs of every slice need not fit in memory) from the band rows sorted by bucket, and keep the crowded runs
+    (`crowded_runs`: more than MAX_RUN rows, with their first owner) and their rows (`crowded_rows`). A full search
+    sorts a slice of the bands at a time (about SORTED_ROWS rows, so the sort fits DuckDB's memory); an incremental
+    one reads few rows and sorts them at once."""
     slices = 1 if incremental else -(-connection.sql("SELECT count(*) FROM bands").fetchall()[0][0] // SORTED_ROWS) or 1
     connection.execute(f"SET VARIABLE slices = {slices}")
-    found = []
+    connection.execute("CREATE OR REPLACE TEMP TABLE band_pairs (i BIGINT, j BIGINT)")
+    crowded = []
     for part in range(slices):
         connection.execute(f"SET VARIABLE slice = {part}")
-        found.extend(_slice_runs(connection, 1, not incremental))
-    for name in found[0]:
-        connection.register(name, pa.concat_tables([tables[name] for tables in found]))
+        for runs in _slice_runs(connection, 1, not incremental):
+            connection.register("slice_pairs", runs.pop("band_pairs"))
+            connection.execute("INSERT INTO band_pairs SELECT i, j FROM slice_pairs")
+            connection.unregister("slice_pairs")
+            crowded.append(runs)
+    for name in crowded[0]:
+        connection.register(name, pa.concat_tables([tables[name] for tables in crowded]))
 
 
 def _slice_runs(connection: duckdb.DuckDBPyConnection, groups: int, may_split: bool) -> list[dict[str, pa.Table]]:
@@ -205,13 +227,13 @@ def _slice_runs(connection: duckdb.DuckDBPyConnection, groups: int, may_split: b
 
 
 def _runs_in(sorted_rows: duckdb.DuckDBPyRelation) -> dict[str, pa.Table]:
-    """The pairs, crowded runs and crowded rows (as `_band_runs`) of band rows sorted by bucket and owner."""
+    """The distinct pairs, crowded runs and crowded rows (as `_band_runs`) of band rows sorted by bucket and owner."""
     columns = [column.to_numpy() for column in sorted_rows.to_arrow_table().columns]
     kind, band, band_key, owner = columns
     starts = np.flatnonzero(
         np.r_[True, (kind[1:] != kind[:-1]) | (band[1:] != band[:-1]) | (band_key[1:] != band_key[:-1])]
     )
-    first, second = run_pairs(np.r_[starts, len(owner)], owner, MAX_RUN)
+    first, second = distinct_pairs(*run_pairs(np.r_[starts, len(owner)], owner, MAX_RUN))
     sizes = np.diff(np.r_[starts, len(owner)])
     crowded = sizes > MAX_RUN
     in_crowded = np.repeat(crowded, sizes)
@@ -225,3 +247,9 @@ def _runs_in(sorted_rows: duckdb.DuckDBPyRelation) -> dict[str, pa.Table]:
             {**{name: column[in_crowded] for name, column in zip(names, columns)}, "owner": owner[in_crowded]}
         ),
     }
+
+
+def distinct_pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct pairs of owner positions (each below 2**32), sorted: a pair found in several band runs once."""
+    packed = np.unique(first.astype(np.uint64) << np.uint64(32) | second.astype(np.uint64))
+    return (packed >> np.uint64(32)).astype(np.int64), (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)

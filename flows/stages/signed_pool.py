@@ -3,7 +3,7 @@ store's `texts`, `bands` and `sentences` rows (flows/state/band_store.py SCHEMAS
 the shard and of their sentences, so the match stage takes them instead of signing in the flow process.
 
 A folder holds `texts.arrow`, `bands.arrow` and `sentences.arrow` (Arrow IPC files, uncompressed: the flow maps
-them instead of decoding them); `bands` holds the `lsh_bands` rows of each text of `min_words` words or more, in
+them instead of decoding them); `bands` holds the `stored_bands` rows (paragraph index, then sentence index) of each text of `min_words` words or more, in
 the order of those texts in `texts` (the match stage finds a text's bands by that order, never by a join).
 """
 
@@ -115,11 +115,11 @@ def read_signed(folders: Sequence[Path], settings: DedupSettings) -> SignedPool:
         first_band[first],
         sentences.filter(pa.array(from_first)),
         tuple(folders),
-        settings.lsh_bands,
+        settings.stored_bands,
     )
 
 
 def _first_bands(texts: pa.Table, settings: DedupSettings) -> np.ndarray:
     """The row of each text's first band in its folder's `bands` (-1: under `min_words` words)."""
     long = texts["words"].to_numpy() >= settings.min_words
-    return np.where(long, (np.cumsum(long, dtype=np.int32) - 1) * np.int32(settings.lsh_bands), np.int32(-1))
+    return np.where(long, (np.cumsum(long, dtype=np.int32) - 1) * np.int32(settings.stored_bands), np.int32(-1))

@@ -2,7 +2,8 @@
 distinct paragraph and sentence text of that run, so the next run signs and verifies only new texts.
 
 - `texts`: key (64-bit hash of the text as written), key of its normalised words, word count;
-- `bands`: key, band, band key, one row per LSH band of each text of `min_words` words or more;
+- `bands`: key, band, band key, one row per LSH band of each text of `min_words` words or more (the paragraph
+  index's `lsh_bands` bands, then the sentence index's `sentence_lsh_bands`);
 - `sentences`: key of a long paragraph text, index, key of the sentence (sentences are texts too);
 - `checked`: every candidate pair of the run by text keys (first < second) with its exact overlap;
 - `representatives`: each text key that stood for its exact copies, with how many positions it stood at;
