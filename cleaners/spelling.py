@@ -438,28 +438,40 @@ class SpellingJudge:
 
     def is_dictionary_word(self, word: str, prefixed: bool = True, strict: bool = False) -> bool:
         """True for a base-dictionary word or a regular derivation of one ("delisted", "wirelessly"; with
-        `prefixed`, also "rebrand"). `strict` takes only common stems of 4+ letters spelled as English
-        inflects them, not "beed", "sould", "goodes" or "monts"."""
+        `prefixed`, also "rebrand", or a prefix on a derivation spelled as English inflects: "reenactors").
+        `strict` takes only common stems of 4+ letters spelled as English inflects them, not "beed", "sould",
+        "goodes" or "monts"."""
         lowered = word.lower()
-        if lowered in self.base.counts:
+        if lowered in self.base.counts or self._is_derivation(lowered, strict, strict):
             return True
-        shortest = 4 if strict else 3
+        return prefixed and any(
+            lowered.startswith(prefix)
+            and len(rest := lowered[len(prefix) :]) >= 3
+            and (rest in self.base.counts or self._is_derivation(rest, True, strict))
+            for prefix in DERIVATION_PREFIXES
+        )
+
+    def _is_derivation(self, lowered: str, inflected: bool, common: bool) -> bool:
+        """True for a list word with one of `DERIVATION_SUFFIXES`; with `inflected`, a stem of 4+ letters spelled
+        as English inflects it; with `common`, one of the `common_word_rank` commonest words."""
+        shortest = 4 if inflected else 3
         for suffix in DERIVATION_SUFFIXES:
             stem = lowered.removesuffix(suffix)
             if stem == lowered or len(stem) < shortest:
                 continue
-            if stem in self.base.counts and (not strict or (_inflects(stem, suffix) and self._is_common(stem))):
-                return True
-            if stem + "e" in self.base.counts and (
-                not strict or (suffix[0] in _VOWELS and self._is_common(stem + "e"))
+            if (
+                stem in self.base.counts
+                and (not inflected or _inflects(stem, suffix))
+                and (not common or self._is_common(stem))
             ):
                 return True
-        return prefixed and any(
-            lowered.startswith(prefix)
-            and lowered[len(prefix) :] in self.base.counts
-            and len(lowered) - len(prefix) >= 3
-            for prefix in DERIVATION_PREFIXES
-        )
+            if (
+                stem + "e" in self.base.counts
+                and (not inflected or suffix[0] in _VOWELS)
+                and (not common or self._is_common(stem + "e"))
+            ):
+                return True
+        return False
 
     def _is_common(self, word: str) -> bool:
         """True for one of the `common_word_rank` commonest words of the dictionary."""

@@ -210,6 +210,29 @@ def test_regular_derivations_of_english_words_stay(base, config, word, near):
     assert word not in decide(paragraphs, base, config.spelling)
 
 
+def test_a_prefix_on_an_inflected_english_word_is_not_a_typo_of_a_frequent_near_word(base, config):
+    """CleanEval page 60 beside WCXB page 4146 (bench_clean's dumps): "reenactors" (re + enactor + s) stays,
+    though the telescope page prints "refractors", two edits away, eight times; a typo of "refractors" is fixed."""
+    telescopes = [
+        "The 5 telescopes on this list are all small apochromatic (APO) refractors.",
+        (
+            "For many of the refractors listed on this page, a field flattener/reducer (or focal corrector) is "
+            "recommended to get the most out of the optics."
+        ),
+        "Apochromatic refractors use ED extra-low-dispersion glass to enhance resolution and reduce chromatic aberration.",
+        "The manufacturers of these refractors refer to APO’s as ultra-high contrast.",
+    ]
+    review = (
+        "Those who favor gentrification have all the neuroses -- they are suicidal gambling addicts, bitter former "
+        "beauty queens, wounded semi-pro athletes turned car salesmen, heartless local politicos, clownish fat "
+        "golfers, trailer park Civil War reenactors."
+    )
+    typo = "The manufacturers of these refractros refer to APO’s as ultra-high contrast."
+    decisions = decide([*telescopes, *telescopes, review, typo], base, config.spelling)  # the HTML and its dump
+    assert "reenactors" not in decisions
+    assert decisions["refractros"].replacement == "refractors"
+
+
 @pytest.mark.parametrize("word", ["webpages", "frontman", "hardline", "freefall", "cybersecurity", "sportscar"])
 def test_closed_compounds_are_not_split_without_a_copy(base, config, word):
     left, right = {
