@@ -633,6 +633,8 @@ class SpellingJudge:
         name_form = best.term.lower() in (token.lower() + "s", token.lower()[:-1])
         if rule == "typo:proper_noun" and (name_form or not self.vocabulary.shares_context(token, best.term)):
             return None  # a name's plural or possessive-less form, or a name in other company
+        if rule == "typo:corpus" and best.term in (token + "s", token.removesuffix("s")):
+            return None  # the word's plural or singular ("smartcard", "smartcards"): another form, not a typo
         token_count = max(1, count_of[token])
         ratio = count_of[best.term] / token_count
         runner_up = count_of[ranked[1].term] if len(ranked) > 1 else 0
