@@ -436,30 +436,66 @@ class SpellingJudge:
             rules.max_edit_distance,
         )
 
+    @functools.cached_property
+    def rare_sides(self) -> tuple[defaultdict[str, set[str]], defaultdict[str, set[str]]]:
+        """The words the corpus prints before, and after, each of its rare lower-case words (built when first
+        asked)."""
+        rare = {word for word, count in self.vocabulary.lowered.items() if count <= self.rules.rare_max_count}
+        left: defaultdict[str, set[str]] = defaultdict(set)
+        right: defaultdict[str, set[str]] = defaultdict(set)
+        for pair in self.vocabulary.bigrams:
+            first, _, second = pair.partition(" ")
+            if second in rare:
+                left[second].add(first)
+            if first in rare:
+                right[first].add(second)
+        return left, right
+
+    def shares_content_word(self, word: str, fix: str) -> bool:
+        """True when the corpus prints `fix` beside a content word that stands on the same side of the rare
+        lower-case `word` ("TV comedie", "TV comedy")."""
+        left, right = self.rare_sides
+        bigrams = self.vocabulary.bigrams
+        return any(other not in STOPWORDS and bigrams[f"{other} {fix}"] for other in left.get(word, ())) or any(
+            other not in STOPWORDS and bigrams[f"{fix} {other}"] for other in right.get(word, ())
+        )
+
     def is_dictionary_word(self, word: str, prefixed: bool = True, strict: bool = False) -> bool:
         """True for a base-dictionary word or a regular derivation of one ("delisted", "wirelessly"; with
-        `prefixed`, also "rebrand"). `strict` takes only common stems of 4+ letters spelled as English
-        inflects them, not "beed", "sould", "goodes" or "monts"."""
+        `prefixed`, also "rebrand", or a prefix on a derivation spelled as English inflects: "reenactors").
+        `strict` takes only common stems of 4+ letters spelled as English inflects them, not "beed", "sould",
+        "goodes" or "monts"."""
         lowered = word.lower()
-        if lowered in self.base.counts:
+        if lowered in self.base.counts or self._is_derivation(lowered, strict, strict):
             return True
-        shortest = 4 if strict else 3
+        return prefixed and any(
+            lowered.startswith(prefix)
+            and len(rest := lowered[len(prefix) :]) >= 3
+            and (rest in self.base.counts or self._is_derivation(rest, True, strict))
+            for prefix in DERIVATION_PREFIXES
+        )
+
+    def _is_derivation(self, lowered: str, inflected: bool, common: bool) -> bool:
+        """True for a list word with one of `DERIVATION_SUFFIXES`; with `inflected`, a stem of 4+ letters spelled
+        as English inflects it; with `common`, one of the `common_word_rank` commonest words."""
+        shortest = 4 if inflected else 3
         for suffix in DERIVATION_SUFFIXES:
             stem = lowered.removesuffix(suffix)
             if stem == lowered or len(stem) < shortest:
                 continue
-            if stem in self.base.counts and (not strict or (_inflects(stem, suffix) and self._is_common(stem))):
-                return True
-            if stem + "e" in self.base.counts and (
-                not strict or (suffix[0] in _VOWELS and self._is_common(stem + "e"))
+            if (
+                stem in self.base.counts
+                and (not inflected or _inflects(stem, suffix))
+                and (not common or self._is_common(stem))
             ):
                 return True
-        return prefixed and any(
-            lowered.startswith(prefix)
-            and lowered[len(prefix) :] in self.base.counts
-            and len(lowered) - len(prefix) >= 3
-            for prefix in DERIVATION_PREFIXES
-        )
+            if (
+                stem + "e" in self.base.counts
+                and (not inflected or suffix[0] in _VOWELS)
+                and (not common or self._is_common(stem + "e"))
+            ):
+                return True
+        return False
 
     def _is_common(self, word: str) -> bool:
         """True for one of the `common_word_rank` commonest words of the dictionary."""
@@ -621,6 +657,10 @@ class SpellingJudge:
         name_form = best.term.lower() in (token.lower() + "s", token.lower()[:-1])
         if rule == "typo:proper_noun" and (name_form or not self.vocabulary.shares_context(token, best.term)):
             return None  # a name's plural or possessive-less form, or a name in other company
+        if rule == "typo:corpus" and best.term in (token + "s", token.removesuffix("s")):
+            return None  # the word's plural or singular ("smartcard", "smartcards"): another form, not a typo
+        if rule == "typo:corpus" and best.distance > 1 and not self.shares_content_word(token, best.term):
+            return None  # two edits from a word met in other company ("reenactors", "refractors")
         token_count = max(1, count_of[token])
         ratio = count_of[best.term] / token_count
         runner_up = count_of[ranked[1].term] if len(ranked) > 1 else 0
@@ -829,14 +869,7 @@ def context_decisions(
     }
     if not suspects:
         return {}
-    left: dict[str, set[str]] = defaultdict(set)
-    right: dict[str, set[str]] = defaultdict(set)
-    for pair in vocabulary.bigrams:
-        first, _, second = pair.partition(" ")
-        if second in suspects:
-            left[second].add(first)
-        if first in suspects:
-            right[first].add(second)
+    left, right = judge.rare_sides
     decisions = {}
     for word in suspects:
         if len(left[word]) == len(right[word]) == 1:

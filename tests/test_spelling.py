@@ -210,6 +210,71 @@ def test_regular_derivations_of_english_words_stay(base, config, word, near):
     assert word not in decide(paragraphs, base, config.spelling)
 
 
+def test_a_prefix_on_an_inflected_english_word_is_not_a_typo_of_a_frequent_near_word(base, config):
+    """CleanEval page 60 beside WCXB page 4146 (bench_clean's dumps): "reenactors" (re + enactor + s) stays,
+    though the telescope page prints "refractors", two edits away, eight times; a typo of "refractors" is fixed."""
+    telescopes = [
+        "The 5 telescopes on this list are all small apochromatic (APO) refractors.",
+        (
+            "For many of the refractors listed on this page, a field flattener/reducer (or focal corrector) is "
+            "recommended to get the most out of the optics."
+        ),
+        "Apochromatic refractors use ED extra-low-dispersion glass to enhance resolution and reduce chromatic aberration.",
+        "The manufacturers of these refractors refer to APO’s as ultra-high contrast.",
+    ]
+    review = (
+        "Those who favor gentrification have all the neuroses -- they are suicidal gambling addicts, bitter former "
+        "beauty queens, wounded semi-pro athletes turned car salesmen, heartless local politicos, clownish fat "
+        "golfers, trailer park Civil War reenactors."
+    )
+    typo = "The manufacturers of these refractros refer to APO’s as ultra-high contrast."
+    decisions = decide([*telescopes, *telescopes, review, typo], base, config.spelling)  # the HTML and its dump
+    assert "reenactors" not in decisions
+    assert decisions["refractros"].replacement == "refractors"
+
+
+def test_a_rare_singular_is_not_a_typo_of_its_frequent_plural(base, config):
+    """BBC 2004 prints "smartcards" three times and "smartcard" once: one edit apart, but the same word in
+    another number, not a typo of it (seed 2004's one false change of `make bench-typos`)."""
+    paragraphs = [
+        "Transport systems around the world are seeing the advantage of using ticketless smartcards.",
+        "Any household hooked up to Sky could soon be using smartcards in conjunction with their set-top boxes.",
+        "Broadcasters aiming content at children could offer smartcards which gives membership to exclusive content.",
+        "Currently most Freeview boxes do not have a slot which would allow viewers to use a smartcard.",
+    ]
+    assert "smartcard" not in decide(paragraphs, base, config.spelling)
+
+
+COMPACT = [
+    "Chinese firms copy products ranging from computer software and spark plugs to baby milk and compact discs.",
+    "Similarly on the up was the Smart brand of compact cars, with the division's sales jumping by 21.",
+    "It's a nice compact ground with a good atmosphere and hopefully I can help give the fans something else to cheer.",
+    "Respond supplies maps to aid groups via the web, and on compact disc.",
+    "It will be tough to obtain/build a PC to ever be as compact and charming as the Mac mini.",
+]
+TV_COMEDY = [
+    "Nighty Night was named Britain's best new TV comedy over ITV1 shows Doc Martin and Life Begins.",
+    "But Doc Martin won best TV comedy drama, over Jonathan Creek (BBC One) and Shameless.",
+    "Other winners at the awards included Caroline Quentin, who took home best TV comedy actress for Life Begins.",
+    "Long-running shows Will and Grace and CSI: Crime Scene Investigation were named best TV comedy and TV drama.",
+    "The BBC show beat The Office Christmas Special in the best TV comedy category and took the people's choice award.",
+    "The Globes also honour the best in television, with suburban series Desperate Housewives named best TV comedy show.",
+]
+
+
+def test_a_word_two_edits_from_a_corpus_word_changes_only_beside_its_company(base, config):
+    """Without a copy, two edits are proof only where the corpus prints the fix beside a content word the rare word
+    stands beside: seed 2004's "TV comedie" is fixed, a Slashdot comment's "compsci" (bench_clean) is not "compact"."""
+    comedie = (
+        "Little Britain stars Matt Lucas and David Walliams have been named the most powerful people in TV comedie, "
+        "in a poll by listings magazine Radio Times."
+    )
+    compsci = "I've done @100 interviews with newly graduated compsci majors. Some have left the interview in tears."
+    decisions = decide([*COMPACT, *TV_COMEDY, comedie, compsci], base, config.spelling)
+    assert decisions["comedie"].replacement == "comedy"
+    assert "compsci" not in decisions
+
+
 @pytest.mark.parametrize("word", ["webpages", "frontman", "hardline", "freefall", "cybersecurity", "sportscar"])
 def test_closed_compounds_are_not_split_without_a_copy(base, config, word):
     left, right = {
