@@ -217,6 +217,7 @@ def _run(
             rules,
             bullets,
             quote(progress),
+            work / "boilerplate-spill",
         )
         boilerplate = learning.boilerplate
         progress.rows_out = sum(map(len, boilerplate.values()))

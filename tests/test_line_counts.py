@@ -17,6 +17,7 @@ from flows.stages.prepared import RunArticles, carry_shards
 from flows.stages.records import RawArticle
 from flows.stages.shards import line_keys_path, shard_name, write_shard
 from flows.stages.steps import PreparedInput
+from flows.state import line_counts
 from flows.state.line_counts import LineCounts, learn_incrementally
 
 RULES = CleaningRules()
@@ -157,3 +158,29 @@ def test_carried_shards_bring_their_line_keys_or_get_them_computed(tmp_path):
         assert pq.read_table(line_keys_path(shard)).equals(pq.read_table(line_keys_path(wanted)))
     ensure_line_keys(carried[2], RULES.boilerplate, RULES.bullet_chars)
     assert pq.read_table(line_keys_path(carried[2])).equals(pq.read_table(line_keys_path(expected[2])))
+
+
+def test_counts_are_stored_in_byte_order_of_site_and_key(tmp_path):
+    """The stored counts are sorted as DuckDB sorted them: by the bytes of site, then key (an accented key after z)."""
+    furniture = ["Écoutez la radio du port", "Zone de pêche fermée", "Abonnez-vous", "zebra crossing closed"]
+    items = [
+        article(f"{site}/{n}.txt", story(n, furniture), site=site) for site in ("port", "Port", "é") for n in range(3)
+    ]
+    counts = learn(tmp_path, items).line_counts.counts
+    rows = list(zip(counts["site"].to_pylist(), counts["key"].to_pylist()))
+    assert rows == sorted(rows, key=lambda row: (row[0].encode(), row[1].encode()))
+    assert [key for site, key in rows if site == "port"][-2:] == ["zone de pêche fermée", "écoutez la radio du port"]
+
+
+def test_counting_in_a_small_memory_limit_gives_the_counts_of_the_default_limit(tmp_path, monkeypatch):
+    """DuckDB bounded to a few megabytes and spilling into the work folder: the same counts, examples and stories."""
+    items = [article(f"a/{n:03}.txt", story(n, ["Share this story", f"Updated {n % 7}:00"])) for n in range(300)]
+    in_default = learn(tmp_path / "default", items)
+    monkeypatch.setattr(line_counts, "MEMORY_LIMIT", "24MB")
+    articles = in_one_shard(items, tmp_path / "bounded")
+    bounded = learn_incrementally(
+        articles, LineCounts(), [], [], RULES.boilerplate, RULES.bullet_chars, spill=tmp_path / "spill"
+    )
+    assert bounded.line_counts.counts.equals(in_default.line_counts.counts)
+    assert bounded.line_counts.stories.equals(in_default.line_counts.stories)
+    assert bounded.boilerplate == in_default.boilerplate

@@ -12,8 +12,12 @@ import gc
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import duckdb
 import pyarrow as pa
+
+from dedup.cores import usable_cores
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
@@ -33,6 +37,13 @@ def release_free_memory() -> None:
     if _TRIM is not None:
         _TRIM(0)
     pa.default_memory_pool().release_unused()
+
+
+def bounded_duckdb(memory_limit: str, spill: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB using at most `memory_limit` (beyond it, spilling into `spill`, when given), one thread
+    per usable core: without a limit DuckDB takes up to 80 % of the machine."""
+    config = {"memory_limit": memory_limit, "threads": usable_cores()}
+    return duckdb.connect(":memory:", config=config | ({"temp_directory": str(spill)} if spill else {}))
 
 
 @contextmanager

@@ -29,7 +29,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dedup.cores import usable_cores
+from flows.runtime.memory import bounded_duckdb
 from flows.state.parts import compact_small_parts, link_part, part_paths, write_parts
 
 BANDS_FOLDER = "bands"
@@ -122,8 +122,7 @@ def store_connection(stored: StoredBands, new: NewRows, spill: Path | None = Non
     whose views `texts`, `bands`, `sentences` and `checked` are the stored shards (scanned in place by DuckDB's
     Parquet reader) followed by the `new` rows; `previous_<name>` are the stored tables of SEARCH_SCHEMAS (empty
     when the store has none)."""
-    config = {"memory_limit": MEMORY_LIMIT, "threads": usable_cores()}
-    connection = duckdb.connect(":memory:", config=config | ({"temp_directory": str(spill)} if spill else {}))
+    connection = bounded_duckdb(MEMORY_LIMIT, spill)
     for name, schema in SCHEMAS.items():
         _register_rows(connection, f"stored_{name}", _stored_parts(stored.folder, name), schema)
         _register_rows(connection, f"new_{name}", new.get(name, ()), schema)

@@ -11,12 +11,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+from duckdb import DuckDBPyConnection
 
 from cleaners.boilerplate import LineCount, decide_boilerplate
 from cleaners.rules import BoilerplateRules
+from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker
 from flows.stages.line_keys import previous_keys
 from flows.stages.prepared import RunArticles
@@ -105,9 +106,10 @@ CREATE TEMP TABLE counted AS
     LEFT JOIN choice t ON t.before_path = n.source_path AND t.before_doc = n.doc_id
     LEFT JOIN choice a ON a.after_position = n.position;
 """
-# The change to each (site, key) count: +1 for each story's line counted now (with the position and line of the
-# earliest), -1 for each taken back (`minus`, with its article, from the articles now or, gone or changed,
-# `gone_keys`).
+# The change to each (site, key) count: +1 for each story's line counted now (with the position of the earliest
+# article and the line's ordinal in its keys), -1 for each taken back (`minus`, with its article, from the
+# articles now or, gone or changed, `gone_keys`). Only integers and keys go through the group-by: lines are fetched
+# by (position, ordinal) for the counts that take a new example.
 _CHANGES = """
 CREATE TEMP TABLE minus AS
     SELECT c.site, unnest(a.keys) AS key, a.source_path, a.doc_id
@@ -117,45 +119,60 @@ CREATE TEMP TABLE minus AS
     FROM choice c JOIN gone_keys g ON g.source_path = c.before_path AND g.doc_id = c.before_doc
     WHERE NOT c.before_carried;
 CREATE TEMP TABLE changes AS
-    SELECT site, key, sum(change)::BIGINT AS change, min(position) AS position, arg_min(line, position) AS line
+    SELECT site, key, sum(change)::BIGINT AS change, min(position) AS position,
+        arg_min(ordinal, position) AS ordinal
     FROM (
-        SELECT a.site, unnest(a.keys) AS key, unnest(a.lines) AS line, a.position, 1 AS change
+        SELECT a.site, unnest(a.keys) AS key, generate_subscripts(a.keys, 1) AS ordinal, a.position, 1 AS change
         FROM articles a JOIN choice c ON c.after_position = a.position
         UNION ALL SELECT site, key, NULL, NULL, -1 FROM minus
     ) GROUP BY ALL;
 """
-# The changed counts, each with its example: the earliest of the line counted now and the previous example, or,
-# when the previous example's article was taken back (`lost`), the earliest counted article of its site holding it.
+# The changed counts, each with where its example is: the previous example (`kept`) when its article was not taken
+# back and is earlier than the line counted now; otherwise the line counted now, or, when the previous example's
+# article was taken back (`lost`), the earliest counted article of its site holding it (`found`).
 _MERGED = """
 CREATE TEMP TABLE merged AS
     SELECT ch.site, ch.key, coalesce(p.stories, 0) + ch.change AS stories, m.source_path IS NOT NULL AS lost,
         p.stories IS NOT NULL AND m.source_path IS NULL AND (ch.position IS NULL OR e.position < ch.position) AS kept,
-        p.example, p.example_path, p.example_doc, ch.line, f.source_path AS path, f.doc_id AS doc
-    FROM changes ch LEFT JOIN previous p USING (site, key) LEFT JOIN now f ON f.position = ch.position
+        p.example, p.example_path, p.example_doc, ch.position, ch.ordinal
+    FROM changes ch LEFT JOIN previous p USING (site, key)
     LEFT JOIN minus m ON m.site = ch.site AND m.key = ch.key
         AND m.source_path = p.example_path AND m.doc_id = p.example_doc
     LEFT JOIN now e ON e.source_path = p.example_path AND e.doc_id = p.example_doc
     WHERE coalesce(p.stories, 0) + ch.change > 0;
 CREATE TEMP TABLE found AS
-    SELECT site, key, arg_min(line, position) AS line, arg_min(source_path, position) AS path,
-        arg_min(doc_id, position) AS doc
+    SELECT site, key, min(position) AS position, arg_min(ordinal, position) AS ordinal
     FROM (
-        SELECT a.position, a.site, a.source_path, a.doc_id, unnest(a.keys) AS key, unnest(a.lines) AS line
+        SELECT a.position, a.site, unnest(a.keys) AS key, generate_subscripts(a.keys, 1) AS ordinal
         FROM articles a JOIN counted c USING (position)
         WHERE c.counted AND a.site IN (SELECT site FROM merged WHERE lost)
     ) SEMI JOIN (SELECT site, key FROM merged WHERE lost) USING (site, key)
     GROUP BY ALL;
+CREATE TEMP TABLE placed AS
+    SELECT m.site, m.key, m.stories, m.kept, m.example, m.example_path, m.example_doc,
+        CASE WHEN m.lost AND o.position IS NOT NULL THEN o.position WHEN NOT m.kept THEN m.position END AS position,
+        CASE WHEN m.lost AND o.position IS NOT NULL THEN o.ordinal WHEN NOT m.kept THEN m.ordinal END AS ordinal
+    FROM merged m LEFT JOIN found o USING (site, key);
+CREATE TEMP TABLE example_lines AS
+    SELECT position, ordinal, line FROM (
+        SELECT position, unnest(lines) AS line, generate_subscripts(lines, 1) AS ordinal FROM articles
+        WHERE position IN (SELECT position FROM placed)
+    ) SEMI JOIN placed USING (position, ordinal);
 """
 _COUNTS = """
 SELECT p.* FROM previous p ANTI JOIN changes USING (site, key)
 UNION ALL
 SELECT m.site, m.key, m.stories,
-    CASE WHEN m.lost THEN coalesce(o.line, m.line, '') WHEN m.kept THEN m.example ELSE m.line END,
-    CASE WHEN m.lost THEN coalesce(o.path, m.path, '') WHEN m.kept THEN m.example_path ELSE m.path END,
-    CASE WHEN m.lost THEN coalesce(o.doc, m.doc, '') WHEN m.kept THEN m.example_doc ELSE m.doc END,
+    CASE WHEN m.kept THEN m.example ELSE coalesce(l.line, '') END,
+    CASE WHEN m.kept THEN m.example_path ELSE coalesce(n.source_path, '') END,
+    CASE WHEN m.kept THEN m.example_doc ELSE coalesce(n.doc_id, '') END,
     false
-FROM merged m LEFT JOIN found o USING (site, key)
+FROM placed m LEFT JOIN example_lines l USING (position, ordinal) LEFT JOIN now n USING (position)
 """
+# DuckDB's memory for the stage's queries: beyond it, they spill to the run's work folder.
+MEMORY_LIMIT = "1GB"
+# Rows of a result read from DuckDB at a time: results are streamed into Arrow, never held whole in DuckDB's memory.
+STREAMED_ROWS = 100_000
 
 
 def learn_incrementally(
@@ -166,12 +183,14 @@ def learn_incrementally(
     rules: BoilerplateRules,
     bullet_chars: str,
     progress: Ticker = NO_PROGRESS,
+    spill: Path | None = None,
 ) -> Learning:
     """Update the previous counts for the articles that came, went or changed (those of `reread` inputs; the line
     keys of those that went or changed read from `previous_shards`), and decide every site's boilerplate; equal to
-    counting all of `articles` afresh. DuckDB over the articles' line keys (flows/stages/line_keys.py)."""
+    counting all of `articles` afresh. DuckDB over the articles' line keys (flows/stages/line_keys.py), in
+    MEMORY_LIMIT (spilling into `spill`, when given)."""
     reread_paths = pa.array(sorted(set(reread)), pa.string())
-    with duckdb.connect() as db:
+    with bounded_duckdb(MEMORY_LIMIT, spill) as db:
         articles.register(db)
         db.register("old", previous.stories)
         db.register("previous", previous.counts)
@@ -182,24 +201,26 @@ def learn_incrementally(
         db.register("gone_keys", previous_keys(previous_shards, gone, rules, bullet_chars))
         db.execute(_CHANGES)
         db.execute(_MERGED)
-        counts = db.sql(_COUNTS).to_arrow_table()
-        stories = db.sql(
-            "SELECT source_path, doc_id, site, story, counted FROM counted ORDER BY position"
-        ).to_arrow_table()
+        counts = _streamed(db, _COUNTS)
+        stories = _streamed(db, "SELECT source_path, doc_id, site, story, counted FROM counted ORDER BY position")
         totals = dict(db.sql("SELECT site, count(*) FROM counted WHERE counted GROUP BY site").fetchall())
-    return _decided(
-        previous.counts, counts.rename_columns(COUNTS.names).cast(COUNTS), stories.cast(STORIES), totals, rules
-    )
+    counts = counts.rename_columns(COUNTS.names).cast(COUNTS)
+    return _decided(previous.counts, counts, stories.cast(STORIES), totals, rules, spill)
 
 
 def _decided(
-    previous: pa.Table, counts: pa.Table, stories: pa.Table, totals: dict[str, int], rules: BoilerplateRules
+    previous: pa.Table,
+    counts: pa.Table,
+    stories: pa.Table,
+    totals: dict[str, int],
+    rules: BoilerplateRules,
+    spill: Path | None,
 ) -> Learning:
     """Decide the boilerplate from the counts (only lines over the thresholds leave DuckDB) and mark it learned."""
     site_totals = pa.table(
         {"site": pa.array(list(totals), pa.string()), "total": pa.array(list(totals.values()), pa.int64())}
     )
-    with duckdb.connect() as db:
+    with bounded_duckdb(MEMORY_LIMIT, spill) as db:
         db.register("counts", counts)
         db.register("totals", site_totals)
         db.register("previous", previous)
@@ -212,11 +233,19 @@ def _decided(
         boilerplate = decide_boilerplate((LineCount(*row) for row in candidates), totals, rules)
         learned = {(site, key) for site, lines in boilerplate.items() for key in lines}
         db.register("learned", pa.Table.from_pylist([{"site": s, "key": k} for s, k in learned], LEARNED))
-        counts = db.sql(
+        counts = _streamed(
+            db,
             "SELECT c.* EXCLUDE (learned), l.site IS NOT NULL AS learned"
-            " FROM counts c LEFT JOIN learned l USING (site, key) ORDER BY site, key"
-        ).to_arrow_table()
+            " FROM counts c LEFT JOIN learned l USING (site, key)",
+        )
     changed: dict[str, set[str]] = defaultdict(set)
     for site, key in learned ^ was_learned:
         changed[site].add(key)
+    # Sorted by Arrow (byte order, as DuckDB's): DuckDB's sort of every key and example could not stay in its limit.
+    counts = counts.sort_by([("site", "ascending"), ("key", "ascending")])
     return Learning(boilerplate, LineCounts(stories, counts.cast(COUNTS)), dict(changed))
+
+
+def _streamed(db: DuckDBPyConnection, query: str) -> pa.Table:
+    """A query's result read into Arrow batch by batch (a result held whole would count against MEMORY_LIMIT)."""
+    return db.sql(query).to_arrow_reader(STREAMED_ROWS).read_all()
