@@ -27,6 +27,11 @@ def trafilatura_default(html: str) -> str:
     return trafilatura.extract(html) or ""
 
 
+def trafilatura_no_comments(html: str) -> str:
+    """Bare `trafilatura.extract(include_comments=False)`: readers' comments left out, as copydesk leaves them."""
+    return trafilatura.extract(html, include_comments=False) or ""
+
+
 def trafilatura_precision(html: str) -> str:
     """Bare `trafilatura.extract(favor_precision=True)`."""
     return trafilatura.extract(html, favor_precision=True) or ""
@@ -60,6 +65,7 @@ def justext_dump(dump: str) -> str:
 
 HTML_SYSTEMS: dict[str, Callable[[str], str]] = {
     "trafilatura": trafilatura_default,
+    "trafilatura-no-comments": trafilatura_no_comments,
     "trafilatura-precision": trafilatura_precision,
     "readability": readability_text,
     "justext": justext_html,

@@ -3,9 +3,9 @@
 Part A scores text extraction on two sets of pages with gold text, CleanEval dev and WCXB's dev articles,
 each split in two by a hash of the page's name (tune: the rules were tuned on it; held-apart: never looked
 at while tuning). copydesk on the HTML and on careless text dumps of the pages (visible text, one block a
-line) stands beside bare trafilatura (default and favor_precision), readability-lxml, jusText, jusText on the
-dump and a C4-style line filter, by the scrapinghub metric (bags of lowercased word 4-shingles,
-micro-averaged) and WCXB's word F1 (bags of lowercased words, macro-averaged). Part C times copydesk's HTML
+line) stands beside bare trafilatura (default, without readers' comments, and favor_precision),
+readability-lxml, jusText, jusText on the dump and a C4-style line filter, by the scrapinghub metric (bags of
+lowercased word 4-shingles, micro-averaged) and WCXB's word F1 (bags of lowercased words, macro-averaged). Part C times copydesk's HTML
 path beside bare trafilatura on the same pages. With --tune-only, part A alone on the tune split (all a
 change may be tuned on), with the tune pages where copydesk trails a baseline of its kind.
 Part B wraps BBC articles in the junk of fake news sites and measures how much junk copydesk removes and
