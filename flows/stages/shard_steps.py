@@ -1,9 +1,9 @@
 """The batched stages over shards, as plain functions a worker process runs: read a batch of inputs into one
 shard of prepared articles, finish cleaning the articles of one shard into a shard of finished articles, and
 apply the spelling decisions to one row group of the run's articles to spell. Each reads its input from files,
-writes its result as a Parquet file in the run's work folder and returns the path with a few counts: articles
-never cross between processes, and the run-wide data (learned boilerplate, decisions) is a file each process
-loads once."""
+writes its result as a file in the run's work folder (Parquet; the finished shard as Arrow IPC) and returns the
+path with a few counts: articles never cross between processes, and the run-wide data (learned boilerplate,
+decisions) is a file each process loads once."""
 
 from __future__ import annotations
 
@@ -81,9 +81,9 @@ def finish_shard(
 ) -> ShardDone:
     """Finish cleaning the articles at `rows` of a shard with the learned boilerplate in the file `boilerplate`,
     and write a Document or a Rejection for each, in that order, to `target` (flows/state/finished.py's table, as an
-    Arrow IPC file the flow maps), the
-    spelling evidence of the paragraphs of those in a spelled language (`counted_folder(target)`) and, without Redis,
-    the signed rows of the Documents' paragraphs for the match stage (`signed_folder(target)`)."""
+    Arrow IPC file the flow maps), the spelling evidence of the paragraphs of those in a spelled language
+    (`counted_folder(target)`) and, without Redis, the signed rows of the Documents' paragraphs for the match stage
+    (`signed_folder(target)`)."""
     prepared = read_shard(shard, rows)
     for item, keys in zip(prepared, known_line_keys(shard, rows), strict=True):
         item.prepared.line_keys = keys

@@ -58,10 +58,8 @@ def lay_over(cleaned: Cleaned, document_rows: list[int], spelled: pa.Table, targ
     articles = np.concatenate([owners[kept], spelled_rows["article"].to_numpy()])
     places = np.concatenate([cleaned.paragraphs["para_idx"].to_numpy()[kept], spelled_rows["para_idx"].to_numpy()])
     rows = np.concatenate([kept, cleaned.paragraph_count + np.arange(spelled_rows.num_rows)])
-    in_order = rows[np.lexsort((places, articles))]
-    write_arrow(
-        taken_batches(pa.concat_tables([cleaned.paragraphs, spelled_rows]), in_order), PARAGRAPH_COLUMNS, target
-    )
+    ordered = rows[np.lexsort((places, articles))]
+    write_arrow(taken_batches(pa.concat_tables([cleaned.paragraphs, spelled_rows]), ordered), PARAGRAPH_COLUMNS, target)
     corrections = spelled["corrections"].combine_chunks()
     owners = spelled_articles[pc.list_parent_indices(corrections).to_numpy()]
     fields = corrections.flatten()
