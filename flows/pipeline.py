@@ -232,7 +232,9 @@ def _run(
     with stage("clean", len(redo)) as progress:
         learned = write_boilerplate(boilerplate, work)
         submitted = [
-            finish_cleaning.submit(shard, quote(rows), learned, config, work / f"finished-{shard.name}", quote(kept))
+            finish_cleaning.submit(
+                shard, quote(rows), learned, config, work / f"finished-{shard.stem}.arrow", quote(kept)
+            )
             for shard, rows in zip(work_paths, work_rows)
         ]
         finished_shards = _run_batches(progress, submitted, list(map(len, work_rows)))
@@ -298,7 +300,7 @@ def _run(
         finished.write_finished(written_state, finished_table, carried_finished, finished.kept_rows(kept))
         spelled = _run_batches(progress, submitted, groups.rows_per_group)
         spelled_rows = spelled_this_run(plan, [done.path for done in spelled])
-        cleaned = lay_over(cleaned, document_rows(finished_table), spelled_rows)
+        cleaned = lay_over(cleaned, document_rows(finished_table), spelled_rows, work / "paragraphs.arrow")
         stored_spelling = write_stored(finished_table, spelled_rows, work / SPELLED_FILE)
         progress.rows_out = cleaned.corrections.num_rows
     removed_lines = finished_table.select(REMOVED_FROM)  # the rest of the finished table is in the state

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import pyarrow as pa
 
@@ -32,7 +34,8 @@ def finished_row(document: Document, removals: Sequence[Removal] = ()) -> dict:
 
 def cleaned_of(documents: Sequence[Document], table: pa.Table | None = None) -> Cleaned:
     """The documents' columns, from `table` (their finished table, by default their rows alone) with their
-    corrections laid over them as the spelling stage's rows."""
+    corrections laid over them as the spelling stage's rows (their paragraphs mapped from a file in a folder removed
+    at once: the mapping outlives it)."""
     table = pa.Table.from_pylist(list(map(finished_row, documents)), FINISHED) if table is None else table
     rows = document_rows(table)
     spelled = [
@@ -40,4 +43,5 @@ def cleaned_of(documents: Sequence[Document], table: pa.Table | None = None) -> 
         for row, document in zip(rows, documents, strict=True)
         if document.corrections
     ]
-    return lay_over(from_finished(table), rows, pa.Table.from_pylist(spelled, SPELLED))
+    with TemporaryDirectory() as folder:
+        return lay_over(from_finished(table), rows, pa.Table.from_pylist(spelled, SPELLED), Path(folder) / "laid.arrow")

@@ -56,7 +56,7 @@ def test_a_long_run_is_a_slice_and_the_rest_is_copied_a_bounded_number_at_a_time
     assert run.values.buffers()[2].address == table["paragraphs"].chunks[1].values.buffers()[2].address
 
 
-def test_spelled_paragraphs_are_laid_over_in_article_order_without_joining_the_chunks(monkeypatch):
+def test_spelled_paragraphs_are_laid_over_in_article_order_without_joining_the_chunks(monkeypatch, tmp_path):
     monkeypatch.setattr(chunked, "RUN_ROWS", 4)
     articles = [list(PARAGRAPHS[start : start + 3 + start % 3]) for start in range(0, 24, 3)]
     rows = [
@@ -74,7 +74,7 @@ def test_spelled_paragraphs_are_laid_over_in_article_order_without_joining_the_c
         ],
         SPELLED,
     )
-    laid = lay_over(cleaned, list(range(len(articles))), spelled)
+    laid = lay_over(cleaned, list(range(len(articles))), spelled, tmp_path / "laid.arrow")
     expected = [spelled_articles.get(number, paragraphs) for number, paragraphs in enumerate(articles)]
     assert laid.paragraphs["text"].to_pylist() == [text for paragraphs in expected for text in paragraphs]
     assert laid.paragraphs["article"].to_pylist() == [n for n, paragraphs in enumerate(expected) for _ in paragraphs]

@@ -182,5 +182,5 @@ def test_the_correct_stage_takes_a_finished_table_past_2_gb_without_joining_its_
     assert carried.links == paths and carried.covered.all()
     write_finished(tmp_path / "state", table, carried, frozenset())
     assert sorted(path.name for path in (tmp_path / "state" / "finished").iterdir()) == [path.name for path in paths]
-    assert lay_over(cleaned, document_rows(table), SPELLED.empty_table()) is cleaned
+    assert lay_over(cleaned, document_rows(table), SPELLED.empty_table(), tmp_path / "laid.arrow") is cleaned
     assert resident_mb() - before < 200

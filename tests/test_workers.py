@@ -169,7 +169,7 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
     prepared = read_shard(read.path, rows)
     boilerplate = write_boilerplate({}, tmp_path)
 
-    done = finish_shard(read.path, rows, boilerplate, config, tmp_path / "finished-00000.parquet")
+    done = finish_shard(read.path, rows, boilerplate, config, tmp_path / "finished-00000.arrow")
     in_process = finish_documents(prepared, {}, config)
     assert len(pickle.dumps(done)) < 500 and done.rows == len(in_process) == len(SEED_NAMES)
     names = [(item.raw.source_path, item.raw.doc_id) for item in prepared]
@@ -188,7 +188,9 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
     assert groups.rows_per_group == [2, 1]
     fixes = write_decisions(decisions, tmp_path)
     spelled = [spell_shard(groups.path, group, fixes, tmp_path / f"spelled-{group}.parquet") for group in range(2)]
-    laid = lay_over(cleaned, document_rows(table), read_spelled([shard.path for shard in spelled]))
+    laid = lay_over(
+        cleaned, document_rows(table), read_spelled([shard.path for shard in spelled]), tmp_path / "laid.arrow"
+    )
     expected = [apply_corrections(document.paragraphs, decisions) for document in documents]
     assert list(laid.texts()) == [paragraph for paragraphs, _ in expected for paragraph in paragraphs]
     corrections = laid.corrections.to_pylist()

@@ -6,7 +6,7 @@ apart, a bounded number of rows into each chunk of the result."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -20,33 +20,35 @@ TAKE_ROWS = 10_000
 def take_rows(table: pa.Table, rows: Sequence[int] | np.ndarray) -> pa.Table:
     """The table's rows at `rows` (positions over the whole table), in that order, as a table of several chunks:
     no chunk of it joins chunks of `table`, and none holds more than about TAKE_ROWS copied rows."""
+    return pa.Table.from_batches(list(taken_batches(table, rows)), table.schema)
+
+
+def taken_batches(table: pa.Table, rows: Sequence[int] | np.ndarray) -> Iterator[pa.RecordBatch]:
+    """take_rows's chunks, each made as it is asked for: a pass that writes them holds one copied chunk at a time."""
     rows = np.asarray(rows, dtype=np.int64)
     batches = [batch for batch in table.to_batches() if batch.num_rows]
     if not len(rows) or not batches:
-        return table.schema.empty_table()
+        return
     lengths = np.array([batch.num_rows for batch in batches], dtype=np.int64)
     starts = np.cumsum(lengths) - lengths
     batch_of = np.searchsorted(starts, rows, side="right") - 1
     local = rows - starts[batch_of]
     breaks = np.flatnonzero((np.diff(batch_of) != 0) | (np.diff(local) != 1)) + 1
     run_starts, run_ends = np.concatenate([[0], breaks]), np.concatenate([breaks, [len(rows)]])
-    taken: list[pa.RecordBatch] = []
     pending = 0  # the first of the rows waiting to be copied
 
-    def copy_pending(end: int) -> None:
-        if end > pending:
-            taken.append(_copied(batches, batch_of[pending:end], local[pending:end]))
+    def copy_pending(end: int) -> list[pa.RecordBatch]:
+        return [_copied(batches, batch_of[pending:end], local[pending:end])] if end > pending else []
 
     for first, end in zip(run_starts.tolist(), run_ends.tolist(), strict=True):
         if end - first >= RUN_ROWS:
-            copy_pending(first)
-            taken.append(batches[batch_of[first]].slice(int(local[first]), end - first))
+            yield from copy_pending(first)
+            yield batches[batch_of[first]].slice(int(local[first]), end - first)
             pending = end
         elif end - pending >= TAKE_ROWS:
-            copy_pending(end)
+            yield from copy_pending(end)
             pending = end
-    copy_pending(len(rows))
-    return pa.Table.from_batches(taken, table.schema)
+    yield from copy_pending(len(rows))
 
 
 def _copied(batches: list[pa.RecordBatch], batch_of: np.ndarray, local: np.ndarray) -> pa.RecordBatch:
@@ -63,11 +65,3 @@ def _copied(batches: list[pa.RecordBatch], batch_of: np.ndarray, local: np.ndarr
     if (np.diff(batch_of) >= 0).all():  # the rows go through the batches in order: so do the parts
         return joined
     return joined.take(pa.array(np.argsort(order, kind="stable")))
-
-
-def copied(table: pa.Table) -> pa.Table:
-    """The table's rows copied a chunk at a time (no chunks joined), so it holds buffers of its own rather than slices
-    of larger ones: tables read from Parquet leave their reading's scratch between their buffers, and the allocator
-    keeps those pages as long as a slice of them lives."""
-    batches = [batch.take(pa.array(np.arange(batch.num_rows))) for batch in table.to_batches()]
-    return pa.Table.from_batches(batches, table.schema)

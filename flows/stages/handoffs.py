@@ -1,6 +1,8 @@
-"""What a finishing task leaves beside its finished shard for one later stage of the run (the match stage's signed
-rows, the spelling stage's counted evidence): a folder of Arrow IPC files, uncompressed so that stage maps or
-scans them in place, removed once it has read them."""
+"""What a stage leaves in the run's work folder for later ones, as uncompressed Arrow IPC files that the reader maps
+in place (file-backed pages the kernel can drop and read again, not the flow's own memory): the finished shards
+(flows/state/finished.py) and the spelled paragraphs (flows/stages/spelled.py), and beside each finished shard a
+folder for one later stage (the match stage's signed rows, the spelling stage's counted evidence), removed once it
+has read them."""
 
 from __future__ import annotations
 
@@ -10,6 +12,19 @@ from pathlib import Path
 
 import pyarrow as pa
 from pyarrow import feather
+
+
+def write_arrow(batches: Iterable[pa.RecordBatch], schema: pa.Schema, target: Path) -> None:
+    """Write the batches one after another into `target` as one uncompressed Arrow IPC file (none held but the one
+    being written)."""
+    with pa.ipc.new_file(str(target), schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+
+
+def map_arrow(path: Path) -> pa.Table:
+    """An uncompressed Arrow IPC file as a table whose buffers are the file's pages, mapped (no copy)."""
+    return feather.read_table(path, memory_map=True)
 
 
 def handoff_folder(finished: Path, kind: str) -> Path:

@@ -1,9 +1,9 @@
 """The batched stages over shards, as plain functions a worker process runs: read a batch of inputs into one
 shard of prepared articles, finish cleaning the articles of one shard into a shard of finished articles, and
 apply the spelling decisions to one row group of the run's articles to spell. Each reads its input from files,
-writes its result as a Parquet file in the run's work folder and returns the path with a few counts: articles
-never cross between processes, and the run-wide data (learned boilerplate, decisions) is a file each process
-loads once."""
+writes its result as a file in the run's work folder (Parquet; the finished shard as Arrow IPC) and returns the
+path with a few counts: articles never cross between processes, and the run-wide data (learned boilerplate,
+decisions) is a file each process loads once."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ import pyarrow.parquet as pq
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.spelling import apply_corrections
 from flows.config import Config
-from flows.outputs.files import write_table
 from flows.outputs.manifest import file_digest
 from flows.reading.readers import input_format
 from flows.runtime.process_cache import load_once
 from flows.stages.band_matches import signed_rows
+from flows.stages.handoffs import write_arrow
 from flows.stages.line_keys import known_line_keys, write_line_keys
 from flows.stages.records import Rejection
 from flows.stages.run_files import read_boilerplate, read_corrections
@@ -31,7 +31,7 @@ from flows.stages.shards import read_shard, write_shard
 from flows.stages.signed_pool import signed_folder, write_signed
 from flows.stages.spelled import write_spelled
 from flows.stages.steps import InputRead, finish_documents, read_and_prepare
-from flows.state.finished import finished_table
+from flows.state.finished import FINISHED, finished_table
 from flows.state.vocabulary_store import counted_folder, write_counted
 
 
@@ -80,14 +80,15 @@ def finish_shard(
     shard: Path, rows: list[int], boilerplate: Path, config: Config, target: Path, keep: KeptLines = NOTHING_KEPT
 ) -> ShardDone:
     """Finish cleaning the articles at `rows` of a shard with the learned boilerplate in the file `boilerplate`,
-    and write a Document or a Rejection for each, in that order, to `target` (flows/state/finished.py's table), the
-    spelling evidence of the paragraphs of those in a spelled language (`counted_folder(target)`) and, without Redis,
-    the signed rows of the Documents' paragraphs for the match stage (`signed_folder(target)`)."""
+    and write a Document or a Rejection for each, in that order, to `target` (flows/state/finished.py's table, as an
+    Arrow IPC file the flow maps), the spelling evidence of the paragraphs of those in a spelled language
+    (`counted_folder(target)`) and, without Redis, the signed rows of the Documents' paragraphs for the match stage
+    (`signed_folder(target)`)."""
     prepared = read_shard(shard, rows)
     for item, keys in zip(prepared, known_line_keys(shard, rows), strict=True):
         item.prepared.line_keys = keys
     results = finish_documents(prepared, load_once(boilerplate, read_boilerplate), config, keep)
-    write_table(finished_table(prepared, results), target)
+    write_arrow(finished_table(prepared, results).to_batches(), FINISHED, target)
     documents = [result.document for result in results if not isinstance(result, Rejection)]
     languages = config.spelling.languages
     spelled = Counter(text for document in documents if document.language in languages for text in document.paragraphs)

@@ -1,7 +1,7 @@
 """Spelling fixes as the apply-spelling tasks hand them back: a Parquet shard per task with a row for each
 finished article the fixes changed (its row in the run's finished table, its new paragraphs and the corrections),
 which the flow lays over the cleaned articles' columns it holds (flows/stages/cleaned.py), with the rows it carried from the
-previous run (flows/state/spelled_store.py)."""
+previous run (flows/state/spelled_store.py), into a file of paragraphs it maps (flows/stages/handoffs.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import pyarrow.parquet as pq
 
 from cleaners.edits import Correction
 from flows.outputs.files import write_parquet
-from flows.stages.chunked import take_rows
-from flows.stages.cleaned import CORRECTION, CORRECTION_COLUMNS, Cleaned, paragraph_rows
+from flows.stages.chunked import take_rows, taken_batches
+from flows.stages.cleaned import CORRECTION, CORRECTION_COLUMNS, PARAGRAPH_COLUMNS, Cleaned, paragraph_rows
+from flows.stages.handoffs import map_arrow, write_arrow
 
 SPELLED = pa.schema(
     [
@@ -41,10 +42,11 @@ def read_spelled(shards: list[Path]) -> pa.Table:
     return pa.concat_tables([SPELLED.empty_table(), *(pq.read_table(shard).cast(SPELLED) for shard in shards)])
 
 
-def lay_over(cleaned: Cleaned, document_rows: list[int], spelled: pa.Table) -> Cleaned:
+def lay_over(cleaned: Cleaned, document_rows: list[int], spelled: pa.Table, target: Path) -> Cleaned:
     """The cleaned articles (at `document_rows` of the finished table) with the paragraphs and corrections `spelled`
     holds for them, as Arrow columns: the paragraphs kept and the spelled ones taken in order without joining the
-    columns' chunks (flows/stages/chunked.py), so at most the texts once more are made, a slice at a time."""
+    columns' chunks (flows/stages/chunked.py) and written to `target` a chunk at a time, then mapped from it (the
+    texts held as the file's pages, not copied into the flow's memory)."""
     if not spelled.num_rows:
         return cleaned
     spelled_articles = np.searchsorted(np.asarray(document_rows, np.int64), spelled["row"].to_numpy())
@@ -56,7 +58,8 @@ def lay_over(cleaned: Cleaned, document_rows: list[int], spelled: pa.Table) -> C
     articles = np.concatenate([owners[kept], spelled_rows["article"].to_numpy()])
     places = np.concatenate([cleaned.paragraphs["para_idx"].to_numpy()[kept], spelled_rows["para_idx"].to_numpy()])
     rows = np.concatenate([kept, cleaned.paragraph_count + np.arange(spelled_rows.num_rows)])
-    paragraphs = take_rows(pa.concat_tables([cleaned.paragraphs, spelled_rows]), rows[np.lexsort((places, articles))])
+    ordered = rows[np.lexsort((places, articles))]
+    write_arrow(taken_batches(pa.concat_tables([cleaned.paragraphs, spelled_rows]), ordered), PARAGRAPH_COLUMNS, target)
     corrections = spelled["corrections"].combine_chunks()
     owners = spelled_articles[pc.list_parent_indices(corrections).to_numpy()]
     fields = corrections.flatten()
@@ -64,7 +67,7 @@ def lay_over(cleaned: Cleaned, document_rows: list[int], spelled: pa.Table) -> C
     by_article = np.argsort(owners, kind="stable")
     return Cleaned(
         cleaned.articles,
-        paragraphs,
+        map_arrow(target),
         pa.table(columns, schema=CORRECTION_COLUMNS).take(by_article),
     )
 

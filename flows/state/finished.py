@@ -21,8 +21,9 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.keep import NOTHING_KEPT, KeptLines
-from flows.stages.chunked import copied, take_rows
+from flows.stages.chunked import take_rows
 from flows.stages.cleaned import CLEANING_FACTS, Cleaned, from_finished
+from flows.stages.handoffs import map_arrow
 from flows.stages.prepared import Identity, RunArticles
 from flows.stages.records import CleanedDocument, Rejection
 from flows.stages.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_row
@@ -112,13 +113,12 @@ def in_order(
     """Every article's finished cleaning in the order of `names`, fresh (rows of `fresh`) where finished again,
     else carried: the cleaned articles' columns, the rejections, and the table to store, its rows taken as they are
     (spelling changes the cleaned columns later). The table keeps chunks, never joined (past 2 GB of paragraphs they
-    cannot be, flows/stages/chunked.py): runs of carried rows are slices of the stored parts (held until the correct
-    stage anyway), the fresh rows are copied a chunk at a time first (slices of the shards read would keep the pages
-    of their reading's scratch: 44 MB at 40,000 articles, for as long as the run holds the texts)."""
+    cannot be, flows/stages/chunked.py): runs of fresh rows are slices of the mapped shards (read_finished), runs of
+    carried rows slices of the stored parts (held until the correct stage anyway)."""
     fresh_rows = rows_by_identity(fresh)
     carried_from = fresh.num_rows
     rows = [fresh_rows[key] if key in fresh_rows else carried_from + previous.rows[key] for key in names]
-    table = take_rows(pa.concat_tables([copied(fresh), previous.table]), rows)
+    table = take_rows(pa.concat_tables([fresh, previous.table]), rows)
     rejected = table.select(["rejected_as", "rejection"]).filter(pc.is_valid(table["rejection"])).to_pylist()
     rejections = [Rejection(row["rejected_as"], row["rejection"]) for row in rejected]
     return from_finished(table), rejections, table
@@ -130,8 +130,8 @@ def finished_table(prepared: list[PreparedInput], results: list[CleanedDocument 
 
 
 def read_finished(paths: list[Path]) -> pa.Table:
-    """The finished articles of the given tables (the clean stage's shards), as one table."""
-    return pa.concat_tables([FINISHED.empty_table(), *(_read(path) for path in paths)])
+    """The finished articles of the clean stage's shards (Arrow IPC files), as one table of their mapped pages."""
+    return pa.concat_tables([FINISHED.empty_table(), *map(map_arrow, paths)])
 
 
 def _read(path: Path) -> pa.Table:
