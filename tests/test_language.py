@@ -25,7 +25,10 @@ from tests.test_pipeline import run_cli
 
 MULTILINGUAL = Path(__file__).parent / "data" / "multilingual"
 # Common words of other languages inside the English article, and the English word each is a near miss of.
-FOREIGN_IN_ENGLISH = {"hausse": "house", "devant": "demand", "werde": "were", "doktor": "doctor"}
+FOREIGN_IN_ENGLISH = ("hausse", "devant", "werde", "doktor")
+# The English words the corpus evidence alone would make of those one edit away ("hausse" and "devant" are two edits
+# from "house" and "demand", which typo:corpus takes only where the corpus prints them in the same company).
+ONE_EDIT_INTO_ENGLISH = {"werde": "were", "doktor": "doctor"}
 
 
 def article_paragraphs(name: str) -> list[str]:
@@ -81,8 +84,9 @@ def test_common_foreign_words_in_english_text_are_never_corrected_but_english_ty
     rules = config.spelling
     vocabulary = english_vocabulary()
     unguarded = decide_corrections(vocabulary, load_base_dictionary(), rules)
-    # Without the other languages' word lists the corpus evidence turns each foreign word into English...
-    assert {word: unguarded[word].replacement for word in FOREIGN_IN_ENGLISH} == FOREIGN_IN_ENGLISH
+    # Without the other languages' word lists the corpus evidence turns the foreign words one edit away into English...
+    turned = {word: unguarded[word].replacement for word in FOREIGN_IN_ENGLISH if word in unguarded}
+    assert turned == ONE_EDIT_INTO_ENGLISH
     guarded = decide_corrections(
         vocabulary, load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf), rules
     )
