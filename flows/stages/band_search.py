@@ -2,10 +2,10 @@
 `dedup.deduplicate.find_matches` finds among the representatives of exact copies.
 
 A pair is a candidate when a bucket both are in makes it: a band run (rows sharing an LSH band key in the
-paragraph index, a text's first `lsh_bands` bands, or in the sentence index, the rest) makes every pair of a run of at most MAX_RUN rows, and its first owner
-(the smallest position) with each other one beyond that, as dedup/index.py; a short-text group (owners sharing
-the normalised words of a short paragraph or sentence) makes every pair of a group of 2 to MAX_SHARED_GROUP
-rows, as `dedup.index.shared_key_pairs`.
+paragraph index, a text's first `lsh_bands` bands, or in the sentence index, the rest) makes every pair of a
+run of at most MAX_RUN rows, and its first owner (the smallest position) with each other one beyond that, as
+dedup/index.py; a short-text group (owners sharing the normalised words of a short paragraph or sentence) makes
+every pair of a group of 2 to MAX_SHARED_GROUP rows, as `dedup.index.shared_key_pairs`.
 
 A full search reads every stored band. An incremental one reads only the buckets of the representatives whose
 count changed since the previous run (`dirt`: new, gone, now a copy or no longer one), and every run crowded
