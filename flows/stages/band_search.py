@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pairs
 from dedup.settings import DedupSettings
+from flows.runtime.memory import streamed
 from flows.state.band_store import SEARCH_SCHEMAS
 
 _LONG_REPS = (
@@ -171,10 +172,8 @@ def candidate_pairs(
 def _fetched_pairs(pairs: duckdb.DuckDBPyRelation) -> np.ndarray:
     """The (m, 2) int64 array of a query's pairs, streamed a batch at a time (a result larger than DuckDB's memory
     limit is not materialised inside it)."""
-    batches = [
-        np.stack([batch["i"].to_numpy(), batch["j"].to_numpy()], axis=1) for batch in pairs.to_arrow_reader(_BATCH_ROWS)
-    ]
-    return np.concatenate(batches).astype(np.int64, copy=False) if batches else np.empty((0, 2), dtype=np.int64)
+    table = streamed(pairs, _BATCH_ROWS)
+    return np.stack([table["i"].to_numpy(), table["j"].to_numpy()], axis=1).astype(np.int64).reshape(-1, 2)
 
 
 def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:

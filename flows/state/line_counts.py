@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from duckdb import DuckDBPyConnection
 
 from cleaners.boilerplate import LineCount, decide_boilerplate
 from cleaners.rules import BoilerplateRules
-from flows.runtime.memory import bounded_duckdb
+from flows.runtime.memory import bounded_duckdb, streamed
 from flows.runtime.progress import NO_PROGRESS, Ticker
 from flows.stages.line_keys import previous_keys
 from flows.stages.prepared import RunArticles
@@ -201,8 +200,10 @@ def learn_incrementally(
         db.register("gone_keys", previous_keys(previous_shards, gone, rules, bullet_chars))
         db.execute(_CHANGES)
         db.execute(_MERGED)
-        counts = _streamed(db, _COUNTS)
-        stories = _streamed(db, "SELECT source_path, doc_id, site, story, counted FROM counted ORDER BY position")
+        counts = streamed(db.sql(_COUNTS), STREAMED_ROWS)
+        stories = streamed(
+            db.sql("SELECT source_path, doc_id, site, story, counted FROM counted ORDER BY position"), STREAMED_ROWS
+        )
         totals = dict(db.sql("SELECT site, count(*) FROM counted WHERE counted GROUP BY site").fetchall())
     counts = counts.rename_columns(COUNTS.names).cast(COUNTS)
     return _decided(previous.counts, counts, stories.cast(STORIES), totals, rules, spill)
@@ -233,10 +234,12 @@ def _decided(
         boilerplate = decide_boilerplate((LineCount(*row) for row in candidates), totals, rules)
         learned = {(site, key) for site, lines in boilerplate.items() for key in lines}
         db.register("learned", pa.Table.from_pylist([{"site": s, "key": k} for s, k in learned], LEARNED))
-        counts = _streamed(
-            db,
-            "SELECT c.* EXCLUDE (learned), l.site IS NOT NULL AS learned"
-            " FROM counts c LEFT JOIN learned l USING (site, key)",
+        counts = streamed(
+            db.sql(
+                "SELECT c.* EXCLUDE (learned), l.site IS NOT NULL AS learned"
+                " FROM counts c LEFT JOIN learned l USING (site, key)"
+            ),
+            STREAMED_ROWS,
         )
     changed: dict[str, set[str]] = defaultdict(set)
     for site, key in learned ^ was_learned:
@@ -244,8 +247,3 @@ def _decided(
     # Sorted by Arrow (byte order, as DuckDB's): DuckDB's sort of every key and example could not stay in its limit.
     counts = counts.sort_by([("site", "ascending"), ("key", "ascending")])
     return Learning(boilerplate, LineCounts(stories, counts.cast(COUNTS)), dict(changed))
-
-
-def _streamed(db: DuckDBPyConnection, query: str) -> pa.Table:
-    """A query's result read into Arrow batch by batch (a result held whole would count against MEMORY_LIMIT)."""
-    return db.sql(query).to_arrow_reader(STREAMED_ROWS).read_all()
