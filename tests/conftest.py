@@ -140,14 +140,17 @@ def seeds() -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def prefect_harness():
-    """A temporary Prefect API and database for the whole session."""
+    """A temporary Prefect API and database for the whole session; its start-up may take
+    `COPYDESK_TEST_SERVER_TIMEOUT` seconds (120 unless set: a loaded machine needs more)."""
     from prefect.testing.utilities import prefect_test_harness
 
     from flows.runtime.api_server import servers_die_with_this_process
 
     with ExitStack() as stack:
         with servers_die_with_this_process():
-            stack.enter_context(prefect_test_harness(server_startup_timeout=120))
+            stack.enter_context(
+                prefect_test_harness(server_startup_timeout=int(os.environ.get("COPYDESK_TEST_SERVER_TIMEOUT", "120")))
+            )
         yield
 
 
