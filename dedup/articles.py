@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from dedup.pair_table import pair_measures, pair_positions
 from dedup.records import ParagraphRecord
-from dedup.verify import Overlap, pair_measures, pair_positions
+from dedup.verify import Overlap
 
 
 def copied_share(
-    records: Sequence[ParagraphRecord], overlaps: dict[tuple[int, int], Overlap], word_counts: Sequence[int]
+    records: Sequence[ParagraphRecord], overlaps: Mapping[tuple[int, int], Overlap], word_counts: Sequence[int]
 ) -> dict[str, dict[str, float]]:
     """For each article, the share of its words found in each other article.
 

@@ -18,10 +18,11 @@ import numpy as np
 
 from dedup.components import Pairs, component_labels, component_signatures, paragraph_hashes
 from dedup.constraints import ClusterConstraints
+from dedup.pair_table import pair_positions
 from dedup.records import ClusterMembership
 from dedup.settings import DedupSettings
 from dedup.trim import trim_partial_repeats
-from dedup.verify import Overlap, pair_positions
+from dedup.verify import Overlap
 
 
 @dataclass(frozen=True)

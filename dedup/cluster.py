@@ -16,7 +16,7 @@ never joins a cluster holding a paragraph split from it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints
 from dedup.containment import parts_inside
@@ -25,7 +25,7 @@ from dedup.verify import Overlap
 
 
 def containers_first(
-    order: Sequence[int], overlaps: dict[tuple[int, int], Overlap], containment_threshold: float, margin: float
+    order: Sequence[int], overlaps: Mapping[tuple[int, int], Overlap], containment_threshold: float, margin: float
 ) -> list[int]:
     """Policy order, with paragraphs contained in a clearly bigger one (by `margin`) moved after the rest."""
     contained = {part for part, _, _ in parts_inside(overlaps, containment_threshold, margin)}
@@ -34,7 +34,7 @@ def containers_first(
 
 def centre_clusters(
     order: Sequence[int],
-    overlaps: dict[tuple[int, int], Overlap],
+    overlaps: Mapping[tuple[int, int], Overlap],
     ids: Sequence[str],
     jaccard_threshold: float,
     containment_threshold: float,

@@ -13,10 +13,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from dedup.pair_table import pair_measures, pair_positions
 from dedup.text_hash import text_hashes
-from dedup.verify import Overlap, pair_measures, pair_positions
+from dedup.verify import Overlap
 
-Pairs = dict[tuple[int, int], Overlap]
+Pairs = Mapping[tuple[int, int], Overlap]
 _LANES = 2
 _MIX_1, _MIX_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 # One tag a kind of pair, so a near-duplicate and a partial pair of the same measure differ.

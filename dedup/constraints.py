@@ -9,7 +9,7 @@ text's fingerprint, so a pair covers every copy of either text.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dedup.verify import Overlap
@@ -106,10 +106,10 @@ def cluster_constraints(
 
 
 def constrained_overlaps(
-    overlaps: dict[tuple[int, int], Overlap],
+    overlaps: Mapping[tuple[int, int], Overlap],
     constraints: ClusterConstraints,
     measure: Callable[[int, int], Overlap],
-) -> dict[tuple[int, int], Overlap]:
+) -> Mapping[tuple[int, int], Overlap]:
     """The verified pairs without the split ones and with the merged ones (measured by `measure(i, j)`); without
     either, the verified pairs themselves (not a copy)."""
     if not (constraints.split or constraints.merged):

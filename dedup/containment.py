@@ -13,7 +13,7 @@ is one, and among those the one the policy prefers.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from dedup.records import ClusterMembership
@@ -21,7 +21,7 @@ from dedup.verify import Overlap
 
 
 def parts_inside(
-    overlaps: dict[tuple[int, int], Overlap], containment_threshold: float, margin: float
+    overlaps: Mapping[tuple[int, int], Overlap], containment_threshold: float, margin: float
 ) -> Iterator[tuple[int, int, Overlap]]:
     """(part, container, the pair's overlap seen from the part) of each verified pair where one paragraph lies
     inside a clearly bigger one (by `margin`)."""
@@ -34,7 +34,7 @@ def parts_inside(
 
 def containers_of(
     memberships: Sequence[ClusterMembership],
-    overlaps: dict[tuple[int, int], Overlap],
+    overlaps: Mapping[tuple[int, int], Overlap],
     containment_threshold: float,
     margin: float,
 ) -> dict[int, dict[int, Overlap]]:
@@ -69,7 +69,7 @@ def kept_in_corpus(memberships: Sequence[ClusterMembership], containers: dict[in
 def link_containers(
     memberships: Sequence[ClusterMembership],
     order: Sequence[int],
-    overlaps: dict[tuple[int, int], Overlap],
+    overlaps: Mapping[tuple[int, int], Overlap],
     ids: Sequence[str],
     containment_threshold: float,
     margin: float,

@@ -6,7 +6,7 @@ reveal, then measured again on the corrected text and clustered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,6 +30,7 @@ from dedup.containment import link_containers
 from dedup.cores import usable_cores
 from dedup.exact import copies_still_exact, copy_counts, exact_copies, hubs, spread_over_copies
 from dedup.index import MAX_SHARED_GROUP, lsh_candidate_pairs, shared_key_pairs
+from dedup.pair_table import PairTable, pair_measures, pair_positions
 from dedup.records import ClusterMembership, ParagraphRecord
 from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.settings import CanonicalPolicy, DedupSettings
@@ -37,7 +38,7 @@ from dedup.shingles import exact_key, normalised_words, split_sentences, word_sh
 from dedup.signatures import ShingleHashes, count_words, shingle_hashes, signatures_and_word_counts
 from dedup.text_hash import text_hashes
 from dedup.trim import trim_keepers
-from dedup.verify import Overlap, overlap, pair_positions, pair_shares
+from dedup.verify import Overlap, overlap, pair_shares
 
 # Pairs below which verifying stays on one thread (a part of fewer is not worth a thread).
 _PAIRS_A_THREAD = 2048
@@ -53,7 +54,7 @@ class DedupResult:
     `measure_keys`) to store for the next run; each paragraph's number of words (`count_words`, for the write stage)."""
 
     memberships: list[ClusterMembership]
-    overlaps: dict[tuple[int, int], Overlap]
+    overlaps: Mapping[tuple[int, int], Overlap]
     candidate_count: int
     copied_share: dict[str, dict[str, float]]
     duplicate_of: dict[str, str]
@@ -78,9 +79,9 @@ class Matches:
     words (`count_words`) when the matching knew them (None: clustering counts them); after `remeasure`, each text's
     `text_hashes` (None: clustering hashes them)."""
 
-    overlaps: dict[tuple[int, int], Overlap]
+    overlaps: Mapping[tuple[int, int], Overlap]
     candidate_count: int
-    partial: dict[tuple[int, int], Overlap] = field(default_factory=dict)
+    partial: Mapping[tuple[int, int], Overlap] = field(default_factory=PairTable.empty)
     copies: dict[int, list[int]] = field(default_factory=dict)
     remeasured: dict[bytes, Overlap] = field(default_factory=dict)
     word_counts: np.ndarray | None = None
@@ -119,14 +120,10 @@ def classified(pairs: np.ndarray, shares: np.ndarray, settings: DedupSettings, c
     containment, partial when they share at least `partial_share` of one of them."""
     floor = min(settings.jaccard_threshold, settings.containment_threshold)
     most = shares.max(axis=1, initial=0.0)
-    matches = Matches({}, candidate_count)
-    for kept, target in (
-        (most >= floor, matches.overlaps),
-        ((most < floor) & (most >= settings.partial_share), matches.partial),
-    ):
-        rows = np.flatnonzero(kept)
-        target.update(zip(map(tuple, pairs[rows].tolist()), (Overlap(*row) for row in shares[rows].tolist())))
-    return matches
+    overlapping, partial = most >= floor, (most < floor) & (most >= settings.partial_share)
+    return Matches(
+        PairTable(pairs[overlapping], shares[overlapping]), candidate_count, PairTable(pairs[partial], shares[partial])
+    )
 
 
 def find_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
@@ -145,9 +142,9 @@ def find_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
     )
 
 
-def _at_positions(pairs: dict[tuple[int, int], Overlap], positions: np.ndarray) -> dict[tuple[int, int], Overlap]:
+def _at_positions(pairs: Mapping[tuple[int, int], Overlap], positions: np.ndarray) -> PairTable:
     """Pairs of row numbers as the (ascending) positions those rows stand for."""
-    return {(int(positions[i]), int(positions[j])): measured for (i, j), measured in pairs.items()}
+    return PairTable(positions[pair_positions(pairs)], pair_measures(pairs))
 
 
 def _representative_matches(texts: Sequence[str], settings: DedupSettings) -> Matches:
@@ -239,18 +236,16 @@ def remeasure(
 
 
 def _with_untouched(
-    kept: dict[tuple[int, int], Overlap], found: dict[tuple[int, int], Overlap], is_touched: np.ndarray
-) -> dict[tuple[int, int], Overlap]:
+    kept: Mapping[tuple[int, int], Overlap], found: Mapping[tuple[int, int], Overlap], is_touched: np.ndarray
+) -> PairTable:
     """The pairs measured again (`kept`) and those `found` before that hold no touched position and are not kept,
     ordered by position (as `dict(sorted(...))` orders them), by array."""
     found_positions = pair_positions(found)
     untouched = np.flatnonzero(~is_touched[found_positions].any(axis=1))
-    found_measures = list(found.values())
     positions = np.concatenate([pair_positions(kept), found_positions[untouched]])
-    measures = [*kept.values(), *map(found_measures.__getitem__, untouched.tolist())]
+    measures = np.concatenate([pair_measures(kept), pair_measures(found)[untouched]])
     _, first = np.unique(positions[:, 0] * len(is_touched) + positions[:, 1], return_index=True)  # kept's first
-    chosen = positions[first]
-    return dict(zip(zip(chosen[:, 0].tolist(), chosen[:, 1].tolist()), map(measures.__getitem__, first.tolist())))
+    return PairTable(positions[first], measures[first])
 
 
 def _recounted(word_counts: np.ndarray | None, texts: Sequence[str], changed: set[int] | None) -> np.ndarray | None:
@@ -341,7 +336,7 @@ class ClusteringInputs:
     ids, the settings, the maintainers' constraints and how to measure an unpaired pair."""
 
     order: Sequence[int]
-    overlaps: dict[tuple[int, int], Overlap]
+    overlaps: Mapping[tuple[int, int], Overlap]
     ids: Sequence[str]
     settings: DedupSettings
     constraints: ClusterConstraints
@@ -354,13 +349,11 @@ class ClusteringInputs:
         numbers = np.full(len(self.ids), -1, dtype=np.int64)
         numbers[np.fromiter(positions, dtype=np.int64, count=len(positions))] = np.arange(len(positions))
 
-        def renumbered(pairs: dict[tuple[int, int], Overlap]) -> dict[tuple[int, int], Overlap]:
+        def renumbered(pairs: Mapping[tuple[int, int], Overlap]) -> PairTable:
             """The pairs among the positions, renumbered, in their order (by array: most pairs are elsewhere)."""
             found = pair_positions(pairs)
             rows = np.flatnonzero(numbers[found[:, 0]] >= 0)
-            inside, measures = numbers[found[rows]], list(pairs.values())
-            pairs_inside = zip(inside[:, 0].tolist(), inside[:, 1].tolist())
-            return dict(zip(pairs_inside, map(measures.__getitem__, rows.tolist())))
+            return PairTable(numbers[found[rows]], pair_measures(pairs)[rows])
 
         return ClusteringInputs(
             [index[position] for position in self.order if position in index],

@@ -10,16 +10,18 @@ linear in the group sizes, where all pairs of a group would be quadratic.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from dedup.pair_table import PairTable, pair_measures
 from dedup.shingles import exact_key, normalised_words
 from dedup.text_signing import copy_groups, text_keys
 from dedup.verify import Overlap
 
 EXACT = Overlap(1.0, 1.0, 1.0)
-Pairs = dict[tuple[int, int], Overlap]
+Pairs = Mapping[tuple[int, int], Overlap]
 
 
 def exact_copies(texts: Sequence[str], min_words: int, max_short_group: int) -> dict[int, list[int]]:
@@ -84,25 +86,40 @@ def hubs(copies: dict[int, list[int]], keys: Mapping[int, tuple]) -> dict[int, i
     }
 
 
-def spread_over_copies(pairs: Pairs, copies: dict[int, list[int]], hub: dict[int, int], within: bool) -> Pairs:
+def spread_over_copies(pairs: Pairs, copies: dict[int, list[int]], hub: dict[int, int], within: bool) -> PairTable:
     """The representatives' pairs spread over their groups through the hubs (see the module docstring), and
-    with `within`, each group's hub paired with its own copies."""
-    spread: Pairs = {}
+    with `within`, each group's hub paired with its own copies; each pair ordered by position, in the order first
+    met."""
+    firsts, seconds, rows = array("q"), array("q"), array("q")
 
-    def put(first: int, second: int, measured: Overlap) -> None:
-        """Record the pair (first of the lower representative's side), ordered by position."""
-        if first < second:
-            spread[(first, second)] = measured
-        elif first > second:
-            spread[(second, first)] = Overlap(measured.jaccard, measured.b_in_a, measured.a_in_b)
+    def put(first: Sequence[int], second: Sequence[int], row: int) -> None:
+        """Put the pairs (first[k], second[k]), all measured by `pairs`' row `row` (EXACT past its end)."""
+        firsts.extend(first)
+        seconds.extend(second)
+        rows.extend([row] * len(first))
 
     if within:
         for representative, others in copies.items():
-            for member in (representative, *others):
-                put(hub[representative], member, EXACT)
-    for (i, j), measured in pairs.items():
-        for member in (j, *copies.get(j, ())):
-            put(hub.get(i, i), member, measured)
-        for member in (i, *copies.get(i, ())):
-            put(member, hub.get(j, j), measured)
-    return spread
+            group = (representative, *others)
+            put([hub[representative]] * len(group), group, len(pairs))
+    for row, (i, j) in enumerate(pairs):
+        group_of_i, group_of_j = (i, *copies.get(i, ())), (j, *copies.get(j, ()))
+        put([hub.get(i, i)] * len(group_of_j), group_of_j, row)
+        put(group_of_i, [hub.get(j, j)] * len(group_of_i), row)
+    measures = np.concatenate([pair_measures(pairs), [[EXACT.jaccard, EXACT.a_in_b, EXACT.b_in_a]]])
+    return _placed(*(np.frombuffer(column, dtype=np.int64) for column in (firsts, seconds, rows)), measures)
+
+
+def _placed(first: np.ndarray, second: np.ndarray, row: np.ndarray, measures: np.ndarray) -> PairTable:
+    """The pairs put, as a dict would hold them: each pair (low, high) once, where it was first put, its measure's
+    two shares swapped where it was put as (high, low); a paragraph is never paired with itself. (A pair put twice
+    is the two hubs of a representatives' pair, put twice with the same measure.)"""
+    apart = first != second
+    first, second, row = first[apart], second[apart], row[apart]
+    low, high = np.minimum(first, second), np.maximum(first, second)
+    _, first_put = np.unique((low << 32) + high, return_index=True)
+    placed = np.sort(first_put)
+    chosen = measures[row[placed]]
+    swapped = first[placed] > second[placed]
+    chosen[swapped] = chosen[swapped][:, [0, 2, 1]]
+    return PairTable(np.stack([low[placed], high[placed]], axis=1), chosen)

@@ -5,20 +5,21 @@ prefers whole and drops from the other the sentences the first already holds (B)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from numba import njit
 
+from dedup.pair_table import pair_positions
 from dedup.settings import DedupSettings
 from dedup.shingles import split_sentences
 from dedup.signatures import shingle_hashes
-from dedup.verify import Overlap, pair_positions
+from dedup.verify import Overlap
 
 
 def trim_keepers(
-    canonical: Collection[int], partial: dict[tuple[int, int], Overlap], rank: Callable[[int], Any]
+    canonical: Collection[int], partial: Mapping[tuple[int, int], Overlap], rank: Callable[[int], Any]
 ) -> dict[int, list[int]]:
     """Each canonical paragraph partly paired with a canonical one the policy prefers (lower `rank`), with its
     keepers: the canonical paragraphs it is partly paired with and trails, in policy order."""

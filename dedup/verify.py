@@ -7,10 +7,7 @@ the pair's overlap by one shingle.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import chain
-from operator import attrgetter
 
 import numpy as np
 from numba import njit
@@ -25,20 +22,6 @@ class Overlap:
     jaccard: float
     a_in_b: float
     b_in_a: float
-
-
-_MEASURES = attrgetter("jaccard", "a_in_b", "b_in_a")
-
-
-def pair_positions(pairs: Mapping[tuple[int, int], Overlap]) -> np.ndarray:
-    """The pairs' positions as an (m, 2) int64 array, in the mapping's order."""
-    return np.fromiter(chain.from_iterable(pairs), dtype=np.int64, count=2 * len(pairs)).reshape(-1, 2)
-
-
-def pair_measures(pairs: Mapping[tuple[int, int], Overlap]) -> np.ndarray:
-    """The pairs' overlaps as an (m, 3) float64 array (Jaccard, a_in_b, b_in_a), in the mapping's order."""
-    found = chain.from_iterable(map(_MEASURES, pairs.values()))
-    return np.fromiter(found, dtype=np.float64, count=3 * len(pairs)).reshape(-1, 3)
 
 
 def overlap(a: set[str], b: set[str]) -> Overlap:

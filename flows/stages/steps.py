@@ -29,10 +29,10 @@ from cleaners.spelling import (
 from dedup.carry import NOTHING_CARRIED, CarriedClusters
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, cluster_constraints
 from dedup.deduplicate import DedupResult, Matches, cluster_matches, find_matches, remeasure
+from dedup.pair_table import pair_positions
 from dedup.records import ParagraphRecord
 from dedup.shingles import paragraph_fingerprint
 from dedup.text_hash import text_hashes
-from dedup.verify import pair_positions
 from flows.config import Config
 from flows.reading.readers import read_input
 from flows.reading.warc import WarcOutcome, is_warc, read_warc

@@ -1,0 +1,95 @@
+"""PairTable: verified pairs held as arrays read exactly as the dict of pairs they replace, and the spread of a
+representative's pairs over exact copies equal to the dict the spread used to build."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from dedup.exact import EXACT, spread_over_copies
+from dedup.pair_table import PairTable, pair_measures, pair_positions
+from dedup.verify import Overlap
+
+
+def _random_pairs(rng: random.Random, count: int, positions: int) -> dict[tuple[int, int], Overlap]:
+    pairs: dict[tuple[int, int], Overlap] = {}
+    while len(pairs) < count:
+        i, j = sorted(rng.sample(range(positions), 2))
+        pairs[(i, j)] = Overlap(round(rng.random(), 4), round(rng.random(), 4), round(rng.random(), 4))
+    return pairs
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_a_pair_table_reads_as_the_dict_it_holds(ordered: bool) -> None:
+    rng = random.Random(7)
+    pairs = _random_pairs(rng, 500, 200)
+    if ordered:
+        pairs = dict(sorted(pairs.items()))
+    table = PairTable(pair_positions(pairs), pair_measures(pairs))
+    assert len(table) == len(pairs)
+    assert list(table) == list(pairs)  # the order given, sorted or not
+    assert list(table.items()) == list(pairs.items())
+    assert table == pairs and dict(table) == pairs
+    for pair, measured in pairs.items():
+        assert pair in table and table[pair] == measured and table.get(pair) == measured
+    for absent in [(0, 0), (199, 0), (5, 10_000), (-1, 3)]:
+        if absent not in pairs:
+            assert absent not in table and table.get(absent) is None
+            with pytest.raises(KeyError):
+                table[absent]
+    assert "not a pair" not in table
+
+
+def test_an_empty_pair_table() -> None:
+    table = PairTable.empty()
+    assert len(table) == 0 and table == {} and table.get((1, 2)) is None and list(table.items()) == []
+    assert pair_positions(table).shape == (0, 2) and pair_measures(table).shape == (0, 3)
+
+
+def _spread_by_dict(pairs, copies, hub, within):
+    """The spread as a dict built it (the implementation PairTable replaced): first put places, last put measures."""
+    spread: dict[tuple[int, int], Overlap] = {}
+
+    def put(first: int, second: int, measured: Overlap) -> None:
+        if first < second:
+            spread[(first, second)] = measured
+        elif first > second:
+            spread[(second, first)] = Overlap(measured.jaccard, measured.b_in_a, measured.a_in_b)
+
+    if within:
+        for representative, others in copies.items():
+            for member in (representative, *others):
+                put(hub[representative], member, EXACT)
+    for (i, j), measured in pairs.items():
+        for member in (j, *copies.get(j, ())):
+            put(hub.get(i, i), member, measured)
+        for member in (i, *copies.get(i, ())):
+            put(member, hub.get(j, j), measured)
+    return spread
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("within", [True, False])
+def test_the_spread_over_copies_equals_the_dict_it_replaced(seed: int, within: bool) -> None:
+    rng = random.Random(seed)
+    positions = list(range(120))
+    rng.shuffle(positions)
+    copies: dict[int, list[int]] = {}
+    for start in range(0, 60, 6):  # ten groups of two to six copies; their representatives are their lowest
+        group = sorted(positions[start : start + rng.randint(2, 6)])
+        copies[group[0]] = group[1:]
+    grouped = {member for others in copies.values() for member in others}
+    hub = {representative: rng.choice([representative, *others]) for representative, others in copies.items()}
+    standing = [position for position in range(120) if position not in grouped]
+    pairs = {
+        pair: measured
+        for pair, measured in _random_pairs(rng, 150, len(standing)).items()
+        if standing[pair[0]] != standing[pair[1]]
+    }
+    pairs = {(standing[i], standing[j]): measured for (i, j), measured in pairs.items()}
+    spread = spread_over_copies(pairs, copies, hub, within)
+    expected = _spread_by_dict(pairs, copies, hub, within)
+    assert list(spread.items()) == list(expected.items())
+    assert np.array_equal(pair_positions(spread), pair_positions(expected))
