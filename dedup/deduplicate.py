@@ -31,7 +31,7 @@ from dedup.cores import usable_cores
 from dedup.exact import copies_still_exact, copy_counts, exact_copies, hubs, spread_over_copies
 from dedup.index import MAX_SHARED_GROUP, lsh_candidate_pairs, shared_key_pairs
 from dedup.pair_table import PairTable, pair_measures, pair_positions
-from dedup.records import ClusterMembership, ParagraphRecord
+from dedup.records import ClusterMembership, Memberships, ParagraphIds, ParagraphRecord
 from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.settings import CanonicalPolicy, DedupSettings
 from dedup.shingles import exact_key, normalised_words, split_sentences, word_shingles
@@ -53,7 +53,7 @@ class DedupResult:
     components of the overlapping pairs, the trims' keys and the measures of the pairs measured again (by
     `measure_keys`) to store for the next run; each paragraph's number of words (`count_words`, for the write stage)."""
 
-    memberships: list[ClusterMembership]
+    memberships: Memberships
     overlaps: Mapping[tuple[int, int], Overlap]
     candidate_count: int
     copied_share: dict[str, dict[str, float]]
@@ -63,11 +63,6 @@ class DedupResult:
     trim_keys: dict[int, bytes] = field(default_factory=dict)
     measures: dict[bytes, Overlap] = field(default_factory=dict)
     word_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-
-
-def paragraph_id(record: ParagraphRecord) -> str:
-    """A readable, stable id for a paragraph: its article's doc_id and its index."""
-    return f"{record.doc_id}-{record.para_idx}"
 
 
 @dataclass
@@ -306,7 +301,7 @@ def cluster_matches(
     partial = spread_over_copies(matches.partial, matches.copies, hub, within=False)
     if decided:
         partial = {pair: measured for pair, measured in partial.items() if pair not in decided}
-    ids = [paragraph_id(record) for record in records]
+    ids = ParagraphIds(records)
     hashes = text_hashes(texts) if matches.text_hashes is None else matches.text_hashes
     kept = carry_over(ids, keys, hashes, overlaps, constraints, carried)
     rest = sorted(_clustering(kept, constraints), key=keys.__getitem__)
@@ -385,16 +380,12 @@ def _clustering(kept: CarriedOver, constraints: ClusterConstraints) -> set[int]:
     return {*shared, *constraints.positions()} - kept.memberships.keys()
 
 
-def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs) -> list[ClusterMembership]:
+def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs) -> Memberships:
     """Every paragraph's membership: the carried ones, the paired rest (`inputs.order`, in policy order) clustered
     (numbered afresh, as a smaller corpus: no pair leaves a component), and each paragraph in no overlapping pair
     unique."""
     rest = sorted(inputs.order)
-    memberships = kept.memberships | dict(zip(rest, _clustered(inputs.restricted_to(rest))))
-    return [
-        memberships.get(position) or ClusterMembership(paragraph, True, "unique", 1.0, 1.0)
-        for position, paragraph in enumerate(inputs.ids)
-    ]
+    return Memberships(inputs.ids, kept.memberships | dict(zip(rest, _clustered(inputs.restricted_to(rest)))))
 
 
 def _clustered(inputs: ClusteringInputs) -> list[ClusterMembership]:

@@ -4,7 +4,13 @@ dict)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar, overload
+
+import numpy as np
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,3 +38,123 @@ class ClusterMembership:
     jaccard: float
     containment: float
     contained_in: str | None = None
+
+
+def paragraph_id(record: ParagraphRecord) -> str:
+    """A readable, stable id for a paragraph: its article's doc_id and its index."""
+    return f"{record.doc_id}-{record.para_idx}"
+
+
+def unique_membership(paragraph: str) -> ClusterMembership:
+    """The membership of a paragraph matched to no other: its own cluster, canonical."""
+    return ClusterMembership(paragraph, True, "unique", 1.0, 1.0)
+
+
+class ByPosition(Sequence[T]):
+    """A sequence of one item a paragraph, each made when asked for (`_at`): slices give lists."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def _at(self, position: int) -> T:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, position: int) -> T: ...
+    @overload
+    def __getitem__(self, position: slice) -> list[T]: ...
+    def __getitem__(self, position: int | slice) -> T | list[T]:
+        if isinstance(position, slice):
+            return [self._at(one) for one in range(*position.indices(len(self)))]
+        if not -len(self) <= position < len(self):
+            raise IndexError(position)
+        return self._at(position % len(self))
+
+    def __iter__(self) -> Iterator[T]:
+        return map(self._at, range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any sequence of the same items (a list included)."""
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(mine == theirs for mine, theirs in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class ArticleFacts:
+    """Per article, in order, the facts its paragraphs' records carry: doc_id, source, date and edits."""
+
+    doc_ids: Sequence[str]
+    sources: Sequence[str | None]
+    published: Sequence[str | None]
+    edits: Sequence[int]
+
+
+class ParagraphRecords(ByPosition[ParagraphRecord]):
+    """Every paragraph's record as columns (its article, index, and whether it was canonical before or preferred),
+    each record made when asked for: a corpus's paragraphs hold no object each."""
+
+    def __init__(
+        self,
+        articles: ArticleFacts,
+        owners: np.ndarray,
+        para_idx: np.ndarray,
+        incumbent: np.ndarray,
+        preferred: np.ndarray | None = None,
+    ) -> None:
+        self.articles, self.owners, self.para_idx, self.incumbent = articles, owners, para_idx, incumbent
+        self.preferred = np.zeros(len(owners), dtype=bool) if preferred is None else preferred
+
+    def __len__(self) -> int:
+        return len(self.owners)
+
+    def _at(self, position: int) -> ParagraphRecord:
+        article, facts = int(self.owners[position]), self.articles
+        return ParagraphRecord(
+            facts.doc_ids[article],
+            int(self.para_idx[position]),
+            facts.sources[article],
+            facts.published[article],
+            facts.edits[article],
+            bool(self.incumbent[position]),
+            bool(self.preferred[position]),
+        )
+
+    def with_preferred(self, preferred: np.ndarray) -> ParagraphRecords:
+        """The same records with these (a mask by position) preferred by a maintainer."""
+        return ParagraphRecords(self.articles, self.owners, self.para_idx, self.incumbent, preferred)
+
+
+class ParagraphIds(ByPosition[str]):
+    """The `paragraph_id` of each record, made when asked for."""
+
+    def __init__(self, records: Sequence[ParagraphRecord]) -> None:
+        self.records = records
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def _at(self, position: int) -> str:
+        return paragraph_id(self.records[position])
+
+
+class Memberships(ByPosition[ClusterMembership]):
+    """Every paragraph's membership by position: those clustering placed (`placed`), and for every other paragraph
+    (`ids` names them) a `unique_membership`, made when asked for."""
+
+    def __init__(self, ids: Sequence[str], placed: Mapping[int, ClusterMembership]) -> None:
+        self.ids, self.placed = ids, placed
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _at(self, position: int) -> ClusterMembership:
+        return self.placed.get(position) or unique_membership(self.ids[position])
+
+    def canonical(self) -> np.ndarray:
+        """Whether each paragraph is canonical, as a mask by position."""
+        mask = np.ones(len(self), dtype=bool)
+        mask[[position for position, membership in self.placed.items() if not membership.is_canonical]] = False
+        return mask

@@ -30,11 +30,18 @@ from dedup.deduplicate import (
     deduplicate,
     find_matches,
     measured_shares,
-    paragraph_id,
     remeasure,
 )
 from dedup.index import candidate_probability, lsh_candidate_pairs, run_pairs
-from dedup.records import ClusterMembership, ParagraphRecord
+from dedup.records import (
+    ArticleFacts,
+    ClusterMembership,
+    Memberships,
+    ParagraphIds,
+    ParagraphRecord,
+    ParagraphRecords,
+    paragraph_id,
+)
 from dedup.settings import DEFAULT_POLICY, CanonicalPolicy, DedupSettings
 from dedup.shingles import normalised_words, word_shingles
 from dedup.signatures import as_lean_minhash, count_words, paragraph_signatures, shingle_hashes
@@ -919,3 +926,33 @@ def test_remeasuring_checks_only_the_copy_groups_holding_a_changed_paragraph():
     assert only_changed.copies == full.copies == {0: [2], 1: [3]}
     assert list(only_changed.overlaps.items()) == list(full.overlaps.items()) and (0, 4) in full.overlaps
     assert remeasure(matches, fixed, settings, set()).copies == {0: [2, 4], 1: [3]}  # told nothing changed
+
+
+def test_memberships_made_when_asked_for_read_as_the_list_they_stand_for():
+    ids = ["wire-0", "wire-1", "local-0"]
+    placed = {2: ClusterMembership("wire-0", False, "near_duplicate", 0.9, 0.95)}
+    memberships = Memberships(ids, placed)
+    expected = [
+        ClusterMembership("wire-0", True, "unique", 1.0, 1.0),
+        ClusterMembership("wire-1", True, "unique", 1.0, 1.0),
+        placed[2],
+    ]
+    assert memberships == expected and list(memberships) == expected and len(memberships) == 3
+    assert memberships[-1] == placed[2] and memberships[1:] == expected[1:] and memberships[::-1] == expected[::-1]
+    assert memberships.canonical().tolist() == [True, True, False]
+    with pytest.raises(IndexError):
+        memberships[3]
+
+
+def test_paragraph_records_as_columns_read_as_the_records_they_stand_for():
+    facts = ArticleFacts(["yonhap", "kcna"], ["Yonhap", None], ["2018-01-01", None], [2, 0])
+    records = ParagraphRecords(facts, np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([False, True, False]))
+    expected = [
+        ParagraphRecord("yonhap", 0, "Yonhap", "2018-01-01", 2),
+        ParagraphRecord("yonhap", 1, "Yonhap", "2018-01-01", 2, incumbent=True),
+        ParagraphRecord("kcna", 0, None, None, 0),
+    ]
+    assert records == expected and records[-1] == expected[-1] and records[:2] == expected[:2]
+    assert list(ParagraphIds(records)) == ["yonhap-0", "yonhap-1", "kcna-0"]
+    preferred = records.with_preferred(np.array([False, False, True]))
+    assert preferred[2] == ParagraphRecord("kcna", 0, None, None, 0, preferred=True) and not records[2].preferred

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from cleaners.metadata import ArticleMetadata
 from dedup.deduplicate import deduplicate
+from dedup.records import Memberships
 from dedup.settings import CanonicalPolicy, DedupSettings
 from flows.outputs.report import cluster_views, containment_views, render_report, word_diff
 from flows.stages.records import Document
@@ -128,7 +129,8 @@ def test_a_cluster_of_colliding_ids_without_a_member_still_renders():
     cleaned = cleaned_of([document("same", [PARAGRAPH], "First"), document("same", [PARAGRAPH + " Again."], "Second")])
     records = paragraph_records(cleaned)
     dedup = deduplicate(records, list(cleaned.texts()), DedupSettings(), CanonicalPolicy())
-    dedup.memberships = [replace(membership, is_canonical=True, match="unique") for membership in dedup.memberships]
+    placed = {position: replace(m, is_canonical=True, match="unique") for position, m in enumerate(dedup.memberships)}
+    dedup.memberships = Memberships(dedup.memberships.ids, placed)
     [view] = cluster_views(cleaned, records, dedup)
     assert (view["size"], view["score"], view["canonical"]["text"]) == (2, 1.0, PARAGRAPH)
     assert render_report(cleaned, [view], dedup, {"counts": {}, "finished_at": "now", "raw_dir": "raw"}, [])

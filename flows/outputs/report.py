@@ -18,8 +18,8 @@ from pathlib import Path
 import pyarrow as pa
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from dedup.deduplicate import DedupResult, paragraph_id
-from dedup.records import ClusterMembership, ParagraphRecord
+from dedup.deduplicate import DedupResult
+from dedup.records import ClusterMembership, ParagraphRecord, paragraph_id
 from flows.outputs.report_review import correction_rows, member_commands, override_rows, removed_line_rows
 from flows.outputs.schema import CORRECTIONS, REMOVED
 from flows.outputs.word_diff import DiffSegment, word_diff
@@ -103,8 +103,8 @@ def cluster_views(
     MAX_CLUSTERS, the ones the report lists, carry their paragraphs, diffs (made by `diff`) and review commands;
     the rest only their id, size, copied words and score."""
     members_by_cluster: dict[str, list[int]] = defaultdict(list)
-    for position, membership in enumerate(dedup.memberships):
-        members_by_cluster[membership.cluster_id].append(position)
+    for position in sorted(dedup.memberships.placed):  # the others are unique: a cluster of one each
+        members_by_cluster[dedup.memberships[position].cluster_id].append(position)
     # A cluster's centre names it; should ids ever collide, its first member stands in.
     centres = {
         cluster_id: next((p for p in positions if paragraph_id(records[p]) == cluster_id), positions[0])
@@ -157,9 +157,9 @@ def containment_views(
     """Paragraphs holding others' text (`contained_in`), those holding the most first: each container with
     the paragraphs inside it, diffed (by `diff`) against their part of it; at most MAX_CLUSTERS."""
     inside: dict[str, list[int]] = defaultdict(list)
-    for position, membership in enumerate(dedup.memberships):
-        if membership.contained_in is not None:
-            inside[membership.contained_in].append(position)
+    for position in sorted(dedup.memberships.placed):  # a unique paragraph lies inside none
+        if (container := dedup.memberships[position].contained_in) is not None:
+            inside[container].append(position)
     containers = sorted(inside, key=lambda container: (-len(inside[container]), container))[:MAX_CLUSTERS]
     position_of = _positions(cleaned, containers)
     shown = [position for container in containers for position in (position_of[container], *inside[container])]
@@ -254,9 +254,9 @@ def duplicated_share_chart(cleaned: Cleaned, dedup: DedupResult) -> list[dict]:
     copies: dict[str, int] = defaultdict(int)
     labels = cleaned.articles.select(["source", "site"]).to_pydict()
     sources = [source or site or "unknown source" for source, site in zip(labels["source"], labels["site"])]
-    for source, membership in zip(cleaned.per_paragraph(sources), dedup.memberships):
+    for source, canonical in zip(cleaned.per_paragraph(sources), dedup.memberships.canonical().tolist()):
         totals[source] += 1
-        copies[source] += not membership.is_canonical
+        copies[source] += not canonical
     shares = {source: 100 * copies[source] / totals[source] for source in totals}
     top = sorted(shares, key=lambda source: (-shares[source], source))[:MAX_CHART_SOURCES]
     return bar_chart({source: shares[source] for source in top}, "%")

@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # only annotations: worker processes that read and clean need
 
     from cleaners.boilerplate import LearnedLine
     from dedup.deduplicate import DedupResult
-    from dedup.records import ParagraphRecord
+    from dedup.records import ParagraphRecords
     from flows.review.overrides import ReviewOutcome
     from flows.stages.cleaned import Cleaned
 
@@ -110,7 +110,7 @@ class RunResult:
     lines cleaning removed are read from (flows/outputs/tables.py REMOVED_FROM; the state holds the whole table)."""
 
     cleaned: Cleaned
-    records: list[ParagraphRecord]
+    records: ParagraphRecords
     dedup: DedupResult
     rejections: list[Rejection]
     versions: list[Version]

@@ -30,7 +30,7 @@ from dedup.carry import NOTHING_CARRIED, CarriedClusters
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, cluster_constraints
 from dedup.deduplicate import DedupResult, Matches, cluster_matches, find_matches, remeasure
 from dedup.pair_table import pair_positions
-from dedup.records import ParagraphRecord
+from dedup.records import ArticleFacts, ParagraphRecord, ParagraphRecords
 from dedup.shingles import paragraph_fingerprint
 from dedup.text_hash import text_hashes
 from flows.config import Config
@@ -302,28 +302,22 @@ def paragraph_keys(cleaned: Cleaned) -> list[str]:
 
 def paragraph_records(
     cleaned: Cleaned, incumbents: frozenset[str] = frozenset(), keys: Sequence[str] = ()
-) -> list[ParagraphRecord]:
+) -> ParagraphRecords:
     """Every paragraph with the article facts the canonical policy weighs (`incumbents`: keys of the previous run's
     canonical paragraphs, found among `keys`, the `paragraph_keys` when the caller made them; with no incumbents, as
-    in a first run or a rebuild, no key is hashed)."""
+    in a first run or a rebuild, no key is hashed), as columns."""
     articles = cleaned.articles.select(["doc_id", "source", "published"]).to_pydict()
     corrections = np.bincount(cleaned.corrections["article"].to_numpy(), minlength=cleaned.article_count)
     edits = (cleaned.articles["removed_lines"].to_numpy() + corrections).tolist()
-    owners = cleaned.paragraph_articles().tolist()
-    held = [False] * len(owners)
+    held = np.zeros(cleaned.paragraph_count, dtype=bool)
     if incumbents:
-        held = [key in incumbents for key in (keys or paragraph_keys(cleaned))]
-    return [
-        ParagraphRecord(
-            doc_id=articles["doc_id"][article],
-            para_idx=para_idx,
-            source=articles["source"][article],
-            published=articles["published"][article],
-            article_edits=edits[article],
-            incumbent=incumbent,
-        )
-        for article, para_idx, incumbent in zip(owners, cleaned.paragraphs["para_idx"].to_pylist(), held)
-    ]
+        held = np.fromiter((key in incumbents for key in (keys or paragraph_keys(cleaned))), bool, len(held))
+    return ParagraphRecords(
+        ArticleFacts(articles["doc_id"], articles["source"], articles["published"], edits),
+        cleaned.paragraph_articles(),
+        cleaned.paragraphs["para_idx"].to_numpy(),
+        held,
+    )
 
 
 def match_paragraphs(
@@ -357,7 +351,7 @@ def cluster_paragraphs(
     progress: Ticker = NO_PROGRESS,
     carried: CarriedClusters = NOTHING_CARRIED,
     keys: Sequence[str] = (),
-) -> tuple[list[ParagraphRecord], DedupResult, frozenset[str]]:
+) -> tuple[ParagraphRecords, DedupResult, frozenset[str]]:
     """Measure the matches again on the corrected paragraphs, cluster them within maintainers' split, merge and
     prefer decisions and choose the canonical copies; also the ids of the decisions that found their paragraphs.
     Components of the overlapping pairs, trims and pairs measured again that `carried` (the previous run's) holds keep
@@ -387,8 +381,8 @@ def corrected_positions(cleaned: Cleaned) -> set[int]:
 
 
 def reviewed_records(
-    cleaned: Cleaned, records: list[ParagraphRecord], overrides: Overrides
-) -> tuple[list[ParagraphRecord], ClusterConstraints, frozenset[str]]:
+    cleaned: Cleaned, records: ParagraphRecords, overrides: Overrides
+) -> tuple[ParagraphRecords, ClusterConstraints, frozenset[str]]:
     """The records with the paragraphs maintainers preferred marked, the constraints their splits and merges
     put on clustering, and the ids of the decisions whose paragraphs are in the corpus."""
     split, merge, prefer = (overrides.of_kind(kind) for kind in ("split", "merge", "prefer"))
@@ -399,7 +393,7 @@ def reviewed_records(
     sources = cleaned.per_paragraph(list(map(source_label, labels["source"], labels["site"])))
     keys = list(zip(fingerprints, sources))
     preferred = {decision.target: decision.id for decision in prefer}
-    marked = [replace(record, preferred=True) if key in preferred else record for record, key in zip(records, keys)]
+    marked = records.with_preferred(np.fromiter((key in preferred for key in keys), bool, len(keys)))
     constraints = cluster_constraints(fingerprints, [d.target for d in merge], [d.target for d in split])
     present = set(fingerprints)
     applied = {decision.id for decision in split + merge if set(decision.target) <= present}
@@ -408,24 +402,23 @@ def reviewed_records(
 
 
 def canonical_keys(
-    records: list[ParagraphRecord], texts: Sequence[str], dedup: DedupResult, keys: Sequence[str] = ()
+    records: Sequence[ParagraphRecord], texts: Sequence[str], dedup: DedupResult, keys: Sequence[str] = ()
 ) -> frozenset[str]:
     """Keys of this run's canonical paragraphs (`texts`: the records' texts, in order; `keys`: their
     `paragraph_keys`, when the caller made them), kept in the state for the next run."""
-    canonical = [membership.is_canonical for membership in dedup.memberships]
+    canonical = dedup.memberships.canonical()
     if keys:
         return frozenset(compress(keys, canonical))
-    hashes = text_hashes(texts)[:, 0].tolist()
+    hashes = text_hashes(texts)[:, 0]
     return frozenset(
-        _paragraph_key(record.doc_id, hashed) for record, hashed in compress(zip(records, hashes), canonical)
+        _paragraph_key(records[position].doc_id, int(hashes[position]))
+        for position in np.flatnonzero(canonical).tolist()
     )
 
 
-def unseated_incumbents(records: list[ParagraphRecord], dedup: DedupResult) -> int:
+def unseated_incumbents(records: Sequence[ParagraphRecord], dedup: DedupResult) -> int:
     """How many of the previous run's canonical paragraphs are still here but no longer canonical."""
-    return sum(
-        record.incumbent and not membership.is_canonical for record, membership in zip(records, dedup.memberships)
-    )
+    return sum(records[position].incumbent for position in np.flatnonzero(~dedup.memberships.canonical()).tolist())
 
 
 def component_counts(dedup: DedupResult) -> dict[str, int]:

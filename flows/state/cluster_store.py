@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dedup.carry import CarriedRows
-from dedup.deduplicate import DedupResult, paragraph_id
-from dedup.records import ClusterMembership, ParagraphRecord
+from dedup.deduplicate import DedupResult
+from dedup.records import ClusterMembership, ParagraphRecord, paragraph_id
 from dedup.verify import Overlap
 from flows.outputs.files import write_table
 from flows.outputs.schema import MEMBERSHIP
