@@ -27,7 +27,7 @@ from flows.outputs.tables import REMOVED_FROM
 from flows.outputs.write import WriteJob, write_run
 from flows.review.overrides import Overrides, load_overrides, override_paths, review_outcome
 from flows.runtime.lock import run_lock
-from flows.runtime.memory import frozen_heap, release_free_memory
+from flows.runtime.memory import frozen_heap, release_free_memory, settle_malloc
 from flows.runtime.progress import StageProgress
 from flows.runtime.task_runner import stop_workers, task_runner_from_environment, worker_processes
 from flows.stages import shard_steps, steps
@@ -139,6 +139,7 @@ def copydesk_run(
         overrides_path: Maintainers' decisions to apply besides out_dir/overrides.toml and the config's.
     """
     started = time.monotonic()
+    settle_malloc()
     config = with_redis_url(load_config(Path(config_path) if config_path else None), redis_url)
     raw, out = Path(raw_dir), Path(out_dir)
     with run_lock(out, wait_seconds):

@@ -5,6 +5,9 @@ keys, the verifying pass's shingle sets) go a chunk at a time."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,13 +23,14 @@ from dedup.signatures import COUNT_AT_ONCE, count_words, shingle_hashes
 from dedup.text_signing import KEYS_AT_ONCE, text_keys
 from dedup.verify import pair_shares
 from flows.outputs.tables import published_texts
-from flows.runtime.memory import _TRIM, release_free_memory
+from flows.runtime.memory import _GLIBC, release_free_memory
 from flows.stages.chunked import RUN_ROWS
 from flows.stages.cleaned import PARAGRAPH_COLUMNS, TEXTS_AT_ONCE, Cleaned, ColumnTexts, paragraph_rows
 from flows.stages.spelled import SPELLED, document_rows, lay_over, write_for_spelling
 from flows.state.finished import FINISHED, FinishedCleaning, carried_parts, in_order, rows_by_identity, write_finished
 from flows.state.parts import StoredParts
 from flows.state.spelled_store import STORED, StoredSpelling, plan_spelling
+from tests.conftest import REPO
 from tests.test_dedup import seed_paragraphs
 
 
@@ -38,7 +42,7 @@ def resident_mb() -> float:
     raise AssertionError("no VmRSS")
 
 
-@pytest.mark.skipif(_TRIM is None, reason="no glibc malloc_trim here")
+@pytest.mark.skipif(_GLIBC is None, reason="no glibc malloc_trim here")
 def test_freed_lines_leave_the_resident_set_and_kept_ones_stay():
     lines = [f"Header Ads {number} " * 60 for number in range(200_000)]  # about 240 MB of ~1.2 KB strings
     kept = lines[::100]  # live strings scattered through the heap, so malloc cannot just lower its top
@@ -47,6 +51,48 @@ def test_freed_lines_leave_the_resident_set_and_kept_ones_stay():
     release_free_memory()
     assert before - resident_mb() > 100
     assert kept[7] == "Header Ads 700 " * 60
+
+
+# Blocks of 200 KB freed after a larger one raised glibc's mmap threshold, small live objects made between them;
+# prints the MB the process's resident set lost when the blocks were freed.
+_FREED_BLOCKS = """
+import sys
+from flows.runtime.memory import settle_malloc
+if sys.argv[1] == "settled":
+    settle_malloc()
+large = bytearray(8_000_000)
+del large  # unless settled, glibc's threshold rises past the blocks below: they go into the heap
+blocks, kept = [], []
+for number in range(400):
+    blocks.append(bytearray(200_000))
+    kept.append(str(number) * 20)
+before = int(open("/proc/self/statm").read().split()[1])
+del blocks
+print((before - int(open("/proc/self/statm").read().split()[1])) * 4096 // 2**20)
+"""
+
+# A process that settles malloc and prints the MALLOC_ARENA_MAX a process it starts sees.
+_INHERITED = """
+import subprocess, sys
+from flows.runtime.memory import settle_malloc
+settle_malloc()
+shown = "import os; print(os.environ['MALLOC_ARENA_MAX'])"
+print(subprocess.run([sys.executable, "-c", shown], capture_output=True, text=True, check=True).stdout.strip())
+"""
+
+
+def _python(code: str, *args: str) -> str:
+    """What `code` prints, run by this Python from the repository with no MALLOC_ setting in its environment."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MALLOC_")}
+    command = [sys.executable, "-c", code, *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, check=True).stdout.strip()
+
+
+@pytest.mark.skipif(_GLIBC is None, reason="no glibc mallopt here")
+def test_settled_malloc_gives_blocks_back_when_freed_and_the_processes_it_starts_inherit_it():
+    assert int(_python(_FREED_BLOCKS, "settled")) > 60  # 80 MB of blocks, each mapped apart, unmapped when freed
+    assert int(_python(_FREED_BLOCKS, "unsettled")) < 20  # kept in the heap under the live strings
+    assert _python(_INHERITED) == "2"
 
 
 def test_live_arrow_tables_are_untouched_by_giving_back_the_freed_ones():
