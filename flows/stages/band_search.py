@@ -23,7 +23,6 @@ import pyarrow as pa
 
 from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pairs
 from dedup.settings import DedupSettings
-from flows.runtime.memory import streamed
 from flows.state.band_store import SEARCH_SCHEMAS
 
 _LONG_REPS = (
@@ -53,8 +52,6 @@ WHERE t.words > 0 AND t.words < getvariable('min_words')
 # of the touched band keys (`touched_bands`, one scan of the bands for both kinds).
 # A slice DuckDB cannot sort within its memory is read again a group of its band keys at a time (`part` of `parts`).
 _SLICE = "band % getvariable('slices') = getvariable('slice') AND band_key % getvariable('parts') = getvariable('part')"
-# Pairs fetched from DuckDB a batch of this many rows at a time.
-_BATCH_ROWS = 1_000_000
 # The most groups a slice is split into before its out-of-memory error is raised.
 MAX_PARTS = 64
 _EVERY = {"bands": f"SELECT * FROM bands WHERE {_SLICE}", "texts": "SELECT * FROM texts", "restricted": ""}
@@ -71,7 +68,9 @@ SELECT normalised_key, count(*) AS size FROM short_rows GROUP BY ALL HAVING coun
 _SORTED_ROWS = "SELECT kind, band, band_key, owner FROM band_rows ORDER BY ALL"
 # A full search sorts its band rows in slices of about this many (counted as the stored and new rows of `bands`).
 SORTED_ROWS = 10_000_000
-_PAIRS = """
+# The candidate pairs (i < j, each once, in no order), as a view the verification reads.
+_CANDIDATES = """
+CREATE OR REPLACE TEMP VIEW candidates AS
 WITH short_shared AS (
     SELECT * FROM short_rows JOIN groups USING (normalised_key) WHERE size <= getvariable('max_group')
 ),
@@ -83,7 +82,7 @@ pairs AS (
     SELECT least(a.pos, b.pos), greatest(a.pos, b.pos)
     FROM stored_checked c JOIN clean a ON a.key = c.first_key JOIN clean b ON b.key = c.second_key
 )
-SELECT DISTINCT i, j FROM pairs ORDER BY i, j
+SELECT DISTINCT i, j FROM pairs
 """
 # Each representative key with its count of positions, and the keys whose count changed (all of them when
 # the previous run left no representatives).
@@ -147,10 +146,11 @@ _LEFT = {
 
 def candidate_pairs(
     connection: duckdb.DuckDBPyConnection, reps: pa.Table, settings: DedupSettings, incremental: bool
-) -> tuple[np.ndarray, dict[str, pa.Table]]:
-    """Candidate pairs (i < j, sorted: an (m, 2) int64 array) of the representatives `reps` (pos, key, words)
-    over a `store_connection` holding this run's texts, and what the search leaves for the next run; searched
-    incrementally when the store holds what the previous search left."""
+) -> dict[str, pa.Table]:
+    """Find the candidate pairs of the representatives `reps` (pos, key, words) over a `store_connection` holding
+    this run's texts, left in the connection as the view `candidates` (i < j positions, each pair once, unordered:
+    DuckDB holds them, never the flow); return what the search leaves for the next run. Searched incrementally
+    when the store holds what the previous search left."""
     connection.register("reps", reps)
     variables = {"min_words": settings.min_words, "max_group": MAX_SHARED_GROUP, "paragraph_bands": settings.lsh_bands}
     for name, value in variables.items():
@@ -164,16 +164,8 @@ def candidate_pairs(
             connection.execute("INSERT INTO dirt SELECT key FROM dirty")
             _read_buckets(connection, incremental)
     connection.execute(_CLEAN)
-    pairs = _fetched_pairs(connection.sql(_PAIRS))
-    left = {name: connection.sql(query).to_arrow_table().cast(SEARCH_SCHEMAS[name]) for name, query in _LEFT.items()}
-    return pairs, left
-
-
-def _fetched_pairs(pairs: duckdb.DuckDBPyRelation) -> np.ndarray:
-    """The (m, 2) int64 array of a query's pairs, streamed a batch at a time (a result larger than DuckDB's memory
-    limit is not materialised inside it)."""
-    table = streamed(pairs, _BATCH_ROWS)
-    return np.stack([table["i"].to_numpy(), table["j"].to_numpy()], axis=1).astype(np.int64).reshape(-1, 2)
+    connection.execute(_CANDIDATES)
+    return {name: connection.sql(query).to_arrow_table().cast(SEARCH_SCHEMAS[name]) for name, query in _LEFT.items()}
 
 
 def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:
