@@ -203,6 +203,19 @@ def test_a_full_search_in_slices_of_the_bands_finds_what_one_slice_finds(article
     assert_same_matches(sliced.matches, find_matches(texts, SETTINGS))
 
 
+def test_a_full_search_in_more_slices_than_bands_sorts_each_from_its_partition_as_one_slice_does(
+    articles, monkeypatch, tmp_path
+):
+    texts = flat(articles)
+    whole = stored_run(texts, NO_BANDS, tmp_path / "whole")
+    stored_bands = part_paths(tmp_path / "whole" / BANDS_FOLDER / "bands")
+    rows = sum(pq.ParquetFile(part).metadata.num_rows for part in stored_bands)
+    monkeypatch.setattr(band_search, "SORTED_ROWS", rows // 80)  # 80 slices of 56 bands: some partitions are empty
+    sliced = stored_run(texts, NO_BANDS, tmp_path / "sliced")
+    assert_same_matches(sliced.matches, whole.matches)
+    assert stored_rows(tmp_path / "sliced") == stored_rows(tmp_path / "whole")
+
+
 def test_a_slice_read_a_group_of_its_band_keys_at_a_time_finds_what_one_read_finds(articles, monkeypatch, tmp_path):
     """What a full search does when DuckDB runs out of memory sorting a slice: each bucket stays in one group."""
     texts = flat(articles)

@@ -83,7 +83,7 @@ def stored_matches(
     with store_connection(stored, new, spill) as connection:
         progress.phase("candidates", len(positions), "paragraphs")
         reps = pa.table({"pos": positions, "key": keys[positions], "words": words[positions]})
-        left = candidate_pairs(connection, reps, settings, stored.searched)
+        left = candidate_pairs(connection, reps, settings, stored.searched, spill)
         connection.execute(_LOOKED_UP)
         progress.advance(len(positions))
         candidates, unknown = connection.sql("SELECT count(*), count(*) - count(jaccard) FROM looked_up").fetchall()[0]
