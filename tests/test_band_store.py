@@ -203,6 +203,19 @@ def test_a_full_search_in_slices_of_the_bands_finds_what_one_slice_finds(article
     assert_same_matches(sliced.matches, find_matches(texts, SETTINGS))
 
 
+def test_a_full_search_in_more_slices_than_bands_sorts_each_from_its_partition_as_one_slice_does(
+    articles, monkeypatch, tmp_path
+):
+    texts = flat(articles)
+    whole = stored_run(texts, NO_BANDS, tmp_path / "whole")
+    stored_bands = part_paths(tmp_path / "whole" / BANDS_FOLDER / "bands")
+    rows = sum(pq.ParquetFile(part).metadata.num_rows for part in stored_bands)
+    monkeypatch.setattr(band_search, "SORTED_ROWS", rows // 80)  # 80 slices of 56 bands: some partitions are empty
+    sliced = stored_run(texts, NO_BANDS, tmp_path / "sliced")
+    assert_same_matches(sliced.matches, whole.matches)
+    assert stored_rows(tmp_path / "sliced") == stored_rows(tmp_path / "whole")
+
+
 def test_a_slice_read_a_group_of_its_band_keys_at_a_time_finds_what_one_read_finds(articles, monkeypatch, tmp_path):
     """What a full search does when DuckDB runs out of memory sorting a slice: each bucket stays in one group."""
     texts = flat(articles)
@@ -219,14 +232,32 @@ def test_pairs_found_in_several_band_runs_are_kept_once_sorted_up_to_the_largest
     assert [pair.tolist() for pair in kept] == [[0, 5, 7, top - 1], [3, 9, top, top]]
 
 
-def test_pairs_fetched_in_small_batches_from_the_sliced_search_find_what_find_matches_finds(
+def test_pairs_verified_in_small_batches_from_the_sliced_search_find_what_find_matches_finds(
     articles, monkeypatch, tmp_path
 ):
     texts = flat(articles)
     monkeypatch.setattr(band_search, "SORTED_ROWS", 1000)
-    monkeypatch.setattr(band_search, "_BATCH_ROWS", 7)
+    monkeypatch.setattr(band_matches, "VERIFY_ROWS", 7)
     batched = stored_run(texts, NO_BANDS, tmp_path / "batched")
     assert_same_matches(batched.matches, find_matches(texts, SETTINGS))
+
+
+def test_an_incremental_run_verifying_small_batches_into_parts_keeps_what_one_held_batch_keeps(
+    articles, monkeypatch, tmp_path
+):
+    """Batches mix pairs the previous store checked with new ones; the checked pairs go to parts, not memory."""
+    stored_run(flat(articles[:-40]), NO_BANDS, tmp_path / "old")
+    stored = load_band_store(tmp_path / "old")
+    texts = flat(articles)
+    whole = stored_run(texts, stored, tmp_path / "whole")
+    monkeypatch.setattr(band_matches, "VERIFY_ROWS", 7)
+    batched = stored_matches(texts, SETTINGS, stored, parts=tmp_path / "new")
+    (tmp_path / "batched").mkdir()
+    write_band_store(tmp_path / "batched", batched.update)
+    assert_same_matches(batched.matches, whole.matches)
+    assert batched.verified == whole.verified and 0 < batched.verified < batched.matches.candidate_count
+    assert pq.read_table(batched.update.checked).num_rows == batched.matches.candidate_count
+    assert stored_rows(tmp_path / "batched") == stored_rows(tmp_path / "whole")
 
 
 def test_small_parts_are_merged_once_there_are_more_than_the_bound(articles, monkeypatch, tmp_path):

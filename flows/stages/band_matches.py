@@ -26,10 +26,19 @@ from flows.stages.new_rows import HeldRows, NewRowSink, PartRows
 from flows.stages.signed_pool import NOTHING_SIGNED, SignedPool, bands_table
 from flows.state.band_store import SCHEMAS, BandUpdate, StoredBands, store_connection
 
-_CHECKED = """
-SELECT p.row, c.jaccard, c.first_in_second, c.second_in_first
-FROM pairs p JOIN checked c ON c.first_key = p.first_key AND c.second_key = p.second_key
+# Each candidate pair (by position) with its keys as the store orders them (`swapped` when the second position's is
+# the smaller) and the overlap `checked` holds for those keys (null when none), kept for the verifying pass.
+_LOOKED_UP = """
+CREATE OR REPLACE TEMP TABLE looked_up AS
+SELECT c.i, c.j, a.key > b.key AS swapped, least(a.key, b.key) AS first_key, greatest(a.key, b.key) AS second_key,
+    k.jaccard, k.first_in_second, k.second_in_first
+FROM candidates c JOIN reps a ON a.pos = c.i JOIN reps b ON b.pos = c.j
+LEFT JOIN checked k ON k.first_key = least(a.key, b.key) AND k.second_key = greatest(a.key, b.key)
 """
+_IN_ORDER = "SELECT * FROM looked_up ORDER BY i, j"
+# Candidate pairs verified a batch of this many at a time: the flow holds one batch's arrays and shingle sets.
+VERIFY_ROWS = 1_000_000
+_SHARES = ("jaccard", "first_in_second", "second_in_first")
 
 
 @dataclass
@@ -55,8 +64,9 @@ def stored_matches(
     """Matches of the texts, taking the rows the stored bands do not hold from `signed` (signing only what it
     lacks), verifying only new pairs and searching candidates only where they changed; `progress` sees each pass
     (signing paragraphs, splitting and signing sentences, finding candidates, verifying pairs) as it goes; DuckDB
-    spills into `spill`, when given. The store's new rows are written as Parquet parts into `parts` as they are
-    taken or signed, when given, else held."""
+    spills into `spill`, when given. The candidate pairs stay in DuckDB and are verified VERIFY_ROWS at a time, so the
+    flow holds only the matches among them. The store's new rows and the checked pairs are written as Parquet parts
+    into `parts` as they are taken, signed or verified, when given, else held."""
     keys = text_keys(texts)
     distinct, first = np.unique(keys, return_index=True)
     sink = PartRows(parts) if parts else HeldRows()
@@ -69,33 +79,45 @@ def stored_matches(
     grouped = np.zeros(len(texts), dtype=bool)
     grouped[[position for others in copies.values() for position in others]] = True
     positions = np.flatnonzero(~grouped)
+    checked = PartRows(parts, tables=("checked",)) if parts else HeldRows(("checked",))
     with store_connection(stored, new, spill) as connection:
         progress.phase("candidates", len(positions), "paragraphs")
         reps = pa.table({"pos": positions, "key": keys[positions], "words": words[positions]})
-        pairs, left = candidate_pairs(connection, reps, settings, stored.searched)
+        left = candidate_pairs(connection, reps, settings, stored.searched, spill)
+        connection.execute(_LOOKED_UP)
         progress.advance(len(positions))
-        pair_keys = keys[pairs]
-        swapped = pair_keys[:, 0] > pair_keys[:, 1]  # the store orders a pair by key, the matches by position
-        pair_keys[swapped] = pair_keys[swapped][:, ::-1]
-        connection.register("pairs", pa.table({"row": np.arange(len(pairs)), **_key_columns(pair_keys)}))
-        found = connection.sql(_CHECKED).to_arrow_table()
-    shares = np.full((len(pairs), 3), np.nan)  # jaccard, share of the first in the second, of the second in the first
-    shares[found["row"].to_numpy()] = np.stack([found[name].to_numpy() for name in _SHARES], axis=1).reshape(-1, 3)
-    shares[swapped] = shares[swapped][:, [0, 2, 1]]
+        candidates, unknown = connection.sql("SELECT count(*), count(*) - count(jaccard) FROM looked_up").fetchall()[0]
+        progress.phase("verifying", unknown, "pairs")
+        matches = Matches({}, candidates)
+        for batch in connection.sql(_IN_ORDER).to_arrow_reader(VERIFY_ROWS):
+            progress.advance(_verify_batch(batch, texts, settings, matches, checked))
+    matches.copies, matches.word_counts = copies, words
+    update = BandUpdate(stored, pa.table({"key": distinct}), checked.rows()["checked"], new, left, spill)
+    return StoredMatches(matches, update, sink.count("texts"), unknown)
+
+
+def _verify_batch(
+    batch: pa.RecordBatch, texts: Sequence[str], settings: DedupSettings, matches: Matches, checked: NewRowSink
+) -> int:
+    """Verify a batch of `looked_up` pairs (in order), measuring those the store had not checked: add the matches
+    among them to `matches` and every pair with its overlap to `checked`; how many were measured."""
+    pairs = np.stack([batch["i"].to_numpy(), batch["j"].to_numpy()], axis=1).reshape(-1, 2)
+    swapped = batch["swapped"].to_numpy(zero_copy_only=False)
+    # jaccard, share of the first in the second, of the second in the first: NaN where not checked before
+    shares = np.stack([batch[name].to_numpy(zero_copy_only=False) for name in _SHARES], axis=1).reshape(-1, 3)
+    shares[swapped] = shares[swapped][:, [0, 2, 1]]  # the store orders a pair by key, the matches by position
     unknown = np.flatnonzero(np.isnan(shares[:, 0]))
-    progress.phase("verifying", len(unknown), "pairs")
     if len(unknown):
         shares[unknown] = measured_shares(pairs[unknown], texts, settings.shingle_size)
-    progress.advance(len(unknown))
-    matches = classified(pairs, shares, settings, len(pairs))
-    matches.copies, matches.word_counts = copies, words
+    found = classified(pairs, shares, settings, matches.candidate_count)
+    matches.overlaps.update(found.overlaps)
+    matches.partial.update(found.partial)
     shares[swapped] = shares[swapped][:, [0, 2, 1]]
-    checked = pa.table({**_key_columns(pair_keys), **dict(zip(_SHARES, shares.T))}, schema=SCHEMAS["checked"])
-    update = BandUpdate(stored, pa.table({"key": distinct}), checked, new, left, spill)
-    return StoredMatches(matches, update, sink.count("texts"), len(unknown))
+    keys = {name: batch[name] for name in ("first_key", "second_key")}
+    checked.add("checked", pa.table({**keys, **dict(zip(_SHARES, shares.T))}, schema=SCHEMAS["checked"]))
+    return len(unknown)
 
 
-_SHARES = ("jaccard", "first_in_second", "second_in_first")
 # The rows of a stored table (by name) whose key is one of some keys.
 StoredRows = Callable[[str, np.ndarray], pa.Table]
 
@@ -113,10 +135,6 @@ def signed_rows(texts: Sequence[str], settings: DedupSettings) -> dict[str, pa.T
 def _nothing_stored(table: str, keys: np.ndarray) -> pa.Table:
     """No rows of a stored table: what an empty store holds for any keys."""
     return SCHEMAS[table].empty_table()
-
-
-def _key_columns(pair_keys: np.ndarray) -> dict[str, np.ndarray]:
-    return {"first_key": pair_keys[:, 0], "second_key": pair_keys[:, 1]}
 
 
 def _rows_of(connection: duckdb.DuckDBPyConnection, table: str, keys: np.ndarray) -> pa.Table:

@@ -17,13 +17,15 @@ by a crowded run's first owner moving: then the owners concerned are dirt too, a
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pairs
 from dedup.settings import DedupSettings
-from flows.runtime.memory import streamed
 from flows.state.band_store import SEARCH_SCHEMAS
 
 _LONG_REPS = (
@@ -53,11 +55,9 @@ WHERE t.words > 0 AND t.words < getvariable('min_words')
 # of the touched band keys (`touched_bands`, one scan of the bands for both kinds).
 # A slice DuckDB cannot sort within its memory is read again a group of its band keys at a time (`part` of `parts`).
 _SLICE = "band % getvariable('slices') = getvariable('slice') AND band_key % getvariable('parts') = getvariable('part')"
-# Pairs fetched from DuckDB a batch of this many rows at a time.
-_BATCH_ROWS = 1_000_000
 # The most groups a slice is split into before its out-of-memory error is raised.
 MAX_PARTS = 64
-_EVERY = {"bands": f"SELECT * FROM bands WHERE {_SLICE}", "texts": "SELECT * FROM texts", "restricted": ""}
+_EVERY = {"bands": "SELECT * FROM bands", "texts": "SELECT * FROM texts", "restricted": ""}
 _TOUCHED_ONLY = {
     "bands": "SELECT * FROM touched_bands",
     "texts": "SELECT * FROM texts WHERE normalised_key IN (SELECT normalised_key FROM touched_groups)",
@@ -67,11 +67,16 @@ _GROUPS = """
 CREATE OR REPLACE TEMP TABLE groups AS
 SELECT normalised_key, count(*) AS size FROM short_rows GROUP BY ALL HAVING count(*) > 1
 """
-# The band rows of a slice, sorted so that each bucket's rows are consecutive, its first owner first.
-_SORTED_ROWS = "SELECT kind, band, band_key, owner FROM band_rows ORDER BY ALL"
+# The band rows of a slice (of `slice_rows`: `band_rows`, or the slice's partition), sorted so that each bucket's rows
+# are consecutive, its first owner first.
+_SORTED_ROWS = f"SELECT kind, band, band_key, owner FROM slice_rows WHERE {_SLICE} ORDER BY ALL"
+# A full search of several slices writes the band rows once, partitioned by slice, and sorts each slice from its part.
+_PARTITIONED = "SELECT kind, band, band_key, owner, band % getvariable('slices') AS slice FROM band_rows"
 # A full search sorts its band rows in slices of about this many (counted as the stored and new rows of `bands`).
 SORTED_ROWS = 10_000_000
-_PAIRS = """
+# The candidate pairs (i < j, each once, in no order), as a view the verification reads.
+_CANDIDATES = """
+CREATE OR REPLACE TEMP VIEW candidates AS
 WITH short_shared AS (
     SELECT * FROM short_rows JOIN groups USING (normalised_key) WHERE size <= getvariable('max_group')
 ),
@@ -83,7 +88,7 @@ pairs AS (
     SELECT least(a.pos, b.pos), greatest(a.pos, b.pos)
     FROM stored_checked c JOIN clean a ON a.key = c.first_key JOIN clean b ON b.key = c.second_key
 )
-SELECT DISTINCT i, j FROM pairs ORDER BY i, j
+SELECT DISTINCT i, j FROM pairs
 """
 # Each representative key with its count of positions, and the keys whose count changed (all of them when
 # the previous run left no representatives).
@@ -146,66 +151,81 @@ _LEFT = {
 
 
 def candidate_pairs(
-    connection: duckdb.DuckDBPyConnection, reps: pa.Table, settings: DedupSettings, incremental: bool
-) -> tuple[np.ndarray, dict[str, pa.Table]]:
-    """Candidate pairs (i < j, sorted: an (m, 2) int64 array) of the representatives `reps` (pos, key, words)
-    over a `store_connection` holding this run's texts, and what the search leaves for the next run; searched
-    incrementally when the store holds what the previous search left."""
+    connection: duckdb.DuckDBPyConnection,
+    reps: pa.Table,
+    settings: DedupSettings,
+    incremental: bool,
+    scratch: Path | None = None,
+) -> dict[str, pa.Table]:
+    """Find the candidate pairs of the representatives `reps` (pos, key, words) over a `store_connection` holding
+    this run's texts, left in the connection as the view `candidates` (i < j positions, each pair once, unordered:
+    DuckDB holds them, never the flow); return what the search leaves for the next run. Searched incrementally
+    when the store holds what the previous search left; a full search partitions its band rows under `scratch`."""
     connection.register("reps", reps)
     variables = {"min_words": settings.min_words, "max_group": MAX_SHARED_GROUP, "paragraph_bands": settings.lsh_bands}
     for name, value in variables.items():
         connection.execute(f"SET VARIABLE {name} = {int(value)}")
     connection.execute(_LONG_REPS)
     connection.execute(_COUNTS)
-    _read_buckets(connection, incremental)
+    _read_buckets(connection, incremental, scratch)
     if incremental:
         connection.execute(_DIRTY)
         if connection.sql("SELECT count(*) FROM dirty").fetchall()[0][0]:
             connection.execute("INSERT INTO dirt SELECT key FROM dirty")
-            _read_buckets(connection, incremental)
+            _read_buckets(connection, incremental, scratch)
     connection.execute(_CLEAN)
-    pairs = _fetched_pairs(connection.sql(_PAIRS))
-    left = {name: connection.sql(query).to_arrow_table().cast(SEARCH_SCHEMAS[name]) for name, query in _LEFT.items()}
-    return pairs, left
+    connection.execute(_CANDIDATES)
+    return {name: connection.sql(query).to_arrow_table().cast(SEARCH_SCHEMAS[name]) for name, query in _LEFT.items()}
 
 
-def _fetched_pairs(pairs: duckdb.DuckDBPyRelation) -> np.ndarray:
-    """The (m, 2) int64 array of a query's pairs, streamed a batch at a time (a result larger than DuckDB's memory
-    limit is not materialised inside it)."""
-    table = streamed(pairs, _BATCH_ROWS)
-    return np.stack([table["i"].to_numpy(), table["j"].to_numpy()], axis=1).astype(np.int64).reshape(-1, 2)
-
-
-def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:
-    """The rows, runs and groups of the buckets searched: those `dirt` touches, or all."""
+def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool, scratch: Path | None) -> None:
+    """The rows, runs and groups of the buckets searched: those `dirt` touches, or all (a full search's partitioned
+    band rows written under `scratch`, the system's temporary folder when None)."""
     searched = _TOUCHED_ONLY if incremental else _EVERY
     if incremental:
         connection.execute(_TOUCHED)
     connection.execute(_BAND_ROWS.format(**searched))
     connection.execute(_SHORT_ROWS.format(**searched))
     connection.execute(_GROUPS)
-    _band_runs(connection, incremental)
+    _band_runs(connection, incremental, scratch)
 
 
-def _band_runs(connection: duckdb.DuckDBPyConnection, incremental: bool) -> None:
+def _band_runs(connection: duckdb.DuckDBPyConnection, incremental: bool, scratch: Path | None) -> None:
     """Pair the owners of each band run (`band_pairs`: i < j, distinct within a slice, a DuckDB table so that the
     pairs of every slice need not fit in memory) from the band rows sorted by bucket, and keep the crowded runs
     (`crowded_runs`: more than MAX_RUN rows, with their first owner) and their rows (`crowded_rows`). A full search
-    sorts a slice of the bands at a time (about SORTED_ROWS rows, so the sort fits DuckDB's memory); an incremental
-    one reads few rows and sorts them at once."""
+    sorts a slice of the bands at a time (about SORTED_ROWS rows, so the sort fits DuckDB's memory), read from the
+    band rows partitioned once by slice (`band` modulo the slices: a bucket's rows share their band), not by a scan
+    of every band row a slice; an incremental one reads few rows and sorts them at once."""
     slices = 1 if incremental else -(-connection.sql("SELECT count(*) FROM bands").fetchall()[0][0] // SORTED_ROWS) or 1
     connection.execute(f"SET VARIABLE slices = {slices}")
     connection.execute("CREATE OR REPLACE TEMP TABLE band_pairs (i BIGINT, j BIGINT)")
     crowded = []
-    for part in range(slices):
-        connection.execute(f"SET VARIABLE slice = {part}")
-        for runs in _slice_runs(connection, 1, not incremental):
-            connection.register("slice_pairs", runs.pop("band_pairs"))
-            connection.execute("INSERT INTO band_pairs SELECT i, j FROM slice_pairs")
-            connection.unregister("slice_pairs")
-            crowded.append(runs)
+    if scratch is not None:
+        scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch) as partitions:
+        if slices > 1:
+            connection.sql(_PARTITIONED).write_parquet(partitions, partition_by=["slice"])
+        for part in range(slices):
+            connection.execute(f"SET VARIABLE slice = {part}")
+            _slice_rows(connection, Path(partitions) / f"slice={part}" if slices > 1 else None)
+            for runs in _slice_runs(connection, 1, not incremental):
+                connection.register("slice_pairs", runs.pop("band_pairs"))
+                connection.execute("INSERT INTO band_pairs SELECT i, j FROM slice_pairs")
+                connection.unregister("slice_pairs")
+                crowded.append(runs)
     for name in crowded[0]:
         connection.register(name, pa.concat_tables([tables[name] for tables in crowded]))
+
+
+def _slice_rows(connection: duckdb.DuckDBPyConnection, partition: Path | None) -> None:
+    """The view `slice_rows`: the band rows of a slice's partition (none when it holds no file), or all of them."""
+    if partition is None:
+        connection.execute("CREATE OR REPLACE TEMP VIEW slice_rows AS SELECT * FROM band_rows")
+    elif files := sorted(map(str, partition.glob("*.parquet"))):
+        connection.read_parquet(files).create_view("slice_rows")
+    else:
+        connection.execute("CREATE OR REPLACE TEMP VIEW slice_rows AS SELECT * FROM band_rows LIMIT 0")
 
 
 def _slice_runs(connection: duckdb.DuckDBPyConnection, groups: int, may_split: bool) -> list[dict[str, pa.Table]]:

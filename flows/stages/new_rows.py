@@ -1,10 +1,12 @@
 """Where the match stage puts the band store's new rows (flows/state/band_store.py SCHEMAS) as it takes or signs
-them: held as Arrow tables (a finishing task's shard, a test), or written as Parquet parts into the run's work
-folder, so the flow never holds a whole corpus's bands; the store scans those parts and links them in."""
+them, and the pairs it checked as it verifies them: held as Arrow tables (a finishing task's shard, a test), or
+written as Parquet parts into the run's work folder, so the flow never holds a whole corpus's bands or candidate
+pairs; the store scans those parts and links them in."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,14 +17,14 @@ from flows.state.band_store import SCHEMAS, SHARD_ROWS, NewRows
 NEW_TABLES = ("texts", "bands", "sentences")
 # The columns worth a Parquet dictionary (repeated values); the hash keys are near-unique, and trying one for them
 # cost more than writing them (bands at 20,000: 0.59 -> 0.25 CPU s).
-_DICTIONARY = {"texts": ["words"], "bands": ["key", "band"], "sentences": ["key", "sentence"]}
+_DICTIONARY = {"texts": ["words"], "bands": ["key", "band"], "sentences": ["key", "sentence"], "checked": False}
 
 
 class HeldRows:
-    """New rows held in memory, a table of each of NEW_TABLES in the order they were added."""
+    """New rows held in memory, a table of each of `tables` (NEW_TABLES unless given) in the order they were added."""
 
-    def __init__(self) -> None:
-        self._tables: dict[str, list[pa.Table]] = {name: [] for name in NEW_TABLES}
+    def __init__(self, tables: Sequence[str] = NEW_TABLES) -> None:
+        self._tables: dict[str, list[pa.Table]] = {name: [] for name in tables}
 
     def add(self, name: str, rows: pa.Table) -> None:
         """Add rows to a table."""
@@ -38,14 +40,15 @@ class HeldRows:
 
 
 class PartRows:
-    """New rows written as they come into `folder`/NAME/part-NNNNN.parquet, parts of at most `rows_per_part` rows
-    (SHARD_ROWS, the store's own), so the store links them in unchanged."""
+    """New rows of `tables` (NEW_TABLES unless given) written as they come into `folder`/NAME/part-NNNNN.parquet,
+    parts of at most `rows_per_part` rows (SHARD_ROWS, the store's own), so the store links them in unchanged."""
 
-    def __init__(self, folder: Path, rows_per_part: int = SHARD_ROWS) -> None:
-        shutil.rmtree(folder, ignore_errors=True)
+    def __init__(self, folder: Path, rows_per_part: int = SHARD_ROWS, tables: Sequence[str] = NEW_TABLES) -> None:
+        for name in tables:
+            shutil.rmtree(folder / name, ignore_errors=True)
         self.folder, self.rows_per_part = folder, rows_per_part
-        self._parts: dict[str, list[Path]] = {name: [] for name in NEW_TABLES}
-        self._counts = dict.fromkeys(NEW_TABLES, 0)
+        self._parts: dict[str, list[Path]] = {name: [] for name in tables}
+        self._counts = dict.fromkeys(tables, 0)
         self._open: dict[str, pq.ParquetWriter] = {}
 
     def add(self, name: str, rows: pa.Table) -> None:

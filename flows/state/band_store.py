@@ -95,12 +95,12 @@ NO_BANDS = StoredBands()
 @dataclass
 class BandUpdate:
     """This run's store: the previous one's rows of the `present` paragraph texts and their sentences, the
-    `new` rows of each table, every candidate pair this run checked, what its candidate search leaves for the
-    next run (`search`, tables of SEARCH_SCHEMAS) and where DuckDB may spill."""
+    `new` rows of each table, every candidate pair this run checked (a table, or Parquet parts), what its candidate
+    search leaves for the next run (`search`, tables of SEARCH_SCHEMAS) and where DuckDB may spill."""
 
     previous: StoredBands
     present: pa.Table
-    checked: pa.Table
+    checked: pa.Table | Sequence[Path]
     new: NewRows = field(default_factory=dict)
     search: dict[str, pa.Table] = field(default_factory=dict)
     spill: Path | None = None
@@ -160,7 +160,7 @@ def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
     folder = state_folder / BANDS_FOLDER
     with store_connection(update.previous, update.new, update.spill) as connection:
         connection.register("present", update.present)
-        connection.register("checked_now", update.checked)
+        _register_rows(connection, "checked_now", update.checked, SCHEMAS["checked"])
         connection.execute(
             "CREATE TEMP TABLE kept_texts AS SELECT key FROM present UNION "
             "SELECT sentence_key FROM sentences WHERE key IN (SELECT key FROM present)"
@@ -168,7 +168,7 @@ def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
         for name, query in _DROPPED.items():
             connection.execute(f"CREATE TEMP TABLE {name} AS {query}")
         new_checked = connection.sql("SELECT * FROM checked_now ANTI JOIN stored_checked USING (first_key, second_key)")
-        news = update.new | {"checked": new_checked.to_arrow_table()}
+        news = update.new | {"checked": new_checked}
         for name, schema in SCHEMAS.items():
             previous = sorted((update.previous.folder / name).glob("*.parquet")) if update.previous.folder else []
             _carry_shards(connection, previous, _DROPS[name], schema, folder / name)
@@ -178,14 +178,18 @@ def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
         write_parts(update.search.get(name, schema.empty_table()), schema, folder / name, SHARD_ROWS)
 
 
-def _add_new(rows: pa.Table | Sequence[Path], schema: pa.Schema, folder: Path) -> None:
-    """A table's new rows added to its folder: a table written in shards of SHARD_ROWS rows, parts linked (and an
-    empty part written when the folder would hold none)."""
+def _add_new(rows: pa.Table | Sequence[Path] | duckdb.DuckDBPyRelation, schema: pa.Schema, folder: Path) -> None:
+    """A table's new rows added to its folder: a table written in shards of SHARD_ROWS rows, a query's rows too (read
+    a shard at a time), parts linked (and an empty part written when the folder would hold none)."""
     if isinstance(rows, pa.Table):
         write_parts(rows, schema, folder, SHARD_ROWS)
         return
-    for part in rows:
-        link_part(part, folder)
+    if isinstance(rows, duckdb.DuckDBPyRelation):
+        for batch in rows.to_arrow_reader(SHARD_ROWS):
+            write_parts(pa.Table.from_batches([batch]), schema, folder, SHARD_ROWS)
+    else:
+        for part in rows:
+            link_part(part, folder)
     write_parts(schema.empty_table(), schema, folder, SHARD_ROWS)
 
 
