@@ -5,7 +5,7 @@ flow keeps every verified pair from the match stage to the write stage.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import chain
 from operator import attrgetter
 
@@ -33,6 +33,13 @@ class PairTable(Mapping[tuple[int, int], Overlap]):
     @classmethod
     def empty(cls) -> PairTable:
         return cls(np.zeros((0, 2), np.int64), np.zeros((0, 3), np.float64))
+
+    @classmethod
+    def joined(cls, tables: Sequence[PairTable]) -> PairTable:
+        """The tables' pairs one after the other (no pair in two of them)."""
+        if not tables:
+            return cls.empty()
+        return cls(np.concatenate([table.positions for table in tables]), np.concatenate([t.measures for t in tables]))
 
     def __len__(self) -> int:
         return len(self.positions)

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from dedup.deduplicate import Matches, classified, measured_shares
 from dedup.index import MAX_SHARED_GROUP
+from dedup.pair_table import PairTable
 from dedup.settings import DedupSettings
 from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, text_keys
 from flows.runtime.progress import NO_PROGRESS, Ticker, in_chunks, ticking
@@ -88,19 +89,24 @@ def stored_matches(
         progress.advance(len(positions))
         candidates, unknown = connection.sql("SELECT count(*), count(*) - count(jaccard) FROM looked_up").fetchall()[0]
         progress.phase("verifying", unknown, "pairs")
-        matches = Matches({}, candidates)
+        verified = []
         for batch in connection.sql(_IN_ORDER).to_arrow_reader(VERIFY_ROWS):
-            progress.advance(_verify_batch(batch, texts, settings, matches, checked))
-    matches.copies, matches.word_counts = copies, words
+            batch_matches, measured = _verify_batch(batch, texts, settings, checked)
+            verified.append(batch_matches)
+            progress.advance(measured)
+    overlaps, partial_pairs = (
+        PairTable.joined([getattr(one, kind) for one in verified]) for kind in ("overlaps", "partial")
+    )
+    matches = Matches(overlaps, candidates, partial_pairs, copies, word_counts=words)
     update = BandUpdate(stored, pa.table({"key": distinct}), checked.rows()["checked"], new, left, spill)
     return StoredMatches(matches, update, sink.count("texts"), unknown)
 
 
 def _verify_batch(
-    batch: pa.RecordBatch, texts: Sequence[str], settings: DedupSettings, matches: Matches, checked: NewRowSink
-) -> int:
-    """Verify a batch of `looked_up` pairs (in order), measuring those the store had not checked: add the matches
-    among them to `matches` and every pair with its overlap to `checked`; how many were measured."""
+    batch: pa.RecordBatch, texts: Sequence[str], settings: DedupSettings, checked: NewRowSink
+) -> tuple[Matches, int]:
+    """Verify a batch of `looked_up` pairs (in order), measuring those the store had not checked: the matches among
+    them and how many were measured; every pair with its overlap is added to `checked`."""
     pairs = np.stack([batch["i"].to_numpy(), batch["j"].to_numpy()], axis=1).reshape(-1, 2)
     swapped = batch["swapped"].to_numpy(zero_copy_only=False)
     # jaccard, share of the first in the second, of the second in the first: NaN where not checked before
@@ -109,13 +115,11 @@ def _verify_batch(
     unknown = np.flatnonzero(np.isnan(shares[:, 0]))
     if len(unknown):
         shares[unknown] = measured_shares(pairs[unknown], texts, settings.shingle_size)
-    found = classified(pairs, shares, settings, matches.candidate_count)
-    matches.overlaps.update(found.overlaps)
-    matches.partial.update(found.partial)
+    found = classified(pairs, shares, settings, len(pairs))
     shares[swapped] = shares[swapped][:, [0, 2, 1]]
     keys = {name: batch[name] for name in ("first_key", "second_key")}
     checked.add("checked", pa.table({**keys, **dict(zip(_SHARES, shares.T))}, schema=SCHEMAS["checked"]))
-    return len(unknown)
+    return found, len(unknown)
 
 
 # The rows of a stored table (by name) whose key is one of some keys.
