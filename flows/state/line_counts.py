@@ -172,6 +172,8 @@ FROM counts c LEFT JOIN learned l USING (site, key)
 """
 # DuckDB's memory for the stage's queries: beyond it, they spill to the run's work folder.
 MEMORY_LIMIT = "1GB"
+# Rows of a row group of the stored counts: DuckDB holds a row group of every key and example as it writes it.
+STORED_ROWS = 10_000
 
 
 def learn_incrementally(
@@ -228,7 +230,7 @@ def _decided(db: duckdb.DuckDBPyConnection, totals: dict[str, int], rules: Boile
     boilerplate = decide_boilerplate((LineCount(*row) for row in candidates), totals, rules)
     learned = {(site, key) for site, lines in boilerplate.items() for key in lines}
     db.register("learned", pa.Table.from_pylist([{"site": s, "key": k} for s, k in learned], LEARNED))
-    db.sql(_STORED).to_parquet(str(target))
+    db.sql(_STORED).to_parquet(str(target), row_group_size=STORED_ROWS)
     changed: dict[str, set[str]] = defaultdict(set)
     for site, key in learned ^ was_learned:
         changed[site].add(key)
