@@ -217,13 +217,12 @@ def _run(
             quote(to_read),
             rules,
             bullets,
+            written_state,
             quote(progress),
             work / "boilerplate-spill",
         )
         boilerplate = learning.boilerplate
         progress.rows_out = sum(map(len, boilerplate.values()))
-        line_counts.write_line_counts(written_state, learning.line_counts)
-    learning.line_counts = line_counts.LineCounts()  # the counts to store are written
     state.let_go("line_counts")
     release_free_memory()
     logger.info("boilerplate: %d lines learned over %d sources", progress.rows_out, len(boilerplate))

@@ -1,11 +1,14 @@
 """Stored line counts: updating them for the articles that came, went or changed decides the same boilerplate,
-with the same counts and examples, as counting every article afresh."""
+with the same counts and examples, as counting every article afresh; the counts go from DuckDB to their file."""
 
 from __future__ import annotations
 
 import random
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cleaners.article import prepare_article
@@ -18,7 +21,7 @@ from flows.stages.records import RawArticle
 from flows.stages.shards import line_keys_path, shard_name, write_shard
 from flows.stages.steps import PreparedInput
 from flows.state import line_counts
-from flows.state.line_counts import LineCounts, learn_incrementally
+from flows.state.line_counts import COUNTS, STORIES, Learning, LineCounts, learn_incrementally, load_line_counts
 
 RULES = CleaningRules()
 TOPICS = "pier lighthouse ferry marina lifeboat dredging quay slipway breakwater customs tides regatta".split()
@@ -55,21 +58,61 @@ def in_one_shard(items: list[PreparedInput], folder: Path) -> RunArticles:
     return RunArticles([shard_of(items, folder)], names, [(0, row) for row in range(len(items))])
 
 
-def learn(folder: Path, items: list[PreparedInput], previous=None, counted=None, reread=None, without_keys=False):
+@dataclass
+class Learned:
+    """A run's learning and the line counts it stored."""
+
+    learning: Learning
+    line_counts: LineCounts
+
+    @property
+    def boilerplate(self):
+        return self.learning.boilerplate
+
+    @property
+    def changed(self):
+        return self.learning.changed
+
+
+def state_folder(folder: Path) -> Path:
+    """A new state folder under `folder` (a run never writes over the counts it reads)."""
+    (folder / "state").mkdir(parents=True, exist_ok=True)
+    state = folder / "state" / str(len(list((folder / "state").iterdir())))
+    state.mkdir()
+    return state
+
+
+def learn(
+    folder: Path, items: list[PreparedInput], previous=None, counted=None, reread=None, without_keys=False, spill=None
+):
     """Learn over `items`, updating `previous` (counts of the articles `counted`, in the previous run's shard, with
-    no line keys if `without_keys`) for the inputs in `reread`."""
+    no line keys if `without_keys`) for the inputs in `reread`; DuckDB spilling into `spill`, when given."""
     reread = [item.raw.source_path for item in items] if reread is None else reread
     previous_shards = [shard_of(counted, folder / "previous")] if counted else []
     if without_keys:
         line_keys_path(previous_shards[0]).unlink()
     articles = in_one_shard(items, folder / "now")
-    return learn_incrementally(
-        articles, previous or LineCounts(), previous_shards, reread, RULES.boilerplate, RULES.bullet_chars
+    state = state_folder(folder)
+    learning = learn_incrementally(
+        articles,
+        previous or LineCounts(),
+        previous_shards,
+        reread,
+        RULES.boilerplate,
+        RULES.bullet_chars,
+        state,
+        spill=spill,
     )
+    return Learned(learning, load_line_counts(state))
 
 
-def sorted_counts(learning):
-    return learning.line_counts.counts.sort_by([("site", "ascending"), ("key", "ascending")]).to_pylist()
+def columns(schema: pa.Schema) -> list[tuple[str, pa.DataType]]:
+    return [(column.name, column.type) for column in schema]
+
+
+def counted_rows(learned: Learned) -> Counter:
+    """The stored counts as a multiset of rows: their order in the file is DuckDB's."""
+    return Counter(map(tuple, map(dict.values, pq.read_table(learned.line_counts.counts).to_pylist())))
 
 
 def assert_as_if_counted_afresh(folder: Path, updated, items: list[PreparedInput]) -> None:
@@ -78,7 +121,7 @@ def assert_as_if_counted_afresh(folder: Path, updated, items: list[PreparedInput
     assert updated.boilerplate == learn_boilerplate(
         ((item.source, item.prepared.lines) for item in items), RULES.boilerplate, RULES.bullet_chars
     )
-    assert sorted_counts(updated) == sorted_counts(fresh)
+    assert counted_rows(updated) == counted_rows(fresh)
 
 
 def test_deleting_the_copy_a_story_counted_with_counts_the_next_copy_and_its_lines(tmp_path):
@@ -136,7 +179,7 @@ def test_articles_taken_back_from_a_shard_without_line_keys_are_taken_back_from_
     without = learn(
         tmp_path / "without", [changed[0], *kept], before.line_counts, items, reread=["a/1.txt"], without_keys=True
     )
-    assert sorted_counts(without) == sorted_counts(with_keys)
+    assert counted_rows(without) == counted_rows(with_keys)
     assert without.line_counts.stories.equals(with_keys.line_counts.stories)
     assert_as_if_counted_afresh(tmp_path / "check", without, [changed[0], *kept])
 
@@ -160,16 +203,21 @@ def test_carried_shards_bring_their_line_keys_or_get_them_computed(tmp_path):
     assert pq.read_table(line_keys_path(carried[2])).equals(pq.read_table(line_keys_path(expected[2])))
 
 
-def test_counts_are_stored_in_byte_order_of_site_and_key(tmp_path):
-    """The stored counts are sorted as DuckDB sorted them: by the bytes of site, then key (an accented key after z)."""
-    furniture = ["Écoutez la radio du port", "Zone de pêche fermée", "Abonnez-vous", "zebra crossing closed"]
-    items = [
-        article(f"{site}/{n}.txt", story(n, furniture), site=site) for site in ("port", "Port", "é") for n in range(3)
-    ]
-    counts = learn(tmp_path, items).line_counts.counts
-    rows = list(zip(counts["site"].to_pylist(), counts["key"].to_pylist()))
-    assert rows == sorted(rows, key=lambda row: (row[0].encode(), row[1].encode()))
-    assert [key for site, key in rows if site == "port"][-2:] == ["zone de pêche fermée", "écoutez la radio du port"]
+def test_counts_are_stored_with_the_states_columns_and_never_held_in_arrow(tmp_path):
+    """The counts go from DuckDB to their file: the stage's caller holds none of their text in Arrow."""
+    wards = ["".join("abcdefghij"[int(digit)] for digit in f"{n:03}") for n in range(300)]
+    letters = [f"Letters from the {ward} ward were read aloud before the council voted on the plan." for ward in wards]
+    items = [article(f"a/{n:03}.txt", [*story(n, ["Share this story"]), letters[n]]) for n in range(300)]
+    articles = in_one_shard(items, tmp_path / "now")
+    state = state_folder(tmp_path)
+    before = pa.total_allocated_bytes()
+    learning = learn_incrementally(articles, LineCounts(), [], [], RULES.boilerplate, RULES.bullet_chars, state)
+    held = pa.total_allocated_bytes() - before
+    stored = load_line_counts(state)
+    counts = pq.read_table(stored.counts)
+    assert columns(counts.schema) == columns(COUNTS) and columns(stored.stories.schema) == columns(STORIES)
+    assert set(letters) <= set(counts["example"].to_pylist()) and held < counts.nbytes / 10, (held, counts.nbytes)
+    assert set(learning.boilerplate["harbour"]) == {"share this story"}
 
 
 def test_counting_in_a_small_memory_limit_gives_the_counts_of_the_default_limit(tmp_path, monkeypatch):
@@ -177,10 +225,7 @@ def test_counting_in_a_small_memory_limit_gives_the_counts_of_the_default_limit(
     items = [article(f"a/{n:03}.txt", story(n, ["Share this story", f"Updated {n % 7}:00"])) for n in range(300)]
     in_default = learn(tmp_path / "default", items)
     monkeypatch.setattr(line_counts, "MEMORY_LIMIT", "24MB")
-    articles = in_one_shard(items, tmp_path / "bounded")
-    bounded = learn_incrementally(
-        articles, LineCounts(), [], [], RULES.boilerplate, RULES.bullet_chars, spill=tmp_path / "spill"
-    )
-    assert bounded.line_counts.counts.equals(in_default.line_counts.counts)
+    bounded = learn(tmp_path / "bounded", items, spill=tmp_path / "spill")
+    assert counted_rows(bounded) == counted_rows(in_default)
     assert bounded.line_counts.stories.equals(in_default.line_counts.stories)
     assert bounded.boilerplate == in_default.boilerplate

@@ -90,11 +90,13 @@ def cleaned(prepared, articles, config) -> Cleaned:
 
 
 def learn(articles: RunArticles, config, progress=None) -> line_counts.Learning:
+    """Learn over the articles, the counts stored beside their shard."""
     rules = config.cleaning
     paths = sorted({source_path for source_path, _ in articles.names})
     extra = {"progress": progress} if progress else {}
+    folder = articles.paths[0].parent
     return line_counts.learn_incrementally(
-        articles, LineCounts(), [], paths, rules.boilerplate, rules.bullet_chars, **extra
+        articles, LineCounts(), [], paths, rules.boilerplate, rules.bullet_chars, folder, **extra
     )
 
 

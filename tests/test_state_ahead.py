@@ -24,7 +24,7 @@ def test_the_state_read_on_its_thread_holds_what_the_previous_run_stored(seeds_r
     assert state.hashes == {row["source_path"]: row["sha256"] for row in stored}
     assert sorted(state.reads) == sorted(SEED_NAMES) and all(read.articles == 1 for read in state.reads.values())
     assert [shard.parent.name for shard in state.shards] == ["prepared"]
-    assert state.line_counts.counts.num_rows and state.finished.table.num_rows == len(SEED_NAMES)
+    assert pq.read_metadata(state.line_counts.counts).num_rows and state.finished.table.num_rows == len(SEED_NAMES)
     assert state.bands.folder is not None and state.vocabulary.counts.num_rows and state.canonical
     assert all(state.unchanged(raw, name, state.stamps[name]) for name in SEED_NAMES)
 

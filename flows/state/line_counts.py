@@ -11,12 +11,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cleaners.boilerplate import LineCount, decide_boilerplate
 from cleaners.rules import BoilerplateRules
-from flows.runtime.memory import bounded_duckdb, streamed
+from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker
 from flows.stages.line_keys import previous_keys
 from flows.stages.prepared import RunArticles
@@ -49,32 +50,26 @@ LEARNED = pa.schema([("site", pa.string()), ("key", pa.string())])
 
 @dataclass
 class LineCounts:
-    """Every prepared article's site and story (and whether it is the one its story counts with), and the counts."""
+    """Every prepared article's site and story (and whether it is the one its story counts with), and the counts'
+    Parquet file (None: no counts), which DuckDB reads in place: a row for every line key of the corpus."""
 
     stories: pa.Table = field(default_factory=STORIES.empty_table)
-    counts: pa.Table = field(default_factory=COUNTS.empty_table)
+    counts: Path | None = None
 
 
 @dataclass
 class Learning:
-    """A run's learned boilerplate, the counts to store, and per site the keys whose learned status changed."""
+    """A run's learned boilerplate, and per site the keys whose learned status changed."""
 
     boilerplate: Boilerplate
-    line_counts: LineCounts
     changed: dict[str, set[str]]
 
 
-def write_line_counts(folder: Path, line_counts: LineCounts) -> None:
-    """Write the stories and counts into the state folder."""
-    pq.write_table(line_counts.stories, folder / STORIES_FILE)
-    pq.write_table(line_counts.counts, folder / COUNTS_FILE)
-
-
 def load_line_counts(folder: Path) -> LineCounts:
-    """Read the stored stories and counts (none when the state has none)."""
+    """Read the stored stories, and name the stored counts (none when the state has none)."""
     if not (folder / COUNTS_FILE).exists():
         return LineCounts()
-    return LineCounts(pq.read_table(folder / STORIES_FILE), pq.read_table(folder / COUNTS_FILE))
+    return LineCounts(pq.read_table(folder / STORIES_FILE), folder / COUNTS_FILE)
 
 
 # Which stories the run touches (those of articles that came, went or changed), the article each counts with
@@ -158,7 +153,9 @@ CREATE TEMP TABLE example_lines AS
         WHERE position IN (SELECT position FROM placed)
     ) SEMI JOIN placed USING (position, ordinal);
 """
+# Every count after the run: the previous ones the run did not change, and the changed ones with their examples.
 _COUNTS = """
+CREATE TEMP VIEW counts AS
 SELECT p.* FROM previous p ANTI JOIN changes USING (site, key)
 UNION ALL
 SELECT m.site, m.key, m.stories,
@@ -168,10 +165,15 @@ SELECT m.site, m.key, m.stories,
     false
 FROM placed m LEFT JOIN example_lines l USING (position, ordinal) LEFT JOIN now n USING (position)
 """
+# The counts to store, each marked learned or not, in COUNTS' columns.
+_STORED = """
+SELECT c.site, c.key, c.stories, c.example, c.example_path, c.example_doc, l.site IS NOT NULL AS learned
+FROM counts c LEFT JOIN learned l USING (site, key)
+"""
 # DuckDB's memory for the stage's queries: beyond it, they spill to the run's work folder.
 MEMORY_LIMIT = "1GB"
-# Rows of a result read from DuckDB at a time: results are streamed into Arrow, never held whole in DuckDB's memory.
-STREAMED_ROWS = 100_000
+# Rows of a row group of the stored counts: DuckDB holds a row group of every key and example as it writes it.
+STORED_ROWS = 10_000
 
 
 def learn_incrementally(
@@ -181,18 +183,23 @@ def learn_incrementally(
     reread: Collection[str],
     rules: BoilerplateRules,
     bullet_chars: str,
+    folder: Path,
     progress: Ticker = NO_PROGRESS,
     spill: Path | None = None,
 ) -> Learning:
     """Update the previous counts for the articles that came, went or changed (those of `reread` inputs; the line
-    keys of those that went or changed read from `previous_shards`), and decide every site's boilerplate; equal to
-    counting all of `articles` afresh. DuckDB over the articles' line keys (flows/stages/line_keys.py), in
-    MEMORY_LIMIT (spilling into `spill`, when given)."""
+    keys of those that went or changed read from `previous_shards`), decide every site's boilerplate, and write the
+    stories and counts into `folder`; equal to counting all of `articles` afresh. DuckDB over the articles' line keys
+    (flows/stages/line_keys.py) and the previous counts' file, in MEMORY_LIMIT (spilling into `spill`, when given):
+    the counts go from DuckDB to their file, in no particular order, never whole into the flow's memory."""
     reread_paths = pa.array(sorted(set(reread)), pa.string())
     with bounded_duckdb(MEMORY_LIMIT, spill) as db:
         articles.register(db)
         db.register("old", previous.stories)
-        db.register("previous", previous.counts)
+        if previous.counts is None:
+            db.register("previous", COUNTS.empty_table())
+        else:
+            db.read_parquet(str(previous.counts)).create_view("previous")
         db.register("reread", pa.table({"source_path": reread_paths}))
         db.execute(_STORIES)
         progress.advance(len(articles.names))
@@ -200,50 +207,31 @@ def learn_incrementally(
         db.register("gone_keys", previous_keys(previous_shards, gone, rules, bullet_chars))
         db.execute(_CHANGES)
         db.execute(_MERGED)
-        counts = streamed(db.sql(_COUNTS), STREAMED_ROWS)
-        stories = streamed(
-            db.sql("SELECT source_path, doc_id, site, story, counted FROM counted ORDER BY position"), STREAMED_ROWS
-        )
+        db.execute(_COUNTS)
+        stories = db.sql("SELECT source_path, doc_id, site, story, counted FROM counted ORDER BY position")
+        stories.to_parquet(str(folder / STORIES_FILE))
         totals = dict(db.sql("SELECT site, count(*) FROM counted WHERE counted GROUP BY site").fetchall())
-    counts = counts.rename_columns(COUNTS.names).cast(COUNTS)
-    return _decided(previous.counts, counts, stories.cast(STORIES), totals, rules, spill)
+        return _decided(db, totals, rules, folder / COUNTS_FILE)
 
 
-def _decided(
-    previous: pa.Table,
-    counts: pa.Table,
-    stories: pa.Table,
-    totals: dict[str, int],
-    rules: BoilerplateRules,
-    spill: Path | None,
-) -> Learning:
-    """Decide the boilerplate from the counts (only lines over the thresholds leave DuckDB) and mark it learned."""
+def _decided(db: duckdb.DuckDBPyConnection, totals: dict[str, int], rules: BoilerplateRules, target: Path) -> Learning:
+    """Decide the boilerplate from `db`'s counts (only lines over the thresholds leave DuckDB), and write the counts
+    to `target` with the learned lines marked."""
     site_totals = pa.table(
         {"site": pa.array(list(totals), pa.string()), "total": pa.array(list(totals.values()), pa.int64())}
     )
-    with bounded_duckdb(MEMORY_LIMIT, spill) as db:
-        db.register("counts", counts)
-        db.register("totals", site_totals)
-        db.register("previous", previous)
-        candidates = db.execute(
-            "SELECT site, key, stories, example FROM counts JOIN totals USING (site)"
-            " WHERE stories >= ? AND stories::DOUBLE / total >= ?",
-            [rules.min_articles, rules.min_share],
-        ).fetchall()
-        was_learned = set(db.execute("SELECT site, key FROM previous WHERE learned").fetchall())
-        boilerplate = decide_boilerplate((LineCount(*row) for row in candidates), totals, rules)
-        learned = {(site, key) for site, lines in boilerplate.items() for key in lines}
-        db.register("learned", pa.Table.from_pylist([{"site": s, "key": k} for s, k in learned], LEARNED))
-        counts = streamed(
-            db.sql(
-                "SELECT c.* EXCLUDE (learned), l.site IS NOT NULL AS learned"
-                " FROM counts c LEFT JOIN learned l USING (site, key)"
-            ),
-            STREAMED_ROWS,
-        )
+    db.register("totals", site_totals)
+    candidates = db.execute(
+        "SELECT site, key, stories, example FROM counts JOIN totals USING (site)"
+        " WHERE stories >= ? AND stories::DOUBLE / total >= ?",
+        [rules.min_articles, rules.min_share],
+    ).fetchall()
+    was_learned = set(db.execute("SELECT site, key FROM previous WHERE learned").fetchall())
+    boilerplate = decide_boilerplate((LineCount(*row) for row in candidates), totals, rules)
+    learned = {(site, key) for site, lines in boilerplate.items() for key in lines}
+    db.register("learned", pa.Table.from_pylist([{"site": s, "key": k} for s, k in learned], LEARNED))
+    db.sql(_STORED).to_parquet(str(target), row_group_size=STORED_ROWS)
     changed: dict[str, set[str]] = defaultdict(set)
     for site, key in learned ^ was_learned:
         changed[site].add(key)
-    # Sorted by Arrow (byte order, as DuckDB's): DuckDB's sort of every key and example could not stay in its limit.
-    counts = counts.sort_by([("site", "ascending"), ("key", "ascending")])
-    return Learning(boilerplate, LineCounts(stories, counts.cast(COUNTS)), dict(changed))
+    return Learning(boilerplate, dict(changed))
