@@ -252,13 +252,14 @@ def spelling_decisions(
     stored: StoredVocabulary = EMPTY_VOCABULARY,
     progress: Ticker = NO_PROGRESS,
     counted: Sequence[Path] = (),
+    spill: Path | None = None,
 ) -> tuple[dict[str, SpellingDecision], frozenset[str], StoredVocabulary]:
     """Judge every distinct token of the articles in a language with a word list once, with the syndicated copies
     the matches reveal between such articles, then apply maintainers' rejected and accepted corrections; also the
     ids of those that found their word, and the vocabulary to store (counted from `stored`, the previous run's, and
     the paragraphs that changed, with the copies' alignments: only pairs not aligned before are; what the finishing
-    tasks counted is read from their `counted` folders). Other articles' words are no evidence (a French "des" backs
-    no change).
+    tasks counted is read from their `counted` folders, DuckDB spilling into `spill`). Other articles' words are no
+    evidence (a French "des" backs no change).
     `progress` sees the paragraphs counted, then the words judged and the copies aligned."""
     rules = config.spelling
     texts = cleaned.texts()  # made Python strings a chunk at a time: counted by digest, copies read in pairs
@@ -266,7 +267,7 @@ def spelling_decisions(
     spelled = in_language.to_numpy(zero_copy_only=False)[cleaned.paragraph_articles()]
     pairs = pair_positions(matches.overlaps)
     pairs = pairs[spelled[pairs[:, 0]] & spelled[pairs[:, 1]]]
-    stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted)
+    stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted, spill)
     aligner = CopyAligner(stored.alignments)
     vocabulary = Vocabulary.from_table(stored.counts)
     base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)

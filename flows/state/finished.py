@@ -81,14 +81,16 @@ def to_finish(
     reread: Collection[str],
     changed: Mapping[str, set[str]],
     keep: KeptLines,
+    spill: Path | None = None,
 ) -> list[int]:
     """The positions of the articles to finish again: new or changed ones, those holding a line whose learned
-    status changed for their site, and those holding a line a keep-line override added or removed since names."""
+    status changed for their site (found by DuckDB, spilling into `spill`), and those holding a line a keep-line
+    override added or removed since names."""
     overrides = _changed_overrides(previous.kept, kept_rows(keep))
     reread = set(reread)
     redo = [name not in previous.rows or name[0] in reread for name in articles.names]
     if not all(redo):
-        for position in articles.holding(changed):
+        for position in articles.holding(changed, spill):
             redo[position] = True
     if overrides is not NOTHING_KEPT:
         for position, lines in enumerate(articles.lines()):

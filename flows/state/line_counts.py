@@ -168,8 +168,6 @@ SELECT m.site, m.key, m.stories,
     false
 FROM placed m LEFT JOIN example_lines l USING (position, ordinal) LEFT JOIN now n USING (position)
 """
-# DuckDB's memory for the stage's queries: beyond it, they spill to the run's work folder.
-MEMORY_LIMIT = "1GB"
 # Rows of a result read from DuckDB at a time: results are streamed into Arrow, never held whole in DuckDB's memory.
 STREAMED_ROWS = 100_000
 
@@ -187,9 +185,9 @@ def learn_incrementally(
     """Update the previous counts for the articles that came, went or changed (those of `reread` inputs; the line
     keys of those that went or changed read from `previous_shards`), and decide every site's boilerplate; equal to
     counting all of `articles` afresh. DuckDB over the articles' line keys (flows/stages/line_keys.py), in
-    MEMORY_LIMIT (spilling into `spill`, when given)."""
+    bounded memory (spilling into `spill`, when given)."""
     reread_paths = pa.array(sorted(set(reread)), pa.string())
-    with bounded_duckdb(MEMORY_LIMIT, spill) as db:
+    with bounded_duckdb(spill) as db:
         articles.register(db)
         db.register("old", previous.stories)
         db.register("previous", previous.counts)
@@ -221,7 +219,7 @@ def _decided(
     site_totals = pa.table(
         {"site": pa.array(list(totals), pa.string()), "total": pa.array(list(totals.values()), pa.int64())}
     )
-    with bounded_duckdb(MEMORY_LIMIT, spill) as db:
+    with bounded_duckdb(spill) as db:
         db.register("counts", counts)
         db.register("totals", site_totals)
         db.register("previous", previous)
