@@ -15,9 +15,8 @@ from cleaners.rules import CleaningRules
 from flows.runtime import memory
 from flows.stages.line_keys import ensure_line_keys, write_line_keys
 from flows.stages.prepared import RunArticles, carry_shards
-from flows.stages.records import RawArticle
+from flows.stages.records import PreparedInput, RawArticle
 from flows.stages.shards import line_keys_path, shard_name, write_shard
-from flows.stages.steps import PreparedInput
 from flows.state.line_counts import LineCounts, learn_incrementally
 
 RULES = CleaningRules()

@@ -7,13 +7,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import compress
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cleaners.article import PreparedArticle, finish_article, prepare_article
+from cleaners.article import finish_article, prepare_article
 from cleaners.boilerplate import LearnedLine, source_key
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.language import detect_language
@@ -39,26 +38,15 @@ from flows.reading.warc import WarcOutcome, is_warc, read_warc
 from flows.review.overrides import NO_OVERRIDES, Overrides, source_label
 from flows.runtime.progress import NO_PROGRESS, Ticker
 from flows.stages.band_matches import StoredMatches, stored_matches
+from flows.stages.cleaned import Cleaned
 from flows.stages.dictionary import load_base_dictionary
-from flows.stages.records import CleanedDocument, Document, RawArticle, Rejection, Version
+from flows.stages.records import CleanedDocument, Document, PreparedInput, RawArticle, Rejection, Version
 from flows.stages.signed_pool import read_signed
 from flows.state.alignment_store import CopyAligner, copy_texts
 from flows.state.band_store import NO_BANDS, StoredBands
 from flows.state.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, updated_vocabulary
 
-if TYPE_CHECKING:  # flows.stages.cleaned imports flows.stages.shards, which imports this module
-    from flows.stages.cleaned import Cleaned
-
 Boilerplate = dict[str, dict[str, LearnedLine]]
-
-
-@dataclass
-class PreparedInput:
-    """A read article after the first half of cleaning, with the site its boilerplate is learned for."""
-
-    raw: RawArticle
-    prepared: PreparedArticle
-    source: str
 
 
 @dataclass

@@ -25,9 +25,8 @@ from flows.stages.chunked import take_rows
 from flows.stages.cleaned import CLEANING_FACTS, Cleaned, from_finished
 from flows.stages.handoffs import map_arrow
 from flows.stages.prepared import Identity, RunArticles
-from flows.stages.records import CleanedDocument, Rejection
+from flows.stages.records import CleanedDocument, PreparedInput, Rejection
 from flows.stages.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_row
-from flows.stages.steps import PreparedInput
 from flows.state.parts import StoredParts, read_parts, unchanged_parts, write_with_links
 
 FINISHED_FOLDER, KEPT_FILE = "finished", "kept_lines.parquet"

@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -32,11 +31,9 @@ from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_KINDS, EVIDENCE_ROWS, 
 from dedup.signatures import chunkwise
 from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
+from flows.stages.column_texts import ColumnTexts
 from flows.stages.handoffs import handoff_folder, write_handoff
 from flows.state.alignment_store import StoredAlignments, load_alignments, paragraph_digest, write_alignments
-
-if TYPE_CHECKING:  # flows.stages.cleaned imports flows.stages.steps, which imports this module
-    from flows.stages.cleaned import ColumnTexts
 
 VOCABULARY_FOLDER = "vocabulary"
 # The texts large_string as the cleaned paragraphs' are (a state written with string ones reads as these).
@@ -75,8 +72,6 @@ class StoredVocabulary:
 
     def paragraph_slices(self, rows: int) -> Iterator[pa.Table]:
         """The paragraphs counted as the state keeps them, `rows` at a time: only a slice's texts taken at once."""
-        from flows.stages.cleaned import ColumnTexts  # flows.stages imports this module
-
         texts = ColumnTexts(self.texts)
         for start in range(0, self.counted.num_rows, rows):
             part = self.counted.slice(start, rows)
@@ -128,8 +123,6 @@ def updated_vocabulary(
     differs = pc.not_equal(change, 0)
     changed = joined.filter(differs).append_column("change", change.filter(differs))
     progress.phase("counting words", changed.num_rows, "paragraphs")
-    from flows.stages.cleaned import ColumnTexts  # flows.stages imports this module
-
     weighted = ticking(_weighted_texts(changed, texts, ColumnTexts(stored.texts)), progress.advance)
     counts = added_counts(stored.counts, weighted, counted, spill)
     paragraphs = pa.Table.from_arrays(
