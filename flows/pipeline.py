@@ -227,7 +227,7 @@ def _run(
     release_free_memory()
     logger.info("boilerplate: %d lines learned over %d sources", progress.rows_out, len(boilerplate))
     kept = overrides.kept_lines()
-    redo = finished.to_finish(articles, state.finished, to_read, learning.changed, kept)
+    redo = finished.to_finish(articles, state.finished, to_read, learning.changed, kept, work / "finish-spill")
     work_paths, work_rows = articles.chosen(redo)
     with stage("clean", len(redo)) as progress:
         learned = write_boilerplate(boilerplate, work)
@@ -278,6 +278,7 @@ def _run(
             quote(state.vocabulary),
             quote(progress),
             counted,
+            work / "spelling-spill",
         )
         progress.rows_out = len(decisions)
         write_vocabulary(written_state, vocabulary)

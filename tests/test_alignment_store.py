@@ -4,7 +4,7 @@ import numpy as np
 import pyarrow as pa
 
 from cleaners.spelling import copy_substitutions
-from flows.stages.cleaned import ColumnTexts
+from flows.stages.column_texts import ColumnTexts
 from flows.state.alignment_store import CopyAligner, copy_texts, load_alignments, write_alignments
 
 WIRE = "The negotiations in Hanoi collapsed on Thursday after the sanctions dispute, officials said."

@@ -21,7 +21,7 @@ from dedup.shingles import paragraph_fingerprint
 from dedup.text_hash import TEXT_SEED, text_hashes
 from dedup.verify import Overlap
 from flows.runtime.memory import frozen_heap
-from flows.stages.cleaned import ColumnTexts
+from flows.stages.column_texts import ColumnTexts
 from flows.state.cluster_store import (
     CLUSTERS_FILE,
     MEASURES_FILE,

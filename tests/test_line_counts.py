@@ -15,12 +15,11 @@ from cleaners.article import prepare_article
 from cleaners.boilerplate import learn_boilerplate
 from cleaners.metadata import ArticleMetadata
 from cleaners.rules import CleaningRules
+from flows.runtime import memory
 from flows.stages.line_keys import ensure_line_keys, write_line_keys
 from flows.stages.prepared import RunArticles, carry_shards
-from flows.stages.records import RawArticle
+from flows.stages.records import PreparedInput, RawArticle
 from flows.stages.shards import line_keys_path, shard_name, write_shard
-from flows.stages.steps import PreparedInput
-from flows.state import line_counts
 from flows.state.line_counts import COUNTS, STORIES, Learning, LineCounts, learn_incrementally, load_line_counts
 
 RULES = CleaningRules()
@@ -224,7 +223,7 @@ def test_counting_in_a_small_memory_limit_gives_the_counts_of_the_default_limit(
     """DuckDB bounded to a few megabytes and spilling into the work folder: the same counts, examples and stories."""
     items = [article(f"a/{n:03}.txt", story(n, ["Share this story", f"Updated {n % 7}:00"])) for n in range(300)]
     in_default = learn(tmp_path / "default", items)
-    monkeypatch.setattr(line_counts, "MEMORY_LIMIT", "24MB")
+    monkeypatch.setattr(memory, "DUCKDB_MEMORY_LIMIT", "24MB")
     bounded = learn(tmp_path / "bounded", items, spill=tmp_path / "spill")
     assert counted_rows(bounded) == counted_rows(in_default)
     assert bounded.line_counts.stories.equals(in_default.line_counts.stories)

@@ -1,6 +1,6 @@
 """Freed memory given back between stages (flows/runtime/memory.py): what malloc and the Arrow pool hold free leaves the
 process's RSS, and the live objects stay as they were. The flow's texts stay in their Arrow column: Python strings are
-made of them as they are read (flows/stages/cleaned.py `ColumnTexts`), and passes over all of them (words counted,
+made of them as they are read (flows/stages/column_texts.py `ColumnTexts`), and passes over all of them (words counted,
 keys, the verifying pass's shingle sets) go a chunk at a time."""
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ from dedup.verify import pair_shares
 from flows.outputs.tables import published_texts
 from flows.runtime.memory import _GLIBC, release_free_memory
 from flows.stages.chunked import RUN_ROWS
-from flows.stages.cleaned import PARAGRAPH_COLUMNS, TEXTS_AT_ONCE, Cleaned, ColumnTexts, paragraph_rows
+from flows.stages.cleaned import PARAGRAPH_COLUMNS, Cleaned, paragraph_rows
+from flows.stages.column_texts import TEXTS_AT_ONCE, ColumnTexts
 from flows.stages.spelled import SPELLED, document_rows, lay_over, write_for_spelling
 from flows.state.finished import FINISHED, FinishedCleaning, carried_parts, in_order, rows_by_identity, write_finished
 from flows.state.parts import StoredParts

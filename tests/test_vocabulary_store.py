@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 from pyarrow import feather
 
 from cleaners.spelling import Vocabulary, decide_corrections, evidence_table, summed_evidence
-from flows.stages.cleaned import ColumnTexts
+from flows.stages.column_texts import ColumnTexts
 from flows.stages.dictionary import load_base_dictionary
 from flows.state import vocabulary_store
 from flows.state.vocabulary_store import (

@@ -7,10 +7,11 @@ name from CLUSTER_SORTS.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
+from flows.runtime.memory import bounded_duckdb
 
 TABLE_FILES = {
     "articles": "articles.parquet",
@@ -156,11 +157,13 @@ FROM corrections GROUP BY original, corrected, rule
 
 
 class ReviewTables:
-    """A run's published tables, read into one in-memory DuckDB database once; each request takes its own cursor."""
+    """A run's published tables, read into one in-memory DuckDB database once, in bounded memory (spilling into a
+    temporary folder removed with it); each request takes its own cursor."""
 
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = out_dir
-        self.database = duckdb.connect(":memory:")
+        self.spill = tempfile.TemporaryDirectory(prefix="copydesk-review-spill-")
+        self.database = bounded_duckdb(Path(self.spill.name))
         self.present = set()
         for name, file in TABLE_FILES.items():
             path = out_dir / file

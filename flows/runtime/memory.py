@@ -20,6 +20,9 @@ import pyarrow as pa
 
 from dedup.cores import usable_cores
 
+# DuckDB's memory for any query of a run: beyond it, a query spills into the folder its connection names.
+DUCKDB_MEMORY_LIMIT = "1GB"
+
 
 def _glibc() -> ctypes.CDLL | None:
     """The C library where it is glibc (with malloc_trim and these mallopt settings), else None (macOS, musl)."""
@@ -58,10 +61,10 @@ def settle_malloc() -> None:
             _GLIBC.mallopt(parameter, int(os.environ[name]))
 
 
-def bounded_duckdb(memory_limit: str, spill: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB using at most `memory_limit` (beyond it, spilling into `spill`, when given), one thread
-    per usable core: without a limit DuckDB takes up to 80 % of the machine."""
-    config = {"memory_limit": memory_limit, "threads": usable_cores()}
+def bounded_duckdb(spill: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB using at most DUCKDB_MEMORY_LIMIT (beyond it, spilling into `spill`, when given), one
+    thread per usable core: without a limit DuckDB takes up to 80 % of the machine."""
+    config = {"memory_limit": DUCKDB_MEMORY_LIMIT, "threads": usable_cores()}
     return duckdb.connect(":memory:", config=config | ({"temp_directory": str(spill)} if spill else {}))
 
 

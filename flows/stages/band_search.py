@@ -136,16 +136,19 @@ SELECT DISTINCT r.key FROM (
 ANTI JOIN dirt USING (key)
 """
 _CLEAN = "CREATE OR REPLACE TEMP TABLE clean AS SELECT key, pos FROM rep_counts ANTI JOIN dirt USING (key)"
-# What the search leaves for the next one (SEARCH_SCHEMAS): a crowded group it did not read stays crowded.
+# What the search leaves for the next one (SEARCH_SCHEMAS): a crowded group it did not read stays crowded. Sorted:
+# DuckDB's threads finish a group-by or join in no fixed order, and the same run must write the same files.
 _LEFT = {
-    "representatives": "SELECT key, count FROM rep_counts",
+    "representatives": "SELECT key, count FROM rep_counts ORDER BY key",
     "crowded": """
         SELECT kind, band, band_key, r.key AS first_key FROM crowded_runs c JOIN reps r ON r.pos = c.first
+        ORDER BY kind, band, band_key, first_key
     """,
     "crowded_groups": """
         SELECT normalised_key FROM groups WHERE size > getvariable('max_group')
         UNION ALL
         SELECT normalised_key FROM previous_crowded_groups ANTI JOIN touched_groups USING (normalised_key)
+        ORDER BY normalised_key
     """,
 }
 

@@ -6,14 +6,14 @@ where a pure function takes them, and only for as long as it runs."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import overload
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from flows.stages.column_texts import ColumnTexts
 from flows.stages.shards import ARTICLE_METADATA, ARTICLE_ORIGIN
 
 # What finishing an article found or kept of its input, beside its origin and metadata (flows/state/finished.py's table).
@@ -104,63 +104,6 @@ class Cleaned:
         """The FACT_COLUMNS of the articles named, by doc_id (only theirs become Python objects)."""
         chosen = pc.is_in(self.articles["doc_id"], pa.array(list(doc_ids), pa.string()))
         return {row["doc_id"]: row for row in self.articles.select(FACT_COLUMNS).filter(chosen).to_pylist()}
-
-
-# How many texts ColumnTexts makes Python strings of at once when iterated.
-TEXTS_AT_ONCE = 10_000
-
-
-class ColumnTexts(Sequence[str]):
-    """A column of texts read as Python strings, each made when read and let go by the reader: the column holds
-    every text once, and a pass over all of them holds TEXTS_AT_ONCE at a time."""
-
-    def __init__(self, column: pa.ChunkedArray) -> None:
-        self._column = column
-
-    def __len__(self) -> int:
-        return len(self._column)
-
-    @property
-    def column(self) -> pa.ChunkedArray:
-        """The texts as the Arrow column holds them."""
-        return self._column
-
-    @overload
-    def __getitem__(self, position: int) -> str: ...
-
-    @overload
-    def __getitem__(self, positions: slice) -> list[str]: ...
-
-    def __getitem__(self, position: int | slice) -> str | list[str]:
-        if isinstance(position, slice):
-            start, stop, step = position.indices(len(self))
-            if step != 1:
-                return [self._column[at].as_py() for at in range(start, stop, step)]
-            return self._column.slice(start, max(stop - start, 0)).to_pylist()
-        return self._column[position].as_py()
-
-    def __iter__(self) -> Iterator[str]:
-        for start in range(0, len(self), TEXTS_AT_ONCE):
-            yield from self[start : start + TEXTS_AT_ONCE]
-
-    def take(self, positions: Sequence[int] | np.ndarray) -> ColumnTexts:
-        """The texts at these positions, in their order (their bytes copied once, no Python string made): each
-        chunk's taken from it alone (Arrow's take over a column of several chunks joins them all first), and put in
-        order only when the positions go back to an earlier chunk."""
-        positions = np.asarray(positions, dtype=np.int64)
-        lengths = np.array([len(chunk) for chunk in self._column.chunks], dtype=np.int64)
-        starts = np.cumsum(lengths) - lengths
-        chunk_of = np.searchsorted(starts, positions, side="right") - 1
-        order = np.argsort(chunk_of, kind="stable")
-        bounds = np.searchsorted(chunk_of[order], np.arange(len(lengths) + 1))
-        parts = [
-            chunk.take(pa.array(positions[order[low:high]] - start))
-            for chunk, start, low, high in zip(self._column.chunks, starts, bounds[:-1], bounds[1:])
-        ]
-        if (np.diff(chunk_of) >= 0).all():  # the positions go through the chunks in order: so do the parts
-            return ColumnTexts(pa.chunked_array(parts, self._column.type))
-        in_order = pa.concat_arrays(parts).take(pa.array(np.argsort(order, kind="stable")))
-        return ColumnTexts(pa.chunked_array([in_order]))
 
 
 def _renumbered(rows: pa.Table, first_article: int) -> pa.Table:

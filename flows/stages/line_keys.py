@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 from cleaners.boilerplate import article_line_keys, story_fingerprint
 from cleaners.rules import BoilerplateRules
 from flows.outputs.files import write_table
+from flows.stages.records import PreparedInput
 from flows.stages.shards import line_keys_path, read_columns
-from flows.stages.steps import PreparedInput
 
 _strings = pa.list_(pa.string())
 LINE_KEYS = pa.schema(

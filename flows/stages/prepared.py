@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from cleaners.rules import BoilerplateRules
+from flows.runtime.memory import bounded_duckdb
 from flows.stages.line_keys import LINE_KEYS, ensure_line_keys
 from flows.stages.records import Version
 from flows.stages.shards import carry_shard, line_keys_path, read_columns, read_shard, shard_name
@@ -116,13 +117,14 @@ class RunArticles:
             "row": pa.array([row for _, row in self.places], pa.int64()),
         }
 
-    def holding(self, changed: Mapping[str, set[str]]) -> set[int]:
-        """The positions of the articles holding a line key of `changed` for their site."""
+    def holding(self, changed: Mapping[str, set[str]], spill: Path | None = None) -> set[int]:
+        """The positions of the articles holding a line key of `changed` for their site (DuckDB in bounded memory,
+        spilling into `spill`, when given)."""
         if not changed:
             return set()
         pairs = [(site, key) for site, keys in changed.items() for key in keys]
         wanted = pa.table({"site": [site for site, _ in pairs], "key": [key for _, key in pairs]})
-        with duckdb.connect() as db:
+        with bounded_duckdb(spill) as db:
             self.register(db)
             db.register("changed", wanted)
             found = db.sql(

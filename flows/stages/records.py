@@ -12,6 +12,7 @@ from cleaners.metadata import ArticleMetadata
 if TYPE_CHECKING:  # only annotations: worker processes that read and clean need not import dedup
     import pyarrow as pa
 
+    from cleaners.article import PreparedArticle
     from cleaners.boilerplate import LearnedLine
     from dedup.deduplicate import DedupResult
     from dedup.records import ParagraphRecords
@@ -43,6 +44,15 @@ class RawArticle:
     capture: Capture | None = None
     input_id: str = ""
     input_fields: str = "{}"
+
+
+@dataclass
+class PreparedInput:
+    """A read article after the first half of cleaning, with the site its boilerplate is learned for."""
+
+    raw: RawArticle
+    prepared: PreparedArticle
+    source: str
 
 
 @dataclass(frozen=True)

@@ -54,10 +54,11 @@ def read_boilerplate(path: Path) -> Boilerplate:
 
 
 def write_decisions(decisions: dict[str, SpellingDecision], folder: Path) -> Path:
-    """Write the spelling decisions into `folder`; return the file."""
+    """Write the spelling decisions into `folder`, sorted by key (the order they were decided in follows Python's
+    hash seed); return the file."""
     rows = [
         {"key": key, "replacement": decision.replacement, "rule": decision.rule, "confidence": decision.confidence}
-        for key, decision in decisions.items()
+        for key, decision in sorted(decisions.items())
     ]
     target = folder / DECISIONS_FILE
     write_table(pa.Table.from_pylist(rows, DECISIONS), target)

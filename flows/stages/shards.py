@@ -16,8 +16,7 @@ from cleaners.article import PreparedArticle
 from cleaners.edits import Removal
 from cleaners.metadata import ArticleMetadata
 from flows.outputs.files import write_parquet, write_table
-from flows.stages.records import Capture, RawArticle
-from flows.stages.steps import PreparedInput
+from flows.stages.records import Capture, PreparedInput, RawArticle
 
 _strings = pa.list_(pa.string())
 # Where an article came from and its metadata: the columns the prepared shards and the state's finished

@@ -7,13 +7,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import compress
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cleaners.article import PreparedArticle, finish_article, prepare_article
+from cleaners.article import finish_article, prepare_article
 from cleaners.boilerplate import LearnedLine, source_key
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.language import detect_language
@@ -39,26 +38,15 @@ from flows.reading.warc import WarcOutcome, is_warc, read_warc
 from flows.review.overrides import NO_OVERRIDES, Overrides, source_label
 from flows.runtime.progress import NO_PROGRESS, Ticker
 from flows.stages.band_matches import StoredMatches, stored_matches
+from flows.stages.cleaned import Cleaned
 from flows.stages.dictionary import load_base_dictionary
-from flows.stages.records import CleanedDocument, Document, RawArticle, Rejection, Version
+from flows.stages.records import CleanedDocument, Document, PreparedInput, RawArticle, Rejection, Version
 from flows.stages.signed_pool import read_signed
 from flows.state.alignment_store import CopyAligner, copy_texts
 from flows.state.band_store import NO_BANDS, StoredBands
 from flows.state.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, updated_vocabulary
 
-if TYPE_CHECKING:  # flows.stages.cleaned imports flows.stages.shards, which imports this module
-    from flows.stages.cleaned import Cleaned
-
 Boilerplate = dict[str, dict[str, LearnedLine]]
-
-
-@dataclass
-class PreparedInput:
-    """A read article after the first half of cleaning, with the site its boilerplate is learned for."""
-
-    raw: RawArticle
-    prepared: PreparedArticle
-    source: str
 
 
 @dataclass
@@ -252,13 +240,14 @@ def spelling_decisions(
     stored: StoredVocabulary = EMPTY_VOCABULARY,
     progress: Ticker = NO_PROGRESS,
     counted: Sequence[Path] = (),
+    spill: Path | None = None,
 ) -> tuple[dict[str, SpellingDecision], frozenset[str], StoredVocabulary]:
     """Judge every distinct token of the articles in a language with a word list once, with the syndicated copies
     the matches reveal between such articles, then apply maintainers' rejected and accepted corrections; also the
     ids of those that found their word, and the vocabulary to store (counted from `stored`, the previous run's, and
     the paragraphs that changed, with the copies' alignments: only pairs not aligned before are; what the finishing
-    tasks counted is read from their `counted` folders). Other articles' words are no evidence (a French "des" backs
-    no change).
+    tasks counted is read from their `counted` folders, DuckDB spilling into `spill`). Other articles' words are no
+    evidence (a French "des" backs no change).
     `progress` sees the paragraphs counted, then the words judged and the copies aligned."""
     rules = config.spelling
     texts = cleaned.texts()  # made Python strings a chunk at a time: counted by digest, copies read in pairs
@@ -266,7 +255,7 @@ def spelling_decisions(
     spelled = in_language.to_numpy(zero_copy_only=False)[cleaned.paragraph_articles()]
     pairs = pair_positions(matches.overlaps)
     pairs = pairs[spelled[pairs[:, 0]] & spelled[pairs[:, 1]]]
-    stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted)
+    stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted, spill)
     aligner = CopyAligner(stored.alignments)
     vocabulary = Vocabulary.from_table(stored.counts)
     base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)

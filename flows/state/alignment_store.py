@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -19,9 +18,7 @@ import pyarrow.parquet as pq
 
 from cleaners.spelling import Substitutions, aligned_substitutions, copy_substitutions, text_words
 from cleaners.word_blocks import CodedWords
-
-if TYPE_CHECKING:  # flows.stages.cleaned imports flows.stages.steps, which imports this module
-    from flows.stages.cleaned import ColumnTexts
+from flows.stages.column_texts import ColumnTexts
 
 ALIGNMENTS_FILE = "alignments.parquet"
 ALIGNMENTS = pa.schema(

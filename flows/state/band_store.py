@@ -36,8 +36,6 @@ BANDS_FOLDER = "bands"
 SHARD_ROWS = 1_000_000
 # A table's parts of fewer than SHARD_ROWS rows (one an incremental run, mostly) merged once there are more.
 MAX_SMALL_PARTS = 8
-# DuckDB's memory for the store's joins: beyond it, they spill to the run's work folder.
-MEMORY_LIMIT = "1GB"
 SCHEMAS = {
     "texts": pa.schema([("key", pa.uint64()), ("normalised_key", pa.uint64()), ("words", pa.int64())]),
     "bands": pa.schema([("key", pa.uint64()), ("band", pa.int16()), ("band_key", pa.uint64())]),
@@ -122,7 +120,7 @@ def store_connection(stored: StoredBands, new: NewRows, spill: Path | None = Non
     whose views `texts`, `bands`, `sentences` and `checked` are the stored shards (scanned in place by DuckDB's
     Parquet reader) followed by the `new` rows; `previous_<name>` are the stored tables of SEARCH_SCHEMAS (empty
     when the store has none)."""
-    connection = bounded_duckdb(MEMORY_LIMIT, spill)
+    connection = bounded_duckdb(spill)
     for name, schema in SCHEMAS.items():
         _register_rows(connection, f"stored_{name}", _stored_parts(stored.folder, name), schema)
         _register_rows(connection, f"new_{name}", new.get(name, ()), schema)

@@ -25,9 +25,8 @@ from flows.stages.chunked import take_rows
 from flows.stages.cleaned import CLEANING_FACTS, Cleaned, from_finished
 from flows.stages.handoffs import map_arrow
 from flows.stages.prepared import Identity, RunArticles
-from flows.stages.records import CleanedDocument, Rejection
+from flows.stages.records import CleanedDocument, PreparedInput, Rejection
 from flows.stages.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_row
-from flows.stages.steps import PreparedInput
 from flows.state.parts import StoredParts, read_parts, unchanged_parts, write_with_links
 
 FINISHED_FOLDER, KEPT_FILE = "finished", "kept_lines.parquet"
@@ -81,14 +80,16 @@ def to_finish(
     reread: Collection[str],
     changed: Mapping[str, set[str]],
     keep: KeptLines,
+    spill: Path | None = None,
 ) -> list[int]:
     """The positions of the articles to finish again: new or changed ones, those holding a line whose learned
-    status changed for their site, and those holding a line a keep-line override added or removed since names."""
+    status changed for their site (found by DuckDB, spilling into `spill`), and those holding a line a keep-line
+    override added or removed since names."""
     overrides = _changed_overrides(previous.kept, kept_rows(keep))
     reread = set(reread)
     redo = [name not in previous.rows or name[0] in reread for name in articles.names]
     if not all(redo):
-        for position in articles.holding(changed):
+        for position in articles.holding(changed, spill):
             redo[position] = True
     if overrides is not NOTHING_KEPT:
         for position, lines in enumerate(articles.lines()):

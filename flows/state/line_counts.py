@@ -170,8 +170,6 @@ _STORED = """
 SELECT c.site, c.key, c.stories, c.example, c.example_path, c.example_doc, l.site IS NOT NULL AS learned
 FROM counts c LEFT JOIN learned l USING (site, key)
 """
-# DuckDB's memory for the stage's queries: beyond it, they spill to the run's work folder.
-MEMORY_LIMIT = "1GB"
 # Rows of a row group of the stored counts: DuckDB holds a row group of every key and example as it writes it.
 STORED_ROWS = 10_000
 
@@ -190,10 +188,10 @@ def learn_incrementally(
     """Update the previous counts for the articles that came, went or changed (those of `reread` inputs; the line
     keys of those that went or changed read from `previous_shards`), decide every site's boilerplate, and write the
     stories and counts into `folder`; equal to counting all of `articles` afresh. DuckDB over the articles' line keys
-    (flows/stages/line_keys.py) and the previous counts' file, in MEMORY_LIMIT (spilling into `spill`, when given):
+    (flows/stages/line_keys.py) and the previous counts' file, in bounded memory (spilling into `spill`, when given):
     the counts go from DuckDB to their file, in no particular order, never whole into the flow's memory."""
     reread_paths = pa.array(sorted(set(reread)), pa.string())
-    with bounded_duckdb(MEMORY_LIMIT, spill) as db:
+    with bounded_duckdb(spill) as db:
         articles.register(db)
         db.register("old", previous.stories)
         if previous.counts is None:

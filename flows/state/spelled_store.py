@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from cleaners.spelling import STANDING_ALONE, SpellingDecision, alternations, decided_word, matching_any, scoped_key
 from flows.outputs.files import write_table
 from flows.stages.chunked import take_rows
-from flows.stages.cleaned import ColumnTexts
+from flows.stages.column_texts import ColumnTexts
 from flows.stages.prepared import Identity
 from flows.stages.run_files import DECISIONS_FILE, read_decisions
 from flows.stages.shards import link_or_copy

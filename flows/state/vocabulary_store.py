@@ -19,9 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -31,12 +29,11 @@ from pyarrow import feather
 
 from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_KINDS, EVIDENCE_ROWS, evidence_chunks, evidence_table
 from dedup.signatures import chunkwise
+from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
+from flows.stages.column_texts import ColumnTexts
 from flows.stages.handoffs import handoff_folder, write_handoff
 from flows.state.alignment_store import StoredAlignments, load_alignments, paragraph_digest, write_alignments
-
-if TYPE_CHECKING:  # flows.stages.cleaned imports flows.stages.steps, which imports this module
-    from flows.stages.cleaned import ColumnTexts
 
 VOCABULARY_FOLDER = "vocabulary"
 # The texts large_string as the cleaned paragraphs' are (a state written with string ones reads as these).
@@ -75,8 +72,6 @@ class StoredVocabulary:
 
     def paragraph_slices(self, rows: int) -> Iterator[pa.Table]:
         """The paragraphs counted as the state keeps them, `rows` at a time: only a slice's texts taken at once."""
-        from flows.stages.cleaned import ColumnTexts  # flows.stages imports this module
-
         texts = ColumnTexts(self.texts)
         for start in range(0, self.counted.num_rows, rows):
             part = self.counted.slice(start, rows)
@@ -96,10 +91,12 @@ def updated_vocabulary(
     positions: np.ndarray,
     progress: Ticker = NO_PROGRESS,
     counted: Sequence[Path] = (),
+    spill: Path | None = None,
 ) -> StoredVocabulary:
     """The stored vocabulary brought up to the paragraphs at `positions` of `texts` (repeats counted): only
     paragraphs whose occurrences changed are counted, by how much they changed, and added to the stored sums with
-    what the finishing tasks counted in the `counted` folders (`progress` sees the paragraphs this process counts);
+    what the finishing tasks counted in the `counted` folders (DuckDB spilling into `spill`, when given;
+    `progress` sees the paragraphs this process counts);
     the stored alignments are kept for the judging to recall. Paragraphs are joined by digest alone, and a changed
     paragraph's text is taken (from `texts`, or from the store for one gone) only when it is counted here; the
     paragraphs to store keep each one's position in `texts`, whose column they hold (the texts are taken from it
@@ -126,10 +123,8 @@ def updated_vocabulary(
     differs = pc.not_equal(change, 0)
     changed = joined.filter(differs).append_column("change", change.filter(differs))
     progress.phase("counting words", changed.num_rows, "paragraphs")
-    from flows.stages.cleaned import ColumnTexts  # flows.stages imports this module
-
     weighted = ticking(_weighted_texts(changed, texts, ColumnTexts(stored.texts)), progress.advance)
-    counts = added_counts(stored.counts, weighted, counted)
+    counts = added_counts(stored.counts, weighted, counted, spill)
     paragraphs = pa.Table.from_arrays(
         [now.column("digest"), now.column("occurrences_now"), now.column("row_now")], schema=COUNTED_ROWS
     )
@@ -170,14 +165,19 @@ def _weighted_texts(changed: pa.Table, texts: ColumnTexts, stored_texts: ColumnT
             yield next(now_texts) if is_here else next(gone_texts), weight
 
 
-def added_counts(counts: pa.Table, weighted_texts: Iterable[tuple[str, int]], counted: Sequence[Path] = ()) -> pa.Table:
+def added_counts(
+    counts: pa.Table,
+    weighted_texts: Iterable[tuple[str, int]],
+    counted: Sequence[Path] = (),
+    spill: Path | None = None,
+) -> pa.Table:
     """Stored sums (kind, item, count, sorted) with these texts' evidence added, each times its weight (negative for
     a paragraph taken away), and the evidence the finishing tasks counted in the `counted` folders: the change is
-    summed by DuckDB (the tasks' files scanned in place, on every core), then added to the stored sums
-    (`with_change`); what falls to zero is dropped."""
+    summed by DuckDB (the tasks' files scanned in place, on every core, in bounded memory spilling into `spill`),
+    then added to the stored sums (`with_change`); what falls to zero is dropped."""
     here = evidence_table(weighted_texts)
     tasks = ds.dataset([str(folder / "counts.arrow") for folder in counted], schema=COUNTS, format="ipc")
-    with duckdb.connect() as db:
+    with bounded_duckdb(spill) as db:
         db.register("here", here)
         db.register("tasks", tasks)
         change = db.sql(_CHANGE).to_arrow_table().cast(COUNTS)
