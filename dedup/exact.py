@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from dedup.pair_table import PairTable, pair_measures
+from dedup.pair_table import PairTable, packed_pairs, pair_measures
 from dedup.shingles import exact_key, normalised_words
 from dedup.text_signing import copy_groups, text_keys
 from dedup.verify import Overlap
@@ -116,10 +116,10 @@ def _placed(first: np.ndarray, second: np.ndarray, row: np.ndarray, measures: np
     is the two hubs of a representatives' pair, put twice with the same measure.)"""
     apart = first != second
     first, second, row = first[apart], second[apart], row[apart]
-    low, high = np.minimum(first, second), np.maximum(first, second)
-    _, first_put = np.unique((low << 32) + high, return_index=True)
+    ordered = np.stack([np.minimum(first, second), np.maximum(first, second)], axis=1)
+    _, first_put = np.unique(packed_pairs(ordered), return_index=True)
     placed = np.sort(first_put)
     chosen = measures[row[placed]]
     swapped = first[placed] > second[placed]
     chosen[swapped] = chosen[swapped][:, [0, 2, 1]]
-    return PairTable(np.stack([low[placed], high[placed]], axis=1), chosen)
+    return PairTable(ordered[placed], chosen)

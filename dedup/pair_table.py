@@ -39,7 +39,10 @@ class PairTable(Mapping[tuple[int, int], Overlap]):
         """The tables' pairs one after the other (no pair in two of them)."""
         if not tables:
             return cls.empty()
-        return cls(np.concatenate([table.positions for table in tables]), np.concatenate([t.measures for t in tables]))
+        positions, measures = (
+            np.concatenate([getattr(table, name) for table in tables]) for name in ("positions", "measures")
+        )
+        return cls(positions, measures)
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -73,21 +76,26 @@ class PairTable(Mapping[tuple[int, int], Overlap]):
 
     def _row(self, pair: tuple[int, int]) -> int:
         """The row of the pair, or -1."""
-        packed = _packed(self.positions) if self._sorted is None else self._sorted
-        if self._sorted is None:
-            if len(packed) > 1 and not (packed[1:] > packed[:-1]).all():
-                self._order = np.argsort(packed, kind="stable")
-                packed = packed[self._order]
-            self._sorted = packed
+        packed = self._index()
         key = (int(pair[0]) << 32) + int(pair[1])
         at = int(np.searchsorted(packed, key))
         if at == len(packed) or packed[at] != key:
             return -1
         return at if self._order is None else int(self._order[at])
 
+    def _index(self) -> np.ndarray:
+        """The packed pairs in ascending order, sorted (and their rows kept in `_order`) when first asked for."""
+        if self._sorted is None:
+            packed = packed_pairs(self.positions)
+            if len(packed) > 1 and not (packed[1:] > packed[:-1]).all():
+                self._order = np.argsort(packed, kind="stable")
+                packed = packed[self._order]
+            self._sorted = packed
+        return self._sorted
 
-def _packed(positions: np.ndarray) -> np.ndarray:
-    """Each pair as one integer ordered as the pairs are (positions under 2**31)."""
+
+def packed_pairs(positions: np.ndarray) -> np.ndarray:
+    """Each pair of an (m, 2) array of positions as one integer, ordered as the pairs are (positions under 2**31)."""
     return (positions[:, 0] << 32) + positions[:, 1]
 
 
