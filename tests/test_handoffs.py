@@ -1,4 +1,4 @@
-"""The run's hand-offs as mapped Arrow IPC files (flows/stages/handoffs.py): the finished shards the flow reads back at
+"""The run's hand-offs as Arrow IPC files (flows/stages/handoffs.py): the finished shards the flow reads back at
 the clean stage's end and the paragraphs the correct stage lays over equal what was written, and their texts are the
 files' pages, not copies in Arrow's memory pool."""
 
@@ -7,10 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+from pyarrow import feather
 
 from flows.stages import chunked
 from flows.stages.cleaned import Cleaned
-from flows.stages.handoffs import write_arrow
+from flows.stages.handoffs import write_arrow, write_handoff
 from flows.stages.spelled import SPELLED, document_rows, lay_over
 from flows.state.finished import FINISHED, FinishedCleaning, in_order, read_finished
 from tests.test_dedup import seed_paragraphs
@@ -77,3 +78,12 @@ def test_laid_over_paragraphs_are_mapped_from_their_file(tmp_path, monkeypatch):
     assert list(laid.texts()) == [text for texts in expected for text in texts]
     assert laid.paragraphs["para_idx"].to_pylist() == [place for texts in expected for place in range(len(texts))]
     assert pa.total_allocated_bytes() - allocated < text_bytes(table) / 2
+
+
+def test_a_stage_folder_is_written_compressed_and_reads_back_as_written(tmp_path):
+    shard = finished_shard(range(200))
+    folder = tmp_path / "finished-00000.signed"
+    write_handoff({"articles": shard}, folder)
+    written = folder / "articles.arrow"
+    assert feather.read_table(written, memory_map=True).equals(shard)
+    assert written.stat().st_size < shard.nbytes / 2  # zstd: the seed paragraphs repeat across the articles

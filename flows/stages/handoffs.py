@@ -1,8 +1,8 @@
-"""What a stage leaves in the run's work folder for later ones, as uncompressed Arrow IPC files that the reader maps
-in place (file-backed pages the kernel can drop and read again, not the flow's own memory): the finished shards
-(flows/state/finished.py) and the spelled paragraphs (flows/stages/spelled.py), and beside each finished shard a
-folder for one later stage (the match stage's signed rows, the spelling stage's counted evidence), removed once it
-has read them."""
+"""What a stage leaves in the run's work folder for later ones: the finished shards (flows/state/finished.py) and the
+spelled paragraphs (flows/stages/spelled.py) as uncompressed Arrow IPC files that the reader maps in place
+(file-backed pages the kernel can drop and read again, not the flow's own memory), and beside each finished shard a
+folder for one later stage (the match stage's signed rows, the spelling stage's counted evidence), read once and
+removed, so written compressed (zstd: a third to a half of their size, for under a second of CPU at 20,000)."""
 
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ def handoff_folder(finished: Path, kind: str) -> Path:
 
 
 def write_handoff(tables: Mapping[str, pa.Table], folder: Path) -> None:
-    """Write each table into `folder` as NAME.arrow."""
+    """Write each table into `folder` as NAME.arrow, an Arrow IPC file compressed with zstd."""
     folder.mkdir(exist_ok=True)
     for name, table in tables.items():
-        feather.write_feather(table, folder / f"{name}.arrow", compression="uncompressed")
+        feather.write_feather(table, folder / f"{name}.arrow", compression="zstd")
 
 
 def remove_handoffs(folders: Iterable[Path]) -> None:

@@ -2,8 +2,8 @@
 store's `texts`, `bands` and `sentences` rows (flows/state/band_store.py SCHEMAS) of each distinct paragraph text of
 the shard and of their sentences, so the match stage takes them instead of signing in the flow process.
 
-A folder holds `texts.arrow`, `bands.arrow` and `sentences.arrow` (Arrow IPC files, uncompressed: the flow maps
-them instead of decoding them); `bands` holds the `stored_bands` rows (paragraph index, then sentence index) of each text of `min_words` words or more, in
+A folder holds `texts.arrow`, `bands.arrow` and `sentences.arrow` (Arrow IPC files, flows/stages/handoffs.py
+`write_handoff`); `bands` holds the `stored_bands` rows (paragraph index, then sentence index) of each text of `min_words` words or more, in
 the order of those texts in `texts` (the match stage finds a text's bands by that order, never by a join).
 """
 

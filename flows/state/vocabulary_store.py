@@ -224,7 +224,7 @@ def counted_folder(finished: Path) -> Path:
 
 def write_counted(texts: Counter[str], folder: Path) -> None:
     """Count these paragraphs (text: occurrences) into `folder` for the spelling stage to add up: their evidence
-    rows and each text's digest with its occurrences (Arrow IPC files, uncompressed: DuckDB scans them in place).
+    rows and each text's digest with its occurrences (Arrow IPC files, `write_handoff`: DuckDB scans them in place).
     The rows are left as counted, chunk by chunk: the stage's sum over every task adds up an item's rows anyway."""
     digests = pa.array([paragraph_digest(text) for text in texts], pa.string())
     paragraphs = pa.table({"digest": digests, "occurrences": pa.array(texts.values(), pa.int64())}, schema=COUNTED)
