@@ -9,8 +9,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import compress
 from pathlib import Path
 
+import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
@@ -42,6 +44,7 @@ from flows.state import finished, line_counts
 from flows.state.band_store import write_band_store
 from flows.state.cluster_store import ClusterUpdate
 from flows.state.folder import STATE_FOLDER, STATE_VERSION, State, StateRows, load_state, state_problem
+from flows.state.inputs import InputsRead
 from flows.state.spelled_store import SPELLED_FILE, plan_spelling, spelled_this_run, write_stored
 from flows.state.vocabulary_store import counted_folder, write_vocabulary
 
@@ -161,7 +164,7 @@ def _run(
     """The flow's work once it holds the output folder."""
     logger = get_run_logger()
     seen = _inputs_seen(raw, out, config)
-    inputs, stamps = seen.inputs, seen.stamps
+    inputs = seen.inputs
     previous = read_manifest(out)
     seconds = round(time.monotonic() - started, 3)
     if not force and (summary := up_to_date_summary(previous, seen, overrides.sha256, seconds)):
@@ -178,12 +181,15 @@ def _run(
     state = load_state(out / CURRENT) if problem is None else State()
     if problem and previous:
         logger.info("reading every input again: %s", problem)
-    reused = {path: state.reads[path] for path in inputs if state.unchanged(raw, path, stamps.get(path))}
-    to_read = [path for path in inputs if path not in reused]
-    logger.info("%d new or changed inputs to read, %d unchanged reused", len(to_read), len(reused))
+    paths = pa.array(inputs, pa.string())
+    unchanged = state.inputs.unchanged(raw, paths, seen.stamps)
+    to_read = list(compress(inputs, ~unchanged))
+    reused = len(inputs) - len(to_read)
+    logger.info("%d new or changed inputs to read, %d unchanged reused", len(to_read), reused)
     with stage("read", len(to_read), "files") as progress:
+        reused_paths = paths.filter(pa.array(unchanged))
         carried = carry_shards(
-            state.shards, set(reused), work, config.cleaning.boilerplate, config.cleaning.bullet_chars
+            state.shards, reused_paths, work, config.cleaning.boilerplate, config.cleaning.bullet_chars
         )
         # The read tasks get RAW_DIR as an absolute path: a Dask worker's working folder is not the flow's.
         file_batches = _batches(to_read, batch_size)
@@ -192,15 +198,13 @@ def _run(
             for number, batch in enumerate(file_batches)
         ]
         read = _run_batches(progress, submitted, list(map(len, file_batches)))
-        fresh = {path: input_read for shard_read in read for path, input_read in shard_read.reads.items()}
-        hashed = {path: digest for shard_read in read for path, digest in shard_read.hashes.items()}
-        reads = {path: reused[path] if path in reused else fresh[path] for path in inputs}
+        fresh = InputsRead.joined([shard_read.inputs for shard_read in read])
+        ledger = state.inputs.carried(paths, seen.stamps, unchanged, fresh)
+        del paths, reused_paths, fresh
         prepared, earlier_captures = prepared_shards([*carried, *(shard_read.path for shard_read in read)], inputs)
         progress.rows_out = prepared.articles
-    rejections = seen.unread_folders + [
-        rejection for input_read in reads.values() for rejection in input_read.rejections
-    ]
-    skipped = steps.skipped_by_reason(reads.values())
+    rejections = seen.unread_folders + ledger.read_rejections()
+    skipped = ledger.skipped_by_reason()
     if earlier_captures or skipped:
         logger.info(
             "WARC: %d earlier captures are versions, %d records skipped", len(earlier_captures), sum(skipped.values())
@@ -348,7 +352,7 @@ def _run(
         "schema_version": SCHEMA_VERSION,
         "state_version": STATE_VERSION,
         "inputs_read": len(to_read),
-        "inputs_reused": len(reused),
+        "inputs_reused": reused,
         "canonical_changes": unseated,
         "components": steps.component_counts(dedup),
         "skipped_records": skipped,
@@ -367,9 +371,7 @@ def _run(
         "stages": [timing.entry() for timing in timings],
     }
     state_rows = StateRows(
-        stamps={path: stamps[path] for path in inputs if path in stamps},
-        hashes={path: state.hashes.get(path) if path in reused else hashed[path] for path in inputs},
-        reads=reads,
+        inputs=ledger,
         canonical=steps.canonical_keys(records, cleaned.texts(), dedup, keys),
         shards=prepared.paths,
         written=written_state,

@@ -163,3 +163,25 @@ def test_an_incremental_run_links_the_shards_of_unchanged_inputs_rewrites_the_re
     assert [len(inputs) for inputs in state_shards(rebuilt)] == [2, 2]
     for name, table in tables(out).items():
         pd.testing.assert_frame_equal(table, tables(rebuilt)[name], obj=name)
+
+
+def test_a_reused_inputs_rejections_stay_as_a_rebuild_has_them(seeds_run, tmp_path):
+    """A JSONL input that gave an article is reused by the next run with its rejections, its own (a broken line)
+    and its items' (an article too long, named with its item), as a rebuild rejects them."""
+    raw, out = copy_run(seeds_run, tmp_path)
+    seed = (raw / SEED_NAMES[2]).read_text(encoding="utf-8")
+    lines = [json.dumps({"text": seed}), "{not json", json.dumps({"text": "word " * 100_001})]
+    (raw / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run_cli(raw, out) == 0
+    (raw / "wire").mkdir()
+    (raw / "wire" / "copy.txt").write_text(syndicated_copy(seed), encoding="utf-8")
+    assert run_cli(raw, out) == 0
+    assert (manifest(out)["inputs_read"], manifest(out)["inputs_reused"]) == (1, 4)
+    rejected = pd.read_parquet(out / "rejected.parquet")
+    assert [reason.split(":")[0] for reason in rejected.reason] == ["too long", "line 2"]  # in the order read
+    assert rejected.source_path.tolist()[0] != "feed.jsonl" == rejected.source_path.tolist()[1]
+
+    rebuilt = tmp_path / "rebuilt"
+    assert run_cli(raw, rebuilt) == 0
+    for name, table in tables(out).items():
+        pd.testing.assert_frame_equal(table, tables(rebuilt)[name], obj=name)

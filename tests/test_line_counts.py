@@ -191,7 +191,7 @@ def test_carried_shards_bring_their_line_keys_or_get_them_computed(tmp_path):
     third = [article(f"c/{n}.txt", story(n, ["Weather: 12C"]), site="c") for n in range(2)]
     previous = [shard_of(items, tmp_path / "previous") for items in (first, second, third)]
     line_keys_path(previous[2]).unlink()
-    kept = {item.raw.source_path for item in [*first, *second[1:], *third]}
+    kept = pa.array([item.raw.source_path for item in [*first, *second[1:], *third]])
     (tmp_path / "work").mkdir()
     carried = carry_shards(previous, kept, tmp_path / "work", RULES.boilerplate, RULES.bullet_chars)
     assert line_keys_path(carried[0]).stat().st_ino == line_keys_path(previous[0]).stat().st_ino

@@ -7,9 +7,11 @@ from __future__ import annotations
 import hashlib
 import shutil
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.config import load_config
+from flows.outputs.manifest import file_stamps
 from flows.outputs.publish import CURRENT
 from flows.stages.shard_steps import read_into_shard
 from flows.state.folder import STATE_FOLDER, State, load_state, state_read_ahead
@@ -19,21 +21,21 @@ from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, copy_run
 def test_the_state_read_on_its_thread_holds_what_the_previous_run_stored(seeds_run):
     raw, out = seeds_run
     state = load_state(out / CURRENT)
-    stored = pq.read_table(out / CURRENT / STATE_FOLDER / "inputs.parquet").to_pylist()
-    assert state.stamps == {row["source_path"]: (row["size"], row["mtime_ns"]) for row in stored}
-    assert state.hashes == {row["source_path"]: row["sha256"] for row in stored}
-    assert sorted(state.reads) == sorted(SEED_NAMES) and all(read.articles == 1 for read in state.reads.values())
+    stored = pq.read_table(out / CURRENT / STATE_FOLDER / "inputs.parquet")
+    assert state.inputs.table.equals(stored) and stored["source_path"].to_pylist() == sorted(SEED_NAMES)
+    assert stored["articles"].to_pylist() == [1] * len(SEED_NAMES)
     assert [shard.parent.name for shard in state.shards] == ["prepared"]
     assert pq.read_metadata(state.line_counts.counts).num_rows and state.finished.table.num_rows == len(SEED_NAMES)
     assert state.bands.folder is not None and state.vocabulary.counts.num_rows and state.canonical
-    assert all(state.unchanged(raw, name, state.stamps[name]) for name in SEED_NAMES)
+    paths = pa.array(sorted(SEED_NAMES))
+    assert state.inputs.unchanged(raw, paths, file_stamps(raw, sorted(SEED_NAMES))).all()
 
 
 def test_without_a_state_every_part_is_empty():
     state = State()
-    assert (state.stamps, state.hashes, state.reads, state.shards, state.canonical) == ({}, {}, {}, [], frozenset())
+    assert not state.inputs.table.num_rows and (state.shards, state.canonical) == ([], frozenset())
     assert state.bands.folder is None and not state.finished.table.num_rows and not state.clusters.table.num_rows
-    assert not state.unchanged(REPO, SEED_NAMES[0], None)
+    assert not state.inputs.unchanged(REPO, pa.array(SEED_NAMES[:1]), file_stamps(REPO, SEED_NAMES[:1])).any()
 
 
 def test_the_flow_takes_the_state_read_ahead_only_for_the_run_folder_published_now(seeds_run, tmp_path):
@@ -48,7 +50,7 @@ def test_the_flow_takes_the_state_read_ahead_only_for_the_run_folder_published_n
         (out / CURRENT).unlink()
         (out / CURRENT).symlink_to(republished)
         later = load_state(out / CURRENT)  # another run published meanwhile: its state is read, not the one begun
-        assert later.folder == out / CURRENT / STATE_FOLDER and later.stamps == ahead.stamps
+        assert later.folder == out / CURRENT / STATE_FOLDER and later.inputs == ahead.inputs
     with state_read_ahead(None):
         assert load_state(out / CURRENT) is not ahead
 
@@ -60,4 +62,5 @@ def test_a_read_task_hashes_the_inputs_it_read(tmp_path):
         shutil.copy(SEEDS_DIR / name, raw / name)
     read = read_into_shard(raw, [*SEED_NAMES[:2], "gone.txt"], load_config(REPO / "copydesk.toml"), tmp_path / "s")
     expected = {name: hashlib.sha256((raw / name).read_bytes()).hexdigest() for name in SEED_NAMES[:2]}
-    assert read.hashes == expected | {"gone.txt": None}
+    hashes = dict(zip(*(read.inputs.table[name].to_pylist() for name in ("source_path", "sha256")), strict=True))
+    assert hashes == expected | {"gone.txt": None}

@@ -165,7 +165,7 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
     for name in SEED_NAMES:
         shutil.copy(SEEDS_DIR / name, raw / name)
     read = read_into_shard(raw, list(SEED_NAMES), config, tmp_path / "00000.parquet")
-    rows = list(range(sum(input_read.articles for input_read in read.reads.values())))
+    rows = list(range(sum(read.inputs.table["articles"].to_pylist())))
     prepared = read_shard(read.path, rows)
     boilerplate = write_boilerplate({}, tmp_path)
 
@@ -213,8 +213,10 @@ def test_the_read_task_hashes_each_input_as_its_bytes_on_disk(tmp_path, config):
     (raw / "long.txt").write_text("word " * (config.input.max_article_words + 1))
     names = sorted(path.name for path in raw.iterdir())
     read = read_into_shard(raw, names, config, tmp_path / "00000.parquet")
-    assert read.hashes == {name: file_digest(raw, name) for name in names}
-    assert read.reads["long.txt"].rejections and read.reads["plain.txt"].articles == 1
+    rows = read.inputs.table.to_pylist()
+    assert {row["source_path"]: row["sha256"] for row in rows} == {name: file_digest(raw, name) for name in names}
+    assert read.inputs.rejections["input"].to_pylist() == ["long.txt"]
+    assert {row["source_path"]: row["articles"] for row in rows}["plain.txt"] == 1
 
 
 @flow(task_runner=WorkerProcesses(2))

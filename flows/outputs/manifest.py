@@ -10,6 +10,8 @@ import platform
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pyarrow as pa
+
 from dedup.cores import usable_cores
 from flows import __version__
 from flows.config import Config
@@ -18,17 +20,24 @@ from flows.outputs.schema import SCHEMA_VERSION
 
 MANIFEST = "manifest.json"
 PACKAGES = ("prefect", "datasketch", "trafilatura", "fastwarc", "ftfy", "symspellpy", "pandas", "pyarrow")
+STAMPS = pa.schema([("size", pa.int64()), ("mtime_ns", pa.int64())])
 
 
-def inputs_fingerprint(relative_paths: list[str], stamps: dict[str, tuple[int, int]], config: Config) -> str:
-    """Hash of every input's path, size and modification time (`stamps`; "missing" when it could not
-    be stat'ed), the config and the copydesk version."""
+def inputs_fingerprint(relative_paths: list[str], stamps: pa.Table, config: Config) -> str:
+    """Hash of every input's path, size and modification time (`stamps`, STAMPS rows in the same order; "missing"
+    when it could not be stat'ed), the config and the copydesk version."""
     digest = hashlib.sha256(f"{__version__}\x00{SCHEMA_VERSION}\x00{config.sha256}".encode())
-    for relative_path in relative_paths:
-        stamp = stamps.get(relative_path)
-        described = f"{stamp[0]}\x00{stamp[1]}" if stamp else "missing"
+    sizes, times = (stamps[name].to_pylist() for name in STAMPS.names)
+    for relative_path, size, time in zip(relative_paths, sizes, times, strict=True):
+        described = "missing" if size is None else f"{size}\x00{time}"
         digest.update(f"\x00{relative_path}\x00{described}".encode())
     return digest.hexdigest()
+
+
+def file_stamps(raw_dir: Path, relative_paths: list[str]) -> pa.Table:
+    """Each input's size and modification time (STAMPS rows in order; nulls where it cannot be stat'ed)."""
+    stamps = [file_stamp(raw_dir, path) or (None, None) for path in relative_paths]
+    return pa.table([pa.array([stamp[column] for stamp in stamps], pa.int64()) for column in (0, 1)], STAMPS)
 
 
 def file_stamp(raw_dir: Path, relative_path: str) -> tuple[int, int] | None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+
 from flows.config import Config
-from flows.outputs.manifest import file_stamp, inputs_fingerprint
+from flows.outputs.manifest import file_stamps, inputs_fingerprint
 from flows.reading.readers import discover_inputs
 from flows.stages.records import Rejection
 
@@ -39,18 +41,19 @@ class RunSummary:
 
 @dataclass
 class InputsSeen:
-    """The inputs under RAW_DIR now: their relative paths, the folders not read, their stamps and fingerprint."""
+    """The inputs under RAW_DIR now: their relative paths, the folders not read, their stamps (manifest.STAMPS rows,
+    in the order of the paths) and fingerprint."""
 
     inputs: list[str]
     unread_folders: list[Rejection]
-    stamps: dict[str, tuple[int, int]]
+    stamps: pa.Table
     fingerprint: str
 
 
 def inputs_seen(raw: Path, out: Path, config: Config) -> InputsSeen:
     """Look at RAW_DIR's files (names, sizes, modification times) without reading them; OUT_DIR's are not inputs."""
     inputs, unread_folders = discover_inputs(raw, out)
-    stamps = {path: stamp for path in inputs if (stamp := file_stamp(raw, path)) is not None}
+    stamps = file_stamps(raw, inputs)
     return InputsSeen(inputs, unread_folders, stamps, inputs_fingerprint(inputs, stamps, config))
 
 

@@ -41,7 +41,7 @@ def work_folder(out_dir: Path) -> Iterator[Path]:
 
 
 def carry_shards(
-    previous: list[Path], kept_sources: set[str], work: Path, rules: BoilerplateRules, bullet_chars: str
+    previous: list[Path], kept_sources: pa.Array, work: Path, rules: BoilerplateRules, bullet_chars: str
 ) -> list[Path]:
     """The previous run's shards carried into the work folder with their line keys: linked when all their inputs
     are kept, rewritten without the others, left out when they hold none; line keys computed for a shard of an

@@ -8,7 +8,7 @@ decisions) is a file each process loads once."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,17 +32,17 @@ from flows.stages.signed_pool import signed_folder, write_signed
 from flows.stages.spelled import write_spelled
 from flows.stages.steps import InputRead, finish_documents, read_and_prepare
 from flows.state.finished import FINISHED, finished_table
+from flows.state.inputs import InputsRead
 from flows.state.vocabulary_store import counted_folder, write_counted
 
 
 @dataclass
 class ShardRead:
-    """What reading a batch of inputs gave: the shard its prepared articles are in, and per input its
-    rejections, skipped records and how many articles it gave, and its content hash once read (for the state)."""
+    """What reading a batch of inputs gave: the shard its prepared articles are in, and per input how many articles
+    it gave, its content hash once read (for the state), its rejections and skipped records."""
 
     path: Path
-    reads: dict[str, InputRead]
-    hashes: dict[str, str | None] = field(default_factory=dict)
+    inputs: InputsRead
 
 
 @dataclass
@@ -62,9 +62,7 @@ def read_into_shard(raw_dir: Path, relative_paths: list[str], config: Config, sh
     write_shard(prepared, shard)
     write_line_keys(prepared, shard, config.cleaning.boilerplate, config.cleaning.bullet_chars)
     hashes = {path: input_digest(raw_dir, path, reads[path]) for path in relative_paths}
-    for read in reads.values():
-        read.prepared = []
-    return ShardRead(shard, reads, hashes)
+    return ShardRead(shard, InputsRead.of(reads, hashes))
 
 
 def input_digest(raw_dir: Path, relative_path: str, read: InputRead) -> str | None:

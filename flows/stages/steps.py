@@ -51,13 +51,11 @@ Boilerplate = dict[str, dict[str, LearnedLine]]
 
 @dataclass
 class InputRead:
-    """What reading one input gave: its prepared articles (or, once they are in a shard, only how many), its
-    rejections and its skipped WARC records by reason."""
+    """What reading one input gave: its prepared articles, its rejections and its skipped WARC records by reason."""
 
     prepared: list[PreparedInput] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)
-    articles: int = 0
 
 
 def input_outcomes(raw_dir: Path, relative_path: str, config: Config) -> Iterable[WarcOutcome]:
@@ -84,7 +82,6 @@ def read_and_prepare(raw_dir: Path, relative_paths: list[str], config: Config) -
                 read.rejections.append(outcome)
             else:
                 read.skipped[outcome.reason] += 1
-        read.articles = len(read.prepared)
     return reads
 
 
@@ -98,14 +95,6 @@ def article_size_problem(article: RawArticle, config: Config) -> Rejection | Non
 def where_from(article: RawArticle) -> str:
     """The article's input path, with its item in a JSONL or WARC file: how rejections name it."""
     return article.source_path + (f" [{article.source_item}]" if article.source_item else "")
-
-
-def skipped_by_reason(reads: Iterable[InputRead]) -> dict[str, int]:
-    """How many WARC records all inputs skipped, by reason."""
-    total: Counter[str] = Counter()
-    for read in reads:
-        total.update(read.skipped)
-    return dict(sorted(total.items()))
 
 
 def latest_captures(prepared: list[PreparedInput]) -> tuple[list[PreparedInput], list[Version]]:

@@ -13,7 +13,6 @@ used (the run reads everything again and says why).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -24,30 +23,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.outputs.files import write_parquet
-from flows.outputs.manifest import file_digest
-from flows.outputs.schema import REJECTED
-from flows.stages.records import Rejection
-from flows.stages.shards import link_or_copy, link_shard, read_columns, shard_name
-from flows.stages.steps import InputRead
+from flows.stages.shards import link_or_copy, link_shard, shard_name
 from flows.state.band_store import NO_BANDS, StoredBands, load_band_store
 from flows.state.cluster_store import NO_CLUSTERS, ClusterUpdate, StoredClusters, load_clusters, write_clusters
 from flows.state.finished import FinishedCleaning, load_finished
+from flows.state.inputs import InputLedger, read_ledger
 from flows.state.line_counts import LineCounts, load_line_counts
 from flows.state.spelled_store import StoredSpelling, load_spelling, write_spelling
 from flows.state.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, load_vocabulary
 
-STATE_VERSION = 5
+STATE_VERSION = 6
 STATE_FOLDER = "state"
 CANONICAL = pa.schema([("key", pa.string())])
-INPUTS = pa.schema(
-    [("source_path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()), ("sha256", pa.string())]
-)
-SKIPPED = pa.schema([("source_path", pa.string()), ("reason", pa.string()), ("records", pa.int64())])
 PREPARED_FOLDER = "prepared"
 
 
 class State:
-    """The previous run's state: each input's stamp and content hash, what reading it gave, its prepared shards,
+    """The previous run's state: its inputs' ledger (stamps, content hashes, what reading gave), the prepared shards,
     canonical keys, band store, vocabulary, line counts, finished articles, clusters and spelling (all empty without
     a state folder). The parts are read on a thread of their own, one after another in the order the stages need
     them, from when the state is made: a stage waits only for a part not read yet."""
@@ -74,20 +66,12 @@ class State:
             self._read.pop(name, None)
 
     @property
-    def stamps(self) -> dict[str, tuple[int, int]]:
-        return self._part("inputs", lambda: ({}, {}))[0]
-
-    @property
-    def hashes(self) -> dict[str, str]:
-        return self._part("inputs", lambda: ({}, {}))[1]
-
-    @property
-    def reads(self) -> dict[str, InputRead]:
-        return self._part("reads", lambda: ({}, []))[0]
+    def inputs(self) -> InputLedger:
+        return self._part("inputs", InputLedger)
 
     @property
     def shards(self) -> list[Path]:
-        return self._part("reads", lambda: ({}, []))[1]
+        return self._part("shards", list)
 
     @property
     def line_counts(self) -> LineCounts:
@@ -117,15 +101,6 @@ class State:
     def clusters(self) -> StoredClusters:
         return self._part("clusters", lambda: NO_CLUSTERS)
 
-    def unchanged(self, raw_dir: Path, path: str, stamp: tuple[int, int] | None) -> bool:
-        """True when an input that gave articles is as the previous run read it: same size and time, or same
-        content (an input that gave none is read again: it may have become readable)."""
-        if path not in self.reads or not self.reads[path].articles:
-            return False
-        if self.stamps.get(path) == stamp:
-            return True
-        return path in self.hashes and file_digest(raw_dir, path) == self.hashes[path]
-
 
 def state_problem(manifest: dict | None, config_sha256: str) -> str | None:
     """Why the previous run's state cannot be reused, or None when it can."""
@@ -138,26 +113,9 @@ def state_problem(manifest: dict | None, config_sha256: str) -> str | None:
     return None
 
 
-def _inputs(folder: Path) -> tuple[dict[str, tuple[int, int]], dict[str, str]]:
-    """Each input's stamp (size, modification time) and content hash, as the state recorded them."""
-    inputs = pq.read_table(folder / "inputs.parquet")
-    paths, sizes, times = (inputs[name].to_pylist() for name in ("source_path", "size", "mtime_ns"))
-    stamps = dict(zip(paths, zip(sizes, times)))
-    return stamps, {path: digest for path, digest in zip(paths, inputs["sha256"].to_pylist()) if digest}
-
-
-def _reads(folder: Path) -> tuple[dict[str, InputRead], list[Path]]:
-    """What reading each input gave (articles in the prepared shards, rejections, skipped records), and the shards."""
-    reads: dict[str, InputRead] = defaultdict(InputRead)
-    shards = sorted((folder / PREPARED_FOLDER).glob("*.parquet"))
-    for shard in shards:
-        for source_path in read_columns(shard, ["source_path"])["source_path"]:
-            reads[source_path].articles += 1
-    for row in pq.read_table(folder / "rejected.parquet").to_pylist():
-        reads[row["source_path"]].rejections.append(Rejection(row["source_path"], row["reason"]))
-    for row in pq.read_table(folder / "skipped.parquet").to_pylist():
-        reads[row["source_path"]].skipped[row["reason"]] = row["records"]
-    return dict(reads), shards
+def _shards(folder: Path) -> list[Path]:
+    """The prepared shards, in order."""
+    return sorted((folder / PREPARED_FOLDER).glob("*.parquet"))
 
 
 def _canonical(folder: Path) -> frozenset[str]:
@@ -166,8 +124,8 @@ def _canonical(folder: Path) -> frozenset[str]:
 
 # The state's parts in the order the stages need them (read, boilerplate, clean, match, spelling, correct, cluster).
 _PARTS: dict[str, Callable[[Path], object]] = {
-    "inputs": _inputs,
-    "reads": _reads,
+    "inputs": read_ledger,
+    "shards": _shards,
     "line_counts": load_line_counts,
     "finished": load_finished,
     "bands": load_band_store,
@@ -201,15 +159,13 @@ def state_read_ahead(published: Path | None) -> Iterator[None]:
 
 @dataclass
 class StateRows:
-    """This run's state to write: each input's stamp and content hash, what reading it gave, canonical keys, the
+    """This run's state to write: its inputs' ledger, canonical keys, the
     prepared-article shards, the state files the stages wrote as they ended (`written`: the boilerplate line
     counts, the band-key store, none with Redis, the spelling evidence and each article as the clean stage left
     it, the finished table's parts; linked in, so the flow need not hold them until the write stage), the
     clustered components and the spelling applied (the decisions file and the articles they changed, files)."""
 
-    stamps: dict[str, tuple[int, int]]
-    hashes: dict[str, str | None]
-    reads: dict[str, InputRead]
+    inputs: InputLedger
     canonical: frozenset[str]
     shards: list[Path] = field(default_factory=list)
     written: Path | None = None
@@ -228,33 +184,15 @@ def link_written(written: Path, folder: Path) -> None:
 
 
 def write_state(staged: Path, state: StateRows) -> None:
-    """Write the state of this run into its run folder, its shards linked in; a read input's rejections name
-    the input itself."""
-    stamps, hashes, reads, canonical = state.stamps, state.hashes, state.reads, state.canonical
+    """Write the state of this run into its run folder, its shards linked in."""
     folder = staged / STATE_FOLDER
     (folder / PREPARED_FOLDER).mkdir(parents=True)
     for number, shard in enumerate(state.shards):
         link_shard(shard, folder / PREPARED_FOLDER / shard_name(number))
     if state.written is not None:
         link_written(state.written, folder)
-    write_parquet([{"key": key} for key in sorted(canonical)], CANONICAL, folder / "canonical.parquet")
-    inputs = [
-        {"source_path": path, "size": size, "mtime_ns": mtime, "sha256": hashes.get(path)}
-        for path, (size, mtime) in stamps.items()
-    ]
-    write_parquet(inputs, INPUTS, folder / "inputs.parquet")
-    rejected = [
-        {"source_path": rejection.source_path, "reason": rejection.reason}
-        for read in reads.values()
-        for rejection in read.rejections
-    ]
-    write_parquet(rejected, REJECTED, folder / "rejected.parquet")
-    skipped = [
-        {"source_path": path, "reason": reason, "records": records}
-        for path, read in reads.items()
-        for reason, records in sorted(read.skipped.items())
-    ]
-    write_parquet(skipped, SKIPPED, folder / "skipped.parquet")
+    write_parquet([{"key": key} for key in sorted(state.canonical)], CANONICAL, folder / "canonical.parquet")
+    state.inputs.write(folder)
     write_clusters(folder, state.clusters)
     if state.spelled is not None:
         write_spelling(folder, *state.spelled)
