@@ -209,7 +209,8 @@ def _run(
         logger.info(
             "WARC: %d earlier captures are versions, %d records skipped", len(earlier_captures), sum(skipped.values())
         )
-    articles = prepared.run_articles()
+    articles, shard_paths = prepared.run_articles(), prepared.paths
+    del prepared, read, submitted  # the prepared articles' names (RunArticles has them), the read tasks' results
     written_state = work / STATE_FOLDER  # state files written as their stage ends, linked in by the write stage
     written_state.mkdir()
     with stage("boilerplate", len(articles.names)) as progress:
@@ -373,7 +374,7 @@ def _run(
     state_rows = StateRows(
         inputs=ledger,
         canonical=steps.canonical_keys(records, cleaned.texts(), dedup, keys),
-        shards=prepared.paths,
+        shards=shard_paths,
         written=written_state,
         spelled=(fixes, stored_spelling),
         clusters=ClusterUpdate(state.clusters, records, dedup),
