@@ -248,6 +248,7 @@ def _run(
         progress.rows_out = cleaned.article_count
     logger.info("clean: %d articles finished, %d carried over", len(redo), len(articles.names) - len(redo))
     del articles, redo, fresh
+    stop_workers()  # none until the correct stage: their memory leaves while the flow matches and judges spelling
     release_free_memory()
     rejections += clean_rejections
     for rejection in rejections:

@@ -76,12 +76,16 @@ def test_each_worker_process_runs_many_tasks_with_one_api_client(prefect_api_url
     assert [before for _, before in seen].count(False) == len(pids)
 
 
-def test_workers_stopped_once_the_tasks_are_done_are_gone_before_the_run_ends(prefect_harness):
+def test_workers_stopped_between_stages_are_gone_and_a_later_task_starts_new_ones(prefect_harness):
     with WorkerProcesses(2) as runner:
         pids = {future.result() for future in [runner.submit(worker_pid, {}) for _ in range(4)]}
         runner.stop_workers()
         assert not [pid for pid in pids if Path(f"/proc/{pid}").exists()]
-        runner.stop_workers()  # once stopped, stopping again does nothing
+        later = {future.result() for future in [runner.submit(worker_pid, {}) for _ in range(4)]}
+        assert later and not later & pids and os.getpid() not in later
+        runner.stop_workers()
+        runner.stop_workers()  # stopping with no worker running does nothing
+    assert not [pid for pid in later if Path(f"/proc/{pid}").exists()]
 
 
 def test_one_worker_runs_in_the_flow_process_and_more_in_worker_processes():

@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from typing import NoReturn, Self
 
 from prefect.context import FlowRunContext
@@ -98,11 +99,14 @@ class WorkerProcesses(ProcessPoolTaskRunner):
         return self
 
     def stop_workers(self) -> None:
-        """End the worker processes now, once the run has no task left to give them: the memory they hold leaves
-        the process tree before the flow's last stages."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        """End the worker processes now, between batched stages or once none is left: the memory they hold leaves
+        the process tree while the flow works alone. A task submitted later starts new ones (a fresh pool)."""
+        stopped = self._executor
+        if stopped is not None:
+            self._executor = ProcessPoolExecutor(
+                stopped._max_workers, stopped._mp_context, stopped._initializer, stopped._initargs
+            )
+            stopped.shutdown(wait=True)
 
     def __exit__(self, exc_type, exc_value, traceback) -> None:
         if exc_type is not None and self._executor is not None:
@@ -112,7 +116,7 @@ class WorkerProcesses(ProcessPoolTaskRunner):
 
 
 def stop_workers() -> None:
-    """End the running flow's worker processes, when it runs its tasks in them (no task may be submitted after)."""
+    """End the running flow's worker processes, when it runs its tasks in them (a later task starts new ones)."""
     context = FlowRunContext.get()
     if context is not None and isinstance(context.task_runner, WorkerProcesses):
         context.task_runner.stop_workers()
