@@ -68,12 +68,6 @@ def bounded_duckdb(spill: Path | None = None) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(":memory:", config=config | ({"temp_directory": str(spill)} if spill else {}))
 
 
-def streamed(relation: duckdb.DuckDBPyRelation, rows: int) -> pa.Table:
-    """A query's result read into Arrow `rows` at a time: a result held whole inside DuckDB would count against its
-    memory limit."""
-    return relation.to_arrow_reader(rows).read_all()
-
-
 @contextmanager
 def frozen_heap() -> Iterator[None]:
     """Leave the objects alive now (every article, paragraph and cluster) out of the garbage collector's
