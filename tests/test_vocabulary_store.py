@@ -184,3 +184,11 @@ def test_the_vocabulary_to_store_points_at_the_runs_texts_and_is_written_a_slice
     assert written.metadata.num_row_groups == 3, "5 distinct paragraphs, 2 at a time"
     assert load_vocabulary(tmp_path).paragraphs.equals(from_scratch(AFTER + BEFORE).paragraphs)
     assert written.read().to_pylist() == counted.paragraphs.to_pylist()
+
+
+def test_evidence_summed_in_passes_over_hash_partitions_of_the_items_equals_one_pass(tmp_path, monkeypatch):
+    folders = counted_by_tasks([BEFORE[:3], BEFORE[2:], AFTER], tmp_path)
+    recleaned = [(text, -1) for text in BEFORE[:2]]
+    in_one_pass = added_counts(from_scratch(BEFORE).counts, recleaned, folders)
+    monkeypatch.setattr(vocabulary_store, "SUM_PASS_ROWS", 7)  # the rows above make several passes
+    assert added_counts(from_scratch(BEFORE).counts, recleaned, folders).equals(in_one_pass)
