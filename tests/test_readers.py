@@ -16,7 +16,7 @@ import pytest
 
 from flows.config import HtmlSettings
 from flows.reading.extraction import falls_short
-from flows.reading.readers import discover_inputs, input_format, read_input
+from flows.reading.readers import FORMATS, discover_inputs, input_format, read_input
 from flows.stages.records import RawArticle, Rejection
 from flows.stages.steps import finish_cleaning, read_and_prepare
 
@@ -158,6 +158,14 @@ def test_input_format_recognises_supported_suffixes(name, expected):
 )
 def test_input_format_returns_none_for_unsupported_types(name, expected):
     assert input_format(name) == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["bbc/0001/0001234_s00012-003.txt", "a/.txt", ".htm", "..txt", "notes.", "a.b/c", "a/b.c.html", "x/y/z", "Z.JSONL"],
+)
+def test_input_format_reads_the_suffix_as_pathlib_does(name):
+    assert input_format(name) == (FORMATS.get(Path(name.lower()).suffix), False)
 
 
 # --------------------------------------------------------------------------- .txt

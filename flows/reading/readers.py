@@ -141,7 +141,14 @@ def input_format(relative_path: str) -> tuple[str | None, bool]:
     compressed = name.endswith(".gz")
     if compressed:
         name = name[:-3]
-    return FORMATS.get(Path(name).suffix), compressed
+    return FORMATS.get(_suffix(name)), compressed
+
+
+def _suffix(relative_path: str) -> str:
+    """`Path(relative_path).suffix` of a file's relative path, without making a Path (2 µs an input, read twice)."""
+    name = relative_path.rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def make_doc_id(source_path: str, item: str | None = None) -> str:
