@@ -131,7 +131,8 @@ def test_protected_words_from_config_and_titles_stay(base, config):
 
 
 def test_metadata_words_are_every_title_source_and_author_word():
-    titles = ["N. Korea to halt nuclear tests, Kim Jong Un says", None, "N. Korea to halt nuclear tests, Kim Jong Un says"]
+    title = "N. Korea to halt nuclear tests, Kim Jong Un says"
+    titles = [title, None, title]
     articles = pa.table(
         {
             "title": titles,
