@@ -306,7 +306,8 @@ def cluster_matches(
     kept = carry_over(ids, keys, hashes, overlaps, constraints, carried)
     rest = sorted(_clustering(kept, constraints), key=keys.__getitem__)
     memberships = _cluster_rest(kept, ClusteringInputs(rest, overlaps, ids, settings, constraints, measure))
-    canonical = {position for position in keys if memberships[position].is_canonical}
+    is_canonical = memberships.canonical().tolist()
+    canonical = {position for position in keys if is_canonical[position]}
     trims = carry_trims(texts, hashes, trim_keepers(canonical, partial, keys.__getitem__), settings, carried)
     article_key = _article_priority(records, word_counts, key)
     shares = copied_share(records, overlaps, word_counts)

@@ -66,9 +66,10 @@ class ByPosition(Sequence[T]):
     def __getitem__(self, position: int | slice) -> T | list[T]:
         if isinstance(position, slice):
             return [self._at(one) for one in range(*position.indices(len(self)))]
-        if not -len(self) <= position < len(self):
+        size = len(self)  # asked once: the stages read a paragraph at a time over every pair
+        if not -size <= position < size:
             raise IndexError(position)
-        return self._at(position % len(self))
+        return self._at(position % size)
 
     def __iter__(self) -> Iterator[T]:
         return map(self._at, range(len(self)))
@@ -122,33 +123,38 @@ class ParagraphRecords(ByPosition[ParagraphRecord]):
             bool(self.preferred[position]),
         )
 
+    def paragraph_id(self, position: int) -> str:
+        """The `paragraph_id` of the record at `position`, made from the columns (no record made)."""
+        return f"{self.articles.doc_ids[self.owners[position]]}-{self.para_idx[position]}"
+
     def with_preferred(self, preferred: np.ndarray) -> ParagraphRecords:
         """The same records with these (a mask by position) preferred by a maintainer."""
         return ParagraphRecords(self.articles, self.owners, self.para_idx, self.incumbent, preferred)
 
 
 class ParagraphIds(ByPosition[str]):
-    """The `paragraph_id` of each record, made when asked for."""
+    """The `paragraph_id` of each record, made when asked for (the records' number taken once: they never change)."""
 
     def __init__(self, records: Sequence[ParagraphRecord]) -> None:
-        self.records = records
+        self.records, self.count = records, len(records)
+        self.made = records.paragraph_id if isinstance(records, ParagraphRecords) else None
 
     def __len__(self) -> int:
-        return len(self.records)
+        return self.count
 
     def _at(self, position: int) -> str:
-        return paragraph_id(self.records[position])
+        return self.made(position) if self.made else paragraph_id(self.records[position])
 
 
 class Memberships(ByPosition[ClusterMembership]):
     """Every paragraph's membership by position: those clustering placed (`placed`), and for every other paragraph
-    (`ids` names them) a `unique_membership`, made when asked for."""
+    (`ids` names them) a `unique_membership`, made when asked for (their number taken once)."""
 
     def __init__(self, ids: Sequence[str], placed: Mapping[int, ClusterMembership]) -> None:
-        self.ids, self.placed = ids, placed
+        self.ids, self.placed, self.count = ids, placed, len(ids)
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return self.count
 
     def _at(self, position: int) -> ClusterMembership:
         return self.placed.get(position) or unique_membership(self.ids[position])

@@ -953,6 +953,7 @@ def test_paragraph_records_as_columns_read_as_the_records_they_stand_for():
         ParagraphRecord("kcna", 0, None, None, 0),
     ]
     assert records == expected and records[-1] == expected[-1] and records[:2] == expected[:2]
-    assert list(ParagraphIds(records)) == ["yonhap-0", "yonhap-1", "kcna-0"]
+    assert list(ParagraphIds(records)) == ["yonhap-0", "yonhap-1", "kcna-0"] == list(ParagraphIds(expected))
+    assert ParagraphIds(records)[-1] == ParagraphIds(expected)[-1] == "kcna-0"  # from the columns, as from records
     preferred = records.with_preferred(np.array([False, False, True]))
     assert preferred[2] == ParagraphRecord("kcna", 0, None, None, 0, preferred=True) and not records[2].preferred

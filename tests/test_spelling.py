@@ -24,6 +24,7 @@ from cleaners.spelling import (
     text_words,
 )
 from flows.stages.dictionary import load_base_dictionary
+from flows.stages.steps import metadata_words
 
 SEED_NAMES = (
     "Yongbyon",
@@ -127,6 +128,21 @@ def test_protected_words_from_config_and_titles_stay(base, config):
     rules = replace(config.spelling, protected_words=frozenset({"denculearization"}))
     assert decide(paragraphs, base, rules) == {}
     assert decide(paragraphs, base, config.spelling, protected=frozenset({"denculearization"})) == {}
+
+
+def test_metadata_words_are_every_title_source_and_author_word():
+    title = "N. Korea to halt nuclear tests, Kim Jong Un says"
+    titles = [title, None, title]
+    articles = pa.table(
+        {
+            "title": titles,
+            "source": ["Yonhap", "Rodong Sinmun", None],
+            "authors": [["Choe Sang-Hun"], [], ["Choe Sang-Hun", "Motoko Rich"]],
+        }
+    )
+    texts = [text for row in articles.to_pylist() for text in (row["title"], row["source"], *row["authors"]) if text]
+    assert metadata_words(articles) == frozenset(word for text in texts for word in text_words(text))
+    assert {"Kim", "Sinmun", "Sang-Hun", "Motoko"} <= metadata_words(articles)
 
 
 def test_spelling_can_be_switched_off(seed_paragraphs, base, config):

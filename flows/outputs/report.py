@@ -103,8 +103,9 @@ def cluster_views(
     MAX_CLUSTERS, the ones the report lists, carry their paragraphs, diffs (made by `diff`) and review commands;
     the rest only their id, size, copied words and score."""
     members_by_cluster: dict[str, list[int]] = defaultdict(list)
-    for position in sorted(dedup.memberships.placed):  # the others are unique: a cluster of one each
-        members_by_cluster[dedup.memberships[position].cluster_id].append(position)
+    placed = dedup.memberships.placed  # the others are unique: a cluster of one each
+    for position in sorted(placed):
+        members_by_cluster[placed[position].cluster_id].append(position)
     # A cluster's centre names it; should ids ever collide, its first member stands in.
     centres = {
         cluster_id: next((p for p in positions if paragraph_id(records[p]) == cluster_id), positions[0])
@@ -118,7 +119,7 @@ def cluster_views(
     words = dedup.word_counts.tolist()
     views = []
     for cluster_id, positions in copies.items():
-        jaccards = [dedup.memberships[p].jaccard for p in positions]
+        jaccards = [placed[p].jaccard for p in positions]
         views.append(
             {
                 "id": cluster_id,
@@ -157,8 +158,9 @@ def containment_views(
     """Paragraphs holding others' text (`contained_in`), those holding the most first: each container with
     the paragraphs inside it, diffed (by `diff`) against their part of it; at most MAX_CLUSTERS."""
     inside: dict[str, list[int]] = defaultdict(list)
-    for position in sorted(dedup.memberships.placed):  # a unique paragraph lies inside none
-        if (container := dedup.memberships[position].contained_in) is not None:
+    placed = dedup.memberships.placed  # a unique paragraph lies inside none
+    for position in sorted(placed):
+        if (container := placed[position].contained_in) is not None:
             inside[container].append(position)
     containers = sorted(inside, key=lambda container: (-len(inside[container]), container))[:MAX_CLUSTERS]
     position_of = _positions(cleaned, containers)

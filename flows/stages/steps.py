@@ -211,11 +211,12 @@ def finish_document(
 
 
 def metadata_words(articles: pa.Table) -> frozenset[str]:
-    """Words of titles, sources and authors (the cleaned articles' columns): names the corpus itself vouches for."""
+    """Words of titles, sources and authors (the cleaned articles' columns): names the corpus itself vouches for.
+    Each distinct string is split once (copies share their titles, sites their source and authors)."""
+    columns = (articles["title"], articles["source"], pc.list_flatten(articles["authors"]))
     words = set()
-    columns = articles.select(["title", "source", "authors"]).to_pydict()
-    for title, source, authors in zip(columns["title"], columns["source"], columns["authors"]):
-        for text in (title, source, *authors):
+    for column in columns:
+        for text in pc.unique(column).to_pylist():
             if text:
                 words.update(text_words(text))
     return frozenset(words)
