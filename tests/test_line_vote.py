@@ -5,6 +5,7 @@ from __future__ import annotations
 import trafilatura
 
 from flows.config import HtmlSettings
+from flows.reading import extraction
 from flows.reading.extraction import DATE_EXTRACTION, caption_and_author_words, extract_html
 from flows.reading.line_vote import add_agreed_lines, words_of
 
@@ -117,3 +118,19 @@ def test_caption_and_author_words_are_each_line_of_every_figure_and_caption():
         " mary lane ",
     }
     assert caption_and_author_words(trafilatura.load_html(PAGE)) == set()
+
+
+def test_captions_are_looked_up_only_where_the_vote_adds_a_line(monkeypatch):
+    looked_up = []
+
+    def recorded(tree):
+        looked_up.append(tree)
+        return caption_and_author_words(tree)
+
+    monkeypatch.setattr(extraction, "caption_and_author_words", recorded)
+    text, _, _ = extract_html(PAGE)
+    assert text == extract_html(PAGE, settings=HtmlSettings(vote_lines=False))[0]
+    assert looked_up == []
+    page = _page_with(f"<figure><img src='boats.jpg'><figcaption>{CAPTION}</figcaption></figure>")
+    assert CAPTION not in extract_html(page)[0]
+    assert len(looked_up) == 1

@@ -92,7 +92,7 @@ def caption_and_author_words(tree: etree._Element) -> set[str]:
 def repair_mojibake(html: str) -> str:
     """The page with UTF-8 read as Latin-1 or Windows-1252 decoded again (ftfy's encoding fix), where it holds a
     C1 control character (otherwise as it is): before parsing, while the bytes that tell how are still there."""
-    return ftfy.fix_encoding(html) if _C1_CONTROL.search(html) else html
+    return ftfy.fix_encoding(html) if not html.isascii() and _C1_CONTROL.search(html) else html
 
 
 def parse_page(html: str) -> tuple[str, etree._Element | None]:
@@ -157,6 +157,21 @@ def falls_short(extracted_words: int, dump: str, comments: str, settings: HtmlSe
     )
 
 
+def voted_text(extracted: str, dump: str, tree: etree._Element, settings: HtmlSettings) -> str:
+    """trafilatura's text with the dump lines it left out that its readability check and the dump cleaning both
+    keep, less the lines of figures, captions and author boxes (looked up only where the vote adds a line: the
+    veto only takes lines away, so where nothing is added without it nothing is with it)."""
+    dump_lines = dump.split("\n")
+    kept = dump_body_lines(dump_lines, settings.body)
+    others = [readability_text()]
+    voted = add_agreed_lines(extracted, dump_lines, kept, others)
+    if voted == extracted:
+        return voted
+    left_out = caption_and_author_words(tree)
+    allowed = [line for line in kept if words_of(line) not in left_out]
+    return voted if len(allowed) == len(kept) else add_agreed_lines(extracted, dump_lines, allowed, others)
+
+
 def extract_html(
     html: str, url: str | None = None, settings: HtmlSettings = DEFAULT_HTML
 ) -> tuple[str, ArticleMetadata, str]:
@@ -180,11 +195,7 @@ def extract_html(
     if not extracted.strip() or falls_short(len(extracted.split()), dump, comments, settings):
         text, article_format = dump, "html-dump"
     elif settings.vote_lines:
-        dump_lines = dump.split("\n")
-        left_out = caption_and_author_words(tree)
-        kept = [line for line in dump_body_lines(dump_lines, settings.body) if words_of(line) not in left_out]
-        voted = add_agreed_lines(extracted, dump_lines, kept, [readability_text()])
-        text, article_format = drop_link_rows(voted, tree), "html"
+        text, article_format = drop_link_rows(voted_text(extracted, dump, tree, settings), tree), "html"
     else:
         text, article_format = drop_link_rows(extracted, tree), "html"
     return text, metadata if document is not None else ArticleMetadata(url=url), article_format
