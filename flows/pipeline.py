@@ -182,7 +182,8 @@ def _run(
     if problem and previous:
         logger.info("reading every input again: %s", problem)
     paths = pa.array(inputs, pa.string())
-    unchanged = state.inputs.unchanged(raw, paths, seen.stamps)
+    reused_rows = state.inputs.reused_rows(raw, paths, seen.stamps)
+    unchanged = reused_rows >= 0
     to_read = list(compress(inputs, ~unchanged))
     reused = len(inputs) - len(to_read)
     logger.info("%d new or changed inputs to read, %d unchanged reused", len(to_read), reused)
@@ -199,8 +200,8 @@ def _run(
         ]
         read = _run_batches(progress, submitted, list(map(len, file_batches)))
         fresh = InputsRead.joined([shard_read.inputs for shard_read in read])
-        ledger = state.inputs.carried(paths, seen.stamps, unchanged, fresh)
-        del paths, reused_paths, fresh
+        ledger = state.inputs.carried(paths, seen.stamps, reused_rows, fresh)
+        del paths, reused_paths, reused_rows, fresh
         prepared, earlier_captures = prepared_shards([*carried, *(shard_read.path for shard_read in read)], inputs)
         progress.rows_out = prepared.articles
     rejections = seen.unread_folders + ledger.read_rejections()

@@ -28,14 +28,14 @@ def test_the_state_read_on_its_thread_holds_what_the_previous_run_stored(seeds_r
     assert pq.read_metadata(state.line_counts.counts).num_rows and state.finished.table.num_rows == len(SEED_NAMES)
     assert state.bands.folder is not None and state.vocabulary.counts.num_rows and state.canonical
     paths = pa.array(sorted(SEED_NAMES))
-    assert state.inputs.unchanged(raw, paths, file_stamps(raw, sorted(SEED_NAMES))).all()
+    assert (state.inputs.reused_rows(raw, paths, file_stamps(raw, sorted(SEED_NAMES))) == range(len(paths))).all()
 
 
 def test_without_a_state_every_part_is_empty():
     state = State()
     assert not state.inputs.table.num_rows and (state.shards, state.canonical) == ([], frozenset())
     assert state.bands.folder is None and not state.finished.table.num_rows and not state.clusters.table.num_rows
-    assert not state.inputs.unchanged(REPO, pa.array(SEED_NAMES[:1]), file_stamps(REPO, SEED_NAMES[:1])).any()
+    assert (state.inputs.reused_rows(REPO, pa.array(SEED_NAMES[:1]), file_stamps(REPO, SEED_NAMES[:1])) == -1).all()
 
 
 def test_the_flow_takes_the_state_read_ahead_only_for_the_run_folder_published_now(seeds_run, tmp_path):

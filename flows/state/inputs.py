@@ -46,9 +46,10 @@ class InputLedger:
         sums = self.skipped.group_by("reason").aggregate([("records", "sum")])
         return dict(sorted(zip(sums["reason"].to_pylist(), sums["records_sum"].to_pylist(), strict=True)))
 
-    def unchanged(self, raw_dir: Path, paths: pa.Array, stamps: pa.Table) -> np.ndarray:
-        """Whether each input (its path and its stamp now) is as this ledger's run read it and gave articles: same
-        size and time, or else same content. An input that gave none is read again: it may have become readable."""
+    def reused_rows(self, raw_dir: Path, paths: pa.Array, stamps: pa.Table) -> np.ndarray:
+        """Each input's row in this ledger (its path and its stamp now) when it is as this ledger's run read it and
+        gave articles: same size and time, or else same content; -1 for the others. An input that gave none is read
+        again: it may have become readable."""
         found = pc.index_in(paths, value_set=self.table["source_path"]).fill_null(-1).to_numpy()
         known = np.flatnonzero(found >= 0)
         rows = found[known]
@@ -60,15 +61,17 @@ class InputLedger:
         digests = self.table["sha256"].take(pa.array(rows, pa.int64()))
         for at in np.flatnonzero(gave & ~same & digests.is_valid().to_numpy(zero_copy_only=False)).tolist():
             same[at] = file_digest(raw_dir, paths[int(known[at])].as_py()) == digests[at].as_py()
-        unchanged = np.zeros(len(paths), dtype=bool)
-        unchanged[known[gave & same]] = True
-        return unchanged
+        reused = np.full(len(paths), -1, dtype=np.int64)
+        reused[known[gave & same]] = rows[gave & same]
+        return reused
 
-    def carried(self, paths: pa.Array, stamps: pa.Table, unchanged: np.ndarray, read: InputsRead) -> InputLedger:
-        """This run's ledger: the `unchanged` inputs as this (the previous) ledger holds them, the others as `read`
-        (READ rows in input order, with their rejections and skipped records), every input with its stamp now."""
+    def carried(self, paths: pa.Array, stamps: pa.Table, reused_rows: np.ndarray, read: InputsRead) -> InputLedger:
+        """This run's ledger: the inputs reused (`reused_rows`) as this (the previous) ledger holds them, the others
+        as `read` (READ rows in input order, with their rejections and skipped records), every input with its stamp
+        now."""
+        unchanged = reused_rows >= 0
         reused = paths.filter(pa.array(unchanged))
-        stored = self.table.take(pc.index_in(reused, value_set=self.table["source_path"]))
+        stored = self.table.take(pa.array(reused_rows[unchanged]))
         if read.table.num_rows != len(paths) - len(reused):
             raise ValueError(f"{read.table.num_rows} inputs read, {len(paths) - len(reused)} to read")
         order = np.empty(len(paths), dtype=np.int64)
@@ -135,7 +138,5 @@ class InputsRead:
     @classmethod
     def joined(cls, parts: Sequence[InputsRead]) -> InputsRead:
         """The read tasks' parts as one, in their order."""
-        return cls(*(pa.concat_tables([empty, *(getattr(part, name) for part in parts)]) for name, empty in _EMPTY))
-
-
-_EMPTY = (("table", READ.empty_table()), ("rejections", REJECTIONS.empty_table()), ("skipped", SKIPPED.empty_table()))
+        empty = cls()
+        return cls(*(pa.concat_tables([getattr(one, name) for one in (empty, *parts)]) for name in _FILES))
