@@ -11,12 +11,15 @@ import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from flows.outputs.publish import publish, staging_folder
+from flows.runtime.exits import EXIT_TERMINATED, failure, terminate_like_interrupt
 from tests.conftest import (
     COPYDESK,
     REPO,
@@ -169,6 +172,18 @@ def test_a_signal_ends_the_run_at_once_leaving_the_outputs_and_no_server(
     assert "Traceback" not in log
     assert snapshot(out) == before, "outputs and run folders as they were: the staging folder is gone"
     assert gone_within(servers, 10), "the server ended with the command"
+
+
+def test_sigterm_inside_a_duckdb_query_still_ends_the_run_as_terminated():
+    """DuckDB runs the signal's handler inside a query and reports its own error, not ours: the run still ends as
+    terminated (its line and status, no traceback), and a later run without a signal shows that error as a bug."""
+    with terminate_like_interrupt():
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
+        with pytest.raises(RuntimeError, match="Query interrupted") as raised:
+            duckdb.connect().sql("SELECT sum(a.range * b.range) FROM range(100000000) a, range(100000) b").fetchall()
+    assert failure(raised.value) == (EXIT_TERMINATED, "terminated; the published outputs are unchanged")
+    with terminate_like_interrupt():
+        assert failure(raised.value) is None
 
 
 def test_the_server_dies_with_a_killed_command(tmp_path):

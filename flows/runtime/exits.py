@@ -26,6 +26,9 @@ EXIT_TERMINATED = 128 + signal.SIGTERM  # `kill`: 143
 
 # What the file system answers when the outputs cannot be written; any other OSError is a bug to show.
 CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+# Set when SIGTERM arrives while the command runs: code that ran the handler may report the interruption as its own
+# error and drop ours (DuckDB turns it into "RuntimeError: Query interrupted", with no cause).
+_terminated = threading.Event()
 
 
 def _raised_while_handling(error: BaseException) -> Iterator[BaseException]:
@@ -39,12 +42,13 @@ def _raised_while_handling(error: BaseException) -> Iterator[BaseException]:
 
 
 def failure(error: BaseException) -> tuple[int, str] | None:
-    """The exit status and one-line message for an error a user can cause; None for anything else."""
+    """The exit status and one-line message for an error a user can cause (any error once SIGTERM arrived); None
+    for anything else."""
     if any(isinstance(raised, KeyboardInterrupt) for raised in _raised_while_handling(error)):
         return EXIT_INTERRUPTED, "interrupted; the published outputs are unchanged"
     from prefect.exceptions import TerminationSignal  # after the check above: Ctrl-C may stop Prefect's import
 
-    if any(isinstance(raised, TerminationSignal) for raised in _raised_while_handling(error)):
+    if _terminated.is_set() or any(isinstance(raised, TerminationSignal) for raised in _raised_while_handling(error)):
         return EXIT_TERMINATED, "terminated; the published outputs are unchanged"
     from flows.config import ConfigError
     from flows.review.overrides import OverridesError
@@ -86,6 +90,7 @@ def _quiet_console_tracebacks() -> None:
 def _raise_termination(signal_number: int, _frame) -> None:
     from prefect.exceptions import TerminationSignal
 
+    _terminated.set()
     raise TerminationSignal(signal_number)
 
 
@@ -96,6 +101,7 @@ def terminate_like_interrupt() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _terminated.clear()
     previous = signal.signal(signal.SIGTERM, _raise_termination)
     try:
         yield
