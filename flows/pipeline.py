@@ -83,14 +83,17 @@ def _inputs_seen(raw: Path, out: Path, config: Config) -> InputsSeen:
 # Tasks a worker process takes in the correct stage: an apply-spelling task spells 1,000 articles in about 0.13 s of
 # CPU and costs Prefect about 0.06 s more whatever its size, so a few large tasks a worker beat one a batch.
 SPELLING_TASKS_PER_WORKER = 4
+# ... but no more articles a task than this: a worker holds its task's articles (at 1,000,000 on two workers, tasks
+# of 125,000 articles grew each worker by about 0.8 GB; 40 tasks of 25,000 cost Prefect about 2 s more).
+SPELLING_TASK_MAX_ROWS = 25_000
 
 
 def spelling_group_rows(articles: int, batch_size: int, workers: int | None) -> int:
-    """Articles per apply-spelling task: `batch_size`, or with worker processes at least enough for
-    SPELLING_TASKS_PER_WORKER tasks a worker."""
+    """Articles per apply-spelling task: `batch_size`, or with worker processes enough for
+    SPELLING_TASKS_PER_WORKER tasks a worker, at most SPELLING_TASK_MAX_ROWS (never fewer than `batch_size`)."""
     if not workers:
         return batch_size
-    return max(batch_size, -(-articles // (workers * SPELLING_TASKS_PER_WORKER)))
+    return max(batch_size, min(SPELLING_TASK_MAX_ROWS, -(-articles // (workers * SPELLING_TASKS_PER_WORKER))))
 
 
 def _batches(items: list, size: int) -> list[list]:

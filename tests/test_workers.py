@@ -24,7 +24,7 @@ from cleaners.edits import Correction
 from cleaners.spelling import SpellingDecision, apply_corrections, text_words
 from dedup.cores import usable_cores
 from flows.outputs.manifest import file_digest
-from flows.pipeline import SPELLING_TASKS_PER_WORKER, spelling_group_rows
+from flows.pipeline import SPELLING_TASK_MAX_ROWS, SPELLING_TASKS_PER_WORKER, spelling_group_rows
 from flows.runtime.process_cache import load_once
 from flows.runtime.task_runner import (
     DASK_ADDRESS_VARIABLE,
@@ -244,6 +244,12 @@ def test_the_correct_stage_gives_each_worker_a_few_large_tasks_not_one_a_batch()
     assert spelling_group_rows(3000, 1000, 2) == 1000  # never fewer articles a task than --batch-size
     assert spelling_group_rows(100_000, 1000, None) == 1000  # the thread pool or Dask: a task a batch
     assert SPELLING_TASKS_PER_WORKER == 4
+
+
+def test_the_correct_stage_caps_a_task_so_a_worker_never_holds_a_large_corpus_share():
+    assert SPELLING_TASK_MAX_ROWS == 25_000
+    assert spelling_group_rows(1_000_000, 1000, 2) == 25_000  # 40 tasks, not 8 of 125,000 articles
+    assert spelling_group_rows(1_000_000, 50_000, 2) == 50_000  # --batch-size still the floor
 
 
 def marked_processes(mark: str) -> dict[int, bytes]:
