@@ -733,6 +733,9 @@ def within_aligned_edits(word: str, other: str, max_distance: int, common: bool 
 
 
 Substitutions = tuple[tuple[str, str], ...]
+# A pair of copies aligned: the digests of its two paragraphs (`paragraph_digest`) and what they print in each
+# other's place, first copy's side first.
+AlignedCopy = tuple[str, str, Substitutions]
 
 
 def copy_substitutions(first: str, second: str) -> Substitutions:
@@ -740,6 +743,12 @@ def copy_substitutions(first: str, second: str) -> Substitutions:
     function of their texts alone, so a run may keep it for the next."""
     coded = CodedWords.of([text_words(first), text_words(second)])
     return aligned_substitutions(*coded.texts, coded.spellings)
+
+
+def aligned_copies(copies: Iterable[tuple[str, str]]) -> Iterator[AlignedCopy]:
+    """Each pair of copies' texts aligned (`copy_substitutions`), named by the digests of its paragraphs."""
+    for first, second in copies:
+        yield paragraph_digest(first), paragraph_digest(second), copy_substitutions(first, second)
 
 
 def aligned_substitutions(left: np.ndarray, right: np.ndarray, spellings: list[str]) -> Substitutions:
@@ -807,25 +816,24 @@ def _pair_cost(word: str, other: str) -> float:
 
 
 def aligned_decisions(
-    copies: Iterable[tuple[str, str]],
+    copies: Iterable[AlignedCopy],
     judge: SpellingJudge,
     protected: frozenset[str],
     advance: Callable[[int], None] = no_progress,
-    align: Callable[[str, str], Substitutions] = copy_substitutions,
 ) -> tuple[dict[str, SpellingDecision], dict[str, set[str]]]:
     """Typos that syndicated copies expose: an unknown word facing, at the same place in another copy,
     a known and more frequent word a few edits away (or the two words it runs together). Every pair of
     copies votes. A word whose copies agree on its fix (it has twice the votes of any other) is fixed
     everywhere; a short word ("og" is a typo of "of" here, an own goal there), or one whose copies disagree
     ("th": "the" here, "to" there), only in the paragraphs whose own copies agree, under `scoped_key`.
-    Also returns what each word faces in a copy (whatever the verdict); `advance` counts the pairs aligned, `align`
-    aligns them (or recalls an earlier run's alignment)."""
+    Also returns what each word faces in a copy (whatever the verdict); `advance` counts the pairs read. A pair that
+    prints every word alike may be left out: it votes for nothing."""
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     votes_in: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     faced: dict[str, set[str]] = defaultdict(set)
     judged: dict[tuple[str, str], tuple[str, bool]] = {}  # each distinct facing judged once: what it faces, a typo?
-    for first, second in ticking(copies, advance):
-        for a, b in align(first, second):
+    for first, second, substitutions in ticking(copies, advance):
+        for a, b in substitutions:
             for word, other, paragraph in ((a, b, first), (b, a, second)):
                 if " " in word or word == other:
                     continue
@@ -846,7 +854,7 @@ def aligned_decisions(
     }
     for (word, paragraph), candidates in votes_in.items():
         if word not in decisions and (decision := _voted(candidates, judge.copies_needed(word))):
-            decisions[scoped_key(paragraph, word)] = decision
+            decisions[_scoped(word, paragraph)] = decision
     return decisions, faced
 
 
@@ -897,11 +905,16 @@ def _voted(candidates: Counter[str], needed: int = 1) -> SpellingDecision | None
 
 def scoped_key(paragraph: str, word: str) -> str:
     """The decisions' key of a fix of `word` in this paragraph only ("th@1f0c...")."""
-    return f"{word}{_SCOPE_MARK}{_digest(paragraph)}"
+    return _scoped(word, paragraph_digest(paragraph))
 
 
-def _digest(paragraph: str) -> str:
-    """A short digest that names a paragraph in decisions' keys."""
+def _scoped(word: str, digest: str) -> str:
+    """The key of a fix of `word` in the paragraph of this `paragraph_digest` only."""
+    return f"{word}{_SCOPE_MARK}{digest}"
+
+
+def paragraph_digest(paragraph: str) -> str:
+    """A short digest that names a paragraph's text: in decisions' keys, and in the state's copies' alignments."""
     return hashlib.sha256(paragraph.encode()).hexdigest()[:16]
 
 
@@ -917,14 +930,13 @@ def decide_corrections(
     protected: frozenset[str] = frozenset(),
     copies: Iterable[tuple[str, str]] = (),
     advance: Callable[[int], None] = no_progress,
-    align: Callable[[str, str], Substitutions] = copy_substitutions,
+    aligned: Iterable[AlignedCopy] = (),
 ) -> dict[str, SpellingDecision]:
     """Judge every distinct token and span of the corpus once; return the confident fixes.
 
-    `copies` are the texts of near-duplicate paragraph pairs; what they show overrides the
-    frequency evidence: a word a copy prints otherwise is never changed to the corpus's guess.
-    `advance` counts the tokens and spans judged, then the pairs of copies aligned, as it goes; `align` gives what
-    a pair of copies prints in each other's place (`copy_substitutions`, or an earlier run's result of it).
+    `copies` are the texts of near-duplicate paragraph pairs (`aligned`, pairs already aligned, come after them);
+    what they show overrides the frequency evidence: a word a copy prints otherwise is never changed to the corpus's
+    guess. `advance` counts the tokens and spans judged, then the pairs of copies read, as it goes.
     """
     if not rules.enabled:
         return {}
@@ -938,11 +950,11 @@ def decide_corrections(
         decision = judge.decide_span(span)
         if decision is not None:
             decisions[span] = decision
-    aligned, faced = aligned_decisions(copies, judge, protected, advance, align)
+    by_copies, faced = aligned_decisions(chain(aligned_copies(copies), aligned), judge, protected, advance)
     decisions = {
         key: decision for key, decision in decisions.items() if key not in faced or decision.replacement in faced[key]
     }
-    decisions |= aligned
+    decisions |= by_copies
     if rules.context_typos:
         decided = {decided_word(key) for key in decisions} | faced.keys()
         decisions |= context_decisions(judge, protected, decided)
@@ -1046,7 +1058,7 @@ def apply_corrections(
         if searched is not None and para_idx not in searched:
             corrected_paragraphs.append(paragraph)
             continue
-        own = table.scoped.get(_digest(paragraph)) if table.scoped else None
+        own = table.scoped.get(paragraph_digest(paragraph)) if table.scoped else None
         in_paragraph = table.decisions | own if own else table.decisions
         if table.fixes_spans and ("- " in paragraph or _SENTENCE_JOIN.search(paragraph)):
             spans = sorted(

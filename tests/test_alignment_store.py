@@ -1,52 +1,64 @@
-"""The stored alignments of syndicated copies: recalled pairs give what aligning them gives, and read back as written."""
+"""The stored alignments of syndicated copies: pairs are found among them by digest and give what aligning them
+gives, only new pairs are aligned, and the alignments read back as written."""
 
 import numpy as np
 import pyarrow as pa
 
-from cleaners.spelling import copy_substitutions
+from cleaners.spelling import copy_substitutions, paragraph_digest
 from flows.stages.column_texts import ColumnTexts
-from flows.state.alignment_store import CopyAligner, copy_texts, load_alignments, write_alignments
+from flows.state.alignment_store import ALIGNMENTS, align_pairs, load_alignments, text_digests, write_alignments
 
 WIRE = "The negotiations in Hanoi collapsed on Thursday after the sanctions dispute, officials said."
 COPY = "The negoshation in Hanoi collapsed on Thursday after the sanctions dispute, officialssaid."
+OTHER = "Officials said the sanctions dispute was settled in Hanoi on Thursday after negotiations."
 
 
-def test_a_pair_aligned_once_is_recalled_and_not_aligned_again(tmp_path):
-    first = CopyAligner({})
-    assert first(WIRE, COPY) == copy_substitutions(WIRE, COPY)
+def aligned(stored: pa.Table, texts: list[str], pairs: list[list[int]], at_once: int = 16384):
+    column = ColumnTexts(pa.chunked_array([texts[:2], texts[2:]], pa.string()))
+    return align_pairs(stored, column, text_digests(column), np.array(pairs, dtype=np.int64).reshape(-1, 2), at_once)
+
+
+def test_a_pair_aligned_once_is_recalled_by_digest_and_not_aligned_again(tmp_path):
+    first = aligned(ALIGNMENTS.empty_table(), [WIRE, COPY], [[0, 1]])
     assert first.aligned == 1
-    write_alignments(tmp_path, first.used)
+    assert list(first.copies()) == [(paragraph_digest(WIRE), paragraph_digest(COPY), copy_substitutions(WIRE, COPY))]
+    write_alignments(tmp_path, first.table)
 
-    later = CopyAligner(load_alignments(tmp_path))
-    assert later(WIRE, COPY) == (("negotiations", "negoshation"), ("officials said", "officialssaid"))
-    assert later.aligned == 0
-    assert later(COPY, WIRE) == copy_substitutions(COPY, WIRE), "the other order is another alignment"
-    assert later.aligned == 1 and len(later.used) == 2
+    later = aligned(load_alignments(tmp_path), [COPY, WIRE, OTHER], [[1, 0], [0, 1]])
+    assert later.aligned == 1, "the other order is another alignment"
+    assert [substitutions for _, _, substitutions in later.copies()] == [
+        (("negotiations", "negoshation"), ("officials said", "officialssaid")),
+        copy_substitutions(COPY, WIRE),
+    ]
+    assert later.table.num_rows == 2
 
 
-def test_pairs_not_asked_for_again_are_not_kept(tmp_path):
-    first = CopyAligner({})
-    first(WIRE, COPY)
-    first(WIRE, WIRE)
-    later = CopyAligner(first.used)
-    later(WIRE, COPY)
-    assert list(later.used) == [next(iter(first.used))]
+def test_pairs_not_asked_for_again_are_not_kept_and_repeats_are_kept_once():
+    first = aligned(ALIGNMENTS.empty_table(), [WIRE, COPY, WIRE], [[0, 1], [0, 2]])
+    later = aligned(first.table, [WIRE, COPY, WIRE, COPY], [[0, 1], [2, 3]])
+    assert later.aligned == 0 and later.table.num_rows == 1
+    assert later.table.column("first").to_pylist() == [paragraph_digest(WIRE)]
+    assert len(list(later.copies())) == 2, "both pairs of the same texts vote"
+
+
+def test_pairs_printing_every_word_alike_are_kept_but_vote_for_nothing():
+    same = aligned(ALIGNMENTS.empty_table(), [WIRE, WIRE + " ", OTHER], [[0, 1]])
+    assert same.table.num_rows == 1 and same.showing() == 0 and list(same.copies()) == []
 
 
 def test_a_state_without_alignments_aligns_every_pair(tmp_path):
-    assert load_alignments(tmp_path) == {}
+    assert load_alignments(tmp_path).equals(ALIGNMENTS.empty_table())
 
 
-def test_copies_read_a_chunk_at_a_time_align_as_those_coded_all_at_once():
-    other = "Officials said the sanctions dispute was settled in Hanoi on Thursday after negotiations."
-    texts = [WIRE, COPY, other, COPY.replace("Hanoi", "Hanoy"), WIRE]
-    column = ColumnTexts(pa.chunked_array([texts[:2], texts[2:]], pa.string()))
-    pairs = np.array([[0, 1], [0, 3], [1, 3], [2, 4], [3, 4]])
-    aligner = CopyAligner({})
-    read = []
-    for first, second in copy_texts(column, pairs, aligner, at_once=2):
-        assert first in aligner.codes and second in aligner.codes
-        assert len(aligner.codes) <= 4, "the codes of the chunk's texts only"
-        read.append((first, second, aligner(first, second)))
-    assert read == [(texts[i], texts[j], copy_substitutions(texts[i], texts[j])) for i, j in pairs.tolist()]
-    assert aligner.aligned == len(pairs)
+def test_new_pairs_read_a_chunk_at_a_time_align_as_each_pair_alone_and_keep_digest_order():
+    texts = [WIRE, COPY, OTHER, COPY.replace("Hanoi", "Hanoy"), WIRE.replace("Hanoi", "Hanoy")]
+    pairs = [[0, 1], [0, 3], [1, 3], [2, 4], [3, 4]]
+    done = aligned(ALIGNMENTS.empty_table(), texts, pairs, at_once=2)
+    assert done.aligned == len(pairs)
+    by_pair = {(first, second): words for first, second, words in done.copies()}
+    for i, j in pairs:
+        assert by_pair.get((paragraph_digest(texts[i]), paragraph_digest(texts[j])), ()) == copy_substitutions(
+            texts[i], texts[j]
+        )
+    keys = list(zip(done.table.column("first").to_pylist(), done.table.column("second").to_pylist()))
+    assert keys == sorted(keys)

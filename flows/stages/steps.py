@@ -42,7 +42,7 @@ from flows.stages.cleaned import Cleaned
 from flows.stages.dictionary import load_base_dictionary
 from flows.stages.records import CleanedDocument, Document, PreparedInput, RawArticle, Rejection, Version
 from flows.stages.signed_pool import read_signed
-from flows.state.alignment_store import CopyAligner, copy_texts
+from flows.state.alignment_store import align_pairs, text_digests
 from flows.state.band_store import NO_BANDS, StoredBands
 from flows.state.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, updated_vocabulary
 
@@ -245,22 +245,25 @@ def spelling_decisions(
     spelled = in_language.to_numpy(zero_copy_only=False)[cleaned.paragraph_articles()]
     pairs = pair_positions(matches.overlaps)
     pairs = pairs[spelled[pairs[:, 0]] & spelled[pairs[:, 1]]]
-    stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted, spill)
-    aligner = CopyAligner(stored.alignments)
+    digests = text_digests(texts)
+    stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted, spill, digests)
     vocabulary = Vocabulary.from_table(stored.counts)
     base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
     judged = len(vocabulary.forms) + len(vocabulary.spans) + len(pairs) if rules.enabled else 0
     progress.phase("judging words, aligning copies", judged, "words, pairs")
     protected = metadata_words(cleaned.articles)
-    copies = copy_texts(texts, pairs, aligner)
-    decisions = decide_corrections(vocabulary, base, rules, protected, copies, progress.advance, aligner)
+    aligned = align_pairs(stored.alignments, texts, digests, pairs if rules.enabled else pairs[:0])
+    progress.advance(len(pairs) - aligned.showing())  # pairs printing every word alike: nothing to read
+    decisions = decide_corrections(
+        vocabulary, base, rules, protected, advance=progress.advance, aligned=aligned.copies()
+    )
     rejected = {decision.target[0]: decision.id for decision in overrides.of_kind("reject_correction")}
     accepted = {decision.target[0]: decision for decision in overrides.of_kind("accept_correction")}
     applied = {rejected[word] for word in rejected.keys() & {decided_word(key) for key in decisions}} | {
         decision.id for word, decision in accepted.items() if vocabulary.forms[word] or vocabulary.spans[word]
     }
     replacements = {word: decision.target[1] for word, decision in accepted.items()}
-    stored = replace(stored, alignments=aligner.used)
+    stored = replace(stored, alignments=aligned.table)
     return reviewed_decisions(decisions, rejected, replacements), frozenset(applied), stored
 
 

@@ -2,25 +2,29 @@
 
 What two copies print in each other's place (`cleaners.spelling.copy_substitutions`) depends on their texts alone:
 the state keeps, for every pair of copies a run judged, the two paragraphs' digests and the words each prints in the
-other's place. A later run recalls the pairs it still has and aligns only new ones; pairs it no longer has are
-dropped. File: state/vocabulary/alignments.parquet (beside the vocabulary, flows/state/vocabulary_store.py).
+other's place. A later run finds its pairs among them by digest, reading no text, and aligns only new ones; pairs it
+no longer has are dropped. File: state/vocabulary/alignments.parquet (beside the vocabulary,
+flows/state/vocabulary_store.py).
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cleaners.spelling import Substitutions, aligned_substitutions, copy_substitutions, text_words
+from cleaners.spelling import COUNT_CHUNK_TEXTS, AlignedCopy, aligned_substitutions, paragraph_digest, text_words
 from cleaners.word_blocks import CodedWords
+from dedup.signatures import chunkwise
 from flows.stages.column_texts import ColumnTexts
 
 ALIGNMENTS_FILE = "alignments.parquet"
+# A row a pair of copies (its two paragraphs' digests, in the order aligned) and what it showed, in digest order.
 ALIGNMENTS = pa.schema(
     [
         ("first", pa.string()),
@@ -29,106 +33,105 @@ ALIGNMENTS = pa.schema(
         ("second_words", pa.list_(pa.string())),
     ]
 )
-# Each pair of copies (its two paragraphs' digests, in the order aligned) and what it showed.
-StoredAlignments = dict[tuple[str, str], Substitutions]
+# A paragraph_digest as bytes: 16 hexadecimal digits.
+DIGEST = "S16"
+# How many new pairs of copies have their texts made Python strings at once.
+COPIES_AT_ONCE = 16384
 
 
-def paragraph_digest(text: str) -> str:
-    """Names a paragraph's text in the state."""
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+def text_digests(texts: ColumnTexts) -> np.ndarray:
+    """Every text's `paragraph_digest` (as DIGEST bytes), by position, COUNT_CHUNK_TEXTS texts made strings at a time."""
+    return chunkwise(lambda chunk: np.array(list(map(paragraph_digest, chunk)), DIGEST), texts, COUNT_CHUNK_TEXTS)
 
 
-class CopyAligner:
-    """Aligns pairs of copies, recalling what an earlier run's alignment of the same two texts gave; keeps every
-    pair it was asked for (`used`, the next run's store) and counts those it aligned anew (`aligned`). The words of
-    the texts of the pairs it is told to expect (`expect`) that the store lacks are coded all at once
-    (`CodedWords`), each text's once however many pairs it is in; a pair of other texts is coded when asked."""
+@dataclass(frozen=True)
+class AlignedPairs:
+    """A run's pairs of copies aligned: the alignments to keep (ALIGNMENTS, a row each distinct pair of texts),
+    each pair's row among them, in the pairs' order, and how many rows were aligned anew (not recalled)."""
 
-    def __init__(self, stored: StoredAlignments, copies: Iterable[tuple[str, str]] = ()) -> None:
-        self.stored = stored
-        self.used: StoredAlignments = {}
-        self.aligned = 0
-        self.codes: dict[str, np.ndarray] = {}
-        self.word_codes: dict[str, int] = {}
-        self.expect(copies)
+    table: pa.Table
+    rows: np.ndarray
+    aligned: int
 
-    def expect(self, copies: Iterable[tuple[str, str]]) -> None:
-        """Code the texts of these pairs the store lacks, in place of those of the pairs expected before (a text
-        of those keeps its codes)."""
-        self.digests: dict[str, str] = {}
-        unaligned = {
-            text: None
-            for first, second in copies
-            if (self.digest(first), self.digest(second)) not in self.stored
-            for text in (first, second)
+    def copies(self) -> Iterator[AlignedCopy]:
+        """Each pair that prints some word otherwise than its copy (`AlignedCopy`), in the pairs' order: a pair
+        printing every word alike votes for nothing, and is left out."""
+        lengths = pc.list_value_length(self.table.column("first_words")).to_numpy(zero_copy_only=False)
+        showing = np.flatnonzero(lengths > 0)
+        shown = self.table.take(showing).to_pydict()
+        substitutions = {
+            int(row): (first, second, tuple(zip(first_words, second_words)))
+            for row, first, second, first_words, second_words in zip(showing, *shown.values())
         }
-        fresh = [text for text in unaligned if text not in self.codes]
-        coded = CodedWords.of((text_words(text) for text in fresh), codes=self.word_codes)
-        self.codes = {text: self.codes[text] for text in unaligned if text in self.codes} | dict(
-            zip(fresh, coded.texts)
-        )
-        self.spellings = coded.spellings
+        for row in self.rows[lengths[self.rows] > 0].tolist():
+            yield substitutions[row]
 
-    def __call__(self, first: str, second: str) -> Substitutions:
-        """What the copies print in each other's place, first copy's side first."""
-        key = (self.digest(first), self.digest(second))
-        substitutions = self.stored.get(key)
-        if substitutions is None:
-            if first in self.codes and second in self.codes:
-                substitutions = aligned_substitutions(self.codes[first], self.codes[second], self.spellings)
-            else:
-                substitutions = copy_substitutions(first, second)
-            self.aligned += 1
-        self.used[key] = substitutions
-        return substitutions
-
-    def digest(self, text: str) -> str:
-        """The text's `paragraph_digest`, worked out once."""
-        digest = self.digests.get(text)
-        if digest is None:
-            digest = self.digests[text] = paragraph_digest(text)
-        return digest
+    def showing(self) -> int:
+        """How many of the pairs print some word otherwise (those `copies` gives)."""
+        lengths = pc.list_value_length(self.table.column("first_words")).to_numpy(zero_copy_only=False)
+        return int(np.count_nonzero(lengths[self.rows]))
 
 
-def write_alignments(folder: Path, alignments: StoredAlignments) -> None:
-    """Write the alignments into a state folder, one row a pair in digest order."""
-    keys = sorted(alignments)
-    table = pa.table(
-        {
-            "first": [first for first, _ in keys],
-            "second": [second for _, second in keys],
-            "first_words": [[word for word, _ in alignments[key]] for key in keys],
-            "second_words": [[other for _, other in alignments[key]] for key in keys],
-        },
-        schema=ALIGNMENTS,
+def align_pairs(
+    stored: pa.Table, texts: ColumnTexts, digests: np.ndarray, pairs: np.ndarray, at_once: int = COPIES_AT_ONCE
+) -> AlignedPairs:
+    """Align each pair of positions of `texts` (rows of an (m, 2) array; `digests`, their `text_digests`): a pair
+    of texts the `stored` alignments hold is recalled by digest, any other aligned, `at_once` of their texts made
+    strings at a time."""
+    keys = _keys(digests[pairs[:, 0]], digests[pairs[:, 1]])
+    distinct, first_pair, rows = np.unique(keys, return_index=True, return_inverse=True)  # digest order
+    known = _keys(_digest_bytes(stored.column("first")), _digest_bytes(stored.column("second")))
+    order = np.argsort(known, kind="stable")
+    places = np.minimum(np.searchsorted(known[order], distinct), max(len(known) - 1, 0))
+    found = (known[order][places] == distinct) if len(known) else np.zeros(len(distinct), dtype=bool)
+    fresh = np.flatnonzero(~found)
+    new = _aligned_anew(texts, digests, pairs[first_pair[fresh]], at_once)
+    taken = np.empty(len(distinct), dtype=np.int64)
+    taken[found] = order[places[found]]
+    taken[fresh] = stored.num_rows + np.arange(len(fresh))
+    table = pa.concat_tables([stored.cast(ALIGNMENTS), new]).take(taken)
+    return AlignedPairs(table, rows.reshape(-1), len(fresh))
+
+
+def _keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Each pair's two digests joined into one bytes key, which sorts as the pair (first, then second)."""
+    joined = np.empty((len(first), 2), dtype=DIGEST)
+    joined[:, 0], joined[:, 1] = first, second
+    return joined.view("S32").reshape(-1)
+
+
+def _digest_bytes(digests: pa.ChunkedArray) -> np.ndarray:
+    return np.array(digests.cast(pa.binary()).to_numpy(zero_copy_only=False), DIGEST)
+
+
+def _aligned_anew(texts: ColumnTexts, digests: np.ndarray, pairs: np.ndarray, at_once: int) -> pa.Table:
+    """The alignments (ALIGNMENTS rows) of these pairs of positions, `at_once` pairs' texts read and their words coded
+    together at a time (each distinct text's once)."""
+    first_words: list[list[str]] = []
+    second_words: list[list[str]] = []
+    for start in range(0, len(pairs), at_once):
+        chunk = pairs[start : start + at_once]
+        positions, places = np.unique(chunk, return_inverse=True)
+        coded = CodedWords.of(text_words(text) for text in texts.take(positions))
+        for first, second in places.reshape(chunk.shape).tolist():
+            substitutions = aligned_substitutions(coded.texts[first], coded.texts[second], coded.spellings)
+            first_words.append([word for word, _ in substitutions])
+            second_words.append([other for _, other in substitutions])
+    columns = [digests[pairs[:, 0]].astype(str), digests[pairs[:, 1]].astype(str), first_words, second_words]
+    return pa.Table.from_arrays(
+        [pa.array(column, type=field.type) for column, field in zip(columns, ALIGNMENTS)], schema=ALIGNMENTS
     )
-    pq.write_table(table, folder / ALIGNMENTS_FILE)
 
 
-def load_alignments(folder: Path) -> StoredAlignments:
+def write_alignments(folder: Path, alignments: pa.Table) -> None:
+    """Write the alignments (ALIGNMENTS rows) into a state folder."""
+    pq.write_table(alignments, folder / ALIGNMENTS_FILE)
+
+
+def load_alignments(folder: Path) -> pa.Table:
     """Read the alignments of a state folder; a state without them (an older run) gives none, so every pair is
     aligned again."""
     path = folder / ALIGNMENTS_FILE
     if not path.is_file():
-        return {}
-    columns = pq.read_table(path, schema=ALIGNMENTS).to_pydict()
-    return {
-        (first, second): tuple(zip(first_words, second_words))
-        for first, second, first_words, second_words in zip(*(columns[name] for name in ALIGNMENTS.names))
-    }
-
-
-# How many pairs of copies `copy_texts` makes Python strings of at once.
-COPIES_AT_ONCE = 16384
-
-
-def copy_texts(
-    texts: ColumnTexts, pairs: np.ndarray, aligner: CopyAligner, at_once: int = COPIES_AT_ONCE
-) -> Iterator[tuple[str, str]]:
-    """The texts of each pair of positions (rows of an (m, 2) array), `at_once` pairs' made Python strings at a
-    time, each chunk's expected by the aligner before it is given."""
-    for start in range(0, len(pairs), at_once):
-        chunk = pairs[start : start + at_once]
-        copies = list(zip(texts.take(chunk[:, 0]), texts.take(chunk[:, 1])))
-        aligner.expect(copies)
-        yield from copies
+        return ALIGNMENTS.empty_table()
+    return pq.read_table(path, schema=ALIGNMENTS)

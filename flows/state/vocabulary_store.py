@@ -27,13 +27,19 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from pyarrow import feather
 
-from cleaners.spelling import COUNT_CHUNK_TEXTS, EVIDENCE_KINDS, EVIDENCE_ROWS, evidence_chunks, evidence_table
-from dedup.signatures import chunkwise
+from cleaners.spelling import (
+    COUNT_CHUNK_TEXTS,
+    EVIDENCE_KINDS,
+    EVIDENCE_ROWS,
+    evidence_chunks,
+    evidence_table,
+    paragraph_digest,
+)
 from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
 from flows.stages.column_texts import ColumnTexts
 from flows.stages.handoffs import handoff_folder, write_handoff
-from flows.state.alignment_store import StoredAlignments, load_alignments, paragraph_digest, write_alignments
+from flows.state.alignment_store import ALIGNMENTS, load_alignments, text_digests, write_alignments
 
 VOCABULARY_FOLDER = "vocabulary"
 # The texts large_string as the cleaned paragraphs' are (a state written with string ones reads as these).
@@ -67,7 +73,7 @@ class StoredVocabulary:
     counted: pa.Table
     texts: pa.ChunkedArray
     counts: pa.Table
-    alignments: StoredAlignments = field(default_factory=dict)
+    alignments: pa.Table = field(default_factory=ALIGNMENTS.empty_table)
 
     @property
     def paragraphs(self) -> pa.Table:
@@ -96,6 +102,7 @@ def updated_vocabulary(
     progress: Ticker = NO_PROGRESS,
     counted: Sequence[Path] = (),
     spill: Path | None = None,
+    digests: np.ndarray | None = None,
 ) -> StoredVocabulary:
     """The stored vocabulary brought up to the paragraphs at `positions` of `texts` (repeats counted): only
     paragraphs whose occurrences changed are counted, by how much they changed, and added to the stored sums with
@@ -104,8 +111,8 @@ def updated_vocabulary(
     the stored alignments are kept for the judging to recall. Paragraphs are joined by digest alone, and a changed
     paragraph's text is taken (from `texts`, or from the store for one gone) only when it is counted here; the
     paragraphs to store keep each one's position in `texts`, whose column they hold (the texts are taken from it
-    only as they are written)."""
-    now = text_occurrences(texts, positions)
+    only as they are written). `digests` are the texts' `text_digests` when the caller has them."""
+    now = text_occurrences(text_digests(texts) if digests is None else digests, positions)
     before = pa.table(
         {
             "digest": stored.counted.column("digest"),
@@ -135,11 +142,9 @@ def updated_vocabulary(
     return StoredVocabulary(paragraphs.sort_by("digest"), texts.column, counts, stored.alignments)
 
 
-def text_occurrences(texts: ColumnTexts, positions: np.ndarray) -> pa.Table:
-    """Each distinct text at these positions of `texts`: its digest, its occurrences there and its first position
-    (`row_now`); every text is digested as the column is read, COUNT_CHUNK_TEXTS at a time, and those at `positions`
-    counted by digest, not held as strings."""
-    digests = chunkwise(lambda chunk: np.array(list(map(paragraph_digest, chunk)), "S16"), texts, COUNT_CHUNK_TEXTS)
+def text_occurrences(digests: np.ndarray, positions: np.ndarray) -> pa.Table:
+    """Each distinct text at these positions of a column of texts (`digests`: each one's `text_digests`): its digest,
+    its occurrences there and its first position (`row_now`), counted by digest, not held as strings."""
     read = pa.table({"digest": pa.array(digests[positions]).cast(pa.string()), "row": pa.array(positions, pa.int64())})
     grouped = read.group_by("digest", use_threads=False).aggregate([("row", "count"), ("row", "min")])
     return grouped.select(["digest", "row_count", "row_min"]).rename_columns(["digest", "occurrences_now", "row_now"])
