@@ -113,11 +113,16 @@ class ReviewPage:
         page.on("pageerror", lambda error: self.errors.append(str(error)))
 
     def loads(self, action: Callable[[], object]) -> None:
-        """Do something that reloads the results and wait until the new ones are shown."""
+        """Do something that reloads the results and wait until the new ones are shown and no load is under way:
+        an action may start two (moving the focus fires the field left's "change" too), and the first may end
+        before the second starts."""
         before = self.page.evaluate("Number(document.body.dataset.loaded || 0)")
         action()
         self.page.wait_for_function(
-            "before => Number(document.body.dataset.loaded || 0) > before", arg=before, timeout=10_000
+            "before => Number(document.body.dataset.loaded || 0) > before"
+            " && !document.getElementById('status').textContent.startsWith('loading')",
+            arg=before,
+            timeout=10_000,
         )
 
     def cluster_ids(self) -> list[str]:
