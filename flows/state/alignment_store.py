@@ -101,26 +101,35 @@ def _keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 
 def _digest_bytes(digests: pa.ChunkedArray) -> np.ndarray:
+    """The state's digest strings as DIGEST bytes."""
     return np.array(digests.cast(pa.binary()).to_numpy(zero_copy_only=False), DIGEST)
 
 
 def _aligned_anew(texts: ColumnTexts, digests: np.ndarray, pairs: np.ndarray, at_once: int) -> pa.Table:
     """The alignments (ALIGNMENTS rows) of these pairs of positions, `at_once` pairs' texts read and their words coded
-    together at a time (each distinct text's once)."""
-    first_words: list[list[str]] = []
-    second_words: list[list[str]] = []
+    together at a time (each distinct text's once), each chunk's rows made Arrow as it is aligned."""
+    chunks = [ALIGNMENTS.empty_table()]
     for start in range(0, len(pairs), at_once):
         chunk = pairs[start : start + at_once]
         positions, places = np.unique(chunk, return_inverse=True)
         coded = CodedWords.of(text_words(text) for text in texts.take(positions))
-        for first, second in places.reshape(chunk.shape).tolist():
-            substitutions = aligned_substitutions(coded.texts[first], coded.texts[second], coded.spellings)
-            first_words.append([word for word, _ in substitutions])
-            second_words.append([other for _, other in substitutions])
-    columns = [digests[pairs[:, 0]].astype(str), digests[pairs[:, 1]].astype(str), first_words, second_words]
-    return pa.Table.from_arrays(
-        [pa.array(column, type=field.type) for column, field in zip(columns, ALIGNMENTS)], schema=ALIGNMENTS
-    )
+        aligned = [
+            aligned_substitutions(coded.texts[first], coded.texts[second], coded.spellings)
+            for first, second in places.reshape(chunk.shape).tolist()
+        ]
+        columns = [
+            _digest_strings(digests[chunk[:, 0]]),
+            _digest_strings(digests[chunk[:, 1]]),
+            pa.array([[word for word, _ in substitutions] for substitutions in aligned], ALIGNMENTS.field(2).type),
+            pa.array([[other for _, other in substitutions] for substitutions in aligned], ALIGNMENTS.field(3).type),
+        ]
+        chunks.append(pa.Table.from_arrays(columns, schema=ALIGNMENTS))
+    return pa.concat_tables(chunks)
+
+
+def _digest_strings(digests: np.ndarray) -> pa.Array:
+    """DIGEST bytes as the strings the state keeps."""
+    return pa.array(digests, pa.binary(16)).cast(pa.string())
 
 
 def write_alignments(folder: Path, alignments: pa.Table) -> None:
