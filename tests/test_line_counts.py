@@ -202,6 +202,21 @@ def test_carried_shards_bring_their_line_keys_or_get_them_computed(tmp_path):
     assert pq.read_table(line_keys_path(carried[2])).equals(pq.read_table(line_keys_path(expected[2])))
 
 
+def test_carried_shards_keep_each_shards_own_inputs_when_looked_up_together(tmp_path):
+    """The inputs of every shard are looked up at once: a shard all of whose inputs went is left out, and each
+    shard after it keeps its own kept rows, not its neighbour's."""
+    first = [article(f"a/{n}.txt", story(n, ["Share this story"])) for n in range(2)]
+    second = [article(f"b/{n}.txt", story(n, ["Sign in"]), site="b") for n in range(3)]
+    third = [article(f"c/{n}.txt", story(n, ["Weather: 12C"]), site="c") for n in range(4)]
+    previous = [shard_of(items, tmp_path / "previous") for items in (first, second, third)]
+    kept = pa.array([item.raw.source_path for item in [*first, third[0], third[3]]])
+    (tmp_path / "work").mkdir()
+    carried = carry_shards(previous, kept, tmp_path / "work", RULES.boilerplate, RULES.bullet_chars)
+    sources = [pq.read_table(shard, columns=["source_path"])["source_path"].to_pylist() for shard in carried]
+    assert sources == [["a/0.txt", "a/1.txt"], ["c/0.txt", "c/3.txt"]]
+    assert carried[0].stat().st_ino == previous[0].stat().st_ino
+
+
 def test_counts_are_stored_with_the_states_columns_and_never_held_in_arrow(tmp_path):
     """The counts go from DuckDB to their file: the stage's caller holds none of their text in Arrow."""
     wards = ["".join("abcdefghij"[int(digit)] for digit in f"{n:03}") for n in range(300)]

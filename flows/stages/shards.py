@@ -147,13 +147,11 @@ def read_columns(path: Path, columns: list[str]) -> dict[str, list]:
     return pq.read_table(path, columns=columns).to_pydict()
 
 
-def carry_shard(previous: Path, kept_sources: pa.Array, target: Path) -> bool:
+def carry_shard(previous: Path, kept_rows: pa.BooleanArray, target: Path) -> bool:
     """Carry a previous run's shard (and its line keys, when it has them) into this run as `target`: hard-linked
-    when every article in it comes from an input in `kept_sources`, else rewritten with only theirs; False
-    (nothing written) when none is kept."""
-    sources = pq.read_table(previous, columns=["source_path"])["source_path"]
-    kept_rows = pc.is_in(sources, value_set=kept_sources)
-    if len(sources) and pc.all(kept_rows).as_py():
+    when every article in it is kept (`kept_rows`, one a row), else rewritten with only those kept; False (nothing
+    written) when none is."""
+    if len(kept_rows) and pc.all(kept_rows).as_py():
         link_shard(previous, target)
         return True
     table = pq.read_table(previous)
