@@ -14,6 +14,7 @@ from flows.config import load_config
 from flows.outputs.manifest import file_stamps
 from flows.outputs.publish import CURRENT
 from flows.stages.shard_steps import read_into_shard
+from flows.state import folder
 from flows.state.folder import STATE_FOLDER, State, load_state, state_read_ahead
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, copy_run
 
@@ -36,6 +37,29 @@ def test_without_a_state_every_part_is_empty():
     assert not state.inputs.table.num_rows and (state.shards, state.canonical) == ([], frozenset())
     assert state.bands.folder is None and not state.finished.table.num_rows and not state.clusters.table.num_rows
     assert (state.inputs.reused_rows(REPO, pa.array(SEED_NAMES[:1]), file_stamps(REPO, SEED_NAMES[:1])) == -1).all()
+
+
+def test_the_later_stages_parts_are_read_only_once_the_stage_before_them_asks_for_its_own(seeds_run, monkeypatch):
+    """The spelling evidence waits for the clean stage's finished articles, the spelling applied for the evidence, the
+    cluster stage's parts for the spelling applied: the flow does not hold them from the read stage on. A part asked
+    for before the part that lets it be read is read then, alone; one let go before it was read is never read."""
+    read: list[str] = []
+
+    def recorded(name: str, load):
+        return lambda path: read.append(name) or load(path)
+
+    monkeypatch.setattr(folder, "_PARTS", {name: recorded(name, load) for name, load in folder._PARTS.items()})
+    state = load_state(seeds_run[1] / CURRENT)
+    assert state.bands.folder is not None  # read from the start, last: every part before it is read
+    assert read == ["inputs", "shards", "line_counts", "finished", "bands"]
+    assert state.clusters.table.schema.names and read[5:] == ["clusters"]  # asked early: read then, alone
+    state.let_go("vocabulary")
+    assert state.finished.table.num_rows == len(SEED_NAMES) and not state.vocabulary.counts.num_rows
+    assert state.spelled.decisions is not None and read[5:7] == ["clusters", "spelled"]
+    assert state.canonical and read[5:] == ["clusters", "spelled", "canonical"]
+    state = load_state(seeds_run[1] / CURRENT)
+    assert state.finished.table.num_rows and state.vocabulary.counts.num_rows
+    assert read[8:14] == ["inputs", "shards", "line_counts", "finished", "bands", "vocabulary"]
 
 
 def test_the_flow_takes_the_state_read_ahead_only_for_the_run_folder_published_now(seeds_run, tmp_path):
