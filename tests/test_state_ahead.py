@@ -40,8 +40,8 @@ def test_without_a_state_every_part_is_empty():
 
 
 def test_the_later_stages_parts_are_read_only_once_the_stage_before_them_asks_for_its_own(seeds_run, monkeypatch):
-    """The spelling evidence waits for the clean stage's finished articles, the spelling applied for the evidence, the
-    cluster stage's parts for the spelling applied: the flow does not hold them from the read stage on. A part asked
+    """The spelling evidence waits for the match stage's band store, the spelling applied for the evidence, the
+    cluster stage's parts for the spelling applied: the flow does not hold them in the first stages. A part asked
     for before the part that lets it be read is read then, alone; one let go before it was read is never read."""
     read: list[str] = []
 
@@ -50,15 +50,15 @@ def test_the_later_stages_parts_are_read_only_once_the_stage_before_them_asks_fo
 
     monkeypatch.setattr(folder, "_PARTS", {name: recorded(name, load) for name, load in folder._PARTS.items()})
     state = load_state(seeds_run[1] / CURRENT)
-    assert state.bands.folder is not None  # read from the start, last: every part before it is read
-    assert read == ["inputs", "shards", "line_counts", "finished", "bands"]
-    assert state.clusters.table.schema.names and read[5:] == ["clusters"]  # asked early: read then, alone
+    assert state.finished.table.num_rows == len(SEED_NAMES)
+    assert read[:4] == ["inputs", "shards", "line_counts", "finished"]  # read from the start, as bands
+    assert state.clusters.table.schema.names and read[4:] == ["bands", "clusters"]  # asked early: read then, alone
     state.let_go("vocabulary")
-    assert state.finished.table.num_rows == len(SEED_NAMES) and not state.vocabulary.counts.num_rows
-    assert state.spelled.decisions is not None and read[5:7] == ["clusters", "spelled"]
-    assert state.canonical and read[5:] == ["clusters", "spelled", "canonical"]
+    assert state.bands.folder is not None and not state.vocabulary.counts.num_rows
+    assert state.spelled.decisions is not None and read[4:7] == ["bands", "clusters", "spelled"]
+    assert state.canonical and read[4:] == ["bands", "clusters", "spelled", "canonical"]
     state = load_state(seeds_run[1] / CURRENT)
-    assert state.finished.table.num_rows and state.vocabulary.counts.num_rows
+    assert state.bands.folder is not None and state.vocabulary.counts.num_rows
     assert read[8:14] == ["inputs", "shards", "line_counts", "finished", "bands", "vocabulary"]
 
 

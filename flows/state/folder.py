@@ -150,11 +150,11 @@ _PARTS: dict[str, Callable[[Path], object]] = {
     "clusters": load_clusters,
 }
 # The parts read only once another is asked for, by the part that lets them be read: the spelling evidence once the
-# clean stage asks for the finished articles, the spelling applied once the spelling stage asks for the evidence, the
-# cluster stage's parts once the correct stage asks for the spelling applied; the others from the start. At
-# 1,000,000 stored articles every part read at once held 11.4 GB from the read stage on (session 19).
+# match stage asks for the band store, the spelling applied once the spelling stage asks for the evidence, the
+# cluster stage's parts once the correct stage asks for the spelling applied; the others from the start. At 20,000
+# stored articles the evidence was the largest part (143-184 MB of the flow's memory, the finished articles 113-118).
 _READ_AFTER: dict[str, str] = {
-    "vocabulary": "finished",
+    "vocabulary": "bands",
     "spelled": "vocabulary",
     "canonical": "spelled",
     "clusters": "spelled",
