@@ -264,6 +264,55 @@ def test_comment_stamps_go_and_the_comments_and_an_event_list_stay(config):
     assert kept == [line for line in lines if "2014 at" not in line]
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a Typepad blog's footer under each post (CleanEval tune page 20)
+        "Posted by jamie k at 04:29 PM | Permalink | Comments (0) | TrackBack (0)",
+        # a Serendipity blog's (CleanEval tune page 8) and a diary's (page 40)
+        "Posted by Mark Kretschmann in markey at 05:46 | Comments (0) | Trackbacks (0)",
+        "Tuesday December 26, 2006 | permalink | comments (0)",
+        "June 9, 2020 · 6 Comments",  # WCXB tune page 4673
+        "Permalink | Email this | Comments (12)",
+        "Posted on 12 March 2019 • Share this story • Print",
+    ],
+)
+def test_a_post_footer_of_counters_and_links_is_removed(config, line):
+    assert line_junk_reason(line, config.cleaning) == "junk:post_footer"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Posted by the ministry at 9 am, the notice was torn down within an hour.",
+        "Comments (0) were made on the proposal, Choe Sang-Hun said.",
+        "Reply to the envoy's letter from Yongbyon | 3 comments",
+        "Rodong Sinmun | Pyongyang | March 3, 2019",
+        '"We will not comment," he said. | Share',
+        "Published in 1998, the report ran to 300 pages | Print edition",
+        "Comments",
+        "Share",
+    ],
+)
+def test_prose_or_a_lone_word_that_names_comments_or_a_post_is_no_post_footer(config, line):
+    assert line_junk_reason(line, config.cleaning) is None
+
+
+def test_a_blog_page_loses_its_post_footers_and_keeps_its_posts(config):
+    lines = [
+        "Talks over Yongbyon",
+        "The envoy, Choe Sang-Hun reported, left Pyongyang on Tuesday without a date for the next round.",
+        "Posted by jamie k at 04:29 PM | Permalink | Comments (0) | TrackBack (0)",
+        "",
+        "What the Rodong Sinmun did not say",
+        'The paper called the talks "a waste of time" and printed 1,200 words on the harvest instead.',
+        "Posted by jamie k at 10:24 AM | Permalink | Comments (6) | TrackBack (0)",
+    ]
+    kept, removed, _ = remove_junk_lines(lines, config.cleaning)
+    assert [removal.reason for removal in removed] == ["junk:post_footer"] * 2
+    assert kept == [line for line in lines if "Permalink" not in line]
+
+
 def test_a_timestamp_at_the_top_of_a_story_is_never_its_title(config):
     # 17 of the scale corpus's 20,000 articles had such a stamp as their title before the rule
     text = (
