@@ -221,6 +221,8 @@ def test_prose_that_starts_like_a_label_or_legal_line_is_kept(config, line):
         "Last updated on September 16th, 2023 at 09:27 am",
         "Updated 10:42, 5 March 2024",
         "10:30 AM EST, Tue March 5, 2024",
+        "Posted by: Stuke on March 15, 2003 08:35 AM",  # a reader's comment (CleanEval tune page 38)
+        "Posted by Choe Sang-Hun at 05-06-2005, 05:28 PM",
     ],
 )
 def test_a_line_that_is_only_a_date_and_a_time_is_a_timestamp(config, line):
@@ -237,6 +239,8 @@ def test_a_line_that_is_only_a_date_and_a_time_is_a_timestamp(config, line):
         "Doors open at 7:30 pm.",
         "Updated daily at 10:30",
         "Flight BA 2004 leaves Heathrow at 10:30 on Sunday.",
+        "Posted by Rodong Sinmun on March 3, 2019",
+        "Posted by the ministry on March 3, 2019 at 10:30, the notice was torn down within an hour.",
     ],
 )
 def test_a_date_alone_or_prose_with_a_time_is_no_timestamp(config, line):
