@@ -177,6 +177,12 @@ def test_sponsored_label_before_real_prose_takes_only_itself(config):
             "This material may not be published, broadcast, rewritten or redistributed without permission.",
             "junk:copyright",
         ),
+        # blog post footers: a Typepad blog's (CleanEval tune page 20), a Serendipity blog's (page 8), a diary's (40)
+        ("Posted by jamie k at 04:29 PM | Permalink | Comments (0) | TrackBack (0)", "junk:post_footer"),
+        ("Posted by Mark Kretschmann in markey at 05:46 | Comments (0) | Trackbacks (0)", "junk:post_footer"),
+        ("Tuesday December 26, 2006 | permalink | comments (0)", "junk:post_footer"),
+        ("June 9, 2020 · 6 Comments", "junk:post_footer"),  # WCXB tune page 4673
+        ("Posted on 12 March 2019 • Share this story • Print", "junk:post_footer"),
     ],
 )
 def test_label_led_newsletter_and_legal_lines_are_removed_with_their_rule(config, line, reason):
@@ -202,6 +208,11 @@ def test_label_led_newsletter_and_legal_lines_are_removed_with_their_rule(config
         "The court ruled that the copyright belonged to the photographer, not the magazine.",
         "Under clause (c) the tenant may end the lease early.",
         "The newsletter, which has 40,000 readers, first reported the resignation on Friday.",
+        "Comments (0) were made on the proposal, Choe Sang-Hun said.",
+        "Reply to the envoy's letter from Yongbyon | 3 comments",
+        "Rodong Sinmun | Pyongyang | March 3, 2019",
+        '"We will not comment," he said. | Share',
+        "Published in 1998, the report ran to 300 pages | Print edition",
     ],
 )
 def test_prose_that_starts_like_a_label_or_legal_line_is_kept(config, line):
@@ -221,6 +232,8 @@ def test_prose_that_starts_like_a_label_or_legal_line_is_kept(config, line):
         "Last updated on September 16th, 2023 at 09:27 am",
         "Updated 10:42, 5 March 2024",
         "10:30 AM EST, Tue March 5, 2024",
+        "Posted by: Stuke on March 15, 2003 08:35 AM",  # a reader's comment (CleanEval tune page 38)
+        "Posted by Choe Sang-Hun at 05-06-2005, 05:28 PM",
     ],
 )
 def test_a_line_that_is_only_a_date_and_a_time_is_a_timestamp(config, line):
@@ -237,13 +250,15 @@ def test_a_line_that_is_only_a_date_and_a_time_is_a_timestamp(config, line):
         "Doors open at 7:30 pm.",
         "Updated daily at 10:30",
         "Flight BA 2004 leaves Heathrow at 10:30 on Sunday.",
+        "Posted by Rodong Sinmun on March 3, 2019",
+        "Posted by the ministry on March 3, 2019 at 10:30, the notice was torn down within an hour.",
     ],
 )
 def test_a_date_alone_or_prose_with_a_time_is_no_timestamp(config, line):
     assert line_junk_reason(line, config.cleaning) is None
 
 
-def test_comment_stamps_go_and_the_comments_and_an_event_list_stay(config):
+def test_comment_stamps_and_post_footers_go_and_the_comments_and_an_event_list_stay(config):
     lines = [
         "The council meets three times this spring to hear residents on the plan.",
         "March 16, 2026",
@@ -255,13 +270,15 @@ def test_comment_stamps_go_and_the_comments_and_an_event_list_stay(config):
         "John Doe",
         "May 27, 2014 at 8:02 am",
         "Same here, but the second one was better organised and ran on time.",
+        "Posted by jamie k at 04:29 PM | Permalink | Comments (2) | TrackBack (0)",
     ]
     kept, removed, _ = remove_junk_lines(lines, config.cleaning)
     assert removed == [
         Removal("May 26, 2014 at 9:47 pm", "junk:timestamp"),
         Removal("May 27, 2014 at 8:02 am", "junk:timestamp"),
+        Removal(lines[-1], "junk:post_footer"),
     ]
-    assert kept == [line for line in lines if "2014 at" not in line]
+    assert kept == lines[:5] + [lines[6], lines[7], lines[9]]
 
 
 def test_a_timestamp_at_the_top_of_a_story_is_never_its_title(config):
