@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from dedup.pair_table import pair_measures, pair_positions
-from dedup.records import ParagraphRecord
+from dedup.records import ParagraphRecord, article_numbers
 from dedup.verify import Overlap
 
 
@@ -22,9 +22,8 @@ def copied_share(
     article's paragraphs is wholly copied. Summed by array, each sum's terms added in the pairs' order, and the
     articles (and each one's others) in the order they are first met, as a walk over the pairs would.
     """
-    numbers: dict[str, int] = {}
-    article = np.fromiter((numbers.setdefault(record.doc_id, len(numbers)) for record in records), np.int64)
-    names, count = list(numbers), len(numbers)
+    article, names = article_numbers(records)
+    count = len(names)
     pairs, shares = pair_positions(overlaps), pair_measures(overlaps)[:, 1:]
     across = article[pairs[:, 0]] != article[pairs[:, 1]]
     pairs, shares = pairs[across], shares[across].reshape(-1, 2)

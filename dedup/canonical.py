@@ -6,9 +6,9 @@ ends in (doc_id, para_idx), so the canonical copy never depends on input order.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 
-from dedup.records import ParagraphRecord
+from dedup.records import RecordColumns
 from dedup.settings import CanonicalPolicy
 
 _UNKNOWN_DATE = "9999"
@@ -31,25 +31,26 @@ def source_ranks(ranking: tuple[str, ...]) -> Callable[[str | None], int]:
     return rank
 
 
-def priority_key(policy: CanonicalPolicy) -> Callable[[ParagraphRecord, int, int], tuple]:
-    """Return key(record, n_words, n_copies): smaller keys are preferred as canonical."""
+def priority_keys(policy: CanonicalPolicy) -> Callable[[RecordColumns, Sequence[int], Sequence[int]], list[tuple]]:
+    """Return keys(columns, n_words, n_copies): the key of each of some records (given as columns, with their numbers
+    of words and copies), made a criterion at a time; smaller keys are preferred as canonical."""
     rank = source_ranks(policy.source_ranking)
 
-    def key(record: ParagraphRecord, n_words: int, n_copies: int = 0) -> tuple:
-        parts: list[object] = [not record.preferred]
+    def keys(columns: RecordColumns, n_words: Sequence[int], n_copies: Sequence[int]) -> list[tuple]:
+        parts: list[Iterable[object]] = [[not preferred for preferred in columns.preferred]]
         for criterion in policy.criteria:
             if criterion == "most_complete":
-                parts.append(-n_words)
+                parts.append([-count for count in n_words])
             elif criterion == "most_copied":
-                parts.append(-n_copies)
+                parts.append([-count for count in n_copies])
             elif criterion == "source_rank":
-                parts.append(rank(record.source))
+                parts.append(map(rank, columns.source))
             elif criterion == "earliest_published":
-                parts.append(record.published or _UNKNOWN_DATE)
+                parts.append([published or _UNKNOWN_DATE for published in columns.published])
             elif criterion == "cleanest":
-                parts.append(record.article_edits)
+                parts.append(columns.article_edits)
             elif criterion == "incumbent":
-                parts.append(not record.incumbent)
-        return (*parts, record.doc_id, record.para_idx)
+                parts.append([not incumbent for incumbent in columns.incumbent])
+        return list(zip(*parts, columns.doc_id, columns.para_idx))
 
-    return key
+    return keys

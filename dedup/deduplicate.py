@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
 
 import numpy as np
 
 from dedup.articles import copied_share, duplicate_of
-from dedup.canonical import priority_key
+from dedup.canonical import priority_keys
 from dedup.carry import (
     NOTHING_CARRIED,
     CarriedClusters,
@@ -31,7 +30,14 @@ from dedup.cores import usable_cores
 from dedup.exact import copies_still_exact, copy_counts, exact_copies, hubs, spread_over_copies
 from dedup.index import MAX_SHARED_GROUP, lsh_candidate_pairs, shared_key_pairs
 from dedup.pair_table import PairTable, pair_measures, pair_positions
-from dedup.records import ClusterMembership, Memberships, ParagraphIds, ParagraphRecord
+from dedup.records import (
+    ClusterMembership,
+    Memberships,
+    ParagraphIds,
+    ParagraphRecord,
+    article_numbers,
+    record_columns,
+)
 from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.settings import CanonicalPolicy, DedupSettings
 from dedup.shingles import exact_key, normalised_words, split_sentences, word_shingles
@@ -282,18 +288,16 @@ def cluster_matches(
     canonical paragraphs sharing a part. Components of the overlapping pairs and trims `carried` holds from the
     previous run keep their clusters and corpus texts (dedup/carry.py). `texts` are the records' texts, in order."""
     counted = count_words(texts) if matches.word_counts is None else matches.word_counts
-    word_counts = counted.tolist()
 
     def measure(i: int, j: int) -> Overlap:
         """Exact overlap of two paragraphs no candidate search paired."""
         return overlap(*(word_shingles(normalised_words(texts[k]), settings.shingle_size) for k in (i, j)))
 
     copies = copy_counts(len(records), matches.overlaps, matches.copies)
-    key = priority_key(policy)
-    keys = {
-        position: key(records[position], word_counts[position], copies[position])
-        for position in _paired(len(records), matches, constraints).tolist()
-    }
+    paired = _paired(len(records), matches, constraints)
+    key = priority_keys(policy)
+    made = key(record_columns(records, paired), counted[paired].tolist(), copies[paired].tolist())
+    keys = dict(zip(paired.tolist(), made))
     hub = hubs(matches.copies, keys)
     spread = spread_over_copies(matches.overlaps, matches.copies, hub, within=True)
     overlaps = constrained_overlaps(spread, constraints, measure)
@@ -306,11 +310,10 @@ def cluster_matches(
     kept = carry_over(ids, keys, hashes, overlaps, constraints, carried)
     rest = sorted(_clustering(kept, constraints), key=keys.__getitem__)
     memberships = _cluster_rest(kept, ClusteringInputs(rest, overlaps, ids, settings, constraints, measure))
-    is_canonical = memberships.canonical().tolist()
-    canonical = {position for position in keys if is_canonical[position]}
+    canonical = paired[memberships.canonical()[paired]].tolist()
     trims = carry_trims(texts, hashes, trim_keepers(canonical, partial, keys.__getitem__), settings, carried)
-    article_key = _article_priority(records, word_counts, key)
-    shares = copied_share(records, overlaps, word_counts)
+    article_key = _article_priority(records, counted, key)
+    shares = copied_share(records, overlaps, counted)
     links = duplicate_of(shares, settings.article_duplicate_share, article_key)
     return DedupResult(
         memberships,
@@ -421,18 +424,12 @@ def deduplicate(
 
 
 def _article_priority(
-    records: Sequence[ParagraphRecord], word_counts: Sequence[int], key: Callable[..., tuple]
+    records: Sequence[ParagraphRecord], word_counts: np.ndarray, keys: Callable[..., list[tuple]]
 ) -> Callable[[str], tuple]:
-    """Rank whole articles with the paragraph policy, using the article's total words: each article's key made
-    when first asked for (`duplicate_of` asks only for articles that copy or are copied)."""
-    totals: dict[str, int] = {}
-    first: dict[str, ParagraphRecord] = {}
-    for record, count in zip(records, word_counts):
-        totals[record.doc_id] = totals.get(record.doc_id, 0) + count
-        first.setdefault(record.doc_id, record)
-
-    @cache
-    def priority(doc: str) -> tuple:
-        return key(first[doc], totals[doc])[:-1]
-
-    return priority
+    """Rank whole articles with the paragraph policy (`priority_keys`), using the article's first record and its
+    total words."""
+    article, names = article_numbers(records)
+    totals = np.bincount(article, word_counts, len(names)).astype(np.int64)
+    numbered, first = np.unique(article, return_index=True)
+    made = keys(record_columns(records, first), totals[numbered].tolist(), [0] * len(first))
+    return dict(zip([names[number] for number in numbered.tolist()], (key[:-1] for key in made))).__getitem__

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Mapping, Sequence
+from itertools import chain
 
 import numpy as np
 
-from dedup.pair_table import PairTable, packed_pairs, pair_measures
+from dedup.pair_table import PairTable, packed_pairs, pair_measures, pair_positions
 from dedup.shingles import exact_key, normalised_words
 from dedup.text_signing import copy_groups, text_keys
 from dedup.verify import Overlap
@@ -64,17 +65,19 @@ def copies_still_exact(
     return kept, left
 
 
-def copy_counts(count: int, overlaps: Pairs, copies: dict[int, list[int]]) -> list[int]:
-    """How many verified copies each of `count` paragraphs has, counting every member of the groups involved."""
-    size = {representative: 1 + len(others) for representative, others in copies.items()}
-    counts = [0] * count
-    for i, j in overlaps:
-        counts[i] += size.get(j, 1)
-        counts[j] += size.get(i, 1)
-    for representative, others in copies.items():
-        total = counts[representative] + len(others)
-        for position in (representative, *others):
-            counts[position] = total
+def copy_counts(count: int, overlaps: Pairs, copies: dict[int, list[int]]) -> np.ndarray:
+    """How many verified copies each of `count` paragraphs has, counting every member of the groups involved (summed
+    by array: integers, so in any order)."""
+    size = np.ones(count, dtype=np.int64)
+    representatives = np.fromiter(copies, dtype=np.int64, count=len(copies))
+    group_sizes = np.fromiter(map(len, copies.values()), dtype=np.int64, count=len(copies))
+    size[representatives] += group_sizes
+    pairs = pair_positions(overlaps)
+    counts = sum(np.bincount(pairs[:, side], size[pairs[:, 1 - side]], count) for side in (0, 1)).astype(np.int64)
+    members = np.fromiter(chain.from_iterable(copies.values()), dtype=np.int64, count=int(group_sizes.sum()))
+    totals = counts[representatives] + group_sizes
+    counts[members] = np.repeat(totals, group_sizes)
+    counts[representatives] = totals
     return counts
 
 

@@ -5,7 +5,7 @@ dict)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TypeVar, overload
 
 import numpy as np
@@ -38,6 +38,39 @@ class ClusterMembership:
     jaccard: float
     containment: float
     contained_in: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordColumns:
+    """Some records as columns, a list a field of `ParagraphRecord` (in its order), a row a record."""
+
+    doc_id: list[str]
+    para_idx: list[int]
+    source: list[str | None]
+    published: list[str | None]
+    article_edits: list[int]
+    incumbent: list[bool]
+    preferred: list[bool]
+
+
+def record_columns(records: Sequence[ParagraphRecord], positions: np.ndarray) -> RecordColumns:
+    """The records at `positions` as columns (of `ParagraphRecords`, from its columns without making a record)."""
+    if isinstance(records, ParagraphRecords):
+        return records.columns(positions)
+    picked = [records[position] for position in positions.tolist()]
+    return RecordColumns(*([getattr(record, name.name) for record in picked] for name in fields(RecordColumns)))
+
+
+def article_numbers(records: Sequence[ParagraphRecord]) -> tuple[np.ndarray, list[str]]:
+    """Each record's article as a number (a doc_id numbered once, in the order first met) and the doc_ids by number;
+    of `ParagraphRecords`, from its columns without making a record."""
+    if isinstance(records, ParagraphRecords):
+        doc_ids, owners = records.articles.doc_ids, records.owners
+    else:
+        doc_ids, owners = [record.doc_id for record in records], np.arange(len(records))
+    numbers: dict[str, int] = {}
+    numbered = np.fromiter((numbers.setdefault(doc, len(numbers)) for doc in doc_ids), np.int64, len(doc_ids))
+    return numbered[owners], list(numbers)
 
 
 def paragraph_id(record: ParagraphRecord) -> str:
@@ -121,6 +154,23 @@ class ParagraphRecords(ByPosition[ParagraphRecord]):
             facts.edits[article],
             bool(self.incumbent[position]),
             bool(self.preferred[position]),
+        )
+
+    def columns(self, positions: np.ndarray) -> RecordColumns:
+        """The records at `positions` as columns, made from these columns (no record made)."""
+        owners, facts = self.owners[positions].tolist(), self.articles
+        doc_ids, sources, published, edits = (
+            list(map(values.__getitem__, owners))
+            for values in (facts.doc_ids, facts.sources, facts.published, facts.edits)
+        )
+        return RecordColumns(
+            doc_ids,
+            self.para_idx[positions].tolist(),
+            sources,
+            published,
+            edits,
+            self.incumbent[positions].tolist(),
+            self.preferred[positions].tolist(),
         )
 
     def paragraph_id(self, position: int) -> str:

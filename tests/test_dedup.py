@@ -32,7 +32,9 @@ from dedup.deduplicate import (
     measured_shares,
     remeasure,
 )
+from dedup.exact import copy_counts
 from dedup.index import candidate_probability, lsh_candidate_pairs, run_pairs
+from dedup.pair_table import PairTable
 from dedup.records import (
     ArticleFacts,
     ClusterMembership,
@@ -42,7 +44,7 @@ from dedup.records import (
     ParagraphRecords,
     paragraph_id,
 )
-from dedup.settings import DEFAULT_POLICY, CanonicalPolicy, DedupSettings
+from dedup.settings import DEFAULT_POLICY, POLICY_CRITERIA, CanonicalPolicy, DedupSettings
 from dedup.shingles import normalised_words, word_shingles
 from dedup.signatures import as_lean_minhash, count_words, paragraph_signatures, shingle_hashes
 from dedup.trim import trim_partial_repeats
@@ -957,3 +959,48 @@ def test_paragraph_records_as_columns_read_as_the_records_they_stand_for():
     assert ParagraphIds(records)[-1] == ParagraphIds(expected)[-1] == "kcna-0"  # from the columns, as from records
     preferred = records.with_preferred(np.array([False, False, True]))
     assert preferred[2] == ParagraphRecord("kcna", 0, None, None, 0, preferred=True) and not records[2].preferred
+
+
+def columns_of(paragraphs: list[Paragraph]) -> ParagraphRecords:
+    """The paragraphs' records as `ParagraphRecords` columns (an article's paragraphs together, numbered from 0)."""
+    doc_ids = list(dict.fromkeys(paragraph.doc_id for paragraph in paragraphs))
+    first = {doc: next(p for p in paragraphs if p.doc_id == doc) for doc in doc_ids}
+    facts = ArticleFacts(
+        doc_ids,
+        [first[doc].source for doc in doc_ids],
+        [first[doc].published for doc in doc_ids],
+        [len(doc) % 3 for doc in doc_ids],
+    )
+    owners = np.array([doc_ids.index(paragraph.doc_id) for paragraph in paragraphs])
+    return ParagraphRecords(
+        facts,
+        owners,
+        np.array([paragraph.para_idx for paragraph in paragraphs]),
+        np.array([paragraph.incumbent for paragraph in paragraphs]),
+        np.array([paragraph.preferred for paragraph in paragraphs]),
+    )
+
+
+def test_clustering_from_record_columns_equals_clustering_from_records():
+    """The policy keys, copy counts and article shares made from the columns of `ParagraphRecords` (no record
+    made) cluster a syndicated corpus, with exact copies among it, as the records themselves do, under every
+    criterion of the policy."""
+    paragraphs = syndicated_corpus() + article("copy", [LIAISON, KCNA, KCNA], source="AP")
+    paragraphs[0] = dataclasses.replace(paragraphs[0], incumbent=True)
+    paragraphs[-1] = dataclasses.replace(paragraphs[-1], preferred=True)
+    records = columns_of(paragraphs)
+    assert list(records) == [dataclasses.replace(r, article_edits=len(r.doc_id) % 3) for r in records_of(paragraphs)]
+    texts = texts_of(paragraphs)
+    policy = CanonicalPolicy(tuple(reversed(POLICY_CRITERIA)), RANKING)
+    from_columns, from_records = (deduplicate(given, texts, SETTINGS, policy) for given in (records, list(records)))
+    assert list(from_columns.memberships) == list(from_records.memberships)
+    assert from_columns.copied_share == from_records.copied_share and from_columns.duplicate_of
+    assert from_columns.duplicate_of == from_records.duplicate_of
+    assert from_columns.components.signatures == from_records.components.signatures
+    assert [m.cluster_id for m in from_columns.memberships[-2:]] == ["copy-2", "copy-2"]  # preferred, of a copy group
+
+
+def test_copy_counts_count_every_member_of_the_groups_paired():
+    # 0 and 3 are paired, 3 stands for the group {3, 4, 5}, 1 for {1, 2}; 6 is paired with 1.
+    counts = copy_counts(7, PairTable(np.array([[0, 3], [1, 6]]), np.ones((2, 3))), {3: [4, 5], 1: [2]})
+    assert counts.tolist() == [3, 2, 2, 3, 3, 3, 2]
