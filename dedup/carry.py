@@ -19,7 +19,7 @@ import numpy as np
 from dedup.components import Pairs, component_labels, component_signatures, paragraph_hashes
 from dedup.constraints import ClusterConstraints
 from dedup.pair_table import pair_positions
-from dedup.records import ClusterMembership
+from dedup.records import ClusterMembership, ParagraphIds
 from dedup.settings import DedupSettings
 from dedup.trim import trim_partial_repeats
 from dedup.verify import Overlap
@@ -86,7 +86,7 @@ class CarriedOver:
 
 
 def carry_over(
-    ids: Sequence[str],
+    ids: ParagraphIds,
     keys: Mapping[int, tuple],
     hashes: np.ndarray,
     overlaps: Pairs,
@@ -101,9 +101,12 @@ def carry_over(
     for label in {int(labels[position]) for position in constraints.positions()}:
         signatures.pop(label, None)
     stored = carried.members(signatures.values())
-    position_of = {ids[position]: position for position in keys} if stored.paragraph_ids else {}
-    positions = [position_of[paragraph_id] for paragraph_id in stored.paragraph_ids]
-    return CarriedOver(Components(labels, signatures, stored.signatures), dict(zip(positions, stored.memberships)))
+    positions = np.zeros(0, dtype=np.int64)
+    if stored.paragraph_ids:
+        positions = ids.find(stored.paragraph_ids, np.fromiter(keys, np.int64, len(keys)))
+    return CarriedOver(
+        Components(labels, signatures, stored.signatures), dict(zip(positions.tolist(), stored.memberships))
+    )
 
 
 @dataclass

@@ -10,8 +10,8 @@ linear in the group sizes, where all pairs of a group would be quadratic.
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
@@ -23,6 +23,8 @@ from dedup.verify import Overlap
 
 EXACT = Overlap(1.0, 1.0, 1.0)
 Pairs = Mapping[tuple[int, int], Overlap]
+# Pairs spread at once (their spread pairs' arrays held meanwhile).
+_SPREAD_AT_ONCE = 1 << 20
 
 
 def exact_copies(texts: Sequence[str], min_words: int, max_short_group: int) -> dict[int, list[int]]:
@@ -92,25 +94,63 @@ def hubs(copies: dict[int, list[int]], keys: Mapping[int, tuple]) -> dict[int, i
 def spread_over_copies(pairs: Pairs, copies: dict[int, list[int]], hub: dict[int, int], within: bool) -> PairTable:
     """The representatives' pairs spread over their groups through the hubs (see the module docstring), and
     with `within`, each group's hub paired with its own copies; each pair ordered by position, in the order first
-    met."""
-    firsts, seconds, rows = array("q"), array("q"), array("q")
-
-    def put(first: Sequence[int], second: Sequence[int], row: int) -> None:
-        """Put the pairs (first[k], second[k]), all measured by `pairs`' row `row` (EXACT past its end)."""
-        firsts.extend(first)
-        seconds.extend(second)
-        rows.extend([row] * len(first))
-
+    met. Put by array, `_SPREAD_AT_ONCE` pairs at a time."""
+    positions = pair_positions(pairs)
+    groups = _Groups.of(copies, hub, 1 + max(int(positions.max(initial=-1)), max(copies, default=-1)))
+    put = [
+        _spread(groups, positions[start : start + _SPREAD_AT_ONCE], start)
+        for start in range(0, max(len(pairs), 1), _SPREAD_AT_ONCE)
+    ]
     if within:
-        for representative, others in copies.items():
-            group = (representative, *others)
-            put([hub[representative]] * len(group), group, len(pairs))
-    for row, (i, j) in enumerate(pairs):
-        group_of_i, group_of_j = (i, *copies.get(i, ())), (j, *copies.get(j, ()))
-        put([hub.get(i, i)] * len(group_of_j), group_of_j, row)
-        put(group_of_i, [hub.get(j, j)] * len(group_of_i), row)
+        put.insert(0, groups.hubs_with_copies(len(pairs)))
+    firsts, seconds, rows = (np.concatenate(column) for column in zip(*put))
     measures = np.concatenate([pair_measures(pairs), [[EXACT.jaccard, EXACT.a_in_b, EXACT.b_in_a]]])
-    return _placed(*(np.frombuffer(column, dtype=np.int64) for column in (firsts, seconds, rows)), measures)
+    return _placed(firsts, seconds, rows, measures)
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """Each paragraph's group as a run of `members` (its `start` and `size`; a paragraph in no group is a run of
+    itself, after the groups' runs) and its group's hub (itself when in no group); the representatives in order."""
+
+    representatives: np.ndarray
+    members: np.ndarray
+    start: np.ndarray
+    size: np.ndarray
+    hub: np.ndarray
+
+    @classmethod
+    def of(cls, copies: dict[int, list[int]], hub: dict[int, int], count: int) -> _Groups:
+        """The groups of `copies` (representative first, then its copies) and their `hub`s, over `count` positions."""
+        representatives = np.fromiter(copies, dtype=np.int64, count=len(copies))
+        sizes = 1 + np.fromiter(map(len, copies.values()), dtype=np.int64, count=len(copies))
+        grouped = np.fromiter(
+            chain.from_iterable((first, *others) for first, others in copies.items()), np.int64, int(sizes.sum())
+        )
+        start, size, hubs_of = len(grouped) + np.arange(count), np.ones(count, dtype=np.int64), np.arange(count)
+        start[representatives], size[representatives] = np.cumsum(sizes) - sizes, sizes
+        hubs_of[representatives] = np.fromiter(map(hub.__getitem__, copies), dtype=np.int64, count=len(copies))
+        return cls(representatives, np.concatenate([grouped, np.arange(count)]), start, size, hubs_of)
+
+    def hubs_with_copies(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each group's hub put with each of its group, group by group, all measured by `row`."""
+        sizes = self.size[self.representatives]
+        grouped = self.members[: int(sizes.sum())]
+        return np.repeat(self.hub[self.representatives], sizes), grouped, np.full(len(grouped), row, dtype=np.int64)
+
+
+def _spread(groups: _Groups, positions: np.ndarray, first_row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs put for these pairs (`positions`, rows from `first_row`), each pair's in turn: i's hub with each of
+    j's group, then each of i's group with j's hub."""
+    i, j = positions[:, 0], positions[:, 1]
+    size_i, size_j = groups.size[i], groups.size[j]
+    block = size_i + size_j
+    at = np.arange(int(block.sum())) - np.repeat(np.cumsum(block) - block, block)
+    in_j = at < np.repeat(size_j, block)
+    first, second = np.repeat(groups.hub[i], block), np.repeat(groups.hub[j], block)
+    second[in_j] = groups.members[(np.repeat(groups.start[j], block) + at)[in_j]]
+    first[~in_j] = groups.members[(np.repeat(groups.start[i] - size_j, block) + at)[~in_j]]
+    return first, second, np.repeat(np.arange(first_row, first_row + len(positions)), block)
 
 
 def _placed(first: np.ndarray, second: np.ndarray, row: np.ndarray, measures: np.ndarray) -> PairTable:

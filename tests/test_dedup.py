@@ -959,6 +959,11 @@ def test_paragraph_records_as_columns_read_as_the_records_they_stand_for():
     assert ParagraphIds(records)[-1] == ParagraphIds(expected)[-1] == "kcna-0"  # from the columns, as from records
     preferred = records.with_preferred(np.array([False, False, True]))
     assert preferred[2] == ParagraphRecord("kcna", 0, None, None, 0, preferred=True) and not records[2].preferred
+    among = np.array([2, 1])
+    assert ParagraphIds(records).find(["yonhap-1", "kcna-0"], among).tolist() == [1, 2]
+    assert ParagraphIds(expected).find(["yonhap-1", "kcna-0"], among).tolist() == [1, 2]
+    with pytest.raises(KeyError):
+        ParagraphIds(records).find(["yonhap-0"], among)  # not among the positions given
 
 
 def columns_of(paragraphs: list[Paragraph]) -> ParagraphRecords:
