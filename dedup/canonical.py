@@ -44,7 +44,8 @@ def priority_keys(policy: CanonicalPolicy) -> Callable[[RecordColumns, Sequence[
             elif criterion == "most_copied":
                 parts.append([-count for count in n_copies])
             elif criterion == "source_rank":
-                parts.append(map(rank, columns.source))
+                ranks = {source: rank(source) for source in set(columns.source)}  # a source ranked once
+                parts.append(map(ranks.__getitem__, columns.source))
             elif criterion == "earliest_published":
                 parts.append([published or _UNKNOWN_DATE for published in columns.published])
             elif criterion == "cleanest":

@@ -70,9 +70,8 @@ def article_numbers(records: Sequence[ParagraphRecord]) -> tuple[np.ndarray, lis
         doc_ids, owners = records.articles.doc_ids, records.owners
     else:
         doc_ids, owners = [record.doc_id for record in records], np.arange(len(records))
-    numbers: dict[str, int] = {}
-    numbered = np.fromiter((numbers.setdefault(doc, len(numbers)) for doc in doc_ids), np.int64, len(doc_ids))
-    return numbered[owners], list(numbers)
+    encoded = pa.array(doc_ids, pa.string()).dictionary_encode()  # numbered in the order first met
+    return encoded.indices.to_numpy().astype(np.int64)[owners], encoded.dictionary.to_pylist()
 
 
 def paragraph_id(record: ParagraphRecord) -> str:
