@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from itertools import compress
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -336,7 +337,7 @@ def _run(
             quote(state.clusters),
             quote(keys),
         )
-        progress.rows_out = sum(not membership.is_canonical for membership in dedup.memberships)
+        progress.rows_out = int(np.count_nonzero(~dedup.memberships.canonical()))
     del matched, matches  # the clusters hold the pairs measured again
     release_free_memory()
     review = review_outcome(overrides, spared.keys() | spelling_applied | paragraphs_applied)

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from dedup.deduplicate import deduplicate
 from dedup.settings import CanonicalPolicy, DedupSettings
-from flows.stages.steps import canonical_keys, paragraph_key, paragraph_keys, paragraph_records
+from flows.stages.steps import (
+    canonical_keys,
+    paragraph_key,
+    paragraph_keys,
+    paragraph_records,
+    unseated_incumbents,
+)
 from tests.cleaned_articles import cleaned_of
 from tests.test_tables import AFTER, MARKETS, SUMMIT, WEATHER, document
 
@@ -27,3 +33,5 @@ def test_keys_made_once_give_the_same_incumbents_and_canonical_keys():
     dedup = deduplicate(records, texts, DedupSettings(), CanonicalPolicy())
     assert not all(membership.is_canonical for membership in dedup.memberships)
     assert canonical_keys(records, texts, dedup, keys) == canonical_keys(records, texts, dedup)
+    unseated = [record.incumbent and not m.is_canonical for record, m in zip(records, dedup.memberships)]
+    assert unseated_incumbents(records, dedup) == sum(unseated) == 1  # wire-0: the policy prefers blog-1

@@ -398,9 +398,10 @@ def canonical_keys(
     )
 
 
-def unseated_incumbents(records: Sequence[ParagraphRecord], dedup: DedupResult) -> int:
-    """How many of the previous run's canonical paragraphs are still here but no longer canonical."""
-    return sum(records[position].incumbent for position in np.flatnonzero(~dedup.memberships.canonical()).tolist())
+def unseated_incumbents(records: ParagraphRecords, dedup: DedupResult) -> int:
+    """How many of the previous run's canonical paragraphs are still here but no longer canonical (by the records'
+    column, no record made)."""
+    return int(np.count_nonzero(records.incumbent[~dedup.memberships.canonical()]))
 
 
 def component_counts(dedup: DedupResult) -> dict[str, int]:
