@@ -214,12 +214,65 @@ class ParagraphIds(ByPosition[str]):
         return among[rows.to_numpy()]
 
 
+class PlacedMemberships(Mapping[int, ClusterMembership]):
+    """The memberships clustering placed, by position, held as columns (a row a placed paragraph, in position order):
+    a membership is made only when asked for, so a corpus's clustered paragraphs hold no object each."""
+
+    def __init__(self, placed: Mapping[int, ClusterMembership]) -> None:
+        self.positions = np.array(sorted(placed), dtype=np.int64)
+        rows = [placed[position] for position in self.positions.tolist()]
+        self.cluster_ids = pa.array([row.cluster_id for row in rows], pa.string())
+        self.is_canonical = np.array([row.is_canonical for row in rows], dtype=bool).reshape(-1)
+        self.kinds = sorted({row.match for row in rows})
+        codes = {kind: code for code, kind in enumerate(self.kinds)}
+        self.matches = np.array([codes[row.match] for row in rows], dtype=np.int16).reshape(-1)
+        self.jaccard = np.array([row.jaccard for row in rows], dtype=np.float64).reshape(-1)
+        self.containment = np.array([row.containment for row in rows], dtype=np.float64).reshape(-1)
+        self.contained_in = pa.array([row.contained_in for row in rows], pa.string())
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.positions.tolist())
+
+    def __contains__(self, position: object) -> bool:
+        return isinstance(position, int | np.integer) and self._row(int(position)) is not None
+
+    def __getitem__(self, position: int) -> ClusterMembership:
+        row = self._row(position)
+        if row is None:
+            raise KeyError(position)
+        return self.at_row(row)
+
+    def get(self, position: int, default: ClusterMembership | None = None) -> ClusterMembership | None:  # type: ignore[override]
+        row = self._row(position)
+        return default if row is None else self.at_row(row)
+
+    def _row(self, position: int) -> int | None:
+        """The row of the paragraph at `position`, None when clustering did not place it."""
+        row = int(np.searchsorted(self.positions, position))
+        return row if row < len(self.positions) and self.positions[row] == position else None
+
+    def at_row(self, row: int) -> ClusterMembership:
+        """The membership of the placed paragraph at `row`."""
+        return ClusterMembership(
+            self.cluster_ids[row].as_py(),
+            bool(self.is_canonical[row]),
+            self.kinds[self.matches[row]],
+            float(self.jaccard[row]),
+            float(self.containment[row]),
+            self.contained_in[row].as_py(),
+        )
+
+
 class Memberships(ByPosition[ClusterMembership]):
-    """Every paragraph's membership by position: those clustering placed (`placed`), and for every other paragraph
-    (`ids` names them) a `unique_membership`, made when asked for (their number taken once)."""
+    """Every paragraph's membership by position: those clustering placed (`placed`, as columns), and for every other
+    paragraph (`ids` names them) a `unique_membership`, made when asked for (their number taken once)."""
 
     def __init__(self, ids: Sequence[str], placed: Mapping[int, ClusterMembership]) -> None:
-        self.ids, self.placed, self.count = ids, placed, len(ids)
+        self.ids, self.count = ids, len(ids)
+        self.placed = placed if isinstance(placed, PlacedMemberships) else PlacedMemberships(placed)
 
     def __len__(self) -> int:
         return self.count
@@ -230,5 +283,33 @@ class Memberships(ByPosition[ClusterMembership]):
     def canonical(self) -> np.ndarray:
         """Whether each paragraph is canonical, as a mask by position."""
         mask = np.ones(len(self), dtype=bool)
-        mask[[position for position, membership in self.placed.items() if not membership.is_canonical]] = False
+        mask[self.placed.positions[~self.placed.is_canonical]] = False
         return mask
+
+    def columns(self, first: int, last: int) -> dict[str, pa.Array]:
+        """The memberships of the paragraphs at positions `first` to `last` (not included) as columns named as
+        ClusterMembership's fields, the floats float32 as paragraphs.parquet holds them; no membership is made."""
+        placed = self.placed
+        start, stop = np.searchsorted(placed.positions, [first, last]).tolist()
+        at = placed.positions[start:stop] - first
+        unique = np.ones(last - first, dtype=bool)
+        unique[at] = False
+        alone = np.flatnonzero(unique)
+        order = np.empty(last - first, dtype=np.int64)
+        order[at], order[alone] = np.arange(len(at)), len(at) + np.arange(len(alone))
+        own_ids = pa.array([self.ids[first + position] for position in alone.tolist()], pa.string())
+        matches = np.full(last - first, len(placed.kinds), dtype=np.int16)
+        matches[at] = placed.matches[start:stop]
+        measures = {name: np.ones(last - first, dtype=np.float64) for name in ("jaccard", "containment")}
+        for name, values in measures.items():
+            values[at] = getattr(placed, name)[start:stop]
+        is_canonical = np.ones(last - first, dtype=bool)
+        is_canonical[at] = placed.is_canonical[start:stop]
+        nothing = pa.nulls(len(alone), pa.string())
+        return {
+            "cluster_id": pa.concat_arrays([placed.cluster_ids.slice(start, stop - start), own_ids]).take(order),
+            "is_canonical": pa.array(is_canonical),
+            "match": pa.array([*placed.kinds, "unique"], pa.string()).take(pa.array(matches)),
+            **{name: pa.array(values.astype(np.float32)) for name, values in measures.items()},
+            "contained_in": pa.concat_arrays([placed.contained_in.slice(start, stop - start), nothing]).take(order),
+        }

@@ -946,6 +946,29 @@ def test_memberships_made_when_asked_for_read_as_the_list_they_stand_for():
         memberships[3]
 
 
+def test_memberships_as_columns_hold_what_clustering_placed_and_give_the_tables_columns():
+    wire = [text for text in seed_paragraphs("000") if len(text.split()) >= 8][:6]
+    edited = wire[1].replace(" the ", " a ", 1)
+    copy = [wire[0], edited, f"{wire[2]} {wire[3]}", "A local paragraph the wire never ran, about the town's own fair."]
+    paragraphs = [*article("wire", wire, source="Wire"), *article("local", copy, source="Local")]
+    result = deduplicated(paragraphs, DedupSettings(), CanonicalPolicy())
+    memberships, made = result.memberships, list(result.memberships)
+    assert {membership.match for membership in made} >= {"exact", "unique", "canonical"}
+    placed = {position: made[position] for position in memberships.placed}
+    assert placed and len(placed) < len(made), "the local paragraph is unique, never placed"
+    assert Memberships(memberships.ids, placed) == made and dict(memberships.placed.items()) == placed
+    assert memberships.placed.get(len(made)) is None and len(made) not in memberships.placed
+    for first, last in [(0, len(made)), (2, 7), (5, 5), (len(made) - 1, len(made))]:
+        columns = memberships.columns(first, last)
+        for field in dataclasses.fields(ClusterMembership):
+            expected = [getattr(membership, field.name) for membership in made[first:last]]
+            got = columns[field.name].to_pylist()
+            if field.name in ("jaccard", "containment"):
+                assert got == np.array(expected, dtype=np.float32).tolist()
+            else:
+                assert got == expected
+
+
 def test_paragraph_records_as_columns_read_as_the_records_they_stand_for():
     facts = ArticleFacts(["yonhap", "kcna"], ["Yonhap", None], ["2018-01-01", None], [2, 0])
     records = ParagraphRecords(facts, np.array([0, 0, 1]), np.array([0, 1, 0]), np.array([False, True, False]))

@@ -7,10 +7,12 @@ are carried as its bytes (flows/outputs/corpus_carry.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import repeat
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -19,7 +21,6 @@ import pyarrow.compute as pc
 
 from dedup.components import mix64
 from dedup.cores import usable_cores
-from dedup.records import ClusterMembership
 from dedup.signatures import count_words
 from flows.config import CorpusSettings
 from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines
@@ -34,18 +35,20 @@ JSONL_SHARD = JSONL_FOLDER + "/{:05d}.jsonl.gz"
 # corpus.jsonl in its schema 2 shape, kept for one release (removed with schema 4).
 LEGACY_JSONL = "corpus.jsonl"
 
+T = TypeVar("T")
+
 
 def canonical_texts(
     cleaned: Cleaned,
     paragraph_words: np.ndarray,
-    memberships: Sequence[ClusterMembership],
+    is_canonical: pa.Array,
     corpus_trims: Mapping[int, str],
 ) -> tuple[pa.ListArray, np.ndarray]:
     """Each article's canonical paragraphs as the corpus keeps them (trimmed of sentences kept elsewhere; a
     paragraph trimmed to nothing is left out), a list of texts an article, and the words they hold: the paragraphs'
     counts (`paragraph_words`) summed, a trimmed paragraph's counted from its trim (no word spans the paragraphs'
-    joins); `memberships` and `corpus_trims` (by position) are of the articles' paragraphs."""
-    canonical = np.fromiter((membership.is_canonical for membership in memberships), bool, cleaned.paragraph_count)
+    joins); `is_canonical` and `corpus_trims` (by position) are of the articles' paragraphs."""
+    canonical = is_canonical.to_numpy(zero_copy_only=False).copy()
     trimmed = sorted(position for position in corpus_trims if canonical[position])
     trims = [corpus_trims[position] for position in trimmed]
     replaced = np.arange(cleaned.paragraph_count)
@@ -65,12 +68,12 @@ def corpus_table(
     cleaned: Cleaned,
     paragraph_words: np.ndarray,
     article_words: np.ndarray,
-    memberships: Sequence[ClusterMembership],
+    is_canonical: pa.Array,
     corpus_trims: Mapping[int, str],
 ) -> pa.Table:
     """One corpus record per article with canonical text; `kept_share` is the share of its article's words the
     record keeps (`paragraph_words` and `article_words`: each paragraph's and article's words)."""
-    kept, kept_words = canonical_texts(cleaned, paragraph_words, memberships, corpus_trims)
+    kept, kept_words = canonical_texts(cleaned, paragraph_words, is_canonical, corpus_trims)
     chosen = np.flatnonzero(pc.list_value_length(kept).to_numpy())
     texts = pc.binary_join(kept.take(pa.array(chosen, pa.int64())), "\n\n")
     words = kept_words[chosen].tolist()
@@ -183,10 +186,23 @@ def write_corpus(
             index.extend(chunks)
             yield from lines
 
-    with ThreadPoolExecutor(max_workers=min(len(shards), usable_cores())) as pool:
-        written = pool.map(_write_shard, shards, repeat(staged), range(len(shards)), repeat(carried))
+    workers = min(len(shards), usable_cores())
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        written = _ahead(pool, _write_shard, zip(shards, repeat(staged), range(len(shards)), repeat(carried)), workers)
         write_lines(legacy_lines(written), staged / LEGACY_JSONL)
     return [*files, LEGACY_JSONL], index
+
+
+def _ahead(pool: ThreadPoolExecutor, function: Callable[..., T], calls: Iterable[tuple], ahead: int) -> Iterator[T]:
+    """`function` of each call's arguments on the pool, in order, at most `ahead` calls more than the caller has
+    taken submitted at once (`pool.map` submits every call: the shards' corpus.jsonl lines waited there whole)."""
+    pending: deque[Future[T]] = deque()
+    for arguments in calls:
+        pending.append(pool.submit(function, *arguments))
+        if len(pending) > ahead:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
 
 
 def shard_names(written: Sequence[str]) -> list[str]:

@@ -13,7 +13,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dedup.records import ClusterMembership
 from flows.outputs.corpus import corpus_table
 from flows.outputs.schema import ARTICLES, BOILERPLATE, CORRECTIONS, PARAGRAPHS, REJECTED, REMOVED, VERSIONS
 from flows.stages.cleaned import Cleaned
@@ -87,18 +86,18 @@ def articles_table(cleaned: Cleaned, article_words: np.ndarray, result: RunResul
     return _columns([], ARTICLES, **taken, **computed)
 
 
-def paragraphs_table(
-    cleaned: Cleaned, paragraph_words: np.ndarray, memberships: Sequence[ClusterMembership]
-) -> pa.Table:
-    """paragraphs.parquet: one row per paragraph, in article order, with its cluster membership."""
+def paragraphs_table(cleaned: Cleaned, paragraph_words: np.ndarray, memberships: dict[str, pa.Array]) -> pa.Table:
+    """paragraphs.parquet: one row per paragraph, in article order, with its cluster membership (`memberships`:
+    the paragraphs' `Memberships.columns`)."""
     paragraphs = cleaned.paragraphs
     return _columns(
-        memberships,
+        [],
         PARAGRAPHS,
         doc_id=cleaned.articles["doc_id"].take(paragraphs["article"]),
         para_idx=paragraphs["para_idx"],
         text=paragraphs["text"],
         n_words=paragraph_words,
+        **memberships,
     )
 
 
@@ -143,7 +142,7 @@ def article_tables(result: RunResult, slice_articles: int = SLICE_ARTICLES) -> I
         cleaned, first = result.cleaned.slice(start, min(start + slice_articles, result.cleaned.article_count))
         cleaned = published_texts(cleaned)
         last = first + cleaned.paragraph_count
-        memberships = result.dedup.memberships[first:last]
+        memberships = result.dedup.memberships.columns(first, last)
         trims = {
             position - first: result.dedup.corpus_trims[position]
             for position in trimmed[bisect_left(trimmed, first) : bisect_left(trimmed, last)]
@@ -154,7 +153,7 @@ def article_tables(result: RunResult, slice_articles: int = SLICE_ARTICLES) -> I
         yield ArticleTables(
             articles=articles_table(cleaned, article_words, result),
             paragraphs=paragraphs_table(cleaned, paragraph_words, memberships),
-            corpus=corpus_table(cleaned, paragraph_words, article_words, memberships, trims),
+            corpus=corpus_table(cleaned, paragraph_words, article_words, memberships["is_canonical"], trims),
         )
 
 
