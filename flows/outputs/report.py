@@ -15,13 +15,11 @@ from collections.abc import Callable, Collection, Sequence
 from functools import partial
 from pathlib import Path
 
-import pyarrow as pa
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dedup.deduplicate import DedupResult
 from dedup.records import ClusterMembership, ParagraphRecord, paragraph_id
-from flows.outputs.report_review import correction_rows, member_commands, override_rows, removed_line_rows
-from flows.outputs.schema import CORRECTIONS, REMOVED
+from flows.outputs.report_review import member_commands, override_rows
 from flows.outputs.word_diff import DiffSegment, word_diff
 from flows.review.commands import review_command
 from flows.review.overrides import NOTHING_REVIEWED, ReviewOutcome
@@ -32,8 +30,6 @@ MAX_SYNDICATION_ROWS = 500
 MAX_CHART_SOURCES = 15
 # Article pairs sharing at least this share of one article's words are listed as (partial) copies.
 PARTIAL_COPY_SHARE = 0.3
-NO_REMOVALS = REMOVED.empty_table()
-NO_CORRECTIONS = CORRECTIONS.empty_table()
 # Word-diffs a member against its canonical paragraph, windowed or not (word_diff, or a DiffRecall of stored diffs).
 Differ = Callable[[str, str, bool], list[DiffSegment]]
 
@@ -273,11 +269,12 @@ def render_report(
     review: ReviewOutcome = NOTHING_REVIEWED,
     out_dir: Path = Path("clean"),
     containers: Sequence[dict] = (),
-    removed: pa.Table = NO_REMOVALS,
-    corrections: pa.Table = NO_CORRECTIONS,
+    removed: Sequence[dict] = (),
+    corrections: Sequence[dict] = (),
 ) -> str:
     """Render the whole report page from the cleaned articles, their cluster and containment views, the removed lines
-    and the corrections (removed.parquet's and corrections.parquet's tables); its review commands act on out_dir."""
+    and the corrections (`removed_line_rows` and `correction_rows` of removed.parquet's and corrections.parquet's
+    tables); its review commands act on out_dir."""
     environment = Environment(
         loader=PackageLoader("flows.outputs", "templates"), autoescape=select_autoescape(default=True)
     )
@@ -290,8 +287,8 @@ def render_report(
         size_chart=cluster_size_chart(clusters),
         source_chart=duplicated_share_chart(cleaned, dedup),
         rejected=rejected,
-        removed=removed_line_rows(removed),
-        corrections=correction_rows(corrections),
+        removed=removed,
+        corrections=corrections,
         overrides=override_rows(review),
         out_dir=out_dir.resolve(),
         command=partial(review_command, out_dir.resolve()),

@@ -20,6 +20,7 @@ from flows.outputs.files import parquet_writer, write_table, write_text
 from flows.outputs.manifest import MANIFEST, output_hashes
 from flows.outputs.publish import publish, staging_folder
 from flows.outputs.report import cluster_views, containment_views, render_report
+from flows.outputs.report_review import correction_rows, removed_line_rows
 from flows.outputs.schema import ARTICLES, CORPUS, PARAGRAPHS, TABLES
 from flows.outputs.summary import RunSummary
 from flows.outputs.tables import SLICE_ARTICLES, ParagraphCounts, RunTables, article_tables, run_tables
@@ -116,11 +117,17 @@ def write_run(
             for name in [name for name in TABLES if name not in SLICED_TABLES]:
                 write_table(getattr(tables, name.removesuffix(".parquet")), staged / name)
             summary = run_summary(tables, result, manifest, paragraphs, corpus_records, corpus.num_rows)
+            # The report's rows of the tables built whole, made now so that the tables need not stay (removed.parquet's
+            # rows are 1.4 KB an article).
+            removed, corrections = removed_line_rows(tables.removed), correction_rows(tables.corrections)
+            rejected = tables.rejected.to_pylist()
+            del tables
             progress.advance(result.cleaned.article_count)
             progress.phase("writing the corpus", corpus.num_rows, "documents")
             with carried_chunks(job.previous_state, JSONL_SHARD, LEGACY_JSONL) as carried:
                 corpus_files, chunks = write_corpus(corpus, staged, corpus_settings.documents_per_shard, carried)
             progress.advance(corpus.num_rows)
+            del corpus  # written: the report and the state never read it (1.4 KB an article)
             progress.phase("writing the report", result.cleaned.article_count, "articles")
             counts = {
                 key: value
@@ -135,12 +142,12 @@ def write_run(
                 clusters,
                 result.dedup,
                 {"counts": counts, "finished_at": finished_at, "raw_dir": str(job.raw_dir)},
-                tables.rejected.to_pylist(),
+                rejected,
                 result.review,
                 out_dir,
                 containment_views(result.cleaned, result.records, result.dedup, recall),
-                tables.removed,
-                tables.corrections,
+                removed,
+                corrections,
             )
             write_text(report, staged / "report.html")
             write_text(dataset_card(TABLES), staged / DATASET_CARD)

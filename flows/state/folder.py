@@ -22,7 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flows.outputs.files import write_parquet
+from flows.outputs.files import write_table
 from flows.stages.shards import link_or_copy, link_shard, shard_name
 from flows.state.band_store import NO_BANDS, StoredBands, load_band_store
 from flows.state.cluster_store import NO_CLUSTERS, ClusterUpdate, StoredClusters, load_clusters, write_clusters
@@ -216,7 +216,7 @@ def write_state(staged: Path, state: StateRows) -> None:
         link_shard(shard, folder / PREPARED_FOLDER / shard_name(number))
     if state.written is not None:
         link_written(state.written, folder)
-    write_parquet([{"key": key} for key in sorted(state.canonical)], CANONICAL, folder / "canonical.parquet")
+    write_table(pa.table({"key": sorted(state.canonical)}, schema=CANONICAL), folder / "canonical.parquet")
     state.inputs.write(folder)
     write_clusters(folder, state.clusters)
     if state.spelled is not None:
