@@ -286,30 +286,29 @@ class Memberships(ByPosition[ClusterMembership]):
         mask[self.placed.positions[~self.placed.is_canonical]] = False
         return mask
 
-    def columns(self, first: int, last: int) -> dict[str, pa.Array]:
-        """The memberships of the paragraphs at positions `first` to `last` (not included) as columns named as
-        ClusterMembership's fields, the floats float32 as paragraphs.parquet holds them; no membership is made."""
-        placed = self.placed
-        start, stop = np.searchsorted(placed.positions, [first, last]).tolist()
-        at = placed.positions[start:stop] - first
-        unique = np.ones(last - first, dtype=bool)
-        unique[at] = False
-        alone = np.flatnonzero(unique)
-        order = np.empty(last - first, dtype=np.int64)
+    def columns(self, positions: np.ndarray) -> dict[str, pa.Array]:
+        """The memberships of the paragraphs at `positions` (ascending) as columns named as ClusterMembership's fields
+        (the measures float64); no membership is made."""
+        placed, count = self.placed, len(positions)
+        rows = np.minimum(np.searchsorted(placed.positions, positions), max(len(placed) - 1, 0))
+        found = np.zeros(count, dtype=bool) if not len(placed) else placed.positions[rows] == positions
+        at, alone, rows = np.flatnonzero(found), np.flatnonzero(~found), rows[found]
+        order = np.empty(count, dtype=np.int64)
         order[at], order[alone] = np.arange(len(at)), len(at) + np.arange(len(alone))
-        own_ids = pa.array([self.ids[first + position] for position in alone.tolist()], pa.string())
-        matches = np.full(last - first, len(placed.kinds), dtype=np.int16)
-        matches[at] = placed.matches[start:stop]
-        measures = {name: np.ones(last - first, dtype=np.float64) for name in ("jaccard", "containment")}
-        for name, values in measures.items():
-            values[at] = getattr(placed, name)[start:stop]
-        is_canonical = np.ones(last - first, dtype=bool)
-        is_canonical[at] = placed.is_canonical[start:stop]
+        own_ids = pa.array([self.ids[position] for position in positions[alone].tolist()], pa.string())
+        taken = pa.array(rows, pa.int64())
+        matches = np.full(count, len(placed.kinds), dtype=np.int16)
+        matches[at] = placed.matches[rows]
+        values = {name: np.ones(count, dtype=np.float64) for name in ("jaccard", "containment")}
+        for name, measures in values.items():
+            measures[at] = getattr(placed, name)[rows]
+        is_canonical = np.ones(count, dtype=bool)
+        is_canonical[at] = placed.is_canonical[rows]
         nothing = pa.nulls(len(alone), pa.string())
         return {
-            "cluster_id": pa.concat_arrays([placed.cluster_ids.slice(start, stop - start), own_ids]).take(order),
+            "cluster_id": pa.concat_arrays([placed.cluster_ids.take(taken), own_ids]).take(order),
             "is_canonical": pa.array(is_canonical),
             "match": pa.array([*placed.kinds, "unique"], pa.string()).take(pa.array(matches)),
-            **{name: pa.array(values.astype(np.float32)) for name, values in measures.items()},
-            "contained_in": pa.concat_arrays([placed.contained_in.slice(start, stop - start), nothing]).take(order),
+            **{name: pa.array(measures) for name, measures in values.items()},
+            "contained_in": pa.concat_arrays([placed.contained_in.take(taken), nothing]).take(order),
         }

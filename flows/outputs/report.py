@@ -12,13 +12,17 @@ import base64
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dedup.deduplicate import DedupResult
-from dedup.records import ClusterMembership, ParagraphRecord, paragraph_id
+from dedup.records import ClusterMembership, ParagraphIds, ParagraphRecord, PlacedMemberships, paragraph_id
 from flows.outputs.report_review import member_commands, override_rows
 from flows.outputs.word_diff import DiffSegment, word_diff
 from flows.review.commands import review_command
@@ -98,41 +102,23 @@ def cluster_views(
     """Clusters with more than one member, the most copied words (words of the members) first. The first
     MAX_CLUSTERS, the ones the report lists, carry their paragraphs, diffs (made by `diff`) and review commands;
     the rest only their id, size, copied words and score."""
-    members_by_cluster: dict[str, list[int]] = defaultdict(list)
-    placed = dedup.memberships.placed  # the others are unique: a cluster of one each
-    for position in sorted(placed):
-        members_by_cluster[placed[position].cluster_id].append(position)
-    # A cluster's centre names it; should ids ever collide, its first member stands in.
-    centres = {
-        cluster_id: next((p for p in positions if paragraph_id(records[p]) == cluster_id), positions[0])
-        for cluster_id, positions in members_by_cluster.items()
-        if len(positions) > 1
-    }
-    copies = {
-        cluster_id: [p for p in members_by_cluster[cluster_id] if p != centre] for cluster_id, centre in centres.items()
-    }
-    texts = cleaned.texts()
-    words = dedup.word_counts.tolist()
-    views = []
-    for cluster_id, positions in copies.items():
-        jaccards = [placed[p].jaccard for p in positions]
-        views.append(
-            {
-                "id": cluster_id,
-                "size": len(positions) + 1,
-                "copied_words": sum(words[p] for p in positions),
-                "score": round(sum(jaccards) / len(jaccards), 3) if jaccards else 1.0,
-                "at": members_by_cluster[cluster_id],
-            }
+    shared = _shared_clusters(dedup.memberships.placed, ParagraphIds(records), dedup.word_counts)
+    views = [
+        {"id": cluster_id, "size": size, "copied_words": copied, "score": round(jaccards / (size - 1), 3)}
+        for cluster_id, size, copied, jaccards in zip(
+            shared.ids, shared.sizes.tolist(), shared.copied_words.tolist(), shared.jaccard_sums.tolist()
         )
+    ]
+    number = {view["id"]: cluster for cluster, view in enumerate(views)}
     views.sort(key=lambda view: (-view["copied_words"], -view["size"], view["id"]))
 
     resolved_out = out_dir.resolve()
-    by_doc = cleaned.facts({records[p].doc_id for view in views[:MAX_CLUSTERS] for p in view["at"]})
+    texts = cleaned.texts()
+    shown = {view["id"]: shared.members(number[view["id"]]) for view in views[:MAX_CLUSTERS]}
+    by_doc = cleaned.facts({records[p].doc_id for positions in shown.values() for p in positions})
     for view in views[:MAX_CLUSTERS]:
-        positions = view.pop("at")
-        canonical = centres[view["id"]]
-        others = sorted(p for p in positions if p != canonical)
+        canonical = int(shared.centres[number[view["id"]]])
+        others = [p for p in shown[view["id"]] if p != canonical]
         canonical_text = texts[canonical]
         view["canonical"] = describe_paragraph(by_doc, records[canonical], canonical_text, dedup.memberships[canonical])
         view["members"] = [
@@ -143,9 +129,66 @@ def cluster_views(
         for member in view["members"]:
             member["commands"] = member_commands(resolved_out, view["canonical"], member)
         view["replaced"] = [member for member, p in zip(view["members"], others) if records[p].incumbent]
-    for view in views[MAX_CLUSTERS:]:
-        del view["at"]
     return views
+
+
+# Placed memberships whose cluster ids are compared with their own paragraph ids at a time.
+IDS_AT_ONCE = 100_000
+
+
+@dataclass
+class SharedClusters:
+    """The clusters of more than one placed paragraph, in the order of their first member: their ids, sizes, centres
+    (the member the id names, else the first), the words of their other members, the sums of those members'
+    Jaccard (in position order), and each cluster's members' positions (ascending) through `members`."""
+
+    ids: list[str]
+    sizes: np.ndarray
+    centres: np.ndarray
+    copied_words: np.ndarray
+    jaccard_sums: np.ndarray
+    positions: np.ndarray
+    starts: np.ndarray
+
+    def members(self, cluster: int) -> list[int]:
+        """The positions of a cluster's members, ascending."""
+        return self.positions[self.starts[cluster] : self.starts[cluster + 1]].tolist()
+
+
+def _shared_clusters(placed: PlacedMemberships, ids: Sequence[str], words: np.ndarray) -> SharedClusters:
+    """The clusters of more than one member among the placed memberships, by array (no object a member)."""
+    encoded = placed.cluster_ids.dictionary_encode()
+    labels = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)  # numbered by first member
+    sizes = np.bincount(labels, minlength=len(encoded.dictionary))
+    rows = np.flatnonzero(sizes[labels] > 1)
+    shared = np.flatnonzero(sizes > 1)
+    number = np.full(len(sizes), -1, dtype=np.int64)
+    number[shared] = np.arange(len(shared))
+    clusters, positions = number[labels[rows]], placed.positions[rows]
+    named = np.zeros(len(rows), dtype=bool)
+    for start in range(0, len(rows), IDS_AT_ONCE):
+        part = rows[start : start + IDS_AT_ONCE]
+        cluster_ids = placed.cluster_ids.take(pa.array(part, pa.int64())).to_pylist()
+        named[start : start + len(part)] = [
+            ids[position] == cluster_id for position, cluster_id in zip(placed.positions[part].tolist(), cluster_ids)
+        ]
+    by_cluster = np.lexsort((np.arange(len(rows)), ~named, clusters))  # a cluster's named member first, if any
+    firsts = np.searchsorted(clusters[by_cluster], np.arange(len(shared)))
+    centre_rows = by_cluster[firsts]
+    others = np.ones(len(rows), dtype=bool)
+    others[centre_rows] = False
+    in_order = np.argsort(clusters, kind="stable")
+    return SharedClusters(
+        ids=encoded.dictionary.take(pa.array(shared, pa.int64())).to_pylist(),
+        sizes=sizes[shared],
+        centres=positions[centre_rows],
+        copied_words=np.bincount(clusters[others], weights=words[positions[others]], minlength=len(shared)).astype(
+            np.int64
+        ),
+        jaccard_sums=np.bincount(clusters[others], weights=placed.jaccard[rows[others]], minlength=len(shared)),
+        positions=positions[in_order],
+        starts=np.searchsorted(clusters[in_order], np.arange(len(shared) + 1)),
+    )
 
 
 def containment_views(
@@ -155,9 +198,10 @@ def containment_views(
     the paragraphs inside it, diffed (by `diff`) against their part of it; at most MAX_CLUSTERS."""
     inside: dict[str, list[int]] = defaultdict(list)
     placed = dedup.memberships.placed  # a unique paragraph lies inside none
-    for position in sorted(placed):
-        if (container := placed[position].contained_in) is not None:
-            inside[container].append(position)
+    held = pc.is_valid(placed.contained_in)
+    containers = placed.contained_in.filter(held).to_pylist()
+    for position, container in zip(placed.positions[held.to_numpy(zero_copy_only=False)].tolist(), containers):
+        inside[container].append(position)
     containers = sorted(inside, key=lambda container: (-len(inside[container]), container))[:MAX_CLUSTERS]
     position_of = _positions(cleaned, containers)
     shown = [position for container in containers for position in (position_of[container], *inside[container])]

@@ -88,7 +88,7 @@ def articles_table(cleaned: Cleaned, article_words: np.ndarray, result: RunResul
 
 def paragraphs_table(cleaned: Cleaned, paragraph_words: np.ndarray, memberships: dict[str, pa.Array]) -> pa.Table:
     """paragraphs.parquet: one row per paragraph, in article order, with its cluster membership (`memberships`:
-    the paragraphs' `Memberships.columns`)."""
+    the paragraphs' `Memberships.columns`, cast to the table's types)."""
     paragraphs = cleaned.paragraphs
     return _columns(
         [],
@@ -97,7 +97,7 @@ def paragraphs_table(cleaned: Cleaned, paragraph_words: np.ndarray, memberships:
         para_idx=paragraphs["para_idx"],
         text=paragraphs["text"],
         n_words=paragraph_words,
-        **memberships,
+        **{name: column.cast(PARAGRAPHS.field(name).type) for name, column in memberships.items()},
     )
 
 
@@ -142,7 +142,7 @@ def article_tables(result: RunResult, slice_articles: int = SLICE_ARTICLES) -> I
         cleaned, first = result.cleaned.slice(start, min(start + slice_articles, result.cleaned.article_count))
         cleaned = published_texts(cleaned)
         last = first + cleaned.paragraph_count
-        memberships = result.dedup.memberships.columns(first, last)
+        memberships = result.dedup.memberships.columns(np.arange(first, last))
         trims = {
             position - first: result.dedup.corpus_trims[position]
             for position in trimmed[bisect_left(trimmed, first) : bisect_left(trimmed, last)]

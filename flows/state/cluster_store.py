@@ -105,12 +105,12 @@ def write_clusters(folder: Path, update: ClusterUpdate | None) -> None:
     clustered = {
         label: signature for label, signature in components.signatures.items() if signature not in components.carried
     }
-    positions = np.flatnonzero(np.isin(components.labels, np.fromiter(clustered, dtype=np.int64))).tolist()
-    memberships = [update.dedup.memberships[position] for position in positions]
+    positions = np.flatnonzero(np.isin(components.labels, np.fromiter(clustered, dtype=np.int64)))
+    memberships = update.dedup.memberships.columns(positions)
     columns = {
-        "signature": [clustered[int(components.labels[position])] for position in positions],
-        "paragraph_id": [paragraph_id(update.records[position]) for position in positions],
-        **{field.name: [getattr(membership, field.name) for membership in memberships] for field in MEMBERSHIP},
+        "signature": [clustered[int(components.labels[position])] for position in positions.tolist()],
+        "paragraph_id": [paragraph_id(update.records[position]) for position in positions.tolist()],
+        **{field.name: memberships[field.name] for field in MEMBERSHIP},
     }
     write_table(pa.concat_tables([carried, pa.table(columns, schema=CLUSTERS)]), folder / CLUSTERS_FILE)
     trims = update.dedup.corpus_trims
