@@ -35,3 +35,5 @@ def test_keys_made_once_give_the_same_incumbents_and_canonical_keys():
     assert canonical_keys(records, texts, dedup, keys) == canonical_keys(records, texts, dedup)
     unseated = [record.incumbent and not m.is_canonical for record, m in zip(records, dedup.memberships)]
     assert unseated_incumbents(records, dedup) == sum(unseated) == 1  # wire-0: the policy prefers blog-1
+    canonical = [key for key, membership in zip(keys, dedup.memberships) if membership.is_canonical]
+    assert canonical_keys(records, texts, dedup).to_pylist() == sorted(set(canonical))

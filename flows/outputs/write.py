@@ -150,6 +150,7 @@ def write_run(
                 corrections,
             )
             write_text(report, staged / "report.html")
+            del report  # written (tens of MB): the state phase need not hold it
             write_text(dataset_card(TABLES), staged / DATASET_CARD)
             outputs = [*TABLES, *corpus_files, "report.html", DATASET_CARD]
             progress.advance(result.cleaned.article_count)

@@ -191,7 +191,7 @@ class StateRows:
     clustered components and the spelling applied (the decisions file and the articles they changed, files)."""
 
     inputs: InputLedger
-    canonical: frozenset[str]
+    canonical: pa.Array
     shards: list[Path] = field(default_factory=list)
     written: Path | None = None
     clusters: ClusterUpdate | None = None
@@ -216,7 +216,7 @@ def write_state(staged: Path, state: StateRows) -> None:
         link_shard(shard, folder / PREPARED_FOLDER / shard_name(number))
     if state.written is not None:
         link_written(state.written, folder)
-    write_table(pa.table({"key": sorted(state.canonical)}, schema=CANONICAL), folder / "canonical.parquet")
+    write_table(pa.table({"key": state.canonical}, schema=CANONICAL), folder / "canonical.parquet")
     state.inputs.write(folder)
     write_clusters(folder, state.clusters)
     if state.spelled is not None:
