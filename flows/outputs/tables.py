@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from operator import attrgetter
 
 import numpy as np
@@ -45,6 +45,10 @@ class RunTables:
     rejected: pa.Table
     boilerplate: pa.Table
     versions: pa.Table
+
+    def rows(self) -> dict[str, int]:
+        """How many rows each table has, by its field's name."""
+        return {name.name: getattr(self, name.name).num_rows for name in fields(self)}
 
 
 @dataclass

@@ -23,7 +23,7 @@ from flows.outputs.report import cluster_views, containment_views, render_report
 from flows.outputs.report_review import correction_rows, removed_line_rows
 from flows.outputs.schema import ARTICLES, CORPUS, PARAGRAPHS, TABLES
 from flows.outputs.summary import RunSummary
-from flows.outputs.tables import SLICE_ARTICLES, ParagraphCounts, RunTables, article_tables, run_tables
+from flows.outputs.tables import SLICE_ARTICLES, ParagraphCounts, article_tables, run_tables
 from flows.runtime.memory import frozen_heap
 from flows.runtime.progress import StageProgress
 from flows.stages.records import RunResult
@@ -57,10 +57,15 @@ class Written:
 
 
 def run_summary(
-    tables: RunTables, result: RunResult, manifest: dict, paragraphs: ParagraphCounts, corpus_records: int, kept: int
+    tables: dict[str, int],
+    result: RunResult,
+    manifest: dict,
+    paragraphs: ParagraphCounts,
+    corpus_records: int,
+    kept: int,
 ) -> RunSummary:
-    """The run's counts, taken from the tables' columns (`corpus_records` before the corpus's length filter,
-    `kept` after it)."""
+    """The run's counts, taken from the tables' columns (`tables`: the rows of each table built whole, by RunTables'
+    field; `corpus_records` before the corpus's length filter, `kept` after it)."""
     return RunSummary(
         articles=result.cleaned.article_count,
         paragraphs=result.cleaned.paragraph_count,
@@ -68,12 +73,12 @@ def run_summary(
         clusters=len(paragraphs.cluster_ids),
         contained_paragraphs=paragraphs.contained,
         duplicate_articles=len(result.dedup.duplicate_of),
-        removals=tables.removed.num_rows,
-        corrections=tables.corrections.num_rows,
-        rejections=tables.rejected.num_rows,
+        removals=tables["removed"],
+        corrections=tables["corrections"],
+        rejections=tables["rejected"],
         seconds=0.0,
         canonical_changes=manifest["canonical_changes"],
-        versions=tables.versions.num_rows,
+        versions=tables["versions"],
         skipped=sum(manifest["skipped_records"].values()),
         skip_reasons=manifest["skipped_records"],
         overrides_applied=len(result.review.applied),
@@ -112,16 +117,16 @@ def write_run(
     with frozen_heap(), staging_folder(out_dir) as staged:
         with progress:
             progress.phase("building and writing tables", result.cleaned.article_count, "articles")
-            paragraphs, corpus_records, corpus = write_article_tables(result, staged, corpus_settings)
+            # The tables built whole first, and the report's rows of them made at once, so that none stays while the
+            # corpus the length filter keeps grows (removed.parquet's rows and the kept corpus are 1.4 KB an article each).
             tables = run_tables(result)
             for name in [name for name in TABLES if name not in SLICED_TABLES]:
                 write_table(getattr(tables, name.removesuffix(".parquet")), staged / name)
-            summary = run_summary(tables, result, manifest, paragraphs, corpus_records, corpus.num_rows)
-            # The report's rows of the tables built whole, made now so that the tables need not stay (removed.parquet's
-            # rows are 1.4 KB an article).
             removed, corrections = removed_line_rows(tables.removed), correction_rows(tables.corrections)
-            rejected = tables.rejected.to_pylist()
+            rejected, table_rows = tables.rejected.to_pylist(), tables.rows()
             del tables
+            paragraphs, corpus_records, corpus = write_article_tables(result, staged, corpus_settings)
+            summary = run_summary(table_rows, result, manifest, paragraphs, corpus_records, corpus.num_rows)
             progress.advance(result.cleaned.article_count)
             progress.phase("writing the corpus", corpus.num_rows, "documents")
             with carried_chunks(job.previous_state, JSONL_SHARD, LEGACY_JSONL) as carried:
