@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -196,13 +195,15 @@ def containment_views(
 ) -> list[dict]:
     """Paragraphs holding others' text (`contained_in`), those holding the most first: each container with
     the paragraphs inside it, diffed (by `diff`) against their part of it; at most MAX_CLUSTERS."""
-    inside: dict[str, list[int]] = defaultdict(list)
     placed = dedup.memberships.placed  # a unique paragraph lies inside none
-    held = pc.is_valid(placed.contained_in)
-    containers = placed.contained_in.filter(held).to_pylist()
-    for position, container in zip(placed.positions[held.to_numpy(zero_copy_only=False)].tolist(), containers):
+    counts = pa.Table.from_struct_array(pc.value_counts(placed.contained_in.drop_null()))
+    order = pc.sort_indices(counts, [("counts", "descending"), ("values", "ascending")])[:MAX_CLUSTERS]
+    containers = counts["values"].take(order).to_pylist()  # only theirs become Python objects
+    inside: dict[str, list[int]] = {container: [] for container in containers}
+    shown_inside = pc.is_in(placed.contained_in, pa.array(containers, pa.string())).fill_null(False)
+    held = placed.contained_in.filter(shown_inside).to_pylist()
+    for position, container in zip(placed.positions[shown_inside.to_numpy(zero_copy_only=False)].tolist(), held):
         inside[container].append(position)
-    containers = sorted(inside, key=lambda container: (-len(inside[container]), container))[:MAX_CLUSTERS]
     position_of = _positions(cleaned, containers)
     shown = [position for container in containers for position in (position_of[container], *inside[container])]
     by_doc = cleaned.facts({records[position].doc_id for position in shown})
@@ -292,14 +293,17 @@ def cluster_size_chart(clusters: list[dict]) -> list[dict]:
 def duplicated_share_chart(cleaned: Cleaned, dedup: DedupResult) -> list[dict]:
     """Per source, the share of its paragraphs whose text the corpus keeps elsewhere (a copy of a canonical
     paragraph, or inside a bigger one)."""
-    totals: dict[str, int] = defaultdict(int)
-    copies: dict[str, int] = defaultdict(int)
-    labels = cleaned.articles.select(["source", "site"]).to_pydict()
-    sources = [source or site or "unknown source" for source, site in zip(labels["source"], labels["site"])]
-    for source, canonical in zip(cleaned.per_paragraph(sources), dedup.memberships.canonical().tolist()):
-        totals[source] += 1
-        copies[source] += not canonical
-    shares = {source: 100 * copies[source] / totals[source] for source in totals}
+    articles = cleaned.articles
+    named = [
+        pc.and_kleene(pc.is_valid(articles[name]), pc.not_equal(articles[name], "")) for name in ("source", "site")
+    ]
+    labels = pc.if_else(named[0], articles["source"], pc.if_else(named[1], articles["site"], "unknown source"))
+    encoded = labels.combine_chunks().dictionary_encode()  # a source's paragraphs counted by array, not a string each
+    sources = encoded.indices.to_numpy(zero_copy_only=False)[cleaned.paragraph_articles()]
+    names = encoded.dictionary.to_pylist()
+    totals = np.bincount(sources, minlength=len(names)).tolist()
+    copies = np.bincount(sources[~dedup.memberships.canonical()], minlength=len(names)).tolist()
+    shares = {name: 100 * copied / total for name, copied, total in zip(names, copies, totals) if total}
     top = sorted(shares, key=lambda source: (-shares[source], source))[:MAX_CHART_SOURCES]
     return bar_chart({source: shares[source] for source in top}, "%")
 
