@@ -228,13 +228,10 @@ def containment_views(
 def _positions(cleaned: Cleaned, ids: Collection[str]) -> dict[str, int]:
     """The position of each paragraph named (`paragraph_id`), found from its article's first paragraph, not from
     every paragraph's id (a later article of the same doc_id wins, as a map of every id would have it)."""
-    wanted = {id_.rpartition("-")[0] for id_ in ids}
-    doc_ids = cleaned.articles["doc_id"].to_pylist()
-    first = {
-        doc_id: position
-        for doc_id, position in zip(doc_ids, cleaned.first_paragraphs().tolist(), strict=True)
-        if doc_id in wanted
-    }
+    wanted = pa.array(sorted({id_.rpartition("-")[0] for id_ in ids}), pa.string())
+    rows = pc.indices_nonzero(pc.is_in(cleaned.articles["doc_id"], wanted))  # only theirs become Python strings
+    doc_ids = cleaned.articles["doc_id"].take(rows).to_pylist()
+    first = dict(zip(doc_ids, cleaned.first_paragraphs()[rows.to_numpy()].tolist(), strict=True))
     return {id_: first[id_.rpartition("-")[0]] + int(id_.rpartition("-")[2]) for id_ in ids}
 
 
