@@ -9,6 +9,7 @@ flows/state/vocabulary_store.py).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,23 +54,26 @@ class AlignedPairs:
     rows: np.ndarray
     aligned: int
 
+    @functools.cached_property
+    def shown_words(self) -> np.ndarray:
+        """How many substitutions each row of the table holds (0: its pair prints every word alike)."""
+        return pc.list_value_length(self.table.column("first_words")).to_numpy(zero_copy_only=False)
+
     def copies(self) -> Iterator[AlignedCopy]:
         """Each pair that prints some word otherwise than its copy (`AlignedCopy`), in the pairs' order: a pair
         printing every word alike votes for nothing, and is left out."""
-        lengths = pc.list_value_length(self.table.column("first_words")).to_numpy(zero_copy_only=False)
-        showing = np.flatnonzero(lengths > 0)
+        showing = np.flatnonzero(self.shown_words > 0)
         shown = self.table.take(showing).to_pydict()
         substitutions = {
             int(row): (first, second, tuple(zip(first_words, second_words)))
             for row, first, second, first_words, second_words in zip(showing, *shown.values())
         }
-        for row in self.rows[lengths[self.rows] > 0].tolist():
+        for row in self.rows[self.shown_words[self.rows] > 0].tolist():
             yield substitutions[row]
 
     def showing(self) -> int:
         """How many of the pairs print some word otherwise (those `copies` gives)."""
-        lengths = pc.list_value_length(self.table.column("first_words")).to_numpy(zero_copy_only=False)
-        return int(np.count_nonzero(lengths[self.rows]))
+        return int(np.count_nonzero(self.shown_words[self.rows]))
 
 
 def align_pairs(
