@@ -11,15 +11,15 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from flows.outputs.publish import publish, staging_folder
-from flows.runtime.exits import EXIT_TERMINATED, failure, terminate_like_interrupt
+from flows.runtime.exits import UNWIND_SECONDS, failure
 from tests.conftest import (
     COPYDESK,
     REPO,
@@ -83,6 +83,18 @@ def wait_for_line(process: subprocess.Popen, pattern: str) -> list[str]:
         if re.search(pattern, line):
             return lines
     pytest.fail(f"the run ended without logging {pattern!r}: {''.join(lines)[-2000:]}")
+
+
+def rest_of_log(process: subprocess.Popen, seconds: float) -> str:
+    """The rest of the run's log once the run ends; its session killed if it has not ended within `seconds`."""
+    rest: list[str] = []
+    reader = threading.Thread(target=lambda: rest.append(process.stderr.read()))
+    reader.start()
+    reader.join(seconds)
+    if reader.is_alive():
+        stop(process)
+        reader.join()
+    return "".join(rest)
 
 
 def servers_started_by(pid: int) -> list[int]:
@@ -161,7 +173,7 @@ def test_a_signal_ends_the_run_at_once_leaving_the_outputs_and_no_server(
         assert servers, "copydesk started Prefect's temporary server"
         signalled = time.monotonic()
         send(process)
-        log = process.stderr.read()
+        log = rest_of_log(process, 30)
         process.wait(timeout=30)
         seconds = time.monotonic() - signalled
     finally:
@@ -174,16 +186,88 @@ def test_a_signal_ends_the_run_at_once_leaving_the_outputs_and_no_server(
     assert gone_within(servers, 10), "the server ended with the command"
 
 
-def test_sigterm_inside_a_duckdb_query_still_ends_the_run_as_terminated():
-    """DuckDB runs the signal's handler inside a query and reports its own error, not ours: the run still ends as
-    terminated (its line and status, no traceback), and a later run without a signal shows that error as a bug."""
-    with terminate_like_interrupt():
-        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM)).start()
-        with pytest.raises(RuntimeError, match="Query interrupted") as raised:
-            duckdb.connect().sql("SELECT sum(a.range * b.range) FROM range(100000000) a, range(100000) b").fetchall()
-    assert failure(raised.value) == (EXIT_TERMINATED, "terminated; the published outputs are unchanged")
-    with terminate_like_interrupt():
-        assert failure(raised.value) is None
+# A command run as `copydesk run` runs it (exit_status_of), in a process of its own: it prints "ready" once under way.
+COMMAND_SCRIPT = """
+import sys
+from flows.runtime.exits import exit_status_of, undone_if_ended
+{setup}
+def command():
+{body}
+sys.exit(exit_status_of(command))
+"""
+
+# Queries DuckDB checks for signals in, over and over (each a second or so: should an interruption be lost, the
+# next query goes on), inside Prefect's SIGTERM handler as during a flow run.
+QUERIES = """
+    with capture_sigterm():
+        print("ready", flush=True)
+        while True:
+            duckdb.connect().sql("SELECT sum(a.range * b.range) FROM range(10000000) a, range(30) b").fetchall()
+"""
+# A command that swallows every Ctrl-C and SIGTERM it sees (as DuckDB at times does), holding a staging folder.
+SWALLOWS = """
+    with undone_if_ended(lambda: shutil.rmtree(STAGING)):
+        print("ready", flush=True)
+        while True:
+            try:
+                time.sleep(0.05)
+            except BaseException:
+                pass
+"""
+SIGNALS = pytest.mark.parametrize(
+    ("signal_number", "status", "message"),
+    [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")],
+    ids=["ctrl-c", "sigterm"],
+)
+
+
+def signalled_command(setup: str, body: str, signal_number: int) -> tuple[subprocess.CompletedProcess, float]:
+    """Run a command as the command line does, send it `signal_number` once it is under way; its result and the
+    seconds from the signal to its end."""
+    script = COMMAND_SCRIPT.format(setup=setup, body=body)
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)  # as start_copydesk: Ctrl-C not ignored
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    finally:
+        signal.signal(signal.SIGINT, inherited)
+    try:
+        assert process.stdout.readline() == "ready\n", process.communicate(timeout=30)
+        time.sleep(0.3)
+        signalled = time.monotonic()
+        process.send_signal(signal_number)
+        _, stderr = process.communicate(timeout=30)
+        return subprocess.CompletedProcess(process.args, process.returncode, "", stderr), time.monotonic() - signalled
+    finally:
+        stop(process)
+
+
+@SIGNALS
+def test_a_signal_inside_a_duckdb_query_ends_the_command_with_its_status(signal_number, status, message):
+    """DuckDB runs the signal's handler inside a query and reports its own error ("Query interrupted"), not ours,
+    or at times none: the command still ends at once with the signal's line and status, no traceback."""
+    setup = "import duckdb\nfrom prefect.utilities.engine import capture_sigterm"
+    result, seconds = signalled_command(setup, QUERIES, signal_number)
+    assert_one_line_failure(result, status, f"{message}; the published outputs are unchanged")
+    assert seconds < UNWIND_SECONDS + 2
+
+
+@SIGNALS
+def test_a_command_that_does_not_unwind_is_ended_and_its_staging_folder_removed(
+    tmp_path, signal_number, status, message
+):
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    setup = f"import shutil, time\nfrom pathlib import Path\nSTAGING = Path({str(staging)!r})"
+    result, seconds = signalled_command(setup, SWALLOWS, signal_number)
+    assert_one_line_failure(result, status, f"{message}; the published outputs are unchanged")
+    assert UNWIND_SECONDS <= seconds < UNWIND_SECONDS + 2
+    assert not staging.exists()
+
+
+def test_an_error_after_no_signal_is_not_taken_for_one():
+    assert failure(RuntimeError("Query interrupted")) is None
 
 
 def test_the_server_dies_with_a_killed_command(tmp_path):

@@ -14,7 +14,10 @@ import shutil
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
+
+from flows.runtime.exits import undone_if_ended
 
 RUNS = ".runs"
 CURRENT = ".current"
@@ -36,12 +39,18 @@ def staging_folder(out_dir: Path) -> Iterator[Path]:
     _clear_abandoned(out_dir)
     folder = out_dir / RUNS / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
     folder.mkdir(parents=True)
+    remove = partial(_remove_unless_published, out_dir, folder)
     try:
-        yield folder
+        with undone_if_ended(remove):
+            yield folder
     except BaseException:
-        if current_run(out_dir) != folder.name:
-            shutil.rmtree(folder, ignore_errors=True)
+        remove()
         raise
+
+
+def _remove_unless_published(out_dir: Path, folder: Path) -> None:
+    if current_run(out_dir) != folder.name:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _replace_symlink(link: Path, target: str) -> None:

@@ -9,7 +9,9 @@ import atexit
 import errno
 import logging
 import os
+import select
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -26,9 +28,13 @@ EXIT_TERMINATED = 128 + signal.SIGTERM  # `kill`: 143
 
 # What the file system answers when the outputs cannot be written; any other OSError is a bug to show.
 CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
-# Set when SIGTERM arrives while the command runs: code that ran the handler may report the interruption as its own
-# error and drop ours (DuckDB turns it into "RuntimeError: Query interrupted", with no cause).
-_terminated = threading.Event()
+# After a signal, how long the run has to unwind before it is ended from outside: its exception can be lost on the
+# way (DuckDB, interrupted inside a query, reports its own error, or at times none and goes on).
+UNWIND_SECONDS = 3.0
+_ENDINGS = {
+    signal.SIGINT: (EXIT_INTERRUPTED, "interrupted; the published outputs are unchanged"),
+    signal.SIGTERM: (EXIT_TERMINATED, "terminated; the published outputs are unchanged"),
+}
 
 
 def _raised_while_handling(error: BaseException) -> Iterator[BaseException]:
@@ -42,14 +48,17 @@ def _raised_while_handling(error: BaseException) -> Iterator[BaseException]:
 
 
 def failure(error: BaseException) -> tuple[int, str] | None:
-    """The exit status and one-line message for an error a user can cause (any error once SIGTERM arrived); None
-    for anything else."""
+    """The exit status and one-line message for an error a user can cause (any error once Ctrl-C or SIGTERM
+    arrived: the first of them names it); None for anything else."""
+    arrived = _signals.arrived() if _signals is not None else []
+    if arrived:
+        return _ENDINGS[arrived[0]]
     if any(isinstance(raised, KeyboardInterrupt) for raised in _raised_while_handling(error)):
-        return EXIT_INTERRUPTED, "interrupted; the published outputs are unchanged"
+        return _ENDINGS[signal.SIGINT]
     from prefect.exceptions import TerminationSignal  # after the check above: Ctrl-C may stop Prefect's import
 
-    if _terminated.is_set() or any(isinstance(raised, TerminationSignal) for raised in _raised_while_handling(error)):
-        return EXIT_TERMINATED, "terminated; the published outputs are unchanged"
+    if any(isinstance(raised, TerminationSignal) for raised in _raised_while_handling(error)):
+        return _ENDINGS[signal.SIGTERM]
     from flows.config import ConfigError
     from flows.review.overrides import OverridesError
     from flows.runtime.lock import RunLocked
@@ -90,30 +99,113 @@ def _quiet_console_tracebacks() -> None:
 def _raise_termination(signal_number: int, _frame) -> None:
     from prefect.exceptions import TerminationSignal
 
-    _terminated.set()
     raise TerminationSignal(signal_number)
 
 
+class _SignalWatch:
+    """The signals that arrived while the command ran, as the interpreter's own C-level handler wrote them to a
+    wakeup socket: known whichever Python handler ran (a Prefect flow run puts its own on SIGTERM) and whatever
+    became of its exception. A thread waits on the socket and ends the run if it has not unwound in time."""
+
+    def __init__(self) -> None:
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        self._arrived: list[int] = []
+        self._lock = threading.Lock()
+        self._finished = threading.Event()
+        self._thread = threading.Thread(target=self._end_if_not_unwound, name="copydesk-signals", daemon=True)
+
+    def start(self) -> int:
+        """Start watching; the wakeup descriptor it replaced."""
+        previous = signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
+        self._thread.start()
+        return previous
+
+    def stop(self, previous: int) -> None:
+        """Stop watching (what arrived stays readable) and give the wakeup descriptor back."""
+        signal.set_wakeup_fd(previous)
+        self.arrived()
+        self._finished.set()
+        self._writer.close()
+        self._thread.join()
+        self._reader.close()
+
+    def arrived(self) -> list[int]:
+        """SIGINT and SIGTERM as they arrived, in order."""
+        with self._lock:
+            while self._reader.fileno() != -1:
+                try:
+                    data = self._reader.recv(256)
+                except BlockingIOError:
+                    break
+                if not data:
+                    break
+                self._arrived.extend(number for number in data if number in _ENDINGS)
+            return list(self._arrived)
+
+    def _end_if_not_unwound(self) -> None:
+        while not self._finished.is_set():
+            select.select([self._reader], [], [])
+            if self.arrived():
+                break
+        else:
+            return
+        if not self._finished.wait(UNWIND_SECONDS):
+            _end(*_ENDINGS[self.arrived()[0]])
+
+
+_signals: _SignalWatch | None = None  # the latest command's, kept after it ends for failure() to read
+# What a run ended by a signal must undo (a staging folder not yet published), should its unwinding not get there.
+_undo_if_ended: list[Callable[[], None]] = []
+_ending = threading.Lock()  # held by whichever ends the process: it prints one line, then the process is gone
+
+
 @contextmanager
-def terminate_like_interrupt() -> Iterator[None]:
-    """SIGTERM unwinds the run like Ctrl-C does (Prefect records it as a crash, the staging folder goes); only
-    the main thread may set a signal handler, so elsewhere SIGTERM keeps its own."""
+def undone_if_ended(undo: Callable[[], None]) -> Iterator[None]:
+    """While the block runs, `undo` runs before a signal ends the process from outside its unwinding."""
+    _undo_if_ended.append(undo)
+    try:
+        yield
+    finally:
+        _undo_if_ended.remove(undo)
+
+
+def _end(status: int, message: str) -> NoReturn:
+    """End the process at once after a signal: undo what the run left, one line on stderr, the signal's status."""
+    _ending.acquire()
+    for undo in _undo_if_ended.copy():  # the main thread may leave a block meanwhile
+        undo()
+    print(f"copydesk: {one_line(message)}", file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+@contextmanager
+def ending_on_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM end the run: SIGTERM unwinds it as Ctrl-C does (Prefect records a crash, the staging
+    folder goes), and a run that has not unwound within UNWIND_SECONDS is ended from outside. Only the main thread
+    may handle signals, so elsewhere nothing changes."""
+    global _signals
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    _terminated.clear()
+    _signals = _SignalWatch()
+    previous_wakeup = _signals.start()
     previous = signal.signal(signal.SIGTERM, _raise_termination)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        _signals.stop(previous_wakeup)
 
 
 def exit_status_of(command: Callable[[], int]) -> int:
     """Run `command`; an error a user can cause becomes its one line on stderr and its exit status. After a
     signal the process ends at once: a task still running in a worker thread cannot be stopped, only left."""
     try:
-        with terminate_like_interrupt():
+        with ending_on_signals():
             _quiet_console_tracebacks()
             return command()
     except BaseException as error:
@@ -121,11 +213,9 @@ def exit_status_of(command: Callable[[], int]) -> int:
         if known is None:
             raise
         status, message = known
-        print(f"copydesk: {one_line(message)}", file=sys.stderr)
         if status in (EXIT_INTERRUPTED, EXIT_TERMINATED):
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(status)
+            _end(status, message)
+        print(f"copydesk: {one_line(message)}", file=sys.stderr)
         return status
 
 
