@@ -85,6 +85,7 @@ def kill_in_stage(process: subprocess.Popen, stage: str, out: Path, known: set[s
     assert not re.search(progress_line(stage), after, re.MULTILINE), f"{stage} ended before the kill:\n{after}"
 
 
+@pytest.mark.timeout(1800)  # nine runs, killed and not, one after another: 413 s on CI's 2 cores under load
 def test_a_run_killed_in_each_stage_leaves_the_previous_outputs_and_the_next_run_equals_a_rebuild(
     prefect_api_url, tmp_path
 ):
