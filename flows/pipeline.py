@@ -249,13 +249,14 @@ def _run(
         ]
         finished_shards = _run_batches(progress, submitted, list(map(len, work_rows)))
         fresh = finished.read_finished([done.path for done in finished_shards])
-        cleaned, clean_rejections, finished_table = finished.in_order(articles.names, fresh, state.finished)
+        in_order = finished.in_order(articles.names, fresh, state.finished)
+        cleaned, finished_table, lineage = in_order.cleaned, in_order.table, in_order.lineage
+        rejections += in_order.rejections
         progress.rows_out = cleaned.article_count
     logger.info("clean: %d articles finished, %d carried over", len(redo), len(articles.names) - len(redo))
-    del articles, redo, fresh
+    del articles, redo, fresh, in_order
     stop_workers()  # none until the correct stage: their memory leaves while the flow matches and judges spelling
     release_free_memory()
-    rejections += clean_rejections
     for rejection in rejections:
         logger.warning("rejected %s: %s", one_line(rejection.source_path), one_line(rejection.reason))
     spared = finished.spared_by_override(finished_table)
@@ -300,7 +301,9 @@ def _run(
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     with stage("correct", cleaned.article_count) as progress:
         fixes = write_decisions(decisions, work)
-        plan = plan_spelling(finished_table, decisions, config.spelling.languages, state.finished, state.spelled)
+        plan = plan_spelling(
+            finished_table, lineage, decisions, config.spelling.languages, state.finished, state.spelled
+        )
         group_rows = spelling_group_rows(len(plan.applying), batch_size, worker_processes())
         groups = write_for_spelling(finished_table, plan.applying, work, group_rows)
         progress.advance(cleaned.article_count - len(plan.applying))
@@ -308,7 +311,7 @@ def _run(
             apply_spelling.submit(groups.path, group, fixes, work / f"spelled-{shard_name(group)}")
             for group in range(len(groups.rows_per_group))
         ]
-        carried_finished = finished.carried_parts(finished_table, state.finished)  # written while the tasks spell
+        carried_finished = finished.carried_parts(finished_table, lineage, state.finished)  # while the tasks spell
         finished.write_finished(written_state, finished_table, carried_finished, finished.kept_rows(kept))
         spelled = _run_batches(progress, submitted, groups.rows_per_group)
         spelled_rows = spelled_this_run(plan, [done.path for done in spelled])
@@ -321,7 +324,7 @@ def _run(
         len(plan.applying),
         cleaned.article_count - len(plan.applying),
     )
-    del plan, spelled_rows, finished_table
+    del plan, spelled_rows, finished_table, lineage
     state.let_go("finished", "spelled")  # the state keeps this run's
     stop_workers()  # the batched tasks are done: the workers' memory leaves before cluster and write
     release_free_memory()

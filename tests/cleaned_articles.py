@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import numpy as np
 import pyarrow as pa
 
 from cleaners.edits import Removal
@@ -15,7 +16,7 @@ from flows.stages.cleaned import Cleaned, from_finished
 from flows.stages.records import Document
 from flows.stages.shards import metadata_row
 from flows.stages.spelled import SPELLED, document_rows, lay_over
-from flows.state.finished import FINISHED
+from flows.state.finished import FINISHED, FinishedCleaning, Lineage, rows_by_identity
 
 # The Document fields a finished table holds as they are.
 FIELDS = ("doc_id", "source_path", "source_item", "format", "content_hash", "encoding", "site", "paragraphs")
@@ -45,3 +46,13 @@ def cleaned_of(documents: Sequence[Document], table: pa.Table | None = None) -> 
     ]
     with TemporaryDirectory() as folder:
         return lay_over(from_finished(table), rows, pa.Table.from_pylist(spelled, SPELLED), Path(folder) / "laid.arrow")
+
+
+def lineage_by_identity(table: pa.Table, previous: FinishedCleaning) -> Lineage:
+    """Each row's row in the previous table by identity, none carried as it was: as a run that finished every
+    article again."""
+    rows = rows_by_identity(table)
+    before = np.full(table.num_rows, -1, dtype=np.int64)
+    for identity, row in rows.items():
+        before[row] = previous.rows.get(identity, -1)
+    return Lineage(before, np.zeros(table.num_rows, dtype=bool))

@@ -13,6 +13,7 @@ import pytest
 from flows.state import finished
 from flows.state.finished import FINISHED, FINISHED_FILE, FINISHED_FOLDER, KEPT_FILE, FinishedCleaning
 from flows.state.parts import part_paths
+from tests.cleaned_articles import lineage_by_identity
 
 SUMMIT = "The second meeting between the two leaders ended without a deal, officials said on Friday."
 TALKS = "Negotiators met again on Tuesday and the government said talks would resume next month."
@@ -45,7 +46,8 @@ def finished_table(articles: dict[str, list[str]]) -> pa.Table:
 def stored(table: pa.Table, previous: FinishedCleaning, folder: Path) -> FinishedCleaning:
     """Write the table into a state folder as a run does, and read it back as the next run does."""
     folder.mkdir(parents=True)
-    finished.write_finished(folder, table, finished.carried_parts(table, previous), frozenset())
+    carried = finished.carried_parts(table, lineage_by_identity(table, previous), previous)
+    finished.write_finished(folder, table, carried, frozenset())
     return finished.load_finished(folder)
 
 

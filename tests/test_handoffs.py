@@ -46,9 +46,9 @@ def handed_over(paths: list[Path]) -> tuple[Cleaned, pa.Table]:
     """The cleaned articles and the run's finished table as the clean stage hands them over."""
     fresh = read_finished(paths)
     names = list(zip(fresh["source_path"].to_pylist(), fresh["doc_id"].to_pylist(), strict=True))
-    cleaned, rejections, table = in_order(names, fresh, FinishedCleaning())
-    assert not rejections
-    return cleaned, table
+    finishing = in_order(names, fresh, FinishedCleaning())
+    assert not finishing.rejections
+    return finishing.cleaned, finishing.table
 
 
 def test_finished_shards_are_handed_over_as_written_without_copying_their_texts(tmp_path, monkeypatch):

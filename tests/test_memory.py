@@ -199,7 +199,8 @@ def test_a_finished_table_past_2_gb_of_paragraphs_is_carried_without_joining_its
     previous = finished_parts_past_2_gb([big, big], RUN_ROWS)
     names = list(previous.rows)
     before = resident_mb()
-    cleaned, rejections, table = in_order(names, FINISHED.empty_table(), previous)
+    finishing = in_order(names, FINISHED.empty_table(), previous)
+    cleaned, rejections, table = finishing.cleaned, finishing.rejections, finishing.table
     assert table.num_rows == 2 * RUN_ROWS and not rejections and resident_mb() - before < 200
     for chunk, given in zip(table["paragraphs"].chunks, previous.table["paragraphs"].chunks, strict=True):
         assert chunk.values.buffers()[2].address == given.values.buffers()[2].address, "the texts are not copied"
@@ -220,12 +221,14 @@ def test_the_correct_stage_takes_a_finished_table_past_2_gb_without_joining_its_
         pq.write_table(FINISHED.empty_table(), path)  # stand-ins for the stored parts, to link
     previous = replace(stored, parts=StoredParts(paths, [RUN_ROWS, RUN_ROWS]))
     before = resident_mb()
-    cleaned, _, table = in_order(list(previous.rows), FINISHED.empty_table(), previous)
-    plan = plan_spelling(table, {}, ["en"], previous, StoredSpelling({}, STORED.empty_table()))
+    finishing = in_order(list(previous.rows), FINISHED.empty_table(), previous)
+    cleaned, table, lineage = finishing.cleaned, finishing.table, finishing.lineage
+    assert lineage.carried.all() and (lineage.previous == np.arange(2 * RUN_ROWS)).all()
+    plan = plan_spelling(table, lineage, {}, ["en"], previous, StoredSpelling({}, STORED.empty_table()))
     assert plan.applying == [], "every article as the previous run finished it"
     groups = write_for_spelling(table, [RUN_ROWS + 1, 1, 2], tmp_path, RUN_ROWS)
     assert pq.read_table(groups.path).to_pylist() == [{"row": row, "paragraphs": ["", ""]} for row in (1001, 1, 2)]
-    carried = carried_parts(table, previous)
+    carried = carried_parts(table, lineage, previous)
     assert carried.links == paths and carried.covered.all()
     write_finished(tmp_path / "state", table, carried, frozenset())
     assert sorted(path.name for path in (tmp_path / "state" / "finished").iterdir()) == [path.name for path in paths]

@@ -86,7 +86,7 @@ def cleaned(prepared, articles, config) -> Cleaned:
     """The finished articles' columns, as the flow holds them."""
     learned = learn(articles, config)
     table = finished_table(prepared, steps.finish_documents(prepared, learned.boilerplate, config))
-    return in_order(articles.names, table, FinishedCleaning())[0]
+    return in_order(articles.names, table, FinishedCleaning()).cleaned
 
 
 def learn(articles: RunArticles, config, progress=None) -> line_counts.Learning:

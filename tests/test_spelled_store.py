@@ -24,6 +24,7 @@ from flows.state.spelled_store import (
     write_spelling,
     write_stored,
 )
+from tests.cleaned_articles import lineage_by_identity
 
 LANGUAGES = ("en",)
 SUMMIT = "The second meeting between the two leaders ended without a deal on denucle- arization, officials said."
@@ -68,7 +69,12 @@ def correct(table: pa.Table, decisions: dict, plan: SpellingPlan, folder: Path) 
 
 def stored_finished(table: pa.Table, folder: Path) -> FinishedCleaning:
     """The finished table as the next run reads it from the state."""
-    write_finished(folder, table, carried_parts(table, FinishedCleaning()), frozenset())
+    write_finished(
+        folder,
+        table,
+        carried_parts(table, lineage_by_identity(table, FinishedCleaning()), FinishedCleaning()),
+        frozenset(),
+    )
     return load_finished(folder)
 
 
@@ -94,13 +100,17 @@ def second_run(
     """A first run over `before` (finished table, decisions) storing its spelling, then the plan and result of a
     second run over `after` on that state; the result is checked against applying every decision again."""
     first_table, first_decisions = before
-    first_plan = plan_spelling(first_table, first_decisions, LANGUAGES, FinishedCleaning(), StoredSpelling())
+    first = FinishedCleaning()
+    first_plan = plan_spelling(
+        first_table, lineage_by_identity(first_table, first), first_decisions, LANGUAGES, first, StoredSpelling()
+    )
     assert first_plan.applying == [
         row for row, language in enumerate(first_table["language"].to_pylist()) if language == "en"
     ]
     correct(first_table, first_decisions, first_plan, tmp_path / "one")
     stored = load_spelling(tmp_path / "one" / "state")
-    plan = plan_spelling(*after, LANGUAGES, stored_finished(first_table, tmp_path / "one"), stored)
+    previous, (table, decisions) = stored_finished(first_table, tmp_path / "one"), after
+    plan = plan_spelling(table, lineage_by_identity(table, previous), decisions, LANGUAGES, previous, stored)
     result = by_row(correct(*after, plan, tmp_path / "two"))
     assert result == applied_everywhere(*after)
     return plan, result
@@ -167,7 +177,8 @@ def test_a_state_without_stored_spelling_spells_every_article_again(tmp_path):
     table = finished_articles(ARTICLES)
     previous = stored_finished(table, tmp_path)
     assert load_spelling(tmp_path) == StoredSpelling()
-    plan = plan_spelling(table, {"goverment": GOVERNMENT}, LANGUAGES, previous, StoredSpelling())
+    lineage = lineage_by_identity(table, previous)
+    plan = plan_spelling(table, lineage, {"goverment": GOVERNMENT}, LANGUAGES, previous, StoredSpelling())
     assert plan.applying == [0, 1, 2, 3] and plan.carried.num_rows == 0
 
 

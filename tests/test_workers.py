@@ -177,9 +177,8 @@ def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_i
     in_process = finish_documents(prepared, {}, config)
     assert len(pickle.dumps(done)) < 500 and done.rows == len(in_process) == len(SEED_NAMES)
     names = [(item.raw.source_path, item.raw.doc_id) for item in prepared]
-    cleaned, rejections, table = finished.in_order(
-        names, finished.read_finished([done.path]), finished.FinishedCleaning()
-    )
+    finishing = finished.in_order(names, finished.read_finished([done.path]), finished.FinishedCleaning())
+    cleaned, rejections, table = finishing.cleaned, finishing.rejections, finishing.table
     documents = [result.document for result in in_process]
     assert list(cleaned.texts()) == [paragraph for document in documents for paragraph in document.paragraphs]
     assert cleaned.articles["doc_id"].to_pylist() == [document.doc_id for document in documents] and not rejections

@@ -108,21 +108,52 @@ def _changed_overrides(before: frozenset[tuple[str, str, str]], after: frozenset
     )
 
 
-def in_order(
-    names: list[Identity], fresh: pa.Table, previous: FinishedCleaning
-) -> tuple[Cleaned, list[Rejection], pa.Table]:
+@dataclass
+class Lineage:
+    """Per row of a run's finished table: its row in the previous run's table (-1: a new article), and whether it is
+    that row carried as it was (not finished again)."""
+
+    previous: np.ndarray
+    carried: np.ndarray
+
+    def rows_now(self, previous_rows: int) -> np.ndarray:
+        """Per row of the previous run's table (of `previous_rows` rows), its row in this run's (-1: gone)."""
+        now = np.full(previous_rows, -1, dtype=np.int64)
+        known = np.flatnonzero(self.previous >= 0)
+        now[self.previous[known]] = known
+        return now
+
+
+@dataclass
+class FinishedInOrder:
+    """Every article's finished cleaning in the run's order: the cleaned articles' columns, the rejections, the
+    table to store, and where each of its rows comes from."""
+
+    cleaned: Cleaned
+    rejections: list[Rejection]
+    table: pa.Table
+    lineage: Lineage
+
+
+def in_order(names: list[Identity], fresh: pa.Table, previous: FinishedCleaning) -> FinishedInOrder:
     """Every article's finished cleaning in the order of `names`, fresh (rows of `fresh`) where finished again,
-    else carried: the cleaned articles' columns, the rejections, and the table to store, its rows taken as they are
-    (spelling changes the cleaned columns later). The table keeps chunks, never joined (past 2 GB of paragraphs they
-    cannot be, flows/stages/chunked.py): runs of fresh rows are slices of the mapped shards (read_finished), runs of
-    carried rows slices of the stored parts (held until the correct stage anyway)."""
+    else carried. The table's rows are taken as they are (spelling changes the cleaned columns later), keeping
+    chunks, never joined (past 2 GB of paragraphs they cannot be, flows/stages/chunked.py): runs of fresh rows are
+    slices of the mapped shards (read_finished), runs of carried rows slices of the stored parts (held until the
+    correct stage anyway)."""
     fresh_rows = rows_by_identity(fresh)
     carried_from = fresh.num_rows
-    rows = [fresh_rows[key] if key in fresh_rows else carried_from + previous.rows[key] for key in names]
+    rows = np.array(
+        [fresh_rows[key] if key in fresh_rows else carried_from + previous.rows[key] for key in names], np.int64
+    )
+    carried = rows >= carried_from
+    before = np.where(carried, rows - carried_from, -1)
+    for row in np.flatnonzero(~carried).tolist():
+        before[row] = previous.rows.get(names[row], -1)
     table = take_rows(pa.concat_tables([fresh, previous.table]), rows)
     rejected = table.select(["rejected_as", "rejection"]).filter(pc.is_valid(table["rejection"])).to_pylist()
     rejections = [Rejection(row["rejected_as"], row["rejection"]) for row in rejected]
-    return from_finished(table), rejections, table
+    return FinishedInOrder(from_finished(table), rejections, table, Lineage(before, carried))
 
 
 def finished_table(prepared: list[PreparedInput], results: list[CleanedDocument | Rejection]) -> pa.Table:
@@ -162,13 +193,10 @@ class CarriedParts:
     covered: np.ndarray
 
 
-def carried_parts(table: pa.Table, previous: FinishedCleaning) -> CarriedParts:
+def carried_parts(table: pa.Table, lineage: Lineage, previous: FinishedCleaning) -> CarriedParts:
     """Which of the previous run's parts this run's finished table carries unchanged: decided once the previous
     table is no longer needed otherwise, so the flow lets it go before the write stage."""
-    now = rows_by_identity(table)
-    positions = np.full(previous.table.num_rows, -1, dtype=np.int64)
-    for name, row in previous.rows.items():
-        positions[row] = now.get(name, -1)
+    positions = lineage.rows_now(previous.table.num_rows)
     return CarriedParts(*unchanged_parts(table, previous.table, previous.parts, positions))
 
 

@@ -23,7 +23,7 @@ from flows.stages.prepared import Identity
 from flows.stages.run_files import DECISIONS_FILE, read_decisions
 from flows.stages.shards import link_or_copy
 from flows.stages.spelled import SPELLED, read_spelled
-from flows.state.finished import FinishedCleaning, rows_by_identity
+from flows.state.finished import FinishedCleaning, Lineage
 
 SPELLED_FILE = "spelled.parquet"
 IDENTITY = [("source_path", pa.string()), ("doc_id", pa.string())]
@@ -67,23 +67,26 @@ def write_spelling(folder: Path, decisions: Path, spelled: Path) -> None:
 
 def plan_spelling(
     table: pa.Table,
+    lineage: Lineage,
     decisions: dict[str, SpellingDecision],
     languages: Collection[str],
     finished: FinishedCleaning,
     stored: StoredSpelling,
 ) -> SpellingPlan:
-    """Which articles of the finished table `table` the decisions are applied to, and which stored rows carry:
-    an article in a language with a word list is spelled again unless its paragraphs and language are as the
-    previous run finished them and it holds no word or span whose decision changed."""
+    """Which articles of the finished table `table` (rows from the previous table's as `lineage` says) the decisions
+    are applied to, and which stored rows carry: an article in a language with a word list is spelled again unless
+    its paragraphs and language are as the previous run finished them and it holds no word or span whose decision
+    changed."""
     spellable = pc.and_(pc.is_null(table["rejection"]), pc.is_in(table["language"], pa.array(sorted(languages))))
     if stored.decisions is None:
         return SpellingPlan(pc.indices_nonzero(spellable).to_pylist(), SPELLED.empty_table())
-    unchanged = pc.and_(spellable, _as_finished_before(table, finished))
-    stored_rows = _rows_of(stored.spelled, table)
+    unchanged = pc.and_(spellable, _as_finished_before(table, lineage, finished))
+    stored_rows = _rows_of(stored.spelled, lineage, finished)
     changed = _changed_keys(stored.decisions, decisions)
     touched = _touched_rows(table, stored.spelled, stored_rows, changed)
-    keep = pc.and_(unchanged, pc.invert(touched)).to_pylist()
-    applying = [row for row, (spell, kept) in enumerate(zip(spellable.to_pylist(), keep)) if spell and not kept]
+    keep = pc.and_(unchanged, pc.invert(touched))
+    applying = pc.indices_nonzero(pc.and_(spellable, pc.invert(keep))).to_pylist()
+    keep = keep.to_numpy(zero_copy_only=False).astype(bool)
     carried_rows = [row if row >= 0 and keep[row] else -1 for row in stored_rows]
     carried = stored.spelled.append_column("row", pa.array(carried_rows, pa.int64()))
     carried = carried.filter(pc.greater_equal(carried["row"], 0)).select(SPELLED.names)
@@ -106,17 +109,16 @@ def write_stored(table: pa.Table, spelled: pa.Table, target: Path) -> Path:
     return target
 
 
-def _as_finished_before(table: pa.Table, finished: FinishedCleaning) -> pa.Array:
-    """Per row of `table`: whether the previous run finished the article with the same paragraphs and language,
-    compared COMPARE_ROWS articles at a time: the previous rows taken without joining the stored parts
-    (flows/stages/chunked.py), and no more than a slice's paragraphs copied."""
-    before = np.array([finished.rows.get(identity, -1) for identity in _identities(table)], np.int64)
-    stored = finished.table.select(["paragraphs", "language", "rejection"])
-    as_before = np.zeros(table.num_rows, bool)
-    for start in range(0, table.num_rows, COMPARE_ROWS):
-        known = np.flatnonzero(before[start : start + COMPARE_ROWS] >= 0)
-        now = _rows_at(table.select(["paragraphs", "language"]).slice(start, COMPARE_ROWS), known)
-        as_before[start + known[_same_rows(now, take_rows(stored, before[start + known]))]] = True
+def _as_finished_before(table: pa.Table, lineage: Lineage, finished: FinishedCleaning) -> pa.Array:
+    """Per row of `table`: whether the previous run finished the article with the same paragraphs and language (no
+    rejection): so is every carried row that is no rejection now; the others finished before are compared
+    COMPARE_ROWS at a time, their previous rows taken without joining the stored parts (flows/stages/chunked.py)."""
+    as_before = lineage.carried & pc.is_null(table["rejection"]).to_numpy(zero_copy_only=False).astype(bool)
+    compared = np.flatnonzero(~lineage.carried & (lineage.previous >= 0))
+    now, then = table.select(["paragraphs", "language"]), finished.table.select(["paragraphs", "language", "rejection"])
+    for start in range(0, len(compared), COMPARE_ROWS):
+        rows = compared[start : start + COMPARE_ROWS]
+        as_before[rows[_same_rows(take_rows(now, rows), take_rows(then, lineage.previous[rows]))]] = True
     return pa.array(as_before)
 
 
@@ -142,10 +144,11 @@ def _same_rows(now: pa.Table, then: pa.Table) -> np.ndarray:
     return np.setdiff1d(compared, compared[unequal])
 
 
-def _rows_of(spelled: pa.Table, table: pa.Table) -> list[int]:
-    """Each stored row's row in this run's table by identity (-1: the article is gone)."""
-    rows = rows_by_identity(table)
-    return [rows.get(identity, -1) for identity in _identities(spelled)]
+def _rows_of(spelled: pa.Table, lineage: Lineage, finished: FinishedCleaning) -> list[int]:
+    """Each stored row's row in this run's table, by its identity's row in the previous one (-1: the article is
+    gone)."""
+    now = lineage.rows_now(finished.table.num_rows).tolist()
+    return [now[row] if (row := finished.rows.get(identity, -1)) >= 0 else -1 for identity in _identities(spelled)]
 
 
 def _identities(table: pa.Table) -> Iterator[Identity]:
