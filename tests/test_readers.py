@@ -87,7 +87,7 @@ def test_discover_inputs_does_not_follow_a_symlinked_folder_loop(tmp_path):
     os.symlink(raw / "sub", raw / "alias")  # a second symlinked folder, not a cycle
 
     # Neither symlinked folder is descended into: no duplicates, no endless recursion; each is reported.
-    found, skipped = discover_inputs(raw)
+    found, skipped, _ = discover_inputs(raw)
     assert found == ["sub/inner.txt", "top.txt"]
     assert [(r.source_path, r.reason) for r in skipped] == [
         ("alias", "symlinked folder not followed"),
@@ -103,6 +103,18 @@ def test_discover_inputs_finds_odd_file_names(tmp_path):
     assert discover_inputs(tmp_path)[0] == sorted(names)
     for name in discover_inputs(tmp_path)[0]:
         assert (tmp_path / name).is_file()
+
+
+def test_discover_inputs_stamps_each_input_as_stat_sees_it_through_a_symlink_inside_raw(tmp_path):
+    write(tmp_path, "b/story.txt", seed_bytes())
+    write(tmp_path, "a.html", b"<p>x</p>")
+    os.symlink(tmp_path / "b" / "story.txt", tmp_path / "c.txt")  # a symlink inside RAW_DIR: its target's stamp
+
+    found, _, stamps = discover_inputs(tmp_path)
+    assert found == ["a.html", "b/story.txt", "c.txt"]
+    expected = [os.stat(tmp_path / name) for name in found]
+    assert stamps == [(status.st_size, status.st_mtime_ns) for status in expected]
+    assert stamps[2] == stamps[1] and stamps[0][0] == len(b"<p>x</p>")
 
 
 def test_discovered_odd_file_name_can_be_read(tmp_path):
@@ -329,7 +341,11 @@ def test_missing_file_is_rejected_as_unreadable(tmp_path):
 
 def test_symlink_loop_file_is_rejected_as_unreadable(tmp_path):
     os.symlink(tmp_path / "self.txt", tmp_path / "self.txt")
-    assert discover_inputs(tmp_path) == ([], [Rejection("self.txt", "unreadable: Too many levels of symbolic links")])
+    assert discover_inputs(tmp_path) == (
+        [],
+        [Rejection("self.txt", "unreadable: Too many levels of symbolic links")],
+        [],
+    )
     assert read_rejected(tmp_path, "self.txt").startswith("unreadable:")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
-import os
 import platform
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,29 +23,19 @@ STAMPS = pa.schema([("size", pa.int64()), ("mtime_ns", pa.int64())])
 
 
 def inputs_fingerprint(relative_paths: list[str], stamps: pa.Table, config: Config) -> str:
-    """Hash of every input's path, size and modification time (`stamps`, STAMPS rows in the same order; "missing"
-    when it could not be stat'ed), the config and the copydesk version."""
+    """Hash of every input's path, size and modification time (`stamps`, STAMPS rows in the same order), the config
+    and the copydesk version."""
     digest = hashlib.sha256(f"{__version__}\x00{SCHEMA_VERSION}\x00{config.sha256}".encode())
     sizes, times = (stamps[name].to_pylist() for name in STAMPS.names)
     for relative_path, size, time in zip(relative_paths, sizes, times, strict=True):
-        described = "missing" if size is None else f"{size}\x00{time}"
-        digest.update(f"\x00{relative_path}\x00{described}".encode())
+        digest.update(f"\x00{relative_path}\x00{size}\x00{time}".encode())
     return digest.hexdigest()
 
 
-def file_stamps(raw_dir: Path, relative_paths: list[str]) -> pa.Table:
-    """Each input's size and modification time (STAMPS rows in order; nulls where it cannot be stat'ed)."""
-    stamps = [file_stamp(raw_dir, path) or (None, None) for path in relative_paths]
-    return pa.table([pa.array([stamp[column] for stamp in stamps], pa.int64()) for column in (0, 1)], STAMPS)
-
-
-def file_stamp(raw_dir: Path, relative_path: str) -> tuple[int, int] | None:
-    """Size and modification time of an input, or None if it cannot be stat'ed."""
-    try:
-        status = os.stat(raw_dir / relative_path)
-    except OSError:
-        return None
-    return status.st_size, status.st_mtime_ns
+def stamps_table(stamps: list[tuple[int, int]]) -> pa.Table:
+    """Inputs' sizes and modification times (discovery's `Discovered.stamps`) as STAMPS rows, in order."""
+    sizes, times = zip(*stamps) if stamps else ((), ())
+    return pa.table([pa.array(sizes, pa.int64()), pa.array(times, pa.int64())], STAMPS)
 
 
 def file_digest(raw_dir: Path, relative_path: str) -> str | None:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from cleaners.metadata import ArticleMetadata, parse_published
 from flows.config import HtmlSettings
@@ -44,15 +44,25 @@ def _cp1252_for_bad_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error("copydesk-cp1252", _cp1252_for_bad_bytes)
 
 
-def discover_inputs(raw_dir: Path, out_dir: Path | None = None) -> tuple[list[str], list[Rejection]]:
-    """Every readable file under raw_dir as sorted relative paths, and what was not read and why.
+class Discovered(NamedTuple):
+    """What discovery found under RAW_DIR: the inputs as sorted relative paths, what was not read and why, and each
+    input's size and modification time (ns) as discovery stat'ed it, in the inputs' order."""
+
+    inputs: list[str]
+    rejections: list[Rejection]
+    stamps: list[tuple[int, int]]
+
+
+def discover_inputs(raw_dir: Path, out_dir: Path | None = None) -> Discovered:
+    """Every readable file under raw_dir as sorted relative paths, what was not read and why, and each input's stamp
+    (from the one stat that found it regular: a file is stat'ed once, its relative path made once a folder).
 
     Symlinked folders are not followed (they could loop or leave raw_dir); FIFOs, devices, sockets and
     symlinks leading out of raw_dir or to anything but a regular file are rejections, never opened.
     copydesk's outputs are never inputs: a folder holding a run's lock (out_dir, or an earlier one) is a
     rejection, not read; when out_dir is raw_dir, its run folders, lock and output links are left out.
     """
-    found: list[str] = []
+    found: list[tuple[str, int, int]] = []
     skipped: list[Rejection] = []
     raw_root = os.path.realpath(raw_dir)
     out_root = os.path.realpath(out_dir) if out_dir is not None else None
@@ -73,16 +83,22 @@ def discover_inputs(raw_dir: Path, out_dir: Path | None = None) -> tuple[list[st
             elif os.path.exists(os.path.join(path, LOCK_NAME)):
                 subfolders.remove(name)
                 skipped.append(Rejection(relative, "a copydesk output folder, not read"))
+        prefix = os.path.join(os.path.relpath(folder, raw_dir), "") if folder != str(raw_dir) else ""
         for name in files:
             path = os.path.join(folder, name)
             if out_root is not None and is_own_output(path, out_root):
                 continue
-            problem = file_problem(path, raw_root)
-            if problem is None:
-                found.append(os.path.relpath(path, raw_dir))
+            status = file_status(path, raw_root)
+            if isinstance(status, str):
+                skipped.append(Rejection(prefix + name, status))
             else:
-                skipped.append(Rejection(os.path.relpath(path, raw_dir), problem))
-    return sorted(found), sorted(skipped, key=lambda rejection: rejection.source_path)
+                found.append((prefix + name, status.st_size, status.st_mtime_ns))
+    found.sort()
+    return Discovered(
+        [path for path, _, _ in found],
+        sorted(skipped, key=lambda rejection: rejection.source_path),
+        [(size, mtime) for _, size, mtime in found],
+    )
 
 
 def is_own_output(path: str, out_root: str) -> bool:
@@ -104,9 +120,9 @@ _FILE_KINDS = (
 )
 
 
-def file_problem(path: str, raw_root: str) -> str | None:
-    """Why a file found under RAW_DIR is not read, or None for a regular file (or a symlink to one inside
-    RAW_DIR); decided from lstat and stat, without opening it."""
+def file_status(path: str, raw_root: str) -> os.stat_result | str:
+    """A regular file's status (of what a symlink inside RAW_DIR leads to), or why a file found under RAW_DIR is not
+    read; decided from lstat and stat, without opening it."""
     try:
         status = os.lstat(path)
         if stat.S_ISLNK(status.st_mode):
@@ -115,7 +131,7 @@ def file_problem(path: str, raw_root: str) -> str | None:
             status = os.stat(path)
     except OSError as error:
         return f"unreadable: {error.strerror or error}"
-    return None if stat.S_ISREG(status.st_mode) else not_regular(status.st_mode)
+    return status if stat.S_ISREG(status.st_mode) else not_regular(status.st_mode)
 
 
 def not_regular(mode: int) -> str:
