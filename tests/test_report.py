@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import numpy as np
+
 from cleaners.metadata import ArticleMetadata
 from dedup.deduplicate import deduplicate
-from dedup.records import Memberships
+from dedup.records import Memberships, ParagraphIds
 from dedup.settings import CanonicalPolicy, DedupSettings
 from flows.outputs.report import cluster_views, containment_views, render_report, word_diff
 from flows.stages.records import Document
@@ -134,3 +136,19 @@ def test_a_cluster_of_colliding_ids_without_a_member_still_renders():
     [view] = cluster_views(cleaned, records, dedup)
     assert (view["size"], view["score"], view["canonical"]["text"]) == (2, 1.0, PARAGRAPH)
     assert render_report(cleaned, [view], dedup, {"counts": {}, "finished_at": "now", "raw_dir": "raw"}, [])
+
+
+def test_a_cluster_is_shown_around_the_member_its_id_names_even_when_not_its_first():
+    documents = [document("a", [PARAGRAPH, FOLLOWING], "First"), document("b", [FOLLOWING, PARAGRAPH], "Second")]
+    cleaned = cleaned_of(documents)
+    records = paragraph_records(cleaned)
+    assert (
+        cleaned.paragraph_ids(np.arange(4)).to_pylist() == list(ParagraphIds(records)) == ["a-0", "a-1", "b-0", "b-1"]
+    )
+    dedup = deduplicate(records, list(cleaned.texts()), DedupSettings(), CanonicalPolicy())
+    named = {0: "b-1", 3: "b-1", 1: "a-1", 2: "a-1"}  # the PARAGRAPH cluster named after its second member
+    placed = {p: replace(m, cluster_id=named[p], is_canonical=p in (3, 1)) for p, m in enumerate(dedup.memberships)}
+    dedup.memberships = Memberships(dedup.memberships.ids, placed)
+    views = {view["id"]: view for view in cluster_views(cleaned, records, dedup)}
+    assert views["b-1"]["canonical"]["id"] == "b-1" and [m["id"] for m in views["b-1"]["members"]] == ["a-0"]
+    assert views["a-1"]["canonical"]["id"] == "a-1" and [m["id"] for m in views["a-1"]["members"]] == ["b-0"]

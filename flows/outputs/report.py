@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from dedup.deduplicate import DedupResult
-from dedup.records import ClusterMembership, ParagraphIds, ParagraphRecord, PlacedMemberships, paragraph_id
+from dedup.records import ClusterMembership, ParagraphRecord, PlacedMemberships, paragraph_id
 from flows.outputs.report_review import member_commands, override_rows
 from flows.outputs.word_diff import DiffSegment, word_diff
 from flows.review.commands import review_command
@@ -101,7 +101,7 @@ def cluster_views(
     """Clusters with more than one member, the most copied words (words of the members) first. The first
     MAX_CLUSTERS, the ones the report lists, carry their paragraphs, diffs (made by `diff`) and review commands;
     the rest only their id, size, copied words and score."""
-    shared = _shared_clusters(dedup.memberships.placed, ParagraphIds(records), dedup.word_counts)
+    shared = _shared_clusters(dedup.memberships.placed, cleaned, dedup.word_counts)
     views = [
         {"id": cluster_id, "size": size, "copied_words": copied, "score": round(jaccards / (size - 1), 3)}
         for cluster_id, size, copied, jaccards in zip(
@@ -154,8 +154,9 @@ class SharedClusters:
         return self.positions[self.starts[cluster] : self.starts[cluster + 1]].tolist()
 
 
-def _shared_clusters(placed: PlacedMemberships, ids: Sequence[str], words: np.ndarray) -> SharedClusters:
-    """The clusters of more than one member among the placed memberships, by array (no object a member)."""
+def _shared_clusters(placed: PlacedMemberships, cleaned: Cleaned, words: np.ndarray) -> SharedClusters:
+    """The clusters of more than one member among the placed memberships (of `cleaned`'s paragraphs), by array (no
+    object or string a member)."""
     encoded = placed.cluster_ids.dictionary_encode()
     labels = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)  # numbered by first member
     sizes = np.bincount(labels, minlength=len(encoded.dictionary))
@@ -167,10 +168,9 @@ def _shared_clusters(placed: PlacedMemberships, ids: Sequence[str], words: np.nd
     named = np.zeros(len(rows), dtype=bool)
     for start in range(0, len(rows), IDS_AT_ONCE):
         part = rows[start : start + IDS_AT_ONCE]
-        cluster_ids = placed.cluster_ids.take(pa.array(part, pa.int64())).to_pylist()
-        named[start : start + len(part)] = [
-            ids[position] == cluster_id for position, cluster_id in zip(placed.positions[part].tolist(), cluster_ids)
-        ]
+        own_ids = cleaned.paragraph_ids(placed.positions[part])
+        cluster_ids = placed.cluster_ids.take(pa.array(part, pa.int64()))
+        named[start : start + len(part)] = pc.equal(cluster_ids, own_ids).to_numpy()
     by_cluster = np.lexsort((np.arange(len(rows)), ~named, clusters))  # a cluster's named member first, if any
     firsts = np.searchsorted(clusters[by_cluster], np.arange(len(shared)))
     centre_rows = by_cluster[firsts]
