@@ -189,6 +189,7 @@ class ParagraphIds(ByPosition[str]):
     def __init__(self, records: Sequence[ParagraphRecord]) -> None:
         self.records, self.count = records, len(records)
         self.made = records.paragraph_id if isinstance(records, ParagraphRecords) else None
+        self.doc_ids: pa.Array | None = None  # ParagraphRecords' doc ids as Arrow strings, made once asked for
 
     def __len__(self) -> int:
         return self.count
@@ -199,19 +200,24 @@ class ParagraphIds(ByPosition[str]):
     def find(self, wanted: Sequence[str], among: np.ndarray) -> np.ndarray:
         """The position of each of the `wanted` ids, every one of them the id of one of the positions `among`: of
         `ParagraphRecords`, matched by Arrow against the ids made from its columns (no string made in Python)."""
-        if isinstance(self.records, ParagraphRecords):
-            records = self.records
-            ids = pc.binary_join_element_wise(
-                pa.array(records.articles.doc_ids, pa.string()).take(pa.array(records.owners[among])),
-                pa.array(records.para_idx[among]).cast(pa.string()),
-                "-",
-            )
-        else:
-            ids = pa.array([self._at(position) for position in among.tolist()], pa.string())
-        rows = pc.index_in(pa.array(wanted, pa.string()), value_set=ids)
+        rows = pc.index_in(pa.array(wanted, pa.string()), value_set=self.column(among))
         if rows.null_count:
             raise KeyError(f"{rows.null_count} paragraph ids not found")
         return among[rows.to_numpy()]
+
+    def column(self, positions: np.ndarray) -> pa.Array:
+        """The ids at `positions` as Arrow strings: of `ParagraphRecords`, joined by Arrow from its columns (its doc
+        ids made an Arrow array once), no string made in Python."""
+        if not isinstance(self.records, ParagraphRecords):
+            return pa.array([self._at(position) for position in positions.tolist()], pa.string())
+        records = self.records
+        if self.doc_ids is None:
+            self.doc_ids = pa.array(records.articles.doc_ids, pa.string())
+        return pc.binary_join_element_wise(
+            self.doc_ids.take(pa.array(records.owners[positions])),
+            pa.array(records.para_idx[positions]).cast(pa.string()),
+            "-",
+        )
 
 
 class PlacedMemberships(Mapping[int, ClusterMembership]):
@@ -295,7 +301,7 @@ class Memberships(ByPosition[ClusterMembership]):
         at, alone, rows = np.flatnonzero(found), np.flatnonzero(~found), rows[found]
         order = np.empty(count, dtype=np.int64)
         order[at], order[alone] = np.arange(len(at)), len(at) + np.arange(len(alone))
-        own_ids = pa.array([self.ids[position] for position in positions[alone].tolist()], pa.string())
+        own_ids = id_column(self.ids, positions[alone])
         taken = pa.array(rows, pa.int64())
         matches = np.full(count, len(placed.kinds), dtype=np.int16)
         matches[at] = placed.matches[rows]
@@ -312,3 +318,10 @@ class Memberships(ByPosition[ClusterMembership]):
             **{name: pa.array(measures) for name, measures in values.items()},
             "contained_in": pa.concat_arrays([placed.contained_in.take(taken), nothing]).take(order),
         }
+
+
+def id_column(ids: Sequence[str], positions: np.ndarray) -> pa.Array:
+    """The ids at `positions` as Arrow strings (of `ParagraphIds`, joined by Arrow from its records' columns)."""
+    if isinstance(ids, ParagraphIds):
+        return ids.column(positions)
+    return pa.array([ids[position] for position in positions.tolist()], pa.string())

@@ -42,6 +42,7 @@ from dedup.records import (
     ParagraphIds,
     ParagraphRecord,
     ParagraphRecords,
+    id_column,
     paragraph_id,
 )
 from dedup.settings import DEFAULT_POLICY, POLICY_CRITERIA, CanonicalPolicy, DedupSettings
@@ -975,6 +976,9 @@ def test_paragraph_records_as_columns_read_as_the_records_they_stand_for():
     assert records == expected and records[-1] == expected[-1] and records[:2] == expected[:2]
     assert list(ParagraphIds(records)) == ["yonhap-0", "yonhap-1", "kcna-0"] == list(ParagraphIds(expected))
     assert ParagraphIds(records)[-1] == ParagraphIds(expected)[-1] == "kcna-0"  # from the columns, as from records
+    ids, picked = ParagraphIds(records), np.array([2, 0, 2])
+    assert ids.column(picked).to_pylist() == ["kcna-0", "yonhap-0", "kcna-0"] == ids.column(picked).to_pylist()
+    assert id_column(ids, picked) == id_column(ParagraphIds(expected), picked) == id_column(list(ids), picked)
     preferred = records.with_preferred(np.array([False, False, True]))
     assert preferred[2] == ParagraphRecord("kcna", 0, None, None, 0, preferred=True) and not records[2].preferred
     among = np.array([2, 1])
