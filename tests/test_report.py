@@ -6,12 +6,15 @@ import re
 from dataclasses import replace
 
 import numpy as np
+import pyarrow as pa
 
 from cleaners.metadata import ArticleMetadata
 from dedup.deduplicate import deduplicate
 from dedup.records import Memberships, ParagraphIds
 from dedup.settings import CanonicalPolicy, DedupSettings
 from flows.outputs.report import cluster_views, containment_views, render_report, word_diff
+from flows.outputs.report_review import removed_line_rows
+from flows.outputs.schema import REMOVED
 from flows.stages.records import Document
 from flows.stages.steps import paragraph_records
 from tests.cleaned_articles import cleaned_of
@@ -152,3 +155,22 @@ def test_a_cluster_is_shown_around_the_member_its_id_names_even_when_not_its_fir
     views = {view["id"]: view for view in cluster_views(cleaned, records, dedup)}
     assert views["b-1"]["canonical"]["id"] == "b-1" and [m["id"] for m in views["b-1"]["members"]] == ["a-0"]
     assert views["a-1"]["canonical"]["id"] == "a-1" and [m["id"] for m in views["a-1"]["members"]] == ["b-0"]
+
+
+def test_removed_lines_are_described_most_frequent_first_with_their_reasons_and_articles():
+    rows = [
+        ("kcna-1", "Header Ads", "junk_line"),
+        ("kcna-1", "Post Top Ad", "junk_line"),
+        ("yonhap-2", "Header Ads", "learned_boilerplate"),
+        ("yonhap-2", "Header Ads", "junk_line"),
+        ("reuters-3", "Captcha refresh", "junk_line"),
+        ("reuters-3", "Header Ads", "junk_line"),
+        ("reuters-3", "Post Top Ad", "learned_boilerplate"),
+    ]
+    removed = pa.table(dict(zip(REMOVED.names, map(list, zip(*rows)))), schema=REMOVED)
+    described = removed_line_rows(removed)
+    assert [(row["text"], row["count"], row["articles"], row["reasons"]) for row in described] == [
+        ("Header Ads", 4, 3, ["junk_line", "learned_boilerplate"]),
+        ("Post Top Ad", 2, 2, ["junk_line", "learned_boilerplate"]),
+        ("Captcha refresh", 1, 1, ["junk_line"]),
+    ]

@@ -20,24 +20,27 @@ MAX_REVIEW_ROWS = 1000
 def removed_line_rows(removed: pa.Table) -> list[dict]:
     """Each distinct removed line of removed.parquet's table: its fingerprint, reasons, how often and in how many
     articles, and whether a keep-line decision can undo it; the most frequent MAX_REVIEW_ROWS, counted first (in
-    Arrow, not as Python rows) and described only then."""
+    Arrow, not as Python rows) and described only then, their rows found by the number of the line they hold (the
+    rows' texts are not copied: 76 % of the rows at 20,000 articles hold one of those lines)."""
     counts = pa.Table.from_struct_array(pc.value_counts(removed["text"]))
     order = pc.sort_indices(counts, [("counts", "descending"), ("values", "ascending")])[:MAX_REVIEW_ROWS]
     shown = counts.take(order).rename_columns(["text", "count"])
-    rows = removed.filter(pc.is_in(removed["text"], shown["text"]))
-    described = rows.group_by("text").aggregate([("reason", "distinct"), ("doc_id", "count_distinct")])
-    reasons = dict(zip(described["text"].to_pylist(), map(sorted, described["reason_distinct"].to_pylist())))
-    articles = dict(zip(described["text"].to_pylist(), described["doc_id_count_distinct"].to_pylist()))
+    line = pc.index_in(removed["text"], value_set=shown["text"])
+    rows = pa.table({"line": line, "reason": removed["reason"], "doc_id": removed["doc_id"]}).filter(pc.is_valid(line))
+    described = rows.group_by("line").aggregate([("reason", "distinct"), ("doc_id", "count_distinct")])
+    lines = described["line"].to_pylist()
+    reasons = dict(zip(lines, map(sorted, described["reason_distinct"].to_pylist())))
+    articles = dict(zip(lines, described["doc_id_count_distinct"].to_pylist()))
     return [
         {
             "text": text,
             "fingerprint": line_fingerprint(text),
-            "reasons": reasons[text],
+            "reasons": reasons[number],
             "count": count,
-            "articles": articles[text],
-            "keepable": any(map(is_keepable, reasons[text])),
+            "articles": articles[number],
+            "keepable": any(map(is_keepable, reasons[number])),
         }
-        for text, count in zip(shown["text"].to_pylist(), shown["count"].to_pylist())
+        for number, (text, count) in enumerate(zip(shown["text"].to_pylist(), shown["count"].to_pylist()))
     ]
 
 
