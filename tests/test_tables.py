@@ -77,7 +77,7 @@ def paragraph_counts(result: RunResult, slice_articles: int = 1000) -> tuple[int
     counts = ParagraphCounts()
     for tables in article_tables(result, slice_articles):
         counts.add(tables.paragraphs)
-    return counts.duplicates, len(counts.cluster_ids), counts.contained
+    return counts.duplicates, counts.clusters(), counts.contained
 
 
 def test_paragraph_rows_follow_documents_and_their_clusters():

@@ -54,10 +54,11 @@ class RunTables:
 @dataclass
 class ParagraphCounts:
     """The run's paragraph counts, summed over the slices of paragraphs.parquet's columns: paragraphs in another's
-    cluster, clusters of more than one (the ids those paragraphs name), paragraphs inside another."""
+    cluster, clusters of more than one (the ids those paragraphs name, each slice's distinct ones as Arrow strings,
+    counted once all are added: a Python set held a string a cluster), paragraphs inside another."""
 
     duplicates: int = 0
-    cluster_ids: set[str] = field(default_factory=set)
+    cluster_ids: list[pa.Array] = field(default_factory=list)
     contained: int = 0
 
     def add(self, paragraphs: pa.Table) -> None:
@@ -65,8 +66,12 @@ class ParagraphCounts:
         own_id = pc.binary_join_element_wise(paragraphs["doc_id"], pc.cast(paragraphs["para_idx"], pa.string()), "-")
         elsewhere = pc.not_equal(paragraphs["cluster_id"], own_id)
         self.duplicates += pc.sum(elsewhere).as_py() or 0
-        self.cluster_ids.update(pc.unique(paragraphs["cluster_id"].filter(elsewhere)).to_pylist())
+        self.cluster_ids.append(pc.unique(paragraphs["cluster_id"].filter(elsewhere)))
         self.contained += paragraphs.num_rows - paragraphs["contained_in"].null_count
+
+    def clusters(self) -> int:
+        """How many distinct clusters of more than one the slices' paragraphs name."""
+        return pc.count_distinct(pa.chunked_array(self.cluster_ids, pa.string())).as_py()
 
 
 def _columns(items: Sequence, schema: pa.Schema, **computed: Sequence | pa.ChunkedArray) -> pa.Table:

@@ -70,7 +70,7 @@ def run_summary(
         articles=result.cleaned.article_count,
         paragraphs=result.cleaned.paragraph_count,
         duplicate_paragraphs=paragraphs.duplicates,
-        clusters=len(paragraphs.cluster_ids),
+        clusters=paragraphs.clusters(),
         contained_paragraphs=paragraphs.contained,
         duplicate_articles=len(result.dedup.duplicate_of),
         removals=tables["removed"],
