@@ -91,3 +91,10 @@ def test_a_cells_words_the_dump_lacks_stay_a_block_of_their_own():
         "| permalink",
         "Gift Card Scams",
     ]
+
+
+def test_an_indented_layout_row_is_written_as_its_blocks():
+    # trafilatura keeps a <pre>-like page's indentation before the row's first border (CleanEval's Amarok blog)
+    body = POSTS[0][1]
+    text = f"        |   Wednesday, December 13. 2006   {body} |"
+    assert split_layout_rows(text, f"Wednesday, December 13. 2006\n{body}") == f"Wednesday, December 13. 2006\n{body}"

@@ -60,13 +60,14 @@ def split_layout_rows(text: str, dump: str) -> str:
     """`text` (trafilatura's, one block a line) with each table row that holds a layout cell written as its
     cells' blocks, one a line (the page's `dump`, one block a line, tells where the blocks are)."""
     lines = text.split("\n")
-    if not any(line.startswith("|") and len(line.split()) >= MIN_CELL_WORDS for line in lines):
+    if not any(line.lstrip().startswith("|") and len(line.split()) >= MIN_CELL_WORDS for line in lines):
         return text
     dump_lines = [line.split() for line in dump.split("\n")]
     starts = lines_by_first_word(dump_lines)
     written = []
     for line in lines:
-        cells = [cell_words(cell) for cell in _CELL_BORDER.split(line)[1:]] if line.startswith("|") else []
+        is_row = line.lstrip().startswith("|")
+        cells = [cell_words(cell) for cell in _CELL_BORDER.split(line)[1:]] if is_row else []
         blocks = [cell_blocks(words, dump_lines, starts) if len(words) >= MIN_CELL_WORDS else [] for words in cells]
         if not any(blocks):
             written.append(line)
