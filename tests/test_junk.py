@@ -193,6 +193,15 @@ def test_sponsored_label_before_real_prose_takes_only_itself(config):
         ("« Previous 1 2 3 Next »", "junk:pagination"),
         ("1 2 3 4 … 12 Next ›", "junk:pagination"),
         ("Page 2 of 14", "junk:pagination"),
+        # the site talking to its reader: a job site's (CleanEval tune page 5), blogs' and a podcast's (WCXB tune)
+        ("The feature you requested is only available to members. Please sign in to continue...", "junk:site_notice"),
+        ("You must be logged in to post a comment.", "junk:site_notice"),
+        (
+            "We're sorry but you will need to enable Javascript to access all of the features of this site.",
+            "junk:site_notice",
+        ),
+        ("Your browser does not support the audio element.", "junk:site_notice"),
+        ("Please sign in to access member exclusive content.", "junk:site_notice"),
     ],
 )
 def test_label_led_newsletter_and_legal_lines_are_removed_with_their_rule(config, line, reason):
@@ -227,6 +236,9 @@ def test_label_led_newsletter_and_legal_lines_are_removed_with_their_rule(config
         'Choe Sang-Hun counted 2 of 14 reactors shut, "the rest next" in 2026.',
         "6 32 3 34 35 1",  # a table's row of numbers (CleanEval tune page 10)
         "Next 2025",
+        'Choe Sang-Hun found that "you must be logged in" to read the Rodong Sinmun online, which few can.',
+        "Apple said Safari would enable JavaScript by default in 2003.",
+        "Inspectors at Yongbyon said the log was only available to members of the team.",
     ],
 )
 def test_prose_that_starts_like_a_label_or_legal_line_is_kept(config, line):
