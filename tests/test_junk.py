@@ -183,6 +183,25 @@ def test_sponsored_label_before_real_prose_takes_only_itself(config):
         ("Tuesday December 26, 2006 | permalink | comments (0)", "junk:post_footer"),
         ("June 9, 2020 · 6 Comments", "junk:post_footer"),  # WCXB tune page 4673
         ("Posted on 12 March 2019 • Share this story • Print", "junk:post_footer"),
+        # page lists: a forum thread's (CleanEval tune pages 21 and 33), a blog's (WCXB tune page 4682)
+        (
+            "Pages : [1] 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31",
+            "junk:pagination",
+        ),
+        ("Pages : 1 [2]", "junk:pagination"),
+        ("Pages: 1 2 3", "junk:pagination"),
+        ("« Previous 1 2 3 Next »", "junk:pagination"),
+        ("1 2 3 4 … 12 Next ›", "junk:pagination"),
+        ("Page 2 of 14", "junk:pagination"),
+        # the site talking to its reader: a job site's (CleanEval tune page 5), blogs' and a podcast's (WCXB tune)
+        ("The feature you requested is only available to members. Please sign in to continue...", "junk:site_notice"),
+        ("You must be logged in to post a comment.", "junk:site_notice"),
+        (
+            "We're sorry but you will need to enable Javascript to access all of the features of this site.",
+            "junk:site_notice",
+        ),
+        ("Your browser does not support the audio element.", "junk:site_notice"),
+        ("Please sign in to access member exclusive content.", "junk:site_notice"),
     ],
 )
 def test_label_led_newsletter_and_legal_lines_are_removed_with_their_rule(config, line, reason):
@@ -213,6 +232,13 @@ def test_label_led_newsletter_and_legal_lines_are_removed_with_their_rule(config
         "Rodong Sinmun | Pyongyang | March 3, 2019",
         '"We will not comment," he said. | Share',
         "Published in 1998, the report ran to 300 pages | Print edition",
+        "Pages 12 and 13 of the Rodong Sinmun were given to the Yongbyon reactor.",
+        'Choe Sang-Hun counted 2 of 14 reactors shut, "the rest next" in 2026.',
+        "6 32 3 34 35 1",  # a table's row of numbers (CleanEval tune page 10)
+        "Next 2025",
+        'Choe Sang-Hun found that "you must be logged in" to read the Rodong Sinmun online, which few can.',
+        "Apple said Safari would enable JavaScript by default in 2003.",
+        "Inspectors at Yongbyon said the log was only available to members of the team.",
     ],
 )
 def test_prose_that_starts_like_a_label_or_legal_line_is_kept(config, line):

@@ -2,7 +2,8 @@
 fallback where trafilatura keeps much less of the body than the dump holds (beside readers' comments), and
 the dump lines trafilatura leaves out that both its own readability fallback and copydesk's dump cleaning
 keep put back in (a vote of extractors), unless they are a figure's, a caption's or an author box's (not the article's text);
-table rows that are only links (navigation bars laid out as tables) left out."""
+table rows that are only links (navigation bars laid out as tables) left out, and a layout table's row written as
+its cells' blocks, one a line."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from cleaners.metadata import ArticleMetadata, parse_published
 from cleaners.rules import BodyRules
 from flows.config import HtmlSettings
 from flows.reading.html_text import limit_nesting, nested_too_deep, tree_text, visible_text
+from flows.reading.layout_cells import split_layout_rows
 from flows.reading.line_vote import add_agreed_lines, words_of
 from flows.reading.link_rows import drop_link_rows
 from flows.stages.records import InputError
@@ -179,7 +181,8 @@ def extract_html(
     text dump keeps much more of the body than trafilatura, readers' comments not counted) of an HTML page.
     With [html] vote_lines, the dump lines that trafilatura left out and both its readability check and the
     dump cleaning keep are added to its text, each after the line before it in the page; a line of a figure,
-    a caption or an author box is not. Table rows that are only links (navigation bars) go."""
+    a caption or an author box is not. Table rows that are only links (navigation bars) go, and a row of a page
+    laid out as a table is written as its cells' blocks, one a line."""
     page, tree = parse_page(repair_mojibake(html))
     dump = tree_text(tree) if tree is not None else visible_text(page)
     # metadata first: trafilatura reads it from the tree it then extracts from (htmldate may prune that tree)
@@ -194,8 +197,7 @@ def extract_html(
         raise InputError("no article text found in the HTML")
     if not extracted.strip() or falls_short(len(extracted.split()), dump, comments, settings):
         text, article_format = dump, "html-dump"
-    elif settings.vote_lines:
-        text, article_format = drop_link_rows(voted_text(extracted, dump, tree, settings), tree), "html"
     else:
-        text, article_format = drop_link_rows(extracted, tree), "html"
+        voted = voted_text(extracted, dump, tree, settings) if settings.vote_lines else extracted
+        text, article_format = split_layout_rows(drop_link_rows(voted, tree), dump), "html"
     return text, metadata if document is not None else ArticleMetadata(url=url), article_format
