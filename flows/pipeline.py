@@ -329,7 +329,7 @@ def _run(
     stop_workers()  # the batched tasks are done: the workers' memory leaves before cluster and write
     release_free_memory()
     with stage("cluster", paragraph_count, "paragraphs") as progress, frozen_heap():
-        keys = steps.paragraph_keys(cleaned) if state.canonical else []  # the incumbent test's, kept for the state's
+        keys = steps.paragraph_keys(cleaned)  # the incumbent test's, kept for the state's
         records, dedup, paragraphs_applied = cluster_paragraphs(
             quote(cleaned),
             quote(matches),
