@@ -209,14 +209,16 @@ def remeasure(
     settings: DedupSettings,
     changed: Collection[int] | None = None,
     carried: CarriedClusters = NOTHING_CARRIED,
+    hashes: np.ndarray | None = None,
 ) -> Matches:
     """Measure the verified pairs again on changed texts (after spelling fixes), keeping those that still match;
     a copy that no longer equals its group's representative is measured against it instead. With `changed` (the
     positions whose text changed), only pairs holding one are measured again: the others measure as they did,
-    and a pair whose two texts `carried` measured takes that measure."""
+    and a pair whose two texts `carried` measured takes that measure. `hashes`: the texts' `text_hashes`, when the
+    caller made them."""
     touched = None if changed is None else set(changed)
     copies, left = copies_still_exact(matches.copies, texts, touched)
-    hashes = text_hashes(texts)
+    hashes = text_hashes(texts) if hashes is None else hashes
     if touched is None:
         measured = _verified([*matches.overlaps, *matches.partial, *left], texts, settings, matches.candidate_count)
     else:

@@ -288,10 +288,11 @@ def key_column(doc_ids: pa.Array, hashes: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise(doc_ids.cast(pa.string()), hexes, ":")
 
 
-def paragraph_keys(cleaned: Cleaned) -> pa.Array:
-    """Every paragraph's `paragraph_key`, in order, as a column (the texts hashed together, from their column)."""
+def paragraph_keys(cleaned: Cleaned, hashes: np.ndarray | None = None) -> pa.Array:
+    """Every paragraph's `paragraph_key`, in order, as a column (`hashes`: the texts' `text_hashes`, when the caller
+    made them; else the texts hashed together, from their column)."""
     doc_ids = cleaned.articles["doc_id"].combine_chunks().take(pa.array(cleaned.paragraph_articles()))
-    return key_column(doc_ids, text_hashes(cleaned.texts())[:, 0])
+    return key_column(doc_ids, (text_hashes(cleaned.texts()) if hashes is None else hashes)[:, 0])
 
 
 def paragraph_records(
@@ -346,11 +347,13 @@ def cluster_paragraphs(
     progress: Ticker = NO_PROGRESS,
     carried: CarriedClusters = NOTHING_CARRIED,
     keys: pa.Array | None = None,
+    hashes: np.ndarray | None = None,
 ) -> tuple[ParagraphRecords, DedupResult, frozenset[str]]:
     """Measure the matches again on the corrected paragraphs, cluster them within maintainers' split, merge and
     prefer decisions and choose the canonical copies; also the ids of the decisions that found their paragraphs.
     Components of the overlapping pairs, trims and pairs measured again that `carried` (the previous run's) holds keep
-    their clusters, corpus texts and measures; `keys`: the `paragraph_keys`, when the caller made them.
+    their clusters, corpus texts and measures; `keys` and `hashes`: the `paragraph_keys` and the texts'
+    `text_hashes`, when the caller made them.
     `progress` sees each pass: the articles' paragraphs recorded, the pairs measured again, the clustering."""
     progress.phase("recording paragraphs", cleaned.article_count, "articles")
     records = paragraph_records(cleaned, incumbents, keys)
@@ -359,7 +362,7 @@ def cluster_paragraphs(
     pairs = len(matches.overlaps) + len(matches.partial)
     progress.phase("measuring pairs again", pairs, "pairs")
     texts = cleaned.texts()
-    matches = remeasure(matches, texts, config.dedup, corrected_positions(cleaned), carried)
+    matches = remeasure(matches, texts, config.dedup, corrected_positions(cleaned), carried, hashes)
     progress.advance(pairs)
     progress.phase("clustering", len(records), "paragraphs")
     dedup = cluster_matches(records, texts, matches, config.dedup, config.canonical, constraints, carried)
