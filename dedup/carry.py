@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
+import pyarrow as pa
 
 from dedup.components import Pairs, component_labels, component_signatures, paragraph_hashes
 from dedup.constraints import ClusterConstraints
 from dedup.pair_table import pair_positions
-from dedup.records import ClusterMembership, ParagraphIds
+from dedup.records import MEMBERSHIP_COLUMNS, ParagraphIds
 from dedup.settings import DedupSettings
 from dedup.trim import trim_partial_repeats
 from dedup.verify import Overlap
@@ -27,12 +28,12 @@ from dedup.verify import Overlap
 
 @dataclass(frozen=True)
 class CarriedRows:
-    """The stored rows of some components as the run that clustered them left them, column by column: the
-    signatures found, and each row's paragraph id and membership."""
+    """The stored rows of some components as the run that clustered them left them, as columns: the signatures
+    found, and each row's paragraph id and membership (MEMBERSHIP_COLUMNS)."""
 
     signatures: frozenset[bytes] = frozenset()
-    paragraph_ids: list[str] = field(default_factory=list)
-    memberships: list[ClusterMembership] = field(default_factory=list)
+    paragraph_ids: pa.ChunkedArray = field(default_factory=lambda: pa.chunked_array([], pa.string()))
+    memberships: pa.Table = field(default_factory=MEMBERSHIP_COLUMNS.empty_table)
 
 
 class CarriedClusters(Protocol):
@@ -79,10 +80,11 @@ class Components:
 
 @dataclass
 class CarriedOver:
-    """The components, and the memberships carried over for their positions."""
+    """The components, and the memberships carried over (MEMBERSHIP_COLUMNS, a row for each of `positions`)."""
 
     components: Components
-    memberships: dict[int, ClusterMembership]
+    positions: np.ndarray
+    memberships: pa.Table
 
 
 def carry_over(
@@ -102,11 +104,9 @@ def carry_over(
         signatures.pop(label, None)
     stored = carried.members(signatures.values())
     positions = np.zeros(0, dtype=np.int64)
-    if stored.paragraph_ids:
+    if len(stored.paragraph_ids):
         positions = ids.find(stored.paragraph_ids, np.fromiter(keys, np.int64, len(keys)))
-    return CarriedOver(
-        Components(labels, signatures, stored.signatures), dict(zip(positions.tolist(), stored.memberships))
-    )
+    return CarriedOver(Components(labels, signatures, stored.signatures), positions, stored.memberships)
 
 
 @dataclass

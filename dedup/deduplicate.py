@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
 
 from dedup.articles import copied_share, duplicate_of
 from dedup.canonical import priority_keys
@@ -35,7 +36,9 @@ from dedup.records import (
     Memberships,
     ParagraphIds,
     ParagraphRecord,
+    PlacedMemberships,
     article_numbers,
+    membership_columns,
     record_columns,
 )
 from dedup.redis_index import index_basename, redis_candidate_pairs
@@ -206,14 +209,16 @@ def remeasure(
     settings: DedupSettings,
     changed: Collection[int] | None = None,
     carried: CarriedClusters = NOTHING_CARRIED,
+    hashes: np.ndarray | None = None,
 ) -> Matches:
     """Measure the verified pairs again on changed texts (after spelling fixes), keeping those that still match;
     a copy that no longer equals its group's representative is measured against it instead. With `changed` (the
     positions whose text changed), only pairs holding one are measured again: the others measure as they did,
-    and a pair whose two texts `carried` measured takes that measure."""
+    and a pair whose two texts `carried` measured takes that measure. `hashes`: the texts' `text_hashes`, when the
+    caller made them."""
     touched = None if changed is None else set(changed)
     copies, left = copies_still_exact(matches.copies, texts, touched)
-    hashes = text_hashes(texts)
+    hashes = text_hashes(texts) if hashes is None else hashes
     if touched is None:
         measured = _verified([*matches.overlaps, *matches.partial, *left], texts, settings, matches.candidate_count)
     else:
@@ -376,12 +381,14 @@ def _paired(count: int, matches: Matches, constraints: ClusterConstraints) -> np
     return np.flatnonzero(named)
 
 
-def _clustering(kept: CarriedOver, constraints: ClusterConstraints) -> set[int]:
+def _clustering(kept: CarriedOver, constraints: ClusterConstraints) -> list[int]:
     """The positions to cluster: those of a component of more than one paragraph not carried over, or of a
     maintainer's merge or split; a paragraph alone in its component is unique whatever it is partly paired with."""
     labels = kept.components.labels
-    shared = np.flatnonzero(np.bincount(labels, minlength=len(labels))[labels] > 1).tolist()
-    return {*shared, *constraints.positions()} - kept.memberships.keys()
+    clustering = np.bincount(labels, minlength=len(labels))[labels] > 1
+    clustering[list(constraints.positions())] = True
+    clustering[kept.positions] = False
+    return np.flatnonzero(clustering).tolist()
 
 
 def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs) -> Memberships:
@@ -389,7 +396,9 @@ def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs) -> Memberships:
     (numbered afresh, as a smaller corpus: no pair leaves a component), and each paragraph in no overlapping pair
     unique."""
     rest = sorted(inputs.order)
-    return Memberships(inputs.ids, kept.memberships | dict(zip(rest, _clustered(inputs.restricted_to(rest)))))
+    clustered = membership_columns(_clustered(inputs.restricted_to(rest)))
+    positions = np.concatenate([kept.positions, np.array(rest, dtype=np.int64)])
+    return Memberships(inputs.ids, PlacedMemberships(positions, pa.concat_tables([kept.memberships, clustered])))
 
 
 def _clustered(inputs: ClusteringInputs) -> list[ClusterMembership]:

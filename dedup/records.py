@@ -197,10 +197,11 @@ class ParagraphIds(ByPosition[str]):
     def _at(self, position: int) -> str:
         return self.made(position) if self.made else paragraph_id(self.records[position])
 
-    def find(self, wanted: Sequence[str], among: np.ndarray) -> np.ndarray:
+    def find(self, wanted: Sequence[str] | pa.ChunkedArray, among: np.ndarray) -> np.ndarray:
         """The position of each of the `wanted` ids, every one of them the id of one of the positions `among`: of
         `ParagraphRecords`, matched by Arrow against the ids made from its columns (no string made in Python)."""
-        rows = pc.index_in(pa.array(wanted, pa.string()), value_set=self.column(among))
+        wanted = wanted if isinstance(wanted, pa.ChunkedArray) else pa.array(wanted, pa.string())
+        rows = pc.index_in(wanted, value_set=self.column(among))
         if rows.null_count:
             raise KeyError(f"{rows.null_count} paragraph ids not found")
         return among[rows.to_numpy()]
@@ -220,21 +221,48 @@ class ParagraphIds(ByPosition[str]):
         )
 
 
+# `ClusterMembership`'s fields as columns (the measures float64): what `PlacedMemberships` is made of.
+MEMBERSHIP_COLUMNS = pa.schema(
+    [
+        ("cluster_id", pa.string()),
+        ("is_canonical", pa.bool_()),
+        ("match", pa.string()),
+        ("jaccard", pa.float64()),
+        ("containment", pa.float64()),
+        ("contained_in", pa.string()),
+    ]
+)
+
+
+def membership_columns(memberships: Sequence[ClusterMembership]) -> pa.Table:
+    """The memberships as MEMBERSHIP_COLUMNS, a row each, in order."""
+    return pa.table(
+        {name: [getattr(row, name) for row in memberships] for name in MEMBERSHIP_COLUMNS.names}, MEMBERSHIP_COLUMNS
+    )
+
+
 class PlacedMemberships(Mapping[int, ClusterMembership]):
     """The memberships clustering placed, by position, held as columns (a row a placed paragraph, in position order):
     a membership is made only when asked for, so a corpus's clustered paragraphs hold no object each."""
 
-    def __init__(self, placed: Mapping[int, ClusterMembership]) -> None:
-        self.positions = np.array(sorted(placed), dtype=np.int64)
-        rows = [placed[position] for position in self.positions.tolist()]
-        self.cluster_ids = pa.array([row.cluster_id for row in rows], pa.string())
-        self.is_canonical = np.array([row.is_canonical for row in rows], dtype=bool).reshape(-1)
-        self.kinds = sorted({row.match for row in rows})
-        codes = {kind: code for code, kind in enumerate(self.kinds)}
-        self.matches = np.array([codes[row.match] for row in rows], dtype=np.int16).reshape(-1)
-        self.jaccard = np.array([row.jaccard for row in rows], dtype=np.float64).reshape(-1)
-        self.containment = np.array([row.containment for row in rows], dtype=np.float64).reshape(-1)
-        self.contained_in = pa.array([row.contained_in for row in rows], pa.string())
+    def __init__(self, positions: np.ndarray, columns: pa.Table) -> None:
+        """`columns` (MEMBERSHIP_COLUMNS) holds a row for each of `positions` (distinct, in any order)."""
+        order = np.argsort(positions, kind="stable")
+        self.positions = np.asarray(positions, dtype=np.int64)[order]
+        columns = columns.take(pa.array(order, pa.int64()))
+        self.cluster_ids = columns["cluster_id"].combine_chunks()
+        self.is_canonical = np.asarray(columns["is_canonical"].to_numpy(), dtype=bool).reshape(-1)
+        self.kinds = sorted(pc.unique(columns["match"]).to_pylist())
+        codes = pc.index_in(columns["match"], value_set=pa.array(self.kinds, pa.string()))
+        self.matches = np.asarray(codes.to_numpy(), dtype=np.int16).reshape(-1)
+        self.jaccard = np.asarray(columns["jaccard"].to_numpy(), dtype=np.float64).reshape(-1)
+        self.containment = np.asarray(columns["containment"].to_numpy(), dtype=np.float64).reshape(-1)
+        self.contained_in = columns["contained_in"].combine_chunks()
+
+    @classmethod
+    def of(cls, placed: Mapping[int, ClusterMembership]) -> PlacedMemberships:
+        """The memberships of `placed`, by position."""
+        return cls(np.fromiter(placed, dtype=np.int64, count=len(placed)), membership_columns(list(placed.values())))
 
     def __len__(self) -> int:
         return len(self.positions)
@@ -278,7 +306,7 @@ class Memberships(ByPosition[ClusterMembership]):
 
     def __init__(self, ids: Sequence[str], placed: Mapping[int, ClusterMembership]) -> None:
         self.ids, self.count = ids, len(ids)
-        self.placed = placed if isinstance(placed, PlacedMemberships) else PlacedMemberships(placed)
+        self.placed = placed if isinstance(placed, PlacedMemberships) else PlacedMemberships.of(placed)
 
     def __len__(self) -> int:
         return self.count

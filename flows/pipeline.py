@@ -19,6 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 from prefect.utilities.annotations import quote
 
+from dedup.text_hash import text_hashes
 from flows.config import Config, load_config, with_redis_url
 from flows.escape import one_line
 from flows.outputs.artifacts import publish_run_artifacts
@@ -329,7 +330,8 @@ def _run(
     stop_workers()  # the batched tasks are done: the workers' memory leaves before cluster and write
     release_free_memory()
     with stage("cluster", paragraph_count, "paragraphs") as progress, frozen_heap():
-        keys = steps.paragraph_keys(cleaned) if state.canonical else []  # the incumbent test's, kept for the state's
+        hashes = text_hashes(cleaned.texts())  # hashed once: the paragraphs' keys and measuring pairs again
+        keys = steps.paragraph_keys(cleaned, hashes)  # the incumbent test's, kept for the state's
         records, dedup, paragraphs_applied = cluster_paragraphs(
             quote(cleaned),
             quote(matches),
@@ -339,9 +341,10 @@ def _run(
             quote(progress),
             quote(state.clusters),
             quote(keys),
+            quote(hashes),
         )
         progress.rows_out = int(np.count_nonzero(~dedup.memberships.canonical()))
-    del matched, matches  # the clusters hold the pairs measured again
+    del matched, matches, hashes  # the clusters hold the pairs measured again
     release_free_memory()
     review = review_outcome(overrides, spared.keys() | spelling_applied | paragraphs_applied)
     if overrides.decisions:

@@ -42,7 +42,9 @@ from dedup.records import (
     ParagraphIds,
     ParagraphRecord,
     ParagraphRecords,
+    PlacedMemberships,
     id_column,
+    membership_columns,
     paragraph_id,
 )
 from dedup.settings import DEFAULT_POLICY, POLICY_CRITERIA, CanonicalPolicy, DedupSettings
@@ -958,6 +960,9 @@ def test_memberships_as_columns_hold_what_clustering_placed_and_give_the_tables_
     placed = {position: made[position] for position in memberships.placed}
     assert placed and len(placed) < len(made), "the local paragraph is unique, never placed"
     assert Memberships(memberships.ids, placed) == made and dict(memberships.placed.items()) == placed
+    backwards = memberships.placed.positions[::-1].copy()  # columns carried from a store come in any order
+    columns = membership_columns([placed[position] for position in backwards.tolist()])
+    assert Memberships(memberships.ids, PlacedMemberships(backwards, columns)) == made
     assert memberships.placed.get(len(made)) is None and len(made) not in memberships.placed
     for positions in [range(len(made)), range(2, 7), range(5, 5), [0, 3, len(made) - 1]]:
         columns = memberships.columns(np.array(positions, dtype=np.int64))

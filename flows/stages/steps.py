@@ -266,33 +266,48 @@ def spelling_decisions(
     return reviewed_decisions(decisions, rejected, replacements), frozenset(applied), stored
 
 
+# The first 64 bits of a text's hash as 16 lowercase hex digits: each digit's shift, and the digits' bytes.
+_NIBBLE_SHIFTS = np.arange(60, -4, -4, dtype=np.uint64)
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+NO_KEYS = pa.array([], pa.string())
+
+
 def paragraph_key(doc_id: str, text: str) -> str:
     """Identifies a paragraph across runs: its article and its text (64 bits of its `text_hashes`)."""
-    return _paragraph_key(doc_id, int(text_hashes([text])[0, 0]))
+    return key_column(pa.array([doc_id], pa.string()), text_hashes([text])[:, 0])[0].as_py()
 
 
-def _paragraph_key(doc_id: str, hashed: int) -> str:
-    return f"{doc_id}:{hashed:016x}"
+def key_column(doc_ids: pa.Array, hashes: np.ndarray) -> pa.Array:
+    """The `paragraph_key` of each paragraph from its article's doc_id and its text's first `text_hashes` lane, by
+    array: "DOC_ID:" and the hash as 16 lowercase hex digits (no string made in Python)."""
+    digits = _HEX_DIGITS[(hashes.astype(np.uint64)[:, None] >> _NIBBLE_SHIFTS) & np.uint64(0xF)]
+    offsets = np.arange(0, 16 * len(hashes) + 1, 16, dtype=np.int32)
+    hexes = pa.Array.from_buffers(
+        pa.string(), len(hashes), [None, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(digits))]
+    )
+    return pc.binary_join_element_wise(doc_ids.cast(pa.string()), hexes, ":")
 
 
-def paragraph_keys(cleaned: Cleaned) -> list[str]:
-    """Every paragraph's `paragraph_key`, in order (the texts hashed together, from their column)."""
-    doc_ids = cleaned.per_paragraph(cleaned.articles["doc_id"].to_pylist())
-    return list(map(_paragraph_key, doc_ids, text_hashes(cleaned.texts())[:, 0].tolist()))
+def paragraph_keys(cleaned: Cleaned, hashes: np.ndarray | None = None) -> pa.Array:
+    """Every paragraph's `paragraph_key`, in order, as a column (`hashes`: the texts' `text_hashes`, when the caller
+    made them; else the texts hashed together, from their column)."""
+    doc_ids = cleaned.articles["doc_id"].combine_chunks().take(pa.array(cleaned.paragraph_articles()))
+    return key_column(doc_ids, (text_hashes(cleaned.texts()) if hashes is None else hashes)[:, 0])
 
 
 def paragraph_records(
-    cleaned: Cleaned, incumbents: frozenset[str] = frozenset(), keys: Sequence[str] = ()
+    cleaned: Cleaned, incumbents: pa.Array = NO_KEYS, keys: pa.Array | None = None
 ) -> ParagraphRecords:
     """Every paragraph with the article facts the canonical policy weighs (`incumbents`: keys of the previous run's
-    canonical paragraphs, found among `keys`, the `paragraph_keys` when the caller made them; with no incumbents, as
-    in a first run or a rebuild, no key is hashed), as columns."""
+    canonical paragraphs, found among `keys`, the `paragraph_keys` when the caller made them, by Arrow; with no
+    incumbents, as in a first run or a rebuild, no key is made), as columns."""
     articles = cleaned.articles.select(["doc_id", "source", "published"]).to_pydict()
     corrections = np.bincount(cleaned.corrections["article"].to_numpy(), minlength=cleaned.article_count)
     edits = (cleaned.articles["removed_lines"].to_numpy() + corrections).tolist()
     held = np.zeros(cleaned.paragraph_count, dtype=bool)
-    if incumbents:
-        held = np.fromiter((key in incumbents for key in (keys or paragraph_keys(cleaned))), bool, len(held))
+    if len(incumbents):
+        made = paragraph_keys(cleaned) if keys is None else keys
+        held = np.asarray(pc.is_in(made, value_set=incumbents).to_numpy(zero_copy_only=False), dtype=bool)
     return ParagraphRecords(
         ArticleFacts(articles["doc_id"], articles["source"], articles["published"], edits),
         cleaned.paragraph_articles(),
@@ -327,16 +342,18 @@ def cluster_paragraphs(
     cleaned: Cleaned,
     matches: Matches,
     config: Config,
-    incumbents: frozenset[str] = frozenset(),
+    incumbents: pa.Array = NO_KEYS,
     overrides: Overrides = NO_OVERRIDES,
     progress: Ticker = NO_PROGRESS,
     carried: CarriedClusters = NOTHING_CARRIED,
-    keys: Sequence[str] = (),
+    keys: pa.Array | None = None,
+    hashes: np.ndarray | None = None,
 ) -> tuple[ParagraphRecords, DedupResult, frozenset[str]]:
     """Measure the matches again on the corrected paragraphs, cluster them within maintainers' split, merge and
     prefer decisions and choose the canonical copies; also the ids of the decisions that found their paragraphs.
     Components of the overlapping pairs, trims and pairs measured again that `carried` (the previous run's) holds keep
-    their clusters, corpus texts and measures; `keys`: the `paragraph_keys`, when the caller made them.
+    their clusters, corpus texts and measures; `keys` and `hashes`: the `paragraph_keys` and the texts'
+    `text_hashes`, when the caller made them.
     `progress` sees each pass: the articles' paragraphs recorded, the pairs measured again, the clustering."""
     progress.phase("recording paragraphs", cleaned.article_count, "articles")
     records = paragraph_records(cleaned, incumbents, keys)
@@ -345,7 +362,7 @@ def cluster_paragraphs(
     pairs = len(matches.overlaps) + len(matches.partial)
     progress.phase("measuring pairs again", pairs, "pairs")
     texts = cleaned.texts()
-    matches = remeasure(matches, texts, config.dedup, corrected_positions(cleaned), carried)
+    matches = remeasure(matches, texts, config.dedup, corrected_positions(cleaned), carried, hashes)
     progress.advance(pairs)
     progress.phase("clustering", len(records), "paragraphs")
     dedup = cluster_matches(records, texts, matches, config.dedup, config.canonical, constraints, carried)
@@ -382,27 +399,15 @@ def reviewed_records(
     return marked, constraints, frozenset(applied)
 
 
-# Canonical paragraphs whose keys are made Python strings at a time.
-KEYS_AT_ONCE = 100_000
-
-
 def canonical_keys(
-    records: Sequence[ParagraphRecord], texts: Sequence[str], dedup: DedupResult, keys: Sequence[str] = ()
+    records: Sequence[ParagraphRecord], texts: Sequence[str], dedup: DedupResult, keys: pa.Array | None = None
 ) -> pa.Array:
     """Keys of this run's canonical paragraphs (`texts`: the records' texts, in order; `keys`: their
     `paragraph_keys`, when the caller made them), kept in the state for the next run: distinct and sorted, a column
-    (a set of strings held them at 300 bytes an article), made KEYS_AT_ONCE at a time."""
-    positions = np.flatnonzero(dedup.memberships.canonical()).tolist()
-    hashes = None if keys else text_hashes(texts)[:, 0]
-    parts = [pa.array([], pa.string())]
-    for start in range(0, len(positions), KEYS_AT_ONCE):
-        part = positions[start : start + KEYS_AT_ONCE]
-        if keys:
-            made = [keys[position] for position in part]
-        else:
-            made = [_paragraph_key(records[position].doc_id, int(hashes[position])) for position in part]
-        parts.append(pa.array(made, pa.string()))
-    distinct = pc.unique(pa.concat_arrays(parts))
+    (a set of strings held them at 300 bytes an article)."""
+    if keys is None:
+        keys = key_column(pa.array([record.doc_id for record in records], pa.string()), text_hashes(texts)[:, 0])
+    distinct = pc.unique(keys.filter(pa.array(dedup.memberships.canonical())))
     return distinct.take(pc.sort_indices(distinct))
 
 

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from dedup.carry import CarriedRows
 from dedup.deduplicate import DedupResult
-from dedup.records import ClusterMembership, ParagraphRecord, paragraph_id
+from dedup.records import MEMBERSHIP_COLUMNS, ParagraphRecord, paragraph_id
 from dedup.verify import Overlap
 from flows.outputs.files import write_table
 from flows.outputs.schema import MEMBERSHIP
@@ -49,9 +49,8 @@ class StoredClusters:
         if not self.table.num_rows or not signatures:
             return CarriedRows()
         found = self.table.filter(pc.is_in(self.table["signature"], pa.array(list(signatures), SIGNATURE)))
-        columns = found.to_pydict()
-        memberships = list(map(ClusterMembership, *(columns[field.name] for field in MEMBERSHIP)))
-        return CarriedRows(frozenset(columns["signature"]), columns["paragraph_id"], memberships)
+        memberships = found.select(MEMBERSHIP_COLUMNS.names).cast(MEMBERSHIP_COLUMNS)
+        return CarriedRows(frozenset(pc.unique(found["signature"]).to_pylist()), found["paragraph_id"], memberships)
 
     def trims(self, keys: Collection[bytes]) -> dict[bytes, str | None]:
         """The corpus text stored for those of the trim keys that are stored (None: nothing was trimmed)."""

@@ -109,8 +109,8 @@ class State:
         return self._part("spelled", StoredSpelling)
 
     @property
-    def canonical(self) -> frozenset[str]:
-        return self._part("canonical", frozenset)
+    def canonical(self) -> pa.Array:
+        return self._part("canonical", lambda: pa.array([], pa.string()))
 
     @property
     def clusters(self) -> StoredClusters:
@@ -133,8 +133,8 @@ def _shards(folder: Path) -> list[Path]:
     return sorted((folder / PREPARED_FOLDER).glob("*.parquet"))
 
 
-def _canonical(folder: Path) -> frozenset[str]:
-    return frozenset(pq.read_table(folder / "canonical.parquet", columns=["key"])["key"].to_pylist())
+def _canonical(folder: Path) -> pa.Array:
+    return pq.read_table(folder / "canonical.parquet", columns=["key"])["key"].combine_chunks()
 
 
 # The state's parts in the order the stages need them (read, boilerplate, clean, match, spelling, correct, cluster).
