@@ -74,9 +74,10 @@ _SORTED_ROWS = f"SELECT kind, band, band_key, owner FROM slice_rows WHERE {_SLIC
 _PARTITIONED = "SELECT kind, band, band_key, owner, band % getvariable('slices') AS slice FROM band_rows"
 # A full search sorts its band rows in slices of about this many (counted as the stored and new rows of `bands`).
 SORTED_ROWS = 10_000_000
-# The candidate pairs (i < j, each once, in no order), as a view the verification reads.
-_CANDIDATES = """
-CREATE OR REPLACE TEMP VIEW candidates AS
+# The candidate pairs the buckets read make (i < j, each once, in no order), as a view the verification reads; the
+# previous run's pairs between `clean` representatives are candidates too, carried by the verification as stored.
+_FOUND = """
+CREATE OR REPLACE TEMP VIEW found AS
 WITH short_shared AS (
     SELECT * FROM short_rows JOIN groups USING (normalised_key) WHERE size <= getvariable('max_group')
 ),
@@ -84,9 +85,6 @@ pairs AS (
     SELECT i, j FROM band_pairs
     UNION ALL
     SELECT a.owner, b.owner FROM short_shared a JOIN short_shared b USING (normalised_key) WHERE a.owner < b.owner
-    UNION ALL
-    SELECT least(a.pos, b.pos), greatest(a.pos, b.pos)
-    FROM stored_checked c JOIN clean a ON a.key = c.first_key JOIN clean b ON b.key = c.second_key
 )
 SELECT DISTINCT i, j FROM pairs
 """
@@ -161,9 +159,11 @@ def candidate_pairs(
     scratch: Path | None = None,
 ) -> dict[str, pa.Table]:
     """Find the candidate pairs of the representatives `reps` (pos, key, words) over a `store_connection` holding
-    this run's texts, left in the connection as the view `candidates` (i < j positions, each pair once, unordered:
-    DuckDB holds them, never the flow); return what the search leaves for the next run. Searched incrementally
-    when the store holds what the previous search left; a full search partitions its band rows under `scratch`."""
+    this run's texts, left in the connection: the view `found` (i < j positions, each pair once, unordered: DuckDB
+    holds them, never the flow) of the buckets read, and the table `clean` (key, pos) of the representatives whose
+    stored pairs (`stored_checked`) are candidates still; return what the search leaves for the next run. Searched
+    incrementally when the store holds what the previous search left (else `clean` is empty); a full search
+    partitions its band rows under `scratch`."""
     connection.register("reps", reps)
     variables = {"min_words": settings.min_words, "max_group": MAX_SHARED_GROUP, "paragraph_bands": settings.lsh_bands}
     for name, value in variables.items():
@@ -177,7 +177,7 @@ def candidate_pairs(
             connection.execute("INSERT INTO dirt SELECT key FROM dirty")
             _read_buckets(connection, incremental, scratch)
     connection.execute(_CLEAN)
-    connection.execute(_CANDIDATES)
+    connection.execute(_FOUND)
     return {name: connection.sql(query).to_arrow_table().cast(SEARCH_SCHEMAS[name]) for name, query in _LEFT.items()}
 
 
