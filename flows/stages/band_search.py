@@ -96,15 +96,26 @@ CREATE OR REPLACE TEMP TABLE dirt AS
 SELECT key FROM rep_counts n FULL JOIN previous_representatives p USING (key) WHERE n.count IS DISTINCT FROM p.count;
 CREATE OR REPLACE TEMP TABLE touched_groups (normalised_key UBIGINT);
 """
-# The texts whose bands a dirt key touches (its own, kind 0, and its sentences', kind 1), the buckets touched
-# (those of their bands and every crowded run) and the band rows of those buckets: one scan of the bands each.
-_TOUCHED = """
+# The texts whose bands a dirt key still present touches (its own, kind 0, and its sentences', kind 1), and how many
+# of those with bands this run's signed rows lack (`signed_bands`: the finishing tasks' rows of every text they
+# signed). A key gone needs no bucket read: the pairs of a bucket it leaves are stored unless the bucket was crowded,
+# and every bucket crowded before is read.
+_DIRT_TEXTS = """
 CREATE OR REPLACE TEMP TABLE dirt_texts AS
-SELECT key, 0::TINYINT AS kind FROM dirt
+WITH present AS (SELECT key FROM dirt SEMI JOIN rep_counts USING (key))
+SELECT key, 0::TINYINT AS kind FROM present
 UNION ALL
-SELECT sentence_key, 1::TINYINT FROM sentences WHERE key IN (SELECT key FROM dirt);
+SELECT sentence_key, 1::TINYINT FROM sentences WHERE key IN (SELECT key FROM present)
+"""
+_UNSIGNED = """
+SELECT count(*) FROM dirt_texts d JOIN texts t USING (key)
+WHERE t.words >= getvariable('min_words') AND d.key NOT IN (SELECT key FROM signed_bands)
+"""
+# The buckets touched (those of the dirt texts' bands, read from `{dirt_bands}`: the signed rows when they hold every
+# dirt text's, else the store, and every crowded run) and the band rows of those buckets: one scan of the bands.
+_TOUCHED = """
 CREATE OR REPLACE TEMP TABLE touched AS
-SELECT d.kind, b.band, b.band_key FROM bands b JOIN dirt_texts d USING (key)
+SELECT d.kind, b.band, b.band_key FROM {dirt_bands} b JOIN dirt_texts d USING (key)
 WHERE (b.band < getvariable('paragraph_bands')) = (d.kind = 0)
 UNION
 SELECT kind, band, band_key FROM previous_crowded;
@@ -156,15 +167,18 @@ def candidate_pairs(
     reps: pa.Table,
     settings: DedupSettings,
     incremental: bool,
+    signed_bands: pa.Table,
     scratch: Path | None = None,
 ) -> dict[str, pa.Table]:
     """Find the candidate pairs of the representatives `reps` (pos, key, words) over a `store_connection` holding
     this run's texts, left in the connection: the view `found` (i < j positions, each pair once, unordered: DuckDB
     holds them, never the flow) of the buckets read, and the table `clean` (key, pos) of the representatives whose
     stored pairs (`stored_checked`) are candidates still; return what the search leaves for the next run. Searched
-    incrementally when the store holds what the previous search left (else `clean` is empty); a full search
-    partitions its band rows under `scratch`."""
+    incrementally when the store holds what the previous search left (else `clean` is empty), reading the bands of
+    the texts that changed from `signed_bands` (every band row of some texts this run signed) when it holds them all,
+    so the store's bands are scanned once; a full search partitions its band rows under `scratch`."""
     connection.register("reps", reps)
+    connection.register("signed_bands", signed_bands)
     variables = {"min_words": settings.min_words, "max_group": MAX_SHARED_GROUP, "paragraph_bands": settings.lsh_bands}
     for name, value in variables.items():
         connection.execute(f"SET VARIABLE {name} = {int(value)}")
@@ -186,7 +200,9 @@ def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool, scra
     band rows written under `scratch`, the system's temporary folder when None)."""
     searched = _TOUCHED_ONLY if incremental else _EVERY
     if incremental:
-        connection.execute(_TOUCHED)
+        connection.execute(_DIRT_TEXTS)
+        unsigned = connection.sql(_UNSIGNED).fetchall()[0][0]
+        connection.execute(_TOUCHED.format(dirt_bands="bands" if unsigned else "signed_bands"))
     connection.execute(_BAND_ROWS.format(**searched))
     connection.execute(_SHORT_ROWS.format(**searched))
     connection.execute(_GROUPS)
