@@ -107,7 +107,7 @@ def stored_matches(
     with store_connection(stored, new, spill) as connection:
         progress.phase("candidates", len(positions), "paragraphs")
         reps = pa.table({"pos": positions, "key": keys[positions], "words": words[positions]})
-        left = candidate_pairs(connection, reps, settings, stored.searched, signed.bands(), spill)
+        left = candidate_pairs(connection, reps, settings, stored.searched, signed, spill)
         connection.execute(_LOOKED_UP)
         progress.advance(len(positions))
         (carried,) = connection.sql(f"SELECT count(*) FROM ({_CARRIED})").fetchall()[0]

@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pairs
 from dedup.settings import DedupSettings
+from flows.stages.signed_pool import SignedPool
 from flows.state.band_store import SEARCH_SCHEMAS
 
 _LONG_REPS = (
@@ -167,7 +168,7 @@ def candidate_pairs(
     reps: pa.Table,
     settings: DedupSettings,
     incremental: bool,
-    signed_bands: pa.Table,
+    signed: SignedPool,
     scratch: Path | None = None,
 ) -> dict[str, pa.Table]:
     """Find the candidate pairs of the representatives `reps` (pos, key, words) over a `store_connection` holding
@@ -175,10 +176,11 @@ def candidate_pairs(
     holds them, never the flow) of the buckets read, and the table `clean` (key, pos) of the representatives whose
     stored pairs (`stored_checked`) are candidates still; return what the search leaves for the next run. Searched
     incrementally when the store holds what the previous search left (else `clean` is empty), reading the bands of
-    the texts that changed from `signed_bands` (every band row of some texts this run signed) when it holds them all,
-    so the store's bands are scanned once; a full search partitions its band rows under `scratch`."""
+    the texts that changed from the rows this run's tasks `signed` when they hold them all, so the store's bands are
+    scanned once; a full search partitions its band rows under `scratch`."""
     connection.register("reps", reps)
-    connection.register("signed_bands", signed_bands)
+    if incremental:  # a full search reads every band: the signed rows' bands are not read into memory
+        connection.register("signed_bands", signed.bands())
     variables = {"min_words": settings.min_words, "max_group": MAX_SHARED_GROUP, "paragraph_bands": settings.lsh_bands}
     for name, value in variables.items():
         connection.execute(f"SET VARIABLE {name} = {int(value)}")

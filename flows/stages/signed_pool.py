@@ -80,7 +80,7 @@ class SignedPool:
         return taken
 
     def bands(self) -> pa.Table:
-        """Every band row of the folders' texts (a text several folders hold, in each), mapped from their files."""
+        """Every band row of the folders' texts (a text several folders hold, in each), read from their files."""
         tables = [feather.read_table(folder / "bands.arrow", memory_map=True) for folder in self.folders]
         return pa.concat_tables([SCHEMAS["bands"].empty_table(), *tables])
 
