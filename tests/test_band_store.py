@@ -8,6 +8,7 @@ import shutil
 import sys
 from itertools import pairwise
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 import pyarrow as pa
@@ -90,6 +91,8 @@ def test_a_second_run_on_the_same_texts_signs_and_verifies_nothing(articles, tmp
     again = stored_run(texts, load_band_store(tmp_path / "first"), tmp_path / "again")
     assert (again.signed, again.verified) == (0, 0)
     assert_same_matches(again.matches, first.matches)
+    assert first.update.checked.num_rows == first.matches.candidate_count
+    assert again.update.checked.num_rows == again.update.dropped_pairs.num_rows == 0, "every pair carried as stored"
 
 
 def distinct_texts(texts: list[str]) -> set[int]:
@@ -256,7 +259,7 @@ def test_an_incremental_run_verifying_small_batches_into_parts_keeps_what_one_he
     write_band_store(tmp_path / "batched", batched.update)
     assert_same_matches(batched.matches, whole.matches)
     assert batched.verified == whole.verified and 0 < batched.verified < batched.matches.candidate_count
-    assert pq.read_table(batched.update.checked).num_rows == batched.matches.candidate_count
+    assert pq.read_table(batched.update.checked).num_rows == whole.update.checked.num_rows > 0
     assert stored_rows(tmp_path / "batched") == stored_rows(tmp_path / "whole")
 
 
@@ -345,9 +348,24 @@ def test_texts_neither_stored_nor_signed_by_a_task_are_signed_in_the_stage(artic
     assert new_rows(run) == new_rows(signed_here)
 
 
+class RecordedQuery(str):
+    """A query whose `format` calls record where the touched buckets' bands were read from."""
+
+    def __new__(cls, query: str, sources: list[str]) -> Self:
+        made = super().__new__(cls, query)
+        made.sources = sources
+        return made
+
+    def format(self, **names: str) -> str:
+        self.sources.append(names["dirt_bands"])
+        return str(self).format(**names)
+
+
 def test_an_incremental_run_takes_its_new_texts_from_the_tasks_and_keeps_the_store_of_one_that_signs(
-    articles, tmp_path
+    articles, monkeypatch, tmp_path
 ):
+    sources = []
+    monkeypatch.setattr(band_search, "_TOUCHED", RecordedQuery(band_search._TOUCHED, sources))
     old, added = articles[:-40], articles[-40:]
     stored_run(flat(old), NO_BANDS, tmp_path / "old")
     stored = load_band_store(tmp_path / "old")
@@ -356,8 +374,10 @@ def test_an_incremental_run_takes_its_new_texts_from_the_tasks_and_keeps_the_sto
     pool = signed_by_tasks([added[:25], added[25:]], tmp_path)
     (tmp_path / "taken").mkdir()
     taken = stored_matches(texts, SETTINGS, stored, phases, signed=pool, parts=tmp_path / "new")
+    assert sources[0] == "signed_bands", "the changed texts' bands taken from the tasks: the store's scanned once"
     write_band_store(tmp_path / "taken", taken.update)
     signed_here = stored_run(texts, stored, tmp_path / "signed")
+    assert sources[-1] == "bands", "without the tasks' rows, the changed texts' bands are read from the store"
     assert phases.signed_here() == 0
     assert_same_matches(taken.matches, signed_here.matches)
     assert stored_rows(tmp_path / "taken") == stored_rows(tmp_path / "signed")

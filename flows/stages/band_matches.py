@@ -1,6 +1,7 @@
 """The match stage over the band-key store: take the rows of texts the store has not seen from those the
 finishing tasks signed (flows/stages/signed_pool.py), signing only what they lack, find candidate pairs by DuckDB joins on
-the band keys where they changed (flows/stages/band_search.py), and verify only pairs not checked before. The Matches equal
+the band keys where they changed (flows/stages/band_search.py), carry the stored pairs where nothing changed (read once,
+for their matches: never written again) and verify only pairs not checked before. The Matches equal
 `dedup.deduplicate.find_matches` on the same texts (exact copies, `MAX_RUN` and `MAX_SHARED_GROUP` included).
 """
 
@@ -18,7 +19,7 @@ import pyarrow.compute as pc
 
 from dedup.deduplicate import Matches, classified, measured_shares
 from dedup.index import MAX_SHARED_GROUP
-from dedup.pair_table import PairTable
+from dedup.pair_table import PairTable, packed_pairs
 from dedup.settings import DedupSettings
 from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, text_keys
 from flows.runtime.progress import NO_PROGRESS, Ticker, in_chunks, ticking
@@ -27,16 +28,37 @@ from flows.stages.new_rows import HeldRows, NewRowSink, PartRows
 from flows.stages.signed_pool import NOTHING_SIGNED, SignedPool, bands_table
 from flows.state.band_store import SCHEMAS, BandUpdate, StoredBands, store_connection
 
-# Each candidate pair (by position) with its keys as the store orders them (`swapped` when the second position's is
-# the smaller) and the overlap `checked` holds for those keys (null when none), kept for the verifying pass.
+# The candidate pairs the buckets read made that the store does not carry (by position), each with its keys as the
+# store orders them (`swapped` when the second position's is the smaller) and the overlap `checked` holds for those
+# keys (null when none), kept for the verifying pass. A pair is carried when both its positions stand for `clean`
+# keys and the store holds it (`_CARRIED`).
 _LOOKED_UP = """
 CREATE OR REPLACE TEMP TABLE looked_up AS
 SELECT c.i, c.j, a.key > b.key AS swapped, least(a.key, b.key) AS first_key, greatest(a.key, b.key) AS second_key,
     k.jaccard, k.first_in_second, k.second_in_first
-FROM candidates c JOIN reps a ON a.pos = c.i JOIN reps b ON b.pos = c.j
+FROM found c JOIN reps a ON a.pos = c.i JOIN reps b ON b.pos = c.j
 LEFT JOIN checked k ON k.first_key = least(a.key, b.key) AND k.second_key = greatest(a.key, b.key)
+LEFT JOIN clean ci ON ci.pos = c.i LEFT JOIN clean cj ON cj.pos = c.j
+WHERE k.first_key IS NULL OR ci.pos IS NULL OR cj.pos IS NULL
 """
 _IN_ORDER = "SELECT * FROM looked_up ORDER BY i, j"
+# The stored pairs between `clean` representatives (by position, as `looked_up`), carried as stored: candidates of
+# this run without a pass of their own.
+_CARRIED = """
+SELECT least(a.pos, b.pos) AS i, greatest(a.pos, b.pos) AS j, a.pos > b.pos AS swapped, c.first_key, c.second_key,
+    c.jaccard, c.first_in_second, c.second_in_first
+FROM stored_checked c JOIN clean a ON a.key = c.first_key JOIN clean b ON b.key = c.second_key
+"""
+# The carried pairs that may match: their largest share at least `floor`.
+_CARRIED_MATCHING = f"""
+SELECT * FROM ({_CARRIED}) WHERE greatest(jaccard, first_in_second, second_in_first) >= getvariable('floor')
+"""
+# The stored pairs this run drops: those not carried (a key not `clean`) that the buckets read did not make again.
+_DROPPED_PAIRS = """
+SELECT first_key, second_key FROM stored_checked
+WHERE first_key NOT IN (SELECT key FROM clean) OR second_key NOT IN (SELECT key FROM clean)
+EXCEPT SELECT first_key, second_key FROM looked_up
+"""
 # Candidate pairs verified a batch of this many at a time: the flow holds one batch's arrays and shingle sets.
 VERIFY_ROWS = 1_000_000
 _SHARES = ("jaccard", "first_in_second", "second_in_first")
@@ -63,7 +85,8 @@ def stored_matches(
     parts: Path | None = None,
 ) -> StoredMatches:
     """Matches of the texts, taking the rows the stored bands do not hold from `signed` (signing only what it
-    lacks), verifying only new pairs and searching candidates only where they changed; `progress` sees each pass
+    lacks), searching candidates only where they changed, carrying the stored pairs of representatives that did not
+    change as stored and verifying only new pairs; `progress` sees each pass
     (signing paragraphs, splitting and signing sentences, finding candidates, verifying pairs) as it goes; DuckDB
     spills into `spill`, when given. The candidate pairs stay in DuckDB and are verified VERIFY_ROWS at a time, so the
     flow holds only the matches among them. The store's new rows and the checked pairs are written as Parquet parts
@@ -84,29 +107,33 @@ def stored_matches(
     with store_connection(stored, new, spill) as connection:
         progress.phase("candidates", len(positions), "paragraphs")
         reps = pa.table({"pos": positions, "key": keys[positions], "words": words[positions]})
-        left = candidate_pairs(connection, reps, settings, stored.searched, spill)
+        left = candidate_pairs(connection, reps, settings, stored.searched, signed, spill)
         connection.execute(_LOOKED_UP)
         progress.advance(len(positions))
-        candidates, unknown = connection.sql("SELECT count(*), count(*) - count(jaccard) FROM looked_up").fetchall()[0]
+        (carried,) = connection.sql(f"SELECT count(*) FROM ({_CARRIED})").fetchall()[0]
+        found, unknown = connection.sql("SELECT count(*), count(*) - count(jaccard) FROM looked_up").fetchall()[0]
         progress.phase("verifying", unknown, "pairs")
         verified = []
         for batch in connection.sql(_IN_ORDER).to_arrow_reader(VERIFY_ROWS):
-            batch_matches, measured = _verify_batch(batch, texts, settings, checked)
+            batch_matches, shares, measured = _verify_batch(batch, texts, settings)
+            checked.add("checked", _checked_rows(batch, shares))
             verified.append(batch_matches)
             progress.advance(measured)
+        verified += _carried_matches(connection, texts, settings)
+        dropped = connection.sql(_DROPPED_PAIRS).to_arrow_table()
     overlaps, partial_pairs = (
-        PairTable.joined([getattr(one, kind) for one in verified]) for kind in ("overlaps", "partial")
+        _in_order(PairTable.joined([getattr(one, kind) for one in verified])) for kind in ("overlaps", "partial")
     )
-    matches = Matches(overlaps, candidates, partial_pairs, copies, word_counts=words)
-    update = BandUpdate(stored, pa.table({"key": distinct}), checked.rows()["checked"], new, left, spill)
+    matches = Matches(overlaps, found + carried, partial_pairs, copies, word_counts=words)
+    update = BandUpdate(stored, pa.table({"key": distinct}), checked.rows()["checked"], dropped, new, left, spill)
     return StoredMatches(matches, update, sink.count("texts"), unknown)
 
 
 def _verify_batch(
-    batch: pa.RecordBatch, texts: Sequence[str], settings: DedupSettings, checked: NewRowSink
-) -> tuple[Matches, int]:
+    batch: pa.RecordBatch, texts: Sequence[str], settings: DedupSettings
+) -> tuple[Matches, np.ndarray, int]:
     """Verify a batch of `looked_up` pairs (in order), measuring those the store had not checked: the matches among
-    them and how many were measured; every pair with its overlap is added to `checked`."""
+    them, every pair's overlap as the store orders its keys, and how many were measured."""
     pairs = np.stack([batch["i"].to_numpy(), batch["j"].to_numpy()], axis=1).reshape(-1, 2)
     swapped = batch["swapped"].to_numpy(zero_copy_only=False)
     # jaccard, share of the first in the second, of the second in the first: NaN where not checked before
@@ -117,9 +144,29 @@ def _verify_batch(
         shares[unknown] = measured_shares(pairs[unknown], texts, settings.shingle_size)
     found = classified(pairs, shares, settings, len(pairs))
     shares[swapped] = shares[swapped][:, [0, 2, 1]]
+    return found, shares, len(unknown)
+
+
+def _carried_matches(
+    connection: duckdb.DuckDBPyConnection, texts: Sequence[str], settings: DedupSettings
+) -> list[Matches]:
+    """The matches among the carried pairs, from their stored overlaps (none measured), a batch at a time."""
+    least = min(settings.jaccard_threshold, settings.containment_threshold, settings.partial_share)
+    connection.execute(f"SET VARIABLE floor = {float(least)!r}::DOUBLE")
+    batches = connection.sql(_CARRIED_MATCHING).to_arrow_reader(VERIFY_ROWS)
+    return [_verify_batch(batch, texts, settings)[0] for batch in batches]
+
+
+def _checked_rows(batch: pa.RecordBatch, shares: np.ndarray) -> pa.Table:
+    """The store's `checked` rows of a verified batch: each pair's keys with its overlap."""
     keys = {name: batch[name] for name in ("first_key", "second_key")}
-    checked.add("checked", pa.table({**keys, **dict(zip(_SHARES, shares.T))}, schema=SCHEMAS["checked"]))
-    return found, len(unknown)
+    return pa.table({**keys, **dict(zip(_SHARES, shares.T))}, schema=SCHEMAS["checked"])
+
+
+def _in_order(pairs: PairTable) -> PairTable:
+    """The pairs ordered by position (the verified and the carried ones hold no pair in common)."""
+    order = np.argsort(packed_pairs(pairs.positions), kind="stable")
+    return PairTable(pairs.positions[order], pairs.measures[order])
 
 
 # The rows of a stored table (by name) whose key is one of some keys.

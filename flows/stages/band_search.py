@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pairs
 from dedup.settings import DedupSettings
+from flows.stages.signed_pool import SignedPool
 from flows.state.band_store import SEARCH_SCHEMAS
 
 _LONG_REPS = (
@@ -74,9 +75,10 @@ _SORTED_ROWS = f"SELECT kind, band, band_key, owner FROM slice_rows WHERE {_SLIC
 _PARTITIONED = "SELECT kind, band, band_key, owner, band % getvariable('slices') AS slice FROM band_rows"
 # A full search sorts its band rows in slices of about this many (counted as the stored and new rows of `bands`).
 SORTED_ROWS = 10_000_000
-# The candidate pairs (i < j, each once, in no order), as a view the verification reads.
-_CANDIDATES = """
-CREATE OR REPLACE TEMP VIEW candidates AS
+# The candidate pairs the buckets read make (i < j, each once, in no order), as a view the verification reads; the
+# previous run's pairs between `clean` representatives are candidates too, carried by the verification as stored.
+_FOUND = """
+CREATE OR REPLACE TEMP VIEW found AS
 WITH short_shared AS (
     SELECT * FROM short_rows JOIN groups USING (normalised_key) WHERE size <= getvariable('max_group')
 ),
@@ -84,9 +86,6 @@ pairs AS (
     SELECT i, j FROM band_pairs
     UNION ALL
     SELECT a.owner, b.owner FROM short_shared a JOIN short_shared b USING (normalised_key) WHERE a.owner < b.owner
-    UNION ALL
-    SELECT least(a.pos, b.pos), greatest(a.pos, b.pos)
-    FROM stored_checked c JOIN clean a ON a.key = c.first_key JOIN clean b ON b.key = c.second_key
 )
 SELECT DISTINCT i, j FROM pairs
 """
@@ -98,15 +97,26 @@ CREATE OR REPLACE TEMP TABLE dirt AS
 SELECT key FROM rep_counts n FULL JOIN previous_representatives p USING (key) WHERE n.count IS DISTINCT FROM p.count;
 CREATE OR REPLACE TEMP TABLE touched_groups (normalised_key UBIGINT);
 """
-# The texts whose bands a dirt key touches (its own, kind 0, and its sentences', kind 1), the buckets touched
-# (those of their bands and every crowded run) and the band rows of those buckets: one scan of the bands each.
-_TOUCHED = """
+# The texts whose bands a dirt key still present touches (its own, kind 0, and its sentences', kind 1), and how many
+# of those with bands this run's signed rows lack (`signed_bands`: the finishing tasks' rows of every text they
+# signed). A key gone needs no bucket read: the pairs of a bucket it leaves are stored unless the bucket was crowded,
+# and every bucket crowded before is read.
+_DIRT_TEXTS = """
 CREATE OR REPLACE TEMP TABLE dirt_texts AS
-SELECT key, 0::TINYINT AS kind FROM dirt
+WITH present AS (SELECT key FROM dirt SEMI JOIN rep_counts USING (key))
+SELECT key, 0::TINYINT AS kind FROM present
 UNION ALL
-SELECT sentence_key, 1::TINYINT FROM sentences WHERE key IN (SELECT key FROM dirt);
+SELECT sentence_key, 1::TINYINT FROM sentences WHERE key IN (SELECT key FROM present)
+"""
+_UNSIGNED = """
+SELECT count(*) FROM dirt_texts d JOIN texts t USING (key)
+WHERE t.words >= getvariable('min_words') AND d.key NOT IN (SELECT key FROM signed_bands)
+"""
+# The buckets touched (those of the dirt texts' bands, read from `{dirt_bands}`: the signed rows when they hold every
+# dirt text's, else the store, and every crowded run) and the band rows of those buckets: one scan of the bands.
+_TOUCHED = """
 CREATE OR REPLACE TEMP TABLE touched AS
-SELECT d.kind, b.band, b.band_key FROM bands b JOIN dirt_texts d USING (key)
+SELECT d.kind, b.band, b.band_key FROM {dirt_bands} b JOIN dirt_texts d USING (key)
 WHERE (b.band < getvariable('paragraph_bands')) = (d.kind = 0)
 UNION
 SELECT kind, band, band_key FROM previous_crowded;
@@ -158,13 +168,19 @@ def candidate_pairs(
     reps: pa.Table,
     settings: DedupSettings,
     incremental: bool,
+    signed: SignedPool,
     scratch: Path | None = None,
 ) -> dict[str, pa.Table]:
     """Find the candidate pairs of the representatives `reps` (pos, key, words) over a `store_connection` holding
-    this run's texts, left in the connection as the view `candidates` (i < j positions, each pair once, unordered:
-    DuckDB holds them, never the flow); return what the search leaves for the next run. Searched incrementally
-    when the store holds what the previous search left; a full search partitions its band rows under `scratch`."""
+    this run's texts, left in the connection: the view `found` (i < j positions, each pair once, unordered: DuckDB
+    holds them, never the flow) of the buckets read, and the table `clean` (key, pos) of the representatives whose
+    stored pairs (`stored_checked`) are candidates still; return what the search leaves for the next run. Searched
+    incrementally when the store holds what the previous search left (else `clean` is empty), reading the bands of
+    the texts that changed from the rows this run's tasks `signed` when they hold them all, so the store's bands are
+    scanned once; a full search partitions its band rows under `scratch`."""
     connection.register("reps", reps)
+    if incremental:  # a full search reads every band: the signed rows' bands are not read into memory
+        connection.register("signed_bands", signed.bands())
     variables = {"min_words": settings.min_words, "max_group": MAX_SHARED_GROUP, "paragraph_bands": settings.lsh_bands}
     for name, value in variables.items():
         connection.execute(f"SET VARIABLE {name} = {int(value)}")
@@ -177,7 +193,7 @@ def candidate_pairs(
             connection.execute("INSERT INTO dirt SELECT key FROM dirty")
             _read_buckets(connection, incremental, scratch)
     connection.execute(_CLEAN)
-    connection.execute(_CANDIDATES)
+    connection.execute(_FOUND)
     return {name: connection.sql(query).to_arrow_table().cast(SEARCH_SCHEMAS[name]) for name, query in _LEFT.items()}
 
 
@@ -186,7 +202,9 @@ def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool, scra
     band rows written under `scratch`, the system's temporary folder when None)."""
     searched = _TOUCHED_ONLY if incremental else _EVERY
     if incremental:
-        connection.execute(_TOUCHED)
+        connection.execute(_DIRT_TEXTS)
+        unsigned = connection.sql(_UNSIGNED).fetchall()[0][0]
+        connection.execute(_TOUCHED.format(dirt_bands="bands" if unsigned else "signed_bands"))
     connection.execute(_BAND_ROWS.format(**searched))
     connection.execute(_SHORT_ROWS.format(**searched))
     connection.execute(_GROUPS)

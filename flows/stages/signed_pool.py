@@ -79,6 +79,11 @@ class SignedPool:
             into.add("bands", feather.read_table(self.folders[number] / "bands.arrow", memory_map=True).take(band_rows))
         return taken
 
+    def bands(self) -> pa.Table:
+        """Every band row of the folders' texts (a text several folders hold, in each), read from their files."""
+        tables = [feather.read_table(folder / "bands.arrow", memory_map=True) for folder in self.folders]
+        return pa.concat_tables([SCHEMAS["bands"].empty_table(), *tables])
+
     def sentences_of(self, keys: np.ndarray) -> pa.Table:
         """The `sentences` rows of those of the paragraph `keys` the pool split."""
         return self.sentences.filter(pa.array(np.isin(self.sentences["key"].to_numpy(), keys)))

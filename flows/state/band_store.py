@@ -58,12 +58,12 @@ SEARCH_SCHEMAS = {
     "crowded_groups": pa.schema([("normalised_key", pa.uint64())]),
 }
 # The previous rows the next run drops: those of the texts no longer present (neither a paragraph text of this
-# run nor a sentence of one), of the paragraph texts no longer present, and the pairs this run did not check;
-# for each table, the dropped keys and the columns that match them. Every new row is kept.
+# run nor a sentence of one), of the paragraph texts no longer present, and the pairs the run names (`dropped_pairs`,
+# those it no longer holds candidates); for each table, the dropped keys and the columns that match them. Every new
+# row is kept.
 _DROPPED = {
     "dropped_texts": "SELECT key FROM stored_texts ANTI JOIN kept_texts USING (key)",
     "dropped_paragraphs": "SELECT DISTINCT key FROM stored_sentences ANTI JOIN present USING (key)",
-    "dropped_pairs": "SELECT first_key, second_key FROM stored_checked ANTI JOIN checked_now USING (first_key, second_key)",
 }
 # A run's new rows of a table: an Arrow table, or Parquet parts in the run's work folder (flows/stages/new_rows.py).
 NewRows = Mapping[str, pa.Table | Sequence[Path]]
@@ -93,12 +93,14 @@ NO_BANDS = StoredBands()
 @dataclass
 class BandUpdate:
     """This run's store: the previous one's rows of the `present` paragraph texts and their sentences, the
-    `new` rows of each table, every candidate pair this run checked (a table, or Parquet parts), what its candidate
-    search leaves for the next run (`search`, tables of SEARCH_SCHEMAS) and where DuckDB may spill."""
+    `new` rows of each table, the candidate pairs this run checked (a table, or Parquet parts: those it did not carry
+    as stored), the stored pairs it drops (`dropped_pairs`: first_key, second_key), what its candidate search leaves
+    for the next run (`search`, tables of SEARCH_SCHEMAS) and where DuckDB may spill."""
 
     previous: StoredBands
     present: pa.Table
     checked: pa.Table | Sequence[Path]
+    dropped_pairs: pa.Table
     new: NewRows = field(default_factory=dict)
     search: dict[str, pa.Table] = field(default_factory=dict)
     spill: Path | None = None
@@ -158,6 +160,7 @@ def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
     folder = state_folder / BANDS_FOLDER
     with store_connection(update.previous, update.new, update.spill) as connection:
         connection.register("present", update.present)
+        connection.register("dropped_pairs", update.dropped_pairs)
         _register_rows(connection, "checked_now", update.checked, SCHEMAS["checked"])
         connection.execute(
             "CREATE TEMP TABLE kept_texts AS SELECT key FROM present UNION "
