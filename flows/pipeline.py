@@ -33,7 +33,12 @@ from flows.review.overrides import Overrides, load_overrides, override_paths, re
 from flows.runtime.lock import run_lock
 from flows.runtime.memory import frozen_heap, release_free_memory, settle_malloc
 from flows.runtime.progress import StageProgress
-from flows.runtime.task_runner import stop_workers, task_runner_from_environment, worker_processes
+from flows.runtime.task_runner import (
+    stop_workers,
+    task_runner_from_environment,
+    worker_processes,
+    workers_killed_on_failure,
+)
 from flows.stages import shard_steps, steps
 from flows.stages.handoffs import remove_handoffs
 from flows.stages.prepared import carry_shards, prepared_shards, work_folder
@@ -152,7 +157,7 @@ def copydesk_run(
     raw, out = Path(raw_dir), Path(out_dir)
     with run_lock(out, wait_seconds):
         overrides = load_overrides(override_paths(out, config, Path(overrides_path) if overrides_path else None))
-        with work_folder(out) as work:
+        with work_folder(out) as work, workers_killed_on_failure():
             return _run(raw, out, config, batch_size, force, started, overrides, work)
 
 

@@ -10,7 +10,9 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import NoReturn, Self
 
 from prefect.context import FlowRunContext
@@ -108,27 +110,47 @@ class WorkerProcesses(ProcessPoolTaskRunner):
             )
             stopped.shutdown(wait=True)
 
+    def kill_workers(self) -> None:
+        """End the worker processes at once: a task half done leaves at most a temporary file in the work folder."""
+        if self._executor is not None:
+            for process in list((self._executor._processes or {}).values()):
+                process.kill()
+
     def __exit__(self, exc_type, exc_value, traceback) -> None:
-        if exc_type is not None and self._executor is not None:
-            for process in list(self._executor._processes.values()):
-                process.kill()  # a task half done leaves at most a temporary file in the work folder
+        if exc_type is not None:
+            self.kill_workers()
         super().__exit__(exc_type, exc_value, traceback)
+
+
+def _running_workers() -> WorkerProcesses | None:
+    """The running flow's worker processes, when it runs its tasks in them."""
+    context = FlowRunContext.get()
+    return context.task_runner if context is not None and isinstance(context.task_runner, WorkerProcesses) else None
 
 
 def stop_workers() -> None:
     """End the running flow's worker processes, when it runs its tasks in them (a later task starts new ones)."""
-    context = FlowRunContext.get()
-    if context is not None and isinstance(context.task_runner, WorkerProcesses):
-        context.task_runner.stop_workers()
+    if (workers := _running_workers()) is not None:
+        workers.stop_workers()
+
+
+@contextmanager
+def workers_killed_on_failure() -> Iterator[None]:
+    """Kill the running flow's worker processes as soon as the block fails or is interrupted, before what encloses it
+    (the work folder) is cleaned up: a worker left running would start its next task on files that are gone."""
+    try:
+        yield
+    except BaseException:
+        if (workers := _running_workers()) is not None:
+            workers.kill_workers()
+        raise
 
 
 def worker_processes() -> int | None:
     """How many worker processes the running flow runs its tasks in, or None when it runs them elsewhere (its thread
     pool, Dask)."""
-    context = FlowRunContext.get()
-    if context is not None and isinstance(context.task_runner, WorkerProcesses):
-        return context.task_runner._max_workers
-    return None
+    workers = _running_workers()
+    return workers._max_workers if workers is not None else None
 
 
 def local_task_runner(workers: int | None = None) -> TaskRunner:
