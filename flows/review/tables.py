@@ -168,7 +168,7 @@ class ReviewTables:
         for name, file in TABLE_FILES.items():
             path = out_dir / file
             if path.exists():
-                self.database.read_parquet(str(path)).create_view(name)
+                self.database.read_parquet(str(path / "*.parquet" if path.is_dir() else path)).create_view(name)
                 self.present.add(name)
         missing = {"articles", "paragraphs"} - self.present
         if missing:
