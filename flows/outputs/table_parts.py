@@ -54,6 +54,12 @@ def part_starts(
     return starts
 
 
+def table_files(path: Path) -> str:
+    """What DuckDB's `read_parquet` reads for a published table: its parts' pattern for a folder of parts (schema 4),
+    else the file (an older run's)."""
+    return str(path / "*.parquet" if path.is_dir() else path)
+
+
 def fingerprint(table: pa.Table) -> bytes:
     """A 128-bit digest of a part's schema and rows and of how its file is written: the rows as one Arrow IPC batch
     of columns copied anew (so chunks, slice offsets and what a sliced buffer holds past its rows do not matter)."""
