@@ -23,6 +23,8 @@ import duckdb
 from harness import format_table
 from playwright.sync_api import Page, sync_playwright
 
+from flows.outputs.table_parts import table_files
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 PER_PAGE = 20
 TARGET_SECONDS = 1.0
@@ -33,7 +35,7 @@ SCREENSHOT_HEIGHT = 2400
 def expected_clusters(out_dir: Path) -> int:
     """The clusters the page lists, counted apart from the server from paragraphs.parquet: those of more than one
     paragraph, and (where the run has `contained_in`) those of a paragraph contained in another or containing one."""
-    paragraphs = duckdb.read_parquet(str(out_dir / "paragraphs.parquet"))
+    paragraphs = duckdb.read_parquet(table_files(out_dir / "paragraphs.parquet"))
     linked = ""
     if "contained_in" in paragraphs.columns:
         linked = """
@@ -174,7 +176,7 @@ def screenshot(page: Page, out_dir: Path, path: Path) -> None:
     page.reload(wait_until="load")
     page.wait_for_function("() => Number(document.body.dataset.loaded || 0) > 0")
     height = SCREENSHOT_HEIGHT
-    paragraphs = str(out_dir / "paragraphs.parquet")
+    paragraphs = table_files(out_dir / "paragraphs.parquet")
     if "contained_in" in duckdb.read_parquet(paragraphs).columns:
         (paragraph,) = duckdb.execute(SCREENSHOT_CLUSTER, [paragraphs]).fetchone()
         before = page.evaluate("Number(document.body.dataset.loaded || 0)")

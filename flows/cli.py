@@ -24,7 +24,7 @@ Reads every *.txt, *.html/*.htm and *.jsonl file under RAW_DIR (and .gz of each)
 every HTML page in crawlers' *.warc archives (the latest capture of each URL),
 cleans each article (unicode, whitespace, junk lines, metadata, corpus-aware spelling),
 clusters near-duplicate paragraphs across articles, and writes the corpus
-(corpus/*.jsonl.gz, corpus.parquet/*.parquet; corpus.jsonl until schema 4),
+(corpus/*.jsonl.gz, corpus.parquet/*.parquet; corpus.jsonl until schema 5),
 articles.parquet, paragraphs.parquet, corrections.parquet, removed.parquet,
 rejected.parquet, report.html and manifest.json into OUT_DIR.
 

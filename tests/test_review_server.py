@@ -322,11 +322,12 @@ def test_removed_lines_and_corrections_are_searchable_with_their_commands(review
 
 
 def without_contained_in(out_dir: Path, folder: Path) -> Path:
-    """A copy of the outputs whose paragraphs.parquet has no contained_in column, as runs before schema 3 wrote it."""
+    """A copy of the outputs as runs before schema 3 wrote them: every table one file, paragraphs.parquet without the
+    contained_in column."""
     copy = folder / "without-contained-in"
     copy.mkdir()
     for name in ("articles.parquet", "removed.parquet", "corrections.parquet"):
-        shutil.copy(out_dir / name, copy / name)
+        pq.write_table(pq.read_table(out_dir / name), copy / name)
     table = pq.read_table(out_dir / "paragraphs.parquet")
     pq.write_table(table.drop_columns(["contained_in"]), copy / "paragraphs.parquet")
     return copy

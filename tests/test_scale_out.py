@@ -25,11 +25,10 @@ from dedup.index import MAX_RUN, lsh_candidate_pairs
 from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.signatures import paragraph_signatures
 from flows.config import load_config
-from flows.outputs.schema import TABLES
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, run_installed_copydesk
-from tests.test_pipeline import run_cli, syndicated_copy
+from tests.test_pipeline import TABLE_FILES, run_cli, syndicated_copy
 
-OUTPUTS = [*TABLES, "corpus.jsonl"]
+OUTPUTS = [*TABLE_FILES, "corpus.jsonl"]
 BATCH = ("--batch-size", "2")  # several batches, so both workers get some
 
 
@@ -83,7 +82,7 @@ def embedded_outputs(prefect_harness, corpus, tmp_path_factory) -> dict[str, byt
 
 
 def test_the_corpus_holds_every_kind_of_copy(embedded_outputs):
-    paragraphs = pd.read_parquet(pa.BufferReader(embedded_outputs["paragraphs.parquet"]))
+    paragraphs = pd.read_parquet(pa.BufferReader(embedded_outputs["paragraphs.parquet/00000.parquet"]))
     assert set(paragraphs.match) >= {"exact", "near_duplicate", "contained"}
     assert paragraphs.contained_in.notna().any()
 

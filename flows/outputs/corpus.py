@@ -32,7 +32,7 @@ JSONL_FOLDER = "corpus"
 PARQUET_FOLDER = "corpus.parquet"
 # A gzipped JSONL shard's path in the run folder, by its number.
 JSONL_SHARD = JSONL_FOLDER + "/{:05d}.jsonl.gz"
-# corpus.jsonl in its schema 2 shape, kept for one release (removed with schema 4).
+# corpus.jsonl in its schema 2 shape, deprecated (removed with schema 5).
 LEGACY_JSONL = "corpus.jsonl"
 
 T = TypeVar("T")

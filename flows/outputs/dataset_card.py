@@ -4,18 +4,20 @@ on one folder of tables with different schemas."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from flows.outputs.corpus import PARQUET_FOLDER
 
 DATASET_CARD = "README.md"
 
 
-def dataset_card(tables: Iterable[str]) -> str:
-    """The card: the corpus as the default config, then one config per table."""
+def dataset_card(tables: Iterable[str], folders: Collection[str]) -> str:
+    """The card: the corpus as the default config, then one config per table (`folders`: the tables written as
+    folders of parts)."""
     lines = ["---", "configs:", "- config_name: corpus", "  default: true", f"  data_files: {PARQUET_FOLDER}/*.parquet"]
     for name in tables:
-        lines += [f"- config_name: {name.removesuffix('.parquet')}", f"  data_files: {name}"]
+        files = f"{name}/*.parquet" if name in folders else name
+        lines += [f"- config_name: {name.removesuffix('.parquet')}", f"  data_files: {files}"]
     lines += [
         "---",
         "",

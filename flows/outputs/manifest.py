@@ -6,6 +6,7 @@ import hashlib
 import importlib.metadata
 import json
 import platform
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -46,10 +47,13 @@ def file_digest(raw_dir: Path, relative_path: str) -> str | None:
         return None
 
 
-def output_hashes(folder: Path, names: list[str]) -> dict[str, str]:
-    """SHA-256 of each of a run folder's written files, on a thread a core (hashing lets go of the GIL)."""
+def output_hashes(folder: Path, names: list[str], known: Mapping[str, str]) -> dict[str, str]:
+    """SHA-256 of each of a run folder's written files, in order: those `known` (files linked from the previous run)
+    as given, the others read on a thread a core (hashing lets go of the GIL)."""
+    unknown = [name for name in names if name not in known]
     with ThreadPoolExecutor(usable_cores()) as hashing:
-        return dict(zip(names, hashing.map(lambda name: file_sha256(folder / name), names)))
+        found = dict(zip(unknown, hashing.map(lambda name: file_sha256(folder / name), unknown), strict=True))
+    return {name: known[name] if name in known else found[name] for name in names}
 
 
 def read_manifest(out_dir: Path) -> dict | None:

@@ -22,11 +22,6 @@ from flows.stages.records import RunResult
 REMOVED_FROM = ["doc_id", "removed_texts", "removed_reasons", "rejection"]
 
 
-# How many articles the write stage builds and writes at a time: the article-ordered tables (articles, paragraphs,
-# the corpus before its length filter) are never held whole.
-SLICE_ARTICLES = 10_000
-
-
 @dataclass
 class ArticleTables:
     """The article-ordered tables of a slice of the run's articles, and its corpus before its length filter."""
@@ -144,11 +139,13 @@ def boilerplate_table(result: RunResult) -> pa.Table:
     return _columns(lines, BOILERPLATE, line=[line.example for line in lines])
 
 
-def article_tables(result: RunResult, slice_articles: int = SLICE_ARTICLES) -> Iterator[ArticleTables]:
-    """The article-ordered tables, `slice_articles` articles at a time, in order."""
+def article_tables(result: RunResult, starts: Sequence[int]) -> Iterator[ArticleTables]:
+    """The article-ordered tables a slice of articles at a time, in order: a slice from each of `starts` (article
+    positions, ascending, from 0) to the next (the article-ordered tables are never held whole)."""
     trimmed = sorted(result.dedup.corpus_trims)
-    for start in range(0, result.cleaned.article_count, slice_articles):
-        cleaned, first = result.cleaned.slice(start, min(start + slice_articles, result.cleaned.article_count))
+    count = result.cleaned.article_count
+    for start, end in zip(starts, [*starts[1:], count], strict=True):
+        cleaned, first = result.cleaned.slice(start, end)
         cleaned = published_texts(cleaned)
         last = first + cleaned.paragraph_count
         memberships = result.dedup.memberships.columns(np.arange(first, last))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,22 +17,27 @@ from flows.config import CorpusSettings
 from flows.outputs.corpus import JSONL_SHARD, LEGACY_JSONL, kept_records, shard_names, write_corpus
 from flows.outputs.corpus_carry import carried_chunks, write_chunk_index
 from flows.outputs.dataset_card import DATASET_CARD, dataset_card
-from flows.outputs.files import parquet_writer, write_table, write_text
+from flows.outputs.files import write_table, write_text
 from flows.outputs.manifest import MANIFEST, output_hashes
 from flows.outputs.publish import publish, staging_folder
 from flows.outputs.report import cluster_views, containment_views, render_report
 from flows.outputs.report_review import correction_rows, removed_line_rows
-from flows.outputs.schema import ARTICLES, CORPUS, PARAGRAPHS, TABLES
+from flows.outputs.schema import CORPUS, TABLES
 from flows.outputs.summary import RunSummary
-from flows.outputs.tables import SLICE_ARTICLES, ParagraphCounts, article_tables, run_tables
+from flows.outputs.table_parts import (
+    PARTED_TABLES,
+    PartedTable,
+    PreviousPart,
+    part_starts,
+    previous_parts,
+    write_parts_index,
+)
+from flows.outputs.tables import ParagraphCounts, article_tables, run_tables
 from flows.runtime.memory import frozen_heap
 from flows.runtime.progress import StageProgress
 from flows.stages.records import RunResult
 from flows.state.diff_store import DiffRecall, load_diffs, write_diffs
 from flows.state.folder import STATE_FOLDER, StateRows, write_state
-
-# The tables built and written a slice of articles at a time (write_article_tables).
-SLICED_TABLES = ("articles.parquet", "paragraphs.parquet")
 
 
 @dataclass
@@ -88,23 +94,38 @@ def run_summary(
     )
 
 
+@dataclass
+class ArticleTablesWritten:
+    """What writing the article-ordered tables gave: the paragraph counts, how many corpus records were made and
+    those the corpus's length filter keeps, and the parts of each parted table."""
+
+    paragraphs: ParagraphCounts
+    corpus_records: int
+    corpus: pa.Table
+    parts: dict[str, PartedTable]
+
+
 def write_article_tables(
-    result: RunResult, staged: Path, settings: CorpusSettings, slice_articles: int = SLICE_ARTICLES
-) -> tuple[ParagraphCounts, int, pa.Table]:
-    """Build and write articles.parquet and paragraphs.parquet `slice_articles` articles at a time; return the
-    paragraph counts, how many corpus records were made and those the length filter keeps."""
+    result: RunResult,
+    staged: Path,
+    settings: CorpusSettings,
+    previous: Mapping[str, Mapping[bytes, PreviousPart]] | None = None,
+    starts: Sequence[int] | None = None,
+) -> ArticleTablesWritten:
+    """Build articles.parquet and paragraphs.parquet a part at a time (`starts`, by default cut where the articles'
+    ids say), writing each part or linking the `previous` run's part of the same rows."""
+    starts = part_starts(result.cleaned.articles["doc_id"]) if starts is None else starts
+    previous = previous or {}
+    parts = {name: PartedTable(staged / name, previous.get(name, {})) for name in PARTED_TABLES}
     paragraphs, corpus_records, kept = ParagraphCounts(), 0, []
-    with (
-        parquet_writer(staged / "articles.parquet", ARTICLES) as write_articles,
-        parquet_writer(staged / "paragraphs.parquet", PARAGRAPHS) as write_paragraphs,
-    ):
-        for tables in article_tables(result, slice_articles):
-            write_articles(tables.articles)
-            write_paragraphs(tables.paragraphs)
-            paragraphs.add(tables.paragraphs)
-            corpus_records += tables.corpus.num_rows
-            kept.append(kept_records(tables.corpus, settings))
-    return paragraphs, corpus_records, pa.concat_tables([CORPUS.empty_table(), *kept])
+    for tables in article_tables(result, starts):
+        parts["articles.parquet"].add(tables.articles)
+        parts["paragraphs.parquet"].add(tables.paragraphs)
+        paragraphs.add(tables.paragraphs)
+        corpus_records += tables.corpus.num_rows
+        kept.append(kept_records(tables.corpus, settings))
+    corpus = pa.concat_tables([CORPUS.empty_table(), *kept])
+    return ArticleTablesWritten(paragraphs, corpus_records, corpus, parts)
 
 
 def write_run(
@@ -120,13 +141,17 @@ def write_run(
             # The tables built whole first, and the report's rows of them made at once, so that none stays while the
             # corpus the length filter keeps grows (removed.parquet's rows and the kept corpus are 1.4 KB an article each).
             tables = run_tables(result)
-            for name in [name for name in TABLES if name not in SLICED_TABLES]:
+            for name in [name for name in TABLES if name not in PARTED_TABLES]:
                 write_table(getattr(tables, name.removesuffix(".parquet")), staged / name)
             removed, corrections = removed_line_rows(tables.removed), correction_rows(tables.corrections)
             rejected, table_rows = tables.rejected.to_pylist(), tables.rows()
             del tables
-            paragraphs, corpus_records, corpus = write_article_tables(result, staged, corpus_settings)
-            summary = run_summary(table_rows, result, manifest, paragraphs, corpus_records, corpus.num_rows)
+            written = write_article_tables(result, staged, corpus_settings, previous_parts(job.previous_state))
+            corpus, parts = written.corpus, written.parts
+            summary = run_summary(
+                table_rows, result, manifest, written.paragraphs, written.corpus_records, corpus.num_rows
+            )
+            del written
             progress.advance(result.cleaned.article_count)
             progress.phase("writing the corpus", corpus.num_rows, "documents")
             with carried_chunks(job.previous_state, JSONL_SHARD, LEGACY_JSONL) as carried:
@@ -156,8 +181,10 @@ def write_run(
             )
             write_text(report, staged / "report.html")
             del report  # written (tens of MB): the state phase need not hold it
-            write_text(dataset_card(TABLES), staged / DATASET_CARD)
-            outputs = [*TABLES, *corpus_files, "report.html", DATASET_CARD]
+            write_text(dataset_card(TABLES, PARTED_TABLES), staged / DATASET_CARD)
+            part_files = [f"{name}/{part}" for name, parted in parts.items() for part in parted.names()]
+            outputs = [*part_files, *(name for name in TABLES if name not in parts), *corpus_files, "report.html"]
+            outputs.append(DATASET_CARD)
             progress.advance(result.cleaned.article_count)
             progress.phase("writing the state", result.cleaned.article_count, "articles")
             write_state(staged, state)
@@ -165,10 +192,15 @@ def write_run(
             write_chunk_index(staged / STATE_FOLDER, chunks)
             progress.advance(result.cleaned.article_count)
         manifest["stages"].append(progress.entry())
+        carried = {
+            f"{name}/{part}": digest for name, parted in parts.items() for part, digest in parted.carried.items()
+        }
+        hashes = output_hashes(staged, outputs, carried)
+        write_parts_index(staged / STATE_FOLDER, parts, hashes)
         manifest |= {
             "finished_at": finished_at,
             "counts": counts,
-            "outputs": output_hashes(staged, outputs),
+            "outputs": hashes,
             "elapsed_seconds": round(time.monotonic() - job.started, 3),
         }
         summary.seconds = manifest["elapsed_seconds"]

@@ -11,6 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from flows.outputs.table_parts import table_files
 from flows.runtime.memory import bounded_duckdb
 
 TABLE_FILES = {
@@ -168,7 +169,7 @@ class ReviewTables:
         for name, file in TABLE_FILES.items():
             path = out_dir / file
             if path.exists():
-                self.database.read_parquet(str(path)).create_view(name)
+                self.database.read_parquet(table_files(path)).create_view(name)
                 self.present.add(name)
         missing = {"articles", "paragraphs"} - self.present
         if missing:

@@ -1,0 +1,140 @@
+"""articles.parquet and paragraphs.parquet as folders of parts, each part written once.
+
+Parts are cut where the articles' ids say, not every N rows: a part ends after an article whose `doc_id` ends in
+CUT_SUFFIX once it holds MIN_PART_ARTICLES articles, and after MAX_PART_ARTICLES in any case. So articles added,
+changed or removed change only the parts they fall in (and at most the next), whatever comes before them. A part
+whose rows a previous run wrote the same (its fingerprint: a digest of its Arrow rows) is hard-linked from that
+run's folder instead of being written again; the state keeps each part's fingerprint, file and SHA-256
+(`state/table_parts.parquet`), so an incremental run writes and hashes only the parts that changed, and a rebuild
+writes the same files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from flows import __version__
+from flows.outputs.files import write_table
+from flows.outputs.schema import SCHEMA_VERSION
+
+PARTED_TABLES = ("articles.parquet", "paragraphs.parquet")
+PARTS_FILE = "table_parts.parquet"
+PARTS = pa.schema(
+    [("table", pa.string()), ("fingerprint", pa.binary(16)), ("name", pa.string()), ("sha256", pa.string())]
+)
+# One id in 4,096 ends a part: parts of about MIN_PART_ARTICLES + 4,096 articles (15-20 MB of articles.parquet).
+CUT_SUFFIX = "000"
+MIN_PART_ARTICLES, MAX_PART_ARTICLES = 1_024, 16_384
+# What the bytes of a part's file depend on besides its rows: the fingerprint mixes it in, so a part is never linked
+# from a run that wrote it another way.
+WRITER = f"copydesk {__version__} schema {SCHEMA_VERSION} pyarrow {pa.__version__} zstd".encode()
+
+
+def part_starts(
+    doc_ids: pa.ChunkedArray | pa.Array, min_articles: int = MIN_PART_ARTICLES, max_articles: int = MAX_PART_ARTICLES
+) -> list[int]:
+    """The first article of each part, for articles in this order: after an id ending in CUT_SUFFIX once a part holds
+    `min_articles`, after `max_articles` in any case; always [0] first (one empty part for no articles)."""
+    ends = np.flatnonzero(pc.ends_with(doc_ids, CUT_SUFFIX).to_numpy(zero_copy_only=False)) + 1
+    starts, count = [0], len(doc_ids)
+    for end in [*ends.tolist(), count]:
+        while end - starts[-1] > max_articles:
+            starts.append(starts[-1] + max_articles)
+        if end - starts[-1] >= min_articles and end < count:
+            starts.append(end)
+    return starts
+
+
+def table_files(path: Path) -> str:
+    """What DuckDB's `read_parquet` reads for a published table: its parts' pattern for a folder of parts (schema 4),
+    else the file (an older run's)."""
+    return str(path / "*.parquet" if path.is_dir() else path)
+
+
+def fingerprint(table: pa.Table) -> bytes:
+    """A 128-bit digest of a part's schema and rows and of how its file is written: the rows as one Arrow IPC batch
+    of columns copied anew (so chunks, slice offsets and what a sliced buffer holds past its rows do not matter)."""
+    columns = [
+        pa.concat_arrays(column.chunks) if column.num_chunks else column.combine_chunks() for column in table.columns
+    ]
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as stream:
+        stream.write_batch(pa.record_batch(columns, schema=table.schema))
+    digest = hashlib.blake2b(WRITER, digest_size=16)
+    digest.update(sink.getvalue())
+    return digest.digest()
+
+
+@dataclass(frozen=True)
+class PreviousPart:
+    """A part the previous run wrote: its file in that run's folder and its SHA-256."""
+
+    path: Path
+    sha256: str
+
+
+def previous_parts(state_folder: Path | None) -> dict[str, dict[bytes, PreviousPart]]:
+    """The previous run's parts by table and fingerprint (none without its state folder or its parts index)."""
+    index = state_folder / PARTS_FILE if state_folder else None
+    if index is None or not index.is_file():
+        return {}
+    found: dict[str, dict[bytes, PreviousPart]] = {}
+    for table, digest, name, sha256 in zip(*pq.read_table(index, schema=PARTS).to_pydict().values(), strict=True):
+        found.setdefault(table, {})[digest] = PreviousPart(state_folder.parent / table / name, sha256)
+    return found
+
+
+@dataclass
+class PartedTable:
+    """One parted table of the run being written: its parts in order, each linked from the previous run when it
+    holds the same rows, else written."""
+
+    folder: Path
+    previous: Mapping[bytes, PreviousPart]
+    fingerprints: list[bytes] = field(default_factory=list)
+    carried: dict[str, str] = field(default_factory=dict)
+
+    def add(self, table: pa.Table) -> None:
+        """Write the next part (or link the previous run's file of the same rows)."""
+        self.folder.mkdir(exist_ok=True)
+        name, digest = f"{len(self.fingerprints):05d}.parquet", fingerprint(table)
+        self.fingerprints.append(digest)
+        part, target = self.previous.get(digest), self.folder / name
+        if part is not None and _linked(part.path, target):
+            self.carried[name] = part.sha256
+        else:
+            write_table(table, target)
+
+    def names(self) -> list[str]:
+        """The parts' file names, in order."""
+        return [f"{number:05d}.parquet" for number in range(len(self.fingerprints))]
+
+
+def _linked(source: Path, target: Path) -> bool:
+    """Hard-link a previous run's part into this run's folder; False when it is gone or cannot be linked."""
+    try:
+        os.link(source, target)
+    except OSError:
+        return False
+    return True
+
+
+def write_parts_index(state_folder: Path, tables: Mapping[str, PartedTable], hashes: Mapping[str, str]) -> None:
+    """Write each part's table, fingerprint, file name and SHA-256 (`hashes`, by the part's path in the run folder)
+    into the run's state folder."""
+    rows = [
+        (name, digest, part, hashes[f"{name}/{part}"])
+        for name, parted in tables.items()
+        for digest, part in zip(parted.fingerprints, parted.names(), strict=True)
+    ]
+    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in PARTS.names]
+    write_table(pa.table(dict(zip(PARTS.names, columns, strict=True)), schema=PARTS), state_folder / PARTS_FILE)

@@ -1,0 +1,101 @@
+"""articles.parquet and paragraphs.parquet as folders of parts cut where the articles' ids say: a part holding the rows
+the previous run wrote is linked from that run's folder, byte for byte the file a rebuild writes."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from flows.config import CorpusSettings
+from flows.outputs.table_parts import CUT_SUFFIX, fingerprint, part_starts, previous_parts, write_parts_index
+from flows.outputs.write import write_article_tables
+from tests.test_tables import AFTER, MARKETS, SUMMIT, WEATHER, document, run_result
+
+SETTINGS = CorpusSettings(min_words=5, min_kept_share=0.0, documents_per_shard=10)
+
+
+def ids(count: int, salt: str = "") -> list[str]:
+    """Article ids as copydesk makes them: 16 hex characters of a hash."""
+    return [hashlib.sha256(f"{salt}{number}".encode()).hexdigest()[:16] for number in range(count)]
+
+
+def parts_of(doc_ids: list[str], min_articles: int, max_articles: int) -> list[tuple[str, ...]]:
+    starts = part_starts(pa.array(doc_ids), min_articles, max_articles)
+    return [tuple(doc_ids[start:end]) for start, end in zip(starts, [*starts[1:], len(doc_ids)], strict=True)]
+
+
+def test_parts_end_after_ids_ending_in_the_cut_suffix_within_their_bounds():
+    doc_ids = ids(20_000)
+    parts = parts_of(doc_ids, 100, 10_000)
+    assert sum(map(len, parts)) == len(doc_ids) and all(100 <= len(part) <= 10_000 for part in parts[:-1])
+    cut = [part[-1].endswith(CUT_SUFFIX) for part in parts[:-1]]
+    assert sum(cut) >= len(parts) - 2  # one in 4,096 ids cuts: a forced cut at 10,000 is rare
+    assert part_starts(pa.array([], pa.string())) == [0]
+    assert parts_of(["a000", "b000", "c000", "d"], 1, 2) == [("a000",), ("b000",), ("c000",), ("d",)]
+    assert parts_of(["a000", "b000", "c000", "d"], 2, 2) == [("a000", "b000"), ("c000", "d")]
+    assert parts_of(["a", "b", "c", "d", "e"], 1, 2) == [("a", "b"), ("c", "d"), ("e",)]
+
+
+def test_articles_added_change_only_the_parts_they_fall_in():
+    doc_ids = ids(40_000)
+    grown = [*doc_ids[:15_000], *ids(50, "new"), *doc_ids[15_000:30_000], *ids(7, "late"), *doc_ids[30_000:]]
+    before, after = set(parts_of(doc_ids, 1_024, 16_384)), parts_of(grown, 1_024, 16_384)
+    changed = [part for part in after if part not in before]
+    assert len(after) >= 8 and 1 <= len(changed) <= 4, (len(after), len(changed))
+    assert sum(map(len, changed)) < 20_000
+
+
+def test_a_parts_fingerprint_is_its_rows_not_its_chunks():
+    table = pa.table({"doc_id": ["a", "b", "c", "d"], "n": [1, 2, None, 4]})
+    rechunked = pa.concat_tables([pa.table({"doc_id": ["x", "a"], "n": [0, 1]}).slice(1), table.slice(1)])
+    assert fingerprint(rechunked) == fingerprint(table)
+    # A slice's buffers hold the rows after it: they are not its rows.
+    assert fingerprint(pa.table({"n": pa.array([1, 2, 3, 4]).slice(0, 3)})) == fingerprint(pa.table({"n": [1, 2, 3]}))
+    assert fingerprint(table.set_column(1, "n", pa.array([1, 2, 3, 4]))) != fingerprint(table)
+    assert fingerprint(table.cast(pa.schema([("doc_id", pa.large_string()), ("n", pa.int64())]))) != fingerprint(table)
+
+
+def written_run(result, folder: Path, starts: list[int], previous_state: Path | None = None) -> Path:
+    """The two parted tables written into `folder`, with their parts index in `folder/state` (as a run writes it)."""
+    (folder / "state").mkdir(parents=True)
+    written = write_article_tables(result, folder, SETTINGS, previous_parts(previous_state), starts)
+    hashes = {
+        f"{name}/{part}": hashlib.sha256((folder / name / part).read_bytes()).hexdigest()
+        for name, parted in written.parts.items()
+        for part in parted.names()
+    }
+    write_parts_index(folder / "state", written.parts, hashes)
+    return folder
+
+
+def test_unchanged_parts_are_linked_from_the_previous_run_and_equal_a_rebuild(tmp_path):
+    documents = [document("a", [SUMMIT, AFTER]), document("b", [MARKETS]), document("c", [WEATHER])]
+    first = written_run(run_result(documents), tmp_path / "first", [0, 2])
+    # "c" changes: the part of "a" and "b" holds the same rows, the part of "c" does not.
+    changed = [*documents[:2], document("c", [WEATHER, "Rail services were cancelled across the region."])]
+    result = run_result(changed)
+    second = written_run(result, tmp_path / "second", [0, 2], first / "state")
+    rebuilt = written_run(result, tmp_path / "rebuilt", [0, 2])
+    for name in ("articles.parquet", "paragraphs.parquet"):
+        linked, written = (second / name / "00000.parquet").stat(), (second / name / "00001.parquet").stat()
+        assert linked.st_ino == (first / name / "00000.parquet").stat().st_ino and linked.st_nlink == 2
+        assert written.st_ino != (first / name / "00001.parquet").stat().st_ino and written.st_nlink == 1
+        for part in ("00000.parquet", "00001.parquet"):
+            assert (second / name / part).read_bytes() == (rebuilt / name / part).read_bytes(), (name, part)
+    assert pq.read_table(second / "articles.parquet")["doc_id"].to_pylist() == ["a", "b", "c"]
+    assert pq.read_table(second / "state" / "table_parts.parquet").equals(
+        pq.read_table(rebuilt / "state" / "table_parts.parquet")
+    )
+
+
+def test_a_part_gone_from_the_previous_run_is_written_again(tmp_path):
+    result = run_result([document("a", [SUMMIT]), document("b", [MARKETS])])
+    first = written_run(result, tmp_path / "first", [0])
+    (first / "paragraphs.parquet" / "00000.parquet").unlink()
+    second = written_run(result, tmp_path / "second", [0], first / "state")
+    assert (second / "articles.parquet" / "00000.parquet").stat().st_nlink == 2
+    assert (second / "paragraphs.parquet" / "00000.parquet").stat().st_nlink == 1
+    assert pq.read_table(second / "paragraphs.parquet")["text"].to_pylist() == [SUMMIT, MARKETS]
