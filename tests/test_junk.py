@@ -212,6 +212,13 @@ def test_sponsored_label_before_real_prose_takes_only_itself(config):
         ),
         ("By accessing or using this website, you agree to our terms and privacy.", "junk:site_notice"),
         ("By continuing to browse, you agree to our use of cookies.", "junk:site_notice"),
+        # a login form's lines (CleanEval tune page 5, WCXB tune pages 0003, 0250, 0396, 4091, 4460)
+        ("Forgot your password?", "junk:site_notice"),
+        ("Forgot password? Sign in", "junk:site_notice"),
+        ("Forgot Username or Password?", "junk:site_notice"),
+        ("Lost your password?", "junk:site_notice"),
+        ("Remember me for faster sign in", "junk:site_notice"),
+        ("Automatically sign me in next time. What's this?", "junk:site_notice"),
         # Blogger's post footer (CleanEval tune page 57)
         ("posted by Joshua Landis @ 4/19/2005 02:47:00 AM 22 comments links to this post", "junk:post_footer"),
         ("Posted by Jane Roe at 10:12 AM links to this post", "junk:post_footer"),
@@ -267,6 +274,10 @@ def test_label_led_newsletter_and_legal_lines_are_removed_with_their_rule(config
         "On March 3, 2010 at 5:12 pm, Choe Sang-Hun wrote that the reactor had been shut.",
         "Jane Doe says the March 3, 2010 meeting at 5:12 pm was the last.",
         "The mayor then says:",
+        "Remember Me",  # a film's or a song's title
+        "Remember me when I am gone, she sang at the funeral on Tuesday.",
+        "He forgot your password again.",
+        "Forgot your password? The bank says that is now your problem, and it will charge you for a new one.",
     ],
 )
 def test_prose_that_starts_like_a_label_or_legal_line_is_kept(config, line):
