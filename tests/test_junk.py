@@ -202,6 +202,32 @@ def test_sponsored_label_before_real_prose_takes_only_itself(config):
         ),
         ("Your browser does not support the audio element.", "junk:site_notice"),
         ("Please sign in to access member exclusive content.", "junk:site_notice"),
+        # a site's terms offered as a condition of reading (CleanEval tune page 48, WCXB tune pages 0051 and 0343)
+        (
+            (
+                "By continuing past this page, and by your continued use of this site, you agree to be bound by and "
+                "abide by the User Agreement."
+            ),
+            "junk:site_notice",
+        ),
+        ("By accessing or using this website, you agree to our terms and privacy.", "junk:site_notice"),
+        ("By continuing to browse, you agree to our use of cookies.", "junk:site_notice"),
+        # a login form's lines (CleanEval tune page 5, WCXB tune pages 0003, 0250, 0396, 4091, 4460)
+        ("Forgot your password?", "junk:site_notice"),
+        ("Forgot password? Sign in", "junk:site_notice"),
+        ("Forgot Username or Password?", "junk:site_notice"),
+        ("Lost your password?", "junk:site_notice"),
+        ("Remember me for faster sign in", "junk:site_notice"),
+        ("Automatically sign me in next time. What's this?", "junk:site_notice"),
+        # Blogger's post footer (CleanEval tune page 57)
+        ("posted by Joshua Landis @ 4/19/2005 02:47:00 AM 22 comments links to this post", "junk:post_footer"),
+        ("Posted by Jane Roe at 10:12 AM links to this post", "junk:post_footer"),
+        # readers' comments' headers: Blogger's (CleanEval tune page 57), a forum quote's, WordPress's
+        ("At 4/20/2005 08:13:14 AM, Vox Populi - Agent Provocateur said...", "junk:comment_header"),
+        ("At 4/19/2005 07:14:49 PM, Anonymous said...", "junk:comment_header"),
+        ("On March 3, 2010 at 5:12 pm, Jane Doe wrote:", "junk:comment_header"),
+        ("Jane Doe says: March 3, 2010 at 5:12 pm", "junk:comment_header"),
+        ("Jane Doe on 3 March 2010 at 17:12 said:", "junk:comment_header"),
     ],
 )
 def test_label_led_newsletter_and_legal_lines_are_removed_with_their_rule(config, line, reason):
@@ -239,6 +265,19 @@ def test_label_led_newsletter_and_legal_lines_are_removed_with_their_rule(config
         'Choe Sang-Hun found that "you must be logged in" to read the Rodong Sinmun online, which few can.',
         "Apple said Safari would enable JavaScript by default in 2003.",
         "Inspectors at Yongbyon said the log was only available to members of the team.",
+        "By using the app, users agree to share their data, the lawsuit says.",
+        'The letter read: "By continuing to use this site, you agree to our terms."',
+        "By continuing the talks, the envoy said, you agree to nothing.",
+        "Posted by the editors, the piece links to this post",
+        "At 10:30 AM on May 2, 2005, the minister said the talks had failed.",
+        "On May 2, 2005 at 10:30 AM, the minister said talks had failed.",
+        "On March 3, 2010 at 5:12 pm, Choe Sang-Hun wrote that the reactor had been shut.",
+        "Jane Doe says the March 3, 2010 meeting at 5:12 pm was the last.",
+        "The mayor then says:",
+        "Remember Me",  # a film's or a song's title
+        "Remember me when I am gone, she sang at the funeral on Tuesday.",
+        "He forgot your password again.",
+        "Forgot your password? The bank says that is now your problem, and it will charge you for a new one.",
     ],
 )
 def test_prose_that_starts_like_a_label_or_legal_line_is_kept(config, line):
@@ -305,6 +344,25 @@ def test_comment_stamps_and_post_footers_go_and_the_comments_and_an_event_list_s
         Removal(lines[-1], "junk:post_footer"),
     ]
     assert kept == lines[:5] + [lines[6], lines[7], lines[9]]
+
+
+def test_a_blog_comment_thread_loses_its_headers_and_keeps_its_comments(config):
+    # the shape of a Blogger comment thread in a text dump (CleanEval tune page 57)
+    lines = [
+        "The ministry confirmed on Tuesday that the border crossing would stay closed until further notice.",
+        "posted by Jane Roe @ 4/19/2005 02:47:00 AM 2 comments links to this post",
+        "At 4/19/2005 07:14:49 PM, Anonymous said...",
+        "The crossing has been closed before, and it never lasted more than a week.",
+        "At 4/20/2005 08:13:14 AM, John Doe said...",
+        "Traders on both sides said they had lost a month of business already.",
+    ]
+    kept, removed, _ = remove_junk_lines(lines, config.cleaning)
+    assert [(removal.text, removal.reason) for removal in removed] == [
+        (lines[1], "junk:post_footer"),
+        (lines[2], "junk:comment_header"),
+        (lines[4], "junk:comment_header"),
+    ]
+    assert kept == [lines[0], lines[3], lines[5]]
 
 
 def test_a_timestamp_at_the_top_of_a_story_is_never_its_title(config):
