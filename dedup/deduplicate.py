@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import pyarrow as pa
@@ -377,8 +378,9 @@ def _paired(count: int, matches: Matches, constraints: ClusterConstraints) -> np
     named = np.zeros(count, dtype=bool)
     for pairs in (matches.overlaps, matches.partial):
         named[pair_positions(pairs).ravel()] = True
-    for representative, others in matches.copies.items():
-        named[[representative, *others]] = True
+    copies = matches.copies
+    named[np.fromiter(copies, dtype=np.int64, count=len(copies))] = True
+    named[np.fromiter(chain.from_iterable(copies.values()), dtype=np.int64)] = True
     named[list(constraints.positions())] = True
     return np.flatnonzero(named)
 
