@@ -51,7 +51,7 @@ def _sums_in_order(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np
 
 
 def duplicate_of(
-    shares: dict[str, dict[str, float]], threshold: float, preferred: Callable[[str], tuple]
+    shares: dict[str, dict[str, float]], threshold: float, preferred: Callable[[str], int]
 ) -> dict[str, str]:
     """Map each wholly copied article to the article it copies.
 

@@ -6,9 +6,12 @@ ends in (doc_id, para_idx), so the canonical copy never depends on input order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 
-from dedup.records import RecordColumns
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from dedup.settings import CanonicalPolicy
 
 _UNKNOWN_DATE = "9999"
@@ -31,27 +34,45 @@ def source_ranks(ranking: tuple[str, ...]) -> Callable[[str | None], int]:
     return rank
 
 
-def priority_keys(policy: CanonicalPolicy) -> Callable[[RecordColumns, Sequence[int], Sequence[int]], list[tuple]]:
-    """Return keys(columns, n_words, n_copies): the key of each of some records (given as columns, with their numbers
-    of words and copies), made a criterion at a time; smaller keys are preferred as canonical."""
-    rank = source_ranks(policy.source_ranking)
+def policy_table(policy: CanonicalPolicy, records: pa.Table, n_words: np.ndarray, n_copies: np.ndarray) -> pa.Table:
+    """The policy key of each of some records (RECORD_COLUMNS, with their numbers of words and copies) as columns,
+    a part of the key each, in its order: not preferred by a maintainer, each criterion, doc_id and para_idx."""
+    parts = [pc.invert(records["preferred"])]
+    for criterion in policy.criteria:
+        if criterion == "most_complete":
+            parts.append(pa.array(-np.asarray(n_words, dtype=np.int64)))
+        elif criterion == "most_copied":
+            parts.append(pa.array(-np.asarray(n_copies, dtype=np.int64)))
+        elif criterion == "source_rank":
+            parts.append(_source_ranks(records["source"], policy.source_ranking))
+        elif criterion == "earliest_published":
+            published = records["published"]
+            parts.append(pc.if_else(pc.fill_null(pc.equal(published, ""), True), _UNKNOWN_DATE, published))
+        elif criterion == "cleanest":
+            parts.append(records["article_edits"])
+        elif criterion == "incumbent":
+            parts.append(pc.invert(records["incumbent"]))
+    parts += [records["doc_id"], records["para_idx"]]
+    return pa.table(parts, names=[str(number) for number in range(len(parts))])
 
-    def keys(columns: RecordColumns, n_words: Sequence[int], n_copies: Sequence[int]) -> list[tuple]:
-        parts: list[Iterable[object]] = [[not preferred for preferred in columns.preferred]]
-        for criterion in policy.criteria:
-            if criterion == "most_complete":
-                parts.append([-count for count in n_words])
-            elif criterion == "most_copied":
-                parts.append([-count for count in n_copies])
-            elif criterion == "source_rank":
-                ranks = {source: rank(source) for source in set(columns.source)}  # a source ranked once
-                parts.append(map(ranks.__getitem__, columns.source))
-            elif criterion == "earliest_published":
-                parts.append([published or _UNKNOWN_DATE for published in columns.published])
-            elif criterion == "cleanest":
-                parts.append(columns.article_edits)
-            elif criterion == "incumbent":
-                parts.append([not incumbent for incumbent in columns.incumbent])
-        return list(zip(*parts, columns.doc_id, columns.para_idx))
 
-    return keys
+def _source_ranks(sources: pa.ChunkedArray, ranking: tuple[str, ...]) -> pa.Array:
+    """`source_rank` of each source, each distinct source ranked once."""
+    distinct = pc.unique(sources)
+    ranks = pa.array(list(map(source_ranks(ranking), distinct.to_pylist())), pa.int64())
+    return ranks.take(pc.index_in(sources, value_set=distinct))
+
+
+def policy_ranks(keys: pa.Table) -> np.ndarray:
+    """Each row's place in the order of its key (`policy_table`), equal keys sharing one: ranks compare as the
+    keys do (sorted by Arrow, no key made a Python tuple)."""
+    order = pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names]).to_numpy()
+    ordered = keys.take(order)
+    starts = np.zeros(len(order), dtype=bool)
+    starts[:1] = True
+    for column in ordered.columns:
+        differs = pc.not_equal(column[1:], column[:-1]).to_numpy(zero_copy_only=False)
+        starts[1:] |= np.asarray(differs, dtype=bool)
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = np.cumsum(starts) - 1
+    return ranks

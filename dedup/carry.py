@@ -10,7 +10,7 @@ again after spelling fixes whose two texts the previous run measured keeps the m
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -89,23 +89,24 @@ class CarriedOver:
 
 def carry_over(
     ids: ParagraphIds,
-    keys: Mapping[int, tuple],
+    paired: np.ndarray,
+    keys: np.ndarray,
     hashes: np.ndarray,
     overlaps: Pairs,
     constraints: ClusterConstraints,
     carried: CarriedClusters,
 ) -> CarriedOver:
     """Sign every component of the overlapping pairs and take the clusters of those stored; `keys` holds the
-    policy key of each paragraph in a pair (the others are alone, never signed), `hashes` each text's
-    `dedup.text_hash.text_hashes`."""
+    `key_hashes` of the policy key of each paragraph in a pair (`paired`, ascending; the others are alone, never
+    signed), `hashes` each text's `dedup.text_hash.text_hashes`."""
     labels = component_labels(len(ids), pair_positions(overlaps))
-    signatures = component_signatures(labels, paragraph_hashes(len(ids), keys, hashes), (overlaps,))
+    signatures = component_signatures(labels, paragraph_hashes(len(ids), paired, keys, hashes), (overlaps,))
     for label in {int(labels[position]) for position in constraints.positions()}:
         signatures.pop(label, None)
     stored = carried.members(signatures.values())
     positions = np.zeros(0, dtype=np.int64)
     if len(stored.paragraph_ids):
-        positions = ids.find(stored.paragraph_ids, np.fromiter(keys, np.int64, len(keys)))
+        positions = ids.find(stored.paragraph_ids, paired)
     return CarriedOver(Components(labels, signatures, stored.signatures), positions, stored.memberships)
 
 

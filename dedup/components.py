@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pyarrow as pa
 
 from dedup.pair_table import pair_measures, pair_positions
-from dedup.text_hash import text_hashes
+from dedup.text_hash import column_hashes
 from dedup.verify import Overlap
 
 Pairs = Mapping[tuple[int, int], Overlap]
@@ -24,6 +25,8 @@ _MIX_1, _MIX_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 _PAIR_TAGS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xD6E8FEB86659FD93))
 # Mixed into a paragraph's key hash before its text hash, so a key and a text are never taken for each other.
 _KEY_TAG = np.uint64(0xA0761D6478BD642F)
+# Each lane's start when a key's parts are mixed in, so the two lanes of a number differ.
+_LANE_SEEDS = np.array([0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3], dtype=np.uint64)
 
 
 def component_labels(count: int, pairs: np.ndarray) -> np.ndarray:
@@ -40,15 +43,26 @@ def component_labels(count: int, pairs: np.ndarray) -> np.ndarray:
     return labels
 
 
-def paragraph_hashes(count: int, keys: Mapping[int, tuple], texts: np.ndarray) -> np.ndarray:
+def paragraph_hashes(count: int, positions: np.ndarray, keys: np.ndarray, texts: np.ndarray) -> np.ndarray:
     """A 128-bit hash (two uint64 lanes a row) of each of `count` paragraphs' policy key (which ends in its id)
-    and text, for the positions `keys` holds; the others' rows are 0. `texts` holds the texts' 128-bit hashes
-    (`dedup.text_hash.text_hashes`, a row a position); each key's repr is hashed the same way, and the two mixed
+    and text, for the `positions` whose `key_hashes` `keys` holds (a row each, in order); the others' rows are 0.
+    `texts` holds the texts' 128-bit hashes (`dedup.text_hash.text_hashes`, a row a position); the two are mixed
     lane by lane."""
-    positions = np.fromiter(keys, dtype=np.int64, count=len(keys))
-    hashed_keys = text_hashes([repr(key) for key in keys.values()])
     hashes = np.zeros((count, _LANES), dtype=np.uint64)
-    hashes[positions] = mix64(mix64(hashed_keys ^ _KEY_TAG) ^ texts[positions])
+    hashes[positions] = mix64(mix64(keys ^ _KEY_TAG) ^ texts[positions])
+    return hashes
+
+
+def key_hashes(keys: pa.Table) -> np.ndarray:
+    """A 128-bit hash (two uint64 lanes a row) of each row of a table of policy keys (`dedup.canonical.policy_table`),
+    its parts mixed in in order: strings by their `text_hashes`, numbers and booleans by value."""
+    hashes = np.tile(_LANE_SEEDS, (keys.num_rows, 1))
+    for part in keys.columns:
+        if pa.types.is_string(part.type) or pa.types.is_large_string(part.type):
+            values = column_hashes(part)
+        else:
+            values = np.asarray(part.to_numpy(), dtype=np.int64).view(np.uint64)[:, None]
+        hashes = mix64(hashes ^ values)
     return hashes
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 import pyarrow as pa
 
 from dedup.articles import copied_share, duplicate_of
-from dedup.canonical import priority_keys
+from dedup.canonical import policy_ranks, policy_table
 from dedup.carry import (
     NOTHING_CARRIED,
     CarriedClusters,
@@ -25,6 +26,7 @@ from dedup.carry import (
     measure_keys,
 )
 from dedup.cluster import centre_clusters
+from dedup.components import key_hashes
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, constrained_overlaps
 from dedup.containment import link_containers
 from dedup.cores import usable_cores
@@ -39,7 +41,7 @@ from dedup.records import (
     PlacedMemberships,
     article_numbers,
     membership_columns,
-    record_columns,
+    record_table,
 )
 from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.settings import CanonicalPolicy, DedupSettings
@@ -300,10 +302,10 @@ def cluster_matches(
 
     copies = copy_counts(len(records), matches.overlaps, matches.copies)
     paired = _paired(len(records), matches, constraints)
-    key = priority_keys(policy)
-    made = key(record_columns(records, paired), counted[paired].tolist(), copies[paired].tolist())
-    keys = dict(zip(paired.tolist(), made))
-    hub = hubs(matches.copies, keys)
+    keys = policy_table(policy, record_table(records, paired), counted[paired], copies[paired])
+    rank = np.full(len(records), np.iinfo(np.int64).max, dtype=np.int64)  # the unpaired are never ranked
+    rank[paired] = policy_ranks(keys)
+    hub = hubs(matches.copies, rank)
     spread = spread_over_copies(matches.overlaps, matches.copies, hub, within=True)
     overlaps = constrained_overlaps(spread, constraints, measure)
     decided = constraints.merged | constraints.split
@@ -312,12 +314,13 @@ def cluster_matches(
         partial = {pair: measured for pair, measured in partial.items() if pair not in decided}
     ids = ParagraphIds(records)
     hashes = text_hashes(texts) if matches.text_hashes is None else matches.text_hashes
-    kept = carry_over(ids, keys, hashes, overlaps, constraints, carried)
-    rest = sorted(_clustering(kept, constraints), key=keys.__getitem__)
+    kept = carry_over(ids, paired, key_hashes(keys), hashes, overlaps, constraints, carried)
+    clustering = _clustering(kept, constraints)
+    rest = clustering[np.argsort(rank[clustering], kind="stable")].tolist()  # policy order
     memberships = _cluster_rest(kept, ClusteringInputs(rest, overlaps, ids, settings, constraints, measure))
     canonical = paired[memberships.canonical()[paired]].tolist()
-    trims = carry_trims(texts, hashes, trim_keepers(canonical, partial, keys.__getitem__), settings, carried)
-    article_key = _article_priority(records, counted, key)
+    trims = carry_trims(texts, hashes, trim_keepers(canonical, partial, rank), settings, carried)
+    article_key = _article_priority(records, counted, policy)
     shares = copied_share(records, overlaps, counted)
     links = duplicate_of(shares, settings.article_duplicate_share, article_key)
     return DedupResult(
@@ -375,20 +378,21 @@ def _paired(count: int, matches: Matches, constraints: ClusterConstraints) -> np
     named = np.zeros(count, dtype=bool)
     for pairs in (matches.overlaps, matches.partial):
         named[pair_positions(pairs).ravel()] = True
-    for representative, others in matches.copies.items():
-        named[[representative, *others]] = True
+    copies = matches.copies
+    named[np.fromiter(copies, dtype=np.int64, count=len(copies))] = True
+    named[np.fromiter(chain.from_iterable(copies.values()), dtype=np.int64)] = True
     named[list(constraints.positions())] = True
     return np.flatnonzero(named)
 
 
-def _clustering(kept: CarriedOver, constraints: ClusterConstraints) -> list[int]:
-    """The positions to cluster: those of a component of more than one paragraph not carried over, or of a
-    maintainer's merge or split; a paragraph alone in its component is unique whatever it is partly paired with."""
+def _clustering(kept: CarriedOver, constraints: ClusterConstraints) -> np.ndarray:
+    """The positions (ascending) to cluster: those of a component of more than one paragraph not carried over, or of
+    a maintainer's merge or split; a paragraph alone in its component is unique whatever it is partly paired with."""
     labels = kept.components.labels
     clustering = np.bincount(labels, minlength=len(labels))[labels] > 1
     clustering[list(constraints.positions())] = True
     clustering[kept.positions] = False
-    return np.flatnonzero(clustering).tolist()
+    return np.flatnonzero(clustering)
 
 
 def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs) -> Memberships:
@@ -433,12 +437,13 @@ def deduplicate(
 
 
 def _article_priority(
-    records: Sequence[ParagraphRecord], word_counts: np.ndarray, keys: Callable[..., list[tuple]]
-) -> Callable[[str], tuple]:
-    """Rank whole articles with the paragraph policy (`priority_keys`), using the article's first record and its
-    total words."""
+    records: Sequence[ParagraphRecord], word_counts: np.ndarray, policy: CanonicalPolicy
+) -> Callable[[str], int]:
+    """Rank whole articles with the paragraph policy (`policy_table`, without the paragraph's index), using the
+    article's first record and its total words: each doc_id's `policy_ranks` among the articles."""
     article, names = article_numbers(records)
     totals = np.bincount(article, word_counts, len(names)).astype(np.int64)
     numbered, first = np.unique(article, return_index=True)
-    made = keys(record_columns(records, first), totals[numbered].tolist(), [0] * len(first))
-    return dict(zip([names[number] for number in numbered.tolist()], (key[:-1] for key in made))).__getitem__
+    keys = policy_table(policy, record_table(records, first), totals[numbered], np.zeros(len(first), dtype=np.int64))
+    ranks = policy_ranks(keys.remove_column(keys.num_columns - 1))
+    return dict(zip([names[number] for number in numbered.tolist()], ranks.tolist())).__getitem__

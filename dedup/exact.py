@@ -43,8 +43,9 @@ def copies_still_exact(
 ) -> tuple[dict[int, list[int]], list[tuple[int, int]]]:
     """The groups after the texts changed (spelling fixes): members no longer equal to their representative
     leave the group, each returned as a (representative, member) pair to measure. With `changed` (the positions
-    whose text changed), a group holding none of them stays as it was."""
-    kept: dict[int, list[int]] = {}
+    whose text changed), a group holding none of them stays as it was (found by array: only the groups holding a
+    changed text are read)."""
+    kept = dict(copies)
     left: list[tuple[int, int]] = []
     keys: dict[str, str] = {}  # by text: most copies are the same text, normalised once
 
@@ -54,17 +55,30 @@ def copies_still_exact(
             key = keys[text] = exact_key(normalised_words(text))
         return key
 
-    for representative, others in copies.items():
-        if changed is not None and representative not in changed and changed.isdisjoint(others):
-            kept[representative] = others
-            continue
+    for representative in _groups_holding(copies, changed):
+        others = copies[representative]
         key = key_of(representative)
         same = [other for other in others if key_of(other) == key]
         still = set(same)
         left += [(representative, other) for other in others if other not in still]
         if same:
             kept[representative] = same
+        else:
+            del kept[representative]
     return kept, left
+
+
+def _groups_holding(copies: dict[int, list[int]], changed: set[int] | None) -> list[int]:
+    """The representatives, in order, of the groups holding one of the `changed` positions (None: every group)."""
+    if changed is None:
+        return list(copies)
+    representatives = np.fromiter(copies, dtype=np.int64, count=len(copies))
+    sizes = np.fromiter(map(len, copies.values()), dtype=np.int64, count=len(copies))
+    others = np.fromiter(chain.from_iterable(copies.values()), dtype=np.int64, count=int(sizes.sum()))
+    is_changed = np.zeros(1 + max(int(others.max(initial=-1)), int(representatives.max(initial=-1))), dtype=bool)
+    is_changed[[position for position in changed if position < len(is_changed)]] = True
+    holding = np.bincount(np.repeat(np.arange(len(copies)), sizes)[is_changed[others]], minlength=len(copies)) > 0
+    return representatives[holding | is_changed[representatives]].tolist()
 
 
 def copy_counts(count: int, overlaps: Pairs, copies: dict[int, list[int]]) -> np.ndarray:
@@ -83,12 +97,19 @@ def copy_counts(count: int, overlaps: Pairs, copies: dict[int, list[int]]) -> np
     return counts
 
 
-def hubs(copies: dict[int, list[int]], keys: Mapping[int, tuple]) -> dict[int, int]:
-    """Each group's hub, by its representative: the member with the smallest policy key (`keys` holds them all)."""
-    return {
-        representative: min((representative, *others), key=keys.__getitem__)
-        for representative, others in copies.items()
-    }
+def hubs(copies: dict[int, list[int]], rank: np.ndarray) -> dict[int, int]:
+    """Each group's hub, by its representative: the member first in policy order (`rank`, by position, holds every
+    member's `dedup.canonical.policy_ranks`; among equals the first in the group), found by array."""
+    representatives = np.fromiter(copies, dtype=np.int64, count=len(copies))
+    sizes = 1 + np.fromiter(map(len, copies.values()), dtype=np.int64, count=len(copies))
+    starts = np.cumsum(sizes) - sizes
+    members = np.empty(int(sizes.sum()), dtype=np.int64)
+    is_start = np.zeros(len(members), dtype=bool)
+    is_start[starts] = True
+    members[starts] = representatives
+    members[~is_start] = np.fromiter(chain.from_iterable(copies.values()), np.int64, len(members) - len(copies))
+    order = np.lexsort((np.arange(len(members)), rank[members], np.repeat(np.arange(len(copies)), sizes)))
+    return dict(zip(representatives.tolist(), members[order[starts]].tolist()))
 
 
 def spread_over_copies(pairs: Pairs, copies: dict[int, list[int]], hub: dict[int, int], within: bool) -> PairTable:

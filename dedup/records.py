@@ -5,7 +5,8 @@ dict)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeVar, overload
 
 import numpy as np
@@ -42,25 +43,29 @@ class ClusterMembership:
     contained_in: str | None = None
 
 
-@dataclass(frozen=True)
-class RecordColumns:
-    """Some records as columns, a list a field of `ParagraphRecord` (in its order), a row a record."""
+# A `ParagraphRecord`'s fields as Arrow columns, in its order: what the canonical policy reads of some records.
+RECORD_COLUMNS = pa.schema(
+    [
+        ("doc_id", pa.string()),
+        ("para_idx", pa.int64()),
+        ("source", pa.string()),
+        ("published", pa.string()),
+        ("article_edits", pa.int64()),
+        ("incumbent", pa.bool_()),
+        ("preferred", pa.bool_()),
+    ]
+)
 
-    doc_id: list[str]
-    para_idx: list[int]
-    source: list[str | None]
-    published: list[str | None]
-    article_edits: list[int]
-    incumbent: list[bool]
-    preferred: list[bool]
 
-
-def record_columns(records: Sequence[ParagraphRecord], positions: np.ndarray) -> RecordColumns:
-    """The records at `positions` as columns (of `ParagraphRecords`, from its columns without making a record)."""
+def record_table(records: Sequence[ParagraphRecord], positions: np.ndarray) -> pa.Table:
+    """The records at `positions` as RECORD_COLUMNS (of `ParagraphRecords`, taken from its columns by Arrow: no
+    record made)."""
     if isinstance(records, ParagraphRecords):
-        return records.columns(positions)
+        return records.table(positions)
     picked = [records[position] for position in positions.tolist()]
-    return RecordColumns(*([getattr(record, name.name) for record in picked] for name in fields(RecordColumns)))
+    return pa.table(
+        {name: [getattr(record, name) for record in picked] for name in RECORD_COLUMNS.names}, RECORD_COLUMNS
+    )
 
 
 def article_numbers(records: Sequence[ParagraphRecord]) -> tuple[np.ndarray, list[str]]:
@@ -126,6 +131,16 @@ class ArticleFacts:
     published: Sequence[str | None]
     edits: Sequence[int]
 
+    @cached_property
+    def table(self) -> pa.Table:
+        """The facts as RECORD_COLUMNS' article columns, a row an article (made once)."""
+        return pa.table(
+            [self.doc_ids, self.sources, self.published, self.edits],
+            schema=pa.schema(
+                [RECORD_COLUMNS.field(name) for name in ("doc_id", "source", "published", "article_edits")]
+            ),
+        )
+
 
 class ParagraphRecords(ByPosition[ParagraphRecord]):
     """Every paragraph's record as columns (its article, index, and whether it was canonical before or preferred),
@@ -157,21 +172,20 @@ class ParagraphRecords(ByPosition[ParagraphRecord]):
             bool(self.preferred[position]),
         )
 
-    def columns(self, positions: np.ndarray) -> RecordColumns:
-        """The records at `positions` as columns, made from these columns (no record made)."""
-        owners, facts = self.owners[positions].tolist(), self.articles
-        doc_ids, sources, published, edits = (
-            list(map(values.__getitem__, owners))
-            for values in (facts.doc_ids, facts.sources, facts.published, facts.edits)
-        )
-        return RecordColumns(
-            doc_ids,
-            self.para_idx[positions].tolist(),
-            sources,
-            published,
-            edits,
-            self.incumbent[positions].tolist(),
-            self.preferred[positions].tolist(),
+    def table(self, positions: np.ndarray) -> pa.Table:
+        """The records at `positions` as RECORD_COLUMNS, taken from these columns by Arrow (no record made)."""
+        facts = self.articles.table.take(pa.array(self.owners[positions], pa.int64()))
+        return pa.table(
+            [
+                facts["doc_id"],
+                pa.array(self.para_idx[positions], pa.int64()),
+                facts["source"],
+                facts["published"],
+                facts["article_edits"],
+                pa.array(self.incumbent[positions], pa.bool_()),
+                pa.array(self.preferred[positions], pa.bool_()),
+            ],
+            schema=RECORD_COLUMNS,
         )
 
     def paragraph_id(self, position: int) -> str:

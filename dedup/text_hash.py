@@ -20,9 +20,12 @@ def text_hashes(texts: Sequence[str]) -> np.ndarray:
     """Each text's 128-bit hash, as an (n, 2) uint64 array (MurmurHash3 x64_128's h1 and h2). A sequence that holds
     an Arrow column (`column`, as flows' ColumnTexts does) is hashed from its buffers; any other is made one."""
     column = getattr(texts, "column", None)
-    if column is None:
-        column = pa.chunked_array([pa.array(list(texts), pa.large_string())])
-    parts = [_chunk_hashes(chunk) for chunk in column.chunks]
+    return column_hashes(pa.array(list(texts), pa.large_string()) if column is None else column)
+
+
+def column_hashes(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """`text_hashes` of an Arrow column of strings, hashed from its buffers."""
+    parts = [_chunk_hashes(chunk) for chunk in (column.chunks if isinstance(column, pa.ChunkedArray) else [column])]
     return np.concatenate(parts) if parts else np.zeros((0, 2), dtype=np.uint64)
 
 

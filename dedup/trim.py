@@ -5,8 +5,7 @@ prefers whole and drops from the other the sentences the first already holds (B)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 from numba import njit
@@ -19,21 +18,25 @@ from dedup.verify import Overlap
 
 
 def trim_keepers(
-    canonical: Collection[int], partial: Mapping[tuple[int, int], Overlap], rank: Callable[[int], Any]
+    canonical: Collection[int], partial: Mapping[tuple[int, int], Overlap], rank: np.ndarray
 ) -> dict[int, list[int]]:
-    """Each canonical paragraph partly paired with a canonical one the policy prefers (lower `rank`), with its
-    keepers: the canonical paragraphs it is partly paired with and trails, in policy order."""
-    keepers: dict[int, list[int]] = {}
+    """Each canonical paragraph partly paired with a canonical one the policy prefers (lower `rank`, by position:
+    `dedup.canonical.policy_ranks`), with its keepers: the canonical paragraphs it is partly paired with and trails,
+    in policy order (among equals, in the pairs' order); the paragraphs in the order first met, by array."""
     positions = pair_positions(partial)
     marked = np.fromiter(canonical, dtype=np.int64, count=len(canonical))
     is_canonical = np.zeros(1 + max(int(positions.max(initial=-1)), int(marked.max(initial=-1))), dtype=bool)
     is_canonical[marked] = True
-    for i, j in positions[is_canonical[positions].all(axis=1)].tolist():  # most partial pairs hold a copy
-        keeper, other = (i, j) if rank(i) < rank(j) else (j, i)
-        keepers.setdefault(other, []).append(keeper)
-    for ahead in keepers.values():
-        ahead.sort(key=rank)
-    return keepers
+    first, second = positions[is_canonical[positions].all(axis=1)].T  # most partial pairs hold a copy
+    if not len(first):
+        return {}
+    first_keeps = rank[first] < rank[second]
+    keeper, other = np.where(first_keeps, first, second), np.where(first_keeps, second, first)
+    _, met, found = np.unique(other, return_index=True, return_inverse=True)
+    order = np.lexsort((np.arange(len(other)), rank[keeper], met[found.ravel()]))
+    keeper, other = keeper[order], other[order]
+    starts = np.flatnonzero(np.r_[True, other[1:] != other[:-1]])
+    return dict(zip(other[starts].tolist(), (ahead.tolist() for ahead in np.split(keeper, starts[1:]))))
 
 
 def trim_partial_repeats(

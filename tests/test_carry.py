@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dedup.components import component_labels, paragraph_hashes
+from dedup.components import component_labels, key_hashes, paragraph_hashes
 from dedup.constraints import cluster_constraints
 from dedup.deduplicate import DedupResult, cluster_matches, find_matches, remeasure
 from dedup.shingles import paragraph_fingerprint
@@ -172,12 +172,24 @@ def test_only_paragraphs_in_a_pair_are_hashed_for_signing():
     """A paragraph in no pair is a component of its own, never stored: its hash row stays 0, and the others'
     rows are the hashes of their keys and texts wherever they sit."""
     texts = [LIAISON, MOON, KCNA]
-    keys = {0: ("key", "a-0"), 2: ("key", "c-0")}
-    hashes = paragraph_hashes(3, keys, text_hashes(texts))
+    keys = key_hashes(pa.table({"0": [False, False], "1": ["a", "c"], "2": [0, 0]}))
+    hashes = paragraph_hashes(3, np.array([0, 2]), keys, text_hashes(texts))
     assert not hashes[1].any()
-    assert np.array_equal(hashes[[0, 2]], paragraph_hashes(2, {0: keys[0], 1: keys[2]}, text_hashes([LIAISON, KCNA])))
-    moved = paragraph_hashes(3, {0: ("key", "c-0"), 2: ("key", "a-0")}, text_hashes(texts))
+    assert np.array_equal(hashes[[0, 2]], paragraph_hashes(2, np.array([0, 1]), keys, text_hashes([LIAISON, KCNA])))
+    moved = paragraph_hashes(3, np.array([0, 2]), keys[::-1], text_hashes(texts))
     assert not (moved[[0, 2]] == hashes[[0, 2]]).all(axis=1).any(), "a key with another text hashes apart"
+
+
+def test_every_part_of_a_policy_key_and_its_place_change_its_hash():
+    """Two keys that differ in one part, or hold the same values in other parts, hash apart, and a key hashes
+    the same wherever its row is."""
+    keys = pa.table(
+        {"0": [False, True, False, False, False], "1": ["a-1", "a-1", "a-1", "a", "a-1"], "2": [1, 1, 2, 1, 1]}
+    )
+    hashes = key_hashes(keys)
+    assert len({row.tobytes() for row in hashes[:4]}) == 4
+    assert np.array_equal(hashes[0], hashes[4])
+    assert np.array_equal(key_hashes(keys.slice(2))[0], hashes[2])
 
 
 def test_texts_are_hashed_from_their_arrow_bytes_as_murmur3_hashes_them():

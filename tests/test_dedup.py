@@ -22,7 +22,7 @@ import pytest
 from datasketch import MinHashLSH
 
 from dedup.articles import copied_share
-from dedup.canonical import source_rank
+from dedup.canonical import policy_ranks, policy_table, source_rank
 from dedup.deduplicate import (
     _PAIRS_A_THREAD,
     DedupResult,
@@ -32,7 +32,7 @@ from dedup.deduplicate import (
     measured_shares,
     remeasure,
 )
-from dedup.exact import copy_counts
+from dedup.exact import copies_still_exact, copy_counts
 from dedup.index import candidate_probability, lsh_candidate_pairs, run_pairs
 from dedup.pair_table import PairTable
 from dedup.records import (
@@ -46,6 +46,7 @@ from dedup.records import (
     id_column,
     membership_columns,
     paragraph_id,
+    record_table,
 )
 from dedup.settings import DEFAULT_POLICY, POLICY_CRITERIA, CanonicalPolicy, DedupSettings
 from dedup.shingles import normalised_words, word_shingles
@@ -1036,3 +1037,46 @@ def test_copy_counts_count_every_member_of_the_groups_paired():
     # 0 and 3 are paired, 3 stands for the group {3, 4, 5}, 1 for {1, 2}; 6 is paired with 1.
     counts = copy_counts(7, PairTable(np.array([[0, 3], [1, 6]]), np.ones((2, 3))), {3: [4, 5], 1: [2]})
     assert counts.tolist() == [3, 2, 2, 3, 3, 3, 2]
+
+
+def test_policy_ranks_compare_as_the_policy_keys_do_under_every_criterion():
+    """The ranks Arrow's sort gives compare as each paragraph's key (not preferred, each criterion, doc_id, para_idx)
+    does as a tuple, equal keys included: sources ranked case-insensitively or unlisted, dates missing or empty."""
+    paragraphs = syndicated_corpus() + article("copy", [LIAISON, KCNA, KCNA], source="AP")
+    paragraphs += article("blank", [MOON], source="", published="") + [dataclasses.replace(paragraphs[0], text=MOON)]
+    paragraphs[1] = dataclasses.replace(paragraphs[1], incumbent=True)
+    paragraphs[-2] = dataclasses.replace(paragraphs[-2], preferred=True)
+    records = columns_of(paragraphs)
+    words, copies = np.arange(len(paragraphs)) % 3, np.arange(len(paragraphs)) % 2
+    words[-1], copies[-1] = words[0], copies[0]
+    criteria_values = {
+        "most_complete": (-words).tolist(),
+        "most_copied": (-copies).tolist(),
+        "source_rank": [source_rank(record.source, RANKING) for record in records],
+        "earliest_published": [record.published or "9999" for record in records],
+        "cleanest": [record.article_edits for record in records],
+        "incumbent": [not record.incumbent for record in records],
+    }
+    for criteria in itertools.permutations(POLICY_CRITERIA, 3):
+        policy = CanonicalPolicy(criteria, RANKING)
+        ranks = policy_ranks(policy_table(policy, record_table(records, np.arange(len(records))), words, copies))
+        keys = [
+            (not record.preferred, *(criteria_values[name][row] for name in criteria), record.doc_id, record.para_idx)
+            for row, record in enumerate(records)
+        ]
+        for first, second in itertools.combinations(range(len(keys)), 2):
+            assert (ranks[first] < ranks[second]) == (keys[first] < keys[second])
+            assert (ranks[first] == ranks[second]) == (keys[first] == keys[second])
+        assert ranks[-1] == ranks[0], "the last paragraph repeats the first's key"
+
+
+def test_a_change_splits_only_the_copy_groups_holding_a_changed_text():
+    """Groups holding no changed position are kept as they were (the same lists); a group whose member's text
+    changed loses it, and the member is measured against the representative."""
+    texts = [LIAISON, KCNA, LIAISON, KCNA, MOON, KCNA + " Fixed.", MOON]
+    copies = {0: [2], 1: [3, 5], 4: [6]}
+    kept, left = copies_still_exact(copies, texts, {5})
+    assert kept == {0: [2], 1: [3], 4: [6]} and left == [(1, 5)]
+    assert kept[0] is copies[0] and kept[4] is copies[4]
+    assert copies_still_exact(copies, texts) == (kept, left)
+    assert copies_still_exact({1: [5]}, texts, {1}) == ({}, [(1, 5)])
