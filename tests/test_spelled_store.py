@@ -182,6 +182,13 @@ def test_a_state_without_stored_spelling_spells_every_article_again(tmp_path):
     assert plan.applying == [0, 1, 2, 3] and plan.carried.num_rows == 0
 
 
+def test_a_run_whose_decisions_did_not_change_carries_every_articles_spelling(tmp_path):
+    table = finished_articles(ARTICLES)
+    decisions = {"denucle- arization": SPAN, "goverment": GOVERNMENT}
+    plan, result = second_run(tmp_path, (table, decisions), (table, decisions))
+    assert plan.applying == [] and plan.carried["row"].to_pylist() == [0, 1, 2] and set(result) == {0, 1, 2}
+
+
 def test_a_run_with_nothing_to_spell_again_writes_an_empty_file_of_articles(tmp_path):
     table = finished_articles(ARTICLES)
     groups = write_for_spelling(table, [], tmp_path, 2)

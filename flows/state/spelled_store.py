@@ -86,11 +86,10 @@ def plan_spelling(
     touched = _touched_rows(table, stored.spelled, stored_rows, changed)
     keep = pc.and_(unchanged, pc.invert(touched))
     applying = pc.indices_nonzero(pc.and_(spellable, pc.invert(keep))).to_pylist()
-    keep = keep.to_numpy(zero_copy_only=False).astype(bool)
-    carried_rows = [row if row >= 0 and keep[row] else -1 for row in stored_rows]
-    carried = stored.spelled.append_column("row", pa.array(carried_rows, pa.int64()))
-    carried = carried.filter(pc.greater_equal(carried["row"], 0)).select(SPELLED.names)
-    return SpellingPlan(applying, carried)
+    carrying = stored_rows >= 0
+    carrying[carrying] = keep.to_numpy(zero_copy_only=False).astype(bool)[stored_rows[carrying]]
+    carried = stored.spelled.filter(pa.array(carrying)).append_column("row", pa.array(stored_rows[carrying]))
+    return SpellingPlan(applying, carried.select(SPELLED.names))
 
 
 def spelled_this_run(plan: SpellingPlan, shards: list[Path]) -> pa.Table:
@@ -144,11 +143,13 @@ def _same_rows(now: pa.Table, then: pa.Table) -> np.ndarray:
     return np.setdiff1d(compared, compared[unequal])
 
 
-def _rows_of(spelled: pa.Table, lineage: Lineage, finished: FinishedCleaning) -> list[int]:
+def _rows_of(spelled: pa.Table, lineage: Lineage, finished: FinishedCleaning) -> np.ndarray:
     """Each stored row's row in this run's table, by its identity's row in the previous one (-1: the article is
     gone)."""
-    now = lineage.rows_now(finished.table.num_rows).tolist()
-    return [now[row] if (row := finished.rows.get(identity, -1)) >= 0 else -1 for identity in _identities(spelled)]
+    before = np.array([finished.rows.get(identity, -1) for identity in _identities(spelled)], np.int64)
+    rows, known = np.full(len(before), -1, np.int64), before >= 0
+    rows[known] = lineage.rows_now(finished.table.num_rows)[before[known]]
+    return rows
 
 
 def _identities(table: pa.Table) -> Iterator[Identity]:
@@ -161,13 +162,15 @@ def _changed_keys(before: dict[str, SpellingDecision], after: dict[str, Spelling
     return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
 
 
-def _touched_rows(table: pa.Table, spelled: pa.Table, stored_at: list[int], changed: set[str]) -> pa.Array:
+def _touched_rows(table: pa.Table, spelled: pa.Table, stored_at: np.ndarray, changed: set[str]) -> pa.Array:
     """Per row of `table`: whether the article may hold a word or span whose decision changed. A fix applies to a
     whole word or span, so each of its letter runs is a whole letter run of the text it is applied to: a paragraph
     as finished, or with span fixes made, where a word is whole in the stored spelled paragraph, or was fixed (a
     stored correction's original). A paragraph-only key applies only in the paragraph of its digest."""
+    if not changed:
+        return pa.repeat(False, table.num_rows)
     paragraphs = table["paragraphs"]  # its chunks, never joined: past 2 GB of text they cannot be
-    rows = pa.array([row if row >= 0 else None for row in stored_at], pa.int64())
+    rows = pa.array(stored_at, pa.int64(), mask=stored_at < 0)
     corrections = pc.list_flatten(spelled["corrections"])
     texts = [
         pc.list_flatten(paragraphs),
