@@ -173,6 +173,13 @@ def test_a_paragraph_only_decision_spells_again_only_the_article_holding_that_pa
     assert plan.applying == [0]
 
 
+def test_keys_of_both_kinds_changed_at_once_spell_again_only_the_articles_each_names(tmp_path):
+    table = finished_articles(ARTICLES)
+    after = {"denucle- arization": SPAN, scoped_key(MARKETS, "goverment"): GOVERNMENT}
+    plan, result = second_run(tmp_path, (table, {}), (table, after))
+    assert plan.applying == [0, 2] and set(result) == {0, 2}, "talks prints the word outside the paragraph named"
+
+
 def test_a_state_without_stored_spelling_spells_every_article_again(tmp_path):
     table = finished_articles(ARTICLES)
     previous = stored_finished(table, tmp_path)
