@@ -44,6 +44,18 @@ def test_taken_rows_equal_arrows_take_in_any_order(monkeypatch, seed):
         assert taken.to_pylist() == [table.slice(row, 1).to_pylist()[0] for row in rows]
 
 
+@pytest.mark.parametrize("sliced_run_rows", [1, 3, 100])
+def test_short_runs_copied_as_slices_or_row_by_row_equal_arrows_take(monkeypatch, sliced_run_rows):
+    monkeypatch.setattr(chunked, "RUN_ROWS", 6)
+    monkeypatch.setattr(chunked, "TAKE_ROWS", 10)
+    monkeypatch.setattr(chunked, "SLICED_RUN_ROWS", sliced_run_rows)
+    table = articles_in_parts([7, 0, 13, 1, 9])
+    rows = [2, 3, 4, 21, 22, 8, 9, 10, 11, 0, 1, 29, 12, 13, 14, 15, 16, 17, 18, 5, 6, 20, 19]  # runs across parts
+    taken = take_rows(table, rows)
+    assert taken.to_pylist() == [table.slice(row, 1).to_pylist()[0] for row in rows]
+    assert [len(chunk) for chunk in taken["number"].chunks] == [11, 1, 7, 4], "copied twice, a run of 7 sliced, copied"
+
+
 def test_a_long_run_is_a_slice_and_the_rest_is_copied_a_bounded_number_at_a_time(monkeypatch):
     monkeypatch.setattr(chunked, "RUN_ROWS", 5)
     monkeypatch.setattr(chunked, "TAKE_ROWS", 4)

@@ -173,6 +173,13 @@ def test_a_paragraph_only_decision_spells_again_only_the_article_holding_that_pa
     assert plan.applying == [0]
 
 
+def test_keys_of_both_kinds_changed_at_once_spell_again_only_the_articles_each_names(tmp_path):
+    table = finished_articles(ARTICLES)
+    after = {"denucle- arization": SPAN, scoped_key(MARKETS, "goverment"): GOVERNMENT}
+    plan, result = second_run(tmp_path, (table, {}), (table, after))
+    assert plan.applying == [0, 2] and set(result) == {0, 2}, "talks prints the word outside the paragraph named"
+
+
 def test_a_state_without_stored_spelling_spells_every_article_again(tmp_path):
     table = finished_articles(ARTICLES)
     previous = stored_finished(table, tmp_path)
@@ -180,6 +187,13 @@ def test_a_state_without_stored_spelling_spells_every_article_again(tmp_path):
     lineage = lineage_by_identity(table, previous)
     plan = plan_spelling(table, lineage, {"goverment": GOVERNMENT}, LANGUAGES, previous, StoredSpelling())
     assert plan.applying == [0, 1, 2, 3] and plan.carried.num_rows == 0
+
+
+def test_a_run_whose_decisions_did_not_change_carries_every_articles_spelling(tmp_path):
+    table = finished_articles(ARTICLES)
+    decisions = {"denucle- arization": SPAN, "goverment": GOVERNMENT}
+    plan, result = second_run(tmp_path, (table, decisions), (table, decisions))
+    assert plan.applying == [] and plan.carried["row"].to_pylist() == [0, 1, 2] and set(result) == {0, 1, 2}
 
 
 def test_a_run_with_nothing_to_spell_again_writes_an_empty_file_of_articles(tmp_path):

@@ -15,6 +15,10 @@ import pyarrow as pa
 # copied together, at most about TAKE_ROWS into one chunk of the result.
 RUN_ROWS = 1_000
 TAKE_ROWS = 10_000
+# Rows copied together whose runs hold at least this many rows on average are copied as slices of their runs, once;
+# others are taken row by row from each chunk, then put in order (copied again when they go through the chunks out
+# of order).
+SLICED_RUN_ROWS = 8
 
 
 def take_rows(table: pa.Table, rows: Sequence[int] | np.ndarray) -> pa.Table:
@@ -38,7 +42,13 @@ def taken_batches(table: pa.Table, rows: Sequence[int] | np.ndarray) -> Iterator
     pending = 0  # the first of the rows waiting to be copied
 
     def copy_pending(end: int) -> list[pa.RecordBatch]:
-        return [_copied(batches, batch_of[pending:end], local[pending:end])] if end > pending else []
+        if end <= pending:
+            return []
+        first_run, last_run = np.searchsorted(run_starts, [pending, end])
+        if end - pending < SLICED_RUN_ROWS * (last_run - first_run):
+            return [_copied(batches, batch_of[pending:end], local[pending:end])]
+        runs = zip(run_starts[first_run:last_run].tolist(), run_ends[first_run:last_run].tolist(), strict=True)
+        return [_joined([batches[batch_of[start]].slice(int(local[start]), stop - start) for start, stop in runs])]
 
     for first, end in zip(run_starts.tolist(), run_ends.tolist(), strict=True):
         if end - first >= RUN_ROWS:
@@ -61,7 +71,12 @@ def _copied(batches: list[pa.RecordBatch], batch_of: np.ndarray, local: np.ndarr
         batches[batch].take(pa.array(local[order[start:end]]))
         for batch, start, end in zip(chosen.tolist(), first.tolist(), ends, strict=True)
     ]
-    joined = pa.Table.from_batches(parts).combine_chunks().to_batches()[0]
+    joined = _joined(parts)
     if (np.diff(batch_of) >= 0).all():  # the rows go through the batches in order: so do the parts
         return joined
     return joined.take(pa.array(np.argsort(order, kind="stable")))
+
+
+def _joined(parts: list[pa.RecordBatch]) -> pa.RecordBatch:
+    """The batches one after another, copied into one batch."""
+    return pa.Table.from_batches(parts).combine_chunks().to_batches()[0]

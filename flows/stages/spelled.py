@@ -50,15 +50,8 @@ def lay_over(cleaned: Cleaned, document_rows: list[int], spelled: pa.Table, targ
     if not spelled.num_rows:
         return cleaned
     spelled_articles = np.searchsorted(np.asarray(document_rows, np.int64), spelled["row"].to_numpy())
-    changed = np.zeros(cleaned.article_count, bool)
-    changed[spelled_articles] = True
-    owners = cleaned.paragraph_articles()
-    kept = np.flatnonzero(~changed[owners])
     spelled_rows = paragraph_rows(spelled["paragraphs"], spelled_articles)
-    articles = np.concatenate([owners[kept], spelled_rows["article"].to_numpy()])
-    places = np.concatenate([cleaned.paragraphs["para_idx"].to_numpy()[kept], spelled_rows["para_idx"].to_numpy()])
-    rows = np.concatenate([kept, cleaned.paragraph_count + np.arange(spelled_rows.num_rows)])
-    ordered = rows[np.lexsort((places, articles))]
+    ordered = _laid_order(cleaned, spelled_rows, spelled_articles)
     write_arrow(taken_batches(pa.concat_tables([cleaned.paragraphs, spelled_rows]), ordered), PARAGRAPH_COLUMNS, target)
     corrections = spelled["corrections"].combine_chunks()
     owners = spelled_articles[pc.list_parent_indices(corrections).to_numpy()]
@@ -70,6 +63,24 @@ def lay_over(cleaned: Cleaned, document_rows: list[int], spelled: pa.Table, targ
         map_arrow(target),
         pa.table(columns, schema=CORRECTION_COLUMNS).take(by_article),
     )
+
+
+def _laid_order(cleaned: Cleaned, spelled_rows: pa.Table, spelled_articles: np.ndarray) -> np.ndarray:
+    """The row of each laid paragraph, in article order, over the cleaned paragraphs followed by `spelled_rows`: a
+    spelled article's paragraphs (of `spelled_articles`) in place of its own. A row's place is its article's first
+    place plus its index in the article, so nothing is sorted."""
+    changed = np.zeros(cleaned.article_count, bool)
+    changed[spelled_articles] = True
+    owners, spelled_owners = cleaned.paragraph_articles(), spelled_rows["article"].to_numpy()
+    counts = np.bincount(owners, minlength=cleaned.article_count)
+    laid_counts = np.where(changed, np.bincount(spelled_owners, minlength=cleaned.article_count), counts)
+    laid_firsts = np.cumsum(laid_counts) - laid_counts
+    kept = np.flatnonzero(~changed[owners])
+    order = np.empty(laid_counts.sum(), np.int64)
+    order[laid_firsts[owners[kept]] + cleaned.paragraphs["para_idx"].to_numpy()[kept]] = kept
+    spelled_places = laid_firsts[spelled_owners] + spelled_rows["para_idx"].to_numpy()
+    order[spelled_places] = cleaned.paragraph_count + np.arange(spelled_rows.num_rows)
+    return order
 
 
 def document_rows(table: pa.Table) -> list[int]:

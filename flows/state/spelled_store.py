@@ -86,11 +86,10 @@ def plan_spelling(
     touched = _touched_rows(table, stored.spelled, stored_rows, changed)
     keep = pc.and_(unchanged, pc.invert(touched))
     applying = pc.indices_nonzero(pc.and_(spellable, pc.invert(keep))).to_pylist()
-    keep = keep.to_numpy(zero_copy_only=False).astype(bool)
-    carried_rows = [row if row >= 0 and keep[row] else -1 for row in stored_rows]
-    carried = stored.spelled.append_column("row", pa.array(carried_rows, pa.int64()))
-    carried = carried.filter(pc.greater_equal(carried["row"], 0)).select(SPELLED.names)
-    return SpellingPlan(applying, carried)
+    carrying = stored_rows >= 0
+    carrying[carrying] = keep.to_numpy(zero_copy_only=False).astype(bool)[stored_rows[carrying]]
+    carried = stored.spelled.filter(pa.array(carrying)).append_column("row", pa.array(stored_rows[carrying]))
+    return SpellingPlan(applying, carried.select(SPELLED.names))
 
 
 def spelled_this_run(plan: SpellingPlan, shards: list[Path]) -> pa.Table:
@@ -144,11 +143,13 @@ def _same_rows(now: pa.Table, then: pa.Table) -> np.ndarray:
     return np.setdiff1d(compared, compared[unequal])
 
 
-def _rows_of(spelled: pa.Table, lineage: Lineage, finished: FinishedCleaning) -> list[int]:
+def _rows_of(spelled: pa.Table, lineage: Lineage, finished: FinishedCleaning) -> np.ndarray:
     """Each stored row's row in this run's table, by its identity's row in the previous one (-1: the article is
     gone)."""
-    now = lineage.rows_now(finished.table.num_rows).tolist()
-    return [now[row] if (row := finished.rows.get(identity, -1)) >= 0 else -1 for identity in _identities(spelled)]
+    before = np.array([finished.rows.get(identity, -1) for identity in _identities(spelled)], np.int64)
+    rows, known = np.full(len(before), -1, np.int64), before >= 0
+    rows[known] = lineage.rows_now(finished.table.num_rows)[before[known]]
+    return rows
 
 
 def _identities(table: pa.Table) -> Iterator[Identity]:
@@ -161,35 +162,43 @@ def _changed_keys(before: dict[str, SpellingDecision], after: dict[str, Spelling
     return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
 
 
-def _touched_rows(table: pa.Table, spelled: pa.Table, stored_at: list[int], changed: set[str]) -> pa.Array:
+def _touched_rows(table: pa.Table, spelled: pa.Table, stored_at: np.ndarray, changed: set[str]) -> pa.Array:
     """Per row of `table`: whether the article may hold a word or span whose decision changed. A fix applies to a
     whole word or span, so each of its letter runs is a whole letter run of the text it is applied to: a paragraph
     as finished, or with span fixes made, where a word is whole in the stored spelled paragraph, or was fixed (a
-    stored correction's original). A paragraph-only key applies only in the paragraph of its digest."""
+    stored correction's original). A paragraph-only key applies only in the paragraph of its digest. The paragraphs
+    as finished are searched once for the words of both kinds of key; each kind is then looked for in those found."""
+    if not changed:
+        return pa.repeat(False, table.num_rows)
     paragraphs = table["paragraphs"]  # its chunks, never joined: past 2 GB of text they cannot be
-    rows = pa.array([row if row >= 0 else None for row in stored_at], pa.int64())
+    rows = pa.array(stored_at, pa.int64(), mask=stored_at < 0)
     corrections = pc.list_flatten(spelled["corrections"])
-    texts = [
-        pc.list_flatten(paragraphs),
-        pc.list_flatten(spelled["paragraphs"]),
-        pc.struct_field(corrections, "original"),
-    ]
-    owners = [
-        pc.list_parent_indices(paragraphs),
-        pc.take(rows, pc.list_parent_indices(spelled["paragraphs"])),
-        pc.take(rows, pc.list_parent_indices(spelled["corrections"])),
-    ]
     everywhere = {key for key in changed if decided_word(key) == key}
-    holding = _holding(_chunks(texts), everywhere)
-    touched = pc.filter(_chunks(owners), holding)
-    if changed != everywhere:
+    scoped = changed - everywhere
+    texts = ColumnTexts(pc.list_flatten(paragraphs))
+    found = np.flatnonzero(_holding(texts.column, everywhere | {decided_word(key) for key in scoped}))
+    found_texts = texts.take(found).column
+    stored_texts = _chunks([pc.list_flatten(spelled["paragraphs"]), pc.struct_field(corrections, "original")])
+    stored_owners = _chunks(
+        [
+            pc.take(rows, pc.list_parent_indices(spelled["paragraphs"])),
+            pc.take(rows, pc.list_parent_indices(spelled["corrections"])),
+        ]
+    )
+    owners = pc.list_parent_indices(paragraphs)
+    touched = [
+        pc.take(owners, pa.array(found[_holding(found_texts, everywhere)])),
+        pc.filter(stored_owners, pa.array(_holding(stored_texts, everywhere))),
+    ]
+    if scoped:
         counts = pc.fill_null(pc.list_value_length(paragraphs), 0).to_numpy()
         firsts = pa.array(np.cumsum(counts) - counts)  # each article's first paragraph among the flattened ones
         corrected = pc.take(rows, pc.list_parent_indices(spelled["corrections"]))
-        fixed_at = pc.add(pc.take(firsts, corrected), pc.struct_field(corrections, "para_idx"))
-        scoped = _in_scoped_paragraphs(paragraphs, pc.drop_null(fixed_at), changed - everywhere)
-        touched = pa.chunked_array([*touched.chunks, scoped], pa.int64())
-    return _mask(pc.unique(pc.drop_null(touched)), table.num_rows)
+        fixed_at = pc.drop_null(pc.add(pc.take(firsts, corrected), pc.struct_field(corrections, "para_idx")))
+        holding = found[_holding(found_texts, {decided_word(key) for key in scoped})]
+        named = _scoped_paragraphs(texts, holding, fixed_at.to_numpy().astype(np.int64), scoped)
+        touched.append(pc.take(owners, pa.array(named, pa.int64())))
+    return _mask(pc.unique(pc.drop_null(_chunks(touched))), table.num_rows)
 
 
 def _chunks(columns: list[pa.Array | pa.ChunkedArray]) -> pa.ChunkedArray:
@@ -198,28 +207,25 @@ def _chunks(columns: list[pa.Array | pa.ChunkedArray]) -> pa.ChunkedArray:
     return pa.chunked_array(chunks, columns[0].type)
 
 
-def _in_scoped_paragraphs(paragraphs: pa.ChunkedArray, fixed_at: pa.Array, scoped: set[str]) -> pa.Array:
-    """The rows with a paragraph that paragraph-only keys name by digest and that holds a letter run of their word
-    as finished, or had a fix (positions `fixed_at` among the flattened paragraphs): with span fixes made, it may
-    hold the word where the paragraph as finished does not."""
-    texts = pc.list_flatten(paragraphs)
-    holding = pc.indices_nonzero(_holding(texts, {decided_word(key) for key in scoped}))
-    positions = pc.unique(pa.chunked_array([holding, fixed_at.cast(pa.uint64())]))
-    positions = pc.filter(positions, pc.less(positions, len(texts))).to_numpy().astype(np.int64)
+def _scoped_paragraphs(texts: ColumnTexts, holding: np.ndarray, fixed_at: np.ndarray, scoped: set[str]) -> list[int]:
+    """The positions of the paragraphs that paragraph-only keys name by digest among those holding a letter run of
+    their word as finished (`holding`) or that had a fix (`fixed_at`): with span fixes made, a paragraph may hold the
+    word where it does not as finished."""
+    positions = np.union1d(holding, fixed_at)
+    positions = positions[positions < len(texts)]
     digests = {key[len(decided_word(key)) :] for key in scoped}
-    named = [
+    return [
         position
-        for position, text in zip(positions.tolist(), ColumnTexts(texts).take(positions), strict=True)
+        for position, text in zip(positions.tolist(), texts.take(positions), strict=True)
         if scoped_key(text, "") in digests
     ]
-    return pc.take(pc.list_parent_indices(paragraphs), pa.array(named, pa.int64()))
 
 
-def _holding(texts: pa.ChunkedArray | pa.Array, words: Collection[str]) -> pa.Array:
+def _holding(texts: pa.ChunkedArray | pa.Array, words: Collection[str]) -> np.ndarray:
     """Per text: whether it holds, as a whole letter run, the longest letter run of one of the words (a word
     without letters is never applied)."""
     runs = sorted({max(found, key=len) for word in words if (found := _LETTER_RUN.findall(word))})
-    return pa.array(matching_any(texts, alternations(runs, STANDING_ALONE)))
+    return matching_any(texts, alternations(runs, STANDING_ALONE))
 
 
 def _mask(rows: pa.Array, size: int) -> pa.Array:
