@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from dedup.carry import CarriedRows
 from dedup.deduplicate import DedupResult
-from dedup.records import MEMBERSHIP_COLUMNS, ParagraphRecord, paragraph_id
+from dedup.records import MEMBERSHIP_COLUMNS, ParagraphIds, ParagraphRecord
 from dedup.verify import Overlap
 from flows.outputs.files import write_table
 from flows.outputs.schema import MEMBERSHIP
@@ -104,11 +104,14 @@ def write_clusters(folder: Path, update: ClusterUpdate | None) -> None:
     clustered = {
         label: signature for label, signature in components.signatures.items() if signature not in components.carried
     }
-    positions = np.flatnonzero(np.isin(components.labels, np.fromiter(clustered, dtype=np.int64)))
+    labels = np.fromiter(clustered, dtype=np.int64, count=len(clustered))
+    positions = np.flatnonzero(np.isin(components.labels, labels))
+    by_label = np.argsort(labels)
+    rows = by_label[np.searchsorted(labels, components.labels[positions], sorter=by_label)]
     memberships = update.dedup.memberships.columns(positions)
     columns = {
-        "signature": [clustered[int(components.labels[position])] for position in positions.tolist()],
-        "paragraph_id": [paragraph_id(update.records[position]) for position in positions.tolist()],
+        "signature": pa.array(list(clustered.values()), SIGNATURE).take(pa.array(rows, pa.int64())),
+        "paragraph_id": ParagraphIds(update.records).column(positions),
         **{field.name: memberships[field.name] for field in MEMBERSHIP},
     }
     write_table(pa.concat_tables([carried, pa.table(columns, schema=CLUSTERS)]), folder / CLUSTERS_FILE)
