@@ -63,11 +63,11 @@ def written_run(result, folder: Path, starts: list[int], previous_state: Path | 
     (folder / "state").mkdir(parents=True)
     written = write_article_tables(result, folder, SETTINGS, previous_parts(previous_state), starts)
     hashes = {
-        f"{name}/{part}": hashlib.sha256((folder / name / part).read_bytes()).hexdigest()
-        for name, parted in written.parts.items()
-        for part in parted.names()
+        path: hashlib.sha256((folder / path).read_bytes()).hexdigest()
+        for parted in written.parts.values()
+        for path in parted.files()
     }
-    write_parts_index(folder / "state", written.parts, hashes)
+    write_parts_index(folder / "state", written.parts.values(), hashes)
     return folder
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,28 +95,35 @@ def previous_parts(state_folder: Path | None) -> dict[str, dict[bytes, PreviousP
 
 @dataclass
 class PartedTable:
-    """One parted table of the run being written: its parts in order, each linked from the previous run when it
-    holds the same rows, else written."""
+    """One parted table of the run being written (its folder `name` in the run folder `staged`): its parts in order,
+    each linked from the previous run when it holds the same rows, else written."""
 
-    folder: Path
+    staged: Path
+    name: str
     previous: Mapping[bytes, PreviousPart]
     fingerprints: list[bytes] = field(default_factory=list)
-    carried: dict[str, str] = field(default_factory=dict)
+    carried: dict[str, str] = field(default_factory=dict)  # SHA-256 of each linked part, by its path in the run folder
+
+    def __post_init__(self) -> None:
+        (self.staged / self.name).mkdir()
 
     def add(self, table: pa.Table) -> None:
         """Write the next part (or link the previous run's file of the same rows)."""
-        self.folder.mkdir(exist_ok=True)
-        name, digest = f"{len(self.fingerprints):05d}.parquet", fingerprint(table)
+        digest = fingerprint(table)
+        path = self._path(len(self.fingerprints))
         self.fingerprints.append(digest)
-        part, target = self.previous.get(digest), self.folder / name
-        if part is not None and _linked(part.path, target):
-            self.carried[name] = part.sha256
+        part = self.previous.get(digest)
+        if part is not None and _linked(part.path, self.staged / path):
+            self.carried[path] = part.sha256
         else:
-            write_table(table, target)
+            write_table(table, self.staged / path)
 
-    def names(self) -> list[str]:
-        """The parts' file names, in order."""
-        return [f"{number:05d}.parquet" for number in range(len(self.fingerprints))]
+    def files(self) -> list[str]:
+        """The parts' paths in the run folder (`articles.parquet/00000.parquet`, ...), in order."""
+        return [self._path(number) for number in range(len(self.fingerprints))]
+
+    def _path(self, number: int) -> str:
+        return f"{self.name}/{number:05d}.parquet"
 
 
 def _linked(source: Path, target: Path) -> bool:
@@ -128,13 +135,13 @@ def _linked(source: Path, target: Path) -> bool:
     return True
 
 
-def write_parts_index(state_folder: Path, tables: Mapping[str, PartedTable], hashes: Mapping[str, str]) -> None:
+def write_parts_index(state_folder: Path, tables: Iterable[PartedTable], hashes: Mapping[str, str]) -> None:
     """Write each part's table, fingerprint, file name and SHA-256 (`hashes`, by the part's path in the run folder)
     into the run's state folder."""
     rows = [
-        (name, digest, part, hashes[f"{name}/{part}"])
-        for name, parted in tables.items()
-        for digest, part in zip(parted.fingerprints, parted.names(), strict=True)
+        (parted.name, digest, Path(path).name, hashes[path])
+        for parted in tables
+        for digest, path in zip(parted.fingerprints, parted.files(), strict=True)
     ]
     columns = list(zip(*rows, strict=True)) if rows else [[] for _ in PARTS.names]
     write_table(pa.table(dict(zip(PARTS.names, columns, strict=True)), schema=PARTS), state_folder / PARTS_FILE)

@@ -116,7 +116,7 @@ def write_article_tables(
     ids say), writing each part or linking the `previous` run's part of the same rows."""
     starts = part_starts(result.cleaned.articles["doc_id"]) if starts is None else starts
     previous = previous or {}
-    parts = {name: PartedTable(staged / name, previous.get(name, {})) for name in PARTED_TABLES}
+    parts = {name: PartedTable(staged, name, previous.get(name, {})) for name in PARTED_TABLES}
     paragraphs, corpus_records, kept = ParagraphCounts(), 0, []
     for tables in article_tables(result, starts):
         parts["articles.parquet"].add(tables.articles)
@@ -182,7 +182,7 @@ def write_run(
             write_text(report, staged / "report.html")
             del report  # written (tens of MB): the state phase need not hold it
             write_text(dataset_card(TABLES, PARTED_TABLES), staged / DATASET_CARD)
-            part_files = [f"{name}/{part}" for name, parted in parts.items() for part in parted.names()]
+            part_files = [path for parted in parts.values() for path in parted.files()]
             outputs = [*part_files, *(name for name in TABLES if name not in parts), *corpus_files, "report.html"]
             outputs.append(DATASET_CARD)
             progress.advance(result.cleaned.article_count)
@@ -192,11 +192,9 @@ def write_run(
             write_chunk_index(staged / STATE_FOLDER, chunks)
             progress.advance(result.cleaned.article_count)
         manifest["stages"].append(progress.entry())
-        carried = {
-            f"{name}/{part}": digest for name, parted in parts.items() for part, digest in parted.carried.items()
-        }
+        carried = {path: digest for parted in parts.values() for path, digest in parted.carried.items()}
         hashes = output_hashes(staged, outputs, carried)
-        write_parts_index(staged / STATE_FOLDER, parts, hashes)
+        write_parts_index(staged / STATE_FOLDER, parts.values(), hashes)
         manifest |= {
             "finished_at": finished_at,
             "counts": counts,
