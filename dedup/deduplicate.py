@@ -25,6 +25,7 @@ from dedup.carry import (
     carry_trims,
     measure_keys,
 )
+from dedup.centres import array_memberships
 from dedup.cluster import centre_clusters
 from dedup.components import key_hashes
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints, constrained_overlaps
@@ -316,8 +317,8 @@ def cluster_matches(
     hashes = text_hashes(texts) if matches.text_hashes is None else matches.text_hashes
     kept = carry_over(ids, paired, key_hashes(keys), hashes, overlaps, constraints, carried)
     clustering = _clustering(kept, constraints)
-    rest = clustering[np.argsort(rank[clustering], kind="stable")].tolist()  # policy order
-    memberships = _cluster_rest(kept, ClusteringInputs(rest, overlaps, ids, settings, constraints, measure))
+    rest = clustering[np.argsort(rank[clustering], kind="stable")]  # policy order
+    memberships = _cluster_rest(kept, ClusteringInputs(rest, overlaps, ids, settings, constraints, measure), ids)
     canonical = paired[memberships.canonical()[paired]].tolist()
     trims = carry_trims(texts, hashes, trim_keepers(canonical, partial, rank), settings, carried)
     article_key = _article_priority(records, counted, policy)
@@ -395,14 +396,21 @@ def _clustering(kept: CarriedOver, constraints: ClusterConstraints) -> np.ndarra
     return np.flatnonzero(clustering)
 
 
-def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs) -> Memberships:
+def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs, ids: ParagraphIds) -> Memberships:
     """Every paragraph's membership: the carried ones, the paired rest (`inputs.order`, in policy order) clustered
-    (numbered afresh, as a smaller corpus: no pair leaves a component), and each paragraph in no overlapping pair
-    unique."""
-    rest = sorted(inputs.order)
-    clustered = membership_columns(_clustered(inputs.restricted_to(rest)))
-    positions = np.concatenate([kept.positions, np.array(rest, dtype=np.int64)])
-    return Memberships(inputs.ids, PlacedMemberships(positions, pa.concat_tables([kept.memberships, clustered])))
+    (no pair leaves a component: the components a maintainer's decision touches walked as a smaller corpus, numbered
+    afresh, the others by array, dedup/centres.py), and each paragraph in no overlapping pair unique."""
+    order = np.asarray(inputs.order, dtype=np.int64)
+    labels = kept.components.labels
+    decided = np.isin(labels[order], labels[sorted(inputs.constraints.positions())])
+    walked, by_array = np.sort(order[decided]), order[~decided]
+    positions = np.sort(by_array)
+    clustered = [array_memberships(positions, by_array, inputs.overlaps, ids, inputs.settings)]
+    if len(walked):
+        clustered.append(membership_columns(_clustered(inputs.restricted_to(walked.tolist()))))
+        positions = np.concatenate([positions, walked])
+    positions = np.concatenate([kept.positions, positions])
+    return Memberships(inputs.ids, PlacedMemberships(positions, pa.concat_tables([kept.memberships, *clustered])))
 
 
 def _clustered(inputs: ClusteringInputs) -> list[ClusterMembership]:

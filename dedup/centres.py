@@ -1,0 +1,178 @@
+"""Centre clusters and containment links by array, for the paragraphs no maintainer's decision touches: what
+dedup/cluster.py's walk (`centre_clusters`) and dedup/containment.py's `link_containers` give, found as the fixed
+point of the rule each follows instead of by a walk in Python over every paragraph and pair.
+
+In clustering order a paragraph joins the first centre before it that covers it, or is a centre itself: its
+membership depends only on the memberships of paragraphs before it. Applying that rule to every paragraph at once,
+round after round, settles one more link of the longest chain of paragraphs each covering the next every round, and
+the rule has one fixed point (the walk's result), so the first round that changes nothing ends it. The corpus keeps a
+canonical paragraph unless a kept paragraph of another cluster holds it; containers are strictly bigger, so the
+same rounds settle that too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from dedup.pair_table import pair_measures, pair_positions
+from dedup.records import MEMBERSHIP_COLUMNS, ParagraphIds
+from dedup.settings import DedupSettings
+from dedup.verify import Overlap
+
+# The `match` of a membership, by code.
+_MATCHES = pa.array(["canonical", "unique", "exact", "near_duplicate", "contained"], pa.string())
+_CANONICAL, _UNIQUE, _EXACT, _NEAR, _CONTAINED = range(5)
+
+
+@dataclass(frozen=True)
+class Links:
+    """Directed links between paragraphs (numbered 0..n-1): `source[k]` to `target[k]`, with the pair's Jaccard and
+    the target's share inside the source (`share`)."""
+
+    source: np.ndarray
+    target: np.ndarray
+    jaccard: np.ndarray
+    share: np.ndarray
+
+    def taken(self, rows: np.ndarray) -> Links:
+        """The links at `rows`, in that order."""
+        return Links(self.source[rows], self.target[rows], self.jaccard[rows], self.share[rows])
+
+
+def array_memberships(
+    positions: np.ndarray,
+    order: np.ndarray,
+    overlaps: Mapping[tuple[int, int], Overlap],
+    ids: ParagraphIds,
+    settings: DedupSettings,
+) -> pa.Table:
+    """The memberships (MEMBERSHIP_COLUMNS, a row for each of `positions`, ascending) of clustering those paragraphs,
+    `order` being the same positions in policy order; no pair of `overlaps` may leave them."""
+    count = len(positions)
+    numbers = np.full(len(ids), -1, dtype=np.int64)
+    numbers[positions] = np.arange(count)
+    found = pair_positions(overlaps)
+    rows = np.flatnonzero(numbers[found[:, 0]] >= 0)
+    pairs, measures = numbers[found[rows]], pair_measures(overlaps)[rows]
+    rank = np.empty(count, dtype=np.int64)
+    rank[numbers[order]] = np.arange(count)
+    inside = parts_inside(pairs, measures, settings.containment_threshold, settings.container_margin)
+    contained = np.zeros(count, dtype=bool)
+    contained[inside.target] = True
+    turn = np.empty(count, dtype=np.int64)
+    turn[np.lexsort((rank, contained))] = np.arange(count)  # policy order, contained paragraphs last
+    joined = centre_links(count, cover_links(pairs, measures, settings), turn)
+    cluster = np.arange(count)
+    cluster[joined.target] = joined.source
+    match = np.full(count, _UNIQUE, dtype=np.int64)
+    match[joined.source] = _CANONICAL
+    match[joined.target] = np.where(joined.jaccard >= 1.0, _EXACT, _NEAR)
+    jaccard, share = np.ones(count), np.ones(count)
+    jaccard[joined.target], share[joined.target] = joined.jaccard, joined.share
+    is_centre = cluster == np.arange(count)
+    held = inside.taken(np.flatnonzero(cluster[inside.source] != cluster[inside.target]))
+    holder, kept = container_links(held, is_centre, rank)
+    contained_in = np.full(count, -1, dtype=np.int64)
+    contained_in[holder.target] = holder.source
+    dropped = holder.taken(np.flatnonzero(~kept[holder.target] & is_centre[holder.target]))
+    match[dropped.target] = _CONTAINED
+    jaccard[dropped.target], share[dropped.target] = dropped.jaccard, dropped.share
+    return _membership_table(ids.column(positions), cluster, is_centre & kept, match, jaccard, share, contained_in)
+
+
+def parts_inside(pairs: np.ndarray, measures: np.ndarray, threshold: float, margin: float) -> Links:
+    """A link from container to part for each pair where one paragraph lies inside a clearly bigger one (by
+    `margin`), as `dedup.containment.parts_inside`: its Jaccard and the part's share inside the container."""
+    jaccard, a_in_b, b_in_a = measures.T
+    first_inside = (a_in_b >= threshold) & (a_in_b - b_in_a >= margin)
+    second_inside = ~first_inside & (b_in_a >= threshold) & (b_in_a - a_in_b >= margin)
+    first, second = np.flatnonzero(first_inside), np.flatnonzero(second_inside)
+    return Links(
+        np.concatenate([pairs[first, 1], pairs[second, 0]]),
+        np.concatenate([pairs[first, 0], pairs[second, 1]]),
+        np.concatenate([jaccard[first], jaccard[second]]),
+        np.concatenate([a_in_b[first], b_in_a[second]]),
+    )
+
+
+def cover_links(pairs: np.ndarray, measures: np.ndarray, settings: DedupSettings) -> Links:
+    """A link from centre to member for each way round of each pair in which the centre would take the member into
+    its cluster (`dedup.cluster.centre_clusters`' `covered`): a near-duplicate not clearly bigger."""
+    jaccard, a_in_b, b_in_a = measures.T
+    source, target = np.concatenate([pairs[:, 0], pairs[:, 1]]), np.concatenate([pairs[:, 1], pairs[:, 0]])
+    member_in_centre, centre_in_member = np.concatenate([b_in_a, a_in_b]), np.concatenate([a_in_b, b_in_a])
+    both = np.concatenate([jaccard, jaccard])
+    gap, margin = member_in_centre - centre_in_member, settings.container_margin
+    near = (both >= settings.jaccard_threshold) | (
+        (member_in_centre >= settings.containment_threshold) & (gap < margin)
+    )
+    rows = np.flatnonzero(near & (gap > -margin))
+    return Links(source[rows], target[rows], both[rows], member_in_centre[rows])
+
+
+def centre_links(count: int, covers: Links, turn: np.ndarray) -> Links:
+    """The link from its centre to each member, among `count` paragraphs visited in `turn` order: each joins the
+    first centre before it that covers it; a paragraph no centre before it covers is a centre."""
+    ahead = covers.taken(np.flatnonzero(turn[covers.source] < turn[covers.target]))
+    ahead = ahead.taken(np.lexsort((turn[ahead.source], ahead.target)))
+    is_centre = np.ones(count, dtype=bool)
+    for _ in range(count + 1):  # a round settles at least one more paragraph
+        firsts = _first_of_each(ahead.target, np.flatnonzero(is_centre[ahead.source]))
+        settled = np.ones(count, dtype=bool)
+        settled[ahead.target[firsts]] = False
+        if np.array_equal(settled, is_centre):
+            return ahead.taken(firsts)
+        is_centre = settled
+    raise AssertionError("centre rounds did not settle")
+
+
+def container_links(held: Links, is_centre: np.ndarray, rank: np.ndarray) -> tuple[Links, np.ndarray]:
+    """For each paragraph inside a paragraph of another cluster (`held`: container to part), the link to the
+    container it names: a kept one if any, among those the first in policy `rank`; a centre is kept unless a kept
+    container holds it (`dedup.containment.kept_in_corpus`); and whether the corpus keeps each paragraph."""
+    kept = is_centre.copy()
+    for _ in range(len(kept) + 1):  # containers are bigger: a round settles at least one more paragraph
+        settled = is_centre.copy()
+        settled[held.target[kept[held.source]]] = False
+        if np.array_equal(settled, kept):
+            break
+        kept = settled
+    else:
+        raise ValueError("containment runs in a circle: a container must be bigger than what it holds")
+    held = held.taken(np.lexsort((rank[held.source], ~kept[held.source], held.target)))
+    chosen = held.taken(_first_of_each(held.target, np.arange(len(held.target))))
+    return chosen, kept
+
+
+def _first_of_each(keys: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Of `rows` (ascending) into `keys` (sorted), the first row of each key they hold."""
+    found = keys[rows]
+    return rows[np.flatnonzero(np.r_[True, found[1:] != found[:-1]])] if len(rows) else rows
+
+
+def _membership_table(
+    ids: pa.Array,
+    cluster: np.ndarray,
+    is_canonical: np.ndarray,
+    match: np.ndarray,
+    jaccard: np.ndarray,
+    share: np.ndarray,
+    contained_in: np.ndarray,
+) -> pa.Table:
+    """The memberships as MEMBERSHIP_COLUMNS; the measures rounded to four places as Python rounds them (as the
+    walk does)."""
+    return pa.table(
+        {
+            "cluster_id": ids.take(pa.array(cluster)),
+            "is_canonical": pa.array(is_canonical),
+            "match": _MATCHES.take(pa.array(match)),
+            "jaccard": pa.array([round(value, 4) for value in jaccard.tolist()], pa.float64()),
+            "containment": pa.array([round(value, 4) for value in share.tolist()], pa.float64()),
+            "contained_in": ids.take(pa.array(contained_in, mask=contained_in < 0)),
+        },
+        MEMBERSHIP_COLUMNS,
+    )
