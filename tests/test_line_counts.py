@@ -146,6 +146,23 @@ def test_a_line_whose_example_article_went_takes_its_example_from_the_next_artic
     assert_as_if_counted_afresh(tmp_path / "check", after, items[1:])
 
 
+def test_a_count_below_min_articles_keeps_no_line_until_it_reaches_it_then_takes_its_first_articles(tmp_path):
+    """The example's line is stored from min_articles stories on: a count that gets there later has it fetched from
+    its example article, the key's first line there, as counting afresh takes it."""
+    first = article("a/0.txt", story(0, ["• SIGN in here", "Sign in HERE"]))
+    items = [first, article("a/1.txt", story(1, ["Sign in here"]))]
+    before = learn(tmp_path / "run", items)
+    rows = pq.read_table(before.line_counts.counts).to_pylist()
+    assert [row["example"] for row in rows if row["key"] == "sign in here"] == [None]
+    assert {row["example"] for row in rows} == {None}, "every line is in fewer than min_articles stories"
+    more = [article(f"a/{n}.txt", story(n, ["Sign in here"])) for n in range(2, 5)]
+    after = learn(
+        tmp_path / "run", [*items, *more], before.line_counts, items, reread=[item.raw.source_path for item in more]
+    )
+    assert after.boilerplate["harbour"]["sign in here"].example == "• SIGN in here"
+    assert_as_if_counted_afresh(tmp_path / "check", after, [*items, *more])
+
+
 def test_any_mix_of_new_deleted_and_changed_inputs_gives_the_counts_of_a_fresh_count(tmp_path):
     chance = random.Random(14)
     furniture = ["Harbour Gazette print edition", "Share this story", "Tide tables inside", "Sign in", "Weather: 12C"]
@@ -221,7 +238,7 @@ def test_counts_are_stored_with_the_states_columns_and_never_held_in_arrow(tmp_p
     """The counts go from DuckDB to their file: the stage's caller holds none of their text in Arrow."""
     wards = ["".join("abcdefghij"[int(digit)] for digit in f"{n:03}") for n in range(300)]
     letters = [f"Letters from the {ward} ward were read aloud before the council voted on the plan." for ward in wards]
-    items = [article(f"a/{n:03}.txt", [*story(n, ["Share this story"]), letters[n]]) for n in range(300)]
+    items = [article(f"a/{n:03}.txt", [*story(n, ["Share this story"]), letters[n // 3]]) for n in range(300)]
     articles = in_one_shard(items, tmp_path / "now")
     state = state_folder(tmp_path)
     before = pa.total_allocated_bytes()
@@ -230,7 +247,7 @@ def test_counts_are_stored_with_the_states_columns_and_never_held_in_arrow(tmp_p
     stored = load_line_counts(state)
     counts = pq.read_table(stored.counts)
     assert columns(counts.schema) == columns(COUNTS) and columns(stored.stories.schema) == columns(STORIES)
-    assert set(letters) <= set(counts["example"].to_pylist()) and held < counts.nbytes / 10, (held, counts.nbytes)
+    assert set(letters[:100]) <= set(counts["example"].to_pylist()) and held < counts.nbytes / 10, (held, counts.nbytes)
     assert set(learning.boilerplate["harbour"]) == {"share this story"}
 
 

@@ -114,7 +114,7 @@ CREATE TEMP TABLE minus AS
     WHERE NOT c.before_carried;
 CREATE TEMP TABLE changes AS
     SELECT site, key, sum(change)::BIGINT AS change, min(position) AS position,
-        arg_min(ordinal, position) AS ordinal
+        arg_min(ordinal, [position, ordinal]) AS ordinal
     FROM (
         SELECT a.site, unnest(a.keys) AS key, generate_subscripts(a.keys, 1) AS ordinal, a.position, 1 AS change
         FROM articles a JOIN choice c ON c.after_position = a.position
@@ -123,19 +123,22 @@ CREATE TEMP TABLE changes AS
 """
 # The changed counts, each with where its example is: the previous example (`kept`) when its article was not taken
 # back and is earlier than the line counted now; otherwise the line counted now, or, when the previous example's
-# article was taken back (`lost`), the earliest counted article of its site holding it (`found`).
+# article was taken back (`lost`), the earliest counted article of its site holding it (`found`). The example's line
+# is stored only for counts of `example_stories` (the rules' min_articles) or more, the only ones boilerplate is
+# decided from: a kept example without its line that reaches it has the line fetched from its article (the first
+# place of the key there, as a rebuild takes it).
 _MERGED = """
 CREATE TEMP TABLE merged AS
     SELECT ch.site, ch.key, coalesce(p.stories, 0) + ch.change AS stories, m.source_path IS NOT NULL AS lost,
         p.stories IS NOT NULL AND m.source_path IS NULL AND (ch.position IS NULL OR e.position < ch.position) AS kept,
-        p.example, p.example_path, p.example_doc, ch.position, ch.ordinal
+        p.example, p.example_path, p.example_doc, ch.position, ch.ordinal, e.position AS example_position
     FROM changes ch LEFT JOIN previous p USING (site, key)
     LEFT JOIN minus m ON m.site = ch.site AND m.key = ch.key
         AND m.source_path = p.example_path AND m.doc_id = p.example_doc
     LEFT JOIN now e ON e.source_path = p.example_path AND e.doc_id = p.example_doc
     WHERE coalesce(p.stories, 0) + ch.change > 0;
 CREATE TEMP TABLE found AS
-    SELECT site, key, min(position) AS position, arg_min(ordinal, position) AS ordinal
+    SELECT site, key, min(position) AS position, arg_min(ordinal, [position, ordinal]) AS ordinal
     FROM (
         SELECT a.position, a.site, unnest(a.keys) AS key, generate_subscripts(a.keys, 1) AS ordinal
         FROM articles a JOIN counted c USING (position)
@@ -144,22 +147,28 @@ CREATE TEMP TABLE found AS
     GROUP BY ALL;
 CREATE TEMP TABLE placed AS
     SELECT m.site, m.key, m.stories, m.kept, m.example, m.example_path, m.example_doc,
-        CASE WHEN m.lost AND o.position IS NOT NULL THEN o.position WHEN NOT m.kept THEN m.position END AS position,
+        CASE WHEN m.lost AND o.position IS NOT NULL THEN o.position WHEN NOT m.kept THEN m.position
+            WHEN m.example IS NULL AND m.stories >= getvariable('example_stories') THEN m.example_position
+        END AS position,
         CASE WHEN m.lost AND o.position IS NOT NULL THEN o.ordinal WHEN NOT m.kept THEN m.ordinal END AS ordinal
     FROM merged m LEFT JOIN found o USING (site, key);
+UPDATE placed SET ordinal = list_position(a.keys, placed.key) FROM articles a
+    WHERE placed.ordinal IS NULL AND a.position = placed.position;
 CREATE TEMP TABLE example_lines AS
     SELECT position, ordinal, line FROM (
         SELECT position, unnest(lines) AS line, generate_subscripts(lines, 1) AS ordinal FROM articles
-        WHERE position IN (SELECT position FROM placed)
-    ) SEMI JOIN placed USING (position, ordinal);
+        WHERE position IN (SELECT position FROM placed WHERE stories >= getvariable('example_stories'))
+    ) SEMI JOIN (SELECT * FROM placed WHERE stories >= getvariable('example_stories')) USING (position, ordinal);
 """
-# Every count after the run: the previous ones the run did not change, and the changed ones with their examples.
+# Every count after the run: the previous ones the run did not change, and the changed ones with their examples
+# (a line only from `example_stories` stories).
 _COUNTS = """
 CREATE TEMP VIEW counts AS
 SELECT p.* FROM previous p ANTI JOIN changes USING (site, key)
 UNION ALL
 SELECT m.site, m.key, m.stories,
-    CASE WHEN m.kept THEN m.example ELSE coalesce(l.line, '') END,
+    CASE WHEN m.stories < getvariable('example_stories') THEN NULL
+        WHEN m.kept AND m.example IS NOT NULL THEN m.example ELSE coalesce(l.line, '') END,
     CASE WHEN m.kept THEN m.example_path ELSE coalesce(n.source_path, '') END,
     CASE WHEN m.kept THEN m.example_doc ELSE coalesce(n.doc_id, '') END,
     false
@@ -199,6 +208,7 @@ def learn_incrementally(
         else:
             db.read_parquet(str(previous.counts)).create_view("previous")
         db.register("reread", pa.table({"source_path": reread_paths}))
+        db.execute("SET VARIABLE example_stories = ?", [rules.min_articles])
         db.execute(_STORIES)
         progress.advance(len(articles.names))
         gone = db.sql("SELECT before_path, before_doc FROM choice WHERE NOT before_carried").fetchall()
