@@ -152,13 +152,15 @@ CREATE TEMP TABLE placed AS
         END AS position,
         CASE WHEN m.lost AND o.position IS NOT NULL THEN o.ordinal WHEN NOT m.kept THEN m.ordinal END AS ordinal
     FROM merged m LEFT JOIN found o USING (site, key);
-UPDATE placed SET ordinal = list_position(a.keys, placed.key) FROM articles a
-    WHERE placed.ordinal IS NULL AND a.position = placed.position;
+CREATE TEMP TABLE article_lines AS
+    SELECT position, unnest(keys) AS key, unnest(lines) AS line, generate_subscripts(lines, 1) AS ordinal
+    FROM articles WHERE position IN (SELECT position FROM placed WHERE stories >= getvariable('example_stories'));
 CREATE TEMP TABLE example_lines AS
-    SELECT position, ordinal, line FROM (
-        SELECT position, unnest(lines) AS line, generate_subscripts(lines, 1) AS ordinal FROM articles
-        WHERE position IN (SELECT position FROM placed WHERE stories >= getvariable('example_stories'))
-    ) SEMI JOIN (SELECT * FROM placed WHERE stories >= getvariable('example_stories')) USING (position, ordinal);
+    SELECT p.site, p.key, l.line FROM placed p JOIN article_lines l USING (position, ordinal)
+    WHERE p.stories >= getvariable('example_stories')
+    UNION ALL
+    SELECT p.site, p.key, arg_min(l.line, l.ordinal) FROM placed p JOIN article_lines l USING (position, key)
+    WHERE p.ordinal IS NULL AND p.stories >= getvariable('example_stories') GROUP BY ALL;
 """
 # Every count after the run: the previous ones the run did not change, and the changed ones with their examples
 # (a line only from `example_stories` stories).
@@ -172,7 +174,7 @@ SELECT m.site, m.key, m.stories,
     CASE WHEN m.kept THEN m.example_path ELSE coalesce(n.source_path, '') END,
     CASE WHEN m.kept THEN m.example_doc ELSE coalesce(n.doc_id, '') END,
     false
-FROM placed m LEFT JOIN example_lines l USING (position, ordinal) LEFT JOIN now n USING (position)
+FROM placed m LEFT JOIN example_lines l USING (site, key) LEFT JOIN now n USING (position)
 """
 # The counts to store, each marked learned or not, in COUNTS' columns.
 _STORED = """
