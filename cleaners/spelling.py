@@ -736,6 +736,10 @@ Substitutions = tuple[tuple[str, str], ...]
 # A pair of copies aligned: the digests of its two paragraphs (`paragraph_digest`) and what they print in each
 # other's place, first copy's side first.
 AlignedCopy = tuple[str, str, Substitutions]
+# What the copies show, as rows the votes are summed from: a word, what a copy prints in its place, the digest of the
+# word's paragraph, and in how many pairs of copies it faces that.
+FACINGS = pa.schema([("word", pa.string()), ("other", pa.string()), ("paragraph", pa.string()), ("pairs", pa.int64())])
+NO_FACINGS = FACINGS.empty_table()
 
 
 def copy_substitutions(first: str, second: str) -> Substitutions:
@@ -815,47 +819,77 @@ def _pair_cost(word: str, other: str) -> float:
     return 1.0 - SequenceMatcher(None, word.lower(), other.lower(), autojunk=False).ratio()
 
 
+def copy_facings(copies: Iterable[AlignedCopy]) -> pa.Table:
+    """What each word of these aligned pairs of copies faces in the other copy (`FACINGS` rows, `summed_facings`)."""
+    words: list[str] = []
+    others: list[str] = []
+    paragraphs: list[str] = []
+    for first, second, substitutions in copies:
+        for a, b in substitutions:
+            words += (a, b)
+            others += (b, a)
+            paragraphs += (first, second)
+    columns = [pa.array(words, pa.string()), pa.array(others, pa.string()), pa.array(paragraphs, pa.string())]
+    return summed_facings([pa.Table.from_arrays([*columns, pa.repeat(1, len(words))], schema=FACINGS)])
+
+
+def summed_facings(parts: Iterable[pa.Table]) -> pa.Table:
+    """Facing rows (`FACINGS`) with the pairs of each (word, other, paragraph) summed; a word that runs two together,
+    or faces itself, left out (it votes for nothing)."""
+    rows = pa.concat_tables([FACINGS.empty_table(), *parts])
+    voting = pc.and_(
+        pc.invert(pc.match_substring(rows.column("word"), " ")), pc.not_equal(rows.column("word"), rows.column("other"))
+    )
+    summed = rows.filter(voting).group_by(FACINGS.names[:3]).aggregate([("pairs", "sum")])
+    return summed.rename_columns(FACINGS.names).cast(FACINGS)
+
+
 def aligned_decisions(
-    copies: Iterable[AlignedCopy],
-    judge: SpellingJudge,
-    protected: frozenset[str],
-    advance: Callable[[int], None] = no_progress,
+    facings: pa.Table, judge: SpellingJudge, protected: frozenset[str]
 ) -> tuple[dict[str, SpellingDecision], dict[str, set[str]]]:
     """Typos that syndicated copies expose: an unknown word facing, at the same place in another copy,
     a known and more frequent word a few edits away (or the two words it runs together). Every pair of
-    copies votes. A word whose copies agree on its fix (it has twice the votes of any other) is fixed
-    everywhere; a short word ("og" is a typo of "of" here, an own goal there), or one whose copies disagree
-    ("th": "the" here, "to" there), only in the paragraphs whose own copies agree, under `scoped_key`.
-    Also returns what each word faces in a copy (whatever the verdict); `advance` counts the pairs read. A pair that
-    prints every word alike may be left out: it votes for nothing."""
-    votes: dict[str, Counter[str]] = defaultdict(Counter)
-    votes_in: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    copies votes (`facings`: what each word faces in how many pairs, `copy_facings`). A word whose copies agree on
+    its fix (it has twice the votes of any other) is fixed everywhere; a short word ("og" is a typo of "of" here, an
+    own goal there), or one whose copies disagree ("th": "the" here, "to" there), only in the paragraphs whose own
+    copies agree, under `scoped_key`. Also returns what each word faces in a copy (whatever the verdict). Each
+    distinct facing is judged once; the votes are summed by Arrow."""
+    distinct = facings.group_by(["word", "other"]).aggregate([])  # each distinct facing judged once
     faced: dict[str, set[str]] = defaultdict(set)
-    judged: dict[tuple[str, str], tuple[str, bool]] = {}  # each distinct facing judged once: what it faces, a typo?
-    for first, second, substitutions in ticking(copies, advance):
-        for a, b in substitutions:
-            for word, other, paragraph in ((a, b, first), (b, a, second)):
-                if " " in word or word == other:
-                    continue
-                verdict = judged.get((word, other))
-                if verdict is None:
-                    attributed = _attributed(word, other, judge.rules.name_runon_words)
-                    verdict = judged[word, other] = (attributed, judge.is_aligned_typo(word, attributed, protected))
-                other, is_typo = verdict
-                faced[word].add(other)
-                if is_typo:
-                    votes[word][other] += 1
-                    votes_in[word, paragraph][other] += 1
+    attributed_words: list[str] = []
+    verdicts: list[bool] = []
+    for word, other in zip(distinct.column("word").to_pylist(), distinct.column("other").to_pylist()):
+        attributed = _attributed(word, other, judge.rules.name_runon_words)
+        faced[word].add(attributed)
+        attributed_words.append(attributed)
+        verdicts.append(judge.is_aligned_typo(word, attributed, protected))
+    judged = distinct.append_column("attributed", pa.array(attributed_words, pa.string())).filter(
+        pa.array(verdicts, pa.bool_())
+    )
+    typos = facings.join(judged, ["word", "other"], join_type="inner")
+    votes: dict[str, Counter[str]] = defaultdict(Counter)
+    for word, fix, count in _summed_rows(typos, ["word", "attributed"]):
+        votes[word][fix] += count
     decisions = {
         word: decision
         for word, candidates in votes.items()
         if (decision := _voted(candidates, judge.copies_needed(word)))
         and not judge.fixed_in_place_only(word, decision.replacement)
     }
+    undecided = typos.filter(pc.invert(pc.is_in(typos.column("word"), pa.array(list(decisions), pa.string()))))
+    votes_in: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for word, paragraph, fix, count in _summed_rows(undecided, ["word", "paragraph", "attributed"]):
+        votes_in[word, paragraph][fix] += count
     for (word, paragraph), candidates in votes_in.items():
-        if word not in decisions and (decision := _voted(candidates, judge.copies_needed(word))):
+        if decision := _voted(candidates, judge.copies_needed(word)):
             decisions[_scoped(word, paragraph)] = decision
     return decisions, faced
+
+
+def _summed_rows(table: pa.Table, keys: list[str]) -> Iterator[tuple]:
+    """Each distinct row of the `keys` columns with its "pairs" summed, as Python tuples (keys first)."""
+    summed = table.group_by(keys).aggregate([("pairs", "sum")])
+    return zip(*(summed.column(name).to_pylist() for name in [*keys, "pairs_sum"]))
 
 
 def context_decisions(
@@ -930,13 +964,13 @@ def decide_corrections(
     protected: frozenset[str] = frozenset(),
     copies: Iterable[tuple[str, str]] = (),
     advance: Callable[[int], None] = no_progress,
-    aligned: Iterable[AlignedCopy] = (),
+    facings: pa.Table = NO_FACINGS,
 ) -> dict[str, SpellingDecision]:
     """Judge every distinct token and span of the corpus once; return the confident fixes.
 
-    `copies` are the texts of near-duplicate paragraph pairs (`aligned`, pairs already aligned, come after them);
-    what they show overrides the frequency evidence: a word a copy prints otherwise is never changed to the corpus's
-    guess. `advance` counts the tokens and spans judged, then the pairs of copies read, as it goes.
+    `copies` are the texts of near-duplicate paragraph pairs (`facings`, what pairs already aligned show, are added
+    to theirs); what they show overrides the frequency evidence: a word a copy prints otherwise is never changed to
+    the corpus's guess. `advance` counts the tokens and spans judged as it goes.
     """
     if not rules.enabled:
         return {}
@@ -950,7 +984,8 @@ def decide_corrections(
         decision = judge.decide_span(span)
         if decision is not None:
             decisions[span] = decision
-    by_copies, faced = aligned_decisions(chain(aligned_copies(copies), aligned), judge, protected, advance)
+    shown = summed_facings([copy_facings(aligned_copies(copies)), facings])
+    by_copies, faced = aligned_decisions(shown, judge, protected)
     decisions = {
         key: decision for key, decision in decisions.items() if key not in faced or decision.replacement in faced[key]
     }

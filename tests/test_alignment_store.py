@@ -4,7 +4,7 @@ gives, only new pairs are aligned, and the alignments read back as written."""
 import numpy as np
 import pyarrow as pa
 
-from cleaners.spelling import copy_substitutions, paragraph_digest
+from cleaners.spelling import copy_facings, copy_substitutions, paragraph_digest
 from flows.stages.column_texts import ColumnTexts
 from flows.state.alignment_store import ALIGNMENTS, align_pairs, load_alignments, text_digests, write_alignments
 
@@ -18,18 +18,26 @@ def aligned(stored: pa.Table, texts: list[str], pairs: list[list[int]], at_once:
     return align_pairs(stored, column, text_digests(column), np.array(pairs, dtype=np.int64).reshape(-1, 2), at_once)
 
 
+def shown(first: str, second: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """A pair of copies as aligning it alone gives it (`AlignedCopy`)."""
+    return paragraph_digest(first), paragraph_digest(second), copy_substitutions(first, second)
+
+
+def sorted_rows(table: pa.Table) -> list[dict]:
+    """A table's rows in a set order."""
+    return sorted(table.to_pylist(), key=lambda row: tuple(row.values()))
+
+
 def test_a_pair_aligned_once_is_recalled_by_digest_and_not_aligned_again(tmp_path):
     first = aligned(ALIGNMENTS.empty_table(), [WIRE, COPY], [[0, 1]])
     assert first.aligned == 1
-    assert list(first.copies()) == [(paragraph_digest(WIRE), paragraph_digest(COPY), copy_substitutions(WIRE, COPY))]
+    assert sorted_rows(first.facings()) == sorted_rows(copy_facings([shown(WIRE, COPY)]))
     write_alignments(tmp_path, first.table)
 
     later = aligned(load_alignments(tmp_path), [COPY, WIRE, OTHER], [[1, 0], [0, 1]])
     assert later.aligned == 1, "the other order is another alignment"
-    assert [substitutions for _, _, substitutions in later.copies()] == [
-        (("negotiations", "negoshation"), ("officials said", "officialssaid")),
-        copy_substitutions(COPY, WIRE),
-    ]
+    assert copy_substitutions(WIRE, COPY) == (("negotiations", "negoshation"), ("officials said", "officialssaid"))
+    assert sorted_rows(later.facings()) == sorted_rows(copy_facings([shown(WIRE, COPY), shown(COPY, WIRE)]))
     assert later.table.num_rows == 2
 
 
@@ -38,12 +46,12 @@ def test_pairs_not_asked_for_again_are_not_kept_and_repeats_are_kept_once():
     later = aligned(first.table, [WIRE, COPY, WIRE, COPY], [[0, 1], [2, 3]])
     assert later.aligned == 0 and later.table.num_rows == 1
     assert later.table.column("first").to_pylist() == [paragraph_digest(WIRE)]
-    assert len(list(later.copies())) == 2, "both pairs of the same texts vote"
+    assert set(later.facings().column("pairs").to_pylist()) == {2}, "both pairs of the same texts vote"
 
 
 def test_pairs_printing_every_word_alike_are_kept_but_vote_for_nothing():
     same = aligned(ALIGNMENTS.empty_table(), [WIRE, WIRE + " ", OTHER], [[0, 1]])
-    assert same.table.num_rows == 1 and same.showing() == 0 and list(same.copies()) == []
+    assert same.table.num_rows == 1 and same.facings().num_rows == 0
 
 
 def test_a_state_without_alignments_aligns_every_pair(tmp_path):
@@ -55,10 +63,7 @@ def test_new_pairs_read_a_chunk_at_a_time_align_as_each_pair_alone_and_keep_dige
     pairs = [[0, 1], [0, 3], [1, 3], [2, 4], [3, 4]]
     done = aligned(ALIGNMENTS.empty_table(), texts, pairs, at_once=2)
     assert done.aligned == len(pairs)
-    by_pair = {(first, second): words for first, second, words in done.copies()}
-    for i, j in pairs:
-        assert by_pair.get((paragraph_digest(texts[i]), paragraph_digest(texts[j])), ()) == copy_substitutions(
-            texts[i], texts[j]
-        )
+    each_alone = copy_facings([shown(texts[i], texts[j]) for i, j in pairs])
+    assert sorted_rows(done.facings()) == sorted_rows(each_alone)
     keys = list(zip(done.table.column("first").to_pylist(), done.table.column("second").to_pylist()))
     assert keys == sorted(keys)

@@ -1,6 +1,7 @@
 """The stored spelling evidence: an update counts only changed paragraphs and equals a count from scratch."""
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -9,10 +10,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pyarrow import feather
 
-from cleaners.spelling import Vocabulary, decide_corrections, evidence_table, summed_evidence
+from cleaners.spelling import Vocabulary, decide_corrections, evidence_table, paragraph_digest, summed_evidence
 from flows.stages.column_texts import ColumnTexts
 from flows.stages.dictionary import load_base_dictionary
 from flows.state import vocabulary_store
+from flows.state.alignment_store import text_digests
 from flows.state.vocabulary_store import (
     COUNTS,
     EMPTY_VOCABULARY,
@@ -192,3 +194,13 @@ def test_evidence_summed_in_passes_over_hash_partitions_of_the_items_equals_one_
     in_one_pass = added_counts(from_scratch(BEFORE).counts, recleaned, folders)
     monkeypatch.setattr(vocabulary_store, "SUM_PASS_ROWS", 7)  # the rows above make several passes
     assert added_counts(from_scratch(BEFORE).counts, recleaned, folders).equals(in_one_pass)
+
+
+def test_the_texts_the_store_counted_take_its_digests_and_only_new_texts_are_hashed(tmp_path):
+    write_vocabulary(tmp_path, from_scratch(BEFORE))
+    stored = load_vocabulary(tmp_path)
+    texts, _ = read(AFTER)
+    assert stored.digests_of(texts).tolist() == text_digests(texts).tolist()
+    marked = stored.counted.set_column(0, "digest", pa.array(["f" * 16] * stored.counted.num_rows))
+    recalled = replace(stored, counted=marked).digests_of(texts).tolist()
+    assert recalled == [b"f" * 16] * 4 + [paragraph_digest(AFTER[4]).encode()], "the new paragraph alone is hashed"

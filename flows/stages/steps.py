@@ -41,7 +41,7 @@ from flows.stages.cleaned import Cleaned
 from flows.stages.dictionary import load_base_dictionary
 from flows.stages.records import CleanedDocument, Document, PreparedInput, RawArticle, Rejection, Version
 from flows.stages.signed_pool import read_signed
-from flows.state.alignment_store import align_pairs, text_digests
+from flows.state.alignment_store import align_pairs
 from flows.state.band_store import NO_BANDS, StoredBands
 from flows.state.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, updated_vocabulary
 
@@ -244,7 +244,7 @@ def spelling_decisions(
     spelled = in_language.to_numpy(zero_copy_only=False)[cleaned.paragraph_articles()]
     pairs = pair_positions(matches.overlaps)
     pairs = pairs[spelled[pairs[:, 0]] & spelled[pairs[:, 1]]]
-    digests = text_digests(texts)
+    digests = stored.digests_of(texts)
     stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted, spill, digests)
     vocabulary = Vocabulary.from_table(stored.counts)
     base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
@@ -252,9 +252,9 @@ def spelling_decisions(
     progress.phase("judging words, aligning copies", judged, "words, pairs")
     protected = metadata_words(cleaned.articles)
     aligned = align_pairs(stored.alignments, texts, digests, pairs if rules.enabled else pairs[:0])
-    progress.advance(len(pairs) - aligned.showing())  # pairs printing every word alike: nothing to read
+    progress.advance(len(pairs))
     decisions = decide_corrections(
-        vocabulary, base, rules, protected, advance=progress.advance, aligned=aligned.copies()
+        vocabulary, base, rules, protected, advance=progress.advance, facings=aligned.facings()
     )
     rejected = {decision.target[0]: decision.id for decision in overrides.of_kind("reject_correction")}
     accepted = {decision.target[0]: decision for decision in overrides.of_kind("accept_correction")}

@@ -10,7 +10,6 @@ flows/state/vocabulary_store.py).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +18,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from cleaners.spelling import COUNT_CHUNK_TEXTS, AlignedCopy, aligned_substitutions, paragraph_digest, text_words
+from cleaners.spelling import (
+    COUNT_CHUNK_TEXTS,
+    FACINGS,
+    aligned_substitutions,
+    paragraph_digest,
+    summed_facings,
+    text_words,
+)
 from cleaners.word_blocks import CodedWords
 from dedup.signatures import chunkwise
 from flows.stages.column_texts import ColumnTexts
@@ -59,21 +65,21 @@ class AlignedPairs:
         """How many substitutions each row of the table holds (0: its pair prints every word alike)."""
         return pc.list_value_length(self.table.column("first_words")).to_numpy(zero_copy_only=False)
 
-    def copies(self) -> Iterator[AlignedCopy]:
-        """Each pair that prints some word otherwise than its copy (`AlignedCopy`), in the pairs' order: a pair
-        printing every word alike votes for nothing, and is left out."""
-        showing = np.flatnonzero(self.shown_words > 0)
-        shown = self.table.take(showing).to_pydict()
-        substitutions = {
-            int(row): (first, second, tuple(zip(first_words, second_words)))
-            for row, first, second, first_words, second_words in zip(showing, *shown.values())
-        }
-        for row in self.rows[self.shown_words[self.rows] > 0].tolist():
-            yield substitutions[row]
-
-    def showing(self) -> int:
-        """How many of the pairs print some word otherwise (those `copies` gives)."""
-        return int(np.count_nonzero(self.shown_words[self.rows]))
+    def facings(self) -> pa.Table:
+        """What the pairs' words face in their copies, summed over the pairs (`cleaners.spelling.FACINGS`, as
+        `copy_facings` gives for `copies`), by Arrow: each distinct pair of texts' words once, weighted by its pairs."""
+        pairs = np.bincount(self.rows, minlength=self.table.num_rows)
+        showing = self.table.filter(pa.array((pairs > 0) & (self.shown_words > 0)))
+        weights = pairs[(pairs > 0) & (self.shown_words > 0)]
+        first_words, second_words = showing.column("first_words"), showing.column("second_words")
+        parents = pc.list_parent_indices(first_words)
+        first, second = pc.list_flatten(first_words), pc.list_flatten(second_words)
+        counts = pa.array(weights[parents.to_numpy()], pa.int64())
+        sides = [
+            pa.Table.from_arrays([first, second, showing.column("first").take(parents), counts], schema=FACINGS),
+            pa.Table.from_arrays([second, first, showing.column("second").take(parents), counts], schema=FACINGS),
+        ]
+        return summed_facings(sides)
 
 
 def align_pairs(
@@ -84,7 +90,7 @@ def align_pairs(
     strings at a time."""
     keys = _keys(digests[pairs[:, 0]], digests[pairs[:, 1]])
     distinct, first_pair, rows = np.unique(keys, return_index=True, return_inverse=True)  # digest order
-    known = _keys(_digest_bytes(stored.column("first")), _digest_bytes(stored.column("second")))
+    known = _keys(digest_bytes(stored.column("first")), digest_bytes(stored.column("second")))
     order = np.argsort(known, kind="stable")
     places = np.minimum(np.searchsorted(known[order], distinct), max(len(known) - 1, 0))
     found = (known[order][places] == distinct) if len(known) else np.zeros(len(distinct), dtype=bool)
@@ -104,9 +110,13 @@ def _keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     return joined.view("S32").reshape(-1)
 
 
-def _digest_bytes(digests: pa.ChunkedArray) -> np.ndarray:
-    """The state's digest strings as DIGEST bytes."""
-    return np.array(digests.cast(pa.binary()).to_numpy(zero_copy_only=False), DIGEST)
+def digest_bytes(digests: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """The state's digest strings as DIGEST bytes, read from their buffer (no Python object a digest)."""
+    fixed = digests.cast(pa.binary(16))
+    fixed = fixed.combine_chunks() if isinstance(fixed, pa.ChunkedArray) else fixed
+    if not len(fixed):
+        return np.empty(0, DIGEST)
+    return np.frombuffer(fixed.buffers()[1], DIGEST, len(fixed), fixed.offset * 16)
 
 
 def _aligned_anew(texts: ColumnTexts, digests: np.ndarray, pairs: np.ndarray, at_once: int) -> pa.Table:

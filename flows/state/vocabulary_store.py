@@ -39,7 +39,14 @@ from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
 from flows.stages.column_texts import ColumnTexts
 from flows.stages.handoffs import handoff_folder, write_handoff
-from flows.state.alignment_store import ALIGNMENTS, load_alignments, text_digests, write_alignments
+from flows.state.alignment_store import (
+    ALIGNMENTS,
+    DIGEST,
+    digest_bytes,
+    load_alignments,
+    text_digests,
+    write_alignments,
+)
 
 VOCABULARY_FOLDER = "vocabulary"
 # The texts large_string as the cleaned paragraphs' are (a state written with string ones reads as these).
@@ -88,6 +95,23 @@ class StoredVocabulary:
             taken = texts.take(part["row"].to_numpy()).column.cast(pa.large_string())  # the offsets only, if string
             columns = [part["digest"], part["occurrences"], taken]
             yield pa.Table.from_arrays(columns, schema=PARAGRAPHS)
+
+    def digests_of(self, texts: ColumnTexts) -> np.ndarray:
+        """Every text's `text_digests`: a text the store counted takes its stored digest (found among the stored texts
+        by Arrow's hash lookup, no string made in Python), only the others are hashed."""
+        rows = self.counted.column("row").to_numpy()
+        stored = np.zeros(len(self.texts), DIGEST)
+        stored[rows] = digest_bytes(self.counted.column("digest"))
+        has_digest = np.zeros(len(self.texts), bool)
+        has_digest[rows] = True
+        found = pc.fill_null(pc.index_in(texts.column, value_set=self.texts), -1).to_numpy()
+        known = found >= 0
+        known[known] = has_digest[found[known]]
+        digests = np.empty(len(texts), DIGEST)
+        digests[known] = stored[found[known]]
+        hashed = np.flatnonzero(~known)
+        digests[hashed] = text_digests(texts.take(hashed))
+        return digests
 
 
 EMPTY_VOCABULARY = StoredVocabulary(
