@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Protocol
 
 import numpy as np
@@ -140,7 +141,16 @@ def carry_trims(
 def trim_keys(hashes: np.ndarray, keepers: dict[int, list[int]]) -> dict[int, bytes]:
     """A 128-bit key of all a trim reads: the text of the paragraph trimmed and its keepers' texts, in order
     (`hashes`: each text's `dedup.text_hash.text_hashes`)."""
-    return {other: _joined_key(hashes[[other, *ahead]].tobytes()) for other, ahead in keepers.items()}
+    lengths = 1 + np.fromiter(map(len, keepers.values()), dtype=np.int64, count=len(keepers))
+    read = np.fromiter(
+        chain.from_iterable((other, *ahead) for other, ahead in keepers.items()), np.int64, lengths.sum()
+    )
+    joined, width = np.ascontiguousarray(hashes[read]).tobytes(), hashes.itemsize * hashes.shape[1]
+    ends = (np.cumsum(lengths) * width).tolist()
+    return {
+        other: _joined_key(joined[end - length * width : end])
+        for other, length, end in zip(keepers, lengths.tolist(), ends)
+    }
 
 
 def measure_keys(hashes: np.ndarray, pairs: np.ndarray) -> list[bytes]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import hashlib
+import random
 from pathlib import Path
 
 import mmh3
@@ -14,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dedup.carry import trim_keys
 from dedup.components import component_labels, key_hashes, paragraph_hashes
 from dedup.constraints import cluster_constraints
 from dedup.deduplicate import DedupResult, cluster_matches, find_matches, remeasure
@@ -343,3 +346,17 @@ def test_clustering_on_a_frozen_heap_collects_nothing_and_gives_the_same_result(
     assert collections == []
     assert gc.isenabled() and gc.get_freeze_count() == 0
     assert_same_result(frozen, clustered(grown, store))
+
+
+def test_a_trims_key_is_the_hash_of_its_paragraphs_text_and_its_keepers_texts_in_order():
+    """Each key hashes the 128-bit text hashes of the trimmed paragraph and its keepers, in their order, and only
+    those: keys stored by earlier runs stay valid."""
+    chance = random.Random(23)
+    texts = [f"paragraph {n} of the wire story" for n in range(40)]
+    hashes = text_hashes(texts)
+    keepers = {other: chance.sample(range(40), chance.randint(1, 6)) for other in chance.sample(range(40), 25)}
+    keys = trim_keys(hashes, keepers)
+    assert list(keys) == list(keepers)
+    for other, ahead in keepers.items():
+        assert keys[other] == hashlib.blake2b(hashes[[other, *ahead]].tobytes(), digest_size=16).digest()
+    assert len(set(keys.values())) == len(keepers) and trim_keys(hashes, {}) == {}
