@@ -14,7 +14,7 @@ from itertools import chain
 import numpy as np
 import pyarrow as pa
 
-from dedup.articles import copied_share, duplicate_of
+from dedup.articles import ArticleLinks, ArticleShares, copied_share, duplicate_of
 from dedup.canonical import policy_ranks, policy_table
 from dedup.carry import (
     NOTHING_CARRIED,
@@ -68,8 +68,8 @@ class DedupResult:
     memberships: Memberships
     overlaps: Mapping[tuple[int, int], Overlap]
     candidate_count: int
-    copied_share: dict[str, dict[str, float]]
-    duplicate_of: dict[str, str]
+    copied_share: ArticleShares
+    duplicate_of: ArticleLinks
     corpus_trims: dict[int, str] = field(default_factory=dict)
     components: Components = field(default_factory=Components)
     trim_keys: dict[int, bytes] = field(default_factory=dict)
@@ -321,9 +321,8 @@ def cluster_matches(
     memberships = _cluster_rest(kept, ClusteringInputs(rest, overlaps, ids, settings, constraints, measure), ids)
     canonical = paired[memberships.canonical()[paired]].tolist()
     trims = carry_trims(texts, hashes, trim_keepers(canonical, partial, rank), settings, carried)
-    article_key = _article_priority(records, counted, policy)
     shares = copied_share(records, overlaps, counted)
-    links = duplicate_of(shares, settings.article_duplicate_share, article_key)
+    links = duplicate_of(shares, settings.article_duplicate_share, _article_ranks(records, counted, policy))
     return DedupResult(
         memberships,
         overlaps,
@@ -444,14 +443,12 @@ def deduplicate(
     return cluster_matches(records, texts, find_matches(texts, settings), settings, policy)
 
 
-def _article_priority(
-    records: Sequence[ParagraphRecord], word_counts: np.ndarray, policy: CanonicalPolicy
-) -> Callable[[str], int]:
+def _article_ranks(records: Sequence[ParagraphRecord], word_counts: np.ndarray, policy: CanonicalPolicy) -> np.ndarray:
     """Rank whole articles with the paragraph policy (`policy_table`, without the paragraph's index), using the
-    article's first record and its total words: each doc_id's `policy_ranks` among the articles."""
-    article, names = article_numbers(records)
-    totals = np.bincount(article, word_counts, len(names)).astype(np.int64)
-    numbered, first = np.unique(article, return_index=True)
+    article's first record and its total words: each article's `policy_ranks` among the articles, by its number
+    (`article_numbers`)."""
+    article, doc_ids = article_numbers(records)
+    totals = np.bincount(article, word_counts, len(doc_ids)).astype(np.int64)
+    numbered, first = np.unique(article, return_index=True)  # every number, ascending
     keys = policy_table(policy, record_table(records, first), totals[numbered], np.zeros(len(first), dtype=np.int64))
-    ranks = policy_ranks(keys.remove_column(keys.num_columns - 1))
-    return dict(zip([names[number] for number in numbered.tolist()], ranks.tolist())).__getitem__
+    return policy_ranks(keys.remove_column(keys.num_columns - 1))

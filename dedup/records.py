@@ -68,15 +68,15 @@ def record_table(records: Sequence[ParagraphRecord], positions: np.ndarray) -> p
     )
 
 
-def article_numbers(records: Sequence[ParagraphRecord]) -> tuple[np.ndarray, list[str]]:
-    """Each record's article as a number (a doc_id numbered once, in the order first met) and the doc_ids by number;
-    of `ParagraphRecords`, from its columns without making a record."""
+def article_numbers(records: Sequence[ParagraphRecord]) -> tuple[np.ndarray, pa.StringArray]:
+    """Each record's article as a number (a doc_id numbered once, in the order first met) and the doc_ids by number
+    (Arrow: no string made); of `ParagraphRecords`, from its columns without making a record."""
     if isinstance(records, ParagraphRecords):
         doc_ids, owners = records.articles.doc_ids, records.owners
     else:
         doc_ids, owners = [record.doc_id for record in records], np.arange(len(records))
     encoded = pa.array(doc_ids, pa.string()).dictionary_encode()  # numbered in the order first met
-    return encoded.indices.to_numpy().astype(np.int64)[owners], encoded.dictionary.to_pylist()
+    return encoded.indices.to_numpy().astype(np.int64)[owners], encoded.dictionary
 
 
 def paragraph_id(record: ParagraphRecord) -> str:

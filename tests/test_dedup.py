@@ -15,13 +15,15 @@ import re
 import time
 import tomllib
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from datasketch import MinHashLSH
 
-from dedup.articles import copied_share
+from dedup.articles import ArticleLinks, ArticleShares, copied_share, duplicate_of
 from dedup.canonical import policy_ranks, policy_table, source_rank
 from dedup.deduplicate import (
     _PAIRS_A_THREAD,
@@ -168,6 +170,20 @@ def clusters(records: list[Paragraph], result: DedupResult) -> dict[str, set[tup
 def words(text: str) -> int:
     """Number of normalised words in a paragraph."""
     return len(normalised_words(text))
+
+
+def shares_by_doc(shares: ArticleShares) -> dict[str, dict[str, float]]:
+    """Each article's shares of its words found in the others, by doc_id, as dicts."""
+    named: dict[str, dict[str, float]] = {}
+    for doc_id, other, share in shares.named(np.arange(len(shares.share))):
+        named.setdefault(doc_id, {})[other] = share
+    return named
+
+
+def links_by_doc(links: ArticleLinks) -> dict[str, str]:
+    """Each wholly copied article's doc_id and its original's."""
+    originals = links.originals(links.doc_ids).to_pylist()
+    return {doc_id: original for doc_id, original in zip(links.doc_ids.to_pylist(), originals) if original}
 
 
 # --- real paragraphs -------------------------------------------------------------------------------
@@ -632,7 +648,7 @@ def test_clusters_do_not_depend_on_record_order(corpus):
     expected = deduplicated(records, SETTINGS, POLICY)
     expected_membership = by_key(records, expected)
     assert clusters(records, expected)["x-1"] == {("x", 1), ("x", 2), ("y", 0)}
-    assert expected.duplicate_of == {"y": "x", "nyt-copy": "nyt"}
+    assert links_by_doc(expected.duplicate_of) == {"y": "x", "nyt-copy": "nyt"}
     rng = random.Random(20190228)
     for _ in range(5):
         shuffled = records[:]
@@ -640,7 +656,7 @@ def test_clusters_do_not_depend_on_record_order(corpus):
         assert shuffled != records
         result = deduplicated(shuffled, SETTINGS, POLICY)
         assert by_key(shuffled, result) == expected_membership
-        assert result.duplicate_of == expected.duplicate_of
+        assert links_by_doc(result.duplicate_of) == links_by_doc(expected.duplicate_of)
 
 
 # --- canonical policy ------------------------------------------------------------------------------
@@ -713,24 +729,24 @@ def test_wholly_copied_article_is_duplicate_of_the_original():
     )
     unrelated = article("agency", [YONGBYON, MOON], source="AFP")
     result = deduplicated(original + copy + unrelated, SETTINGS, POLICY)
-    assert set(result.copied_share["blog"]) == {"wire"} and result.copied_share["blog"]["wire"] > 0.95
-    assert result.copied_share["wire"]["blog"] < result.copied_share["blog"]["wire"]  # the trimmed sentence
-    assert result.duplicate_of == {"blog": "wire"}
+    shares = shares_by_doc(result.copied_share)
+    assert set(shares["blog"]) == {"wire"} and shares["blog"]["wire"] > 0.95
+    assert shares["wire"]["blog"] < shares["blog"]["wire"]  # the trimmed sentence
+    assert links_by_doc(result.duplicate_of) == {"blog": "wire"}
 
 
 def test_partial_copy_is_not_a_duplicate():
     original = article("wire", [LIAISON, RELATIONS, KCNA, PROPAGANDA], source="Reuters")
     partial = article("partial", [straight_quotes(LIAISON), YONGBYON, change_word(RELATIONS, "formal", "full"), MOON])
     result = deduplicated(original + partial, SETTINGS, POLICY)
+    shares = shares_by_doc(result.copied_share)
     copied = words(LIAISON) + words(RELATIONS)
     # Shares count shingles contained, so the one changed word costs a little: within 0.05.
-    assert result.copied_share["partial"]["wire"] == pytest.approx(
-        copied / (copied + words(YONGBYON) + words(MOON)), abs=0.05
-    )
-    assert result.copied_share["wire"]["partial"] == pytest.approx(
+    assert shares["partial"]["wire"] == pytest.approx(copied / (copied + words(YONGBYON) + words(MOON)), abs=0.05)
+    assert shares["wire"]["partial"] == pytest.approx(
         copied / sum(words(t) for t in [LIAISON, RELATIONS, KCNA, PROPAGANDA]), abs=0.05
     )
-    assert result.duplicate_of == {}
+    assert links_by_doc(result.duplicate_of) == {}
 
 
 def walked_shares(records, overlaps, word_counts):
@@ -759,11 +775,65 @@ def test_copied_shares_are_summed_in_the_order_a_walk_over_the_pairs_adds_them()
     overlaps = {pair: Overlap(randomly.random(), randomly.random(), randomly.random()) for pair in pairs}
     shares = copied_share(records, overlaps, word_counts)
     expected = walked_shares(records, overlaps, word_counts)
-    assert [(doc, list(others.items())) for doc, others in shares.items()] == [
-        (doc, list(others.items())) for doc, others in expected.items()
-    ]
-    assert all(type(share) is float for others in shares.values() for share in others.values())
-    assert copied_share([], {}, []) == {}
+    assert shares_by_doc(shares) == expected  # each share equal to the last bit
+    assert all(type(share) is float for others in shares_by_doc(shares).values() for share in others.values())
+    assert shares_by_doc(copied_share([], {}, [])) == {}
+
+
+def walked_links(shares: dict[str, dict[str, float]], threshold: float, rank: Callable[[str], int]) -> dict[str, str]:
+    """duplicate_of as a walk over dicts of shares: each article's best candidate (largest share, then smallest
+    rank), unless the two copy each other and the article is the one preferred."""
+    links = {}
+    for doc, others in shares.items():
+        candidates = [other for other, share in others.items() if share >= threshold]
+        if not candidates:
+            continue
+        original = min(candidates, key=lambda other: (-others[other], rank(other)))
+        mutual = shares.get(original, {}).get(doc, 0.0) >= threshold
+        if not mutual or rank(original) < rank(doc):
+            links[doc] = original
+    return links
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.6, 0.9, 1.0])
+def test_article_links_by_array_equal_a_walk_over_dicts_of_shares(threshold):
+    """Whole copies (shares of 1.0, tied), mutual copies and articles of no words, linked by array as the walk links
+    them, whichever articles the policy prefers."""
+    randomly = random.Random(23)
+    records = [ParagraphRecord(f"doc{randomly.randrange(120)}", 0) for _ in range(240)]
+    word_counts = [randomly.choice([0, 4, 10]) for _ in records]
+    pairs = {tuple(sorted(randomly.sample(range(240), 2))) for _ in range(250)}
+    contained = [0.5, 1.0, 1.0]
+    overlaps = {pair: Overlap(1.0, randomly.choice(contained), randomly.choice(contained)) for pair in pairs}
+    shares = copied_share(records, overlaps, word_counts)
+    named = shares_by_doc(shares)
+    tied = [doc for doc, others in named.items() if sorted(others.values())[-2:] == [1.0, 1.0]]
+    mutual = [(doc, other) for doc, others in named.items() for other in others if named.get(other, {}).get(doc) == 1.0]
+    assert len(tied) > 20 and len(mutual) > 50 and len(named) < len(shares.doc_ids)  # some have no words
+    for _ in range(5):
+        ranks = np.array(randomly.sample(range(len(shares.doc_ids)), len(shares.doc_ids)))
+        rank_of = dict(zip(shares.doc_ids.to_pylist(), ranks.tolist(), strict=True))
+        links = duplicate_of(shares, threshold, ranks)
+        assert links_by_doc(links) == walked_links(named, threshold, rank_of.__getitem__) != {}
+        assert len(links) == len(links_by_doc(links))
+
+
+def test_copies_of_copies_link_to_the_article_the_policy_prefers():
+    """Two outlets' identical articles copy each other wholly, and a blog copies both as much (tied shares): the
+    source ranked first stays the original and both others link to it."""
+    texts = [LIAISON, RELATIONS, KCNA]
+    records = (
+        article("blog", [change_word(RELATIONS, "formal", "full"), with_junk(KCNA)], source="Some Blog")
+        + article("mirror", texts, source="AFP")
+        + article("wire", texts, source="Reuters")
+    )
+    result = deduplicated(records, SETTINGS, POLICY)
+    shares = shares_by_doc(result.copied_share)
+    assert shares["blog"]["mirror"] == shares["blog"]["wire"] > SETTINGS.article_duplicate_share  # a tie
+    assert shares["mirror"]["wire"] == shares["wire"]["mirror"] == 1.0  # mutual
+    assert links_by_doc(result.duplicate_of) == {"blog": "wire", "mirror": "wire"}
+    originals = result.duplicate_of.originals(pa.chunked_array([["wire", "mirror", "unknown", "blog", "mirror"]]))
+    assert originals.to_pylist() == [None, "wire", None, "wire", "wire"]
 
 
 # --- bugs ------------------------------------------------------------------------------------------
@@ -785,7 +855,7 @@ def test_article_quoted_in_part_is_not_a_duplicate_of_the_quoting_article():
     quoted_words = words(DETERRENT) + words(LIAISON)
     assert quoted_words / sum(words(r.text) for r in original) < 0.55  # only about half of it is quoted
     assert [m.match for m in result.memberships[2:4]] == ["contained", "contained"]  # the quotes are found
-    assert "original" not in result.duplicate_of
+    assert "original" not in links_by_doc(result.duplicate_of)
 
 
 def test_containment_does_not_depend_on_the_canonical_policy():
@@ -870,7 +940,7 @@ def test_a_thousand_exact_copies_cost_linear_work_and_cluster_as_all_pairs_would
     assert members["wire-0"] == {("wire", 0), ("blog", 0)}
     assert sum(m.is_canonical for m in result.memberships) == 3
     assert membership[("copy0001", 0)].match == "exact" and membership[("blog", 1)].match == "near_duplicate"
-    copied = {doc: original for doc, original in result.duplicate_of.items() if doc.startswith("copy")}
+    copied = {doc: original for doc, original in links_by_doc(result.duplicate_of).items() if doc.startswith("copy")}
     assert len(copied) == 999 and set(copied.values()) == {"copy0000"}  # each copy of the first, as with all pairs
 
 
@@ -913,7 +983,8 @@ def test_remeasuring_only_the_changed_paragraphs_equals_measuring_every_pair_aga
     records = [ParagraphRecord(f"d{position}", 0) for position in range(len(fixed))]
     taken = cluster_matches(records, fixed, remeasure(matches, fixed, settings, {3}), settings, CanonicalPolicy())
     counted = cluster_matches(records, fixed, full, settings, CanonicalPolicy())
-    assert (taken.memberships, taken.copied_share) == (counted.memberships, counted.copied_share)
+    assert taken.memberships == counted.memberships
+    assert shares_by_doc(taken.copied_share) == shares_by_doc(counted.copied_share)
     assert taken.word_counts.tolist() == counted.word_counts.tolist()
 
 
@@ -1027,8 +1098,8 @@ def test_clustering_from_record_columns_equals_clustering_from_records():
     policy = CanonicalPolicy(tuple(reversed(POLICY_CRITERIA)), RANKING)
     from_columns, from_records = (deduplicate(given, texts, SETTINGS, policy) for given in (records, list(records)))
     assert list(from_columns.memberships) == list(from_records.memberships)
-    assert from_columns.copied_share == from_records.copied_share and from_columns.duplicate_of
-    assert from_columns.duplicate_of == from_records.duplicate_of
+    assert shares_by_doc(from_columns.copied_share) == shares_by_doc(from_records.copied_share)
+    assert links_by_doc(from_columns.duplicate_of) == links_by_doc(from_records.duplicate_of) != {}
     assert from_columns.components.signatures == from_records.components.signatures
     assert [m.cluster_id for m in from_columns.memberships[-2:]] == ["copy-2", "copy-2"]  # preferred, of a copy group
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import replace
 
@@ -9,10 +10,19 @@ import numpy as np
 import pyarrow as pa
 
 from cleaners.metadata import ArticleMetadata
+from dedup.articles import ArticleLinks, ArticleShares
 from dedup.deduplicate import deduplicate
 from dedup.records import Memberships, ParagraphIds
 from dedup.settings import CanonicalPolicy, DedupSettings
-from flows.outputs.report import cluster_views, containment_views, render_report, word_diff
+from flows.outputs.report import (
+    MAX_SYNDICATION_ROWS,
+    PARTIAL_COPY_SHARE,
+    cluster_views,
+    containment_views,
+    render_report,
+    syndication_rows,
+    word_diff,
+)
 from flows.outputs.report_review import removed_line_rows
 from flows.outputs.schema import REMOVED
 from flows.stages.records import Document
@@ -174,3 +184,34 @@ def test_removed_lines_are_described_most_frequent_first_with_their_reasons_and_
         ("Post Top Ad", 2, 2, ["junk_line", "learned_boilerplate"]),
         ("Captcha refresh", 1, 1, ["junk_line"]),
     ]
+
+
+def test_syndication_rows_are_the_first_of_every_pair_sorted_by_rounded_share():
+    """More pairs than the report shows, their shares on and around the boundaries of rounding to three places: the
+    rows found by array are the first of all the pairs sorted as the report sorts them (whole copies first, share
+    rounded, doc_ids)."""
+    randomly = random.Random(23)
+    doc_ids = [f"outlet{number:02}" for number in range(60)]
+    cleaned = cleaned_of([document(doc_id, [PARAGRAPH], doc_id.title()) for doc_id in doc_ids])
+    dedup = deduplicate(paragraph_records(cleaned), list(cleaned.texts()), DedupSettings(), CanonicalPolicy())
+    pairs = sorted(randomly.sample([(a, b) for a in range(60) for b in range(60) if a != b], 2000))
+    near = [-0.0005, -0.00049999, 0.0, 0.00049999, 0.0005, 0.0015]
+    shares = [min(1.0, randomly.choice([0.2, 0.3, 0.9, 0.95, 0.951, 1.0]) + randomly.choice(near)) for _ in pairs]
+    article, other = (np.array(numbers) for numbers in zip(*pairs, strict=True))
+    original = np.full(60, -1)
+    for number in randomly.sample(range(60), 30):
+        original[number] = randomly.choice(other[article == number].tolist())
+    copies = ArticleShares(pa.array(doc_ids), article, other, np.array(shares))
+    shown = syndication_rows(
+        cleaned, replace(dedup, copied_share=copies, duplicate_of=ArticleLinks(copies.doc_ids, original))
+    )
+    expected = sorted(
+        (original[a] != b, -round(share, 3), doc_ids[a], doc_ids[b])
+        for (a, b), share in zip(pairs, shares, strict=True)
+        if share >= PARTIAL_COPY_SHARE
+    )[:MAX_SYNDICATION_ROWS]
+    assert len(expected) == MAX_SYNDICATION_ROWS and not expected[0][0] and expected[-1][0]  # whole, then partial
+    assert [(row["whole"], -row["share"], row["doc_id"], row["original_id"]) for row in shown] == [
+        (not partial, share, doc_id, other_id) for partial, share, doc_id, other_id in expected
+    ]
+    assert shown[0]["title"] == shown[0]["doc_id"].title()

@@ -242,12 +242,17 @@ def _share_inside(dedup: DedupResult, part: int, container: int) -> float:
 
 
 def syndication_rows(cleaned: Cleaned, dedup: DedupResult) -> list[dict]:
-    """Which article copies which and how much: whole copies first, then partial ones, largest share first."""
+    """Which article copies which and how much: whole copies first, then partial ones, largest share (to three
+    places) first, then by doc_ids; the rows that may be shown found by array, only they made Python objects."""
+    shares = dedup.copied_share
+    listed = np.flatnonzero(shares.share >= PARTIAL_COPY_SHARE)
+    partial = dedup.duplicate_of.original[shares.article[listed]] != shares.other[listed]
+    candidates = _may_be_shown(partial, shares.share[listed])
     pairs = [
-        (dedup.duplicate_of.get(doc_id) != other, -round(share, 3), doc_id, other)
-        for doc_id, shares in dedup.copied_share.items()
-        for other, share in shares.items()
-        if share >= PARTIAL_COPY_SHARE
+        (is_partial, -round(share, 3), doc_id, other)
+        for is_partial, (doc_id, other, share) in zip(
+            partial[candidates].tolist(), shares.named(listed[candidates]), strict=True
+        )
     ]
     shown = sorted(pairs)[:MAX_SYNDICATION_ROWS]
     by_doc = cleaned.facts({doc for _, _, doc_id, other in shown for doc in (doc_id, other)})
@@ -264,6 +269,16 @@ def syndication_rows(cleaned: Cleaned, dedup: DedupResult) -> list[dict]:
         }
         for partial, share, doc_id, other in shown
     ]
+
+
+def _may_be_shown(partial: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """The rows that may be among the first MAX_SYNDICATION_ROWS by (partial, share rounded to three places,
+    descending): those before the last row that fits by exact share, and any whose share may round as high as its
+    (a share within 0.001 of it, with room to spare)."""
+    if len(share) <= MAX_SYNDICATION_ROWS:
+        return np.arange(len(share))
+    last = np.lexsort((-share, partial))[MAX_SYNDICATION_ROWS - 1]
+    return np.flatnonzero((partial < partial[last]) | ((partial == partial[last]) & (share > share[last] - 0.002)))
 
 
 def bar_chart(counts: dict[str, float], unit: str = "") -> list[dict]:

@@ -77,14 +77,15 @@ def _columns(items: Sequence, schema: pa.Schema, **computed: Sequence | pa.Chunk
     ).combine_chunks()
 
 
-def articles_table(cleaned: Cleaned, article_words: np.ndarray, result: RunResult) -> pa.Table:
-    """articles.parquet: one row per article, its metadata, text and counts."""
+def articles_table(cleaned: Cleaned, article_words: np.ndarray, originals: pa.ChunkedArray) -> pa.Table:
+    """articles.parquet: one row per article, its metadata, text and counts (`originals`: the doc_id each article
+    wholly copies, or null)."""
     articles, paragraphs = cleaned.articles, cleaned.paragraph_lists()
     computed = {
         "text": pc.binary_join(paragraphs, "\n\n"),
         "n_paragraphs": pc.list_value_length(paragraphs),
         "n_words": article_words,
-        "duplicate_of": list(map(result.dedup.duplicate_of.get, articles["doc_id"].to_pylist())),
+        "duplicate_of": originals,
     }
     taken = {name: articles[name] for name in ARTICLES.names if name not in computed}
     return _columns([], ARTICLES, **taken, **computed)
@@ -144,6 +145,7 @@ def article_tables(result: RunResult, starts: Sequence[int]) -> Iterator[Article
     positions, ascending, from 0) to the next (the article-ordered tables are never held whole)."""
     trimmed = sorted(result.dedup.corpus_trims)
     count = result.cleaned.article_count
+    originals = result.dedup.duplicate_of.originals(result.cleaned.articles["doc_id"])
     for start, end in zip(starts, [*starts[1:], count], strict=True):
         cleaned, first = result.cleaned.slice(start, end)
         cleaned = published_texts(cleaned)
@@ -157,7 +159,7 @@ def article_tables(result: RunResult, starts: Sequence[int]) -> Iterator[Article
         owners = cleaned.paragraph_articles()
         article_words = np.bincount(owners, weights=paragraph_words, minlength=cleaned.article_count).astype(np.int64)
         yield ArticleTables(
-            articles=articles_table(cleaned, article_words, result),
+            articles=articles_table(cleaned, article_words, originals.slice(start, end - start)),
             paragraphs=paragraphs_table(cleaned, paragraph_words, memberships),
             corpus=corpus_table(cleaned, paragraph_words, article_words, memberships["is_canonical"], trims),
         )
