@@ -219,6 +219,31 @@ def test_sponsored_label_before_real_prose_takes_only_itself(config):
         ("Lost your password?", "junk:site_notice"),
         ("Remember me for faster sign in", "junk:site_notice"),
         ("Automatically sign me in next time. What's this?", "junk:site_notice"),
+        # a web form's own lines: WordPress's comment form, a form plugin's hidden and honeypot fields, a page
+        # builder's submission messages (WCXB tune pages)
+        ("Your email address will not be published. Required fields are marked *", "junk:site_notice"),
+        ("Save my name, email, and website in this browser for the next time I comment.", "junk:site_notice"),
+        ("This site uses Akismet to reduce spam. Learn how your comment data is processed.", "junk:site_notice"),
+        ("This field is for validation purposes and should be left unchanged.", "junk:site_notice"),
+        ("This field is hidden when viewing the form", "junk:site_notice"),
+        ("If you are human, leave this field blank.", "junk:site_notice"),
+        ("Leave this field empty if you're human:", "junk:site_notice"),
+        ("Please enter a valid email address.", "junk:site_notice"),
+        ("Thank you! Your submission has been received!", "junk:site_notice"),
+        ("Oops! Something went wrong while submitting the form.", "junk:site_notice"),
+        (
+            "This site is protected by reCAPTCHA and the Google Privacy Policy and Terms of Service apply.",
+            "junk:site_notice",
+        ),
+        ("Required fields are marked with an asterisk (*).", "junk:site_notice"),
+        ("Leave a Reply Cancel reply", "junk:site_furniture"),
+        # share and print buttons and links with a screen reader's hint (WordPress's, a shop's: WCXB tune pages)
+        ("Click to share on Facebook (Opens in new window) Facebook", "junk:share_button"),
+        ("Click to email a link to a friend (Opens in new window) Email", "junk:share_button"),
+        ("Click to print (Opens in new window) Print", "junk:share_button"),
+        ("Share on X (Opens in new window) X", "junk:share_button"),
+        ("Instagram Opens in a new tab", "junk:share_button"),
+        ("Opens in a new window.", "junk:share_button"),
         # Blogger's post footer (CleanEval tune page 57)
         ("posted by Joshua Landis @ 4/19/2005 02:47:00 AM 22 comments links to this post", "junk:post_footer"),
         ("Posted by Jane Roe at 10:12 AM links to this post", "junk:post_footer"),
@@ -278,6 +303,12 @@ def test_label_led_newsletter_and_legal_lines_are_removed_with_their_rule(config
         "Remember me when I am gone, she sang at the funeral on Tuesday.",
         "He forgot your password again.",
         "Forgot your password? The bank says that is now your problem, and it will charge you for a new one.",
+        "Required fields are marked on the tax form, the agency said, but many people miss them.",
+        "Voters were told their email address will not be published.",
+        "Please enter a valid reason for the delay, the judge told the prosecutors.",
+        "Clicking the map opens in a new window a list of every polling station.",
+        "The report opens in a new tab of the ministry's site (opens in new window) with its annexes, which run to 400 pages.",
+        'The form said "This field is for validation purposes" beside an empty box.',
     ],
 )
 def test_prose_that_starts_like_a_label_or_legal_line_is_kept(config, line):
