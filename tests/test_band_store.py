@@ -166,10 +166,9 @@ def crowded(monkeypatch):
     monkeypatch.setattr(band_matches, "MAX_SHARED_GROUP", 3)
 
 
-def test_an_incremental_search_finds_the_pairs_a_full_one_finds_as_copies_crowd_and_move(articles, crowded, tmp_path):
-    # articles inserted before the others (moving the first owner of crowded runs and exact copies'
-    # representatives), some deleted, new ones added; then some of the first ones deleted again
-    runs = [articles[5:-40], articles[:3] + articles[5:100] + articles[110:], articles[2:90] + articles[100:]]
+def incremental_runs(runs: list[list[list[str]]], tmp_path: Path) -> StoredMatches:
+    """Each run's articles matched over the store the run before wrote, and rebuilt: the same matches and the same
+    rows seen in both stores; the last incremental run."""
     stored = NO_BANDS
     for number, run_articles in enumerate(runs):
         texts = flat(run_articles)
@@ -179,6 +178,14 @@ def test_an_incremental_search_finds_the_pairs_a_full_one_finds_as_copies_crowd_
         assert live_rows(tmp_path / f"incremental-{number}", texts) == live_rows(tmp_path / f"rebuilt-{number}", texts)
         stored = load_band_store(tmp_path / f"incremental-{number}")
         assert stored.searched
+    return incremental
+
+
+def test_an_incremental_search_finds_the_pairs_a_full_one_finds_as_copies_crowd_and_move(articles, crowded, tmp_path):
+    # articles inserted before the others (moving the first owner of crowded runs and exact copies'
+    # representatives), some deleted, new ones added; then some of the first ones deleted again
+    runs = [articles[5:-40], articles[:3] + articles[5:100] + articles[110:], articles[2:90] + articles[100:]]
+    incremental_runs(runs, tmp_path)
     first_owners = [
         {(kind, band, key): first for kind, band, key, first in stored_rows(tmp_path / f"rebuilt-{number}")["crowded"]}
         for number in range(len(runs))
@@ -245,15 +252,7 @@ def test_texts_deleted_and_back_and_a_copy_that_stops_being_one_find_what_a_rebu
     monkeypatch.setattr(band_store, "STALE_SHARE", 0.5)  # the rows of the texts gone stay
     edited = [[f"{paragraph} Updated later." for paragraph in article] for article in articles[120:125]]
     runs = [articles, articles[:100] + edited + articles[125:], articles]
-    stored = NO_BANDS
-    for number, run_articles in enumerate(runs):
-        texts = flat(run_articles)
-        incremental = stored_run(texts, stored, tmp_path / f"incremental-{number}")
-        rebuilt = stored_run(texts, NO_BANDS, tmp_path / f"rebuilt-{number}")
-        assert_same_matches(incremental.matches, rebuilt.matches)
-        assert live_rows(tmp_path / f"incremental-{number}", texts) == live_rows(tmp_path / f"rebuilt-{number}", texts)
-        stored = load_band_store(tmp_path / f"incremental-{number}")
-    assert incremental.signed == 0, "the texts back were never dropped from the store"
+    assert incremental_runs(runs, tmp_path).signed == 0, "the texts back were never dropped from the store"
     gone = [stored_rows(tmp_path / f"incremental-{number}")[band_store.GONE_PAIRS] for number in (1, 2)]
     assert gone[0] and not gone[0] & gone[1], "the pairs gone are made again"
 
