@@ -146,10 +146,12 @@ def store_connection(stored: StoredBands, new: NewRows, spill: Path | None = Non
     DuckDB's Parquet reader; `stored_<name>` without the gone pairs) followed by the `new` rows; `previous_<name>` are
     the stored tables of SEARCH_SCHEMAS and GONE_PAIRS (empty when the store has none)."""
     connection = bounded_duckdb(spill)
-    _register_rows(connection, f"previous_{GONE_PAIRS}", _stored_parts(stored.folder, GONE_PAIRS), GONE_SCHEMA)
+    gone = _stored_parts(stored.folder, GONE_PAIRS)
+    _register_rows(connection, f"previous_{GONE_PAIRS}", gone, GONE_SCHEMA)
+    hidden = _HIDDEN if sum(pq.ParquetFile(part).metadata.num_rows for part in gone) else {}  # no join for none
     for name, schema in SCHEMAS.items():
         _register_rows(connection, f"{name}_shards", _stored_parts(stored.folder, name), schema)
-        connection.execute(f"CREATE VIEW stored_{name} AS SELECT * FROM {name}_shards {_HIDDEN.get(name, '')}")
+        connection.execute(f"CREATE VIEW stored_{name} AS SELECT * FROM {name}_shards {hidden.get(name, '')}")
         _register_rows(connection, f"new_{name}", new.get(name, ()), schema)
         connection.execute(f"CREATE VIEW {name} AS SELECT * FROM stored_{name} UNION ALL SELECT * FROM new_{name}")
     for name, schema in SEARCH_SCHEMAS.items():
