@@ -117,7 +117,7 @@ def test_new_articles_sign_only_their_unseen_texts_and_verify_only_pairs_with_th
     assert run.verified >= len(with_new), "every pair with a new text is verified"
 
 
-def test_a_run_keeps_only_the_texts_still_present(articles, tmp_path):
+def test_a_run_keeps_only_the_texts_still_present_once_the_others_are_a_share_of_the_store(articles, tmp_path):
     stored_run(flat(articles), NO_BANDS, tmp_path / "all")
     kept = articles[: len(articles) // 2]
     stored_run(flat(kept), load_band_store(tmp_path / "all"), tmp_path / "half")
@@ -126,6 +126,7 @@ def test_a_run_keeps_only_the_texts_still_present(articles, tmp_path):
     checked = pq.read_table(tmp_path / "half" / BANDS_FOLDER / "checked")
     assert np.all(checked["first_key"].to_numpy() < checked["second_key"].to_numpy())
     assert set(checked["first_key"].to_pylist()) <= set(text_keys(flat(kept)).tolist())
+    assert not stored_rows(tmp_path / "half")[band_store.GONE_PAIRS], "the gone pairs are no longer in `checked`"
 
 
 def test_a_state_written_under_other_dedup_settings_is_not_used(tmp_path):
@@ -143,6 +144,20 @@ def stored_rows(state: Path) -> dict[str, set[tuple]]:
     return {table.name: set(zip(*pq.read_table(table).to_pydict().values())) for table in sorted(folder.iterdir())}
 
 
+def live_rows(state: Path, texts: list[str]) -> dict[str, set[tuple]]:
+    """The rows of a written store its readers see for a run over `texts`: those of the texts present (the
+    paragraphs and their sentences; the store may keep others' rows) and the pairs not gone; the gone pairs left out."""
+    rows = stored_rows(state)
+    paragraphs = set(text_keys(texts).tolist())
+    rows["sentences"] = {row for row in rows["sentences"] if row[0] in paragraphs}
+    present = paragraphs | {sentence_key for _, _, sentence_key in rows["sentences"]}
+    for table in ("texts", "bands"):
+        rows[table] = {row for row in rows[table] if row[0] in present}
+    gone = rows.pop(band_store.GONE_PAIRS)
+    rows["checked"] = {row for row in rows["checked"] if row[:2] not in gone}
+    return rows
+
+
 @pytest.fixture
 def crowded(monkeypatch):
     """Band runs over 2 rows and short-text groups over 3 owners are crowded, so they arise, grow and move."""
@@ -151,19 +166,26 @@ def crowded(monkeypatch):
     monkeypatch.setattr(band_matches, "MAX_SHARED_GROUP", 3)
 
 
-def test_an_incremental_search_finds_the_pairs_a_full_one_finds_as_copies_crowd_and_move(articles, crowded, tmp_path):
-    # articles inserted before the others (moving the first owner of crowded runs and exact copies'
-    # representatives), some deleted, new ones added; then some of the first ones deleted again
-    runs = [articles[5:-40], articles[:3] + articles[5:100] + articles[110:], articles[2:90] + articles[100:]]
+def incremental_runs(runs: list[list[list[str]]], tmp_path: Path) -> StoredMatches:
+    """Each run's articles matched over the store the run before wrote, and rebuilt: the same matches and the same
+    rows seen in both stores; the last incremental run."""
     stored = NO_BANDS
     for number, run_articles in enumerate(runs):
         texts = flat(run_articles)
         incremental = stored_run(texts, stored, tmp_path / f"incremental-{number}")
         rebuilt = stored_run(texts, NO_BANDS, tmp_path / f"rebuilt-{number}")
         assert_same_matches(incremental.matches, rebuilt.matches)
-        assert stored_rows(tmp_path / f"incremental-{number}") == stored_rows(tmp_path / f"rebuilt-{number}")
+        assert live_rows(tmp_path / f"incremental-{number}", texts) == live_rows(tmp_path / f"rebuilt-{number}", texts)
         stored = load_band_store(tmp_path / f"incremental-{number}")
         assert stored.searched
+    return incremental
+
+
+def test_an_incremental_search_finds_the_pairs_a_full_one_finds_as_copies_crowd_and_move(articles, crowded, tmp_path):
+    # articles inserted before the others (moving the first owner of crowded runs and exact copies'
+    # representatives), some deleted, new ones added; then some of the first ones deleted again
+    runs = [articles[5:-40], articles[:3] + articles[5:100] + articles[110:], articles[2:90] + articles[100:]]
+    incremental_runs(runs, tmp_path)
     first_owners = [
         {(kind, band, key): first for kind, band, key, first in stored_rows(tmp_path / f"rebuilt-{number}")["crowded"]}
         for number in range(len(runs))
@@ -185,18 +207,54 @@ def test_a_store_without_the_search_tables_is_searched_in_full(articles, tmp_pat
     assert_same_matches(stored_run(texts, older, tmp_path / "new").matches, find_matches(texts, SETTINGS))
 
 
-def test_a_run_links_the_shards_it_keeps_whole_and_rewrites_those_it_drops_rows_of(articles, tmp_path):
+def inodes(state: Path, table: str) -> set[int]:
+    """The inodes of a written table's shards."""
+    return {shard.stat().st_ino for shard in (state / BANDS_FOLDER / table).iterdir()}
+
+
+def test_a_run_that_drops_texts_links_every_shard_and_hides_the_pairs_gone(articles, monkeypatch, tmp_path):
+    monkeypatch.setattr(band_store, "STALE_SHARE", 0.5)  # the 40 articles' rows are under half of the store's
     stored_run(flat(articles), NO_BANDS, tmp_path / "first")
     stored_run(flat(articles), load_band_store(tmp_path / "first"), tmp_path / "again")
-    stored_run(flat(articles[:-40]), load_band_store(tmp_path / "again"), tmp_path / "fewer")
+    fewer = flat(articles[:-40])
+    stored_run(fewer, load_band_store(tmp_path / "again"), tmp_path / "fewer")
+    stored_run(fewer, NO_BANDS, tmp_path / "rebuilt")
     for table in SCHEMAS:
-        first, again, fewer = (
-            sorted((tmp_path / run / BANDS_FOLDER / table).iterdir()) for run in ("first", "again", "fewer")
-        )
-        assert [shard.stat().st_ino for shard in again] == [shard.stat().st_ino for shard in first]
-        assert len(fewer) == len(first)
-        assert not {shard.stat().st_ino for shard in fewer} & {shard.stat().st_ino for shard in first}
+        assert inodes(tmp_path / "again", table) == inodes(tmp_path / "first", table)
+        assert inodes(tmp_path / "first", table) <= inodes(tmp_path / "fewer", table), "every shard linked"
     assert stored_rows(tmp_path / "again") == stored_rows(tmp_path / "first")
+    assert live_rows(tmp_path / "fewer", fewer) == live_rows(tmp_path / "rebuilt", fewer)
+    kept_rows = stored_rows(tmp_path / "fewer")
+    assert len(kept_rows["texts"]) > len(distinct_texts(fewer)), "the texts no longer present are still stored"
+    assert kept_rows[band_store.GONE_PAIRS] and kept_rows[band_store.GONE_PAIRS] <= {
+        row[:2] for row in kept_rows["checked"]
+    }
+
+
+def test_a_store_whose_rows_no_longer_live_pass_the_share_is_written_again_without_them(
+    articles, monkeypatch, tmp_path
+):
+    stored_run(flat(articles), NO_BANDS, tmp_path / "first")
+    fewer = flat(articles[:-40])
+    monkeypatch.setattr(band_store, "STALE_SHARE", 0.0)
+    stored_run(fewer, load_band_store(tmp_path / "first"), tmp_path / "fewer")
+    stored_run(fewer, NO_BANDS, tmp_path / "rebuilt")
+    assert stored_rows(tmp_path / "fewer") == stored_rows(tmp_path / "rebuilt")
+    for table in SCHEMAS:
+        assert not inodes(tmp_path / "fewer", table) & inodes(tmp_path / "first", table)
+
+
+def test_texts_deleted_and_back_and_a_copy_that_stops_being_one_find_what_a_rebuild_finds(
+    articles, monkeypatch, tmp_path
+):
+    """Articles deleted come back: their texts' stored rows are found again (nothing signed); an article edited so its
+    paragraphs are no longer copies, then restored; the pairs gone in between are made again."""
+    monkeypatch.setattr(band_store, "STALE_SHARE", 0.5)  # the rows of the texts gone stay
+    edited = [[f"{paragraph} Updated later." for paragraph in article] for article in articles[120:125]]
+    runs = [articles, articles[:100] + edited + articles[125:], articles]
+    assert incremental_runs(runs, tmp_path).signed == 0, "the texts back were never dropped from the store"
+    gone = [stored_rows(tmp_path / f"incremental-{number}")[band_store.GONE_PAIRS] for number in (1, 2)]
+    assert gone[0] and not gone[0] & gone[1], "the pairs gone are made again"
 
 
 def test_a_full_search_in_slices_of_the_bands_finds_what_one_slice_finds(articles, monkeypatch, tmp_path):
@@ -273,7 +331,7 @@ def test_small_parts_are_merged_once_there_are_more_than_the_bound(articles, mon
     for table in SCHEMAS:
         parts = list((tmp_path / f"run-{number}" / BANDS_FOLDER / table).iterdir())
         assert sum(pq.ParquetFile(part).metadata.num_rows < band_store.SHARD_ROWS for part in parts) <= 2
-    assert stored_rows(tmp_path / f"run-{number}") == stored_rows(tmp_path / "rebuilt")
+    assert live_rows(tmp_path / f"run-{number}", flat(articles)) == live_rows(tmp_path / "rebuilt", flat(articles))
 
 
 class SigningPhases:

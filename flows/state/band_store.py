@@ -13,14 +13,16 @@ distinct paragraph and sentence text of that run, so the next run signs and veri
 The last three let the next run search candidates only where something changed (flows/stages/band_matches.py); a
 store without them (written by an older copydesk) is still read, and the next run searches everywhere.
 
-A run queries the previous store in place with DuckDB (`store_connection`) and writes its own by linking
-the previous shards whose rows it keeps, rewriting those it drops rows of, and adding the new rows as new
-shards; the last three tables are small and written whole.
+A run queries the previous store in place with DuckDB (`store_connection`) and writes its own by linking every
+previous shard and adding the new rows as new shards, so writing costs what the run added. The rows of texts no
+longer present stay (a text's rows depend on its text alone: a query reaches them only through present texts, and a
+text that comes back finds them); the pairs no longer candidates are listed in `gone_pairs` and hidden when the store
+is read. A table is written again without those rows once they are STALE_SHARE of it. The search tables and
+`gone_pairs` are small and written whole.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,22 +59,43 @@ SEARCH_SCHEMAS = {
     ),
     "crowded_groups": pa.schema([("normalised_key", pa.uint64())]),
 }
-# The previous rows the next run drops: those of the texts no longer present (neither a paragraph text of this
-# run nor a sentence of one), of the paragraph texts no longer present, and the pairs the run names (`dropped_pairs`,
-# those it no longer holds candidates); for each table, the dropped keys and the columns that match them. Every new
-# row is kept.
+# The stored pairs no longer candidates (a run's `dropped_pairs`, kept from run to run), whose rows stay in `checked`'s
+# shards: hidden when the store is read, until a run makes the pair again (its stored overlap is its overlap still)
+# or the shards are written again without them.
+GONE_PAIRS = "gone_pairs"
+GONE_SCHEMA = pa.schema([("first_key", pa.uint64()), ("second_key", pa.uint64())])
+# Rows no longer live (of texts no longer present, of pairs gone) stay in a table's shards until they are this share
+# of its rows; then its shards are written again without them: each row is written again once per this share of the
+# store dropped, and every scan of the store reads at most about this share more (a scan of every band row is what
+# an incremental search costs most, session 23).
+STALE_SHARE = 0.05
+# What a stored table's readers see of its shards: every row, but the gone pairs of `checked`.
+_HIDDEN = {"checked": "ANTI JOIN previous_gone_pairs USING (first_key, second_key)"}
+# The rows no longer live: those of the texts no longer present (neither a paragraph text of this run nor a sentence
+# of one), of the paragraph texts no longer present, and the gone pairs; for each table, the dropped keys and the
+# columns that match them. Every new row is live.
 _DROPPED = {
     "dropped_texts": "SELECT key FROM stored_texts ANTI JOIN kept_texts USING (key)",
     "dropped_paragraphs": "SELECT DISTINCT key FROM stored_sentences ANTI JOIN present USING (key)",
 }
+# The pairs gone after this run: those gone before that it did not make again, and those it drops.
+_GONE = """
+CREATE TEMP TABLE gone_pairs AS
+SELECT first_key, second_key FROM previous_gone_pairs ANTI JOIN checked_now USING (first_key, second_key)
+UNION ALL
+SELECT first_key, second_key FROM dropped_pairs
+"""
 # A run's new rows of a table: an Arrow table, or Parquet parts in the run's work folder (flows/stages/new_rows.py).
 NewRows = Mapping[str, pa.Table | Sequence[Path]]
 _DROPS = {
     "texts": ("dropped_texts", "key"),
     "bands": ("dropped_texts", "key"),
     "sentences": ("dropped_paragraphs", "key"),
-    "checked": ("dropped_pairs", "first_key, second_key"),
+    "checked": ("gone_pairs", "first_key, second_key"),
 }
+# The tables written again together when the rows of texts no longer present are STALE_SHARE of `texts` (a text's
+# rows in one table are never dropped while those in another are kept).
+_TEXT_TABLES = ("texts", "bands", "sentences")
 
 
 @dataclass(frozen=True)
@@ -119,12 +142,16 @@ def _holds_tables(folder: Path, tables: dict[str, pa.Schema]) -> bool:
 
 def store_connection(stored: StoredBands, new: NewRows, spill: Path | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB, its memory bounded (spilling into `spill`, when given) and one thread per core,
-    whose views `texts`, `bands`, `sentences` and `checked` are the stored shards (scanned in place by DuckDB's
-    Parquet reader) followed by the `new` rows; `previous_<name>` are the stored tables of SEARCH_SCHEMAS (empty
-    when the store has none)."""
+    whose views `texts`, `bands`, `sentences` and `checked` are the stored shards (`<name>_shards`, scanned in place by
+    DuckDB's Parquet reader; `stored_<name>` without the gone pairs) followed by the `new` rows; `previous_<name>` are
+    the stored tables of SEARCH_SCHEMAS and GONE_PAIRS (empty when the store has none)."""
     connection = bounded_duckdb(spill)
+    gone = _stored_parts(stored.folder, GONE_PAIRS)
+    _register_rows(connection, f"previous_{GONE_PAIRS}", gone, GONE_SCHEMA)
+    hidden = _HIDDEN if sum(pq.ParquetFile(part).metadata.num_rows for part in gone) else {}  # no join for none
     for name, schema in SCHEMAS.items():
-        _register_rows(connection, f"stored_{name}", _stored_parts(stored.folder, name), schema)
+        _register_rows(connection, f"{name}_shards", _stored_parts(stored.folder, name), schema)
+        connection.execute(f"CREATE VIEW stored_{name} AS SELECT * FROM {name}_shards {hidden.get(name, '')}")
         _register_rows(connection, f"new_{name}", new.get(name, ()), schema)
         connection.execute(f"CREATE VIEW {name} AS SELECT * FROM stored_{name} UNION ALL SELECT * FROM new_{name}")
     for name, schema in SEARCH_SCHEMAS.items():
@@ -152,9 +179,10 @@ def _register_rows(
 
 
 def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
-    """Write this run's store into its state folder: the previous shards linked when the run keeps all their rows,
-    else rewritten with those it keeps, then the new rows in shards of at most SHARD_ROWS rows, linked when they
-    are parts already (nothing when the run kept no store: the next run signs every text)."""
+    """Write this run's store into its state folder: the previous shards linked, then the new rows in shards of at
+    most SHARD_ROWS rows, linked when they are parts already, and the pairs gone; a table whose rows no longer live
+    are STALE_SHARE of it is written again without them (nothing when the run kept no store: the next run signs
+    every text)."""
     if update is None:
         return
     folder = state_folder / BANDS_FOLDER
@@ -166,17 +194,34 @@ def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
             "CREATE TEMP TABLE kept_texts AS SELECT key FROM present UNION "
             "SELECT sentence_key FROM sentences WHERE key IN (SELECT key FROM present)"
         )
-        for name, query in _DROPPED.items():
-            connection.execute(f"CREATE TEMP TABLE {name} AS {query}")
-        new_checked = connection.sql("SELECT * FROM checked_now ANTI JOIN stored_checked USING (first_key, second_key)")
+        connection.execute(_GONE)
+        new_checked = connection.sql("SELECT * FROM checked_now ANTI JOIN checked_shards USING (first_key, second_key)")
         news = update.new | {"checked": new_checked}
+        rewritten = _rewritten_tables(connection)
+        for name in {_DROPS[name][0] for name in rewritten} - {"gone_pairs"}:
+            connection.execute(f"CREATE TEMP TABLE {name} AS {_DROPPED[name]}")
         for name, schema in SCHEMAS.items():
-            previous = sorted((update.previous.folder / name).glob("*.parquet")) if update.previous.folder else []
-            _carry_shards(connection, previous, _DROPS[name], schema, folder / name)
+            previous = _stored_parts(update.previous.folder, name)
+            _carry_shards(connection, previous, _DROPS[name] if name in rewritten else None, schema, folder / name)
             _add_new(news.get(name, ()), schema, folder / name)
             compact_small_parts(schema, folder / name, SHARD_ROWS, MAX_SMALL_PARTS)
+        gone = connection.sql("SELECT * FROM gone_pairs ORDER BY ALL").to_arrow_table()  # sorted: the same files
+        if "checked" in rewritten:
+            gone = GONE_SCHEMA.empty_table()
+    write_parts(gone, GONE_SCHEMA, folder / GONE_PAIRS, SHARD_ROWS)
     for name, schema in SEARCH_SCHEMAS.items():
         write_parts(update.search.get(name, schema.empty_table()), schema, folder / name, SHARD_ROWS)
+
+
+def _rewritten_tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    """The tables to write again without the rows no longer live: those of texts when the texts no longer present
+    are STALE_SHARE of the stored and new ones, `checked` when the gone pairs are that share of its stored rows."""
+    counts = ("texts", "kept_texts", "checked_shards", "gone_pairs")
+    texts, live_texts, pairs, gone = connection.sql(
+        "SELECT " + ", ".join(f"(SELECT count(*) FROM {table})" for table in counts)
+    ).fetchall()[0]
+    rewritten = set(_TEXT_TABLES) if texts - live_texts > STALE_SHARE * texts else set()
+    return rewritten | ({"checked"} if gone > STALE_SHARE * pairs else set())
 
 
 def _add_new(rows: pa.Table | Sequence[Path] | duckdb.DuckDBPyRelation, schema: pa.Schema, folder: Path) -> None:
@@ -197,37 +242,43 @@ def _add_new(rows: pa.Table | Sequence[Path] | duckdb.DuckDBPyRelation, schema: 
 def _carry_shards(
     connection: duckdb.DuckDBPyConnection,
     previous: list[Path],
-    dropped: tuple[str, str],
+    dropped: tuple[str, str] | None,
     schema: pa.Schema,
     folder: Path,
 ) -> None:
-    """Carry a table's previous shards into `folder`: linked when none of their rows is `dropped` (a table of
-    keys and the columns that match them; a shard's key columns alone tell), else rewritten without those rows
-    (or left out, when all are)."""
-    dropped_keys, columns = dropped
-    anything_dropped = connection.sql(f"SELECT count(*) FROM {dropped_keys}").fetchall()[0][0]
+    """Carry a table's previous shards into `folder`: linked, or when the table is written again without the rows
+    `dropped` (a table of keys and the columns that match them), those holding none linked and the others' kept
+    rows written together in shards of SHARD_ROWS rows (a shard's key columns alone tell which hold one)."""
     folder.mkdir(parents=True)
-    written = 0
+    kept: list[pa.Table] = []
     for shard in previous:
-        rows = pq.ParquetFile(shard).metadata.num_rows
-        kept = None
-        if anything_dropped:
-            connection.read_parquet([str(shard)]).create_view("rows")
-            if _holds_dropped(connection, dropped):
-                kept = connection.sql(f"SELECT * FROM rows ANTI JOIN {dropped_keys} USING ({columns})").to_arrow_table()
-            connection.execute("DROP VIEW rows")
-        target = folder / f"part-{written:05d}.parquet"
-        if kept is not None:
-            if kept.num_rows:
-                pq.write_table(kept.cast(schema), target)
-                written += 1
-        elif rows:
-            os.link(shard, target)  # both stores are in the same OUT_DIR
-            written += 1
+        rows = None if dropped is None else _rows_kept(connection, shard, dropped, schema)
+        if rows is not None:
+            kept = _written_whole(pa.concat_tables([*kept, rows]), schema, folder)
+        elif pq.ParquetFile(shard).metadata.num_rows:
+            link_part(shard, folder)
+    left_over = pa.concat_tables([schema.empty_table(), *kept])
+    if left_over.num_rows:
+        write_parts(left_over, schema, folder, SHARD_ROWS)
 
 
-def _holds_dropped(connection: duckdb.DuckDBPyConnection, dropped: tuple[str, str]) -> bool:
-    """Whether the shard registered as `rows` holds a dropped row (found from its key columns alone)."""
+def _rows_kept(
+    connection: duckdb.DuckDBPyConnection, shard: Path, dropped: tuple[str, str], schema: pa.Schema
+) -> pa.Table | None:
+    """A shard's rows but the `dropped` ones, or None when it holds none (found from its key columns alone)."""
     dropped_keys, columns = dropped
+    connection.read_parquet([str(shard)]).create_view("rows")
     query = f"SELECT EXISTS (SELECT 1 FROM rows SEMI JOIN {dropped_keys} USING ({columns}))"
-    return bool(connection.sql(query).fetchall()[0][0])
+    kept = None
+    if connection.sql(query).fetchall()[0][0]:
+        kept = connection.sql(f"SELECT * FROM rows ANTI JOIN {dropped_keys} USING ({columns})").to_arrow_table()
+    connection.execute("DROP VIEW rows")
+    return None if kept is None else kept.cast(schema)
+
+
+def _written_whole(rows: pa.Table, schema: pa.Schema, folder: Path) -> list[pa.Table]:
+    """Write the full shards of SHARD_ROWS rows of `rows` into `folder`; the rows left over."""
+    whole = rows.num_rows - rows.num_rows % SHARD_ROWS
+    if whole:
+        write_parts(rows.slice(0, whole), schema, folder, SHARD_ROWS)
+    return [rows.slice(whole)]
