@@ -70,12 +70,15 @@ def test_the_flow_takes_the_state_read_ahead_only_for_the_run_folder_published_n
         assert load_state(out / CURRENT) is not ahead  # taken once
     with state_read_ahead(out / CURRENT):
         published = (out / CURRENT).resolve()
+        begun = State(out / CURRENT)
         republished = published.with_name(published.name + "-later")
         shutil.copytree(published, republished, symlinks=True)
         (out / CURRENT).unlink()
         (out / CURRENT).symlink_to(republished)
+        # a state begun before the publishing reads its run folder's parts, even those it reads after
+        assert begun.folder == published / STATE_FOLDER and begun.vocabulary.counts.num_rows
         later = load_state(out / CURRENT)  # another run published meanwhile: its state is read, not the one begun
-        assert later.folder == out / CURRENT / STATE_FOLDER and later.inputs == ahead.inputs
+        assert later.folder == republished / STATE_FOLDER and later.inputs == ahead.inputs
     with state_read_ahead(None):
         assert load_state(out / CURRENT) is not ahead
 

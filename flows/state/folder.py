@@ -47,7 +47,8 @@ class State:
     waits only for a part not read yet."""
 
     def __init__(self, published: Path | None = None) -> None:
-        self.folder = published / STATE_FOLDER if published is not None else None
+        # the run folder the link leads to now: a run published while this one reads leaves its parts one run's
+        self.folder = published.resolve() / STATE_FOLDER if published is not None else None
         self._parts: dict[str, Future | None] = {}  # queued, or None once let go
         self._read: dict[str, object] = {}
         self._reading: ThreadPoolExecutor | None = None
