@@ -13,11 +13,12 @@ same rounds settle that too.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
+from dedup.cluster import cover_links
+from dedup.containment import Links, inside_links
 from dedup.pair_table import pair_measures, pair_positions
 from dedup.records import MEMBERSHIP_COLUMNS, ParagraphIds
 from dedup.settings import DedupSettings
@@ -26,21 +27,6 @@ from dedup.verify import Overlap
 # The `match` of a membership, by code.
 _MATCHES = pa.array(["canonical", "unique", "exact", "near_duplicate", "contained"], pa.string())
 _CANONICAL, _UNIQUE, _EXACT, _NEAR, _CONTAINED = range(5)
-
-
-@dataclass(frozen=True)
-class Links:
-    """Directed links between paragraphs (numbered 0..n-1): `source[k]` to `target[k]`, with the pair's Jaccard and
-    the target's share inside the source (`share`)."""
-
-    source: np.ndarray
-    target: np.ndarray
-    jaccard: np.ndarray
-    share: np.ndarray
-
-    def taken(self, rows: np.ndarray) -> Links:
-        """The links at `rows`, in that order."""
-        return Links(self.source[rows], self.target[rows], self.jaccard[rows], self.share[rows])
 
 
 def array_memberships(
@@ -60,7 +46,7 @@ def array_memberships(
     pairs, measures = numbers[found[rows]], pair_measures(overlaps)[rows]
     rank = np.empty(count, dtype=np.int64)
     rank[numbers[order]] = np.arange(count)
-    inside = parts_inside(pairs, measures, settings.containment_threshold, settings.container_margin)
+    inside = inside_links(pairs, measures, settings.containment_threshold, settings.container_margin)
     contained = np.zeros(count, dtype=bool)
     contained[inside.target] = True
     turn = np.empty(count, dtype=np.int64)
@@ -82,36 +68,6 @@ def array_memberships(
     match[dropped.target] = _CONTAINED
     jaccard[dropped.target], share[dropped.target] = dropped.jaccard, dropped.share
     return _membership_table(ids.column(positions), cluster, is_centre & kept, match, jaccard, share, contained_in)
-
-
-def parts_inside(pairs: np.ndarray, measures: np.ndarray, threshold: float, margin: float) -> Links:
-    """A link from container to part for each pair where one paragraph lies inside a clearly bigger one (by
-    `margin`), as `dedup.containment.parts_inside`: its Jaccard and the part's share inside the container."""
-    jaccard, a_in_b, b_in_a = measures.T
-    first_inside = (a_in_b >= threshold) & (a_in_b - b_in_a >= margin)
-    second_inside = ~first_inside & (b_in_a >= threshold) & (b_in_a - a_in_b >= margin)
-    first, second = np.flatnonzero(first_inside), np.flatnonzero(second_inside)
-    return Links(
-        np.concatenate([pairs[first, 1], pairs[second, 0]]),
-        np.concatenate([pairs[first, 0], pairs[second, 1]]),
-        np.concatenate([jaccard[first], jaccard[second]]),
-        np.concatenate([a_in_b[first], b_in_a[second]]),
-    )
-
-
-def cover_links(pairs: np.ndarray, measures: np.ndarray, settings: DedupSettings) -> Links:
-    """A link from centre to member for each way round of each pair in which the centre would take the member into
-    its cluster (`dedup.cluster.centre_clusters`' `covered`): a near-duplicate not clearly bigger."""
-    jaccard, a_in_b, b_in_a = measures.T
-    source, target = np.concatenate([pairs[:, 0], pairs[:, 1]]), np.concatenate([pairs[:, 1], pairs[:, 0]])
-    member_in_centre, centre_in_member = np.concatenate([b_in_a, a_in_b]), np.concatenate([a_in_b, b_in_a])
-    both = np.concatenate([jaccard, jaccard])
-    gap, margin = member_in_centre - centre_in_member, settings.container_margin
-    near = (both >= settings.jaccard_threshold) | (
-        (member_in_centre >= settings.containment_threshold) & (gap < margin)
-    )
-    rows = np.flatnonzero(near & (gap > -margin))
-    return Links(source[rows], target[rows], both[rows], member_in_centre[rows])
 
 
 def centre_links(count: int, covers: Links, turn: np.ndarray) -> Links:

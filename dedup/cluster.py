@@ -18,17 +18,37 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
+import numpy as np
+
 from dedup.constraints import NO_CONSTRAINTS, ClusterConstraints
-from dedup.containment import parts_inside
+from dedup.containment import Links, parts_inside
+from dedup.pair_table import pair_measures, pair_positions
 from dedup.records import ClusterMembership
+from dedup.settings import DedupSettings
 from dedup.verify import Overlap
 
 
+def cover_links(pairs: np.ndarray, measures: np.ndarray, settings: DedupSettings) -> Links:
+    """A link from centre to member for each way round of each pair (positions, measures as `pair_measures` gives
+    them) in which the centre takes the member into its cluster: a near-duplicate (Jaccard at the threshold, or
+    inside it without being clearly smaller) that is not clearly bigger."""
+    jaccard, a_in_b, b_in_a = measures.T
+    source, target = np.concatenate([pairs[:, 0], pairs[:, 1]]), np.concatenate([pairs[:, 1], pairs[:, 0]])
+    member_in_centre, centre_in_member = np.concatenate([b_in_a, a_in_b]), np.concatenate([a_in_b, b_in_a])
+    both = np.concatenate([jaccard, jaccard])
+    gap, margin = member_in_centre - centre_in_member, settings.container_margin
+    near = (both >= settings.jaccard_threshold) | (
+        (member_in_centre >= settings.containment_threshold) & (gap < margin)
+    )
+    rows = np.flatnonzero(near & (gap > -margin))
+    return Links(source[rows], target[rows], both[rows], member_in_centre[rows])
+
+
 def containers_first(
-    order: Sequence[int], overlaps: Mapping[tuple[int, int], Overlap], containment_threshold: float, margin: float
+    order: Sequence[int], overlaps: Mapping[tuple[int, int], Overlap], settings: DedupSettings
 ) -> list[int]:
-    """Policy order, with paragraphs contained in a clearly bigger one (by `margin`) moved after the rest."""
-    contained = {part for part, _, _ in parts_inside(overlaps, containment_threshold, margin)}
+    """Policy order, with paragraphs contained in a clearly bigger one moved after the rest."""
+    contained = set(parts_inside(overlaps, settings).target.tolist())
     return [p for p in order if p not in contained] + [p for p in order if p in contained]
 
 
@@ -36,9 +56,7 @@ def centre_clusters(
     order: Sequence[int],
     overlaps: Mapping[tuple[int, int], Overlap],
     ids: Sequence[str],
-    jaccard_threshold: float,
-    containment_threshold: float,
-    container_margin: float,
+    settings: DedupSettings,
     constraints: ClusterConstraints = NO_CONSTRAINTS,
     measure: Callable[[int, int], Overlap] | None = None,
 ) -> list[ClusterMembership]:
@@ -48,22 +66,17 @@ def centre_clusters(
     for i, j in overlaps:
         neighbours.setdefault(i, []).append(j)
         neighbours.setdefault(j, []).append(i)
+    covers = cover_links(pair_positions(overlaps), pair_measures(overlaps), settings)
+    covering = {(centre, member): (jaccard, share) for centre, member, jaccard, share in covers.rows()}
 
     def covered(centre: int, member: int) -> ClusterMembership | None:
-        """The member's place in the centre's cluster, if it is a near-duplicate not clearly bigger."""
-        pair = overlaps.get((min(centre, member), max(centre, member)))
-        if pair is None:
+        """The member's place in the centre's cluster, if the centre covers it (`cover_links`)."""
+        found = covering.get((centre, member))
+        if found is None:
             return None
-        member_in_centre = pair.a_in_b if member < centre else pair.b_in_a
-        centre_in_member = pair.b_in_a if member < centre else pair.a_in_b
-        size_gap = member_in_centre - centre_in_member  # clearly smaller from +margin, clearly bigger from -margin
-        near = pair.jaccard >= jaccard_threshold or (
-            member_in_centre >= containment_threshold and size_gap < container_margin
-        )
-        if not near or size_gap <= -container_margin:
-            return None
-        kind = "exact" if pair.jaccard >= 1.0 else "near_duplicate"
-        return ClusterMembership(ids[centre], False, kind, round(pair.jaccard, 4), round(member_in_centre, 4))
+        jaccard, share = found
+        kind = "exact" if jaccard >= 1.0 else "near_duplicate"
+        return ClusterMembership(ids[centre], False, kind, round(jaccard, 4), round(share, 4))
 
     def merged(centre: int, member: int) -> ClusterMembership:
         """A member that joins through a maintainer's merge, measured against the centre."""
@@ -73,7 +86,7 @@ def centre_clusters(
         return ClusterMembership(ids[centre], False, "merged", round(pair.jaccard, 4), round(member_in_centre, 4))
 
     memberships: dict[int, ClusterMembership] = {}
-    for centre in containers_first(order, overlaps, containment_threshold, container_margin):
+    for centre in containers_first(order, overlaps, settings):
         if centre in memberships:
             continue
         memberships[centre] = ClusterMembership(ids[centre], True, "canonical", 1.0, 1.0)

@@ -14,40 +14,73 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+import numpy as np
+
+from dedup.pair_table import pair_measures, pair_positions
 from dedup.records import ClusterMembership
+from dedup.settings import DedupSettings
 from dedup.verify import Overlap
 
+# A part's link to a container: the pair's Jaccard and the part's share inside the container.
+Held = tuple[float, float]
 
-def parts_inside(
-    overlaps: Mapping[tuple[int, int], Overlap], containment_threshold: float, margin: float
-) -> Iterator[tuple[int, int, Overlap]]:
-    """(part, container, the pair's overlap seen from the part) of each verified pair where one paragraph lies
-    inside a clearly bigger one (by `margin`)."""
-    for (i, j), pair in overlaps.items():
-        if pair.a_in_b >= containment_threshold and pair.a_in_b - pair.b_in_a >= margin:
-            yield i, j, pair
-        elif pair.b_in_a >= containment_threshold and pair.b_in_a - pair.a_in_b >= margin:
-            yield j, i, Overlap(pair.jaccard, pair.b_in_a, pair.a_in_b)
+
+@dataclass(frozen=True)
+class Links:
+    """Directed links between paragraphs (numbered 0..n-1): `source[k]` to `target[k]`, with the pair's Jaccard and
+    the target's share inside the source (`share`)."""
+
+    source: np.ndarray
+    target: np.ndarray
+    jaccard: np.ndarray
+    share: np.ndarray
+
+    def taken(self, rows: np.ndarray) -> Links:
+        """The links at `rows`, in that order."""
+        return Links(self.source[rows], self.target[rows], self.jaccard[rows], self.share[rows])
+
+    def rows(self) -> Iterator[tuple[int, int, float, float]]:
+        """(source, target, Jaccard, share) of each link, as Python numbers."""
+        return zip(*(column.tolist() for column in (self.source, self.target, self.jaccard, self.share)), strict=True)
+
+
+def inside_links(pairs: np.ndarray, measures: np.ndarray, threshold: float, margin: float) -> Links:
+    """A link from container to part for each pair (positions, measures as `pair_measures` gives them) where one
+    paragraph has `threshold` of itself inside a clearly bigger one (holding `margin` less of itself in it)."""
+    jaccard, a_in_b, b_in_a = measures.T
+    first_inside = (a_in_b >= threshold) & (a_in_b - b_in_a >= margin)
+    second_inside = ~first_inside & (b_in_a >= threshold) & (b_in_a - a_in_b >= margin)
+    first, second = np.flatnonzero(first_inside), np.flatnonzero(second_inside)
+    return Links(
+        np.concatenate([pairs[first, 1], pairs[second, 0]]),
+        np.concatenate([pairs[first, 0], pairs[second, 1]]),
+        np.concatenate([jaccard[first], jaccard[second]]),
+        np.concatenate([a_in_b[first], b_in_a[second]]),
+    )
+
+
+def parts_inside(overlaps: Mapping[tuple[int, int], Overlap], settings: DedupSettings) -> Links:
+    """The container-to-part links (`inside_links`) of the verified pairs."""
+    return inside_links(
+        pair_positions(overlaps), pair_measures(overlaps), settings.containment_threshold, settings.container_margin
+    )
 
 
 def containers_of(
-    memberships: Sequence[ClusterMembership],
-    overlaps: Mapping[tuple[int, int], Overlap],
-    containment_threshold: float,
-    margin: float,
-) -> dict[int, dict[int, Overlap]]:
-    """For each paragraph (by position), the paragraphs of other clusters it lies inside, with the pair's
-    overlap seen from it (`a_in_b`: its share inside the container)."""
-    containers: dict[int, dict[int, Overlap]] = defaultdict(dict)
-    for part, container, pair in parts_inside(overlaps, containment_threshold, margin):
+    memberships: Sequence[ClusterMembership], overlaps: Mapping[tuple[int, int], Overlap], settings: DedupSettings
+) -> dict[int, dict[int, Held]]:
+    """For each paragraph (by position), the paragraphs of other clusters it lies inside, with the pair's Jaccard
+    and its share inside each."""
+    containers: dict[int, dict[int, Held]] = defaultdict(dict)
+    for container, part, jaccard, share in parts_inside(overlaps, settings).rows():
         if memberships[part].cluster_id != memberships[container].cluster_id:
-            containers[part][container] = pair
+            containers[part][container] = (jaccard, share)
     return containers
 
 
-def kept_in_corpus(memberships: Sequence[ClusterMembership], containers: dict[int, dict[int, Overlap]]) -> list[bool]:
+def kept_in_corpus(memberships: Sequence[ClusterMembership], containers: dict[int, dict[int, Held]]) -> list[bool]:
     """Whether the corpus keeps each paragraph: a canonical one that lies inside no kept paragraph, its
     containers decided first."""
     kept: dict[int, bool] = {}
@@ -71,13 +104,12 @@ def link_containers(
     order: Sequence[int],
     overlaps: Mapping[tuple[int, int], Overlap],
     ids: Sequence[str],
-    containment_threshold: float,
-    margin: float,
+    settings: DedupSettings,
 ) -> list[ClusterMembership]:
     """The memberships with `contained_in` set, and canonical paragraphs whose text a kept container holds
     turned "contained" (measured against that container) and left out of the corpus."""
     rank = {position: index for index, position in enumerate(order)}
-    containers = containers_of(memberships, overlaps, containment_threshold, margin)
+    containers = containers_of(memberships, overlaps, settings)
     kept = kept_in_corpus(memberships, containers)
     linked = []
     for position, membership in enumerate(memberships):
@@ -85,16 +117,11 @@ def link_containers(
             linked.append(membership)
             continue
         container = min(containers[position], key=lambda other: (not kept[other], rank[other]))
-        pair = containers[position][container]
+        jaccard, share = containers[position][container]
         if membership.is_canonical and not kept[position]:
             linked.append(
                 ClusterMembership(
-                    membership.cluster_id,
-                    False,
-                    "contained",
-                    round(pair.jaccard, 4),
-                    round(pair.a_in_b, 4),
-                    ids[container],
+                    membership.cluster_id, False, "contained", round(jaccard, 4), round(share, 4), ids[container]
                 )
             )
         else:

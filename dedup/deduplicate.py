@@ -318,7 +318,7 @@ def cluster_matches(
     kept = carry_over(ids, paired, key_hashes(keys), hashes, overlaps, constraints, carried)
     clustering = _clustering(kept, constraints)
     rest = clustering[np.argsort(rank[clustering], kind="stable")]  # policy order
-    memberships = _cluster_rest(kept, ClusteringInputs(rest, overlaps, ids, settings, constraints, measure), ids)
+    memberships = _cluster_rest(kept, ClusteringInputs(rest, overlaps, ids, settings, constraints, measure))
     canonical = paired[memberships.canonical()[paired]].tolist()
     trims = carry_trims(texts, hashes, trim_keepers(canonical, partial, rank), settings, carried)
     shares = copied_share(records, overlaps, counted)
@@ -344,7 +344,7 @@ class ClusteringInputs:
 
     order: Sequence[int]
     overlaps: Mapping[tuple[int, int], Overlap]
-    ids: Sequence[str]
+    ids: ParagraphIds
     settings: DedupSettings
     constraints: ClusterConstraints
     measure: Callable[[int, int], Overlap]
@@ -365,7 +365,7 @@ class ClusteringInputs:
         return ClusteringInputs(
             [index[position] for position in self.order if position in index],
             renumbered(self.overlaps),
-            [self.ids[position] for position in positions],
+            ParagraphIds([self.ids.records[position] for position in positions]),
             self.settings,
             self.constraints.renumbered(index),
             lambda i, j: self.measure(positions[i], positions[j]),
@@ -395,7 +395,7 @@ def _clustering(kept: CarriedOver, constraints: ClusterConstraints) -> np.ndarra
     return np.flatnonzero(clustering)
 
 
-def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs, ids: ParagraphIds) -> Memberships:
+def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs) -> Memberships:
     """Every paragraph's membership: the carried ones, the paired rest (`inputs.order`, in policy order) clustered
     (no pair leaves a component: the components a maintainer's decision touches walked as a smaller corpus, numbered
     afresh, the others by array, dedup/centres.py), and each paragraph in no overlapping pair unique."""
@@ -404,7 +404,7 @@ def _cluster_rest(kept: CarriedOver, inputs: ClusteringInputs, ids: ParagraphIds
     decided = np.isin(labels[order], labels[sorted(inputs.constraints.positions())])
     walked, by_array = np.sort(order[decided]), order[~decided]
     positions = np.sort(by_array)
-    clustered = [array_memberships(positions, by_array, inputs.overlaps, ids, inputs.settings)]
+    clustered = [array_memberships(positions, by_array, inputs.overlaps, inputs.ids, inputs.settings)]
     if len(walked):
         clustered.append(membership_columns(_clustered(inputs.restricted_to(walked.tolist()))))
         positions = np.concatenate([positions, walked])
@@ -416,23 +416,9 @@ def _clustered(inputs: ClusteringInputs) -> list[ClusterMembership]:
     """Centre clusters and containment links."""
     settings = inputs.settings
     memberships = centre_clusters(
-        inputs.order,
-        inputs.overlaps,
-        inputs.ids,
-        settings.jaccard_threshold,
-        settings.containment_threshold,
-        settings.container_margin,
-        inputs.constraints,
-        inputs.measure,
+        inputs.order, inputs.overlaps, inputs.ids, settings, inputs.constraints, inputs.measure
     )
-    return link_containers(
-        memberships,
-        inputs.order,
-        inputs.overlaps,
-        inputs.ids,
-        settings.containment_threshold,
-        settings.container_margin,
-    )
+    return link_containers(memberships, inputs.order, inputs.overlaps, inputs.ids, settings)
 
 
 def deduplicate(

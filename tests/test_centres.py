@@ -23,15 +23,8 @@ SETTINGS = DedupSettings()
 
 def walked(order: list[int], pairs: PairTable, ids: list[str]) -> list:
     """The walk's memberships, as the columns the array path gives."""
-    memberships = centre_clusters(
-        order,
-        pairs,
-        ids,
-        SETTINGS.jaccard_threshold,
-        SETTINGS.containment_threshold,
-        SETTINGS.container_margin,
-    )
-    linked = link_containers(memberships, order, pairs, ids, SETTINGS.containment_threshold, SETTINGS.container_margin)
+    memberships = centre_clusters(order, pairs, ids, SETTINGS)
+    linked = link_containers(memberships, order, pairs, ids, SETTINGS)
     return membership_columns(linked).to_pylist()
 
 
