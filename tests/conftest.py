@@ -104,7 +104,6 @@ SLOWEST_FILES = (
     "test_review.py",
     "test_report_browser.py",
     "test_pipeline.py",
-    "test_kill.py",
     "test_hostile_inputs.py",
 )
 

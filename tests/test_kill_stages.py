@@ -1,21 +1,27 @@
 """A run SIGKILLed, its whole process group, in each stage in turn (read, boilerplate, clean, match, spelling,
-correct, cluster, write) leaves the previous outputs as they were and no process behind; the next run completes
-and equals a fresh rebuild. The run killed in the first stage starts Prefect's temporary server as a new user's
-does (it too must end with the run); the others use the session's API, as a server's start costs some 10 s."""
+correct, cluster, write) leaves the previous outputs as they were and no process behind; the next run completes,
+clears the killed runs' folders and equals a fresh rebuild. The run killed in the first stage starts Prefect's
+temporary server as a new user's does (it too must end with the run); the others use the session's API, as a
+server's start costs some 10 s."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import REPO, running
+from flows.outputs.files import file_sha256
+from flows.outputs.schema import TABLES
+from tests.conftest import REPO, new_user_environment, running, shared_api_environment
 from tests.test_incremental import manifest
 from tests.test_incremental_rebuild import (
     assert_incremental_equals_rebuild,
@@ -23,7 +29,6 @@ from tests.test_incremental_rebuild import (
     run,
     table_differences,
 )
-from tests.test_kill import kill_at_log_line, kill_when_writing, published_outputs, start_run, wait_for_log_line
 from tests.test_scale_corpus import BBC
 
 pytestmark = pytest.mark.skipif(not BBC.is_file(), reason=f"the scale corpus grows from the BBC stories at {BBC}")
@@ -36,6 +41,75 @@ FIRST_ARTICLES, NEW_ARTICLES = 300, 100
 BATCH_SIZE = "100"
 # Every process a killed run starts inherits this variable, so the test finds any of them left running.
 MARK = "COPYDESK_KILL_STAGES_RUN"
+COPYDESK = Path(sys.executable).with_name("copydesk")
+
+
+def start_run(
+    raw: Path,
+    out: Path,
+    home: Path,
+    api_url: str | None = None,
+    options: Sequence[str] = ("--force", "--batch-size", "1"),
+    marks: Mapping[str, str] | None = None,
+) -> subprocess.Popen:
+    """The copydesk command in its own process group (one killpg reaches all it starts), its log on a pipe, on the
+    Prefect API at `api_url` or its own temporary server; `marks` are environment variables every process it
+    starts inherits."""
+    env = shared_api_environment(home, api_url) if api_url else new_user_environment(home)
+    env |= {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "INFO"}
+    command = [str(COPYDESK), "run", str(raw), "--out", str(out), *options]
+    return subprocess.Popen(
+        command,
+        cwd=REPO,
+        env=env | dict(marks or {}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def wait_for_log_line(process: subprocess.Popen, pattern: str) -> str:
+    """Read the run's log up to the first line matching pattern; return that line."""
+    for line in process.stdout:
+        if re.search(pattern, line):
+            return line
+    pytest.fail(f"the run ended without logging {pattern!r}")
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL the run and every process of its group, and reap it."""
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def kill_at_log_line(process: subprocess.Popen, pattern: str) -> str:
+    """SIGKILL the run as soon as it logs a line matching pattern; return that line."""
+    line = wait_for_log_line(process, pattern)
+    kill_group(process)
+    return line
+
+
+def kill_when_writing(process: subprocess.Popen, out: Path, known: set[str]) -> None:
+    """SIGKILL the run as soon as it starts writing a new run folder."""
+    runs = out / ".runs"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None:
+        if runs.is_dir() and set(os.listdir(runs)) - known:
+            kill_group(process)
+            return
+        time.sleep(0.002)
+    pytest.fail("the run never started writing")
+
+
+def published_outputs(out: Path) -> dict:
+    """Check the published outputs are one complete, readable run; return its manifest."""
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for name, digest in manifest["outputs"].items():
+        assert file_sha256(out / name) == digest, f"{name} is not the manifest's run"
+    for name in TABLES:
+        pq.read_table(out / name)
+    return manifest
 
 
 def progress_line(stage: str) -> str:
@@ -109,6 +183,7 @@ def test_a_run_killed_in_each_stage_leaves_the_previous_outputs_and_the_next_run
             assert not differences, f"killed in {stage}: the published tables changed:\n{differences}"
         assert_incremental_equals_rebuild(raw, out, config, tmp_path / "rebuilt")
         assert manifest(out)["counts"]["articles"] == before["counts"]["articles"] + NEW_ARTICLES
+        assert len(os.listdir(out / ".runs")) <= 2, "the killed runs' folders are cleared"
     finally:
         for pid in (pid for mark in marks for pid in marked_processes(mark)):
             os.kill(pid, signal.SIGKILL)
