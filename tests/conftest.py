@@ -7,7 +7,9 @@ What a test shares to stay fast (the suite runs on 2 CI cores; each Prefect serv
 - `prefect_api_url` (session): that API's URL, for the installed command in a subprocess:
   `run_installed_copydesk(tmp_path, ..., api_url=prefect_api_url)` or `env=shared_api_environment(home,
   prefect_api_url)` for a Popen. The command then starts no server of its own. Only a test about the temporary
-  server itself (that a new user's command starts one, stops it, keeps it quiet) runs without it.
+  server itself (that a new user's command starts one, stops it, keeps it quiet) runs without it, and then on a
+  copy of a Prefect database migrated once in the session (`new_user_environment`): the migrations cost a user's
+  first command some 7 s, which one test (test_pipeline's console script test) still pays.
 - `seeds_run` (session): the raw folder of the seeds and the output folder of one run over it, to read only.
   A test that changes either takes its own copy: `copy_run(seeds_run, tmp_path)`.
 
@@ -22,6 +24,7 @@ idle while it ran.
 from __future__ import annotations
 
 import atexit
+import functools
 import importlib
 import os
 import shutil
@@ -229,23 +232,41 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 COPYDESK = Path(sys.executable).with_name("copydesk")
 
 
-def new_user_environment(home: Path) -> dict[str, str]:
-    """The environment of a new user's shell: no Prefect server named, a fresh PREFECT_HOME."""
+def new_user_environment(home: Path, migrated: bool = True) -> dict[str, str]:
+    """The environment of a user's shell: no Prefect server named, a PREFECT_HOME of its own holding a copy of the
+    session's migrated Prefect database (`migrated`), else none, as on a new user's first command."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(home)
+    if migrated and not (home / "prefect.db").exists():
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copy(migrated_prefect_database(), home / "prefect.db")
     return env
 
 
+@functools.cache
+def migrated_prefect_database() -> Path:
+    """A Prefect database migrated once in this session, for users' homes to copy: a temporary server migrates a
+    database it finds empty, some 7 s that only a new user's first command pays."""
+    home = Path(SESSION_PREFECT_HOME) / "migrated"
+    command = [str(Path(sys.executable).with_name("prefect")), "server", "database", "upgrade", "-y"]
+    env = new_user_environment(home, migrated=False)
+    subprocess.run(command, env=env, capture_output=True, timeout=300, check=True)
+    return home / "prefect.db"
+
+
 def shared_api_environment(home: Path, api_url: str) -> dict[str, str]:
-    """A new user's environment (a fresh PREFECT_HOME) whose commands use the Prefect API at `api_url`."""
-    return new_user_environment(home) | {"PREFECT_API_URL": api_url}
+    """A user's environment (a PREFECT_HOME of its own) whose commands use the Prefect API at `api_url`."""
+    return new_user_environment(home, migrated=False) | {"PREFECT_API_URL": api_url}
 
 
-def run_installed_copydesk(tmp_path: Path, *arguments: str, api_url: str | None = None) -> subprocess.CompletedProcess:
-    """Run the installed `copydesk` command as a new user would, with a fresh PREFECT_HOME: with no Prefect server
-    (it starts its temporary one), or on the API at `api_url` (the `prefect_api_url` fixture's)."""
+def run_installed_copydesk(
+    tmp_path: Path, *arguments: str, api_url: str | None = None, migrated: bool = True
+) -> subprocess.CompletedProcess:
+    """Run the installed `copydesk` command as a user would, with a PREFECT_HOME of its own: with no Prefect server
+    (it starts its temporary one, on a copy of the session's migrated database unless not `migrated`), or on the
+    API at `api_url` (the `prefect_api_url` fixture's)."""
     home = tmp_path / "prefect-home"
-    env = shared_api_environment(home, api_url) if api_url else new_user_environment(home)
+    env = shared_api_environment(home, api_url) if api_url else new_user_environment(home, migrated)
     command = [str(COPYDESK), *arguments]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300, cwd=REPO, check=False)
 

@@ -205,8 +205,9 @@ def test_help_explains_the_command():
 
 
 def test_console_script_runs_with_embedded_prefect(tmp_path, raw_dir):
-    """The real user path: the installed `copydesk` command, no Prefect server started by hand."""
-    result = run_installed_copydesk(tmp_path, "run", str(raw_dir), "--out", str(tmp_path / "clean"))
+    """The real user path: the installed `copydesk` command, no Prefect server started by hand, no Prefect
+    database yet (the temporary server makes it)."""
+    result = run_installed_copydesk(tmp_path, "run", str(raw_dir), "--out", str(tmp_path / "clean"), migrated=False)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "articles             3" in result.stdout
     assert (tmp_path / "clean" / "manifest.json").is_file()
