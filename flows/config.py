@@ -61,7 +61,7 @@ class HtmlSettings:
     include_tables: bool = True
     favor_precision: bool = False
     favor_recall: bool = False
-    dump_fallback_ratio: Annotated[float, Ge(0)] = 0.5
+    dump_fallback_ratio: Annotated[float, Ge(0)] = 0.4
     vote_lines: bool = True
     body: BodyRules = field(default_factory=BodyRules)
 

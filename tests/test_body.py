@@ -1,6 +1,7 @@
 """Text-dump heuristics: the body is found, furniture around it goes, headings and lists inside stay."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -9,8 +10,10 @@ from cleaners.body import line_class, line_classes, stopword_share, trim_outside
 from cleaners.line_model import _digits_and_tokens, drop_unlikely_lines, line_features, shipped_model
 from cleaners.rules import BodyRules
 from cleaners.stopwords import STOPWORDS
+from flows.reading.html_text import visible_text
 
 RULES = BodyRules()
+CLEANEVAL_INPUT = Path("/work/shared/data/cleaneval-dev/input")
 BODY = [
     "The second meeting between North Korea’s leader Kim Jong-un and US President Donald Trump broke up in disarray.",
     "",
@@ -191,6 +194,22 @@ def test_line_model_never_removes_a_sentence_inside_the_body():
     kept, _, _ = drop_unlikely_lines(lines, RULES)
     assert kept[0] == bulleted
     assert [line for line in BODY if len(line.split()) >= 8] == [line for line in kept[2:] if len(line.split()) >= 8]
+
+
+def test_line_model_keeps_a_lead_in_that_ends_in_a_colon_before_its_list_and_the_menus_still_go():
+    """CleanEval page 16 (tune split), a consumer magazine's advice page, as a careless text dump."""
+    page = CLEANEVAL_INPUT / "16.html"
+    if not page.is_file():
+        pytest.skip(f"CleanEval dev page not present at {page}")
+    html = re.sub(r"^\s*<text\b[^>]*>|</text>\s*$", "", page.read_bytes().decode("utf-8", errors="replace"))
+    lines, _, _ = trim_outside_body(visible_text(html).split("\n"), RULES)
+
+    kept, _, _ = drop_unlikely_lines(lines, RULES)
+
+    lead_in = "Your lifestyle can have an impact on your blood pressure. To prevent hypertension or to manage it"
+    assert any(line.startswith(lead_in) and line.endswith("once you've been diagnosed:") for line in kept)
+    assert "Have regular check-ups, especially when you know you have high blood pressure." in kept
+    assert not {"Sign In", "Women's Health", "Diet & Nutrition"} & set(kept)
 
 
 def test_line_model_can_be_switched_off():

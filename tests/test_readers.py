@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from cleaners.body import body_words
 from flows.config import HtmlSettings
 from flows.reading.extraction import falls_short
 from flows.reading.readers import FORMATS, discover_inputs, input_format, read_input
@@ -23,6 +24,7 @@ from flows.stages.steps import finish_cleaning, read_and_prepare
 REPO = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO / "raw"
 SEED = "004_956c6de8b9b8fa00.txt"
+OTHER_SEEDS = ("000_7f6a571870bd5064.txt", "001_fbf9d736c58d5084.txt")
 CLEANEVAL_INPUT = Path("/work/shared/data/cleaneval-dev/input")
 LIMIT = 1_000_000
 HEX16 = re.compile(r"^[0-9a-f]{16}$")
@@ -755,6 +757,28 @@ def test_extraction_falls_short_when_trafilatura_keeps_little_of_the_dumps_prose
 
     assert falls_short(prose_words // 4, dump, "", HtmlSettings())
     assert not falls_short(prose_words // 2 + 1, dump, "", HtmlSettings())
+
+
+def teaser_blocks(count: int) -> list[str]:
+    """A news site's teasers of its other stories, as a text dump holds them: a headline, the poster's name and
+    the story's opening cut off after 25 words (real news text from the other seed articles)."""
+    paragraphs = [
+        line for name in OTHER_SEEDS for line in seed_bytes(name).decode("utf-8").splitlines() if len(line) > 150
+    ]
+    blocks = []
+    for text in paragraphs[:count]:
+        words = text.lstrip("• ").split()
+        blocks += [" ".join(words[:7]), "Webmaster", " ".join(words[:25]) + "..."]
+    return blocks
+
+
+def test_extraction_does_not_fall_short_where_the_dumps_extra_prose_is_teasers_of_other_stories():
+    article = seed_paragraphs(2)
+    dump = "\n".join(MENU_LINES + article + teaser_blocks(3))
+    article_words = sum(len(line.split()) for line in article)
+
+    assert body_words(dump.splitlines(), HtmlSettings().body) > 2 * article_words
+    assert not falls_short(article_words, dump, "", HtmlSettings())
 
 
 def test_extraction_does_not_fall_short_where_the_dumps_prose_is_readers_comments():
