@@ -65,10 +65,14 @@ def required_literals(pattern: re.Pattern[str]) -> Required:
 
 def word_limit(pattern: re.Pattern[str]) -> int:
     r"""The most whitespace-separated words (`str.split`) a line matching `pattern` holds: N + 1 for a pattern that
-    opens with `^(?=(\S+\s+){0,N}\S+$)` (its `\s` is `str.isspace`, so not under the ASCII or LOCALE flag), else
-    NO_WORD_LIMIT."""
+    opens with `^(?=(\S+\s+){0,N}\S+$)` (its `\s` is `str.isspace` and its `^`, `$` the line's ends, so not under
+    the ASCII, LOCALE or MULTILINE flag), else NO_WORD_LIMIT."""
     items = list(sre_parser.parse(pattern.pattern, pattern.flags))
-    if pattern.flags & (re.ASCII | re.LOCALE) or len(items) < 2 or items[0] != (sre.AT, sre.AT_BEGINNING):
+    if (
+        pattern.flags & (re.ASCII | re.LOCALE | re.MULTILINE)
+        or len(items) < 2
+        or items[0] != (sre.AT, sre.AT_BEGINNING)
+    ):
         return NO_WORD_LIMIT
     op, value = items[1]
     if op != sre.ASSERT or value[0] != 1 or not value[1] or value[1][0][0] != sre.MAX_REPEAT:

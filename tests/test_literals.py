@@ -102,6 +102,7 @@ def test_a_word_bound_is_read_only_from_its_own_shape():
     assert word_limit(re.compile(r"(?i)^(?=(\S+\s+){0,29}\S+$)(?!.*\")x")) == 30
     for pattern in (
         r"(?a)^(?=(\S+\s+){0,29}\S+$)x",  # ASCII \s: a no-break space splits str.split's words, not the pattern's
+        r"(?m)^(?=(\S+\s+){0,29}\S+$)x",  # the first line's words bounded, not the string's
         r"^(?=(\S+\s+){1,29}\S+$)x",
         r"^(?=(\S+\s*){0,29}\S+$)x",
         r"^(?=(\S+\s+){0,29}\S+)x",
