@@ -30,11 +30,16 @@ def strip_bullet(line: str, bullet_chars: str) -> str:
     return line
 
 
-def matching_rule(line: str, rules: tuple[LineRule, ...], lowered: str | None = None) -> str | None:
+def matching_rule(line: str, rules: tuple[LineRule, ...], lowered: str | None, words: int) -> str | None:
     """Return the name of the first rule whose pattern matches the line, if any; `lowered`: the line as
-    `lowered_for_literals` gives it, to skip the patterns whose required strings it lacks."""
+    `lowered_for_literals` gives it, to skip the patterns whose required strings it lacks, and `words`: its words
+    (`str.split`), to skip those that match no line so long."""
     for rule in rules:
-        if (not rule.required or may_match(lowered, rule.required)) and rule.pattern.search(line):
+        if (
+            words <= rule.max_words
+            and (not rule.required or may_match(lowered, rule.required))
+            and rule.pattern.search(line)
+        ):
             return rule.name
     return None
 
@@ -42,11 +47,12 @@ def matching_rule(line: str, rules: tuple[LineRule, ...], lowered: str | None = 
 def line_junk_reason(line: str, rules: CleaningRules) -> str | None:
     """Return why a (bullet-stripped) line is junk, "junk:<rule>" or "caption:<rule>", or None."""
     lowered = lowered_for_literals(line)
-    junk = matching_rule(line, rules.junk_rules, lowered)
+    words = len(line.split())
+    junk = matching_rule(line, rules.junk_rules, lowered, words)
     if junk:
         return f"junk:{junk}"
-    if len(line.split()) <= rules.caption_max_words:
-        caption = matching_rule(line, rules.caption_rules, lowered)
+    if words <= rules.caption_max_words:
+        caption = matching_rule(line, rules.caption_rules, lowered, words)
         if caption:
             return f"caption:{caption}"
     return None

@@ -1,14 +1,18 @@
-"""What every match of a regex must hold, read from its parse: sets of literal strings, one string of each set
+r"""What every match of a regex must hold, read from its parse: sets of literal strings, one string of each set
 standing in every match (case aside). A line holding no string of a set cannot match, so the regex is not run:
 the costly junk and caption patterns (a lookahead over the line's words, no anchor) are mostly skipped this way.
 
 Strings are compared lower-cased, which is at least as loose as `re`'s IGNORECASE, except for the three characters
 `re` matches to an ASCII letter that `str.lower` does not make it ("İ", "ı", "ſ"): a line holding one is not
-prefiltered (`lowered_for_literals`)."""
+prefiltered (`lowered_for_literals`).
+
+A pattern that opens by bounding the line's words (`^(?=(\S+\s+){0,N}\S+$)`, as the costly patterns of short lines
+do) matches no line of more than N + 1 words (`word_limit`): such a line skips the pattern and its strings alike."""
 
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from re import _constants as sre  # the parse `re` compiles from (Python 3.11+)
 from re import _parser as sre_parser
@@ -24,6 +28,8 @@ _ZERO_WIDTH = (sre.AT, *_LOOKAROUNDS)
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
 
 Required = tuple[tuple[str, ...], ...]
+# The words a line holds when a pattern bounds none (`word_limit`).
+NO_WORD_LIMIT = sys.maxsize
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,38 @@ def required_literals(pattern: re.Pattern[str]) -> Required:
     sets = {_fewest(found) for found in _sequence(parsed).required if all(map(_folds_plainly, "".join(found)))}
     worth = [tuple(sorted(found)) for found in sets if all(map(_uncommon, found)) or _one_sign(found)]
     return tuple(sorted(worth, key=lambda found: (len(found), found)))
+
+
+def word_limit(pattern: re.Pattern[str]) -> int:
+    r"""The most whitespace-separated words (`str.split`) a line matching `pattern` holds: N + 1 for a pattern that
+    opens with `^(?=(\S+\s+){0,N}\S+$)` (its `\s` is `str.isspace` and its `^`, `$` the line's ends, so not under
+    the ASCII, LOCALE or MULTILINE flag), else NO_WORD_LIMIT."""
+    items = list(sre_parser.parse(pattern.pattern, pattern.flags))
+    if (
+        pattern.flags & (re.ASCII | re.LOCALE | re.MULTILINE)
+        or len(items) < 2
+        or items[0] != (sre.AT, sre.AT_BEGINNING)
+    ):
+        return NO_WORD_LIMIT
+    op, value = items[1]
+    if op != sre.ASSERT or value[0] != 1 or not value[1] or value[1][0][0] != sre.MAX_REPEAT:
+        return NO_WORD_LIMIT
+    most = value[1][0][1][1]
+    if most >= sre.MAXREPEAT:
+        return NO_WORD_LIMIT
+    bounded = sre_parser.parse(rf"(\S+\s+){{0,{most}}}\S+$")
+    return most + 1 if _shape(value[1]) == _shape(bounded) else NO_WORD_LIMIT
+
+
+def _shape(node: object) -> object:
+    """A parse as nested tuples, comparable with ==, groups' numbers left out."""
+    if isinstance(node, sre_parser.SubPattern):
+        node = list(node)
+    if isinstance(node, tuple) and len(node) == 2 and node[0] is sre.SUBPATTERN:
+        return sre.SUBPATTERN, _shape((None, *node[1][1:]))
+    if isinstance(node, list | tuple):
+        return tuple(map(_shape, node))
+    return node
 
 
 def lowered_for_literals(line: str) -> str | None:

@@ -41,6 +41,8 @@ _HAS_TIME = re.compile(r"\d{1,2}:\d{2}|\b(?:GMT|UTC)\b", re.IGNORECASE)
 # A line reads as running text when it ends with one of these (closing quotes and brackets after it aside).
 _PROSE_MARKS = ".!?;:"
 _PUNCT = re.compile(r"[^\w\s]")
+# A word of a title's key (`title_key`): a run of word characters.
+_KEY_WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -202,6 +204,13 @@ def title_key(text: str) -> str:
     return " ".join(_PUNCT.sub(" ", text.casefold()).split())
 
 
+def has_title_key(line: str, wanted: str) -> bool:
+    """Whether the line's `title_key` is `wanted`; its first word is compared first, so that most paragraphs are told
+    apart without their whole key."""
+    first = _KEY_WORD.search(line.casefold())
+    return (first.group() if first else "") == wanted.partition(" ")[0] and title_key(line) == wanted
+
+
 def is_title_like(line: str, rules: MetadataRules) -> bool:
     """True for a short line that does not end a sentence and is not a row of links, as headlines are."""
     words = line.split()
@@ -227,7 +236,7 @@ def lift_title(
     if metadata.title:
         wanted = title_key(metadata.title)
         top = [i for i, line in enumerate(lines) if line][:3]
-        head = {i for i in top if title_key(lines[i]) == wanted and keep.override_for(lines[i]) is None}
+        head = {i for i in top if has_title_key(lines[i], wanted) and keep.override_for(lines[i]) is None}
         removals.extend(Removal(text=lines[i], reason="repeated_title") for i in sorted(head))
         lines = [line for i, line in enumerate(lines) if i not in head]
     return lines, removals

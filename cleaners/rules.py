@@ -8,7 +8,7 @@ from typing import Annotated
 
 from annotated_types import Ge, Interval
 
-from cleaners.literals import Required, required_literals
+from cleaners.literals import Required, required_literals, word_limit
 
 # Bounds flows/config.py checks every value of the config file against.
 Share = Annotated[float, Interval(ge=0, le=1)]
@@ -26,9 +26,12 @@ class LineRule:
     pattern: re.Pattern[str]
     # Strings one of each set of which every match holds (cleaners/literals.py): a line lacking them skips the pattern.
     required: Required = field(init=False, repr=False, compare=False)
+    # The most words a matching line holds (cleaners/literals.py `word_limit`): a longer line skips the pattern.
+    max_words: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "required", required_literals(self.pattern))
+        object.__setattr__(self, "max_words", word_limit(self.pattern))
 
 
 @dataclass(frozen=True)

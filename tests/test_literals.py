@@ -6,7 +6,14 @@ import re
 import pytest
 
 from cleaners.junk import line_junk_reason
-from cleaners.literals import _CASE_TRAPS, lowered_for_literals, may_match, required_literals
+from cleaners.literals import (
+    _CASE_TRAPS,
+    NO_WORD_LIMIT,
+    lowered_for_literals,
+    may_match,
+    required_literals,
+    word_limit,
+)
 
 # Lines the config's prefiltered patterns match, and lines beside them they must not.
 CAPTIONS_AND_LEGAL = [
@@ -75,3 +82,37 @@ def test_the_case_traps_are_every_character_re_folds_to_ascii_that_lower_does_no
     folds_to_ascii = re.compile("(?i)[\x00-\x7f]")
     traps = [chr(code) for code in range(0x80, 0x110000) if folds_to_ascii.fullmatch(chr(code))]
     assert [trap for trap in traps if not (len(trap.lower()) == 1 and trap.lower().isascii())] == list(_CASE_TRAPS)
+
+
+def test_patterns_that_bound_a_lines_words_are_skipped_by_longer_lines(config):
+    limits = {each.name: each.max_words for each in (*config.cleaning.junk_rules, *config.cleaning.caption_rules)}
+    assert {name: limit for name, limit in limits.items() if limit != NO_WORD_LIMIT} == {
+        "share_button": 14,
+        "newsletter_prompt": 40,
+        "copyright": 40,
+        "site_notice": 30,
+    }
+    notice = "You must be logged in to post a comment."
+    at_limit = " ".join(["Note:"] * (30 - len(notice.split())) + [notice])
+    assert line_junk_reason(at_limit, config.cleaning) == "junk:site_notice"
+    assert line_junk_reason(f"Reader {at_limit}", config.cleaning) is None
+
+
+def test_a_word_bound_is_read_only_from_its_own_shape():
+    assert word_limit(re.compile(r"(?i)^(?=(\S+\s+){0,29}\S+$)(?!.*\")x")) == 30
+    for pattern in (
+        r"(?a)^(?=(\S+\s+){0,29}\S+$)x",  # ASCII \s: a no-break space splits str.split's words, not the pattern's
+        r"(?m)^(?=(\S+\s+){0,29}\S+$)x",  # the first line's words bounded, not the string's
+        r"^(?=(\S+\s+){1,29}\S+$)x",
+        r"^(?=(\S+\s*){0,29}\S+$)x",
+        r"^(?=(\S+\s+){0,29}\S+)x",
+        r"^(?=(\S+\s+)*\S+$)x",
+        r"(?=(\S+\s+){0,29}\S+$)x",
+        r"^x(?=(\S+\s+){0,29}\S+$)",
+    ):
+        assert word_limit(re.compile(pattern)) == NO_WORD_LIMIT, pattern
+
+
+def test_re_whitespace_is_what_str_split_splits_on():
+    space = re.compile(r"\s")
+    assert [code for code in range(0x110000) if bool(space.match(chr(code))) != chr(code).isspace()] == []

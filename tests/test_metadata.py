@@ -1,16 +1,20 @@
 """Metadata lines lifted into fields: published, source, ids, bylines, title."""
 
+from pathlib import Path
+
 import pytest
 
 from cleaners.article import clean_article
 from cleaners.metadata import (
     TRAILING_MENU,
     ArticleMetadata,
+    has_title_key,
     is_menu_label,
     lift_bylines,
     lift_labelled_lines,
     lift_title,
     parse_published,
+    title_key,
 )
 from cleaners.rules import CleaningRules, MetadataRules
 
@@ -175,6 +179,17 @@ def test_known_title_is_removed_from_the_body_but_not_invented():
     metadata = ArticleMetadata(title="Talks Collapse in Hanoi")
     kept, removed = lift_title(["Talks collapse in Hanoi", "", "Body sentence."], RULES, metadata)
     assert kept == ["", "Body sentence."] and [r.reason for r in removed] == ["repeated_title"]
+
+
+def test_a_lines_title_key_is_told_as_title_key_tells_it():
+    raw = Path(__file__).resolve().parents[1] / "raw"
+    lines = [line for path in sorted(raw.glob("*.txt")) for line in path.read_text().splitlines()]
+    titles = [*lines[:40], "North Korea, US meeting breaks up", "NORTH KOREA — US meeting breaks up!", "“…”", ""]
+    for title in titles:
+        wanted = title_key(title)
+        assert [line for line in [*lines, *titles] if has_title_key(line, wanted)] == [
+            line for line in [*lines, *titles] if title_key(line) == wanted
+        ]
 
 
 def test_a_first_sentence_is_not_taken_as_title():
