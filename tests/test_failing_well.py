@@ -228,7 +228,12 @@ def signalled_command(setup: str, body: str, signal_number: int) -> tuple[subpro
     inherited = signal.signal(signal.SIGINT, signal.default_int_handler)  # as start_copydesk: Ctrl-C not ignored
     try:
         process = subprocess.Popen(
-            [sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            [sys.executable, "-c", script],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # a session of its own, which `stop` ends should the command outlive the test
         )
     finally:
         signal.signal(signal.SIGINT, inherited)
@@ -264,6 +269,30 @@ def test_a_command_that_does_not_unwind_is_ended_and_its_staging_folder_removed(
     assert_one_line_failure(result, status, f"{message}; the published outputs are unchanged")
     assert UNWIND_SECONDS <= seconds < UNWIND_SECONDS + 2
     assert not staging.exists()
+
+
+# A command that spends its time in finalizers, where a signal's exception cannot propagate: Python reports it as
+# "Exception ignored in" with a traceback and goes on (as when SIGTERM lands in an import's module-lock callback).
+IN_FINALIZERS = """
+    print("ready", flush=True)
+    while True:
+        Spinning()
+"""
+SPINNING = """
+import time
+class Spinning:
+    def __del__(self):
+        deadline = time.monotonic() + 0.05
+        while time.monotonic() < deadline:
+            pass
+"""
+
+
+@SIGNALS
+def test_a_signal_lost_in_a_finalizer_ends_the_command_without_a_traceback(signal_number, status, message):
+    result, seconds = signalled_command(SPINNING, IN_FINALIZERS, signal_number)
+    assert_one_line_failure(result, status, f"{message}; the published outputs are unchanged")
+    assert seconds < UNWIND_SECONDS + 2
 
 
 def test_an_error_after_no_signal_is_not_taken_for_one():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import errno
+import functools
 import logging
 import os
 import select
@@ -55,9 +56,7 @@ def failure(error: BaseException) -> tuple[int, str] | None:
         return _ENDINGS[arrived[0]]
     if any(isinstance(raised, KeyboardInterrupt) for raised in _raised_while_handling(error)):
         return _ENDINGS[signal.SIGINT]
-    from prefect.exceptions import TerminationSignal  # after the check above: Ctrl-C may stop Prefect's import
-
-    if any(isinstance(raised, TerminationSignal) for raised in _raised_while_handling(error)):
+    if any(map(_is_termination, _raised_while_handling(error))):  # after the check above: Ctrl-C may stop its import
         return _ENDINGS[signal.SIGTERM]
     from flows.config import ConfigError
     from flows.review.overrides import OverridesError
@@ -194,11 +193,29 @@ def ending_on_signals() -> Iterator[None]:
     _signals = _SignalWatch()
     previous_wakeup = _signals.start()
     previous = signal.signal(signal.SIGTERM, _raise_termination)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = functools.partial(_unless_a_signals, previous_hook)
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         signal.signal(signal.SIGTERM, previous)
         _signals.stop(previous_wakeup)
+
+
+def _unless_a_signals(hook: Callable[[sys.UnraisableHookArgs], object], unraisable: sys.UnraisableHookArgs) -> None:
+    """Report an exception raised where it cannot propagate (a finalizer, a weakref callback) through `hook`,
+    unless it is a signal's (told by its type: reading the arrived signals here would take them from the watch,
+    which ends the run on them, `_SignalWatch`), so the run ends without a traceback."""
+    if not isinstance(unraisable.exc_value, KeyboardInterrupt) and not _is_termination(unraisable.exc_value):
+        hook(unraisable)
+
+
+def _is_termination(error: BaseException | None) -> bool:
+    """Whether the error is the exception a SIGTERM handler raises (Prefect's, or `_raise_termination`)."""
+    from prefect.exceptions import TerminationSignal
+
+    return isinstance(error, TerminationSignal)
 
 
 def exit_status_of(command: Callable[[], int]) -> int:
