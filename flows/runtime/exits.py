@@ -56,7 +56,7 @@ def failure(error: BaseException) -> tuple[int, str] | None:
         return _ENDINGS[arrived[0]]
     if any(isinstance(raised, KeyboardInterrupt) for raised in _raised_while_handling(error)):
         return _ENDINGS[signal.SIGINT]
-    if any(map(_is_termination, _raised_while_handling(error))):  # after the check above: Ctrl-C may stop its import
+    if any(map(_is_termination, _raised_while_handling(error))):
         return _ENDINGS[signal.SIGTERM]
     from flows.config import ConfigError
     from flows.review.overrides import OverridesError
@@ -212,10 +212,10 @@ def _unless_a_signals(hook: Callable[[sys.UnraisableHookArgs], object], unraisab
 
 
 def _is_termination(error: BaseException | None) -> bool:
-    """Whether the error is the exception a SIGTERM handler raises (Prefect's, or `_raise_termination`)."""
-    from prefect.exceptions import TerminationSignal
-
-    return isinstance(error, TerminationSignal)
+    """Whether the error is the exception a SIGTERM handler raises (Prefect's, or `_raise_termination`): none can be
+    before Prefect's exceptions are imported, so nothing is imported here (a finalizer may run inside an import)."""
+    exceptions = sys.modules.get("prefect.exceptions")
+    return exceptions is not None and isinstance(error, exceptions.TerminationSignal)
 
 
 def exit_status_of(command: Callable[[], int]) -> int:
