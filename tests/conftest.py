@@ -237,10 +237,16 @@ def new_user_environment(home: Path, migrated: bool = True) -> dict[str, str]:
     session's migrated Prefect database (`migrated`), else none, as on a new user's first command."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_API")}
     env["PREFECT_HOME"] = str(home)
-    if migrated and not (home / "prefect.db").exists():
+    if migrated:
+        with_migrated_database(home)
+    return env
+
+
+def with_migrated_database(home: Path) -> None:
+    """Give the PREFECT_HOME `home` a copy of the session's migrated Prefect database, unless it holds one."""
+    if not (home / "prefect.db").exists():
         home.mkdir(parents=True, exist_ok=True)
         shutil.copy(migrated_prefect_database(), home / "prefect.db")
-    return env
 
 
 @functools.cache

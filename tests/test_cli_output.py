@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, free_loopback_port, migrated_prefect_database
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, free_loopback_port, with_migrated_database
 
 STAGES = {
     "read": "files",
@@ -32,15 +32,15 @@ PREFECT_CHATTER = ("Starting temporary server", "Flow run", "Task run", "Finishe
 
 def copydesk(tmp_path: Path, *arguments: str, api_url: str | None = None) -> subprocess.CompletedProcess:
     """The installed `copydesk` under umask 022, with a PREFECT_HOME of its own and no Prefect server unless named
-    (the temporary server then finds the session's migrated database, `migrated_prefect_database`)."""
+    (the temporary server then finds a copy of the session's migrated database, `with_migrated_database`)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PREFECT_", "COPYDESK_"))}
     home = tmp_path / "prefect-home"
     home.mkdir(parents=True, exist_ok=True)
     env["PREFECT_HOME"] = str(home)
     if api_url:
         env["PREFECT_API_URL"] = api_url
-    elif not (home / "prefect.db").exists():
-        shutil.copy(migrated_prefect_database(), home / "prefect.db")
+    else:
+        with_migrated_database(home)
     command = [str(Path(sys.executable).with_name("copydesk")), "run", *arguments]
     return subprocess.run(
         command,
