@@ -35,9 +35,11 @@ from flows.runtime.memory import frozen_heap, release_free_memory, settle_malloc
 from flows.runtime.progress import StageProgress
 from flows.runtime.task_runner import (
     stop_workers,
+    submitting,
     task_runner_from_environment,
     worker_processes,
     workers_killed_on_failure,
+    workers_stopped,
 )
 from flows.stages import shard_steps, steps
 from flows.stages.handoffs import remove_handoffs
@@ -93,6 +95,10 @@ SPELLING_TASKS_PER_WORKER = 4
 # ... but no more articles a task than this: a worker holds its task's articles (at 1,000,000 on two workers, tasks
 # of 125,000 articles grew each worker by about 0.8 GB; 40 tasks of 25,000 cost Prefect about 2 s more).
 SPELLING_TASK_MAX_ROWS = 25_000
+# Fewer articles to spell than this, and the flow spells them on a thread of its own, in tasks of
+# SPELLING_TASK_MAX_ROWS, when its worker processes are stopped (after the clean stage): starting them again, each
+# spends some 2.5 CPU s importing copydesk, about what spelling 20,000 articles takes on one core.
+SPELL_IN_FLOW_BELOW = 20_000
 
 
 def spelling_group_rows(articles: int, batch_size: int, workers: int | None) -> int:
@@ -310,16 +316,30 @@ def _run(
         plan = plan_spelling(
             finished_table, lineage, decisions, config.spelling.languages, state.finished, state.spelled
         )
-        group_rows = spelling_group_rows(len(plan.applying), batch_size, worker_processes())
+        in_flow = workers_stopped() and len(plan.applying) < SPELL_IN_FLOW_BELOW
+        group_rows = (
+            SPELLING_TASK_MAX_ROWS
+            if in_flow
+            else spelling_group_rows(len(plan.applying), batch_size, worker_processes())
+        )
         groups = write_for_spelling(finished_table, plan.applying, work, group_rows)
         progress.advance(cleaned.article_count - len(plan.applying))
-        submitted = [
-            apply_spelling.submit(groups.path, group, fixes, work / f"spelled-{shard_name(group)}")
-            for group in range(len(groups.rows_per_group))
-        ]
-        carried_finished = finished.carried_parts(finished_table, lineage, state.finished)  # while the tasks spell
-        finished.write_finished(written_state, finished_table, carried_finished, finished.kept_rows(kept))
-        spelled = _run_batches(progress, submitted, groups.rows_per_group)
+        with submitting(in_flow) as submit:
+            submitted = [
+                submit(
+                    apply_spelling,
+                    {
+                        "articles": groups.path,
+                        "group": group,
+                        "decisions": fixes,
+                        "target": work / f"spelled-{shard_name(group)}",
+                    },
+                )
+                for group in range(len(groups.rows_per_group))
+            ]
+            carried_finished = finished.carried_parts(finished_table, lineage, state.finished)  # while the tasks spell
+            finished.write_finished(written_state, finished_table, carried_finished, finished.kept_rows(kept))
+            spelled = _run_batches(progress, submitted, groups.rows_per_group)
         spelled_rows = spelled_this_run(plan, [done.path for done in spelled])
         cleaned = lay_over(cleaned, document_rows(finished_table), spelled_rows, work / "paragraphs.arrow")
         stored_spelling = write_stored(finished_table, spelled_rows, work / SPELLED_FILE)

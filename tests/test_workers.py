@@ -33,8 +33,11 @@ from flows.runtime.task_runner import (
     WorkerProcesses,
     default_workers,
     local_task_runner,
+    stop_workers,
+    submitting,
     task_runner_from_environment,
     worker_processes,
+    workers_stopped,
 )
 from flows.stages.cleaned import CORRECTION_COLUMNS
 from flows.stages.run_files import read_boilerplate, read_corrections, write_boilerplate, write_decisions
@@ -235,6 +238,30 @@ def workers_seen_in_threads() -> int | None:
 def test_a_flow_knows_how_many_worker_processes_run_its_tasks(prefect_harness):
     assert workers_seen_in_processes() == 2
     assert workers_seen_in_threads() is None and worker_processes() is None
+
+
+@flow(task_runner=WorkerProcesses(2))
+def pids_submitted_in_flow_or_not() -> dict[str, object]:
+    """Where tasks submitted to the flow's runner and in the flow run, before and after its workers stopped."""
+    seen: dict[str, object] = {"stopped before any task": workers_stopped()}
+    with submitting(in_flow=False) as submit:
+        seen["workers"] = {submit(worker_pid, {}).result() for _ in range(4)}
+    seen["stopped while running"] = workers_stopped()
+    stop_workers()
+    seen["stopped"] = workers_stopped()
+    with submitting(in_flow=True) as submit:
+        seen["in flow"] = {submit(worker_pid, {}).result() for _ in range(4)}
+    seen["stopped after the flow's tasks"] = workers_stopped()
+    return seen
+
+
+def test_tasks_submitted_in_the_flow_run_on_its_process_and_start_no_worker(prefect_harness):
+    """The correct stage's few articles are spelled in the flow process: its stopped workers are not started again."""
+    seen = pids_submitted_in_flow_or_not()
+    assert seen["in flow"] == {os.getpid()} and os.getpid() not in seen["workers"]
+    assert seen["stopped before any task"] and not seen["stopped while running"]
+    assert seen["stopped"] and seen["stopped after the flow's tasks"]
+    assert not workers_stopped()  # no flow runs here
 
 
 def test_the_correct_stage_gives_each_worker_a_few_large_tasks_not_one_a_batch():

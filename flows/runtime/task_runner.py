@@ -10,12 +10,14 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import NoReturn, Self
 
+from prefect import Task
 from prefect.context import FlowRunContext
+from prefect.futures import PrefectFuture
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
@@ -110,6 +112,10 @@ class WorkerProcesses(ProcessPoolTaskRunner):
             )
             stopped.shutdown(wait=True)
 
+    def started(self) -> bool:
+        """Whether worker processes are running now (none before the first task, nor once stopped)."""
+        return self._executor is not None and bool(self._executor._processes)
+
     def kill_workers(self) -> None:
         """End the worker processes at once: a task half done leaves at most a temporary file in the work folder."""
         if self._executor is not None:
@@ -132,6 +138,26 @@ def stop_workers() -> None:
     """End the running flow's worker processes, when it runs its tasks in them (a later task starts new ones)."""
     if (workers := _running_workers()) is not None:
         workers.stop_workers()
+
+
+def workers_stopped() -> bool:
+    """Whether the running flow runs its tasks in worker processes and none is running now (a task would start them)."""
+    workers = _running_workers()
+    return workers is not None and not workers.started()
+
+
+Submit = Callable[[Task, dict], PrefectFuture]
+
+
+@contextmanager
+def submitting(in_flow: bool) -> Iterator[Submit]:
+    """How a stage submits its tasks (a task and its parameters): to the flow's task runner, or `in_flow` to one
+    thread of the flow process, left once the block ends."""
+    if not in_flow:
+        yield lambda task, parameters: task.submit(**parameters)
+        return
+    with ThreadPoolTaskRunner(max_workers=1) as runner:
+        yield runner.submit
 
 
 @contextmanager
