@@ -39,10 +39,11 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     Two signatures share a key when they agree on the whole band; a 64-bit fold of 32-bit values can also
     collide by chance (about 2**-64 a pair), which only adds a candidate that verification then drops.
     """
-    blocks = signatures[:, : bands * rows].reshape(len(signatures), bands, rows).astype(np.uint64)
-    keys = blocks[:, :, 0].copy()
-    for row in range(1, rows):
-        keys = keys * _FOLD + blocks[:, :, row]
+    blocks = signatures[:, : bands * rows].reshape(len(signatures), bands, rows)
+    keys = blocks[:, :, 0].astype(np.uint64)
+    for row in range(1, rows):  # in place: no copy of the signatures as uint64, no temporary a row
+        keys *= _FOLD
+        keys += blocks[:, :, row].astype(np.uint64, copy=False)
     return keys
 
 

@@ -35,7 +35,7 @@ from dedup.deduplicate import (
     remeasure,
 )
 from dedup.exact import copies_still_exact, copy_counts
-from dedup.index import candidate_probability, lsh_candidate_pairs, run_pairs
+from dedup.index import band_keys, candidate_probability, lsh_candidate_pairs, run_pairs
 from dedup.pair_table import PairTable
 from dedup.records import (
     ArticleFacts,
@@ -58,6 +58,8 @@ from dedup.verify import Overlap, covers, overlap, pair_shares
 
 RAW = Path(__file__).resolve().parent.parent / "raw"
 SETTINGS = DedupSettings()
+# The band keys' fold multiplier (dedup/index.py `_FOLD`): stored keys were made with it.
+FOLD = 0x9E3779B97F4A7C15
 RANKING = ("Reuters", "AP", "AFP", "Nytimes")  # [canonical] source_ranking in copydesk.toml
 POLICY = CanonicalPolicy(source_ranking=RANKING)  # [canonical] policy in copydesk.toml
 
@@ -406,6 +408,26 @@ def test_run_pairs_pairs_a_short_run_whole_a_long_one_from_its_first_owner_and_n
         (3, 5), (3, 5), (3, 9), (5, 9), (5, 9), (2, 4), (2, 6), (2, 7), (2, 8)
     ]  # fmt: skip
     assert [array.size for array in run_pairs(np.array([0]), np.empty(0, dtype=np.int64), 4)] == [0, 0]
+
+
+def test_a_band_key_folds_its_rows_hash_values_as_the_stored_keys_were_folded():
+    """Each band's key is ((h0 * F + h1) * F + h2) * F + h3 modulo 2**64: the band-key store of an OUT_DIR written by
+    an earlier copydesk holds keys folded so, and new paragraphs must meet them."""
+    rows = signatures([text for prefix in ("000", "001", "004") for text in seed_paragraphs(prefix)])
+    for bands, width in (
+        (SETTINGS.lsh_bands, SETTINGS.lsh_rows),
+        (SETTINGS.sentence_lsh_bands, SETTINGS.sentence_lsh_rows),
+    ):
+        expected = [
+            [
+                functools.reduce(
+                    lambda key, value: (key * FOLD + int(value)) % 2**64, row[band * width : (band + 1) * width], 0
+                )
+                for band in range(bands)
+            ]
+            for row in rows.tolist()
+        ]
+        assert band_keys(rows, bands, width).tolist() == expected
 
 
 def test_lsh_of_no_signatures_is_empty():
