@@ -57,12 +57,13 @@ class CodedWords:
         return cls(texts, list(codes))
 
     @classmethod
-    def of_lists(cls, word_lists: pa.ListArray) -> CodedWords:
+    def of_lists(cls, word_lists: pa.ListArray | pa.ChunkedArray) -> CodedWords:
         """The words of these texts (an Arrow list a text) coded together by one Arrow dictionary encoding, no word
         made a Python string but each distinct spelling."""
         if not len(word_lists):
             return cls([], [])
-        encoded = pc.list_flatten(word_lists).dictionary_encode()
+        words = pc.list_flatten(word_lists)
+        encoded = (words.combine_chunks() if isinstance(words, pa.ChunkedArray) else words).dictionary_encode()
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         ends = np.cumsum(pc.list_value_length(word_lists).to_numpy(zero_copy_only=False), dtype=np.int64)
         return cls(np.split(codes, ends[:-1]), encoded.dictionary.to_pylist())

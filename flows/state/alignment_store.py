@@ -61,15 +61,15 @@ class SplitWords:
     digests: np.ndarray
     words: pa.ChunkedArray
 
-    def words_of(self, texts: ColumnTexts, digests: np.ndarray, positions: np.ndarray) -> pa.ListArray:
-        """The words of the texts at these positions (`digests`: every text's `text_digests`), in their order: those
-        split before taken from their rows, the others split now."""
+    def coded(self, texts: ColumnTexts, digests: np.ndarray, positions: np.ndarray) -> CodedWords:
+        """The words of the texts at these positions coded together, in their order (`digests`: every text's
+        `text_digests`): those split before taken from their rows, the others split now."""
         rows = _rows_in(self.digests, digests[positions])
         split_before = rows >= 0
         split_now = word_lists(texts.take(positions[~split_before]))
-        lists = pa.concat_arrays([*taken(self.words, rows[split_before]).chunks, split_now])
+        coded = CodedWords.of_lists(pa.chunked_array([*taken(self.words, rows[split_before]).chunks, split_now]))
         order = np.concatenate([np.flatnonzero(split_before), np.flatnonzero(~split_before)])
-        return lists.take(pa.array(np.argsort(order)))
+        return CodedWords([coded.texts[place] for place in np.argsort(order).tolist()], coded.spellings)
 
 
 NO_SPLIT_WORDS = SplitWords(np.empty(0, DIGEST), pa.chunked_array([], WORD_LISTS))
@@ -159,13 +159,13 @@ def digest_bytes(digests: pa.Array | pa.ChunkedArray) -> np.ndarray:
 def _aligned_anew(
     texts: ColumnTexts, digests: np.ndarray, pairs: np.ndarray, at_once: int, split: SplitWords
 ) -> pa.Table:
-    """The alignments (ALIGNMENTS rows) of these pairs of positions, `at_once` pairs' words (`split.words_of`) coded
+    """The alignments (ALIGNMENTS rows) of these pairs of positions, `at_once` pairs' words (`split.coded`) coded
     together at a time (each distinct text's once), each chunk's rows made Arrow as it is aligned."""
     chunks = [ALIGNMENTS.empty_table()]
     for start in range(0, len(pairs), at_once):
         chunk = pairs[start : start + at_once]
         positions, places = np.unique(chunk, return_inverse=True)
-        coded = CodedWords.of_lists(split.words_of(texts, digests, positions))
+        coded = split.coded(texts, digests, positions)
         aligned = [
             aligned_substitutions(coded.texts[first], coded.texts[second], coded.spellings)
             for first, second in places.reshape(chunk.shape).tolist()
