@@ -8,9 +8,11 @@ from scratch. Files: state/vocabulary/paragraphs.parquet and state/vocabulary/co
 alignments (flows/state/alignment_store.py), the other evidence a later run recalls instead of working out again.
 
 The finishing tasks count the paragraphs they finish where they are, on every core: each leaves beside its finished
-shard a folder (`counted_folder`) of the evidence rows of its in-language paragraphs (`counts.arrow`) and the digest
-and occurrences of each text it counted (`paragraphs.arrow`). The stage adds those sums and counts itself only what
-the tasks' counts leave out: the old paragraphs of articles finished again or deleted.
+shard a folder (`counted_folder`) of the evidence rows of its in-language paragraphs (`counts.arrow`), the digest
+and occurrences of each text it counted (`paragraphs.arrow`) and each such text's words as counting split them
+(`words.arrow`, which the stage's aligning of copies takes instead of splitting the texts again). The stage adds
+those sums and counts itself only what the tasks' counts leave out: the old paragraphs of articles finished again or
+deleted.
 """
 
 from __future__ import annotations
