@@ -205,21 +205,31 @@ def evidence_table(weighted_texts: Iterable[tuple[str, int]], chunk_texts: int =
     parts: list[pa.Table] = []
     summed_rows = 0
     for chunk in evidence_chunks(weighted_texts, chunk_texts):
-        parts.extend(chunk)
+        parts.extend(chunk.rows)
         if sum(part.num_rows for part in parts) > max(_MERGED_ROWS, 2 * summed_rows):
             parts = [summed_evidence(parts)]
             summed_rows = parts[0].num_rows
     return summed_evidence(parts)
 
 
+@dataclass(frozen=True)
+class CountedChunk:
+    """A chunk of texts counted: its evidence rows (each item once, with its sum over the chunk) and each text's
+    words (`word_lists`), in the chunk's order."""
+
+    rows: list[pa.Table]
+    words: pa.ListArray
+
+
 def evidence_chunks(
     weighted_texts: Iterable[tuple[str, int]], chunk_texts: int = COUNT_CHUNK_TEXTS
-) -> Iterator[list[pa.Table]]:
-    """The evidence rows of the texts `chunk_texts` at a time, a list of tables a chunk: each item once a chunk with
-    its sum over the chunk, though an item recurs across chunks (`summed_evidence` adds them up)."""
+) -> Iterator[CountedChunk]:
+    """The texts with a weight counted `chunk_texts` at a time: an item recurs across chunks (`summed_evidence` adds
+    them up)."""
     for chunk in _batched(((text, weight) for text, weight in weighted_texts if weight), chunk_texts):
         texts, weights = zip(*chunk)
-        yield _chunk_rows(texts, weights)
+        words = word_lists(texts)
+        yield CountedChunk(_chunk_rows(texts, weights, words), words)
 
 
 def _batched(items: Iterable[tuple[str, int]], size: int) -> Iterator[list[tuple[str, int]]]:
@@ -243,9 +253,9 @@ def summed_evidence(parts: list[pa.Table]) -> pa.Table:
     return summed.filter(pc.not_equal(summed.column("count"), 0))
 
 
-def _chunk_rows(texts: tuple[str, ...], weights: tuple[int, ...]) -> list[pa.Table]:
-    """The evidence rows of a chunk of texts: their words' (`_word_rows`), then their spans (searched only in texts
-    where `_SPAN_HINT` stands)."""
+def _chunk_rows(texts: tuple[str, ...], weights: tuple[int, ...], words: pa.ListArray) -> list[pa.Table]:
+    """The evidence rows of a chunk of texts (`words`: their `word_lists`): their words' (`_word_rows`), then their
+    spans (searched only in texts where `_SPAN_HINT` stands)."""
     spans: Counter[str] = Counter()
     hinted = pc.match_substring_regex(pa.array(texts, pa.string()), _SPAN_HINT).to_numpy(zero_copy_only=False)
     for position in np.flatnonzero(hinted).tolist():
@@ -253,15 +263,23 @@ def _chunk_rows(texts: tuple[str, ...], weights: tuple[int, ...]) -> list[pa.Tab
         found = [m.group() for pattern in (_HYPHEN_BREAK, _MISSING_SPACE) for m in pattern.finditer(text)]
         _count(spans, found, weights[position])
     span_rows = _rows("spans", pa.array(list(spans), pa.string()), pa.array(list(spans.values()), pa.int64()))
-    return [*_word_rows([text_words(text) for text in texts], weights), span_rows]
+    return [*_word_rows(words, weights), span_rows]
 
 
-def _word_rows(word_lists: list[list[str]], weights: tuple[int, ...]) -> list[pa.Table]:
-    """The evidence rows of these texts' words: word forms, lower-cased word pairs and capitalised words'
-    content-word neighbours (each once a text), each text's times its weight. Every word becomes the id of its form
-    and of its lower-cased form, what is counted is summed over ids (Arrow group-bys), and only the distinct keys
-    are spelled out."""
-    words = pa.array(list(chain.from_iterable(word_lists)), pa.string())
+def word_lists(texts: Iterable[str]) -> pa.ListArray:
+    """Each text's `text_words` as one Arrow list array (the words made one array of strings, then cut by text)."""
+    lists = [text_words(text) for text in texts]
+    ends = np.cumsum(np.fromiter(map(len, lists), np.int64, len(lists)))
+    offsets = pa.array(np.concatenate([[0], ends]), pa.int32())
+    return pa.ListArray.from_arrays(offsets, pa.array(list(chain.from_iterable(lists)), pa.string()))
+
+
+def _word_rows(text_word_lists: pa.ListArray, weights: tuple[int, ...]) -> list[pa.Table]:
+    """The evidence rows of these texts' words (a list a text): word forms, lower-cased word pairs and capitalised
+    words' content-word neighbours (each once a text), each text's times its weight. Every word becomes the id of
+    its form and of its lower-cased form, what is counted is summed over ids (Arrow group-bys), and only the
+    distinct keys are spelled out."""
+    words = pc.list_flatten(text_word_lists)
     if not len(words):
         return []
     encoded = words.dictionary_encode()
@@ -269,8 +287,8 @@ def _word_rows(word_lists: list[list[str]], weights: tuple[int, ...]) -> list[pa
     forms, form_ids = encoded.dictionary, encoded.indices.to_numpy()
     lowered_encoded = pc.utf8_lower(forms).dictionary_encode()
     lowered, lower_ids = lowered_encoded.dictionary, lowered_encoded.indices.to_numpy()[form_ids]
-    lengths = np.fromiter(map(len, word_lists), np.int64, len(word_lists))
-    text_ids = np.repeat(np.arange(len(word_lists)), lengths)
+    lengths = pc.list_value_length(text_word_lists).to_numpy()
+    text_ids = np.repeat(np.arange(len(text_word_lists)), lengths)
     text_weights = np.asarray(weights, np.int64)
     word_weights = text_weights[text_ids]
     summed = _summed({"form": form_ids}, word_weights)

@@ -18,6 +18,7 @@ from itertools import chain, islice
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from numba import njit
 
 # A matching block: where it starts in `a`, where in `b`, and how many words long it is.
@@ -54,6 +55,18 @@ class CodedWords:
             chunk_codes = spelling_codes[encoded.indices.to_numpy(zero_copy_only=False)]
             texts.extend(np.split(chunk_codes, np.cumsum([len(words) for words in chunk[:-1]], dtype=np.int64)))
         return cls(texts, list(codes))
+
+    @classmethod
+    def of_lists(cls, word_lists: pa.ListArray | pa.ChunkedArray) -> CodedWords:
+        """The words of these texts (an Arrow list a text) coded together by one Arrow dictionary encoding, no word
+        made a Python string but each distinct spelling."""
+        if not len(word_lists):
+            return cls([], [])
+        words = pc.list_flatten(word_lists)
+        encoded = (words.combine_chunks() if isinstance(words, pa.ChunkedArray) else words).dictionary_encode()
+        codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        ends = np.cumsum(pc.list_value_length(word_lists).to_numpy(zero_copy_only=False), dtype=np.int64)
+        return cls(np.split(codes, ends[:-1]), encoded.dictionary.to_pylist())
 
 
 def matching_blocks(a: np.ndarray, b: np.ndarray) -> list[Block]:

@@ -1,21 +1,33 @@
 """The stored alignments of syndicated copies: pairs are found among them by digest and give what aligning them
 gives, only new pairs are aligned, and the alignments read back as written."""
 
+from collections import Counter
+
 import numpy as np
 import pyarrow as pa
 
-from cleaners.spelling import copy_facings, copy_substitutions, paragraph_digest
+from cleaners.spelling import copy_facings, copy_substitutions, paragraph_digest, text_words
 from flows.stages.column_texts import ColumnTexts
-from flows.state.alignment_store import ALIGNMENTS, align_pairs, load_alignments, text_digests, write_alignments
+from flows.state.alignment_store import (
+    ALIGNMENTS,
+    WORD_LISTS,
+    SplitWords,
+    align_pairs,
+    load_alignments,
+    text_digests,
+    write_alignments,
+)
+from flows.state.vocabulary_store import counted_folder, split_words, write_counted
 
 WIRE = "The negotiations in Hanoi collapsed on Thursday after the sanctions dispute, officials said."
 COPY = "The negoshation in Hanoi collapsed on Thursday after the sanctions dispute, officialssaid."
 OTHER = "Officials said the sanctions dispute was settled in Hanoi on Thursday after negotiations."
 
 
-def aligned(stored: pa.Table, texts: list[str], pairs: list[list[int]], at_once: int = 16384):
+def aligned(stored: pa.Table, texts: list[str], pairs: list[list[int]], at_once: int = 16384, **split):
     column = ColumnTexts(pa.chunked_array([texts[:2], texts[2:]], pa.string()))
-    return align_pairs(stored, column, text_digests(column), np.array(pairs, dtype=np.int64).reshape(-1, 2), at_once)
+    positions = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    return align_pairs(stored, column, text_digests(column), positions, at_once, **split)
 
 
 def shown(first: str, second: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
@@ -67,3 +79,23 @@ def test_new_pairs_read_a_chunk_at_a_time_align_as_each_pair_alone_and_keep_dige
     assert sorted_rows(done.facings()) == sorted_rows(each_alone)
     keys = list(zip(done.table.column("first").to_pylist(), done.table.column("second").to_pylist()))
     assert keys == sorted(keys)
+
+
+def test_words_the_tasks_split_are_taken_by_digest_and_the_other_texts_split_anew(tmp_path):
+    texts = [WIRE, COPY, OTHER, COPY.replace("Hanoi", "Hanoy"), WIRE.replace("Hanoi", "Hanoy")]
+    pairs = [[0, 1], [0, 3], [1, 3], [2, 4], [3, 4]]
+    folder = counted_folder(tmp_path / "finished-00000.arrow")
+    write_counted(Counter([texts[3], texts[1], OTHER + " Later."]), folder)
+    split = split_words([folder])
+    assert split.words.to_pylist() == [text_words(texts[3]), text_words(texts[1]), text_words(OTHER + " Later.")]
+    done = aligned(ALIGNMENTS.empty_table(), texts, pairs, at_once=2, split=split)
+    each_alone = copy_facings([shown(texts[i], texts[j]) for i, j in pairs])
+    assert sorted_rows(done.facings()) == sorted_rows(each_alone)
+
+
+def test_a_text_whose_words_were_split_before_is_not_split_again():
+    column = ColumnTexts(pa.chunked_array([[WIRE, COPY]], pa.string()))
+    digests = text_digests(column)
+    as_the_copy = SplitWords(digests[:1], pa.chunked_array([[text_words(COPY)]], WORD_LISTS))
+    done = align_pairs(ALIGNMENTS.empty_table(), column, digests, np.array([[0, 1]]), split=as_the_copy)
+    assert done.facings().num_rows == 0, "the first text's words are the copy's, as given"

@@ -202,3 +202,18 @@ def test_a_batch_finished_together_gives_each_document_the_language_of_its_own_p
     languages = [document.language for document in documents]
     assert languages == [detect_language(document.paragraphs, config.language) for document in documents]
     assert set(languages) == {expected_language(name) for name in names}
+
+
+@pytest.mark.parametrize("min_zipf", [0.0, 3.0, 4.0, 8.99])
+def test_common_words_read_only_the_first_buckets_are_those_of_the_whole_lists(min_zipf):
+    languages = ("de", "pl")
+    kept = round((9 - min_zipf) * 100) + 1
+    whole = {
+        word
+        for language in languages
+        for bucket in wordfreq.get_frequency_list(language, wordlist="best")[:kept]
+        for word in bucket
+        if word.isascii() and word.isalpha()
+    }
+    wordfreq.get_frequency_list.cache_clear()
+    assert common_words(languages, min_zipf) == whole

@@ -7,6 +7,7 @@ from difflib import SequenceMatcher
 from itertools import combinations
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -110,3 +111,12 @@ def test_the_blocks_of_a_list_and_its_edited_copy_are_difflibs(a, edits):
             del copy[place % len(copy)]
     assert blocks(a, copy) == difflib_blocks(a, copy)
     assert substitutions(a, copy) == difflib_substitutions(a, copy)
+
+
+def test_texts_coded_from_arrow_lists_read_as_their_words_and_share_codes():
+    texts = [["the", "minister", "said"], [], ["The", "minister"]]
+    coded = CodedWords.of_lists(pa.array(texts, pa.list_(pa.string())))
+    first, nothing, second = coded.texts
+    assert len(nothing) == 0 and first[1] == second[1] and first[0] != second[0]
+    assert [[coded.spellings[code] for code in codes] for codes in coded.texts] == texts
+    assert CodedWords.of_lists(pa.array([], pa.list_(pa.string()))).texts == []

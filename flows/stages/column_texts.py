@@ -47,20 +47,25 @@ class ColumnTexts(Sequence[str]):
             yield from self[start : start + TEXTS_AT_ONCE]
 
     def take(self, positions: Sequence[int] | np.ndarray) -> ColumnTexts:
-        """The texts at these positions, in their order (their bytes copied once, no Python string made): each
-        chunk's taken from it alone (Arrow's take over a column of several chunks joins them all first), and put in
-        order only when the positions go back to an earlier chunk."""
-        positions = np.asarray(positions, dtype=np.int64)
-        lengths = np.array([len(chunk) for chunk in self._column.chunks], dtype=np.int64)
-        starts = np.cumsum(lengths) - lengths
-        chunk_of = np.searchsorted(starts, positions, side="right") - 1
-        order = np.argsort(chunk_of, kind="stable")
-        bounds = np.searchsorted(chunk_of[order], np.arange(len(lengths) + 1))
-        parts = [
-            chunk.take(pa.array(positions[order[low:high]] - start))
-            for chunk, start, low, high in zip(self._column.chunks, starts, bounds[:-1], bounds[1:])
-        ]
-        if (np.diff(chunk_of) >= 0).all():  # the positions go through the chunks in order: so do the parts
-            return ColumnTexts(pa.chunked_array(parts, self._column.type))
-        in_order = pa.concat_arrays(parts).take(pa.array(np.argsort(order, kind="stable")))
-        return ColumnTexts(pa.chunked_array([in_order]))
+        """The texts at these positions, in their order (their bytes copied once, no Python string made)."""
+        return ColumnTexts(taken(self._column, positions))
+
+
+def taken(column: pa.ChunkedArray, positions: Sequence[int] | np.ndarray) -> pa.ChunkedArray:
+    """The values of a column at these positions, in their order: each chunk's taken from it alone (Arrow's take over
+    a column of several chunks joins them all first), and put in order only when the positions go back to an
+    earlier chunk."""
+    positions = np.asarray(positions, dtype=np.int64)
+    lengths = np.array([len(chunk) for chunk in column.chunks], dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    chunk_of = np.searchsorted(starts, positions, side="right") - 1
+    order = np.argsort(chunk_of, kind="stable")
+    bounds = np.searchsorted(chunk_of[order], np.arange(len(lengths) + 1))
+    parts = [
+        chunk.take(pa.array(positions[order[low:high]] - start))
+        for chunk, start, low, high in zip(column.chunks, starts, bounds[:-1], bounds[1:])
+    ]
+    if (np.diff(chunk_of) >= 0).all():  # the positions go through the chunks in order: so do the parts
+        return pa.chunked_array(parts, column.type)
+    in_order = pa.concat_arrays(parts).take(pa.array(np.argsort(order, kind="stable")))
+    return pa.chunked_array([in_order])

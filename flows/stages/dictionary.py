@@ -3,11 +3,13 @@ other languages (wordfreq's lists) that spelling leaves alone."""
 
 from __future__ import annotations
 
+import gzip
 import importlib.resources
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
 
+import msgpack
 import wordfreq
 
 from cleaners.rules import SpellingRules
@@ -47,15 +49,27 @@ def common_words(languages: Iterable[str], min_zipf: float) -> set[str]:
     languages (Zipf frequency: log10 of occurrences per billion words; 3 is once per million); wordfreq's lists are
     let go once read."""
     buckets_kept = round((_MAX_ZIPF - min_zipf) * _BUCKETS_PER_ZIPF) + 1
-    words = {
+    files = wordfreq.available_languages("best")
+    return {
         word
         for language in languages
-        for bucket in wordfreq.get_frequency_list(language, wordlist="best")[:buckets_kept]
+        for bucket in first_buckets(files[language], buckets_kept)
         for word in bucket
         if word.isascii() and word.isalpha()
     }
-    wordfreq.get_frequency_list.cache_clear()  # it keeps each whole list read: 160 MB for the default 7 languages
-    return words
+
+
+def first_buckets(path: str, count: int) -> list[list[str]]:
+    """The first `count` buckets of a wordfreq list (its cBpack file: gzipped msgpack, a header then a bucket of
+    words per centibel), as `wordfreq.get_frequency_list` reads them, unpacked one by one and the rest left unread:
+    the common words are a small part of the file."""
+    with gzip.open(path, "rb") as packed:
+        unpacker = msgpack.Unpacker(packed, raw=False)
+        items = unpacker.read_array_header()
+        header = unpacker.unpack()
+        if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
+            raise ValueError(f"{path}: not a wordfreq cBpack list (header {header!r})")
+        return [unpacker.unpack() for _ in range(min(count, items - 1))]
 
 
 def missing_word_lists(languages: Iterable[str]) -> list[str]:

@@ -2,7 +2,8 @@
 spelled paragraphs (flows/stages/spelled.py) as uncompressed Arrow IPC files that the reader maps in place
 (file-backed pages the kernel can drop and read again, not the flow's own memory), and beside each finished shard a
 folder for one later stage (the match stage's signed rows, the spelling stage's counted evidence), read once and
-removed, so written compressed (zstd: a third to a half of their size, for under a second of CPU at 20,000)."""
+removed, so written compressed (zstd: a third to a half of their size, for under a second of CPU at 20,000), but for
+the counted texts' words, which the spelling stage maps to take the few it aligns."""
 
 from __future__ import annotations
 

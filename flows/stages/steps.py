@@ -43,7 +43,7 @@ from flows.stages.records import CleanedDocument, Document, PreparedInput, RawAr
 from flows.stages.signed_pool import read_signed
 from flows.state.alignment_store import align_pairs
 from flows.state.band_store import NO_BANDS, StoredBands
-from flows.state.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, updated_vocabulary
+from flows.state.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, split_words, updated_vocabulary
 
 Boilerplate = dict[str, dict[str, LearnedLine]]
 
@@ -251,7 +251,8 @@ def spelling_decisions(
     judged = len(vocabulary.forms) + len(vocabulary.spans) + len(pairs) if rules.enabled else 0
     progress.phase("judging words, aligning copies", judged, "words, pairs")
     protected = metadata_words(cleaned.articles)
-    aligned = align_pairs(stored.alignments, texts, digests, pairs if rules.enabled else pairs[:0])
+    split = split_words(counted)
+    aligned = align_pairs(stored.alignments, texts, digests, pairs if rules.enabled else pairs[:0], split=split)
     progress.advance(len(pairs))
     decisions = decide_corrections(
         vocabulary, base, rules, protected, advance=progress.advance, facings=aligned.facings()

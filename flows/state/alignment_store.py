@@ -24,11 +24,11 @@ from cleaners.spelling import (
     aligned_substitutions,
     paragraph_digest,
     summed_facings,
-    text_words,
+    word_lists,
 )
 from cleaners.word_blocks import CodedWords
 from dedup.signatures import chunkwise
-from flows.stages.column_texts import ColumnTexts
+from flows.stages.column_texts import ColumnTexts, taken
 
 ALIGNMENTS_FILE = "alignments.parquet"
 # A row a pair of copies (its two paragraphs' digests, in the order aligned) and what it showed, in digest order.
@@ -42,13 +42,37 @@ ALIGNMENTS = pa.schema(
 )
 # A paragraph_digest as bytes: 16 hexadecimal digits.
 DIGEST = "S16"
-# How many new pairs of copies have their texts made Python strings at once.
+# How many new pairs of copies have their words coded at once.
 COPIES_AT_ONCE = 16384
+# Each text's words, an Arrow list a text (`cleaners.spelling.word_lists`).
+WORD_LISTS = pa.list_(pa.string())
 
 
 def text_digests(texts: ColumnTexts) -> np.ndarray:
     """Every text's `paragraph_digest` (as DIGEST bytes), by position, COUNT_CHUNK_TEXTS texts made strings at a time."""
     return chunkwise(lambda chunk: np.array(list(map(paragraph_digest, chunk)), DIGEST), texts, COUNT_CHUNK_TEXTS)
+
+
+@dataclass(frozen=True)
+class SplitWords:
+    """Texts' words split before (by the finishing tasks, `flows.state.vocabulary_store.split_words`), found by
+    digest: each text's DIGEST bytes and, at the same row, its words (WORD_LISTS, as the tasks' files map them)."""
+
+    digests: np.ndarray
+    words: pa.ChunkedArray
+
+    def coded(self, texts: ColumnTexts, digests: np.ndarray, positions: np.ndarray) -> CodedWords:
+        """The words of the texts at these positions coded together, in their order (`digests`: every text's
+        `text_digests`): those split before taken from their rows, the others split now."""
+        rows = _rows_in(self.digests, digests[positions])
+        split_before = rows >= 0
+        split_now = word_lists(texts.take(positions[~split_before]))
+        coded = CodedWords.of_lists(pa.chunked_array([*taken(self.words, rows[split_before]).chunks, split_now]))
+        order = np.concatenate([np.flatnonzero(split_before), np.flatnonzero(~split_before)])
+        return CodedWords([coded.texts[place] for place in np.argsort(order).tolist()], coded.spellings)
+
+
+NO_SPLIT_WORDS = SplitWords(np.empty(0, DIGEST), pa.chunked_array([], WORD_LISTS))
 
 
 @dataclass(frozen=True)
@@ -83,24 +107,37 @@ class AlignedPairs:
 
 
 def align_pairs(
-    stored: pa.Table, texts: ColumnTexts, digests: np.ndarray, pairs: np.ndarray, at_once: int = COPIES_AT_ONCE
+    stored: pa.Table,
+    texts: ColumnTexts,
+    digests: np.ndarray,
+    pairs: np.ndarray,
+    at_once: int = COPIES_AT_ONCE,
+    split: SplitWords = NO_SPLIT_WORDS,
 ) -> AlignedPairs:
     """Align each pair of positions of `texts` (rows of an (m, 2) array; `digests`, their `text_digests`): a pair
-    of texts the `stored` alignments hold is recalled by digest, any other aligned, `at_once` of their texts made
-    strings at a time."""
+    of texts the `stored` alignments hold is recalled by digest, any other aligned, `at_once` pairs' words coded at
+    a time (a text's words taken from `split` when it holds them, else split from the text)."""
     keys = _keys(digests[pairs[:, 0]], digests[pairs[:, 1]])
     distinct, first_pair, rows = np.unique(keys, return_index=True, return_inverse=True)  # digest order
     known = _keys(digest_bytes(stored.column("first")), digest_bytes(stored.column("second")))
-    order = np.argsort(known, kind="stable")
-    places = np.minimum(np.searchsorted(known[order], distinct), max(len(known) - 1, 0))
-    found = (known[order][places] == distinct) if len(known) else np.zeros(len(distinct), dtype=bool)
+    stored_rows = _rows_in(known, distinct)
+    found = stored_rows >= 0
     fresh = np.flatnonzero(~found)
-    new = _aligned_anew(texts, digests, pairs[first_pair[fresh]], at_once)
-    taken = np.empty(len(distinct), dtype=np.int64)
-    taken[found] = order[places[found]]
-    taken[fresh] = stored.num_rows + np.arange(len(fresh))
-    table = pa.concat_tables([stored.cast(ALIGNMENTS), new]).take(taken)
+    new = _aligned_anew(texts, digests, pairs[first_pair[fresh]], at_once, split)
+    taken_rows = np.empty(len(distinct), dtype=np.int64)
+    taken_rows[found] = stored_rows[found]
+    taken_rows[fresh] = stored.num_rows + np.arange(len(fresh))
+    table = pa.concat_tables([stored.cast(ALIGNMENTS), new]).take(taken_rows)
     return AlignedPairs(table, rows.reshape(-1), len(fresh))
+
+
+def _rows_in(known: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Each wanted value's row in `known` (the first of equal ones), -1 for a value it lacks."""
+    if not len(known):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    order = np.argsort(known, kind="stable")
+    rows = order[np.minimum(np.searchsorted(known[order], wanted), len(known) - 1)]
+    return np.where(known[rows] == wanted, rows, -1)
 
 
 def _keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
@@ -119,14 +156,16 @@ def digest_bytes(digests: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.frombuffer(fixed.buffers()[1], DIGEST, len(fixed), fixed.offset * 16)
 
 
-def _aligned_anew(texts: ColumnTexts, digests: np.ndarray, pairs: np.ndarray, at_once: int) -> pa.Table:
-    """The alignments (ALIGNMENTS rows) of these pairs of positions, `at_once` pairs' texts read and their words coded
+def _aligned_anew(
+    texts: ColumnTexts, digests: np.ndarray, pairs: np.ndarray, at_once: int, split: SplitWords
+) -> pa.Table:
+    """The alignments (ALIGNMENTS rows) of these pairs of positions, `at_once` pairs' words (`split.coded`) coded
     together at a time (each distinct text's once), each chunk's rows made Arrow as it is aligned."""
     chunks = [ALIGNMENTS.empty_table()]
     for start in range(0, len(pairs), at_once):
         chunk = pairs[start : start + at_once]
         positions, places = np.unique(chunk, return_inverse=True)
-        coded = CodedWords.of(text_words(text) for text in texts.take(positions))
+        coded = split.coded(texts, digests, positions)
         aligned = [
             aligned_substitutions(coded.texts[first], coded.texts[second], coded.spellings)
             for first, second in places.reshape(chunk.shape).tolist()

@@ -8,9 +8,11 @@ from scratch. Files: state/vocabulary/paragraphs.parquet and state/vocabulary/co
 alignments (flows/state/alignment_store.py), the other evidence a later run recalls instead of working out again.
 
 The finishing tasks count the paragraphs they finish where they are, on every core: each leaves beside its finished
-shard a folder (`counted_folder`) of the evidence rows of its in-language paragraphs (`counts.arrow`) and the digest
-and occurrences of each text it counted (`paragraphs.arrow`). The stage adds those sums and counts itself only what
-the tasks' counts leave out: the old paragraphs of articles finished again or deleted.
+shard a folder (`counted_folder`) of the evidence rows of its in-language paragraphs (`counts.arrow`), the digest
+and occurrences of each text it counted (`paragraphs.arrow`) and each such text's words as counting split them
+(`words.arrow`, which the stage's aligning of copies takes instead of splitting the texts again). The stage adds
+those sums and counts itself only what the tasks' counts leave out: the old paragraphs of articles finished again or
+deleted.
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ from cleaners.spelling import (
 from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
 from flows.stages.column_texts import ColumnTexts
-from flows.stages.handoffs import handoff_folder, write_handoff
+from flows.stages.handoffs import handoff_folder, map_arrow, write_arrow, write_handoff
 from flows.state.alignment_store import (
     ALIGNMENTS,
     DIGEST,
+    WORD_LISTS,
+    SplitWords,
     digest_bytes,
     load_alignments,
     text_digests,
@@ -54,6 +58,10 @@ PARAGRAPHS = pa.schema([("digest", pa.string()), ("occurrences", pa.int64()), ("
 COUNTS = EVIDENCE_ROWS
 # What a finishing task counted: each distinct text's digest and its occurrences in the task's articles.
 COUNTED = pa.schema([("digest", pa.string()), ("occurrences", pa.int64())])
+# Each text a finishing task counted, by digest, with its words: the spelling stage aligns copies on them. Written
+# uncompressed (the file the stage maps, reading only the texts of the pairs it aligns).
+SPLIT = pa.schema([("digest", pa.string()), ("words", WORD_LISTS)])
+SPLIT_FILE = "words.arrow"
 # The paragraphs counted as the flow holds them: each text's row in a column of texts, not the text.
 COUNTED_ROWS = pa.schema([*COUNTED, ("row", pa.int64())])
 # How many paragraphs' texts the stored vocabulary is written with at a time.
@@ -258,13 +266,24 @@ def counted_folder(finished: Path) -> Path:
 
 
 def write_counted(texts: Counter[str], folder: Path) -> None:
-    """Count these paragraphs (text: occurrences) into `folder` for the spelling stage to add up: their evidence
-    rows and each text's digest with its occurrences (Arrow IPC files, `write_handoff`: DuckDB scans them in place).
-    The rows are left as counted, chunk by chunk: the stage's sum over every task adds up an item's rows anyway."""
+    """Count these paragraphs (text: occurrences, at least one) into `folder` for the spelling stage to add up: their
+    evidence rows and each text's digest with its occurrences (Arrow IPC files, `write_handoff`: DuckDB scans them in
+    place), and each text's words as counting split them (SPLIT, for the stage's aligning). The rows are left as
+    counted, chunk by chunk: the stage's sum over every task adds up an item's rows anyway."""
     digests = pa.array([paragraph_digest(text) for text in texts], pa.string())
     paragraphs = pa.table({"digest": digests, "occurrences": pa.array(texts.values(), pa.int64())}, schema=COUNTED)
-    counts = [part for chunk in evidence_chunks(texts.items()) for part in chunk]
+    chunks = list(evidence_chunks(texts.items()))
+    counts = [part for chunk in chunks for part in chunk.rows]
     write_handoff({"counts": pa.concat_tables([COUNTS.empty_table(), *counts]), "paragraphs": paragraphs}, folder)
+    words = pa.chunked_array([chunk.words for chunk in chunks], WORD_LISTS)
+    write_arrow(pa.Table.from_arrays([digests, words], schema=SPLIT).to_batches(), SPLIT, folder / SPLIT_FILE)
+
+
+def split_words(counted: Sequence[Path]) -> SplitWords:
+    """The words the finishing tasks split their counted texts into (`write_counted`), by digest, their files
+    mapped."""
+    table = pa.concat_tables([SPLIT.empty_table(), *(map_arrow(folder / SPLIT_FILE) for folder in counted)])
+    return SplitWords(digest_bytes(table.column("digest")), table.column("words"))
 
 
 def write_vocabulary(state_folder: Path, stored: StoredVocabulary) -> None:
