@@ -21,6 +21,7 @@ from cleaners.junk import strip_bullet
 from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
 from cleaners.metadata import ArticleMetadata, is_prose
 from cleaners.rules import BoilerplateRules
+from cleaners.unicode import single_spaced
 
 _DIGITS = re.compile(r"\d+")
 ROOT_SOURCE = "(root)"
@@ -28,7 +29,7 @@ ROOT_SOURCE = "(root)"
 
 def line_key(line: str, bullet_chars: str) -> str:
     """Fold bullets, case, digits and spacing so one site's recurring line matches across its pages."""
-    return _DIGITS.sub("0", " ".join(strip_bullet(line, bullet_chars).casefold().split()))
+    return _DIGITS.sub("0", single_spaced(strip_bullet(line, bullet_chars).casefold()))
 
 
 def source_key(source_path: str, metadata: ArticleMetadata) -> str:
@@ -139,9 +140,10 @@ def story_fingerprint(keys: dict[str, str], rules: BoilerplateRules) -> int:
     """
     prose = []
     for line in keys.values():
-        words = line.split()  # is_long_prose's test, each line split once
-        if len(words) >= rules.prose_min_words and is_prose(line):
-            prose.append(" ".join(words))
+        spaced = single_spaced(line)
+        words = spaced.count(" ") + 1 if spaced else 0  # is_long_prose's test, without splitting the line
+        if words >= rules.prose_min_words and is_prose(line):
+            prose.append(spaced)
     story = sorted(prose) or sorted(keys)
     digest = hashlib.blake2b("\n".join(story).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)

@@ -146,3 +146,11 @@ def normalise_whitespace(text: str) -> tuple[list[str], WhitespaceReport]:
             indented += 1
         lines.append(line)
     return lines, WhitespaceReport(odd_spaces, invisible, indented)
+
+
+def single_spaced(text: str) -> str:
+    """`" ".join(text.split())`, without splitting a text that is so already, as the lines `normalise_whitespace` gives
+    are: no whitespace but single spaces between words (every whitespace character but the space is unprintable)."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())

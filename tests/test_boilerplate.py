@@ -7,6 +7,7 @@ from cleaners.boilerplate import (
     line_key,
     remove_learned_lines,
     source_key,
+    story_fingerprint,
 )
 from cleaners.metadata import ArticleMetadata
 from cleaners.rules import BoilerplateRules
@@ -27,6 +28,15 @@ def site_pages(count: int, shared: list[str]) -> list[tuple[str, list[str]]]:
 
 def test_line_key_folds_case_digits_bullets_and_spacing():
     assert line_key("• 12  Comments", BULLETS) == line_key("3 comments", BULLETS) == "0 comments"
+
+
+def test_a_storys_prose_is_its_lines_single_spaced_of_enough_words():
+    short = " ".join(["word"] * (RULES.prose_min_words - 1)) + "."
+    enough = f"Then {short}"
+    assert story_fingerprint({"k": enough}, RULES) == story_fingerprint(
+        {"k": enough.replace(" ", "  "), "x": "Menu"}, RULES
+    )
+    assert story_fingerprint({"k": short}, RULES) != story_fingerprint({"k": short, "x": "Menu"}, RULES)
 
 
 def test_lines_on_most_pages_of_a_site_are_learned():
