@@ -29,7 +29,17 @@ ROOT_SOURCE = "(root)"
 
 def line_key(line: str, bullet_chars: str) -> str:
     """Fold bullets, case, digits and spacing so one site's recurring line matches across its pages."""
-    return _DIGITS.sub("0", single_spaced(strip_bullet(line, bullet_chars).casefold()))
+    return fold_digits(folded_line(line, bullet_chars))
+
+
+def folded_line(line: str, bullet_chars: str) -> str:
+    """A line's `line_key` but its digits: bullets, case and spacing folded."""
+    return single_spaced(strip_bullet(line, bullet_chars).casefold())
+
+
+def fold_digits(folded: str) -> str:
+    """A folded line's `line_key`: each run of digits (any script's) as "0"."""
+    return _DIGITS.sub("0", folded)
 
 
 def source_key(source_path: str, metadata: ArticleMetadata) -> str:
@@ -66,11 +76,15 @@ class LineCount:
 
 def article_line_keys(lines: list[str], bullet_chars: str) -> dict[str, str]:
     """An article's line keys, each with the first line that folds to it."""
-    keys: dict[str, str] = {}
-    for line in lines:
-        if line:
-            keys.setdefault(line_key(line, bullet_chars), line)
-    return keys
+    return first_lines(lines, (line_key(line, bullet_chars) for line in lines if line))
+
+
+def first_lines(lines: list[str], keys: Iterable[str]) -> dict[str, str]:
+    """Each of `keys` (the `line_key` of each non-empty line of `lines`, in order) with the first line it keys."""
+    first: dict[str, str] = {}
+    for line, key in zip((line for line in lines if line), keys, strict=True):
+        first.setdefault(key, line)
+    return first
 
 
 def count_lines(
