@@ -21,6 +21,7 @@ from cleaners.junk import strip_bullet
 from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
 from cleaners.metadata import ArticleMetadata, is_prose
 from cleaners.rules import BoilerplateRules
+from cleaners.unicode import single_spaced
 
 _DIGITS = re.compile(r"\d+")
 ROOT_SOURCE = "(root)"
@@ -28,7 +29,17 @@ ROOT_SOURCE = "(root)"
 
 def line_key(line: str, bullet_chars: str) -> str:
     """Fold bullets, case, digits and spacing so one site's recurring line matches across its pages."""
-    return _DIGITS.sub("0", " ".join(strip_bullet(line, bullet_chars).casefold().split()))
+    return fold_digits(folded_line(line, bullet_chars))
+
+
+def folded_line(line: str, bullet_chars: str) -> str:
+    """A line's `line_key` but its digits: bullets, case and spacing folded."""
+    return single_spaced(strip_bullet(line, bullet_chars).casefold())
+
+
+def fold_digits(folded: str) -> str:
+    """A folded line's `line_key`: each run of digits (any script's) as "0"."""
+    return _DIGITS.sub("0", folded)
 
 
 def source_key(source_path: str, metadata: ArticleMetadata) -> str:
@@ -65,11 +76,15 @@ class LineCount:
 
 def article_line_keys(lines: list[str], bullet_chars: str) -> dict[str, str]:
     """An article's line keys, each with the first line that folds to it."""
-    keys: dict[str, str] = {}
-    for line in lines:
-        if line:
-            keys.setdefault(line_key(line, bullet_chars), line)
-    return keys
+    return first_lines(lines, (line_key(line, bullet_chars) for line in lines if line))
+
+
+def first_lines(lines: list[str], keys: Iterable[str]) -> dict[str, str]:
+    """Each of `keys` (the `line_key` of each non-empty line of `lines`, in order) with the first line it keys."""
+    first: dict[str, str] = {}
+    for line, key in zip((line for line in lines if line), keys, strict=True):
+        first.setdefault(key, line)
+    return first
 
 
 def count_lines(
@@ -139,9 +154,10 @@ def story_fingerprint(keys: dict[str, str], rules: BoilerplateRules) -> int:
     """
     prose = []
     for line in keys.values():
-        words = line.split()  # is_long_prose's test, each line split once
-        if len(words) >= rules.prose_min_words and is_prose(line):
-            prose.append(" ".join(words))
+        spaced = single_spaced(line)
+        words = spaced.count(" ") + 1 if spaced else 0  # is_long_prose's test, without splitting the line
+        if words >= rules.prose_min_words and is_prose(line):
+            prose.append(spaced)
     story = sorted(prose) or sorted(keys)
     digest = hashlib.blake2b("\n".join(story).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)

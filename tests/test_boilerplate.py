@@ -1,5 +1,12 @@
 """Per-source learned boilerplate: a site's recurring lines go, a quote shared by a few articles stays."""
 
+import re
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cleaners.article import prepare_article
 from cleaners.boilerplate import (
     ROOT_SOURCE,
     article_line_keys,
@@ -7,9 +14,11 @@ from cleaners.boilerplate import (
     line_key,
     remove_learned_lines,
     source_key,
+    story_fingerprint,
 )
 from cleaners.metadata import ArticleMetadata
-from cleaners.rules import BoilerplateRules
+from cleaners.rules import BoilerplateRules, CleaningRules
+from flows.stages.line_keys import DIGITS_ONLY_ASCII, line_keys_of
 
 RULES = BoilerplateRules()
 BULLETS = "•-"
@@ -27,6 +36,46 @@ def site_pages(count: int, shared: list[str]) -> list[tuple[str, list[str]]]:
 
 def test_line_key_folds_case_digits_bullets_and_spacing():
     assert line_key("• 12  Comments", BULLETS) == line_key("3 comments", BULLETS) == "0 comments"
+
+
+# Lines whose keys the shard's batch must fold as `line_key` does: digits of other scripts (Arabic-Indic, Devanagari,
+# full-width, mixed with ASCII ones), casefolding that is not lowering, whitespace `normalise_whitespace` leaves.
+UNUSUAL_LINES = [
+    "٣ تعليقات",
+    "Comments ١٢",
+    "1٢3 shares",
+    "१२ टिप्पणियाँ",
+    "１２ Comments",
+    "Straße 12  Nord",
+    "• 7 Things\x1cto do",
+    "- 45\u2028Shares ",
+    "Leaked memo ²³ 2019",
+    "“Ｔｈｅ 2 sides,” he said.",
+]
+
+
+def test_a_shards_line_keys_are_each_lines_line_key():
+    seeds = sorted((Path(__file__).parent.parent / "raw").glob("*.txt"))
+    lines = [line for path in seeds for line in prepare_article(path.read_text(), CleaningRules()).lines if line]
+    lines += UNUSUAL_LINES
+    assert line_keys_of(lines, BULLETS) == [line_key(line, BULLETS) for line in lines]
+    assert line_keys_of(["٣ تعليقات", "Comments ١٢"], BULLETS) == ["0 تعليقات", "comments 0"]
+
+
+def test_the_only_decimal_digits_where_re2_folds_the_digits_are_ascii():
+    allowed = [chr(code) for code in [*range(0x600), *range(0x2000, 0x20D0)] if not 0xD800 <= code <= 0xDFFF]
+    assert [char for char in allowed if re.fullmatch(r"\d", char)] == list("0123456789")
+    matched = pc.match_substring_regex(pa.array(["".join(allowed), "a\u0660", "b\uff11"]), DIGITS_ONLY_ASCII)
+    assert matched.to_pylist() == [True, False, False]
+
+
+def test_a_storys_prose_is_its_lines_single_spaced_of_enough_words():
+    short = " ".join(["word"] * (RULES.prose_min_words - 1)) + "."
+    enough = f"Then {short}"
+    assert story_fingerprint({"k": enough}, RULES) == story_fingerprint(
+        {"k": enough.replace(" ", "  "), "x": "Menu"}, RULES
+    )
+    assert story_fingerprint({"k": short}, RULES) != story_fingerprint({"k": short, "x": "Menu"}, RULES)
 
 
 def test_lines_on_most_pages_of_a_site_are_learned():

