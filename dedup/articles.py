@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dedup.lookup import sorted_rows
 from dedup.pair_table import pair_measures, pair_positions
 from dedup.records import ParagraphRecord, article_numbers
 from dedup.verify import Overlap
@@ -111,8 +112,8 @@ def duplicate_of(shares: ArticleShares, threshold: float, ranks: np.ndarray) -> 
     count = len(shares.doc_ids)
     pair_keys = shares.article * count + shares.other  # ascending, as the rows are sorted
     back = original * count + copier
-    row = np.minimum(np.searchsorted(pair_keys, back), len(pair_keys) - 1)  # no row, no copier either
-    mutual = np.where(pair_keys[row] == back, shares.share[row], 0.0) >= threshold  # a share not held is 0
+    row, held = sorted_rows(pair_keys, back)
+    mutual = np.where(held, shares.share[row], 0.0) >= threshold  # a share not held is 0
     linked = ~mutual | (ranks[original] < ranks[copier])
     originals = np.full(count, -1, dtype=np.int64)
     originals[copier[linked]] = original[linked]

@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dedup.lookup import sorted_rows
+
 T = TypeVar("T")
 
 
@@ -338,8 +340,7 @@ class Memberships(ByPosition[ClusterMembership]):
         """The memberships of the paragraphs at `positions` (ascending) as columns named as ClusterMembership's fields
         (the measures float64); no membership is made."""
         placed, count = self.placed, len(positions)
-        rows = np.minimum(np.searchsorted(placed.positions, positions), max(len(placed) - 1, 0))
-        found = np.zeros(count, dtype=bool) if not len(placed) else placed.positions[rows] == positions
+        rows, found = sorted_rows(placed.positions, positions)
         at, alone, rows = np.flatnonzero(found), np.flatnonzero(~found), rows[found]
         order = np.empty(count, dtype=np.int64)
         order[at], order[alone] = np.arange(len(at)), len(at) + np.arange(len(alone))

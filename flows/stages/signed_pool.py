@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 from pyarrow import feather
 
+from dedup.lookup import sorted_rows
 from dedup.settings import DedupSettings
 from flows.stages.handoffs import handoff_folder, write_handoff
 from flows.stages.new_rows import NewRowSink
@@ -66,9 +67,7 @@ class SignedPool:
         """Add the `texts` and `bands` rows of those of the distinct `keys` the pool holds to `into`; their
         `texts` rows."""
         held = self.texts["key"].to_numpy()
-        rows = np.searchsorted(held, keys)
-        found = rows < len(held)
-        found[found] = held[rows[found]] == keys[found]
+        rows, found = sorted_rows(held, keys)
         rows = rows[found]
         taken = self.texts.take(rows)
         into.add("texts", taken)

@@ -27,6 +27,7 @@ from cleaners.spelling import (
     word_lists,
 )
 from cleaners.word_blocks import CodedWords
+from dedup.lookup import rows_or_missing
 from dedup.signatures import chunkwise
 from flows.stages.column_texts import ColumnTexts, taken
 
@@ -64,7 +65,7 @@ class SplitWords:
     def coded(self, texts: ColumnTexts, digests: np.ndarray, positions: np.ndarray) -> CodedWords:
         """The words of the texts at these positions coded together, in their order (`digests`: every text's
         `text_digests`): those split before taken from their rows, the others split now."""
-        rows = _rows_in(self.digests, digests[positions])
+        rows = rows_or_missing(self.digests, digests[positions])
         split_before = rows >= 0
         split_now = word_lists(texts.take(positions[~split_before]))
         coded = CodedWords.of_lists(pa.chunked_array([*taken(self.words, rows[split_before]).chunks, split_now]))
@@ -120,7 +121,7 @@ def align_pairs(
     keys = _keys(digests[pairs[:, 0]], digests[pairs[:, 1]])
     distinct, first_pair, rows = np.unique(keys, return_index=True, return_inverse=True)  # digest order
     known = _keys(digest_bytes(stored.column("first")), digest_bytes(stored.column("second")))
-    stored_rows = _rows_in(known, distinct)
+    stored_rows = rows_or_missing(known, distinct)
     found = stored_rows >= 0
     fresh = np.flatnonzero(~found)
     new = _aligned_anew(texts, digests, pairs[first_pair[fresh]], at_once, split)
@@ -129,15 +130,6 @@ def align_pairs(
     taken_rows[fresh] = stored.num_rows + np.arange(len(fresh))
     table = pa.concat_tables([stored.cast(ALIGNMENTS), new]).take(taken_rows)
     return AlignedPairs(table, rows.reshape(-1), len(fresh))
-
-
-def _rows_in(known: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Each wanted value's row in `known` (the first of equal ones), -1 for a value it lacks."""
-    if not len(known):
-        return np.full(len(wanted), -1, dtype=np.int64)
-    order = np.argsort(known, kind="stable")
-    rows = order[np.minimum(np.searchsorted(known[order], wanted), len(known) - 1)]
-    return np.where(known[rows] == wanted, rows, -1)
 
 
 def _keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
