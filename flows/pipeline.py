@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
@@ -34,12 +35,12 @@ from flows.runtime.lock import run_lock
 from flows.runtime.memory import frozen_heap, release_free_memory, settle_malloc
 from flows.runtime.progress import StageProgress
 from flows.runtime.task_runner import (
+    runs_in_flow,
     stop_workers,
     submitting,
     task_runner_from_environment,
     worker_processes,
     workers_killed_on_failure,
-    workers_stopped,
 )
 from flows.stages import shard_steps, steps
 from flows.stages.handoffs import remove_handoffs
@@ -95,10 +96,13 @@ SPELLING_TASKS_PER_WORKER = 4
 # ... but no more articles a task than this: a worker holds its task's articles (at 1,000,000 on two workers, tasks
 # of 125,000 articles grew each worker by about 0.8 GB; 40 tasks of 25,000 cost Prefect about 2 s more).
 SPELLING_TASK_MAX_ROWS = 25_000
-# Fewer articles to spell than this, and the flow spells them on a thread of its own, in tasks of
-# SPELLING_TASK_MAX_ROWS, when its worker processes are stopped (after the clean stage): starting them again, each
-# spends some 2.5 CPU s importing copydesk, about what spelling 20,000 articles takes on one core.
-SPELL_IN_FLOW_BELOW = 20_000
+# A batched stage with less work than these runs its tasks on a thread of the flow process when no worker process is
+# running (none started yet, or stopped after the clean stage): a worker spends some 2.5 CPU s starting (importing
+# copydesk, Prefect and numba), about what the flow spends spelling 20,000 articles, or reading and finishing 1,500
+# text dumps (4 MB) or some 100 HTML pages of 40 KB, on one core. So a scheduled run of a few new files starts none.
+SPELL_IN_FLOW_BELOW = 20_000  # articles to spell
+READ_IN_FLOW_BELOW_BYTES = 4_000_000  # bytes of the inputs to read
+FINISH_IN_FLOW_BELOW = 1_500  # articles to finish
 
 
 def spelling_group_rows(articles: int, batch_size: int, workers: int | None) -> int:
@@ -210,11 +214,21 @@ def _run(
         )
         # The read tasks get RAW_DIR as an absolute path: a Dask worker's working folder is not the flow's.
         file_batches = _batches(to_read, batch_size)
-        submitted = [
-            read_and_prepare.submit(raw.absolute(), quote(batch), config, work / shard_name(len(carried) + number))
-            for number, batch in enumerate(file_batches)
-        ]
-        read = _run_batches(progress, submitted, list(map(len, file_batches)))
+        bytes_to_read = pc.sum(seen.stamps["size"].filter(pa.array(~unchanged))).as_py() or 0
+        with submitting(runs_in_flow(bytes_to_read, READ_IN_FLOW_BELOW_BYTES)) as submit:
+            submitted = [
+                submit(
+                    read_and_prepare,
+                    {
+                        "raw_dir": raw.absolute(),
+                        "relative_paths": quote(batch),
+                        "config": config,
+                        "shard": work / shard_name(len(carried) + number),
+                    },
+                )
+                for number, batch in enumerate(file_batches)
+            ]
+            read = _run_batches(progress, submitted, list(map(len, file_batches)))
         fresh = InputsRead.joined([shard_read.inputs for shard_read in read])
         ledger = state.inputs.carried(paths, seen.stamps, reused_rows, fresh)
         del paths, reused_paths, reused_rows, fresh
@@ -253,13 +267,22 @@ def _run(
     work_paths, work_rows = articles.chosen(redo)
     with stage("clean", len(redo)) as progress:
         learned = write_boilerplate(boilerplate, work)
-        submitted = [
-            finish_cleaning.submit(
-                shard, quote(rows), learned, config, work / f"finished-{shard.stem}.arrow", quote(kept)
-            )
-            for shard, rows in zip(work_paths, work_rows)
-        ]
-        finished_shards = _run_batches(progress, submitted, list(map(len, work_rows)))
+        with submitting(runs_in_flow(len(redo), FINISH_IN_FLOW_BELOW)) as submit:
+            submitted = [
+                submit(
+                    finish_cleaning,
+                    {
+                        "shard": shard,
+                        "rows": quote(rows),
+                        "boilerplate": learned,
+                        "config": config,
+                        "target": work / f"finished-{shard.stem}.arrow",
+                        "keep": quote(kept),
+                    },
+                )
+                for shard, rows in zip(work_paths, work_rows)
+            ]
+            finished_shards = _run_batches(progress, submitted, list(map(len, work_rows)))
         fresh = finished.read_finished([done.path for done in finished_shards])
         in_order = finished.in_order(articles.names, fresh, state.finished)
         cleaned, finished_table, lineage = in_order.cleaned, in_order.table, in_order.lineage
@@ -316,7 +339,7 @@ def _run(
         plan = plan_spelling(
             finished_table, lineage, decisions, config.spelling.languages, state.finished, state.spelled
         )
-        in_flow = workers_stopped() and len(plan.applying) < SPELL_IN_FLOW_BELOW
+        in_flow = runs_in_flow(len(plan.applying), SPELL_IN_FLOW_BELOW)
         group_rows = (
             SPELLING_TASK_MAX_ROWS
             if in_flow

@@ -11,6 +11,9 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +27,7 @@ from prefect.utilities.annotations import quote
 from dedup.index import MAX_RUN, lsh_candidate_pairs
 from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.signatures import paragraph_signatures
+from flows import pipeline
 from flows.config import load_config
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, run_installed_copydesk
 from tests.test_pipeline import TABLE_FILES, run_cli, syndicated_copy
@@ -87,12 +91,54 @@ def test_the_corpus_holds_every_kind_of_copy(embedded_outputs):
     assert paragraphs.contained_in.notna().any()
 
 
+@contextmanager
+def worker_processes_seen() -> Iterator[set[int]]:
+    """The worker processes this process starts (spawned multiprocessing children) while the block runs, looked for
+    in /proc every 10 ms."""
+    seen: set[int] = set()
+    done = threading.Event()
+
+    def look() -> None:
+        while not done.wait(0.01):
+            for folder in Path("/proc").iterdir():
+                try:
+                    status = (folder / "status").read_text() if folder.name.isdigit() else ""
+                    spawned = b"spawn_main" in (folder / "cmdline").read_bytes() if status else False
+                except OSError:
+                    continue
+                if spawned and f"\nPPid:\t{os.getpid()}\n" in status:
+                    seen.add(int(folder.name))
+
+    watcher = threading.Thread(target=look, daemon=True)
+    watcher.start()
+    try:
+        yield seen
+    finally:
+        done.set()
+        watcher.join()
+
+
 def test_worker_processes_give_the_outputs_of_the_flow_process_alone(
-    prefect_harness, corpus, embedded_outputs, tmp_path
+    prefect_harness, corpus, embedded_outputs, tmp_path, monkeypatch
 ):
-    """--workers 2 runs the batched tasks in two worker processes instead of the flow process's thread pool."""
+    """--workers 2 runs the batched tasks in two worker processes instead of the flow process's thread pool (even
+    work this small, which a run would otherwise do on a thread of its own)."""
+    for threshold in ("READ_IN_FLOW_BELOW_BYTES", "FINISH_IN_FLOW_BELOW", "SPELL_IN_FLOW_BELOW"):
+        monkeypatch.setattr(pipeline, threshold, 0)
     out = tmp_path / "clean"
-    assert run_cli(corpus, out, *BATCH, "--workers", "2") == 0
+    with worker_processes_seen() as workers:
+        assert run_cli(corpus, out, *BATCH, "--workers", "2") == 0
+    assert len(workers) >= 2  # started for the read stage, and again for the correct stage once stopped
+    assert outputs(out) == embedded_outputs
+
+
+def test_a_run_of_a_few_files_starts_no_worker_process(prefect_harness, corpus, embedded_outputs, tmp_path):
+    """Reading, finishing and spelling a few articles costs less than starting a worker: with --workers 2 every
+    batched task still runs in the flow process, and the outputs are the same."""
+    out = tmp_path / "clean"
+    with worker_processes_seen() as workers:
+        assert run_cli(corpus, out, *BATCH, "--workers", "2") == 0
+    assert not workers
     assert outputs(out) == embedded_outputs
 
 

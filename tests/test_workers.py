@@ -24,7 +24,12 @@ from cleaners.edits import Correction
 from cleaners.spelling import SpellingDecision, apply_corrections, text_words
 from dedup.cores import usable_cores
 from flows.outputs.manifest import file_digest
-from flows.pipeline import SPELLING_TASK_MAX_ROWS, SPELLING_TASKS_PER_WORKER, spelling_group_rows
+from flows.pipeline import (
+    READ_IN_FLOW_BELOW_BYTES,
+    SPELLING_TASK_MAX_ROWS,
+    SPELLING_TASKS_PER_WORKER,
+    spelling_group_rows,
+)
 from flows.runtime.process_cache import load_once
 from flows.runtime.task_runner import (
     DASK_ADDRESS_VARIABLE,
@@ -322,6 +327,10 @@ def test_no_process_outlives_a_killed_run_or_a_finished_one(tmp_path, mark):
     raw.mkdir()
     for name in SEED_NAMES:
         shutil.copy(SEEDS_DIR / name, raw / name)
+    # Over READ_IN_FLOW_BELOW_BYTES to read, so the read tasks start the workers (the seeds alone are read in the flow
+    # process): a long text dump, rejected as too long an article.
+    seeds = "\n\n".join((SEEDS_DIR / name).read_text(encoding="utf-8") for name in SEED_NAMES)
+    (raw / "archive-dump.txt").write_text(seeds * (READ_IN_FLOW_BELOW_BYTES // len(seeds) + 1), encoding="utf-8")
     env = new_user_environment(tmp_path / "home") | dict([mark.split("=")])
     command = [str(COPYDESK), "run", str(raw), "--out", str(tmp_path / "clean"), "--batch-size", "1", "--workers", "2"]
     killed = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

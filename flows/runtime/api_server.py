@@ -103,6 +103,10 @@ class LaunchedServer:
             "PREFECT_UI_ENABLED": "0",
             "PREFECT__SERVER_EPHEMERAL": "1",
             "PREFECT__SERVER_FINAL": "1",
+            # No block types registered as it starts (Prefect's default loads every installed collection, Dask's
+            # among them, to see whether they changed: some 0.7 s): a copydesk run stores no block.
+            "PREFECT_API_BLOCKS_REGISTER_ON_START": "0",
+            "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "0",
             **get_current_settings().to_environment_variables(exclude_unset=True),
         }
         command = [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent)]

@@ -146,6 +146,12 @@ def workers_stopped() -> bool:
     return workers is not None and not workers.started()
 
 
+def runs_in_flow(work: int, below: int) -> bool:
+    """Whether a stage's tasks run on a thread of the flow process (`submitting`): its worker processes are not
+    running and its `work` is under `below`, less than starting them would cost."""
+    return work < below and workers_stopped()
+
+
 Submit = Callable[[Task, dict], PrefectFuture]
 
 
