@@ -12,6 +12,8 @@
   0.2 s), its start-up (process start to the first stage) and every stage's seconds (manifest.json);
 - incremental: new articles (new stories and copies) added to the N, copydesk run again on the same output
   folder, then a rebuild of the same files into a fresh folder whose outputs must equal it;
+- scheduled: a hundred articles more against that state, as an hourly run of a few new files would add (no
+  target: what a run pays for the stored corpus whatever it adds);
 - memory: peak RSS against articles fitted over every full run recorded in WORK, extrapolated to 1,000,000;
 - .html: `copydesk run` on M `.html` pages, embedded and on a local 2-worker Dask cluster, beside bare
   `trafilatura.extract` with copydesk's [html] options on the same pages in this process.
@@ -59,6 +61,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 NAIVE_PIPELINE = Path(__file__).resolve().parent / "naive_pipeline.py"
 # The sizes issue 14's targets name: the full scale, the throughput scale, the incremental batch, side by side.
 FULL_SCALE, RATE_SCALE, NEW_ARTICLES, SIDE_BY_SIDE_ARTICLES = 1_000_000, 100_000, 10_000, 20_000
+SCHEDULED_ARTICLES = 100
 MINHASH_TARGET = 150_000
 TXT_RATE_TARGET = 1_500
 FULL_SCALE_MINUTES, MEMORY_TARGET_GB, MEMORY_GROWTH_TARGET, INCREMENTAL_TARGET_SECONDS = 20, 8, 1.5, 60
@@ -122,6 +125,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         default=NEW_ARTICLES,
         help=f"articles of the incremental run (default {NEW_ARTICLES:,})",
+    )
+    parser.add_argument(
+        "--scheduled-articles",
+        type=int,
+        default=SCHEDULED_ARTICLES,
+        help=f"articles of a run after the incremental one (default {SCHEDULED_ARTICLES:,}; 0: none)",
     )
     parser.add_argument(
         "--no-rebuild-check",
@@ -295,17 +304,18 @@ def naive_run(raw: Path, out_file: Path) -> NaiveRun:
 @contextlib.contextmanager
 def added_batch(folder: Path, work: Path, start: int, count: int, seed: int) -> Iterator[None]:
     """Articles numbered from start (the cached batch) linked into the cached corpus folder while the block runs,
-    then removed."""
+    then removed; a batch added within another's block leaves the corpus's stamp to the outer one."""
     added = batch(work, start, count, seed)
     stamp = folder / "complete"
-    kept = stamp.read_text()
-    stamp.unlink()  # until the batch is removed, the folder holds more than its name says
+    kept = stamp.read_text() if stamp.is_file() else None
+    stamp.unlink(missing_ok=True)  # until the batch is removed, the folder holds more than its name says
     link_articles(added / "raw", folder / "raw")
     try:
         yield
     finally:
         scale_corpus.remove_articles(folder / "raw", start, count)
-        stamp.write_text(kept)
+        if kept is not None:
+            stamp.write_text(kept)
 
 
 def differing_outputs(first: Path, second: Path) -> list[str]:
@@ -474,27 +484,36 @@ def runs_seconds(runs: Sequence[Run | NaiveRun]) -> str:
 @dataclass(frozen=True)
 class TxtRuns:
     """The .txt runs: the full run, the incremental one after it (None without new articles), and the rebuild
-    (None when not checked) with the outputs where it differs from the incremental run."""
+    (None when not checked) with the outputs where it differs from the incremental run; the scheduled run of a
+    few articles more after the incremental one (None when not asked for)."""
 
     full: Run
     incremental: Run | None
     rebuild: Run | None
     differing: tuple[str, ...]
+    scheduled: Run | None = None
 
 
-def txt_runs(work: Path, articles: int, new_articles: int, seed: int, rebuild_check: bool) -> TxtRuns:
-    """A full run on the .txt corpus, an incremental run of new articles after it, and a rebuild to compare."""
+def txt_runs(
+    work: Path, articles: int, new_articles: int, seed: int, rebuild_check: bool, scheduled_articles: int = 0
+) -> TxtRuns:
+    """A full run on the .txt corpus, an incremental run of new articles after it, a rebuild to compare, and a
+    scheduled run of a few articles more."""
     folder = corpus(work, articles, False, seed)
     out, rebuilt = fresh_folder(work / "out-txt"), work / "out-rebuild"
     full = measured_run(folder / "raw", out)
     record_full_run(work, articles, seed, full)
     if not new_articles:
         return TxtRuns(full, None, None, ())
+    scheduled = None
     with added_batch(folder, work, articles, new_articles, seed):
         incremental = measured_run(folder / "raw", out)
         rebuild = measured_run(folder / "raw", fresh_folder(rebuilt)) if rebuild_check else None
-    differing = tuple(differing_outputs(out, rebuilt)) if rebuild_check else ()
-    return TxtRuns(full, incremental, rebuild, differing)
+        differing = tuple(differing_outputs(out, rebuilt)) if rebuild_check else ()
+        if scheduled_articles:
+            with added_batch(folder, work, articles + new_articles, scheduled_articles, seed):
+                scheduled = measured_run(folder / "raw", out)
+    return TxtRuns(full, incremental, rebuild, differing, scheduled)
 
 
 def record_full_run(work: Path, articles: int, seed: int, run: Run) -> None:
@@ -581,6 +600,17 @@ def txt_rows(runs: TxtRuns, articles: int, new_articles: int, growth_base: int |
                 ),
             )
         )
+    if runs.scheduled is not None:
+        scheduled = runs.scheduled
+        rows.append(
+            Row(
+                f"scheduled: {scheduled.inputs_read:,} new articles against the {articles + new_articles:,}",
+                f"{scheduled.seconds:,.1f}s (CPU {scheduled.cpu_seconds:,.1f}s; flow {scheduled.flow_seconds:,.1f}s; "
+                f"start-up {scheduled.startup_seconds:,.1f}s; peak {scheduled.peak_bytes / GB:.2f} GB; "
+                f"load {scheduled.load_average:.1f})",
+                target="none (what a run pays for the stored corpus)",
+            )
+        )
     if runs.rebuild is not None:
         equal = not runs.differing
         rows.append(
@@ -601,6 +631,8 @@ def run_columns(runs: TxtRuns, articles: int, new_articles: int) -> dict[str, Ru
         columns[f"+{new_articles:,} incremental"] = runs.incremental
     if runs.rebuild is not None:
         columns[f"rebuild, {articles + new_articles:,}"] = runs.rebuild
+    if runs.scheduled is not None:
+        columns[f"+{runs.scheduled.inputs_read:,} scheduled"] = runs.scheduled
     return columns
 
 
@@ -725,7 +757,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         measured(side_by_side_rows(work, arguments.side_by_side_articles, seed, arguments.rounds))
     runs = None
     if arguments.articles:
-        runs = txt_runs(work, arguments.articles, arguments.new_articles, seed, arguments.rebuild_check)
+        runs = txt_runs(
+            work,
+            arguments.articles,
+            arguments.new_articles,
+            seed,
+            arguments.rebuild_check,
+            arguments.scheduled_articles,
+        )
         growth_base = recorded_peaks(work, seed).get(RATE_SCALE) if arguments.articles > RATE_SCALE else None
         measured([generation_row(corpus(work, arguments.articles, False, seed))])
         measured(txt_rows(runs, arguments.articles, arguments.new_articles, growth_base))

@@ -63,12 +63,14 @@ def test_the_cached_batch_is_in_the_corpus_only_while_its_runs_last(
     bench_scale = import_benchmark("bench_scale")
     folder = bench_scale.corpus(tmp_path, 250, False, SEED)
     before, stamp = files(folder / "raw"), (folder / "complete").read_text()
-    with bench_scale.added_batch(folder, tmp_path, 250, 50, SEED):
-        assert files(folder / "raw") == written["300"]
-        assert not (folder / "complete").exists()
+    with bench_scale.added_batch(folder, tmp_path, 250, 30, SEED):
+        with bench_scale.added_batch(folder, tmp_path, 280, 20, SEED):  # the scheduled run's batch after it
+            assert files(folder / "raw") == written["300"]
+            assert not (folder / "complete").exists()
+        assert len(files(folder / "raw")) == 280 and not (folder / "complete").exists()
     assert files(folder / "raw") == before
     assert (folder / "complete").read_text() == stamp
-    assert len(files(bench_scale.batch(tmp_path, 250, 50, SEED) / "raw")) == 50
+    assert len(files(bench_scale.batch(tmp_path, 250, 30, SEED) / "raw")) == 30
 
 
 def test_a_measured_command_shows_its_memory_and_the_load_it_ran_under(tmp_path: Path) -> None:
