@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.reading.extraction import extract_html, repair_mojibake
+from flows.reading.extraction import extract_html, has_c1_control, repair_mojibake
 
 STORY = [
     "The harbour’s new breakwater opened on Tuesday – two years late – and the port authority’s chief was pleased.",
@@ -30,3 +30,8 @@ def test_a_page_without_c1_controls_is_left_as_it_is():
     # Latin-1 letters and signs a page writes on purpose are no mojibake
     latin = "<p>Ãlvaro paid 5 £ at the café, Â© the author.</p>"
     assert repair_mojibake(latin) is latin
+
+
+def test_every_c1_control_and_no_other_character_marks_a_page_as_mojibake():
+    assert all(has_c1_control(f"<p>caf{chr(code)}</p>") for code in range(0x80, 0xA0))
+    assert not any(has_c1_control(f"<p>caf{character}</p>") for character in "\x7f\xa0é’\U0001f600")

@@ -7,7 +7,6 @@ its cells' blocks, one a line."""
 
 from __future__ import annotations
 
-import re
 import threading
 from contextlib import suppress
 
@@ -45,8 +44,9 @@ DATE_EXTRACTION = {"extensive_search": False, "original_date": True}
 # The [html] settings a caller that passes none gets (copydesk.toml's defaults).
 DEFAULT_HTML = HtmlSettings()
 # A C1 control character in a page is mojibake (UTF-8 read as Latin-1: "â\x80\x99" for "’"); trafilatura drops
-# such characters and leaves "â", which no later repair can undo.
-_C1_CONTROL = re.compile("[\x80-\x9f]")
+# such characters and leaves "â", which no later repair can undo. Each is looked for on its own: 32 searches for one
+# character are a quarter of the time of one search for a class of characters.
+_C1_CONTROLS = tuple(map(chr, range(0x80, 0xA0)))
 # A page's figures, captions and author boxes (by their tag, or a class naming a caption, a credit or an author):
 # trafilatura leaves them out, and the vote never puts their lines back.
 _CAPTIONS_AND_AUTHORS = etree.XPath(
@@ -91,10 +91,15 @@ def caption_and_author_words(tree: etree._Element) -> set[str]:
     }
 
 
+def has_c1_control(html: str) -> bool:
+    """Whether a page holds a C1 control character (an ASCII page holds none)."""
+    return not html.isascii() and any(control in html for control in _C1_CONTROLS)
+
+
 def repair_mojibake(html: str) -> str:
     """The page with UTF-8 read as Latin-1 or Windows-1252 decoded again (ftfy's encoding fix), where it holds a
     C1 control character (otherwise as it is): before parsing, while the bytes that tell how are still there."""
-    return ftfy.fix_encoding(html) if not html.isascii() and _C1_CONTROL.search(html) else html
+    return ftfy.fix_encoding(html) if has_c1_control(html) else html
 
 
 def parse_page(html: str) -> tuple[str, etree._Element | None]:
