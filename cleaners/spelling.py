@@ -41,12 +41,12 @@ _ASCII_LETTERS = frozenset(string.ascii_letters)
 _VOWELS = "aeiou"
 
 
-# RE2 patterns that find `_WORD`'s matches (`_run_words`): what ends a run of Python's `\w`, "'", "’" and "-" (RE2's
+# RE2 patterns that find `_WORD`'s matches (`_piece_words`): what ends a run of Python's `\w`, "'", "’" and "-" (RE2's
 # classes agree with Python's in the Basic Multilingual Plane, a test checks every code point), and a run's word.
 _WORD_RUN_END = r"[^\p{L}\p{N}_'’-]+"
 _WHOLE_WORD = r"^[A-Za-z]+(?:[-'’][A-Za-z]+)*$"
 _RUN_WORD = r"^(?P<word>[A-Za-z]+(?:[-'’][A-Za-z]+)*)(?:['’]|$)"
-# Texts `_run_words` leaves to `text_words`: what a skipped span needs (`_may_hold_skip_span`), or a character past
+# Texts `_piece_words` leaves to `text_words`: what a skipped span needs (`_may_hold_skip_span`), or a character past
 # U+FFFF, where Python's Unicode tables and RE2's may differ.
 _NOT_SPLIT_BY_RE2 = r"[/@#\x{10000}-\x{10FFFF}]|www\."
 
