@@ -37,6 +37,7 @@ from cleaners.word_blocks import CodedWords, differing_middle, matching_blocks
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
 _CONTEXT_CHARS = 30
+_STOPWORD_ARRAY = pa.array(sorted(STOPWORDS), pa.string())
 _ASCII_LETTERS = frozenset(string.ascii_letters)
 _VOWELS = "aeiou"
 
@@ -339,8 +340,9 @@ def _word_rows(text_word_lists: pa.ListArray, weights: tuple[int, ...]) -> list[
         lowered.take(summed.column("first")), lowered.take(summed.column("second")), " "
     )
     bigram_rows = _rows("bigrams", pairs, summed.column("weight_sum"))
-    capitalised = np.array([form[0].isupper() for form in forms.to_pylist()])[form_ids]
-    content = ~np.array([word in STOPWORDS for word in lowered.to_pylist()])[lower_ids]
+    # A word opens with an ASCII letter (`_WORD`): it is capitalised when that is A-Z.
+    capitalised = pc.match_substring_regex(forms, "^[A-Z]").to_numpy(zero_copy_only=False)[form_ids]
+    content = ~pc.is_in(lowered, value_set=_STOPWORD_ARRAY).to_numpy(zero_copy_only=False)[lower_ids]
     left = np.flatnonzero(capitalised[1:] & same_text & content[:-1]) + 1  # positions with a left neighbour mark
     right = np.flatnonzero(capitalised[:-1] & same_text & content[1:])
     marks = pa.table(  # each text's marks once: (text, word, neighbour, whether the neighbour is on the right)
