@@ -37,8 +37,19 @@ from cleaners.word_blocks import CodedWords, differing_middle, matching_blocks
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
 _CONTEXT_CHARS = 30
+_STOPWORD_ARRAY = pa.array(sorted(STOPWORDS), pa.string())
 _ASCII_LETTERS = frozenset(string.ascii_letters)
 _VOWELS = "aeiou"
+
+
+# RE2 patterns that find `_WORD`'s matches (`_piece_words`): what ends a run of Python's `\w`, "'", "’" and "-" (RE2's
+# classes agree with Python's in the Basic Multilingual Plane, a test checks every code point), and a run's word.
+_WORD_RUN_END = r"[^\p{L}\p{N}_'’-]+"
+_WHOLE_WORD = r"^[A-Za-z]+(?:[-'’][A-Za-z]+)*$"
+_RUN_WORD = r"^(?P<word>[A-Za-z]+(?:[-'’][A-Za-z]+)*)(?:['’]|$)"
+# Texts `_piece_words` leaves to `text_words`: what a skipped span needs (`_may_hold_skip_span`), or a character past
+# U+FFFF, where Python's Unicode tables and RE2's may differ.
+_NOT_SPLIT_BY_RE2 = r"[/@#\x{10000}-\x{10FFFF}]|www\."
 
 
 def _may_hold_skip_span(text: str) -> bool:
@@ -267,11 +278,39 @@ def _chunk_rows(texts: tuple[str, ...], weights: tuple[int, ...], words: pa.List
 
 
 def word_lists(texts: Iterable[str]) -> pa.ListArray:
-    """Each text's `text_words` as one Arrow list array (the words made one array of strings, then cut by text)."""
-    lists = [text_words(text) for text in texts]
-    ends = np.cumsum(np.fromiter(map(len, lists), np.int64, len(lists)))
-    offsets = pa.array(np.concatenate([[0], ends]), pa.int32())
-    return pa.ListArray.from_arrays(offsets, pa.array(list(chain.from_iterable(lists)), pa.string()))
+    """Each text's `text_words` as one Arrow list array: cut at spaces and split by RE2 over all the texts at once
+    (`_piece_words`), those that may hold a skipped span or a character outside the Basic Multilingual Plane by
+    `text_words`."""
+    texts = list(texts)
+    column = pa.array(texts, pa.string())
+    by_python = pc.match_substring_regex(column, _NOT_SPLIT_BY_RE2)
+    pieces = pc.split_pattern(pc.if_else(by_python, pa.scalar(None, pa.string()), column), " ")
+    places, words = _piece_words(pc.list_flatten(pieces))
+    in_python = np.flatnonzero(by_python.to_numpy(zero_copy_only=False))
+    python_lists = [text_words(texts[position]) for position in in_python.tolist()]
+    python_counts = np.fromiter(map(len, python_lists), np.int64, len(python_lists))
+    # A text split by Python has no pieces: its words take the place where its pieces would start, before the next's.
+    python_places = np.repeat(pieces.offsets.to_numpy()[in_python], python_counts)
+    values = pa.concat_arrays([pa.array(list(chain.from_iterable(python_lists)), pa.string()), words])
+    counts = np.bincount(pc.list_parent_indices(pieces).to_numpy()[places], minlength=len(texts))
+    counts[in_python] = python_counts
+    offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
+    order = np.argsort(np.concatenate([python_places, places]), kind="stable")
+    return pa.ListArray.from_arrays(offsets, values.take(order))
+
+
+def _piece_words(pieces: pa.StringArray) -> tuple[np.ndarray, pa.StringArray]:
+    """`_WORD`'s matches in pieces of texts without a skipped span cut at spaces, by RE2 (which has no lookaround),
+    with the piece each is in (not in order): a match opens a run of word characters, apostrophes and hyphens and is
+    followed by its end or an apostrophe, so a run holds at most one, its longest such start. Most pieces are a word
+    whole; only the others are cut into runs."""
+    whole = pc.match_substring_regex(pieces, _WHOLE_WORD).to_numpy(zero_copy_only=False)
+    others = np.flatnonzero(~whole)
+    runs = pc.split_pattern_regex(pieces.take(others), _WORD_RUN_END)
+    found = pc.extract_regex(pc.list_flatten(runs), _RUN_WORD)
+    is_word = found.is_valid().to_numpy(zero_copy_only=False)
+    places = np.concatenate([np.flatnonzero(whole), others[pc.list_parent_indices(runs).to_numpy()[is_word]]])
+    return places, pa.concat_arrays([pieces.filter(whole), pc.struct_field(found, "word").filter(is_word)])
 
 
 def _word_rows(text_word_lists: pa.ListArray, weights: tuple[int, ...]) -> list[pa.Table]:
@@ -301,8 +340,9 @@ def _word_rows(text_word_lists: pa.ListArray, weights: tuple[int, ...]) -> list[
         lowered.take(summed.column("first")), lowered.take(summed.column("second")), " "
     )
     bigram_rows = _rows("bigrams", pairs, summed.column("weight_sum"))
-    capitalised = np.array([form[0].isupper() for form in forms.to_pylist()])[form_ids]
-    content = ~np.array([word in STOPWORDS for word in lowered.to_pylist()])[lower_ids]
+    # A word opens with an ASCII letter (`_WORD`): it is capitalised when that is A-Z.
+    capitalised = pc.match_substring_regex(forms, "^[A-Z]").to_numpy(zero_copy_only=False)[form_ids]
+    content = ~pc.is_in(lowered, value_set=_STOPWORD_ARRAY).to_numpy(zero_copy_only=False)[lower_ids]
     left = np.flatnonzero(capitalised[1:] & same_text & content[:-1]) + 1  # positions with a left neighbour mark
     right = np.flatnonzero(capitalised[:-1] & same_text & content[1:])
     marks = pa.table(  # each text's marks once: (text, word, neighbour, whether the neighbour is on the right)

@@ -1,11 +1,14 @@
 """Corpus-aware typo and run-together-word correction: fixes what the corpus proves, leaves names alone."""
 
+import re
 from dataclasses import replace
 from itertools import product
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
+from cleaners import spelling
 from cleaners.article import clean_article
 from cleaners.spelling import (
     ALTERNATIVES_PER_PATTERN,
@@ -22,6 +25,7 @@ from cleaners.spelling import (
     reviewed_decisions,
     scoped_key,
     text_words,
+    word_lists,
 )
 from flows.stages.dictionary import load_base_dictionary
 from flows.stages.steps import metadata_words
@@ -115,6 +119,31 @@ def test_text_words_are_the_words_iter_words_finds(seeds):
     assert sum(len(text_words(paragraph)) for paragraph in paragraphs) > 1000
     for paragraph in paragraphs:
         assert text_words(paragraph) == [word for _, _, word in iter_words(paragraph)]
+
+
+def test_word_lists_are_each_texts_text_words(seeds):
+    paragraphs = [paragraph for text in seeds.values() for paragraph in text.split("\n\n")]
+    shapes = [
+        "",
+        " ",
+        "Kim's dogs' rock’n’roll don't- -ex- x-ray well-known re-elected 'quoted' ‘curly’",
+        "abc123 _under_score über café naïve Zoë and\u00a0nbsp\ttab\nline end.",
+        'word,comma (paren) [bracket] "quote" 3-D 2nd  double  space e\u0301 ДА ٣x x٣',
+        "See www.site.com and #tag or @handle, mail a@b.org, 24/7 and/or http://x.y/z now.",
+        "an emoji 😀 here and \U0001123f there",
+    ]
+    texts = paragraphs + shapes
+    assert word_lists(texts).to_pylist() == [text_words(text) for text in texts]
+    assert word_lists([]).to_pylist() == []
+
+
+def test_re2_ends_a_word_run_where_python_does_in_the_basic_multilingual_plane():
+    characters = [chr(point) for point in range(0x10000) if not 0xD800 <= point <= 0xDFFF]
+    python = [re.fullmatch(r"[^\w'’-]", character) is not None for character in characters]
+    pattern = f"^(?:{spelling._WORD_RUN_END})$"
+    assert pc.match_substring_regex(pa.array(characters), pattern).to_pylist() == python
+    beyond = pa.array(["x \U00010000", "x \U0010ffff", "x \uffff"])
+    assert pc.match_substring_regex(beyond, spelling._NOT_SPLIT_BY_RE2).to_pylist() == [True, True, False]
 
 
 def test_acronyms_numbers_and_short_words_stay(base, config):
