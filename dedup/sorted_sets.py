@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dedup.lookup import sorted_rows
+
 
 def distinct(values: np.ndarray) -> np.ndarray:
     """The distinct values, sorted (as `np.unique`)."""
@@ -17,9 +19,5 @@ def distinct(values: np.ndarray) -> np.ndarray:
 
 
 def contained(values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Whether each of the values is one of `wanted` (as `np.isin`), by binary search in the distinct wanted."""
-    held = distinct(wanted)
-    rows = np.searchsorted(held, values)
-    found = rows < len(held)
-    found[found] = held[rows[found]] == values[found]
-    return found
+    """Whether each of the values is one of `wanted` (as `np.isin`), looked up in the distinct wanted."""
+    return sorted_rows(distinct(wanted), values)[1]
