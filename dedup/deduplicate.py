@@ -48,6 +48,7 @@ from dedup.redis_index import index_basename, redis_candidate_pairs
 from dedup.settings import CanonicalPolicy, DedupSettings
 from dedup.shingles import exact_key, normalised_words, split_sentences, word_shingles
 from dedup.signatures import ShingleHashes, count_words, shingle_hashes, signatures_and_word_counts
+from dedup.sorted_sets import distinct
 from dedup.text_hash import text_hashes
 from dedup.trim import trim_keepers
 from dedup.verify import Overlap, overlap, pair_shares
@@ -108,7 +109,7 @@ def measured_shares(pairs: np.ndarray, texts: Sequence[str], shingle_size: int) 
     `dedup.verify.pair_shares` gives it: the sets hashed HASH_AT_ONCE texts at a time (so the texts' strings are
     held a chunk at a time), then the pairs measured, a part on each core (threads: the compiled kernels let go of
     the GIL)."""
-    positions = np.unique(pairs)
+    positions = distinct(pairs)
     parts = max(1, min(usable_cores(), len(pairs) // _PAIRS_A_THREAD))
     chunks = np.array_split(positions, max(parts, -(-len(positions) // HASH_AT_ONCE)))
     with ThreadPoolExecutor(parts) as pool:

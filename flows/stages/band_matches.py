@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dedup import sorted_sets
 from dedup.deduplicate import Matches, classified, measured_shares
 from dedup.index import MAX_SHARED_GROUP
 from dedup.pair_table import PairTable, packed_pairs
@@ -210,7 +211,7 @@ def _described(
     key; the new rows of every table for those the store (`stored_rows`) does not hold and their sentences are
     added to `into`."""
     known = stored_rows("texts", distinct)
-    fresh = distinct[~np.isin(distinct, known["key"].to_numpy())]
+    fresh = distinct[~sorted_sets.contained(distinct, known["key"].to_numpy())]
     paragraphs = _taken_or_signed(
         fresh,
         lambda lacking: [texts[position] for position in first[np.searchsorted(distinct, lacking)].tolist()],
@@ -238,7 +239,7 @@ def _taken_or_signed(
     `signed` where it holds them, the rest signed from their texts (`texts_of` the lacking keys); their `texts`
     rows."""
     taken = signed.take(keys, into)
-    lacking = keys[~np.isin(keys, taken["key"].to_numpy())]
+    lacking = keys[~sorted_sets.contained(keys, taken["key"].to_numpy())]
     progress.phase(f"signing {unit}", len(lacking), unit)
     made = [
         _signed_chunk(chunk, chunk_keys, settings, progress, into)
@@ -278,9 +279,9 @@ def _new_sentences(
     signed here."""
     long_keys = described.filter(pc.greater_equal(described["words"], settings.min_words))["key"].to_numpy()
     split = stored_rows("sentences", long_keys)["key"].to_numpy()
-    unsplit = long_keys[~np.isin(long_keys, split)]
+    unsplit = long_keys[~sorted_sets.contained(long_keys, split)]
     taken = signed.sentences_of(unsplit)
-    lacking = unsplit[~np.isin(unsplit, taken["key"].to_numpy())]
+    lacking = unsplit[~sorted_sets.contained(unsplit, taken["key"].to_numpy())]
     owners = first[np.searchsorted(distinct, lacking)]
     progress.phase("splitting sentences", len(owners), "paragraphs")
     sentences = paragraph_sentences(ticking((texts[position] for position in owners.tolist()), progress.advance))
@@ -295,9 +296,9 @@ def _new_sentences(
         ]
     )
     into.add("sentences", table)
-    unseen = np.unique(table["sentence_key"].to_numpy())
-    unseen = unseen[~np.isin(unseen, described["key"].to_numpy())]
-    unseen = unseen[~np.isin(unseen, stored_rows("texts", unseen)["key"].to_numpy())]
+    unseen = sorted_sets.distinct(table["sentence_key"].to_numpy())
+    unseen = unseen[~sorted_sets.contained(unseen, described["key"].to_numpy())]
+    unseen = unseen[~sorted_sets.contained(unseen, stored_rows("texts", unseen)["key"].to_numpy())]
     split_keys, where = np.unique(sentence_keys, return_index=True)  # the sentences of `taken` are in `signed`
     _taken_or_signed(
         unseen,

@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pairs
 from dedup.settings import DedupSettings
+from dedup.sorted_sets import distinct
 from flows.stages.signed_pool import SignedPool
 from flows.state.band_store import SEARCH_SCHEMAS
 
@@ -291,5 +292,5 @@ def _runs_in(sorted_rows: duckdb.DuckDBPyRelation) -> dict[str, pa.Table]:
 
 def distinct_pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct pairs of owner positions (each below 2**32), sorted: a pair found in several band runs once."""
-    packed = np.unique(first.astype(np.uint64) << np.uint64(32) | second.astype(np.uint64))
+    packed = distinct(first.astype(np.uint64) << np.uint64(32) | second.astype(np.uint64))
     return (packed >> np.uint64(32)).astype(np.int64), (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)

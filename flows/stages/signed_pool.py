@@ -19,6 +19,7 @@ from pyarrow import feather
 
 from dedup.lookup import sorted_rows
 from dedup.settings import DedupSettings
+from dedup.sorted_sets import contained
 from flows.stages.handoffs import handoff_folder, write_handoff
 from flows.stages.new_rows import NewRowSink
 from flows.state.band_store import SCHEMAS
@@ -85,7 +86,7 @@ class SignedPool:
 
     def sentences_of(self, keys: np.ndarray) -> pa.Table:
         """The `sentences` rows of those of the paragraph `keys` the pool split."""
-        return self.sentences.filter(pa.array(np.isin(self.sentences["key"].to_numpy(), keys)))
+        return self.sentences.filter(pa.array(contained(self.sentences["key"].to_numpy(), keys)))
 
 
 NOTHING_SIGNED = SignedPool(
