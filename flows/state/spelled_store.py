@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.spelling import STANDING_ALONE, SpellingDecision, alternations, decided_word, matching_any, scoped_key
+from dedup.sorted_sets import distinct
 from flows.outputs.files import write_table
 from flows.stages.chunked import take_rows
 from flows.stages.column_texts import ColumnTexts
@@ -140,7 +141,7 @@ def _same_rows(now: pa.Table, then: pa.Table) -> np.ndarray:
         now, then = _rows_at(pa.table({"p": now}), compared)["p"], _rows_at(pa.table({"p": then}), compared)["p"]
     differing = pc.not_equal(pc.list_flatten(now), pc.list_flatten(then))
     unequal = pc.filter(pc.list_parent_indices(now), differing).to_numpy()
-    return np.setdiff1d(compared, compared[unequal])
+    return np.delete(compared, unequal)
 
 
 def _rows_of(spelled: pa.Table, lineage: Lineage, finished: FinishedCleaning) -> np.ndarray:
@@ -211,7 +212,7 @@ def _scoped_paragraphs(texts: ColumnTexts, holding: np.ndarray, fixed_at: np.nda
     """The positions of the paragraphs that paragraph-only keys name by digest among those holding a letter run of
     their word as finished (`holding`) or that had a fix (`fixed_at`): with span fixes made, a paragraph may hold the
     word where it does not as finished."""
-    positions = np.union1d(holding, fixed_at)
+    positions = distinct(np.concatenate([holding, fixed_at]))
     positions = positions[positions < len(texts)]
     digests = {key[len(decided_word(key)) :] for key in scoped}
     return [
