@@ -7,16 +7,21 @@ functions; nothing is mocked.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import re
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from cleaners.body import body_words
-from flows.config import HtmlSettings
+from flows import __version__
+from flows.config import HtmlSettings, load_config
+from flows.outputs.manifest import STAMPS, inputs_fingerprint
 from flows.outputs.publish import CURRENT, RUNS
+from flows.outputs.schema import SCHEMA_VERSION
 from flows.reading.extraction import falls_short
 from flows.reading.readers import FORMATS, discover_inputs, input_format, read_at_most, read_input
 from flows.runtime.lock import LOCK_NAME
@@ -422,6 +427,20 @@ def test_discover_inputs_sorts_out_every_odd_kind_of_entry_in_a_tree(tmp_path):
         "size": [status.st_size for status in statuses],
         "mtime_ns": [status.st_mtime_ns for status in statuses],
     }
+
+
+@pytest.mark.parametrize("count", [0, 4])
+def test_the_inputs_fingerprint_hashes_the_bytes_earlier_runs_hashed(count):
+    """Each input's path, size and time, each after a NUL, as earlier versions hashed them one input at a time: a
+    different fingerprint would make every existing OUT_DIR read all its inputs again."""
+    config = load_config(REPO / "copydesk.toml")
+    paths = ["a.txt", "café – naïve 北京.html", "news/-dash .txt", "z"][:count]
+    sizes, times = [0, 1, 2**63 - 1, 7][:count], [-1, 0, -(2**63), 1_700_000_000_123_456_789][:count]
+    expected = hashlib.sha256(f"{__version__}\x00{SCHEMA_VERSION}\x00{config.sha256}".encode())
+    for path, size, time in zip(paths, sizes, times, strict=True):
+        expected.update(f"\x00{path}\x00{size}\x00{time}".encode())
+    stamps = pa.table([pa.array(sizes, pa.int64()), pa.array(times, pa.int64())], STAMPS)
+    assert inputs_fingerprint(paths, stamps, config) == expected.hexdigest()
 
 
 # --------------------------------------------------------------------------- HTML
