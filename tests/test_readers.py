@@ -7,17 +7,24 @@ functions; nothing is mocked.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import re
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from cleaners.body import body_words
-from flows.config import HtmlSettings
+from flows import __version__
+from flows.config import HtmlSettings, load_config
+from flows.outputs.manifest import STAMPS, inputs_fingerprint
+from flows.outputs.publish import CURRENT, RUNS
+from flows.outputs.schema import SCHEMA_VERSION
 from flows.reading.extraction import falls_short
 from flows.reading.readers import FORMATS, discover_inputs, input_format, read_at_most, read_input
+from flows.runtime.lock import LOCK_NAME
 from flows.stages.records import RawArticle, Rejection
 from flows.stages.steps import finish_cleaning, read_and_prepare
 
@@ -115,8 +122,11 @@ def test_discover_inputs_stamps_each_input_as_stat_sees_it_through_a_symlink_ins
     found, _, stamps = discover_inputs(tmp_path)
     assert found == ["a.html", "b/story.txt", "c.txt"]
     expected = [os.stat(tmp_path / name) for name in found]
-    assert stamps == [(status.st_size, status.st_mtime_ns) for status in expected]
-    assert stamps[2] == stamps[1] and stamps[0][0] == len(b"<p>x</p>")
+    assert stamps.to_pydict() == {
+        "size": [status.st_size for status in expected],
+        "mtime_ns": [status.st_mtime_ns for status in expected],
+    }
+    assert stamps.slice(2).equals(stamps.slice(1, 1)) and stamps["size"][0].as_py() == len(b"<p>x</p>")
 
 
 def test_discovered_odd_file_name_can_be_read(tmp_path):
@@ -352,12 +362,85 @@ def test_missing_file_is_rejected_as_unreadable(tmp_path):
 
 def test_symlink_loop_file_is_rejected_as_unreadable(tmp_path):
     os.symlink(tmp_path / "self.txt", tmp_path / "self.txt")
-    assert discover_inputs(tmp_path) == (
+    found, skipped, stamps = discover_inputs(tmp_path)
+    assert (found, skipped, stamps.num_rows) == (
         [],
         [Rejection("self.txt", "unreadable: Too many levels of symbolic links")],
-        [],
+        0,
     )
     assert read_rejected(tmp_path, "self.txt").startswith("unreadable:")
+
+
+def nested_folders(raw: Path, min_length: int) -> tuple[str, int]:
+    """Folders of 200-character names nested under raw until its path is at least min_length characters long: the
+    deepest one's path relative to raw, and a descriptor open on it (its files' paths may be too long to name)."""
+    relative, descriptor = "", os.open(raw, os.O_RDONLY | os.O_DIRECTORY)
+    while len(os.path.join(raw, relative)) < min_length:
+        os.mkdir("d" * 200, dir_fd=descriptor)
+        inner = os.open("d" * 200, os.O_RDONLY | os.O_DIRECTORY, dir_fd=descriptor)
+        os.close(descriptor)
+        relative, descriptor = relative + "d" * 200 + "/", inner
+    return relative, descriptor
+
+
+def test_discover_inputs_sorts_out_every_odd_kind_of_entry_in_a_tree(tmp_path):
+    raw, outside = tmp_path / "raw", tmp_path / "outside"
+    for relative in ["news.txt", "news/a.txt", "news-b.txt", "news b.txt", "news0.txt", "news/deep/c.html"]:
+        write(raw, relative, relative.encode())
+    (raw / "empty").mkdir()
+    write(outside, "secret.txt", b"secret")
+    os.symlink(raw / "news", raw / "alias")  # a symlinked folder inside RAW_DIR
+    os.symlink(outside, raw / "news" / "away")  # a symlinked folder out of RAW_DIR
+    os.symlink(outside / "secret.txt", raw / "passwd.txt")
+    os.symlink(raw / "news" / "a.txt", raw / "link.txt")  # a symlink inside RAW_DIR: its target's stamp
+    os.symlink(raw / "gone.txt", raw / "broken.txt")
+    os.mkfifo(raw / "news" / "pipe.txt")
+    os.symlink(raw / "news" / "pipe.txt", raw / "pipe-link.txt")
+    write(raw, "old-out/articles.parquet", b"x")  # an earlier run's OUT_DIR, its lock still there
+    write(raw, f"old-out/{LOCK_NAME}", b"")
+    write(raw, f"{RUNS}/run1/articles.parquet", b"x")  # OUT_DIR is RAW_DIR: its run folders, links and lock
+    os.symlink(f"{RUNS}/run1", raw / CURRENT)
+    os.symlink(f"{CURRENT}/articles.parquet", raw / "articles.parquet")
+    write(raw, LOCK_NAME, b"")
+    # A folder whose path is just short enough to list, its file's and subfolder's paths too long (ENAMETOOLONG).
+    deep, descriptor = nested_folders(raw, os.pathconf(raw, "PC_PATH_MAX") - 250)
+    os.close(os.open("f" * 250, os.O_CREAT | os.O_WRONLY, dir_fd=descriptor))
+    os.mkdir("g" * 250, dir_fd=descriptor)
+    os.close(descriptor)
+
+    found, skipped, stamps = discover_inputs(raw, raw)
+
+    assert found == ["link.txt", "news b.txt", "news-b.txt", "news.txt", "news/a.txt", "news/deep/c.html", "news0.txt"]
+    assert [(rejection.source_path, rejection.reason) for rejection in skipped] == [
+        ("alias", "symlinked folder not followed"),
+        ("broken.txt", "unreadable: No such file or directory"),
+        (deep + "f" * 250, "unreadable: File name too long"),
+        (deep + "g" * 250, "unreadable folder: File name too long"),
+        ("news/away", "symlinked folder not followed"),
+        ("news/pipe.txt", "not a regular file (a FIFO), not read"),
+        ("old-out", "a copydesk output folder, not read"),
+        ("passwd.txt", "symlink to a file outside RAW_DIR, not read"),
+        ("pipe-link.txt", "not a regular file (a FIFO), not read"),
+    ]
+    statuses = [os.stat(raw / relative) for relative in found]
+    assert stamps.to_pydict() == {
+        "size": [status.st_size for status in statuses],
+        "mtime_ns": [status.st_mtime_ns for status in statuses],
+    }
+
+
+@pytest.mark.parametrize("count", [0, 4])
+def test_the_inputs_fingerprint_hashes_the_bytes_earlier_runs_hashed(count):
+    """Each input's path, size and time, each after a NUL, as earlier versions hashed them one input at a time: a
+    different fingerprint would make every existing OUT_DIR read all its inputs again."""
+    config = load_config(REPO / "copydesk.toml")
+    paths = ["a.txt", "café – naïve 北京.html", "news/-dash .txt", "z"][:count]
+    sizes, times = [0, 1, 2**63 - 1, 7][:count], [-1, 0, -(2**63), 1_700_000_000_123_456_789][:count]
+    expected = hashlib.sha256(f"{__version__}\x00{SCHEMA_VERSION}\x00{config.sha256}".encode())
+    for path, size, time in zip(paths, sizes, times, strict=True):
+        expected.update(f"\x00{path}\x00{size}\x00{time}".encode())
+    stamps = pa.table([pa.array(sizes, pa.int64()), pa.array(times, pa.int64())], STAMPS)
+    assert inputs_fingerprint(paths, stamps, config) == expected.hexdigest()
 
 
 # --------------------------------------------------------------------------- HTML

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.config import load_config
-from flows.outputs.manifest import stamps_table
+from flows.outputs.manifest import STAMPS
 from flows.outputs.publish import CURRENT
 from flows.reading.readers import discover_inputs
 from flows.stages.shard_steps import read_into_shard
@@ -30,14 +30,14 @@ def test_the_state_read_on_its_thread_holds_what_the_previous_run_stored(seeds_r
     assert pq.read_metadata(state.line_counts.counts).num_rows and state.finished.table.num_rows == len(SEED_NAMES)
     assert state.bands.folder is not None and state.vocabulary.counts.num_rows and state.canonical
     paths = pa.array(sorted(SEED_NAMES))
-    assert (state.inputs.reused_rows(raw, paths, stamps_table(discover_inputs(raw).stamps)) == range(len(paths))).all()
+    assert (state.inputs.reused_rows(raw, paths, discover_inputs(raw).stamps) == range(len(paths))).all()
 
 
 def test_without_a_state_every_part_is_empty():
     state = State()
     assert not state.inputs.table.num_rows and state.shards == [] and not len(state.canonical)
     assert state.bands.folder is None and not state.finished.table.num_rows and not state.clusters.table.num_rows
-    assert (state.inputs.reused_rows(REPO, pa.array(SEED_NAMES[:1]), stamps_table([(1, 1)])) == -1).all()
+    assert (state.inputs.reused_rows(REPO, pa.array(SEED_NAMES[:1]), pa.table([[1], [1]], STAMPS)) == -1).all()
 
 
 def test_the_later_stages_parts_are_read_only_once_the_stage_before_them_asks_for_its_own(seeds_run, monkeypatch):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from flows.config import Config
-from flows.outputs.manifest import inputs_fingerprint, stamps_table
+from flows.outputs.manifest import inputs_fingerprint
 from flows.reading.readers import discover_inputs
 from flows.stages.records import Rejection
 
@@ -52,8 +52,7 @@ class InputsSeen:
 
 def inputs_seen(raw: Path, out: Path, config: Config) -> InputsSeen:
     """Look at RAW_DIR's files (names, sizes, modification times) without reading them; OUT_DIR's are not inputs."""
-    inputs, unread_folders, stamped = discover_inputs(raw, out)
-    stamps = stamps_table(stamped)
+    inputs, unread_folders, stamps = discover_inputs(raw, out)
     return InputsSeen(inputs, unread_folders, stamps, inputs_fingerprint(inputs, stamps, config))
 
 

@@ -13,14 +13,18 @@ import json
 import os
 import stat
 import zlib
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+import pyarrow as pa
+
 from cleaners.metadata import ArticleMetadata, parse_published
 from flows.config import HtmlSettings
+from flows.outputs.manifest import stamps_table
 from flows.outputs.publish import CURRENT, RUNS
 from flows.reading.extraction import DEFAULT_HTML, extract_html
 from flows.runtime.lock import LOCK_NAME
@@ -46,59 +50,78 @@ codecs.register_error("copydesk-cp1252", _cp1252_for_bad_bytes)
 
 class Discovered(NamedTuple):
     """What discovery found under RAW_DIR: the inputs as sorted relative paths, what was not read and why, and each
-    input's size and modification time (ns) as discovery stat'ed it, in the inputs' order."""
+    input's size and modification time (ns) as discovery stat'ed it (manifest.STAMPS rows, in the inputs' order)."""
 
     inputs: list[str]
     rejections: list[Rejection]
-    stamps: list[tuple[int, int]]
+    stamps: pa.Table
 
 
 def discover_inputs(raw_dir: Path, out_dir: Path | None = None) -> Discovered:
     """Every readable file under raw_dir as sorted relative paths, what was not read and why, and each input's stamp
-    (from the one stat that found it regular: a file is stat'ed once, its relative path made once a folder).
+    (from the one lstat, through its folder's listing, that found it regular; its relative path made from its
+    folder's).
 
     Symlinked folders are not followed (they could loop or leave raw_dir); FIFOs, devices, sockets and
     symlinks leading out of raw_dir or to anything but a regular file are rejections, never opened.
     copydesk's outputs are never inputs: a folder holding a run's lock (out_dir, or an earlier one) is a
     rejection, not read; when out_dir is raw_dir, its run folders, lock and output links are left out.
     """
-    found: list[tuple[str, int, int]] = []
-    skipped: list[Rejection] = []
     raw_root = os.path.realpath(raw_dir)
+    out_root = own_output_root(raw_root, out_dir)
+    paths: list[str] = []
+    sizes, times = array("q"), array("q")  # the inputs' stamps as found: no Python object kept an input
+    skipped: list[Rejection] = []
+    folders = [(os.fspath(raw_dir), "")]  # folders still to list, each with its relative path's prefix ("" or "a/")
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError as error:
+            skipped.append(Rejection(os.path.relpath(error.filename, raw_dir), f"unreadable folder: {error.strerror}"))
+            continue
+        for entry in entries:
+            relative = prefix + entry.name
+            if out_root is not None and is_own_output(entry.path, out_root):
+                continue
+            status = unread_folder_reason(entry.path) if is_folder(entry) else file_status(entry, raw_root)
+            if isinstance(status, str):
+                skipped.append(Rejection(relative, status))
+            elif status is None:
+                folders.append((entry.path, relative + "/"))
+            else:
+                paths.append(relative)
+                sizes.append(status.st_size)
+                times.append(status.st_mtime_ns)
+    order = sorted(range(len(paths)), key=paths.__getitem__)
+    rejections = sorted(skipped, key=lambda rejection: rejection.source_path)
+    return Discovered([paths[row] for row in order], rejections, stamps_table(sizes, times, order))
+
+
+def own_output_root(raw_root: str, out_dir: Path | None) -> str | None:
+    """OUT_DIR's real path when it lies inside RAW_DIR (its own files are then left out), else None."""
     out_root = os.path.realpath(out_dir) if out_dir is not None else None
     if out_root is not None and os.path.commonpath([out_root, raw_root]) != raw_root:
-        out_root = None  # outside RAW_DIR: a link into it leads outside RAW_DIR, and is refused as such
+        return None  # outside RAW_DIR: a link into it leads outside RAW_DIR, and is refused as such
+    return out_root
 
-    def unreadable(error: OSError) -> None:
-        skipped.append(Rejection(os.path.relpath(error.filename, raw_dir), f"unreadable folder: {error.strerror}"))
 
-    for folder, subfolders, files in os.walk(raw_dir, onerror=unreadable, followlinks=False):
-        for name in list(subfolders):
-            path = os.path.join(folder, name)
-            relative = os.path.relpath(path, raw_dir)
-            if out_root is not None and is_own_output(path, out_root):
-                subfolders.remove(name)
-            elif os.path.islink(path):
-                skipped.append(Rejection(relative, "symlinked folder not followed"))
-            elif os.path.exists(os.path.join(path, LOCK_NAME)):
-                subfolders.remove(name)
-                skipped.append(Rejection(relative, "a copydesk output folder, not read"))
-        prefix = os.path.join(os.path.relpath(folder, raw_dir), "") if folder != str(raw_dir) else ""
-        for name in files:
-            path = os.path.join(folder, name)
-            if out_root is not None and is_own_output(path, out_root):
-                continue
-            status = file_status(path, raw_root)
-            if isinstance(status, str):
-                skipped.append(Rejection(prefix + name, status))
-            else:
-                found.append((prefix + name, status.st_size, status.st_mtime_ns))
-    found.sort()
-    return Discovered(
-        [path for path, _, _ in found],
-        sorted(skipped, key=lambda rejection: rejection.source_path),
-        [(size, mtime) for _, size, mtime in found],
-    )
+def is_folder(entry: os.DirEntry) -> bool:
+    """Whether a listed name is a folder, or a symlink to one (as os.walk decides: False when that cannot be told)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def unread_folder_reason(path: str) -> str | None:
+    """Why a folder found under RAW_DIR is not read (a symlink, or a copydesk output folder), or None to read it."""
+    if os.path.islink(path):
+        return "symlinked folder not followed"
+    if os.path.exists(os.path.join(path, LOCK_NAME)):
+        return "a copydesk output folder, not read"
+    return None
 
 
 def is_own_output(path: str, out_root: str) -> bool:
@@ -120,15 +143,15 @@ _FILE_KINDS = (
 )
 
 
-def file_status(path: str, raw_root: str) -> os.stat_result | str:
-    """A regular file's status (of what a symlink inside RAW_DIR leads to), or why a file found under RAW_DIR is not
-    read; decided from lstat and stat, without opening it."""
+def file_status(entry: os.DirEntry, raw_root: str) -> os.stat_result | str:
+    """A listed file's status if it is regular (of what a symlink inside RAW_DIR leads to), or why a file found under
+    RAW_DIR is not read; decided from lstat and stat, without opening it."""
     try:
-        status = os.lstat(path)
+        status = entry.stat(follow_symlinks=False)
         if stat.S_ISLNK(status.st_mode):
-            if os.path.commonpath([os.path.realpath(path), raw_root]) != raw_root:
+            if os.path.commonpath([os.path.realpath(entry.path), raw_root]) != raw_root:
                 return "symlink to a file outside RAW_DIR, not read"
-            status = os.stat(path)
+            status = os.stat(entry.path)
     except OSError as error:
         return f"unreadable: {error.strerror or error}"
     return status if stat.S_ISREG(status.st_mode) else not_regular(status.st_mode)
