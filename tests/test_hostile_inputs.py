@@ -47,8 +47,17 @@ def write_hostile_folder(raw) -> dict[str, str]:
     for name, (data, _) in cases.items():
         (raw / name).write_bytes(data if isinstance(data, bytes) else data.encode())
     os.symlink(raw, raw / "loop")
+    # Names that are not UTF-8 (a Latin-1 file name, a folder of them): shown with their bytes escaped, never read.
+    (raw / os.fsdecode(b"caf\xe9 latin-1.txt")).write_bytes(PROSE.encode())
+    (raw / os.fsdecode(b"d\xe9p\xf4t")).mkdir()
+    (raw / os.fsdecode(b"d\xe9p\xf4t") / "story.txt").write_bytes(PROSE.encode())
     expected = {name: outcome for name, (_, outcome) in cases.items()}
-    return expected | {SEED_NAMES[0]: "article", "loop": "rejected:symlinked folder"}
+    return expected | {
+        SEED_NAMES[0]: "article",
+        "loop": "rejected:symlinked folder",
+        "caf\\xe9 latin-1.txt": "rejected:file name is not valid UTF-8",
+        "d\\xe9p\\xf4t": "rejected:folder name is not valid UTF-8",
+    }
 
 
 def test_every_hostile_input_is_an_article_or_a_rejection(prefect_harness, tmp_path):

@@ -85,6 +85,10 @@ def discover_inputs(raw_dir: Path, out_dir: Path | None = None) -> Discovered:
             relative = prefix + entry.name
             if out_root is not None and is_own_output(entry.path, out_root):
                 continue
+            if not is_utf8(entry.name):  # no table nor path column could hold it: rejected, its bytes shown escaped
+                kind = "folder" if is_folder(entry) else "file"
+                skipped.append(Rejection(escaped_name(relative), f"{kind} name is not valid UTF-8, not read"))
+                continue
             status = unread_folder_reason(entry.path) if is_folder(entry) else file_status(entry, raw_root)
             if isinstance(status, str):
                 skipped.append(Rejection(relative, status))
@@ -97,6 +101,22 @@ def discover_inputs(raw_dir: Path, out_dir: Path | None = None) -> Discovered:
     order = sorted(range(len(paths)), key=paths.__getitem__)
     rejections = sorted(skipped, key=lambda rejection: rejection.source_path)
     return Discovered([paths[row] for row in order], rejections, stamps_table(sizes, times, order))
+
+
+def is_utf8(name: str) -> bool:
+    """Whether a name listed from the file system is valid UTF-8 (Python gives other bytes as lone surrogates)."""
+    if name.isascii():
+        return True
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def escaped_name(name: str) -> str:
+    """A listed name whose bytes are not all UTF-8, with those bytes written as \\xNN escapes."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def own_output_root(raw_root: str, out_dir: Path | None) -> str | None:
