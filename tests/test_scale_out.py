@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,7 @@ from flows import pipeline
 from flows.config import load_config
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, run_installed_copydesk
 from tests.test_pipeline import TABLE_FILES, run_cli, syndicated_copy
+from tests.test_workers import MARK, SPAWNED, marked_processes
 
 OUTPUTS = [*TABLE_FILES, "corpus.jsonl"]
 BATCH = ("--batch-size", "2")  # several batches, so both workers get some
@@ -92,22 +94,17 @@ def test_the_corpus_holds_every_kind_of_copy(embedded_outputs):
 
 
 @contextmanager
-def worker_processes_seen() -> Iterator[set[int]]:
-    """The worker processes this process starts (spawned multiprocessing children) while the block runs, looked for
-    in /proc every 10 ms."""
+def worker_processes_seen(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[int]]:
+    """The worker processes started while the block runs (spawned processes carrying an environment mark set for
+    it), looked for in /proc every 10 ms."""
+    mark = f"{MARK}={os.getpid()}-{time.time_ns()}"
+    monkeypatch.setenv(*mark.split("="))
     seen: set[int] = set()
     done = threading.Event()
 
     def look() -> None:
         while not done.wait(0.01):
-            for folder in Path("/proc").iterdir():
-                try:
-                    status = (folder / "status").read_text() if folder.name.isdigit() else ""
-                    spawned = b"spawn_main" in (folder / "cmdline").read_bytes() if status else False
-                except OSError:
-                    continue
-                if spawned and f"\nPPid:\t{os.getpid()}\n" in status:
-                    seen.add(int(folder.name))
+            seen.update(pid for pid, command in marked_processes(mark).items() if SPAWNED in command)
 
     watcher = threading.Thread(target=look, daemon=True)
     watcher.start()
@@ -126,17 +123,19 @@ def test_worker_processes_give_the_outputs_of_the_flow_process_alone(
     for threshold in ("READ_IN_FLOW_BELOW_BYTES", "FINISH_IN_FLOW_BELOW", "SPELL_IN_FLOW_BELOW"):
         monkeypatch.setattr(pipeline, threshold, 0)
     out = tmp_path / "clean"
-    with worker_processes_seen() as workers:
+    with worker_processes_seen(monkeypatch) as workers:
         assert run_cli(corpus, out, *BATCH, "--workers", "2") == 0
     assert len(workers) >= 2  # started for the read stage, and again for the correct stage once stopped
     assert outputs(out) == embedded_outputs
 
 
-def test_a_run_of_a_few_files_starts_no_worker_process(prefect_harness, corpus, embedded_outputs, tmp_path):
+def test_a_run_of_a_few_files_starts_no_worker_process(
+    prefect_harness, corpus, embedded_outputs, tmp_path, monkeypatch
+):
     """Reading, finishing and spelling a few articles costs less than starting a worker: with --workers 2 every
     batched task still runs in the flow process, and the outputs are the same."""
     out = tmp_path / "clean"
-    with worker_processes_seen() as workers:
+    with worker_processes_seen(monkeypatch) as workers:
         assert run_cli(corpus, out, *BATCH, "--workers", "2") == 0
     assert not workers
     assert outputs(out) == embedded_outputs
