@@ -21,6 +21,7 @@ from flows.outputs.corpus_carry import (
     ChunkIndex,
     carried_chunks,
     gzip_lines,
+    legacy_pieces,
     write_chunk_index,
 )
 from flows.outputs.schema import CORPUS, CORPUS_METADATA
@@ -64,14 +65,11 @@ def write_run(run: Path, shards: list[list[bytes]], carried: CarriedChunks = NOT
     for number, lines in enumerate(shards):
         content, chunks = gzipped(lines, number, carried)
         (run / SHARD_PATH.format(number)).write_bytes(content)
-        legacy_lines = [
-            carried.legacy_line(digest) if carried.holds(digest) else b"legacy " + line
-            for digest, line in zip(chunks.digests, lines)
-        ]
-        chunks.legacy_lengths = list(map(len, legacy_lines))
+        fresh = {row: b"legacy " + line for row, line in enumerate(lines) if not carried.holds(chunks.digests[row])}
+        pieces, chunks.legacy_lengths = legacy_pieces(chunks.digests, fresh, carried)
         index.extend(chunks)
         written.append(content)
-        legacy += legacy_lines
+        legacy += pieces
     (run / LEGACY_PATH).write_bytes(b"".join(legacy))
     write_chunk_index(run / "state", index)
     return [*written, (run / LEGACY_PATH).read_bytes(), (run / "state" / CHUNKS_FILE).read_bytes()]
@@ -101,8 +99,20 @@ def test_records_carried_from_the_previous_run_give_the_bytes_of_fresh_files(tmp
         assert write_run(tmp_path / "second", second, carried) == fresh
         found = [carried.holds(digest(line)) for shard in second for line in shard]
         assert found.count(False) == 2  # the changed line and the new one were compressed
-        assert carried.legacy_line(digest(lines[25])) == b"legacy " + lines[25]
+        assert legacy_pieces([digest(lines[25])], {}, carried) == ([b"legacy " + lines[25]], [len(lines[25]) + 7])
     assert [gzip.decompress(content) for content in fresh[:2]] == [b"".join(lines) for lines in second]
+
+
+def test_carried_lines_lying_one_after_another_are_one_piece_of_the_previous_corpus_jsonl(tmp_path):
+    lines = seed_lines()
+    write_run(tmp_path / "first", [lines[:20], lines[20:]])
+    digests = [digest(line) for line in [*lines[:10], b'{"id": "new"}\n', *lines[10:20], lines[25], *lines[21:25]]]
+    with carried_chunks(tmp_path / "first" / "state", SHARD_PATH, LEGACY_PATH) as carried:
+        pieces, lengths = legacy_pieces(digests, {10: b"fresh\n"}, carried)
+    legacy = [b"legacy " + line for line in lines]
+    runs = [legacy[:10], [b"fresh\n"], legacy[10:20], [legacy[25]], legacy[21:25]]
+    assert pieces == [b"".join(run) for run in runs]
+    assert lengths == [len(line) for run in runs for line in run]
 
 
 def test_a_state_without_chunks_or_their_files_carries_nothing(tmp_path):
