@@ -10,9 +10,14 @@ import json
 import zlib
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from dedup.components import mix64
+from dedup.text_hash import sip_hashes
 from flows.outputs.corpus import record_digests
 from flows.outputs.corpus_carry import (
     CHUNKS_FILE,
@@ -153,3 +158,44 @@ def test_a_record_digest_changes_with_every_field_and_null():
     assert len(set(digests[1:])) == len(changed) - 1
     shard = pa.Table.from_pylist(changed, CORPUS).slice(2, 3)
     assert record_digests(shard) == digests[2:5]
+
+
+def test_a_strings_sip_hash_from_the_column_is_pandas_hash_of_the_python_string():
+    texts = [
+        "",
+        "a",
+        "seven b",
+        "eight by",
+        "nine byte",
+        "Zürich 東京 🙂 " * 5,
+        *(seed_lines()[0].decode()[:n] for n in range(17)),
+    ]
+    for column in (pa.array(["skipped", *texts], pa.string()).slice(1), pa.array(texts, pa.large_string())):
+        for key in ("copydesk-record0", "another key 16 b"):
+            expected = pd.util.hash_array(np.array(texts, dtype=object), hash_key=key, categorize=False)
+            assert np.array_equal(mix64(sip_hashes(column, key.encode())), expected)
+
+
+def test_record_digests_are_those_the_state_holds():
+    """The digests the previous run stored (pandas' hash_array of each string, by Python object) are found again."""
+    lines = [json.loads(line) for line in seed_lines()]
+    metadata = {field.name: ("x" if pa.types.is_string(field.type) else 1) for field in CORPUS_METADATA}
+    records = pa.Table.from_pylist(
+        [{"id": line["id"], "text": line["text"], "source": None, "metadata": metadata} for line in lines], CORPUS
+    )
+    lanes = np.zeros((records.num_rows, 2), dtype=np.uint64)
+    for column in [records[name].combine_chunks() for name in ("id", "text", "source")] + records[
+        "metadata"
+    ].combine_chunks().flatten():
+        nulls = pc.is_null(column).to_numpy(zero_copy_only=False).astype(np.uint64)
+        if pa.types.is_string(column.type):
+            values = pc.fill_null(column, "").to_numpy(zero_copy_only=False)
+            hashed = [
+                pd.util.hash_array(values, hash_key=key, categorize=False)
+                for key in ("copydesk-record0", "copydesk-record1")
+            ]
+        else:
+            hashed = [pc.fill_null(column, 0).to_numpy().view(np.uint64) ^ np.uint64(lane) for lane in range(2)]
+        for lane, values in enumerate(hashed):
+            lanes[:, lane] = mix64(mix64(lanes[:, lane] ^ values) ^ nulls)
+    assert record_digests(records) == [row.tobytes() for row in lanes]

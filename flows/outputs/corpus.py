@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from dedup.components import mix64
 from dedup.cores import usable_cores
 from dedup.signatures import count_words
+from dedup.text_hash import sip_hashes
 from flows.config import CorpusSettings
 from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines, legacy_pieces
 from flows.outputs.files import json_line, write_bytes, write_lines, write_table
@@ -121,16 +121,16 @@ def legacy_record(record: dict) -> dict:
 
 def record_digests(records: pa.Table) -> list[bytes]:
     """A 128-bit digest of each corpus record's fields, all its JSON lines are made of: each column's values and
-    nulls hashed (pandas' SipHash of a string, a number's bits), the columns mixed in order, two lanes of two hash
-    keys; no record is made a Python object."""
+    nulls hashed (a string's SipHash as pandas' `hash_array` gives it, from the column's buffers; a number's bits),
+    the columns mixed in order, two lanes of two hash keys; no record or string is made a Python object."""
     columns = [records[name].combine_chunks() for name in ("id", "text", "source")]
     columns += records["metadata"].combine_chunks().flatten()
     lanes = np.zeros((records.num_rows, len(_DIGEST_KEYS)), dtype=np.uint64)
     for column in columns:
         nulls = pc.is_null(column).to_numpy(zero_copy_only=False).astype(np.uint64)
         if pa.types.is_string(column.type):
-            values = pc.fill_null(column, "").to_numpy(zero_copy_only=False)
-            hashed = [pd.util.hash_array(values, hash_key=key, categorize=False) for key in _DIGEST_KEYS]
+            values = pc.fill_null(column, "")
+            hashed = [mix64(sip_hashes(values, key.encode())) for key in _DIGEST_KEYS]
         else:
             bits = pc.fill_null(column, 0).to_numpy().view(np.uint64)
             hashed = [bits ^ np.uint64(lane) for lane in range(len(_DIGEST_KEYS))]
@@ -139,7 +139,7 @@ def record_digests(records: pa.Table) -> list[bytes]:
     return [row.tobytes() for row in lanes]
 
 
-# pandas' hash_array keys (16 characters) of the digests' two lanes.
+# The SipHash keys (16 characters, as pandas' hash_array takes them) of the digests' two lanes.
 _DIGEST_KEYS = ("copydesk-record0", "copydesk-record1")
 
 
