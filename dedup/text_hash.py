@@ -1,7 +1,8 @@
 """A 128-bit hash of each text, read straight from the bytes of an Arrow column of strings (no Python string is
 made): MurmurHash3 x64_128 of its UTF-8 bytes, compiled (equal to `mmh3.hash64(text, TEXT_SEED, signed=False)`,
 tests/test_carry.py). What the cluster stage identifies texts by across runs (dedup/carry.py: component signatures,
-trim and measure keys): hashing every paragraph costs about as much as reading its bytes once.
+trim and measure keys): hashing every paragraph costs about as much as reading its bytes once. Also each text's
+SipHash-2-4 under a key, as pandas' `hash_array` computes it from Python strings (the corpus's record digests).
 """
 
 from __future__ import annotations
@@ -30,12 +31,26 @@ def column_hashes(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def _chunk_hashes(chunk: pa.Array) -> np.ndarray:
-    if chunk.type != pa.large_string():
+    return _murmur3_128(*_bytes_and_starts(chunk), uint64(TEXT_SEED))
+
+
+def _bytes_and_starts(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """An Arrow array of strings' bytes and where each string starts in them (and the last ends), as int64."""
+    if chunk.type not in (pa.string(), pa.large_string()):
         chunk = chunk.cast(pa.large_string())
     _, offsets, data = chunk.buffers()
-    starts = np.frombuffer(offsets, dtype=np.int64)[chunk.offset : chunk.offset + len(chunk) + 1]
-    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
-    return _murmur3_128(data, starts, uint64(TEXT_SEED))
+    width = np.int64 if chunk.type == pa.large_string() else np.int32
+    starts = np.frombuffer(offsets, dtype=width)[chunk.offset : chunk.offset + len(chunk) + 1].astype(np.int64)
+    return np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8), starts
+
+
+def sip_hashes(column: pa.Array, key: bytes) -> np.ndarray:
+    """Each string's SipHash-2-4 of its UTF-8 bytes under the 16-byte `key` (a null's as the empty string's), from
+    the column's buffers: pandas' `hash_object_array` of the strings, hashed without making one a Python object."""
+    if len(key) != 16:
+        raise ValueError("SipHash takes a key of 16 bytes")
+    halves = np.frombuffer(key, dtype="<u8")
+    return _siphash_2_4(*_bytes_and_starts(column), uint64(halves[0]), uint64(halves[1]))
 
 
 @njit(inline="always")
@@ -94,4 +109,45 @@ def _murmur3_128(data, starts, seed):  # pragma: no cover - compiled; tested aga
         h1 += h2
         h2 += h1
         hashes[text, 0], hashes[text, 1] = h1, h2
+    return hashes
+
+
+@njit(inline="always")
+def _sip_round(v0, v1, v2, v3):
+    v0 += v1
+    v1 = _rotl64(v1, 13) ^ v0
+    v0 = _rotl64(v0, 32)
+    v2 += v3
+    v3 = _rotl64(v3, 16) ^ v2
+    v0 += v3
+    v3 = _rotl64(v3, 21) ^ v0
+    v2 += v1
+    v1 = _rotl64(v1, 17) ^ v2
+    return v0, v1, _rotl64(v2, 32), v3
+
+
+@njit(cache=True, nogil=True)
+def _siphash_2_4(data, starts, k0, k1):  # pragma: no cover - compiled; tested against pandas
+    """SipHash-2-4 of each text's bytes, data[starts[i]:starts[i + 1]], under the key's halves k0 and k1."""
+    hashes = np.empty(len(starts) - 1, dtype=np.uint64)
+    for text in range(len(starts) - 1):
+        start, end = starts[text], starts[text + 1]
+        v0, v1 = k0 ^ uint64(0x736F6D6570736575), k1 ^ uint64(0x646F72616E646F6D)
+        v2, v3 = k0 ^ uint64(0x6C7967656E657261), k1 ^ uint64(0x7465646279746573)
+        words_end = start + ((end - start) // 8) * 8
+        for word in range(start, words_end, 8):
+            message = _word(data, word, 8)
+            v3 ^= message
+            for _ in range(2):
+                v0, v1, v2, v3 = _sip_round(v0, v1, v2, v3)
+            v0 ^= message
+        last = (uint64(end - start) << uint64(56)) | _word(data, words_end, end - words_end)
+        v3 ^= last
+        for _ in range(2):
+            v0, v1, v2, v3 = _sip_round(v0, v1, v2, v3)
+        v0 ^= last
+        v2 ^= uint64(0xFF)
+        for _ in range(4):
+            v0, v1, v2, v3 = _sip_round(v0, v1, v2, v3)
+        hashes[text] = v0 ^ v1 ^ v2 ^ v3
     return hashes

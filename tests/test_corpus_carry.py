@@ -10,9 +10,14 @@ import json
 import zlib
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from dedup.components import mix64
+from dedup.text_hash import sip_hashes
 from flows.outputs.corpus import record_digests
 from flows.outputs.corpus_carry import (
     CHUNKS_FILE,
@@ -21,6 +26,7 @@ from flows.outputs.corpus_carry import (
     ChunkIndex,
     carried_chunks,
     gzip_lines,
+    legacy_pieces,
     write_chunk_index,
 )
 from flows.outputs.schema import CORPUS, CORPUS_METADATA
@@ -64,14 +70,11 @@ def write_run(run: Path, shards: list[list[bytes]], carried: CarriedChunks = NOT
     for number, lines in enumerate(shards):
         content, chunks = gzipped(lines, number, carried)
         (run / SHARD_PATH.format(number)).write_bytes(content)
-        legacy_lines = [
-            carried.legacy_line(digest) if carried.holds(digest) else b"legacy " + line
-            for digest, line in zip(chunks.digests, lines)
-        ]
-        chunks.legacy_lengths = list(map(len, legacy_lines))
+        fresh = {row: b"legacy " + line for row, line in enumerate(lines) if not carried.holds(chunks.digests[row])}
+        pieces, chunks.legacy_lengths = legacy_pieces(chunks.digests, fresh, carried)
         index.extend(chunks)
         written.append(content)
-        legacy += legacy_lines
+        legacy += pieces
     (run / LEGACY_PATH).write_bytes(b"".join(legacy))
     write_chunk_index(run / "state", index)
     return [*written, (run / LEGACY_PATH).read_bytes(), (run / "state" / CHUNKS_FILE).read_bytes()]
@@ -101,8 +104,20 @@ def test_records_carried_from_the_previous_run_give_the_bytes_of_fresh_files(tmp
         assert write_run(tmp_path / "second", second, carried) == fresh
         found = [carried.holds(digest(line)) for shard in second for line in shard]
         assert found.count(False) == 2  # the changed line and the new one were compressed
-        assert carried.legacy_line(digest(lines[25])) == b"legacy " + lines[25]
+        assert legacy_pieces([digest(lines[25])], {}, carried) == ([b"legacy " + lines[25]], [len(lines[25]) + 7])
     assert [gzip.decompress(content) for content in fresh[:2]] == [b"".join(lines) for lines in second]
+
+
+def test_carried_lines_lying_one_after_another_are_one_piece_of_the_previous_corpus_jsonl(tmp_path):
+    lines = seed_lines()
+    write_run(tmp_path / "first", [lines[:20], lines[20:]])
+    digests = [digest(line) for line in [*lines[:10], b'{"id": "new"}\n', *lines[10:20], lines[25], *lines[21:25]]]
+    with carried_chunks(tmp_path / "first" / "state", SHARD_PATH, LEGACY_PATH) as carried:
+        pieces, lengths = legacy_pieces(digests, {10: b"fresh\n"}, carried)
+    legacy = [b"legacy " + line for line in lines]
+    runs = [legacy[:10], [b"fresh\n"], legacy[10:20], [legacy[25]], legacy[21:25]]
+    assert pieces == [b"".join(run) for run in runs]
+    assert lengths == [len(line) for run in runs for line in run]
 
 
 def test_a_state_without_chunks_or_their_files_carries_nothing(tmp_path):
@@ -143,3 +158,44 @@ def test_a_record_digest_changes_with_every_field_and_null():
     assert len(set(digests[1:])) == len(changed) - 1
     shard = pa.Table.from_pylist(changed, CORPUS).slice(2, 3)
     assert record_digests(shard) == digests[2:5]
+
+
+def test_a_strings_sip_hash_from_the_column_is_pandas_hash_of_the_python_string():
+    texts = [
+        "",
+        "a",
+        "seven b",
+        "eight by",
+        "nine byte",
+        "Zürich 東京 🙂 " * 5,
+        *(seed_lines()[0].decode()[:n] for n in range(17)),
+    ]
+    for column in (pa.array(["skipped", *texts], pa.string()).slice(1), pa.array(texts, pa.large_string())):
+        for key in ("copydesk-record0", "another key 16 b"):
+            expected = pd.util.hash_array(np.array(texts, dtype=object), hash_key=key, categorize=False)
+            assert np.array_equal(mix64(sip_hashes(column, key.encode())), expected)
+
+
+def test_record_digests_are_those_the_state_holds():
+    """The digests the previous run stored (pandas' hash_array of each string, by Python object) are found again."""
+    lines = [json.loads(line) for line in seed_lines()]
+    metadata = {field.name: ("x" if pa.types.is_string(field.type) else 1) for field in CORPUS_METADATA}
+    records = pa.Table.from_pylist(
+        [{"id": line["id"], "text": line["text"], "source": None, "metadata": metadata} for line in lines], CORPUS
+    )
+    lanes = np.zeros((records.num_rows, 2), dtype=np.uint64)
+    for column in [records[name].combine_chunks() for name in ("id", "text", "source")] + records[
+        "metadata"
+    ].combine_chunks().flatten():
+        nulls = pc.is_null(column).to_numpy(zero_copy_only=False).astype(np.uint64)
+        if pa.types.is_string(column.type):
+            values = pc.fill_null(column, "").to_numpy(zero_copy_only=False)
+            hashed = [
+                pd.util.hash_array(values, hash_key=key, categorize=False)
+                for key in ("copydesk-record0", "copydesk-record1")
+            ]
+        else:
+            hashed = [pc.fill_null(column, 0).to_numpy().view(np.uint64) ^ np.uint64(lane) for lane in range(2)]
+        for lane, values in enumerate(hashed):
+            lanes[:, lane] = mix64(mix64(lanes[:, lane] ^ values) ^ nulls)
+    assert record_digests(records) == [row.tobytes() for row in lanes]

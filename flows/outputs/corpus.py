@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from dedup.components import mix64
 from dedup.cores import usable_cores
 from dedup.signatures import count_words
+from dedup.text_hash import sip_hashes
 from flows.config import CorpusSettings
-from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines
+from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines, legacy_pieces
 from flows.outputs.files import json_line, write_bytes, write_lines, write_table
 from flows.outputs.schema import CORPUS, CORPUS_METADATA
 from flows.stages.cleaned import Cleaned, one_array
@@ -121,16 +121,16 @@ def legacy_record(record: dict) -> dict:
 
 def record_digests(records: pa.Table) -> list[bytes]:
     """A 128-bit digest of each corpus record's fields, all its JSON lines are made of: each column's values and
-    nulls hashed (pandas' SipHash of a string, a number's bits), the columns mixed in order, two lanes of two hash
-    keys; no record is made a Python object."""
+    nulls hashed (a string's SipHash as pandas' `hash_array` gives it, from the column's buffers; a number's bits),
+    the columns mixed in order, two lanes of two hash keys; no record or string is made a Python object."""
     columns = [records[name].combine_chunks() for name in ("id", "text", "source")]
     columns += records["metadata"].combine_chunks().flatten()
     lanes = np.zeros((records.num_rows, len(_DIGEST_KEYS)), dtype=np.uint64)
     for column in columns:
         nulls = pc.is_null(column).to_numpy(zero_copy_only=False).astype(np.uint64)
         if pa.types.is_string(column.type):
-            values = pc.fill_null(column, "").to_numpy(zero_copy_only=False)
-            hashed = [pd.util.hash_array(values, hash_key=key, categorize=False) for key in _DIGEST_KEYS]
+            values = pc.fill_null(column, "")
+            hashed = [mix64(sip_hashes(values, key.encode())) for key in _DIGEST_KEYS]
         else:
             bits = pc.fill_null(column, 0).to_numpy().view(np.uint64)
             hashed = [bits ^ np.uint64(lane) for lane in range(len(_DIGEST_KEYS))]
@@ -139,7 +139,7 @@ def record_digests(records: pa.Table) -> list[bytes]:
     return [row.tobytes() for row in lanes]
 
 
-# pandas' hash_array keys (16 characters) of the digests' two lanes.
+# The SipHash keys (16 characters, as pandas' hash_array takes them) of the digests' two lanes.
 _DIGEST_KEYS = ("copydesk-record0", "copydesk-record1")
 
 
@@ -147,8 +147,9 @@ def _write_shard(
     shard: pa.Table, staged: Path, number: int, carried: CarriedChunks
 ) -> tuple[list[str], ChunkIndex, list[bytes]]:
     """Write one corpus shard as gzipped JSONL and as Parquet; return the two files, relative to the run folder, where
-    the gzipped lines' chunks lie, and the shard's corpus.jsonl lines. A record the previous run wrote (by its
-    digest) is carried as its bytes; only the others are made Python records and JSON lines."""
+    the gzipped lines' chunks lie, and the shard's corpus.jsonl bytes (in pieces, `legacy_pieces`). A record the
+    previous run wrote (by its digest) is carried as its bytes; only the others are made Python records and JSON
+    lines."""
     jsonl, parquet = JSONL_SHARD.format(number), f"{PARQUET_FOLDER}/{number:05d}.parquet"
     digests = record_digests(shard)
     rows = [row for row, digest in enumerate(digests) if not carried.holds(digest)]
@@ -158,12 +159,9 @@ def _write_shard(
     )
     write_bytes(content, staged / jsonl)
     write_table(shard, staged / parquet)
-    legacy_lines = [
-        json_line(legacy_record(records[row])).encode() if row in records else carried.legacy_line(digest)
-        for row, digest in enumerate(digests)
-    ]
-    chunks.legacy_lengths = list(map(len, legacy_lines))
-    return [jsonl, parquet], chunks, legacy_lines
+    fresh_legacy = {row: json_line(legacy_record(record)).encode() for row, record in records.items()}
+    legacy, chunks.legacy_lengths = legacy_pieces(digests, fresh_legacy, carried)
+    return [jsonl, parquet], chunks, legacy
 
 
 def write_corpus(
@@ -171,7 +169,7 @@ def write_corpus(
 ) -> tuple[list[str], ChunkIndex]:
     """Write the corpus shards (at least one, empty when no record is kept) and corpus.jsonl into the run folder,
     the shards on every core (deflate and Parquet encoding release the GIL; each shard's bytes are as one thread
-    writes them) and corpus.jsonl a shard's lines at a time, in order; return the files written, relative to it, and
+    writes them) and corpus.jsonl a shard's bytes at a time, in order; return the files written, relative to it, and
     where each record's bytes lie."""
     for folder in (JSONL_FOLDER, PARQUET_FOLDER):
         (staged / folder).mkdir()
@@ -180,16 +178,16 @@ def write_corpus(
     ]
     index, files = ChunkIndex(), []
 
-    def legacy_lines(written: Iterable[tuple[list[str], ChunkIndex, list[bytes]]]) -> Iterator[bytes]:
-        for shard_files, chunks, lines in written:
+    def legacy_bytes(written: Iterable[tuple[list[str], ChunkIndex, list[bytes]]]) -> Iterator[bytes]:
+        for shard_files, chunks, pieces in written:
             files.extend(shard_files)
             index.extend(chunks)
-            yield from lines
+            yield from pieces
 
     workers = min(len(shards), usable_cores())
     with ThreadPoolExecutor(max_workers=workers) as pool:
         written = _ahead(pool, _write_shard, zip(shards, repeat(staged), range(len(shards)), repeat(carried)), workers)
-        write_lines(legacy_lines(written), staged / LEGACY_JSONL)
+        write_lines(legacy_bytes(written), staged / LEGACY_JSONL)
     return [*files, LEGACY_JSONL], index
 
 

@@ -1,6 +1,7 @@
 """The corpus's records carried from the previous run as the bytes it wrote: a run copies each unchanged record's
-compressed chunk from the previous gzipped JSONL shards and its line from the previous corpus.jsonl, and serialises
-and compresses only the records that are new or changed.
+compressed chunk from the previous gzipped JSONL shards and its line from the previous corpus.jsonl (the lines of a run
+of such records lying one after another there as one slice), and serialises and compresses only the records that
+are new or changed.
 
 A gzipped shard holds one deflate chunk a line: each line compressed on its own (level 9, a fresh window) and ending
 on a byte boundary (a sync flush, as `pigz --independent` writes its blocks), so the chunks join into one gzip
@@ -101,10 +102,11 @@ class CarriedChunks:
         shard, offset, length, _, _, line_crc, line_length = self.located[digest]
         return self.shards[shard][offset : offset + length], line_crc, line_length
 
-    def legacy_line(self, digest: bytes) -> bytes:
-        """The corpus.jsonl line of the record of this digest (one the previous run wrote)."""
+    def legacy_span(self, digest: bytes) -> tuple[int, int]:
+        """Where the corpus.jsonl line of the record of this digest (one the previous run wrote) lies in that file:
+        its offset and length."""
         _, _, _, offset, length, _, _ = self.located[digest]
-        return self.legacy[offset : offset + length]
+        return offset, length
 
 
 NOTHING_CARRIED = CarriedChunks({}, {}, b"")
@@ -159,6 +161,31 @@ def gzip_lines(
         crc, size = crc_joined(crc, line_crc, line_length), size + line_length
     parts += [LAST_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
     return b"".join(parts), index
+
+
+def legacy_pieces(
+    digests: Sequence[bytes], fresh: Mapping[int, bytes], carried: CarriedChunks
+) -> tuple[list[bytes], list[int]]:
+    """The corpus.jsonl bytes of the records of these digests, in pieces: the lines `fresh` holds (by row) as they
+    are, the others carried from the previous corpus.jsonl, each run of them lying one after another there taken as
+    one slice of it (not a line at a time); and each record's line length."""
+    pieces, lengths = [], []
+    run_start = run_end = -1
+    for row, digest in enumerate(digests):
+        line = fresh.get(row)
+        if line is None:
+            offset, length = carried.legacy_span(digest)
+            if offset != run_end:
+                pieces.extend([carried.legacy[run_start:run_end]] if run_start >= 0 else [])
+                run_start = offset
+            run_end = offset + length
+        else:
+            pieces.extend([carried.legacy[run_start:run_end], line] if run_start >= 0 else [line])
+            run_start = run_end = -1
+            length = len(line)
+        lengths.append(length)
+    pieces.extend([carried.legacy[run_start:run_end]] if run_start >= 0 else [])
+    return pieces, lengths
 
 
 def write_chunk_index(state_folder: Path, index: ChunkIndex) -> None:

@@ -27,7 +27,10 @@ def removed_line_rows(removed: pa.Table) -> list[dict]:
     shown = counts.take(order).rename_columns(["text", "count"])
     line = pc.index_in(removed["text"], value_set=shown["text"])
     rows = pa.table({"line": line, "reason": removed["reason"], "doc_id": removed["doc_id"]}).filter(pc.is_valid(line))
-    described = rows.group_by("line").aggregate([("reason", "distinct"), ("doc_id", "count_distinct")])
+    # On one thread: Acero's threads took half as much CPU again (0.33 against 0.22 s, 1.6 million rows).
+    described = rows.group_by("line", use_threads=False).aggregate(
+        [("reason", "distinct"), ("doc_id", "count_distinct")]
+    )
     lines = described["line"].to_pylist()
     reasons = dict(zip(lines, map(sorted, described["reason_distinct"].to_pylist())))
     articles = dict(zip(lines, described["doc_id_count_distinct"].to_pylist()))
