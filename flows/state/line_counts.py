@@ -214,30 +214,43 @@ CREATE TEMP TABLE example_lines AS
 # Every count after the run: the previous ones the run did not change, and the changed ones with their examples
 # (a line only from `example_stories` stories).
 _COUNTS = """
+CREATE TEMP VIEW changed_counts AS
+SELECT m.site, m.key, m.stories,
+    CASE WHEN m.stories < getvariable('example_stories') THEN NULL
+        WHEN m.kept AND m.example IS NOT NULL THEN m.example ELSE coalesce(l.line, '') END AS example,
+    CASE WHEN m.kept THEN m.example_path ELSE coalesce(n.source_path, '') END AS example_path,
+    CASE WHEN m.kept THEN m.example_doc ELSE coalesce(n.doc_id, '') END AS example_doc,
+    false AS learned
+FROM placed m LEFT JOIN example_lines l USING (site, key) LEFT JOIN now n USING (position);
 CREATE TEMP VIEW counts AS
 SELECT p.* FROM previous p ANTI JOIN changes USING (site, key)
 UNION ALL
-SELECT m.site, m.key, m.stories,
-    CASE WHEN m.stories < getvariable('example_stories') THEN NULL
-        WHEN m.kept AND m.example IS NOT NULL THEN m.example ELSE coalesce(l.line, '') END,
-    CASE WHEN m.kept THEN m.example_path ELSE coalesce(n.source_path, '') END,
-    CASE WHEN m.kept THEN m.example_doc ELSE coalesce(n.doc_id, '') END,
-    false
-FROM placed m LEFT JOIN example_lines l USING (site, key) LEFT JOIN now n USING (position)
+SELECT * FROM changed_counts
+"""
+# The counts boilerplate may be decided from (over the thresholds), and those learned before, whole: few rows.
+_CANDIDATES = """
+CREATE TEMP TABLE candidate_counts AS
+SELECT c.* FROM counts c JOIN totals USING (site)
+WHERE c.stories >= getvariable('example_stories') AND c.stories::DOUBLE / total >= getvariable('min_share');
+CREATE TEMP TABLE learned_before AS SELECT * FROM previous WHERE learned
 """
 # The counts to store, each marked learned or not, in COUNTS' columns.
 _STORED = """
 SELECT c.site, c.key, c.stories, c.example, c.example_path, c.example_doc, l.site IS NOT NULL AS learned
 FROM counts c LEFT JOIN learned l USING (site, key)
 """
-# The rows of the counts this run changed (their stories, or their learned status): each as stored now, a gone
-# count with no stories.
-_CHANGED_ROWS = f"""
+# The rows of the counts this run changed, each as stored now: those whose stories changed (a gone count with no
+# stories) and those only learned or no longer learned (from the candidates or those learned before: no scan of
+# every count).
+_CHANGED_ROWS = """
 CREATE TEMP TABLE changed_rows AS
-WITH keys AS (SELECT site, key FROM changes UNION SELECT site, key FROM flipped)
-SELECT k.site, k.key, coalesce(s.stories, 0) AS stories, s.example, s.example_path, s.example_doc,
-    coalesce(s.learned, false) AS learned
-FROM keys k LEFT JOIN (SELECT * FROM ({_STORED}) SEMI JOIN keys USING (site, key)) s USING (site, key)
+SELECT ch.site, ch.key, coalesce(c.stories, 0) AS stories, c.example, c.example_path, c.example_doc,
+    l.site IS NOT NULL AS learned
+FROM changes ch LEFT JOIN changed_counts c USING (site, key) LEFT JOIN learned l USING (site, key)
+UNION ALL
+SELECT f.site, f.key, f.stories, f.example, f.example_path, f.example_doc, l.site IS NOT NULL
+FROM (SELECT * FROM candidate_counts UNION SELECT * FROM learned_before) f
+SEMI JOIN flipped USING (site, key) ANTI JOIN changes USING (site, key) LEFT JOIN learned l USING (site, key)
 """
 # Rows of a row group of the stored counts: DuckDB holds a row group of every key and example as it writes it.
 STORED_ROWS = 10_000
@@ -288,12 +301,10 @@ def _decided(db: duckdb.DuckDBPyConnection, totals: dict[str, int], rules: Boile
         {"site": pa.array(list(totals), pa.string()), "total": pa.array(list(totals.values()), pa.int64())}
     )
     db.register("totals", site_totals)
-    candidates = db.execute(
-        "SELECT site, key, stories, example FROM counts JOIN totals USING (site)"
-        " WHERE stories >= ? AND stories::DOUBLE / total >= ?",
-        [rules.min_articles, rules.min_share],
-    ).fetchall()
-    was_learned = set(db.execute("SELECT site, key FROM previous WHERE learned").fetchall())
+    db.execute("SET VARIABLE min_share = ?::DOUBLE", [rules.min_share])
+    db.execute(_CANDIDATES)
+    candidates = db.execute("SELECT site, key, stories, example FROM candidate_counts").fetchall()
+    was_learned = set(db.execute("SELECT site, key FROM learned_before").fetchall())
     boilerplate = decide_boilerplate((LineCount(*row) for row in candidates), totals, rules)
     learned = {(site, key) for site, lines in boilerplate.items() for key in lines}
     db.register("learned", pa.Table.from_pylist([{"site": s, "key": k} for s, k in learned], LEARNED))
