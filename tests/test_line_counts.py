@@ -3,6 +3,7 @@ with the same counts and examples, as counting every article afresh; the counts 
 
 from __future__ import annotations
 
+import os
 import random
 from collections import Counter
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from cleaners.article import prepare_article
 from cleaners.boilerplate import learn_boilerplate
@@ -20,7 +22,18 @@ from flows.stages.line_keys import ensure_line_keys, write_line_keys
 from flows.stages.prepared import RunArticles, carry_shards
 from flows.stages.records import PreparedInput, RawArticle
 from flows.stages.shards import line_keys_path, shard_name, write_shard
-from flows.state.line_counts import COUNTS, STORIES, Learning, LineCounts, learn_incrementally, load_line_counts
+from flows.state import line_counts
+from flows.state.line_counts import (
+    CHANGES_FOLDER,
+    COUNTS,
+    COUNTS_FILE,
+    STORIES,
+    Learning,
+    LineCounts,
+    learn_incrementally,
+    load_line_counts,
+    stored_counts,
+)
 
 RULES = CleaningRules()
 TOPICS = "pier lighthouse ferry marina lifeboat dredging quay slipway breakwater customs tides regatta".split()
@@ -110,8 +123,8 @@ def columns(schema: pa.Schema) -> list[tuple[str, pa.DataType]]:
 
 
 def counted_rows(learned: Learned) -> Counter:
-    """The stored counts as a multiset of rows: their order in the file is DuckDB's."""
-    return Counter(map(tuple, map(dict.values, pq.read_table(learned.line_counts.counts).to_pylist())))
+    """The stored counts (the file's and its parts of changes) as a multiset of rows: their order is DuckDB's."""
+    return Counter(map(tuple, map(dict.values, stored_counts(learned.line_counts).to_pylist())))
 
 
 def assert_as_if_counted_afresh(folder: Path, updated, items: list[PreparedInput]) -> None:
@@ -163,7 +176,13 @@ def test_a_count_below_min_articles_keeps_no_line_until_it_reaches_it_then_takes
     assert_as_if_counted_afresh(tmp_path / "check", after, [*items, *more])
 
 
-def test_any_mix_of_new_deleted_and_changed_inputs_gives_the_counts_of_a_fresh_count(tmp_path):
+@pytest.mark.parametrize("changed_share", [line_counts.CHANGED_SHARE, 100.0], ids=["default", "parts-kept"])
+def test_any_mix_of_new_deleted_and_changed_inputs_gives_the_counts_of_a_fresh_count(
+    tmp_path, monkeypatch, changed_share
+):
+    """Also with every run's changes kept as parts (gone counts, counts changed in several runs, lines becoming
+    boilerplate or no longer boilerplate), read back as the latest row of each."""
+    monkeypatch.setattr(line_counts, "CHANGED_SHARE", changed_share)
     chance = random.Random(14)
     furniture = ["Harbour Gazette print edition", "Share this story", "Tide tables inside", "Sign in", "Weather: 12C"]
 
@@ -184,6 +203,42 @@ def test_any_mix_of_new_deleted_and_changed_inputs_gives_the_counts_of_a_fresh_c
         items = sorted(current.values(), key=lambda item: item.raw.source_path)
         learning = learn(tmp_path / "run", items, learning.line_counts, list(previous.values()), reread=changed)
         assert_as_if_counted_afresh(tmp_path / "check", learning, items)
+
+
+def test_a_run_links_the_stored_counts_and_writes_only_the_counts_it_changed(tmp_path, monkeypatch):
+    """Issue 14: the new articles' lines are the only counts written (one of them becoming boilerplate); the counts
+    file is the previous run's, linked (until the changes reach CHANGED_SHARE of it: here a few counts are many)."""
+    monkeypatch.setattr(line_counts, "CHANGED_SHARE", 1.0)
+    furniture = ["Harbour Gazette print edition", "Share this story"]
+    items = [article(f"a/{n:02}.txt", story(n, [furniture[n % 2], f"Updated {n}:00"])) for n in range(40)]
+    before = learn(tmp_path / "run", items)
+    assert "sign up for the ferry newsletter" not in before.boilerplate["harbour"]
+    new = [article(f"a/{n:02}.txt", story(n, ["Sign up for the ferry newsletter"])) for n in range(40, 60)]
+    after = learn(tmp_path / "run", [*items, *new], before.line_counts, items, reread=[i.raw.source_path for i in new])
+    assert "sign up for the ferry newsletter" in after.boilerplate["harbour"]
+    assert os.path.samefile(after.line_counts.counts, before.line_counts.counts)
+    (part,) = after.line_counts.changes
+    was, now = (by_count(learned) for learned in (before, after))
+    written = sorted((row["site"], row["key"]) for row in pq.read_table(part).to_pylist())
+    assert written == sorted(count for count in was.keys() | now.keys() if was.get(count) != now.get(count))
+    assert ("harbour", "share this story") not in written and ("harbour", "updated 0:0") not in written
+    assert_as_if_counted_afresh(tmp_path / "check", after, [*items, *new])
+
+
+def by_count(learned: Learned) -> dict[tuple[str, str], dict]:
+    """The stored counts by (site, key)."""
+    return {(row["site"], row["key"]): row for row in stored_counts(learned.line_counts).to_pylist()}
+
+
+def test_counts_are_written_whole_once_their_changes_reach_their_share(tmp_path, monkeypatch):
+    items = [article(f"a/{n:02}.txt", story(n, ["Share this story", f"Updated {n}:00"])) for n in range(20)]
+    before = learn(tmp_path / "run", items)
+    monkeypatch.setattr(line_counts, "CHANGED_SHARE", 0.0)
+    after = learn(tmp_path / "run", items[1:], before.line_counts, items, reread=[])
+    assert not after.line_counts.changes and not (after.line_counts.counts.parent / CHANGES_FOLDER).exists()
+    assert not os.path.samefile(after.line_counts.counts, before.line_counts.counts)
+    assert after.line_counts.counts.name == COUNTS_FILE
+    assert_as_if_counted_afresh(tmp_path / "check", after, items[1:])
 
 
 def test_articles_taken_back_from_a_shard_without_line_keys_are_taken_back_from_its_lines(tmp_path):

@@ -2,6 +2,12 @@
 the line. A run counts only the articles it read (and takes back those of deleted or changed inputs), merges the
 change into the previous counts with DuckDB over the articles' line keys (flows/stages/line_keys.py, written by the read
 tasks), and decides the boilerplate again from the counts (cleaners/boilerplate.py decide_boilerplate).
+
+The counts are stored as `line_counts.parquet` (every count when it was written) and the parts of
+`line_count_changes/` (each run's changed rows, in order; a count gone is a row of no stories): the counts are the
+file's rows that no part changed and each changed count's latest row. A run links the file and the previous parts
+and writes its own changes as a new part, so writing costs what changed; once the parts hold CHANGED_SHARE of the
+file's rows, it writes every count into the file again and no part.
 """
 
 from __future__ import annotations
@@ -21,9 +27,15 @@ from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker
 from flows.stages.line_keys import previous_keys
 from flows.stages.prepared import RunArticles
+from flows.stages.shards import link_or_copy
 from flows.stages.steps import Boilerplate
+from flows.state.parts import link_part, next_part, part_paths
 
-STORIES_FILE, COUNTS_FILE = "line_stories.parquet", "line_counts.parquet"
+STORIES_FILE, COUNTS_FILE, CHANGES_FOLDER = "line_stories.parquet", "line_counts.parquet", "line_count_changes"
+# The counts are written whole again once the changed rows of the parts are this share of the file's rows: each
+# count is written again about once per this share of the counts changed, and every read of the counts reads at most
+# about this share more rows than the file holds.
+CHANGED_SHARE = 0.1
 STORIES = pa.schema(
     [
         ("source_path", pa.string()),
@@ -51,10 +63,26 @@ LEARNED = pa.schema([("site", pa.string()), ("key", pa.string())])
 @dataclass
 class LineCounts:
     """Every prepared article's site and story (and whether it is the one its story counts with), and the counts'
-    Parquet file (None: no counts), which DuckDB reads in place: a row for every line key of the corpus."""
+    Parquet file (None: no counts) with the parts of the changes since it was written, which DuckDB reads in place:
+    a row for every line key of the corpus."""
 
     stories: pa.Table = field(default_factory=STORIES.empty_table)
     counts: Path | None = None
+    changes: list[Path] = field(default_factory=list)
+
+    def register(self, db: duckdb.DuckDBPyConnection) -> None:
+        """The counts as the view `previous` (COUNTS), the counts' file as `base` and, when there are parts of
+        changes, each count they changed, its latest row, as `changed_before` (a gone count with no stories)."""
+        if self.counts is None:
+            db.register("base", COUNTS.empty_table())
+        else:
+            db.read_parquet(str(self.counts)).create_view("base")
+        if not self.changes:  # no join for none
+            db.execute("CREATE TEMP VIEW previous AS SELECT * FROM base")
+            return
+        db.read_parquet([str(part) for part in self.changes], filename=True).create_view("change_parts")
+        db.execute(_CHANGED_BEFORE)
+        db.execute(_PREVIOUS)
 
 
 @dataclass
@@ -69,7 +97,28 @@ def load_line_counts(folder: Path) -> LineCounts:
     """Read the stored stories, and name the stored counts (none when the state has none)."""
     if not (folder / COUNTS_FILE).exists():
         return LineCounts()
-    return LineCounts(pq.read_table(folder / STORIES_FILE), folder / COUNTS_FILE)
+    return LineCounts(pq.read_table(folder / STORIES_FILE), folder / COUNTS_FILE, part_paths(folder / CHANGES_FOLDER))
+
+
+def stored_counts(counts: LineCounts) -> pa.Table:
+    """Every stored count (COUNTS), in no particular order: the file's rows no part changed and the latest rows of
+    those changed."""
+    with duckdb.connect() as db:
+        counts.register(db)
+        return db.sql("SELECT * FROM previous").to_arrow_table()
+
+
+# The latest row of each count the parts of changes hold (the parts' names sort in the order they were written).
+_CHANGED_BEFORE = """
+CREATE TEMP TABLE changed_before AS
+SELECT * EXCLUDE (filename) FROM change_parts QUALIFY row_number() OVER (PARTITION BY site, key ORDER BY filename DESC) = 1
+"""
+_PREVIOUS = """
+CREATE TEMP VIEW previous AS
+SELECT * FROM base ANTI JOIN changed_before USING (site, key)
+UNION ALL
+SELECT * FROM changed_before WHERE stories > 0
+"""
 
 
 # Which stories the run touches (those of articles that came, went or changed), the article each counts with
@@ -165,21 +214,43 @@ CREATE TEMP TABLE example_lines AS
 # Every count after the run: the previous ones the run did not change, and the changed ones with their examples
 # (a line only from `example_stories` stories).
 _COUNTS = """
+CREATE TEMP VIEW changed_counts AS
+SELECT m.site, m.key, m.stories,
+    CASE WHEN m.stories < getvariable('example_stories') THEN NULL
+        WHEN m.kept AND m.example IS NOT NULL THEN m.example ELSE coalesce(l.line, '') END AS example,
+    CASE WHEN m.kept THEN m.example_path ELSE coalesce(n.source_path, '') END AS example_path,
+    CASE WHEN m.kept THEN m.example_doc ELSE coalesce(n.doc_id, '') END AS example_doc,
+    false AS learned
+FROM placed m LEFT JOIN example_lines l USING (site, key) LEFT JOIN now n USING (position);
 CREATE TEMP VIEW counts AS
 SELECT p.* FROM previous p ANTI JOIN changes USING (site, key)
 UNION ALL
-SELECT m.site, m.key, m.stories,
-    CASE WHEN m.stories < getvariable('example_stories') THEN NULL
-        WHEN m.kept AND m.example IS NOT NULL THEN m.example ELSE coalesce(l.line, '') END,
-    CASE WHEN m.kept THEN m.example_path ELSE coalesce(n.source_path, '') END,
-    CASE WHEN m.kept THEN m.example_doc ELSE coalesce(n.doc_id, '') END,
-    false
-FROM placed m LEFT JOIN example_lines l USING (site, key) LEFT JOIN now n USING (position)
+SELECT * FROM changed_counts
+"""
+# The counts boilerplate may be decided from (over the thresholds), and those learned before, whole: few rows.
+_CANDIDATES = """
+CREATE TEMP TABLE candidate_counts AS
+SELECT c.* FROM counts c JOIN totals USING (site)
+WHERE c.stories >= getvariable('example_stories') AND c.stories::DOUBLE / total >= getvariable('min_share');
+CREATE TEMP TABLE learned_before AS SELECT * FROM previous WHERE learned
 """
 # The counts to store, each marked learned or not, in COUNTS' columns.
 _STORED = """
 SELECT c.site, c.key, c.stories, c.example, c.example_path, c.example_doc, l.site IS NOT NULL AS learned
 FROM counts c LEFT JOIN learned l USING (site, key)
+"""
+# The rows of the counts this run changed, each as stored now: those whose stories changed (a gone count with no
+# stories) and those only learned or no longer learned (from the candidates or those learned before: no scan of
+# every count).
+_CHANGED_ROWS = """
+CREATE TEMP TABLE changed_rows AS
+SELECT ch.site, ch.key, coalesce(c.stories, 0) AS stories, c.example, c.example_path, c.example_doc,
+    l.site IS NOT NULL AS learned
+FROM changes ch LEFT JOIN changed_counts c USING (site, key) LEFT JOIN learned l USING (site, key)
+UNION ALL
+SELECT f.site, f.key, f.stories, f.example, f.example_path, f.example_doc, l.site IS NOT NULL
+FROM (SELECT * FROM candidate_counts UNION SELECT * FROM learned_before) f
+SEMI JOIN flipped USING (site, key) ANTI JOIN changes USING (site, key) LEFT JOIN learned l USING (site, key)
 """
 # Rows of a row group of the stored counts: DuckDB holds a row group of every key and example as it writes it.
 STORED_ROWS = 10_000
@@ -205,10 +276,7 @@ def learn_incrementally(
     with bounded_duckdb(spill) as db:
         articles.register(db)
         db.register("old", previous.stories)
-        if previous.counts is None:
-            db.register("previous", COUNTS.empty_table())
-        else:
-            db.read_parquet(str(previous.counts)).create_view("previous")
+        previous.register(db)
         db.register("reread", pa.table({"source_path": reread_paths}))
         db.execute("SET VARIABLE example_stories = ?", [rules.min_articles])
         db.execute(_STORIES)
@@ -221,27 +289,54 @@ def learn_incrementally(
         stories = db.sql("SELECT source_path, doc_id, site, story, counted FROM counted ORDER BY position")
         stories.to_parquet(str(folder / STORIES_FILE))
         totals = dict(db.sql("SELECT site, count(*) FROM counted WHERE counted GROUP BY site").fetchall())
-        return _decided(db, totals, rules, folder / COUNTS_FILE)
+        learning = _decided(db, totals, rules)
+        _store_counts(db, previous, folder)
+        return learning
 
 
-def _decided(db: duckdb.DuckDBPyConnection, totals: dict[str, int], rules: BoilerplateRules, target: Path) -> Learning:
-    """Decide the boilerplate from `db`'s counts (only lines over the thresholds leave DuckDB), and write the counts
-    to `target` with the learned lines marked."""
+def _decided(db: duckdb.DuckDBPyConnection, totals: dict[str, int], rules: BoilerplateRules) -> Learning:
+    """Decide the boilerplate from `db`'s counts (only lines over the thresholds leave DuckDB), leaving the lines
+    learned (`learned`) and those whose learned status changed (`flipped`) in `db`."""
     site_totals = pa.table(
         {"site": pa.array(list(totals), pa.string()), "total": pa.array(list(totals.values()), pa.int64())}
     )
     db.register("totals", site_totals)
-    candidates = db.execute(
-        "SELECT site, key, stories, example FROM counts JOIN totals USING (site)"
-        " WHERE stories >= ? AND stories::DOUBLE / total >= ?",
-        [rules.min_articles, rules.min_share],
-    ).fetchall()
-    was_learned = set(db.execute("SELECT site, key FROM previous WHERE learned").fetchall())
+    db.execute("SET VARIABLE min_share = ?::DOUBLE", [rules.min_share])
+    db.execute(_CANDIDATES)
+    candidates = db.execute("SELECT site, key, stories, example FROM candidate_counts").fetchall()
+    was_learned = set(db.execute("SELECT site, key FROM learned_before").fetchall())
     boilerplate = decide_boilerplate((LineCount(*row) for row in candidates), totals, rules)
     learned = {(site, key) for site, lines in boilerplate.items() for key in lines}
     db.register("learned", pa.Table.from_pylist([{"site": s, "key": k} for s, k in learned], LEARNED))
-    db.sql(_STORED).to_parquet(str(target), row_group_size=STORED_ROWS)
+    flipped = learned ^ was_learned
+    db.register("flipped", pa.Table.from_pylist([{"site": s, "key": k} for s, k in flipped], LEARNED))
     changed: dict[str, set[str]] = defaultdict(set)
-    for site, key in learned ^ was_learned:
+    for site, key in flipped:
         changed[site].add(key)
     return Learning(boilerplate, dict(changed))
+
+
+def _store_counts(db: duckdb.DuckDBPyConnection, previous: LineCounts, folder: Path) -> None:
+    """Write the counts into `folder` with the learned lines marked: the previous file and parts linked and the
+    counts this run changed as a new part, or, with no previous file or once the parts would hold CHANGED_SHARE of
+    its rows, every count into the file."""
+    if previous.counts is not None and _changes_kept(db, previous, folder / CHANGES_FOLDER):
+        link_or_copy(previous.counts, folder / COUNTS_FILE)
+        return
+    db.sql(_STORED).to_parquet(str(folder / COUNTS_FILE), row_group_size=STORED_ROWS)
+
+
+def _changes_kept(db: duckdb.DuckDBPyConnection, previous: LineCounts, changes: Path) -> bool:
+    """Link the previous parts of changes into `changes` and write this run's changed counts as a new part, unless
+    the parts would then hold CHANGED_SHARE of the previous file's rows (False: nothing written)."""
+    db.execute(_CHANGED_ROWS)
+    changed_rows = db.sql("SELECT count(*) FROM changed_rows").fetchall()[0][0]
+    held_rows = sum(pq.ParquetFile(part).metadata.num_rows for part in previous.changes)
+    if held_rows + changed_rows > CHANGED_SHARE * pq.ParquetFile(previous.counts).metadata.num_rows:
+        return False
+    changes.mkdir()
+    for part in previous.changes:
+        link_part(part, changes)
+    if changed_rows:
+        db.sql("SELECT * FROM changed_rows").to_parquet(str(next_part(changes)), row_group_size=STORED_ROWS)
+    return True

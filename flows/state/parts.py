@@ -41,10 +41,15 @@ def _next_number(folder: Path) -> int:
     return max((int(part.stem.removeprefix("part-")) + 1 for part in folder.glob(PART_GLOB)), default=0)
 
 
+def next_part(folder: Path) -> Path:
+    """The path of the next part to add to a folder."""
+    return folder / f"part-{_next_number(folder):05d}.parquet"
+
+
 def link_part(part: Path, folder: Path) -> None:
     """Add a part (a previous run's, or one this run wrote into its work folder) to a table's folder as a hard link
     (both are in the same OUT_DIR)."""
-    os.link(part, folder / f"part-{_next_number(folder):05d}.parquet")
+    os.link(part, next_part(folder))
 
 
 def write_parts(table: pa.Table, schema: pa.Schema, folder: Path, rows_per_part: int) -> None:
