@@ -70,13 +70,17 @@ def wider_pattern(pattern: re.Pattern[str]) -> str | None:
 
 def screens(patterns: Sequence[re.Pattern[str]], apart: Sequence[bool]) -> tuple[str, ...] | None:
     """RE2 patterns that between them match every string any of `patterns` finds: the `wider_pattern` of those
-    `apart` marks (costly ones: RE2's automaton for an alternation of them grows too large) one each, the others'
-    in one alternation; None when one has no `wider_pattern`."""
+    `apart` marks (costly ones: RE2's automaton for an alternation of them grows too large) one each, of the others
+    those anchored at the start in one alternation and the rest in another (an unanchored branch makes RE2 try the
+    anchored ones at every place); None when one has no `wider_pattern`."""
     wider = [wider_pattern(pattern) for pattern in patterns]
     if None in wider:
         return None
-    joined = "|".join(f"(?:{part})" for part, alone in zip(wider, apart, strict=True) if not alone)
-    return tuple(part for part, alone in zip(wider, apart, strict=True) if alone) + ((joined,) if joined else ())
+    alone = tuple(part for part, costly in zip(wider, apart, strict=True) if costly)
+    cheap = [part for part, costly in zip(wider, apart, strict=True) if not costly]
+    anchored = [part for part in cheap if part.startswith(r"\A")]
+    unanchored = [part for part in cheap if not part.startswith(r"\A")]
+    return alone + tuple("|".join(f"(?:{part})" for part in parts) for parts in (anchored, unanchored) if parts)
 
 
 def may_match_any(texts: pa.Array, screened_by: tuple[str, ...] | None) -> pa.Array:
@@ -90,17 +94,32 @@ def may_match_any(texts: pa.Array, screened_by: tuple[str, ...] | None) -> pa.Ar
 
 
 def _sequence(items: sre_parser.SubPattern | list, flags: int) -> str:
-    """Pieces one after another."""
-    return "".join(_piece(op, value, flags) for op, value in items)
+    """Pieces one after another, each run of letters (folded alike) written as one."""
+    parts = []
+    run: list[str] = []
+    for op, value in items:
+        if op == sre.LITERAL and not (flags & re.IGNORECASE and chr(value) in _DOTTED_AND_DOTLESS_I):
+            run.append(_char(value))
+            continue
+        parts.append(_letters(run, flags))
+        run = []
+        parts.append(_piece(op, value, flags))
+    parts.append(_letters(run, flags))
+    return "".join(parts)
+
+
+def _letters(run: list[str], flags: int) -> str:
+    """A run of characters (`_char`), folded under IGNORECASE."""
+    if run and flags & re.IGNORECASE:
+        return f"(?i:{''.join(run)})"
+    return "".join(run)
 
 
 def _piece(op: int, value: object, flags: int) -> str:
     """One node of the parse, under `flags`."""
     folded = bool(flags & re.IGNORECASE)
-    if op == sre.LITERAL:
-        if folded and chr(value) in _DOTTED_AND_DOTLESS_I:
-            return _ANY_I
-        return f"(?i:{_char(value)})" if folded else _char(value)
+    if op == sre.LITERAL:  # a dotted or dotless i under IGNORECASE (`_sequence` writes the others)
+        return _ANY_I
     if op == sre.NOT_LITERAL:
         return f"[^{_char(value)}]"
     if op == sre.ANY:
@@ -128,8 +147,9 @@ def _piece(op: int, value: object, flags: int) -> str:
 
 
 def _char(code: int) -> str:
-    """A character as RE2 writes any one."""
-    return f"\\x{{{code:X}}}"
+    """A character as RE2 reads it: an ASCII letter or digit itself, any other by its code."""
+    character = chr(code)
+    return character if character.isascii() and character.isalnum() else f"\\x{{{code:X}}}"
 
 
 def _class(items: list, folded: bool) -> str:
