@@ -1,15 +1,15 @@
-r"""A screen for line patterns run over many lines at once: each pattern rewritten for RE2 (Arrow's regex engine) as
-a pattern that matches every line it matches and maybe more, all of them in one alternation that Arrow runs over a
-batch of lines. A line the screen does not match matches none of the patterns; the others are asked as before.
+r"""Screens for line patterns run over many lines at once: each pattern rewritten for RE2 (Arrow's regex engine) as
+a pattern that matches every line it matches and maybe more, grouped into a few alternations (`screens`) that Arrow
+runs over a batch of lines. A line no screen matches matches none of the patterns; the others are asked as before.
 
 The rewrite widens where RE2 cannot follow `re`: lookarounds and word boundaries are dropped, backreferences match
 any text, counted repeats become `*`, `+` or `?`, atomic groups and possessive repeats are plain ones. A character
-class is as wide as `re`'s: `\d` is Unicode's decimal digits (`\p{Nd}`), `\w` letters, numbers, marks and "_",
-`\s` every character `str.isspace` holds, case folded (IGNORECASE) by RE2's folding, which holds `re`'s but for
-the dotted and dotless i ("İ", "ı"), added to every folded class and letter i; a negated
-class leaves out only characters `re` leaves out too (of `\d`, `\w`, `\s` only their ASCII ones). A pattern under
-the ASCII or LOCALE flag, or of bytes, gets no rewrite, and a list holding one is not screened
-(tests/test_screen.py checks the classes against `re` for every code point)."""
+class is as wide as `re`'s: `\d` is Unicode's decimal digits (`\p{Nd}`), `\w` letters, numbers, marks and "_", `\s`
+every character `str.isspace` holds; a negated class leaves out only characters `re` leaves out too (of `\d`, `\w`,
+`\s` only their ASCII ones). IGNORECASE is RE2's folding, which holds `re`'s but for the dotted and dotless i ("İ"
+lowers to "i"): those four letters stand for each other, and are added to every folded class. A pattern under the
+ASCII or LOCALE flag, of bytes, or with a conditional group gets no rewrite, and a list holding one is not screened
+(tests/test_screen.py checks the classes and the folding against `re` for every code point)."""
 
 from __future__ import annotations
 
