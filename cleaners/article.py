@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from cleaners.body import trim_outside_body
 from cleaners.boilerplate import ROOT_SOURCE, LearnedLine, remove_learned_lines
 from cleaners.edits import Removal, Spared
-from cleaners.junk import remove_junk_lines, remove_repeated_runs, remove_sections
+from cleaners.junk import EVERY_LINE, ScreenedLines, remove_junk_lines, remove_repeated_runs, remove_sections
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.line_model import drop_unlikely_lines
 from cleaners.metadata import ArticleMetadata, lift_bylines, lift_labelled_lines, lift_title
@@ -66,18 +66,20 @@ def finish_article(
     learned: dict[str, LearnedLine] | None = None,
     source: str = ROOT_SOURCE,
     keep: KeptLines = NOTHING_KEPT,
+    screened: ScreenedLines = EVERY_LINE,
 ) -> CleanedArticle:
     """Remove junk sections, junk lines and learned boilerplate, lift bylines and title, trim a text
-    dump to its body; the lines `keep` names stay whatever rule matches them."""
+    dump to its body; the lines `keep` names stay whatever rule matches them, and only the lines `screened` holds
+    may be junk or section headings (`screened_lines` of a batch holding these lines)."""
     metadata = replace(
         prepared.metadata, authors=list(prepared.metadata.authors), external_ids=list(prepared.metadata.external_ids)
     )
     removals = list(prepared.removals)
     spared: list[Spared] = []
-    lines, removed, kept = remove_sections(prepared.lines, rules, keep)
+    lines, removed, kept = remove_sections(prepared.lines, rules, keep, screened)
     removals.extend(removed)
     spared.extend(kept)
-    lines, removed, kept = remove_junk_lines(lines, rules, keep)
+    lines, removed, kept = remove_junk_lines(lines, rules, keep, screened)
     removals.extend(removed)
     spared.extend(kept)
     lines, removed, kept = remove_learned_lines(

@@ -9,7 +9,11 @@ furniture too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import compress
+
+import pyarrow as pa
 
 from cleaners.edits import Removal, Spared
 from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
@@ -17,10 +21,41 @@ from cleaners.literals import lowered_for_literals, may_match
 from cleaners.memo import remembered_per_line
 from cleaners.metadata import is_prose
 from cleaners.rules import BodyRules, CleaningRules, LineRule, SectionRule
+from cleaners.screen import may_match_any
 
 # A comment section ("12 comments") only counts as one after this share of the article's prose.
 _END_SECTION_AFTER = 0.7
 REPEATED_RUN = "junk:repeated_run"
+
+
+@dataclass(frozen=True)
+class ScreenedLines:
+    """Of a batch of lines, those that may be junk or captions (`junk`) and those that may head a junk section
+    (`headings`), as the rules' RE2 screens found them: no other line is; None when every line may be."""
+
+    junk: frozenset[str] | None = None
+    headings: frozenset[str] | None = None
+
+
+EVERY_LINE = ScreenedLines()
+
+
+def screened_lines(lines: Iterable[str], rules: CleaningRules) -> ScreenedLines:
+    """The lines (blank ones aside) that may be junk, captions or section headings, each screened once, without
+    its bullet, by the rules' RE2 screens (cleaners/screen.py)."""
+    distinct = list(dict.fromkeys(line for line in lines if line))
+    try:
+        bare = pa.array([strip_bullet(line, rules.bullet_chars) for line in distinct], pa.string())
+    except (pa.ArrowException, UnicodeEncodeError):  # a lone surrogate: no UTF-8 for RE2
+        return EVERY_LINE
+    return ScreenedLines(_passing(distinct, bare, rules.line_screens), _passing(distinct, bare, rules.heading_screens))
+
+
+def _passing(lines: list[str], bare: pa.Array, screened_by: tuple[str, ...] | None) -> frozenset[str] | None:
+    """The lines whose bare form (`bare`) a screen matches; None without screens."""
+    if screened_by is None:
+        return None
+    return frozenset(compress(lines, may_match_any(bare, screened_by).to_numpy(zero_copy_only=False)))
 
 
 def strip_bullet(line: str, bullet_chars: str) -> str:
@@ -65,10 +100,15 @@ def _bulleted_junk_reason(line: str, rules: CleaningRules) -> str | None:
 
 
 def remove_junk_lines(
-    lines: list[str], rules: CleaningRules, keep: KeptLines = NOTHING_KEPT
+    lines: list[str], rules: CleaningRules, keep: KeptLines = NOTHING_KEPT, screened: ScreenedLines = EVERY_LINE
 ) -> tuple[list[str], list[Removal], list[Spared]]:
-    """Drop every line a junk or caption rule matches, unless kept; blank lines are kept as paragraph breaks."""
-    reasons = [_bulleted_junk_reason(line, rules) if line else None for line in lines]
+    """Drop every line a junk or caption rule matches, unless kept; blank lines are kept as paragraph breaks; the
+    rules judge only the lines `screened.junk` holds."""
+    may_be_junk = screened.junk
+    reasons = [
+        _bulleted_junk_reason(line, rules) if line and (may_be_junk is None or line in may_be_junk) else None
+        for line in lines
+    ]
     return drop_lines(lines, reasons, keep)
 
 
@@ -95,12 +135,16 @@ def _section_end(lines: list[str], start: int, rule: SectionRule, prose_before: 
 
 
 def remove_sections(
-    lines: list[str], rules: CleaningRules, keep: KeptLines = NOTHING_KEPT
+    lines: list[str], rules: CleaningRules, keep: KeptLines = NOTHING_KEPT, screened: ScreenedLines = EVERY_LINE
 ) -> tuple[list[str], list[Removal], list[Spared]]:
-    """Drop each junk section: its heading and the lines it rules over, every one with a reason, unless kept."""
+    """Drop each junk section: its heading and the lines it rules over, every one with a reason, unless kept; the
+    rules judge only the lines `screened.headings` holds."""
     if not rules.section_rules:
         return lines, [], []
-    headings = [_heading_rule(line, rules) if line else None for line in lines]
+    may_head = screened.headings
+    headings = [
+        _heading_rule(line, rules) if line and (may_head is None or line in may_head) else None for line in lines
+    ]
     if headings.count(None) == len(headings):
         return list(lines), [], []
     prose_words: list[int] = []  # each line's words if it is prose, counted when a section runs to the end

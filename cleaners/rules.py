@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Annotated
 
 from annotated_types import Ge, Interval
 
-from cleaners.literals import Required, required_literals, word_limit
+from cleaners.literals import NO_WORD_LIMIT, Required, required_literals, word_limit
+from cleaners.screen import screens
 
 # Bounds flows/config.py checks every value of the config file against.
 Share = Annotated[float, Interval(ge=0, le=1)]
@@ -32,6 +34,11 @@ class LineRule:
     def __post_init__(self) -> None:
         object.__setattr__(self, "required", required_literals(self.pattern))
         object.__setattr__(self, "max_words", word_limit(self.pattern))
+
+    @property
+    def screened(self) -> bool:
+        """True when a line's words or strings rule the pattern out before it runs: a costly pattern."""
+        return bool(self.required) or self.max_words != NO_WORD_LIMIT
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,18 @@ class CleaningRules:
     metadata: MetadataRules = field(default_factory=MetadataRules)
     boilerplate: BoilerplateRules = field(default_factory=BoilerplateRules)
     body: BodyRules = field(default_factory=BodyRules)
+
+    @cached_property
+    def line_screens(self) -> tuple[str, ...] | None:
+        """RE2 screens (cleaners/screen.py) of the junk and caption rules: a line none matches is neither junk nor
+        a caption; the costly rules (`LineRule.screened`) one each."""
+        rules = (*self.junk_rules, *self.caption_rules)
+        return screens([rule.pattern for rule in rules], [rule.screened for rule in rules])
+
+    @cached_property
+    def heading_screens(self) -> tuple[str, ...] | None:
+        """RE2 screens of the section rules: a line none matches heads no section."""
+        return screens([rule.pattern for rule in self.section_rules], [False] * len(self.section_rules))
 
 
 @dataclass(frozen=True)

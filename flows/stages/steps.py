@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from cleaners.article import finish_article, prepare_article
 from cleaners.boilerplate import LearnedLine, source_key
+from cleaners.junk import EVERY_LINE, ScreenedLines, screened_lines
 from cleaners.keep import NOTHING_KEPT, KeptLines
 from cleaners.language import detect_language
 from cleaners.limits import size_problem, split_long_paragraphs, words_short_of
@@ -157,7 +158,8 @@ def finish_documents(
     """Finish cleaning a batch: a cleaned Document or a Rejection for each article, in order. The Documents' languages
     are detected once all are cleaned, one after another, while the model's tables stay in the processor's caches
     (twice as fast as between cleaning steps)."""
-    results = [finish_document(item, boilerplate.get(item.source, {}), config, keep) for item in prepared]
+    screened = screened_lines((line for item in prepared for line in item.prepared.lines), config.cleaning)
+    results = [finish_document(item, boilerplate.get(item.source, {}), config, keep, screened) for item in prepared]
     for result in results:
         if not isinstance(result, Rejection):
             result.document.language = detect_language(result.document.paragraphs, config.language)
@@ -165,13 +167,23 @@ def finish_documents(
 
 
 def finish_document(
-    item: PreparedInput, learned: dict[str, LearnedLine], config: Config, keep: KeptLines = NOTHING_KEPT
+    item: PreparedInput,
+    learned: dict[str, LearnedLine],
+    config: Config,
+    keep: KeptLines = NOTHING_KEPT,
+    screened: ScreenedLines = EVERY_LINE,
 ) -> CleanedDocument | Rejection:
     """Finish one article's cleaning into a Document with its removed and spared lines (its language left for
-    finish_documents to detect), or reject it as empty or too short."""
+    finish_documents to detect), or reject it as empty or too short; `screened`: its batch's `screened_lines`."""
     raw = item.raw
     cleaned = finish_article(
-        item.prepared, config.cleaning, article_format=raw.format, learned=learned, source=item.source, keep=keep
+        item.prepared,
+        config.cleaning,
+        article_format=raw.format,
+        learned=learned,
+        source=item.source,
+        keep=keep,
+        screened=screened,
     )
     where = where_from(raw)
     limits = config.input
