@@ -67,3 +67,14 @@ def test_an_api_named_only_in_a_prefect_profile_is_used_and_no_server_serves(tmp
     assert "Starting temporary server" not in result.stderr
     assert not (home / "temporary-server.log").exists(), "no server wrote its log"
     assert not (home / "prefect.db").exists(), "no server made a database of its own"
+
+
+def test_a_flows_package_in_the_working_folder_does_not_stand_in_for_the_servers(tmp_path):
+    """Prefect projects often keep a `flows` folder: the server's process (`-m flows.runtime...`) must not import it."""
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "__init__.py").write_text('raise SystemExit("the working folder\'s flows")\n')
+    env = new_user_environment(tmp_path / "prefect-home")
+    script = "from flows.runtime.api_server import LaunchedServer\nLaunchedServer().wait_until_healthy(300)"
+    command = [sys.executable, "-P", "-c", script]  # -P: this script, too, imports copydesk's own flows
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]

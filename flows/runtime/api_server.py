@@ -86,7 +86,8 @@ class LaunchedServer:
 
     def _launch(self) -> None:
         self.port = _free_port()
-        command = [sys.executable, "-m", "flows.runtime.temporary_server", SERVER_APP, str(self.port)]
+        # -P: the working folder stays off its path, so a `flows` package of the user's there cannot stand in for ours.
+        command = [sys.executable, "-P", "-m", "flows.runtime.temporary_server", SERVER_APP, str(self.port)]
         # Its output goes to PREFECT_HOME's log once its process has read the settings that name PREFECT_HOME.
         self.process = subprocess.Popen(command, **_dying_with_this_process(subprocess.DEVNULL))
 
