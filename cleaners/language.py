@@ -13,9 +13,7 @@ import numpy as np
 from numba import njit
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-from cleaners.rules import LanguageRules
-
-UNDETERMINED = "und"
+from cleaners.rules import UNDETERMINED, LanguageRules
 
 
 class CompiledWalkIdentifier(LanguageIdentifier):

@@ -155,6 +155,10 @@ class SpellingRules:
             )
 
 
+# The language of an article too short to judge, or whose best guess is unsure (BCP 47's "undetermined").
+UNDETERMINED = "und"
+
+
 @dataclass(frozen=True)
 class LanguageRules:
     """How each article's language is detected: on its first `sample_chars` characters, "und" when they hold

@@ -249,6 +249,7 @@ def run_flow(
     inputs the command `seen`; return its summary."""
     from flows.pipeline import copydesk_run, inputs_seen_by_command
     from flows.runtime.api_server import use_api_server
+    from flows.runtime.exits import quiet_console_tracebacks
     from flows.runtime.task_runner import (
         dask_task_runner,
         default_workers,
@@ -262,6 +263,7 @@ def run_flow(
     elif not runner:  # the environment's, else a worker process a core
         runner = task_runner_from_environment(default_workers(len(seen.inputs), arguments.batch_size))
     run = copydesk_run.with_options(task_runner=runner)
+    quiet_console_tracebacks()
     use_api_server(launched)
     # The flow takes the inputs seen above, unless waiting for another run may leave RAW_DIR changed by then.
     with inputs_seen_by_command(arguments.raw_dir, arguments.out, config, None if arguments.wait else seen):

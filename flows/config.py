@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import wordfreq
 from annotated_types import Ge
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
@@ -28,7 +29,6 @@ from cleaners.rules import (
 )
 from dedup.settings import CanonicalPolicy, DedupSettings
 from flows.overlay import overlay
-from flows.stages.dictionary import missing_word_lists
 
 DEFAULT_CONFIG_NAME = "copydesk.toml"
 # The project's copydesk.toml, shipped inside the package (flows/copydesk.toml links to it in the sources).
@@ -252,6 +252,11 @@ def _section_rules(rules: tuple[_Section, ...], path: Path) -> tuple[SectionRule
     )
 
 
+def _missing_word_lists(languages: tuple[str, ...]) -> list[str]:
+    """The languages wordfreq has no word list for."""
+    return sorted(set(languages) - wordfreq.available_languages().keys())
+
+
 def load_config(path: Path | None = None) -> Config:
     """The project's defaults with the file at `path` (else ./copydesk.toml, if any) overlaid, validated."""
     path = path or default_config_path()
@@ -269,7 +274,7 @@ def load_config(path: Path | None = None) -> Config:
         boilerplate=settings.boilerplate,
         body=settings.body,
     )
-    if missing := missing_word_lists(settings.spelling.foreign_word_languages):
+    if missing := _missing_word_lists(settings.spelling.foreign_word_languages):
         raise ConfigError(f"{path}: [spelling] foreign_word_languages: wordfreq has no word list for {missing}")
     try:
         canonical = CanonicalPolicy(settings.canonical.policy, settings.canonical.source_ranking)

@@ -18,17 +18,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flows.outputs.manifest import read_manifest
 from flows.review.overrides import OVERRIDES_NAME, Override, OverridesError, read_overrides, write_overrides
-from flows.review.targets import (
-    PublishedOutputs,
-    correction_decision,
-    keep_line_decision,
-    keep_pattern_decision,
-    pair_decision,
-    prefer_decision,
-)
+
+if TYPE_CHECKING:  # the outputs' tables load pandas and the spelling code: not for `copydesk run`, which parses these
+    from flows.review.targets import PublishedOutputs
 
 SERVE_PORT = 8765
 ACTIONS = {
@@ -118,6 +114,14 @@ def _folder_lock(folder: Path) -> Iterator[None]:
 
 def _decision(arguments: argparse.Namespace, outputs: PublishedOutputs) -> Override:
     """The decision a recording action names, resolved against the outputs."""
+    from flows.review.targets import (
+        correction_decision,
+        keep_line_decision,
+        keep_pattern_decision,
+        pair_decision,
+        prefer_decision,
+    )
+
     at = datetime.now(UTC).isoformat(timespec="seconds")
     who = (arguments.by, at, arguments.note)
     if arguments.action in ("split", "merge"):
@@ -188,6 +192,8 @@ def run_review(arguments: argparse.Namespace) -> int:
                 write_overrides(path, kept)
                 print(f"dropped {arguments.id} from {path}")
                 return 0
+            from flows.review.targets import PublishedOutputs
+
             outputs = PublishedOutputs(arguments.out)
             decision = _decision(arguments, outputs)
             if decision.id in {old.id for old in decisions}:

@@ -4,8 +4,9 @@ Its process gets a session of its own, so a terminal's Ctrl-C reaches copydesk a
 still has to report the interrupted run to, and the kernel sends it SIGTERM when the process that started it
 dies, however that process ends (SIGKILL included: Linux's PR_SET_PDEATHSIG). Its output goes to
 PREFECT_HOME/temporary-server.log, not to the terminal, where it would land after copydesk's last line.
-`copydesk run` launches it before loading the flow, so the server's start-up (seconds of imports and database
-checks) runs beside the flow's imports instead of after them.
+`copydesk run` launches it before loading Prefect or the flow, so the server's start-up (seconds of imports and
+database checks) runs beside copydesk's own imports instead of after them: launching imports nothing of Prefect
+(the server's process reads Prefect's settings itself, `flows.runtime.temporary_server`).
 """
 
 from __future__ import annotations
@@ -21,20 +22,11 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from types import SimpleNamespace
 
-import prefect
-from prefect.logging import get_logger
-from prefect.settings import (
-    PREFECT_API_URL,
-    PREFECT_HOME,
-    PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
-    get_current_settings,
-)
-
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-SERVER_LOG = "temporary-server.log"
+# The app the temporary server serves, named on its command line as on uvicorn's (and Prefect's own server's).
+SERVER_APP = "prefect.server.api.server:create_app"
 # Prefect waits 20 s by default; a busy machine's first start (a fresh database to migrate) takes longer.
 STARTUP_SECONDS = 120
 
@@ -53,22 +45,18 @@ def servers_die_with_this_process() -> Iterator[None]:
     """While inside, every temporary Prefect API server this process starts dies with it (the one thread that
     starts it must live as long as the process: the kernel signals when that thread ends)."""
     from prefect.server.api import server as prefect_server  # the server's own modules: seconds to import
+    from prefect.settings import get_current_settings
+
+    from flows.runtime.temporary_server import server_log
 
     original = prefect_server.subprocess
-    with open(_server_log(), "ab") as log:
+    with open(server_log(get_current_settings()), "ab") as log:
         popen = functools.partial(subprocess.Popen, **_dying_with_this_process(log))
         prefect_server.subprocess = SimpleNamespace(Popen=popen, TimeoutExpired=subprocess.TimeoutExpired)
         try:
             yield
         finally:
             prefect_server.subprocess = original
-
-
-def _server_log() -> Path:
-    """Where the temporary servers' output goes."""
-    home = PREFECT_HOME.value()
-    home.mkdir(parents=True, exist_ok=True)
-    return home / SERVER_LOG
 
 
 def _dying_with_this_process(log) -> dict:
@@ -86,9 +74,9 @@ def _free_port() -> int:
 
 
 class LaunchedServer:
-    """Prefect's temporary API server, launched at once and waited for only when the flow needs its API: the
-    command Prefect 3's own `SubprocessASGIServer` runs (uvicorn serving `create_app`, no UI), without importing
-    the server's modules into this process."""
+    """Prefect's temporary API server, launched at once and waited for only when the flow needs its API: the app
+    Prefect 3's own `SubprocessASGIServer` serves (uvicorn serving `create_app`, no UI), in a process of its own
+    (`flows.runtime.temporary_server`), without importing Prefect into this one."""
 
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
@@ -98,24 +86,10 @@ class LaunchedServer:
 
     def _launch(self) -> None:
         self.port = _free_port()
-        environment = {
-            **os.environ,
-            "PREFECT_UI_ENABLED": "0",
-            "PREFECT__SERVER_EPHEMERAL": "1",
-            "PREFECT__SERVER_FINAL": "1",
-            # No block types registered as it starts (Prefect's default loads every installed collection, Dask's
-            # among them, to see whether they changed: some 0.7 s): a copydesk run stores no block.
-            "PREFECT_API_BLOCKS_REGISTER_ON_START": "0",
-            "PREFECT_MEMOIZE_BLOCK_AUTO_REGISTRATION": "0",
-            **get_current_settings().to_environment_variables(exclude_unset=True),
-        }
-        command = [sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent)]
-        command += ["--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1"]
-        command += ["--port", str(self.port), "--log-level", "error", "--lifespan", "on"]
-        with open(_server_log(), "ab") as log:
-            self.process = subprocess.Popen(command, env=environment, **_dying_with_this_process(log))
-        # Prefect's own words for it (shown with --verbose), so a log tells how many temporary servers a run started.
-        get_logger("server").info("Starting temporary server on http://127.0.0.1:%d", self.port)
+        # -P: the working folder stays off its path, so a `flows` package of the user's there cannot stand in for ours.
+        command = [sys.executable, "-P", "-m", "flows.runtime.temporary_server", SERVER_APP, str(self.port)]
+        # Its output goes to PREFECT_HOME's log once its process has read the settings that name PREFECT_HOME.
+        self.process = subprocess.Popen(command, **_dying_with_this_process(subprocess.DEVNULL))
 
     @property
     def api_url(self) -> str:
@@ -126,11 +100,13 @@ class LaunchedServer:
         (uvicorn's exit status 3); RuntimeError if the server ends or `timeout` seconds pass first."""
         import httpx
 
+        self._announce()
         deadline = time.monotonic() + timeout
         with httpx.Client() as client:
             while time.monotonic() < deadline:
                 if self.process.poll() == 3:
                     self._launch()
+                    self._announce()
                 elif self.process.poll() is not None:
                     raise RuntimeError(f"Prefect's temporary server ended with status {self.process.returncode}")
                 try:
@@ -140,6 +116,13 @@ class LaunchedServer:
                     pass
                 time.sleep(0.1)
         raise RuntimeError(f"Prefect's temporary server did not answer within {timeout:.0f} s")
+
+    def _announce(self) -> None:
+        """Prefect's own words for a launch (shown with --verbose), so a log tells how many temporary servers a run
+        started."""
+        from prefect.logging import get_logger
+
+        get_logger("server").info("Starting temporary server on http://127.0.0.1:%d", self.port)
 
     def stop(self) -> None:
         """End the server (SIGTERM, then SIGKILL after five seconds) and reap it."""
@@ -155,19 +138,35 @@ class LaunchedServer:
 
 
 def launch_api_server() -> LaunchedServer | None:
-    """Without PREFECT_API_URL, launch Prefect's temporary server now, from this thread (which must live as
-    long as the process: the kernel signals the server when it ends); None when an API is configured."""
-    return None if PREFECT_API_URL.value() else LaunchedServer()
+    """Unless this process knows of a Prefect API already, launch Prefect's temporary server now, from this
+    thread (which must live as long as the process: the kernel signals the server when it ends); None when an API
+    is configured."""
+    return None if _api_known_here() else LaunchedServer()
+
+
+def _api_known_here() -> bool:
+    """Whether PREFECT_API_URL is set in this process's environment, or in Prefect's settings once Prefect is
+    loaded (a caller's settings context); one set only in a Prefect profile or settings file the server's process
+    finds itself, and ends without serving."""
+    if os.environ.get("PREFECT_API_URL"):
+        return True
+    settings = sys.modules.get("prefect.settings")
+    return settings is not None and bool(settings.PREFECT_API_URL.value())
 
 
 def use_api_server(launched: LaunchedServer | None) -> None:
     """Once the `launched` server answers, point this process at it for as long as it lives (to the process's
     exit, when Prefect's log and event workers drain into it): every thread, Prefect's own included (which
-    would otherwise start a server of their own), and the worker processes it starts. None: a configured API."""
+    would otherwise start a server of their own), and the worker processes it starts. None, or an API configured
+    in Prefect's settings after all: the configured API."""
     if launched is None:
         return
     from prefect.context import refresh_global_settings_context
+    from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
+    if PREFECT_API_URL.value():  # the server's process saw it too, and ended without serving
+        launched.stop()
+        return
     launched.wait_until_healthy(max(STARTUP_SECONDS, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()))
     os.environ[PREFECT_API_URL.name] = launched.api_url
     refresh_global_settings_context()

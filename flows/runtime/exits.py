@@ -86,8 +86,9 @@ class _NoTracebackForKnownFailures(logging.Filter):
         return True
 
 
-def _quiet_console_tracebacks() -> None:
-    """Filter the console handlers Prefect's logging setup put on the root logger."""
+def quiet_console_tracebacks() -> None:
+    """Filter the console handlers Prefect's logging setup put on the root logger (once Prefect is to run: it
+    loads Prefect)."""
     import prefect.main  # noqa: F401  (importing it sets up Prefect's logging, which adds the handlers)
 
     for handler in logging.getLogger().handlers:
@@ -223,7 +224,6 @@ def exit_status_of(command: Callable[[], int]) -> int:
     signal the process ends at once: a task still running in a worker thread cannot be stopped, only left."""
     try:
         with ending_on_signals():
-            _quiet_console_tracebacks()
             return command()
     except BaseException as error:
         known = failure(error)

@@ -70,8 +70,3 @@ def first_buckets(path: str, count: int) -> list[list[str]]:
         if not isinstance(header, dict) or header.get("format") != "cB" or header.get("version") != 1:
             raise ValueError(f"{path}: not a wordfreq cBpack list (header {header!r})")
         return [unpacker.unpack() for _ in range(min(count, items - 1))]
-
-
-def missing_word_lists(languages: Iterable[str]) -> list[str]:
-    """The languages wordfreq has no word list for."""
-    return sorted(set(languages) - wordfreq.available_languages().keys())

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cleaners.edits import Correction, Removal, Spared
-from cleaners.language import UNDETERMINED
 from cleaners.metadata import ArticleMetadata
+from cleaners.rules import UNDETERMINED
 
 if TYPE_CHECKING:  # only annotations: worker processes that read and clean need not import dedup
     import pyarrow as pa

@@ -1,0 +1,80 @@
+"""When `copydesk run` launches Prefect's temporary server: before it loads Prefect, so the server's start-up
+(seconds of imports) runs beside the command's own; and none serves when a Prefect profile names an API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from flows.runtime.api_server import SERVER_APP
+from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, new_user_environment
+
+# `copydesk run` in-process, noting for every process it starts whether Prefect was loaded by then.
+NOTING_LAUNCHES = """
+import json, subprocess, sys
+from flows.cli import main
+
+launches = []
+popen_init = subprocess.Popen.__init__
+def noted(self, args, *rest, **options):
+    launches.append({"prefect_loaded": "prefect" in sys.modules, "command": [str(word) for word in args]})
+    popen_init(self, args, *rest, **options)
+subprocess.Popen.__init__ = noted
+status = main(sys.argv[1:])
+print(json.dumps({"status": status, "launches": launches}))
+"""
+
+
+def seeds_folder(folder: Path) -> Path:
+    """A raw folder of the seed articles."""
+    folder.mkdir()
+    for name in SEED_NAMES:
+        shutil.copy(SEEDS_DIR / name, folder / name)
+    return folder
+
+
+def test_the_server_is_launched_before_the_command_loads_prefect(tmp_path):
+    raw = seeds_folder(tmp_path / "raw")
+    command = [sys.executable, "-c", NOTING_LAUNCHES, "run", str(raw), "--out", str(tmp_path / "clean"), "--quiet"]
+    env = new_user_environment(tmp_path / "prefect-home")
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    noted = json.loads(result.stdout.splitlines()[-1])
+    assert noted["status"] == 0
+    first = noted["launches"][0]
+    assert SERVER_APP in first["command"], "the first process a run starts is the server"
+    assert not first["prefect_loaded"], "launched before Prefect was imported"
+    assert (tmp_path / "clean" / "manifest.json").exists()
+
+
+def test_an_api_named_only_in_a_prefect_profile_is_used_and_no_server_serves(tmp_path, prefect_api_url):
+    """The command cannot tell without loading Prefect: the server's process reads the profile and ends unserved."""
+    raw = seeds_folder(tmp_path / "raw")
+    home = tmp_path / "prefect-home"
+    home.mkdir()
+    profile = f'active = "shared"\n\n[profiles.shared]\nPREFECT_API_URL = "{prefect_api_url}"\n'
+    (home / "profiles.toml").write_text(profile, encoding="utf-8")
+    env = new_user_environment(home, migrated=False)
+    command = [str(Path(sys.executable).with_name("copydesk")), "run", str(raw), "--out", str(tmp_path / "clean")]
+    result = subprocess.run(
+        [*command, "--verbose"], capture_output=True, text=True, env=env, cwd=REPO, timeout=600, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Finished in state Completed" in result.stderr
+    assert "Starting temporary server" not in result.stderr
+    assert not (home / "temporary-server.log").exists(), "no server wrote its log"
+    assert not (home / "prefect.db").exists(), "no server made a database of its own"
+
+
+def test_a_flows_package_in_the_working_folder_does_not_stand_in_for_the_servers(tmp_path):
+    """Prefect projects often keep a `flows` folder: the server's process (`-m flows.runtime...`) must not import it."""
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "__init__.py").write_text('raise SystemExit("the working folder\'s flows")\n')
+    env = new_user_environment(tmp_path / "prefect-home")
+    script = "from flows.runtime.api_server import LaunchedServer\nLaunchedServer().wait_until_healthy(300)"
+    command = [sys.executable, "-P", "-c", script]  # -P: this script, too, imports copydesk's own flows
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
