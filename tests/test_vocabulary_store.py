@@ -98,6 +98,16 @@ def test_the_stored_vocabulary_reads_back_as_written(tmp_path):
     assert loaded.counts.equals(stored.counts) and loaded.paragraphs.equals(stored.paragraphs)
 
 
+def test_the_stored_texts_are_written_neither_compressed_nor_dictionary_encoded(tmp_path):
+    write_vocabulary(tmp_path, from_scratch(BEFORE))
+    written = pq.ParquetFile(tmp_path / "vocabulary" / "paragraphs.parquet").metadata
+    texts = [written.row_group(group).column(2) for group in range(written.num_row_groups)]
+    assert {column.path_in_schema for column in texts} == {"text"}
+    assert {column.compression for column in texts} == {"UNCOMPRESSED"}, "a run rewrites and rereads them whole"
+    assert not any(column.has_dictionary_page for column in texts)
+    assert written.row_group(0).column(0).compression == "SNAPPY", "the digests as before"
+
+
 def test_a_state_without_a_vocabulary_counts_everything_again(tmp_path):
     assert updated_vocabulary(load_vocabulary(tmp_path), *read(BEFORE)).counts.equals(from_scratch(BEFORE).counts)
 
