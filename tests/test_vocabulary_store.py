@@ -75,7 +75,7 @@ def test_an_update_counts_a_removed_paragraph_out_of_every_sum():
     vocabulary = Vocabulary.from_table(updated.counts)
     assert vocabulary.forms["negotiations"] == 2
     assert "negotiatons" not in vocabulary.forms
-    assert "Geneva" not in vocabulary.forms and "Lopez" not in vocabulary.neighbours
+    assert "Geneva" not in vocabulary.forms and not vocabulary.neighbours_of(["Lopez"])
     assert not vocabulary.spans["long- term"]
     assert vocabulary.spans["left.The"] == 1
 
