@@ -37,6 +37,7 @@ from cleaners.spelling import (
     evidence_table,
     paragraph_digest,
 )
+from dedup.lookup import sorted_rows
 from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
 from flows.stages.column_texts import ColumnTexts
@@ -236,23 +237,24 @@ def added_counts(
 
 def with_change(counts: pa.Table, change: pa.Table) -> pa.Table:
     """Sums sorted by (kind, item) with a change (rows of distinct items) added, still sorted, rows not above zero
-    left out: each changed item found in its kind's stored rows by a hash lookup, new items placed by a binary
-    search, so the stored rows are neither summed nor sorted again."""
+    left out: each changed item found in its kind's sorted stored items by a binary search (no stored item hashed),
+    new items placed by the same search, so the stored rows are neither summed nor sorted again."""
     parts = []
     for kind in sorted(EVIDENCE_KINDS):
         stored = counts.filter(pc.equal(counts.column("kind"), kind)).combine_chunks()
-        changed = change.filter(pc.equal(change.column("kind"), kind))
-        places = pc.index_in(changed.column("item"), value_set=stored.column("item"))
-        found = pc.is_valid(places)
-        sums = stored.column("count").to_numpy().copy()
-        sums[places.filter(found).to_numpy()] += changed.column("count").filter(found).to_numpy()
-        fresh = changed.filter(pc.invert(found)).sort_by("item")
+        changed = change.filter(pc.equal(change.column("kind"), kind)).sort_by("item")
         items = stored.column("item").to_numpy(zero_copy_only=False)
-        before = np.searchsorted(items, fresh.column("item").to_numpy(zero_copy_only=False))
+        wanted = changed.column("item").to_numpy(zero_copy_only=False)
+        rows, found = sorted_rows(items, wanted)
+        sums = stored.column("count").to_numpy().copy()
+        sums[rows[found]] += changed.column("count").to_numpy()[found]
+        fresh = changed.filter(pa.array(~found))
+        before = np.searchsorted(items, wanted[~found])
         merged = pa.concat_tables([stored.set_column(2, "count", pa.array(sums, pa.int64())), fresh])
         parts.append(merged.take(_merge_order(stored.num_rows, before)))
     summed = pa.concat_tables([COUNTS.empty_table(), *parts])
-    return summed.filter(pc.greater(summed.column("count"), 0))
+    kept = pc.greater(summed.column("count"), 0)
+    return summed if pc.all(kept).as_py() else summed.filter(kept)  # filtered, the stored rows would be copied
 
 
 def _merge_order(stored: int, before: np.ndarray) -> np.ndarray:
