@@ -21,6 +21,7 @@ from flows.state.vocabulary_store import (
     added_counts,
     counted_folder,
     load_vocabulary,
+    text_keys,
     updated_vocabulary,
     with_change,
     write_counted,
@@ -214,3 +215,14 @@ def test_the_texts_the_store_counted_take_its_digests_and_only_new_texts_are_has
     marked = stored.counted.set_column(0, "digest", pa.array(["f" * 16] * stored.counted.num_rows))
     recalled = replace(stored, counted=marked).digests_of(texts).tolist()
     assert recalled == [b"f" * 16] * 4 + [paragraph_digest(AFTER[4]).encode()], "the new paragraph alone is hashed"
+
+
+def test_the_store_is_read_with_its_texts_keys_and_finds_the_texts_it_counted_by_them(tmp_path):
+    write_vocabulary(tmp_path, from_scratch(BEFORE))
+    stored = load_vocabulary(tmp_path)
+    assert stored.text_keys.equals(text_keys(stored.texts)), "worked out as the store is read"
+    texts, _ = read(AFTER)
+    assert stored.digests_of(texts).tolist() == text_digests(texts).tolist()
+    marked = stored.counted.set_column(0, "digest", pa.array(["f" * 16] * stored.counted.num_rows))
+    unkeyed = pa.array([bytes(16)] * len(stored.texts), pa.binary(16))  # keys no text has: every text hashed anew
+    assert replace(stored, counted=marked, text_keys=unkeyed).digests_of(texts).tolist() == text_digests(texts).tolist()

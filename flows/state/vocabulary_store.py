@@ -38,6 +38,7 @@ from cleaners.spelling import (
     paragraph_digest,
 )
 from dedup.lookup import sorted_rows
+from dedup.text_hash import column_hashes
 from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
 from flows.stages.column_texts import ColumnTexts
@@ -91,12 +92,14 @@ SUM_PASS_ROWS = 50_000_000
 class StoredVocabulary:
     """The paragraphs counted (COUNTED_ROWS: digest, occurrences, and the row of each one's text in `texts`: this
     run's own column of paragraphs, not copied, or the stored texts as read), the evidence they sum to (kind, item,
-    count) and what each pair of copies judged prints in the other's place."""
+    count) and what each pair of copies judged prints in the other's place; `text_keys`, the `text_keys` of `texts`
+    when worked out as the store was read (on the state's reading thread, while the match stage runs)."""
 
     counted: pa.Table
     texts: pa.ChunkedArray
     counts: pa.Table
     alignments: pa.Table = field(default_factory=ALIGNMENTS.empty_table)
+    text_keys: pa.Array | None = None
 
     @property
     def paragraphs(self) -> pa.Table:
@@ -114,20 +117,23 @@ class StoredVocabulary:
 
     def digests_of(self, texts: ColumnTexts) -> np.ndarray:
         """Every text's `text_digests`: a text the store counted takes its stored digest (found among the stored texts
-        by Arrow's hash lookup, no string made in Python), only the others are hashed."""
-        rows = self.counted.column("row").to_numpy()
-        stored = np.zeros(len(self.texts), DIGEST)
-        stored[rows] = digest_bytes(self.counted.column("digest"))
-        has_digest = np.zeros(len(self.texts), bool)
-        has_digest[rows] = True
-        found = pc.fill_null(pc.index_in(texts.column, value_set=self.texts), -1).to_numpy()
+        by their `text_keys`, no string made in Python nor compared), only the others are hashed."""
+        keys = text_keys(self.texts) if self.text_keys is None else self.text_keys
+        stored_keys = keys.take(self.counted.column("row"))
+        found = pc.fill_null(pc.index_in(text_keys(texts.column), value_set=stored_keys), -1).to_numpy()
         known = found >= 0
-        known[known] = has_digest[found[known]]
         digests = np.empty(len(texts), DIGEST)
-        digests[known] = stored[found[known]]
+        digests[known] = digest_bytes(self.counted.column("digest"))[found[known]]
         hashed = np.flatnonzero(~known)
         digests[hashed] = text_digests(texts.take(hashed))
         return digests
+
+
+def text_keys(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Each text's 128-bit `dedup.text_hash.text_hashes`, as 16 bytes: what the store finds a text by (hashed from
+    the column's buffers; two texts the hash does not tell apart, at 128 bits, are left out of account)."""
+    hashes = np.ascontiguousarray(column_hashes(texts))
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(hashes), [None, pa.py_buffer(hashes)])
 
 
 EMPTY_VOCABULARY = StoredVocabulary(
@@ -316,4 +322,5 @@ def load_vocabulary(state_folder: Path) -> StoredVocabulary:
     counts = pq.read_table(folder / "counts.parquet", schema=COUNTS)
     rows = pa.array(np.arange(paragraphs.num_rows, dtype=np.int64))
     counted = pa.Table.from_arrays([paragraphs["digest"], paragraphs["occurrences"], rows], schema=COUNTED_ROWS)
-    return StoredVocabulary(counted, paragraphs["text"], counts, load_alignments(folder))
+    texts = paragraphs["text"]
+    return StoredVocabulary(counted, texts, counts, load_alignments(folder), text_keys(texts))
