@@ -193,10 +193,10 @@ class Evidence:
 EVIDENCE_KINDS = tuple(kind.name for kind in fields(Evidence))
 
 
-def _counts_by_kind(table: pa.Table) -> dict[str, dict[str, int]]:
-    """Evidence rows (kind, item, count) as each kind's counts by item, in the rows' order."""
+def _counts_by_kind(table: pa.Table, kinds: Iterable[str] = EVIDENCE_KINDS) -> dict[str, dict[str, int]]:
+    """Evidence rows (kind, item, count) as each of these kinds' counts by item, in the rows' order."""
     counts = {}
-    for kind in EVIDENCE_KINDS:
+    for kind in kinds:
         rows = table.filter(pc.equal(table.column("kind"), kind))
         counts[kind] = dict(zip(rows.column("item").to_pylist(), rows.column("count").to_pylist()))
     return counts
@@ -382,13 +382,14 @@ def _rows(kind: str, items: pa.Array, counts: pa.Array | pa.ChunkedArray) -> pa.
 @dataclass
 class Vocabulary:
     """Counts over the whole corpus: word forms, lower-cased forms, word pairs, and the spans that may
-    be broken words ("denucle- arization") or lost spaces ("said.The")."""
+    be broken words ("denucle- arization") or lost spaces ("said.The"); and the neighbour marks of capitalised
+    words ("Word\t<left", "Word\tright>", Evidence's), left in Arrow: only a few rare names' are ever read."""
 
     forms: Counter[str]
     lowered: Counter[str]
     bigrams: Counter[str]
     spans: Counter[str]
-    neighbours: dict[str, set[str]]
+    neighbour_marks: pa.ChunkedArray
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Vocabulary:
@@ -398,32 +399,42 @@ class Vocabulary:
 
     @classmethod
     def from_table(cls, table: pa.Table) -> Vocabulary:
-        """The vocabulary of evidence rows (kind, item, count): what counts above zero, read kind by kind."""
-        counted = _counts_by_kind(table.filter(pc.greater(table.column("count"), 0)))
+        """The vocabulary of evidence rows (kind, item, count): what counts above zero, read kind by kind (the
+        neighbour marks kept as Arrow strings)."""
+        table = table.filter(pc.greater(table.column("count"), 0))
+        counted = _counts_by_kind(table, ("forms", "bigrams", "spans"))
         forms = Counter(counted["forms"])
         lowered: Counter[str] = Counter()
         for form, count in forms.items():
             lowered[form.lower()] += count
-        neighbours: dict[str, set[str]] = defaultdict(set)
-        for key in counted["neighbours"]:
-            word, _, mark = key.partition("\t")
-            neighbours[word].add(mark)
         return cls(
             forms=forms,
             lowered=lowered,
             bigrams=Counter(counted["bigrams"]),
             spans=Counter(counted["spans"]),
-            neighbours=dict(neighbours),
+            neighbour_marks=table.filter(pc.equal(table.column("kind"), "neighbours")).column("item"),
         )
 
-    def shares_context(self, word: str, other: str) -> bool:
-        """True when `other` stands next to a content word that stands next to `word` (capitalised words only)."""
-        for neighbour in self.neighbours.get(word, ()):
-            if neighbour.endswith(">") and self.bigrams[f"{other.lower()} {neighbour[:-1]}"]:
-                return True
-            if neighbour.startswith("<") and self.bigrams[f"{neighbour[1:]} {other.lower()}"]:
-                return True
-        return False
+    def __eq__(self, other: object) -> bool:
+        """The same counts and the same neighbour marks, in whatever order they were counted."""
+        if not isinstance(other, Vocabulary):
+            return NotImplemented
+        counts = (self.forms, self.lowered, self.bigrams, self.spans)
+        marks = sorted(self.neighbour_marks.to_pylist())
+        return counts == (other.forms, other.lowered, other.bigrams, other.spans) and marks == sorted(
+            other.neighbour_marks.to_pylist()
+        )
+
+    def neighbours_of(self, words: Collection[str]) -> dict[str, set[str]]:
+        """The marks of the content words beside each of these capitalised words ("<left", "right>"), found by
+        Arrow among every word's marks: only theirs are made Python strings."""
+        marked_words = pc.list_element(pc.split_pattern(self.neighbour_marks, "\t", max_splits=1), 0)
+        asked = pc.is_in(marked_words, value_set=pa.array(list(words), pa.string()))
+        neighbours: defaultdict[str, set[str]] = defaultdict(set)
+        for key in self.neighbour_marks.filter(asked).to_pylist():
+            word, _, mark = key.partition("\t")
+            neighbours[word].add(mark)
+        return dict(neighbours)
 
 
 def _count(counter: Counter[str], items: list[str], weight: int) -> None:
@@ -493,6 +504,29 @@ class SpellingJudge:
             },
             rules.max_edit_distance,
         )
+
+    @functools.cached_property
+    def rare_name_neighbours(self) -> dict[str, set[str]]:
+        """The neighbour marks of the corpus's rare capitalised words, the only words whose company a misspelt
+        name's fix asks about (built when first asked)."""
+        return self.vocabulary.neighbours_of(self._rare_names)
+
+    @functools.cached_property
+    def _rare_names(self) -> frozenset[str]:
+        """The capitalised words the corpus prints rarely enough to be suspects (`is_suspect`'s count test)."""
+        lowered, rare = self.vocabulary.lowered, self.rules.rare_max_count
+        return frozenset(word for word in self.vocabulary.forms if word.istitle() and lowered[word.lower()] <= rare)
+
+    def shares_context(self, word: str, other: str) -> bool:
+        """True when `other` stands next to a content word that stands next to `word` (capitalised words only)."""
+        marks = self.rare_name_neighbours if word in self._rare_names else self.vocabulary.neighbours_of([word])
+        bigrams = self.vocabulary.bigrams
+        for neighbour in marks.get(word, ()):
+            if neighbour.endswith(">") and bigrams[f"{other.lower()} {neighbour[:-1]}"]:
+                return True
+            if neighbour.startswith("<") and bigrams[f"{neighbour[1:]} {other.lower()}"]:
+                return True
+        return False
 
     @functools.cached_property
     def rare_sides(self) -> tuple[defaultdict[str, set[str]], defaultdict[str, set[str]]]:
@@ -713,7 +747,7 @@ class SpellingJudge:
         ranked = sorted(suggestions, key=lambda item: (-count_of[item.term], item.term))
         best = ranked[0]
         name_form = best.term.lower() in (token.lower() + "s", token.lower()[:-1])
-        if rule == "typo:proper_noun" and (name_form or not self.vocabulary.shares_context(token, best.term)):
+        if rule == "typo:proper_noun" and (name_form or not self.shares_context(token, best.term)):
             return None  # a name's plural or possessive-less form, or a name in other company
         if rule == "typo:corpus" and best.term in (token + "s", token.removesuffix("s")):
             return None  # the word's plural or singular ("smartcard", "smartcards"): another form, not a typo

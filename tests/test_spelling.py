@@ -15,6 +15,7 @@ from cleaners.spelling import (
     CorrectionTable,
     Evidence,
     SpellingDecision,
+    SpellingJudge,
     Vocabulary,
     apply_corrections,
     count_evidence,
@@ -337,6 +338,20 @@ def test_closed_compounds_are_not_split_without_a_copy(base, config, word):
 def test_a_name_near_another_name_in_other_company_stays(base, config):
     paragraphs = ["Mayor Tom Barrow opened the bridge."] * 4 + ["EU commissioner Jacques Barrot spoke in Brussels."]
     assert "Barrot" not in decide(paragraphs, base, config.spelling)
+
+
+def test_a_vocabulary_makes_only_the_neighbour_marks_of_the_words_asked_python_strings():
+    vocabulary = Vocabulary.from_texts(["Trade talks resumed in Geneva, said Maria Lopez. Lopez met Geneva officials."])
+    assert isinstance(vocabulary.neighbour_marks, pa.ChunkedArray)
+    assert vocabulary.neighbours_of(["Lopez", "Nobody"]) == {"Lopez": {"<maria", "<lopez", "lopez>", "met>"}}
+    assert vocabulary.neighbours_of(["Geneva"]) == {"Geneva": {"<met", "officials>"}}
+
+
+def test_a_misspelt_name_asks_the_company_only_of_the_corpus_rare_names(base, config):
+    paragraphs = ["Talks in the capital Pyongyang resumed."] * 4 + ["Officials in the capital Pyongyan said little."]
+    judge = SpellingJudge(Vocabulary.from_texts(paragraphs), base, config.spelling)
+    assert judge.decide("Pyongyan", frozenset()).replacement == "Pyongyang"
+    assert judge.rare_name_neighbours == {"Pyongyan": {"<capital"}}, "Pyongyang, printed 4 times, is not asked about"
 
 
 def test_a_names_plural_or_possessive_form_is_not_a_typo(base, config):

@@ -21,6 +21,7 @@ from flows.state.vocabulary_store import (
     added_counts,
     counted_folder,
     load_vocabulary,
+    text_keys,
     updated_vocabulary,
     with_change,
     write_counted,
@@ -75,7 +76,7 @@ def test_an_update_counts_a_removed_paragraph_out_of_every_sum():
     vocabulary = Vocabulary.from_table(updated.counts)
     assert vocabulary.forms["negotiations"] == 2
     assert "negotiatons" not in vocabulary.forms
-    assert "Geneva" not in vocabulary.forms and "Lopez" not in vocabulary.neighbours
+    assert "Geneva" not in vocabulary.forms and not vocabulary.neighbours_of(["Lopez"])
     assert not vocabulary.spans["long- term"]
     assert vocabulary.spans["left.The"] == 1
 
@@ -96,6 +97,16 @@ def test_the_stored_vocabulary_reads_back_as_written(tmp_path):
     write_vocabulary(tmp_path, stored)
     loaded = load_vocabulary(tmp_path)
     assert loaded.counts.equals(stored.counts) and loaded.paragraphs.equals(stored.paragraphs)
+
+
+def test_the_stored_texts_are_written_neither_compressed_nor_dictionary_encoded(tmp_path):
+    write_vocabulary(tmp_path, from_scratch(BEFORE))
+    written = pq.ParquetFile(tmp_path / "vocabulary" / "paragraphs.parquet").metadata
+    texts = [written.row_group(group).column(2) for group in range(written.num_row_groups)]
+    assert {column.path_in_schema for column in texts} == {"text"}
+    assert {column.compression for column in texts} == {"UNCOMPRESSED"}, "a run rewrites and rereads them whole"
+    assert not any(column.has_dictionary_page for column in texts)
+    assert written.row_group(0).column(0).compression == "SNAPPY", "the digests as before"
 
 
 def test_a_state_without_a_vocabulary_counts_everything_again(tmp_path):
@@ -204,3 +215,14 @@ def test_the_texts_the_store_counted_take_its_digests_and_only_new_texts_are_has
     marked = stored.counted.set_column(0, "digest", pa.array(["f" * 16] * stored.counted.num_rows))
     recalled = replace(stored, counted=marked).digests_of(texts).tolist()
     assert recalled == [b"f" * 16] * 4 + [paragraph_digest(AFTER[4]).encode()], "the new paragraph alone is hashed"
+
+
+def test_the_store_is_read_with_its_texts_keys_and_finds_the_texts_it_counted_by_them(tmp_path):
+    write_vocabulary(tmp_path, from_scratch(BEFORE))
+    stored = load_vocabulary(tmp_path)
+    assert stored.text_keys.equals(text_keys(stored.texts)), "worked out as the store is read"
+    texts, _ = read(AFTER)
+    assert stored.digests_of(texts).tolist() == text_digests(texts).tolist()
+    marked = stored.counted.set_column(0, "digest", pa.array(["f" * 16] * stored.counted.num_rows))
+    unkeyed = pa.array([bytes(16)] * len(stored.texts), pa.binary(16))  # keys no text has: every text hashed anew
+    assert replace(stored, counted=marked, text_keys=unkeyed).digests_of(texts).tolist() == text_digests(texts).tolist()

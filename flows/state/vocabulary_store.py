@@ -37,6 +37,8 @@ from cleaners.spelling import (
     evidence_table,
     paragraph_digest,
 )
+from dedup.lookup import sorted_rows
+from dedup.text_hash import column_hashes
 from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
 from flows.stages.column_texts import ColumnTexts
@@ -66,6 +68,13 @@ SPLIT_FILE = "words.arrow"
 COUNTED_ROWS = pa.schema([*COUNTED, ("row", pa.int64())])
 # How many paragraphs' texts the stored vocabulary is written with at a time.
 WRITE_ROWS = 65_536
+# How the stored paragraphs are written: the texts neither compressed nor dictionary-encoded (each is distinct). At
+# 110,000 articles (433,552 texts) Snappy made the file 151 MB instead of 219 but cost 0.78 CPU s to write and
+# 0.5-0.9 to read, against 0.15-0.26 and 0.13-0.17 (session 27): a run rewrites and rereads it whole.
+PARAGRAPH_ENCODING = {
+    "compression": {"digest": "snappy", "occurrences": "snappy", "text": "none"},
+    "use_dictionary": ["digest", "occurrences"],
+}
 # The run's change to the sums: the flow's own rows and the tasks' files, each item once (of one hash partition of
 # the items, `{partition}`).
 _CHANGE = """
@@ -83,12 +92,14 @@ SUM_PASS_ROWS = 50_000_000
 class StoredVocabulary:
     """The paragraphs counted (COUNTED_ROWS: digest, occurrences, and the row of each one's text in `texts`: this
     run's own column of paragraphs, not copied, or the stored texts as read), the evidence they sum to (kind, item,
-    count) and what each pair of copies judged prints in the other's place."""
+    count) and what each pair of copies judged prints in the other's place; `text_keys`, the `text_keys` of `texts`
+    when worked out as the store was read (on the state's reading thread, while the match stage runs)."""
 
     counted: pa.Table
     texts: pa.ChunkedArray
     counts: pa.Table
     alignments: pa.Table = field(default_factory=ALIGNMENTS.empty_table)
+    text_keys: pa.Array | None = None
 
     @property
     def paragraphs(self) -> pa.Table:
@@ -106,20 +117,23 @@ class StoredVocabulary:
 
     def digests_of(self, texts: ColumnTexts) -> np.ndarray:
         """Every text's `text_digests`: a text the store counted takes its stored digest (found among the stored texts
-        by Arrow's hash lookup, no string made in Python), only the others are hashed."""
-        rows = self.counted.column("row").to_numpy()
-        stored = np.zeros(len(self.texts), DIGEST)
-        stored[rows] = digest_bytes(self.counted.column("digest"))
-        has_digest = np.zeros(len(self.texts), bool)
-        has_digest[rows] = True
-        found = pc.fill_null(pc.index_in(texts.column, value_set=self.texts), -1).to_numpy()
+        by their `text_keys`, no string made in Python nor compared), only the others are hashed."""
+        keys = text_keys(self.texts) if self.text_keys is None else self.text_keys
+        stored_keys = keys.take(self.counted.column("row"))
+        found = pc.fill_null(pc.index_in(text_keys(texts.column), value_set=stored_keys), -1).to_numpy()
         known = found >= 0
-        known[known] = has_digest[found[known]]
         digests = np.empty(len(texts), DIGEST)
-        digests[known] = stored[found[known]]
+        digests[known] = digest_bytes(self.counted.column("digest"))[found[known]]
         hashed = np.flatnonzero(~known)
         digests[hashed] = text_digests(texts.take(hashed))
         return digests
+
+
+def text_keys(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Each text's 128-bit `dedup.text_hash.text_hashes`, as 16 bytes: what the store finds a text by (hashed from
+    the column's buffers; two texts the hash does not tell apart, at 128 bits, are left out of account)."""
+    hashes = np.ascontiguousarray(column_hashes(texts))
+    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(hashes), [None, pa.py_buffer(hashes)])
 
 
 EMPTY_VOCABULARY = StoredVocabulary(
@@ -229,23 +243,24 @@ def added_counts(
 
 def with_change(counts: pa.Table, change: pa.Table) -> pa.Table:
     """Sums sorted by (kind, item) with a change (rows of distinct items) added, still sorted, rows not above zero
-    left out: each changed item found in its kind's stored rows by a hash lookup, new items placed by a binary
-    search, so the stored rows are neither summed nor sorted again."""
+    left out: each changed item found in its kind's sorted stored items by a binary search (no stored item hashed),
+    new items placed by the same search, so the stored rows are neither summed nor sorted again."""
     parts = []
     for kind in sorted(EVIDENCE_KINDS):
         stored = counts.filter(pc.equal(counts.column("kind"), kind)).combine_chunks()
-        changed = change.filter(pc.equal(change.column("kind"), kind))
-        places = pc.index_in(changed.column("item"), value_set=stored.column("item"))
-        found = pc.is_valid(places)
-        sums = stored.column("count").to_numpy().copy()
-        sums[places.filter(found).to_numpy()] += changed.column("count").filter(found).to_numpy()
-        fresh = changed.filter(pc.invert(found)).sort_by("item")
+        changed = change.filter(pc.equal(change.column("kind"), kind)).sort_by("item")
         items = stored.column("item").to_numpy(zero_copy_only=False)
-        before = np.searchsorted(items, fresh.column("item").to_numpy(zero_copy_only=False))
+        wanted = changed.column("item").to_numpy(zero_copy_only=False)
+        rows, found = sorted_rows(items, wanted)
+        sums = stored.column("count").to_numpy().copy()
+        sums[rows[found]] += changed.column("count").to_numpy()[found]
+        fresh = changed.filter(pa.array(~found))
+        before = np.searchsorted(items, wanted[~found])
         merged = pa.concat_tables([stored.set_column(2, "count", pa.array(sums, pa.int64())), fresh])
         parts.append(merged.take(_merge_order(stored.num_rows, before)))
     summed = pa.concat_tables([COUNTS.empty_table(), *parts])
-    return summed.filter(pc.greater(summed.column("count"), 0))
+    kept = pc.greater(summed.column("count"), 0)
+    return summed if pc.all(kept).as_py() else summed.filter(kept)  # filtered, the stored rows would be copied
 
 
 def _merge_order(stored: int, before: np.ndarray) -> np.ndarray:
@@ -290,7 +305,7 @@ def write_vocabulary(state_folder: Path, stored: StoredVocabulary) -> None:
     """Write the vocabulary into a run folder's state."""
     folder = state_folder / VOCABULARY_FOLDER
     folder.mkdir()
-    with pq.ParquetWriter(folder / "paragraphs.parquet", PARAGRAPHS) as writer:
+    with pq.ParquetWriter(folder / "paragraphs.parquet", PARAGRAPHS, **PARAGRAPH_ENCODING) as writer:
         for paragraphs in stored.paragraph_slices(WRITE_ROWS):
             writer.write_table(paragraphs, row_group_size=WRITE_ROWS)
     pq.write_table(stored.counts, folder / "counts.parquet")
@@ -307,4 +322,5 @@ def load_vocabulary(state_folder: Path) -> StoredVocabulary:
     counts = pq.read_table(folder / "counts.parquet", schema=COUNTS)
     rows = pa.array(np.arange(paragraphs.num_rows, dtype=np.int64))
     counted = pa.Table.from_arrays([paragraphs["digest"], paragraphs["occurrences"], rows], schema=COUNTED_ROWS)
-    return StoredVocabulary(counted, paragraphs["text"], counts, load_alignments(folder))
+    texts = paragraphs["text"]
+    return StoredVocabulary(counted, texts, counts, load_alignments(folder), text_keys(texts))
