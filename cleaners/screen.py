@@ -84,12 +84,17 @@ def screens(patterns: Sequence[re.Pattern[str]], apart: Sequence[bool]) -> tuple
 
 
 def may_match_any(texts: pa.Array, screened_by: tuple[str, ...] | None) -> pa.Array:
-    """Whether each of the texts may match the patterns behind `screened_by` (`screens`): every one without it."""
+    """Whether each of the texts may match the patterns behind `screened_by` (`screens`): every one without it, or
+    when RE2 cannot compile a screen (a large pattern's rewrite outgrows RE2's memory budget, where `re` has none)."""
+    every_text = pa.array(np.ones(len(texts), np.bool_))
     if screened_by is None:
-        return pa.array(np.ones(len(texts), np.bool_))
+        return every_text
     found = pa.array(np.zeros(len(texts), np.bool_))
     for screen in screened_by:
-        found = pc.or_(found, pc.match_substring_regex(texts, screen))
+        try:
+            found = pc.or_(found, pc.match_substring_regex(texts, screen))
+        except pa.ArrowInvalid:
+            return every_text
     return found
 
 

@@ -5,6 +5,7 @@ character classes hold every code point `re`'s do, and a batch's screened lines 
 import _sre
 import re
 import sys
+from dataclasses import replace
 from itertools import chain
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from cleaners.junk import (
     screened_lines,
     strip_bullet,
 )
+from cleaners.rules import LineRule
 from cleaners.screen import may_match_any, screens, wider_pattern
 from flows.reading.html_text import visible_text
 from tests.conftest import import_benchmark
@@ -120,6 +122,17 @@ def test_a_line_the_screen_rules_out_is_not_judged(config):
     assert remove_junk_lines(lines, config.cleaning, screened=nothing_passes)[0] == lines
     assert remove_junk_lines(lines, config.cleaning, screened=EVERY_LINE)[0] == lines[1:]
     assert remove_junk_lines(lines, config.cleaning, screened=screened_lines(lines, config.cleaning))[0] == lines[1:]
+
+
+def test_a_screen_too_large_for_re2_leaves_every_line_to_the_rules(config):
+    """`re` takes the pattern; its rewrite outgrows RE2's memory budget, so no screen can rule a line out."""
+    words = re.compile(r"(?i)^" + r"\w+\s+" * 400 + r"\w+$")
+    assert wider_pattern(words) is not None
+    cleaning = replace(config.cleaning, junk_rules=(*config.cleaning.junk_rules, LineRule("long_list", words)))
+    lines = ["Copyright 2019 The Associated Press. All rights reserved.", "The minister spoke on Monday."]
+    assert screened_lines(lines, cleaning).junk == frozenset(lines)
+    assert may_match_any(pa.array(lines), cleaning.line_screens).to_pylist() == [True, True]
+    assert remove_junk_lines(lines, cleaning, screened=screened_lines(lines, cleaning))[0] == lines[1:]
 
 
 def test_a_line_no_utf8_holds_leaves_every_line_to_the_rules(config):

@@ -78,3 +78,24 @@ def test_a_flows_package_in_the_working_folder_does_not_stand_in_for_the_servers
     command = [sys.executable, "-P", "-c", script]  # -P: this script, too, imports copydesk's own flows
     result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_the_server_runs_the_code_of_the_checkout_that_launches_it(tmp_path):
+    """A checkout's `python -m flows.cli` (a worktree's benchmarks) launches its own server module, not the one of
+    the checkout the venv installed."""
+    checkout = tmp_path / "checkout"
+    (checkout / "flows" / "runtime").mkdir(parents=True)
+    for name in ("flows/__init__.py", "flows/runtime/__init__.py", "flows/runtime/api_server.py"):
+        shutil.copy(REPO / name, checkout / name)
+    ran = tmp_path / "ran"
+    (checkout / "flows" / "runtime" / "temporary_server.py").write_text(
+        f"from pathlib import Path\nPath({str(ran)!r}).write_text('this checkout')\n", encoding="utf-8"
+    )
+    env = new_user_environment(tmp_path / "prefect-home", migrated=False)
+    env.pop("PYTHONPATH", None)
+    script = "from flows.runtime.api_server import LaunchedServer\nserver = LaunchedServer()\n"
+    script += "try:\n    server.process.wait(timeout=60)\nfinally:\n    server.stop()"
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=checkout, timeout=600, check=False
+    )
+    assert ran.exists(), result.stderr[-3000:]

@@ -22,11 +22,14 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 # The app the temporary server serves, named on its command line as on uvicorn's (and Prefect's own server's).
 SERVER_APP = "prefect.server.api.server:create_app"
+# The script the temporary server's process runs (`flows.runtime.temporary_server`).
+SERVER_SCRIPT = Path(__file__).with_name("temporary_server.py")
 # Prefect waits 20 s by default; a busy machine's first start (a fresh database to migrate) takes longer.
 STARTUP_SECONDS = 120
 
@@ -86,8 +89,9 @@ class LaunchedServer:
 
     def _launch(self) -> None:
         self.port = _free_port()
-        # -P: the working folder stays off its path, so a `flows` package of the user's there cannot stand in for ours.
-        command = [sys.executable, "-P", "-m", "flows.runtime.temporary_server", SERVER_APP, str(self.port)]
+        # Run by its path: the module beside this one, the code of the checkout this process runs (a worktree's, not
+        # the one the venv installed), importing nothing of copydesk; -P puts no folder of the user's on its path.
+        command = [sys.executable, "-P", str(SERVER_SCRIPT), SERVER_APP, str(self.port)]
         # Its output goes to PREFECT_HOME's log once its process has read the settings that name PREFECT_HOME.
         self.process = subprocess.Popen(command, **_dying_with_this_process(subprocess.DEVNULL))
 

@@ -1,8 +1,8 @@
-"""The process of Prefect's temporary API server (`python -m flows.runtime.temporary_server APP PORT`, launched by
-`flows.runtime.api_server`): it reads Prefect's settings, ends at once (status 0) if they name an API, else sends
-its output to PREFECT_HOME/temporary-server.log and serves the factory APP (Prefect's `create_app`) on
-127.0.0.1:PORT as Prefect 3's own `SubprocessASGIServer` does, until SIGTERM (uvicorn's status 3: the port was
-taken)."""
+"""The process of Prefect's temporary API server (`python -P flows/runtime/temporary_server.py APP PORT`, launched
+by `flows.runtime.api_server`; it imports nothing of copydesk): it reads Prefect's settings, ends at once (status 0)
+if they name an API, else sends its output to PREFECT_HOME/temporary-server.log and serves the factory APP
+(Prefect's `create_app`) on 127.0.0.1:PORT as Prefect 3's own `SubprocessASGIServer` does, until SIGTERM (uvicorn's
+status 3: the port was taken)."""
 
 from __future__ import annotations
 
