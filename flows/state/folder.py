@@ -32,7 +32,11 @@ from flows.state.line_counts import LineCounts, load_line_counts
 from flows.state.spelled_store import StoredSpelling, load_spelling, write_spelling
 from flows.state.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, load_vocabulary
 
-STATE_VERSION = 6
+# The layout this code writes. 7 (session 27): line counts may carry parts of changes (`line_count_changes/`) that
+# an older copydesk, reading only `line_counts.parquet`, would miss: it takes a state of 7 as none and reads again.
+STATE_VERSION = 7
+# The layouts this code reads: 6 is 7 without parts of changes.
+READABLE_STATE_VERSIONS = frozenset({6, STATE_VERSION})
 STATE_FOLDER = "state"
 CANONICAL = pa.schema([("key", pa.string())])
 PREPARED_FOLDER = "prepared"
@@ -122,8 +126,8 @@ def state_problem(manifest: dict | None, config_sha256: str) -> str | None:
     """Why the previous run's state cannot be reused, or None when it can."""
     if manifest is None:
         return "no previous run"
-    if manifest.get("state_version") != STATE_VERSION:
-        return f"state version {manifest.get('state_version')} is not {STATE_VERSION}"
+    if manifest.get("state_version") not in READABLE_STATE_VERSIONS:
+        return f"state version {manifest.get('state_version')} is not one of {sorted(READABLE_STATE_VERSIONS)}"
     if manifest.get("config_sha256") != config_sha256:
         return "the config changed"
     return None
