@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from flows.runtime.api_server import SERVER_APP
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, new_user_environment
 
@@ -99,3 +101,20 @@ def test_the_server_runs_the_code_of_the_checkout_that_launches_it(tmp_path):
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=checkout, timeout=600, check=False
     )
     assert ran.exists(), result.stderr[-3000:]
+
+
+def test_a_server_that_ends_before_it_has_a_log_says_why(tmp_path, monkeypatch):
+    """A PREFECT_HOME the server cannot make (a file stands there) ends it before it opens its log: the error names
+    the cause instead of a bare exit status."""
+    from flows.runtime.api_server import LaunchedServer
+
+    home = tmp_path / "home"
+    home.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("PREFECT_HOME", str(home))
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    server = LaunchedServer()
+    try:
+        with pytest.raises(RuntimeError, match=r"ended with status 1: \w*Error: .*home"):
+            server.wait_until_healthy(60)
+    finally:
+        server.stop()

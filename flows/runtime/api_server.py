@@ -19,11 +19,13 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
+from typing import IO
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 # The app the temporary server serves, named on its command line as on uvicorn's (and Prefect's own server's).
@@ -62,7 +64,7 @@ def servers_die_with_this_process() -> Iterator[None]:
             prefect_server.subprocess = original
 
 
-def _dying_with_this_process(log) -> dict:
+def _dying_with_this_process(log: IO[bytes]) -> dict:
     """Popen's arguments for a server process that dies with this one and writes to `log`."""
     prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
     preexec = functools.partial(_die_with, os.getpid(), prctl)
@@ -84,6 +86,9 @@ class LaunchedServer:
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None
         self.port = 0
+        # Its output goes to PREFECT_HOME's log once its process has read the settings that name PREFECT_HOME; what
+        # it says before (a PREFECT_HOME it cannot write, a setting Prefect rejects) to this file, for the error.
+        self.early_output = tempfile.TemporaryFile()  # noqa: SIM115 (open while the server lives: stop closes it)
         self._launch()
         atexit.register(self.stop)  # registered before Prefect's log and event workers: runs after they drain
 
@@ -92,8 +97,9 @@ class LaunchedServer:
         # Run by its path: the module beside this one, the code of the checkout this process runs (a worktree's, not
         # the one the venv installed), importing nothing of copydesk; -P puts no folder of the user's on its path.
         command = [sys.executable, "-P", str(SERVER_SCRIPT), SERVER_APP, str(self.port)]
-        # Its output goes to PREFECT_HOME's log once its process has read the settings that name PREFECT_HOME.
-        self.process = subprocess.Popen(command, **_dying_with_this_process(subprocess.DEVNULL))
+        self.early_output.seek(0)
+        self.early_output.truncate()
+        self.process = subprocess.Popen(command, **_dying_with_this_process(self.early_output))
 
     @property
     def api_url(self) -> str:
@@ -112,7 +118,9 @@ class LaunchedServer:
                     self._launch()
                     self._announce()
                 elif self.process.poll() is not None:
-                    raise RuntimeError(f"Prefect's temporary server ended with status {self.process.returncode}")
+                    raise RuntimeError(
+                        f"Prefect's temporary server ended with status {self.process.returncode}{self._last_words()}"
+                    )
                 try:
                     if client.get(f"{self.api_url}/health").status_code == 200:
                         return
@@ -120,6 +128,12 @@ class LaunchedServer:
                     pass
                 time.sleep(0.1)
         raise RuntimeError(f"Prefect's temporary server did not answer within {timeout:.0f} s")
+
+    def _last_words(self) -> str:
+        """The last line the server wrote before it had a log (its error), after a colon; nothing if it wrote none."""
+        self.early_output.seek(0)
+        lines = self.early_output.read().decode("utf-8", "replace").strip().splitlines()
+        return f": {lines[-1]}" if lines else ""
 
     def _announce(self) -> None:
         """Prefect's own words for a launch (shown with --verbose), so a log tells how many temporary servers a run
@@ -139,6 +153,7 @@ class LaunchedServer:
             self.process.kill()
             self.process.wait()
         self.process = None
+        self.early_output.close()
 
 
 def launch_api_server() -> LaunchedServer | None:
