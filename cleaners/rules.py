@@ -36,7 +36,7 @@ class LineRule:
         object.__setattr__(self, "max_words", word_limit(self.pattern))
 
     @property
-    def screened(self) -> bool:
+    def prefiltered(self) -> bool:
         """True when a line's words or strings rule the pattern out before it runs: a costly pattern."""
         return bool(self.required) or self.max_words != NO_WORD_LIMIT
 
@@ -111,9 +111,9 @@ class CleaningRules:
     @cached_property
     def line_screens(self) -> tuple[str, ...] | None:
         """RE2 screens (cleaners/screen.py) of the junk and caption rules: a line none matches is neither junk nor
-        a caption; the costly rules (`LineRule.screened`) one each."""
+        a caption; the costly rules (`LineRule.prefiltered`) one each."""
         rules = (*self.junk_rules, *self.caption_rules)
-        return screens([rule.pattern for rule in rules], [rule.screened for rule in rules])
+        return screens([rule.pattern for rule in rules], [rule.prefiltered for rule in rules])
 
     @cached_property
     def heading_screens(self) -> tuple[str, ...] | None:
