@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from flows.state import finished
+from flows.state import finished, parts
 from flows.state.finished import FINISHED, FINISHED_FILE, FINISHED_FOLDER, KEPT_FILE, FinishedCleaning
-from flows.state.parts import part_paths
+from flows.state.parts import ARROW, part_paths
 from tests.cleaned_articles import lineage_by_identity
 
 SUMMIT = "The second meeting between the two leaders ended without a deal, officials said on Friday."
@@ -27,6 +27,8 @@ ARTICLES = {
     "rain.txt": [WEATHER, TALKS],
     "seoul.txt": [MARKETS, SUMMIT],
 }
+
+LONG = {path: [paragraph * 40 for paragraph in paragraphs] for path, paragraphs in ARTICLES.items()}
 
 
 @pytest.fixture(autouse=True)
@@ -93,14 +95,41 @@ def test_small_parts_are_merged_once_there_are_more_than_the_bound(monkeypatch, 
     assert rows(previous.table) == rows(finished_table(articles))
 
 
-def test_a_state_of_the_older_layout_is_read_and_its_file_linked_when_unchanged(tmp_path):
+def kinds(folder: Path) -> set[str]:
+    return {part.suffix for part in part_paths(folder / FINISHED_FOLDER)}
+
+
+def loaded_allocating(folder: Path) -> tuple[FinishedCleaning, int]:
+    """The stored finished articles of a state folder, and how many bytes Arrow allocated to hold them."""
+    before = pa.total_allocated_bytes()
+    state = finished.load_finished(folder)
+    return state, pa.total_allocated_bytes() - before
+
+
+def test_parquet_parts_are_read_and_written_anew_as_parts_the_next_run_maps(tmp_path):
+    # long texts, so a copy of them stands out from the few bytes reading allocates otherwise
+    old = tmp_path / "old"
+    parts.write_parts(finished_table(LONG), FINISHED, old / FINISHED_FOLDER, finished.PART_ROWS)
+    pq.write_table(pa.Table.from_pylist([], finished.KEPT), old / KEPT_FILE)
+    previous, read_bytes = loaded_allocating(old)
+    assert rows(previous.table) == rows(finished_table(LONG)) and previous.parts.rows == [2, 2, 2]
+    assert read_bytes >= previous.table.nbytes, "Parquet parts are decoded into memory"
+    stored(finished_table(LONG), previous, tmp_path / "new")
+    assert kinds(tmp_path / "new") == {ARROW} and not inodes(old) & inodes(tmp_path / "new")
+    mapped, mapped_bytes = loaded_allocating(tmp_path / "new")
+    assert rows(mapped.table) == rows(finished_table(LONG))
+    assert mapped_bytes < mapped.table.nbytes / 10, "Arrow IPC parts are mapped, not copied"
+    stored(finished_table(LONG), mapped, tmp_path / "later")
+    assert inodes(tmp_path / "later") == inodes(tmp_path / "new")
+
+
+def test_a_state_of_the_older_layout_is_read_and_its_rows_written_anew_as_arrow_parts(tmp_path):
     old = tmp_path / "old"
     old.mkdir()
     pq.write_table(finished_table(ARTICLES), old / FINISHED_FILE)
     pq.write_table(pa.Table.from_pylist([], finished.KEPT), old / KEPT_FILE)
     previous = finished.load_finished(old)
     assert previous.table.equals(finished_table(ARTICLES)) and previous.parts.rows == [len(ARTICLES)]
-    stored(finished_table(ARTICLES), previous, tmp_path / "new")
-    assert inodes(tmp_path / "new") == {(old / FINISHED_FILE).stat().st_ino}
-    stored(finished_table(ARTICLES | {"talks.txt": [TALKS, SUMMIT]}), previous, tmp_path / "changed")
-    assert (old / FINISHED_FILE).stat().st_ino not in inodes(tmp_path / "changed")
+    renewed = stored(finished_table(ARTICLES), previous, tmp_path / "new")
+    assert kinds(tmp_path / "new") == {ARROW} and (old / FINISHED_FILE).stat().st_ino not in inodes(tmp_path / "new")
+    assert rows(renewed.table) == rows(finished_table(ARTICLES))

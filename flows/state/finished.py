@@ -4,8 +4,11 @@ finished under. The flow takes the articles from the table as Arrow columns (flo
 and spared lines: only the write stage needs those, and it reads them from the table. A run finishes again only new and
 changed articles, those holding a line whose learned status changed for their site, and those holding a line a
 changed keep-line override names; the rest are carried over. The state keeps the table as parts
-(state/finished/part-NNNNN.parquet, flows/state/parts.py): a part whose rows a run carries unchanged is linked, the rest
-written anew; a state of the older layout (one state/finished.parquet) is read as a single part.
+(state/finished/part-NNNNN.arrow, flows/state/parts.py), uncompressed Arrow IPC files the next run maps, so the
+articles it carries are the files' pages (which the kernel may drop and read again), not the flow's own memory: a
+part whose rows a run carries unchanged is linked, the rest written anew. Parquet parts (part-NNNNN.parquet, the
+layout before) and a state of the older layout (one state/finished.parquet, read as a single part) are still read
+into memory and their rows written anew as Arrow IPC parts, never linked: the state changes layout in one run.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from flows.stages.handoffs import map_arrow
 from flows.stages.prepared import Identity, RunArticles
 from flows.stages.records import CleanedDocument, PreparedInput, Rejection
 from flows.stages.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_row
-from flows.state.parts import StoredParts, read_parts, unchanged_parts, write_with_links
+from flows.state.parts import ARROW, StoredParts, read_parts, unchanged_parts, write_with_links
 
 FINISHED_FOLDER, KEPT_FILE = "finished", "kept_lines.parquet"
 # The layout of states written before the table was kept as parts: read as one part.
@@ -139,8 +142,8 @@ def in_order(names: list[Identity], fresh: pa.Table, previous: FinishedCleaning)
     """Every article's finished cleaning in the order of `names`, fresh (rows of `fresh`) where finished again,
     else carried. The table's rows are taken as they are (spelling changes the cleaned columns later), keeping
     chunks, never joined (past 2 GB of paragraphs they cannot be, flows/stages/chunked.py): runs of fresh rows are
-    slices of the mapped shards (read_finished), runs of carried rows slices of the stored parts (held until the
-    correct stage anyway)."""
+    slices of the mapped shards (read_finished), runs of carried rows slices of the stored parts (mapped too,
+    once the state is of Arrow IPC parts)."""
     fresh_rows = rows_by_identity(fresh)
     carried_from = fresh.num_rows
     rows = np.array(
@@ -197,13 +200,13 @@ def carried_parts(table: pa.Table, lineage: Lineage, previous: FinishedCleaning)
     """Which of the previous run's parts this run's finished table carries unchanged: decided once the previous
     table is no longer needed otherwise, so the flow lets it go before the write stage."""
     positions = lineage.rows_now(previous.table.num_rows)
-    return CarriedParts(*unchanged_parts(table, previous.table, previous.parts, positions))
+    return CarriedParts(*unchanged_parts(table, previous.table, previous.parts, positions, ARROW))
 
 
 def write_finished(folder: Path, table: pa.Table, carried: CarriedParts, keep: frozenset[tuple[str, str, str]]) -> None:
     """Put the run's finished articles into the state folder as parts (the previous run's parts `carried` linked,
     the other rows written anew) with the keep-line overrides they were finished under."""
-    write_with_links(table, carried.links, carried.covered, folder / FINISHED_FOLDER, PART_ROWS, MAX_SMALL_PARTS)
+    write_with_links(table, carried.links, carried.covered, folder / FINISHED_FOLDER, PART_ROWS, MAX_SMALL_PARTS, ARROW)
     kept = [{"kind": kind, "target": target, "override": override} for kind, target, override in sorted(keep)]
     pq.write_table(pa.Table.from_pylist(kept, KEPT), folder / KEPT_FILE)
 

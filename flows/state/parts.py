@@ -1,6 +1,7 @@
-"""State tables kept as folders of Parquet parts (`part-NNNNN.parquet`): a run links the previous run's parts it
-keeps whole (a link is never written to afterwards: a changed part is written anew under a new name), writes the
-rest as new parts, and merges its small parts once there are more than a bound, so the folder stays a few files."""
+"""State tables kept as folders of parts (`part-NNNNN.parquet`, or `part-NNNNN.arrow`: uncompressed Arrow IPC, read
+mapped): a run links the previous run's parts it keeps whole (a link is never written to afterwards: a changed part is
+written anew under a new name), writes the rest as new parts, and merges its small parts once there are more than a
+bound, so the folder stays a few files. A folder may hold parts of both kinds: each is read as what it is."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-PART_GLOB = "part-*.parquet"
+from flows.stages.chunked import take_rows
+from flows.stages.handoffs import map_arrow, write_arrow
+
+# The kinds of part, by suffix: Parquet (compressed, read into memory) and Arrow IPC (uncompressed, mapped).
+PARQUET, ARROW = ".parquet", ".arrow"
 
 
 @dataclass(frozen=True)
@@ -25,69 +30,93 @@ class StoredParts:
 
 
 def part_paths(folder: Path) -> list[Path]:
-    """A table's parts in order."""
-    return sorted(folder.glob(PART_GLOB))
+    """A table's parts (of either kind) in order."""
+    return sorted([*folder.glob(f"part-*{PARQUET}"), *folder.glob(f"part-*{ARROW}")])
 
 
 def read_parts(folder: Path, schema: pa.Schema) -> tuple[pa.Table, StoredParts]:
     """A table's parts read as one table (in the schema), and the parts it was read from."""
     paths = part_paths(folder)
-    tables = [pq.read_table(path).cast(schema) for path in paths]
+    tables = [read_part(path, schema) for path in paths]
     return pa.concat_tables([schema.empty_table(), *tables]), StoredParts(paths, [table.num_rows for table in tables])
+
+
+def read_part(path: Path, schema: pa.Schema) -> pa.Table:
+    """A part in the schema: an Arrow IPC part mapped (its buffers are the file's pages), a Parquet part read."""
+    table = map_arrow(path) if path.suffix == ARROW else pq.read_table(path)
+    return table.cast(schema)
+
+
+def _part_rows(path: Path) -> int:
+    """How many rows a part holds, from its metadata (Parquet) or its mapped batches (Arrow IPC)."""
+    return map_arrow(path).num_rows if path.suffix == ARROW else pq.ParquetFile(path).metadata.num_rows
+
+
+def _write_part(table: pa.Table, path: Path) -> None:
+    """Write a table as one part of the kind its path's suffix names."""
+    if path.suffix == ARROW:
+        write_arrow(table.to_batches(), table.schema, path)
+    else:
+        pq.write_table(table, path)
 
 
 def _next_number(folder: Path) -> int:
     """The number of the next part to add to a folder."""
-    return max((int(part.stem.removeprefix("part-")) + 1 for part in folder.glob(PART_GLOB)), default=0)
+    return max((int(part.stem.removeprefix("part-")) + 1 for part in part_paths(folder)), default=0)
 
 
-def next_part(folder: Path) -> Path:
-    """The path of the next part to add to a folder."""
-    return folder / f"part-{_next_number(folder):05d}.parquet"
+def next_part(folder: Path, suffix: str = PARQUET) -> Path:
+    """The path of the next part (of the kind `suffix`) to add to a folder."""
+    return folder / f"part-{_next_number(folder):05d}{suffix}"
 
 
 def link_part(part: Path, folder: Path) -> None:
     """Add a part (a previous run's, or one this run wrote into its work folder) to a table's folder as a hard link
-    (both are in the same OUT_DIR)."""
-    os.link(part, next_part(folder))
+    of the same kind (both are in the same OUT_DIR)."""
+    os.link(part, next_part(folder, part.suffix))
 
 
-def write_parts(table: pa.Table, schema: pa.Schema, folder: Path, rows_per_part: int) -> None:
-    """The table as new parts of at most `rows_per_part` rows, after those the folder holds (at least one part in
-    all, so an empty table still has its schema on disk)."""
+def write_parts(table: pa.Table, schema: pa.Schema, folder: Path, rows_per_part: int, suffix: str = PARQUET) -> None:
+    """The table as new parts (of the kind `suffix`) of at most `rows_per_part` rows, after those the folder holds
+    (at least one part in all, so an empty table still has its schema on disk)."""
     folder.mkdir(parents=True, exist_ok=True)
     written = _next_number(folder)
     for start in range(0, table.num_rows, rows_per_part):
-        pq.write_table(table.slice(start, rows_per_part).cast(schema), folder / f"part-{written:05d}.parquet")
+        _write_part(table.slice(start, rows_per_part).cast(schema), folder / f"part-{written:05d}{suffix}")
         written += 1
     if not written:
-        pq.write_table(schema.empty_table(), folder / "part-00000.parquet")
+        _write_part(schema.empty_table(), folder / f"part-00000{suffix}")
 
 
-def compact_small_parts(schema: pa.Schema, folder: Path, rows_per_part: int, max_small_parts: int) -> None:
-    """Rewrite a table's parts of fewer than `rows_per_part` rows as full parts once there are more than
-    `max_small_parts` of them (the parts are this run's files or links: the previous run keeps its own)."""
-    small = [part for part in part_paths(folder) if pq.ParquetFile(part).metadata.num_rows < rows_per_part]
+def compact_small_parts(
+    schema: pa.Schema, folder: Path, rows_per_part: int, max_small_parts: int, suffix: str = PARQUET
+) -> None:
+    """Rewrite a table's parts of fewer than `rows_per_part` rows as full parts (of the kind `suffix`) once there are
+    more than `max_small_parts` of them (the parts are this run's files or links: the previous run keeps its own)."""
+    small = [part for part in part_paths(folder) if _part_rows(part) < rows_per_part]
     if len(small) <= max_small_parts:
         return
-    rows = pa.concat_tables([pq.read_table(part, schema=schema) for part in small])
+    rows = pa.concat_tables([read_part(part, schema) for part in small])
     for part in small:
         part.unlink()
-    write_parts(rows, schema, folder, rows_per_part)
+    write_parts(rows, schema, folder, rows_per_part, suffix)
 
 
 def unchanged_parts(
-    table: pa.Table, previous_table: pa.Table, previous: StoredParts, positions: np.ndarray
+    table: pa.Table, previous_table: pa.Table, previous: StoredParts, positions: np.ndarray, suffix: str
 ) -> tuple[list[Path], np.ndarray]:
-    """The previous parts (rows of `previous_table`, read from `previous`) whose rows all stand unchanged in `table`,
-    and which rows of `table` they hold (`positions`: each previous row's row in `table`, or -1 when it is gone).
-    Decided apart from writing, so the previous table can go before the parts are written."""
+    """The previous parts of the kind `suffix` (rows of `previous_table`, read from `previous`) whose rows all stand
+    unchanged in `table`, and which rows of `table` they hold (`positions`: each previous row's row in `table`, or
+    -1 when it is gone). A part of another kind is not linked: its rows are written anew, so a folder of one kind
+    becomes one of the other in one run. Decided apart from writing, so the previous table can go before the parts
+    are written."""
     links: list[Path] = []
     covered = np.zeros(table.num_rows, dtype=bool)
     start = 0
     for path, rows in zip(previous.paths, previous.rows, strict=True):
         at = positions[start : start + rows]
-        if rows and (at >= 0).all() and _stand_unchanged(previous_table.slice(start, rows), table, at):
+        kept = path.suffix == suffix and rows and (at >= 0).all()
+        if kept and _stand_unchanged(previous_table.slice(start, rows), table, at):
             links.append(path)
             covered[at] = True
         start += rows
@@ -95,15 +124,25 @@ def unchanged_parts(
 
 
 def write_with_links(
-    table: pa.Table, links: list[Path], covered: np.ndarray, folder: Path, rows_per_part: int, max_small_parts: int
+    table: pa.Table,
+    links: list[Path],
+    covered: np.ndarray,
+    folder: Path,
+    rows_per_part: int,
+    max_small_parts: int,
+    suffix: str,
 ) -> None:
-    """Link the previous parts `links` into `folder`, write the rows of `table` they do not cover as new parts,
-    and merge small parts past the bound."""
+    """Link the previous parts `links` into `folder`, write the rows of `table` they do not cover as new parts (of
+    the kind `suffix`, taken a part at a time: the rows are never copied all at once), and merge small parts past
+    the bound."""
     folder.mkdir(parents=True, exist_ok=True)
     for path in links:
         link_part(path, folder)
-    write_parts(table.filter(pa.array(~covered)), table.schema, folder, rows_per_part)
-    compact_small_parts(table.schema, folder, rows_per_part, max_small_parts)
+    uncovered = np.flatnonzero(~covered)
+    for start in range(0, max(len(uncovered), 1), rows_per_part):
+        rows = take_rows(table, uncovered[start : start + rows_per_part])
+        write_parts(rows, table.schema, folder, rows_per_part, suffix)
+    compact_small_parts(table.schema, folder, rows_per_part, max_small_parts, suffix)
 
 
 def _stand_unchanged(rows: pa.Table, table: pa.Table, at: np.ndarray) -> bool:
