@@ -27,6 +27,7 @@ from flows.runtime.memory import _GLIBC, release_free_memory
 from flows.stages.chunked import RUN_ROWS
 from flows.stages.cleaned import PARAGRAPH_COLUMNS, Cleaned, paragraph_rows
 from flows.stages.column_texts import TEXTS_AT_ONCE, ColumnTexts
+from flows.stages.handoffs import write_arrow
 from flows.stages.spelled import SPELLED, document_rows, lay_over, write_for_spelling
 from flows.state.finished import FINISHED, FinishedCleaning, carried_parts, in_order, rows_by_identity, write_finished
 from flows.state.parts import StoredParts
@@ -216,9 +217,9 @@ def test_the_correct_stage_takes_a_finished_table_past_2_gb_without_joining_its_
     # links the parts whose rows stand unchanged
     big = 2**30 + 2**29
     stored = finished_parts_past_2_gb([big, big], RUN_ROWS)
-    paths = [tmp_path / "part-00000.parquet", tmp_path / "part-00001.parquet"]
+    paths = [tmp_path / "part-00000.arrow", tmp_path / "part-00001.arrow"]
     for path in paths:
-        pq.write_table(FINISHED.empty_table(), path)  # stand-ins for the stored parts, to link
+        write_arrow([], FINISHED, path)  # stand-ins for the stored (mapped) parts, to link
     previous = replace(stored, parts=StoredParts(paths, [RUN_ROWS, RUN_ROWS]))
     before = resident_mb()
     finishing = in_order(list(previous.rows), FINISHED.empty_table(), previous)
