@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import compress
+from typing import TypeVar
 
 import pyarrow as pa
 
@@ -26,6 +27,7 @@ from cleaners.screen import may_match_any
 # A comment section ("12 comments") only counts as one after this share of the article's prose.
 _END_SECTION_AFTER = 0.7
 REPEATED_RUN = "junk:repeated_run"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,11 @@ def _passing(lines: list[str], bare: pa.Array, screened_by: tuple[str, ...] | No
     if screened_by is None:
         return None
     return frozenset(compress(lines, may_match_any(bare, screened_by).to_numpy(zero_copy_only=False)))
+
+
+def _judged(lines: list[str], judge: Callable[[str], T | None], passed: frozenset[str] | None) -> list[T | None]:
+    """`judge`'s verdict on each non-blank line a screen passed (`passed`; every one when None), None on the others."""
+    return [judge(line) if line and (passed is None or line in passed) else None for line in lines]
 
 
 def strip_bullet(line: str, bullet_chars: str) -> str:
@@ -104,11 +111,7 @@ def remove_junk_lines(
 ) -> tuple[list[str], list[Removal], list[Spared]]:
     """Drop every line a junk or caption rule matches, unless kept; blank lines are kept as paragraph breaks; the
     rules judge only the lines `screened.junk` holds."""
-    may_be_junk = screened.junk
-    reasons = [
-        _bulleted_junk_reason(line, rules) if line and (may_be_junk is None or line in may_be_junk) else None
-        for line in lines
-    ]
+    reasons = _judged(lines, lambda line: _bulleted_junk_reason(line, rules), screened.junk)
     return drop_lines(lines, reasons, keep)
 
 
@@ -141,10 +144,7 @@ def remove_sections(
     rules judge only the lines `screened.headings` holds."""
     if not rules.section_rules:
         return lines, [], []
-    may_head = screened.headings
-    headings = [
-        _heading_rule(line, rules) if line and (may_head is None or line in may_head) else None for line in lines
-    ]
+    headings = _judged(lines, lambda line: _heading_rule(line, rules), screened.headings)
     if headings.count(None) == len(headings):
         return list(lines), [], []
     prose_words: list[int] = []  # each line's words if it is prose, counted when a section runs to the end
