@@ -170,21 +170,27 @@ def legacy_pieces(
     are, the others carried from the previous corpus.jsonl, each run of them lying one after another there taken as
     one slice of it (not a line at a time); and each record's line length."""
     pieces, lengths = [], []
-    run_start = run_end = -1
+    run_start = run_end = -1  # the carried run being gathered (none while run_start is -1)
+
+    def end_run() -> None:
+        if run_start >= 0:
+            pieces.append(carried.legacy[run_start:run_end])
+
     for row, digest in enumerate(digests):
         line = fresh.get(row)
         if line is None:
             offset, length = carried.legacy_span(digest)
             if offset != run_end:
-                pieces.extend([carried.legacy[run_start:run_end]] if run_start >= 0 else [])
+                end_run()
                 run_start = offset
             run_end = offset + length
         else:
-            pieces.extend([carried.legacy[run_start:run_end], line] if run_start >= 0 else [line])
+            end_run()
+            pieces.append(line)
             run_start = run_end = -1
             length = len(line)
         lengths.append(length)
-    pieces.extend([carried.legacy[run_start:run_end]] if run_start >= 0 else [])
+    end_run()
     return pieces, lengths
 
 
