@@ -5,6 +5,7 @@ markup shown as text; the server runs on a free loopback port and stops after ea
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import shlex
 import shutil
@@ -414,10 +415,12 @@ def test_a_large_clusters_other_members_come_a_page_at_a_time(review: ReviewPage
     assert all(member["diff"] and member["commands"] for member in more["members"])
 
 
-def test_the_serve_command_serves_the_page_until_stopped(out_dir: Path) -> None:
-    """`copydesk review serve OUT_DIR --port 0` prints its address on 127.0.0.1 and answers there."""
+def test_the_serve_command_serves_the_page_until_stopped(out_dir: Path, tmp_path: Path) -> None:
+    """`copydesk review serve OUT_DIR --port 0` prints its address on 127.0.0.1 and answers there; stopped by
+    SIGTERM, it leaves no spill folder behind."""
     command = [sys.executable, "-m", "flows.cli", "review", "serve", str(out_dir), "--port", "0"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO)
+    environment = os.environ | {"TMPDIR": str(tmp_path)}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO, env=environment)
     try:
         line = process.stdout.readline()
         address = re.search(r"http://(127\.0\.0\.1):(\d+)/", line)
@@ -431,4 +434,15 @@ def test_the_serve_command_serves_the_page_until_stopped(out_dir: Path) -> None:
         process.terminate()
         process.wait(timeout=10)
         process.stdout.close()
+    assert process.returncode == 0
+    assert list(tmp_path.iterdir()) == []
     assert main(["review", "serve", str(out_dir / "nothing-here"), "--port", "0"]) == 2
+
+
+def test_a_stopped_server_removes_its_spill_folder(out_dir: Path) -> None:
+    """The tables' spill folder goes with the server that stops."""
+    running = start_in_background(out_dir)
+    spill = Path(running.server.tables.spill.name)
+    assert spill.is_dir()
+    running.stop()
+    assert not spill.exists()

@@ -9,6 +9,7 @@ host are refused, so another site cannot read the outputs through the browser.
 from __future__ import annotations
 
 import json
+import signal
 import threading
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -201,7 +202,15 @@ class ReviewServer(ThreadingHTTPServer):
         self.out_dir = out_dir.resolve()
         self.tables = ReviewTables(self.out_dir)
         self.host = host
-        super().__init__((host, port), ReviewHandler)
+        try:
+            super().__init__((host, port), ReviewHandler)
+        except BaseException:
+            self.tables.close()
+            raise
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.tables.close()
 
     @property
     def url(self) -> str:
@@ -231,7 +240,8 @@ def start_in_background(out_dir: Path, host: str = "127.0.0.1", port: int = 0) -
 
 
 def serve(out_dir: Path, host: str, port: int) -> int:
-    """Serve OUT_DIR's review page until interrupted (Ctrl-C)."""
+    """Serve OUT_DIR's review page until interrupted (Ctrl-C, or SIGTERM ending it the same way)."""
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with ReviewServer(out_dir, host, port) as server:
         print(f"copydesk review: {server.url} (Ctrl-C stops it)", flush=True)
         try:

@@ -190,6 +190,11 @@ class ReviewTables:
             if name in self.present:
                 self.database.execute(sql)
 
+    def close(self) -> None:
+        """Close the database and remove its spill folder."""
+        self.database.close()
+        self.spill.cleanup()
+
     def _rows(self, sql: str, parameters: list) -> list[dict]:
         cursor = self.database.cursor()
         try:
