@@ -113,12 +113,12 @@ class CleaningRules:
         """RE2 screens (cleaners/screen.py) of the junk and caption rules: a line none matches is neither junk nor
         a caption; the costly rules (`LineRule.prefiltered`) one each."""
         rules = (*self.junk_rules, *self.caption_rules)
-        return screens([rule.pattern for rule in rules], [rule.prefiltered for rule in rules])
+        return screens(tuple(rule.pattern for rule in rules), tuple(rule.prefiltered for rule in rules))
 
     @cached_property
     def heading_screens(self) -> tuple[str, ...] | None:
         """RE2 screens of the section rules: a line none matches heads no section."""
-        return screens([rule.pattern for rule in self.section_rules], [False] * len(self.section_rules))
+        return screens(tuple(rule.pattern for rule in self.section_rules), (False,) * len(self.section_rules))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ ASCII or LOCALE flag, of bytes, or with a conditional group gets no rewrite, and
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from functools import lru_cache
 from re import _constants as sre  # the parse `re` compiles from (Python 3.11+)
 from re import _parser as sre_parser
 
@@ -68,11 +68,13 @@ def wider_pattern(pattern: re.Pattern[str]) -> str | None:
         return None
 
 
-def screens(patterns: Sequence[re.Pattern[str]], apart: Sequence[bool]) -> tuple[str, ...] | None:
+@lru_cache(maxsize=16)
+def screens(patterns: tuple[re.Pattern[str], ...], apart: tuple[bool, ...]) -> tuple[str, ...] | None:
     """RE2 patterns that between them match every string any of `patterns` finds: the `wider_pattern` of those
     `apart` marks (costly ones: RE2's automaton for an alternation of them grows too large) one each, of the others
     those anchored at the start in one alternation and the rest in another (an unanchored branch makes RE2 try the
-    anchored ones at every place); None when one has no `wider_pattern`."""
+    anchored ones at every place); None when one has no `wider_pattern`. Written once per process for equal
+    patterns: every shard a worker finishes brings its own copy of the config."""
     wider = [wider_pattern(pattern) for pattern in patterns]
     if None in wider:
         return None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cleaners.article import CleanedArticle, finish_article, prepare_article
-from cleaners.keep import KeptLines, line_fingerprint
+from cleaners.keep import KeptLines, drop_lines, line_fingerprint
 from cleaners.spelling import ACCEPTED_RULE, SpellingDecision, apply_corrections, reviewed_decisions
 from dedup.constraints import cluster_constraints
 from dedup.deduplicate import cluster_matches, find_matches
@@ -64,6 +64,19 @@ def test_a_kept_pattern_spares_its_lines_from_every_rule_that_would_remove_them(
     assert after.paragraphs[-2:] == ["Security Key:", "Captcha refresh"]
     assert {s.text for s in after.spared} == kept_lines and {s.override for s in after.spared} == {"keep-p"}
     assert {r.text for r in after.removals} == {r.text for r in before.removals} - kept_lines
+
+
+def test_a_keep_list_that_spares_no_line_drops_the_lines_an_empty_one_drops():
+    lines = ["Read more", "", "The minister spoke.", "Share this", "", "Tags: x"]
+    reasons = ["junk:read_more", "junk:blank", None, "", None, "junk:tags"]
+    sparing_none = KeptLines({line_fingerprint("a line no article holds"): "keep-line-x"})
+    assert drop_lines(lines, reasons, KeptLines()) == drop_lines(lines, reasons, sparing_none)
+    kept, removals, spared = drop_lines(lines, reasons, KeptLines())
+    assert (kept, [removal.text for removal in removals], spared) == (
+        ["The minister spoke.", ""],
+        ["Read more", "Share this", "Tags: x"],
+        [],
+    )
 
 
 def test_reviewed_decisions_drop_rejected_words_and_apply_accepted_ones_everywhere():

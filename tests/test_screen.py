@@ -124,6 +124,13 @@ def test_a_line_the_screen_rules_out_is_not_judged(config):
     assert remove_junk_lines(lines, config.cleaning, screened=screened_lines(lines, config.cleaning))[0] == lines[1:]
 
 
+def test_the_screens_of_equal_rules_are_written_once_in_a_process(config):
+    received = replace(config.cleaning)  # another copy of the same rules, as each shard a worker finishes brings
+    assert received is not config.cleaning
+    assert received.line_screens is config.cleaning.line_screens
+    assert received.heading_screens is config.cleaning.heading_screens
+
+
 def test_a_screen_too_large_for_re2_leaves_every_line_to_the_rules(config):
     """`re` takes the pattern; its rewrite outgrows RE2's memory budget, so no screen can rule a line out."""
     words = re.compile(r"(?i)^" + r"\w+\s+" * 400 + r"\w+$")
@@ -158,12 +165,12 @@ def test_patterns_widen_where_re2_cannot_follow(pattern, wider):
 @pytest.mark.parametrize("pattern", [re.compile(r"(a)?(?(1)b|c)"), re.compile(r"\w", re.ASCII), re.compile(b"x")])
 def test_patterns_without_a_faithful_widening_get_none_and_leave_their_list_unscreened(pattern):
     assert wider_pattern(pattern) is None
-    assert screens([re.compile("x"), pattern], [False, False]) is None
+    assert screens((re.compile("x"), pattern), (False, False)) is None
 
 
 def test_costly_patterns_are_screened_one_each_and_the_rest_anchored_or_not_together():
-    patterns = [re.compile("^a"), re.compile("b"), re.compile("^c"), re.compile("d"), re.compile("e")]
-    assert screens(patterns, [False, True, False, False, False]) == (
+    patterns = (re.compile("^a"), re.compile("b"), re.compile("^c"), re.compile("d"), re.compile("e"))
+    assert screens(patterns, (False, True, False, False, False)) == (
         "b",
         r"(?:\Aa)|(?:\Ac)",
         "(?:d)|(?:e)",

@@ -4,6 +4,7 @@ whether the run finishes or is killed."""
 
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import os
@@ -44,9 +45,10 @@ from flows.runtime.task_runner import (
     worker_processes,
     workers_stopped,
 )
+from flows.stages import shard_steps
 from flows.stages.cleaned import CORRECTION_COLUMNS
 from flows.stages.run_files import read_boilerplate, read_corrections, write_boilerplate, write_decisions
-from flows.stages.shard_steps import finish_shard, read_into_shard, spell_shard
+from flows.stages.shard_steps import ShardRead, finish_shard, read_into_shard, spell_shard
 from flows.stages.shards import read_shard
 from flows.stages.spelled import document_rows, lay_over, read_spelled, write_for_spelling
 from flows.stages.steps import finish_documents
@@ -169,15 +171,35 @@ def test_boilerplate_and_spelling_decisions_come_back_from_their_files_unchanged
     assert read_corrections(write_decisions(decisions, tmp_path)).decisions == decisions
 
 
-def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_in_process_gives(tmp_path, config):
-    """Finishing a shard and spelling it through files gives the articles' columns that cleaning and spelling them in
-    one process give; what goes back to the flow is a path and a count, whatever the number of articles."""
+def seed_shard(tmp_path: Path, config) -> tuple[ShardRead, list[int]]:
+    """The seed articles read into a shard in `tmp_path`, and its rows."""
     raw = tmp_path / "raw"
     raw.mkdir()
     for name in SEED_NAMES:
         shutil.copy(SEEDS_DIR / name, raw / name)
     read = read_into_shard(raw, list(SEED_NAMES), config, tmp_path / "00000.parquet")
-    rows = list(range(sum(read.inputs.table["articles"].to_pylist())))
+    return read, list(range(sum(read.inputs.table["articles"].to_pylist())))
+
+
+def test_a_finishing_task_runs_without_the_collector_and_leaves_it_as_it_was(tmp_path, config, monkeypatch):
+    """A finishing task runs on a frozen heap (`flows.runtime.memory.frozen_heap`): its objects hold next to no
+    cycles, so the collections it would make find nothing."""
+    read, rows = seed_shard(tmp_path, config)
+    boilerplate = write_boilerplate({}, tmp_path)
+    collecting: list[bool] = []
+    finish = shard_steps.finish_documents
+    monkeypatch.setattr(
+        shard_steps, "finish_documents", lambda *args: collecting.append(gc.isenabled()) or finish(*args)
+    )
+    done = finish_shard(read.path, rows, boilerplate, config, tmp_path / "finished-00000.arrow")
+    assert done.rows == len(SEED_NAMES) and collecting == [False]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_in_process_gives(tmp_path, config):
+    """Finishing a shard and spelling it through files gives the articles' columns that cleaning and spelling them in
+    one process give; what goes back to the flow is a path and a count, whatever the number of articles."""
+    read, rows = seed_shard(tmp_path, config)
     prepared = read_shard(read.path, rows)
     boilerplate = write_boilerplate({}, tmp_path)
 

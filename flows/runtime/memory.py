@@ -71,8 +71,8 @@ def bounded_duckdb(spill: Path | None = None) -> duckdb.DuckDBPyConnection:
 @contextmanager
 def frozen_heap() -> Iterator[None]:
     """Leave the objects alive now (every article, paragraph and cluster) out of the garbage collector's
-    collections, and make none, while the block runs: the cluster and write stages make many objects and few
-    cycles (reference counts free the rest), and each full collection would walk the whole corpus for nothing."""
+    collections, and make none, while the block runs: the cluster and write stages and the finishing tasks make many
+    objects and few cycles (reference counts free the rest), and each full collection would walk them for nothing."""
     enabled = gc.isenabled()
     gc.freeze()
     gc.disable()
