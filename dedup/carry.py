@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import chain
 from typing import Protocol
 
@@ -25,6 +25,10 @@ from dedup.records import MEMBERSHIP_COLUMNS, ParagraphIds
 from dedup.settings import DedupSettings
 from dedup.trim import trim_partial_repeats
 from dedup.verify import Overlap
+
+# A pair's `measure_keys` key, and a pair measured again as stored: its key and its overlap (float64, as `Overlap`).
+MEASURE_KEY = pa.binary(16)
+MEASURE_COLUMNS = pa.schema([("key", MEASURE_KEY), *((part.name, pa.float64()) for part in fields(Overlap))])
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,9 @@ class CarriedClusters(Protocol):
         """The corpus text stored for those of the trim keys that are stored (None: nothing was trimmed)."""
         ...
 
-    def measures(self, keys: Collection[bytes]) -> dict[bytes, Overlap]:
-        """The overlap stored for those of the pair keys (`measure_keys`) that are stored."""
+    def measures(self, keys: pa.Array) -> np.ndarray:
+        """The overlap stored for each of the pair keys (`measure_keys`), a row (jaccard, a_in_b, b_in_a) each,
+        NaN where none is stored."""
         ...
 
 
@@ -62,8 +67,8 @@ class NothingCarried:
     def trims(self, keys: Collection[bytes]) -> dict[bytes, str | None]:
         return {}
 
-    def measures(self, keys: Collection[bytes]) -> dict[bytes, Overlap]:
-        return {}
+    def measures(self, keys: pa.Array) -> np.ndarray:
+        return np.full((len(keys), 3), np.nan)
 
 
 NOTHING_CARRIED = NothingCarried()
@@ -153,12 +158,22 @@ def trim_keys(hashes: np.ndarray, keepers: dict[int, list[int]]) -> dict[int, by
     }
 
 
-def measure_keys(hashes: np.ndarray, pairs: np.ndarray) -> list[bytes]:
-    """A 128-bit key of all measuring a pair reads: its two texts, the one at the lower position first (the
-    measures are oriented so); `pairs` is an (m, 2) array of positions, `hashes` each text's
+def measure_keys(hashes: np.ndarray, pairs: np.ndarray) -> pa.Array:
+    """A 128-bit key of all measuring a pair reads, as a MEASURE_KEY column: its two texts, the one at the lower
+    position first (the measures are oriented so); `pairs` is an (m, 2) array of positions, `hashes` each text's
     `dedup.text_hash.text_hashes`."""
     joined = np.ascontiguousarray(hashes[pairs.reshape(-1, 2)]).reshape(-1, 4)
-    return [_joined_key(row) for row in joined.view(np.dtype((np.void, 32))).ravel().tolist()]
+    digests = b"".join(map(_joined_key, joined.view(np.dtype((np.void, 32))).ravel().tolist()))
+    return pa.FixedSizeBinaryArray.from_buffers(MEASURE_KEY, len(joined), [None, pa.py_buffer(digests)])
+
+
+def measure_table(keys: pa.Array, shares: np.ndarray) -> pa.Table:
+    """The pairs measured again as MEASURE_COLUMNS: each distinct key (`measure_keys`) once, where it first comes,
+    with its row of `shares` (pairs of the same two texts measure the same)."""
+    lanes = np.frombuffer(keys.buffers()[1], dtype=np.uint64, count=2 * len(keys), offset=keys.offset * 16)
+    first = np.sort(np.unique(lanes.reshape(-1, 2), axis=0, return_index=True)[1])
+    columns = [keys.take(pa.array(first)), *(pa.array(shares[first, lane]) for lane in range(3))]
+    return pa.Table.from_arrays(columns, schema=MEASURE_COLUMNS)
 
 
 def _joined_key(hashed: bytes) -> bytes:

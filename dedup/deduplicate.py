@@ -17,6 +17,7 @@ import pyarrow as pa
 from dedup.articles import ArticleLinks, ArticleShares, copied_share, duplicate_of
 from dedup.canonical import policy_ranks, policy_table
 from dedup.carry import (
+    MEASURE_COLUMNS,
     NOTHING_CARRIED,
     CarriedClusters,
     CarriedOver,
@@ -24,6 +25,7 @@ from dedup.carry import (
     carry_over,
     carry_trims,
     measure_keys,
+    measure_table,
 )
 from dedup.centres import array_memberships
 from dedup.cluster import centre_clusters
@@ -64,7 +66,8 @@ class DedupResult:
     """Cluster membership and container per input paragraph (same order), verified pairs, article links, and
     the canonical paragraphs whose corpus text drops sentences another canonical paragraph already holds; the
     components of the overlapping pairs, the trims' keys and the measures of the pairs measured again (by
-    `measure_keys`) to store for the next run; each paragraph's number of words (`count_words`, for the write stage)."""
+    `measure_keys`, as MEASURE_COLUMNS) to store for the next run; each paragraph's number of words (`count_words`,
+    for the write stage)."""
 
     memberships: Memberships
     overlaps: Mapping[tuple[int, int], Overlap]
@@ -74,7 +77,7 @@ class DedupResult:
     corpus_trims: dict[int, str] = field(default_factory=dict)
     components: Components = field(default_factory=Components)
     trim_keys: dict[int, bytes] = field(default_factory=dict)
-    measures: dict[bytes, Overlap] = field(default_factory=dict)
+    measures: pa.Table = field(default_factory=MEASURE_COLUMNS.empty_table)
     word_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
@@ -83,15 +86,15 @@ class Matches:
     """Verified overlapping paragraph pairs (by position, i < j), pairs that share only a part (two
     different merges of the same paragraph), and how many candidates were checked; exact copies are
     grouped (`copies`: representative -> its copies) and only representatives appear in the pairs; after
-    `remeasure`, the measure of each pair it measured again, by `measure_keys` (kept or not); each text's number of
-    words (`count_words`) when the matching knew them (None: clustering counts them); after `remeasure`, each text's
-    `text_hashes` (None: clustering hashes them)."""
+    `remeasure`, the measure of each pair it measured again, by `measure_keys` (kept or not; as MEASURE_COLUMNS);
+    each text's number of words (`count_words`) when the matching knew them (None: clustering counts them); after
+    `remeasure`, each text's `text_hashes` (None: clustering hashes them)."""
 
     overlaps: Mapping[tuple[int, int], Overlap]
     candidate_count: int
     partial: Mapping[tuple[int, int], Overlap] = field(default_factory=PairTable.empty)
     copies: dict[int, list[int]] = field(default_factory=dict)
-    remeasured: dict[bytes, Overlap] = field(default_factory=dict)
+    remeasured: pa.Table = field(default_factory=MEASURE_COLUMNS.empty_table)
     word_counts: np.ndarray | None = None
     text_hashes: np.ndarray | None = None
 
@@ -236,7 +239,7 @@ def remeasure(
         keys = measure_keys(hashes, again)
         shares = _carried_shares(again, keys, texts, settings.shingle_size, carried)
         measured = classified(again, shares, settings, matches.candidate_count)
-        measured.remeasured = dict(zip(keys, (Overlap(*row) for row in shares.tolist())))
+        measured.remeasured = measure_table(keys, shares)
         measured.overlaps = _with_untouched(measured.overlaps, matches.overlaps, is_touched)
         measured.partial = _with_untouched(measured.partial, matches.partial, is_touched)
     measured.copies = copies
@@ -269,17 +272,13 @@ def _recounted(word_counts: np.ndarray | None, texts: Sequence[str], changed: se
 
 
 def _carried_shares(
-    pairs: np.ndarray, keys: list[bytes], texts: Sequence[str], shingle_size: int, carried: CarriedClusters
+    pairs: np.ndarray, keys: pa.Array, texts: Sequence[str], shingle_size: int, carried: CarriedClusters
 ) -> np.ndarray:
     """`measured_shares` of the pairs, those whose key `carried` holds taken as stored."""
-    stored = carried.measures(set(keys))
-    shares = np.zeros((len(pairs), 3), dtype=np.float64)
-    known = np.array([key in stored for key in keys], dtype=bool)
-    if known.any():
-        found = (stored[key] for key in keys if key in stored)
-        shares[known] = [(measured.jaccard, measured.a_in_b, measured.b_in_a) for measured in found]
-    if not known.all():
-        shares[~known] = measured_shares(pairs[~known], texts, shingle_size)
+    shares = carried.measures(keys)
+    unknown = np.isnan(shares[:, 0])
+    if unknown.any():
+        shares[unknown] = measured_shares(pairs[unknown], texts, shingle_size)
     return shares
 
 

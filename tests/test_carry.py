@@ -16,17 +16,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dedup.carry import trim_keys
+from dedup.carry import measure_keys, measure_table, trim_keys
 from dedup.components import component_labels, key_hashes, paragraph_hashes
 from dedup.constraints import cluster_constraints
 from dedup.deduplicate import DedupResult, cluster_matches, find_matches, remeasure
 from dedup.shingles import paragraph_fingerprint
 from dedup.text_hash import TEXT_SEED, text_hashes
-from dedup.verify import Overlap
 from flows.runtime.memory import frozen_heap
 from flows.stages.column_texts import ColumnTexts
 from flows.state.cluster_store import (
     CLUSTERS_FILE,
+    MEASURES,
     MEASURES_FILE,
     NO_CLUSTERS,
     TRIMS_FILE,
@@ -304,26 +304,25 @@ def test_a_pair_measured_again_keeps_its_stored_measure_until_one_of_its_texts_c
     kcna = next(p for p, r in enumerate(records) if r.text == KCNA)
     fixed = spelled(records, kcna, "Deep", "Profound")
     first = remeasure(matches, [r.text for r in fixed], SETTINGS, {kcna})
-    assert first.remeasured, "the fixed paragraph's pairs were measured again"
+    assert first.remeasured.num_rows, "the fixed paragraph's pairs were measured again"
     result = cluster_matches(records_of(fixed), texts_of(fixed), first, SETTINGS, POLICY)
     store = stored(tmp_path / "state", fixed, result)
-    assert store.measure_table.num_rows == len(first.remeasured)
+    assert store.measure_table.equals(first.remeasured)
     column = store.measure_table.schema.get_field_index("jaccard")
     marked_store = StoredClusters(
         store.table,
         store.trim_table,
-        store.measure_table.set_column(column, "jaccard", [[0.999] * len(first.remeasured)]),
+        store.measure_table.set_column(column, "jaccard", [[0.999] * first.remeasured.num_rows]),
     )
     again = remeasure(matches, [r.text for r in fixed], SETTINGS, {kcna}, marked_store)
-    assert {measured.jaccard for measured in again.remeasured.values()} == {0.999}, "every measure came from the store"
+    assert set(again.remeasured["jaccard"].to_pylist()) == {0.999}, "every measure came from the store"
     assert remeasure(matches, [r.text for r in fixed], SETTINGS, {kcna}, store).overlaps == first.overlaps
     refixed = spelled(records, kcna, "Deep", "Frank")
     fresh = remeasure(matches, [r.text for r in refixed], SETTINGS, {kcna})
     carried = remeasure(matches, [r.text for r in refixed], SETTINGS, {kcna}, marked_store)
     assert list(carried.overlaps.items()) == list(fresh.overlaps.items())
     assert list(carried.partial.items()) == list(fresh.partial.items())
-    assert 0.999 not in {measured.jaccard for measured in carried.remeasured.values()}
-    assert isinstance(next(iter(carried.remeasured.values())), Overlap)
+    assert 0.999 not in carried.remeasured["jaccard"].to_pylist()
 
 
 def test_clustering_on_a_frozen_heap_collects_nothing_and_gives_the_same_result(tmp_path):
@@ -362,3 +361,17 @@ def test_a_trims_key_is_the_hash_of_its_paragraphs_text_and_its_keepers_texts_in
     for other, ahead in keepers.items():
         assert keys[other] == hashlib.blake2b(hashes[[other, *ahead]].tobytes(), digest_size=16).digest()
     assert len(set(keys.values())) == len(keepers) and trim_keys(hashes, {}) == {}
+
+
+def test_the_measures_are_stored_once_a_pair_of_texts_and_looked_up_in_the_order_asked():
+    """Two pairs of the same two texts (copies at other positions) are stored as one row, the first's; a lookup gives
+    each asked key its stored measure in the order asked, and NaN for a key never stored."""
+    hashes = text_hashes(["one text", "another text", "one text", "another text", "a third"])
+    keys = measure_keys(hashes, np.array([[0, 1], [2, 3], [0, 4]], np.int64))
+    shares = np.array([[0.5, 0.6, 0.7], [0.5, 0.6, 0.7], [0.1, 0.2, 0.3]])
+    table = measure_table(keys, shares)
+    assert table.schema == MEASURES and table["key"].to_pylist() == [keys[0].as_py(), keys[2].as_py()]
+    store = StoredClusters(measure_table=table)
+    asked = measure_keys(hashes, np.array([[0, 4], [1, 4], [2, 3]], np.int64))
+    found = store.measures(asked)
+    assert found[[0, 2]].tolist() == [[0.1, 0.2, 0.3], [0.5, 0.6, 0.7]] and np.isnan(found[1]).all()

@@ -9,7 +9,7 @@ signature is stored, the trims and the measures whose key is, and clusters, trim
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -17,10 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dedup.carry import CarriedRows
+from dedup.carry import MEASURE_COLUMNS, CarriedRows
 from dedup.deduplicate import DedupResult
 from dedup.records import MEMBERSHIP_COLUMNS, ParagraphIds, ParagraphRecord
-from dedup.verify import Overlap
 from flows.outputs.files import write_table
 from flows.outputs.schema import MEMBERSHIP
 
@@ -32,8 +31,7 @@ SIGNATURE = pa.binary(16)
 _MEMBERSHIP = [field.with_type(pa.float64()) if pa.types.is_floating(field.type) else field for field in MEMBERSHIP]
 CLUSTERS = pa.schema([("signature", SIGNATURE), ("paragraph_id", pa.string()), *_MEMBERSHIP])
 TRIMS = pa.schema([("key", SIGNATURE), ("corpus_text", pa.string())])
-_OVERLAP = [field.name for field in fields(Overlap)]
-MEASURES = pa.schema([("key", SIGNATURE), *((name, pa.float64()) for name in _OVERLAP)])
+MEASURES = MEASURE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -59,13 +57,15 @@ class StoredClusters:
         found = self.trim_table.filter(pc.is_in(self.trim_table["key"], pa.array(list(keys), SIGNATURE)))
         return dict(zip(found["key"].to_pylist(), found["corpus_text"].to_pylist()))
 
-    def measures(self, keys: Collection[bytes]) -> dict[bytes, Overlap]:
-        """The overlap stored for those of the pair keys that are stored."""
-        if not self.measure_table.num_rows or not keys:
-            return {}
-        found = self.measure_table.filter(pc.is_in(self.measure_table["key"], pa.array(list(keys), SIGNATURE)))
-        overlaps = map(Overlap, *(found[name].to_pylist() for name in _OVERLAP))
-        return dict(zip(found["key"].to_pylist(), overlaps))
+    def measures(self, keys: pa.Array) -> np.ndarray:
+        """The overlap stored for each of the pair keys, a row (jaccard, a_in_b, b_in_a) each, NaN where none is
+        stored (looked up by Arrow)."""
+        rows = pc.index_in(keys, value_set=self.measure_table["key"].combine_chunks())
+        found = rows.is_valid().to_numpy(zero_copy_only=False)
+        shares = np.full((len(keys), 3), np.nan)
+        taken = self.measure_table.select(MEASURE_COLUMNS.names[1:]).take(rows.drop_null())
+        shares[found] = np.column_stack([column.to_numpy() for column in taken.columns]).reshape(-1, 3)
+        return shares
 
 
 NO_CLUSTERS = StoredClusters()
@@ -118,9 +118,4 @@ def write_clusters(folder: Path, update: ClusterUpdate | None) -> None:
     trims = update.dedup.corpus_trims
     keyed = {key: trims.get(position) for position, key in update.dedup.trim_keys.items()}
     write_table(pa.table({"key": list(keyed), "corpus_text": list(keyed.values())}, schema=TRIMS), folder / TRIMS_FILE)
-    measures = update.dedup.measures
-    columns = {
-        "key": list(measures),
-        **{name: [getattr(measured, name) for measured in measures.values()] for name in _OVERLAP},
-    }
-    write_table(pa.table(columns, schema=MEASURES), folder / MEASURES_FILE)
+    write_table(update.dedup.measures, folder / MEASURES_FILE)
