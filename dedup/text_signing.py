@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -98,6 +99,8 @@ def copy_groups(
     positions, codes = positions[grouped], codes[grouped]
     order = np.argsort(codes, kind="stable")
     positions, codes = positions[order], codes[order]
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.empty(0, dtype=np.int64)
-    groups = np.split(positions, starts[1:]) if len(codes) else []
-    return {int(group[0]): group[1:].tolist() for group in groups}
+    if not len(codes):
+        return {}
+    bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True]).tolist()
+    held = positions.tolist()  # Python ints sliced: no array made per group
+    return {held[start]: held[start + 1 : end] for start, end in pairwise(bounds)}

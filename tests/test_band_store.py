@@ -18,7 +18,7 @@ import pytest
 
 from dedup.deduplicate import Matches, find_matches
 from dedup.signatures import count_words
-from dedup.text_signing import paragraph_sentences, text_sip_keys
+from dedup.text_signing import copy_groups, paragraph_sentences, text_sip_keys
 from flows.config import load_config
 from flows.stages import band_matches, band_search
 from flows.stages.band_matches import StoredMatches, signed_rows, stored_matches
@@ -498,3 +498,11 @@ def test_text_keys_are_pandas_hash_array_of_the_strings_hashed_from_the_column_w
         key for key, text in zip(expected.tolist(), texts, strict=True) if text is not None
     ]
     assert text_sip_keys([]).tolist() == [] == text_sip_keys(UnreadTexts(pa.chunked_array([], pa.string()))).tolist()
+
+
+def test_copy_groups_are_each_first_position_with_the_others_in_order_of_first_positions():
+    normalised = np.array([7, 3, 7, 0, 3, 9, 7, 5, 5, 5], dtype=np.uint64)
+    words = np.array([9, 9, 9, 0, 9, 9, 9, 2, 2, 2])
+    assert copy_groups(normalised, words, min_words=4, max_short_group=3) == {0: [2, 6], 1: [4], 7: [8, 9]}
+    assert copy_groups(normalised, words, min_words=4, max_short_group=2) == {0: [2, 6], 1: [4]}
+    assert copy_groups(normalised[:0], words[:0], min_words=4, max_short_group=3) == {}
