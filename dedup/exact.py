@@ -19,7 +19,7 @@ import pandas as pd
 
 from dedup.pair_table import PairTable, packed_pairs, pair_measures, pair_positions
 from dedup.shingles import exact_key, normalised_words
-from dedup.text_signing import copy_groups, text_keys
+from dedup.text_signing import copy_groups, text_sip_keys
 from dedup.verify import Overlap
 
 EXACT = Overlap(1.0, 1.0, 1.0)
@@ -36,7 +36,7 @@ def exact_copies(texts: Sequence[str], min_words: int, max_short_group: int) -> 
     """
     words = [normalised_words(text) for text in texts]
     counts = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    return copy_groups(text_keys(list(map(exact_key, words))), counts, min_words, max_short_group)
+    return copy_groups(text_sip_keys(list(map(exact_key, words))), counts, min_words, max_short_group)
 
 
 def copies_still_exact(

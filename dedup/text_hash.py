@@ -20,8 +20,14 @@ _C1, _C2 = 0x87C37B91114253D5, 0x4CF5AD432745937F
 def text_hashes(texts: Sequence[str]) -> np.ndarray:
     """Each text's 128-bit hash, as an (n, 2) uint64 array (MurmurHash3 x64_128's h1 and h2). A sequence that holds
     an Arrow column (`column`, as flows' ColumnTexts does) is hashed from its buffers; any other is made one."""
+    return column_hashes(text_column(texts))
+
+
+def text_column(texts: Sequence[str]) -> pa.Array | pa.ChunkedArray:
+    """The texts as an Arrow column of strings: the one a sequence holds (`column`, as flows' ColumnTexts does), or
+    one made of any other."""
     column = getattr(texts, "column", None)
-    return column_hashes(pa.array(list(texts), pa.large_string()) if column is None else column)
+    return pa.array(list(texts), pa.large_string()) if column is None else column
 
 
 def column_hashes(column: pa.Array | pa.ChunkedArray) -> np.ndarray:

@@ -3,31 +3,38 @@ the text as written, the key of its normalised words (exact copies share it), it
 keys; and the sentences of each long paragraph, the unit of the sentence index.
 
 Keys are pandas' 64-bit SipHash of the string (`pandas.util.hash_array`, fixed hash key, so stable across runs
-and machines); two different texts share a key about once in 2**64 pairs.
+and machines; computed from Arrow buffers by `dedup.text_hash.sip_hashes`); two different texts share a key about once in 2**64 pairs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from dedup.components import mix64
 from dedup.index import band_keys
 from dedup.settings import DedupSettings
 from dedup.shingles import split_sentences
-from dedup.signatures import chunkwise, normalised_texts, signatures_and_word_counts
+from dedup.signatures import normalised_texts, signatures_and_word_counts
+from dedup.text_hash import sip_hashes, text_column
 
-# How many texts text_keys hashes at once (the keys are each text's alone: chunks only bound what is held).
-KEYS_AT_ONCE = 10_000
+# pandas' default `hash_key` (`pandas.util.hash_array`'s), the key of every band-key store's text keys.
+_PANDAS_HASH_KEY = b"0123456789123456"
 
 
-def text_keys(texts: Sequence[str]) -> np.ndarray:
-    """Each text's stable 64-bit key, as a uint64 array, KEYS_AT_ONCE texts at a time."""
-    return chunkwise(
-        lambda chunk: pd.util.hash_array(np.array(chunk, dtype=object), categorize=False), texts, KEYS_AT_ONCE
-    )
+def text_sip_keys(texts: Sequence[str]) -> np.ndarray:
+    """Each text's stable 64-bit key, as a uint64 array: `pandas.util.hash_array` of the strings (a null hashed as
+    pandas hashes None, as "None"), computed from the bytes of an Arrow column, no Python string made."""
+    column = text_column(texts)
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    keys = [mix64(sip_hashes(pc.fill_null(chunk, "None"), _PANDAS_HASH_KEY)) for chunk in chunks]
+    return np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
 
 
 @dataclass(frozen=True)
@@ -42,11 +49,11 @@ class SignedTexts:
 
 
 def sign_texts(texts: Sequence[str], keys: np.ndarray, settings: DedupSettings) -> SignedTexts:
-    """Sign texts (whose `text_keys` are `keys`) in one compiled scan, and key their normalised words."""
+    """Sign texts (whose `text_sip_keys` are `keys`) in one compiled scan, and key their normalised words."""
     signatures, word_counts = signatures_and_word_counts(texts, settings.shingle_size, settings.num_perm, settings.seed)
     return SignedTexts(
         keys,
-        text_keys(normalised_texts(texts)),
+        text_sip_keys(normalised_texts(texts)),
         word_counts,
         np.hstack(
             [
@@ -92,6 +99,8 @@ def copy_groups(
     positions, codes = positions[grouped], codes[grouped]
     order = np.argsort(codes, kind="stable")
     positions, codes = positions[order], codes[order]
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else np.empty(0, dtype=np.int64)
-    groups = np.split(positions, starts[1:]) if len(codes) else []
-    return {int(group[0]): group[1:].tolist() for group in groups}
+    if not len(codes):
+        return {}
+    bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True]).tolist()
+    held = positions.tolist()  # Python ints sliced: no array made per group
+    return {held[start]: held[start + 1 : end] for start, end in pairwise(bounds)}

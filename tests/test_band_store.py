@@ -11,16 +11,18 @@ from pathlib import Path
 from typing import Self
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from dedup.deduplicate import Matches, find_matches
 from dedup.signatures import count_words
-from dedup.text_signing import paragraph_sentences, text_keys
+from dedup.text_signing import copy_groups, paragraph_sentences, text_sip_keys
 from flows.config import load_config
 from flows.stages import band_matches, band_search
 from flows.stages.band_matches import StoredMatches, signed_rows, stored_matches
+from flows.stages.column_texts import ColumnTexts
 from flows.stages.new_rows import PartRows
 from flows.stages.signed_pool import SignedPool, read_signed, signed_folder, write_signed
 from flows.state import band_store
@@ -98,7 +100,7 @@ def test_a_second_run_on_the_same_texts_signs_and_verifies_nothing(articles, tmp
 def distinct_texts(texts: list[str]) -> set[int]:
     """Keys of the texts and of the sentences of those of `min_words` words or more: what a run signs."""
     long = [text for text, words in zip(texts, count_words(texts).tolist()) if words >= SETTINGS.min_words]
-    return set(text_keys(texts).tolist()) | set(text_keys(paragraph_sentences(long).texts).tolist())
+    return set(text_sip_keys(texts).tolist()) | set(text_sip_keys(paragraph_sentences(long).texts).tolist())
 
 
 def test_new_articles_sign_only_their_unseen_texts_and_verify_only_pairs_with_them(articles, tmp_path):
@@ -111,7 +113,7 @@ def test_new_articles_sign_only_their_unseen_texts_and_verify_only_pairs_with_th
     assert run.signed == len(unseen) > 0
     assert_same_matches(run.matches, find_matches(texts, SETTINGS))
     assert run.matches.word_counts.tolist() == count_words(texts).tolist(), "stored texts' words read from the store"
-    keys = text_keys(texts)
+    keys = text_sip_keys(texts)
     with_new = [pair for pair in (*run.matches.overlaps, *run.matches.partial) if unseen & {*keys[list(pair)].tolist()}]
     assert 0 < run.verified < run.matches.candidate_count
     assert run.verified >= len(with_new), "every pair with a new text is verified"
@@ -125,7 +127,7 @@ def test_a_run_keeps_only_the_texts_still_present_once_the_others_are_a_share_of
     assert set(stored["key"].to_pylist()) == distinct_texts(flat(kept))
     checked = pq.read_table(tmp_path / "half" / BANDS_FOLDER / "checked")
     assert np.all(checked["first_key"].to_numpy() < checked["second_key"].to_numpy())
-    assert set(checked["first_key"].to_pylist()) <= set(text_keys(flat(kept)).tolist())
+    assert set(checked["first_key"].to_pylist()) <= set(text_sip_keys(flat(kept)).tolist())
     assert not stored_rows(tmp_path / "half")[band_store.GONE_PAIRS], "the gone pairs are no longer in `checked`"
 
 
@@ -160,7 +162,7 @@ def live_rows(state: Path, texts: list[str]) -> dict[str, set[tuple]]:
     """The rows of a written store its readers see for a run over `texts`: those of the texts present (the
     paragraphs and their sentences; the store may keep others' rows) and the pairs not gone; the gone pairs left out."""
     rows = stored_rows(state)
-    paragraphs = set(text_keys(texts).tolist())
+    paragraphs = set(text_sip_keys(texts).tolist())
     rows["sentences"] = {row for row in rows["sentences"] if row[0] in paragraphs}
     present = paragraphs | {sentence_key for _, _, sentence_key in rows["sentences"]}
     for table in ("texts", "bands"):
@@ -386,7 +388,7 @@ def test_a_shards_signed_rows_hold_each_distinct_text_once_with_its_bands_in_ord
     long = keys[rows["texts"]["words"].to_numpy() >= SETTINGS.min_words]
     assert np.array_equal(rows["bands"]["key"].to_numpy(), np.repeat(long, SETTINGS.stored_bands))
     split = set(zip(rows["sentences"]["key"].to_pylist(), rows["sentences"]["sentence"].to_pylist()))
-    long_paragraphs = text_keys(texts)[count_words(texts) >= SETTINGS.min_words]
+    long_paragraphs = text_sip_keys(texts)[count_words(texts) >= SETTINGS.min_words]
     assert len(split) == rows["sentences"].num_rows and set(rows["sentences"]["key"].to_pylist()) == set(
         long_paragraphs.tolist()
     )
@@ -473,3 +475,34 @@ def test_new_rows_are_written_in_parts_of_at_most_so_many_rows_in_the_order_they
     assert [pq.read_metadata(part).num_rows for part in parts["texts"]] == [5, 5, 1]
     assert pq.read_table(parts["texts"])["key"].to_pylist() == list(range(11)) and sink.count("texts") == 11
     assert parts["bands"] == [] and parts["sentences"] == []
+
+
+class UnreadTexts(ColumnTexts):
+    """A column of texts that refuses to be read as Python strings."""
+
+    def __getitem__(self, position):
+        raise AssertionError("a text was made a Python string")
+
+    def __iter__(self):
+        raise AssertionError("the texts were read as Python strings")
+
+
+def test_text_keys_are_pandas_hash_array_of_the_strings_hashed_from_the_column_without_a_python_string(articles):
+    texts = [*flat(articles[:40]), "", "Señor Kim’s “talks” — 東京 😀", None, "None", "a" * 8, "b" * 16]
+    expected = pd.util.hash_array(np.array(texts, dtype=object), categorize=False)
+    column = pa.chunked_array([texts[:7], texts[7:20], [], texts[20:]], pa.string())
+    assert text_sip_keys(UnreadTexts(column)).tolist() == expected.tolist()
+    sliced = pa.array(["before", *texts], pa.large_string()).slice(1)  # a chunk that starts inside its buffers
+    assert text_sip_keys(UnreadTexts(pa.chunked_array([sliced]))).tolist() == expected.tolist()
+    assert text_sip_keys([text for text in texts if text is not None]).tolist() == [
+        key for key, text in zip(expected.tolist(), texts, strict=True) if text is not None
+    ]
+    assert text_sip_keys([]).tolist() == [] == text_sip_keys(UnreadTexts(pa.chunked_array([], pa.string()))).tolist()
+
+
+def test_copy_groups_are_each_first_position_with_the_others_in_order_of_first_positions():
+    normalised = np.array([7, 3, 7, 0, 3, 9, 7, 5, 5, 5], dtype=np.uint64)
+    words = np.array([9, 9, 9, 0, 9, 9, 9, 2, 2, 2])
+    assert copy_groups(normalised, words, min_words=4, max_short_group=3) == {0: [2, 6], 1: [4], 7: [8, 9]}
+    assert copy_groups(normalised, words, min_words=4, max_short_group=2) == {0: [2, 6], 1: [4]}
+    assert copy_groups(normalised[:0], words[:0], min_words=4, max_short_group=3) == {}

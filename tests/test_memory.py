@@ -20,7 +20,7 @@ import pytest
 
 from dedup import deduplicate
 from dedup.signatures import COUNT_AT_ONCE, count_words, shingle_hashes
-from dedup.text_signing import KEYS_AT_ONCE, text_keys
+from dedup.text_signing import text_sip_keys
 from dedup.verify import pair_shares
 from flows.outputs.tables import published_texts
 from flows.runtime.memory import _GLIBC, release_free_memory
@@ -128,11 +128,11 @@ def test_column_texts_read_as_the_column_holds_them_a_chunk_at_a_time():
 
 
 def test_words_and_keys_counted_a_chunk_at_a_time_equal_those_of_all_at_once():
-    texts = [*seed_texts(COUNT_AT_ONCE + KEYS_AT_ONCE // 2), "", "Señor Kim’s “talks”."]
+    texts = [*seed_texts(COUNT_AT_ONCE + TEXTS_AT_ONCE // 2), "", "Señor Kim’s “talks”."]
     read = ColumnTexts(pa.chunked_array([texts]))
     assert count_words(read).tolist() == shingle_hashes(texts, 1).word_counts.tolist()
-    assert text_keys(read).tolist() == pd.util.hash_array(np.array(texts, dtype=object), categorize=False).tolist()
-    assert count_words([]).tolist() == [] and text_keys([]).tolist() == []
+    assert text_sip_keys(read).tolist() == pd.util.hash_array(np.array(texts, dtype=object), categorize=False).tolist()
+    assert count_words([]).tolist() == [] and text_sip_keys([]).tolist() == []
 
 
 def test_pairs_measured_over_sets_hashed_a_chunk_at_a_time_equal_those_of_all_at_once(monkeypatch):

@@ -22,7 +22,7 @@ from dedup.deduplicate import Matches, classified, measured_shares
 from dedup.index import MAX_SHARED_GROUP
 from dedup.pair_table import PairTable, packed_pairs
 from dedup.settings import DedupSettings
-from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, text_keys
+from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, text_sip_keys
 from flows.runtime.progress import NO_PROGRESS, Ticker, in_chunks, ticking
 from flows.stages.band_search import candidate_pairs
 from flows.stages.new_rows import HeldRows, NewRowSink, PartRows
@@ -92,7 +92,7 @@ def stored_matches(
     spills into `spill`, when given. The candidate pairs stay in DuckDB and are verified VERIFY_ROWS at a time, so the
     flow holds only the matches among them. The store's new rows and the checked pairs are written as Parquet parts
     into `parts` as they are taken, signed or verified, when given, else held."""
-    keys = text_keys(texts)
+    keys = text_sip_keys(texts)
     distinct, first = np.unique(keys, return_index=True)
     sink = PartRows(parts) if parts else HeldRows()
     with store_connection(stored, {}, spill) as connection:
@@ -178,7 +178,7 @@ def signed_rows(texts: Sequence[str], settings: DedupSettings) -> dict[str, pa.T
     """The `texts`, `bands` and `sentences` rows of the distinct texts and of their sentences, each distinct text
     once (bands in the order of their texts): what a finishing task leaves beside its shard. No store is asked (a
     worker has none), so no DuckDB is opened."""
-    distinct, first = np.unique(text_keys(texts), return_index=True)
+    distinct, first = np.unique(text_sip_keys(texts), return_index=True)
     rows = HeldRows()
     _described(_nothing_stored, texts, distinct, first, NOTHING_SIGNED, settings, NO_PROGRESS, rows)
     return rows.rows()
@@ -251,7 +251,7 @@ def _taken_or_signed(
 def _signed_chunk(
     texts: Sequence[str], keys: np.ndarray, settings: DedupSettings, progress: Ticker, into: NewRowSink
 ) -> pa.Table:
-    """Rows of `texts` and `bands` for some distinct texts (with their `text_keys`) the store does not hold,
+    """Rows of `texts` and `bands` for some distinct texts (with their `text_sip_keys`) the store does not hold,
     added to `into` (advancing `progress`); their `texts` rows."""
     signed = sign_texts(texts, keys, settings)
     progress.advance(len(texts))
@@ -285,7 +285,7 @@ def _new_sentences(
     owners = first[np.searchsorted(distinct, lacking)]
     progress.phase("splitting sentences", len(owners), "paragraphs")
     sentences = paragraph_sentences(ticking((texts[position] for position in owners.tolist()), progress.advance))
-    sentence_keys = text_keys(sentences.texts)
+    sentence_keys = text_sip_keys(sentences.texts)
     table = pa.concat_tables(
         [
             taken,
