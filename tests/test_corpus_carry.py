@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from dedup.components import mix64
 from dedup.text_hash import sip_hashes
-from flows.outputs.corpus import record_digests
+from flows.outputs.corpus import corpus_shards, record_digests, write_corpus
 from flows.outputs.corpus_carry import (
     CHUNKS_FILE,
     NOTHING_CARRIED,
@@ -199,3 +199,40 @@ def test_record_digests_are_those_the_state_holds():
         for lane, values in enumerate(hashed):
             lanes[:, lane] = mix64(mix64(lanes[:, lane] ^ values) ^ nulls)
     assert record_digests(records) == [row.tobytes() for row in lanes]
+
+
+def corpus_records(count: int) -> pa.Table:
+    """`count` corpus records of the seed articles' paragraphs."""
+    metadata = {field.name: ("x" if pa.types.is_string(field.type) else 1) for field in CORPUS_METADATA}
+    texts = [json.loads(line)["text"] for line in seed_lines()]
+    rows = [
+        {"id": f"d{n}", "text": texts[n % len(texts)], "source": "site", "metadata": metadata} for n in range(count)
+    ]
+    return pa.Table.from_pylist(rows, CORPUS)
+
+
+def test_corpus_shards_are_cut_from_the_records_as_they_come():
+    records = corpus_records(7)
+
+    def pieces_then_failing():
+        yield records.slice(0, 2)
+        yield records.slice(2, 3)
+        raise AssertionError("a shard waited for records it does not hold")
+
+    first, second = (shard["id"].to_pylist() for _, shard in zip(range(2), corpus_shards(pieces_then_failing(), 2)))
+    assert (first, second) == (["d0", "d1"], ["d2", "d3"])
+    shards = list(corpus_shards([records.slice(0, 1), records.slice(1, 0), records.slice(1, 6)], 3))
+    assert [shard["id"].to_pylist() for shard in shards] == [["d0", "d1", "d2"], ["d3", "d4", "d5"], ["d6"]]
+    assert [shard.num_rows for shard in corpus_shards([], 3)] == [0]
+    assert [shard.num_rows for shard in corpus_shards([records.slice(0, 3)], 3)] == [3]
+
+
+def test_a_corpus_written_from_pieces_is_the_corpus_written_whole(tmp_path):
+    records = corpus_records(11)
+    for folder in ("whole", "pieces"):
+        (tmp_path / folder).mkdir()
+    write_corpus([records], tmp_path / "whole", 4)
+    files, _ = write_corpus(iter([records.slice(0, 3), records.slice(3, 1), records.slice(4)]), tmp_path / "pieces", 4)
+    assert len(files) == 7  # three shards as gzipped JSONL and as Parquet, and corpus.jsonl
+    for name in files:
+        assert (tmp_path / "pieces" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name

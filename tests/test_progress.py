@@ -226,8 +226,7 @@ def test_every_stage_of_a_run_reports_all_its_work(prefect_harness, raw, tmp_pat
     for stage, passes in counted.items():
         assert all(done == total for _, total, done in passes), (stage, passes)
     assert [label for label, _, _ in counted["write"]] == [
-        "building and writing tables",
-        "writing the corpus",
+        "building and writing tables and the corpus",
         "writing the report",
         "writing the state",
     ]

@@ -14,7 +14,6 @@ from dedup.deduplicate import deduplicate
 from dedup.settings import CanonicalPolicy, DedupSettings
 from dedup.signatures import count_words
 from flows.config import CorpusSettings
-from flows.outputs.corpus import write_corpus
 from flows.outputs.files import write_table
 from flows.outputs.schema import ARTICLES, CORPUS, PARAGRAPHS, TABLES
 from flows.outputs.tables import ArticleTables, ParagraphCounts, article_tables, run_tables
@@ -182,14 +181,16 @@ def test_every_table_and_corpus_shard_writes_with_its_schema_even_when_empty(tmp
     for documents, folder in (([document("a", [SUMMIT]), document("b", [SUMMIT])], "some"), ([], "none")):
         (tmp_path / folder).mkdir()
         result = run_result(documents)
-        corpus = write_article_tables(result, tmp_path / folder, settings, starts=starts(result, 1)).corpus
+        written = write_article_tables(result, tmp_path / folder, settings, starts=starts(result, 1))
         tables = run_tables(result)
         for name in ("corrections", "removed", "rejected", "boilerplate", "versions"):
             write_table(getattr(tables, name), tmp_path / folder / f"{name}.parquet")
         for name, schema in TABLES.items():
             assert pq.read_table(tmp_path / folder / name).schema.equals(schema)
-        written, _ = write_corpus(corpus, tmp_path / folder, 1)
-        assert len([name for name in written if name.endswith(".parquet")]) == max(corpus.num_rows, 1)
+        shards = [name for name in written.corpus_files if name.endswith(".parquet")]
+        assert len(shards) == max(written.kept, 1)
+        for shard in shards:
+            assert pq.read_table(tmp_path / folder / shard).schema.equals(CORPUS)
     assert pq.read_table(tmp_path / "some" / "paragraphs.parquet").num_rows == 2
     # A part an article here, and one part of no row group for no articles (readers still find the schema).
     assert [pq.read_metadata(part).num_row_groups for part in parts(tmp_path / "some" / "paragraphs.parquet")] == [1, 1]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from itertools import repeat
+from itertools import count, repeat
 from pathlib import Path
 from typing import TypeVar
 
@@ -165,17 +165,15 @@ def _write_shard(
 
 
 def write_corpus(
-    corpus: pa.Table, staged: Path, documents_per_shard: int, carried: CarriedChunks = NOTHING_CARRIED
+    records: Iterable[pa.Table], staged: Path, documents_per_shard: int, carried: CarriedChunks = NOTHING_CARRIED
 ) -> tuple[list[str], ChunkIndex]:
-    """Write the corpus shards (at least one, empty when no record is kept) and corpus.jsonl into the run folder,
-    the shards on every core (deflate and Parquet encoding release the GIL; each shard's bytes are as one thread
-    writes them) and corpus.jsonl a shard's bytes at a time, in order; return the files written, relative to it, and
-    where each record's bytes lie."""
+    """Write the corpus shards of `records` (the kept records in order, in tables of any size; at least one shard,
+    empty when no record is kept) and corpus.jsonl into the run folder, the shards on every core (deflate and Parquet
+    encoding release the GIL; each shard's bytes are as one thread writes them) and corpus.jsonl a shard's bytes at a
+    time, in order; return the files written, relative to it, and where each record's bytes lie. Only the shards
+    being written are held, never the whole corpus."""
     for folder in (JSONL_FOLDER, PARQUET_FOLDER):
         (staged / folder).mkdir()
-    shards = [
-        corpus.slice(start, documents_per_shard) for start in range(0, max(corpus.num_rows, 1), documents_per_shard)
-    ]
     index, files = ChunkIndex(), []
 
     def legacy_bytes(written: Iterable[tuple[list[str], ChunkIndex, list[bytes]]]) -> Iterator[bytes]:
@@ -184,11 +182,32 @@ def write_corpus(
             index.extend(chunks)
             yield from pieces
 
-    workers = min(len(shards), usable_cores())
+    workers = usable_cores()
+    shards = corpus_shards(records, documents_per_shard)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        written = _ahead(pool, _write_shard, zip(shards, repeat(staged), range(len(shards)), repeat(carried)), workers)
+        written = _ahead(pool, _write_shard, zip(shards, repeat(staged), count(), repeat(carried)), workers)
         write_lines(legacy_bytes(written), staged / LEGACY_JSONL)
     return [*files, LEGACY_JSONL], index
+
+
+def corpus_shards(records: Iterable[pa.Table], documents_per_shard: int) -> Iterator[pa.Table]:
+    """The rows of `records`, in order, as shards of `documents_per_shard` rows (the last may hold fewer; one empty
+    shard when there are no rows), each made of slices of the tables it spans (no rows copied)."""
+    pieces: list[pa.Table] = []
+    held = 0
+    shards = 0
+    for table in records:
+        start = 0
+        while start < table.num_rows:
+            piece = table.slice(start, documents_per_shard - held)
+            pieces.append(piece)
+            held += piece.num_rows
+            start += piece.num_rows
+            if held == documents_per_shard:
+                yield pa.concat_tables(pieces)
+                pieces, held, shards = [], 0, shards + 1
+    if held or not shards:
+        yield pa.concat_tables([CORPUS.empty_table(), *pieces])
 
 
 def _ahead(pool: ThreadPoolExecutor, function: Callable[..., T], calls: Iterable[tuple], ahead: int) -> Iterator[T]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,14 +15,14 @@ import pyarrow as pa
 
 from flows.config import CorpusSettings
 from flows.outputs.corpus import JSONL_SHARD, LEGACY_JSONL, kept_records, shard_names, write_corpus
-from flows.outputs.corpus_carry import carried_chunks, write_chunk_index
+from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, carried_chunks, write_chunk_index
 from flows.outputs.dataset_card import DATASET_CARD, dataset_card
 from flows.outputs.files import write_table, write_text
 from flows.outputs.manifest import MANIFEST, output_hashes
 from flows.outputs.publish import publish, staging_folder
 from flows.outputs.report import cluster_views, containment_views, render_report
 from flows.outputs.report_review import correction_rows, removed_line_rows
-from flows.outputs.schema import CORPUS, TABLES
+from flows.outputs.schema import TABLES
 from flows.outputs.summary import RunSummary
 from flows.outputs.table_parts import (
     PARTED_TABLES,
@@ -95,14 +95,25 @@ def run_summary(
 
 
 @dataclass
+class CorpusCounts:
+    """How many corpus records were made, and how many of them the corpus's length filter keeps."""
+
+    made: int = 0
+    kept: int = 0
+
+
+@dataclass
 class ArticleTablesWritten:
-    """What writing the article-ordered tables gave: the paragraph counts, how many corpus records were made and
-    those the corpus's length filter keeps, and the parts of each parted table."""
+    """What writing the article-ordered tables and the corpus gave: the paragraph counts, how many corpus records were
+    made and those the corpus's length filter keeps, the parts of each parted table, the corpus's files and where its
+    records' bytes lie."""
 
     paragraphs: ParagraphCounts
     corpus_records: int
-    corpus: pa.Table
+    kept: int
     parts: dict[str, PartedTable]
+    corpus_files: list[str]
+    chunks: ChunkIndex
 
 
 def write_article_tables(
@@ -111,21 +122,27 @@ def write_article_tables(
     settings: CorpusSettings,
     previous: Mapping[str, Mapping[bytes, PreviousPart]] | None = None,
     starts: Sequence[int] | None = None,
+    carried: CarriedChunks = NOTHING_CARRIED,
 ) -> ArticleTablesWritten:
     """Build articles.parquet and paragraphs.parquet a part at a time (`starts`, by default cut where the articles'
-    ids say), writing each part or linking the `previous` run's part of the same rows."""
+    ids say), writing each part or linking the `previous` run's part of the same rows, and write the corpus shards
+    as the parts' kept records fill them (the corpus is never held whole; `carried`: the previous run's records)."""
     starts = part_starts(result.cleaned.articles["doc_id"]) if starts is None else starts
     previous = previous or {}
     parts = {name: PartedTable(staged, name, previous.get(name, {})) for name in PARTED_TABLES}
-    paragraphs, corpus_records, kept = ParagraphCounts(), 0, []
-    for tables in article_tables(result, starts):
-        parts["articles.parquet"].add(tables.articles)
-        parts["paragraphs.parquet"].add(tables.paragraphs)
-        paragraphs.add(tables.paragraphs)
-        corpus_records += tables.corpus.num_rows
-        kept.append(kept_records(tables.corpus, settings))
-    corpus = pa.concat_tables([CORPUS.empty_table(), *kept])
-    return ArticleTablesWritten(paragraphs, corpus_records, corpus, parts)
+    paragraphs, records = ParagraphCounts(), CorpusCounts()
+
+    def kept_corpus() -> Iterator[pa.Table]:
+        for tables in article_tables(result, starts):
+            parts["articles.parquet"].add(tables.articles)
+            parts["paragraphs.parquet"].add(tables.paragraphs)
+            paragraphs.add(tables.paragraphs)
+            kept = kept_records(tables.corpus, settings)
+            records.made, records.kept = records.made + tables.corpus.num_rows, records.kept + kept.num_rows
+            yield kept
+
+    corpus_files, chunks = write_corpus(kept_corpus(), staged, settings.documents_per_shard, carried)
+    return ArticleTablesWritten(paragraphs, records.made, records.kept, parts, corpus_files, chunks)
 
 
 def write_run(
@@ -137,27 +154,24 @@ def write_run(
     progress = StageProgress("write", result.cleaned.article_count, logger)
     with frozen_heap(), staging_folder(out_dir) as staged:
         with progress:
-            progress.phase("building and writing tables", result.cleaned.article_count, "articles")
+            progress.phase("building and writing tables and the corpus", result.cleaned.article_count, "articles")
             # The tables built whole first, and the report's rows of them made at once, so that none stays while the
-            # corpus the length filter keeps grows (removed.parquet's rows and the kept corpus are 1.4 KB an article each).
+            # article-ordered tables and the corpus are written (removed.parquet's rows are 1.4 KB an article).
             tables = run_tables(result)
             for name in [name for name in TABLES if name not in PARTED_TABLES]:
                 write_table(getattr(tables, name.removesuffix(".parquet")), staged / name)
             removed, corrections = removed_line_rows(tables.removed), correction_rows(tables.corrections)
             rejected, table_rows = tables.rejected.to_pylist(), tables.rows()
             del tables
-            written = write_article_tables(result, staged, corpus_settings, previous_parts(job.previous_state))
-            corpus, parts = written.corpus, written.parts
+            with carried_chunks(job.previous_state, JSONL_SHARD, LEGACY_JSONL) as carried:
+                previous = previous_parts(job.previous_state)
+                written = write_article_tables(result, staged, corpus_settings, previous, carried=carried)
+            parts, corpus_files, chunks = written.parts, written.corpus_files, written.chunks
             summary = run_summary(
-                table_rows, result, manifest, written.paragraphs, written.corpus_records, corpus.num_rows
+                table_rows, result, manifest, written.paragraphs, written.corpus_records, written.kept
             )
             del written
             progress.advance(result.cleaned.article_count)
-            progress.phase("writing the corpus", corpus.num_rows, "documents")
-            with carried_chunks(job.previous_state, JSONL_SHARD, LEGACY_JSONL) as carried:
-                corpus_files, chunks = write_corpus(corpus, staged, corpus_settings.documents_per_shard, carried)
-            progress.advance(corpus.num_rows)
-            del corpus  # written: the report and the state never read it (1.4 KB an article)
             progress.phase("writing the report", result.cleaned.article_count, "articles")
             counts = {
                 key: value
