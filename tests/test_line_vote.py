@@ -6,8 +6,12 @@ import trafilatura
 
 from flows.config import HtmlSettings
 from flows.reading import extraction
-from flows.reading.extraction import DATE_EXTRACTION, caption_and_author_words, extract_html
-from flows.reading.line_vote import add_agreed_lines, words_of
+from flows.reading.extraction import (
+    DATE_EXTRACTION,
+    caption_and_author_words,
+    extract_html,
+)
+from flows.reading.line_vote import add_agreed_lines, may_add_lines, words_of
 
 TIPS_INTRO = "Many IT workers fear that their jobs will move offshore. Here is what the analysts advise."
 TIPS = [
@@ -37,6 +41,14 @@ def test_a_line_the_extractor_already_holds_in_other_words_spacing_is_not_added_
     extracted = EXTRACTED.replace("offshore.", "offshore .").upper()
     readability = f"{TIPS_INTRO}\n{CLOSING}"
     assert add_agreed_lines(extracted, DUMP, DUMP_KEPT, [readability]) == extracted
+
+
+def test_a_line_can_be_added_only_where_the_other_texts_words_are_not_all_in_a_row_in_the_extracted_text():
+    assert not may_add_lines(EXTRACTED, [f"{TIPS_INTRO}\n{CLOSING}"])
+    assert not may_add_lines(EXTRACTED, [f"{TIPS_INTRO.upper()} {CLOSING}"])
+    assert may_add_lines(EXTRACTED, ["\n".join([TIPS_INTRO, *TIPS, CLOSING])])
+    # out of order, the other text's words are not in a row in the extracted text: a line may still go in
+    assert may_add_lines(EXTRACTED, [f"{CLOSING}\n{TIPS_INTRO}"])
 
 
 def test_words_match_whole_words_only():
@@ -134,3 +146,19 @@ def test_captions_are_looked_up_only_where_the_vote_adds_a_line(monkeypatch):
     page = _page_with(f"<figure><img src='boats.jpg'><figcaption>{CAPTION}</figcaption></figure>")
     assert CAPTION not in extract_html(page)[0]
     assert len(looked_up) == 1
+
+
+def test_the_dump_is_cleaned_for_the_vote_only_where_a_line_could_be_added(monkeypatch):
+    cleaned = []
+
+    def recorded(dump_lines, rules):
+        cleaned.append(dump_lines)
+        return extraction_dump_body_lines(dump_lines, rules)
+
+    extraction_dump_body_lines = extraction.dump_body_lines
+    monkeypatch.setattr(extraction, "dump_body_lines", recorded)
+    assert extract_html(PAGE)[0] == extract_html(PAGE, settings=HtmlSettings(vote_lines=False))[0]
+    assert cleaned == []
+    page = _page_with(f"<div class='photo'><img src='boats.jpg'><span class='share'>{CAPTION}</span></div>")
+    assert CAPTION in extract_html(page)[0].split("\n")
+    assert len(cleaned) == 1

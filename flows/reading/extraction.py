@@ -35,7 +35,7 @@ from cleaners.rules import BodyRules
 from flows.config import HtmlSettings
 from flows.reading.html_text import limit_nesting, nested_too_deep, tree_text, visible_text
 from flows.reading.layout_cells import split_layout_rows
-from flows.reading.line_vote import add_agreed_lines, words_of
+from flows.reading.line_vote import add_agreed_lines, may_add_lines, words_of
 from flows.reading.link_rows import drop_link_rows
 from flows.stages.records import InputError
 
@@ -167,10 +167,13 @@ def falls_short(extracted_words: int, dump: str, comments: str, settings: HtmlSe
 def voted_text(extracted: str, dump: str, tree: etree._Element, settings: HtmlSettings) -> str:
     """trafilatura's text with the dump lines it left out that its readability check and the dump cleaning both
     keep, less the lines of figures, captions and author boxes (looked up only where the vote adds a line: the
-    veto only takes lines away, so where nothing is added without it nothing is with it)."""
+    veto only takes lines away, so where nothing is added without it nothing is with it). The dump is cleaned
+    only where the vote could add a line (may_add_lines)."""
+    others = [readability_text()]
+    if not may_add_lines(extracted, others):
+        return extracted
     dump_lines = dump.split("\n")
     kept = dump_body_lines(dump_lines, settings.body)
-    others = [readability_text()]
     voted = add_agreed_lines(extracted, dump_lines, kept, others)
     if voted == extracted:
         return voted
