@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import trafilatura
+from trafilatura.xpaths import AUTHOR_XPATHS
 
 from flows.config import HtmlSettings
 from flows.reading import extraction
-from flows.reading.extraction import DATE_EXTRACTION, caption_and_author_words, extract_html
-from flows.reading.line_vote import add_agreed_lines, words_of
+from flows.reading.extraction import (
+    DATE_EXTRACTION,
+    caption_and_author_words,
+    extract_html,
+    may_name_author,
+    page_metadata,
+)
+from flows.reading.line_vote import add_agreed_lines, may_add_lines, words_of
 
 TIPS_INTRO = "Many IT workers fear that their jobs will move offshore. Here is what the analysts advise."
 TIPS = [
@@ -37,6 +46,14 @@ def test_a_line_the_extractor_already_holds_in_other_words_spacing_is_not_added_
     extracted = EXTRACTED.replace("offshore.", "offshore .").upper()
     readability = f"{TIPS_INTRO}\n{CLOSING}"
     assert add_agreed_lines(extracted, DUMP, DUMP_KEPT, [readability]) == extracted
+
+
+def test_a_line_can_be_added_only_where_the_other_texts_words_are_not_all_in_a_row_in_the_extracted_text():
+    assert not may_add_lines(EXTRACTED, [f"{TIPS_INTRO}\n{CLOSING}"])
+    assert not may_add_lines(EXTRACTED, [f"{TIPS_INTRO.upper()} {CLOSING}"])
+    assert may_add_lines(EXTRACTED, ["\n".join([TIPS_INTRO, *TIPS, CLOSING])])
+    # out of order, the other text's words are not in a row in the extracted text: a line may still go in
+    assert may_add_lines(EXTRACTED, [f"{CLOSING}\n{TIPS_INTRO}"])
 
 
 def test_words_match_whole_words_only():
@@ -134,3 +151,67 @@ def test_captions_are_looked_up_only_where_the_vote_adds_a_line(monkeypatch):
     page = _page_with(f"<figure><img src='boats.jpg'><figcaption>{CAPTION}</figcaption></figure>")
     assert CAPTION not in extract_html(page)[0]
     assert len(looked_up) == 1
+
+
+def test_the_dump_is_cleaned_for_the_vote_only_where_a_line_could_be_added(monkeypatch):
+    cleaned = []
+
+    def recorded(dump_lines, rules):
+        cleaned.append(dump_lines)
+        return extraction_dump_body_lines(dump_lines, rules)
+
+    extraction_dump_body_lines = extraction.dump_body_lines
+    monkeypatch.setattr(extraction, "dump_body_lines", recorded)
+    assert extract_html(PAGE)[0] == extract_html(PAGE, settings=HtmlSettings(vote_lines=False))[0]
+    assert cleaned == []
+    page = _page_with(f"<div class='photo'><img src='boats.jpg'><span class='share'>{CAPTION}</span></div>")
+    assert CAPTION in extract_html(page)[0].split("\n")
+    assert len(cleaned) == 1
+
+
+PAGE_WITHOUT_AUTHOR = PAGE.replace('<meta name="author" content="Mary Lane">', "")
+
+
+def _strings_matched_by(pattern: str) -> list[str]:
+    """Every string one of a regular expression's alternatives matches whole (its [Xx] classes and optional
+    characters the only other syntax it uses, as trafilatura's author XPaths do)."""
+    strings = []
+    for alternative in pattern.lstrip("^").split("|"):
+        variants = [""]
+        for piece in re.findall(r"\[[^\]]+\]|.\??", alternative):
+            options = list(piece[1:-1]) if piece.startswith("[") else [piece[0], ""] if piece[1:] == "?" else [piece]
+            variants = [variant + option for variant in variants for option in options]
+        strings.extend(variants)
+    return strings
+
+
+def test_every_value_trafilaturas_author_xpaths_test_lets_them_run():
+    paths = " ".join(xpath.path for xpath in AUTHOR_XPATHS)
+    tested = re.findall(r"@([\w-]+)\s*=\s*'([^']*)'|\(@([\w-]+),\s*'([^']*)'\)", paths)
+    pairs = [
+        (equal_name or call_name, equal_value or call_value)
+        for equal_name, equal_value, call_name, call_value in tested
+    ]
+    # the one literal no attribute holds: a <rel> child's text (rel='me'), let through by the <rel> element itself
+    assert len(re.findall(r"'[^']*'", paths)) == len(pairs) + 1 and "rel='me'" in paths
+    assert {"class", "id", "itemprop", "rel"} <= {name for name, _ in pairs}
+    for attribute, pattern in pairs:
+        for value in _strings_matched_by(pattern):
+            page = PAGE_WITHOUT_AUTHOR.replace("<article>", f'<article><span {attribute}="{value}">Mary Lane</span>')
+            assert may_name_author(trafilatura.load_html(page)), (attribute, value)
+    for block in ("<author>Mary Lane</author>", "<span><rel>me</rel>Mary Lane</span>"):
+        assert may_name_author(trafilatura.load_html(PAGE_WITHOUT_AUTHOR.replace("<article>", f"<article>{block}")))
+
+
+def test_a_byline_element_still_names_the_author():
+    page = PAGE_WITHOUT_AUTHOR.replace("<article>", "<article><p class='byline'>By Mary Lane</p>")
+    assert page_metadata(trafilatura.load_html(page), None).authors == ["Mary Lane"]
+
+
+def test_the_author_xpaths_are_not_run_on_a_page_without_a_clue_they_look_for(monkeypatch):
+    searched = []
+    monkeypatch.setattr(extraction, "extract_author", lambda tree: searched.append(tree))
+    tree = trafilatura.load_html(PAGE_WITHOUT_AUTHOR)
+    assert not may_name_author(tree)
+    assert page_metadata(tree, None).authors == []
+    assert searched == []

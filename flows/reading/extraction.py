@@ -35,7 +35,7 @@ from cleaners.rules import BodyRules
 from flows.config import HtmlSettings
 from flows.reading.html_text import limit_nesting, nested_too_deep, tree_text, visible_text
 from flows.reading.layout_cells import split_layout_rows
-from flows.reading.line_vote import add_agreed_lines, words_of
+from flows.reading.line_vote import add_agreed_lines, may_add_lines, words_of
 from flows.reading.link_rows import drop_link_rows
 from flows.stages.records import InputError
 
@@ -51,6 +51,27 @@ _C1_CONTROLS = tuple(map(chr, range(0x80, 0xA0)))
 # trafilatura leaves them out, and the vote never puts their lines back.
 _CAPTIONS_AND_AUTHORS = etree.XPath(
     "//figure|//figcaption|//*[contains(@class, 'caption') or contains(@class, 'credit') or contains(@class, 'author')]"
+)
+# Where trafilatura's author XPaths (trafilatura.xpaths.AUTHOR_XPATHS, 2.3.1) can match: an <author> element, an element
+# with a <rel> child, or an element whose class, id, itemprop, data-component, data-testid or rel holds one of
+# _AUTHOR_CLUES (each value and pattern they test holds one: "uthor" stands for "author", "Author" and "[Aa]uthor").
+_AUTHOR_TAGS = ("author", "rel")
+_AUTHOR_ATTRIBUTES = etree.XPath("//@class|//@id|//@itemprop|//@data-component|//@data-testid|//@rel")
+_AUTHOR_CLUES = (
+    "uthor",
+    "byl",
+    "yline",
+    "username",
+    "BBL",
+    "zuozhe",
+    "bianji",
+    "xiaobian",
+    "channel-name",
+    "submitted-by",
+    "posted-by",
+    "journalist-name",
+    "screenname",
+    "writer",
 )
 
 
@@ -124,6 +145,15 @@ def extraction_options(settings: HtmlSettings) -> dict[str, object]:
     }
 
 
+def may_name_author(tree: etree._Element) -> bool:
+    """Whether trafilatura's author XPaths could match an element of the page (where none can, extract_author
+    finds no author: its copy of the page and three XPaths over every element are spared)."""
+    if next(tree.iter(*_AUTHOR_TAGS), None) is not None:
+        return True
+    values = "\n".join(_AUTHOR_ATTRIBUTES(tree))
+    return any(clue in values for clue in _AUTHOR_CLUES)
+
+
 def page_metadata(tree: etree._Element, url: str | None) -> ArticleMetadata:
     """Title, site name, URL, date and authors as trafilatura's extract_metadata finds them, step for step,
     without the categories, tags and licence it also looks for (a quarter of its time; copydesk keeps none)."""
@@ -133,7 +163,7 @@ def page_metadata(tree: etree._Element, url: str | None) -> ArticleMetadata:
     with suppress(Exception):  # as trafilatura guards its JSON-LD parsing: the meta tags' findings stay
         found = extract_meta_json(tree, found)
     found.title = found.title or extract_title(tree)
-    found.author = found.author or extract_author(tree)
+    found.author = found.author or (extract_author(tree) if may_name_author(tree) else None)
     found.url = found.url or extract_url(tree, url)
     found.date = find_date(tree, **DATE_EXTRACTION, url=found.url)
     found.sitename = found.sitename or extract_sitename(tree)
@@ -167,10 +197,13 @@ def falls_short(extracted_words: int, dump: str, comments: str, settings: HtmlSe
 def voted_text(extracted: str, dump: str, tree: etree._Element, settings: HtmlSettings) -> str:
     """trafilatura's text with the dump lines it left out that its readability check and the dump cleaning both
     keep, less the lines of figures, captions and author boxes (looked up only where the vote adds a line: the
-    veto only takes lines away, so where nothing is added without it nothing is with it)."""
+    veto only takes lines away, so where nothing is added without it nothing is with it). The dump is cleaned
+    only where the vote could add a line (may_add_lines)."""
+    others = [readability_text()]
+    if not may_add_lines(extracted, others):
+        return extracted
     dump_lines = dump.split("\n")
     kept = dump_body_lines(dump_lines, settings.body)
-    others = [readability_text()]
     voted = add_agreed_lines(extracted, dump_lines, kept, others)
     if voted == extracted:
         return voted

@@ -24,6 +24,18 @@ def words_of(text: str) -> str:
     return f" {' '.join(_WORD.findall(text.lower()))} "
 
 
+def joined_words(line_words: list[str]) -> str:
+    """A text's words over all its lines (its words_by_line), one space apart and padded with a space each side."""
+    return f" {' '.join(words.strip() for words in line_words if words != NO_WORDS)} "
+
+
+def may_add_lines(extracted: str, other_texts: list[str]) -> bool:
+    """Whether add_agreed_lines could add a line to `extracted`: it adds only a line whose words every other text
+    holds in a row and `extracted` does not, so none where one other text's words all lie in a row in `extracted`."""
+    whole_extracted = joined_words(words_by_line(extracted))
+    return not any(words_of(text) in whole_extracted for text in other_texts)
+
+
 def add_agreed_lines(extracted: str, dump_lines: list[str], dump_kept: list[str], other_texts: list[str]) -> str:
     """`extracted` with each line of `dump_kept` (the dump lines a dump cleaning keeps, as they are) whose
     words it lacks and each of `other_texts` holds, placed after the line of `extracted` that holds the
@@ -31,7 +43,7 @@ def add_agreed_lines(extracted: str, dump_lines: list[str], dump_kept: list[str]
     extracted_lines = extracted.split("\n")
     extracted_words = words_by_line(extracted)
     line_number = {line: index for index, line in reversed(list(enumerate(extracted_lines)))}
-    whole_extracted = f" {' '.join(words.strip() for words in extracted_words if words != NO_WORDS)} "
+    whole_extracted = joined_words(extracted_words)
     kept = set(dump_kept)
     others = [words_of(text) for text in other_texts]
     added_after: dict[int, list[str]] = {}
