@@ -62,6 +62,18 @@ def test_a_shards_line_keys_are_each_lines_line_key():
     assert line_keys_of(["٣ تعليقات", "Comments ١٢"], BULLETS) == ["0 تعليقات", "comments 0"]
 
 
+def test_a_line_repeated_in_a_shard_gets_its_key_at_every_place():
+    lines = ["Share 12", "• 3 Comments", "Share 12", "A story line.", "• 3 Comments", "Share 12"]
+    assert line_keys_of(lines, BULLETS) == [
+        "share 0",
+        "0 comments",
+        "share 0",
+        "a story line.",
+        "0 comments",
+        "share 0",
+    ]
+
+
 def test_the_only_decimal_digits_where_re2_folds_the_digits_are_ascii():
     allowed = [chr(code) for code in [*range(0x600), *range(0x2000, 0x20D0)] if not 0xD800 <= code <= 0xDFFF]
     assert [char for char in allowed if re.fullmatch(r"\d", char)] == list("0123456789")

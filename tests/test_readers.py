@@ -304,7 +304,8 @@ def test_a_gzipped_file_many_times_its_size_is_read_whole_up_to_the_limit(tmp_pa
     assert os.path.getsize(tmp_path / "long.txt.gz") * 10 < len(text)  # read in pieces past the file's size
     assert read_one(tmp_path, "long.txt.gz").text == text
     with open(tmp_path / "long.txt.gz", "rb") as file, gzip.GzipFile(fileobj=file) as stream:
-        assert read_at_most(stream, 100_001) == text.encode()[:100_001]
+        size = os.path.getsize(tmp_path / "long.txt.gz")
+        assert read_at_most(stream.read, size, 100_001) == text.encode()[:100_001]
 
 
 # --------------------------------------------------------------------------- decoding
@@ -884,3 +885,11 @@ def test_extraction_does_not_fall_short_when_trafilatura_keeps_half_the_dumps_wo
 
     assert not falls_short(len(dump.split()) // 2, dump, "", HtmlSettings())
     assert falls_short(10, dump, "", HtmlSettings())
+
+
+def test_a_fifo_or_a_folder_found_where_a_text_file_was_is_refused_unread(tmp_path):
+    os.mkfifo(tmp_path / "pipe.txt")  # swapped in after discovery: opening it to read would block
+    (tmp_path / "gone.txt").mkdir()
+    assert read_rejected(tmp_path, "pipe.txt") == "not a regular file (a FIFO), not read"
+    assert read_rejected(tmp_path, "gone.txt") == "not a regular file (a folder), not read"
+    assert read_rejected(tmp_path, "missing.txt") == "unreadable: No such file or directory"

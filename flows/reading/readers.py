@@ -14,9 +14,10 @@ import os
 import stat
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -183,15 +184,20 @@ def not_regular(mode: int) -> str:
     return f"not a regular file ({kind}), not read"
 
 
-def open_regular(path: Path) -> BinaryIO:
-    """Open a file for reading only if it is a regular file: a FIFO or device swapped in after discovery is
-    refused without blocking (O_NONBLOCK), never read."""
+def open_regular(path: str | Path) -> BinaryIO:
+    """Open a file for reading only if it is a regular file (see `regular_descriptor`)."""
+    return os.fdopen(regular_descriptor(path)[0], "rb")
+
+
+def regular_descriptor(path: str | Path) -> tuple[int, int]:
+    """A file's descriptor, open for reading, and its size, only if it is a regular file: a FIFO or device swapped
+    in after discovery is refused without blocking (O_NONBLOCK), never read."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    mode = os.fstat(descriptor).st_mode
-    if not stat.S_ISREG(mode):
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode):
         os.close(descriptor)
-        raise InputError(not_regular(mode))
-    return os.fdopen(descriptor, "rb")
+        raise InputError(not_regular(status.st_mode))
+    return descriptor, status.st_size
 
 
 def input_format(relative_path: str) -> tuple[str | None, bool]:
@@ -219,7 +225,7 @@ def make_doc_id(source_path: str, item: str | None = None) -> str:
 
 
 @contextmanager
-def input_stream(path: Path, compressed: bool) -> Iterator[BinaryIO]:
+def input_stream(path: str | Path, compressed: bool) -> Iterator[BinaryIO]:
     """A regular file's bytes (gunzipped if asked); gzip and OS errors, also while reading, are InputErrors."""
     try:
         with open_regular(path) as file, gzip.GzipFile(fileobj=file) if compressed else file as stream:
@@ -230,22 +236,38 @@ def input_stream(path: Path, compressed: bool) -> Iterator[BinaryIO]:
         raise InputError(f"unreadable: {error.strerror or error}") from None
 
 
-def read_capped(path: Path, compressed: bool, max_bytes: int) -> bytes:
+def read_capped(path: str | Path, compressed: bool, max_bytes: int) -> bytes:
     """Read a file (gunzipping it if asked), refusing more than max_bytes of content."""
-    with input_stream(path, compressed) as stream:
-        data = read_at_most(stream, max_bytes + 1)
+    if compressed:
+        with input_stream(path, compressed) as stream:
+            data = read_at_most(stream.read, os.fstat(stream.fileno()).st_size, max_bytes + 1)
+    else:
+        data = read_plain(path, max_bytes + 1)
     if len(data) > max_bytes:
         raise InputError(f"larger than the {max_bytes:,}-byte limit (input.max_file_bytes)")
     return data
 
 
-def read_at_most(stream: BinaryIO, limit: int) -> bytes:
-    """At most `limit` bytes of a stream, read in pieces from its file's size on (a gzipped file's compressed size),
-    each twice the last: one read of `limit` bytes allocates them all, however small the file (22 µs an input at
-    the default 50 MB, half of what reading a scraped article costs)."""
+def read_plain(path: str | Path, limit: int) -> bytes:
+    """At most `limit` bytes of a regular file, read from its descriptor without a file object (8 against 17 µs a
+    scraped article); OS errors, also while reading, are InputErrors."""
+    try:
+        descriptor, size = regular_descriptor(path)
+        try:
+            return read_at_most(partial(os.read, descriptor), size, limit)
+        finally:
+            os.close(descriptor)
+    except OSError as error:
+        raise InputError(f"unreadable: {error.strerror or error}") from None
+
+
+def read_at_most(read: Callable[[int], bytes], size: int, limit: int) -> bytes:
+    """At most `limit` bytes from `read` (a file's, of `size` bytes on disk: a gzipped file's compressed size), read
+    in pieces from that size on, each twice the last: one read of `limit` bytes allocates them all, however small
+    the file (22 µs an input at the default 50 MB, half of what reading a scraped article costs)."""
     pieces = []
-    piece = os.fstat(stream.fileno()).st_size + 1
-    while limit > 0 and (data := stream.read(min(piece, limit))):
+    piece = size + 1
+    while limit > 0 and (data := read(min(piece, limit))):
         pieces.append(data)
         limit -= len(data)
         piece *= 2
@@ -401,7 +423,7 @@ def read_input(
             raise InputError(f"unsupported file type (expected {SUPPORTED_SUFFIXES}, or .gz of one)")
         if article_format == "jsonl":
             return read_jsonl(raw_dir / relative_path, compressed, relative_path, max_bytes, html)
-        data = read_capped(raw_dir / relative_path, compressed, max_bytes)
+        data = read_capped(os.path.join(raw_dir, relative_path), compressed, max_bytes)  # 3 µs less than a Path
         text, encoding = decode_text(data)
         metadata = ArticleMetadata()
         if article_format == "html":
