@@ -3,7 +3,8 @@ the text as written, the key of its normalised words (exact copies share it), it
 keys; and the sentences of each long paragraph, the unit of the sentence index.
 
 Keys are pandas' 64-bit SipHash of the string (`pandas.util.hash_array`, fixed hash key, so stable across runs
-and machines; computed from Arrow buffers by `dedup.text_hash.sip_hashes`); two different texts share a key about once in 2**64 pairs.
+and machines; computed from Arrow buffers by `dedup.text_hash.sip_hashes`); two different texts share a key about
+once in 2**64 pairs.
 """
 
 from __future__ import annotations

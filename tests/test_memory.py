@@ -5,9 +5,11 @@ keys, the verifying pass's shingle sets) go a chunk at a time."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from dedup.signatures import COUNT_AT_ONCE, count_words, shingle_hashes
 from dedup.text_signing import text_sip_keys
 from dedup.verify import pair_shares
 from flows.outputs.tables import published_texts
-from flows.runtime.memory import _GLIBC, release_free_memory
+from flows.runtime.memory import _GLIBC, frozen_heap, release_free_memory
 from flows.stages.chunked import RUN_ROWS
 from flows.stages.cleaned import PARAGRAPH_COLUMNS, Cleaned, paragraph_rows
 from flows.stages.column_texts import TEXTS_AT_ONCE, ColumnTexts
@@ -111,6 +113,42 @@ def seed_texts(count: int) -> list[str]:
     """`count` paragraphs of the seed articles (repeated, each made distinct by its number)."""
     paragraphs = [text for prefix in ("000", "001", "004") for text in seed_paragraphs(prefix)]
     return [f"{paragraphs[number % len(paragraphs)]} ({number})" for number in range(count)]
+
+
+def test_frozen_heaps_on_two_threads_keep_the_collector_off_until_the_last_ends_then_turn_it_back_on():
+    """Finishing tasks on the flow's threads (a thread pool, a Dask worker's threads) each run on a frozen heap; the
+    first to end must not turn the collector on under the other, nor the last leave it off."""
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def first() -> None:
+        with frozen_heap():
+            first_in.set()
+            second_in.wait(10)
+
+    def second() -> None:
+        first_in.wait(10)
+        with frozen_heap():
+            second_in.set()
+            first_out.wait(10)
+            seen["collecting while the second runs alone"] = gc.isenabled()
+
+    assert gc.isenabled()
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    threads[0].join(10)
+    first_out.set()
+    threads[1].join(10)
+    assert seen == {"collecting while the second runs alone": False}
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_a_frozen_heap_left_by_an_exception_turns_the_collector_back_on():
+    with pytest.raises(ValueError), frozen_heap():
+        assert not gc.isenabled()
+        raise ValueError("a task that fails")
+    assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
 def test_column_texts_read_as_the_column_holds_them_a_chunk_at_a_time():

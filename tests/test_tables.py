@@ -188,7 +188,7 @@ def test_every_table_and_corpus_shard_writes_with_its_schema_even_when_empty(tmp
         for name, schema in TABLES.items():
             assert pq.read_table(tmp_path / folder / name).schema.equals(schema)
         shards = [name for name in written.corpus_files if name.endswith(".parquet")]
-        assert len(shards) == max(written.kept, 1)
+        assert len(shards) == max(written.corpus_records.kept, 1)
         for shard in shards:
             assert pq.read_table(tmp_path / folder / shard).schema.equals(CORPUS)
     assert pq.read_table(tmp_path / "some" / "paragraphs.parquet").num_rows == 2

@@ -105,12 +105,10 @@ class CorpusCounts:
 @dataclass
 class ArticleTablesWritten:
     """What writing the article-ordered tables and the corpus gave: the paragraph counts, how many corpus records were
-    made and those the corpus's length filter keeps, the parts of each parted table, the corpus's files and where its
-    records' bytes lie."""
+    made and kept, the parts of each parted table, the corpus's files and where its records' bytes lie."""
 
     paragraphs: ParagraphCounts
-    corpus_records: int
-    kept: int
+    corpus_records: CorpusCounts
     parts: dict[str, PartedTable]
     corpus_files: list[str]
     chunks: ChunkIndex
@@ -138,11 +136,12 @@ def write_article_tables(
             parts["paragraphs.parquet"].add(tables.paragraphs)
             paragraphs.add(tables.paragraphs)
             kept = kept_records(tables.corpus, settings)
-            records.made, records.kept = records.made + tables.corpus.num_rows, records.kept + kept.num_rows
+            records.made += tables.corpus.num_rows
+            records.kept += kept.num_rows
             yield kept
 
     corpus_files, chunks = write_corpus(kept_corpus(), staged, settings.documents_per_shard, carried)
-    return ArticleTablesWritten(paragraphs, records.made, records.kept, parts, corpus_files, chunks)
+    return ArticleTablesWritten(paragraphs, records, parts, corpus_files, chunks)
 
 
 def write_run(
@@ -167,9 +166,8 @@ def write_run(
                 previous = previous_parts(job.previous_state)
                 written = write_article_tables(result, staged, corpus_settings, previous, carried=carried)
             parts, corpus_files, chunks = written.parts, written.corpus_files, written.chunks
-            summary = run_summary(
-                table_rows, result, manifest, written.paragraphs, written.corpus_records, written.kept
-            )
+            records = written.corpus_records
+            summary = run_summary(table_rows, result, manifest, written.paragraphs, records.made, records.kept)
             del written
             progress.advance(result.cleaned.article_count)
             progress.phase("writing the report", result.cleaned.article_count, "articles")

@@ -11,8 +11,10 @@ import ctypes.util
 import gc
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -68,17 +70,38 @@ def bounded_duckdb(spill: Path | None = None) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(":memory:", config=config | ({"temp_directory": str(spill)} if spill else {}))
 
 
+@dataclass
+class _FrozenBlocks:
+    """The `frozen_heap` blocks open in this process (the collector is the process's: tasks on threads share it),
+    and whether it collected before the first of them opened."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    open: int = 0
+    collected_before: bool = True
+
+
+_FROZEN_BLOCKS = _FrozenBlocks()
+
+
 @contextmanager
 def frozen_heap() -> Iterator[None]:
     """Leave the objects alive now (every article, paragraph and cluster) out of the garbage collector's
     collections, and make none, while the block runs: the cluster and write stages and the finishing tasks make many
-    objects and few cycles (reference counts free the rest), and each full collection would walk them for nothing."""
-    enabled = gc.isenabled()
-    gc.freeze()
-    gc.disable()
+    objects and few cycles (reference counts free the rest), and each full collection would walk them for nothing.
+    Blocks open at once on several threads leave the collector off until the last ends, then as it was."""
+    blocks = _FROZEN_BLOCKS
+    with blocks.lock:
+        if not blocks.open:
+            blocks.collected_before = gc.isenabled()
+            gc.freeze()
+            gc.disable()
+        blocks.open += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
-        gc.unfreeze()
+        with blocks.lock:
+            blocks.open -= 1
+            if not blocks.open:
+                if blocks.collected_before:
+                    gc.enable()
+                gc.unfreeze()
