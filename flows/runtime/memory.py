@@ -11,14 +11,19 @@ import ctypes.util
 import gc
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import duckdb
 import pyarrow as pa
 
 from dedup.cores import usable_cores
+
+Parameters = ParamSpec("Parameters")
+Result = TypeVar("Result")
 
 # DuckDB's memory for any query of a run: beyond it, a query spills into the folder its connection names.
 DUCKDB_MEMORY_LIMIT = "1GB"
@@ -71,7 +76,7 @@ def bounded_duckdb(spill: Path | None = None) -> duckdb.DuckDBPyConnection:
 @contextmanager
 def frozen_heap() -> Iterator[None]:
     """Leave the objects alive now (every article, paragraph and cluster) out of the garbage collector's
-    collections, and make none, while the block runs: the cluster and write stages and the finishing tasks make many
+    collections, and make none, while the block runs: the cluster and write stages and the per-shard tasks make many
     objects and few cycles (reference counts free the rest), and each full collection would walk them for nothing."""
     enabled = gc.isenabled()
     gc.freeze()
@@ -82,3 +87,15 @@ def frozen_heap() -> Iterator[None]:
         if enabled:
             gc.enable()
         gc.unfreeze()
+
+
+def on_frozen_heap(work: Callable[Parameters, Result]) -> Callable[Parameters, Result]:
+    """`work` run inside `frozen_heap` (a per-shard task: some million objects, next to no cycles). Its objects live in
+    its own frame, so reference counts free them before the collector resumes, and the first collection walks none."""
+
+    @wraps(work)
+    def frozen(*args: Parameters.args, **kwargs: Parameters.kwargs) -> Result:
+        with frozen_heap():
+            return work(*args, **kwargs)
+
+    return frozen
