@@ -76,7 +76,7 @@ def bounded_duckdb(spill: Path | None = None) -> duckdb.DuckDBPyConnection:
 @contextmanager
 def frozen_heap() -> Iterator[None]:
     """Leave the objects alive now (every article, paragraph and cluster) out of the garbage collector's
-    collections, and make none, while the block runs: the cluster and write stages and the per-shard tasks make many
+    collections, and make none, while the block runs: the cluster and write stages and the reading and finishing tasks make many
     objects and few cycles (reference counts free the rest), and each full collection would walk them for nothing."""
     enabled = gc.isenabled()
     gc.freeze()
@@ -90,8 +90,8 @@ def frozen_heap() -> Iterator[None]:
 
 
 def on_frozen_heap(work: Callable[Parameters, Result]) -> Callable[Parameters, Result]:
-    """`work` run inside `frozen_heap` (a per-shard task: some million objects, next to no cycles). Its objects live in
-    its own frame, so reference counts free them before the collector resumes, and the first collection walks none."""
+    """`work` run inside `frozen_heap` (a reading or finishing task: many objects, next to no cycles). Its objects live
+    in its own frame, so reference counts free them before the collector resumes, and the first collection walks none."""
 
     @wraps(work)
     def frozen(*args: Parameters.args, **kwargs: Parameters.kwargs) -> Result:
