@@ -196,6 +196,18 @@ def test_a_finishing_task_runs_without_the_collector_and_leaves_it_as_it_was(tmp
     assert gc.isenabled() and gc.get_freeze_count() == 0
 
 
+def test_a_reading_task_runs_without_the_collector_and_leaves_it_as_it_was(tmp_path, config, monkeypatch):
+    """A reading task runs on a frozen heap, as a finishing task does: the articles it prepares hold no cycles."""
+    collecting: list[bool] = []
+    prepare = shard_steps.read_and_prepare
+    monkeypatch.setattr(
+        shard_steps, "read_and_prepare", lambda *args: collecting.append(gc.isenabled()) or prepare(*args)
+    )
+    _, rows = seed_shard(tmp_path, config)
+    assert len(rows) == len(SEED_NAMES) and collecting == [False]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
 def test_the_per_shard_tasks_hand_back_paths_and_counts_and_give_what_cleaning_in_process_gives(tmp_path, config):
     """Finishing a shard and spelling it through files gives the articles' columns that cleaning and spelling them in
     one process give; what goes back to the flow is a path and a count, whatever the number of articles."""

@@ -12,15 +12,20 @@ import gc
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import wraps
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import duckdb
 import pyarrow as pa
 
 from dedup.cores import usable_cores
+
+Parameters = ParamSpec("Parameters")
+Result = TypeVar("Result")
 
 # DuckDB's memory for any query of a run: beyond it, a query spills into the folder its connection names.
 DUCKDB_MEMORY_LIMIT = "1GB"
@@ -86,8 +91,8 @@ _FROZEN_BLOCKS = _FrozenBlocks()
 @contextmanager
 def frozen_heap() -> Iterator[None]:
     """Leave the objects alive now (every article, paragraph and cluster) out of the garbage collector's
-    collections, and make none, while the block runs: the cluster and write stages and the finishing tasks make many
-    objects and few cycles (reference counts free the rest), and each full collection would walk them for nothing.
+    collections, and make none, while the block runs: the cluster and write stages and the reading and finishing tasks make
+    many objects and few cycles (reference counts free the rest), and each full collection would walk them for nothing.
     Blocks open at once on several threads leave the collector off until the last ends, then as it was."""
     blocks = _FROZEN_BLOCKS
     with blocks.lock:
@@ -105,3 +110,15 @@ def frozen_heap() -> Iterator[None]:
                 if blocks.collected_before:
                     gc.enable()
                 gc.unfreeze()
+
+
+def on_frozen_heap(work: Callable[Parameters, Result]) -> Callable[Parameters, Result]:
+    """`work` run inside `frozen_heap` (a reading or finishing task: many objects, next to no cycles). Its objects live
+    in its own frame, so reference counts free them before the collector resumes, and the first collection walks none."""
+
+    @wraps(work)
+    def frozen(*args: Parameters.args, **kwargs: Parameters.kwargs) -> Result:
+        with frozen_heap():
+            return work(*args, **kwargs)
+
+    return frozen

@@ -21,7 +21,7 @@ from cleaners.spelling import apply_corrections
 from flows.config import Config
 from flows.outputs.manifest import file_digest
 from flows.reading.readers import input_format
-from flows.runtime.memory import frozen_heap
+from flows.runtime.memory import on_frozen_heap
 from flows.runtime.process_cache import load_once
 from flows.stages.band_matches import signed_rows
 from flows.stages.handoffs import write_arrow
@@ -55,9 +55,11 @@ class ShardDone:
     rows: int
 
 
+@on_frozen_heap
 def read_into_shard(raw_dir: Path, relative_paths: list[str], config: Config, shard: Path) -> ShardRead:
     """Read and prepare a batch of inputs, write their articles to `shard` and their line keys beside it, and return
-    what else reading gave."""
+    what else reading gave. The collector makes no collection meanwhile (`on_frozen_heap`): the prepared articles
+    hold no cycles, and its collections, some 6 % of its CPU, found nothing."""
     reads = read_and_prepare(raw_dir, relative_paths, config)
     prepared = [item for read in reads.values() for item in read.prepared]
     write_shard(prepared, shard)
@@ -75,6 +77,7 @@ def input_digest(raw_dir: Path, relative_path: str, read: InputRead) -> str | No
     return file_digest(raw_dir, relative_path)
 
 
+@on_frozen_heap
 def finish_shard(
     shard: Path, rows: list[int], boilerplate: Path, config: Config, target: Path, keep: KeptLines = NOTHING_KEPT
 ) -> ShardDone:
@@ -82,16 +85,8 @@ def finish_shard(
     and write a Document or a Rejection for each, in that order, to `target` (flows/state/finished.py's table, as an
     Arrow IPC file the flow maps), the spelling evidence of the paragraphs of those in a spelled language
     (`counted_folder(target)`) and, without Redis, the signed rows of the Documents' paragraphs for the match stage
-    (`signed_folder(target)`). The collector makes no collection meanwhile (`frozen_heap`): the task makes some
+    (`signed_folder(target)`). The collector makes no collection meanwhile (`on_frozen_heap`): the task makes some
     million objects and next to no cycles, and its full collections, a tenth of its CPU, found nothing."""
-    with frozen_heap():
-        return _finish_shard(shard, rows, boilerplate, config, target, keep)  # its objects freed before a collection
-
-
-def _finish_shard(
-    shard: Path, rows: list[int], boilerplate: Path, config: Config, target: Path, keep: KeptLines
-) -> ShardDone:
-    """`finish_shard`'s work."""
     prepared = read_shard(shard, rows)
     for item, keys in zip(prepared, known_line_keys(shard, rows), strict=True):
         item.prepared.line_keys = keys
