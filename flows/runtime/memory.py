@@ -91,8 +91,9 @@ _FROZEN_BLOCKS = _FrozenBlocks()
 @contextmanager
 def frozen_heap() -> Iterator[None]:
     """Leave the objects alive now (every article, paragraph and cluster) out of the garbage collector's
-    collections, and make none, while the block runs: the cluster and write stages and the reading and finishing tasks make
-    many objects and few cycles (reference counts free the rest), and each full collection would walk them for nothing.
+    collections, and make none, while the block runs: the cluster and write stages and the reading and finishing
+    tasks make many objects and few cycles (reference counts free the rest), and each full collection would walk them
+    for nothing.
     Blocks open at once on several threads leave the collector off until the last ends, then as it was."""
     blocks = _FROZEN_BLOCKS
     with blocks.lock:
