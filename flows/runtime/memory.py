@@ -1,5 +1,6 @@
-"""Giving freed memory back to the system between stages, and keeping the collector off a stage's back. The flow's stages allocate through three allocators
-(Python objects through glibc's malloc, Arrow buffers through the pyarrow pool's mimalloc, DuckDB through its
+"""Giving freed memory back to the system between stages, and keeping the collector off a stage's back.
+
+The flow's stages allocate through three allocators (Python objects through glibc's malloc, Arrow buffers through the pyarrow pool's mimalloc, DuckDB through its
 own); each keeps what a stage freed for itself, so without this a stage's transient structures (the boilerplate
 stage's line keys, the prepared articles, the spelling stage's counts) stay in the process's RSS under the next
 stage's, which the other allocators cannot reuse."""
@@ -114,8 +115,9 @@ def frozen_heap() -> Iterator[None]:
 
 
 def on_frozen_heap(work: Callable[Parameters, Result]) -> Callable[Parameters, Result]:
-    """`work` run inside `frozen_heap` (a reading or finishing task: many objects, next to no cycles). Its objects live
-    in its own frame, so reference counts free them before the collector resumes, and the first collection walks none."""
+    """`work` run inside `frozen_heap` (a reading or finishing task: many objects, next to no cycles). Its objects
+    live in its own frame, so reference counts free them before the collector resumes, and the first collection walks
+    none."""
 
     @wraps(work)
     def frozen(*args: Parameters.args, **kwargs: Parameters.kwargs) -> Result:
