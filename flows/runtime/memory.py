@@ -1,9 +1,9 @@
 """Giving freed memory back to the system between stages, and keeping the collector off a stage's back.
 
-The flow's stages allocate through three allocators (Python objects through glibc's malloc, Arrow buffers through the pyarrow pool's mimalloc, DuckDB through its
-own); each keeps what a stage freed for itself, so without this a stage's transient structures (the boilerplate
-stage's line keys, the prepared articles, the spelling stage's counts) stay in the process's RSS under the next
-stage's, which the other allocators cannot reuse."""
+The flow's stages allocate through three allocators (Python objects through glibc's malloc, Arrow buffers through
+the pyarrow pool's mimalloc, DuckDB through its own); each keeps what a stage freed for itself, so without this a
+stage's transient structures (the boilerplate stage's line keys, the prepared articles, the spelling stage's counts)
+stay in the process's RSS under the next stage's, which the other allocators cannot reuse."""
 
 from __future__ import annotations
 
