@@ -86,6 +86,41 @@ def test_each_worker_process_runs_many_tasks_with_one_api_client(prefect_api_url
     assert [before for _, before in seen].count(False) == len(pids)
 
 
+@task
+def settings_built_since_first() -> tuple[int, int | None, str | None]:
+    """The worker's pid, how many Prefect settings models were built in it since its first such task (None for
+    that one, which starts counting them), and the API its settings name."""
+    from prefect.settings import get_current_settings
+    from pydantic_settings import BaseSettings
+
+    api = get_current_settings().api.url
+    counted = BaseSettings._settings_build_values
+    if hasattr(counted, "builds"):
+        return os.getpid(), counted.builds, api
+    build_values = counted
+
+    def counted(self, *args, **kwargs):
+        counted.builds += 1
+        return build_values(self, *args, **kwargs)
+
+    counted.builds = 0
+    BaseSettings._settings_build_values = counted
+    return os.getpid(), None, api
+
+
+def test_a_worker_takes_the_flows_settings_built_instead_of_building_them_for_each_task(prefect_api_url, monkeypatch):
+    """Each task runs under the settings of the process that submitted it, sent built: a worker does not build
+    Settings again from its environment, files and a dict for every task (some 30 ms of CPU each)."""
+    from prefect.settings import get_current_settings
+
+    monkeypatch.setenv("PREFECT_API_URL", prefect_api_url)
+    with WorkerProcesses(2) as runner:
+        seen = [future.result() for future in [runner.submit(settings_built_since_first, {}) for _ in range(8)]]
+    built_after_first = [built for _, built, _ in seen if built is not None]
+    assert built_after_first and set(built_after_first) == {0}
+    assert {api for _, _, api in seen} == {get_current_settings().api.url}
+
+
 def test_workers_stopped_between_stages_are_gone_and_a_later_task_starts_new_ones(prefect_harness):
     with WorkerProcesses(2) as runner:
         pids = {future.result() for future in [runner.submit(worker_pid, {}) for _ in range(4)]}
