@@ -487,7 +487,7 @@ class UnreadTexts(ColumnTexts):
         raise AssertionError("the texts were read as Python strings")
 
 
-def test_text_keys_are_pandas_hash_array_of_the_strings_hashed_from_the_column_without_a_python_string(articles):
+def test_text_sip_keys_are_pandas_hash_array_of_the_strings_hashed_from_the_column_without_a_python_string(articles):
     texts = [*flat(articles[:40]), "", "Señor Kim’s “talks” — 東京 😀", None, "None", "a" * 8, "b" * 16]
     expected = pd.util.hash_array(np.array(texts, dtype=object), categorize=False)
     column = pa.chunked_array([texts[:7], texts[7:20], [], texts[20:]], pa.string())

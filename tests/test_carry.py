@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dedup.carry import measure_keys, measure_table, trim_keys
+from dedup.carry import MEASURE_COLUMNS, measure_keys, measure_table, trim_keys
 from dedup.components import component_labels, key_hashes, paragraph_hashes
 from dedup.constraints import cluster_constraints
 from dedup.deduplicate import DedupResult, cluster_matches, find_matches, remeasure
@@ -26,7 +26,6 @@ from flows.runtime.memory import frozen_heap
 from flows.stages.column_texts import ColumnTexts
 from flows.state.cluster_store import (
     CLUSTERS_FILE,
-    MEASURES,
     MEASURES_FILE,
     NO_CLUSTERS,
     TRIMS_FILE,
@@ -370,7 +369,7 @@ def test_the_measures_are_stored_once_a_pair_of_texts_and_looked_up_in_the_order
     keys = measure_keys(hashes, np.array([[0, 1], [2, 3], [0, 4]], np.int64))
     shares = np.array([[0.5, 0.6, 0.7], [0.5, 0.6, 0.7], [0.1, 0.2, 0.3]])
     table = measure_table(keys, shares)
-    assert table.schema == MEASURES and table["key"].to_pylist() == [keys[0].as_py(), keys[2].as_py()]
+    assert table.schema == MEASURE_COLUMNS and table["key"].to_pylist() == [keys[0].as_py(), keys[2].as_py()]
     store = StoredClusters(measure_table=table)
     asked = measure_keys(hashes, np.array([[0, 4], [1, 4], [2, 3]], np.int64))
     found = store.measures(asked)

@@ -31,7 +31,6 @@ SIGNATURE = pa.binary(16)
 _MEMBERSHIP = [field.with_type(pa.float64()) if pa.types.is_floating(field.type) else field for field in MEMBERSHIP]
 CLUSTERS = pa.schema([("signature", SIGNATURE), ("paragraph_id", pa.string()), *_MEMBERSHIP])
 TRIMS = pa.schema([("key", SIGNATURE), ("corpus_text", pa.string())])
-MEASURES = MEASURE_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,7 @@ class StoredClusters:
 
     table: pa.Table = field(default_factory=CLUSTERS.empty_table)
     trim_table: pa.Table = field(default_factory=TRIMS.empty_table)
-    measure_table: pa.Table = field(default_factory=MEASURES.empty_table)
+    measure_table: pa.Table = field(default_factory=MEASURE_COLUMNS.empty_table)
 
     def members(self, signatures: Collection[bytes]) -> CarriedRows:
         """The stored rows of those of the signatures that are stored."""
@@ -90,7 +89,7 @@ def load_clusters(folder: Path) -> StoredClusters:
         if clusters.is_file()
         else CLUSTERS.empty_table(),
         pq.read_table(trims, schema=TRIMS) if trims.is_file() else TRIMS.empty_table(),
-        pq.read_table(measures, schema=MEASURES) if measures.is_file() else MEASURES.empty_table(),
+        pq.read_table(measures, schema=MEASURE_COLUMNS) if measures.is_file() else MEASURE_COLUMNS.empty_table(),
     )
 
 
