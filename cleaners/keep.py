@@ -34,14 +34,9 @@ class KeptLines:
     by_fingerprint: Mapping[str, str] = field(default_factory=dict)
     patterns: tuple[tuple[re.Pattern[str], str], ...] = ()
 
-    @property
-    def holds_any(self) -> bool:
-        """True when some line may be kept."""
-        return bool(self.by_fingerprint or self.patterns)
-
     def override_for(self, line: str) -> str | None:
         """The id of the override that keeps this line, or None."""
-        if not self.holds_any:
+        if not (self.by_fingerprint or self.patterns):
             return None
         found = self.by_fingerprint.get(line_fingerprint(line))
         if found is None:
@@ -59,13 +54,6 @@ def drop_lines(
     a blank line with a reason goes without a record."""
     if reasons.count(None) == len(reasons):
         return list(lines), [], []
-    if not keep.holds_any:  # no override to ask for each line
-        kept = [line for line, reason in zip(lines, reasons, strict=True) if reason is None]
-        return (
-            kept,
-            [Removal(text=line, reason=reason) for line, reason in zip(lines, reasons) if reason is not None and line],
-            [],
-        )
     kept: list[str] = []
     removals: list[Removal] = []
     spared: list[Spared] = []
