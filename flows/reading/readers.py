@@ -174,8 +174,13 @@ def file_status(entry: os.DirEntry, raw_root: str) -> os.stat_result | str:
                 return "symlink to a file outside RAW_DIR, not read"
             status = os.stat(entry.path)
     except OSError as error:
-        return f"unreadable: {error.strerror or error}"
+        return unreadable(error)
     return status if stat.S_ISREG(status.st_mode) else not_regular(status.st_mode)
+
+
+def unreadable(error: OSError) -> str:
+    """The reason an input an OS error kept from being read is refused for."""
+    return f"unreadable: {error.strerror or error}"
 
 
 def not_regular(mode: int) -> str:
@@ -233,7 +238,7 @@ def input_stream(path: str | Path, compressed: bool) -> Iterator[BinaryIO]:
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise InputError(f"corrupt or truncated gzip: {error}") from None
     except OSError as error:
-        raise InputError(f"unreadable: {error.strerror or error}") from None
+        raise InputError(unreadable(error)) from None
 
 
 def read_capped(path: str | Path, compressed: bool, max_bytes: int) -> bytes:
@@ -258,7 +263,7 @@ def read_plain(path: str | Path, limit: int) -> bytes:
         finally:
             os.close(descriptor)
     except OSError as error:
-        raise InputError(f"unreadable: {error.strerror or error}") from None
+        raise InputError(unreadable(error)) from None
 
 
 def read_at_most(read: Callable[[int], bytes], size: int, limit: int) -> bytes:

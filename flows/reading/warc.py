@@ -33,7 +33,7 @@ from lxml import etree
 from cleaners.metadata import parse_published
 from flows.config import HtmlSettings, WarcSettings
 from flows.reading.extraction import extract_html
-from flows.reading.readers import decode_text, make_doc_id, open_regular
+from flows.reading.readers import decode_text, make_doc_id, open_regular, unreadable
 from flows.stages.records import Capture, InputError, RawArticle, Rejection
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -78,7 +78,7 @@ def read_warc(
         with open_regular(raw_dir / relative_path) as stream:
             yield from warc_records(stream, relative_path, max_bytes, html, warc)
     except OSError as error:
-        yield Rejection(relative_path, f"unreadable: {error.strerror or error}")
+        yield Rejection(relative_path, unreadable(error))
     except InputError as error:
         yield Rejection(relative_path, str(error))
 
