@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# numba caches each compiled kernel beside its source: compiled here once, not by a run (flows/runtime/kernels.py).
+KERNELS_STAMP := $(VENV)/.kernels-stamp
+KERNEL_SOURCES := $(shell grep -l 'cache=True' cleaners/*.py dedup/*.py)
 RAW ?= raw
 OUT ?= clean
 
@@ -14,7 +17,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(KERNELS_STAMP): $(STAMP) $(KERNEL_SOURCES) flows/runtime/kernels.py
+	$(BIN)/python -m flows.runtime.kernels
+	touch $(KERNELS_STAMP)
+
+install: $(STAMP) $(KERNELS_STAMP)
 
 run: install
 	PREFECT_SERVER_ANALYTICS_ENABLED=false $(BIN)/copydesk run $(RAW) --out $(OUT)

@@ -1,0 +1,62 @@
+"""copydesk's compiled kernels compiled once, before any run: numba caches each by its source file (`cache=True`),
+so a new checkout's first run would otherwise pay some 15 CPU seconds compiling them; `make install` runs this."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from cleaners.language import detect_language
+from cleaners.rules import LanguageRules
+from cleaners.spelling import copy_substitutions
+from dedup.index import MAX_RUN, run_pairs
+from dedup.settings import DedupSettings
+from dedup.signatures import normalised_texts, paragraph_signatures, shingle_hashes
+from dedup.text_hash import column_hashes, sip_hashes, text_column
+from dedup.trim import trim_partial_repeats
+from dedup.verify import pair_shares
+
+# Two copies of a wire paragraph that differ by a word and a run-together pair, and one whose letters the compiled
+# scan does not fold (so the Python fold's path is compiled too).
+SAMPLE_TEXTS = (
+    "Choe Sang-Hun reported from Seoul that Rodong Sinmun said talks on denuclearization would resume in Yongbyon.",
+    "Choe Sang-Hun reported from Seoul that Rodong Sinmun saidtalks on denculearization would resume in Yongbyon.",
+    "Ça déjà: the Straße in İstanbul, quoted “as is” — 1,200 words.",
+)
+
+
+def warm_kernels() -> None:
+    """Call every cached kernel through the function a run calls it by, on the sample texts, so numba compiles it
+    with the argument types a run gives it and writes it to its cache (or finds it there)."""
+    texts = list(SAMPLE_TEXTS)
+    settings = DedupSettings()
+    paragraph_signatures(texts, settings.shingle_size, settings.num_perm, settings.seed)
+    normalised_texts(texts)
+    pair_shares(np.array([[0, 1]], dtype=np.int64), shingle_hashes(texts, settings.shingle_size).as_sets())
+    for owners in (np.arange(3), _read_only(np.arange(3))):
+        run_pairs(np.array([0, 2, 3]), owners, MAX_RUN)
+    trim_partial_repeats(texts, {1: [0]}, settings)
+    for column in (text_column(texts), _read_back(text_column(texts))):
+        column_hashes(column)
+        sip_hashes(column, bytes(16))
+    copy_substitutions(texts[0], texts[1])
+    detect_language(texts, LanguageRules())
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """The array read-only, as NumPy views of Arrow data are (numba compiles a kernel for those apart)."""
+    array.setflags(write=False)
+    return array
+
+
+def _read_back(column: pa.Array) -> pa.Array:
+    """The column as a run reads it from a stored table, its buffers read-only."""
+    batch = pa.record_batch([column], names=["text"])
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batch.schema) as writer:
+        writer.write_batch(batch)
+    return pa.ipc.open_stream(sink.getvalue()).read_next_batch().column(0)
+
+
+if __name__ == "__main__":
+    warm_kernels()
