@@ -194,8 +194,10 @@ def command_status(argv: list[str] | None) -> int:
         return 2
     configure_output(arguments)
     from flows.runtime.exits import exit_status_of
+    from flows.runtime.memory import collector_off
 
-    return exit_status_of(lambda: run_command(arguments))
+    with collector_off():  # until the flow starts (`run_heap_frozen`)
+        return exit_status_of(lambda: run_command(arguments))
 
 
 def launch_prefect_server(arguments: argparse.Namespace) -> LaunchedServer | None:
@@ -250,6 +252,7 @@ def run_flow(
     from flows.pipeline import copydesk_run, inputs_seen_by_command
     from flows.runtime.api_server import use_api_server
     from flows.runtime.exits import quiet_console_tracebacks
+    from flows.runtime.memory import run_heap_frozen
     from flows.runtime.task_runner import (
         dask_task_runner,
         default_workers,
@@ -266,7 +269,10 @@ def run_flow(
     quiet_console_tracebacks()
     use_api_server(launched)
     # The flow takes the inputs seen above, unless waiting for another run may leave RAW_DIR changed by then.
-    with inputs_seen_by_command(arguments.raw_dir, arguments.out, config, None if arguments.wait else seen):
+    with (
+        inputs_seen_by_command(arguments.raw_dir, arguments.out, config, None if arguments.wait else seen),
+        run_heap_frozen(),
+    ):
         return run(
             raw_dir=str(arguments.raw_dir),
             out_dir=str(arguments.out),

@@ -25,7 +25,7 @@ from dedup.signatures import COUNT_AT_ONCE, count_words, shingle_hashes
 from dedup.text_signing import text_sip_keys
 from dedup.verify import pair_shares
 from flows.outputs.tables import published_texts
-from flows.runtime.memory import _GLIBC, frozen_heap, release_free_memory
+from flows.runtime.memory import _GLIBC, collector_off, frozen_heap, release_free_memory, run_heap_frozen
 from flows.stages.chunked import RUN_ROWS
 from flows.stages.cleaned import PARAGRAPH_COLUMNS, Cleaned, paragraph_rows
 from flows.stages.column_texts import TEXTS_AT_ONCE, ColumnTexts
@@ -149,6 +149,22 @@ def test_a_frozen_heap_left_by_an_exception_turns_the_collector_back_on():
         assert not gc.isenabled()
         raise ValueError("a task that fails")
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_a_run_keeps_what_its_blocks_froze_frozen_until_it_ends_then_gives_the_heap_back_as_it_was():
+    """The flow's start-up makes no collection; from the flow's start the collector walks only what stages make:
+    what was loaded, and what a frozen block froze, stays frozen until the run ends."""
+    with collector_off():
+        assert not gc.isenabled()
+        with run_heap_frozen():
+            loaded = gc.get_freeze_count()
+            assert gc.isenabled() and loaded > 0
+            stage_result = [[number] for number in range(1_000)]
+            with frozen_heap():
+                assert not gc.isenabled()
+            assert gc.isenabled() and gc.get_freeze_count() >= loaded + len(stage_result)
+        assert not gc.isenabled() and gc.get_freeze_count() == 0
+    assert gc.isenabled()
 
 
 def test_column_texts_read_as_the_column_holds_them_a_chunk_at_a_time():
