@@ -151,14 +151,17 @@ def remove_sections(
     passed: list[int] = []  # the lines before `index` outside every section found
     reasons: list[str | None] = [None] * len(lines)
     index = 0
-    while index < len(lines):
-        rule = headings[index]
-        end = _section_end(lines, index, rule, _prose_share(lines, passed, prose_words)) if rule else None
+    for heading in [position for position, rule in enumerate(headings) if rule]:  # the lines between pass
+        if heading < index:
+            continue  # inside the section found before it
+        passed.extend(range(index, heading))
+        rule = headings[heading]
+        end = _section_end(lines, heading, rule, _prose_share(lines, passed, prose_words))
         if end is None:
-            passed.append(index)
-            index += 1
+            passed.append(heading)
+            index = heading + 1
             continue
-        reasons[index:end] = [f"section:{rule.name}"] * (end - index)
+        reasons[heading:end] = [f"section:{rule.name}"] * (end - heading)
         index = end
     return drop_lines(lines, reasons, keep)
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC
 from functools import lru_cache
+from itertools import islice
 
 from dateutil import parser as dateparser
 
@@ -27,6 +28,13 @@ _DASH_LED = re.compile(r"^[—–-]\s")
 # trafilatura writes each list item as "- item": in text it extracted, a line led so is an item, never a byline.
 EXTRACTED_LIST_ITEM = "- "
 _BARE_NAME = re.compile(rf"^({_NAME})$")
+# A line holding a link or a row of links is no headline (is_title_like); nor is one ending in a clause mark.
+_LINK_ROW = re.compile(r"\s[|»›]\s|https?://|www\.")
+_ENDS_CLAUSE = re.compile(r"[.!;,:]$")
+_BY_LINE = re.compile(rf"^By\s+({_NAME}(?:\s*(?:,|and)\s*{_NAME})*)$")
+# A line can be a dash byline (_DASH_BYLINE) or a "By" one (_BY_LINE) only if it opens with one of these.
+_DASHES = ("—", "–", "-")
+_BYLINE_OPENERS = (*_DASHES, "By")
 # Words no name holds but buttons and menus do ("Learn More", "Contact Us", "Who We Are"): function words and
 # pronouns ("Will" is a first name), and the verbs that open a button or a link ("Sign In", "View All").
 _NOT_IN_NAMES = (STOPWORDS - {"will"}) | {"us", "your", "my", "me"}
@@ -157,14 +165,20 @@ def lift_bylines(
     text (trafilatura's) one led by its list mark, "- ". A name-like line after the body that is a button or
     menu item ("Learn More"), or any such line in `extracted` text (its page's markup names the authors), is
     removed as TRAILING_MENU and names nobody."""
-    by_line = re.compile(rf"^By\s+({_NAME}(?:\s*(?:,|and)\s*{_NAME})*)$") if "By" in rules.author_labels else None
-    last_prose = max((i for i, line in enumerate(lines) if line and is_prose(line)), default=-1)
-    listed = _dash_list_items(lines)
-    if extracted:
-        listed.update(index for index, line in enumerate(lines) if line.startswith(EXTRACTED_LIST_ITEM))
-    kept: list[str] = []
+    by_line = _BY_LINE if "By" in rules.author_labels else None
+    last_prose = next((i for i in range(len(lines) - 1, -1, -1) if lines[i] and is_prose(lines[i])), -1)
+    openers = _BYLINE_OPENERS if by_line else _DASHES
+    candidates = [i for i, line in enumerate(lines[: last_prose + 1]) if line.startswith(openers)]
+    candidates.extend(range(last_prose + 1, len(lines)))
+    listed: set[int] = set()
+    if any(lines[index].startswith(_DASHES) for index in candidates):  # only a dash-led line is ever listed
+        listed = _dash_list_items(lines)
+        if extracted:
+            listed.update(index for index, line in enumerate(lines) if line.startswith(EXTRACTED_LIST_ITEM))
+    lifted: set[int] = set()
     removals: list[Removal] = []
-    for index, line in enumerate(lines):
+    for index in candidates:
+        line = lines[index]
         names: list[str] = []
         reason = "metadata:byline"
         if index not in listed and (match := _DASH_BYLINE.match(line)):
@@ -178,9 +192,8 @@ def lift_bylines(
             if reason != TRAILING_MENU:
                 metadata.authors.extend(name for name in names if name not in metadata.authors)
             removals.append(Removal(text=line, reason=reason))
-        else:
-            kept.append(line)
-    return kept, removals
+            lifted.add(index)
+    return [line for index, line in enumerate(lines) if index not in lifted] if lifted else list(lines), removals
 
 
 def _dash_list_items(lines: list[str]) -> set[int]:
@@ -214,9 +227,9 @@ def has_title_key(line: str, wanted: str) -> bool:
 def is_title_like(line: str, rules: MetadataRules) -> bool:
     """True for a short line that does not end a sentence and is not a row of links, as headlines are."""
     words = line.split()
-    if re.search(r"\s[|»›]\s|https?://|www\.", line):
+    if _LINK_ROW.search(line):
         return False
-    return 2 <= len(words) <= rules.title_max_words and not re.search(r"[.!;,:]$", line)
+    return 2 <= len(words) <= rules.title_max_words and not _ENDS_CLAUSE.search(line)
 
 
 def lift_title(
@@ -225,18 +238,27 @@ def lift_title(
     """Take the headline (the first headline-like line before the prose starts) when none is known,
     and drop its repeats at the top of the body; a kept line is neither."""
     removals: list[Removal] = []
-    content = [i for i, line in enumerate(lines) if line]
-    first_sentence = next((n for n, i in enumerate(content) if _ends_long_sentence(lines[i])), len(content))
-    head = content[:first_sentence]
-    headline = next((i for i in head if is_title_like(lines[i], rules) and keep.override_for(lines[i]) is None), None)
-    if metadata.title is None and headline is not None and len(content) >= 2:
+    headline = _headline(lines, rules, keep) if metadata.title is None else None
+    if headline is not None:
         metadata.title = lines[headline]
         removals.append(Removal(text=lines[headline], reason="metadata:title"))
         lines = lines[:headline] + lines[headline + 1 :]
     if metadata.title:
         wanted = title_key(metadata.title)
-        top = [i for i, line in enumerate(lines) if line][:3]
+        top = islice((i for i, line in enumerate(lines) if line), 3)
         head = {i for i in top if has_title_key(lines[i], wanted) and keep.override_for(lines[i]) is None}
         removals.extend(Removal(text=lines[i], reason="repeated_title") for i in sorted(head))
-        lines = [line for i, line in enumerate(lines) if i not in head]
+        if head:
+            lines = [line for i, line in enumerate(lines) if i not in head]
     return lines, removals
+
+
+def _headline(lines: list[str], rules: MetadataRules, keep: KeptLines) -> int | None:
+    """The index of the first headline-like line (not kept) before the prose starts, if the text has two lines or
+    more."""
+    content = [i for i, line in enumerate(lines) if line]
+    if len(content) < 2:
+        return None
+    first_sentence = next((n for n, i in enumerate(content) if _ends_long_sentence(lines[i])), len(content))
+    head = content[:first_sentence]
+    return next((i for i in head if is_title_like(lines[i], rules) and keep.override_for(lines[i]) is None), None)

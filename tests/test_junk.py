@@ -109,6 +109,22 @@ def test_comment_section_at_the_end_goes_but_a_comment_link_at_the_top_stays(con
     assert [r.reason for r in removed] == ["section:comments"] * 3
 
 
+def test_a_heading_inside_a_section_goes_with_it_and_a_heading_ruling_nothing_stays(config):
+    from cleaners.junk import remove_sections
+
+    body = ["The second meeting between the two leaders broke up in disarray on Thursday in Hanoi."] * 4
+    related = ["Most Read", "1. Johnny Cash manager Holiff dies", "Sponsored Content"]
+    promo = ["Sponsored Content", "Win a luxury weekend break for two"]
+    after = ["The talks will resume next month in Singapore, the agency said.", *promo, "Officials left early."]
+    lines = ["Comments (3)", "", *body, "", *related, *after]
+    kept, removed, _ = remove_sections(lines, config.cleaning)
+    assert kept == ["Comments (3)", "", *body, "", after[0], after[-1]]
+    assert [(r.text, r.reason) for r in removed] == [
+        *((line, "section:related_links") for line in related),
+        *((line, "section:sponsored") for line in promo),
+    ]
+
+
 def test_sponsored_label_takes_its_promo(config):
     from cleaners.junk import remove_sections
 

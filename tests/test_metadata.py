@@ -84,6 +84,43 @@ def test_dash_led_names_in_a_list_stay_while_a_lone_dash_byline_goes():
     assert metadata.authors == ["Austin Ramzy"] and [r.text for r in removed] == ["— Austin Ramzy"]
 
 
+def test_a_byline_before_the_last_prose_opens_with_a_dash_or_by_so_no_other_line_there_is_read():
+    lines = [
+        "Mr. Kim said talks would continue.",
+        "— Austin Ramzy",
+        "By Choe Sang-Hun and Motoko Rich",
+        "Rodong Sinmun",
+        "Mr. Kim left Yongbyon on Saturday, officials said.",
+        "Jane Doe",
+    ]
+    metadata = ArticleMetadata()
+    kept, removed = lift_bylines(lines, RULES, metadata)
+    assert metadata.authors == ["Austin Ramzy", "Choe Sang-Hun", "Motoko Rich", "Jane Doe"]
+    assert kept == [lines[0], "Rodong Sinmun", lines[4]]
+    assert [r.text for r in removed] == [lines[1], lines[2], lines[5]]
+
+
+@pytest.mark.parametrize(
+    "line", ["— Austin Ramzy", "– Austin Ramzy", "-Austin Ramzy", "By Jane Doe", "By Jane Doe and Al Roe"]
+)
+def test_every_dash_or_by_byline_opens_with_a_byline_opener(line):
+    from cleaners.metadata import _BY_LINE, _BYLINE_OPENERS, _DASH_BYLINE
+
+    assert (_DASH_BYLINE.match(line) or _BY_LINE.match(line)) and line.startswith(_BYLINE_OPENERS)
+
+
+def test_no_line_without_a_byline_opener_matches_a_dash_or_by_byline():
+    from cleaners.metadata import _BY_LINE, _BYLINE_OPENERS, _DASH_BYLINE
+
+    texts = [*(Path(__file__).parent / "data").rglob("*.txt"), *(Path(__file__).parents[1] / "raw").glob("*.txt")]
+    lines = {line.strip() for path in texts for line in path.read_text("utf-8").splitlines()}
+    lines |= {f"{space}{dash}Austin Ramzy" for space in ("", " ", "\u00a0") for dash in "—–-‐‑‒−"}
+    lines |= {"by Jane Doe", "BY JANE DOE", " By Jane Doe", "\u00a0By Jane Doe"}
+    for line in lines:
+        if not line.startswith(_BYLINE_OPENERS):
+            assert not _DASH_BYLINE.match(line) and not _BY_LINE.match(line), line
+
+
 # A page's list of headed items as trafilatura writes it: each <li> a "- " line, a paragraph under each.
 EXTRACTED_LIST = [
     "The clinics below offer sliding-scale fees to anyone in the city who asks.",
