@@ -55,8 +55,11 @@ _CAPTIONS_AND_AUTHORS = etree.XPath(
 # Where trafilatura's author XPaths (trafilatura.xpaths.AUTHOR_XPATHS, 2.3.1) can match: an <author> element, an element
 # with a <rel> child, or an element whose class, id, itemprop, data-component, data-testid or rel holds one of
 # _AUTHOR_CLUES (each value and pattern they test holds one: "uthor" stands for "author", "Author" and "[Aa]uthor").
+# The values come as plain strings (no smart strings that know their element: half the time).
 _AUTHOR_TAGS = ("author", "rel")
-_AUTHOR_ATTRIBUTES = etree.XPath("//@class|//@id|//@itemprop|//@data-component|//@data-testid|//@rel")
+_AUTHOR_ATTRIBUTES = etree.XPath(
+    "//@class|//@id|//@itemprop|//@data-component|//@data-testid|//@rel", smart_strings=False
+)
 _AUTHOR_CLUES = (
     "uthor",
     "byl",
