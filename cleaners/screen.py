@@ -51,6 +51,8 @@ _ANCHORS = {
     sre.AT_NON_BOUNDARY: "",
 }
 _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
+# One empty line: Arrow compiles a screen only for a batch that holds a line.
+_EMPTY_LINE = pa.array([""], pa.string())
 
 
 class _NoRewrite(Exception):
@@ -73,8 +75,9 @@ def screens(patterns: tuple[re.Pattern[str], ...], apart: tuple[bool, ...]) -> t
     """RE2 patterns that between them match every string any of `patterns` finds: the `wider_pattern` of those
     `apart` marks (costly ones: RE2's automaton for an alternation of them grows too large) one each, of the others
     those anchored at the start in one alternation and the rest in another (an unanchored branch makes RE2 try the
-    anchored ones at every place); None when one has no `wider_pattern`. Written once per process for equal
-    patterns: every shard a worker finishes brings its own copy of the config."""
+    anchored ones at every place); None when one has no `wider_pattern` or RE2 cannot compile one (known here once,
+    not found again by every batch's `may_match_any`). Written once per process for equal patterns: every shard a
+    worker finishes brings its own copy of the config."""
     wider = [wider_pattern(pattern) for pattern in patterns]
     if None in wider:
         return None
@@ -82,21 +85,27 @@ def screens(patterns: tuple[re.Pattern[str], ...], apart: tuple[bool, ...]) -> t
     cheap = [part for part, costly in zip(wider, apart, strict=True) if not costly]
     anchored = [part for part in cheap if part.startswith(r"\A")]
     unanchored = [part for part in cheap if not part.startswith(r"\A")]
-    return alone + tuple("|".join(f"(?:{part})" for part in parts) for parts in (anchored, unanchored) if parts)
+    written = alone + tuple("|".join(f"(?:{part})" for part in parts) for parts in (anchored, unanchored) if parts)
+    return written if all(map(re2_compiles, written)) else None
+
+
+def re2_compiles(screen: str) -> bool:
+    """Whether RE2 compiles a screen (a large pattern's rewrite can outgrow RE2's memory budget, where `re` has none)."""
+    try:
+        pc.match_substring_regex(_EMPTY_LINE, screen)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def may_match_any(texts: pa.Array, screened_by: tuple[str, ...] | None) -> pa.Array:
-    """Whether each of the texts may match the patterns behind `screened_by` (`screens`): every one without it, or
-    when RE2 cannot compile a screen (a large pattern's rewrite outgrows RE2's memory budget, where `re` has none)."""
-    every_text = pa.array(np.ones(len(texts), np.bool_))
+    """Whether each of the texts may match the patterns behind `screened_by` (`screens`, each of which RE2
+    compiles): every one without it."""
     if screened_by is None:
-        return every_text
+        return pa.array(np.ones(len(texts), np.bool_))
     found = pa.array(np.zeros(len(texts), np.bool_))
     for screen in screened_by:
-        try:
-            found = pc.or_(found, pc.match_substring_regex(texts, screen))
-        except pa.ArrowInvalid:
-            return every_text
+        found = pc.or_(found, pc.match_substring_regex(texts, screen))
     return found
 
 

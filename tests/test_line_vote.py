@@ -16,7 +16,7 @@ from flows.reading.extraction import (
     may_name_author,
     page_metadata,
 )
-from flows.reading.line_vote import add_agreed_lines, may_add_lines, words_of
+from flows.reading.line_vote import add_agreed_lines, ballot, may_add_lines, words_of
 
 TIPS_INTRO = "Many IT workers fear that their jobs will move offshore. Here is what the analysts advise."
 TIPS = [
@@ -32,28 +32,28 @@ DUMP_KEPT = ["How to survive the offshoring wave", TIPS_INTRO, *TIPS, CLOSING]
 
 def test_lines_both_other_extractors_keep_go_back_in_their_place():
     readability = "\n".join([TIPS_INTRO, *TIPS, CLOSING])
-    voted = add_agreed_lines(EXTRACTED, DUMP, DUMP_KEPT, [readability])
+    voted = add_agreed_lines(ballot(EXTRACTED, [readability]), DUMP, DUMP_KEPT)
     assert voted.split("\n") == ["How to survive the offshoring wave", TIPS_INTRO, *TIPS, CLOSING]
 
 
 def test_a_line_only_one_other_extractor_keeps_stays_out():
     readability_with_teaser = f"{TIPS_INTRO}\n{CLOSING}\n{TEASER}"
     # the teaser: readability keeps it, the dump cleaning does not; the tips: the dump cleaning alone
-    assert add_agreed_lines(EXTRACTED, DUMP, DUMP_KEPT, [readability_with_teaser]) == EXTRACTED
+    assert add_agreed_lines(ballot(EXTRACTED, [readability_with_teaser]), DUMP, DUMP_KEPT) == EXTRACTED
 
 
 def test_a_line_the_extractor_already_holds_in_other_words_spacing_is_not_added_again():
     extracted = EXTRACTED.replace("offshore.", "offshore .").upper()
     readability = f"{TIPS_INTRO}\n{CLOSING}"
-    assert add_agreed_lines(extracted, DUMP, DUMP_KEPT, [readability]) == extracted
+    assert add_agreed_lines(ballot(extracted, [readability]), DUMP, DUMP_KEPT) == extracted
 
 
 def test_a_line_can_be_added_only_where_the_other_texts_words_are_not_all_in_a_row_in_the_extracted_text():
-    assert not may_add_lines(EXTRACTED, [f"{TIPS_INTRO}\n{CLOSING}"])
-    assert not may_add_lines(EXTRACTED, [f"{TIPS_INTRO.upper()} {CLOSING}"])
-    assert may_add_lines(EXTRACTED, ["\n".join([TIPS_INTRO, *TIPS, CLOSING])])
+    assert not may_add_lines(ballot(EXTRACTED, [f"{TIPS_INTRO}\n{CLOSING}"]))
+    assert not may_add_lines(ballot(EXTRACTED, [f"{TIPS_INTRO.upper()} {CLOSING}"]))
+    assert may_add_lines(ballot(EXTRACTED, ["\n".join([TIPS_INTRO, *TIPS, CLOSING])]))
     # out of order, the other text's words are not in a row in the extracted text: a line may still go in
-    assert may_add_lines(EXTRACTED, [f"{CLOSING}\n{TIPS_INTRO}"])
+    assert may_add_lines(ballot(EXTRACTED, [f"{CLOSING}\n{TIPS_INTRO}"]))
 
 
 def test_words_match_whole_words_only():

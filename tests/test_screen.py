@@ -137,9 +137,16 @@ def test_a_screen_too_large_for_re2_leaves_every_line_to_the_rules(config):
     assert wider_pattern(words) is not None
     cleaning = replace(config.cleaning, junk_rules=(*config.cleaning.junk_rules, LineRule("long_list", words)))
     lines = ["Copyright 2019 The Associated Press. All rights reserved.", "The minister spoke on Monday."]
-    assert screened_lines(lines, cleaning).junk == frozenset(lines)
+    assert screened_lines(lines, cleaning).junk is None  # every line may be junk: the rules ask each
     assert may_match_any(pa.array(lines), cleaning.line_screens).to_pylist() == [True, True]
     assert remove_junk_lines(lines, cleaning, screened=screened_lines(lines, cleaning))[0] == lines[1:]
+
+
+def test_a_screen_too_large_for_re2_is_known_when_the_screens_are_written_not_by_every_batch():
+    """The rules go unscreened from the start (None), so no batch's may_match_any asks RE2 to compile it again."""
+    words = re.compile(r"(?i)^" + r"\w+\s+" * 400 + r"\w+$")
+    assert screens((re.compile("^a"), words), (False, True)) is None
+    assert screens((re.compile("^a"), re.compile(r"(?i)^\w+\s+\w+$")), (False, True)) is not None
 
 
 def test_a_line_no_utf8_holds_leaves_every_line_to_the_rules(config):

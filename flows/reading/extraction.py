@@ -35,7 +35,7 @@ from cleaners.rules import BodyRules
 from flows.config import HtmlSettings
 from flows.reading.html_text import limit_nesting, nested_too_deep, tree_text, visible_text
 from flows.reading.layout_cells import split_layout_rows
-from flows.reading.line_vote import add_agreed_lines, may_add_lines, words_of
+from flows.reading.line_vote import add_agreed_lines, ballot, may_add_lines, words_of
 from flows.reading.link_rows import drop_link_rows
 from flows.stages.records import InputError
 
@@ -55,8 +55,11 @@ _CAPTIONS_AND_AUTHORS = etree.XPath(
 # Where trafilatura's author XPaths (trafilatura.xpaths.AUTHOR_XPATHS, 2.3.1) can match: an <author> element, an element
 # with a <rel> child, or an element whose class, id, itemprop, data-component, data-testid or rel holds one of
 # _AUTHOR_CLUES (each value and pattern they test holds one: "uthor" stands for "author", "Author" and "[Aa]uthor").
+# The values come as plain strings (no smart strings that know their element: half the time).
 _AUTHOR_TAGS = ("author", "rel")
-_AUTHOR_ATTRIBUTES = etree.XPath("//@class|//@id|//@itemprop|//@data-component|//@data-testid|//@rel")
+_AUTHOR_ATTRIBUTES = etree.XPath(
+    "//@class|//@id|//@itemprop|//@data-component|//@data-testid|//@rel", smart_strings=False
+)
 _AUTHOR_CLUES = (
     "uthor",
     "byl",
@@ -198,18 +201,18 @@ def voted_text(extracted: str, dump: str, tree: etree._Element, settings: HtmlSe
     """trafilatura's text with the dump lines it left out that its readability check and the dump cleaning both
     keep, less the lines of figures, captions and author boxes (looked up only where the vote adds a line: the
     veto only takes lines away, so where nothing is added without it nothing is with it). The dump is cleaned
-    only where the vote could add a line (may_add_lines)."""
-    others = [readability_text()]
-    if not may_add_lines(extracted, others):
+    only where the vote could add a line (may_add_lines). Each text's words are found once (ballot)."""
+    vote = ballot(extracted, [readability_text()])
+    if not may_add_lines(vote):
         return extracted
     dump_lines = dump.split("\n")
     kept = dump_body_lines(dump_lines, settings.body)
-    voted = add_agreed_lines(extracted, dump_lines, kept, others)
+    voted = add_agreed_lines(vote, dump_lines, kept)
     if voted == extracted:
         return voted
     left_out = caption_and_author_words(tree)
     allowed = [line for line in kept if words_of(line) not in left_out]
-    return voted if len(allowed) == len(kept) else add_agreed_lines(extracted, dump_lines, allowed, others)
+    return voted if len(allowed) == len(kept) else add_agreed_lines(vote, dump_lines, allowed)
 
 
 def extract_html(

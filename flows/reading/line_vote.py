@@ -6,6 +6,7 @@ so markup and spacing do not matter; a text holds a line when it holds the line'
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _NOT_WORD = re.compile(r"[^\w\n]+")
 _WORD = re.compile(r"\w+")
@@ -29,23 +30,37 @@ def joined_words(line_words: list[str]) -> str:
     return f" {' '.join(words.strip() for words in line_words if words != NO_WORDS)} "
 
 
-def may_add_lines(extracted: str, other_texts: list[str]) -> bool:
-    """Whether add_agreed_lines could add a line to `extracted`: it adds only a line whose words every other text
-    holds in a row and `extracted` does not, so none where one other text's words all lie in a row in `extracted`."""
-    whole_extracted = joined_words(words_by_line(extracted))
-    return not any(words_of(text) in whole_extracted for text in other_texts)
+@dataclass(frozen=True)
+class Ballot:
+    """What a vote compares, each text's words found once: the main extractor's text, its words_by_line and
+    joined_words, and the words_of each other text."""
+
+    extracted: str
+    line_words: list[str]
+    whole_words: str
+    other_words: list[str]
 
 
-def add_agreed_lines(extracted: str, dump_lines: list[str], dump_kept: list[str], other_texts: list[str]) -> str:
-    """`extracted` with each line of `dump_kept` (the dump lines a dump cleaning keeps, as they are) whose
-    words it lacks and each of `other_texts` holds, placed after the line of `extracted` that holds the
-    last dump line before it that `extracted` has, kept or word for word (at the start when none)."""
-    extracted_lines = extracted.split("\n")
-    extracted_words = words_by_line(extracted)
+def ballot(extracted: str, other_texts: list[str]) -> Ballot:
+    """The Ballot of `extracted` (the main extractor's text) against `other_texts`."""
+    line_words = words_by_line(extracted)
+    return Ballot(extracted, line_words, joined_words(line_words), [words_of(text) for text in other_texts])
+
+
+def may_add_lines(vote: Ballot) -> bool:
+    """Whether add_agreed_lines could add a line to the extracted text: it adds only a line whose words every other
+    text holds in a row and the extracted text does not, so none where one other text's words all lie in a row in it."""
+    return not any(words in vote.whole_words for words in vote.other_words)
+
+
+def add_agreed_lines(vote: Ballot, dump_lines: list[str], dump_kept: list[str]) -> str:
+    """The extracted text with each line of `dump_kept` (the dump lines a dump cleaning keeps, as they are) whose
+    words it lacks and each other text holds, placed after the line of the extracted text that holds the last dump
+    line before it that the text has, kept or word for word (at the start when none)."""
+    extracted_lines = vote.extracted.split("\n")
+    extracted_words = vote.line_words
     line_number = {line: index for index, line in reversed(list(enumerate(extracted_lines)))}
-    whole_extracted = joined_words(extracted_words)
     kept = set(dump_kept)
-    others = [words_of(text) for text in other_texts]
     added_after: dict[int, list[str]] = {}
     anchor = -1
     for line in dump_lines:
@@ -55,13 +70,13 @@ def add_agreed_lines(extracted: str, dump_lines: list[str], dump_kept: list[str]
         words = words_of(line) if line in kept else NO_WORDS
         if words == NO_WORDS:
             continue
-        if words in whole_extracted:
+        if words in vote.whole_words:
             holder = next((i for i in range(max(anchor, 0), len(extracted_words)) if words in extracted_words[i]), None)
             anchor = anchor if holder is None else holder
-        elif all(words in other for other in others):
+        elif all(words in other for other in vote.other_words):
             added_after.setdefault(anchor, []).append(line)
     if not added_after:
-        return extracted
+        return vote.extracted
     voted = list(added_after.get(-1, []))
     for index, line in enumerate(extracted_lines):
         voted.append(line)
