@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
+from numba import njit
+
+from dedup.text_hash import bytes_and_starts
 
 
 def sorted_rows(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -19,3 +23,42 @@ def rows_or_missing(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     order = np.argsort(keys, kind="stable")
     rows, found = sorted_rows(keys[order], wanted)
     return np.where(found, order[rows] if len(keys) else rows, -1)
+
+
+def sorted_string_places(keys: pa.Array, wanted: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Each wanted string's place among the strings `keys`, ascending by their UTF-8 bytes as Arrow sorts them
+    (`np.searchsorted`'s: the first of equal ones, or where it would stand), and a mask of the strings the keys
+    hold; compared in their columns' buffers, so no Python string is made."""
+    return _byte_places(*bytes_and_starts(keys), *bytes_and_starts(wanted))
+
+
+@njit(cache=True)
+def _byte_places(key_bytes, key_starts, wanted_bytes, wanted_starts):  # pragma: no cover - compiled
+    """A binary search of each wanted string's bytes among the ascending keys' bytes."""
+    key_count, wanted_count = len(key_starts) - 1, len(wanted_starts) - 1
+    places = np.empty(wanted_count, dtype=np.int64)
+    found = np.zeros(wanted_count, dtype=np.bool_)
+    for index in range(wanted_count):
+        start, end = wanted_starts[index], wanted_starts[index + 1]
+        low, high = 0, key_count
+        while low < high:
+            middle = (low + high) // 2
+            if _compared(key_bytes, key_starts[middle], key_starts[middle + 1], wanted_bytes, start, end) < 0:
+                low = middle + 1
+            else:
+                high = middle
+        places[index] = low
+        if low < key_count:
+            found[index] = _compared(key_bytes, key_starts[low], key_starts[low + 1], wanted_bytes, start, end) == 0
+    return places, found
+
+
+@njit(inline="always")
+def _compared(left, left_start, left_end, right, right_start, right_end):  # pragma: no cover - compiled
+    """Below, at or above zero as the bytes left[left_start:left_end] sort before, with or after right's."""
+    left_length, right_length = left_end - left_start, right_end - right_start
+    for offset in range(min(left_length, right_length)):
+        left_byte, right_byte = left[left_start + offset], right[right_start + offset]
+        if left_byte != right_byte:
+            return -1 if left_byte < right_byte else 1
+    return left_length - right_length

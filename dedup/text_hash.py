@@ -37,10 +37,10 @@ def column_hashes(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def _chunk_hashes(chunk: pa.Array) -> np.ndarray:
-    return _murmur3_128(*_bytes_and_starts(chunk), uint64(TEXT_SEED))
+    return _murmur3_128(*bytes_and_starts(chunk), uint64(TEXT_SEED))
 
 
-def _bytes_and_starts(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+def bytes_and_starts(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """An Arrow array of strings' bytes and where each string starts in them (and the last ends), as int64."""
     if chunk.type not in (pa.string(), pa.large_string()):
         chunk = chunk.cast(pa.large_string())
@@ -56,7 +56,7 @@ def sip_hashes(column: pa.Array, key: bytes) -> np.ndarray:
     if len(key) != 16:
         raise ValueError("SipHash takes a key of 16 bytes")
     halves = np.frombuffer(key, dtype="<u8")
-    return _siphash_2_4(*_bytes_and_starts(column), uint64(halves[0]), uint64(halves[1]))
+    return _siphash_2_4(*bytes_and_starts(column), uint64(halves[0]), uint64(halves[1]))
 
 
 @njit(inline="always")

@@ -1,5 +1,6 @@
 """The stored spelling evidence: an update counts only changed paragraphs and equals a count from scratch."""
 
+import tracemalloc
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -90,6 +91,22 @@ def test_a_change_added_to_the_stored_sums_keeps_them_sorted_and_drops_what_fall
     assert with_change(stored, evidence_table([])).equals(stored)
     counted_anew = change.filter(pc.greater(change["count"], 0))
     assert with_change(COUNTS.empty_table(), counted_anew).equals(counted_anew.sort_by(SORTED))
+
+
+def test_a_change_is_added_to_the_stored_sums_without_a_python_string_of_each_stored_item():
+    items = [f"{number:06d}" + "x" * 300 for number in range(100_000)]  # a Python string of each: over 30 MB
+    stored = pa.table({"kind": ["forms"] * len(items), "item": items, "count": [1] * len(items)}, schema=COUNTS)
+    del items
+    change = pa.table({"kind": ["forms", "forms"], "item": ["000007" + "x" * 300, "new"], "count": [2, 1]}, COUNTS)
+    with_change(stored.slice(0, 10), change)  # compiled before it is measured
+    tracemalloc.start()
+    try:
+        added = with_change(stored, change)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert added.num_rows == 100_001 and added["count"][7].as_py() == 3 and added["item"][-1].as_py() == "new"
+    assert peak < 10_000_000  # NumPy's arrays of a number a stored row, not Python strings
 
 
 def test_the_stored_vocabulary_reads_back_as_written(tmp_path):

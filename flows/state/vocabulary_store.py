@@ -37,7 +37,7 @@ from cleaners.spelling import (
     evidence_table,
     paragraph_digest,
 )
-from dedup.lookup import sorted_rows
+from dedup.lookup import sorted_string_places
 from dedup.text_hash import column_hashes
 from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
@@ -243,24 +243,34 @@ def added_counts(
 
 def with_change(counts: pa.Table, change: pa.Table) -> pa.Table:
     """Sums sorted by (kind, item) with a change (rows of distinct items) added, still sorted, rows not above zero
-    left out: each changed item found in its kind's sorted stored items by a binary search (no stored item hashed),
-    new items placed by the same search, so the stored rows are neither summed nor sorted again."""
+    left out: each changed item found in its kind's sorted stored items by a binary search over the columns' bytes
+    (no stored item hashed nor made a Python string), new items placed by the same search, so the stored rows are
+    neither summed nor sorted again."""
     parts = []
+    counts = counts.combine_chunks()  # one chunk, each kind's rows a slice of it (not copied again)
     for kind in sorted(EVIDENCE_KINDS):
-        stored = counts.filter(pc.equal(counts.column("kind"), kind)).combine_chunks()
-        changed = change.filter(pc.equal(change.column("kind"), kind)).sort_by("item")
-        items = stored.column("item").to_numpy(zero_copy_only=False)
-        wanted = changed.column("item").to_numpy(zero_copy_only=False)
-        rows, found = sorted_rows(items, wanted)
+        stored = _kind_rows(counts, kind)
+        changed = change.filter(pc.equal(change.column("kind"), kind)).sort_by("item").combine_chunks()
+        places, found = sorted_string_places(_one_array(stored.column("item")), _one_array(changed.column("item")))
         sums = stored.column("count").to_numpy().copy()
-        sums[rows[found]] += changed.column("count").to_numpy()[found]
+        sums[places[found]] += changed.column("count").to_numpy()[found]
         fresh = changed.filter(pa.array(~found))
-        before = np.searchsorted(items, wanted[~found])
         merged = pa.concat_tables([stored.set_column(2, "count", pa.array(sums, pa.int64())), fresh])
-        parts.append(merged.take(_merge_order(stored.num_rows, before)))
+        parts.append(merged.take(_merge_order(stored.num_rows, places[~found])))
     summed = pa.concat_tables([COUNTS.empty_table(), *parts])
     kept = pc.greater(summed.column("count"), 0)
     return summed if pc.all(kept).as_py() else summed.filter(kept)  # filtered, the stored rows would be copied
+
+
+def _kind_rows(counts: pa.Table, kind: str) -> pa.Table:
+    """The rows of one kind of sums sorted by kind: a slice, not a copy."""
+    rows = np.flatnonzero(pc.equal(counts.column("kind"), kind).to_numpy(zero_copy_only=False))
+    return counts.slice(rows[0], len(rows)) if len(rows) else counts.slice(0, 0)
+
+
+def _one_array(column: pa.ChunkedArray) -> pa.Array:
+    """A column as one array: its chunk, not copied, when it has one (`combine_chunks` copies even that)."""
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def _merge_order(stored: int, before: np.ndarray) -> np.ndarray:
