@@ -10,6 +10,7 @@ from cleaners.language import detect_language
 from cleaners.rules import LanguageRules
 from cleaners.spelling import copy_substitutions
 from dedup.index import MAX_RUN, run_pairs
+from dedup.lookup import sorted_string_places
 from dedup.settings import DedupSettings
 from dedup.signatures import normalised_texts, paragraph_signatures, shingle_hashes
 from dedup.text_hash import column_hashes, sip_hashes, text_column
@@ -36,9 +37,12 @@ def warm_kernels() -> None:
     for owners in (np.arange(3), _read_only(np.arange(3))):
         run_pairs(np.array([0, 2, 3]), owners, MAX_RUN)
     trim_partial_repeats(texts, {1: [0]}, settings)
-    for column in (text_column(texts), _read_back(text_column(texts))):
+    columns = (text_column(sorted(texts)), _read_back(text_column(sorted(texts))))
+    for column in columns:
         column_hashes(column)
         sip_hashes(column, bytes(16))
+        for wanted in columns:
+            sorted_string_places(column, wanted)
     copy_substitutions(texts[0], texts[1])
     detect_language(texts, LanguageRules())
 
