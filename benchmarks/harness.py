@@ -28,9 +28,10 @@ def copydesk_command(raw: Path, out: Path, bench: str, *options: str) -> tuple[l
     return [sys.executable, "-m", "flows.cli", "run", str(raw), "--out", str(out), *options], env
 
 
-def run_copydesk(raw: Path, out: Path, bench: str) -> float:
-    """Run `copydesk run raw --out out --force` (so a changed cleaner is never skipped); return wall seconds."""
-    command, env = copydesk_command(raw, out, bench, "--force")
+def run_copydesk(raw: Path, out: Path, bench: str, *options: str) -> float:
+    """Run `copydesk run raw --out out --force *options` (so a changed cleaner is never skipped); return wall
+    seconds."""
+    command, env = copydesk_command(raw, out, bench, "--force", *options)
     started = time.monotonic()
     try:
         subprocess.run(command, check=True, env=env, cwd=PROJECT, capture_output=True, text=True)
