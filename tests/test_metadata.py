@@ -58,6 +58,13 @@ def test_sentences_that_start_like_labels_stay():
     assert kept == lines and removed == [] and metadata.source is None and metadata.published is None
 
 
+def lifted(lines: list[str]) -> tuple[ArticleMetadata, list[str], list]:
+    """`lift_bylines` of the lines under the default rules: the metadata it fills, the lines kept, the removals."""
+    metadata = ArticleMetadata()
+    kept, removed = lift_bylines(lines, RULES, metadata)
+    return metadata, kept, removed
+
+
 def test_dash_bylines_and_trailing_names_become_authors():
     lines = [
         "Mr. Kim said talks would continue.",
@@ -68,8 +75,7 @@ def test_dash_bylines_and_trailing_names_become_authors():
         "",
         "Choe Sang-Hun",
     ]
-    metadata = ArticleMetadata()
-    kept, removed = lift_bylines(lines, RULES, metadata)
+    metadata, kept, removed = lifted(lines)
     assert metadata.authors == ["Austin Ramzy", "Choe Sang-Hun"]
     assert "More text follows here." in kept and "Choe Sang-Hun" not in kept
     assert {r.reason for r in removed} == {"metadata:byline"}
@@ -78,8 +84,7 @@ def test_dash_bylines_and_trailing_names_become_authors():
 def test_dash_led_names_in_a_list_stay_while_a_lone_dash_byline_goes():
     items = ["- Paid Social", "- Content Marketing", "- Jonas Platte"]
     lines = ["Our services and sponsors include the following.", "", *items, "", "— Austin Ramzy"]
-    metadata = ArticleMetadata()
-    kept, removed = lift_bylines(lines, RULES, metadata)
+    metadata, kept, removed = lifted(lines)
     assert [line for line in kept if line.startswith("- ")] == items
     assert metadata.authors == ["Austin Ramzy"] and [r.text for r in removed] == ["— Austin Ramzy"]
 
@@ -93,8 +98,7 @@ def test_a_byline_before_the_last_prose_opens_with_a_dash_or_by_so_no_other_line
         "Mr. Kim left Yongbyon on Saturday, officials said.",
         "Jane Doe",
     ]
-    metadata = ArticleMetadata()
-    kept, removed = lift_bylines(lines, RULES, metadata)
+    metadata, kept, removed = lifted(lines)
     assert metadata.authors == ["Austin Ramzy", "Choe Sang-Hun", "Motoko Rich", "Jane Doe"]
     assert kept == [lines[0], "Rodong Sinmun", lines[4]]
     assert [r.text for r in removed] == [lines[1], lines[2], lines[5]]
@@ -144,8 +148,7 @@ def test_extracted_list_items_stay_while_a_dash_byline_of_the_page_goes():
 
 def test_outside_extracted_text_a_lone_hyphen_led_name_is_still_a_byline():
     lines = ["Mr. Kim said talks would continue on Tuesday in Hanoi.", "", "- Austin Ramzy"]
-    metadata = ArticleMetadata()
-    kept, removed = lift_bylines(lines, RULES, metadata)
+    metadata, kept, removed = lifted(lines)
     assert metadata.authors == ["Austin Ramzy"] and kept == lines[:2] and len(removed) == 1
 
 
