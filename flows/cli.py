@@ -193,8 +193,8 @@ def command_status(argv: list[str] | None) -> int:
         print(f"copydesk: RAW_DIR {one_line(arguments.raw_dir)} is not a folder", file=sys.stderr)
         return 2
     configure_output(arguments)
+    from flows.runtime.collector import collector_off
     from flows.runtime.exits import exit_status_of
-    from flows.runtime.memory import collector_off
 
     with collector_off():  # until the flow starts (`run_heap_frozen`)
         return exit_status_of(lambda: run_command(arguments))
@@ -251,8 +251,8 @@ def run_flow(
     inputs the command `seen`; return its summary."""
     from flows.pipeline import copydesk_run, inputs_seen_by_command
     from flows.runtime.api_server import use_api_server
+    from flows.runtime.collector import run_heap_frozen
     from flows.runtime.exits import quiet_console_tracebacks
-    from flows.runtime.memory import run_heap_frozen
     from flows.runtime.task_runner import (
         dask_task_runner,
         default_workers,

@@ -31,8 +31,9 @@ from flows.outputs.summary import InputsSeen, RunSummary, inputs_seen, up_to_dat
 from flows.outputs.tables import REMOVED_FROM
 from flows.outputs.write import WriteJob, write_run
 from flows.review.overrides import Overrides, load_overrides, override_paths, review_outcome
+from flows.runtime.collector import frozen_heap
 from flows.runtime.lock import run_lock
-from flows.runtime.memory import frozen_heap, release_free_memory, settle_malloc
+from flows.runtime.memory import release_free_memory, settle_malloc
 from flows.runtime.progress import StageProgress
 from flows.runtime.task_runner import (
     runs_in_flow,

@@ -22,7 +22,7 @@ from dedup.constraints import cluster_constraints
 from dedup.deduplicate import DedupResult, cluster_matches, find_matches, remeasure
 from dedup.shingles import paragraph_fingerprint
 from dedup.text_hash import TEXT_SEED, text_hashes
-from flows.runtime.memory import frozen_heap
+from flows.runtime.collector import frozen_heap
 from flows.stages.column_texts import ColumnTexts
 from flows.state.cluster_store import (
     CLUSTERS_FILE,

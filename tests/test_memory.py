@@ -25,7 +25,8 @@ from dedup.signatures import COUNT_AT_ONCE, count_words, shingle_hashes
 from dedup.text_signing import text_sip_keys
 from dedup.verify import pair_shares
 from flows.outputs.tables import published_texts
-from flows.runtime.memory import _GLIBC, collector_off, frozen_heap, release_free_memory, run_heap_frozen
+from flows.runtime.collector import collector_off, frozen_heap, run_heap_frozen
+from flows.runtime.memory import _GLIBC, release_free_memory
 from flows.stages.chunked import RUN_ROWS
 from flows.stages.cleaned import PARAGRAPH_COLUMNS, Cleaned, paragraph_rows
 from flows.stages.column_texts import TEXTS_AT_ONCE, ColumnTexts

@@ -33,7 +33,7 @@ from flows.outputs.table_parts import (
     write_parts_index,
 )
 from flows.outputs.tables import ParagraphCounts, article_tables, run_tables
-from flows.runtime.memory import frozen_heap
+from flows.runtime.collector import frozen_heap
 from flows.runtime.progress import StageProgress
 from flows.stages.records import RunResult
 from flows.state.diff_store import DiffRecall, load_diffs, write_diffs

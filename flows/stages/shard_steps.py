@@ -21,7 +21,7 @@ from cleaners.spelling import apply_corrections
 from flows.config import Config
 from flows.outputs.manifest import file_digest
 from flows.reading.readers import input_format
-from flows.runtime.memory import on_frozen_heap
+from flows.runtime.collector import on_frozen_heap
 from flows.runtime.process_cache import load_once
 from flows.stages.band_matches import signed_rows
 from flows.stages.handoffs import write_arrow
