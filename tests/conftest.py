@@ -52,6 +52,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 SESSION_PREFECT_HOME = tempfile.mkdtemp(prefix="copydesk-tests-prefect-home-")
 os.environ["PREFECT_HOME"] = SESSION_PREFECT_HOME
 atexit.register(shutil.rmtree, SESSION_PREFECT_HOME, ignore_errors=True)
+# Dask clusters of the tests keep their lock files there too, not in /tmp/dask-scratch-space.
+os.environ["DASK_TEMPORARY_DIRECTORY"] = str(Path(SESSION_PREFECT_HOME) / "dask")
 # Every process the tests start inherits this mark, so the session's end finds the servers it left running.
 SESSION_MARK = f"COPYDESK_TEST_SESSION={os.getpid()}-{time.time_ns()}"
 os.environ[SESSION_MARK.partition("=")[0]] = SESSION_MARK.partition("=")[2]

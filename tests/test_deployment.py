@@ -32,7 +32,8 @@ def server(tmp_path_factory) -> dict[str, str]:
     home = tmp_path_factory.mktemp("prefect-server")
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
-    env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    # TMPDIR: the worker keeps its flows' code under TMPDIR/runner_storage, which would outlive the test in /tmp.
+    env |= {"PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "TMPDIR": str(home)}
     with open(home / "server.log", "w") as log:
         process = subprocess.Popen(
             [PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=log
