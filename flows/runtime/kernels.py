@@ -17,11 +17,11 @@ from dedup.text_hash import column_hashes, sip_hashes, text_column
 from dedup.trim import trim_partial_repeats
 from dedup.verify import pair_shares
 
-# Two copies of a wire paragraph that differ by a word and a run-together pair, and one whose letters the compiled
-# scan does not fold (so the Python fold's path is compiled too).
+# Two copies of a paragraph that differ by a word and a run-together pair (the copies' alignment kernels), and one
+# whose letters the compiled scan does not fold (so the Python fold's path is compiled too).
 SAMPLE_TEXTS = (
-    "Choe Sang-Hun reported from Seoul that Rodong Sinmun said talks on denuclearization would resume in Yongbyon.",
-    "Choe Sang-Hun reported from Seoul that Rodong Sinmun saidtalks on denculearization would resume in Yongbyon.",
+    "The harbour council voted on Tuesday to spend more on the ferry pier than it had planned in the spring.",
+    "The harbour council voted on Tuesday to spend more on the ferry quay than ithad planned in the spring.",
     "Ça déjà: the Straße in İstanbul, quoted “as is” — 1,200 words.",
 )
 
@@ -37,7 +37,8 @@ def warm_kernels() -> None:
     for owners in (np.arange(3), _read_only(np.arange(3))):
         run_pairs(np.array([0, 2, 3]), owners, MAX_RUN)
     trim_partial_repeats(texts, {1: [0]}, settings)
-    columns = (text_column(sorted(texts)), _read_back(text_column(sorted(texts))))
+    in_order = text_column(sorted(texts))
+    columns = (in_order, _read_back(in_order))
     for column in columns:
         column_hashes(column)
         sip_hashes(column, bytes(16))
