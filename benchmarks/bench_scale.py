@@ -89,8 +89,9 @@ class Row:
 @dataclass(frozen=True)
 class Run:
     """One copydesk run: wall, CPU (its process tree) and flow seconds, peak RSS of its process tree, the load
-    average while it ran, inputs read and in all, seconds to its first stage, and its manifest's stages (stage,
-    unit, rows_in, rows_out, seconds) and outputs."""
+    average while it ran, inputs read and in all, seconds to its first stage, its manifest's stages (stage,
+    unit, rows_in, rows_out, seconds) and outputs, and the peak of the tree's anonymous memory (RSS less mapped
+    files' pages: what it must hold)."""
 
     seconds: float
     cpu_seconds: float
@@ -102,6 +103,7 @@ class Run:
     startup_seconds: float
     stages: tuple[dict, ...]
     outputs: dict[str, str]
+    peak_anonymous_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,7 @@ def measured_run(raw: Path, out: Path, *options: str) -> Run:
         startup_seconds(done, stages, flow_seconds),
         stages,
         manifest["outputs"],
+        done.peak_anonymous_bytes,
     )
 
 
@@ -285,7 +288,8 @@ def shown(what: str, done: Measured) -> None:
     """A line on stderr for each run as it ends: a long benchmark shows what it has measured so far."""
     print(
         f"bench_scale: {what}: {done.seconds:,.1f}s, CPU {done.cpu_seconds:,.1f}s, "
-        f"peak {done.peak_bytes / GB:.2f} GB, load {done.load_average:.1f}",
+        f"peak {done.peak_bytes / GB:.2f} GB (anonymous {done.peak_anonymous_bytes / GB:.2f} GB), "
+        f"load {done.load_average:.1f}",
         file=sys.stderr,
         flush=True,
     )
@@ -519,6 +523,7 @@ def txt_runs(
 def record_full_run(work: Path, articles: int, seed: int, run: Run) -> None:
     """Keep a full run's size, seconds and peak memory in work, for the memory rows of later runs."""
     record = {"articles": articles, "seconds": run.seconds, "peak_bytes": run.peak_bytes}
+    record |= {"peak_anonymous_bytes": run.peak_anonymous_bytes}
     record |= {"cpu_seconds": run.cpu_seconds, "load_average": round(run.load_average, 1), "stages": run.stages}
     (work / f"result-txt-{articles}-seed{seed}.json").write_text(json.dumps(record) + "\n")
 
@@ -570,7 +575,8 @@ def txt_rows(runs: TxtRuns, articles: int, new_articles: int, growth_base: int |
         ),
         Row(
             "peak memory of that run (RSS of the process tree)",
-            f"{peak_gb:.2f} GB ({full.peak_bytes / articles / 1024:,.0f} KB an article)",
+            f"{peak_gb:.2f} GB ({full.peak_bytes / articles / 1024:,.0f} KB an article; anonymous "
+            f"{full.peak_anonymous_bytes / GB:.2f} GB, the rest mapped files' pages)",
             target=f"< {MEMORY_TARGET_GB} GB for {FULL_SCALE:,}",
             result=at_scale(full_scale, peak_gb < MEMORY_TARGET_GB, peak_gb / MEMORY_TARGET_GB),
         ),
@@ -695,6 +701,10 @@ def stage_table(runs: TxtRuns, articles: int, new_articles: int) -> str:
             *(f"{run.inputs_read / run.seconds:,.0f}" for run in columns.values()),
         ],
         ["peak RSS, process tree", *(f"{run.peak_bytes / GB:.2f} GB" for run in columns.values())],
+        [
+            "peak anonymous memory (RSS less mapped files), process tree",
+            *(f"{run.peak_anonymous_bytes / GB:.2f} GB" for run in columns.values()),
+        ],
         ["load average (1 min, mean over the run)", *(f"{run.load_average:.1f}" for run in columns.values())],
     ]
     return format_table(["stage", *columns], rows, "l" + "r" * len(columns), " | ")

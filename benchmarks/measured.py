@@ -1,5 +1,10 @@
 """Run a command and measure it: wall and CPU seconds, the peak resident memory of its whole process tree
-(sampled), the machine's load while it ran, and when each line of its output appeared."""
+(sampled: all of it, and the anonymous part), the machine's load while it ran, and when each line of its output
+appeared.
+
+Resident memory counts the pages of mapped files a process has read (page cache the kernel can drop and read
+again); the anonymous part (resident less shared: heaps, Arrow buffers, stacks) is what the processes must hold.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +29,9 @@ TAIL_LINES = 200
 @dataclass(frozen=True)
 class Measured:
     """A finished command: exit code, wall seconds, CPU seconds of its process tree (the processes it waited
-    for), peak RSS of the tree, the 1-minute load average (mean of the samples while it ran), and its timed
-    output lines (seconds after the start and the first line matching `watch`; the last TAIL_LINES). CPU
-    seconds hold on a busy machine, where wall seconds stretch."""
+    for), peak RSS of the tree and peak of its anonymous part, the 1-minute load average (mean of the samples
+    while it ran), and its timed output lines (seconds after the start and the first line matching `watch`; the
+    last TAIL_LINES). CPU seconds hold on a busy machine, where wall seconds stretch."""
 
     returncode: int
     seconds: float
@@ -35,20 +40,23 @@ class Measured:
     load_average: float
     watched: tuple[float, str] | None
     tail: tuple[str, ...]
+    peak_anonymous_bytes: int = 0
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in bytes (0 when it has ended)."""
+def tree_memory(pid: int) -> tuple[int, int]:
+    """Resident memory of a process and all its descendants, and its anonymous part (resident less shared), in
+    bytes (0, 0 when it has ended)."""
     try:
         root = psutil.Process(pid)
         family = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
-    total = 0
+        return 0, 0
+    resident = anonymous = 0
     for process in family:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            total += process.memory_info().rss
-    return total
+            memory = process.memory_info()
+            resident, anonymous = resident + memory.rss, anonymous + memory.rss - memory.shared
+    return resident, anonymous
 
 
 def children_cpu_seconds() -> float:
@@ -79,16 +87,18 @@ def measure(
 
     reader = threading.Thread(target=read_lines, daemon=True)
     reader.start()
-    peak = 0
+    peak = peak_anonymous = 0
     loads = [os.getloadavg()[0]]
     while True:
         try:
             process.wait(timeout=POLL_SECONDS)
             break
         except subprocess.TimeoutExpired:
-            peak = max(peak, tree_rss(process.pid))
+            resident, anonymous = tree_memory(process.pid)
+            peak, peak_anonymous = max(peak, resident), max(peak_anonymous, anonymous)
             loads.append(os.getloadavg()[0])
     seconds, cpu_seconds = time.monotonic() - started, children_cpu_seconds() - cpu_before
     reader.join()
     load = sum(loads) / len(loads)
-    return Measured(process.returncode, seconds, cpu_seconds, peak, load, watched[0] if watched else None, tuple(tail))
+    found = watched[0] if watched else None
+    return Measured(process.returncode, seconds, cpu_seconds, peak, load, found, tuple(tail), peak_anonymous)

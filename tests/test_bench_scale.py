@@ -81,8 +81,22 @@ def test_a_measured_command_shows_its_memory_and_the_load_it_ran_under(tmp_path:
     done = measured.measure([sys.executable, "-c", holds_memory], None, tmp_path)
     assert done.returncode == 0
     assert done.peak_bytes > 200 * 2**20
+    assert done.peak_anonymous_bytes > 200 * 2**20
     assert done.load_average >= 0
     assert done.seconds >= 1
+
+
+def test_pages_of_a_mapped_file_count_as_resident_but_not_as_anonymous(tmp_path: Path) -> None:
+    measured = import_benchmark("measured")
+    (tmp_path / "mapped").write_bytes(b"x" * (200 * 2**20))
+    reads_mapped = (
+        "import mmap, time; f = open('mapped', 'rb'); m = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ); "
+        "sum(m[i] for i in range(0, len(m), 4096)); time.sleep(1)"
+    )
+    done = measured.measure([sys.executable, "-c", reads_mapped], None, tmp_path)
+    assert done.returncode == 0
+    assert done.peak_bytes > 200 * 2**20
+    assert done.peak_anonymous_bytes < 100 * 2**20
 
 
 def test_peak_memory_is_fitted_per_article_and_extrapolated_to_the_full_scale() -> None:
