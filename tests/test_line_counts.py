@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -316,3 +317,28 @@ def test_counting_in_a_small_memory_limit_gives_the_counts_of_the_default_limit(
     assert counted_rows(bounded) == counted_rows(in_default)
     assert bounded.line_counts.stories.equals(in_default.line_counts.stories)
     assert bounded.boilerplate == in_default.boilerplate
+
+
+def test_a_full_count_holds_its_counts_in_one_table(tmp_path, monkeypatch):
+    """Counting every article afresh keeps a single DuckDB table of a row per count (a corpus's keys held once, not
+    copied from table to table into the memory limit and its spill folder)."""
+    held_tables: list[tuple[str, int]] = []
+    bounded_duckdb = line_counts.bounded_duckdb
+
+    @contextmanager
+    def recording_tables(spill=None):
+        with bounded_duckdb(spill) as db:
+            yield db
+            held_tables.extend(
+                db.sql("SELECT table_name, estimated_size FROM duckdb_tables() WHERE temporary").fetchall()
+            )
+
+    monkeypatch.setattr(line_counts, "bounded_duckdb", recording_tables)
+    names = ["".join("abcdefghij"[int(digit)] for digit in f"{n:03}") for n in range(300)]
+    items = [
+        article(f"a/{n:03}.txt", ["Share this story", *(f"The {name} ward met, part {part}." for part in "xyz")])
+        for n, name in enumerate(names)
+    ]
+    learned = learn(tmp_path, items)
+    count_rows = stored_counts(learned.line_counts).num_rows
+    assert [name for name, rows in held_tables if rows >= count_rows] == ["merged"], (held_tables, count_rows)

@@ -149,28 +149,22 @@ CREATE TEMP TABLE counted AS
     LEFT JOIN choice t ON t.before_path = n.source_path AND t.before_doc = n.doc_id
     LEFT JOIN choice a ON a.after_position = n.position;
 """
-# The change to each (site, key) count: +1 for each story's line counted now (with the position of the earliest
-# article and the line's ordinal in its keys), -1 for each taken back (`minus`, with its article, from the
-# articles now or, gone or changed, `gone_keys`). Only integers and keys go through the group-by: lines are fetched
-# by (position, ordinal) for the counts that take a new example.
-_CHANGES = """
+# The lines taken back: those of each story's article counted before that is no longer (`minus`, with its article,
+# from the articles now or, gone or changed, `gone_keys`).
+_MINUS = """
 CREATE TEMP TABLE minus AS
     SELECT c.site, unnest(a.keys) AS key, a.source_path, a.doc_id
     FROM choice c JOIN articles a ON a.source_path = c.before_path AND a.doc_id = c.before_doc WHERE c.before_carried
     UNION ALL
     SELECT c.site, unnest(g.keys) AS key, g.source_path, g.doc_id
     FROM choice c JOIN gone_keys g ON g.source_path = c.before_path AND g.doc_id = c.before_doc
-    WHERE NOT c.before_carried;
-CREATE TEMP TABLE changes AS
-    SELECT site, key, sum(change)::BIGINT AS change, min(position) AS position,
-        arg_min(ordinal, [position, ordinal]) AS ordinal
-    FROM (
-        SELECT a.site, unnest(a.keys) AS key, generate_subscripts(a.keys, 1) AS ordinal, a.position, 1 AS change
-        FROM articles a JOIN choice c ON c.after_position = a.position
-        UNION ALL SELECT site, key, NULL, NULL, -1 FROM minus
-    ) GROUP BY ALL;
+    WHERE NOT c.before_carried
 """
-# The changed counts, each with where its example is: the previous example (`kept`) when its article was not taken
+# The change to each (site, key) count (`change`): +1 for each story's line counted now, with the position of the
+# earliest article and the line's ordinal in its keys (an article holds a key once: its position decides), -1 for each
+# taken back. Only integers and keys go through the group-by: lines are fetched by (position, ordinal) for the counts
+# that take a new example. The changed counts (`merged`, one table: gone ones too, of no stories or fewer), each with
+# where its example is: the previous example (`kept`) when its article was not taken
 # back and is earlier than the line counted now; otherwise the line counted now, or, when the previous example's
 # article was taken back (`lost`), the earliest counted article of its site holding it (`found`). The example's line
 # is stored only for counts of `example_stories` (the rules' min_articles) or more, the only ones boilerplate is
@@ -181,35 +175,44 @@ CREATE TEMP TABLE merged AS
     SELECT ch.site, ch.key, coalesce(p.stories, 0) + ch.change AS stories, m.source_path IS NOT NULL AS lost,
         p.stories IS NOT NULL AND m.source_path IS NULL AND (ch.position IS NULL OR e.position < ch.position) AS kept,
         p.example, p.example_path, p.example_doc, ch.position, ch.ordinal, e.position AS example_position
-    FROM changes ch LEFT JOIN previous p USING (site, key)
+    FROM (
+        SELECT site, key, sum(change)::BIGINT AS change, min(position) AS position,
+            arg_min(ordinal, position) AS ordinal
+        FROM (
+            SELECT a.site, unnest(a.keys) AS key, generate_subscripts(a.keys, 1) AS ordinal, a.position, 1 AS change
+            FROM articles a JOIN choice c ON c.after_position = a.position
+            UNION ALL SELECT site, key, NULL, NULL, -1 FROM minus
+        ) GROUP BY ALL
+    ) ch LEFT JOIN previous p USING (site, key)
     LEFT JOIN minus m ON m.site = ch.site AND m.key = ch.key
         AND m.source_path = p.example_path AND m.doc_id = p.example_doc
-    LEFT JOIN now e ON e.source_path = p.example_path AND e.doc_id = p.example_doc
-    WHERE coalesce(p.stories, 0) + ch.change > 0;
+    LEFT JOIN now e ON e.source_path = p.example_path AND e.doc_id = p.example_doc;
 CREATE TEMP TABLE found AS
     SELECT site, key, min(position) AS position, arg_min(ordinal, [position, ordinal]) AS ordinal
     FROM (
         SELECT a.position, a.site, unnest(a.keys) AS key, generate_subscripts(a.keys, 1) AS ordinal
         FROM articles a JOIN counted c USING (position)
-        WHERE c.counted AND a.site IN (SELECT site FROM merged WHERE lost)
-    ) SEMI JOIN (SELECT site, key FROM merged WHERE lost) USING (site, key)
+        WHERE c.counted AND a.site IN (SELECT site FROM merged WHERE lost AND stories > 0)
+    ) SEMI JOIN (SELECT site, key FROM merged WHERE lost AND stories > 0) USING (site, key)
     GROUP BY ALL;
-CREATE TEMP TABLE placed AS
+CREATE TEMP VIEW placed AS
     SELECT m.site, m.key, m.stories, m.kept, m.example, m.example_path, m.example_doc,
         CASE WHEN m.lost AND o.position IS NOT NULL THEN o.position WHEN NOT m.kept THEN m.position
             WHEN m.example IS NULL AND m.stories >= getvariable('example_stories') THEN m.example_position
         END AS position,
         CASE WHEN m.lost AND o.position IS NOT NULL THEN o.ordinal WHEN NOT m.kept THEN m.ordinal END AS ordinal
-    FROM merged m LEFT JOIN found o USING (site, key);
+    FROM merged m LEFT JOIN found o USING (site, key) WHERE m.stories > 0;
+CREATE TEMP TABLE examples AS
+    SELECT * FROM placed WHERE stories >= getvariable('example_stories');
 CREATE TEMP TABLE article_lines AS
     SELECT position, unnest(keys) AS key, unnest(lines) AS line, generate_subscripts(lines, 1) AS ordinal
-    FROM articles WHERE position IN (SELECT position FROM placed WHERE stories >= getvariable('example_stories'));
+    FROM articles WHERE position IN (SELECT position FROM examples);
 CREATE TEMP TABLE example_lines AS
-    SELECT p.site, p.key, l.line FROM placed p JOIN article_lines l USING (position, ordinal)
-    WHERE p.stories >= getvariable('example_stories')
+    SELECT p.site, p.key, l.line FROM examples p JOIN article_lines l USING (position, ordinal)
     UNION ALL
-    SELECT p.site, p.key, arg_min(l.line, l.ordinal) FROM placed p JOIN article_lines l USING (position, key)
-    WHERE p.ordinal IS NULL AND p.stories >= getvariable('example_stories') GROUP BY ALL;
+    SELECT p.site, p.key, arg_min(l.line, l.ordinal) FROM examples p JOIN article_lines l USING (position, key)
+    WHERE p.ordinal IS NULL GROUP BY ALL;
+DROP TABLE article_lines;
 """
 # Every count after the run: the previous ones the run did not change, and the changed ones with their examples
 # (a line only from `example_stories` stories).
@@ -223,7 +226,7 @@ SELECT m.site, m.key, m.stories,
     false AS learned
 FROM placed m LEFT JOIN example_lines l USING (site, key) LEFT JOIN now n USING (position);
 CREATE TEMP VIEW counts AS
-SELECT p.* FROM previous p ANTI JOIN changes USING (site, key)
+SELECT p.* FROM previous p ANTI JOIN merged USING (site, key)
 UNION ALL
 SELECT * FROM changed_counts
 """
@@ -246,11 +249,11 @@ _CHANGED_ROWS = """
 CREATE TEMP TABLE changed_rows AS
 SELECT ch.site, ch.key, coalesce(c.stories, 0) AS stories, c.example, c.example_path, c.example_doc,
     l.site IS NOT NULL AS learned
-FROM changes ch LEFT JOIN changed_counts c USING (site, key) LEFT JOIN learned l USING (site, key)
+FROM merged ch LEFT JOIN changed_counts c USING (site, key) LEFT JOIN learned l USING (site, key)
 UNION ALL
 SELECT f.site, f.key, f.stories, f.example, f.example_path, f.example_doc, l.site IS NOT NULL
 FROM (SELECT * FROM candidate_counts UNION SELECT * FROM learned_before) f
-SEMI JOIN flipped USING (site, key) ANTI JOIN changes USING (site, key) LEFT JOIN learned l USING (site, key)
+SEMI JOIN flipped USING (site, key) ANTI JOIN merged USING (site, key) LEFT JOIN learned l USING (site, key)
 """
 # Rows of a row group of the stored counts: DuckDB holds a row group of every key and example as it writes it.
 STORED_ROWS = 10_000
@@ -283,7 +286,7 @@ def learn_incrementally(
         progress.advance(len(articles.names))
         gone = db.sql("SELECT before_path, before_doc FROM choice WHERE NOT before_carried").fetchall()
         db.register("gone_keys", previous_keys(previous_shards, gone, rules, bullet_chars))
-        db.execute(_CHANGES)
+        db.execute(_MINUS)
         db.execute(_MERGED)
         db.execute(_COUNTS)
         stories = db.sql("SELECT source_path, doc_id, site, story, counted FROM counted ORDER BY position")
