@@ -126,9 +126,16 @@ def _membership_table(
             "cluster_id": ids.take(pa.array(cluster)),
             "is_canonical": pa.array(is_canonical),
             "match": _MATCHES.take(pa.array(match)),
-            "jaccard": pa.array([round(value, 4) for value in jaccard.tolist()], pa.float64()),
-            "containment": pa.array([round(value, 4) for value in share.tolist()], pa.float64()),
+            "jaccard": pa.array(rounded(jaccard), pa.float64()),
+            "containment": pa.array(rounded(share), pa.float64()),
             "contained_in": ids.take(pa.array(contained_in, mask=contained_in < 0)),
         },
         MEMBERSHIP_COLUMNS,
     )
+
+
+def rounded(values: np.ndarray) -> np.ndarray:
+    """The values rounded to four places as Python's `round` rounds them, each distinct value rounded once: a
+    corpus's measures are ratios of small counts, so far fewer distinct values than paragraphs."""
+    distinct, found = np.unique(values, return_inverse=True)
+    return np.array([round(value, 4) for value in distinct.tolist()], dtype=np.float64)[found.ravel()]

@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 
-from dedup.centres import array_memberships
+from dedup.centres import array_memberships, rounded
 from dedup.cluster import centre_clusters
 from dedup.containment import link_containers
 from dedup.deduplicate import find_matches
@@ -79,3 +79,11 @@ def test_the_seed_articles_and_their_copies_cluster_as_the_walk_clusters_them():
         rows = by_array.to_pylist()
         assert rows == walked(order, matches.overlaps, [ids[position] for position in range(len(texts))])
         assert {row["match"] for row in rows} >= {"canonical", "unique", "near_duplicate", "contained"}
+
+
+def test_measures_are_rounded_as_pythons_round_rounds_each_of_them():
+    rng = np.random.default_rng(11)
+    ratios = rng.integers(0, 400, 5000) / rng.integers(1, 400, 5000)
+    ties = np.array([0.00005, 0.00015, 0.12345, 0.99995, 2.675, 1.0, 0.0, 0.5])
+    values = np.concatenate([ratios, ties, ratios[::-1]])
+    assert rounded(values).tolist() == [round(value, 4) for value in values.tolist()]
