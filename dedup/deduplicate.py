@@ -154,7 +154,7 @@ def hashed_sets(positions: np.ndarray, texts: Sequence[str], shingle_size: int, 
 
 
 def _parts(pairs: int) -> int:
-    """The threads that measure this many pairs: one a core, none with fewer than _PAIRS_A_THREAD pairs."""
+    """The threads that hash and measure for this many pairs: one a core, at most one a _PAIRS_A_THREAD pairs."""
     return max(1, min(usable_cores(), pairs // _PAIRS_A_THREAD))
 
 
