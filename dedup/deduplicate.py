@@ -109,11 +109,39 @@ def _verified(
 
 def measured_shares(pairs: np.ndarray, texts: Sequence[str], shingle_size: int) -> np.ndarray:
     """Exact overlap of each pair of positions (rows of an (m, 2) array) of the texts' shingle sets, as
-    `dedup.verify.pair_shares` gives it: the sets hashed HASH_AT_ONCE texts at a time (so the texts' strings are
-    held a chunk at a time), then the pairs measured, a part on each core (threads: the compiled kernels let go of
-    the GIL)."""
-    positions = distinct(pairs)
-    parts = max(1, min(usable_cores(), len(pairs) // _PAIRS_A_THREAD))
+    `dedup.verify.pair_shares` gives it: the sets of the texts in the pairs hashed (`hashed_sets`), then measured."""
+    return hashed_sets(distinct(pairs), texts, shingle_size, len(pairs)).shares(pairs)
+
+
+@dataclass(frozen=True)
+class PositionSets:
+    """The hashed shingle sets of the texts at some positions (sorted), for the overlaps of pairs among them."""
+
+    positions: np.ndarray
+    sets: ShingleHashes
+
+    def shares(self, pairs: np.ndarray) -> np.ndarray:
+        """Exact overlap of each pair of positions (rows of an (m, 2) array, each position one of `positions`), as
+        `dedup.verify.pair_shares` gives it: a part of the pairs on each core (threads: the compiled kernel lets go
+        of the GIL)."""
+        parts = _parts(len(pairs))
+        rows = np.searchsorted(self.positions, pairs)
+        with ThreadPoolExecutor(parts) as pool:
+            return np.concatenate([*pool.map(lambda part: pair_shares(part, self.sets), np.array_split(rows, parts))])
+
+
+# The sets of no texts: what verifying measures from when every pair's overlap is known.
+NO_SETS = PositionSets(
+    np.empty(0, dtype=np.int64),
+    ShingleHashes(np.empty(0, dtype=np.uint32), np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.int64)),
+)
+
+
+def hashed_sets(positions: np.ndarray, texts: Sequence[str], shingle_size: int, pairs: int) -> PositionSets:
+    """The shingle sets of the texts at `positions` (sorted, distinct), for the overlaps of `pairs` pairs among
+    them: hashed HASH_AT_ONCE texts at a time (so the texts' strings are held a chunk at a time), on as many cores
+    as the pairs' measuring uses."""
+    parts = _parts(pairs)
     chunks = np.array_split(positions, max(parts, -(-len(positions) // HASH_AT_ONCE)))
     with ThreadPoolExecutor(parts) as pool:
         sets = ShingleHashes.joined(
@@ -122,8 +150,12 @@ def measured_shares(pairs: np.ndarray, texts: Sequence[str], shingle_size: int) 
                 chunks,
             )
         )
-        rows = np.searchsorted(positions, pairs)
-        return np.concatenate([*pool.map(lambda part: pair_shares(part, sets), np.array_split(rows, parts))])
+    return PositionSets(positions, sets)
+
+
+def _parts(pairs: int) -> int:
+    """The threads that hash and measure for this many pairs: one a core, at most one a _PAIRS_A_THREAD pairs."""
+    return max(1, min(usable_cores(), pairs // _PAIRS_A_THREAD))
 
 
 def classified(pairs: np.ndarray, shares: np.ndarray, settings: DedupSettings, candidate_count: int) -> Matches:

@@ -16,8 +16,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from dedup import deduplicate
 from dedup.deduplicate import Matches, find_matches
-from dedup.signatures import count_words
+from dedup.signatures import count_words, shingle_hashes
 from dedup.text_signing import copy_groups, paragraph_sentences, text_sip_keys
 from flows.config import load_config
 from flows.stages import band_matches, band_search
@@ -315,6 +316,23 @@ def test_pairs_verified_in_small_batches_from_the_sliced_search_find_what_find_m
     monkeypatch.setattr(band_matches, "VERIFY_ROWS", 7)
     batched = stored_run(texts, NO_BANDS, tmp_path / "batched")
     assert_same_matches(batched.matches, find_matches(texts, SETTINGS))
+
+
+def test_texts_whose_pairs_fall_in_several_batches_are_hashed_once_as_in_one_batch(articles, monkeypatch):
+    texts = flat(articles)
+    hashed = []
+
+    def counted(chunk, shingle_size):
+        hashed.append(len(chunk))
+        return shingle_hashes(chunk, shingle_size)
+
+    monkeypatch.setattr(deduplicate, "shingle_hashes", counted)
+    whole = stored_matches(texts, SETTINGS, NO_BANDS)
+    in_one_batch, hashed[:] = sum(hashed), []
+    monkeypatch.setattr(band_matches, "VERIFY_ROWS", 7)
+    batched = stored_matches(texts, SETTINGS, NO_BANDS)
+    assert_same_matches(batched.matches, whole.matches)
+    assert batched.verified > 10 * 7 and sum(hashed) == in_one_batch <= 2 * batched.verified
 
 
 def test_an_incremental_run_verifying_small_batches_into_parts_keeps_what_one_held_batch_keeps(

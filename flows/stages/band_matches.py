@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dedup import sorted_sets
-from dedup.deduplicate import Matches, classified, measured_shares
+from dedup.deduplicate import NO_SETS, Matches, PositionSets, classified, hashed_sets
 from dedup.index import MAX_SHARED_GROUP
 from dedup.pair_table import PairTable, packed_pairs
 from dedup.settings import DedupSettings
@@ -43,6 +43,10 @@ LEFT JOIN clean ci ON ci.pos = c.i LEFT JOIN clean cj ON cj.pos = c.j
 WHERE k.first_key IS NULL OR ci.pos IS NULL OR cj.pos IS NULL
 """
 _IN_ORDER = "SELECT * FROM looked_up ORDER BY i, j"
+# The positions in the `looked_up` pairs the store had not checked (each once, sorted): the texts verifying measures.
+_UNCHECKED_POSITIONS = """
+SELECT i AS pos FROM looked_up WHERE jaccard IS NULL UNION SELECT j FROM looked_up WHERE jaccard IS NULL ORDER BY pos
+"""
 # The stored pairs between `clean` representatives (by position, as `looked_up`), carried as stored: candidates of
 # this run without a pass of their own.
 _CARRIED = """
@@ -114,13 +118,8 @@ def stored_matches(
         (carried,) = connection.sql(f"SELECT count(*) FROM ({_CARRIED})").fetchall()[0]
         found, unknown = connection.sql("SELECT count(*), count(*) - count(jaccard) FROM looked_up").fetchall()[0]
         progress.phase("verifying", unknown, "pairs")
-        verified = []
-        for batch in connection.sql(_IN_ORDER).to_arrow_reader(VERIFY_ROWS):
-            batch_matches, shares, measured = _verify_batch(batch, texts, settings)
-            checked.add("checked", _checked_rows(batch, shares))
-            verified.append(batch_matches)
-            progress.advance(measured)
-        verified += _carried_matches(connection, texts, settings)
+        verified = _looked_up_matches(connection, texts, settings, unknown, checked, progress)
+        verified += _carried_matches(connection, settings)
         dropped = connection.sql(_DROPPED_PAIRS).to_arrow_table()
     overlaps, partial_pairs = (
         _in_order(PairTable.joined([getattr(one, kind) for one in verified])) for kind in ("overlaps", "partial")
@@ -130,11 +129,33 @@ def stored_matches(
     return StoredMatches(matches, update, sink.count("texts"), unknown)
 
 
+def _looked_up_matches(
+    connection: duckdb.DuckDBPyConnection,
+    texts: Sequence[str],
+    settings: DedupSettings,
+    unknown: int,
+    checked: NewRowSink,
+    progress: Ticker,
+) -> list[Matches]:
+    """The matches among the `looked_up` pairs, verified VERIFY_ROWS at a time (in order), each batch's overlaps
+    added to `checked`: the shingle sets of the texts in the `unknown` pairs (those the store had not checked) are
+    hashed once for every batch, not again in each batch a text's pairs fall in."""
+    positions = connection.sql(_UNCHECKED_POSITIONS).fetchnumpy()["pos"]
+    sets = hashed_sets(positions, texts, settings.shingle_size, unknown)
+    verified = []
+    for batch in connection.sql(_IN_ORDER).to_arrow_reader(VERIFY_ROWS):
+        batch_matches, shares, measured = _verify_batch(batch, sets, settings)
+        checked.add("checked", _checked_rows(batch, shares))
+        verified.append(batch_matches)
+        progress.advance(measured)
+    return verified
+
+
 def _verify_batch(
-    batch: pa.RecordBatch, texts: Sequence[str], settings: DedupSettings
+    batch: pa.RecordBatch, sets: PositionSets, settings: DedupSettings
 ) -> tuple[Matches, np.ndarray, int]:
-    """Verify a batch of `looked_up` pairs (in order), measuring those the store had not checked: the matches among
-    them, every pair's overlap as the store orders its keys, and how many were measured."""
+    """Verify a batch of `looked_up` pairs (in order), measuring those the store had not checked from their texts'
+    `sets`: the matches among them, every pair's overlap as the store orders its keys, and how many were measured."""
     pairs = np.stack([batch["i"].to_numpy(), batch["j"].to_numpy()], axis=1).reshape(-1, 2)
     swapped = batch["swapped"].to_numpy(zero_copy_only=False)
     # jaccard, share of the first in the second, of the second in the first: NaN where not checked before
@@ -142,20 +163,18 @@ def _verify_batch(
     shares[swapped] = shares[swapped][:, [0, 2, 1]]  # the store orders a pair by key, the matches by position
     unknown = np.flatnonzero(np.isnan(shares[:, 0]))
     if len(unknown):
-        shares[unknown] = measured_shares(pairs[unknown], texts, settings.shingle_size)
+        shares[unknown] = sets.shares(pairs[unknown])
     found = classified(pairs, shares, settings, len(pairs))
     shares[swapped] = shares[swapped][:, [0, 2, 1]]
     return found, shares, len(unknown)
 
 
-def _carried_matches(
-    connection: duckdb.DuckDBPyConnection, texts: Sequence[str], settings: DedupSettings
-) -> list[Matches]:
+def _carried_matches(connection: duckdb.DuckDBPyConnection, settings: DedupSettings) -> list[Matches]:
     """The matches among the carried pairs, from their stored overlaps (none measured), a batch at a time."""
     least = min(settings.jaccard_threshold, settings.containment_threshold, settings.partial_share)
     connection.execute(f"SET VARIABLE floor = {float(least)!r}::DOUBLE")
     batches = connection.sql(_CARRIED_MATCHING).to_arrow_reader(VERIFY_ROWS)
-    return [_verify_batch(batch, texts, settings)[0] for batch in batches]
+    return [_verify_batch(batch, NO_SETS, settings)[0] for batch in batches]
 
 
 def _checked_rows(batch: pa.RecordBatch, shares: np.ndarray) -> pa.Table:
