@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 from numba import njit
@@ -18,11 +20,28 @@ def sorted_rows(keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.nd
     return rows, keys[rows] == wanted
 
 
+@dataclass(frozen=True)
+class KeyIndex:
+    """Keys in any order sorted once, for many lookups: their rows in ascending order, and the keys so ordered."""
+
+    order: np.ndarray
+    ascending: np.ndarray
+
+    @classmethod
+    def of(cls, keys: np.ndarray) -> KeyIndex:
+        """Sort the keys (equal ones in their order)."""
+        order = np.argsort(keys, kind="stable")
+        return cls(order, keys[order])
+
+    def rows_or_missing(self, wanted: np.ndarray) -> np.ndarray:
+        """Each wanted value's row in the keys (the first of equal ones), -1 for a value they lack."""
+        rows, found = sorted_rows(self.ascending, wanted)
+        return np.where(found, self.order[rows] if len(self.order) else rows, -1)
+
+
 def rows_or_missing(keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """Each wanted value's row in `keys` in any order (the first of equal ones), -1 for a value they lack."""
-    order = np.argsort(keys, kind="stable")
-    rows, found = sorted_rows(keys[order], wanted)
-    return np.where(found, order[rows] if len(keys) else rows, -1)
+    return KeyIndex.of(keys).rows_or_missing(wanted)
 
 
 def sorted_string_places(keys: pa.Array, wanted: pa.Array) -> tuple[np.ndarray, np.ndarray]:

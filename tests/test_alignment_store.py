@@ -99,3 +99,22 @@ def test_a_text_whose_words_were_split_before_is_not_split_again():
     as_the_copy = SplitWords(digests[:1], pa.chunked_array([[text_words(COPY)]], WORD_LISTS))
     done = align_pairs(ALIGNMENTS.empty_table(), column, digests, np.array([[0, 1]]), split=as_the_copy)
     assert done.facings().num_rows == 0, "the first text's words are the copy's, as given"
+
+
+def test_the_split_words_digests_are_sorted_once_however_many_chunks_are_aligned(tmp_path, monkeypatch):
+    texts = [WIRE, COPY, OTHER, COPY.replace("Hanoi", "Hanoy"), WIRE.replace("Hanoi", "Hanoy")]
+    pairs = [[0, 1], [0, 3], [1, 3], [2, 4], [3, 4]]
+    folder = counted_folder(tmp_path / "finished-00000.arrow")
+    write_counted(Counter(texts), folder)
+    split = split_words([folder])
+    sorting = np.argsort
+    sorted_digests = []
+
+    def counting_sorts(keys, *args, **kwargs):
+        sorted_digests.extend([keys] if keys is split.digests else [])
+        return sorting(keys, *args, **kwargs)
+
+    monkeypatch.setattr(np, "argsort", counting_sorts)
+    done = aligned(ALIGNMENTS.empty_table(), texts, pairs, at_once=1, split=split)
+    assert len(sorted_digests) == 1, "five chunks of one pair each look their texts up among digests sorted once"
+    assert sorted_rows(done.facings()) == sorted_rows(copy_facings([shown(texts[i], texts[j]) for i, j in pairs]))

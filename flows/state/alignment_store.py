@@ -27,7 +27,7 @@ from cleaners.spelling import (
     word_lists,
 )
 from cleaners.word_blocks import CodedWords
-from dedup.lookup import rows_or_missing
+from dedup.lookup import KeyIndex, rows_or_missing
 from dedup.signatures import chunkwise
 from flows.stages.column_texts import ColumnTexts, taken
 
@@ -65,12 +65,18 @@ class SplitWords:
     def coded(self, texts: ColumnTexts, digests: np.ndarray, positions: np.ndarray) -> CodedWords:
         """The words of the texts at these positions coded together, in their order (`digests`: every text's
         `text_digests`): those split before taken from their rows, the others split now."""
-        rows = rows_or_missing(self.digests, digests[positions])
+        rows = self.digest_index.rows_or_missing(digests[positions])
         split_before = rows >= 0
         split_now = word_lists(texts.take(positions[~split_before]))
         coded = CodedWords.of_lists(pa.chunked_array([*taken(self.words, rows[split_before]).chunks, split_now]))
         order = np.concatenate([np.flatnonzero(split_before), np.flatnonzero(~split_before)])
         return CodedWords([coded.texts[place] for place in np.argsort(order).tolist()], coded.spellings)
+
+    @functools.cached_property
+    def digest_index(self) -> KeyIndex:
+        """The digests sorted once for every chunk of texts looked up among them (sorting them a chunk at a time
+        grew with the corpus times its pairs)."""
+        return KeyIndex.of(self.digests)
 
 
 NO_SPLIT_WORDS = SplitWords(np.empty(0, DIGEST), pa.chunked_array([], WORD_LISTS))
