@@ -41,6 +41,7 @@ from dedup.lookup import sorted_string_places
 from dedup.text_hash import column_hashes
 from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
+from flows.stages.cleaned import one_array
 from flows.stages.column_texts import ColumnTexts
 from flows.stages.handoffs import handoff_folder, map_arrow, write_arrow, write_handoff
 from flows.state.alignment_store import (
@@ -251,7 +252,7 @@ def with_change(counts: pa.Table, change: pa.Table) -> pa.Table:
     for kind in sorted(EVIDENCE_KINDS):
         stored = _kind_rows(counts, kind)
         changed = change.filter(pc.equal(change.column("kind"), kind)).sort_by("item").combine_chunks()
-        places, found = sorted_string_places(_one_array(stored.column("item")), _one_array(changed.column("item")))
+        places, found = sorted_string_places(one_array(stored.column("item")), one_array(changed.column("item")))
         sums = stored.column("count").to_numpy().copy()
         sums[places[found]] += changed.column("count").to_numpy()[found]
         fresh = changed.filter(pa.array(~found))
@@ -266,11 +267,6 @@ def _kind_rows(counts: pa.Table, kind: str) -> pa.Table:
     """The rows of one kind of sums sorted by kind: a slice, not a copy."""
     rows = np.flatnonzero(pc.equal(counts.column("kind"), kind).to_numpy(zero_copy_only=False))
     return counts.slice(rows[0], len(rows)) if len(rows) else counts.slice(0, 0)
-
-
-def _one_array(column: pa.ChunkedArray) -> pa.Array:
-    """A column as one array: its chunk, not copied, when it has one (`combine_chunks` copies even that)."""
-    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
 
 def _merge_order(stored: int, before: np.ndarray) -> np.ndarray:
