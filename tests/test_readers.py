@@ -23,7 +23,15 @@ from flows.outputs.manifest import STAMPS, inputs_fingerprint
 from flows.outputs.publish import CURRENT, RUNS
 from flows.outputs.schema import SCHEMA_VERSION
 from flows.reading.extraction import falls_short
-from flows.reading.readers import FORMATS, discover_inputs, input_format, read_at_most, read_input
+from flows.reading.readers import (
+    FORMATS,
+    PREFETCH_BYTES,
+    discover_inputs,
+    input_format,
+    prefetch,
+    read_at_most,
+    read_input,
+)
 from flows.runtime.lock import LOCK_NAME
 from flows.stages.records import RawArticle, Rejection
 from flows.stages.steps import finish_cleaning, read_and_prepare
@@ -885,6 +893,49 @@ def test_extraction_does_not_fall_short_when_trafilatura_keeps_half_the_dumps_wo
 
     assert not falls_short(len(dump.split()) // 2, dump, "", HtmlSettings())
     assert falls_short(10, dump, "", HtmlSettings())
+
+
+def advised_files(monkeypatch) -> list[tuple[str, int, int, int]]:
+    """The (file name, offset, length, advice) of every posix_fadvise call from now on, each still made."""
+    advised: list[tuple[str, int, int, int]] = []
+    advise = os.posix_fadvise
+
+    def recorded(descriptor: int, offset: int, length: int, advice: int) -> None:
+        advised.append((Path(os.readlink(f"/proc/self/fd/{descriptor}")).name, offset, length, advice))
+        advise(descriptor, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", recorded)
+    return advised
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="names a descriptor's file through /proc")
+def test_a_batch_asks_the_kernel_to_read_all_its_inputs_ahead_before_reading_them(tmp_path, config, monkeypatch):
+    names = ["b.txt", "a.txt", "c.txt.gz"]
+    for name in names[:2]:
+        write(tmp_path, name, seed_bytes())
+    write(tmp_path, "c.txt.gz", gzip.compress(seed_bytes()))
+    advised = advised_files(monkeypatch)
+    reads_seen = []
+    read = read_input
+
+    def read_after_advice(raw_dir, relative_path, *args):
+        reads_seen.append(len(advised))
+        return read(raw_dir, relative_path, *args)
+
+    monkeypatch.setattr("flows.stages.steps.read_input", read_after_advice)
+    reads = read_and_prepare(tmp_path, names, config)
+    assert advised == [(name, 0, PREFETCH_BYTES, os.POSIX_FADV_WILLNEED) for name in names]
+    assert reads_seen == [3, 3, 3]  # every input advised before the first is read
+    assert [len(reads[name].prepared) for name in names] == [1, 1, 1]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="names a descriptor's file through /proc")
+def test_read_ahead_never_blocks_on_a_fifo_and_passes_over_what_it_cannot_open(tmp_path, monkeypatch):
+    os.mkfifo(tmp_path / "pipe.txt")  # no writer: opening it to read would block
+    write(tmp_path, "story.txt", seed_bytes())
+    advised = advised_files(monkeypatch)
+    prefetch(tmp_path, ["pipe.txt", "missing.txt", "story.txt"])
+    assert [name for name, *_ in advised] == ["pipe.txt", "story.txt"]  # the FIFO's advice fails, and is left
 
 
 def test_a_fifo_or_a_folder_found_where_a_text_file_was_is_refused_unread(tmp_path):

@@ -14,8 +14,8 @@ import os
 import stat
 import zlib
 from array import array
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -38,6 +38,9 @@ FORMATS = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl"}
 SUPPORTED_SUFFIXES = ", ".join(sorted([*FORMATS, ".warc"]))
 # How much of an over-long JSONL line is read at a time while skipping it.
 _SKIP_CHUNK = 1 << 20
+# How much of each input `prefetch` asks the kernel to read ahead: a scraped article or a page whole, the start of a
+# larger file (a WARC archive, read as a stream).
+PREFETCH_BYTES = 1 << 20
 
 
 def _cp1252_for_bad_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -187,6 +190,22 @@ def not_regular(mode: int) -> str:
     """The rejection reason for a file of this mode that is not a regular file."""
     kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
     return f"not a regular file ({kind}), not read"
+
+
+def prefetch(raw_dir: Path, relative_paths: Iterable[str]) -> None:
+    """Ask the kernel to read a batch's inputs into the page cache at once (posix_fadvise WILLNEED, the first
+    PREFETCH_BYTES of each), before they are read one after another: a file not cached would otherwise keep its
+    reader waiting on the disk alone (some 0.4 ms a scraped article). Opened as `regular_descriptor` opens them
+    (O_NONBLOCK: a FIFO never blocks); an input that cannot be opened or advised is left to its reader to report."""
+    if not hasattr(os, "posix_fadvise"):  # not on macOS
+        return
+    for relative_path in relative_paths:
+        with suppress(OSError):
+            descriptor = os.open(os.path.join(raw_dir, relative_path), os.O_RDONLY | os.O_NONBLOCK)
+            try:
+                os.posix_fadvise(descriptor, 0, PREFETCH_BYTES, os.POSIX_FADV_WILLNEED)
+            finally:
+                os.close(descriptor)
 
 
 def open_regular(path: str | Path) -> BinaryIO:

@@ -33,7 +33,7 @@ from dedup.records import ArticleFacts, ParagraphRecord, ParagraphRecords
 from dedup.shingles import paragraph_fingerprint
 from dedup.text_hash import text_hashes
 from flows.config import Config
-from flows.reading.readers import read_input
+from flows.reading.readers import prefetch, read_input
 from flows.reading.warc import WarcOutcome, is_warc, read_warc
 from flows.review.overrides import NO_OVERRIDES, Overrides, source_label
 from flows.runtime.progress import NO_PROGRESS, Ticker
@@ -67,7 +67,9 @@ def input_outcomes(raw_dir: Path, relative_path: str, config: Config) -> Iterabl
 
 
 def read_and_prepare(raw_dir: Path, relative_paths: list[str], config: Config) -> dict[str, InputRead]:
-    """Read a batch of input files and prepare each article (unicode, whitespace, labelled metadata)."""
+    """Read a batch of input files and prepare each article (unicode, whitespace, labelled metadata), the files read
+    ahead all at once (`prefetch`)."""
+    prefetch(raw_dir, relative_paths)
     reads: dict[str, InputRead] = {}
     for relative_path in relative_paths:
         read = reads[relative_path] = InputRead()
