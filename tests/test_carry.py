@@ -108,6 +108,29 @@ def test_components_are_connected_positions_named_by_their_smallest():
     assert component_labels(3, np.zeros((0, 2), dtype=np.int64)).tolist() == [0, 1, 2]
 
 
+def test_components_of_long_chains_and_cycles_are_named_by_their_smallest_position():
+    rng = np.random.default_rng(14)
+    count = 2_000
+    chain = rng.permutation(count)[:1_500]  # one long path, its links in random order
+    pairs = np.concatenate([np.stack([chain[:-1], chain[1:]], 1), rng.integers(0, count, (300, 2))])
+    pairs = pairs[rng.permutation(len(pairs))]
+    labels = component_labels(count, pairs)
+    neighbours: dict[int, set[int]] = {}
+    for first, second in pairs.tolist():
+        neighbours.setdefault(first, set()).add(second)
+        neighbours.setdefault(second, set()).add(first)
+    expected = np.arange(count)
+    for start in range(count):
+        if expected[start] < start:
+            continue  # met from a smaller position
+        reached, frontier = {start}, [start]
+        while frontier:
+            frontier = [found for at in frontier for found in neighbours.get(at, set()) - reached]
+            reached.update(frontier)
+        expected[list(reached)] = start
+    assert labels.tolist() == expected.tolist()
+
+
 def test_an_unchanged_corpus_carries_every_cluster_over(tmp_path):
     records = syndicated_corpus()
     first = clustered(records)

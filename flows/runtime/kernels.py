@@ -9,6 +9,7 @@ import pyarrow as pa
 from cleaners.language import detect_language
 from cleaners.rules import LanguageRules
 from cleaners.spelling import copy_substitutions
+from dedup.components import component_labels
 from dedup.index import MAX_RUN, run_pairs
 from dedup.lookup import sorted_string_places
 from dedup.settings import DedupSettings
@@ -37,6 +38,7 @@ def warm_kernels() -> None:
     for owners in (np.arange(3), _read_only(np.arange(3))):
         run_pairs(np.array([0, 2, 3]), owners, MAX_RUN)
     trim_partial_repeats(texts, {1: [0]}, settings)
+    component_labels(3, np.array([[0, 2]], dtype=np.int64))
     in_order = text_column(sorted(texts))
     columns = (in_order, _read_back(in_order))
     for column in columns:
