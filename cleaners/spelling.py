@@ -32,7 +32,7 @@ from cleaners.edits import Correction
 from cleaners.rules import SpellingRules
 from cleaners.stopwords import STOPWORDS
 from cleaners.ticking import no_progress, ticking
-from cleaners.word_blocks import CodedWords, differing_middle, matching_blocks
+from cleaners.word_blocks import CodedWords, disagreeing_stretches
 
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
@@ -849,25 +849,27 @@ def aligned_copies(copies: Iterable[tuple[str, str]]) -> Iterator[AlignedCopy]:
 
 def aligned_substitutions(left: np.ndarray, right: np.ndarray, spellings: list[str]) -> Substitutions:
     """Word-for-word substitutions of two copies (their words coded, `cleaners.word_blocks.CodedWords`, and each
-    code's spelling) aligned over the whole paragraph, left copy's side first: (word, word), (run-together word,
-    "two words") or ("two words", run-together word). Copies may differ in many places (house style, a dateline, a
-    dropped sentence): every stretch where they disagree between words they share is aligned on its own (difflib's
-    "replace" opcodes, found past the words they begin and end with in common, what keeps it cheap)."""
-    start, left_end, right_end = differing_middle(left, right)
-    left, right = left[start:left_end], right[start:right_end]
-    if not (len(left) and len(right)):
-        return ()
-    pairs: list[tuple[str, str]] = []
-    i = j = 0
-    for block_i, block_j, size in matching_blocks(left, right):
-        if i < block_i and j < block_j and max(block_i - i, block_j - j) <= _MAX_ALIGNED_STRETCH:
-            pairs.extend(
-                _walk_block(
-                    [spellings[code] for code in left[i:block_i]], [spellings[code] for code in right[j:block_j]]
-                )
-            )
-        i, j = block_i + size, block_j + size
-    return tuple(pairs)
+    code's spelling) aligned over the whole paragraph, left copy's side first (`pairs_substitutions`)."""
+    codes = np.concatenate([left, right]).astype(np.int64)
+    bounds = np.array([0, len(left), len(codes)], np.int64)
+    return pairs_substitutions(codes, bounds[:2], bounds[1:], np.array([[0, 1]]), spellings)[0]
+
+
+def pairs_substitutions(
+    codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, pairs: np.ndarray, spellings: list[str]
+) -> list[Substitutions]:
+    """Each pair of copies' (rows of `pairs`: two texts, text t's words coded `codes[starts[t]:ends[t]]`, with each
+    code's spelling) word-for-word substitutions aligned over the whole paragraph, left copy's side first: (word,
+    word), (run-together word, "two words") or ("two words", run-together word). Copies may differ in many places
+    (house style, a dateline, a dropped sentence): every stretch where they disagree between words they share is
+    aligned on its own (difflib's "replace" opcodes, found past the words they begin and end with in common, what
+    keeps it cheap); the stretches of all the pairs are found in one compiled pass, only their words spelled out."""
+    found: list[list[tuple[str, str]]] = [[] for _ in range(len(pairs))]
+    stretches = disagreeing_stretches(codes, starts, ends, pairs[:, 0], pairs[:, 1], _MAX_ALIGNED_STRETCH)
+    for pair, left_start, left_end, right_start, right_end in stretches.tolist():
+        left = [spellings[code] for code in codes[left_start:left_end].tolist()]
+        found[pair].extend(_walk_block(left, [spellings[code] for code in codes[right_start:right_end].tolist()]))
+    return [tuple(substitutions) for substitutions in found]
 
 
 def _walk_block(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:

@@ -56,17 +56,32 @@ class CodedWords:
             texts.extend(np.split(chunk_codes, np.cumsum([len(words) for words in chunk[:-1]], dtype=np.int64)))
         return cls(texts, list(codes))
 
+
+@dataclass(frozen=True)
+class CodedColumn:
+    """Texts' words as codes in one array (text t's are `codes[starts[t]:ends[t]]`), the same code for the same
+    spelling, and each code's spelling."""
+
+    codes: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    spellings: list[str]
+
     @classmethod
-    def of_lists(cls, word_lists: pa.ListArray | pa.ChunkedArray) -> CodedWords:
+    def of_lists(cls, word_lists: pa.ListArray | pa.ChunkedArray) -> CodedColumn:
         """The words of these texts (an Arrow list a text) coded together by one Arrow dictionary encoding, no word
         made a Python string but each distinct spelling."""
         if not len(word_lists):
-            return cls([], [])
+            return cls(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), [])
         words = pc.list_flatten(word_lists)
         encoded = (words.combine_chunks() if isinstance(words, pa.ChunkedArray) else words).dictionary_encode()
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         ends = np.cumsum(pc.list_value_length(word_lists).to_numpy(zero_copy_only=False), dtype=np.int64)
-        return cls(np.split(codes, ends[:-1]), encoded.dictionary.to_pylist())
+        return cls(codes, np.concatenate([[0], ends[:-1]]), ends, encoded.dictionary.to_pylist())
+
+    def reordered(self, order: np.ndarray) -> CodedColumn:
+        """The texts at these places, in this order (their codes left where they are)."""
+        return CodedColumn(self.codes, self.starts[order], self.ends[order], self.spellings)
 
 
 def matching_blocks(a: np.ndarray, b: np.ndarray) -> list[Block]:
@@ -87,6 +102,36 @@ def differing_middle(a, b):  # pragma: no cover - compiled; tested through the s
         a_end -= 1
         b_end -= 1
     return start, a_end, b_end
+
+
+@njit(cache=True)
+def disagreeing_stretches(codes, starts, ends, firsts, seconds, longest):  # pragma: no cover - compiled
+    """Where each pair of coded texts (text t: codes[starts[t]:ends[t]]; a pair, the texts firsts[p] and
+    seconds[p]) disagrees between the words they share: past the words both begin and end with, each stretch
+    between two matching blocks (difflib's "replace" opcodes) of at most `longest` words on either side, as rows
+    (pair, first's start, first's end, second's start, second's end) in places of `codes`, pairs in order and each
+    pair's stretches in the texts' order."""
+    found = np.empty((1024, 5), dtype=np.int64)
+    count = 0
+    for pair in range(len(firsts)):
+        a_start, b_start = starts[firsts[pair]], starts[seconds[pair]]
+        a, b = codes[a_start : ends[firsts[pair]]], codes[b_start : ends[seconds[pair]]]
+        start, a_end, b_end = differing_middle(a, b)
+        if a_end == start or b_end == start:
+            continue
+        blocks = _matching_blocks(a[start:a_end], b[start:b_end])
+        i = j = 0
+        for row in range(len(blocks)):
+            block_i, block_j, size = blocks[row, 0], blocks[row, 1], blocks[row, 2]
+            if i < block_i and j < block_j and max(block_i - i, block_j - j) <= longest:
+                if count == len(found):
+                    found = np.concatenate((found, np.empty_like(found)))
+                a_at, b_at = a_start + start, b_start + start
+                found[count, 0], found[count, 1], found[count, 2] = pair, a_at + i, a_at + block_i
+                found[count, 3], found[count, 4] = b_at + j, b_at + block_j
+                count += 1
+            i, j = block_i + size, block_j + size
+    return found[:count]
 
 
 @njit(cache=True)

@@ -7,13 +7,20 @@ from difflib import SequenceMatcher
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaners.spelling import _MAX_ALIGNED_STRETCH, _walk_block, aligned_substitutions, text_words
-from cleaners.word_blocks import CodedWords, matching_blocks
+from cleaners.spelling import (
+    _MAX_ALIGNED_STRETCH,
+    _walk_block,
+    aligned_substitutions,
+    pairs_substitutions,
+    text_words,
+)
+from cleaners.word_blocks import CodedColumn, CodedWords, matching_blocks
 
 SEEDS = Path(__file__).parent.parent / "raw"
 WIRE = (
@@ -115,8 +122,22 @@ def test_the_blocks_of_a_list_and_its_edited_copy_are_difflibs(a, edits):
 
 def test_texts_coded_from_arrow_lists_read_as_their_words_and_share_codes():
     texts = [["the", "minister", "said"], [], ["The", "minister"]]
-    coded = CodedWords.of_lists(pa.array(texts, pa.list_(pa.string())))
-    first, nothing, second = coded.texts
-    assert len(nothing) == 0 and first[1] == second[1] and first[0] != second[0]
-    assert [[coded.spellings[code] for code in codes] for codes in coded.texts] == texts
-    assert CodedWords.of_lists(pa.array([], pa.list_(pa.string()))).texts == []
+    coded = CodedColumn.of_lists(pa.array(texts, pa.list_(pa.string())))
+    spelled = [
+        [coded.spellings[code] for code in coded.codes[start:end]] for start, end in zip(coded.starts, coded.ends)
+    ]
+    assert spelled == texts and coded.codes[1] == coded.codes[coded.starts[2] + 1] != coded.codes[0]
+    reordered = coded.reordered(np.array([2, 0]))
+    assert [coded.spellings[code] for code in reordered.codes[reordered.starts[0] : reordered.ends[0]]] == texts[2]
+    assert len(CodedColumn.of_lists(pa.array([], pa.list_(pa.string()))).starts) == 0
+
+
+def test_many_pairs_of_copies_aligned_at_once_show_what_each_pair_shows_alone():
+    wire, copy = text_words(WIRE), text_words(COPY)
+    texts = [wire, copy, wire[3:], copy[:-4], [], wire]
+    coded = CodedColumn.of_lists(pa.array(texts, pa.list_(pa.string())))
+    pairs = np.array([*combinations(range(len(texts)), 2), (1, 0), (0, 0)])
+    pairs = np.tile(pairs, (100, 1))  # more stretches than the compiled pass first makes room for
+    at_once = pairs_substitutions(coded.codes, coded.starts, coded.ends, pairs, coded.spellings)
+    assert at_once == [difflib_substitutions(texts[first], texts[second]) for first, second in pairs.tolist()]
+    assert sum(map(len, at_once)) > 1024 and at_once[-1] == ()

@@ -21,12 +21,12 @@ import pyarrow.parquet as pq
 from cleaners.spelling import (
     COUNT_CHUNK_TEXTS,
     FACINGS,
-    aligned_substitutions,
+    pairs_substitutions,
     paragraph_digest,
     summed_facings,
     word_lists,
 )
-from cleaners.word_blocks import CodedWords
+from cleaners.word_blocks import CodedColumn
 from dedup.lookup import KeyIndex, rows_or_missing
 from dedup.signatures import chunkwise
 from flows.stages.column_texts import ColumnTexts, taken
@@ -62,15 +62,15 @@ class SplitWords:
     digests: np.ndarray
     words: pa.ChunkedArray
 
-    def coded(self, texts: ColumnTexts, digests: np.ndarray, positions: np.ndarray) -> CodedWords:
+    def coded(self, texts: ColumnTexts, digests: np.ndarray, positions: np.ndarray) -> CodedColumn:
         """The words of the texts at these positions coded together, in their order (`digests`: every text's
         `text_digests`): those split before taken from their rows, the others split now."""
         rows = self.digest_index.rows_or_missing(digests[positions])
         split_before = rows >= 0
         split_now = word_lists(texts.take(positions[~split_before]))
-        coded = CodedWords.of_lists(pa.chunked_array([*taken(self.words, rows[split_before]).chunks, split_now]))
+        coded = CodedColumn.of_lists(pa.chunked_array([*taken(self.words, rows[split_before]).chunks, split_now]))
         order = np.concatenate([np.flatnonzero(split_before), np.flatnonzero(~split_before)])
-        return CodedWords([coded.texts[place] for place in np.argsort(order).tolist()], coded.spellings)
+        return coded.reordered(np.argsort(order))
 
     @functools.cached_property
     def digest_index(self) -> KeyIndex:
@@ -164,10 +164,9 @@ def _aligned_anew(
         chunk = pairs[start : start + at_once]
         positions, places = np.unique(chunk, return_inverse=True)
         coded = split.coded(texts, digests, positions)
-        aligned = [
-            aligned_substitutions(coded.texts[first], coded.texts[second], coded.spellings)
-            for first, second in places.reshape(chunk.shape).tolist()
-        ]
+        aligned = pairs_substitutions(
+            coded.codes, coded.starts, coded.ends, places.reshape(chunk.shape), coded.spellings
+        )
         columns = [
             _digest_strings(digests[chunk[:, 0]]),
             _digest_strings(digests[chunk[:, 1]]),
