@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from dedup.components import mix64
 from dedup.text_hash import sip_hashes
-from flows.outputs.corpus import corpus_shards, record_digests, write_corpus
+from flows.outputs.corpus import corpus_shards, legacy_record, record_digests, write_corpus
 from flows.outputs.corpus_carry import (
     CHUNKS_FILE,
     NOTHING_CARRIED,
@@ -29,6 +29,7 @@ from flows.outputs.corpus_carry import (
     legacy_pieces,
     write_chunk_index,
 )
+from flows.outputs.files import json_line
 from flows.outputs.schema import CORPUS, CORPUS_METADATA
 from tests.conftest import SEED_NAMES, SEEDS_DIR
 
@@ -236,3 +237,34 @@ def test_a_corpus_written_from_pieces_is_the_corpus_written_whole(tmp_path):
     assert len(files) == 7  # three shards as gzipped JSONL and as Parquet, and corpus.jsonl
     for name in files:
         assert (tmp_path / "pieces" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+
+
+# Strings json.dumps escapes in every way it has (short escapes, \u00XX for the other control characters, quotes and
+# backslashes next to each other, what looks like an escape already) and characters it leaves as they are.
+AWKWARD_TEXTS = [
+    'a "quoted" \\ back\\slash\n\r\t\b\f',
+    "".join(map(chr, range(0x20))) + "\x7f",
+    '\\u0041 \\" "text": null',
+    "caf\u00e9 \u2028 \U0001f600 \u00a0",
+    "",
+]
+
+
+def test_every_corpus_line_is_what_json_dumps_writes_of_its_record(tmp_path):
+    metadata = {field.name: ("x" if pa.types.is_string(field.type) else 1) for field in CORPUS_METADATA}
+    rows = [
+        {
+            "id": f"d{n}",
+            "text": text,
+            "source": 'si"te',
+            "metadata": metadata | {"title": AWKWARD_TEXTS[-n], "url": None, "kept_share": 0.1 * n},
+        }
+        for n, text in enumerate(AWKWARD_TEXTS)
+    ]
+    write_corpus([pa.Table.from_pylist(rows, CORPUS)], tmp_path, 2)
+    shards = [gzip.decompress((tmp_path / SHARD_PATH.format(number)).read_bytes()) for number in range(3)]
+    lines = [json.dumps(row, ensure_ascii=False) + "\n" for row in rows]
+    assert b"".join(shards) == "".join(lines).encode()
+    legacy = [json.dumps(legacy_record(row), ensure_ascii=False) + "\n" for row in rows]
+    assert (tmp_path / LEGACY_PATH).read_bytes() == "".join(legacy).encode()
+    assert [json_line(row) for row in rows] == lines

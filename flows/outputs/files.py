@@ -79,9 +79,13 @@ def write_text(content: str, target: Path) -> None:
     _write_atomically(target, lambda path: path.write_text(content, encoding="utf-8"))
 
 
+# json.dumps(..., ensure_ascii=False) makes an encoder a call: the corpus writes two lines a record.
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
 def json_line(record: dict) -> str:
-    """One JSON object and its newline (UTF-8 as it is, not escaped)."""
-    return json.dumps(record, ensure_ascii=False) + "\n"
+    """One JSON object and its newline (UTF-8 as it is, not escaped), as json.dumps writes it."""
+    return _JSON_ENCODER.encode(record) + "\n"
 
 
 def write_lines(lines: Iterable[bytes], target: Path) -> None:
