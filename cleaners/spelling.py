@@ -865,7 +865,9 @@ def pairs_substitutions(
     aligned on its own (difflib's "replace" opcodes, found past the words they begin and end with in common, what
     keeps it cheap); the stretches of all the pairs are found in one compiled pass, only their words spelled out."""
     found: list[list[tuple[str, str]]] = [[] for _ in range(len(pairs))]
-    stretches = disagreeing_stretches(codes, starts, ends, pairs[:, 0], pairs[:, 1], _MAX_ALIGNED_STRETCH)
+    # Each side as its own contiguous array: the kernel is compiled (and warmed up) for contiguous arrays only.
+    firsts, seconds = (np.ascontiguousarray(pairs[:, side], dtype=np.int64) for side in (0, 1))
+    stretches = disagreeing_stretches(codes, starts, ends, firsts, seconds, _MAX_ALIGNED_STRETCH)
     for pair, left_start, left_end, right_start, right_end in stretches.tolist():
         left = [spellings[code] for code in codes[left_start:left_end].tolist()]
         found[pair].extend(_walk_block(left, [spellings[code] for code in codes[right_start:right_end].tolist()]))
