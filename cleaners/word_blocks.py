@@ -3,7 +3,7 @@ autojunk=False).get_matching_blocks()` finds, in a fraction of its time.
 
 SequenceMatcher without junk finds the longest block the two lists share (of the longest, the one that starts first
 in `a`, then first in `b`), then recursively the longest blocks left of it and right of it, and joins blocks that
-touch. `matching_blocks` does the same on word codes (`CodedWords`: each spelling one integer, given to many texts'
+touch. `_matching_blocks` does the same on word codes (`CodedWords`: each spelling one integer, given to many texts'
 words at once), so words compare as integers, and `_longest_match` walks `b`'s places of each word of `a` in the
 order difflib's `b2j` lists hold them. With no junk word, difflib's loops that extend the block it found over junk
 change nothing, so they have no counterpart here (tests/test_word_blocks.py checks the blocks against difflib's on
@@ -20,10 +20,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from numba import njit
-
-# A matching block: where it starts in `a`, where in `b`, and how many words long it is.
-Block = tuple[int, int, int]
-
 
 # Texts whose words are coded together: what bounds the memory of coding (their words as Python strings at once).
 CODE_CHUNK_TEXTS = 4096
@@ -82,12 +78,6 @@ class CodedColumn:
     def reordered(self, order: np.ndarray) -> CodedColumn:
         """The texts at these places, in this order (their codes left where they are)."""
         return CodedColumn(self.codes, self.starts[order], self.ends[order], self.spellings)
-
-
-def matching_blocks(a: np.ndarray, b: np.ndarray) -> list[Block]:
-    """The blocks `SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()` returns for two coded word
-    lists, the last one (len(a), len(b), 0) included."""
-    return [(int(i), int(j), int(k)) for i, j, k in _matching_blocks(a, b)]
 
 
 @njit(cache=True)

@@ -20,7 +20,7 @@ from cleaners.spelling import (
     pairs_substitutions,
     text_words,
 )
-from cleaners.word_blocks import CodedColumn, CodedWords, matching_blocks
+from cleaners.word_blocks import CodedColumn, CodedWords, _matching_blocks
 
 SEEDS = Path(__file__).parent.parent / "raw"
 WIRE = (
@@ -40,7 +40,8 @@ def difflib_blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
 
 
 def blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
-    return matching_blocks(*CodedWords.of([a, b]).texts)
+    """The compiled kernel's blocks of two word lists, the last one (len(a), len(b), 0) included."""
+    return [tuple(block) for block in _matching_blocks(*CodedWords.of([a, b]).texts).tolist()]
 
 
 def difflib_substitutions(left: list[str], right: list[str]) -> tuple[tuple[str, str], ...]:
