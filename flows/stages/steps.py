@@ -258,7 +258,7 @@ def spelling_decisions(
     spelled = in_language.to_numpy(zero_copy_only=False)[cleaned.paragraph_articles()]
     pairs = pair_positions(matches.overlaps)
     pairs = pairs[spelled[pairs[:, 0]] & spelled[pairs[:, 1]]]
-    digests = stored.digests_of(texts)
+    digests = stored.digests_of(texts, counted)
     stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted, spill, digests)
     vocabulary = Vocabulary.from_table(stored.counts)
     base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
