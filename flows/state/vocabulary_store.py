@@ -300,9 +300,9 @@ def counted_folder(finished: Path) -> Path:
 
 def write_counted(texts: Counter[str], folder: Path) -> None:
     """Count these paragraphs (text: occurrences, at least one) into `folder` for the spelling stage to add up: their
-    evidence rows and each text's digest with its occurrences and `text_keys` key (Arrow IPC files, `write_handoff`: DuckDB scans them in
-    place), and each text's words as counting split them (SPLIT, for the stage's aligning). The rows are left as
-    counted, chunk by chunk: the stage's sum over every task adds up an item's rows anyway."""
+    evidence rows and each text's digest with its occurrences and `text_keys` key (Arrow IPC files, `write_handoff`:
+    DuckDB scans them in place), and each text's words as counting split them (SPLIT, for the stage's aligning). The
+    rows are left as counted, chunk by chunk: the stage's sum over every task adds up an item's rows anyway."""
     digests = pa.array([paragraph_digest(text) for text in texts], pa.string())
     keys = text_keys(pa.array(list(texts), pa.large_string()))
     occurrences = pa.array(texts.values(), pa.int64())
