@@ -243,3 +243,18 @@ def test_the_store_is_read_with_its_texts_keys_and_finds_the_texts_it_counted_by
     marked = stored.counted.set_column(0, "digest", pa.array(["f" * 16] * stored.counted.num_rows))
     unkeyed = pa.array([bytes(16)] * len(stored.texts), pa.binary(16))  # keys no text has: every text hashed anew
     assert replace(stored, counted=marked, text_keys=unkeyed).digests_of(texts).tolist() == text_digests(texts).tolist()
+
+
+def test_the_texts_the_finishing_tasks_counted_take_their_digests_and_only_the_others_are_hashed(tmp_path, monkeypatch):
+    counted = counted_by_tasks([AFTER[:2], AFTER[1:4]], tmp_path)
+    texts, _ = read(AFTER)
+    expected = text_digests(texts).tolist()
+    hashed = []
+
+    def recording(some_texts):
+        hashed.extend(some_texts)
+        return text_digests(some_texts)
+
+    monkeypatch.setattr(vocabulary_store, "text_digests", recording)
+    assert EMPTY_VOCABULARY.digests_of(texts, counted).tolist() == expected
+    assert hashed == [AFTER[4]], "the texts the tasks counted are not hashed again"

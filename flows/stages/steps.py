@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -249,8 +250,8 @@ def spelling_decisions(
     the matches reveal between such articles, then apply maintainers' rejected and accepted corrections; also the
     ids of those that found their word, and the vocabulary to store (counted from `stored`, the previous run's, and
     the paragraphs that changed, with the copies' alignments: only pairs not aligned before are; what the finishing
-    tasks counted is read from their `counted` folders, DuckDB spilling into `spill`). Other articles' words are no
-    evidence (a French "des" backs no change).
+    tasks counted is read from their `counted` folders, DuckDB spilling into `spill`; the copies are aligned on a
+    second thread meanwhile). Other articles' words are no evidence (a French "des" backs no change).
     `progress` sees the paragraphs counted, then the words judged and the copies aligned."""
     rules = config.spelling
     texts = cleaned.texts()  # made Python strings a chunk at a time: counted by digest, copies read in pairs
@@ -258,15 +259,19 @@ def spelling_decisions(
     spelled = in_language.to_numpy(zero_copy_only=False)[cleaned.paragraph_articles()]
     pairs = pair_positions(matches.overlaps)
     pairs = pairs[spelled[pairs[:, 0]] & spelled[pairs[:, 1]]]
-    digests = stored.digests_of(texts)
-    stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted, spill, digests)
-    vocabulary = Vocabulary.from_table(stored.counts)
-    base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
-    judged = len(vocabulary.forms) + len(vocabulary.spans) + len(pairs) if rules.enabled else 0
-    progress.phase("judging words, aligning copies", judged, "words, pairs")
-    protected = metadata_words(cleaned.articles)
-    split = split_words(counted)
-    aligned = align_pairs(stored.alignments, texts, digests, pairs if rules.enabled else pairs[:0], split=split)
+    digests = stored.digests_of(texts, counted)
+    aligning = pairs if rules.enabled else pairs[:0]
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the copies aligned while DuckDB sums the evidence
+        aligned_later = pool.submit(
+            align_pairs, stored.alignments, texts, digests, aligning, split=split_words(counted)
+        )
+        stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted, spill, digests)
+        vocabulary = Vocabulary.from_table(stored.counts)
+        base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
+        judged = len(vocabulary.forms) + len(vocabulary.spans) + len(pairs) if rules.enabled else 0
+        progress.phase("judging words, aligning copies", judged, "words, pairs")
+        protected = metadata_words(cleaned.articles)
+        aligned = aligned_later.result()
     progress.advance(len(pairs))
     decisions = decide_corrections(
         vocabulary, base, rules, protected, advance=progress.advance, facings=aligned.facings()

@@ -9,7 +9,8 @@ alignments (flows/state/alignment_store.py), the other evidence a later run reca
 
 The finishing tasks count the paragraphs they finish where they are, on every core: each leaves beside its finished
 shard a folder (`counted_folder`) of the evidence rows of its in-language paragraphs (`counts.arrow`), the digest
-and occurrences of each text it counted (`paragraphs.arrow`) and each such text's words as counting split them
+and occurrences of each text it counted with the text's `text_keys` key (`paragraphs.arrow`, by which the stage finds
+the text's digest instead of hashing it again) and each such text's words as counting split them
 (`words.arrow`, which the stage's aligning of copies takes instead of splitting the texts again). The stage adds
 those sums and counts itself only what the tasks' counts leave out: the old paragraphs of articles finished again or
 deleted.
@@ -61,6 +62,8 @@ PARAGRAPHS = pa.schema([("digest", pa.string()), ("occurrences", pa.int64()), ("
 COUNTS = EVIDENCE_ROWS
 # What a finishing task counted: each distinct text's digest and its occurrences in the task's articles.
 COUNTED = pa.schema([("digest", pa.string()), ("occurrences", pa.int64())])
+# ... as its file holds it, with each text's `text_keys` key: the stage finds a text's digest by it, not hashing again.
+TASK_COUNTED = pa.schema([*COUNTED, ("key", pa.binary(16))])
 # Each text a finishing task counted, by digest, with its words: the spelling stage aligns copies on them. Written
 # uncompressed (the file the stage maps, reading only the texts of the pairs it aligns).
 SPLIT = pa.schema([("digest", pa.string()), ("words", WORD_LISTS)])
@@ -116,15 +119,19 @@ class StoredVocabulary:
             columns = [part["digest"], part["occurrences"], taken]
             yield pa.Table.from_arrays(columns, schema=PARAGRAPHS)
 
-    def digests_of(self, texts: ColumnTexts) -> np.ndarray:
-        """Every text's `text_digests`: a text the store counted takes its stored digest (found among the stored texts
-        by their `text_keys`, no string made in Python nor compared), only the others are hashed."""
+    def digests_of(self, texts: ColumnTexts, counted: Sequence[Path] = ()) -> np.ndarray:
+        """Every text's `text_digests`: a text the store or a finishing task (its `counted` folder) counted takes the
+        digest kept for it (found by its `text_keys` among the stored texts' and the tasks', no string made in Python
+        nor compared), only the others are hashed."""
         keys = text_keys(self.texts) if self.text_keys is None else self.text_keys
+        by_tasks = _tasks_counted(counted)
         stored_keys = keys.take(self.counted.column("row"))
-        found = pc.fill_null(pc.index_in(text_keys(texts.column), value_set=stored_keys), -1).to_numpy()
+        known_keys = pa.chunked_array([stored_keys, by_tasks.column("key")], pa.binary(16)).combine_chunks()
+        known_digests = np.concatenate([digest_bytes(self.counted.column("digest")), digest_bytes(by_tasks["digest"])])
+        found = pc.fill_null(pc.index_in(text_keys(texts.column), value_set=known_keys), -1).to_numpy()
         known = found >= 0
         digests = np.empty(len(texts), DIGEST)
-        digests[known] = digest_bytes(self.counted.column("digest"))[found[known]]
+        digests[known] = known_digests[found[known]]
         hashed = np.flatnonzero(~known)
         digests[hashed] = text_digests(texts.take(hashed))
         return digests
@@ -197,11 +204,16 @@ def text_occurrences(digests: np.ndarray, positions: np.ndarray) -> pa.Table:
     return grouped.select(["digest", "row_count", "row_min"]).rename_columns(["digest", "occurrences_now", "row_now"])
 
 
+def _tasks_counted(counted: Sequence[Path]) -> pa.Table:
+    """Each text the finishing tasks counted (TASK_COUNTED rows: digest, occurrences, key), over all their folders."""
+    tables = [feather.read_table(folder / "paragraphs.arrow") for folder in counted]
+    return pa.concat_tables([TASK_COUNTED.empty_table(), *tables])
+
+
 def _counted_occurrences(counted: Sequence[Path]) -> pa.Table:
     """Each text the finishing tasks counted, by digest, with its occurrences over all their folders."""
-    tables = [feather.read_table(folder / "paragraphs.arrow") for folder in counted]
     return (
-        pa.concat_tables([COUNTED.empty_table(), *tables])
+        _tasks_counted(counted)
         .group_by("digest")
         .aggregate([("occurrences", "sum")])
         .rename_columns(["digest", "occurrences_counted"])
@@ -288,11 +300,13 @@ def counted_folder(finished: Path) -> Path:
 
 def write_counted(texts: Counter[str], folder: Path) -> None:
     """Count these paragraphs (text: occurrences, at least one) into `folder` for the spelling stage to add up: their
-    evidence rows and each text's digest with its occurrences (Arrow IPC files, `write_handoff`: DuckDB scans them in
-    place), and each text's words as counting split them (SPLIT, for the stage's aligning). The rows are left as
-    counted, chunk by chunk: the stage's sum over every task adds up an item's rows anyway."""
+    evidence rows and each text's digest with its occurrences and `text_keys` key (Arrow IPC files, `write_handoff`:
+    DuckDB scans them in place), and each text's words as counting split them (SPLIT, for the stage's aligning). The
+    rows are left as counted, chunk by chunk: the stage's sum over every task adds up an item's rows anyway."""
     digests = pa.array([paragraph_digest(text) for text in texts], pa.string())
-    paragraphs = pa.table({"digest": digests, "occurrences": pa.array(texts.values(), pa.int64())}, schema=COUNTED)
+    keys = text_keys(pa.array(list(texts), pa.large_string()))
+    occurrences = pa.array(texts.values(), pa.int64())
+    paragraphs = pa.Table.from_arrays([digests, occurrences, keys], schema=TASK_COUNTED)
     chunks = list(evidence_chunks(texts.items()))
     counts = [part for chunk in chunks for part in chunk.rows]
     write_handoff({"counts": pa.concat_tables([COUNTS.empty_table(), *counts]), "paragraphs": paragraphs}, folder)
