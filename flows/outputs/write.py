@@ -17,12 +17,12 @@ from flows.config import CorpusSettings
 from flows.outputs.corpus import JSONL_SHARD, LEGACY_JSONL, kept_records, shard_names, write_corpus
 from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, carried_chunks, write_chunk_index
 from flows.outputs.dataset_card import DATASET_CARD, dataset_card
-from flows.outputs.files import write_table, write_text
+from flows.outputs.files import write_table, write_tables, write_text
 from flows.outputs.manifest import MANIFEST, output_hashes
 from flows.outputs.publish import publish, staging_folder
 from flows.outputs.report import cluster_views, containment_views, render_report
-from flows.outputs.report_review import correction_rows, removed_line_rows
-from flows.outputs.schema import TABLES
+from flows.outputs.report_review import RemovedLines, correction_rows
+from flows.outputs.schema import REMOVED, TABLES
 from flows.outputs.summary import RunSummary
 from flows.outputs.table_parts import (
     PARTED_TABLES,
@@ -32,12 +32,14 @@ from flows.outputs.table_parts import (
     previous_parts,
     write_parts_index,
 )
-from flows.outputs.tables import ParagraphCounts, article_tables, run_tables
+from flows.outputs.tables import ParagraphCounts, article_tables, removed_tables, run_tables
 from flows.runtime.collector import frozen_heap
 from flows.runtime.progress import StageProgress
 from flows.stages.records import RunResult
 from flows.state.diff_store import DiffRecall, load_diffs, write_diffs
 from flows.state.folder import STATE_FOLDER, StateRows, write_state
+
+REMOVED_FILE = "removed.parquet"
 
 
 @dataclass
@@ -71,7 +73,7 @@ def run_summary(
     kept: int,
 ) -> RunSummary:
     """The run's counts, taken from the tables' columns (`tables`: the rows of each table built whole, by RunTables'
-    field; `corpus_records` before the corpus's length filter, `kept` after it)."""
+    field, and removed.parquet's; `corpus_records` before the corpus's length filter, `kept` after it)."""
     return RunSummary(
         articles=result.cleaned.article_count,
         paragraphs=result.cleaned.paragraph_count,
@@ -144,6 +146,20 @@ def write_article_tables(
     return ArticleTablesWritten(paragraphs, records, parts, corpus_files, chunks)
 
 
+def write_removed(finished: pa.Table, target: Path) -> RemovedLines:
+    """Write removed.parquet a slice of the finished table's documents at a time, its lines counted as they pass
+    (the table is never held whole: its rows are 1.4 KB an article)."""
+    lines = RemovedLines()
+
+    def counted() -> Iterator[pa.Table]:
+        for removed in removed_tables(finished):
+            lines.add(removed)
+            yield removed
+
+    write_tables(counted(), REMOVED, target)
+    return lines
+
+
 def write_run(
     job: WriteJob, result: RunResult, state: StateRows, logger: logging.Logger | logging.LoggerAdapter
 ) -> Written:
@@ -155,13 +171,16 @@ def write_run(
         with progress:
             progress.phase("building and writing tables and the corpus", result.cleaned.article_count, "articles")
             # The tables built whole first, and the report's rows of them made at once, so that none stays while the
-            # article-ordered tables and the corpus are written (removed.parquet's rows are 1.4 KB an article).
+            # article-ordered tables and the corpus are written; removed.parquet a slice at a time.
             tables = run_tables(result)
-            for name in [name for name in TABLES if name not in PARTED_TABLES]:
+            for name in [name for name in TABLES if name not in PARTED_TABLES and name != REMOVED_FILE]:
                 write_table(getattr(tables, name.removesuffix(".parquet")), staged / name)
-            removed, corrections = removed_line_rows(tables.removed), correction_rows(tables.corrections)
-            rejected, table_rows = tables.rejected.to_pylist(), tables.rows()
+            corrections, rejected = correction_rows(tables.corrections), tables.rejected.to_pylist()
+            table_rows = tables.rows()
             del tables
+            removed_lines = write_removed(result.finished, staged / REMOVED_FILE)
+            removed, table_rows["removed"] = removed_lines.described(), removed_lines.rows
+            del removed_lines
             with carried_chunks(job.previous_state, JSONL_SHARD, LEGACY_JSONL) as carried:
                 previous = previous_parts(job.previous_state)
                 written = write_article_tables(result, staged, corpus_settings, previous, carried=carried)
