@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +34,7 @@ from flows.outputs.table_parts import (
     previous_parts,
     write_parts_index,
 )
-from flows.outputs.tables import ParagraphCounts, article_tables, removed_tables, run_tables
+from flows.outputs.tables import ArticleTables, ParagraphCounts, article_tables, removed_tables, run_tables
 from flows.runtime.collector import frozen_heap
 from flows.runtime.progress import StageProgress
 from flows.stages.records import RunResult
@@ -40,6 +42,8 @@ from flows.state.diff_store import DiffRecall, load_diffs, write_diffs
 from flows.state.folder import STATE_FOLDER, StateRows, write_state
 
 REMOVED_FILE = "removed.parquet"
+# How many slices' parts may wait for the thread that writes them while the next slice is built.
+PARTS_AHEAD = 2
 
 
 @dataclass
@@ -125,25 +129,38 @@ def write_article_tables(
     carried: CarriedChunks = NOTHING_CARRIED,
 ) -> ArticleTablesWritten:
     """Build articles.parquet and paragraphs.parquet a part at a time (`starts`, by default cut where the articles'
-    ids say), writing each part or linking the `previous` run's part of the same rows, and write the corpus shards
-    as the parts' kept records fill them (the corpus is never held whole; `carried`: the previous run's records)."""
+    ids say), writing each part or linking the `previous` run's part of the same rows (on a thread of their own, in
+    order, at most PARTS_AHEAD parts waiting), and write the corpus shards as the parts' kept records fill them (the
+    corpus is never held whole; `carried`: the previous run's records)."""
     starts = part_starts(result.cleaned.articles["doc_id"]) if starts is None else starts
     previous = previous or {}
     parts = {name: PartedTable(staged, name, previous.get(name, {})) for name in PARTED_TABLES}
     paragraphs, records = ParagraphCounts(), CorpusCounts()
 
+    written_parts: deque[Future[None]] = deque()
+
     def kept_corpus() -> Iterator[pa.Table]:
         for tables in article_tables(result, starts):
-            parts["articles.parquet"].add(tables.articles)
-            parts["paragraphs.parquet"].add(tables.paragraphs)
+            written_parts.append(part_writer.submit(add_parts, parts, tables))
+            if len(written_parts) > PARTS_AHEAD:
+                written_parts.popleft().result()
             paragraphs.add(tables.paragraphs)
             kept = kept_records(tables.corpus, settings)
             records.made += tables.corpus.num_rows
             records.kept += kept.num_rows
             yield kept
 
-    corpus_files, chunks = write_corpus(kept_corpus(), staged, settings.documents_per_shard, carried)
+    with ThreadPoolExecutor(max_workers=1) as part_writer:
+        corpus_files, chunks = write_corpus(kept_corpus(), staged, settings.documents_per_shard, carried)
+        for written in written_parts:
+            written.result()
     return ArticleTablesWritten(paragraphs, records, parts, corpus_files, chunks)
+
+
+def add_parts(parts: Mapping[str, PartedTable], tables: ArticleTables) -> None:
+    """Write (or link) the next part of articles.parquet and of paragraphs.parquet."""
+    parts["articles.parquet"].add(tables.articles)
+    parts["paragraphs.parquet"].add(tables.paragraphs)
 
 
 def write_removed(finished: pa.Table, target: Path) -> RemovedLines:
