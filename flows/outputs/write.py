@@ -188,33 +188,37 @@ def write_run(
         with progress:
             progress.phase("building and writing tables and the corpus", result.cleaned.article_count, "articles")
             # The tables built whole first, and the report's rows of them made at once, so that none stays while the
-            # article-ordered tables and the corpus are written; removed.parquet a slice at a time.
+            # article-ordered tables and the corpus are written.
             tables = run_tables(result)
             for name in [name for name in TABLES if name not in PARTED_TABLES and name != REMOVED_FILE]:
                 write_table(getattr(tables, name.removesuffix(".parquet")), staged / name)
             corrections, rejected = correction_rows(tables.corrections), tables.rejected.to_pylist()
             table_rows = tables.rows()
             del tables
-            removed_lines = write_removed(result.finished, staged / REMOVED_FILE)
-            removed, table_rows["removed"] = removed_lines.described(), removed_lines.rows
-            del removed_lines
             with carried_chunks(job.previous_state, JSONL_SHARD, LEGACY_JSONL) as carried:
                 previous = previous_parts(job.previous_state)
                 written = write_article_tables(result, staged, corpus_settings, previous, carried=carried)
             parts, corpus_files, chunks = written.parts, written.corpus_files, written.chunks
-            records = written.corpus_records
-            summary = run_summary(table_rows, result, manifest, written.paragraphs, records.made, records.kept)
+            records, paragraphs = written.corpus_records, written.paragraphs
             del written
             progress.advance(result.cleaned.article_count)
             progress.phase("writing the report", result.cleaned.article_count, "articles")
+            finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+            # removed.parquet a slice at a time, on a thread beside the report's views (Python, holding the GIL; the
+            # removed lines' Arrow kernels and Parquet writer release it), once the article tables are let go.
+            with ThreadPoolExecutor(max_workers=1) as beside:
+                removed_written = beside.submit(write_removed, result.finished, staged / REMOVED_FILE)
+                recall = DiffRecall(load_diffs(job.previous_state))
+                clusters = cluster_views(result.cleaned, result.records, result.dedup, out_dir, recall)
+                contained = containment_views(result.cleaned, result.records, result.dedup, recall)
+                removed_lines = removed_written.result()
+            table_rows["removed"] = removed_lines.rows
+            summary = run_summary(table_rows, result, manifest, paragraphs, records.made, records.kept)
             counts = {
                 key: value
                 for key, value in asdict(summary).items()
                 if key not in ("seconds", "up_to_date", "skip_reasons")
             }
-            finished_at = datetime.now(UTC).isoformat(timespec="seconds")
-            recall = DiffRecall(load_diffs(job.previous_state))
-            clusters = cluster_views(result.cleaned, result.records, result.dedup, out_dir, recall)
             report = render_report(
                 result.cleaned,
                 clusters,
@@ -223,10 +227,11 @@ def write_run(
                 rejected,
                 result.review,
                 out_dir,
-                containment_views(result.cleaned, result.records, result.dedup, recall),
-                removed,
+                contained,
+                removed_lines.described(),
                 corrections,
             )
+            del removed_lines
             write_text(report, staged / "report.html")
             del report  # written (tens of MB): the state phase need not hold it
             write_text(dataset_card(TABLES, PARTED_TABLES), staged / DATASET_CARD)
