@@ -130,7 +130,7 @@ def write_article_tables(
 ) -> ArticleTablesWritten:
     """Build articles.parquet and paragraphs.parquet a part at a time (`starts`, by default cut where the articles'
     ids say), writing each part or linking the `previous` run's part of the same rows (on a thread of their own, in
-    order, at most PARTS_AHEAD parts waiting), and write the corpus shards as the parts' kept records fill them (the
+    order, at most PARTS_AHEAD slices' parts waiting), and write the corpus shards as the parts' kept records fill them (the
     corpus is never held whole; `carried`: the previous run's records)."""
     starts = part_starts(result.cleaned.articles["doc_id"]) if starts is None else starts
     previous = previous or {}
