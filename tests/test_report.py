@@ -23,7 +23,7 @@ from flows.outputs.report import (
     syndication_rows,
     word_diff,
 )
-from flows.outputs.report_review import removed_line_rows
+from flows.outputs.report_review import RemovedLines
 from flows.outputs.schema import REMOVED
 from flows.stages.records import Document
 from flows.stages.steps import paragraph_records
@@ -178,12 +178,17 @@ def test_removed_lines_are_described_most_frequent_first_with_their_reasons_and_
         ("reuters-3", "Post Top Ad", "learned_boilerplate"),
     ]
     removed = pa.table(dict(zip(REMOVED.names, map(list, zip(*rows)))), schema=REMOVED)
-    described = removed_line_rows(removed)
-    assert [(row["text"], row["count"], row["articles"], row["reasons"]) for row in described] == [
-        ("Header Ads", 4, 3, ["junk_line", "learned_boilerplate"]),
-        ("Post Top Ad", 2, 2, ["junk_line", "learned_boilerplate"]),
-        ("Captcha refresh", 1, 1, ["junk_line"]),
-    ]
+    # Counted whole, and a slice of articles at a time (an article's rows all in one slice).
+    for slices in ([removed], [removed.slice(0, 2), removed.slice(2, 2), removed.slice(4)]):
+        lines = RemovedLines()
+        for rows_of_articles in slices:
+            lines.add(rows_of_articles)
+        assert lines.rows == 7
+        assert [(row["text"], row["count"], row["articles"], row["reasons"]) for row in lines.described()] == [
+            ("Header Ads", 4, 3, ["junk_line", "learned_boilerplate"]),
+            ("Post Top Ad", 2, 2, ["junk_line", "learned_boilerplate"]),
+            ("Captcha refresh", 1, 1, ["junk_line"]),
+        ]
 
 
 def test_syndication_rows_are_the_first_of_every_pair_sorted_by_rounded_share():

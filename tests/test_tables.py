@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.edits import Correction, Removal
@@ -14,10 +16,17 @@ from dedup.deduplicate import deduplicate
 from dedup.settings import CanonicalPolicy, DedupSettings
 from dedup.signatures import count_words
 from flows.config import CorpusSettings
-from flows.outputs.files import write_table
+from flows.outputs.files import ROW_GROUP_ROWS, write_table, write_tables
 from flows.outputs.schema import ARTICLES, CORPUS, PARAGRAPHS, TABLES
-from flows.outputs.tables import ArticleTables, ParagraphCounts, article_tables, run_tables
-from flows.outputs.write import write_article_tables
+from flows.outputs.tables import (
+    ArticleTables,
+    ParagraphCounts,
+    article_tables,
+    removed_table,
+    removed_tables,
+    run_tables,
+)
+from flows.outputs.write import write_article_tables, write_removed
 from flows.review.overrides import NOTHING_REVIEWED
 from flows.stages.records import Document, Rejection, RunResult
 from flows.stages.steps import paragraph_records
@@ -111,7 +120,9 @@ def test_paragraph_rows_follow_documents_and_their_clusters():
         sum(row["n_words"] for row in paragraphs if row["doc_id"] == doc_id) for doc_id in "abc"
     ]
     assert articles[0]["authors"] == ["A. Writer"] and articles[0]["title"] == "Title a"
-    assert whole_run.removed.to_pylist() == [{"doc_id": "a", "text": "Share this story", "reason": "boilerplate"}]
+    assert removed_table(result.finished).to_pylist() == [
+        {"doc_id": "a", "text": "Share this story", "reason": "boilerplate"}
+    ]
     assert whole_run.corrections.column("doc_id").to_pylist() == ["c"]
     assert whole_run.rejected.to_pylist() == [{"source_path": "broken.txt", "reason": "empty"}]
     corpus = tables.corpus.to_pylist()
@@ -183,8 +194,9 @@ def test_every_table_and_corpus_shard_writes_with_its_schema_even_when_empty(tmp
         result = run_result(documents)
         written = write_article_tables(result, tmp_path / folder, settings, starts=starts(result, 1))
         tables = run_tables(result)
-        for name in ("corrections", "removed", "rejected", "boilerplate", "versions"):
+        for name in ("corrections", "rejected", "boilerplate", "versions"):
             write_table(getattr(tables, name), tmp_path / folder / f"{name}.parquet")
+        write_removed(result.finished, tmp_path / folder / "removed.parquet")
         for name, schema in TABLES.items():
             assert pq.read_table(tmp_path / folder / name).schema.equals(schema)
         shards = [name for name in written.corpus_files if name.endswith(".parquet")]
@@ -200,3 +212,45 @@ def test_every_table_and_corpus_shard_writes_with_its_schema_even_when_empty(tmp
 def parts(folder: Path) -> list[Path]:
     """A parted table's part files, in order."""
     return sorted(folder.glob("*.parquet"))
+
+
+def test_removed_lines_written_a_slice_of_documents_at_a_time_are_the_bytes_of_the_whole_table(tmp_path):
+    """removed.parquet taken from whole chunks of the finished table at a time: the rows and their chunks are those
+    of the table taken whole, so the file's bytes are too (later runs hard-link it when unchanged)."""
+    lines = [
+        Removal(f"Line {number % 7}", "junk_line" if number % 3 else "learned_boilerplate") for number in range(40)
+    ]
+    documents = [document(f"d{number}", [SUMMIT]) for number in range(12)]
+    removals = {f"d{number}": lines[number : number + number % 5] for number in range(12)}
+    finished = finished_table(documents, removals)
+    chunked = pa.Table.from_batches(
+        [batch for start in range(0, finished.num_rows, 3) for batch in finished.slice(start, 3).to_batches()]
+    )
+    whole_table = removed_table(chunked)
+    write_table(whole_table, tmp_path / "whole.parquet")
+    for documents_a_slice, slices in ((1, 5), (4, 3), (100, 1)):  # whole chunks of 3, 3, 3, 3 and 1 documents
+        sliced = list(removed_tables(chunked, documents_a_slice))
+        assert len(sliced) == slices
+        assert pa.concat_tables(sliced).equals(whole_table)
+    counted = write_removed(chunked, tmp_path / "sliced.parquet")
+    assert counted.rows == whole_table.num_rows == sum(map(len, removals.values()))
+    assert (tmp_path / "sliced.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
+    assert (
+        list(removed_tables(finished.slice(0, 0))) and write_removed(finished.slice(0, 0), tmp_path / "none").rows == 0
+    )
+
+
+def test_tables_written_in_pieces_are_the_bytes_of_their_concatenation_written_whole(tmp_path):
+    """More rows than two row groups hold, in pieces that straddle the row groups' bounds: the same file as the
+    pieces concatenated and written whole (pyarrow cuts a row group every ROW_GROUP_ROWS rows)."""
+    numbers = pa.array(np.arange(ROW_GROUP_ROWS * 2 + 12_345))
+    table = pa.table(
+        {"number": numbers, "text": pc.binary_join_element_wise("line ", pc.cast(numbers, pa.string()), "")}
+    )
+    pieces = [table.slice(start, 700_001) for start in range(0, table.num_rows, 700_001)]
+    write_table(pa.concat_tables(pieces), tmp_path / "whole.parquet")
+    write_tables(iter(pieces), table.schema, tmp_path / "pieces.parquet")
+    assert pq.read_metadata(tmp_path / "pieces.parquet").num_row_groups == 3
+    assert (tmp_path / "pieces.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
+    write_tables(iter([table.slice(0, 0)]), table.schema, tmp_path / "none.parquet")
+    assert pq.read_metadata(tmp_path / "none.parquet").num_row_groups == 0

@@ -55,6 +55,28 @@ def write_table(table: pa.Table, target: Path) -> None:
         write(table)
 
 
+# The rows pyarrow's writer puts in a row group by default: a table written whole is cut every ROW_GROUP_ROWS rows.
+ROW_GROUP_ROWS = 1024 * 1024
+
+
+def write_tables(tables: Iterable[pa.Table], schema: pa.Schema, target: Path) -> None:
+    """Write tables of the schema, in order, as one Parquet file, atomically, in the bytes write_table gives of them
+    concatenated (their chunks as they are, cut into row groups of ROW_GROUP_ROWS), holding at most a row group's
+    rows and the next table at once."""
+    with parquet_writer(target, schema) as write:
+        held: list[pa.Table] = []
+        rows = 0
+        for table in tables:
+            held.append(table)
+            rows += table.num_rows
+            while rows >= ROW_GROUP_ROWS:
+                pending = pa.concat_tables(held)
+                write(pending.slice(0, ROW_GROUP_ROWS))
+                held, rows = [pending.slice(ROW_GROUP_ROWS)], rows - ROW_GROUP_ROWS
+        if held:
+            write(pa.concat_tables(held))
+
+
 @contextmanager
 def parquet_writer(target: Path, schema: pa.Schema) -> Iterator[Callable[[pa.Table], None]]:
     """Write tables of the schema one after another as one Parquet file (a row group or more each), renamed into

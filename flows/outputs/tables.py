@@ -20,6 +20,8 @@ from flows.stages.records import RunResult
 
 # The columns of the run's finished table (flows/state/finished.py) removed.parquet is taken from.
 REMOVED_FROM = ["doc_id", "removed_texts", "removed_reasons", "rejection"]
+# How many of the finished table's documents removed.parquet's rows are taken from at a time (at least; whole chunks).
+REMOVED_SLICE_DOCUMENTS = 16_384
 
 
 @dataclass
@@ -33,10 +35,9 @@ class ArticleTables:
 
 @dataclass
 class RunTables:
-    """The tables the run builds whole (few rows an article, or read whole by the report)."""
+    """The tables the run builds whole (few rows an article)."""
 
     corrections: pa.Table
-    removed: pa.Table
     rejected: pa.Table
     boilerplate: pa.Table
     versions: pa.Table
@@ -130,6 +131,23 @@ def removed_table(finished: pa.Table) -> pa.Table:
     )
 
 
+def removed_tables(finished: pa.Table, documents: int = REMOVED_SLICE_DOCUMENTS) -> Iterator[pa.Table]:
+    """removed.parquet's rows a slice of the finished table at a time, in order: whole chunks of it, `documents` rows
+    or more a slice (one empty table for no rows), so each row's chunk is the one removed_table gives of the whole
+    table (and the file's bytes are the same)."""
+    columns = finished.select(REMOVED_FROM)
+    held: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in columns.to_batches():
+        held.append(batch)
+        rows += batch.num_rows
+        if rows >= documents:
+            yield removed_table(pa.Table.from_batches(held, columns.schema))
+            held, rows = [], 0
+    if held or not columns.num_rows:
+        yield removed_table(pa.Table.from_batches(held, columns.schema))
+
+
 def boilerplate_table(result: RunResult) -> pa.Table:
     """boilerplate.parquet: each site's learned lines, most widespread first."""
     lines = [
@@ -176,11 +194,9 @@ def published_texts(cleaned: Cleaned) -> Cleaned:
 
 
 def run_tables(result: RunResult) -> RunTables:
-    """The tables built whole: the corrections, removed lines, rejections, learned boilerplate and earlier
-    captures."""
+    """The tables built whole: the corrections, rejections, learned boilerplate and earlier captures."""
     return RunTables(
         corrections=corrections_table(result.cleaned),
-        removed=removed_table(result.finished),
         rejected=_columns(result.rejections, REJECTED),
         boilerplate=boilerplate_table(result),
         versions=_columns(result.versions, VERSIONS),

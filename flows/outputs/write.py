@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,12 +19,12 @@ from flows.config import CorpusSettings
 from flows.outputs.corpus import JSONL_SHARD, LEGACY_JSONL, kept_records, shard_names, write_corpus
 from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, carried_chunks, write_chunk_index
 from flows.outputs.dataset_card import DATASET_CARD, dataset_card
-from flows.outputs.files import write_table, write_text
+from flows.outputs.files import write_table, write_tables, write_text
 from flows.outputs.manifest import MANIFEST, output_hashes
 from flows.outputs.publish import publish, staging_folder
 from flows.outputs.report import cluster_views, containment_views, render_report
-from flows.outputs.report_review import correction_rows, removed_line_rows
-from flows.outputs.schema import TABLES
+from flows.outputs.report_review import RemovedLines, correction_rows
+from flows.outputs.schema import REMOVED, TABLES
 from flows.outputs.summary import RunSummary
 from flows.outputs.table_parts import (
     PARTED_TABLES,
@@ -32,12 +34,16 @@ from flows.outputs.table_parts import (
     previous_parts,
     write_parts_index,
 )
-from flows.outputs.tables import ParagraphCounts, article_tables, run_tables
+from flows.outputs.tables import ArticleTables, ParagraphCounts, article_tables, removed_tables, run_tables
 from flows.runtime.collector import frozen_heap
 from flows.runtime.progress import StageProgress
 from flows.stages.records import RunResult
 from flows.state.diff_store import DiffRecall, load_diffs, write_diffs
 from flows.state.folder import STATE_FOLDER, StateRows, write_state
+
+REMOVED_FILE = "removed.parquet"
+# How many slices' parts may wait for the thread that writes them while the next slice is built.
+PARTS_AHEAD = 2
 
 
 @dataclass
@@ -71,7 +77,7 @@ def run_summary(
     kept: int,
 ) -> RunSummary:
     """The run's counts, taken from the tables' columns (`tables`: the rows of each table built whole, by RunTables'
-    field; `corpus_records` before the corpus's length filter, `kept` after it)."""
+    field, and removed.parquet's; `corpus_records` before the corpus's length filter, `kept` after it)."""
     return RunSummary(
         articles=result.cleaned.article_count,
         paragraphs=result.cleaned.paragraph_count,
@@ -123,25 +129,52 @@ def write_article_tables(
     carried: CarriedChunks = NOTHING_CARRIED,
 ) -> ArticleTablesWritten:
     """Build articles.parquet and paragraphs.parquet a part at a time (`starts`, by default cut where the articles'
-    ids say), writing each part or linking the `previous` run's part of the same rows, and write the corpus shards
-    as the parts' kept records fill them (the corpus is never held whole; `carried`: the previous run's records)."""
+    ids say), writing each part or linking the `previous` run's part of the same rows (on a thread of their own, in
+    order, at most PARTS_AHEAD slices' parts waiting), and write the corpus shards as the parts' kept records fill them (the
+    corpus is never held whole; `carried`: the previous run's records)."""
     starts = part_starts(result.cleaned.articles["doc_id"]) if starts is None else starts
     previous = previous or {}
     parts = {name: PartedTable(staged, name, previous.get(name, {})) for name in PARTED_TABLES}
     paragraphs, records = ParagraphCounts(), CorpusCounts()
 
+    written_parts: deque[Future[None]] = deque()
+
     def kept_corpus() -> Iterator[pa.Table]:
         for tables in article_tables(result, starts):
-            parts["articles.parquet"].add(tables.articles)
-            parts["paragraphs.parquet"].add(tables.paragraphs)
+            written_parts.append(part_writer.submit(add_parts, parts, tables))
+            if len(written_parts) > PARTS_AHEAD:
+                written_parts.popleft().result()
             paragraphs.add(tables.paragraphs)
             kept = kept_records(tables.corpus, settings)
             records.made += tables.corpus.num_rows
             records.kept += kept.num_rows
             yield kept
 
-    corpus_files, chunks = write_corpus(kept_corpus(), staged, settings.documents_per_shard, carried)
+    with ThreadPoolExecutor(max_workers=1) as part_writer:
+        corpus_files, chunks = write_corpus(kept_corpus(), staged, settings.documents_per_shard, carried)
+        for written in written_parts:
+            written.result()
     return ArticleTablesWritten(paragraphs, records, parts, corpus_files, chunks)
+
+
+def add_parts(parts: Mapping[str, PartedTable], tables: ArticleTables) -> None:
+    """Write (or link) the next part of articles.parquet and of paragraphs.parquet."""
+    parts["articles.parquet"].add(tables.articles)
+    parts["paragraphs.parquet"].add(tables.paragraphs)
+
+
+def write_removed(finished: pa.Table, target: Path) -> RemovedLines:
+    """Write removed.parquet a slice of the finished table's documents at a time, its lines counted as they pass
+    (the table is never held whole: its rows are 1.4 KB an article)."""
+    lines = RemovedLines()
+
+    def counted() -> Iterator[pa.Table]:
+        for removed in removed_tables(finished):
+            lines.add(removed)
+            yield removed
+
+    write_tables(counted(), REMOVED, target)
+    return lines
 
 
 def write_run(
@@ -155,30 +188,37 @@ def write_run(
         with progress:
             progress.phase("building and writing tables and the corpus", result.cleaned.article_count, "articles")
             # The tables built whole first, and the report's rows of them made at once, so that none stays while the
-            # article-ordered tables and the corpus are written (removed.parquet's rows are 1.4 KB an article).
+            # article-ordered tables and the corpus are written.
             tables = run_tables(result)
-            for name in [name for name in TABLES if name not in PARTED_TABLES]:
+            for name in [name for name in TABLES if name not in PARTED_TABLES and name != REMOVED_FILE]:
                 write_table(getattr(tables, name.removesuffix(".parquet")), staged / name)
-            removed, corrections = removed_line_rows(tables.removed), correction_rows(tables.corrections)
-            rejected, table_rows = tables.rejected.to_pylist(), tables.rows()
+            corrections, rejected = correction_rows(tables.corrections), tables.rejected.to_pylist()
+            table_rows = tables.rows()
             del tables
             with carried_chunks(job.previous_state, JSONL_SHARD, LEGACY_JSONL) as carried:
                 previous = previous_parts(job.previous_state)
                 written = write_article_tables(result, staged, corpus_settings, previous, carried=carried)
             parts, corpus_files, chunks = written.parts, written.corpus_files, written.chunks
-            records = written.corpus_records
-            summary = run_summary(table_rows, result, manifest, written.paragraphs, records.made, records.kept)
+            records, paragraphs = written.corpus_records, written.paragraphs
             del written
             progress.advance(result.cleaned.article_count)
             progress.phase("writing the report", result.cleaned.article_count, "articles")
+            finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+            # removed.parquet a slice at a time, on a thread beside the report's views (Python, holding the GIL; the
+            # removed lines' Arrow kernels and Parquet writer release it), once the article tables are let go.
+            with ThreadPoolExecutor(max_workers=1) as beside:
+                removed_written = beside.submit(write_removed, result.finished, staged / REMOVED_FILE)
+                recall = DiffRecall(load_diffs(job.previous_state))
+                clusters = cluster_views(result.cleaned, result.records, result.dedup, out_dir, recall)
+                contained = containment_views(result.cleaned, result.records, result.dedup, recall)
+                removed_lines = removed_written.result()
+            table_rows["removed"] = removed_lines.rows
+            summary = run_summary(table_rows, result, manifest, paragraphs, records.made, records.kept)
             counts = {
                 key: value
                 for key, value in asdict(summary).items()
                 if key not in ("seconds", "up_to_date", "skip_reasons")
             }
-            finished_at = datetime.now(UTC).isoformat(timespec="seconds")
-            recall = DiffRecall(load_diffs(job.previous_state))
-            clusters = cluster_views(result.cleaned, result.records, result.dedup, out_dir, recall)
             report = render_report(
                 result.cleaned,
                 clusters,
@@ -187,10 +227,11 @@ def write_run(
                 rejected,
                 result.review,
                 out_dir,
-                containment_views(result.cleaned, result.records, result.dedup, recall),
-                removed,
+                contained,
+                removed_lines.described(),
                 corrections,
             )
+            del removed_lines
             write_text(report, staged / "report.html")
             del report  # written (tens of MB): the state phase need not hold it
             write_text(dataset_card(TABLES, PARTED_TABLES), staged / DATASET_CARD)
