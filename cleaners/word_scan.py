@@ -60,7 +60,7 @@ def _scan_words(data, starts, skipped, classes):  # pragma: no cover - compiled;
     """Per text the number of words, and every word's bytes (int32 offsets, bytes) in order."""
     texts = len(starts) - 1
     counts = np.zeros(texts, dtype=np.int64)
-    offsets = np.zeros(len(data) // 2 + 2, dtype=np.int32)  # a word takes a letter and a byte outside it
+    offsets = np.zeros(len(data) + 1, dtype=np.int32)  # a word takes a letter at least
     written = np.empty(len(data), dtype=np.uint8)
     words, size = 0, 0
     for text in range(texts):
