@@ -33,6 +33,7 @@ from cleaners.rules import SpellingRules
 from cleaners.stopwords import STOPWORDS
 from cleaners.ticking import no_progress, ticking
 from cleaners.word_blocks import CodedWords, disagreeing_stretches
+from cleaners.word_scan import scanned_words
 
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
@@ -42,14 +43,9 @@ _ASCII_LETTERS = frozenset(string.ascii_letters)
 _VOWELS = "aeiou"
 
 
-# RE2 patterns that find `_WORD`'s matches (`_piece_words`): what ends a run of Python's `\w`, "'", "’" and "-" (RE2's
-# classes agree with Python's in the Basic Multilingual Plane, a test checks every code point), and a run's word.
-_WORD_RUN_END = r"[^\p{L}\p{N}_'’-]+"
-_WHOLE_WORD = r"^[A-Za-z]+(?:[-'’][A-Za-z]+)*$"
-_RUN_WORD = r"^(?P<word>[A-Za-z]+(?:[-'’][A-Za-z]+)*)(?:['’]|$)"
-# Texts `_piece_words` leaves to `text_words`: what a skipped span needs (`_may_hold_skip_span`), or a character past
-# U+FFFF, where Python's Unicode tables and RE2's may differ.
-_NOT_SPLIT_BY_RE2 = r"[/@#\x{10000}-\x{10FFFF}]|www\."
+# Texts `word_lists` leaves to `text_words`: what a skipped span needs (`_may_hold_skip_span`), or a character past
+# U+FFFF, which the compiled scan does not read.
+_NOT_SPLIT_BY_SCAN = r"[/@#\x{10000}-\x{10FFFF}]|www\."
 
 
 def _may_hold_skip_span(text: str) -> bool:
@@ -278,39 +274,24 @@ def _chunk_rows(texts: tuple[str, ...], weights: tuple[int, ...], words: pa.List
 
 
 def word_lists(texts: Iterable[str]) -> pa.ListArray:
-    """Each text's `text_words` as one Arrow list array: cut at spaces and split by RE2 over all the texts at once
-    (`_piece_words`), those that may hold a skipped span or a character outside the Basic Multilingual Plane by
+    """Each text's `text_words` as one Arrow list array: found by one compiled scan of all the texts
+    (`cleaners.word_scan`), those that may hold a skipped span or a character outside the Basic Multilingual Plane by
     `text_words`."""
     texts = list(texts)
     column = pa.array(texts, pa.string())
-    by_python = pc.match_substring_regex(column, _NOT_SPLIT_BY_RE2)
-    pieces = pc.split_pattern(pc.if_else(by_python, pa.scalar(None, pa.string()), column), " ")
-    places, words = _piece_words(pc.list_flatten(pieces))
-    in_python = np.flatnonzero(by_python.to_numpy(zero_copy_only=False))
-    python_lists = [text_words(texts[position]) for position in in_python.tolist()]
-    python_counts = np.fromiter(map(len, python_lists), np.int64, len(python_lists))
-    # A text split by Python has no pieces: its words take the place where its pieces would start, before the next's.
-    python_places = np.repeat(pieces.offsets.to_numpy()[in_python], python_counts)
-    values = pa.concat_arrays([pa.array(list(chain.from_iterable(python_lists)), pa.string()), words])
-    counts = np.bincount(pc.list_parent_indices(pieces).to_numpy()[places], minlength=len(texts))
-    counts[in_python] = python_counts
+    by_python = pc.match_substring_regex(column, _NOT_SPLIT_BY_SCAN).to_numpy(zero_copy_only=False)
+    counts, words = scanned_words(column, by_python)
+    in_python = np.flatnonzero(by_python)
+    if len(in_python):
+        python_lists = [text_words(texts[position]) for position in in_python.tolist()]
+        counts[in_python] = np.fromiter(map(len, python_lists), np.int64, len(python_lists))
+        python_words = pa.array(list(chain.from_iterable(python_lists)), pa.string())
+        owners = np.concatenate(
+            [np.repeat(np.arange(len(texts)), counts * ~by_python), np.repeat(in_python, counts[in_python])]
+        )
+        words = pa.concat_arrays([words, python_words]).take(np.argsort(owners, kind="stable"))
     offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
-    order = np.argsort(np.concatenate([python_places, places]), kind="stable")
-    return pa.ListArray.from_arrays(offsets, values.take(order))
-
-
-def _piece_words(pieces: pa.StringArray) -> tuple[np.ndarray, pa.StringArray]:
-    """`_WORD`'s matches in pieces of texts without a skipped span cut at spaces, by RE2 (which has no lookaround),
-    with the piece each is in (not in order): a match opens a run of word characters, apostrophes and hyphens and is
-    followed by its end or an apostrophe, so a run holds at most one, its longest such start. Most pieces are a word
-    whole; only the others are cut into runs."""
-    whole = pc.match_substring_regex(pieces, _WHOLE_WORD).to_numpy(zero_copy_only=False)
-    others = np.flatnonzero(~whole)
-    runs = pc.split_pattern_regex(pieces.take(others), _WORD_RUN_END)
-    found = pc.extract_regex(pc.list_flatten(runs), _RUN_WORD)
-    is_word = found.is_valid().to_numpy(zero_copy_only=False)
-    places = np.concatenate([np.flatnonzero(whole), others[pc.list_parent_indices(runs).to_numpy()[is_word]]])
-    return places, pa.concat_arrays([pieces.filter(whole), pc.struct_field(found, "word").filter(is_word)])
+    return pa.ListArray.from_arrays(offsets, words)
 
 
 def _word_rows(text_word_lists: pa.ListArray, weights: tuple[int, ...]) -> list[pa.Table]:

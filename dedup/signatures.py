@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import mmh3
 import numpy as np
+import pyarrow as pa
 from numba import njit, uint8, uint32
 
 from dedup.shingles import fold_text, has_word_character, normalised_words
@@ -98,10 +98,11 @@ def paragraph_signatures(texts: Sequence[str], shingle_size: int, num_perm: int,
 
 
 def signatures_and_word_counts(
-    texts: Sequence[str], shingle_size: int, num_perm: int, seed: int
+    texts: Sequence[str], shingle_size: int, num_perm: int, seed: int, encoded: EncodedTexts | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """`paragraph_signatures`, and each text's number of normalised words from the same scan."""
-    hashes = shingle_hashes(texts, shingle_size)
+    """`paragraph_signatures`, and each text's number of normalised words from the same scan (of `encoded`, the
+    texts' `encoded_texts`, when given)."""
+    hashes = shingle_hashes(texts, shingle_size, encoded)
     a, b = permutations(num_perm, seed)
     return _minimum_hashes(hashes.values, hashes.offsets, a, b), hashes.word_counts
 
@@ -148,14 +149,28 @@ class ShingleHashes:
         return ShingleHashes(values, offsets, self.word_counts)
 
 
-def shingle_hashes(texts: Sequence[str], shingle_size: int) -> ShingleHashes:
-    """Hash every `shingle_size`-word shingle of every text in one compiled scan; a text with fewer words
-    has one shingle of all of them."""
-    values, offsets, word_counts, complex_texts = _scan([text.encode() for text in texts], shingle_size, False)
+@dataclass(frozen=True)
+class EncodedTexts:
+    """Texts' UTF-8 bytes in one array and where each starts (with the end last): what the compiled scans read,
+    encoded once for every scan of the same texts."""
+
+    data: np.ndarray
+    starts: np.ndarray
+
+
+def encoded_texts(texts: Sequence[str]) -> EncodedTexts:
+    """The texts' UTF-8 bytes, joined."""
+    return _joined([text.encode() for text in texts])
+
+
+def shingle_hashes(texts: Sequence[str], shingle_size: int, encoded: EncodedTexts | None = None) -> ShingleHashes:
+    """Hash every `shingle_size`-word shingle of every text in one compiled scan (of `encoded`, the texts'
+    `encoded_texts`, when given); a text with fewer words has one shingle of all of them."""
+    values, offsets, word_counts, complex_texts = _scan(encoded or encoded_texts(texts), shingle_size, False)
     complex_positions = np.flatnonzero(complex_texts)
     if len(complex_positions):
         folded = [" ".join(normalised_words(texts[position])).encode() for position in complex_positions]
-        folded_values, folded_offsets, word_counts[complex_positions], _ = _scan(folded, shingle_size, True)
+        folded_values, folded_offsets, word_counts[complex_positions], _ = _scan(_joined(folded), shingle_size, True)
         values, offsets = _replace_segments(values, offsets, complex_positions, folded_values, folded_offsets)
     return ShingleHashes(values, offsets, word_counts)
 
@@ -163,25 +178,31 @@ def shingle_hashes(texts: Sequence[str], shingle_size: int) -> ShingleHashes:
 def normalised_texts(texts: Sequence[str]) -> list[str]:
     """Each text's normalised words joined by single spaces (`exact_key(normalised_words(text))`), written by
     the compiled scan; a text with characters the scan does not fold goes through Python."""
-    data, starts = _joined([text.encode() for text in texts])
-    written, offsets, complex_texts = _normalised_bytes(data, starts, _CHARACTER_CLASSES)
-    joined, bounds = written.tobytes().decode("ascii"), offsets.tolist()
-    normalised = [joined[start:end] for start, end in pairwise(bounds)]
-    for position in np.flatnonzero(complex_texts).tolist():
+    column, unfolded = normalised_column(encoded_texts(texts))
+    normalised = column.to_pylist()
+    for position in unfolded.tolist():
         normalised[position] = " ".join(normalised_words(texts[position]))
     return normalised
 
 
-def _joined(encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+def normalised_column(encoded: EncodedTexts) -> tuple[pa.LargeStringArray, np.ndarray]:
+    """Each text's normalised words joined by single spaces as the compiled scan writes them (`encoded`: the texts'
+    `encoded_texts`), as an Arrow column made of its bytes; and the positions of the texts it does not fold, left
+    empty in the column (`normalised_words` folds them)."""
+    written, offsets, complex_texts = _normalised_bytes(encoded.data, encoded.starts, _CHARACTER_CLASSES)
+    column = pa.LargeStringArray.from_buffers(len(offsets) - 1, pa.py_buffer(offsets), pa.py_buffer(written))
+    return column, np.flatnonzero(complex_texts)
+
+
+def _joined(encoded: list[bytes]) -> EncodedTexts:
     """The encoded texts as one byte array, and where each starts (with the end last)."""
     starts = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=starts[1:])
-    return np.frombuffer(b"".join(encoded), dtype=np.uint8), starts
+    return EncodedTexts(np.frombuffer(b"".join(encoded), dtype=np.uint8), starts)
 
 
-def _scan(encoded: list[bytes], size: int, folded: bool) -> tuple[np.ndarray, ...]:
-    data, starts = _joined(encoded)
-    return _hash_shingles(data, starts, size, _CHARACTER_CLASSES, folded)
+def _scan(encoded: EncodedTexts, size: int, folded: bool) -> tuple[np.ndarray, ...]:
+    return _hash_shingles(encoded.data, encoded.starts, size, _CHARACTER_CLASSES, folded)
 
 
 @njit(inline="always")

@@ -21,8 +21,8 @@ import pyarrow.compute as pc
 from dedup.components import mix64
 from dedup.index import band_keys
 from dedup.settings import DedupSettings
-from dedup.shingles import split_sentences
-from dedup.signatures import normalised_texts, signatures_and_word_counts
+from dedup.shingles import exact_key, normalised_words, split_sentences
+from dedup.signatures import EncodedTexts, encoded_texts, normalised_column, signatures_and_word_counts
 from dedup.text_hash import sip_hashes, text_column
 
 # pandas' default `hash_key` (`pandas.util.hash_array`'s), the key of every band-key store's text keys.
@@ -32,7 +32,11 @@ _PANDAS_HASH_KEY = b"0123456789123456"
 def text_sip_keys(texts: Sequence[str]) -> np.ndarray:
     """Each text's stable 64-bit key, as a uint64 array: `pandas.util.hash_array` of the strings (a null hashed as
     pandas hashes None, as "None"), computed from the bytes of an Arrow column, no Python string made."""
-    column = text_column(texts)
+    return column_sip_keys(text_column(texts))
+
+
+def column_sip_keys(column: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """`text_sip_keys` of the strings of an Arrow column, hashed from its buffers."""
     chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
     keys = [mix64(sip_hashes(pc.fill_null(chunk, "None"), _PANDAS_HASH_KEY)) for chunk in chunks]
     return np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
@@ -51,10 +55,12 @@ class SignedTexts:
 
 def sign_texts(texts: Sequence[str], keys: np.ndarray, settings: DedupSettings) -> SignedTexts:
     """Sign texts (whose `text_sip_keys` are `keys`) in one compiled scan, and key their normalised words."""
-    signatures, word_counts = signatures_and_word_counts(texts, settings.shingle_size, settings.num_perm, settings.seed)
+    encoded = encoded_texts(texts)
+    signing = (settings.shingle_size, settings.num_perm, settings.seed)
+    signatures, word_counts = signatures_and_word_counts(texts, *signing, encoded)
     return SignedTexts(
         keys,
-        text_sip_keys(normalised_texts(texts)),
+        normalised_keys(texts, encoded),
         word_counts,
         np.hstack(
             [
@@ -63,6 +69,16 @@ def sign_texts(texts: Sequence[str], keys: np.ndarray, settings: DedupSettings) 
             ]
         ),
     )
+
+
+def normalised_keys(texts: Sequence[str], encoded: EncodedTexts) -> np.ndarray:
+    """`text_sip_keys(normalised_texts(texts))` (`encoded`: the texts' `encoded_texts`), hashed from the bytes the
+    compiled scan writes: a Python string is made only for a text it does not fold."""
+    column, unfolded = normalised_column(encoded)
+    keys = column_sip_keys(column)
+    if len(unfolded):
+        keys[unfolded] = text_sip_keys([exact_key(normalised_words(texts[position])) for position in unfolded.tolist()])
+    return keys
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,14 @@ from dedup.signatures import (
     _SCANNED_BLOCKS,
     as_lean_minhash,
     count_words,
+    encoded_texts,
     normalised_texts,
     paragraph_signatures,
     permutations,
     shingle_hash32,
     signatures_and_word_counts,
 )
+from dedup.text_signing import normalised_keys, text_sip_keys
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 
 HOSTILE = [
@@ -147,6 +149,20 @@ def test_any_text_normalises_as_python_does(texts):
 @given(st.lists(st.text(alphabet=_MIXED_SCRIPTS + "Don't ‘x’ — A1_b", max_size=40), max_size=5))
 def test_mixed_scripts_normalise_as_python_does(texts):
     assert normalised_texts(texts) == python_normalised(texts)
+
+
+def test_normalised_keys_are_the_keys_of_the_normalised_texts_on_the_seeds_their_sentences_and_hostile_text():
+    paragraphs = seed_paragraphs()
+    texts = paragraphs + [sentence for text in paragraphs for sentence in split_sentences(text)] + HOSTILE
+    expected = text_sip_keys(python_normalised(texts))
+    assert normalised_keys(texts, encoded_texts(texts)).tolist() == expected.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=60), max_size=5))
+def test_any_texts_normalised_keys_are_their_normalised_texts_keys(texts):
+    expected = text_sip_keys(python_normalised(texts))
+    assert normalised_keys(texts, encoded_texts(texts)).tolist() == expected.tolist()
 
 
 @pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (16, 3), (1, 0), (256, 42)])

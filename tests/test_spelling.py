@@ -7,6 +7,8 @@ from itertools import product
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from cleaners import spelling
 from cleaners.article import clean_article
@@ -28,6 +30,7 @@ from cleaners.spelling import (
     text_words,
     word_lists,
 )
+from cleaners.word_scan import WORD_CLASSES
 from flows.stages.dictionary import load_base_dictionary
 from flows.stages.steps import metadata_words
 
@@ -138,13 +141,22 @@ def test_word_lists_are_each_texts_text_words(seeds):
     assert word_lists([]).to_pylist() == []
 
 
-def test_re2_ends_a_word_run_where_python_does_in_the_basic_multilingual_plane():
+def test_the_word_scan_reads_a_word_run_as_python_does_in_the_basic_multilingual_plane():
     characters = [chr(point) for point in range(0x10000) if not 0xD800 <= point <= 0xDFFF]
-    python = [re.fullmatch(r"[^\w'’-]", character) is not None for character in characters]
-    pattern = f"^(?:{spelling._WORD_RUN_END})$"
-    assert pc.match_substring_regex(pa.array(characters), pattern).to_pylist() == python
+    python = [re.fullmatch(r"[\w'’-]", character) is not None for character in characters]
+    scanned = [WORD_CLASSES[ord(character)] != 0 for character in characters]
+    assert scanned == python
+    letters = [re.fullmatch("[A-Za-z]", character) is not None for character in characters]
+    assert [WORD_CLASSES[ord(character)] == 1 for character in characters] == letters
     beyond = pa.array(["x \U00010000", "x \U0010ffff", "x \uffff"])
-    assert pc.match_substring_regex(beyond, spelling._NOT_SPLIT_BY_RE2).to_pylist() == [True, True, False]
+    assert pc.match_substring_regex(beyond, spelling._NOT_SPLIT_BY_SCAN).to_pylist() == [True, True, False]
+
+
+@settings(max_examples=300, deadline=None)
+@example(["A", "A", "A"])  # as many words as letters: one a text
+@given(st.lists(st.text(alphabet="abAZ -'’_1٣é\u0301\u00a0\t.,/@#😀ДxX", max_size=30), max_size=5))
+def test_any_texts_word_lists_are_their_text_words(texts):
+    assert word_lists(texts).to_pylist() == [text_words(text) for text in texts]
 
 
 def test_acronyms_numbers_and_short_words_stay(base, config):

@@ -8,7 +8,7 @@ import pyarrow as pa
 
 from cleaners.language import detect_language
 from cleaners.rules import LanguageRules
-from cleaners.spelling import copy_substitutions
+from cleaners.spelling import copy_substitutions, word_lists
 from dedup.components import component_labels
 from dedup.index import MAX_RUN, run_pairs
 from dedup.lookup import sorted_string_places
@@ -47,6 +47,7 @@ def warm_kernels() -> None:
         for wanted in columns:
             sorted_string_places(column, wanted)
     copy_substitutions(texts[0], texts[1])
+    word_lists(texts)
     detect_language(texts, LanguageRules())
 
 
