@@ -53,7 +53,7 @@ def trim_partial_repeats(
     the pairs grow faster than the corpus, as a sentence printed again pairs all the paragraphs holding it.
     The sentence split is Python and holds the interpreter; the shingling and the comparing are compiled and let it
     go, so a second thread shingles the keepers, then compares each `_SPLIT_AT_ONCE` paragraphs while the next are
-    split; only those paragraphs' sentences are held at once."""
+    split; only those paragraphs' sentences (and as many keepers' texts) are held at once."""
     if not keepers:
         return {}
     ahead = dict.fromkeys(keeper for found in keepers.values() for keeper in found)
@@ -61,7 +61,7 @@ def trim_partial_repeats(
     others = list(keepers)
     trimmed: dict[int, str] = {}
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trim") as comparing:
-        held = comparing.submit(_shingle_sets, [texts[keeper] for keeper in ahead], settings.shingle_size)
+        held = comparing.submit(_keeper_sets, texts, list(ahead), settings.shingle_size)
         pending: list[tuple[list[int], list[list[str]], Future[list[bool]]]] = []
         for start in range(0, len(others), _SPLIT_AT_ONCE):
             chunk = others[start : start + _SPLIT_AT_ONCE]
@@ -106,6 +106,15 @@ def _kept_sentences(
         start += len(found)
         if any(gone):
             yield other, " ".join(sentence for sentence, out in zip(found, gone) if not out)
+
+
+def _keeper_sets(texts: Sequence[str], keepers: list[int], shingle_size: int) -> ShingleHashes:
+    """The shingle sets of the keepers' texts, `_SPLIT_AT_ONCE` at a time: only those texts' strings and bytes held
+    at once."""
+    return ShingleHashes.joined(
+        _shingle_sets([texts[keeper] for keeper in keepers[start : start + _SPLIT_AT_ONCE]], shingle_size)
+        for start in range(0, len(keepers), _SPLIT_AT_ONCE)
+    )
 
 
 def _shingle_sets(texts: list[str], shingle_size: int) -> ShingleHashes:
