@@ -41,9 +41,7 @@ def array_memberships(
     count = len(positions)
     numbers = np.full(len(ids), -1, dtype=np.int64)
     numbers[positions] = np.arange(count)
-    found = pair_positions(overlaps)
-    rows = np.flatnonzero(numbers[found[:, 0]] >= 0)
-    pairs, measures = numbers[found[rows]], pair_measures(overlaps)[rows]
+    pairs, measures = _pairs_among(numbers, overlaps)
     rank = np.empty(count, dtype=np.int64)
     rank[numbers[order]] = np.arange(count)
     inside = inside_links(pairs, measures, settings.containment_threshold, settings.container_margin)
@@ -68,6 +66,17 @@ def array_memberships(
     match[dropped.target] = _CONTAINED
     jaccard[dropped.target], share[dropped.target] = dropped.jaccard, dropped.share
     return _membership_table(ids.column(positions), cluster, is_centre & kept, match, jaccard, share, contained_in)
+
+
+def _pairs_among(numbers: np.ndarray, overlaps: Mapping[tuple[int, int], Overlap]) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of `overlaps` among the numbered positions (`numbers[position] >= 0`), by their numbers, and their
+    measures; when every pair is among them (a full run), the measures as they are, not copied."""
+    found, measures = pair_positions(overlaps), pair_measures(overlaps)
+    among = numbers[found[:, 0]] >= 0
+    if among.all():
+        return numbers[found], measures
+    rows = np.flatnonzero(among)
+    return numbers[found[rows]], measures[rows]
 
 
 def centre_links(count: int, covers: Links, turn: np.ndarray) -> Links:

@@ -31,17 +31,31 @@ from dedup.verify import Overlap
 def cover_links(pairs: np.ndarray, measures: np.ndarray, settings: DedupSettings) -> Links:
     """A link from centre to member for each way round of each pair (positions, measures as `pair_measures` gives
     them) in which the centre takes the member into its cluster: a near-duplicate (Jaccard at the threshold, or
-    inside it without being clearly smaller) that is not clearly bigger."""
+    inside it without being clearly smaller) that is not clearly bigger. The pairs' first-to-second links come
+    first, then their second-to-first ones; each way is found on its own, so no array of both ways is made whole."""
     jaccard, a_in_b, b_in_a = measures.T
-    source, target = np.concatenate([pairs[:, 0], pairs[:, 1]]), np.concatenate([pairs[:, 1], pairs[:, 0]])
-    member_in_centre, centre_in_member = np.concatenate([b_in_a, a_in_b]), np.concatenate([a_in_b, b_in_a])
-    both = np.concatenate([jaccard, jaccard])
+    ways = (
+        _covers(pairs[:, 0], pairs[:, 1], jaccard, b_in_a, a_in_b, settings),
+        _covers(pairs[:, 1], pairs[:, 0], jaccard, a_in_b, b_in_a, settings),
+    )
+    return Links(*(np.concatenate(column) for column in zip(*ways)))
+
+
+def _covers(
+    centre: np.ndarray,
+    member: np.ndarray,
+    jaccard: np.ndarray,
+    member_in_centre: np.ndarray,
+    centre_in_member: np.ndarray,
+    settings: DedupSettings,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`cover_links`'s links one way round: centre, member, Jaccard and the member's share inside the centre."""
     gap, margin = member_in_centre - centre_in_member, settings.container_margin
-    near = (both >= settings.jaccard_threshold) | (
+    near = (jaccard >= settings.jaccard_threshold) | (
         (member_in_centre >= settings.containment_threshold) & (gap < margin)
     )
     rows = np.flatnonzero(near & (gap > -margin))
-    return Links(source[rows], target[rows], both[rows], member_in_centre[rows])
+    return centre[rows], member[rows], jaccard[rows], member_in_centre[rows]
 
 
 def containers_first(

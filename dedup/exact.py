@@ -119,15 +119,28 @@ def spread_over_copies(pairs: Pairs, copies: dict[int, list[int]], hub: dict[int
     met. Put by array, `_SPREAD_AT_ONCE` pairs at a time."""
     positions = pair_positions(pairs)
     groups = _Groups.of(copies, hub, 1 + max(int(positions.max(initial=-1)), max(copies, default=-1)))
+    measures = np.concatenate([pair_measures(pairs), [[EXACT.jaccard, EXACT.a_in_b, EXACT.b_in_a]]])
+    return _placed(*_put(groups, positions, within), measures)
+
+
+def _put(groups: _Groups, positions: np.ndarray, within: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs put of two paragraphs (a paragraph put with itself left out), as columns: first, second and the
+    row of the measure each takes; with `within`, each group's hub with its copies first, then the representatives'
+    pairs (`positions`) spread `_SPREAD_AT_ONCE` at a time. Only the parts are held beside the columns."""
     put = [
-        _spread(groups, positions[start : start + _SPREAD_AT_ONCE], start)
-        for start in range(0, max(len(pairs), 1), _SPREAD_AT_ONCE)
+        _apart(*_spread(groups, positions[start : start + _SPREAD_AT_ONCE], start))
+        for start in range(0, max(len(positions), 1), _SPREAD_AT_ONCE)
     ]
     if within:
-        put.insert(0, groups.hubs_with_copies(len(pairs)))
+        put.insert(0, _apart(*groups.hubs_with_copies(len(positions))))
     firsts, seconds, rows = (np.concatenate(column) for column in zip(*put))
-    measures = np.concatenate([pair_measures(pairs), [[EXACT.jaccard, EXACT.a_in_b, EXACT.b_in_a]]])
-    return _placed(firsts, seconds, rows, measures)
+    return firsts, seconds, rows
+
+
+def _apart(first: np.ndarray, second: np.ndarray, row: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs put whose two paragraphs differ."""
+    apart = first != second
+    return first[apart], second[apart], row[apart]
 
 
 @dataclass(frozen=True)
@@ -176,12 +189,12 @@ def _spread(groups: _Groups, positions: np.ndarray, first_row: int) -> tuple[np.
 
 
 def _placed(first: np.ndarray, second: np.ndarray, row: np.ndarray, measures: np.ndarray) -> PairTable:
-    """The pairs put, as a dict would hold them: each pair (low, high) once, where it was first put, its measure's
-    two shares swapped where it was put as (high, low); a paragraph is never paired with itself. (A pair put twice
+    """The pairs put (of two paragraphs each), as a dict would hold them: each pair (low, high) once, where it was
+    first put, its measure's two shares swapped where it was put as (high, low). (A pair put twice
     is the two hubs of a representatives' pair, put twice with the same measure.)"""
-    apart = first != second
-    first, second, row = first[apart], second[apart], row[apart]
-    ordered = np.stack([np.minimum(first, second), np.maximum(first, second)], axis=1)
+    ordered = np.empty((len(first), 2), dtype=np.int64)
+    np.minimum(first, second, out=ordered[:, 0])
+    np.maximum(first, second, out=ordered[:, 1])
     placed = np.flatnonzero(~pd.Series(packed_pairs(ordered)).duplicated().to_numpy())  # hashed: no sort
     chosen = measures[row[placed]]
     swapped = first[placed] > second[placed]

@@ -96,7 +96,9 @@ class PairTable(Mapping[tuple[int, int], Overlap]):
 
 def packed_pairs(positions: np.ndarray) -> np.ndarray:
     """Each pair of an (m, 2) array of positions as one integer, ordered as the pairs are (positions under 2**31)."""
-    return (positions[:, 0] << 32) + positions[:, 1]
+    packed = positions[:, 0] << 32
+    packed += positions[:, 1]  # in place: one array of the pairs' size made, not two
+    return packed
 
 
 def pair_positions(pairs: Mapping[tuple[int, int], Overlap]) -> np.ndarray:

@@ -5,7 +5,9 @@ prefers whole and drops from the other the sentences the first already holds (B)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from itertools import chain
 
 import numpy as np
 from numba import njit
@@ -13,8 +15,11 @@ from numba import njit
 from dedup.pair_table import pair_positions
 from dedup.settings import DedupSettings
 from dedup.shingles import split_sentences
-from dedup.signatures import shingle_hashes
+from dedup.signatures import ShingleHashes, shingle_hashes
 from dedup.verify import Overlap
+
+# Paragraphs split into sentences at once, then handed to the comparing thread.
+_SPLIT_AT_ONCE = 8_192
 
 
 def trim_keepers(
@@ -45,35 +50,79 @@ def trim_partial_repeats(
     """Corpus text of each paragraph of `keepers` (`trim_keepers`) that repeats sentences of one ahead of it
     ("" when nothing of it is left): the sentences most of whose shingles a keeper's whole text holds dropped.
     Each paragraph's sentences and each keeper are shingled once (`shingle_hashes`), however many pairs hold them:
-    the pairs grow faster than the corpus, as a sentence printed again pairs all the paragraphs holding it."""
+    the pairs grow faster than the corpus, as a sentence printed again pairs all the paragraphs holding it.
+    The sentence split is Python and holds the interpreter; the shingling and the comparing are compiled and let it
+    go, so a second thread shingles the keepers, then compares each `_SPLIT_AT_ONCE` paragraphs while the next are
+    split; only those paragraphs' sentences (and as many keepers' texts) are held at once."""
     if not keepers:
         return {}
-    split = [split_sentences(texts[other]) for other in keepers]
-    sentences = shingle_hashes([sentence for found in split for sentence in found], settings.shingle_size).as_sets()
     ahead = dict.fromkeys(keeper for found in keepers.values() for keeper in found)
-    held = shingle_hashes([texts[keeper] for keeper in ahead], settings.shingle_size).as_sets()
     number = {keeper: index for index, keeper in enumerate(ahead)}
-    bounds = np.zeros(len(split) + 1, dtype=np.int64)
-    np.cumsum([len(found) for found in split], out=bounds[1:])
-    dropped = _dropped_sentences(
-        sentences.values,
-        sentences.offsets,
-        held.values,
-        held.offsets,
-        bounds,
-        np.repeat(np.arange(len(split)), [len(found) for found in keepers.values()]),
-        np.array([number[keeper] for found in keepers.values() for keeper in found], dtype=np.int64),
-        settings.containment_threshold,
-    ).tolist()
+    others = list(keepers)
     trimmed: dict[int, str] = {}
-    for other, found, start in zip(keepers, split, bounds.tolist()):
-        gone = dropped[start : start + len(found)]
-        if any(gone):
-            trimmed[other] = " ".join(sentence for sentence, out in zip(found, gone) if not out)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trim") as comparing:
+        held = comparing.submit(_keeper_sets, texts, list(ahead), settings.shingle_size)
+        pending: list[tuple[list[int], list[list[str]], Future[list[bool]]]] = []
+        for start in range(0, len(others), _SPLIT_AT_ONCE):
+            chunk = others[start : start + _SPLIT_AT_ONCE]
+            split = [split_sentences(texts[other]) for other in chunk]
+            numbers = [[number[keeper] for keeper in keepers[other]] for other in chunk]
+            pending.append((chunk, split, comparing.submit(_dropped, split, numbers, held, settings)))
+            if len(pending) > 1:
+                trimmed.update(_kept_sentences(*pending.pop(0)))
+        for waiting in pending:
+            trimmed.update(_kept_sentences(*waiting))
     return trimmed
 
 
-@njit(cache=True)
+def _dropped(
+    split: list[list[str]], numbers: list[list[int]], held: Future[ShingleHashes], settings: DedupSettings
+) -> list[bool]:
+    """For every sentence of `split` (paragraph by paragraph), whether a keeper of its paragraph (`numbers`: the
+    keepers' rows in `held`, the keepers' shingle sets) holds most of its shingles."""
+    sentences = _shingle_sets(list(chain.from_iterable(split)), settings.shingle_size)
+    keepers = held.result()
+    bounds = np.zeros(len(split) + 1, dtype=np.int64)
+    np.cumsum([len(found) for found in split], out=bounds[1:])
+    return _dropped_sentences(
+        sentences.values,
+        sentences.offsets,
+        keepers.values,
+        keepers.offsets,
+        bounds,
+        np.repeat(np.arange(len(split)), [len(ahead) for ahead in numbers]),
+        np.fromiter(chain.from_iterable(numbers), dtype=np.int64),
+        settings.containment_threshold,
+    ).tolist()
+
+
+def _kept_sentences(
+    others: list[int], split: list[list[str]], dropped: Future[list[bool]]
+) -> Iterator[tuple[int, str]]:
+    """Each of `others` that loses a sentence, with the sentences it keeps joined by a space."""
+    flags, start = dropped.result(), 0
+    for other, found in zip(others, split):
+        gone = flags[start : start + len(found)]
+        start += len(found)
+        if any(gone):
+            yield other, " ".join(sentence for sentence, out in zip(found, gone) if not out)
+
+
+def _keeper_sets(texts: Sequence[str], keepers: list[int], shingle_size: int) -> ShingleHashes:
+    """The shingle sets of the keepers' texts, `_SPLIT_AT_ONCE` at a time: only those texts' strings and bytes held
+    at once."""
+    return ShingleHashes.joined(
+        _shingle_sets([texts[keeper] for keeper in keepers[start : start + _SPLIT_AT_ONCE]], shingle_size)
+        for start in range(0, len(keepers), _SPLIT_AT_ONCE)
+    )
+
+
+def _shingle_sets(texts: list[str], shingle_size: int) -> ShingleHashes:
+    """Each text's shingle hashes as a sorted set."""
+    return shingle_hashes(texts, shingle_size).as_sets()
+
+
+@njit(cache=True, nogil=True)
 def _dropped_sentences(values, offsets, held, held_offsets, bounds, others, keepers, threshold):  # pragma: no cover
     """For every sentence (its shingle-hash set at values[offsets[s]:offsets[s + 1]]), whether a keeper of its
     paragraph holds at least `threshold` of it; paragraph o's sentences are bounds[o]:bounds[o + 1], and pair p

@@ -12,6 +12,7 @@ import functools
 import itertools
 import random
 import re
+import threading
 import time
 import tomllib
 from collections import defaultdict
@@ -23,6 +24,7 @@ import pyarrow as pa
 import pytest
 from datasketch import MinHashLSH
 
+from dedup import trim
 from dedup.articles import ArticleLinks, ArticleShares, copied_share, duplicate_of
 from dedup.canonical import policy_ranks, policy_table, source_rank
 from dedup.deduplicate import (
@@ -929,6 +931,23 @@ def test_a_trim_keeps_the_other_sentences_as_written_in_any_script():
     assert trim_partial_repeats(texts, {1: [0, 2], 2: [0]}, SETTINGS) == {
         1: "市民表示欢迎！ “Deep opinions were exchanged."
     }
+
+
+def test_trims_shingle_on_a_second_thread_while_paragraphs_are_split(monkeypatch):
+    """The compiled shingling runs beside the Python sentence split, a few paragraphs at a time; the trims are
+    those of each paragraph alone."""
+    shingling_threads = set()
+
+    def recorded(texts, shingle_size):
+        shingling_threads.add(threading.current_thread())
+        return shingle_hashes(texts, shingle_size)
+
+    monkeypatch.setattr(trim, "shingle_hashes", recorded)
+    monkeypatch.setattr(trim, "_SPLIT_AT_ONCE", 2)
+    texts = [merged(DETERRENT, SWEETENER), merged(SWEETENER, MOON, KCNA), KCNA, merged(LIAISON, MOON), LIAISON]
+    keepers = {1: [0, 2], 3: [4], 2: [0]}
+    assert trim_partial_repeats(texts, keepers, SETTINGS) == {1: MOON, 3: MOON}
+    assert shingling_threads and threading.main_thread() not in shingling_threads
 
 
 def test_a_partial_repeat_of_nothing_canonical_is_left_alone():
