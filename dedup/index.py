@@ -86,7 +86,7 @@ def run_pairs(starts: np.ndarray, owners: np.ndarray, max_run: int) -> tuple[np.
     return _run_pairs_compiled(starts.astype(np.int64, copy=False), owners.astype(np.int64, copy=False), max_run)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _run_pairs_compiled(starts, owners, max_run):  # pragma: no cover - compiled; tested through run_pairs
     """`run_pairs` in two passes over the runs: count the pairs, then write them."""
     pairs = 0

@@ -295,8 +295,10 @@ def test_a_full_search_in_more_slices_than_bands_sorts_each_from_its_partition_a
 def test_a_slice_read_a_group_of_its_band_keys_at_a_time_finds_what_one_read_finds(articles, monkeypatch, tmp_path):
     """What a full search does when DuckDB runs out of memory sorting a slice: each bucket stays in one group."""
     texts = flat(articles)
-    read_slice = band_search._slice_runs
-    monkeypatch.setattr(band_search, "_slice_runs", lambda connection, groups, split: read_slice(connection, 4, split))
+    read_slice = band_search._sorted_slice
+    monkeypatch.setattr(
+        band_search, "_sorted_slice", lambda connection, groups, split: read_slice(connection, 4, split)
+    )
     grouped = stored_run(texts, NO_BANDS, tmp_path / "grouped")
     assert_same_matches(grouped.matches, find_matches(texts, SETTINGS))
 

@@ -18,6 +18,7 @@ by a crowded run's first owner moving: then the owners concerned are dirt too, a
 from __future__ import annotations
 
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -218,26 +219,42 @@ def _band_runs(connection: duckdb.DuckDBPyConnection, incremental: bool, scratch
     (`crowded_runs`: more than MAX_RUN rows, with their first owner) and their rows (`crowded_rows`). A full search
     sorts a slice of the bands at a time (about SORTED_ROWS rows, so the sort fits DuckDB's memory), read from the
     band rows partitioned once by slice (`band` modulo the slices: a bucket's rows share their band), not by a scan
-    of every band row a slice; an incremental one reads few rows and sorts them at once."""
+    of every band row a slice; an incremental one reads few rows and sorts them at once. A slice's runs are found on
+    a second thread while DuckDB sorts the next slice."""
     slices = 1 if incremental else -(-connection.sql("SELECT count(*) FROM bands").fetchall()[0][0] // SORTED_ROWS) or 1
     connection.execute(f"SET VARIABLE slices = {slices}")
     connection.execute("CREATE OR REPLACE TEMP TABLE band_pairs (i BIGINT, j BIGINT)")
-    crowded = []
+    crowded: list[dict[str, pa.Table]] = []
     if scratch is not None:
         scratch.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=scratch) as partitions:
+    with tempfile.TemporaryDirectory(dir=scratch) as partitions, ThreadPoolExecutor(1) as runs_thread:
         if slices > 1:
             connection.sql(_PARTITIONED).write_parquet(partitions, partition_by=["slice"])
+        pending: list[Future[dict[str, pa.Table]]] = []
         for part in range(slices):
             connection.execute(f"SET VARIABLE slice = {part}")
             _slice_rows(connection, Path(partitions) / f"slice={part}" if slices > 1 else None)
-            for runs in _slice_runs(connection, 1, not incremental):
-                connection.register("slice_pairs", runs.pop("band_pairs"))
-                connection.execute("INSERT INTO band_pairs SELECT i, j FROM slice_pairs")
-                connection.unregister("slice_pairs")
-                crowded.append(runs)
+            sorted_groups = _sorted_slice(connection, 1, not incremental)
+            _insert_runs(connection, pending, crowded)
+            pending = [runs_thread.submit(_runs_in, rows) for rows in sorted_groups]
+        _insert_runs(connection, pending, crowded)
     for name in crowded[0]:
         connection.register(name, pa.concat_tables([tables[name] for tables in crowded]))
+
+
+def _insert_runs(
+    connection: duckdb.DuckDBPyConnection,
+    pending: list[Future[dict[str, pa.Table]]],
+    crowded: list[dict[str, pa.Table]],
+) -> None:
+    """Insert the pairs of each pending slice group's runs (as `_runs_in`) into `band_pairs`, their crowded runs and
+    rows added to `crowded`."""
+    for found in pending:
+        runs = found.result()
+        connection.register("slice_pairs", runs.pop("band_pairs"))
+        connection.execute("INSERT INTO band_pairs SELECT i, j FROM slice_pairs")
+        connection.unregister("slice_pairs")
+        crowded.append(runs)
 
 
 def _slice_rows(connection: duckdb.DuckDBPyConnection, partition: Path | None) -> None:
@@ -250,26 +267,26 @@ def _slice_rows(connection: duckdb.DuckDBPyConnection, partition: Path | None) -
         connection.execute("CREATE OR REPLACE TEMP VIEW slice_rows AS SELECT * FROM band_rows LIMIT 0")
 
 
-def _slice_runs(connection: duckdb.DuckDBPyConnection, groups: int, may_split: bool) -> list[dict[str, pa.Table]]:
-    """The runs (as `_runs_in`) of the current slice, its band keys read in `groups` groups; when DuckDB runs out of
-    memory sorting one and the search may split (a full one), the slice is read again in twice as many groups, up to
-    MAX_PARTS (a bucket's rows share their band key, so each stays in one group)."""
+def _sorted_slice(connection: duckdb.DuckDBPyConnection, groups: int, may_split: bool) -> list[pa.Table]:
+    """The band rows of the current slice sorted by bucket (as `_SORTED_ROWS`), its band keys read in `groups`
+    groups; when DuckDB runs out of memory sorting one and the search may split (a full one), the slice is read
+    again in twice as many groups, up to MAX_PARTS (a bucket's rows share their band key, so each stays in one group)."""
     connection.execute(f"SET VARIABLE parts = {groups}")
     try:
         found = []
         for part in range(groups):
             connection.execute(f"SET VARIABLE part = {part}")
-            found.append(_runs_in(connection.sql(_SORTED_ROWS)))
+            found.append(connection.sql(_SORTED_ROWS).to_arrow_table())
         return found
     except duckdb.OutOfMemoryException:
         if not may_split or groups >= MAX_PARTS:
             raise
-        return _slice_runs(connection, groups * 2, may_split)
+        return _sorted_slice(connection, groups * 2, may_split)
 
 
-def _runs_in(sorted_rows: duckdb.DuckDBPyRelation) -> dict[str, pa.Table]:
+def _runs_in(sorted_rows: pa.Table) -> dict[str, pa.Table]:
     """The distinct pairs, crowded runs and crowded rows (as `_band_runs`) of band rows sorted by bucket and owner."""
-    columns = [column.to_numpy() for column in sorted_rows.to_arrow_table().columns]
+    columns = [column.to_numpy() for column in sorted_rows.columns]
     kind, band, band_key, owner = columns
     starts = np.flatnonzero(
         np.r_[True, (kind[1:] != kind[:-1]) | (band[1:] != band[:-1]) | (band_key[1:] != band_key[:-1])]

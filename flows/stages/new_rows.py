@@ -6,7 +6,9 @@ pairs; the store scans those parts and links them in."""
 from __future__ import annotations
 
 import shutil
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,6 +17,9 @@ import pyarrow.parquet as pq
 from flows.state.band_store import SCHEMAS, SHARD_ROWS, NewRows
 
 NEW_TABLES = ("texts", "bands", "sentences")
+# Tables handed to the writing thread that may wait to be written: the flow holds at most these beside the one it
+# makes.
+WRITES_AHEAD = 2
 # The columns worth a Parquet dictionary (repeated values); the hash keys are near-unique, and trying one for them
 # cost more than writing them (bands at 20,000: 0.59 -> 0.25 CPU s).
 _DICTIONARY = {"texts": ["words"], "bands": ["key", "band"], "sentences": ["key", "sentence"], "checked": False}
@@ -41,7 +46,9 @@ class HeldRows:
 
 class PartRows:
     """New rows of `tables` (NEW_TABLES unless given) written as they come into `folder`/NAME/part-NNNNN.parquet,
-    parts of at most `rows_per_part` rows (SHARD_ROWS, the store's own), so the store links them in unchanged."""
+    parts of at most `rows_per_part` rows (SHARD_ROWS, the store's own), so the store links them in unchanged. The
+    writing runs on a thread of its own (pyarrow lets go of the GIL while it encodes), in the order the rows came,
+    at most WRITES_AHEAD tables waiting."""
 
     def __init__(self, folder: Path, rows_per_part: int = SHARD_ROWS, tables: Sequence[str] = NEW_TABLES) -> None:
         for name in tables:
@@ -49,31 +56,44 @@ class PartRows:
         self.folder, self.rows_per_part = folder, rows_per_part
         self._parts: dict[str, list[Path]] = {name: [] for name in tables}
         self._counts = dict.fromkeys(tables, 0)
+        self._written = dict.fromkeys(tables, 0)
         self._open: dict[str, pq.ParquetWriter] = {}
+        self._writing = ThreadPoolExecutor(1, thread_name_prefix="new-rows")
+        self._waiting: deque[Future[None]] = deque()
 
     def add(self, name: str, rows: pa.Table) -> None:
-        """Write rows to a table, starting a part whenever the last one is full."""
-        rows = rows.cast(SCHEMAS[name])
-        while rows.num_rows:
-            room = self.rows_per_part - self._counts[name] % self.rows_per_part
-            if name not in self._open:
-                self._start(name)
-            self._open[name].write_table(rows.slice(0, room))
-            self._counts[name] += min(room, rows.num_rows)
-            rows = rows.slice(room)
-            if self._counts[name] % self.rows_per_part == 0:
-                self._open.pop(name).close()
+        """Write rows to a table (on the writing thread), first waiting while WRITES_AHEAD tables wait."""
+        while len(self._waiting) >= WRITES_AHEAD:
+            self._waiting.popleft().result()
+        self._counts[name] += rows.num_rows
+        self._waiting.append(self._writing.submit(self._write, name, rows))
 
     def count(self, name: str) -> int:
         """How many rows a table holds."""
         return self._counts[name]
 
     def rows(self) -> NewRows:
-        """Each table's parts, every part closed."""
+        """Each table's parts, every row written and every part closed."""
+        while self._waiting:
+            self._waiting.popleft().result()
+        self._writing.shutdown()
         for writer in self._open.values():
             writer.close()
         self._open.clear()
         return {name: list(parts) for name, parts in self._parts.items()}
+
+    def _write(self, name: str, rows: pa.Table) -> None:
+        """Write rows to a table's parts, starting a part whenever the last one is full."""
+        rows = rows.cast(SCHEMAS[name])
+        while rows.num_rows:
+            room = self.rows_per_part - self._written[name] % self.rows_per_part
+            if name not in self._open:
+                self._start(name)
+            self._open[name].write_table(rows.slice(0, room))
+            self._written[name] += min(room, rows.num_rows)
+            rows = rows.slice(room)
+            if self._written[name] % self.rows_per_part == 0:
+                self._open.pop(name).close()
 
     def _start(self, name: str) -> None:
         """Open a table's next part."""
