@@ -312,7 +312,7 @@ def test_counting_in_a_small_memory_limit_gives_the_counts_of_the_default_limit(
     """DuckDB bounded to a few megabytes and spilling into the work folder: the same counts, examples and stories."""
     items = [article(f"a/{n:03}.txt", story(n, ["Share this story", f"Updated {n % 7}:00"])) for n in range(300)]
     in_default = learn(tmp_path / "default", items)
-    monkeypatch.setattr(memory, "DUCKDB_MEMORY_LIMIT", "24MB")
+    monkeypatch.setattr(memory, "DUCKDB_MEMORY_BYTES", 24 * 10**6)
     bounded = learn(tmp_path / "bounded", items, spill=tmp_path / "spill")
     assert counted_rows(bounded) == counted_rows(in_default)
     assert bounded.line_counts.stories.equals(in_default.line_counts.stories)
@@ -326,8 +326,8 @@ def test_a_full_count_holds_its_counts_in_one_table(tmp_path, monkeypatch):
     bounded_duckdb = line_counts.bounded_duckdb
 
     @contextmanager
-    def recording_tables(spill=None):
-        with bounded_duckdb(spill) as db:
+    def recording_tables(spill=None, memory_bytes=None):
+        with bounded_duckdb(spill, memory_bytes) as db:
             yield db
             held_tables.extend(
                 db.sql("SELECT table_name, estimated_size FROM duckdb_tables() WHERE temporary").fetchall()
@@ -342,3 +342,20 @@ def test_a_full_count_holds_its_counts_in_one_table(tmp_path, monkeypatch):
     learned = learn(tmp_path, items)
     count_rows = stored_counts(learned.line_counts).num_rows
     assert [name for name, rows in held_tables if rows >= count_rows] == ["merged"], (held_tables, count_rows)
+
+
+def test_learning_gets_memory_for_each_article_counted_beyond_the_default_limit(tmp_path, monkeypatch):
+    """DuckDB's group-by of every line key counted does not spill below about a kilobyte an article, so learning's
+    connection is given that much more than the default limit (a 1,000,000-article run failed at 1 GB)."""
+    limits: list[int | None] = []
+    bounded_duckdb = line_counts.bounded_duckdb
+
+    def recording_limit(spill=None, memory_bytes=None):
+        limits.append(memory_bytes)
+        return bounded_duckdb(spill, memory_bytes)
+
+    monkeypatch.setattr(line_counts, "bounded_duckdb", recording_limit)
+    items = [article(f"a/{n:03}.txt", story(n, ["Share this story"])) for n in range(300)]
+    learn(tmp_path, items)
+    assert limits == [memory.DUCKDB_MEMORY_BYTES + 300 * line_counts.LEARNING_BYTES_AN_ARTICLE]
+    assert line_counts.LEARNING_BYTES_AN_ARTICLE >= 1024

@@ -18,8 +18,8 @@ import pyarrow as pa
 
 from dedup.cores import usable_cores
 
-# DuckDB's memory for any query of a run: beyond it, a query spills into the folder its connection names.
-DUCKDB_MEMORY_LIMIT = "1GB"
+# DuckDB's memory for any query of a run, in bytes: beyond it, a query spills into the folder its connection names.
+DUCKDB_MEMORY_BYTES = 10**9
 
 
 def _glibc() -> ctypes.CDLL | None:
@@ -59,8 +59,8 @@ def settle_malloc() -> None:
             _GLIBC.mallopt(parameter, int(os.environ[name]))
 
 
-def bounded_duckdb(spill: Path | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB using at most DUCKDB_MEMORY_LIMIT (beyond it, spilling into `spill`, when given), one
-    thread per usable core: without a limit DuckDB takes up to 80 % of the machine."""
-    config = {"memory_limit": DUCKDB_MEMORY_LIMIT, "threads": usable_cores()}
+def bounded_duckdb(spill: Path | None = None, memory_bytes: int | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB using at most `memory_bytes` (DUCKDB_MEMORY_BYTES by default; beyond it, spilling into
+    `spill`, when given), one thread per usable core: without a limit DuckDB takes up to 80 % of the machine."""
+    config = {"memory_limit": f"{memory_bytes or DUCKDB_MEMORY_BYTES} bytes", "threads": usable_cores()}
     return duckdb.connect(":memory:", config=config | ({"temp_directory": str(spill)} if spill else {}))

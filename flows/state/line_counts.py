@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from cleaners.boilerplate import LineCount, decide_boilerplate
 from cleaners.rules import BoilerplateRules
+from flows.runtime import memory
 from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker
 from flows.stages.line_keys import previous_keys
@@ -257,6 +258,10 @@ SEMI JOIN flipped USING (site, key) ANTI JOIN merged USING (site, key) LEFT JOIN
 """
 # Rows of a row group of the stored counts: DuckDB holds a row group of every key and example as it writes it.
 STORED_ROWS = 10_000
+# DuckDB's group-by of every (site, line key) a run counts does not spill below about 1 KB an article counted (60-100
+# MB at 100,000 articles; a 1,000,000-article run once failed at 1 GB, session 32): learning gets that much more than
+# DUCKDB_MEMORY_BYTES.
+LEARNING_BYTES_AN_ARTICLE = 1024
 
 
 def learn_incrementally(
@@ -276,7 +281,7 @@ def learn_incrementally(
     (flows/stages/line_keys.py) and the previous counts' file, in bounded memory (spilling into `spill`, when given):
     the counts go from DuckDB to their file, in no particular order, never whole into the flow's memory."""
     reread_paths = pa.array(sorted(set(reread)), pa.string())
-    with bounded_duckdb(spill) as db:
+    with bounded_duckdb(spill, learning_memory_bytes(len(articles.names))) as db:
         articles.register(db)
         db.register("old", previous.stories)
         previous.register(db)
@@ -295,6 +300,11 @@ def learn_incrementally(
         learning = _decided(db, totals, rules)
         _store_counts(db, previous, folder)
         return learning
+
+
+def learning_memory_bytes(articles: int) -> int:
+    """DuckDB's memory limit for learning the boilerplate of a run of this many articles."""
+    return memory.DUCKDB_MEMORY_BYTES + LEARNING_BYTES_AN_ARTICLE * articles
 
 
 def _decided(db: duckdb.DuckDBPyConnection, totals: dict[str, int], rules: BoilerplateRules) -> Learning:

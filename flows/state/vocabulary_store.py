@@ -88,7 +88,7 @@ GROUP BY kind, item
 HAVING sum(count) <> 0
 """
 # Rows of evidence DuckDB sums in one pass; more are summed a hash partition of the items a pass: at 1,000,000
-# articles (212 million rows, 3.5 million items) one pass ran out of DUCKDB_MEMORY_LIMIT (session 19).
+# articles (212 million rows, 3.5 million items) one pass ran out of DUCKDB_MEMORY_BYTES (session 19).
 SUM_PASS_ROWS = 50_000_000
 
 
