@@ -6,8 +6,8 @@ tasks), and decides the boilerplate again from the counts (cleaners/boilerplate.
 A count is keyed by its line key's 64-bit hash (`key_hash`), not the key's text: the text is the bulk of a corpus's
 counts (430 MB of 462 MB at 300,000 articles) and of DuckDB's group-by of them. The line itself is kept only as the
 example of a count of `min_articles` stories or more, the only counts boilerplate is decided from, and the key of
-each of those is the example's line key again. Two keys of one site with one hash would be counted as one line (at
-most a few tens of millions of keys a site: about one chance in 10^5 of any such pair at 1,000,000 articles; it
+each of those is the example's line key again. Two keys of one site with one hash would be counted as one line: n
+keys in a site hold such a pair with a chance of about n²/2^65 (170,000 keys a site at 300,000 articles: 10^-9; it
 could make a line of such a pair boilerplate a few stories early). A store of an older copydesk, keyed by the text,
 is read with its keys hashed as it is read, and written whole in the new layout.
 
