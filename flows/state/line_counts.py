@@ -20,7 +20,6 @@ file's rows, it writes every count into the file again and no part.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -43,8 +42,6 @@ from flows.stages.prepared import RunArticles
 from flows.stages.shards import link_or_copy
 from flows.stages.steps import Boilerplate
 from flows.state.parts import link_part, next_part, part_paths
-
-log = logging.getLogger(__name__)
 
 STORIES_FILE, COUNTS_FILE, CHANGES_FOLDER = "line_stories.parquet", "line_counts.parquet", "line_count_changes"
 # The counts are written whole again once the changed rows of the parts are this share of the file's rows: each
@@ -384,11 +381,10 @@ def _keyed(counts: list[tuple[str, int, int, str]], bullet_chars: str) -> list[t
 
 def _store_counts(db: duckdb.DuckDBPyConnection, previous: LineCounts, folder: Path) -> None:
     """Write the counts into `folder` with the learned lines marked: the previous file and parts linked and the
-    counts this run changed as a new part, or, with no previous file or once the parts would hold CHANGED_SHARE of
-    its rows, every count into the file."""
-    if previous.keyed_by_text:
-        log.info("the line counts are keyed by text (an older copydesk's): writing them all keyed by hash")
-    elif previous.counts is not None and _changes_kept(db, previous, folder / CHANGES_FOLDER):
+    counts this run changed as a new part, or, with no previous file, one keyed by text or once the parts would hold
+    CHANGED_SHARE of its rows, every count into the file."""
+    kept_as_parts = previous.counts is not None and not previous.keyed_by_text
+    if kept_as_parts and _changes_kept(db, previous, folder / CHANGES_FOLDER):
         link_or_copy(previous.counts, folder / COUNTS_FILE)
         return
     db.sql(_STORED).to_parquet(str(folder / COUNTS_FILE), row_group_size=STORED_ROWS)
