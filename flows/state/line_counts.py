@@ -186,12 +186,20 @@ CREATE TEMP TABLE counted AS
     LEFT JOIN choice t ON t.before_path = n.source_path AND t.before_doc = n.doc_id
     LEFT JOIN choice a ON a.after_position = n.position;
 """
+# The articles whose line keys the counts change by: those counted now in place of another, and those taken back
+# that are still read (`touched_articles`: only their shards are read).
+_TOUCHED = """
+SELECT after_position FROM choice WHERE after_position IS NOT NULL
+UNION SELECT n.position FROM choice c JOIN now n ON n.source_path = c.before_path AND n.doc_id = c.before_doc
+WHERE c.before_carried
+"""
 # The lines taken back: those of each story's article counted before that is no longer (`minus`, with its article,
 # from the articles now or, gone or changed, `gone_keys`).
 _MINUS = """
 CREATE TEMP TABLE minus AS
     SELECT c.site, key_hash(unnest(a.keys)) AS key, a.source_path, a.doc_id
-    FROM choice c JOIN articles a ON a.source_path = c.before_path AND a.doc_id = c.before_doc WHERE c.before_carried
+    FROM choice c JOIN touched_articles a ON a.source_path = c.before_path AND a.doc_id = c.before_doc
+    WHERE c.before_carried
     UNION ALL
     SELECT c.site, key_hash(unnest(g.keys)) AS key, g.source_path, g.doc_id
     FROM choice c JOIN gone_keys g ON g.source_path = c.before_path AND g.doc_id = c.before_doc
@@ -218,7 +226,7 @@ CREATE TEMP TABLE merged AS
         FROM (
             SELECT a.site, key_hash(unnest(a.keys)) AS key, generate_subscripts(a.keys, 1) AS ordinal, a.position,
                 1 AS change
-            FROM articles a JOIN choice c ON c.after_position = a.position
+            FROM touched_articles a JOIN choice c ON c.after_position = a.position
             UNION ALL SELECT site, key, NULL, NULL, -1 FROM minus
         ) GROUP BY ALL
     ) ch LEFT JOIN previous p USING (site, key)
@@ -242,9 +250,12 @@ CREATE TEMP VIEW placed AS
     FROM merged m LEFT JOIN found o USING (site, key) WHERE m.stories > 0;
 CREATE TEMP TABLE examples AS
     SELECT * FROM placed WHERE stories >= getvariable('example_stories');
+"""
+# The lines of the examples placed (from `example_articles`, the articles at the examples' positions).
+_EXAMPLE_LINES = """
 CREATE TEMP TABLE article_lines AS
     SELECT position, key_hash(unnest(keys)) AS key, unnest(lines) AS line, generate_subscripts(lines, 1) AS ordinal
-    FROM articles WHERE position IN (SELECT position FROM examples);
+    FROM example_articles;
 CREATE TEMP TABLE example_lines AS
     SELECT p.site, p.key, l.line FROM examples p JOIN article_lines l USING (position, ordinal)
     UNION ALL
@@ -329,8 +340,11 @@ def learn_incrementally(
         progress.advance(len(articles.names))
         gone = db.sql("SELECT before_path, before_doc FROM choice WHERE NOT before_carried").fetchall()
         db.register("gone_keys", previous_keys(previous_shards, gone, rules, bullet_chars))
+        _register_at(db, articles, "touched_articles", _TOUCHED)
         db.execute(_MINUS)
         db.execute(_MERGED)
+        _register_at(db, articles, "example_articles", "SELECT position FROM examples WHERE position IS NOT NULL")
+        db.execute(_EXAMPLE_LINES)
         db.execute(_COUNTS)
         stories = db.sql("SELECT source_path, doc_id, site, story, counted FROM counted ORDER BY position")
         stories.to_parquet(str(folder / STORIES_FILE))
@@ -338,6 +352,11 @@ def learn_incrementally(
         learning = _decided(db, totals, rules, bullet_chars)
         _store_counts(db, previous, folder)
         return learning
+
+
+def _register_at(db: duckdb.DuckDBPyConnection, articles: RunArticles, name: str, positions_query: str) -> None:
+    """Make the articles at the positions `positions_query` selects the view `name` (only their shards read)."""
+    articles.register(db, name, [position for (position,) in db.sql(positions_query).fetchall()])
 
 
 def learning_memory_bytes(articles: int) -> int:
