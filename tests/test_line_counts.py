@@ -269,6 +269,44 @@ def test_counts_an_older_copydesk_keyed_by_text_are_read_and_written_again_keyed
     assert_as_if_counted_afresh(tmp_path / "check", after, [*items, *new])
 
 
+def test_a_run_reads_the_line_keys_only_of_the_shards_holding_the_articles_it_counts(tmp_path, monkeypatch):
+    """Issue 14: new articles in a shard of their own are counted (and their examples fetched) from that shard's
+    line keys alone; the stored articles' shards are not read for their keys."""
+    monkeypatch.setattr(line_counts, "CHANGED_SHARE", 1.0)
+    items = [article(f"a/{n:02}.txt", story(n, ["Share this story", f"Updated {n}:00"])) for n in range(30)]
+    before = learn(tmp_path / "run", items)
+    own_story = "Nobody else wrote story {} about the harbour master's retirement, told here at some length."
+    new = [article(f"a/{n:02}.txt", ["Sign up for the ferry newsletter", own_story.format(n)]) for n in range(30, 50)]
+    shards = [shard_of(items, tmp_path / "now"), shard_of(new, tmp_path / "now")]
+    places = [(0, row) for row in range(len(items))] + [(1, row) for row in range(len(new))]
+    names = [(item.raw.source_path, item.raw.doc_id) for item in [*items, *new]]
+    read: dict[str, set[int]] = {}
+    register = RunArticles.register
+
+    def recording(self, db, name="articles", positions=None):
+        read[name] = {
+            self.places[position][0] for position in (range(len(self.places)) if positions is None else positions)
+        }
+        register(self, db, name, positions)
+
+    monkeypatch.setattr(RunArticles, "register", recording)
+    reread = [item.raw.source_path for item in new]
+    learning = learn_incrementally(
+        RunArticles(shards, names, places),
+        before.line_counts,
+        [],
+        reread,
+        RULES.boilerplate,
+        RULES.bullet_chars,
+        state_folder(tmp_path / "run"),
+    )
+    assert read == {"articles": {0, 1}, "touched_articles": {1}, "example_articles": {1}}
+    assert learning.changed == {"harbour": {"sign up for the ferry newsletter"}}
+    assert learning.boilerplate == learn_boilerplate(
+        ((item.source, item.prepared.lines) for item in [*items, *new]), RULES.boilerplate, RULES.bullet_chars
+    )
+
+
 def by_count(learned: Learned) -> dict[tuple[str, str], dict]:
     """The stored counts by (site, key)."""
     return {(row["site"], row["key"]): row for row in stored_counts(learned.line_counts).to_pylist()}
