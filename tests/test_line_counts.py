@@ -19,7 +19,7 @@ from cleaners.boilerplate import article_line_keys, learn_boilerplate
 from cleaners.metadata import ArticleMetadata
 from cleaners.rules import CleaningRules
 from flows.runtime import memory
-from flows.stages.line_keys import ensure_line_keys, write_line_keys
+from flows.stages.line_keys import ensure_line_keys, previous_keys, write_line_keys
 from flows.stages.prepared import RunArticles, carry_shards
 from flows.stages.records import PreparedInput, RawArticle
 from flows.stages.shards import line_keys_path, shard_name, write_shard
@@ -305,6 +305,11 @@ def test_a_run_reads_the_line_keys_only_of_the_shards_holding_the_articles_it_co
     assert learning.boilerplate == learn_boilerplate(
         ((item.source, item.prepared.lines) for item in [*items, *new]), RULES.boilerplate, RULES.bullet_chars
     )
+
+
+def test_a_run_that_takes_no_article_back_reads_no_previous_shard(tmp_path):
+    """Only new articles: the previous run's shards are not opened for line keys to take back."""
+    assert previous_keys([tmp_path / "gone.parquet"], [], RULES.boilerplate, RULES.bullet_chars).num_rows == 0
 
 
 def by_count(learned: Learned) -> dict[tuple[str, str], dict]:
