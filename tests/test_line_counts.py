@@ -32,7 +32,7 @@ from flows.state.line_counts import (
     STORIES_FILE,
     Learning,
     LineCounts,
-    key_hash,
+    key_hashes,
     learn_incrementally,
     load_line_counts,
     stored_counts,
@@ -40,6 +40,11 @@ from flows.state.line_counts import (
 
 RULES = CleaningRules()
 TOPICS = "pier lighthouse ferry marina lifeboat dredging quay slipway breakwater customs tides regatta".split()
+
+
+def key_hash(key: str) -> int:
+    """A line key as the stored counts key it."""
+    return key_hashes(pa.array([key], pa.string()))[0].as_py()
 
 
 def article(path: str, lines: list[str], site: str = "harbour") -> PreparedInput:

@@ -3,12 +3,12 @@ the line. A run counts only the articles it read (and takes back those of delete
 change into the previous counts with DuckDB over the articles' line keys (flows/stages/line_keys.py, written by the read
 tasks), and decides the boilerplate again from the counts (cleaners/boilerplate.py decide_boilerplate).
 
-A count is keyed by its line key's 64-bit hash (`key_hash`), not the key's text: the text is the bulk of a corpus's
-counts (430 MB of 462 MB at 300,000 articles) and of DuckDB's group-by of them. The line itself is kept only as the
-example of a count of `min_articles` stories or more, the only counts boilerplate is decided from, and the key of
-each of those is the example's line key again. Two keys of one site with one hash would be counted as one line: n
-keys in a site hold such a pair with a chance of about n²/2^65 (170,000 keys a site at 300,000 articles: 10^-9; it
-could make a line of such a pair boilerplate a few stories early). A store of an older copydesk, keyed by the text,
+A count is keyed by its line key's 64-bit hash (`key_hashes`, DuckDB's `key_hash`), not the key's text: the text is the
+bulk of a corpus's counts (430 MB of 462 MB at 300,000 articles) and of DuckDB's group-by of them. The line itself is
+kept only as the example of a count of `min_articles` stories or more, the only counts boilerplate is decided from, and
+the key of each of those is the example's line key again. Two keys of one site with one hash would be counted as one
+line: n keys in a site hold such a pair with a chance of about n²/2^65 (170,000 keys a site at 300,000 articles: 10^-9;
+it could make a line of such a pair boilerplate a few stories early). A store of an older copydesk, keyed by the text,
 is read with its keys hashed as it is read, and written whole in the new layout.
 
 The counts are stored as `line_counts.parquet` (every count when it was written) and the parts of
@@ -75,11 +75,6 @@ LEARNED = pa.schema([("site", pa.string()), ("key", pa.int64())])
 def key_hashes(keys: pa.Array | pa.ChunkedArray) -> pa.Array:
     """Each line key's 64-bit hash: the first half of its 128-bit text hash (dedup/text_hash.py), as int64."""
     return pa.array(column_hashes(keys)[:, 0].view(np.int64), pa.int64())
-
-
-def key_hash(key: str) -> int:
-    """A line key's `key_hashes` hash."""
-    return key_hashes(pa.array([key], pa.string()))[0].as_py()
 
 
 def add_key_hash(db: duckdb.DuckDBPyConnection) -> None:
