@@ -247,6 +247,8 @@ def _run(
     written_state.mkdir()
     with stage("boilerplate", len(articles.names)) as progress:
         rules, bullets = config.cleaning.boilerplate, config.cleaning.bullet_chars
+        if state.line_counts.keyed_by_text:
+            logger.info("boilerplate: the stored line counts are keyed by text (an older copydesk's): writing them all")
         learning = learn_boilerplate(
             quote(articles),
             quote(state.line_counts),

@@ -15,11 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from cleaners.article import prepare_article
-from cleaners.boilerplate import learn_boilerplate
+from cleaners.boilerplate import article_line_keys, learn_boilerplate
 from cleaners.metadata import ArticleMetadata
 from cleaners.rules import CleaningRules
 from flows.runtime import memory
-from flows.stages.line_keys import ensure_line_keys, write_line_keys
+from flows.stages.line_keys import ensure_line_keys, previous_keys, write_line_keys
 from flows.stages.prepared import RunArticles, carry_shards
 from flows.stages.records import PreparedInput, RawArticle
 from flows.stages.shards import line_keys_path, shard_name, write_shard
@@ -29,8 +29,10 @@ from flows.state.line_counts import (
     COUNTS,
     COUNTS_FILE,
     STORIES,
+    STORIES_FILE,
     Learning,
     LineCounts,
+    key_hashes,
     learn_incrementally,
     load_line_counts,
     stored_counts,
@@ -38,6 +40,11 @@ from flows.state.line_counts import (
 
 RULES = CleaningRules()
 TOPICS = "pier lighthouse ferry marina lifeboat dredging quay slipway breakwater customs tides regatta".split()
+
+
+def key_hash(key: str) -> int:
+    """A line key as the stored counts key it."""
+    return key_hashes(pa.array([key], pa.string()))[0].as_py()
 
 
 def article(path: str, lines: list[str], site: str = "harbour") -> PreparedInput:
@@ -167,7 +174,7 @@ def test_a_count_below_min_articles_keeps_no_line_until_it_reaches_it_then_takes
     items = [first, article("a/1.txt", story(1, ["Sign in here"]))]
     before = learn(tmp_path / "run", items)
     rows = pq.read_table(before.line_counts.counts).to_pylist()
-    assert [row["example"] for row in rows if row["key"] == "sign in here"] == [None]
+    assert [row["example"] for row in rows if row["key"] == key_hash("sign in here")] == [None]
     assert {row["example"] for row in rows} == {None}, "every line is in fewer than min_articles stories"
     more = [article(f"a/{n}.txt", story(n, ["Sign in here"])) for n in range(2, 5)]
     after = learn(
@@ -223,8 +230,91 @@ def test_a_run_links_the_stored_counts_and_writes_only_the_counts_it_changed(tmp
     written = [(row["site"], row["key"]) for row in pq.read_table(part).to_pylist()]
     # in (site, key) order, so the part's bytes do not vary from run to run
     assert written == sorted(count for count in was.keys() | now.keys() if was.get(count) != now.get(count))
-    assert ("harbour", "share this story") not in written and ("harbour", "updated 0:0") not in written
+    assert ("harbour", key_hash("share this story")) not in written
+    assert ("harbour", key_hash("updated 0:0")) not in written
     assert_as_if_counted_afresh(tmp_path / "check", after, [*items, *new])
+
+
+def test_counts_are_keyed_by_a_hash_of_the_line_key_and_keep_only_the_examples_boilerplate_is_decided_from(tmp_path):
+    """A count's key is its line key's 64-bit hash, not its text; a line is stored only as a count's example."""
+    items = [article(f"a/{n:02}.txt", story(n, ["Share this story", f"Updated {n}:00"])) for n in range(20)]
+    learned = learn(tmp_path / "run", items)
+    counts = pq.read_table(learned.line_counts.counts)
+    assert counts.schema.field("key").type == pa.int64()
+    every_key = {key for item in items for key in article_line_keys(item.prepared.lines, RULES.bullet_chars)}
+    assert sorted(counts["key"].to_pylist()) == sorted(map(key_hash, every_key))
+    assert {example for example in counts["example"].to_pylist() if example} == {"Share this story", "Updated 0:00"}
+
+
+def keyed_by_text(learned: Learned, items: list[PreparedInput], state: Path) -> LineCounts:
+    """The counts `learned` stored, written into `state` as an older copydesk stored them: keyed by the text."""
+    every_key = {key for item in items for key in article_line_keys(item.prepared.lines, RULES.bullet_chars)}
+    text_of = {key_hash(key): key for key in every_key}
+    counts = pq.read_table(learned.line_counts.counts)
+    texts = pa.array([text_of[hashed] for hashed in counts["key"].to_pylist()], pa.string())
+    state.mkdir(parents=True)
+    pq.write_table(counts.set_column(1, pa.field("key", pa.string()), texts), state / COUNTS_FILE)
+    pq.write_table(learned.line_counts.stories, state / STORIES_FILE)
+    return load_line_counts(state)
+
+
+def test_counts_an_older_copydesk_keyed_by_text_are_read_and_written_again_keyed_by_hash(tmp_path, monkeypatch):
+    """A state of before the keys were hashed: its counts and learned lines are read (a line learned then stays
+    learned, not changed), and the run writes every count again, keyed by hash, with no part of changes."""
+    monkeypatch.setattr(line_counts, "CHANGED_SHARE", 1.0)
+    furniture = ["Harbour Gazette print edition", "Share this story"]
+    items = [article(f"a/{n:02}.txt", story(n, [furniture[n % 2], f"Updated {n}:00"])) for n in range(40)]
+    old = keyed_by_text(learn(tmp_path / "run", items), items, tmp_path / "old" / "state")
+    assert old.keyed_by_text and "share this story" in learn(tmp_path / "again", items).boilerplate["harbour"]
+    new = [article(f"a/{n:02}.txt", story(n, ["Sign up for the ferry newsletter"])) for n in range(40, 60)]
+    after = learn(tmp_path / "run", [*items, *new], old, items, reread=[i.raw.source_path for i in new])
+    assert after.changed == {"harbour": {"sign up for the ferry newsletter"}}
+    assert not after.line_counts.keyed_by_text and not after.line_counts.changes
+    assert pq.read_schema(after.line_counts.counts).field("key").type == pa.int64()
+    assert_as_if_counted_afresh(tmp_path / "check", after, [*items, *new])
+
+
+def test_a_run_reads_the_line_keys_only_of_the_shards_holding_the_articles_it_counts(tmp_path, monkeypatch):
+    """Issue 14: new articles in a shard of their own are counted (and their examples fetched) from that shard's
+    line keys alone; the stored articles' shards are not read for their keys."""
+    monkeypatch.setattr(line_counts, "CHANGED_SHARE", 1.0)
+    items = [article(f"a/{n:02}.txt", story(n, ["Share this story", f"Updated {n}:00"])) for n in range(30)]
+    before = learn(tmp_path / "run", items)
+    own_story = "Nobody else wrote story {} about the harbour master's retirement, told here at some length."
+    new = [article(f"a/{n:02}.txt", ["Sign up for the ferry newsletter", own_story.format(n)]) for n in range(30, 50)]
+    shards = [shard_of(items, tmp_path / "now"), shard_of(new, tmp_path / "now")]
+    places = [(0, row) for row in range(len(items))] + [(1, row) for row in range(len(new))]
+    names = [(item.raw.source_path, item.raw.doc_id) for item in [*items, *new]]
+    read: dict[str, set[int]] = {}
+    register = RunArticles.register
+
+    def recording(self, db, name="articles", positions=None):
+        read[name] = {
+            self.places[position][0] for position in (range(len(self.places)) if positions is None else positions)
+        }
+        register(self, db, name, positions)
+
+    monkeypatch.setattr(RunArticles, "register", recording)
+    reread = [item.raw.source_path for item in new]
+    learning = learn_incrementally(
+        RunArticles(shards, names, places),
+        before.line_counts,
+        [],
+        reread,
+        RULES.boilerplate,
+        RULES.bullet_chars,
+        state_folder(tmp_path / "run"),
+    )
+    assert read == {"articles": {0, 1}, "touched_articles": {1}, "example_articles": {1}}
+    assert learning.changed == {"harbour": {"sign up for the ferry newsletter"}}
+    assert learning.boilerplate == learn_boilerplate(
+        ((item.source, item.prepared.lines) for item in [*items, *new]), RULES.boilerplate, RULES.bullet_chars
+    )
+
+
+def test_a_run_that_takes_no_article_back_reads_no_previous_shard(tmp_path):
+    """Only new articles: the previous run's shards are not opened for line keys to take back."""
+    assert previous_keys([tmp_path / "gone.parquet"], [], RULES.boilerplate, RULES.bullet_chars).num_rows == 0
 
 
 def by_count(learned: Learned) -> dict[tuple[str, str], dict]:

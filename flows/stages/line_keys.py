@@ -115,7 +115,7 @@ def previous_keys(
     back."""
     wanted = set(wanted)
     found = [LINE_KEYS.empty_table()]
-    for shard in shards:
+    for shard in shards if wanted else []:  # none taken back: no shard read
         names = read_columns(shard, ["source_path", "doc_id"])
         rows = [row for row, name in enumerate(zip(names["source_path"], names["doc_id"])) if name in wanted]
         if not rows:

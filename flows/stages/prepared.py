@@ -5,7 +5,7 @@ everything put back in input order, so the outputs do not depend on how the arti
 from __future__ import annotations
 
 import shutil
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,26 +103,32 @@ class RunArticles:
     names: list[Identity]
     places: list[tuple[int, int]]
 
-    def register(self, db: duckdb.DuckDBPyConnection) -> None:
-        """Make the articles the view `articles` of `db`, with their position and their line keys' columns (a
-        query reads only the columns it names)."""
-        db.register("run_order", pa.table({"position": range(len(self.places))} | self._where()))
-        if self.paths:
-            files = ", ".join("'" + str(line_keys_path(path)).replace("'", "''") + "'" for path in self.paths)
-            db.execute(f"CREATE VIEW line_keys AS FROM read_parquet([{files}], filename=true, file_row_number=true)")
+    def register(
+        self, db: duckdb.DuckDBPyConnection, name: str = "articles", positions: Collection[int] | None = None
+    ) -> None:
+        """Make the articles (those at `positions`, when given: only their shards' line keys are read) the view
+        `name` of `db`, with their position and their line keys' columns (a query reads only the columns it names)."""
+        wanted = range(len(self.places)) if positions is None else sorted(set(positions))
+        shards = sorted({self.places[position][0] for position in wanted})
+        db.register(f"{name}_order", pa.table({"position": pa.array(wanted, pa.int64())} | self._where(wanted)))
+        if shards:
+            files = ", ".join(_quoted(line_keys_path(self.paths[shard])) for shard in shards)
+            db.execute(f"CREATE VIEW {name}_keys AS FROM read_parquet([{files}], filename=true, file_row_number=true)")
         else:
-            db.register("line_keys_empty", LINE_KEYS.empty_table().append_column("filename", pa.array([], pa.string())))
-            db.execute("CREATE VIEW line_keys AS SELECT *, 0::BIGINT AS file_row_number FROM line_keys_empty")
+            empty = LINE_KEYS.empty_table().append_column("filename", pa.array([], pa.string()))
+            db.register(f"{name}_empty", empty)
+            db.execute(f"CREATE VIEW {name}_keys AS SELECT *, 0::BIGINT AS file_row_number FROM {name}_empty")
         db.execute(
-            "CREATE VIEW articles AS SELECT o.position, k.* EXCLUDE (filename, file_row_number) FROM run_order o"
-            " JOIN line_keys k ON k.filename = o.filename AND k.file_row_number = o.row"
+            f"CREATE VIEW {name} AS SELECT o.position, k.* EXCLUDE (filename, file_row_number) FROM {name}_order o"
+            f" JOIN {name}_keys k ON k.filename = o.filename AND k.file_row_number = o.row"
         )
 
-    def _where(self) -> dict[str, pa.Array]:
+    def _where(self, positions: Sequence[int]) -> dict[str, pa.Array]:
         keys_files = [str(line_keys_path(path)) for path in self.paths]
+        places = [self.places[position] for position in positions]
         return {
-            "filename": pa.array([keys_files[shard] for shard, _ in self.places], pa.string()),
-            "row": pa.array([row for _, row in self.places], pa.int64()),
+            "filename": pa.array([keys_files[shard] for shard, _ in places], pa.string()),
+            "row": pa.array([row for _, row in places], pa.int64()),
         }
 
     def holding(self, changed: Mapping[str, set[str]], spill: Path | None = None) -> set[int]:
@@ -154,6 +160,11 @@ class RunArticles:
             rows[shard].append(row)
         picked = [shard for shard, shard_rows in enumerate(rows) if shard_rows]
         return [self.paths[shard] for shard in picked], [sorted(rows[shard]) for shard in picked]
+
+
+def _quoted(path: Path) -> str:
+    """A path as an SQL string literal."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def prepared_shards(paths: list[Path], inputs: list[str]) -> tuple[PreparedShards, list[Version]]:

@@ -3,6 +3,14 @@ the line. A run counts only the articles it read (and takes back those of delete
 change into the previous counts with DuckDB over the articles' line keys (flows/stages/line_keys.py, written by the read
 tasks), and decides the boilerplate again from the counts (cleaners/boilerplate.py decide_boilerplate).
 
+A count is keyed by its line key's 64-bit hash (`key_hashes`, DuckDB's `key_hash`), not the key's text: the text is the
+bulk of a corpus's counts (430 MB of 462 MB at 300,000 articles) and of DuckDB's group-by of them. The line itself is
+kept only as the example of a count of `min_articles` stories or more, the only counts boilerplate is decided from, and
+the key of each of those is the example's line key again. Two keys of one site with one hash would be counted as one
+line: n keys in a site hold such a pair with a chance of about n²/2^65 (170,000 keys a site at 300,000 articles: 10^-9;
+it could make a line of such a pair boilerplate a few stories early). A store of an older copydesk, keyed by the text,
+is read with its keys hashed as it is read, and written whole in the new layout.
+
 The counts are stored as `line_counts.parquet` (every count when it was written) and the parts of
 `line_count_changes/` (each run's changed rows, in order; a count gone is a row of no stories): the counts are the
 file's rows that no part changed and each changed count's latest row. A run links the file and the previous parts
@@ -18,15 +26,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from duckdb.sqltypes import BIGINT, VARCHAR
 
 from cleaners.boilerplate import LineCount, decide_boilerplate
 from cleaners.rules import BoilerplateRules
+from dedup.text_hash import column_hashes
 from flows.runtime import memory
 from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker
-from flows.stages.line_keys import previous_keys
+from flows.stages.line_keys import distinct_line_keys, previous_keys
 from flows.stages.prepared import RunArticles
 from flows.stages.shards import link_or_copy
 from flows.stages.steps import Boilerplate
@@ -49,7 +60,7 @@ STORIES = pa.schema(
 COUNTS = pa.schema(
     [
         ("site", pa.string()),
-        ("key", pa.string()),
+        ("key", pa.int64()),
         ("stories", pa.int64()),
         ("example", pa.string()),
         ("example_path", pa.string()),
@@ -58,32 +69,48 @@ COUNTS = pa.schema(
     ]
 )
 
-LEARNED = pa.schema([("site", pa.string()), ("key", pa.string())])
+LEARNED = pa.schema([("site", pa.string()), ("key", pa.int64())])
+
+
+def key_hashes(keys: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """Each line key's 64-bit hash: the first half of its 128-bit text hash (dedup/text_hash.py), as int64."""
+    return pa.array(column_hashes(keys)[:, 0].view(np.int64), pa.int64())
+
+
+def add_key_hash(db: duckdb.DuckDBPyConnection) -> None:
+    """Make `key_hashes` the function `key_hash` of `db` (hashing each vector of keys at once)."""
+    db.create_function("key_hash", key_hashes, [VARCHAR], BIGINT, type="arrow", side_effects=False)
 
 
 @dataclass
 class LineCounts:
     """Every prepared article's site and story (and whether it is the one its story counts with), and the counts'
     Parquet file (None: no counts) with the parts of the changes since it was written, which DuckDB reads in place:
-    a row for every line key of the corpus."""
+    a row for every line key of the corpus (`keyed_by_text`: an older copydesk's, with the keys' text)."""
 
     stories: pa.Table = field(default_factory=STORIES.empty_table)
     counts: Path | None = None
     changes: list[Path] = field(default_factory=list)
+    keyed_by_text: bool = False
 
     def register(self, db: duckdb.DuckDBPyConnection) -> None:
         """The counts as the view `previous` (COUNTS), the counts' file as `base` and, when there are parts of
-        changes, each count they changed, its latest row, as `changed_before` (a gone count with no stories)."""
+        changes, each count they changed, its latest row, as `changed_before` (a gone count with no stories); the
+        keys of a store keyed by text hashed as they are read (`db` has `key_hash`)."""
         if self.counts is None:
             db.register("base", COUNTS.empty_table())
         else:
-            db.read_parquet(str(self.counts)).create_view("base")
+            self._hashed(db.read_parquet(str(self.counts))).create_view("base")
         if not self.changes:  # no join for none
             db.execute("CREATE TEMP VIEW previous AS SELECT * FROM base")
             return
-        db.read_parquet([str(part) for part in self.changes], filename=True).create_view("change_parts")
+        self._hashed(db.read_parquet([str(part) for part in self.changes], filename=True)).create_view("change_parts")
         db.execute(_CHANGED_BEFORE)
         db.execute(_PREVIOUS)
+
+    def _hashed(self, rows: duckdb.DuckDBPyRelation) -> duckdb.DuckDBPyRelation:
+        """Stored rows with their keys hashed, if keyed by text."""
+        return rows.select("* REPLACE (key_hash(key) AS key)") if self.keyed_by_text else rows
 
 
 @dataclass
@@ -98,13 +125,17 @@ def load_line_counts(folder: Path) -> LineCounts:
     """Read the stored stories, and name the stored counts (none when the state has none)."""
     if not (folder / COUNTS_FILE).exists():
         return LineCounts()
-    return LineCounts(pq.read_table(folder / STORIES_FILE), folder / COUNTS_FILE, part_paths(folder / CHANGES_FOLDER))
+    keyed_by_text = pq.read_schema(folder / COUNTS_FILE).field("key").type == pa.string()
+    return LineCounts(
+        pq.read_table(folder / STORIES_FILE), folder / COUNTS_FILE, part_paths(folder / CHANGES_FOLDER), keyed_by_text
+    )
 
 
 def stored_counts(counts: LineCounts) -> pa.Table:
     """Every stored count (COUNTS), in no particular order: the file's rows no part changed and the latest rows of
     those changed."""
     with duckdb.connect() as db:
+        add_key_hash(db)
         counts.register(db)
         return db.sql("SELECT * FROM previous").to_arrow_table()
 
@@ -150,14 +181,22 @@ CREATE TEMP TABLE counted AS
     LEFT JOIN choice t ON t.before_path = n.source_path AND t.before_doc = n.doc_id
     LEFT JOIN choice a ON a.after_position = n.position;
 """
+# The articles whose line keys the counts change by: those counted now in place of another, and those taken back
+# that are still read (`touched_articles`: only their shards are read).
+_TOUCHED = """
+SELECT after_position FROM choice WHERE after_position IS NOT NULL
+UNION SELECT n.position FROM choice c JOIN now n ON n.source_path = c.before_path AND n.doc_id = c.before_doc
+WHERE c.before_carried
+"""
 # The lines taken back: those of each story's article counted before that is no longer (`minus`, with its article,
 # from the articles now or, gone or changed, `gone_keys`).
 _MINUS = """
 CREATE TEMP TABLE minus AS
-    SELECT c.site, unnest(a.keys) AS key, a.source_path, a.doc_id
-    FROM choice c JOIN articles a ON a.source_path = c.before_path AND a.doc_id = c.before_doc WHERE c.before_carried
+    SELECT c.site, key_hash(unnest(a.keys)) AS key, a.source_path, a.doc_id
+    FROM choice c JOIN touched_articles a ON a.source_path = c.before_path AND a.doc_id = c.before_doc
+    WHERE c.before_carried
     UNION ALL
-    SELECT c.site, unnest(g.keys) AS key, g.source_path, g.doc_id
+    SELECT c.site, key_hash(unnest(g.keys)) AS key, g.source_path, g.doc_id
     FROM choice c JOIN gone_keys g ON g.source_path = c.before_path AND g.doc_id = c.before_doc
     WHERE NOT c.before_carried
 """
@@ -180,8 +219,9 @@ CREATE TEMP TABLE merged AS
         SELECT site, key, sum(change)::BIGINT AS change, min(position) AS position,
             arg_min(ordinal, position) AS ordinal
         FROM (
-            SELECT a.site, unnest(a.keys) AS key, generate_subscripts(a.keys, 1) AS ordinal, a.position, 1 AS change
-            FROM articles a JOIN choice c ON c.after_position = a.position
+            SELECT a.site, key_hash(unnest(a.keys)) AS key, generate_subscripts(a.keys, 1) AS ordinal, a.position,
+                1 AS change
+            FROM touched_articles a JOIN choice c ON c.after_position = a.position
             UNION ALL SELECT site, key, NULL, NULL, -1 FROM minus
         ) GROUP BY ALL
     ) ch LEFT JOIN previous p USING (site, key)
@@ -191,7 +231,7 @@ CREATE TEMP TABLE merged AS
 CREATE TEMP TABLE found AS
     SELECT site, key, min(position) AS position, arg_min(ordinal, [position, ordinal]) AS ordinal
     FROM (
-        SELECT a.position, a.site, unnest(a.keys) AS key, generate_subscripts(a.keys, 1) AS ordinal
+        SELECT a.position, a.site, key_hash(unnest(a.keys)) AS key, generate_subscripts(a.keys, 1) AS ordinal
         FROM articles a JOIN counted c USING (position)
         WHERE c.counted AND a.site IN (SELECT site FROM merged WHERE lost AND stories > 0)
     ) SEMI JOIN (SELECT site, key FROM merged WHERE lost AND stories > 0) USING (site, key)
@@ -205,9 +245,12 @@ CREATE TEMP VIEW placed AS
     FROM merged m LEFT JOIN found o USING (site, key) WHERE m.stories > 0;
 CREATE TEMP TABLE examples AS
     SELECT * FROM placed WHERE stories >= getvariable('example_stories');
+"""
+# The lines of the examples placed (from `example_articles`, the articles at the examples' positions).
+_EXAMPLE_LINES = """
 CREATE TEMP TABLE article_lines AS
-    SELECT position, unnest(keys) AS key, unnest(lines) AS line, generate_subscripts(lines, 1) AS ordinal
-    FROM articles WHERE position IN (SELECT position FROM examples);
+    SELECT position, key_hash(unnest(keys)) AS key, unnest(lines) AS line, generate_subscripts(lines, 1) AS ordinal
+    FROM example_articles;
 CREATE TEMP TABLE example_lines AS
     SELECT p.site, p.key, l.line FROM examples p JOIN article_lines l USING (position, ordinal)
     UNION ALL
@@ -282,6 +325,7 @@ def learn_incrementally(
     the counts go from DuckDB to their file, in no particular order, never whole into the flow's memory."""
     reread_paths = pa.array(sorted(set(reread)), pa.string())
     with bounded_duckdb(spill, learning_memory_bytes(len(articles.names))) as db:
+        add_key_hash(db)
         articles.register(db)
         db.register("old", previous.stories)
         previous.register(db)
@@ -291,15 +335,23 @@ def learn_incrementally(
         progress.advance(len(articles.names))
         gone = db.sql("SELECT before_path, before_doc FROM choice WHERE NOT before_carried").fetchall()
         db.register("gone_keys", previous_keys(previous_shards, gone, rules, bullet_chars))
+        _register_at(db, articles, "touched_articles", _TOUCHED)
         db.execute(_MINUS)
         db.execute(_MERGED)
+        _register_at(db, articles, "example_articles", "SELECT position FROM examples WHERE position IS NOT NULL")
+        db.execute(_EXAMPLE_LINES)
         db.execute(_COUNTS)
         stories = db.sql("SELECT source_path, doc_id, site, story, counted FROM counted ORDER BY position")
         stories.to_parquet(str(folder / STORIES_FILE))
         totals = dict(db.sql("SELECT site, count(*) FROM counted WHERE counted GROUP BY site").fetchall())
-        learning = _decided(db, totals, rules)
+        learning = _decided(db, totals, rules, bullet_chars)
         _store_counts(db, previous, folder)
         return learning
+
+
+def _register_at(db: duckdb.DuckDBPyConnection, articles: RunArticles, name: str, positions_query: str) -> None:
+    """Make the articles at the positions `positions_query` selects the view `name` (only their shards read)."""
+    articles.register(db, name, [position for (position,) in db.sql(positions_query).fetchall()])
 
 
 def learning_memory_bytes(articles: int) -> int:
@@ -307,33 +359,46 @@ def learning_memory_bytes(articles: int) -> int:
     return memory.DUCKDB_MEMORY_BYTES + LEARNING_BYTES_AN_ARTICLE * articles
 
 
-def _decided(db: duckdb.DuckDBPyConnection, totals: dict[str, int], rules: BoilerplateRules) -> Learning:
-    """Decide the boilerplate from `db`'s counts (only lines over the thresholds leave DuckDB), leaving the lines
-    learned (`learned`) and those whose learned status changed (`flipped`) in `db`."""
+def _decided(
+    db: duckdb.DuckDBPyConnection, totals: dict[str, int], rules: BoilerplateRules, bullet_chars: str
+) -> Learning:
+    """Decide the boilerplate from `db`'s counts (only lines over the thresholds leave DuckDB, each keyed by its
+    example's line key), leaving the lines learned (`learned`) and those whose learned status changed (`flipped`) in
+    `db`."""
     site_totals = pa.table(
         {"site": pa.array(list(totals), pa.string()), "total": pa.array(list(totals.values()), pa.int64())}
     )
     db.register("totals", site_totals)
     db.execute("SET VARIABLE min_share = ?::DOUBLE", [rules.min_share])
     db.execute(_CANDIDATES)
-    candidates = db.execute("SELECT site, key, stories, example FROM candidate_counts").fetchall()
-    was_learned = set(db.execute("SELECT site, key FROM learned_before").fetchall())
-    boilerplate = decide_boilerplate((LineCount(*row) for row in candidates), totals, rules)
+    candidates = _keyed(db.execute("SELECT site, key, stories, example FROM candidate_counts").fetchall(), bullet_chars)
+    before = _keyed(db.execute("SELECT site, key, stories, example FROM learned_before").fetchall(), bullet_chars)
+    hashes = {(site, key): hashed for site, hashed, key, _, _ in [*candidates, *before]}
+    boilerplate = decide_boilerplate((LineCount(site, key, *row) for site, _, key, *row in candidates), totals, rules)
     learned = {(site, key) for site, lines in boilerplate.items() for key in lines}
-    db.register("learned", pa.Table.from_pylist([{"site": s, "key": k} for s, k in learned], LEARNED))
-    flipped = learned ^ was_learned
-    db.register("flipped", pa.Table.from_pylist([{"site": s, "key": k} for s, k in flipped], LEARNED))
+    flipped = learned ^ {(site, key) for site, _, key, _, _ in before}
+    for name, pairs in (("learned", learned), ("flipped", flipped)):
+        rows = [{"site": site, "key": hashes[(site, key)]} for site, key in pairs]
+        db.register(name, pa.Table.from_pylist(rows, LEARNED))
     changed: dict[str, set[str]] = defaultdict(set)
     for site, key in flipped:
         changed[site].add(key)
     return Learning(boilerplate, dict(changed))
 
 
+def _keyed(counts: list[tuple[str, int, int, str]], bullet_chars: str) -> list[tuple[str, int, str, int, str]]:
+    """(site, key hash, stories, example) counts with their line key, the example's (computed as the read task
+    computes it), after the hash: (site, key hash, key, stories, example)."""
+    keys = distinct_line_keys([example for *_, example in counts], bullet_chars)
+    return [(site, hashed, key, stories, example) for (site, hashed, stories, example), key in zip(counts, keys)]
+
+
 def _store_counts(db: duckdb.DuckDBPyConnection, previous: LineCounts, folder: Path) -> None:
     """Write the counts into `folder` with the learned lines marked: the previous file and parts linked and the
-    counts this run changed as a new part, or, with no previous file or once the parts would hold CHANGED_SHARE of
-    its rows, every count into the file."""
-    if previous.counts is not None and _changes_kept(db, previous, folder / CHANGES_FOLDER):
+    counts this run changed as a new part, or, with no previous file, one keyed by text or once the parts would hold
+    CHANGED_SHARE of its rows, every count into the file."""
+    kept_as_parts = previous.counts is not None and not previous.keyed_by_text
+    if kept_as_parts and _changes_kept(db, previous, folder / CHANGES_FOLDER):
         link_or_copy(previous.counts, folder / COUNTS_FILE)
         return
     db.sql(_STORED).to_parquet(str(folder / COUNTS_FILE), row_group_size=STORED_ROWS)
