@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from numba import njit
 
 CHUNKS_FILE = "corpus_chunks.parquet"
 CHUNKS = pa.schema(
@@ -54,11 +55,46 @@ def deflated(line: bytes) -> bytes:
     return compressor.compress(line) + compressor.flush(zlib.Z_SYNC_FLUSH)
 
 
-def crc_joined(crc: int, line_crc: int, line_length: int) -> int:
-    """The CRC-32 of some bytes (of CRC-32 `crc`) followed by a line of this CRC-32 and length: CRC-32 is affine in
-    its start value and the bytes, so the line's part is its CRC-32 and the start value's is carried over zeros."""
-    zeros = bytes(line_length)
-    return zlib.crc32(zeros, crc) ^ zlib.crc32(zeros) ^ line_crc
+# CRC-32's reflected polynomial.
+POLY = 0xEDB88320
+
+
+@njit(cache=True, nogil=True)
+def _times_mod_p(a, b):  # pragma: no cover - compiled; tested through the shards' CRC-32
+    """a(x) b(x) modulo the CRC-32 polynomial, both reflected (as zlib's multmodp; `a` is never 0)."""
+    bit, product = np.uint32(1 << 31), np.uint32(0)
+    while True:
+        if a & bit:
+            product ^= b
+            if a & (bit - np.uint32(1)) == 0:
+                return product
+        bit >>= np.uint32(1)
+        b = (b >> np.uint32(1)) ^ np.uint32(POLY) if b & np.uint32(1) else b >> np.uint32(1)
+
+
+@njit(cache=True, nogil=True)
+def _crc_of_joined(line_crcs, line_lengths):  # pragma: no cover - compiled; tested through the shards' CRC-32
+    """The CRC-32 of lines one after another from each one's CRC-32 and length, as zlib's crc32_combine joins two:
+    the CRC so far times x to the power of eight times the next line's length, plus the line's CRC-32."""
+    powers = np.empty(32, dtype=np.uint32)  # x^(2^k) modulo the polynomial
+    powers[0] = np.uint32(1 << 30)
+    for k in range(1, 32):
+        powers[k] = _times_mod_p(powers[k - 1], powers[k - 1])
+    crc = np.uint32(0)
+    for line in range(len(line_crcs)):
+        shift, k, power = line_lengths[line], 3, np.uint32(1 << 31)
+        while shift:
+            if shift & 1:
+                power = _times_mod_p(powers[k & 31], power)
+            shift >>= 1
+            k += 1
+        crc = _times_mod_p(power, crc) ^ np.uint32(line_crcs[line])
+    return crc
+
+
+def crc_of_joined(line_crcs: np.ndarray, line_lengths: np.ndarray) -> int:
+    """The CRC-32 of lines one after another, from each one's CRC-32 and length (int64 arrays)."""
+    return int(_crc_of_joined(line_crcs, line_lengths))
 
 
 @dataclass
@@ -184,9 +220,7 @@ def gzip_lines(
         lengths[row], line_crcs[row], line_lengths[row] = len(compressed[row]), zlib.crc32(line), len(line)
     starts = piece_starts(is_fresh, sources, offsets, lengths)
     pieces = carried_bytes(compressed, lambda row: carried.shards[int(sources[row])], offsets, lengths, starts)
-    crc = 0
-    for line_crc, line_length in zip(line_crcs.tolist(), line_lengths.tolist(), strict=True):
-        crc = crc_joined(crc, line_crc, line_length)
+    crc = crc_of_joined(line_crcs, line_lengths)
     size = int(line_lengths.sum())
     content = b"".join([HEADER, *pieces, LAST_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)])
     placed = len(HEADER) + np.cumsum(lengths) - lengths
