@@ -25,6 +25,7 @@ from flows.outputs.corpus_carry import (
     CarriedChunks,
     ChunkIndex,
     carried_chunks,
+    crc_of_joined,
     gzip_lines,
     legacy_pieces,
     write_chunk_index,
@@ -91,6 +92,15 @@ def test_a_shard_is_one_gzip_member_of_its_lines():
     assert len(index.digests) == len(lines) and index.offsets[0] == 10
     assert index.line_crcs == [zlib.crc32(line) for line in lines] and index.line_lengths == list(map(len, lines))
     assert gzip.decompress(gzipped([], 0, NOTHING_CARRIED)[0]) == b""
+
+
+def test_the_crc_of_lines_joined_is_made_of_their_crcs_and_lengths():
+    lines = [*seed_lines(), b"", b"\n", bytes(range(256)) * 40]
+    crcs = np.array([zlib.crc32(line) for line in lines], dtype=np.int64)
+    lengths = np.array([len(line) for line in lines], dtype=np.int64)
+    assert crc_of_joined(crcs, lengths) == zlib.crc32(b"".join(lines))
+    assert crc_of_joined(crcs[3:5], lengths[3:5]) == zlib.crc32(b"".join(lines[3:5]))
+    assert crc_of_joined(crcs[:0], lengths[:0]) == 0
 
 
 def test_records_carried_from_the_previous_run_give_the_bytes_of_fresh_files(tmp_path):

@@ -18,14 +18,17 @@ from __future__ import annotations
 import mmap
 import struct
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from numba import njit
 
 CHUNKS_FILE = "corpus_chunks.parquet"
 CHUNKS = pa.schema(
@@ -52,11 +55,46 @@ def deflated(line: bytes) -> bytes:
     return compressor.compress(line) + compressor.flush(zlib.Z_SYNC_FLUSH)
 
 
-def crc_joined(crc: int, line_crc: int, line_length: int) -> int:
-    """The CRC-32 of some bytes (of CRC-32 `crc`) followed by a line of this CRC-32 and length: CRC-32 is affine in
-    its start value and the bytes, so the line's part is its CRC-32 and the start value's is carried over zeros."""
-    zeros = bytes(line_length)
-    return zlib.crc32(zeros, crc) ^ zlib.crc32(zeros) ^ line_crc
+# CRC-32's reflected polynomial.
+POLY = 0xEDB88320
+
+
+@njit(cache=True, nogil=True)
+def _times_mod_p(a, b):  # pragma: no cover - compiled; tested through the shards' CRC-32
+    """a(x) b(x) modulo the CRC-32 polynomial, both reflected (as zlib's multmodp; `a` is never 0)."""
+    bit, product = np.uint32(1 << 31), np.uint32(0)
+    while True:
+        if a & bit:
+            product ^= b
+            if a & (bit - np.uint32(1)) == 0:
+                return product
+        bit >>= np.uint32(1)
+        b = (b >> np.uint32(1)) ^ np.uint32(POLY) if b & np.uint32(1) else b >> np.uint32(1)
+
+
+@njit(cache=True, nogil=True)
+def _crc_of_joined(line_crcs, line_lengths):  # pragma: no cover - compiled; tested through the shards' CRC-32
+    """The CRC-32 of lines one after another from each one's CRC-32 and length, as zlib's crc32_combine joins two:
+    the CRC so far times x to the power of eight times the next line's length, plus the line's CRC-32."""
+    powers = np.empty(32, dtype=np.uint32)  # x^(2^k) modulo the polynomial
+    powers[0] = np.uint32(1 << 30)
+    for k in range(1, 32):
+        powers[k] = _times_mod_p(powers[k - 1], powers[k - 1])
+    crc = np.uint32(0)
+    for line in range(len(line_crcs)):
+        shift, k, power = line_lengths[line], 3, np.uint32(1 << 31)
+        while shift:
+            if shift & 1:
+                power = _times_mod_p(powers[k & 31], power)
+            shift >>= 1
+            k += 1
+        crc = _times_mod_p(power, crc) ^ np.uint32(line_crcs[line])
+    return crc
+
+
+def crc_of_joined(line_crcs: np.ndarray, line_lengths: np.ndarray) -> int:
+    """The CRC-32 of lines one after another, from each one's CRC-32 and length (int64 arrays)."""
+    return int(_crc_of_joined(line_crcs, line_lengths))
 
 
 @dataclass
@@ -80,36 +118,35 @@ class ChunkIndex:
 
 
 class CarriedChunks:
-    """The previous run's records by their digest, read from its files (mapped, not loaded) when asked."""
+    """The previous run's records by their digest (each one's row of its chunk index, whose columns are held as
+    arrays), read from its files (mapped, not loaded) when asked."""
 
     def __init__(
-        self,
-        located: dict[bytes, tuple[int, int, int, int, int, int, int]],
-        shards: dict[int, mmap.mmap],
-        legacy: bytes,
+        self, rows: dict[bytes, int], located: Mapping[str, np.ndarray], shards: dict[int, mmap.mmap], legacy: bytes
     ) -> None:
+        self.rows = rows
         self.located = located
         self.shards = shards
         self.legacy = legacy
 
     def holds(self, digest: bytes) -> bool:
         """Whether the previous run wrote the record of this digest."""
-        return digest in self.located
+        return digest in self.rows
 
-    def chunk(self, digest: bytes) -> tuple[bytes, int, int]:
-        """The compressed chunk of the line of the record of this digest (one the previous run wrote), and the line's
-        CRC-32 and length."""
-        shard, offset, length, _, _, line_crc, line_length = self.located[digest]
-        return self.shards[shard][offset : offset + length], line_crc, line_length
+    def rows_of(self, digests: Sequence[bytes], fresh: Collection[int]) -> np.ndarray:
+        """The previous run's index row of each record not in `fresh` (by row), -1 for those in it; a KeyError
+        when the previous run did not write one of the others."""
+        return np.fromiter(
+            (-1 if row in fresh else self.rows[digest] for row, digest in enumerate(digests)), np.int64, len(digests)
+        )
 
-    def legacy_span(self, digest: bytes) -> tuple[int, int]:
-        """Where the corpus.jsonl line of the record of this digest (one the previous run wrote) lies in that file:
-        its offset and length."""
-        _, _, _, offset, length, _, _ = self.located[digest]
-        return offset, length
+    def column(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """A column of the previous run's chunk index at these rows, 0 where a row is -1."""
+        taken = self.located[name][np.maximum(rows, 0)] if len(self.located[name]) else np.zeros(len(rows), np.int64)
+        return np.where(rows >= 0, taken, 0)
 
 
-NOTHING_CARRIED = CarriedChunks({}, {}, b"")
+NOTHING_CARRIED = CarriedChunks({}, {name: np.zeros(0, np.int64) for name in CHUNKS.names[1:]}, {}, b"")
 
 
 @contextmanager
@@ -119,12 +156,14 @@ def carried_chunks(state_folder: Path | None, shard_path: str, legacy_path: str)
     before records were carried by their fields' digests, or when one of those files is gone."""
     path = state_folder / CHUNKS_FILE if state_folder else None
     readable = path is not None and path.is_file() and set(CHUNKS.names) <= set(pq.read_schema(path).names)
-    columns = pq.read_table(path, schema=CHUNKS).to_pydict() if readable else None
-    files = [*(shard_path.format(shard) for shard in set(columns["shard"])), legacy_path] if columns else []
+    table = pq.read_table(path, schema=CHUNKS) if readable else None
+    numbers = sorted(set(pc.unique(table["shard"]).to_pylist())) if table is not None else []
+    files = [*(shard_path.format(shard) for shard in numbers), legacy_path] if table is not None else []
     if not files or not all((state_folder.parent / name).is_file() for name in files):
         yield NOTHING_CARRIED
         return
-    located = {row[0]: row[1:] for row in zip(*(columns[name] for name in CHUNKS.names))}
+    rows = dict(zip(table["digest"].to_pylist(), range(table.num_rows)))
+    located = {name: table[name].to_numpy().astype(np.int64) for name in CHUNKS.names[1:]}
     with ExitStack() as stack:
 
         def mapped(relative: str) -> mmap.mmap | bytes:
@@ -133,34 +172,67 @@ def carried_chunks(state_folder: Path | None, shard_path: str, legacy_path: str)
                 return b""  # mmap refuses an empty file
             return stack.enter_context(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))
 
-        shards = {shard: mapped(shard_path.format(shard)) for shard in set(columns["shard"])}
-        yield CarriedChunks(located, shards, mapped(legacy_path))
+        shards = {shard: mapped(shard_path.format(shard)) for shard in numbers}
+        yield CarriedChunks(rows, located, shards, mapped(legacy_path))
+
+
+def piece_starts(fresh: np.ndarray, sources: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> list[int]:
+    """Where the pieces of a sequence of records start: each fresh record is a piece, and so is each run of carried
+    ones lying one after another in the same source (`sources`, `offsets`, `lengths`: where each one lies)."""
+    follows = np.zeros(len(fresh), dtype=bool)
+    follows[1:] = (sources[1:] == sources[:-1]) & (offsets[1:] == offsets[:-1] + lengths[:-1])
+    follows[1:] &= ~fresh[1:] & ~fresh[:-1]
+    return np.flatnonzero(~follows).tolist()
+
+
+def carried_bytes(
+    fresh: Mapping[int, bytes],
+    source: Callable[[int], bytes],
+    offsets: np.ndarray,
+    lengths: np.ndarray,
+    starts: list[int],
+) -> list[bytes]:
+    """The bytes of the pieces starting at `starts`: a fresh record's own (`fresh`, by row), a carried run's one slice
+    of its source (`source` of its first record's row: the mapped file it lies in)."""
+    ends = [*starts[1:], len(offsets)] if starts else []
+    pieces = []
+    for first, end in zip(starts, ends, strict=True):
+        line = fresh.get(first)
+        if line is None:
+            line = source(first)[int(offsets[first]) : int(offsets[end - 1] + lengths[end - 1])]
+        pieces.append(line)
+    return pieces
 
 
 def gzip_lines(
     digests: Sequence[bytes], fresh: Mapping[int, bytes], shard: int, carried: CarriedChunks
 ) -> tuple[bytes, ChunkIndex]:
     """A gzip file of the lines of the records of these digests, one chunk a line: the lines `fresh` holds (by row)
-    compressed, the others' chunks carried; and where each chunk lies in it."""
-    parts, index = [HEADER], ChunkIndex()
-    offset, crc, size = len(HEADER), 0, 0
-    for row, digest in enumerate(digests):
-        line = fresh.get(row)
-        if line is None:
-            chunk, line_crc, line_length = carried.chunk(digest)
-        else:
-            chunk, line_crc, line_length = deflated(line), zlib.crc32(line), len(line)
-        parts.append(chunk)
-        index.digests.append(digest)
-        index.shards.append(shard)
-        index.offsets.append(offset)
-        index.lengths.append(len(chunk))
-        index.line_crcs.append(line_crc)
-        index.line_lengths.append(line_length)
-        offset += len(chunk)
-        crc, size = crc_joined(crc, line_crc, line_length), size + line_length
-    parts += [LAST_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
-    return b"".join(parts), index
+    compressed, the others' chunks carried (each run of them lying one after another in a previous shard as one
+    slice of it); and where each chunk lies in it."""
+    rows = carried.rows_of(digests, fresh)
+    is_fresh = rows < 0
+    sources, offsets = carried.column("shard", rows), carried.column("offset", rows)
+    lengths, line_crcs = carried.column("length", rows), carried.column("line_crc", rows)
+    line_lengths = carried.column("line_length", rows)
+    compressed = {row: deflated(line) for row, line in fresh.items()}
+    for row, line in fresh.items():
+        lengths[row], line_crcs[row], line_lengths[row] = len(compressed[row]), zlib.crc32(line), len(line)
+    starts = piece_starts(is_fresh, sources, offsets, lengths)
+    pieces = carried_bytes(compressed, lambda row: carried.shards[int(sources[row])], offsets, lengths, starts)
+    crc = crc_of_joined(line_crcs, line_lengths)
+    size = int(line_lengths.sum())
+    content = b"".join([HEADER, *pieces, LAST_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)])
+    placed = len(HEADER) + np.cumsum(lengths) - lengths
+    index = ChunkIndex(
+        digests=list(digests),
+        shards=[shard] * len(digests),
+        offsets=placed.tolist(),
+        lengths=lengths.tolist(),
+        line_crcs=line_crcs.tolist(),
+        line_lengths=line_lengths.tolist(),
+    )
+    return content, index
 
 
 def legacy_pieces(
@@ -169,29 +241,12 @@ def legacy_pieces(
     """The corpus.jsonl bytes of the records of these digests, in pieces: the lines `fresh` holds (by row) as they
     are, the others carried from the previous corpus.jsonl, each run of them lying one after another there taken as
     one slice of it (not a line at a time); and each record's line length."""
-    pieces, lengths = [], []
-    run_start = run_end = -1  # the carried run being gathered (none while run_start is -1)
-
-    def end_run() -> None:
-        if run_start >= 0:
-            pieces.append(carried.legacy[run_start:run_end])
-
-    for row, digest in enumerate(digests):
-        line = fresh.get(row)
-        if line is None:
-            offset, length = carried.legacy_span(digest)
-            if offset != run_end:
-                end_run()
-                run_start = offset
-            run_end = offset + length
-        else:
-            end_run()
-            pieces.append(line)
-            run_start = run_end = -1
-            length = len(line)
-        lengths.append(length)
-    end_run()
-    return pieces, lengths
+    rows = carried.rows_of(digests, fresh)
+    offsets, lengths = carried.column("legacy_offset", rows), carried.column("legacy_length", rows)
+    for row, line in fresh.items():
+        lengths[row] = len(line)
+    starts = piece_starts(rows < 0, np.zeros(len(rows), np.int64), offsets, lengths)
+    return carried_bytes(fresh, lambda row: carried.legacy, offsets, lengths, starts), lengths.tolist()
 
 
 def write_chunk_index(state_folder: Path, index: ChunkIndex) -> None:

@@ -17,6 +17,7 @@ from dedup.signatures import normalised_texts, paragraph_signatures, shingle_has
 from dedup.text_hash import column_hashes, sip_hashes, text_column
 from dedup.trim import trim_partial_repeats
 from dedup.verify import pair_shares
+from flows.outputs.corpus_carry import crc_of_joined
 
 # Two copies of a paragraph that differ by a word and a run-together pair (the copies' alignment kernels), and one
 # whose letters the compiled scan does not fold (so the Python fold's path is compiled too).
@@ -49,6 +50,7 @@ def warm_kernels() -> None:
     copy_substitutions(texts[0], texts[1])
     word_lists(texts)
     detect_language(texts, LanguageRules())
+    crc_of_joined(np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64))
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
