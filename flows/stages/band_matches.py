@@ -59,11 +59,12 @@ _CARRIED_MATCHING = f"""
 SELECT * FROM ({_CARRIED}) WHERE greatest(jaccard, first_in_second, second_in_first) >= getvariable('floor')
 """
 # The stored pairs not carried (a key not `clean`), found in one pass over the store: few where little changed, so the
-# carried ones are counted as the rest, not by a join of every stored pair.
-_UNCARRIED = """
-CREATE OR REPLACE TEMP TABLE uncarried AS SELECT first_key, second_key FROM stored_checked
-WHERE first_key NOT IN (SELECT key FROM clean) OR second_key NOT IN (SELECT key FROM clean)
-"""
+# carried ones are counted as the rest, not by a join of every stored pair. Every live pair of a store its search left
+# (`searched`) has keys that stood for copies in the run that wrote it (it was verified then, or carried as clean), so
+# its key is not clean exactly when its count changed (`dirt`): the few dirt keys are probed, not every clean one. A
+# store searched in full carries nothing.
+_UNCARRIED = "CREATE OR REPLACE TEMP TABLE uncarried AS SELECT first_key, second_key FROM stored_checked WHERE {}"
+_NOT_CLEAN = {True: "first_key IN (SELECT key FROM dirt) OR second_key IN (SELECT key FROM dirt)", False: "true"}
 _CARRIED_COUNT = "SELECT (SELECT count(*) FROM stored_checked) - (SELECT count(*) FROM uncarried)"
 # The stored pairs this run drops: those not carried that the buckets read did not make again.
 _DROPPED_PAIRS = "SELECT first_key, second_key FROM uncarried EXCEPT SELECT first_key, second_key FROM looked_up"
@@ -117,7 +118,7 @@ def stored_matches(
         left = candidate_pairs(connection, reps, settings, stored.searched, signed, spill)
         connection.execute(_LOOKED_UP)
         progress.advance(len(positions))
-        connection.execute(_UNCARRIED)
+        connection.execute(_UNCARRIED.format(_NOT_CLEAN[stored.searched]))
         (carried,) = connection.sql(_CARRIED_COUNT).fetchall()[0]
         found, unknown = connection.sql("SELECT count(*), count(*) - count(jaccard) FROM looked_up").fetchall()[0]
         progress.phase("verifying", unknown, "pairs")
