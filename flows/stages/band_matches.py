@@ -58,12 +58,16 @@ FROM stored_checked c JOIN clean a ON a.key = c.first_key JOIN clean b ON b.key 
 _CARRIED_MATCHING = f"""
 SELECT * FROM ({_CARRIED}) WHERE greatest(jaccard, first_in_second, second_in_first) >= getvariable('floor')
 """
-# The stored pairs this run drops: those not carried (a key not `clean`) that the buckets read did not make again.
-_DROPPED_PAIRS = """
-SELECT first_key, second_key FROM stored_checked
-WHERE first_key NOT IN (SELECT key FROM clean) OR second_key NOT IN (SELECT key FROM clean)
-EXCEPT SELECT first_key, second_key FROM looked_up
-"""
+# The stored pairs not carried (a key not `clean`), found in one pass over the store: few where little changed, so the
+# carried ones are counted as the rest, not by a join of every stored pair. Every live pair of a store its search left
+# (`searched`) has keys that stood for copies in the run that wrote it (it was verified then, or carried as clean), so
+# its key is not clean exactly when its count changed (`dirt`): the few dirt keys are probed, not every clean one. A
+# store searched in full carries nothing.
+_UNCARRIED = "CREATE OR REPLACE TEMP TABLE uncarried AS SELECT first_key, second_key FROM stored_checked WHERE {}"
+_NOT_CLEAN = {True: "first_key IN (SELECT key FROM dirt) OR second_key IN (SELECT key FROM dirt)", False: "true"}
+_CARRIED_COUNT = "SELECT (SELECT count(*) FROM stored_checked) - (SELECT count(*) FROM uncarried)"
+# The stored pairs this run drops: those not carried that the buckets read did not make again.
+_DROPPED_PAIRS = "SELECT first_key, second_key FROM uncarried EXCEPT SELECT first_key, second_key FROM looked_up"
 # Candidate pairs verified a batch of this many at a time: the flow holds one batch's arrays and shingle sets.
 VERIFY_ROWS = 1_000_000
 _SHARES = ("jaccard", "first_in_second", "second_in_first")
@@ -97,12 +101,11 @@ def stored_matches(
     flow holds only the matches among them. The store's new rows and the checked pairs are written as Parquet parts
     into `parts` as they are taken, signed or verified, when given, else held."""
     keys = text_sip_keys(texts)
-    distinct, first = np.unique(keys, return_index=True)
+    distinct, first, rows = np.unique(keys, return_index=True, return_inverse=True)
     sink = PartRows(parts) if parts else HeldRows()
     with store_connection(stored, {}, spill) as connection:
         described = _described(partial(_rows_of, connection), texts, distinct, first, signed, settings, progress, sink)
     new = sink.rows()
-    rows = np.searchsorted(described["key"].to_numpy(), keys)
     words = described["words"].to_numpy()[rows]
     copies = copy_groups(described["normalised_key"].to_numpy()[rows], words, settings.min_words, MAX_SHARED_GROUP)
     grouped = np.zeros(len(texts), dtype=bool)
@@ -115,7 +118,8 @@ def stored_matches(
         left = candidate_pairs(connection, reps, settings, stored.searched, signed, spill)
         connection.execute(_LOOKED_UP)
         progress.advance(len(positions))
-        (carried,) = connection.sql(f"SELECT count(*) FROM ({_CARRIED})").fetchall()[0]
+        connection.execute(_UNCARRIED.format(_NOT_CLEAN[stored.searched]))
+        (carried,) = connection.sql(_CARRIED_COUNT).fetchall()[0]
         found, unknown = connection.sql("SELECT count(*), count(*) - count(jaccard) FROM looked_up").fetchall()[0]
         progress.phase("verifying", unknown, "pairs")
         verified = _looked_up_matches(connection, texts, settings, unknown, checked, progress)
