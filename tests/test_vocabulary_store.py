@@ -118,12 +118,11 @@ def test_the_stored_vocabulary_reads_back_as_written(tmp_path):
 
 def test_the_stored_texts_are_written_neither_compressed_nor_dictionary_encoded(tmp_path):
     write_vocabulary(tmp_path, from_scratch(BEFORE))
-    written = pq.ParquetFile(tmp_path / "vocabulary" / "paragraphs.parquet").metadata
-    texts = [written.row_group(group).column(2) for group in range(written.num_row_groups)]
+    written = pq.ParquetFile(tmp_path / "vocabulary" / "texts" / "000000.parquet").metadata
+    texts = [written.row_group(group).column(0) for group in range(written.num_row_groups)]
     assert {column.path_in_schema for column in texts} == {"text"}
-    assert {column.compression for column in texts} == {"UNCOMPRESSED"}, "a run rewrites and rereads them whole"
+    assert {column.compression for column in texts} == {"UNCOMPRESSED"}, "a run rereads them whole"
     assert not any(column.has_dictionary_page for column in texts)
-    assert written.row_group(0).column(0).compression == "SNAPPY", "the digests as before"
 
 
 def test_a_state_without_a_vocabulary_counts_everything_again(tmp_path):
@@ -210,10 +209,10 @@ def test_the_vocabulary_to_store_points_at_the_runs_texts_and_is_written_a_slice
     assert counted.texts is texts.column and "text" not in counted.counted.column_names, "no text copied"
     monkeypatch.setattr(vocabulary_store, "WRITE_ROWS", 2)
     write_vocabulary(tmp_path, counted)
-    written = pq.ParquetFile(tmp_path / "vocabulary" / "paragraphs.parquet")
+    written = pq.ParquetFile(tmp_path / "vocabulary" / "texts" / "000000.parquet")
     assert written.metadata.num_row_groups == 3, "5 distinct paragraphs, 2 at a time"
     assert load_vocabulary(tmp_path).paragraphs.equals(from_scratch(AFTER + BEFORE).paragraphs)
-    assert written.read().to_pylist() == counted.paragraphs.to_pylist()
+    assert written.read()["text"].to_pylist() == counted.paragraphs["text"].to_pylist()
 
 
 def test_evidence_summed_in_passes_over_hash_partitions_of_the_items_equals_one_pass(tmp_path, monkeypatch):
@@ -258,3 +257,45 @@ def test_the_texts_the_finishing_tasks_counted_take_their_digests_and_only_the_o
     monkeypatch.setattr(vocabulary_store, "text_digests", recording)
     assert EMPTY_VOCABULARY.digests_of(texts, counted).tolist() == expected
     assert hashed == [AFTER[4]], "the texts the tasks counted are not hashed again"
+
+
+def written_run(folder, stored, texts):
+    """The vocabulary a run brings up to `texts` from `stored`, written into the state `folder` and read back."""
+    folder.mkdir()
+    write_vocabulary(folder, updated_vocabulary(stored, *read(texts)))
+    return load_vocabulary(folder)
+
+
+def test_a_run_links_the_stored_texts_and_writes_only_the_texts_it_counted_anew(tmp_path):
+    first = written_run(tmp_path / "first", EMPTY_VOCABULARY, BEFORE)
+    second = written_run(tmp_path / "second", first, [*BEFORE, AFTER[-1]])
+    old, new = (tmp_path / "second" / "vocabulary" / "texts" / name for name in ("000000.parquet", "000001.parquet"))
+    assert old.samefile(tmp_path / "first" / "vocabulary" / "texts" / "000000.parquet"), "linked, not written"
+    assert pq.read_table(new)["text"].to_pylist() == [AFTER[-1]]
+    assert second.paragraphs.equals(from_scratch([*BEFORE, AFTER[-1]]).paragraphs)
+    assert second.counts.equals(from_scratch([*BEFORE, AFTER[-1]]).counts)
+    assert second.text_keys.equals(text_keys(second.texts)), "the keys read with the texts"
+
+
+def test_the_texts_are_written_again_as_one_part_once_too_many_are_no_longer_counted(tmp_path):
+    first = written_run(tmp_path / "first", EMPTY_VOCABULARY, BEFORE)
+    kept = written_run(tmp_path / "kept", first, [*BEFORE[1:4], AFTER[-1]])  # 1 idle text of 4 counted: kept
+    assert len(kept.parts.paths) == 2
+    rewritten = written_run(tmp_path / "rewritten", kept, [AFTER[-1], BEFORE[1]])  # 3 idle of 2 counted
+    assert [path.name for path in rewritten.parts.paths] == ["000002.parquet"]
+    assert rewritten.paragraphs.equals(from_scratch([AFTER[-1], BEFORE[1]]).paragraphs)
+    assert rewritten.counts.equals(from_scratch([AFTER[-1], BEFORE[1]]).counts)
+
+
+def test_a_state_written_before_parts_is_read_and_carried_as_a_part(tmp_path):
+    stored = from_scratch(BEFORE)
+    (tmp_path / "old" / "vocabulary").mkdir(parents=True)
+    unparted = tmp_path / "old" / "vocabulary" / "paragraphs.parquet"
+    pq.write_table(stored.paragraphs, unparted)  # digest, occurrences, text: as sessions before wrote it
+    pq.write_table(stored.counts, tmp_path / "old" / "vocabulary" / "counts.parquet")
+    old = load_vocabulary(tmp_path / "old")
+    assert old.paragraphs.equals(stored.paragraphs) and old.text_keys.equals(text_keys(old.texts))
+    carried = written_run(tmp_path / "new", old, AFTER)
+    assert (tmp_path / "new" / "vocabulary" / "texts" / "000000.parquet").samefile(unparted)
+    assert carried.paragraphs.equals(from_scratch(AFTER).paragraphs)
+    assert carried.counts.equals(from_scratch(AFTER).counts)

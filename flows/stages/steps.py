@@ -45,7 +45,13 @@ from flows.stages.records import CleanedDocument, Document, PreparedInput, RawAr
 from flows.stages.signed_pool import read_signed
 from flows.state.alignment_store import align_pairs
 from flows.state.band_store import NO_BANDS, StoredBands
-from flows.state.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, split_words, updated_vocabulary
+from flows.state.vocabulary_store import (
+    EMPTY_VOCABULARY,
+    StoredVocabulary,
+    split_words,
+    text_keys,
+    updated_vocabulary,
+)
 
 Boilerplate = dict[str, dict[str, LearnedLine]]
 
@@ -259,13 +265,14 @@ def spelling_decisions(
     spelled = in_language.to_numpy(zero_copy_only=False)[cleaned.paragraph_articles()]
     pairs = pair_positions(matches.overlaps)
     pairs = pairs[spelled[pairs[:, 0]] & spelled[pairs[:, 1]]]
-    digests = stored.digests_of(texts, counted)
+    keys = text_keys(texts.column)  # what the store finds the texts by, and keeps for those it writes
+    digests = stored.digests_of(texts, counted, keys)
     aligning = pairs if rules.enabled else pairs[:0]
     with ThreadPoolExecutor(max_workers=1) as pool:  # the copies aligned while DuckDB sums the evidence
         aligned_later = pool.submit(
             align_pairs, stored.alignments, texts, digests, aligning, split=split_words(counted)
         )
-        stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted, spill, digests)
+        stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted, spill, digests, keys)
         vocabulary = Vocabulary.from_table(stored.counts)
         base = load_base_dictionary(rules.foreign_word_languages, rules.foreign_word_min_zipf)
         judged = len(vocabulary.forms) + len(vocabulary.spans) + len(pairs) if rules.enabled else 0

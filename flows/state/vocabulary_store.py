@@ -4,8 +4,9 @@ The vocabulary is a sum over the in-language paragraphs a run spells: the state 
 paragraph's digest, occurrences and text) and the sums it gave (`cleaners.spelling.Evidence`, one row per kind and
 item). A later run diffs its paragraphs against the stored ones, counts only the difference (a paragraph gone or
 rewritten is counted again with a negative weight) and adds it to the stored sums, so the evidence equals a count
-from scratch. Files: state/vocabulary/paragraphs.parquet and state/vocabulary/counts.parquet; beside them the copies'
-alignments (flows/state/alignment_store.py), the other evidence a later run recalls instead of working out again.
+from scratch. Files: state/vocabulary/counts.parquet, and the paragraphs' occurrences and texts, in parts a run carries
+by link (flows/state/vocabulary_texts.py); beside them the copies' alignments (flows/state/alignment_store.py), the
+other evidence a later run recalls instead of working out again.
 
 The finishing tasks count the paragraphs they finish where they are, on every core: each leaves beside its finished
 shard a folder (`counted_folder`) of the evidence rows of its in-language paragraphs (`counts.arrow`), the digest
@@ -39,7 +40,6 @@ from cleaners.spelling import (
     paragraph_digest,
 )
 from dedup.lookup import sorted_string_places
-from dedup.text_hash import column_hashes
 from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
 from flows.stages.cleaned import one_array
@@ -55,6 +55,7 @@ from flows.state.alignment_store import (
     text_digests,
     write_alignments,
 )
+from flows.state.vocabulary_texts import TextParts, TextsToWrite, read_texts, text_keys, write_texts
 
 VOCABULARY_FOLDER = "vocabulary"
 # The texts large_string as the cleaned paragraphs' are (a state written with string ones reads as these).
@@ -72,13 +73,6 @@ SPLIT_FILE = "words.arrow"
 COUNTED_ROWS = pa.schema([*COUNTED, ("row", pa.int64())])
 # How many paragraphs' texts the stored vocabulary is written with at a time.
 WRITE_ROWS = 65_536
-# How the stored paragraphs are written: the texts neither compressed nor dictionary-encoded (each is distinct). At
-# 110,000 articles (433,552 texts) Snappy made the file 151 MB instead of 219 but cost 0.78 CPU s to write and
-# 0.5-0.9 to read, against 0.15-0.26 and 0.13-0.17 (session 27): a run rewrites and rereads it whole.
-PARAGRAPH_ENCODING = {
-    "compression": {"digest": "snappy", "occurrences": "snappy", "text": "none"},
-    "use_dictionary": ["digest", "occurrences"],
-}
 # The run's change to the sums: the flow's own rows and the tasks' files, each item once (of one hash partition of
 # the items, `{partition}`).
 _CHANGE = """
@@ -97,13 +91,17 @@ class StoredVocabulary:
     """The paragraphs counted (COUNTED_ROWS: digest, occurrences, and the row of each one's text in `texts`: this
     run's own column of paragraphs, not copied, or the stored texts as read), the evidence they sum to (kind, item,
     count) and what each pair of copies judged prints in the other's place; `text_keys`, the `text_keys` of `texts`
-    when worked out as the store was read (on the state's reading thread, while the match stage runs)."""
+    when known (read with the store, on the state's reading thread while the match stage runs, or worked out by the
+    stage); `stored_rows`, each counted paragraph's row among the texts of the stored `parts` (-1: none), which
+    the store carries instead of writing again (None: the counted rows, `texts` being the parts' texts)."""
 
     counted: pa.Table
     texts: pa.ChunkedArray
     counts: pa.Table
     alignments: pa.Table = field(default_factory=ALIGNMENTS.empty_table)
     text_keys: pa.Array | None = None
+    stored_rows: np.ndarray | None = None
+    parts: TextParts = field(default_factory=TextParts)
 
     @property
     def paragraphs(self) -> pa.Table:
@@ -119,29 +117,30 @@ class StoredVocabulary:
             columns = [part["digest"], part["occurrences"], taken]
             yield pa.Table.from_arrays(columns, schema=PARAGRAPHS)
 
-    def digests_of(self, texts: ColumnTexts, counted: Sequence[Path] = ()) -> np.ndarray:
+    @property
+    def part_rows(self) -> np.ndarray:
+        """Each counted paragraph's row among the texts of the stored parts (-1: none holds it)."""
+        return self.counted.column("row").to_numpy() if self.stored_rows is None else self.stored_rows
+
+    def digests_of(
+        self, texts: ColumnTexts, counted: Sequence[Path] = (), keys_of_texts: pa.Array | None = None
+    ) -> np.ndarray:
         """Every text's `text_digests`: a text the store or a finishing task (its `counted` folder) counted takes the
-        digest kept for it (found by its `text_keys` among the stored texts' and the tasks', no string made in Python
-        nor compared), only the others are hashed."""
+        digest kept for it (found by its `text_keys`, `keys_of_texts` when the caller made them, among the stored
+        texts' and the tasks', no string made in Python nor compared), only the others are hashed."""
         keys = text_keys(self.texts) if self.text_keys is None else self.text_keys
         by_tasks = _tasks_counted(counted)
         stored_keys = keys.take(self.counted.column("row"))
         known_keys = pa.chunked_array([stored_keys, by_tasks.column("key")], pa.binary(16)).combine_chunks()
         known_digests = np.concatenate([digest_bytes(self.counted.column("digest")), digest_bytes(by_tasks["digest"])])
-        found = pc.fill_null(pc.index_in(text_keys(texts.column), value_set=known_keys), -1).to_numpy()
+        asked = text_keys(texts.column) if keys_of_texts is None else keys_of_texts
+        found = pc.fill_null(pc.index_in(asked, value_set=known_keys), -1).to_numpy()
         known = found >= 0
         digests = np.empty(len(texts), DIGEST)
         digests[known] = known_digests[found[known]]
         hashed = np.flatnonzero(~known)
         digests[hashed] = text_digests(texts.take(hashed))
         return digests
-
-
-def text_keys(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Each text's 128-bit `dedup.text_hash.text_hashes`, as 16 bytes: what the store finds a text by (hashed from
-    the column's buffers; two texts the hash does not tell apart, at 128 bits, are left out of account)."""
-    hashes = np.ascontiguousarray(column_hashes(texts))
-    return pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(hashes), [None, pa.py_buffer(hashes)])
 
 
 EMPTY_VOCABULARY = StoredVocabulary(
@@ -157,6 +156,7 @@ def updated_vocabulary(
     counted: Sequence[Path] = (),
     spill: Path | None = None,
     digests: np.ndarray | None = None,
+    keys: pa.Array | None = None,
 ) -> StoredVocabulary:
     """The stored vocabulary brought up to the paragraphs at `positions` of `texts` (repeats counted): only
     paragraphs whose occurrences changed are counted, by how much they changed, and added to the stored sums with
@@ -165,13 +165,15 @@ def updated_vocabulary(
     the stored alignments are kept for the judging to recall. Paragraphs are joined by digest alone, and a changed
     paragraph's text is taken (from `texts`, or from the store for one gone) only when it is counted here; the
     paragraphs to store keep each one's position in `texts`, whose column they hold (the texts are taken from it
-    only as they are written). `digests` are the texts' `text_digests` when the caller has them."""
+    only as they are written) and each one's row among the stored texts, if it has one (the store carries those).
+    `digests` and `keys` are the texts' `text_digests` and `text_keys` when the caller has them."""
     now = text_occurrences(text_digests(texts) if digests is None else digests, positions)
     before = pa.table(
         {
             "digest": stored.counted.column("digest"),
             "occurrences_before": stored.counted.column("occurrences"),
             "row_before": stored.counted.column("row"),
+            "part_row_before": pa.array(stored.part_rows, pa.int64()),
         }
     )
     joined = now.join(before, "digest", join_type="full outer")
@@ -190,10 +192,12 @@ def updated_vocabulary(
     progress.phase("counting words", changed.num_rows, "paragraphs")
     weighted = ticking(_weighted_texts(changed, texts, ColumnTexts(stored.texts)), progress.advance)
     counts = added_counts(stored.counts, weighted, counted, spill)
+    counted_now = joined.filter(pc.is_valid(joined.column("row_now"))).sort_by("digest")
     paragraphs = pa.Table.from_arrays(
-        [now.column("digest"), now.column("occurrences_now"), now.column("row_now")], schema=COUNTED_ROWS
+        [counted_now.column(name) for name in ("digest", "occurrences_now", "row_now")], schema=COUNTED_ROWS
     )
-    return StoredVocabulary(paragraphs.sort_by("digest"), texts.column, counts, stored.alignments)
+    part_rows = pc.fill_null(counted_now.column("part_row_before"), -1).to_numpy()
+    return StoredVocabulary(paragraphs, texts.column, counts, stored.alignments, keys, part_rows, stored.parts)
 
 
 def text_occurrences(digests: np.ndarray, positions: np.ndarray) -> pa.Table:
@@ -325,9 +329,8 @@ def write_vocabulary(state_folder: Path, stored: StoredVocabulary) -> None:
     """Write the vocabulary into a run folder's state."""
     folder = state_folder / VOCABULARY_FOLDER
     folder.mkdir()
-    with pq.ParquetWriter(folder / "paragraphs.parquet", PARAGRAPHS, **PARAGRAPH_ENCODING) as writer:
-        for paragraphs in stored.paragraph_slices(WRITE_ROWS):
-            writer.write_table(paragraphs, row_group_size=WRITE_ROWS)
+    written = TextsToWrite(stored.counted, stored.texts, stored.text_keys, stored.part_rows, stored.parts)
+    write_texts(folder, written, WRITE_ROWS)
     pq.write_table(stored.counts, folder / "counts.parquet")
     write_alignments(folder, stored.alignments)
 
@@ -336,11 +339,9 @@ def load_vocabulary(state_folder: Path) -> StoredVocabulary:
     """Read the vocabulary of a run folder's state; a state without one (an older run) gives an empty one, so the
     next run counts every paragraph."""
     folder = state_folder / VOCABULARY_FOLDER
-    if not folder.is_dir():
+    read = read_texts(folder) if folder.is_dir() else None
+    if read is None:
         return EMPTY_VOCABULARY
-    paragraphs = pq.read_table(folder / "paragraphs.parquet", schema=PARAGRAPHS)
     counts = pq.read_table(folder / "counts.parquet", schema=COUNTS)
-    rows = pa.array(np.arange(paragraphs.num_rows, dtype=np.int64))
-    counted = pa.Table.from_arrays([paragraphs["digest"], paragraphs["occurrences"], rows], schema=COUNTED_ROWS)
-    texts = paragraphs["text"]
-    return StoredVocabulary(counted, texts, counts, load_alignments(folder), text_keys(texts))
+    counted = read.counted.cast(COUNTED_ROWS)
+    return StoredVocabulary(counted, read.texts, counts, load_alignments(folder), read.keys, parts=read.parts)
