@@ -7,9 +7,8 @@ are carried as its bytes (flows/outputs/corpus_carry.py).
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from itertools import count, repeat
 from pathlib import Path
 from typing import TypeVar
@@ -26,6 +25,7 @@ from flows.config import CorpusSettings
 from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines, legacy_pieces
 from flows.outputs.files import json_line, write_bytes, write_lines, write_table
 from flows.outputs.schema import CORPUS, CORPUS_METADATA
+from flows.runtime.backlog import Backlog
 from flows.stages.cleaned import Cleaned, one_array
 
 JSONL_FOLDER = "corpus"
@@ -185,7 +185,7 @@ def write_corpus(
     workers = usable_cores()
     shards = corpus_shards(records, documents_per_shard)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        written = _ahead(pool, _write_shard, zip(shards, repeat(staged), count(), repeat(carried)), workers)
+        written = _in_order(Backlog(pool, workers), _write_shard, zip(shards, repeat(staged), count(), repeat(carried)))
         write_lines(legacy_bytes(written), staged / LEGACY_JSONL)
     return [*files, LEGACY_JSONL], index
 
@@ -210,16 +210,12 @@ def corpus_shards(records: Iterable[pa.Table], documents_per_shard: int) -> Iter
         yield pa.concat_tables([CORPUS.empty_table(), *pieces])
 
 
-def _ahead(pool: ThreadPoolExecutor, function: Callable[..., T], calls: Iterable[tuple], ahead: int) -> Iterator[T]:
-    """`function` of each call's arguments on the pool, in order, at most `ahead` calls more than the caller has
-    taken submitted at once (`pool.map` submits every call: the shards' corpus.jsonl lines waited there whole)."""
-    pending: deque[Future[T]] = deque()
+def _in_order(backlog: Backlog[T], function: Callable[..., T], calls: Iterable[tuple]) -> Iterator[T]:
+    """`function` of each call's arguments through the backlog, its results in order (at most the backlog's limit of
+    calls more than the caller has taken: the shards' corpus.jsonl lines never wait whole)."""
     for arguments in calls:
-        pending.append(pool.submit(function, *arguments))
-        if len(pending) > ahead:
-            yield pending.popleft().result()
-    while pending:
-        yield pending.popleft().result()
+        yield from backlog.submit(function, *arguments)
+    yield from backlog.finish()
 
 
 def shard_names(written: Sequence[str]) -> list[str]:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +34,7 @@ from flows.outputs.table_parts import (
     write_parts_index,
 )
 from flows.outputs.tables import ArticleTables, ParagraphCounts, article_tables, removed_tables, run_tables
+from flows.runtime.backlog import Backlog
 from flows.runtime.collector import frozen_heap
 from flows.runtime.progress import StageProgress
 from flows.stages.records import RunResult
@@ -137,13 +137,9 @@ def write_article_tables(
     parts = {name: PartedTable(staged, name, previous.get(name, {})) for name in PARTED_TABLES}
     paragraphs, records = ParagraphCounts(), CorpusCounts()
 
-    written_parts: deque[Future[None]] = deque()
-
     def kept_corpus() -> Iterator[pa.Table]:
         for tables in article_tables(result, starts):
-            written_parts.append(part_writer.submit(add_parts, parts, tables))
-            if len(written_parts) > PARTS_AHEAD:
-                written_parts.popleft().result()
+            written_parts.submit(add_parts, parts, tables)
             paragraphs.add(tables.paragraphs)
             kept = kept_records(tables.corpus, settings)
             records.made += tables.corpus.num_rows
@@ -151,9 +147,9 @@ def write_article_tables(
             yield kept
 
     with ThreadPoolExecutor(max_workers=1) as part_writer:
+        written_parts: Backlog[None] = Backlog(part_writer, PARTS_AHEAD)
         corpus_files, chunks = write_corpus(kept_corpus(), staged, settings.documents_per_shard, carried)
-        for written in written_parts:
-            written.result()
+        written_parts.finish()
     return ArticleTablesWritten(paragraphs, records, parts, corpus_files, chunks)
 
 

@@ -6,14 +6,14 @@ pairs; the store scans those parts and links them in."""
 from __future__ import annotations
 
 import shutil
-from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from flows.runtime.backlog import Backlog
 from flows.state.band_store import SCHEMAS, SHARD_ROWS, NewRows
 
 NEW_TABLES = ("texts", "bands", "sentences")
@@ -59,14 +59,12 @@ class PartRows:
         self._written = dict.fromkeys(tables, 0)
         self._open: dict[str, pq.ParquetWriter] = {}
         self._writing = ThreadPoolExecutor(1, thread_name_prefix="new-rows")
-        self._waiting: deque[Future[None]] = deque()
+        self._waiting: Backlog[None] = Backlog(self._writing, WRITES_AHEAD)
 
     def add(self, name: str, rows: pa.Table) -> None:
-        """Write rows to a table (on the writing thread), first waiting while WRITES_AHEAD tables wait."""
-        while len(self._waiting) >= WRITES_AHEAD:
-            self._waiting.popleft().result()
+        """Write rows to a table (on the writing thread), then wait while more than WRITES_AHEAD tables wait."""
         self._counts[name] += rows.num_rows
-        self._waiting.append(self._writing.submit(self._write, name, rows))
+        self._waiting.submit(self._write, name, rows)
 
     def count(self, name: str) -> int:
         """How many rows a table holds."""
@@ -74,8 +72,7 @@ class PartRows:
 
     def rows(self) -> NewRows:
         """Each table's parts, every row written and every part closed."""
-        while self._waiting:
-            self._waiting.popleft().result()
+        self._waiting.finish()
         self._writing.shutdown()
         for writer in self._open.values():
             writer.close()
