@@ -105,17 +105,10 @@ class StoredVocabulary:
 
     @property
     def paragraphs(self) -> pa.Table:
-        """The paragraphs counted as the state keeps them (PARAGRAPHS: digest, occurrences, text), whole."""
-        return pa.concat_tables([PARAGRAPHS.empty_table(), *self.paragraph_slices(WRITE_ROWS)])
-
-    def paragraph_slices(self, rows: int) -> Iterator[pa.Table]:
-        """The paragraphs counted as the state keeps them, `rows` at a time: only a slice's texts taken at once."""
-        texts = ColumnTexts(self.texts)
-        for start in range(0, self.counted.num_rows, rows):
-            part = self.counted.slice(start, rows)
-            taken = texts.take(part["row"].to_numpy()).column.cast(pa.large_string())  # the offsets only, if string
-            columns = [part["digest"], part["occurrences"], taken]
-            yield pa.Table.from_arrays(columns, schema=PARAGRAPHS)
+        """The paragraphs counted (PARAGRAPHS: digest, occurrences, text), whole: what two vocabularies are compared
+        by, however their texts are kept."""
+        taken = ColumnTexts(self.texts).take(self.counted["row"].to_numpy()).column.cast(pa.large_string())
+        return pa.Table.from_arrays([self.counted["digest"], self.counted["occurrences"], taken], schema=PARAGRAPHS)
 
     @property
     def part_rows(self) -> np.ndarray:
