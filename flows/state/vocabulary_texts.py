@@ -61,9 +61,13 @@ class TextParts:
     numbers: tuple[int, ...] = ()
     lengths: tuple[int, ...] = ()
 
+    def starts(self) -> np.ndarray:
+        """Each part's first row in the column of stored texts."""
+        return np.cumsum(self.lengths, dtype=np.int64) - np.asarray(self.lengths, np.int64)
+
     def places(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The part (its index here) and the row in it of each of these rows of the column of stored texts."""
-        starts = np.cumsum(self.lengths, dtype=np.int64) - np.asarray(self.lengths, np.int64)
+        starts = self.starts()
         parts = np.searchsorted(starts, rows, side="right") - 1
         return parts, rows - starts[parts]
 
@@ -99,7 +103,7 @@ def _read_parts(folder: Path) -> ReadTexts:
     read = [_read_part(path) for path in paths]
     numbers = tuple(int(path.stem) for path in paths)
     parts = TextParts(paths, numbers, tuple(len(texts) for texts, _ in read))
-    starts = np.cumsum(parts.lengths, dtype=np.int64) - np.asarray(parts.lengths, np.int64)
+    starts = parts.starts()
     index_of = np.zeros(max(numbers, default=0) + 1, np.int64)
     index_of[list(numbers)] = np.arange(len(numbers))
     rows = starts[index_of[occurrences["part"].to_numpy()]] + occurrences["row"].to_numpy()
