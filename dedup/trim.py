@@ -12,6 +12,7 @@ from itertools import chain
 import numpy as np
 from numba import njit
 
+from dedup.backlog import Backlog
 from dedup.pair_table import pair_positions
 from dedup.settings import DedupSettings
 from dedup.shingles import split_sentences
@@ -62,29 +63,36 @@ def trim_partial_repeats(
     trimmed: dict[int, str] = {}
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trim") as comparing:
         held = comparing.submit(_keeper_sets, texts, list(ahead), settings.shingle_size)
-        pending: list[tuple[list[int], list[list[str]], Future[list[bool]]]] = []
+        compared: Backlog[Compared] = Backlog(comparing, 1)
         for start in range(0, len(others), _SPLIT_AT_ONCE):
             chunk = others[start : start + _SPLIT_AT_ONCE]
             split = [split_sentences(texts[other]) for other in chunk]
             numbers = [[number[keeper] for keeper in keepers[other]] for other in chunk]
-            pending.append((chunk, split, comparing.submit(_dropped, split, numbers, held, settings)))
-            if len(pending) > 1:
-                trimmed.update(_kept_sentences(*pending.pop(0)))
-        for waiting in pending:
-            trimmed.update(_kept_sentences(*waiting))
+            for done in compared.submit(_compared, chunk, split, numbers, held, settings):
+                trimmed.update(_kept_sentences(*done))
+        for done in compared.finish():
+            trimmed.update(_kept_sentences(*done))
     return trimmed
 
 
-def _dropped(
-    split: list[list[str]], numbers: list[list[int]], held: Future[ShingleHashes], settings: DedupSettings
-) -> list[bool]:
-    """For every sentence of `split` (paragraph by paragraph), whether a keeper of its paragraph (`numbers`: the
-    keepers' rows in `held`, the keepers' shingle sets) holds most of its shingles."""
+# Some paragraphs, their sentences, and for each sentence whether a keeper of its paragraph holds it.
+Compared = tuple[list[int], list[list[str]], list[bool]]
+
+
+def _compared(
+    others: list[int],
+    split: list[list[str]],
+    numbers: list[list[int]],
+    held: Future[ShingleHashes],
+    settings: DedupSettings,
+) -> Compared:
+    """The paragraphs `others` and their sentences `split`, with whether each sentence's paragraph has a keeper
+    (`numbers`: the keepers' rows in `held`, the keepers' shingle sets) holding most of its shingles."""
     sentences = _shingle_sets(list(chain.from_iterable(split)), settings.shingle_size)
     keepers = held.result()
     bounds = np.zeros(len(split) + 1, dtype=np.int64)
     np.cumsum([len(found) for found in split], out=bounds[1:])
-    return _dropped_sentences(
+    dropped = _dropped_sentences(
         sentences.values,
         sentences.offsets,
         keepers.values,
@@ -93,14 +101,14 @@ def _dropped(
         np.repeat(np.arange(len(split)), [len(ahead) for ahead in numbers]),
         np.fromiter(chain.from_iterable(numbers), dtype=np.int64),
         settings.containment_threshold,
-    ).tolist()
+    )
+    return others, split, dropped.tolist()
 
 
-def _kept_sentences(
-    others: list[int], split: list[list[str]], dropped: Future[list[bool]]
-) -> Iterator[tuple[int, str]]:
-    """Each of `others` that loses a sentence, with the sentences it keeps joined by a space."""
-    flags, start = dropped.result(), 0
+def _kept_sentences(others: list[int], split: list[list[str]], flags: list[bool]) -> Iterator[tuple[int, str]]:
+    """Each of `others` that loses a sentence (`flags`: whether each of their sentences is dropped), with the
+    sentences it keeps joined by a space."""
+    start = 0
     for other, found in zip(others, split):
         gone = flags[start : start + len(found)]
         start += len(found)

@@ -1,10 +1,11 @@
-"""The bounded backlog that the write stage's parts, the corpus shards and the match stage's new rows go through."""
+"""The bounded backlog that the trims, the write stage's parts, the corpus shards and the match stage's new rows
+go through."""
 
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from flows.runtime.backlog import Backlog
+from dedup.backlog import Backlog
 
 
 def test_results_come_in_the_order_submitted_whatever_order_the_calls_end_in():

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dedup.backlog import Backlog
 from dedup.components import mix64
 from dedup.cores import usable_cores
 from dedup.signatures import count_words
@@ -25,7 +26,6 @@ from flows.config import CorpusSettings
 from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines, legacy_pieces
 from flows.outputs.files import json_line, write_bytes, write_lines, write_table
 from flows.outputs.schema import CORPUS, CORPUS_METADATA
-from flows.runtime.backlog import Backlog
 from flows.stages.cleaned import Cleaned, one_array
 
 JSONL_FOLDER = "corpus"

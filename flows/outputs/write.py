@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from dedup.backlog import Backlog
 from flows.config import CorpusSettings
 from flows.outputs.corpus import JSONL_SHARD, LEGACY_JSONL, kept_records, shard_names, write_corpus
 from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, carried_chunks, write_chunk_index
@@ -34,7 +35,6 @@ from flows.outputs.table_parts import (
     write_parts_index,
 )
 from flows.outputs.tables import ArticleTables, ParagraphCounts, article_tables, removed_tables, run_tables
-from flows.runtime.backlog import Backlog
 from flows.runtime.collector import frozen_heap
 from flows.runtime.progress import StageProgress
 from flows.stages.records import RunResult

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flows.runtime.backlog import Backlog
+from dedup.backlog import Backlog
 from flows.state.band_store import SCHEMAS, SHARD_ROWS, NewRows
 
 NEW_TABLES = ("texts", "bands", "sentences")

@@ -1,5 +1,6 @@
 """Calls handed to a pool in order with a bounded backlog: the caller makes the next piece of work while earlier
-pieces are written, and never holds more than a few of them waiting (`pool.map` would submit every call at once)."""
+pieces are worked on (trimmed, written), and never holds more than a few of them waiting (`pool.map` would submit
+every call at once)."""
 
 from __future__ import annotations
 
