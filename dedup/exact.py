@@ -120,15 +120,17 @@ def spread_over_copies(pairs: Pairs, copies: dict[int, list[int]], hub: dict[int
     positions = pair_positions(pairs)
     groups = _Groups.of(copies, hub, 1 + max(int(positions.max(initial=-1)), max(copies, default=-1)))
     measures = np.concatenate([pair_measures(pairs), [[EXACT.jaccard, EXACT.a_in_b, EXACT.b_in_a]]])
-    return _placed(*_put(groups, positions, within), measures)
+    once = groups.spread_once(positions)
+    return _placed(*_put(groups, positions, within, once), measures, once)
 
 
-def _put(groups: _Groups, positions: np.ndarray, within: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _put(groups: _Groups, positions: np.ndarray, within: bool, once: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs put of two paragraphs (a paragraph put with itself left out), as columns: first, second and the
     row of the measure each takes; with `within`, each group's hub with its copies first, then the representatives'
-    pairs (`positions`) spread `_SPREAD_AT_ONCE` at a time. Only the parts are held beside the columns."""
+    pairs (`positions`) spread `_SPREAD_AT_ONCE` at a time; with `once`, the two hubs of a pair put once (its second
+    put left out). Only the parts are held beside the columns."""
     put = [
-        _apart(*_spread(groups, positions[start : start + _SPREAD_AT_ONCE], start))
+        _apart(*_spread(groups, positions[start : start + _SPREAD_AT_ONCE], start, once))
         for start in range(0, max(len(positions), 1), _SPREAD_AT_ONCE)
     ]
     if within:
@@ -167,6 +169,22 @@ class _Groups:
         hubs_of[representatives] = np.fromiter(map(hub.__getitem__, copies), dtype=np.int64, count=len(copies))
         return cls(representatives, np.concatenate([grouped, np.arange(count)]), start, size, hubs_of)
 
+    def spread_once(self, positions: np.ndarray) -> bool:
+        """Whether the spread of these pairs (an (m, 2) array) puts every pair once but the two hubs of each: true
+        when the pairs are ascending and each (low, high), no two groups share a paragraph and no pair holds a copy
+        (only representatives and paragraphs in no group), as the matches are after `remeasure`. Then a pair put
+        from two pairs would join the same two groups, so they are one pair; and the hub-with-copies pairs lie
+        within a group, the spread ones across two."""
+        grouped = self.members[: len(self.members) - len(self.start)]
+        if len(positions) and not (positions[:, 0] < positions[:, 1]).all():
+            return False
+        if len(positions) > 1 and not (np.diff(packed_pairs(positions)) > 0).all():
+            return False
+        held = np.bincount(grouped, minlength=len(self.start))
+        copy = held.astype(bool)
+        copy[self.representatives] = False
+        return bool(held.max(initial=0) <= 1) and not copy[positions].any()
+
     def hubs_with_copies(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each group's hub put with each of its group, group by group, all measured by `row`."""
         sizes = self.size[self.representatives]
@@ -174,28 +192,35 @@ class _Groups:
         return np.repeat(self.hub[self.representatives], sizes), grouped, np.full(len(grouped), row, dtype=np.int64)
 
 
-def _spread(groups: _Groups, positions: np.ndarray, first_row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _spread(
+    groups: _Groups, positions: np.ndarray, first_row: int, once: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs put for these pairs (`positions`, rows from `first_row`), each pair's in turn: i's hub with each of
-    j's group, then each of i's group with j's hub."""
+    j's group, then each of i's group with j's hub; with `once`, i's hub with j's hub only the first time. (The
+    second time is made a paragraph put with itself, which `_apart` leaves out.)"""
     i, j = positions[:, 0], positions[:, 1]
     size_i, size_j = groups.size[i], groups.size[j]
     block = size_i + size_j
     at = np.arange(int(block.sum())) - np.repeat(np.cumsum(block) - block, block)
     in_j = at < np.repeat(size_j, block)
-    first, second = np.repeat(groups.hub[i], block), np.repeat(groups.hub[j], block)
+    hub_i = np.repeat(groups.hub[i], block)
+    first, second = hub_i.copy() if once else hub_i, np.repeat(groups.hub[j], block)
     second[in_j] = groups.members[(np.repeat(groups.start[j], block) + at)[in_j]]
     first[~in_j] = groups.members[(np.repeat(groups.start[i] - size_j, block) + at)[~in_j]]
+    if once:
+        again = ~in_j & (first == hub_i)
+        second[again] = hub_i[again]
     return first, second, np.repeat(np.arange(first_row, first_row + len(positions)), block)
 
 
-def _placed(first: np.ndarray, second: np.ndarray, row: np.ndarray, measures: np.ndarray) -> PairTable:
+def _placed(first: np.ndarray, second: np.ndarray, row: np.ndarray, measures: np.ndarray, once: bool) -> PairTable:
     """The pairs put (of two paragraphs each), as a dict would hold them: each pair (low, high) once, where it was
     first put, its measure's two shares swapped where it was put as (high, low). (A pair put twice
-    is the two hubs of a representatives' pair, put twice with the same measure.)"""
+    is the two hubs of a representatives' pair, put twice with the same measure; `once`: every pair was put once.)"""
     ordered = np.empty((len(first), 2), dtype=np.int64)
     np.minimum(first, second, out=ordered[:, 0])
     np.maximum(first, second, out=ordered[:, 1])
-    placed = np.flatnonzero(~pd.Series(packed_pairs(ordered)).duplicated().to_numpy())  # hashed: no sort
+    placed = slice(None) if once else np.flatnonzero(~pd.Series(packed_pairs(ordered)).duplicated().to_numpy())
     chosen = measures[row[placed]]
     swapped = first[placed] > second[placed]
     chosen[swapped] = chosen[swapped][:, [0, 2, 1]]

@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from dedup.exact import EXACT, spread_over_copies
+from dedup.exact import EXACT, _Groups, spread_over_copies
 from dedup.pair_table import PairTable, pair_measures, pair_positions
 from dedup.verify import Overlap
 
@@ -70,9 +70,9 @@ def _spread_by_dict(pairs, copies, hub, within):
     return spread
 
 
-@pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("within", [True, False])
-def test_the_spread_over_copies_equals_the_dict_it_replaced(seed: int, within: bool) -> None:
+def _copies_and_pairs(seed: int) -> tuple[dict[int, list[int]], dict[int, int], dict[tuple[int, int], Overlap]]:
+    """Ten groups of copies among 120 positions, their hubs, and 150-odd pairs of the positions in no group or
+    representing one, in no order."""
     rng = random.Random(seed)
     positions = list(range(120))
     rng.shuffle(positions)
@@ -89,7 +89,35 @@ def test_the_spread_over_copies_equals_the_dict_it_replaced(seed: int, within: b
         if standing[pair[0]] != standing[pair[1]]
     }
     pairs = {(standing[i], standing[j]): measured for (i, j), measured in pairs.items()}
+    return copies, hub, pairs
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("within", [True, False])
+@pytest.mark.parametrize("ascending", [True, False])
+def test_the_spread_over_copies_equals_the_dict_it_replaced(seed: int, within: bool, ascending: bool) -> None:
+    copies, hub, pairs = _copies_and_pairs(seed)
+    if ascending:  # as the matches are after remeasure: each pair put once but the hubs, found without hashing
+        pairs = dict(sorted(pairs.items()))
     spread = spread_over_copies(pairs, copies, hub, within)
     expected = _spread_by_dict(pairs, copies, hub, within)
     assert list(spread.items()) == list(expected.items())
     assert np.array_equal(pair_positions(spread), pair_positions(expected))
+
+
+def test_a_spread_puts_each_pair_once_but_the_hubs_only_when_the_pairs_say_so() -> None:
+    """Pairs ascending, of representatives and ungrouped paragraphs, groups apart: every pair put once (no hashing);
+    unordered pairs, a pair twice, a pair holding a copy, or two groups sharing a paragraph: the pairs put are
+    hashed."""
+    copies, hub, pairs = _copies_and_pairs(0)
+    ascending = pair_positions(dict(sorted(pairs.items())))
+    groups = _Groups.of(copies, hub, 120)
+    assert groups.spread_once(ascending)
+    assert not groups.spread_once(ascending[::-1])
+    assert not groups.spread_once(ascending[[0, 0]])
+    copy = next(iter(copies.values()))[0]
+    standing = ascending[0, 0] if ascending[0, 0] != copy else ascending[0, 1]
+    assert not groups.spread_once(np.sort(np.array([[copy, standing]]), axis=1))
+    apart = sorted({int(p) for p in ascending.ravel()} - set(copies))  # in a pair, in no group
+    sharing = {**copies, apart[0]: [copy]}
+    assert not _Groups.of(sharing, {**hub, apart[0]: apart[0]}, 120).spread_once(ascending)
