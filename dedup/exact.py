@@ -17,7 +17,7 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 
-from dedup.pair_table import PairTable, packed_pairs, pair_measures, pair_positions
+from dedup.pair_table import PairTable, ascending, packed_pairs, pair_measures, pair_positions
 from dedup.shingles import exact_key, normalised_words
 from dedup.text_signing import copy_groups, text_sip_keys
 from dedup.verify import Overlap
@@ -175,11 +175,9 @@ class _Groups:
         (only representatives and paragraphs in no group), as the matches are after `remeasure`. Then a pair put
         from two pairs would join the same two groups, so they are one pair; and the hub-with-copies pairs lie
         within a group, the spread ones across two."""
+        if not ascending(positions):
+            return False
         grouped = self.members[: len(self.members) - len(self.start)]
-        if len(positions) and not (positions[:, 0] < positions[:, 1]).all():
-            return False
-        if len(positions) > 1 and not (np.diff(packed_pairs(positions)) > 0).all():
-            return False
         held = np.bincount(grouped, minlength=len(self.start))
         copy = held.astype(bool)
         copy[self.representatives] = False

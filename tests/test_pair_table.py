@@ -1,5 +1,6 @@
 """PairTable: verified pairs held as arrays read exactly as the dict of pairs they replace, and the spread of a
-representative's pairs over exact copies equal to the dict the spread used to build."""
+representative's pairs over exact copies equal to the dict the spread used to build; the pairs measured again joined
+with the untouched ones as a sorted dict would join them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import random
 import numpy as np
 import pytest
 
+from dedup.deduplicate import _with_untouched
 from dedup.exact import EXACT, _Groups, spread_over_copies
-from dedup.pair_table import PairTable, pair_measures, pair_positions
+from dedup.pair_table import PairTable, ascending, pair_measures, pair_positions
 from dedup.verify import Overlap
 
 
@@ -121,3 +123,29 @@ def test_a_spread_puts_each_pair_once_but_the_hubs_only_when_the_pairs_say_so() 
     apart = sorted({int(p) for p in ascending.ravel()} - set(copies))  # in a pair, in no group
     sharing = {**copies, apart[0]: [copy]}
     assert not _Groups.of(sharing, {**hub, apart[0]: apart[0]}, 120).spread_once(ascending)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("in_order", [True, False])
+def test_the_pairs_measured_again_join_the_untouched_ones_as_a_sorted_dict_would(seed: int, in_order: bool) -> None:
+    """Ascending pairs (as the match stage's and remeasure's are) are merged by array, others sorted; both give the
+    pairs measured again (`kept`) and the untouched ones found before, in the order of `dict(sorted(...))`."""
+    rng = random.Random(seed)
+    found = _random_pairs(rng, 400, 150)
+    touched = set(rng.sample(range(150), 20))
+    is_touched = np.zeros(150, dtype=bool)
+    is_touched[list(touched)] = True
+    kept = {pair: Overlap(0.5, 0.5, 0.5) for pair in _random_pairs(rng, 300, 150) if touched & set(pair)}
+    if in_order:
+        found, kept = dict(sorted(found.items())), dict(sorted(kept.items()))
+    assert ascending(pair_positions(found)) == ascending(pair_positions(kept)) == in_order
+    expected = {pair: measured for pair, measured in found.items() if not touched & set(pair)} | kept
+    joined = _with_untouched(PairTable(pair_positions(kept), pair_measures(kept)), found, is_touched)
+    assert list(joined.items()) == sorted(expected.items())
+
+
+def test_ascending_pairs_are_each_low_then_high_and_strictly_ascending() -> None:
+    assert ascending(np.zeros((0, 2), np.int64)) and ascending(np.array([[0, 1]]))
+    assert ascending(np.array([[0, 1], [0, 2], [1, 2]]))
+    assert not ascending(np.array([[0, 1], [0, 1]])) and not ascending(np.array([[0, 2], [0, 1]]))
+    assert not ascending(np.array([[1, 0]]))
