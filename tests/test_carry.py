@@ -17,9 +17,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dedup.carry import MEASURE_COLUMNS, measure_keys, measure_table, trim_keys
-from dedup.components import component_labels, key_hashes, paragraph_hashes
+from dedup.components import _PAIR_TAGS, component_labels, component_signatures, key_hashes, mix64, paragraph_hashes
 from dedup.constraints import cluster_constraints
 from dedup.deduplicate import DedupResult, cluster_matches, find_matches, remeasure
+from dedup.pair_table import PairTable
 from dedup.shingles import paragraph_fingerprint
 from dedup.text_hash import TEXT_SEED, text_hashes
 from flows.runtime.collector import frozen_heap
@@ -205,6 +206,47 @@ def test_only_paragraphs_in_a_pair_are_hashed_for_signing():
     assert np.array_equal(hashes[[0, 2]], paragraph_hashes(2, np.array([0, 1]), keys, text_hashes([LIAISON, KCNA])))
     moved = paragraph_hashes(3, np.array([0, 2]), keys[::-1], text_hashes(texts))
     assert not (moved[[0, 2]] == hashes[[0, 2]]).all(axis=1).any(), "a key with another text hashes apart"
+
+
+def _signatures_by_arrays(labels: np.ndarray, hashes: np.ndarray, positions: np.ndarray, measures: np.ndarray) -> dict:
+    """The component signatures as NumPy summed them until session 34 (the stored states' signatures)."""
+    first, second = hashes[positions[:, 0]], hashes[positions[:, 1]]
+    flipped = first[:, 0] > second[:, 0]
+    low, high = np.where(flipped[:, None], second, first), np.where(flipped[:, None], first, second)
+    inside = np.where(flipped, measures[:, 2], measures[:, 1]), np.where(flipped, measures[:, 1], measures[:, 2])
+    mixed = np.full(len(positions), _PAIR_TAGS[0], dtype=np.uint64)
+    for value in (measures[:, 0], *inside):
+        mixed = mix64(mixed ^ np.ascontiguousarray(value).view(np.uint64))
+    pair_hashes = np.stack([mix64(mix64(mixed ^ high[:, lane]) ^ low[:, lane]) for lane in range(2)], axis=1)
+    sums = np.zeros((len(labels), 2), dtype=np.uint64)
+    for rows, values in ((labels, hashes), (labels[positions[:, 0]], pair_hashes)):
+        for lane in range(2):
+            np.add.at(sums[:, lane], rows, values[:, lane])
+    shared = np.flatnonzero(np.bincount(labels, minlength=len(labels)) > 1)
+    return {label: sums[label].tobytes() for label in shared.tolist()}
+
+
+def test_a_components_signature_is_the_one_older_states_stored():
+    """The pairs' hashes added in one compiled pass give the signatures the arrays gave (so an older state's
+    components are carried): a fixed example's signatures as stored, and random pairs, equal first lanes among them."""
+    positions = np.array([[0, 1], [1, 2], [3, 4], [2, 5]], dtype=np.int64)
+    measures = np.array([[0.9, 0.95, 0.92], [0.8, 1.0, 0.75], [0.5, 0.6, 1.0], [1.0, 1.0, 1.0]])
+    hashes = np.array([[3, 30], [1, 10], [2, 20], [7, 70], [7, 71], [5, 50], [9, 90]], dtype=np.uint64)
+    labels = component_labels(7, positions)
+    signatures = component_signatures(labels, hashes, (PairTable(positions, measures),))
+    assert {label: signature.hex() for label, signature in signatures.items()} == {
+        0: "39503ab2846d76bf19f470192ec70312",
+        3: "1e73c84614237a9a949aa1d409107a50",
+    }
+    rng = np.random.default_rng(34)
+    positions = np.unique(np.sort(rng.integers(0, 500, (800, 2)), axis=1), axis=0)
+    positions = positions[positions[:, 0] < positions[:, 1]]
+    measures = rng.random((len(positions), 3)).round(2)
+    hashes = rng.integers(0, 1 << 62, (500, 2)).astype(np.uint64)
+    hashes[::5, 0] = hashes[1::5, 0][: len(hashes[::5])]
+    labels = component_labels(500, positions)
+    expected = _signatures_by_arrays(labels, hashes, positions, measures)
+    assert component_signatures(labels, hashes, (PairTable(positions, measures),)) == expected
 
 
 def test_every_part_of_a_policy_key_and_its_place_change_its_hash():
