@@ -112,7 +112,9 @@ def carry_over(
     stored = carried.members(signatures.values())
     positions = np.zeros(0, dtype=np.int64)
     if len(stored.paragraph_ids):
-        positions = ids.find(stored.paragraph_ids, paired)
+        found = [label for label, signature in signatures.items() if signature in stored.signatures]
+        among = paired[np.isin(labels[paired], np.array(found, dtype=np.int64))]  # a stored row's id is one of these
+        positions = ids.find(stored.paragraph_ids, among)
     return CarriedOver(Components(labels, signatures, stored.signatures), positions, stored.memberships)
 
 
