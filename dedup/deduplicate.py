@@ -19,6 +19,7 @@ from dedup.canonical import policy_ranks, policy_table
 from dedup.carry import (
     MEASURE_COLUMNS,
     NOTHING_CARRIED,
+    TRIM_COLUMNS,
     CarriedClusters,
     CarriedOver,
     Components,
@@ -76,7 +77,7 @@ class DedupResult:
     duplicate_of: ArticleLinks
     corpus_trims: dict[int, str] = field(default_factory=dict)
     components: Components = field(default_factory=Components)
-    trim_keys: dict[int, bytes] = field(default_factory=dict)
+    trims: pa.Table = field(default_factory=TRIM_COLUMNS.empty_table)
     measures: pa.Table = field(default_factory=MEASURE_COLUMNS.empty_table)
     word_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -379,7 +380,7 @@ def cluster_matches(
         links,
         trims.texts,
         kept.components,
-        trims.keys,
+        trims.table,
         matches.remeasured,
         counted,
     )

@@ -23,6 +23,7 @@ from dedup.deduplicate import DedupResult, cluster_matches, find_matches, remeas
 from dedup.pair_table import PairTable
 from dedup.shingles import paragraph_fingerprint
 from dedup.text_hash import TEXT_SEED, text_hashes
+from dedup.trim import NO_KEEPERS, Keepers
 from flows.runtime.collector import frozen_heap
 from flows.stages.column_texts import ColumnTexts
 from flows.state.cluster_store import (
@@ -299,7 +300,7 @@ def test_a_partial_pair_joins_no_component_but_its_trim_is_keyed():
     result = clustered(records)
     assert result.corpus_trims == {1: LIAISON}
     assert not result.components.signatures, "each merge is alone among the overlapping pairs"
-    assert list(result.trim_keys) == [1]
+    assert result.trims.num_rows == 1 and result.trims["corpus_text"].to_pylist() == [LIAISON]
 
 
 def test_an_unchanged_trim_is_carried_wherever_its_paragraphs_moved(tmp_path):
@@ -332,9 +333,10 @@ def test_a_trim_that_dropped_nothing_is_stored_as_null_and_carried(tmp_path):
         *article("blog", [f"{dinner} before cameras left. Analysts in Seoul expected little progress from it."]),
     ]
     result = clustered(records)
-    assert list(result.trim_keys) == [1] and not result.corpus_trims
+    assert result.trims.num_rows == 1 and not result.corpus_trims
     store = stored(tmp_path / "state", records, result)
-    assert store.trims(set(result.trim_keys.values())) == {result.trim_keys[1]: None}
+    found, texts = store.trims(result.trims["key"].combine_chunks())
+    assert found.tolist() == [True] and texts.to_pylist() == [None]
     assert_same_result(clustered(records, store), result)
 
 
@@ -420,11 +422,18 @@ def test_a_trims_key_is_the_hash_of_its_paragraphs_text_and_its_keepers_texts_in
     texts = [f"paragraph {n} of the wire story" for n in range(40)]
     hashes = text_hashes(texts)
     keepers = {other: chance.sample(range(40), chance.randint(1, 6)) for other in chance.sample(range(40), 25)}
-    keys = trim_keys(hashes, keepers)
-    assert list(keys) == list(keepers)
-    for other, ahead in keepers.items():
-        assert keys[other] == hashlib.blake2b(hashes[[other, *ahead]].tobytes(), digest_size=16).digest()
-    assert len(set(keys.values())) == len(keepers) and trim_keys(hashes, {}) == {}
+    lengths = [len(ahead) for ahead in keepers.values()]
+    keys = trim_keys(
+        hashes,
+        Keepers(
+            np.array(list(keepers)),
+            np.cumsum([0, *lengths]),
+            np.array([k for ahead in keepers.values() for k in ahead]),
+        ),
+    ).to_pylist()
+    for key, (other, ahead) in zip(keys, keepers.items(), strict=True):
+        assert key == hashlib.blake2b(hashes[[other, *ahead]].tobytes(), digest_size=16).digest()
+    assert len(set(keys)) == len(keepers) and len(trim_keys(hashes, NO_KEEPERS)) == 0
 
 
 def test_the_measures_are_stored_once_a_pair_of_texts_and_looked_up_in_the_order_asked():
