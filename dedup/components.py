@@ -90,7 +90,7 @@ def component_signatures(labels: np.ndarray, hashes: np.ndarray, pair_kinds: Seq
     for tag, pairs in zip(_PAIR_TAGS, pair_kinds):
         if pairs:
             positions, measures = pair_positions(pairs), np.ascontiguousarray(pair_measures(pairs))
-            _add_pair_hashes(sums, labels, hashes, positions[:, 0], positions[:, 1], measures.view(np.uint64), tag)
+            _add_pair_hashes(sums, labels, hashes, positions, measures.view(np.uint64), tag)
     sizes = np.bincount(labels, minlength=len(labels))
     shared = np.flatnonzero(sizes > 1)
     return dict(zip(shared.tolist(), (row.tobytes() for row in sums[shared])))
@@ -104,18 +104,18 @@ def _add_rows(sums: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
 
 
 @njit(cache=True, nogil=True)
-def _add_pair_hashes(sums, labels, hashes, first, second, measures, tag):  # pragma: no cover - compiled
+def _add_pair_hashes(sums, labels, hashes, positions, measures, tag):  # pragma: no cover - compiled
     """Add each pair's hash into its component's row of `sums` (wrapping): its paragraphs' hashes, the lower (by its
     first lane) first, and its measures (`measures`: their bits, a row (jaccard, a_in_b, b_in_a) a pair) seen from
     that one, mixed by `_mixed` after `tag`. One pass, no array of the pairs' hashes made."""
-    for pair in range(len(first)):
-        low, high = first[pair], second[pair]
+    for pair in range(len(positions)):
+        low, high = positions[pair, 0], positions[pair, 1]
         jaccard, low_in_high, high_in_low = measures[pair, 0], measures[pair, 1], measures[pair, 2]
         if hashes[low, 0] > hashes[high, 0]:
             low, high = high, low
             low_in_high, high_in_low = high_in_low, low_in_high
         mixed = _mixed(_mixed(_mixed(tag ^ jaccard) ^ low_in_high) ^ high_in_low)
-        row = labels[first[pair]]
+        row = labels[positions[pair, 0]]
         for lane in range(sums.shape[1]):
             sums[row, lane] += _mixed(_mixed(mixed ^ hashes[high, lane]) ^ hashes[low, lane])
 

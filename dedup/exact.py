@@ -16,6 +16,7 @@ from itertools import chain
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from dedup.pair_table import PairTable, ascending, packed_pairs, pair_measures, pair_positions
 from dedup.shingles import exact_key, normalised_words
@@ -120,17 +121,17 @@ def spread_over_copies(pairs: Pairs, copies: dict[int, list[int]], hub: dict[int
     positions = pair_positions(pairs)
     groups = _Groups.of(copies, hub, 1 + max(int(positions.max(initial=-1)), max(copies, default=-1)))
     measures = np.concatenate([pair_measures(pairs), [[EXACT.jaccard, EXACT.a_in_b, EXACT.b_in_a]]])
-    once = groups.spread_once(positions)
-    return _placed(*_put(groups, positions, within, once), measures, once)
+    if groups.spread_once(positions):
+        return groups.spread_once_by_kernel(positions, measures, within)
+    return _placed(*_put(groups, positions, within), measures)
 
 
-def _put(groups: _Groups, positions: np.ndarray, within: bool, once: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _put(groups: _Groups, positions: np.ndarray, within: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs put of two paragraphs (a paragraph put with itself left out), as columns: first, second and the
     row of the measure each takes; with `within`, each group's hub with its copies first, then the representatives'
-    pairs (`positions`) spread `_SPREAD_AT_ONCE` at a time; with `once`, the two hubs of a pair put once (its second
-    put left out). Only the parts are held beside the columns."""
+    pairs (`positions`) spread `_SPREAD_AT_ONCE` at a time. Only the parts are held beside the columns."""
     put = [
-        _apart(*_spread(groups, positions[start : start + _SPREAD_AT_ONCE], start, once))
+        _apart(*_spread(groups, positions[start : start + _SPREAD_AT_ONCE], start))
         for start in range(0, max(len(positions), 1), _SPREAD_AT_ONCE)
     ]
     if within:
@@ -183,6 +184,15 @@ class _Groups:
         copy[self.representatives] = False
         return bool(held.max(initial=0) <= 1) and not copy[positions].any()
 
+    def spread_once_by_kernel(self, positions: np.ndarray, measures: np.ndarray, within: bool) -> PairTable:
+        """The spread when `spread_once` holds: the pairs `_put` and `_placed` give, put in one compiled pass (counted,
+        then written), the second put of each pair's hubs left out; `measures` ends in the hub-with-copies row."""
+        arguments = (positions, measures, self.hub, self.members, self.start, self.size, self.representatives, within)
+        count = _spread_once(*arguments, np.zeros((0, 2), np.int64), np.zeros((0, 3)), False)
+        placed, measured = np.empty((count, 2), dtype=np.int64), np.empty((count, 3))
+        _spread_once(*arguments, placed, measured, True)
+        return PairTable(placed, measured)
+
     def hubs_with_copies(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each group's hub put with each of its group, group by group, all measured by `row`."""
         sizes = self.size[self.representatives]
@@ -190,36 +200,70 @@ class _Groups:
         return np.repeat(self.hub[self.representatives], sizes), grouped, np.full(len(grouped), row, dtype=np.int64)
 
 
-def _spread(
-    groups: _Groups, positions: np.ndarray, first_row: int, once: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _spread(groups: _Groups, positions: np.ndarray, first_row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The pairs put for these pairs (`positions`, rows from `first_row`), each pair's in turn: i's hub with each of
-    j's group, then each of i's group with j's hub; with `once`, i's hub with j's hub only the first time. (The
-    second time is made a paragraph put with itself, which `_apart` leaves out.)"""
+    j's group, then each of i's group with j's hub."""
     i, j = positions[:, 0], positions[:, 1]
     size_i, size_j = groups.size[i], groups.size[j]
     block = size_i + size_j
     at = np.arange(int(block.sum())) - np.repeat(np.cumsum(block) - block, block)
     in_j = at < np.repeat(size_j, block)
-    hub_i = np.repeat(groups.hub[i], block)
-    first, second = hub_i.copy() if once else hub_i, np.repeat(groups.hub[j], block)
+    first, second = np.repeat(groups.hub[i], block), np.repeat(groups.hub[j], block)
     second[in_j] = groups.members[(np.repeat(groups.start[j], block) + at)[in_j]]
     first[~in_j] = groups.members[(np.repeat(groups.start[i] - size_j, block) + at)[~in_j]]
-    if once:
-        again = ~in_j & (first == hub_i)
-        second[again] = hub_i[again]
     return first, second, np.repeat(np.arange(first_row, first_row + len(positions)), block)
 
 
-def _placed(first: np.ndarray, second: np.ndarray, row: np.ndarray, measures: np.ndarray, once: bool) -> PairTable:
+def _placed(first: np.ndarray, second: np.ndarray, row: np.ndarray, measures: np.ndarray) -> PairTable:
     """The pairs put (of two paragraphs each), as a dict would hold them: each pair (low, high) once, where it was
     first put, its measure's two shares swapped where it was put as (high, low). (A pair put twice
-    is the two hubs of a representatives' pair, put twice with the same measure; `once`: every pair was put once.)"""
+    is the two hubs of a representatives' pair, put twice with the same measure.)"""
     ordered = np.empty((len(first), 2), dtype=np.int64)
     np.minimum(first, second, out=ordered[:, 0])
     np.maximum(first, second, out=ordered[:, 1])
-    placed = slice(None) if once else np.flatnonzero(~pd.Series(packed_pairs(ordered)).duplicated().to_numpy())
+    placed = np.flatnonzero(~pd.Series(packed_pairs(ordered)).duplicated().to_numpy())  # hashed: no sort
     chosen = measures[row[placed]]
     swapped = first[placed] > second[placed]
     chosen[swapped] = chosen[swapped][:, [0, 2, 1]]
     return PairTable(ordered[placed], chosen)
+
+
+@njit(cache=True, nogil=True)
+def _spread_once(
+    pairs, measures, hub, members, start, size, representatives, within, placed, measured, fill
+):  # pragma: no cover
+    """The pairs put, in `_put`'s order, each (low, high) with its measure's two shares swapped where put (high,
+    low), written to `placed` and `measured` when `fill` (else only counted); how many. A paragraph put with
+    itself, and i's hub put with j's hub a second time, are left out."""
+    count = 0
+    if within:
+        for representative in representatives:
+            centre = hub[representative]
+            for member in members[start[representative] : start[representative] + size[representative]]:
+                if member != centre:
+                    if fill:
+                        _place(placed, measured, count, centre, member, measures[len(pairs)])
+                    count += 1
+    for pair in range(len(pairs)):
+        i, j = pairs[pair, 0], pairs[pair, 1]
+        hub_i, hub_j = hub[i], hub[j]
+        for member in members[start[j] : start[j] + size[j]]:
+            if member != hub_i:
+                if fill:
+                    _place(placed, measured, count, hub_i, member, measures[pair])
+                count += 1
+        for member in members[start[i] : start[i] + size[i]]:
+            if member != hub_i and member != hub_j:
+                if fill:
+                    _place(placed, measured, count, member, hub_j, measures[pair])
+                count += 1
+    return count
+
+
+@njit(inline="always")
+def _place(placed, measured, row, first, second, measure):  # pragma: no cover - compiled
+    """Put the pair (first, second) at `row`, ordered (low, high), its shares swapped when put (high, low)."""
+    swapped = first > second
+    placed[row, 0], placed[row, 1] = (second, first) if swapped else (first, second)
+    measured[row, 0] = measure[0]
+    measured[row, 1], measured[row, 2] = (measure[2], measure[1]) if swapped else (measure[1], measure[2])
