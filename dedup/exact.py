@@ -185,12 +185,15 @@ class _Groups:
         return bool(held.max(initial=0) <= 1) and not copy[positions].any()
 
     def spread_once_by_kernel(self, positions: np.ndarray, measures: np.ndarray, within: bool) -> PairTable:
-        """The spread when `spread_once` holds: the pairs `_put` and `_placed` give, put in one compiled pass (counted,
-        then written), the second put of each pair's hubs left out; `measures` ends in the hub-with-copies row."""
-        arguments = (positions, measures, self.hub, self.members, self.start, self.size, self.representatives, within)
-        count = _spread_once(*arguments, np.zeros((0, 2), np.int64), np.zeros((0, 3)), False)
+        """The spread when `spread_once` holds: the pairs `_put` and `_placed` give, put in one compiled pass into
+        arrays of the size their groups give, the second put of each pair's hubs left out (no pair joins a paragraph
+        to itself: its groups are apart); `measures` ends in the hub-with-copies row."""
+        count = int(self.size[positions].sum()) - len(positions)  # a pair's two groups, its hubs put once
+        if within:
+            count += int(self.size[self.representatives].sum()) - len(self.representatives)  # each hub's copies
         placed, measured = np.empty((count, 2), dtype=np.int64), np.empty((count, 3))
-        _spread_once(*arguments, placed, measured, True)
+        arguments = (positions, measures, self.hub, self.members, self.start, self.size, self.representatives, within)
+        _spread_once(*arguments, placed, measured)
         return PairTable(placed, measured)
 
     def hubs_with_copies(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -230,34 +233,29 @@ def _placed(first: np.ndarray, second: np.ndarray, row: np.ndarray, measures: np
 
 @njit(cache=True, nogil=True)
 def _spread_once(
-    pairs, measures, hub, members, start, size, representatives, within, placed, measured, fill
+    pairs, measures, hub, members, start, size, representatives, within, placed, measured
 ):  # pragma: no cover
-    """The pairs put, in `_put`'s order, each (low, high) with its measure's two shares swapped where put (high,
-    low), written to `placed` and `measured` when `fill` (else only counted); how many. A paragraph put with
-    itself, and i's hub put with j's hub a second time, are left out."""
+    """Write the pairs put, in `_put`'s order, into `placed` and `measured` (as many rows as `spread_once_by_kernel`
+    counts), each (low, high) with its measure's two shares swapped where put (high, low): a hub put with itself,
+    and i's hub put with j's hub a second time, are left out."""
     count = 0
     if within:
         for representative in representatives:
             centre = hub[representative]
             for member in members[start[representative] : start[representative] + size[representative]]:
                 if member != centre:
-                    if fill:
-                        _place(placed, measured, count, centre, member, measures[len(pairs)])
+                    _place(placed, measured, count, centre, member, measures[len(pairs)])
                     count += 1
     for pair in range(len(pairs)):
         i, j = pairs[pair, 0], pairs[pair, 1]
         hub_i, hub_j = hub[i], hub[j]
         for member in members[start[j] : start[j] + size[j]]:
-            if member != hub_i:
-                if fill:
-                    _place(placed, measured, count, hub_i, member, measures[pair])
-                count += 1
+            _place(placed, measured, count, hub_i, member, measures[pair])
+            count += 1
         for member in members[start[i] : start[i] + size[i]]:
-            if member != hub_i and member != hub_j:
-                if fill:
-                    _place(placed, measured, count, member, hub_j, measures[pair])
+            if member != hub_i:
+                _place(placed, measured, count, member, hub_j, measures[pair])
                 count += 1
-    return count
 
 
 @njit(inline="always")
