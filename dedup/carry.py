@@ -122,8 +122,9 @@ def carry_over(
 
 @dataclass
 class CarriedTrims:
-    """The corpus text of each trimmed canonical paragraph (by position), and a row for every trim this run asked
-    for, trimmed or not (TRIM_COLUMNS: its key and corpus text, null when nothing was trimmed), for the next run."""
+    """The corpus text of each trimmed canonical paragraph (by position), and a row for every distinct trim this run
+    asked for, trimmed or not (TRIM_COLUMNS: its key and corpus text, null when nothing was trimmed; where its key
+    first comes), for the next run."""
 
     texts: dict[int, str]
     table: pa.Table
@@ -146,8 +147,10 @@ def carry_trims(
     trimmed = column.is_valid().to_numpy(zero_copy_only=False)
     positions, found = keepers.others[trimmed], column.filter(pa.array(trimmed)).to_pylist()
     in_order = np.argsort(positions).tolist()  # distinct positions
+    stored_rows = pa.array(_first_rows(keys))  # two trims of the same texts give one text: stored once
     return CarriedTrims(
-        {int(positions[row]): found[row] for row in in_order}, pa.Table.from_arrays([keys, column], schema=TRIM_COLUMNS)
+        {int(positions[row]): found[row] for row in in_order},
+        pa.Table.from_arrays([keys.take(stored_rows), column.take(stored_rows)], schema=TRIM_COLUMNS),
     )
 
 
@@ -178,10 +181,15 @@ def measure_keys(hashes: np.ndarray, pairs: np.ndarray) -> pa.Array:
 def measure_table(keys: pa.Array, shares: np.ndarray) -> pa.Table:
     """The pairs measured again as MEASURE_COLUMNS: each distinct key (`measure_keys`) once, where it first comes,
     with its row of `shares` (pairs of the same two texts measure the same)."""
-    lanes = np.frombuffer(keys.buffers()[1], dtype=np.uint64, count=2 * len(keys), offset=keys.offset * 16)
-    first = np.sort(np.unique(lanes.reshape(-1, 2), axis=0, return_index=True)[1])
+    first = _first_rows(keys)
     columns = [keys.take(pa.array(first)), *(pa.array(shares[first, lane]) for lane in range(3))]
     return pa.Table.from_arrays(columns, schema=MEASURE_COLUMNS)
+
+
+def _first_rows(keys: pa.Array) -> np.ndarray:
+    """The rows (ascending) where each distinct key of a MEASURE_KEY column first comes."""
+    lanes = np.frombuffer(keys.buffers()[1], dtype=np.uint64, count=2 * len(keys), offset=keys.offset * 16)
+    return np.sort(np.unique(lanes.reshape(-1, 2), axis=0, return_index=True)[1])
 
 
 def _joined_key(hashed: bytes) -> bytes:

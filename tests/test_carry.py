@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dedup.carry import MEASURE_COLUMNS, measure_keys, measure_table, trim_keys
+from dedup.carry import MEASURE_COLUMNS, NOTHING_CARRIED, carry_trims, measure_keys, measure_table, trim_keys
 from dedup.components import _PAIR_TAGS, component_labels, component_signatures, key_hashes, mix64, paragraph_hashes
 from dedup.constraints import cluster_constraints
 from dedup.deduplicate import DedupResult, cluster_matches, find_matches, remeasure
@@ -448,3 +448,14 @@ def test_the_measures_are_stored_once_a_pair_of_texts_and_looked_up_in_the_order
     asked = measure_keys(hashes, np.array([[0, 4], [1, 4], [2, 3]], np.int64))
     found = store.measures(asked)
     assert found[[0, 2]].tolist() == [[0.1, 0.2, 0.3], [0.5, 0.6, 0.7]] and np.isnan(found[1]).all()
+
+
+def test_two_trims_of_the_same_texts_are_stored_once_where_the_first_comes():
+    """Two paragraphs of one text trailing the same keeper read the same texts: one key, one stored row (the
+    first's), as the state's trims were stored when a dict of keys held them; both get their corpus text."""
+    texts = [merged(LIAISON, KCNA), merged(KCNA, MOON), "a paragraph of its own", merged(LIAISON, KCNA)]
+    keepers = Keepers(np.array([0, 2, 3]), np.array([0, 1, 2, 3]), np.array([1, 1, 1]))
+    trims = carry_trims(texts, text_hashes(texts), keepers, SETTINGS, NOTHING_CARRIED)
+    assert trims.table["key"].to_pylist() == trim_keys(text_hashes(texts), keepers).take([0, 1]).to_pylist()
+    assert trims.texts == {0: LIAISON, 3: LIAISON}
+    assert trims.table["corpus_text"].to_pylist() == [LIAISON, None]
