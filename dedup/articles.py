@@ -86,12 +86,22 @@ def copied_share(
 
 
 def _sums(keys: np.ndarray, values: np.ndarray, in_order_met: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Each distinct key, ascending (or in the order first met), and the sum of its values, added in their order."""
-    distinct, first, group = np.unique(keys, return_index=True, return_inverse=True)
-    sums = np.bincount(group.ravel(), weights=values, minlength=len(distinct))
+    """Each distinct key, ascending (or in the order first met), and the sum of its values, added in their order.
+    Grouped by an unstable sort (`np.unique` sorts stably when asked where each key is first met, which takes half
+    as long again): a key's first place is the least of its group's."""
+    by_key = np.argsort(keys)
+    ordered = keys[by_key]
+    new = np.empty(len(keys), dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    group = np.empty(len(keys), dtype=np.int64)
+    group[by_key] = np.cumsum(new) - 1
+    sums = np.bincount(group, weights=values, minlength=len(starts))
+    distinct = ordered[starts]
     if not in_order_met:
         return distinct, sums
-    order = np.argsort(first, kind="stable")
+    order = np.argsort(np.minimum.reduceat(by_key, starts) if len(starts) else starts)  # first places differ
     return distinct[order], sums[order]
 
 

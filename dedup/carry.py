@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, fields
-from itertools import chain
 from typing import Protocol
 
 import numpy as np
@@ -23,12 +22,14 @@ from dedup.constraints import ClusterConstraints
 from dedup.pair_table import pair_positions
 from dedup.records import MEMBERSHIP_COLUMNS, ParagraphIds
 from dedup.settings import DedupSettings
-from dedup.trim import trim_partial_repeats
+from dedup.trim import Keepers, trim_partial_repeats
 from dedup.verify import Overlap
 
 # A pair's `measure_keys` key, and a pair measured again as stored: its key and its overlap (float64, as `Overlap`).
 MEASURE_KEY = pa.binary(16)
 MEASURE_COLUMNS = pa.schema([("key", MEASURE_KEY), *((part.name, pa.float64()) for part in fields(Overlap))])
+# A trim as stored: its `trim_keys` key and the corpus text it gave (null: nothing trimmed).
+TRIM_COLUMNS = pa.schema([("key", MEASURE_KEY), ("corpus_text", pa.string())])
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,9 @@ class CarriedClusters(Protocol):
         """The stored rows of those of the signatures that are stored."""
         ...
 
-    def trims(self, keys: Collection[bytes]) -> dict[bytes, str | None]:
-        """The corpus text stored for those of the trim keys that are stored (None: nothing was trimmed)."""
+    def trims(self, keys: pa.Array) -> tuple[np.ndarray, pa.ChunkedArray]:
+        """Whether each of the trim keys (`trim_keys`) is stored, and the corpus text stored for it (null where
+        nothing was trimmed or none is stored)."""
         ...
 
     def measures(self, keys: pa.Array) -> np.ndarray:
@@ -64,8 +66,8 @@ class NothingCarried:
     def members(self, signatures: Collection[bytes]) -> CarriedRows:
         return CarriedRows()
 
-    def trims(self, keys: Collection[bytes]) -> dict[bytes, str | None]:
-        return {}
+    def trims(self, keys: pa.Array) -> tuple[np.ndarray, pa.ChunkedArray]:
+        return np.zeros(len(keys), dtype=bool), pa.chunked_array([pa.nulls(len(keys), pa.string())])
 
     def measures(self, keys: pa.Array) -> np.ndarray:
         return np.full((len(keys), 3), np.nan)
@@ -112,50 +114,59 @@ def carry_over(
     stored = carried.members(signatures.values())
     positions = np.zeros(0, dtype=np.int64)
     if len(stored.paragraph_ids):
-        positions = ids.find(stored.paragraph_ids, paired)
+        found = [label for label, signature in signatures.items() if signature in stored.signatures]
+        among = paired[np.isin(labels[paired], np.array(found, dtype=np.int64))]  # a stored row's id is one of these
+        positions = ids.find(stored.paragraph_ids, among)
     return CarriedOver(Components(labels, signatures, stored.signatures), positions, stored.memberships)
 
 
 @dataclass
 class CarriedTrims:
-    """The corpus text of each trimmed canonical paragraph (by position), and the key of every trim this run
-    asked for (by position), trimmed or not, for the next run to carry."""
+    """The corpus text of each trimmed canonical paragraph (by position), and a row for every distinct trim this run
+    asked for, trimmed or not (TRIM_COLUMNS: its key and corpus text, null when nothing was trimmed; where its key
+    first comes), for the next run."""
 
     texts: dict[int, str]
-    keys: dict[int, bytes]
+    table: pa.Table
 
 
 def carry_trims(
-    texts: Sequence[str],
-    hashes: np.ndarray,
-    keepers: dict[int, list[int]],
-    settings: DedupSettings,
-    carried: CarriedClusters,
+    texts: Sequence[str], hashes: np.ndarray, keepers: Keepers, settings: DedupSettings, carried: CarriedClusters
 ) -> CarriedTrims:
     """The trims of `keepers` (`dedup.trim.trim_keepers`): those whose key is stored taken as stored, the others
-    made (`trim_partial_repeats`); `hashes` holds each text's `dedup.text_hash.text_hashes`."""
+    made (`trim_partial_repeats`); `hashes` holds each text's `dedup.text_hash.text_hashes`. By array: only the
+    trims made and the stored ones that trimmed something become Python objects."""
     keys = trim_keys(hashes, keepers)
-    stored = carried.trims(set(keys.values()))
-    made = trim_partial_repeats(
-        texts, {other: ahead for other, ahead in keepers.items() if keys[other] not in stored}, settings
+    stored, stored_texts = carried.trims(keys)
+    unstored = np.flatnonzero(~stored)
+    made = trim_partial_repeats(texts, keepers.as_dict(unstored), settings)
+    made_texts = pa.array([made.get(other) for other in keepers.others[unstored].tolist()], pa.string())
+    rows = np.arange(len(keepers))
+    rows[unstored] = len(keepers) + np.arange(len(unstored))
+    column = pa.chunked_array([*stored_texts.chunks, made_texts], pa.string()).take(pa.array(rows))
+    trimmed = column.is_valid().to_numpy(zero_copy_only=False)
+    positions, found = keepers.others[trimmed], column.filter(pa.array(trimmed)).to_pylist()
+    in_order = np.argsort(positions).tolist()  # distinct positions
+    stored_rows = pa.array(_first_rows(keys))  # two trims of the same texts give one text: stored once
+    return CarriedTrims(
+        {int(positions[row]): found[row] for row in in_order},
+        pa.Table.from_arrays([keys.take(stored_rows), column.take(stored_rows)], schema=TRIM_COLUMNS),
     )
-    found = {other: stored[key] for other, key in keys.items() if key in stored} | made
-    return CarriedTrims({other: text for other, text in sorted(found.items()) if text is not None}, keys)
 
 
-def trim_keys(hashes: np.ndarray, keepers: dict[int, list[int]]) -> dict[int, bytes]:
-    """A 128-bit key of all a trim reads: the text of the paragraph trimmed and its keepers' texts, in order
-    (`hashes`: each text's `dedup.text_hash.text_hashes`)."""
-    lengths = 1 + np.fromiter(map(len, keepers.values()), dtype=np.int64, count=len(keepers))
-    read = np.fromiter(
-        chain.from_iterable((other, *ahead) for other, ahead in keepers.items()), np.int64, lengths.sum()
-    )
+def trim_keys(hashes: np.ndarray, keepers: Keepers) -> pa.Array:
+    """A 128-bit key of all a trim reads, a MEASURE_KEY column in the order of `keepers`: the text of the paragraph
+    trimmed and its keepers' texts, in order (`hashes`: each text's `dedup.text_hash.text_hashes`)."""
+    lengths = 1 + np.diff(keepers.bounds)
+    read = np.empty(int(lengths.sum()), dtype=np.int64)
+    firsts = np.cumsum(lengths) - lengths
+    is_first = np.zeros(len(read), dtype=bool)
+    is_first[firsts] = True
+    read[firsts], read[~is_first] = keepers.others, keepers.ahead
     joined, width = np.ascontiguousarray(hashes[read]).tobytes(), hashes.itemsize * hashes.shape[1]
     ends = (np.cumsum(lengths) * width).tolist()
-    return {
-        other: _joined_key(joined[end - length * width : end])
-        for other, length, end in zip(keepers, lengths.tolist(), ends)
-    }
+    digests = b"".join(_joined_key(joined[end - length * width : end]) for length, end in zip(lengths.tolist(), ends))
+    return pa.FixedSizeBinaryArray.from_buffers(MEASURE_KEY, len(keepers), [None, pa.py_buffer(digests)])
 
 
 def measure_keys(hashes: np.ndarray, pairs: np.ndarray) -> pa.Array:
@@ -170,10 +181,15 @@ def measure_keys(hashes: np.ndarray, pairs: np.ndarray) -> pa.Array:
 def measure_table(keys: pa.Array, shares: np.ndarray) -> pa.Table:
     """The pairs measured again as MEASURE_COLUMNS: each distinct key (`measure_keys`) once, where it first comes,
     with its row of `shares` (pairs of the same two texts measure the same)."""
-    lanes = np.frombuffer(keys.buffers()[1], dtype=np.uint64, count=2 * len(keys), offset=keys.offset * 16)
-    first = np.sort(np.unique(lanes.reshape(-1, 2), axis=0, return_index=True)[1])
+    first = _first_rows(keys)
     columns = [keys.take(pa.array(first)), *(pa.array(shares[first, lane]) for lane in range(3))]
     return pa.Table.from_arrays(columns, schema=MEASURE_COLUMNS)
+
+
+def _first_rows(keys: pa.Array) -> np.ndarray:
+    """The rows (ascending) where each distinct key of a MEASURE_KEY column first comes."""
+    lanes = np.frombuffer(keys.buffers()[1], dtype=np.uint64, count=2 * len(keys), offset=keys.offset * 16)
+    return np.sort(np.unique(lanes.reshape(-1, 2), axis=0, return_index=True)[1])
 
 
 def _joined_key(hashed: bytes) -> bytes:

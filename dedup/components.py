@@ -89,8 +89,8 @@ def component_signatures(labels: np.ndarray, hashes: np.ndarray, pair_kinds: Seq
     _add_rows(sums, labels, hashes)
     for tag, pairs in zip(_PAIR_TAGS, pair_kinds):
         if pairs:
-            positions = pair_positions(pairs)
-            _add_rows(sums, labels[positions[:, 0]], _pair_hashes(hashes, positions, pair_measures(pairs), tag))
+            positions, measures = pair_positions(pairs), np.ascontiguousarray(pair_measures(pairs))
+            _add_pair_hashes(sums, labels, hashes, positions, measures.view(np.uint64), tag)
     sizes = np.bincount(labels, minlength=len(labels))
     shared = np.flatnonzero(sizes > 1)
     return dict(zip(shared.tolist(), (row.tobytes() for row in sums[shared])))
@@ -103,18 +103,29 @@ def _add_rows(sums: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
         np.add.at(sums[:, lane], rows, values[:, lane])  # the column is a view: added in place
 
 
-def _pair_hashes(hashes: np.ndarray, positions: np.ndarray, measures: np.ndarray, tag: np.uint64) -> np.ndarray:
-    """Each pair's hash: its paragraphs' hashes, the lower first, and its measures seen from that one."""
-    first, second = hashes[positions[:, 0]], hashes[positions[:, 1]]
-    flipped = first[:, 0] > second[:, 0]
-    low = np.where(flipped[:, None], second, first)
-    high = np.where(flipped[:, None], first, second)
-    jaccard, low_in_high, high_in_low = measures.T
-    inside = np.where(flipped, high_in_low, low_in_high), np.where(flipped, low_in_high, high_in_low)
-    mixed = np.full(len(positions), tag, dtype=np.uint64)
-    for value in (jaccard, *inside):
-        mixed = mix64(mixed ^ value.view(np.uint64))
-    return np.stack([mix64(mix64(mixed ^ high[:, lane]) ^ low[:, lane]) for lane in range(_LANES)], axis=1)
+@njit(cache=True, nogil=True)
+def _add_pair_hashes(sums, labels, hashes, positions, measures, tag):  # pragma: no cover - compiled
+    """Add each pair's hash into its component's row of `sums` (wrapping): its paragraphs' hashes, the lower (by its
+    first lane) first, and its measures (`measures`: their bits, a row (jaccard, a_in_b, b_in_a) a pair) seen from
+    that one, mixed by `_mixed` after `tag`. One pass, no array of the pairs' hashes made."""
+    for pair in range(len(positions)):
+        low, high = positions[pair, 0], positions[pair, 1]
+        jaccard, low_in_high, high_in_low = measures[pair, 0], measures[pair, 1], measures[pair, 2]
+        if hashes[low, 0] > hashes[high, 0]:
+            low, high = high, low
+            low_in_high, high_in_low = high_in_low, low_in_high
+        mixed = _mixed(_mixed(_mixed(tag ^ jaccard) ^ low_in_high) ^ high_in_low)
+        row = labels[positions[pair, 0]]
+        for lane in range(sums.shape[1]):
+            sums[row, lane] += _mixed(_mixed(mixed ^ hashes[high, lane]) ^ hashes[low, lane])
+
+
+@njit(inline="always")
+def _mixed(value):  # pragma: no cover - compiled
+    """`mix64` of one value, in compiled code."""
+    value = (value ^ (value >> np.uint64(30))) * _MIX_1
+    value = (value ^ (value >> np.uint64(27))) * _MIX_2
+    return value ^ (value >> np.uint64(31))
 
 
 def mix64(values: np.ndarray) -> np.ndarray:

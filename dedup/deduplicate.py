@@ -19,6 +19,7 @@ from dedup.canonical import policy_ranks, policy_table
 from dedup.carry import (
     MEASURE_COLUMNS,
     NOTHING_CARRIED,
+    TRIM_COLUMNS,
     CarriedClusters,
     CarriedOver,
     Components,
@@ -35,7 +36,7 @@ from dedup.containment import link_containers
 from dedup.cores import usable_cores
 from dedup.exact import copies_still_exact, copy_counts, exact_copies, hubs, spread_over_copies
 from dedup.index import MAX_SHARED_GROUP, lsh_candidate_pairs, shared_key_pairs
-from dedup.pair_table import PairTable, pair_measures, pair_positions
+from dedup.pair_table import PairTable, ascending, packed_pairs, pair_measures, pair_positions
 from dedup.records import (
     ClusterMembership,
     Memberships,
@@ -76,7 +77,7 @@ class DedupResult:
     duplicate_of: ArticleLinks
     corpus_trims: dict[int, str] = field(default_factory=dict)
     components: Components = field(default_factory=Components)
-    trim_keys: dict[int, bytes] = field(default_factory=dict)
+    trims: pa.Table = field(default_factory=TRIM_COLUMNS.empty_table)
     measures: pa.Table = field(default_factory=MEASURE_COLUMNS.empty_table)
     word_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -287,10 +288,26 @@ def _with_untouched(
     ordered by position (as `dict(sorted(...))` orders them), by array."""
     found_positions = pair_positions(found)
     untouched = np.flatnonzero(~is_touched[found_positions].any(axis=1))
-    positions = np.concatenate([pair_positions(kept), found_positions[untouched]])
+    kept_positions = pair_positions(kept)
+    if ascending(found_positions) and ascending(kept_positions) and is_touched[kept_positions].any(axis=1).all():
+        untouched_pairs = PairTable(found_positions[untouched], pair_measures(found)[untouched])
+        return _merged(PairTable(kept_positions, pair_measures(kept)), untouched_pairs)
+    positions = np.concatenate([kept_positions, found_positions[untouched]])
     measures = np.concatenate([pair_measures(kept), pair_measures(found)[untouched]])
     _, first = np.unique(positions[:, 0] * len(is_touched) + positions[:, 1], return_index=True)  # kept's first
     return PairTable(positions[first], measures[first])
+
+
+def _merged(first: PairTable, second: PairTable) -> PairTable:
+    """Two tables of strictly ascending pairs, none in both, as one ascending table (merged by array: no sort)."""
+    keys = packed_pairs(second.positions)
+    at = np.searchsorted(keys, packed_pairs(first.positions)) + np.arange(len(first))
+    from_first = np.zeros(len(first) + len(second), dtype=bool)
+    from_first[at] = True
+    positions, measures = np.empty((len(from_first), 2), np.int64), np.empty((len(from_first), 3), np.float64)
+    positions[from_first], measures[from_first] = first.positions, first.measures
+    positions[~from_first], measures[~from_first] = second.positions, second.measures
+    return PairTable(positions, measures)
 
 
 def _recounted(word_counts: np.ndarray | None, texts: Sequence[str], changed: set[int] | None) -> np.ndarray | None:
@@ -363,7 +380,7 @@ def cluster_matches(
         links,
         trims.texts,
         kept.components,
-        trims.keys,
+        trims.table,
         matches.remeasured,
         counted,
     )

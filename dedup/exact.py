@@ -16,8 +16,9 @@ from itertools import chain
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
-from dedup.pair_table import PairTable, packed_pairs, pair_measures, pair_positions
+from dedup.pair_table import PairTable, ascending, packed_pairs, pair_measures, pair_positions
 from dedup.shingles import exact_key, normalised_words
 from dedup.text_signing import copy_groups, text_sip_keys
 from dedup.verify import Overlap
@@ -120,6 +121,8 @@ def spread_over_copies(pairs: Pairs, copies: dict[int, list[int]], hub: dict[int
     positions = pair_positions(pairs)
     groups = _Groups.of(copies, hub, 1 + max(int(positions.max(initial=-1)), max(copies, default=-1)))
     measures = np.concatenate([pair_measures(pairs), [[EXACT.jaccard, EXACT.a_in_b, EXACT.b_in_a]]])
+    if groups.spread_once(positions):
+        return groups.spread_once_by_kernel(positions, measures, within)
     return _placed(*_put(groups, positions, within), measures)
 
 
@@ -167,6 +170,32 @@ class _Groups:
         hubs_of[representatives] = np.fromiter(map(hub.__getitem__, copies), dtype=np.int64, count=len(copies))
         return cls(representatives, np.concatenate([grouped, np.arange(count)]), start, size, hubs_of)
 
+    def spread_once(self, positions: np.ndarray) -> bool:
+        """Whether the spread of these pairs (an (m, 2) array) puts every pair once but the two hubs of each: true
+        when the pairs are ascending and each (low, high), no two groups share a paragraph and no pair holds a copy
+        (only representatives and paragraphs in no group), as the matches are after `remeasure`. Then a pair put
+        from two pairs would join the same two groups, so they are one pair; and the hub-with-copies pairs lie
+        within a group, the spread ones across two."""
+        if not ascending(positions):
+            return False
+        grouped = self.members[: len(self.members) - len(self.start)]
+        held = np.bincount(grouped, minlength=len(self.start))
+        copy = held.astype(bool)
+        copy[self.representatives] = False
+        return bool(held.max(initial=0) <= 1) and not copy[positions].any()
+
+    def spread_once_by_kernel(self, positions: np.ndarray, measures: np.ndarray, within: bool) -> PairTable:
+        """The spread when `spread_once` holds: the pairs `_put` and `_placed` give, put in one compiled pass into
+        arrays of the size their groups give, the second put of each pair's hubs left out (no pair joins a paragraph
+        to itself: its groups are apart); `measures` ends in the hub-with-copies row."""
+        count = int(self.size[positions].sum()) - len(positions)  # a pair's two groups, its hubs put once
+        if within:
+            count += int(self.size[self.representatives].sum()) - len(self.representatives)  # each hub's copies
+        placed, measured = np.empty((count, 2), dtype=np.int64), np.empty((count, 3))
+        arguments = (positions, measures, self.hub, self.members, self.start, self.size, self.representatives, within)
+        _spread_once(*arguments, placed, measured)
+        return PairTable(placed, measured)
+
     def hubs_with_copies(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each group's hub put with each of its group, group by group, all measured by `row`."""
         sizes = self.size[self.representatives]
@@ -200,3 +229,39 @@ def _placed(first: np.ndarray, second: np.ndarray, row: np.ndarray, measures: np
     swapped = first[placed] > second[placed]
     chosen[swapped] = chosen[swapped][:, [0, 2, 1]]
     return PairTable(ordered[placed], chosen)
+
+
+@njit(cache=True, nogil=True)
+def _spread_once(
+    pairs, measures, hub, members, start, size, representatives, within, placed, measured
+):  # pragma: no cover
+    """Write the pairs put, in `_put`'s order, into `placed` and `measured` (as many rows as `spread_once_by_kernel`
+    counts), each (low, high) with its measure's two shares swapped where put (high, low): a hub put with itself,
+    and i's hub put with j's hub a second time, are left out."""
+    count = 0
+    if within:
+        for representative in representatives:
+            centre = hub[representative]
+            for member in members[start[representative] : start[representative] + size[representative]]:
+                if member != centre:
+                    _place(placed, measured, count, centre, member, measures[len(pairs)])
+                    count += 1
+    for pair in range(len(pairs)):
+        i, j = pairs[pair, 0], pairs[pair, 1]
+        hub_i, hub_j = hub[i], hub[j]
+        for member in members[start[j] : start[j] + size[j]]:
+            _place(placed, measured, count, hub_i, member, measures[pair])
+            count += 1
+        for member in members[start[i] : start[i] + size[i]]:
+            if member != hub_i:
+                _place(placed, measured, count, member, hub_j, measures[pair])
+                count += 1
+
+
+@njit(inline="always")
+def _place(placed, measured, row, first, second, measure):  # pragma: no cover - compiled
+    """Put the pair (first, second) at `row`, ordered (low, high), its shares swapped when put (high, low)."""
+    swapped = first > second
+    placed[row, 0], placed[row, 1] = (second, first) if swapped else (first, second)
+    measured[row, 0] = measure[0]
+    measured[row, 1], measured[row, 2] = (measure[2], measure[1]) if swapped else (measure[1], measure[2])

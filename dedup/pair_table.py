@@ -101,6 +101,13 @@ def packed_pairs(positions: np.ndarray) -> np.ndarray:
     return packed
 
 
+def ascending(positions: np.ndarray) -> bool:
+    """Whether the pairs of an (m, 2) array of positions are each (low, high) and strictly ascending (so distinct)."""
+    if len(positions) and not (positions[:, 0] < positions[:, 1]).all():
+        return False
+    return len(positions) < 2 or bool((np.diff(packed_pairs(positions)) > 0).all())
+
+
 def pair_positions(pairs: Mapping[tuple[int, int], Overlap]) -> np.ndarray:
     """The pairs' positions as an (m, 2) int64 array, in the mapping's order."""
     if isinstance(pairs, PairTable):

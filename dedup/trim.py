@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
@@ -23,9 +24,30 @@ from dedup.verify import Overlap
 _SPLIT_AT_ONCE = 8_192
 
 
-def trim_keepers(
-    canonical: Collection[int], partial: Mapping[tuple[int, int], Overlap], rank: np.ndarray
-) -> dict[int, list[int]]:
+@dataclass(frozen=True)
+class Keepers:
+    """Each canonical paragraph to trim (`others`, in the order first met) with its keepers in policy order:
+    `ahead[bounds[row]:bounds[row + 1]]` for row `row`, as arrays (no Python list a paragraph)."""
+
+    others: np.ndarray
+    bounds: np.ndarray
+    ahead: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.others)
+
+    def as_dict(self, rows: np.ndarray) -> dict[int, list[int]]:
+        """The paragraphs at `rows` (ascending) with their keepers, as `trim_partial_repeats` takes them."""
+        starts, ends = self.bounds[rows].tolist(), self.bounds[rows + 1].tolist()
+        return {
+            other: self.ahead[start:end].tolist() for other, start, end in zip(self.others[rows].tolist(), starts, ends)
+        }
+
+
+NO_KEEPERS = Keepers(np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64))
+
+
+def trim_keepers(canonical: Collection[int], partial: Mapping[tuple[int, int], Overlap], rank: np.ndarray) -> Keepers:
     """Each canonical paragraph partly paired with a canonical one the policy prefers (lower `rank`, by position:
     `dedup.canonical.policy_ranks`), with its keepers: the canonical paragraphs it is partly paired with and trails,
     in policy order (among equals, in the pairs' order); the paragraphs in the order first met, by array."""
@@ -35,14 +57,14 @@ def trim_keepers(
     is_canonical[marked] = True
     first, second = positions[is_canonical[positions].all(axis=1)].T  # most partial pairs hold a copy
     if not len(first):
-        return {}
+        return NO_KEEPERS
     first_keeps = rank[first] < rank[second]
     keeper, other = np.where(first_keeps, first, second), np.where(first_keeps, second, first)
     _, met, found = np.unique(other, return_index=True, return_inverse=True)
     order = np.lexsort((np.arange(len(other)), rank[keeper], met[found.ravel()]))
     keeper, other = keeper[order], other[order]
     starts = np.flatnonzero(np.r_[True, other[1:] != other[:-1]])
-    return dict(zip(other[starts].tolist(), (ahead.tolist() for ahead in np.split(keeper, starts[1:]))))
+    return Keepers(other[starts], np.append(starts, len(other)), keeper)
 
 
 def trim_partial_repeats(

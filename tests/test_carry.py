@@ -16,12 +16,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from dedup.carry import MEASURE_COLUMNS, measure_keys, measure_table, trim_keys
-from dedup.components import component_labels, key_hashes, paragraph_hashes
+from dedup.carry import MEASURE_COLUMNS, NOTHING_CARRIED, carry_trims, measure_keys, measure_table, trim_keys
+from dedup.components import _PAIR_TAGS, component_labels, component_signatures, key_hashes, mix64, paragraph_hashes
 from dedup.constraints import cluster_constraints
 from dedup.deduplicate import DedupResult, cluster_matches, find_matches, remeasure
+from dedup.pair_table import PairTable
 from dedup.shingles import paragraph_fingerprint
 from dedup.text_hash import TEXT_SEED, text_hashes
+from dedup.trim import NO_KEEPERS, Keepers
 from flows.runtime.collector import frozen_heap
 from flows.stages.column_texts import ColumnTexts
 from flows.state.cluster_store import (
@@ -207,6 +209,47 @@ def test_only_paragraphs_in_a_pair_are_hashed_for_signing():
     assert not (moved[[0, 2]] == hashes[[0, 2]]).all(axis=1).any(), "a key with another text hashes apart"
 
 
+def _signatures_by_arrays(labels: np.ndarray, hashes: np.ndarray, positions: np.ndarray, measures: np.ndarray) -> dict:
+    """The component signatures as NumPy summed them until session 34 (the stored states' signatures)."""
+    first, second = hashes[positions[:, 0]], hashes[positions[:, 1]]
+    flipped = first[:, 0] > second[:, 0]
+    low, high = np.where(flipped[:, None], second, first), np.where(flipped[:, None], first, second)
+    inside = np.where(flipped, measures[:, 2], measures[:, 1]), np.where(flipped, measures[:, 1], measures[:, 2])
+    mixed = np.full(len(positions), _PAIR_TAGS[0], dtype=np.uint64)
+    for value in (measures[:, 0], *inside):
+        mixed = mix64(mixed ^ np.ascontiguousarray(value).view(np.uint64))
+    pair_hashes = np.stack([mix64(mix64(mixed ^ high[:, lane]) ^ low[:, lane]) for lane in range(2)], axis=1)
+    sums = np.zeros((len(labels), 2), dtype=np.uint64)
+    for rows, values in ((labels, hashes), (labels[positions[:, 0]], pair_hashes)):
+        for lane in range(2):
+            np.add.at(sums[:, lane], rows, values[:, lane])
+    shared = np.flatnonzero(np.bincount(labels, minlength=len(labels)) > 1)
+    return {label: sums[label].tobytes() for label in shared.tolist()}
+
+
+def test_a_components_signature_is_the_one_older_states_stored():
+    """The pairs' hashes added in one compiled pass give the signatures the arrays gave (so an older state's
+    components are carried): a fixed example's signatures as stored, and random pairs, equal first lanes among them."""
+    positions = np.array([[0, 1], [1, 2], [3, 4], [2, 5]], dtype=np.int64)
+    measures = np.array([[0.9, 0.95, 0.92], [0.8, 1.0, 0.75], [0.5, 0.6, 1.0], [1.0, 1.0, 1.0]])
+    hashes = np.array([[3, 30], [1, 10], [2, 20], [7, 70], [7, 71], [5, 50], [9, 90]], dtype=np.uint64)
+    labels = component_labels(7, positions)
+    signatures = component_signatures(labels, hashes, (PairTable(positions, measures),))
+    assert {label: signature.hex() for label, signature in signatures.items()} == {
+        0: "39503ab2846d76bf19f470192ec70312",
+        3: "1e73c84614237a9a949aa1d409107a50",
+    }
+    rng = np.random.default_rng(34)
+    positions = np.unique(np.sort(rng.integers(0, 500, (800, 2)), axis=1), axis=0)
+    positions = positions[positions[:, 0] < positions[:, 1]]
+    measures = rng.random((len(positions), 3)).round(2)
+    hashes = rng.integers(0, 1 << 62, (500, 2)).astype(np.uint64)
+    hashes[::5, 0] = hashes[1::5, 0][: len(hashes[::5])]
+    labels = component_labels(500, positions)
+    expected = _signatures_by_arrays(labels, hashes, positions, measures)
+    assert component_signatures(labels, hashes, (PairTable(positions, measures),)) == expected
+
+
 def test_every_part_of_a_policy_key_and_its_place_change_its_hash():
     """Two keys that differ in one part, or hold the same values in other parts, hash apart, and a key hashes
     the same wherever its row is."""
@@ -257,7 +300,7 @@ def test_a_partial_pair_joins_no_component_but_its_trim_is_keyed():
     result = clustered(records)
     assert result.corpus_trims == {1: LIAISON}
     assert not result.components.signatures, "each merge is alone among the overlapping pairs"
-    assert list(result.trim_keys) == [1]
+    assert result.trims.num_rows == 1 and result.trims["corpus_text"].to_pylist() == [LIAISON]
 
 
 def test_an_unchanged_trim_is_carried_wherever_its_paragraphs_moved(tmp_path):
@@ -290,9 +333,10 @@ def test_a_trim_that_dropped_nothing_is_stored_as_null_and_carried(tmp_path):
         *article("blog", [f"{dinner} before cameras left. Analysts in Seoul expected little progress from it."]),
     ]
     result = clustered(records)
-    assert list(result.trim_keys) == [1] and not result.corpus_trims
+    assert result.trims.num_rows == 1 and not result.corpus_trims
     store = stored(tmp_path / "state", records, result)
-    assert store.trims(set(result.trim_keys.values())) == {result.trim_keys[1]: None}
+    found, texts = store.trims(result.trims["key"].combine_chunks())
+    assert found.tolist() == [True] and texts.to_pylist() == [None]
     assert_same_result(clustered(records, store), result)
 
 
@@ -378,11 +422,18 @@ def test_a_trims_key_is_the_hash_of_its_paragraphs_text_and_its_keepers_texts_in
     texts = [f"paragraph {n} of the wire story" for n in range(40)]
     hashes = text_hashes(texts)
     keepers = {other: chance.sample(range(40), chance.randint(1, 6)) for other in chance.sample(range(40), 25)}
-    keys = trim_keys(hashes, keepers)
-    assert list(keys) == list(keepers)
-    for other, ahead in keepers.items():
-        assert keys[other] == hashlib.blake2b(hashes[[other, *ahead]].tobytes(), digest_size=16).digest()
-    assert len(set(keys.values())) == len(keepers) and trim_keys(hashes, {}) == {}
+    lengths = [len(ahead) for ahead in keepers.values()]
+    keys = trim_keys(
+        hashes,
+        Keepers(
+            np.array(list(keepers)),
+            np.cumsum([0, *lengths]),
+            np.array([k for ahead in keepers.values() for k in ahead]),
+        ),
+    ).to_pylist()
+    for key, (other, ahead) in zip(keys, keepers.items(), strict=True):
+        assert key == hashlib.blake2b(hashes[[other, *ahead]].tobytes(), digest_size=16).digest()
+    assert len(set(keys)) == len(keepers) and len(trim_keys(hashes, NO_KEEPERS)) == 0
 
 
 def test_the_measures_are_stored_once_a_pair_of_texts_and_looked_up_in_the_order_asked():
@@ -397,3 +448,14 @@ def test_the_measures_are_stored_once_a_pair_of_texts_and_looked_up_in_the_order
     asked = measure_keys(hashes, np.array([[0, 4], [1, 4], [2, 3]], np.int64))
     found = store.measures(asked)
     assert found[[0, 2]].tolist() == [[0.1, 0.2, 0.3], [0.5, 0.6, 0.7]] and np.isnan(found[1]).all()
+
+
+def test_two_trims_of_the_same_texts_are_stored_once_where_the_first_comes():
+    """Two paragraphs of one text trailing the same keeper read the same texts: one key, one stored row (the
+    first's), as the state's trims were stored when a dict of keys held them; both get their corpus text."""
+    texts = [merged(LIAISON, KCNA), merged(KCNA, MOON), "a paragraph of its own", merged(LIAISON, KCNA)]
+    keepers = Keepers(np.array([0, 2, 3]), np.array([0, 1, 2, 3]), np.array([1, 1, 1]))
+    trims = carry_trims(texts, text_hashes(texts), keepers, SETTINGS, NOTHING_CARRIED)
+    assert trims.table["key"].to_pylist() == trim_keys(text_hashes(texts), keepers).take([0, 1]).to_pylist()
+    assert trims.texts == {0: LIAISON, 3: LIAISON}
+    assert trims.table["corpus_text"].to_pylist() == [LIAISON, None]

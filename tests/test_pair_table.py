@@ -1,5 +1,6 @@
 """PairTable: verified pairs held as arrays read exactly as the dict of pairs they replace, and the spread of a
-representative's pairs over exact copies equal to the dict the spread used to build."""
+representative's pairs over exact copies equal to the dict the spread used to build; the pairs measured again joined
+with the untouched ones as a sorted dict would join them."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import random
 import numpy as np
 import pytest
 
-from dedup.exact import EXACT, spread_over_copies
-from dedup.pair_table import PairTable, pair_measures, pair_positions
+from dedup.deduplicate import _with_untouched
+from dedup.exact import EXACT, _Groups, spread_over_copies
+from dedup.pair_table import PairTable, ascending, pair_measures, pair_positions
 from dedup.verify import Overlap
 
 
@@ -70,9 +72,9 @@ def _spread_by_dict(pairs, copies, hub, within):
     return spread
 
 
-@pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("within", [True, False])
-def test_the_spread_over_copies_equals_the_dict_it_replaced(seed: int, within: bool) -> None:
+def _copies_and_pairs(seed: int) -> tuple[dict[int, list[int]], dict[int, int], dict[tuple[int, int], Overlap]]:
+    """Ten groups of copies among 120 positions, their hubs, and 150-odd pairs of the positions in no group or
+    representing one, in no order."""
     rng = random.Random(seed)
     positions = list(range(120))
     rng.shuffle(positions)
@@ -89,7 +91,61 @@ def test_the_spread_over_copies_equals_the_dict_it_replaced(seed: int, within: b
         if standing[pair[0]] != standing[pair[1]]
     }
     pairs = {(standing[i], standing[j]): measured for (i, j), measured in pairs.items()}
+    return copies, hub, pairs
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("within", [True, False])
+@pytest.mark.parametrize("ascending", [True, False])
+def test_the_spread_over_copies_equals_the_dict_it_replaced(seed: int, within: bool, ascending: bool) -> None:
+    copies, hub, pairs = _copies_and_pairs(seed)
+    if ascending:  # as the matches are after remeasure: each pair put once but the hubs, found without hashing
+        pairs = dict(sorted(pairs.items()))
     spread = spread_over_copies(pairs, copies, hub, within)
     expected = _spread_by_dict(pairs, copies, hub, within)
     assert list(spread.items()) == list(expected.items())
     assert np.array_equal(pair_positions(spread), pair_positions(expected))
+
+
+def test_a_spread_puts_each_pair_once_but_the_hubs_only_when_the_pairs_say_so() -> None:
+    """Pairs ascending, of representatives and ungrouped paragraphs, groups apart: every pair put once (no hashing);
+    unordered pairs, a pair twice, a pair holding a copy, or two groups sharing a paragraph: the pairs put are
+    hashed."""
+    copies, hub, pairs = _copies_and_pairs(0)
+    ascending = pair_positions(dict(sorted(pairs.items())))
+    groups = _Groups.of(copies, hub, 120)
+    assert groups.spread_once(ascending)
+    assert not groups.spread_once(ascending[::-1])
+    assert not groups.spread_once(ascending[[0, 0]])
+    copy = next(iter(copies.values()))[0]
+    standing = ascending[0, 0] if ascending[0, 0] != copy else ascending[0, 1]
+    assert not groups.spread_once(np.sort(np.array([[copy, standing]]), axis=1))
+    apart = sorted({int(p) for p in ascending.ravel()} - set(copies))  # in a pair, in no group
+    sharing = {**copies, apart[0]: [copy]}
+    assert not _Groups.of(sharing, {**hub, apart[0]: apart[0]}, 120).spread_once(ascending)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("in_order", [True, False])
+def test_the_pairs_measured_again_join_the_untouched_ones_as_a_sorted_dict_would(seed: int, in_order: bool) -> None:
+    """Ascending pairs (as the match stage's and remeasure's are) are merged by array, others sorted; both give the
+    pairs measured again (`kept`) and the untouched ones found before, in the order of `dict(sorted(...))`."""
+    rng = random.Random(seed)
+    found = _random_pairs(rng, 400, 150)
+    touched = set(rng.sample(range(150), 20))
+    is_touched = np.zeros(150, dtype=bool)
+    is_touched[list(touched)] = True
+    kept = {pair: Overlap(0.5, 0.5, 0.5) for pair in _random_pairs(rng, 300, 150) if touched & set(pair)}
+    if in_order:
+        found, kept = dict(sorted(found.items())), dict(sorted(kept.items()))
+    assert ascending(pair_positions(found)) == ascending(pair_positions(kept)) == in_order
+    expected = {pair: measured for pair, measured in found.items() if not touched & set(pair)} | kept
+    joined = _with_untouched(PairTable(pair_positions(kept), pair_measures(kept)), found, is_touched)
+    assert list(joined.items()) == sorted(expected.items())
+
+
+def test_ascending_pairs_are_each_low_then_high_and_strictly_ascending() -> None:
+    assert ascending(np.zeros((0, 2), np.int64)) and ascending(np.array([[0, 1]]))
+    assert ascending(np.array([[0, 1], [0, 2], [1, 2]]))
+    assert not ascending(np.array([[0, 1], [0, 1]])) and not ascending(np.array([[0, 2], [0, 1]]))
+    assert not ascending(np.array([[1, 0]]))

@@ -9,9 +9,11 @@ import pyarrow as pa
 from cleaners.language import detect_language
 from cleaners.rules import LanguageRules
 from cleaners.spelling import copy_substitutions, word_lists
-from dedup.components import component_labels
+from dedup.components import component_labels, component_signatures
+from dedup.exact import spread_over_copies
 from dedup.index import MAX_RUN, run_pairs
 from dedup.lookup import sorted_string_places
+from dedup.pair_table import PairTable
 from dedup.settings import DedupSettings
 from dedup.signatures import normalised_texts, paragraph_signatures, shingle_hashes
 from dedup.text_hash import column_hashes, sip_hashes, text_column
@@ -39,7 +41,9 @@ def warm_kernels() -> None:
     for owners in (np.arange(3), _read_only(np.arange(3))):
         run_pairs(np.array([0, 2, 3]), owners, MAX_RUN)
     trim_partial_repeats(texts, {1: [0]}, settings)
-    component_labels(3, np.array([[0, 2]], dtype=np.int64))
+    pairs = PairTable(np.array([[0, 2]], dtype=np.int64), np.ones((1, 3)))
+    component_signatures(component_labels(3, pairs.positions), np.zeros((3, 2), dtype=np.uint64), (pairs,))
+    spread_over_copies(pairs, {2: [1]}, {2: 1}, within=True)
     in_order = text_column(sorted(texts))
     columns = (in_order, _read_back(in_order))
     for column in columns:

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from dedup.carry import MEASURE_COLUMNS, CarriedRows
+from dedup.carry import MEASURE_COLUMNS, TRIM_COLUMNS, CarriedRows
 from dedup.deduplicate import DedupResult
 from dedup.records import MEMBERSHIP_COLUMNS, ParagraphIds, ParagraphRecord
 from flows.outputs.files import write_table
@@ -30,7 +30,7 @@ SIGNATURE = pa.binary(16)
 # The membership columns of paragraphs.parquet, with the overlaps kept as clustering measured them (float64).
 _MEMBERSHIP = [field.with_type(pa.float64()) if pa.types.is_floating(field.type) else field for field in MEMBERSHIP]
 CLUSTERS = pa.schema([("signature", SIGNATURE), ("paragraph_id", pa.string()), *_MEMBERSHIP])
-TRIMS = pa.schema([("key", SIGNATURE), ("corpus_text", pa.string())])
+TRIMS = TRIM_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,11 @@ class StoredClusters:
         memberships = found.select(MEMBERSHIP_COLUMNS.names).cast(MEMBERSHIP_COLUMNS)
         return CarriedRows(frozenset(pc.unique(found["signature"]).to_pylist()), found["paragraph_id"], memberships)
 
-    def trims(self, keys: Collection[bytes]) -> dict[bytes, str | None]:
-        """The corpus text stored for those of the trim keys that are stored (None: nothing was trimmed)."""
-        if not self.trim_table.num_rows or not keys:
-            return {}
-        found = self.trim_table.filter(pc.is_in(self.trim_table["key"], pa.array(list(keys), SIGNATURE)))
-        return dict(zip(found["key"].to_pylist(), found["corpus_text"].to_pylist()))
+    def trims(self, keys: pa.Array) -> tuple[np.ndarray, pa.ChunkedArray]:
+        """Whether each of the trim keys is stored, and the corpus text stored for it (null where nothing was
+        trimmed or none is stored; looked up by Arrow)."""
+        rows = pc.index_in(keys, value_set=self.trim_table["key"].combine_chunks())
+        return rows.is_valid().to_numpy(zero_copy_only=False), self.trim_table["corpus_text"].take(rows)
 
     def measures(self, keys: pa.Array) -> np.ndarray:
         """The overlap stored for each of the pair keys, a row (jaccard, a_in_b, b_in_a) each, NaN where none is
@@ -114,7 +113,5 @@ def write_clusters(folder: Path, update: ClusterUpdate | None) -> None:
         **{field.name: memberships[field.name] for field in MEMBERSHIP},
     }
     write_table(pa.concat_tables([carried, pa.table(columns, schema=CLUSTERS)]), folder / CLUSTERS_FILE)
-    trims = update.dedup.corpus_trims
-    keyed = {key: trims.get(position) for position, key in update.dedup.trim_keys.items()}
-    write_table(pa.table({"key": list(keyed), "corpus_text": list(keyed.values())}, schema=TRIMS), folder / TRIMS_FILE)
+    write_table(update.dedup.trims, folder / TRIMS_FILE)
     write_table(update.dedup.measures, folder / MEASURES_FILE)
