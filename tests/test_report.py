@@ -17,6 +17,8 @@ from dedup.settings import CanonicalPolicy, DedupSettings
 from flows.outputs.report import (
     MAX_SYNDICATION_ROWS,
     PARTIAL_COPY_SHARE,
+    SharedClusters,
+    _most_copied_first,
     cluster_views,
     containment_views,
     render_report,
@@ -220,3 +222,15 @@ def test_syndication_rows_are_the_first_of_every_pair_sorted_by_rounded_share():
         (not partial, share, doc_id, other_id) for partial, share, doc_id, other_id in expected
     ]
     assert shown[0]["title"] == shown[0]["doc_id"].title()
+
+
+def test_clusters_come_most_copied_words_first_then_largest_then_by_id_as_pythons_sort_orders_them():
+    generator = np.random.default_rng(34)
+    count = 5_000
+    ids = [f"{generator.choice(['a', 'b', 'é', 'z', 'ü', '0'])}{number % 97:x}-{number % 3}" for number in range(count)]
+    ids = list(dict.fromkeys(ids))  # a cluster's id is unique
+    copied, sizes = generator.integers(0, 6, len(ids)), generator.integers(2, 5, len(ids))
+    empty = np.zeros(len(ids))
+    shared = SharedClusters(pa.array(ids), sizes, empty, copied, empty, empty, empty)
+    expected = sorted(range(len(ids)), key=lambda number: (-copied[number], -sizes[number], ids[number]))
+    assert _most_copied_first(shared).tolist() == expected

@@ -10,7 +10,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.config import CorpusSettings
-from flows.outputs.table_parts import CUT_SUFFIX, fingerprint, part_starts, previous_parts, write_parts_index
+from flows.outputs.table_parts import (
+    CUT_SUFFIX,
+    FINGERPRINT,
+    OLDER_FINGERPRINT,
+    PARTS_FILE,
+    fingerprint,
+    part_starts,
+    previous_parts,
+    write_parts_index,
+)
+from flows.outputs.tables import article_tables
 from flows.outputs.write import write_article_tables
 from tests.test_tables import AFTER, MARKETS, SUMMIT, WEATHER, document, run_result
 
@@ -99,3 +109,42 @@ def test_a_part_gone_from_the_previous_run_is_written_again(tmp_path):
     assert (second / "articles.parquet" / "00000.parquet").stat().st_nlink == 2
     assert (second / "paragraphs.parquet" / "00000.parquet").stat().st_nlink == 1
     assert pq.read_table(second / "paragraphs.parquet")["text"].to_pylist() == [SUMMIT, MARKETS]
+
+
+def as_an_older_index(folder: Path, result, starts: list[int]) -> None:
+    """Rewrite the parts index of a run of `result` cut at `starts` as a state written before the index named how its
+    fingerprints were made kept it: BLAKE2b fingerprints of the parts' rows, no `algorithm` column."""
+    index = pq.read_table(folder / "state" / PARTS_FILE)
+    built = [table for tables in article_tables(result, starts) for table in (tables.articles, tables.paragraphs)]
+    by_name = {("articles.parquet", f"{number:05d}.parquet"): table for number, table in enumerate(built[::2])}
+    by_name |= {("paragraphs.parquet", f"{number:05d}.parquet"): table for number, table in enumerate(built[1::2])}
+    older = []
+    for table, digest, name in zip(*index.select(["table", "fingerprint", "name"]).to_pydict().values(), strict=True):
+        assert fingerprint(by_name[table, name]) == digest
+        older.append(fingerprint(by_name[table, name], OLDER_FINGERPRINT))
+    fingerprints = pa.array(older, pa.binary(16))
+    index = index.drop_columns(["algorithm"]).set_column(1, "fingerprint", fingerprints)
+    pq.write_table(index, folder / "state" / PARTS_FILE)
+
+
+def test_an_older_states_parts_fingerprinted_by_blake2b_are_still_linked_then_known_by_the_new_fingerprint(tmp_path):
+    documents = [document("a", [SUMMIT, AFTER]), document("b", [MARKETS]), document("c", [WEATHER])]
+    first = written_run(run_result(documents), tmp_path / "first", [0, 2])
+    as_an_older_index(first, run_result(documents), [0, 2])
+    assert set(previous_parts(first / "state")["articles.parquet"].by_algorithm) == {OLDER_FINGERPRINT}
+    changed = [*documents[:2], document("c", [WEATHER, "Rail services were cancelled across the region."])]
+    result = run_result(changed)
+    second = written_run(result, tmp_path / "second", [0, 2], first / "state")
+    rebuilt = written_run(result, tmp_path / "rebuilt", [0, 2])
+    for name in ("articles.parquet", "paragraphs.parquet"):
+        assert (second / name / "00000.parquet").stat().st_ino == (first / name / "00000.parquet").stat().st_ino
+        assert (second / name / "00001.parquet").stat().st_nlink == 1
+    index = pq.read_table(second / "state" / PARTS_FILE)
+    assert index.equals(pq.read_table(rebuilt / "state" / PARTS_FILE))
+    assert set(index["algorithm"].to_pylist()) == {FINGERPRINT}
+    # The next run finds every part by the new fingerprints alone.
+    assert set(previous_parts(second / "state")["paragraphs.parquet"].by_algorithm) == {FINGERPRINT}
+    third = written_run(result, tmp_path / "third", [0, 2], second / "state")
+    for name in ("articles.parquet", "paragraphs.parquet"):
+        for part in ("00000.parquet", "00001.parquet"):
+            assert (third / name / part).stat().st_ino == (second / name / part).stat().st_ino, (name, part)

@@ -25,6 +25,7 @@ from dedup.text_hash import sip_hashes
 from flows.config import CorpusSettings
 from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines, legacy_pieces
 from flows.outputs.files import json_line, write_bytes, write_lines, write_table
+from flows.outputs.rounding import rounded
 from flows.outputs.schema import CORPUS, CORPUS_METADATA
 from flows.stages.cleaned import Cleaned, one_array
 
@@ -76,15 +77,14 @@ def corpus_table(
     kept, kept_words = canonical_texts(cleaned, paragraph_words, is_canonical, corpus_trims)
     chosen = np.flatnonzero(pc.list_value_length(kept).to_numpy())
     texts = pc.binary_join(kept.take(pa.array(chosen, pa.int64())), "\n\n")
-    words = kept_words[chosen].tolist()
-    of_article = article_words[chosen].tolist()
+    words, of_article = kept_words[chosen], article_words[chosen]
     articles = cleaned.articles.take(pa.array(chosen, pa.int64()))
     fields = {
         **{name: pc.fill_null(articles[name], "") for name in ("title", "source", "url", "published")},
         **{name: articles[name] for name in ("source_path", "input_id", "input_fields", "language")},
         "words": words,
         "article_words": of_article,
-        "kept_share": [round(min(1.0, count / whole), 4) if whole else 0.0 for count, whole in zip(words, of_article)],
+        "kept_share": kept_shares(words, of_article),
     }
     metadata = pa.StructArray.from_arrays(
         [_array(fields[field.name], field.type) for field in CORPUS_METADATA], fields=list(CORPUS_METADATA)
@@ -94,8 +94,14 @@ def corpus_table(
     ).combine_chunks()
 
 
-def _array(values: Sequence | pa.ChunkedArray, kind: pa.DataType) -> pa.Array:
-    """A Python sequence or an Arrow column as one array of the type."""
+def kept_shares(words: np.ndarray, article_words: np.ndarray) -> np.ndarray:
+    """The share of its article's words each record keeps, at most 1, to four places (0 for an article of none)."""
+    whole = np.maximum(article_words, 1)
+    return np.where(article_words > 0, rounded(np.minimum(1.0, words / whole), 4), 0.0)
+
+
+def _array(values: Sequence | np.ndarray | pa.ChunkedArray, kind: pa.DataType) -> pa.Array:
+    """A Python sequence, a NumPy array or an Arrow column as one array of the type."""
     if isinstance(values, pa.ChunkedArray):
         return values.combine_chunks().cast(kind)
     return pa.array(values, kind)

@@ -23,6 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from dedup.deduplicate import DedupResult
 from dedup.records import ClusterMembership, ParagraphRecord, PlacedMemberships, paragraph_id
 from flows.outputs.report_review import member_commands, override_rows
+from flows.outputs.rounding import rounded
 from flows.outputs.word_diff import DiffSegment, word_diff
 from flows.review.commands import review_command
 from flows.review.overrides import NOTHING_REVIEWED, ReviewOutcome
@@ -102,21 +103,25 @@ def cluster_views(
     MAX_CLUSTERS, the ones the report lists, carry their paragraphs, diffs (made by `diff`) and review commands;
     the rest only their id, size, copied words and score."""
     shared = _shared_clusters(dedup.memberships.placed, cleaned, dedup.word_counts)
+    number = _most_copied_first(shared)  # each view's cluster, by the clusters' number
+    scores = rounded(shared.jaccard_sums / (shared.sizes - 1), 3)
     views = [
-        {"id": cluster_id, "size": size, "copied_words": copied, "score": round(jaccards / (size - 1), 3)}
-        for cluster_id, size, copied, jaccards in zip(
-            shared.ids, shared.sizes.tolist(), shared.copied_words.tolist(), shared.jaccard_sums.tolist()
+        {"id": cluster_id, "size": size, "copied_words": copied, "score": score}
+        for cluster_id, size, copied, score in zip(
+            shared.ids.take(pa.array(number, pa.int64())).to_pylist(),
+            shared.sizes[number].tolist(),
+            shared.copied_words[number].tolist(),
+            scores[number].tolist(),
+            strict=True,
         )
     ]
-    number = {view["id"]: cluster for cluster, view in enumerate(views)}
-    views.sort(key=lambda view: (-view["copied_words"], -view["size"], view["id"]))
 
     resolved_out = out_dir.resolve()
     texts = cleaned.texts()
-    shown = {view["id"]: shared.members(number[view["id"]]) for view in views[:MAX_CLUSTERS]}
+    shown = {view["id"]: shared.members(cluster) for view, cluster in zip(views[:MAX_CLUSTERS], number.tolist())}
     by_doc = cleaned.facts({records[p].doc_id for positions in shown.values() for p in positions})
-    for view in views[:MAX_CLUSTERS]:
-        canonical = int(shared.centres[number[view["id"]]])
+    for view, cluster in zip(views[:MAX_CLUSTERS], number.tolist()):
+        canonical = int(shared.centres[cluster])
         others = [p for p in shown[view["id"]] if p != canonical]
         canonical_text = texts[canonical]
         view["canonical"] = describe_paragraph(by_doc, records[canonical], canonical_text, dedup.memberships[canonical])
@@ -131,6 +136,13 @@ def cluster_views(
     return views
 
 
+def _most_copied_first(shared: SharedClusters) -> np.ndarray:
+    """The shared clusters' numbers, the most copied words first, then the largest, then by id."""
+    keys = pa.table({"copied": shared.copied_words, "size": shared.sizes, "id": shared.ids})
+    order = [("copied", "descending"), ("size", "descending"), ("id", "ascending")]
+    return pc.sort_indices(keys, sort_keys=order).to_numpy().astype(np.int64)
+
+
 # Placed memberships whose cluster ids are compared with their own paragraph ids at a time.
 IDS_AT_ONCE = 100_000
 
@@ -141,7 +153,7 @@ class SharedClusters:
     (the member the id names, else the first), the words of their other members, the sums of those members'
     Jaccard (in position order), and each cluster's members' positions (ascending) through `members`."""
 
-    ids: list[str]
+    ids: pa.Array
     sizes: np.ndarray
     centres: np.ndarray
     copied_words: np.ndarray
@@ -178,7 +190,7 @@ def _shared_clusters(placed: PlacedMemberships, cleaned: Cleaned, words: np.ndar
     others[centre_rows] = False
     in_order = np.argsort(clusters, kind="stable")
     return SharedClusters(
-        ids=encoded.dictionary.take(pa.array(shared, pa.int64())).to_pylist(),
+        ids=encoded.dictionary.take(pa.array(shared, pa.int64())),
         sizes=sizes[shared],
         centres=positions[centre_rows],
         copied_words=np.bincount(clusters[others], weights=words[positions[others]], minlength=len(shared)).astype(

@@ -4,16 +4,17 @@ Parts are cut where the articles' ids say, not every N rows: a part ends after a
 CUT_SUFFIX once it holds MIN_PART_ARTICLES articles, and after MAX_PART_ARTICLES in any case. So articles added,
 changed or removed change only the parts they fall in (and at most the next), whatever comes before them. A part
 whose rows a previous run wrote the same (its fingerprint: a digest of its Arrow rows) is hard-linked from that
-run's folder instead of being written again; the state keeps each part's fingerprint, file and SHA-256
-(`state/table_parts.parquet`), so an incremental run writes and hashes only the parts that changed, and a rebuild
-writes the same files.
+run's folder instead of being written again; the state keeps each part's fingerprint, how it was made, file and
+SHA-256 (`state/table_parts.parquet`), so an incremental run writes and hashes only the parts that changed, and a
+rebuild writes the same files. Fingerprints are XXH3-128 digests; an older state's (no `algorithm` column) are
+BLAKE2b's, which a run makes too while it links from such a state.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import xxhash
 
 from flows import __version__
 from flows.outputs.files import write_table
@@ -29,8 +31,16 @@ from flows.outputs.schema import SCHEMA_VERSION
 PARTED_TABLES = ("articles.parquet", "paragraphs.parquet")
 PARTS_FILE = "table_parts.parquet"
 PARTS = pa.schema(
-    [("table", pa.string()), ("fingerprint", pa.binary(16)), ("name", pa.string()), ("sha256", pa.string())]
+    [
+        ("table", pa.string()),
+        ("fingerprint", pa.binary(16)),
+        ("name", pa.string()),
+        ("sha256", pa.string()),
+        ("algorithm", pa.string()),
+    ]
 )
+# How this run makes its parts' fingerprints, and how a state written before the index named it made them.
+FINGERPRINT, OLDER_FINGERPRINT = "xxh3_128", "blake2b"
 # One id in 4,096 ends a part: parts of about MIN_PART_ARTICLES + 4,096 articles (15-20 MB of articles.parquet).
 CUT_SUFFIX = "000"
 MIN_PART_ARTICLES, MAX_PART_ARTICLES = 1_024, 16_384
@@ -60,18 +70,43 @@ def table_files(path: Path) -> str:
     return str(path / "*.parquet" if path.is_dir() else path)
 
 
-def fingerprint(table: pa.Table) -> bytes:
-    """A 128-bit digest of a part's schema and rows and of how its file is written: the rows as one Arrow IPC batch
-    of columns copied anew (so chunks, slice offsets and what a sliced buffer holds past its rows do not matter)."""
+def part_bytes(table: pa.Table) -> pa.Buffer:
+    """A part's schema and rows as one Arrow IPC batch of columns copied anew (so chunks, slice offsets and what a
+    sliced buffer holds past its rows do not matter): what its fingerprints digest."""
     columns = [
         pa.concat_arrays(column.chunks) if column.num_chunks else column.combine_chunks() for column in table.columns
     ]
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as stream:
         stream.write_batch(pa.record_batch(columns, schema=table.schema))
-    digest = hashlib.blake2b(WRITER, digest_size=16)
-    digest.update(sink.getvalue())
+    return sink.getvalue()
+
+
+def _xxh3_128(data: pa.Buffer) -> bytes:
+    digest = xxhash.xxh3_128(WRITER)
+    digest.update(data)
     return digest.digest()
+
+
+def _blake2b(data: pa.Buffer) -> bytes:
+    digest = hashlib.blake2b(WRITER, digest_size=16)
+    digest.update(data)
+    return digest.digest()
+
+
+# Each way of making a fingerprint: a 128-bit digest of how the file is written (WRITER) and of the part's bytes.
+DIGESTS: dict[str, Callable[[pa.Buffer], bytes]] = {FINGERPRINT: _xxh3_128, OLDER_FINGERPRINT: _blake2b}
+
+
+def fingerprints(table: pa.Table, algorithms: Collection[str]) -> dict[str, bytes]:
+    """A part's fingerprint made each of these ways, from its bytes (`part_bytes`) made once."""
+    data = part_bytes(table)
+    return {algorithm: DIGESTS[algorithm](data) for algorithm in algorithms}
+
+
+def fingerprint(table: pa.Table, algorithm: str = FINGERPRINT) -> bytes:
+    """A 128-bit digest of a part's schema and rows and of how its file is written, made one of the DIGESTS' ways."""
+    return fingerprints(table, [algorithm])[algorithm]
 
 
 @dataclass(frozen=True)
@@ -82,14 +117,34 @@ class PreviousPart:
     sha256: str
 
 
-def previous_parts(state_folder: Path | None) -> dict[str, dict[bytes, PreviousPart]]:
-    """The previous run's parts by table and fingerprint (none without its state folder or its parts index)."""
+@dataclass
+class PreviousParts:
+    """A table's parts the previous run wrote, by fingerprint, for each way its fingerprints were made."""
+
+    by_algorithm: dict[str, dict[bytes, PreviousPart]] = field(default_factory=dict)
+
+    def find(self, digests: Mapping[str, bytes]) -> PreviousPart | None:
+        """The previous part of one of these fingerprints (by how each was made), if any."""
+        for algorithm, parts in self.by_algorithm.items():
+            part = parts.get(digests[algorithm])
+            if part is not None:
+                return part
+        return None
+
+
+def previous_parts(state_folder: Path | None) -> dict[str, PreviousParts]:
+    """The previous run's parts by table (none without its state folder or its parts index); an index written
+    before it named how its fingerprints were made holds OLDER_FINGERPRINT's."""
     index = state_folder / PARTS_FILE if state_folder else None
     if index is None or not index.is_file():
         return {}
-    found: dict[str, dict[bytes, PreviousPart]] = {}
-    for table, digest, name, sha256 in zip(*pq.read_table(index, schema=PARTS).to_pydict().values(), strict=True):
-        found.setdefault(table, {})[digest] = PreviousPart(state_folder.parent / table / name, sha256)
+    rows = pq.read_table(index)
+    if "algorithm" not in rows.column_names:
+        rows = rows.append_column("algorithm", pa.repeat(pa.scalar(OLDER_FINGERPRINT), rows.num_rows))
+    found: dict[str, PreviousParts] = {}
+    for table, digest, name, sha256, algorithm in zip(*rows.select(PARTS.names).to_pydict().values(), strict=True):
+        parts = found.setdefault(table, PreviousParts()).by_algorithm.setdefault(algorithm, {})
+        parts[digest] = PreviousPart(state_folder.parent / table / name, sha256)
     return found
 
 
@@ -100,7 +155,7 @@ class PartedTable:
 
     staged: Path
     name: str
-    previous: Mapping[bytes, PreviousPart]
+    previous: PreviousParts
     fingerprints: list[bytes] = field(default_factory=list)
     carried: dict[str, str] = field(default_factory=dict)  # SHA-256 of each linked part, by its path in the run folder
 
@@ -108,11 +163,12 @@ class PartedTable:
         (self.staged / self.name).mkdir()
 
     def add(self, table: pa.Table) -> None:
-        """Write the next part (or link the previous run's file of the same rows)."""
-        digest = fingerprint(table)
+        """Write the next part (or link the previous run's file of the same rows); its fingerprint is made this run's
+        way and each way the previous run's were."""
+        digests = fingerprints(table, {FINGERPRINT, *self.previous.by_algorithm})
         path = self._path(len(self.fingerprints))
-        self.fingerprints.append(digest)
-        part = self.previous.get(digest)
+        self.fingerprints.append(digests[FINGERPRINT])
+        part = self.previous.find(digests)
         if part is not None and _linked(part.path, self.staged / path):
             self.carried[path] = part.sha256
         else:
@@ -136,10 +192,10 @@ def _linked(source: Path, target: Path) -> bool:
 
 
 def write_parts_index(state_folder: Path, tables: Iterable[PartedTable], hashes: Mapping[str, str]) -> None:
-    """Write each part's table, fingerprint, file name and SHA-256 (`hashes`, by the part's path in the run folder)
-    into the run's state folder."""
+    """Write each part's table, fingerprint, file name, SHA-256 (`hashes`, by the part's path in the run folder) and
+    how its fingerprint was made into the run's state folder."""
     rows = [
-        (parted.name, digest, Path(path).name, hashes[path])
+        (parted.name, digest, Path(path).name, hashes[path], FINGERPRINT)
         for parted in tables
         for digest, path in zip(parted.fingerprints, parted.files(), strict=True)
     ]

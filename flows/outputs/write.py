@@ -29,7 +29,7 @@ from flows.outputs.summary import RunSummary
 from flows.outputs.table_parts import (
     PARTED_TABLES,
     PartedTable,
-    PreviousPart,
+    PreviousParts,
     part_starts,
     previous_parts,
     write_parts_index,
@@ -124,7 +124,7 @@ def write_article_tables(
     result: RunResult,
     staged: Path,
     settings: CorpusSettings,
-    previous: Mapping[str, Mapping[bytes, PreviousPart]] | None = None,
+    previous: Mapping[str, PreviousParts] | None = None,
     starts: Sequence[int] | None = None,
     carried: CarriedChunks = NOTHING_CARRIED,
 ) -> ArticleTablesWritten:
@@ -134,7 +134,7 @@ def write_article_tables(
     corpus is never held whole; `carried`: the previous run's records)."""
     starts = part_starts(result.cleaned.articles["doc_id"]) if starts is None else starts
     previous = previous or {}
-    parts = {name: PartedTable(staged, name, previous.get(name, {})) for name in PARTED_TABLES}
+    parts = {name: PartedTable(staged, name, previous.get(name, PreviousParts())) for name in PARTED_TABLES}
     paragraphs, records = ParagraphCounts(), CorpusCounts()
 
     def kept_corpus() -> Iterator[pa.Table]:
