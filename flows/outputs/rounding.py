@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 # Scaled values within this of a half (or past LARGEST) are rounded by `round` itself: there the product's own
-# rounding error could decide which way they go.
+# rounding error could decide which way they go. Below LARGEST that error (half a unit in the last place, at most
+# 2**-21) is under NEAR_HALF.
 NEAR_HALF = 1e-6
-LARGEST = 2.0**40
+LARGEST = 2.0**32
 
 
 def rounded(values: np.ndarray, digits: int) -> np.ndarray:
