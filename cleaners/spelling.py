@@ -1058,9 +1058,10 @@ def decide_corrections(
 ) -> dict[str, SpellingDecision]:
     """Judge every distinct token and span of the corpus once; return the confident fixes.
 
-    `copies` are the texts of near-duplicate paragraph pairs (`facings`, what pairs already aligned show, are added
-    to theirs); what they show overrides the frequency evidence: a word a copy prints otherwise is never changed to
-    the corpus's guess. `advance` counts the tokens and spans judged as it goes.
+    `copies` are the texts of near-duplicate paragraph pairs (`facings`, what pairs already aligned show, summed as
+    `summed_facings` gives them, are added to theirs); what they show overrides the frequency evidence: a word a
+    copy prints otherwise is never changed to the corpus's guess. `advance` counts the tokens and spans judged as it
+    goes.
     """
     if not rules.enabled:
         return {}
@@ -1076,7 +1077,8 @@ def decide_corrections(
         decision = judge.decide_span(span)
         if decision is not None:
             decisions[span] = decision
-    shown = summed_facings([copy_facings(aligned_copies(copies)), facings])
+    copied = copy_facings(aligned_copies(copies))
+    shown = summed_facings([copied, facings]) if copied.num_rows else facings  # `facings` come summed
     by_copies, faced = aligned_decisions(shown, judge, protected)
     decisions = {
         key: decision for key, decision in decisions.items() if key not in faced or decision.replacement in faced[key]
