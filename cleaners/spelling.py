@@ -63,8 +63,6 @@ _SENTENCE_JOIN = re.compile(r"[.!?][A-Z]")
 # so Arrow's RE2 finds it as Python's re would, over a chunk's texts at once.
 _SPAN_HINT = r"[A-Za-z]- [a-z]|[a-z][.!?][A-Z][a-z]"
 _EDIT_DISTANCE = EditDistance(DistanceAlgorithm.DAMERAU_OSA)
-# A word pair's two sides, as `str.partition(" ")` splits it ("second" empty when there is no space).
-_PAIR_SIDES = r"(?s)^(?P<first>[^ ]*)(?: (?P<second>.*))?$"
 # Regular English derivations: an unknown word made of a dictionary word and one of these is a word.
 DERIVATION_SUFFIXES = (
     "s",
@@ -366,16 +364,13 @@ def _rows(kind: str, items: pa.Array, counts: pa.Array | pa.ChunkedArray) -> pa.
 class Vocabulary:
     """Counts over the whole corpus: word forms, lower-cased forms, word pairs, and the spans that may
     be broken words ("denucle- arization") or lost spaces ("said.The"); and the neighbour marks of capitalised
-    words ("Word\t<left", "Word\tright>", Evidence's), left in Arrow: only a few rare names' are ever read; and the
-    word pairs counted as an Arrow column too (`bigram_items`, the keys of `bigrams`), which the judge filters by
-    Arrow instead of reading every pair in Python."""
+    words ("Word\t<left", "Word\tright>", Evidence's), left in Arrow: only a few rare names' are ever read."""
 
     forms: Counter[str]
     lowered: Counter[str]
     bigrams: Counter[str]
     spans: Counter[str]
     neighbour_marks: pa.ChunkedArray
-    bigram_items: pa.ChunkedArray
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Vocabulary:
@@ -399,7 +394,6 @@ class Vocabulary:
             bigrams=Counter(counted["bigrams"]),
             spans=Counter(counted["spans"]),
             neighbour_marks=table.filter(pc.equal(table.column("kind"), "neighbours")).column("item"),
-            bigram_items=table.filter(pc.equal(table.column("kind"), "bigrams")).column("item"),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -519,16 +513,15 @@ class SpellingJudge:
     def rare_sides(self) -> tuple[defaultdict[str, set[str]], defaultdict[str, set[str]]]:
         """The words the corpus prints before, and after, each of its rare lower-case words (built when first
         asked)."""
-        rare = [word for word, count in self.vocabulary.lowered.items() if count <= self.rules.rare_max_count]
-        sides = pc.extract_regex(self.vocabulary.bigram_items, _PAIR_SIDES)
-        first, second = (pc.struct_field(sides, name) for name in ("first", "second"))
+        rare = {word for word, count in self.vocabulary.lowered.items() if count <= self.rules.rare_max_count}
         left: defaultdict[str, set[str]] = defaultdict(set)
         right: defaultdict[str, set[str]] = defaultdict(set)
-        rare_words = pa.array(rare, pa.string())
-        for sided, word, other in ((left, second, first), (right, first, second)):
-            beside = pc.is_in(word, value_set=rare_words)  # only the pairs with a rare side are made Python strings
-            for rare_word, neighbour in zip(word.filter(beside).to_pylist(), other.filter(beside).to_pylist()):
-                sided[rare_word].add(neighbour)
+        for pair in self.vocabulary.bigrams:
+            first, _, second = pair.partition(" ")
+            if second in rare:
+                left[second].add(first)
+            if first in rare:
+                right[first].add(second)
         return left, right
 
     def shares_content_word(self, word: str, fix: str) -> bool:

@@ -673,14 +673,6 @@ def test_decided_words_beyond_one_patterns_worth_are_found_whichever_pattern_hol
     assert table.may_change(pa.array(paragraphs, pa.string())).tolist() == [True, True, False, False]
 
 
-def test_the_words_beside_each_rare_word_are_read_from_the_word_pairs(base, config):
-    paragraphs = ["Analysts beat profit forecasts again."] * 3 + ["Analysts beat proffit forecasts.", "A proffit rose."]
-    judge = SpellingJudge(Vocabulary.from_texts(paragraphs), base, config.spelling)
-    left, right = judge.rare_sides
-    assert (dict(left), dict(right)) == ({"rose": {"proffit"}}, {"a": {"proffit"}})
-    assert set(judge.vocabulary.bigram_items.to_pylist()) == set(judge.vocabulary.bigrams)
-
-
 def test_only_rare_tokens_and_name_runons_are_judged_word_by_word(seed_paragraphs, base, config):
     vocabulary = Vocabulary.from_texts([*seed_paragraphs, "Moonsaid the talks would resume."])
     judge = SpellingJudge(vocabulary, base, config.spelling)
