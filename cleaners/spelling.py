@@ -687,6 +687,12 @@ class SpellingJudge:
             return False
         return not self.is_dictionary_word(word, prefixed=False)
 
+    def decidable(self, tokens: Iterable[str]) -> list[str]:
+        """The tokens `decide` may fix, in order: a rare one (`is_suspect`'s count test) or one that ends with an
+        attribution word (`_name_runon`'s); it leaves every other token as it is."""
+        lowered, rare, verbs = self.vocabulary.lowered, self.rules.rare_max_count, self.rules.name_runon_words
+        return [token for token in tokens if lowered[token.lower()] <= rare or token.endswith(verbs)]
+
     def decide(self, token: str, protected: frozenset[str]) -> SpellingDecision | None:
         """Return the fix for a token, or None when it should stay as it is."""
         if self.is_suspect(token, protected):
@@ -1045,15 +1051,18 @@ def decide_corrections(
 ) -> dict[str, SpellingDecision]:
     """Judge every distinct token and span of the corpus once; return the confident fixes.
 
-    `copies` are the texts of near-duplicate paragraph pairs (`facings`, what pairs already aligned show, are added
-    to theirs); what they show overrides the frequency evidence: a word a copy prints otherwise is never changed to
-    the corpus's guess. `advance` counts the tokens and spans judged as it goes.
+    `copies` are the texts of near-duplicate paragraph pairs (`facings`, what pairs already aligned show, summed as
+    `summed_facings` gives them, are added to theirs); what they show overrides the frequency evidence: a word a
+    copy prints otherwise is never changed to the corpus's guess. `advance` counts the tokens and spans judged as it
+    goes.
     """
     if not rules.enabled:
         return {}
     judge = SpellingJudge(vocabulary, base, rules)
     decisions = {}
-    for token in ticking(vocabulary.forms, advance):
+    decidable = judge.decidable(vocabulary.forms)
+    advance(len(vocabulary.forms) - len(decidable))  # the tokens `decide` leaves as they are, judged at a glance
+    for token in ticking(decidable, advance):
         decision = judge.decide(token, protected)
         if decision is not None:
             decisions[token] = decision
@@ -1061,7 +1070,8 @@ def decide_corrections(
         decision = judge.decide_span(span)
         if decision is not None:
             decisions[span] = decision
-    shown = summed_facings([copy_facings(aligned_copies(copies)), facings])
+    copied = copy_facings(aligned_copies(copies))
+    shown = summed_facings([copied, facings]) if copied.num_rows else facings  # `facings` come summed
     by_copies, faced = aligned_decisions(shown, judge, protected)
     decisions = {
         key: decision for key, decision in decisions.items() if key not in faced or decision.replacement in faced[key]

@@ -671,3 +671,11 @@ def test_decided_words_beyond_one_patterns_worth_are_found_whichever_pattern_hol
         "Nothing decided here.",
     ]
     assert table.may_change(pa.array(paragraphs, pa.string())).tolist() == [True, True, False, False]
+
+
+def test_only_rare_tokens_and_name_runons_are_judged_word_by_word(seed_paragraphs, base, config):
+    vocabulary = Vocabulary.from_texts([*seed_paragraphs, "Moonsaid the talks would resume."])
+    judge = SpellingJudge(vocabulary, base, config.spelling)
+    decidable = judge.decidable(vocabulary.forms)
+    assert "Moonsaid" in decidable and "said" in decidable and len(decidable) < len(vocabulary.forms)
+    assert all(judge.decide(token, frozenset()) is None for token in vocabulary.forms.keys() - set(decidable))

@@ -299,3 +299,10 @@ def test_a_state_written_before_parts_is_read_and_carried_as_a_part(tmp_path):
     assert (tmp_path / "new" / "vocabulary" / "texts" / "000000.parquet").samefile(unparted)
     assert carried.paragraphs.equals(from_scratch(AFTER).paragraphs)
     assert carried.counts.equals(from_scratch(AFTER).counts)
+
+
+def test_the_paragraphs_to_store_stand_in_digest_order():
+    texts = [f"Paragraph number {number} of the wire story." for number in range(300)]
+    updated = updated_vocabulary(from_scratch(texts[::2]), *read(texts))
+    digests = updated.counted.column("digest").to_pylist()
+    assert digests == sorted(map(paragraph_digest, texts))

@@ -185,7 +185,8 @@ def updated_vocabulary(
     progress.phase("counting words", changed.num_rows, "paragraphs")
     weighted = ticking(_weighted_texts(changed, texts, ColumnTexts(stored.texts)), progress.advance)
     counts = added_counts(stored.counts, weighted, counted, spill)
-    counted_now = joined.filter(pc.is_valid(joined.column("row_now"))).sort_by("digest")
+    counted_now = joined.filter(pc.is_valid(joined.column("row_now")))
+    counted_now = counted_now.take(np.argsort(digest_bytes(counted_now.column("digest"))))  # digest order, as bytes
     paragraphs = pa.Table.from_arrays(
         [counted_now.column(name) for name in ("digest", "occurrences_now", "row_now")], schema=COUNTED_ROWS
     )
