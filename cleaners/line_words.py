@@ -15,6 +15,8 @@ SPACES = np.array([chr(point).isspace() for point in range(0x10000)], dtype=np.b
 # with one is left to Python (the pass reads every byte past ASCII as no letter).
 LOWERED_TO_ASCII = ("\u0130", "\u212a")
 _STOPWORD_SLOTS = 512  # a power of two, several times the stopwords, so a probe ends after a slot or two
+_SLOT_SHIFT = 64 - (_STOPWORD_SLOTS.bit_length() - 1)  # a 64-bit product's top bits: a slot
+_FIBONACCI = 0x9E3779B97F4A7C15  # 2**64 divided by the golden ratio, odd
 _LONGEST_STOPWORD = max(map(len, STOPWORDS))
 
 
@@ -28,7 +30,7 @@ def _word_code(word: bytes) -> int:
 
 def _slot(code: int) -> int:
     """A code's first slot in the stopword table (Fibonacci hashing; `_is_stopword` computes it alike)."""
-    return ((code * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFFFFFFF) >> 55
+    return ((code * _FIBONACCI) & 0xFFFFFFFFFFFFFFFF) >> _SLOT_SHIFT
 
 
 def _stopword_table() -> np.ndarray:
@@ -57,7 +59,7 @@ def line_words(line: str) -> tuple[int, int, int] | None:
 @njit(inline="always")
 def _is_stopword(table, code):
     """1 when `code` is in the stopword table, else 0."""
-    slot = (np.uint64(code) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(55)
+    slot = (np.uint64(code) * np.uint64(_FIBONACCI)) >> np.uint64(_SLOT_SHIFT)
     while table[slot] != 0:
         if table[slot] == code:
             return 1
