@@ -16,6 +16,7 @@ from itertools import pairwise
 
 from cleaners.edits import Removal, Spared
 from cleaners.keep import NOTHING_KEPT, KeptLines, drop_lines
+from cleaners.line_words import line_words
 from cleaners.memo import LINES_REMEMBERED
 from cleaners.rules import BodyRules
 from cleaners.sentence_end import ends_with_mark
@@ -38,15 +39,25 @@ _LIST_ITEM = re.compile(r"^(?:[•·▪●◦‣*–-]|\d{1,3}[.)]?)\s+\S")
 # tune pages rows of "A vs. B" were links to comparison articles.
 _FIXTURE_ROW = re.compile(r"^[A-ZÀ-Þ0-9][^.!?:]*\s(?:v|\d{1,3} ?[-–] ?\d{1,3})\s[A-ZÀ-Þ0-9][^.!?:]*$")
 # A line's words are its runs of a-z and apostrophes, once lowercased: in its UTF-8 bytes every other byte
-# (a multi-byte character's too) becomes a space, and the bytes split on spaces.
+# (a multi-byte character's too) becomes a space, and the bytes split on spaces (for a line `line_words` leaves).
 _WORD_BYTES = bytes(byte if chr(byte) in "abcdefghijklmnopqrstuvwxyz'" else ord(" ") for byte in range(256))
 _STOPWORD_BYTES = frozenset(word.encode() for word in STOPWORDS)
 
 
 def stopword_share(line: str) -> float:
     """Share of a line's words that are common function words (high in prose, low in menus)."""
-    words = line.lower().encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split()
-    return sum(map(_STOPWORD_BYTES.__contains__, words)) / len(words) if words else 0.0
+    return words_and_stopword_share(line)[1]
+
+
+def words_and_stopword_share(line: str) -> tuple[int, float]:
+    """A line's whitespace-separated words (`len(line.split())`) and its `stopword_share`, from `line_words`' compiled
+    pass (in Python for a line it leaves)."""
+    counted = line_words(line)
+    if counted is None:
+        words = line.lower().encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split()
+        return len(line.split()), sum(map(_STOPWORD_BYTES.__contains__, words)) / len(words) if words else 0.0
+    words, runs, stopwords = counted
+    return words, stopwords / runs if runs else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +88,7 @@ def line_facts(line: str) -> LineFacts:
         shape_class = None
     ends_sentence = ends_with_mark(line, _SENTENCE_MARKS)
     fixture_row = not ends_sentence and _FIXTURE_ROW.match(line) is not None
-    return LineFacts(len(line.split()), stopword_share(line), ends_sentence, shape_class, fixture_row)
+    return LineFacts(*words_and_stopword_share(line), ends_sentence, shape_class, fixture_row)
 
 
 def word_count(line: str) -> int:

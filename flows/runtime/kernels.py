@@ -7,6 +7,7 @@ import numpy as np
 import pyarrow as pa
 
 from cleaners.language import detect_language
+from cleaners.line_words import line_words
 from cleaners.rules import LanguageRules
 from cleaners.spelling import copy_substitutions, word_lists
 from dedup.components import component_labels, component_signatures
@@ -53,6 +54,8 @@ def warm_kernels() -> None:
             sorted_string_places(column, wanted)
     copy_substitutions(texts[0], texts[1])
     word_lists(texts)
+    for text in texts:
+        line_words(text)
     detect_language(texts, LanguageRules())
     crc_of_joined(np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64))
 
