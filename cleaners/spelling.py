@@ -478,11 +478,7 @@ class SpellingJudge:
                 for word, count in forms.items()
                 if count >= rules.min_support_count and word.isalpha() and word.istitle()
             ),
-            {
-                word
-                for word in forms
-                if word.istitle() and self.vocabulary.lowered[word.lower()] <= rules.rare_max_count
-            },
+            {word for word in forms if word.istitle() and self.is_rare(word)},
             rules.max_edit_distance,
         )
 
@@ -597,7 +593,11 @@ class SpellingJudge:
             return False
         if not (token.islower() or token.istitle()) or len(token) < rules.min_word_length:
             return False
-        return self.vocabulary.lowered[token.lower()] <= rules.rare_max_count and not self.is_known(token)
+        return self.is_rare(token) and not self.is_known(token)
+
+    def is_rare(self, word: str) -> bool:
+        """True for a word the corpus prints at most `rare_max_count` times, in any case."""
+        return self.vocabulary.lowered[word.lower()] <= self.rules.rare_max_count
 
     def is_aligned_typo(self, word: str, other: str, protected: frozenset[str]) -> bool:
         """True when `word`, facing `other` in a copy of the same paragraph, is a typo of it.
@@ -688,10 +688,10 @@ class SpellingJudge:
         return not self.is_dictionary_word(word, prefixed=False)
 
     def decidable(self, tokens: Iterable[str]) -> list[str]:
-        """The tokens `decide` may fix, in order: a rare one (`is_suspect`'s count test) or one that ends with an
+        """The tokens `decide` may fix, in order: a rare one (`is_suspect` asks `is_rare`) or one that ends with an
         attribution word (`_name_runon`'s); it leaves every other token as it is."""
-        lowered, rare, verbs = self.vocabulary.lowered, self.rules.rare_max_count, self.rules.name_runon_words
-        return [token for token in tokens if lowered[token.lower()] <= rare or token.endswith(verbs)]
+        verbs = self.rules.name_runon_words
+        return [token for token in tokens if self.is_rare(token) or token.endswith(verbs)]
 
     def decide(self, token: str, protected: frozenset[str]) -> SpellingDecision | None:
         """Return the fix for a token, or None when it should stay as it is."""
