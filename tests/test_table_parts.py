@@ -15,7 +15,7 @@ from flows.outputs.table_parts import (
     FINGERPRINT,
     OLDER_FINGERPRINT,
     PARTS_FILE,
-    fingerprint,
+    fingerprints,
     part_starts,
     previous_parts,
     write_parts_index,
@@ -25,6 +25,11 @@ from flows.outputs.write import write_article_tables
 from tests.test_tables import AFTER, MARKETS, SUMMIT, WEATHER, document, run_result
 
 SETTINGS = CorpusSettings(min_words=5, min_kept_share=0.0, documents_per_shard=10)
+
+
+def fingerprint(table: pa.Table, algorithm: str = FINGERPRINT) -> bytes:
+    """A part's fingerprint made one way."""
+    return fingerprints(table, [algorithm])[algorithm]
 
 
 def ids(count: int, salt: str = "") -> list[str]:

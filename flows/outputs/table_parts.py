@@ -104,11 +104,6 @@ def fingerprints(table: pa.Table, algorithms: Collection[str]) -> dict[str, byte
     return {algorithm: DIGESTS[algorithm](data) for algorithm in algorithms}
 
 
-def fingerprint(table: pa.Table, algorithm: str = FINGERPRINT) -> bytes:
-    """A 128-bit digest of a part's schema and rows and of how its file is written, made one of the DIGESTS' ways."""
-    return fingerprints(table, [algorithm])[algorithm]
-
-
 @dataclass(frozen=True)
 class PreviousPart:
     """A part the previous run wrote: its file in that run's folder and its SHA-256."""

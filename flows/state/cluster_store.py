@@ -30,7 +30,6 @@ SIGNATURE = pa.binary(16)
 # The membership columns of paragraphs.parquet, with the overlaps kept as clustering measured them (float64).
 _MEMBERSHIP = [field.with_type(pa.float64()) if pa.types.is_floating(field.type) else field for field in MEMBERSHIP]
 CLUSTERS = pa.schema([("signature", SIGNATURE), ("paragraph_id", pa.string()), *_MEMBERSHIP])
-TRIMS = TRIM_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -38,7 +37,7 @@ class StoredClusters:
     """The previous run's clustered components, trims and pairs measured again (none when it stored none)."""
 
     table: pa.Table = field(default_factory=CLUSTERS.empty_table)
-    trim_table: pa.Table = field(default_factory=TRIMS.empty_table)
+    trim_table: pa.Table = field(default_factory=TRIM_COLUMNS.empty_table)
     measure_table: pa.Table = field(default_factory=MEASURE_COLUMNS.empty_table)
 
     def members(self, signatures: Collection[bytes]) -> CarriedRows:
@@ -87,7 +86,7 @@ def load_clusters(folder: Path) -> StoredClusters:
         pq.read_table(clusters, columns=CLUSTERS.names).cast(CLUSTERS)
         if clusters.is_file()
         else CLUSTERS.empty_table(),
-        pq.read_table(trims, schema=TRIMS) if trims.is_file() else TRIMS.empty_table(),
+        pq.read_table(trims, schema=TRIM_COLUMNS) if trims.is_file() else TRIM_COLUMNS.empty_table(),
         pq.read_table(measures, schema=MEASURE_COLUMNS) if measures.is_file() else MEASURE_COLUMNS.empty_table(),
     )
 
