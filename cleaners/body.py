@@ -44,14 +44,9 @@ _WORD_BYTES = bytes(byte if chr(byte) in "abcdefghijklmnopqrstuvwxyz'" else ord(
 _STOPWORD_BYTES = frozenset(word.encode() for word in STOPWORDS)
 
 
-def stopword_share(line: str) -> float:
-    """Share of a line's words that are common function words (high in prose, low in menus)."""
-    return words_and_stopword_share(line)[1]
-
-
 def words_and_stopword_share(line: str) -> tuple[int, float]:
-    """A line's whitespace-separated words (`len(line.split())`) and its `stopword_share`, from `line_words`' compiled
-    pass (in Python for a line it leaves)."""
+    """A line's whitespace-separated words (`len(line.split())`) and the share of its words that are common function
+    words (high in prose, low in menus), from `line_words`' compiled pass (in Python for a line it leaves)."""
     counted = line_words(line)
     if counted is None:
         words = line.lower().encode("utf-8", "surrogatepass").translate(_WORD_BYTES).split()

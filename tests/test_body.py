@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from cleaners.article import clean_article
-from cleaners.body import line_class, line_classes, stopword_share, trim_outside_body
+from cleaners.body import line_class, line_classes, trim_outside_body, words_and_stopword_share
 from cleaners.line_model import _digits_and_tokens, drop_unlikely_lines, line_features, shipped_model
 from cleaners.rules import BodyRules
 from cleaners.stopwords import STOPWORDS
@@ -256,7 +256,9 @@ TRICKY_LINES = [
 @pytest.mark.parametrize("line", TRICKY_LINES)
 def test_stopword_share_counts_the_lowercased_runs_of_letters_and_apostrophes(line):
     words = re.findall(r"[a-z']+", line.lower())
-    assert stopword_share(line) == (sum(word in STOPWORDS for word in words) / len(words) if words else 0.0)
+    assert words_and_stopword_share(line)[1] == (
+        sum(word in STOPWORDS for word in words) / len(words) if words else 0.0
+    )
 
 
 @pytest.mark.parametrize("line", TRICKY_LINES)
