@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -163,6 +164,15 @@ _LEFT = {
 }
 
 
+@dataclass(frozen=True)
+class Search:
+    """What a candidate search found: the pairs of the buckets read (`found`: i < j positions packed i << 32 | j,
+    each pair once, sorted) and what it leaves for the next run (`left`, tables of SEARCH_SCHEMAS)."""
+
+    found: np.ndarray
+    left: dict[str, pa.Table]
+
+
 def candidate_pairs(
     connection: duckdb.DuckDBPyConnection,
     reps: pa.Table,
@@ -170,11 +180,11 @@ def candidate_pairs(
     incremental: bool,
     signed: SignedPool,
     scratch: Path | None = None,
-) -> dict[str, pa.Table]:
+) -> Search:
     """Find the candidate pairs of the representatives `reps` (pos, key, words) over a `store_connection` holding
-    this run's texts, left in the connection: the view `found` (i < j positions, each pair once, unordered: DuckDB
-    holds them, never the flow) of the buckets read, and the table `clean` (key, pos) of the representatives whose
-    stored pairs (`stored_checked`) are candidates still; return what the search leaves for the next run. Searched
+    this run's texts, also left in the connection: the view `found` (i < j positions) of the pairs the buckets read
+    make, and the table `clean` (key, pos) of the representatives whose stored pairs (`stored_checked`) are
+    candidates still; return those pairs and what the search leaves for the next run. Searched
     incrementally when the store holds what the previous search left (else `clean` is empty), reading the bands of
     the texts that changed from the rows this run's tasks `signed` when they hold them all, so the store's bands are
     scanned once; a full search partitions its band rows under `scratch`."""
@@ -186,21 +196,23 @@ def candidate_pairs(
         connection.execute(f"SET VARIABLE {name} = {int(value)}")
     connection.execute(_LONG_REPS)
     connection.execute(_COUNTS)
-    _read_buckets(connection, incremental, scratch)
+    found = _read_buckets(connection, incremental, scratch)
     if incremental:
         connection.execute(_DIRTY)
         if connection.sql("SELECT count(*) FROM dirty").fetchall()[0][0]:
             connection.execute("INSERT INTO dirt SELECT key FROM dirty")
-            _read_buckets(connection, incremental, scratch)
+            found = _read_buckets(connection, incremental, scratch)
     connection.execute(_CLEAN)
+    connection.register("found_pairs", pa.table({"pair": found}))
     connection.execute(_FOUND)
-    return {name: connection.sql(query).to_arrow_table().cast(SEARCH_SCHEMAS[name]) for name, query in _LEFT.items()}
+    left = {name: connection.sql(query).to_arrow_table().cast(SEARCH_SCHEMAS[name]) for name, query in _LEFT.items()}
+    return Search(found, left)
 
 
-def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool, scratch: Path | None) -> None:
+def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool, scratch: Path | None) -> np.ndarray:
     """The rows, runs and groups of the buckets searched: those `dirt` touches, or all (a full search's partitioned
-    band rows written under `scratch`, the system's temporary folder when None); the pairs they make registered as
-    `found_pairs`."""
+    band rows written under `scratch`, the system's temporary folder when None); the pairs they make (packed,
+    sorted, each once)."""
     searched = _TOUCHED_ONLY if incremental else _EVERY
     if incremental:
         connection.execute(_DIRT_TEXTS)
@@ -212,7 +224,7 @@ def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool, scra
     pairs = SortedUnion(np.dtype(np.uint64))
     _band_runs(connection, incremental, scratch, pairs)
     pairs.add(_short_pairs(connection))
-    connection.register("found_pairs", pa.table({"pair": pairs.values()}))
+    return pairs.values()
 
 
 def _short_pairs(connection: duckdb.DuckDBPyConnection) -> np.ndarray:
