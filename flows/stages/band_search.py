@@ -240,11 +240,11 @@ def _band_runs(
 ) -> None:
     """Add the pairs of owners of each band run to `pairs` (distinct, packed) from the band rows sorted by bucket,
     and keep the crowded runs (`crowded_runs`: more than MAX_RUN rows, with their first owner) and their rows
-    (`crowded_rows`). A full search
-    sorts a slice of the bands at a time (about SORTED_ROWS rows, so the sort fits DuckDB's memory), read from the
-    band rows partitioned once by slice (`band` modulo the slices: a bucket's rows share their band), not by a scan
-    of every band row a slice; an incremental one reads few rows and sorts them at once. A slice's runs are found and
-    their pairs merged into `pairs` on a second thread while DuckDB sorts the next slice."""
+    (`crowded_rows`). A full search sorts a slice of the bands at a time (about SORTED_ROWS rows, so the sort fits
+    DuckDB's memory), read from the band rows partitioned once by slice (`band` modulo the slices: a bucket's rows
+    share their band), not by a scan of every band row a slice; an incremental one reads few rows and sorts them at
+    once. A slice's runs are found and their pairs merged into `pairs` on a second thread while DuckDB sorts the
+    next slice."""
     slices = 1 if incremental else -(-connection.sql("SELECT count(*) FROM bands").fetchall()[0][0] // SORTED_ROWS) or 1
     connection.execute(f"SET VARIABLE slices = {slices}")
     crowded: list[dict[str, pa.Table]] = []
