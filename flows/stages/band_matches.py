@@ -25,7 +25,7 @@ from dedup.settings import DedupSettings
 from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, text_sip_keys
 from flows.runtime.progress import NO_PROGRESS, Ticker, in_chunks, ticking
 from flows.stages.band_search import candidate_pairs
-from flows.stages.looked_up import LookedUp, looked_up
+from flows.stages.looked_up import SHARES, LookedUp, looked_up
 from flows.stages.new_rows import HeldRows, NewRowSink, PartRows
 from flows.stages.signed_pool import NOTHING_SIGNED, SignedPool, bands_table
 from flows.state.band_store import SCHEMAS, BandUpdate, StoredBands, store_connection
@@ -51,7 +51,6 @@ _NOT_CLEAN = {True: "first_key IN (SELECT key FROM dirt) OR second_key IN (SELEC
 _CARRIED_COUNT = "SELECT (SELECT count(*) FROM stored_checked) - (SELECT count(*) FROM uncarried)"
 # Candidate pairs verified a batch of this many at a time: the flow holds one batch's arrays and shingle sets.
 VERIFY_ROWS = 1_000_000
-_SHARES = ("jaccard", "first_in_second", "second_in_first")
 
 
 @dataclass
@@ -139,7 +138,7 @@ def _verify_batch(
     pairs = np.stack([batch["i"].to_numpy(), batch["j"].to_numpy()], axis=1).reshape(-1, 2)
     swapped = batch["swapped"].to_numpy(zero_copy_only=False)
     # jaccard, share of the first in the second, of the second in the first: NaN where not checked before
-    shares = np.stack([batch[name].to_numpy(zero_copy_only=False) for name in _SHARES], axis=1).reshape(-1, 3)
+    shares = np.stack([batch[name].to_numpy(zero_copy_only=False) for name in SHARES], axis=1).reshape(-1, 3)
     shares[swapped] = shares[swapped][:, [0, 2, 1]]  # the store orders a pair by key, the matches by position
     unknown = np.flatnonzero(np.isnan(shares[:, 0]))
     if len(unknown):
@@ -160,7 +159,7 @@ def _carried_matches(connection: duckdb.DuckDBPyConnection, settings: DedupSetti
 def _checked_rows(batch: pa.RecordBatch, shares: np.ndarray) -> pa.Table:
     """The store's `checked` rows of a verified batch: each pair's keys with its overlap."""
     keys = {name: batch[name] for name in ("first_key", "second_key")}
-    return pa.table({**keys, **dict(zip(_SHARES, shares.T))}, schema=SCHEMAS["checked"])
+    return pa.table({**keys, **dict(zip(SHARES, shares.T))}, schema=SCHEMAS["checked"])
 
 
 def _in_order(pairs: PairTable) -> PairTable:

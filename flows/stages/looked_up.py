@@ -38,7 +38,8 @@ SELECT i AS pos FROM looked_up WHERE jaccard IS NULL UNION SELECT j FROM looked_
 # The stored pairs this run drops: those not carried (band_matches.py `uncarried`) that the buckets read did not make
 # again.
 _DROPPED_PAIRS = "SELECT first_key, second_key FROM uncarried EXCEPT SELECT first_key, second_key FROM looked_up"
-_SHARES = ("jaccard", "first_in_second", "second_in_first")
+# The overlaps of a pair the store keeps, in its `checked` columns' order.
+SHARES = ("jaccard", "first_in_second", "second_in_first")
 _LOW = np.uint64(0xFFFFFFFF)
 # Pairs unpacked this many at a time, for the positions they hold.
 _CHUNK = 1 << 22
@@ -120,7 +121,7 @@ class NewPairs:
                 "first_key": np.minimum(first_keys, second_keys),
                 "second_key": np.maximum(first_keys, second_keys),
             }
-            yield pa.record_batch(columns | dict.fromkeys(_SHARES, unknown))
+            yield pa.record_batch(columns | dict.fromkeys(SHARES, unknown))
 
     def dropped(self) -> pa.Table:
         """None: there was no stored pair."""
