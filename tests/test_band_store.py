@@ -307,7 +307,7 @@ def test_pairs_found_in_several_band_runs_are_kept_once_sorted_up_to_the_largest
     top = 2**32 - 1
     first, second = np.array([5, 0, 5, 7, 0, top - 1]), np.array([9, 3, 9, top, 3, top])
     kept = band_search.distinct_pairs(first, second)
-    assert [pair.tolist() for pair in kept] == [[0, 5, 7, top - 1], [3, 9, top, top]]
+    assert [(kept >> 32).tolist(), (kept & 0xFFFFFFFF).tolist()] == [[0, 5, 7, top - 1], [3, 9, top, top]]
 
 
 def test_pairs_verified_in_small_batches_from_the_sliced_search_find_what_find_matches_finds(

@@ -17,6 +17,7 @@ from dedup.lookup import sorted_string_places
 from dedup.pair_table import PairTable
 from dedup.settings import DedupSettings
 from dedup.signatures import normalised_texts, paragraph_signatures, shingle_hashes
+from dedup.sorted_sets import union
 from dedup.text_hash import column_hashes, sip_hashes, text_column
 from dedup.trim import trim_partial_repeats
 from dedup.verify import pair_shares
@@ -41,6 +42,7 @@ def warm_kernels() -> None:
     pair_shares(np.array([[0, 1]], dtype=np.int64), shingle_hashes(texts, settings.shingle_size).as_sets())
     for owners in (np.arange(3), _read_only(np.arange(3))):
         run_pairs(np.array([0, 2, 3]), owners, MAX_RUN)
+    union(np.array([1, 4], dtype=np.uint64), np.array([2, 4], dtype=np.uint64))
     trim_partial_repeats(texts, {1: [0]}, settings)
     pairs = PairTable(np.array([[0, 2]], dtype=np.int64), np.ones((1, 3)))
     component_signatures(component_labels(3, pairs.positions), np.zeros((3, 2), dtype=np.uint64), (pairs,))

@@ -25,30 +25,13 @@ from dedup.settings import DedupSettings
 from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, text_sip_keys
 from flows.runtime.progress import NO_PROGRESS, Ticker, in_chunks, ticking
 from flows.stages.band_search import candidate_pairs
+from flows.stages.looked_up import SHARES, LookedUp, looked_up
 from flows.stages.new_rows import HeldRows, NewRowSink, PartRows
 from flows.stages.signed_pool import NOTHING_SIGNED, SignedPool, bands_table
 from flows.state.band_store import SCHEMAS, BandUpdate, StoredBands, store_connection
 
-# The candidate pairs the buckets read made that the store does not carry (by position), each with its keys as the
-# store orders them (`swapped` when the second position's is the smaller) and the overlap `checked` holds for those
-# keys (null when none), kept for the verifying pass. A pair is carried when both its positions stand for `clean`
-# keys and the store holds it (`_CARRIED`).
-_LOOKED_UP = """
-CREATE OR REPLACE TEMP TABLE looked_up AS
-SELECT c.i, c.j, a.key > b.key AS swapped, least(a.key, b.key) AS first_key, greatest(a.key, b.key) AS second_key,
-    k.jaccard, k.first_in_second, k.second_in_first
-FROM found c JOIN reps a ON a.pos = c.i JOIN reps b ON b.pos = c.j
-LEFT JOIN checked k ON k.first_key = least(a.key, b.key) AND k.second_key = greatest(a.key, b.key)
-LEFT JOIN clean ci ON ci.pos = c.i LEFT JOIN clean cj ON cj.pos = c.j
-WHERE k.first_key IS NULL OR ci.pos IS NULL OR cj.pos IS NULL
-"""
-_IN_ORDER = "SELECT * FROM looked_up ORDER BY i, j"
-# The positions in the `looked_up` pairs the store had not checked (each once, sorted): the texts verifying measures.
-_UNCHECKED_POSITIONS = """
-SELECT i AS pos FROM looked_up WHERE jaccard IS NULL UNION SELECT j FROM looked_up WHERE jaccard IS NULL ORDER BY pos
-"""
-# The stored pairs between `clean` representatives (by position, as `looked_up`), carried as stored: candidates of
-# this run without a pass of their own.
+# The stored pairs between `clean` representatives (by position, as flows/stages/looked_up.py's pairs), carried as
+# stored: candidates of this run without a pass of their own.
 _CARRIED = """
 SELECT least(a.pos, b.pos) AS i, greatest(a.pos, b.pos) AS j, a.pos > b.pos AS swapped, c.first_key, c.second_key,
     c.jaccard, c.first_in_second, c.second_in_first
@@ -66,11 +49,8 @@ SELECT * FROM ({_CARRIED}) WHERE greatest(jaccard, first_in_second, second_in_fi
 _UNCARRIED = "CREATE OR REPLACE TEMP TABLE uncarried AS SELECT first_key, second_key FROM stored_checked WHERE {}"
 _NOT_CLEAN = {True: "first_key IN (SELECT key FROM dirt) OR second_key IN (SELECT key FROM dirt)", False: "true"}
 _CARRIED_COUNT = "SELECT (SELECT count(*) FROM stored_checked) - (SELECT count(*) FROM uncarried)"
-# The stored pairs this run drops: those not carried that the buckets read did not make again.
-_DROPPED_PAIRS = "SELECT first_key, second_key FROM uncarried EXCEPT SELECT first_key, second_key FROM looked_up"
 # Candidate pairs verified a batch of this many at a time: the flow holds one batch's arrays and shingle sets.
 VERIFY_ROWS = 1_000_000
-_SHARES = ("jaccard", "first_in_second", "second_in_first")
 
 
 @dataclass
@@ -97,9 +77,9 @@ def stored_matches(
     lacks), searching candidates only where they changed, carrying the stored pairs of representatives that did not
     change as stored and verifying only new pairs; `progress` sees each pass
     (signing paragraphs, splitting and signing sentences, finding candidates, verifying pairs) as it goes; DuckDB
-    spills into `spill`, when given. The candidate pairs stay in DuckDB and are verified VERIFY_ROWS at a time, so the
-    flow holds only the matches among them. The store's new rows and the checked pairs are written as Parquet parts
-    into `parts` as they are taken, signed or verified, when given, else held."""
+    spills into `spill`, when given. The flow holds the candidate pairs packed (8 bytes a pair) and verifies them
+    VERIFY_ROWS at a time, keeping only the matches among them. The store's new rows and the checked pairs are
+    written as Parquet parts into `parts` as they are taken, signed or verified, when given, else held."""
     keys = text_sip_keys(texts)
     distinct, first, rows = np.unique(keys, return_index=True, return_inverse=True)
     sink = PartRows(parts) if parts else HeldRows()
@@ -115,39 +95,34 @@ def stored_matches(
     with store_connection(stored, new, spill) as connection:
         progress.phase("candidates", len(positions), "paragraphs")
         reps = pa.table({"pos": positions, "key": keys[positions], "words": words[positions]})
-        left = candidate_pairs(connection, reps, settings, stored.searched, signed, spill)
-        connection.execute(_LOOKED_UP)
+        search = candidate_pairs(connection, reps, settings, stored.searched, signed, spill)
+        pairs = looked_up(connection, stored.folder is not None, search.found, keys)
         progress.advance(len(positions))
         connection.execute(_UNCARRIED.format(_NOT_CLEAN[stored.searched]))
         (carried,) = connection.sql(_CARRIED_COUNT).fetchall()[0]
-        found, unknown = connection.sql("SELECT count(*), count(*) - count(jaccard) FROM looked_up").fetchall()[0]
-        progress.phase("verifying", unknown, "pairs")
-        verified = _looked_up_matches(connection, texts, settings, unknown, checked, progress)
+        progress.phase("verifying", pairs.unknown, "pairs")
+        verified = _looked_up_matches(pairs, texts, settings, checked, progress)
         verified += _carried_matches(connection, settings)
-        dropped = connection.sql(_DROPPED_PAIRS).to_arrow_table()
+        dropped = pairs.dropped()
     overlaps, partial_pairs = (
         _in_order(PairTable.joined([getattr(one, kind) for one in verified])) for kind in ("overlaps", "partial")
     )
-    matches = Matches(overlaps, found + carried, partial_pairs, copies, word_counts=words)
-    update = BandUpdate(stored, pa.table({"key": distinct}), checked.rows()["checked"], dropped, new, left, spill)
-    return StoredMatches(matches, update, sink.count("texts"), unknown)
+    matches = Matches(overlaps, pairs.found + carried, partial_pairs, copies, word_counts=words)
+    update = BandUpdate(
+        stored, pa.table({"key": distinct}), checked.rows()["checked"], dropped, new, search.left, spill
+    )
+    return StoredMatches(matches, update, sink.count("texts"), pairs.unknown)
 
 
 def _looked_up_matches(
-    connection: duckdb.DuckDBPyConnection,
-    texts: Sequence[str],
-    settings: DedupSettings,
-    unknown: int,
-    checked: NewRowSink,
-    progress: Ticker,
+    pairs: LookedUp, texts: Sequence[str], settings: DedupSettings, checked: NewRowSink, progress: Ticker
 ) -> list[Matches]:
-    """The matches among the `looked_up` pairs, verified VERIFY_ROWS at a time (in order), each batch's overlaps
-    added to `checked`: the shingle sets of the texts in the `unknown` pairs (those the store had not checked) are
+    """The matches among the looked-up `pairs`, verified VERIFY_ROWS at a time (in order), each batch's overlaps
+    added to `checked`: the shingle sets of the texts in the unknown pairs (those the store had not checked) are
     hashed once for every batch, not again in each batch a text's pairs fall in."""
-    positions = connection.sql(_UNCHECKED_POSITIONS).fetchnumpy()["pos"]
-    sets = hashed_sets(positions, texts, settings.shingle_size, unknown)
+    sets = hashed_sets(pairs.unchecked_positions(), texts, settings.shingle_size, pairs.unknown)
     verified = []
-    for batch in connection.sql(_IN_ORDER).to_arrow_reader(VERIFY_ROWS):
+    for batch in pairs.batches(VERIFY_ROWS):
         batch_matches, shares, measured = _verify_batch(batch, sets, settings)
         checked.add("checked", _checked_rows(batch, shares))
         verified.append(batch_matches)
@@ -158,12 +133,12 @@ def _looked_up_matches(
 def _verify_batch(
     batch: pa.RecordBatch, sets: PositionSets, settings: DedupSettings
 ) -> tuple[Matches, np.ndarray, int]:
-    """Verify a batch of `looked_up` pairs (in order), measuring those the store had not checked from their texts'
+    """Verify a batch of looked-up pairs (in order), measuring those the store had not checked from their texts'
     `sets`: the matches among them, every pair's overlap as the store orders its keys, and how many were measured."""
     pairs = np.stack([batch["i"].to_numpy(), batch["j"].to_numpy()], axis=1).reshape(-1, 2)
     swapped = batch["swapped"].to_numpy(zero_copy_only=False)
     # jaccard, share of the first in the second, of the second in the first: NaN where not checked before
-    shares = np.stack([batch[name].to_numpy(zero_copy_only=False) for name in _SHARES], axis=1).reshape(-1, 3)
+    shares = np.stack([batch[name].to_numpy(zero_copy_only=False) for name in SHARES], axis=1).reshape(-1, 3)
     shares[swapped] = shares[swapped][:, [0, 2, 1]]  # the store orders a pair by key, the matches by position
     unknown = np.flatnonzero(np.isnan(shares[:, 0]))
     if len(unknown):
@@ -184,7 +159,7 @@ def _carried_matches(connection: duckdb.DuckDBPyConnection, settings: DedupSetti
 def _checked_rows(batch: pa.RecordBatch, shares: np.ndarray) -> pa.Table:
     """The store's `checked` rows of a verified batch: each pair's keys with its overlap."""
     keys = {name: batch[name] for name in ("first_key", "second_key")}
-    return pa.table({**keys, **dict(zip(_SHARES, shares.T))}, schema=SCHEMAS["checked"])
+    return pa.table({**keys, **dict(zip(SHARES, shares.T))}, schema=SCHEMAS["checked"])
 
 
 def _in_order(pairs: PairTable) -> PairTable:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -27,7 +28,7 @@ import pyarrow as pa
 
 from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pairs
 from dedup.settings import DedupSettings
-from dedup.sorted_sets import distinct
+from dedup.sorted_sets import SortedUnion, distinct
 from flows.stages.signed_pool import SignedPool
 from flows.state.band_store import SEARCH_SCHEMAS
 
@@ -77,19 +78,17 @@ _SORTED_ROWS = f"SELECT kind, band, band_key, owner FROM slice_rows WHERE {_SLIC
 _PARTITIONED = "SELECT kind, band, band_key, owner, band % getvariable('slices') AS slice FROM band_rows"
 # A full search sorts its band rows in slices of about this many (counted as the stored and new rows of `bands`).
 SORTED_ROWS = 10_000_000
-# The candidate pairs the buckets read make (i < j, each once, in no order), as a view the verification reads; the
-# previous run's pairs between `clean` representatives are candidates too, carried by the verification as stored.
+# The rows of the short-text groups that pair their owners (2 to `max_group` rows), each group's rows consecutive.
+_SHORT_SHARED = """
+SELECT owner, normalised_key FROM short_rows JOIN groups USING (normalised_key) WHERE size <= getvariable('max_group')
+ORDER BY normalised_key, owner
+"""
+# The candidate pairs the buckets read make (i < j, each once, ascending), as a view the verification reads, of
+# `found_pairs` (each pair packed i << 32 | j); the previous run's pairs between `clean` representatives are
+# candidates too, carried by the verification as stored.
 _FOUND = """
 CREATE OR REPLACE TEMP VIEW found AS
-WITH short_shared AS (
-    SELECT * FROM short_rows JOIN groups USING (normalised_key) WHERE size <= getvariable('max_group')
-),
-pairs AS (
-    SELECT i, j FROM band_pairs
-    UNION ALL
-    SELECT a.owner, b.owner FROM short_shared a JOIN short_shared b USING (normalised_key) WHERE a.owner < b.owner
-)
-SELECT DISTINCT i, j FROM pairs
+SELECT (pair >> 32)::BIGINT AS i, (pair & 4294967295)::BIGINT AS j FROM found_pairs
 """
 # Each representative key with its count of positions, and the keys whose count changed (all of them when
 # the previous run left no representatives).
@@ -165,6 +164,15 @@ _LEFT = {
 }
 
 
+@dataclass(frozen=True)
+class Search:
+    """What a candidate search found: the pairs of the buckets read (`found`: i < j positions packed i << 32 | j,
+    each pair once, sorted) and what it leaves for the next run (`left`, tables of SEARCH_SCHEMAS)."""
+
+    found: np.ndarray
+    left: dict[str, pa.Table]
+
+
 def candidate_pairs(
     connection: duckdb.DuckDBPyConnection,
     reps: pa.Table,
@@ -172,11 +180,11 @@ def candidate_pairs(
     incremental: bool,
     signed: SignedPool,
     scratch: Path | None = None,
-) -> dict[str, pa.Table]:
+) -> Search:
     """Find the candidate pairs of the representatives `reps` (pos, key, words) over a `store_connection` holding
-    this run's texts, left in the connection: the view `found` (i < j positions, each pair once, unordered: DuckDB
-    holds them, never the flow) of the buckets read, and the table `clean` (key, pos) of the representatives whose
-    stored pairs (`stored_checked`) are candidates still; return what the search leaves for the next run. Searched
+    this run's texts, also left in the connection: the view `found` (i < j positions) of the pairs the buckets read
+    make, and the table `clean` (key, pos) of the representatives whose stored pairs (`stored_checked`) are
+    candidates still; return those pairs and what the search leaves for the next run. Searched
     incrementally when the store holds what the previous search left (else `clean` is empty), reading the bands of
     the texts that changed from the rows this run's tasks `signed` when they hold them all, so the store's bands are
     scanned once; a full search partitions its band rows under `scratch`."""
@@ -188,20 +196,23 @@ def candidate_pairs(
         connection.execute(f"SET VARIABLE {name} = {int(value)}")
     connection.execute(_LONG_REPS)
     connection.execute(_COUNTS)
-    _read_buckets(connection, incremental, scratch)
+    found = _read_buckets(connection, incremental, scratch)
     if incremental:
         connection.execute(_DIRTY)
         if connection.sql("SELECT count(*) FROM dirty").fetchall()[0][0]:
             connection.execute("INSERT INTO dirt SELECT key FROM dirty")
-            _read_buckets(connection, incremental, scratch)
+            found = _read_buckets(connection, incremental, scratch)
     connection.execute(_CLEAN)
+    connection.register("found_pairs", pa.table({"pair": found}))
     connection.execute(_FOUND)
-    return {name: connection.sql(query).to_arrow_table().cast(SEARCH_SCHEMAS[name]) for name, query in _LEFT.items()}
+    left = {name: connection.sql(query).to_arrow_table().cast(SEARCH_SCHEMAS[name]) for name, query in _LEFT.items()}
+    return Search(found, left)
 
 
-def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool, scratch: Path | None) -> None:
+def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool, scratch: Path | None) -> np.ndarray:
     """The rows, runs and groups of the buckets searched: those `dirt` touches, or all (a full search's partitioned
-    band rows written under `scratch`, the system's temporary folder when None)."""
+    band rows written under `scratch`, the system's temporary folder when None); the pairs they make (packed,
+    sorted, each once)."""
     searched = _TOUCHED_ONLY if incremental else _EVERY
     if incremental:
         connection.execute(_DIRT_TEXTS)
@@ -210,20 +221,32 @@ def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool, scra
     connection.execute(_BAND_ROWS.format(**searched))
     connection.execute(_SHORT_ROWS.format(**searched))
     connection.execute(_GROUPS)
-    _band_runs(connection, incremental, scratch)
+    pairs = SortedUnion(np.dtype(np.uint64))
+    _band_runs(connection, incremental, scratch, pairs)
+    pairs.add(_short_pairs(connection))
+    return pairs.values()
 
 
-def _band_runs(connection: duckdb.DuckDBPyConnection, incremental: bool, scratch: Path | None) -> None:
-    """Pair the owners of each band run (`band_pairs`: i < j, distinct within a slice, a DuckDB table so that the
-    pairs of every slice need not fit in memory) from the band rows sorted by bucket, and keep the crowded runs
-    (`crowded_runs`: more than MAX_RUN rows, with their first owner) and their rows (`crowded_rows`). A full search
-    sorts a slice of the bands at a time (about SORTED_ROWS rows, so the sort fits DuckDB's memory), read from the
-    band rows partitioned once by slice (`band` modulo the slices: a bucket's rows share their band), not by a scan
-    of every band row a slice; an incremental one reads few rows and sorts them at once. A slice's runs are found on
-    a second thread while DuckDB sorts the next slice."""
+def _short_pairs(connection: duckdb.DuckDBPyConnection) -> np.ndarray:
+    """The distinct pairs (packed, sorted) of owners sharing a short-text group of 2 to MAX_SHARED_GROUP rows."""
+    rows = connection.sql(_SHORT_SHARED).fetchnumpy()
+    group, owner = rows["normalised_key"], rows["owner"]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    return distinct_pairs(*run_pairs(np.r_[starts, len(owner)], owner, MAX_SHARED_GROUP))
+
+
+def _band_runs(
+    connection: duckdb.DuckDBPyConnection, incremental: bool, scratch: Path | None, pairs: SortedUnion
+) -> None:
+    """Add the pairs of owners of each band run to `pairs` (distinct, packed) from the band rows sorted by bucket,
+    and keep the crowded runs (`crowded_runs`: more than MAX_RUN rows, with their first owner) and their rows
+    (`crowded_rows`). A full search sorts a slice of the bands at a time (about SORTED_ROWS rows, so the sort fits
+    DuckDB's memory), read from the band rows partitioned once by slice (`band` modulo the slices: a bucket's rows
+    share their band), not by a scan of every band row a slice; an incremental one reads few rows and sorts them at
+    once. A slice's runs are found and their pairs merged into `pairs` on a second thread while DuckDB sorts the
+    next slice."""
     slices = 1 if incremental else -(-connection.sql("SELECT count(*) FROM bands").fetchall()[0][0] // SORTED_ROWS) or 1
     connection.execute(f"SET VARIABLE slices = {slices}")
-    connection.execute("CREATE OR REPLACE TEMP TABLE band_pairs (i BIGINT, j BIGINT)")
     crowded: list[dict[str, pa.Table]] = []
     if scratch is not None:
         scratch.mkdir(parents=True, exist_ok=True)
@@ -235,26 +258,11 @@ def _band_runs(connection: duckdb.DuckDBPyConnection, incremental: bool, scratch
             connection.execute(f"SET VARIABLE slice = {part}")
             _slice_rows(connection, Path(partitions) / f"slice={part}" if slices > 1 else None)
             sorted_groups = _sorted_slice(connection, 1, not incremental)
-            _insert_runs(connection, pending, crowded)
-            pending = [runs_thread.submit(_runs_in, rows) for rows in sorted_groups]
-        _insert_runs(connection, pending, crowded)
+            crowded.extend(runs.result() for runs in pending)
+            pending = [runs_thread.submit(_runs_in, rows, pairs) for rows in sorted_groups]
+        crowded.extend(runs.result() for runs in pending)
     for name in crowded[0]:
         connection.register(name, pa.concat_tables([tables[name] for tables in crowded]))
-
-
-def _insert_runs(
-    connection: duckdb.DuckDBPyConnection,
-    pending: list[Future[dict[str, pa.Table]]],
-    crowded: list[dict[str, pa.Table]],
-) -> None:
-    """Insert the pairs of each pending slice group's runs (as `_runs_in`) into `band_pairs`, their crowded runs and
-    rows added to `crowded`."""
-    for found in pending:
-        runs = found.result()
-        connection.register("slice_pairs", runs.pop("band_pairs"))
-        connection.execute("INSERT INTO band_pairs SELECT i, j FROM slice_pairs")
-        connection.unregister("slice_pairs")
-        crowded.append(runs)
 
 
 def _slice_rows(connection: duckdb.DuckDBPyConnection, partition: Path | None) -> None:
@@ -284,20 +292,20 @@ def _sorted_slice(connection: duckdb.DuckDBPyConnection, groups: int, may_split:
         return _sorted_slice(connection, groups * 2, may_split)
 
 
-def _runs_in(sorted_rows: pa.Table) -> dict[str, pa.Table]:
-    """The distinct pairs, crowded runs and crowded rows (as `_band_runs`) of band rows sorted by bucket and owner."""
+def _runs_in(sorted_rows: pa.Table, pairs: SortedUnion) -> dict[str, pa.Table]:
+    """Add the distinct pairs of band rows sorted by bucket and owner to `pairs`; their crowded runs and crowded rows
+    (as `_band_runs`)."""
     columns = [column.to_numpy() for column in sorted_rows.columns]
     kind, band, band_key, owner = columns
     starts = np.flatnonzero(
         np.r_[True, (kind[1:] != kind[:-1]) | (band[1:] != band[:-1]) | (band_key[1:] != band_key[:-1])]
     )
-    first, second = distinct_pairs(*run_pairs(np.r_[starts, len(owner)], owner, MAX_RUN))
+    pairs.add(distinct_pairs(*run_pairs(np.r_[starts, len(owner)], owner, MAX_RUN)))
     sizes = np.diff(np.r_[starts, len(owner)])
     crowded = sizes > MAX_RUN
     in_crowded = np.repeat(crowded, sizes)
     names = ("kind", "band", "band_key")
     return {
-        "band_pairs": pa.table({"i": first, "j": second}),
         "crowded_runs": pa.table(
             {**{name: column[starts[crowded]] for name, column in zip(names, columns)}, "first": owner[starts[crowded]]}
         ),
@@ -307,7 +315,7 @@ def _runs_in(sorted_rows: pa.Table) -> dict[str, pa.Table]:
     }
 
 
-def distinct_pairs(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct pairs of owner positions (each below 2**32), sorted: a pair found in several band runs once."""
-    packed = distinct(first.astype(np.uint64) << np.uint64(32) | second.astype(np.uint64))
-    return (packed >> np.uint64(32)).astype(np.int64), (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+def distinct_pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The distinct pairs of owner positions (each below 2**32), each packed first << 32 | second, sorted: a pair
+    found in several band runs once."""
+    return distinct(first.astype(np.uint64) << np.uint64(32) | second.astype(np.uint64))
