@@ -29,6 +29,7 @@ from cleaners.spelling import (
 from cleaners.word_blocks import CodedColumn
 from dedup.lookup import KeyIndex, rows_or_missing
 from dedup.signatures import chunkwise
+from flows.runtime.spawned import Helpers, mapped_in_order
 from flows.stages.column_texts import ColumnTexts, taken
 
 ALIGNMENTS_FILE = "alignments.parquet"
@@ -45,6 +46,8 @@ ALIGNMENTS = pa.schema(
 DIGEST = "S16"
 # How many new pairs of copies have their words coded at once.
 COPIES_AT_ONCE = 16384
+# Chunks of new pairs of copies past which helper processes align them (each costs about a second of CPU to start).
+HELPED_FROM_CHUNKS = 2
 # Each text's words, an Arrow list a text (`cleaners.spelling.word_lists`).
 WORD_LISTS = pa.list_(pa.string())
 
@@ -120,17 +123,20 @@ def align_pairs(
     pairs: np.ndarray,
     at_once: int = COPIES_AT_ONCE,
     split: SplitWords = NO_SPLIT_WORDS,
+    helpers: Helpers | None = None,
 ) -> AlignedPairs:
     """Align each pair of positions of `texts` (rows of an (m, 2) array; `digests`, their `text_digests`): a pair
     of texts the `stored` alignments hold is recalled by digest, any other aligned, `at_once` pairs' words coded at
-    a time (a text's words taken from `split` when it holds them, else split from the text)."""
+    a time (a text's words taken from `split` when it holds them, else split from the text), on the `helpers` when
+    there are more than HELPED_FROM_CHUNKS chunks to align."""
     keys = _keys(digests[pairs[:, 0]], digests[pairs[:, 1]])
     distinct, first_pair, rows = np.unique(keys, return_index=True, return_inverse=True)  # digest order
     known = _keys(digest_bytes(stored.column("first")), digest_bytes(stored.column("second")))
     stored_rows = rows_or_missing(known, distinct)
     found = stored_rows >= 0
     fresh = np.flatnonzero(~found)
-    new = _aligned_anew(texts, digests, pairs[first_pair[fresh]], at_once, split)
+    helped = helpers if len(fresh) > HELPED_FROM_CHUNKS * at_once else None
+    new = _aligned_anew(texts, digests, pairs[first_pair[fresh]], at_once, split, helped)
     taken_rows = np.empty(len(distinct), dtype=np.int64)
     taken_rows[found] = stored_rows[found]
     taken_rows[fresh] = stored.num_rows + np.arange(len(fresh))
@@ -155,26 +161,45 @@ def digest_bytes(digests: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def _aligned_anew(
-    texts: ColumnTexts, digests: np.ndarray, pairs: np.ndarray, at_once: int, split: SplitWords
+    texts: ColumnTexts,
+    digests: np.ndarray,
+    pairs: np.ndarray,
+    at_once: int,
+    split: SplitWords,
+    helpers: Helpers | None = None,
 ) -> pa.Table:
     """The alignments (ALIGNMENTS rows) of these pairs of positions, `at_once` pairs' words (`split.coded`) coded
-    together at a time (each distinct text's once), each chunk's rows made Arrow as it is aligned."""
-    chunks = [ALIGNMENTS.empty_table()]
-    for start in range(0, len(pairs), at_once):
-        chunk = pairs[start : start + at_once]
-        positions, places = np.unique(chunk, return_inverse=True)
-        coded = split.coded(texts, digests, positions)
-        aligned = pairs_substitutions(
-            coded.codes, coded.starts, coded.ends, places.reshape(chunk.shape), coded.spellings
-        )
-        columns = [
-            _digest_strings(digests[chunk[:, 0]]),
-            _digest_strings(digests[chunk[:, 1]]),
-            pa.array([[word for word, _ in substitutions] for substitutions in aligned], ALIGNMENTS.field(2).type),
-            pa.array([[other for _, other in substitutions] for substitutions in aligned], ALIGNMENTS.field(3).type),
-        ]
-        chunks.append(pa.Table.from_arrays(columns, schema=ALIGNMENTS))
-    return pa.concat_tables(chunks)
+    together at a time (each distinct text's once), each chunk's rows made Arrow as it is aligned: on the `helpers`,
+    a few chunks ahead of the one taken, when given."""
+    chunks = [pairs[start : start + at_once] for start in range(0, len(pairs), at_once)]
+    coded = (_coded_chunk(texts, digests, chunk, split) for chunk in chunks)
+    tables = [ALIGNMENTS.empty_table()]
+    for chunk, words in zip(chunks, mapped_in_order(helpers, substituted_words, coded)):
+        columns = [_digest_strings(digests[chunk[:, 0]]), _digest_strings(digests[chunk[:, 1]]), *words]
+        tables.append(pa.Table.from_arrays(columns, schema=ALIGNMENTS))
+    return pa.concat_tables(tables)
+
+
+def _coded_chunk(
+    texts: ColumnTexts, digests: np.ndarray, chunk: np.ndarray, split: SplitWords
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """A chunk of pairs of positions as `substituted_words` takes them: their texts' words coded together, each
+    pair's two texts' places among them."""
+    positions, places = np.unique(chunk, return_inverse=True)
+    coded = split.coded(texts, digests, positions)
+    return coded.codes, coded.starts, coded.ends, places.reshape(chunk.shape), coded.spellings
+
+
+def substituted_words(
+    codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, pairs: np.ndarray, spellings: list[str]
+) -> tuple[pa.Array, pa.Array]:
+    """What each pair of coded texts (`cleaners.spelling.pairs_substitutions`) prints in the other's place, as the
+    ALIGNMENTS columns of the first's words and the second's (run on a helper process, or in the flow)."""
+    aligned = pairs_substitutions(codes, starts, ends, pairs, spellings)
+    return (
+        pa.array([[word for word, _ in substitutions] for substitutions in aligned], ALIGNMENTS.field(2).type),
+        pa.array([[other for _, other in substitutions] for substitutions in aligned], ALIGNMENTS.field(3).type),
+    )
 
 
 def _digest_strings(digests: np.ndarray) -> pa.Array:
