@@ -65,21 +65,33 @@ class SplitWords:
     digests: np.ndarray
     words: pa.ChunkedArray
 
-    def coded(self, texts: ColumnTexts, digests: np.ndarray, positions: np.ndarray) -> CodedColumn:
-        """The words of the texts at these positions coded together, in their order (`digests`: every text's
-        `text_digests`): those split before taken from their rows, the others split now."""
+    def words_of(self, texts: ColumnTexts, digests: np.ndarray, positions: np.ndarray) -> TextWords:
+        """The words of the texts at these positions (`digests`: every text's `text_digests`): those split before
+        taken from their rows, the others split now."""
         rows = self.digest_index.rows_or_missing(digests[positions])
         split_before = rows >= 0
         split_now = word_lists(texts.take(positions[~split_before]))
-        coded = CodedColumn.of_lists(pa.chunked_array([*taken(self.words, rows[split_before]).chunks, split_now]))
+        words = pa.chunked_array([*taken(self.words, rows[split_before]).chunks, split_now])
         order = np.concatenate([np.flatnonzero(split_before), np.flatnonzero(~split_before)])
-        return coded.reordered(np.argsort(order))
+        return TextWords(words, np.argsort(order))
 
     @functools.cached_property
     def digest_index(self) -> KeyIndex:
         """The digests sorted once for every chunk of texts looked up among them (sorting them a chunk at a time
         grew with the corpus times its pairs)."""
         return KeyIndex.of(self.digests)
+
+
+@dataclass(frozen=True)
+class TextWords:
+    """Texts' words (WORD_LISTS rows, not in the texts' order) and each text's row among them."""
+
+    words: pa.ChunkedArray
+    rows: np.ndarray
+
+    def coded(self) -> CodedColumn:
+        """The texts' words coded together (one Arrow dictionary encoding), in the texts' order."""
+        return CodedColumn.of_lists(self.words).reordered(self.rows)
 
 
 NO_SPLIT_WORDS = SplitWords(np.empty(0, DIGEST), pa.chunked_array([], WORD_LISTS))
@@ -168,34 +180,33 @@ def _aligned_anew(
     split: SplitWords,
     helpers: Helpers | None = None,
 ) -> pa.Table:
-    """The alignments (ALIGNMENTS rows) of these pairs of positions, `at_once` pairs' words (`split.coded`) coded
-    together at a time (each distinct text's once), each chunk's rows made Arrow as it is aligned: on the `helpers`,
-    a few chunks ahead of the one taken, when given."""
+    """The alignments (ALIGNMENTS rows) of these pairs of positions, `at_once` pairs' texts' words (`split.words_of`)
+    coded together at a time (each distinct text's once), each chunk's rows made Arrow as it is aligned: on the
+    `helpers`, a few chunks ahead of the one taken, when given."""
     chunks = [pairs[start : start + at_once] for start in range(0, len(pairs), at_once)]
-    coded = (_coded_chunk(texts, digests, chunk, split) for chunk in chunks)
+    worded = (_worded_chunk(texts, digests, chunk, split) for chunk in chunks)
     tables = [ALIGNMENTS.empty_table()]
-    for chunk, words in zip(chunks, mapped_in_order(helpers, substituted_words, coded)):
+    for chunk, words in zip(chunks, mapped_in_order(helpers, substituted_words, worded)):
         columns = [_digest_strings(digests[chunk[:, 0]]), _digest_strings(digests[chunk[:, 1]]), *words]
         tables.append(pa.Table.from_arrays(columns, schema=ALIGNMENTS))
     return pa.concat_tables(tables)
 
 
-def _coded_chunk(
+def _worded_chunk(
     texts: ColumnTexts, digests: np.ndarray, chunk: np.ndarray, split: SplitWords
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """A chunk of pairs of positions as `substituted_words` takes them: their texts' words coded together, each
-    pair's two texts' places among them."""
+) -> tuple[TextWords, np.ndarray]:
+    """A chunk of pairs of positions as `substituted_words` takes them: their distinct texts' words, and each pair's
+    two texts' places among those texts."""
     positions, places = np.unique(chunk, return_inverse=True)
-    coded = split.coded(texts, digests, positions)
-    return coded.codes, coded.starts, coded.ends, places.reshape(chunk.shape), coded.spellings
+    return split.words_of(texts, digests, positions), places.reshape(chunk.shape)
 
 
-def substituted_words(
-    codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, pairs: np.ndarray, spellings: list[str]
-) -> tuple[pa.Array, pa.Array]:
-    """What each pair of coded texts (`cleaners.spelling.pairs_substitutions`) prints in the other's place, as the
-    ALIGNMENTS columns of the first's words and the second's (run on a helper process, or in the flow)."""
-    aligned = pairs_substitutions(codes, starts, ends, pairs, spellings)
+def substituted_words(words: TextWords, pairs: np.ndarray) -> tuple[pa.Array, pa.Array]:
+    """What each pair of texts (rows of `pairs`, places among `words`' texts) prints in the other's place, their
+    words coded together (`cleaners.spelling.pairs_substitutions`), as the ALIGNMENTS columns of the first's words
+    and the second's: work for a helper process, or the flow."""
+    coded = words.coded()
+    aligned = pairs_substitutions(coded.codes, coded.starts, coded.ends, pairs, coded.spellings)
     return (
         pa.array([[word for word, _ in substitutions] for substitutions in aligned], ALIGNMENTS.field(2).type),
         pa.array([[other for _, other in substitutions] for substitutions in aligned], ALIGNMENTS.field(3).type),
