@@ -13,6 +13,7 @@ from flows.runtime.spawned import helper_processes
 from flows.stages.column_texts import ColumnTexts
 from flows.state.alignment_store import (
     ALIGNMENTS,
+    HELPED_FROM_CHUNKS,
     WORD_LISTS,
     SplitWords,
     align_pairs,
@@ -147,17 +148,17 @@ def test_pairs_aligned_on_helper_processes_give_what_aligning_in_the_flow_gives(
         helped = align_pairs(ALIGNMENTS.empty_table(), column, digests, pairs, at_once=4, helpers=helpers)
         assert len(multiprocessing.active_children()) == 2, "the chunks were aligned on both helpers"
     assert not multiprocessing.active_children(), "no helper outlives its block"
-    assert len(pairs) > 8 * 4 and helped.aligned == in_flow.aligned == len(pairs)
+    assert len(pairs) > HELPED_FROM_CHUNKS * 4 and helped.aligned == in_flow.aligned == len(pairs)
     assert helped.table.equals(in_flow.table) and (helped.rows == in_flow.rows).all()
     assert sum(map(len, helped.table.column("first_words").to_pylist())) > count, "the copies' slips are shown"
 
 
-def test_one_helper_or_a_few_new_pairs_align_in_the_flow_and_start_no_process():
+def test_one_helper_or_a_few_chunks_of_new_pairs_align_in_the_flow_and_start_no_process():
     texts = [WIRE, COPY, OTHER, COPY.replace("Hanoi", "Hanoy"), WIRE.replace("Hanoi", "Hanoy")]
     pairs = [[0, 1], [0, 3], [1, 3], [2, 4], [3, 4]]
     with helper_processes(1) as one:
         assert one is None, "one worker (--workers 1): the aligning thread alone, as before"
     with helper_processes(2) as helpers:
         few = aligned(ALIGNMENTS.empty_table(), texts, pairs, at_once=3, helpers=helpers)
-        assert not multiprocessing.active_children(), "two chunks of new pairs are aligned in the flow"
+        assert not multiprocessing.active_children(), "a few chunks of new pairs are aligned in the flow"
     assert few.table.equals(aligned(ALIGNMENTS.empty_table(), texts, pairs, at_once=3).table)
