@@ -329,6 +329,7 @@ def _run(
             quote(progress),
             counted,
             work / "spelling-spill",
+            worker_processes() or 1,
         )
         progress.rows_out = len(decisions)
         write_vocabulary(written_state, vocabulary)
