@@ -22,6 +22,8 @@ from dedup.verify import Overlap
 
 # Paragraphs split into sentences at once, then handed to the comparing thread.
 _SPLIT_AT_ONCE = 8_192
+# Chunks of split paragraphs that may wait for the keepers' shingle sets (some 7 MB of sentences a chunk).
+_CHUNKS_AHEAD = 16
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,8 @@ def trim_partial_repeats(
     the pairs grow faster than the corpus, as a sentence printed again pairs all the paragraphs holding it.
     The sentence split is Python and holds the interpreter; the shingling and the comparing are compiled and let it
     go, so a second thread shingles the keepers while a third compares each `_SPLIT_AT_ONCE` paragraphs as they are
-    split: until the keepers are shingled the split runs ahead of the comparing, then no more than one chunk of
-    paragraphs' sentences waits for it."""
+    split: until the keepers are shingled the split runs up to `_CHUNKS_AHEAD` chunks ahead of the comparing, then no
+    more than one chunk of paragraphs' sentences waits for it."""
     if not keepers:
         return {}
     ahead = dict.fromkeys(keeper for found in keepers.values() for keeper in found)
@@ -94,7 +96,8 @@ def trim_partial_repeats(
             chunk = others[start : start + _SPLIT_AT_ONCE]
             split = [split_sentences(texts[other]) for other in chunk]
             numbers = [[number[keeper] for keeper in keepers[other]] for other in chunk]
-            for done in compared.submit(_compared, chunk, split, numbers, held, settings, wait=held.done()):
+            wait = held.done() or start >= _CHUNKS_AHEAD * _SPLIT_AT_ONCE
+            for done in compared.submit(_compared, chunk, split, numbers, held, settings, wait=wait):
                 trimmed.update(_kept_sentences(*done))
         for done in compared.finish():
             trimmed.update(_kept_sentences(*done))

@@ -977,6 +977,35 @@ def test_the_keepers_of_texts_in_an_arrow_column_are_shingled_from_its_bytes():
     assert 0 not in read and 3 not in read  # keepers only: read from the column's bytes, never by position
 
 
+def test_the_split_runs_a_bounded_number_of_chunks_ahead_while_the_keepers_are_shingled(monkeypatch):
+    """Until the keepers' shingle sets are made the split goes on without waiting for the comparing, but no more than
+    `_CHUNKS_AHEAD` chunks ahead: then it waits, and the trims are those of each paragraph alone."""
+    split_before_keepers: list[int] = []
+    splits = []
+    keeper_sets, split_sentences = trim._keeper_sets, trim.split_sentences
+
+    def late_keepers(*arguments):
+        time.sleep(0.5)  # the split meanwhile goes as far as it may
+        split_before_keepers.append(len(splits))
+        return keeper_sets(*arguments)
+
+    def noted(text):
+        splits.append(text)
+        return split_sentences(text)
+
+    texts = [merged(DETERRENT, SWEETENER), merged(SWEETENER, MOON, KCNA), KCNA, merged(LIAISON, MOON), LIAISON]
+    keepers = {1: [0, 2], 3: [4], 2: [0], 0: [4], 4: [2]}
+    alone = {other: trim_partial_repeats(texts, {other: ahead}, SETTINGS) for other, ahead in keepers.items()}
+    monkeypatch.setattr(trim, "_keeper_sets", late_keepers)
+    monkeypatch.setattr(trim, "split_sentences", noted)
+    monkeypatch.setattr(trim, "_SPLIT_AT_ONCE", 1)
+    monkeypatch.setattr(trim, "_CHUNKS_AHEAD", 2)
+    assert trim_partial_repeats(texts, keepers, SETTINGS) == {
+        other: trimmed for found in alone.values() for other, trimmed in found.items()
+    }
+    assert split_before_keepers[0] == 3  # two chunks piled up, the third split and waiting
+
+
 def test_the_article_shares_are_made_beside_clustering(monkeypatch):
     """The articles' shares and originals are made on a thread of their own while the paragraphs are clustered,
     and are those `copied_share` and `duplicate_of` give."""
