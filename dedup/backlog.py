@@ -20,10 +20,12 @@ class Backlog(Generic[T]):
         self._pool, self._limit = pool, limit
         self._pending: deque[Future[T]] = deque()
 
-    def submit(self, function: Callable[..., T], *arguments: object) -> list[T]:
-        """Submit a call, then wait for the oldest calls until at most `limit` are unfinished: their results, oldest
-        first."""
+    def submit(self, function: Callable[..., T], *arguments: object, wait: bool = True) -> list[T]:
+        """Submit a call, then (unless not to `wait`: the calls pile up) wait for the oldest calls until at most
+        `limit` are unfinished: their results, oldest first."""
         self._pending.append(self._pool.submit(function, *arguments))
+        if not wait:
+            return []
         return [self._pending.popleft().result() for _ in range(len(self._pending) - self._limit)]
 
     def finish(self) -> list[T]:

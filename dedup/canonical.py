@@ -65,14 +65,18 @@ def _source_ranks(sources: pa.ChunkedArray, ranking: tuple[str, ...]) -> pa.Arra
 
 def policy_ranks(keys: pa.Table) -> np.ndarray:
     """Each row's place in the order of its key (`policy_table`), equal keys sharing one: ranks compare as the
-    keys do (sorted by Arrow, no key made a Python tuple)."""
+    keys do (sorted by Arrow, no key made a Python tuple). Neighbours in that order are told apart a part at a time
+    from the last (doc_id and para_idx tell nearly all apart), each part compared only where the parts after it are
+    equal."""
     order = pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names]).to_numpy()
-    ordered = keys.take(order)
-    starts = np.zeros(len(order), dtype=bool)
-    starts[:1] = True
-    for column in ordered.columns:
-        differs = pc.not_equal(column[1:], column[:-1]).to_numpy(zero_copy_only=False)
-        starts[1:] |= np.asarray(differs, dtype=bool)
+    tied = np.arange(1, len(order))  # the places whose key may equal the one before
+    for column in reversed(keys.columns):
+        if not len(tied):
+            break
+        differs = pc.not_equal(column.take(order[tied]), column.take(order[tied - 1]))
+        tied = tied[~np.asarray(differs.to_numpy(zero_copy_only=False), dtype=bool)]  # null: not told apart
+    starts = np.ones(len(order), dtype=bool)
+    starts[tied] = False
     ranks = np.empty(len(order), dtype=np.int64)
     ranks[order] = np.cumsum(starts) - 1
     return ranks

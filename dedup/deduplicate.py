@@ -358,20 +358,21 @@ def cluster_matches(
     hub = hubs(matches.copies, rank)
     spread = spread_over_copies(matches.overlaps, matches.copies, hub, within=True)
     overlaps = constrained_overlaps(spread, constraints, measure)
-    decided = constraints.merged | constraints.split
-    partial = spread_over_copies(matches.partial, matches.copies, hub, within=False)
-    if decided:
-        partial = {pair: measured for pair, measured in partial.items() if pair not in decided}
-    ids = ParagraphIds(records)
-    hashes = text_hashes(texts) if matches.text_hashes is None else matches.text_hashes
-    kept = carry_over(ids, paired, key_hashes(keys), hashes, overlaps, constraints, carried)
-    clustering = _clustering(kept, constraints)
-    rest = clustering[np.argsort(rank[clustering], kind="stable")]  # policy order
-    memberships = _cluster_rest(kept, ClusteringInputs(rest, overlaps, ids, settings, constraints, measure))
-    canonical = paired[memberships.canonical()[paired]].tolist()
-    trims = carry_trims(texts, hashes, trim_keepers(canonical, partial, rank), settings, carried)
-    shares = copied_share(records, overlaps, counted)
-    links = duplicate_of(shares, settings.article_duplicate_share, _article_ranks(records, counted, policy))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shares") as beside:
+        linked = beside.submit(_article_links, records, overlaps, counted, settings, policy)
+        decided = constraints.merged | constraints.split
+        partial = spread_over_copies(matches.partial, matches.copies, hub, within=False)
+        if decided:
+            partial = {pair: measured for pair, measured in partial.items() if pair not in decided}
+        ids = ParagraphIds(records)
+        hashes = text_hashes(texts) if matches.text_hashes is None else matches.text_hashes
+        kept = carry_over(ids, paired, key_hashes(keys), hashes, overlaps, constraints, carried)
+        clustering = _clustering(kept, constraints)
+        rest = clustering[np.argsort(rank[clustering], kind="stable")]  # policy order
+        memberships = _cluster_rest(kept, ClusteringInputs(rest, overlaps, ids, settings, constraints, measure))
+        canonical = paired[memberships.canonical()[paired]].tolist()
+        trims = carry_trims(texts, hashes, trim_keepers(canonical, partial, rank), settings, carried)
+        shares, links = linked.result()
     return DedupResult(
         memberships,
         overlaps,
@@ -476,6 +477,20 @@ def deduplicate(
     """Cluster near-duplicate paragraphs (the records' `texts`, in order), pick one canonical paragraph per cluster,
     link contained ones."""
     return cluster_matches(records, texts, find_matches(texts, settings), settings, policy)
+
+
+def _article_links(
+    records: Sequence[ParagraphRecord],
+    overlaps: Mapping[tuple[int, int], Overlap],
+    word_counts: np.ndarray,
+    settings: DedupSettings,
+    policy: CanonicalPolicy,
+) -> tuple[ArticleShares, ArticleLinks]:
+    """Each article's share of its words in each other article (`copied_share`) and the wholly copied articles'
+    originals (`duplicate_of`): clustering's work does not read them, so a thread makes them beside it (their sorts
+    and sums let go of the GIL)."""
+    shares = copied_share(records, overlaps, word_counts)
+    return shares, duplicate_of(shares, settings.article_duplicate_share, _article_ranks(records, word_counts, policy))
 
 
 def _article_ranks(records: Sequence[ParagraphRecord], word_counts: np.ndarray, policy: CanonicalPolicy) -> np.ndarray:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import mmh3
 import numpy as np
@@ -161,6 +161,30 @@ class EncodedTexts:
 def encoded_texts(texts: Sequence[str]) -> EncodedTexts:
     """The texts' UTF-8 bytes, joined."""
     return _joined([text.encode() for text in texts])
+
+
+@runtime_checkable
+class TextColumn(Protocol):
+    """Texts held in an Arrow column, read as Python strings when asked (flows/stages/column_texts.py's
+    ColumnTexts): the compiled scans read their bytes as the column holds them."""
+
+    @property
+    def column(self) -> pa.ChunkedArray: ...
+
+    def take(self, positions: Sequence[int]) -> TextColumn: ...
+
+    def __getitem__(self, position: int) -> str: ...
+
+
+def column_encoded(column: pa.Array | pa.ChunkedArray) -> EncodedTexts:
+    """A column of texts' UTF-8 bytes as `encoded_texts` gives them, read from its buffers: no Python string made."""
+    joined = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    joined = joined.cast(pa.large_string())
+    _, offsets_buffer, data_buffer = joined.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64, count=len(joined) + 1, offset=joined.offset * 8)
+    data = np.frombuffer(data_buffer if data_buffer is not None else b"", dtype=np.uint8)[offsets[0] : offsets[-1]]
+    data.setflags(write=False)  # as `encoded_texts` gives it: the compiled scan is compiled for read-only bytes
+    return EncodedTexts(data, offsets - offsets[0])
 
 
 def shingle_hashes(texts: Sequence[str], shingle_size: int, encoded: EncodedTexts | None = None) -> ShingleHashes:

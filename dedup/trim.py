@@ -17,11 +17,13 @@ from dedup.backlog import Backlog
 from dedup.pair_table import pair_positions
 from dedup.settings import DedupSettings
 from dedup.shingles import split_sentences
-from dedup.signatures import ShingleHashes, shingle_hashes
+from dedup.signatures import ShingleHashes, TextColumn, column_encoded, shingle_hashes
 from dedup.verify import Overlap
 
 # Paragraphs split into sentences at once, then handed to the comparing thread.
 _SPLIT_AT_ONCE = 8_192
+# Chunks of split paragraphs that may wait for the keepers' shingle sets (some 7 MB of sentences a chunk).
+_CHUNKS_AHEAD = 16
 
 
 @dataclass(frozen=True)
@@ -75,22 +77,27 @@ def trim_partial_repeats(
     Each paragraph's sentences and each keeper are shingled once (`shingle_hashes`), however many pairs hold them:
     the pairs grow faster than the corpus, as a sentence printed again pairs all the paragraphs holding it.
     The sentence split is Python and holds the interpreter; the shingling and the comparing are compiled and let it
-    go, so a second thread shingles the keepers, then compares each `_SPLIT_AT_ONCE` paragraphs while the next are
-    split; only those paragraphs' sentences (and as many keepers' texts) are held at once."""
+    go, so a second thread shingles the keepers while a third compares each `_SPLIT_AT_ONCE` paragraphs as they are
+    split: until the keepers are shingled the split runs up to `_CHUNKS_AHEAD` chunks ahead of the comparing, then no
+    more than one chunk of paragraphs' sentences waits for it."""
     if not keepers:
         return {}
     ahead = dict.fromkeys(keeper for found in keepers.values() for keeper in found)
     number = {keeper: index for index, keeper in enumerate(ahead)}
     others = list(keepers)
     trimmed: dict[int, str] = {}
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trim") as comparing:
-        held = comparing.submit(_keeper_sets, texts, list(ahead), settings.shingle_size)
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="trim-keepers") as hashing,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="trim") as comparing,
+    ):
+        held = hashing.submit(_keeper_sets, texts, list(ahead), settings.shingle_size)
         compared: Backlog[Compared] = Backlog(comparing, 1)
         for start in range(0, len(others), _SPLIT_AT_ONCE):
             chunk = others[start : start + _SPLIT_AT_ONCE]
             split = [split_sentences(texts[other]) for other in chunk]
             numbers = [[number[keeper] for keeper in keepers[other]] for other in chunk]
-            for done in compared.submit(_compared, chunk, split, numbers, held, settings):
+            wait = held.done() or start >= _CHUNKS_AHEAD * _SPLIT_AT_ONCE
+            for done in compared.submit(_compared, chunk, split, numbers, held, settings, wait=wait):
                 trimmed.update(_kept_sentences(*done))
         for done in compared.finish():
             trimmed.update(_kept_sentences(*done))
@@ -139,12 +146,18 @@ def _kept_sentences(others: list[int], split: list[list[str]], flags: list[bool]
 
 
 def _keeper_sets(texts: Sequence[str], keepers: list[int], shingle_size: int) -> ShingleHashes:
-    """The shingle sets of the keepers' texts, `_SPLIT_AT_ONCE` at a time: only those texts' strings and bytes held
-    at once."""
-    return ShingleHashes.joined(
-        _shingle_sets([texts[keeper] for keeper in keepers[start : start + _SPLIT_AT_ONCE]], shingle_size)
-        for start in range(0, len(keepers), _SPLIT_AT_ONCE)
-    )
+    """The shingle sets of the keepers' texts, `_SPLIT_AT_ONCE` at a time (only those texts' bytes held at once): of
+    texts in an Arrow column (`TextColumn`), from its bytes, a Python string made only for a text the compiled scan
+    does not fold."""
+    parts = [keepers[start : start + _SPLIT_AT_ONCE] for start in range(0, len(keepers), _SPLIT_AT_ONCE)]
+    if isinstance(texts, TextColumn):
+        return ShingleHashes.joined(_column_sets(texts.take(part), shingle_size) for part in parts)
+    return ShingleHashes.joined(_shingle_sets([texts[keeper] for keeper in part], shingle_size) for part in parts)
+
+
+def _column_sets(texts: TextColumn, shingle_size: int) -> ShingleHashes:
+    """Each text's shingle hashes as a sorted set, scanned from the column's bytes."""
+    return shingle_hashes(texts, shingle_size, column_encoded(texts.column)).as_sets()
 
 
 def _shingle_sets(texts: list[str], shingle_size: int) -> ShingleHashes:

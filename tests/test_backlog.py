@@ -39,3 +39,20 @@ def test_no_more_than_the_limit_of_calls_is_unfinished_once_a_submit_returns():
         backlog.finish()
     assert max(unfinished_seen) <= 2
     assert ended[0] == 8
+
+
+def test_calls_submitted_without_waiting_pile_up_until_a_submit_waits():
+    started = threading.Event()
+
+    def after_start(number: int) -> int:
+        started.wait()
+        return number
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        backlog = Backlog(pool, 1)
+        piled = [backlog.submit(after_start, number, wait=False) for number in range(5)]
+        assert piled == [[]] * 5  # returned at once, the first call still waiting
+        started.set()
+        taken = backlog.submit(after_start, 5)
+        assert taken == [0, 1, 2, 3, 4]
+        assert backlog.finish() == [5]

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pytest
 from datasketch import MinHashLSH
 
+from dedup import deduplicate as deduplicate_module
 from dedup import trim
 from dedup.articles import ArticleLinks, ArticleShares, copied_share, duplicate_of
 from dedup.canonical import policy_ranks, policy_table, source_rank
@@ -57,6 +58,7 @@ from dedup.shingles import normalised_words, word_shingles
 from dedup.signatures import as_lean_minhash, count_words, paragraph_signatures, shingle_hashes
 from dedup.trim import trim_partial_repeats
 from dedup.verify import Overlap, covers, overlap, pair_shares
+from flows.stages.column_texts import ColumnTexts
 
 RAW = Path(__file__).resolve().parent.parent / "raw"
 SETTINGS = DedupSettings()
@@ -948,6 +950,78 @@ def test_trims_shingle_on_a_second_thread_while_paragraphs_are_split(monkeypatch
     keepers = {1: [0, 2], 3: [4], 2: [0]}
     assert trim_partial_repeats(texts, keepers, SETTINGS) == {1: MOON, 3: MOON}
     assert shingling_threads and threading.main_thread() not in shingling_threads
+
+
+class ReadTexts(ColumnTexts):
+    """A column of texts that notes each position read as a Python string."""
+
+    def __init__(self, column: pa.ChunkedArray, read: list[int]) -> None:
+        super().__init__(column)
+        self.read = read
+
+    def __getitem__(self, position):
+        self.read.append(position)
+        return super().__getitem__(position)
+
+
+def test_the_keepers_of_texts_in_an_arrow_column_are_shingled_from_its_bytes():
+    """Texts held in an Arrow column (as the flow holds them) trim as the same strings do, and a keeper is
+    shingled from the column's bytes (a keeper the compiled scan does not fold, from its own string)."""
+    accented = "Café naïve talks in İstanbul ended. " + MOON
+    texts = [merged(DETERRENT, SWEETENER), merged(SWEETENER, MOON, KCNA), KCNA, accented, merged(LIAISON, MOON)]
+    keepers = {1: [0, 2], 4: [3], 2: [0]}
+    read: list[int] = []
+    column = ReadTexts(pa.chunked_array([texts[:2], texts[2:]], pa.string()), read)
+    assert trim_partial_repeats(column, keepers, SETTINGS) == trim_partial_repeats(texts, keepers, SETTINGS)
+    assert trim_partial_repeats(column, keepers, SETTINGS) == {1: MOON, 4: LIAISON}
+    assert 0 not in read and 3 not in read  # keepers only: read from the column's bytes, never by position
+
+
+def test_the_split_runs_a_bounded_number_of_chunks_ahead_while_the_keepers_are_shingled(monkeypatch):
+    """Until the keepers' shingle sets are made the split goes on without waiting for the comparing, but no more than
+    `_CHUNKS_AHEAD` chunks ahead: then it waits, and the trims are those of each paragraph alone."""
+    split_before_keepers: list[int] = []
+    splits = []
+    keeper_sets, split_sentences = trim._keeper_sets, trim.split_sentences
+
+    def late_keepers(*arguments):
+        time.sleep(0.5)  # the split meanwhile goes as far as it may
+        split_before_keepers.append(len(splits))
+        return keeper_sets(*arguments)
+
+    def noted(text):
+        splits.append(text)
+        return split_sentences(text)
+
+    texts = [merged(DETERRENT, SWEETENER), merged(SWEETENER, MOON, KCNA), KCNA, merged(LIAISON, MOON), LIAISON]
+    keepers = {1: [0, 2], 3: [4], 2: [0], 0: [4], 4: [2]}
+    alone = {other: trim_partial_repeats(texts, {other: ahead}, SETTINGS) for other, ahead in keepers.items()}
+    monkeypatch.setattr(trim, "_keeper_sets", late_keepers)
+    monkeypatch.setattr(trim, "split_sentences", noted)
+    monkeypatch.setattr(trim, "_SPLIT_AT_ONCE", 1)
+    monkeypatch.setattr(trim, "_CHUNKS_AHEAD", 2)
+    assert trim_partial_repeats(texts, keepers, SETTINGS) == {
+        other: trimmed for found in alone.values() for other, trimmed in found.items()
+    }
+    assert split_before_keepers[0] == 3  # two chunks piled up, the third split and waiting
+
+
+def test_the_article_shares_are_made_beside_clustering(monkeypatch):
+    """The articles' shares and originals are made on a thread of their own while the paragraphs are clustered,
+    and are those `copied_share` and `duplicate_of` give."""
+    threads = []
+
+    def noted(*arguments):
+        threads.append(threading.current_thread())
+        return copied_share(*arguments)
+
+    monkeypatch.setattr(deduplicate_module, "copied_share", noted)
+    paragraphs = syndicated_corpus() + article("blog", [LIAISON, KCNA, MOON]) + article("wire2", [LIAISON, KCNA])
+    result = deduplicated(paragraphs, SETTINGS, POLICY)
+    assert threads and threads[0] is not threading.main_thread()
+    alone = copied_share(records_of(paragraphs), result.overlaps, result.word_counts)
+    assert shares_by_doc(result.copied_share) == shares_by_doc(alone)
+    assert links_by_doc(result.duplicate_of) == {"wire2": "wire"}
 
 
 def test_a_partial_repeat_of_nothing_canonical_is_left_alone():

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from datasketch import LeanMinHash, MinHash
 from hypothesis import given, settings
@@ -15,12 +16,14 @@ from dedup.shingles import exact_key, normalised_words, split_sentences, word_sh
 from dedup.signatures import (
     _SCANNED_BLOCKS,
     as_lean_minhash,
+    column_encoded,
     count_words,
     encoded_texts,
     normalised_texts,
     paragraph_signatures,
     permutations,
     shingle_hash32,
+    shingle_hashes,
     signatures_and_word_counts,
 )
 from dedup.text_signing import normalised_keys, text_sip_keys
@@ -179,3 +182,20 @@ def test_a_finishing_task_signs_its_paragraphs_without_importing_datasketch():
         "load_config(None).dedup); assert rows['bands'].num_rows and 'datasketch' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
+
+
+def test_a_columns_bytes_are_its_texts_encoded_and_scan_to_their_shingles():
+    """`column_encoded` reads a column's UTF-8 bytes (in chunks, sliced, of every script, empty texts too) as
+    `encoded_texts` encodes its strings, read-only as they are: the shingles scanned from them are the texts'."""
+    texts = HOSTILE + seed_paragraphs()
+    chunked = pa.chunked_array([texts[:5], texts[5:]], pa.string())
+    sliced = pa.array(["before", *texts, "after"], pa.large_string()).slice(1, len(texts))
+    expected = encoded_texts(texts)
+    for column in (chunked, sliced):
+        encoded = column_encoded(column)
+        assert encoded.data.tobytes() == expected.data.tobytes()
+        assert encoded.starts.tolist() == expected.starts.tolist()
+        assert not encoded.data.flags.writeable
+        scanned, own = shingle_hashes(texts, 2, encoded), shingle_hashes(texts, 2)
+        assert scanned.values.tolist() == own.values.tolist() and scanned.offsets.tolist() == own.offsets.tolist()
+    assert column_encoded(pa.array(["", ""], pa.string())).starts.tolist() == [0, 0, 0]
