@@ -45,7 +45,7 @@ def line_keys_table(
     columns: dict[str, list] = {name: [] for name in LINE_KEYS.names}
     every_key = iter(line_keys_of([line for *_, lines in articles for line in lines if line], bullet_chars))
     for source_path, doc_id, site, lines in articles:
-        keys = first_lines(lines, islice(every_key, sum(1 for line in lines if line)))
+        keys = first_lines(lines, islice(every_key, len(lines) - lines.count("")))
         for name, value in zip(
             LINE_KEYS.names,
             (source_path, doc_id, site, story_fingerprint(keys, rules), list(keys), list(keys.values())),
