@@ -153,10 +153,12 @@ def story_fingerprint(keys: dict[str, str], rules: BoilerplateRules) -> int:
     across processes and runs, so stored counts name the same story.
     """
     prose = []
+    shortest = 2 * rules.prose_min_words - 1  # n words single-spaced take 2n - 1 characters or more
     for line in keys.values():
+        if len(line) < shortest or not is_prose(line):
+            continue
         spaced = single_spaced(line)
-        words = spaced.count(" ") + 1 if spaced else 0  # is_long_prose's test, without splitting the line
-        if words >= rules.prose_min_words and is_prose(line):
+        if spaced.count(" ") + 1 >= rules.prose_min_words:  # is_long_prose's test, without splitting the line
             prose.append(spaced)
     story = sorted(prose) or sorted(keys)
     digest = hashlib.blake2b("\n".join(story).encode(), digest_size=8).digest()

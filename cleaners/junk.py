@@ -45,7 +45,7 @@ EVERY_LINE = ScreenedLines()
 def screened_lines(lines: Iterable[str], rules: CleaningRules) -> ScreenedLines:
     """The lines (blank ones aside) that may be junk, captions or section headings, each screened once, without
     its bullet, by the rules' RE2 screens (cleaners/screen.py)."""
-    distinct = list(dict.fromkeys(line for line in lines if line))
+    distinct = list(dict.fromkeys(filter(None, lines)))
     try:
         bare = pa.array([strip_bullet(line, rules.bullet_chars) for line in distinct], pa.string())
     except (pa.ArrowException, UnicodeEncodeError):  # a lone surrogate: no UTF-8 for RE2

@@ -34,9 +34,14 @@ class KeptLines:
     by_fingerprint: Mapping[str, str] = field(default_factory=dict)
     patterns: tuple[tuple[re.Pattern[str], str], ...] = ()
 
+    @property
+    def empty(self) -> bool:
+        """Whether no line is kept (no override at all)."""
+        return not (self.by_fingerprint or self.patterns)
+
     def override_for(self, line: str) -> str | None:
         """The id of the override that keeps this line, or None."""
-        if not (self.by_fingerprint or self.patterns):
+        if self.empty:
             return None
         found = self.by_fingerprint.get(line_fingerprint(line))
         if found is None:
@@ -54,6 +59,10 @@ def drop_lines(
     a blank line with a reason goes without a record."""
     if reasons.count(None) == len(reasons):
         return list(lines), [], []
+    if keep.empty:  # no override to ask: the same lists, made without a test a line
+        pairs = list(zip(lines, reasons, strict=True))
+        removals = [Removal(line, reason) for line, reason in pairs if reason is not None and line]
+        return [line for line, reason in pairs if reason is None], removals, []
     kept: list[str] = []
     removals: list[Removal] = []
     spared: list[Spared] = []

@@ -1,5 +1,6 @@
 """Per-source learned boilerplate: a site's recurring lines go, a quote shared by a few articles stays."""
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from cleaners.article import prepare_article
 from cleaners.boilerplate import (
     ROOT_SOURCE,
     article_line_keys,
+    is_long_prose,
     learn_boilerplate,
     line_key,
     remove_learned_lines,
@@ -87,6 +89,30 @@ def test_a_storys_prose_is_its_lines_single_spaced_of_enough_words():
     assert story_fingerprint({"k": enough}, RULES) == story_fingerprint(
         {"k": enough.replace(" ", "  "), "x": "Menu"}, RULES
     )
+    assert story_fingerprint({"k": short}, RULES) != story_fingerprint({"k": short, "x": "Menu"}, RULES)
+
+
+def test_a_storys_fingerprint_is_the_digest_of_its_long_prose_lines_single_spaced(seeds):
+    """Lines too short to hold prose_min_words words, or not prose, are passed over before they are spaced: the
+    fingerprint is still that of the lines `is_long_prose` finds, on the seeds' lines and on lines at the limits."""
+    words = RULES.prose_min_words
+    edges = [
+        " ".join("abcdefghijkl"[:words]) + ".",  # just long enough: 2 * words characters
+        " ".join("abcdefghijkl"[: words - 1]) + ".",
+        " ".join("abcdefghijkl"[:words]),  # not prose: no sentence mark, under 12 words
+        "\x1c".join("abcdefghijkl"[:words]) + ".",  # words apart by another space character
+        "a\u2028b c d e f g h i.",
+        "\x1c" * (2 * words),
+        QUOTE,
+    ]
+    for lines in [edges, *(prepare_article(text, CleaningRules()).lines for text in seeds.values())]:
+        keys = article_line_keys(lines, BULLETS)
+        prose = sorted(" ".join(line.split()) for line in keys.values() if is_long_prose(line, RULES))
+        story = "\n".join(prose or sorted(keys)).encode()
+        digest = hashlib.blake2b(story, digest_size=8).digest()
+        assert story_fingerprint(keys, RULES) == int.from_bytes(digest, "big", signed=True)
+    long_enough, short = edges[0], edges[1]  # a story of prose lines only: other lines leave it as it is
+    assert story_fingerprint({"k": long_enough}, RULES) == story_fingerprint({"k": long_enough, "x": "Menu"}, RULES)
     assert story_fingerprint({"k": short}, RULES) != story_fingerprint({"k": short, "x": "Menu"}, RULES)
 
 

@@ -52,6 +52,8 @@ HOSTILE = [
     "May 26, 2014 at 9:47 pm",
     "\x1cPosted by admin",
 ]
+# Words in a line pattern whose rewrite outgrows RE2's memory budget (some 4 MB of pattern).
+WORDS_PAST_RE2 = 20_000
 
 
 def page_lines(text: str, rules) -> list[str]:
@@ -116,6 +118,29 @@ def test_a_batchs_screened_lines_leave_its_junk_and_sections_as_they_were(config
             assert remove(lines, cleaning, screened=screened) == remove(lines, cleaning)
 
 
+def test_the_screens_hold_no_unicode_property_class_re2_compiles_slowly(config):
+    for screened_by in (config.cleaning.line_screens, config.cleaning.heading_screens):
+        assert screened_by and not any(r"\p{" in screen for screen in screened_by)
+
+
+def test_lines_whose_words_and_digits_are_past_ascii_are_judged_as_without_screens(config):
+    lines = [
+        "Photo: Zoë Lindqvist/Reuters",
+        "Фото: Reuters",
+        "\u0663\u0661 comments",
+        "١٢٣",
+        "Ünïcödé furniture line",
+        "Der Minister sprach am Montag über die Brücke.",
+        "ça",
+    ]
+    cleaning = config.cleaning
+    screened = screened_lines(lines, cleaning)
+    removed = {removal.text for removal in remove_junk_lines(lines, cleaning)[1]}
+    assert {"Photo: Zoë Lindqvist/Reuters", "١٢٣"} <= removed
+    for remove in (remove_junk_lines, remove_sections):
+        assert remove(lines, cleaning, screened=screened) == remove(lines, cleaning)
+
+
 def test_a_line_the_screen_rules_out_is_not_judged(config):
     lines = ["Copyright 2019 The Associated Press. All rights reserved.", "The minister spoke on Monday."]
     nothing_passes = ScreenedLines(junk=frozenset(), headings=frozenset())
@@ -133,7 +158,7 @@ def test_the_screens_of_equal_rules_are_written_once_in_a_process(config):
 
 def test_a_screen_too_large_for_re2_leaves_every_line_to_the_rules(config):
     """`re` takes the pattern; its rewrite outgrows RE2's memory budget, so no screen can rule a line out."""
-    words = re.compile(r"(?i)^" + r"\w+\s+" * 400 + r"\w+$")
+    words = re.compile(r"(?i)^" + r"\w+\s+" * WORDS_PAST_RE2 + r"\w+$")
     assert wider_pattern(words) is not None
     cleaning = replace(config.cleaning, junk_rules=(*config.cleaning.junk_rules, LineRule("long_list", words)))
     lines = ["Copyright 2019 The Associated Press. All rights reserved.", "The minister spoke on Monday."]
@@ -144,7 +169,7 @@ def test_a_screen_too_large_for_re2_leaves_every_line_to_the_rules(config):
 
 def test_a_screen_too_large_for_re2_is_known_when_the_screens_are_written_not_by_every_batch():
     """The rules go unscreened from the start (None), so no batch's may_match_any asks RE2 to compile it again."""
-    words = re.compile(r"(?i)^" + r"\w+\s+" * 400 + r"\w+$")
+    words = re.compile(r"(?i)^" + r"\w+\s+" * WORDS_PAST_RE2 + r"\w+$")
     assert screens((re.compile("^a"), words), (False, True)) is None
     assert screens((re.compile("^a"), re.compile(r"(?i)^\w+\s+\w+$")), (False, True)) is not None
 
@@ -163,6 +188,7 @@ def test_a_line_no_utf8_holds_leaves_every_line_to_the_rules(config):
         (r"(?i)Hi!", r"(?i:H)[\x{49}\x{69}\x{130}\x{131}](?i:\x{21})"),
         (r"(?i)[^k\d]", r"[^k0-9]"),
         (r"(?>ab)*+.", r"(?:(?:ab))*[^\n]"),
+        (r"\w\d", r"[0-9A-Za-z_\x{80}-\x{10FFFF}][0-9\x{80}-\x{10FFFF}]"),
     ],
 )
 def test_patterns_widen_where_re2_cannot_follow(pattern, wider):

@@ -47,6 +47,7 @@ from flows.runtime.task_runner import (
 )
 from flows.stages import shard_steps
 from flows.stages.cleaned import CORRECTION_COLUMNS
+from flows.stages.line_keys import known_line_keys
 from flows.stages.run_files import read_boilerplate, read_corrections, write_boilerplate, write_decisions
 from flows.stages.shard_steps import ShardRead, finish_shard, read_into_shard, spell_shard
 from flows.stages.shards import read_shard
@@ -214,6 +215,17 @@ def seed_shard(tmp_path: Path, config) -> tuple[ShardRead, list[int]]:
         shutil.copy(SEEDS_DIR / name, raw / name)
     read = read_into_shard(raw, list(SEED_NAMES), config, tmp_path / "00000.parquet")
     return read, list(range(sum(read.inputs.table["articles"].to_pylist())))
+
+
+def test_a_shards_rows_and_line_keys_read_whole_or_some_are_those_rows_in_the_order_asked(tmp_path, config):
+    """All rows in order (a full run's, read without a take) and some rows out of order give the same articles."""
+    read, rows = seed_shard(tmp_path, config)
+    whole, keys = read_shard(read.path, rows), known_line_keys(read.path, rows)
+    assert [item.raw.source_path for item in whole] == sorted(item.raw.source_path for item in whole)
+    assert all(keys) and read_shard(read.path) == whole
+    some = [rows[2], rows[0]]
+    assert read_shard(read.path, some) == [whole[2], whole[0]]
+    assert known_line_keys(read.path, some) == [keys[2], keys[0]]
 
 
 def test_a_finishing_task_runs_without_the_collector_and_leaves_it_as_it_was(tmp_path, config, monkeypatch):

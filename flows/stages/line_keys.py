@@ -45,7 +45,7 @@ def line_keys_table(
     columns: dict[str, list] = {name: [] for name in LINE_KEYS.names}
     every_key = iter(line_keys_of([line for *_, lines in articles for line in lines if line], bullet_chars))
     for source_path, doc_id, site, lines in articles:
-        keys = first_lines(lines, islice(every_key, sum(1 for line in lines if line)))
+        keys = first_lines(lines, islice(every_key, len(lines) - lines.count("")))
         for name, value in zip(
             LINE_KEYS.names,
             (source_path, doc_id, site, story_fingerprint(keys, rules), list(keys), list(keys.values())),
@@ -92,7 +92,9 @@ def known_line_keys(shard: Path, rows: list[int]) -> list[dict[str, str]]:
     line -> key; empty dicts for a shard without line keys."""
     if not line_keys_path(shard).exists():
         return [{} for _ in rows]
-    table = pq.read_table(line_keys_path(shard), columns=["keys", "lines"]).take(pa.array(rows, pa.int64()))
+    table = pq.read_table(line_keys_path(shard), columns=["keys", "lines"])
+    if rows != list(range(table.num_rows)):  # a full run finishes every row of a shard, in order
+        table = table.take(pa.array(rows, pa.int64()))
     columns = table.to_pydict()
     return [dict(zip(lines, keys, strict=True)) for lines, keys in zip(columns["lines"], columns["keys"])]
 

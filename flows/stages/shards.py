@@ -137,9 +137,10 @@ def write_shard(items: list[PreparedInput], path: Path) -> None:
 def read_shard(path: Path, rows: list[int] | None = None) -> list[PreparedInput]:
     """The prepared articles of a shard (only those at `rows`, when given), in its order."""
     table = pq.read_table(path)
-    if rows is not None:
+    if rows is not None and rows != list(range(table.num_rows)):
         table = table.take(pa.array(rows, pa.int64()))
-    return [_item(row) for row in table.to_pylist()]
+    columns = table.to_pydict()  # a row's values by column, without a dict a row made by Arrow's to_pylist
+    return [_item(dict(zip(columns, row))) for row in zip(*columns.values())]
 
 
 def read_columns(path: Path, columns: list[str]) -> dict[str, list]:
