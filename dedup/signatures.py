@@ -24,6 +24,7 @@ import pyarrow as pa
 from numba import njit, uint8, uint32
 
 from dedup.shingles import fold_text, has_word_character, normalised_words
+from dedup.text_hash import bytes_and_starts
 
 if TYPE_CHECKING:  # datasketch (scipy, redis: seconds) loads where used, not in processes that only read and clean
     from datasketch import LeanMinHash
@@ -178,11 +179,8 @@ class TextColumn(Protocol):
 
 def column_encoded(column: pa.Array | pa.ChunkedArray) -> EncodedTexts:
     """A column of texts' UTF-8 bytes as `encoded_texts` gives them, read from its buffers: no Python string made."""
-    joined = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    joined = joined.cast(pa.large_string())
-    _, offsets_buffer, data_buffer = joined.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int64, count=len(joined) + 1, offset=joined.offset * 8)
-    data = np.frombuffer(data_buffer if data_buffer is not None else b"", dtype=np.uint8)[offsets[0] : offsets[-1]]
+    data, offsets = bytes_and_starts(column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column)
+    data = data[offsets[0] : offsets[-1]]
     data.setflags(write=False)  # as `encoded_texts` gives it: the compiled scan is compiled for read-only bytes
     return EncodedTexts(data, offsets - offsets[0])
 
