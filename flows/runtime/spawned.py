@@ -69,11 +69,16 @@ def helper_processes(count: int) -> Iterator[Helpers | None]:
     try:
         yield Helpers(pool, count)
     except BaseException:
-        for process in list((pool._processes or {}).values()):
-            process.kill()
+        kill_processes(pool)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def kill_processes(pool: ProcessPoolExecutor) -> None:
+    """End a process pool's running processes at once (those it has started)."""
+    for process in list((pool._processes or {}).values()):
+        process.kill()
 
 
 def mapped_in_order(

@@ -18,7 +18,7 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 from prefect.utilities.annotations import quote
 
 from dedup.cores import usable_cores
-from flows.runtime.spawned import WorkerContext, exit_with_parent
+from flows.runtime.spawned import WorkerContext, exit_with_parent, kill_processes
 
 DASK_ADDRESS_VARIABLE = "COPYDESK_DASK_ADDRESS"
 DASK_WORKERS_VARIABLE = "COPYDESK_DASK_WORKERS"
@@ -106,8 +106,7 @@ class WorkerProcesses(ProcessPoolTaskRunner):
     def kill_workers(self) -> None:
         """End the worker processes at once: a task half done leaves at most a temporary file in the work folder."""
         if self._executor is not None:
-            for process in list((self._executor._processes or {}).values()):
-                process.kill()
+            kill_processes(self._executor)
 
     def __exit__(self, exc_type, exc_value, traceback) -> None:
         if exc_type is not None:
