@@ -436,6 +436,26 @@ def test_a_trims_key_is_the_hash_of_its_paragraphs_text_and_its_keepers_texts_in
     assert len(set(keys)) == len(keepers) and len(trim_keys(hashes, NO_KEEPERS)) == 0
 
 
+def test_a_pairs_measure_key_is_the_hash_of_its_two_texts_the_lower_positions_first():
+    """Each key hashes the 128-bit text hashes of the pair's two texts, the one at the lower position first, and
+    only those: keys stored by earlier runs stay valid."""
+    hashes = text_hashes([f"paragraph {n} of the wire story" for n in range(12)])
+    pairs = np.array([[0, 1], [3, 7], [2, 11], [5, 6]], np.int64)
+    expected = [hashlib.blake2b(hashes[pair].tobytes(), digest_size=16).digest() for pair in pairs]
+    assert measure_keys(hashes, pairs).to_pylist() == expected
+    assert len(measure_keys(hashes, np.zeros((0, 2), np.int64))) == 0
+
+
+def test_keys_alike_in_their_first_half_are_told_apart_by_their_second():
+    """Distinct keys are stored once each, where each first comes, even when two share their first eight bytes."""
+    lanes = np.array([[5, 1], [5, 2], [9, 1], [5, 1], [5, 2], [4, 4]], dtype=np.uint64)
+    keys = pa.FixedSizeBinaryArray.from_buffers(MEASURE_COLUMNS.field("key").type, 6, [None, pa.py_buffer(lanes)])
+    shares = np.arange(18, dtype=np.float64).reshape(6, 3)
+    table = measure_table(keys, shares)
+    assert table["key"].to_pylist() == keys.take([0, 1, 2, 5]).to_pylist()
+    assert table["jaccard"].to_pylist() == [0.0, 3.0, 6.0, 15.0]
+
+
 def test_the_measures_are_stored_once_a_pair_of_texts_and_looked_up_in_the_order_asked():
     """Two pairs of the same two texts (copies at other positions) are stored as one row, the first's; a lookup gives
     each asked key its stored measure in the order asked, and NaN for a key never stored."""
