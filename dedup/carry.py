@@ -9,7 +9,7 @@ again after spelling fixes whose two texts the previous run measured keeps the m
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Protocol
 
@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from dedup.blake2 import word_digests
-from dedup.components import Pairs, component_labels, component_signatures, paragraph_hashes
+from dedup.components import Pairs, Signatures, component_labels, component_signatures, paragraph_hashes
 from dedup.constraints import ClusterConstraints
 from dedup.pair_table import pair_positions
 from dedup.records import MEMBERSHIP_COLUMNS, ParagraphIds
@@ -34,10 +34,10 @@ TRIM_COLUMNS = pa.schema([("key", MEASURE_KEY), ("corpus_text", pa.string())])
 
 @dataclass(frozen=True)
 class CarriedRows:
-    """The stored rows of some components as the run that clustered them left them, as columns: the signatures
-    found, and each row's paragraph id and membership (MEMBERSHIP_COLUMNS)."""
+    """The stored rows of some components as the run that clustered them left them, as columns: whether each
+    signature asked for is stored, and each row's paragraph id and membership (MEMBERSHIP_COLUMNS)."""
 
-    signatures: frozenset[bytes] = frozenset()
+    found: np.ndarray
     paragraph_ids: pa.ChunkedArray = field(default_factory=lambda: pa.chunked_array([], pa.string()))
     memberships: pa.Table = field(default_factory=MEMBERSHIP_COLUMNS.empty_table)
 
@@ -45,8 +45,8 @@ class CarriedRows:
 class CarriedClusters(Protocol):
     """The previous run's clustered components, by signature, and its trims, by key."""
 
-    def members(self, signatures: Collection[bytes]) -> CarriedRows:
-        """The stored rows of those of the signatures that are stored."""
+    def members(self, signatures: pa.Array) -> CarriedRows:
+        """The stored rows of those of the signatures (a SIGNATURE column) that are stored."""
         ...
 
     def trims(self, keys: pa.Array) -> tuple[np.ndarray, pa.ChunkedArray]:
@@ -63,8 +63,8 @@ class CarriedClusters(Protocol):
 class NothingCarried:
     """No previous run: every component is clustered, every trim made."""
 
-    def members(self, signatures: Collection[bytes]) -> CarriedRows:
-        return CarriedRows()
+    def members(self, signatures: pa.Array) -> CarriedRows:
+        return CarriedRows(np.zeros(len(signatures), dtype=bool))
 
     def trims(self, keys: pa.Array) -> tuple[np.ndarray, pa.ChunkedArray]:
         return np.zeros(len(keys), dtype=bool), pa.chunked_array([pa.nulls(len(keys), pa.string())])
@@ -79,11 +79,11 @@ NOTHING_CARRIED = NothingCarried()
 @dataclass
 class Components:
     """This run's components of more than one paragraph that may be stored: each position's component label, the
-    signature of each such component (by label), and the signatures whose clusters were carried over."""
+    signature of each such component, and whether each signature's clusters were carried over (a row each)."""
 
     labels: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    signatures: dict[int, bytes] = field(default_factory=dict)
-    carried: frozenset[bytes] = frozenset()
+    signatures: Signatures = field(default_factory=Signatures)
+    carried: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 @dataclass
@@ -109,15 +109,15 @@ def carry_over(
     signed), `hashes` each text's `dedup.text_hash.text_hashes`."""
     labels = component_labels(len(ids), pair_positions(overlaps))
     signatures = component_signatures(labels, paragraph_hashes(len(ids), paired, keys, hashes), (overlaps,))
-    for label in {int(labels[position]) for position in constraints.positions()}:
-        signatures.pop(label, None)
-    stored = carried.members(signatures.values())
+    decided = labels[sorted(constraints.positions())]
+    if len(decided):
+        signatures = signatures.taken(~np.isin(signatures.labels, decided))
+    stored = carried.members(signatures.column)
     positions = np.zeros(0, dtype=np.int64)
     if len(stored.paragraph_ids):
-        found = [label for label, signature in signatures.items() if signature in stored.signatures]
-        among = paired[np.isin(labels[paired], np.array(found, dtype=np.int64))]  # a stored row's id is one of these
+        among = paired[np.isin(labels[paired], signatures.labels[stored.found])]  # a stored row's id is one of these
         positions = ids.find(stored.paragraph_ids, among)
-    return CarriedOver(Components(labels, signatures, stored.signatures), positions, stored.memberships)
+    return CarriedOver(Components(labels, signatures, stored.found), positions, stored.memberships)
 
 
 @dataclass
