@@ -188,7 +188,7 @@ def measure_table(keys: pa.Array, shares: np.ndarray) -> pa.Table:
 def _first_rows(keys: pa.Array) -> np.ndarray:
     """The rows (ascending) where each distinct key of a MEASURE_KEY column first comes: the keys sorted stably by
     their first 8 bytes (a row's place among equal keys is its order), by both halves only when two keys share the
-    first half but not the second (np.unique over rows sorts row objects: six times as long)."""
+    first half but not the second (np.unique over rows sorts them as 16-byte records: six times as long)."""
     lanes = np.frombuffer(keys.buffers()[1], dtype=np.uint64, count=2 * len(keys), offset=keys.offset * 16)
     lanes = lanes.reshape(-1, 2)
     order = np.argsort(lanes[:, 0], kind="stable")
