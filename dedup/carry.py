@@ -9,15 +9,15 @@ again after spelling fixes whose two texts the previous run measured keeps the m
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
 
-from dedup.components import Pairs, component_labels, component_signatures, paragraph_hashes
+from dedup.blake2 import word_digests
+from dedup.components import Pairs, Signatures, component_labels, component_signatures, paragraph_hashes
 from dedup.constraints import ClusterConstraints
 from dedup.pair_table import pair_positions
 from dedup.records import MEMBERSHIP_COLUMNS, ParagraphIds
@@ -34,10 +34,10 @@ TRIM_COLUMNS = pa.schema([("key", MEASURE_KEY), ("corpus_text", pa.string())])
 
 @dataclass(frozen=True)
 class CarriedRows:
-    """The stored rows of some components as the run that clustered them left them, as columns: the signatures
-    found, and each row's paragraph id and membership (MEMBERSHIP_COLUMNS)."""
+    """The stored rows of some components as the run that clustered them left them, as columns: whether each
+    signature asked for is stored, and each row's paragraph id and membership (MEMBERSHIP_COLUMNS)."""
 
-    signatures: frozenset[bytes] = frozenset()
+    found: np.ndarray
     paragraph_ids: pa.ChunkedArray = field(default_factory=lambda: pa.chunked_array([], pa.string()))
     memberships: pa.Table = field(default_factory=MEMBERSHIP_COLUMNS.empty_table)
 
@@ -45,8 +45,8 @@ class CarriedRows:
 class CarriedClusters(Protocol):
     """The previous run's clustered components, by signature, and its trims, by key."""
 
-    def members(self, signatures: Collection[bytes]) -> CarriedRows:
-        """The stored rows of those of the signatures that are stored."""
+    def members(self, signatures: pa.Array) -> CarriedRows:
+        """The stored rows of those of the signatures (a SIGNATURE column) that are stored."""
         ...
 
     def trims(self, keys: pa.Array) -> tuple[np.ndarray, pa.ChunkedArray]:
@@ -63,8 +63,8 @@ class CarriedClusters(Protocol):
 class NothingCarried:
     """No previous run: every component is clustered, every trim made."""
 
-    def members(self, signatures: Collection[bytes]) -> CarriedRows:
-        return CarriedRows()
+    def members(self, signatures: pa.Array) -> CarriedRows:
+        return CarriedRows(np.zeros(len(signatures), dtype=bool))
 
     def trims(self, keys: pa.Array) -> tuple[np.ndarray, pa.ChunkedArray]:
         return np.zeros(len(keys), dtype=bool), pa.chunked_array([pa.nulls(len(keys), pa.string())])
@@ -79,11 +79,11 @@ NOTHING_CARRIED = NothingCarried()
 @dataclass
 class Components:
     """This run's components of more than one paragraph that may be stored: each position's component label, the
-    signature of each such component (by label), and the signatures whose clusters were carried over."""
+    signature of each such component, and whether each signature's clusters were carried over (a row each)."""
 
     labels: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    signatures: dict[int, bytes] = field(default_factory=dict)
-    carried: frozenset[bytes] = frozenset()
+    signatures: Signatures = field(default_factory=Signatures)
+    carried: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 @dataclass
@@ -109,15 +109,15 @@ def carry_over(
     signed), `hashes` each text's `dedup.text_hash.text_hashes`."""
     labels = component_labels(len(ids), pair_positions(overlaps))
     signatures = component_signatures(labels, paragraph_hashes(len(ids), paired, keys, hashes), (overlaps,))
-    for label in {int(labels[position]) for position in constraints.positions()}:
-        signatures.pop(label, None)
-    stored = carried.members(signatures.values())
+    decided = labels[sorted(constraints.positions())]
+    if len(decided):
+        signatures = signatures.taken(~np.isin(signatures.labels, decided))
+    stored = carried.members(signatures.column)
     positions = np.zeros(0, dtype=np.int64)
     if len(stored.paragraph_ids):
-        found = [label for label, signature in signatures.items() if signature in stored.signatures]
-        among = paired[np.isin(labels[paired], np.array(found, dtype=np.int64))]  # a stored row's id is one of these
+        among = paired[np.isin(labels[paired], signatures.labels[stored.found])]  # a stored row's id is one of these
         positions = ids.find(stored.paragraph_ids, among)
-    return CarriedOver(Components(labels, signatures, stored.signatures), positions, stored.memberships)
+    return CarriedOver(Components(labels, signatures, stored.found), positions, stored.memberships)
 
 
 @dataclass
@@ -156,26 +156,25 @@ def carry_trims(
 
 def trim_keys(hashes: np.ndarray, keepers: Keepers) -> pa.Array:
     """A 128-bit key of all a trim reads, a MEASURE_KEY column in the order of `keepers`: the text of the paragraph
-    trimmed and its keepers' texts, in order (`hashes`: each text's `dedup.text_hash.text_hashes`)."""
+    trimmed and its keepers' texts, in order (`hashes`: each text's `dedup.text_hash.text_hashes`), their hashes
+    joined and digested (`dedup.blake2.word_digests`, compiled)."""
     lengths = 1 + np.diff(keepers.bounds)
     read = np.empty(int(lengths.sum()), dtype=np.int64)
     firsts = np.cumsum(lengths) - lengths
     is_first = np.zeros(len(read), dtype=bool)
     is_first[firsts] = True
     read[firsts], read[~is_first] = keepers.others, keepers.ahead
-    joined, width = np.ascontiguousarray(hashes[read]).tobytes(), hashes.itemsize * hashes.shape[1]
-    ends = (np.cumsum(lengths) * width).tolist()
-    digests = b"".join(_joined_key(joined[end - length * width : end]) for length, end in zip(lengths.tolist(), ends))
-    return pa.FixedSizeBinaryArray.from_buffers(MEASURE_KEY, len(keepers), [None, pa.py_buffer(digests)])
+    lanes = hashes.shape[1]
+    return word_digests(hashes[read], np.append(firsts, len(read)) * lanes)
 
 
 def measure_keys(hashes: np.ndarray, pairs: np.ndarray) -> pa.Array:
     """A 128-bit key of all measuring a pair reads, as a MEASURE_KEY column: its two texts, the one at the lower
-    position first (the measures are oriented so); `pairs` is an (m, 2) array of positions, `hashes` each text's
-    `dedup.text_hash.text_hashes`."""
-    joined = np.ascontiguousarray(hashes[pairs.reshape(-1, 2)]).reshape(-1, 4)
-    digests = b"".join(map(_joined_key, joined.view(np.dtype((np.void, 32))).ravel().tolist()))
-    return pa.FixedSizeBinaryArray.from_buffers(MEASURE_KEY, len(joined), [None, pa.py_buffer(digests)])
+    position first (the measures are oriented so), their hashes joined and digested (`dedup.blake2.word_digests`);
+    `pairs` is an (m, 2) array of positions, `hashes` each text's `dedup.text_hash.text_hashes`."""
+    pairs = pairs.reshape(-1, 2)
+    width = 2 * hashes.shape[1]
+    return word_digests(hashes[pairs], np.arange(0, width * len(pairs) + 1, width))
 
 
 def measure_table(keys: pa.Array, shares: np.ndarray) -> pa.Table:
@@ -187,10 +186,16 @@ def measure_table(keys: pa.Array, shares: np.ndarray) -> pa.Table:
 
 
 def _first_rows(keys: pa.Array) -> np.ndarray:
-    """The rows (ascending) where each distinct key of a MEASURE_KEY column first comes."""
+    """The rows (ascending) where each distinct key of a MEASURE_KEY column first comes: the keys sorted stably by
+    their first 8 bytes (a row's place among equal keys is its order), by both halves only when two keys share the
+    first half but not the second (np.unique over rows sorts them as 16-byte records: six times as long)."""
     lanes = np.frombuffer(keys.buffers()[1], dtype=np.uint64, count=2 * len(keys), offset=keys.offset * 16)
-    return np.sort(np.unique(lanes.reshape(-1, 2), axis=0, return_index=True)[1])
-
-
-def _joined_key(hashed: bytes) -> bytes:
-    return hashlib.blake2b(hashed, digest_size=16).digest()
+    lanes = lanes.reshape(-1, 2)
+    order = np.argsort(lanes[:, 0], kind="stable")
+    first, second = lanes[order, 0], lanes[order, 1]
+    new = np.ones(len(order), dtype=bool)
+    np.not_equal(first[1:], first[:-1], out=new[1:])
+    if (~new[1:] & (second[1:] != second[:-1])).any():
+        order = np.lexsort((lanes[:, 1], lanes[:, 0]))
+        new[1:] = (lanes[order[1:]] != lanes[order[:-1]]).any(axis=1)
+    return np.sort(order[new])

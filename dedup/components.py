@@ -10,6 +10,7 @@ hashes, not their positions, which move between runs), so it does not depend on 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -21,6 +22,8 @@ from dedup.verify import Overlap
 
 Pairs = Mapping[tuple[int, int], Overlap]
 _LANES = 2
+# A component's signature as stored: its two lanes' bytes.
+SIGNATURE = pa.binary(16)
 _MIX_1, _MIX_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 # One tag a kind of pair, so a near-duplicate and a partial pair of the same measure differ.
 _PAIR_TAGS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xD6E8FEB86659FD93))
@@ -82,9 +85,26 @@ def key_hashes(keys: pa.Table) -> np.ndarray:
     return hashes
 
 
-def component_signatures(labels: np.ndarray, hashes: np.ndarray, pair_kinds: Sequence[Pairs]) -> dict[int, bytes]:
-    """The signature of each component of more than one paragraph, by label: its paragraphs' hashes and its pairs
-    of each kind (with their measures) summed."""
+@dataclass(frozen=True)
+class Signatures:
+    """The signature of each of some components: their labels (ascending) and a 16-byte signature each, a column
+    (no Python object a component)."""
+
+    labels: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    column: pa.Array = field(default_factory=lambda: pa.array([], SIGNATURE))
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def taken(self, rows: np.ndarray) -> Signatures:
+        """The signatures at `rows` (a mask, or ascending rows)."""
+        rows = np.flatnonzero(rows) if rows.dtype == bool else rows
+        return Signatures(self.labels[rows], self.column.take(pa.array(rows, pa.int64())))
+
+
+def component_signatures(labels: np.ndarray, hashes: np.ndarray, pair_kinds: Sequence[Pairs]) -> Signatures:
+    """The signature of each component of more than one paragraph: its paragraphs' hashes and its pairs of each kind
+    (with their measures) summed."""
     sums = np.zeros((len(labels), _LANES), dtype=np.uint64)
     _add_rows(sums, labels, hashes)
     for tag, pairs in zip(_PAIR_TAGS, pair_kinds):
@@ -93,7 +113,10 @@ def component_signatures(labels: np.ndarray, hashes: np.ndarray, pair_kinds: Seq
             _add_pair_hashes(sums, labels, hashes, positions, measures.view(np.uint64), tag)
     sizes = np.bincount(labels, minlength=len(labels))
     shared = np.flatnonzero(sizes > 1)
-    return dict(zip(shared.tolist(), (row.tobytes() for row in sums[shared])))
+    signed = np.ascontiguousarray(sums[shared])
+    return Signatures(
+        shared, pa.FixedSizeBinaryArray.from_buffers(SIGNATURE, len(shared), [None, pa.py_buffer(signed)])
+    )
 
 
 def _add_rows(sums: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:

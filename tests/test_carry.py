@@ -17,7 +17,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dedup.carry import MEASURE_COLUMNS, NOTHING_CARRIED, carry_trims, measure_keys, measure_table, trim_keys
-from dedup.components import _PAIR_TAGS, component_labels, component_signatures, key_hashes, mix64, paragraph_hashes
+from dedup.components import (
+    _PAIR_TAGS,
+    Signatures,
+    component_labels,
+    component_signatures,
+    key_hashes,
+    mix64,
+    paragraph_hashes,
+)
 from dedup.constraints import cluster_constraints
 from dedup.deduplicate import DedupResult, cluster_matches, find_matches, remeasure
 from dedup.pair_table import PairTable
@@ -136,13 +144,12 @@ def test_components_of_long_chains_and_cycles_are_named_by_their_smallest_positi
 def test_an_unchanged_corpus_carries_every_cluster_over(tmp_path):
     records = syndicated_corpus()
     first = clustered(records)
-    assert first.components.signatures and not first.components.carried
+    assert len(first.components.signatures) and not first.components.carried.any()
     store = marked(stored(tmp_path / "state", records, first))
     again = clustered(records, store)
-    assert again.components.carried == frozenset(first.components.signatures.values())
-    shared = {
-        position for position, label in enumerate(first.components.labels) if label in first.components.signatures
-    }
+    assert carried_signatures(again) == set(first.components.signatures.column.to_pylist())
+    signed = set(first.components.signatures.labels.tolist())
+    shared = {position for position, label in enumerate(first.components.labels) if label in signed}
     assert {p for p, m in enumerate(again.memberships) if m.match.startswith("stored")} == shared
 
 
@@ -153,9 +160,10 @@ def test_a_new_article_before_the_others_moves_positions_but_not_the_carried_clu
     grown = [*newcomer, *records]
     carried, fresh = clustered(grown, store), clustered(grown)
     assert_same_result(carried, fresh)
-    assert carried.components.carried, "the wire story's components did not change"
+    assert carried.components.carried.any(), "the wire story's components did not change"
     moon = next(p for p, r in enumerate(grown) if r.text == MOON)
-    assert carried.components.signatures[int(carried.components.labels[moon])] not in carried.components.carried
+    components = carried.components
+    assert not components.carried[np.searchsorted(components.signatures.labels, components.labels[moon])]
 
 
 def test_a_cluster_gaining_a_member_and_a_preferred_copy_are_clustered_again(tmp_path):
@@ -177,7 +185,7 @@ def test_a_member_deleted_with_its_article_unstores_its_component(tmp_path):
     fewer = [record for record in records if record.doc_id != "ap"]
     carried, fresh = clustered(fewer, store), clustered(fewer)
     assert_same_result(carried, fresh)
-    assert len(carried.components.carried) < len(store.members(set(store.table["signature"].to_pylist())).signatures)
+    assert len(carried_signatures(carried)) < len(set(store.table["signature"].to_pylist()))
     assert stored(tmp_path / "next", fewer, carried, store).table.num_rows < store.table.num_rows
 
 
@@ -191,7 +199,7 @@ def test_components_a_maintainer_merged_are_neither_stored_nor_carried(tmp_path)
     first = clustered(records, constraints=constraints)
     store = stored(tmp_path / "state", records, first)
     labels = first.components.labels
-    assert int(labels[0]) not in first.components.signatures
+    assert int(labels[0]) not in first.components.signatures.labels
     again = clustered(records, store, constraints)
     assert_same_result(again, first)
     assert "merged" in {again.memberships[0].match, again.memberships[1].match}
@@ -207,6 +215,17 @@ def test_only_paragraphs_in_a_pair_are_hashed_for_signing():
     assert np.array_equal(hashes[[0, 2]], paragraph_hashes(2, np.array([0, 1]), keys, text_hashes([LIAISON, KCNA])))
     moved = paragraph_hashes(3, np.array([0, 2]), keys[::-1], text_hashes(texts))
     assert not (moved[[0, 2]] == hashes[[0, 2]]).all(axis=1).any(), "a key with another text hashes apart"
+
+
+def by_label(signatures: Signatures) -> dict[int, bytes]:
+    """The signatures as a dict, by component label."""
+    return dict(zip(signatures.labels.tolist(), signatures.column.to_pylist(), strict=True))
+
+
+def carried_signatures(result: DedupResult) -> set[bytes]:
+    """The signatures of the components whose clusters a run carried over."""
+    components = result.components
+    return set(components.signatures.column.filter(pa.array(components.carried)).to_pylist())
 
 
 def _signatures_by_arrays(labels: np.ndarray, hashes: np.ndarray, positions: np.ndarray, measures: np.ndarray) -> dict:
@@ -234,7 +253,7 @@ def test_a_components_signature_is_the_one_older_states_stored():
     measures = np.array([[0.9, 0.95, 0.92], [0.8, 1.0, 0.75], [0.5, 0.6, 1.0], [1.0, 1.0, 1.0]])
     hashes = np.array([[3, 30], [1, 10], [2, 20], [7, 70], [7, 71], [5, 50], [9, 90]], dtype=np.uint64)
     labels = component_labels(7, positions)
-    signatures = component_signatures(labels, hashes, (PairTable(positions, measures),))
+    signatures = by_label(component_signatures(labels, hashes, (PairTable(positions, measures),)))
     assert {label: signature.hex() for label, signature in signatures.items()} == {
         0: "39503ab2846d76bf19f470192ec70312",
         3: "1e73c84614237a9a949aa1d409107a50",
@@ -247,7 +266,7 @@ def test_a_components_signature_is_the_one_older_states_stored():
     hashes[::5, 0] = hashes[1::5, 0][: len(hashes[::5])]
     labels = component_labels(500, positions)
     expected = _signatures_by_arrays(labels, hashes, positions, measures)
-    assert component_signatures(labels, hashes, (PairTable(positions, measures),)) == expected
+    assert by_label(component_signatures(labels, hashes, (PairTable(positions, measures),))) == expected
 
 
 def test_every_part_of_a_policy_key_and_its_place_change_its_hash():
@@ -299,7 +318,7 @@ def test_a_partial_pair_joins_no_component_but_its_trim_is_keyed():
     records = two_merges()
     result = clustered(records)
     assert result.corpus_trims == {1: LIAISON}
-    assert not result.components.signatures, "each merge is alone among the overlapping pairs"
+    assert not len(result.components.signatures), "each merge is alone among the overlapping pairs"
     assert result.trims.num_rows == 1 and result.trims["corpus_text"].to_pylist() == [LIAISON]
 
 
@@ -353,7 +372,7 @@ def test_a_store_with_trims_in_its_clusters_file_is_read_and_its_trims_made_agai
     assert loaded.table.equals(store.table) and not loaded.trim_table.num_rows and not loaded.measure_table.num_rows
     again = clustered(records, loaded)
     assert_same_result(again, first)
-    assert again.components.carried == frozenset(first.components.signatures.values())
+    assert carried_signatures(again) == set(first.components.signatures.column.to_pylist())
 
 
 def spelled(records: list[Paragraph], position: int, old: str, new: str) -> list[Paragraph]:
@@ -434,6 +453,26 @@ def test_a_trims_key_is_the_hash_of_its_paragraphs_text_and_its_keepers_texts_in
     for key, (other, ahead) in zip(keys, keepers.items(), strict=True):
         assert key == hashlib.blake2b(hashes[[other, *ahead]].tobytes(), digest_size=16).digest()
     assert len(set(keys)) == len(keepers) and len(trim_keys(hashes, NO_KEEPERS)) == 0
+
+
+def test_a_pairs_measure_key_is_the_hash_of_its_two_texts_the_lower_positions_first():
+    """Each key hashes the 128-bit text hashes of the pair's two texts, the one at the lower position first, and
+    only those: keys stored by earlier runs stay valid."""
+    hashes = text_hashes([f"paragraph {n} of the wire story" for n in range(12)])
+    pairs = np.array([[0, 1], [3, 7], [2, 11], [5, 6]], np.int64)
+    expected = [hashlib.blake2b(hashes[pair].tobytes(), digest_size=16).digest() for pair in pairs]
+    assert measure_keys(hashes, pairs).to_pylist() == expected
+    assert len(measure_keys(hashes, np.zeros((0, 2), np.int64))) == 0
+
+
+def test_keys_alike_in_their_first_half_are_told_apart_by_their_second():
+    """Distinct keys are stored once each, where each first comes, even when two share their first eight bytes."""
+    lanes = np.array([[5, 1], [5, 2], [9, 1], [5, 1], [5, 2], [4, 4]], dtype=np.uint64)
+    keys = pa.FixedSizeBinaryArray.from_buffers(MEASURE_COLUMNS.field("key").type, 6, [None, pa.py_buffer(lanes)])
+    shares = np.arange(18, dtype=np.float64).reshape(6, 3)
+    table = measure_table(keys, shares)
+    assert table["key"].to_pylist() == keys.take([0, 1, 2, 5]).to_pylist()
+    assert table["jaccard"].to_pylist() == [0.0, 3.0, 6.0, 15.0]
 
 
 def test_the_measures_are_stored_once_a_pair_of_texts_and_looked_up_in_the_order_asked():

@@ -10,6 +10,7 @@ from cleaners.language import detect_language
 from cleaners.line_words import line_words
 from cleaners.rules import LanguageRules
 from cleaners.spelling import copy_substitutions, word_lists
+from dedup.blake2 import word_digests
 from dedup.components import component_labels, component_signatures
 from dedup.exact import spread_over_copies
 from dedup.index import MAX_RUN, run_pairs
@@ -47,6 +48,7 @@ def warm_kernels() -> None:
     pairs = PairTable(np.array([[0, 2]], dtype=np.int64), np.ones((1, 3)))
     component_signatures(component_labels(3, pairs.positions), np.zeros((3, 2), dtype=np.uint64), (pairs,))
     spread_over_copies(pairs, {2: [1]}, {2: 1}, within=True)
+    word_digests(np.zeros(4, dtype=np.uint64), np.array([0, 4]))
     in_order = text_column(sorted(texts))
     columns = (in_order, _read_back(in_order))
     for column in columns:

@@ -458,5 +458,5 @@ def component_counts(dedup: DedupResult) -> dict[str, int]:
     """How many components of the pair graph (of more than one paragraph) kept the previous run's clusters and
     how many were clustered (those a maintainer's merge or split touches are not counted)."""
     components = dedup.components
-    carried = len(components.carried)
+    carried = int(np.count_nonzero(components.carried))
     return {"carried": carried, "clustered": len(components.signatures) - carried}

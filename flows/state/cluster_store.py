@@ -8,7 +8,7 @@ signature is stored, the trims and the measures whose key is, and clusters, trim
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from dedup.carry import MEASURE_COLUMNS, TRIM_COLUMNS, CarriedRows
+from dedup.components import SIGNATURE
 from dedup.deduplicate import DedupResult
 from dedup.records import MEMBERSHIP_COLUMNS, ParagraphIds, ParagraphRecord
 from flows.outputs.files import write_table
@@ -26,7 +27,6 @@ from flows.outputs.schema import MEMBERSHIP
 CLUSTERS_FILE = "clusters.parquet"
 TRIMS_FILE = "trims.parquet"
 MEASURES_FILE = "remeasured.parquet"
-SIGNATURE = pa.binary(16)
 # The membership columns of paragraphs.parquet, with the overlaps kept as clustering measured them (float64).
 _MEMBERSHIP = [field.with_type(pa.float64()) if pa.types.is_floating(field.type) else field for field in MEMBERSHIP]
 CLUSTERS = pa.schema([("signature", SIGNATURE), ("paragraph_id", pa.string()), *_MEMBERSHIP])
@@ -40,13 +40,14 @@ class StoredClusters:
     trim_table: pa.Table = field(default_factory=TRIM_COLUMNS.empty_table)
     measure_table: pa.Table = field(default_factory=MEASURE_COLUMNS.empty_table)
 
-    def members(self, signatures: Collection[bytes]) -> CarriedRows:
-        """The stored rows of those of the signatures that are stored."""
-        if not self.table.num_rows or not signatures:
-            return CarriedRows()
-        found = self.table.filter(pc.is_in(self.table["signature"], pa.array(list(signatures), SIGNATURE)))
+    def members(self, signatures: pa.Array) -> CarriedRows:
+        """The stored rows of those of the signatures (a SIGNATURE column) that are stored."""
+        if not self.table.num_rows or not len(signatures):
+            return CarriedRows(np.zeros(len(signatures), dtype=bool))
+        found = self.table.filter(pc.is_in(self.table["signature"], value_set=signatures))
         memberships = found.select(MEMBERSHIP_COLUMNS.names).cast(MEMBERSHIP_COLUMNS)
-        return CarriedRows(frozenset(pc.unique(found["signature"]).to_pylist()), found["paragraph_id"], memberships)
+        stored = pc.is_in(signatures, value_set=pc.unique(found["signature"]))
+        return CarriedRows(stored.to_numpy(zero_copy_only=False), found["paragraph_id"], memberships)
 
     def trims(self, keys: pa.Array) -> tuple[np.ndarray, pa.ChunkedArray]:
         """Whether each of the trim keys is stored, and the corpus text stored for it (null where nothing was
@@ -97,17 +98,14 @@ def write_clusters(folder: Path, update: ClusterUpdate | None) -> None:
     if update is None:
         return
     previous, components = update.previous.table, update.dedup.components
-    carried = previous.filter(pc.is_in(previous["signature"], pa.array(list(components.carried), SIGNATURE)))
-    clustered = {
-        label: signature for label, signature in components.signatures.items() if signature not in components.carried
-    }
-    labels = np.fromiter(clustered, dtype=np.int64, count=len(clustered))
-    positions = np.flatnonzero(np.isin(components.labels, labels))
-    by_label = np.argsort(labels)
-    rows = by_label[np.searchsorted(labels, components.labels[positions], sorter=by_label)]
+    signatures = components.signatures
+    carried = previous.filter(pc.is_in(previous["signature"], value_set=signatures.taken(components.carried).column))
+    clustered = signatures.taken(~components.carried)
+    positions = np.flatnonzero(np.isin(components.labels, clustered.labels))
+    rows = np.searchsorted(clustered.labels, components.labels[positions])  # the labels are ascending
     memberships = update.dedup.memberships.columns(positions)
     columns = {
-        "signature": pa.array(list(clustered.values()), SIGNATURE).take(pa.array(rows, pa.int64())),
+        "signature": clustered.column.take(pa.array(rows, pa.int64())),
         "paragraph_id": ParagraphIds(update.records).column(positions),
         **{field.name: memberships[field.name] for field in MEMBERSHIP},
     }
