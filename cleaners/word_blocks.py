@@ -56,24 +56,25 @@ class CodedWords:
 @dataclass(frozen=True)
 class CodedColumn:
     """Texts' words as codes in one array (text t's are `codes[starts[t]:ends[t]]`), the same code for the same
-    spelling, and each code's spelling."""
+    spelling, and each code's spelling (an Arrow string array)."""
 
     codes: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
-    spellings: list[str]
+    spellings: pa.Array
 
     @classmethod
     def of_lists(cls, word_lists: pa.ListArray | pa.ChunkedArray) -> CodedColumn:
         """The words of these texts (an Arrow list a text) coded together by one Arrow dictionary encoding, no word
-        made a Python string but each distinct spelling."""
+        made a Python string."""
         if not len(word_lists):
-            return cls(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), [])
+            nothing = np.empty(0, np.int64)
+            return cls(nothing, nothing, nothing, pa.array([], pa.string()))
         words = pc.list_flatten(word_lists)
         encoded = (words.combine_chunks() if isinstance(words, pa.ChunkedArray) else words).dictionary_encode()
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         ends = np.cumsum(pc.list_value_length(word_lists).to_numpy(zero_copy_only=False), dtype=np.int64)
-        return cls(codes, np.concatenate([[0], ends[:-1]]), ends, encoded.dictionary.to_pylist())
+        return cls(codes, np.concatenate([[0], ends[:-1]]), ends, encoded.dictionary)
 
     def reordered(self, order: np.ndarray) -> CodedColumn:
         """The texts at these places, in this order (their codes left where they are)."""

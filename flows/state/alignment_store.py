@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from cleaners.spelling import (
     COUNT_CHUNK_TEXTS,
     FACINGS,
-    pairs_substitutions,
+    pairs_substitution_columns,
     paragraph_digest,
     summed_facings,
     word_lists,
@@ -204,14 +204,10 @@ def _worded_chunk(
 
 def substituted_words(words: TextWords, pairs: np.ndarray) -> tuple[pa.Array, pa.Array]:
     """What each pair of texts (rows of `pairs`, places among `words`' texts) prints in the other's place, their
-    words coded together (`cleaners.spelling.pairs_substitutions`), as the ALIGNMENTS columns of the first's words
+    words coded together (`cleaners.spelling.pairs_substitution_columns`), as the ALIGNMENTS columns of the first's words
     and the second's: work for a helper process, or the flow."""
     coded = words.coded()
-    aligned = pairs_substitutions(coded.codes, coded.starts, coded.ends, pairs, coded.spellings)
-    return (
-        pa.array([[word for word, _ in substitutions] for substitutions in aligned], ALIGNMENTS.field(2).type),
-        pa.array([[other for _, other in substitutions] for substitutions in aligned], ALIGNMENTS.field(3).type),
-    )
+    return pairs_substitution_columns(coded.codes, coded.starts, coded.ends, pairs, coded.spellings)
 
 
 def _digest_strings(digests: np.ndarray) -> pa.Array:
