@@ -6,7 +6,9 @@ difflib's `SequenceMatcher(None, word.lower(), other.lower(), autojunk=False).ra
 both share in difflib's matching blocks) or the two words it runs together (no cost). Of the cheapest ways, the one
 Python's `min` took over (cost, step) tuples is taken, so a tie goes to the smallest step, (0, 1) first: the walk is
 the one `tests/test_word_blocks.py` keeps in Python as its reference. Words are `cleaners.spelling._WORD`'s (ASCII
-letters joined by hyphens and apostrophes), so lower-casing them is lower-casing their ASCII letters.
+letters joined by hyphens and apostrophes), so lower-casing them is lower-casing their ASCII letters. The walk is
+given the stretches, and the letters, made outside it: numba's cache of a kernel is kept by its own file alone, so a
+kernel calling another file's kernel would go on running a stale copy of it once that file changed.
 """
 
 from __future__ import annotations
@@ -17,32 +19,19 @@ import pyarrow.compute as pc
 from numba import njit
 
 from cleaners.word_blocks import disagreeing_stretches
-from cleaners.word_scan import code_point
 from dedup.text_hash import bytes_and_starts
 
 
 def spelled_letters(spellings: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Each spelling's code points lower-cased, one array (spelling s's: letters[starts[s]:starts[s + 1]])."""
-    return _lowered_code_points(*bytes_and_starts(spellings))
-
-
-@njit(cache=True)
-def _lowered_code_points(data, starts):  # pragma: no cover - compiled; tested through the walk
-    """The code points of UTF-8 strings (string s's bytes: data[starts[s]:starts[s + 1]]), ASCII letters
-    lower-cased, and where each string's start (and the last ends)."""
-    letters = np.empty(len(data), dtype=np.int32)
-    letter_starts = np.empty(len(starts), dtype=np.int64)
-    count = 0
-    for string in range(len(starts) - 1):
-        letter_starts[string] = count
-        at = starts[string]
-        while at < starts[string + 1]:
-            point, width = code_point(data, at)
-            letters[count] = point + 32 if 65 <= point <= 90 else point
-            count += 1
-            at += width
-    letter_starts[len(starts) - 1] = count
-    return letters[:count], letter_starts
+    """Each spelling's code points with ASCII letters lower-cased, one array (spelling s's:
+    letters[starts[s]:starts[s + 1]]): their bytes decoded as one string, each start moved back by the
+    continuation bytes before it."""
+    data, starts = bytes_and_starts(spellings)
+    used = data[starts[0] : starts[-1]]
+    points = np.frombuffer(used.tobytes().decode("utf-8").encode("utf-32-le"), np.uint32).astype(np.int32)
+    offsets = starts - starts[0]
+    continuing = np.concatenate([[0], np.cumsum((used & 0xC0) == 0x80)])
+    return np.where((points >= ord("A")) & (points <= ord("Z")), points + 32, points), offsets - continuing[offsets]
 
 
 def substitution_columns(
@@ -60,7 +49,8 @@ def substitution_columns(
     than `longest` words on either side are left out."""
     # Each side as its own contiguous array: the kernel is compiled (and warmed up) for contiguous arrays only.
     firsts, seconds = (np.ascontiguousarray(pairs[:, side], dtype=np.int64) for side in (0, 1))
-    places = substitution_places(codes, starts, ends, firsts, seconds, longest, *spelled_letters(spellings), unpaired)
+    stretches = disagreeing_stretches(codes, starts, ends, firsts, seconds, longest)
+    places = substitution_places(codes, stretches, longest, *spelled_letters(spellings), unpaired)
     facings = np.bincount(places[:, 0], minlength=len(pairs))
     offsets = pa.array(np.concatenate([[0], np.cumsum(facings)]), pa.int32())
     first = _spelled(codes, spellings, places[:, 1], places[:, 2])
@@ -78,11 +68,11 @@ def _spelled(codes: np.ndarray, spellings: pa.Array, at: np.ndarray, count: np.n
 
 @njit(cache=True)
 def substitution_places(
-    codes, starts, ends, firsts, seconds, longest, letters, letter_starts, unpaired
+    codes, stretches, longest, letters, letter_starts, unpaired
 ):  # pragma: no cover - compiled; tested against the Python walk
-    """Each facing the walk of the pairs' disagreeing stretches finds, as a row (pair, first's place in `codes`, its
-    words, second's place, its words), pairs in order and each pair's facings in the texts' order."""
-    stretches = disagreeing_stretches(codes, starts, ends, firsts, seconds, longest)
+    """Each facing the walk of the pairs' disagreeing stretches (rows of `disagreeing_stretches`, of at most
+    `longest` words a side) finds, as a row (pair, first's place in `codes`, its words, second's place, its words),
+    pairs in order and each pair's facings in the texts' order."""
     found = np.empty((max(16, 2 * len(stretches)), 5), dtype=np.int64)
     cost = np.empty((longest + 1, longest + 1), dtype=np.float64)
     steps = np.empty((longest + 1, longest + 1, 2), dtype=np.int64)

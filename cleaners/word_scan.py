@@ -42,7 +42,7 @@ def scanned_words(column: pa.StringArray, skipped: np.ndarray) -> tuple[np.ndarr
 
 
 @njit(inline="always")
-def code_point(data, position):
+def _code_point(data, position):
     """The code point at `position` of UTF-8 bytes and its length in bytes."""
     lead = data[position]
     if lead < 0x80:
@@ -69,13 +69,13 @@ def _scan_words(data, starts, skipped, classes):  # pragma: no cover - compiled;
         position, end = starts[text], starts[text + 1]
         kind, width = _OUTSIDE, 0
         if position < end:
-            point, width = code_point(data, position)
+            point, width = _code_point(data, position)
             kind = classes[point] if point >= 0 else _WORD_CHARACTER
         while position < end:
             if kind == _OUTSIDE:
                 position += width
                 if position < end:
-                    point, width = code_point(data, position)
+                    point, width = _code_point(data, position)
                     kind = classes[point] if point >= 0 else _WORD_CHARACTER
                 continue
             run_start, word_end, joinable = position, -1, kind == _LETTER
@@ -85,7 +85,7 @@ def _scan_words(data, starts, skipped, classes):  # pragma: no cover - compiled;
                 was_letter = kind == _LETTER
                 position += width
                 if position < end:
-                    point, width = code_point(data, position)
+                    point, width = _code_point(data, position)
                     kind = classes[point] if point >= 0 else _WORD_CHARACTER
                 else:
                     kind = _OUTSIDE

@@ -221,7 +221,13 @@ def test_the_compiled_walk_of_a_stretch_is_the_python_walk(left, right):
     bounds = np.array([0, len(left), len(codes)], np.int64)
     longest = max(len(left), len(right), 1)  # the whole lists, one stretch
     first, second = substitution_columns(
-        codes, bounds[:2], bounds[1:], np.array([[0, 1]]), pa.array(coded.spellings, pa.string()), longest, _UNPAIRED_COST
+        codes,
+        bounds[:2],
+        bounds[1:],
+        np.array([[0, 1]]),
+        pa.array(coded.spellings, pa.string()),
+        longest,
+        _UNPAIRED_COST,
     )
     walked = list(zip(first.to_pylist()[0], second.to_pylist()[0]))
     start = next((at for at, (a, b) in enumerate(zip(left, right)) if a != b), min(len(left), len(right)))
@@ -252,3 +258,24 @@ def test_a_stretch_of_many_facings_in_many_pairs_grows_the_compiled_pass_room():
     at_once = pairs_substitutions(coded.codes, coded.starts, coded.ends, pairs, coded.spellings)
     assert at_once == [difflib_substitutions(*(left, right)[:: 1 if first == 0 else -1]) for first, _ in pairs.tolist()]
     assert len(at_once[0]) == len(left) - 2 > 2
+
+
+def test_every_pair_of_the_seed_paragraphs_aligned_in_one_pass_shows_what_difflib_shows():
+    """One compiled pass over many pairs reuses its room for the blocks (each code's places, the lengths) from pair
+    to pair: nothing one pair leaves may change the next."""
+    paragraphs = [
+        text_words(paragraph)
+        for path in sorted(SEEDS.glob("*.txt"))
+        for paragraph in path.read_text(encoding="utf-8").split("\n\n")
+    ]
+    coded = CodedColumn.of_lists(pa.array(paragraphs, pa.list_(pa.string())))
+    pairs = np.array([*combinations(range(len(paragraphs)), 2)])
+    pairs = np.concatenate([pairs, pairs[:, ::-1]])
+    at_once = pairs_substitutions(coded.codes, coded.starts, coded.ends, pairs, coded.spellings)
+    expected = [difflib_substitutions(paragraphs[first], paragraphs[second]) for first, second in pairs.tolist()]
+    assert at_once == expected and sum(map(len, at_once)) > 100
+
+
+def test_the_letters_of_a_slice_of_spellings_start_where_their_code_points_do():
+    letters, starts = spelled_letters(pa.array(["x", "Don’t", "A-b"], pa.string()).slice(1))
+    assert letters.tolist() == [*map(ord, "don’ta-b")] and starts.tolist() == [0, 5, 8]
