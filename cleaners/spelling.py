@@ -18,7 +18,6 @@ import string
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from difflib import SequenceMatcher
 from itertools import chain, islice
 
 import numpy as np
@@ -31,8 +30,9 @@ from cleaners.delete_index import PartialIndex, partial_index
 from cleaners.edits import Correction
 from cleaners.rules import SpellingRules
 from cleaners.stopwords import STOPWORDS
+from cleaners.stretch_walk import substitution_columns
 from cleaners.ticking import no_progress, ticking
-from cleaners.word_blocks import CodedWords, disagreeing_stretches
+from cleaners.word_blocks import CodedWords
 from cleaners.word_scan import scanned_words
 
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
@@ -839,67 +839,31 @@ def aligned_substitutions(left: np.ndarray, right: np.ndarray, spellings: list[s
     code's spelling) aligned over the whole paragraph, left copy's side first (`pairs_substitutions`)."""
     codes = np.concatenate([left, right]).astype(np.int64)
     bounds = np.array([0, len(left), len(codes)], np.int64)
-    return pairs_substitutions(codes, bounds[:2], bounds[1:], np.array([[0, 1]]), spellings)[0]
+    spelled = pa.array(spellings, pa.string())
+    return pairs_substitutions(codes, bounds[:2], bounds[1:], np.array([[0, 1]]), spelled)[0]
 
 
 def pairs_substitutions(
-    codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, pairs: np.ndarray, spellings: list[str]
+    codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, pairs: np.ndarray, spellings: pa.Array
 ) -> list[Substitutions]:
     """Each pair of copies' (rows of `pairs`: two texts, text t's words coded `codes[starts[t]:ends[t]]`, with each
-    code's spelling) word-for-word substitutions aligned over the whole paragraph, left copy's side first: (word,
-    word), (run-together word, "two words") or ("two words", run-together word). Copies may differ in many places
-    (house style, a dateline, a dropped sentence): every stretch where they disagree between words they share is
-    aligned on its own (difflib's "replace" opcodes, found past the words they begin and end with in common, what
-    keeps it cheap); the stretches of all the pairs are found in one compiled pass, only their words spelled out."""
-    found: list[list[tuple[str, str]]] = [[] for _ in range(len(pairs))]
-    # Each side as its own contiguous array: the kernel is compiled (and warmed up) for contiguous arrays only.
-    firsts, seconds = (np.ascontiguousarray(pairs[:, side], dtype=np.int64) for side in (0, 1))
-    stretches = disagreeing_stretches(codes, starts, ends, firsts, seconds, _MAX_ALIGNED_STRETCH)
-    for pair, left_start, left_end, right_start, right_end in stretches.tolist():
-        left = [spellings[code] for code in codes[left_start:left_end].tolist()]
-        found[pair].extend(_walk_block(left, [spellings[code] for code in codes[right_start:right_end].tolist()]))
-    return [tuple(substitutions) for substitutions in found]
+    code's spelling) word-for-word substitutions, left copy's side first (`pairs_substitution_columns`)."""
+    first, second = pairs_substitution_columns(codes, starts, ends, pairs, spellings)
+    return [tuple(zip(words, others)) for words, others in zip(first.to_pylist(), second.to_pylist())]
 
 
-def _walk_block(left: list[str], right: list[str]) -> Iterator[tuple[str, str]]:
-    """Align the words of one disagreeing stretch by edit distance (a word may face nothing, one word or the
-    two words it runs together) and yield the facing pairs that stand as far from the stretch's start, or
-    its end, on both sides (what the shared words around it anchor): "(Reuters) - The ministr" against
-    "The minister" pairs "ministr" with "minister" and "Reuters" with nothing."""
-    rows, columns = len(left) + 1, len(right) + 1
-    cost = [[0.0] * columns for _ in range(rows)]
-    step: list[list[tuple[int, int]]] = [[(0, 0)] * columns for _ in range(rows)]
-    for i in range(rows):
-        for j in range(columns):
-            if i == j == 0:
-                continue
-            options = []
-            if i:
-                options.append((cost[i - 1][j] + _UNPAIRED_COST, (1, 0)))
-            if j:
-                options.append((cost[i][j - 1] + _UNPAIRED_COST, (0, 1)))
-            if i and j:
-                options.append((cost[i - 1][j - 1] + _pair_cost(left[i - 1], right[j - 1]), (1, 1)))
-            if i and j >= 2 and left[i - 1].lower() == (right[j - 2] + right[j - 1]).lower():
-                options.append((cost[i - 1][j - 2], (1, 2)))
-            if j and i >= 2 and right[j - 1].lower() == (left[i - 2] + left[i - 1]).lower():
-                options.append((cost[i - 2][j - 1], (2, 1)))
-            cost[i][j], step[i][j] = min(options)
-    pairs = []
-    i, j = rows - 1, columns - 1
-    while i or j:
-        di, dj = step[i][j]
-        anchored = i - di == j - dj or rows - i == columns - j  # as far from the stretch's start, or its end
-        if di and dj and anchored:
-            pairs.append((" ".join(left[i - di : i]), " ".join(right[j - dj : j])))
-        i, j = i - di, j - dj
-    yield from reversed(pairs)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _pair_cost(word: str, other: str) -> float:
-    """How unlike two words are, 0 (same letters) to 1 (nothing in common): the price of facing them."""
-    return 1.0 - SequenceMatcher(None, word.lower(), other.lower(), autojunk=False).ratio()
+def pairs_substitution_columns(
+    codes: np.ndarray, starts: np.ndarray, ends: np.ndarray, pairs: np.ndarray, spellings: pa.Array
+) -> tuple[pa.ListArray, pa.ListArray]:
+    """Each pair of copies' (rows of `pairs`: two texts, text t's words coded `codes[starts[t]:ends[t]]`, with each
+    code's spelling in `spellings`) word-for-word substitutions aligned over the whole paragraph, as two list
+    columns: the left copy's words, and at the same places the right's: (word, word), (run-together word, "two
+    words") or ("two words", run-together word). Copies may differ in many places (house style, a dateline, a dropped
+    sentence): every stretch where they disagree between words they share is aligned on its own (difflib's "replace"
+    opcodes, found past the words they begin and end with in common, what keeps it cheap), by edit distance
+    (`cleaners.stretch_walk`); the stretches of all the pairs are found and walked in one compiled pass, only the
+    facing words spelled out."""
+    return substitution_columns(codes, starts, ends, pairs, spellings, _MAX_ALIGNED_STRETCH, _UNPAIRED_COST)
 
 
 def copy_facings(copies: Iterable[AlignedCopy]) -> pa.Table:

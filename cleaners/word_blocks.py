@@ -56,24 +56,25 @@ class CodedWords:
 @dataclass(frozen=True)
 class CodedColumn:
     """Texts' words as codes in one array (text t's are `codes[starts[t]:ends[t]]`), the same code for the same
-    spelling, and each code's spelling."""
+    spelling, and each code's spelling (an Arrow string array)."""
 
     codes: np.ndarray
     starts: np.ndarray
     ends: np.ndarray
-    spellings: list[str]
+    spellings: pa.Array
 
     @classmethod
     def of_lists(cls, word_lists: pa.ListArray | pa.ChunkedArray) -> CodedColumn:
         """The words of these texts (an Arrow list a text) coded together by one Arrow dictionary encoding, no word
-        made a Python string but each distinct spelling."""
+        made a Python string."""
         if not len(word_lists):
-            return cls(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), [])
+            nothing = np.empty(0, np.int64)
+            return cls(nothing, nothing, nothing, pa.array([], pa.string()))
         words = pc.list_flatten(word_lists)
         encoded = (words.combine_chunks() if isinstance(words, pa.ChunkedArray) else words).dictionary_encode()
         codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         ends = np.cumsum(pc.list_value_length(word_lists).to_numpy(zero_copy_only=False), dtype=np.int64)
-        return cls(codes, np.concatenate([[0], ends[:-1]]), ends, encoded.dictionary.to_pylist())
+        return cls(codes, np.concatenate([[0], ends[:-1]]), ends, encoded.dictionary)
 
     def reordered(self, order: np.ndarray) -> CodedColumn:
         """The texts at these places, in this order (their codes left where they are)."""
@@ -103,13 +104,14 @@ def disagreeing_stretches(codes, starts, ends, firsts, seconds, longest):  # pra
     pair's stretches in the texts' order."""
     found = np.empty((1024, 5), dtype=np.int64)
     count = 0
+    scratch = _block_scratch(np.max(codes) + 1 if len(codes) else 0, np.max(ends - starts) if len(ends) else 0)
     for pair in range(len(firsts)):
         a_start, b_start = starts[firsts[pair]], starts[seconds[pair]]
         a, b = codes[a_start : ends[firsts[pair]]], codes[b_start : ends[seconds[pair]]]
         start, a_end, b_end = differing_middle(a, b)
         if a_end == start or b_end == start:
             continue
-        blocks = _matching_blocks(a[start:a_end], b[start:b_end])
+        blocks = _blocks_into(a[start:a_end], b[start:b_end], scratch)
         i = j = 0
         for row in range(len(blocks)):
             block_i, block_j, size = blocks[row, 0], blocks[row, 1], blocks[row, 2]
@@ -127,31 +129,64 @@ def disagreeing_stretches(codes, starts, ends, firsts, seconds, longest):  # pra
 @njit(cache=True)
 def _matching_blocks(a, b):  # pragma: no cover - compiled; tested against difflib
     """The matching blocks of two code arrays as difflib joins them, one row (i, j, size) a block, then the end."""
-    places = np.argsort(b, kind="mergesort")  # b's places by code, each code's in ascending order as in b2j
-    sorted_codes = b[places]
-    places_start = np.searchsorted(sorted_codes, a, side="left")  # a[i]'s places: places[start[i]:end[i]]
-    places_end = np.searchsorted(sorted_codes, a, side="right")
-    lengths = np.zeros((2, len(b) + 1), dtype=np.int64)  # a block's length ending at b[j - 1], last row and this
-    touched = np.zeros((2, len(b)), dtype=np.int64)
-    found = np.empty((len(a) + 1, 3), dtype=np.int64)
+    codes = max(np.max(a) if len(a) else 0, np.max(b) if len(b) else 0) + 1
+    return _blocks_into(a, b, _block_scratch(codes, max(len(a), len(b)))).copy()
+
+
+@njit(cache=True)
+def _block_scratch(codes, words):  # pragma: no cover - compiled
+    """Room for `_blocks_into` over codes below `codes` in arrays of at most `words` words, made once for many pairs:
+    each code's first place in `b` (-1: none), each place's next place of its code, a block's lengths ending at
+    b[j - 1] (last row and this one), the places they were set at and how many, the blocks found, the ranges left to
+    search, and the joined blocks; the chains, lengths and counts are left as made between pairs."""
+    return (
+        np.full(codes, -1, dtype=np.int64),
+        np.empty(words, dtype=np.int64),
+        np.zeros((2, words + 1), dtype=np.int64),
+        np.zeros((2, words), dtype=np.int64),
+        np.zeros(2, dtype=np.int64),
+        np.empty((words + 1, 3), dtype=np.int64),
+        np.empty((words + 1, 4), dtype=np.int64),
+        np.empty((words + 1, 3), dtype=np.int64),
+    )
+
+
+@njit(cache=True)
+def _blocks_into(a, b, scratch):  # pragma: no cover - compiled; tested against difflib
+    """`_matching_blocks` of a and b in the scratch's rows (a view of them, valid until the next pair)."""
+    first_place, next_place, lengths, touched, counts, found, queue, joined = scratch
+    for j in range(len(b) - 1, -1, -1):  # each code's places in b in ascending order, as in difflib's b2j
+        next_place[j] = first_place[b[j]]
+        first_place[b[j]] = j
     count = 0
-    queue = [(0, len(a), 0, len(b))]
-    while queue:
-        a_low, a_high, b_low, b_high = queue.pop()
-        i, j, size = _longest_match(places, places_start, places_end, a_low, a_high, b_low, b_high, lengths, touched)
+    queue[0, 0], queue[0, 1], queue[0, 2], queue[0, 3] = 0, len(a), 0, len(b)
+    waiting = 1
+    while waiting:
+        waiting -= 1
+        a_low, a_high, b_low, b_high = queue[waiting, 0], queue[waiting, 1], queue[waiting, 2], queue[waiting, 3]
+        i, j, size = _longest_match(a, first_place, next_place, a_low, a_high, b_low, b_high, lengths, touched, counts)
         if size:
             found[count, 0], found[count, 1], found[count, 2] = i, j, size
             count += 1
             if a_low < i and b_low < j:
-                queue.append((a_low, i, b_low, j))
+                queue[waiting, 0], queue[waiting, 1], queue[waiting, 2], queue[waiting, 3] = a_low, i, b_low, j
+                waiting += 1
             if i + size < a_high and j + size < b_high:
-                queue.append((i + size, a_high, j + size, b_high))
-    blocks = found[:count][np.argsort(found[:count, 0])]  # blocks never share a start in `a`
-    joined = np.empty((count + 1, 3), dtype=np.int64)
+                queue[waiting, 0], queue[waiting, 1] = i + size, a_high
+                queue[waiting, 2], queue[waiting, 3] = j + size, b_high
+                waiting += 1
+    for j in range(len(b)):
+        first_place[b[j]] = -1
+    for row in range(1, count):  # in order of their start in `a` (blocks never share one)
+        at = row
+        while at and found[at - 1, 0] > found[at, 0]:
+            for column in range(3):
+                found[at - 1, column], found[at, column] = found[at, column], found[at - 1, column]
+            at -= 1
     kept = 0
     first_i = first_j = size = 0
     for row in range(count):
-        i, j, k = blocks[row, 0], blocks[row, 1], blocks[row, 2]
+        i, j, k = found[row, 0], found[row, 1], found[row, 2]
         if first_i + size == i and first_j + size == j:
             size += k
         else:
@@ -168,30 +203,31 @@ def _matching_blocks(a, b):  # pragma: no cover - compiled; tested against diffl
 
 @njit(cache=True)
 def _longest_match(
-    places, places_start, places_end, a_low, a_high, b_low, b_high, lengths, touched
+    a, first_place, next_place, a_low, a_high, b_low, b_high, lengths, touched, counts
 ):  # pragma: no cover
     """difflib's `find_longest_match` without junk: the longest block of a[a_low:a_high] and b[b_low:b_high], the
-    first to end in `a` (then in `b`) of the longest; `lengths` and `touched` are scratch, left all zero."""
+    first to end in `a` (then in `b`) of the longest, walking each code's places in `b` (`first_place`, then
+    `next_place`); `lengths`, `touched` and `counts` are scratch, left all zero."""
     best_i, best_j, best_size = a_low, b_low, 0
-    last, counts = 0, np.zeros(2, dtype=np.int64)
+    last = 0
     for i in range(a_low, a_high):
         row = 1 - last
-        for place in range(places_start[i], places_end[i]):
-            j = places[place]
-            if j < b_low:
-                continue
-            if j >= b_high:
-                break
+        j = first_place[a[i]]
+        while j != -1 and j < b_low:
+            j = next_place[j]
+        while j != -1 and j < b_high:
             size = lengths[last, j] + 1
             lengths[row, j + 1] = size
             touched[row, counts[row]] = j + 1
             counts[row] += 1
             if size > best_size:
                 best_i, best_j, best_size = i - size + 1, j - size + 1, size
+            j = next_place[j]
         for t in range(counts[last]):
             lengths[last, touched[last, t]] = 0
         counts[last] = 0
         last = row
     for t in range(counts[last]):
         lengths[last, touched[last, t]] = 0
+    counts[last] = 0
     return best_i, best_j, best_size

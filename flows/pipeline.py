@@ -329,7 +329,6 @@ def _run(
             quote(progress),
             counted,
             work / "spelling-spill",
-            worker_processes() or 1,
         )
         progress.rows_out = len(decisions)
         write_vocabulary(written_state, vocabulary)

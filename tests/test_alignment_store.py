@@ -1,7 +1,6 @@
 """The stored alignments of syndicated copies: pairs are found among them by digest and give what aligning them
 gives, only new pairs are aligned, and the alignments read back as written."""
 
-import multiprocessing
 from collections import Counter
 
 import numpy as np
@@ -9,11 +8,9 @@ import pyarrow as pa
 
 from cleaners.article import clean_article
 from cleaners.spelling import copy_facings, copy_substitutions, paragraph_digest, text_words
-from flows.runtime.spawned import helper_processes
 from flows.stages.column_texts import ColumnTexts
 from flows.state.alignment_store import (
     ALIGNMENTS,
-    HELPED_FROM_CHUNKS,
     WORD_LISTS,
     SplitWords,
     align_pairs,
@@ -136,29 +133,15 @@ def copy_with_slips(paragraph: str) -> str:
     return " ".join(words)
 
 
-def test_pairs_aligned_on_helper_processes_give_what_aligning_in_the_flow_gives(seeds, config):
+def test_pairs_aligned_a_few_at_a_time_give_what_aligning_them_at_once_gives(seeds, config):
     paragraphs = [p for text in seeds.values() for p in clean_article(text, config.cleaning).paragraphs]
     texts = paragraphs + [copy_with_slips(paragraph) for paragraph in paragraphs]
     column = ColumnTexts(pa.chunked_array([texts[: len(paragraphs)], texts[len(paragraphs) :]], pa.string()))
     count = len(paragraphs)
     pairs = np.array([[i, count + i] for i in range(count)] + [[i, i + 1] for i in range(count - 1)], np.int64)
     digests = text_digests(column)
-    in_flow = align_pairs(ALIGNMENTS.empty_table(), column, digests, pairs, at_once=4)
-    with helper_processes(2) as helpers:
-        helped = align_pairs(ALIGNMENTS.empty_table(), column, digests, pairs, at_once=4, helpers=helpers)
-        assert len(multiprocessing.active_children()) == 2, "the chunks were aligned on both helpers"
-    assert not multiprocessing.active_children(), "no helper outlives its block"
-    assert len(pairs) > HELPED_FROM_CHUNKS * 4 and helped.aligned == in_flow.aligned == len(pairs)
-    assert helped.table.equals(in_flow.table) and (helped.rows == in_flow.rows).all()
-    assert sum(map(len, helped.table.column("first_words").to_pylist())) > count, "the copies' slips are shown"
-
-
-def test_one_helper_or_a_few_chunks_of_new_pairs_align_in_the_flow_and_start_no_process():
-    texts = [WIRE, COPY, OTHER, COPY.replace("Hanoi", "Hanoy"), WIRE.replace("Hanoi", "Hanoy")]
-    pairs = [[0, 1], [0, 3], [1, 3], [2, 4], [3, 4]]
-    with helper_processes(1) as one:
-        assert one is None, "one worker (--workers 1): the aligning thread alone, as before"
-    with helper_processes(2) as helpers:
-        few = aligned(ALIGNMENTS.empty_table(), texts, pairs, at_once=3, helpers=helpers)
-        assert not multiprocessing.active_children(), "a few chunks of new pairs are aligned in the flow"
-    assert few.table.equals(aligned(ALIGNMENTS.empty_table(), texts, pairs, at_once=3).table)
+    at_once = align_pairs(ALIGNMENTS.empty_table(), column, digests, pairs)
+    chunked = align_pairs(ALIGNMENTS.empty_table(), column, digests, pairs, at_once=4)
+    assert len(pairs) > 8 * 4 and chunked.aligned == at_once.aligned == len(pairs)
+    assert chunked.table.equals(at_once.table) and (chunked.rows == at_once.rows).all()
+    assert sum(map(len, chunked.table.column("first_words").to_pylist())) > count, "the copies' slips are shown"

@@ -39,7 +39,6 @@ from flows.reading.readers import prefetch, read_input
 from flows.reading.warc import WarcOutcome, is_warc, read_warc
 from flows.review.overrides import NO_OVERRIDES, Overrides, source_label
 from flows.runtime.progress import NO_PROGRESS, Ticker
-from flows.runtime.spawned import helper_processes
 from flows.stages.band_matches import StoredMatches, stored_matches
 from flows.stages.cleaned import Cleaned
 from flows.stages.dictionary import load_base_dictionary
@@ -253,16 +252,14 @@ def spelling_decisions(
     progress: Ticker = NO_PROGRESS,
     counted: Sequence[Path] = (),
     spill: Path | None = None,
-    helpers: int = 1,
 ) -> tuple[dict[str, SpellingDecision], frozenset[str], StoredVocabulary]:
     """Judge every distinct token of the articles in a language with a word list once, with the syndicated copies
     the matches reveal between such articles, then apply maintainers' rejected and accepted corrections; also the
     ids of those that found their word, and the vocabulary to store (counted from `stored`, the previous run's, and
     the paragraphs that changed, with the copies' alignments: only pairs not aligned before are; what the finishing
     tasks counted is read from their `counted` folders, DuckDB spilling into `spill`; the copies are aligned on a
-    second thread meanwhile, on `helpers` processes when there are more than one and many new pairs). Other articles'
-    words are no evidence (a French "des" backs no change). `progress` sees the paragraphs counted, then the words
-    judged and the copies aligned."""
+    second thread meanwhile). Other articles' words are no evidence (a French "des" backs no change). `progress`
+    sees the paragraphs counted, then the words judged and the copies aligned."""
     rules = config.spelling
     texts = cleaned.texts()  # made Python strings a chunk at a time: counted by digest, copies read in pairs
     in_language = pc.is_in(cleaned.articles["language"], pa.array(rules.languages, pa.string()))
@@ -272,7 +269,7 @@ def spelling_decisions(
     keys = text_keys(texts.column)  # what the store finds the texts by, and keeps for those it writes
     digests = stored.digests_of(texts, counted, keys)
     aligning = pairs if rules.enabled else pairs[:0]
-    with helper_processes(helpers) as aligning_helpers, ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool:
         aligned_later = pool.submit(  # the copies aligned while DuckDB sums the evidence
             align_pairs,
             stored.alignments,
@@ -280,7 +277,6 @@ def spelling_decisions(
             digests,
             aligning,
             split=split_words(counted),
-            helpers=aligning_helpers,
         )
         stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted, spill, digests, keys)
         vocabulary = Vocabulary.from_table(stored.counts)

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from cleaners.spelling import (
     COUNT_CHUNK_TEXTS,
     FACINGS,
-    pairs_substitutions,
+    pairs_substitution_columns,
     paragraph_digest,
     summed_facings,
     word_lists,
@@ -29,7 +29,6 @@ from cleaners.spelling import (
 from cleaners.word_blocks import CodedColumn
 from dedup.lookup import KeyIndex, rows_or_missing
 from dedup.signatures import chunkwise
-from flows.runtime.spawned import Helpers, mapped_in_order
 from flows.stages.column_texts import ColumnTexts, taken
 
 ALIGNMENTS_FILE = "alignments.parquet"
@@ -46,9 +45,6 @@ ALIGNMENTS = pa.schema(
 DIGEST = "S16"
 # How many new pairs of copies have their words coded at once.
 COPIES_AT_ONCE = 16384
-# Chunks of new pairs of copies past which helper processes align them: each costs about a second of CPU to start,
-# and a scheduled run's few new pairs are aligned while the flow counts (a +3,000 against 300,000 aligns 10,740).
-HELPED_FROM_CHUNKS = 8
 # Each text's words, an Arrow list a text (`cleaners.spelling.word_lists`).
 WORD_LISTS = pa.list_(pa.string())
 
@@ -136,20 +132,17 @@ def align_pairs(
     pairs: np.ndarray,
     at_once: int = COPIES_AT_ONCE,
     split: SplitWords = NO_SPLIT_WORDS,
-    helpers: Helpers | None = None,
 ) -> AlignedPairs:
     """Align each pair of positions of `texts` (rows of an (m, 2) array; `digests`, their `text_digests`): a pair
     of texts the `stored` alignments hold is recalled by digest, any other aligned, `at_once` pairs' words coded at
-    a time (a text's words taken from `split` when it holds them, else split from the text), on the `helpers` when
-    there are more than HELPED_FROM_CHUNKS chunks to align."""
+    a time (a text's words taken from `split` when it holds them, else split from the text)."""
     keys = _keys(digests[pairs[:, 0]], digests[pairs[:, 1]])
     distinct, first_pair, rows = np.unique(keys, return_index=True, return_inverse=True)  # digest order
     known = _keys(digest_bytes(stored.column("first")), digest_bytes(stored.column("second")))
     stored_rows = rows_or_missing(known, distinct)
     found = stored_rows >= 0
     fresh = np.flatnonzero(~found)
-    helped = helpers if len(fresh) > HELPED_FROM_CHUNKS * at_once else None
-    new = _aligned_anew(texts, digests, pairs[first_pair[fresh]], at_once, split, helped)
+    new = _aligned_anew(texts, digests, pairs[first_pair[fresh]], at_once, split)
     taken_rows = np.empty(len(distinct), dtype=np.int64)
     taken_rows[found] = stored_rows[found]
     taken_rows[fresh] = stored.num_rows + np.arange(len(fresh))
@@ -179,38 +172,29 @@ def _aligned_anew(
     pairs: np.ndarray,
     at_once: int,
     split: SplitWords,
-    helpers: Helpers | None = None,
 ) -> pa.Table:
     """The alignments (ALIGNMENTS rows) of these pairs of positions, `at_once` pairs' texts' words (`split.words_of`)
-    coded together at a time (each distinct text's once), each chunk's rows made Arrow as it is aligned: on the
-    `helpers`, a few chunks ahead of the one taken, when given."""
-    chunks = [pairs[start : start + at_once] for start in range(0, len(pairs), at_once)]
-    worded = (_worded_chunk(texts, digests, chunk, split) for chunk in chunks)
+    coded together at a time (each distinct text's once), each chunk's rows made Arrow as it is aligned."""
     tables = [ALIGNMENTS.empty_table()]
-    for chunk, words in zip(chunks, mapped_in_order(helpers, substituted_words, worded)):
-        columns = [_digest_strings(digests[chunk[:, 0]]), _digest_strings(digests[chunk[:, 1]]), *words]
-        tables.append(pa.Table.from_arrays(columns, schema=ALIGNMENTS))
+    for start in range(0, len(pairs), at_once):
+        chunk = pairs[start : start + at_once]
+        columns = [_digest_strings(digests[chunk[:, 0]]), _digest_strings(digests[chunk[:, 1]])]
+        tables.append(
+            pa.Table.from_arrays([*columns, *_substituted_words(texts, digests, chunk, split)], schema=ALIGNMENTS)
+        )
     return pa.concat_tables(tables)
 
 
-def _worded_chunk(
+def _substituted_words(
     texts: ColumnTexts, digests: np.ndarray, chunk: np.ndarray, split: SplitWords
-) -> tuple[TextWords, np.ndarray]:
-    """A chunk of pairs of positions as `substituted_words` takes them: their distinct texts' words, and each pair's
-    two texts' places among those texts."""
+) -> tuple[pa.ListArray, pa.ListArray]:
+    """What each pair of positions of the chunk prints in the other's place, their distinct texts' words coded
+    together (`cleaners.spelling.pairs_substitution_columns`), as the ALIGNMENTS columns of the first's words and
+    the second's."""
     positions, places = np.unique(chunk, return_inverse=True)
-    return split.words_of(texts, digests, positions), places.reshape(chunk.shape)
-
-
-def substituted_words(words: TextWords, pairs: np.ndarray) -> tuple[pa.Array, pa.Array]:
-    """What each pair of texts (rows of `pairs`, places among `words`' texts) prints in the other's place, their
-    words coded together (`cleaners.spelling.pairs_substitutions`), as the ALIGNMENTS columns of the first's words
-    and the second's: work for a helper process, or the flow."""
-    coded = words.coded()
-    aligned = pairs_substitutions(coded.codes, coded.starts, coded.ends, pairs, coded.spellings)
-    return (
-        pa.array([[word for word, _ in substitutions] for substitutions in aligned], ALIGNMENTS.field(2).type),
-        pa.array([[other for _, other in substitutions] for substitutions in aligned], ALIGNMENTS.field(3).type),
+    coded = split.words_of(texts, digests, positions).coded()
+    return pairs_substitution_columns(
+        coded.codes, coded.starts, coded.ends, places.reshape(chunk.shape), coded.spellings
     )
 
 
