@@ -140,6 +140,32 @@ def test_an_incremental_search_finds_again_only_the_pairs_the_store_does_not_car
     assert 0 < run.verified <= found[-1]
 
 
+def test_an_incremental_run_reads_from_the_stored_pairs_only_those_it_looks_up_drops_or_carries_as_matches(
+    articles, monkeypatch, tmp_path
+):
+    read = []
+
+    def counted(connection, *arguments):
+        read.append(
+            connection.sql("SELECT (SELECT count(*) FROM stored_read), (SELECT count(*) FROM checked)").fetchall()
+        )
+        return band_matches_looked_up(connection, *arguments)
+
+    band_matches_looked_up = band_matches.looked_up
+    monkeypatch.setattr(band_matches, "looked_up", counted)
+    stored_run(flat(articles[:-40]), NO_BANDS, tmp_path / "old")
+    texts = flat(articles[:-20])
+    run = stored_run(texts, load_band_store(tmp_path / "old"), tmp_path / "new")
+    assert_same_matches(run.matches, find_matches(texts, SETTINGS))
+    [(stored_read, stored)] = read[-1]
+    assert 0 < stored_read < stored, "a share of the stored pairs read once, not every one"
+    again = flat(articles[:-30])
+    rerun = stored_run(again, load_band_store(tmp_path / "new"), tmp_path / "again")
+    assert_same_matches(rerun.matches, find_matches(again, SETTINGS))
+    stored_run(again, NO_BANDS, tmp_path / "rebuilt")
+    assert live_rows(tmp_path / "again", again) == live_rows(tmp_path / "rebuilt", again), "the pairs dropped too"
+
+
 def test_a_run_keeps_only_the_texts_still_present_once_the_others_are_a_share_of_the_store(articles, tmp_path):
     stored_run(flat(articles), NO_BANDS, tmp_path / "all")
     kept = articles[: len(articles) // 2]
