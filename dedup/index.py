@@ -79,22 +79,27 @@ def _run_pairs(column: np.ndarray, count: int, max_run: int) -> np.ndarray:
     return first.astype(np.int64) * count + second
 
 
-def run_pairs(starts: np.ndarray, owners: np.ndarray, max_run: int) -> tuple[np.ndarray, np.ndarray]:
+def run_pairs(
+    starts: np.ndarray, owners: np.ndarray, max_run: int, known: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The owner pairs (first < second) of rows laid out in consecutive runs (`starts`: each run's first row, then
     the number of rows), each run's owners ascending: every pair inside a run of at most `max_run` rows, and the
-    first row's owner of a longer run with each other one; a pair of one owner with itself is left out."""
-    return _run_pairs_compiled(starts.astype(np.int64, copy=False), owners.astype(np.int64, copy=False), max_run)
+    first row's owner of a longer run with each other one; a pair of one owner with itself is left out, and so is a
+    pair of two `known` rows (a mask of the rows, when given: pairs the caller holds already)."""
+    mask = np.zeros(0, dtype=np.bool_) if known is None else np.ascontiguousarray(known, dtype=np.bool_)
+    return _run_pairs_compiled(starts.astype(np.int64, copy=False), owners.astype(np.int64, copy=False), max_run, mask)
 
 
 @njit(cache=True, nogil=True)
-def _run_pairs_compiled(starts, owners, max_run):  # pragma: no cover - compiled; tested through run_pairs
-    """`run_pairs` in two passes over the runs: count the pairs, then write them."""
+def _run_pairs_compiled(starts, owners, max_run, known):  # pragma: no cover - compiled; tested through run_pairs
+    """`run_pairs` in two passes over the runs: count the pairs, then write them (`known` empty: none known)."""
+    masked = len(known) > 0
     pairs = 0
     for run in range(len(starts) - 1):
         start, end = starts[run], starts[run + 1]
         for left in range(start, end if end - start <= max_run else start + 1):
             for right in range(left + 1, end):
-                pairs += owners[left] < owners[right]
+                pairs += owners[left] < owners[right] and not (masked and known[left] and known[right])
     first = np.empty(pairs, dtype=np.int64)
     second = np.empty(pairs, dtype=np.int64)
     written = 0
@@ -102,7 +107,7 @@ def _run_pairs_compiled(starts, owners, max_run):  # pragma: no cover - compiled
         start, end = starts[run], starts[run + 1]
         for left in range(start, end if end - start <= max_run else start + 1):
             for right in range(left + 1, end):
-                if owners[left] < owners[right]:
+                if owners[left] < owners[right] and not (masked and known[left] and known[right]):
                     first[written], second[written] = owners[left], owners[right]
                     written += 1
     return first, second

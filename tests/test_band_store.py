@@ -120,6 +120,52 @@ def test_new_articles_sign_only_their_unseen_texts_and_verify_only_pairs_with_th
     assert run.verified >= len(with_new), "every pair with a new text is verified"
 
 
+def test_an_incremental_search_finds_again_only_the_pairs_the_store_does_not_carry(articles, monkeypatch, tmp_path):
+    # the buckets the new texts touch hold stored texts copied many times: their pairs among themselves are stored
+    found, looked_up = [], []
+
+    def counted(connection, stored, pairs, keys, *table):
+        pairs_looked_up = band_matches_looked_up(connection, stored, pairs, keys, *table)
+        found.append(len(pairs))
+        looked_up.append(pairs_looked_up.found)
+        return pairs_looked_up
+
+    band_matches_looked_up = band_matches.looked_up
+    monkeypatch.setattr(band_matches, "looked_up", counted)
+    stored_run(flat(articles[:-40]), NO_BANDS, tmp_path / "old")
+    texts = flat(articles)
+    run = stored_run(texts, load_band_store(tmp_path / "old"), tmp_path / "new")
+    assert_same_matches(run.matches, find_matches(texts, SETTINGS))
+    assert found[-1] == looked_up[-1] < run.matches.candidate_count, "no pair found only to be carried"
+    assert 0 < run.verified <= found[-1]
+
+
+def test_an_incremental_run_reads_from_the_stored_pairs_only_those_it_looks_up_drops_or_carries_as_matches(
+    articles, monkeypatch, tmp_path
+):
+    read = []
+
+    def counted(connection, *arguments):
+        read.append(
+            connection.sql("SELECT (SELECT count(*) FROM stored_read), (SELECT count(*) FROM checked)").fetchall()
+        )
+        return band_matches_looked_up(connection, *arguments)
+
+    band_matches_looked_up = band_matches.looked_up
+    monkeypatch.setattr(band_matches, "looked_up", counted)
+    stored_run(flat(articles[:-40]), NO_BANDS, tmp_path / "old")
+    texts = flat(articles[:-20])
+    run = stored_run(texts, load_band_store(tmp_path / "old"), tmp_path / "new")
+    assert_same_matches(run.matches, find_matches(texts, SETTINGS))
+    [(stored_read, stored)] = read[-1]
+    assert 0 < stored_read < stored, "a share of the stored pairs read once, not every one"
+    again = flat(articles[:-30])
+    rerun = stored_run(again, load_band_store(tmp_path / "new"), tmp_path / "again")
+    assert_same_matches(rerun.matches, find_matches(again, SETTINGS))
+    stored_run(again, NO_BANDS, tmp_path / "rebuilt")
+    assert live_rows(tmp_path / "again", again) == live_rows(tmp_path / "rebuilt", again), "the pairs dropped too"
+
+
 def test_a_run_keeps_only_the_texts_still_present_once_the_others_are_a_share_of_the_store(articles, tmp_path):
     stored_run(flat(articles), NO_BANDS, tmp_path / "all")
     kept = articles[: len(articles) // 2]

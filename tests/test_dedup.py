@@ -414,6 +414,15 @@ def test_run_pairs_pairs_a_short_run_whole_a_long_one_from_its_first_owner_and_n
     assert [array.size for array in run_pairs(np.array([0]), np.empty(0, dtype=np.int64), 4)] == [0, 0]
 
 
+def test_run_pairs_leaves_out_the_pairs_of_two_known_rows():
+    # the runs of the test above; rows 0 and 3 (owners 3 and 9) and rows 5 and 6 (owners 2 and 4) known
+    owners = np.array([3, 5, 5, 9, 1, 2, 4, 6, 7, 8, 0, 0])
+    known = np.zeros(len(owners), dtype=bool)
+    known[[0, 3, 5, 6]] = True
+    first, second = run_pairs(np.array([0, 4, 5, 10, 12]), owners, 4, known)
+    assert list(zip(first.tolist(), second.tolist())) == [(3, 5), (3, 5), (5, 9), (5, 9), (2, 6), (2, 7), (2, 8)]
+
+
 def test_a_band_key_folds_its_rows_hash_values_as_the_stored_keys_were_folded():
     """Each band's key is ((h0 * F + h1) * F + h2) * F + h3 modulo 2**64: the band-key store of an OUT_DIR written by
     an earlier copydesk holds keys folded so, and new paragraphs must meet them."""

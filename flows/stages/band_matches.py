@@ -30,12 +30,33 @@ from flows.stages.new_rows import HeldRows, NewRowSink, PartRows
 from flows.stages.signed_pool import NOTHING_SIGNED, SignedPool, bands_table
 from flows.state.band_store import SCHEMAS, BandUpdate, StoredBands, store_connection
 
+# The stored pairs the stage reads after its search (`stored_read`), taken in one scan of a store its search left:
+# those with a key of `wanted` (the dirt keys, and both keys of each found pair that has no dirt key: a pair in a
+# crowded bucket, or of a key standing at several positions) or a largest share of at least `floor`. They hold every
+# stored pair a found pair can be (one of its keys is wanted), every stored pair not carried (a key dirt: `_UNCARRIED`)
+# and every carried pair that may match (`_CARRIED_MATCHING`): the store's pairs are scanned once, not once for each.
+# In a store searched in full (no search tables), every stored pair.
+_WANTED = """
+CREATE OR REPLACE TEMP TABLE wanted AS
+SELECT key FROM dirt
+UNION
+SELECT unnest([a.key, b.key]) FROM found c JOIN reps a ON a.pos = c.i JOIN reps b ON b.pos = c.j
+WHERE a.key NOT IN (SELECT key FROM dirt) AND b.key NOT IN (SELECT key FROM dirt)
+"""
+_STORED_READ = {
+    True: """
+        CREATE OR REPLACE TEMP TABLE stored_read AS SELECT * FROM stored_checked
+        WHERE first_key IN (SELECT key FROM wanted) OR second_key IN (SELECT key FROM wanted)
+            OR greatest(jaccard, first_in_second, second_in_first) >= getvariable('floor')
+    """,
+    False: "CREATE OR REPLACE TEMP VIEW stored_read AS SELECT * FROM stored_checked",
+}
 # The stored pairs between `clean` representatives (by position, as flows/stages/looked_up.py's pairs), carried as
 # stored: candidates of this run without a pass of their own.
 _CARRIED = """
 SELECT least(a.pos, b.pos) AS i, greatest(a.pos, b.pos) AS j, a.pos > b.pos AS swapped, c.first_key, c.second_key,
     c.jaccard, c.first_in_second, c.second_in_first
-FROM stored_checked c JOIN clean a ON a.key = c.first_key JOIN clean b ON b.key = c.second_key
+FROM stored_read c JOIN clean a ON a.key = c.first_key JOIN clean b ON b.key = c.second_key
 """
 # The carried pairs that may match: their largest share at least `floor`.
 _CARRIED_MATCHING = f"""
@@ -46,7 +67,7 @@ SELECT * FROM ({_CARRIED}) WHERE greatest(jaccard, first_in_second, second_in_fi
 # (`searched`) has keys that stood for copies in the run that wrote it (it was verified then, or carried as clean), so
 # its key is not clean exactly when its count changed (`dirt`): the few dirt keys are probed, not every clean one. A
 # store searched in full carries nothing.
-_UNCARRIED = "CREATE OR REPLACE TEMP TABLE uncarried AS SELECT first_key, second_key FROM stored_checked WHERE {}"
+_UNCARRIED = "CREATE OR REPLACE TEMP TABLE uncarried AS SELECT first_key, second_key FROM stored_read WHERE {}"
 _NOT_CLEAN = {True: "first_key IN (SELECT key FROM dirt) OR second_key IN (SELECT key FROM dirt)", False: "true"}
 _CARRIED_COUNT = "SELECT (SELECT count(*) FROM stored_checked) - (SELECT count(*) FROM uncarried)"
 # Candidate pairs verified a batch of this many at a time: the flow holds one batch's arrays and shingle sets.
@@ -96,7 +117,11 @@ def stored_matches(
         progress.phase("candidates", len(positions), "paragraphs")
         reps = pa.table({"pos": positions, "key": keys[positions], "words": words[positions]})
         search = candidate_pairs(connection, reps, settings, stored.searched, signed, spill)
-        pairs = looked_up(connection, stored.folder is not None, search.found, keys)
+        if stored.searched:
+            connection.execute(_WANTED)
+        connection.execute(f"SET VARIABLE floor = {_floor(settings)!r}::DOUBLE")
+        connection.execute(_STORED_READ[stored.searched])
+        pairs = looked_up(connection, stored.folder is not None, search.found, keys, "stored_read")
         progress.advance(len(positions))
         connection.execute(_UNCARRIED.format(_NOT_CLEAN[stored.searched]))
         (carried,) = connection.sql(_CARRIED_COUNT).fetchall()[0]
@@ -148,10 +173,14 @@ def _verify_batch(
     return found, shares, len(unknown)
 
 
+def _floor(settings: DedupSettings) -> float:
+    """The least share of a pair that may match (as one of its kinds)."""
+    return float(min(settings.jaccard_threshold, settings.containment_threshold, settings.partial_share))
+
+
 def _carried_matches(connection: duckdb.DuckDBPyConnection, settings: DedupSettings) -> list[Matches]:
-    """The matches among the carried pairs, from their stored overlaps (none measured), a batch at a time."""
-    least = min(settings.jaccard_threshold, settings.containment_threshold, settings.partial_share)
-    connection.execute(f"SET VARIABLE floor = {float(least)!r}::DOUBLE")
+    """The matches among the carried pairs, from their stored overlaps (none measured), a batch at a time (the
+    connection's variable `floor` set)."""
     batches = connection.sql(_CARRIED_MATCHING).to_arrow_reader(VERIFY_ROWS)
     return [_verify_batch(batch, NO_SETS, settings)[0] for batch in batches]
 

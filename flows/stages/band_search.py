@@ -12,7 +12,10 @@ count changed since the previous run (`dirt`: new, gone, now a copy or no longer
 before (its first owner can move with the positions); each bucket it does not read has the same owners as
 before, so it makes the same pairs, and the previous run's candidates between representatives of no changed
 bucket (`clean`) carry over. A bucket read can stop making a pair it made before only by becoming crowded or
-by a crowded run's first owner moving: then the owners concerned are dirt too, and their buckets are read.
+by a crowded run's first owner moving: then the owners concerned are dirt too, and their buckets are read. A band
+run read that is crowded neither now nor in the previous run had the same clean owners then and made every pair of
+them, which the store holds and carries: only its pairs with a dirt owner are found again (`CarriedRows`), so what
+the search finds grows with the pairs of what changed, not with the pairs of every owner of a bucket it touches.
 """
 
 from __future__ import annotations
@@ -26,9 +29,10 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from dedup import lookup
 from dedup.index import MAX_RUN, MAX_SHARED_GROUP, run_pairs
 from dedup.settings import DedupSettings
-from dedup.sorted_sets import SortedUnion, distinct
+from dedup.sorted_sets import SortedUnion, contained, distinct
 from flows.stages.signed_pool import SignedPool
 from flows.state.band_store import SEARCH_SCHEMAS
 
@@ -83,7 +87,8 @@ _SHORT_SHARED = """
 SELECT owner, normalised_key FROM short_rows JOIN groups USING (normalised_key) WHERE size <= getvariable('max_group')
 ORDER BY normalised_key, owner
 """
-# The candidate pairs the buckets read make (i < j, each once, ascending), as a view the verification reads, of
+# The candidate pairs the buckets read make (i < j, each once, ascending; in an incremental search, less the pairs of
+# two clean positions in a band run crowded neither now nor before), as a view the verification reads, of
 # `found_pairs` (each pair packed i << 32 | j); the previous run's pairs between `clean` representatives are
 # candidates too, carried by the verification as stored.
 _FOUND = """
@@ -147,6 +152,9 @@ SELECT DISTINCT r.key FROM (
 ANTI JOIN dirt USING (key)
 """
 _CLEAN = "CREATE OR REPLACE TEMP TABLE clean AS SELECT key, pos FROM rep_counts ANTI JOIN dirt USING (key)"
+# The positions `clean` will hold once the buckets are read with the `dirt` of now, ascending.
+_CLEAN_POSITIONS = "SELECT pos FROM rep_counts ANTI JOIN dirt USING (key) ORDER BY pos"
+_CROWDED_BEFORE = "SELECT kind, band, band_key FROM previous_crowded"
 # What the search leaves for the next one (SEARCH_SCHEMAS): a crowded group it did not read stays crowded. Sorted:
 # DuckDB's threads finish a group-by or join in no fixed order, and the same run must write the same files.
 _LEFT = {
@@ -167,7 +175,8 @@ _LEFT = {
 @dataclass(frozen=True)
 class Search:
     """What a candidate search found: the pairs of the buckets read (`found`: i < j positions packed i << 32 | j,
-    each pair once, sorted) and what it leaves for the next run (`left`, tables of SEARCH_SCHEMAS)."""
+    each pair once, sorted; in an incremental search, less those `CarriedRows` leaves out) and what it leaves for the
+    next run (`left`, tables of SEARCH_SCHEMAS)."""
 
     found: np.ndarray
     left: dict[str, pa.Table]
@@ -183,8 +192,8 @@ def candidate_pairs(
 ) -> Search:
     """Find the candidate pairs of the representatives `reps` (pos, key, words) over a `store_connection` holding
     this run's texts, also left in the connection: the view `found` (i < j positions) of the pairs the buckets read
-    make, and the table `clean` (key, pos) of the representatives whose stored pairs (`stored_checked`) are
-    candidates still; return those pairs and what the search leaves for the next run. Searched
+    make (but those the store carries from a band run crowded neither now nor before), and the table `clean`
+    (key, pos) of the representatives whose stored pairs (`stored_checked`) are candidates still; return those pairs and what the search leaves for the next run. Searched
     incrementally when the store holds what the previous search left (else `clean` is empty), reading the bands of
     the texts that changed from the rows this run's tasks `signed` when they hold them all, so the store's bands are
     scanned once; a full search partitions its band rows under `scratch`."""
@@ -222,24 +231,32 @@ def _read_buckets(connection: duckdb.DuckDBPyConnection, incremental: bool, scra
     connection.execute(_SHORT_ROWS.format(**searched))
     connection.execute(_GROUPS)
     pairs = SortedUnion(np.dtype(np.uint64))
-    _band_runs(connection, incremental, scratch, pairs)
-    pairs.add(_short_pairs(connection))
+    carried = _carried_rows(connection) if incremental else None
+    _band_runs(connection, incremental, scratch, pairs, carried)
+    pairs.add(_short_pairs(connection, carried))
     return pairs.values()
 
 
-def _short_pairs(connection: duckdb.DuckDBPyConnection) -> np.ndarray:
-    """The distinct pairs (packed, sorted) of owners sharing a short-text group of 2 to MAX_SHARED_GROUP rows."""
+def _short_pairs(connection: duckdb.DuckDBPyConnection, carried: CarriedRows | None) -> np.ndarray:
+    """The distinct pairs (packed, sorted) of owners sharing a short-text group of 2 to MAX_SHARED_GROUP rows (but
+    those of two `carried` rows, when given)."""
     rows = connection.sql(_SHORT_SHARED).fetchnumpy()
     group, owner = rows["normalised_key"], rows["owner"]
     starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    return distinct_pairs(*run_pairs(np.r_[starts, len(owner)], owner, MAX_SHARED_GROUP))
+    sizes = np.diff(np.r_[starts, len(owner)])
+    known = None if carried is None else carried.group_rows(group, owner, starts, sizes)
+    return distinct_pairs(*run_pairs(np.r_[starts, len(owner)], owner, MAX_SHARED_GROUP, known))
 
 
 def _band_runs(
-    connection: duckdb.DuckDBPyConnection, incremental: bool, scratch: Path | None, pairs: SortedUnion
+    connection: duckdb.DuckDBPyConnection,
+    incremental: bool,
+    scratch: Path | None,
+    pairs: SortedUnion,
+    carried: CarriedRows | None,
 ) -> None:
-    """Add the pairs of owners of each band run to `pairs` (distinct, packed) from the band rows sorted by bucket,
-    and keep the crowded runs (`crowded_runs`: more than MAX_RUN rows, with their first owner) and their rows
+    """Add the pairs of owners of each band run to `pairs` (distinct, packed; but those of two `carried` rows) from
+    the band rows sorted by bucket, and keep the crowded runs (`crowded_runs`: more than MAX_RUN rows, with their first owner) and their rows
     (`crowded_rows`). A full search sorts a slice of the bands at a time (about SORTED_ROWS rows, so the sort fits
     DuckDB's memory), read from the band rows partitioned once by slice (`band` modulo the slices: a bucket's rows
     share their band), not by a scan of every band row a slice; an incremental one reads few rows and sorts them at
@@ -259,7 +276,7 @@ def _band_runs(
             _slice_rows(connection, Path(partitions) / f"slice={part}" if slices > 1 else None)
             sorted_groups = _sorted_slice(connection, 1, not incremental)
             crowded.extend(runs.result() for runs in pending)
-            pending = [runs_thread.submit(_runs_in, rows, pairs) for rows in sorted_groups]
+            pending = [runs_thread.submit(_runs_in, rows, pairs, carried) for rows in sorted_groups]
         crowded.extend(runs.result() for runs in pending)
     for name in crowded[0]:
         connection.register(name, pa.concat_tables([tables[name] for tables in crowded]))
@@ -292,16 +309,17 @@ def _sorted_slice(connection: duckdb.DuckDBPyConnection, groups: int, may_split:
         return _sorted_slice(connection, groups * 2, may_split)
 
 
-def _runs_in(sorted_rows: pa.Table, pairs: SortedUnion) -> dict[str, pa.Table]:
-    """Add the distinct pairs of band rows sorted by bucket and owner to `pairs`; their crowded runs and crowded rows
-    (as `_band_runs`)."""
+def _runs_in(sorted_rows: pa.Table, pairs: SortedUnion, carried: CarriedRows | None) -> dict[str, pa.Table]:
+    """Add the distinct pairs of band rows sorted by bucket and owner to `pairs` (but those of two `carried` rows,
+    when given); their crowded runs and crowded rows (as `_band_runs`)."""
     columns = [column.to_numpy() for column in sorted_rows.columns]
     kind, band, band_key, owner = columns
     starts = np.flatnonzero(
         np.r_[True, (kind[1:] != kind[:-1]) | (band[1:] != band[:-1]) | (band_key[1:] != band_key[:-1])]
     )
-    pairs.add(distinct_pairs(*run_pairs(np.r_[starts, len(owner)], owner, MAX_RUN)))
     sizes = np.diff(np.r_[starts, len(owner)])
+    known = None if carried is None else carried.band_rows(kind, band, band_key, owner, starts, sizes)
+    pairs.add(distinct_pairs(*run_pairs(np.r_[starts, len(owner)], owner, MAX_RUN, known)))
     crowded = sizes > MAX_RUN
     in_crowded = np.repeat(crowded, sizes)
     names = ("kind", "band", "band_key")
@@ -313,6 +331,67 @@ def _runs_in(sorted_rows: pa.Table, pairs: SortedUnion) -> dict[str, pa.Table]:
             {**{name: column[in_crowded] for name, column in zip(names, columns)}, "owner": owner[in_crowded]}
         ),
     }
+
+
+@dataclass(frozen=True)
+class CarriedRows:
+    """The rows of an incremental search's buckets whose pairs among themselves the store carries: those of a `clean`
+    position (its key not dirt; `clean`, sorted) in a band run of at most MAX_RUN rows, or a short-text group (of at
+    most MAX_SHARED_GROUP rows, the only ones paired), that was not crowded in the previous run either (the buckets
+    `crowded_before`: kind, band, band_key; the groups' normalised keys `groups_crowded_before`). Such a bucket had the
+    same clean owners then (their texts, so their band rows and sentences, are the same), it made every pair of them,
+    and the store holds those pairs (every candidate of the previous run) between keys still clean: band_matches.py
+    carries them, so they need not be found again."""
+
+    clean: np.ndarray
+    crowded_before: pa.Table
+    groups_crowded_before: np.ndarray
+
+    def band_rows(
+        self,
+        kind: np.ndarray,
+        band: np.ndarray,
+        band_key: np.ndarray,
+        owner: np.ndarray,
+        starts: np.ndarray,
+        sizes: np.ndarray,
+    ) -> np.ndarray:
+        """A mask of the carried rows among band rows sorted by bucket (each run's first row and size given)."""
+        if not len(owner):  # one empty run: no row to mark
+            return np.zeros(0, dtype=bool)
+        ordinary = (sizes <= MAX_RUN) & ~self._crowded_before(kind[starts], band[starts], band_key[starts])
+        return self._clean_rows(ordinary, owner, sizes)
+
+    def group_rows(self, group: np.ndarray, owner: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """A mask of the carried rows among the rows of short-text groups of 2 to MAX_SHARED_GROUP rows, sorted by
+        group (each group's normalised key, first row and size given)."""
+        if not len(owner):  # one empty group: no row to mark
+            return np.zeros(0, dtype=bool)
+        return self._clean_rows(~contained(group[starts], self.groups_crowded_before), owner, sizes)
+
+    def _clean_rows(self, ordinary: np.ndarray, owner: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """The rows of a clean owner in an `ordinary` bucket (one flag a bucket, of `sizes` rows each)."""
+        return np.repeat(ordinary, sizes) & lookup.sorted_rows(self.clean, owner)[1]
+
+    def _crowded_before(self, kind: np.ndarray, band: np.ndarray, band_key: np.ndarray) -> np.ndarray:
+        """Whether each bucket (kind, band, band key) was crowded in the previous run."""
+        before = self.crowded_before
+        crowded = contained(band_key, before["band_key"].to_numpy())
+        buckets = set(zip(*(before[name].to_pylist() for name in ("kind", "band", "band_key")), strict=True))
+        for run in np.flatnonzero(crowded).tolist():
+            crowded[run] = (int(kind[run]), int(band[run]), int(band_key[run])) in buckets
+        return crowded
+
+
+def _carried_rows(connection: duckdb.DuckDBPyConnection) -> CarriedRows:
+    """The `CarriedRows` of a search reading its buckets with the connection's `dirt` of now."""
+    clean = connection.sql(_CLEAN_POSITIONS).fetchnumpy()["pos"]
+    groups = connection.sql("SELECT normalised_key FROM previous_crowded_groups").fetchnumpy()["normalised_key"]
+    return CarriedRows(
+        np.asarray(clean, dtype=np.int64),
+        connection.sql(_CROWDED_BEFORE).to_arrow_table(),
+        np.asarray(groups, dtype=np.uint64),
+    )
 
 
 def distinct_pairs(first: np.ndarray, second: np.ndarray) -> np.ndarray:

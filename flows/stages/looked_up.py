@@ -17,15 +17,15 @@ import pyarrow as pa
 from flows.state.band_store import GONE_SCHEMA
 
 # The candidate pairs the buckets read made that the store does not carry (by position), each with its keys as the
-# store orders them (`swapped` when the second position's is the smaller) and the overlap `checked` holds for those
-# keys (null when none), kept for the verifying pass. A pair is carried when both its positions stand for `clean`
-# keys and the store holds it (band_matches.py `_CARRIED`).
+# store orders them (`swapped` when the second position's is the smaller) and the overlap the stored pairs `{stored}`
+# hold for those keys (null when none), kept for the verifying pass. A pair is carried when both its positions stand
+# for `clean` keys and the store holds it (band_matches.py `_CARRIED`).
 _LOOKED_UP = """
 CREATE OR REPLACE TEMP TABLE looked_up AS
 SELECT c.i, c.j, a.key > b.key AS swapped, least(a.key, b.key) AS first_key, greatest(a.key, b.key) AS second_key,
     k.jaccard, k.first_in_second, k.second_in_first
 FROM found c JOIN reps a ON a.pos = c.i JOIN reps b ON b.pos = c.j
-LEFT JOIN checked k ON k.first_key = least(a.key, b.key) AND k.second_key = greatest(a.key, b.key)
+LEFT JOIN {stored} k ON k.first_key = least(a.key, b.key) AND k.second_key = greatest(a.key, b.key)
 LEFT JOIN clean ci ON ci.pos = c.i LEFT JOIN clean cj ON cj.pos = c.j
 WHERE k.first_key IS NULL OR ci.pos IS NULL OR cj.pos IS NULL
 """
@@ -64,17 +64,20 @@ class LookedUp(Protocol):
         ...
 
 
-def looked_up(connection: duckdb.DuckDBPyConnection, stored: bool, found: np.ndarray, keys: np.ndarray) -> LookedUp:
+def looked_up(
+    connection: duckdb.DuckDBPyConnection, stored: bool, found: np.ndarray, keys: np.ndarray, pairs: str = "checked"
+) -> LookedUp:
     """The search's `found` pairs (packed i << 32 | j, sorted, also the connection's view `found`) looked up in a
-    previous run's store when there is one (`stored`), else made new from each position's key (`keys`)."""
-    return StoredLookup(connection) if stored else NewPairs(found, keys)
+    previous run's store when there is one (`stored`: in its table or view `pairs` of stored pairs, holding every
+    one a found pair can be), else made new from each position's key (`keys`)."""
+    return StoredLookup(connection, pairs) if stored else NewPairs(found, keys)
 
 
 class StoredLookup:
     """The pairs looked up in a store by DuckDB joins, held as the connection's table `looked_up`."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
-        connection.execute(_LOOKED_UP)
+    def __init__(self, connection: duckdb.DuckDBPyConnection, pairs: str = "checked") -> None:
+        connection.execute(_LOOKED_UP.format(stored=pairs))
         self._connection = connection
         self.found, self.unknown = connection.sql(_COUNTS).fetchall()[0]
 
