@@ -4,9 +4,11 @@ the files written from scratch."""
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import json
+import os
 import zlib
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import pytest
 
 from dedup.components import mix64
 from dedup.text_hash import sip_hashes
@@ -30,7 +33,7 @@ from flows.outputs.corpus_carry import (
     legacy_pieces,
     write_chunk_index,
 )
-from flows.outputs.files import json_line
+from flows.outputs.files import WRITE_BYTES, Span, json_line, write_pieces
 from flows.outputs.schema import CORPUS, CORPUS_METADATA
 from tests.conftest import SEED_NAMES, SEEDS_DIR
 
@@ -57,10 +60,18 @@ def digest(line: bytes) -> bytes:
     return hashlib.blake2b(line, digest_size=16).digest()
 
 
+def joined(pieces: list[bytes | Span]) -> bytes:
+    """The bytes of pieces, each span read from its file."""
+    return b"".join(
+        os.pread(piece.source, piece.length, piece.offset) if isinstance(piece, Span) else piece for piece in pieces
+    )
+
+
 def gzipped(lines: list[bytes], number: int, carried: CarriedChunks) -> tuple[bytes, ChunkIndex]:
     """The shard of the lines, those the previous run wrote carried, the others made."""
     fresh = {row: line for row, line in enumerate(lines) if not carried.holds(digest(line))}
-    return gzip_lines(list(map(digest, lines)), fresh, number, carried)
+    pieces, index = gzip_lines(list(map(digest, lines)), fresh, number, carried)
+    return joined(pieces), index
 
 
 def write_run(run: Path, shards: list[list[bytes]], carried: CarriedChunks = NOTHING_CARRIED) -> list[bytes]:
@@ -77,7 +88,7 @@ def write_run(run: Path, shards: list[list[bytes]], carried: CarriedChunks = NOT
         index.extend(chunks)
         written.append(content)
         legacy += pieces
-    (run / LEGACY_PATH).write_bytes(b"".join(legacy))
+    (run / LEGACY_PATH).write_bytes(joined(legacy))
     write_chunk_index(run / "state", index)
     return [*written, (run / LEGACY_PATH).read_bytes(), (run / "state" / CHUNKS_FILE).read_bytes()]
 
@@ -115,7 +126,8 @@ def test_records_carried_from_the_previous_run_give_the_bytes_of_fresh_files(tmp
         assert write_run(tmp_path / "second", second, carried) == fresh
         found = [carried.holds(digest(line)) for shard in second for line in shard]
         assert found.count(False) == 2  # the changed line and the new one were compressed
-        assert legacy_pieces([digest(lines[25])], {}, carried) == ([b"legacy " + lines[25]], [len(lines[25]) + 7])
+        pieces, lengths = legacy_pieces([digest(lines[25])], {}, carried)
+        assert (joined(pieces), lengths) == (b"legacy " + lines[25], [len(lines[25]) + 7])
     assert [gzip.decompress(content) for content in fresh[:2]] == [b"".join(lines) for lines in second]
 
 
@@ -125,9 +137,16 @@ def test_carried_lines_lying_one_after_another_are_one_piece_of_the_previous_cor
     digests = [digest(line) for line in [*lines[:10], b'{"id": "new"}\n', *lines[10:20], lines[25], *lines[21:25]]]
     with carried_chunks(tmp_path / "first" / "state", SHARD_PATH, LEGACY_PATH) as carried:
         pieces, lengths = legacy_pieces(digests, {10: b"fresh\n"}, carried)
-    legacy = [b"legacy " + line for line in lines]
-    runs = [legacy[:10], [b"fresh\n"], legacy[10:20], [legacy[25]], legacy[21:25]]
-    assert pieces == [b"".join(run) for run in runs]
+        legacy = [b"legacy " + line for line in lines]
+        runs = [legacy[:10], [b"fresh\n"], legacy[10:20], [legacy[25]], legacy[21:25]]
+        assert [joined([piece]) for piece in pieces] == [b"".join(run) for run in runs]
+        # The carried runs are spans of the previous corpus.jsonl (the kernel copies them), not its bytes read.
+        starts = np.cumsum([0, *map(len, legacy)]).tolist()
+        spans = [
+            Span(carried.legacy, starts[first], starts[end] - starts[first])
+            for first, end in ((0, 10), (10, 20), (25, 26), (21, 25))
+        ]
+        assert [pieces[0], *pieces[2:]] == spans and pieces[1] == b"fresh\n"
     assert lengths == [len(line) for run in runs for line in run]
 
 
@@ -278,3 +297,25 @@ def test_every_corpus_line_is_what_json_dumps_writes_of_its_record(tmp_path):
     legacy = [json.dumps(legacy_record(row), ensure_ascii=False) + "\n" for row in rows]
     assert (tmp_path / LEGACY_PATH).read_bytes() == "".join(legacy).encode()
     assert [json_line(row) for row in rows] == lines
+
+
+def test_pieces_are_written_with_each_span_copied_from_its_file_even_where_the_kernel_will_not(tmp_path, monkeypatch):
+    source = tmp_path / "previous"
+    source.write_bytes(bytes(range(256)) * 10_000)
+    whole = source.read_bytes()
+    with open(source, "rb") as stream:
+        spans = [Span(stream.fileno(), 3, 1_000), Span(stream.fileno(), 0, len(whole)), Span(stream.fileno(), 7, 0)]
+        pieces = [b"head", spans[0], b"x" * (WRITE_BYTES + 5), b"y", spans[1], spans[2], b"tail"]
+        expected = b"".join([b"head", whole[3:1_003], b"x" * (WRITE_BYTES + 5), b"y", whole, b"tail"])
+        write_pieces(pieces, tmp_path / "copied")
+        assert (tmp_path / "copied").read_bytes() == expected
+
+        def refused(*arguments: object) -> int:
+            raise OSError(errno.EXDEV, "cross-device copy refused")
+
+        monkeypatch.setattr(os, "copy_file_range", refused)
+        write_pieces(pieces, tmp_path / "read")
+        assert (tmp_path / "read").read_bytes() == expected
+        with pytest.raises(OSError, match="ends before byte"):
+            write_pieces([Span(stream.fileno(), len(whole) - 2, 3)], tmp_path / "short")
+    assert not list(tmp_path.glob(".short*"))

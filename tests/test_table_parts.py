@@ -4,16 +4,19 @@ the previous run wrote is linked from that run's folder, byte for byte the file 
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.config import CorpusSettings
+from flows.outputs import table_parts
 from flows.outputs.table_parts import (
     CUT_SUFFIX,
     FINGERPRINT,
     OLDER_FINGERPRINT,
+    PARTED_TABLES,
     PARTS_FILE,
     fingerprints,
     part_starts,
@@ -153,3 +156,22 @@ def test_an_older_states_parts_fingerprinted_by_blake2b_are_still_linked_then_kn
     for name in ("articles.parquet", "paragraphs.parquet"):
         for part in ("00000.parquet", "00001.parquet"):
             assert (third / name / part).stat().st_ino == (second / name / part).stat().st_ino, (name, part)
+
+
+def test_each_tables_parts_are_written_in_order_on_a_thread_of_its_own(tmp_path, monkeypatch):
+    """articles.parquet's and paragraphs.parquet's parts are encoded side by side (a thread a table), each table's
+    in order."""
+    written: list[tuple[str, str, str]] = []
+    write_part = table_parts.write_table
+
+    def recorded(table: pa.Table, target: Path) -> None:
+        written.append((target.parent.name, target.name, threading.current_thread().name))
+        write_part(table, target)
+
+    monkeypatch.setattr(table_parts, "write_table", recorded)
+    documents = [document(name, [text]) for name, text in zip("abcd", [SUMMIT, AFTER, MARKETS, WEATHER], strict=True)]
+    written_run(run_result(documents), tmp_path / "run", [0, 1, 2, 3])
+    by_table = {name: [(part, thread) for table, part, thread in written if table == name] for name in PARTED_TABLES}
+    assert all([part for part, _ in parts] == [f"{n:05d}.parquet" for n in range(4)] for parts in by_table.values())
+    threads = [{thread for _, thread in parts} for parts in by_table.values()]
+    assert all(len(names) == 1 for names in threads) and threads[0] != threads[1]

@@ -24,7 +24,7 @@ from dedup.signatures import count_words
 from dedup.text_hash import sip_hashes
 from flows.config import CorpusSettings
 from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines, legacy_pieces
-from flows.outputs.files import json_line, write_bytes, write_lines, write_table
+from flows.outputs.files import Span, json_line, write_pieces, write_table
 from flows.outputs.rounding import rounded
 from flows.outputs.schema import CORPUS, CORPUS_METADATA
 from flows.stages.cleaned import Cleaned, one_array
@@ -151,7 +151,7 @@ _DIGEST_KEYS = ("copydesk-record0", "copydesk-record1")
 
 def _write_shard(
     shard: pa.Table, staged: Path, number: int, carried: CarriedChunks
-) -> tuple[list[str], ChunkIndex, list[bytes]]:
+) -> tuple[list[str], ChunkIndex, list[bytes | Span]]:
     """Write one corpus shard as gzipped JSONL and as Parquet; return the two files, relative to the run folder, where
     the gzipped lines' chunks lie, and the shard's corpus.jsonl bytes (in pieces, `legacy_pieces`). A record the
     previous run wrote (by its digest) is carried as its bytes; only the others are made Python records and JSON
@@ -160,10 +160,10 @@ def _write_shard(
     digests = record_digests(shard)
     rows = [row for row, digest in enumerate(digests) if not carried.holds(digest)]
     records = dict(zip(rows, shard.take(pa.array(rows, pa.int64())).to_pylist()))
-    content, chunks = gzip_lines(
+    gzipped, chunks = gzip_lines(
         digests, {row: json_line(record).encode() for row, record in records.items()}, number, carried
     )
-    write_bytes(content, staged / jsonl)
+    write_pieces(gzipped, staged / jsonl)
     write_table(shard, staged / parquet)
     fresh_legacy = {row: json_line(legacy_record(record)).encode() for row, record in records.items()}
     legacy, chunks.legacy_lengths = legacy_pieces(digests, fresh_legacy, carried)
@@ -182,7 +182,7 @@ def write_corpus(
         (staged / folder).mkdir()
     index, files = ChunkIndex(), []
 
-    def legacy_bytes(written: Iterable[tuple[list[str], ChunkIndex, list[bytes]]]) -> Iterator[bytes]:
+    def legacy_bytes(written: Iterable[tuple[list[str], ChunkIndex, list[bytes | Span]]]) -> Iterator[bytes | Span]:
         for shard_files, chunks, pieces in written:
             files.extend(shard_files)
             index.extend(chunks)
@@ -192,7 +192,7 @@ def write_corpus(
     shards = corpus_shards(records, documents_per_shard)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         written = _in_order(Backlog(pool, workers), _write_shard, zip(shards, repeat(staged), count(), repeat(carried)))
-        write_lines(legacy_bytes(written), staged / LEGACY_JSONL)
+        write_pieces(legacy_bytes(written), staged / LEGACY_JSONL)
     return [*files, LEGACY_JSONL], index
 
 

@@ -1,7 +1,7 @@
 """The corpus's records carried from the previous run as the bytes it wrote: a run copies each unchanged record's
 compressed chunk from the previous gzipped JSONL shards and its line from the previous corpus.jsonl (the lines of a run
-of such records lying one after another there as one slice), and serialises and compresses only the records that
-are new or changed.
+of such records lying one after another there as one span of the file, which the kernel copies: `os.copy_file_range`,
+never read into the process), and serialises and compresses only the records that are new or changed.
 
 A gzipped shard holds one deflate chunk a line: each line compressed on its own (level 9, a fresh window) and ending
 on a byte boundary (a sync flush, as `pigz --independent` writes its blocks), so the chunks join into one gzip
@@ -15,7 +15,6 @@ for a record it does not find, the CRC-32 of a shard's lines combined from their
 
 from __future__ import annotations
 
-import mmap
 import struct
 import zlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -29,6 +28,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from numba import njit
+
+from flows.outputs.files import Span
 
 CHUNKS_FILE = "corpus_chunks.parquet"
 CHUNKS = pa.schema(
@@ -119,10 +120,11 @@ class ChunkIndex:
 
 class CarriedChunks:
     """The previous run's records by their digest (each one's row of its chunk index, whose columns are held as
-    arrays), read from its files (mapped, not loaded) when asked."""
+    arrays), and its files open (`shards` by number, `legacy`: corpus.jsonl; descriptors), their bytes never read:
+    a run of them is a Span the writer has the kernel copy."""
 
     def __init__(
-        self, rows: dict[bytes, int], located: Mapping[str, np.ndarray], shards: dict[int, mmap.mmap], legacy: bytes
+        self, rows: dict[bytes, int], located: Mapping[str, np.ndarray], shards: dict[int, int], legacy: int
     ) -> None:
         self.rows = rows
         self.located = located
@@ -146,7 +148,7 @@ class CarriedChunks:
         return np.where(rows >= 0, taken, 0)
 
 
-NOTHING_CARRIED = CarriedChunks({}, {name: np.zeros(0, np.int64) for name in CHUNKS.names[1:]}, {}, b"")
+NOTHING_CARRIED = CarriedChunks({}, {name: np.zeros(0, np.int64) for name in CHUNKS.names[1:]}, {}, -1)
 
 
 @contextmanager
@@ -166,14 +168,11 @@ def carried_chunks(state_folder: Path | None, shard_path: str, legacy_path: str)
     located = {name: table[name].to_numpy().astype(np.int64) for name in CHUNKS.names[1:]}
     with ExitStack() as stack:
 
-        def mapped(relative: str) -> mmap.mmap | bytes:
-            stream = stack.enter_context(open(state_folder.parent / relative, "rb"))
-            if not stream.seek(0, 2):
-                return b""  # mmap refuses an empty file
-            return stack.enter_context(mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ))
+        def opened(relative: str) -> int:
+            return stack.enter_context(open(state_folder.parent / relative, "rb")).fileno()
 
-        shards = {shard: mapped(shard_path.format(shard)) for shard in numbers}
-        yield CarriedChunks(rows, located, shards, mapped(legacy_path))
+        shards = {shard: opened(shard_path.format(shard)) for shard in numbers}
+        yield CarriedChunks(rows, located, shards, opened(legacy_path))
 
 
 def piece_starts(fresh: np.ndarray, sources: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> list[int]:
@@ -187,29 +186,30 @@ def piece_starts(fresh: np.ndarray, sources: np.ndarray, offsets: np.ndarray, le
 
 def carried_bytes(
     fresh: Mapping[int, bytes],
-    source: Callable[[int], bytes],
+    source: Callable[[int], int],
     offsets: np.ndarray,
     lengths: np.ndarray,
     starts: list[int],
-) -> list[bytes]:
-    """The bytes of the pieces starting at `starts`: a fresh record's own (`fresh`, by row), a carried run's one slice
-    of its source (`source` of its first record's row: the mapped file it lies in)."""
+) -> list[bytes | Span]:
+    """The pieces starting at `starts`: a fresh record's own bytes (`fresh`, by row), a carried run's one span of its
+    source (`source` of its first record's row: the file it lies in)."""
     ends = [*starts[1:], len(offsets)] if starts else []
-    pieces = []
+    pieces: list[bytes | Span] = []
     for first, end in zip(starts, ends, strict=True):
         line = fresh.get(first)
         if line is None:
-            line = source(first)[int(offsets[first]) : int(offsets[end - 1] + lengths[end - 1])]
+            start = int(offsets[first])
+            line = Span(source(first), start, int(offsets[end - 1] + lengths[end - 1]) - start)
         pieces.append(line)
     return pieces
 
 
 def gzip_lines(
     digests: Sequence[bytes], fresh: Mapping[int, bytes], shard: int, carried: CarriedChunks
-) -> tuple[bytes, ChunkIndex]:
-    """A gzip file of the lines of the records of these digests, one chunk a line: the lines `fresh` holds (by row)
-    compressed, the others' chunks carried (each run of them lying one after another in a previous shard as one
-    slice of it); and where each chunk lies in it."""
+) -> tuple[list[bytes | Span], ChunkIndex]:
+    """A gzip file of the lines of the records of these digests, one chunk a line, in pieces: the lines `fresh` holds
+    (by row) compressed, the others' chunks carried (each run of them lying one after another in a previous shard as
+    one span of it); and where each chunk lies in it."""
     rows = carried.rows_of(digests, fresh)
     is_fresh = rows < 0
     sources, offsets = carried.column("shard", rows), carried.column("offset", rows)
@@ -222,7 +222,7 @@ def gzip_lines(
     pieces = carried_bytes(compressed, lambda row: carried.shards[int(sources[row])], offsets, lengths, starts)
     crc = crc_of_joined(line_crcs, line_lengths)
     size = int(line_lengths.sum())
-    content = b"".join([HEADER, *pieces, LAST_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)])
+    content: list[bytes | Span] = [HEADER, *pieces, LAST_BLOCK, struct.pack("<II", crc, size & 0xFFFFFFFF)]
     placed = len(HEADER) + np.cumsum(lengths) - lengths
     index = ChunkIndex(
         digests=list(digests),
@@ -237,10 +237,10 @@ def gzip_lines(
 
 def legacy_pieces(
     digests: Sequence[bytes], fresh: Mapping[int, bytes], carried: CarriedChunks
-) -> tuple[list[bytes], list[int]]:
+) -> tuple[list[bytes | Span], list[int]]:
     """The corpus.jsonl bytes of the records of these digests, in pieces: the lines `fresh` holds (by row) as they
     are, the others carried from the previous corpus.jsonl, each run of them lying one after another there taken as
-    one slice of it (not a line at a time); and each record's line length."""
+    one span of it (not a line at a time); and each record's line length."""
     rows = carried.rows_of(digests, fresh)
     offsets, lengths = carried.column("legacy_offset", rows), carried.column("legacy_length", rows)
     for row, line in fresh.items():

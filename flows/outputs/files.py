@@ -10,7 +10,9 @@ import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -110,19 +112,80 @@ def json_line(record: dict) -> str:
     return _JSON_ENCODER.encode(record) + "\n"
 
 
-def write_lines(lines: Iterable[bytes], target: Path) -> None:
-    """Write lines of bytes, atomically, a line at a time through the file's buffer (never all in memory at once)."""
+@dataclass(frozen=True)
+class Span:
+    """A run of bytes of another file: `length` bytes at `offset` of the file open at descriptor `source`."""
+
+    source: int
+    offset: int
+    length: int
+
+
+# How many bytes of pieces write_pieces gathers into one write.
+WRITE_BYTES = 1 << 20
+
+
+def write_pieces(pieces: Iterable[bytes | Span], target: Path) -> None:
+    """Write pieces one after another, atomically: bytes gathered into writes of about WRITE_BYTES (never all in
+    memory at once), each span of another file copied by the kernel (`copy_span`: never read into the process)."""
 
     def write(path: Path) -> None:
-        with open(path, "wb") as stream:
-            stream.writelines(lines)
+        with open(path, "wb", buffering=0) as stream:
+            held: list[bytes] = []
+            size = 0
+            for piece in pieces:
+                if isinstance(piece, Span):
+                    _write_all(stream, b"".join(held))
+                    held, size = [], 0
+                    copy_span(piece, stream)
+                    continue
+                held.append(piece)
+                size += len(piece)
+                if size >= WRITE_BYTES:
+                    _write_all(stream, b"".join(held))
+                    held, size = [], 0
+            _write_all(stream, b"".join(held))
 
     _write_atomically(target, write)
 
 
-def write_bytes(content: bytes, target: Path) -> None:
-    """Write a file's bytes atomically."""
-    _write_atomically(target, lambda path: path.write_bytes(content))
+def _write_all(stream: BinaryIO, data: bytes) -> None:
+    """Write all of `data` to an unbuffered stream (a write may take less than it is given)."""
+    view = memoryview(data)
+    while view:
+        view = view[stream.write(view) :]
+
+
+def copy_span(span: Span, stream: BinaryIO) -> None:
+    """Append a span to an unbuffered stream: by `os.copy_file_range` (the kernel copies the pages), else (no such
+    call on this system, or a file system that refuses it) read and written a block at a time."""
+    offset, left = span.offset, span.length
+    while left:
+        copied = _kernel_copy(span.source, stream.fileno(), left, offset)
+        if copied is None:
+            copied = _copy_block(span.source, offset, min(left, WRITE_BYTES), stream)
+        if not copied:
+            raise OSError(f"the file at descriptor {span.source} ends before byte {offset + left}")
+        offset, left = offset + copied, left - copied
+
+
+def _kernel_copy(source: int, target: int, length: int, offset: int) -> int | None:
+    """How many bytes `os.copy_file_range` copied from `offset` of `source` to the end of `target`; None where the
+    system has no such call or the file system refuses it."""
+    copy_file_range = getattr(os, "copy_file_range", None)
+    if copy_file_range is None:
+        return None
+    try:
+        return copy_file_range(source, target, length, offset)
+    except OSError:
+        return None
+
+
+def _copy_block(source: int, offset: int, length: int, stream: BinaryIO) -> int:
+    """Read up to `length` bytes at `offset` of `source` and append them to the stream; how many were copied."""
+    block = os.pread(source, length, offset)
+    _write_all(stream, block)
+    return len(block)
 
 
 def file_sha256(path: Path) -> str:

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,9 +130,9 @@ def write_article_tables(
     carried: CarriedChunks = NOTHING_CARRIED,
 ) -> ArticleTablesWritten:
     """Build articles.parquet and paragraphs.parquet a part at a time (`starts`, by default cut where the articles'
-    ids say), writing each part or linking the `previous` run's part of the same rows (on a thread of their own, in
-    order, at most PARTS_AHEAD slices' parts waiting), and write the corpus shards as the parts' kept records fill them (the
-    corpus is never held whole; `carried`: the previous run's records)."""
+    ids say), writing each part or linking the `previous` run's part of the same rows (each table's parts on a thread
+    of its own, in order, at most PARTS_AHEAD slices' parts of a table waiting), and write the corpus shards as the
+    parts' kept records fill them (the corpus is never held whole; `carried`: the previous run's records)."""
     starts = part_starts(result.cleaned.articles["doc_id"]) if starts is None else starts
     previous = previous or {}
     parts = {name: PartedTable(staged, name, previous.get(name, PreviousParts())) for name in PARTED_TABLES}
@@ -139,24 +140,28 @@ def write_article_tables(
 
     def kept_corpus() -> Iterator[pa.Table]:
         for tables in article_tables(result, starts):
-            written_parts.submit(add_parts, parts, tables)
+            for name, backlog in written_parts.items():
+                backlog.submit(parts[name].add, slice_part(tables, name))
             paragraphs.add(tables.paragraphs)
             kept = kept_records(tables.corpus, settings)
             records.made += tables.corpus.num_rows
             records.kept += kept.num_rows
             yield kept
 
-    with ThreadPoolExecutor(max_workers=1) as part_writer:
-        written_parts: Backlog[None] = Backlog(part_writer, PARTS_AHEAD)
+    with ExitStack() as writers:
+        written_parts: dict[str, Backlog[None]] = {
+            name: Backlog(writers.enter_context(ThreadPoolExecutor(max_workers=1)), PARTS_AHEAD)
+            for name in PARTED_TABLES
+        }
         corpus_files, chunks = write_corpus(kept_corpus(), staged, settings.documents_per_shard, carried)
-        written_parts.finish()
+        for backlog in written_parts.values():
+            backlog.finish()
     return ArticleTablesWritten(paragraphs, records, parts, corpus_files, chunks)
 
 
-def add_parts(parts: Mapping[str, PartedTable], tables: ArticleTables) -> None:
-    """Write (or link) the next part of articles.parquet and of paragraphs.parquet."""
-    parts["articles.parquet"].add(tables.articles)
-    parts["paragraphs.parquet"].add(tables.paragraphs)
+def slice_part(tables: ArticleTables, name: str) -> pa.Table:
+    """A slice's part of the parted table `name` (articles.parquet or paragraphs.parquet)."""
+    return getattr(tables, name.removesuffix(".parquet"))
 
 
 def write_removed(finished: pa.Table, target: Path) -> RemovedLines:
