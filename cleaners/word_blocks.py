@@ -3,7 +3,7 @@ autojunk=False).get_matching_blocks()` finds, in a fraction of its time.
 
 SequenceMatcher without junk finds the longest block the two lists share (of the longest, the one that starts first
 in `a`, then first in `b`), then recursively the longest blocks left of it and right of it, and joins blocks that
-touch. `_matching_blocks` does the same on word codes (`CodedWords`: each spelling one integer, given to many texts'
+touch. `_blocks_into` does the same on word codes (`CodedWords`: each spelling one integer, given to many texts'
 words at once), so words compare as integers, and `_longest_match` walks `b`'s places of each word of `a` in the
 order difflib's `b2j` lists hold them. With no junk word, difflib's loops that extend the block it found over junk
 change nothing, so they have no counterpart here (tests/test_word_blocks.py checks the blocks against difflib's on
@@ -127,13 +127,6 @@ def disagreeing_stretches(codes, starts, ends, firsts, seconds, longest):  # pra
 
 
 @njit(cache=True)
-def _matching_blocks(a, b):  # pragma: no cover - compiled; tested against difflib
-    """The matching blocks of two code arrays as difflib joins them, one row (i, j, size) a block, then the end."""
-    codes = max(np.max(a) if len(a) else 0, np.max(b) if len(b) else 0) + 1
-    return _blocks_into(a, b, _block_scratch(codes, max(len(a), len(b)))).copy()
-
-
-@njit(cache=True)
 def _block_scratch(codes, words):  # pragma: no cover - compiled
     """Room for `_blocks_into` over codes below `codes` in arrays of at most `words` words, made once for many pairs:
     each code's first place in `b` (-1: none), each place's next place of its code, a block's lengths ending at
@@ -153,7 +146,8 @@ def _block_scratch(codes, words):  # pragma: no cover - compiled
 
 @njit(cache=True)
 def _blocks_into(a, b, scratch):  # pragma: no cover - compiled; tested against difflib
-    """`_matching_blocks` of a and b in the scratch's rows (a view of them, valid until the next pair)."""
+    """The matching blocks of two code arrays as difflib joins them, one row (i, j, size) a block, then the end, in
+    the scratch's rows (a view of them, valid until the next pair)."""
     first_place, next_place, lengths, touched, counts, found, queue, joined = scratch
     for j in range(len(b) - 1, -1, -1):  # each code's places in b in ascending order, as in difflib's b2j
         next_place[j] = first_place[b[j]]

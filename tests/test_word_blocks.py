@@ -21,7 +21,7 @@ from cleaners.spelling import (
     text_words,
 )
 from cleaners.stretch_walk import _pair_cost, spelled_letters, substitution_columns
-from cleaners.word_blocks import CodedColumn, CodedWords, _matching_blocks
+from cleaners.word_blocks import CodedColumn, CodedWords, _block_scratch, _blocks_into
 
 SEEDS = Path(__file__).parent.parent / "raw"
 WIRE = (
@@ -42,7 +42,9 @@ def difflib_blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
 
 def blocks(a: list[str], b: list[str]) -> list[tuple[int, int, int]]:
     """The compiled kernel's blocks of two word lists, the last one (len(a), len(b), 0) included."""
-    return [tuple(block) for block in _matching_blocks(*CodedWords.of([a, b]).texts).tolist()]
+    first, second = CodedWords.of([a, b]).texts
+    scratch = _block_scratch(max(first.max(initial=0), second.max(initial=0)) + 1, max(len(first), len(second)))
+    return [tuple(block) for block in _blocks_into(first, second, scratch).tolist()]
 
 
 def python_walk(left: list[str], right: list[str]) -> list[tuple[str, str]]:
