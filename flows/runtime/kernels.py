@@ -1,5 +1,6 @@
 """copydesk's compiled kernels compiled once, before any run: numba caches each by its source file (`cache=True`),
-so a new checkout's first run would otherwise pay some 15 CPU seconds compiling them; `make install` runs this."""
+so a new checkout's first run would otherwise pay some 15 CPU seconds compiling them; `make install` runs this.
+A cached kernel is checked against its own file only: one calling a kernel of another file keeps the old copy."""
 
 from __future__ import annotations
 
