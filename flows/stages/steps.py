@@ -258,8 +258,8 @@ def spelling_decisions(
     ids of those that found their word, and the vocabulary to store (counted from `stored`, the previous run's, and
     the paragraphs that changed, with the copies' alignments: only pairs not aligned before are; what the finishing
     tasks counted is read from their `counted` folders, DuckDB spilling into `spill`; the copies are aligned on a
-    second thread meanwhile). Other articles' words are no evidence (a French "des" backs no change). `progress`
-    sees the paragraphs counted, then the words judged and the copies aligned."""
+    second thread meanwhile). Other articles' words are no evidence (a French "des" backs no change).
+    `progress` sees the paragraphs counted, then the words judged and the copies aligned."""
     rules = config.spelling
     texts = cleaned.texts()  # made Python strings a chunk at a time: counted by digest, copies read in pairs
     in_language = pc.is_in(cleaned.articles["language"], pa.array(rules.languages, pa.string()))
@@ -269,14 +269,9 @@ def spelling_decisions(
     keys = text_keys(texts.column)  # what the store finds the texts by, and keeps for those it writes
     digests = stored.digests_of(texts, counted, keys)
     aligning = pairs if rules.enabled else pairs[:0]
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        aligned_later = pool.submit(  # the copies aligned while DuckDB sums the evidence
-            align_pairs,
-            stored.alignments,
-            texts,
-            digests,
-            aligning,
-            split=split_words(counted),
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the copies aligned while DuckDB sums the evidence
+        aligned_later = pool.submit(
+            align_pairs, stored.alignments, texts, digests, aligning, split=split_words(counted)
         )
         stored = updated_vocabulary(stored, texts, np.flatnonzero(spelled), progress, counted, spill, digests, keys)
         vocabulary = Vocabulary.from_table(stored.counts)

@@ -62,33 +62,21 @@ class SplitWords:
     digests: np.ndarray
     words: pa.ChunkedArray
 
-    def words_of(self, texts: ColumnTexts, digests: np.ndarray, positions: np.ndarray) -> TextWords:
-        """The words of the texts at these positions (`digests`: every text's `text_digests`): those split before
-        taken from their rows, the others split now."""
+    def coded(self, texts: ColumnTexts, digests: np.ndarray, positions: np.ndarray) -> CodedColumn:
+        """The words of the texts at these positions coded together, in their order (`digests`: every text's
+        `text_digests`): those split before taken from their rows, the others split now."""
         rows = self.digest_index.rows_or_missing(digests[positions])
         split_before = rows >= 0
         split_now = word_lists(texts.take(positions[~split_before]))
-        words = pa.chunked_array([*taken(self.words, rows[split_before]).chunks, split_now])
+        coded = CodedColumn.of_lists(pa.chunked_array([*taken(self.words, rows[split_before]).chunks, split_now]))
         order = np.concatenate([np.flatnonzero(split_before), np.flatnonzero(~split_before)])
-        return TextWords(words, np.argsort(order))
+        return coded.reordered(np.argsort(order))
 
     @functools.cached_property
     def digest_index(self) -> KeyIndex:
         """The digests sorted once for every chunk of texts looked up among them (sorting them a chunk at a time
         grew with the corpus times its pairs)."""
         return KeyIndex.of(self.digests)
-
-
-@dataclass(frozen=True)
-class TextWords:
-    """Texts' words (WORD_LISTS rows, not in the texts' order) and each text's row among them."""
-
-    words: pa.ChunkedArray
-    rows: np.ndarray
-
-    def coded(self) -> CodedColumn:
-        """The texts' words coded together (one Arrow dictionary encoding), in the texts' order."""
-        return CodedColumn.of_lists(self.words).reordered(self.rows)
 
 
 NO_SPLIT_WORDS = SplitWords(np.empty(0, DIGEST), pa.chunked_array([], WORD_LISTS))
@@ -167,14 +155,10 @@ def digest_bytes(digests: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def _aligned_anew(
-    texts: ColumnTexts,
-    digests: np.ndarray,
-    pairs: np.ndarray,
-    at_once: int,
-    split: SplitWords,
+    texts: ColumnTexts, digests: np.ndarray, pairs: np.ndarray, at_once: int, split: SplitWords
 ) -> pa.Table:
-    """The alignments (ALIGNMENTS rows) of these pairs of positions, `at_once` pairs' texts' words (`split.words_of`)
-    coded together at a time (each distinct text's once), each chunk's rows made Arrow as it is aligned."""
+    """The alignments (ALIGNMENTS rows) of these pairs of positions, `at_once` pairs' words (`split.coded`) coded
+    together at a time (each distinct text's once), each chunk's rows made Arrow as it is aligned."""
     tables = [ALIGNMENTS.empty_table()]
     for start in range(0, len(pairs), at_once):
         chunk = pairs[start : start + at_once]
@@ -192,7 +176,7 @@ def _substituted_words(
     together (`cleaners.spelling.pairs_substitution_columns`), as the ALIGNMENTS columns of the first's words and
     the second's."""
     positions, places = np.unique(chunk, return_inverse=True)
-    coded = split.words_of(texts, digests, positions).coded()
+    coded = split.coded(texts, digests, positions)
     return pairs_substitution_columns(
         coded.codes, coded.starts, coded.ends, places.reshape(chunk.shape), coded.spellings
     )
