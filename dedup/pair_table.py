@@ -16,6 +16,7 @@ from dedup.verify import Overlap
 # Pairs turned into Python tuples at once while iterating (the rest stay arrays).
 _CHUNK = 65_536
 _MEASURES = attrgetter("jaccard", "a_in_b", "b_in_a")
+_LOW_HALF = np.uint64(0xFFFFFFFF)  # a packed pair's second position
 
 
 class PairTable(Mapping[tuple[int, int], Overlap]):
@@ -99,6 +100,11 @@ def packed_pairs(positions: np.ndarray) -> np.ndarray:
     packed = positions[:, 0] << 32
     packed += positions[:, 1]  # in place: one array of the pairs' size made, not two
     return packed
+
+
+def unpacked_pairs(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first and second positions (int64) of pairs packed first << 32 | second (uint64, as the search packs them)."""
+    return (packed >> np.uint64(32)).astype(np.int64), (packed & _LOW_HALF).astype(np.int64)
 
 
 def ascending(positions: np.ndarray) -> bool:

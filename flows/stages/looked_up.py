@@ -14,6 +14,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from dedup.pair_table import unpacked_pairs
 from flows.state.band_store import GONE_SCHEMA
 
 # The candidate pairs the buckets read made that the store does not carry (by position), each with its keys as the
@@ -40,7 +41,6 @@ SELECT i AS pos FROM looked_up WHERE jaccard IS NULL UNION SELECT j FROM looked_
 _DROPPED_PAIRS = "SELECT first_key, second_key FROM uncarried EXCEPT SELECT first_key, second_key FROM looked_up"
 # The overlaps of a pair the store keeps, in its `checked` columns' order.
 SHARES = ("jaccard", "first_in_second", "second_in_first")
-_LOW = np.uint64(0xFFFFFFFF)
 # Pairs unpacked this many at a time, for the positions they hold.
 _CHUNK = 1 << 22
 
@@ -105,18 +105,16 @@ class NewPairs:
         """Every position in the pairs, each once, sorted."""
         seen = np.zeros(len(self._keys), dtype=bool)
         for start in range(0, len(self._pairs), _CHUNK):
-            packed = self._pairs[start : start + _CHUNK]
-            seen[packed >> np.uint64(32)] = True
-            seen[packed & _LOW] = True
+            for positions in unpacked_pairs(self._pairs[start : start + _CHUNK]):
+                seen[positions] = True
         return np.flatnonzero(seen)
 
     def batches(self, rows: int) -> Iterator[pa.RecordBatch]:
         """The pairs in order, `rows` at a time, each with its keys and unknown (NaN) shares."""
         for start in range(0, len(self._pairs), rows):
-            packed = self._pairs[start : start + rows]
-            first, second = (packed >> np.uint64(32)).astype(np.int64), (packed & _LOW).astype(np.int64)
+            first, second = unpacked_pairs(self._pairs[start : start + rows])
             first_keys, second_keys = self._keys[first], self._keys[second]
-            unknown = np.full(len(packed), np.nan)
+            unknown = np.full(len(first), np.nan)
             columns = {
                 "i": first,
                 "j": second,
