@@ -103,7 +103,8 @@ def packed_pairs(positions: np.ndarray) -> np.ndarray:
 
 
 def unpacked_pairs(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The first and second positions (int64) of pairs packed first << 32 | second (uint64, as the search packs them)."""
+    """The first and second positions (int64) of pairs packed first << 32 | second (uint64, as the candidate search
+    packs them)."""
     return (packed >> np.uint64(32)).astype(np.int64), (packed & _LOW_HALF).astype(np.int64)
 
 

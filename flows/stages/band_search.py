@@ -192,11 +192,12 @@ def candidate_pairs(
 ) -> Search:
     """Find the candidate pairs of the representatives `reps` (pos, key, words) over a `store_connection` holding
     this run's texts, also left in the connection: the view `found` (i < j positions) of the pairs the buckets read
-    make (but those the store carries from a band run crowded neither now nor before), and the table `clean`
-    (key, pos) of the representatives whose stored pairs (`stored_checked`) are candidates still; return those pairs and what the search leaves for the next run. Searched
-    incrementally when the store holds what the previous search left (else `clean` is empty), reading the bands of
-    the texts that changed from the rows this run's tasks `signed` when they hold them all, so the store's bands are
-    scanned once; a full search partitions its band rows under `scratch`."""
+    make (but those the store carries from a band run crowded neither now nor before), and the table `clean` (key,
+    pos) of the representatives whose stored pairs (`stored_checked`) are candidates still; return those pairs and
+    what the search leaves for the next run. Searched incrementally when the store holds what the previous search
+    left (else `clean` is empty), reading the bands of the texts that changed from the rows this run's tasks `signed`
+    when they hold them all, so the store's bands are scanned once; a full search partitions its band rows under
+    `scratch`."""
     connection.register("reps", reps)
     if incremental:  # a full search reads every band: the signed rows' bands are not read into memory
         connection.register("signed_bands", signed.bands())
@@ -256,12 +257,12 @@ def _band_runs(
     carried: CarriedRows | None,
 ) -> None:
     """Add the pairs of owners of each band run to `pairs` (distinct, packed; but those of two `carried` rows) from
-    the band rows sorted by bucket, and keep the crowded runs (`crowded_runs`: more than MAX_RUN rows, with their first owner) and their rows
-    (`crowded_rows`). A full search sorts a slice of the bands at a time (about SORTED_ROWS rows, so the sort fits
-    DuckDB's memory), read from the band rows partitioned once by slice (`band` modulo the slices: a bucket's rows
-    share their band), not by a scan of every band row a slice; an incremental one reads few rows and sorts them at
-    once. A slice's runs are found and their pairs merged into `pairs` on a second thread while DuckDB sorts the
-    next slice."""
+    the band rows sorted by bucket, and keep the crowded runs (`crowded_runs`: more than MAX_RUN rows, with their
+    first owner) and their rows (`crowded_rows`). A full search sorts a slice of the bands at a time (about
+    SORTED_ROWS rows, so the sort fits DuckDB's memory), read from the band rows partitioned once by slice (`band`
+    modulo the slices: a bucket's rows share their band), not by a scan of every band row a slice; an incremental one
+    reads few rows and sorts them at once. A slice's runs are found and their pairs merged into `pairs` on a second
+    thread while DuckDB sorts the next slice."""
     slices = 1 if incremental else -(-connection.sql("SELECT count(*) FROM bands").fetchall()[0][0] // SORTED_ROWS) or 1
     connection.execute(f"SET VARIABLE slices = {slices}")
     crowded: list[dict[str, pa.Table]] = []
