@@ -17,8 +17,7 @@ from prefect import task
 from flows.config import load_config
 from flows.outputs.summary import inputs_seen
 from flows.pipeline import _inputs_seen, inputs_seen_by_command
-from flows.runtime.spawned import WorkerProcess
-from flows.runtime.task_runner import WorkerProcesses
+from flows.runtime.task_runner import WorkerProcess, WorkerProcesses
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR
 
 ENDING = """

@@ -5,11 +5,15 @@ cluster through prefect-dask. Why processes are the default: docs/scaling.md, "W
 from __future__ import annotations
 
 import copyreg
+import multiprocessing.context
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Self
+from typing import NoReturn, Self
 
 from prefect import Task
 from prefect.context import FlowRunContext, SettingsContext
@@ -18,11 +22,12 @@ from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner, ThreadPoolTa
 from prefect.utilities.annotations import quote
 
 from dedup.cores import usable_cores
-from flows.runtime.spawned import WorkerContext, exit_with_parent, kill_processes
+from flows.runtime.exits import end_without_teardown
 
 DASK_ADDRESS_VARIABLE = "COPYDESK_DASK_ADDRESS"
 DASK_WORKERS_VARIABLE = "COPYDESK_DASK_WORKERS"
 WORKERS_VARIABLE = "COPYDESK_WORKERS"
+PARENT_POLL_SECONDS = 0.5
 
 
 def _quote_by_value(quoted: quote) -> tuple:
@@ -33,6 +38,20 @@ def _quote_by_value(quoted: quote) -> tuple:
 # a Dask worker changed. Pickled as `quote(value)` by every process that imports the flow: the flow's, and a
 # Dask scheduler's, which unpickles the tasks (importing the flow) before it pickles them again for a worker.
 copyreg.pickle(quote, _quote_by_value)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Run in each worker process as it starts: leave Ctrl-C to the flow process (which stops its workers), and
+    end as soon as `parent`, the flow process that started it, is gone (killed outright, or ended by a signal
+    before it could stop its workers), also if it already is."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _keep_one_api_client() -> None:
@@ -47,9 +66,23 @@ def _keep_one_api_client() -> None:
 
 
 def _start_worker(parent: int) -> None:
-    """Run in each worker process as it starts (see `exit_with_parent` and `_keep_one_api_client`)."""
-    exit_with_parent(parent)
+    """Run in each worker process as it starts (see `_exit_with_parent` and `_keep_one_api_client`)."""
+    _exit_with_parent(parent)
     _keep_one_api_client()
+
+
+class WorkerProcess(multiprocessing.context.SpawnProcess):
+    """A worker process started as Prefect starts them (spawn) that, once the pool lets it go, ends without
+    tearing down its heap: the end of a run does not wait seconds for each worker to free its objects."""
+
+    def _bootstrap(self, parent_sentinel=None) -> NoReturn:
+        end_without_teardown(super()._bootstrap(parent_sentinel))
+
+
+class WorkerContext(multiprocessing.context.SpawnContext):
+    """Prefect's start method for workers (spawn), each a WorkerProcess."""
+
+    Process = WorkerProcess
 
 
 def with_settings_built(context: dict) -> dict:
@@ -106,7 +139,8 @@ class WorkerProcesses(ProcessPoolTaskRunner):
     def kill_workers(self) -> None:
         """End the worker processes at once: a task half done leaves at most a temporary file in the work folder."""
         if self._executor is not None:
-            kill_processes(self._executor)
+            for process in list((self._executor._processes or {}).values()):
+                process.kill()
 
     def __exit__(self, exc_type, exc_value, traceback) -> None:
         if exc_type is not None:
