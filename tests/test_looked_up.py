@@ -25,7 +25,7 @@ def test_pairs_made_without_a_store_are_those_looked_up_in_an_empty_one_batch_fo
         connection.execute(_FOUND)
         connection.execute("CREATE TEMP TABLE clean (key UBIGINT, pos BIGINT)")
         connection.execute("CREATE TEMP TABLE uncarried (first_key UBIGINT, second_key UBIGINT)")
-        stored, new = StoredLookup(connection), looked_up(connection, False, found, keys)
+        stored, new = StoredLookup(connection, "checked"), looked_up(connection, False, found, keys, "checked")
         assert isinstance(new, NewPairs)
         assert (new.found, new.unknown) == (stored.found, stored.unknown) == (len(found), len(found))
         assert np.array_equal(new.unchecked_positions(), stored.unchecked_positions())

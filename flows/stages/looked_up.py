@@ -65,7 +65,7 @@ class LookedUp(Protocol):
 
 
 def looked_up(
-    connection: duckdb.DuckDBPyConnection, stored: bool, found: np.ndarray, keys: np.ndarray, pairs: str = "checked"
+    connection: duckdb.DuckDBPyConnection, stored: bool, found: np.ndarray, keys: np.ndarray, pairs: str
 ) -> LookedUp:
     """The search's `found` pairs (packed i << 32 | j, sorted, also the connection's view `found`) looked up in a
     previous run's store when there is one (`stored`: in its table or view `pairs` of stored pairs, holding every
@@ -76,7 +76,7 @@ def looked_up(
 class StoredLookup:
     """The pairs looked up in a store by DuckDB joins, held as the connection's table `looked_up`."""
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, pairs: str = "checked") -> None:
+    def __init__(self, connection: duckdb.DuckDBPyConnection, pairs: str) -> None:
         connection.execute(_LOOKED_UP.format(stored=pairs))
         self._connection = connection
         self.found, self.unknown = connection.sql(_COUNTS).fetchall()[0]
