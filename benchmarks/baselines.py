@@ -37,6 +37,11 @@ def trafilatura_precision(html: str) -> str:
     return trafilatura.extract(html, favor_precision=True) or ""
 
 
+def trafilatura_precision_no_comments(html: str) -> str:
+    """Bare `trafilatura.extract(favor_precision=True, include_comments=False)`."""
+    return trafilatura.extract(html, favor_precision=True, include_comments=False) or ""
+
+
 def readability_text(html: str) -> str:
     """readability-lxml's article, as text (one block a line)."""
     try:
@@ -67,6 +72,7 @@ HTML_SYSTEMS: dict[str, Callable[[str], str]] = {
     "trafilatura": trafilatura_default,
     "trafilatura-no-comments": trafilatura_no_comments,
     "trafilatura-precision": trafilatura_precision,
+    "trafilatura-precision-no-comments": trafilatura_precision_no_comments,
     "readability": readability_text,
     "justext": justext_html,
 }

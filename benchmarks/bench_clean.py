@@ -5,7 +5,7 @@ each split in two by a hash of the page's name (tune: the rules were tuned on it
 at while tuning). copydesk on the HTML and on careless text dumps of the pages (visible text, one block a
 line), and on the HTML once more with readers' comments kept ([html] include_comments = true: CleanEval's gold
 counts them as content, WCXB's does not), stands beside bare trafilatura (default, which keeps readers' comments,
-without them, and favor_precision),
+without them, and favor_precision with and without them),
 readability-lxml, jusText, jusText on the dump and a C4-style line filter, by the scrapinghub metric (bags of
 lowercased word 4-shingles, micro-averaged) and WCXB's word F1 (bags of lowercased words, macro-averaged). Part C times copydesk's HTML
 path beside bare trafilatura on the same pages. With --tune-only, part A alone on the tune split (all a
@@ -82,6 +82,12 @@ COPYDESK = {
 # CleanEval's gold keeps them (page 57's holds its thread of 22 comments), WCXB's drops them (18 of its ground
 # truths list a comment section's furniture, "Leave a comment", "124 Comments", among the snippets it must not hold)
 GOLD_COMMENTS = {"CleanEval": ("kept", "copydesk-html-comments"), "WCXB": ("dropped", "copydesk-html")}
+# Bare trafilatura under the same comment policy as each copydesk HTML row: whichever policy a maintainer picks,
+# this is what running trafilatura alone with that policy would give
+SAME_POLICY = {
+    "copydesk-html": ("trafilatura-no-comments", "trafilatura-precision-no-comments"),
+    "copydesk-html-comments": ("trafilatura", "trafilatura-precision"),
+}
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -201,10 +207,24 @@ def rivals_of(system: str) -> dict:
     return baselines.HTML_SYSTEMS if COPYDESK[system].kind == "html" else baselines.DUMP_SYSTEMS
 
 
+def is_ahead(system: str, rivals: Sequence[str], scores: dict[str, list[float]]) -> bool:
+    """Whether a system's shingle and word F1 are both above every rival's."""
+    return all(scores[system][i] > scores[rival][i] for rival in rivals for i in (2, 5))
+
+
 def verdict(system: str, scores: dict[str, list[float]]) -> str:
     """Whether a copydesk system's shingle and word F1 are both above every baseline of its kind."""
-    ahead = all(scores[system][i] > scores[rival][i] for rival in rivals_of(system) for i in (2, 5))
+    ahead = is_ahead(system, list(rivals_of(system)), scores)
     return f"ahead of every {COPYDESK[system].kind} baseline" if ahead else "NOT ahead"
+
+
+def same_policy_line(set_name: str, split: str, scores: dict[str, list[float]]) -> str:
+    """One set and split: each copydesk HTML row against bare trafilatura under the same comment policy."""
+    said = [
+        f"{system} {'ahead of' if is_ahead(system, rivals, scores) else 'NOT ahead of'} {' and '.join(rivals)}"
+        for system, rivals in SAME_POLICY.items()
+    ]
+    return f"  {set_name} {split}: " + "; ".join(said)
 
 
 def trailing_pages(systems: dict[str, dict[str, str]], pages: list[wcxb.Page]) -> list[list[str]]:
@@ -238,7 +258,7 @@ def part_a(work: Path, quick: bool, tune_only: bool = False) -> None:
         systems[name] = baselines.cached_outputs(name, run, html)
     for name, run in baselines.DUMP_SYSTEMS.items():
         systems[name] = baselines.cached_outputs(name, run, dumps)
-    rows, policy_lines = [], []
+    rows, policy_lines, same_policy_lines = [], [], []
     for set_name, group in sets.items():
         comments, policy_row = GOLD_COMMENTS[set_name]
         for split in splits:
@@ -251,6 +271,7 @@ def part_a(work: Path, quick: bool, tune_only: bool = False) -> None:
             policy_lines.append(
                 f"  {set_name} {split} (gold: comments {comments}; {policy_row}): {verdict(policy_row, scores)}"
             )
+            same_policy_lines.append(same_policy_line(set_name, split, scores))
     print(
         f"PART A  extraction: {len(sets['CleanEval'])} CleanEval and {len(sets['WCXB'])} WCXB pages, split by a "
         "hash of the page name (tune / held-apart)\n"
@@ -268,6 +289,8 @@ def part_a(work: Path, quick: bool, tune_only: bool = False) -> None:
     print(format_table(headers, rows, "llrlrrrrrrl"))
     print("\ncopydesk's HTML path under each gold's comment policy, against every HTML baseline (shingle and word F1)")
     print("\n".join(policy_lines))
+    print("\ncopydesk's HTML path against bare trafilatura under the same comment policy (shingle and word F1)")
+    print("\n".join(same_policy_lines))
     for note in notes:
         print(f"  rejected by copydesk: {note}")
     if tune_only:
