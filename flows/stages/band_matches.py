@@ -150,8 +150,8 @@ def _looked_up_matches(
     pairs: LookedUp, texts: Sequence[str], settings: DedupSettings, checked: NewRowSink, progress: Ticker
 ) -> list[Matches]:
     """The matches among the looked-up `pairs`, verified VERIFY_ROWS at a time (in order), the overlaps of each
-    batch's pairs measured (those the store had not checked) added to `checked`: the shingle sets of the texts in the unknown pairs (those the store had not checked) are
-    hashed once for every batch, not again in each batch a text's pairs fall in."""
+    batch's unknown pairs (those the store had not checked, so measured) added to `checked`: the shingle sets of the
+    texts in the unknown pairs are hashed once for every batch, not again in each batch a text's pairs fall in."""
     sets = hashed_sets(pairs.unchecked_positions(), texts, settings.shingle_size, pairs.unknown)
     verified = []
     for batch in pairs.batches(VERIFY_ROWS):
