@@ -166,6 +166,48 @@ def test_an_incremental_run_reads_from_the_stored_pairs_only_those_it_looks_up_d
     assert live_rows(tmp_path / "again", again) == live_rows(tmp_path / "rebuilt", again), "the pairs dropped too"
 
 
+def test_a_run_stores_only_the_pairs_it_measured_each_once_and_knows_its_texts_without_the_store(
+    articles, crowded, monkeypatch, tmp_path
+):
+    """Articles inserted, deleted and back (crowded runs and copies moving) make stored pairs candidates again with
+    their stored overlap (taken, not stored again) and gone pairs again (measured, their rows kept once); every run
+    passes on the keys of its texts and their sentences, for the store to tell the rows no longer live, and leaves
+    the live rows a rebuild leaves."""
+    monkeypatch.setattr(band_store, "STALE_SHARE", 0.5)  # the gone pairs' rows stay in the shards
+    counts, looked_up = [], []
+
+    def counted(connection, *arguments):
+        pairs = band_matches_looked_up(connection, *arguments)
+        counts.append((pairs.found, pairs.unknown))
+        return pairs
+
+    band_matches_looked_up = band_matches.looked_up
+    monkeypatch.setattr(band_matches, "looked_up", counted)
+    runs = [
+        articles[5:-40],
+        articles[:3] + articles[5:100] + articles[110:],
+        articles[2:90] + articles[100:],
+        articles[5:-40],
+    ]
+    stored = NO_BANDS
+    for number, run_articles in enumerate(runs):
+        texts = flat(run_articles)
+        run = stored_run(texts, stored, tmp_path / f"run-{number}")
+        looked_up.append(counts[-1])
+        assert run.update.checked.num_rows == run.verified, "only the pairs measured are passed on"
+        assert set(run.update.kept["key"].to_pylist()) == distinct_texts(texts)
+        checked = pq.read_table(
+            tmp_path / f"run-{number}" / BANDS_FOLDER / "checked", columns=["first_key", "second_key"]
+        )
+        assert len(set(zip(*checked.to_pydict().values()))) == checked.num_rows, "each pair stored once"
+        stored_run(texts, NO_BANDS, tmp_path / f"rebuilt-{number}")
+        assert live_rows(tmp_path / f"run-{number}", texts) == live_rows(tmp_path / f"rebuilt-{number}", texts)
+        stored = load_band_store(tmp_path / f"run-{number}")
+    assert all(found > measured for found, measured in looked_up[1:]), "stored pairs taken with their overlap"
+    gone = stored_rows(tmp_path / "run-2")[band_store.GONE_PAIRS]
+    assert gone and gone - stored_rows(tmp_path / "run-3")[band_store.GONE_PAIRS], "gone pairs made again"
+
+
 def test_a_run_keeps_only_the_texts_still_present_once_the_others_are_a_share_of_the_store(articles, tmp_path):
     stored_run(flat(articles), NO_BANDS, tmp_path / "all")
     kept = articles[: len(articles) // 2]

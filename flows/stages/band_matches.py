@@ -66,10 +66,14 @@ SELECT * FROM ({_CARRIED}) WHERE greatest(jaccard, first_in_second, second_in_fi
 # carried ones are counted as the rest, not by a join of every stored pair. Every live pair of a store its search left
 # (`searched`) has keys that stood for copies in the run that wrote it (it was verified then, or carried as clean), so
 # its key is not clean exactly when its count changed (`dirt`): the few dirt keys are probed, not every clean one. A
-# store searched in full carries nothing.
+# store searched in full carries nothing. The stored pairs its readers see are counted as the shards' rows (from
+# their metadata) less the gone pairs (each a row of the shards, once), not by a join of every stored pair.
 _UNCARRIED = "CREATE OR REPLACE TEMP TABLE uncarried AS SELECT first_key, second_key FROM stored_read WHERE {}"
 _NOT_CLEAN = {True: "first_key IN (SELECT key FROM dirt) OR second_key IN (SELECT key FROM dirt)", False: "true"}
-_CARRIED_COUNT = "SELECT (SELECT count(*) FROM stored_checked) - (SELECT count(*) FROM uncarried)"
+_CARRIED_COUNT = """
+SELECT (SELECT count(*) FROM checked_shards) - (SELECT count(*) FROM previous_gone_pairs)
+    - (SELECT count(*) FROM uncarried)
+"""
 # Candidate pairs verified a batch of this many at a time: the flow holds one batch's arrays and shingle sets.
 VERIFY_ROWS = 1_000_000
 
@@ -105,7 +109,9 @@ def stored_matches(
     distinct, first, rows = np.unique(keys, return_index=True, return_inverse=True)
     sink = PartRows(parts) if parts else HeldRows()
     with store_connection(stored, {}, spill) as connection:
-        described = _described(partial(_rows_of, connection), texts, distinct, first, signed, settings, progress, sink)
+        described, sentence_keys = _described(
+            partial(_rows_of, connection), texts, distinct, first, signed, settings, progress, sink
+        )
     new = sink.rows()
     words = described["words"].to_numpy()[rows]
     copies = copy_groups(described["normalised_key"].to_numpy()[rows], words, settings.min_words, MAX_SHARED_GROUP)
@@ -133,8 +139,9 @@ def stored_matches(
         _in_order(PairTable.joined([getattr(one, kind) for one in verified])) for kind in ("overlaps", "partial")
     )
     matches = Matches(overlaps, pairs.found + carried, partial_pairs, copies, word_counts=words)
+    kept = pa.table({"key": sorted_sets.distinct(np.concatenate([distinct, sentence_keys]))})
     update = BandUpdate(
-        stored, pa.table({"key": distinct}), checked.rows()["checked"], dropped, new, search.left, spill
+        stored, pa.table({"key": distinct}), kept, checked.rows()["checked"], dropped, new, search.left, spill
     )
     return StoredMatches(matches, update, sink.count("texts"), pairs.unknown)
 
@@ -142,24 +149,24 @@ def stored_matches(
 def _looked_up_matches(
     pairs: LookedUp, texts: Sequence[str], settings: DedupSettings, checked: NewRowSink, progress: Ticker
 ) -> list[Matches]:
-    """The matches among the looked-up `pairs`, verified VERIFY_ROWS at a time (in order), each batch's overlaps
-    added to `checked`: the shingle sets of the texts in the unknown pairs (those the store had not checked) are
-    hashed once for every batch, not again in each batch a text's pairs fall in."""
+    """The matches among the looked-up `pairs`, verified VERIFY_ROWS at a time (in order), the overlaps of each
+    batch's unknown pairs (those the store had not checked, so measured) added to `checked`: the shingle sets of the
+    texts in the unknown pairs are hashed once for every batch, not again in each batch a text's pairs fall in."""
     sets = hashed_sets(pairs.unchecked_positions(), texts, settings.shingle_size, pairs.unknown)
     verified = []
     for batch in pairs.batches(VERIFY_ROWS):
         batch_matches, shares, measured = _verify_batch(batch, sets, settings)
-        checked.add("checked", _checked_rows(batch, shares))
+        checked.add("checked", _checked_rows(batch, shares, measured))
         verified.append(batch_matches)
-        progress.advance(measured)
+        progress.advance(len(measured))
     return verified
 
 
 def _verify_batch(
     batch: pa.RecordBatch, sets: PositionSets, settings: DedupSettings
-) -> tuple[Matches, np.ndarray, int]:
+) -> tuple[Matches, np.ndarray, np.ndarray]:
     """Verify a batch of looked-up pairs (in order), measuring those the store had not checked from their texts'
-    `sets`: the matches among them, every pair's overlap as the store orders its keys, and how many were measured."""
+    `sets`: the matches among them, every pair's overlap as the store orders its keys, and the rows measured."""
     pairs = np.stack([batch["i"].to_numpy(), batch["j"].to_numpy()], axis=1).reshape(-1, 2)
     swapped = batch["swapped"].to_numpy(zero_copy_only=False)
     # jaccard, share of the first in the second, of the second in the first: NaN where not checked before
@@ -170,7 +177,7 @@ def _verify_batch(
         shares[unknown] = sets.shares(pairs[unknown])
     found = classified(pairs, shares, settings, len(pairs))
     shares[swapped] = shares[swapped][:, [0, 2, 1]]
-    return found, shares, len(unknown)
+    return found, shares, unknown
 
 
 def _floor(settings: DedupSettings) -> float:
@@ -185,10 +192,11 @@ def _carried_matches(connection: duckdb.DuckDBPyConnection, settings: DedupSetti
     return [_verify_batch(batch, NO_SETS, settings)[0] for batch in batches]
 
 
-def _checked_rows(batch: pa.RecordBatch, shares: np.ndarray) -> pa.Table:
-    """The store's `checked` rows of a verified batch: each pair's keys with its overlap."""
-    keys = {name: batch[name] for name in ("first_key", "second_key")}
-    return pa.table({**keys, **dict(zip(SHARES, shares.T))}, schema=SCHEMAS["checked"])
+def _checked_rows(batch: pa.RecordBatch, shares: np.ndarray, measured: np.ndarray) -> pa.Table:
+    """The store's `checked` rows of a verified batch's `measured` rows: each pair's keys with its overlap (the
+    others' are stored already)."""
+    keys = {name: batch[name].take(measured) for name in ("first_key", "second_key")}
+    return pa.table({**keys, **dict(zip(SHARES, shares[measured].T))}, schema=SCHEMAS["checked"])
 
 
 def _in_order(pairs: PairTable) -> PairTable:
@@ -233,10 +241,10 @@ def _described(
     settings: DedupSettings,
     progress: Ticker,
     into: NewRowSink,
-) -> pa.Table:
+) -> tuple[pa.Table, np.ndarray]:
     """The `texts` rows of the distinct paragraph texts (`distinct` keys, first at positions `first`), sorted by
-    key; the new rows of every table for those the store (`stored_rows`) does not hold and their sentences are
-    added to `into`."""
+    key, and the keys of their sentences (stored and new); the new rows of every table for those the store
+    (`stored_rows`) does not hold and their sentences are added to `into`."""
     known = stored_rows("texts", distinct)
     fresh = distinct[~sorted_sets.contained(distinct, known["key"].to_numpy())]
     paragraphs = _taken_or_signed(
@@ -249,8 +257,7 @@ def _described(
         into,
     )
     described = pa.concat_tables([known, paragraphs]).sort_by("key")
-    _new_sentences(stored_rows, texts, distinct, first, described, signed, settings, progress, into)
-    return described
+    return described, _new_sentences(stored_rows, texts, distinct, first, described, signed, settings, progress, into)
 
 
 def _taken_or_signed(
@@ -300,12 +307,13 @@ def _new_sentences(
     settings: DedupSettings,
     progress: Ticker,
     into: NewRowSink,
-) -> None:
+) -> np.ndarray:
     """Add to `into` the rows of `sentences` for the long paragraph texts the store never split, and of `texts`
     and `bands` for their sentences it does not hold: taken from `signed` where it holds them, else split and
-    signed here."""
+    signed here; the sentence keys of every long paragraph text (stored rows and new, a key once a row)."""
     long_keys = described.filter(pc.greater_equal(described["words"], settings.min_words))["key"].to_numpy()
-    split = stored_rows("sentences", long_keys)["key"].to_numpy()
+    stored_sentences = stored_rows("sentences", long_keys)
+    split = stored_sentences["key"].to_numpy()
     unsplit = long_keys[~sorted_sets.contained(long_keys, split)]
     taken = signed.sentences_of(unsplit)
     lacking = unsplit[~sorted_sets.contained(unsplit, taken["key"].to_numpy())]
@@ -336,3 +344,4 @@ def _new_sentences(
         "sentences",
         into,
     )
+    return np.concatenate([stored_sentences["sentence_key"].to_numpy(), table["sentence_key"].to_numpy()])

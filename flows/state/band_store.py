@@ -85,6 +85,10 @@ SELECT first_key, second_key FROM previous_gone_pairs ANTI JOIN checked_now USIN
 UNION ALL
 SELECT first_key, second_key FROM dropped_pairs
 """
+# The pairs this run measured that the shards do not hold: a measured pair was not a stored one its readers see (its
+# overlap would have been taken, not measured), so the shards hold it only as a gone pair made again. Only the few
+# gone pairs are joined, not every stored pair.
+_NEW_CHECKED = "SELECT * FROM checked_now ANTI JOIN previous_gone_pairs USING (first_key, second_key)"
 # A run's new rows of a table: an Arrow table, or Parquet parts in the run's work folder (flows/stages/new_rows.py).
 NewRows = Mapping[str, pa.Table | Sequence[Path]]
 _DROPS = {
@@ -115,13 +119,15 @@ NO_BANDS = StoredBands()
 
 @dataclass
 class BandUpdate:
-    """This run's store: the previous one's rows of the `present` paragraph texts and their sentences, the
-    `new` rows of each table, the candidate pairs this run checked (a table, or Parquet parts: those it did not carry
-    as stored), the stored pairs it drops (`dropped_pairs`: first_key, second_key), what its candidate search leaves
-    for the next run (`search`, tables of SEARCH_SCHEMAS) and where DuckDB may spill."""
+    """This run's store: the previous one's rows of the `present` paragraph texts and their sentences (`kept`: the
+    keys of those texts and of their sentences, each once), the `new` rows of each table, the candidate pairs this
+    run measured (a table, or Parquet parts: those whose overlap no stored pair its readers see held), the stored
+    pairs it drops (`dropped_pairs`: first_key, second_key), what its candidate search leaves for the next run
+    (`search`, tables of SEARCH_SCHEMAS) and where DuckDB may spill."""
 
     previous: StoredBands
     present: pa.Table
+    kept: pa.Table
     checked: pa.Table | Sequence[Path]
     dropped_pairs: pa.Table
     new: NewRows = field(default_factory=dict)
@@ -188,14 +194,11 @@ def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
     folder = state_folder / BANDS_FOLDER
     with store_connection(update.previous, update.new, update.spill) as connection:
         connection.register("present", update.present)
+        connection.register("kept_texts", update.kept)
         connection.register("dropped_pairs", update.dropped_pairs)
         _register_rows(connection, "checked_now", update.checked, SCHEMAS["checked"])
-        connection.execute(
-            "CREATE TEMP TABLE kept_texts AS SELECT key FROM present UNION "
-            "SELECT sentence_key FROM sentences WHERE key IN (SELECT key FROM present)"
-        )
         connection.execute(_GONE)
-        new_checked = connection.sql("SELECT * FROM checked_now ANTI JOIN checked_shards USING (first_key, second_key)")
+        new_checked = connection.sql(_NEW_CHECKED)
         news = update.new | {"checked": new_checked}
         rewritten = _rewritten_tables(connection)
         for name in {_DROPS[name][0] for name in rewritten} - {"gone_pairs"}:
