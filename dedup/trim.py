@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 
 from dedup.backlog import Backlog
+from dedup.cores import usable_cores
 from dedup.pair_table import pair_positions
 from dedup.settings import DedupSettings
 from dedup.shingles import split_sentences
@@ -77,9 +78,9 @@ def trim_partial_repeats(
     Each paragraph's sentences and each keeper are shingled once (`shingle_hashes`), however many pairs hold them:
     the pairs grow faster than the corpus, as a sentence printed again pairs all the paragraphs holding it.
     The sentence split is Python and holds the interpreter; the shingling and the comparing are compiled and let it
-    go, so a second thread shingles the keepers while a third compares each `_SPLIT_AT_ONCE` paragraphs as they are
-    split: until the keepers are shingled the split runs up to `_CHUNKS_AHEAD` chunks ahead of the comparing, then no
-    more than one chunk of paragraphs' sentences waits for it."""
+    go, so a second thread shingles the keepers (a part on each core) while a third compares each `_SPLIT_AT_ONCE`
+    paragraphs as they are split: until the keepers are shingled the split runs up to `_CHUNKS_AHEAD` chunks ahead of
+    the comparing, then no more than one chunk of paragraphs' sentences waits for it."""
     if not keepers:
         return {}
     ahead = dict.fromkeys(keeper for found in keepers.values() for keeper in found)
@@ -146,13 +147,17 @@ def _kept_sentences(others: list[int], split: list[list[str]], flags: list[bool]
 
 
 def _keeper_sets(texts: Sequence[str], keepers: list[int], shingle_size: int) -> ShingleHashes:
-    """The shingle sets of the keepers' texts, `_SPLIT_AT_ONCE` at a time (only those texts' bytes held at once): of
-    texts in an Arrow column (`TextColumn`), from its bytes, a Python string made only for a text the compiled scan
-    does not fold."""
+    """The shingle sets of the keepers' texts, `_SPLIT_AT_ONCE` at a time, a part on each core (the scan and the sets
+    are compiled and let go of the interpreter; the comparing waits for all of them): of texts in an Arrow column
+    (`TextColumn`), from its bytes, a Python string made only for a text the compiled scan does not fold."""
     parts = [keepers[start : start + _SPLIT_AT_ONCE] for start in range(0, len(keepers), _SPLIT_AT_ONCE)]
-    if isinstance(texts, TextColumn):
-        return ShingleHashes.joined(_column_sets(texts.take(part), shingle_size) for part in parts)
-    return ShingleHashes.joined(_shingle_sets([texts[keeper] for keeper in part], shingle_size) for part in parts)
+    with ThreadPoolExecutor(max(1, min(usable_cores(), len(parts))), thread_name_prefix="trim-keeper-part") as pool:
+        if isinstance(texts, TextColumn):
+            column = texts
+            return ShingleHashes.joined(pool.map(lambda part: _column_sets(column.take(part), shingle_size), parts))
+        return ShingleHashes.joined(
+            pool.map(lambda part: _shingle_sets([texts[keeper] for keeper in part], shingle_size), parts)
+        )
 
 
 def _column_sets(texts: TextColumn, shingle_size: int) -> ShingleHashes:

@@ -961,6 +961,30 @@ def test_trims_shingle_on_a_second_thread_while_paragraphs_are_split(monkeypatch
     assert shingling_threads and threading.main_thread() not in shingling_threads
 
 
+def test_the_keepers_are_shingled_a_part_on_each_core(monkeypatch):
+    """The keepers' shingle sets are made a `_SPLIT_AT_ONCE` part at a time on as many threads as there are cores
+    (none of them the thread that asked), and are joined in the keepers' order: the trims are those of one thread."""
+    threads = set()
+    shingle_sets = trim._shingle_sets
+
+    def noted(texts, shingle_size):
+        threads.add(threading.current_thread())
+        time.sleep(0.05)  # every part thread takes one
+        return shingle_sets(texts, shingle_size)
+
+    texts = [merged(DETERRENT, SWEETENER), merged(SWEETENER, MOON, KCNA), KCNA, merged(LIAISON, MOON), LIAISON]
+    keepers = {1: [0, 2], 3: [4], 2: [0], 0: [4], 4: [2]}
+    alone = trim_partial_repeats(texts, keepers, SETTINGS)
+    monkeypatch.setattr(trim, "_shingle_sets", noted)
+    monkeypatch.setattr(trim, "_SPLIT_AT_ONCE", 1)
+    monkeypatch.setattr(trim, "usable_cores", lambda: 2)
+    sets = trim._keeper_sets(texts, [0, 2, 4], SETTINGS.shingle_size)
+    expected = shingle_sets([texts[0], texts[2], texts[4]], SETTINGS.shingle_size)
+    assert all(np.array_equal(getattr(sets, name), getattr(expected, name)) for name in ("values", "offsets"))
+    assert len(threads) == 2 and threading.current_thread() not in threads
+    assert trim_partial_repeats(texts, keepers, SETTINGS) == alone
+
+
 class ReadTexts(ColumnTexts):
     """A column of texts that notes each position read as a Python string."""
 
