@@ -16,7 +16,7 @@ from dedup.components import component_labels, component_signatures, key_hashes
 from dedup.exact import spread_over_copies
 from dedup.index import MAX_RUN, run_pairs
 from dedup.lookup import sorted_string_places
-from dedup.pair_table import PairTable
+from dedup.pair_table import PairTable, merged_untouched
 from dedup.settings import DedupSettings
 from dedup.signatures import normalised_texts, paragraph_signatures, shingle_hashes
 from dedup.sorted_sets import union
@@ -50,6 +50,7 @@ def warm_kernels() -> None:
     component_signatures(component_labels(3, pairs.positions), np.zeros((3, 2), dtype=np.uint64), (pairs,))
     key_hashes(pa.table({"0": [False], "1": ["a-1"], "2": [1]}))
     spread_over_copies(pairs, {2: [1]}, {2: 1}, within=True)
+    merged_untouched(PairTable.empty(), pairs, np.zeros(3, dtype=bool))
     word_digests(np.zeros(4, dtype=np.uint64), np.array([0, 4]))
     in_order = text_column(sorted(texts))
     columns = (in_order, _read_back(in_order))
