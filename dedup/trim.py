@@ -53,21 +53,48 @@ NO_KEEPERS = Keepers(np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, n
 def trim_keepers(canonical: Collection[int], partial: Mapping[tuple[int, int], Overlap], rank: np.ndarray) -> Keepers:
     """Each canonical paragraph partly paired with a canonical one the policy prefers (lower `rank`, by position:
     `dedup.canonical.policy_ranks`), with its keepers: the canonical paragraphs it is partly paired with and trails,
-    in policy order (among equals, in the pairs' order); the paragraphs in the order first met, by array."""
+    in policy order (among equals, in the pairs' order); the paragraphs in the order first met, in one compiled pass
+    over the pairs (most partial pairs hold a copy) and a sort of each paragraph's few keepers."""
     positions = pair_positions(partial)
     marked = np.fromiter(canonical, dtype=np.int64, count=len(canonical))
     is_canonical = np.zeros(1 + max(int(positions.max(initial=-1)), int(marked.max(initial=-1))), dtype=bool)
     is_canonical[marked] = True
-    first, second = positions[is_canonical[positions].all(axis=1)].T  # most partial pairs hold a copy
-    if not len(first):
-        return NO_KEEPERS
-    first_keeps = rank[first] < rank[second]
-    keeper, other = np.where(first_keeps, first, second), np.where(first_keeps, second, first)
-    _, met, found = np.unique(other, return_index=True, return_inverse=True)
-    order = np.lexsort((np.arange(len(other)), rank[keeper], met[found.ravel()]))
-    keeper, other = keeper[order], other[order]
-    starts = np.flatnonzero(np.r_[True, other[1:] != other[:-1]])
-    return Keepers(other[starts], np.append(starts, len(other)), keeper)
+    others, bounds, ahead = _grouped_keepers(positions, is_canonical, np.ascontiguousarray(rank, dtype=np.int64))
+    return Keepers(others, bounds, ahead) if len(others) else NO_KEEPERS
+
+
+@njit(cache=True, nogil=True)
+def _grouped_keepers(positions, is_canonical, rank):  # pragma: no cover - compiled; tested through trim_keepers
+    """`Keepers`' arrays of the pairs of two canonical paragraphs (`positions`, an (m, 2) array): the paragraph each
+    pair's other trails (the later in `rank`; the first when they tie), grouped in the order first met, a group's
+    keepers in `rank` order, among equals in the pairs' order."""
+    group = np.full(len(is_canonical), -1, dtype=np.int64)
+    others = np.empty(len(positions), dtype=np.int64)
+    sizes = np.zeros(len(positions) + 1, dtype=np.int64)
+    pair_group, pair_keeper = np.empty(len(positions), dtype=np.int64), np.empty(len(positions), dtype=np.int64)
+    count, groups = 0, 0
+    for pair in range(len(positions)):
+        first, second = positions[pair, 0], positions[pair, 1]
+        if not (is_canonical[first] and is_canonical[second]):
+            continue
+        keeper, other = (first, second) if rank[first] < rank[second] else (second, first)
+        if group[other] < 0:
+            group[other], others[groups] = groups, other
+            groups += 1
+        pair_group[count], pair_keeper[count] = group[other], keeper
+        sizes[group[other] + 1] += 1
+        count += 1
+    bounds = np.cumsum(sizes[: groups + 1])
+    ahead, placed = np.empty(count, dtype=np.int64), bounds[:groups].copy()
+    for pair in range(count):  # each group's keepers in the pairs' order
+        ahead[placed[pair_group[pair]]] = pair_keeper[pair]
+        placed[pair_group[pair]] += 1
+    for found in range(groups):  # then in rank order, stably
+        start, end = bounds[found], bounds[found + 1]
+        if end - start > 1:
+            kept = ahead[start:end]
+            ahead[start:end] = kept[np.argsort(rank[kept], kind="mergesort")]
+    return others[:groups].copy(), bounds, ahead
 
 
 def trim_partial_repeats(

@@ -21,7 +21,7 @@ from dedup.settings import DedupSettings
 from dedup.signatures import normalised_texts, paragraph_signatures, shingle_hashes
 from dedup.sorted_sets import union
 from dedup.text_hash import column_hashes, sip_hashes, text_column
-from dedup.trim import trim_partial_repeats
+from dedup.trim import trim_keepers, trim_partial_repeats
 from dedup.verify import pair_shares
 from flows.outputs.corpus_carry import crc_of_joined
 
@@ -51,6 +51,7 @@ def warm_kernels() -> None:
     key_hashes(pa.table({"0": [False], "1": ["a-1"], "2": [1]}))
     spread_over_copies(pairs, {2: [1]}, {2: 1}, within=True)
     merged_untouched(PairTable.empty(), pairs, np.zeros(3, dtype=bool))
+    trim_keepers([0, 2], pairs, np.arange(3))
     word_digests(np.zeros(4, dtype=np.uint64), np.array([0, 4]))
     in_order = text_column(sorted(texts))
     columns = (in_order, _read_back(in_order))
