@@ -68,10 +68,12 @@ def _grouped_keepers(positions, is_canonical, rank):  # pragma: no cover - compi
     """`Keepers`' arrays of the pairs of two canonical paragraphs (`positions`, an (m, 2) array): the paragraph each
     pair's other trails (the later in `rank`; the first when they tie), grouped in the order first met, a group's
     keepers in `rank` order, among equals in the pairs' order."""
+    count = 0  # the pairs of two canonical paragraphs: the arrays below are their size, not all the pairs'
+    for pair in range(len(positions)):
+        count += is_canonical[positions[pair, 0]] and is_canonical[positions[pair, 1]]
     group = np.full(len(is_canonical), -1, dtype=np.int64)
-    others = np.empty(len(positions), dtype=np.int64)
-    sizes = np.zeros(len(positions) + 1, dtype=np.int64)
-    pair_group, pair_keeper = np.empty(len(positions), dtype=np.int64), np.empty(len(positions), dtype=np.int64)
+    others, sizes = np.empty(count, dtype=np.int64), np.zeros(count + 1, dtype=np.int64)
+    pair_group, pair_keeper = np.empty(count, dtype=np.int64), np.empty(count, dtype=np.int64)
     count, groups = 0, 0
     for pair in range(len(positions)):
         first, second = positions[pair, 0], positions[pair, 1]
