@@ -141,16 +141,18 @@ def carry_trims(
     unstored = np.flatnonzero(~stored)
     made = trim_partial_repeats(texts, keepers.as_dict(unstored), settings)
     made_texts = pa.array([made.get(other) for other in keepers.others[unstored].tolist()], pa.string())
-    rows = np.arange(len(keepers))
+    texts_of = pa.chunked_array([*stored_texts.chunks, made_texts], pa.string())  # the stored, then those made
+    rows = np.arange(len(keepers))  # each trim's row of `texts_of`: only the rows wanted are taken, no column whole
     rows[unstored] = len(keepers) + np.arange(len(unstored))
-    column = pa.chunked_array([*stored_texts.chunks, made_texts], pa.string()).take(pa.array(rows))
-    trimmed = column.is_valid().to_numpy(zero_copy_only=False)
-    positions, found = keepers.others[trimmed], column.filter(pa.array(trimmed)).to_pylist()
+    trimmed = texts_of.is_valid().to_numpy(zero_copy_only=False)[rows]
+    positions, found = keepers.others[trimmed], texts_of.take(pa.array(rows[trimmed])).to_pylist()
     in_order = np.argsort(positions).tolist()  # distinct positions
-    stored_rows = pa.array(_first_rows(keys))  # two trims of the same texts give one text: stored once
+    stored_rows = _first_rows(keys)  # two trims of the same texts give one text: stored once
     return CarriedTrims(
         {int(positions[row]): found[row] for row in in_order},
-        pa.Table.from_arrays([keys.take(stored_rows), column.take(stored_rows)], schema=TRIM_COLUMNS),
+        pa.Table.from_arrays(
+            [keys.take(pa.array(stored_rows)), texts_of.take(pa.array(rows[stored_rows]))], schema=TRIM_COLUMNS
+        ),
     )
 
 

@@ -74,15 +74,26 @@ def paragraph_hashes(count: int, positions: np.ndarray, keys: np.ndarray, texts:
 
 def key_hashes(keys: pa.Table) -> np.ndarray:
     """A 128-bit hash (two uint64 lanes a row) of each row of a table of policy keys (`dedup.canonical.policy_table`),
-    its parts mixed in in order: strings by their `text_hashes`, numbers and booleans by value."""
+    its parts mixed in in order: strings by their `text_hashes`, numbers and booleans by value (mixed in place by a
+    compiled pass a part: `mix64` of the whole array made six arrays its size a part)."""
     hashes = np.tile(_LANE_SEEDS, (keys.num_rows, 1))
     for part in keys.columns:
         if pa.types.is_string(part.type) or pa.types.is_large_string(part.type):
             values = column_hashes(part)
         else:
-            values = np.asarray(part.to_numpy(), dtype=np.int64).view(np.uint64)[:, None]
-        hashes = mix64(hashes ^ values)
+            values = np.array(part.to_numpy(), dtype=np.int64).view(np.uint64).reshape(-1, 1)  # a copy: writable
+        _mix_in(hashes, values)
     return hashes
+
+
+@njit(cache=True, nogil=True)
+def _mix_in(hashes, values):  # pragma: no cover - compiled; tested through key_hashes against mix64
+    """Each row of `hashes` mixed with its row of `values` (one column: the same value for every lane) in place:
+    `mix64(hashes ^ values)` lane by lane."""
+    shared = values.shape[1] == 1
+    for row in range(hashes.shape[0]):
+        for lane in range(hashes.shape[1]):
+            hashes[row, lane] = _mixed(hashes[row, lane] ^ values[row, 0 if shared else lane])
 
 
 @dataclass(frozen=True)

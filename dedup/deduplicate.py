@@ -36,7 +36,7 @@ from dedup.containment import link_containers
 from dedup.cores import usable_cores
 from dedup.exact import copies_still_exact, copy_counts, exact_copies, hubs, spread_over_copies
 from dedup.index import MAX_SHARED_GROUP, lsh_candidate_pairs, shared_key_pairs
-from dedup.pair_table import PairTable, ascending, packed_pairs, pair_measures, pair_positions
+from dedup.pair_table import PairTable, merged_untouched, pair_measures, pair_positions
 from dedup.records import (
     ClusterMembership,
     Memberships,
@@ -285,29 +285,19 @@ def _with_untouched(
     kept: Mapping[tuple[int, int], Overlap], found: Mapping[tuple[int, int], Overlap], is_touched: np.ndarray
 ) -> PairTable:
     """The pairs measured again (`kept`) and those `found` before that hold no touched position and are not kept,
-    ordered by position (as `dict(sorted(...))` orders them), by array."""
-    found_positions = pair_positions(found)
+    ordered by position (as `dict(sorted(...))` orders them): merged in one compiled pass when both are ascending
+    (as a run's are), by array otherwise."""
+    found_positions, kept_positions = pair_positions(found), pair_positions(kept)
+    merged = merged_untouched(
+        PairTable(kept_positions, pair_measures(kept)), PairTable(found_positions, pair_measures(found)), is_touched
+    )
+    if merged is not None:
+        return merged
     untouched = np.flatnonzero(~is_touched[found_positions].any(axis=1))
-    kept_positions = pair_positions(kept)
-    if ascending(found_positions) and ascending(kept_positions) and is_touched[kept_positions].any(axis=1).all():
-        untouched_pairs = PairTable(found_positions[untouched], pair_measures(found)[untouched])
-        return _merged(PairTable(kept_positions, pair_measures(kept)), untouched_pairs)
     positions = np.concatenate([kept_positions, found_positions[untouched]])
     measures = np.concatenate([pair_measures(kept), pair_measures(found)[untouched]])
     _, first = np.unique(positions[:, 0] * len(is_touched) + positions[:, 1], return_index=True)  # kept's first
     return PairTable(positions[first], measures[first])
-
-
-def _merged(first: PairTable, second: PairTable) -> PairTable:
-    """Two tables of strictly ascending pairs, none in both, as one ascending table (merged by array: no sort)."""
-    keys = packed_pairs(second.positions)
-    at = np.searchsorted(keys, packed_pairs(first.positions)) + np.arange(len(first))
-    from_first = np.zeros(len(first) + len(second), dtype=bool)
-    from_first[at] = True
-    positions, measures = np.empty((len(from_first), 2), np.int64), np.empty((len(from_first), 3), np.float64)
-    positions[from_first], measures[from_first] = first.positions, first.measures
-    positions[~from_first], measures[~from_first] = second.positions, second.measures
-    return PairTable(positions, measures)
 
 
 def _recounted(word_counts: np.ndarray | None, texts: Sequence[str], changed: set[int] | None) -> np.ndarray | None:

@@ -10,6 +10,7 @@ from itertools import chain
 from operator import attrgetter
 
 import numpy as np
+from numba import njit
 
 from dedup.verify import Overlap
 
@@ -128,3 +129,55 @@ def pair_measures(pairs: Mapping[tuple[int, int], Overlap]) -> np.ndarray:
         return pairs.measures
     found = chain.from_iterable(map(_MEASURES, pairs.values()))
     return np.fromiter(found, dtype=np.float64, count=3 * len(pairs)).reshape(-1, 3)
+
+
+def merged_untouched(kept: PairTable, found: PairTable, is_touched: np.ndarray) -> PairTable | None:
+    """The pairs of `kept` and those of `found` holding no touched position (`is_touched`, by position), as one
+    ascending table, merged in one compiled pass: when both are ascending (`ascending`) and every pair of `kept`
+    holds a touched position (so no pair is in both); None otherwise."""
+    merged, positions, measures = _merge_untouched(
+        kept.positions, kept.measures, found.positions, found.measures, np.ascontiguousarray(is_touched, dtype=np.bool_)
+    )
+    return PairTable(positions, measures) if merged else None
+
+
+@njit(cache=True, nogil=True)
+def _merge_untouched(kept_positions, kept_measures, found_positions, found_measures, is_touched):  # pragma: no cover
+    """(True, positions, measures) of `merged_untouched`'s merge, or (False, empty, empty) when a pair of either is
+    not (low, high) after the one before it, or a kept pair holds no touched position."""
+    nothing = (False, np.empty((0, 2), dtype=np.int64), np.empty((0, 3), dtype=np.float64))
+    for row in range(len(kept_positions)):
+        low, high = kept_positions[row, 0], kept_positions[row, 1]
+        if not _follows(kept_positions, row) or not (is_touched[low] or is_touched[high]):
+            return nothing
+    count = len(kept_positions)
+    for row in range(len(found_positions)):
+        if not _follows(found_positions, row):
+            return nothing
+        count += not (is_touched[found_positions[row, 0]] or is_touched[found_positions[row, 1]])
+    positions, measures = np.empty((count, 2), dtype=np.int64), np.empty((count, 3), dtype=np.float64)
+    at, taken = 0, 0
+    for row in range(len(found_positions)):
+        low, high = found_positions[row, 0], found_positions[row, 1]
+        if is_touched[low] or is_touched[high]:
+            continue
+        while taken < len(kept_positions) and (
+            kept_positions[taken, 0] < low or (kept_positions[taken, 0] == low and kept_positions[taken, 1] < high)
+        ):
+            positions[at], measures[at] = kept_positions[taken], kept_measures[taken]
+            at, taken = at + 1, taken + 1
+        positions[at], measures[at] = found_positions[row], found_measures[row]
+        at += 1
+    while taken < len(kept_positions):
+        positions[at], measures[at] = kept_positions[taken], kept_measures[taken]
+        at, taken = at + 1, taken + 1
+    return True, positions, measures
+
+
+@njit(inline="always")
+def _follows(positions, row):  # pragma: no cover - compiled
+    """Whether pair `row` is (low, high) and after the pair before it."""
+    low, high = positions[row, 0], positions[row, 1]
+    if low >= high:
+        return False
+    return row == 0 or positions[row - 1, 0] < low or (positions[row - 1, 0] == low and positions[row - 1, 1] < high)

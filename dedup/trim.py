@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 
 from dedup.backlog import Backlog
+from dedup.cores import usable_cores
 from dedup.pair_table import pair_positions
 from dedup.settings import DedupSettings
 from dedup.shingles import split_sentences
@@ -52,21 +53,50 @@ NO_KEEPERS = Keepers(np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, n
 def trim_keepers(canonical: Collection[int], partial: Mapping[tuple[int, int], Overlap], rank: np.ndarray) -> Keepers:
     """Each canonical paragraph partly paired with a canonical one the policy prefers (lower `rank`, by position:
     `dedup.canonical.policy_ranks`), with its keepers: the canonical paragraphs it is partly paired with and trails,
-    in policy order (among equals, in the pairs' order); the paragraphs in the order first met, by array."""
+    in policy order (among equals, in the pairs' order); the paragraphs in the order first met, in one compiled pass
+    over the pairs (most partial pairs hold a copy) and a sort of each paragraph's few keepers."""
     positions = pair_positions(partial)
     marked = np.fromiter(canonical, dtype=np.int64, count=len(canonical))
     is_canonical = np.zeros(1 + max(int(positions.max(initial=-1)), int(marked.max(initial=-1))), dtype=bool)
     is_canonical[marked] = True
-    first, second = positions[is_canonical[positions].all(axis=1)].T  # most partial pairs hold a copy
-    if not len(first):
-        return NO_KEEPERS
-    first_keeps = rank[first] < rank[second]
-    keeper, other = np.where(first_keeps, first, second), np.where(first_keeps, second, first)
-    _, met, found = np.unique(other, return_index=True, return_inverse=True)
-    order = np.lexsort((np.arange(len(other)), rank[keeper], met[found.ravel()]))
-    keeper, other = keeper[order], other[order]
-    starts = np.flatnonzero(np.r_[True, other[1:] != other[:-1]])
-    return Keepers(other[starts], np.append(starts, len(other)), keeper)
+    others, bounds, ahead = _grouped_keepers(positions, is_canonical, np.ascontiguousarray(rank, dtype=np.int64))
+    return Keepers(others, bounds, ahead) if len(others) else NO_KEEPERS
+
+
+@njit(cache=True, nogil=True)
+def _grouped_keepers(positions, is_canonical, rank):  # pragma: no cover - compiled; tested through trim_keepers
+    """`Keepers`' arrays of the pairs of two canonical paragraphs (`positions`, an (m, 2) array): the paragraph each
+    pair's other trails (the later in `rank`; the first when they tie), grouped in the order first met, a group's
+    keepers in `rank` order, among equals in the pairs' order."""
+    count = 0  # the pairs of two canonical paragraphs: the arrays below are their size, not all the pairs'
+    for pair in range(len(positions)):
+        count += is_canonical[positions[pair, 0]] and is_canonical[positions[pair, 1]]
+    group = np.full(len(is_canonical), -1, dtype=np.int64)
+    others, sizes = np.empty(count, dtype=np.int64), np.zeros(count + 1, dtype=np.int64)
+    pair_group, pair_keeper = np.empty(count, dtype=np.int64), np.empty(count, dtype=np.int64)
+    count, groups = 0, 0
+    for pair in range(len(positions)):
+        first, second = positions[pair, 0], positions[pair, 1]
+        if not (is_canonical[first] and is_canonical[second]):
+            continue
+        keeper, other = (first, second) if rank[first] < rank[second] else (second, first)
+        if group[other] < 0:
+            group[other], others[groups] = groups, other
+            groups += 1
+        pair_group[count], pair_keeper[count] = group[other], keeper
+        sizes[group[other] + 1] += 1
+        count += 1
+    bounds = np.cumsum(sizes[: groups + 1])
+    ahead, placed = np.empty(count, dtype=np.int64), bounds[:groups].copy()
+    for pair in range(count):  # each group's keepers in the pairs' order
+        ahead[placed[pair_group[pair]]] = pair_keeper[pair]
+        placed[pair_group[pair]] += 1
+    for found in range(groups):  # then in rank order, stably
+        start, end = bounds[found], bounds[found + 1]
+        if end - start > 1:
+            kept = ahead[start:end]
+            ahead[start:end] = kept[np.argsort(rank[kept], kind="mergesort")]
+    return others[:groups].copy(), bounds, ahead
 
 
 def trim_partial_repeats(
@@ -77,9 +107,9 @@ def trim_partial_repeats(
     Each paragraph's sentences and each keeper are shingled once (`shingle_hashes`), however many pairs hold them:
     the pairs grow faster than the corpus, as a sentence printed again pairs all the paragraphs holding it.
     The sentence split is Python and holds the interpreter; the shingling and the comparing are compiled and let it
-    go, so a second thread shingles the keepers while a third compares each `_SPLIT_AT_ONCE` paragraphs as they are
-    split: until the keepers are shingled the split runs up to `_CHUNKS_AHEAD` chunks ahead of the comparing, then no
-    more than one chunk of paragraphs' sentences waits for it."""
+    go, so a second thread shingles the keepers (a part on each core) while a third compares each `_SPLIT_AT_ONCE`
+    paragraphs as they are split: until the keepers are shingled the split runs up to `_CHUNKS_AHEAD` chunks ahead of
+    the comparing, then no more than one chunk of paragraphs' sentences waits for it."""
     if not keepers:
         return {}
     ahead = dict.fromkeys(keeper for found in keepers.values() for keeper in found)
@@ -146,13 +176,17 @@ def _kept_sentences(others: list[int], split: list[list[str]], flags: list[bool]
 
 
 def _keeper_sets(texts: Sequence[str], keepers: list[int], shingle_size: int) -> ShingleHashes:
-    """The shingle sets of the keepers' texts, `_SPLIT_AT_ONCE` at a time (only those texts' bytes held at once): of
-    texts in an Arrow column (`TextColumn`), from its bytes, a Python string made only for a text the compiled scan
-    does not fold."""
+    """The shingle sets of the keepers' texts, `_SPLIT_AT_ONCE` at a time, a part on each core (the scan and the sets
+    are compiled and let go of the interpreter; the comparing waits for all of them): of texts in an Arrow column
+    (`TextColumn`), from its bytes, a Python string made only for a text the compiled scan does not fold."""
     parts = [keepers[start : start + _SPLIT_AT_ONCE] for start in range(0, len(keepers), _SPLIT_AT_ONCE)]
-    if isinstance(texts, TextColumn):
-        return ShingleHashes.joined(_column_sets(texts.take(part), shingle_size) for part in parts)
-    return ShingleHashes.joined(_shingle_sets([texts[keeper] for keeper in part], shingle_size) for part in parts)
+    with ThreadPoolExecutor(max(1, min(usable_cores(), len(parts))), thread_name_prefix="trim-keeper-part") as pool:
+        if isinstance(texts, TextColumn):
+            column = texts
+            return ShingleHashes.joined(pool.map(lambda part: _column_sets(column.take(part), shingle_size), parts))
+        return ShingleHashes.joined(
+            pool.map(lambda part: _shingle_sets([texts[keeper] for keeper in part], shingle_size), parts)
+        )
 
 
 def _column_sets(texts: TextColumn, shingle_size: int) -> ShingleHashes:

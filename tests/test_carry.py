@@ -281,6 +281,35 @@ def test_every_part_of_a_policy_key_and_its_place_change_its_hash():
     assert np.array_equal(key_hashes(keys.slice(2))[0], hashes[2])
 
 
+def test_a_policy_keys_hash_is_the_one_older_states_stored():
+    """Each part mixed in place by the compiled pass gives the hashes `mix64` of the whole arrays gave (so an older
+    state's signatures still match): a fixed example of the default policy's shape, as stored, and the arrays'
+    formula over booleans, numbers and strings in chunks."""
+    keys = pa.table(
+        {
+            "0": pa.array([False, True, False]),
+            "1": pa.array([0, 4, 2], pa.int64()),
+            "2": pa.array(["2024-01-02", "9999", "2023"], pa.string()),
+            "3": pa.array([-3, -1, -7], pa.int64()),
+            "4": pa.chunked_array([pa.array(["a-1"], pa.large_string()), pa.array(["b-2", "c"], pa.large_string())]),
+            "5": pa.array([0, 1, 12], pa.int64()),
+        }
+    )
+    assert [row.tobytes().hex() for row in key_hashes(keys)] == [
+        "e0a7312def94c7b22ffe21c87c283487",
+        "d7043e45609e0dfdbb99e3ceeb7f4020",
+        "6f11021ffa8eb31beb2a575482d0adbd",
+    ]
+    expected = np.tile(np.array([0xE7037ED1A0B428DB, 0x8EBC6AF09C88C6E3], dtype=np.uint64), (3, 1))
+    for part in keys.columns:
+        if pa.types.is_integer(part.type) or pa.types.is_boolean(part.type):
+            values = np.asarray(part.to_numpy(), dtype=np.int64).view(np.uint64)[:, None]
+        else:
+            values = text_hashes(part.to_pylist())
+        expected = mix64(expected ^ values)
+    assert np.array_equal(key_hashes(keys), expected)
+
+
 def test_texts_are_hashed_from_their_arrow_bytes_as_murmur3_hashes_them():
     """text_hashes reads an Arrow column's buffers (chunks of both string types, sliced) and equals mmh3's
     MurmurHash3 x64_128 of each text's UTF-8 bytes, every tail length included."""

@@ -56,7 +56,7 @@ from dedup.records import (
 from dedup.settings import DEFAULT_POLICY, POLICY_CRITERIA, CanonicalPolicy, DedupSettings
 from dedup.shingles import normalised_words, word_shingles
 from dedup.signatures import as_lean_minhash, count_words, paragraph_signatures, shingle_hashes
-from dedup.trim import trim_partial_repeats
+from dedup.trim import trim_keepers, trim_partial_repeats
 from dedup.verify import Overlap, covers, overlap, pair_shares
 from flows.stages.column_texts import ColumnTexts
 
@@ -959,6 +959,65 @@ def test_trims_shingle_on_a_second_thread_while_paragraphs_are_split(monkeypatch
     keepers = {1: [0, 2], 3: [4], 2: [0]}
     assert trim_partial_repeats(texts, keepers, SETTINGS) == {1: MOON, 3: MOON}
     assert shingling_threads and threading.main_thread() not in shingling_threads
+
+
+def _keepers_by_arrays(canonical: list[int], positions: np.ndarray, rank: np.ndarray) -> list[tuple[int, list[int]]]:
+    """`trim_keepers` as NumPy's unique and lexsort gave it until session 37: each other with its keepers."""
+    is_canonical = np.zeros(len(rank), dtype=bool)
+    is_canonical[canonical] = True
+    first, second = positions[is_canonical[positions].all(axis=1)].T
+    first_keeps = rank[first] < rank[second]
+    keeper, other = np.where(first_keeps, first, second), np.where(first_keeps, second, first)
+    _, met, found = np.unique(other, return_index=True, return_inverse=True)
+    order = np.lexsort((np.arange(len(other)), rank[keeper], met[found.ravel()]))
+    grouped: dict[int, list[int]] = {}
+    for trailing, ahead in zip(other[order].tolist(), keeper[order].tolist()):
+        grouped.setdefault(trailing, []).append(ahead)
+    return list(grouped.items())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_each_trims_keepers_come_in_policy_order_and_the_trims_in_the_order_first_met(seed: int) -> None:
+    """The compiled grouping gives what the arrays gave: the pairs of two canonical paragraphs only, each paragraph
+    trailing a preferred one (lower rank; the pair's first on a tie) once, in the order first met, its keepers by rank
+    and among equal ranks in the pairs' order."""
+    rng = np.random.default_rng(seed)
+    positions = np.unique(np.sort(rng.integers(0, 60, (300, 2)), axis=1), axis=0)
+    positions = positions[positions[:, 0] < positions[:, 1]]
+    positions = positions[rng.permutation(len(positions))[:200]]  # in no order
+    rank = rng.integers(0, 25, 60)  # ties among them
+    canonical = sorted(rng.choice(60, 40, replace=False).tolist())
+    keepers = trim_keepers(canonical, PairTable(positions, np.zeros((len(positions), 3))), rank)
+    found = [
+        (other, keepers.ahead[keepers.bounds[row] : keepers.bounds[row + 1]].tolist())
+        for row, other in enumerate(keepers.others.tolist())
+    ]
+    assert found == _keepers_by_arrays(canonical, positions, rank)
+    assert len(trim_keepers([], PairTable(positions, np.zeros((len(positions), 3))), rank)) == 0
+
+
+def test_the_keepers_are_shingled_a_part_on_each_core(monkeypatch):
+    """The keepers' shingle sets are made a `_SPLIT_AT_ONCE` part at a time on as many threads as there are cores
+    (none of them the thread that asked), and are joined in the keepers' order: the trims are those of one thread."""
+    threads = set()
+    shingle_sets = trim._shingle_sets
+
+    def noted(texts, shingle_size):
+        threads.add(threading.current_thread())
+        time.sleep(0.05)  # every part thread takes one
+        return shingle_sets(texts, shingle_size)
+
+    texts = [merged(DETERRENT, SWEETENER), merged(SWEETENER, MOON, KCNA), KCNA, merged(LIAISON, MOON), LIAISON]
+    keepers = {1: [0, 2], 3: [4], 2: [0], 0: [4], 4: [2]}
+    alone = trim_partial_repeats(texts, keepers, SETTINGS)
+    monkeypatch.setattr(trim, "_shingle_sets", noted)
+    monkeypatch.setattr(trim, "_SPLIT_AT_ONCE", 1)
+    monkeypatch.setattr(trim, "usable_cores", lambda: 2)
+    sets = trim._keeper_sets(texts, [0, 2, 4], SETTINGS.shingle_size)
+    expected = shingle_sets([texts[0], texts[2], texts[4]], SETTINGS.shingle_size)
+    assert all(np.array_equal(getattr(sets, name), getattr(expected, name)) for name in ("values", "offsets"))
+    assert len(threads) == 2 and threading.current_thread() not in threads
+    assert trim_partial_repeats(texts, keepers, SETTINGS) == alone
 
 
 class ReadTexts(ColumnTexts):

@@ -11,7 +11,7 @@ import pytest
 
 from dedup.deduplicate import _with_untouched
 from dedup.exact import EXACT, _Groups, spread_over_copies
-from dedup.pair_table import PairTable, ascending, pair_measures, pair_positions
+from dedup.pair_table import PairTable, ascending, merged_untouched, pair_measures, pair_positions
 from dedup.verify import Overlap
 
 
@@ -142,6 +142,29 @@ def test_the_pairs_measured_again_join_the_untouched_ones_as_a_sorted_dict_would
     expected = {pair: measured for pair, measured in found.items() if not touched & set(pair)} | kept
     joined = _with_untouched(PairTable(pair_positions(kept), pair_measures(kept)), found, is_touched)
     assert list(joined.items()) == sorted(expected.items())
+
+
+def test_the_compiled_merge_takes_only_ascending_pairs_and_kept_ones_each_holding_a_touched_position() -> None:
+    """`merged_untouched` merges the kept pairs among the untouched found ones (before, between and after them, or
+    none), and declines (None) pairs out of order, a pair (high, low), a pair twice, or a kept pair holding no
+    touched position: the caller then sorts them."""
+    is_touched = np.zeros(10, dtype=bool)
+    is_touched[[2, 7]] = True
+    found = PairTable(np.array([[0, 1], [0, 2], [1, 3], [3, 4], [5, 9]]), np.arange(15.0).reshape(5, 3))
+    kept = PairTable(np.array([[0, 7], [2, 3], [7, 9]]), -np.arange(1, 10.0).reshape(3, 3))
+    merged = merged_untouched(kept, found, is_touched)
+    assert merged is not None
+    assert merged.positions.tolist() == [[0, 1], [0, 7], [1, 3], [2, 3], [3, 4], [5, 9], [7, 9]]
+    assert merged.measures[:, 0].tolist() == [0.0, -1.0, 6.0, -4.0, 9.0, 12.0, -7.0]
+    alone = merged_untouched(PairTable.empty(), found, is_touched)
+    assert alone is not None and alone.positions.tolist() == [[0, 1], [1, 3], [3, 4], [5, 9]]
+    only_kept = merged_untouched(kept, PairTable.empty(), is_touched)
+    assert only_kept is not None and only_kept.positions.tolist() == kept.positions.tolist()
+    for positions in ([[1, 3], [0, 1]], [[0, 1], [0, 1]], [[1, 0]]):
+        unordered = PairTable(np.array(positions), np.zeros((len(positions), 3)))
+        assert merged_untouched(kept, unordered, is_touched) is None
+        assert merged_untouched(PairTable(unordered.positions + 2, unordered.measures), found, is_touched) is None
+    assert merged_untouched(PairTable(np.array([[0, 1]]), np.zeros((1, 3))), found, is_touched) is None
 
 
 def test_ascending_pairs_are_each_low_then_high_and_strictly_ascending() -> None:

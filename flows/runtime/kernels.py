@@ -12,16 +12,16 @@ from cleaners.line_words import line_words
 from cleaners.rules import LanguageRules
 from cleaners.spelling import copy_substitutions, word_lists
 from dedup.blake2 import word_digests
-from dedup.components import component_labels, component_signatures
+from dedup.components import component_labels, component_signatures, key_hashes
 from dedup.exact import spread_over_copies
 from dedup.index import MAX_RUN, run_pairs
 from dedup.lookup import sorted_string_places
-from dedup.pair_table import PairTable
+from dedup.pair_table import PairTable, merged_untouched
 from dedup.settings import DedupSettings
 from dedup.signatures import normalised_texts, paragraph_signatures, shingle_hashes
 from dedup.sorted_sets import union
 from dedup.text_hash import column_hashes, sip_hashes, text_column
-from dedup.trim import trim_partial_repeats
+from dedup.trim import trim_keepers, trim_partial_repeats
 from dedup.verify import pair_shares
 from flows.outputs.corpus_carry import crc_of_joined
 
@@ -48,7 +48,10 @@ def warm_kernels() -> None:
     trim_partial_repeats(texts, {1: [0]}, settings)
     pairs = PairTable(np.array([[0, 2]], dtype=np.int64), np.ones((1, 3)))
     component_signatures(component_labels(3, pairs.positions), np.zeros((3, 2), dtype=np.uint64), (pairs,))
+    key_hashes(pa.table({"0": [False], "1": ["a-1"], "2": [1]}))
     spread_over_copies(pairs, {2: [1]}, {2: 1}, within=True)
+    merged_untouched(PairTable.empty(), pairs, np.zeros(3, dtype=bool))
+    trim_keepers([0, 2], pairs, np.arange(3))
     word_digests(np.zeros(4, dtype=np.uint64), np.array([0, 4]))
     in_order = text_column(sorted(texts))
     columns = (in_order, _read_back(in_order))
