@@ -3,6 +3,7 @@ carried from the previous run): no output is read back to be hashed."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from flows.outputs.files import (
     WRITE_BYTES,
@@ -84,3 +86,21 @@ def test_a_run_reads_none_of_its_outputs_back_and_its_manifest_holds_their_sha25
     assert len(outputs) > 10 and not read & outputs, sorted(map(str, read & outputs))
     for name, digest in manifest["outputs"].items():
         assert file_sha256(run_folder / name) == digest, name
+
+
+def test_a_spans_bytes_feed_the_digest_whether_the_kernel_copies_them_or_not(tmp_path, monkeypatch):
+    source = tmp_path / "previous"
+    source.write_bytes(bytes(range(256)) * 9_000)
+    with open(source, "rb") as stream:
+        pieces = [b"head", Span(stream.fileno(), 3, WRITE_BYTES + 9), b"tail", Span(stream.fileno(), 0, 256 * 9_000)]
+        copied = sha256_written(write_pieces, pieces, tmp_path / "copied")
+
+        def refused(*arguments: object) -> int:
+            raise OSError(errno.EXDEV, "cross-device copy refused")
+
+        monkeypatch.setattr(os, "copy_file_range", refused)
+        read = sha256_written(write_pieces, pieces, tmp_path / "read")
+        with pytest.raises(OSError, match="ends before byte"):
+            sha256_written(write_pieces, [Span(stream.fileno(), 256 * 9_000 - 2, 3)], tmp_path / "short")
+    assert (tmp_path / "copied").read_bytes() == (tmp_path / "read").read_bytes()
+    assert copied == read == file_sha256(tmp_path / "read")

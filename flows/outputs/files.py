@@ -178,8 +178,8 @@ class Span:
 
 def write_pieces(pieces: Iterable[bytes | Span], target: Path, digest: Digest | None = None) -> None:
     """Write pieces one after another, atomically: bytes gathered into writes of about WRITE_BYTES (never all in
-    memory at once), each span of another file copied by the kernel (`copy_span`: never read into the process) or,
-    with a `digest` to feed every byte written, read and written a block at a time."""
+    memory at once), each span of another file copied by the kernel (`copy_span`: never written from the process);
+    every byte written fed to `digest`, if given (a span's read from its file a block at a time)."""
 
     def write(path: Path) -> None:
         with open(path, "wb", buffering=0) as stream:
@@ -212,13 +212,16 @@ def _write_all(stream: BinaryIO, data: bytes | memoryview, digest: Digest | None
 
 
 def copy_span(span: Span, stream: BinaryIO, digest: Digest | None = None) -> None:
-    """Append a span to an unbuffered stream: by `os.copy_file_range` (the kernel copies the pages), else (a digest
-    to feed, no such call on this system, or a file system that refuses it) read and written a block at a time."""
+    """Append a span to an unbuffered stream: by `os.copy_file_range` (the kernel copies the pages), else (no such
+    call on this system, or a file system that refuses it) read and written a block at a time; its bytes fed to
+    `digest`, if given (those the kernel copied read from the span's file for it, as reading the copy back would)."""
     offset, left = span.offset, span.length
     while left:
-        copied = None if digest is not None else _kernel_copy(span.source, stream.fileno(), left, offset)
+        copied = _kernel_copy(span.source, stream.fileno(), left, offset)
         if copied is None:
             copied = _copy_block(span.source, offset, min(left, WRITE_BYTES), stream, digest)
+        elif digest is not None:
+            _feed(digest, span.source, offset, copied)
         if not copied:
             raise OSError(f"the file at descriptor {span.source} ends before byte {offset + left}")
         offset, left = offset + copied, left - copied
@@ -234,6 +237,18 @@ def _kernel_copy(source: int, target: int, length: int, offset: int) -> int | No
         return copy_file_range(source, target, length, offset)
     except OSError:
         return None
+
+
+def _feed(digest: Digest, source: int, offset: int, length: int) -> None:
+    """Feed `length` bytes at `offset` of `source` to the digest, read a block at a time into one buffer."""
+    block = bytearray(min(length, WRITE_BYTES))
+    end = offset + length
+    while offset < end:
+        read = os.preadv(source, [memoryview(block)[: end - offset]], offset)
+        if not read:
+            raise OSError(f"the file at descriptor {source} ends before byte {end}")
+        digest.update(memoryview(block)[:read])
+        offset += read
 
 
 def _copy_block(source: int, offset: int, length: int, stream: BinaryIO, digest: Digest | None) -> int:
