@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 
 from flows.config import CorpusSettings
 from flows.outputs import table_parts
+from flows.outputs.files import Digest, file_sha256
 from flows.outputs.table_parts import (
     CUT_SUFFIX,
     FINGERPRINT,
@@ -77,15 +78,14 @@ def test_a_parts_fingerprint_is_its_rows_not_its_chunks():
 
 
 def written_run(result, folder: Path, starts: list[int], previous_state: Path | None = None) -> Path:
-    """The two parted tables written into `folder`, with their parts index in `folder/state` (as a run writes it)."""
+    """The two parted tables written into `folder`, with their parts index in `folder/state` (as a run writes it);
+    each part's SHA-256, linked or written, is its file's."""
     (folder / "state").mkdir(parents=True)
     written = write_article_tables(result, folder, SETTINGS, previous_parts(previous_state), starts)
-    hashes = {
-        path: hashlib.sha256((folder / path).read_bytes()).hexdigest()
-        for parted in written.parts.values()
-        for path in parted.files()
-    }
-    write_parts_index(folder / "state", written.parts.values(), hashes)
+    for parted in written.parts.values():
+        assert list(parted.sha256) == parted.files()
+        assert all(file_sha256(folder / path) == digest for path, digest in parted.sha256.items())
+    write_parts_index(folder / "state", written.parts.values())
     return folder
 
 
@@ -164,9 +164,9 @@ def test_each_tables_parts_are_written_in_order_on_a_thread_of_its_own(tmp_path,
     written: list[tuple[str, str, str]] = []
     write_part = table_parts.write_table
 
-    def recorded(table: pa.Table, target: Path) -> None:
+    def recorded(table: pa.Table, target: Path, digest: Digest | None = None) -> None:
         written.append((target.parent.name, target.name, threading.current_thread().name))
-        write_part(table, target)
+        write_part(table, target, digest)
 
     monkeypatch.setattr(table_parts, "write_table", recorded)
     documents = [document(name, [text]) for name, text in zip("abcd", [SUMMIT, AFTER, MARKETS, WEATHER], strict=True)]

@@ -24,7 +24,7 @@ from dedup.signatures import count_words
 from dedup.text_hash import sip_hashes
 from flows.config import CorpusSettings
 from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines, legacy_pieces
-from flows.outputs.files import Span, json_line, write_pieces, write_table
+from flows.outputs.files import Span, json_line, sha256_written, write_pieces, write_table
 from flows.outputs.rounding import rounded
 from flows.outputs.schema import CORPUS, CORPUS_METADATA
 from flows.stages.cleaned import Cleaned, one_array
@@ -151,11 +151,11 @@ _DIGEST_KEYS = ("copydesk-record0", "copydesk-record1")
 
 def _write_shard(
     shard: pa.Table, staged: Path, number: int, carried: CarriedChunks
-) -> tuple[list[str], ChunkIndex, list[bytes | Span]]:
-    """Write one corpus shard as gzipped JSONL and as Parquet; return the two files, relative to the run folder, where
-    the gzipped lines' chunks lie, and the shard's corpus.jsonl bytes (in pieces, `legacy_pieces`). A record the
-    previous run wrote (by its digest) is carried as its bytes; only the others are made Python records and JSON
-    lines."""
+) -> tuple[dict[str, str], ChunkIndex, list[bytes | Span]]:
+    """Write one corpus shard as gzipped JSONL and as Parquet; return the two files' SHA-256 (taken as they are
+    written) by their paths relative to the run folder, where the gzipped lines' chunks lie, and the shard's
+    corpus.jsonl bytes (in pieces, `legacy_pieces`). A record the previous run wrote (by its digest) is carried as its
+    bytes; only the others are made Python records and JSON lines."""
     jsonl, parquet = JSONL_SHARD.format(number), f"{PARQUET_FOLDER}/{number:05d}.parquet"
     digests = record_digests(shard)
     rows = [row for row, digest in enumerate(digests) if not carried.holds(digest)]
@@ -163,28 +163,30 @@ def _write_shard(
     gzipped, chunks = gzip_lines(
         digests, {row: json_line(record).encode() for row, record in records.items()}, number, carried
     )
-    write_pieces(gzipped, staged / jsonl)
-    write_table(shard, staged / parquet)
+    hashes = {jsonl: sha256_written(write_pieces, gzipped, staged / jsonl)}
+    hashes[parquet] = sha256_written(write_table, shard, staged / parquet)
     fresh_legacy = {row: json_line(legacy_record(record)).encode() for row, record in records.items()}
     legacy, chunks.legacy_lengths = legacy_pieces(digests, fresh_legacy, carried)
-    return [jsonl, parquet], chunks, legacy
+    return hashes, chunks, legacy
 
 
 def write_corpus(
     records: Iterable[pa.Table], staged: Path, documents_per_shard: int, carried: CarriedChunks = NOTHING_CARRIED
-) -> tuple[list[str], ChunkIndex]:
+) -> tuple[dict[str, str], ChunkIndex]:
     """Write the corpus shards of `records` (the kept records in order, in tables of any size; at least one shard,
     empty when no record is kept) and corpus.jsonl into the run folder, the shards on every core (deflate and Parquet
     encoding release the GIL; each shard's bytes are as one thread writes them) and corpus.jsonl a shard's bytes at a
-    time, in order; return the files written, relative to it, and where each record's bytes lie. Only the shards
-    being written are held, never the whole corpus."""
+    time, in order; return the files written, relative to it, in order, with each one's SHA-256 (taken as it is
+    written), and where each record's bytes lie. Only the shards being written are held, never the whole corpus."""
     for folder in (JSONL_FOLDER, PARQUET_FOLDER):
         (staged / folder).mkdir()
-    index, files = ChunkIndex(), []
+    index, files = ChunkIndex(), dict[str, str]()
 
-    def legacy_bytes(written: Iterable[tuple[list[str], ChunkIndex, list[bytes | Span]]]) -> Iterator[bytes | Span]:
+    def legacy_bytes(
+        written: Iterable[tuple[dict[str, str], ChunkIndex, list[bytes | Span]]],
+    ) -> Iterator[bytes | Span]:
         for shard_files, chunks, pieces in written:
-            files.extend(shard_files)
+            files.update(shard_files)
             index.extend(chunks)
             yield from pieces
 
@@ -192,8 +194,8 @@ def write_corpus(
     shards = corpus_shards(records, documents_per_shard)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         written = _in_order(Backlog(pool, workers), _write_shard, zip(shards, repeat(staged), count(), repeat(carried)))
-        write_pieces(legacy_bytes(written), staged / LEGACY_JSONL)
-    return [*files, LEGACY_JSONL], index
+        legacy = sha256_written(write_pieces, legacy_bytes(written), staged / LEGACY_JSONL)
+    return files | {LEGACY_JSONL: legacy}, index
 
 
 def corpus_shards(records: Iterable[pa.Table], documents_per_shard: int) -> Iterator[pa.Table]:

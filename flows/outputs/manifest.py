@@ -7,15 +7,13 @@ import importlib.metadata
 import json
 import platform
 from array import array
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dedup.cores import usable_cores
 from flows import __version__
 from flows.config import Config
 from flows.outputs.files import file_sha256
@@ -57,15 +55,6 @@ def file_digest(raw_dir: Path, relative_path: str) -> str | None:
         return file_sha256(raw_dir / relative_path)
     except OSError:
         return None
-
-
-def output_hashes(folder: Path, names: list[str], known: Mapping[str, str]) -> dict[str, str]:
-    """SHA-256 of each of a run folder's written files, in order: those `known` (files linked from the previous run)
-    as given, the others read on a thread a core (hashing lets go of the GIL)."""
-    unknown = [name for name in names if name not in known]
-    with ThreadPoolExecutor(usable_cores()) as hashing:
-        found = dict(zip(unknown, hashing.map(lambda name: file_sha256(folder / name), unknown), strict=True))
-    return {name: known[name] if name in known else found[name] for name in names}
 
 
 def read_manifest(out_dir: Path) -> dict | None:

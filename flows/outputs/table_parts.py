@@ -5,8 +5,8 @@ CUT_SUFFIX once it holds MIN_PART_ARTICLES articles, and after MAX_PART_ARTICLES
 changed or removed change only the parts they fall in (and at most the next), whatever comes before them. A part
 whose rows a previous run wrote the same (its fingerprint: a digest of its Arrow rows) is hard-linked from that
 run's folder instead of being written again; the state keeps each part's fingerprint, how it was made, file and
-SHA-256 (`state/table_parts.parquet`), so an incremental run writes and hashes only the parts that changed, and a
-rebuild writes the same files. Fingerprints are XXH3-128 digests; an older state's (no `algorithm` column) are
+SHA-256 (`state/table_parts.parquet`), so an incremental run writes and hashes only the parts that changed (each as
+its bytes are written), and a rebuild writes the same files. Fingerprints are XXH3-128 digests; an older state's (no `algorithm` column) are
 BLAKE2b's, which a run makes too while it links from such a state.
 """
 
@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 import xxhash
 
 from flows import __version__
-from flows.outputs.files import write_table
+from flows.outputs.files import sha256_written, write_table
 from flows.outputs.schema import SCHEMA_VERSION
 
 PARTED_TABLES = ("articles.parquet", "paragraphs.parquet")
@@ -146,13 +146,14 @@ def previous_parts(state_folder: Path | None) -> dict[str, PreviousParts]:
 @dataclass
 class PartedTable:
     """One parted table of the run being written (its folder `name` in the run folder `staged`): its parts in order,
-    each linked from the previous run when it holds the same rows, else written."""
+    each linked from the previous run when it holds the same rows, else written, and each one's SHA-256 (a linked
+    part's as the previous run recorded it, a written part's taken from its bytes as they are written)."""
 
     staged: Path
     name: str
     previous: PreviousParts
     fingerprints: list[bytes] = field(default_factory=list)
-    carried: dict[str, str] = field(default_factory=dict)  # SHA-256 of each linked part, by its path in the run folder
+    sha256: dict[str, str] = field(default_factory=dict)  # SHA-256 of each part, by its path in the run folder
 
     def __post_init__(self) -> None:
         (self.staged / self.name).mkdir()
@@ -165,9 +166,9 @@ class PartedTable:
         self.fingerprints.append(digests[FINGERPRINT])
         part = self.previous.find(digests)
         if part is not None and _linked(part.path, self.staged / path):
-            self.carried[path] = part.sha256
+            self.sha256[path] = part.sha256
         else:
-            write_table(table, self.staged / path)
+            self.sha256[path] = sha256_written(write_table, table, self.staged / path)
 
     def files(self) -> list[str]:
         """The parts' paths in the run folder (`articles.parquet/00000.parquet`, ...), in order."""
@@ -186,11 +187,11 @@ def _linked(source: Path, target: Path) -> bool:
     return True
 
 
-def write_parts_index(state_folder: Path, tables: Iterable[PartedTable], hashes: Mapping[str, str]) -> None:
-    """Write each part's table, fingerprint, file name, SHA-256 (`hashes`, by the part's path in the run folder) and
-    how its fingerprint was made into the run's state folder."""
+def write_parts_index(state_folder: Path, tables: Iterable[PartedTable]) -> None:
+    """Write each part's table, fingerprint, file name, SHA-256 and how its fingerprint was made into the run's state
+    folder."""
     rows = [
-        (parted.name, digest, Path(path).name, hashes[path], FINGERPRINT)
+        (parted.name, digest, Path(path).name, parted.sha256[path], FINGERPRINT)
         for parted in tables
         for digest, path in zip(parted.fingerprints, parted.files(), strict=True)
     ]

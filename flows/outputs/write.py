@@ -3,6 +3,7 @@ the dataset card, the state and the manifest into a new run folder, then publish
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -20,8 +21,8 @@ from flows.config import CorpusSettings
 from flows.outputs.corpus import JSONL_SHARD, LEGACY_JSONL, kept_records, shard_names, write_corpus
 from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, carried_chunks, write_chunk_index
 from flows.outputs.dataset_card import DATASET_CARD, dataset_card
-from flows.outputs.files import write_table, write_tables, write_text
-from flows.outputs.manifest import MANIFEST, output_hashes
+from flows.outputs.files import Digest, sha256_written, write_table, write_tables, write_text
+from flows.outputs.manifest import MANIFEST
 from flows.outputs.publish import publish, staging_folder
 from flows.outputs.report import cluster_views, containment_views, render_report
 from flows.outputs.report_review import RemovedLines, correction_rows
@@ -112,12 +113,13 @@ class CorpusCounts:
 @dataclass
 class ArticleTablesWritten:
     """What writing the article-ordered tables and the corpus gave: the paragraph counts, how many corpus records were
-    made and kept, the parts of each parted table, the corpus's files and where its records' bytes lie."""
+    made and kept, the parts of each parted table, the corpus's files (in order, with each one's SHA-256) and where its
+    records' bytes lie."""
 
     paragraphs: ParagraphCounts
     corpus_records: CorpusCounts
     parts: dict[str, PartedTable]
-    corpus_files: list[str]
+    corpus_files: dict[str, str]
     chunks: ChunkIndex
 
 
@@ -164,9 +166,10 @@ def slice_part(tables: ArticleTables, name: str) -> pa.Table:
     return getattr(tables, name.removesuffix(".parquet"))
 
 
-def write_removed(finished: pa.Table, target: Path) -> RemovedLines:
+def write_removed(finished: pa.Table, target: Path, digest: Digest | None = None) -> RemovedLines:
     """Write removed.parquet a slice of the finished table's documents at a time, its lines counted as they pass
-    (the table is never held whole: its rows are 1.4 KB an article)."""
+    (the table is never held whole: its rows are 1.4 KB an article; its bytes fed to `digest` as they are written,
+    if given)."""
     lines = RemovedLines()
 
     def counted() -> Iterator[pa.Table]:
@@ -174,7 +177,7 @@ def write_removed(finished: pa.Table, target: Path) -> RemovedLines:
             lines.add(removed)
             yield removed
 
-    write_tables(counted(), REMOVED, target)
+    write_tables(counted(), REMOVED, target, digest)
     return lines
 
 
@@ -182,7 +185,8 @@ def write_run(
     job: WriteJob, result: RunResult, state: StateRows, logger: logging.Logger | logging.LoggerAdapter
 ) -> Written:
     """Write every output of the run into a new run folder and publish it; the manifest gains the write stage's
-    timing, the counts, the outputs' hashes and the elapsed seconds."""
+    timing, the counts, the outputs' hashes (each output's SHA-256 taken from its bytes as they are written, a linked
+    part's carried) and the elapsed seconds."""
     out_dir, manifest, corpus_settings = job.out_dir, job.manifest, job.corpus_settings
     progress = StageProgress("write", result.cleaned.article_count, logger)
     with frozen_heap(), staging_folder(out_dir) as staged:
@@ -191,8 +195,11 @@ def write_run(
             # The tables built whole first, and the report's rows of them made at once, so that none stays while the
             # article-ordered tables and the corpus are written.
             tables = run_tables(result)
-            for name in [name for name in TABLES if name not in PARTED_TABLES and name != REMOVED_FILE]:
-                write_table(getattr(tables, name.removesuffix(".parquet")), staged / name)
+            hashes = {
+                name: sha256_written(write_table, getattr(tables, name.removesuffix(".parquet")), staged / name)
+                for name in TABLES
+                if name not in PARTED_TABLES and name != REMOVED_FILE
+            }
             corrections, rejected = correction_rows(tables.corrections), tables.rejected.to_pylist()
             table_rows = tables.rows()
             del tables
@@ -208,11 +215,13 @@ def write_run(
             # removed.parquet a slice at a time, on a thread beside the report's views (Python, holding the GIL; the
             # removed lines' Arrow kernels and Parquet writer release it), once the article tables are let go.
             with ThreadPoolExecutor(max_workers=1) as beside:
-                removed_written = beside.submit(write_removed, result.finished, staged / REMOVED_FILE)
+                removed_digest = hashlib.sha256()
+                removed_written = beside.submit(write_removed, result.finished, staged / REMOVED_FILE, removed_digest)
                 recall = DiffRecall(load_diffs(job.previous_state))
                 clusters = cluster_views(result.cleaned, result.records, result.dedup, out_dir, recall)
                 contained = containment_views(result.cleaned, result.records, result.dedup, recall)
                 removed_lines = removed_written.result()
+            hashes[REMOVED_FILE] = removed_digest.hexdigest()
             table_rows["removed"] = removed_lines.rows
             summary = run_summary(table_rows, result, manifest, paragraphs, records.made, records.kept)
             counts = {
@@ -233,9 +242,14 @@ def write_run(
                 corrections,
             )
             del removed_lines
-            write_text(report, staged / "report.html")
+            hashes["report.html"] = sha256_written(write_text, report, staged / "report.html")
             del report  # written (tens of MB): the state phase need not hold it
-            write_text(dataset_card(TABLES, PARTED_TABLES), staged / DATASET_CARD)
+            hashes[DATASET_CARD] = sha256_written(
+                write_text, dataset_card(TABLES, PARTED_TABLES), staged / DATASET_CARD
+            )
+            for parted in parts.values():
+                hashes |= parted.sha256
+            hashes |= corpus_files
             part_files = [path for parted in parts.values() for path in parted.files()]
             outputs = [*part_files, *(name for name in TABLES if name not in parts), *corpus_files, "report.html"]
             outputs.append(DATASET_CARD)
@@ -246,16 +260,14 @@ def write_run(
             write_chunk_index(staged / STATE_FOLDER, chunks)
             progress.advance(result.cleaned.article_count)
         manifest["stages"].append(progress.entry())
-        carried = {path: digest for parted in parts.values() for path, digest in parted.carried.items()}
-        hashes = output_hashes(staged, outputs, carried)
-        write_parts_index(staged / STATE_FOLDER, parts.values(), hashes)
+        write_parts_index(staged / STATE_FOLDER, parts.values())
         manifest |= {
             "finished_at": finished_at,
             "counts": counts,
-            "outputs": hashes,
+            "outputs": {name: hashes[name] for name in outputs},
             "elapsed_seconds": round(time.monotonic() - job.started, 3),
         }
         summary.seconds = manifest["elapsed_seconds"]
         write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", staged / MANIFEST)
-        publish(out_dir, staged, [*TABLES, *shard_names(corpus_files), "report.html", DATASET_CARD, MANIFEST])
+        publish(out_dir, staged, [*TABLES, *shard_names(list(corpus_files)), "report.html", DATASET_CARD, MANIFEST])
     return Written(summary, clusters)
