@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import compress
 from pathlib import Path
@@ -370,8 +371,10 @@ def _run(
             spelled = _run_batches(progress, submitted, groups.rows_per_group)
         spelled_rows = spelled_this_run(plan, [done.path for done in spelled])
         progress.phase("laying over and storing", cleaned.article_count, "articles")
-        cleaned = lay_over(cleaned, document_rows(finished_table), spelled_rows, work / "paragraphs.arrow")
-        stored_spelling = write_stored(finished_table, spelled_rows, work / SPELLED_FILE)
+        with ThreadPoolExecutor(max_workers=1) as beside:  # the state's spelled rows written while they are laid over
+            storing = beside.submit(write_stored, finished_table, spelled_rows, work / SPELLED_FILE)
+            cleaned = lay_over(cleaned, document_rows(finished_table), spelled_rows, work / "paragraphs.arrow")
+            stored_spelling = storing.result()
         progress.advance(cleaned.article_count)
         progress.rows_out = cleaned.corrections.num_rows
     removed_lines = finished_table.select(REMOVED_FROM)  # the rest of the finished table is in the state
