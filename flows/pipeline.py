@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from itertools import compress
 from pathlib import Path
@@ -338,6 +339,7 @@ def _run(
     release_free_memory()
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     with stage("correct", cleaned.article_count) as progress:
+        progress.phase("planning", cleaned.article_count, "articles")
         fixes = write_decisions(decisions, work)
         plan = plan_spelling(
             finished_table, lineage, decisions, config.spelling.languages, state.finished, state.spelled
@@ -348,8 +350,9 @@ def _run(
             if in_flow
             else spelling_group_rows(len(plan.applying), batch_size, worker_processes())
         )
+        progress.advance(cleaned.article_count)
+        progress.phase("spelling", len(plan.applying), "articles")
         groups = write_for_spelling(finished_table, plan.applying, work, group_rows)
-        progress.advance(cleaned.article_count - len(plan.applying))
         with submitting(in_flow) as submit:
             submitted = [
                 submit(
@@ -367,8 +370,12 @@ def _run(
             finished.write_finished(written_state, finished_table, carried_finished, finished.kept_rows(kept))
             spelled = _run_batches(progress, submitted, groups.rows_per_group)
         spelled_rows = spelled_this_run(plan, [done.path for done in spelled])
-        cleaned = lay_over(cleaned, document_rows(finished_table), spelled_rows, work / "paragraphs.arrow")
-        stored_spelling = write_stored(finished_table, spelled_rows, work / SPELLED_FILE)
+        progress.phase("laying over and storing", cleaned.article_count, "articles")
+        with ThreadPoolExecutor(max_workers=1) as beside:  # the state's spelled rows written while they are laid over
+            storing = beside.submit(write_stored, finished_table, spelled_rows, work / SPELLED_FILE)
+            cleaned = lay_over(cleaned, document_rows(finished_table), spelled_rows, work / "paragraphs.arrow")
+            stored_spelling = storing.result()
+        progress.advance(cleaned.article_count)
         progress.rows_out = cleaned.corrections.num_rows
     removed_lines = finished_table.select(REMOVED_FROM)  # the rest of the finished table is in the state
     logger.info(

@@ -92,3 +92,13 @@ def test_spelled_paragraphs_are_laid_over_in_article_order_without_joining_the_c
     assert laid.paragraphs["article"].to_pylist() == [n for n, paragraphs in enumerate(expected) for _ in paragraphs]
     assert laid.paragraphs["para_idx"].to_pylist() == [i for paragraphs in expected for i in range(len(paragraphs))]
     assert laid.paragraphs["text"].num_chunks > 1 and laid.corrections["article"].to_pylist() == [2, 2, 5, 5, 5, 5, 5]
+
+
+def test_columns_are_put_one_after_another_by_their_chunks_none_copied():
+    keys = pa.chunked_array([pa.array([b"a" * 16, b"b" * 16], pa.binary(16)), pa.array([b"c" * 16], pa.binary(16))])
+    more = pa.array([b"d" * 16], pa.binary(16))
+    joined = chunked.chunks_of([keys, more])
+    assert joined.type == pa.binary(16) and joined.to_pylist() == [*keys.to_pylist(), *more.to_pylist()]
+    handed = [*keys.chunks, more]
+    assert [chunk.buffers()[1].address for chunk in joined.chunks] == [c.buffers()[1].address for c in handed]
+    assert chunked.chunks_of([pa.chunked_array([], pa.string())], pa.large_string()).type == pa.large_string()

@@ -137,11 +137,13 @@ def test_matching_reports_each_pass_and_finds_the_same_matches(cleaned, config, 
     assert watched.matches.copies == whole.matches.copies and watched.update.new == whole.update.new
 
 
-def test_spelling_reports_paragraphs_counted_then_words_and_copies_judged(cleaned, config, small_steps):
+def test_spelling_reports_texts_digested_then_paragraphs_counted_then_words_and_copies_judged(
+    cleaned, config, small_steps
+):
     matches = steps.match_paragraphs(cleaned, config).matches
     recorder = Recorder()
     decisions, _, _ = steps.spelling_decisions(cleaned, matches, config, progress=recorder)
-    assert recorder.labels() == ["counting words", "judging words, aligning copies"]
+    assert recorder.labels() == ["finding changed texts", "counting words", "judging words, aligning copies"]
     assert_each_pass_done_in_steps(recorder)
     assert decisions and decisions == steps.spelling_decisions(cleaned, matches, config)[0]
 

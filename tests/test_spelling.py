@@ -14,17 +14,20 @@ from cleaners import spelling
 from cleaners.article import clean_article
 from cleaners.spelling import (
     ALTERNATIVES_PER_PATTERN,
+    STANDING_ALONE,
     CorrectionTable,
     Evidence,
     SpellingDecision,
     SpellingJudge,
     Vocabulary,
+    alternations,
     apply_corrections,
     count_evidence,
     decide_corrections,
     decided_word,
     evidence_table,
     iter_words,
+    matching_any,
     reviewed_decisions,
     scoped_key,
     text_words,
@@ -679,3 +682,18 @@ def test_only_rare_tokens_and_name_runons_are_judged_word_by_word(seed_paragraph
     decidable = judge.decidable(vocabulary.forms)
     assert "Moonsaid" in decidable and "said" in decidable and len(decidable) < len(vocabulary.forms)
     assert all(judge.decide(token, frozenset()) is None for token in vocabulary.forms.keys() - set(decidable))
+
+
+@pytest.mark.parametrize("threads", [2, 3, 7])
+def test_texts_searched_on_threads_match_as_searched_whole(threads):
+    words = ["goverment", "recieve", "teh"]
+    texts = [
+        f"{'Teh' if i % 5 == 0 else 'The'} {words[i % 3] if i % 4 == 0 else 'plain'} text number {i}, unteh"
+        for i in range(61)
+    ]
+    column = pa.chunked_array([texts[:9], texts[9:10], texts[10:40], texts[40:]], pa.large_string())
+    patterns = alternations(words, STANDING_ALONE)
+    whole = matching_any(column, patterns)
+    assert whole.tolist() == [bool(re.search(r"(?<![A-Za-z])(?:goverment|recieve|teh)(?![A-Za-z])", t)) for t in texts]
+    assert matching_any(column, patterns, threads).tolist() == whole.tolist()
+    assert matching_any(column.slice(5, 40), patterns, threads).tolist() == whole[5:45].tolist()

@@ -80,3 +80,10 @@ def _copied(batches: list[pa.RecordBatch], batch_of: np.ndarray, local: np.ndarr
 def _joined(parts: list[pa.RecordBatch]) -> pa.RecordBatch:
     """The batches one after another, copied into one batch."""
     return pa.Table.from_batches(parts).combine_chunks().to_batches()[0]
+
+
+def chunks_of(columns: Sequence[pa.Array | pa.ChunkedArray], kind: pa.DataType | None = None) -> pa.ChunkedArray:
+    """Columns of one type (`kind`, else the first one's) one after another, as one column of their chunks, none
+    joined nor copied (pa.chunked_array reads a column handed to it as a chunk value by value, in Python)."""
+    chunks = [chunk for column in columns for chunk in getattr(column, "chunks", [column])]
+    return pa.chunked_array(chunks, kind or columns[0].type)

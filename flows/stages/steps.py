@@ -259,15 +259,18 @@ def spelling_decisions(
     the paragraphs that changed, with the copies' alignments: only pairs not aligned before are; what the finishing
     tasks counted is read from their `counted` folders, DuckDB spilling into `spill`; the copies are aligned on a
     second thread meanwhile). Other articles' words are no evidence (a French "des" backs no change).
-    `progress` sees the paragraphs counted, then the words judged and the copies aligned."""
+    `progress` sees the texts digested and their changes found, the paragraphs counted, then the words judged and
+    the copies aligned."""
     rules = config.spelling
     texts = cleaned.texts()  # made Python strings a chunk at a time: counted by digest, copies read in pairs
+    progress.phase("finding changed texts", len(texts), "paragraphs")
     in_language = pc.is_in(cleaned.articles["language"], pa.array(rules.languages, pa.string()))
     spelled = in_language.to_numpy(zero_copy_only=False)[cleaned.paragraph_articles()]
     pairs = pair_positions(matches.overlaps)
     pairs = pairs[spelled[pairs[:, 0]] & spelled[pairs[:, 1]]]
     keys = text_keys(texts.column)  # what the store finds the texts by, and keeps for those it writes
     digests = stored.digests_of(texts, counted, keys)
+    progress.advance(len(texts))
     aligning = pairs if rules.enabled else pairs[:0]
     with ThreadPoolExecutor(max_workers=1) as pool:  # the copies aligned while DuckDB sums the evidence
         aligned_later = pool.submit(

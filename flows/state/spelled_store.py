@@ -16,9 +16,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.spelling import STANDING_ALONE, SpellingDecision, alternations, decided_word, matching_any, scoped_key
+from dedup.cores import usable_cores
 from dedup.sorted_sets import distinct
 from flows.outputs.files import write_table
-from flows.stages.chunked import take_rows
+from flows.stages.chunked import chunks_of, take_rows
 from flows.stages.column_texts import ColumnTexts
 from flows.stages.prepared import Identity
 from flows.stages.run_files import DECISIONS_FILE, read_decisions
@@ -177,10 +178,10 @@ def _touched_rows(table: pa.Table, spelled: pa.Table, stored_at: np.ndarray, cha
     everywhere = {key for key in changed if decided_word(key) == key}
     scoped = changed - everywhere
     texts = ColumnTexts(pc.list_flatten(paragraphs))
-    found = np.flatnonzero(_holding(texts.column, everywhere | {decided_word(key) for key in scoped}))
+    found = np.flatnonzero(_holding(texts.column, everywhere | {decided_word(key) for key in scoped}, usable_cores()))
     found_texts = texts.take(found).column
-    stored_texts = _chunks([pc.list_flatten(spelled["paragraphs"]), pc.struct_field(corrections, "original")])
-    stored_owners = _chunks(
+    stored_texts = chunks_of([pc.list_flatten(spelled["paragraphs"]), pc.struct_field(corrections, "original")])
+    stored_owners = chunks_of(
         [
             pc.take(rows, pc.list_parent_indices(spelled["paragraphs"])),
             pc.take(rows, pc.list_parent_indices(spelled["corrections"])),
@@ -199,13 +200,7 @@ def _touched_rows(table: pa.Table, spelled: pa.Table, stored_at: np.ndarray, cha
         holding = found[_holding(found_texts, {decided_word(key) for key in scoped})]
         named = _scoped_paragraphs(texts, holding, fixed_at.to_numpy().astype(np.int64), scoped)
         touched.append(pc.take(owners, pa.array(named, pa.int64())))
-    return _mask(pc.unique(pc.drop_null(_chunks(touched))), table.num_rows)
-
-
-def _chunks(columns: list[pa.Array | pa.ChunkedArray]) -> pa.ChunkedArray:
-    """Columns of one type one after another, as one column of their chunks (none joined)."""
-    chunks = [chunk for column in columns for chunk in getattr(column, "chunks", [column])]
-    return pa.chunked_array(chunks, columns[0].type)
+    return _mask(pc.unique(pc.drop_null(chunks_of(touched))), table.num_rows)
 
 
 def _scoped_paragraphs(texts: ColumnTexts, holding: np.ndarray, fixed_at: np.ndarray, scoped: set[str]) -> list[int]:
@@ -222,11 +217,11 @@ def _scoped_paragraphs(texts: ColumnTexts, holding: np.ndarray, fixed_at: np.nda
     ]
 
 
-def _holding(texts: pa.ChunkedArray | pa.Array, words: Collection[str]) -> np.ndarray:
+def _holding(texts: pa.ChunkedArray | pa.Array, words: Collection[str], threads: int = 1) -> np.ndarray:
     """Per text: whether it holds, as a whole letter run, the longest letter run of one of the words (a word
-    without letters is never applied)."""
+    without letters is never applied); searched on `threads` threads."""
     runs = sorted({max(found, key=len) for word in words if (found := _LETTER_RUN.findall(word))})
-    return matching_any(texts, alternations(runs, STANDING_ALONE))
+    return matching_any(texts, alternations(runs, STANDING_ALONE), threads)
 
 
 def _mask(rows: pa.Array, size: int) -> pa.Array:

@@ -42,6 +42,7 @@ from cleaners.spelling import (
 from dedup.lookup import sorted_string_places
 from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
+from flows.stages.chunked import chunks_of
 from flows.stages.cleaned import one_array
 from flows.stages.column_texts import ColumnTexts
 from flows.stages.handoffs import handoff_folder, map_arrow, write_arrow, write_handoff
@@ -124,7 +125,7 @@ class StoredVocabulary:
         keys = text_keys(self.texts) if self.text_keys is None else self.text_keys
         by_tasks = _tasks_counted(counted)
         stored_keys = keys.take(self.counted.column("row"))
-        known_keys = pa.chunked_array([stored_keys, by_tasks.column("key")], pa.binary(16)).combine_chunks()
+        known_keys = chunks_of([stored_keys, by_tasks.column("key")], pa.binary(16)).combine_chunks()
         known_digests = np.concatenate([digest_bytes(self.counted.column("digest")), digest_bytes(by_tasks["digest"])])
         asked = text_keys(texts.column) if keys_of_texts is None else keys_of_texts
         found = pc.fill_null(pc.index_in(asked, value_set=known_keys), -1).to_numpy()
