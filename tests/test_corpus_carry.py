@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import zlib
 from pathlib import Path
 
@@ -309,6 +310,9 @@ def test_pieces_are_written_with_each_span_copied_from_its_file_even_where_the_k
         expected = b"".join([b"head", whole[3:1_003], b"x" * (WRITE_BYTES + 5), b"y", whole, b"tail"])
         write_pieces(pieces, tmp_path / "copied")
         assert (tmp_path / "copied").read_bytes() == expected
+        short = [Span(stream.fileno(), len(whole) - 2, 3)]
+        with pytest.raises(OSError, match=f"{re.escape(str(source))} ends before byte {len(whole) + 1}.*--force"):
+            write_pieces(short, tmp_path / "short")
 
         def refused(*arguments: object) -> int:
             raise OSError(errno.EXDEV, "cross-device copy refused")
@@ -316,6 +320,6 @@ def test_pieces_are_written_with_each_span_copied_from_its_file_even_where_the_k
         monkeypatch.setattr(os, "copy_file_range", refused)
         write_pieces(pieces, tmp_path / "read")
         assert (tmp_path / "read").read_bytes() == expected
-        with pytest.raises(OSError, match="ends before byte"):
-            write_pieces([Span(stream.fileno(), len(whole) - 2, 3)], tmp_path / "short")
+        with pytest.raises(OSError, match=f"{re.escape(str(source))} ends before byte"):
+            write_pieces(short, tmp_path / "short")
     assert not list(tmp_path.glob(".short*"))

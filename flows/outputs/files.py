@@ -223,8 +223,21 @@ def copy_span(span: Span, stream: BinaryIO, digest: Digest | None = None) -> Non
         elif digest is not None:
             _feed(digest, span.source, offset, copied)
         if not copied:
-            raise OSError(f"the file at descriptor {span.source} ends before byte {offset + left}")
+            raise _ends_early(span.source, offset + left)
         offset, left = offset + copied, left - copied
+
+
+def _ends_early(source: int, end: int) -> OSError:
+    """The error for a previous run's file that ends before a span of it its index names, the file named by its
+    path where the system tells it."""
+    try:
+        name = os.readlink(f"/proc/self/fd/{source}")
+    except OSError:
+        name = f"the file at descriptor {source}"
+    return OSError(
+        f"{name} ends before byte {end}, which its index names: OUT_DIR's previous outputs are damaged "
+        "(copydesk run --force rebuilds them)"
+    )
 
 
 def _kernel_copy(source: int, target: int, length: int, offset: int) -> int | None:
@@ -246,7 +259,7 @@ def _feed(digest: Digest, source: int, offset: int, length: int) -> None:
     while offset < end:
         read = os.preadv(source, [memoryview(block)[: end - offset]], offset)
         if not read:
-            raise OSError(f"the file at descriptor {source} ends before byte {end}")
+            raise _ends_early(source, end)
         digest.update(memoryview(block)[:read])
         offset += read
 
