@@ -147,23 +147,19 @@ def _merge_untouched(kept_positions, kept_measures, found_positions, found_measu
     not (low, high) after the one before it, or a kept pair holds no touched position."""
     nothing = (False, np.empty((0, 2), dtype=np.int64), np.empty((0, 3), dtype=np.float64))
     for row in range(len(kept_positions)):
-        low, high = kept_positions[row, 0], kept_positions[row, 1]
-        if not _follows(kept_positions, row) or not (is_touched[low] or is_touched[high]):
+        if not _follows(kept_positions, row) or not _touches(kept_positions, row, is_touched):
             return nothing
     count = len(kept_positions)
     for row in range(len(found_positions)):
         if not _follows(found_positions, row):
             return nothing
-        count += not (is_touched[found_positions[row, 0]] or is_touched[found_positions[row, 1]])
+        count += not _touches(found_positions, row, is_touched)
     positions, measures = np.empty((count, 2), dtype=np.int64), np.empty((count, 3), dtype=np.float64)
     at, taken = 0, 0
     for row in range(len(found_positions)):
-        low, high = found_positions[row, 0], found_positions[row, 1]
-        if is_touched[low] or is_touched[high]:
+        if _touches(found_positions, row, is_touched):
             continue
-        while taken < len(kept_positions) and (
-            kept_positions[taken, 0] < low or (kept_positions[taken, 0] == low and kept_positions[taken, 1] < high)
-        ):
+        while taken < len(kept_positions) and _before(kept_positions, taken, found_positions, row):
             positions[at], measures[at] = kept_positions[taken], kept_measures[taken]
             at, taken = at + 1, taken + 1
         positions[at], measures[at] = found_positions[row], found_measures[row]
@@ -175,9 +171,22 @@ def _merge_untouched(kept_positions, kept_measures, found_positions, found_measu
 
 
 @njit(inline="always")
+def _touches(positions, row, is_touched):  # pragma: no cover - compiled
+    """Whether pair `row` holds a touched position."""
+    return is_touched[positions[row, 0]] or is_touched[positions[row, 1]]
+
+
+@njit(inline="always")
 def _follows(positions, row):  # pragma: no cover - compiled
     """Whether pair `row` is (low, high) and after the pair before it."""
-    low, high = positions[row, 0], positions[row, 1]
-    if low >= high:
+    if positions[row, 0] >= positions[row, 1]:
         return False
-    return row == 0 or positions[row - 1, 0] < low or (positions[row - 1, 0] == low and positions[row - 1, 1] < high)
+    return row == 0 or _before(positions, row - 1, positions, row)
+
+
+@njit(inline="always")
+def _before(first, first_row, second, second_row):  # pragma: no cover - compiled
+    """Whether pair `first_row` of `first` comes before pair `second_row` of `second` (by first position, then
+    second)."""
+    low, high = second[second_row, 0], second[second_row, 1]
+    return first[first_row, 0] < low or (first[first_row, 0] == low and first[first_row, 1] < high)
