@@ -24,7 +24,8 @@ from dedup.signatures import count_words
 from dedup.text_hash import sip_hashes
 from flows.config import CorpusSettings
 from flows.outputs.corpus_carry import NOTHING_CARRIED, CarriedChunks, ChunkIndex, gzip_lines, legacy_pieces
-from flows.outputs.files import Span, json_line, sha256_written, write_pieces, write_table
+from flows.outputs.files import Span, sha256_written, write_pieces, write_table
+from flows.outputs.json_lines import NULL, json_objects, json_values, line_bytes
 from flows.outputs.rounding import rounded
 from flows.outputs.schema import CORPUS, CORPUS_METADATA
 from flows.stages.cleaned import Cleaned, one_array
@@ -117,12 +118,24 @@ def kept_records(corpus: pa.Table, settings: CorpusSettings) -> pa.Table:
     return corpus.filter(long_enough).combine_chunks()
 
 
-def legacy_record(record: dict) -> dict:
-    """A record in corpus.jsonl's schema 2 shape: doc_id, title, source, url, published (null when unknown),
-    language, text."""
-    metadata = record["metadata"]
-    fields = {name: metadata[name] or None for name in ("title", "source", "url", "published", "language")}
-    return {"doc_id": record["id"], **fields, "text": record["text"]}
+# corpus.jsonl's fields of a record's metadata, each null where the record's is empty (its schema 2 shape).
+LEGACY_FIELDS = ("title", "source", "url", "published", "language")
+
+
+def corpus_lines(records: pa.Table) -> tuple[pa.Array, pa.Array]:
+    """Each record's JSON line in its shard (json.dumps of the record as `to_pylist` gives it) and in corpus.jsonl,
+    schema 2's shape (doc_id, title, source, url, published, language, text; an empty field null), made by column:
+    each field's JSON text made once (`json_values`) and joined into both lines by Arrow."""
+    metadata = dict(zip(CORPUS_METADATA.names, records["metadata"].combine_chunks().flatten(), strict=True))
+    described = {name: json_values(column) for name, column in metadata.items()}
+    values = {name: json_values(records[name]) for name in ("id", "text", "source")}
+    line = json_objects([*values.items(), ("metadata", json_objects(list(described.items())))], "\n")
+    empty = pa.scalar(NULL, pa.large_string())
+    legacy = {
+        name: pc.if_else(pc.fill_null(pc.equal(metadata[name], ""), True), empty, described[name])
+        for name in LEGACY_FIELDS
+    }
+    return line, json_objects([("doc_id", values["id"]), *legacy.items(), ("text", values["text"])], "\n")
 
 
 def record_digests(records: pa.Table) -> list[bytes]:
@@ -155,18 +168,15 @@ def _write_shard(
     """Write one corpus shard as gzipped JSONL and as Parquet; return the two files' SHA-256 (taken as they are
     written) by their paths relative to the run folder, where the gzipped lines' chunks lie, and the shard's
     corpus.jsonl bytes (in pieces, `legacy_pieces`). A record the previous run wrote (by its digest) is carried as its
-    bytes; only the others are made Python records and JSON lines."""
+    bytes; only the others' JSON lines are made (by column, `corpus_lines`)."""
     jsonl, parquet = JSONL_SHARD.format(number), f"{PARQUET_FOLDER}/{number:05d}.parquet"
     digests = record_digests(shard)
     rows = [row for row, digest in enumerate(digests) if not carried.holds(digest)]
-    records = dict(zip(rows, shard.take(pa.array(rows, pa.int64())).to_pylist()))
-    gzipped, chunks = gzip_lines(
-        digests, {row: json_line(record).encode() for row, record in records.items()}, number, carried
-    )
+    lines, legacy_lines = corpus_lines(shard.take(pa.array(rows, pa.int64())))
+    gzipped, chunks = gzip_lines(digests, dict(zip(rows, line_bytes(lines))), number, carried)
     hashes = {jsonl: sha256_written(write_pieces, gzipped, staged / jsonl)}
     hashes[parquet] = sha256_written(write_table, shard, staged / parquet)
-    fresh_legacy = {row: json_line(legacy_record(record)).encode() for row, record in records.items()}
-    legacy, chunks.legacy_lengths = legacy_pieces(digests, fresh_legacy, carried)
+    legacy, chunks.legacy_lengths = legacy_pieces(digests, dict(zip(rows, line_bytes(legacy_lines))), carried)
     return hashes, chunks, legacy
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator
@@ -156,15 +155,6 @@ def write_text(content: str, target: Path, digest: Digest | None = None) -> None
             _write_all(stream, data, digest)
 
     _write_atomically(target, write)
-
-
-# json.dumps(..., ensure_ascii=False) makes an encoder a call: the corpus writes two lines a record.
-_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False)
-
-
-def json_line(record: dict) -> str:
-    """One JSON object and its newline (UTF-8 as it is, not escaped), as json.dumps writes it."""
-    return _JSON_ENCODER.encode(record) + "\n"
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from dedup.text_hash import column_hashes, sip_hashes, text_column
 from dedup.trim import trim_keepers, trim_partial_repeats
 from dedup.verify import pair_shares
 from flows.outputs.corpus_carry import crc_of_joined
+from flows.outputs.json_lines import json_values
 
 # Two copies of a paragraph that differ by a word and a run-together pair (the copies' alignment kernels), and one
 # whose letters the compiled scan does not fold (so the Python fold's path is compiled too).
@@ -66,6 +67,7 @@ def warm_kernels() -> None:
         line_words(text)
     detect_language(texts, LanguageRules())
     crc_of_joined(np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64))
+    json_values(pa.array(texts))
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
