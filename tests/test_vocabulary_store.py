@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pyarrow import feather
+import pytest
 
 from cleaners.spelling import Vocabulary, decide_corrections, evidence_table, paragraph_digest, summed_evidence
 from flows.stages.column_texts import ColumnTexts
@@ -18,9 +18,12 @@ from flows.state import vocabulary_store
 from flows.state.alignment_store import text_digests
 from flows.state.vocabulary_store import (
     COUNTS,
+    COUNTS_FILE,
     EMPTY_VOCABULARY,
+    ITEM_PARTS,
     added_counts,
     counted_folder,
+    item_parts,
     load_vocabulary,
     text_keys,
     updated_vocabulary,
@@ -168,7 +171,7 @@ def counted_by_tasks(shards: list[list[str]], folder: Path) -> list[Path]:
 def test_a_tasks_counted_rows_add_up_to_the_evidence_of_its_paragraphs(tmp_path):
     texts = Counter(BEFORE + AFTER)
     folder = counted_by_tasks([BEFORE + AFTER], tmp_path)[0]
-    rows = feather.read_table(folder / "counts.arrow")
+    rows = pq.read_table(folder / COUNTS_FILE).drop_columns(["part"])
     sort = [("kind", "ascending"), ("item", "ascending")]
     assert summed_evidence([rows]).sort_by(sort).equals(evidence_table(texts.items()).sort_by(sort))
     spans = rows.filter(rows["kind"].to_numpy(zero_copy_only=False) == "spans").to_pydict()
@@ -215,12 +218,25 @@ def test_the_vocabulary_to_store_points_at_the_runs_texts_and_is_written_a_slice
     assert written.read()["text"].to_pylist() == counted.paragraphs["text"].to_pylist()
 
 
-def test_evidence_summed_in_passes_over_hash_partitions_of_the_items_equals_one_pass(tmp_path, monkeypatch):
+@pytest.mark.parametrize("pass_rows", [7, 1])  # several passes; a pass a partition (no more passes than ITEM_PARTS)
+def test_evidence_summed_in_passes_over_hash_partitions_of_the_items_equals_one_pass(tmp_path, monkeypatch, pass_rows):
     folders = counted_by_tasks([BEFORE[:3], BEFORE[2:], AFTER], tmp_path)
     recleaned = [(text, -1) for text in BEFORE[:2]]
     in_one_pass = added_counts(from_scratch(BEFORE).counts, recleaned, folders)
-    monkeypatch.setattr(vocabulary_store, "SUM_PASS_ROWS", 7)  # the rows above make several passes
+    monkeypatch.setattr(vocabulary_store, "SUM_PASS_ROWS", pass_rows)
     assert added_counts(from_scratch(BEFORE).counts, recleaned, folders).equals(in_one_pass)
+
+
+def test_a_tasks_counted_rows_stand_a_row_group_a_partition_of_their_items_in_order(tmp_path):
+    folder = counted_by_tasks([BEFORE + AFTER], tmp_path)[0]
+    written = pq.ParquetFile(folder / COUNTS_FILE)
+    groups = [written.read_row_group(group) for group in range(written.metadata.num_row_groups)]
+    parts = [set(group["part"].to_pylist()) for group in groups]
+    assert all(len(part) == 1 for part in parts), "a row group holds one partition"
+    assert [part.pop() for part in parts] == sorted({*item_parts(pa.concat_tables(groups)["item"]).tolist()})
+    for group in groups:
+        assert item_parts(group["item"]).tolist() == group["part"].to_pylist()
+    assert 1 < written.metadata.num_row_groups <= ITEM_PARTS
 
 
 def test_the_texts_the_store_counted_take_its_digests_and_only_new_texts_are_hashed(tmp_path):

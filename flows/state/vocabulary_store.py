@@ -9,7 +9,8 @@ by link (flows/state/vocabulary_texts.py); beside them the copies' alignments (f
 other evidence a later run recalls instead of working out again.
 
 The finishing tasks count the paragraphs they finish where they are, on every core: each leaves beside its finished
-shard a folder (`counted_folder`) of the evidence rows of its in-language paragraphs (`counts.arrow`), the digest
+shard a folder (`counted_folder`) of the evidence rows of its in-language paragraphs (`counts.parquet`, a row group a
+hash partition of the items, so that the stage's sum in passes reads each row once), the digest
 and occurrences of each text it counted with the text's `text_keys` key (`paragraphs.arrow`, by which the stage finds
 the text's digest instead of hashing it again) and each such text's words as counting split them
 (`words.arrow`, which the stage's aligning of copies takes instead of splitting the texts again). The stage adds
@@ -22,12 +23,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from pyarrow import feather
 
@@ -40,6 +41,7 @@ from cleaners.spelling import (
     paragraph_digest,
 )
 from dedup.lookup import sorted_string_places
+from dedup.text_hash import column_hashes
 from flows.runtime.memory import bounded_duckdb
 from flows.runtime.progress import NO_PROGRESS, Ticker, ticking
 from flows.stages.chunked import chunks_of
@@ -74,17 +76,24 @@ SPLIT_FILE = "words.arrow"
 COUNTED_ROWS = pa.schema([*COUNTED, ("row", pa.int64())])
 # How many paragraphs' texts the stored vocabulary is written with at a time.
 WRITE_ROWS = 65_536
-# The run's change to the sums: the flow's own rows and the tasks' files, each item once (of one hash partition of
-# the items, `{partition}`).
+# Rows of evidence DuckDB sums in one pass; more are summed a range of the items' hash partitions a pass: at
+# 1,000,000 articles (212 million rows, 3.5 million items) one pass runs out of DUCKDB_MEMORY_BYTES (sessions 19, 38).
+SUM_PASS_ROWS = 50_000_000
+# The hash partitions of the items (`item_parts`): a task's rows are written a partition a row group, in order, and a
+# pass sums a range of them, DuckDB reading only its row groups (not every row again each pass, nor filtering them).
+ITEM_PARTS = 16
+# Evidence rows with their item's partition, as the tasks' files hold them.
+PARTED_COUNTS = pa.schema([*COUNTS, ("part", pa.uint8())])
+COUNTS_FILE = "counts.parquet"
+# The run's change to the sums: the flow's own rows and the tasks' files, each item once (of the partitions from
+# `{low}` up to `{high}`).
 _CHANGE = """
 SELECT kind, item, sum(count)::BIGINT AS count
-FROM (SELECT * FROM here UNION ALL SELECT * FROM tasks) {partition}
+FROM (SELECT * FROM here UNION ALL SELECT * FROM tasks)
+WHERE part >= {low} AND part < {high}
 GROUP BY kind, item
 HAVING sum(count) <> 0
 """
-# Rows of evidence DuckDB sums in one pass; more are summed a hash partition of the items a pass: at 1,000,000
-# articles (212 million rows, 3.5 million items) one pass ran out of DUCKDB_MEMORY_BYTES (session 19).
-SUM_PASS_ROWS = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -240,17 +249,49 @@ def added_counts(
 ) -> pa.Table:
     """Stored sums (kind, item, count, sorted) with these texts' evidence added, each times its weight (negative for
     a paragraph taken away), and the evidence the finishing tasks counted in the `counted` folders: the change is
-    summed by DuckDB (the tasks' files scanned in place, on every core, in bounded memory spilling into `spill`, in
-    a pass per SUM_PASS_ROWS rows), then added to the stored sums (`with_change`); what falls to zero is dropped."""
-    here = evidence_table(weighted_texts)
-    tasks = ds.dataset([str(folder / "counts.arrow") for folder in counted], schema=COUNTS, format="ipc")
-    passes = -(-(here.num_rows + tasks.count_rows()) // SUM_PASS_ROWS)
-    partitions = [f"WHERE hash(item) % {passes} = {part}" for part in range(passes)] if passes > 1 else [""]
+    summed by DuckDB (the tasks' files read in place, on every core, in bounded memory spilling into `spill`, a
+    range of the items' partitions a pass, a pass per SUM_PASS_ROWS rows), then added to the stored sums
+    (`with_change`); what falls to zero is dropped."""
+    here = parted(evidence_table(weighted_texts))
+    files = [str(folder / COUNTS_FILE) for folder in counted]
+    rows = here.num_rows + sum(pq.read_metadata(file).num_rows for file in files)
+    passes = min(-(-rows // SUM_PASS_ROWS), ITEM_PARTS)
+    bounds = [ITEM_PARTS * number // passes for number in range(passes + 1)] if passes else [0, ITEM_PARTS]
     with bounded_duckdb(spill) as db:
         db.register("here", here)
-        db.register("tasks", tasks)
-        parts = [db.sql(_CHANGE.format(partition=partition)).to_arrow_table() for partition in partitions]
-    return with_change(counts.cast(COUNTS), pa.concat_tables(parts).cast(COUNTS))
+        if files:
+            db.read_parquet(files).create_view("tasks")
+        else:
+            db.register("tasks", PARTED_COUNTS.empty_table())
+        parts = [db.sql(_CHANGE.format(low=low, high=high)).to_arrow_table() for low, high in pairwise(bounds)]
+    return with_change(counts.cast(COUNTS), pa.concat_tables([COUNTS.empty_table(), *parts]).cast(COUNTS))
+
+
+def item_parts(items: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Each item's hash partition (of ITEM_PARTS), from its 128-bit `column_hashes`: the same in every process."""
+    return (column_hashes(items)[:, 0] % np.uint64(ITEM_PARTS)).astype(np.uint8)
+
+
+def parted(rows: pa.Table) -> pa.Table:
+    """Evidence rows (COUNTS) ordered by their items' partitions (`item_parts`, a stable sort), with the partition."""
+    parts = item_parts(rows.column("item"))
+    order = np.argsort(parts, kind="stable")
+    return rows.cast(COUNTS).take(order).append_column("part", pa.array(parts[order], pa.uint8()))
+
+
+def write_parted(rows: pa.Table, path: Path) -> None:
+    """Write evidence rows as Parquet, a row group each partition of their items (in order, none empty; only the
+    partition's statistics kept, only the kinds and partitions dictionary-coded, LZ4: the cheapest to write of the
+    ways measured, since every finishing task writes one)."""
+    table = parted(rows)
+    bounds = np.searchsorted(table.column("part").to_numpy(), np.arange(ITEM_PARTS + 1)).tolist()
+    coded = ["kind", "part"]
+    with pq.ParquetWriter(
+        path, PARTED_COUNTS, compression="lz4", use_dictionary=coded, write_statistics=["part"]
+    ) as writer:
+        for low, high in pairwise(bounds):
+            if high > low:
+                writer.write_table(table.slice(low, high - low), row_group_size=high - low)
 
 
 def with_change(counts: pa.Table, change: pa.Table) -> pa.Table:
@@ -299,16 +340,18 @@ def counted_folder(finished: Path) -> Path:
 
 def write_counted(texts: Counter[str], folder: Path) -> None:
     """Count these paragraphs (text: occurrences, at least one) into `folder` for the spelling stage to add up: their
-    evidence rows and each text's digest with its occurrences and `text_keys` key (Arrow IPC files, `write_handoff`:
-    DuckDB scans them in place), and each text's words as counting split them (SPLIT, for the stage's aligning). The
-    rows are left as counted, chunk by chunk: the stage's sum over every task adds up an item's rows anyway."""
+    evidence rows (`write_parted`: DuckDB reads them in place, a range of partitions a pass), each text's digest with
+    its occurrences and `text_keys` key (an Arrow IPC file, `write_handoff`), and each text's words as counting split
+    them (SPLIT, for the stage's aligning). The rows are left as counted, chunk by chunk: the stage's sum over every
+    task adds up an item's rows anyway."""
     digests = pa.array([paragraph_digest(text) for text in texts], pa.string())
     keys = text_keys(pa.array(list(texts), pa.large_string()))
     occurrences = pa.array(texts.values(), pa.int64())
     paragraphs = pa.Table.from_arrays([digests, occurrences, keys], schema=TASK_COUNTED)
     chunks = list(evidence_chunks(texts.items()))
     counts = [part for chunk in chunks for part in chunk.rows]
-    write_handoff({"counts": pa.concat_tables([COUNTS.empty_table(), *counts]), "paragraphs": paragraphs}, folder)
+    write_handoff({"paragraphs": paragraphs}, folder)
+    write_parted(pa.concat_tables([COUNTS.empty_table(), *counts]), folder / COUNTS_FILE)
     words = pa.chunked_array([chunk.words for chunk in chunks], WORD_LISTS)
     write_arrow(pa.Table.from_arrays([digests, words], schema=SPLIT).to_batches(), SPLIT, folder / SPLIT_FILE)
 
