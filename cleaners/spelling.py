@@ -1067,28 +1067,42 @@ def reviewed_decisions(
 @dataclass(frozen=True)
 class CorrectionTable:
     """Decisions ready to apply to many articles: the corpus-wide ones, the paragraph-only ones by their paragraph's
-    digest, whether any fixes a span, and RE2 patterns finding any decided word or span as written (worked out
-    once, not per article)."""
+    digest, whether any fixes a span, and RE2 patterns finding any corpus-wide decided word or span as written and
+    any paragraph-only key's word (worked out once, not per article)."""
 
     decisions: dict[str, SpellingDecision]
     scoped: dict[str, dict[str, SpellingDecision]]
     fixes_spans: bool
     decided: list[str]
+    scoped_words: list[str]
 
     @classmethod
     def of(cls, decisions: dict[str, SpellingDecision]) -> CorrectionTable:
         """Sort the decisions for applying."""
         fixes_spans = any(not _WORD.fullmatch(decided_word(key)) for key in decisions)
+        everywhere = {key for key in decisions if decided_word(key) == key}
+        scoped_words = {decided_word(key) for key in decisions.keys() - everywhere}
         return cls(
-            decisions, _scoped_by_paragraph(decisions), fixes_spans, _standing_alone({*map(decided_word, decisions)})
+            decisions,
+            _scoped_by_paragraph(decisions),
+            fixes_spans,
+            _standing_alone(everywhere),
+            _standing_alone(scoped_words),
         )
 
     def may_change(self, paragraphs: pa.Array) -> np.ndarray:
-        """Which paragraphs hold a decided word or span as written with no ASCII letter either side, over many at
-        once (Arrow's RE2): apply_corrections leaves every other paragraph as it is, since it replaces only words and
-        spans that are the decisions' keys, and `_WORD`, `_HYPHEN_BREAK` and `_MISSING_SPACE` find none beside a
-        letter."""
-        return matching_any(paragraphs, self.decided)
+        """Which paragraphs hold a corpus-wide decided word or span as written with no ASCII letter either side, or
+        a paragraph-only key's word so and are the paragraph its digest names, over many at once (Arrow's RE2, then
+        the digests of those holding such a word only): apply_corrections leaves every other paragraph as it is,
+        since it replaces only words and spans that are the decisions' keys in that paragraph, and `_WORD`,
+        `_HYPHEN_BREAK` and `_MISSING_SPACE` find none beside a letter. A paragraph-only key's word is often common
+        ("Mr"): its digest spares Python the many paragraphs that print it elsewhere."""
+        found = matching_any(paragraphs, self.decided)
+        if self.scoped:
+            holding = np.flatnonzero(~found & matching_any(paragraphs, self.scoped_words))
+            texts = paragraphs.take(pa.array(holding, pa.int64())).to_pylist()
+            found[holding[[paragraph_digest(text) in self.scoped for text in texts]]] = True
+        return found
 
 
 # Alternatives per RE2 pattern: RE2 builds one automaton a pattern within a memory budget, and past about 2,500
@@ -1138,33 +1152,33 @@ def _literal(text: str) -> str:
 
 
 def apply_corrections(
-    paragraphs: list[str],
-    decisions: dict[str, SpellingDecision] | CorrectionTable,
-    searched: Collection[int] | None = None,
+    paragraphs: list[str], decisions: dict[str, SpellingDecision] | CorrectionTable
 ) -> tuple[list[str], list[Correction]]:
-    """Apply span, then token decisions to an article's paragraphs (only those at `searched`, when given: the others
-    hold nothing to fix); return them and one record per fix. Only a paragraph that may hold a decided span is
-    searched for spans. Pass a CorrectionTable to apply to many."""
+    """Apply span, then token decisions to an article's paragraphs; return them and one record per fix. Pass a
+    CorrectionTable to apply to many."""
     table = decisions if isinstance(decisions, CorrectionTable) else CorrectionTable.of(decisions)
     if not table.decisions:
         return paragraphs, []
-    corrected_paragraphs: list[str] = []
     corrections: list[Correction] = []
-    for para_idx, paragraph in enumerate(paragraphs):
-        if searched is not None and para_idx not in searched:
-            corrected_paragraphs.append(paragraph)
-            continue
-        own = table.scoped.get(paragraph_digest(paragraph)) if table.scoped else None
-        in_paragraph = table.decisions | own if own else table.decisions
-        if table.fixes_spans and ("- " in paragraph or _SENTENCE_JOIN.search(paragraph)):
-            spans = sorted(
-                (m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph)
-            )
-            paragraph = _replace(paragraph, spans, in_paragraph, para_idx, corrections)
-        if not in_paragraph.keys().isdisjoint(text_words(paragraph)):
-            paragraph = _replace(paragraph, list(iter_words(paragraph)), in_paragraph, para_idx, corrections)
-        corrected_paragraphs.append(paragraph)
-    return corrected_paragraphs, corrections
+    corrected = [
+        corrected_paragraph(paragraph, place, table, corrections) for place, paragraph in enumerate(paragraphs)
+    ]
+    return corrected, corrections
+
+
+def corrected_paragraph(paragraph: str, para_idx: int, table: CorrectionTable, corrections: list[Correction]) -> str:
+    """Apply span, then token decisions to the paragraph at `para_idx` of an article; return it and add a record
+    per fix to `corrections`. Only a paragraph that may hold a decided span is searched for spans."""
+    own = table.scoped.get(paragraph_digest(paragraph)) if table.scoped else None
+    in_paragraph = table.decisions | own if own else table.decisions
+    if table.fixes_spans and ("- " in paragraph or _SENTENCE_JOIN.search(paragraph)):
+        spans = sorted(
+            (m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph)
+        )
+        paragraph = _replace(paragraph, spans, in_paragraph, para_idx, corrections)
+    if not in_paragraph.keys().isdisjoint(text_words(paragraph)):
+        paragraph = _replace(paragraph, list(iter_words(paragraph)), in_paragraph, para_idx, corrections)
+    return paragraph
 
 
 def _scoped_by_paragraph(decisions: dict[str, SpellingDecision]) -> dict[str, dict[str, SpellingDecision]]:
