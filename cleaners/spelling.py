@@ -1176,9 +1176,27 @@ def corrected_paragraph(paragraph: str, para_idx: int, table: CorrectionTable, c
             (m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph)
         )
         paragraph = _replace(paragraph, spans, in_paragraph, para_idx, corrections)
-    if not in_paragraph.keys().isdisjoint(text_words(paragraph)):
-        paragraph = _replace(paragraph, list(iter_words(paragraph)), in_paragraph, para_idx, corrections)
+    if decided := in_paragraph.keys() & text_words(paragraph):
+        paragraph = _replace(paragraph, words_at(paragraph, decided), in_paragraph, para_idx, corrections)
     return paragraph
+
+
+def words_at(text: str, words: Collection[str]) -> list[tuple[int, int, str]]:
+    """The (start, end, word) `iter_words` yields for the given words, in order: each place of one found by
+    `str.find`, kept where `_WORD` matches just that word. No `_WORD` match starts inside another (its look-behind
+    rejects a letter, "'", "’" or "-" before it), so each such match is one `iter_words` finds, unless in a skipped
+    span."""
+    places = []
+    for word in words:
+        start = text.find(word)
+        while start >= 0:
+            if (match := _WORD.match(text, start)) and match.end() == start + len(word):
+                places.append((start, match.end(), word))
+            start = text.find(word, start + 1)
+    if _may_hold_skip_span(text):
+        skipped = [match.span() for match in _SKIP_SPANS.finditer(text)]
+        places = [place for place in places if not any(s < place[1] and place[0] < e for s, e in skipped)]
+    return sorted(places)
 
 
 def _scoped_by_paragraph(decisions: dict[str, SpellingDecision]) -> dict[str, dict[str, SpellingDecision]]:

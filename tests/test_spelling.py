@@ -32,6 +32,7 @@ from cleaners.spelling import (
     scoped_key,
     text_words,
     word_lists,
+    words_at,
 )
 from cleaners.word_scan import WORD_CLASSES
 from flows.stages.dictionary import load_base_dictionary
@@ -126,6 +127,23 @@ def test_text_words_are_the_words_iter_words_finds(seeds):
     assert sum(len(text_words(paragraph)) for paragraph in paragraphs) > 1000
     for paragraph in paragraphs:
         assert text_words(paragraph) == [word for _, _, word in iter_words(paragraph)]
+
+
+def test_the_places_of_some_words_are_those_iter_words_finds_for_them(seeds):
+    """`words_at` finds a word's places by `str.find`: where it stands inside a longer word, joined by a hyphen or an
+    apostrophe, after a non-ASCII letter or in a URL, handle or e-mail address, it is no word, as `iter_words` says."""
+    paragraphs = [paragraph for text in seeds.values() for paragraph in text.split("\n\n")]
+    shapes = [
+        "Ed's car, Ed-style, Ed' said Ed. Ed",
+        "Mr Ed met Mr. Ed and éEd, Edé, _Ed, Ed_ and 3Ed at ed.com/Ed, Ed@ed.org, #Ed @Ed Ed’s Ed’ Ed-",
+        "rock'n'roll rock'n roll n'roll rock'n'",
+        "well-known well- known well-known-ish known-well",
+    ]
+    for paragraph in [*paragraphs, *shapes]:
+        words = text_words(paragraph)
+        for chosen in [set(words), set(words[::7]), {"Ed", "known", "roll", "rock", "n", "well-known", "Ed's"}]:
+            assert words_at(paragraph, chosen) == [place for place in iter_words(paragraph) if place[2] in chosen]
+    assert [word for _, _, word in words_at(shapes[0], {"Ed"})] == ["Ed", "Ed", "Ed"]
 
 
 def test_word_lists_are_each_texts_text_words(seeds):
