@@ -14,7 +14,6 @@ import functools
 import hashlib
 import math
 import re
-import string
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +28,7 @@ from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
 from cleaners.delete_index import PartialIndex, partial_index
 from cleaners.edits import Correction
+from cleaners.letter_runs import holding_runs, longest_runs
 from cleaners.rules import SpellingRules
 from cleaners.stopwords import STOPWORDS
 from cleaners.stretch_walk import substitution_columns
@@ -40,7 +40,6 @@ _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
 _CONTEXT_CHARS = 30
 _STOPWORD_ARRAY = pa.array(sorted(STOPWORDS), pa.string())
-_ASCII_LETTERS = frozenset(string.ascii_letters)
 _VOWELS = "aeiou"
 
 
@@ -1067,28 +1066,57 @@ def reviewed_decisions(
 @dataclass(frozen=True)
 class CorrectionTable:
     """Decisions ready to apply to many articles: the corpus-wide ones, the paragraph-only ones by their paragraph's
-    digest, whether any fixes a span, and RE2 patterns finding any decided word or span as written (worked out
-    once, not per article)."""
+    digest, whether any fixes a span, the corpus-wide spans, and the longest letter run of each corpus-wide word, of
+    each corpus-wide span and of each paragraph-only key's word (worked out once, not per article)."""
 
     decisions: dict[str, SpellingDecision]
     scoped: dict[str, dict[str, SpellingDecision]]
     fixes_spans: bool
-    decided: list[str]
+    spans: tuple[str, ...]
+    word_runs: set[str]
+    span_runs: set[str]
+    scoped_runs: set[str]
 
     @classmethod
     def of(cls, decisions: dict[str, SpellingDecision]) -> CorrectionTable:
         """Sort the decisions for applying."""
         fixes_spans = any(not _WORD.fullmatch(decided_word(key)) for key in decisions)
+        everywhere = {key for key in decisions if decided_word(key) == key}
+        spans = tuple(sorted(key for key in everywhere if not _WORD.fullmatch(key)))
+        scoped_words = {decided_word(key) for key in decisions.keys() - everywhere}
         return cls(
-            decisions, _scoped_by_paragraph(decisions), fixes_spans, _standing_alone({*map(decided_word, decisions)})
+            decisions,
+            _scoped_by_paragraph(decisions),
+            fixes_spans,
+            spans,
+            longest_runs(everywhere.difference(spans)),
+            longest_runs(spans),
+            longest_runs(scoped_words),
         )
 
     def may_change(self, paragraphs: pa.Array) -> np.ndarray:
-        """Which paragraphs hold a decided word or span as written with no ASCII letter either side, over many at
-        once (Arrow's RE2): apply_corrections leaves every other paragraph as it is, since it replaces only words and
-        spans that are the decisions' keys, and `_WORD`, `_HYPHEN_BREAK` and `_MISSING_SPACE` find none beside a
-        letter."""
-        return matching_any(paragraphs, self.decided)
+        """Which paragraphs hold, as a whole run of ASCII letters, the longest letter run of a corpus-wide word, or
+        of a span they print, or of a paragraph-only key's word and are the paragraph its digest names: over many at
+        once (one compiled scan), then the spans and digests looked for in the paragraphs the scan finds holding only
+        such a run. apply_corrections leaves every other paragraph as it is: it replaces only words and spans that
+        are the decisions' keys in that paragraph, and wherever `_WORD`, `_HYPHEN_BREAK` or `_MISSING_SPACE` find
+        one, each of its letter runs is a whole run. A span's run ("website" of "website.He") or a paragraph-only
+        key's word ("Mr") is often common: the look in Python spares it the many paragraphs that print it
+        elsewhere."""
+        found, spanned, scoped = holding_runs(paragraphs, self.word_runs, self.span_runs, self.scoped_runs)
+        for held, holds in ((spanned, self._prints_a_span), (scoped, self._is_named)):
+            candidates = np.flatnonzero(held & ~found)
+            texts = paragraphs.take(pa.array(candidates, pa.int64())).to_pylist()
+            found[candidates[[holds(text) for text in texts]]] = True
+        return found
+
+    def _prints_a_span(self, paragraph: str) -> bool:
+        """Whether a corpus-wide span is printed in the paragraph."""
+        return any(span in paragraph for span in self.spans)
+
+    def _is_named(self, paragraph: str) -> bool:
+        """Whether a paragraph-only key names the paragraph by its digest."""
+        return paragraph_digest(paragraph) in self.scoped
 
 
 # Alternatives per RE2 pattern: RE2 builds one automaton a pattern within a memory budget, and past about 2,500
@@ -1124,47 +1152,52 @@ def matching_any(texts: pa.Array | pa.ChunkedArray, patterns: list[str], threads
     return found
 
 
-def _standing_alone(texts: set[str]) -> list[str]:
-    """RE2 patterns finding any of `texts` as written; those that begin and end with an ASCII letter only with no
-    ASCII letter either side."""
-    bounded = sorted(text for text in texts if text and _ASCII_LETTERS.issuperset(text[0] + text[-1]))
-    loose = sorted(texts.difference(bounded))
-    return alternations([*map(_literal, bounded)], STANDING_ALONE) + alternations([*map(_literal, loose)])
-
-
-def _literal(text: str) -> str:
-    """`text` as an RE2 pattern matching itself: ASCII punctuation and spaces as hexadecimal escapes."""
-    return "".join(f"\\x{ord(char):02x}" if char.isascii() and not char.isalnum() else char for char in text)
-
-
 def apply_corrections(
-    paragraphs: list[str],
-    decisions: dict[str, SpellingDecision] | CorrectionTable,
-    searched: Collection[int] | None = None,
+    paragraphs: list[str], decisions: dict[str, SpellingDecision] | CorrectionTable
 ) -> tuple[list[str], list[Correction]]:
-    """Apply span, then token decisions to an article's paragraphs (only those at `searched`, when given: the others
-    hold nothing to fix); return them and one record per fix. Only a paragraph that may hold a decided span is
-    searched for spans. Pass a CorrectionTable to apply to many."""
+    """Apply span, then token decisions to an article's paragraphs; return them and one record per fix. Pass a
+    CorrectionTable to apply to many."""
     table = decisions if isinstance(decisions, CorrectionTable) else CorrectionTable.of(decisions)
     if not table.decisions:
         return paragraphs, []
-    corrected_paragraphs: list[str] = []
     corrections: list[Correction] = []
-    for para_idx, paragraph in enumerate(paragraphs):
-        if searched is not None and para_idx not in searched:
-            corrected_paragraphs.append(paragraph)
-            continue
-        own = table.scoped.get(paragraph_digest(paragraph)) if table.scoped else None
-        in_paragraph = table.decisions | own if own else table.decisions
-        if table.fixes_spans and ("- " in paragraph or _SENTENCE_JOIN.search(paragraph)):
-            spans = sorted(
-                (m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph)
-            )
-            paragraph = _replace(paragraph, spans, in_paragraph, para_idx, corrections)
-        if not in_paragraph.keys().isdisjoint(text_words(paragraph)):
-            paragraph = _replace(paragraph, list(iter_words(paragraph)), in_paragraph, para_idx, corrections)
-        corrected_paragraphs.append(paragraph)
-    return corrected_paragraphs, corrections
+    corrected = [
+        corrected_paragraph(paragraph, place, table, corrections) for place, paragraph in enumerate(paragraphs)
+    ]
+    return corrected, corrections
+
+
+def corrected_paragraph(paragraph: str, para_idx: int, table: CorrectionTable, corrections: list[Correction]) -> str:
+    """Apply span, then token decisions to the paragraph at `para_idx` of an article; return it and add a record
+    per fix to `corrections`. Only a paragraph that may hold a decided span is searched for spans."""
+    own = table.scoped.get(paragraph_digest(paragraph)) if table.scoped else None
+    in_paragraph = table.decisions | own if own else table.decisions
+    if table.fixes_spans and ("- " in paragraph or _SENTENCE_JOIN.search(paragraph)):
+        spans = sorted(
+            (m.start(), m.end(), m.group()) for p in (_HYPHEN_BREAK, _MISSING_SPACE) for m in p.finditer(paragraph)
+        )
+        paragraph = _replace(paragraph, spans, in_paragraph, para_idx, corrections)
+    if decided := in_paragraph.keys() & text_words(paragraph):
+        paragraph = _replace(paragraph, words_at(paragraph, decided), in_paragraph, para_idx, corrections)
+    return paragraph
+
+
+def words_at(text: str, words: Collection[str]) -> list[tuple[int, int, str]]:
+    """The (start, end, word) `iter_words` yields for the given words, in order: each place of one found by
+    `str.find`, kept where `_WORD` matches just that word. No `_WORD` match starts inside another (its look-behind
+    rejects a letter, "'", "’" or "-" before it), so each such match is one `iter_words` finds, unless in a skipped
+    span."""
+    places = []
+    for word in words:
+        start = text.find(word)
+        while start >= 0:
+            if (match := _WORD.match(text, start)) and match.end() == start + len(word):
+                places.append((start, match.end(), word))
+            start = text.find(word, start + 1)
+    if _may_hold_skip_span(text):
+        skipped = [match.span() for match in _SKIP_SPANS.finditer(text)]
+        places = [place for place in places if not any(s < place[1] and place[0] < e for s, e in skipped)]
+    return sorted(places)
 
 
 def _scoped_by_paragraph(decisions: dict[str, SpellingDecision]) -> dict[str, dict[str, SpellingDecision]]:

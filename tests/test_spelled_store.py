@@ -4,13 +4,15 @@ every other article's stored result, and so ends with what applying every decisi
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from cleaners.spelling import SpellingDecision, apply_corrections, scoped_key
-from flows.stages.run_files import write_decisions
+from cleaners.article import clean_article
+from cleaners.spelling import SpellingDecision, apply_corrections, scoped_key, text_words
+from flows.stages.run_files import read_corrections, write_decisions
 from flows.stages.shard_steps import spell_shard
 from flows.stages.spelled import write_for_spelling
 from flows.state.finished import FINISHED, FinishedCleaning, carried_parts, load_finished, write_finished
@@ -25,6 +27,7 @@ from flows.state.spelled_store import (
     write_stored,
 )
 from tests.cleaned_articles import lineage_by_identity
+from tests.conftest import SEED_NAMES
 
 LANGUAGES = ("en",)
 SUMMIT = "The second meeting between the two leaders ended without a deal on denucle- arization, officials said."
@@ -201,3 +204,36 @@ def test_a_run_with_nothing_to_spell_again_writes_an_empty_file_of_articles(tmp_
     groups = write_for_spelling(table, [], tmp_path, 2)
     assert groups.rows_per_group == []
     assert pq.read_table(groups.path).num_rows == 0
+
+
+def test_a_paragraph_only_fix_changes_its_paragraph_and_no_other_printing_its_word(tmp_path, seeds, config):
+    """A paragraph-only decision (a copy's fix, keyed by its paragraph's digest) of the word the seed articles print
+    in most paragraphs changes it in that paragraph, and in a copy of its text in another article, and in no other
+    paragraph printing it; beside a corpus-wide fix. Only those paragraphs reach Python
+    (`CorrectionTable.may_change`), and the apply-spelling tasks give what applying every decision to every article
+    gives."""
+    articles = {name: clean_article(text, config.cleaning).paragraphs for name, text in seeds.items()}
+    articles["copy.txt"] = [WEATHER, named := articles[SEED_NAMES[-1]][-1]]  # the named text again
+    table = finished_articles(articles)
+    paragraphs = [paragraph for article in articles.values() for paragraph in article]
+    printing = Counter(word for paragraph in paragraphs for word in set(text_words(paragraph)))
+    word = max((word for word in printing if word in text_words(named)), key=printing.__getitem__)
+    typo = min(word for word, count in printing.items() if count == 1 and word not in text_words(named))
+    decisions = {scoped_key(named, word): SpellingDecision("SCOPED", "typo:syndicated", 0.9), typo: GOVERNMENT}
+    holding = [word in text_words(paragraph) for paragraph in paragraphs]
+    assert sum(holding) >= 10
+
+    may_change = read_corrections(write_decisions(decisions, tmp_path)).may_change(pa.array(paragraphs))
+    assert may_change.tolist() == [paragraph == named or typo in text_words(paragraph) for paragraph in paragraphs]
+    first = FinishedCleaning()
+    plan = plan_spelling(table, lineage_by_identity(table, first), decisions, LANGUAGES, first, StoredSpelling())
+    spelled = by_row(correct(table, decisions, plan, tmp_path / "run"))
+    assert spelled == applied_everywhere(table, decisions)
+    laid = [
+        spelled[row][0] if row in spelled else article for row, article in enumerate(table["paragraphs"].to_pylist())
+    ]
+    for before, after in zip(paragraphs, [paragraph for article in laid for paragraph in article], strict=True):
+        if before == named:
+            assert word not in text_words(after) and "SCOPED" in after
+        elif typo not in text_words(before):
+            assert after == before

@@ -8,6 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from cleaners.language import detect_language
+from cleaners.letter_runs import holding_runs
 from cleaners.line_words import line_words
 from cleaners.rules import LanguageRules
 from cleaners.spelling import copy_substitutions, word_lists
@@ -59,6 +60,7 @@ def warm_kernels() -> None:
     for column in columns:
         column_hashes(column)
         sip_hashes(column, bytes(16))
+        holding_runs(column, {"harbour", "Tuesday"}, {"the"})
         for wanted in columns:
             sorted_string_places(column, wanted)
     copy_substitutions(texts[0], texts[1])

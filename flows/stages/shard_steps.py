@@ -16,8 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from cleaners.edits import Correction
 from cleaners.keep import NOTHING_KEPT, KeptLines
-from cleaners.spelling import apply_corrections
+from cleaners.spelling import corrected_paragraph
 from flows.config import Config
 from flows.outputs.manifest import file_digest
 from flows.reading.readers import input_format
@@ -105,21 +106,31 @@ def finish_shard(
 def spell_shard(articles: Path, group: int, decisions: Path, target: Path) -> ShardDone:
     """Apply the spelling decisions in the file `decisions` to the articles of row group `group` of `articles`
     (flows/stages/spelled.py's articles to spell: their row in the run's finished table and their paragraphs), and write
-    those it changes to `target`."""
+    those it changes to `target`. Only the paragraphs a fix may change reach Python, and only the articles it changed
+    are taken whole."""
     columns = pq.ParquetFile(articles).read_row_group(group)
     table = load_once(decisions, read_corrections)
     lists = columns["paragraphs"].combine_chunks()
-    owners = pc.list_parent_indices(lists).to_numpy()
-    holding = np.flatnonzero(table.may_change(lists.flatten()))  # the paragraphs a fix may change, flattened
+    paragraphs = lists.flatten()
+    holding = np.flatnonzero(table.may_change(paragraphs))  # the paragraphs a fix may change, flattened
+    owners = pc.list_parent_indices(lists).to_numpy()[holding]
     starts = lists.offsets.to_numpy()
-    places = holding - (starts[owners[holding]] - starts[0])  # each one's place in its article
-    chosen, first = np.unique(owners[holding], return_index=True)
-    searched = np.split(places, first)[1:]  # each chosen article's places
-    chosen_rows = columns.take(pa.array(chosen, pa.int64())).to_pydict()  # the others keep their paragraphs
+    places = holding - (starts[owners] - starts[0])  # each one's place in its article
+    fixed: dict[int, tuple[dict[int, str], list[Correction]]] = {}  # by article: its changed paragraphs, its fixes
+    texts = paragraphs.take(pa.array(holding, pa.int64())).to_pylist()
+    for owner, place, text in zip(owners.tolist(), places.tolist(), texts, strict=True):
+        corrections: list[Correction] = []
+        spelled = corrected_paragraph(text, place, table, corrections)
+        if corrections or spelled != text:
+            changed_paragraphs, fixes = fixed.setdefault(owner, ({}, []))
+            changed_paragraphs[place] = spelled
+            fixes.extend(corrections)
+    chosen_rows = columns.take(pa.array(list(fixed), pa.int64())).to_pydict()  # the others keep their paragraphs
     changed = []
-    for row, paragraphs, where in zip(chosen_rows["row"], chosen_rows["paragraphs"], searched, strict=True):
-        spelled, corrections = apply_corrections(paragraphs, table, set(where.tolist()))
-        if corrections or spelled != paragraphs:
-            changed.append((row, spelled, corrections))
+    for row, paragraphs_of, (changed_paragraphs, fixes) in zip(
+        chosen_rows["row"], chosen_rows["paragraphs"], fixed.values(), strict=True
+    ):
+        spelled_article = [changed_paragraphs.get(place, text) for place, text in enumerate(paragraphs_of)]
+        changed.append((row, spelled_article, fixes))
     write_spelled(changed, target)
-    return ShardDone(target, sum(len(corrections) for _, _, corrections in changed))
+    return ShardDone(target, sum(len(fixes) for _, _, fixes in changed))

@@ -5,7 +5,6 @@ result."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from cleaners.letter_runs import longest_runs
 from cleaners.spelling import STANDING_ALONE, SpellingDecision, alternations, decided_word, matching_any, scoped_key
 from dedup.cores import usable_cores
 from dedup.sorted_sets import distinct
@@ -31,7 +31,6 @@ SPELLED_FILE = "spelled.parquet"
 IDENTITY = [("source_path", pa.string()), ("doc_id", pa.string())]
 # Each article the decisions changed, by identity: its spelled paragraphs and its corrections.
 STORED = pa.schema([*IDENTITY, *(field for field in SPELLED if field.name != "row")])
-_LETTER_RUN = re.compile("[A-Za-z]+")
 # How many articles the plan compares with the previous run's at a time.
 COMPARE_ROWS = 10_000
 
@@ -220,8 +219,7 @@ def _scoped_paragraphs(texts: ColumnTexts, holding: np.ndarray, fixed_at: np.nda
 def _holding(texts: pa.ChunkedArray | pa.Array, words: Collection[str], threads: int = 1) -> np.ndarray:
     """Per text: whether it holds, as a whole letter run, the longest letter run of one of the words (a word
     without letters is never applied); searched on `threads` threads."""
-    runs = sorted({max(found, key=len) for word in words if (found := _LETTER_RUN.findall(word))})
-    return matching_any(texts, alternations(runs, STANDING_ALONE), threads)
+    return matching_any(texts, alternations(sorted(longest_runs(words)), STANDING_ALONE), threads)
 
 
 def _mask(rows: pa.Array, size: int) -> pa.Array:
