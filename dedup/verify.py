@@ -35,32 +35,30 @@ def overlap(a: set[str], b: set[str]) -> Overlap:
 def pair_shares(pairs: np.ndarray, sets: ShingleHashes) -> np.ndarray:
     """The overlap of each pair (rows of `sets`, an (m, 2) array) of hashed shingle sets as an (m, 3) float
     array: Jaccard, share of the first in the second, of the second in the first (all 0 when either is empty)."""
-    shared = _shared_counts(sets.values, sets.offsets, pairs).astype(np.float64)
-    sizes = np.diff(sets.offsets).astype(np.float64)
-    first, second = sizes[pairs[:, 0]], sizes[pairs[:, 1]]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shares = np.stack([shared / (first + second - shared), shared / first, shared / second], axis=1)
-    shares[(first == 0) | (second == 0)] = 0.0
-    return shares
+    return _pair_shares(sets.values, sets.offsets, pairs)
 
 
 @njit(cache=True, nogil=True)
-def _shared_counts(values, offsets, pairs):  # pragma: no cover - compiled; tested against overlap()
-    """How many values each pair of sorted segments has in common (a merge walk)."""
-    shared = np.zeros(len(pairs), dtype=np.int64)
+def _pair_shares(values, offsets, pairs):  # pragma: no cover - compiled; tested against overlap()
+    """`pair_shares` in one pass: how many values each pair of sorted segments has in common, by a merge walk
+    without a branch on the values (both sides step on a tie; a set holds a value once), divided as floats."""
+    shares = np.zeros((len(pairs), 3), dtype=np.float64)
     for index in range(len(pairs)):
         i, i_end = offsets[pairs[index, 0]], offsets[pairs[index, 0] + 1]
         j, j_end = offsets[pairs[index, 1]], offsets[pairs[index, 1] + 1]
+        first, second = i_end - i, j_end - j
+        if first == 0 or second == 0:
+            continue
+        shared = 0
         while i < i_end and j < j_end:
-            if values[i] == values[j]:
-                shared[index] += 1
-                i += 1
-                j += 1
-            elif values[i] < values[j]:
-                i += 1
-            else:
-                j += 1
-    return shared
+            left, right = values[i], values[j]
+            shared += left == right
+            i += left <= right
+            j += right <= left
+        shares[index, 0] = shared / (first + second - shared)
+        shares[index, 1] = shared / first
+        shares[index, 2] = shared / second
+    return shares
 
 
 def covers(

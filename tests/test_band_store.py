@@ -443,6 +443,20 @@ def test_an_incremental_run_verifying_small_batches_into_parts_keeps_what_one_he
     assert stored_rows(tmp_path / "batched") == stored_rows(tmp_path / "whole")
 
 
+def test_a_full_run_links_the_parts_of_the_pairs_it_measured_into_its_store(articles, tmp_path):
+    """With no gone pairs in the previous store (none at all in a full run), every measured pair is new to the
+    shards: the verifying pass's parts are linked in, not read and written again, and the store is the same."""
+    texts = flat(articles)
+    held = stored_run(texts, NO_BANDS, tmp_path / "held")
+    run = stored_matches(texts, SETTINGS, NO_BANDS, parts=tmp_path / "new")
+    (tmp_path / "parts").mkdir()
+    write_band_store(tmp_path / "parts", run.update)
+    stored = part_paths(tmp_path / "parts" / BANDS_FOLDER / "checked")
+    assert run.update.checked and held.update.checked.num_rows > 0
+    assert {part.stat().st_ino for part in run.update.checked} <= {part.stat().st_ino for part in stored}, "linked"
+    assert stored_rows(tmp_path / "parts") == stored_rows(tmp_path / "held")
+
+
 def test_small_parts_are_merged_once_there_are_more_than_the_bound(articles, monkeypatch, tmp_path):
     monkeypatch.setattr(band_store, "MAX_SMALL_PARTS", 2)
     stored = NO_BANDS

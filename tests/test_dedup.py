@@ -1045,6 +1045,19 @@ def test_the_keepers_of_texts_in_an_arrow_column_are_shingled_from_its_bytes():
     assert 0 not in read and 3 not in read  # keepers only: read from the column's bytes, never by position
 
 
+def test_the_pairs_of_texts_in_an_arrow_column_are_measured_from_its_bytes():
+    """Texts held in an Arrow column (as the match stage holds them) measure as the same strings do, each text
+    hashed from the column's bytes (a text the compiled scan does not fold, from its string in the texts taken)."""
+    _, texts = copies_and_merges()
+    texts = [*texts, "Café naïve talks in İstanbul ended. " + MOON]
+    pairs = np.array([(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))], dtype=np.int64)
+    read: list[int] = []
+    column = ReadTexts(pa.chunked_array([texts[:5], texts[5:]], pa.string()), read)
+    measured = measured_shares(pairs, column, SETTINGS.shingle_size)
+    assert np.array_equal(measured, measured_shares(pairs, texts, SETTINGS.shingle_size))
+    assert not read, "no text is read from the column by position"
+
+
 def test_the_split_runs_a_bounded_number_of_chunks_ahead_while_the_keepers_are_shingled(monkeypatch):
     """Until the keepers' shingle sets are made the split goes on without waiting for the comparing, but no more than
     `_CHUNKS_AHEAD` chunks ahead: then it waits, and the trims are those of each paragraph alone."""

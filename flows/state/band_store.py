@@ -152,9 +152,8 @@ def store_connection(stored: StoredBands, new: NewRows, spill: Path | None = Non
     DuckDB's Parquet reader; `stored_<name>` without the gone pairs) followed by the `new` rows; `previous_<name>` are
     the stored tables of SEARCH_SCHEMAS and GONE_PAIRS (empty when the store has none)."""
     connection = bounded_duckdb(spill)
-    gone = _stored_parts(stored.folder, GONE_PAIRS)
-    _register_rows(connection, f"previous_{GONE_PAIRS}", gone, GONE_SCHEMA)
-    hidden = _HIDDEN if sum(pq.ParquetFile(part).metadata.num_rows for part in gone) else {}  # no join for none
+    _register_rows(connection, f"previous_{GONE_PAIRS}", _stored_parts(stored.folder, GONE_PAIRS), GONE_SCHEMA)
+    hidden = _HIDDEN if _holds_gone_pairs(stored) else {}  # no join for none
     for name, schema in SCHEMAS.items():
         _register_rows(connection, f"{name}_shards", _stored_parts(stored.folder, name), schema)
         connection.execute(f"CREATE VIEW stored_{name} AS SELECT * FROM {name}_shards {hidden.get(name, '')}")
@@ -164,6 +163,11 @@ def store_connection(stored: StoredBands, new: NewRows, spill: Path | None = Non
         parts = _stored_parts(stored.folder if stored.searched else None, name)
         _register_rows(connection, f"previous_{name}", parts, schema)
     return connection
+
+
+def _holds_gone_pairs(stored: StoredBands) -> bool:
+    """Whether a store lists any gone pairs (from its parts' metadata)."""
+    return any(pq.ParquetFile(part).metadata.num_rows for part in _stored_parts(stored.folder, GONE_PAIRS))
 
 
 def _stored_parts(folder: Path | None, name: str) -> list[Path]:
@@ -198,8 +202,7 @@ def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
         connection.register("dropped_pairs", update.dropped_pairs)
         _register_rows(connection, "checked_now", update.checked, SCHEMAS["checked"])
         connection.execute(_GONE)
-        new_checked = connection.sql(_NEW_CHECKED)
-        news = update.new | {"checked": new_checked}
+        news = update.new | {"checked": _new_checked(connection, update)}
         rewritten = _rewritten_tables(connection)
         for name in {_DROPS[name][0] for name in rewritten} - {"gone_pairs"}:
             connection.execute(f"CREATE TEMP TABLE {name} AS {_DROPPED[name]}")
@@ -214,6 +217,15 @@ def write_band_store(state_folder: Path, update: BandUpdate | None) -> None:
     write_parts(gone, GONE_SCHEMA, folder / GONE_PAIRS, SHARD_ROWS)
     for name, schema in SEARCH_SCHEMAS.items():
         write_parts(update.search.get(name, schema.empty_table()), schema, folder / name, SHARD_ROWS)
+
+
+def _new_checked(
+    connection: duckdb.DuckDBPyConnection, update: BandUpdate
+) -> pa.Table | Sequence[Path] | duckdb.DuckDBPyRelation:
+    """The measured pairs the shards do not hold (`_NEW_CHECKED`): all of them when the previous store lists no gone
+    pairs (a full run's, or one after a full run), so their parts are linked in as they are, not read and written
+    again."""
+    return update.checked if not _holds_gone_pairs(update.previous) else connection.sql(_NEW_CHECKED)
 
 
 def _rewritten_tables(connection: duckdb.DuckDBPyConnection) -> set[str]:
