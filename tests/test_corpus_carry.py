@@ -37,6 +37,7 @@ from flows.outputs.corpus_carry import (
 from flows.outputs.files import WRITE_BYTES, Span, write_pieces
 from flows.outputs.schema import CORPUS, CORPUS_METADATA
 from tests.conftest import SEED_NAMES, SEEDS_DIR
+from tests.test_json_lines import AWKWARD
 
 SHARD_PATH = "corpus/{:05d}.jsonl.gz"
 LEGACY_PATH = "corpus.jsonl"
@@ -269,15 +270,8 @@ def test_a_corpus_written_from_pieces_is_the_corpus_written_whole(tmp_path):
         assert (tmp_path / "pieces" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
 
 
-# Strings json.dumps escapes in every way it has (short escapes, \u00XX for the other control characters, quotes and
-# backslashes next to each other, what looks like an escape already) and characters it leaves as they are.
-AWKWARD_TEXTS = [
-    'a "quoted" \\ back\\slash\n\r\t\b\f',
-    "".join(map(chr, range(0x20))) + "\x7f",
-    '\\u0041 \\" "text": null',
-    "caf\u00e9 \u2028 \U0001f600 \u00a0",
-    "",
-]
+# The strings of test_json_lines' AWKWARD (every escape json.dumps makes, characters of one to four UTF-8 bytes).
+AWKWARD_TEXTS = [text for text in AWKWARD if text is not None]
 
 
 def legacy_record(record: dict) -> dict:
