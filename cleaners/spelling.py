@@ -35,6 +35,7 @@ from cleaners.stretch_walk import substitution_columns
 from cleaners.ticking import no_progress, ticking
 from cleaners.word_blocks import CodedWords
 from cleaners.word_scan import scanned_words
+from dedup.text_hash import bytes_and_starts
 
 _WORD = re.compile(r"(?<![\w'’-])[A-Za-z]+(?:[-'’][A-Za-z]+)*(?![\w-])")
 _SKIP_SPANS = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\S+|(?<!\w)[#@]\w+")
@@ -999,9 +1000,24 @@ def paragraph_digest(paragraph: str) -> str:
     return hashlib.sha256(paragraph.encode()).hexdigest()[:16]
 
 
+def paragraph_digests(paragraphs: pa.Array | pa.ChunkedArray) -> list[str]:
+    """Each paragraph's `paragraph_digest`, hashed from the column's bytes (no Python string made of a paragraph)."""
+    digests: list[str] = []
+    for chunk in paragraphs.chunks if isinstance(paragraphs, pa.ChunkedArray) else [paragraphs]:
+        data, starts = bytes_and_starts(chunk)
+        view = memoryview(data)
+        digests.extend(hashlib.sha256(view[start:end]).hexdigest()[:16] for start, end in pairwise(starts.tolist()))
+    return digests
+
+
 def decided_word(key: str) -> str:
     """The word or span a decisions' key fixes (a scoped key names its paragraph too)."""
     return key.partition(_SCOPE_MARK)[0]
+
+
+def named_digest(key: str) -> str:
+    """The `paragraph_digest` of the paragraph a paragraph-only key names ("" for a corpus-wide key)."""
+    return key.partition(_SCOPE_MARK)[2]
 
 
 def decide_corrections(
@@ -1104,19 +1120,17 @@ class CorrectionTable:
         key's word ("Mr") is often common: the look in Python spares it the many paragraphs that print it
         elsewhere."""
         found, spanned, scoped = holding_runs(paragraphs, self.word_runs, self.span_runs, self.scoped_runs)
-        for held, holds in ((spanned, self._prints_a_span), (scoped, self._is_named)):
-            candidates = np.flatnonzero(held & ~found)
-            texts = paragraphs.take(pa.array(candidates, pa.int64())).to_pylist()
-            found[candidates[[holds(text) for text in texts]]] = True
+        candidates = np.flatnonzero(spanned & ~found)
+        texts = paragraphs.take(pa.array(candidates, pa.int64())).to_pylist()
+        found[candidates[[self._prints_a_span(text) for text in texts]]] = True
+        candidates = np.flatnonzero(scoped & ~found)
+        digests = paragraph_digests(paragraphs.take(pa.array(candidates, pa.int64())))
+        found[candidates[[digest in self.scoped for digest in digests]]] = True
         return found
 
     def _prints_a_span(self, paragraph: str) -> bool:
         """Whether a corpus-wide span is printed in the paragraph."""
         return any(span in paragraph for span in self.spans)
-
-    def _is_named(self, paragraph: str) -> bool:
-        """Whether a paragraph-only key names the paragraph by its digest."""
-        return paragraph_digest(paragraph) in self.scoped
 
 
 # Alternatives per RE2 pattern: RE2 builds one automaton a pattern within a memory budget, and past about 2,500

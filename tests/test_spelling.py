@@ -28,6 +28,9 @@ from cleaners.spelling import (
     evidence_table,
     iter_words,
     matching_any,
+    named_digest,
+    paragraph_digest,
+    paragraph_digests,
     reviewed_decisions,
     scoped_key,
     text_words,
@@ -712,3 +715,17 @@ def test_texts_searched_on_threads_match_as_searched_whole(threads):
     assert whole.tolist() == [bool(re.search(r"(?<![A-Za-z])(?:goverment|recieve|teh)(?![A-Za-z])", t)) for t in texts]
     assert matching_any(column, patterns, threads).tolist() == whole.tolist()
     assert matching_any(column.slice(5, 40), patterns, threads).tolist() == whole[5:45].tolist()
+
+
+def test_paragraph_digests_from_a_columns_bytes_are_each_paragraphs_digest(seed_paragraphs):
+    """Hashed from an Arrow column's bytes, chunked, sliced and holding empty and non-ASCII texts: the digests a
+    paragraph-only key names its paragraph by."""
+    texts = [*seed_paragraphs[:5], "", "Ça déjà: Straße, İstanbul 🙂 Ri Yong Ho said.", "Choe Sang-Hun"]
+    column = pa.chunked_array([texts[:2], [], texts[2:6], texts[6:]], pa.string())
+    assert paragraph_digests(column) == [paragraph_digest(text) for text in texts]
+    sliced = pa.array(texts, pa.large_string()).slice(3, 4)
+    assert paragraph_digests(sliced) == [paragraph_digest(text) for text in texts[3:7]]
+    assert paragraph_digests(pa.array([], pa.string())) == []
+    key = scoped_key(texts[6], "Ho")
+    assert decided_word(key) == "Ho" and named_digest(key) == paragraph_digests(column)[6]
+    assert named_digest("Ho") == ""

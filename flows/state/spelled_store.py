@@ -15,7 +15,15 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.letter_runs import longest_runs
-from cleaners.spelling import STANDING_ALONE, SpellingDecision, alternations, decided_word, matching_any, scoped_key
+from cleaners.spelling import (
+    STANDING_ALONE,
+    SpellingDecision,
+    alternations,
+    decided_word,
+    matching_any,
+    named_digest,
+    paragraph_digests,
+)
 from dedup.cores import usable_cores
 from dedup.sorted_sets import distinct
 from flows.outputs.files import write_table
@@ -208,12 +216,9 @@ def _scoped_paragraphs(texts: ColumnTexts, holding: np.ndarray, fixed_at: np.nda
     word where it does not as finished."""
     positions = distinct(np.concatenate([holding, fixed_at]))
     positions = positions[positions < len(texts)]
-    digests = {key[len(decided_word(key)) :] for key in scoped}
-    return [
-        position
-        for position, text in zip(positions.tolist(), texts.take(positions), strict=True)
-        if scoped_key(text, "") in digests
-    ]
+    named = {named_digest(key) for key in scoped}
+    digests = paragraph_digests(texts.take(positions).column)
+    return positions[[digest in named for digest in digests]].tolist()
 
 
 def _holding(texts: pa.ChunkedArray | pa.Array, words: Collection[str], threads: int = 1) -> np.ndarray:
