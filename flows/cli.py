@@ -200,17 +200,6 @@ def command_status(argv: list[str] | None) -> int:
         return exit_status_of(lambda: run_command(arguments))
 
 
-def launch_prefect_server(arguments: argparse.Namespace) -> LaunchedServer | None:
-    """Check that OUT_DIR can be written (before any work), then launch Prefect's temporary server (None when an
-    API is configured)."""
-    from flows.runtime.lock import check_out_dir
-
-    check_out_dir(arguments.out, arguments.wait)
-    from flows.runtime.api_server import launch_api_server
-
-    return launch_api_server()
-
-
 def run_command(arguments: argparse.Namespace) -> int:
     """`copydesk run`: check the config, overrides and OUT_DIR (before loading the flow, which takes seconds),
     then run the flow and print its summary."""
@@ -220,19 +209,25 @@ def run_command(arguments: argparse.Namespace) -> int:
     config = with_redis_url(load_config(arguments.config), arguments.redis_url)
     from flows.outputs.manifest import read_manifest
     from flows.outputs.summary import inputs_seen, up_to_date_summary
+    from flows.runtime.api_server import launch_api_server
+    from flows.runtime.lock import check_out_dir
 
     overrides = load_overrides(override_paths(arguments.out, config, arguments.overrides))
     previous = read_manifest(arguments.out)
-    # Prefect (and its temporary server) only once there is work to do; the server starts while the flow loads,
-    # and already while RAW_DIR is looked at when there is surely work (--force, or no previous run).
     surely_work = arguments.force or previous is None
-    launched = launch_prefect_server(arguments) if surely_work else None
+    if surely_work:  # OUT_DIR checked before any work; else once RAW_DIR shows there is some
+        check_out_dir(arguments.out, arguments.wait)
+    # Prefect's temporary server starts while RAW_DIR is looked at (seconds at a million inputs) and the flow loads;
+    # a folder found up to date stops it unused, and is answered without loading Prefect.
+    launched = launch_api_server()
     seen = inputs_seen(arguments.raw_dir, arguments.out, config)
     if not surely_work:
         if summary := up_to_date_summary(previous, seen, overrides.sha256, 0.0):
+            if launched is not None:
+                launched.stop()
             print_summary(summary, arguments)
             return 0
-        launched = launch_prefect_server(arguments)
+        check_out_dir(arguments.out, arguments.wait)
     from flows.outputs.publish import CURRENT
     from flows.state.folder import state_problem, state_read_ahead
 

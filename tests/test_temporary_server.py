@@ -1,5 +1,6 @@
-"""When `copydesk run` launches Prefect's temporary server: before it loads Prefect, so the server's start-up
-(seconds of imports) runs beside the command's own; and none serves when a Prefect profile names an API."""
+"""When `copydesk run` launches Prefect's temporary server: before it loads Prefect or lists RAW_DIR, so the
+server's start-up (seconds of imports) runs beside the command's own; and none serves when a Prefect profile names
+an API."""
 
 from __future__ import annotations
 
@@ -14,17 +15,25 @@ import pytest
 from flows.runtime.api_server import SERVER_APP
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, new_user_environment
 
-# `copydesk run` in-process, noting for every process it starts whether Prefect was loaded by then.
+# `copydesk run` in-process, noting for every process it starts whether Prefect was loaded by then, and whether
+# RAW_DIR (the command's second word) was listed.
 NOTING_LAUNCHES = """
-import json, subprocess, sys
+import json, os, subprocess, sys
 from flows.cli import main
 
-launches = []
-popen_init = subprocess.Popen.__init__
+launches, listed = [], []
+popen_init, scandir = subprocess.Popen.__init__, os.scandir
 def noted(self, args, *rest, **options):
-    launches.append({"prefect_loaded": "prefect" in sys.modules, "command": [str(word) for word in args]})
+    launches.append(
+        {"prefect_loaded": "prefect" in sys.modules, "raw_listed": bool(listed), "command": [str(w) for w in args]}
+    )
     popen_init(self, args, *rest, **options)
+def noted_listing(path="."):
+    if not isinstance(path, int) and os.fspath(path).startswith(sys.argv[2]):
+        listed.append(os.fspath(path))
+    return scandir(path)
 subprocess.Popen.__init__ = noted
+os.scandir = noted_listing
 status = main(sys.argv[1:])
 print(json.dumps({"status": status, "launches": launches}))
 """
@@ -38,18 +47,28 @@ def seeds_folder(folder: Path) -> Path:
     return folder
 
 
-def test_the_server_is_launched_before_the_command_loads_prefect(tmp_path):
+def test_the_server_is_launched_before_the_command_loads_prefect_or_lists_raw_dir(tmp_path):
+    """A first run, a scheduled run finding a new input, and one finding none (which stops the server unused)."""
     raw = seeds_folder(tmp_path / "raw")
     command = [sys.executable, "-c", NOTING_LAUNCHES, "run", str(raw), "--out", str(tmp_path / "clean"), "--quiet"]
     env = new_user_environment(tmp_path / "prefect-home")
-    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, timeout=600, check=False)
-    assert result.returncode == 0, result.stderr[-3000:]
-    noted = json.loads(result.stdout.splitlines()[-1])
-    assert noted["status"] == 0
-    first = noted["launches"][0]
-    assert SERVER_APP in first["command"], "the first process a run starts is the server"
-    assert not first["prefect_loaded"], "launched before Prefect was imported"
-    assert (tmp_path / "clean" / "manifest.json").exists()
+
+    def noted_launches() -> list[dict]:
+        result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, timeout=600, check=False)
+        assert result.returncode == 0, result.stderr[-3000:]
+        noted = json.loads(result.stdout.splitlines()[-1])
+        assert noted["status"] == 0
+        return noted["launches"]
+
+    for run in range(3):
+        first = noted_launches()[0]
+        assert SERVER_APP in first["command"], "the first process a run starts is the server"
+        assert not first["prefect_loaded"], "launched before Prefect was imported"
+        assert not first["raw_listed"], "launched before RAW_DIR was listed"
+        manifest = json.loads((tmp_path / "clean" / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["inputs"] == len(SEED_NAMES) + min(run, 1)
+        if run == 0:
+            shutil.copy(SEEDS_DIR / SEED_NAMES[0], raw / "copied.txt")
 
 
 def test_an_api_named_only_in_a_prefect_profile_is_used_and_no_server_serves(tmp_path, prefect_api_url):
