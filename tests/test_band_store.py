@@ -18,6 +18,7 @@ import pytest
 
 from dedup import deduplicate
 from dedup.deduplicate import Matches, find_matches
+from dedup.pair_table import ascending
 from dedup.signatures import count_words, shingle_hashes
 from dedup.text_signing import copy_groups, paragraph_sentences, text_sip_keys
 from flows.config import load_config
@@ -118,6 +119,24 @@ def test_new_articles_sign_only_their_unseen_texts_and_verify_only_pairs_with_th
     with_new = [pair for pair in (*run.matches.overlaps, *run.matches.partial) if unseen & {*keys[list(pair)].tolist()}]
     assert 0 < run.verified < run.matches.candidate_count
     assert run.verified >= len(with_new), "every pair with a new text is verified"
+
+
+def test_an_incremental_runs_verified_and_carried_matches_come_merged_in_order_of_positions(articles, tmp_path):
+    """New articles put among stored ones: the pairs verified now and those carried as stored interleave by position,
+    and the stage returns them as one list in order of positions (the carried ones sorted once, the verified merged
+    in), as find_matches finds them."""
+    stored_run(flat(articles[:-40]), NO_BANDS, tmp_path / "old")
+    texts = flat(articles[:100] + articles[-40:] + articles[100:-40])
+    run = stored_run(texts, load_band_store(tmp_path / "old"), tmp_path / "new")
+    assert_same_matches(run.matches, find_matches(texts, SETTINGS))
+    keys = text_sip_keys(texts)
+    measured = set(zip(*(run.update.checked[name].to_pylist() for name in ("first_key", "second_key")), strict=True))
+    for pairs in (run.matches.overlaps, run.matches.partial):
+        assert ascending(pairs.positions)
+        first, second = keys[pairs.positions[:, 0]], keys[pairs.positions[:, 1]]
+        by_key = zip(np.minimum(first, second).tolist(), np.maximum(first, second).tolist(), strict=True)
+        verified = [pair in measured for pair in by_key]
+        assert sum(changed for changed in np.diff(verified)) > 2, "verified and carried pairs interleave"
 
 
 def test_an_incremental_search_finds_again_only_the_pairs_the_store_does_not_carry(articles, monkeypatch, tmp_path):
