@@ -49,6 +49,19 @@ COPIES_AT_ONCE = 16384
 WORD_LISTS = pa.list_(pa.string())
 
 
+# Each byte's value as a lowercase hex digit, and each of a digest's 16 digits' shift in its 64-bit number.
+_HEX_VALUES = np.zeros(256, np.uint64)
+_HEX_VALUES[np.frombuffer(b"0123456789abcdef", np.uint8)] = np.arange(16, dtype=np.uint64)
+_DIGIT_SHIFTS = np.arange(60, -4, -4, dtype=np.uint64)
+
+
+def digest_numbers(digests: np.ndarray) -> np.ndarray:
+    """Each DIGEST's 16 hex digits as the 64-bit number they write (uint64): numbers that sort as the digests do as
+    bytes, and that numpy sorts, groups and searches faster than 16-byte strings."""
+    digits = _HEX_VALUES[np.ascontiguousarray(digests, DIGEST).view(np.uint8).reshape(-1, 16)]
+    return np.bitwise_or.reduce(digits << _DIGIT_SHIFTS, axis=1)
+
+
 def text_digests(texts: ColumnTexts) -> np.ndarray:
     """Every text's `paragraph_digest` (as DIGEST bytes), by position, COUNT_CHUNK_TEXTS texts made strings at a time."""
     return chunkwise(lambda chunk: np.array(list(map(paragraph_digest, chunk)), DIGEST), texts, COUNT_CHUNK_TEXTS)
