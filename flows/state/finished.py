@@ -1,17 +1,20 @@
 """Stored finished cleaning: each article's Document as the clean stage left it (before spelling), with the lines
 it removed and those overrides spared, or the rejection cleaning gave it, and the keep-line overrides it was
-finished under, with each paragraph's keys (its match key and its spelling digest, `with_paragraph_keys`) worked out by
-the task that finished it. The flow takes the articles from the table as Arrow columns (flows/stages/cleaned.py), without
-their removed and spared lines: only the write stage needs those, and it reads them from the table; the match and
-spelling stages take the paragraphs' keys from it (`paragraph_keys`) instead of hashing every paragraph again. A run finishes again only new and
-changed articles, those holding a line whose learned status changed for their site, and those holding a line a
-changed keep-line override names; the rest are carried over. The state keeps the table as parts
-(state/finished/part-NNNNN.arrow, flows/state/parts.py), uncompressed Arrow IPC files the next run maps, so the
-articles it carries are the files' pages (which the kernel may drop and read again), not the flow's own memory: a
-part whose rows a run carries unchanged is linked, the rest written anew. Parquet parts (part-NNNNN.parquet, the
-layout before) and a state of the older layout (one state/finished.parquet, read as a single part) are still read
-into memory and their rows written anew as Arrow IPC parts, never linked: the state changes layout in one run. So are
-parts written before the paragraphs' keys (state_version 7 and before): their keys are worked out as they are read.
+finished under, with each paragraph's keys (its match key and its spelling digest, `with_paragraph_keys`) worked
+out by the task that finished it. The flow takes the articles from the table as Arrow columns
+(flows/stages/cleaned.py), without their removed and spared lines: only the write stage needs those, and it reads
+them from the table; the match and spelling stages take the paragraphs' keys from it (`paragraph_keys`) instead of
+hashing every paragraph again. A run finishes again only new and changed articles, those holding a line whose
+learned status changed for their site, and those holding a line a changed keep-line override names; the rest are
+carried over. The state keeps the table as parts (state/finished/part-NNNNN.arrow, flows/state/parts.py),
+uncompressed Arrow IPC files the next run maps, so the articles it carries are the files' pages (which the kernel
+may drop and read again), not the flow's own memory: a part whose rows a run carries unchanged is linked, the rest
+written anew. Parquet parts (part-NNNNN.parquet, the layout before) and a state of the older layout (one
+state/finished.parquet, read as a single part) are still read into memory and their rows written anew as Arrow IPC
+parts, never linked: the state changes layout in one run. So are Arrow parts written before the paragraphs' keys
+(state_version 7): their keys are worked out as they are read, and a part whose rows the run carries unchanged is
+written anew whole (the parts keep their bounds, so the next run's table has the chunks it would have had, and the
+tables written from it the same bytes).
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from flows.stages.prepared import Identity, RunArticles
 from flows.stages.records import CleanedDocument, PreparedInput, Rejection
 from flows.stages.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_row
 from flows.state.alignment_store import DIGEST, digest_bytes, text_digests
-from flows.state.parts import ARROW, StoredParts, read_parts, unchanged_parts, write_with_links
+from flows.state.parts import ARROW, StoredParts, UnchangedParts, read_parts, unchanged_parts, write_with_links
 
 FINISHED_FOLDER, KEPT_FILE = "finished", "kept_lines.parquet"
 # The layout of states written before the table was kept as parts: read as one part.
@@ -250,26 +253,20 @@ def spared_by_override(table: pa.Table) -> dict[str, int]:
     return {count["values"].as_py(): count["counts"].as_py() for count in counts}
 
 
-@dataclass
-class CarriedParts:
-    """The previous run's parts of the finished table whose rows all stand unchanged in this run's table (linked
-    into the state, not written again) and, per row of this run's table, whether one of them holds it."""
-
-    links: list[Path]
-    covered: np.ndarray
-
-
-def carried_parts(table: pa.Table, lineage: Lineage, previous: FinishedCleaning) -> CarriedParts:
-    """Which of the previous run's parts this run's finished table carries unchanged: decided once the previous
-    table is no longer needed otherwise, so the flow lets it go before the write stage."""
+def carried_parts(table: pa.Table, lineage: Lineage, previous: FinishedCleaning) -> UnchangedParts:
+    """Which of the previous run's parts this run's finished table carries unchanged (linked, or written anew whole
+    when they lack the paragraphs' keys): decided once the previous table is no longer needed otherwise, so the flow
+    lets it go before the write stage."""
     positions = lineage.rows_now(previous.table.num_rows)
-    return CarriedParts(*unchanged_parts(table, previous.table, previous.parts, positions, ARROW))
+    return unchanged_parts(table, previous.table, previous.parts, positions, ARROW)
 
 
-def write_finished(folder: Path, table: pa.Table, carried: CarriedParts, keep: frozenset[tuple[str, str, str]]) -> None:
-    """Put the run's finished articles into the state folder as parts (the previous run's parts `carried` linked,
-    the other rows written anew) with the keep-line overrides they were finished under."""
-    write_with_links(table, carried.links, carried.covered, folder / FINISHED_FOLDER, PART_ROWS, MAX_SMALL_PARTS, ARROW)
+def write_finished(
+    folder: Path, table: pa.Table, carried: UnchangedParts, keep: frozenset[tuple[str, str, str]]
+) -> None:
+    """Put the run's finished articles into the state folder as parts (the previous run's parts `carried` linked or
+    renewed, the other rows written anew) with the keep-line overrides they were finished under."""
+    write_with_links(table, carried, folder / FINISHED_FOLDER, PART_ROWS, MAX_SMALL_PARTS, ARROW)
     kept = [{"kind": kind, "target": target, "override": override} for kind, target, override in sorted(keep)]
     pq.write_table(pa.Table.from_pylist(kept, KEPT), folder / KEPT_FILE)
 

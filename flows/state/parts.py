@@ -118,43 +118,52 @@ def compact_small_parts(
     write_parts(rows, schema, folder, rows_per_part, suffix)
 
 
+@dataclass(frozen=True)
+class UnchangedParts:
+    """The previous parts whose rows all stand unchanged in a run's table: those to link, and per part of an older
+    layout its rows' positions in the table (written anew as one part each, so the parts keep their bounds); and
+    per row of the table whether one of them holds it."""
+
+    links: list[Path]
+    covered: np.ndarray
+    renewed: list[np.ndarray] = field(default_factory=list)
+
+
 def unchanged_parts(
     table: pa.Table, previous_table: pa.Table, previous: StoredParts, positions: np.ndarray, suffix: str
-) -> tuple[list[Path], np.ndarray]:
-    """The previous parts of the kind `suffix` and of the table's layout (rows of `previous_table`, read from
-    `previous`) whose rows all stand unchanged in `table`, and which rows of `table` they hold (`positions`: each
-    previous row's row in `table`, or -1 when it is gone). A part of another kind or an older layout is not linked:
-    its rows are written anew, so a folder of one kind becomes one of the other in one run. Decided apart from writing, so the previous table can go before the parts
-    are written."""
-    links: list[Path] = []
-    covered = np.zeros(table.num_rows, dtype=bool)
+) -> UnchangedParts:
+    """The previous parts of the kind `suffix` (rows of `previous_table`, read from `previous`) whose rows all stand
+    unchanged in `table`, and which rows of `table` they hold (`positions`: each previous row's row in `table`, or
+    -1 when it is gone). A part of another kind is not linked: its rows are written anew, so a folder of one kind
+    becomes one of the other in one run; one of an older layout is written anew whole, its rows in a part of their
+    own. Decided apart from writing, so the previous table can go before the parts are written."""
+    unchanged = UnchangedParts([], np.zeros(table.num_rows, dtype=bool))
     start = 0
     for path, rows in zip(previous.paths, previous.rows, strict=True):
         at = positions[start : start + rows]
-        kept = path.suffix == suffix and path not in previous.older and rows and (at >= 0).all()
+        kept = path.suffix == suffix and rows and (at >= 0).all()
         if kept and _stand_unchanged(previous_table.slice(start, rows), table, at):
-            links.append(path)
-            covered[at] = True
+            if path in previous.older:
+                unchanged.renewed.append(at)
+            else:
+                unchanged.links.append(path)
+            unchanged.covered[at] = True
         start += rows
-    return links, covered
+    return unchanged
 
 
 def write_with_links(
-    table: pa.Table,
-    links: list[Path],
-    covered: np.ndarray,
-    folder: Path,
-    rows_per_part: int,
-    max_small_parts: int,
-    suffix: str,
+    table: pa.Table, unchanged: UnchangedParts, folder: Path, rows_per_part: int, max_small_parts: int, suffix: str
 ) -> None:
-    """Link the previous parts `links` into `folder`, write the rows of `table` they do not cover as new parts (of
-    the kind `suffix`, taken a part at a time: the rows are never copied all at once), and merge small parts past
-    the bound."""
+    """Link the previous parts `unchanged` links into `folder`, write the rows of each part it renews as a part, then
+    the rows of `table` none covers as new parts (of the kind `suffix`, taken a part at a time: the rows are never
+    copied all at once), and merge small parts past the bound."""
     folder.mkdir(parents=True, exist_ok=True)
-    for path in links:
+    for path in unchanged.links:
         link_part(path, folder)
-    uncovered = np.flatnonzero(~covered)
+    for rows in unchanged.renewed:
+        write_parts(take_rows(table, rows), table.schema, folder, rows_per_part, suffix)
+    uncovered = np.flatnonzero(~unchanged.covered)
     for start in range(0, max(len(uncovered), 1), rows_per_part):
         rows = take_rows(table, uncovered[start : start + rows_per_part])
         write_parts(rows, table.schema, folder, rows_per_part, suffix)
