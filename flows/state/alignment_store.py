@@ -49,17 +49,17 @@ COPIES_AT_ONCE = 16384
 WORD_LISTS = pa.list_(pa.string())
 
 
-# Each byte's value as a lowercase hex digit, and each of a digest's 16 digits' shift in its 64-bit number.
-_HEX_VALUES = np.zeros(256, np.uint64)
-_HEX_VALUES[np.frombuffer(b"0123456789abcdef", np.uint8)] = np.arange(16, dtype=np.uint64)
-_DIGIT_SHIFTS = np.arange(60, -4, -4, dtype=np.uint64)
+# Each byte's value as a lowercase hex digit.
+_HEX_VALUES = np.zeros(256, np.uint8)
+_HEX_VALUES[np.frombuffer(b"0123456789abcdef", np.uint8)] = np.arange(16, dtype=np.uint8)
 
 
 def digest_numbers(digests: np.ndarray) -> np.ndarray:
     """Each DIGEST's 16 hex digits as the 64-bit number they write (uint64): numbers that sort as the digests do as
-    bytes, and that numpy sorts, groups and searches faster than 16-byte strings."""
+    bytes, and that numpy sorts, groups and searches faster than 16-byte strings. Two digits a byte, read big-endian."""
     digits = _HEX_VALUES[np.ascontiguousarray(digests, DIGEST).view(np.uint8).reshape(-1, 16)]
-    return np.bitwise_or.reduce(digits << _DIGIT_SHIFTS, axis=1)
+    packed = np.ascontiguousarray((digits[:, 0::2] << 4) | digits[:, 1::2])
+    return packed.view(">u8").ravel().astype(np.uint64)
 
 
 def text_digests(texts: ColumnTexts) -> np.ndarray:

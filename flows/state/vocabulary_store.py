@@ -243,8 +243,10 @@ def _summed(numbers: np.ndarray, occurrences: np.ndarray) -> _Occurrences:
 
 
 def _union(numbers: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The sorted distinct numbers of some sorted distinct arrays, and where each array's stand among them."""
-    union = np.unique(np.concatenate(numbers))
+    """The sorted distinct numbers of some sorted distinct arrays, and where each array's stand among them: the
+    arrays' runs merged by a stable sort (a merge of sorted runs, where `np.unique` of them all sorts anew)."""
+    merged = np.sort(np.concatenate(numbers), kind="stable")
+    union = merged[np.r_[True, merged[1:] != merged[:-1]]] if len(merged) else merged
     return union, [np.searchsorted(union, part) for part in numbers]
 
 
