@@ -38,7 +38,7 @@ from flows.stages.handoffs import map_arrow
 from flows.stages.prepared import Identity, RunArticles
 from flows.stages.records import CleanedDocument, PreparedInput, Rejection
 from flows.stages.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_row
-from flows.state.alignment_store import DIGEST, digest_bytes, text_digests
+from flows.state.alignment_store import digest_bytes, text_digests
 from flows.state.parts import ARROW, StoredParts, UnchangedParts, read_parts, unchanged_parts, write_with_links
 
 FINISHED_FOLDER, KEPT_FILE = "finished", "kept_lines.parquet"
@@ -193,15 +193,15 @@ def with_paragraph_keys(table: pa.Table) -> pa.Table:
 
 def _keys_of(lists: pa.ListArray) -> tuple[pa.ListArray, pa.ListArray]:
     """Each article's paragraphs' match keys and digests, as lists beside its paragraphs (null for a rejection)."""
-    texts = lists.flatten()
+    offsets = lists.offsets.to_numpy()
+    texts = lists.values.slice(offsets[0], offsets[-1] - offsets[0])  # each text its offsets point to
     digests = text_digests(ColumnTexts(pa.chunked_array([texts])))
     values = [
         pa.array(column_sip_keys(texts), pa.uint64()),
         pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(digests), [None, pa.py_buffer(digests.tobytes())]),
     ]
-    offsets = pc.subtract(lists.offsets, lists.offsets[0]) if len(lists) else pa.array([0], pa.int32())
-    mask = lists.is_null()
-    return tuple(pa.ListArray.from_arrays(offsets, made, mask=mask) for made in values)
+    starts = pa.array(offsets - offsets[0], pa.int32())
+    return tuple(pa.ListArray.from_arrays(starts, made, mask=lists.is_null()) for made in values)
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ def paragraph_keys(table: pa.Table) -> ParagraphKeys:
     paragraphs = pc.sum(pc.list_value_length(table["paragraphs"])).as_py() or 0
     if not len(match) == len(digests) == paragraphs:
         raise ValueError(f"{paragraphs} paragraphs hold {len(match)} match keys and {len(digests)} digests")
-    return ParagraphKeys(match, digests.astype(DIGEST, copy=False))
+    return ParagraphKeys(match, digests)
 
 
 def read_finished(paths: list[Path]) -> pa.Table:
