@@ -92,15 +92,16 @@ def finish_shard(
     for item, keys in zip(prepared, known_line_keys(shard, rows), strict=True):
         item.prepared.line_keys = keys
     results = finish_documents(prepared, load_once(boilerplate, read_boilerplate), config, keep)
-    table = finished_table(prepared, results)  # with its paragraphs' keys, which the signing takes too
+    table = finished_table(prepared, results)  # with its paragraphs' keys, which the counting and signing take too
     write_arrow(table.to_batches(), FINISHED, target)
     documents = [result.document for result in results if not isinstance(result, Rejection)]
+    paragraphs = [paragraph for document in documents for paragraph in document.paragraphs]
+    keys = paragraph_keys(table)
     languages = config.spelling.languages
     spelled = Counter(text for document in documents if document.language in languages for text in document.paragraphs)
-    write_counted(spelled, counted_folder(target))
+    write_counted(spelled, counted_folder(target), dict(zip(paragraphs, keys.digests.tolist(), strict=True)))
     if not config.dedup.redis_url:
-        paragraphs = [paragraph for document in documents for paragraph in document.paragraphs]
-        write_signed(signed_rows(paragraphs, config.dedup, paragraph_keys(table).match), signed_folder(target))
+        write_signed(signed_rows(paragraphs, config.dedup, keys.match), signed_folder(target))
     return ShardDone(target, len(documents))
 
 

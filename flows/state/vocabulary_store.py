@@ -21,7 +21,7 @@ deleted.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -366,13 +366,16 @@ def counted_folder(finished: Path) -> Path:
     return handoff_folder(finished, "vocabulary")
 
 
-def write_counted(texts: Counter[str], folder: Path) -> None:
+def write_counted(texts: Counter[str], folder: Path, digest_of: Mapping[str, bytes] | None = None) -> None:
     """Count these paragraphs (text: occurrences, at least one) into `folder` for the spelling stage to add up: their
     evidence rows (`write_parted`: DuckDB reads them in place, a range of partitions a pass), each text's digest with
     its occurrences and `text_keys` key (an Arrow IPC file, `write_handoff`), and each text's words as counting split
     them (SPLIT, for the stage's aligning). The rows are left as counted, chunk by chunk: the stage's sum over every
-    task adds up an item's rows anyway."""
-    digests = pa.array([paragraph_digest(text) for text in texts], pa.string())
+    task adds up an item's rows anyway. `digest_of`: each text's digest (DIGEST bytes), when the caller has them."""
+    if digest_of is None:
+        digests = pa.array([paragraph_digest(text) for text in texts], pa.string())
+    else:
+        digests = pa.array([digest_of[text] for text in texts], pa.binary(16)).cast(pa.string())
     keys = text_keys(pa.array(list(texts), pa.large_string()))
     occurrences = pa.array(texts.values(), pa.int64())
     paragraphs = pa.Table.from_arrays([digests, occurrences, keys], schema=TASK_COUNTED)
