@@ -290,6 +290,7 @@ def _run(
         fresh = finished.read_finished([done.path for done in finished_shards])
         in_order = finished.in_order(articles.names, fresh, state.finished)
         cleaned, finished_table, lineage = in_order.cleaned, in_order.table, in_order.lineage
+        paragraph_keys = finished.paragraph_keys(finished_table)  # worked out by the tasks, carried in the state
         rejections += in_order.rejections
         progress.rows_out = cleaned.article_count
     logger.info("clean: %d articles finished, %d carried over", len(redo), len(articles.names) - len(redo))
@@ -307,7 +308,14 @@ def _run(
         signed = [signed_folder(done.path) for done in finished_shards]
         new_rows = work / "match-new"
         matched = match_paragraphs(
-            quote(cleaned), config, state.bands, quote(progress), work / "match-spill", signed, new_rows
+            quote(cleaned),
+            config,
+            state.bands,
+            quote(progress),
+            work / "match-spill",
+            signed,
+            new_rows,
+            quote(paragraph_keys.match),
         )
         matches = matched.matches
         progress.rows_out = len(matches.overlaps)
@@ -330,12 +338,13 @@ def _run(
             quote(progress),
             counted,
             work / "spelling-spill",
+            quote(paragraph_keys.digests),
         )
         progress.rows_out = len(decisions)
         write_vocabulary(written_state, vocabulary)
     remove_handoffs(counted)
     state.let_go("vocabulary")
-    del vocabulary
+    del vocabulary, paragraph_keys
     release_free_memory()
     logger.info("spelling: %d distinct tokens and spans to fix", len(decisions))
     with stage("correct", cleaned.article_count) as progress:

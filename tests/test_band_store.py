@@ -248,15 +248,16 @@ def test_a_state_written_under_other_dedup_settings_is_not_used(tmp_path):
     assert state_problem(manifest, changed.sha256) == "the config changed"
 
 
-def test_a_state_of_the_layout_before_line_count_parts_is_used_and_an_older_one_is_not():
-    """Version 6 (line counts without parts of changes) reads as 7 does; an older copydesk takes 7 as none (its check
-    is `!= 6`), so it never learns boilerplate from the file without the parts beside it."""
+def test_the_states_of_the_layouts_before_paragraph_keys_and_line_count_parts_are_used_and_an_older_one_is_not():
+    """Version 6 (line counts without parts of changes) and 7 (finished parts without the paragraphs' keys) read as 8
+    does; an older copydesk takes 8 as none (its check is a set of 6 and 7), so it never reads finished parts whose
+    columns it does not know."""
     config_sha256 = load_config(None).sha256
-    assert STATE_VERSION == 7
-    for readable in (6, 7):
+    assert STATE_VERSION == 8
+    for readable in (6, 7, 8):
         assert state_problem({"state_version": readable, "config_sha256": config_sha256}, config_sha256) is None
     assert state_problem({"state_version": 5, "config_sha256": config_sha256}, config_sha256) == (
-        "state version 5 is not one of [6, 7]"
+        "state version 5 is not one of [6, 7, 8]"
     )
 
 

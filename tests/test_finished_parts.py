@@ -1,16 +1,20 @@
 """The state's finished table kept as parts (flows/state/finished.py, flows/state/parts.py): a run links the previous run's
 parts whose rows it carries unchanged, writes the rest anew, merges small parts past the bound, and reads a state
-of the older layout (one finished.parquet)."""
+of the older layouts (one finished.parquet; parts without the paragraphs' keys, which are worked out as read)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
+from dedup.text_signing import text_sip_keys
+from flows.stages.column_texts import ColumnTexts
 from flows.state import finished, parts
+from flows.state.alignment_store import text_digests
 from flows.state.finished import FINISHED, FINISHED_FILE, FINISHED_FOLDER, KEPT_FILE, FinishedCleaning
 from flows.state.parts import ARROW, part_paths
 from tests.cleaned_articles import lineage_by_identity
@@ -133,3 +137,49 @@ def test_a_state_of_the_older_layout_is_read_and_its_rows_written_anew_as_arrow_
     renewed = stored(finished_table(ARTICLES), previous, tmp_path / "new")
     assert kinds(tmp_path / "new") == {ARROW} and (old / FINISHED_FILE).stat().st_ino not in inodes(tmp_path / "new")
     assert rows(renewed.table) == rows(finished_table(ARTICLES))
+
+
+def hashed_keys(table: pa.Table) -> tuple[list[int], list[bytes]]:
+    """The match keys and digests of a finished table's paragraphs, hashed from their texts as the stages did."""
+    texts = ColumnTexts(pc.list_flatten(table["paragraphs"]))
+    return text_sip_keys(texts).tolist(), text_digests(texts).tolist()
+
+
+def carried_keys(table: pa.Table) -> tuple[list[int], list[bytes]]:
+    """The match keys and digests a finished table carries for its paragraphs."""
+    keys = finished.paragraph_keys(table)
+    return keys.match.tolist(), keys.digests.tolist()
+
+
+def test_each_paragraphs_keys_equal_those_hashed_from_its_text_in_every_chunk():
+    rejected = {"source_path": "empty.txt", "doc_id": "empty", "rejection": "no article text left after cleaning"}
+    unkeyed = pa.concat_tables(
+        [finished_table(dict(list(ARTICLES.items())[:2])), pa.Table.from_pylist([rejected], FINISHED)]
+    ).slice(1)  # a chunk sliced, and one of a rejection (no paragraphs)
+    table = pa.concat_tables(
+        [finished.with_paragraph_keys(unkeyed), finished.with_paragraph_keys(finished_table(LONG))]
+    )
+    assert table.num_rows == 2 + len(LONG) and table.column("paragraph_keys").num_chunks == 3
+    assert carried_keys(table) == hashed_keys(table) and len(carried_keys(table)[0]) == 1 + 9
+    assert table["paragraph_keys"].to_pylist()[1] is None
+
+
+def test_carried_keys_of_a_table_without_them_are_refused():
+    with pytest.raises(ValueError, match="paragraphs hold"):
+        finished.paragraph_keys(finished_table(ARTICLES))
+
+
+def test_parts_written_without_keys_are_keyed_as_read_and_each_written_anew_whole_then_linked(tmp_path):
+    old = tmp_path / "old"
+    unkeyed = finished_table(ARTICLES).drop_columns([name for name, _ in finished.PARAGRAPH_KEYS])
+    parts.write_parts(unkeyed, unkeyed.schema, old / FINISHED_FOLDER, finished.PART_ROWS, ARROW)
+    pq.write_table(pa.Table.from_pylist([], finished.KEPT), old / KEPT_FILE)
+    previous = finished.load_finished(old)
+    assert previous.parts.older == frozenset(previous.parts.paths) and previous.parts.rows == [2, 2, 2]
+    assert carried_keys(previous.table) == hashed_keys(previous.table)
+    assert rows(previous.table.drop_columns([name for name, _ in finished.PARAGRAPH_KEYS])) == rows(unkeyed)
+    renewed = stored(finished.with_paragraph_keys(finished_table(ARTICLES)), previous, tmp_path / "new")
+    assert not inodes(old) & inodes(tmp_path / "new") and not renewed.parts.older
+    assert renewed.table.equals(previous.table) and renewed.parts.rows == [2, 2, 2], "each part renewed whole"
+    stored(finished.with_paragraph_keys(finished_table(ARTICLES)), renewed, tmp_path / "later")
+    assert inodes(tmp_path / "later") == inodes(tmp_path / "new")

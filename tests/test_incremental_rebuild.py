@@ -13,11 +13,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
 import pytest
 
 from cleaners.keep import line_fingerprint
+from dedup.text_signing import text_sip_keys
 from flows.review.overrides import OVERRIDES_NAME, Override, write_overrides
+from flows.stages.column_texts import ColumnTexts
+from flows.stages.handoffs import map_arrow, write_arrow
+from flows.state import finished
+from flows.state.alignment_store import text_digests
+from flows.state.folder import STATE_VERSION
 from flows.state.line_counts import load_line_counts, stored_counts
+from flows.state.parts import part_paths
 from tests.conftest import REPO, SEED_NAMES, SEEDS_DIR, copy_run
 from tests.test_incremental import manifest, tables
 from tests.test_pipeline import reworded_copy, run_cli, syndicated_copy
@@ -464,3 +472,38 @@ def test_a_state_without_line_keys_gets_them_from_its_shards_lines(wire_copy_run
     assert rows(stories) == rows(rebuilt)
     counts = [stored_counts(load_line_counts(run / ".current" / "state")) for run in (out, tmp_path / "rebuilt")]
     assert rows(counts[0].to_pandas()) == rows(counts[1].to_pandas())
+
+
+def unkeyed_state(out: Path) -> None:
+    """Make a run's state one of version 7: its finished parts without the paragraphs' keys."""
+    folder = out / ".current" / "state" / finished.FINISHED_FOLDER
+    for path in part_paths(folder):
+        table = map_arrow(path).drop_columns([name for name, _ in finished.PARAGRAPH_KEYS])
+        path.unlink()  # a copy's file: the run it was copied from keeps its own
+        write_arrow(table.to_batches(), table.schema, path)
+    manifest_file = (out / "manifest.json").resolve()
+    written = json.loads(manifest_file.read_text(encoding="utf-8"))
+    manifest_file.write_text(json.dumps(written | {"state_version": 7}), encoding="utf-8")
+
+
+def test_a_state_without_paragraph_keys_has_them_worked_out_once_and_equals_a_rebuild(
+    wire_copy_run, tmp_path, config_file
+):
+    """A state written before the finished parts carried each paragraph's keys (version 7): the keys of the articles
+    carried are worked out as the parts are read, every part is written anew with them, and the keys the next state
+    holds are those hashed from the paragraphs' texts."""
+    raw, out = copy_run(wire_copy_run, tmp_path)
+    unkeyed_state(out)
+    assert finished.load_finished(out / ".current" / "state").parts.older
+
+    (raw / SEED_NAMES[1]).unlink()
+    (raw / "third").mkdir()
+    (raw / "third" / "copy.txt").write_text(reworded_copy((raw / SEED_NAMES[0]).read_text(encoding="utf-8")))
+    assert_incremental_equals_rebuild(raw, out, config_file, tmp_path / "rebuilt")
+    assert manifest(out)["inputs_reused"] > 0 and manifest(out)["state_version"] == STATE_VERSION
+    stored = finished.load_finished(out / ".current" / "state")
+    assert not stored.parts.older and stored.table.num_rows
+    keys = finished.paragraph_keys(stored.table)
+    texts = ColumnTexts(pc.list_flatten(stored.table["paragraphs"]))
+    assert keys.match.tolist() == text_sip_keys(texts).tolist()
+    assert keys.digests.tolist() == text_digests(texts).tolist()

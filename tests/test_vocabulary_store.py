@@ -15,7 +15,7 @@ from cleaners.spelling import Vocabulary, decide_corrections, evidence_table, pa
 from flows.stages.column_texts import ColumnTexts
 from flows.stages.dictionary import load_base_dictionary
 from flows.state import vocabulary_store
-from flows.state.alignment_store import text_digests
+from flows.state.alignment_store import digest_numbers, text_digests
 from flows.state.vocabulary_store import (
     COUNTS,
     COUNTS_FILE,
@@ -322,3 +322,20 @@ def test_the_paragraphs_to_store_stand_in_digest_order():
     updated = updated_vocabulary(from_scratch(texts[::2]), *read(texts))
     digests = updated.counted.column("digest").to_pylist()
     assert digests == sorted(map(paragraph_digest, texts))
+
+
+def test_digests_numbers_are_the_numbers_their_hex_digits_write_and_sort_as_the_digests_do():
+    texts = [*BEFORE, *AFTER, "", "Ünïcode café", *(f"paragraph {number}" for number in range(200))]
+    digests = text_digests(ColumnTexts(pa.chunked_array([texts], pa.string())))
+    numbers = digest_numbers(digests)
+    assert numbers.dtype == np.uint64
+    assert numbers.tolist() == [int(paragraph_digest(text), 16) for text in texts]
+    assert np.array_equal(np.argsort(numbers, kind="stable"), np.argsort(digests, kind="stable"))
+
+
+def test_an_update_given_the_digests_equals_one_that_hashes_them():
+    column, positions = read(AFTER)
+    hashed = updated_vocabulary(from_scratch(BEFORE), column, positions)
+    given = updated_vocabulary(from_scratch(BEFORE), column, positions, digests=text_digests(column))
+    assert given.counted.equals(hashed.counted) and given.counts.equals(hashed.counts)
+    assert np.array_equal(given.part_rows, hashed.part_rows)

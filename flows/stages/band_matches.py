@@ -97,6 +97,7 @@ def stored_matches(
     spill: Path | None = None,
     signed: SignedPool = NOTHING_SIGNED,
     parts: Path | None = None,
+    keys: np.ndarray | None = None,
 ) -> StoredMatches:
     """Matches of the texts, taking the rows the stored bands do not hold from `signed` (signing only what it
     lacks), searching candidates only where they changed, carrying the stored pairs of representatives that did not
@@ -104,8 +105,9 @@ def stored_matches(
     (signing paragraphs, splitting and signing sentences, finding candidates, verifying pairs) as it goes; DuckDB
     spills into `spill`, when given. The flow holds the candidate pairs packed (8 bytes a pair) and verifies them
     VERIFY_ROWS at a time, keeping only the matches among them. The store's new rows and the checked pairs are
-    written as Parquet parts into `parts` as they are taken, signed or verified, when given, else held."""
-    keys = text_sip_keys(texts)
+    written as Parquet parts into `parts` as they are taken, signed or verified, when given, else held; `keys`: the
+    texts' `text_sip_keys`, when the caller has them (the finished table carries them), else hashed here."""
+    keys = text_sip_keys(texts) if keys is None else keys
     distinct, first, rows = np.unique(keys, return_index=True, return_inverse=True)
     sink = PartRows(parts) if parts else HeldRows()
     with store_connection(stored, {}, spill) as connection:
@@ -223,11 +225,11 @@ def _merged(verified: PairTable, carried: PairTable) -> PairTable:
 StoredRows = Callable[[str, np.ndarray], pa.Table]
 
 
-def signed_rows(texts: Sequence[str], settings: DedupSettings) -> dict[str, pa.Table]:
+def signed_rows(texts: Sequence[str], settings: DedupSettings, keys: np.ndarray | None = None) -> dict[str, pa.Table]:
     """The `texts`, `bands` and `sentences` rows of the distinct texts and of their sentences, each distinct text
-    once (bands in the order of their texts): what a finishing task leaves beside its shard. No store is asked (a
-    worker has none), so no DuckDB is opened."""
-    distinct, first = np.unique(text_sip_keys(texts), return_index=True)
+    once (bands in the order of their texts; `keys`: the texts' `text_sip_keys`, when the caller has them): what a
+    finishing task leaves beside its shard. No store is asked (a worker has none), so no DuckDB is opened."""
+    distinct, first = np.unique(text_sip_keys(texts) if keys is None else keys, return_index=True)
     rows = HeldRows()
     _described(_nothing_stored, texts, distinct, first, NOTHING_SIGNED, settings, NO_PROGRESS, rows)
     return rows.rows()

@@ -33,7 +33,7 @@ from flows.stages.shards import read_shard, write_shard
 from flows.stages.signed_pool import signed_folder, write_signed
 from flows.stages.spelled import write_spelled
 from flows.stages.steps import InputRead, finish_documents, read_and_prepare
-from flows.state.finished import FINISHED, finished_table
+from flows.state.finished import FINISHED, finished_table, paragraph_keys
 from flows.state.inputs import InputsRead
 from flows.state.vocabulary_store import counted_folder, write_counted
 
@@ -92,14 +92,16 @@ def finish_shard(
     for item, keys in zip(prepared, known_line_keys(shard, rows), strict=True):
         item.prepared.line_keys = keys
     results = finish_documents(prepared, load_once(boilerplate, read_boilerplate), config, keep)
-    write_arrow(finished_table(prepared, results).to_batches(), FINISHED, target)
+    table = finished_table(prepared, results)  # with its paragraphs' keys, which the counting and signing take too
+    write_arrow(table.to_batches(), FINISHED, target)
     documents = [result.document for result in results if not isinstance(result, Rejection)]
+    paragraphs = [paragraph for document in documents for paragraph in document.paragraphs]
+    keys = paragraph_keys(table)
     languages = config.spelling.languages
     spelled = Counter(text for document in documents if document.language in languages for text in document.paragraphs)
-    write_counted(spelled, counted_folder(target))
+    write_counted(spelled, counted_folder(target), dict(zip(paragraphs, keys.digests.tolist(), strict=True)))
     if not config.dedup.redis_url:
-        paragraphs = [paragraph for document in documents for paragraph in document.paragraphs]
-        write_signed(signed_rows(paragraphs, config.dedup), signed_folder(target))
+        write_signed(signed_rows(paragraphs, config.dedup, keys.match), signed_folder(target))
     return ShardDone(target, len(documents))
 
 

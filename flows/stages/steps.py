@@ -252,6 +252,7 @@ def spelling_decisions(
     progress: Ticker = NO_PROGRESS,
     counted: Sequence[Path] = (),
     spill: Path | None = None,
+    digests: np.ndarray | None = None,
 ) -> tuple[dict[str, SpellingDecision], frozenset[str], StoredVocabulary]:
     """Judge every distinct token of the articles in a language with a word list once, with the syndicated copies
     the matches reveal between such articles, then apply maintainers' rejected and accepted corrections; also the
@@ -259,8 +260,9 @@ def spelling_decisions(
     the paragraphs that changed, with the copies' alignments: only pairs not aligned before are; what the finishing
     tasks counted is read from their `counted` folders, DuckDB spilling into `spill`; the copies are aligned on a
     second thread meanwhile). Other articles' words are no evidence (a French "des" backs no change).
-    `progress` sees the texts digested and their changes found, the paragraphs counted, then the words judged and
-    the copies aligned."""
+    `digests`: the paragraphs' `text_digests` when the caller has them (the finished table carries them), else each
+    is found among the stored and the tasks' texts by its `text_keys`, or hashed. `progress` sees the texts digested
+    and their changes found, the paragraphs counted, then the words judged and the copies aligned."""
     rules = config.spelling
     texts = cleaned.texts()  # made Python strings a chunk at a time: counted by digest, copies read in pairs
     progress.phase("finding changed texts", len(texts), "paragraphs")
@@ -268,8 +270,10 @@ def spelling_decisions(
     spelled = in_language.to_numpy(zero_copy_only=False)[cleaned.paragraph_articles()]
     pairs = pair_positions(matches.overlaps)
     pairs = pairs[spelled[pairs[:, 0]] & spelled[pairs[:, 1]]]
-    keys = text_keys(texts.column)  # what the store finds the texts by, and keeps for those it writes
-    digests = stored.digests_of(texts, counted, keys)
+    keys = None  # the store then keys only the texts it writes anew
+    if digests is None:
+        keys = text_keys(texts.column)  # what the store finds the texts by, and keeps for those it writes
+        digests = stored.digests_of(texts, counted, keys)
     progress.advance(len(texts))
     aligning = pairs if rules.enabled else pairs[:0]
     with ThreadPoolExecutor(max_workers=1) as pool:  # the copies aligned while DuckDB sums the evidence
@@ -355,18 +359,19 @@ def match_paragraphs(
     spill: Path | None = None,
     signed: Sequence[Path] = (),
     parts: Path | None = None,
+    keys: np.ndarray | None = None,
 ) -> StoredMatches:
     """Find the verified near-duplicate and contained paragraph pairs of all cleaned articles, signing and verifying
     only what the previous run's band-key store lacks and the finishing tasks' `signed` folders do not hold
-    (DuckDB spilling into `spill`, the store's new rows written as Parquet parts into `parts`, when given); with
-    Redis, everything, and no store is kept."""
+    (DuckDB spilling into `spill`, the store's new rows written as Parquet parts into `parts`, when given; `keys`:
+    the paragraphs' `text_sip_keys`, when the caller has them); with Redis, everything, and no store is kept."""
     texts = cleaned.texts()
     if config.dedup.redis_url:
         progress.phase("matching in Redis", len(texts), "paragraphs")
         matches = find_matches(texts, config.dedup)
         progress.advance(len(texts))
         return StoredMatches(matches, None, len(texts), matches.candidate_count)
-    return stored_matches(texts, config.dedup, stored, progress, spill, read_signed(signed, config.dedup), parts)
+    return stored_matches(texts, config.dedup, stored, progress, spill, read_signed(signed, config.dedup), parts, keys)
 
 
 def cluster_paragraphs(

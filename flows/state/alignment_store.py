@@ -49,6 +49,19 @@ COPIES_AT_ONCE = 16384
 WORD_LISTS = pa.list_(pa.string())
 
 
+# Each byte's value as a lowercase hex digit.
+_HEX_VALUES = np.zeros(256, np.uint8)
+_HEX_VALUES[np.frombuffer(b"0123456789abcdef", np.uint8)] = np.arange(16, dtype=np.uint8)
+
+
+def digest_numbers(digests: np.ndarray) -> np.ndarray:
+    """Each DIGEST's 16 hex digits as the 64-bit number they write (uint64): numbers that sort as the digests do as
+    bytes, and that numpy sorts, groups and searches faster than 16-byte strings. Two digits a byte, read big-endian."""
+    digits = _HEX_VALUES[np.ascontiguousarray(digests, DIGEST).view(np.uint8).reshape(-1, 16)]
+    packed = np.ascontiguousarray((digits[:, 0::2] << 4) | digits[:, 1::2])
+    return packed.view(">u8").ravel().astype(np.uint64)
+
+
 def text_digests(texts: ColumnTexts) -> np.ndarray:
     """Every text's `paragraph_digest` (as DIGEST bytes), by position, COUNT_CHUNK_TEXTS texts made strings at a time."""
     return chunkwise(lambda chunk: np.array(list(map(paragraph_digest, chunk)), DIGEST), texts, COUNT_CHUNK_TEXTS)

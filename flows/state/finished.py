@@ -1,14 +1,20 @@
 """Stored finished cleaning: each article's Document as the clean stage left it (before spelling), with the lines
 it removed and those overrides spared, or the rejection cleaning gave it, and the keep-line overrides it was
-finished under. The flow takes the articles from the table as Arrow columns (flows/stages/cleaned.py), without their removed
-and spared lines: only the write stage needs those, and it reads them from the table. A run finishes again only new and
-changed articles, those holding a line whose learned status changed for their site, and those holding a line a
-changed keep-line override names; the rest are carried over. The state keeps the table as parts
-(state/finished/part-NNNNN.arrow, flows/state/parts.py), uncompressed Arrow IPC files the next run maps, so the
-articles it carries are the files' pages (which the kernel may drop and read again), not the flow's own memory: a
-part whose rows a run carries unchanged is linked, the rest written anew. Parquet parts (part-NNNNN.parquet, the
-layout before) and a state of the older layout (one state/finished.parquet, read as a single part) are still read
-into memory and their rows written anew as Arrow IPC parts, never linked: the state changes layout in one run.
+finished under, with each paragraph's keys (its match key and its spelling digest, `with_paragraph_keys`) worked
+out by the task that finished it. The flow takes the articles from the table as Arrow columns
+(flows/stages/cleaned.py), without their removed and spared lines: only the write stage needs those, and it reads
+them from the table; the match and spelling stages take the paragraphs' keys from it (`paragraph_keys`) instead of
+hashing every paragraph again. A run finishes again only new and changed articles, those holding a line whose
+learned status changed for their site, and those holding a line a changed keep-line override names; the rest are
+carried over. The state keeps the table as parts (state/finished/part-NNNNN.arrow, flows/state/parts.py),
+uncompressed Arrow IPC files the next run maps, so the articles it carries are the files' pages (which the kernel
+may drop and read again), not the flow's own memory: a part whose rows a run carries unchanged is linked, the rest
+written anew. Parquet parts (part-NNNNN.parquet, the layout before) and a state of the older layout (one
+state/finished.parquet, read as a single part) are still read into memory and their rows written anew as Arrow IPC
+parts, never linked: the state changes layout in one run. So are Arrow parts written before the paragraphs' keys
+(state_version 7): their keys are worked out as they are read, and a part whose rows the run carries unchanged is
+written anew whole (the parts keep their bounds, so the next run's table has the chunks it would have had, and the
+tables written from it the same bytes).
 """
 
 from __future__ import annotations
@@ -24,13 +30,16 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.keep import NOTHING_KEPT, KeptLines
+from dedup.text_signing import column_sip_keys
 from flows.stages.chunked import take_rows
 from flows.stages.cleaned import CLEANING_FACTS, Cleaned, from_finished
+from flows.stages.column_texts import ColumnTexts
 from flows.stages.handoffs import map_arrow
 from flows.stages.prepared import Identity, RunArticles
 from flows.stages.records import CleanedDocument, PreparedInput, Rejection
 from flows.stages.shards import ARTICLE_METADATA, ARTICLE_ORIGIN, metadata_row
-from flows.state.parts import ARROW, StoredParts, read_parts, unchanged_parts, write_with_links
+from flows.state.alignment_store import digest_bytes, text_digests
+from flows.state.parts import ARROW, StoredParts, UnchangedParts, read_parts, unchanged_parts, write_with_links
 
 FINISHED_FOLDER, KEPT_FILE = "finished", "kept_lines.parquet"
 # The layout of states written before the table was kept as parts: read as one part.
@@ -40,6 +49,9 @@ FINISHED_FILE = "finished.parquet"
 PART_ROWS = 1_000
 MAX_SMALL_PARTS = 8
 _strings = pa.list_(pa.string())
+# Each paragraph's keys, in the order of its article's paragraphs: its `text_sip_keys` key (what the match stage
+# finds its text by) and its `paragraph_digest` as DIGEST bytes (what the spelling stage counts it by).
+PARAGRAPH_KEYS = [("paragraph_keys", pa.list_(pa.uint64())), ("paragraph_digests", pa.list_(pa.binary(16)))]
 FINISHED = pa.schema(
     [
         *ARTICLE_ORIGIN,
@@ -53,8 +65,11 @@ FINISHED = pa.schema(
         *CLEANING_FACTS,
         ("rejected_as", pa.string()),
         ("rejection", pa.string()),
+        *PARAGRAPH_KEYS,
     ]
 )
+# ... as a task's rows are made, before their paragraphs' keys are worked out.
+_UNKEYED = pa.schema([field for field in FINISHED if field.name not in dict(PARAGRAPH_KEYS)])
 KEPT = pa.schema([("kind", pa.string()), ("target", pa.string()), ("override", pa.string())])
 
 
@@ -160,8 +175,52 @@ def in_order(names: list[Identity], fresh: pa.Table, previous: FinishedCleaning)
 
 
 def finished_table(prepared: list[PreparedInput], results: list[CleanedDocument | Rejection]) -> pa.Table:
-    """The finished cleaning of each prepared article, as rows of the state's table in their order."""
-    return pa.Table.from_pylist([_row(item, result) for item, result in zip(prepared, results, strict=True)], FINISHED)
+    """The finished cleaning of each prepared article, as rows of the state's table in their order (with their
+    paragraphs' keys)."""
+    rows = [_row(item, result) for item, result in zip(prepared, results, strict=True)]
+    return with_paragraph_keys(pa.Table.from_pylist(rows, _UNKEYED))
+
+
+def with_paragraph_keys(table: pa.Table) -> pa.Table:
+    """A finished table (its columns but the PARAGRAPH_KEYS) with each paragraph's keys worked out from its text,
+    in the FINISHED schema: a chunk of the table at a time (never joined: past 2 GB of paragraphs it cannot be)."""
+    table = table.drop_columns([name for name, _ in PARAGRAPH_KEYS if name in table.column_names])
+    keys = [_keys_of(lists) for lists in table["paragraphs"].chunks]
+    for at, (name, kind) in enumerate(PARAGRAPH_KEYS):
+        table = table.append_column(pa.field(name, kind), pa.chunked_array([made[at] for made in keys], kind))
+    return table.cast(FINISHED)
+
+
+def _keys_of(lists: pa.ListArray) -> tuple[pa.ListArray, pa.ListArray]:
+    """Each article's paragraphs' match keys and digests, as lists beside its paragraphs (null for a rejection)."""
+    offsets = lists.offsets.to_numpy()
+    texts = lists.values.slice(offsets[0], offsets[-1] - offsets[0])  # each text its offsets point to
+    digests = text_digests(ColumnTexts(pa.chunked_array([texts])))
+    values = [
+        pa.array(column_sip_keys(texts), pa.uint64()),
+        pa.FixedSizeBinaryArray.from_buffers(pa.binary(16), len(digests), [None, pa.py_buffer(digests.tobytes())]),
+    ]
+    starts = pa.array(offsets - offsets[0], pa.int32())
+    return tuple(pa.ListArray.from_arrays(starts, made, mask=lists.is_null()) for made in values)
+
+
+@dataclass(frozen=True)
+class ParagraphKeys:
+    """Every cleaned paragraph's keys, in the order of the finished table's articles' paragraphs: its match key
+    (uint64) and its spelling digest (DIGEST bytes)."""
+
+    match: np.ndarray
+    digests: np.ndarray
+
+
+def paragraph_keys(table: pa.Table) -> ParagraphKeys:
+    """The keys of the paragraphs of a finished table, as its rows hold them (no text hashed)."""
+    match = pc.list_flatten(table["paragraph_keys"]).to_numpy()
+    digests = digest_bytes(pc.list_flatten(table["paragraph_digests"]))
+    paragraphs = pc.sum(pc.list_value_length(table["paragraphs"])).as_py() or 0
+    if not len(match) == len(digests) == paragraphs:
+        raise ValueError(f"{paragraphs} paragraphs hold {len(match)} match keys and {len(digests)} digests")
+    return ParagraphKeys(match, digests)
 
 
 def read_finished(paths: list[Path]) -> pa.Table:
@@ -171,7 +230,14 @@ def read_finished(paths: list[Path]) -> pa.Table:
 
 def _read(path: Path) -> pa.Table:
     """A stored table of finished articles, in the FINISHED schema."""
-    return pq.read_table(path).cast(FINISHED)
+    return keyed(pq.read_table(path))
+
+
+def keyed(table: pa.Table) -> pa.Table:
+    """A stored table of finished articles in the FINISHED schema: its paragraphs' keys worked out when it was
+    written without them (an older layout)."""
+    lacking = any(name not in table.column_names for name, _ in PARAGRAPH_KEYS)
+    return with_paragraph_keys(table) if lacking else table.cast(FINISHED)
 
 
 def rows_by_identity(table: pa.Table) -> dict[Identity, int]:
@@ -187,26 +253,20 @@ def spared_by_override(table: pa.Table) -> dict[str, int]:
     return {count["values"].as_py(): count["counts"].as_py() for count in counts}
 
 
-@dataclass
-class CarriedParts:
-    """The previous run's parts of the finished table whose rows all stand unchanged in this run's table (linked
-    into the state, not written again) and, per row of this run's table, whether one of them holds it."""
-
-    links: list[Path]
-    covered: np.ndarray
-
-
-def carried_parts(table: pa.Table, lineage: Lineage, previous: FinishedCleaning) -> CarriedParts:
-    """Which of the previous run's parts this run's finished table carries unchanged: decided once the previous
-    table is no longer needed otherwise, so the flow lets it go before the write stage."""
+def carried_parts(table: pa.Table, lineage: Lineage, previous: FinishedCleaning) -> UnchangedParts:
+    """Which of the previous run's parts this run's finished table carries unchanged (linked, or written anew whole
+    when they lack the paragraphs' keys): decided once the previous table is no longer needed otherwise, so the flow
+    lets it go before the write stage."""
     positions = lineage.rows_now(previous.table.num_rows)
-    return CarriedParts(*unchanged_parts(table, previous.table, previous.parts, positions, ARROW))
+    return unchanged_parts(table, previous.table, previous.parts, positions, ARROW)
 
 
-def write_finished(folder: Path, table: pa.Table, carried: CarriedParts, keep: frozenset[tuple[str, str, str]]) -> None:
-    """Put the run's finished articles into the state folder as parts (the previous run's parts `carried` linked,
-    the other rows written anew) with the keep-line overrides they were finished under."""
-    write_with_links(table, carried.links, carried.covered, folder / FINISHED_FOLDER, PART_ROWS, MAX_SMALL_PARTS, ARROW)
+def write_finished(
+    folder: Path, table: pa.Table, carried: UnchangedParts, keep: frozenset[tuple[str, str, str]]
+) -> None:
+    """Put the run's finished articles into the state folder as parts (the previous run's parts `carried` linked or
+    renewed, the other rows written anew) with the keep-line overrides they were finished under."""
+    write_with_links(table, carried, folder / FINISHED_FOLDER, PART_ROWS, MAX_SMALL_PARTS, ARROW)
     kept = [{"kind": kind, "target": target, "override": override} for kind, target, override in sorted(keep)]
     pq.write_table(pa.Table.from_pylist(kept, KEPT), folder / KEPT_FILE)
 
@@ -215,7 +275,7 @@ def load_finished(folder: Path) -> FinishedCleaning:
     """Read the stored finished articles (none when the state has none; one part from a state of the older
     layout)."""
     if (folder / FINISHED_FOLDER).is_dir():
-        table, parts = read_parts(folder / FINISHED_FOLDER, FINISHED)
+        table, parts = read_parts(folder / FINISHED_FOLDER, FINISHED, keyed)
     elif (folder / FINISHED_FILE).exists():
         table = _read(folder / FINISHED_FILE)
         parts = StoredParts([folder / FINISHED_FILE], [table.num_rows])

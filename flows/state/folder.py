@@ -34,9 +34,12 @@ from flows.state.vocabulary_store import EMPTY_VOCABULARY, StoredVocabulary, loa
 
 # The layout this code writes. 7 (session 27): line counts may carry parts of changes (`line_count_changes/`) that
 # an older copydesk, reading only `line_counts.parquet`, would miss: it takes a state of 7 as none and reads again.
-STATE_VERSION = 7
-# The layouts this code reads: 6 is 7 without parts of changes.
-READABLE_STATE_VERSIONS = frozenset({6, STATE_VERSION})
+# 8 (session 39): the finished table's parts carry each paragraph's keys (flows/state/finished.py PARAGRAPH_KEYS),
+# columns an older copydesk cannot read into its schema.
+STATE_VERSION = 8
+# The layouts this code reads: 6 is 7 without parts of changes, 7 is 8 without the paragraphs' keys (worked out as
+# its finished parts are read, and those parts written anew).
+READABLE_STATE_VERSIONS = frozenset({6, 7, STATE_VERSION})
 STATE_FOLDER = "state"
 CANONICAL = pa.schema([("key", pa.string())])
 PREPARED_FOLDER = "prepared"

@@ -21,7 +21,7 @@ deleted.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -54,6 +54,7 @@ from flows.state.alignment_store import (
     WORD_LISTS,
     SplitWords,
     digest_bytes,
+    digest_numbers,
     load_alignments,
     text_digests,
     write_alignments,
@@ -164,68 +165,95 @@ def updated_vocabulary(
     """The stored vocabulary brought up to the paragraphs at `positions` of `texts` (repeats counted): only
     paragraphs whose occurrences changed are counted, by how much they changed, and added to the stored sums with
     what the finishing tasks counted in the `counted` folders (DuckDB spilling into `spill`, when given;
-    `progress` sees the paragraphs this process counts);
-    the stored alignments are kept for the judging to recall. Paragraphs are joined by digest alone, and a changed
-    paragraph's text is taken (from `texts`, or from the store for one gone) only when it is counted here; the
-    paragraphs to store keep each one's position in `texts`, whose column they hold (the texts are taken from it
-    only as they are written) and each one's row among the stored texts, if it has one (the store carries those).
+    `progress` sees the paragraphs this process counts); the stored alignments are kept for the judging to recall.
+    Paragraphs are joined by digest alone (as the 64-bit numbers their hex digits write, `digest_numbers`, by numpy:
+    no digest made a string to group or join), and a changed paragraph's text is taken (from `texts`, or from the
+    store for one gone) only when it is counted here; the paragraphs to store keep each one's position in `texts`,
+    whose column they hold (the texts are taken from it only as they are written) and each one's row among the
+    stored texts, if it has one (the store carries those).
     `digests` and `keys` are the texts' `text_digests` and `text_keys` when the caller has them."""
-    now = text_occurrences(text_digests(texts) if digests is None else digests, positions)
-    before = pa.table(
+    digests = text_digests(texts) if digests is None else digests
+    now = _occurrences(digest_numbers(digests[positions]), positions)
+    before = _Occurrences(
+        digest_numbers(digest_bytes(stored.counted.column("digest"))),
+        stored.counted.column("occurrences").to_numpy(),
+        stored.counted.column("row").to_numpy(),
+    )
+    by_tasks = _tasks_counted(counted)
+    tasks = _summed(digest_numbers(digest_bytes(by_tasks.column("digest"))), by_tasks["occurrences"].to_numpy())
+    union, places = _union([now.numbers, before.numbers, tasks.numbers])
+    here, held = np.zeros(len(union), bool), np.zeros(len(union), bool)
+    here[places[0]], held[places[1]] = True, True
+    if not (here | held)[places[2]].all():
+        counted, tasks = (), _NO_OCCURRENCES  # a text neither here nor stored: count it all here
+        places[2] = places[2][:0]
+    change = np.zeros(len(union), np.int64)
+    change[places[0]] += now.occurrences
+    change[places[1]] -= before.occurrences
+    change[places[2]] -= tasks.occurrences
+    rows_now, rows_before = np.full(len(union), -1, np.int64), np.full(len(union), -1, np.int64)
+    rows_now[places[0]], rows_before[places[1]] = now.rows, before.rows
+    differs = np.flatnonzero(change)
+    changed = pa.table(
         {
-            "digest": stored.counted.column("digest"),
-            "occurrences_before": stored.counted.column("occurrences"),
-            "row_before": stored.counted.column("row"),
-            "part_row_before": pa.array(stored.part_rows, pa.int64()),
+            "row_now": pa.array(rows_now[differs], mask=~here[differs]),
+            "row_before": pa.array(rows_before[differs], pa.int64()),
+            "change": pa.array(change[differs], pa.int64()),
         }
     )
-    joined = now.join(before, "digest", join_type="full outer")
-    by_tasks = _counted_occurrences(counted)
-    if not pc.all(pc.is_in(by_tasks.column("digest"), joined.column("digest")), min_count=0).as_py():
-        counted, by_tasks = (), _counted_occurrences(())  # a text neither here nor stored: count it all here
-    joined = joined.join(by_tasks, "digest", join_type="left outer")
-    change = pc.subtract(
-        pc.subtract(
-            pc.fill_null(joined.column("occurrences_now"), 0), pc.fill_null(joined.column("occurrences_before"), 0)
-        ),
-        pc.fill_null(joined.column("occurrences_counted"), 0),
-    )
-    differs = pc.not_equal(change, 0)
-    changed = joined.filter(differs).append_column("change", change.filter(differs))
     progress.phase("counting words", changed.num_rows, "paragraphs")
     weighted = ticking(_weighted_texts(changed, texts, ColumnTexts(stored.texts)), progress.advance)
     counts = added_counts(stored.counts, weighted, counted, spill)
-    counted_now = joined.filter(pc.is_valid(joined.column("row_now")))
-    counted_now = counted_now.take(np.argsort(digest_bytes(counted_now.column("digest"))))  # digest order, as bytes
-    paragraphs = pa.Table.from_arrays(
-        [counted_now.column(name) for name in ("digest", "occurrences_now", "row_now")], schema=COUNTED_ROWS
+    part_rows_before = np.full(len(union), -1, np.int64)
+    part_rows_before[places[1]] = stored.part_rows
+    paragraphs = pa.Table.from_arrays(  # in digest order: the union's numbers' order is their digests' as bytes
+        [pa.array(digests[now.rows]).cast(pa.string()), pa.array(now.occurrences), pa.array(now.rows)],
+        schema=COUNTED_ROWS,
     )
-    part_rows = pc.fill_null(counted_now.column("part_row_before"), -1).to_numpy()
-    return StoredVocabulary(paragraphs, texts.column, counts, stored.alignments, keys, part_rows, stored.parts)
+    return StoredVocabulary(
+        paragraphs, texts.column, counts, stored.alignments, keys, part_rows_before[here], stored.parts
+    )
 
 
-def text_occurrences(digests: np.ndarray, positions: np.ndarray) -> pa.Table:
-    """Each distinct text at these positions of a column of texts (`digests`: each one's `text_digests`): its digest,
-    its occurrences there and its first position (`row_now`), counted by digest, not held as strings."""
-    read = pa.table({"digest": pa.array(digests[positions]).cast(pa.string()), "row": pa.array(positions, pa.int64())})
-    grouped = read.group_by("digest", use_threads=False).aggregate([("row", "count"), ("row", "min")])
-    return grouped.select(["digest", "row_count", "row_min"]).rename_columns(["digest", "occurrences_now", "row_now"])
+@dataclass(frozen=True)
+class _Occurrences:
+    """Distinct texts by their digests' numbers (`digest_numbers`, sorted), each one's occurrences and its row."""
+
+    numbers: np.ndarray
+    occurrences: np.ndarray
+    rows: np.ndarray
+
+
+_NO_OCCURRENCES = _Occurrences(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+
+def _occurrences(numbers: np.ndarray, positions: np.ndarray) -> _Occurrences:
+    """The distinct texts at some positions (ascending) of a column, by their digests' `numbers`: how often each
+    stands there and its first position."""
+    distinct, first, counts = np.unique(numbers, return_index=True, return_counts=True)
+    return _Occurrences(distinct, counts.astype(np.int64), positions[first].astype(np.int64))
+
+
+def _summed(numbers: np.ndarray, occurrences: np.ndarray) -> _Occurrences:
+    """The distinct texts of rows counted apart (by their digests' `numbers`), their occurrences summed (no row)."""
+    distinct, inverse = np.unique(numbers, return_inverse=True)
+    sums = np.zeros(len(distinct), np.int64)
+    np.add.at(sums, inverse, occurrences)
+    return _Occurrences(distinct, sums, np.full(len(distinct), -1, np.int64))
+
+
+def _union(numbers: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The sorted distinct numbers of some sorted distinct arrays, and where each array's stand among them: the
+    arrays' runs merged by a stable sort (a merge of sorted runs, where `np.unique` of them all sorts anew)."""
+    merged = np.sort(np.concatenate(numbers), kind="stable")
+    union = merged[np.r_[True, merged[1:] != merged[:-1]]] if len(merged) else merged
+    return union, [np.searchsorted(union, part) for part in numbers]
 
 
 def _tasks_counted(counted: Sequence[Path]) -> pa.Table:
     """Each text the finishing tasks counted (TASK_COUNTED rows: digest, occurrences, key), over all their folders."""
     tables = [feather.read_table(folder / "paragraphs.arrow") for folder in counted]
     return pa.concat_tables([TASK_COUNTED.empty_table(), *tables])
-
-
-def _counted_occurrences(counted: Sequence[Path]) -> pa.Table:
-    """Each text the finishing tasks counted, by digest, with its occurrences over all their folders."""
-    return (
-        _tasks_counted(counted)
-        .group_by("digest")
-        .aggregate([("occurrences", "sum")])
-        .rename_columns(["digest", "occurrences_counted"])
-    )
 
 
 def _weighted_texts(changed: pa.Table, texts: ColumnTexts, stored_texts: ColumnTexts) -> Iterator[tuple[str, int]]:
@@ -338,13 +366,16 @@ def counted_folder(finished: Path) -> Path:
     return handoff_folder(finished, "vocabulary")
 
 
-def write_counted(texts: Counter[str], folder: Path) -> None:
+def write_counted(texts: Counter[str], folder: Path, digest_of: Mapping[str, bytes] | None = None) -> None:
     """Count these paragraphs (text: occurrences, at least one) into `folder` for the spelling stage to add up: their
     evidence rows (`write_parted`: DuckDB reads them in place, a range of partitions a pass), each text's digest with
     its occurrences and `text_keys` key (an Arrow IPC file, `write_handoff`), and each text's words as counting split
     them (SPLIT, for the stage's aligning). The rows are left as counted, chunk by chunk: the stage's sum over every
-    task adds up an item's rows anyway."""
-    digests = pa.array([paragraph_digest(text) for text in texts], pa.string())
+    task adds up an item's rows anyway. `digest_of`: each text's digest (DIGEST bytes), when the caller has them."""
+    if digest_of is None:
+        digests = pa.array([paragraph_digest(text) for text in texts], pa.string())
+    else:
+        digests = pa.array([digest_of[text] for text in texts], pa.binary(16)).cast(pa.string())
     keys = text_keys(pa.array(list(texts), pa.large_string()))
     occurrences = pa.array(texts.values(), pa.int64())
     paragraphs = pa.Table.from_arrays([digests, occurrences, keys], schema=TASK_COUNTED)
