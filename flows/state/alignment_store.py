@@ -19,16 +19,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.spelling import (
-    COUNT_CHUNK_TEXTS,
     FACINGS,
     pairs_substitution_columns,
-    paragraph_digest,
+    paragraph_digests,
     summed_facings,
     word_lists,
 )
 from cleaners.word_blocks import CodedColumn
 from dedup.lookup import KeyIndex, rows_or_missing
-from dedup.signatures import chunkwise
 from flows.stages.column_texts import ColumnTexts, taken
 
 ALIGNMENTS_FILE = "alignments.parquet"
@@ -63,8 +61,8 @@ def digest_numbers(digests: np.ndarray) -> np.ndarray:
 
 
 def text_digests(texts: ColumnTexts) -> np.ndarray:
-    """Every text's `paragraph_digest` (as DIGEST bytes), by position, COUNT_CHUNK_TEXTS texts made strings at a time."""
-    return chunkwise(lambda chunk: np.array(list(map(paragraph_digest, chunk)), DIGEST), texts, COUNT_CHUNK_TEXTS)
+    """Every text's `paragraph_digest` (as DIGEST bytes), by position, hashed from the column's bytes."""
+    return np.array(paragraph_digests(texts.column), DIGEST)
 
 
 @dataclass(frozen=True)

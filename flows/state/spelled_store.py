@@ -22,17 +22,17 @@ from cleaners.spelling import (
     decided_word,
     matching_any,
     named_digest,
-    paragraph_digests,
 )
 from dedup.cores import usable_cores
 from dedup.sorted_sets import distinct
 from flows.outputs.files import write_table
 from flows.stages.chunked import chunks_of, take_rows
-from flows.stages.column_texts import ColumnTexts
+from flows.stages.column_texts import ColumnTexts, taken
 from flows.stages.prepared import Identity
 from flows.stages.run_files import DECISIONS_FILE, read_decisions
 from flows.stages.shards import link_or_copy
 from flows.stages.spelled import SPELLED, read_spelled
+from flows.state.alignment_store import DIGEST, digest_bytes
 from flows.state.finished import FinishedCleaning, Lineage
 
 SPELLED_FILE = "spelled.parquet"
@@ -205,20 +205,22 @@ def _touched_rows(table: pa.Table, spelled: pa.Table, stored_at: np.ndarray, cha
         corrected = pc.take(rows, pc.list_parent_indices(spelled["corrections"]))
         fixed_at = pc.drop_null(pc.add(pc.take(firsts, corrected), pc.struct_field(corrections, "para_idx")))
         holding = found[_holding(found_texts, {decided_word(key) for key in scoped})]
-        named = _scoped_paragraphs(texts, holding, fixed_at.to_numpy().astype(np.int64), scoped)
+        digests = pc.list_flatten(table["paragraph_digests"])
+        named = _scoped_paragraphs(digests, holding, fixed_at.to_numpy().astype(np.int64), scoped)
         touched.append(pc.take(owners, pa.array(named, pa.int64())))
     return _mask(pc.unique(pc.drop_null(chunks_of(touched))), table.num_rows)
 
 
-def _scoped_paragraphs(texts: ColumnTexts, holding: np.ndarray, fixed_at: np.ndarray, scoped: set[str]) -> list[int]:
-    """The positions of the paragraphs that paragraph-only keys name by digest among those holding a letter run of
-    their word as finished (`holding`) or that had a fix (`fixed_at`): with span fixes made, a paragraph may hold the
-    word where it does not as finished."""
+def _scoped_paragraphs(
+    digests: pa.ChunkedArray, holding: np.ndarray, fixed_at: np.ndarray, scoped: set[str]
+) -> np.ndarray:
+    """The positions of the paragraphs that paragraph-only keys name by digest (every paragraph's, as the finished
+    table carries them) among those holding a letter run of their word as finished (`holding`) or that had a fix
+    (`fixed_at`): with span fixes made, a paragraph may hold the word where it does not as finished."""
     positions = distinct(np.concatenate([holding, fixed_at]))
-    positions = positions[positions < len(texts)]
-    named = {named_digest(key) for key in scoped}
-    digests = paragraph_digests(texts.take(positions).column)
-    return positions[[digest in named for digest in digests]].tolist()
+    positions = positions[positions < len(digests)]
+    named = {digest for key in scoped if len(digest := named_digest(key)) == 16 and digest.isascii()}
+    return positions[np.isin(digest_bytes(taken(digests, positions)), np.array(sorted(named), DIGEST))]
 
 
 def _holding(texts: pa.ChunkedArray | pa.Array, words: Collection[str], threads: int = 1) -> np.ndarray:
