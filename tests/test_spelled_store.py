@@ -15,7 +15,14 @@ from cleaners.spelling import SpellingDecision, apply_corrections, scoped_key, t
 from flows.stages.run_files import read_corrections, write_decisions
 from flows.stages.shard_steps import spell_shard
 from flows.stages.spelled import write_for_spelling
-from flows.state.finished import FINISHED, FinishedCleaning, carried_parts, load_finished, write_finished
+from flows.state.finished import (
+    FINISHED,
+    FinishedCleaning,
+    carried_parts,
+    load_finished,
+    with_paragraph_keys,
+    write_finished,
+)
 from flows.state.spelled_store import (
     SPELLED_FILE,
     SpellingPlan,
@@ -45,14 +52,16 @@ GOVERNMENT = SpellingDecision("government", "typo:frequency", 0.85)
 
 
 def finished_articles(articles: dict[str, list[str]], languages: dict[str, str] | None = None) -> pa.Table:
-    """A run's finished table holding these articles (source path: paragraphs), in English unless named: a chunk an
-    article, as the flow's comes in parts (never joined: past 2 GB of text they cannot be)."""
+    """A run's finished table holding these articles (source path: paragraphs), in English unless named, with their
+    paragraphs' keys: a chunk an article, as the flow's comes in parts (never joined: past 2 GB of text they cannot
+    be)."""
     rows = [
         {"source_path": path, "doc_id": path.removesuffix(".txt"), "paragraphs": paragraphs}
         | {"language": (languages or {}).get(path, "en")}
         for path, paragraphs in articles.items()
     ]
-    return pa.concat_tables([FINISHED.empty_table(), *(pa.Table.from_pylist([row], FINISHED) for row in rows)])
+    chunks = [with_paragraph_keys(pa.Table.from_pylist([row], FINISHED)) for row in rows]
+    return pa.concat_tables([FINISHED.empty_table(), *chunks])
 
 
 def correct(table: pa.Table, decisions: dict, plan: SpellingPlan, folder: Path) -> pa.Table:
