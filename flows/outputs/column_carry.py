@@ -6,6 +6,7 @@ part whose texts did not change is written without encoding its texts again."""
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 from collections.abc import Mapping
@@ -138,6 +139,12 @@ def _encoded(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+@functools.lru_cache(maxsize=8)
+def _empty_footer(schema: pa.Schema) -> list[Field]:
+    """The footer of a file of the schema and no rows (what a footer holds besides its rows and row groups)."""
+    return _footer(_encoded(schema.empty_table()))
+
+
 def _footer(data: bytes) -> list[Field]:
     (length,) = struct.unpack("<I", data[-_TAIL : -len(MAGIC)])
     return read_struct(memoryview(data)[-_TAIL - length : -_TAIL])[0]
@@ -168,7 +175,7 @@ def _pieces(table: pa.Table, carried: Mapping[str, _Chunk], encoded: bytes) -> l
     group = with_value(group, _BYTES, sum(value_of(meta, _UNCOMPRESSED) for meta in metas))
     group = with_value(group, _FIRST, len(MAGIC))
     group = with_value(group, _COMPRESSED, sum(value_of(meta, _CHUNK_BYTES) for meta in metas))
-    template = _footer(_encoded(table.schema.empty_table()))
+    template = _empty_footer(table.schema)
     data = write_struct(
         with_value(with_value(template, _ROWS, table.num_rows), _ROW_GROUPS, ThriftList(STRUCT, [group]))
     )

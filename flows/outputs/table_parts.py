@@ -121,10 +121,12 @@ def column_fingerprint(table: pa.Table, name: str) -> bytes:
 
 @dataclass(frozen=True)
 class PreviousPart:
-    """A part the previous run wrote: its file in that run's folder and its SHA-256."""
+    """A part the previous run wrote: its file in that run's folder, its SHA-256 and its CARRIED_COLUMN's fingerprint
+    (None in a state written before session 39)."""
 
     path: Path
     sha256: str
+    column: bytes | None = None
 
 
 @dataclass
@@ -161,7 +163,7 @@ def previous_parts(state_folder: Path | None) -> dict[str, PreviousParts]:
         *rows.select(PARTS.names).to_pydict().values(), strict=True
     ):
         parts = found.setdefault(table, PreviousParts())
-        part = PreviousPart(state_folder.parent / table / name, sha256)
+        part = PreviousPart(state_folder.parent / table / name, sha256, column)
         parts.by_algorithm.setdefault(algorithm, {})[digest] = part
         if column is not None:
             parts.by_column[column] = part
@@ -188,16 +190,17 @@ class PartedTable:
     def add(self, table: pa.Table) -> None:
         """Write the next part (or link the previous run's file of the same rows, or carry the encoded CARRIED_COLUMN
         of the previous run's file of the same values); its fingerprint is made this run's way and each way the
-        previous run's were."""
+        previous run's were; its CARRIED_COLUMN's fingerprint is the linked part's, else made."""
         digests = fingerprints(table, {FINGERPRINT, *self.previous.by_algorithm})
-        column = column_fingerprint(table, CARRIED_COLUMN)
         path = self._path(len(self.fingerprints))
         self.fingerprints.append(digests[FINGERPRINT])
-        self.column_fingerprints.append(column)
         part = self.previous.find(digests)
         if part is not None and _linked(part.path, self.staged / path):
             self.sha256[path] = part.sha256
+            self.column_fingerprints.append(part.column or column_fingerprint(table, CARRIED_COLUMN))
             return
+        column = column_fingerprint(table, CARRIED_COLUMN)
+        self.column_fingerprints.append(column)
         carried = self.previous.by_column.get(column)
         sources = {CARRIED_COLUMN: carried.path} if carried is not None else {}
         self.sha256[path] = sha256_written(write_table_carrying, table, sources, self.staged / path)
