@@ -114,3 +114,21 @@ def test_a_file_that_cannot_be_carried_from_gives_the_whole_table_encoded(tmp_pa
         write_table(unwritable, expected.with_suffix(".other"))
         assert target.read_bytes() == expected.with_suffix(".other").read_bytes()
     assert ROW_GROUP_ROWS > table.num_rows
+
+
+def test_a_thrift_struct_of_every_kind_is_read_and_written_back_byte_for_byte():
+    data = bytes(
+        [0x15, 0x05]  # field 1, i32 -3
+        + [0x08, 0x28, 0x02, *b"ab"]  # field 20 (a jump past 15 ids), binary "ab"
+        + [0x11]  # field 21, true
+        + [0x19, 0xF6, 0x10, *[0x02] * 16]  # field 22, a list of 16 i64 (past the short form): 1 each
+        + [0x17, *range(8)]  # field 23, a double's 8 bytes
+        + [0x1C, 0x12, 0x39, 0x21, 0x01, 0x02, 0x00]  # field 24, a struct: false, a list of bools, stop
+        + [0x00]
+    )
+    fields, end = read_struct(data + b"after")
+    assert end == len(data)
+    values = {field.id: field.value for field in fields}
+    assert values[1] == -3 and values[20] == b"ab" and values[21] is True and values[22].values == [1] * 16
+    assert values[24][0].value is False and values[24][1].value.values == [1, 2]
+    assert write_struct(fields) == data
