@@ -14,7 +14,7 @@ import pytest
 from flows.outputs.column_carry import write_table_carrying
 from flows.outputs.files import ROW_GROUP_ROWS, sha256_written, write_table
 from flows.outputs.schema import ARTICLES, PARAGRAPHS
-from flows.outputs.thrift_compact import read_struct, write_struct
+from flows.outputs.thrift_compact import read_struct, with_value, write_struct
 
 
 def texts(count: int, salt: str = "") -> list[str | None]:
@@ -132,3 +132,10 @@ def test_a_thrift_struct_of_every_kind_is_read_and_written_back_byte_for_byte():
     assert values[1] == -3 and values[20] == b"ab" and values[21] is True and values[22].values == [1] * 16
     assert values[24][0].value is False and values[24][1].value.values == [1, 2]
     assert write_struct(fields) == data
+
+
+def test_a_field_a_struct_lacks_is_not_given_a_value():
+    fields, _ = read_struct(bytes([0x15, 0x05, 0x00]))
+    assert with_value(fields, 1, 7)[0].value == 7 and fields[0].value == -3
+    with pytest.raises(KeyError):
+        with_value(fields, 2, 7)

@@ -63,8 +63,9 @@ def value_of(fields: list[Field], number: int, default: Any = None) -> Any:
 
 
 def with_value(fields: list[Field], number: int, value: Any) -> list[Field]:
-    """The struct with the value of its field of this id replaced (the field must be there)."""
-    assert any(field.id == number for field in fields), number
+    """The struct with the value of its field of this id replaced (KeyError when it has no such field)."""
+    if not any(field.id == number for field in fields):
+        raise KeyError(number)
     return [Field(field.id, field.type, value) if field.id == number else field for field in fields]
 
 
