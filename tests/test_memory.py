@@ -224,7 +224,7 @@ def test_a_slice_of_texts_past_2_gb_is_published_as_string():
     rows = pa.table(
         [pa.array([0, 0, 1], pa.int32()), pa.array([0, 1, 0], pa.int32()), column], schema=PARAGRAPH_COLUMNS
     )
-    part, first = Cleaned(pa.table({"doc_id": ["a", "b"]}), rows).slice(1, 2)
+    _, (part, first) = Cleaned(pa.table({"doc_id": ["a", "b"]}), rows).slices([0, 1])
     published = published_texts(part).paragraphs["text"]
     assert first == 2 and published.type == pa.string() and published.to_pylist() == ["b" * 10]
 

@@ -19,6 +19,9 @@ from flows.outputs.table_parts import (
     OLDER_FINGERPRINT,
     PARTED_TABLES,
     PARTS_FILE,
+    PartedTable,
+    PreviousParts,
+    column_fingerprint,
     fingerprints,
     part_starts,
     previous_parts,
@@ -121,7 +124,8 @@ def test_a_part_gone_from_the_previous_run_is_written_again(tmp_path):
 
 def as_an_older_index(folder: Path, result, starts: list[int]) -> None:
     """Rewrite the parts index of a run of `result` cut at `starts` as a state written before the index named how its
-    fingerprints were made kept it: BLAKE2b fingerprints of the parts' rows, no `algorithm` column."""
+    fingerprints were made kept it: BLAKE2b fingerprints of the parts' rows, no `algorithm` column (nor the column
+    fingerprints of session 39)."""
     index = pq.read_table(folder / "state" / PARTS_FILE)
     built = [table for tables in article_tables(result, starts) for table in (tables.articles, tables.paragraphs)]
     by_name = {("articles.parquet", f"{number:05d}.parquet"): table for number, table in enumerate(built[::2])}
@@ -131,7 +135,7 @@ def as_an_older_index(folder: Path, result, starts: list[int]) -> None:
         assert fingerprint(by_name[table, name]) == digest
         older.append(fingerprint(by_name[table, name], OLDER_FINGERPRINT))
     fingerprints = pa.array(older, pa.binary(16))
-    index = index.drop_columns(["algorithm"]).set_column(1, "fingerprint", fingerprints)
+    index = index.drop_columns(["algorithm", "text_fingerprint"]).set_column(1, "fingerprint", fingerprints)
     pq.write_table(index, folder / "state" / PARTS_FILE)
 
 
@@ -162,16 +166,76 @@ def test_each_tables_parts_are_written_in_order_on_a_thread_of_its_own(tmp_path,
     """articles.parquet's and paragraphs.parquet's parts are encoded side by side (a thread a table), each table's
     in order."""
     written: list[tuple[str, str, str]] = []
-    write_part = table_parts.write_table
+    write_part = table_parts.write_table_carrying
 
-    def recorded(table: pa.Table, target: Path, digest: Digest | None = None) -> None:
+    def recorded(table: pa.Table, carried: dict, target: Path, digest: Digest | None = None) -> None:
         written.append((target.parent.name, target.name, threading.current_thread().name))
-        write_part(table, target, digest)
+        write_part(table, carried, target, digest)
 
-    monkeypatch.setattr(table_parts, "write_table", recorded)
+    monkeypatch.setattr(table_parts, "write_table_carrying", recorded)
     documents = [document(name, [text]) for name, text in zip("abcd", [SUMMIT, AFTER, MARKETS, WEATHER], strict=True)]
     written_run(run_result(documents), tmp_path / "run", [0, 1, 2, 3])
     by_table = {name: [(part, thread) for table, part, thread in written if table == name] for name in PARTED_TABLES}
     assert all([part for part, _ in parts] == [f"{n:05d}.parquet" for n in range(4)] for parts in by_table.values())
     threads = [{thread for _, thread in parts} for parts in by_table.values()]
     assert all(len(names) == 1 for names in threads) and threads[0] != threads[1]
+
+
+def with_texts_gzipped(part: Path) -> None:
+    """Rewrite a part with its texts' column chunk compressed by gzip (the same values, other bytes than any run
+    writes), so a part that carries those bytes shows it."""
+    pq.write_table(pq.read_table(part), part, compression={"text": "gzip"})
+
+
+def codecs(part: Path) -> dict[str, str]:
+    group = pq.ParquetFile(part).metadata.row_group(0)
+    return {group.column(i).path_in_schema: group.column(i).compression for i in range(group.num_columns)}
+
+
+def test_a_parts_texts_are_carried_from_the_previous_part_holding_them_while_its_other_columns_are_encoded(tmp_path):
+    rows = pa.table({"doc_id": ["a", "b", "c"], "text": [SUMMIT, MARKETS, WEATHER], "n_words": [3, 4, 5]})
+    first = tmp_path / "first"
+    (first / "state").mkdir(parents=True)
+    parted = PartedTable(first, "articles.parquet", PreviousParts())
+    parted.add(rows)
+    write_parts_index(first / "state", [parted])
+    with_texts_gzipped(first / "articles.parquet" / "00000.parquet")
+    index = pq.read_table(first / "state" / PARTS_FILE)
+    assert index["text_fingerprint"].to_pylist() == [column_fingerprint(rows, "text")]
+    # The counts change, the texts do not: the part is written, its texts' bytes copied from the previous part.
+    changed = rows.set_column(2, "n_words", pa.array([7, 8, 9]))
+    second = tmp_path / "second"
+    second.mkdir()
+    carrying = PartedTable(second, "articles.parquet", previous_parts(first / "state")["articles.parquet"])
+    carrying.add(changed)
+    part = second / "articles.parquet" / "00000.parquet"
+    assert part.stat().st_nlink == 1 and pq.read_table(part).equals(changed)
+    assert codecs(part) == {"doc_id": "ZSTD", "text": "GZIP", "n_words": "ZSTD"}
+    assert carrying.sha256 == {"articles.parquet/00000.parquet": file_sha256(part)}
+    # Other texts are encoded.
+    third = tmp_path / "third"
+    third.mkdir()
+    other = PartedTable(third, "articles.parquet", previous_parts(first / "state")["articles.parquet"])
+    other.add(changed.set_column(1, "text", pa.array([SUMMIT, MARKETS, AFTER])))
+    assert set(codecs(third / "articles.parquet" / "00000.parquet").values()) == {"ZSTD"}
+
+
+def test_an_index_without_column_fingerprints_carries_no_texts_and_the_next_index_has_them(tmp_path):
+    rows = pa.table({"doc_id": ["a", "b"], "text": [SUMMIT, MARKETS], "n_words": [3, 4]})
+    first = tmp_path / "first"
+    (first / "state").mkdir(parents=True)
+    parted = PartedTable(first, "articles.parquet", PreviousParts())
+    parted.add(rows)
+    write_parts_index(first / "state", [parted])
+    with_texts_gzipped(first / "articles.parquet" / "00000.parquet")
+    index = pq.read_table(first / "state" / PARTS_FILE)
+    pq.write_table(index.drop_columns(["text_fingerprint"]), first / "state" / PARTS_FILE)
+    previous = previous_parts(first / "state")["articles.parquet"]
+    assert not previous.by_column
+    second = tmp_path / "second"
+    (second / "state").mkdir(parents=True)
+    written = PartedTable(second, "articles.parquet", previous)
+    written.add(rows.set_column(2, "n_words", pa.array([5, 6])))
+    write_parts_index(second / "state", [written])
+    assert set(codecs(second / "articles.parquet" / "00000.parquet").values()) == {"ZSTD"}
+    assert pq.read_table(second / "state" / PARTS_FILE)["text_fingerprint"].null_count == 0

@@ -178,7 +178,11 @@ def test_slices_of_articles_give_the_tables_of_the_whole_run():
         {"id": "a", "text": f"{SUMMIT}\n\nBoth sides left Hanoi."},
         {"id": "c", "text": WEATHER},
     ]
-    second, first_paragraph = result.cleaned.slice(1, 3)
+    (first, first_at), (second, first_paragraph), (last, last_at) = result.cleaned.slices([0, 1, 3])
+    assert (
+        first_at == 0 and first.articles["doc_id"].to_pylist() == ["a"] and last.articles["doc_id"].to_pylist() == ["d"]
+    )
+    assert last_at == first_paragraph + second.paragraph_count
     assert first_paragraph == 2 and second.articles["doc_id"].to_pylist() == ["b", "c"]
     assert second.paragraphs.select(["article", "para_idx"]).to_pylist()[1:3] == [
         {"article": 0, "para_idx": 1},

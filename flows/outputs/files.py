@@ -69,6 +69,8 @@ def write_table(table: pa.Table, target: Path, digest: Digest | None = None) -> 
 WRITE_BYTES = 1 << 20
 # The rows pyarrow's writer puts in a row group by default: a table written whole is cut every ROW_GROUP_ROWS rows.
 ROW_GROUP_ROWS = 1024 * 1024
+# How every Parquet output is compressed.
+PARQUET_COMPRESSION = "zstd"
 
 
 def write_tables(tables: Iterable[pa.Table], schema: pa.Schema, target: Path, digest: Digest | None = None) -> None:
@@ -99,7 +101,10 @@ def parquet_writer(
     empty one."""
     temporary = _atomic_path(target)
     try:
-        with _parquet_sink(temporary, digest) as sink, pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+        with (
+            _parquet_sink(temporary, digest) as sink,
+            pq.ParquetWriter(sink, schema, compression=PARQUET_COMPRESSION) as writer,
+        ):
 
             def write(table: pa.Table) -> None:
                 if table.num_rows:

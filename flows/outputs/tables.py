@@ -164,8 +164,8 @@ def article_tables(result: RunResult, starts: Sequence[int]) -> Iterator[Article
     trimmed = sorted(result.dedup.corpus_trims)
     count = result.cleaned.article_count
     originals = result.dedup.duplicate_of.originals(result.cleaned.articles["doc_id"])
-    for start, end in zip(starts, [*starts[1:], count], strict=True):
-        cleaned, first = result.cleaned.slice(start, end)
+    slices = result.cleaned.slices(starts)
+    for start, end, (cleaned, first) in zip(starts, [*starts[1:], count], slices, strict=True):
         cleaned = published_texts(cleaned)
         last = first + cleaned.paragraph_count
         memberships = result.dedup.memberships.columns(np.arange(first, last))

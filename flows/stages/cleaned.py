@@ -6,8 +6,9 @@ where a pure function takes them, and only for as long as it runs."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import pyarrow as pa
@@ -94,20 +95,24 @@ class Cleaned:
         offsets = np.concatenate([[0], np.cumsum(self.paragraph_counts())])
         return pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), one_array(self.paragraphs["text"]))
 
-    def slice(self, start: int, stop: int) -> tuple[Cleaned, int]:
-        """Articles `start` to `stop` with their paragraphs and corrections (rows renumbered from the first), and
-        the position of their first paragraph over all paragraphs (slices of the columns, no copy but the numbers)."""
-        first, last = np.searchsorted(self.paragraph_articles(), [start, stop]).tolist()
-        corrected = self.corrections["article"].to_numpy()
-        first_correction, last_correction = np.searchsorted(corrected, [start, stop]).tolist()
-        return (
-            Cleaned(
-                self.articles.slice(start, stop - start),
-                _renumbered(self.paragraphs.slice(first, last - first), start),
-                _renumbered(self.corrections.slice(first_correction, last_correction - first_correction), start),
-            ),
-            first,
-        )
+    def slices(self, starts: Sequence[int]) -> Iterator[tuple[Cleaned, int]]:
+        """The articles from each of `starts` (ascending, from 0) to the next, with their paragraphs and corrections
+        (rows renumbered from the first), and the position of their first paragraph over all paragraphs (slices of
+        the columns, no copy but the numbers; where each slice's rows begin found once for all, not a pass over
+        every paragraph a slice)."""
+        bounds = np.array([*starts, self.article_count], np.int64)
+        paragraphs = np.searchsorted(self.paragraph_articles().astype(np.int64, copy=False), bounds).tolist()
+        corrections = np.searchsorted(self.corrections["article"].to_numpy().astype(np.int64, copy=False), bounds)
+        rows = zip(pairwise(bounds.tolist()), pairwise(paragraphs), pairwise(corrections.tolist()), strict=True)
+        for (start, stop), (first, last), (first_correction, last_correction) in rows:
+            yield (
+                Cleaned(
+                    self.articles.slice(start, stop - start),
+                    _renumbered(self.paragraphs.slice(first, last - first), start),
+                    _renumbered(self.corrections.slice(first_correction, last_correction - first_correction), start),
+                ),
+                first,
+            )
 
     def facts(self, doc_ids: Collection[str]) -> dict[str, dict]:
         """The FACT_COLUMNS of the articles named, by doc_id (only theirs become Python objects)."""
