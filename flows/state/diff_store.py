@@ -14,8 +14,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from cleaners.spelling import paragraph_digest
 from flows.outputs.word_diff import DiffSegment, word_diff
-from flows.state.alignment_store import paragraph_digest
 
 DIFFS_FILE = "report_diffs.parquet"
 DIFFS = pa.schema(
