@@ -147,6 +147,13 @@ class PositionSets:
         return rows
 
 
+# The sets of no texts: what verifying measures from when every pair's overlap is known.
+NO_SETS = PositionSets(
+    np.empty(0, dtype=np.int64),
+    ShingleHashes(np.empty(0, dtype=np.uint32), np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.int64)),
+)
+
+
 def hashed_sets(positions: np.ndarray, texts: Sequence[str], shingle_size: int, pairs: int) -> PositionSets:
     """The shingle sets of the texts at `positions` (sorted, distinct), for the overlaps of `pairs` pairs among
     them: hashed HASH_AT_ONCE texts at a time (so the texts' strings are held a chunk at a time), on as many cores

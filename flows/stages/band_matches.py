@@ -18,9 +18,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dedup import sorted_sets
-from dedup.deduplicate import Matches, PositionSets, classified, hashed_sets
+from dedup.deduplicate import NO_SETS, Matches, PositionSets, classified, hashed_sets
 from dedup.index import MAX_SHARED_GROUP
-from dedup.pair_table import PairTable, packed_pairs, unpacked_pairs
+from dedup.pair_table import PairTable, packed_pairs
 from dedup.settings import DedupSettings
 from dedup.text_signing import copy_groups, paragraph_sentences, sign_texts, text_sip_keys
 from flows.runtime.progress import NO_PROGRESS, Ticker, in_chunks, ticking
@@ -51,16 +51,16 @@ _STORED_READ = {
     """,
     False: "CREATE OR REPLACE TEMP VIEW stored_read AS SELECT * FROM stored_checked",
 }
-# The stored pairs between `clean` representatives that may match (their largest share at least `floor`), carried as
-# stored: candidates of this run without a pass of their own. Each as flows/stages/looked_up.py's pairs are
-# verified, by position: packed i << 32 | j (i < j), its overlap's shares in position order (the store orders a pair
-# by key).
-_CARRIED_MATCHING = """
-SELECT least(a.pos, b.pos) << 32 | greatest(a.pos, b.pos) AS pair, c.jaccard,
-    CASE WHEN a.pos < b.pos THEN c.first_in_second ELSE c.second_in_first END AS i_in_j,
-    CASE WHEN a.pos < b.pos THEN c.second_in_first ELSE c.first_in_second END AS j_in_i
+# The stored pairs between `clean` representatives (by position, as flows/stages/looked_up.py's pairs), carried as
+# stored: candidates of this run without a pass of their own.
+_CARRIED = """
+SELECT least(a.pos, b.pos) AS i, greatest(a.pos, b.pos) AS j, a.pos > b.pos AS swapped, c.first_key, c.second_key,
+    c.jaccard, c.first_in_second, c.second_in_first
 FROM stored_read c JOIN clean a ON a.key = c.first_key JOIN clean b ON b.key = c.second_key
-WHERE greatest(c.jaccard, c.first_in_second, c.second_in_first) >= getvariable('floor')
+"""
+# The carried pairs that may match: their largest share at least `floor`.
+_CARRIED_MATCHING = f"""
+SELECT * FROM ({_CARRIED}) WHERE greatest(jaccard, first_in_second, second_in_first) >= getvariable('floor')
 """
 # The stored pairs not carried (a key not `clean`), found in one pass over the store: few where little changed, so the
 # carried ones are counted as the rest, not by a join of every stored pair. Every live pair of a store its search left
@@ -135,11 +135,10 @@ def stored_matches(
         (carried,) = connection.sql(_CARRIED_COUNT).fetchall()[0]
         progress.phase("verifying", pairs.unknown, "pairs")
         verified = _looked_up_matches(pairs, texts, settings, checked, progress)
-        carried_matches = _carried_matches(connection, settings)
+        verified += _carried_matches(connection, settings)
         dropped = pairs.dropped()
     overlaps, partial_pairs = (
-        _merged(PairTable.joined([getattr(one, kind) for one in verified]), getattr(carried_matches, kind))
-        for kind in ("overlaps", "partial")
+        _in_order(PairTable.joined([getattr(one, kind) for one in verified])) for kind in ("overlaps", "partial")
     )
     matches = Matches(overlaps, pairs.found + carried, partial_pairs, copies, word_counts=words)
     kept = pa.table({"key": sorted_sets.distinct(np.concatenate([distinct, sentence_keys]))})
@@ -188,15 +187,11 @@ def _floor(settings: DedupSettings) -> float:
     return float(min(settings.jaccard_threshold, settings.containment_threshold, settings.partial_share))
 
 
-def _carried_matches(connection: duckdb.DuckDBPyConnection, settings: DedupSettings) -> Matches:
-    """The matches among the carried pairs, from their stored overlaps (none measured), in order of positions (the
-    connection's variable `floor` set): one join with their positions and one sort of their packed pairs, not a
-    batch of joined rows classified at a time and every match sorted again with the verified ones."""
-    rows = connection.sql(_CARRIED_MATCHING).fetchnumpy()
-    order = np.argsort(rows["pair"])
-    first, second = unpacked_pairs(rows["pair"][order].astype(np.uint64))
-    shares = np.stack([rows[name][order] for name in ("jaccard", "i_in_j", "j_in_i")], axis=1).reshape(-1, 3)
-    return classified(np.stack([first, second], axis=1).reshape(-1, 2), shares, settings, len(order))
+def _carried_matches(connection: duckdb.DuckDBPyConnection, settings: DedupSettings) -> list[Matches]:
+    """The matches among the carried pairs, from their stored overlaps (none measured), a batch at a time (the
+    connection's variable `floor` set)."""
+    batches = connection.sql(_CARRIED_MATCHING).to_arrow_reader(VERIFY_ROWS)
+    return [_verify_batch(batch, NO_SETS, settings)[0] for batch in batches]
 
 
 def _checked_rows(batch: pa.RecordBatch, shares: np.ndarray, measured: np.ndarray) -> pa.Table:
@@ -206,19 +201,10 @@ def _checked_rows(batch: pa.RecordBatch, shares: np.ndarray, measured: np.ndarra
     return pa.table({**keys, **dict(zip(SHARES, shares[measured].T))}, schema=SCHEMAS["checked"])
 
 
-def _merged(verified: PairTable, carried: PairTable) -> PairTable:
-    """The verified and the carried pairs, each in order of positions and holding no pair in common, merged in that
-    order: each verified pair put before the first carried one above it, so only the fewer verified ones are
-    searched and nothing is sorted again."""
-    before = np.searchsorted(packed_pairs(carried.positions), packed_pairs(verified.positions))
-    verified_rows = before + np.arange(len(verified))
-    is_verified = np.zeros(len(verified) + len(carried), dtype=bool)
-    is_verified[verified_rows] = True
-    positions = np.empty((len(is_verified), 2), dtype=np.int64)
-    measures = np.empty((len(is_verified), 3), dtype=np.float64)
-    positions[verified_rows], measures[verified_rows] = verified.positions, verified.measures
-    positions[~is_verified], measures[~is_verified] = carried.positions, carried.measures
-    return PairTable(positions, measures)
+def _in_order(pairs: PairTable) -> PairTable:
+    """The pairs ordered by position (the verified and the carried ones hold no pair in common)."""
+    order = np.argsort(packed_pairs(pairs.positions), kind="stable")
+    return PairTable(pairs.positions[order], pairs.measures[order])
 
 
 # The rows of a stored table (by name) whose key is one of some keys.
