@@ -121,7 +121,7 @@ def test_new_articles_sign_only_their_unseen_texts_and_verify_only_pairs_with_th
     assert run.verified >= len(with_new), "every pair with a new text is verified"
 
 
-def test_an_incremental_runs_verified_and_carried_matches_come_merged_in_order_of_positions(articles, tmp_path):
+def test_an_incremental_runs_verified_and_carried_matches_come_in_order_of_positions(articles, tmp_path):
     """New articles put among stored ones: the pairs verified now and those carried as stored interleave by position,
     and the stage returns them as one list in order of positions (the carried ones sorted once, the verified merged
     in), as find_matches finds them."""
