@@ -192,21 +192,27 @@ def codecs(part: Path) -> dict[str, str]:
     return {group.column(i).path_in_schema: group.column(i).compression for i in range(group.num_columns)}
 
 
+def first_run_with_gzipped_texts(folder: Path, rows: pa.Table) -> Path:
+    """A first run's articles.parquet of these rows in `folder`, its texts then gzipped (`with_texts_gzipped`); its
+    state folder."""
+    (folder / "state").mkdir(parents=True)
+    parted = PartedTable(folder, "articles.parquet", PreviousParts())
+    parted.add(rows)
+    write_parts_index(folder / "state", [parted])
+    with_texts_gzipped(folder / "articles.parquet" / "00000.parquet")
+    return folder / "state"
+
+
 def test_a_parts_texts_are_carried_from_the_previous_part_holding_them_while_its_other_columns_are_encoded(tmp_path):
     rows = pa.table({"doc_id": ["a", "b", "c"], "text": [SUMMIT, MARKETS, WEATHER], "n_words": [3, 4, 5]})
-    first = tmp_path / "first"
-    (first / "state").mkdir(parents=True)
-    parted = PartedTable(first, "articles.parquet", PreviousParts())
-    parted.add(rows)
-    write_parts_index(first / "state", [parted])
-    with_texts_gzipped(first / "articles.parquet" / "00000.parquet")
-    index = pq.read_table(first / "state" / PARTS_FILE)
+    first = first_run_with_gzipped_texts(tmp_path / "first", rows)
+    index = pq.read_table(first / PARTS_FILE)
     assert index["text_fingerprint"].to_pylist() == [column_fingerprint(rows, "text")]
     # The counts change, the texts do not: the part is written, its texts' bytes copied from the previous part.
     changed = rows.set_column(2, "n_words", pa.array([7, 8, 9]))
     second = tmp_path / "second"
     second.mkdir()
-    carrying = PartedTable(second, "articles.parquet", previous_parts(first / "state")["articles.parquet"])
+    carrying = PartedTable(second, "articles.parquet", previous_parts(first)["articles.parquet"])
     carrying.add(changed)
     part = second / "articles.parquet" / "00000.parquet"
     assert part.stat().st_nlink == 1 and pq.read_table(part).equals(changed)
@@ -215,22 +221,16 @@ def test_a_parts_texts_are_carried_from_the_previous_part_holding_them_while_its
     # Other texts are encoded.
     third = tmp_path / "third"
     third.mkdir()
-    other = PartedTable(third, "articles.parquet", previous_parts(first / "state")["articles.parquet"])
+    other = PartedTable(third, "articles.parquet", previous_parts(first)["articles.parquet"])
     other.add(changed.set_column(1, "text", pa.array([SUMMIT, MARKETS, AFTER])))
     assert set(codecs(third / "articles.parquet" / "00000.parquet").values()) == {"ZSTD"}
 
 
 def test_an_index_without_column_fingerprints_carries_no_texts_and_the_next_index_has_them(tmp_path):
     rows = pa.table({"doc_id": ["a", "b"], "text": [SUMMIT, MARKETS], "n_words": [3, 4]})
-    first = tmp_path / "first"
-    (first / "state").mkdir(parents=True)
-    parted = PartedTable(first, "articles.parquet", PreviousParts())
-    parted.add(rows)
-    write_parts_index(first / "state", [parted])
-    with_texts_gzipped(first / "articles.parquet" / "00000.parquet")
-    index = pq.read_table(first / "state" / PARTS_FILE)
-    pq.write_table(index.drop_columns(["text_fingerprint"]), first / "state" / PARTS_FILE)
-    previous = previous_parts(first / "state")["articles.parquet"]
+    first = first_run_with_gzipped_texts(tmp_path / "first", rows)
+    pq.write_table(pq.read_table(first / PARTS_FILE).drop_columns(["text_fingerprint"]), first / PARTS_FILE)
+    previous = previous_parts(first)["articles.parquet"]
     assert not previous.by_column
     second = tmp_path / "second"
     (second / "state").mkdir(parents=True)
