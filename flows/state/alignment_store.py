@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cleaners.spelling import (
+    COUNT_CHUNK_TEXTS,
     FACINGS,
     pairs_substitution_columns,
     paragraph_digests,
@@ -61,8 +62,14 @@ def digest_numbers(digests: np.ndarray) -> np.ndarray:
 
 
 def text_digests(texts: ColumnTexts) -> np.ndarray:
-    """Every text's `paragraph_digest` (as DIGEST bytes), by position, hashed from the column's bytes."""
-    return np.array(paragraph_digests(texts.column), DIGEST)
+    """Every text's `paragraph_digest` (as DIGEST bytes), by position, hashed from the column's bytes, the digests of
+    COUNT_CHUNK_TEXTS texts made strings at a time."""
+    column = texts.column
+    digests = [
+        np.array(paragraph_digests(column.slice(start, COUNT_CHUNK_TEXTS)), DIGEST)
+        for start in range(0, len(column), COUNT_CHUNK_TEXTS)
+    ]
+    return np.concatenate([np.empty(0, DIGEST), *digests])
 
 
 @dataclass(frozen=True)
